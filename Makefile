@@ -1,0 +1,36 @@
+# The two commands: `make run` and `make test`. Both install what is missing first.
+SHELL := /bin/bash
+JOBS ?= $(shell nproc)
+export CCACHE_DIR ?= $(CURDIR)/build/.ccache
+
+.PHONY: run test build build-asan build-fuzz bench clean deps
+
+deps:
+	@scripts/install-deps
+
+build: deps
+	@cmake --preset release >/dev/null
+	@cmake --build --preset release -j $(JOBS)
+
+run: build
+	@mkdir -p data
+	./build/release/src/zhongtai serve --config config/zhongtai.yaml
+
+build-asan: deps
+	@cmake --preset asan >/dev/null
+	@cmake --build --preset asan -j $(JOBS)
+
+build-fuzz: deps
+	@cmake --preset fuzz >/dev/null
+	@cmake --build --preset fuzz -j $(JOBS)
+
+# One ASan + UBSan build; every test (unit, functional, fuzz) runs against it.
+test: build-asan build-fuzz
+	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	  ctest --test-dir build/asan --output-on-failure -j $(JOBS) --timeout 600
+
+bench: build
+	bench/http/run
+
+clean:
+	rm -rf build

@@ -1,0 +1,22 @@
+# zt_embed_files(OUT_CPP SYMBOL FILES...) generates a .cpp defining
+#   std::span<const zt::core::EmbeddedFile> SYMBOL();
+# holding each file's base name and content, so the binary carries its migrations and data.
+function(zt_embed_files out_cpp symbol)
+  set(files ${ARGN})
+  list(SORT files)
+  set(body "#include \"core/util/embedded.hpp\"\nnamespace {\n")
+  set(entries "")
+  set(i 0)
+  foreach(f IN LISTS files)
+    get_filename_component(name "${f}" NAME)
+    file(READ "${f}" content HEX)
+    string(REGEX REPLACE "([0-9a-f][0-9a-f])" "0x\\1," bytes "${content}")
+    string(APPEND body "const unsigned char k${i}[] = {${bytes}0x00};\n")
+    string(APPEND entries "  {\"${name}\", std::string_view(reinterpret_cast<const char*>(k${i}), sizeof(k${i}) - 1)},\n")
+    math(EXPR i "${i} + 1")
+  endforeach()
+  string(APPEND body "const zt::core::EmbeddedFile kFiles[] = {\n${entries}  {\"\", {}}};\n}  // namespace\n")
+  string(APPEND body "std::span<const zt::core::EmbeddedFile> ${symbol}() { return {kFiles, sizeof(kFiles) / sizeof(kFiles[0]) - 1}; }\n")
+  file(CONFIGURE OUTPUT "${out_cpp}" CONTENT "${body}" @ONLY)
+  set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS ${files})
+endfunction()

@@ -1,0 +1,275 @@
+#include "core/app/app.hpp"
+
+#include <fmt/format.h>
+#include <signal.h>
+
+#include <atomic>
+#include <filesystem>
+#include <iostream>
+#include <map>
+#include <thread>
+
+#include "core/app/graph.hpp"
+#include "core/config/dynamic.hpp"
+#include "core/http/router.hpp"
+#include "core/net/blocking.hpp"
+#include "core/net/runtime.hpp"
+#include "core/observe/log.hpp"
+#include "core/observe/metrics.hpp"
+#include "core/storage/database.hpp"
+
+namespace zt::core {
+
+std::vector<config::Schema> process_schemas() {
+  using namespace config;
+  return {
+      {"node",
+       {string("name", "zhongtai").describe("instance name in logs and the registry"),
+        string("data_dir", "data").describe("directory for SQLite files, keys and snapshots"),
+        string("zone", "").describe("availability zone label")},
+       "this instance"},
+      {"log",
+       {string("level", "info").choices({"debug", "info", "warn", "error"}),
+        string("format", "json").choices({"json", "text"}),
+        string("file", "").describe("log file; empty for stderr")},
+       "logging"},
+      {"runtime",
+       {integer("io_threads", 0).range(0, 256).describe("io threads; 0 means one per core"),
+        integer("blocking_threads", 4).range(1, 256).describe("threads for blocking work (SQLite, libpq, argon2)"),
+        integer("blocking_queue", 1024).range(1, 1000000).describe("queued blocking jobs before 503")},
+       "threads"},
+      {"storage",
+       {string("driver", "sqlite").choices({"sqlite", "postgres"}),
+        string("postgres_dsn", "").describe("libpq connection string (scaled mode)"),
+        integer("pool_size", 8).range(1, 1024),
+        boolean("sqlite_synchronous_full", true).describe("fsync every commit (money moves here)"),
+        duration("busy_timeout", std::chrono::milliseconds(30000)).range(100, 600000)},
+       "databases: one SQLite file or PostgreSQL schema per component"},
+  };
+}
+
+std::vector<config::Schema> all_schemas(const std::vector<ComponentSpec>& specs) {
+  auto out = process_schemas();
+  for (const auto& s : specs) {
+    config::Schema schema = s.schema;
+    schema.section = s.name;
+    out.push_back(std::move(schema));
+  }
+  return out;
+}
+
+storage::Options storage_options(const config::Config& cfg, const std::string& component) {
+  const auto& st = cfg.section("storage");
+  storage::Options o;
+  o.driver = st.get_string("driver");
+  o.sqlite_path = (std::filesystem::path(cfg.section("node").get_string("data_dir")) / (component + ".db")).string();
+  o.sqlite_synchronous_full = st.get_bool("sqlite_synchronous_full");
+  o.postgres_dsn = st.get_string("postgres_dsn");
+  o.schema = component;
+  o.pool_size = static_cast<std::size_t>(st.get_int("pool_size"));
+  o.busy_timeout = st.get_duration("busy_timeout");
+  return o;
+}
+
+namespace {
+
+struct Process;
+
+class Context final : public ComponentContext {
+ public:
+  Context(Process& p, const ComponentSpec& spec) : p_(p), spec_(spec) {}
+  const std::string& name() const override { return spec_.name; }
+  const config::Section& config() const override;
+  const config::Config& full_config() const override;
+  net::IoRuntime& runtime() override;
+  http::Router& public_router() override;
+  http::Router& admin_router() override;
+  observe::Registry& metrics() override;
+  storage::Database& database() override;
+  Component& dependency(std::string_view name) override;
+  const std::vector<std::string>& components() const override;
+  bool process_ready() const override;
+
+ private:
+  Process& p_;
+  const ComponentSpec& spec_;
+  std::unique_ptr<storage::Database> db_;
+  friend struct Process;
+};
+
+struct Process {
+  config::Config cfg;
+  std::unique_ptr<net::IoRuntime> runtime;
+  http::Router public_router;
+  http::Router admin_router;
+  observe::Registry metrics;
+  std::vector<std::string> names;
+  std::vector<std::unique_ptr<Context>> contexts;
+  std::map<std::string, std::unique_ptr<Component>, std::less<>> components;
+  std::vector<Component*> started;
+  std::atomic<bool> ready{false};
+};
+
+const config::Section& Context::config() const { return p_.cfg.section(spec_.name); }
+const config::Config& Context::full_config() const { return p_.cfg; }
+net::IoRuntime& Context::runtime() { return *p_.runtime; }
+http::Router& Context::public_router() { return p_.public_router; }
+http::Router& Context::admin_router() { return p_.admin_router; }
+observe::Registry& Context::metrics() { return p_.metrics; }
+const std::vector<std::string>& Context::components() const { return p_.names; }
+
+storage::Database& Context::database() {
+  if (!db_) {
+    db_ = storage::Database::open(storage_options(p_.cfg, spec_.name));
+    if (spec_.migrations) {
+      auto report = storage::migrate(*db_, spec_.migrations());
+      for (const auto& f : report.applied) log::info("{}: applied migration {}", spec_.name, f);
+    }
+  }
+  return *db_;
+}
+
+Component& Context::dependency(std::string_view name) {
+  auto it = p_.components.find(name);
+  if (it == p_.components.end())
+    throw std::logic_error(fmt::format("component '{}' asked for '{}', which is not constructed before it", spec_.name, name));
+  return *it->second;
+}
+
+bool Context::process_ready() const {
+  if (!p_.ready.load()) return false;
+  for (const Component* c : p_.started)
+    if (!c->ready()) return false;
+  return true;
+}
+
+config::Config load_config(const std::vector<ComponentSpec>& specs, const std::string& path) {
+  auto cfg = config::Config::load(path, all_schemas(specs), config::process_environment());
+  config::DynamicSettings::global().apply(cfg.dynamic());
+  return cfg;
+}
+
+void init_logging(const config::Config& cfg, const std::vector<std::string>& targets) {
+  const auto& l = cfg.section("log");
+  log::Options o;
+  o.level = log::parse_level(l.get_string("level"));
+  o.json = l.get_string("format") == "json";
+  o.file = l.get_string("file");
+  std::string t;
+  for (const auto& x : targets) t += (t.empty() ? "" : ",") + x;
+  o.target = t;
+  log::init(o);
+}
+
+}  // namespace
+
+int serve(const std::vector<ComponentSpec>& specs, const ServeOptions& options) {
+  Process p;
+  std::vector<const ComponentSpec*> order;
+  try {
+    p.cfg = load_config(specs, options.config_path);
+    order = resolve_targets(specs, options.targets);
+  } catch (const std::exception& e) {
+    std::cerr << "zhongtai: " << e.what() << "\n";
+    return 2;
+  }
+  init_logging(p.cfg, options.targets);
+
+  // Signals are taken by sigwait on the main thread; every other thread inherits the mask.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  ::signal(SIGPIPE, SIG_IGN);
+
+  const auto& rt = p.cfg.section("runtime");
+  std::size_t io_threads = static_cast<std::size_t>(rt.get_int("io_threads"));
+  if (io_threads == 0) io_threads = std::max(1u, std::thread::hardware_concurrency());
+  configure_blocking_pool({static_cast<std::size_t>(rt.get_int("blocking_threads")),
+                           static_cast<std::size_t>(rt.get_int("blocking_queue"))});
+  p.runtime = std::make_unique<net::IoRuntime>(io_threads);
+  for (const auto* s : order) p.names.push_back(s->name);
+
+  auto stop_started = [&] {
+    p.ready = false;
+    for (auto it = p.started.rbegin(); it != p.started.rend(); ++it) {
+      try {
+        (*it)->stop();
+      } catch (const std::exception& e) {
+        log::error("stopping a component failed: {}", e.what());
+      }
+    }
+    p.runtime->stop();
+    shutdown_blocking_pool();
+  };
+
+  try {
+    for (const auto* s : order) {
+      auto ctx = std::make_unique<Context>(p, *s);
+      auto component = s->make(*ctx);
+      p.components.emplace(s->name, std::move(component));
+      p.contexts.push_back(std::move(ctx));
+    }
+    p.runtime->start();
+    for (const auto* s : order) {
+      Component* c = p.components.at(s->name).get();
+      c->start();
+      p.started.push_back(c);
+    }
+  } catch (const std::exception& e) {
+    log::error("start-up failed: {}", e.what());
+    std::cerr << "zhongtai: start-up failed: " << e.what() << "\n";
+    stop_started();
+    return 1;
+  }
+  p.ready = true;
+  std::string names;
+  for (const auto& n : p.names) names += (names.empty() ? "" : ", ") + n;
+  log::info("zhongtai {} started: {} ({} io threads)", options.version, names, io_threads);
+
+  int sig = 0;
+  sigwait(&signals, &sig);
+  log::info("received {}, draining", sig == SIGTERM ? "SIGTERM" : "SIGINT");
+  stop_started();
+  log::info("stopped");
+  return 0;
+}
+
+int migrate_command(const std::vector<ComponentSpec>& specs, const ServeOptions& options) {
+  try {
+    auto cfg = load_config(specs, options.config_path);
+    init_logging(cfg, options.targets);
+    for (const auto* s : resolve_targets(specs, options.targets)) {
+      if (!s->migrations) continue;
+      auto db = storage::Database::open(storage_options(cfg, s->name));
+      auto report = storage::migrate(*db, s->migrations());
+      std::cout << fmt::format("{}: {} applied now, {} already applied\n", s->name, report.applied.size(), report.already);
+      for (const auto& f : report.applied) std::cout << "  + " << f << "\n";
+    }
+  } catch (const std::exception& e) {
+    std::cerr << "zhongtai migrate: " << e.what() << "\n";
+    return 1;
+  } 
+  return 0;
+}
+
+int config_check_command(const std::vector<ComponentSpec>& specs, const std::string& path) {
+  if (!std::filesystem::exists(path)) {
+    std::cerr << fmt::format("{}: 文件不存在\n", path);
+    return 1;
+  }
+  try {
+    load_config(specs, path);
+  } catch (const config::ConfigError& e) {
+    for (const auto& p : e.problems()) std::cerr << p.to_string() << "\n";
+    return 1;
+  } catch (const std::exception& e) {
+    std::cerr << path << ": " << e.what() << "\n";
+    return 1;
+  }
+  std::cout << path << ": OK\n";
+  return 0;
+}
+
+}  // namespace zt::core

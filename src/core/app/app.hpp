@@ -1,0 +1,36 @@
+#pragma once
+// The process: loads configuration, resolves targets, constructs and starts components, waits for
+// SIGTERM/SIGINT, drains and stops them in reverse order.
+#include <string>
+#include <vector>
+
+#include "core/app/component.hpp"
+
+namespace zt::core::storage {
+struct Options;
+}
+
+namespace zt::core {
+
+// Sections every process has, whatever its targets: node, log, runtime, storage.
+std::vector<config::Schema> process_schemas();
+// Every schema: process sections + all components (a config file may configure components that
+// this process does not run, e.g. one file shared by split services).
+std::vector<config::Schema> all_schemas(const std::vector<ComponentSpec>& specs);
+
+storage::Options storage_options(const config::Config& cfg, const std::string& component);
+
+struct ServeOptions {
+  std::string config_path;
+  std::vector<std::string> targets{"all"};
+  std::string version;
+};
+
+// Runs until a signal; returns the process exit code.
+int serve(const std::vector<ComponentSpec>& specs, const ServeOptions& options);
+// Applies migrations of the components in the targets; returns the exit code.
+int migrate_command(const std::vector<ComponentSpec>& specs, const ServeOptions& options);
+// Validates a config file; prints problems; returns the exit code.
+int config_check_command(const std::vector<ComponentSpec>& specs, const std::string& path);
+
+}  // namespace zt::core

@@ -1,0 +1,105 @@
+#include "core/app/graph.hpp"
+
+#include <fmt/format.h>
+
+#include <map>
+#include <set>
+
+namespace zt::core {
+
+namespace {
+
+using SpecMap = std::map<std::string, const ComponentSpec*>;
+
+SpecMap index(const std::vector<ComponentSpec>& specs) {
+  SpecMap m;
+  for (const auto& s : specs) {
+    if (s.name == "all") throw TargetError("'all' is reserved for the composite target");
+    if (!m.emplace(s.name, &s).second) throw TargetError(fmt::format("component '{}' is declared twice", s.name));
+  }
+  return m;
+}
+
+void visit(const SpecMap& m, const ComponentSpec* s, std::map<std::string, int>& state,
+           std::vector<std::string>& stack, std::vector<const ComponentSpec*>& order) {
+  state[s->name] = 1;  // on the stack
+  stack.push_back(s->name);
+  for (const auto& dep : s->dependencies) {
+    auto it = m.find(dep);
+    if (it == m.end()) throw TargetError(fmt::format("component '{}' depends on unknown component '{}'", s->name, dep));
+    int st = state[dep];
+    if (st == 1) {
+      std::string cycle;
+      auto from = std::find(stack.begin(), stack.end(), dep);
+      for (auto i = from; i != stack.end(); ++i) cycle += *i + " -> ";
+      throw TargetError(fmt::format("dependency cycle: {}{}", cycle, dep));
+    }
+    if (st == 0) visit(m, it->second, state, stack, order);
+  }
+  stack.pop_back();
+  state[s->name] = 2;
+  order.push_back(s);
+}
+
+}  // namespace
+
+std::vector<std::string> split_list(const std::string& text) {
+  std::vector<std::string> out;
+  std::size_t pos = 0;
+  while (pos <= text.size()) {
+    auto comma = text.find(',', pos);
+    if (comma == std::string::npos) comma = text.size();
+    std::string item = text.substr(pos, comma - pos);
+    auto b = item.find_first_not_of(' ');
+    auto e = item.find_last_not_of(' ');
+    if (b != std::string::npos) out.push_back(item.substr(b, e - b + 1));
+    pos = comma + 1;
+  }
+  return out;
+}
+
+std::vector<const ComponentSpec*> resolve_targets(const std::vector<ComponentSpec>& specs,
+                                                  const std::vector<std::string>& targets) {
+  SpecMap m = index(specs);
+  std::vector<const ComponentSpec*> roots;
+  if (targets.empty()) throw TargetError("no target given");
+  for (const auto& t : targets) {
+    if (t == "all") {
+      for (const auto& s : specs) roots.push_back(&s);
+      continue;
+    }
+    auto it = m.find(t);
+    if (it == m.end()) {
+      std::string valid = "all";
+      for (const auto& s : specs) valid += ", " + s.name;
+      throw TargetError(fmt::format("unknown target '{}'; valid targets: {}", t, valid));
+    }
+    roots.push_back(it->second);
+  }
+  std::map<std::string, int> state;
+  std::vector<std::string> stack;
+  std::vector<const ComponentSpec*> order;
+  for (const ComponentSpec* r : roots)
+    if (state[r->name] == 0) visit(m, r, state, stack, order);
+  return order;
+}
+
+void validate_graph(const std::vector<ComponentSpec>& specs) { resolve_targets(specs, {"all"}); }
+
+std::string describe_graph(const std::vector<ComponentSpec>& specs) {
+  std::string out;
+  std::size_t width = 3;
+  for (const auto& s : specs) width = std::max(width, s.name.size());
+  for (const auto& s : specs) {
+    std::string deps;
+    for (const auto& d : s.dependencies) deps += (deps.empty() ? "" : ", ") + d;
+    out += fmt::format("{:<{}}  {}{}\n", s.name, width, s.description,
+                       deps.empty() ? std::string() : fmt::format("  [needs: {}]", deps));
+  }
+  std::string all;
+  for (const auto* s : resolve_targets(specs, {"all"})) all += (all.empty() ? "" : ", ") + s->name;
+  out += fmt::format("{:<{}}  every component in one process: {}\n", "all", width, all);
+  return out;
+}
+
+}  // namespace zt::core

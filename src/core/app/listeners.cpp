@@ -1,0 +1,128 @@
+#include "core/app/listeners.hpp"
+
+#include <boost/asio/awaitable.hpp>
+
+#include "core/http/middleware.hpp"
+#include "core/http/pipeline.hpp"
+#include "core/http/router.hpp"
+#include "core/http/server.hpp"
+#include "core/observe/log.hpp"
+#include "core/observe/metrics.hpp"
+
+namespace zt::core {
+
+namespace {
+
+http::ServerLimits limits_from(const config::Section& s) {
+  http::ServerLimits l;
+  l.parser.max_header_bytes = static_cast<std::size_t>(s.get_int("max_header_bytes"));
+  l.parser.max_body_bytes = static_cast<std::size_t>(s.get_int("max_body_bytes"));
+  l.header_timeout = s.get_duration("header_timeout");
+  l.body_timeout = s.get_duration("body_timeout");
+  l.write_timeout = s.get_duration("write_timeout");
+  l.idle_timeout = s.get_duration("idle_timeout");
+  l.max_connections = static_cast<std::size_t>(s.get_int("max_connections"));
+  l.drain_timeout = s.get_duration("drain_timeout");
+  return l;
+}
+
+std::vector<config::Field> listener_fields(std::string host, std::int64_t port) {
+  using namespace config;
+  using std::chrono::milliseconds;
+  return {
+      string("host", host).describe("listen address"),
+      integer("port", port).range(0, 65535).describe("listen port; 0 picks a free one"),
+      integer("max_header_bytes", 16 * 1024).range(1024, 1024 * 1024).describe("request header limit (431 above)"),
+      integer("max_body_bytes", 1024 * 1024).range(0, 1024LL * 1024 * 1024).describe("request body limit (413 above)"),
+      duration("header_timeout", milliseconds(10000)).range(100, 600000).describe("first byte to end of header"),
+      duration("body_timeout", milliseconds(30000)).range(100, 3600000).describe("end of header to end of body"),
+      duration("write_timeout", milliseconds(30000)).range(100, 3600000).describe("time to write a response"),
+      duration("idle_timeout", milliseconds(60000)).range(100, 3600000).describe("keep-alive idle time"),
+      duration("request_deadline", milliseconds(30000)).range(10, 3600000).describe("default request deadline"),
+      integer("max_connections", 10000).range(1, 1000000).describe("connections above this get 503"),
+      duration("drain_timeout", milliseconds(20000)).range(0, 600000).describe("graceful drain bound on shutdown"),
+      string("access_log", "").describe("access log file; '-' for stdout; empty disables"),
+  };
+}
+
+class ListenerComponent final : public Component {
+ public:
+  ListenerComponent(ComponentContext& ctx, http::Router& router, bool trust_deadline) : name_(ctx.name()) {
+    const auto& s = ctx.config();
+    http::ServerOptions o;
+    o.name = ctx.name() == "admin" ? "admin" : "public";
+    o.host = s.get_string("host");
+    o.port = static_cast<std::uint16_t>(s.get_int("port"));
+    o.limits = limits_from(s);
+    std::vector<std::shared_ptr<http::Middleware>> chain;
+    chain.push_back(http::metrics_middleware(ctx.metrics(), o.name));
+    if (auto path = s.get_string("access_log"); !path.empty())
+      chain.push_back(http::access_log_middleware(std::make_shared<log::LineWriter>(path), o.name));
+    http::PipelineOptions po;
+    po.default_deadline = s.get_duration("request_deadline");
+    po.trust_deadline_header = trust_deadline;
+    // The router is shared and outlives this component; a non-owning shared_ptr hands it over.
+    pipeline_ = std::make_unique<http::Pipeline>(std::shared_ptr<const http::Router>(&router, [](const http::Router*) {}),
+                                                 std::move(chain), po);
+    server_ = std::make_unique<http::HttpServer>(ctx.runtime(), o, pipeline_->handler(), &ctx.metrics());
+    options_ = o;
+  }
+
+  void start() override {
+    server_->start();
+    log::info("{} listener on {}:{}", options_.name, options_.host, server_->port());
+  }
+  void stop() override {
+    server_->drain();
+    log::info("{} listener drained", options_.name);
+  }
+  bool ready() const override { return true; }
+
+ private:
+  std::string name_;
+  http::ServerOptions options_;
+  std::unique_ptr<http::Pipeline> pipeline_;
+  std::unique_ptr<http::HttpServer> server_;
+};
+
+boost::asio::awaitable<http::Response> json_ok(std::string body) { co_return http::Response::json(200, std::move(body)); }
+
+}  // namespace
+
+ComponentSpec admin_listener_spec() {
+  ComponentSpec spec;
+  spec.name = "admin";
+  spec.description = "admin listener: /metrics, /healthz, /readyz, /config (never public)";
+  spec.schema = {"admin", listener_fields("127.0.0.1", 9090), "admin listener"};
+  spec.make = [](ComponentContext& ctx) -> std::unique_ptr<Component> {
+    auto& r = ctx.admin_router();
+    r.add(http::Method::kGet, "/healthz",
+          [](http::Request&, http::RequestContext&) { return json_ok("{\"status\":\"ok\"}"); });
+    r.add(http::Method::kGet, "/readyz", [&ctx](http::Request&, http::RequestContext&) -> boost::asio::awaitable<http::Response> {
+      if (ctx.process_ready()) co_return http::Response::json(200, "{\"status\":\"ready\"}");
+      co_return http::Response::json(503, "{\"status\":\"not ready\"}");
+    });
+    r.add(http::Method::kGet, "/metrics", [&ctx](http::Request&, http::RequestContext&) -> boost::asio::awaitable<http::Response> {
+      co_return http::Response::text(200, ctx.metrics().render(), "text/plain; version=0.0.4; charset=utf-8");
+    });
+    r.add(http::Method::kGet, "/config", [&ctx](http::Request&, http::RequestContext&) -> boost::asio::awaitable<http::Response> {
+      co_return http::Response::text(200, ctx.full_config().dump(), "application/yaml; charset=utf-8");
+    });
+    return std::make_unique<ListenerComponent>(ctx, ctx.admin_router(), false);
+  };
+  return spec;
+}
+
+ComponentSpec public_listener_spec() {
+  ComponentSpec spec;
+  spec.name = "server";
+  spec.description = "public HTTP listener";
+  spec.dependencies = {"admin"};
+  spec.schema = {"server", listener_fields("0.0.0.0", 8080), "public HTTP listener"};
+  spec.make = [](ComponentContext& ctx) -> std::unique_ptr<Component> {
+    return std::make_unique<ListenerComponent>(ctx, ctx.public_router(), false);
+  };
+  return spec;
+}
+
+}  // namespace zt::core

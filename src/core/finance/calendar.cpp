@@ -1,0 +1,150 @@
+#include "core/finance/calendar.hpp"
+
+#include <fmt/format.h>
+
+#include <filesystem>
+#include <vector>
+#include <fstream>
+#include <sstream>
+
+namespace zt::core::finance {
+namespace {
+
+std::string_view trim(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t' || s.front() == '\r')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r')) s.remove_suffix(1);
+  return s;
+}
+
+bool is_weekend(std::chrono::sys_days d) {
+  std::chrono::weekday wd{d};
+  return wd == std::chrono::Saturday || wd == std::chrono::Sunday;
+}
+
+}  // namespace
+
+Date parse_date(std::string_view t) {
+  auto digits = [&](std::size_t pos, std::size_t len) {
+    int v = 0;
+    for (std::size_t i = pos; i < pos + len; ++i) {
+      if (t[i] < '0' || t[i] > '9') throw CalendarError(fmt::format("'{}' is not a date (YYYY-MM-DD)", t));
+      v = v * 10 + (t[i] - '0');
+    }
+    return v;
+  };
+  if (t.size() != 10 || t[4] != '-' || t[7] != '-') throw CalendarError(fmt::format("'{}' is not a date (YYYY-MM-DD)", t));
+  Date d{std::chrono::year{digits(0, 4)}, std::chrono::month{static_cast<unsigned>(digits(5, 2))},
+         std::chrono::day{static_cast<unsigned>(digits(8, 2))}};
+  if (!d.ok()) throw CalendarError(fmt::format("'{}' is not a real date", t));
+  return d;
+}
+
+std::string format_date(Date d) {
+  return fmt::format("{:04}-{:02}-{:02}", static_cast<int>(d.year()), static_cast<unsigned>(d.month()),
+                     static_cast<unsigned>(d.day()));
+}
+
+void TradingCalendar::load_year(int year, std::string_view content, std::string_view source) {
+  std::set<std::chrono::sys_days> closed;
+  int line_no = 0;
+  std::size_t pos = 0;
+  while (pos <= content.size()) {
+    std::size_t end = content.find('\n', pos);
+    if (end == std::string_view::npos) end = content.size();
+    std::string_view line = content.substr(pos, end - pos);
+    pos = end + 1;
+    ++line_no;
+    if (auto hash = line.find('#'); hash != std::string_view::npos) line = line.substr(0, hash);
+    line = trim(line);
+    if (line.empty()) continue;
+    try {
+      Date from, to;
+      if (auto dots = line.find(".."); dots != std::string_view::npos) {
+        from = parse_date(trim(line.substr(0, dots)));
+        to = parse_date(trim(line.substr(dots + 2)));
+      } else {
+        from = to = parse_date(line);
+      }
+      if (static_cast<int>(from.year()) != year || static_cast<int>(to.year()) != year)
+        throw CalendarError(fmt::format("date outside year {}", year));
+      if (std::chrono::sys_days{to} < std::chrono::sys_days{from}) throw CalendarError("range ends before it starts");
+      for (auto d = std::chrono::sys_days{from}; d <= std::chrono::sys_days{to}; d += std::chrono::days{1})
+        closed.insert(d);
+    } catch (const CalendarError& e) {
+      throw CalendarError(fmt::format("{}:{}: {}", source, line_no, e.what()));
+    }
+    if (end == content.size()) break;
+  }
+  years_[year] = std::move(closed);
+}
+
+void TradingCalendar::load_files(std::span<const EmbeddedFile> files) {
+  for (const auto& f : files) {
+    std::string_view stem = f.name.substr(0, f.name.find('.'));
+    int year = 0;
+    for (char c : stem) {
+      if (c < '0' || c > '9') throw CalendarError(fmt::format("calendar file '{}' must be named <year>.txt", f.name));
+      year = year * 10 + (c - '0');
+    }
+    load_year(year, f.content, f.name);
+  }
+}
+
+void TradingCalendar::load_directory(const std::string& dir) {
+  namespace fs = std::filesystem;
+  if (!fs::is_directory(dir)) throw CalendarError(fmt::format("calendar directory '{}' does not exist", dir));
+  std::vector<std::pair<std::string, std::string>> contents;
+  for (const auto& entry : fs::directory_iterator(dir)) {
+    if (entry.path().extension() != ".txt") continue;
+    std::ifstream in(entry.path());
+    std::stringstream ss;
+    ss << in.rdbuf();
+    contents.emplace_back(entry.path().filename().string(), ss.str());
+  }
+  std::vector<EmbeddedFile> files;
+  for (const auto& [name, content] : contents) files.push_back({name, content});
+  load_files(files);
+}
+
+std::set<int> TradingCalendar::years() const {
+  std::set<int> out;
+  for (const auto& [y, _] : years_) out.insert(y);
+  return out;
+}
+
+void TradingCalendar::require_year(Date d) const {
+  int y = static_cast<int>(d.year());
+  if (!years_.contains(y)) throw CalendarError(fmt::format("交易日历缺少{}年的数据", y));
+}
+
+bool TradingCalendar::is_trading_day(Date d) const {
+  require_year(d);
+  auto sd = std::chrono::sys_days{d};
+  return !is_weekend(sd) && !years_.at(static_cast<int>(d.year())).contains(sd);
+}
+
+Date TradingCalendar::next_trading_day(Date d, int n) const {
+  if (n < 1) throw CalendarError("n must be at least 1");
+  auto sd = std::chrono::sys_days{d};
+  while (n > 0) {
+    sd += std::chrono::days{1};
+    if (is_trading_day(Date{sd})) --n;
+  }
+  return Date{sd};
+}
+
+Date TradingCalendar::previous_trading_day(Date d, int n) const {
+  if (n < 1) throw CalendarError("n must be at least 1");
+  auto sd = std::chrono::sys_days{d};
+  while (n > 0) {
+    sd -= std::chrono::days{1};
+    if (is_trading_day(Date{sd})) --n;
+  }
+  return Date{sd};
+}
+
+Date TradingCalendar::this_or_next_trading_day(Date d) const {
+  return is_trading_day(d) ? d : next_trading_day(d, 1);
+}
+
+}  // namespace zt::core::finance

@@ -1,0 +1,50 @@
+#pragma once
+// The trading calendar (BUSINESS §9): trading days are weekdays that are not exchange closures.
+// Weekend make-up workdays (调休) are not trading days. The closures are data, one file per year;
+// a question about a year with no data is an error, never a guess.
+#include <chrono>
+#include <map>
+#include <set>
+#include <span>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+
+#include "core/util/embedded.hpp"
+
+namespace zt::core::finance {
+
+using Date = std::chrono::year_month_day;
+
+class CalendarError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+// "2026-02-16" -> Date; throws CalendarError on anything else.
+Date parse_date(std::string_view text);
+std::string format_date(Date d);
+
+class TradingCalendar {
+ public:
+  // One file per year named "<year>.txt": lines "YYYY-MM-DD" (a closed day) or
+  // "YYYY-MM-DD..YYYY-MM-DD" (closed, inclusive); '#' starts a comment.
+  void load_year(int year, std::string_view content, std::string_view source_name);
+  void load_files(std::span<const EmbeddedFile> files);
+  void load_directory(const std::string& dir);
+
+  bool covers(int year) const { return years_.contains(year); }
+  std::set<int> years() const;
+  bool is_trading_day(Date d) const;
+  // The n-th trading day strictly after (before) d; n >= 1.
+  Date next_trading_day(Date d, int n = 1) const;
+  Date previous_trading_day(Date d, int n = 1) const;
+  // d itself when it is a trading day, else the next one.
+  Date this_or_next_trading_day(Date d) const;
+
+ private:
+  void require_year(Date d) const;
+  std::map<int, std::set<std::chrono::sys_days>> years_;
+};
+
+}  // namespace zt::core::finance

@@ -1,0 +1,245 @@
+#include "core/http/client.hpp"
+
+#include <boost/asio/connect.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/http/error.hpp>
+#include <boost/beast/http/parser.hpp>
+#include <boost/beast/http/string_body.hpp>
+#include <fmt/format.h>
+
+#include <deque>
+#include <map>
+
+#include "core/http/error.hpp"
+
+namespace zt::core::http {
+
+namespace asio = boost::asio;
+namespace bhttp = boost::beast::http;
+using tcp = asio::ip::tcp;
+using Clock = std::chrono::steady_clock;
+using asio::use_awaitable;
+
+namespace {
+
+struct PooledConnection {
+  tcp::socket socket;
+  Clock::time_point idle_since;
+};
+
+using PoolKey = std::pair<std::string, std::uint16_t>;
+
+std::string serialize_request(const Request& req, const Upstream& up) {
+  std::string out;
+  out.reserve(256 + req.body.size());
+  out += req.method == Method::kOther ? std::string_view(req.method_text) : method_name(req.method);
+  out += ' ';
+  out += req.target.empty() ? "/" : req.target;
+  out += " HTTP/1.1\r\n";
+  bool has_host = false;
+  for (const auto& [k, v] : req.headers.fields()) {
+    if (iequals(k, "content-length") || iequals(k, "transfer-encoding") || iequals(k, "connection")) continue;
+    if (k.find_first_of("\r\n") != std::string::npos || v.find_first_of("\r\n") != std::string::npos) continue;
+    has_host |= iequals(k, "host");
+    out += k;
+    out += ": ";
+    out += v;
+    out += "\r\n";
+  }
+  if (!has_host) out += fmt::format("host: {}:{}\r\n", up.host, up.port);
+  if (!req.body.empty() || req.method == Method::kPost || req.method == Method::kPut || req.method == Method::kPatch)
+    out += fmt::format("content-length: {}\r\n", req.body.size());
+  out += "\r\n";
+  out += req.body;
+  return out;
+}
+
+}  // namespace
+
+struct HttpClient::Impl {
+  ClientOptions options;
+  // Sockets belong to one io_context; each io thread keeps its own pool.
+  static std::map<std::pair<const Impl*, PoolKey>, std::deque<PooledConnection>>& pools() {
+    thread_local std::map<std::pair<const Impl*, PoolKey>, std::deque<PooledConnection>> p;
+    return p;
+  }
+
+  std::optional<tcp::socket> take_pooled(const PoolKey& key) {
+    auto& pool = pools()[{this, key}];
+    while (!pool.empty()) {
+      PooledConnection c = std::move(pool.back());
+      pool.pop_back();
+      if (Clock::now() - c.idle_since < options.pool_idle_timeout) return std::move(c.socket);
+    }
+    return std::nullopt;
+  }
+
+  void give_back(const PoolKey& key, tcp::socket s) {
+    auto& pool = pools()[{this, key}];
+    if (pool.size() >= options.max_idle_per_upstream) return;
+    pool.push_back({std::move(s), Clock::now()});
+  }
+
+  ~Impl() {
+    // Only this thread's pool can be touched safely; others are dropped with their threads.
+    auto& p = pools();
+    for (auto it = p.begin(); it != p.end();) it = it->first.first == this ? p.erase(it) : std::next(it);
+  }
+};
+
+HttpClient::HttpClient(ClientOptions options) : impl_(std::make_shared<Impl>()) { impl_->options = options; }
+HttpClient::~HttpClient() = default;
+
+std::size_t HttpClient::idle_connections() const {
+  std::size_t n = 0;
+  for (const auto& [key, pool] : Impl::pools())
+    if (key.first == impl_.get()) n += pool.size();
+  return n;
+}
+
+namespace {
+
+// Runs one exchange on a connected socket. `got_bytes` tells whether any response byte arrived,
+// which decides whether a failure on a pooled connection may be retried on a fresh one.
+asio::awaitable<Response> exchange(tcp::socket& socket, const std::string& wire, const ClientOptions& options,
+                                   Clock::time_point deadline, bool& got_bytes, bool& reusable) {
+  auto ex = co_await asio::this_coro::executor;
+  asio::steady_timer timer(ex, deadline);
+  bool timed_out = false;
+  timer.async_wait([&](const boost::system::error_code& ec) {
+    if (!ec) {
+      timed_out = true;
+      boost::system::error_code ignored;
+      socket.cancel(ignored);
+    }
+  });
+  struct CancelTimer {
+    asio::steady_timer& t;
+    ~CancelTimer() { t.cancel(); }
+  } cancel_timer{timer};
+
+  boost::system::error_code ec;
+  co_await asio::async_write(socket, asio::buffer(wire), asio::redirect_error(use_awaitable, ec));
+  if (ec) throw boost::system::system_error(timed_out ? asio::error::timed_out : ec);
+
+  bhttp::response_parser<bhttp::string_body> parser;
+  parser.body_limit(options.max_response_bytes);
+  parser.header_limit(64 * 1024);
+  std::string buf;
+  for (;;) {
+    buf.resize(buf.size() + 16384);
+    std::size_t have = buf.size() - 16384;
+    std::size_t n = co_await socket.async_read_some(asio::buffer(buf.data() + have, 16384),
+                                                    asio::redirect_error(use_awaitable, ec));
+    buf.resize(have + n);
+    if (n > 0) got_bytes = true;
+    if (ec == asio::error::eof) {
+      parser.put_eof(ec);
+      if (ec) throw boost::system::system_error(ec);
+      break;
+    }
+    if (ec) throw boost::system::system_error(timed_out ? asio::error::timed_out : ec);
+    std::size_t used = parser.put(asio::buffer(buf), ec);
+    buf.erase(0, used);
+    if (ec == bhttp::error::need_more) {
+      ec = {};
+      continue;
+    }
+    if (ec) throw boost::system::system_error(ec);
+    while (!parser.is_done() && !buf.empty()) {
+      used = parser.put(asio::buffer(buf), ec);
+      buf.erase(0, used);
+      if (ec == bhttp::error::need_more) {
+        ec = {};
+        break;
+      }
+      if (ec) throw boost::system::system_error(ec);
+      if (used == 0) break;
+    }
+    if (parser.is_done()) break;
+  }
+  auto msg = parser.release();
+  reusable = msg.keep_alive() && buf.empty();
+  Response res;
+  res.status = static_cast<int>(msg.result_int());
+  for (const auto& f : msg) res.headers.add(f.name_string(), f.value());
+  res.body = std::move(msg.body());
+  co_return res;
+}
+
+}  // namespace
+
+asio::awaitable<Response> HttpClient::send(const Upstream& upstream, Request req, const RequestContext* parent) {
+  const auto& o = impl_->options;
+  auto deadline = Clock::now() + o.request_timeout;
+  if (parent) {
+    if (parent->deadline != Clock::time_point::max()) deadline = std::min(deadline, parent->deadline);
+    auto remaining = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
+    if (remaining.count() <= 0) throw ApiError(504, codes::kDeadlineExceeded, "请求处理超时");
+    req.headers.set(kDeadlineHeader, std::to_string(remaining.count()));
+    req.headers.set("traceparent", parent->trace.traceparent());
+    req.headers.set("x-request-id", parent->request_id);
+  }
+  const std::string wire = serialize_request(req, upstream);
+  const PoolKey key{upstream.host, upstream.port};
+  auto ex = co_await asio::this_coro::executor;
+
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    std::optional<tcp::socket> pooled = attempt == 0 ? impl_->take_pooled(key) : std::nullopt;
+    const bool from_pool = pooled.has_value();
+    tcp::socket socket = from_pool ? std::move(*pooled) : tcp::socket(ex);
+    if (!from_pool) {
+      boost::system::error_code ec;
+      auto address = asio::ip::make_address(upstream.host, ec);
+      tcp::endpoint ep;
+      if (!ec) {
+        ep = tcp::endpoint(address, upstream.port);
+      } else {
+        tcp::resolver resolver(ex);
+        auto results = co_await resolver.async_resolve(upstream.host, std::to_string(upstream.port),
+                                                       asio::redirect_error(use_awaitable, ec));
+        if (ec || results.empty())
+          throw ApiError(502, codes::kUpstream, fmt::format("无法解析上游服务地址 {}", upstream.host));
+        ep = *results.begin();
+      }
+      asio::steady_timer timer(ex, std::min(deadline, Clock::now() + o.connect_timeout));
+      bool timed_out = false;
+      timer.async_wait([&](const boost::system::error_code& tec) {
+        if (!tec) {
+          timed_out = true;
+          boost::system::error_code ignored;
+          socket.close(ignored);
+        }
+      });
+      co_await socket.async_connect(ep, asio::redirect_error(use_awaitable, ec));
+      timer.cancel();
+      if (ec || timed_out) {
+        if (Clock::now() >= deadline) throw ApiError(504, codes::kDeadlineExceeded, "请求处理超时");
+        throw ApiError(502, codes::kUpstream, "上游服务连接失败");
+      }
+      socket.set_option(tcp::no_delay(true), ec);
+    }
+    bool got_bytes = false, reusable = false;
+    try {
+      Response res = co_await exchange(socket, wire, o, deadline, got_bytes, reusable);
+      if (reusable) impl_->give_back(key, std::move(socket));
+      co_return res;
+    } catch (const boost::system::system_error& e) {
+      // A pooled connection the upstream closed while idle fails before any byte arrives: retry
+      // once on a fresh connection. Anything else is the upstream's answer.
+      if (from_pool && !got_bytes && Clock::now() < deadline && e.code() != asio::error::timed_out) continue;
+      if (e.code() == asio::error::timed_out || Clock::now() >= deadline)
+        throw ApiError(504, codes::kDeadlineExceeded, "请求处理超时");
+      if (e.code() == bhttp::error::body_limit) throw ApiError(502, codes::kUpstream, "上游服务响应过大");
+      throw ApiError(502, codes::kUpstream, "上游服务响应异常");
+    }
+  }
+  throw ApiError(502, codes::kUpstream, "上游服务响应异常");
+}
+
+}  // namespace zt::core::http

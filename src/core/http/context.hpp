@@ -1,0 +1,54 @@
+#pragma once
+// Per-request context: request id, trace, deadline, caller identity, matched route.
+#include <chrono>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "core/observe/log.hpp"
+#include "core/observe/trace.hpp"
+
+namespace zt::core::http {
+
+struct Route;
+
+enum class CallerKind { kAnonymous, kCustomer, kStaff, kService };
+
+struct Caller {
+  CallerKind kind = CallerKind::kAnonymous;
+  std::string subject;             // customer id, staff id or service name
+  std::vector<std::string> roles;  // staff roles or token scopes
+};
+
+struct RequestContext {
+  std::string request_id;
+  observe::TraceContext trace;
+  std::string trace_id;  // hex of trace.trace_id, computed once
+  std::string span_id;   // hex of trace.span_id
+  std::chrono::steady_clock::time_point received_at{};
+  std::chrono::steady_clock::time_point deadline{};  // time_point::max() when none
+  Caller caller;
+  std::string_view route;  // the matched route template, "" when none matched
+  const Route* matched_route = nullptr;
+  std::string allow;  // when the path exists only for other methods (405)
+  std::vector<std::pair<std::string_view, std::string>> path_params;
+  std::string remote_address;
+
+  std::optional<std::string_view> param(std::string_view name) const {
+    for (const auto& [k, v] : path_params)
+      if (k == name) return std::string_view(v);
+    return std::nullopt;
+  }
+  std::chrono::milliseconds remaining() const {
+    if (deadline == std::chrono::steady_clock::time_point::max()) return std::chrono::milliseconds::max();
+    return std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+  }
+  log::Traced log() const { return log::traced({trace_id, span_id}); }
+};
+
+// Header carrying the caller's remaining budget in milliseconds between our services.
+inline constexpr std::string_view kDeadlineHeader = "x-zt-deadline-ms";
+
+}  // namespace zt::core::http

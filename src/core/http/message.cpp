@@ -1,0 +1,158 @@
+#include "core/http/message.hpp"
+
+#include <algorithm>
+
+namespace zt::core::http {
+
+std::string_view method_name(Method m) {
+  switch (m) {
+    case Method::kGet: return "GET";
+    case Method::kHead: return "HEAD";
+    case Method::kPost: return "POST";
+    case Method::kPut: return "PUT";
+    case Method::kDelete: return "DELETE";
+    case Method::kPatch: return "PATCH";
+    case Method::kOptions: return "OPTIONS";
+    case Method::kOther: return "OTHER";
+  }
+  return "OTHER";
+}
+
+Method parse_method(std::string_view n) {
+  if (n == "GET") return Method::kGet;
+  if (n == "POST") return Method::kPost;
+  if (n == "HEAD") return Method::kHead;
+  if (n == "PUT") return Method::kPut;
+  if (n == "DELETE") return Method::kDelete;
+  if (n == "PATCH") return Method::kPatch;
+  if (n == "OPTIONS") return Method::kOptions;
+  return Method::kOther;
+}
+
+bool iequals(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    char x = a[i], y = b[i];
+    if (x >= 'A' && x <= 'Z') x = static_cast<char>(x - 'A' + 'a');
+    if (y >= 'A' && y <= 'Z') y = static_cast<char>(y - 'A' + 'a');
+    if (x != y) return false;
+  }
+  return true;
+}
+
+std::optional<std::string_view> Headers::get(std::string_view name) const {
+  for (const auto& [k, v] : fields_)
+    if (iequals(k, name)) return std::string_view(v);
+  return std::nullopt;
+}
+
+void Headers::set(std::string_view name, std::string_view value) {
+  remove(name);
+  add(name, value);
+}
+
+void Headers::add(std::string_view name, std::string_view value) { fields_.emplace_back(name, value); }
+
+void Headers::remove(std::string_view name) {
+  std::erase_if(fields_, [&](const auto& f) { return iequals(f.first, name); });
+}
+
+std::string_view Request::path() const {
+  std::string_view t = target;
+  return t.substr(0, t.find('?'));
+}
+
+std::string_view Request::query() const {
+  std::string_view t = target;
+  auto q = t.find('?');
+  return q == std::string_view::npos ? std::string_view{} : t.substr(q + 1);
+}
+
+std::optional<std::string> Request::query_param(std::string_view name) const {
+  std::string_view q = query();
+  while (!q.empty()) {
+    auto amp = q.find('&');
+    std::string_view pair = q.substr(0, amp);
+    q = amp == std::string_view::npos ? std::string_view{} : q.substr(amp + 1);
+    auto eq = pair.find('=');
+    auto key = percent_decode(pair.substr(0, eq), true);
+    if (!key || *key != name) continue;
+    if (eq == std::string_view::npos) return std::string();
+    return percent_decode(pair.substr(eq + 1), true);
+  }
+  return std::nullopt;
+}
+
+Response Response::json(int status, std::string body) {
+  Response r;
+  r.status = status;
+  r.headers.add("content-type", "application/json; charset=utf-8");
+  r.body = std::move(body);
+  return r;
+}
+
+Response Response::text(int status, std::string body, std::string_view content_type) {
+  Response r;
+  r.status = status;
+  r.headers.add("content-type", content_type);
+  r.body = std::move(body);
+  return r;
+}
+
+std::optional<std::string> percent_decode(std::string_view s, bool plus_is_space) {
+  std::string out;
+  out.reserve(s.size());
+  auto hex = [](char c) -> int {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+  };
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    char c = s[i];
+    if (c == '%') {
+      if (i + 2 >= s.size()) return std::nullopt;
+      int hi = hex(s[i + 1]), lo = hex(s[i + 2]);
+      if (hi < 0 || lo < 0) return std::nullopt;
+      out.push_back(static_cast<char>(hi << 4 | lo));
+      i += 2;
+    } else if (c == '+' && plus_is_space) {
+      out.push_back(' ');
+    } else {
+      out.push_back(c);
+    }
+  }
+  return out;
+}
+
+std::string_view reason_phrase(int status) {
+  switch (status) {
+    case 100: return "Continue";
+    case 200: return "OK";
+    case 201: return "Created";
+    case 202: return "Accepted";
+    case 204: return "No Content";
+    case 301: return "Moved Permanently";
+    case 302: return "Found";
+    case 304: return "Not Modified";
+    case 400: return "Bad Request";
+    case 401: return "Unauthorized";
+    case 403: return "Forbidden";
+    case 404: return "Not Found";
+    case 405: return "Method Not Allowed";
+    case 408: return "Request Timeout";
+    case 409: return "Conflict";
+    case 413: return "Content Too Large";
+    case 415: return "Unsupported Media Type";
+    case 422: return "Unprocessable Content";
+    case 429: return "Too Many Requests";
+    case 431: return "Request Header Fields Too Large";
+    case 500: return "Internal Server Error";
+    case 502: return "Bad Gateway";
+    case 503: return "Service Unavailable";
+    case 504: return "Gateway Timeout";
+    default: return "Unknown";
+  }
+}
+
+}  // namespace zt::core::http

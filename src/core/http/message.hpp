@@ -1,0 +1,62 @@
+#pragma once
+// Light HTTP message types shared by the server, the client, routers and middleware.
+// No Beast here: these headers are included by every service (DESIGN §8).
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace zt::core::http {
+
+enum class Method { kGet, kHead, kPost, kPut, kDelete, kPatch, kOptions, kOther };
+
+std::string_view method_name(Method m);
+Method parse_method(std::string_view name);
+
+bool iequals(std::string_view a, std::string_view b);
+
+// Header fields in arrival order; look-ups ignore case.
+class Headers {
+ public:
+  std::optional<std::string_view> get(std::string_view name) const;
+  bool has(std::string_view name) const { return get(name).has_value(); }
+  void set(std::string_view name, std::string_view value);  // replaces every field of that name
+  void add(std::string_view name, std::string_view value);
+  void remove(std::string_view name);
+  const std::vector<std::pair<std::string, std::string>>& fields() const { return fields_; }
+  std::size_t size() const { return fields_.size(); }
+
+ private:
+  std::vector<std::pair<std::string, std::string>> fields_;
+};
+
+struct Request {
+  Method method = Method::kGet;
+  std::string method_text;  // as received, for kOther
+  std::string target;       // raw request-target: "/a/b?x=1"
+  Headers headers;
+  std::string body;
+  bool keep_alive = true;
+
+  std::string_view path() const;   // target before '?', still percent-encoded
+  std::string_view query() const;  // target after '?'
+  // The first value of a query parameter, percent-decoded ('+' is a space).
+  std::optional<std::string> query_param(std::string_view name) const;
+};
+
+struct Response {
+  int status = 200;
+  Headers headers;
+  std::string body;
+
+  static Response json(int status, std::string body);
+  static Response text(int status, std::string body, std::string_view content_type = "text/plain; charset=utf-8");
+};
+
+// Percent-decoding; nullopt on a malformed escape.
+std::optional<std::string> percent_decode(std::string_view s, bool plus_is_space);
+
+std::string_view reason_phrase(int status);
+
+}  // namespace zt::core::http

@@ -1,0 +1,123 @@
+#include "core/http/middleware.hpp"
+
+#include <fmt/format.h>
+
+#include <array>
+#include <map>
+#include <mutex>
+
+#include "core/observe/log.hpp"
+#include "core/observe/metrics.hpp"
+
+namespace zt::core::http {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+const char* status_class(int status) {
+  static constexpr const char* kClasses[] = {"1xx", "2xx", "3xx", "4xx", "5xx"};
+  int i = status / 100 - 1;
+  return i >= 0 && i < 5 ? kClasses[i] : "5xx";
+}
+
+class MetricsMiddleware final : public Middleware {
+ public:
+  MetricsMiddleware(observe::Registry& r, std::string server) : registry_(r), server_(std::move(server)) {}
+
+  boost::asio::awaitable<Response> handle(Request& req, RequestContext& ctx, const Handler& next) override {
+    Response res = co_await next(req, ctx);
+    auto elapsed = std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - ctx.received_at);
+    Series& s = series(ctx.route.empty() ? std::string_view("unmatched") : ctx.route,
+                       ctx.route.empty() ? Method::kOther : req.method, res.status);
+    s.count->inc();
+    s.duration->observe_micros(static_cast<std::uint64_t>(elapsed.count()));
+    co_return res;
+  }
+
+ private:
+  struct Series {
+    observe::Counter* count;
+    observe::Histogram* duration;
+  };
+  using Key = std::tuple<std::string_view, Method, int>;
+
+  Series& series(std::string_view route, Method method, int status) {
+    // Route templates live as long as the router; a thread-local cache keeps the hot path lock-free.
+    thread_local std::map<std::pair<const MetricsMiddleware*, Key>, Series> cache;
+    int cls = status / 100;
+    auto key = std::make_pair(this, Key{route, method, cls});
+    if (auto it = cache.find(key); it != cache.end()) return it->second;
+    observe::Labels labels{{"server", server_},
+                           {"route", std::string(route)},
+                           {"method", std::string(method == Method::kOther ? "OTHER" : method_name(method))},
+                           {"status_class", status_class(status)}};
+    Series s{&registry_.counter("zt_http_requests_total", "HTTP requests handled", labels),
+             &registry_.histogram("zt_http_request_duration_seconds", "HTTP request latency", labels)};
+    return cache.emplace(key, s).first->second;
+  }
+
+  observe::Registry& registry_;
+  std::string server_;
+};
+
+class AccessLogMiddleware final : public Middleware {
+ public:
+  AccessLogMiddleware(std::shared_ptr<log::LineWriter> w, std::string server)
+      : writer_(std::move(w)), server_(std::move(server)) {}
+
+  boost::asio::awaitable<Response> handle(Request& req, RequestContext& ctx, const Handler& next) override {
+    Response res = co_await next(req, ctx);
+    auto micros = std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - ctx.received_at).count();
+    std::string line;
+    line.reserve(256);
+    line += "{\"time\":";
+    line += std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(
+                               std::chrono::system_clock::now().time_since_epoch())
+                               .count());
+    line += ",\"server\":\"";
+    line += server_;
+    line += "\",\"method\":\"";
+    log::append_json_escaped(line, req.method == Method::kOther ? std::string_view(req.method_text)
+                                                                 : method_name(req.method));
+    line += "\",\"path\":\"";
+    log::append_json_escaped(line, req.path().substr(0, 512));
+    line += "\",\"route\":\"";
+    log::append_json_escaped(line, ctx.route);
+    line += "\",\"status\":";
+    line += std::to_string(res.status);
+    line += ",\"bytes_in\":";
+    line += std::to_string(req.body.size());
+    line += ",\"bytes_out\":";
+    line += std::to_string(res.body.size());
+    line += ",\"duration_us\":";
+    line += std::to_string(micros);
+    line += ",\"remote\":\"";
+    log::append_json_escaped(line, ctx.remote_address);
+    line += "\",\"request_id\":\"";
+    log::append_json_escaped(line, ctx.request_id);
+    line += "\",\"trace_id\":\"";
+    line += ctx.trace_id;
+    line += "\",\"caller\":\"";
+    log::append_json_escaped(line, ctx.caller.subject);
+    line += "\"}";
+    writer_->write(std::move(line));
+    co_return res;
+  }
+
+ private:
+  std::shared_ptr<log::LineWriter> writer_;
+  std::string server_;
+};
+
+}  // namespace
+
+std::shared_ptr<Middleware> metrics_middleware(observe::Registry& registry, std::string server) {
+  return std::make_shared<MetricsMiddleware>(registry, std::move(server));
+}
+
+std::shared_ptr<Middleware> access_log_middleware(std::shared_ptr<log::LineWriter> writer, std::string server) {
+  return std::make_shared<AccessLogMiddleware>(std::move(writer), std::move(server));
+}
+
+}  // namespace zt::core::http

@@ -1,0 +1,87 @@
+#include "core/http/parser.hpp"
+
+#include <boost/beast/http/error.hpp>
+#include <boost/beast/http/parser.hpp>
+#include <boost/beast/http/string_body.hpp>
+
+namespace zt::core::http {
+
+namespace bhttp = boost::beast::http;
+
+struct RequestParser::Impl {
+  bhttp::request_parser<bhttp::string_body> parser;
+};
+
+RequestParser::RequestParser(const ParserLimits& limits) : impl_(std::make_unique<Impl>()) {
+  impl_->parser.header_limit(static_cast<std::uint32_t>(limits.max_header_bytes));
+  impl_->parser.body_limit(limits.max_body_bytes);
+  impl_->parser.eager(true);
+}
+
+RequestParser::~RequestParser() = default;
+
+namespace {
+
+ParseError to_error(const boost::system::error_code& ec) {
+  if (ec == bhttp::error::header_limit)
+    return {431, "HEADERS_TOO_LARGE", "请求头过大", ec.message()};
+  if (ec == bhttp::error::body_limit)
+    return {413, "BODY_TOO_LARGE", "请求体过大", ec.message()};
+  return {400, "BAD_REQUEST", "请求格式错误", ec.message()};
+}
+
+}  // namespace
+
+std::size_t RequestParser::feed(std::string_view data) {
+  if (state_ != State::kNeedMore) return 0;
+  std::size_t used = 0;
+  while (used < data.size() && state_ == State::kNeedMore) {
+    boost::system::error_code ec;
+    std::size_t n = impl_->parser.put(boost::asio::const_buffer(data.data() + used, data.size() - used), ec);
+    used += n;
+    if (ec == bhttp::error::need_more) break;
+    if (ec) {
+      state_ = State::kError;
+      error_ = to_error(ec);
+      break;
+    }
+    if (impl_->parser.is_done()) state_ = State::kDone;
+    if (n == 0) break;
+  }
+  return used;
+}
+
+void RequestParser::feed_eof() {
+  if (state_ != State::kNeedMore) return;
+  boost::system::error_code ec;
+  impl_->parser.put_eof(ec);
+  if (ec) {
+    state_ = State::kError;
+    error_ = to_error(ec);
+  } else if (impl_->parser.is_done()) {
+    state_ = State::kDone;
+  }
+}
+
+bool RequestParser::header_done() const { return impl_->parser.is_header_done(); }
+
+bool RequestParser::expects_continue() const {
+  if (!header_done()) return false;
+  const auto& req = impl_->parser.get();
+  auto it = req.find(bhttp::field::expect);
+  return it != req.end() && iequals(it->value(), "100-continue");
+}
+
+Request RequestParser::take() {
+  auto msg = impl_->parser.release();
+  Request r;
+  r.method = parse_method(msg.method_string());
+  r.method_text = std::string(msg.method_string());
+  r.target = std::string(msg.target());
+  for (const auto& f : msg) r.headers.add(f.name_string(), f.value());
+  r.keep_alive = msg.keep_alive();
+  r.body = std::move(msg.body());
+  return r;
+}
+
+}  // namespace zt::core::http

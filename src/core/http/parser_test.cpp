@@ -1,0 +1,72 @@
+#include "core/http/parser.hpp"
+
+#include <gtest/gtest.h>
+
+namespace zt::core::http {
+namespace {
+
+TEST(RequestParser, ParsesAcrossArbitraryChunks) {
+  const std::string wire = "POST /a?x=1 HTTP/1.1\r\nHost: h\r\nContent-Length: 5\r\nX-Two: b\r\n\r\nhelloGET";
+  RequestParser p({});
+  std::string pending;
+  std::size_t pos = 0;
+  while (p.state() == RequestParser::State::kNeedMore && pos < wire.size()) {
+    pending += wire[pos++];
+    pending.erase(0, p.feed(pending));
+  }
+  ASSERT_EQ(p.state(), RequestParser::State::kDone);
+  Request r = p.take();
+  EXPECT_EQ(r.method, Method::kPost);
+  EXPECT_EQ(r.target, "/a?x=1");
+  EXPECT_EQ(r.body, "hello");
+  EXPECT_EQ(r.headers.get("x-two"), "b");
+  EXPECT_TRUE(r.keep_alive);
+}
+
+TEST(RequestParser, LeavesTheNextRequestUnconsumed) {
+  const std::string wire = "GET /1 HTTP/1.1\r\nHost: h\r\n\r\nGET /2 HTTP/1.1\r\n";
+  RequestParser p({});
+  std::size_t used = p.feed(wire);
+  EXPECT_EQ(p.state(), RequestParser::State::kDone);
+  EXPECT_EQ(wire.substr(used), "GET /2 HTTP/1.1\r\n");
+}
+
+TEST(RequestParser, MapsLimitsToStatuses) {
+  ParserLimits small{256, 8};
+  RequestParser big_header(small);
+  big_header.feed("GET / HTTP/1.1\r\nX: " + std::string(1000, 'a') + "\r\n\r\n");
+  EXPECT_EQ(big_header.state(), RequestParser::State::kError);
+  EXPECT_EQ(big_header.error().status, 431);
+
+  RequestParser big_body(small);
+  big_body.feed("POST / HTTP/1.1\r\nContent-Length: 9\r\n\r\n123456789");
+  EXPECT_EQ(big_body.state(), RequestParser::State::kError);
+  EXPECT_EQ(big_body.error().status, 413);
+
+  RequestParser chunked(small);
+  chunked.feed("POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n20\r\n" + std::string(32, 'a') + "\r\n0\r\n\r\n");
+  EXPECT_EQ(chunked.state(), RequestParser::State::kError);
+  EXPECT_EQ(chunked.error().status, 413);
+
+  RequestParser garbage(small);
+  garbage.feed("NOT HTTP AT ALL\r\n\r\n");
+  EXPECT_EQ(garbage.state(), RequestParser::State::kError);
+  EXPECT_EQ(garbage.error().status, 400);
+}
+
+TEST(RequestParser, EofMidBodyIsAnError) {
+  RequestParser p({});
+  p.feed("POST / HTTP/1.1\r\nContent-Length: 10\r\n\r\n123");
+  p.feed_eof();
+  EXPECT_EQ(p.state(), RequestParser::State::kError);
+}
+
+TEST(RequestParser, HttpOneZeroWithoutKeepAliveCloses) {
+  RequestParser p({});
+  p.feed("GET / HTTP/1.0\r\n\r\n");
+  ASSERT_EQ(p.state(), RequestParser::State::kDone);
+  EXPECT_FALSE(p.take().keep_alive);
+}
+
+}  // namespace
+}  // namespace zt::core::http

@@ -1,0 +1,76 @@
+#include "core/http/pipeline.hpp"
+
+#include <charconv>
+
+#include "core/http/error.hpp"
+
+namespace zt::core::http {
+
+namespace {
+
+bool acceptable_request_id(std::string_view id) {
+  if (id.empty() || id.size() > 64) return false;
+  for (char c : id)
+    if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '_' ||
+          c == '.'))
+      return false;
+  return true;
+}
+
+}  // namespace
+
+void prepare_context(const Request& req, RequestContext& ctx, const PipelineOptions& options) {
+  const auto now = std::chrono::steady_clock::now();
+  if (ctx.received_at == std::chrono::steady_clock::time_point{}) ctx.received_at = now;
+  auto rid = req.headers.get("x-request-id");
+  ctx.request_id = rid && acceptable_request_id(*rid) ? std::string(*rid) : observe::random_hex_id(8);
+  std::optional<observe::TraceContext> parent;
+  if (auto tp = req.headers.get("traceparent")) parent = observe::TraceContext::parse(*tp);
+  ctx.trace = parent ? *parent : observe::TraceContext::generate();
+  ctx.trace_id = ctx.trace.trace_id_hex();
+  ctx.span_id = ctx.trace.span_id_hex();
+  ctx.deadline = ctx.received_at + options.default_deadline;
+  if (options.trust_deadline_header) {
+    if (auto d = req.headers.get(kDeadlineHeader)) {
+      long long ms = 0;
+      auto [p, ec] = std::from_chars(d->data(), d->data() + d->size(), ms);
+      if (ec == std::errc() && p == d->data() + d->size() && ms >= 0)
+        ctx.deadline = std::min(ctx.deadline, now + std::chrono::milliseconds(ms));
+    }
+  }
+}
+
+Pipeline::Pipeline(std::shared_ptr<const Router> router, std::vector<std::shared_ptr<Middleware>> chain,
+                   PipelineOptions options)
+    : router_(std::move(router)), options_(options) {
+  chain_ = compose(chain, [](Request& req, RequestContext& ctx) -> boost::asio::awaitable<Response> {
+    if (ctx.matched_route) co_return co_await ctx.matched_route->handler(req, ctx);
+    if (!ctx.allow.empty()) {
+      Response r = Response::json(405, error_body(codes::kMethodNotAllowed, "不支持该请求方法", ctx.trace_id));
+      r.headers.set("allow", ctx.allow);
+      co_return r;
+    }
+    throw ApiError(404, codes::kNotFound, "请求的资源不存在");
+  });
+}
+
+boost::asio::awaitable<Response> Pipeline::handle(Request& req, RequestContext& ctx) const {
+  prepare_context(req, ctx, options_);
+  RouteMatch m = router_->match(req.method, req.path());
+  if (m.kind == RouteMatch::Kind::kFound) {
+    ctx.matched_route = m.route;
+    ctx.route = m.route->pattern;
+    ctx.path_params = std::move(m.params);
+  } else if (m.kind == RouteMatch::Kind::kMethodNotAllowed) {
+    ctx.allow = std::move(m.allow);
+  }
+  Response res = co_await chain_(req, ctx);
+  res.headers.set("x-request-id", ctx.request_id);
+  co_return res;
+}
+
+Handler Pipeline::handler() const {
+  return [this](Request& req, RequestContext& ctx) { return handle(req, ctx); };
+}
+
+}  // namespace zt::core::http

@@ -1,0 +1,36 @@
+#pragma once
+// Request processing shared by every listener: request id, trace context, deadline, routing,
+// then the middleware chain around the matched handler. Errors leave in the one error shape.
+#include <chrono>
+#include <memory>
+#include <vector>
+
+#include "core/http/handler.hpp"
+#include "core/http/router.hpp"
+
+namespace zt::core::http {
+
+struct PipelineOptions {
+  std::chrono::milliseconds default_deadline{30000};
+  // Honour x-zt-deadline-ms from callers (internal listeners); the public edge sets its own.
+  bool trust_deadline_header = false;
+};
+
+class Pipeline {
+ public:
+  Pipeline(std::shared_ptr<const Router> router, std::vector<std::shared_ptr<Middleware>> chain,
+           PipelineOptions options = {});
+  boost::asio::awaitable<Response> handle(Request& req, RequestContext& ctx) const;
+  Handler handler() const;
+
+ private:
+  std::shared_ptr<const Router> router_;
+  PipelineOptions options_;
+  Handler chain_;
+};
+
+// Fills request id, trace and deadline from the request (used by the pipeline and by in-process
+// dispatch, so both modes stamp requests the same way).
+void prepare_context(const Request& req, RequestContext& ctx, const PipelineOptions& options);
+
+}  // namespace zt::core::http

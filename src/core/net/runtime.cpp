@@ -1,0 +1,177 @@
+#include "core/net/runtime.hpp"
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/thread_pool.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include <atomic>
+#include <future>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include "core/http/error.hpp"
+#include "core/net/blocking.hpp"
+#include "core/observe/log.hpp"
+
+namespace zt::core::net {
+
+namespace asio = boost::asio;
+
+namespace {
+thread_local std::size_t t_context_index = static_cast<std::size_t>(-1);
+thread_local const void* t_runtime = nullptr;
+}  // namespace
+
+struct IoRuntime::Impl {
+  std::vector<std::unique_ptr<asio::io_context>> contexts;
+  std::vector<asio::executor_work_guard<asio::io_context::executor_type>> guards;
+  std::vector<std::thread> threads;
+  std::atomic<std::size_t> round_robin{0};
+  bool started = false;
+};
+
+IoRuntime::IoRuntime(std::size_t io_threads) : impl_(std::make_unique<Impl>()) {
+  if (io_threads == 0) io_threads = 1;
+  for (std::size_t i = 0; i < io_threads; ++i) {
+    impl_->contexts.push_back(std::make_unique<asio::io_context>(1));
+    impl_->guards.push_back(asio::make_work_guard(*impl_->contexts.back()));
+  }
+}
+
+IoRuntime::~IoRuntime() { stop(); }
+
+std::size_t IoRuntime::size() const { return impl_->contexts.size(); }
+
+asio::io_context& IoRuntime::context(std::size_t i) { return *impl_->contexts.at(i); }
+
+asio::io_context& IoRuntime::next_context() {
+  if (t_runtime == this && t_context_index < impl_->contexts.size()) return *impl_->contexts[t_context_index];
+  return *impl_->contexts[impl_->round_robin++ % impl_->contexts.size()];
+}
+
+void IoRuntime::start() {
+  if (impl_->started) return;
+  impl_->started = true;
+  for (std::size_t i = 0; i < impl_->contexts.size(); ++i) {
+    impl_->threads.emplace_back([this, i] {
+      t_context_index = i;
+      t_runtime = this;
+      for (;;) {
+        try {
+          impl_->contexts[i]->run();
+          break;
+        } catch (const std::exception& e) {
+          log::error("io thread {} caught an exception and continues: {}", i, e.what());
+        }
+      }
+    });
+  }
+}
+
+void IoRuntime::stop() {
+  if (!impl_) return;
+  for (auto& g : impl_->guards) g.reset();
+  for (auto& c : impl_->contexts) c->stop();
+  for (auto& t : impl_->threads)
+    if (t.joinable()) t.join();
+  impl_->threads.clear();
+  // Let coroutines whose sockets and timers were closed during the drain run to completion now,
+  // while every service of the context is still alive; a frame destroyed later by the context's
+  // destructor could otherwise release objects whose services are already gone.
+  for (auto& c : impl_->contexts) {
+    c->restart();
+    c->run_for(std::chrono::seconds(2));
+  }
+}
+
+void IoRuntime::spawn(std::size_t i, std::function<asio::awaitable<void>()> fn) {
+  asio::co_spawn(context(i), std::move(fn), [](std::exception_ptr ep) {
+    if (!ep) return;
+    try {
+      std::rethrow_exception(ep);
+    } catch (const std::exception& e) {
+      log::error("background task failed: {}", e.what());
+    }
+  });
+}
+
+void IoRuntime::run_on(std::size_t i, std::function<void()> fn) {
+  std::promise<void> done;
+  auto fut = done.get_future();
+  asio::post(context(i), [&] {
+    try {
+      fn();
+      done.set_value();
+    } catch (...) {
+      done.set_exception(std::current_exception());
+    }
+  });
+  fut.get();
+}
+
+}  // namespace zt::core::net
+
+namespace zt::core {
+namespace asio = boost::asio;
+
+namespace {
+
+struct BlockingPool {
+  explicit BlockingPool(const BlockingPoolOptions& o) : options(o), pool(o.threads) {}
+  BlockingPoolOptions options;
+  asio::thread_pool pool;
+  std::atomic<std::size_t> queued{0};
+};
+
+std::mutex g_pool_mutex;
+BlockingPoolOptions g_pool_options;
+std::unique_ptr<BlockingPool> g_pool;
+
+BlockingPool& pool() {
+  std::lock_guard lock(g_pool_mutex);
+  if (!g_pool) g_pool = std::make_unique<BlockingPool>(g_pool_options);
+  return *g_pool;
+}
+
+}  // namespace
+
+void configure_blocking_pool(const BlockingPoolOptions& options) {
+  std::lock_guard lock(g_pool_mutex);
+  if (!g_pool) g_pool_options = options;
+}
+
+void shutdown_blocking_pool() {
+  std::unique_ptr<BlockingPool> p;
+  {
+    std::lock_guard lock(g_pool_mutex);
+    p = std::move(g_pool);
+  }
+  if (p) p->pool.join();
+}
+
+std::size_t blocking_pool_queued() { return pool().queued.load(); }
+
+asio::awaitable<void> run_blocking(std::function<void()> fn) {
+  BlockingPool& p = pool();
+  if (p.queued.fetch_add(1) >= p.options.max_queued) {
+    p.queued.fetch_sub(1);
+    throw http::ApiError(503, http::codes::kOverloaded, "系统繁忙，请稍后再试");
+  }
+  struct Release {
+    BlockingPool& p;
+    ~Release() { p.queued.fetch_sub(1); }
+  } release{p};
+  co_await asio::co_spawn(
+      p.pool, [&fn]() -> asio::awaitable<void> {
+        fn();
+        co_return;
+      },
+      asio::use_awaitable);
+}
+
+}  // namespace zt::core

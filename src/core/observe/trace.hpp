@@ -1,0 +1,33 @@
+#pragma once
+// W3C Trace Context (traceparent): parse, propagate, generate.
+#include <array>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace zt::core::observe {
+
+struct TraceContext {
+  std::array<std::uint8_t, 16> trace_id{};
+  std::array<std::uint8_t, 8> span_id{};         // this hop's span
+  std::array<std::uint8_t, 8> parent_span_id{};  // the caller's span, zero at a root
+  std::uint8_t flags = 0x01;                     // sampled
+
+  // A new root trace with random ids.
+  static TraceContext generate();
+  // Parses "00-<32 hex>-<16 hex>-<2 hex>"; nullopt when malformed or when an id is all zeros.
+  static std::optional<TraceContext> parse(std::string_view traceparent);
+  // The context for work done on behalf of this one: same trace, new span, this span as parent.
+  TraceContext child() const;
+
+  std::string trace_id_hex() const;
+  std::string span_id_hex() const;
+  std::string parent_span_id_hex() const;
+  std::string traceparent() const;  // for outgoing calls: carries this span as the parent
+};
+
+// 16 random hex characters, for request ids.
+std::string random_hex_id(std::size_t bytes = 8);
+
+}  // namespace zt::core::observe

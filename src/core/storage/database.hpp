@@ -1,0 +1,151 @@
+#pragma once
+// One small storage interface over SQLite (embedded default) and PostgreSQL (scaled mode).
+// SQL uses '?' placeholders and portable types; dialect differences live here only (DESIGN §4).
+//
+//   auto n = co_await db.write([&](storage::Tx& tx) {
+//     tx.exec("UPDATE t SET v = ? WHERE id = ?", {v, id});
+//     return tx.query("SELECT count(*) FROM t").at(0).int64(0);
+//   });
+//
+// write() runs a read-write transaction; read() a read-only one. Both run on the blocking pool,
+// commit when the function returns and roll back when it throws.
+#include <boost/asio/awaitable.hpp>
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <span>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+#include "core/net/blocking.hpp"
+#include "core/util/embedded.hpp"
+
+namespace zt::core::storage {
+
+enum class Dialect { kSqlite, kPostgres };
+
+struct Null {};
+using Param = std::variant<Null, std::int64_t, double, std::string, bool>;
+using Params = std::vector<Param>;
+
+class StorageError : public std::runtime_error {
+ public:
+  enum class Kind { kOther, kUniqueViolation, kUnavailable };
+  StorageError(Kind kind, const std::string& what) : std::runtime_error(what), kind_(kind) {}
+  Kind kind() const { return kind_; }
+
+ private:
+  Kind kind_;
+};
+
+class Row {
+ public:
+  Row(const std::vector<std::string>* columns, std::vector<std::optional<std::string>> cells)
+      : columns_(columns), cells_(std::move(cells)) {}
+  std::size_t size() const { return cells_.size(); }
+  bool is_null(std::size_t i) const { return !cells_.at(i).has_value(); }
+  std::optional<std::string> text(std::size_t i) const { return cells_.at(i); }
+  std::string string(std::size_t i) const;  // throws on NULL
+  std::int64_t int64(std::size_t i) const;  // throws on NULL or non-integer
+  double real(std::size_t i) const;
+  bool boolean(std::size_t i) const;  // 1/0, t/f, true/false
+  std::size_t index(std::string_view column) const;  // throws when absent
+  std::string string(std::string_view column) const { return string(index(column)); }
+  std::int64_t int64(std::string_view column) const { return int64(index(column)); }
+
+ private:
+  const std::vector<std::string>* columns_;
+  std::vector<std::optional<std::string>> cells_;
+};
+
+class Rows {
+ public:
+  Rows() = default;
+  explicit Rows(std::vector<std::string> columns) : columns_(std::make_unique<std::vector<std::string>>(std::move(columns))) {}
+  void add(std::vector<std::optional<std::string>> cells) { rows_.emplace_back(columns_.get(), std::move(cells)); }
+  const std::vector<std::string>& columns() const { return *columns_; }
+  std::size_t size() const { return rows_.size(); }
+  bool empty() const { return rows_.empty(); }
+  const Row& at(std::size_t i) const { return rows_.at(i); }
+  auto begin() const { return rows_.begin(); }
+  auto end() const { return rows_.end(); }
+
+ private:
+  std::unique_ptr<std::vector<std::string>> columns_ = std::make_unique<std::vector<std::string>>();
+  std::vector<Row> rows_;
+};
+
+// A connection inside a transaction.
+class Tx {
+ public:
+  virtual ~Tx() = default;
+  virtual Rows query(std::string_view sql, const Params& params = {}) = 0;
+  // Returns the number of rows changed.
+  virtual std::int64_t exec(std::string_view sql, const Params& params = {}) = 0;
+  // Runs several statements without parameters (migrations).
+  virtual void exec_script(std::string_view sql) = 0;
+  virtual Dialect dialect() const = 0;
+};
+
+struct Options {
+  std::string driver = "sqlite";  // sqlite | postgres
+  std::string sqlite_path;        // the service's database file
+  bool sqlite_synchronous_full = true;
+  std::string postgres_dsn;       // libpq connection string
+  std::string schema;             // postgres schema of the service
+  std::size_t pool_size = 8;
+  std::chrono::milliseconds busy_timeout{30000};
+};
+
+class Database {
+ public:
+  static std::unique_ptr<Database> open(const Options& options);
+  virtual ~Database() = default;
+  virtual Dialect dialect() const = 0;
+
+  // Blocking forms: for the blocking pool, tools and tests.
+  virtual void write_blocking(const std::function<void(Tx&)>& fn) = 0;
+  virtual void read_blocking(const std::function<void(Tx&)>& fn) = 0;
+
+  template <class F>
+  auto write(F fn) -> boost::asio::awaitable<std::invoke_result_t<F&, Tx&>> {
+    co_return co_await core::blocking([this, &fn] { return run(true, fn); });
+  }
+  template <class F>
+  auto read(F fn) -> boost::asio::awaitable<std::invoke_result_t<F&, Tx&>> {
+    co_return co_await core::blocking([this, &fn] { return run(false, fn); });
+  }
+  template <class F>
+  auto run(bool writable, F& fn) -> std::invoke_result_t<F&, Tx&> {
+    using R = std::invoke_result_t<F&, Tx&>;
+    if constexpr (std::is_void_v<R>) {
+      writable ? write_blocking(fn) : read_blocking(fn);
+    } else {
+      std::optional<R> out;
+      auto wrapped = [&](Tx& tx) { out.emplace(fn(tx)); };
+      writable ? write_blocking(wrapped) : read_blocking(wrapped);
+      return std::move(*out);
+    }
+  }
+};
+
+struct MigrationReport {
+  std::vector<std::string> applied;  // file names applied now
+  std::size_t already = 0;           // applied before
+};
+
+// Applies numbered migrations ("0001_create_orders.sql") not yet recorded in schema_migrations,
+// each in its own transaction. A failing migration changes nothing and throws StorageError naming
+// the file and the database's error; an applied migration whose text changed is also an error.
+MigrationReport migrate(Database& db, std::span<const EmbeddedFile> files);
+
+// Rewrites '?' placeholders to $1..$n outside quotes (PostgreSQL).
+std::string to_postgres_placeholders(std::string_view sql);
+
+}  // namespace zt::core::storage

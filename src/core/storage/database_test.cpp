@@ -1,0 +1,181 @@
+// One suite, run unchanged against SQLite and a real PostgreSQL started on loopback.
+#include "core/storage/database.hpp"
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <thread>
+
+#include "harness/process.hpp"
+#include "harness/servers.hpp"
+
+namespace zt::core::storage {
+namespace {
+
+enum class Backend { kSqlite, kPostgres };
+
+test::PostgresServer& postgres() {
+  static auto* server = new test::PostgresServer();  // shared by the suite, stopped at exit
+  static struct Stop {
+    ~Stop() { delete server; }
+  } stop;
+  return *server;
+}
+
+class StorageTest : public ::testing::TestWithParam<Backend> {
+ protected:
+  void SetUp() override { db_ = open_db(next_name()); }
+
+  std::string next_name() {
+    static std::atomic<int> n{0};
+    return "t" + std::to_string(::getpid()) + "_" + std::to_string(n++);
+  }
+
+  std::unique_ptr<Database> open_db(const std::string& name) {
+    Options o;
+    if (GetParam() == Backend::kSqlite) {
+      o.driver = "sqlite";
+      o.sqlite_path = dir_.path() + "/" + name + ".db";
+    } else {
+      o.driver = "postgres";
+      o.postgres_dsn = postgres().dsn();
+      o.schema = name;
+    }
+    o.pool_size = 4;
+    return Database::open(o);
+  }
+
+  void create_table(Database& db) {
+    db.write_blocking([](Tx& tx) {
+      tx.exec_script("CREATE TABLE accounts (id INTEGER PRIMARY KEY, owner TEXT NOT NULL UNIQUE, balance BIGINT NOT NULL)");
+    });
+  }
+
+  test::TempDir dir_{"zt-storage"};
+  std::unique_ptr<Database> db_;
+};
+
+TEST_P(StorageTest, WritesAndReadsTypedValues) {
+  create_table(*db_);
+  db_->write_blocking([](Tx& tx) {
+    EXPECT_EQ(tx.exec("INSERT INTO accounts (id, owner, balance) VALUES (?, ?, ?)", {std::int64_t{1}, std::string("张三"), std::int64_t{100050}}), 1);
+    tx.exec("INSERT INTO accounts (id, owner, balance) VALUES (?, ?, ?)", {std::int64_t{2}, std::string("O'Brien ?"), std::int64_t{-5}});
+  });
+  db_->read_blocking([](Tx& tx) {
+    auto rows = tx.query("SELECT id, owner, balance FROM accounts WHERE balance > ? ORDER BY id", {std::int64_t{-10}});
+    ASSERT_EQ(rows.size(), 2u);
+    EXPECT_EQ(rows.at(0).string("owner"), "张三");
+    EXPECT_EQ(rows.at(0).int64("balance"), 100050);
+    EXPECT_EQ(rows.at(1).string(1), "O'Brien ?");
+    EXPECT_EQ(rows.at(1).int64(2), -5);
+  });
+}
+
+TEST_P(StorageTest, AThrowingTransactionChangesNothing) {
+  create_table(*db_);
+  EXPECT_THROW(db_->write_blocking([](Tx& tx) {
+    tx.exec("INSERT INTO accounts (id, owner, balance) VALUES (1, 'a', 1)");
+    throw std::runtime_error("business rule refused");
+  }),
+               std::runtime_error);
+  db_->read_blocking([](Tx& tx) { EXPECT_EQ(tx.query("SELECT count(*) FROM accounts").at(0).int64(0), 0); });
+}
+
+TEST_P(StorageTest, UniqueViolationIsReportedAsSuch) {
+  create_table(*db_);
+  db_->write_blocking([](Tx& tx) { tx.exec("INSERT INTO accounts (id, owner, balance) VALUES (1, 'a', 1)"); });
+  try {
+    db_->write_blocking([](Tx& tx) { tx.exec("INSERT INTO accounts (id, owner, balance) VALUES (2, 'a', 1)"); });
+    FAIL() << "expected a unique violation";
+  } catch (const StorageError& e) {
+    EXPECT_EQ(e.kind(), StorageError::Kind::kUniqueViolation) << e.what();
+  }
+}
+
+TEST_P(StorageTest, NullsAndMissingColumns) {
+  db_->write_blocking([](Tx& tx) {
+    tx.exec_script("CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT)");
+    tx.exec("INSERT INTO notes (id, body) VALUES (?, ?)", {std::int64_t{1}, Null{}});
+  });
+  db_->read_blocking([](Tx& tx) {
+    auto rows = tx.query("SELECT body FROM notes");
+    EXPECT_TRUE(rows.at(0).is_null(0));
+    EXPECT_THROW(rows.at(0).string(0), StorageError);
+    EXPECT_THROW(rows.at(0).index("nosuch"), StorageError);
+  });
+}
+
+TEST_P(StorageTest, ConcurrentWritersNeverLoseAnIncrement) {
+  create_table(*db_);
+  db_->write_blocking([](Tx& tx) { tx.exec("INSERT INTO accounts (id, owner, balance) VALUES (1, 'a', 0)"); });
+  constexpr int kThreads = 4, kEach = 50;
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t)
+    threads.emplace_back([&] {
+      for (int i = 0; i < kEach; ++i)
+        db_->write_blocking([](Tx& tx) { tx.exec("UPDATE accounts SET balance = balance + 1 WHERE id = 1"); });
+    });
+  for (auto& t : threads) t.join();
+  db_->read_blocking([](Tx& tx) {
+    EXPECT_EQ(tx.query("SELECT balance FROM accounts WHERE id = 1").at(0).int64(0), kThreads * kEach);
+  });
+}
+
+const EmbeddedFile kGood[] = {
+    {"0001_create.sql", "CREATE TABLE items (id INTEGER PRIMARY KEY, name TEXT NOT NULL);"},
+    {"0002_seed.sql", "INSERT INTO items (id, name) VALUES (1, 'first'); INSERT INTO items (id, name) VALUES (2, 'second');"},
+};
+
+TEST_P(StorageTest, MigrationsApplyOnceInOrder) {
+  auto r1 = migrate(*db_, kGood);
+  EXPECT_EQ(r1.applied, (std::vector<std::string>{"0001_create.sql", "0002_seed.sql"}));
+  auto r2 = migrate(*db_, kGood);
+  EXPECT_TRUE(r2.applied.empty());
+  EXPECT_EQ(r2.already, 2u);
+  db_->read_blocking([](Tx& tx) { EXPECT_EQ(tx.query("SELECT count(*) FROM items").at(0).int64(0), 2); });
+}
+
+TEST_P(StorageTest, AFailingMigrationChangesNothingAndNamesTheFile) {
+  migrate(*db_, std::span(kGood, 1));
+  const EmbeddedFile bad[] = {kGood[0],
+                              {"0002_broken.sql", "INSERT INTO items (id, name) VALUES (10, 'x'); INSERT INTO nosuch VALUES (1);"}};
+  try {
+    migrate(*db_, bad);
+    FAIL() << "expected the migration to fail";
+  } catch (const StorageError& e) {
+    EXPECT_NE(std::string(e.what()).find("0002_broken.sql"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("nosuch"), std::string::npos) << e.what();
+  }
+  db_->read_blocking([](Tx& tx) {
+    EXPECT_EQ(tx.query("SELECT count(*) FROM items").at(0).int64(0), 0) << "the first statement was rolled back";
+    EXPECT_EQ(tx.query("SELECT count(*) FROM schema_migrations").at(0).int64(0), 1);
+  });
+}
+
+TEST_P(StorageTest, AChangedAppliedMigrationIsRefused) {
+  migrate(*db_, std::span(kGood, 1));
+  const EmbeddedFile changed[] = {{"0001_create.sql", "CREATE TABLE items (id INTEGER PRIMARY KEY);"}};
+  EXPECT_THROW(migrate(*db_, changed), StorageError);
+}
+
+TEST_P(StorageTest, BadMigrationNamesAreRefused) {
+  const EmbeddedFile badname[] = {{"create.sql", "SELECT 1;"}};
+  EXPECT_THROW(migrate(*db_, badname), StorageError);
+  const EmbeddedFile dup[] = {{"0001_a.sql", "SELECT 1;"}, {"0001_b.sql", "SELECT 1;"}};
+  EXPECT_THROW(migrate(*db_, dup), StorageError);
+}
+
+TEST_P(StorageTest, ParameterCountMismatchIsAnErrorNotACrash) {
+  create_table(*db_);
+  EXPECT_THROW(db_->read_blocking([](Tx& tx) { tx.query("SELECT * FROM accounts WHERE id = ?"); }), StorageError);
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, StorageTest, ::testing::Values(Backend::kSqlite, Backend::kPostgres),
+                         [](const auto& info) { return info.param == Backend::kSqlite ? "Sqlite" : "Postgres"; });
+
+TEST(Placeholders, RewrittenOutsideQuotesOnly) {
+  EXPECT_EQ(to_postgres_placeholders("SELECT ? , '?', \"a?\" , ?"), "SELECT $1 , '?', \"a?\" , $2");
+}
+
+}  // namespace
+}  // namespace zt::core::storage

@@ -1,0 +1,56 @@
+// zhongtai: one binary, many targets.
+#include <CLI/CLI.hpp>
+
+#include <iostream>
+
+#include "core/app/app.hpp"
+#include "core/app/graph.hpp"
+#include "zhongtai/targets.hpp"
+#include "zhongtai/version.hpp"
+
+int main(int argc, char** argv) {
+  CLI::App cli{"Zhongtai (中台): the online-business middle platform for securities brokerages"};
+  cli.require_subcommand(1);
+
+  std::string config_path;
+  std::string targets = "all";
+
+  auto* serve = cli.add_subcommand("serve", "run the platform (all components, or the given targets)");
+  serve->add_option("-c,--config", config_path, "YAML configuration file")->check(CLI::ExistingFile);
+  serve->add_option("-t,--target", targets, "comma-separated targets, or 'all'");
+
+  auto* migrate = cli.add_subcommand("migrate", "apply database migrations of the targets' components");
+  migrate->add_option("-c,--config", config_path, "YAML configuration file")->check(CLI::ExistingFile);
+  migrate->add_option("-t,--target", targets, "comma-separated targets, or 'all'");
+
+  auto* config = cli.add_subcommand("config", "configuration tools");
+  config->require_subcommand(1);
+  std::string check_path;
+  auto* check = config->add_subcommand("check", "validate a configuration file");
+  check->add_option("file", check_path, "YAML configuration file")->required();
+
+  auto* list_targets = cli.add_subcommand("targets", "print the target graph");
+  auto* version = cli.add_subcommand("version", "print the version");
+
+  CLI11_PARSE(cli, argc, argv);
+
+  auto specs = zt::component_specs();
+  zt::core::ServeOptions opts{config_path, zt::core::split_list(targets), std::string(zt::kVersion)};
+  if (*serve) return zt::core::serve(specs, opts);
+  if (*migrate) return zt::core::migrate_command(specs, opts);
+  if (*check) return zt::core::config_check_command(specs, check_path);
+  if (*list_targets) {
+    try {
+      std::cout << zt::core::describe_graph(specs);
+    } catch (const std::exception& e) {
+      std::cerr << "zhongtai: " << e.what() << "\n";
+      return 1;
+    }
+    return 0;
+  }
+  if (*version) {
+    std::cout << "zhongtai " << zt::kVersion << "\n";
+    return 0;
+  }
+  return 0;
+}

@@ -1,0 +1,19 @@
+// The target graph, in one readable list. Each entry is a target; `--target all` runs every one
+// in one process; `--target system` runs it with its dependencies (server, admin).
+#include "zhongtai/targets.hpp"
+
+#include "core/app/listeners.hpp"
+#include "platform/system/system_component.hpp"
+#include "zhongtai/version.hpp"
+
+namespace zt {
+
+std::vector<core::ComponentSpec> component_specs() {
+  return {
+      core::admin_listener_spec(),    // needs nothing
+      core::public_listener_spec(),   // needs admin
+      platform::system::spec(std::string(kVersion)),  // needs server
+  };
+}
+
+}  // namespace zt

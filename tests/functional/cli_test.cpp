@@ -1,0 +1,49 @@
+#include <gtest/gtest.h>
+
+#include "harness/process.hpp"
+
+namespace zt::test {
+namespace {
+
+TEST(Cli, VersionPrintsTheVersion) {
+  auto r = run({ZT_BINARY, "version"});
+  EXPECT_EQ(r.exit_code, 0);
+  EXPECT_NE(r.output.find("zhongtai "), std::string::npos);
+}
+
+TEST(Cli, TargetsPrintsTheGraphWithAll) {
+  auto r = run({ZT_BINARY, "targets"});
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("system"), std::string::npos);
+  EXPECT_NE(r.output.find("needs: server"), std::string::npos);
+  EXPECT_NE(r.output.find("all"), std::string::npos);
+}
+
+TEST(Cli, ConfigCheckNamesAMisspeltKeyAndItsLine) {
+  TempDir dir;
+  std::string file = dir.path() + "/bad.yaml";
+  write_file(file, "server:\n  port: 8080\n  max_body_bytez: 10\n");
+  auto r = run({ZT_BINARY, "config", "check", file});
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_NE(r.output.find(file + ":3"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("server.max_body_bytez"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("max_body_bytes"), std::string::npos) << "suggests the right key: " << r.output;
+}
+
+TEST(Cli, ConfigCheckAcceptsAValidFile) {
+  TempDir dir;
+  std::string file = dir.path() + "/good.yaml";
+  write_file(file, "server:\n  port: 8080\nlog:\n  level: debug\n");
+  auto r = run({ZT_BINARY, "config", "check", file});
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+}
+
+TEST(Cli, UnknownTargetListsTheValidOnes) {
+  auto r = run({ZT_BINARY, "serve", "--target", "nosuch"});
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_NE(r.output.find("unknown target 'nosuch'"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("valid targets: all, admin, server, system"), std::string::npos) << r.output;
+}
+
+}  // namespace
+}  // namespace zt::test

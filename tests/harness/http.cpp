@@ -1,0 +1,128 @@
+#include "harness/http.hpp"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <stdexcept>
+
+namespace zt::test {
+
+RawConnection::RawConnection(const std::string& host, int port) {
+  fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<uint16_t>(port));
+  ::inet_pton(AF_INET, host.c_str(), &addr.sin_addr);
+  if (::connect(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+    ::close(fd_);
+    fd_ = -1;
+    throw std::runtime_error("connect failed to port " + std::to_string(port));
+  }
+  int one = 1;
+  ::setsockopt(fd_, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+}
+
+RawConnection::~RawConnection() {
+  if (fd_ >= 0) ::close(fd_);
+}
+
+bool RawConnection::send(const std::string& bytes) {
+  std::size_t sent = 0;
+  while (sent < bytes.size()) {
+    ssize_t n = ::send(fd_, bytes.data() + sent, bytes.size() - sent, MSG_NOSIGNAL);
+    if (n <= 0) return false;
+    sent += static_cast<std::size_t>(n);
+  }
+  return true;
+}
+
+namespace {
+
+// Returns bytes read, 0 on close, -1 on timeout.
+ssize_t read_some(int fd, std::string& buf, std::chrono::steady_clock::time_point until) {
+  auto left = std::chrono::duration_cast<std::chrono::milliseconds>(until - std::chrono::steady_clock::now()).count();
+  if (left <= 0) return -1;
+  pollfd p{fd, POLLIN, 0};
+  if (::poll(&p, 1, static_cast<int>(left)) <= 0) return -1;
+  char tmp[16384];
+  ssize_t n = ::recv(fd, tmp, sizeof tmp, 0);
+  if (n > 0) buf.append(tmp, static_cast<std::size_t>(n));
+  return n < 0 ? 0 : n;
+}
+
+}  // namespace
+
+std::optional<HttpResponse> RawConnection::read_response(std::chrono::milliseconds timeout) {
+  auto until = std::chrono::steady_clock::now() + timeout;
+  HttpResponse r;
+  bool peer_closed = false;
+  std::size_t header_end;
+  while ((header_end = buffer_.find("\r\n\r\n")) == std::string::npos) {
+    ssize_t n = read_some(fd_, buffer_, until);
+    if (n <= 0) return std::nullopt;
+  }
+  std::string head = buffer_.substr(0, header_end);
+  std::size_t pos = head.find("\r\n");
+  std::string status_line = head.substr(0, pos);
+  if (status_line.size() < 12) return std::nullopt;
+  r.status = std::stoi(status_line.substr(9, 3));
+  while (pos != std::string::npos && pos < head.size()) {
+    std::size_t next = head.find("\r\n", pos + 2);
+    std::string line = head.substr(pos + 2, next == std::string::npos ? std::string::npos : next - pos - 2);
+    auto colon = line.find(':');
+    if (colon != std::string::npos) {
+      std::string name = line.substr(0, colon);
+      std::transform(name.begin(), name.end(), name.begin(), ::tolower);
+      std::string value = line.substr(colon + 1);
+      value.erase(0, value.find_first_not_of(' '));
+      r.headers[name] = value;
+    }
+    pos = next;
+  }
+  buffer_.erase(0, header_end + 4);
+  std::size_t length = 0;
+  if (auto it = r.headers.find("content-length"); it != r.headers.end()) length = std::stoul(it->second);
+  if (r.status == 100) return read_response(timeout);
+  while (buffer_.size() < length) {
+    ssize_t n = read_some(fd_, buffer_, until);
+    if (n < 0) return std::nullopt;
+    if (n == 0) {
+      peer_closed = true;
+      break;
+    }
+  }
+  r.body = buffer_.substr(0, length);
+  buffer_.erase(0, std::min(length, buffer_.size()));
+  auto conn = r.headers.find("connection");
+  r.closed = peer_closed || (conn != r.headers.end() && conn->second == "close");
+  return r;
+}
+
+bool RawConnection::wait_closed(std::chrono::milliseconds timeout) {
+  auto until = std::chrono::steady_clock::now() + timeout;
+  for (;;) {
+    ssize_t n = read_some(fd_, buffer_, until);
+    if (n == 0) return true;
+    if (n < 0) return false;
+  }
+}
+
+HttpResponse http_request(int port, const std::string& method, const std::string& target, const std::string& body,
+                          const std::map<std::string, std::string>& headers) {
+  RawConnection c("127.0.0.1", port);
+  std::string req = method + " " + target + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n";
+  for (const auto& [k, v] : headers) req += k + ": " + v + "\r\n";
+  if (!body.empty() || method == "POST" || method == "PUT") req += "Content-Length: " + std::to_string(body.size()) + "\r\n";
+  req += "\r\n" + body;
+  c.send(req);
+  auto r = c.read_response(std::chrono::seconds(30));
+  if (!r) throw std::runtime_error("no response to " + method + " " + target);
+  return *r;
+}
+
+}  // namespace zt::test

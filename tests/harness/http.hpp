@@ -1,0 +1,39 @@
+#pragma once
+// A deliberately independent HTTP/1.1 client over POSIX sockets for functional tests: it can send
+// malformed and hostile bytes that a real client library would refuse to produce.
+#include <chrono>
+#include <map>
+#include <optional>
+#include <string>
+
+namespace zt::test {
+
+struct HttpResponse {
+  int status = 0;
+  std::map<std::string, std::string> headers;  // lower-case names
+  std::string body;
+  bool closed = false;  // the server closed the connection after this response
+};
+
+class RawConnection {
+ public:
+  RawConnection(const std::string& host, int port);
+  ~RawConnection();
+  RawConnection(const RawConnection&) = delete;
+  RawConnection& operator=(const RawConnection&) = delete;
+  bool send(const std::string& bytes);  // false when the peer has closed
+  // Reads one response; nullopt on timeout or when the connection closed first.
+  std::optional<HttpResponse> read_response(std::chrono::milliseconds timeout = std::chrono::seconds(10));
+  // True when the peer closed the connection within the timeout.
+  bool wait_closed(std::chrono::milliseconds timeout);
+
+ private:
+  int fd_ = -1;
+  std::string buffer_;
+};
+
+HttpResponse http_request(int port, const std::string& method, const std::string& target, const std::string& body = "",
+                          const std::map<std::string, std::string>& headers = {});
+inline HttpResponse http_get(int port, const std::string& target) { return http_request(port, "GET", target); }
+
+}  // namespace zt::test

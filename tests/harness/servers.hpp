@@ -1,0 +1,51 @@
+#pragma once
+// Real PostgreSQL, etcd and Redis servers on loopback in temp directories, for any test that
+// needs them. Each starts in its constructor, waits until it answers, and stops in its destructor.
+#include <memory>
+#include <string>
+
+#include "harness/process.hpp"
+
+namespace zt::test {
+
+class PostgresServer {
+ public:
+  PostgresServer();
+  ~PostgresServer();
+  int port() const { return port_; }
+  // libpq connection string for the test database.
+  std::string dsn() const;
+
+ private:
+  TempDir dir_{"zt-pg"};
+  int port_;
+  std::unique_ptr<Process> process_;
+};
+
+class EtcdServer {
+ public:
+  EtcdServer();
+  int port() const { return port_; }
+  std::string endpoint() const { return "http://127.0.0.1:" + std::to_string(port_); }
+
+ private:
+  TempDir dir_{"zt-etcd"};
+  int port_;
+  std::unique_ptr<Process> process_;
+};
+
+class RedisServer {
+ public:
+  RedisServer();
+  int port() const { return port_; }
+
+ private:
+  TempDir dir_{"zt-redis"};
+  int port_;
+  std::unique_ptr<Process> process_;
+};
+
+// Where Debian installs PostgreSQL's server programs.
+std::string postgres_bin(const std::string& program);
+
+}  // namespace zt::test
