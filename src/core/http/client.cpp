@@ -139,6 +139,7 @@ asio::awaitable<Response> exchange(tcp::socket& socket, const std::string& wire,
     buf.resize(have + n);
     if (n > 0) got_bytes = true;
     if (ec == asio::error::eof) {
+      if (!got_bytes) throw boost::system::system_error(ec);  // closed before answering: retryable
       parser.put_eof(ec);
       if (ec) throw boost::system::system_error(ec);
       break;

@@ -34,6 +34,7 @@ ParseError to_error(const boost::system::error_code& ec) {
 
 std::size_t RequestParser::feed(std::string_view data) {
   if (state_ != State::kNeedMore) return 0;
+  if (!data.empty()) got_bytes_ = true;
   std::size_t used = 0;
   while (used < data.size() && state_ == State::kNeedMore) {
     boost::system::error_code ec;
@@ -52,7 +53,8 @@ std::size_t RequestParser::feed(std::string_view data) {
 }
 
 void RequestParser::feed_eof() {
-  if (state_ != State::kNeedMore) return;
+  // A close before any byte of a request is a clean end of the connection, not an error.
+  if (state_ != State::kNeedMore || !got_bytes_) return;
   boost::system::error_code ec;
   impl_->parser.put_eof(ec);
   if (ec) {

@@ -48,6 +48,7 @@ class RequestParser {
   struct Impl;
   std::unique_ptr<Impl> impl_;
   State state_ = State::kNeedMore;
+  bool got_bytes_ = false;
   ParseError error_;
 };
 

@@ -18,6 +18,7 @@
 #include <string>
 #include <string_view>
 #include <type_traits>
+#include <utility>
 #include <vector>
 
 #include "core/finance/decimal.hpp"
@@ -76,9 +77,7 @@ void read(const boost::json::value& v, T& out, const std::string& path) {
     else if (v.is_uint64() && v.get_uint64() <= static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max()))
       i = static_cast<std::int64_t>(v.get_uint64());
     else field_error(path, "应为整数");
-    if (i < static_cast<std::int64_t>(std::numeric_limits<T>::min()) ||
-        static_cast<std::uint64_t>(i) > static_cast<std::uint64_t>(std::numeric_limits<T>::max()) && i > 0)
-      field_error(path, "超出取值范围");
+    if (!std::in_range<T>(i)) field_error(path, "超出取值范围");
     out = static_cast<T>(i);
   } else if constexpr (std::is_floating_point_v<T>) {
     if (!v.is_number()) field_error(path, "应为数字");

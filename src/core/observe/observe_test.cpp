@@ -1,0 +1,68 @@
+#include <gtest/gtest.h>
+
+#include "core/observe/log.hpp"
+#include "core/observe/metrics.hpp"
+#include "core/observe/trace.hpp"
+
+namespace zt::core::observe {
+namespace {
+
+TEST(TraceContext, ParsesValidTraceparentAndStartsAChildSpan) {
+  auto t = TraceContext::parse("00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01");
+  ASSERT_TRUE(t);
+  EXPECT_EQ(t->trace_id_hex(), "4bf92f3577b34da6a3ce929d0e0e4736");
+  EXPECT_EQ(t->parent_span_id_hex(), "00f067aa0ba902b7");
+  EXPECT_NE(t->span_id_hex(), "00f067aa0ba902b7");
+  std::string out = t->traceparent();
+  EXPECT_EQ(out.substr(0, 36), "00-4bf92f3577b34da6a3ce929d0e0e4736-");
+  EXPECT_EQ(out.substr(36, 16), t->span_id_hex());
+  EXPECT_EQ(out.substr(52), "-01");
+}
+
+TEST(TraceContext, RefusesMalformedOrZeroIds) {
+  for (const char* bad : {"", "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7",
+                          "00-00000000000000000000000000000000-00f067aa0ba902b7-01",
+                          "00-4bf92f3577b34da6a3ce929d0e0e4736-0000000000000000-01",
+                          "00-4BF92F3577B34DA6A3CE929D0E0E4736-00f067aa0ba902b7-01",
+                          "ff-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
+                          "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01-extra",
+                          "00_4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"}) {
+    EXPECT_FALSE(TraceContext::parse(bad)) << bad;
+  }
+  EXPECT_TRUE(TraceContext::parse("01-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01-future"));
+}
+
+TEST(TraceContext, GeneratedIdsAreDistinct) {
+  auto a = TraceContext::generate(), b = TraceContext::generate();
+  EXPECT_NE(a.trace_id_hex(), b.trace_id_hex());
+  EXPECT_EQ(a.child().trace_id_hex(), a.trace_id_hex());
+  EXPECT_EQ(a.child().parent_span_id_hex(), a.span_id_hex());
+}
+
+TEST(Metrics, RendersPrometheusText) {
+  Registry r;
+  r.counter("zt_things_total", "Things", {{"kind", "a\"b"}}).inc(3);
+  r.gauge("zt_level", "Level").set(-2);
+  auto& h = r.histogram("zt_latency_seconds", "Latency", {{"route", "/x"}});
+  h.observe_seconds(0.0004);
+  h.observe_seconds(0.003);
+  h.observe_seconds(20);
+  std::string text = r.render();
+  EXPECT_NE(text.find("# TYPE zt_things_total counter\nzt_things_total{kind=\"a\\\"b\"} 3\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("zt_level -2\n"), std::string::npos);
+  EXPECT_NE(text.find("zt_latency_seconds_bucket{route=\"/x\",le=\"0.0005\"} 1\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("zt_latency_seconds_bucket{route=\"/x\",le=\"0.005\"} 2\n"), std::string::npos);
+  EXPECT_NE(text.find("zt_latency_seconds_bucket{route=\"/x\",le=\"+Inf\"} 3\n"), std::string::npos);
+  EXPECT_NE(text.find("zt_latency_seconds_count{route=\"/x\"} 3\n"), std::string::npos);
+  EXPECT_THROW(r.gauge("zt_things_total", "x"), std::logic_error);
+  EXPECT_EQ(&r.counter("zt_things_total", "Things", {{"kind", "a\"b"}}), &r.counter("zt_things_total", "", {{"kind", "a\"b"}}));
+}
+
+TEST(Log, EscapesJson) {
+  std::string out;
+  log::append_json_escaped(out, "a\"b\\c\nd\x01");
+  EXPECT_EQ(out, "a\\\"b\\\\c\\nd\\u0001");
+}
+
+}  // namespace
+}  // namespace zt::core::observe
