@@ -12,7 +12,7 @@ struct RequestParser::Impl {
   bhttp::request_parser<bhttp::string_body> parser;
 };
 
-RequestParser::RequestParser(const ParserLimits& limits) : impl_(std::make_unique<Impl>()) {
+RequestParser::RequestParser(const ParserLimits& limits) : impl_(std::make_unique<Impl>()), limits_(limits) {
   impl_->parser.header_limit(static_cast<std::uint32_t>(limits.max_header_bytes));
   impl_->parser.body_limit(limits.max_body_bytes);
   impl_->parser.eager(true);
@@ -40,7 +40,16 @@ std::size_t RequestParser::feed(std::string_view data) {
     boost::system::error_code ec;
     std::size_t n = impl_->parser.put(boost::asio::const_buffer(data.data() + used, data.size() - used), ec);
     used += n;
-    if (ec == bhttp::error::need_more) break;
+    if (ec == bhttp::error::need_more) {
+      // Body bytes are consumed eagerly, so what stays unconsumed is a header, a chunk header or
+      // a trailer. Beast 1.81 bounds only the first: bound them all, or a client could grow our
+      // buffer without limit.
+      if (data.size() - used > limits_.max_header_bytes) {
+        state_ = State::kError;
+        error_ = {431, "HEADERS_TOO_LARGE", "请求头过大", "unconsumed header, chunk header or trailer over the limit"};
+      }
+      break;
+    }
     if (ec) {
       state_ = State::kError;
       error_ = to_error(ec);

@@ -47,6 +47,7 @@ class RequestParser {
  private:
   struct Impl;
   std::unique_ptr<Impl> impl_;
+  ParserLimits limits_;
   State state_ = State::kNeedMore;
   bool got_bytes_ = false;
   ParseError error_;
