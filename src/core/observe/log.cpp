@@ -1,11 +1,17 @@
 #include "core/observe/log.hpp"
 
-#include <spdlog/async.h>
 #include <spdlog/sinks/basic_file_sink.h>
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <atomic>
+#include <cerrno>
+#include <condition_variable>
+#include <cstring>
+#include <thread>
 #include <chrono>
 #include <mutex>
 
@@ -132,32 +138,111 @@ void write(Level level, std::string_view message, const Trace& trace) {
   logger()->log(spdlog::level::info, line);
 }
 
+// The access log sits on the request path of every request: appending a line must not cost a
+// system call. Lines go into an in-memory buffer under a mutex (uncontended in the common case);
+// a background thread swaps the buffer out every 50 ms, or sooner when it grows past 256 KiB, and
+// writes it with one write(2). A per-line condition-variable signal (as in spdlog's async logger)
+// costs a futex call per request, which the HTTP benchmark showed to dominate. When the disk
+// stalls and the buffer reaches 16 MiB, new lines are dropped and counted rather than blocking.
 struct LineWriter::Impl {
-  std::shared_ptr<spdlog::logger> logger;
+  static constexpr std::size_t kWakeAt = 256 * 1024;
+  static constexpr std::size_t kDropAt = 16 * 1024 * 1024;
+
+  int fd = -1;
+  bool owns_fd = false;
+  std::mutex mutex;
+  std::condition_variable cv;
+  std::string buffer;
+  bool stopping = false;
+  bool flush_requested = false;
+  std::uint64_t flushed_generation = 0;
+  std::uint64_t dropped = 0;
+  std::thread thread;
+
+  void write_all(const std::string& data) {
+    std::size_t off = 0;
+    while (off < data.size()) {
+      ssize_t n = ::write(fd, data.data() + off, data.size() - off);
+      if (n < 0) {
+        if (errno == EINTR) continue;
+        return;  // the disk refused; the lines are lost, the service goes on
+      }
+      off += static_cast<std::size_t>(n);
+    }
+  }
+
+  void run() {
+    std::string out;
+    std::unique_lock lock(mutex);
+    for (;;) {
+      cv.wait_for(lock, std::chrono::milliseconds(50),
+                  [&] { return stopping || flush_requested || buffer.size() >= kWakeAt; });
+      out.swap(buffer);
+      std::uint64_t dropped_now = std::exchange(dropped, 0);
+      bool stop = stopping;
+      bool was_flush = std::exchange(flush_requested, false);
+      lock.unlock();
+      if (dropped_now > 0)
+        out += fmt::format("{{\"dropped_lines\":{}}}\n", dropped_now);
+      if (!out.empty()) write_all(out);
+      out.clear();
+      lock.lock();
+      if (was_flush) {
+        ++flushed_generation;
+        cv.notify_all();
+      }
+      if (stop && buffer.empty()) return;
+    }
+  }
 };
 
 LineWriter::LineWriter(const std::string& path) : impl_(new Impl) {
-  static std::once_flag pool_once;
-  std::call_once(pool_once, [] { spdlog::init_thread_pool(65536, 1); });
-  std::shared_ptr<spdlog::sinks::sink> sink;
   if (path == "-") {
-    sink = std::make_shared<spdlog::sinks::stdout_sink_mt>();
+    impl_->fd = 1;
   } else {
-    sink = std::make_shared<spdlog::sinks::basic_file_sink_mt>(path);
+    impl_->fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
+    if (impl_->fd < 0) {
+      std::string err = std::strerror(errno);
+      delete impl_;
+      throw std::runtime_error(fmt::format("cannot open log file {}: {}", path, err));
+    }
+    impl_->owns_fd = true;
   }
-  // Overrun the oldest queued line rather than block a request thread when the disk stalls.
-  impl_->logger = std::make_shared<spdlog::async_logger>("access", sink, spdlog::thread_pool(),
-                                                         spdlog::async_overflow_policy::overrun_oldest);
-  impl_->logger->set_pattern("%v");
+  impl_->thread = std::thread([this] { impl_->run(); });
 }
 
 LineWriter::~LineWriter() {
-  impl_->logger->flush();
+  {
+    std::lock_guard lock(impl_->mutex);
+    impl_->stopping = true;
+  }
+  impl_->cv.notify_all();
+  impl_->thread.join();
+  if (impl_->owns_fd) ::close(impl_->fd);
   delete impl_;
 }
 
-void LineWriter::write(std::string line) { impl_->logger->log(spdlog::level::info, line); }
+void LineWriter::write(std::string line) {
+  bool wake = false;
+  {
+    std::lock_guard lock(impl_->mutex);
+    if (impl_->buffer.size() >= Impl::kDropAt) {
+      ++impl_->dropped;
+      return;
+    }
+    impl_->buffer += line;
+    impl_->buffer += '\n';
+    wake = impl_->buffer.size() >= Impl::kWakeAt && impl_->buffer.size() - line.size() - 1 < Impl::kWakeAt;
+  }
+  if (wake) impl_->cv.notify_one();
+}
 
-void LineWriter::flush() { impl_->logger->flush(); }
+void LineWriter::flush() {
+  std::unique_lock lock(impl_->mutex);
+  std::uint64_t target = impl_->flushed_generation + 1;
+  impl_->flush_requested = true;
+  impl_->cv.notify_all();
+  impl_->cv.wait(lock, [&] { return impl_->flushed_generation >= target || impl_->stopping; });
+}
 
 }  // namespace zt::core::log

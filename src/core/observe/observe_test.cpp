@@ -4,6 +4,8 @@
 #include "core/observe/metrics.hpp"
 #include "core/observe/trace.hpp"
 
+#include <algorithm>
+
 namespace zt::core::observe {
 namespace {
 
@@ -66,3 +68,45 @@ TEST(Log, EscapesJson) {
 
 }  // namespace
 }  // namespace zt::core::observe
+
+#include <fstream>
+#include <sstream>
+#include <thread>
+#include <unistd.h>
+
+namespace zt::core::log {
+namespace {
+
+std::string slurp(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+TEST(LineWriter, WritesEveryLineFromManyThreadsInWholeLines) {
+  std::string path = "/tmp/zt-linewriter-" + std::to_string(::getpid()) + ".log";
+  {
+    LineWriter w(path);
+    std::vector<std::thread> ts;
+    for (int t = 0; t < 4; ++t)
+      ts.emplace_back([&w, t] {
+        for (int i = 0; i < 1000; ++i) w.write("{\"t\":" + std::to_string(t) + ",\"i\":" + std::to_string(i) + "}");
+      });
+    for (auto& t : ts) t.join();
+    w.flush();
+    std::string text = slurp(path);
+    EXPECT_EQ(std::count(text.begin(), text.end(), '\n'), 4000);
+    EXPECT_NE(text.find("{\"t\":3,\"i\":999}\n"), std::string::npos);
+    w.write("last");
+  }
+  EXPECT_NE(slurp(path).find("last\n"), std::string::npos) << "the destructor writes what is left";
+  ::unlink(path.c_str());
+}
+
+TEST(LineWriter, UnopenablePathIsAClearError) {
+  EXPECT_THROW(LineWriter("/nonexistent-dir/x.log"), std::runtime_error);
+}
+
+}  // namespace
+}  // namespace zt::core::log
