@@ -1,5 +1,7 @@
 #include <gtest/gtest.h>
 
+#include <filesystem>
+
 #include "harness/process.hpp"
 
 namespace zt::test {
@@ -43,6 +45,33 @@ TEST(Cli, UnknownTargetListsTheValidOnes) {
   EXPECT_NE(r.exit_code, 0);
   EXPECT_NE(r.output.find("unknown target 'nosuch'"), std::string::npos) << r.output;
   EXPECT_NE(r.output.find("valid targets: all, admin, server, system"), std::string::npos) << r.output;
+}
+
+}  // namespace
+}  // namespace zt::test
+
+namespace zt::test {
+namespace {
+
+TEST(Cli, AFailingMigrationStopsStartUpNamingTheFile) {
+  TempDir dir;
+  std::string data = dir.path() + "/data";
+  std::filesystem::create_directories(data);
+  // A table of that name already exists, with another shape: migration 0001 must fail.
+  auto pre = run({"sqlite3", data + "/system.db", "CREATE TABLE system_events (x INTEGER);"});
+  ASSERT_EQ(pre.exit_code, 0) << pre.output;
+  auto r = run({ZT_BINARY, "serve"}, {{"ZT_NODE__DATA_DIR", data}, {"ZT_SERVER__PORT", "0"}, {"ZT_ADMIN__PORT", "0"}});
+  EXPECT_EQ(r.exit_code, 1) << r.output;
+  EXPECT_NE(r.output.find("migration 0001_system_events.sql failed"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("already exists"), std::string::npos) << r.output;
+  auto after = run({"sqlite3", data + "/system.db", "SELECT count(*) FROM sqlite_master WHERE name = 'system_events_at';"});
+  EXPECT_EQ(after.output, "0\n") << "nothing of the failed migration remains";
+}
+
+TEST(Cli, ConfigErrorsStopServeWithExitCode2) {
+  auto r = run({ZT_BINARY, "serve"}, {{"ZT_SERVER__PORT", "not-a-port"}});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.output.find("ZT_SERVER__PORT"), std::string::npos) << r.output;
 }
 
 }  // namespace
