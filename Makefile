@@ -1,7 +1,6 @@
 # The two commands: `make run` and `make test`. Both install what is missing first.
 SHELL := /bin/bash
 JOBS ?= $(shell nproc)
-export CCACHE_DIR ?= $(CURDIR)/build/.ccache
 
 .PHONY: run test build build-asan build-fuzz bench clean deps
 
