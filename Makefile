@@ -7,9 +7,10 @@ JOBS ?= $(shell nproc)
 deps:
 	@scripts/install-deps
 
+# The release binary (make run) and the benchmarks (make bench); tests build in the asan tree.
 build: deps
 	@cmake --preset release >/dev/null
-	@cmake --build --preset release -j $(JOBS)
+	@cmake --build --preset release -j $(JOBS) --target zhongtai resilience_bench
 
 run: build
 	@mkdir -p data
@@ -30,6 +31,7 @@ test: build-asan build-fuzz
 
 bench: build
 	bench/http/run
+	bench/resilience/run
 
 clean:
 	rm -rf build

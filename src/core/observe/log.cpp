@@ -128,7 +128,7 @@ void write(Level level, std::string_view message, const Trace& trace) {
       append_json_escaped(line, trace.span_id);
       line += '"';
     }
-    line += ",\"msg\":\"";
+    line += ",\"message\":\"";
     append_json_escaped(line, message);
     line += "\"}";
   } else {

@@ -13,6 +13,7 @@ namespace zt::core::storage {
 namespace {
 
 enum class Backend { kSqlite, kPostgres };
+void PrintTo(Backend b, std::ostream* os) { *os << (b == Backend::kSqlite ? "sqlite" : "postgres"); }
 
 test::PostgresServer& postgres() {
   static auto* server = new test::PostgresServer();  // shared by the suite, stopped at exit
