@@ -3,6 +3,7 @@
 #include "zhongtai/targets.hpp"
 
 #include "core/app/listeners.hpp"
+#include "core/resilience/resilience_component.hpp"
 #include "platform/system/system_component.hpp"
 #include "zhongtai/version.hpp"
 
@@ -10,8 +11,9 @@ namespace zt {
 
 std::vector<core::ComponentSpec> component_specs() {
   return {
-      core::admin_listener_spec(),    // needs nothing
-      core::public_listener_spec(),   // needs admin
+      core::admin_listener_spec(),               // needs nothing
+      core::resilience::resilience_spec(),       // needs admin
+      core::public_listener_spec(),              // needs admin, resilience
       platform::system::spec(std::string(kVersion)),  // needs server
   };
 }

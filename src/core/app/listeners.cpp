@@ -8,6 +8,7 @@
 #include "core/http/server.hpp"
 #include "core/observe/log.hpp"
 #include "core/observe/metrics.hpp"
+#include "core/resilience/resilience_component.hpp"
 
 namespace zt::core {
 
@@ -47,7 +48,9 @@ std::vector<config::Field> listener_fields(std::string host, std::int64_t port) 
 
 class ListenerComponent final : public Component {
  public:
-  ListenerComponent(ComponentContext& ctx, http::Router& router, bool trust_deadline) : name_(ctx.name()) {
+  ListenerComponent(ComponentContext& ctx, http::Router& router, bool trust_deadline,
+                    std::vector<std::shared_ptr<http::Middleware>> extra = {})
+      : name_(ctx.name()) {
     const auto& s = ctx.config();
     http::ServerOptions o;
     o.name = ctx.name() == "admin" ? "admin" : "public";
@@ -58,6 +61,7 @@ class ListenerComponent final : public Component {
     chain.push_back(http::metrics_middleware(ctx.metrics(), o.name));
     if (auto path = s.get_string("access_log"); !path.empty())
       chain.push_back(http::access_log_middleware(std::make_shared<log::LineWriter>(path), o.name));
+    for (auto& m : extra) chain.push_back(std::move(m));
     http::PipelineOptions po;
     po.default_deadline = s.get_duration("request_deadline");
     po.trust_deadline_header = trust_deadline;
@@ -117,10 +121,12 @@ ComponentSpec public_listener_spec() {
   ComponentSpec spec;
   spec.name = "server";
   spec.description = "public HTTP listener";
-  spec.dependencies = {"admin"};
+  spec.dependencies = {"admin", "resilience"};
   spec.schema = {"server", listener_fields("0.0.0.0", 8080), "public HTTP listener"};
   spec.make = [](ComponentContext& ctx) -> std::unique_ptr<Component> {
-    return std::make_unique<ListenerComponent>(ctx, ctx.public_router(), false);
+    auto& resilience = ctx.get<resilience::ResilienceComponent>("resilience");
+    return std::make_unique<ListenerComponent>(ctx, ctx.public_router(), false,
+                                               std::vector<std::shared_ptr<http::Middleware>>{resilience.inbound()});
   };
   return spec;
 }

@@ -80,6 +80,8 @@ class FlowResource {
   explicit FlowResource(std::vector<FlowRule> rules, int buckets = 2, Nanos interval = kSecond);
   Decision enter(int acquire, Nanos now);
   void exit(int acquire, Nanos rt, bool failed, Nanos now);
+  // Gives back the concurrency of an admission that a later rule refused (no completion recorded).
+  void release(int acquire) { stats_.concurrency.fetch_sub(acquire, std::memory_order_relaxed); }
   const ResourceStats& stats() const { return stats_; }
   const std::vector<FlowRule>& rules() const { return rules_; }
   std::int64_t shadow_blocks() const { return shadow_blocks_.load(std::memory_order_relaxed); }

@@ -1,0 +1,62 @@
+#pragma once
+// The resilience engine: the live rule set, swapped atomically, and the per-request decision.
+// A request keeps the snapshot it entered with until it exits, so a rule change never splits
+// one request's accounting across two rule sets.
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "core/resilience/rules.hpp"
+
+namespace zt::core::observe {
+class Registry;
+}
+
+namespace zt::core::resilience {
+
+// Where keyed rules read their key from (customer, ip, header:x, query:x, path:x).
+class KeySource {
+ public:
+  virtual ~KeySource() = default;
+  virtual std::optional<std::string> value(std::string_view key_spec) const = 0;
+};
+
+class Engine {
+ public:
+  struct Snapshot;
+  struct Ticket {
+    std::shared_ptr<Snapshot> snapshot;
+    FlowResource* flows[2] = {nullptr, nullptr};  // the resource's own rules, then "*"
+    Bulkhead* bulkhead = nullptr;
+    Nanos entered = 0;
+    bool admitted = false;
+  };
+
+  explicit Engine(observe::Registry* metrics = nullptr, const Clock& clock = SteadyClock::instance());
+  ~Engine();
+
+  // Replaces every rule at once. Statistics start afresh for the new rules.
+  void apply(RuleSet rules);
+  RuleSet rules() const;
+
+  // Inbound: flow rules of the resource and of "*", keyed rules, bulkhead.
+  Decision enter(std::string_view resource, const KeySource& keys, Ticket& ticket);
+  void exit(Ticket& ticket, bool failed);
+
+  // Outbound: the breaker guarding a dependency, if a rule names it (empty otherwise). The pointer
+  // keeps its rule set alive across apply().
+  std::shared_ptr<CircuitBreaker> breaker(std::string_view resource);
+
+  Nanos now() const { return clock_.now(); }
+
+ private:
+  std::shared_ptr<Snapshot> current() const;
+  std::shared_ptr<Snapshot> build(RuleSet rules);
+
+  observe::Registry* metrics_;
+  const Clock& clock_;
+  std::atomic<std::shared_ptr<Snapshot>> snapshot_;
+};
+
+}  // namespace zt::core::resilience

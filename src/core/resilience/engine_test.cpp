@@ -1,0 +1,125 @@
+#include "core/resilience/engine.hpp"
+
+#include <gtest/gtest.h>
+
+#include "core/observe/metrics.hpp"
+
+namespace zt::core::resilience {
+namespace {
+
+class Keys final : public KeySource {
+ public:
+  std::map<std::string, std::string, std::less<>> values;
+  std::optional<std::string> value(std::string_view spec) const override {
+    auto it = values.find(spec);
+    return it == values.end() ? std::nullopt : std::optional<std::string>(it->second);
+  }
+};
+
+TEST(Engine, ResourceAndGlobalRulesBothApply) {
+  FakeClock clock;
+  observe::Registry metrics;
+  Engine e(&metrics, clock);
+  e.apply(parse_rules(R"(
+flow:
+  - {id: ping, resource: "GET /ping", count: 3}
+  - {id: global, resource: "*", count: 5}
+)"));
+  Keys keys;
+  int ping = 0, other = 0;
+  for (int i = 0; i < 10; ++i) {
+    Engine::Ticket t1, t2;
+    if (e.enter("GET /ping", keys, t1).pass) ++ping, e.exit(t1, false);
+    if (e.enter("GET /other", keys, t2).pass) ++other, e.exit(t2, false);
+  }
+  EXPECT_EQ(ping, 3);
+  EXPECT_EQ(other, 2) << "the global rule's 5 were shared: 3 pings + 2 others";
+  std::string text = metrics.render();
+  EXPECT_NE(text.find("zt_resilience_blocked_total{rule=\"ping\"} 7"), std::string::npos) << text;
+  EXPECT_NE(text.find("zt_resilience_passed_total 5"), std::string::npos) << text;
+}
+
+TEST(Engine, KeyedRulesSkipRequestsWithoutTheKey) {
+  FakeClock clock;
+  Engine e(nullptr, clock);
+  e.apply(parse_rules("keyed:\n  - {id: per-customer, resource: '*', key: customer, rate: 1, burst: 1}\n"));
+  Keys anonymous, alice;
+  alice.values["customer"] = "alice";
+  Engine::Ticket t;
+  EXPECT_TRUE(e.enter("GET /x", alice, t).pass);
+  e.exit(t, false);
+  Decision d = e.enter("GET /x", alice, t);
+  EXPECT_FALSE(d.pass);
+  EXPECT_EQ(d.refusal, Refusal::kHotParam);
+  for (int i = 0; i < 5; ++i) {
+    Engine::Ticket a;
+    EXPECT_TRUE(e.enter("GET /x", anonymous, a).pass);
+    e.exit(a, false);
+  }
+}
+
+TEST(Engine, BulkheadRefusesAndReleases) {
+  FakeClock clock;
+  Engine e(nullptr, clock);
+  e.apply(parse_rules("bulkheads:\n  - {id: slow-vendor, resource: 'POST /v', max_concurrent: 1}\n"));
+  Keys k;
+  Engine::Ticket a, b;
+  EXPECT_TRUE(e.enter("POST /v", k, a).pass);
+  Decision d = e.enter("POST /v", k, b);
+  EXPECT_FALSE(d.pass);
+  EXPECT_EQ(refusal_http_status(d.refusal), 503);
+  e.exit(a, false);
+  EXPECT_TRUE(e.enter("POST /v", k, b).pass);
+}
+
+TEST(Engine, ARefusalLaterInTheChainGivesBackConcurrency) {
+  FakeClock clock;
+  Engine e(nullptr, clock);
+  e.apply(parse_rules(R"(
+flow:
+  - {id: conc, resource: "GET /a", grade: concurrency, count: 1}
+keyed:
+  - {id: k, resource: "GET /a", key: ip, rate: 1, burst: 1}
+)"));
+  Keys k;
+  k.values["ip"] = "10.0.0.1";
+  Engine::Ticket t1, t2, t3;
+  EXPECT_TRUE(e.enter("GET /a", k, t1).pass);
+  e.exit(t1, false);
+  EXPECT_FALSE(e.enter("GET /a", k, t2).pass) << "the keyed rule refuses";
+  k.values["ip"] = "10.0.0.2";
+  EXPECT_TRUE(e.enter("GET /a", k, t3).pass) << "the refused request did not keep the concurrency slot";
+}
+
+TEST(Engine, ApplySwapsAtomicallyAndInFlightRequestsFinishOnTheirRules) {
+  FakeClock clock;
+  Engine e(nullptr, clock);
+  e.apply(parse_rules("flow:\n  - {id: c, resource: 'GET /a', grade: concurrency, count: 1}\n"));
+  Keys k;
+  Engine::Ticket old_ticket;
+  EXPECT_TRUE(e.enter("GET /a", k, old_ticket).pass);
+  e.apply(parse_rules("flow:\n  - {id: c2, resource: 'GET /a', grade: concurrency, count: 2}\n"));
+  Engine::Ticket n1, n2, n3;
+  EXPECT_TRUE(e.enter("GET /a", k, n1).pass);
+  EXPECT_TRUE(e.enter("GET /a", k, n2).pass);
+  EXPECT_FALSE(e.enter("GET /a", k, n3).pass);
+  e.exit(old_ticket, false);  // exits against the old rule set, which it still holds
+  EXPECT_EQ(e.rules().flow.at(0).id, "c2");
+}
+
+TEST(Engine, BreakerByDependencyName) {
+  FakeClock clock;
+  Engine e(nullptr, clock);
+  e.apply(parse_rules("breakers:\n  - {id: b, resource: counter, strategy: error_count, threshold: 0, min_requests: 1}\n"));
+  auto b = e.breaker("counter");
+  ASSERT_TRUE(b);
+  EXPECT_FALSE(e.breaker("bank"));
+  Permit p = b->try_pass(clock.now());
+  b->on_complete(p, kMilli, true, clock.now());
+  EXPECT_EQ(b->state(), BreakerState::kOpen);
+  e.apply({});
+  EXPECT_EQ(b->state(), BreakerState::kOpen) << "a held breaker outlives the rule swap";
+}
+
+}  // namespace
+}  // namespace zt::core::resilience

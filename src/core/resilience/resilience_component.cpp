@@ -1,0 +1,115 @@
+#include "core/resilience/resilience_component.hpp"
+
+#include <fmt/format.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "core/config/dynamic.hpp"
+#include "core/http/error.hpp"
+#include "core/http/router.hpp"
+#include "core/observe/log.hpp"
+#include "core/resilience/middleware.hpp"
+
+namespace zt::core::resilience {
+
+namespace {
+
+inline const config::DynamicKey<std::string> kRules{"resilience.rules", ""};
+
+std::string read_text(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+void write_atomically(const std::string& path, const std::string& text) {
+  std::filesystem::create_directories(std::filesystem::path(path).parent_path());
+  const std::string tmp = path + ".tmp";
+  {
+    std::ofstream out(tmp, std::ios::trunc);
+    out << text;
+    out.flush();
+    if (!out) throw std::runtime_error(fmt::format("cannot write {}", tmp));
+  }
+  std::filesystem::rename(tmp, path);
+}
+
+std::string problems_message(const RuleError& e) {
+  std::string msg = "限流熔断规则无效：";
+  bool first = true;
+  for (const auto& p : e.problems()) {
+    msg += fmt::format("{}第{}行 {} {}", first ? "" : "；", p.line, p.path, p.message);
+    first = false;
+  }
+  return msg;
+}
+
+}  // namespace
+
+ResilienceComponent::ResilienceComponent(ComponentContext& ctx)
+    : engine_(std::make_unique<Engine>(&ctx.metrics())), inbound_(inbound_middleware(*engine_)) {
+  const auto& node = ctx.full_config().section("node");
+  rules_path_ = (std::filesystem::path(node.get_string("data_dir")) / "resilience" / "rules.yaml").string();
+  std::string initial = ctx.config().get_string("rules_file");
+  if (std::filesystem::exists(rules_path_)) {
+    replace_rules(read_text(rules_path_), rules_path_);  // what was last applied survives restarts
+  } else if (!initial.empty()) {
+    if (!std::filesystem::exists(initial))
+      throw std::runtime_error(fmt::format("resilience.rules_file {} does not exist", initial));
+    replace_rules(read_text(initial), initial);
+  }
+  if (std::string pushed = kRules.get(); !pushed.empty()) replace_rules(pushed, "dynamic resilience.rules");
+  subscription_ = config::DynamicSettings::global().subscribe(kRules.name(), [this](const auto&) {
+    try {
+      replace_rules(kRules.get(), "dynamic resilience.rules");
+    } catch (const std::exception& e) {
+      log::error("refused pushed resilience rules, the previous rules stay: {}", e.what());
+    }
+  });
+
+  auto& admin = ctx.admin_router();
+  admin.add(http::Method::kGet, "/resilience/rules",
+            [this](http::Request&, http::RequestContext&) -> boost::asio::awaitable<http::Response> {
+              co_return http::Response::text(200, serialize_rules(engine_->rules()), "application/yaml; charset=utf-8");
+            });
+  admin.add(http::Method::kPut, "/resilience/rules",
+            [this](http::Request& req, http::RequestContext& rctx) -> boost::asio::awaitable<http::Response> {
+              try {
+                replace_rules(req.body, "admin API");
+              } catch (const RuleError& e) {
+                throw http::ApiError(400, "RESILIENCE_RULES_INVALID", problems_message(e));
+              }
+              rctx.log().info("resilience rules replaced through the admin API");
+              co_return http::Response::text(200, serialize_rules(engine_->rules()), "application/yaml; charset=utf-8");
+            });
+}
+
+ResilienceComponent::~ResilienceComponent() { config::DynamicSettings::global().unsubscribe(subscription_); }
+
+void ResilienceComponent::replace_rules(const std::string& text, const std::string& origin) {
+  std::lock_guard lock(mutex_);
+  RuleSet rules = parse_rules(text);  // throws before anything changes
+  const std::string canonical = serialize_rules(rules);
+  write_atomically(rules_path_, canonical);
+  engine_->apply(std::move(rules));
+  log::info("resilience rules applied from {}", origin);
+}
+
+ComponentSpec resilience_spec() {
+  ComponentSpec spec;
+  spec.name = "resilience";
+  spec.description = "flow control, circuit breaking, keyed limits and bulkheads (rules live, persisted)";
+  spec.dependencies = {"admin"};
+  spec.schema = {"resilience",
+                 {config::string("rules_file", "").describe("rules applied on first start, before any are persisted")},
+                 "flow control and circuit breaking"};
+  spec.make = [](ComponentContext& ctx) -> std::unique_ptr<Component> {
+    return std::make_unique<ResilienceComponent>(ctx);
+  };
+  return spec;
+}
+
+}  // namespace zt::core::resilience

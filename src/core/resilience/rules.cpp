@@ -1,0 +1,284 @@
+#include "core/resilience/rules.hpp"
+
+#include <fmt/format.h>
+#include <yaml-cpp/yaml.h>
+
+#include <set>
+
+namespace zt::core::resilience {
+
+namespace {
+
+std::string join(const std::vector<RuleProblem>& ps) {
+  std::string s = "resilience rules are invalid:";
+  for (const auto& p : ps) s += fmt::format("\n  line {}: {}: {}", p.line, p.path, p.message);
+  return s;
+}
+
+class Reader {
+ public:
+  std::vector<RuleProblem> problems;
+
+  void problem(const YAML::Node& n, const std::string& path, std::string msg) {
+    problems.push_back({n.IsDefined() ? n.Mark().line + 1 : 0, path, std::move(msg)});
+  }
+
+  // Checks that every key of `item` is one of `allowed`.
+  void known_keys(const YAML::Node& item, const std::string& path, std::initializer_list<const char*> allowed) {
+    for (const auto& kv : item) {
+      std::string k = kv.first.Scalar();
+      bool ok = false;
+      for (const char* a : allowed) ok |= k == a;
+      if (!ok) problems.push_back({kv.first.Mark().line + 1, path + "." + k, "未知的字段"});
+    }
+  }
+
+  std::string str(const YAML::Node& item, const std::string& path, const char* key, bool required,
+                  std::string def = "") {
+    YAML::Node n = item[key];
+    if (!n) {
+      if (required) problem(item, path + "." + key, "缺少必填字段");
+      return def;
+    }
+    if (!n.IsScalar() || n.Scalar().empty()) {
+      problem(n, path + "." + key, "应为非空字符串");
+      return def;
+    }
+    return n.Scalar();
+  }
+
+  double num(const YAML::Node& item, const std::string& path, const char* key, bool required, double def, double lo,
+             double hi) {
+    YAML::Node n = item[key];
+    if (!n) {
+      if (required) problem(item, path + "." + key, "缺少必填字段");
+      return def;
+    }
+    double v = 0;
+    try {
+      v = n.as<double>();
+    } catch (const YAML::Exception&) {
+      problem(n, path + "." + key, "应为数字");
+      return def;
+    }
+    if (v < lo || v > hi) {
+      problem(n, path + "." + key, fmt::format("取值 {} 超出范围 [{}, {}]", v, lo, hi));
+      return def;
+    }
+    return v;
+  }
+
+  std::int64_t integer(const YAML::Node& item, const std::string& path, const char* key, bool required,
+                       std::int64_t def, std::int64_t lo, std::int64_t hi) {
+    YAML::Node n = item[key];
+    if (!n) {
+      if (required) problem(item, path + "." + key, "缺少必填字段");
+      return def;
+    }
+    std::int64_t v = 0;
+    try {
+      v = n.as<std::int64_t>();
+    } catch (const YAML::Exception&) {
+      problem(n, path + "." + key, "应为整数");
+      return def;
+    }
+    if (v < lo || v > hi) {
+      problem(n, path + "." + key, fmt::format("取值 {} 超出范围 [{}, {}]", v, lo, hi));
+      return def;
+    }
+    return v;
+  }
+
+  bool flag(const YAML::Node& item, const std::string& path, const char* key) {
+    YAML::Node n = item[key];
+    if (!n) return false;
+    try {
+      return n.as<bool>();
+    } catch (const YAML::Exception&) {
+      problem(n, path + "." + key, "应为 true 或 false");
+      return false;
+    }
+  }
+
+  template <class E>
+  E choice(const YAML::Node& item, const std::string& path, const char* key, E def,
+           std::initializer_list<std::pair<const char*, E>> options) {
+    YAML::Node n = item[key];
+    if (!n) return def;
+    std::string v = n.IsScalar() ? n.Scalar() : "";
+    std::string names;
+    for (const auto& [name, e] : options) {
+      if (v == name) return e;
+      names += (names.empty() ? "" : ", ") + std::string(name);
+    }
+    problem(n, path + "." + key, fmt::format("取值 '{}' 无效，可选：{}", v, names));
+    return def;
+  }
+};
+
+}  // namespace
+
+RuleError::RuleError(std::vector<RuleProblem> problems) : std::runtime_error(join(problems)), problems_(std::move(problems)) {}
+
+RuleSet parse_rules(std::string_view text) {
+  Reader r;
+  RuleSet out;
+  YAML::Node root;
+  try {
+    root = YAML::Load(std::string(text));
+  } catch (const YAML::ParserException& e) {
+    throw RuleError({{e.mark.line + 1, "(rules)", fmt::format("语法错误：{}", e.msg)}});
+  }
+  if (!root || root.IsNull()) return out;
+  if (!root.IsMap()) throw RuleError({{1, "(rules)", "规则顶层应为映射（flow/keyed/breakers/bulkheads）"}});
+  r.known_keys(root, "(rules)", {"flow", "keyed", "breakers", "bulkheads"});
+  std::set<std::string> ids;
+  auto list = [&](const char* name, auto&& each) {
+    YAML::Node seq = root[name];
+    if (!seq) return;
+    if (!seq.IsSequence()) {
+      r.problem(seq, name, "应为列表");
+      return;
+    }
+    for (std::size_t i = 0; i < seq.size(); ++i) {
+      std::string path = fmt::format("{}[{}]", name, i);
+      if (!seq[i].IsMap()) {
+        r.problem(seq[i], path, "应为映射");
+        continue;
+      }
+      std::string id = r.str(seq[i], path, "id", true);
+      if (!id.empty() && !ids.insert(id).second) r.problem(seq[i]["id"], path + ".id", fmt::format("规则 id '{}' 重复", id));
+      each(seq[i], path, id);
+    }
+  };
+
+  list("flow", [&](const YAML::Node& n, const std::string& p, const std::string& id) {
+    r.known_keys(n, p, {"id", "resource", "grade", "count", "behavior", "warm_up_seconds", "cold_factor", "max_queueing_ms", "shadow"});
+    FlowRule f;
+    f.id = id;
+    f.resource = r.str(n, p, "resource", true);
+    f.grade = r.choice(n, p, "grade", FlowGrade::kQps, {{"qps", FlowGrade::kQps}, {"concurrency", FlowGrade::kConcurrency}});
+    f.count = r.num(n, p, "count", true, 0, 0, 1e9);
+    f.behavior = r.choice(n, p, "behavior", FlowBehavior::kReject,
+                          {{"reject", FlowBehavior::kReject}, {"warm_up", FlowBehavior::kWarmUp}, {"queue", FlowBehavior::kQueue}});
+    f.warm_up_seconds = static_cast<int>(r.integer(n, p, "warm_up_seconds", false, 10, 1, 3600));
+    f.cold_factor = static_cast<int>(r.integer(n, p, "cold_factor", false, 3, 2, 100));
+    f.max_queueing = r.integer(n, p, "max_queueing_ms", false, 500, 0, 60000) * kMilli;
+    f.shadow = r.flag(n, p, "shadow");
+    if (f.grade == FlowGrade::kConcurrency && f.behavior != FlowBehavior::kReject)
+      r.problem(n, p + ".behavior", "并发数规则只支持 reject");
+    out.flow.push_back(std::move(f));
+  });
+
+  list("keyed", [&](const YAML::Node& n, const std::string& p, const std::string& id) {
+    r.known_keys(n, p, {"id", "resource", "key", "rate", "period_ms", "burst", "max_keys", "overrides", "shadow"});
+    KeyedRule k;
+    k.id = id;
+    k.resource = r.str(n, p, "resource", true);
+    k.key = r.str(n, p, "key", true);
+    if (!k.key.empty() && k.key != "customer" && k.key != "ip" && k.key.rfind("header:", 0) != 0 &&
+        k.key.rfind("query:", 0) != 0 && k.key.rfind("path:", 0) != 0)
+      r.problem(n["key"], p + ".key", "应为 customer、ip、header:<名称>、query:<名称> 或 path:<名称>");
+    k.spec.tokens_per_period = r.integer(n, p, "rate", true, 1, 1, 1'000'000'000);
+    k.spec.period = r.integer(n, p, "period_ms", false, 1000, 1, 86'400'000) * kMilli;
+    k.spec.burst = r.integer(n, p, "burst", false, k.spec.tokens_per_period, 1, 1'000'000'000);
+    k.max_keys = static_cast<std::size_t>(r.integer(n, p, "max_keys", false, 100'000, 16, 100'000'000));
+    if (YAML::Node o = n["overrides"]) {
+      if (!o.IsMap()) {
+        r.problem(o, p + ".overrides", "应为映射（取值 → {rate, burst}）");
+      } else {
+        for (const auto& kv : o) {
+          std::string op = p + ".overrides." + kv.first.Scalar();
+          BucketSpec s = k.spec;
+          s.tokens_per_period = r.integer(kv.second, op, "rate", true, 1, 1, 1'000'000'000);
+          s.burst = r.integer(kv.second, op, "burst", false, s.tokens_per_period, 1, 1'000'000'000);
+          k.overrides[kv.first.Scalar()] = s;
+        }
+      }
+    }
+    k.shadow = r.flag(n, p, "shadow");
+    out.keyed.push_back(std::move(k));
+  });
+
+  list("breakers", [&](const YAML::Node& n, const std::string& p, const std::string& id) {
+    r.known_keys(n, p, {"id", "resource", "strategy", "threshold", "max_rt_ms", "stat_interval_ms", "min_requests",
+                        "recovery_ms", "probes", "shadow"});
+    BreakerRule b;
+    b.id = id;
+    b.resource = r.str(n, p, "resource", true);
+    b.strategy = r.choice(n, p, "strategy", BreakerStrategy::kErrorRatio,
+                          {{"error_ratio", BreakerStrategy::kErrorRatio},
+                           {"slow_ratio", BreakerStrategy::kSlowRatio},
+                           {"error_count", BreakerStrategy::kErrorCount}});
+    b.threshold = b.strategy == BreakerStrategy::kErrorCount ? r.num(n, p, "threshold", true, 5, 0, 1e9)
+                                                               : r.num(n, p, "threshold", true, 0.5, 0, 1);
+    b.max_rt = r.integer(n, p, "max_rt_ms", false, 1000, 1, 600'000) * kMilli;
+    b.stat_interval = r.integer(n, p, "stat_interval_ms", false, 1000, 100, 600'000) * kMilli;
+    b.min_requests = static_cast<int>(r.integer(n, p, "min_requests", false, 5, 1, 1'000'000));
+    b.recovery = r.integer(n, p, "recovery_ms", false, 10'000, 100, 3'600'000) * kMilli;
+    b.probes = static_cast<int>(r.integer(n, p, "probes", false, 1, 1, 1000));
+    b.shadow = r.flag(n, p, "shadow");
+    out.breakers.push_back(std::move(b));
+  });
+
+  list("bulkheads", [&](const YAML::Node& n, const std::string& p, const std::string& id) {
+    r.known_keys(n, p, {"id", "resource", "max_concurrent"});
+    out.bulkheads.push_back({id, r.str(n, p, "resource", true), r.integer(n, p, "max_concurrent", true, 1, 1, 1'000'000)});
+  });
+
+  if (!r.problems.empty()) throw RuleError(r.problems);
+  return out;
+}
+
+std::string serialize_rules(const RuleSet& rules) {
+  YAML::Emitter e;
+  e << YAML::BeginMap;
+  e << YAML::Key << "flow" << YAML::Value << YAML::BeginSeq;
+  for (const auto& f : rules.flow) {
+    e << YAML::BeginMap << YAML::Key << "id" << YAML::Value << f.id << YAML::Key << "resource" << YAML::Value << f.resource
+      << YAML::Key << "grade" << YAML::Value << (f.grade == FlowGrade::kQps ? "qps" : "concurrency") << YAML::Key
+      << "count" << YAML::Value << f.count << YAML::Key << "behavior" << YAML::Value
+      << (f.behavior == FlowBehavior::kReject ? "reject" : f.behavior == FlowBehavior::kWarmUp ? "warm_up" : "queue")
+      << YAML::Key << "warm_up_seconds" << YAML::Value << f.warm_up_seconds << YAML::Key << "cold_factor" << YAML::Value
+      << f.cold_factor << YAML::Key << "max_queueing_ms" << YAML::Value << f.max_queueing / kMilli << YAML::Key
+      << "shadow" << YAML::Value << f.shadow << YAML::EndMap;
+  }
+  e << YAML::EndSeq;
+  e << YAML::Key << "keyed" << YAML::Value << YAML::BeginSeq;
+  for (const auto& k : rules.keyed) {
+    e << YAML::BeginMap << YAML::Key << "id" << YAML::Value << k.id << YAML::Key << "resource" << YAML::Value << k.resource
+      << YAML::Key << "key" << YAML::Value << k.key << YAML::Key << "rate" << YAML::Value << k.spec.tokens_per_period
+      << YAML::Key << "period_ms" << YAML::Value << k.spec.period / kMilli << YAML::Key << "burst" << YAML::Value
+      << k.spec.burst << YAML::Key << "max_keys" << YAML::Value << k.max_keys;
+    if (!k.overrides.empty()) {
+      e << YAML::Key << "overrides" << YAML::Value << YAML::BeginMap;
+      for (const auto& [v, s] : k.overrides)
+        e << YAML::Key << v << YAML::Value << YAML::Flow << YAML::BeginMap << YAML::Key << "rate" << YAML::Value
+          << s.tokens_per_period << YAML::Key << "burst" << YAML::Value << s.burst << YAML::EndMap;
+      e << YAML::EndMap;
+    }
+    e << YAML::Key << "shadow" << YAML::Value << k.shadow << YAML::EndMap;
+  }
+  e << YAML::EndSeq;
+  e << YAML::Key << "breakers" << YAML::Value << YAML::BeginSeq;
+  for (const auto& b : rules.breakers) {
+    e << YAML::BeginMap << YAML::Key << "id" << YAML::Value << b.id << YAML::Key << "resource" << YAML::Value << b.resource
+      << YAML::Key << "strategy" << YAML::Value
+      << (b.strategy == BreakerStrategy::kErrorRatio ? "error_ratio"
+                                                      : b.strategy == BreakerStrategy::kSlowRatio ? "slow_ratio" : "error_count")
+      << YAML::Key << "threshold" << YAML::Value << b.threshold << YAML::Key << "max_rt_ms" << YAML::Value
+      << b.max_rt / kMilli << YAML::Key << "stat_interval_ms" << YAML::Value << b.stat_interval / kMilli << YAML::Key
+      << "min_requests" << YAML::Value << b.min_requests << YAML::Key << "recovery_ms" << YAML::Value
+      << b.recovery / kMilli << YAML::Key << "probes" << YAML::Value << b.probes << YAML::Key << "shadow" << YAML::Value
+      << b.shadow << YAML::EndMap;
+  }
+  e << YAML::EndSeq;
+  e << YAML::Key << "bulkheads" << YAML::Value << YAML::BeginSeq;
+  for (const auto& b : rules.bulkheads)
+    e << YAML::BeginMap << YAML::Key << "id" << YAML::Value << b.id << YAML::Key << "resource" << YAML::Value << b.resource
+      << YAML::Key << "max_concurrent" << YAML::Value << b.max_concurrent << YAML::EndMap;
+  e << YAML::EndSeq << YAML::EndMap;
+  return std::string(e.c_str()) + "\n";
+}
+
+}  // namespace zt::core::resilience
