@@ -37,7 +37,8 @@ struct Engine::Snapshot {
   observe::Counter* passed = nullptr;
 };
 
-Engine::Engine(observe::Registry* metrics, const Clock& clock) : metrics_(metrics), clock_(clock) {
+Engine::Engine(observe::Registry* metrics, const Clock& clock, SystemGuard::Readings host_readings)
+    : metrics_(metrics), clock_(clock), system_(std::move(host_readings)) {
   snapshot_.store(build({}));
 }
 
@@ -80,6 +81,7 @@ std::shared_ptr<Engine::Snapshot> Engine::build(RuleSet rules) {
     for (const auto& [res, list] : s->keyed)
       for (const auto& k : list) add(k.limiter->id());
     for (const auto& [res, b] : s->bulkheads) add(b->id());
+    if (s->rules.system) add(s->rules.system->id);
   }
   return s;
 }
@@ -110,6 +112,12 @@ Decision Engine::enter(std::string_view resource, const KeySource& keys, Ticket&
     t.flows[0] = t.flows[1] = nullptr;
   };
 
+  if (s.rules.system) {
+    Decision d = system_.check(*s.rules.system, now);
+    count(d);
+    shadow_hit |= d.shadow_hit;
+    if (!d.pass) return d;
+  }
   Decision result = Decision::admit();
   int n = 0;
   for (std::string_view name : {resource, std::string_view("*")}) {
@@ -150,6 +158,7 @@ Decision Engine::enter(std::string_view resource, const KeySource& keys, Ticket&
     t.bulkhead = it->second.get();
   }
   t.admitted = true;
+  system_.on_enter(now);
   if (s.passed) s.passed->inc();
   result.shadow_hit = shadow_hit;
   return result;
@@ -161,6 +170,7 @@ void Engine::exit(Ticket& t, bool failed) {
   for (FlowResource* f : t.flows)
     if (f) f->exit(1, now - t.entered, failed, now);
   if (t.bulkhead) t.bulkhead->release();
+  system_.on_exit(now - t.entered, failed, now);
   t.admitted = false;
   t.snapshot.reset();
 }

@@ -33,7 +33,8 @@ class Engine {
     bool admitted = false;
   };
 
-  explicit Engine(observe::Registry* metrics = nullptr, const Clock& clock = SteadyClock::instance());
+  explicit Engine(observe::Registry* metrics = nullptr, const Clock& clock = SteadyClock::instance(),
+                  SystemGuard::Readings host_readings = {});
   ~Engine();
 
   // Replaces every rule at once. Statistics start afresh for the new rules.
@@ -49,6 +50,7 @@ class Engine {
   std::shared_ptr<CircuitBreaker> breaker(std::string_view resource);
 
   Nanos now() const { return clock_.now(); }
+  const SystemGuard& system() const { return system_; }
 
  private:
   std::shared_ptr<Snapshot> current() const;
@@ -56,6 +58,7 @@ class Engine {
 
   observe::Registry* metrics_;
   const Clock& clock_;
+  SystemGuard system_;  // inbound statistics outlive rule swaps
   std::atomic<std::shared_ptr<Snapshot>> snapshot_;
 };
 

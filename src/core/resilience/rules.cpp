@@ -131,7 +131,7 @@ RuleSet parse_rules(std::string_view text) {
   }
   if (!root || root.IsNull()) return out;
   if (!root.IsMap()) throw RuleError({{1, "(rules)", "规则顶层应为映射（flow/keyed/breakers/bulkheads）"}});
-  r.known_keys(root, "(rules)", {"flow", "keyed", "breakers", "bulkheads"});
+  r.known_keys(root, "(rules)", {"flow", "keyed", "breakers", "bulkheads", "system"});
   std::set<std::string> ids;
   auto list = [&](const char* name, auto&& each) {
     YAML::Node seq = root[name];
@@ -226,6 +226,22 @@ RuleSet parse_rules(std::string_view text) {
     out.bulkheads.push_back({id, r.str(n, p, "resource", true), r.integer(n, p, "max_concurrent", true, 1, 1, 1'000'000)});
   });
 
+  if (YAML::Node n = root["system"]) {
+    const std::string p = "system";
+    if (!n.IsMap()) {
+      r.problem(n, p, "应为映射");
+    } else {
+      r.known_keys(n, p, {"max_qps", "max_concurrency", "max_avg_rt_ms", "max_cpu", "max_load", "shadow"});
+      SystemRule sys;
+      if (n["max_qps"]) sys.max_qps = r.num(n, p, "max_qps", true, 0, 1, 1e9);
+      if (n["max_concurrency"]) sys.max_concurrency = r.integer(n, p, "max_concurrency", true, 1, 1, 10'000'000);
+      if (n["max_avg_rt_ms"]) sys.max_avg_rt = r.integer(n, p, "max_avg_rt_ms", true, 1, 1, 600'000) * kMilli;
+      if (n["max_cpu"]) sys.max_cpu = r.num(n, p, "max_cpu", true, 1, 0, 1);
+      if (n["max_load"]) sys.max_load = r.num(n, p, "max_load", true, 1, 0, 10'000);
+      sys.shadow = r.flag(n, p, "shadow");
+      out.system = sys;
+    }
+  }
   if (!r.problems.empty()) throw RuleError(r.problems);
   return out;
 }
@@ -277,7 +293,18 @@ std::string serialize_rules(const RuleSet& rules) {
   for (const auto& b : rules.bulkheads)
     e << YAML::BeginMap << YAML::Key << "id" << YAML::Value << b.id << YAML::Key << "resource" << YAML::Value << b.resource
       << YAML::Key << "max_concurrent" << YAML::Value << b.max_concurrent << YAML::EndMap;
-  e << YAML::EndSeq << YAML::EndMap;
+  e << YAML::EndSeq;
+  if (rules.system) {
+    const SystemRule& sys = *rules.system;
+    e << YAML::Key << "system" << YAML::Value << YAML::BeginMap;
+    if (sys.max_qps) e << YAML::Key << "max_qps" << YAML::Value << *sys.max_qps;
+    if (sys.max_concurrency) e << YAML::Key << "max_concurrency" << YAML::Value << *sys.max_concurrency;
+    if (sys.max_avg_rt) e << YAML::Key << "max_avg_rt_ms" << YAML::Value << *sys.max_avg_rt / kMilli;
+    if (sys.max_cpu) e << YAML::Key << "max_cpu" << YAML::Value << *sys.max_cpu;
+    if (sys.max_load) e << YAML::Key << "max_load" << YAML::Value << *sys.max_load;
+    e << YAML::Key << "shadow" << YAML::Value << sys.shadow << YAML::EndMap;
+  }
+  e << YAML::EndMap;
   return std::string(e.c_str()) + "\n";
 }
 

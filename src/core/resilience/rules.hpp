@@ -15,6 +15,8 @@
 //        recovery_ms: 10000, probes: 1, shadow: false}
 //   bulkheads:
 //     - {id: counter, resource: counter, max_concurrent: 50}
+//   system: {max_qps: 20000, max_concurrency: 2000, max_avg_rt_ms: 500, max_cpu: 0.9,
+//            max_load: 8, shadow: false}
 //
 // A resource is "<METHOD> <route template>" for inbound HTTP, "*" for every route, or a
 // dependency name for outbound calls (breakers, bulkheads).
@@ -27,6 +29,7 @@
 #include "core/resilience/breaker.hpp"
 #include "core/resilience/flow.hpp"
 #include "core/resilience/limiter.hpp"
+#include "core/resilience/system.hpp"
 
 namespace zt::core::resilience {
 
@@ -51,6 +54,7 @@ struct RuleSet {
   std::vector<KeyedRule> keyed;
   std::vector<BreakerRule> breakers;
   std::vector<BulkheadRule> bulkheads;
+  std::optional<SystemRule> system;
 };
 
 struct RuleProblem {

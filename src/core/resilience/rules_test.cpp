@@ -25,6 +25,7 @@ breakers:
   - {id: csdc-slow, resource: csdc, strategy: slow_ratio, threshold: 0.5, max_rt_ms: 800, probes: 2}
 bulkheads:
   - {id: counter-bulkhead, resource: counter, max_concurrent: 32}
+system: {max_qps: 20000, max_avg_rt_ms: 500, max_cpu: 0.9}
 )";
 
 TEST(Rules, ParsesEveryKind) {
@@ -41,6 +42,9 @@ TEST(Rules, ParsesEveryKind) {
   EXPECT_EQ(r.breakers[1].strategy, BreakerStrategy::kSlowRatio);
   EXPECT_EQ(r.breakers[1].max_rt, 800 * kMilli);
   EXPECT_EQ(r.bulkheads.at(0).max_concurrent, 32);
+  ASSERT_TRUE(r.system);
+  EXPECT_EQ(*r.system->max_avg_rt, 500 * kMilli);
+  EXPECT_FALSE(r.system->max_concurrency);
 }
 
 TEST(Rules, SerialisedRulesReadBackTheSame) {

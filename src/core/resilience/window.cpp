@@ -1,5 +1,6 @@
 #include "core/resilience/window.hpp"
 
+#include <algorithm>
 #include <stdexcept>
 #include <thread>
 
@@ -30,6 +31,13 @@ SlidingWindow::Bucket& SlidingWindow::current(Nanos now) {
       std::this_thread::yield();
     }
   }
+}
+
+std::int64_t SlidingWindow::max_bucket(Metric m, Nanos now) const {
+  std::int64_t best = 0;
+  for (int i = 0; i < count_; ++i)
+    if (valid(buckets_[i], now)) best = std::max(best, buckets_[i].values[static_cast<int>(m)].load(std::memory_order_relaxed));
+  return best;
 }
 
 void SlidingWindow::reset() {

@@ -26,6 +26,8 @@ class SlidingWindow {
   double rate(Metric m, Nanos now) const;
   Nanos interval() const { return interval_; }
   int buckets() const { return count_; }
+  // The largest count of one bucket in the window.
+  std::int64_t max_bucket(Metric m, Nanos now) const;
   // Forgets everything counted so far (a breaker closing starts afresh).
   void reset();
   // Sum of the buckets before the current one (the "previous window" used by warm-up).
