@@ -102,3 +102,38 @@ TEST(Resilience, ShadowRulesRefuseNothing) {
 
 }  // namespace
 }  // namespace zt::test
+
+#include "harness/servers.hpp"
+
+namespace zt::test {
+namespace {
+
+TEST(Resilience, ClusterRuleHoldsAcrossTwoNodesSharingRedis) {
+  RedisServer redis;
+  TempDir d1, d2;
+  const std::string rules =
+      "cluster:\n  - {id: ping-cluster, resource: 'GET /api/system/v1/ping', rate: 1, period_ms: 60000, burst: 10}\n";
+  write_file(d1.path() + "/rules.yaml", rules);
+  std::map<std::string, std::string> env{{"ZT_RESILIENCE__RULES_FILE", d1.path() + "/rules.yaml"},
+                                         {"ZT_RESILIENCE__REDIS_HOST", "127.0.0.1"},
+                                         {"ZT_RESILIENCE__REDIS_PORT", std::to_string(redis.port())}};
+  Node a(d1.path(), env), b(d2.path(), env);
+  auto [ok_a, limited_a] = a.burst(15);
+  auto [ok_b, limited_b] = b.burst(15);
+  EXPECT_EQ(ok_a + ok_b, 10) << "one bucket of 10 for both nodes (1 more per minute)";
+  EXPECT_EQ(limited_a + limited_b, 20);
+  EXPECT_NE(b.last_refusal.body.find("FLOW_LIMITED"), std::string::npos);
+}
+
+TEST(Resilience, ClusterRulesNeedRedis) {
+  TempDir dir;
+  Node n(dir.path());
+  auto r = http_request(n.admin, "PUT", "/resilience/rules",
+                        "cluster:\n  - {id: c, resource: '*', rate: 10}\n");
+  EXPECT_EQ(r.status, 400);
+  EXPECT_NE(r.body.find("Redis"), std::string::npos) << r.body;
+  EXPECT_EQ(n.burst(5).first, 5) << "the refused rules changed nothing";
+}
+
+}  // namespace
+}  // namespace zt::test

@@ -33,6 +33,12 @@ struct Engine::Snapshot {
   ByName<std::vector<Keyed>> keyed;
   ByName<std::unique_ptr<Bulkhead>> bulkheads;
   ByName<std::unique_ptr<CircuitBreaker>> breakers;
+  struct Cluster {
+    const ClusterRule* rule;
+    std::unique_ptr<ClusterLimiter> limiter;
+  };
+  ByName<std::vector<Cluster>> cluster;
+  ByName<observe::Counter*> passed_by_resource;
   std::unordered_map<const std::string*, RuleCounters> counters;  // by rule id
   observe::Counter* passed = nullptr;
 };
@@ -53,6 +59,10 @@ std::shared_ptr<Engine::Snapshot> Engine::build(RuleSet rules) {
   for (const auto& k : s->rules.keyed)
     s->keyed[k.resource].push_back(
         {&k, std::make_unique<KeyedLimiter>(k.id, k.spec, k.max_keys, k.overrides, k.shadow)});
+  if (!s->rules.cluster.empty() && !redis_)
+    throw RuleError({{0, "cluster", "集群限流规则需要配置 Redis（resilience.redis_host）"}});
+  for (const auto& c : s->rules.cluster)
+    s->cluster[c.resource].push_back({&c, std::make_unique<ClusterLimiter>(c.limit, redis_, clock_)});
   for (const auto& b : s->rules.bulkheads) s->bulkheads.emplace(b.resource, std::make_unique<Bulkhead>(b.id, b.max_concurrent));
   for (const auto& b : s->rules.breakers) {
     observe::Registry* m = metrics_;
@@ -81,6 +91,15 @@ std::shared_ptr<Engine::Snapshot> Engine::build(RuleSet rules) {
     for (const auto& [res, list] : s->keyed)
       for (const auto& k : list) add(k.limiter->id());
     for (const auto& [res, b] : s->bulkheads) add(b->id());
+    for (const auto& c : s->rules.cluster) add(c.limit.id);
+    // Pass counts per resource that has flow rules: labels stay bounded by the rule set.
+    for (const auto& [res, fr] : s->flow)
+      s->passed_by_resource[res] = &metrics_->counter("zt_resilience_resource_passed_total",
+                                                      "Requests admitted, per resource with flow rules", {{"resource", res}});
+    for (const auto& [res, list] : s->keyed)
+      for (const auto& k : list)
+        k.limiter->set_eviction_counter(&metrics_->counter(
+            "zt_resilience_keyed_evictions_total", "Keys evicted from a keyed limiter's LRU", {{"rule", k.limiter->id()}}));
     if (s->rules.system) add(s->rules.system->id);
   }
   return s;
@@ -132,6 +151,7 @@ Decision Engine::enter(std::string_view resource, const KeySource& keys, Ticket&
     }
     result.wait = std::max(result.wait, d.wait);
     t.flows[n++] = it->second.get();
+    if (auto pc = s.passed_by_resource.find(name); pc != s.passed_by_resource.end()) pc->second->inc();
   }
   for (std::string_view name : {resource, std::string_view("*")}) {
     auto it = s.keyed.find(name);
@@ -173,6 +193,34 @@ void Engine::exit(Ticket& t, bool failed) {
   system_.on_exit(now - t.entered, failed, now);
   t.admitted = false;
   t.snapshot.reset();
+}
+
+bool Engine::has_cluster_rules(std::string_view resource) const {
+  auto s = current();
+  return s->cluster.contains(resource) || s->cluster.contains(std::string_view("*"));
+}
+
+boost::asio::awaitable<Decision> Engine::enter_cluster(std::string resource, const KeySource& keys, Ticket& t) {
+  if (!t.admitted) co_return Decision::admit();
+  std::shared_ptr<Snapshot> s = t.snapshot;  // the ticket's rule set, even if a swap happens meanwhile
+  for (std::string_view name : {std::string_view(resource), std::string_view("*")}) {
+    auto it = s->cluster.find(name);
+    if (it == s->cluster.end()) continue;
+    for (auto& c : it->second) {
+      std::string key = "all";
+      if (!c.rule->key.empty()) {
+        auto v = keys.value(c.rule->key);
+        if (!v) continue;
+        key = *v;
+      }
+      Decision d = co_await c.limiter->try_acquire(key, 1);
+      if (!d.pass) {
+        if (auto ct = s->counters.find(d.rule); ct != s->counters.end()) ct->second.blocked->inc();
+        co_return d;
+      }
+    }
+  }
+  co_return Decision::admit();
 }
 
 std::shared_ptr<CircuitBreaker> Engine::breaker(std::string_view resource) {

@@ -2,6 +2,8 @@
 // The resilience engine: the live rule set, swapped atomically, and the per-request decision.
 // A request keeps the snapshot it entered with until it exits, so a rule change never splits
 // one request's accounting across two rule sets.
+#include <boost/asio/awaitable.hpp>
+
 #include <memory>
 #include <optional>
 #include <string>
@@ -41,8 +43,14 @@ class Engine {
   void apply(RuleSet rules);
   RuleSet rules() const;
 
-  // Inbound: flow rules of the resource and of "*", keyed rules, bulkhead.
+  // Where cluster rules keep their buckets; without it, a rule set with cluster rules is refused.
+  void set_redis(std::shared_ptr<net::RedisClient> redis) { redis_ = std::move(redis); }
+
+  // Inbound: system rule, flow rules of the resource and of "*", keyed rules, bulkhead.
   Decision enter(std::string_view resource, const KeySource& keys, Ticket& ticket);
+  // Then the cluster-wide rules of the resource (a Redis round trip), for an admitted ticket.
+  boost::asio::awaitable<Decision> enter_cluster(std::string resource, const KeySource& keys, Ticket& ticket);
+  bool has_cluster_rules(std::string_view resource) const;
   void exit(Ticket& ticket, bool failed);
 
   // Outbound: the breaker guarding a dependency, if a rule names it (empty otherwise). The pointer
@@ -58,6 +66,7 @@ class Engine {
 
   observe::Registry* metrics_;
   const Clock& clock_;
+  std::shared_ptr<net::RedisClient> redis_;
   SystemGuard system_;  // inbound statistics outlive rule swaps
   std::atomic<std::shared_ptr<Snapshot>> snapshot_;
 };

@@ -123,3 +123,22 @@ TEST(Engine, BreakerByDependencyName) {
 
 }  // namespace
 }  // namespace zt::core::resilience
+
+namespace zt::core::resilience {
+namespace {
+
+TEST(Engine, ClusterRulesWithoutRedisAreRefusedAndNothingChanges) {
+  FakeClock clock;
+  Engine e(nullptr, clock);
+  e.apply(parse_rules("flow:\n  - {id: keep, resource: '*', count: 5}\n"));
+  RuleSet with_cluster = parse_rules("cluster:\n  - {id: c, resource: '*', rate: 10, fail_mode: closed, fallback_rate: 2}\n");
+  ASSERT_EQ(with_cluster.cluster.size(), 1u);
+  EXPECT_EQ(with_cluster.cluster[0].limit.fail_mode, FailMode::kClosed);
+  EXPECT_EQ(with_cluster.cluster[0].limit.local_fallback->tokens_per_period, 2);
+  EXPECT_EQ(parse_rules(serialize_rules(with_cluster)).cluster.at(0).limit.local_fallback->burst, 2);
+  EXPECT_THROW(e.apply(with_cluster), RuleError);
+  EXPECT_EQ(e.rules().flow.at(0).id, "keep");
+}
+
+}  // namespace
+}  // namespace zt::core::resilience

@@ -3,6 +3,8 @@
 #include <functional>
 #include <stdexcept>
 
+#include "core/observe/metrics.hpp"
+
 namespace zt::core::resilience {
 
 namespace {
@@ -65,6 +67,7 @@ Decision KeyedLimiter::try_acquire(std::string_view key, std::int64_t n, Nanos n
         shard.index.erase(shard.lru.back().key);
         shard.lru.pop_back();
         evictions_.fetch_add(1, std::memory_order_relaxed);
+        if (eviction_metric_) eviction_metric_->inc();
       }
       shard.lru.push_front(Entry{std::string(key), TokenBucket(spec, now)});
       it = shard.index.emplace(shard.lru.front().key, shard.lru.begin()).first;

@@ -13,6 +13,10 @@
 
 #include "core/resilience/decision.hpp"
 
+namespace zt::core::observe {
+class Counter;
+}
+
 namespace zt::core::resilience {
 
 struct BucketSpec {
@@ -48,6 +52,7 @@ class KeyedLimiter {
   std::uint64_t evictions() const { return evictions_.load(std::memory_order_relaxed); }
   std::uint64_t shadow_blocks() const { return shadow_blocks_.load(std::memory_order_relaxed); }
   const std::string& id() const { return id_; }
+  void set_eviction_counter(observe::Counter* c) { eviction_metric_ = c; }
 
  private:
   static constexpr std::size_t kShards = 16;
@@ -70,6 +75,7 @@ class KeyedLimiter {
   std::vector<Shard> shards_;
   std::atomic<std::uint64_t> evictions_{0};
   std::atomic<std::uint64_t> shadow_blocks_{0};
+  observe::Counter* eviction_metric_ = nullptr;
 };
 
 // A concurrency limit per dependency: a slow vendor cannot take every worker.

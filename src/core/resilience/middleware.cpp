@@ -60,6 +60,13 @@ class InboundMiddleware final : public http::Middleware {
     Engine::Ticket ticket;
     Decision d = engine_.enter(resource, keys, ticket);
     if (!d.pass) co_return refusal(d, ctx);
+    if (engine_.has_cluster_rules(resource)) {
+      Decision c = co_await engine_.enter_cluster(resource, keys, ticket);
+      if (!c.pass) {
+        engine_.exit(ticket, false);
+        co_return refusal(c, ctx);
+      }
+    }
     if (d.wait > 0) {
       if (std::chrono::nanoseconds(d.wait) >= ctx.remaining()) {
         engine_.exit(ticket, false);

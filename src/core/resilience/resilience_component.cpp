@@ -41,7 +41,8 @@ std::string problems_message(const RuleError& e) {
   std::string msg = "限流熔断规则无效：";
   bool first = true;
   for (const auto& p : e.problems()) {
-    msg += fmt::format("{}第{}行 {} {}", first ? "" : "；", p.line, p.path, p.message);
+    msg += p.line > 0 ? fmt::format("{}第{}行 {} {}", first ? "" : "；", p.line, p.path, p.message)
+                      : fmt::format("{}{} {}", first ? "" : "；", p.path, p.message);
     first = false;
   }
   return msg;
@@ -51,6 +52,14 @@ std::string problems_message(const RuleError& e) {
 
 ResilienceComponent::ResilienceComponent(ComponentContext& ctx)
     : engine_(std::make_unique<Engine>(&ctx.metrics())), inbound_(inbound_middleware(*engine_)) {
+  if (std::string host = ctx.config().get_string("redis_host"); !host.empty()) {
+    net::RedisOptions ro;
+    ro.host = host;
+    ro.port = static_cast<std::uint16_t>(ctx.config().get_int("redis_port"));
+    ro.password = ctx.config().get_string("redis_password");
+    ro.command_timeout = ctx.config().get_duration("redis_timeout");
+    engine_->set_redis(std::make_shared<net::RedisClient>(ro));
+  }
   const auto& node = ctx.full_config().section("node");
   rules_path_ = (std::filesystem::path(node.get_string("data_dir")) / "resilience" / "rules.yaml").string();
   std::string initial = ctx.config().get_string("rules_file");
@@ -93,8 +102,8 @@ void ResilienceComponent::replace_rules(const std::string& text, const std::stri
   std::lock_guard lock(mutex_);
   RuleSet rules = parse_rules(text);  // throws before anything changes
   const std::string canonical = serialize_rules(rules);
+  engine_->apply(std::move(rules));  // throws (nothing changes) when cluster rules lack Redis
   write_atomically(rules_path_, canonical);
-  engine_->apply(std::move(rules));
   log::info("resilience rules applied from {}", origin);
 }
 
@@ -104,7 +113,11 @@ ComponentSpec resilience_spec() {
   spec.description = "flow control, circuit breaking, keyed limits and bulkheads (rules live, persisted)";
   spec.dependencies = {"admin"};
   spec.schema = {"resilience",
-                 {config::string("rules_file", "").describe("rules applied on first start, before any are persisted")},
+                 {config::string("rules_file", "").describe("rules applied on first start, before any are persisted"),
+                  config::string("redis_host", "").describe("Redis for cluster-wide limits (IP address); empty: none"),
+                  config::integer("redis_port", 6379).range(1, 65535),
+                  config::string("redis_password", ""),
+                  config::duration("redis_timeout", std::chrono::milliseconds(50)).range(1, 10000)},
                  "flow control and circuit breaking"};
   spec.make = [](ComponentContext& ctx) -> std::unique_ptr<Component> {
     return std::make_unique<ResilienceComponent>(ctx);

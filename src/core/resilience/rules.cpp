@@ -131,7 +131,7 @@ RuleSet parse_rules(std::string_view text) {
   }
   if (!root || root.IsNull()) return out;
   if (!root.IsMap()) throw RuleError({{1, "(rules)", "规则顶层应为映射（flow/keyed/breakers/bulkheads）"}});
-  r.known_keys(root, "(rules)", {"flow", "keyed", "breakers", "bulkheads", "system"});
+  r.known_keys(root, "(rules)", {"flow", "keyed", "breakers", "bulkheads", "cluster", "system"});
   std::set<std::string> ids;
   auto list = [&](const char* name, auto&& each) {
     YAML::Node seq = root[name];
@@ -226,6 +226,25 @@ RuleSet parse_rules(std::string_view text) {
     out.bulkheads.push_back({id, r.str(n, p, "resource", true), r.integer(n, p, "max_concurrent", true, 1, 1, 1'000'000)});
   });
 
+  list("cluster", [&](const YAML::Node& n, const std::string& p, const std::string& id) {
+    r.known_keys(n, p, {"id", "resource", "key", "rate", "period_ms", "burst", "fail_mode", "fallback_rate", "fallback_burst"});
+    ClusterRule c;
+    c.limit.id = id;
+    c.resource = r.str(n, p, "resource", true);
+    c.key = r.str(n, p, "key", false);
+    c.limit.spec.tokens_per_period = r.integer(n, p, "rate", true, 1, 1, 1'000'000'000);
+    c.limit.spec.period = r.integer(n, p, "period_ms", false, 1000, 1, 86'400'000) * kMilli;
+    c.limit.spec.burst = r.integer(n, p, "burst", false, c.limit.spec.tokens_per_period, 1, 1'000'000'000);
+    c.limit.fail_mode = r.choice(n, p, "fail_mode", FailMode::kOpen, {{"open", FailMode::kOpen}, {"closed", FailMode::kClosed}});
+    if (n["fallback_rate"]) {
+      BucketSpec f = c.limit.spec;
+      f.tokens_per_period = r.integer(n, p, "fallback_rate", true, 1, 1, 1'000'000'000);
+      f.burst = r.integer(n, p, "fallback_burst", false, f.tokens_per_period, 1, 1'000'000'000);
+      c.limit.local_fallback = f;
+    }
+    out.cluster.push_back(std::move(c));
+  });
+
   if (YAML::Node n = root["system"]) {
     const std::string p = "system";
     if (!n.IsMap()) {
@@ -293,6 +312,20 @@ std::string serialize_rules(const RuleSet& rules) {
   for (const auto& b : rules.bulkheads)
     e << YAML::BeginMap << YAML::Key << "id" << YAML::Value << b.id << YAML::Key << "resource" << YAML::Value << b.resource
       << YAML::Key << "max_concurrent" << YAML::Value << b.max_concurrent << YAML::EndMap;
+  e << YAML::EndSeq;
+  e << YAML::Key << "cluster" << YAML::Value << YAML::BeginSeq;
+  for (const auto& c : rules.cluster) {
+    e << YAML::BeginMap << YAML::Key << "id" << YAML::Value << c.limit.id << YAML::Key << "resource" << YAML::Value
+      << c.resource;
+    if (!c.key.empty()) e << YAML::Key << "key" << YAML::Value << c.key;
+    e << YAML::Key << "rate" << YAML::Value << c.limit.spec.tokens_per_period << YAML::Key << "period_ms" << YAML::Value
+      << c.limit.spec.period / kMilli << YAML::Key << "burst" << YAML::Value << c.limit.spec.burst << YAML::Key
+      << "fail_mode" << YAML::Value << (c.limit.fail_mode == FailMode::kOpen ? "open" : "closed");
+    if (c.limit.local_fallback)
+      e << YAML::Key << "fallback_rate" << YAML::Value << c.limit.local_fallback->tokens_per_period << YAML::Key
+        << "fallback_burst" << YAML::Value << c.limit.local_fallback->burst;
+    e << YAML::EndMap;
+  }
   e << YAML::EndSeq;
   if (rules.system) {
     const SystemRule& sys = *rules.system;

@@ -15,6 +15,10 @@
 //        recovery_ms: 10000, probes: 1, shadow: false}
 //   bulkheads:
 //     - {id: counter, resource: counter, max_concurrent: 50}
+//   cluster:   # needs resilience.redis_host
+//     - {id: orders-global, resource: "POST /api/mall/v1/orders", key: customer (optional),
+//        rate: 1000, period_ms: 1000, burst: 10, fail_mode: open | closed,
+//        fallback_rate: 100, fallback_burst: 10}
 //   system: {max_qps: 20000, max_concurrency: 2000, max_avg_rt_ms: 500, max_cpu: 0.9,
 //            max_load: 8, shadow: false}
 //
@@ -27,6 +31,7 @@
 #include <vector>
 
 #include "core/resilience/breaker.hpp"
+#include "core/resilience/cluster.hpp"
 #include "core/resilience/flow.hpp"
 #include "core/resilience/limiter.hpp"
 #include "core/resilience/system.hpp"
@@ -43,6 +48,12 @@ struct KeyedRule {
   bool shadow = false;
 };
 
+struct ClusterRule {
+  std::string resource;
+  std::string key;  // as for keyed rules; empty: one bucket for the whole resource
+  ClusterLimitRule limit;
+};
+
 struct BulkheadRule {
   std::string id;
   std::string resource;
@@ -54,6 +65,7 @@ struct RuleSet {
   std::vector<KeyedRule> keyed;
   std::vector<BreakerRule> breakers;
   std::vector<BulkheadRule> bulkheads;
+  std::vector<ClusterRule> cluster;
   std::optional<SystemRule> system;
 };
 
