@@ -6,53 +6,10 @@
 
 #include "harness/http.hpp"
 #include "harness/process.hpp"
+#include "harness/zhongtai.hpp"
 
 namespace zt::test {
 namespace {
-
-using Env = std::map<std::string, std::string>;
-
-class Zhongtai {
- public:
-  explicit Zhongtai(std::map<std::string, std::string> extra_env = {}, const std::string& target = "all") {
-    port = free_port();
-    admin = free_port();
-    std::map<std::string, std::string> env{{"ZT_SERVER__PORT", std::to_string(port)},
-                                           {"ZT_SERVER__HOST", "127.0.0.1"},
-                                           {"ZT_ADMIN__PORT", std::to_string(admin)},
-                                           {"ZT_NODE__DATA_DIR", dir.path() + "/data"},
-                                           {"ZT_RUNTIME__IO_THREADS", "2"}};
-    for (auto& [k, v] : extra_env) env[k] = v;
-    process = std::make_unique<Process>(
-        ProcessOptions{{ZT_BINARY, "serve", "--target", target}, env, dir.path() + "/zhongtai.log", "", dir.path()});
-    bool ready = eventually(
-        [&] {
-          try {
-            return http_get(admin, "/readyz").status == 200;
-          } catch (...) {
-            return false;
-          }
-        },
-        std::chrono::seconds(30));
-    if (!ready) {
-      dir.keep();
-      throw std::runtime_error("zhongtai did not become ready; log: " + process->log_text());
-    }
-  }
-  ~Zhongtai() {
-    int code = process->stop(SIGTERM);
-    if (code != 0 || ::testing::Test::HasFailure()) {
-      dir.keep();
-      std::cerr << "zhongtai exited with " << code << "; log kept in " << dir.path() << ":\n"
-                << process->log_text() << "\n";
-    }
-    EXPECT_EQ(code, 0) << "clean shutdown, no sanitizer report";
-  }
-  TempDir dir{"zt-func"};
-  int port = 0;
-  int admin = 0;
-  std::unique_ptr<Process> process;
-};
 
 TEST(Server, HealthReadinessAndLatencyHistogram) {
   Zhongtai z;

@@ -47,18 +47,19 @@ class Reader {
     return n.Scalar();
   }
 
-  double num(const YAML::Node& item, const std::string& path, const char* key, bool required, double def, double lo,
-             double hi) {
+  // A number within [lo, hi]; T decides between "应为数字" (double) and "应为整数" (integers).
+  template <class T>
+  T number(const YAML::Node& item, const std::string& path, const char* key, bool required, T def, T lo, T hi) {
     YAML::Node n = item[key];
     if (!n) {
       if (required) problem(item, path + "." + key, "缺少必填字段");
       return def;
     }
-    double v = 0;
+    T v{};
     try {
-      v = n.as<double>();
+      v = n.as<T>();
     } catch (const YAML::Exception&) {
-      problem(n, path + "." + key, "应为数字");
+      problem(n, path + "." + key, std::is_integral_v<T> ? "应为整数" : "应为数字");
       return def;
     }
     if (v < lo || v > hi) {
@@ -67,26 +68,13 @@ class Reader {
     }
     return v;
   }
-
+  double num(const YAML::Node& item, const std::string& path, const char* key, bool required, double def, double lo,
+             double hi) {
+    return number<double>(item, path, key, required, def, lo, hi);
+  }
   std::int64_t integer(const YAML::Node& item, const std::string& path, const char* key, bool required,
                        std::int64_t def, std::int64_t lo, std::int64_t hi) {
-    YAML::Node n = item[key];
-    if (!n) {
-      if (required) problem(item, path + "." + key, "缺少必填字段");
-      return def;
-    }
-    std::int64_t v = 0;
-    try {
-      v = n.as<std::int64_t>();
-    } catch (const YAML::Exception&) {
-      problem(n, path + "." + key, "应为整数");
-      return def;
-    }
-    if (v < lo || v > hi) {
-      problem(n, path + "." + key, fmt::format("取值 {} 超出范围 [{}, {}]", v, lo, hi));
-      return def;
-    }
-    return v;
+    return number<std::int64_t>(item, path, key, required, def, lo, hi);
   }
 
   bool flag(const YAML::Node& item, const std::string& path, const char* key) {

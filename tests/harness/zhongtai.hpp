@@ -1,0 +1,68 @@
+#pragma once
+// The real zhongtai binary on free ports, for functional tests: started with a data directory
+// (its own temp dir, or a given one to survive restarts), ready when /readyz answers 200, stopped
+// with SIGTERM; a non-zero exit (a sanitizer report, say) fails the test and keeps the log.
+#include <gtest/gtest.h>
+#include <signal.h>
+
+#include <iostream>
+#include <map>
+#include <memory>
+#include <string>
+
+#include "harness/http.hpp"
+#include "harness/process.hpp"
+
+namespace zt::test {
+
+using Env = std::map<std::string, std::string>;
+
+class Zhongtai {
+ public:
+  // data_root: where data/ and the log go; empty for a fresh temp directory.
+  explicit Zhongtai(Env extra_env = {}, const std::string& target = "all", const std::string& data_root = "")
+      : root_(data_root.empty() ? own_.path() : data_root), port(free_port()), admin(free_port()) {
+    Env env{{"ZT_SERVER__PORT", std::to_string(port)},
+            {"ZT_SERVER__HOST", "127.0.0.1"},
+            {"ZT_ADMIN__PORT", std::to_string(admin)},
+            {"ZT_NODE__DATA_DIR", root_ + "/data"},
+            {"ZT_RUNTIME__IO_THREADS", "2"}};
+    for (auto& [k, v] : extra_env) env[k] = v;
+    process = std::make_unique<Process>(
+        ProcessOptions{{ZT_BINARY, "serve", "--target", target}, env, root_ + "/zhongtai.log", "", root_});
+    bool ready = eventually(
+        [&] {
+          try {
+            return http_get(admin, "/readyz").status == 200;
+          } catch (...) {
+            return false;
+          }
+        },
+        std::chrono::seconds(30));
+    if (!ready) {
+      own_.keep();
+      throw std::runtime_error("zhongtai did not become ready; log: " + process->log_text());
+    }
+  }
+  ~Zhongtai() {
+    int code = process->stop(SIGTERM);
+    if (code != 0 || ::testing::Test::HasFailure()) {
+      own_.keep();
+      std::cerr << "zhongtai exited with " << code << "; log kept in " << root_ << ":\n" << process->log_text() << "\n";
+    }
+    EXPECT_EQ(code, 0) << "clean shutdown, no sanitizer report";
+  }
+  Zhongtai(const Zhongtai&) = delete;
+  Zhongtai& operator=(const Zhongtai&) = delete;
+
+ private:
+  TempDir own_{"zt-func"};
+  std::string root_;
+
+ public:
+  int port = 0;
+  int admin = 0;
+  std::unique_ptr<Process> process;
+};
+
+}  // namespace zt::test
