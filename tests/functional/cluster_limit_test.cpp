@@ -41,8 +41,10 @@ TEST(ClusterLimit, RedisDownFollowsTheFailModeAndFallback) {
   EXPECT_GT(admitted_of(open.output), 5000) << "fail-open admits everything: " << open.output;
   auto fallback = run({ZT_DRIVER, std::to_string(dead), "2", "1000", "10", "closed", "100"});
   const long f = admitted_of(fallback.output);
-  EXPECT_GE(f, 195) << fallback.output;  // 100/s local limit for 2 s, plus its burst of 1
-  EXPECT_LE(f, 202) << fallback.output;
+  // The local limit: 100/s for 2 s plus its burst of 20 at most (a connect attempt per second may
+  // add a little time); far from fail-open, and not fail-closed either.
+  EXPECT_LE(f, 225) << fallback.output;
+  EXPECT_GE(f, 150) << fallback.output;
 }
 
 }  // namespace

@@ -28,7 +28,8 @@ int main(int argc, char** argv) {
   rule.id = "driver";
   rule.spec = {std::stoll(argv[3]), resilience::kSecond, std::stoll(argv[4])};
   rule.fail_mode = std::string(argv[5]) == "closed" ? resilience::FailMode::kClosed : resilience::FailMode::kOpen;
-  if (argc > 6) rule.local_fallback = resilience::BucketSpec{std::stoll(argv[6]), resilience::kSecond, 1};
+  // The fallback's burst of 20 absorbs scheduling stalls of a loaded test machine.
+  if (argc > 6) rule.local_fallback = resilience::BucketSpec{std::stoll(argv[6]), resilience::kSecond, 20};
   auto redis = std::make_shared<net::RedisClient>(ro);
   resilience::ClusterLimiter limiter(rule, redis);
 
