@@ -223,6 +223,16 @@ boost::asio::awaitable<Decision> Engine::enter_cluster(std::string resource, con
   co_return Decision::admit();
 }
 
+void Engine::cancel(Ticket& t) {
+  if (!t.admitted) return;
+  for (FlowResource* f : t.flows)
+    if (f) f->release(1);
+  if (t.bulkhead) t.bulkhead->release();
+  system_.on_cancel();
+  t.admitted = false;
+  t.snapshot.reset();
+}
+
 std::shared_ptr<CircuitBreaker> Engine::breaker(std::string_view resource) {
   auto s = current();
   auto it = s->breakers.find(resource);

@@ -52,6 +52,10 @@ class Engine {
   boost::asio::awaitable<Decision> enter_cluster(std::string resource, const KeySource& keys, Ticket& ticket);
   bool has_cluster_rules(std::string_view resource) const;
   void exit(Ticket& ticket, bool failed);
+  // Gives back what an admitted ticket holds when the request is refused before it runs (a
+  // cluster rule, or a queue wait past its deadline): no completion and no response time are
+  // recorded, so refusals cannot pass for fast successes in the statistics.
+  void cancel(Ticket& ticket);
 
   // Outbound: the breaker guarding a dependency, if a rule names it (empty otherwise). The pointer
   // keeps its rule set alive across apply().

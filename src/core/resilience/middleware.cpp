@@ -63,13 +63,13 @@ class InboundMiddleware final : public http::Middleware {
     if (engine_.has_cluster_rules(resource)) {
       Decision c = co_await engine_.enter_cluster(resource, keys, ticket);
       if (!c.pass) {
-        engine_.exit(ticket, false);
+        engine_.cancel(ticket);
         co_return refusal(c, ctx);
       }
     }
     if (d.wait > 0) {
       if (std::chrono::nanoseconds(d.wait) >= ctx.remaining()) {
-        engine_.exit(ticket, false);
+        engine_.cancel(ticket);
         co_return refusal(Decision::refuse(Refusal::kFlow, d.rule, d.wait), ctx);
       }
       boost::asio::steady_timer timer(co_await boost::asio::this_coro::executor, std::chrono::nanoseconds(d.wait));

@@ -52,6 +52,7 @@ class SystemGuard {
   Decision check(const SystemRule& rule, Nanos now);
   void on_enter(Nanos now);
   void on_exit(Nanos rt, bool failed, Nanos now);
+  void on_cancel() { concurrency_.fetch_sub(1, std::memory_order_relaxed); }
 
   double qps(Nanos now) const { return second_.rate(Metric::kPass, now); }
   std::int64_t concurrency() const { return concurrency_.load(std::memory_order_relaxed); }

@@ -106,3 +106,32 @@ TEST(Engine, SystemRuleRefusesWith503AndStatsSurviveSwaps) {
 
 }  // namespace
 }  // namespace zt::core::resilience
+
+namespace zt::core::resilience {
+namespace {
+
+TEST(Engine, CancelledTicketsAreNeitherSuccessesNorResponseTimes) {
+  FakeClock clock;
+  Engine e(nullptr, clock, [](Nanos) { return SystemReadings{}; });
+  e.apply(parse_rules("flow:\n  - {id: c, resource: 'GET /a', grade: concurrency, count: 1}\n"));
+  struct NoKeys final : KeySource {
+    std::optional<std::string> value(std::string_view) const override { return std::nullopt; }
+  } keys;
+  // One real call of 50 ms sets the minimum response time.
+  Engine::Ticket real;
+  ASSERT_TRUE(e.enter("GET /a", keys, real).pass);
+  clock.advance(50 * kMilli);
+  e.exit(real, false);
+  const double capacity = e.system().capacity(clock.now());
+  // A request refused after local admission (as by a cluster rule) is cancelled, not exited.
+  Engine::Ticket refused;
+  ASSERT_TRUE(e.enter("GET /a", keys, refused).pass);
+  e.cancel(refused);
+  EXPECT_EQ(e.system().concurrency(), 0);
+  EXPECT_DOUBLE_EQ(e.system().capacity(clock.now()), capacity) << "a 0 ms 'success' would collapse capacity";
+  Engine::Ticket next;
+  EXPECT_TRUE(e.enter("GET /a", keys, next).pass) << "the concurrency slot came back";
+}
+
+}  // namespace
+}  // namespace zt::core::resilience
