@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 #include <signal.h>
 
+#include <regex>
+
 #include "harness/http.hpp"
 #include "harness/process.hpp"
 #include "harness/zhongtai.hpp"
@@ -75,8 +77,12 @@ TEST(Resilience, ShadowRulesRefuseNothing) {
   Zhongtai n(Env{{"ZT_RESILIENCE__RULES_FILE", dir.path() + "/rules.yaml"}});
   EXPECT_EQ(burst(n, 10).ok, 10);
   auto metrics = http_get(n.admin, "/metrics").body;
-  EXPECT_EQ(metrics.find("zt_resilience_shadow_blocked_total{rule=\"trial\"} 0"), std::string::npos)
-      << "the shadow rule counted what it would have refused";
+  std::smatch m;
+  ASSERT_TRUE(std::regex_search(metrics, m, std::regex(R"(zt_resilience_shadow_blocked_total\{rule="trial"\} (\d+))")))
+      << metrics;
+  // 2 per second: of 10 quick pings at least 6 would have been refused (the burst may straddle a
+  // second boundary), and every one of them was served.
+  EXPECT_GE(std::stoi(m[1]), 6) << "the shadow rule counted what it would have refused";
 }
 
 }  // namespace

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <array>
+#include <atomic>
 #include <map>
 #include <mutex>
 
@@ -23,7 +24,8 @@ const char* status_class(int status) {
 
 class MetricsMiddleware final : public Middleware {
  public:
-  MetricsMiddleware(observe::Registry& r, std::string server) : registry_(r), server_(std::move(server)) {}
+  MetricsMiddleware(observe::Registry& r, std::string server)
+      : registry_(r), server_(std::move(server)), id_(next_id_.fetch_add(1)) {}
 
   boost::asio::awaitable<Response> handle(Request& req, RequestContext& ctx, const Handler& next) override {
     Response res = co_await next(req, ctx);
@@ -44,9 +46,11 @@ class MetricsMiddleware final : public Middleware {
 
   Series& series(std::string_view route, Method method, int status) {
     // Route templates live as long as the router; a thread-local cache keeps the hot path lock-free.
-    thread_local std::map<std::pair<const MetricsMiddleware*, Key>, Series> cache;
+    // It is keyed by an instance id, never by address: a later middleware at a reused address
+    // must not find the series of a registry that is gone.
+    thread_local std::map<std::pair<std::uint64_t, Key>, Series> cache;
     int cls = status / 100;
-    auto key = std::make_pair(this, Key{route, method, cls});
+    auto key = std::make_pair(id_, Key{route, method, cls});
     if (auto it = cache.find(key); it != cache.end()) return it->second;
     observe::Labels labels{{"server", server_},
                            {"route", std::string(route)},
@@ -59,6 +63,8 @@ class MetricsMiddleware final : public Middleware {
 
   observe::Registry& registry_;
   std::string server_;
+  std::uint64_t id_;
+  static inline std::atomic<std::uint64_t> next_id_{1};
 };
 
 class AccessLogMiddleware final : public Middleware {

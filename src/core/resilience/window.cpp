@@ -69,17 +69,6 @@ std::int64_t SlidingWindow::sum(Metric m, Nanos now) const {
   return total;
 }
 
-std::int64_t SlidingWindow::sum_previous(Metric m, Nanos now) const {
-  const Nanos current_start = now - now % bucket_len_;
-  std::int64_t total = 0;
-  for (int i = 0; i < count_; ++i) {
-    Nanos s = buckets_[i].start.load(std::memory_order_acquire);
-    if (s >= 0 && s < current_start && s >= current_start - interval_)
-      total += buckets_[i].values[static_cast<int>(m)].load(std::memory_order_relaxed);
-  }
-  return total;
-}
-
 std::int64_t SlidingWindow::min_rt_micros(Nanos now) const {
   std::int64_t best = INT64_MAX;
   for (int i = 0; i < count_; ++i)

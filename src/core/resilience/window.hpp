@@ -30,8 +30,6 @@ class SlidingWindow {
   std::int64_t max_bucket(Metric m, Nanos now) const;
   // Forgets everything counted so far (a breaker closing starts afresh).
   void reset();
-  // Sum of the buckets before the current one (the "previous window" used by warm-up).
-  std::int64_t sum_previous(Metric m, Nanos now) const;
 
  private:
   struct alignas(64) Bucket {
