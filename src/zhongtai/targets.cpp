@@ -3,7 +3,9 @@
 #include "zhongtai/targets.hpp"
 
 #include "core/app/listeners.hpp"
+#include "core/discovery/discovery.hpp"
 #include "core/resilience/resilience_component.hpp"
+#include "platform/registry/registry_component.hpp"
 #include "platform/system/system_component.hpp"
 #include "zhongtai/version.hpp"
 
@@ -14,6 +16,8 @@ std::vector<core::ComponentSpec> component_specs() {
       core::admin_listener_spec(),               // needs nothing
       core::resilience::resilience_spec(),       // needs admin
       core::public_listener_spec(),              // needs admin, resilience
+      core::discovery::discovery_spec(std::string(kVersion)),  // needs server; after registry when both run
+      platform::registry::spec(),                    // needs server
       platform::system::spec(std::string(kVersion)),  // needs server
   };
 }

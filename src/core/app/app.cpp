@@ -87,6 +87,8 @@ class Context final : public ComponentContext {
   observe::Registry& metrics() override;
   storage::Database& database() override;
   Component& dependency(std::string_view name) override;
+  Component* find(std::string_view name) override;
+  const std::vector<const ComponentSpec*>& specs() const override;
   const std::vector<std::string>& components() const override;
   bool process_ready() const override;
 
@@ -104,6 +106,7 @@ struct Process {
   http::Router admin_router;
   observe::Registry metrics;
   std::vector<std::string> names;
+  std::vector<const ComponentSpec*> order;
   std::vector<std::unique_ptr<Context>> contexts;
   std::map<std::string, std::unique_ptr<Component>, std::less<>> components;
   std::vector<Component*> started;
@@ -135,6 +138,13 @@ Component& Context::dependency(std::string_view name) {
     throw std::logic_error(fmt::format("component '{}' asked for '{}', which is not constructed before it", spec_.name, name));
   return *it->second;
 }
+
+Component* Context::find(std::string_view name) {
+  auto it = p_.components.find(name);
+  return it == p_.components.end() ? nullptr : it->second.get();
+}
+
+const std::vector<const ComponentSpec*>& Context::specs() const { return p_.order; }
 
 bool Context::process_ready() const {
   if (!p_.ready.load()) return false;
@@ -190,6 +200,7 @@ int serve(const std::vector<ComponentSpec>& specs, const ServeOptions& options) 
                            static_cast<std::size_t>(rt.get_int("blocking_queue"))});
   p.runtime = std::make_unique<net::IoRuntime>(io_threads);
   for (const auto* s : order) p.names.push_back(s->name);
+  p.order = order;
 
   auto stop_started = [&] {
     p.ready = false;

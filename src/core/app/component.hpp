@@ -44,6 +44,11 @@ struct ComponentSpec {
   std::string name;
   std::string description;
   std::vector<std::string> dependencies;
+  // Started after these when they run in the same process, without requiring them (the discovery
+  // client uses the in-process registry in `--target all`, the HTTP one when split).
+  std::vector<std::string> after;
+  // Registers in discovery under its name: a service other components and the gateway call.
+  bool service = false;
   config::Schema schema;  // section == name; may have no fields
   std::span<const EmbeddedFile> (*migrations)() = nullptr;
   std::function<std::unique_ptr<Component>(ComponentContext&)> make;
@@ -64,6 +69,10 @@ class ComponentContext {
   virtual storage::Database& database() = 0;
   // A dependency that was constructed before this component.
   virtual Component& dependency(std::string_view name) = 0;
+  // A component of this process constructed before this one (a dependency or an `after`), or null.
+  virtual Component* find(std::string_view name) = 0;
+  // The specs of every component in this process, in start order.
+  virtual const std::vector<const ComponentSpec*>& specs() const = 0;
   // The names of every component in this process, in start order.
   virtual const std::vector<std::string>& components() const = 0;
   // Readiness of the whole process (every started component ready, not draining).

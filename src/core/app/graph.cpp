@@ -21,10 +21,15 @@ SpecMap index(const std::vector<ComponentSpec>& specs) {
 }
 
 void visit(const SpecMap& m, const ComponentSpec* s, std::map<std::string, int>& state,
-           std::vector<std::string>& stack, std::vector<const ComponentSpec*>& order) {
+           std::vector<std::string>& stack, std::vector<const ComponentSpec*>& order, const std::set<std::string>& chosen) {
   state[s->name] = 1;  // on the stack
   stack.push_back(s->name);
-  for (const auto& dep : s->dependencies) {
+  std::vector<std::string> edges = s->dependencies;
+  for (const auto& a : s->after) {
+    if (!m.count(a)) throw TargetError(fmt::format("component '{}' is ordered after unknown component '{}'", s->name, a));
+    if (chosen.count(a)) edges.push_back(a);  // ordering only: never pulls the component in
+  }
+  for (const auto& dep : edges) {
     auto it = m.find(dep);
     if (it == m.end()) throw TargetError(fmt::format("component '{}' depends on unknown component '{}'", s->name, dep));
     int st = state[dep];
@@ -34,7 +39,7 @@ void visit(const SpecMap& m, const ComponentSpec* s, std::map<std::string, int>&
       for (auto i = from; i != stack.end(); ++i) cycle += *i + " -> ";
       throw TargetError(fmt::format("dependency cycle: {}{}", cycle, dep));
     }
-    if (st == 0) visit(m, it->second, state, stack, order);
+    if (st == 0) visit(m, it->second, state, stack, order, chosen);
   }
   stack.pop_back();
   state[s->name] = 2;
@@ -76,11 +81,25 @@ std::vector<const ComponentSpec*> resolve_targets(const std::vector<ComponentSpe
     }
     roots.push_back(it->second);
   }
+  // First the closure over hard dependencies (what runs), then the order, where `after` edges
+  // count only between components that both run.
+  std::set<std::string> chosen;
+  std::vector<const ComponentSpec*> pending(roots);
+  while (!pending.empty()) {
+    const ComponentSpec* s = pending.back();
+    pending.pop_back();
+    if (!chosen.insert(s->name).second) continue;
+    for (const auto& d : s->dependencies) {
+      auto it = m.find(d);
+      if (it == m.end()) throw TargetError(fmt::format("component '{}' depends on unknown component '{}'", s->name, d));
+      pending.push_back(it->second);
+    }
+  }
   std::map<std::string, int> state;
   std::vector<std::string> stack;
   std::vector<const ComponentSpec*> order;
   for (const ComponentSpec* r : roots)
-    if (state[r->name] == 0) visit(m, r, state, stack, order);
+    if (state[r->name] == 0) visit(m, r, state, stack, order, chosen);
   return order;
 }
 

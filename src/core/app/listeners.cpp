@@ -46,7 +46,7 @@ std::vector<config::Field> listener_fields(std::string host, std::int64_t port) 
   };
 }
 
-class ListenerComponent final : public Component {
+class ListenerComponent final : public Listener {
  public:
   ListenerComponent(ComponentContext& ctx, http::Router& router, bool trust_deadline,
                     std::vector<std::shared_ptr<http::Middleware>> extra = {})
@@ -81,6 +81,8 @@ class ListenerComponent final : public Component {
     log::info("{} listener drained", options_.name);
   }
   bool ready() const override { return true; }
+  std::uint16_t port() const override { return server_->port(); }
+  http::Handler handler() const override { return pipeline_->handler(); }
 
  private:
   std::string name_;

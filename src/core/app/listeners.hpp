@@ -1,9 +1,20 @@
 #pragma once
 // The two listeners every process has (DESIGN §2): the public HTTP listener and the admin
 // listener (/metrics, /healthz, /readyz, /config), never exposed publicly.
+#include <cstdint>
+
 #include "core/app/component.hpp"
+#include "core/http/handler.hpp"
 
 namespace zt::core {
+
+// What other components may ask of a listener once it has started.
+class Listener : public Component {
+ public:
+  virtual std::uint16_t port() const = 0;  // the bound port (meaningful after start)
+  // The whole request chain (middleware + router): in-process calls go through the same filters.
+  virtual http::Handler handler() const = 0;
+};
 
 ComponentSpec admin_listener_spec();
 ComponentSpec public_listener_spec();

@@ -297,6 +297,22 @@ struct Loader {
 
 }  // namespace
 
+std::map<std::string, DynamicEntry> parse_dynamic_text(const std::string& text, const std::string& file_name) {
+  Loader l;
+  l.file = file_name;
+  YAML::Node root;
+  try {
+    root = YAML::Load(text);
+  } catch (const YAML::Exception& e) {
+    throw ConfigError({Problem{file_name, e.mark.line + 1, "(yaml)", "YAML 语法错误：" + e.msg}});
+  }
+  if (root.IsNull()) return {};
+  if (!root.IsMap()) throw ConfigError({Problem{file_name, 1, "(root)", "动态配置应为 键: 值 的映射"}});
+  l.walk_dynamic(root, "");
+  if (!l.problems.empty()) throw ConfigError(l.problems);
+  return l.dynamic;
+}
+
 Config Config::load_text(const std::string& text, const std::string& file_name, const std::vector<Schema>& schemas,
                          const std::vector<std::string>& env) {
   Loader l;

@@ -58,6 +58,10 @@ class Config {
   std::map<std::string, DynamicEntry> dynamic_;
 };
 
+// A YAML document of dynamic settings ("resilience.rules: ...", nested maps allowed), as pushed by
+// the config center. Throws ConfigError naming the line.
+std::map<std::string, DynamicEntry> parse_dynamic_text(const std::string& text, const std::string& file_name);
+
 // The process environment as "NAME=value" strings.
 std::vector<std::string> process_environment();
 

@@ -73,6 +73,12 @@ void DynamicSettings::apply(const std::map<std::string, DynamicEntry>& entries) 
                           fmt::format("应为{}，实际为 '{}'", type_name(it->second.type), entry.text)});
       continue;
     }
+    if (it->second.validator) {
+      if (auto refused = it->second.validator(*v)) {
+        problems.push_back({entry.file, entry.line, "dynamic." + name, *refused});
+        continue;
+      }
+    }
     (*next)[name] = *v;
   }
   if (!problems.empty()) throw ConfigError(problems);

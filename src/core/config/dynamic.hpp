@@ -12,6 +12,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <variant>
 #include <vector>
@@ -22,10 +23,15 @@ namespace zt::core::config {
 
 using DynamicValue = std::variant<bool, std::int64_t, double, std::string, std::chrono::milliseconds>;
 
+// Checks a converted value beyond its type (a range, rules that must parse); returns the Chinese
+// reason it is refused, or nothing.
+using DynamicValidator = std::function<std::optional<std::string>(const DynamicValue&)>;
+
 struct DynamicKeyInfo {
   std::string name;
   Type type;
   DynamicValue default_value;
+  DynamicValidator validator;
 };
 
 class DynamicSettings {
@@ -42,7 +48,8 @@ class DynamicSettings {
   std::shared_ptr<const Snapshot> snapshot() const { return snapshot_.load(std::memory_order_acquire); }
 
   // Replaces all dynamic values (keys absent from `entries` fall back to their defaults).
-  // Validates everything first: on any problem nothing changes and ConfigError lists them.
+  // Validates everything first (types, then each key's validator): on any problem nothing
+  // changes and ConfigError lists them, so the last good values stay.
   // Callbacks of keys whose value changed run after the swap, on the calling thread.
   void apply(const std::map<std::string, DynamicEntry>& entries);
   // Subscribes to changes of one key; returns an id for unsubscribe.
@@ -64,8 +71,12 @@ class DynamicKey {
                  std::conditional_t<std::is_integral_v<T>, std::int64_t,
                  std::conditional_t<std::is_floating_point_v<T>, double, T>>>;
 
-  DynamicKey(std::string name, T default_value) : name_(std::move(name)), default_(default_value) {
-    DynamicSettings::declare({name_, type(), DynamicValue{static_cast<Stored>(default_)}});
+  DynamicKey(std::string name, T default_value, std::function<std::optional<std::string>(const T&)> check = {})
+      : name_(std::move(name)), default_(default_value) {
+    DynamicValidator v;
+    if (check)
+      v = [check](const DynamicValue& value) { return check(static_cast<T>(std::get<Stored>(value))); };
+    DynamicSettings::declare({name_, type(), DynamicValue{static_cast<Stored>(default_)}, std::move(v)});
   }
 
   const std::string& name() const { return name_; }

@@ -29,7 +29,11 @@ void prepare_context(const Request& req, RequestContext& ctx, const PipelineOpti
   ctx.trace = parent ? *parent : observe::TraceContext::generate();
   ctx.trace_id = ctx.trace.trace_id_hex();
   ctx.span_id = ctx.trace.span_id_hex();
+  // A deadline set before the pipeline runs (an in-process call carrying its caller's budget) is
+  // kept when it is the tighter one.
+  const auto preset = ctx.deadline;
   ctx.deadline = ctx.received_at + options.default_deadline;
+  if (preset != std::chrono::steady_clock::time_point{}) ctx.deadline = std::min(ctx.deadline, preset);
   if (options.trust_deadline_header) {
     if (auto d = req.headers.get(kDeadlineHeader)) {
       long long ms = 0;

@@ -11,4 +11,17 @@ boost::json::value parse_value(std::string_view text) {
   return v;
 }
 
+http::ApiError error_from_response(int status, std::string_view body) {
+  boost::system::error_code ec;
+  boost::json::value v = boost::json::parse(body, ec);
+  if (!ec && v.is_object()) {
+    const auto& o = v.get_object();
+    auto code = o.if_contains("code");
+    auto message = o.if_contains("message");
+    if (code && code->is_string() && message && message->is_string())
+      return http::ApiError(status, std::string(code->get_string()), std::string(message->get_string()));
+  }
+  return http::ApiError(status >= 500 ? 502 : status, http::codes::kUpstream, "上游服务返回了无法识别的错误");
+}
+
 }  // namespace zt::core::json

@@ -14,6 +14,7 @@
 #include <fmt/format.h>
 
 #include <limits>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -38,6 +39,10 @@ template <class T>
 struct is_vector : std::false_type {};
 template <class T>
 struct is_vector<std::vector<T>> : std::true_type {};
+template <class T>
+struct is_string_map : std::false_type {};
+template <class V, class C, class A>
+struct is_string_map<std::map<std::string, V, C, A>> : std::true_type {};
 template <class T>
 struct is_fixed : std::false_type {};
 template <int S, class Tag>
@@ -105,6 +110,14 @@ void read(const boost::json::value& v, T& out, const std::string& path) {
       read(arr[i], item, fmt::format("{}[{}]", path, i));
       out.push_back(std::move(item));
     }
+  } else if constexpr (is_string_map<T>::value) {
+    if (!v.is_object()) field_error(path, "应为对象");
+    out.clear();
+    for (const auto& kv : v.get_object()) {
+      typename T::mapped_type item{};
+      read(kv.value(), item, fmt::format("{}.{}", path, std::string_view(kv.key())));
+      out.emplace(std::string(kv.key()), std::move(item));
+    }
   } else if constexpr (boost::describe::has_describe_members<T>::value) {
     if (!v.is_object()) field_error(path, "应为对象");
     read_struct(v.get_object(), out, path);
@@ -127,6 +140,10 @@ boost::json::value write(const T& in) {
     boost::json::array arr;
     for (const auto& item : in) arr.push_back(write(item));
     return arr;
+  } else if constexpr (is_string_map<T>::value) {
+    boost::json::object obj;
+    for (const auto& [k, item] : in) obj[k] = write(item);
+    return obj;
   } else if constexpr (boost::describe::has_describe_members<T>::value) {
     boost::json::object obj;
     boost::mp11::mp_for_each<boost::describe::describe_members<T, boost::describe::mod_public>>(
@@ -139,6 +156,10 @@ boost::json::value write(const T& in) {
 
 // Parses a request body; malformed JSON is 400 INVALID_JSON.
 boost::json::value parse_value(std::string_view text);
+
+// The project's error shape in a response from another service, as an ApiError with its status,
+// code and message (an unrecognised body becomes UPSTREAM_ERROR).
+http::ApiError error_from_response(int status, std::string_view body);
 
 template <class T>
 T parse(std::string_view text) {

@@ -16,7 +16,6 @@ namespace zt::core::resilience {
 
 namespace {
 
-inline const config::DynamicKey<std::string> kRules{"resilience.rules", ""};
 
 std::string read_text(const std::string& path) {
   std::ifstream in(path);
@@ -47,6 +46,17 @@ std::string problems_message(const RuleError& e) {
   }
   return msg;
 }
+
+// Pushed rules that do not parse are refused before they reach the snapshot: the last good stay.
+const config::DynamicKey<std::string> kRules{"resilience.rules", "", [](const std::string& text) -> std::optional<std::string> {
+                                               if (text.empty()) return std::nullopt;
+                                               try {
+                                                 parse_rules(text);
+                                               } catch (const RuleError& e) {
+                                                 return problems_message(e);
+                                               }
+                                               return std::nullopt;
+                                             }};
 
 }  // namespace
 

@@ -9,6 +9,7 @@
 #include "core/json/json.hpp"
 #include "core/observe/log.hpp"
 #include "core/storage/database.hpp"
+#include "core/util/time.hpp"
 
 std::span<const zt::core::EmbeddedFile> zt_system_migrations();
 
@@ -39,16 +40,6 @@ BOOST_DESCRIBE_STRUCT(Info, (), (version, node, components))
 
 namespace {
 
-std::string now_utc() {
-  auto now = std::chrono::system_clock::now();
-  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count();
-  std::time_t s = static_cast<std::time_t>(ms / 1000);
-  std::tm tm{};
-  gmtime_r(&s, &tm);
-  return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
-                     tm.tm_hour, tm.tm_min, tm.tm_sec, ms % 1000);
-}
-
 class SystemComponent final : public core::Component {
  public:
   SystemComponent(core::ComponentContext& ctx, std::string version)
@@ -76,7 +67,7 @@ class SystemComponent final : public core::Component {
   void record(const char* kind) {
     db_.write_blocking([&](core::storage::Tx& tx) {
       tx.exec("INSERT INTO system_events (kind, node, version, targets, at) VALUES (?, ?, ?, ?, ?)",
-              {std::string(kind), node_, version_, targets_, now_utc()});
+              {std::string(kind), node_, version_, targets_, core::utc_timestamp()});
     });
   }
 
@@ -128,7 +119,8 @@ core::ComponentSpec spec(std::string version) {
   core::ComponentSpec s;
   s.name = "system";
   s.description = "system API: ping, node info, start/stop history";
-  s.dependencies = {"server"};
+  s.dependencies = {"server", "discovery"};
+  s.service = true;
   s.schema = {"system", {}, "system API"};
   s.migrations = &zt_system_migrations;
   s.make = [version](core::ComponentContext& ctx) -> std::unique_ptr<core::Component> {

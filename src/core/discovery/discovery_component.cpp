@@ -1,0 +1,372 @@
+#include <boost/asio/awaitable.hpp>
+#include <fmt/format.h>
+
+#include <atomic>
+#include <filesystem>
+#include <fstream>
+#include <future>
+#include <map>
+#include <mutex>
+#include <sstream>
+
+#include "core/app/listeners.hpp"
+#include "core/config/dynamic.hpp"
+#include "core/discovery/discovery.hpp"
+#include "core/discovery/http_registry.hpp"
+#include "core/discovery/registry_api.hpp"
+#include "core/http/error.hpp"
+#include "core/json/json.hpp"
+#include "core/net/blocking.hpp"
+#include "core/net/notifier.hpp"
+#include "core/net/runtime.hpp"
+#include "core/observe/log.hpp"
+#include "core/observe/metrics.hpp"
+
+namespace zt::core::discovery {
+
+namespace {
+
+namespace fs = std::filesystem;
+
+std::optional<std::string> read_file(const fs::path& p) {
+  std::ifstream in(p);
+  if (!in) return std::nullopt;
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+void write_atomically(const fs::path& p, const std::string& text) {
+  fs::create_directories(p.parent_path());
+  const fs::path tmp = p.string() + ".tmp";
+  {
+    std::ofstream out(tmp, std::ios::trunc);
+    out << text;
+    out.flush();
+    if (!out) throw std::runtime_error(fmt::format("cannot write {}", tmp.string()));
+  }
+  fs::rename(tmp, p);
+}
+
+class DiscoveryComponent final : public Component, public Discovery {
+ public:
+  DiscoveryComponent(ComponentContext& ctx, std::string version)
+      : ctx_(ctx), runtime_(ctx.runtime()), version_(std::move(version)) {
+    const auto& c = ctx.config();
+    const auto& node = ctx.full_config().section("node");
+    node_ = node.get_string("name");
+    zone_ = node.get_string("zone");
+    dir_ = fs::path(node.get_string("data_dir")) / "discovery";
+    advertise_host_ = c.get_string("advertise_host");
+    tag_ = c.get_string("tag");
+    weight_ = c.get_int("weight");
+    heartbeat_ = c.get_duration("heartbeat_interval");
+    config_key_ = {c.get_string("config_namespace"), c.get_string("config_group"), c.get_string("config_data_id")};
+    file_dynamic_ = ctx.full_config().dynamic();
+
+    if (auto* provider = dynamic_cast<RegistryProvider*>(ctx.find("registry"))) {
+      api_ = &provider->registry_api();
+      mode_ = "in-process";
+    } else if (auto list = c.get_strings("registry"); !list.empty()) {
+      std::vector<RegistryAddress> addresses;
+      for (const auto& a : list) addresses.push_back(parse_address(a));
+      owned_api_ = make_http_registry(std::move(addresses));
+      api_ = owned_api_.get();
+      mode_ = "http";
+    }
+    for (const auto* s : ctx.specs())
+      if (s->service) local_.push_back(s->name);
+
+    auto& m = ctx.metrics();
+    config_applied_ = &m.counter("zt_config_updates_total", "Config-center updates received", {{"result", "applied"}});
+    config_refused_ = &m.counter("zt_config_updates_total", "Config-center updates received", {{"result", "refused"}});
+    config_version_ = &m.gauge("zt_config_version", "Config-center version of the dynamic settings in force", {});
+    restore_config();
+  }
+
+  // --- Discovery
+  std::shared_ptr<const ServiceSnapshot> snapshot(const std::string& service) override {
+    return follow(service)->current.load();
+  }
+
+  boost::asio::awaitable<std::shared_ptr<const ServiceSnapshot>> resolve(std::string service,
+                                                                         std::chrono::milliseconds wait) override {
+    auto f = follow(service);
+    const auto until = std::chrono::steady_clock::now() + wait;
+    for (;;) {
+      const auto seen = f->changed.generation();
+      if (auto s = f->current.load()) co_return s;
+      auto left = std::chrono::duration_cast<std::chrono::milliseconds>(until - std::chrono::steady_clock::now());
+      if (left.count() <= 0) co_return nullptr;
+      co_await f->changed.wait(seen, left);
+    }
+  }
+
+  bool local(std::string_view service) const override {
+    for (const auto& s : local_)
+      if (s == service) return true;
+    return false;
+  }
+  const http::Handler& local_handler() const override { return local_handler_; }
+
+  // --- lifecycle
+  void start() override {
+    auto& listener = ctx_.get<Listener>("server");
+    port_ = listener.port();
+    local_handler_ = listener.handler();
+    if (!api_) {
+      log::warn("discovery: no registry configured (discovery.registry) and none in this process; resolving from "
+                "snapshots only");
+      return;
+    }
+    log::info("discovery: {} registry; registering {} as {}:{}", mode_, join(local_), advertise_host_, port_);
+    runtime_.spawn(0, [this]() -> boost::asio::awaitable<void> { co_await heartbeat_loop(); });
+    runtime_.spawn(0, [this]() -> boost::asio::awaitable<void> { co_await config_loop(); });
+  }
+
+  void stop() override {
+    stopping_ = true;
+    wake_.notify_all();
+    if (!api_) return;
+    // Deregister before the listener drains, so callers stop picking this instance first.
+    auto done = std::make_shared<std::promise<void>>();
+    auto fut = done->get_future();
+    runtime_.spawn(0, [this, done]() -> boost::asio::awaitable<void> {
+      for (const auto& s : local_) {
+        try {
+          co_await api_->deregister(s, instance_id());
+        } catch (const std::exception& e) {
+          log::warn("discovery: deregistering {} failed: {}", s, e.what());
+        }
+      }
+      done->set_value();
+    });
+    if (fut.wait_for(std::chrono::seconds(3)) != std::future_status::ready) log::warn("discovery: deregistration timed out");
+  }
+
+ private:
+  struct Followed {
+    std::string service;
+    std::atomic<std::shared_ptr<const ServiceSnapshot>> current;
+    net::Notifier changed;
+  };
+
+  static std::string join(const std::vector<std::string>& v) {
+    std::string out;
+    for (const auto& s : v) out += (out.empty() ? "" : ", ") + s;
+    return out;
+  }
+
+  std::string instance_id() const { return fmt::format("{}@{}:{}", node_, advertise_host_, port_); }
+
+  Registration registration(const std::string& service) const {
+    Registration r;
+    r.service = service;
+    r.id = instance_id();
+    r.host = advertise_host_;
+    r.port = port_;
+    r.weight = weight_;
+    r.metadata["version"] = version_;
+    r.metadata["node"] = node_;
+    if (!zone_.empty()) r.metadata["zone"] = zone_;
+    if (!tag_.empty()) r.metadata["tag"] = tag_;
+    return r;
+  }
+
+  boost::asio::awaitable<void> heartbeat_loop() {
+    bool registered = false, warned = false;
+    while (!stopping_) {
+      try {
+        for (const auto& s : local_) {
+          // A registry that restarted or expired us answers "unknown": register again at once.
+          bool known = false;
+          if (registered) known = co_await api_->heartbeat(s, instance_id());
+          if (!known) {
+            co_await api_->register_instance(registration(s));
+            log::info("discovery: registered {} as {}", s, instance_id());
+          }
+        }
+        registered = true;
+        if (warned) log::info("discovery: registry reachable again");
+        warned = false;
+      } catch (const std::exception& e) {
+        if (!warned) log::warn("discovery: heartbeat failed, retrying every {} ms: {}", heartbeat_.count(), e.what());
+        warned = true;
+      }
+      co_await wake_.wait(wake_.generation(), heartbeat_);
+    }
+  }
+
+  std::shared_ptr<Followed> follow(const std::string& service) {
+    std::lock_guard lock(mutex_);
+    auto& f = followed_[service];
+    if (f) return f;
+    f = std::make_shared<Followed>();
+    f->service = service;
+    if (auto text = read_file(dir_ / "services" / (service + ".json"))) {
+      try {
+        f->current = std::make_shared<const ServiceSnapshot>(json::parse<ServiceSnapshot>(*text));
+      } catch (const std::exception& e) {
+        log::warn("discovery: ignoring unreadable snapshot of {}: {}", service, e.what());
+      }
+    }
+    if (api_ && valid_name(service)) {
+      std::size_t i = next_context_++ % runtime_.size();
+      runtime_.spawn(i, [this, f]() -> boost::asio::awaitable<void> { co_await watch_loop(f); });
+    }
+    return f;
+  }
+
+  boost::asio::awaitable<void> watch_loop(std::shared_ptr<Followed> f) {
+    std::int64_t version = -1;
+    bool warned = false;
+    while (!stopping_) {
+      try {
+        auto snap = co_await api_->watch(f->service, version, std::chrono::milliseconds(30000));
+        if (warned) log::info("discovery: watching {} again", f->service);
+        warned = false;
+        if (snap.version != version || version < 0) {
+          version = snap.version;
+          auto shared = std::make_shared<const ServiceSnapshot>(std::move(snap));
+          f->current.store(shared);
+          f->changed.notify_all();
+          co_await core::blocking([&] {
+            write_atomically(dir_ / "services" / (f->service + ".json"), json::serialize(*shared));
+          });
+        }
+      } catch (const std::exception& e) {
+        if (!warned) log::warn("discovery: watching {} failed, serving the last snapshot: {}", f->service, e.what());
+        warned = true;
+      }
+      if (warned) co_await wake_.wait(wake_.generation(), std::chrono::milliseconds(1000));
+    }
+  }
+
+  // --- live config
+  fs::path config_path() const {
+    return dir_ / "config" / config_key_.namespace_id / config_key_.group / (config_key_.data_id + ".json");
+  }
+
+  // Applies what was last received (saved on disk) so a restart while the registry is down keeps it.
+  void restore_config() {
+    auto text = read_file(config_path());
+    if (!text) return;
+    try {
+      auto item = json::parse<ConfigItem>(*text);
+      apply_item(item);
+      held_md5_ = item.md5;
+    } catch (const std::exception& e) {
+      log::warn("discovery: saved config {} not applied: {}", config_path().string(), e.what());
+    }
+  }
+
+  // Validates and applies; throws config::ConfigError (nothing changed) when refused.
+  void apply_item(const ConfigItem& item) {
+    auto entries = file_dynamic_;
+    for (auto& [k, e] : config::parse_dynamic_text(item.content, "config " + config_key_.to_string()))
+      entries[k] = std::move(e);
+    config::DynamicSettings::global().apply(entries);
+    config_version_->set(static_cast<double>(item.version));
+  }
+
+  static std::string describe(const config::ConfigError& e) {
+    std::string msg;
+    for (const auto& p : e.problems()) msg += (msg.empty() ? "" : "；") + p.to_string();
+    return msg;
+  }
+
+  boost::asio::awaitable<void> config_loop() {
+    bool warned = false;
+    while (!stopping_) {
+      try {
+        std::vector<ConfigWatch> watches(1);
+        watches[0].namespace_id = config_key_.namespace_id;
+        watches[0].group = config_key_.group;
+        watches[0].data_id = config_key_.data_id;
+        watches[0].md5 = held_md5_;
+        auto changed = co_await api_->listen(std::move(watches), tag_, std::chrono::milliseconds(30000));
+        warned = false;
+        if (changed.empty()) continue;
+        auto item = co_await api_->get_config(config_key_, tag_);
+        if (!item) {  // deleted: back to the config file's values
+          config::DynamicSettings::global().apply(file_dynamic_);
+          held_md5_.clear();
+          co_await core::blocking([&] { fs::remove(config_path()); });
+          log::info("discovery: config {} deleted; dynamic settings back to the config file", config_key_.to_string());
+          continue;
+        }
+        ConfigAck ack{item->namespace_id, item->group, item->data_id, instance_id(), item->version, item->md5, true, std::string(), std::string()};
+        try {
+          apply_item(*item);
+          config_applied_->inc();
+          co_await core::blocking([&] { write_atomically(config_path(), json::serialize(*item)); });
+          log::info("discovery: applied config {} version {}", config_key_.to_string(), item->version);
+        } catch (const config::ConfigError& e) {
+          ack.applied = false;
+          ack.message = describe(e);
+          config_refused_->inc();
+          log::error("discovery: refused config {} version {}, the last good values stay: {}", config_key_.to_string(),
+                     item->version, ack.message);
+        }
+        held_md5_ = item->md5;  // refused or not, this version has been seen
+        co_await api_->ack_config(ack);
+      } catch (const std::exception& e) {
+        if (!warned) log::warn("discovery: config listen failed, retrying: {}", e.what());
+        warned = true;
+      }
+      if (warned) co_await wake_.wait(wake_.generation(), std::chrono::milliseconds(1000));
+    }
+  }
+
+  ComponentContext& ctx_;
+  net::IoRuntime& runtime_;
+  std::string version_, node_, zone_, advertise_host_, tag_;
+  std::string mode_{"none"};
+  fs::path dir_;
+  std::int64_t weight_ = 100;
+  std::chrono::milliseconds heartbeat_{2000};
+  ConfigKey config_key_;
+  std::map<std::string, config::DynamicEntry> file_dynamic_;
+  std::string held_md5_;
+  std::uint16_t port_ = 0;
+  http::Handler local_handler_;
+  RegistryApi* api_ = nullptr;
+  std::unique_ptr<RegistryApi> owned_api_;
+  std::vector<std::string> local_;
+  std::mutex mutex_;
+  std::map<std::string, std::shared_ptr<Followed>> followed_;
+  std::atomic<std::size_t> next_context_{0};
+  std::atomic<bool> stopping_{false};
+  net::Notifier wake_;
+  observe::Counter* config_applied_ = nullptr;
+  observe::Counter* config_refused_ = nullptr;
+  observe::Gauge* config_version_ = nullptr;
+};
+
+}  // namespace
+
+ComponentSpec discovery_spec(std::string version) {
+  using namespace config;
+  ComponentSpec s;
+  s.name = "discovery";
+  s.description = "registers this process's services, resolves others, follows live config";
+  s.dependencies = {"server"};
+  s.after = {"registry"};
+  s.schema = {"discovery",
+              {string_list("registry", std::vector<std::string>{})
+                   .describe("registry addresses host:port when it runs elsewhere; empty uses the in-process one"),
+               string("advertise_host", "127.0.0.1").describe("address other services reach this instance at"),
+               string("tag", "").describe("canary tag of this instance (gray routing and gray config)"),
+               integer("weight", 100).range(0, 10000),
+               duration("heartbeat_interval", std::chrono::milliseconds(2000)).range(100, 60000),
+               string("config_namespace", "public"),
+               string("config_group", "zhongtai"),
+               string("config_data_id", "dynamic.yaml").describe("config-center item holding the dynamic settings")},
+              "service discovery and live config client"};
+  s.make = [version](ComponentContext& ctx) -> std::unique_ptr<Component> {
+    return std::make_unique<DiscoveryComponent>(ctx, version);
+  };
+  return s;
+}
+
+}  // namespace zt::core::discovery

@@ -1,0 +1,164 @@
+#include "platform/registry/config_center.hpp"
+
+#include <fmt/format.h>
+
+#include "core/http/error.hpp"
+#include "core/net/blocking.hpp"
+#include "platform/registry/domain/config_format.hpp"
+
+namespace zt::platform::registry {
+
+using core::discovery::ConfigItem;
+using core::discovery::ConfigKey;
+using core::http::ApiError;
+
+namespace {
+AuditEntry audit_of(const Actor& a, std::string action, const ConfigKey& key, std::string detail = {}) {
+  return {0, {}, a.name, std::move(action), "config:" + key.to_string(), std::move(detail), a.trace_id};
+}
+}  // namespace
+
+ConfigCenter::ConfigCenter(RegistryStore& store) : store_(store) {
+  for (auto& item : store_.load_items()) remember(item, false);
+  for (auto& item : store_.load_grays()) remember(item, true);
+}
+
+void ConfigCenter::remember(const ConfigItem& item, bool is_gray) {
+  {
+    std::lock_guard lock(mutex_);
+    auto& e = items_[item.key()];
+    auto& slot = is_gray ? e.gray : e.current;
+    if (!slot || slot->version < item.version) slot = item;  // a late writer never rolls the cache back
+    // A publish after a gray supersedes it only when promoted explicitly; keep both otherwise.
+  }
+  changes_.notify_all();
+}
+
+ConfigItem ConfigCenter::checked_draft(const ConfigKey& key, const PublishRequest& req, const Actor& actor) const {
+  if (auto bad = validate_key(key)) throw ApiError(400, "REGISTRY_CONFIG_INVALID", *bad);
+  if (auto bad = validate_content(req.format, req.content)) throw ApiError(400, "REGISTRY_CONFIG_INVALID", *bad);
+  if (req.comment.size() > 512) throw ApiError(400, "REGISTRY_CONFIG_INVALID", "备注最多512字节");
+  ConfigItem d;
+  d.namespace_id = key.namespace_id;
+  d.group = key.group;
+  d.data_id = key.data_id;
+  d.content = req.content;
+  d.format = req.format;
+  d.md5 = md5_hex(req.content);
+  d.author = actor.name;
+  d.comment = req.comment;
+  return d;
+}
+
+boost::asio::awaitable<ConfigItem> ConfigCenter::publish(ConfigKey key, PublishRequest req, Actor actor) {
+  ConfigItem draft = checked_draft(key, req, actor);
+  ConfigItem out;
+  try {
+    out = co_await core::blocking([&] { return store_.publish(draft, req.expected_version, "publish", audit_of(actor, "config.publish", key)); });
+  } catch (const VersionConflict& c) {
+    throw ApiError(409, "REGISTRY_CONFIG_CONFLICT", fmt::format("配置已被修改（当前版本{}），请刷新后重试", c.current()));
+  }
+  remember(out, false);
+  co_return out;
+}
+
+boost::asio::awaitable<ConfigItem> ConfigCenter::rollback(ConfigKey key, std::int64_t version, Actor actor,
+                                                          std::string comment) {
+  auto old = co_await core::blocking([&] { return store_.version(key, version); });
+  if (!old || old->kind == "delete") throw ApiError(404, "REGISTRY_CONFIG_VERSION_NOT_FOUND", fmt::format("配置没有版本{}", version));
+  PublishRequest req{old->item.content, old->item.format, actor.name,
+                     comment.empty() ? fmt::format("回滚到版本{}", version) : comment, std::nullopt};
+  ConfigItem draft = checked_draft(key, req, actor);
+  ConfigItem out = co_await core::blocking([&] {
+    return store_.publish(draft, std::nullopt, "rollback", audit_of(actor, "config.rollback", key, fmt::format("from version {}", version)));
+  });
+  remember(out, false);
+  co_return out;
+}
+
+boost::asio::awaitable<ConfigItem> ConfigCenter::gray(ConfigKey key, std::string tag, PublishRequest req, Actor actor) {
+  if (!core::discovery::valid_name(tag)) throw ApiError(400, "REGISTRY_CONFIG_INVALID", "灰度标签应为1到128位的字母、数字或 . _ - : @");
+  ConfigItem draft = checked_draft(key, req, actor);
+  draft.gray_tag = tag;
+  {
+    std::lock_guard lock(mutex_);
+    auto it = items_.find(key);
+    if (it == items_.end() || !it->second.current)
+      throw ApiError(409, "REGISTRY_CONFIG_GRAY_NO_BASE", "灰度发布需要先有正式版本");
+  }
+  ConfigItem out = co_await core::blocking([&] { return store_.publish_gray(draft, audit_of(actor, "config.gray", key)); });
+  out.gray_tag = tag;
+  remember(out, true);
+  co_return out;
+}
+
+boost::asio::awaitable<bool> ConfigCenter::cancel_gray(ConfigKey key, Actor actor) {
+  bool removed = co_await core::blocking([&] { return store_.cancel_gray(key, audit_of(actor, "config.gray_cancel", key)); });
+  if (removed) {
+    {
+      std::lock_guard lock(mutex_);
+      if (auto it = items_.find(key); it != items_.end()) it->second.gray.reset();
+    }
+    changes_.notify_all();
+  }
+  co_return removed;
+}
+
+boost::asio::awaitable<bool> ConfigCenter::remove(ConfigKey key, Actor actor) {
+  bool removed = co_await core::blocking([&] { return store_.remove(key, audit_of(actor, "config.delete", key)); });
+  if (removed) {
+    {
+      std::lock_guard lock(mutex_);
+      items_.erase(key);
+    }
+    changes_.notify_all();
+  }
+  co_return removed;
+}
+
+std::optional<ConfigItem> ConfigCenter::get(const ConfigKey& key, const std::string& tag) const {
+  std::lock_guard lock(mutex_);
+  auto it = items_.find(key);
+  if (it == items_.end()) return std::nullopt;
+  if (!tag.empty() && it->second.gray && it->second.gray->gray_tag == tag) return it->second.gray;
+  return it->second.current;
+}
+
+std::optional<ConfigItem> ConfigCenter::gray_of(const ConfigKey& key) const {
+  std::lock_guard lock(mutex_);
+  auto it = items_.find(key);
+  return it == items_.end() ? std::nullopt : it->second.gray;
+}
+
+std::vector<ConfigItem> ConfigCenter::list(const std::string& namespace_id) const {
+  std::lock_guard lock(mutex_);
+  std::vector<ConfigItem> out;
+  for (const auto& [k, e] : items_)
+    if (e.current && (namespace_id.empty() || k.namespace_id == namespace_id)) out.push_back(*e.current);
+  return out;
+}
+
+std::vector<ConfigKey> ConfigCenter::changed(const std::vector<core::discovery::ConfigWatch>& watches,
+                                             const std::string& tag) const {
+  std::vector<ConfigKey> out;
+  for (const auto& w : watches) {
+    auto item = get(w.key(), tag);
+    const std::string md5 = item ? item->md5 : std::string();
+    if (md5 != w.md5) out.push_back(w.key());
+  }
+  return out;
+}
+
+boost::asio::awaitable<std::vector<ConfigKey>> ConfigCenter::listen(std::vector<core::discovery::ConfigWatch> watches,
+                                                                    std::string tag, std::chrono::milliseconds wait) {
+  const auto until = std::chrono::steady_clock::now() + wait;
+  for (;;) {
+    const auto seen = changes_.generation();
+    auto out = changed(watches, tag);
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(until - std::chrono::steady_clock::now());
+    if (!out.empty() || left.count() <= 0) co_return out;
+    co_await changes_.wait(seen, left);
+  }
+}
+
+}  // namespace zt::platform::registry

@@ -1,0 +1,76 @@
+#pragma once
+// The config center: current items and gray versions served from memory, every change written
+// through the store first (history, audit), listeners woken by long-poll.
+#include <boost/asio/awaitable.hpp>
+
+#include <chrono>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/discovery/config_types.hpp"
+#include "core/net/notifier.hpp"
+#include "platform/registry/store/registry_store.hpp"
+
+namespace zt::platform::registry {
+
+struct Actor {
+  std::string name;  // who made the change (staff id once the console signs in)
+  std::string trace_id;
+};
+
+struct PublishRequest {
+  std::string content;
+  std::string format = "yaml";
+  std::string author;
+  std::string comment;
+  std::optional<std::int64_t> expected_version;  // optimistic lock: 0 means "must not exist yet"
+};
+BOOST_DESCRIBE_STRUCT(PublishRequest, (), (content, format, author, comment, expected_version))
+
+class ConfigCenter {
+ public:
+  explicit ConfigCenter(RegistryStore& store);
+
+  // Throws http::ApiError: 400 REGISTRY_CONFIG_INVALID (key, format or syntax, with the line),
+  // 409 REGISTRY_CONFIG_CONFLICT (expected_version is stale).
+  boost::asio::awaitable<core::discovery::ConfigItem> publish(core::discovery::ConfigKey key, PublishRequest req,
+                                                              Actor actor);
+  // Publishes the content of an earlier version as a new version. 404 when there is no such version.
+  boost::asio::awaitable<core::discovery::ConfigItem> rollback(core::discovery::ConfigKey key, std::int64_t version,
+                                                               Actor actor, std::string comment);
+  // Serves `req.content` only to instances whose tag is `tag`, until promoted (published) or cancelled.
+  boost::asio::awaitable<core::discovery::ConfigItem> gray(core::discovery::ConfigKey key, std::string tag,
+                                                           PublishRequest req, Actor actor);
+  boost::asio::awaitable<bool> cancel_gray(core::discovery::ConfigKey key, Actor actor);
+  boost::asio::awaitable<bool> remove(core::discovery::ConfigKey key, Actor actor);
+
+  // What an instance with `tag` receives.
+  std::optional<core::discovery::ConfigItem> get(const core::discovery::ConfigKey& key, const std::string& tag) const;
+  std::optional<core::discovery::ConfigItem> gray_of(const core::discovery::ConfigKey& key) const;
+  std::vector<core::discovery::ConfigItem> list(const std::string& namespace_id) const;  // "" for all
+  std::vector<core::discovery::ConfigKey> changed(const std::vector<core::discovery::ConfigWatch>& watches,
+                                                  const std::string& tag) const;
+  boost::asio::awaitable<std::vector<core::discovery::ConfigKey>> listen(std::vector<core::discovery::ConfigWatch> watches,
+                                                                         std::string tag, std::chrono::milliseconds wait);
+  RegistryStore& store() { return store_; }
+
+ private:
+  struct Entry {
+    std::optional<core::discovery::ConfigItem> current;
+    std::optional<core::discovery::ConfigItem> gray;
+  };
+  void remember(const core::discovery::ConfigItem& item, bool is_gray);
+  core::discovery::ConfigItem checked_draft(const core::discovery::ConfigKey& key, const PublishRequest& req,
+                                            const Actor& actor) const;
+
+  RegistryStore& store_;
+  mutable std::mutex mutex_;
+  std::map<core::discovery::ConfigKey, Entry> items_;
+  core::net::Notifier changes_;
+};
+
+}  // namespace zt::platform::registry

@@ -1,0 +1,154 @@
+#include "platform/registry/registry_component.hpp"
+
+#include <boost/asio/awaitable.hpp>
+#include <fmt/format.h>
+
+#include <atomic>
+
+#include "core/discovery/registry_api.hpp"
+#include "core/http/error.hpp"
+#include "core/http/router.hpp"
+#include "core/net/notifier.hpp"
+#include "core/net/runtime.hpp"
+#include "core/observe/log.hpp"
+#include "core/observe/metrics.hpp"
+#include "core/storage/database.hpp"
+#include "core/net/blocking.hpp"
+#include "core/util/time.hpp"
+#include "platform/registry/config_center.hpp"
+#include "platform/registry/handlers/handlers.hpp"
+#include "platform/registry/naming_service.hpp"
+#include "platform/registry/store/registry_store.hpp"
+
+std::span<const zt::core::EmbeddedFile> zt_registry_migrations();
+
+namespace zt::platform::registry {
+
+namespace {
+
+using namespace core::discovery;
+
+// The registry's own API for a discovery client in the same process: no socket, same rules.
+class LocalApi final : public RegistryApi {
+ public:
+  LocalApi(NamingService& naming, ConfigCenter& config) : naming_(naming), config_(config) {}
+
+  boost::asio::awaitable<void> register_instance(Registration r) override {
+    naming_.register_instance(r);
+    co_return;
+  }
+  boost::asio::awaitable<bool> heartbeat(std::string service, std::string id) override {
+    co_return naming_.heartbeat(service, id);
+  }
+  boost::asio::awaitable<void> deregister(std::string service, std::string id) override {
+    naming_.deregister(service, id);
+    co_return;
+  }
+  boost::asio::awaitable<ServiceSnapshot> watch(std::string service, std::int64_t known,
+                                                std::chrono::milliseconds wait) override {
+    co_return co_await naming_.watch(std::move(service), true, known, wait);
+  }
+  boost::asio::awaitable<std::vector<ConfigKey>> listen(std::vector<ConfigWatch> watches, std::string tag,
+                                                        std::chrono::milliseconds wait) override {
+    co_return co_await config_.listen(std::move(watches), std::move(tag), wait);
+  }
+  boost::asio::awaitable<std::optional<ConfigItem>> get_config(ConfigKey key, std::string tag) override {
+    co_return config_.get(key, tag);
+  }
+  boost::asio::awaitable<void> ack_config(ConfigAck ack) override {
+    ack.at = core::utc_timestamp();
+    co_await core::blocking([&] { config_.store().record_ack(ack); });
+  }
+
+ private:
+  NamingService& naming_;
+  ConfigCenter& config_;
+};
+
+class RegistryComponent final : public core::Component, public RegistryProvider {
+ public:
+  explicit RegistryComponent(core::ComponentContext& ctx)
+      : runtime_(ctx.runtime()),
+        store_(make_sql_store(ctx.database())),
+        naming_(policy_from(ctx.config()), *store_),
+        config_(*store_),
+        api_(naming_, config_) {
+    add_naming_routes(ctx.public_router(), naming_);
+    add_config_routes(ctx.public_router(), config_);
+    auto& m = ctx.metrics();
+    metrics_ = &m;
+  }
+
+  RegistryApi& registry_api() override { return api_; }
+
+  void start() override {
+    const auto period = std::chrono::milliseconds(std::max<std::int64_t>(50, naming_.policy().heartbeat_interval_ms / 8));
+    runtime_.spawn(0, [this, period]() -> boost::asio::awaitable<void> {
+      while (!stopping_.load()) {
+        naming_.sweep();
+        publish_gauges();
+        co_await stop_signal_.wait(stop_signal_.generation(), period);
+      }
+    });
+    core::log::info("registry: heartbeat {} ms, unhealthy after {} missed, removed after {}", naming_.policy().heartbeat_interval_ms,
+              naming_.policy().unhealthy_after, naming_.policy().remove_after);
+  }
+  void stop() override {
+    stopping_ = true;
+    stop_signal_.notify_all();
+  }
+
+ private:
+  static NamingPolicy policy_from(const core::config::Section& s) {
+    NamingPolicy p;
+    p.heartbeat_interval_ms = s.get_duration("heartbeat_interval").count();
+    p.unhealthy_after = s.get_int("unhealthy_after");
+    p.remove_after = s.get_int("remove_after");
+    p.protect_threshold = s.get_double("protect_threshold");
+    if (p.remove_after < p.unhealthy_after)
+      throw std::runtime_error("registry.remove_after must not be smaller than registry.unhealthy_after");
+    return p;
+  }
+
+  void publish_gauges() {
+    for (const auto& s : naming_.services()) {
+      metrics_->gauge("zt_registry_instances", "Registered instances per service", {{"service", s.service}}).set(s.instances);
+      metrics_->gauge("zt_registry_healthy_instances", "Healthy instances per service", {{"service", s.service}}).set(s.healthy);
+    }
+  }
+
+  core::net::IoRuntime& runtime_;
+  std::unique_ptr<RegistryStore> store_;
+  NamingService naming_;
+  ConfigCenter config_;
+  LocalApi api_;
+  core::observe::Registry* metrics_ = nullptr;
+  std::atomic<bool> stopping_{false};
+  core::net::Notifier stop_signal_;
+};
+
+}  // namespace
+
+core::ComponentSpec spec() {
+  using namespace core::config;
+  core::ComponentSpec s;
+  s.name = "registry";
+  s.description = "service registry and config center (the Nacos role)";
+  s.dependencies = {"server"};
+  s.service = true;
+  s.schema = {"registry",
+              {duration("heartbeat_interval", std::chrono::milliseconds(2000)).range(100, 60000)
+                   .describe("how often instances heartbeat"),
+               integer("unhealthy_after", 3).range(1, 100).describe("missed heartbeats before an instance is unhealthy"),
+               integer("remove_after", 10).range(1, 1000).describe("missed heartbeats before an instance is removed"),
+               number("protect_threshold", 0.0).range(0.0, 1.0)
+                   .describe("below this healthy share, unhealthy instances are returned too (0 disables)")},
+              "service registry and config center"};
+  s.migrations = &zt_registry_migrations;
+  s.make = [](core::ComponentContext& ctx) -> std::unique_ptr<core::Component> {
+    return std::make_unique<RegistryComponent>(ctx);
+  };
+  return s;
+}
+
+}  // namespace zt::platform::registry
