@@ -22,6 +22,9 @@ class Zhongtai {
   // data_root: where data/ and the log go; empty for a fresh temp directory.
   explicit Zhongtai(Env extra_env = {}, const std::string& target = "all", const std::string& data_root = "")
       : root_(data_root.empty() ? own_.path() : data_root), port(free_port()), admin(free_port()) {
+    // A caller may pin the ports (a restart on the same address).
+    if (auto it = extra_env.find("ZT_SERVER__PORT"); it != extra_env.end()) port = std::stoi(it->second);
+    if (auto it = extra_env.find("ZT_ADMIN__PORT"); it != extra_env.end()) admin = std::stoi(it->second);
     Env env{{"ZT_SERVER__PORT", std::to_string(port)},
             {"ZT_SERVER__HOST", "127.0.0.1"},
             {"ZT_ADMIN__PORT", std::to_string(admin)},
@@ -44,7 +47,13 @@ class Zhongtai {
       throw std::runtime_error("zhongtai did not become ready; log: " + process->log_text());
     }
   }
+  // Ends the process abruptly (a crash, an OOM kill): no deregistration, no drain.
+  void kill() {
+    process->stop(SIGKILL);
+    killed_ = true;
+  }
   ~Zhongtai() {
+    if (killed_) return;
     int code = process->stop(SIGTERM);
     if (code != 0 || ::testing::Test::HasFailure()) {
       own_.keep();
@@ -58,6 +67,7 @@ class Zhongtai {
  private:
   TempDir own_{"zt-func"};
   std::string root_;
+  bool killed_ = false;
 
  public:
   int port = 0;

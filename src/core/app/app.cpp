@@ -101,10 +101,12 @@ class Context final : public ComponentContext {
 
 struct Process {
   config::Config cfg;
+  // Declared before the runtime so they outlive it: coroutine frames still queued when the io
+  // contexts are destroyed may touch metrics on their way out.
+  observe::Registry metrics;
   std::unique_ptr<net::IoRuntime> runtime;
   http::Router public_router;
   http::Router admin_router;
-  observe::Registry metrics;
   std::vector<std::string> names;
   std::vector<const ComponentSpec*> order;
   std::vector<std::unique_ptr<Context>> contexts;

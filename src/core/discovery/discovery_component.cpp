@@ -15,6 +15,7 @@
 #include "core/discovery/http_registry.hpp"
 #include "core/discovery/registry_api.hpp"
 #include "core/http/error.hpp"
+#include "core/http/router.hpp"
 #include "core/json/json.hpp"
 #include "core/net/blocking.hpp"
 #include "core/net/notifier.hpp"
@@ -82,6 +83,17 @@ class DiscoveryComponent final : public Component, public Discovery {
     config_refused_ = &m.counter("zt_config_updates_total", "Config-center updates received", {{"result", "refused"}});
     config_version_ = &m.gauge("zt_config_version", "Config-center version of the dynamic settings in force", {});
     restore_config();
+
+    // What this process resolves a service to (operators and tests): the live or saved snapshot.
+    ctx.admin_router().add(http::Method::kGet, "/discovery/services/{service}",
+                           [this](http::Request& req, http::RequestContext& rctx) -> boost::asio::awaitable<http::Response> {
+                             std::string service(rctx.param("service").value_or(""));
+                             if (!valid_name(service)) throw http::ApiError(400, "DISCOVERY_BAD_SERVICE", "服务名无效");
+                             (void)req;
+                             auto snap = co_await resolve(service, std::chrono::milliseconds(2000));
+                             if (!snap) throw http::ApiError(404, "DISCOVERY_UNKNOWN_SERVICE", "尚未发现该服务");
+                             co_return http::Response::json(200, json::serialize(*snap));
+                           });
   }
 
   // --- Discovery

@@ -137,7 +137,8 @@ class HttpRegistry final : public RegistryApi {
       if (!body.empty()) req.headers.set("content-type", "application/json");
       http::Response resp;
       try {
-        resp = co_await client.send({addresses_[i].host, addresses_[i].port}, std::move(req));
+        const http::Upstream upstream{addresses_[i].host, addresses_[i].port};  // not a temporary: g++ 12 coroutine bug
+        resp = co_await client.send(upstream, std::move(req));
       } catch (const http::ApiError& e) {
         last = e;
         continue;

@@ -116,6 +116,11 @@ boost::asio::awaitable<bool> ConfigCenter::remove(ConfigKey key, Actor actor) {
   co_return removed;
 }
 
+void ConfigCenter::shutdown() {
+  stopping_ = true;
+  changes_.notify_all();
+}
+
 std::optional<ConfigItem> ConfigCenter::get(const ConfigKey& key, const std::string& tag) const {
   std::lock_guard lock(mutex_);
   auto it = items_.find(key);
@@ -156,7 +161,7 @@ boost::asio::awaitable<std::vector<ConfigKey>> ConfigCenter::listen(std::vector<
     const auto seen = changes_.generation();
     auto out = changed(watches, tag);
     const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(until - std::chrono::steady_clock::now());
-    if (!out.empty() || left.count() <= 0) co_return out;
+    if (!out.empty() || left.count() <= 0 || stopping_) co_return out;
     co_await changes_.wait(seen, left);
   }
 }

@@ -3,6 +3,7 @@
 // through the store first (history, audit), listeners woken by long-poll.
 #include <boost/asio/awaitable.hpp>
 
+#include <atomic>
 #include <chrono>
 #include <map>
 #include <memory>
@@ -57,6 +58,8 @@ class ConfigCenter {
   boost::asio::awaitable<std::vector<core::discovery::ConfigKey>> listen(std::vector<core::discovery::ConfigWatch> watches,
                                                                          std::string tag, std::chrono::milliseconds wait);
   RegistryStore& store() { return store_; }
+  // Answers every held listen now and every later one at once (the registry is stopping).
+  void shutdown();
 
  private:
   struct Entry {
@@ -71,6 +74,7 @@ class ConfigCenter {
   mutable std::mutex mutex_;
   std::map<core::discovery::ConfigKey, Entry> items_;
   core::net::Notifier changes_;
+  std::atomic<bool> stopping_{false};
 };
 
 }  // namespace zt::platform::registry

@@ -69,6 +69,12 @@ boost::asio::awaitable<core::discovery::Instance> NamingService::set_override(st
   throw ApiError(404, "REGISTRY_INSTANCE_NOT_FOUND", fmt::format("服务 {} 没有实例 {}", service, id));
 }
 
+void NamingService::shutdown() {
+  stopping_ = true;
+  std::lock_guard lock(mutex_);
+  for (auto& [name, n] : notifiers_) n->notify_all();
+}
+
 void NamingService::sweep() {
   for (const auto& s : table_.sweep(now_ms())) changed(s);
 }
@@ -82,7 +88,7 @@ boost::asio::awaitable<core::discovery::ServiceSnapshot> NamingService::watch(st
     const auto seen = n->generation();
     auto snap = table_.list(service, healthy_only);
     const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(until - std::chrono::steady_clock::now());
-    if (known_version < 0 || snap.version != known_version || left.count() <= 0) co_return snap;
+    if (known_version < 0 || snap.version != known_version || left.count() <= 0 || stopping_) co_return snap;
     co_await n->wait(seen, left);
   }
 }

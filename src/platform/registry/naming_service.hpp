@@ -3,6 +3,7 @@
 // overrides written through the store with an audit entry.
 #include <boost/asio/awaitable.hpp>
 
+#include <atomic>
 #include <chrono>
 #include <map>
 #include <memory>
@@ -31,6 +32,8 @@ class NamingService {
   boost::asio::awaitable<core::discovery::Instance> set_override(std::string service, std::string id, Override o,
                                                                  Actor actor);
   void sweep();
+  // Answers every held watch now and every later one at once (the registry is stopping).
+  void shutdown();
 
   core::discovery::ServiceSnapshot list(const std::string& service, bool healthy_only) const {
     return table_.list(service, healthy_only);
@@ -44,6 +47,7 @@ class NamingService {
   std::shared_ptr<core::net::Notifier> notifier(const std::string& service);
   void changed(const std::string& service);
 
+  std::atomic<bool> stopping_{false};
   NamingTable table_;
   RegistryStore& store_;
   std::mutex mutex_;

@@ -96,6 +96,8 @@ class RegistryComponent final : public core::Component, public RegistryProvider 
   void stop() override {
     stopping_ = true;
     stop_signal_.notify_all();
+    naming_.shutdown();
+    config_.shutdown();
   }
 
  private:

@@ -25,7 +25,7 @@ BOOST_DESCRIBE_STRUCT(ServiceList, (), (items))
 struct InstancePatch {
   std::optional<bool> enabled;
   std::optional<std::int64_t> weight;
-  std::string author;
+  std::optional<std::string> author;
 };
 BOOST_DESCRIBE_STRUCT(InstancePatch, (), (enabled, weight, author))
 
@@ -94,7 +94,7 @@ void add_naming_routes(core::http::Router& r, NamingService& naming) {
         [&naming](Request& req, RequestContext& ctx) -> Reply {
           auto patch = core::json::parse<InstancePatch>(req.body);
           auto inst = co_await naming.set_override(param(ctx, "service"), param(ctx, "id"), {patch.enabled, patch.weight},
-                                                   actor_of(ctx, patch.author));
+                                                   actor_of(ctx, patch.author.value_or("")));
           co_return Response::json(200, core::json::serialize(inst));
         });
   r.add(Method::kGet, "/api/registry/v1/services", [&naming](Request&, RequestContext&) -> Reply {

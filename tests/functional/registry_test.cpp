@@ -1,0 +1,253 @@
+// Registry, discovery and live config on the real binary, in both run modes: the registry in the
+// same process as a service (`--target all`) and alone (`--target registry`), with instances as
+// separate `--target system` processes that find it over HTTP.
+#include <gtest/gtest.h>
+#include <signal.h>
+
+#include <future>
+#include <regex>
+
+#include "harness/http.hpp"
+#include "harness/process.hpp"
+#include "harness/zhongtai.hpp"
+
+namespace zt::test {
+namespace {
+
+using namespace std::chrono_literals;
+
+const Env kFastRegistry{{"ZT_REGISTRY__HEARTBEAT_INTERVAL", "500ms"},
+                        {"ZT_REGISTRY__UNHEALTHY_AFTER", "3"},
+                        {"ZT_REGISTRY__REMOVE_AFTER", "6"},
+                        {"ZT_DISCOVERY__HEARTBEAT_INTERVAL", "500ms"}};
+
+Env with(Env base, const Env& more) {
+  for (const auto& [k, v] : more) base[k] = v;
+  return base;
+}
+
+std::string instances(int registry_port, const std::string& service, bool healthy_only = true) {
+  return http_get(registry_port, "/api/registry/v1/services/" + service + "/instances?wait_ms=0&healthy_only=" +
+                                     (healthy_only ? "true" : "false"))
+      .body;
+}
+
+bool lists(int registry_port, const std::string& service, int instance_port, bool healthy_only = true) {
+  return instances(registry_port, service, healthy_only).find("\"port\":" + std::to_string(instance_port)) != std::string::npos;
+}
+
+long long version_of(const std::string& body) {
+  std::smatch m;
+  if (!std::regex_search(body, m, std::regex("\"version\":(\\d+)"))) return -1;
+  return std::stoll(m[1]);
+}
+
+std::string instance_id(const Zhongtai& z) { return "zhongtai@127.0.0.1:" + std::to_string(z.port); }
+
+class Registry : public ::testing::TestWithParam<std::string> {
+ protected:
+  // The registry node: `all` (registry + system in one process) or `registry` alone.
+  std::unique_ptr<Zhongtai> start_registry(Env extra = {}, const std::string& root = "") {
+    return std::make_unique<Zhongtai>(with(kFastRegistry, extra), GetParam(), root);
+  }
+  std::unique_ptr<Zhongtai> start_instance(const Zhongtai& registry, Env extra = {}, const std::string& root = "") {
+    return start_instance_at(registry.port, std::move(extra), root);
+  }
+  std::unique_ptr<Zhongtai> start_instance_at(int registry_port, Env extra = {}, const std::string& root = "") {
+    Env env = with(kFastRegistry, {{"ZT_DISCOVERY__REGISTRY", "127.0.0.1:" + std::to_string(registry_port)}});
+    return std::make_unique<Zhongtai>(with(env, extra), "system", root);
+  }
+};
+
+TEST_P(Registry, InstancesRegisterResolveAndWatchersHearOfChangesAtOnce) {
+  auto reg = start_registry();
+  auto a = start_instance(*reg, {{"ZT_DISCOVERY__TAG", "canary"}});
+  ASSERT_TRUE(eventually([&] { return lists(reg->port, "system", a->port); }, 5s));
+  auto body = instances(reg->port, "system");
+  EXPECT_NE(body.find("\"tag\":\"canary\""), std::string::npos) << body;
+  EXPECT_NE(body.find("\"version\":\"0.1.0\""), std::string::npos) << "the build version travels as metadata";
+  if (GetParam() == "all") {
+    EXPECT_TRUE(lists(reg->port, "system", reg->port)) << "the in-process service registers too";
+  }
+
+  // A watch held open on the current version answers as soon as a new instance appears.
+  const long long v = version_of(instances(reg->port, "system"));
+  auto watch = std::async(std::launch::async, [&] {
+    return http_get(reg->port, "/api/registry/v1/services/system/instances?wait_ms=20000&version=" + std::to_string(v));
+  });
+  EXPECT_EQ(watch.wait_for(300ms), std::future_status::timeout) << "nothing changed yet: the watch holds";
+  auto b = start_instance(*reg);
+  auto answer = watch.get();
+  EXPECT_EQ(answer.status, 200);
+  EXPECT_NE(version_of(answer.body), v);
+  EXPECT_NE(answer.body.find("\"port\":" + std::to_string(b->port)), std::string::npos) << answer.body;
+
+  // Every instance resolves the others through its own discovery client.
+  ASSERT_TRUE(eventually([&] {
+    auto r = http_get(a->admin, "/discovery/services/system");
+    return r.status == 200 && r.body.find("\"port\":" + std::to_string(b->port)) != std::string::npos;
+  }, 5s));
+
+  // A clean stop deregisters at once, before the TTL could notice.
+  const int b_port = b->port;
+  b.reset();
+  EXPECT_FALSE(lists(reg->port, "system", b_port, false));
+  EXPECT_TRUE(lists(reg->port, "system", a->port));
+}
+
+TEST_P(Registry, AKilledInstanceIsUnhealthyThenRemovedWithinTheTtl) {
+  auto reg = start_registry();
+  auto a = start_instance(*reg);
+  ASSERT_TRUE(eventually([&] { return lists(reg->port, "system", a->port); }, 5s));
+  const int port = a->port;
+  a->kill();
+  // 3 missed heartbeats of 500 ms: unhealthy (out of the healthy list) within 1.5 s plus a sweep.
+  EXPECT_TRUE(eventually([&] { return !lists(reg->port, "system", port); }, 4s));
+  // 6 missed: gone from the full list too.
+  EXPECT_TRUE(eventually([&] { return !lists(reg->port, "system", port, false); }, 6s));
+}
+
+TEST_P(Registry, OperatorsTakeAnInstanceOfflineAndChangeItsWeightWithAnAuditTrail) {
+  auto reg = start_registry();
+  auto a = start_instance(*reg);
+  ASSERT_TRUE(eventually([&] { return lists(reg->port, "system", a->port); }, 5s));
+  const std::string path = "/api/registry/v1/services/system/instances/" + instance_id(*a);
+  auto no_author = http_request(reg->port, "PATCH", path, R"({"enabled": false})");
+  EXPECT_EQ(no_author.status, 400);
+  EXPECT_NE(no_author.body.find("REGISTRY_OPERATOR_REQUIRED"), std::string::npos);
+  auto off = http_request(reg->port, "PATCH", path, R"({"enabled": false, "author": "ops-li"})");
+  ASSERT_EQ(off.status, 200) << off.body;
+  EXPECT_FALSE(lists(reg->port, "system", a->port));
+  EXPECT_TRUE(lists(reg->port, "system", a->port, false)) << "still registered and heartbeating, just drained";
+  auto bad_weight = http_request(reg->port, "PATCH", path, R"({"weight": 20000, "author": "ops-li"})");
+  EXPECT_EQ(bad_weight.status, 400);
+  auto weight = http_request(reg->port, "PATCH", path, R"({"enabled": true, "weight": 30, "author": "ops-li"})");
+  ASSERT_EQ(weight.status, 200) << weight.body;
+  EXPECT_NE(weight.body.find("\"weight\":30"), std::string::npos);
+  EXPECT_TRUE(lists(reg->port, "system", a->port));
+  auto unknown = http_request(reg->port, "PATCH", "/api/registry/v1/services/system/instances/nobody", R"({"enabled": false, "author": "x"})");
+  EXPECT_EQ(unknown.status, 404);
+  auto audit = http_get(reg->port, "/api/registry/v1/audit").body;
+  EXPECT_NE(audit.find("\"action\":\"instance.offline\""), std::string::npos) << audit;
+  EXPECT_NE(audit.find("\"action\":\"instance.weight\""), std::string::npos);
+  EXPECT_NE(audit.find("\"actor\":\"ops-li\""), std::string::npos);
+}
+
+const std::string kConfig = "/api/registry/v1/configs/public/zhongtai/dynamic.yaml";
+
+std::string publish_body(const std::string& rule_id, int count) {
+  return R"({"content": "resilience.rules: |\n  flow:\n    - id: )" + rule_id +
+         R"(\n      resource: \"GET /api/system/v1/ping\"\n      count: )" + std::to_string(count) +
+         R"(\n", "format": "yaml", "author": "ops-wang", "comment": "ping limit"})";
+}
+
+bool runs_rule(const Zhongtai& z, const std::string& rule_id) {
+  return http_get(z.admin, "/resilience/rules").body.find("id: " + rule_id) != std::string::npos;
+}
+
+TEST_P(Registry, PublishedConfigReachesListenersAndBadConfigNeverDoes) {
+  auto reg = start_registry();
+  auto a = start_instance(*reg);
+  ASSERT_TRUE(eventually([&] { return lists(reg->port, "system", a->port); }, 5s));
+
+  auto v1 = http_request(reg->port, "PUT", kConfig, publish_body("ping-v1", 50));
+  ASSERT_EQ(v1.status, 200) << v1.body;
+  EXPECT_TRUE(eventually([&] { return runs_rule(*a, "ping-v1"); }, 5s)) << "pushed by long-poll, applied live";
+  if (GetParam() == "all") {
+    EXPECT_TRUE(eventually([&] { return runs_rule(*reg, "ping-v1"); }, 5s));
+  }
+  EXPECT_TRUE(eventually([&] {
+    auto acks = http_get(reg->port, kConfig + "/acks").body;
+    return acks.find(instance_id(*a)) != std::string::npos && acks.find("\"applied\":true") != std::string::npos;
+  }, 5s)) << "the instance acknowledges what it runs";
+
+  // Syntax is checked before anything is stored.
+  auto broken = http_request(reg->port, "PUT", kConfig, R"({"content": "a: [1", "format": "yaml", "author": "ops-wang", "comment": ""})");
+  EXPECT_EQ(broken.status, 400);
+  EXPECT_NE(broken.body.find("REGISTRY_CONFIG_INVALID"), std::string::npos);
+  EXPECT_NE(broken.body.find("YAML"), std::string::npos) << broken.body;
+
+  // Valid YAML the instance's schema refuses: the instance keeps its last good rules and says so.
+  auto refused = http_request(reg->port, "PUT", kConfig, publish_body("ping-bad", -1));
+  ASSERT_EQ(refused.status, 200) << refused.body;
+  EXPECT_TRUE(eventually([&] {
+    auto acks = http_get(reg->port, kConfig + "/acks").body;
+    return acks.find("\"applied\":false") != std::string::npos && acks.find("flow[0].count") != std::string::npos;
+  }, 5s)) << http_get(reg->port, kConfig + "/acks").body;
+  EXPECT_TRUE(runs_rule(*a, "ping-v1"));
+  EXPECT_NE(http_get(a->admin, "/metrics").body.find("zt_config_updates_total{result=\"refused\"} 1"), std::string::npos);
+
+  // Roll back to version 1: published as a new version with the old content.
+  auto rb = http_request(reg->port, "POST", kConfig + "/rollback", R"({"version": 1, "author": "ops-wang", "comment": ""})");
+  ASSERT_EQ(rb.status, 200) << rb.body;
+  EXPECT_NE(rb.body.find("\"version\":3"), std::string::npos) << rb.body;
+  auto history = http_get(reg->port, kConfig + "/history").body;
+  EXPECT_NE(history.find("\"kind\":\"rollback\""), std::string::npos) << history;
+  auto diff = http_get(reg->port, kConfig + "/diff?from=2&to=3").body;
+  EXPECT_NE(diff.find("-    - id: ping-bad"), std::string::npos) << diff;
+  EXPECT_NE(diff.find("+    - id: ping-v1"), std::string::npos) << diff;
+
+  // An optimistic lock on a stale version loses.
+  auto stale = http_request(reg->port, "PUT", kConfig,
+                            R"({"content": "x: 1", "format": "yaml", "author": "ops-wang", "comment": "", "expected_version": 1})");
+  EXPECT_EQ(stale.status, 409);
+  EXPECT_NE(stale.body.find("REGISTRY_CONFIG_CONFLICT"), std::string::npos);
+}
+
+TEST_P(Registry, GrayConfigReachesTaggedInstancesOnlyUntilPromoted) {
+  auto reg = start_registry();
+  auto canary = start_instance(*reg, {{"ZT_DISCOVERY__TAG", "canary"}});
+  auto plain = start_instance(*reg);
+  ASSERT_EQ(http_request(reg->port, "PUT", kConfig, publish_body("base", 100)).status, 200);
+  ASSERT_TRUE(eventually([&] { return runs_rule(*canary, "base") && runs_rule(*plain, "base"); }, 5s));
+
+  std::string gray_body = publish_body("trial", 10);
+  gray_body.insert(1, R"("tag": "canary", )");
+  auto gray = http_request(reg->port, "PUT", kConfig + "/gray", gray_body);
+  ASSERT_EQ(gray.status, 200) << gray.body;
+  EXPECT_TRUE(eventually([&] { return runs_rule(*canary, "trial"); }, 5s));
+  std::this_thread::sleep_for(500ms);
+  EXPECT_TRUE(runs_rule(*plain, "base")) << "an untagged instance keeps the released version";
+
+  auto promote = http_request(reg->port, "POST", kConfig + "/gray/promote", R"({"author": "ops-wang", "comment": ""})");
+  ASSERT_EQ(promote.status, 200) << promote.body;
+  EXPECT_TRUE(eventually([&] { return runs_rule(*plain, "trial"); }, 5s));
+  EXPECT_EQ(http_get(reg->port, kConfig + "/gray").status, 404);
+}
+
+TEST_P(Registry, ARegistryOutageChangesNothingAndInstancesReturnWithinAHeartbeat) {
+  TempDir reg_root, a_root;
+  const int reg_port = free_port(), reg_admin = free_port();
+  const Env pinned{{"ZT_SERVER__PORT", std::to_string(reg_port)}, {"ZT_ADMIN__PORT", std::to_string(reg_admin)}};
+  auto reg = start_registry(pinned, reg_root.path());
+  auto a = start_instance(*reg, {}, a_root.path());
+  auto b = start_instance(*reg);
+  ASSERT_TRUE(eventually([&] {
+    auto r = http_get(a->admin, "/discovery/services/system");
+    return r.body.find("\"port\":" + std::to_string(b->port)) != std::string::npos;
+  }, 5s));
+
+  reg.reset();  // the registry goes away
+  EXPECT_EQ(http_get(a->port, "/api/system/v1/ping").status, 200) << "instances keep serving";
+  auto seen = http_get(a->admin, "/discovery/services/system");
+  EXPECT_NE(seen.body.find("\"port\":" + std::to_string(b->port)), std::string::npos) << "and keep resolving";
+
+  // An instance restarted while the registry is down resolves from its saved snapshot.
+  const Env a_env{{"ZT_SERVER__PORT", std::to_string(a->port)}, {"ZT_ADMIN__PORT", std::to_string(a->admin)}};
+  a.reset();
+  a = start_instance_at(reg_port, a_env, a_root.path());
+  auto restored = http_get(a->admin, "/discovery/services/system");
+  EXPECT_EQ(restored.status, 200) << restored.body;
+  EXPECT_NE(restored.body.find("\"port\":" + std::to_string(b->port)), std::string::npos) << restored.body;
+
+  // The registry comes back empty (instances are ephemeral); every instance re-registers.
+  reg = start_registry(pinned, reg_root.path());
+  EXPECT_TRUE(eventually([&] { return lists(reg_port, "system", a->port) && lists(reg_port, "system", b->port); }, 1500ms))
+      << instances(reg_port, "system");
+}
+
+INSTANTIATE_TEST_SUITE_P(Modes, Registry, ::testing::Values("all", "registry"),
+                         [](const auto& info) { return info.param == "all" ? "All" : "Split"; });
+
+}  // namespace
+}  // namespace zt::test
