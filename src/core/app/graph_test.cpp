@@ -26,6 +26,17 @@ TEST(TargetGraph, ResolvesDependenciesFirst) {
   EXPECT_EQ(names(resolve_targets(specs, {"counter", "admin"})), (std::vector<std::string>{"admin", "server", "counter"}));
 }
 
+TEST(TargetGraph, AfterOrdersWithoutPullingIn) {
+  std::vector<ComponentSpec> specs{c("admin", {}), c("discovery", {"admin"}), c("registry", {"admin"}),
+                                   c("system", {"discovery"})};
+  specs[1].after = {"registry"};
+  EXPECT_EQ(names(resolve_targets(specs, {"all"})), (std::vector<std::string>{"admin", "registry", "discovery", "system"}));
+  EXPECT_EQ(names(resolve_targets(specs, {"system"})), (std::vector<std::string>{"admin", "discovery", "system"}))
+      << "split: the registry is not started just because discovery orders after it";
+  specs[1].after = {"nowhere"};
+  EXPECT_THROW(resolve_targets(specs, {"all"}), TargetError);
+}
+
 TEST(TargetGraph, UnknownTargetListsValidOnes) {
   std::vector<ComponentSpec> specs{c("admin", {}), c("server", {"admin"})};
   try {
