@@ -3,11 +3,9 @@
 
 #include <atomic>
 #include <filesystem>
-#include <fstream>
 #include <future>
 #include <map>
 #include <mutex>
-#include <sstream>
 
 #include "core/app/listeners.hpp"
 #include "core/config/dynamic.hpp"
@@ -22,32 +20,13 @@
 #include "core/net/runtime.hpp"
 #include "core/observe/log.hpp"
 #include "core/observe/metrics.hpp"
+#include "core/util/files.hpp"
 
 namespace zt::core::discovery {
 
 namespace {
 
 namespace fs = std::filesystem;
-
-std::optional<std::string> read_file(const fs::path& p) {
-  std::ifstream in(p);
-  if (!in) return std::nullopt;
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-void write_atomically(const fs::path& p, const std::string& text) {
-  fs::create_directories(p.parent_path());
-  const fs::path tmp = p.string() + ".tmp";
-  {
-    std::ofstream out(tmp, std::ios::trunc);
-    out << text;
-    out.flush();
-    if (!out) throw std::runtime_error(fmt::format("cannot write {}", tmp.string()));
-  }
-  fs::rename(tmp, p);
-}
 
 class DiscoveryComponent final : public Component, public Discovery {
  public:
@@ -215,7 +194,7 @@ class DiscoveryComponent final : public Component, public Discovery {
     if (f) return f;
     f = std::make_shared<Followed>();
     f->service = service;
-    if (auto text = read_file(dir_ / "services" / (service + ".json"))) {
+    if (auto text = read_text_file((dir_ / "services" / (service + ".json")).string())) {
       try {
         f->current = std::make_shared<const ServiceSnapshot>(json::parse<ServiceSnapshot>(*text));
       } catch (const std::exception& e) {
@@ -243,7 +222,7 @@ class DiscoveryComponent final : public Component, public Discovery {
           f->current.store(shared);
           f->changed.notify_all();
           co_await core::blocking([&] {
-            write_atomically(dir_ / "services" / (f->service + ".json"), json::serialize(*shared));
+            write_file_atomically((dir_ / "services" / (f->service + ".json")).string(), json::serialize(*shared));
           });
         }
       } catch (const std::exception& e) {
@@ -261,7 +240,7 @@ class DiscoveryComponent final : public Component, public Discovery {
 
   // Applies what was last received (saved on disk) so a restart while the registry is down keeps it.
   void restore_config() {
-    auto text = read_file(config_path());
+    auto text = read_text_file(config_path().string());
     if (!text) return;
     try {
       auto item = json::parse<ConfigItem>(*text);
@@ -311,7 +290,7 @@ class DiscoveryComponent final : public Component, public Discovery {
         try {
           apply_item(*item);
           config_applied_->inc();
-          co_await core::blocking([&] { write_atomically(config_path(), json::serialize(*item)); });
+          co_await core::blocking([&] { write_file_atomically(config_path().string(), json::serialize(*item)); });
           log::info("discovery: applied config {} version {}", config_key_.to_string(), item->version);
         } catch (const config::ConfigError& e) {
           ack.applied = false;

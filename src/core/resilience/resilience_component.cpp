@@ -3,38 +3,18 @@
 #include <fmt/format.h>
 
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 
 #include "core/config/dynamic.hpp"
 #include "core/http/error.hpp"
 #include "core/http/router.hpp"
 #include "core/observe/log.hpp"
 #include "core/resilience/middleware.hpp"
+#include "core/util/files.hpp"
 
 namespace zt::core::resilience {
 
 namespace {
 
-
-std::string read_text(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-void write_atomically(const std::string& path, const std::string& text) {
-  std::filesystem::create_directories(std::filesystem::path(path).parent_path());
-  const std::string tmp = path + ".tmp";
-  {
-    std::ofstream out(tmp, std::ios::trunc);
-    out << text;
-    out.flush();
-    if (!out) throw std::runtime_error(fmt::format("cannot write {}", tmp));
-  }
-  std::filesystem::rename(tmp, path);
-}
 
 std::string problems_message(const RuleError& e) {
   std::string msg = "限流熔断规则无效：";
@@ -74,11 +54,11 @@ ResilienceComponent::ResilienceComponent(ComponentContext& ctx)
   rules_path_ = (std::filesystem::path(node.get_string("data_dir")) / "resilience" / "rules.yaml").string();
   std::string initial = ctx.config().get_string("rules_file");
   if (std::filesystem::exists(rules_path_)) {
-    replace_rules(read_text(rules_path_), rules_path_);  // what was last applied survives restarts
+    replace_rules(read_text_file(rules_path_).value_or(""), rules_path_);  // what was last applied survives restarts
   } else if (!initial.empty()) {
     if (!std::filesystem::exists(initial))
       throw std::runtime_error(fmt::format("resilience.rules_file {} does not exist", initial));
-    replace_rules(read_text(initial), initial);
+    replace_rules(read_text_file(initial).value_or(""), initial);
   }
   if (std::string pushed = kRules.get(); !pushed.empty()) replace_rules(pushed, "dynamic resilience.rules");
   subscription_ = config::DynamicSettings::global().subscribe(kRules.name(), [this](const auto&) {
@@ -113,7 +93,7 @@ void ResilienceComponent::replace_rules(const std::string& text, const std::stri
   RuleSet rules = parse_rules(text);  // throws before anything changes
   const std::string canonical = serialize_rules(rules);
   engine_->apply(std::move(rules));  // throws (nothing changes) when cluster rules lack Redis
-  write_atomically(rules_path_, canonical);
+  write_file_atomically(rules_path_, canonical);
   log::info("resilience rules applied from {}", origin);
 }
 
