@@ -1,5 +1,7 @@
 #include "core/observe/log.hpp"
 
+#include "core/util/time.hpp"
+
 #include <spdlog/sinks/basic_file_sink.h>
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
@@ -42,16 +44,6 @@ constexpr std::string_view level_name(Level l) {
     case Level::kError: return "error";
   }
   return "info";
-}
-
-std::string timestamp() {
-  auto now = std::chrono::system_clock::now();
-  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count();
-  std::time_t secs = static_cast<std::time_t>(ms / 1000);
-  std::tm tm{};
-  gmtime_r(&secs, &tm);
-  return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
-                     tm.tm_hour, tm.tm_min, tm.tm_sec, ms % 1000);
 }
 
 }  // namespace
@@ -112,7 +104,7 @@ void write(Level level, std::string_view message, const Trace& trace) {
   }
   if (g_json.load(std::memory_order_relaxed)) {
     line += "{\"time\":\"";
-    line += timestamp();
+    line += core::utc_timestamp();
     line += "\",\"level\":\"";
     line += level_name(level);
     line += "\",\"target\":\"";
@@ -132,7 +124,7 @@ void write(Level level, std::string_view message, const Trace& trace) {
     append_json_escaped(line, message);
     line += "\"}";
   } else {
-    line = fmt::format("{} {:5} {}{}", timestamp(), level_name(level), message,
+    line = fmt::format("{} {:5} {}{}", core::utc_timestamp(), level_name(level), message,
                        trace.trace_id.empty() ? std::string() : fmt::format(" trace_id={}", trace.trace_id));
   }
   logger()->log(spdlog::level::info, line);

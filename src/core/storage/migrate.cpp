@@ -6,27 +6,12 @@
 #include <regex>
 
 #include "core/storage/backends.hpp"
+#include "core/util/digest.hpp"
+#include "core/util/time.hpp"
 
 namespace zt::core::storage {
 
 namespace {
-
-std::string sha256_hex(std::string_view data) {
-  unsigned char md[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  EVP_Digest(data.data(), data.size(), md, &len, EVP_sha256(), nullptr);
-  std::string out;
-  for (unsigned int i = 0; i < len; ++i) out += fmt::format("{:02x}", md[i]);
-  return out;
-}
-
-std::string now_utc() {
-  std::time_t t = std::time(nullptr);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
-                     tm.tm_min, tm.tm_sec);
-}
 
 }  // namespace
 
@@ -58,7 +43,7 @@ MigrationReport migrate(Database& db, std::span<const EmbeddedFile> files) {
 
   MigrationReport report;
   for (const auto& [version, file] : ordered) {
-    const std::string checksum = sha256_hex(file->content);
+    const std::string checksum = core::sha256_hex(file->content);
     bool applied_now = false;
     db.write_blocking([&](Tx& tx) {
       // Serialise concurrent migrators (several replicas starting at once) on PostgreSQL; SQLite's
@@ -78,7 +63,7 @@ MigrationReport migrate(Database& db, std::span<const EmbeddedFile> files) {
         throw StorageError(e.kind(), fmt::format("migration {} failed: {}", file->name, e.what()));
       }
       tx.exec("INSERT INTO schema_migrations (version, name, checksum, applied_at) VALUES (?, ?, ?, ?)",
-              {std::int64_t{version}, std::string(file->name), checksum, now_utc()});
+              {std::int64_t{version}, std::string(file->name), checksum, core::utc_timestamp()});
       applied_now = true;
     });
     if (applied_now) report.applied.emplace_back(file->name);

@@ -4,6 +4,7 @@
 
 #include "core/http/error.hpp"
 #include "core/net/blocking.hpp"
+#include "core/util/digest.hpp"
 #include "platform/registry/domain/config_format.hpp"
 
 namespace zt::platform::registry {
@@ -44,7 +45,7 @@ ConfigItem ConfigCenter::checked_draft(const ConfigKey& key, const PublishReques
   d.data_id = key.data_id;
   d.content = req.content;
   d.format = req.format;
-  d.md5 = md5_hex(req.content);
+  d.md5 = core::md5_hex(req.content);
   d.author = actor.name;
   d.comment = req.comment;
   return d;

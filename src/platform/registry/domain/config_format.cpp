@@ -2,7 +2,6 @@
 
 #include <boost/json/parse.hpp>
 #include <fmt/format.h>
-#include <openssl/evp.h>
 #include <yaml-cpp/yaml.h>
 
 #include <vector>
@@ -65,15 +64,6 @@ std::optional<std::string> validate_content(std::string_view format, std::string
     return std::nullopt;
   }
   return "格式应为 yaml、json、properties 或 text";
-}
-
-std::string md5_hex(std::string_view content) {
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  EVP_Digest(content.data(), content.size(), digest, &len, EVP_md5(), nullptr);
-  std::string out;
-  for (unsigned int i = 0; i < len; ++i) out += fmt::format("{:02x}", digest[i]);
-  return out;
 }
 
 std::string line_diff(std::string_view before, std::string_view after) {

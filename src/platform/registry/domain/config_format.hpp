@@ -15,7 +15,6 @@ inline constexpr std::size_t kMaxConfigBytes = 1024 * 1024;
 std::optional<std::string> validate_key(const core::discovery::ConfigKey& key);
 // Checks the content parses as its format (yaml, json, properties, text); the reason names the line.
 std::optional<std::string> validate_content(std::string_view format, std::string_view content);
-std::string md5_hex(std::string_view content);
 // A unified-style line diff ("-old", "+new", " same") from `before` to `after`.
 std::string line_diff(std::string_view before, std::string_view after);
 

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "core/util/digest.hpp"
+
 namespace zt::platform::registry {
 namespace {
 
@@ -30,8 +32,8 @@ TEST(ConfigFormat, KeysAreRestrictedToSafeNames) {
 }
 
 TEST(ConfigFormat, Md5IsTheStandardDigest) {
-  EXPECT_EQ(md5_hex(""), "d41d8cd98f00b204e9800998ecf8427e");
-  EXPECT_EQ(md5_hex("abc"), "900150983cd24fb0d6963f7d28e17f72");
+  EXPECT_EQ(core::md5_hex(""), "d41d8cd98f00b204e9800998ecf8427e");
+  EXPECT_EQ(core::md5_hex("abc"), "900150983cd24fb0d6963f7d28e17f72");
 }
 
 TEST(ConfigFormat, DiffMarksRemovedAddedAndKeptLines) {
