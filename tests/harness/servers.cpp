@@ -84,6 +84,59 @@ EtcdServer::EtcdServer() : port_(free_port()) {
   if (!up) throw std::runtime_error("etcd did not start: " + read_file(dir_.path() + "/etcd.log"));
 }
 
+EtcdCluster::EtcdCluster(int members) {
+  for (int i = 0; i < members; ++i) {
+    ports_.push_back(free_port());
+    peers_.push_back(free_port());
+    processes_.emplace_back();
+  }
+  for (int i = 0; i < members; ++i) start(i, false);
+  for (int i = 0; i < members; ++i) {
+    bool up = eventually([&] { return healthy(i); }, std::chrono::seconds(30), std::chrono::milliseconds(100));
+    if (!up) throw std::runtime_error("etcd member did not start: " + processes_[static_cast<std::size_t>(i)]->log_text());
+  }
+}
+
+EtcdCluster::~EtcdCluster() = default;
+
+std::string EtcdCluster::endpoints() const {
+  std::string out;
+  for (int p : ports_) out += (out.empty() ? "" : ",") + fmt::format("127.0.0.1:{}", p);
+  return out;
+}
+
+bool EtcdCluster::healthy(int member) const {
+  try {
+    return http_get(port(member), "/health").status == 200;
+  } catch (...) {
+    return false;
+  }
+}
+
+void EtcdCluster::start(int member, bool wait) {
+  const auto i = static_cast<std::size_t>(member);
+  std::string initial;
+  for (std::size_t m = 0; m < peers_.size(); ++m)
+    initial += fmt::format("{}m{}=http://127.0.0.1:{}", initial.empty() ? "" : ",", m, peers_[m]);
+  const std::string client = fmt::format("http://127.0.0.1:{}", ports_[i]);
+  const std::string peer = fmt::format("http://127.0.0.1:{}", peers_[i]);
+  processes_[i] = std::make_unique<Process>(ProcessOptions{
+      {"etcd", "--name", fmt::format("m{}", i), "--data-dir", fmt::format("{}/m{}", dir_.path(), i),
+       "--listen-client-urls", client, "--advertise-client-urls", client, "--listen-peer-urls", peer,
+       "--initial-advertise-peer-urls", peer, "--initial-cluster", initial, "--initial-cluster-state", "new",
+       "--initial-cluster-token", "zt-test", "--heartbeat-interval", "50", "--election-timeout", "500"},
+      {{"ETCD_UNSUPPORTED_ARCH", "arm64"}},
+      fmt::format("{}/m{}.log", dir_.path(), i),
+      "",
+      ""});
+  if (wait && !eventually([&] { return healthy(member); }, std::chrono::seconds(30), std::chrono::milliseconds(100)))
+    throw std::runtime_error("etcd member did not restart: " + processes_[i]->log_text());
+}
+
+void EtcdCluster::kill(int member) { processes_.at(static_cast<std::size_t>(member))->stop(SIGKILL); }
+
+void EtcdCluster::restart(int member) { start(member, true); }
+
 RedisServer::RedisServer() : port_(free_port()) {
   process_ = std::make_unique<Process>(ProcessOptions{{"redis-server", "--port", std::to_string(port_), "--bind",
                                                        "127.0.0.1", "--dir", dir_.path(), "--save", "",

@@ -3,6 +3,7 @@
 // needs them. Each starts in its constructor, waits until it answers, and stops in its destructor.
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "harness/process.hpp"
 
@@ -32,6 +33,27 @@ class EtcdServer {
   TempDir dir_{"zt-etcd"};
   int port_;
   std::unique_ptr<Process> process_;
+};
+
+// Several etcd members forming one cluster on loopback; any member can be killed and restarted.
+class EtcdCluster {
+ public:
+  explicit EtcdCluster(int members = 3);
+  ~EtcdCluster();
+  int size() const { return static_cast<int>(ports_.size()); }
+  int port(int member) const { return ports_.at(static_cast<std::size_t>(member)); }
+  // "127.0.0.1:p1,127.0.0.1:p2,…" — every member's client address.
+  std::string endpoints() const;
+  void kill(int member);      // SIGKILL
+  void restart(int member);   // starts a killed member again on its data directory
+  bool healthy(int member) const;
+
+ private:
+  void start(int member, bool wait);
+  TempDir dir_{"zt-etcd-cluster"};
+  std::vector<int> ports_;
+  std::vector<int> peers_;
+  std::vector<std::unique_ptr<Process>> processes_;
 };
 
 class RedisServer {

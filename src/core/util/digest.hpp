@@ -1,6 +1,8 @@
 #pragma once
 // Hex digests of text: SHA-256 for migration checksums, MD5 where a protocol asks for it (config
-// listeners compare MD5s, as Nacos clients do). Neither is used for secrets.
+// listeners compare MD5s, as Nacos clients do). Neither is used for secrets. Base64 for protocols
+// that carry bytes in JSON (etcd's v3 gateway).
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -8,5 +10,9 @@ namespace zt::core {
 
 std::string sha256_hex(std::string_view data);
 std::string md5_hex(std::string_view data);
+
+std::string base64_encode(std::string_view data);
+// Standard alphabet with padding; nullopt on anything else.
+std::optional<std::string> base64_decode(std::string_view text);
 
 }  // namespace zt::core
