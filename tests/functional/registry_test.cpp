@@ -1,6 +1,7 @@
-// Registry, discovery and live config on the real binary, in both run modes: the registry in the
-// same process as a service (`--target all`) and alone (`--target registry`), with instances as
-// separate `--target system` processes that find it over HTTP.
+// Registry, discovery and live config on the real binary, in both run modes and both backends: the
+// registry in the same process as a service (`--target all`), alone (`--target registry`), and
+// alone on a real etcd (`--target registry`, backend etcd), with instances as separate
+// `--target system` processes that find it over HTTP.
 #include <gtest/gtest.h>
 #include <signal.h>
 
@@ -9,6 +10,7 @@
 
 #include "harness/http.hpp"
 #include "harness/process.hpp"
+#include "harness/servers.hpp"
 #include "harness/zhongtai.hpp"
 
 namespace zt::test {
@@ -44,10 +46,36 @@ long long version_of(const std::string& body) {
 
 std::string instance_id(const Zhongtai& z) { return "zhongtai@127.0.0.1:" + std::to_string(z.port); }
 
+// One etcd for the whole suite; each test keeps to a key prefix of its own.
+EtcdServer& shared_etcd() {
+  static EtcdServer etcd;
+  return etcd;
+}
+
+std::string test_prefix() {
+  std::string name = ::testing::UnitTest::GetInstance()->current_test_info()->name();
+  for (auto& c : name)
+    if (!std::isalnum(static_cast<unsigned char>(c))) c = '-';
+  static int n = 0;
+  return "/zt-test/" + name + "-" + std::to_string(++n) + "/";
+}
+
+Env etcd_env(const std::string& endpoints, const std::string& prefix) {
+  return {{"ZT_REGISTRY__BACKEND", "etcd"}, {"ZT_REGISTRY__ETCD_ENDPOINTS", endpoints}, {"ZT_REGISTRY__ETCD_PREFIX", prefix}};
+}
+
 class Registry : public ::testing::TestWithParam<std::string> {
  protected:
-  // The registry node: `all` (registry + system in one process) or `registry` alone.
+  void SetUp() override {
+    if (GetParam() == "etcd") prefix_ = test_prefix();
+  }
+  // The registry node: `all` (registry + system in one process), `registry` alone, or `etcd`
+  // (`registry` alone on the etcd backend).
   std::unique_ptr<Zhongtai> start_registry(Env extra = {}, const std::string& root = "") {
+    if (GetParam() == "etcd") {
+      Env env = with(with(kFastRegistry, etcd_env(shared_etcd().endpoint(), prefix_)), extra);
+      return std::make_unique<Zhongtai>(env, "registry", root);
+    }
     return std::make_unique<Zhongtai>(with(kFastRegistry, extra), GetParam(), root);
   }
   std::unique_ptr<Zhongtai> start_instance(const Zhongtai& registry, Env extra = {}, const std::string& root = "") {
@@ -57,6 +85,7 @@ class Registry : public ::testing::TestWithParam<std::string> {
     Env env = with(kFastRegistry, {{"ZT_DISCOVERY__REGISTRY", "127.0.0.1:" + std::to_string(registry_port)}});
     return std::make_unique<Zhongtai>(with(env, extra), "system", root);
   }
+  std::string prefix_;
 };
 
 TEST_P(Registry, InstancesRegisterResolveAndWatchersHearOfChangesAtOnce) {
@@ -240,14 +269,16 @@ TEST_P(Registry, ARegistryOutageChangesNothingAndInstancesReturnWithinAHeartbeat
   EXPECT_EQ(restored.status, 200) << restored.body;
   EXPECT_NE(restored.body.find("\"port\":" + std::to_string(b->port)), std::string::npos) << restored.body;
 
-  // The registry comes back empty (instances are ephemeral); every instance re-registers.
+  // The registry comes back (empty when embedded: instances are ephemeral); every instance is
+  // registered again within a heartbeat.
   reg = start_registry(pinned, reg_root.path());
   EXPECT_TRUE(eventually([&] { return lists(reg_port, "system", a->port) && lists(reg_port, "system", b->port); }, 1500ms))
       << instances(reg_port, "system");
 }
 
-INSTANTIATE_TEST_SUITE_P(Modes, Registry, ::testing::Values("all", "registry"),
-                         [](const auto& info) { return info.param == "all" ? "All" : "Split"; });
+INSTANTIATE_TEST_SUITE_P(Modes, Registry, ::testing::Values("all", "registry", "etcd"), [](const auto& info) {
+  return info.param == "all" ? "All" : info.param == "registry" ? "Split" : "Etcd";
+});
 
 }  // namespace
 }  // namespace zt::test

@@ -35,6 +35,36 @@ void ConfigCenter::remember(const ConfigItem& item, bool is_gray) {
   changes_.notify_all();
 }
 
+void ConfigCenter::forget(const ConfigKey& key, bool gray_only) {
+  {
+    std::lock_guard lock(mutex_);
+    auto it = items_.find(key);
+    if (it == items_.end()) return;
+    if (gray_only) it->second.gray.reset();
+    else items_.erase(it);
+  }
+  changes_.notify_all();
+}
+
+void ConfigCenter::cluster_reset(const std::vector<ConfigItem>& items, const std::vector<ConfigItem>& grays) {
+  {
+    std::lock_guard lock(mutex_);
+    items_.clear();
+    for (const auto& i : items) items_[i.key()].current = i;
+    for (const auto& i : grays) items_[i.key()].gray = i;
+  }
+  changes_.notify_all();
+}
+
+void ConfigCenter::cluster_removed(const ConfigKey& key, bool gray) {
+  if (gray) {
+    forget(key, true);
+    return;
+  }
+  // The released version is gone: so is the item (a gray without a base is never served alone).
+  forget(key, false);
+}
+
 ConfigItem ConfigCenter::checked_draft(const ConfigKey& key, const PublishRequest& req, const Actor& actor) const {
   if (auto bad = validate_key(key)) throw ApiError(400, "REGISTRY_CONFIG_INVALID", *bad);
   if (auto bad = validate_content(req.format, req.content)) throw ApiError(400, "REGISTRY_CONFIG_INVALID", *bad);
@@ -51,6 +81,12 @@ ConfigItem ConfigCenter::checked_draft(const ConfigKey& key, const PublishReques
   return d;
 }
 
+boost::asio::awaitable<void> ConfigCenter::settled(const ConfigItem& written, bool gray) {
+  // A shared store's feed brings our write back in order with everyone else's.
+  if (store_.shared()) co_await store_.settle();
+  else remember(written, gray);
+}
+
 boost::asio::awaitable<ConfigItem> ConfigCenter::publish(ConfigKey key, PublishRequest req, Actor actor) {
   ConfigItem draft = checked_draft(key, req, actor);
   ConfigItem out;
@@ -59,7 +95,7 @@ boost::asio::awaitable<ConfigItem> ConfigCenter::publish(ConfigKey key, PublishR
   } catch (const VersionConflict& c) {
     throw ApiError(409, "REGISTRY_CONFIG_CONFLICT", fmt::format("配置已被修改（当前版本{}），请刷新后重试", c.current()));
   }
-  remember(out, false);
+  co_await settled(out, false);
   co_return out;
 }
 
@@ -73,7 +109,7 @@ boost::asio::awaitable<ConfigItem> ConfigCenter::rollback(ConfigKey key, std::in
   ConfigItem out = co_await core::blocking([&] {
     return store_.publish(draft, std::nullopt, "rollback", audit_of(actor, "config.rollback", key, fmt::format("from version {}", version)));
   });
-  remember(out, false);
+  co_await settled(out, false);
   co_return out;
 }
 
@@ -89,31 +125,21 @@ boost::asio::awaitable<ConfigItem> ConfigCenter::gray(ConfigKey key, std::string
   }
   ConfigItem out = co_await core::blocking([&] { return store_.publish_gray(draft, audit_of(actor, "config.gray", key)); });
   out.gray_tag = tag;
-  remember(out, true);
+  co_await settled(out, true);
   co_return out;
 }
 
 boost::asio::awaitable<bool> ConfigCenter::cancel_gray(ConfigKey key, Actor actor) {
   bool removed = co_await core::blocking([&] { return store_.cancel_gray(key, audit_of(actor, "config.gray_cancel", key)); });
-  if (removed) {
-    {
-      std::lock_guard lock(mutex_);
-      if (auto it = items_.find(key); it != items_.end()) it->second.gray.reset();
-    }
-    changes_.notify_all();
-  }
+  if (removed && store_.shared()) co_await store_.settle();
+  else if (removed) forget(key, true);
   co_return removed;
 }
 
 boost::asio::awaitable<bool> ConfigCenter::remove(ConfigKey key, Actor actor) {
   bool removed = co_await core::blocking([&] { return store_.remove(key, audit_of(actor, "config.delete", key)); });
-  if (removed) {
-    {
-      std::lock_guard lock(mutex_);
-      items_.erase(key);
-    }
-    changes_.notify_all();
-  }
+  if (removed && store_.shared()) co_await store_.settle();
+  else if (removed) forget(key, false);
   co_return removed;
 }
 

@@ -58,6 +58,12 @@ class ConfigCenter {
   boost::asio::awaitable<std::vector<core::discovery::ConfigKey>> listen(std::vector<core::discovery::ConfigWatch> watches,
                                                                          std::string tag, std::chrono::milliseconds wait);
   RegistryStore& store() { return store_; }
+
+  // The shared store's feed (etcd): the cache follows it rather than local writes.
+  void cluster_reset(const std::vector<core::discovery::ConfigItem>& items,
+                     const std::vector<core::discovery::ConfigItem>& grays);
+  void cluster_put(const core::discovery::ConfigItem& item, bool gray) { remember(item, gray); }
+  void cluster_removed(const core::discovery::ConfigKey& key, bool gray);
   // Answers every held listen now and every later one at once (the registry is stopping).
   void shutdown();
 
@@ -67,6 +73,8 @@ class ConfigCenter {
     std::optional<core::discovery::ConfigItem> gray;
   };
   void remember(const core::discovery::ConfigItem& item, bool is_gray);
+  void forget(const core::discovery::ConfigKey& key, bool gray_only);
+  boost::asio::awaitable<void> settled(const core::discovery::ConfigItem& written, bool gray);
   core::discovery::ConfigItem checked_draft(const core::discovery::ConfigKey& key, const PublishRequest& req,
                                             const Actor& actor) const;
 

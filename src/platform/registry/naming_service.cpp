@@ -2,6 +2,9 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <set>
+
 #include "core/http/error.hpp"
 #include "core/net/blocking.hpp"
 #include "core/util/time.hpp"
@@ -10,8 +13,8 @@ namespace zt::platform::registry {
 
 using core::http::ApiError;
 
-NamingService::NamingService(NamingPolicy policy, RegistryStore& store)
-    : table_(policy, core::unix_millis() * 1000), store_(store) {
+NamingService::NamingService(NamingPolicy policy, RegistryStore& store, SharedNaming* shared)
+    : table_(policy, core::unix_millis() * 1000), store_(store), shared_(shared) {
   for (const auto& o : store_.load_overrides()) table_.load_override(o.service, o.instance_id, o.value);
 }
 
@@ -28,45 +31,102 @@ std::shared_ptr<core::net::Notifier> NamingService::notifier(const std::string& 
 
 void NamingService::changed(const std::string& service) { notifier(service)->notify_all(); }
 
-core::discovery::Instance NamingService::register_instance(const core::discovery::Registration& r) {
-  if (auto bad = core::discovery::validate(r)) throw ApiError(400, "REGISTRY_INVALID_INSTANCE", *bad);
-  if (table_.register_instance(r, now_ms())) changed(r.service);
-  for (const auto& i : table_.list(r.service, false).instances)
-    if (i.id == r.id) return i;
-  throw ApiError(500, core::http::codes::kInternal, "实例注册后未找到");
+core::discovery::Instance NamingService::registered(const std::string& service, const std::string& id) const {
+  for (const auto& i : table_.list(service, false).instances)
+    if (i.id == id) return i;
+  throw ApiError(503, "REGISTRY_NOT_SETTLED", "实例已写入，但本节点尚未同步，请稍后查询");
 }
 
-bool NamingService::heartbeat(const std::string& service, const std::string& id) {
+bool NamingService::has_instance(const std::string& service, const std::string& id) const {
+  const auto list = table_.list(service, false);
+  return std::any_of(list.instances.begin(), list.instances.end(), [&](const auto& i) { return i.id == id; });
+}
+
+boost::asio::awaitable<core::discovery::Instance> NamingService::register_instance(core::discovery::Registration r) {
+  if (auto bad = core::discovery::validate(r)) throw ApiError(400, "REGISTRY_INVALID_INSTANCE", *bad);
+  if (shared_) {
+    co_await core::blocking([&] { shared_->register_instance(r); });
+    co_await store_.settle();
+  } else if (table_.register_instance(r, now_ms())) {
+    changed(r.service);
+  }
+  co_return registered(r.service, r.id);
+}
+
+boost::asio::awaitable<bool> NamingService::heartbeat(std::string service, std::string id) {
+  if (shared_) {
+    bool known = co_await core::blocking([&] { return shared_->heartbeat(service, id); });
+    if (known) co_await store_.settle();  // a revived instance shows as healthy at once
+    co_return known;
+  }
   const auto before = table_.version(service);
   bool known = table_.heartbeat(service, id, now_ms());
   if (known && table_.version(service) != before) changed(service);
-  return known;
+  co_return known;
 }
 
-bool NamingService::deregister(const std::string& service, const std::string& id) {
+boost::asio::awaitable<bool> NamingService::deregister(std::string service, std::string id) {
+  if (shared_) {
+    bool removed = co_await core::blocking([&] { return shared_->deregister(service, id); });
+    if (removed) co_await store_.settle();
+    co_return removed;
+  }
   bool removed = table_.deregister(service, id);
   if (removed) changed(service);
-  return removed;
+  co_return removed;
+}
+
+void NamingService::cluster_reset(const std::vector<SharedInstance>& instances, const std::vector<OverrideRow>& overrides) {
+  for (const auto& o : overrides)
+    if (table_.put_override(o.service, o.instance_id, o.value)) changed(o.service);
+  std::set<std::pair<std::string, std::string>> keep;
+  for (const auto& i : instances) keep.insert({i.registration.service, i.registration.id});
+  for (const auto& s : table_.services())
+    for (const auto& i : table_.list(s.service, false).instances)
+      if (!keep.contains({i.service, i.id}) && table_.deregister(i.service, i.id)) changed(i.service);
+  for (const auto& i : instances) {
+    bool any = table_.register_instance(i.registration, now_ms());
+    any |= table_.set_healthy(i.registration.service, i.registration.id, i.alive);
+    if (any) changed(i.registration.service);
+  }
+}
+
+void NamingService::cluster_put(const core::discovery::Registration& r) {
+  if (table_.register_instance(r, now_ms())) changed(r.service);
+}
+
+void NamingService::cluster_removed(const std::string& service, const std::string& id) {
+  if (table_.deregister(service, id)) changed(service);
+}
+
+void NamingService::cluster_alive(const std::string& service, const std::string& id, bool alive) {
+  if (table_.set_healthy(service, id, alive)) changed(service);
+}
+
+void NamingService::cluster_override(const OverrideRow& row) {
+  if (table_.put_override(row.service, row.instance_id, row.value)) changed(row.service);
 }
 
 boost::asio::awaitable<core::discovery::Instance> NamingService::set_override(std::string service, std::string id,
                                                                                Override o, Actor actor) {
   if (o.weight && (*o.weight < 0 || *o.weight > 10000)) throw ApiError(400, "REGISTRY_INVALID_INSTANCE", "权重应在0到10000之间");
   if (!o.weight && !o.enabled) throw ApiError(400, "REGISTRY_INVALID_INSTANCE", "请指定 enabled 或 weight");
-  if (!table_.apply_override(service, id, o))
-    throw ApiError(404, "REGISTRY_INSTANCE_NOT_FOUND", fmt::format("服务 {} 没有实例 {}", service, id));
-  changed(service);
+  const bool known = shared_ ? has_instance(service, id) : table_.apply_override(service, id, o);
+  if (!known) throw ApiError(404, "REGISTRY_INSTANCE_NOT_FOUND", fmt::format("服务 {} 没有实例 {}", service, id));
+  Override merged = table_.override_of(service, id);
+  if (o.enabled) merged.enabled = o.enabled;
+  if (o.weight) merged.weight = o.weight;
+  if (!shared_) changed(service);
   std::string action = o.weight ? "instance.weight" : (*o.enabled ? "instance.online" : "instance.offline");
   std::string detail;
   if (o.enabled) detail += fmt::format("enabled={}", *o.enabled);
   if (o.weight) detail += fmt::format("{}weight={}", detail.empty() ? "" : " ", *o.weight);
-  OverrideRow row{service, id, table_.override_of(service, id)};
+  OverrideRow row{service, id, merged};
   co_await core::blocking([&] {
     store_.save_override(row, {0, {}, actor.name, action, fmt::format("instance:{}/{}", service, id), detail, actor.trace_id});
   });
-  for (const auto& i : table_.list(service, false).instances)
-    if (i.id == id) co_return i;
-  throw ApiError(404, "REGISTRY_INSTANCE_NOT_FOUND", fmt::format("服务 {} 没有实例 {}", service, id));
+  if (shared_) co_await store_.settle();
+  co_return registered(service, id);
 }
 
 void NamingService::shutdown() {

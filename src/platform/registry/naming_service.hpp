@@ -1,6 +1,7 @@
 #pragma once
 // The registry's naming side: the instance table, per-service long-poll wake-ups, operator
-// overrides written through the store with an audit entry.
+// overrides written through the store with an audit entry. With a shared store (etcd), liveness
+// lives in the store's leases: writes go there and the table follows the store's feed.
 #include <boost/asio/awaitable.hpp>
 
 #include <atomic>
@@ -20,14 +21,22 @@ namespace zt::platform::registry {
 
 class NamingService {
  public:
-  NamingService(NamingPolicy policy, RegistryStore& store);
+  NamingService(NamingPolicy policy, RegistryStore& store, SharedNaming* shared = nullptr);
 
   static std::int64_t now_ms();  // steady clock
 
   // Throws ApiError 400 REGISTRY_INVALID_INSTANCE naming the problem.
-  core::discovery::Instance register_instance(const core::discovery::Registration& r);
-  bool heartbeat(const std::string& service, const std::string& id);
-  bool deregister(const std::string& service, const std::string& id);
+  boost::asio::awaitable<core::discovery::Instance> register_instance(core::discovery::Registration r);
+  boost::asio::awaitable<bool> heartbeat(std::string service, std::string id);
+  boost::asio::awaitable<bool> deregister(std::string service, std::string id);
+  bool shared() const { return shared_ != nullptr; }
+
+  // The shared store's feed.
+  void cluster_reset(const std::vector<SharedInstance>& instances, const std::vector<OverrideRow>& overrides);
+  void cluster_put(const core::discovery::Registration& r);
+  void cluster_removed(const std::string& service, const std::string& id);
+  void cluster_alive(const std::string& service, const std::string& id, bool alive);
+  void cluster_override(const OverrideRow& row);
   // 404 REGISTRY_INSTANCE_NOT_FOUND when unknown; 400 on a weight out of range.
   boost::asio::awaitable<core::discovery::Instance> set_override(std::string service, std::string id, Override o,
                                                                  Actor actor);
@@ -46,10 +55,13 @@ class NamingService {
  private:
   std::shared_ptr<core::net::Notifier> notifier(const std::string& service);
   void changed(const std::string& service);
+  core::discovery::Instance registered(const std::string& service, const std::string& id) const;
+  bool has_instance(const std::string& service, const std::string& id) const;
 
   std::atomic<bool> stopping_{false};
   NamingTable table_;
   RegistryStore& store_;
+  SharedNaming* shared_;
   std::mutex mutex_;
   std::map<std::string, std::shared_ptr<core::net::Notifier>> notifiers_;
 };

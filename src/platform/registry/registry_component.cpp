@@ -18,6 +18,7 @@
 #include "platform/registry/config_center.hpp"
 #include "platform/registry/handlers/handlers.hpp"
 #include "platform/registry/naming_service.hpp"
+#include "platform/registry/store/etcd_store.hpp"
 #include "platform/registry/store/registry_store.hpp"
 
 std::span<const zt::core::EmbeddedFile> zt_registry_migrations();
@@ -34,15 +35,13 @@ class LocalApi final : public RegistryApi {
   LocalApi(NamingService& naming, ConfigCenter& config) : naming_(naming), config_(config) {}
 
   boost::asio::awaitable<void> register_instance(Registration r) override {
-    naming_.register_instance(r);
-    co_return;
+    co_await naming_.register_instance(std::move(r));
   }
   boost::asio::awaitable<bool> heartbeat(std::string service, std::string id) override {
-    co_return naming_.heartbeat(service, id);
+    co_return co_await naming_.heartbeat(std::move(service), std::move(id));
   }
   boost::asio::awaitable<void> deregister(std::string service, std::string id) override {
-    naming_.deregister(service, id);
-    co_return;
+    co_await naming_.deregister(std::move(service), std::move(id));
   }
   boost::asio::awaitable<ServiceSnapshot> watch(std::string service, std::int64_t known,
                                                 std::chrono::milliseconds wait) override {
@@ -65,14 +64,39 @@ class LocalApi final : public RegistryApi {
   ConfigCenter& config_;
 };
 
+// Carries a shared store's changes into this node's caches.
+class Feed final : public ClusterSink {
+ public:
+  Feed(NamingService& naming, ConfigCenter& config) : naming_(naming), config_(config) {}
+  void reset(const std::vector<SharedInstance>& instances, const std::vector<OverrideRow>& overrides,
+             const std::vector<ConfigItem>& items, const std::vector<ConfigItem>& grays) override {
+    naming_.cluster_reset(instances, overrides);
+    config_.cluster_reset(items, grays);
+  }
+  void instance_put(const Registration& r) override { naming_.cluster_put(r); }
+  void instance_removed(const std::string& service, const std::string& id) override { naming_.cluster_removed(service, id); }
+  void instance_alive(const std::string& service, const std::string& id, bool alive) override {
+    naming_.cluster_alive(service, id, alive);
+  }
+  void override_put(const OverrideRow& row) override { naming_.cluster_override(row); }
+  void config_put(const ConfigItem& item, bool gray) override { config_.cluster_put(item, gray); }
+  void config_removed(const ConfigKey& key, bool gray) override { config_.cluster_removed(key, gray); }
+
+ private:
+  NamingService& naming_;
+  ConfigCenter& config_;
+};
+
 class RegistryComponent final : public core::Component, public RegistryProvider {
  public:
   explicit RegistryComponent(core::ComponentContext& ctx)
       : runtime_(ctx.runtime()),
-        store_(make_sql_store(ctx.database())),
-        naming_(policy_from(ctx.config()), *store_),
+        store_(make_store(ctx)),
+        etcd_(dynamic_cast<EtcdStore*>(store_.get())),
+        naming_(policy_from(ctx.config()), *store_, etcd_),
         config_(*store_),
-        api_(naming_, config_) {
+        api_(naming_, config_),
+        feed_(naming_, config_) {
     add_naming_routes(ctx.public_router(), naming_);
     add_config_routes(ctx.public_router(), config_);
     auto& m = ctx.metrics();
@@ -82,10 +106,14 @@ class RegistryComponent final : public core::Component, public RegistryProvider 
   RegistryApi& registry_api() override { return api_; }
 
   void start() override {
+    if (etcd_) {
+      etcd_->follow(feed_);
+      core::log::info("registry: etcd backend at {}, following revision {}", etcd_endpoints_, etcd_->applied_revision());
+    }
     const auto period = std::chrono::milliseconds(std::max<std::int64_t>(50, naming_.policy().heartbeat_interval_ms / 8));
     runtime_.spawn(0, [this, period]() -> boost::asio::awaitable<void> {
       while (!stopping_.load()) {
-        naming_.sweep();
+        if (!etcd_) naming_.sweep();  // with etcd, leases decide liveness
         publish_gauges();
         co_await stop_signal_.wait(stop_signal_.generation(), period);
       }
@@ -98,6 +126,7 @@ class RegistryComponent final : public core::Component, public RegistryProvider 
     stop_signal_.notify_all();
     naming_.shutdown();
     config_.shutdown();
+    if (etcd_) etcd_->stop();
   }
 
  private:
@@ -112,6 +141,18 @@ class RegistryComponent final : public core::Component, public RegistryProvider 
     return p;
   }
 
+  std::unique_ptr<RegistryStore> make_store(core::ComponentContext& ctx) {
+    const auto& c = ctx.config();
+    if (c.get_string("backend") != "etcd") return make_sql_store(ctx.database());
+    EtcdStoreOptions o;
+    o.endpoints = c.get_strings("etcd_endpoints");
+    if (o.endpoints.empty()) throw std::runtime_error("registry.backend etcd needs registry.etcd_endpoints");
+    o.prefix = c.get_string("etcd_prefix");
+    o.policy = policy_from(c);
+    for (const auto& e : o.endpoints) etcd_endpoints_ += (etcd_endpoints_.empty() ? "" : ",") + e;
+    return std::make_unique<EtcdStore>(std::move(o));
+  }
+
   void publish_gauges() {
     for (const auto& s : naming_.services()) {
       metrics_->gauge("zt_registry_instances", "Registered instances per service", {{"service", s.service}}).set(s.instances);
@@ -120,10 +161,13 @@ class RegistryComponent final : public core::Component, public RegistryProvider 
   }
 
   core::net::IoRuntime& runtime_;
+  std::string etcd_endpoints_;
   std::unique_ptr<RegistryStore> store_;
+  EtcdStore* etcd_;
   NamingService naming_;
   ConfigCenter config_;
   LocalApi api_;
+  Feed feed_;
   core::observe::Registry* metrics_ = nullptr;
   std::atomic<bool> stopping_{false};
   core::net::Notifier stop_signal_;
@@ -144,7 +188,12 @@ core::ComponentSpec spec() {
                integer("unhealthy_after", 3).range(1, 100).describe("missed heartbeats before an instance is unhealthy"),
                integer("remove_after", 10).range(1, 1000).describe("missed heartbeats before an instance is removed"),
                number("protect_threshold", 0.0).range(0.0, 1.0)
-                   .describe("below this healthy share, unhealthy instances are returned too (0 disables)")},
+                   .describe("below this healthy share, unhealthy instances are returned too (0 disables)"),
+               string("backend", "embedded").choices({"embedded", "etcd"})
+                   .describe("embedded: this node's database (one node); etcd: several stateless nodes share etcd"),
+               string_list("etcd_endpoints", std::vector<std::string>{})
+                   .describe("etcd members host:port (backend etcd)"),
+               string("etcd_prefix", "/zhongtai/registry/").describe("key prefix in etcd; one per cluster")},
               "service registry and config center"};
   s.migrations = &zt_registry_migrations;
   s.make = [](core::ComponentContext& ctx) -> std::unique_ptr<core::Component> {

@@ -73,6 +73,31 @@ bool NamingTable::apply_override(const std::string& service, const std::string& 
   return true;
 }
 
+bool NamingTable::set_healthy(const std::string& service, const std::string& id, bool healthy) {
+  std::lock_guard lock(mutex_);
+  auto s = services_.find(service);
+  if (s == services_.end()) return false;
+  auto it = s->second.instances.find(id);
+  if (it == s->second.instances.end() || it->second.instance.healthy == healthy) return false;
+  it->second.instance.healthy = healthy;
+  touch(s->second);
+  return true;
+}
+
+bool NamingTable::put_override(const std::string& service, const std::string& id, const Override& o) {
+  std::lock_guard lock(mutex_);
+  overrides_[{service, id}] = o;
+  auto s = services_.find(service);
+  if (s == services_.end()) return false;
+  auto it = s->second.instances.find(id);
+  if (it == s->second.instances.end()) return false;
+  Instance before = it->second.instance;
+  apply(it->second.instance, o);
+  if (before.enabled == it->second.instance.enabled && before.weight == it->second.instance.weight) return false;
+  touch(s->second);
+  return true;
+}
+
 void NamingTable::load_override(const std::string& service, const std::string& id, const Override& o) {
   std::lock_guard lock(mutex_);
   overrides_[{service, id}] = o;

@@ -57,6 +57,12 @@ class NamingTable {
   void load_override(const std::string& service, const std::string& id, const Override& o);
   Override override_of(const std::string& service, const std::string& id) const;
 
+  // Liveness decided elsewhere (a shared store's leases): true when anything visible changed.
+  bool set_healthy(const std::string& service, const std::string& id, bool healthy);
+  // Keeps the override (replacing the kept one) and applies it to the instance if registered;
+  // true when anything visible changed.
+  bool put_override(const std::string& service, const std::string& id, const Override& o);
+
   // Marks instances unhealthy or removes them by elapsed time; returns the services that changed.
   std::vector<std::string> sweep(std::int64_t now_ms);
 

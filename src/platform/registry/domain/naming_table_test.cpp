@@ -107,5 +107,25 @@ TEST(NamingTable, SummariesCountHealthyAndServing) {
   EXPECT_EQ(s[0].serving, 1);
 }
 
+TEST(NamingTable, LivenessAndOverridesFromASharedStoreApplyAsGiven) {
+  NamingTable t({}, 0);
+  EXPECT_FALSE(t.set_healthy("mall", "a", false)) << "unknown instance";
+  EXPECT_FALSE(t.put_override("mall", "a", {false, 30})) << "kept for later, nothing visible yet";
+  t.register_instance(reg("a"), 0);
+  auto snap = t.list("mall", false);
+  ASSERT_EQ(snap.instances.size(), 1u);
+  EXPECT_FALSE(snap.instances[0].enabled) << "a kept override applies on registration";
+  EXPECT_EQ(snap.instances[0].weight, 30);
+  const auto v = t.version("mall");
+  EXPECT_TRUE(t.put_override("mall", "a", {true, 30}));
+  EXPECT_GT(t.version("mall"), v);
+  EXPECT_FALSE(t.put_override("mall", "a", {true, 30})) << "same values: no new version";
+  EXPECT_TRUE(t.set_healthy("mall", "a", false));
+  EXPECT_TRUE(t.list("mall", true).instances.empty());
+  EXPECT_FALSE(t.set_healthy("mall", "a", false));
+  EXPECT_TRUE(t.set_healthy("mall", "a", true));
+  EXPECT_EQ(t.list("mall", true).instances.size(), 1u);
+}
+
 }  // namespace
 }  // namespace zt::platform::registry

@@ -76,17 +76,20 @@ std::chrono::milliseconds hold_time(const RequestContext& ctx, std::int64_t aske
 void add_naming_routes(core::http::Router& r, NamingService& naming) {
   r.add(Method::kPost, "/api/registry/v1/instances", [&naming](Request& req, RequestContext&) -> Reply {
     auto reg = core::json::parse<core::discovery::Registration>(req.body);
-    co_return Response::json(200, core::json::serialize(naming.register_instance(reg)));
+    auto inst = co_await naming.register_instance(std::move(reg));
+    co_return Response::json(200, core::json::serialize(inst));
   });
   r.add(Method::kPut, "/api/registry/v1/services/{service}/instances/{id}/heartbeat",
         [&naming](Request&, RequestContext& ctx) -> Reply {
-          if (!naming.heartbeat(param(ctx, "service"), param(ctx, "id")))
+          const bool known = co_await naming.heartbeat(param(ctx, "service"), param(ctx, "id"));
+          if (!known)
             throw ApiError(404, "REGISTRY_INSTANCE_NOT_FOUND", "实例未注册或已过期，请重新注册");
           co_return Response::json(200, core::json::serialize(Known{true}));
         });
   r.add(Method::kDelete, "/api/registry/v1/services/{service}/instances/{id}",
         [&naming](Request&, RequestContext& ctx) -> Reply {
-          if (!naming.deregister(param(ctx, "service"), param(ctx, "id")))
+          const bool removed = co_await naming.deregister(param(ctx, "service"), param(ctx, "id"));
+          if (!removed)
             throw ApiError(404, "REGISTRY_INSTANCE_NOT_FOUND", "实例不存在");
           co_return Response::json(200, "{}");
         });

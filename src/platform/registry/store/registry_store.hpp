@@ -1,7 +1,10 @@
 #pragma once
 // What the registry keeps durably: config items with their full history, gray versions, acks,
-// operator overrides on instances and the audit trail. One interface, backends behind it
-// (SQL today: SQLite embedded or a PostgreSQL schema).
+// operator overrides on instances and the audit trail. One interface, two backends: SQL (SQLite
+// embedded, or a PostgreSQL schema) for one registry node, and etcd for several stateless nodes
+// serving one cluster — where instance liveness lives in etcd leases too (SharedNaming) and every
+// node's caches follow the store's change feed (ClusterSink).
+#include <boost/asio/awaitable.hpp>
 #include <boost/describe.hpp>
 
 #include <cstdint>
@@ -75,6 +78,48 @@ class RegistryStore {
   virtual std::vector<core::discovery::ConfigAck> acks(const core::discovery::ConfigKey& key) = 0;
   virtual void save_override(const OverrideRow& row, AuditEntry audit) = 0;
   virtual std::vector<AuditEntry> audit(std::int64_t before_id, std::int64_t limit) = 0;
+
+  // Shared by several registry nodes: caches change only through the feed, never by a local write
+  // alone (another node may have written after us), and a writer settles before answering.
+  virtual bool shared() const { return false; }
+  // Returns once this node's caches hold every write this node made so far (read-your-writes).
+  virtual boost::asio::awaitable<void> settle() { co_return; }
+};
+
+// The state of one instance in a shared store.
+struct SharedInstance {
+  core::discovery::Registration registration;
+  bool alive = true;  // heartbeats arrive within the unhealthy TTL
+};
+
+// What a shared store tells this node's caches: every change made through any node, in order.
+class ClusterSink {
+ public:
+  virtual ~ClusterSink() = default;
+  // The whole state, after a (re)sync: replaces what the caches hold.
+  virtual void reset(const std::vector<SharedInstance>& instances, const std::vector<OverrideRow>& overrides,
+                     const std::vector<core::discovery::ConfigItem>& items,
+                     const std::vector<core::discovery::ConfigItem>& grays) = 0;
+  virtual void instance_put(const core::discovery::Registration& r) = 0;
+  virtual void instance_removed(const std::string& service, const std::string& id) = 0;
+  virtual void instance_alive(const std::string& service, const std::string& id, bool alive) = 0;
+  virtual void override_put(const OverrideRow& row) = 0;
+  virtual void config_put(const core::discovery::ConfigItem& item, bool gray) = 0;
+  virtual void config_removed(const core::discovery::ConfigKey& key, bool gray) = 0;
+};
+
+// Instance liveness kept by a shared store (etcd leases) rather than by this node's clock.
+// Blocking calls, like the store's.
+class SharedNaming {
+ public:
+  virtual ~SharedNaming() = default;
+  virtual void register_instance(const core::discovery::Registration& r) = 0;
+  // False when the instance is unknown or expired (the client registers again).
+  virtual bool heartbeat(const std::string& service, const std::string& id) = 0;
+  virtual bool deregister(const std::string& service, const std::string& id) = 0;
+  // Loads the whole state into `sink` (before returning) and follows changes on a thread of its own.
+  virtual void follow(ClusterSink& sink) = 0;
+  virtual void stop() = 0;
 };
 
 std::unique_ptr<RegistryStore> make_sql_store(core::storage::Database& db);
