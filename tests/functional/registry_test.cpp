@@ -7,6 +7,8 @@
 
 #include <future>
 #include <regex>
+#include <set>
+#include <thread>
 
 #include "harness/http.hpp"
 #include "harness/process.hpp"
@@ -274,6 +276,112 @@ TEST_P(Registry, ARegistryOutageChangesNothingAndInstancesReturnWithinAHeartbeat
   reg = start_registry(pinned, reg_root.path());
   EXPECT_TRUE(eventually([&] { return lists(reg_port, "system", a->port) && lists(reg_port, "system", b->port); }, 1500ms))
       << instances(reg_port, "system");
+}
+
+// ---- etcd HA: three members, two stateless registry nodes ----
+
+// The member currently leading the etcd cluster.
+int etcd_leader(const EtcdCluster& cluster) {
+  for (int m = 0; m < cluster.size(); ++m) {
+    try {
+      auto st = http_request(cluster.port(m), "POST", "/v3/maintenance/status", "{}", {{"Content-Type", "application/json"}});
+      std::smatch member, leader;
+      if (st.status == 200 && std::regex_search(st.body, member, std::regex("\"member_id\":\"(\\d+)\"")) &&
+          std::regex_search(st.body, leader, std::regex("\"leader\":\"(\\d+)\"")) && member[1] == leader[1])
+        return m;
+    } catch (...) {
+    }
+  }
+  return -1;
+}
+
+std::string current_config(int registry_port) { return http_get(registry_port, kConfig).body; }
+
+TEST(RegistryEtcdCluster, TwoRegistryNodesStayConsistentAndLoseNothingWhenTheEtcdLeaderDies) {
+  EtcdCluster etcd(3);
+  // The leader first: both nodes talk to it and watch through it until it dies.
+  int first = -1;
+  ASSERT_TRUE(eventually([&] { return (first = etcd_leader(etcd)) >= 0; }, 10s));
+  std::string endpoints = "127.0.0.1:" + std::to_string(etcd.port(first));
+  for (int m = 0; m < etcd.size(); ++m)
+    if (m != first) endpoints += ",127.0.0.1:" + std::to_string(etcd.port(m));
+  const Env backend = with(kFastRegistry, etcd_env(endpoints, "/zt-ha/"));
+  auto reg1 = std::make_unique<Zhongtai>(backend, "registry");
+  auto reg2 = std::make_unique<Zhongtai>(backend, "registry");
+  auto instance_of = [&](const Zhongtai& reg) {
+    Env env = with(kFastRegistry, {{"ZT_DISCOVERY__REGISTRY", "127.0.0.1:" + std::to_string(reg.port)}});
+    return std::make_unique<Zhongtai>(env, "system");
+  };
+  auto a = instance_of(*reg1);  // heartbeats through node 1
+  auto b = instance_of(*reg2);  // through node 2
+  auto both_list = [&](int port) {
+    return lists(reg1->port, "system", port) && lists(reg2->port, "system", port);
+  };
+  ASSERT_TRUE(eventually([&] { return both_list(a->port) && both_list(b->port); }, 5s))
+      << instances(reg1->port, "system") << "\n" << instances(reg2->port, "system");
+
+  // A change through either node is served by both, and reaches instances following the other.
+  ASSERT_EQ(http_request(reg1->port, "PUT", kConfig, publish_body("ha-v1", 40)).status, 200);
+  EXPECT_NE(current_config(reg2->port).find("ha-v1"), std::string::npos) << "read on the other node at once";
+  EXPECT_TRUE(eventually([&] { return runs_rule(*b, "ha-v1") && runs_rule(*a, "ha-v1"); }, 5s));
+  auto off = http_request(reg2->port, "PATCH", "/api/registry/v1/services/system/instances/" + instance_id(*a),
+                          R"({"weight": 7, "author": "ops-li"})");
+  ASSERT_EQ(off.status, 200) << off.body;
+  EXPECT_TRUE(eventually([&] { return instances(reg1->port, "system").find("\"weight\":7") != std::string::npos; }, 2s));
+
+  // Both nodes publish at once: every change gets its own version, none is lost.
+  {
+    std::vector<std::future<HttpResponse>> pending;
+    for (int i = 0; i < 10; ++i) {
+      const int port = i % 2 == 0 ? reg1->port : reg2->port;
+      pending.push_back(std::async(std::launch::async, [port, i] {
+        return http_request(port, "PUT", kConfig, publish_body("race-" + std::to_string(i), 10 + i));
+      }));
+    }
+    std::set<long long> versions;
+    for (auto& p : pending) {
+      auto r = p.get();
+      ASSERT_EQ(r.status, 200) << r.body;
+      versions.insert(version_of(r.body));
+    }
+    EXPECT_EQ(versions.size(), 10u) << "distinct versions";
+    EXPECT_EQ(*versions.begin(), 2);
+    EXPECT_EQ(*versions.rbegin(), 11);
+  }
+  EXPECT_EQ(current_config(reg1->port), current_config(reg2->port));
+
+  // Kill the etcd leader: the survivors elect another and nothing is lost.
+  const int leader = etcd_leader(etcd);
+  ASSERT_GE(leader, 0);
+  EXPECT_EQ(leader, first) << "no election happened on its own";
+  etcd.kill(leader);
+  auto v12 = std::string();
+  ASSERT_TRUE(eventually([&] {
+    auto r = http_request(reg2->port, "PUT", kConfig, publish_body("after-failover", 55));
+    v12 = r.body;
+    return r.status == 200;
+  }, 10s, 200ms)) << v12;
+  EXPECT_TRUE(eventually([&] { return current_config(reg1->port).find("after-failover") != std::string::npos; }, 5s));
+  EXPECT_TRUE(eventually([&] { return runs_rule(*a, "after-failover") && runs_rule(*b, "after-failover"); }, 5s));
+  // Instances kept their leases alive through the failover (heartbeats every 500 ms, unhealthy
+  // after 1.5 s): still listed, and a new instance registered now shows on both nodes.
+  std::this_thread::sleep_for(2s);
+  EXPECT_TRUE(both_list(a->port) && both_list(b->port)) << instances(reg1->port, "system");
+  auto c = instance_of(*reg2);
+  EXPECT_TRUE(eventually([&] { return both_list(c->port); }, 5s));
+  auto history = http_get(reg1->port, kConfig + "/history?limit=100").body;
+  for (int i = 0; i < 10; ++i)
+    EXPECT_NE(history.find("id: race-" + std::to_string(i)), std::string::npos) << "version of race-" << i << " kept";
+  EXPECT_EQ(http_get(reg1->port, "/api/registry/v1/audit?limit=100").body,
+            http_get(reg2->port, "/api/registry/v1/audit?limit=100").body);
+  EXPECT_NE(http_get(reg1->port, "/api/registry/v1/audit?limit=100").body.find("\"action\":\"instance.weight\""),
+            std::string::npos);
+
+  // A registry node restarted now catches up from etcd alone.
+  reg1.reset();
+  reg1 = std::make_unique<Zhongtai>(backend, "registry");
+  EXPECT_EQ(current_config(reg1->port), current_config(reg2->port));
+  EXPECT_TRUE(both_list(a->port) && both_list(c->port));
 }
 
 INSTANTIATE_TEST_SUITE_P(Modes, Registry, ::testing::Values("all", "registry", "etcd"), [](const auto& info) {
