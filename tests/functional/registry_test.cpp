@@ -278,6 +278,101 @@ TEST_P(Registry, ARegistryOutageChangesNothingAndInstancesReturnWithinAHeartbeat
       << instances(reg_port, "system");
 }
 
+// ---- the service client ----
+
+long long count_of(const std::string& body, const std::string& key) {
+  std::smatch m;
+  if (!std::regex_search(body, m, std::regex("\"" + key + "\":(\\d+)"))) return -1;
+  return std::stoll(m[1]);
+}
+
+TEST_P(Registry, ServiceCallsFollowTheWeightsAcrossRealInstances) {
+  auto reg = start_registry();
+  auto a = start_instance(*reg, {{"ZT_DISCOVERY__WEIGHT", "100"}});
+  auto b = start_instance(*reg, {{"ZT_DISCOVERY__WEIGHT", "200"}});
+  auto c = start_instance(*reg, {{"ZT_DISCOVERY__WEIGHT", "700"}});
+  ASSERT_TRUE(eventually([&] {
+    auto r = http_get(a->admin, "/discovery/services/system").body;
+    return r.find("\"port\":" + std::to_string(b->port)) != std::string::npos &&
+           r.find("\"port\":" + std::to_string(c->port)) != std::string::npos;
+  }, 5s));
+  // `a` calls the `system` service over the network (not itself in-process) 10,000 times.
+  auto probe = http_request(a->admin, "POST", "/discovery/services/system/probe?calls=10000&local=false", "");
+  ASSERT_EQ(probe.status, 200) << probe.body;
+  EXPECT_EQ(count_of(probe.body, "ok"), 10000) << probe.body;
+  long long total = 0;
+  std::vector<std::pair<const Zhongtai*, double>> expected{{a.get(), 0.1}, {b.get(), 0.2}, {c.get(), 0.7}};
+  if (GetParam() == "all") {
+    // The registry process runs `system` too, with the default weight 100.
+    expected = {{a.get(), 100.0 / 1100}, {b.get(), 200.0 / 1100}, {c.get(), 700.0 / 1100}, {reg.get(), 100.0 / 1100}};
+  }
+  for (const auto& [z, share] : expected) {
+    const long long n = count_of(probe.body, instance_id(*z));
+    total += n;
+    EXPECT_NEAR(static_cast<double>(n), share * 10000, share * 10000 * 0.05) << instance_id(*z) << "\n" << probe.body;
+  }
+  EXPECT_EQ(total, 10000);
+
+  // In-process when the service runs here: no network, no balancing.
+  auto local = http_request(a->admin, "POST", "/discovery/services/system/probe?calls=3&local=true", "");
+  EXPECT_EQ(count_of(local.body, "in-process"), 3) << local.body;
+}
+
+TEST_P(Registry, RetriesAndOutlierEjectionHideADeadInstanceFromIdempotentCalls) {
+  auto reg = start_registry({{"ZT_REGISTRY__REMOVE_AFTER", "100"}, {"ZT_REGISTRY__UNHEALTHY_AFTER", "60"}});
+  auto a = start_instance(*reg);
+  auto b = start_instance(*reg);
+  auto dead = start_instance(*reg);
+  ASSERT_TRUE(eventually([&] {
+    auto r = http_get(a->admin, "/discovery/services/system").body;
+    return r.find("\"port\":" + std::to_string(dead->port)) != std::string::npos &&
+           r.find("\"port\":" + std::to_string(b->port)) != std::string::npos;
+  }, 5s));
+  dead->kill();  // still listed for a long while: the registry keeps it for 60 missed heartbeats
+  auto probe = http_request(a->admin, "POST", "/discovery/services/system/probe?calls=60&local=false", "");
+  ASSERT_EQ(probe.status, 200) << probe.body;
+  EXPECT_EQ(count_of(probe.body, "ok"), 60) << "every GET retried elsewhere: " << probe.body;
+  EXPECT_EQ(count_of(probe.body, instance_id(*dead)), -1) << "the dead one never answered";
+  auto metrics = http_get(a->admin, "/metrics").body;
+  EXPECT_NE(metrics.find("zt_service_ejections_total{service=\"system\"} 1"), std::string::npos) << metrics;
+  std::smatch m;
+  ASSERT_TRUE(std::regex_search(metrics, m, std::regex("zt_service_retries_total\\{service=\"system\"\\} (\\d+)")));
+  EXPECT_GE(std::stoi(m[1]), 5) << "five consecutive failures before the ejection, each retried";
+  EXPECT_LE(std::stoi(m[1]), 7) << "then the ejected instance is no longer tried";
+}
+
+TEST_P(Registry, CallerIdentityDeadlineAndTraceTravelSignedBetweenProcesses) {
+  const Env secret{{"ZT_NODE__INTERNAL_SECRET", "cluster-key-1"}};
+  auto reg = start_registry(secret);
+  auto a = start_instance(*reg, secret);
+  auto b = start_instance(*reg, secret);
+  ASSERT_TRUE(eventually([&] {
+    return http_get(a->admin, "/discovery/services/system").body.find("\"port\":" + std::to_string(b->port)) != std::string::npos;
+  }, 5s));
+  auto probe = http_request(a->admin, "POST", "/discovery/services/system/probe?calls=1&local=false&path=/api/system/v1/whoami", "");
+  ASSERT_EQ(probe.status, 200) << probe.body;
+  EXPECT_NE(probe.body.find(R"(\"caller_kind\":\"service\")"), std::string::npos) << probe.body;
+  EXPECT_NE(probe.body.find(R"(\"caller\":\"system\")"), std::string::npos) << probe.body;
+  const long long deadline = count_of(std::regex_replace(probe.body, std::regex("\\\\\""), "\""), "deadline_ms");
+  EXPECT_GT(deadline, 0);
+  EXPECT_LE(deadline, 5000) << "the caller's 5 s call budget, not the callee's 30 s default";
+
+  // In-process: the same identity, set directly.
+  auto local = http_request(a->admin, "POST", "/discovery/services/system/probe?calls=1&local=true&path=/api/system/v1/whoami", "");
+  EXPECT_NE(local.body.find(R"(\"caller\":\"system\")"), std::string::npos) << local.body;
+
+  // Anyone else sending the header is refused; a plain request stays anonymous.
+  auto forged = http_request(b->port, "GET", "/api/system/v1/whoami", "", {{"x-zt-identity", "v1.e30=.00"}});
+  EXPECT_EQ(forged.status, 401);
+  EXPECT_NE(forged.body.find("INTERNAL_IDENTITY_INVALID"), std::string::npos);
+  auto plain = http_get(b->port, "/api/system/v1/whoami");
+  EXPECT_NE(plain.body.find("\"caller_kind\":\"anonymous\""), std::string::npos) << plain.body;
+  // A traceparent sent by the caller continues on the callee.
+  auto traced = http_request(b->port, "GET", "/api/system/v1/whoami", "",
+                             {{"traceparent", "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"}});
+  EXPECT_NE(traced.body.find("4bf92f3577b34da6a3ce929d0e0e4736"), std::string::npos) << traced.body;
+}
+
 // ---- etcd HA: three members, two stateless registry nodes ----
 
 // The member currently leading the etcd cluster.

@@ -26,7 +26,9 @@ std::vector<config::Schema> process_schemas() {
       {"node",
        {string("name", "zhongtai").describe("instance name in logs and the registry"),
         string("data_dir", "data").describe("directory for SQLite files, keys and snapshots"),
-        string("zone", "").describe("availability zone label")},
+        string("zone", "").describe("availability zone label"),
+        string("internal_secret", "").describe(
+            "key signing caller identity between this deployment's processes (split mode); same on every process")},
        "this instance"},
       {"log",
        {string("level", "info").choices({"debug", "info", "warn", "error"}),

@@ -3,6 +3,7 @@
 #include <boost/asio/awaitable.hpp>
 
 #include "core/http/middleware.hpp"
+#include "core/http/identity.hpp"
 #include "core/http/pipeline.hpp"
 #include "core/http/router.hpp"
 #include "core/http/server.hpp"
@@ -127,8 +128,10 @@ ComponentSpec public_listener_spec() {
   spec.schema = {"server", listener_fields("0.0.0.0", 8080), "public HTTP listener"};
   spec.make = [](ComponentContext& ctx) -> std::unique_ptr<Component> {
     auto& resilience = ctx.get<resilience::ResilienceComponent>("resilience");
+    // Identity first: flow rules may key on the caller it establishes.
+    auto identity = http::identity_middleware(ctx.full_config().section("node").get_string("internal_secret"));
     return std::make_unique<ListenerComponent>(ctx, ctx.public_router(), false,
-                                               std::vector<std::shared_ptr<http::Middleware>>{resilience.inbound()});
+                                               std::vector<std::shared_ptr<http::Middleware>>{identity, resilience.inbound()});
   };
   return spec;
 }

@@ -16,6 +16,8 @@
 
 namespace zt::core::discovery {
 
+class ServiceClient;
+
 class Discovery {
  public:
   virtual ~Discovery() = default;
@@ -29,6 +31,8 @@ class Discovery {
   virtual bool local(std::string_view service) const = 0;
   // The in-process request chain, for local calls.
   virtual const http::Handler& local_handler() const = 0;
+  // Calls to other services by name (in-process or over HTTP): see service_client.hpp.
+  virtual ServiceClient& client() = 0;
 };
 
 ComponentSpec discovery_spec(std::string version);

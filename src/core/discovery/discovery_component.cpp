@@ -10,8 +10,10 @@
 #include "core/app/listeners.hpp"
 #include "core/config/dynamic.hpp"
 #include "core/discovery/discovery.hpp"
+#include "core/discovery/balancer.hpp"
 #include "core/discovery/http_registry.hpp"
 #include "core/discovery/registry_api.hpp"
+#include "core/discovery/service_client.hpp"
 #include "core/http/error.hpp"
 #include "core/http/router.hpp"
 #include "core/json/json.hpp"
@@ -63,6 +65,19 @@ class DiscoveryComponent final : public Component, public Discovery {
     config_version_ = &m.gauge("zt_config_version", "Config-center version of the dynamic settings in force", {});
     restore_config();
 
+    ServiceClientOptions sco;
+    sco.balancer = c.get_string("balancer");
+    sco.timeout = c.get_duration("call_timeout");
+    sco.max_attempts = static_cast<int>(c.get_int("call_max_attempts"));
+    std::string self;
+    for (const auto& s : local_) self += (self.empty() ? "" : ",") + s;
+    client_ = std::make_unique<ServiceClient>(*this, self.empty() ? node_ : self, node.get_string("internal_secret"), sco, &m);
+
+    // Calls a service through the service client, for operators checking every instance answers
+    // (and tests checking the balancing): POST /discovery/services/{service}/probe?calls=&path=&local=
+    ctx.admin_router().add(http::Method::kPost, "/discovery/services/{service}/probe",
+                           [this](http::Request& req, http::RequestContext& rctx) { return probe(req, rctx); });
+
     // What this process resolves a service to (operators and tests): the live or saved snapshot.
     ctx.admin_router().add(http::Method::kGet, "/discovery/services/{service}",
                            [this](http::Request& req, http::RequestContext& rctx) -> boost::asio::awaitable<http::Response> {
@@ -99,6 +114,60 @@ class DiscoveryComponent final : public Component, public Discovery {
     return false;
   }
   const http::Handler& local_handler() const override { return local_handler_; }
+  ServiceClient& client() override { return *client_; }
+
+  struct ProbeResult {
+    std::string service;
+    std::int64_t calls = 0;
+    std::int64_t ok = 0;
+    std::int64_t failed = 0;
+    std::map<std::string, std::int64_t> by_instance;
+    std::map<std::string, std::int64_t> errors;
+    std::string last_body;  // the last answer, as received
+  };
+  BOOST_DESCRIBE_CLASS(ProbeResult, (), (service, calls, ok, failed, by_instance, errors, last_body), (), ())
+
+  boost::asio::awaitable<http::Response> probe(http::Request& req, http::RequestContext& rctx) {
+    ProbeResult out;
+    out.service = std::string(rctx.param("service").value_or(""));
+    if (!valid_name(out.service)) throw http::ApiError(400, "DISCOVERY_BAD_SERVICE", "服务名无效");
+    std::int64_t calls = 100;
+    if (auto v = req.query_param("calls")) {
+      try {
+        calls = std::stoll(*v);
+      } catch (...) {
+        calls = 0;
+      }
+      if (calls < 1 || calls > 100000) throw http::ApiError(400, "DISCOVERY_BAD_PARAM", "calls 应在1到100000之间");
+    }
+    const std::string path = req.query_param("path").value_or("/api/system/v1/ping");
+    if (path.empty() || path.front() != '/') throw http::ApiError(400, "DISCOVERY_BAD_PARAM", "path 应以 / 开头");
+    CallOptions options;
+    options.prefer_local = req.query_param("local").value_or("false") == "true";
+    for (std::int64_t i = 0; i < calls; ++i) {
+      http::Request call;
+      call.method = http::Method::kGet;
+      call.target = path;
+      std::optional<std::string> error;
+      CallResult r;
+      try {
+        r = co_await client_->call(out.service, std::move(call), nullptr, options);
+      } catch (const http::ApiError& e) {
+        error = e.code();
+      }
+      ++out.calls;
+      if (!error) out.last_body = r.response.body;
+      if (!error && r.response.status >= 400) error = std::to_string(r.response.status);
+      if (error) {
+        ++out.failed;
+        ++out.errors[*error];
+      } else {
+        ++out.ok;
+        ++out.by_instance[r.local ? std::string("in-process") : r.instance];
+      }
+    }
+    co_return http::Response::json(200, json::serialize(out));
+  }
 
   // --- lifecycle
   void start() override {
@@ -321,6 +390,7 @@ class DiscoveryComponent final : public Component, public Discovery {
   std::string held_md5_;
   std::uint16_t port_ = 0;
   http::Handler local_handler_;
+  std::unique_ptr<ServiceClient> client_;
   RegistryApi* api_ = nullptr;
   std::unique_ptr<RegistryApi> owned_api_;
   std::vector<std::string> local_;
@@ -350,6 +420,11 @@ ComponentSpec discovery_spec(std::string version) {
                string("tag", "").describe("canary tag of this instance (gray routing and gray config)"),
                integer("weight", 100).range(0, 10000),
                duration("heartbeat_interval", std::chrono::milliseconds(2000)).range(100, 60000),
+               string("balancer", "weighted_round_robin").choices(balancer_names())
+                   .describe("how the service client spreads calls over a service's instances"),
+               duration("call_timeout", std::chrono::milliseconds(5000)).range(10, 600000)
+                   .describe("per-attempt timeout of service calls (the caller's deadline bounds it too)"),
+               integer("call_max_attempts", 3).range(1, 10).describe("attempts for idempotent service calls"),
                string("config_namespace", "public"),
                string("config_group", "zhongtai"),
                string("config_data_id", "dynamic.yaml").describe("config-center item holding the dynamic settings")},

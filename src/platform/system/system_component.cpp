@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include "core/http/error.hpp"
+#include "core/http/identity.hpp"
 #include "core/http/router.hpp"
 #include "core/json/json.hpp"
 #include "core/observe/log.hpp"
@@ -31,6 +32,19 @@ struct EventPage {
 };
 BOOST_DESCRIBE_STRUCT(EventPage, (), (items, next_cursor))
 
+// What this service sees of the request that reached it: who called, on whose behalf, under which
+// trace and with how much time left (support and tests check propagation with it).
+struct WhoAmI {
+  std::string caller_kind;
+  std::string caller;
+  std::vector<std::string> roles;
+  std::string trace_id;
+  std::string request_id;
+  std::int64_t deadline_ms = 0;
+  std::string node;
+};
+BOOST_DESCRIBE_STRUCT(WhoAmI, (), (caller_kind, caller, roles, trace_id, request_id, deadline_ms, node))
+
 struct Info {
   std::string version;
   std::string node;
@@ -55,6 +69,12 @@ class SystemComponent final : public core::Component {
     r.add(Method::kGet, "/api/system/v1/info",
           [this](core::http::Request&, core::http::RequestContext&) -> boost::asio::awaitable<core::http::Response> {
             co_return core::http::Response::json(200, info_);
+          });
+    r.add(Method::kGet, "/api/system/v1/whoami",
+          [this](core::http::Request&, core::http::RequestContext& ctx) -> boost::asio::awaitable<core::http::Response> {
+            WhoAmI w{core::http::caller_kind_name(ctx.caller.kind), ctx.caller.subject, ctx.caller.roles, ctx.trace_id,
+                     ctx.request_id, ctx.remaining().count(), node_};
+            co_return core::http::Response::json(200, core::json::serialize(w));
           });
     r.add(Method::kGet, "/api/system/v1/events",
           [this](core::http::Request& req, core::http::RequestContext&) { return list_events(req); });
