@@ -34,6 +34,8 @@ struct BreakerRule {
   Nanos recovery = 10 * kSecond;
   int probes = 1;
   bool shadow = false;
+
+  friend bool operator==(const BreakerRule&, const BreakerRule&) = default;
 };
 
 // What a caller holds for one call: pass it back to on_complete.

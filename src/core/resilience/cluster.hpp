@@ -25,6 +25,8 @@ struct ClusterLimitRule {
   std::optional<BucketSpec> local_fallback;  // per process, while Redis is unreachable
   Nanos retry_after_failure = kSecond;
   std::string key_prefix = "zt:limit:";
+
+  friend bool operator==(const ClusterLimitRule&, const ClusterLimitRule&) = default;
 };
 
 class ClusterLimiter {

@@ -23,19 +23,21 @@ struct RuleCounters {
 
 }  // namespace
 
+// The stateful pieces (windows, buckets, breakers, bulkheads) are shared with the next snapshot
+// when their rule is unchanged: a change to one rule never resets the others' statistics.
 struct Engine::Snapshot {
   RuleSet rules;
-  ByName<std::unique_ptr<FlowResource>> flow;
+  ByName<std::shared_ptr<FlowResource>> flow;
   struct Keyed {
     const KeyedRule* rule;
-    std::unique_ptr<KeyedLimiter> limiter;
+    std::shared_ptr<KeyedLimiter> limiter;
   };
   ByName<std::vector<Keyed>> keyed;
-  ByName<std::unique_ptr<Bulkhead>> bulkheads;
-  ByName<std::unique_ptr<CircuitBreaker>> breakers;
+  ByName<std::shared_ptr<Bulkhead>> bulkheads;
+  ByName<std::shared_ptr<CircuitBreaker>> breakers;
   struct Cluster {
     const ClusterRule* rule;
-    std::unique_ptr<ClusterLimiter> limiter;
+    std::shared_ptr<ClusterLimiter> limiter;
   };
   ByName<std::vector<Cluster>> cluster;
   ByName<observe::Counter*> passed_by_resource;
@@ -45,30 +47,64 @@ struct Engine::Snapshot {
 
 Engine::Engine(observe::Registry* metrics, const Clock& clock, SystemGuard::Readings host_readings)
     : metrics_(metrics), clock_(clock), system_(std::move(host_readings)) {
-  snapshot_.store(build({}));
+  snapshot_.store(build({}, nullptr));
 }
 
 Engine::~Engine() = default;
 
-std::shared_ptr<Engine::Snapshot> Engine::build(RuleSet rules) {
+std::shared_ptr<Engine::Snapshot> Engine::build(RuleSet rules, const Snapshot* prev) {
   auto s = std::make_shared<Snapshot>();
   s->rules = std::move(rules);
   ByName<std::vector<FlowRule>> flow_by_resource;
   for (const auto& f : s->rules.flow) flow_by_resource[f.resource].push_back(f);
-  for (auto& [res, list] : flow_by_resource) s->flow.emplace(res, std::make_unique<FlowResource>(std::move(list)));
-  for (const auto& k : s->rules.keyed)
-    s->keyed[k.resource].push_back(
-        {&k, std::make_unique<KeyedLimiter>(k.id, k.spec, k.max_keys, k.overrides, k.shadow)});
+  for (auto& [res, list] : flow_by_resource) {
+    if (prev)
+      if (auto it = prev->flow.find(res); it != prev->flow.end() && it->second->rules() == list) {
+        s->flow.emplace(res, it->second);
+        continue;
+      }
+    s->flow.emplace(res, std::make_shared<FlowResource>(std::move(list)));
+  }
+  // Keyed and cluster limiters are matched by their rule's whole content.
+  auto reuse = [](const auto* prev_list, const auto& rule, auto&& same) -> decltype(prev_list->front().limiter) {
+    if (!prev_list) return nullptr;
+    for (const auto& p : *prev_list)
+      if (same(*p.rule, rule)) return p.limiter;
+    return nullptr;
+  };
+  for (const auto& k : s->rules.keyed) {
+    const auto* prev_list = prev && prev->keyed.contains(k.resource) ? &prev->keyed.at(k.resource) : nullptr;
+    auto limiter = reuse(prev_list, k, [](const KeyedRule& a, const KeyedRule& b) { return a == b; });
+    if (!limiter) limiter = std::make_shared<KeyedLimiter>(k.id, k.spec, k.max_keys, k.overrides, k.shadow);
+    s->keyed[k.resource].push_back({&k, std::move(limiter)});
+  }
   if (!s->rules.cluster.empty() && !redis_)
     throw RuleError({{0, "cluster", "集群限流规则需要配置 Redis（resilience.redis_host）"}});
-  for (const auto& c : s->rules.cluster)
-    s->cluster[c.resource].push_back({&c, std::make_unique<ClusterLimiter>(c.limit, redis_, clock_)});
-  for (const auto& b : s->rules.bulkheads) s->bulkheads.emplace(b.resource, std::make_unique<Bulkhead>(b.id, b.max_concurrent));
+  for (const auto& c : s->rules.cluster) {
+    const auto* prev_list = prev && prev->cluster.contains(c.resource) ? &prev->cluster.at(c.resource) : nullptr;
+    auto limiter = reuse(prev_list, c, [](const ClusterRule& a, const ClusterRule& b) { return a == b; });
+    if (!limiter) limiter = std::make_shared<ClusterLimiter>(c.limit, redis_, clock_);
+    s->cluster[c.resource].push_back({&c, std::move(limiter)});
+  }
+  for (const auto& b : s->rules.bulkheads) {
+    if (prev)
+      if (auto it = prev->bulkheads.find(b.resource);
+          it != prev->bulkheads.end() && it->second->id() == b.id && it->second->max() == b.max_concurrent) {
+        s->bulkheads.emplace(b.resource, it->second);
+        continue;
+      }
+    s->bulkheads.emplace(b.resource, std::make_shared<Bulkhead>(b.id, b.max_concurrent));
+  }
   for (const auto& b : s->rules.breakers) {
+    if (prev)
+      if (auto it = prev->breakers.find(b.resource); it != prev->breakers.end() && it->second->rule() == b) {
+        s->breakers.emplace(b.resource, it->second);
+        continue;
+      }
     observe::Registry* m = metrics_;
     observe::Gauge* state = m ? &m->gauge("zt_breaker_state", "Circuit breaker state: 0 closed, 1 open, 2 half-open", {{"rule", b.id}}) : nullptr;
     if (state) state->set(0);
-    s->breakers.emplace(b.resource, std::make_unique<CircuitBreaker>(
+    s->breakers.emplace(b.resource, std::make_shared<CircuitBreaker>(
                                         b, [m, state](const BreakerRule& r, BreakerState from, BreakerState to, Nanos) {
                                           log::warn("circuit breaker {} on {}: {} -> {}", r.id, r.resource,
                                                     breaker_state_name(from), breaker_state_name(to));
@@ -106,7 +142,8 @@ std::shared_ptr<Engine::Snapshot> Engine::build(RuleSet rules) {
 }
 
 void Engine::apply(RuleSet rules) {
-  auto next = build(std::move(rules));
+  auto prev = current();
+  auto next = build(std::move(rules), prev.get());
   snapshot_.store(std::move(next), std::memory_order_release);
 }
 
@@ -237,7 +274,7 @@ std::shared_ptr<CircuitBreaker> Engine::breaker(std::string_view resource) {
   auto s = current();
   auto it = s->breakers.find(resource);
   if (it == s->breakers.end()) return nullptr;
-  return std::shared_ptr<CircuitBreaker>(s, it->second.get());
+  return it->second;
 }
 
 }  // namespace zt::core::resilience

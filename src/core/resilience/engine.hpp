@@ -39,7 +39,9 @@ class Engine {
                   SystemGuard::Readings host_readings = {});
   ~Engine();
 
-  // Replaces every rule at once. Statistics start afresh for the new rules.
+  // Replaces every rule at once, off the request path; requests switch atomically. A rule whose
+  // content is unchanged keeps its statistics, buckets, breaker state and bulkhead occupancy;
+  // changed and new rules start afresh.
   void apply(RuleSet rules);
   RuleSet rules() const;
 
@@ -66,7 +68,7 @@ class Engine {
 
  private:
   std::shared_ptr<Snapshot> current() const;
-  std::shared_ptr<Snapshot> build(RuleSet rules);
+  std::shared_ptr<Snapshot> build(RuleSet rules, const Snapshot* previous);
 
   observe::Registry* metrics_;
   const Clock& clock_;

@@ -121,6 +121,65 @@ TEST(Engine, BreakerByDependencyName) {
   EXPECT_EQ(b->state(), BreakerState::kOpen) << "a held breaker outlives the rule swap";
 }
 
+TEST(Engine, UnchangedRulesKeepTheirStateAcrossAnApply) {
+  FakeClock clock;
+  Engine e(nullptr, clock);
+  const std::string base = R"(
+flow:
+  - {id: qps, resource: "GET /a", count: 3}
+keyed:
+  - {id: per-ip, resource: "GET /b", key: ip, rate: 1, burst: 1}
+bulkheads:
+  - {id: bh, resource: "GET /c", max_concurrent: 1}
+breakers:
+  - {id: br, resource: counter, strategy: error_count, threshold: 0, min_requests: 1}
+)";
+  e.apply(parse_rules(base));
+  Keys k;
+  k.values["ip"] = "10.0.0.1";
+  for (int i = 0; i < 3; ++i) {
+    Engine::Ticket t;
+    ASSERT_TRUE(e.enter("GET /a", k, t).pass);
+    e.exit(t, false);
+  }
+  Engine::Ticket b1, held;
+  ASSERT_TRUE(e.enter("GET /b", k, b1).pass);
+  e.exit(b1, false);
+  ASSERT_TRUE(e.enter("GET /c", k, held).pass);  // holds the bulkhead's only slot
+  auto br = e.breaker("counter");
+  Permit p = br->try_pass(clock.now());
+  br->on_complete(p, kMilli, true, clock.now());
+  ASSERT_EQ(br->state(), BreakerState::kOpen);
+
+  // An unrelated rule is added: nothing of the above starts afresh.
+  e.apply(parse_rules(base + "  - {id: other, resource: dep2, strategy: error_count, threshold: 0, min_requests: 1}\n"));
+  Engine::Ticket a4, b2, c2;
+  EXPECT_FALSE(e.enter("GET /a", k, a4).pass) << "this second's 3 passes still count";
+  EXPECT_FALSE(e.enter("GET /b", k, b2).pass) << "the bucket of 10.0.0.1 is still empty";
+  EXPECT_FALSE(e.enter("GET /c", k, c2).pass) << "the held slot is still held";
+  EXPECT_EQ(e.breaker("counter")->state(), BreakerState::kOpen) << "the breaker stays open";
+  EXPECT_EQ(e.breaker("counter"), br) << "the very same breaker";
+  e.exit(held, false);
+  Engine::Ticket c3;
+  EXPECT_TRUE(e.enter("GET /c", k, c3).pass) << "released into the bulkhead the new rules use";
+  e.exit(c3, false);
+
+  // A changed rule starts afresh; only it.
+  e.apply(parse_rules(R"(
+flow:
+  - {id: qps, resource: "GET /a", count: 4}
+keyed:
+  - {id: per-ip, resource: "GET /b", key: ip, rate: 1, burst: 1}
+breakers:
+  - {id: br, resource: counter, strategy: error_count, threshold: 0, min_requests: 1}
+)"));
+  Engine::Ticket a5, b3;
+  EXPECT_TRUE(e.enter("GET /a", k, a5).pass) << "a new count: new statistics";
+  e.exit(a5, false);
+  EXPECT_FALSE(e.enter("GET /b", k, b3).pass);
+  EXPECT_EQ(e.breaker("counter")->state(), BreakerState::kOpen);
+}
+
 }  // namespace
 }  // namespace zt::core::resilience
 

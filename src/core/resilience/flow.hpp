@@ -32,6 +32,8 @@ struct FlowRule {
   int cold_factor = 3;
   Nanos max_queueing = 500 * kMilli;
   bool shadow = false;
+
+  friend bool operator==(const FlowRule&, const FlowRule&) = default;
 };
 
 // Live statistics of one resource.

@@ -23,6 +23,8 @@ struct BucketSpec {
   std::int64_t tokens_per_period = 1;  // e.g. 100 per second, or 30 per minute
   Nanos period = kSecond;
   std::int64_t burst = 1;  // capacity; a fresh bucket starts full
+
+  friend bool operator==(const BucketSpec&, const BucketSpec&) = default;
 };
 
 // A token bucket in exact integer arithmetic: tokens are kept in units of 1/period_ns of a token,
@@ -91,6 +93,7 @@ class Bulkhead {
   }
   void release() { in_use_.fetch_sub(1, std::memory_order_acq_rel); }
   std::int64_t in_use() const { return in_use_.load(std::memory_order_relaxed); }
+  std::int64_t max() const { return max_; }
   const std::string& id() const { return id_; }
 
  private:

@@ -46,18 +46,24 @@ struct KeyedRule {
   std::size_t max_keys = 100'000;
   std::map<std::string, BucketSpec> overrides;
   bool shadow = false;
+
+  friend bool operator==(const KeyedRule&, const KeyedRule&) = default;
 };
 
 struct ClusterRule {
   std::string resource;
   std::string key;  // as for keyed rules; empty: one bucket for the whole resource
   ClusterLimitRule limit;
+
+  friend bool operator==(const ClusterRule&, const ClusterRule&) = default;
 };
 
 struct BulkheadRule {
   std::string id;
   std::string resource;
   std::int64_t max_concurrent = 0;
+
+  friend bool operator==(const BulkheadRule&, const BulkheadRule&) = default;
 };
 
 struct RuleSet {
