@@ -479,6 +479,25 @@ TEST(RegistryEtcdCluster, TwoRegistryNodesStayConsistentAndLoseNothingWhenTheEtc
   EXPECT_TRUE(both_list(a->port) && both_list(c->port));
 }
 
+TEST(RegistryEtcdOutage, WritesAreRefusedClearlyAndReadsServedWhileEtcdIsDown) {
+  EtcdCluster etcd(1);
+  const Env backend = with(kFastRegistry, etcd_env(etcd.endpoints(), "/zt-outage/"));
+  auto reg = std::make_unique<Zhongtai>(backend, "registry");
+  ASSERT_EQ(http_request(reg->port, "PUT", kConfig, publish_body("before", 10)).status, 200);
+  etcd.kill(0);
+  auto refused = http_request(reg->port, "PUT", kConfig, publish_body("during", 20));
+  EXPECT_EQ(refused.status, 503) << refused.body;
+  EXPECT_NE(refused.body.find("REGISTRY_STORE_UNAVAILABLE"), std::string::npos) << refused.body;
+  EXPECT_NE(refused.body.find("注册中心存储暂不可用"), std::string::npos);
+  auto served = http_get(reg->port, kConfig);
+  EXPECT_EQ(served.status, 200);
+  EXPECT_NE(served.body.find("before"), std::string::npos) << "the last state is still served";
+  etcd.restart(0);
+  ASSERT_TRUE(eventually([&] { return http_request(reg->port, "PUT", kConfig, publish_body("after", 30)).status == 200; }, 10s, 200ms));
+  EXPECT_TRUE(eventually([&] { return current_config(reg->port).find("after") != std::string::npos; }, 5s))
+      << "the watch resumed";
+}
+
 INSTANTIATE_TEST_SUITE_P(Modes, Registry, ::testing::Values("all", "registry", "etcd"), [](const auto& info) {
   return info.param == "all" ? "All" : info.param == "registry" ? "Split" : "Etcd";
 });

@@ -4,6 +4,7 @@
 
 #include <random>
 
+#include "core/http/error.hpp"
 #include "core/json/json.hpp"
 #include "core/observe/log.hpp"
 #include "core/util/time.hpp"
@@ -64,6 +65,12 @@ std::optional<T> decode(const etcd::KeyValue& kv) {
 
 constexpr int kMaxAttempts = 32;
 
+// etcd could not be reached or refused: the caller gets the project's error, not a 500.
+[[noreturn]] void unavailable(const etcd::EtcdError& e) {
+  core::log::warn("registry: etcd: {}", e.what());
+  throw core::http::ApiError(503, "REGISTRY_STORE_UNAVAILABLE", "注册中心存储暂不可用，请稍后重试");
+}
+
 }  // namespace
 
 EtcdStore::EtcdStore(EtcdStoreOptions options)
@@ -121,7 +128,7 @@ std::optional<std::pair<Registration, EtcdStore::Leases>> EtcdStore::lookup(cons
   return std::make_pair(rec->registration, Leases{rec->lease, rec->alive_lease});
 }
 
-void EtcdStore::register_instance(const Registration& r) {
+void EtcdStore::register_instance(const Registration& r) try {
   std::optional<Leases> old;
   {
     std::lock_guard lock(mutex_);
@@ -146,9 +153,11 @@ void EtcdStore::register_instance(const Registration& r) {
       core::log::warn("registry: could not revoke the old leases of {}: {}", name, e.what());
     }
   }
+} catch (const etcd::EtcdError& e) {
+  unavailable(e);
 }
 
-bool EtcdStore::heartbeat(const std::string& service, const std::string& id) {
+bool EtcdStore::heartbeat(const std::string& service, const std::string& id) try {
   std::optional<Leases> leases;
   {
     std::lock_guard lock(mutex_);
@@ -183,9 +192,11 @@ bool EtcdStore::heartbeat(const std::string& service, const std::string& id) {
   std::lock_guard lock(mutex_);
   leases_[{service, id}] = {rec.lease, rec.alive_lease};
   return true;
+} catch (const etcd::EtcdError& e) {
+  unavailable(e);
 }
 
-bool EtcdStore::deregister(const std::string& service, const std::string& id) {
+bool EtcdStore::deregister(const std::string& service, const std::string& id) try {
   const std::string name = service + "/" + id;
   auto t = client_.txn({etcd::Compare::exists(key("instances/", name))},
                        {etcd::Op::get(key("instances/", name)), etcd::Op::remove(key("instances/", name)),
@@ -204,6 +215,8 @@ bool EtcdStore::deregister(const std::string& service, const std::string& id) {
     }
   }
   return true;
+} catch (const etcd::EtcdError& e) {
+  unavailable(e);
 }
 
 // ---- the feed ----
@@ -328,21 +341,25 @@ void EtcdStore::run_feed(std::int64_t from) {
 
 // ---- config ----
 
-std::vector<ConfigItem> EtcdStore::load_items() {
+std::vector<ConfigItem> EtcdStore::load_items() try {
   std::vector<ConfigItem> out;
   for (const auto& kv : client_.range_prefix(key("config/current/", "")).kvs)
     if (auto i = decode<ConfigItem>(kv)) out.push_back(std::move(*i));
   return out;
+} catch (const etcd::EtcdError& e) {
+  unavailable(e);
 }
 
-std::vector<ConfigItem> EtcdStore::load_grays() {
+std::vector<ConfigItem> EtcdStore::load_grays() try {
   std::vector<ConfigItem> out;
   for (const auto& kv : client_.range_prefix(key("config/gray/", "")).kvs)
     if (auto i = decode<ConfigItem>(kv)) out.push_back(std::move(*i));
   return out;
+} catch (const etcd::EtcdError& e) {
+  unavailable(e);
 }
 
-std::vector<OverrideRow> EtcdStore::load_overrides() {
+std::vector<OverrideRow> EtcdStore::load_overrides() try {
   std::vector<OverrideRow> out;
   for (const auto& kv : client_.range_prefix(key("overrides/", "")).kvs) {
     auto parts = split(kv.key.substr(key("overrides/", "").size()));
@@ -350,6 +367,8 @@ std::vector<OverrideRow> EtcdStore::load_overrides() {
     if (parts.size() == 2 && v) out.push_back({parts[0], parts[1], {v->enabled, v->weight}});
   }
   return out;
+} catch (const etcd::EtcdError& e) {
+  unavailable(e);
 }
 
 std::int64_t EtcdStore::last_version(const ConfigKey& k) {
@@ -369,7 +388,7 @@ std::int64_t EtcdStore::last_version(const ConfigKey& k) {
 }
 
 ConfigItem EtcdStore::publish(ConfigItem draft, std::optional<std::int64_t> expected, const std::string& kind,
-                              AuditEntry audit) {
+                              AuditEntry audit) try {
   const ConfigKey k = draft.key();
   const std::string cur_key = key("config/current/", path_of(k));
   const std::string detail = audit.detail;
@@ -398,9 +417,11 @@ ConfigItem EtcdStore::publish(ConfigItem draft, std::optional<std::int64_t> expe
     }
   }
   throw etcd::EtcdError("registry: too many concurrent changes to " + k.to_string());
+} catch (const etcd::EtcdError& e) {
+  unavailable(e);
 }
 
-ConfigItem EtcdStore::publish_gray(ConfigItem draft, AuditEntry audit) {
+ConfigItem EtcdStore::publish_gray(ConfigItem draft, AuditEntry audit) try {
   const ConfigKey k = draft.key();
   for (int attempt = 0; attempt < kMaxAttempts; ++attempt) {
     draft.version = last_version(k) + 1;
@@ -419,18 +440,22 @@ ConfigItem EtcdStore::publish_gray(ConfigItem draft, AuditEntry audit) {
     }
   }
   throw etcd::EtcdError("registry: too many concurrent changes to " + k.to_string());
+} catch (const etcd::EtcdError& e) {
+  unavailable(e);
 }
 
-bool EtcdStore::cancel_gray(const ConfigKey& k, AuditEntry audit) {
+bool EtcdStore::cancel_gray(const ConfigKey& k, AuditEntry audit) try {
   const std::string gray_key = key("config/gray/", path_of(k));
   audit.at = core::utc_timestamp();
   auto t = client_.txn({etcd::Compare::exists(gray_key)},
                        {etcd::Op::remove(gray_key), etcd::Op::put(audit_key(), core::json::serialize(audit))}, {});
   if (t.succeeded) wrote(t.revision);
   return t.succeeded;
+} catch (const etcd::EtcdError& e) {
+  unavailable(e);
 }
 
-bool EtcdStore::remove(const ConfigKey& k, AuditEntry audit) {
+bool EtcdStore::remove(const ConfigKey& k, AuditEntry audit) try {
   const std::string cur_key = key("config/current/", path_of(k));
   for (int attempt = 0; attempt < kMaxAttempts; ++attempt) {
     auto cur = client_.range(cur_key);
@@ -455,9 +480,11 @@ bool EtcdStore::remove(const ConfigKey& k, AuditEntry audit) {
     }
   }
   throw etcd::EtcdError("registry: too many concurrent changes to " + k.to_string());
+} catch (const etcd::EtcdError& e) {
+  unavailable(e);
 }
 
-std::vector<HistoryEntry> EtcdStore::history(const ConfigKey& k, std::int64_t before, std::int64_t limit) {
+std::vector<HistoryEntry> EtcdStore::history(const ConfigKey& k, std::int64_t before, std::int64_t limit) try {
   const std::string prefix = key("config/history/", path_of(k) + "/");
   etcd::RangeOptions o;
   o.range_end = before > 999999999999 ? etcd::prefix_end(prefix) : prefix + fmt::format("{:012}", std::max<std::int64_t>(0, before));
@@ -467,29 +494,37 @@ std::vector<HistoryEntry> EtcdStore::history(const ConfigKey& k, std::int64_t be
   for (const auto& kv : client_.range(prefix, o).kvs)
     if (auto h = decode<HistoryRecord>(kv)) out.push_back({std::move(h->item), std::move(h->kind)});
   return out;
+} catch (const etcd::EtcdError& e) {
+  unavailable(e);
 }
 
-std::optional<HistoryEntry> EtcdStore::version(const ConfigKey& k, std::int64_t v) {
+std::optional<HistoryEntry> EtcdStore::version(const ConfigKey& k, std::int64_t v) try {
   if (v <= 0 || v > 999999999999) return std::nullopt;
   auto r = client_.range(key("config/history/", fmt::format("{}/{:012}", path_of(k), v)));
   if (r.kvs.empty()) return std::nullopt;
   auto h = decode<HistoryRecord>(r.kvs[0]);
   if (!h) return std::nullopt;
   return HistoryEntry{std::move(h->item), std::move(h->kind)};
+} catch (const etcd::EtcdError& e) {
+  unavailable(e);
 }
 
-void EtcdStore::record_ack(const ConfigAck& a) {
+void EtcdStore::record_ack(const ConfigAck& a) try {
   client_.put(key("config/acks/", path_of({a.namespace_id, a.group, a.data_id}) + "/" + a.instance), core::json::serialize(a));
+} catch (const etcd::EtcdError& e) {
+  unavailable(e);
 }
 
-std::vector<ConfigAck> EtcdStore::acks(const ConfigKey& k) {
+std::vector<ConfigAck> EtcdStore::acks(const ConfigKey& k) try {
   std::vector<ConfigAck> out;
   for (const auto& kv : client_.range_prefix(key("config/acks/", path_of(k) + "/")).kvs)
     if (auto a = decode<ConfigAck>(kv)) out.push_back(std::move(*a));
   return out;
+} catch (const etcd::EtcdError& e) {
+  unavailable(e);
 }
 
-void EtcdStore::save_override(const OverrideRow& row, AuditEntry audit) {
+void EtcdStore::save_override(const OverrideRow& row, AuditEntry audit) try {
   audit.at = core::utc_timestamp();
   auto t = client_.txn({},
                        {etcd::Op::put(key("overrides/", row.service + "/" + row.instance_id),
@@ -497,9 +532,11 @@ void EtcdStore::save_override(const OverrideRow& row, AuditEntry audit) {
                         etcd::Op::put(audit_key(), core::json::serialize(audit))},
                        {});
   wrote(t.revision);
+} catch (const etcd::EtcdError& e) {
+  unavailable(e);
 }
 
-std::vector<AuditEntry> EtcdStore::audit(std::int64_t before, std::int64_t limit) {
+std::vector<AuditEntry> EtcdStore::audit(std::int64_t before, std::int64_t limit) try {
   etcd::RangeOptions o;
   o.range_end = etcd::prefix_end(key("audit/", ""));
   o.descending_by_mod = true;
@@ -514,6 +551,8 @@ std::vector<AuditEntry> EtcdStore::audit(std::int64_t before, std::int64_t limit
     }
   }
   return out;
+} catch (const etcd::EtcdError& e) {
+  unavailable(e);
 }
 
 }  // namespace zt::platform::registry
