@@ -247,17 +247,9 @@ std::int64_t EtcdStore::resync() {
     leases[{rec->registration.service, rec->registration.id}] = {rec->lease, rec->alive_lease};
     shared.push_back({rec->registration, std::binary_search(alive_names.begin(), alive_names.end(), name)});
   }
-  std::vector<OverrideRow> rows;
-  for (const auto& kv : overrides.kvs) {
-    auto parts = split(kv.key.substr(key("overrides/", "").size()));
-    auto v = decode<OverrideValue>(kv);
-    if (parts.size() == 2 && v) rows.push_back({parts[0], parts[1], {v->enabled, v->weight}});
-  }
-  std::vector<ConfigItem> items, gray_items;
-  for (const auto& kv : current.kvs)
-    if (auto i = decode<ConfigItem>(kv)) items.push_back(std::move(*i));
-  for (const auto& kv : grays.kvs)
-    if (auto i = decode<ConfigItem>(kv)) gray_items.push_back(std::move(*i));
+  const auto rows = overrides_of(overrides);
+  const auto items = items_of(current);
+  const auto gray_items = items_of(grays);
   {
     std::lock_guard lock(mutex_);
     leases_ = std::move(leases);
@@ -341,32 +333,37 @@ void EtcdStore::run_feed(std::int64_t from) {
 
 // ---- config ----
 
-std::vector<ConfigItem> EtcdStore::load_items() try {
+std::vector<ConfigItem> EtcdStore::items_of(const etcd::RangeResult& r) {
   std::vector<ConfigItem> out;
-  for (const auto& kv : client_.range_prefix(key("config/current/", "")).kvs)
+  for (const auto& kv : r.kvs)
     if (auto i = decode<ConfigItem>(kv)) out.push_back(std::move(*i));
   return out;
-} catch (const etcd::EtcdError& e) {
-  unavailable(e);
 }
 
-std::vector<ConfigItem> EtcdStore::load_grays() try {
-  std::vector<ConfigItem> out;
-  for (const auto& kv : client_.range_prefix(key("config/gray/", "")).kvs)
-    if (auto i = decode<ConfigItem>(kv)) out.push_back(std::move(*i));
-  return out;
-} catch (const etcd::EtcdError& e) {
-  unavailable(e);
-}
-
-std::vector<OverrideRow> EtcdStore::load_overrides() try {
+std::vector<OverrideRow> EtcdStore::overrides_of(const etcd::RangeResult& r) const {
   std::vector<OverrideRow> out;
-  for (const auto& kv : client_.range_prefix(key("overrides/", "")).kvs) {
+  for (const auto& kv : r.kvs) {
     auto parts = split(kv.key.substr(key("overrides/", "").size()));
     auto v = decode<OverrideValue>(kv);
     if (parts.size() == 2 && v) out.push_back({parts[0], parts[1], {v->enabled, v->weight}});
   }
   return out;
+}
+
+std::vector<ConfigItem> EtcdStore::load_items() try {
+  return items_of(client_.range_prefix(key("config/current/", "")));
+} catch (const etcd::EtcdError& e) {
+  unavailable(e);
+}
+
+std::vector<ConfigItem> EtcdStore::load_grays() try {
+  return items_of(client_.range_prefix(key("config/gray/", "")));
+} catch (const etcd::EtcdError& e) {
+  unavailable(e);
+}
+
+std::vector<OverrideRow> EtcdStore::load_overrides() try {
+  return overrides_of(client_.range_prefix(key("overrides/", "")));
 } catch (const etcd::EtcdError& e) {
   unavailable(e);
 }

@@ -79,6 +79,8 @@ class EtcdStore final : public RegistryStore, public SharedNaming {
   std::string key(const std::string& kind, const std::string& rest) const { return options_.prefix + kind + rest; }
   std::optional<std::pair<core::discovery::Registration, Leases>> lookup(const std::string& service, const std::string& id);
   std::int64_t last_version(const core::discovery::ConfigKey& key);
+  static std::vector<core::discovery::ConfigItem> items_of(const core::storage::etcd::RangeResult& r);
+  std::vector<OverrideRow> overrides_of(const core::storage::etcd::RangeResult& r) const;
   std::string audit_key() const;
   void wrote(std::int64_t revision);
   std::int64_t resync();
