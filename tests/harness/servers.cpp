@@ -84,6 +84,14 @@ EtcdServer::EtcdServer() : port_(free_port()) {
   if (!up) throw std::runtime_error("etcd did not start: " + read_file(dir_.path() + "/etcd.log"));
 }
 
+PostgresServer& shared_postgres() {
+  static auto* server = new PostgresServer();
+  static struct Stop {
+    ~Stop() { delete server; }
+  } stop;
+  return *server;
+}
+
 EtcdCluster::EtcdCluster(int members) {
   for (int i = 0; i < members; ++i) {
     ports_.push_back(free_port());

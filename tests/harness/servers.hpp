@@ -35,6 +35,10 @@ class EtcdServer {
   std::unique_ptr<Process> process_;
 };
 
+// One PostgreSQL for a whole test binary, started on first use and stopped at exit; tests keep
+// apart by schema.
+PostgresServer& shared_postgres();
+
 // Several etcd members forming one cluster on loopback; any member can be killed and restarted.
 class EtcdCluster {
  public:

@@ -22,18 +22,32 @@ std::unique_ptr<Database> Database::open(const Options& options) {
 }
 
 MigrationReport migrate(Database& db, std::span<const EmbeddedFile> files) {
-  static const std::regex kName(R"(^(\d{4})_[a-z0-9_]+\.sql$)");
+  // NNNN_description.sql runs on every database; NNNN_description.sqlite.sql and
+  // NNNN_description.postgres.sql are one step written for each dialect (both must exist).
+  static const std::regex kName(R"(^(\d{4})_[a-z0-9_]+(\.(sqlite|postgres))?\.sql$)");
+  Dialect dialect = Dialect::kSqlite;
+  db.read_blocking([&](Tx& tx) { dialect = tx.dialect(); });
+  const std::string mine = dialect == Dialect::kPostgres ? "postgres" : "sqlite";
   std::map<int, const EmbeddedFile*> ordered;
+  std::map<int, std::pair<int, int>> kinds;  // version -> (generic files, dialect files)
   for (const auto& f : files) {
     std::cmatch m;
     std::string name(f.name);
     if (!std::regex_match(name.c_str(), m, kName))
       throw StorageError(StorageError::Kind::kOther,
-                         fmt::format("migration file '{}' must be named NNNN_description.sql", f.name));
+                         fmt::format("migration file '{}' must be named NNNN_description[.sqlite|.postgres].sql", f.name));
     int version = std::stoi(m[1].str());
-    if (!ordered.emplace(version, &f).second)
+    auto& [generic, per_dialect] = kinds[version];
+    if (m[3].matched) ++per_dialect;
+    else ++generic;
+    if (generic > 1 || (generic == 1 && per_dialect > 0) || per_dialect > 2)
       throw StorageError(StorageError::Kind::kOther, fmt::format("two migrations share number {:04}", version));
+    if (!m[3].matched || m[3].str() == mine) ordered[version] = &f;
   }
+  for (const auto& [version, k] : kinds)
+    if (k.second == 1)
+      throw StorageError(StorageError::Kind::kOther,
+                         fmt::format("migration {:04} has a file for one dialect only: add the other", version));
 
   db.write_blocking([](Tx& tx) {
     tx.exec_script(

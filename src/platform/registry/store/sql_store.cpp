@@ -36,9 +36,15 @@ ConfigItem item_from(const Row& r, std::size_t at_column) {
 Params key_params(const ConfigKey& k) { return {k.namespace_id, k.group, k.data_id}; }
 
 void append_audit(Tx& tx, AuditEntry a) {
+  if (a.at.empty()) a.at = core::utc_timestamp();
+  if (tx.dialect() == core::storage::Dialect::kPostgres) {  // an identity column (migration 0002)
+    tx.exec("INSERT INTO registry_audit (at, actor, action, target, detail, trace_id) VALUES (?, ?, ?, ?, ?, ?)",
+            {a.at, a.actor, a.action, a.target, a.detail, a.trace_id});
+    return;
+  }
+  // SQLite: one writer at a time, so MAX + 1 cannot collide.
   auto rows = tx.query("SELECT COALESCE(MAX(id), 0) FROM registry_audit");
   a.id = rows.at(0).int64(0) + 1;
-  if (a.at.empty()) a.at = core::utc_timestamp();
   tx.exec("INSERT INTO registry_audit (id, at, actor, action, target, detail, trace_id) VALUES (?, ?, ?, ?, ?, ?, ?)",
           {a.id, a.at, a.actor, a.action, a.target, a.detail, a.trace_id});
 }
