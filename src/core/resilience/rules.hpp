@@ -30,6 +30,7 @@
 #include <string_view>
 #include <vector>
 
+#include "core/config/yaml_problem.hpp"
 #include "core/resilience/breaker.hpp"
 #include "core/resilience/cluster.hpp"
 #include "core/resilience/flow.hpp"
@@ -75,11 +76,7 @@ struct RuleSet {
   std::optional<SystemRule> system;
 };
 
-struct RuleProblem {
-  int line = 0;
-  std::string path;  // "flow[0].count"
-  std::string message;
-};
+using RuleProblem = config::YamlProblem;
 
 class RuleError : public std::runtime_error {
  public:
