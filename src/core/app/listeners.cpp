@@ -2,6 +2,9 @@
 
 #include <boost/asio/awaitable.hpp>
 
+#include <atomic>
+#include <memory>
+
 #include "core/http/middleware.hpp"
 #include "core/http/identity.hpp"
 #include "core/http/pipeline.hpp"
@@ -47,6 +50,21 @@ std::vector<config::Field> listener_fields(std::string host, std::int64_t port) 
   };
 }
 
+// The place a later component (the gateway) takes at the head of the chain.
+class FrontSlot final : public http::Middleware {
+ public:
+  boost::asio::awaitable<http::Response> handle(http::Request& req, http::RequestContext& ctx,
+                                                const http::Handler& next) override {
+    auto front = front_.load(std::memory_order_acquire);
+    if (!front) co_return co_await next(req, ctx);
+    co_return co_await front->handle(req, ctx, next);
+  }
+  void set(std::shared_ptr<http::Middleware> m) { front_.store(std::move(m), std::memory_order_release); }
+
+ private:
+  std::atomic<std::shared_ptr<http::Middleware>> front_;
+};
+
 class ListenerComponent final : public Listener {
  public:
   ListenerComponent(ComponentContext& ctx, http::Router& router, bool trust_deadline,
@@ -62,6 +80,7 @@ class ListenerComponent final : public Listener {
     chain.push_back(http::metrics_middleware(ctx.metrics(), o.name));
     if (auto path = s.get_string("access_log"); !path.empty())
       chain.push_back(http::access_log_middleware(std::make_shared<log::LineWriter>(path), o.name));
+    chain.push_back(front_);
     for (auto& m : extra) chain.push_back(std::move(m));
     http::PipelineOptions po;
     po.default_deadline = s.get_duration("request_deadline");
@@ -84,9 +103,11 @@ class ListenerComponent final : public Listener {
   bool ready() const override { return true; }
   std::uint16_t port() const override { return server_->port(); }
   http::Handler handler() const override { return pipeline_->handler(); }
+  void set_front(std::shared_ptr<http::Middleware> front) override { front_->set(std::move(front)); }
 
  private:
   std::string name_;
+  std::shared_ptr<FrontSlot> front_ = std::make_shared<FrontSlot>();
   http::ServerOptions options_;
   std::unique_ptr<http::Pipeline> pipeline_;
   std::unique_ptr<http::HttpServer> server_;

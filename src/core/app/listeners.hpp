@@ -2,6 +2,7 @@
 // The two listeners every process has (DESIGN §2): the public HTTP listener and the admin
 // listener (/metrics, /healthz, /readyz, /config), never exposed publicly.
 #include <cstdint>
+#include <memory>
 
 #include "core/app/component.hpp"
 #include "core/http/handler.hpp"
@@ -14,6 +15,9 @@ class Listener : public Component {
   virtual std::uint16_t port() const = 0;  // the bound port (meaningful after start)
   // The whole request chain (middleware + router): in-process calls go through the same filters.
   virtual http::Handler handler() const = 0;
+  // Installs the middleware that sees every request first, after metrics and the access log (the
+  // gateway, when this process runs one). Swapped atomically; null removes it.
+  virtual void set_front(std::shared_ptr<http::Middleware> front) = 0;
 };
 
 ComponentSpec admin_listener_spec();

@@ -143,6 +143,9 @@ boost::asio::awaitable<CallResult> ServiceClient::call_remote(const std::string&
   std::vector<Instance> serving;
   if (snap)
     for (const auto& i : snap->instances)
+      if (i.serving() && (options.tag.empty() || i.tag() == options.tag)) serving.push_back(i);
+  if (serving.empty() && !options.tag.empty() && snap)  // no tagged instance: the gray release falls back
+    for (const auto& i : snap->instances)
       if (i.serving()) serving.push_back(i);
   if (serving.empty()) {
     if (up->calls_failed) up->calls_failed->inc();

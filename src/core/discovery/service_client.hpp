@@ -45,6 +45,7 @@ struct CallOptions {
   std::optional<bool> idempotent;                    // default: by method
   std::optional<std::chrono::milliseconds> timeout;  // per attempt; never past the caller's deadline
   std::string hash_key;                              // for consistent_hash
+  std::string tag;  // prefer instances tagged so (gray release); all instances when none is
   bool prefer_local = true;                          // false: over the network even when local
 };
 

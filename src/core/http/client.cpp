@@ -176,7 +176,10 @@ asio::awaitable<Response> exchange(tcp::socket& socket, const std::string& wire,
 }  // namespace
 
 asio::awaitable<Response> HttpClient::send(const Upstream& upstream, Request req, const RequestContext* parent) {
-  const auto& o = impl_->options;
+  // The coroutine keeps the pool alive: the HttpClient may be destroyed while a call is in flight
+  // (a long-poll at shutdown), and the call then finishes against a pool nobody else holds.
+  const std::shared_ptr<Impl> impl = impl_;
+  const auto& o = impl->options;
   auto deadline = Clock::now() + o.request_timeout;
   if (parent) {
     if (parent->deadline != Clock::time_point::max()) deadline = std::min(deadline, parent->deadline);
@@ -191,7 +194,7 @@ asio::awaitable<Response> HttpClient::send(const Upstream& upstream, Request req
   auto ex = co_await asio::this_coro::executor;
 
   for (int attempt = 0; attempt < 2; ++attempt) {
-    std::optional<tcp::socket> pooled = attempt == 0 ? impl_->take_pooled(key) : std::nullopt;
+    std::optional<tcp::socket> pooled = attempt == 0 ? impl->take_pooled(key) : std::nullopt;
     const bool from_pool = pooled.has_value();
     tcp::socket socket = from_pool ? std::move(*pooled) : tcp::socket(ex);
     if (!from_pool) {
@@ -228,7 +231,7 @@ asio::awaitable<Response> HttpClient::send(const Upstream& upstream, Request req
     bool got_bytes = false, reusable = false;
     try {
       Response res = co_await exchange(socket, wire, o, deadline, got_bytes, reusable);
-      if (reusable) impl_->give_back(key, std::move(socket));
+      if (reusable) impl->give_back(key, std::move(socket));
       co_return res;
     } catch (const boost::system::system_error& e) {
       // A pooled connection the upstream closed while idle fails before any byte arrives: retry

@@ -33,6 +33,7 @@ struct IoRuntime::Impl {
   std::vector<std::thread> threads;
   std::atomic<std::size_t> round_robin{0};
   bool started = false;
+  bool stopped = false;
 };
 
 IoRuntime::IoRuntime(std::size_t io_threads) : impl_(std::make_unique<Impl>()) {
@@ -74,7 +75,10 @@ void IoRuntime::start() {
 }
 
 void IoRuntime::stop() {
-  if (!impl_) return;
+  // Once only: the drain below runs while the components are alive. A second call (the destructor,
+  // after the components are gone) must not resume anything that would touch them.
+  if (!impl_ || impl_->stopped) return;
+  impl_->stopped = true;
   for (auto& g : impl_->guards) g.reset();
   for (auto& c : impl_->contexts) c->stop();
   for (auto& t : impl_->threads)

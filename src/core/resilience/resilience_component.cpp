@@ -16,16 +16,7 @@ namespace zt::core::resilience {
 namespace {
 
 
-std::string problems_message(const RuleError& e) {
-  std::string msg = "限流熔断规则无效：";
-  bool first = true;
-  for (const auto& p : e.problems()) {
-    msg += p.line > 0 ? fmt::format("{}第{}行 {} {}", first ? "" : "；", p.line, p.path, p.message)
-                      : fmt::format("{}{} {}", first ? "" : "；", p.path, p.message);
-    first = false;
-  }
-  return msg;
-}
+std::string problems_message(const RuleError& e) { return config::describe_problems("限流熔断规则无效：", e.problems()); }
 
 // Pushed rules that do not parse are refused before they reach the snapshot: the last good stay.
 const config::DynamicKey<std::string> kRules{"resilience.rules", "", [](const std::string& text) -> std::optional<std::string> {

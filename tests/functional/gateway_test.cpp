@@ -1,0 +1,116 @@
+// The gateway on the real binary: every external request passes it — in one process
+// (`--target all`, straight to the local handler) and split (`--target gateway` in front of a
+// `--target system` instance found through the registry).
+#include <gtest/gtest.h>
+
+#include <regex>
+
+#include "harness/http.hpp"
+#include "harness/process.hpp"
+#include "harness/zhongtai.hpp"
+
+namespace zt::test {
+namespace {
+
+using namespace std::chrono_literals;
+
+const std::string kConfig = "/api/registry/v1/configs/public/zhongtai/dynamic.yaml";
+
+// A dynamic.yaml carrying gateway.routes, as the config center's JSON publish body.
+std::string routes_body(const std::string& routes_yaml) {
+  std::string indented;
+  std::size_t start = 0;
+  while (start < routes_yaml.size()) {
+    auto nl = routes_yaml.find('\n', start);
+    if (nl == std::string::npos) nl = routes_yaml.size();
+    indented += "  " + routes_yaml.substr(start, nl - start) + "\n";
+    start = nl + 1;
+  }
+  std::string content = "gateway.routes: |\n" + indented;
+  std::string escaped;
+  for (char c : content) {
+    if (c == '\n') escaped += "\\n";
+    else if (c == '"') escaped += "\\\"";
+    else escaped += c;
+  }
+  return R"({"content": ")" + escaped + R"(", "format": "yaml", "author": "ops-zhao", "comment": "routes"})";
+}
+
+const char* kRoutes = R"(routes:
+  - {id: alias, path: /alias/, rewrite: /api/system/v1/, service: system}
+  - {id: info, path: /api/system/v1/info, match: exact, service: system, access: staff}
+  - {id: events-write, path: /api/system/v1/events, match: exact, methods: [POST], service: system, money_moving: true}
+  - {id: system, path: /api/system/, methods: [GET], service: system}
+  - {id: registry, path: /api/registry/, service: registry, timeout_ms: 40000})";
+
+TEST(Gateway, RoutesRefusesInTheErrorShapeAndDropsInternalHeaders) {
+  Zhongtai z;
+  EXPECT_EQ(http_get(z.port, "/api/system/v1/ping").status, 200) << "the default routes cover every API";
+  auto missing = http_get(z.port, "/api/nothing/v1/x");
+  EXPECT_EQ(missing.status, 404);
+  EXPECT_NE(missing.body.find("\"code\":\"NOT_FOUND\""), std::string::npos) << missing.body;
+  EXPECT_NE(missing.body.find("请求的资源不存在"), std::string::npos);
+  EXPECT_NE(missing.body.find("\"trace_id\":\""), std::string::npos);
+
+  // A client cannot claim to be one of our services: the header is dropped, not trusted.
+  auto forged = http_request(z.port, "GET", "/api/system/v1/whoami", "",
+                             {{"x-zt-identity", "v1.eyJzdmMiOiJtYWxsIn0=.00"}, {"x-zt-deadline-ms", "1"}});
+  EXPECT_EQ(forged.status, 200) << forged.body;
+  EXPECT_NE(forged.body.find("\"caller_kind\":\"anonymous\""), std::string::npos) << forged.body;
+  std::smatch m;
+  ASSERT_TRUE(std::regex_search(forged.body, m, std::regex("\"deadline_ms\":(\\d+)")));
+  EXPECT_GT(std::stoll(m[1]), 1000) << "the client's deadline header is ignored too";
+
+  // Routes change live through the config center.
+  auto pub = http_request(z.port, "PUT", kConfig, routes_body(kRoutes));
+  ASSERT_EQ(pub.status, 200) << pub.body;
+  ASSERT_TRUE(eventually([&] { return http_get(z.port, "/alias/ping").status == 200; }, 5s));
+  EXPECT_EQ(http_get(z.port, "/alias/ping").body, "{\"status\":\"ok\"}") << "rewritten to /api/system/v1/ping";
+  auto staff_only = http_get(z.port, "/api/system/v1/info");
+  EXPECT_EQ(staff_only.status, 401);
+  EXPECT_NE(staff_only.body.find("GATEWAY_UNAUTHENTICATED"), std::string::npos) << staff_only.body;
+  auto no_key = http_request(z.port, "POST", "/api/system/v1/events", "{}");
+  EXPECT_EQ(no_key.status, 400);
+  EXPECT_NE(no_key.body.find("GATEWAY_IDEMPOTENCY_KEY_REQUIRED"), std::string::npos) << no_key.body;
+  auto wrong_method = http_request(z.port, "DELETE", "/api/system/v1/ping", "");
+  EXPECT_EQ(wrong_method.status, 405) << wrong_method.body;
+  EXPECT_NE(wrong_method.body.find("METHOD_NOT_ALLOWED"), std::string::npos);
+
+  // Routes that do not parse are refused by the process, which keeps the last good ones.
+  auto bad = http_request(z.port, "PUT", kConfig, routes_body("routes:\n  - {id: x, path: no-slash, service: system}"));
+  ASSERT_EQ(bad.status, 200) << "valid YAML for the config center; the gateway is the one to refuse";
+  EXPECT_TRUE(eventually([&] {
+    auto acks = http_get(z.port, kConfig + "/acks").body;
+    return acks.find("\"applied\":false") != std::string::npos && acks.find("网关路由无效") != std::string::npos;
+  }, 5s)) << http_get(z.port, kConfig + "/acks").body;
+  EXPECT_EQ(http_get(z.port, "/alias/ping").status, 200) << "the last good routes stay";
+  auto metrics = http_get(z.admin, "/metrics").body;
+  EXPECT_NE(metrics.find("zt_gateway_routed_total{route=\"alias\"}"), std::string::npos);
+  EXPECT_NE(metrics.find("zt_gateway_refused_total{reason=\"access\"} 1"), std::string::npos) << metrics;
+}
+
+TEST(Gateway, SplitGatewayForwardsToInstancesFoundThroughTheRegistry) {
+  Zhongtai reg({}, "registry");
+  const Env to_registry{{"ZT_DISCOVERY__REGISTRY", "127.0.0.1:" + std::to_string(reg.port)}};
+  Zhongtai instance(to_registry, "system");
+  Zhongtai gateway(to_registry, "gateway");
+  ASSERT_TRUE(eventually([&] { return http_get(gateway.port, "/api/system/v1/ping").status == 200; }, 10s))
+      << http_get(gateway.port, "/api/system/v1/ping").body;
+  auto info = http_get(gateway.port, "/api/system/v1/info");
+  EXPECT_EQ(info.status, 200);
+  EXPECT_NE(info.body.find("\"system\""), std::string::npos) << "answered by the system instance: " << info.body;
+  EXPECT_EQ(http_get(gateway.port, "/api/nothing/v1").status, 404);
+  // A service no instance serves is a clear 503 (here: the registry, which does not register itself).
+  auto unserved = http_get(gateway.port, "/api/registry/v1/services");
+  EXPECT_EQ(unserved.status, 503);
+  EXPECT_NE(unserved.body.find("服务 registry 暂无可用实例"), std::string::npos) << unserved.body;
+  // The instance goes away: a clear 503 in the error shape, no upstream detail.
+  instance.kill();
+  ASSERT_TRUE(eventually([&] { return http_get(gateway.port, "/api/system/v1/ping").status == 503; }, 15s));
+  auto gone = http_get(gateway.port, "/api/system/v1/ping");
+  EXPECT_NE(gone.body.find("SERVICE_UNAVAILABLE"), std::string::npos) << gone.body;
+  EXPECT_EQ(gone.body.find("127.0.0.1"), std::string::npos) << "no upstream address leaks: " << gone.body;
+}
+
+}  // namespace
+}  // namespace zt::test
