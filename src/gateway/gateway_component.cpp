@@ -16,6 +16,7 @@
 #include "core/http/router.hpp"
 #include "core/observe/log.hpp"
 #include "core/observe/metrics.hpp"
+#include "core/resilience/resilience_component.hpp"
 #include "core/util/time.hpp"
 #include "gateway/filters/access/access.hpp"
 #include "gateway/filters/idempotency_key/idempotency_key.hpp"
@@ -51,8 +52,9 @@ std::uint64_t random_pick() {
 class GatewayMiddleware final : public core::http::Middleware {
  public:
   GatewayMiddleware(core::discovery::Discovery& discovery, const core::http::Router& router, core::observe::Registry& metrics,
-                    std::string secret)
-      : discovery_(discovery), router_(router), metrics_(metrics), secret_(std::move(secret)) {
+                    std::string secret, std::shared_ptr<core::http::Middleware> flow_rules)
+      : discovery_(discovery), router_(router), metrics_(metrics), secret_(std::move(secret)),
+        flow_rules_(std::move(flow_rules)) {
     not_found_ = &metrics.counter("zt_gateway_refused_total", "Requests the gateway refused", {{"reason", "no_route"}});
     denied_ = &metrics.counter("zt_gateway_refused_total", "Requests the gateway refused", {{"reason", "access"}});
     no_key_ = &metrics.counter("zt_gateway_refused_total", "Requests the gateway refused", {{"reason", "idempotency_key"}});
@@ -120,12 +122,21 @@ class GatewayMiddleware final : public core::http::Middleware {
       ctx.deadline = std::min(ctx.deadline, std::chrono::steady_clock::now() + timeout);
       co_return co_await next(req, ctx);
     }
+    // Elsewhere: the flow rules see the gateway route (resource "<METHOD> <route path>"), then the
+    // service client carries the request.
+    ctx.matched_route = nullptr;
+    ctx.route = route.path;  // lives in `table`, which this frame holds
     core::discovery::CallOptions options;
     options.timeout = timeout;
     options.tag = m.target.tag;
     options.prefer_local = false;
-    auto result = co_await discovery_.client().call(m.target.service, std::move(req), &ctx, options);
-    co_return std::move(result.response);
+    const std::string service = m.target.service;
+    core::http::Handler forward = [this, &service, &options](core::http::Request& r,
+                                                             core::http::RequestContext& c) -> boost::asio::awaitable<core::http::Response> {
+      auto result = co_await discovery_.client().call(service, std::move(r), &c, options);
+      co_return std::move(result.response);
+    };
+    co_return co_await flow_rules_->handle(req, ctx, forward);
   }
 
  private:
@@ -133,6 +144,7 @@ class GatewayMiddleware final : public core::http::Middleware {
   const core::http::Router& router_;
   core::observe::Registry& metrics_;
   std::string secret_;
+  std::shared_ptr<core::http::Middleware> flow_rules_;
   std::atomic<std::shared_ptr<const RouteTable>> table_;
   core::observe::Counter* not_found_ = nullptr;
   core::observe::Counter* denied_ = nullptr;
@@ -145,7 +157,8 @@ class GatewayComponent final : public core::Component {
       : listener_(ctx.get<core::Listener>("server")),
         gateway_(std::make_shared<GatewayMiddleware>(ctx.get<core::discovery::Discovery>("discovery"), ctx.public_router(),
                                                      ctx.metrics(),
-                                                     ctx.full_config().section("node").get_string("internal_secret"))) {
+                                                     ctx.full_config().section("node").get_string("internal_secret"),
+                                                     ctx.get<core::resilience::ResilienceComponent>("resilience").inbound())) {
     apply(kRoutes.get(), "gateway.routes");
     subscription_ = core::config::DynamicSettings::global().subscribe(kRoutes.name(), [this](const auto&) {
       try {
@@ -180,7 +193,7 @@ core::ComponentSpec spec() {
   core::ComponentSpec s;
   s.name = "gateway";
   s.description = "the single entry: routing, access, idempotency keys, dispatch to services";
-  s.dependencies = {"server", "discovery"};
+  s.dependencies = {"server", "discovery", "resilience"};
   s.schema = {"gateway", {}, "API gateway (routes: dynamic setting gateway.routes)"};
   s.make = [](core::ComponentContext& ctx) -> std::unique_ptr<core::Component> {
     return std::make_unique<GatewayComponent>(ctx);

@@ -3,7 +3,9 @@
 // `--target system` instance found through the registry).
 #include <gtest/gtest.h>
 
+#include <fstream>
 #include <regex>
+#include <thread>
 
 #include "harness/http.hpp"
 #include "harness/process.hpp"
@@ -93,12 +95,33 @@ TEST(Gateway, SplitGatewayForwardsToInstancesFoundThroughTheRegistry) {
   Zhongtai reg({}, "registry");
   const Env to_registry{{"ZT_DISCOVERY__REGISTRY", "127.0.0.1:" + std::to_string(reg.port)}};
   Zhongtai instance(to_registry, "system");
-  Zhongtai gateway(to_registry, "gateway");
+  // The split gateway enforces flow rules on its routes: resource "<METHOD> <route path>".
+  TempDir rules_dir;
+  const std::string rules = rules_dir.path() + "/rules.yaml";
+  {
+    std::ofstream f(rules);
+    f << "flow:\n  - {id: gw-system, resource: \"GET /api/system/\", count: 3}\n";
+  }
+  Env gateway_env = to_registry;
+  gateway_env["ZT_RESILIENCE__RULES_FILE"] = rules;
+  Zhongtai gateway(gateway_env, "gateway");
   ASSERT_TRUE(eventually([&] { return http_get(gateway.port, "/api/system/v1/ping").status == 200; }, 10s))
       << http_get(gateway.port, "/api/system/v1/ping").body;
+  std::this_thread::sleep_for(1100ms);  // a fresh second for the flow rule
   auto info = http_get(gateway.port, "/api/system/v1/info");
   EXPECT_EQ(info.status, 200);
   EXPECT_NE(info.body.find("\"system\""), std::string::npos) << "answered by the system instance: " << info.body;
+  int limited = 0;
+  for (int i = 0; i < 8; ++i) {
+    auto r = http_get(gateway.port, "/api/system/v1/info");
+    if (r.status == 429) {
+      ++limited;
+      EXPECT_NE(r.body.find("\"trace_id\""), std::string::npos) << r.body;
+    }
+  }
+  EXPECT_GE(limited, 4) << "3 per second on the gateway route";
+  EXPECT_NE(http_get(gateway.admin, "/metrics").body.find("zt_resilience_blocked_total{rule=\"gw-system\"}"), std::string::npos);
+  std::this_thread::sleep_for(1100ms);
   EXPECT_EQ(http_get(gateway.port, "/api/nothing/v1").status, 404);
   // A service no instance serves is a clear 503 (here: the registry, which does not register itself).
   auto unserved = http_get(gateway.port, "/api/registry/v1/services");
@@ -106,10 +129,15 @@ TEST(Gateway, SplitGatewayForwardsToInstancesFoundThroughTheRegistry) {
   EXPECT_NE(unserved.body.find("服务 registry 暂无可用实例"), std::string::npos) << unserved.body;
   // The instance goes away: a clear 503 in the error shape, no upstream detail.
   instance.kill();
-  ASSERT_TRUE(eventually([&] { return http_get(gateway.port, "/api/system/v1/ping").status == 503; }, 15s));
-  auto gone = http_get(gateway.port, "/api/system/v1/ping");
+  HttpResponse gone;
+  ASSERT_TRUE(eventually([&] {
+    gone = http_get(gateway.port, "/api/system/v1/ping");
+    // On the way (before the registry drops it): 502s for the dead instance, 429s from the flow
+    // rule; none may show where the upstream was.
+    EXPECT_EQ(gone.body.find("127.0.0.1"), std::string::npos) << "no upstream address leaks: " << gone.body;
+    return gone.status == 503;
+  }, 15s, 400ms));
   EXPECT_NE(gone.body.find("SERVICE_UNAVAILABLE"), std::string::npos) << gone.body;
-  EXPECT_EQ(gone.body.find("127.0.0.1"), std::string::npos) << "no upstream address leaks: " << gone.body;
 }
 
 }  // namespace
