@@ -35,7 +35,7 @@
 #include "core/net/blocking.hpp"
 #include "core/net/notifier.hpp"
 #include "core/net/runtime.hpp"
-#include "core/storage/etcd.hpp"
+#include "core/net/etcd.hpp"
 
 namespace {
 
@@ -211,9 +211,9 @@ int run_etcd(const std::string& endpoints, int subscribers, int changes) {
     list.push_back(endpoints.substr(at, comma - at));
     at = comma + 1;
   }
-  storage::etcd::ClientOptions options;
+  net::etcd::ClientOptions options;
   options.endpoints = list;
-  storage::etcd::Client writer(options);
+  net::etcd::Client writer(options);
   const std::string key = "/bench/push/item";
   const auto start = writer.put(key, content_of(0)) + 1;
   Tally tally(subscribers, changes);
@@ -221,9 +221,9 @@ int run_etcd(const std::string& endpoints, int subscribers, int changes) {
   std::vector<std::thread> watchers;
   for (int s = 0; s < subscribers; ++s) {
     watchers.emplace_back([&, s] {
-      storage::etcd::Client c(options);
+      net::etcd::Client c(options);
       try {
-        c.watch(key, start, [&](const std::vector<storage::etcd::WatchEvent>& events, std::int64_t) {
+        c.watch(key, start, [&](const std::vector<net::etcd::WatchEvent>& events, std::int64_t) {
           for (const auto& e : events) tally.arrived(s, seq_of(e.kv.value));
         }, stop);
       } catch (const std::exception& e) {

@@ -17,7 +17,7 @@ using core::discovery::ConfigAck;
 using core::discovery::ConfigItem;
 using core::discovery::ConfigKey;
 using core::discovery::Registration;
-namespace etcd = core::storage::etcd;
+namespace etcd = core::net::etcd;
 
 struct InstanceRecord {
   Registration registration;
@@ -400,7 +400,7 @@ ConfigItem EtcdStore::publish(ConfigItem draft, std::optional<std::int64_t> expe
     draft.gray_tag.reset();
     audit.at = draft.updated_at;
     audit.detail = fmt::format("version {} md5 {}{}", draft.version, draft.md5, detail.empty() ? "" : "; " + detail);
-    const std::string hist_key = key("config/history/", fmt::format("{}/{:012}", path_of(k), draft.version));
+    const std::string hist_key = history_key(k, draft.version);
     std::vector<etcd::Compare> guard{etcd::Compare::missing(hist_key)};
     guard.push_back(cur.kvs.empty() ? etcd::Compare::missing(cur_key) : etcd::Compare::mod_revision_is(cur_key, cur.kvs[0].mod_revision));
     auto t = client_.txn(guard,
@@ -425,7 +425,7 @@ ConfigItem EtcdStore::publish_gray(ConfigItem draft, AuditEntry audit) try {
     draft.updated_at = core::utc_timestamp();
     audit.at = draft.updated_at;
     audit.detail = fmt::format("version {} md5 {} to tag {}", draft.version, draft.md5, draft.gray_tag.value_or(""));
-    const std::string hist_key = key("config/history/", fmt::format("{}/{:012}", path_of(k), draft.version));
+    const std::string hist_key = history_key(k, draft.version);
     auto t = client_.txn({etcd::Compare::missing(hist_key)},
                          {etcd::Op::put(key("config/gray/", path_of(k)), core::json::serialize(draft)),
                           etcd::Op::put(hist_key, core::json::serialize(HistoryRecord{draft, "gray"})),
@@ -465,7 +465,7 @@ bool EtcdStore::remove(const ConfigKey& k, AuditEntry audit) try {
     gone->comment = "删除";
     gone->gray_tag.reset();
     audit.at = gone->updated_at;
-    const std::string hist_key = key("config/history/", fmt::format("{}/{:012}", path_of(k), gone->version));
+    const std::string hist_key = history_key(k, gone->version);
     auto t = client_.txn({etcd::Compare::missing(hist_key), etcd::Compare::mod_revision_is(cur_key, cur.kvs[0].mod_revision)},
                          {etcd::Op::put(hist_key, core::json::serialize(HistoryRecord{*gone, "delete"})),
                           etcd::Op::remove(cur_key), etcd::Op::remove(key("config/gray/", path_of(k))),
@@ -497,7 +497,7 @@ std::vector<HistoryEntry> EtcdStore::history(const ConfigKey& k, std::int64_t be
 
 std::optional<HistoryEntry> EtcdStore::version(const ConfigKey& k, std::int64_t v) try {
   if (v <= 0 || v > 999999999999) return std::nullopt;
-  auto r = client_.range(key("config/history/", fmt::format("{}/{:012}", path_of(k), v)));
+  auto r = client_.range(history_key(k, v));
   if (r.kvs.empty()) return std::nullopt;
   auto h = decode<HistoryRecord>(r.kvs[0]);
   if (!h) return std::nullopt;

@@ -17,6 +17,8 @@
 // history key, so two nodes publishing at once never share a version. Each node follows the
 // prefix with one watch (resuming after a member dies, resyncing after a compaction) and feeds its
 // caches through a ClusterSink; a writer answers once its own write has come back through the feed.
+#include <fmt/format.h>
+
 #include <atomic>
 #include <map>
 #include <memory>
@@ -27,7 +29,7 @@
 #include <vector>
 
 #include "core/net/notifier.hpp"
-#include "core/storage/etcd.hpp"
+#include "core/net/etcd.hpp"
 #include "platform/registry/store/registry_store.hpp"
 
 namespace zt::platform::registry {
@@ -79,18 +81,22 @@ class EtcdStore final : public RegistryStore, public SharedNaming {
   std::string key(const std::string& kind, const std::string& rest) const { return options_.prefix + kind + rest; }
   std::optional<std::pair<core::discovery::Registration, Leases>> lookup(const std::string& service, const std::string& id);
   std::int64_t last_version(const core::discovery::ConfigKey& key);
-  static std::vector<core::discovery::ConfigItem> items_of(const core::storage::etcd::RangeResult& r);
-  std::vector<OverrideRow> overrides_of(const core::storage::etcd::RangeResult& r) const;
+  // Zero-padded, so that key order is version order.
+  std::string history_key(const core::discovery::ConfigKey& k, std::int64_t version) const {
+    return key("config/history/", k.namespace_id + "/" + k.group + "/" + k.data_id + "/" + fmt::format("{:012}", version));
+  }
+  static std::vector<core::discovery::ConfigItem> items_of(const core::net::etcd::RangeResult& r);
+  std::vector<OverrideRow> overrides_of(const core::net::etcd::RangeResult& r) const;
   std::string audit_key() const;
   void wrote(std::int64_t revision);
   std::int64_t resync();
   void run_feed(std::int64_t from);
-  void apply(const core::storage::etcd::WatchEvent& e);
+  void apply(const core::net::etcd::WatchEvent& e);
 
   EtcdStoreOptions options_;
   std::int64_t alive_ttl_s_;
   std::int64_t remove_ttl_s_;
-  core::storage::etcd::Client client_;
+  core::net::etcd::Client client_;
   ClusterSink* sink_ = nullptr;
   std::mutex mutex_;
   std::map<std::pair<std::string, std::string>, Leases> leases_;

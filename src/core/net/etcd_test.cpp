@@ -1,5 +1,5 @@
 // The etcd client against a real etcd on loopback.
-#include "core/storage/etcd.hpp"
+#include "core/net/etcd.hpp"
 
 #include <gtest/gtest.h>
 
@@ -11,7 +11,7 @@
 #include "harness/process.hpp"
 #include "harness/servers.hpp"
 
-namespace zt::core::storage::etcd {
+namespace zt::core::net::etcd {
 namespace {
 
 using namespace std::chrono_literals;
@@ -185,4 +185,4 @@ TEST(EtcdClient, RefusesBadEndpoints) {
 }
 
 }  // namespace
-}  // namespace zt::core::storage::etcd
+}  // namespace zt::core::net::etcd

@@ -22,7 +22,7 @@
 #include <string>
 #include <vector>
 
-namespace zt::core::storage::etcd {
+namespace zt::core::net::etcd {
 
 // No member answered, or the cluster refused (no leader, timeout, compacted revision …).
 class EtcdError : public std::runtime_error {
@@ -147,4 +147,4 @@ class Client {
   std::unique_ptr<Impl> impl_;
 };
 
-}  // namespace zt::core::storage::etcd
+}  // namespace zt::core::net::etcd

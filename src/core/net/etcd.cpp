@@ -1,4 +1,4 @@
-#include "core/storage/etcd.hpp"
+#include "core/net/etcd.hpp"
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -11,7 +11,7 @@
 
 #include "core/util/digest.hpp"
 
-namespace zt::core::storage::etcd {
+namespace zt::core::net::etcd {
 
 namespace asio = boost::asio;
 namespace beast = boost::beast;
@@ -515,4 +515,4 @@ void Client::watch(const std::string& prefix, std::int64_t start_revision,
   }
 }
 
-}  // namespace zt::core::storage::etcd
+}  // namespace zt::core::net::etcd
