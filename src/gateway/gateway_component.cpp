@@ -60,7 +60,7 @@ class GatewayMiddleware final : public core::http::Middleware {
     no_key_ = &metrics.counter("zt_gateway_refused_total", "Requests the gateway refused", {{"reason", "idempotency_key"}});
   }
 
-  // Returns the problem text when the routes do not parse (nothing changes then).
+  // Takes a table built off the request path; requests switch to it atomically.
   void install(std::shared_ptr<const RouteTable> table) {
     for (const auto& r : table->routes())
       metrics_.counter("zt_gateway_routed_total", "Requests routed, by route", {{"route", r.id}});
