@@ -5,6 +5,7 @@
 
 #include <atomic>
 
+#include "core/app/listeners.hpp"
 #include "core/discovery/registry_api.hpp"
 #include "core/http/error.hpp"
 #include "core/http/router.hpp"
@@ -90,7 +91,8 @@ class Feed final : public ClusterSink {
 class RegistryComponent final : public core::Component, public RegistryProvider {
  public:
   explicit RegistryComponent(core::ComponentContext& ctx)
-      : runtime_(ctx.runtime()),
+      : ctx_(ctx),
+        runtime_(ctx.runtime()),
         store_(make_store(ctx)),
         etcd_(dynamic_cast<EtcdStore*>(store_.get())),
         naming_(policy_from(ctx.config()), *store_, etcd_),
@@ -110,10 +112,23 @@ class RegistryComponent final : public core::Component, public RegistryProvider 
       etcd_->follow(feed_);
       core::log::info("registry: etcd backend at {}, following revision {}", etcd_endpoints_, etcd_->applied_revision());
     }
+    // A registry node without a discovery client in its process (`--target registry`) lists itself
+    // as service "registry", so a gateway can reach the registry API by name like any service.
+    if (!ctx_.find("discovery")) {
+      const std::string host = ctx_.config().get_string("advertise_host");
+      const auto port = ctx_.get<core::Listener>("server").port();
+      self_ = Registration{"registry", fmt::format("{}@{}:{}", ctx_.full_config().section("node").get_string("name"), host, port),
+                           host, port, std::nullopt, {}};
+    }
     const auto period = std::chrono::milliseconds(std::max<std::int64_t>(50, naming_.policy().heartbeat_interval_ms / 8));
     runtime_.spawn(0, [this, period]() -> boost::asio::awaitable<void> {
+      auto next_beat = std::chrono::steady_clock::now();
       while (!stopping_.load()) {
         if (!etcd_) naming_.sweep();  // with etcd, leases decide liveness
+        if (self_ && std::chrono::steady_clock::now() >= next_beat) {
+          co_await beat_self();
+          next_beat = std::chrono::steady_clock::now() + std::chrono::milliseconds(naming_.policy().heartbeat_interval_ms);
+        }
         publish_gauges();
         co_await stop_signal_.wait(stop_signal_.generation(), period);
       }
@@ -124,6 +139,13 @@ class RegistryComponent final : public core::Component, public RegistryProvider 
   void stop() override {
     stopping_ = true;
     stop_signal_.notify_all();
+    if (self_ && etcd_) {
+      try {
+        etcd_->deregister(self_->service, self_->id);  // the others stop sending us calls at once
+      } catch (const std::exception& e) {
+        core::log::warn("registry: could not deregister itself: {}", e.what());
+      }
+    }
     naming_.shutdown();
     config_.shutdown();
     if (etcd_) etcd_->stop();
@@ -139,6 +161,16 @@ class RegistryComponent final : public core::Component, public RegistryProvider 
     if (p.remove_after < p.unhealthy_after)
       throw std::runtime_error("registry.remove_after must not be smaller than registry.unhealthy_after");
     return p;
+  }
+
+  boost::asio::awaitable<void> beat_self() {
+    bool known = false;
+    try {
+      known = co_await naming_.heartbeat(self_->service, self_->id);
+      if (!known) co_await naming_.register_instance(*self_);
+    } catch (const std::exception& e) {
+      core::log::warn("registry: could not register itself: {}", e.what());
+    }
   }
 
   std::unique_ptr<RegistryStore> make_store(core::ComponentContext& ctx) {
@@ -160,7 +192,9 @@ class RegistryComponent final : public core::Component, public RegistryProvider 
     }
   }
 
+  core::ComponentContext& ctx_;
   core::net::IoRuntime& runtime_;
+  std::optional<Registration> self_;
   std::string etcd_endpoints_;
   std::unique_ptr<RegistryStore> store_;
   EtcdStore* etcd_;
@@ -193,7 +227,9 @@ core::ComponentSpec spec() {
                    .describe("embedded: this node's database (one node); etcd: several stateless nodes share etcd"),
                string_list("etcd_endpoints", std::vector<std::string>{})
                    .describe("etcd members host:port (backend etcd)"),
-               string("etcd_prefix", "/zhongtai/registry/").describe("key prefix in etcd; one per cluster")},
+               string("etcd_prefix", "/zhongtai/registry/").describe("key prefix in etcd; one per cluster"),
+               string("advertise_host", "127.0.0.1")
+                   .describe("address a gateway reaches this registry node at (when it lists itself as service registry)")},
               "service registry and config center"};
   s.migrations = &zt_registry_migrations;
   s.make = [](core::ComponentContext& ctx) -> std::unique_ptr<core::Component> {
