@@ -61,10 +61,12 @@ class GatewayMiddleware final : public core::http::Middleware {
   }
 
   // Takes a table built off the request path; requests switch to it atomically.
-  void install(std::shared_ptr<const RouteTable> table) {
-    for (const auto& r : table->routes())
-      metrics_.counter("zt_gateway_routed_total", "Requests routed, by route", {{"route", r.id}});
-    table_.store(std::move(table), std::memory_order_release);
+  void install(RouteTable table) {
+    auto next = std::make_shared<Installed>();
+    next->table = std::move(table);
+    for (const auto& r : next->table.routes())  // looked up once here, not per request
+      next->routed.push_back(&metrics_.counter("zt_gateway_routed_total", "Requests routed, by route", {{"route", r.id}}));
+    table_.store(std::move(next), std::memory_order_release);
   }
 
   boost::asio::awaitable<core::http::Response> handle(core::http::Request& req, core::http::RequestContext& ctx,
@@ -77,7 +79,8 @@ class GatewayMiddleware final : public core::http::Middleware {
         id && core::http::verify_identity(*id, core::http::method_name(req.method), req.path(), secret_, core::unix_millis()))
       co_return co_await next(req, ctx);
     filters::strip_internal_headers(req);
-    const auto table = table_.load(std::memory_order_acquire);
+    const auto installed = table_.load(std::memory_order_acquire);
+    const RouteTable* table = &installed->table;
     const std::string_view customer =
         ctx.caller.kind == core::http::CallerKind::kCustomer ? std::string_view(ctx.caller.subject) : std::string_view();
     MatchResult m = table->match(req, customer, random_pick());
@@ -101,7 +104,7 @@ class GatewayMiddleware final : public core::http::Middleware {
       no_key_->inc();
       throw *refused;
     }
-    metrics_.counter("zt_gateway_routed_total", "Requests routed, by route", {{"route", route.id}}).inc();
+    installed->routed[static_cast<std::size_t>(&route - table->routes().data())]->inc();
     const auto timeout = std::chrono::milliseconds(route.timeout_ms);
     req.target = m.target.path;
 
@@ -125,7 +128,7 @@ class GatewayMiddleware final : public core::http::Middleware {
     // Elsewhere: the flow rules see the gateway route (resource "<METHOD> <route path>"), then the
     // service client carries the request.
     ctx.matched_route = nullptr;
-    ctx.route = route.path;  // lives in `table`, which this frame holds
+    ctx.route = route.path;  // lives in `installed`, which this frame holds
     core::discovery::CallOptions options;
     options.timeout = timeout;
     options.tag = m.target.tag;
@@ -145,7 +148,12 @@ class GatewayMiddleware final : public core::http::Middleware {
   core::observe::Registry& metrics_;
   std::string secret_;
   std::shared_ptr<core::http::Middleware> flow_rules_;
-  std::atomic<std::shared_ptr<const RouteTable>> table_;
+  // The table and its per-route counters, swapped together.
+  struct Installed {
+    RouteTable table;
+    std::vector<core::observe::Counter*> routed;
+  };
+  std::atomic<std::shared_ptr<const Installed>> table_;
   core::observe::Counter* not_found_ = nullptr;
   core::observe::Counter* denied_ = nullptr;
   core::observe::Counter* no_key_ = nullptr;
@@ -176,8 +184,8 @@ class GatewayComponent final : public core::Component {
  private:
   // Parsed and built here, off the request path; requests switch to it atomically.
   void apply(const std::string& text, const std::string& origin) {
-    auto table = std::make_shared<const RouteTable>(RouteTable::parse(text));
-    const auto n = table->routes().size();
+    RouteTable table = RouteTable::parse(text);
+    const auto n = table.routes().size();
     gateway_->install(std::move(table));
     core::log::info("gateway: {} routes from {}", n, origin);
   }

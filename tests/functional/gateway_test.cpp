@@ -88,6 +88,9 @@ TEST(Gateway, RoutesRefusesInTheErrorShapeAndDropsInternalHeaders) {
   EXPECT_EQ(http_get(z.port, "/alias/ping").status, 200) << "the last good routes stay";
   auto metrics = http_get(z.admin, "/metrics").body;
   EXPECT_NE(metrics.find("zt_gateway_routed_total{route=\"alias\"}"), std::string::npos);
+  std::smatch routed;
+  ASSERT_TRUE(std::regex_search(metrics, routed, std::regex("zt_gateway_routed_total\\{route=\"alias\"\\} (\\d+)")));
+  EXPECT_GE(std::stoi(routed[1]), 3) << "each request through the alias route is counted";
   EXPECT_NE(metrics.find("zt_gateway_refused_total{reason=\"access\"} 1"), std::string::npos) << metrics;
 }
 
