@@ -18,7 +18,11 @@
 #include "core/observe/metrics.hpp"
 #include "core/resilience/resilience_component.hpp"
 #include "core/util/time.hpp"
+#include "core/net/notifier.hpp"
+#include "core/net/runtime.hpp"
+#include "core/util/files.hpp"
 #include "gateway/filters/access/access.hpp"
+#include "gateway/filters/authentication/authentication.hpp"
 #include "gateway/filters/idempotency_key/idempotency_key.hpp"
 #include "gateway/filters/internal_headers/internal_headers.hpp"
 #include "gateway/routing/routes.hpp"
@@ -52,9 +56,14 @@ std::uint64_t random_pick() {
 class GatewayMiddleware final : public core::http::Middleware {
  public:
   GatewayMiddleware(core::discovery::Discovery& discovery, const core::http::Router& router, core::observe::Registry& metrics,
-                    std::string secret, std::shared_ptr<core::http::Middleware> flow_rules)
+                    std::string secret, std::shared_ptr<core::http::Middleware> flow_rules, filters::TokenVerifier& tokens,
+                    filters::JwksSource& jwks)
       : discovery_(discovery), router_(router), metrics_(metrics), secret_(std::move(secret)),
-        flow_rules_(std::move(flow_rules)) {
+        flow_rules_(std::move(flow_rules)), tokens_(tokens), jwks_(jwks) {
+    for (auto f : filters::kAllTokenFailures)
+      token_refused_[static_cast<std::size_t>(f)] =
+          &metrics.counter("zt_gateway_token_refused_total", "Bearer tokens refused, by reason", {{"reason", filters::failure_name(f)}});
+    token_ok_ = &metrics.counter("zt_gateway_token_accepted_total", "Bearer tokens accepted");
     not_found_ = &metrics.counter("zt_gateway_refused_total", "Requests the gateway refused", {{"reason", "no_route"}});
     denied_ = &metrics.counter("zt_gateway_refused_total", "Requests the gateway refused", {{"reason", "access"}});
     no_key_ = &metrics.counter("zt_gateway_refused_total", "Requests the gateway refused", {{"reason", "idempotency_key"}});
@@ -79,6 +88,11 @@ class GatewayMiddleware final : public core::http::Middleware {
         id && core::http::verify_identity(*id, core::http::method_name(req.method), req.path(), secret_, core::unix_millis()))
       co_return co_await next(req, ctx);
     filters::strip_internal_headers(req);
+    if (auto token = filters::bearer_token(req.headers.get("authorization"))) {
+      std::optional<core::http::Response> refused = co_await authenticate(*token, ctx);
+      if (refused) co_return std::move(*refused);
+      req.headers.remove("authorization");  // services get the verified identity, never the token
+    }
     const auto installed = table_.load(std::memory_order_acquire);
     const RouteTable* table = &installed->table;
     const std::string_view customer =
@@ -143,6 +157,34 @@ class GatewayMiddleware final : public core::http::Middleware {
   }
 
  private:
+  // Sets ctx.caller from a valid token; the 401 to send otherwise.
+  boost::asio::awaitable<std::optional<core::http::Response>> authenticate(std::string_view token,
+                                                                           core::http::RequestContext& ctx) {
+    const std::string held(token);  // the header may move while this coroutine waits
+    auto seen = tokens_.keys();
+    auto result = tokens_.verify(held, core::unix_millis() / 1000);
+    if (std::holds_alternative<filters::TokenFailure>(result) &&
+        std::get<filters::TokenFailure>(result) == filters::TokenFailure::kUnknownKey) {
+      // A key rotated in since the last fetch: one refetch (rate-limited, shared), then once more.
+      if (co_await jwks_.refetch_for_unknown_kid(seen)) result = tokens_.verify(held, core::unix_millis() / 1000);
+    }
+    if (auto* ok = std::get_if<filters::VerifiedToken>(&result)) {
+      token_ok_->inc();
+      ctx.caller = std::move(ok->caller);
+      co_return std::nullopt;
+    }
+    const auto failure = std::get<filters::TokenFailure>(result);
+    token_refused_[static_cast<std::size_t>(failure)]->inc();
+    ctx.log().info("gateway: bearer token refused ({})", filters::failure_name(failure));
+    const bool expired = failure == filters::TokenFailure::kExpired;
+    auto res = core::http::Response::json(
+        401, core::http::error_body(expired ? "GATEWAY_TOKEN_EXPIRED" : "GATEWAY_TOKEN_INVALID",
+                                    expired ? "登录已过期，请重新登录" : "登录凭证无效，请重新登录", ctx.trace_id));
+    res.headers.set("www-authenticate", expired ? R"(Bearer error="invalid_token", error_description="expired")"
+                                                : R"(Bearer error="invalid_token")");
+    co_return res;
+  }
+
   core::discovery::Discovery& discovery_;
   const core::http::Router& router_;
   core::observe::Registry& metrics_;
@@ -157,16 +199,48 @@ class GatewayMiddleware final : public core::http::Middleware {
   core::observe::Counter* not_found_ = nullptr;
   core::observe::Counter* denied_ = nullptr;
   core::observe::Counter* no_key_ = nullptr;
+  filters::TokenVerifier& tokens_;
+  filters::JwksSource& jwks_;
+  std::array<core::observe::Counter*, filters::kAllTokenFailures.size()> token_refused_{};
+  core::observe::Counter* token_ok_ = nullptr;
 };
+
+filters::JwtSettings jwt_settings(const core::config::Section& c) {
+  filters::JwtSettings s;
+  s.issuer = c.get_string("jwt_issuer");
+  s.audience = c.get_string("jwt_audience");
+  s.clock_skew = std::chrono::duration_cast<std::chrono::seconds>(c.get_duration("jwt_clock_skew"));
+  s.cache_entries = static_cast<std::size_t>(c.get_int("token_cache_entries"));
+  return s;
+}
+
+// Keys configured locally (HS256 secrets, or keys of an issuer without a JWKS endpoint).
+filters::KeySet local_keys(const core::config::Section& c) {
+  const auto path = c.get_string("jwt_keys_file");
+  if (path.empty()) return {};
+  auto text = core::read_text_file(path);
+  if (!text) throw std::runtime_error("gateway.jwt_keys_file: cannot read " + path);
+  std::vector<std::string> problems;
+  auto keys = filters::KeySet::from_jwks(*text, &problems);
+  if (!problems.empty()) throw std::runtime_error("gateway.jwt_keys_file " + path + ": " + problems.front());
+  return keys;
+}
 
 class GatewayComponent final : public core::Component {
  public:
   explicit GatewayComponent(core::ComponentContext& ctx)
       : listener_(ctx.get<core::Listener>("server")),
-        gateway_(std::make_shared<GatewayMiddleware>(ctx.get<core::discovery::Discovery>("discovery"), ctx.public_router(),
-                                                     ctx.metrics(),
+        runtime_(ctx.runtime()),
+        discovery_(ctx.get<core::discovery::Discovery>("discovery")),
+        jwks_service_(ctx.config().get_string("jwks_service")),
+        jwks_path_(ctx.config().get_string("jwks_path")),
+        jwks_refresh_(ctx.config().get_duration("jwks_refresh")),
+        tokens_(jwt_settings(ctx.config())),
+        jwks_(tokens_, [this]() { return fetch_jwks(); }, local_keys(ctx.config()), ctx.config().get_duration("jwks_refetch_min")),
+        gateway_(std::make_shared<GatewayMiddleware>(discovery_, ctx.public_router(), ctx.metrics(),
                                                      ctx.full_config().section("node").get_string("internal_secret"),
-                                                     ctx.get<core::resilience::ResilienceComponent>("resilience").inbound())) {
+                                                     ctx.get<core::resilience::ResilienceComponent>("resilience").inbound(),
+                                                     tokens_, jwks_)) {
     apply(kRoutes.get(), "gateway.routes");
     subscription_ = core::config::DynamicSettings::global().subscribe(kRoutes.name(), [this](const auto&) {
       try {
@@ -178,8 +252,21 @@ class GatewayComponent final : public core::Component {
   }
   ~GatewayComponent() override { core::config::DynamicSettings::global().unsubscribe(subscription_); }
 
-  void start() override { listener_.set_front(gateway_); }
-  void stop() override {}
+  void start() override {
+    listener_.set_front(gateway_);
+    // Keys: fetched now, then every jwks_refresh (sooner while fetches fail).
+    runtime_.spawn(0, [this]() -> boost::asio::awaitable<void> {
+      while (!stopping_.load()) {
+        const bool ok = co_await jwks_.refresh();
+        const auto wait = ok ? jwks_refresh_ : std::min(jwks_refresh_, std::chrono::milliseconds(2000));
+        co_await stop_signal_.wait(stop_signal_.generation(), wait);
+      }
+    });
+  }
+  void stop() override {
+    stopping_ = true;
+    stop_signal_.notify_all();
+  }
 
  private:
   // Parsed and built here, off the request path; requests switch to it atomically.
@@ -190,7 +277,28 @@ class GatewayComponent final : public core::Component {
     core::log::info("gateway: {} routes from {}", n, origin);
   }
 
+  boost::asio::awaitable<std::string> fetch_jwks() {
+    core::http::Request req;
+    req.method = core::http::Method::kGet;
+    req.target = jwks_path_;
+    core::discovery::CallOptions options;
+    options.timeout = std::chrono::milliseconds(3000);
+    auto result = co_await discovery_.client().call(jwks_service_, std::move(req), nullptr, options);
+    if (result.response.status != 200)
+      throw std::runtime_error(fmt::format("{} {} answered {}", jwks_service_, jwks_path_, result.response.status));
+    co_return std::move(result.response.body);
+  }
+
   core::Listener& listener_;
+  core::net::IoRuntime& runtime_;
+  core::discovery::Discovery& discovery_;
+  std::string jwks_service_;
+  std::string jwks_path_;
+  std::chrono::milliseconds jwks_refresh_;
+  filters::TokenVerifier tokens_;
+  filters::JwksSource jwks_;
+  std::atomic<bool> stopping_{false};
+  core::net::Notifier stop_signal_;
   std::shared_ptr<GatewayMiddleware> gateway_;
   std::uint64_t subscription_ = 0;
 };
@@ -202,7 +310,22 @@ core::ComponentSpec spec() {
   s.name = "gateway";
   s.description = "the single entry: routing, access, idempotency keys, dispatch to services";
   s.dependencies = {"server", "discovery", "resilience"};
-  s.schema = {"gateway", {}, "API gateway (routes: dynamic setting gateway.routes)"};
+  using namespace core::config;
+  s.schema = {"gateway",
+              {string("jwks_service", "auth").describe("service whose JWKS lists the token signing keys"),
+               string("jwks_path", "/api/auth/v1/jwks").describe("path of the JWKS on that service"),
+               duration("jwks_refresh", std::chrono::milliseconds(300000)).range(1000, 86400000)
+                   .describe("how often the JWKS is fetched again"),
+               duration("jwks_refetch_min", std::chrono::milliseconds(5000)).range(0, 3600000)
+                   .describe("least time between fetches caused by tokens naming an unknown kid"),
+               string("jwt_keys_file", "").describe("a local JWKS file with more keys (HS256 secrets); mode 0600"),
+               string("jwt_issuer", "zhongtai").describe("required iss of tokens (empty: not checked)"),
+               string("jwt_audience", "zhongtai-api").describe("required aud of tokens (empty: not checked)"),
+               duration("jwt_clock_skew", std::chrono::milliseconds(30000)).range(0, 300000)
+                   .describe("tolerance on exp, nbf and iat"),
+               integer("token_cache_entries", 100000).range(0, 10000000)
+                   .describe("verified tokens kept until they expire (0: verify every request)")},
+              "API gateway (routes: dynamic setting gateway.routes)"};
   s.make = [](core::ComponentContext& ctx) -> std::unique_ptr<core::Component> {
     return std::make_unique<GatewayComponent>(ctx);
   };

@@ -20,6 +20,7 @@ struct Caller {
   CallerKind kind = CallerKind::kAnonymous;
   std::string subject;             // customer id, staff id or service name
   std::vector<std::string> roles;  // staff roles or token scopes
+  std::string session;             // the sign-in session of a customer or staff token
 };
 
 struct RequestContext {

@@ -15,4 +15,10 @@ std::string base64_encode(std::string_view data);
 // Standard alphabet with padding; nullopt on anything else.
 std::optional<std::string> base64_decode(std::string_view text);
 
+// URL-safe alphabet without padding (RFC 7515 base64url, as JWS and JWK use it). The decoder is
+// strict: padding, whitespace, any other character or an impossible length give nullopt, so one
+// token has exactly one encoding.
+std::string base64url_encode(std::string_view data);
+std::optional<std::string> base64url_decode(std::string_view text);
+
 }  // namespace zt::core
