@@ -38,12 +38,13 @@ struct WhoAmI {
   std::string caller_kind;
   std::string caller;
   std::vector<std::string> roles;
+  std::string session;
   std::string trace_id;
   std::string request_id;
   std::int64_t deadline_ms = 0;
   std::string node;
 };
-BOOST_DESCRIBE_STRUCT(WhoAmI, (), (caller_kind, caller, roles, trace_id, request_id, deadline_ms, node))
+BOOST_DESCRIBE_STRUCT(WhoAmI, (), (caller_kind, caller, roles, session, trace_id, request_id, deadline_ms, node))
 
 struct Info {
   std::string version;
@@ -72,7 +73,7 @@ class SystemComponent final : public core::Component {
           });
     r.add(Method::kGet, "/api/system/v1/whoami",
           [this](core::http::Request&, core::http::RequestContext& ctx) -> boost::asio::awaitable<core::http::Response> {
-            WhoAmI w{core::http::caller_kind_name(ctx.caller.kind), ctx.caller.subject, ctx.caller.roles, ctx.trace_id,
+            WhoAmI w{core::http::caller_kind_name(ctx.caller.kind), ctx.caller.subject, ctx.caller.roles, ctx.caller.session, ctx.trace_id,
                      ctx.request_id, ctx.remaining().count(), node_};
             co_return core::http::Response::json(200, core::json::serialize(w));
           });
