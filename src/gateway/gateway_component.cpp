@@ -25,6 +25,7 @@
 #include "gateway/filters/authentication/authentication.hpp"
 #include "gateway/filters/idempotency_key/idempotency_key.hpp"
 #include "gateway/filters/internal_headers/internal_headers.hpp"
+#include "gateway/filters/settings.hpp"
 #include "gateway/routing/routes.hpp"
 
 namespace zt::gateway {
@@ -48,6 +49,16 @@ const core::config::DynamicKey<std::string> kRoutes{
       return std::nullopt;
     }};
 
+const core::config::DynamicKey<std::string> kFilters{
+    "gateway.filters", "", [](const std::string& text) -> std::optional<std::string> {
+      try {
+        filters::FilterSettings::parse(text);
+      } catch (const RouteError& e) {
+        return core::config::describe_problems("网关过滤器设置无效：", e.problems());
+      }
+      return std::nullopt;
+    }};
+
 std::uint64_t random_pick() {
   thread_local std::mt19937_64 rng{std::random_device{}()};
   return rng();
@@ -67,6 +78,9 @@ class GatewayMiddleware final : public core::http::Middleware {
     not_found_ = &metrics.counter("zt_gateway_refused_total", "Requests the gateway refused", {{"reason", "no_route"}});
     denied_ = &metrics.counter("zt_gateway_refused_total", "Requests the gateway refused", {{"reason", "access"}});
     no_key_ = &metrics.counter("zt_gateway_refused_total", "Requests the gateway refused", {{"reason", "idempotency_key"}});
+    ip_denied_ = &metrics.counter("zt_gateway_refused_total", "Requests the gateway refused", {{"reason", "ip"}});
+    too_large_ = &metrics.counter("zt_gateway_refused_total", "Requests the gateway refused", {{"reason", "body_size"}});
+    preflights_ = &metrics.counter("zt_gateway_cors_preflights_total", "CORS preflights answered by the gateway");
   }
 
   // Takes a table built off the request path; requests switch to it atomically.
@@ -78,6 +92,13 @@ class GatewayMiddleware final : public core::http::Middleware {
     table_.store(std::move(next), std::memory_order_release);
   }
 
+  void install(filters::FilterSettings settings) {
+    filters_.store(std::make_shared<const filters::FilterSettings>(std::move(settings)), std::memory_order_release);
+  }
+
+  // The filters, in order: client address and IP rules; CORS; authentication; routing (404/405);
+  // body limit; authorisation; Idempotency-Key; then the flow rules and the service. Refusals are
+  // answered here in the error shape, so a cross-origin app can read them too.
   boost::asio::awaitable<core::http::Response> handle(core::http::Request& req, core::http::RequestContext& ctx,
                                                       const core::http::Handler& next) override {
     // A service calling another — in this process, or from another process with a valid signed
@@ -88,12 +109,44 @@ class GatewayMiddleware final : public core::http::Middleware {
         id && core::http::verify_identity(*id, core::http::method_name(req.method), req.path(), secret_, core::unix_millis()))
       co_return co_await next(req, ctx);
     filters::strip_internal_headers(req);
+    const auto settings = filters_.load(std::memory_order_acquire);
+    if (!settings->ip.trusted_proxies.empty())
+      ctx.remote_address = settings->ip.client_address(ctx.remote_address, req.headers.get("x-forwarded-for").value_or(""));
+    if (!settings->ip.admits(ctx.remote_address)) {
+      ip_denied_->inc();
+      co_return core::http::Response::json(403, core::http::error_body("GATEWAY_IP_DENIED", "您的网络地址不允许访问", ctx.trace_id));
+    }
+    const auto cors = filters::CorsPolicy::classify(req);
+    if (cors == filters::CorsPolicy::Kind::kPreflight) {
+      preflights_->inc();
+      co_return settings->cors.preflight(req, ctx.trace_id);
+    }
+    const std::string origin = cors == filters::CorsPolicy::Kind::kCrossOrigin ? std::string(*req.headers.get("origin")) : "";
+
+    core::http::Response res;
+    std::optional<ApiError> refused;
+    try {
+      res = co_await route(req, ctx, next);
+    } catch (const ApiError& e) {
+      refused = e;
+    }
+    if (refused) {
+      res = core::http::Response::json(refused->status(), core::http::error_body(refused->code(), refused->message(), ctx.trace_id));
+    }
+    if (!origin.empty()) settings->cors.decorate(origin, res);
+    co_return res;
+  }
+
+ private:
+  boost::asio::awaitable<core::http::Response> route(core::http::Request& req, core::http::RequestContext& ctx,
+                                                     const core::http::Handler& next) {
     if (auto token = filters::bearer_token(req.headers.get("authorization"))) {
       std::optional<core::http::Response> refused = co_await authenticate(*token, ctx);
       if (refused) co_return std::move(*refused);
       req.headers.remove("authorization");  // services get the verified identity, never the token
     }
     const auto installed = table_.load(std::memory_order_acquire);
+    ctx.route_owner = installed;  // ctx.route points into it; the access log reads it after us
     const RouteTable* table = &installed->table;
     const std::string_view customer =
         ctx.caller.kind == core::http::CallerKind::kCustomer ? std::string_view(ctx.caller.subject) : std::string_view();
@@ -110,6 +163,11 @@ class GatewayMiddleware final : public core::http::Middleware {
       throw ApiError(404, core::http::codes::kNotFound, "请求的资源不存在");
     }
     const Route& route = *m.target.route;
+    ctx.gateway_route = route.id;
+    if (route.max_body_bytes > 0 && static_cast<std::int64_t>(req.body.size()) > route.max_body_bytes) {
+      too_large_->inc();
+      throw ApiError(413, "GATEWAY_BODY_TOO_LARGE", fmt::format("请求体过大：本接口最多接受 {} 字节", route.max_body_bytes));
+    }
     if (auto refused = filters::check_access(route, ctx.caller)) {
       denied_->inc();
       throw *refused;
@@ -137,12 +195,13 @@ class GatewayMiddleware final : public core::http::Middleware {
         ctx.allow = std::move(local.allow);
       }
       ctx.deadline = std::min(ctx.deadline, std::chrono::steady_clock::now() + timeout);
+      ctx.upstream = "local";
       co_return co_await next(req, ctx);
     }
     // Elsewhere: the flow rules see the gateway route (resource "<METHOD> <route path>"), then the
     // service client carries the request.
     ctx.matched_route = nullptr;
-    ctx.route = route.path;  // lives in `installed`, which this frame holds
+    ctx.route = route.path;  // lives in `installed`, which ctx.route_owner holds
     core::discovery::CallOptions options;
     options.timeout = timeout;
     options.tag = m.target.tag;
@@ -150,13 +209,16 @@ class GatewayMiddleware final : public core::http::Middleware {
     const std::string service = m.target.service;
     core::http::Handler forward = [this, &service, &options](core::http::Request& r,
                                                              core::http::RequestContext& c) -> boost::asio::awaitable<core::http::Response> {
+      const auto started = std::chrono::steady_clock::now();
       auto result = co_await discovery_.client().call(service, std::move(r), &c, options);
+      c.upstream = std::move(result.instance);
+      c.upstream_us =
+          std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - started).count();
       co_return std::move(result.response);
     };
     co_return co_await flow_rules_->handle(req, ctx, forward);
   }
 
- private:
   // Sets ctx.caller from a valid token; the 401 to send otherwise.
   boost::asio::awaitable<std::optional<core::http::Response>> authenticate(std::string_view token,
                                                                            core::http::RequestContext& ctx) {
@@ -196,6 +258,10 @@ class GatewayMiddleware final : public core::http::Middleware {
     std::vector<core::observe::Counter*> routed;
   };
   std::atomic<std::shared_ptr<const Installed>> table_;
+  std::atomic<std::shared_ptr<const filters::FilterSettings>> filters_{std::make_shared<const filters::FilterSettings>()};
+  core::observe::Counter* ip_denied_ = nullptr;
+  core::observe::Counter* preflights_ = nullptr;
+  core::observe::Counter* too_large_ = nullptr;
   core::observe::Counter* not_found_ = nullptr;
   core::observe::Counter* denied_ = nullptr;
   core::observe::Counter* no_key_ = nullptr;
@@ -249,8 +315,20 @@ class GatewayComponent final : public core::Component {
         core::log::error("gateway: routes refused: {}", e.what());  // validated before; kept for safety
       }
     });
+    gateway_->install(filters::FilterSettings::parse(kFilters.get()));
+    filters_subscription_ = core::config::DynamicSettings::global().subscribe(kFilters.name(), [this](const auto&) {
+      try {
+        gateway_->install(filters::FilterSettings::parse(kFilters.get()));
+        core::log::info("gateway: filter settings from dynamic gateway.filters");
+      } catch (const std::exception& e) {
+        core::log::error("gateway: filter settings refused: {}", e.what());
+      }
+    });
   }
-  ~GatewayComponent() override { core::config::DynamicSettings::global().unsubscribe(subscription_); }
+  ~GatewayComponent() override {
+    core::config::DynamicSettings::global().unsubscribe(subscription_);
+    core::config::DynamicSettings::global().unsubscribe(filters_subscription_);
+  }
 
   void start() override {
     listener_.set_front(gateway_);
@@ -301,6 +379,7 @@ class GatewayComponent final : public core::Component {
   core::net::Notifier stop_signal_;
   std::shared_ptr<GatewayMiddleware> gateway_;
   std::uint64_t subscription_ = 0;
+  std::uint64_t filters_subscription_ = 0;
 };
 
 }  // namespace

@@ -1,6 +1,7 @@
 #pragma once
 // Per-request context: request id, trace, deadline, caller identity, matched route.
 #include <chrono>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -32,10 +33,16 @@ struct RequestContext {
   std::chrono::steady_clock::time_point deadline{};  // time_point::max() when none
   Caller caller;
   std::string_view route;  // the matched route template, "" when none matched
+  std::shared_ptr<const void> route_owner;  // keeps what `route` points into alive (a swapped route table)
   const Route* matched_route = nullptr;
   std::string allow;  // when the path exists only for other methods (405)
   std::vector<std::pair<std::string_view, std::string>> path_params;
-  std::string remote_address;
+  std::string remote_address;  // the client's address (a gateway may settle it from X-Forwarded-For)
+  // Set by the gateway for the access log: the route id, the instance that answered ("local"
+  // when in this process) and how long it took.
+  std::string gateway_route;
+  std::string upstream;
+  std::int64_t upstream_us = -1;
 
   std::optional<std::string_view> param(std::string_view name) const {
     for (const auto& [k, v] : path_params)

@@ -7,6 +7,7 @@
 #include <map>
 #include <mutex>
 
+#include "core/http/identity.hpp"
 #include "core/observe/log.hpp"
 #include "core/observe/metrics.hpp"
 
@@ -90,6 +91,12 @@ class AccessLogMiddleware final : public Middleware {
     log::append_json_escaped(line, req.path().substr(0, 512));
     line += "\",\"route\":\"";
     log::append_json_escaped(line, ctx.route);
+    if (!ctx.gateway_route.empty()) {
+      line += "\",\"route_id\":\"";
+      log::append_json_escaped(line, ctx.gateway_route);
+      line += "\",\"upstream\":\"";
+      log::append_json_escaped(line, ctx.upstream);
+    }
     line += "\",\"status\":";
     line += std::to_string(res.status);
     line += ",\"bytes_in\":";
@@ -98,12 +105,18 @@ class AccessLogMiddleware final : public Middleware {
     line += std::to_string(res.body.size());
     line += ",\"duration_us\":";
     line += std::to_string(micros);
+    if (ctx.upstream_us >= 0) {
+      line += ",\"upstream_us\":";
+      line += std::to_string(ctx.upstream_us);
+    }
     line += ",\"remote\":\"";
     log::append_json_escaped(line, ctx.remote_address);
     line += "\",\"request_id\":\"";
     log::append_json_escaped(line, ctx.request_id);
     line += "\",\"trace_id\":\"";
     line += ctx.trace_id;
+    line += "\",\"caller_kind\":\"";
+    line += caller_kind_name(ctx.caller.kind);
     line += "\",\"caller\":\"";
     log::append_json_escaped(line, ctx.caller.subject);
     line += "\"}";

@@ -90,7 +90,7 @@ RouteTable RouteTable::parse(std::string_view yaml) {
       continue;
     }
     r.known_keys(item, path, {"id", "path", "match", "methods", "host", "headers", "query", "rewrite", "service", "splits",
-                              "canary", "timeout_ms", "access", "roles", "money_moving"});
+                              "canary", "timeout_ms", "access", "roles", "money_moving", "max_body_bytes"});
     Route route;
     route.id = r.str(item, path, "id", true);
     if (!route.id.empty() && !ids.insert(route.id).second) r.problem(item["id"], path + ".id", fmt::format("路由 id '{}' 重复", route.id));
@@ -189,6 +189,7 @@ RouteTable RouteTable::parse(std::string_view yaml) {
         r.problem(roles, path + ".roles", "匿名路由不能要求角色");
     }
     route.money_moving = r.flag(item, path, "money_moving");
+    route.max_body_bytes = r.integer(item, path, "max_body_bytes", false, 0, 0, 1024LL * 1024 * 1024);
     table.routes_.push_back(std::move(route));
   }
   if (!r.problems.empty()) throw RouteError(std::move(r.problems));

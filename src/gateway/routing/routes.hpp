@@ -17,6 +17,7 @@
 //       access: customer                  # anonymous (default) | customer | staff
 //       roles: [trade]                    # any one of them, when given
 //       money_moving: true                # Idempotency-Key required
+//       max_body_bytes: 65536             # 413 above (0, the default: the server's own limit only)
 //
 // The first route that matches wins, in the order written. A path that only other methods'
 // routes match is a 405 with their methods.
@@ -75,6 +76,7 @@ struct Route {
   Access access = Access::kAnonymous;
   std::vector<std::string> roles;
   bool money_moving = false;
+  std::int64_t max_body_bytes = 0;
 };
 
 class RouteError : public std::runtime_error {
