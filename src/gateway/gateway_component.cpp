@@ -315,6 +315,13 @@ class GatewayComponent final : public core::Component {
         core::log::error("gateway: routes refused: {}", e.what());  // validated before; kept for safety
       }
     });
+    metrics_ = &ctx.metrics();
+    collector_ = metrics_->add_collector([this] {
+      const auto stats = tokens_.stats();
+      metrics_->gauge("zt_gateway_token_cache_entries", "Verified tokens cached (at most gateway.token_cache_entries)")
+          .set(static_cast<std::int64_t>(stats.entries));
+      metrics_->gauge("zt_gateway_jwks_keys", "Token signing keys known").set(static_cast<std::int64_t>(tokens_.keys()->size()));
+    });
     gateway_->install(filters::FilterSettings::parse(kFilters.get()));
     filters_subscription_ = core::config::DynamicSettings::global().subscribe(kFilters.name(), [this](const auto&) {
       try {
@@ -326,6 +333,7 @@ class GatewayComponent final : public core::Component {
     });
   }
   ~GatewayComponent() override {
+    metrics_->remove_collector(collector_);
     core::config::DynamicSettings::global().unsubscribe(subscription_);
     core::config::DynamicSettings::global().unsubscribe(filters_subscription_);
   }
@@ -380,6 +388,8 @@ class GatewayComponent final : public core::Component {
   std::shared_ptr<GatewayMiddleware> gateway_;
   std::uint64_t subscription_ = 0;
   std::uint64_t filters_subscription_ = 0;
+  core::observe::Registry* metrics_ = nullptr;
+  std::uint64_t collector_ = 0;
 };
 
 }  // namespace

@@ -125,4 +125,25 @@ HttpResponse http_request(int port, const std::string& method, const std::string
   return *r;
 }
 
+std::string json_string(const std::string& text) {
+  std::string out = "\"";
+  for (char c : text) {
+    switch (c) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\n': out += "\\n"; break;
+      case '\t': out += "\\t"; break;
+      case '\r': out += "\\r"; break;
+      default: out += c;
+    }
+  }
+  return out + "\"";
+}
+
+HttpResponse publish_dynamic(int port, const std::string& content, const std::string& comment) {
+  const std::string body = "{\"content\": " + json_string(content) + ", \"format\": \"yaml\", \"author\": \"ops-test\", " +
+                           "\"comment\": " + json_string(comment) + "}";
+  return http_request(port, "PUT", "/api/registry/v1/configs/public/zhongtai/dynamic.yaml", body);
+}
+
 }  // namespace zt::test

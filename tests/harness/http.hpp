@@ -36,4 +36,11 @@ HttpResponse http_request(int port, const std::string& method, const std::string
                           const std::map<std::string, std::string>& headers = {});
 inline HttpResponse http_get(int port, const std::string& target) { return http_request(port, "GET", target); }
 
+// A JSON string literal (quoted, escaped) of text.
+std::string json_string(const std::string& text);
+
+// Publishes `content` as the platform's dynamic settings (config center item
+// public/zhongtai/dynamic.yaml) through the registry API on `port`; returns the answer.
+HttpResponse publish_dynamic(int port, const std::string& content, const std::string& comment = "test");
+
 }  // namespace zt::test

@@ -105,7 +105,22 @@ Histogram& Registry::histogram(const std::string& name, const std::string& help,
   return *slot;
 }
 
+std::uint64_t Registry::add_collector(std::function<void()> fn) {
+  std::lock_guard lock(collectors_mutex_);
+  collectors_.emplace(next_collector_, std::move(fn));
+  return next_collector_++;
+}
+
+void Registry::remove_collector(std::uint64_t id) {
+  std::lock_guard lock(collectors_mutex_);
+  collectors_.erase(id);
+}
+
 std::string Registry::render() const {
+  {
+    std::lock_guard collecting(collectors_mutex_);
+    for (const auto& [id, fn] : collectors_) fn();
+  }
   std::lock_guard lock(mutex_);
   std::string out;
   for (const auto& [name, f] : families_) {

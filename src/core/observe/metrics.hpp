@@ -4,6 +4,7 @@
 #include <atomic>
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -61,8 +62,11 @@ class Registry {
   Gauge& gauge(const std::string& name, const std::string& help, const Labels& labels = {});
   Histogram& histogram(const std::string& name, const std::string& help, const Labels& labels = {},
                        std::span<const double> bounds = default_latency_buckets());
-  // Prometheus text exposition format 0.0.4.
+  // Prometheus text exposition format 0.0.4. Collectors run first (outside the registry lock),
+  // so gauges of sizes and states are read when scraped rather than kept up on every change.
   std::string render() const;
+  std::uint64_t add_collector(std::function<void()> fn);
+  void remove_collector(std::uint64_t id);
 
  private:
   enum class Kind { kCounter, kGauge, kHistogram };
@@ -76,6 +80,9 @@ class Registry {
   Family& family(const std::string& name, const std::string& help, Kind kind);
   mutable std::mutex mutex_;
   std::map<std::string, Family> families_;
+  mutable std::mutex collectors_mutex_;  // held while collectors run: removal waits for a running one
+  std::map<std::uint64_t, std::function<void()>> collectors_;
+  std::uint64_t next_collector_ = 1;
 };
 
 }  // namespace zt::core::observe

@@ -48,9 +48,23 @@ struct Engine::Snapshot {
 Engine::Engine(observe::Registry* metrics, const Clock& clock, SystemGuard::Readings host_readings)
     : metrics_(metrics), clock_(clock), system_(std::move(host_readings)) {
   snapshot_.store(build({}, nullptr));
+  if (metrics_) {
+    // Keys held per keyed limiter, read at scrape time: the memory a limiter uses is bounded by
+    // its max_keys, and this shows how close it runs.
+    collector_ = metrics_->add_collector([this] {
+      const auto s = current();
+      for (const auto& [res, list] : s->keyed)
+        for (const auto& k : list)
+          metrics_->gauge("zt_resilience_keyed_keys", "Keys held by a keyed limiter (at most its max_keys)",
+                          {{"rule", k.limiter->id()}})
+              .set(static_cast<std::int64_t>(k.limiter->size()));
+    });
+  }
 }
 
-Engine::~Engine() = default;
+Engine::~Engine() {
+  if (metrics_) metrics_->remove_collector(collector_);
+}
 
 std::shared_ptr<Engine::Snapshot> Engine::build(RuleSet rules, const Snapshot* prev) {
   auto s = std::make_shared<Snapshot>();

@@ -71,6 +71,7 @@ class Engine {
   std::shared_ptr<Snapshot> build(RuleSet rules, const Snapshot* previous);
 
   observe::Registry* metrics_;
+  std::uint64_t collector_ = 0;
   const Clock& clock_;
   std::shared_ptr<net::RedisClient> redis_;
   SystemGuard system_;  // inbound statistics outlive rule swaps

@@ -1,0 +1,210 @@
+// Gateway filters on the real binary: client address behind trusted proxies, IP deny, CORS,
+// per-route body limits, the access log's fields, per-customer and per-IP limits on the verified
+// caller — and the memory those limits and the token cache hold staying within their caps under
+// 100,000 distinct customers and addresses.
+#include <gtest/gtest.h>
+
+#include <boost/json/serialize.hpp>
+
+#include <fstream>
+#include <regex>
+#include <thread>
+
+#include "core/crypto/jwt.hpp"
+#include "harness/http.hpp"
+#include "harness/process.hpp"
+#include "harness/zhongtai.hpp"
+
+namespace zt::test {
+namespace {
+
+using namespace std::chrono_literals;
+using core::crypto::Jwk;
+using core::crypto::JwtAlg;
+
+std::int64_t now_s() {
+  return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
+std::string token_for(const Jwk& key, const std::string& customer) {
+  return core::crypto::jwt_sign(key, {{"iss", "zhongtai"},
+                                      {"aud", "zhongtai-api"},
+                                      {"sub", customer},
+                                      {"typ", "customer"},
+                                      {"exp", now_s() + 600}});
+}
+
+std::int64_t metric(int admin, const std::string& series) {
+  const auto text = http_get(admin, "/metrics").body;
+  const auto at = text.find("\n" + series + " ");
+  if (at == std::string::npos) return -1;
+  return std::stoll(text.substr(at + series.size() + 2));
+}
+
+// Whether the gateway has taken up the last published settings: its ack for the item says so.
+bool applied(int port) {
+  auto acks = http_get(port, "/api/registry/v1/configs/public/zhongtai/dynamic.yaml/acks").body;
+  return acks.find("\"applied\":true") != std::string::npos && acks.find("\"applied\":false") == std::string::npos;
+}
+
+const char* kSettings = R"(gateway.routes: |
+  routes:
+    - {id: small, path: /api/system/v1/events, match: exact, service: system, max_body_bytes: 64}
+    - {id: system, path: /api/system/, service: system}
+    - {id: registry, path: /api/registry/, service: registry, timeout_ms: 40000}
+gateway.filters: |
+  ip:
+    trusted_proxies: [127.0.0.0/8]
+    deny: [203.0.113.0/24]
+  cors:
+    allow_origins: ['https://h5.example.com']
+)";
+
+TEST(GatewayFilters, AddressCorsBodyLimitAndAccessLog) {
+  TempDir dir{"zt-filters"};
+  const std::string access_log = dir.path() + "/access.log";
+  Zhongtai z({{"ZT_SERVER__ACCESS_LOG", access_log}});
+  ASSERT_EQ(publish_dynamic(z.port, kSettings).status, 200);
+  ASSERT_TRUE(eventually([&] { return applied(z.port); }, 5s));
+
+  // Behind a trusted proxy the client is the address X-Forwarded-For names — read from the right,
+  // so what a client prepends itself does not count.
+  auto via = [&](const std::string& xff) {
+    return http_request(z.port, "GET", "/api/system/v1/ping", "", {{"x-forwarded-for", xff}});
+  };
+  EXPECT_EQ(via("198.51.100.1").status, 200);
+  auto denied = via("203.0.113.9");
+  EXPECT_EQ(denied.status, 403);
+  EXPECT_NE(denied.body.find("\"code\":\"GATEWAY_IP_DENIED\""), std::string::npos) << denied.body;
+  EXPECT_NE(denied.body.find("\"trace_id\":\""), std::string::npos);
+  EXPECT_EQ(via("198.51.100.1, 203.0.113.9").status, 403) << "the proxy saw 203.0.113.9";
+  EXPECT_EQ(via("203.0.113.9, 198.51.100.1").status, 200) << "the client's own prefix is not believed";
+
+  // Per-route body limit.
+  auto big = http_request(z.port, "POST", "/api/system/v1/events", std::string(65, 'x'));
+  EXPECT_EQ(big.status, 413);
+  EXPECT_NE(big.body.find("GATEWAY_BODY_TOO_LARGE"), std::string::npos) << big.body;
+  EXPECT_NE(http_request(z.port, "POST", "/api/system/v1/events", std::string(64, 'x')).status, 413);
+
+  // CORS: preflights answered at the gateway; an allowed origin can read answers and refusals.
+  const std::map<std::string, std::string> preflight{{"origin", "https://h5.example.com"},
+                                                     {"access-control-request-method", "POST"},
+                                                     {"access-control-request-headers", "authorization, content-type"}};
+  auto pre = http_request(z.port, "OPTIONS", "/api/mall/v1/orders", "", preflight);
+  EXPECT_EQ(pre.status, 204) << pre.body;
+  EXPECT_EQ(pre.headers["access-control-allow-origin"], "https://h5.example.com");
+  EXPECT_NE(pre.headers["access-control-allow-headers"].find("authorization"), std::string::npos);
+  auto evil = preflight;
+  evil["origin"] = "https://evil.example.com";
+  auto refused = http_request(z.port, "OPTIONS", "/api/system/v1/ping", "", evil);
+  EXPECT_EQ(refused.status, 403);
+  EXPECT_NE(refused.body.find("GATEWAY_CORS_REFUSED"), std::string::npos);
+  auto cross = http_request(z.port, "GET", "/api/system/v1/ping", "", {{"origin", "https://h5.example.com"}});
+  EXPECT_EQ(cross.status, 200);
+  EXPECT_EQ(cross.headers["access-control-allow-origin"], "https://h5.example.com");
+  auto cross_404 = http_request(z.port, "GET", "/api/none/v1/x", "", {{"origin", "https://h5.example.com"}});
+  EXPECT_EQ(cross_404.status, 404);
+  EXPECT_EQ(cross_404.headers["access-control-allow-origin"], "https://h5.example.com") << "the app can read the refusal";
+  auto cross_evil = http_request(z.port, "GET", "/api/system/v1/ping", "", {{"origin", "https://evil.example.com"}});
+  EXPECT_EQ(cross_evil.headers.count("access-control-allow-origin"), 0u);
+
+  // Settings that do not hold are refused by the gateway; the last good ones stay.
+  ASSERT_EQ(publish_dynamic(z.port, std::string(kSettings) + "  bogus: 1\n").status, 200);
+  EXPECT_TRUE(eventually([&] {
+    auto acks = http_get(z.port, "/api/registry/v1/configs/public/zhongtai/dynamic.yaml/acks").body;
+    return acks.find("网关过滤器设置无效") != std::string::npos;
+  }, 5s));
+  EXPECT_EQ(via("203.0.113.9").status, 403);
+
+  // The access log: one JSON line per request with route id, upstream, status, sizes, timings,
+  // the client address and the trace id.
+  std::string line;
+  ASSERT_TRUE(eventually([&] {
+    std::ifstream f(access_log);
+    std::string l;
+    while (std::getline(f, l))
+      if (l.find("\"remote\":\"198.51.100.1\"") != std::string::npos && l.find("\"route_id\":\"system\"") != std::string::npos)
+        line = l;
+    return !line.empty();
+  }, 5s));
+  EXPECT_NE(line.find("\"upstream\":\"local\""), std::string::npos) << line;
+  EXPECT_NE(line.find("\"status\":200"), std::string::npos) << line;
+  EXPECT_TRUE(std::regex_search(line, std::regex("\"duration_us\":\\d+"))) << line;
+  EXPECT_TRUE(std::regex_search(line, std::regex("\"trace_id\":\"[0-9a-f]{32}\""))) << line;
+  EXPECT_NE(line.find("\"caller_kind\":\"anonymous\""), std::string::npos) << line;
+}
+
+TEST(GatewayFilters, LimitsPerCustomerAndIpKeepTheirCapsUnder100kDistinctCallers) {
+  TempDir dir{"zt-caps"};
+  const auto key = Jwk::generate(JwtAlg::kHS256, "hs-local");
+  const std::string keys = dir.path() + "/keys.json";
+  std::ofstream(keys) << boost::json::serialize(boost::json::object{{"keys", boost::json::array{key.private_json()}}});
+  const std::string rules = dir.path() + "/rules.yaml";
+  std::ofstream(rules) << "keyed:\n"
+                          "  - {id: per-customer, resource: 'GET /api/system/v1/whoami', key: customer, rate: 2, period_ms: 60000, burst: 2, max_keys: 1000}\n"
+                          "  - {id: per-ip, resource: 'GET /api/system/v1/whoami', key: ip, rate: 2, period_ms: 60000, burst: 2, max_keys: 1000}\n";
+  Zhongtai z({{"ZT_GATEWAY__JWT_KEYS_FILE", keys},
+              {"ZT_GATEWAY__TOKEN_CACHE_ENTRIES", "1000"},
+              {"ZT_RESILIENCE__RULES_FILE", rules}});
+  ASSERT_EQ(publish_dynamic(z.port, "gateway.filters: |\n  ip: {trusted_proxies: [127.0.0.0/8]}\n").status, 200);
+  ASSERT_TRUE(eventually([&] { return applied(z.port); }, 5s));
+
+  // One customer, whatever address: two per minute, then 429 in the error shape.
+  const std::string alice = token_for(key, "C-alice");
+  auto as_alice = [&](const std::string& ip) {
+    return http_request(z.port, "GET", "/api/system/v1/whoami", "",
+                        {{"authorization", "Bearer " + alice}, {"x-forwarded-for", ip}});
+  };
+  EXPECT_EQ(as_alice("10.0.0.1").status, 200);
+  EXPECT_EQ(as_alice("10.0.0.2").status, 200);
+  auto limited = as_alice("10.0.0.3");
+  EXPECT_EQ(limited.status, 429) << limited.body;
+  EXPECT_NE(limited.body.find("\"code\":\"FLOW_LIMITED\""), std::string::npos) << limited.body;
+  EXPECT_NE(limited.body.find("请稍后再试"), std::string::npos);
+  // One address, anonymous callers: the same by IP.
+  auto anon = [&] { return http_request(z.port, "GET", "/api/system/v1/whoami", "", {{"x-forwarded-for", "10.9.9.9"}}); };
+  EXPECT_EQ(anon().status, 200);
+  EXPECT_EQ(anon().status, 200);
+  EXPECT_EQ(anon().status, 429);
+
+  // 100,000 distinct customers from 100,000 distinct addresses, over keep-alive connections.
+  constexpr int kCallers = 100'000, kThreads = 4;
+  std::atomic<int> ok{0}, other{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      std::unique_ptr<RawConnection> c;
+      for (int i = t; i < kCallers; i += kThreads) {
+        const std::string ip = "10." + std::to_string(100 + (i >> 16)) + "." + std::to_string((i >> 8) & 255) + "." +
+                               std::to_string(i & 255);
+        const std::string req = "GET /api/system/v1/whoami HTTP/1.1\r\nHost: t\r\nAuthorization: Bearer " +
+                                token_for(key, "C" + std::to_string(i)) + "\r\nX-Forwarded-For: " + ip + "\r\n\r\n";
+        std::optional<HttpResponse> r;
+        for (int attempt = 0; attempt < 2 && !r; ++attempt) {
+          if (!c) c = std::make_unique<RawConnection>("127.0.0.1", z.port);
+          if (c->send(req)) r = c->read_response(30s);
+          if (!r || r->closed) c.reset();
+        }
+        if (r && r->status == 200) ++ok;
+        else ++other;
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  EXPECT_EQ(ok.load(), kCallers) << other.load() << " answered otherwise";
+
+  const auto customers = metric(z.admin, "zt_resilience_keyed_keys{rule=\"per-customer\"}");
+  const auto ips = metric(z.admin, "zt_resilience_keyed_keys{rule=\"per-ip\"}");
+  const auto tokens = metric(z.admin, "zt_gateway_token_cache_entries");
+  EXPECT_GT(customers, 0);
+  EXPECT_LE(customers, 1000);
+  EXPECT_GT(ips, 0);
+  EXPECT_LE(ips, 1000);
+  EXPECT_GT(tokens, 0);
+  EXPECT_LE(tokens, 1000);
+  EXPECT_GE(metric(z.admin, "zt_resilience_keyed_evictions_total{rule=\"per-customer\"}"), kCallers - 1000);
+  EXPECT_GE(metric(z.admin, "zt_resilience_keyed_evictions_total{rule=\"per-ip\"}"), kCallers - 1000);
+}
+
+}  // namespace
+}  // namespace zt::test
