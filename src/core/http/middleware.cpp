@@ -43,23 +43,23 @@ class MetricsMiddleware final : public Middleware {
     observe::Counter* count;
     observe::Histogram* duration;
   };
-  using Key = std::tuple<std::string_view, Method, int>;
-
   Series& series(std::string_view route, Method method, int status) {
-    // Route templates live as long as the router; a thread-local cache keeps the hot path lock-free.
-    // It is keyed by an instance id, never by address: a later middleware at a reused address
-    // must not find the series of a registry that is gone.
-    thread_local std::map<std::pair<std::uint64_t, Key>, Series> cache;
+    // A thread-local cache keeps the hot path lock-free. It owns its route names (a gateway's
+    // route table is swapped and freed while the cache lives on), is found by a view, and is
+    // keyed by an instance id, never by address: a later middleware at a reused address must not
+    // find the series of a registry that is gone.
+    using Owned = std::tuple<std::uint64_t, std::string, Method, int>;
+    thread_local std::map<Owned, Series, std::less<>> cache;
     int cls = status / 100;
-    auto key = std::make_pair(id_, Key{route, method, cls});
-    if (auto it = cache.find(key); it != cache.end()) return it->second;
+    if (auto it = cache.find(std::tuple<std::uint64_t, std::string_view, Method, int>{id_, route, method, cls}); it != cache.end())
+      return it->second;
     observe::Labels labels{{"server", server_},
                            {"route", std::string(route)},
                            {"method", std::string(method == Method::kOther ? "OTHER" : method_name(method))},
                            {"status_class", status_class(status)}};
     Series s{&registry_.counter("zt_http_requests_total", "HTTP requests handled", labels),
              &registry_.histogram("zt_http_request_duration_seconds", "HTTP request latency", labels)};
-    return cache.emplace(key, s).first->second;
+    return cache.emplace(Owned{id_, std::string(route), method, cls}, s).first->second;
   }
 
   observe::Registry& registry_;
