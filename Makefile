@@ -10,7 +10,7 @@ deps:
 # The release binary (make run) and the benchmarks (make bench); tests build in the asan tree.
 build: deps
 	@cmake --preset release >/dev/null
-	@cmake --build --preset release -j $(JOBS) --target zhongtai resilience_bench config_push_bench
+	@cmake --build --preset release -j $(JOBS) --target zhongtai resilience_bench config_push_bench bench_tokens
 
 run: build
 	@mkdir -p data
@@ -33,6 +33,7 @@ bench: build
 	bench/http/run
 	bench/resilience/run
 	bench/config_push/run
+	bench/gateway/run
 
 clean:
 	rm -rf build

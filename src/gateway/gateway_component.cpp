@@ -26,6 +26,7 @@
 #include "gateway/filters/idempotency_key/idempotency_key.hpp"
 #include "gateway/filters/internal_headers/internal_headers.hpp"
 #include "gateway/filters/settings.hpp"
+#include "gateway/filters/static_files/static_files.hpp"
 #include "gateway/routing/routes.hpp"
 
 namespace zt::gateway {
@@ -68,9 +69,9 @@ class GatewayMiddleware final : public core::http::Middleware {
  public:
   GatewayMiddleware(core::discovery::Discovery& discovery, const core::http::Router& router, core::observe::Registry& metrics,
                     std::string secret, std::shared_ptr<core::http::Middleware> flow_rules, filters::TokenVerifier& tokens,
-                    filters::JwksSource& jwks)
+                    filters::JwksSource& jwks, filters::StaticFiles& static_files)
       : discovery_(discovery), router_(router), metrics_(metrics), secret_(std::move(secret)),
-        flow_rules_(std::move(flow_rules)), tokens_(tokens), jwks_(jwks) {
+        flow_rules_(std::move(flow_rules)), tokens_(tokens), jwks_(jwks), static_files_(static_files) {
     for (auto f : filters::kAllTokenFailures)
       token_refused_[static_cast<std::size_t>(f)] =
           &metrics.counter("zt_gateway_token_refused_total", "Bearer tokens refused, by reason", {{"reason", filters::failure_name(f)}});
@@ -122,6 +123,13 @@ class GatewayMiddleware final : public core::http::Middleware {
       co_return settings->cors.preflight(req, ctx.trace_id);
     }
     const std::string origin = cors == filters::CorsPolicy::Kind::kCrossOrigin ? std::string(*req.headers.get("origin")) : "";
+    if (static_files_.enabled()) {
+      std::optional<core::http::Response> file = co_await static_files_.serve(req, ctx.trace_id);
+      if (file) {
+        ctx.gateway_route = "static";
+        co_return std::move(*file);
+      }
+    }
 
     core::http::Response res;
     std::optional<ApiError> refused;
@@ -267,6 +275,7 @@ class GatewayMiddleware final : public core::http::Middleware {
   core::observe::Counter* no_key_ = nullptr;
   filters::TokenVerifier& tokens_;
   filters::JwksSource& jwks_;
+  filters::StaticFiles& static_files_;
   std::array<core::observe::Counter*, filters::kAllTokenFailures.size()> token_refused_{};
   core::observe::Counter* token_ok_ = nullptr;
 };
@@ -303,10 +312,11 @@ class GatewayComponent final : public core::Component {
         jwks_refresh_(ctx.config().get_duration("jwks_refresh")),
         tokens_(jwt_settings(ctx.config())),
         jwks_(tokens_, [this]() { return fetch_jwks(); }, local_keys(ctx.config()), ctx.config().get_duration("jwks_refetch_min")),
+        static_files_(ctx.config().get_string("static_root"), static_cast<std::size_t>(ctx.config().get_int("static_cache_bytes"))),
         gateway_(std::make_shared<GatewayMiddleware>(discovery_, ctx.public_router(), ctx.metrics(),
                                                      ctx.full_config().section("node").get_string("internal_secret"),
                                                      ctx.get<core::resilience::ResilienceComponent>("resilience").inbound(),
-                                                     tokens_, jwks_)) {
+                                                     tokens_, jwks_, static_files_)) {
     apply(kRoutes.get(), "gateway.routes");
     subscription_ = core::config::DynamicSettings::global().subscribe(kRoutes.name(), [this](const auto&) {
       try {
@@ -383,6 +393,7 @@ class GatewayComponent final : public core::Component {
   std::chrono::milliseconds jwks_refresh_;
   filters::TokenVerifier tokens_;
   filters::JwksSource jwks_;
+  filters::StaticFiles static_files_;
   std::atomic<bool> stopping_{false};
   core::net::Notifier stop_signal_;
   std::shared_ptr<GatewayMiddleware> gateway_;
@@ -412,6 +423,9 @@ core::ComponentSpec spec() {
                string("jwt_audience", "zhongtai-api").describe("required aud of tokens (empty: not checked)"),
                duration("jwt_clock_skew", std::chrono::milliseconds(30000)).range(0, 300000)
                    .describe("tolerance on exp, nbf and iat"),
+               string("static_root", "web").describe("web bundles: <root>/h5/dist at /, <root>/console/dist at /console"),
+               integer("static_cache_bytes", 64LL * 1024 * 1024).range(0, 1LL << 32)
+                   .describe("memory for static files and their compressed forms"),
                integer("token_cache_entries", 100000).range(0, 10000000)
                    .describe("verified tokens kept until they expire (0: verify every request)")},
               "API gateway (routes: dynamic setting gateway.routes)"};

@@ -2,12 +2,14 @@
 
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
+#include <openssl/bio.h>
 #include <openssl/bn.h>
 #include <openssl/core_names.h>
 #include <openssl/crypto.h>
 #include <openssl/ec.h>
 #include <openssl/evp.h>
 #include <openssl/param_build.h>
+#include <openssl/pem.h>
 #include <openssl/rand.h>
 
 #include <vector>
@@ -326,6 +328,15 @@ boost::json::object Jwk::public_json() const {
   o["alg"] = alg_name(alg_);
   o["use"] = "sig";
   return o;
+}
+
+std::string Jwk::public_pem() const {
+  if (alg_ == JwtAlg::kHS256) throw JwkError("a symmetric key has no public half");
+  std::unique_ptr<BIO, decltype(&BIO_free)> bio(BIO_new(BIO_s_mem()), &BIO_free);
+  if (!bio || PEM_write_bio_PUBKEY(bio.get(), m_->pkey.get()) != 1) throw JwkError("cannot write PEM");
+  char* data = nullptr;
+  const long len = BIO_get_mem_data(bio.get(), &data);
+  return std::string(data, static_cast<std::size_t>(len));
 }
 
 boost::json::object Jwk::private_json() const {

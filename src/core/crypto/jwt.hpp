@@ -49,6 +49,9 @@ class Jwk {
   // The public members (kty, crv/n/e/x/y, kid, alg, use) — what a JWKS publishes. A symmetric
   // key has no public half: this throws for HS256.
   boost::json::object public_json() const;
+  // The public key as PEM (SubjectPublicKeyInfo), for tools that take keys that way (HAProxy's
+  // jwt_verify, openssl). Throws for HS256.
+  std::string public_pem() const;
   // Every member, private ones included (to store a signing key; encrypt it at rest).
   boost::json::object private_json() const;
 

@@ -78,6 +78,15 @@ TEST(Jwk, EveryAlgorithmSignsAndVerifiesThroughItsJsonForms) {
 
 TEST(Jwk, SymmetricKeysHaveNoPublicForm) {
   EXPECT_THROW(Jwk::generate(JwtAlg::kHS256, "h").public_json(), JwkError);
+  EXPECT_THROW(Jwk::generate(JwtAlg::kHS256, "h").public_pem(), JwkError);
+}
+
+TEST(Jwk, WritesPublicKeysAsPem) {
+  for (auto alg : {JwtAlg::kES256, JwtAlg::kRS256, JwtAlg::kEdDSA}) {
+    const auto pem = Jwk::generate(alg, "k").public_pem();
+    EXPECT_TRUE(pem.starts_with("-----BEGIN PUBLIC KEY-----\n")) << pem;
+    EXPECT_TRUE(pem.ends_with("-----END PUBLIC KEY-----\n")) << pem;
+  }
 }
 
 TEST(Jwk, RefusesKeysThatDoNotHold) {
