@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include <atomic>
+#include <map>
 #include <memory>
 #include <random>
 
@@ -27,6 +28,7 @@
 #include "gateway/filters/internal_headers/internal_headers.hpp"
 #include "gateway/filters/settings.hpp"
 #include "gateway/filters/static_files/static_files.hpp"
+#include "gateway/filters/validation/openapi.hpp"
 #include "gateway/routing/routes.hpp"
 
 namespace zt::gateway {
@@ -69,9 +71,12 @@ class GatewayMiddleware final : public core::http::Middleware {
  public:
   GatewayMiddleware(core::discovery::Discovery& discovery, const core::http::Router& router, core::observe::Registry& metrics,
                     std::string secret, std::shared_ptr<core::http::Middleware> flow_rules, filters::TokenVerifier& tokens,
-                    filters::JwksSource& jwks, filters::StaticFiles& static_files)
+                    filters::JwksSource& jwks, filters::StaticFiles& static_files,
+                    std::map<std::string, std::shared_ptr<const filters::ApiDocument>> documents)
       : discovery_(discovery), router_(router), metrics_(metrics), secret_(std::move(secret)),
-        flow_rules_(std::move(flow_rules)), tokens_(tokens), jwks_(jwks), static_files_(static_files) {
+        flow_rules_(std::move(flow_rules)), tokens_(tokens), jwks_(jwks), static_files_(static_files),
+        documents_(std::move(documents)) {
+    invalid_ = &metrics.counter("zt_gateway_refused_total", "Requests the gateway refused", {{"reason", "validation"}});
     for (auto f : filters::kAllTokenFailures)
       token_refused_[static_cast<std::size_t>(f)] =
           &metrics.counter("zt_gateway_token_refused_total", "Bearer tokens refused, by reason", {{"reason", filters::failure_name(f)}});
@@ -180,13 +185,19 @@ class GatewayMiddleware final : public core::http::Middleware {
       denied_->inc();
       throw *refused;
     }
+    req.target = m.target.path;
+    if (auto doc = documents_.find(m.target.service); doc != documents_.end()) {
+      if (auto problem = doc->second->validate(req, req.path())) {
+        invalid_->inc();
+        throw ApiError(400, "GATEWAY_INVALID_REQUEST", "请求参数不合法：" + problem->text());
+      }
+    }
     if (auto refused = filters::check_idempotency_key(route, req)) {
       no_key_->inc();
       throw *refused;
     }
     installed->routed[static_cast<std::size_t>(&route - table->routes().data())]->inc();
     const auto timeout = std::chrono::milliseconds(route.timeout_ms);
-    req.target = m.target.path;
 
     if (discovery_.local(m.target.service)) {
       // Here: the service's own handler, matched on the rewritten path, in this same pass.
@@ -276,9 +287,25 @@ class GatewayMiddleware final : public core::http::Middleware {
   filters::TokenVerifier& tokens_;
   filters::JwksSource& jwks_;
   filters::StaticFiles& static_files_;
+  std::map<std::string, std::shared_ptr<const filters::ApiDocument>> documents_;  // by service
+  core::observe::Counter* invalid_ = nullptr;
   std::array<core::observe::Counter*, filters::kAllTokenFailures.size()> token_refused_{};
   core::observe::Counter* token_ok_ = nullptr;
 };
+
+// Every service's OpenAPI document, whether or not it runs in this process: one binary carries
+// them all. A document that does not read stops the start (a build error, caught by unit tests).
+std::map<std::string, std::shared_ptr<const filters::ApiDocument>> documents(core::ComponentContext& ctx) {
+  std::map<std::string, std::shared_ptr<const filters::ApiDocument>> out;
+  if (!ctx.config().get_bool("validate_requests")) return out;
+  for (const auto* spec : ctx.specs()) {
+    if (!spec->openapi) continue;
+    const auto files = spec->openapi();
+    if (files.empty()) continue;
+    out[spec->name] = filters::ApiDocument::parse(files.front().content);
+  }
+  return out;
+}
 
 filters::JwtSettings jwt_settings(const core::config::Section& c) {
   filters::JwtSettings s;
@@ -316,7 +343,7 @@ class GatewayComponent final : public core::Component {
         gateway_(std::make_shared<GatewayMiddleware>(discovery_, ctx.public_router(), ctx.metrics(),
                                                      ctx.full_config().section("node").get_string("internal_secret"),
                                                      ctx.get<core::resilience::ResilienceComponent>("resilience").inbound(),
-                                                     tokens_, jwks_, static_files_)) {
+                                                     tokens_, jwks_, static_files_, documents(ctx))) {
     apply(kRoutes.get(), "gateway.routes");
     subscription_ = core::config::DynamicSettings::global().subscribe(kRoutes.name(), [this](const auto&) {
       try {
@@ -423,6 +450,7 @@ core::ComponentSpec spec() {
                string("jwt_audience", "zhongtai-api").describe("required aud of tokens (empty: not checked)"),
                duration("jwt_clock_skew", std::chrono::milliseconds(30000)).range(0, 300000)
                    .describe("tolerance on exp, nbf and iat"),
+               boolean("validate_requests", true).describe("check requests against the target service's OpenAPI document"),
                string("static_root", "web").describe("web bundles: <root>/h5/dist at /, <root>/console/dist at /console"),
                integer("static_cache_bytes", 64LL * 1024 * 1024).range(0, 1LL << 32)
                    .describe("memory for static files and their compressed forms"),

@@ -206,5 +206,34 @@ TEST(GatewayFilters, LimitsPerCustomerAndIpKeepTheirCapsUnder100kDistinctCallers
   EXPECT_GE(metric(z.admin, "zt_resilience_keyed_evictions_total{rule=\"per-ip\"}"), kCallers - 1000);
 }
 
+TEST(GatewayFilters, RequestsAreCheckedAgainstTheServicesOpenApiDocuments) {
+  Zhongtai z;
+  auto check = [&](const std::string& method, const std::string& target, const std::string& body = "") {
+    auto r = http_request(z.port, method, target, body);
+    return std::to_string(r.status) + " " + r.body;
+  };
+  EXPECT_EQ(http_get(z.port, "/api/system/v1/events?limit=5").status, 200);
+  auto bad = check("GET", "/api/system/v1/events?limit=five");
+  EXPECT_NE(bad.find("400 "), std::string::npos) << bad;
+  EXPECT_NE(bad.find("请求参数不合法：query.limit 应为整数"), std::string::npos) << bad;
+  bad = check("GET", "/api/system/v1/events?cursor=abc");
+  EXPECT_NE(bad.find("query.cursor 格式不正确"), std::string::npos) << bad;
+  // Bodies: the registry's documented shapes.
+  bad = check("PUT", "/api/registry/v1/configs/public/zhongtai/x.yaml", R"({"content": "a: 1", "format": "toml", "author": "ops", "comment": ""})");
+  EXPECT_NE(bad.find("body.format 取值不在允许范围内"), std::string::npos) << bad;
+  bad = check("PUT", "/api/registry/v1/configs/public/zhongtai/x.yaml", R"({"content": "a: 1", "format": "yaml"})");
+  EXPECT_NE(bad.find("body.author 缺少必填字段"), std::string::npos) << bad;
+  bad = check("PUT", "/api/registry/v1/configs/public/zhongtai/x.yaml", "{oops");
+  EXPECT_NE(bad.find("body 不是合法的 JSON"), std::string::npos) << bad;
+  bad = check("POST", "/api/registry/v1/instances", R"({"service": "s", "id": "i", "host": "h", "port": 70000, "metadata": {}})");
+  EXPECT_NE(bad.find("body.port 不能大于 65535"), std::string::npos) << bad;
+  bad = check("GET", "/api/registry/v1/services/no%20spaces/instances");
+  EXPECT_NE(bad.find("path.service 格式不正确"), std::string::npos) << bad;
+  // What is valid goes through; the refusals are counted.
+  auto ok = check("PUT", "/api/registry/v1/configs/public/zhongtai/x.yaml", R"({"content": "a: 1", "format": "yaml", "author": "ops", "comment": "c"})");
+  EXPECT_EQ(ok.substr(0, 4), "200 ") << ok;
+  EXPECT_GE(metric(z.admin, "zt_gateway_refused_total{reason=\"validation\"}"), 6);
+}
+
 }  // namespace
 }  // namespace zt::test

@@ -51,6 +51,9 @@ struct ComponentSpec {
   bool service = false;
   config::Schema schema;  // section == name; may have no fields
   std::span<const EmbeddedFile> (*migrations)() = nullptr;
+  // The service's OpenAPI 3 document (openapi.yaml beside its code): the gateway validates
+  // requests against it, the console renders it.
+  std::span<const EmbeddedFile> (*openapi)() = nullptr;
   std::function<std::unique_ptr<Component>(ComponentContext&)> make;
 };
 

@@ -23,6 +23,7 @@
 #include "platform/registry/store/registry_store.hpp"
 
 std::span<const zt::core::EmbeddedFile> zt_registry_migrations();
+std::span<const zt::core::EmbeddedFile> zt_registry_openapi();
 
 namespace zt::platform::registry {
 
@@ -232,6 +233,7 @@ core::ComponentSpec spec() {
                    .describe("address a gateway reaches this registry node at (when it lists itself as service registry)")},
               "service registry and config center"};
   s.migrations = &zt_registry_migrations;
+  s.openapi = &zt_registry_openapi;
   s.make = [](core::ComponentContext& ctx) -> std::unique_ptr<core::Component> {
     return std::make_unique<RegistryComponent>(ctx);
   };

@@ -13,6 +13,7 @@
 #include "core/util/time.hpp"
 
 std::span<const zt::core::EmbeddedFile> zt_system_migrations();
+std::span<const zt::core::EmbeddedFile> zt_system_openapi();
 
 namespace zt::platform::system {
 
@@ -144,6 +145,7 @@ core::ComponentSpec spec(std::string version) {
   s.service = true;
   s.schema = {"system", {}, "system API"};
   s.migrations = &zt_system_migrations;
+  s.openapi = &zt_system_openapi;
   s.make = [version](core::ComponentContext& ctx) -> std::unique_ptr<core::Component> {
     return std::make_unique<SystemComponent>(ctx, version);
   };
