@@ -147,6 +147,7 @@ class GatewayMiddleware final : public core::http::Middleware {
       res = core::http::Response::json(refused->status(), core::http::error_body(refused->code(), refused->message(), ctx.trace_id));
     }
     if (!origin.empty()) settings->cors.decorate(origin, res);
+    filters::clean_response(res);
     co_return res;
   }
 

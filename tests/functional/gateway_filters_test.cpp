@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "core/crypto/jwt.hpp"
+#include "harness/fake_server.hpp"
 #include "harness/http.hpp"
 #include "harness/process.hpp"
 #include "harness/zhongtai.hpp"
@@ -233,6 +234,57 @@ TEST(GatewayFilters, RequestsAreCheckedAgainstTheServicesOpenApiDocuments) {
   auto ok = check("PUT", "/api/registry/v1/configs/public/zhongtai/x.yaml", R"({"content": "a: 1", "format": "yaml", "author": "ops", "comment": "c"})");
   EXPECT_EQ(ok.substr(0, 4), "200 ") << ok;
   EXPECT_GE(metric(z.admin, "zt_gateway_refused_total{reason=\"validation\"}"), 6);
+}
+
+TEST(GatewayFilters, ASlowUpstreamFillsOnlyItsOwnBulkhead) {
+  // A vendor-like service that answers after 3 s; the gateway may hold 2 calls to it at once.
+  FakeServer slow([](const FakeRequest& r) {
+    if (r.target.starts_with("/api/slow/leaky")) return FakeReply{200, R"({"leaky":true})", "application/json", {{"Server", "Vendor/1.2"}, {"X-Powered-By", "PHP/5"}, {"X-Zt-Secret", "1"}}};
+    std::this_thread::sleep_for(3000ms);
+    return FakeReply{200, R"({"slow":true})"};
+  });
+  Zhongtai z(Env{{"ZT_DISCOVERY__MAX_CONCURRENT_PER_SERVICE", "2"}});
+  RegisteredInstance instance(z.port, "slow", "slow-1", slow.port());
+  ASSERT_EQ(publish_dynamic(z.port, "gateway.routes: |\n  routes:\n"
+                                    "    - {id: slow, path: /api/slow/, service: slow, timeout_ms: 10000}\n"
+                                    "    - {id: system, path: /api/system/, service: system}\n"
+                                    "    - {id: registry, path: /api/registry/, service: registry, timeout_ms: 40000}\n")
+                .status,
+            200);
+  ASSERT_TRUE(eventually([&] { return applied(z.port); }, 5s));
+  ASSERT_TRUE(eventually([&] { return http_get(z.port, "/api/slow/x").status == 200; }, 10s));
+
+  std::vector<std::thread> callers;
+  std::mutex m;
+  std::map<int, int> statuses;
+  std::string busy_body;
+  for (int i = 0; i < 6; ++i)
+    callers.emplace_back([&] {
+      auto r = http_get(z.port, "/api/slow/x");
+      std::lock_guard lock(m);
+      statuses[r.status]++;
+      if (r.status == 503) busy_body = r.body;
+    });
+  std::this_thread::sleep_for(300ms);
+  // Meanwhile, other routes are untouched.
+  EXPECT_EQ(http_get(z.port, "/api/system/v1/ping").status, 200);
+  for (auto& c : callers) c.join();
+  EXPECT_EQ(statuses[200], 2) << ::testing::PrintToString(statuses);
+  EXPECT_EQ(statuses[503], 4) << ::testing::PrintToString(statuses);
+  EXPECT_NE(busy_body.find("\"code\":\"SERVER_BUSY\""), std::string::npos) << busy_body;
+  EXPECT_NE(busy_body.find("服务繁忙"), std::string::npos) << busy_body;
+  EXPECT_EQ(busy_body.find("127.0.0.1"), std::string::npos) << "no upstream detail";
+  EXPECT_GE(metric(z.admin, "zt_service_busy_total{service=\"slow\"}"), 4);
+  // The slots come back when the calls end.
+  EXPECT_EQ(http_get(z.port, "/api/slow/x").status, 200);
+
+  // Response hygiene: nothing about what is behind the gateway leaves it.
+  auto leaky = http_get(z.port, "/api/slow/leaky");
+  EXPECT_EQ(leaky.status, 200) << leaky.body;
+  EXPECT_EQ(leaky.headers.count("server"), 0u);
+  EXPECT_EQ(leaky.headers.count("x-powered-by"), 0u);
+  EXPECT_EQ(leaky.headers.count("x-zt-secret"), 0u);
+  EXPECT_EQ(leaky.headers["x-content-type-options"], "nosniff");
 }
 
 }  // namespace

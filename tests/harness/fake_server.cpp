@@ -118,8 +118,9 @@ void FakeServer::serve(int fd) {
     requests_.fetch_add(1);
     FakeReply reply = handler_(req);
     std::string out = "HTTP/1.1 " + std::to_string(reply.status) + " " + reason(reply.status) + "\r\n" +
-                      "Content-Type: " + reply.content_type + "\r\nContent-Length: " + std::to_string(reply.body.size()) +
-                      "\r\n\r\n" + reply.body;
+                      "Content-Type: " + reply.content_type + "\r\nContent-Length: " + std::to_string(reply.body.size()) + "\r\n";
+    for (const auto& [name, value] : reply.headers) out += name + ": " + value + "\r\n";
+    out += "\r\n" + reply.body;
     std::size_t sent = 0;
     while (sent < out.size()) {
       const ssize_t n = ::send(fd, out.data() + sent, out.size() - sent, MSG_NOSIGNAL);

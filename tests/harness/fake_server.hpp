@@ -24,6 +24,7 @@ struct FakeReply {
   int status = 200;
   std::string body;
   std::string content_type = "application/json";
+  std::vector<std::pair<std::string, std::string>> headers;  // more response headers
 };
 
 class FakeServer {

@@ -69,6 +69,7 @@ class DiscoveryComponent final : public Component, public Discovery {
     sco.balancer = c.get_string("balancer");
     sco.timeout = c.get_duration("call_timeout");
     sco.max_attempts = static_cast<int>(c.get_int("call_max_attempts"));
+    sco.max_concurrent = c.get_int("max_concurrent_per_service");
     std::string self;
     for (const auto& s : local_) self += (self.empty() ? "" : ",") + s;
     client_ = std::make_unique<ServiceClient>(*this, self.empty() ? node_ : self, node.get_string("internal_secret"), sco, &m);
@@ -425,6 +426,8 @@ ComponentSpec discovery_spec(std::string version) {
                duration("call_timeout", std::chrono::milliseconds(5000)).range(10, 600000)
                    .describe("per-attempt timeout of service calls (the caller's deadline bounds it too)"),
                integer("call_max_attempts", 3).range(1, 10).describe("attempts for idempotent service calls"),
+               integer("max_concurrent_per_service", 1000).range(0, 1000000)
+                   .describe("calls in flight to one service from this process (a bulkhead per upstream; 0: no limit)"),
                string("config_namespace", "public"),
                string("config_group", "zhongtai"),
                string("config_data_id", "dynamic.yaml").describe("config-center item holding the dynamic settings")},

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <atomic>
 #include <set>
 #include <vector>
 
@@ -58,7 +59,9 @@ struct ServiceClient::Upstream {
   resilience::BreakerRule breaker_rule;
   std::mutex mutex;
   std::map<std::string, std::unique_ptr<resilience::CircuitBreaker>> breakers;
+  std::atomic<std::int64_t> in_flight{0};
   observe::Counter* calls_ok = nullptr;
+  observe::Counter* busy = nullptr;
   observe::Counter* calls_failed = nullptr;
   observe::Counter* retries = nullptr;
   observe::Counter* ejections = nullptr;
@@ -85,6 +88,7 @@ std::shared_ptr<ServiceClient::Upstream> ServiceClient::upstream(const std::stri
       u->calls_failed = &metrics_->counter("zt_service_calls_total", help, {{"service", service}, {"outcome", "failed"}});
       u->retries = &metrics_->counter("zt_service_retries_total", "Retries made by the service client", {{"service", service}});
       u->ejections = &metrics_->counter("zt_service_ejections_total", "Instances ejected as outliers", {{"service", service}});
+      u->busy = &metrics_->counter("zt_service_busy_total", "Calls refused: too many in flight to the service", {{"service", service}});
     }
   }
   return u;
@@ -151,6 +155,22 @@ boost::asio::awaitable<CallResult> ServiceClient::call_remote(const std::string&
     if (up->calls_failed) up->calls_failed->inc();
     throw ApiError(503, http::codes::kUnavailable, fmt::format("服务 {} 暂无可用实例", service));
   }
+  // The bulkhead of this upstream: held for the whole call, retries included.
+  struct Slot {
+    explicit Slot(std::atomic<std::int64_t>* counter) : n(counter) {}
+    Slot(const Slot&) = delete;
+    Slot& operator=(const Slot&) = delete;
+    ~Slot() {
+      if (n) n->fetch_sub(1, std::memory_order_relaxed);
+    }
+    std::atomic<std::int64_t>* n;
+  };
+  if (options_.max_concurrent > 0 && up->in_flight.fetch_add(1, std::memory_order_relaxed) >= options_.max_concurrent) {
+    up->in_flight.fetch_sub(1, std::memory_order_relaxed);
+    if (up->busy) up->busy->inc();
+    throw ApiError(503, http::codes::kOverloaded, "服务繁忙，请稍后再试");
+  }
+  const Slot slot(options_.max_concurrent > 0 ? &up->in_flight : nullptr);
 
   std::set<std::string> tried;
   // The last attempt's outcome (a 5xx answer or a transport failure), and why no attempt could be

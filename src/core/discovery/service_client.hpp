@@ -52,6 +52,10 @@ struct CallOptions {
 struct ServiceClientOptions {
   std::string balancer = "weighted_round_robin";
   int max_attempts = 3;
+  // Calls in flight to one service from this process, over the network (a bulkhead per upstream,
+  // so one slow service cannot hold every connection and coroutine); 0: no limit. Beyond it a
+  // call is refused at once with 503 SERVER_BUSY.
+  std::int64_t max_concurrent = 1000;
   double retry_budget_ratio = 0.2;
   double retry_budget_min_per_second = 10.0;
   std::chrono::milliseconds timeout{5000};

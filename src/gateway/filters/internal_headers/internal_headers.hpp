@@ -11,4 +11,9 @@ namespace zt::gateway::filters {
 // Returns how many headers were removed.
 std::size_t strip_internal_headers(core::http::Request& req);
 
+// Response hygiene, the other direction: what leaves the gateway says nothing about what is behind
+// it — no x-zt-* headers, no Server or X-Powered-By of an upstream — and browsers are told not to
+// sniff content types.
+void clean_response(core::http::Response& res);
+
 }  // namespace zt::gateway::filters
