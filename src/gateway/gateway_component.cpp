@@ -35,6 +35,7 @@ namespace zt::gateway {
 
 const char* const kDefaultRoutes = R"(routes:
   - {id: system, path: /api/system/, service: system}
+  - {id: notify-outbox, path: /api/notify/v1/outbox, match: exact, methods: [GET], service: notify}   # sandbox outbox
   - {id: registry, path: /api/registry/, service: registry, timeout_ms: 40000}   # long-polls hold 30 s
 )";
 

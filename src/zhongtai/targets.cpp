@@ -6,6 +6,7 @@
 #include "core/discovery/discovery.hpp"
 #include "core/resilience/resilience_component.hpp"
 #include "gateway/gateway_component.hpp"
+#include "platform/notify/notify_component.hpp"
 #include "platform/registry/registry_component.hpp"
 #include "platform/system/system_component.hpp"
 #include "zhongtai/version.hpp"
@@ -20,6 +21,7 @@ std::vector<core::ComponentSpec> component_specs() {
       core::discovery::discovery_spec(std::string(kVersion)),  // needs server; after registry when both run
       platform::registry::spec(),                    // needs server
       platform::system::spec(std::string(kVersion)),  // needs server
+      platform::notify::spec(),                        // needs server
       gateway::spec(),                                 // needs server, discovery; first on the public path
   };
 }

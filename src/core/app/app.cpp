@@ -28,7 +28,9 @@ std::vector<config::Schema> process_schemas() {
         string("data_dir", "data").describe("directory for SQLite files, keys and snapshots"),
         string("zone", "").describe("availability zone label"),
         string("internal_secret", "").describe(
-            "key signing caller identity between this deployment's processes (split mode); same on every process")},
+            "key signing caller identity between this deployment's processes (split mode); same on every process"),
+        string("data_keys", "").describe(
+            "keys sealing personal data at rest, \"id:base64,…\" (first seals); empty: <data_dir>/data.keys, made on first start")},
        "this instance"},
       {"log",
        {string("level", "info").choices({"debug", "info", "warn", "error"}),

@@ -119,6 +119,7 @@ boost::asio::awaitable<CallResult> ServiceClient::call_local(http::Request& req,
   ctx.received_at = Clock::now();
   ctx.deadline = deadline;  // the pipeline keeps it when tighter than its default
   ctx.remote_address = "in-process";
+  ctx.calling_service = self_;
   if (parent && parent->caller.kind != http::CallerKind::kAnonymous) ctx.caller = parent->caller;
   else ctx.caller = {http::CallerKind::kService, self_, {}};
   const auto trace = parent ? parent->trace.child() : observe::TraceContext::generate();

@@ -32,6 +32,9 @@ struct RequestContext {
   std::chrono::steady_clock::time_point received_at{};
   std::chrono::steady_clock::time_point deadline{};  // time_point::max() when none
   Caller caller;
+  // The service this request comes from when one of ours calls (in-process, or with a valid signed
+  // identity); empty for outside traffic. Endpoints only services may call check it.
+  std::string calling_service;
   std::string_view route;  // the matched route template, "" when none matched
   std::shared_ptr<const void> route_owner;  // keeps what `route` points into alive (a swapped route table)
   const Route* matched_route = nullptr;

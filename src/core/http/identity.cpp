@@ -113,6 +113,7 @@ class IdentityMiddleware final : public Middleware {
     if (auto h = req.headers.get(kIdentityHeader)) {
       auto id = verify_identity(*h, method_name(req.method), req.path(), secret_, unix_millis());
       if (!id) throw ApiError(401, "INTERNAL_IDENTITY_INVALID", "内部调用身份无效");
+      ctx.calling_service = id->service;
       if (id->caller.kind == CallerKind::kAnonymous) ctx.caller = {CallerKind::kService, id->service, {}};
       else ctx.caller = id->caller;
       if (id->deadline) ctx.deadline = std::min(ctx.deadline, ctx.received_at + *id->deadline);

@@ -1,0 +1,145 @@
+#include "platform/notify/notify_component.hpp"
+
+#include <boost/describe.hpp>
+
+#include "core/app/keys.hpp"
+#include "core/http/error.hpp"
+#include "core/http/router.hpp"
+#include "core/json/json.hpp"
+#include "core/observe/log.hpp"
+#include "core/observe/metrics.hpp"
+#include "core/storage/database.hpp"
+#include "core/util/time.hpp"
+#include "platform/notify/outbox.hpp"
+
+std::span<const zt::core::EmbeddedFile> zt_notify_migrations();
+std::span<const zt::core::EmbeddedFile> zt_notify_openapi();
+
+namespace zt::platform::notify {
+
+struct SendBody {
+  std::string channel;
+  std::string recipient;
+  std::string template_id;
+  std::optional<std::map<std::string, std::string>> params;
+};
+BOOST_DESCRIBE_STRUCT(SendBody, (), (channel, recipient, template_id, params))
+
+struct SendAnswer {
+  std::string id;
+  std::string provider;
+  std::string recipient;  // masked
+};
+BOOST_DESCRIBE_STRUCT(SendAnswer, (), (id, provider, recipient))
+
+BOOST_DESCRIBE_STRUCT(OutboxItem, (), (id, channel, recipient, template_id, text, sender, created_at_ms))
+BOOST_DESCRIBE_STRUCT(OutboxPage, (), (items, next_cursor))
+
+namespace {
+
+using core::http::ApiError;
+using core::http::Method;
+using core::http::Request;
+using core::http::RequestContext;
+using core::http::Response;
+
+class NotifyComponent final : public core::Component {
+ public:
+  explicit NotifyComponent(core::ComponentContext& ctx)
+      : db_(ctx.database()), outbox_(core::node_keys(ctx.full_config())), provider_(ctx.config().get_string("provider")) {
+    sent_ = &ctx.metrics().counter("zt_notify_sent_total", "Messages handed to the provider", {{"provider", provider_}});
+    refused_ = &ctx.metrics().counter("zt_notify_refused_total", "Send requests refused");
+    auto& r = ctx.public_router();
+    r.add(Method::kPost, "/api/notify/v1/messages",
+          [this](Request& req, RequestContext& c) -> boost::asio::awaitable<Response> { return send(req, c); });
+    r.add(Method::kGet, "/api/notify/v1/outbox",
+          [this](Request& req, RequestContext& c) -> boost::asio::awaitable<Response> { return outbox(req, c); });
+  }
+  void start() override { core::log::info("notify: provider {}", provider_); }
+  void stop() override {}
+
+ private:
+  boost::asio::awaitable<Response> send(Request& req, RequestContext& ctx) {
+    // Only our services send: a message costs money and speaks in the broker's name.
+    if (ctx.calling_service.empty()) {
+      refused_->inc();
+      throw ApiError(403, "NOTIFY_SERVICE_ONLY", "仅限内部服务调用");
+    }
+    auto body = core::json::parse<SendBody>(req.body);
+    SendError error;
+    const auto recipient = normalise_recipient(body.channel, body.recipient, error);
+    const auto text = recipient ? render(body.template_id, body.params.value_or(std::map<std::string, std::string>{}), error)
+                                : std::nullopt;
+    if (!recipient || !text) {
+      refused_->inc();
+      throw ApiError(400, error.code, error.message);
+    }
+    const std::string sender = ctx.calling_service;
+    const std::string channel = body.channel, template_id = body.template_id;
+    OutboxItem item = co_await db_.write([&](core::storage::Tx& tx) {
+      return outbox_.store(tx, channel, *recipient, template_id, *text, sender, core::unix_millis());
+    });
+    sent_->inc();
+    // Never the text (it carries codes) nor the full recipient.
+    ctx.log().info("notify: {} {} to {} for {} ({})", channel, template_id, item.recipient, sender, item.id);
+    SendAnswer answer{item.id, provider_, item.recipient};
+    co_return Response::json(200, core::json::serialize(answer));
+  }
+
+  boost::asio::awaitable<Response> outbox(Request& req, RequestContext&) {
+    if (provider_ != "sandbox") throw ApiError(404, "NOTIFY_NO_OUTBOX", "仅模拟环境提供发件箱");
+    const std::string channel = req.query_param("channel").value_or("sms");
+    std::string recipient = req.query_param("recipient").value_or("");
+    if (!recipient.empty()) {
+      SendError error;
+      auto normal = normalise_recipient(channel, recipient, error);
+      if (!normal) throw ApiError(400, error.code, error.message);
+      recipient = *normal;
+    }
+    std::int64_t limit = 20;
+    if (auto l = req.query_param("limit")) {
+      try {
+        limit = std::stoll(*l);
+      } catch (...) {
+        limit = 0;
+      }
+      if (limit < 1 || limit > 100) throw ApiError(400, "NOTIFY_BAD_PARAM", "limit 应为 1 到 100 之间的整数");
+    }
+    const std::string cursor = req.query_param("cursor").value_or("");
+    if (!cursor.empty()) {
+      const auto dot = cursor.find('.');
+      const bool ok = dot != std::string::npos && dot > 0 && dot < 20 &&
+                      std::all_of(cursor.begin(), cursor.begin() + static_cast<long>(dot), [](unsigned char c) { return std::isdigit(c); });
+      if (!ok) throw ApiError(400, "NOTIFY_BAD_PARAM", "分页游标无效");
+    }
+    OutboxPage page = co_await db_.read([&](core::storage::Tx& tx) { return outbox_.list(tx, channel, recipient, limit, cursor); });
+    co_return Response::json(200, core::json::serialize(page));
+  }
+
+  core::storage::Database& db_;
+  Outbox outbox_;
+  std::string provider_;
+  core::observe::Counter* sent_ = nullptr;
+  core::observe::Counter* refused_ = nullptr;
+};
+
+}  // namespace
+
+core::ComponentSpec spec() {
+  using namespace core::config;
+  core::ComponentSpec s;
+  s.name = "notify";
+  s.description = "notifications: SMS and e-mail through a provider (sandbox: a persisted outbox)";
+  s.dependencies = {"server", "discovery"};
+  s.service = true;
+  s.schema = {"notify",
+              {string("provider", "sandbox").choices({"sandbox"})
+                   .describe("sandbox keeps messages in an outbox instead of sending (SMS gateway and SMTP come with the vendor work)")},
+              "notifications"};
+  s.migrations = &zt_notify_migrations;
+  s.openapi = &zt_notify_openapi;
+  s.make = [](core::ComponentContext& ctx) -> std::unique_ptr<core::Component> { return std::make_unique<NotifyComponent>(ctx); };
+  return s;
+}
+
+}  // namespace zt::platform::notify

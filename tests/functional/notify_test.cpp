@@ -1,0 +1,115 @@
+// The notify service on the real binary: only our services may send (signed identity between
+// processes), templates and recipients are checked, the sandbox outbox shows what a customer
+// would have received — recipients masked, never stored or logged in clear, codes never logged.
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <fstream>
+#include <regex>
+#include <sstream>
+
+#include "core/http/identity.hpp"
+#include "harness/http.hpp"
+#include "harness/process.hpp"
+#include "harness/zhongtai.hpp"
+
+namespace zt::test {
+namespace {
+
+using namespace std::chrono_literals;
+
+const std::string kSecret = "notify-test-secret-0123456789abcdef";
+const std::string kPath = "/api/notify/v1/messages";
+
+std::string identity_for(const std::string& service) {
+  core::http::ForwardedIdentity id;
+  id.service = service;
+  const auto now = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+  return core::http::sign_identity(id, "POST", kPath, kSecret, now);
+}
+
+HttpResponse send_as(int port, const std::string& service, const std::string& body) {
+  std::map<std::string, std::string> headers;
+  if (!service.empty()) headers["x-zt-identity"] = identity_for(service);
+  return http_request(port, "POST", kPath, body, headers);
+}
+
+std::string slurp(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+TEST(Notify, ServicesSendAndTheSandboxOutboxShowsIt) {
+  TempDir root{"zt-notify"};
+  Zhongtai notify({{"ZT_NODE__INTERNAL_SECRET", kSecret}}, "notify", root.path());
+  const std::string code_msg = R"({"channel": "sms", "recipient": "13800138000", "template_id": "login_code", "params": {"code": "604217"}})";
+
+  // Outside callers cannot send, with or without a forged identity.
+  auto anonymous = send_as(notify.port, "", code_msg);
+  EXPECT_EQ(anonymous.status, 403) << anonymous.body;
+  EXPECT_NE(anonymous.body.find("NOTIFY_SERVICE_ONLY"), std::string::npos);
+  auto forged = http_request(notify.port, "POST", kPath, code_msg, {{"x-zt-identity", "v1.eyJzdmMiOiJhdXRoIn0=.00"}});
+  EXPECT_EQ(forged.status, 401) << forged.body;
+
+  auto sent = send_as(notify.port, "auth", code_msg);
+  ASSERT_EQ(sent.status, 200) << sent.body;
+  EXPECT_NE(sent.body.find("\"provider\":\"sandbox\""), std::string::npos);
+  EXPECT_NE(sent.body.find("\"recipient\":\"138****8000\""), std::string::npos);
+  EXPECT_EQ(sent.body.find("604217"), std::string::npos) << "the answer never echoes the code";
+  ASSERT_EQ(send_as(notify.port, "auth", R"({"channel": "sms", "recipient": "13800138000", "template_id": "login_code", "params": {"code": "118822"}})").status, 200);
+  ASSERT_EQ(send_as(notify.port, "auth", R"({"channel": "sms", "recipient": "13900139000", "template_id": "login_code", "params": {"code": "555555"}})").status, 200);
+
+  // Refusals in the error shape.
+  const std::map<std::string, std::string> bad = {
+      {R"({"channel": "sms", "recipient": "12345", "template_id": "login_code", "params": {"code": "604217"}})", "NOTIFY_BAD_RECIPIENT"},
+      {R"({"channel": "sms", "recipient": "13800138000", "template_id": "nope", "params": {}})", "NOTIFY_UNKNOWN_TEMPLATE"},
+      {R"({"channel": "sms", "recipient": "13800138000", "template_id": "login_code", "params": {"code": "12"}})", "NOTIFY_BAD_PARAMS"},
+      {R"({"channel": "fax", "recipient": "13800138000", "template_id": "login_code"})", "NOTIFY_BAD_CHANNEL"},
+      {R"({"channel": "sms"})", "INVALID_FIELD"},
+  };
+  for (const auto& [body, code] : bad) {
+    auto r = send_as(notify.port, "auth", body);
+    EXPECT_EQ(r.status, 400) << body << ": " << r.body;
+    EXPECT_NE(r.body.find("\"code\":\"" + code + "\""), std::string::npos) << body << ": " << r.body;
+  }
+
+  // The outbox: newest first, per recipient, paged.
+  auto box = http_get(notify.port, "/api/notify/v1/outbox?recipient=13800138000&limit=1");
+  ASSERT_EQ(box.status, 200) << box.body;
+  EXPECT_NE(box.body.find("118822"), std::string::npos) << box.body;
+  EXPECT_EQ(box.body.find("604217"), std::string::npos) << "one per page";
+  EXPECT_EQ(box.body.find("555555"), std::string::npos) << "another recipient's";
+  EXPECT_NE(box.body.find("\"recipient\":\"138****8000\""), std::string::npos);
+  EXPECT_NE(box.body.find("\"sender\":\"auth\""), std::string::npos);
+  std::smatch m;
+  ASSERT_TRUE(std::regex_search(box.body, m, std::regex("\"next_cursor\":\"([^\"]+)\""))) << box.body;
+  auto next = http_get(notify.port, "/api/notify/v1/outbox?recipient=13800138000&limit=1&cursor=" + std::string(m[1]));
+  EXPECT_NE(next.body.find("604217"), std::string::npos) << next.body;
+  EXPECT_EQ(http_get(notify.port, "/api/notify/v1/outbox?recipient=123").status, 400);
+  EXPECT_EQ(http_get(notify.port, "/api/notify/v1/outbox?limit=0").status, 400);
+  EXPECT_EQ(http_get(notify.port, "/api/notify/v1/outbox?cursor=x").status, 400);
+
+  // Neither the number in clear nor a code anywhere in the log; the number not in the database.
+  const std::string log = notify.process->log_text();
+  for (const char* secret : {"13800138000", "604217", "118822", "555555"}) EXPECT_EQ(log.find(secret), std::string::npos) << secret;
+  EXPECT_NE(log.find("138****8000"), std::string::npos) << "the masked form is what the log shows";
+  std::string db_bytes;
+  for (const auto& f : {"/data/notify.db", "/data/notify.db-wal"}) db_bytes += slurp(root.path() + f);
+  ASSERT_FALSE(db_bytes.empty());
+  EXPECT_EQ(db_bytes.find("13800138000"), std::string::npos) << "sealed at rest";
+}
+
+TEST(Notify, TheGatewayExposesTheOutboxButNotSending) {
+  Zhongtai z;
+  EXPECT_EQ(http_get(z.port, "/api/notify/v1/outbox").status, 200);
+  auto send = http_request(z.port, "POST", kPath, R"({"channel": "sms", "recipient": "13800138000", "template_id": "login_code", "params": {"code": "604217"}})");
+  EXPECT_EQ(send.status, 404) << "no route to sending from outside: " << send.body;
+  auto bad = http_get(z.port, "/api/notify/v1/outbox?channel=fax");
+  EXPECT_EQ(bad.status, 400);
+  EXPECT_NE(bad.body.find("GATEWAY_INVALID_REQUEST"), std::string::npos) << bad.body;
+}
+
+}  // namespace
+}  // namespace zt::test
