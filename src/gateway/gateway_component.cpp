@@ -36,6 +36,8 @@ namespace zt::gateway {
 const char* const kDefaultRoutes = R"(routes:
   - {id: system, path: /api/system/, service: system}
   - {id: notify-outbox, path: /api/notify/v1/outbox, match: exact, methods: [GET], service: notify}   # sandbox outbox
+  - {id: auth-me, path: /api/auth/v1/me/, service: auth, access: customer}
+  - {id: auth, path: /api/auth/v1/, service: auth}
   - {id: registry, path: /api/registry/, service: registry, timeout_ms: 40000}   # long-polls hold 30 s
 )";
 

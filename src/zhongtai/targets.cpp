@@ -9,6 +9,7 @@
 #include "platform/notify/notify_component.hpp"
 #include "platform/registry/registry_component.hpp"
 #include "platform/system/system_component.hpp"
+#include "services/auth/auth_component.hpp"
 #include "zhongtai/version.hpp"
 
 namespace zt {
@@ -22,6 +23,7 @@ std::vector<core::ComponentSpec> component_specs() {
       platform::registry::spec(),                    // needs server
       platform::system::spec(std::string(kVersion)),  // needs server
       platform::notify::spec(),                        // needs server
+      services::auth::spec(),                          // needs server, discovery; calls notify
       gateway::spec(),                                 // needs server, discovery; first on the public path
   };
 }

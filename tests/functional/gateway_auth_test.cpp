@@ -85,14 +85,15 @@ class GatewayAuth : public ::testing::Test {
   Env env() {
     const std::string keys = dir.path() + "/local-keys.json";
     std::ofstream(keys) << boost::json::serialize(boost::json::object{{"keys", boost::json::array{hs.private_json()}}});
-    return {{"ZT_GATEWAY__JWT_KEYS_FILE", keys}, {"ZT_GATEWAY__JWKS_REFETCH_MIN", "100ms"}};
+    // The stand-in, not the real auth service that `--target all` also runs.
+    return {{"ZT_GATEWAY__JWT_KEYS_FILE", keys}, {"ZT_GATEWAY__JWKS_REFETCH_MIN", "100ms"}, {"ZT_GATEWAY__JWKS_SERVICE", "auth-fake"}};
   }
 };
 
 TEST_F(GatewayAuth, VerifiesTokensAndRefusesEveryBadOneWith401) {
   auth.publish({&es, &rs, &ed});
   Zhongtai z(env());
-  RegisteredInstance fake(z.port, "auth", "auth-fake-1", auth.port());
+  RegisteredInstance fake(z.port, "auth-fake", "auth-fake-1", auth.port());
   ASSERT_EQ(http_request(z.port, "PUT", kConfig, kPublish).status, 200);
   ASSERT_TRUE(eventually([&] { return http_get(z.port, "/api/system/v1/whoami").status == 401; }, 5s))
       << "the customer route needs a sign-in once the routes apply";
@@ -202,7 +203,7 @@ TEST_F(GatewayAuth, ASplitGatewayForwardsTheVerifiedIdentitySigned) {
   const Env to_registry{{"ZT_DISCOVERY__REGISTRY", "127.0.0.1:" + std::to_string(reg.port)},
                         {"ZT_NODE__INTERNAL_SECRET", secret}};
   Zhongtai instance(to_registry, "system");
-  RegisteredInstance fake(reg.port, "auth", "auth-fake-1", auth.port());
+  RegisteredInstance fake(reg.port, "auth-fake", "auth-fake-1", auth.port());
   Env gw_env = env();
   gw_env.insert(to_registry.begin(), to_registry.end());
   Zhongtai gateway(gw_env, "gateway");

@@ -7,6 +7,7 @@
 std::span<const zt::core::EmbeddedFile> zt_system_openapi();
 std::span<const zt::core::EmbeddedFile> zt_registry_openapi();
 std::span<const zt::core::EmbeddedFile> zt_notify_openapi();
+std::span<const zt::core::EmbeddedFile> zt_auth_openapi();
 
 namespace zt::gateway::filters {
 namespace {
@@ -167,7 +168,7 @@ TEST(OpenApi, RefusesDocumentsItCannotRead) {
 }
 
 TEST(OpenApi, EveryShippedDocumentReads) {
-  for (auto files : {zt_system_openapi(), zt_registry_openapi(), zt_notify_openapi()}) {
+  for (auto files : {zt_system_openapi(), zt_registry_openapi(), zt_notify_openapi(), zt_auth_openapi()}) {
     ASSERT_FALSE(files.empty());
     std::shared_ptr<const ApiDocument> doc;
     ASSERT_NO_THROW(doc = ApiDocument::parse(files.front().content)) << files.front().name;

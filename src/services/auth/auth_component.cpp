@@ -1,0 +1,304 @@
+#include "services/auth/auth_component.hpp"
+
+#include <boost/describe.hpp>
+#include <boost/json/serialize.hpp>
+
+#include "core/app/keys.hpp"
+#include "core/discovery/discovery.hpp"
+#include "core/discovery/service_client.hpp"
+#include "core/http/error.hpp"
+#include "core/http/router.hpp"
+#include "core/json/json.hpp"
+#include "core/net/notifier.hpp"
+#include "core/net/runtime.hpp"
+#include "core/observe/log.hpp"
+#include "core/observe/metrics.hpp"
+#include "core/storage/database.hpp"
+#include "core/util/time.hpp"
+#include "services/auth/auth_store.hpp"
+#include "services/auth/signing_keys.hpp"
+
+std::span<const zt::core::EmbeddedFile> zt_auth_migrations();
+std::span<const zt::core::EmbeddedFile> zt_auth_openapi();
+
+namespace zt::services::auth {
+
+struct CodeRequest {
+  std::string mobile;
+  std::optional<std::string> purpose;
+};
+BOOST_DESCRIBE_STRUCT(CodeRequest, (), (mobile, purpose))
+struct CodeSent {
+  std::string mobile;  // masked
+  std::int64_t expires_in_s = 0;
+  std::int64_t resend_after_s = 0;
+};
+BOOST_DESCRIBE_STRUCT(CodeSent, (), (mobile, expires_in_s, resend_after_s))
+struct SignInRequest {
+  std::string mobile;
+  std::string code;
+  std::optional<std::string> device;
+};
+BOOST_DESCRIBE_STRUCT(SignInRequest, (), (mobile, code, device))
+struct RefreshRequest {
+  std::string refresh_token;
+};
+BOOST_DESCRIBE_STRUCT(RefreshRequest, (), (refresh_token))
+struct Tokens {
+  std::string access_token;
+  std::string token_type = "Bearer";
+  std::int64_t expires_in = 0;
+  std::string refresh_token;
+  std::string customer_id;
+  std::string session_id;
+  bool new_customer = false;
+};
+BOOST_DESCRIBE_STRUCT(Tokens, (), (access_token, token_type, expires_in, refresh_token, customer_id, session_id, new_customer))
+BOOST_DESCRIBE_STRUCT(SessionInfo, (), (id, device, ip, created_at_ms, last_used_ms, current))
+struct SessionList {
+  std::vector<SessionInfo> items;
+};
+BOOST_DESCRIBE_STRUCT(SessionList, (), (items))
+struct NotifyBody {
+  std::string channel;
+  std::string recipient;
+  std::string template_id;
+  std::map<std::string, std::string> params;
+};
+BOOST_DESCRIBE_STRUCT(NotifyBody, (), (channel, recipient, template_id, params))
+
+namespace {
+
+using core::http::ApiError;
+using core::http::Method;
+using core::http::Request;
+using core::http::RequestContext;
+using core::http::Response;
+
+Policy policy_from(const core::config::Section& c) {
+  Policy p;
+  p.code_ttl = c.get_duration("code_ttl");
+  p.resend_cooldown = c.get_duration("resend_cooldown");
+  p.max_tries = static_cast<int>(c.get_int("max_tries"));
+  p.codes_per_mobile = static_cast<int>(c.get_int("codes_per_mobile"));
+  p.codes_per_ip = static_cast<int>(c.get_int("codes_per_ip"));
+  p.lockout_base = c.get_duration("lockout_base");
+  p.refresh_ttl = c.get_duration("refresh_ttl");
+  return p;
+}
+
+template <class T>
+T value_or_throw(std::variant<T, Refusal>&& v) {
+  if (auto* r = std::get_if<Refusal>(&v)) throw ApiError(r->status, r->code, r->message);
+  return std::move(std::get<T>(v));
+}
+
+class AuthComponent final : public core::Component {
+ public:
+  explicit AuthComponent(core::ComponentContext& ctx)
+      : db_(ctx.database()),
+        runtime_(ctx.runtime()),
+        discovery_(ctx.get<core::discovery::Discovery>("discovery")),
+        store_(core::node_keys(ctx.full_config()), policy_from(ctx.config())),
+        access_ttl_(ctx.config().get_duration("access_ttl")),
+        keys_(core::node_keys(ctx.full_config()), access_ttl_.count() + 300000),
+        issuer_(ctx.config().get_string("issuer")),
+        audience_(ctx.config().get_string("audience")) {
+    db_.write_blocking([&](core::storage::Tx& tx) { keys_.load(tx, core::unix_millis()); });
+    auto& m = ctx.metrics();
+    logins_ = &m.counter("zt_auth_logins_total", "Sign-ins by SMS code that succeeded");
+    refreshes_ = &m.counter("zt_auth_refreshes_total", "Refresh tokens rotated");
+    auto& r = ctx.public_router();
+    r.add(Method::kGet, "/api/auth/v1/jwks", [this](Request&, RequestContext&) -> boost::asio::awaitable<Response> {
+      auto res = Response::json(200, keys_.jwks(core::unix_millis()));
+      res.headers.set("cache-control", "public, max-age=60");
+      co_return res;
+    });
+    r.add(Method::kPost, "/api/auth/v1/sms-codes", [this](Request& q, RequestContext& c) { return send_code(q, c); });
+    r.add(Method::kPost, "/api/auth/v1/sessions", [this](Request& q, RequestContext& c) { return sign_in(q, c); });
+    r.add(Method::kPost, "/api/auth/v1/tokens/refresh", [this](Request& q, RequestContext& c) { return refresh(q, c); });
+    r.add(Method::kPost, "/api/auth/v1/me/logout", [this](Request& q, RequestContext& c) { return logout(q, c); });
+    r.add(Method::kGet, "/api/auth/v1/me/sessions", [this](Request& q, RequestContext& c) { return list_sessions(q, c); });
+    r.add(Method::kDelete, "/api/auth/v1/me/sessions/{id}", [this](Request& q, RequestContext& c) { return end_session(q, c); });
+    ctx.admin_router().add(Method::kPost, "/auth/keys/rotate", [this](Request&, RequestContext& c) -> boost::asio::awaitable<Response> {
+      const std::string kid = co_await db_.write([&](core::storage::Tx& tx) { return keys_.rotate(tx, core::unix_millis()); });
+      c.log().info("auth: signing key rotated to {}", kid);
+      co_return Response::json(200, "{\"kid\":\"" + kid + "\"}");
+    });
+  }
+
+  void start() override {
+    core::log::info("auth: signing with {}", keys_.current_kid());
+    // Another instance may rotate the keys: read them again now and then.
+    runtime_.spawn(0, [this]() -> boost::asio::awaitable<void> {
+      while (!stopping_.load()) {
+        co_await stop_signal_.wait(stop_signal_.generation(), std::chrono::seconds(30));
+        if (stopping_.load()) break;
+        try {
+          co_await db_.read([&](core::storage::Tx& tx) { keys_.reload(tx); });
+        } catch (const std::exception& e) {
+          core::log::warn("auth: could not reload signing keys: {}", e.what());
+        }
+      }
+    });
+  }
+  void stop() override {
+    stopping_ = true;
+    stop_signal_.notify_all();
+  }
+
+ private:
+  static Audit who(const RequestContext& ctx) {
+    return {ctx.caller.kind == core::http::CallerKind::kAnonymous ? std::string("anonymous") : ctx.caller.subject, ctx.remote_address,
+            ctx.trace_id};
+  }
+
+  Tokens tokens_for(const SignedIn& s) const {
+    const auto now = core::unix_millis() / 1000;
+    boost::json::object claims{{"iss", issuer_},
+                               {"aud", audience_},
+                               {"sub", s.customer_id},
+                               {"typ", "customer"},
+                               {"sid", s.session_id},
+                               {"jti", random_token(12)},
+                               {"iat", now},
+                               {"nbf", now},
+                               {"exp", now + access_ttl_.count() / 1000}};
+    return Tokens{keys_.sign(claims), "Bearer", access_ttl_.count() / 1000, s.refresh_token, s.customer_id, s.session_id, s.new_customer};
+  }
+
+  boost::asio::awaitable<Response> send_code(Request& req, RequestContext& ctx) {
+    auto body = core::json::parse<CodeRequest>(req.body);
+    const std::string purpose = body.purpose.value_or("login");
+    if (purpose != "login") throw ApiError(400, "AUTH_BAD_PURPOSE", "不支持的验证码用途");
+    const Audit a = who(ctx);
+    const auto now = core::unix_millis();
+    IssuedCode code = value_or_throw(co_await db_.write([&](core::storage::Tx& tx) { return store_.issue_code(tx, body.mobile, purpose, a, now); }));
+    core::http::Request send;
+    send.method = Method::kPost;
+    send.target = "/api/notify/v1/messages";
+    send.headers.set("content-type", "application/json");
+    send.body = core::json::serialize(NotifyBody{"sms", body.mobile, "login_code", {{"code", code.code}}});
+    bool sent = false;
+    // Locals, not temporaries, in the co_await (g++ 12 mishandles a defaulted `= {}` argument there).
+    const std::string notify_service = "notify";
+    const core::discovery::CallOptions options;
+    try {
+      auto result = co_await discovery_.client().call(notify_service, std::move(send), &ctx, options);
+      sent = result.response.status == 200;
+    } catch (const ApiError&) {
+      sent = false;
+    }
+    if (!sent) {
+      // Not delivered: forget the code, so the cooldown does not keep the customer waiting for it.
+      const std::string mobile = body.mobile;
+      co_await db_.write([&](core::storage::Tx& tx) { store_.withdraw_last_code(tx, mobile, purpose); });
+      throw ApiError(503, "AUTH_SMS_UNAVAILABLE", "短信发送失败，请稍后重试");
+    }
+    ctx.log().info("auth: sign-in code sent to {}", code.mobile_masked);
+    CodeSent answer{code.mobile_masked, store_.policy().code_ttl.count() / 1000, store_.policy().resend_cooldown.count() / 1000};
+    co_return Response::json(200, core::json::serialize(answer));
+  }
+
+  boost::asio::awaitable<Response> sign_in(Request& req, RequestContext& ctx) {
+    auto body = core::json::parse<SignInRequest>(req.body);
+    std::string device = body.device.value_or("");
+    if (device.size() > 64) device.resize(64);
+    if (device.empty()) device = "未知设备";
+    const Audit a = who(ctx);
+    const auto now = core::unix_millis();
+    SignedIn s = value_or_throw(co_await db_.write([&](core::storage::Tx& tx) { return store_.sign_in(tx, body.mobile, body.code, device, a, now); }));
+    logins_->inc();
+    ctx.log().info("auth: customer {} signed in ({}session {})", s.customer_id, s.new_customer ? "new, " : "", s.session_id);
+    co_return Response::json(200, core::json::serialize(tokens_for(s)));
+  }
+
+  boost::asio::awaitable<Response> refresh(Request& req, RequestContext& ctx) {
+    auto body = core::json::parse<RefreshRequest>(req.body);
+    const Audit a = who(ctx);
+    const auto now = core::unix_millis();
+    auto result = co_await db_.write([&](core::storage::Tx& tx) { return store_.refresh(tx, body.refresh_token, a, now); });
+    if (auto* r = std::get_if<Refusal>(&result); r && r->code == "AUTH_REFRESH_REUSED")
+      ctx.log().warn("auth: a refresh token was used twice; its session is revoked");
+    SignedIn s = value_or_throw(std::move(result));
+    refreshes_->inc();
+    co_return Response::json(200, core::json::serialize(tokens_for(s)));
+  }
+
+  static void require_customer(const RequestContext& ctx) {
+    if (ctx.caller.kind != core::http::CallerKind::kCustomer || ctx.caller.session.empty())
+      throw ApiError(401, "AUTH_SIGN_IN_REQUIRED", "请先登录");
+  }
+
+  boost::asio::awaitable<Response> logout(Request&, RequestContext& ctx) {
+    require_customer(ctx);
+    const Audit a = who(ctx);
+    const auto now = core::unix_millis();
+    const std::string customer = ctx.caller.subject, session = ctx.caller.session;
+    co_await db_.write([&](core::storage::Tx& tx) { return store_.revoke_session(tx, customer, session, "logout", a, now); });
+    co_return Response::json(200, "{}");
+  }
+
+  boost::asio::awaitable<Response> list_sessions(Request&, RequestContext& ctx) {
+    require_customer(ctx);
+    const std::string customer = ctx.caller.subject, session = ctx.caller.session;
+    std::vector<SessionInfo> items = co_await db_.read([&](core::storage::Tx& tx) { return store_.sessions(tx, customer, session); });
+    SessionList list;
+    list.items = std::move(items);
+    co_return Response::json(200, core::json::serialize(list));
+  }
+
+  boost::asio::awaitable<Response> end_session(Request&, RequestContext& ctx) {
+    require_customer(ctx);
+    const Audit a = who(ctx);
+    const auto now = core::unix_millis();
+    const std::string customer = ctx.caller.subject, target(ctx.param("id").value_or(""));
+    const bool ended = co_await db_.write([&](core::storage::Tx& tx) { return store_.revoke_session(tx, customer, target, "revoked_by_customer", a, now); });
+    if (!ended) throw ApiError(404, "AUTH_SESSION_NOT_FOUND", "会话不存在或已结束");
+    co_return Response::json(200, "{}");
+  }
+
+  core::storage::Database& db_;
+  core::net::IoRuntime& runtime_;
+  core::discovery::Discovery& discovery_;
+  AuthStore store_;
+  std::chrono::milliseconds access_ttl_;
+  SigningKeys keys_;
+  std::string issuer_;
+  std::string audience_;
+  core::observe::Counter* logins_ = nullptr;
+  core::observe::Counter* refreshes_ = nullptr;
+  std::atomic<bool> stopping_{false};
+  core::net::Notifier stop_signal_;
+};
+
+}  // namespace
+
+core::ComponentSpec spec() {
+  using namespace core::config;
+  core::ComponentSpec s;
+  s.name = "auth";
+  s.description = "customers' sign-up and sign-in by SMS code, access and refresh tokens, sessions, the JWKS";
+  s.dependencies = {"server", "discovery"};
+  s.service = true;
+  s.schema = {"auth",
+              {string("issuer", "zhongtai").describe("iss of access tokens (gateway.jwt_issuer must match)"),
+               string("audience", "zhongtai-api").describe("aud of access tokens (gateway.jwt_audience must match)"),
+               duration("access_ttl", std::chrono::milliseconds(900000)).range(60000, 86400000).describe("access token lifetime"),
+               duration("refresh_ttl", std::chrono::milliseconds(30LL * 24 * 3600 * 1000)).range(60000, 365LL * 24 * 3600 * 1000)
+                   .describe("refresh token lifetime"),
+               duration("code_ttl", std::chrono::milliseconds(300000)).range(1000, 3600000).describe("SMS code lifetime"),
+               duration("resend_cooldown", std::chrono::milliseconds(60000)).range(0, 3600000).describe("least time between two codes to a number"),
+               integer("max_tries", 5).range(1, 20).describe("wrong entries before a code is burned"),
+               integer("codes_per_mobile", 10).range(1, 1000).describe("codes to one number in 24 hours"),
+               integer("codes_per_ip", 50).range(1, 100000).describe("codes to one client address in 24 hours"),
+               duration("lockout_base", std::chrono::milliseconds(300000)).range(1000, 86400000)
+                   .describe("lock after a burned code, doubling with each further one (at most 24 h)")},
+              "authentication"};
+  s.migrations = &zt_auth_migrations;
+  s.openapi = &zt_auth_openapi;
+  s.make = [](core::ComponentContext& ctx) -> std::unique_ptr<core::Component> { return std::make_unique<AuthComponent>(ctx); };
+  return s;
+}
+
+}  // namespace zt::services::auth

@@ -1,0 +1,217 @@
+#include "services/auth/auth_store.hpp"
+
+#include <fmt/format.h>
+#include <openssl/rand.h>
+
+#include <algorithm>
+
+#include "core/finance/identity.hpp"
+#include "core/util/digest.hpp"
+
+namespace zt::services::auth {
+
+namespace {
+constexpr std::int64_t kDayMs = 24LL * 3600 * 1000;
+
+std::string random_bytes(std::size_t n) {
+  std::string out(n, '\0');
+  if (RAND_bytes(reinterpret_cast<unsigned char*>(out.data()), static_cast<int>(n)) != 1) throw std::runtime_error("no randomness");
+  return out;
+}
+
+std::string new_id(const char* prefix) {
+  std::string out = prefix;
+  for (unsigned char c : random_bytes(10)) out += fmt::format("{:02x}", c);
+  return out;
+}
+
+std::int64_t seconds_until(std::int64_t until_ms, std::int64_t now_ms) { return std::max<std::int64_t>(1, (until_ms - now_ms + 999) / 1000); }
+}  // namespace
+
+std::string random_token(std::size_t bytes) { return core::base64url_encode(random_bytes(bytes)); }
+
+std::string random_digits(std::size_t n) {
+  std::string out;
+  while (out.size() < n) {
+    for (unsigned char b : random_bytes(n)) {
+      if (b >= 250) continue;  // 250 = 25 × 10: keeps every digit equally likely
+      out += static_cast<char>('0' + b % 10);
+      if (out.size() == n) break;
+    }
+  }
+  return out;
+}
+
+void AuthStore::audit(core::storage::Tx& tx, const Audit& who, const std::string& action, const std::string& subject,
+                      const std::string& detail, std::int64_t now_ms) {
+  tx.exec("INSERT INTO auth_audit (id, at_ms, actor, action, subject, detail, ip, trace_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+          {new_id("aud-"), now_ms, who.actor, action, subject, detail, who.ip, who.trace_id});
+}
+
+std::optional<Refusal> AuthStore::locked(core::storage::Tx& tx, const std::string& mh, std::int64_t now_ms) const {
+  auto rows = tx.query("SELECT locked_until_ms FROM auth_lockouts WHERE mobile_hash = ?", {mh});
+  if (rows.size() == 0 || rows.at(0).int64(0) <= now_ms) return std::nullopt;
+  const auto minutes = (rows.at(0).int64(0) - now_ms + 59999) / 60000;
+  return Refusal{429, "AUTH_LOCKED", fmt::format("验证失败次数过多，请{}分钟后再试", minutes)};
+}
+
+std::variant<IssuedCode, Refusal> AuthStore::issue_code(core::storage::Tx& tx, const std::string& mobile, const std::string& purpose,
+                                                        const Audit& who, std::int64_t now_ms) {
+  if (!core::finance::is_valid_mobile(mobile)) return Refusal{400, "AUTH_BAD_MOBILE", "手机号码格式不正确"};
+  const std::string mh = mobile_hash(mobile);
+  if (auto l = locked(tx, mh, now_ms)) return *l;
+  auto last = tx.query("SELECT MAX(created_at_ms) FROM auth_sms_codes WHERE mobile_hash = ?", {mh});
+  if (last.size() > 0 && !last.at(0).is_null(0)) {
+    const auto next = last.at(0).int64(0) + policy_.resend_cooldown.count();
+    if (next > now_ms)
+      return Refusal{429, "AUTH_CODE_COOLDOWN", fmt::format("验证码已发送，请{}秒后再获取", seconds_until(next, now_ms))};
+  }
+  if (tx.query("SELECT COUNT(*) FROM auth_sms_codes WHERE mobile_hash = ? AND created_at_ms > ?", {mh, now_ms - kDayMs}).at(0).int64(0) >=
+      policy_.codes_per_mobile)
+    return Refusal{429, "AUTH_CODE_DAILY_LIMIT", "该手机号今日获取验证码次数已达上限，请明天再试"};
+  if (tx.query("SELECT COUNT(*) FROM auth_sms_codes WHERE ip = ? AND created_at_ms > ?", {who.ip, now_ms - kDayMs}).at(0).int64(0) >=
+      policy_.codes_per_ip)
+    return Refusal{429, "AUTH_CODE_IP_LIMIT", "当前网络获取验证码次数过多，请稍后再试"};
+  // A new code replaces any earlier one.
+  tx.exec("UPDATE auth_sms_codes SET consumed = 1 WHERE mobile_hash = ? AND purpose = ? AND consumed = 0", {mh, purpose});
+  IssuedCode out{random_digits(6), core::finance::mask_mobile(mobile)};
+  const std::string id = new_id("code-");
+  tx.exec("INSERT INTO auth_sms_codes (id, mobile_hash, purpose, code_hash, ip, created_at_ms, expires_at_ms, tries, consumed) "
+          "VALUES (?, ?, ?, ?, ?, ?, ?, 0, 0)",
+          {id, mh, purpose, code_hash(id, out.code), who.ip, now_ms, now_ms + policy_.code_ttl.count()});
+  audit(tx, who, "code.issued", out.mobile_masked, purpose, now_ms);
+  return out;
+}
+
+std::variant<SignedIn, Refusal> AuthStore::sign_in(core::storage::Tx& tx, const std::string& mobile, const std::string& code,
+                                                   const std::string& device, const Audit& who, std::int64_t now_ms) {
+  if (!core::finance::is_valid_mobile(mobile)) return Refusal{400, "AUTH_BAD_MOBILE", "手机号码格式不正确"};
+  const std::string mh = mobile_hash(mobile);
+  const std::string masked = core::finance::mask_mobile(mobile);
+  if (auto l = locked(tx, mh, now_ms)) return *l;
+  auto rows = tx.query("SELECT id, code_hash, expires_at_ms, tries FROM auth_sms_codes WHERE mobile_hash = ? AND purpose = 'login' "
+                       "AND consumed = 0 ORDER BY created_at_ms DESC LIMIT 1",
+                       {mh});
+  if (rows.size() == 0) return Refusal{400, "AUTH_CODE_INVALID", "验证码错误或已失效，请重新获取"};
+  const auto& r = rows.at(0);
+  const std::string id = r.string(0);
+  if (r.int64(2) <= now_ms) {
+    tx.exec("UPDATE auth_sms_codes SET consumed = 1 WHERE id = ?", {id});
+    return Refusal{400, "AUTH_CODE_EXPIRED", "验证码已过期，请重新获取"};
+  }
+  if (code.size() != 6 || code_hash(id, code) != r.string(1)) {
+    const auto tries = r.int64(3) + 1;
+    audit(tx, who, "login.failed", masked, "wrong code", now_ms);
+    if (tries < policy_.max_tries) {
+      tx.exec("UPDATE auth_sms_codes SET tries = ? WHERE id = ?", {tries, id});
+      return Refusal{400, "AUTH_CODE_WRONG", fmt::format("验证码错误，还可尝试{}次", policy_.max_tries - tries)};
+    }
+    // Burned: the number is locked, longer each time.
+    tx.exec("UPDATE auth_sms_codes SET tries = ?, consumed = 1 WHERE id = ?", {tries, id});
+    auto prev = tx.query("SELECT burned_codes FROM auth_lockouts WHERE mobile_hash = ?", {mh});
+    const std::int64_t burned = (prev.size() > 0 ? prev.at(0).int64(0) : 0) + 1;
+    const std::int64_t lock_ms =
+        std::min<std::int64_t>(kDayMs, policy_.lockout_base.count() << std::min<std::int64_t>(burned - 1, 20));
+    if (prev.size() > 0)
+      tx.exec("UPDATE auth_lockouts SET burned_codes = ?, locked_until_ms = ?, updated_at_ms = ? WHERE mobile_hash = ?",
+              {burned, now_ms + lock_ms, now_ms, mh});
+    else
+      tx.exec("INSERT INTO auth_lockouts (mobile_hash, burned_codes, locked_until_ms, updated_at_ms) VALUES (?, ?, ?, ?)",
+              {mh, burned, now_ms + lock_ms, now_ms});
+    audit(tx, who, "login.locked", masked, fmt::format("{} ms", lock_ms), now_ms);
+    return Refusal{429, "AUTH_LOCKED", fmt::format("验证失败次数过多，请{}分钟后再试", (lock_ms + 59999) / 60000)};
+  }
+  tx.exec("UPDATE auth_sms_codes SET consumed = 1 WHERE id = ?", {id});
+  SignedIn out;
+  auto customer = tx.query("SELECT id FROM auth_customers WHERE mobile_hash = ?", {mh});
+  if (customer.size() > 0) {
+    out.customer_id = customer.at(0).string(0);
+  } else {
+    out.customer_id = "C" + random_digits(12);
+    out.new_customer = true;
+    tx.exec("INSERT INTO auth_customers (id, mobile_sealed, mobile_hash, mobile_masked, created_at_ms) VALUES (?, ?, ?, ?, ?)",
+            {out.customer_id, keys_.seal(mobile, "auth_customers.mobile"), mh, masked, now_ms});
+    audit(tx, who, "customer.signed_up", out.customer_id, masked, now_ms);
+  }
+  tx.exec("UPDATE auth_lockouts SET burned_codes = 0 WHERE mobile_hash = ?", {mh});
+  out.session_id = new_id("ses-");
+  tx.exec("INSERT INTO auth_sessions (id, customer_id, device, ip, created_at_ms, last_used_ms) VALUES (?, ?, ?, ?, ?, ?)",
+          {out.session_id, out.customer_id, device, who.ip, now_ms, now_ms});
+  out.refresh_token = new_refresh(tx, out.session_id, now_ms);
+  Audit as_customer = who;
+  as_customer.actor = out.customer_id;
+  audit(tx, as_customer, "login.succeeded", out.session_id, device, now_ms);
+  return out;
+}
+
+std::string AuthStore::new_refresh(core::storage::Tx& tx, const std::string& session_id, std::int64_t now_ms) {
+  const std::string token = random_token(32);
+  tx.exec("INSERT INTO auth_refresh_tokens (token_hash, session_id, created_at_ms, expires_at_ms) VALUES (?, ?, ?, ?)",
+          {core::sha256_hex(token), session_id, now_ms, now_ms + policy_.refresh_ttl.count()});
+  return token;
+}
+
+std::variant<SignedIn, Refusal> AuthStore::refresh(core::storage::Tx& tx, const std::string& refresh_token, const Audit& who,
+                                                   std::int64_t now_ms) {
+  const Refusal invalid{401, "AUTH_REFRESH_INVALID", "登录已失效，请重新登录"};
+  if (refresh_token.empty() || refresh_token.size() > 128) return invalid;
+  auto rows = tx.query(
+      "SELECT t.session_id, t.expires_at_ms, t.used_at_ms, s.customer_id, s.revoked_at_ms FROM auth_refresh_tokens t "
+      "JOIN auth_sessions s ON s.id = t.session_id WHERE t.token_hash = ?",
+      {core::sha256_hex(refresh_token)});
+  if (rows.size() == 0) return invalid;
+  const auto& r = rows.at(0);
+  const std::string session = r.string(0), customer = r.string(3);
+  if (!r.is_null(4)) return invalid;
+  Audit as_customer = who;
+  as_customer.actor = customer;
+  if (!r.is_null(2)) {
+    // A used token again: someone holds a copy. End the session for everyone.
+    tx.exec("UPDATE auth_sessions SET revoked_at_ms = ?, revoke_reason = 'refresh_reuse' WHERE id = ?", {now_ms, session});
+    audit(tx, as_customer, "refresh.reused", session, "session revoked", now_ms);
+    return Refusal{401, "AUTH_REFRESH_REUSED", "登录凭证已被使用，为保障账户安全请重新登录"};
+  }
+  if (r.int64(1) <= now_ms) return invalid;
+  tx.exec("UPDATE auth_refresh_tokens SET used_at_ms = ? WHERE token_hash = ?", {now_ms, core::sha256_hex(refresh_token)});
+  tx.exec("UPDATE auth_sessions SET last_used_ms = ? WHERE id = ?", {now_ms, session});
+  SignedIn out;
+  out.customer_id = customer;
+  out.session_id = session;
+  out.refresh_token = new_refresh(tx, session, now_ms);
+  return out;
+}
+
+bool AuthStore::revoke_session(core::storage::Tx& tx, const std::string& customer_id, const std::string& session_id,
+                               const std::string& reason, const Audit& who, std::int64_t now_ms) {
+  const auto n = tx.exec("UPDATE auth_sessions SET revoked_at_ms = ?, revoke_reason = ? WHERE id = ? AND customer_id = ? "
+                         "AND revoked_at_ms IS NULL",
+                         {now_ms, reason, session_id, customer_id});
+  if (n == 0) return false;
+  audit(tx, who, "session.revoked", session_id, reason, now_ms);
+  return true;
+}
+
+std::vector<SessionInfo> AuthStore::sessions(core::storage::Tx& tx, const std::string& customer_id, const std::string& current) const {
+  auto rows = tx.query("SELECT id, device, ip, created_at_ms, last_used_ms FROM auth_sessions WHERE customer_id = ? AND "
+                       "revoked_at_ms IS NULL ORDER BY created_at_ms DESC LIMIT 100",
+                       {customer_id});
+  std::vector<SessionInfo> out;
+  for (std::size_t i = 0; i < rows.size(); ++i) {
+    const auto& r = rows.at(i);
+    out.push_back({r.string(0), r.string(1), r.string(2), r.int64(3), r.int64(4), r.string(0) == current});
+  }
+  return out;
+}
+
+void AuthStore::withdraw_last_code(core::storage::Tx& tx, const std::string& mobile, const std::string& purpose) {
+  const std::string mh = mobile_hash(mobile);
+  auto rows = tx.query("SELECT id FROM auth_sms_codes WHERE mobile_hash = ? AND purpose = ? ORDER BY created_at_ms DESC LIMIT 1",
+                       {mh, purpose});
+  if (rows.size() > 0) tx.exec("DELETE FROM auth_sms_codes WHERE id = ?", {rows.at(0).string(0)});
+}
+
+bool AuthStore::session_active(core::storage::Tx& tx, const std::string& session_id) const {
+  return tx.query("SELECT 1 FROM auth_sessions WHERE id = ? AND revoked_at_ms IS NULL", {session_id}).size() > 0;
+}
+
+}  // namespace zt::services::auth

@@ -1,0 +1,109 @@
+#pragma once
+// The auth service's rules on its tables (framework-free; each method runs inside one transaction
+// the caller opens, so a check and the write it guards are one step).
+//
+// SMS codes (短信验证码): 6 digits, `code_ttl` to live, at most `max_tries` wrong tries, one per
+// `resend_cooldown` per number, at most `codes_per_mobile` per number and `codes_per_ip` per client
+// address in any 24 hours. A code that runs out of tries is burned; each burned code locks the number
+// for `lockout_base` × 2^(burned−1) (capped at 24 h): signing in and asking for codes wait.
+// Sign-in with a valid code signs a new customer up. Sessions hold refresh tokens that rotate on
+// every use; presenting a used one again is taken as theft: the whole session is revoked.
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "core/crypto/seal.hpp"
+#include "core/storage/database.hpp"
+
+namespace zt::services::auth {
+
+struct Policy {
+  std::chrono::milliseconds code_ttl{300000};
+  std::chrono::milliseconds resend_cooldown{60000};
+  int max_tries = 5;
+  int codes_per_mobile = 10;  // per 24 h
+  int codes_per_ip = 50;      // per 24 h
+  std::chrono::milliseconds lockout_base{300000};
+  std::chrono::milliseconds refresh_ttl{30LL * 24 * 3600 * 1000};
+};
+
+// A refusal: HTTP status, stable code, Chinese message.
+struct Refusal {
+  int status = 400;
+  std::string code;
+  std::string message;
+};
+
+struct IssuedCode {
+  std::string code;  // to send; never stored or logged
+  std::string mobile_masked;
+};
+
+struct SignedIn {
+  std::string customer_id;
+  std::string session_id;
+  std::string refresh_token;  // to hand out once; only its hash is kept
+  bool new_customer = false;
+};
+
+struct SessionInfo {
+  std::string id;
+  std::string device;
+  std::string ip;
+  std::int64_t created_at_ms = 0;
+  std::int64_t last_used_ms = 0;
+  bool current = false;
+};
+
+struct Audit {
+  std::string actor;
+  std::string ip;
+  std::string trace_id;
+};
+
+class AuthStore {
+ public:
+  AuthStore(const core::crypto::KeyRing& keys, Policy policy) : keys_(keys), policy_(policy) {}
+  const Policy& policy() const { return policy_; }
+
+  // Either the code to send, or why not.
+  std::variant<IssuedCode, Refusal> issue_code(core::storage::Tx& tx, const std::string& mobile, const std::string& purpose,
+                                               const Audit& who, std::int64_t now_ms);
+  // Checks the code (counting a wrong one, burning it after max_tries) and signs in — signing up a
+  // new number first.
+  std::variant<SignedIn, Refusal> sign_in(core::storage::Tx& tx, const std::string& mobile, const std::string& code,
+                                          const std::string& device, const Audit& who, std::int64_t now_ms);
+  // Rotates a refresh token: a new one for the same session, or a refusal (a reused token revokes
+  // the session).
+  std::variant<SignedIn, Refusal> refresh(core::storage::Tx& tx, const std::string& refresh_token, const Audit& who,
+                                          std::int64_t now_ms);
+  // Revokes one of the customer's sessions; false when it is not theirs or already revoked.
+  bool revoke_session(core::storage::Tx& tx, const std::string& customer_id, const std::string& session_id,
+                      const std::string& reason, const Audit& who, std::int64_t now_ms);
+  std::vector<SessionInfo> sessions(core::storage::Tx& tx, const std::string& customer_id, const std::string& current) const;
+  bool session_active(core::storage::Tx& tx, const std::string& session_id) const;
+  // The newest code to a number is dropped (it could not be sent).
+  void withdraw_last_code(core::storage::Tx& tx, const std::string& mobile, const std::string& purpose);
+
+  void audit(core::storage::Tx& tx, const Audit& who, const std::string& action, const std::string& subject,
+             const std::string& detail, std::int64_t now_ms);
+
+ private:
+  std::string mobile_hash(const std::string& mobile) const { return keys_.keyed_hash(mobile, "auth.mobile"); }
+  std::string code_hash(const std::string& code_id, const std::string& code) const {
+    return keys_.keyed_hash(code_id + ":" + code, "auth.sms_code");
+  }
+  std::optional<Refusal> locked(core::storage::Tx& tx, const std::string& mobile_hash, std::int64_t now_ms) const;
+  std::string new_refresh(core::storage::Tx& tx, const std::string& session_id, std::int64_t now_ms);
+
+  const core::crypto::KeyRing& keys_;
+  Policy policy_;
+};
+
+std::string random_token(std::size_t bytes);  // base64url of fresh random bytes
+std::string random_digits(std::size_t n);     // uniform decimal digits
+
+}  // namespace zt::services::auth

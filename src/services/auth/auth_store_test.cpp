@@ -1,0 +1,155 @@
+// The auth rules on both SQL backends, on a clock the test moves.
+#include "services/auth/auth_store.hpp"
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <set>
+
+#include "core/storage/database.hpp"
+#include "harness/process.hpp"
+#include "harness/servers.hpp"
+
+std::span<const zt::core::EmbeddedFile> zt_auth_migrations();
+
+namespace zt::services::auth {
+namespace {
+
+constexpr std::int64_t kT0 = 1'800'000'000'000;
+constexpr std::int64_t kMinute = 60'000;
+
+class AuthStoreTest : public ::testing::TestWithParam<std::string> {
+ protected:
+  void SetUp() override {
+    core::storage::Options o;
+    o.driver = GetParam();
+    if (o.driver == "sqlite") o.sqlite_path = dir_.path() + "/auth.db";
+    else {
+      o.postgres_dsn = test::shared_postgres().dsn();
+      o.schema = "auth" + std::to_string(::getpid()) + "_" + std::to_string(counter_++);
+    }
+    db_ = core::storage::Database::open(o);
+    core::storage::migrate(*db_, zt_auth_migrations());
+  }
+  template <class F>
+  auto tx(F f) {
+    using R = std::invoke_result_t<F&, core::storage::Tx&>;
+    std::optional<R> out;
+    db_->write_blocking([&](core::storage::Tx& t) { out.emplace(f(t)); });
+    return std::move(*out);
+  }
+  std::string code(const std::string& mobile, std::int64_t now, const std::string& ip = "10.0.0.1") {
+    auto r = tx([&](core::storage::Tx& t) { return store_.issue_code(t, mobile, "login", Audit{"anonymous", ip, "t"}, now); });
+    if (auto* refusal = std::get_if<Refusal>(&r)) return refusal->code;
+    return std::get<IssuedCode>(r).code;
+  }
+  std::variant<SignedIn, Refusal> sign_in(const std::string& mobile, const std::string& c, std::int64_t now) {
+    return tx([&](core::storage::Tx& t) { return store_.sign_in(t, mobile, c, "test", Audit{"anonymous", "10.0.0.1", "t"}, now); });
+  }
+  static std::string refusal(const std::variant<SignedIn, Refusal>& r) {
+    return std::holds_alternative<Refusal>(r) ? std::get<Refusal>(r).code : "signed in";
+  }
+  static inline int counter_ = 0;
+  test::TempDir dir_{"zt-auth"};
+  std::unique_ptr<core::storage::Database> db_;
+  core::crypto::KeyRing keys_ = core::crypto::KeyRing::parse(core::crypto::KeyRing::generate_text("k1"));
+  Policy policy_{};
+  AuthStore store_{keys_, policy_};
+};
+
+TEST_P(AuthStoreTest, CodesRespectCooldownCapsAndLifetime) {
+  const std::string m = "13800138000";
+  const auto c1 = code(m, kT0);
+  EXPECT_EQ(c1.size(), 6u);
+  EXPECT_EQ(code(m, kT0 + 59'000), "AUTH_CODE_COOLDOWN");
+  const auto c2 = code(m, kT0 + kMinute);
+  EXPECT_EQ(c2.size(), 6u);
+  EXPECT_EQ(refusal(sign_in(m, c1, kT0 + kMinute + 1)), c1 == c2 ? "signed in" : "AUTH_CODE_WRONG") << "a new code replaces the old";
+  // Ten per number in 24 hours.
+  for (int i = 2; i < 10; ++i) EXPECT_EQ(code(m, kT0 + i * kMinute).size(), 6u) << i;
+  EXPECT_EQ(code(m, kT0 + 10 * kMinute), "AUTH_CODE_DAILY_LIMIT");
+  EXPECT_EQ(code(m, kT0 + 24 * 60 * kMinute + 1).size(), 6u) << "a rolling day later";
+  // Expired.
+  const std::string m2 = "13900139000";
+  const auto c3 = code(m2, kT0);
+  EXPECT_EQ(refusal(sign_in(m2, c3, kT0 + 5 * kMinute)), "AUTH_CODE_EXPIRED");
+  EXPECT_EQ(refusal(sign_in(m2, c3, kT0 + 5 * kMinute + 1)), "AUTH_CODE_INVALID") << "and gone";
+  EXPECT_EQ(code("12345", kT0), "AUTH_BAD_MOBILE");
+}
+
+TEST_P(AuthStoreTest, BurnedCodesLockTheNumberLongerEachTime) {
+  const std::string m = "13700137000";
+  auto burn = [&](std::int64_t now) {
+    const auto c = code(m, now);
+    const std::string wrong = c == "000000" ? "111111" : "000000";
+    for (int i = 1; i < policy_.max_tries; ++i) EXPECT_EQ(refusal(sign_in(m, wrong, now + i)), "AUTH_CODE_WRONG");
+    return refusal(sign_in(m, wrong, now + policy_.max_tries));
+  };
+  EXPECT_EQ(burn(kT0), "AUTH_LOCKED");
+  EXPECT_EQ(code(m, kT0 + 4 * kMinute), "AUTH_LOCKED") << "5 minutes the first time";
+  EXPECT_EQ(burn(kT0 + 5 * kMinute + 10), "AUTH_LOCKED");
+  EXPECT_EQ(code(m, kT0 + 14 * kMinute), "AUTH_LOCKED") << "10 minutes the second";
+  EXPECT_EQ(code(m, kT0 + 16 * kMinute).size(), 6u);
+  // Signing in resets the count.
+  const auto ok = code(m, kT0 + 18 * kMinute);
+  EXPECT_EQ(refusal(sign_in(m, ok, kT0 + 18 * kMinute + 1)), "signed in");
+  EXPECT_EQ(burn(kT0 + 20 * kMinute), "AUTH_LOCKED");
+  EXPECT_EQ(code(m, kT0 + 25 * kMinute + 20).size(), 6u) << "back to 5 minutes";
+}
+
+TEST_P(AuthStoreTest, SignUpOnceThenRotateRefreshTokensAndCatchReuse) {
+  const std::string m = "13600136000";
+  auto first = sign_in(m, code(m, kT0), kT0 + 1);
+  ASSERT_EQ(refusal(first), "signed in");
+  const auto a = std::get<SignedIn>(first);
+  EXPECT_TRUE(a.new_customer);
+  auto second = sign_in(m, code(m, kT0 + kMinute), kT0 + kMinute + 1);
+  ASSERT_EQ(refusal(second), "signed in");
+  const auto b = std::get<SignedIn>(second);
+  EXPECT_FALSE(b.new_customer);
+  EXPECT_EQ(b.customer_id, a.customer_id);
+  EXPECT_NE(b.session_id, a.session_id);
+
+  const Audit who{"c", "10.0.0.1", "t"};
+  auto r1 = tx([&](core::storage::Tx& t) { return store_.refresh(t, a.refresh_token, who, kT0 + 2 * kMinute); });
+  ASSERT_TRUE(std::holds_alternative<SignedIn>(r1));
+  const auto next = std::get<SignedIn>(r1).refresh_token;
+  EXPECT_NE(next, a.refresh_token);
+  auto reused = tx([&](core::storage::Tx& t) { return store_.refresh(t, a.refresh_token, who, kT0 + 3 * kMinute); });
+  ASSERT_TRUE(std::holds_alternative<Refusal>(reused));
+  EXPECT_EQ(std::get<Refusal>(reused).code, "AUTH_REFRESH_REUSED");
+  auto dead = tx([&](core::storage::Tx& t) { return store_.refresh(t, next, who, kT0 + 3 * kMinute); });
+  EXPECT_EQ(std::get<Refusal>(dead).code, "AUTH_REFRESH_INVALID") << "the session is over";
+  EXPECT_TRUE(tx([&](core::storage::Tx& t) { return store_.session_active(t, b.session_id); })) << "the other device is not";
+  // Expiry of a refresh token.
+  auto late = tx([&](core::storage::Tx& t) { return store_.refresh(t, b.refresh_token, who, kT0 + policy_.refresh_ttl.count() + kMinute * 2); });
+  EXPECT_EQ(std::get<Refusal>(late).code, "AUTH_REFRESH_INVALID");
+  // Revoking: only one's own.
+  EXPECT_FALSE(tx([&](core::storage::Tx& t) { return store_.revoke_session(t, "C-other", b.session_id, "x", who, kT0); }));
+  EXPECT_TRUE(tx([&](core::storage::Tx& t) { return store_.revoke_session(t, b.customer_id, b.session_id, "x", who, kT0); }));
+  EXPECT_FALSE(tx([&](core::storage::Tx& t) { return store_.revoke_session(t, b.customer_id, b.session_id, "x", who, kT0); }));
+  // Nothing readable at rest: the number is sealed, codes and refresh tokens are hashes.
+  db_->read_blocking([&](core::storage::Tx& t) {
+    auto rows = t.query("SELECT mobile_sealed, mobile_hash, mobile_masked FROM auth_customers");
+    ASSERT_EQ(rows.size(), 1u);
+    for (std::size_t c = 0; c < 3; ++c) EXPECT_EQ(rows.at(0).string(c).find(m), std::string::npos);
+    EXPECT_EQ(t.query("SELECT 1 FROM auth_refresh_tokens WHERE token_hash = ?", {next}).size(), 0u);
+    EXPECT_GE(t.query("SELECT 1 FROM auth_audit WHERE action = 'refresh.reused'").size(), 1u);
+  });
+}
+
+TEST(RandomDigits, AreDigitsOfTheAskedLengthAndVary) {
+  std::set<std::string> seen;
+  for (int i = 0; i < 200; ++i) {
+    auto d = random_digits(6);
+    ASSERT_EQ(d.size(), 6u);
+    ASSERT_TRUE(std::all_of(d.begin(), d.end(), [](char c) { return c >= '0' && c <= '9'; }));
+    seen.insert(d);
+  }
+  EXPECT_GT(seen.size(), 190u);
+}
+
+INSTANTIATE_TEST_SUITE_P(Sql, AuthStoreTest, ::testing::Values("sqlite", "postgres"));
+
+}  // namespace
+}  // namespace zt::services::auth

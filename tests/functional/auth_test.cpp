@@ -1,0 +1,195 @@
+// The auth service through the gateway on the real binary: a new customer signs up with the code
+// from the sandbox outbox, the gateway accepts the access token (verified with the auth service's
+// own JWKS), refresh tokens rotate and a reused one revokes the session, logout, sessions, wrong
+// and expired codes, lockout, resend cooldown, the per-address cap, key rotation — and no code,
+// token or full number in the log.
+#include <gtest/gtest.h>
+
+#include <regex>
+#include <thread>
+
+#include "harness/http.hpp"
+#include "harness/process.hpp"
+#include "harness/zhongtai.hpp"
+
+namespace zt::test {
+namespace {
+
+using namespace std::chrono_literals;
+
+std::string field(const std::string& body, const std::string& name) {
+  std::smatch m;
+  if (std::regex_search(body, m, std::regex("\"" + name + "\":\"([^\"]*)\""))) return m[1];
+  if (std::regex_search(body, m, std::regex("\"" + name + "\":(true|false|[0-9]+)"))) return m[1];
+  return "<none>";
+}
+
+HttpResponse post(int port, const std::string& path, const std::string& body, const std::string& token = "") {
+  std::map<std::string, std::string> h;
+  if (!token.empty()) h["authorization"] = "Bearer " + token;
+  return http_request(port, "POST", path, body, h);
+}
+
+HttpResponse ask_code(int port, const std::string& mobile) {
+  return post(port, "/api/auth/v1/sms-codes", R"({"mobile": ")" + mobile + R"("})");
+}
+
+// The newest code the sandbox outbox holds for a number.
+std::string code_from_outbox(int port, const std::string& mobile) {
+  auto box = http_get(port, "/api/notify/v1/outbox?recipient=" + mobile + "&limit=1");
+  std::smatch m;
+  if (!std::regex_search(box.body, m, std::regex("验证码为([0-9]{6})"))) return "";
+  return m[1];
+}
+
+HttpResponse sign_in(int port, const std::string& mobile, const std::string& code, const std::string& device = "iPhone 15") {
+  return post(port, "/api/auth/v1/sessions", R"({"mobile": ")" + mobile + R"(", "code": ")" + code + R"(", "device": ")" + device + R"("})");
+}
+
+// Short waits for a test: codes every second; a token naming a new key may fetch the JWKS again
+// 200 ms after the last fetch (5 s by default).
+const Env kFast{{"ZT_AUTH__RESEND_COOLDOWN", "1s"}, {"ZT_GATEWAY__JWKS_REFETCH_MIN", "200ms"}};
+
+TEST(Auth, SignUpTokensRefreshRotationReuseAndLogout) {
+  Zhongtai z(kFast);
+  const std::string mobile = "13800138000";
+  auto sent = ask_code(z.port, mobile);
+  ASSERT_EQ(sent.status, 200) << sent.body;
+  EXPECT_EQ(field(sent.body, "mobile"), "138****8000");
+  const std::string code = code_from_outbox(z.port, mobile);
+  ASSERT_EQ(code.size(), 6u);
+  EXPECT_EQ(sent.body.find(code), std::string::npos) << "the API never returns the code";
+  auto again = ask_code(z.port, mobile);
+  EXPECT_EQ(again.status, 429);
+  EXPECT_EQ(field(again.body, "code"), "AUTH_CODE_COOLDOWN");
+
+  auto wrong = sign_in(z.port, mobile, code == "000000" ? "111111" : "000000");
+  EXPECT_EQ(wrong.status, 400);
+  EXPECT_EQ(field(wrong.body, "code"), "AUTH_CODE_WRONG");
+  EXPECT_NE(wrong.body.find("还可尝试4次"), std::string::npos) << wrong.body;
+
+  auto in = sign_in(z.port, mobile, code);
+  ASSERT_EQ(in.status, 200) << in.body;
+  EXPECT_EQ(field(in.body, "new_customer"), "true");
+  const std::string customer = field(in.body, "customer_id"), session = field(in.body, "session_id");
+  const std::string access = field(in.body, "access_token"), refresh = field(in.body, "refresh_token");
+  EXPECT_TRUE(std::regex_match(customer, std::regex("C[0-9]{12}"))) << customer;
+  EXPECT_EQ(sign_in(z.port, mobile, code).status, 400) << "a code signs in once";
+
+  // The gateway verifies the token with the auth service's JWKS; services see the customer.
+  auto me = http_request(z.port, "GET", "/api/system/v1/whoami", "", {{"authorization", "Bearer " + access}});
+  ASSERT_EQ(me.status, 200) << me.body;
+  EXPECT_EQ(field(me.body, "caller_kind"), "customer");
+  EXPECT_EQ(field(me.body, "caller"), customer);
+  EXPECT_EQ(field(me.body, "session"), session);
+
+  // A second device, then refresh rotation.
+  std::this_thread::sleep_for(1100ms);
+  ASSERT_EQ(ask_code(z.port, mobile).status, 200);
+  auto second = sign_in(z.port, mobile, code_from_outbox(z.port, mobile), "Android 14");
+  ASSERT_EQ(second.status, 200) << second.body;
+  EXPECT_EQ(field(second.body, "new_customer"), "false");
+  EXPECT_EQ(field(second.body, "customer_id"), customer) << "the same customer";
+  const std::string second_access = field(second.body, "access_token"), second_session = field(second.body, "session_id");
+
+  auto rotated = post(z.port, "/api/auth/v1/tokens/refresh", R"({"refresh_token": ")" + refresh + R"("})");
+  ASSERT_EQ(rotated.status, 200) << rotated.body;
+  const std::string refresh2 = field(rotated.body, "refresh_token");
+  EXPECT_NE(refresh2, refresh);
+  EXPECT_EQ(field(rotated.body, "session_id"), session);
+  // The old refresh token again: taken as theft, the session ends — the new token dies with it.
+  auto reused = post(z.port, "/api/auth/v1/tokens/refresh", R"({"refresh_token": ")" + refresh + R"("})");
+  EXPECT_EQ(reused.status, 401);
+  EXPECT_EQ(field(reused.body, "code"), "AUTH_REFRESH_REUSED");
+  auto after = post(z.port, "/api/auth/v1/tokens/refresh", R"({"refresh_token": ")" + refresh2 + R"("})");
+  EXPECT_EQ(after.status, 401);
+  EXPECT_EQ(field(after.body, "code"), "AUTH_REFRESH_INVALID");
+  EXPECT_EQ(post(z.port, "/api/auth/v1/tokens/refresh", R"({"refresh_token": "made-up"})").status, 401);
+
+  // Sessions: the second device is listed, the revoked one is not; revoke from the list.
+  auto list = http_request(z.port, "GET", "/api/auth/v1/me/sessions", "", {{"authorization", "Bearer " + second_access}});
+  ASSERT_EQ(list.status, 200) << list.body;
+  EXPECT_NE(list.body.find(second_session), std::string::npos);
+  EXPECT_EQ(list.body.find("\"" + session + "\""), std::string::npos) << "the revoked session is gone";
+  EXPECT_NE(list.body.find("Android 14"), std::string::npos);
+  EXPECT_EQ(http_get(z.port, "/api/auth/v1/me/sessions").status, 401) << "signed-in customers only";
+  auto not_mine = http_request(z.port, "DELETE", "/api/auth/v1/me/sessions/ses-00000000000000000000", "",
+                               {{"authorization", "Bearer " + second_access}});
+  EXPECT_EQ(not_mine.status, 404);
+
+  // Logout ends the session: its refresh token no longer works.
+  const std::string second_refresh = field(second.body, "refresh_token");
+  EXPECT_EQ(post(z.port, "/api/auth/v1/me/logout", "", second_access).status, 200);
+  EXPECT_EQ(post(z.port, "/api/auth/v1/tokens/refresh", R"({"refresh_token": ")" + second_refresh + R"("})").status, 401);
+
+  // Key rotation: new tokens carry the new key, old ones keep working until they expire, the
+  // gateway learns the new key without a restart.
+  auto kid_of = [](const std::string& jwt) {
+    std::string header = jwt.substr(0, jwt.find('.'));
+    return header;  // base64url of the header: differs exactly when the kid does
+  };
+  auto rotate = http_request(z.admin, "POST", "/auth/keys/rotate", "");
+  ASSERT_EQ(rotate.status, 200) << rotate.body;
+  std::this_thread::sleep_for(1100ms);
+  ASSERT_EQ(ask_code(z.port, mobile).status, 200);
+  auto third = sign_in(z.port, mobile, code_from_outbox(z.port, mobile));
+  ASSERT_EQ(third.status, 200);
+  const std::string new_access = field(third.body, "access_token");
+  EXPECT_NE(kid_of(new_access), kid_of(access));
+  EXPECT_EQ(http_request(z.port, "GET", "/api/system/v1/whoami", "", {{"authorization", "Bearer " + new_access}}).status, 200);
+  EXPECT_EQ(http_request(z.port, "GET", "/api/system/v1/whoami", "", {{"authorization", "Bearer " + access}}).status, 200)
+      << "tokens of the retired key still verify";
+  auto jwks = http_get(z.port, "/api/auth/v1/jwks");
+  EXPECT_EQ(std::count(jwks.body.begin(), jwks.body.end(), '{') - 1, 2) << "both keys published: " << jwks.body;
+  EXPECT_EQ(jwks.body.find("\"d\""), std::string::npos) << "no private member";
+
+  // Nothing secret in the log.
+  const std::string log = z.process->log_text();
+  for (const auto& secret : {mobile, code, refresh, refresh2, access.substr(access.rfind('.') + 1)})
+    EXPECT_EQ(log.find(secret), std::string::npos) << "leaked: " << secret.substr(0, 12);
+}
+
+TEST(Auth, WrongExpiredAndLockedCodesAndTheAddressCap) {
+  Zhongtai z(Env{{"ZT_AUTH__RESEND_COOLDOWN", "1s"}, {"ZT_AUTH__CODE_TTL", "2s"}, {"ZT_AUTH__CODES_PER_IP", "6"},
+                 {"ZT_AUTH__MAX_TRIES", "3"}});
+  const std::string mobile = "13900139000";
+  // Expired.
+  ASSERT_EQ(ask_code(z.port, mobile).status, 200);
+  const std::string code = code_from_outbox(z.port, mobile);
+  std::this_thread::sleep_for(2200ms);
+  auto expired = sign_in(z.port, mobile, code);
+  EXPECT_EQ(expired.status, 400);
+  EXPECT_EQ(field(expired.body, "code"), "AUTH_CODE_EXPIRED");
+
+  // Three wrong entries burn the code and lock the number.
+  ASSERT_EQ(ask_code(z.port, mobile).status, 200);
+  const std::string good = code_from_outbox(z.port, mobile);
+  const std::string bad = good == "123456" ? "654321" : "123456";
+  EXPECT_EQ(field(sign_in(z.port, mobile, bad).body, "code"), "AUTH_CODE_WRONG");
+  EXPECT_EQ(field(sign_in(z.port, mobile, bad).body, "code"), "AUTH_CODE_WRONG");
+  auto locked = sign_in(z.port, mobile, bad);
+  EXPECT_EQ(locked.status, 429);
+  EXPECT_EQ(field(locked.body, "code"), "AUTH_LOCKED");
+  EXPECT_NE(locked.body.find("分钟后再试"), std::string::npos) << locked.body;
+  EXPECT_EQ(field(sign_in(z.port, mobile, good).body, "code"), "AUTH_LOCKED") << "even the right code waits";
+  std::this_thread::sleep_for(1100ms);
+  EXPECT_EQ(field(ask_code(z.port, mobile).body, "code"), "AUTH_LOCKED") << "and no new codes meanwhile";
+
+  // Bad input is refused before it reaches the service.
+  auto bad_mobile = ask_code(z.port, "12345");
+  EXPECT_EQ(bad_mobile.status, 400);
+  EXPECT_EQ(field(bad_mobile.body, "code"), "GATEWAY_INVALID_REQUEST");
+
+  // One client address: at most 6 codes a day (two went above).
+  int ok = 0, capped = 0;
+  for (int i = 0; i < 6; ++i) {
+    auto r = ask_code(z.port, "1370000000" + std::to_string(i));
+    if (r.status == 200) ++ok;
+    if (field(r.body, "code") == "AUTH_CODE_IP_LIMIT") ++capped;
+  }
+  EXPECT_EQ(ok, 4);
+  EXPECT_EQ(capped, 2);
+}
+
+}  // namespace
+}  // namespace zt::test
