@@ -16,6 +16,7 @@
 #include "harness/fake_server.hpp"
 #include "harness/http.hpp"
 #include "harness/process.hpp"
+#include "harness/tokens.hpp"
 #include "harness/zhongtai.hpp"
 
 namespace zt::test {
@@ -25,14 +26,7 @@ using namespace std::chrono_literals;
 using core::crypto::Jwk;
 using core::crypto::JwtAlg;
 
-std::int64_t now_s() {
-  return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
-}
-
-boost::json::object claims(const std::string& sub, const std::string& typ = "customer") {
-  return {{"iss", "zhongtai"}, {"aud", "zhongtai-api"}, {"sub", sub},           {"typ", typ},
-          {"sid", "sess-" + sub}, {"iat", now_s()},     {"exp", now_s() + 600}, {"jti", sub + "-1"}};
-}
+boost::json::object claims(const std::string& sub, const std::string& typ = "customer") { return token_claims(sub, typ); }
 
 // The auth service's JWKS as the test publishes it.
 class FakeAuth {

@@ -14,6 +14,7 @@
 #include "harness/fake_server.hpp"
 #include "harness/http.hpp"
 #include "harness/process.hpp"
+#include "harness/tokens.hpp"
 #include "harness/zhongtai.hpp"
 
 namespace zt::test {
@@ -23,17 +24,7 @@ using namespace std::chrono_literals;
 using core::crypto::Jwk;
 using core::crypto::JwtAlg;
 
-std::int64_t now_s() {
-  return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
-}
-
-std::string token_for(const Jwk& key, const std::string& customer) {
-  return core::crypto::jwt_sign(key, {{"iss", "zhongtai"},
-                                      {"aud", "zhongtai-api"},
-                                      {"sub", customer},
-                                      {"typ", "customer"},
-                                      {"exp", now_s() + 600}});
-}
+std::string token_for(const Jwk& key, const std::string& customer) { return core::crypto::jwt_sign(key, token_claims(customer)); }
 
 std::int64_t metric(int admin, const std::string& series) {
   const auto text = http_get(admin, "/metrics").body;

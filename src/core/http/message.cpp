@@ -99,6 +99,19 @@ Response Response::text(int status, std::string body, std::string_view content_t
   return r;
 }
 
+std::vector<std::string_view> path_segments(std::string_view path) {
+  std::vector<std::string_view> out;
+  if (path.empty() || path.front() != '/') return out;
+  std::size_t pos = 1;
+  while (pos <= path.size()) {
+    auto slash = path.find('/', pos);
+    if (slash == std::string_view::npos) slash = path.size();
+    out.push_back(path.substr(pos, slash - pos));
+    pos = slash + 1;
+  }
+  return out;
+}
+
 std::optional<std::string> percent_decode(std::string_view s, bool plus_is_space) {
   std::string out;
   out.reserve(s.size());

@@ -56,6 +56,8 @@ struct Response {
 
 // Percent-decoding; nullopt on a malformed escape.
 std::optional<std::string> percent_decode(std::string_view s, bool plus_is_space);
+// The segments of an absolute path ("/a/b/" -> "a", "b", ""); empty when it does not start with '/'.
+std::vector<std::string_view> path_segments(std::string_view path);
 
 std::string_view reason_phrase(int status);
 

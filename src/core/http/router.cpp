@@ -20,28 +20,11 @@ Router::~Router() = default;
 Router::Router(Router&&) noexcept = default;
 Router& Router::operator=(Router&&) noexcept = default;
 
-namespace {
-
-std::vector<std::string_view> split_path(std::string_view path) {
-  std::vector<std::string_view> out;
-  if (path.empty() || path.front() != '/') return out;
-  std::size_t pos = 1;
-  while (pos <= path.size()) {
-    auto slash = path.find('/', pos);
-    if (slash == std::string_view::npos) slash = path.size();
-    out.push_back(path.substr(pos, slash - pos));
-    pos = slash + 1;
-  }
-  return out;
-}
-
-}  // namespace
-
 void Router::add(Method method, std::string_view pattern, Handler handler) {
   if (pattern.empty() || pattern.front() != '/')
     throw std::invalid_argument(fmt::format("route '{}' must start with '/'", pattern));
   Node* node = root_.get();
-  for (std::string_view seg : split_path(pattern)) {
+  for (std::string_view seg : path_segments(pattern)) {
     if (seg.size() >= 2 && seg.front() == '{' && seg.back() == '}') {
       std::string name(seg.substr(1, seg.size() - 2));
       if (name.empty() || name.find_first_of("{}/") != std::string::npos)
@@ -74,7 +57,7 @@ RouteMatch Router::match(Method method, std::string_view path) const {
   const Node* node = root_.get();
   std::vector<std::pair<const Node*, std::string_view>> captured;  // param owner node, raw value
   if (path.empty() || path.front() != '/') return m;
-  for (std::string_view seg : split_path(path)) {
+  for (std::string_view seg : path_segments(path)) {
     if (auto it = node->literal.find(seg); it != node->literal.end()) {
       node = it->second.get();
     } else if (node->param && !seg.empty()) {

@@ -2,11 +2,11 @@
 
 #include <gtest/gtest.h>
 
-#include <boost/asio/co_spawn.hpp>
-#include <boost/asio/detached.hpp>
-#include <boost/asio/io_context.hpp>
 #include <boost/json/serialize.hpp>
 
+#include <future>
+
+#include "core/net/runtime.hpp"
 #include "core/util/digest.hpp"
 
 namespace zt::gateway::filters {
@@ -235,11 +235,16 @@ TEST(JwksSource, RefetchesForAnUnknownKidAtMostOncePerInterval) {
       locals, std::chrono::hours(1));
   EXPECT_EQ(v.keys()->kids(), (std::vector<std::string>{"local"})) << "local keys work before any fetch";
 
-  boost::asio::io_context io;
-  auto run = [&](auto fn) {
-    boost::asio::co_spawn(io, fn, boost::asio::detached);
-    io.restart();
-    io.run();
+  // Each step runs to its end on an io thread of the runtime (the heavy Asio headers stay in core/net).
+  core::net::IoRuntime rt(1);
+  rt.start();
+  auto run = [&](std::function<boost::asio::awaitable<void>()> fn) {
+    std::promise<void> done;
+    rt.spawn(0, [&]() -> boost::asio::awaitable<void> {
+      co_await fn();
+      done.set_value();
+    });
+    done.get_future().wait();
   };
   bool ok = false;
   run([&]() -> boost::asio::awaitable<void> { ok = co_await source.refresh(); });

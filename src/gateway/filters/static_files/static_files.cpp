@@ -29,13 +29,6 @@ std::optional<std::string> resolved_dir(const std::string& path) {
   return std::string(buf);
 }
 
-int hex_value(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
 std::string_view extension(std::string_view rel) {
   const auto slash = rel.rfind('/');
   const auto name = slash == std::string_view::npos ? rel : rel.substr(slash + 1);
@@ -121,19 +114,9 @@ std::optional<std::string> StaticFiles::relative_path(std::string_view path, std
     if (!path.starts_with(prefix)) return std::nullopt;
     path.remove_prefix(prefix.size());
   }
-  std::string decoded;
-  decoded.reserve(path.size());
-  for (std::size_t i = 0; i < path.size(); ++i) {
-    if (path[i] == '%') {
-      if (i + 2 >= path.size()) return std::nullopt;
-      const int hi = hex_value(path[i + 1]), lo = hex_value(path[i + 2]);
-      if (hi < 0 || lo < 0) return std::nullopt;
-      decoded += static_cast<char>(hi * 16 + lo);
-      i += 2;
-    } else {
-      decoded += path[i];
-    }
-  }
+  auto maybe = core::http::percent_decode(path, false);
+  if (!maybe) return std::nullopt;
+  const std::string decoded = std::move(*maybe);
   if (decoded.find('\0') != std::string::npos || decoded.find('\\') != std::string::npos) return std::nullopt;
   std::string out;
   std::size_t start = 0;

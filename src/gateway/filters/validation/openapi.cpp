@@ -405,25 +405,6 @@ std::optional<Problem> check(const Schema* schema, const boost::json::value& v, 
   return std::nullopt;
 }
 
-std::optional<std::string> percent_decode(std::string_view s, bool plus_is_space) {
-  std::string out;
-  out.reserve(s.size());
-  for (std::size_t i = 0; i < s.size(); ++i) {
-    const char c = s[i];
-    if (c == '%') {
-      if (i + 2 >= s.size()) return std::nullopt;
-      auto hex = [](char h) { return h >= '0' && h <= '9' ? h - '0' : h >= 'a' && h <= 'f' ? h - 'a' + 10 : h >= 'A' && h <= 'F' ? h - 'A' + 10 : -1; };
-      const int hi = hex(s[i + 1]), lo = hex(s[i + 2]);
-      if (hi < 0 || lo < 0) return std::nullopt;
-      out += static_cast<char>(hi * 16 + lo);
-      i += 2;
-    } else {
-      out += plus_is_space && c == '+' ? ' ' : c;
-    }
-  }
-  return out;
-}
-
 // A parameter's text as the JSON value its schema's type reads it as; a problem when it cannot be.
 std::variant<boost::json::value, Problem> from_text(const Schema* schema, const std::string& text, const std::string& where) {
   const Schema* s = resolved(schema);
@@ -459,22 +440,10 @@ std::optional<Problem> check_text(const Schema* schema, const std::string& text,
   return check(schema, std::get<boost::json::value>(v), where);
 }
 
-std::vector<std::string_view> split_path(std::string_view path) {
-  std::vector<std::string_view> out;
-  std::size_t start = 1;
-  while (start <= path.size()) {
-    auto slash = path.find('/', start);
-    if (slash == std::string_view::npos) slash = path.size();
-    out.push_back(path.substr(start, slash - start));
-    start = slash + 1;
-  }
-  return out;
-}
-
 }  // namespace
 
 std::optional<Problem> ApiDocument::validate(const core::http::Request& req, std::string_view path) const {
-  const auto segs = split_path(path);
+  const auto segs = core::http::path_segments(path);
   const Operation* op = nullptr;
   for (const auto& o : operations_) {
     if (o.method != req.method || o.segments.size() != segs.size() || (op && op->literal_segments >= o.literal_segments)) continue;
@@ -496,8 +465,8 @@ std::optional<Problem> ApiDocument::validate(const core::http::Request& req, std
     q = amp == std::string_view::npos ? std::string_view() : q.substr(amp + 1);
     if (pair.empty()) continue;
     const auto eq = pair.find('=');
-    auto k = percent_decode(pair.substr(0, eq), true);
-    auto v = percent_decode(eq == std::string_view::npos ? std::string_view() : pair.substr(eq + 1), true);
+    auto k = core::http::percent_decode(pair.substr(0, eq), true);
+    auto v = core::http::percent_decode(eq == std::string_view::npos ? std::string_view() : pair.substr(eq + 1), true);
     if (!k || !v) return Problem{"query", "参数编码不正确"};
     query.emplace(std::move(*k), std::move(*v));
   }
@@ -507,7 +476,7 @@ std::optional<Problem> ApiDocument::validate(const core::http::Request& req, std
     if (p.in == "path") {
       for (std::size_t i = 0; i < op->segments.size(); ++i) {
         if (op->segments[i].size() != p.name.size() + 2 || op->segments[i].compare(1, p.name.size(), p.name) != 0) continue;
-        auto value = percent_decode(segs[i], false);
+        auto value = core::http::percent_decode(segs[i], false);
         if (!value) return Problem{where, "编码不正确"};
         if (auto problem = check_text(p.schema, *value, where)) return problem;
       }
