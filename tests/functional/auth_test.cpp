@@ -143,6 +143,14 @@ TEST(Auth, SignUpTokensRefreshRotationReuseAndLogout) {
   EXPECT_EQ(std::count(jwks.body.begin(), jwks.body.end(), '{') - 1, 2) << "both keys published: " << jwks.body;
   EXPECT_EQ(jwks.body.find("\"d\""), std::string::npos) << "no private member";
 
+  // Ending one of one's own sessions from the list: it goes, its refresh token with it.
+  const std::string third_session = field(third.body, "session_id");
+  const auto as_third = std::map<std::string, std::string>{{"authorization", "Bearer " + new_access}};
+  EXPECT_NE(http_request(z.port, "GET", "/api/auth/v1/me/sessions", "", as_third).body.find(third_session), std::string::npos);
+  EXPECT_EQ(http_request(z.port, "DELETE", "/api/auth/v1/me/sessions/" + third_session, "", as_third).status, 200);
+  EXPECT_EQ(http_request(z.port, "DELETE", "/api/auth/v1/me/sessions/" + third_session, "", as_third).status, 404) << "already ended";
+  EXPECT_EQ(post(z.port, "/api/auth/v1/tokens/refresh", R"({"refresh_token": ")" + field(third.body, "refresh_token") + R"("})").status, 401);
+
   // Nothing secret in the log.
   const std::string log = z.process->log_text();
   for (const auto& secret : {mobile, code, refresh, refresh2, access.substr(access.rfind('.') + 1)})

@@ -135,7 +135,7 @@ void TokenVerifier::set_keys(std::shared_ptr<const KeySet> keys) {
 TokenVerifier::Stats TokenVerifier::stats() const {
   Stats s{hits_.load(), misses_.load(), 0};
   for (auto& shard : shards_) {
-    std::lock_guard lock(const_cast<Shard&>(shard).mutex);
+    std::lock_guard lock(shard.mutex);
     s.entries += shard.entries.size();
   }
   return s;

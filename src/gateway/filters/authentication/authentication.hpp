@@ -100,7 +100,7 @@ class TokenVerifier {
     std::size_t operator()(const Digest& d) const { return static_cast<std::size_t>(d.words[0]); }
   };
   struct Shard {
-    std::mutex mutex;
+    mutable std::mutex mutex;  // stats() counts under it too
     std::unordered_map<Digest, VerifiedToken, DigestHash> entries;
   };
   static constexpr std::size_t kShards = 16;
