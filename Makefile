@@ -14,6 +14,7 @@ build: deps
 
 run: build
 	@mkdir -p data
+	@./build/release/src/zhongtai admin create --first-run --config config/zhongtai.yaml
 	./build/release/src/zhongtai serve --config config/zhongtai.yaml
 
 build-asan: deps

@@ -5,6 +5,7 @@
 
 #include "core/app/app.hpp"
 #include "core/app/graph.hpp"
+#include "zhongtai/admin_command.hpp"
 #include "zhongtai/targets.hpp"
 #include "zhongtai/version.hpp"
 
@@ -29,6 +30,20 @@ int main(int argc, char** argv) {
   auto* check = config->add_subcommand("check", "validate a configuration file");
   check->add_option("file", check_path, "YAML configuration file")->required();
 
+  zt::AdminOptions admin_opts;
+  auto* admin = cli.add_subcommand("admin", "staff accounts: the first admin, credential resets");
+  admin->require_subcommand(1);
+  auto* admin_create = admin->add_subcommand("create", "create a staff account and print its one-time enrolment (password, TOTP QR)");
+  auto* admin_reset = admin->add_subcommand("reset", "new password and TOTP secret for a staff account; ends its sessions");
+  for (auto* c : {admin_create, admin_reset}) {
+    c->add_option("-c,--config", admin_opts.config_path, "YAML configuration file")->check(CLI::ExistingFile);
+    c->add_option("-u,--username", admin_opts.username, "user name (default admin)");
+  }
+  admin_create->add_option("-n,--name", admin_opts.display_name, "display name");
+  admin_create->add_option("-r,--role", admin_opts.roles, "role(s), default admin");
+  admin_create->add_flag("--first-run", admin_opts.first_run,
+                         "sandbox only: create the admin when no staff account exists yet, else do nothing");
+
   auto* list_targets = cli.add_subcommand("targets", "print the target graph");
   auto* version = cli.add_subcommand("version", "print the version");
 
@@ -38,6 +53,8 @@ int main(int argc, char** argv) {
   zt::core::ServeOptions opts{config_path, zt::core::split_list(targets), std::string(zt::kVersion)};
   if (*serve) return zt::core::serve(specs, opts);
   if (*migrate) return zt::core::migrate_command(specs, opts);
+  if (*admin_create) return zt::admin_create_command(specs, admin_opts);
+  if (*admin_reset) return zt::admin_reset_command(specs, admin_opts);
   if (*check) return zt::core::config_check_command(specs, check_path);
   if (*list_targets) {
     try {

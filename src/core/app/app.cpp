@@ -159,6 +159,8 @@ bool Context::process_ready() const {
   return true;
 }
 
+}  // namespace
+
 config::Config load_config(const std::vector<ComponentSpec>& specs, const std::string& path) {
   auto cfg = config::Config::load(path, all_schemas(specs), config::process_environment());
   config::DynamicSettings::global().apply(cfg.dynamic());
@@ -177,7 +179,6 @@ void init_logging(const config::Config& cfg, const std::vector<std::string>& tar
   log::init(o);
 }
 
-}  // namespace
 
 int serve(const std::vector<ComponentSpec>& specs, const ServeOptions& options) {
   Process p;

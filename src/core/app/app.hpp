@@ -19,6 +19,10 @@ std::vector<config::Schema> process_schemas();
 std::vector<config::Schema> all_schemas(const std::vector<ComponentSpec>& specs);
 
 storage::Options storage_options(const config::Config& cfg, const std::string& component);
+// The configuration a command runs with (file, environment, dynamic defaults applied), and logging
+// set up from it: for tools beside `serve` (migrate, admin).
+config::Config load_config(const std::vector<ComponentSpec>& specs, const std::string& path);
+void init_logging(const config::Config& cfg, const std::vector<std::string>& targets);
 
 struct ServeOptions {
   std::string config_path;

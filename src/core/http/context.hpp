@@ -22,6 +22,13 @@ struct Caller {
   std::string subject;             // customer id, staff id or service name
   std::vector<std::string> roles;  // staff roles or token scopes
   std::string session;             // the sign-in session of a customer or staff token
+  std::vector<std::string> permissions;  // a staff member's permissions (from their roles)
+
+  bool has_permission(std::string_view p) const {
+    for (const auto& x : permissions)
+      if (x == p) return true;
+    return false;
+  }
 };
 
 struct RequestContext {

@@ -56,6 +56,11 @@ std::string sign_identity(const ForwardedIdentity& id, std::string_view method, 
   boost::json::array roles;
   for (const auto& r : id.caller.roles) roles.emplace_back(r);
   o["roles"] = std::move(roles);
+  if (!id.caller.permissions.empty()) {
+    boost::json::array perms;
+    for (const auto& p : id.caller.permissions) perms.emplace_back(p);
+    o["perms"] = std::move(perms);
+  }
   if (!id.caller.session.empty()) o["sid"] = id.caller.session;
   o["m"] = method;
   o["p"] = path;
@@ -98,6 +103,9 @@ std::optional<ForwardedIdentity> verify_identity(std::string_view header, std::s
   if (auto r = o.find("roles"); r != o.end() && r->value().is_array())
     for (const auto& role : r->value().get_array())
       if (role.is_string()) out.caller.roles.emplace_back(role.get_string());
+  if (auto p = o.find("perms"); p != o.end() && p->value().is_array())
+    for (const auto& perm : p->value().get_array())
+      if (perm.is_string()) out.caller.permissions.emplace_back(perm.get_string());
   if (auto sid = str("sid")) out.caller.session = std::move(*sid);
   if (auto dl = o.find("dl"); dl != o.end() && dl->value().is_int64() && dl->value().get_int64() >= 0)
     out.deadline = std::chrono::milliseconds(dl->value().get_int64());

@@ -45,6 +45,18 @@ TEST(Identity, TamperingAndGarbageAreRefused) {
     EXPECT_FALSE(verify_identity(bad, "GET", "/p", "k", kNow)) << bad;
 }
 
+TEST(Identity, StaffPermissionsAndSessionTravel) {
+  ForwardedIdentity id;
+  id.service = "gateway";
+  id.caller = {CallerKind::kStaff, "S0001", {"operations"}, "ses-1", {"governance.read", "governance.write"}};
+  auto v = verify_identity(sign_identity(id, "GET", "/", "k", kNow), "GET", "/", "k", kNow);
+  ASSERT_TRUE(v.has_value());
+  EXPECT_EQ(v->caller.permissions, (std::vector<std::string>{"governance.read", "governance.write"}));
+  EXPECT_TRUE(v->caller.has_permission("governance.write"));
+  EXPECT_FALSE(v->caller.has_permission("staff.manage"));
+  EXPECT_EQ(v->caller.session, "ses-1");
+}
+
 TEST(Identity, KindsRoundTrip) {
   for (auto k : {CallerKind::kAnonymous, CallerKind::kCustomer, CallerKind::kStaff, CallerKind::kService}) {
     ForwardedIdentity id;

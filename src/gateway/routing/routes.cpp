@@ -90,7 +90,7 @@ RouteTable RouteTable::parse(std::string_view yaml) {
       continue;
     }
     r.known_keys(item, path, {"id", "path", "match", "methods", "host", "headers", "query", "rewrite", "service", "splits",
-                              "canary", "timeout_ms", "access", "roles", "money_moving", "max_body_bytes"});
+                              "canary", "timeout_ms", "access", "roles", "permission", "money_moving", "max_body_bytes"});
     Route route;
     route.id = r.str(item, path, "id", true);
     if (!route.id.empty() && !ids.insert(route.id).second) r.problem(item["id"], path + ".id", fmt::format("路由 id '{}' 重复", route.id));
@@ -187,6 +187,11 @@ RouteTable RouteTable::parse(std::string_view yaml) {
         else r.problem(roles[k], fmt::format("{}.roles[{}]", path, k), "应为非空字符串");
       if (!route.roles.empty() && route.access == Access::kAnonymous)
         r.problem(roles, path + ".roles", "匿名路由不能要求角色");
+    }
+    if (YAML::Node perm = item["permission"]) {
+      if (!perm.IsScalar() || perm.Scalar().empty()) r.problem(perm, path + ".permission", "应为非空字符串");
+      else if (route.access != Access::kStaff) r.problem(perm, path + ".permission", "仅工作人员路由可要求权限（access: staff）");
+      else route.permission = perm.Scalar();
     }
     route.money_moving = r.flag(item, path, "money_moving");
     route.max_body_bytes = r.integer(item, path, "max_body_bytes", false, 0, 0, 1024LL * 1024 * 1024);

@@ -16,6 +16,7 @@
 //       timeout_ms: 3000
 //       access: customer                  # anonymous (default) | customer | staff
 //       roles: [trade]                    # any one of them, when given
+//       permission: governance.write      # staff only: the caller's roles must grant it
 //       money_moving: true                # Idempotency-Key required
 //       max_body_bytes: 65536             # 413 above (0, the default: the server's own limit only)
 //
@@ -75,6 +76,7 @@ struct Route {
   std::int64_t timeout_ms = 5000;
   Access access = Access::kAnonymous;
   std::vector<std::string> roles;
+  std::string permission;  // staff routes: required permission, "" for none
   bool money_moving = false;
   std::int64_t max_body_bytes = 0;
 };

@@ -117,6 +117,7 @@ routes:
   - {id: f, path: /f, splits: [{service: s, weight: 0}]}
   - {id: g, path: /g, service: s, roles: [trade]}
   - {id: h, path: /h, service: s, canary: {tag: c}, unknown: 1}
+  - {id: i, path: /i, service: s, access: customer, permission: staff.manage}
 )Y");
     FAIL() << "expected a RouteError";
   } catch (const RouteError& e) {
@@ -128,7 +129,7 @@ routes:
           "7 routes[4].methods[0]: 请求方法 'FETCH' 无效", "7 routes[4].access: 取值 'root' 无效",
           "7 routes[4].timeout_ms: 取值 0 超出范围", "8 routes[5].splits: 权重之和应大于0",
           "9 routes[6].roles: 匿名路由不能要求角色", "10 routes[7].canary: 请给出 header 或 customer_percent",
-          "10 routes[7].unknown: 未知的字段"})
+          "10 routes[7].unknown: 未知的字段", "11 routes[8].permission: 仅工作人员路由可要求权限（access: staff）"})
       EXPECT_NE(all.find(expected), std::string::npos) << expected << "\n" << all;
   }
   EXPECT_THROW(RouteTable::parse("routes: [\n"), RouteError);

@@ -15,8 +15,11 @@
 #include "core/observe/metrics.hpp"
 #include "core/storage/database.hpp"
 #include "core/util/time.hpp"
+#include "services/auth/api_types.hpp"
 #include "services/auth/auth_store.hpp"
 #include "services/auth/signing_keys.hpp"
+#include "services/auth/staff_api.hpp"
+#include "core/net/blocking.hpp"
 
 std::span<const zt::core::EmbeddedFile> zt_auth_migrations();
 std::span<const zt::core::EmbeddedFile> zt_auth_openapi();
@@ -40,20 +43,21 @@ struct SignInRequest {
   std::optional<std::string> device;
 };
 BOOST_DESCRIBE_STRUCT(SignInRequest, (), (mobile, code, device))
+struct PasswordSignIn {
+  std::string mobile;
+  std::string password;
+  std::optional<std::string> device;
+};
+BOOST_DESCRIBE_STRUCT(PasswordSignIn, (), (mobile, password, device))
+struct CustomerPassword {
+  std::string password;
+  std::optional<std::string> current_password;
+};
+BOOST_DESCRIBE_STRUCT(CustomerPassword, (), (password, current_password))
 struct RefreshRequest {
   std::string refresh_token;
 };
 BOOST_DESCRIBE_STRUCT(RefreshRequest, (), (refresh_token))
-struct Tokens {
-  std::string access_token;
-  std::string token_type = "Bearer";
-  std::int64_t expires_in = 0;
-  std::string refresh_token;
-  std::string customer_id;
-  std::string session_id;
-  bool new_customer = false;
-};
-BOOST_DESCRIBE_STRUCT(Tokens, (), (access_token, token_type, expires_in, refresh_token, customer_id, session_id, new_customer))
 BOOST_DESCRIBE_STRUCT(SessionInfo, (), (id, device, ip, created_at_ms, last_used_ms, current))
 struct SessionList {
   std::vector<SessionInfo> items;
@@ -87,6 +91,10 @@ Policy policy_from(const core::config::Section& c) {
   return p;
 }
 
+Argon2Params argon2_from(const core::config::Section& c) {
+  return Argon2Params{static_cast<std::uint32_t>(c.get_int("password_memory_kib")), static_cast<std::uint32_t>(c.get_int("password_iterations")), 1};
+}
+
 template <class T>
 T value_or_throw(std::variant<T, Refusal>&& v) {
   if (auto* r = std::get_if<Refusal>(&v)) throw ApiError(r->status, r->code, r->message);
@@ -100,11 +108,18 @@ class AuthComponent final : public core::Component {
         runtime_(ctx.runtime()),
         discovery_(ctx.get<core::discovery::Discovery>("discovery")),
         store_(core::node_keys(ctx.full_config()), policy_from(ctx.config())),
+        staff_(core::node_keys(ctx.full_config()), store_),
+        argon2_(argon2_from(ctx.config())),
         access_ttl_(ctx.config().get_duration("access_ttl")),
+        staff_access_ttl_(ctx.config().get_duration("staff_access_ttl")),
         keys_(core::node_keys(ctx.full_config()), access_ttl_.count() + 300000),
         issuer_(ctx.config().get_string("issuer")),
         audience_(ctx.config().get_string("audience")) {
-    db_.write_blocking([&](core::storage::Tx& tx) { keys_.load(tx, core::unix_millis()); });
+    db_.write_blocking([&](core::storage::Tx& tx) {
+      keys_.load(tx, core::unix_millis());
+      staff_.seed_roles(tx, core::unix_millis());
+    });
+    dummy_hash_ = hash_password("no-such-customer-1", argon2_);
     auto& m = ctx.metrics();
     logins_ = &m.counter("zt_auth_logins_total", "Sign-ins by SMS code that succeeded");
     refreshes_ = &m.counter("zt_auth_refreshes_total", "Refresh tokens rotated");
@@ -116,10 +131,14 @@ class AuthComponent final : public core::Component {
     });
     r.add(Method::kPost, "/api/auth/v1/sms-codes", [this](Request& q, RequestContext& c) { return send_code(q, c); });
     r.add(Method::kPost, "/api/auth/v1/sessions", [this](Request& q, RequestContext& c) { return sign_in(q, c); });
+    r.add(Method::kPost, "/api/auth/v1/sessions/password", [this](Request& q, RequestContext& c) { return password_sign_in(q, c); });
+    r.add(Method::kPut, "/api/auth/v1/me/password", [this](Request& q, RequestContext& c) { return set_password(q, c); });
     r.add(Method::kPost, "/api/auth/v1/tokens/refresh", [this](Request& q, RequestContext& c) { return refresh(q, c); });
     r.add(Method::kPost, "/api/auth/v1/me/logout", [this](Request& q, RequestContext& c) { return logout(q, c); });
     r.add(Method::kGet, "/api/auth/v1/me/sessions", [this](Request& q, RequestContext& c) { return list_sessions(q, c); });
     r.add(Method::kDelete, "/api/auth/v1/me/sessions/{id}", [this](Request& q, RequestContext& c) { return end_session(q, c); });
+    add_staff_routes(r, StaffApiDeps{db_, store_, staff_, argon2_, ctx.config().get_string("totp_issuer"),
+                                     [this](const SignedIn& s, const StaffClaims& c) { return staff_tokens_for(s, c); }});
     ctx.admin_router().add(Method::kPost, "/auth/keys/rotate", [this](Request&, RequestContext& c) -> boost::asio::awaitable<Response> {
       const std::string kid = co_await db_.write([&](core::storage::Tx& tx) { return keys_.rotate(tx, core::unix_millis()); });
       c.log().info("auth: signing key rotated to {}", kid);
@@ -165,6 +184,60 @@ class AuthComponent final : public core::Component {
                                {"nbf", now},
                                {"exp", now + access_ttl_.count() / 1000}};
     return Tokens{keys_.sign(claims), "Bearer", access_ttl_.count() / 1000, s.refresh_token, s.customer_id, s.session_id, s.new_customer};
+  }
+
+  StaffTokens staff_tokens_for(const SignedIn& s, const StaffClaims& c) const {
+    const auto now = core::unix_millis() / 1000;
+    boost::json::array roles, perms;
+    for (const auto& r : c.roles) roles.emplace_back(r);
+    for (const auto& p : c.permissions) perms.emplace_back(p);
+    boost::json::object claims{{"iss", issuer_}, {"aud", audience_}, {"sub", s.customer_id}, {"typ", "staff"}, {"sid", s.session_id},
+                               {"roles", roles},  {"perms", perms},  {"jti", random_token(12)}, {"iat", now},
+                               {"nbf", now},      {"exp", now + staff_access_ttl_.count() / 1000}};
+    return StaffTokens{keys_.sign(claims), "Bearer", staff_access_ttl_.count() / 1000, s.refresh_token, s.customer_id, s.session_id,
+                       c.roles, c.permissions, c.password_change_required};
+  }
+
+  boost::asio::awaitable<Response> password_sign_in(Request& req, RequestContext& ctx) {
+    auto body = core::json::parse<PasswordSignIn>(req.body);
+    const auto now = core::unix_millis();
+    const std::string mobile = body.mobile;
+    PasswordRecord record = value_or_throw(co_await db_.read([&](core::storage::Tx& tx) { return store_.password_record(tx, mobile, now); }));
+    // Every attempt spends one hash, whether the number is known and has a password or not.
+    const bool ok = co_await core::blocking([&] {
+      const bool match = verify_password(body.password, record.password_hash.empty() ? dummy_hash_ : record.password_hash);
+      return match && !record.password_hash.empty();
+    });
+    const Audit a = who(ctx);
+    const std::string device = body.device.value_or("").substr(0, 64).empty() ? std::string("未知设备") : body.device->substr(0, 64);
+    SignedIn s = value_or_throw(
+        co_await db_.write([&](core::storage::Tx& tx) { return store_.finish_password_sign_in(tx, mobile, ok, device, a, now); }));
+    logins_->inc();
+    ctx.log().info("auth: customer {} signed in with a password (session {})", s.customer_id, s.session_id);
+    co_return Response::json(200, core::json::serialize(tokens_for(s)));
+  }
+
+  boost::asio::awaitable<Response> set_password(Request& req, RequestContext& ctx) {
+    require_customer(ctx);
+    auto body = core::json::parse<CustomerPassword>(req.body);
+    const std::string customer = ctx.caller.subject;
+    auto current = co_await db_.read([&](core::storage::Tx& tx) {
+      return std::make_pair(store_.customer_password_hash(tx, customer).value_or(""), store_.customer_mobile(tx, customer));
+    });
+    const std::string tail = current.second.size() >= 8 ? current.second.substr(current.second.size() - 8) : current.second;
+    if (auto problem = password_problem(body.password, PasswordRules::kCustomer, {tail})) throw ApiError(400, "AUTH_PASSWORD_WEAK", *problem);
+    bool current_ok = true;
+    std::string hash;
+    co_await core::blocking([&] {
+      // Changing a password asks for the one in place; setting the first one needs only the session.
+      if (!current.first.empty()) current_ok = verify_password(body.current_password.value_or(""), current.first);
+      if (current_ok) hash = hash_password(body.password, argon2_);
+    });
+    if (!current_ok) throw ApiError(400, "AUTH_PASSWORD_WRONG", "当前密码错误");
+    const Audit a = who(ctx);
+    const auto now = core::unix_millis();
+    co_await db_.write([&](core::storage::Tx& tx) { store_.set_customer_password(tx, customer, hash, a, now); });
+    co_return Response::json(200, R"({"message":"密码已设置"})");
   }
 
   boost::asio::awaitable<Response> send_code(Request& req, RequestContext& ctx) {
@@ -217,11 +290,24 @@ class AuthComponent final : public core::Component {
     auto body = core::json::parse<RefreshRequest>(req.body);
     const Audit a = who(ctx);
     const auto now = core::unix_millis();
-    auto result = co_await db_.write([&](core::storage::Tx& tx) { return store_.refresh(tx, body.refresh_token, a, now); });
+    std::optional<StaffClaims> claims;
+    auto result = co_await db_.write([&](core::storage::Tx& tx) -> std::variant<SignedIn, Refusal> {
+      auto r = store_.refresh(tx, body.refresh_token, a, now);
+      auto* s = std::get_if<SignedIn>(&r);
+      if (!s || s->kind != "staff") return r;
+      // Staff get their roles as they are now; a disabled account's session ends here.
+      claims = staff_.claims(tx, s->customer_id);
+      if (!claims) {
+        store_.revoke_session(tx, s->customer_id, s->session_id, "staff_disabled", a, now);
+        return Refusal{401, "AUTH_STAFF_DISABLED", "账号已停用，请联系管理员"};
+      }
+      return r;
+    });
     if (auto* r = std::get_if<Refusal>(&result); r && r->code == "AUTH_REFRESH_REUSED")
       ctx.log().warn("auth: a refresh token was used twice; its session is revoked");
     SignedIn s = value_or_throw(std::move(result));
     refreshes_->inc();
+    if (claims) co_return Response::json(200, core::json::serialize(staff_tokens_for(s, *claims)));
     co_return Response::json(200, core::json::serialize(tokens_for(s)));
   }
 
@@ -262,7 +348,11 @@ class AuthComponent final : public core::Component {
   core::net::IoRuntime& runtime_;
   core::discovery::Discovery& discovery_;
   AuthStore store_;
+  StaffStore staff_;
+  Argon2Params argon2_;
+  std::string dummy_hash_;
   std::chrono::milliseconds access_ttl_;
+  std::chrono::milliseconds staff_access_ttl_;
   SigningKeys keys_;
   std::string issuer_;
   std::string audience_;
@@ -278,13 +368,18 @@ core::ComponentSpec spec() {
   using namespace core::config;
   core::ComponentSpec s;
   s.name = "auth";
-  s.description = "customers' sign-up and sign-in by SMS code, access and refresh tokens, sessions, the JWKS";
+  s.description = "customers' sign-up and sign-in (SMS code, password), staff sign-in (password + TOTP) with roles, tokens, sessions, the JWKS, the audit trail";
   s.dependencies = {"server", "discovery"};
   s.service = true;
   s.schema = {"auth",
               {string("issuer", "zhongtai").describe("iss of access tokens (gateway.jwt_issuer must match)"),
                string("audience", "zhongtai-api").describe("aud of access tokens (gateway.jwt_audience must match)"),
                duration("access_ttl", std::chrono::milliseconds(900000)).range(60000, 86400000).describe("access token lifetime"),
+               duration("staff_access_ttl", std::chrono::milliseconds(300000)).range(60000, 3600000)
+                   .describe("staff access token lifetime (role changes and disabling reach a staff member within it)"),
+               integer("password_memory_kib", 19456).range(1024, 1048576).describe("argon2id memory per password hash (KiB)"),
+               integer("password_iterations", 2).range(1, 10).describe("argon2id passes per password hash"),
+               string("totp_issuer", "中台 Zhongtai").describe("issuer name authenticator apps show for staff accounts"),
                duration("refresh_ttl", std::chrono::milliseconds(30LL * 24 * 3600 * 1000)).range(60000, 365LL * 24 * 3600 * 1000)
                    .describe("refresh token lifetime"),
                duration("code_ttl", std::chrono::milliseconds(300000)).range(1000, 3600000).describe("SMS code lifetime"),

@@ -43,7 +43,8 @@ struct IssuedCode {
 };
 
 struct SignedIn {
-  std::string customer_id;
+  std::string customer_id;  // the subject: a customer id, or a staff id when kind is "staff"
+  std::string kind = "customer";
   std::string session_id;
   std::string refresh_token;  // to hand out once; only its hash is kept
   bool new_customer = false;
@@ -62,6 +63,38 @@ struct Audit {
   std::string actor;
   std::string ip;
   std::string trace_id;
+};
+
+struct AuditEntry {
+  std::string id;
+  std::int64_t at_ms = 0;
+  std::string actor;
+  std::string action;
+  std::string subject;
+  std::string detail;
+  std::string ip;
+  std::string trace_id;
+};
+
+struct AuditFilter {
+  std::string actor;    // exact, "" for any
+  std::string action;   // exact, or a prefix ending in '.' ("staff."), "" for any
+  std::string subject;  // exact
+  std::int64_t from_ms = 0;
+  std::int64_t to_ms = 0;  // exclusive; 0 for now
+  std::string cursor;      // from the previous page
+  int limit = 50;
+};
+
+struct AuditPage {
+  std::vector<AuditEntry> items;  // newest first
+  std::string next_cursor;        // "" at the end
+};
+
+// A customer's password sign-in, step 1's answer (the hash is checked outside any transaction).
+struct PasswordRecord {
+  std::string customer_id;
+  std::string password_hash;  // "" when the customer has set none
 };
 
 class AuthStore {
@@ -90,6 +123,22 @@ class AuthStore {
 
   void audit(core::storage::Tx& tx, const Audit& who, const std::string& action, const std::string& subject,
              const std::string& detail, std::int64_t now_ms);
+  AuditPage audit_page(core::storage::Tx& tx, const AuditFilter& filter) const;
+
+  // A new session (customer or staff) with its first refresh token.
+  SignedIn open_session(core::storage::Tx& tx, const std::string& subject, const std::string& kind, const std::string& device,
+                        const std::string& ip, std::int64_t now_ms);
+
+  // Passwords (optional for customers). Sign-in is: password_record (refusing a locked or unknown
+  // number, or one without a password), the caller verifies the hash, finish_password_sign_in
+  // records the outcome (max_tries wrong passwords in a row lock the number like burned codes).
+  std::variant<PasswordRecord, Refusal> password_record(core::storage::Tx& tx, const std::string& mobile, std::int64_t now_ms) const;
+  std::variant<SignedIn, Refusal> finish_password_sign_in(core::storage::Tx& tx, const std::string& mobile, bool password_ok,
+                                                          const std::string& device, const Audit& who, std::int64_t now_ms);
+  std::optional<std::string> customer_password_hash(core::storage::Tx& tx, const std::string& customer_id) const;
+  std::string customer_mobile(core::storage::Tx& tx, const std::string& customer_id) const;
+  void set_customer_password(core::storage::Tx& tx, const std::string& customer_id, const std::string& hash, const Audit& who,
+                             std::int64_t now_ms);
 
  private:
   std::string mobile_hash(const std::string& mobile) const { return keys_.keyed_hash(mobile, "auth.mobile"); }
@@ -97,6 +146,8 @@ class AuthStore {
     return keys_.keyed_hash(code_id + ":" + code, "auth.sms_code");
   }
   std::optional<Refusal> locked(core::storage::Tx& tx, const std::string& mobile_hash, std::int64_t now_ms) const;
+  // One more strike against a number: locks it for lockout_base × 2^(strikes−1), at most 24 h.
+  Refusal strike(core::storage::Tx& tx, const std::string& mobile_hash, const std::string& masked, const Audit& who, std::int64_t now_ms);
   std::string new_refresh(core::storage::Tx& tx, const std::string& session_id, std::int64_t now_ms);
 
   const core::crypto::KeyRing& keys_;
@@ -105,5 +156,6 @@ class AuthStore {
 
 std::string random_token(std::size_t bytes);  // base64url of fresh random bytes
 std::string random_digits(std::size_t n);     // uniform decimal digits
+std::string new_id(const char* prefix);       // prefix + 20 hex digits
 
 }  // namespace zt::services::auth

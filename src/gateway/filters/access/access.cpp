@@ -19,6 +19,8 @@ std::optional<ApiError> check_access(const Route& route, const core::http::Calle
         return std::find(caller.roles.begin(), caller.roles.end(), r) != caller.roles.end();
       }))
     return ApiError(403, "GATEWAY_FORBIDDEN", "无权访问：缺少所需权限");
+  if (!route.permission.empty() && !caller.has_permission(route.permission))
+    return ApiError(403, "GATEWAY_FORBIDDEN", "无权访问：缺少所需权限");
   return std::nullopt;
 }
 

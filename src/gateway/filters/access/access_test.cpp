@@ -39,6 +39,23 @@ TEST(AccessFilter, EachAccessLevelAdmitsOnlyItsCallers) {
   EXPECT_TRUE(check_access(route(Access::kCustomer), service)) << "a service is not a customer";
 }
 
+TEST(AccessFilter, StaffRoutesNeedTheirPermission) {
+  Route r = route(Access::kStaff);
+  r.permission = "staff.manage";
+  const Caller admin{CallerKind::kStaff, "S1", {"admin"}, "ses-1", {"staff.manage", "audit.read"}};
+  const Caller reviewer{CallerKind::kStaff, "S2", {"reviewer"}, "ses-2", {"reviews.approve"}};
+  const Caller customer{CallerKind::kCustomer, "C1", {}, "ses-3", {}};
+  EXPECT_FALSE(check_access(r, admin));
+  auto no = check_access(r, reviewer);
+  ASSERT_TRUE(no);
+  EXPECT_EQ(no->status(), 403);
+  EXPECT_EQ(no->code(), "GATEWAY_FORBIDDEN");
+  EXPECT_EQ(no->message(), "无权访问：缺少所需权限");
+  auto c = check_access(r, customer);
+  ASSERT_TRUE(c);
+  EXPECT_EQ(c->message(), "无权访问：仅限工作人员");
+}
+
 TEST(IdempotencyKeyFilter, MoneyMovingWritesNeedAWellFormedKey) {
   Route r = route(Access::kCustomer);
   r.money_moving = true;

@@ -227,6 +227,15 @@ std::variant<VerifiedToken, TokenFailure> TokenVerifier::verify_uncached(std::st
     }
   }
   if (out.caller.roles.size() > 64) return TokenFailure::kClaims;
+  // Permissions are a staff member's (from their roles at sign-in or refresh); a customer has none.
+  if (auto it = c.find("perms"); it != c.end()) {
+    if (!it->value().is_array() || it->value().get_array().size() > 64 || out.caller.kind != CallerKind::kStaff)
+      return TokenFailure::kClaims;
+    for (const auto& p : it->value().get_array()) {
+      if (!p.is_string() || !plain_text(p.get_string(), 64)) return TokenFailure::kClaims;
+      out.caller.permissions.emplace_back(p.get_string());
+    }
+  }
   if (auto it = c.find("sid"); it != c.end()) {
     if (!it->value().is_string() || !plain_text(it->value().get_string(), 128)) return TokenFailure::kClaims;
     out.caller.session = std::string(it->value().get_string());

@@ -1,0 +1,112 @@
+#pragma once
+// The auth service's request and response bodies (JSON through Boost.Describe).
+#include <boost/describe.hpp>
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "services/auth/auth_store.hpp"
+#include "services/auth/staff_store.hpp"
+
+namespace zt::services::auth {
+
+struct Tokens {
+  std::string access_token;
+  std::string token_type = "Bearer";
+  std::int64_t expires_in = 0;
+  std::string refresh_token;
+  std::string customer_id;
+  std::string session_id;
+  bool new_customer = false;
+};
+BOOST_DESCRIBE_STRUCT(Tokens, (), (access_token, token_type, expires_in, refresh_token, customer_id, session_id, new_customer))
+
+struct StaffTokens {
+  std::string access_token;
+  std::string token_type = "Bearer";
+  std::int64_t expires_in = 0;
+  std::string refresh_token;
+  std::string staff_id;
+  std::string session_id;
+  std::vector<std::string> roles;
+  std::vector<std::string> permissions;
+  bool password_change_required = false;
+};
+BOOST_DESCRIBE_STRUCT(StaffTokens, (), (access_token, token_type, expires_in, refresh_token, staff_id, session_id, roles, permissions,
+                                        password_change_required))
+
+struct StaffSignIn {
+  std::string username;
+  std::string password;
+  std::string totp;
+  std::optional<std::string> device;
+};
+BOOST_DESCRIBE_STRUCT(StaffSignIn, (), (username, password, totp, device))
+
+struct PasswordChange {
+  std::optional<std::string> current_password;
+  std::string new_password;
+};
+BOOST_DESCRIBE_STRUCT(PasswordChange, (), (current_password, new_password))
+
+struct NewStaff {
+  std::string username;
+  std::string display_name;
+  std::vector<std::string> roles;
+};
+BOOST_DESCRIBE_STRUCT(NewStaff, (), (username, display_name, roles))
+
+struct StaffPatch {
+  std::optional<std::string> display_name;
+  std::optional<std::vector<std::string>> roles;
+  std::optional<bool> disabled;
+};
+BOOST_DESCRIBE_STRUCT(StaffPatch, (), (display_name, roles, disabled))
+
+BOOST_DESCRIBE_STRUCT(Staff, (), (id, username, display_name, roles, disabled, password_change_required, locked_until_ms, created_at_ms,
+                                  updated_at_ms))
+struct StaffList {
+  std::vector<Staff> items;
+};
+BOOST_DESCRIBE_STRUCT(StaffList, (), (items))
+
+// Shown once, to hand over in person: the first password (to be changed at first sign-in) and
+// the authenticator enrolment.
+struct Enrolment {
+  Staff staff;
+  std::string initial_password;
+  std::string totp_secret;  // base32
+  std::string totp_uri;     // otpauth://
+};
+BOOST_DESCRIBE_STRUCT(Enrolment, (), (staff, initial_password, totp_secret, totp_uri))
+
+struct StaffProfile {
+  Staff staff;
+  std::vector<std::string> permissions;
+};
+BOOST_DESCRIBE_STRUCT(StaffProfile, (), (staff, permissions))
+
+BOOST_DESCRIBE_STRUCT(Role, (), (name, title, permissions, builtin))
+struct RoleBody {
+  std::string title;
+  std::vector<std::string> permissions;
+};
+BOOST_DESCRIBE_STRUCT(RoleBody, (), (title, permissions))
+struct PermissionInfo {
+  std::string name;
+  std::string title;
+};
+BOOST_DESCRIBE_STRUCT(PermissionInfo, (), (name, title))
+struct RoleList {
+  std::vector<Role> items;
+  std::vector<PermissionInfo> permissions;
+};
+BOOST_DESCRIBE_STRUCT(RoleList, (), (items, permissions))
+
+BOOST_DESCRIBE_STRUCT(AuditEntry, (), (id, at_ms, actor, action, subject, detail, ip, trace_id))
+BOOST_DESCRIBE_STRUCT(AuditPage, (), (items, next_cursor))
+
+}  // namespace zt::services::auth
