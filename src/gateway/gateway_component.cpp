@@ -36,9 +36,17 @@ namespace zt::gateway {
 const char* const kDefaultRoutes = R"(routes:
   - {id: system, path: /api/system/, service: system}
   - {id: notify-outbox, path: /api/notify/v1/outbox, match: exact, methods: [GET], service: notify}   # sandbox outbox
+  - {id: auth-staff-sign-in, path: /api/auth/v1/staff/sessions, match: exact, methods: [POST], service: auth}
+  - {id: auth-staff-me, path: /api/auth/v1/staff/me, service: auth, access: staff}
+  - {id: auth-staff, path: /api/auth/v1/staff, service: auth, access: staff, permission: staff.manage}
+  - {id: auth-roles, path: /api/auth/v1/roles, service: auth, access: staff, permission: staff.manage}
+  - {id: auth-audit, path: /api/auth/v1/audit, service: auth, access: staff, permission: audit.read}
   - {id: auth-me, path: /api/auth/v1/me/, service: auth, access: customer}
   - {id: auth, path: /api/auth/v1/, service: auth}
-  - {id: registry, path: /api/registry/, service: registry, timeout_ms: 40000}   # long-polls hold 30 s
+  # The console's view of the registry and config center: staff only (services reach the registry
+  # directly, not through the public gateway). Long-polls hold 30 s.
+  - {id: registry-read, path: /api/registry/, methods: [GET], service: registry, timeout_ms: 40000, access: staff, permission: governance.read}
+  - {id: registry, path: /api/registry/, service: registry, timeout_ms: 40000, access: staff, permission: governance.write}
 )";
 
 namespace {

@@ -78,7 +78,7 @@ class GatewayAuth : public ::testing::Test {
 
   Env env() {
     const std::string keys = dir.path() + "/local-keys.json";
-    std::ofstream(keys) << boost::json::serialize(boost::json::object{{"keys", boost::json::array{hs.private_json()}}});
+    std::ofstream(keys) << keys_file_json({hs.private_json()});
     // The stand-in, not the real auth service that `--target all` also runs.
     return {{"ZT_GATEWAY__JWT_KEYS_FILE", keys}, {"ZT_GATEWAY__JWKS_REFETCH_MIN", "100ms"}, {"ZT_GATEWAY__JWKS_SERVICE", "auth-fake"}};
   }
@@ -88,7 +88,7 @@ TEST_F(GatewayAuth, VerifiesTokensAndRefusesEveryBadOneWith401) {
   auth.publish({&es, &rs, &ed});
   Zhongtai z(env());
   RegisteredInstance fake(z.port, "auth-fake", "auth-fake-1", auth.port());
-  ASSERT_EQ(http_request(z.port, "PUT", kConfig, kPublish).status, 200);
+  ASSERT_EQ(http_request(z.port, "PUT", kConfig, kPublish, staff_headers()).status, 200);
   ASSERT_TRUE(eventually([&] { return http_get(z.port, "/api/system/v1/whoami").status == 401; }, 5s))
       << "the customer route needs a sign-in once the routes apply";
 

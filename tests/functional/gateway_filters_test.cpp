@@ -35,7 +35,7 @@ std::int64_t metric(int admin, const std::string& series) {
 
 // Whether the gateway has taken up the last published settings: its ack for the item says so.
 bool applied(int port) {
-  auto acks = http_get(port, "/api/registry/v1/configs/public/zhongtai/dynamic.yaml/acks").body;
+  auto acks = http_request(port, "GET", "/api/registry/v1/configs/public/zhongtai/dynamic.yaml/acks", "", staff_headers()).body;
   return acks.find("\"applied\":true") != std::string::npos && acks.find("\"applied\":false") == std::string::npos;
 }
 
@@ -103,7 +103,7 @@ TEST(GatewayFilters, AddressCorsBodyLimitAndAccessLog) {
   // Settings that do not hold are refused by the gateway; the last good ones stay.
   ASSERT_EQ(publish_dynamic(z.port, std::string(kSettings) + "  bogus: 1\n").status, 200);
   EXPECT_TRUE(eventually([&] {
-    auto acks = http_get(z.port, "/api/registry/v1/configs/public/zhongtai/dynamic.yaml/acks").body;
+    auto acks = http_request(z.port, "GET", "/api/registry/v1/configs/public/zhongtai/dynamic.yaml/acks", "", staff_headers()).body;
     return acks.find("网关过滤器设置无效") != std::string::npos;
   }, 5s));
   EXPECT_EQ(via("203.0.113.9").status, 403);
@@ -130,7 +130,7 @@ TEST(GatewayFilters, LimitsPerCustomerAndIpKeepTheirCapsUnder100kDistinctCallers
   TempDir dir{"zt-caps"};
   const auto key = Jwk::generate(JwtAlg::kHS256, "hs-local");
   const std::string keys = dir.path() + "/keys.json";
-  std::ofstream(keys) << boost::json::serialize(boost::json::object{{"keys", boost::json::array{key.private_json()}}});
+  std::ofstream(keys) << keys_file_json({key.private_json()});
   const std::string rules = dir.path() + "/rules.yaml";
   std::ofstream(rules) << "keyed:\n"
                           "  - {id: per-customer, resource: 'GET /api/system/v1/whoami', key: customer, rate: 2, period_ms: 60000, burst: 2, max_keys: 1000}\n"
@@ -201,7 +201,7 @@ TEST(GatewayFilters, LimitsPerCustomerAndIpKeepTheirCapsUnder100kDistinctCallers
 TEST(GatewayFilters, RequestsAreCheckedAgainstTheServicesOpenApiDocuments) {
   Zhongtai z;
   auto check = [&](const std::string& method, const std::string& target, const std::string& body = "") {
-    auto r = http_request(z.port, method, target, body);
+    auto r = http_request(z.port, method, target, body, staff_headers());
     return std::to_string(r.status) + " " + r.body;
   };
   EXPECT_EQ(http_get(z.port, "/api/system/v1/events?limit=5").status, 200);

@@ -64,7 +64,7 @@ TEST(Gateway, RoutesRefusesInTheErrorShapeAndDropsInternalHeaders) {
   EXPECT_GT(std::stoll(m[1]), 1000) << "the client's deadline header is ignored too";
 
   // Routes change live through the config center.
-  auto pub = http_request(z.port, "PUT", kConfig, routes_body(kRoutes));
+  auto pub = http_request(z.port, "PUT", kConfig, routes_body(kRoutes), staff_headers());
   ASSERT_EQ(pub.status, 200) << pub.body;
   ASSERT_TRUE(eventually([&] { return http_get(z.port, "/alias/ping").status == 200; }, 5s));
   EXPECT_EQ(http_get(z.port, "/alias/ping").body, "{\"status\":\"ok\"}") << "rewritten to /api/system/v1/ping";
@@ -79,12 +79,12 @@ TEST(Gateway, RoutesRefusesInTheErrorShapeAndDropsInternalHeaders) {
   EXPECT_NE(wrong_method.body.find("METHOD_NOT_ALLOWED"), std::string::npos);
 
   // Routes that do not parse are refused by the process, which keeps the last good ones.
-  auto bad = http_request(z.port, "PUT", kConfig, routes_body("routes:\n  - {id: x, path: no-slash, service: system}"));
+  auto bad = http_request(z.port, "PUT", kConfig, routes_body("routes:\n  - {id: x, path: no-slash, service: system}"), staff_headers());
   ASSERT_EQ(bad.status, 200) << "valid YAML for the config center; the gateway is the one to refuse";
   EXPECT_TRUE(eventually([&] {
-    auto acks = http_get(z.port, kConfig + "/acks").body;
+    auto acks = http_request(z.port, "GET", kConfig + "/acks", "", staff_headers()).body;
     return acks.find("\"applied\":false") != std::string::npos && acks.find("网关路由无效") != std::string::npos;
-  }, 5s)) << http_get(z.port, kConfig + "/acks").body;
+  }, 5s)) << http_request(z.port, "GET", kConfig + "/acks", "", staff_headers()).body;
   EXPECT_EQ(http_get(z.port, "/alias/ping").status, 200) << "the last good routes stay";
   auto metrics = http_get(z.admin, "/metrics").body;
   EXPECT_NE(metrics.find("zt_gateway_routed_total{route=\"alias\"}"), std::string::npos);
@@ -127,9 +127,11 @@ TEST(Gateway, SplitGatewayForwardsToInstancesFoundThroughTheRegistry) {
   std::this_thread::sleep_for(1100ms);
   EXPECT_EQ(http_get(gateway.port, "/api/nothing/v1").status, 404);
   // The registry node lists itself as service "registry": its API is reachable by name too.
-  ASSERT_TRUE(eventually([&] { return http_get(gateway.port, "/api/registry/v1/services").status == 200; }, 5s));
-  EXPECT_NE(http_get(gateway.port, "/api/registry/v1/services").body.find("\"service\":\"registry\""), std::string::npos);
-  auto unknown = http_request(gateway.port, "PUT", "/api/registry/v1/nothing", "");
+  auto services = [&] { return http_request(gateway.port, "GET", "/api/registry/v1/services", "", staff_headers()); };
+  ASSERT_TRUE(eventually([&] { return services().status == 200; }, 5s));
+  EXPECT_NE(services().body.find("\"service\":\"registry\""), std::string::npos);
+  EXPECT_EQ(http_get(gateway.port, "/api/registry/v1/services").status, 401) << "the registry is for staff through the gateway";
+  auto unknown = http_request(gateway.port, "PUT", "/api/registry/v1/nothing", "", staff_headers());
   EXPECT_EQ(unknown.status, 404) << "the registry's own 404, forwarded as it is: " << unknown.body;
   // The instance goes away: a clear 503 in the error shape, no upstream detail.
   instance.kill();

@@ -13,17 +13,30 @@
 #include "harness/http.hpp"
 #include "harness/process.hpp"
 #include "harness/servers.hpp"
+#include "harness/tokens.hpp"
 #include "harness/zhongtai.hpp"
 
 namespace zt::test {
 namespace {
+
+// Through an all-mode process the registry sits behind the gateway, for staff only; a registry
+// process ignores the header. The harness's staff token serves both.
+HttpResponse as_staff(int port, const std::string& method, const std::string& target, const std::string& body = "",
+                      std::map<std::string, std::string> headers = {}) {
+  for (auto& [k, v] : staff_headers()) headers.emplace(k, v);
+  return http_request(port, method, target, body, headers);
+}
+HttpResponse as_staff_get(int port, const std::string& target) { return as_staff(port, "GET", target); }
 
 using namespace std::chrono_literals;
 
 const Env kFastRegistry{{"ZT_REGISTRY__HEARTBEAT_INTERVAL", "500ms"},
                         {"ZT_REGISTRY__UNHEALTHY_AFTER", "3"},
                         {"ZT_REGISTRY__REMOVE_AFTER", "6"},
-                        {"ZT_DISCOVERY__HEARTBEAT_INTERVAL", "500ms"}};
+                        {"ZT_DISCOVERY__HEARTBEAT_INTERVAL", "500ms"},
+                        // One deployment: through an all-mode node's gateway the registry takes
+                        // only staff and our own services, which prove it with this key.
+                        {"ZT_NODE__INTERNAL_SECRET", "registry-suite-secret"}};
 
 Env with(Env base, const Env& more) {
   for (const auto& [k, v] : more) base[k] = v;
@@ -31,7 +44,7 @@ Env with(Env base, const Env& more) {
 }
 
 std::string instances(int registry_port, const std::string& service, bool healthy_only = true) {
-  return http_get(registry_port, "/api/registry/v1/services/" + service + "/instances?wait_ms=0&healthy_only=" +
+  return as_staff_get(registry_port, "/api/registry/v1/services/" + service + "/instances?wait_ms=0&healthy_only=" +
                                      (healthy_only ? "true" : "false"))
       .body;
 }
@@ -104,7 +117,7 @@ TEST_P(Registry, InstancesRegisterResolveAndWatchersHearOfChangesAtOnce) {
   // A watch held open on the current version answers as soon as a new instance appears.
   const long long v = version_of(instances(reg->port, "system"));
   auto watch = std::async(std::launch::async, [&] {
-    return http_get(reg->port, "/api/registry/v1/services/system/instances?wait_ms=20000&version=" + std::to_string(v));
+    return as_staff_get(reg->port, "/api/registry/v1/services/system/instances?wait_ms=20000&version=" + std::to_string(v));
   });
   EXPECT_EQ(watch.wait_for(300ms), std::future_status::timeout) << "nothing changed yet: the watch holds";
   auto b = start_instance(*reg);
@@ -115,7 +128,7 @@ TEST_P(Registry, InstancesRegisterResolveAndWatchersHearOfChangesAtOnce) {
 
   // Every instance resolves the others through its own discovery client.
   ASSERT_TRUE(eventually([&] {
-    auto r = http_get(a->admin, "/discovery/services/system");
+    auto r = as_staff_get(a->admin, "/discovery/services/system");
     return r.status == 200 && r.body.find("\"port\":" + std::to_string(b->port)) != std::string::npos;
   }, 5s));
 
@@ -143,25 +156,32 @@ TEST_P(Registry, OperatorsTakeAnInstanceOfflineAndChangeItsWeightWithAnAuditTrai
   auto a = start_instance(*reg);
   ASSERT_TRUE(eventually([&] { return lists(reg->port, "system", a->port); }, 5s));
   const std::string path = "/api/registry/v1/services/system/instances/" + instance_id(*a);
-  auto no_author = http_request(reg->port, "PATCH", path, R"({"enabled": false})");
-  EXPECT_EQ(no_author.status, 400);
-  EXPECT_NE(no_author.body.find("REGISTRY_OPERATOR_REQUIRED"), std::string::npos);
-  auto off = http_request(reg->port, "PATCH", path, R"({"enabled": false, "author": "ops-li"})");
+  // Through a gateway (all mode) the signed-in staff member is the operator; straight to a
+  // registry node the change must name one.
+  const bool as_signed_in_staff = GetParam() == "all";
+  auto no_author = as_staff(reg->port, "PATCH", path, R"({"enabled": false})");
+  if (as_signed_in_staff) {
+    EXPECT_EQ(no_author.status, 200) << no_author.body;
+  } else {
+    EXPECT_EQ(no_author.status, 400);
+    EXPECT_NE(no_author.body.find("REGISTRY_OPERATOR_REQUIRED"), std::string::npos);
+  }
+  auto off = as_staff(reg->port, "PATCH", path, R"({"enabled": false, "author": "ops-li"})");
   ASSERT_EQ(off.status, 200) << off.body;
   EXPECT_FALSE(lists(reg->port, "system", a->port));
   EXPECT_TRUE(lists(reg->port, "system", a->port, false)) << "still registered and heartbeating, just drained";
-  auto bad_weight = http_request(reg->port, "PATCH", path, R"({"weight": 20000, "author": "ops-li"})");
+  auto bad_weight = as_staff(reg->port, "PATCH", path, R"({"weight": 20000, "author": "ops-li"})");
   EXPECT_EQ(bad_weight.status, 400);
-  auto weight = http_request(reg->port, "PATCH", path, R"({"enabled": true, "weight": 30, "author": "ops-li"})");
+  auto weight = as_staff(reg->port, "PATCH", path, R"({"enabled": true, "weight": 30, "author": "ops-li"})");
   ASSERT_EQ(weight.status, 200) << weight.body;
   EXPECT_NE(weight.body.find("\"weight\":30"), std::string::npos);
   EXPECT_TRUE(lists(reg->port, "system", a->port));
-  auto unknown = http_request(reg->port, "PATCH", "/api/registry/v1/services/system/instances/nobody", R"({"enabled": false, "author": "x"})");
+  auto unknown = as_staff(reg->port, "PATCH", "/api/registry/v1/services/system/instances/nobody", R"({"enabled": false, "author": "x"})");
   EXPECT_EQ(unknown.status, 404);
-  auto audit = http_get(reg->port, "/api/registry/v1/audit").body;
+  auto audit = as_staff_get(reg->port, "/api/registry/v1/audit").body;
   EXPECT_NE(audit.find("\"action\":\"instance.offline\""), std::string::npos) << audit;
   EXPECT_NE(audit.find("\"action\":\"instance.weight\""), std::string::npos);
-  EXPECT_NE(audit.find("\"actor\":\"ops-li\""), std::string::npos);
+  EXPECT_NE(audit.find(as_signed_in_staff ? "\"actor\":\"S-harness\"" : "\"actor\":\"ops-li\""), std::string::npos) << audit;
 }
 
 const std::string kConfig = "/api/registry/v1/configs/public/zhongtai/dynamic.yaml";
@@ -173,7 +193,7 @@ std::string publish_body(const std::string& rule_id, int count) {
 }
 
 bool runs_rule(const Zhongtai& z, const std::string& rule_id) {
-  return http_get(z.admin, "/resilience/rules").body.find("id: " + rule_id) != std::string::npos;
+  return as_staff_get(z.admin, "/resilience/rules").body.find("id: " + rule_id) != std::string::npos;
 }
 
 TEST_P(Registry, PublishedConfigReachesListenersAndBadConfigNeverDoes) {
@@ -181,45 +201,45 @@ TEST_P(Registry, PublishedConfigReachesListenersAndBadConfigNeverDoes) {
   auto a = start_instance(*reg);
   ASSERT_TRUE(eventually([&] { return lists(reg->port, "system", a->port); }, 5s));
 
-  auto v1 = http_request(reg->port, "PUT", kConfig, publish_body("ping-v1", 50));
+  auto v1 = as_staff(reg->port, "PUT", kConfig, publish_body("ping-v1", 50));
   ASSERT_EQ(v1.status, 200) << v1.body;
   EXPECT_TRUE(eventually([&] { return runs_rule(*a, "ping-v1"); }, 5s)) << "pushed by long-poll, applied live";
   if (GetParam() == "all") {
     EXPECT_TRUE(eventually([&] { return runs_rule(*reg, "ping-v1"); }, 5s));
   }
   EXPECT_TRUE(eventually([&] {
-    auto acks = http_get(reg->port, kConfig + "/acks").body;
+    auto acks = as_staff_get(reg->port, kConfig + "/acks").body;
     return acks.find(instance_id(*a)) != std::string::npos && acks.find("\"applied\":true") != std::string::npos;
   }, 5s)) << "the instance acknowledges what it runs";
 
   // Syntax is checked before anything is stored.
-  auto broken = http_request(reg->port, "PUT", kConfig, R"({"content": "a: [1", "format": "yaml", "author": "ops-wang", "comment": ""})");
+  auto broken = as_staff(reg->port, "PUT", kConfig, R"({"content": "a: [1", "format": "yaml", "author": "ops-wang", "comment": ""})");
   EXPECT_EQ(broken.status, 400);
   EXPECT_NE(broken.body.find("REGISTRY_CONFIG_INVALID"), std::string::npos);
   EXPECT_NE(broken.body.find("YAML"), std::string::npos) << broken.body;
 
   // Valid YAML the instance's schema refuses: the instance keeps its last good rules and says so.
-  auto refused = http_request(reg->port, "PUT", kConfig, publish_body("ping-bad", -1));
+  auto refused = as_staff(reg->port, "PUT", kConfig, publish_body("ping-bad", -1));
   ASSERT_EQ(refused.status, 200) << refused.body;
   EXPECT_TRUE(eventually([&] {
-    auto acks = http_get(reg->port, kConfig + "/acks").body;
+    auto acks = as_staff_get(reg->port, kConfig + "/acks").body;
     return acks.find("\"applied\":false") != std::string::npos && acks.find("flow[0].count") != std::string::npos;
-  }, 5s)) << http_get(reg->port, kConfig + "/acks").body;
+  }, 5s)) << as_staff_get(reg->port, kConfig + "/acks").body;
   EXPECT_TRUE(runs_rule(*a, "ping-v1"));
-  EXPECT_NE(http_get(a->admin, "/metrics").body.find("zt_config_updates_total{result=\"refused\"} 1"), std::string::npos);
+  EXPECT_NE(as_staff_get(a->admin, "/metrics").body.find("zt_config_updates_total{result=\"refused\"} 1"), std::string::npos);
 
   // Roll back to version 1: published as a new version with the old content.
-  auto rb = http_request(reg->port, "POST", kConfig + "/rollback", R"({"version": 1, "author": "ops-wang", "comment": ""})");
+  auto rb = as_staff(reg->port, "POST", kConfig + "/rollback", R"({"version": 1, "author": "ops-wang", "comment": ""})");
   ASSERT_EQ(rb.status, 200) << rb.body;
   EXPECT_NE(rb.body.find("\"version\":3"), std::string::npos) << rb.body;
-  auto history = http_get(reg->port, kConfig + "/history").body;
+  auto history = as_staff_get(reg->port, kConfig + "/history").body;
   EXPECT_NE(history.find("\"kind\":\"rollback\""), std::string::npos) << history;
-  auto diff = http_get(reg->port, kConfig + "/diff?from=2&to=3").body;
+  auto diff = as_staff_get(reg->port, kConfig + "/diff?from=2&to=3").body;
   EXPECT_NE(diff.find("-    - id: ping-bad"), std::string::npos) << diff;
   EXPECT_NE(diff.find("+    - id: ping-v1"), std::string::npos) << diff;
 
   // An optimistic lock on a stale version loses.
-  auto stale = http_request(reg->port, "PUT", kConfig,
+  auto stale = as_staff(reg->port, "PUT", kConfig,
                             R"({"content": "x: 1", "format": "yaml", "author": "ops-wang", "comment": "", "expected_version": 1})");
   EXPECT_EQ(stale.status, 409);
   EXPECT_NE(stale.body.find("REGISTRY_CONFIG_CONFLICT"), std::string::npos);
@@ -229,21 +249,21 @@ TEST_P(Registry, GrayConfigReachesTaggedInstancesOnlyUntilPromoted) {
   auto reg = start_registry();
   auto canary = start_instance(*reg, {{"ZT_DISCOVERY__TAG", "canary"}});
   auto plain = start_instance(*reg);
-  ASSERT_EQ(http_request(reg->port, "PUT", kConfig, publish_body("base", 100)).status, 200);
+  ASSERT_EQ(as_staff(reg->port, "PUT", kConfig, publish_body("base", 100)).status, 200);
   ASSERT_TRUE(eventually([&] { return runs_rule(*canary, "base") && runs_rule(*plain, "base"); }, 5s));
 
   std::string gray_body = publish_body("trial", 10);
   gray_body.insert(1, R"("tag": "canary", )");
-  auto gray = http_request(reg->port, "PUT", kConfig + "/gray", gray_body);
+  auto gray = as_staff(reg->port, "PUT", kConfig + "/gray", gray_body);
   ASSERT_EQ(gray.status, 200) << gray.body;
   EXPECT_TRUE(eventually([&] { return runs_rule(*canary, "trial"); }, 5s));
   std::this_thread::sleep_for(500ms);
   EXPECT_TRUE(runs_rule(*plain, "base")) << "an untagged instance keeps the released version";
 
-  auto promote = http_request(reg->port, "POST", kConfig + "/gray/promote", R"({"author": "ops-wang", "comment": ""})");
+  auto promote = as_staff(reg->port, "POST", kConfig + "/gray/promote", R"({"author": "ops-wang", "comment": ""})");
   ASSERT_EQ(promote.status, 200) << promote.body;
   EXPECT_TRUE(eventually([&] { return runs_rule(*plain, "trial"); }, 5s));
-  EXPECT_EQ(http_get(reg->port, kConfig + "/gray").status, 404);
+  EXPECT_EQ(as_staff_get(reg->port, kConfig + "/gray").status, 404);
 }
 
 TEST_P(Registry, ARegistryOutageChangesNothingAndInstancesReturnWithinAHeartbeat) {
@@ -254,20 +274,20 @@ TEST_P(Registry, ARegistryOutageChangesNothingAndInstancesReturnWithinAHeartbeat
   auto a = start_instance(*reg, {}, a_root.path());
   auto b = start_instance(*reg);
   ASSERT_TRUE(eventually([&] {
-    auto r = http_get(a->admin, "/discovery/services/system");
+    auto r = as_staff_get(a->admin, "/discovery/services/system");
     return r.body.find("\"port\":" + std::to_string(b->port)) != std::string::npos;
   }, 5s));
 
   reg.reset();  // the registry goes away
-  EXPECT_EQ(http_get(a->port, "/api/system/v1/ping").status, 200) << "instances keep serving";
-  auto seen = http_get(a->admin, "/discovery/services/system");
+  EXPECT_EQ(as_staff_get(a->port, "/api/system/v1/ping").status, 200) << "instances keep serving";
+  auto seen = as_staff_get(a->admin, "/discovery/services/system");
   EXPECT_NE(seen.body.find("\"port\":" + std::to_string(b->port)), std::string::npos) << "and keep resolving";
 
   // An instance restarted while the registry is down resolves from its saved snapshot.
   const Env a_env{{"ZT_SERVER__PORT", std::to_string(a->port)}, {"ZT_ADMIN__PORT", std::to_string(a->admin)}};
   a.reset();
   a = start_instance_at(reg_port, a_env, a_root.path());
-  auto restored = http_get(a->admin, "/discovery/services/system");
+  auto restored = as_staff_get(a->admin, "/discovery/services/system");
   EXPECT_EQ(restored.status, 200) << restored.body;
   EXPECT_NE(restored.body.find("\"port\":" + std::to_string(b->port)), std::string::npos) << restored.body;
 
@@ -292,7 +312,7 @@ TEST_P(Registry, ServiceCallsFollowTheWeightsAcrossRealInstances) {
   auto b = start_instance(*reg, {{"ZT_DISCOVERY__WEIGHT", "200"}});
   auto c = start_instance(*reg, {{"ZT_DISCOVERY__WEIGHT", "700"}});
   ASSERT_TRUE(eventually([&] {
-    auto r = http_get(a->admin, "/discovery/services/system").body;
+    auto r = as_staff_get(a->admin, "/discovery/services/system").body;
     return r.find("\"port\":" + std::to_string(b->port)) != std::string::npos &&
            r.find("\"port\":" + std::to_string(c->port)) != std::string::npos;
   }, 5s));
@@ -324,7 +344,7 @@ TEST_P(Registry, RetriesAndOutlierEjectionHideADeadInstanceFromIdempotentCalls) 
   auto b = start_instance(*reg);
   auto dead = start_instance(*reg);
   ASSERT_TRUE(eventually([&] {
-    auto r = http_get(a->admin, "/discovery/services/system").body;
+    auto r = as_staff_get(a->admin, "/discovery/services/system").body;
     return r.find("\"port\":" + std::to_string(dead->port)) != std::string::npos &&
            r.find("\"port\":" + std::to_string(b->port)) != std::string::npos;
   }, 5s));
@@ -333,7 +353,7 @@ TEST_P(Registry, RetriesAndOutlierEjectionHideADeadInstanceFromIdempotentCalls) 
   ASSERT_EQ(probe.status, 200) << probe.body;
   EXPECT_EQ(count_of(probe.body, "ok"), 60) << "every GET retried elsewhere: " << probe.body;
   EXPECT_EQ(count_of(probe.body, instance_id(*dead)), -1) << "the dead one never answered";
-  auto metrics = http_get(a->admin, "/metrics").body;
+  auto metrics = as_staff_get(a->admin, "/metrics").body;
   EXPECT_NE(metrics.find("zt_service_ejections_total{service=\"system\"} 1"), std::string::npos) << metrics;
   std::smatch m;
   ASSERT_TRUE(std::regex_search(metrics, m, std::regex("zt_service_retries_total\\{service=\"system\"\\} (\\d+)")));
@@ -347,7 +367,7 @@ TEST_P(Registry, CallerIdentityDeadlineAndTraceTravelSignedBetweenProcesses) {
   auto a = start_instance(*reg, secret);
   auto b = start_instance(*reg, secret);
   ASSERT_TRUE(eventually([&] {
-    return http_get(a->admin, "/discovery/services/system").body.find("\"port\":" + std::to_string(b->port)) != std::string::npos;
+    return as_staff_get(a->admin, "/discovery/services/system").body.find("\"port\":" + std::to_string(b->port)) != std::string::npos;
   }, 5s));
   auto probe = http_request(a->admin, "POST", "/discovery/services/system/probe?calls=1&local=false&path=/api/system/v1/whoami", "");
   ASSERT_EQ(probe.status, 200) << probe.body;
@@ -390,7 +410,7 @@ int etcd_leader(const EtcdCluster& cluster) {
   return -1;
 }
 
-std::string current_config(int registry_port) { return http_get(registry_port, kConfig).body; }
+std::string current_config(int registry_port) { return as_staff_get(registry_port, kConfig).body; }
 
 TEST(RegistryEtcdCluster, TwoRegistryNodesStayConsistentAndLoseNothingWhenTheEtcdLeaderDies) {
   EtcdCluster etcd(3);
@@ -416,12 +436,12 @@ TEST(RegistryEtcdCluster, TwoRegistryNodesStayConsistentAndLoseNothingWhenTheEtc
       << instances(reg1->port, "system") << "\n" << instances(reg2->port, "system");
 
   // A change through either node is served by both, and reaches instances following the other.
-  ASSERT_EQ(http_request(reg1->port, "PUT", kConfig, publish_body("ha-v1", 40)).status, 200);
+  ASSERT_EQ(as_staff(reg1->port, "PUT", kConfig, publish_body("ha-v1", 40)).status, 200);
   // The writing node answers once it serves the change; the other follows through its watch.
   EXPECT_NE(current_config(reg1->port).find("ha-v1"), std::string::npos) << "read-your-writes on the writing node";
   EXPECT_TRUE(eventually([&] { return current_config(reg2->port).find("ha-v1") != std::string::npos; }, 2s));
   EXPECT_TRUE(eventually([&] { return runs_rule(*b, "ha-v1") && runs_rule(*a, "ha-v1"); }, 5s));
-  auto off = http_request(reg2->port, "PATCH", "/api/registry/v1/services/system/instances/" + instance_id(*a),
+  auto off = as_staff(reg2->port, "PATCH", "/api/registry/v1/services/system/instances/" + instance_id(*a),
                           R"({"weight": 7, "author": "ops-li"})");
   ASSERT_EQ(off.status, 200) << off.body;
   EXPECT_TRUE(eventually([&] { return instances(reg1->port, "system").find("\"weight\":7") != std::string::npos; }, 2s));
@@ -432,7 +452,7 @@ TEST(RegistryEtcdCluster, TwoRegistryNodesStayConsistentAndLoseNothingWhenTheEtc
     for (int i = 0; i < 10; ++i) {
       const int port = i % 2 == 0 ? reg1->port : reg2->port;
       pending.push_back(std::async(std::launch::async, [port, i] {
-        return http_request(port, "PUT", kConfig, publish_body("race-" + std::to_string(i), 10 + i));
+        return as_staff(port, "PUT", kConfig, publish_body("race-" + std::to_string(i), 10 + i));
       }));
     }
     std::set<long long> versions;
@@ -457,7 +477,7 @@ TEST(RegistryEtcdCluster, TwoRegistryNodesStayConsistentAndLoseNothingWhenTheEtc
   etcd.kill(leader);
   auto v12 = std::string();
   ASSERT_TRUE(eventually([&] {
-    auto r = http_request(reg2->port, "PUT", kConfig, publish_body("after-failover", 55));
+    auto r = as_staff(reg2->port, "PUT", kConfig, publish_body("after-failover", 55));
     v12 = r.body;
     return r.status == 200;
   }, 10s, 200ms)) << v12;
@@ -469,12 +489,12 @@ TEST(RegistryEtcdCluster, TwoRegistryNodesStayConsistentAndLoseNothingWhenTheEtc
   EXPECT_TRUE(both_list(a->port) && both_list(b->port)) << instances(reg1->port, "system");
   auto c = instance_of(*reg2);
   EXPECT_TRUE(eventually([&] { return both_list(c->port); }, 5s));
-  auto history = http_get(reg1->port, kConfig + "/history?limit=100").body;
+  auto history = as_staff_get(reg1->port, kConfig + "/history?limit=100").body;
   for (int i = 0; i < 10; ++i)
     EXPECT_NE(history.find("id: race-" + std::to_string(i)), std::string::npos) << "version of race-" << i << " kept";
-  EXPECT_EQ(http_get(reg1->port, "/api/registry/v1/audit?limit=100").body,
-            http_get(reg2->port, "/api/registry/v1/audit?limit=100").body);
-  EXPECT_NE(http_get(reg1->port, "/api/registry/v1/audit?limit=100").body.find("\"action\":\"instance.weight\""),
+  EXPECT_EQ(as_staff_get(reg1->port, "/api/registry/v1/audit?limit=100").body,
+            as_staff_get(reg2->port, "/api/registry/v1/audit?limit=100").body);
+  EXPECT_NE(as_staff_get(reg1->port, "/api/registry/v1/audit?limit=100").body.find("\"action\":\"instance.weight\""),
             std::string::npos);
 
   // A registry node restarted now catches up from etcd alone.
@@ -488,17 +508,17 @@ TEST(RegistryEtcdOutage, WritesAreRefusedClearlyAndReadsServedWhileEtcdIsDown) {
   EtcdCluster etcd(1);
   const Env backend = with(kFastRegistry, etcd_env(etcd.endpoints(), "/zt-outage/"));
   auto reg = std::make_unique<Zhongtai>(backend, "registry");
-  ASSERT_EQ(http_request(reg->port, "PUT", kConfig, publish_body("before", 10)).status, 200);
+  ASSERT_EQ(as_staff(reg->port, "PUT", kConfig, publish_body("before", 10)).status, 200);
   etcd.kill(0);
-  auto refused = http_request(reg->port, "PUT", kConfig, publish_body("during", 20));
+  auto refused = as_staff(reg->port, "PUT", kConfig, publish_body("during", 20));
   EXPECT_EQ(refused.status, 503) << refused.body;
   EXPECT_NE(refused.body.find("REGISTRY_STORE_UNAVAILABLE"), std::string::npos) << refused.body;
   EXPECT_NE(refused.body.find("注册中心存储暂不可用"), std::string::npos);
-  auto served = http_get(reg->port, kConfig);
+  auto served = as_staff_get(reg->port, kConfig);
   EXPECT_EQ(served.status, 200);
   EXPECT_NE(served.body.find("before"), std::string::npos) << "the last state is still served";
   etcd.restart(0);
-  ASSERT_TRUE(eventually([&] { return http_request(reg->port, "PUT", kConfig, publish_body("after", 30)).status == 200; }, 10s, 200ms));
+  ASSERT_TRUE(eventually([&] { return as_staff(reg->port, "PUT", kConfig, publish_body("after", 30)).status == 200; }, 10s, 200ms));
   EXPECT_TRUE(eventually([&] { return current_config(reg->port).find("after") != std::string::npos; }, 5s))
       << "the watch resumed";
 }

@@ -1,5 +1,7 @@
 #include "harness/fake_server.hpp"
 
+#include "harness/tokens.hpp"
+
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <poll.h>
@@ -134,15 +136,17 @@ RegisteredInstance::RegisteredInstance(int registry_port, std::string service, s
     : registry_port_(registry_port), service_(std::move(service)), id_(std::move(id)) {
   const std::string body = R"({"service": ")" + service_ + R"(", "id": ")" + id_ + R"(", "host": "127.0.0.1", "port": )" +
                            std::to_string(port) + R"(, "metadata": {}})";
-  auto r = http_request(registry_port_, "POST", "/api/registry/v1/instances", body);
+  // As staff, in case the port is a gateway's (services themselves reach the registry directly).
+  auto r = http_request(registry_port_, "POST", "/api/registry/v1/instances", body, staff_headers());
   if (r.status != 200) throw std::runtime_error("registering " + service_ + " failed: " + r.body);
   beat_ = std::thread([this, body] {
     while (!stop_) {
       for (int i = 0; i < 6 && !stop_; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(50));
       if (stop_) break;
       try {
-        auto b = http_request(registry_port_, "PUT", "/api/registry/v1/services/" + service_ + "/instances/" + id_ + "/heartbeat");
-        if (b.status == 404) http_request(registry_port_, "POST", "/api/registry/v1/instances", body);
+        auto b = http_request(registry_port_, "PUT", "/api/registry/v1/services/" + service_ + "/instances/" + id_ + "/heartbeat", "",
+                              staff_headers());
+        if (b.status == 404) http_request(registry_port_, "POST", "/api/registry/v1/instances", body, staff_headers());
       } catch (...) {
         // the registry is restarting; the next beat tries again
       }
@@ -154,7 +158,7 @@ RegisteredInstance::~RegisteredInstance() {
   stop_ = true;
   beat_.join();
   try {
-    http_request(registry_port_, "DELETE", "/api/registry/v1/services/" + service_ + "/instances/" + id_);
+    http_request(registry_port_, "DELETE", "/api/registry/v1/services/" + service_ + "/instances/" + id_, "", staff_headers());
   } catch (...) {
   }
 }

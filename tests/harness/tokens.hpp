@@ -1,10 +1,22 @@
 #pragma once
 // Access tokens for functional tests, shaped as the auth service issues them (src/services/auth).
+//
+// Every test process's gateway also trusts the harness's own HS256 key (written beside its data by
+// the Zhongtai harness unless a test brings its own key file, which then includes it), so a test
+// can act as a staff member — publish config through the gateway, read the registry — without
+// enrolling one first. Tests of staff sign-in itself use the real auth service.
+#include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
+#include <boost/json/serialize.hpp>
 
 #include <chrono>
 #include <cstdint>
+#include <map>
 #include <string>
+#include <vector>
+
+#include "core/crypto/jwt.hpp"
+#include "core/util/digest.hpp"
 
 namespace zt::test {
 
@@ -17,5 +29,30 @@ inline boost::json::object token_claims(const std::string& sub, const std::strin
   return {{"iss", "zhongtai"}, {"aud", "zhongtai-api"}, {"sub", sub},           {"typ", typ},
           {"sid", "sess-" + sub}, {"iat", now_s()},     {"exp", now_s() + 600}, {"jti", sub + "-1"}};
 }
+
+inline const core::crypto::Jwk& harness_staff_key() {
+  static const core::crypto::Jwk key = core::crypto::Jwk::from_json(
+      {{"kty", "oct"}, {"kid", "zt-harness-staff"}, {"alg", "HS256"}, {"k", core::base64url_encode("zhongtai functional tests: staff key 32")}});
+  return key;
+}
+
+// A key file for gateway.jwt_keys_file: the harness key and any others.
+inline std::string keys_file_json(const std::vector<boost::json::object>& others = {}) {
+  boost::json::array keys{harness_staff_key().private_json()};
+  for (const auto& k : others) keys.emplace_back(k);
+  return boost::json::serialize(boost::json::object{{"keys", keys}});
+}
+
+// A staff token from the harness key, with these permissions (default: the registry's).
+inline std::string staff_token(const std::vector<std::string>& permissions = {"governance.read", "governance.write"}) {
+  auto claims = token_claims("S-harness", "staff");
+  boost::json::array perms;
+  for (const auto& p : permissions) perms.emplace_back(p);
+  claims["perms"] = perms;
+  claims["roles"] = boost::json::array{"operations"};
+  return core::crypto::jwt_sign(harness_staff_key(), claims);
+}
+
+inline std::map<std::string, std::string> staff_headers() { return {{"authorization", "Bearer " + staff_token()}}; }
 
 }  // namespace zt::test

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 #include <signal.h>
 
+#include <fstream>
 #include <iostream>
 #include <map>
 #include <memory>
@@ -12,6 +13,7 @@
 
 #include "harness/http.hpp"
 #include "harness/process.hpp"
+#include "harness/tokens.hpp"
 
 namespace zt::test {
 
@@ -30,6 +32,12 @@ class Zhongtai {
             {"ZT_ADMIN__PORT", std::to_string(admin)},
             {"ZT_NODE__DATA_DIR", root_ + "/data"},
             {"ZT_RUNTIME__IO_THREADS", "2"}};
+    if (!extra_env.contains("ZT_GATEWAY__JWT_KEYS_FILE")) {
+      // The harness's staff key (harness/tokens.hpp), so a test may act as staff.
+      const std::string keys = root_ + "/harness-keys.json";
+      std::ofstream(keys) << keys_file_json();
+      env["ZT_GATEWAY__JWT_KEYS_FILE"] = keys;
+    }
     for (auto& [k, v] : extra_env) env[k] = v;
     process = std::make_unique<Process>(
         ProcessOptions{{ZT_BINARY, "serve", "--target", target}, env, root_ + "/zhongtai.log", "", root_});

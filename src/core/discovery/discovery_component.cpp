@@ -49,15 +49,20 @@ class DiscoveryComponent final : public Component, public Discovery {
     if (auto* provider = dynamic_cast<RegistryProvider*>(ctx.find("registry"))) {
       api_ = &provider->registry_api();
       mode_ = "in-process";
-    } else if (auto list = c.get_strings("registry"); !list.empty()) {
-      std::vector<RegistryAddress> addresses;
-      for (const auto& a : list) addresses.push_back(parse_address(a));
-      owned_api_ = make_http_registry(std::move(addresses));
-      api_ = owned_api_.get();
-      mode_ = "http";
     }
     for (const auto* s : ctx.specs())
       if (s->service) local_.push_back(s->name);
+    std::string self;
+    for (const auto& s : local_) self += (self.empty() ? "" : ",") + s;
+    if (!api_) {
+      if (auto list = c.get_strings("registry"); !list.empty()) {
+        std::vector<RegistryAddress> addresses;
+        for (const auto& a : list) addresses.push_back(parse_address(a));
+        owned_api_ = make_http_registry(std::move(addresses), node.get_string("internal_secret"), self.empty() ? node_ : self);
+        api_ = owned_api_.get();
+        mode_ = "http";
+      }
+    }
 
     auto& m = ctx.metrics();
     config_applied_ = &m.counter("zt_config_updates_total", "Config-center updates received", {{"result", "applied"}});
@@ -70,8 +75,6 @@ class DiscoveryComponent final : public Component, public Discovery {
     sco.timeout = c.get_duration("call_timeout");
     sco.max_attempts = static_cast<int>(c.get_int("call_max_attempts"));
     sco.max_concurrent = c.get_int("max_concurrent_per_service");
-    std::string self;
-    for (const auto& s : local_) self += (self.empty() ? "" : ",") + s;
     client_ = std::make_unique<ServiceClient>(*this, self.empty() ? node_ : self, node.get_string("internal_secret"), sco, &m);
 
     // Calls a service through the service client, for operators checking every instance answers

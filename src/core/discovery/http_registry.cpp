@@ -1,5 +1,8 @@
 #include "core/discovery/http_registry.hpp"
 
+#include "core/http/identity.hpp"
+#include "core/util/time.hpp"
+
 #include <fmt/format.h>
 
 #include <atomic>
@@ -48,7 +51,8 @@ std::string encode(std::string_view s) {
 
 class HttpRegistry final : public RegistryApi {
  public:
-  explicit HttpRegistry(std::vector<RegistryAddress> addresses) : addresses_(std::move(addresses)) {
+  HttpRegistry(std::vector<RegistryAddress> addresses, std::string secret, std::string service)
+      : addresses_(std::move(addresses)), secret_(std::move(secret)), service_(std::move(service)) {
     if (addresses_.empty()) throw std::invalid_argument("no registry address");
     http::ClientOptions quick;
     quick.connect_timeout = std::chrono::milliseconds(1000);
@@ -135,6 +139,11 @@ class HttpRegistry final : public RegistryApi {
       req.target = target;
       req.body = body;
       if (!body.empty()) req.headers.set("content-type", "application/json");
+      if (!secret_.empty()) {
+        http::ForwardedIdentity id;
+        id.service = service_;
+        req.headers.set(http::kIdentityHeader, http::sign_identity(id, http::method_name(method), req.path(), secret_, unix_millis()));
+      }
       http::Response resp;
       try {
         const http::Upstream upstream{addresses_[i].host, addresses_[i].port};  // not a temporary: g++ 12 coroutine bug
@@ -155,6 +164,8 @@ class HttpRegistry final : public RegistryApi {
   }
 
   std::vector<RegistryAddress> addresses_;
+  std::string secret_;
+  std::string service_;
   std::atomic<std::size_t> preferred_{0};
   std::unique_ptr<http::HttpClient> quick_;
   std::unique_ptr<http::HttpClient> poll_;
@@ -162,8 +173,8 @@ class HttpRegistry final : public RegistryApi {
 
 }  // namespace
 
-std::unique_ptr<RegistryApi> make_http_registry(std::vector<RegistryAddress> addresses) {
-  return std::make_unique<HttpRegistry>(std::move(addresses));
+std::unique_ptr<RegistryApi> make_http_registry(std::vector<RegistryAddress> addresses, std::string internal_secret, std::string service) {
+  return std::make_unique<HttpRegistry>(std::move(addresses), std::move(internal_secret), std::move(service));
 }
 
 }  // namespace zt::core::discovery

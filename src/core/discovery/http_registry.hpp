@@ -17,6 +17,10 @@ struct RegistryAddress {
 // Parses "host:port"; throws std::invalid_argument naming the entry.
 RegistryAddress parse_address(const std::string& text);
 
-std::unique_ptr<RegistryApi> make_http_registry(std::vector<RegistryAddress> addresses);
+// With an internal secret, each request carries this process's signed service identity, so a
+// registry reached through a gateway (an all-mode node) takes it for one of ours — the gateway
+// admits only staff to the registry otherwise.
+std::unique_ptr<RegistryApi> make_http_registry(std::vector<RegistryAddress> addresses, std::string internal_secret = "",
+                                                std::string service = "");
 
 }  // namespace zt::core::discovery
