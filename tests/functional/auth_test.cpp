@@ -17,12 +17,7 @@ namespace {
 
 using namespace std::chrono_literals;
 
-std::string field(const std::string& body, const std::string& name) {
-  std::smatch m;
-  if (std::regex_search(body, m, std::regex("\"" + name + "\":\"([^\"]*)\""))) return m[1];
-  if (std::regex_search(body, m, std::regex("\"" + name + "\":(true|false|[0-9]+)"))) return m[1];
-  return "<none>";
-}
+std::string field(const std::string& body, const std::string& name) { return json_field(body, name); }
 
 HttpResponse post(int port, const std::string& path, const std::string& body, const std::string& token = "") {
   std::map<std::string, std::string> h;
@@ -197,6 +192,62 @@ TEST(Auth, WrongExpiredAndLockedCodesAndTheAddressCap) {
   }
   EXPECT_EQ(ok, 4);
   EXPECT_EQ(capped, 2);
+}
+
+TEST(Auth, CustomersMaySetAPasswordAndSignInWithIt) {
+  Zhongtai z(Env{{"ZT_AUTH__RESEND_COOLDOWN", "1s"}, {"ZT_AUTH__MAX_TRIES", "3"}});
+  const std::string mobile = "13600136000";
+  ASSERT_EQ(ask_code(z.port, mobile).status, 200);
+  auto in = sign_in(z.port, mobile, code_from_outbox(z.port, mobile));
+  ASSERT_EQ(in.status, 200) << in.body;
+  const std::string access = field(in.body, "access_token");
+  auto put = [&](const std::string& body, const std::string& token) { return http_request(z.port, "PUT", "/api/auth/v1/me/password", body, {{"authorization", "Bearer " + token}}); };
+  auto with_password = [&](const std::string& password) {
+    return post(z.port, "/api/auth/v1/sessions/password", R"({"mobile": ")" + mobile + R"(", "password": )" + json_string(password) + R"(, "device": "iPad"})");
+  };
+
+  // No password yet: signing in with one fails like a wrong one (nothing tells who has one).
+  auto none = with_password("whatever123");
+  EXPECT_EQ(none.status, 401);
+  EXPECT_EQ(field(none.body, "code"), "AUTH_PASSWORD_WRONG");
+  // The policy, in Chinese.
+  for (const auto& [pw, message] : std::vector<std::pair<std::string, std::string>>{
+           {"abc123", "密码长度应为8至64位"}, {"abcdefghij", "密码须同时包含字母和数字"}, {"ab00136000x", "密码不能包含用户名或手机号"},
+           {"password1", "密码过于常见，请换一个"}}) {
+    auto r = put(R"({"password": )" + json_string(pw) + "}", access);
+    EXPECT_EQ(r.status, 400) << pw;
+    EXPECT_EQ(field(r.body, "code"), "AUTH_PASSWORD_WEAK") << pw;
+    EXPECT_EQ(field(r.body, "message"), message) << pw;
+  }
+  EXPECT_EQ(http_request(z.port, "PUT", "/api/auth/v1/me/password", R"({"password": "Tiger2026x"})").status, 401) << "signed-in customers only";
+  ASSERT_EQ(put(R"({"password": "Tiger2026x"})", access).status, 200);
+  // Changing it asks for the one in place.
+  auto no_current = put(R"({"password": "Lion2026xx"})", access);
+  EXPECT_EQ(no_current.status, 400);
+  EXPECT_EQ(field(no_current.body, "code"), "AUTH_PASSWORD_WRONG");
+
+  auto ok = with_password("Tiger2026x");
+  ASSERT_EQ(ok.status, 200) << ok.body;
+  EXPECT_EQ(field(ok.body, "customer_id"), field(in.body, "customer_id"));
+  EXPECT_NE(field(ok.body, "session_id"), field(in.body, "session_id")) << "a session of its own";
+  auto me = http_request(z.port, "GET", "/api/system/v1/whoami", "", {{"authorization", "Bearer " + field(ok.body, "access_token")}});
+  EXPECT_EQ(field(me.body, "caller"), field(in.body, "customer_id"));
+  EXPECT_EQ(post(z.port, "/api/auth/v1/sessions/password", R"({"mobile": "13600136001", "password": "Tiger2026x"})").status, 401) << "unknown number";
+
+  // Wrong passwords count down, then lock the number — SMS sign-in too.
+  auto w1 = with_password("Tiger2026y");
+  EXPECT_EQ(field(w1.body, "message"), "手机号或密码错误，还可尝试2次");
+  with_password("Tiger2026z");
+  auto locked = with_password("Tiger2026w");
+  EXPECT_EQ(locked.status, 429);
+  EXPECT_EQ(field(locked.body, "code"), "AUTH_LOCKED");
+  EXPECT_EQ(field(with_password("Tiger2026x").body, "code"), "AUTH_LOCKED") << "the right one waits too";
+  std::this_thread::sleep_for(1100ms);
+  EXPECT_EQ(field(ask_code(z.port, mobile).body, "code"), "AUTH_LOCKED");
+
+  const std::string log = z.process->log_text();
+  for (const std::string& secret : {std::string("Tiger2026"), mobile, field(ok.body, "refresh_token")})
+    EXPECT_EQ(log.find(secret), std::string::npos) << "leaked: " << secret.substr(0, 6);
 }
 
 }  // namespace

@@ -58,11 +58,7 @@ HttpResponse get_with(int port, const std::string& path, const std::string& toke
   return http_request(port, "GET", path, "", {{"authorization", "Bearer " + token}});
 }
 
-std::string field(const std::string& body, const std::string& name) {
-  std::smatch m;
-  if (!std::regex_search(body, m, std::regex("\"" + name + "\":\"([^\"]*)\""))) return "<none>";
-  return m[1];
-}
+std::string field(const std::string& body, const std::string& name) { return json_field(body, name); }
 
 const std::string kConfig = "/api/registry/v1/configs/public/zhongtai/dynamic.yaml";
 const char* kPublish = R"({"content": "gateway.routes: |\n  routes:\n    - {id: info, path: /api/system/v1/info, match: exact, service: system, access: staff, roles: [admin]}\n    - {id: me, path: /api/system/v1/whoami, match: exact, service: system, access: customer}\n    - {id: re, path: '/api/re/(a+)+b', match: regex, service: system, rewrite: /api/system/v1/ping}\n    - {id: system, path: /api/system/, service: system}\n    - {id: registry, path: /api/registry/, service: registry, timeout_ms: 40000}\n", "format": "yaml", "author": "ops-zhao", "comment": "auth routes"})";

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <regex>
 #include <stdexcept>
 
 namespace zt::test {
@@ -140,6 +141,13 @@ std::string json_string(const std::string& text) {
     }
   }
   return out + "\"";
+}
+
+std::string json_field(const std::string& body, const std::string& name) {
+  std::smatch m;
+  if (std::regex_search(body, m, std::regex("\"" + name + "\":\"([^\"]*)\""))) return m[1];
+  if (std::regex_search(body, m, std::regex("\"" + name + "\":(true|false|-?[0-9]+)"))) return m[1];
+  return "<none>";
 }
 
 HttpResponse publish_dynamic(int port, const std::string& content, const std::string& comment) {

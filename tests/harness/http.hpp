@@ -38,6 +38,9 @@ inline HttpResponse http_get(int port, const std::string& target) { return http_
 
 // A JSON string literal (quoted, escaped) of text.
 std::string json_string(const std::string& text);
+// The first value of a string, boolean or integer member `name` in a JSON text, "<none>" when
+// absent — enough for tests to read an answer without a JSON library in the way.
+std::string json_field(const std::string& body, const std::string& name);
 
 // Publishes `content` as the platform's dynamic settings (config center item
 // public/zhongtai/dynamic.yaml) through the registry API on `port`; returns the answer.
