@@ -1,5 +1,7 @@
 // The auth rules on both SQL backends, on a clock the test moves.
 #include "services/auth/auth_store.hpp"
+#include "services/auth/staff_store.hpp"
+#include "core/http/error.hpp"
 
 #include <gtest/gtest.h>
 #include <unistd.h>
@@ -136,6 +138,105 @@ TEST_P(AuthStoreTest, SignUpOnceThenRotateRefreshTokensAndCatchReuse) {
     EXPECT_EQ(t.query("SELECT 1 FROM auth_refresh_tokens WHERE token_hash = ?", {next}).size(), 0u);
     EXPECT_GE(t.query("SELECT 1 FROM auth_audit WHERE action = 'refresh.reused'").size(), 1u);
   });
+}
+
+// ---- staff
+
+TEST_P(AuthStoreTest, StaffTotpStepsAreUsedOnceAndFailuresLockWithGrowingBackoff) {
+  StaffStore staff{keys_, store_};
+  const Audit cli{"cli", "local", ""};
+  tx([&](core::storage::Tx& t) {
+    staff.seed_roles(t, kT0);
+    return std::get<Staff>(staff.create(t, "ops.li", "李运营", {"operations"}, "hash", "secret", cli, kT0)).id;
+  });
+  const std::string id = tx([&](core::storage::Tx& t) { return std::get<std::optional<StaffLoginRecord>>(staff.login_record(t, "ops.li", kT0))->id; });
+  auto finish = [&](bool password_ok, std::optional<std::int64_t> step, std::int64_t now) {
+    auto r = tx([&](core::storage::Tx& t) { return staff.finish_login(t, "ops.li", id, password_ok, step, "d", cli, now); });
+    return std::holds_alternative<Refusal>(r) ? std::get<Refusal>(r).code : std::get<SignedIn>(r).kind;
+  };
+  EXPECT_EQ(finish(true, 1000, kT0), "staff");
+  EXPECT_EQ(finish(true, 1000, kT0 + 1), "AUTH_STAFF_CREDENTIALS") << "the same step again is a replay";
+  EXPECT_EQ(finish(true, 999, kT0 + 2), "AUTH_STAFF_CREDENTIALS") << "and so is an older one";
+  EXPECT_EQ(finish(true, 1001, kT0 + 3), "staff");
+  // policy_.max_tries (5) failures in a row: locked for lockout_base (5 min), then twice that.
+  for (int i = 0; i < 4; ++i) EXPECT_EQ(finish(false, std::nullopt, kT0 + 10 + i), "AUTH_STAFF_CREDENTIALS") << i;
+  EXPECT_EQ(finish(false, std::nullopt, kT0 + 20), "AUTH_LOCKED");
+  EXPECT_EQ(finish(true, 1002, kT0 + 5 * kMinute), "AUTH_LOCKED") << "locked until the fifth minute has passed";
+  EXPECT_TRUE(std::holds_alternative<Refusal>(tx([&](core::storage::Tx& t) { return staff.login_record(t, "ops.li", kT0 + kMinute); })));
+  for (int i = 0; i < 5; ++i) finish(false, std::nullopt, kT0 + 6 * kMinute + i);
+  EXPECT_EQ(finish(true, 1002, kT0 + 15 * kMinute), "AUTH_LOCKED") << "the second lock lasts 10 minutes";
+  EXPECT_EQ(finish(true, 1002, kT0 + 16 * kMinute + 5), "staff");
+  // An unknown name is a plain failure, audited.
+  EXPECT_EQ(tx([&](core::storage::Tx& t) { return std::get<std::optional<StaffLoginRecord>>(staff.login_record(t, "nobody", kT0)).has_value(); }), false);
+  auto unknown = tx([&](core::storage::Tx& t) { return staff.finish_login(t, "nobody", "", true, 5, "d", cli, kT0); });
+  EXPECT_EQ(std::get<Refusal>(unknown).code, "AUTH_STAFF_CREDENTIALS");
+}
+
+TEST_P(AuthStoreTest, RolesGrantPermissionsAndTheLastAdminCannotBeRemoved) {
+  StaffStore staff{keys_, store_};
+  const Audit cli{"cli", "local", ""};
+  auto admin = tx([&](core::storage::Tx& t) {
+    staff.seed_roles(t, kT0);
+    return std::get<Staff>(staff.create(t, "root.admin", "管理员", {"admin"}, "hash", "secret", cli, kT0));
+  });
+  auto claims = tx([&](core::storage::Tx& t) { return *staff.claims(t, admin.id); });
+  EXPECT_TRUE(claims.password_change_required);
+  EXPECT_TRUE(claims.permissions.empty()) << "nothing until the initial password is changed";
+  tx([&](core::storage::Tx& t) { staff.set_password(t, admin.id, "hash2", cli, kT0); return 0; });
+  claims = tx([&](core::storage::Tx& t) { return *staff.claims(t, admin.id); });
+  EXPECT_EQ(claims.permissions.size(), permission_catalogue().size()) << "admin holds every permission";
+
+  // The only admin cannot be disabled or demoted; the refusal rolls the change back.
+  StaffChange off;
+  off.disabled = true;
+  EXPECT_THROW(tx([&](core::storage::Tx& t) { return staff.update(t, admin.id, off, cli, kT0); }), core::http::ApiError);
+  EXPECT_FALSE(tx([&](core::storage::Tx& t) { return staff.get(t, admin.id)->disabled; }));
+  // A custom role with staff.manage keeps the guarantee once someone holds it.
+  auto role = tx([&](core::storage::Tx& t) { return staff.put_role(t, "deputy", "副管理员", {"staff.manage", "audit.read", "audit.read"}, cli, kT0); });
+  EXPECT_EQ(std::get<Role>(role).permissions, (std::vector<std::string>{"audit.read", "staff.manage"})) << "sorted, once each";
+  auto deputy = tx([&](core::storage::Tx& t) { return std::get<Staff>(staff.create(t, "deputy.wu", "吴", {"deputy"}, "h", "s", cli, kT0)); });
+  EXPECT_TRUE(std::holds_alternative<Staff>(tx([&](core::storage::Tx& t) { return staff.update(t, admin.id, off, cli, kT0); })));
+  // ... and taking staff.manage from that role would leave nobody.
+  EXPECT_THROW(tx([&](core::storage::Tx& t) { return staff.put_role(t, "deputy", "副管理员", {"audit.read"}, cli, kT0); }), core::http::ApiError);
+  EXPECT_EQ(std::get<Refusal>(tx([&](core::storage::Tx& t) { return staff.put_role(t, "xx", "x", {"nope"}, cli, kT0); })).code,
+            "AUTH_PERMISSION_UNKNOWN");
+  EXPECT_EQ(tx([&](core::storage::Tx& t) { return staff.delete_role(t, "deputy", cli, kT0); })->code, "AUTH_ROLE_IN_USE");
+  EXPECT_EQ(tx([&](core::storage::Tx& t) { return staff.delete_role(t, "reviewer", cli, kT0); })->code, "AUTH_ROLE_BUILTIN");
+  EXPECT_EQ(tx([&](core::storage::Tx& t) { return staff.delete_role(t, "ghost", cli, kT0); })->code, "AUTH_ROLE_UNKNOWN");
+  EXPECT_FALSE(tx([&](core::storage::Tx& t) { return staff.claims(t, admin.id).has_value(); })) << "disabled: no claims";
+  EXPECT_TRUE(tx([&](core::storage::Tx& t) { return staff.claims(t, deputy.id).has_value(); }));
+}
+
+TEST_P(AuthStoreTest, TheAuditIsFilteredAndPagedNewestFirst) {
+  for (int i = 0; i < 5; ++i)
+    tx([&](core::storage::Tx& t) {
+      store_.audit(t, Audit{i % 2 ? "S1" : "S2", "ip", "t"}, i < 3 ? "staff.updated" : "role.created", "x", "", kT0 + i);
+      return 0;
+    });
+  auto page = [&](AuditFilter f) { return tx([&](core::storage::Tx& t) { return store_.audit_page(t, f); }); };
+  AuditFilter f;
+  f.action = "staff.";
+  f.limit = 2;
+  auto p1 = page(f);
+  ASSERT_EQ(p1.items.size(), 2u);
+  EXPECT_EQ(p1.items[0].at_ms, kT0 + 2);
+  EXPECT_EQ(p1.items[1].at_ms, kT0 + 1);
+  f.cursor = p1.next_cursor;
+  auto p2 = page(f);
+  ASSERT_EQ(p2.items.size(), 1u);
+  EXPECT_EQ(p2.items[0].at_ms, kT0);
+  EXPECT_TRUE(p2.next_cursor.empty());
+  AuditFilter by_actor;
+  by_actor.actor = "S1";
+  by_actor.from_ms = kT0 + 2;
+  EXPECT_EQ(page(by_actor).items.size(), 1u);  // kT0+3 only
+  AuditFilter exact;
+  exact.action = "role.created";
+  exact.to_ms = kT0 + 4;
+  EXPECT_EQ(page(exact).items.size(), 1u);
+  AuditFilter bad;
+  bad.cursor = "nonsense";
+  EXPECT_THROW(page(bad), core::http::ApiError);
 }
 
 TEST(RandomDigits, AreDigitsOfTheAskedLengthAndVary) {
