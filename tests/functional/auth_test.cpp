@@ -250,5 +250,25 @@ TEST(Auth, CustomersMaySetAPasswordAndSignInWithIt) {
     EXPECT_EQ(log.find(secret), std::string::npos) << "leaked: " << secret.substr(0, 6);
 }
 
+TEST(Auth, WhenNoSmsCanBeSentTheCustomerIsToldAndNotKeptWaiting) {
+  // Split: auth alone, registered with a registry where no notify service is (yet).
+  Zhongtai reg({{"ZT_NODE__INTERNAL_SECRET", "auth-sms-suite"}}, "registry");
+  const Env to_registry{{"ZT_DISCOVERY__REGISTRY", "127.0.0.1:" + std::to_string(reg.port)},
+                        {"ZT_NODE__INTERNAL_SECRET", "auth-sms-suite"},
+                        {"ZT_AUTH__RESEND_COOLDOWN", "60s"}};
+  Zhongtai auth(to_registry, "auth");
+  const std::string mobile = "13500135000";
+  auto first = ask_code(auth.port, mobile);
+  EXPECT_EQ(first.status, 503) << first.body;
+  EXPECT_EQ(field(first.body, "code"), "AUTH_SMS_UNAVAILABLE");
+  EXPECT_EQ(field(first.body, "message"), "短信发送失败，请稍后重试");
+  // The unsent code was withdrawn: no cooldown holds the customer back once SMS works again.
+  Zhongtai notify(to_registry, "notify");
+  ASSERT_TRUE(eventually([&] { return ask_code(auth.port, mobile).status == 200; }, 10s));
+  auto box = http_get(notify.port, "/api/notify/v1/outbox?recipient=" + mobile + "&limit=5");
+  EXPECT_NE(box.body.find("验证码为"), std::string::npos) << box.body;
+  EXPECT_EQ(field(ask_code(auth.port, mobile).body, "code"), "AUTH_CODE_COOLDOWN") << "the code that went out does start it";
+}
+
 }  // namespace
 }  // namespace zt::test

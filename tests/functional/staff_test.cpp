@@ -94,6 +94,9 @@ TEST(Staff, FirstAdminEnrolmentSignInPermissionsRolesLockoutAndAudit) {
     EXPECT_EQ(json_field(r.body, "code"), "AUTH_STAFF_CREDENTIALS");
     EXPECT_EQ(json_field(r.body, "message"), "用户名、密码或动态口令错误");
   }
+  auto malformed = staff_sign_in(z.port, "admin", admin.password, "12ab");
+  EXPECT_EQ(malformed.status, 400);
+  EXPECT_EQ(json_field(malformed.body, "code"), "GATEWAY_INVALID_REQUEST") << "checked against the service's OpenAPI document";
   // Right password and code: in — with no permission until the initial password is changed.
   const std::string code = totp_now(admin);
   auto in = staff_sign_in(z.port, "admin", admin.password, code);

@@ -1,5 +1,6 @@
 #include "harness/http.hpp"
 
+#include "harness/log_audit.hpp"
 #include "harness/tokens.hpp"
 
 #include <arpa/inet.h>
@@ -125,6 +126,7 @@ HttpResponse http_request(int port, const std::string& method, const std::string
   c.send(req);
   auto r = c.read_response(std::chrono::seconds(30));
   if (!r) throw std::runtime_error("no response to " + method + " " + target);
+  log_audit::remember_exchange(body, r->body);
   return *r;
 }
 

@@ -12,6 +12,7 @@
 #include <string>
 
 #include "harness/http.hpp"
+#include "harness/log_audit.hpp"
 #include "harness/process.hpp"
 #include "harness/tokens.hpp"
 
@@ -58,11 +59,13 @@ class Zhongtai {
   // Ends the process abruptly (a crash, an OOM kill): no deregistration, no drain.
   void kill() {
     process->stop(SIGKILL);
+    log_audit::archive_log(process->log_file());
     killed_ = true;
   }
   ~Zhongtai() {
     if (killed_) return;
     int code = process->stop(SIGTERM);
+    log_audit::archive_log(process->log_file());
     if (code != 0 || ::testing::Test::HasFailure()) {
       own_.keep();
       std::cerr << "zhongtai exited with " << code << "; log kept in " << root_ << ":\n" << process->log_text() << "\n";

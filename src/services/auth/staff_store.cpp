@@ -54,7 +54,11 @@ Staff staff_from(const core::storage::Row& r) {
 
 bool valid_username(const std::string& s) { return std::regex_match(s, std::regex("[a-z][a-z0-9._-]{2,31}")); }
 bool valid_role_name(const std::string& s) { return std::regex_match(s, std::regex("[a-z][a-z0-9_]{1,31}")); }
-bool valid_display_name(const std::string& s) { return !s.empty() && s.size() <= 64 && s.find_first_of("\r\n\t") == std::string::npos; }
+// 1–32 characters (UTF-8), no control characters.
+bool valid_display_name(const std::string& s) {
+  const auto chars = std::count_if(s.begin(), s.end(), [](char c) { return (static_cast<unsigned char>(c) & 0xc0) != 0x80; });
+  return chars >= 1 && chars <= 32 && std::none_of(s.begin(), s.end(), [](char c) { return static_cast<unsigned char>(c) < 0x20; });
+}
 }  // namespace
 
 std::string join(const std::vector<std::string>& items, char sep) {
@@ -130,7 +134,7 @@ void StaffStore::keep_an_admin(core::storage::Tx& tx) const {
 std::optional<Refusal> StaffStore::check_new(core::storage::Tx& tx, const std::string& username, const std::string& display_name,
                                              const std::vector<std::string>& roles) const {
   if (!valid_username(username)) return Refusal{400, "AUTH_STAFF_USERNAME_INVALID", "用户名应为3至32位小写字母、数字或 . _ -，以字母开头"};
-  if (!valid_display_name(display_name)) return Refusal{400, "AUTH_STAFF_NAME_INVALID", "姓名不能为空且不超过64字节"};
+  if (!valid_display_name(display_name)) return Refusal{400, "AUTH_STAFF_NAME_INVALID", "姓名应为1至32个字"};
   if (tx.query("SELECT 1 FROM auth_staff WHERE username = ?", {username}).size() > 0)
     return Refusal{409, "AUTH_STAFF_EXISTS", "用户名已存在"};
   return unknown_roles(tx, roles);
@@ -249,7 +253,7 @@ std::variant<Staff, Refusal> StaffStore::update(core::storage::Tx& tx, const std
   if (!before) return Refusal{404, "AUTH_STAFF_NOT_FOUND", "工作人员不存在"};
   Staff after = *before;
   if (change.display_name) {
-    if (!valid_display_name(*change.display_name)) return Refusal{400, "AUTH_STAFF_NAME_INVALID", "姓名不能为空且不超过64字节"};
+    if (!valid_display_name(*change.display_name)) return Refusal{400, "AUTH_STAFF_NAME_INVALID", "姓名应为1至32个字"};
     after.display_name = *change.display_name;
   }
   if (change.roles) {
@@ -304,7 +308,7 @@ std::vector<Role> StaffStore::roles(core::storage::Tx& tx) const {
 std::variant<Role, Refusal> StaffStore::put_role(core::storage::Tx& tx, const std::string& name, const std::string& title,
                                                  const std::vector<std::string>& permissions, const Audit& who, std::int64_t now_ms) {
   if (!valid_role_name(name)) return Refusal{400, "AUTH_ROLE_NAME_INVALID", "角色名应为2至32位小写字母、数字或下划线，以字母开头"};
-  if (!valid_display_name(title)) return Refusal{400, "AUTH_ROLE_TITLE_INVALID", "角色名称不能为空且不超过64字节"};
+  if (!valid_display_name(title)) return Refusal{400, "AUTH_ROLE_TITLE_INVALID", "角色名称应为1至32个字"};
   if (name == "admin") return Refusal{409, "AUTH_ROLE_BUILTIN", "系统管理员角色不可修改"};
   std::set<std::string> perms;
   for (const auto& p : permissions) {
