@@ -35,6 +35,7 @@ bench: build
 	bench/resilience/run
 	bench/config_push/run
 	bench/gateway/run
+	bench/auth/run
 
 clean:
 	rm -rf build

@@ -148,9 +148,18 @@ class AuthComponent final : public core::Component {
 
   void start() override {
     core::log::info("auth: signing with {}", keys_.current_kid());
-    // Another instance may rotate the keys: read them again now and then.
+    // Another instance may rotate the keys: read them again now and then. Every tenth round
+    // (and at start) old codes, tokens and idle sessions are swept (AuthStore::purge).
     runtime_.spawn(0, [this]() -> boost::asio::awaitable<void> {
-      while (!stopping_.load()) {
+      for (int round = 0; !stopping_.load(); ++round) {
+        try {
+          if (round % 10 == 0) {
+            const auto swept = co_await db_.write([&](core::storage::Tx& tx) { return store_.purge(tx, core::unix_millis()); });
+            if (swept > 0) core::log::info("auth: housekeeping removed or ended {} old codes, tokens and sessions", swept);
+          }
+        } catch (const std::exception& e) {
+          core::log::warn("auth: housekeeping failed: {}", e.what());
+        }
         co_await stop_signal_.wait(stop_signal_.generation(), std::chrono::seconds(30));
         if (stopping_.load()) break;
         try {

@@ -67,11 +67,16 @@ std::variant<IssuedCode, Refusal> AuthStore::issue_code(core::storage::Tx& tx, c
     if (next > now_ms)
       return Refusal{429, "AUTH_CODE_COOLDOWN", fmt::format("验证码已发送，请{}秒后再获取", seconds_until(next, now_ms))};
   }
-  if (tx.query("SELECT COUNT(*) FROM auth_sms_codes WHERE mobile_hash = ? AND created_at_ms > ?", {mh, now_ms - kDayMs}).at(0).int64(0) >=
-      policy_.codes_per_mobile)
+  // Counted up to the cap only: a busy carrier-NAT address must not cost a scan of its whole day.
+  if (tx.query("SELECT COUNT(*) FROM (SELECT 1 FROM auth_sms_codes WHERE mobile_hash = ? AND created_at_ms > ? LIMIT ?) capped",
+               {mh, now_ms - kDayMs, static_cast<std::int64_t>(policy_.codes_per_mobile)})
+          .at(0)
+          .int64(0) >= policy_.codes_per_mobile)
     return Refusal{429, "AUTH_CODE_DAILY_LIMIT", "该手机号今日获取验证码次数已达上限，请明天再试"};
-  if (tx.query("SELECT COUNT(*) FROM auth_sms_codes WHERE ip = ? AND created_at_ms > ?", {who.ip, now_ms - kDayMs}).at(0).int64(0) >=
-      policy_.codes_per_ip)
+  if (tx.query("SELECT COUNT(*) FROM (SELECT 1 FROM auth_sms_codes WHERE ip = ? AND created_at_ms > ? LIMIT ?) capped",
+               {who.ip, now_ms - kDayMs, static_cast<std::int64_t>(policy_.codes_per_ip)})
+          .at(0)
+          .int64(0) >= policy_.codes_per_ip)
     return Refusal{429, "AUTH_CODE_IP_LIMIT", "当前网络获取验证码次数过多，请稍后再试"};
   // A new code replaces any earlier one.
   tx.exec("UPDATE auth_sms_codes SET consumed = 1 WHERE mobile_hash = ? AND purpose = ? AND consumed = 0", {mh, purpose});
@@ -333,6 +338,15 @@ void AuthStore::withdraw_last_code(core::storage::Tx& tx, const std::string& mob
   auto rows = tx.query("SELECT id FROM auth_sms_codes WHERE mobile_hash = ? AND purpose = ? ORDER BY created_at_ms DESC LIMIT 1",
                        {mh, purpose});
   if (rows.size() > 0) tx.exec("DELETE FROM auth_sms_codes WHERE id = ?", {rows.at(0).string(0)});
+}
+
+std::int64_t AuthStore::purge(core::storage::Tx& tx, std::int64_t now_ms) {
+  const std::int64_t codes_before = now_ms - std::max<std::int64_t>(kDayMs, policy_.code_ttl.count());
+  std::int64_t n = tx.exec("DELETE FROM auth_sms_codes WHERE created_at_ms < ?", {codes_before});
+  n += tx.exec("DELETE FROM auth_refresh_tokens WHERE expires_at_ms < ?", {now_ms - kDayMs});
+  n += tx.exec("UPDATE auth_sessions SET revoked_at_ms = ?, revoke_reason = 'expired' WHERE revoked_at_ms IS NULL AND last_used_ms < ?",
+               {now_ms, now_ms - policy_.refresh_ttl.count()});
+  return n;
 }
 
 bool AuthStore::session_active(core::storage::Tx& tx, const std::string& session_id) const {

@@ -120,6 +120,10 @@ class AuthStore {
   bool session_active(core::storage::Tx& tx, const std::string& session_id) const;
   // The newest code to a number is dropped (it could not be sent).
   void withdraw_last_code(core::storage::Tx& tx, const std::string& mobile, const std::string& purpose);
+  // Housekeeping, run now and then: codes older than a day (the daily caps look back that far)
+  // are deleted, refresh tokens a day past their expiry too, and sessions idle longer than a
+  // refresh token lives end as "expired". Returns the rows it changed.
+  std::int64_t purge(core::storage::Tx& tx, std::int64_t now_ms);
 
   void audit(core::storage::Tx& tx, const Audit& who, const std::string& action, const std::string& subject,
              const std::string& detail, std::int64_t now_ms);

@@ -140,6 +140,28 @@ TEST_P(AuthStoreTest, SignUpOnceThenRotateRefreshTokensAndCatchReuse) {
   });
 }
 
+TEST_P(AuthStoreTest, HousekeepingDropsOldCodesAndTokensAndEndsIdleSessions) {
+  const std::string m = "13500135000";
+  auto in = sign_in(m, code(m, kT0), kT0 + 1);
+  ASSERT_EQ(refusal(in), "signed in");
+  const auto s = std::get<SignedIn>(in);
+  const std::string recent = code("13500135001", kT0 + 23 * 60 * kMinute);
+  auto count = [&](const char* sql) { return tx([&](core::storage::Tx& t) { return t.query(sql).at(0).int64(0); }); };
+  // A day on: the first code goes, the recent one stays (the daily caps still count it).
+  EXPECT_GE(tx([&](core::storage::Tx& t) { return store_.purge(t, kT0 + 24 * 60 * kMinute + 2); }), 1);
+  EXPECT_EQ(count("SELECT COUNT(*) FROM auth_sms_codes"), 1);
+  EXPECT_TRUE(tx([&](core::storage::Tx& t) { return store_.session_active(t, s.session_id); }));
+  // Idle longer than a refresh token lives: the session ends as expired, its token goes a day later.
+  const auto idle = kT0 + policy_.refresh_ttl.count() + kMinute;
+  tx([&](core::storage::Tx& t) { return store_.purge(t, idle); });
+  EXPECT_FALSE(tx([&](core::storage::Tx& t) { return store_.session_active(t, s.session_id); }));
+  EXPECT_EQ(count("SELECT COUNT(*) FROM auth_sessions WHERE revoke_reason = 'expired'"), 1);
+  EXPECT_EQ(count("SELECT COUNT(*) FROM auth_refresh_tokens"), 1);
+  tx([&](core::storage::Tx& t) { return store_.purge(t, idle + 24 * 60 * kMinute); });
+  EXPECT_EQ(count("SELECT COUNT(*) FROM auth_refresh_tokens"), 0);
+  EXPECT_EQ(count("SELECT COUNT(*) FROM auth_customers"), 1) << "customers are never purged";
+}
+
 // ---- staff
 
 TEST_P(AuthStoreTest, StaffTotpStepsAreUsedOnceAndFailuresLockWithGrowingBackoff) {
