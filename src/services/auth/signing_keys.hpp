@@ -1,7 +1,8 @@
 #pragma once
 // The keys access tokens are signed with (ES256), kept in auth_signing_keys with the private half
-// sealed by the node key ring. One key signs; a retired key stays published in the JWKS for as
-// long as tokens it signed can live, so a rotation never signs anybody out.
+// sealed by the node key ring. One key signs; a retired key loses its private half and stays
+// published in the JWKS for as long as tokens it signed can live, so a rotation never signs
+// anybody out.
 #include <cstdint>
 #include <memory>
 #include <mutex>
