@@ -22,6 +22,7 @@
 #include "core/net/notifier.hpp"
 #include "core/net/runtime.hpp"
 #include "core/util/files.hpp"
+#include "gateway/api/gateway_api.hpp"
 #include "gateway/filters/access/access.hpp"
 #include "gateway/filters/authentication/authentication.hpp"
 #include "gateway/filters/idempotency_key/idempotency_key.hpp"
@@ -31,10 +32,14 @@
 #include "gateway/filters/validation/openapi.hpp"
 #include "gateway/routing/routes.hpp"
 
+std::span<const zt::core::EmbeddedFile> zt_gateway_openapi();
+
 namespace zt::gateway {
 
 const char* const kDefaultRoutes = R"(routes:
   - {id: system, path: /api/system/, service: system}
+  - {id: gateway-features, path: /api/gateway/v1/features, match: exact, methods: [GET], service: gateway}
+  - {id: gateway-flow, path: /api/gateway/v1/flow, service: gateway, access: staff, permission: governance.read}
   - {id: notify-outbox, path: /api/notify/v1/outbox, match: exact, methods: [GET], service: notify}   # sandbox outbox
   - {id: auth-staff-sign-in, path: /api/auth/v1/staff/sessions, match: exact, methods: [POST], service: auth}
   - {id: auth-staff-me, path: /api/auth/v1/staff/me, service: auth, access: staff}
@@ -42,6 +47,7 @@ const char* const kDefaultRoutes = R"(routes:
   - {id: auth-roles, path: /api/auth/v1/roles, service: auth, access: staff, permission: staff.manage}
   - {id: auth-audit, path: /api/auth/v1/audit, service: auth, access: staff, permission: audit.read}
   - {id: auth-me, path: /api/auth/v1/me/, service: auth, access: customer}
+  - {id: auth-me-profile, path: /api/auth/v1/me, match: exact, service: auth, access: customer}
   - {id: auth, path: /api/auth/v1/, service: auth}
   # The console's view of the registry and config center: staff only (services reach the registry
   # directly, not through the public gateway). Long-polls hold 30 s.
@@ -356,6 +362,9 @@ class GatewayComponent final : public core::Component {
                                                      ctx.full_config().section("node").get_string("internal_secret"),
                                                      ctx.get<core::resilience::ResilienceComponent>("resilience").inbound(),
                                                      tokens_, jwks_, static_files_, documents(ctx))) {
+    add_gateway_api(ctx.public_router(), GatewayApiDeps{discovery_, ctx.get<core::resilience::ResilienceComponent>("resilience").engine(),
+                                                        ctx.full_config().section("node").get_string("name"),
+                                                        ctx.full_config().section("node").get_bool("sandbox")});
     apply(kRoutes.get(), "gateway.routes");
     subscription_ = core::config::DynamicSettings::global().subscribe(kRoutes.name(), [this](const auto&) {
       try {
@@ -449,6 +458,8 @@ core::ComponentSpec spec() {
   s.name = "gateway";
   s.description = "the single entry: routing, access, idempotency keys, dispatch to services";
   s.dependencies = {"server", "discovery", "resilience"};
+  s.service = true;  // its own API (api/gateway_api.hpp), and its instances show in the registry
+  s.openapi = &zt_gateway_openapi;
   using namespace core::config;
   s.schema = {"gateway",
               {string("jwks_service", "auth").describe("service whose JWKS lists the token signing keys"),

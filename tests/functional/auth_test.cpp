@@ -78,6 +78,14 @@ TEST(Auth, SignUpTokensRefreshRotationReuseAndLogout) {
   EXPECT_EQ(field(me.body, "caller"), customer);
   EXPECT_EQ(field(me.body, "session"), session);
 
+  // My account: the masked number, no password yet; only for the signed-in customer.
+  auto profile = http_request(z.port, "GET", "/api/auth/v1/me", "", {{"authorization", "Bearer " + access}});
+  ASSERT_EQ(profile.status, 200) << profile.body;
+  EXPECT_EQ(field(profile.body, "customer_id"), customer);
+  EXPECT_EQ(field(profile.body, "mobile"), "138****8000");
+  EXPECT_EQ(field(profile.body, "has_password"), "false");
+  EXPECT_EQ(http_get(z.port, "/api/auth/v1/me").status, 401);
+
   // A second device, then refresh rotation.
   std::this_thread::sleep_for(1100ms);
   ASSERT_EQ(ask_code(z.port, mobile).status, 200);
@@ -226,6 +234,7 @@ TEST(Auth, CustomersMaySetAPasswordAndSignInWithIt) {
   EXPECT_EQ(no_current.status, 400);
   EXPECT_EQ(field(no_current.body, "code"), "AUTH_PASSWORD_WRONG");
 
+  EXPECT_EQ(field(http_request(z.port, "GET", "/api/auth/v1/me", "", {{"authorization", "Bearer " + access}}).body, "has_password"), "true");
   auto ok = with_password("Tiger2026x");
   ASSERT_EQ(ok.status, 200) << ok.body;
   EXPECT_EQ(field(ok.body, "customer_id"), field(in.body, "customer_id"));

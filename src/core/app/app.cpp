@@ -27,6 +27,7 @@ std::vector<config::Schema> process_schemas() {
        {string("name", "zhongtai").describe("instance name in logs and the registry"),
         string("data_dir", "data").describe("directory for SQLite files, keys and snapshots"),
         string("zone", "").describe("availability zone label"),
+        boolean("sandbox", true).describe("vendors are sandboxes (SMS outbox, …): the web apps show a banner saying so"),
         string("internal_secret", "").describe(
             "key signing caller identity between this deployment's processes (split mode); same on every process"),
         string("data_keys", "").describe(

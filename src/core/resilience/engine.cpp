@@ -1,5 +1,7 @@
 #include "core/resilience/engine.hpp"
 
+#include <algorithm>
+#include <tuple>
 #include <unordered_map>
 
 #include "core/observe/log.hpp"
@@ -162,6 +164,34 @@ void Engine::apply(RuleSet rules) {
 }
 
 RuleSet Engine::rules() const { return current()->rules; }
+
+Engine::Stats Engine::stats() const {
+  const auto s = current();
+  Stats out;
+  if (s->passed) out.passed = s->passed->value();
+  auto add = [&](const std::string& id, std::string kind, const std::string& resource, bool shadow) -> RuleStats& {
+    RuleStats r{id, std::move(kind), resource, shadow};
+    if (auto it = s->counters.find(&id); it != s->counters.end()) {
+      r.blocked = it->second.blocked->value();
+      r.shadow_blocked = it->second.shadow->value();
+    }
+    out.rules.push_back(std::move(r));
+    return out.rules.back();
+  };
+  for (const auto& [res, fr] : s->flow)
+    for (const auto& f : fr->rules()) {
+      auto& r = add(f.id, "flow", res, f.shadow);
+      if (auto it = s->passed_by_resource.find(res); it != s->passed_by_resource.end()) r.passed = it->second->value();
+    }
+  for (const auto& [res, list] : s->keyed)
+    for (const auto& k : list) add(k.limiter->id(), "keyed", res, k.rule->shadow);
+  for (const auto& [res, b] : s->bulkheads) add(b->id(), "bulkhead", res, false);
+  for (const auto& c : s->rules.cluster) add(c.limit.id, "cluster", c.resource, false);
+  for (const auto& [res, b] : s->breakers) add(b->rule().id, "breaker", res, b->rule().shadow).state = breaker_state_name(b->state());
+  if (s->rules.system) add(s->rules.system->id, "system", "*", s->rules.system->shadow);
+  std::sort(out.rules.begin(), out.rules.end(), [](const RuleStats& a, const RuleStats& b) { return std::tie(a.kind, a.id) < std::tie(b.kind, b.id); });
+  return out;
+}
 
 std::shared_ptr<Engine::Snapshot> Engine::current() const { return snapshot_.load(std::memory_order_acquire); }
 

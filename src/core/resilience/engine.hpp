@@ -63,6 +63,25 @@ class Engine {
   // keeps its rule set alive across apply().
   std::shared_ptr<CircuitBreaker> breaker(std::string_view resource);
 
+  // What the console shows of this process's rules: each rule's refusals (and shadow refusals)
+  // since the process started, and admissions per resource with flow rules. Read from the metrics
+  // counters, so counts survive rule changes; all zero without a metrics registry.
+  struct RuleStats {
+    std::string id;
+    std::string kind;  // flow, keyed, breaker, bulkhead, cluster, system
+    std::string resource;
+    bool shadow = false;
+    std::uint64_t blocked = 0;
+    std::uint64_t shadow_blocked = 0;
+    std::uint64_t passed = 0;  // flow rules: admissions on their resource
+    std::string state;         // breakers: closed, open, half_open
+  };
+  struct Stats {
+    std::uint64_t passed = 0;
+    std::vector<RuleStats> rules;
+  };
+  Stats stats() const;
+
   Nanos now() const { return clock_.now(); }
   const SystemGuard& system() const { return system_; }
 

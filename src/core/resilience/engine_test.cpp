@@ -39,6 +39,52 @@ flow:
   EXPECT_NE(text.find("zt_resilience_passed_total 5"), std::string::npos) << text;
 }
 
+TEST(Engine, StatsCountEachRulesRefusalsAndKeepThemAcrossAChange) {
+  FakeClock clock;
+  observe::Registry metrics;
+  Engine e(&metrics, clock);
+  e.apply(parse_rules(R"(
+flow:
+  - {id: ping, resource: "GET /ping", count: 2}
+  - {id: watch, resource: "GET /other", count: 1, shadow: true}
+breakers:
+  - {id: vendor, resource: vendor, strategy: error_count, threshold: 3}
+)"));
+  Keys keys;
+  for (int i = 0; i < 5; ++i) {
+    Engine::Ticket a, b;
+    if (e.enter("GET /ping", keys, a).pass) e.exit(a, false);
+    if (e.enter("GET /other", keys, b).pass) e.exit(b, false);
+  }
+  auto find = [](const Engine::Stats& s, const std::string& id) {
+    for (const auto& r : s.rules)
+      if (r.id == id) return r;
+    ADD_FAILURE() << "no rule " << id;
+    return Engine::RuleStats{};
+  };
+  auto s = e.stats();
+  EXPECT_EQ(s.passed, 7u) << "2 pings and 5 others (the shadow rule only counts)";
+  EXPECT_EQ(find(s, "ping").blocked, 3u);
+  EXPECT_EQ(find(s, "ping").passed, 2u);
+  EXPECT_EQ(find(s, "ping").kind, "flow");
+  EXPECT_EQ(find(s, "watch").blocked, 0u);
+  EXPECT_EQ(find(s, "watch").shadow_blocked, 4u);
+  EXPECT_TRUE(find(s, "watch").shadow);
+  EXPECT_EQ(find(s, "vendor").kind, "breaker");
+  EXPECT_EQ(find(s, "vendor").state, "closed");
+  // Enforcing the shadow rule keeps the counts so far.
+  e.apply(parse_rules(R"(
+flow:
+  - {id: ping, resource: "GET /ping", count: 2}
+  - {id: watch, resource: "GET /other", count: 1}
+)"));
+  s = e.stats();
+  EXPECT_EQ(s.rules.size(), 2u);
+  EXPECT_FALSE(find(s, "watch").shadow);
+  EXPECT_EQ(find(s, "watch").shadow_blocked, 4u);
+  EXPECT_EQ(find(s, "ping").blocked, 3u);
+}
+
 TEST(Engine, KeyedRulesSkipRequestsWithoutTheKey) {
   FakeClock clock;
   Engine e(nullptr, clock);

@@ -59,6 +59,7 @@ struct RefreshRequest {
 };
 BOOST_DESCRIBE_STRUCT(RefreshRequest, (), (refresh_token))
 BOOST_DESCRIBE_STRUCT(SessionInfo, (), (id, device, ip, created_at_ms, last_used_ms, current))
+BOOST_DESCRIBE_STRUCT(CustomerProfile, (), (customer_id, mobile, has_password, created_at_ms))
 struct SessionList {
   std::vector<SessionInfo> items;
 };
@@ -135,6 +136,7 @@ class AuthComponent final : public core::Component {
     r.add(Method::kPut, "/api/auth/v1/me/password", [this](Request& q, RequestContext& c) { return set_password(q, c); });
     r.add(Method::kPost, "/api/auth/v1/tokens/refresh", [this](Request& q, RequestContext& c) { return refresh(q, c); });
     r.add(Method::kPost, "/api/auth/v1/me/logout", [this](Request& q, RequestContext& c) { return logout(q, c); });
+    r.add(Method::kGet, "/api/auth/v1/me", [this](Request& q, RequestContext& c) { return profile(q, c); });
     r.add(Method::kGet, "/api/auth/v1/me/sessions", [this](Request& q, RequestContext& c) { return list_sessions(q, c); });
     r.add(Method::kDelete, "/api/auth/v1/me/sessions/{id}", [this](Request& q, RequestContext& c) { return end_session(q, c); });
     add_staff_routes(r, StaffApiDeps{db_, store_, staff_, argon2_, ctx.config().get_string("totp_issuer"),
@@ -332,6 +334,14 @@ class AuthComponent final : public core::Component {
     const std::string customer = ctx.caller.subject, session = ctx.caller.session;
     co_await db_.write([&](core::storage::Tx& tx) { return store_.revoke_session(tx, customer, session, "logout", a, now); });
     co_return Response::json(200, "{}");
+  }
+
+  boost::asio::awaitable<Response> profile(Request&, RequestContext& ctx) {
+    require_customer(ctx);
+    const std::string customer = ctx.caller.subject;
+    auto p = co_await db_.read([&](core::storage::Tx& tx) { return store_.customer_profile(tx, customer); });
+    if (!p) throw ApiError(404, "AUTH_CUSTOMER_NOT_FOUND", "客户不存在");
+    co_return Response::json(200, core::json::serialize(*p));
   }
 
   boost::asio::awaitable<Response> list_sessions(Request&, RequestContext& ctx) {

@@ -340,6 +340,13 @@ void AuthStore::withdraw_last_code(core::storage::Tx& tx, const std::string& mob
   if (rows.size() > 0) tx.exec("DELETE FROM auth_sms_codes WHERE id = ?", {rows.at(0).string(0)});
 }
 
+std::optional<CustomerProfile> AuthStore::customer_profile(core::storage::Tx& tx, const std::string& customer_id) const {
+  auto rows = tx.query("SELECT id, mobile_masked, password_hash, created_at_ms FROM auth_customers WHERE id = ?", {customer_id});
+  if (rows.size() == 0) return std::nullopt;
+  const auto& r = rows.at(0);
+  return CustomerProfile{r.string(0), r.string(1), !r.is_null(2) && !r.string(2).empty(), r.int64(3)};
+}
+
 std::int64_t AuthStore::purge(core::storage::Tx& tx, std::int64_t now_ms) {
   const std::int64_t codes_before = now_ms - std::max<std::int64_t>(kDayMs, policy_.code_ttl.count());
   std::int64_t n = tx.exec("DELETE FROM auth_sms_codes WHERE created_at_ms < ?", {codes_before});

@@ -97,6 +97,13 @@ struct PasswordRecord {
   std::string password_hash;  // "" when the customer has set none
 };
 
+struct CustomerProfile {
+  std::string customer_id;
+  std::string mobile;  // masked: 138****8000
+  bool has_password = false;
+  std::int64_t created_at_ms = 0;
+};
+
 class AuthStore {
  public:
   AuthStore(const core::crypto::KeyRing& keys, Policy policy) : keys_(keys), policy_(policy) {}
@@ -141,6 +148,8 @@ class AuthStore {
                                                           const std::string& device, const Audit& who, std::int64_t now_ms);
   std::optional<std::string> customer_password_hash(core::storage::Tx& tx, const std::string& customer_id) const;
   std::string customer_mobile(core::storage::Tx& tx, const std::string& customer_id) const;
+  // What "my account" shows: the masked number, whether a password is set, since when.
+  std::optional<CustomerProfile> customer_profile(core::storage::Tx& tx, const std::string& customer_id) const;
   void set_customer_password(core::storage::Tx& tx, const std::string& customer_id, const std::string& hash, const Audit& who,
                              std::int64_t now_ms);
 

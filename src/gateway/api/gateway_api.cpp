@@ -1,0 +1,113 @@
+#include "gateway/api/gateway_api.hpp"
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/describe.hpp>
+
+#include "core/discovery/discovery.hpp"
+#include "core/http/error.hpp"
+#include "core/http/router.hpp"
+#include "core/json/json.hpp"
+#include "core/resilience/engine.hpp"
+#include "core/resilience/rules.hpp"
+
+namespace zt::gateway {
+
+struct Area {
+  std::string id;
+  std::string title;
+  std::string path;  // where the H5 app shows it
+};
+BOOST_DESCRIBE_STRUCT(Area, (), (id, title, path))
+struct Features {
+  bool sandbox = true;
+  std::vector<Area> areas;
+};
+BOOST_DESCRIBE_STRUCT(Features, (), (sandbox, areas))
+
+struct FlowRuleView {
+  std::string id;
+  std::string kind;
+  std::string resource;
+  bool shadow = false;
+  std::uint64_t blocked = 0;
+  std::uint64_t shadow_blocked = 0;
+  std::uint64_t passed = 0;
+  std::string state;
+};
+BOOST_DESCRIBE_STRUCT(FlowRuleView, (), (id, kind, resource, shadow, blocked, shadow_blocked, passed, state))
+struct FlowView {
+  std::string node;
+  std::uint64_t passed = 0;
+  std::vector<FlowRuleView> rules;
+  std::string rules_yaml;  // the rules as this process runs them
+};
+BOOST_DESCRIBE_STRUCT(FlowView, (), (node, passed, rules, rules_yaml))
+struct FlowCheck {
+  std::string rules;
+};
+BOOST_DESCRIBE_STRUCT(FlowCheck, (), (rules))
+struct FlowCheckResult {
+  bool valid = true;
+  std::int64_t rule_count = 0;
+};
+BOOST_DESCRIBE_STRUCT(FlowCheckResult, (), (valid, rule_count))
+
+namespace {
+
+using core::http::Method;
+using core::http::Request;
+using core::http::RequestContext;
+using core::http::Response;
+
+// The customer-facing business areas, in the order the H5 home lists them; each appears once its
+// service has an instance that takes traffic (DESIGN §1 business layer).
+const std::vector<std::pair<std::string, Area>> kAreas = {
+    {"opening", {"opening", "开户", "/opening"}},         {"hall", {"hall", "网上营业厅", "/hall"}},
+    {"mall", {"mall", "金融商城", "/mall"}},              {"invest", {"invest", "基金定投", "/invest"}},
+    {"repo", {"repo", "报价回购", "/repo"}},              {"campaign", {"campaign", "活动中心", "/campaign"}},
+    {"analysis", {"analysis", "账户分析", "/analysis"}},  {"history", {"history", "历史查询", "/history"}},
+    {"esign", {"esign", "电子签约", "/esign"}},
+};
+
+std::size_t rule_count(const core::resilience::RuleSet& r) {
+  return r.flow.size() + r.keyed.size() + r.breakers.size() + r.bulkheads.size() + r.cluster.size() + (r.system ? 1 : 0);
+}
+
+}  // namespace
+
+void add_gateway_api(core::http::Router& router, GatewayApiDeps deps) {
+  auto d = std::make_shared<GatewayApiDeps>(std::move(deps));
+  router.add(Method::kGet, "/api/gateway/v1/features", [d](Request&, RequestContext&) -> boost::asio::awaitable<Response> {
+    Features f;
+    f.sandbox = d->sandbox;
+    for (const auto& [service, area] : kAreas) {
+      bool present = d->discovery.local(service);
+      if (!present) {
+        // The first question about a service starts following it; later ones answer at once.
+        auto snap = co_await d->discovery.resolve(service, std::chrono::milliseconds(300));
+        present = snap && std::any_of(snap->instances.begin(), snap->instances.end(), [](const auto& i) { return i.serving(); });
+      }
+      if (present) f.areas.push_back(area);
+    }
+    auto res = Response::json(200, core::json::serialize(f));
+    res.headers.set("cache-control", "no-cache");
+    co_return res;
+  });
+  router.add(Method::kGet, "/api/gateway/v1/flow", [d](Request&, RequestContext&) -> boost::asio::awaitable<Response> {
+    const auto stats = d->engine.stats();
+    FlowView v{d->node, stats.passed, {}, core::resilience::serialize_rules(d->engine.rules())};
+    for (const auto& r : stats.rules) v.rules.push_back({r.id, r.kind, r.resource, r.shadow, r.blocked, r.shadow_blocked, r.passed, r.state});
+    co_return Response::json(200, core::json::serialize(v));
+  });
+  router.add(Method::kPost, "/api/gateway/v1/flow/check", [](Request& req, RequestContext&) -> boost::asio::awaitable<Response> {
+    const auto body = core::json::parse<FlowCheck>(req.body);
+    try {
+      const auto rules = core::resilience::parse_rules(body.rules);
+      co_return Response::json(200, core::json::serialize(FlowCheckResult{true, static_cast<std::int64_t>(rule_count(rules))}));
+    } catch (const core::resilience::RuleError& e) {
+      throw core::http::ApiError(400, "GATEWAY_FLOW_RULES_INVALID", core::config::describe_problems("限流熔断规则无效：", e.problems()));
+    }
+  });
+}
+
+}  // namespace zt::gateway

@@ -1,0 +1,32 @@
+#pragma once
+// The gateway's own API (service "gateway", OpenAPI in src/gateway/openapi.yaml), answered by the
+// gateway process itself:
+//   GET  /api/gateway/v1/features    what the apps may show: sandbox or not, the business areas
+//                                    whose services run (anyone)
+//   GET  /api/gateway/v1/flow        this gateway's resilience rules with their live counts
+//                                    (staff, governance.read)
+//   POST /api/gateway/v1/flow/check  whether a rule set would be accepted, with the reasons
+#include <string>
+
+namespace zt::core::http {
+class Router;
+}
+namespace zt::core::discovery {
+class Discovery;
+}
+namespace zt::core::resilience {
+class Engine;
+}
+
+namespace zt::gateway {
+
+struct GatewayApiDeps {
+  core::discovery::Discovery& discovery;
+  core::resilience::Engine& engine;
+  std::string node;
+  bool sandbox = true;
+};
+
+void add_gateway_api(core::http::Router& router, GatewayApiDeps deps);
+
+}  // namespace zt::gateway

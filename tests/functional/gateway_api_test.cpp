@@ -1,0 +1,91 @@
+// The gateway's own API through the real binary: the features the apps show (sandbox flag,
+// business areas appearing and going with their services) and the flow rules with live counts
+// (staff only), and the rule check with its reasons.
+#include <gtest/gtest.h>
+
+#include "harness/fake_server.hpp"
+#include "harness/http.hpp"
+#include "harness/zhongtai.hpp"
+
+namespace zt::test {
+namespace {
+
+using namespace std::chrono_literals;
+
+HttpResponse as_staff(int port, const std::string& method, const std::string& path, const std::string& body = "",
+                      const std::vector<std::string>& permissions = {"governance.read", "governance.write"}) {
+  return http_request(port, method, path, body, {{"authorization", "Bearer " + staff_token(permissions)}});
+}
+
+TEST(GatewayApi, FeaturesShowSandboxAndTheBusinessAreasThatRun) {
+  Zhongtai z;
+  auto f = http_get(z.port, "/api/gateway/v1/features");
+  ASSERT_EQ(f.status, 200) << f.body;
+  EXPECT_EQ(json_field(f.body, "sandbox"), "true");
+  EXPECT_NE(f.body.find("\"areas\":[]"), std::string::npos) << "no business service runs yet: " << f.body;
+
+  // A mall instance registers: its area appears; taken offline, it goes again.
+  FakeServer mall([](const FakeRequest&) { return FakeReply{200, R"({"ok":true})"}; });
+  RegisteredInstance instance(z.port, "mall", "mall-1", mall.port());
+  ASSERT_TRUE(eventually([&] { return http_get(z.port, "/api/gateway/v1/features").body.find("金融商城") != std::string::npos; }, 10s))
+      << http_get(z.port, "/api/gateway/v1/features").body;
+  EXPECT_NE(http_get(z.port, "/api/gateway/v1/features").body.find("\"path\":\"/mall\""), std::string::npos);
+  ASSERT_EQ(as_staff(z.port, "PATCH", "/api/registry/v1/services/mall/instances/mall-1", R"({"enabled": false})").status, 200);
+  EXPECT_TRUE(eventually([&] { return http_get(z.port, "/api/gateway/v1/features").body.find("金融商城") == std::string::npos; }, 10s));
+}
+
+TEST(GatewayApi, FeaturesSayWhenVendorsAreReal) {
+  Zhongtai z(Env{{"ZT_NODE__SANDBOX", "false"}});
+  EXPECT_EQ(json_field(http_get(z.port, "/api/gateway/v1/features").body, "sandbox"), "false");
+}
+
+TEST(GatewayApi, FlowRulesWithLiveCountsForStaffAndTheRuleCheck) {
+  Zhongtai z;
+  // Staff with governance.read only; nobody else.
+  EXPECT_EQ(http_get(z.port, "/api/gateway/v1/flow").status, 401);
+  EXPECT_EQ(as_staff(z.port, "GET", "/api/gateway/v1/flow", "", {"audit.read"}).status, 403);
+  auto empty = as_staff(z.port, "GET", "/api/gateway/v1/flow", "", {"governance.read"});
+  ASSERT_EQ(empty.status, 200) << empty.body;
+  EXPECT_NE(empty.body.find("\"rules\":[]"), std::string::npos) << empty.body;
+
+  ASSERT_EQ(publish_dynamic(z.port, "resilience.rules: |\n  flow:\n    - {id: ping-cap, resource: \"GET /api/system/v1/ping\", count: 2}\n"
+                                    "    - {id: info-watch, resource: \"GET /api/system/v1/info\", count: 1, shadow: true}\n")
+                .status,
+            200);
+  ASSERT_TRUE(eventually([&] { return as_staff(z.port, "GET", "/api/gateway/v1/flow").body.find("ping-cap") != std::string::npos; }, 10s));
+  int refused = 0;
+  for (int i = 0; i < 6; ++i) {
+    if (http_get(z.port, "/api/system/v1/ping").status == 429) ++refused;
+    http_get(z.port, "/api/system/v1/info");
+  }
+  ASSERT_GT(refused, 0);
+  auto flow = as_staff(z.port, "GET", "/api/gateway/v1/flow");
+  ASSERT_EQ(flow.status, 200);
+  // Each rule with its kind, resource and counts; the shadow rule only counts.
+  auto rule = [&](const std::string& id) {
+    const auto at = flow.body.find("\"id\":\"" + id + "\"");
+    return at == std::string::npos ? std::string() : flow.body.substr(at, flow.body.find('}', at) - at);
+  };
+  EXPECT_EQ(json_field(rule("ping-cap"), "kind"), "flow");
+  EXPECT_EQ(json_field(rule("ping-cap"), "blocked"), std::to_string(refused));
+  EXPECT_EQ(json_field(rule("ping-cap"), "shadow"), "false");
+  EXPECT_GE(std::stoi(json_field(rule("ping-cap"), "passed")), 1);
+  EXPECT_EQ(json_field(rule("info-watch"), "shadow"), "true");
+  EXPECT_EQ(json_field(rule("info-watch"), "blocked"), "0");
+  EXPECT_GE(std::stoi(json_field(rule("info-watch"), "shadow_blocked")), 1);
+  EXPECT_NE(flow.body.find("rules_yaml"), std::string::npos);
+
+  // The check: a good set counts its rules; a bad one names line and field in Chinese.
+  auto good = as_staff(z.port, "POST", "/api/gateway/v1/flow/check", R"({"rules": "flow:\n  - {id: a, resource: \"*\", count: 5}\n"})");
+  ASSERT_EQ(good.status, 200) << good.body;
+  EXPECT_EQ(json_field(good.body, "rule_count"), "1");
+  auto bad = as_staff(z.port, "POST", "/api/gateway/v1/flow/check", R"({"rules": "flow:\n  - {id: a, resource: \"*\", count: lots}\n"})");
+  EXPECT_EQ(bad.status, 400);
+  EXPECT_EQ(json_field(bad.body, "code"), "GATEWAY_FLOW_RULES_INVALID");
+  EXPECT_NE(json_field(bad.body, "message").find("第2行"), std::string::npos) << bad.body;
+  EXPECT_EQ(as_staff(z.port, "POST", "/api/gateway/v1/flow/check", R"({"rules": 5})").status, 400) << "checked against the OpenAPI document";
+  EXPECT_EQ(http_request(z.port, "POST", "/api/gateway/v1/flow/check", R"({"rules": ""})").status, 401);
+}
+
+}  // namespace
+}  // namespace zt::test
