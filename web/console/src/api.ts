@@ -1,0 +1,71 @@
+// The console's calls, typed, on the shared client. Every mutation names its author (the staff
+// member's user name); the services record the verified staff id beside it.
+import { ref } from 'vue';
+import { ApiClient, type AuthAuditEntry, type ConfigAck, type ConfigItem, type Enrolment, type FlowView, type HistoryItem, type Instance,
+  type Page, type RegistryAuditEntry, type RoleList, type Role, type ServiceSnapshot, type ServiceSummary, type SignedOutReason,
+  type Staff, type StaffProfile, type StaffTokens } from '@zhongtai/shared';
+
+export const signedOutNotice = ref('');
+
+export const client = new ApiClient({
+  app: 'console',
+  onSignedOut: (reason: SignedOutReason) => {
+    if (reason === 'refresh_reused') signedOutNotice.value = '登录凭证被重复使用，会话已在所有页面结束，请重新登录';
+    else if (reason === 'refresh_refused') signedOutNotice.value = '登录已过期或账号已停用，请重新登录';
+    else if (reason === 'elsewhere') signedOutNotice.value = '已在其他页面退出登录';
+  },
+});
+
+const cfg = (ns: string, group: string, dataId: string, tail = '') =>
+  `/api/registry/v1/configs/${encodeURIComponent(ns)}/${encodeURIComponent(group)}/${encodeURIComponent(dataId)}${tail}`;
+
+export const api = {
+  signIn: (username: string, password: string, totp: string) =>
+    client.post<StaffTokens>('/api/auth/v1/staff/sessions', { username, password, totp, device: '管理控制台' }, { anonymous: true }),
+  me: () => client.get<StaffProfile>('/api/auth/v1/staff/me'),
+  changePassword: (current_password: string, new_password: string) =>
+    client.post<{ message: string }>('/api/auth/v1/staff/me/password', { current_password, new_password }),
+  logout: () => client.post<object>('/api/auth/v1/staff/me/logout'),
+
+  services: () => client.get<{ items: ServiceSummary[] }>('/api/registry/v1/services'),
+  instances: (service: string) => client.get<ServiceSnapshot>(`/api/registry/v1/services/${encodeURIComponent(service)}/instances`),
+  patchInstance: (i: Instance, change: { enabled?: boolean; weight?: number }, author: string) =>
+    client.patch<Instance>(`/api/registry/v1/services/${encodeURIComponent(i.service)}/instances/${encodeURIComponent(i.id)}`, { ...change, author }),
+
+  configs: () => client.get<{ items: ConfigItem[] }>('/api/registry/v1/configs'),
+  config: (ns: string, group: string, dataId: string) => client.get<ConfigItem>(cfg(ns, group, dataId)),
+  publish: (ns: string, group: string, dataId: string, body: { content: string; format: string; comment: string; author: string; expected_version?: number }) =>
+    client.put<ConfigItem>(cfg(ns, group, dataId), body),
+  history: (ns: string, group: string, dataId: string, cursor?: string) =>
+    client.get<Page<HistoryItem>>(cfg(ns, group, dataId, '/history'), { query: { cursor, limit: 20 } }),
+  rollback: (ns: string, group: string, dataId: string, version: number, author: string, comment: string) =>
+    client.post<ConfigItem>(cfg(ns, group, dataId, '/rollback'), { version, author, comment }),
+  gray: (ns: string, group: string, dataId: string) => client.get<ConfigItem>(cfg(ns, group, dataId, '/gray')),
+  publishGray: (ns: string, group: string, dataId: string, body: { tag: string; content: string; format: string; author: string; comment: string }) =>
+    client.put<ConfigItem>(cfg(ns, group, dataId, '/gray'), body),
+  cancelGray: (ns: string, group: string, dataId: string, author: string) =>
+    client.delete<object>(cfg(ns, group, dataId, '/gray'), { query: { author } }),
+  promoteGray: (ns: string, group: string, dataId: string, author: string, comment: string) =>
+    client.post<ConfigItem>(cfg(ns, group, dataId, '/gray/promote'), { author, comment }),
+  acks: (ns: string, group: string, dataId: string) => client.get<{ items: ConfigAck[] }>(cfg(ns, group, dataId, '/acks')),
+
+  flow: () => client.get<FlowView>('/api/gateway/v1/flow'),
+  checkFlow: (rules: string) => client.post<{ valid: boolean; rule_count: number }>('/api/gateway/v1/flow/check', { rules }),
+
+  authAudit: (q: { actor?: string; action?: string; from_ms?: number; to_ms?: number; cursor?: string; limit?: number }) =>
+    client.get<Page<AuthAuditEntry>>('/api/auth/v1/audit', { query: q }),
+  registryAudit: (cursor?: string) => client.get<Page<RegistryAuditEntry>>('/api/registry/v1/audit', { query: { cursor, limit: 100 } }),
+
+  staff: () => client.get<{ items: Staff[] }>('/api/auth/v1/staff'),
+  createStaff: (username: string, display_name: string, roles: string[]) =>
+    client.post<Enrolment>('/api/auth/v1/staff', { username, display_name, roles }),
+  updateStaff: (id: string, change: { display_name?: string; roles?: string[]; disabled?: boolean }) =>
+    client.patch<Staff>(`/api/auth/v1/staff/${encodeURIComponent(id)}`, change),
+  resetCredentials: (id: string) => client.post<Enrolment>(`/api/auth/v1/staff/${encodeURIComponent(id)}/credentials`),
+  unlockStaff: (id: string) => client.post<Staff>(`/api/auth/v1/staff/${encodeURIComponent(id)}/unlock`),
+  roles: () => client.get<RoleList>('/api/auth/v1/roles'),
+  putRole: (name: string, title: string, permissions: string[]) => client.put<Role>(`/api/auth/v1/roles/${encodeURIComponent(name)}`, { title, permissions }),
+  deleteRole: (name: string) => client.delete<object>(`/api/auth/v1/roles/${encodeURIComponent(name)}`),
+};
+
+export const DYNAMIC = { ns: 'public', group: 'zhongtai', dataId: 'dynamic.yaml' } as const;

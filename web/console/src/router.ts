@@ -1,0 +1,39 @@
+import { createRouter, createWebHistory } from 'vue-router';
+import { client } from './api';
+import { can, loadMe, me } from './staff';
+
+export const router = createRouter({
+  history: createWebHistory('/console/'),
+  routes: [
+    { path: '/', redirect: '/services' },
+    { path: '/login', name: 'login', component: () => import('./pages/LoginPage.vue'), meta: { bare: true } },
+    { path: '/password', name: 'password', component: () => import('./pages/PasswordPage.vue'), meta: { bare: true, staff: true } },
+    { path: '/services', name: 'services', component: () => import('./pages/ServicesPage.vue'), meta: { staff: true, permission: 'governance.read' } },
+    { path: '/configs', name: 'configs', component: () => import('./pages/ConfigsPage.vue'), meta: { staff: true, permission: 'governance.read' } },
+    { path: '/flow', name: 'flow', component: () => import('./pages/FlowPage.vue'), meta: { staff: true, permission: 'governance.read' } },
+    { path: '/audit', name: 'audit', component: () => import('./pages/AuditPage.vue'), meta: { staff: true, permission: 'audit.read' } },
+    { path: '/staff', name: 'staff', component: () => import('./pages/StaffPage.vue'), meta: { staff: true, permission: 'staff.manage' } },
+    { path: '/home', name: 'home', component: () => import('./pages/HomePage.vue'), meta: { staff: true } },
+    { path: '/:rest(.*)*', name: 'not-found', component: () => import('./pages/NotFoundPage.vue'), meta: { staff: true } },
+  ],
+});
+
+router.beforeEach(async (to) => {
+  if (!to.meta.staff) return true;
+  if (!client.current) return { name: 'login', query: { redirect: to.fullPath } };
+  if (!me.value) {
+    try {
+      await loadMe();
+    } catch {
+      return { name: 'login', query: { redirect: to.fullPath } };
+    }
+  }
+  if (me.value?.staff.password_change_required && to.name !== 'password') return { name: 'password' };
+  const permission = to.meta.permission as string | undefined;
+  if (permission && !can(permission)) return to.name === 'services' ? { name: 'home' } : { name: 'home', query: { denied: to.name as string } };
+  return true;
+});
+
+client.subscribe((s) => {
+  if (!s && router.currentRoute.value.meta.staff) void router.replace({ name: 'login' });
+});

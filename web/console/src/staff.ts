@@ -1,0 +1,26 @@
+// The signed-in staff member: who, and what their roles permit (the gateway and the services
+// check again; the console only hides what would be refused).
+import { computed, ref } from 'vue';
+import type { StaffProfile } from '@zhongtai/shared';
+import { api, client } from './api';
+
+export const me = ref<StaffProfile | null>(null);
+
+export async function loadMe(): Promise<StaffProfile | null> {
+  if (!client.current) {
+    me.value = null;
+    return null;
+  }
+  me.value = await api.me();
+  return me.value;
+}
+
+export function can(permission: string): boolean {
+  return me.value?.permissions.includes(permission) ?? false;
+}
+
+export const author = computed(() => me.value?.staff.username ?? '');
+
+client.subscribe((s) => {
+  if (!s) me.value = null;
+});

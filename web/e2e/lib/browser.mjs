@@ -1,0 +1,73 @@
+// Debian's Chromium driven by playwright-core, headless, with the switches this machine needs
+// (no sandbox as root, no background networking to a closed network). Every console error and
+// page error fails the test, except a refused request the test said it expects.
+import { chromium, selectors } from 'playwright-core';
+import { join } from 'node:path';
+import assert from 'node:assert/strict';
+
+export const chromiumPath = process.env.ZT_CHROMIUM ?? '/usr/bin/chromium';
+
+// The apps mark what tests look for with data-test="…".
+selectors.setTestIdAttribute('data-test');
+
+export async function launch() {
+  return chromium.launch({
+    executablePath: chromiumPath,
+    headless: true,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
+      '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage', '--lang=zh-CN'],
+  });
+}
+
+export class Watched {
+  // A page whose console is watched, its screenshots numbered in `dir`.
+  static async open(context, dir, label) {
+    const w = new Watched();
+    w.page = await context.newPage();
+    w.dir = dir;
+    w.label = label;
+    w.shots = 0;
+    w.errors = [];
+    w.expected = []; // {status, path} refusals the test provokes on purpose
+    w.allowed = [];  // statuses of expected refusals seen, each excusing one browser log line
+    w.page.on('pageerror', (e) => w.errors.push(`页面异常 ${e.message}`));
+    w.page.on('response', (r) => {
+      if (r.status() < 400) return;
+      const path = new URL(r.url()).pathname;
+      const i = w.expected.findIndex((x) => x.status === r.status() && path.startsWith(x.path));
+      if (i >= 0) {
+        w.expected.splice(i, 1);
+        w.allowed.push(r.status());
+      } else w.errors.push(`意外的 ${r.status()} 答复：${r.request().method()} ${path}`);
+    });
+    w.page.on('console', (m) => {
+      if (m.type() !== 'error') return;
+      const status = Number(m.text().match(/status of (\d{3})/)?.[1] ?? 0);
+      const i = status ? w.allowed.indexOf(status) : -1;
+      if (i >= 0) w.allowed.splice(i, 1);
+      else w.errors.push(`控制台错误：${m.text()}`);
+    });
+    return w;
+  }
+
+  // The next request answering `status` under `path` is the point of the step.
+  expectRefusal(status, path) {
+    this.expected.push({ status, path });
+  }
+
+  async shot(name) {
+    this.shots += 1;
+    await this.page.screenshot({ path: join(this.dir, `${this.label}-${String(this.shots).padStart(2, '0')}-${name}.png`), fullPage: true });
+  }
+
+  // Nothing wider than the viewport (the layout fits the device).
+  async assertFits() {
+    const { scroll, width } = await this.page.evaluate(() => ({ scroll: document.documentElement.scrollWidth, width: window.innerWidth }));
+    assert.ok(scroll <= width, `${this.label}: page is ${scroll}px wide in a ${width}px viewport`);
+  }
+
+  assertClean() {
+    assert.deepEqual(this.errors, [], `${this.label}: browser errors`);
+    assert.deepEqual(this.expected, [], `${this.label}: expected refusals that did not happen`);
+  }
+}

@@ -1,0 +1,171 @@
+// The real zhongtai binary for browser tests: started on free loopback ports with its own data
+// directory, ready when /readyz answers, stopped with SIGTERM (a non-zero exit — a sanitizer
+// report, say — fails the test). Paths come from the environment CTest sets:
+//   ZT_BINARY      the zhongtai binary under test (the ASan build in `make test`)
+//   ZT_WEB_ROOT    the folder holding h5/dist and console/dist
+//   ZT_E2E_OUT     where screenshots and logs go
+import { spawn, execFileSync } from 'node:child_process';
+import { mkdtempSync, mkdirSync, readFileSync, rmSync, openSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createHmac } from 'node:crypto';
+
+export const binary = process.env.ZT_BINARY ?? '';
+export const webRoot = process.env.ZT_WEB_ROOT ?? '';
+export const outRoot = process.env.ZT_E2E_OUT ?? join(tmpdir(), 'zt-e2e-out');
+
+export function freePort() {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.unref();
+    s.on('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+export function tempDir(prefix) {
+  return mkdtempSync(join(tmpdir(), prefix));
+}
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+export async function eventually(fn, timeoutMs = 10000, stepMs = 100) {
+  const until = Date.now() + timeoutMs;
+  let last;
+  while (Date.now() < until) {
+    try {
+      last = await fn();
+      if (last) return last;
+    } catch (e) {
+      last = e;
+    }
+    await sleep(stepMs);
+  }
+  throw new Error(`not within ${timeoutMs} ms: ${last instanceof Error ? last.message : JSON.stringify(last)}`);
+}
+
+export class Zhongtai {
+  // targets: "all" or a list; env: extra ZT_* settings.
+  static async start({ targets = 'all', env = {}, dataDir, name = 'zhongtai' } = {}) {
+    const z = new Zhongtai();
+    z.root = dataDir ?? tempDir('zt-e2e-');
+    z.port = Number(env.ZT_SERVER__PORT ?? (await freePort()));
+    z.admin = await freePort();
+    z.logFile = join(z.root, `${name}.log`);
+    const fd = openSync(z.logFile, 'a');
+    z.proc = spawn(binary, ['serve', '--target', targets], {
+      cwd: z.root,
+      stdio: ['ignore', fd, fd],
+      env: {
+        ...process.env,
+        ZT_SERVER__HOST: '127.0.0.1',
+        ZT_SERVER__PORT: String(z.port),
+        ZT_ADMIN__PORT: String(z.admin),
+        ZT_NODE__DATA_DIR: join(z.root, 'data'),
+        ZT_RUNTIME__IO_THREADS: '2',
+        ZT_GATEWAY__STATIC_ROOT: webRoot,
+        ...env,
+      },
+    });
+    z.exited = new Promise((resolve) => z.proc.on('exit', (code, signal) => resolve(code ?? 128 + (signal ? 15 : 0))));
+    await eventually(async () => {
+      if (z.proc.exitCode !== null) throw new Error(`zhongtai exited: ${z.log().slice(-2000)}`);
+      const r = await fetch(`http://127.0.0.1:${z.admin}/readyz`);
+      return r.status === 200;
+    }, 30000);
+    return z;
+  }
+
+  url(path = '/') {
+    return `http://127.0.0.1:${this.port}${path}`;
+  }
+
+  log() {
+    try {
+      return readFileSync(this.logFile, 'utf8');
+    } catch {
+      return '';
+    }
+  }
+
+  async stop() {
+    if (this.proc.exitCode !== null) return this.proc.exitCode;
+    this.proc.kill('SIGTERM');
+    const code = await Promise.race([this.exited, sleep(30000).then(() => -1)]);
+    if (code === -1) this.proc.kill('SIGKILL');
+    return code;
+  }
+}
+
+// `zhongtai admin create --first-run` before the first start, as `make run` does: the one-time
+// enrolment it prints (initial password and TOTP secret).
+export function firstAdmin(dataDir) {
+  const out = execFileSync(binary, ['admin', 'create', '--first-run'], {
+    env: { ...process.env, ZT_NODE__DATA_DIR: join(dataDir, 'data') },
+    encoding: 'utf8',
+  });
+  const password = out.match(/初始密码：\s+(\S+)/)?.[1];
+  const secret = out.match(/secret=([A-Z2-7]+)&/)?.[1];
+  if (!password || !secret) throw new Error(`no enrolment in: ${out}`);
+  return { username: 'admin', password, secret };
+}
+
+function base32(text) {
+  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
+  let bits = '';
+  for (const c of text.replace(/=+$/, '')) bits += alphabet.indexOf(c).toString(2).padStart(5, '0');
+  const bytes = [];
+  for (let i = 0; i + 8 <= bits.length; i += 8) bytes.push(parseInt(bits.slice(i, i + 8), 2));
+  return Buffer.from(bytes);
+}
+
+// RFC 6238: HMAC-SHA1, 30-second steps, 6 digits — what an authenticator app shows.
+export function totp(secretBase32, atMs = Date.now()) {
+  const counter = Buffer.alloc(8);
+  counter.writeBigUInt64BE(BigInt(Math.floor(atMs / 1000 / 30)));
+  const mac = createHmac('sha1', base32(secretBase32)).update(counter).digest();
+  const off = mac[mac.length - 1] & 0x0f;
+  const code = ((mac.readUInt32BE(off) & 0x7fffffff) % 1_000_000).toString().padStart(6, '0');
+  return code;
+}
+
+// A step not used yet: staff sign-in accepts each step once, so a second sign-in in the same
+// 30 seconds waits for the next one.
+let lastStep = 0;
+export async function freshTotp(secretBase32) {
+  for (;;) {
+    const step = Math.floor(Date.now() / 30000);
+    if (step > lastStep) {
+      lastStep = step;
+      return totp(secretBase32);
+    }
+    await sleep(500);
+  }
+}
+
+export async function api(z, method, path, body, token, headers = {}) {
+  const res = await fetch(z.url(path), {
+    method,
+    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}), ...headers },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await res.text();
+  let json = {};
+  try {
+    json = text ? JSON.parse(text) : {};
+  } catch {
+    json = { raw: text };
+  }
+  return { status: res.status, body: json };
+}
+
+export function outDir(name) {
+  const dir = join(outRoot, name);
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true });
+  return dir;
+}

@@ -1,0 +1,24 @@
+import { createRouter, createWebHistory } from 'vue-router';
+import { client } from './api';
+
+export const router = createRouter({
+  history: createWebHistory('/'),
+  routes: [
+    { path: '/', name: 'home', component: () => import('./pages/HomePage.vue') },
+    { path: '/login', name: 'login', component: () => import('./pages/LoginPage.vue') },
+    { path: '/me', name: 'me', component: () => import('./pages/MePage.vue'), meta: { signedIn: true } },
+    { path: '/me/password', name: 'password', component: () => import('./pages/PasswordPage.vue'), meta: { signedIn: true } },
+    { path: '/dev/outbox', name: 'outbox', component: () => import('./pages/OutboxPage.vue') },
+    { path: '/:rest(.*)*', name: 'not-found', component: () => import('./pages/NotFoundPage.vue') },
+  ],
+});
+
+router.beforeEach((to) => {
+  if (to.meta.signedIn && !client.current) return { name: 'login', query: { redirect: to.fullPath } };
+  return true;
+});
+
+// Signed out (here, in another tab, or by a refused refresh): pages that need a customer go.
+client.subscribe((s) => {
+  if (!s && router.currentRoute.value.meta.signedIn) void router.replace({ name: 'login', query: { redirect: router.currentRoute.value.fullPath } });
+});

@@ -1,0 +1,4 @@
+export * from './client';
+export * from './types';
+export * from './format';
+export * from './diff';
