@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 JOBS ?= $(shell nproc)
 
-.PHONY: run test build build-asan build-fuzz bench clean deps
+.PHONY: run test build build-asan build-fuzz web bench clean deps
 
 deps:
 	@scripts/install-deps
@@ -12,7 +12,11 @@ build: deps
 	@cmake --preset release >/dev/null
 	@cmake --build --preset release -j $(JOBS) --target zhongtai resilience_bench config_push_bench bench_tokens
 
-run: build
+# The H5 app and the console (web/), served by the gateway.
+web: deps
+	@scripts/build-web
+
+run: build web
 	@mkdir -p data
 	@./build/release/src/zhongtai admin create --first-run --config config/zhongtai.yaml
 	./build/release/src/zhongtai serve --config config/zhongtai.yaml
@@ -26,7 +30,7 @@ build-fuzz: deps
 	@cmake --build --preset fuzz -j $(JOBS)
 
 # One ASan + UBSan build; every test (unit, functional, fuzz) runs against it.
-test: build-asan build-fuzz
+test: build-asan build-fuzz web
 	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	  ctest --test-dir build/asan --output-on-failure -j $(JOBS) --timeout 600
 
@@ -38,4 +42,4 @@ bench: build
 	bench/auth/run
 
 clean:
-	rm -rf build
+	rm -rf build web/h5/dist web/console/dist

@@ -28,7 +28,9 @@ export const api = {
   logout: () => client.post<object>('/api/auth/v1/staff/me/logout'),
 
   services: () => client.get<{ items: ServiceSummary[] }>('/api/registry/v1/services'),
-  instances: (service: string) => client.get<ServiceSnapshot>(`/api/registry/v1/services/${encodeURIComponent(service)}/instances`),
+  // Every instance, offline and unhealthy ones included (the default answer is what callers may use).
+  instances: (service: string) =>
+    client.get<ServiceSnapshot>(`/api/registry/v1/services/${encodeURIComponent(service)}/instances`, { query: { healthy_only: false, wait_ms: 0 } }),
   patchInstance: (i: Instance, change: { enabled?: boolean; weight?: number }, author: string) =>
     client.patch<Instance>(`/api/registry/v1/services/${encodeURIComponent(i.service)}/instances/${encodeURIComponent(i.id)}`, { ...change, author }),
 

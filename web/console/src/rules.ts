@@ -12,12 +12,8 @@ export interface DynamicItem {
 }
 
 export async function readDynamic(): Promise<DynamicItem> {
-  let item: ConfigItem | null = null;
-  try {
-    item = await api.config(DYNAMIC.ns, DYNAMIC.group, DYNAMIC.dataId);
-  } catch (e) {
-    if (!(e instanceof ApiError && e.status === 404)) throw e;
-  }
+  // From the list: an item not published yet is simply absent there (no 404 to handle).
+  const item = (await api.configs()).items.find((i) => i.namespace_id === DYNAMIC.ns && i.group === DYNAMIC.group && i.data_id === DYNAMIC.dataId) ?? null;
   const doc = parseDocument(item?.content ?? '');
   if (doc.errors.length) throw new ApiError(400, { code: 'CONSOLE_DYNAMIC_INVALID', message: `动态配置不是有效的 YAML：${doc.errors[0].message}` });
   const rules = doc.get('resilience.rules');

@@ -50,6 +50,12 @@ export class Watched {
     return w;
   }
 
+  // The text field marked `id`, whether the mark sits on the field (Element Plus) or on a wrapper
+  // around it (Vant).
+  input(id) {
+    return this.page.locator(`input[data-test="${id}"], textarea[data-test="${id}"], [data-test="${id}"] input, [data-test="${id}"] textarea`).first();
+  }
+
   // The next request answering `status` under `path` is the point of the step.
   expectRefusal(status, path) {
     this.expected.push({ status, path });
@@ -61,9 +67,28 @@ export class Watched {
   }
 
   // Nothing wider than the viewport (the layout fits the device).
+  // Nothing wider than the viewport (the layout fits the device): neither the page nor a
+  // scrolling main area (the console's el-main) scrolls sideways.
   async assertFits() {
-    const { scroll, width } = await this.page.evaluate(() => ({ scroll: document.documentElement.scrollWidth, width: window.innerWidth }));
-    assert.ok(scroll <= width, `${this.label}: page is ${scroll}px wide in a ${width}px viewport`);
+    const over = await this.page.evaluate(() => {
+      const found = [];
+      if (document.documentElement.scrollWidth > window.innerWidth) found.push(`页面 ${document.documentElement.scrollWidth}px`);
+      for (const el of document.querySelectorAll('main, .el-main, .page'))
+        if (el.scrollWidth > el.clientWidth + 1) found.push(`${el.className || el.tagName} ${el.scrollWidth}px > ${el.clientWidth}px`);
+      return found;
+    });
+    assert.deepEqual(over, [], `${this.label}: wider than the ${await this.page.evaluate(() => window.innerWidth)}px viewport`);
+  }
+
+  // Runs a test body; on failure the page is kept as a screenshot beside the others.
+  async run(body) {
+    try {
+      await body();
+    } catch (e) {
+      await this.shot('FAILED').catch(() => {});
+      if (this.errors.length) e.message += `\n浏览器错误：${this.errors.join('；')}`;
+      throw e;
+    }
   }
 
   assertClean() {

@@ -5,7 +5,7 @@
 //   ZT_WEB_ROOT    the folder holding h5/dist and console/dist
 //   ZT_E2E_OUT     where screenshots and logs go
 import { spawn, execFileSync } from 'node:child_process';
-import { mkdtempSync, mkdirSync, readFileSync, rmSync, openSync } from 'node:fs';
+import { appendFileSync, copyFileSync, existsSync, mkdtempSync, mkdirSync, readFileSync, rmSync, openSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,6 +14,35 @@ import { createHmac } from 'node:crypto';
 export const binary = process.env.ZT_BINARY ?? '';
 export const webRoot = process.env.ZT_WEB_ROOT ?? '';
 export const outRoot = process.env.ZT_E2E_OUT ?? join(tmpdir(), 'zt-e2e-out');
+
+// The functional run's log audit (tests/harness/log_audit.hpp): with ZT_LOG_AUDIT_DIR set, the
+// secrets these tests handle and every zhongtai log they ran are kept for
+// functional.logs_hold_no_secrets.
+const auditDir = process.env.ZT_LOG_AUDIT_DIR ?? '';
+let archived = 0;
+
+export function rememberSecret(secret) {
+  if (!auditDir || typeof secret !== 'string' || secret.length < 6 || secret.includes('\n')) return;
+  mkdirSync(join(auditDir, 'secrets'), { recursive: true });
+  appendFileSync(join(auditDir, 'secrets', `e2e-${process.pid}.txt`), secret + '\n');
+}
+
+function rememberExchange(...texts) {
+  if (!auditDir) return;
+  const member = /"(password|new_password|current_password|initial_password|refresh_token|access_token|totp_secret|totp_uri)"\s*:\s*"([^"]+)"/g;
+  for (const text of texts) {
+    if (!text) continue;
+    for (const m of text.matchAll(member)) rememberSecret(m[2]);
+    for (const m of text.matchAll(/"(code|totp)"\s*:\s*"(\d{6})"/g)) rememberSecret(m[2]);
+    for (const m of text.matchAll(/验证码为(\d{6})/g)) rememberSecret(m[1]);
+  }
+}
+
+function archiveLog(file) {
+  if (!auditDir || !existsSync(file)) return;
+  mkdirSync(join(auditDir, 'logs'), { recursive: true });
+  copyFileSync(file, join(auditDir, 'logs', `e2e-${process.pid}-${archived++}.log`));
+}
 
 export function freePort() {
   return new Promise((resolve, reject) => {
@@ -51,6 +80,9 @@ export async function eventually(fn, timeoutMs = 10000, stepMs = 100) {
 export class Zhongtai {
   // targets: "all" or a list; env: extra ZT_* settings.
   static async start({ targets = 'all', env = {}, dataDir, name = 'zhongtai' } = {}) {
+    if (!binary) throw new Error('ZT_BINARY is not set (CTest sets it: ctest -L e2e)');
+    if (!existsSync(join(webRoot, 'h5', 'dist', 'index.html')) || !existsSync(join(webRoot, 'console', 'dist', 'index.html')))
+      throw new Error(`no web bundles under ${webRoot}: run scripts/build-web (make test does)`);
     const z = new Zhongtai();
     z.root = dataDir ?? tempDir('zt-e2e-');
     z.port = Number(env.ZT_SERVER__PORT ?? (await freePort()));
@@ -93,10 +125,13 @@ export class Zhongtai {
   }
 
   async stop() {
-    if (this.proc.exitCode !== null) return this.proc.exitCode;
-    this.proc.kill('SIGTERM');
-    const code = await Promise.race([this.exited, sleep(30000).then(() => -1)]);
-    if (code === -1) this.proc.kill('SIGKILL');
+    let code = this.proc.exitCode;
+    if (code === null) {
+      this.proc.kill('SIGTERM');
+      code = await Promise.race([this.exited, sleep(30000).then(() => -1)]);
+      if (code === -1) this.proc.kill('SIGKILL');
+    }
+    archiveLog(this.logFile);
     return code;
   }
 }
@@ -111,6 +146,8 @@ export function firstAdmin(dataDir) {
   const password = out.match(/初始密码：\s+(\S+)/)?.[1];
   const secret = out.match(/secret=([A-Z2-7]+)&/)?.[1];
   if (!password || !secret) throw new Error(`no enrolment in: ${out}`);
+  rememberSecret(password);
+  rememberSecret(secret);
   return { username: 'admin', password, secret };
 }
 
@@ -141,7 +178,9 @@ export async function freshTotp(secretBase32) {
     const step = Math.floor(Date.now() / 30000);
     if (step > lastStep) {
       lastStep = step;
-      return totp(secretBase32);
+      const code = totp(secretBase32);
+      rememberSecret(code);
+      return code;
     }
     await sleep(500);
   }
@@ -154,6 +193,7 @@ export async function api(z, method, path, body, token, headers = {}) {
     body: body === undefined ? undefined : JSON.stringify(body),
   });
   const text = await res.text();
+  rememberExchange(body === undefined ? '' : JSON.stringify(body), text);
   let json = {};
   try {
     json = text ? JSON.parse(text) : {};

@@ -4,11 +4,14 @@
 // reused refresh token signs the customer out in every tab.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Zhongtai, api, eventually, outDir } from '../lib/platform.mjs';
+import { Zhongtai, api, eventually, outDir, rememberSecret } from '../lib/platform.mjs';
 import { Watched, launch } from '../lib/browser.mjs';
 
 const mobile = '13812345678';
 const masked = '138****5678';
+const password = 'Harbour2026sun';
+rememberSecret(password);
+rememberSecret('onlyletters');
 let z;
 let browser;
 const dir = outDir('h5');
@@ -28,11 +31,12 @@ const phone = { viewport: { width: 375, height: 812 }, deviceScaleFactor: 2, isM
 async function codeFromOutbox(w) {
   // The developer link in the sandbox banner opens the outbox; the newest message is ours.
   await w.page.goto(z.url('/dev/outbox'));
-  await w.page.getByTestId('outbox-recipient').locator('input').fill(mobile);
+  await w.input('outbox-recipient').fill(mobile);
   await w.page.getByTestId('outbox-search').click();
   const text = await w.page.getByTestId('outbox-item').first().innerText();
   const code = text.match(/验证码为(\d{6})/)?.[1];
   assert.ok(code, `a code in the outbox: ${text}`);
+  rememberSecret(code);
   return code;
 }
 
@@ -49,7 +53,7 @@ test('a new customer signs up, sets a password, signs in with it and revokes ano
 
   // Sign-up by SMS code: ask, read it in the outbox (a second tab, as a developer would), enter it.
   await w.page.getByTestId('go-login').click();
-  await w.page.getByTestId('mobile').locator('input').fill(mobile);
+  await w.input('mobile').fill(mobile);
   await w.page.getByTestId('send-code').click();
   await w.page.getByTestId('hint').waitFor();
   assert.match(await w.page.getByTestId('hint').innerText(), new RegExp(`已发送至 ${masked.replace(/\*/g, '\\*')}`));
@@ -59,7 +63,7 @@ test('a new customer signs up, sets a password, signs in with it and revokes ano
   const code = await codeFromOutbox(outbox);
   await outbox.shot('outbox');
   assert.ok(!(await w.page.content()).includes(code), 'the app never shows the code');
-  await w.page.getByTestId('code').locator('input').fill(code);
+  await w.input('code').fill(code);
   await w.page.getByTestId('submit').click();
   await w.page.getByTestId('me').waitFor();
   await w.page.getByTestId('masked-mobile').waitFor();
@@ -70,16 +74,16 @@ test('a new customer signs up, sets a password, signs in with it and revokes ano
 
   // A password: a weak one is refused with the server's message; then a good one.
   await w.page.getByTestId('password-cell').click();
-  await w.page.getByTestId('new-password').locator('input').fill('onlyletters');
-  await w.page.getByTestId('confirm-password').locator('input').fill('onlyletters');
+  await w.input('new-password').fill('onlyletters');
+  await w.input('confirm-password').fill('onlyletters');
   w.expectRefusal(400, '/api/auth/v1/me/password');
   await w.page.getByTestId('save-password').click();
   await w.page.getByTestId('error').waitFor();
   assert.match(await w.page.getByTestId('error').innerText(), /密码须同时包含字母和数字/);
   assert.match(await w.page.getByTestId('error-details').innerText(), /错误码 AUTH_PASSWORD_WEAK · 追踪号 [0-9a-f]{32}/);
   await w.shot('weak-password');
-  await w.page.getByTestId('new-password').locator('input').fill('Harbour2026sun');
-  await w.page.getByTestId('confirm-password').locator('input').fill('Harbour2026sun');
+  await w.input('new-password').fill(password);
+  await w.input('confirm-password').fill(password);
   await w.page.getByTestId('save-password').click();
   await w.page.getByTestId('me').waitFor();
   await eventually(async () => (await w.page.getByTestId('password-cell').innerText()).includes('已设置'));
@@ -88,8 +92,8 @@ test('a new customer signs up, sets a password, signs in with it and revokes ano
   await w.page.getByTestId('logout').click();
   await w.page.getByTestId('login').waitFor();
   await w.page.getByText('密码登录', { exact: true }).click();
-  await w.page.getByTestId('mobile').locator('input').fill(mobile);
-  await w.page.getByTestId('password').locator('input').fill('Harbour2026sun');
+  await w.input('mobile').fill(mobile);
+  await w.input('password').fill(password);
   await w.page.getByTestId('submit').click();
   await w.page.getByTestId('me').waitFor();
   await w.shot('password-sign-in');
@@ -124,8 +128,8 @@ test('a reused refresh token signs the customer out in every tab', async () => {
   // Signed in by the app itself (password), as in the first test.
   await a.page.goto(z.url('/login'));
   await a.page.getByText('密码登录', { exact: true }).click();
-  await a.page.getByTestId('mobile').locator('input').fill(mobile);
-  await a.page.getByTestId('password').locator('input').fill('Harbour2026sun');
+  await a.input('mobile').fill(mobile);
+  await a.input('password').fill(password);
   await a.page.getByTestId('submit').click();
   await a.page.getByTestId('me').waitFor();
   const b = await Watched.open(context, dir, 'reuse-b');

@@ -1,0 +1,172 @@
+// The staff console in a real browser at 1280 px, against a platform with the system service in
+// two separate processes behind the gateway: the first admin (from `zhongtai admin create`, as
+// `make run` makes it) signs in with password + TOTP and changes the initial password, takes an
+// instance offline and the gateway stops routing to it, edits a config item with a syntax error
+// (refused, the message shown), publishes a valid one, rolls it back, adds a flow rule and sees it
+// refuse, and finds each action in the audit log.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Zhongtai, api, eventually, firstAdmin, freshTotp, outDir, rememberSecret, tempDir } from '../lib/platform.mjs';
+import { Watched, launch } from '../lib/browser.mjs';
+
+const secret = { ZT_NODE__INTERNAL_SECRET: 'e2e-console-suite' };
+let main;
+let systemA;
+let systemB;
+let admin;
+let browser;
+const dir = outDir('console');
+
+before(async () => {
+  const root = tempDir('zt-e2e-console-');
+  admin = firstAdmin(root);
+  main = await Zhongtai.start({ targets: 'registry,auth,notify,gateway', dataDir: root, env: secret, name: 'main' });
+  const toRegistry = { ...secret, ZT_DISCOVERY__REGISTRY: `127.0.0.1:${main.port}` };
+  systemA = await Zhongtai.start({ targets: 'system', env: { ...toRegistry, ZT_NODE__NAME: 'system-a' }, name: 'system-a' });
+  systemB = await Zhongtai.start({ targets: 'system', env: { ...toRegistry, ZT_NODE__NAME: 'system-b' }, name: 'system-b' });
+  browser = await launch();
+});
+after(async () => {
+  await browser?.close();
+  for (const z of [systemA, systemB, main]) {
+    const code = await z?.stop();
+    assert.equal(code, 0, `zhongtai exited with ${code}: ${z?.log().slice(-3000)}`);
+  }
+});
+
+// Which system instances answer through the gateway, over `n` calls.
+async function nodesServing(n = 20) {
+  const seen = new Set();
+  for (let i = 0; i < n; i++) {
+    const r = await api(main, 'GET', '/api/system/v1/info');
+    if (r.status === 200) seen.add(r.body.node);
+  }
+  return [...seen].sort();
+}
+
+test('a staff member governs the platform from the console and finds each action in the audit log', async () => {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, locale: 'zh-CN' });
+  const w = await Watched.open(context, dir, 'staff');
+  const page = w.page;
+  await w.run(async () => {
+
+  // Sign-in: a wrong code is refused with the server's message; then password + TOTP.
+  await page.goto(main.url('/console/'));
+  await page.getByTestId('login').waitFor();
+  await w.assertFits();
+  await w.shot('login');
+  await w.input('username').fill(admin.username);
+  await w.input('password').fill(admin.password);
+  await w.input('totp').fill('000000');
+  w.expectRefusal(401, '/api/auth/v1/staff/sessions');
+  await page.getByTestId('submit').click();
+  await page.getByTestId('error').waitFor();
+  assert.match(await page.getByTestId('error').innerText(), /用户名、密码或动态口令错误/);
+  await w.input('totp').fill(await freshTotp(admin.secret));
+  await page.getByTestId('submit').click();
+  // The initial password must be changed first.
+  await page.getByTestId('password-page').waitFor();
+  await w.shot('change-initial-password');
+  const newPassword = `Console-${admin.password}`;
+  rememberSecret(newPassword);
+  await w.input('current-password').fill(admin.password);
+  await w.input('new-password').fill(newPassword);
+  await w.input('confirm-password').fill(newPassword);
+  await page.getByTestId('save-password').click();
+  await page.getByTestId('services-page').waitFor();
+  await page.getByTestId('nav-staff').waitFor(); // an admin sees every page
+  const staffId = (await api(main, 'GET', '/api/auth/v1/staff/me', undefined,
+    JSON.parse(await page.evaluate(() => localStorage.getItem('zt.console.session'))).accessToken)).body.staff.id;
+
+  // Services: system has two instances; both serve until one is taken offline.
+  await eventually(async () => (await nodesServing()).length === 2, 15000);
+  await page.getByTestId('service-system').click();
+  const offline = page.getByTestId('instances').locator('[data-test^="offline-"]');
+  await eventually(async () => (await offline.count()) === 2, 15000);
+  await w.assertFits();
+  await w.shot('services');
+  const instances = (await api(main, 'GET', '/api/registry/v1/services/system/instances', undefined,
+    JSON.parse(await page.evaluate(() => localStorage.getItem('zt.console.session'))).accessToken)).body.instances;
+  const a = instances.find((i) => i.metadata.node === 'system-a') ?? instances.find((i) => i.port === systemA.port);
+  assert.ok(a, `system-a among ${JSON.stringify(instances)}`);
+  await page.getByTestId(`offline-${a.id}`).click();
+  await page.locator('.el-message-box').getByRole('button', { name: '下线' }).click();
+  await page.getByTestId(`state-${a.id}`).getByText('已下线').waitFor();
+  await w.shot('instance-offline');
+  await eventually(async () => JSON.stringify(await nodesServing()) === JSON.stringify(['system-b']), 15000);
+  assert.deepEqual(await nodesServing(30), ['system-b'], 'the gateway no longer routes to the offline instance');
+
+  // Config center: a syntax error is refused with the registry's message; a valid item publishes;
+  // a second version; rollback to the first.
+  await page.getByTestId('nav-configs').click();
+  await page.getByTestId('configs-page').waitFor();
+  await page.getByTestId('new-config').click();
+  await w.input('new-data-id').fill('e2e-limits.yaml');
+  await page.getByTestId('create-config').click();
+  const content = w.input('config-content');
+  await content.fill('limits:\n  daily: [1000, 2000\n');
+  await w.input('config-comment').fill('新增限额配置');
+  w.expectRefusal(400, '/api/registry/v1/configs/public/zhongtai/e2e-limits.yaml');
+  await page.getByTestId('publish').click();
+  const editorError = page.getByTestId('config-editor').getByTestId('error');
+  await editorError.waitFor();
+  const refusal = await editorError.innerText();
+  assert.match(refusal, /YAML|第\d+行/, refusal);
+  assert.match(refusal, /REGISTRY_CONFIG_INVALID/);
+  await w.shot('syntax-refused');
+  await content.fill('limits:\n  daily: 1000\n');
+  await page.getByTestId('publish').click();
+  await page.getByTestId('config-editor').getByText('版本 1').waitFor();
+  await content.fill('limits:\n  daily: 5000\n');
+  await w.input('config-comment').fill('提高限额');
+  await page.getByTestId('show-diff').click();
+  await page.getByTestId('diff').getByText('+   daily: 5000').waitFor();
+  await w.shot('diff');
+  await page.keyboard.press('Escape');
+  await page.getByTestId('publish').click();
+  await page.getByTestId('config-editor').getByText('版本 2').waitFor();
+  await page.getByRole('tab', { name: '历史版本' }).click();
+  await page.getByTestId('rollback-1').click();
+  await page.locator('.el-message-box').locator('input').fill('限额调整有误');
+  await page.locator('.el-message-box').getByRole('button', { name: '回滚' }).click();
+  await page.getByTestId('config-editor').getByText('版本 3').waitFor();
+  const item = await api(main, 'GET', '/api/registry/v1/configs/public/zhongtai/e2e-limits.yaml', undefined,
+    JSON.parse(await page.evaluate(() => localStorage.getItem('zt.console.session'))).accessToken);
+  assert.equal(item.body.content, 'limits:\n  daily: 1000\n', 'version 3 holds the content of version 1');
+  await w.shot('rolled-back');
+
+  // Flow rules: a rule from the form, enforced at once; its refusals show in the table. The gateway
+  // counts a request under its route ("GET /api/system/", the route path).
+  await page.getByTestId('nav-flow').click();
+  await page.getByTestId('flow-page').waitFor();
+  await page.getByTestId('new-flow-rule').click();
+  await w.input('rule-id').fill('e2e-ping');
+  await w.input('rule-resource').fill('GET /api/system/');
+  await w.input('rule-count').fill('1');
+  await page.getByRole('dialog', { name: '流控规则' }).getByText('只计数不拦截').click(); // enforce
+  await page.getByTestId('save-rule').click();
+  await page.getByTestId('flow-rules').getByText('e2e-ping').waitFor({ timeout: 15000 });
+  await eventually(async () => {
+    let refused = 0;
+    for (let i = 0; i < 5; i++) if ((await api(main, 'GET', '/api/system/v1/ping')).status === 429) refused++;
+    return refused > 0;
+  }, 15000);
+  await eventually(async () => Number(await page.getByTestId('blocked-e2e-ping').innerText()) > 0, 10000);
+  await w.assertFits();
+  await w.shot('flow-rule');
+
+  // The audit log: sign-in, the instance taken offline, the publishes and the rollback, by me.
+  await page.getByTestId('nav-audit').click();
+  await page.getByTestId('audit-page').waitFor();
+  await w.input('audit-actor').fill(staffId);
+  await page.getByTestId('audit-search').click();
+  const rows = page.getByTestId('audit-rows');
+  for (const action of ['staff.login_succeeded', 'staff.password_changed', 'instance.offline', 'config.publish', 'config.rollback'])
+    await rows.getByTestId(`action-${action}`).first().waitFor({ timeout: 10000 });
+  assert.match(await rows.innerText(), /e2e-limits\.yaml/);
+  await w.assertFits();
+  await w.shot('audit');
+  w.assertClean();
+  });
+  await context.close();
+});
