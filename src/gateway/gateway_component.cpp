@@ -51,6 +51,7 @@ const char* const kDefaultRoutes = R"(routes:
   - {id: auth, path: /api/auth/v1/, service: auth}
   # The console's view of the registry and config center: staff only (services reach the registry
   # directly, not through the public gateway). Long-polls hold 30 s.
+  - {id: registry-audit, path: /api/registry/v1/audit, match: exact, methods: [GET], service: registry, access: staff, permission: audit.read}
   - {id: registry-read, path: /api/registry/, methods: [GET], service: registry, timeout_ms: 40000, access: staff, permission: governance.read}
   - {id: registry, path: /api/registry/, service: registry, timeout_ms: 40000, access: staff, permission: governance.write}
 )";

@@ -87,5 +87,15 @@ TEST(GatewayApi, FlowRulesWithLiveCountsForStaffAndTheRuleCheck) {
   EXPECT_EQ(http_request(z.port, "POST", "/api/gateway/v1/flow/check", R"({"rules": ""})").status, 401);
 }
 
+TEST(GatewayApi, TheRegistryAuditIsForAuditorsNotForOperators) {
+  Zhongtai z;
+  ASSERT_EQ(publish_dynamic(z.port, "resilience.rules: ''\n").status, 200);
+  EXPECT_EQ(as_staff(z.port, "GET", "/api/registry/v1/audit", "", {"governance.read", "governance.write"}).status, 403);
+  auto audit = as_staff(z.port, "GET", "/api/registry/v1/audit", "", {"audit.read"});
+  ASSERT_EQ(audit.status, 200) << audit.body;
+  EXPECT_NE(audit.body.find("config.publish"), std::string::npos) << audit.body;
+  EXPECT_EQ(as_staff(z.port, "GET", "/api/registry/v1/services", "", {"audit.read"}).status, 403) << "auditing is not governing";
+}
+
 }  // namespace
 }  // namespace zt::test

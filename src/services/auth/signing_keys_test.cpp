@@ -39,14 +39,21 @@ bool verifies(const std::string& jwks, const std::string& token) {
   return false;
 }
 
-TEST(SigningKeys, RotationSignsWithTheNewKeyAndVerifiesTheOldUntilItsTokensExpire) {
-  test::TempDir dir{"zt-keys"};
-  core::storage::Options o;
-  o.driver = "sqlite";
-  o.sqlite_path = dir.path() + "/auth.db";
-  auto db = core::storage::Database::open(o);
-  core::storage::migrate(*db, zt_auth_migrations());
-  const auto ring = core::crypto::KeyRing::parse(core::crypto::KeyRing::generate_text("k1"));
+class SigningKeysTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    core::storage::Options o;
+    o.driver = "sqlite";
+    o.sqlite_path = dir_.path() + "/auth.db";
+    db = core::storage::Database::open(o);
+    core::storage::migrate(*db, zt_auth_migrations());
+  }
+  test::TempDir dir_{"zt-keys"};
+  std::unique_ptr<core::storage::Database> db;
+  const core::crypto::KeyRing ring = core::crypto::KeyRing::parse(core::crypto::KeyRing::generate_text("k1"));
+};
+
+TEST_F(SigningKeysTest, RotationSignsWithTheNewKeyAndVerifiesTheOldUntilItsTokensExpire) {
   SigningKeys keys(ring, kOverlap);
   db->write_blocking([&](core::storage::Tx& tx) { keys.load(tx, kT0); });
   const std::string first = keys.current_kid();
@@ -80,14 +87,7 @@ TEST(SigningKeys, RotationSignsWithTheNewKeyAndVerifiesTheOldUntilItsTokensExpir
   EXPECT_FALSE(verifies(keys.jwks(kT0 + 1000 + kOverlap), old_token));
 }
 
-TEST(SigningKeys, AKeyRingThatCannotOpenTheSigningKeyStopsTheStart) {
-  test::TempDir dir{"zt-keys"};
-  core::storage::Options o;
-  o.driver = "sqlite";
-  o.sqlite_path = dir.path() + "/auth.db";
-  auto db = core::storage::Database::open(o);
-  core::storage::migrate(*db, zt_auth_migrations());
-  const auto ring = core::crypto::KeyRing::parse(core::crypto::KeyRing::generate_text("k1"));
+TEST_F(SigningKeysTest, AKeyRingThatCannotOpenTheSigningKeyStopsTheStart) {
   SigningKeys keys(ring, kOverlap);
   db->write_blocking([&](core::storage::Tx& tx) { keys.load(tx, kT0); });
   const auto wrong = core::crypto::KeyRing::parse(core::crypto::KeyRing::generate_text("k1"));

@@ -25,7 +25,6 @@ export const api = {
   me: () => client.get<StaffProfile>('/api/auth/v1/staff/me'),
   changePassword: (current_password: string, new_password: string) =>
     client.post<{ message: string }>('/api/auth/v1/staff/me/password', { current_password, new_password }),
-  logout: () => client.post<object>('/api/auth/v1/staff/me/logout'),
 
   services: () => client.get<{ items: ServiceSummary[] }>('/api/registry/v1/services'),
   // Every instance, offline and unhealthy ones included (the default answer is what callers may use).

@@ -56,6 +56,15 @@ export class Watched {
     return this.page.locator(`input[data-test="${id}"], textarea[data-test="${id}"], [data-test="${id}"] input, [data-test="${id}"] textarea`).first();
   }
 
+  // As if the access token's 15 minutes had passed: the app's next call refreshes first.
+  expireAccessToken(app) {
+    return this.page.evaluate((key) => {
+      const s = JSON.parse(localStorage.getItem(key));
+      s.expiresAt = Date.now() - 1000;
+      localStorage.setItem(key, JSON.stringify(s));
+    }, `zt.${app}.session`);
+  }
+
   // The next request answering `status` under `path` is the point of the step.
   expectRefusal(status, path) {
     this.expected.push({ status, path });
@@ -63,7 +72,7 @@ export class Watched {
 
   async shot(name) {
     this.shots += 1;
-    await this.page.screenshot({ path: join(this.dir, `${this.label}-${String(this.shots).padStart(2, '0')}-${name}.png`), fullPage: true });
+    await this.page.screenshot({ path: join(this.dir, `${this.label}-${String(this.shots).padStart(2, '0')}-${name}.png`), fullPage: true, animations: 'disabled' });
   }
 
   // Nothing wider than the viewport (the layout fits the device).

@@ -170,14 +170,14 @@ export function totp(secretBase32, atMs = Date.now()) {
   return code;
 }
 
-// A step not used yet: staff sign-in accepts each step once, so a second sign-in in the same
-// 30 seconds waits for the next one.
-let lastStep = 0;
+// A step not used yet by this account: staff sign-in accepts each step once, so a second sign-in
+// of the same account within 30 seconds waits for the next one.
+const lastStep = new Map();
 export async function freshTotp(secretBase32) {
   for (;;) {
     const step = Math.floor(Date.now() / 30000);
-    if (step > lastStep) {
-      lastStep = step;
+    if (step > (lastStep.get(secretBase32) ?? 0)) {
+      lastStep.set(secretBase32, step);
       const code = totp(secretBase32);
       rememberSecret(code);
       return code;

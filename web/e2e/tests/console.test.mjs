@@ -15,6 +15,7 @@ let systemA;
 let systemB;
 let admin;
 let browser;
+let adminContext; // kept signed in for the tests after the first
 const dir = outDir('console');
 
 before(async () => {
@@ -27,6 +28,7 @@ before(async () => {
   browser = await launch();
 });
 after(async () => {
+  await adminContext?.close();
   await browser?.close();
   for (const z of [systemA, systemB, main]) {
     const code = await z?.stop();
@@ -45,8 +47,8 @@ async function nodesServing(n = 20) {
 }
 
 test('a staff member governs the platform from the console and finds each action in the audit log', async () => {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, locale: 'zh-CN' });
-  const w = await Watched.open(context, dir, 'staff');
+  adminContext = await browser.newContext({ viewport: { width: 1280, height: 800 }, locale: 'zh-CN' });
+  const w = await Watched.open(adminContext, dir, 'staff');
   const page = w.page;
   await w.run(async () => {
 
@@ -168,5 +170,71 @@ test('a staff member governs the platform from the console and finds each action
   await w.shot('audit');
   w.assertClean();
   });
-  await context.close();
+  await w.page.close();
+});
+
+test('an admin enrols a reviewer, who sees only their pages, then disables them and their session ends', async () => {
+  const w = await Watched.open(adminContext, dir, 'admin');
+  const page = w.page;
+  const reviewerContext = await browser.newContext({ viewport: { width: 1280, height: 800 }, locale: 'zh-CN' });
+  const r = await Watched.open(reviewerContext, dir, 'reviewer');
+  await w.run(() => r.run(async () => {
+    await page.goto(main.url('/console/staff'));
+    await page.getByTestId('staff-page').waitFor();
+    await page.getByTestId('new-staff').click();
+    await w.input('staff-username').fill('reviewer.e2e');
+    await w.input('staff-name').fill('王审核');
+    await page.getByTestId('staff-roles').click();
+    await page.locator('.el-select-dropdown__item').getByText('审核员', { exact: true }).click();
+    await page.keyboard.press('Escape');
+    await page.getByTestId('save-staff').click();
+    await page.getByTestId('enrolment').waitFor();
+    const initial = (await page.getByTestId('initial-password').innerText()).trim();
+    const secretText = (await page.getByTestId('totp-secret').innerText()).trim();
+    rememberSecret(initial);
+    rememberSecret(secretText);
+    await w.shot('enrolment');
+    await page.keyboard.press('Escape');
+    const row = page.getByTestId('staff-list').locator('tr', { hasText: 'reviewer.e2e' });
+    await row.getByText('待首次登录').waitFor();
+
+    // The reviewer signs in, changes the initial password, and sees no governance or staff pages.
+    await r.page.goto(main.url('/console/'));
+    await r.input('username').fill('reviewer.e2e');
+    await r.input('password').fill(initial);
+    await r.input('totp').fill(await freshTotp(secretText));
+    await r.page.getByTestId('submit').click();
+    await r.page.getByTestId('password-page').waitFor();
+    const better = `Review-${initial}`;
+    rememberSecret(better);
+    await r.input('current-password').fill(initial);
+    await r.input('new-password').fill(better);
+    await r.input('confirm-password').fill(better);
+    await r.page.getByTestId('save-password').click();
+    await r.page.getByTestId('home').waitFor();
+    assert.match(await r.page.getByTestId('home').innerText(), /reviews\.approve/);
+    assert.equal(await r.page.getByTestId('nav-staff').count(), 0);
+    assert.equal(await r.page.getByTestId('nav-services').count(), 0);
+    await r.page.goto(main.url('/console/staff'));
+    await r.page.getByText('您的角色没有访问该页面的权限').waitFor();
+    await r.assertFits();
+    await r.shot('reviewer-home');
+
+    // Disabled by the admin: the reviewer's next token refresh is refused and the console signs out.
+    await row.getByRole('button', { name: '停用' }).click();
+    await page.locator('.el-message-box').getByRole('button', { name: '确定' }).click();
+    await row.getByText('已停用').waitFor();
+    await w.shot('reviewer-disabled');
+    await r.expireAccessToken('console');
+    r.expectRefusal(401, '/api/auth/v1/tokens/refresh');
+    await r.page.goto(main.url('/console/home'));
+    await r.page.getByText('登录已过期或账号已停用').waitFor();
+    await r.shot('reviewer-signed-out');
+    await r.page.locator('.el-message-box').getByRole('button', { name: '知道了' }).click();
+    await r.page.getByTestId('login').waitFor();
+    w.assertClean();
+    r.assertClean();
+  }));
+  await reviewerContext.close();
+  await w.page.close();
 });

@@ -28,6 +28,16 @@ after(async () => {
 
 const phone = { viewport: { width: 375, height: 812 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true, locale: 'zh-CN' };
 
+// Signed in by the app itself, with the password the first test set.
+async function signInWithPassword(w) {
+  await w.page.goto(z.url('/login'));
+  await w.page.getByText('密码登录', { exact: true }).click();
+  await w.input('mobile').fill(mobile);
+  await w.input('password').fill(password);
+  await w.page.getByTestId('submit').click();
+  await w.page.getByTestId('me').waitFor();
+}
+
 async function codeFromOutbox(w) {
   // The developer link in the sandbox banner opens the outbox; the newest message is ours.
   await w.page.goto(z.url('/dev/outbox'));
@@ -125,13 +135,7 @@ test('a new customer signs up, sets a password, signs in with it and revokes ano
 test('a reused refresh token signs the customer out in every tab', async () => {
   const context = await browser.newContext(phone);
   const a = await Watched.open(context, dir, 'reuse-a');
-  // Signed in by the app itself (password), as in the first test.
-  await a.page.goto(z.url('/login'));
-  await a.page.getByText('密码登录', { exact: true }).click();
-  await a.input('mobile').fill(mobile);
-  await a.input('password').fill(password);
-  await a.page.getByTestId('submit').click();
-  await a.page.getByTestId('me').waitFor();
+  await signInWithPassword(a);
   const b = await Watched.open(context, dir, 'reuse-b');
   await b.page.goto(z.url('/me'));
   await b.page.getByTestId('me').waitFor();
@@ -141,12 +145,7 @@ test('a reused refresh token signs the customer out in every tab', async () => {
   const stored = JSON.parse(await a.page.evaluate(() => localStorage.getItem('zt.h5.session')));
   const stolen = await api(z, 'POST', '/api/auth/v1/tokens/refresh', { refresh_token: stored.refreshToken });
   assert.equal(stolen.status, 200);
-  // The app's access token has run out (as it would after 15 minutes): the next call refreshes.
-  await a.page.evaluate(() => {
-    const s = JSON.parse(localStorage.getItem('zt.h5.session'));
-    s.expiresAt = Date.now() - 1000;
-    localStorage.setItem('zt.h5.session', JSON.stringify(s));
-  });
+  await a.expireAccessToken('h5');
   a.expectRefusal(401, '/api/auth/v1/tokens/refresh');
   await a.page.reload();
   await a.page.getByText('检测到登录凭证被重复使用').waitFor();
@@ -159,6 +158,32 @@ test('a reused refresh token signs the customer out in every tab', async () => {
   assert.equal(await b.page.evaluate(() => localStorage.getItem('zt.h5.session')), null);
   const dead = await api(z, 'POST', '/api/auth/v1/tokens/refresh', { refresh_token: stolen.body.refresh_token });
   assert.equal(dead.status, 401);
+  a.assertClean();
+  b.assertClean();
+  await context.close();
+});
+
+test('two tabs refreshing the token at the same moment stay signed in (they take turns)', async () => {
+  const context = await browser.newContext(phone);
+  const a = await Watched.open(context, dir, 'turns-a');
+  await signInWithPassword(a);
+  const b = await Watched.open(context, dir, 'turns-b');
+  await b.page.goto(z.url('/me'));
+  await b.page.getByTestId('me').waitFor();
+  const before = JSON.parse(await a.page.evaluate(() => localStorage.getItem('zt.h5.session')));
+  await a.expireAccessToken('h5');
+  // Both tabs load with a stale token and refresh at once: one presents the refresh token, the
+  // other waits for it and takes its result — presenting it twice would end the session.
+  await Promise.all([a.page.reload(), b.page.reload()]);
+  for (const t of [a, b]) {
+    await t.page.getByTestId('masked-mobile').waitFor();
+    assert.equal(await t.page.getByText('已退出登录').count(), 0);
+  }
+  const after = JSON.parse(await a.page.evaluate(() => localStorage.getItem('zt.h5.session')));
+  assert.notEqual(after.refreshToken, before.refreshToken, 'refreshed');
+  const still = await api(z, 'POST', '/api/auth/v1/tokens/refresh', { refresh_token: after.refreshToken });
+  assert.equal(still.status, 200, `the session lives: ${JSON.stringify(still.body)}`);
+  await a.shot('both-tabs');
   a.assertClean();
   b.assertClean();
   await context.close();

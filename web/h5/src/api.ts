@@ -26,7 +26,6 @@ export const api = {
     client.put<{ message: string }>('/api/auth/v1/me/password', current ? { password, current_password: current } : { password }),
   sessions: () => client.get<{ items: SessionInfo[] }>('/api/auth/v1/me/sessions'),
   endSession: (id: string) => client.delete<object>(`/api/auth/v1/me/sessions/${encodeURIComponent(id)}`),
-  logout: () => client.post<object>('/api/auth/v1/me/logout'),
   outbox: (recipient?: string, cursor?: string) =>
     client.get<Page<OutboxItem>>('/api/notify/v1/outbox', { query: { channel: 'sms', recipient, cursor, limit: 20 }, anonymous: true }),
 };

@@ -137,6 +137,17 @@ export class ApiClient {
     this.end(reason, true);
   }
 
+  // Logout: the server ends the session (its logout endpoint), then this app everywhere. A
+  // session the server already ended is signed out here all the same.
+  async logout(path: string): Promise<void> {
+    try {
+      if (this.session) await this.post<object>(path);
+    } catch {
+      /* already over on the server */
+    }
+    this.end('logout', true);
+  }
+
   // A new access token now (after a change that alters its claims, such as a staff member's first
   // password change); null when the session has ended.
   renew(): Promise<Session | null> {
@@ -228,7 +239,15 @@ export class ApiClient {
     return this.refreshing;
   }
 
+  // Tabs of one app share the refresh token: two presenting it at once would look like theft and
+  // end the session. A Web Lock makes them take turns; the second then finds the first's result.
   private async doRefresh(stale: Session): Promise<Session | null> {
+    const locks = typeof navigator !== 'undefined' ? (navigator as Navigator & { locks?: LockManager }).locks : undefined;
+    if (!locks) return this.refreshNow(stale);
+    return await locks.request(`zt.${this.options.app}.refresh`, () => this.refreshNow(stale));
+  }
+
+  private async refreshNow(stale: Session): Promise<Session | null> {
     // Another tab may have rotated the token already: take its result rather than reuse ours.
     const stored = this.load();
     if (stored && stored.refreshToken !== stale.refreshToken) {
