@@ -263,11 +263,16 @@ TEST_P(Registry, GrayConfigReachesTaggedInstancesOnlyUntilPromoted) {
   EXPECT_TRUE(eventually([&] { return runs_rule(*canary, "trial"); }, 5s));
   std::this_thread::sleep_for(500ms);
   EXPECT_TRUE(runs_rule(*plain, "base")) << "an untagged instance keeps the released version";
+  // The list says which items have a gray version, and for which tag.
+  const auto listed = as_staff_get(reg->port, "/api/registry/v1/configs").body;
+  EXPECT_NE(listed.find(R"("grays":[{"namespace_id":"public","group":"zhongtai","data_id":"dynamic.yaml","tag":"canary")"), std::string::npos)
+      << listed;
 
   auto promote = as_staff(reg->port, "POST", kConfig + "/gray/promote", R"({"author": "ops-wang", "comment": ""})");
   ASSERT_EQ(promote.status, 200) << promote.body;
   EXPECT_TRUE(eventually([&] { return runs_rule(*plain, "trial"); }, 5s));
   EXPECT_EQ(as_staff_get(reg->port, kConfig + "/gray").status, 404);
+  EXPECT_NE(as_staff_get(reg->port, "/api/registry/v1/configs").body.find(R"("grays":[])"), std::string::npos) << "promoted: none left";
 }
 
 TEST_P(Registry, ARegistryOutageChangesNothingAndInstancesReturnWithinAHeartbeat) {

@@ -1,7 +1,7 @@
 // The console's calls, typed, on the shared client. Every mutation names its author (the staff
 // member's user name); the services record the verified staff id beside it.
 import { ref } from 'vue';
-import { ApiClient, type AuthAuditEntry, type ConfigAck, type ConfigItem, type Enrolment, type FlowView, type HistoryItem, type Instance,
+import { ApiClient, type AuthAuditEntry, type ConfigAck, type ConfigItem, type Enrolment, type FlowView, type GrayInfo, type HistoryItem, type Instance,
   type Page, type RegistryAuditEntry, type RoleList, type Role, type ServiceSnapshot, type ServiceSummary, type SignedOutReason,
   type Staff, type StaffProfile, type StaffTokens } from '@zhongtai/shared';
 
@@ -33,7 +33,7 @@ export const api = {
   patchInstance: (i: Instance, change: { enabled?: boolean; weight?: number }, author: string) =>
     client.patch<Instance>(`/api/registry/v1/services/${encodeURIComponent(i.service)}/instances/${encodeURIComponent(i.id)}`, { ...change, author }),
 
-  configs: () => client.get<{ items: ConfigItem[] }>('/api/registry/v1/configs'),
+  configs: () => client.get<{ items: ConfigItem[]; grays: GrayInfo[] }>('/api/registry/v1/configs'),
   config: (ns: string, group: string, dataId: string) => client.get<ConfigItem>(cfg(ns, group, dataId)),
   publish: (ns: string, group: string, dataId: string, body: { content: string; format: string; comment: string; author: string; expected_version?: number }) =>
     client.put<ConfigItem>(cfg(ns, group, dataId), body),

@@ -136,6 +136,18 @@ test('a staff member governs the platform from the console and finds each action
     JSON.parse(await page.evaluate(() => localStorage.getItem('zt.console.session'))).accessToken);
   assert.equal(item.body.content, 'limits:\n  daily: 1000\n', 'version 3 holds the content of version 1');
   await w.shot('rolled-back');
+  // Gray release to the instances tagged canary, then withdrawn.
+  await page.getByRole('tab', { name: '灰度发布' }).click();
+  await w.input('gray-tag').fill('canary');
+  await w.input('gray-content').fill('limits:\n  daily: 1200\n');
+  await page.getByTestId('publish-gray').click();
+  await page.getByTestId('gray-current').getByText('canary').waitFor();
+  const grayItem = await api(main, 'GET', '/api/registry/v1/configs/public/zhongtai/e2e-limits.yaml/gray', undefined,
+    JSON.parse(await page.evaluate(() => localStorage.getItem('zt.console.session'))).accessToken);
+  assert.equal(grayItem.body.gray_tag, 'canary');
+  await w.shot('gray');
+  await page.getByTestId('cancel-gray').click();
+  await page.getByTestId('gray-tag').waitFor();
 
   // Flow rules: a rule from the form, enforced at once; its refusals show in the table. The gateway
   // counts a request under its route ("GET /api/system/", the route path).
@@ -156,6 +168,21 @@ test('a staff member governs the platform from the console and finds each action
   await eventually(async () => Number(await page.getByTestId('blocked-e2e-ping').innerText()) > 0, 10000);
   await w.assertFits();
   await w.shot('flow-rule');
+  // Switched to shadow: requests pass again, what it would have refused is still counted.
+  await page.getByTestId('shadow-e2e-ping').click();
+  await page.locator('.el-message-box').getByRole('button', { name: '确定' }).click();
+  await eventually(async () => {
+    const results = [];
+    for (let i = 0; i < 5; i++) results.push((await api(main, 'GET', '/api/system/v1/ping')).status);
+    return results.every((s) => s === 200);
+  }, 15000);
+  await eventually(async () => {
+    const flow = await api(main, 'GET', '/api/gateway/v1/flow', undefined,
+      JSON.parse(await page.evaluate(() => localStorage.getItem('zt.console.session'))).accessToken);
+    const rule = flow.body.rules.find((x) => x.id === 'e2e-ping');
+    return rule?.shadow === true && rule.shadow_blocked > 0;
+  }, 10000);
+  await w.shot('flow-rule-shadow');
 
   // The audit log: sign-in, the instance taken offline, the publishes and the rollback, by me.
   await page.getByTestId('nav-audit').click();
@@ -163,7 +190,8 @@ test('a staff member governs the platform from the console and finds each action
   await w.input('audit-actor').fill(staffId);
   await page.getByTestId('audit-search').click();
   const rows = page.getByTestId('audit-rows');
-  for (const action of ['staff.login_succeeded', 'staff.password_changed', 'instance.offline', 'config.publish', 'config.rollback'])
+  for (const action of ['staff.login_succeeded', 'staff.password_changed', 'instance.offline', 'config.publish', 'config.rollback', 'config.gray',
+    'config.gray_cancel'])
     await rows.getByTestId(`action-${action}`).first().waitFor({ timeout: 10000 });
   assert.match(await rows.innerText(), /e2e-limits\.yaml/);
   await w.assertFits();

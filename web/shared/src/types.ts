@@ -140,6 +140,13 @@ export interface ConfigItem {
   updated_at: string;
   gray_tag?: string | null;
 }
+export interface GrayInfo {
+  namespace_id: string;
+  group: string;
+  data_id: string;
+  tag: string;
+  version: number;
+}
 export interface HistoryItem {
   item: ConfigItem;
   kind: string;

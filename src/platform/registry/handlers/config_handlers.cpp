@@ -24,10 +24,20 @@ using Reply = boost::asio::awaitable<Response>;
 
 namespace {
 
+// A gray version being served, so a list shows which items have one without asking each.
+struct GrayInfo {
+  std::string namespace_id;
+  std::string group;
+  std::string data_id;
+  std::string tag;
+  std::int64_t version = 0;
+};
+BOOST_DESCRIBE_STRUCT(GrayInfo, (), (namespace_id, group, data_id, tag, version))
 struct ItemList {
   std::vector<ConfigItem> items;
+  std::vector<GrayInfo> grays;
 };
-BOOST_DESCRIBE_STRUCT(ItemList, (), (items))
+BOOST_DESCRIBE_STRUCT(ItemList, (), (items, grays))
 
 struct HistoryItem {
   ConfigItem item;
@@ -122,7 +132,11 @@ std::int64_t cursor_param(const Request& req) {
 
 void add_config_routes(core::http::Router& r, ConfigCenter& config) {
   r.add(Method::kGet, "/api/registry/v1/configs", [&config](Request& req, RequestContext&) -> Reply {
-    co_return Response::json(200, core::json::serialize(ItemList{config.list(req.query_param("namespace_id").value_or(""))}));
+    ItemList list{config.list(req.query_param("namespace_id").value_or("")), {}};
+    for (const auto& item : list.items)
+      if (auto g = config.gray_of(item.key()))
+        list.grays.push_back({item.namespace_id, item.group, item.data_id, g->gray_tag.value_or(""), g->version});
+    co_return Response::json(200, core::json::serialize(list));
   });
   r.add(Method::kGet, path(), [&config](Request& req, RequestContext& ctx) -> Reply {
     const auto k = key_of(ctx);
