@@ -17,6 +17,7 @@
 
 #include "core/crypto/seal.hpp"
 #include "core/storage/database.hpp"
+#include "core/util/refusal.hpp"
 
 namespace zt::services::auth {
 
@@ -30,12 +31,7 @@ struct Policy {
   std::chrono::milliseconds refresh_ttl{30LL * 24 * 3600 * 1000};
 };
 
-// A refusal: HTTP status, stable code, Chinese message.
-struct Refusal {
-  int status = 400;
-  std::string code;
-  std::string message;
-};
+using core::Refusal;
 
 struct IssuedCode {
   std::string code;  // to send; never stored or logged
