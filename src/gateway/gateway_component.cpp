@@ -49,6 +49,9 @@ const char* const kDefaultRoutes = R"(routes:
   - {id: auth-me, path: /api/auth/v1/me/, service: auth, access: customer}
   - {id: auth-me-profile, path: /api/auth/v1/me, match: exact, service: auth, access: customer}
   - {id: auth, path: /api/auth/v1/, service: auth}
+  # The counter: the sandbox's administration and staff's reads; its mutations are for services only.
+  - {id: counter-sandbox, path: /api/counter/v1/sandbox/, service: counter, access: staff, permission: sandbox.manage}
+  - {id: counter-read, path: /api/counter/, methods: [GET], service: counter, access: staff, permission: customers.read}
   # The console's view of the registry and config center: staff only (services reach the registry
   # directly, not through the public gateway). Long-polls hold 30 s.
   - {id: registry-audit, path: /api/registry/v1/audit, match: exact, methods: [GET], service: registry, access: staff, permission: audit.read}

@@ -21,17 +21,8 @@ using namespace std::chrono_literals;
 const std::string kSecret = "notify-test-secret-0123456789abcdef";
 const std::string kPath = "/api/notify/v1/messages";
 
-std::string identity_for(const std::string& service) {
-  core::http::ForwardedIdentity id;
-  id.service = service;
-  const auto now = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
-  return core::http::sign_identity(id, "POST", kPath, kSecret, now);
-}
-
 HttpResponse send_as(int port, const std::string& service, const std::string& body) {
-  std::map<std::string, std::string> headers;
-  if (!service.empty()) headers["x-zt-identity"] = identity_for(service);
-  return http_request(port, "POST", kPath, body, headers);
+  return http_request(port, "POST", kPath, body, service.empty() ? std::map<std::string, std::string>{} : service_headers(service, "POST", kPath, kSecret));
 }
 
 std::string slurp(const std::string& path) {

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "core/crypto/jwt.hpp"
+#include "core/http/identity.hpp"
 #include "core/util/digest.hpp"
 
 namespace zt::test {
@@ -54,5 +55,16 @@ inline std::string staff_token(const std::vector<std::string>& permissions = {"g
 }
 
 inline std::map<std::string, std::string> staff_headers() { return {{"authorization", "Bearer " + staff_token()}}; }
+
+// A call from one of the platform's services (x-zt-identity signed with the deployment's
+// node.internal_secret), for exactly this method and path.
+inline std::map<std::string, std::string> service_headers(const std::string& service, const std::string& method, const std::string& path,
+                                                          const std::string& secret) {
+  core::http::ForwardedIdentity id;
+  id.service = service;
+  const auto now = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+  const auto query = path.find('?');
+  return {{"x-zt-identity", core::http::sign_identity(id, method, path.substr(0, query), secret, now)}};
+}
 
 }  // namespace zt::test

@@ -33,7 +33,9 @@ function rememberExchange(...texts) {
   for (const text of texts) {
     if (!text) continue;
     for (const m of text.matchAll(member)) rememberSecret(m[2]);
-    for (const m of text.matchAll(/"(code|totp)"\s*:\s*"(\d{6})"/g)) rememberSecret(m[2]);
+    // Six-digit codes: TOTP, and SMS codes beside a mobile number (a fund code is no secret).
+    if (text.includes('"mobile"')) for (const m of text.matchAll(/"code"\s*:\s*"(\d{6})"/g)) rememberSecret(m[1]);
+    for (const m of text.matchAll(/"totp"\s*:\s*"(\d{6})"/g)) rememberSecret(m[1]);
     for (const m of text.matchAll(/验证码为(\d{6})/g)) rememberSecret(m[1]);
   }
 }

@@ -281,7 +281,7 @@ Result<Order> SandboxCounter::confirm_order(core::storage::Tx& tx, const Confirm
       if (r.fee.units() >= o->amount.units()) return Refusal{400, "COUNTER_FEE_INVALID", "手续费应小于申购金额"};
       settled_amount = o->amount.units() - r.fee.units();  // net: the frozen amount less the fee, to the cent
       settled_shares = Decimal::from_units(settled_amount, Money::kScale)
-                           .divide(r.nav.decimal(), Shares::kScale, r.truncate_shares ? RoundingMode::kDown : RoundingMode::kHalfUp)
+                           .divide(r.nav.decimal(), Shares::kScale, r.truncate_shares.value_or(false) ? RoundingMode::kDown : RoundingMode::kHalfUp)
                            .units();
       if (settled_shares <= 0) return Refusal{400, "COUNTER_SHARES_INVALID", "确认份额为0，请检查净值与手续费"};
       postings.push_back({std::string(kCny), Ledger::frozen(fa), "ta:" + product, settled_amount});

@@ -149,7 +149,7 @@ struct ConfirmOrder {
   Nav nav;
   Money fee;
   std::string confirmed_date;
-  bool truncate_shares = false;  // the product rounds shares down instead of half-up
+  std::optional<bool> truncate_shares;  // true: the product rounds shares down instead of half-up
 };
 BOOST_DESCRIBE_STRUCT(ConfirmOrder, (), (request_id, order_id, nav, fee, confirmed_date, truncate_shares))
 
