@@ -49,6 +49,9 @@ const char* const kDefaultRoutes = R"(routes:
   - {id: auth-me, path: /api/auth/v1/me/, service: auth, access: customer}
   - {id: auth-me-profile, path: /api/auth/v1/me, match: exact, service: auth, access: customer}
   - {id: auth, path: /api/auth/v1/, service: auth}
+  # The trading calendar: anyone reads it; staff with calendar.manage edit a year.
+  - {id: calendar-edit, path: /api/calendar/v1/years/, methods: [PUT], service: calendar, access: staff, permission: calendar.manage}
+  - {id: calendar, path: /api/calendar/, methods: [GET], service: calendar}
   # The counter: the sandbox's administration and staff's reads; its mutations are for services only.
   - {id: counter-sandbox, path: /api/counter/v1/sandbox/, service: counter, access: staff, permission: sandbox.manage}
   - {id: counter-read, path: /api/counter/, methods: [GET], service: counter, access: staff, permission: customers.read}

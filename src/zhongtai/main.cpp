@@ -5,11 +5,16 @@
 
 #include "core/app/app.hpp"
 #include "core/app/graph.hpp"
+#include "core/finance/live_calendar.hpp"
 #include "zhongtai/admin_command.hpp"
 #include "zhongtai/targets.hpp"
 #include "zhongtai/version.hpp"
 
+std::span<const zt::core::EmbeddedFile> zt_calendar_files();
+
 int main(int argc, char** argv) {
+  // The trading calendar shipped with the binary; staff edits arrive live on top (live_calendar.hpp).
+  zt::core::finance::set_embedded_calendar(zt_calendar_files());
   CLI::App cli{"Zhongtai (中台): the online-business middle platform for securities brokerages"};
   cli.require_subcommand(1);
 

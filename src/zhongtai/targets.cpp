@@ -6,6 +6,7 @@
 #include "core/discovery/discovery.hpp"
 #include "core/resilience/resilience_component.hpp"
 #include "gateway/gateway_component.hpp"
+#include "platform/calendar/calendar_component.hpp"
 #include "platform/counter/counter_component.hpp"
 #include "platform/notify/notify_component.hpp"
 #include "platform/registry/registry_component.hpp"
@@ -24,6 +25,7 @@ std::vector<core::ComponentSpec> component_specs() {
       platform::registry::spec(),                    // needs server
       platform::system::spec(std::string(kVersion)),  // needs server
       platform::notify::spec(),                        // needs server
+      platform::calendar::spec(),                      // needs server, discovery; publishes through the registry
       platform::counter::spec(),                       // needs server, discovery
       services::auth::spec(),                          // needs server, discovery; calls notify
       gateway::spec(),                                 // needs server, discovery; first on the public path

@@ -50,7 +50,7 @@ class Zhongtai {
             return false;
           }
         },
-        std::chrono::seconds(30));
+        std::chrono::seconds(60));  // generous: under a loaded CI machine an ASan start can be slow
     if (!ready) {
       own_.keep();
       throw std::runtime_error("zhongtai did not become ready; log: " + process->log_text());

@@ -43,7 +43,14 @@ class DiscoveryComponent final : public Component, public Discovery {
     tag_ = c.get_string("tag");
     weight_ = c.get_int("weight");
     heartbeat_ = c.get_duration("heartbeat_interval");
-    config_key_ = {c.get_string("config_namespace"), c.get_string("config_group"), c.get_string("config_data_id")};
+    const ConfigKey main_key{c.get_string("config_namespace"), c.get_string("config_group"), c.get_string("config_data_id")};
+    watched_.push_back({main_key, "", "", std::nullopt});
+    for (const auto& extra : c.get_strings("extra_config")) {
+      const auto eq = extra.find('=');
+      if (eq == std::string::npos || eq == 0 || eq + 1 == extra.size())
+        throw std::runtime_error("discovery.extra_config: \"" + extra + "\" should be <data id>=<dynamic setting>");
+      watched_.push_back({{main_key.namespace_id, main_key.group, extra.substr(0, eq)}, extra.substr(eq + 1), "", std::nullopt});
+    }
     file_dynamic_ = ctx.full_config().dynamic();
 
     if (auto* provider = dynamic_cast<RegistryProvider*>(ctx.find("registry"))) {
@@ -307,30 +314,51 @@ class DiscoveryComponent final : public Component, public Discovery {
   }
 
   // --- live config
-  fs::path config_path() const {
-    return dir_ / "config" / config_key_.namespace_id / config_key_.group / (config_key_.data_id + ".json");
-  }
+  // The dynamic settings come from config_data_id (a YAML map of settings), and each extra item
+  // (discovery.extra_config) gives one setting its whole text — the trading calendar, say. All are
+  // watched in one long-poll, applied together, and kept on disk so a restart while the registry
+  // is down keeps them.
+  struct Watched {
+    ConfigKey key;
+    std::string setting;  // empty: the item is a map of settings
+    std::string md5;
+    std::optional<ConfigItem> item;  // in force
+  };
 
-  // Applies what was last received (saved on disk) so a restart while the registry is down keeps it.
+  fs::path config_path(const ConfigKey& k) const { return dir_ / "config" / k.namespace_id / k.group / (k.data_id + ".json"); }
+
   void restore_config() {
-    auto text = read_text_file(config_path().string());
-    if (!text) return;
+    for (auto& w : watched_) {
+      auto text = read_text_file(config_path(w.key).string());
+      if (!text) continue;
+      try {
+        w.item = json::parse<ConfigItem>(*text);
+        w.md5 = w.item->md5;
+      } catch (const std::exception& e) {
+        log::warn("discovery: saved config {} not read: {}", config_path(w.key).string(), e.what());
+      }
+    }
     try {
-      auto item = json::parse<ConfigItem>(*text);
-      apply_item(item);
-      held_md5_ = item.md5;
+      apply_all();
     } catch (const std::exception& e) {
-      log::warn("discovery: saved config {} not applied: {}", config_path().string(), e.what());
+      log::warn("discovery: saved config not applied: {}", e.what());
+      for (auto& w : watched_) w.item.reset(), w.md5.clear();
     }
   }
 
-  // Validates and applies; throws config::ConfigError (nothing changed) when refused.
-  void apply_item(const ConfigItem& item) {
+  // Validates and applies every item in force; throws config::ConfigError (nothing changed).
+  void apply_all() {
     auto entries = file_dynamic_;
-    for (auto& [k, e] : config::parse_dynamic_text(item.content, "config " + config_key_.to_string()))
-      entries[k] = std::move(e);
+    for (const auto& w : watched_) {
+      if (!w.item) continue;
+      if (w.setting.empty()) {
+        for (auto& [k, e] : config::parse_dynamic_text(w.item->content, "config " + w.key.to_string())) entries[k] = std::move(e);
+      } else {
+        entries[w.setting] = config::DynamicEntry{w.item->content, "config " + w.key.to_string(), 0};
+      }
+    }
     config::DynamicSettings::global().apply(entries);
-    config_version_->set(static_cast<double>(item.version));
+    if (watched_.front().item) config_version_->set(static_cast<double>(watched_.front().item->version));
   }
 
   static std::string describe(const config::ConfigError& e) {
@@ -343,43 +371,52 @@ class DiscoveryComponent final : public Component, public Discovery {
     bool warned = false;
     while (!stopping_) {
       try {
-        std::vector<ConfigWatch> watches(1);
-        watches[0].namespace_id = config_key_.namespace_id;
-        watches[0].group = config_key_.group;
-        watches[0].data_id = config_key_.data_id;
-        watches[0].md5 = held_md5_;
+        std::vector<ConfigWatch> watches;
+        for (const auto& w : watched_) watches.push_back({w.key.namespace_id, w.key.group, w.key.data_id, w.md5});
         auto changed = co_await api_->listen(std::move(watches), tag_, std::chrono::milliseconds(30000));
         warned = false;
-        if (changed.empty()) continue;
-        auto item = co_await api_->get_config(config_key_, tag_);
-        if (!item) {  // deleted: back to the config file's values
-          config::DynamicSettings::global().apply(file_dynamic_);
-          held_md5_.clear();
-          co_await core::blocking([&] { fs::remove(config_path()); });
-          log::info("discovery: config {} deleted; dynamic settings back to the config file", config_key_.to_string());
-          continue;
+        for (const auto& key : changed) {
+          auto it = std::find_if(watched_.begin(), watched_.end(), [&](const Watched& w) { return w.key.to_string() == key.to_string(); });
+          if (it == watched_.end()) continue;
+          co_await take(*it);
         }
-        ConfigAck ack{item->namespace_id, item->group, item->data_id, instance_id(), item->version, item->md5, true, std::string(), std::string()};
-        try {
-          apply_item(*item);
-          config_applied_->inc();
-          co_await core::blocking([&] { write_file_atomically(config_path().string(), json::serialize(*item)); });
-          log::info("discovery: applied config {} version {}", config_key_.to_string(), item->version);
-        } catch (const config::ConfigError& e) {
-          ack.applied = false;
-          ack.message = describe(e);
-          config_refused_->inc();
-          log::error("discovery: refused config {} version {}, the last good values stay: {}", config_key_.to_string(),
-                     item->version, ack.message);
-        }
-        held_md5_ = item->md5;  // refused or not, this version has been seen
-        co_await api_->ack_config(ack);
       } catch (const std::exception& e) {
         if (!warned) log::warn("discovery: config listen failed, retrying: {}", e.what());
         warned = true;
       }
       if (warned) co_await wake_.wait(wake_.generation(), std::chrono::milliseconds(1000));
     }
+  }
+
+  // Reads the item's new version and applies it with the others; a refusal keeps the last good.
+  boost::asio::awaitable<void> take(Watched& w) {
+    const ConfigKey key = w.key;
+    auto item = co_await api_->get_config(key, tag_);
+    if (!item) {  // deleted: back to the config file's values
+      w.item.reset();
+      w.md5.clear();
+      apply_all();
+      co_await core::blocking([&] { fs::remove(config_path(key)); });
+      log::info("discovery: config {} deleted; its settings are back to the config file's", key.to_string());
+      co_return;
+    }
+    ConfigAck ack{item->namespace_id, item->group, item->data_id, instance_id(), item->version, item->md5, true, std::string(), std::string()};
+    auto previous = std::move(w.item);
+    w.item = *item;
+    try {
+      apply_all();
+      config_applied_->inc();
+      co_await core::blocking([&] { write_file_atomically(config_path(key).string(), json::serialize(*item)); });
+      log::info("discovery: applied config {} version {}", key.to_string(), item->version);
+    } catch (const config::ConfigError& e) {
+      w.item = std::move(previous);
+      ack.applied = false;
+      ack.message = describe(e);
+      config_refused_->inc();
+      log::error("discovery: refused config {} version {}, the last good values stay: {}", key.to_string(), item->version, ack.message);
+    }
+    w.md5 = item->md5;  // refused or not, this version has been seen
+    co_await api_->ack_config(ack);
   }
 
   ComponentContext& ctx_;
@@ -389,9 +426,8 @@ class DiscoveryComponent final : public Component, public Discovery {
   fs::path dir_;
   std::int64_t weight_ = 100;
   std::chrono::milliseconds heartbeat_{2000};
-  ConfigKey config_key_;
+  std::vector<Watched> watched_;  // the dynamic settings item first
   std::map<std::string, config::DynamicEntry> file_dynamic_;
-  std::string held_md5_;
   std::uint16_t port_ = 0;
   http::Handler local_handler_;
   std::unique_ptr<ServiceClient> client_;
@@ -433,7 +469,9 @@ ComponentSpec discovery_spec(std::string version) {
                    .describe("calls in flight to one service from this process (a bulkhead per upstream; 0: no limit)"),
                string("config_namespace", "public"),
                string("config_group", "zhongtai"),
-               string("config_data_id", "dynamic.yaml").describe("config-center item holding the dynamic settings")},
+               string("config_data_id", "dynamic.yaml").describe("config-center item holding the dynamic settings"),
+               string_list("extra_config", std::vector<std::string>{"calendar.yaml=calendar.closures"})
+                   .describe("more items followed, each giving one dynamic setting its whole text: <data id>=<setting>")},
               "service discovery and live config client"};
   s.make = [version](ComponentContext& ctx) -> std::unique_ptr<Component> {
     return std::make_unique<DiscoveryComponent>(ctx, version);

@@ -27,15 +27,15 @@ Date parse_date(std::string_view t) {
   auto digits = [&](std::size_t pos, std::size_t len) {
     int v = 0;
     for (std::size_t i = pos; i < pos + len; ++i) {
-      if (t[i] < '0' || t[i] > '9') throw CalendarError(fmt::format("'{}' is not a date (YYYY-MM-DD)", t));
+      if (t[i] < '0' || t[i] > '9') throw CalendarError(fmt::format("“{}”不是日期（YYYY-MM-DD）", t));
       v = v * 10 + (t[i] - '0');
     }
     return v;
   };
-  if (t.size() != 10 || t[4] != '-' || t[7] != '-') throw CalendarError(fmt::format("'{}' is not a date (YYYY-MM-DD)", t));
+  if (t.size() != 10 || t[4] != '-' || t[7] != '-') throw CalendarError(fmt::format("“{}”不是日期（YYYY-MM-DD）", t));
   Date d{std::chrono::year{digits(0, 4)}, std::chrono::month{static_cast<unsigned>(digits(5, 2))},
          std::chrono::day{static_cast<unsigned>(digits(8, 2))}};
-  if (!d.ok()) throw CalendarError(fmt::format("'{}' is not a real date", t));
+  if (!d.ok()) throw CalendarError(fmt::format("“{}”不是真实存在的日期", t));
   return d;
 }
 
@@ -66,12 +66,12 @@ void TradingCalendar::load_year(int year, std::string_view content, std::string_
         from = to = parse_date(line);
       }
       if (static_cast<int>(from.year()) != year || static_cast<int>(to.year()) != year)
-        throw CalendarError(fmt::format("date outside year {}", year));
-      if (std::chrono::sys_days{to} < std::chrono::sys_days{from}) throw CalendarError("range ends before it starts");
+        throw CalendarError(fmt::format("日期不在{}年内", year));
+      if (std::chrono::sys_days{to} < std::chrono::sys_days{from}) throw CalendarError("区间的结束日期早于开始日期");
       for (auto d = std::chrono::sys_days{from}; d <= std::chrono::sys_days{to}; d += std::chrono::days{1})
         closed.insert(d);
     } catch (const CalendarError& e) {
-      throw CalendarError(fmt::format("{}:{}: {}", source, line_no, e.what()));
+      throw CalendarError(fmt::format("{}:{}：{}", source, line_no, e.what()));
     }
     if (end == content.size()) break;
   }
@@ -83,7 +83,7 @@ void TradingCalendar::load_files(std::span<const EmbeddedFile> files) {
     std::string_view stem = f.name.substr(0, f.name.find('.'));
     int year = 0;
     for (char c : stem) {
-      if (c < '0' || c > '9') throw CalendarError(fmt::format("calendar file '{}' must be named <year>.txt", f.name));
+      if (c < '0' || c > '9') throw CalendarError(fmt::format("交易日历文件“{}”应命名为<年份>.txt", f.name));
       year = year * 10 + (c - '0');
     }
     load_year(year, f.content, f.name);
@@ -92,7 +92,7 @@ void TradingCalendar::load_files(std::span<const EmbeddedFile> files) {
 
 void TradingCalendar::load_directory(const std::string& dir) {
   namespace fs = std::filesystem;
-  if (!fs::is_directory(dir)) throw CalendarError(fmt::format("calendar directory '{}' does not exist", dir));
+  if (!fs::is_directory(dir)) throw CalendarError(fmt::format("交易日历目录“{}”不存在", dir));
   std::vector<std::pair<std::string, std::string>> contents;
   for (const auto& entry : fs::directory_iterator(dir)) {
     if (entry.path().extension() != ".txt") continue;
@@ -124,7 +124,7 @@ bool TradingCalendar::is_trading_day(Date d) const {
 }
 
 Date TradingCalendar::next_trading_day(Date d, int n) const {
-  if (n < 1) throw CalendarError("n must be at least 1");
+  if (n < 1) throw CalendarError("交易日数应至少为1");
   auto sd = std::chrono::sys_days{d};
   while (n > 0) {
     sd += std::chrono::days{1};
@@ -134,7 +134,7 @@ Date TradingCalendar::next_trading_day(Date d, int n) const {
 }
 
 Date TradingCalendar::previous_trading_day(Date d, int n) const {
-  if (n < 1) throw CalendarError("n must be at least 1");
+  if (n < 1) throw CalendarError("交易日数应至少为1");
   auto sd = std::chrono::sys_days{d};
   while (n > 0) {
     sd -= std::chrono::days{1};

@@ -1,6 +1,7 @@
 #include "platform/counter/counter_component.hpp"
 
 #include "core/app/keys.hpp"
+#include "core/finance/live_calendar.hpp"
 #include "core/http/router.hpp"
 #include "core/observe/log.hpp"
 #include "core/storage/database.hpp"
@@ -9,7 +10,6 @@
 
 std::span<const zt::core::EmbeddedFile> zt_counter_migrations();
 std::span<const zt::core::EmbeddedFile> zt_counter_openapi();
-std::span<const zt::core::EmbeddedFile> zt_calendar_files();
 
 namespace zt::platform::counter {
 
@@ -20,10 +20,7 @@ class CounterComponent final : public core::Component {
   explicit CounterComponent(core::ComponentContext& ctx)
       : provider_name_(ctx.config().get_string("provider")),
         sandbox_(std::make_unique<SandboxProvider>(ctx.database(), core::node_keys(ctx.full_config()))) {
-    auto calendar = std::make_shared<core::finance::TradingCalendar>();
-    calendar->load_files(zt_calendar_files());
-    calendar_ = std::move(calendar);
-    add_counter_routes(ctx.public_router(), CounterApiDeps{*sandbox_, sandbox_.get(), [this] { return calendar_; }});
+    add_counter_routes(ctx.public_router(), CounterApiDeps{*sandbox_, sandbox_.get(), [] { return core::finance::trading_calendar(); }});
   }
   void start() override { core::log::info("counter: provider {}", provider_name_); }
   void stop() override {}
@@ -31,7 +28,6 @@ class CounterComponent final : public core::Component {
  private:
   std::string provider_name_;
   std::unique_ptr<SandboxProvider> sandbox_;
-  std::shared_ptr<const core::finance::TradingCalendar> calendar_;
 };
 
 }  // namespace
