@@ -6,8 +6,13 @@
 #include "core/discovery/discovery.hpp"
 #include "core/resilience/resilience_component.hpp"
 #include "gateway/gateway_component.hpp"
+#include "platform/bank/bank.hpp"
 #include "platform/calendar/calendar_component.hpp"
 #include "platform/counter/counter_component.hpp"
+#include "platform/csdc/csdc.hpp"
+#include "platform/face/face.hpp"
+#include "platform/identity/identity.hpp"
+#include "platform/phone/phone.hpp"
 #include "platform/notify/notify_component.hpp"
 #include "platform/registry/registry_component.hpp"
 #include "platform/system/system_component.hpp"
@@ -27,6 +32,11 @@ std::vector<core::ComponentSpec> component_specs() {
       platform::notify::spec(),                        // needs server
       platform::calendar::spec(),                      // needs server, discovery; publishes through the registry
       platform::counter::spec(),                       // needs server, discovery
+      platform::identity::spec(),                      // the vendor services: needs server, discovery
+      platform::phone::spec(),
+      platform::csdc::spec(),
+      platform::bank::spec(),
+      platform::face::spec(),
       services::auth::spec(),                          // needs server, discovery; calls notify
       gateway::spec(),                                 // needs server, discovery; first on the public path
   };

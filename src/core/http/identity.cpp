@@ -16,16 +16,7 @@ namespace {
 
 constexpr std::int64_t kValidityMs = 60'000;
 
-std::string hmac_hex(std::string_view secret, std::string_view data) {
-  unsigned char out[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  HMAC(EVP_sha256(), secret.data(), static_cast<int>(secret.size()), reinterpret_cast<const unsigned char*>(data.data()),
-       data.size(), out, &len);
-  std::string hex;
-  hex.reserve(len * 2);
-  for (unsigned int i = 0; i < len; ++i) hex += fmt::format("{:02x}", out[i]);
-  return hex;
-}
+std::string hmac_hex(std::string_view secret, std::string_view data) { return hmac_sha256_hex(secret, data); }
 
 std::optional<CallerKind> kind_from(std::string_view s) {
   if (s == "anonymous") return CallerKind::kAnonymous;

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 #include <openssl/evp.h>
+#include <openssl/hmac.h>
 
 #include <array>
 #include <cstdint>
@@ -22,6 +23,16 @@ std::string hex_digest(const EVP_MD* md, std::string_view data) {
 
 std::string sha256_hex(std::string_view data) { return hex_digest(EVP_sha256(), data); }
 std::string md5_hex(std::string_view data) { return hex_digest(EVP_md5(), data); }
+
+std::string hmac_sha256_hex(std::string_view key, std::string_view data) {
+  unsigned char out[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()), reinterpret_cast<const unsigned char*>(data.data()), data.size(), out, &len);
+  std::string hex;
+  hex.reserve(len * 2);
+  for (unsigned int i = 0; i < len; ++i) hex += fmt::format("{:02x}", out[i]);
+  return hex;
+}
 
 std::string base64_encode(std::string_view data) {
   std::string out(4 * ((data.size() + 2) / 3), '\0');

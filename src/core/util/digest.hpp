@@ -1,6 +1,6 @@
 #pragma once
 // Hex digests of text: SHA-256 for migration checksums, MD5 where a protocol asks for it (config
-// listeners compare MD5s, as Nacos clients do). Neither is used for secrets. Base64 for protocols
+// listeners compare MD5s, as Nacos clients do); HMAC-SHA-256 for request signatures. Base64 for protocols
 // that carry bytes in JSON (etcd's v3 gateway).
 #include <optional>
 #include <string>
@@ -10,6 +10,8 @@ namespace zt::core {
 
 std::string sha256_hex(std::string_view data);
 std::string md5_hex(std::string_view data);
+// HMAC-SHA-256, hex: signatures between our processes and towards vendors.
+std::string hmac_sha256_hex(std::string_view key, std::string_view data);
 
 std::string base64_encode(std::string_view data);
 // Standard alphabet with padding; nullopt on anything else.

@@ -6,13 +6,15 @@
 
 #include "core/finance/calendar.hpp"
 #include "core/finance/identity.hpp"
-#include "platform/counter/domain/requests.hpp"
+#include "core/storage/idempotency.hpp"
 
 namespace zt::platform::counter {
 
 namespace {
 
 using core::finance::Decimal;
+using core::storage::once;
+const core::storage::RequestLog kRequests{"counter_requests", "COUNTER"};
 using core::finance::RoundingMode;
 
 constexpr const char* kIdContext = "counter_customers.id_number";
@@ -104,7 +106,7 @@ constexpr const char* kCustomerSelect =
 // ---------------------------------------------------------------- customers and accounts
 
 Result<Customer> SandboxCounter::open_customer(core::storage::Tx& tx, const OpenCustomer& r, std::int64_t now_ms) const {
-  return once<Customer>(tx, r.request_id, "open_customer", r, now_ms, [&]() -> Result<Customer> {
+  return once<Customer>(tx, kRequests, r.request_id, "open_customer", r, now_ms, [&]() -> Result<Customer> {
     const auto n = utf8_length(r.name);
     if (n < 1 || n > 32 || !no_controls(r.name)) return Refusal{400, "COUNTER_NAME_INVALID", "姓名应为1至32个字"};
     const auto today = std::chrono::floor<std::chrono::days>(std::chrono::system_clock::time_point(std::chrono::milliseconds(now_ms)));
@@ -130,7 +132,7 @@ Result<Customer> SandboxCounter::open_customer(core::storage::Tx& tx, const Open
 }
 
 Result<StockAccount> SandboxCounter::open_stock_account(core::storage::Tx& tx, const OpenStockAccount& r, std::int64_t now_ms) const {
-  return once<StockAccount>(tx, r.request_id, "open_stock_account", r, now_ms, [&]() -> Result<StockAccount> {
+  return once<StockAccount>(tx, kRequests, r.request_id, "open_stock_account", r, now_ms, [&]() -> Result<StockAccount> {
     if (r.market != "SH" && r.market != "SZ" && r.market != "BJ")
       return Refusal{400, "COUNTER_MARKET_INVALID", "市场应为 SH（上海）、SZ（深圳）或 BJ（北京）"};
     if (!valid_date(r.opened_date)) return bad_date("开户日期");
@@ -156,7 +158,7 @@ Result<StockAccount> SandboxCounter::open_stock_account(core::storage::Tx& tx, c
 }
 
 Result<BankBinding> SandboxCounter::bind_bank(core::storage::Tx& tx, const BindBank& r, std::int64_t now_ms) const {
-  return once<BankBinding>(tx, r.request_id, "bind_bank", r, now_ms, [&]() -> Result<BankBinding> {
+  return once<BankBinding>(tx, kRequests, r.request_id, "bind_bank", r, now_ms, [&]() -> Result<BankBinding> {
     if (!fund_account_exists(tx, r.fund_account)) return no_account(r.fund_account);
     static const std::regex bank("[A-Z0-9]{2,10}"), card("[0-9]{12,19}");
     if (!std::regex_match(r.bank_code, bank)) return Refusal{400, "COUNTER_BANK_INVALID", "银行代码应为2至10位大写字母或数字"};
@@ -172,7 +174,7 @@ Result<BankBinding> SandboxCounter::bind_bank(core::storage::Tx& tx, const BindB
 // ---------------------------------------------------------------- cash
 
 Result<Movement> SandboxCounter::transfer(core::storage::Tx& tx, const Transfer& r, std::int64_t now_ms) const {
-  return once<Movement>(tx, r.request_id, "transfer", r, now_ms, [&]() -> Result<Movement> {
+  return once<Movement>(tx, kRequests, r.request_id, "transfer", r, now_ms, [&]() -> Result<Movement> {
     if (r.direction != "in" && r.direction != "out") return Refusal{400, "COUNTER_DIRECTION_INVALID", "转账方向应为 in（银行转证券）或 out（证券转银行）"};
     if (r.amount.units() <= 0) return Refusal{400, "COUNTER_AMOUNT_INVALID", "转账金额应大于0"};
     if (!valid_date(r.business_date)) return bad_date("业务日期");
@@ -197,7 +199,7 @@ Result<Movement> SandboxCounter::transfer(core::storage::Tx& tx, const Transfer&
 // ---------------------------------------------------------------- fund orders
 
 Result<Order> SandboxCounter::place_order(core::storage::Tx& tx, const PlaceOrder& r, std::int64_t now_ms) const {
-  return once<Order>(tx, r.request_id, "place_order", r, now_ms, [&]() -> Result<Order> {
+  return once<Order>(tx, kRequests, r.request_id, "place_order", r, now_ms, [&]() -> Result<Order> {
     if (!valid_date(r.trade_date)) return bad_date("交易日期");
     if (!fund_account_exists(tx, r.fund_account)) return no_account(r.fund_account);
     auto product = instrument(tx, r.product);
@@ -241,7 +243,7 @@ Result<Order> SandboxCounter::redeem(core::storage::Tx& tx, const PlaceOrder& r,
 }
 
 Result<Order> SandboxCounter::cancel_order(core::storage::Tx& tx, const CancelOrder& r, std::int64_t now_ms) const {
-  return once<Order>(tx, r.request_id, "cancel_order", r, now_ms, [&]() -> Result<Order> {
+  return once<Order>(tx, kRequests, r.request_id, "cancel_order", r, now_ms, [&]() -> Result<Order> {
     auto o = order(tx, r.order_id);
     if (!o) return Refusal{404, "COUNTER_ORDER_NOT_FOUND", fmt::format("委托 {} 不存在", r.order_id)};
     // The state moves first: of two cancellations (or a cancellation and a confirmation) only one
@@ -262,7 +264,7 @@ Result<Order> SandboxCounter::cancel_order(core::storage::Tx& tx, const CancelOr
 }
 
 Result<Order> SandboxCounter::confirm_order(core::storage::Tx& tx, const ConfirmOrder& r, std::int64_t now_ms) const {
-  return once<Order>(tx, r.request_id, "confirm_order", r, now_ms, [&]() -> Result<Order> {
+  return once<Order>(tx, kRequests, r.request_id, "confirm_order", r, now_ms, [&]() -> Result<Order> {
     if (!valid_date(r.confirmed_date)) return bad_date("确认日期");
     if (r.nav.units() <= 0) return Refusal{400, "COUNTER_NAV_INVALID", "净值应大于0"};
     if (r.fee.is_negative()) return Refusal{400, "COUNTER_FEE_INVALID", "手续费不能为负"};
@@ -329,7 +331,7 @@ Result<Order> SandboxCounter::confirm_order(core::storage::Tx& tx, const Confirm
 // ---------------------------------------------------------------- simulated trades
 
 Result<Trade> SandboxCounter::simulate_trade(core::storage::Tx& tx, const SimulateTrade& r, std::int64_t now_ms) const {
-  return once<Trade>(tx, r.request_id, "simulate_trade", r, now_ms, [&]() -> Result<Trade> {
+  return once<Trade>(tx, kRequests, r.request_id, "simulate_trade", r, now_ms, [&]() -> Result<Trade> {
     if (!valid_date(r.trade_date)) return bad_date("成交日期");
     if (!fund_account_exists(tx, r.fund_account)) return no_account(r.fund_account);
     auto stock = instrument(tx, r.code);

@@ -1,0 +1,213 @@
+// Contract tests of every vendor HTTP adapter (identity, phone, csdc, bank, face), each through
+// the real binary against a fake vendor on loopback: requests arrive signed (HMAC-SHA-256 over
+// method, path, timestamp and body) with the caller's fields; the vendor's answer comes back as
+// the service's own; a 5xx, a timeout, a non-JSON answer and an answer of the wrong shape become
+// refusals naming the vendor (checks retried once, nothing retried that moves money); a vendor's
+// own refusal passes its message on; the breaker opens after repeated failures, refuses without
+// calling, and closes again once a probe succeeds; the bulkhead refuses beyond its calls in flight.
+#include <gtest/gtest.h>
+
+#include <regex>
+#include <thread>
+
+#include "core/util/digest.hpp"
+#include "harness/fake_server.hpp"
+#include "harness/http.hpp"
+#include "harness/zhongtai.hpp"
+
+namespace zt::test {
+namespace {
+
+using namespace std::chrono_literals;
+
+const std::string kSecret = "vendor-contract-internal-secret-01";
+const std::string kAppKey = "zt-app-key";
+const std::string kAppSecret = "vendor-app-secret-0123456789";
+
+struct Case {
+  std::string vendor;       // component and config section
+  std::string vendor_path;  // where the adapter posts, below the endpoint's base path
+  std::string path;         // the service's own API
+  std::string request;      // what a platform service sends
+  std::string ok_answer;    // a good vendor answer
+  std::string field, value; // a field of the service's answer that comes from the vendor's
+  std::string wrong_shape;  // a vendor answer of the wrong shape
+  std::string forwarded;    // a piece of the request the vendor must see
+};
+
+void PrintTo(const Case& c, std::ostream* os) { *os << c.vendor; }
+
+std::string upper(std::string s) {
+  for (auto& c : s) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  return s;
+}
+
+// The fake vendor: answers as its mode says and counts what reached it.
+class FakeVendor {
+ public:
+  enum class Mode { kOk, kFail, kSlow, kSlowOk, kGarbage, kWrongShape, kRejected };
+  explicit FakeVendor(const Case& c) : case_(c), server_([this](const FakeRequest& r) { return answer(r); }) {}
+  int port() const { return server_.port(); }
+  void mode(Mode m) { mode_ = m; }
+  int calls() const { return calls_.load(); }
+  std::string last_body() {
+    std::lock_guard lock(mutex_);
+    return last_body_;
+  }
+  bool all_signed() const { return unsigned_.load() == 0; }
+
+ private:
+  FakeReply answer(const FakeRequest& r) {
+    ++calls_;
+    {
+      std::lock_guard lock(mutex_);
+      last_body_ = r.body;
+    }
+    auto header = [&](const char* n) { return r.headers.count(n) ? r.headers.at(n) : std::string(); };
+    const std::string expected = core::hmac_sha256_hex(kAppSecret, "POST\n" + r.target + "\n" + header("x-timestamp") + "\n" + core::sha256_hex(r.body));
+    if (r.target != "/vendor" + case_.vendor_path || header("x-app-key") != kAppKey || header("x-signature") != expected) ++unsigned_;
+    switch (mode_.load()) {
+      case Mode::kOk: return {200, case_.ok_answer};
+      case Mode::kFail: return {503, R"({"message":"维护中"})"};
+      case Mode::kSlow: std::this_thread::sleep_for(1500ms); return {200, case_.ok_answer};
+      case Mode::kSlowOk: std::this_thread::sleep_for(600ms); return {200, case_.ok_answer};
+      case Mode::kGarbage: return {200, "<html>oops</html>", "text/html"};
+      case Mode::kWrongShape: return {200, case_.wrong_shape};
+      case Mode::kRejected: return {400, R"({"code":"E1001","message":"证件号码在黑名单中"})"};
+    }
+    return {500, "{}"};
+  }
+  Case case_;
+  std::atomic<Mode> mode_{Mode::kOk};
+  std::atomic<int> calls_{0}, unsigned_{0};
+  std::mutex mutex_;
+  std::string last_body_;
+  FakeServer server_;
+};
+
+Env vendor_env(const Case& c, int port, const std::string& extra_min_requests, const std::string& max_concurrent) {
+  const std::string p = "ZT_" + upper(c.vendor) + "__";
+  return {{"ZT_NODE__INTERNAL_SECRET", kSecret},
+          {p + "PROVIDER", "http"},
+          {p + "ENDPOINT", "http://127.0.0.1:" + std::to_string(port) + "/vendor"},
+          {p + "APP_KEY", kAppKey},
+          {p + "APP_SECRET", kAppSecret},
+          {p + "TIMEOUT", "1000ms"},
+          {p + "RETRIES", "1"},
+          {p + "MAX_CONCURRENT", max_concurrent},
+          {p + "BREAKER_MIN_REQUESTS", extra_min_requests},
+          {p + "BREAKER_WINDOW", "30s"},
+          {p + "BREAKER_RECOVERY", "500ms"}};
+}
+
+class VendorContract : public ::testing::TestWithParam<Case> {
+ protected:
+  HttpResponse call(const Zhongtai& z) {
+    const auto& c = GetParam();
+    return http_request(z.port, "POST", c.path, c.request, service_headers("opening", "POST", c.path, kSecret));
+  }
+  std::string code(const std::string& suffix) const { return upper(GetParam().vendor) + "_VENDOR_" + suffix; }
+};
+
+TEST_P(VendorContract, AnswersRefusalsRetriesAndTheBulkhead) {
+  const auto& c = GetParam();
+  FakeVendor vendor(c);
+  Zhongtai z(vendor_env(c, vendor.port(), "1000", "1"), c.vendor);
+
+  vendor.mode(FakeVendor::Mode::kOk);
+  auto ok = call(z);
+  ASSERT_EQ(ok.status, 200) << ok.body;
+  EXPECT_EQ(json_field(ok.body, c.field), c.value) << ok.body;
+  EXPECT_NE(vendor.last_body().find(c.forwarded), std::string::npos) << vendor.last_body();
+  EXPECT_TRUE(vendor.all_signed()) << "every request signed, at the endpoint's path";
+  EXPECT_EQ(vendor.calls(), 1);
+
+  vendor.mode(FakeVendor::Mode::kFail);
+  auto down = call(z);
+  EXPECT_EQ(down.status, 502);
+  EXPECT_EQ(json_field(down.body, "code"), code("UNAVAILABLE"));
+  EXPECT_EQ(vendor.calls(), 3) << "a check is tried twice";
+
+  vendor.mode(FakeVendor::Mode::kSlow);
+  auto slow = call(z);
+  EXPECT_EQ(slow.status, 504);
+  EXPECT_EQ(json_field(slow.body, "code"), code("TIMEOUT"));
+  EXPECT_NE(json_field(slow.body, "message").find("超时"), std::string::npos);
+
+  vendor.mode(FakeVendor::Mode::kGarbage);
+  auto garbage = call(z);
+  EXPECT_EQ(garbage.status, 502);
+  EXPECT_EQ(json_field(garbage.body, "code"), code("BAD_RESPONSE"));
+
+  vendor.mode(FakeVendor::Mode::kWrongShape);
+  auto shape = call(z);
+  EXPECT_EQ(shape.status, 502) << shape.body;
+  EXPECT_EQ(json_field(shape.body, "code"), code("BAD_RESPONSE"));
+
+  vendor.mode(FakeVendor::Mode::kRejected);
+  const int before = vendor.calls();
+  auto rejected = call(z);
+  EXPECT_EQ(rejected.status, 422);
+  EXPECT_EQ(json_field(rejected.body, "code"), code("REJECTED"));
+  EXPECT_NE(json_field(rejected.body, "message").find("证件号码在黑名单中"), std::string::npos) << rejected.body;
+  EXPECT_EQ(vendor.calls(), before + 1) << "the vendor's own refusal is not retried";
+
+  // One call in flight at most: a second, meanwhile, is refused at once.
+  vendor.mode(FakeVendor::Mode::kSlowOk);
+  HttpResponse first;
+  std::thread t([&] { first = call(z); });
+  ASSERT_TRUE(eventually([&] { return vendor.calls() == before + 2; }, 5s));
+  auto busy = call(z);
+  t.join();
+  EXPECT_EQ(first.status, 200) << first.body;
+  EXPECT_EQ(busy.status, 503);
+  EXPECT_EQ(json_field(busy.body, "code"), code("BUSY"));
+  EXPECT_EQ(vendor.calls(), before + 2) << "the refused call never reached the vendor";
+}
+
+TEST_P(VendorContract, TheBreakerOpensRefusesWithoutCallingAndRecovers) {
+  const auto& c = GetParam();
+  FakeVendor vendor(c);
+  Zhongtai z(vendor_env(c, vendor.port(), "4", "50"), c.vendor);
+  vendor.mode(FakeVendor::Mode::kFail);
+  EXPECT_EQ(json_field(call(z).body, "code"), code("UNAVAILABLE"));
+  EXPECT_EQ(json_field(call(z).body, "code"), code("UNAVAILABLE"));
+  EXPECT_EQ(vendor.calls(), 4);
+  // Four failures of four: open. Calls are refused without reaching the vendor.
+  auto open = call(z);
+  EXPECT_EQ(open.status, 503);
+  EXPECT_EQ(json_field(open.body, "code"), code("CIRCUIT_OPEN"));
+  EXPECT_NE(json_field(open.body, "message").find("暂时不可用"), std::string::npos);
+  EXPECT_EQ(vendor.calls(), 4);
+  // The vendor is back; after the recovery time one probe passes and the breaker closes.
+  vendor.mode(FakeVendor::Mode::kOk);
+  ASSERT_TRUE(eventually([&] { return call(z).status == 200; }, 5s, 100ms));
+  EXPECT_EQ(call(z).status, 200);
+  EXPECT_EQ(call(z).status, 200);
+  auto metrics = http_get(z.admin, "/metrics").body;
+  EXPECT_NE(metrics.find("zt_vendor_breaker_state{vendor=\"" + c.vendor + "\"} 0"), std::string::npos) << "closed again: " << metrics;
+  EXPECT_TRUE(std::regex_search(metrics, std::regex("zt_vendor_calls_total\\{[^}]*result=\"circuit_open\"[^}]*\\} [1-9]"))) << metrics;
+}
+
+const std::string kImage = core::base64_encode(std::string(200, 'x') + "live-capture");
+
+INSTANTIATE_TEST_SUITE_P(
+    Vendors, VendorContract,
+    ::testing::Values(
+        Case{"identity", "/identity/verify", "/api/identity/v1/verifications", R"({"name": "张三", "id_number": "11010519491231002X"})",
+             R"({"result":"match","message":"一致"})", "result", "match", R"({"result":"perhaps","message":"?"})", "11010519491231002X"},
+        Case{"phone", "/phone/verify", "/api/phone/v1/verifications", R"({"name": "张三", "id_number": "11010519491231002X", "mobile": "13800138000"})",
+             R"({"result":"no_record","message":"无记录"})", "result", "no_record", R"({"answer":"yes"})", "13800138000"},
+        Case{"csdc", "/csdc/accounts/query", "/api/csdc/v1/accounts/query", R"({"name": "张三", "id_number": "11010519491231002X"})",
+             R"({"accounts":[{"market":"SH","account_no":"A000000001","status":"normal","broker":"某证券","linked":false,"opened_date":"2020-01-02"}],"first_trade_date":"2020-01-03"})",
+             "first_trade_date", "2020-01-03", R"({"accounts":"none"})", "张三"},
+        Case{"bank", "/bank/cards/verify", "/api/bank/v1/card-verifications",
+             R"({"name": "张三", "id_number": "11010519491231002X", "card_no": "6222021000000000009", "mobile": "13800138000"})",
+             R"({"result":"match","message":"通过","bank_code":"ICBC","bank_name":"中国工商银行"})", "bank_name", "中国工商银行",
+             R"({"result":"match"})", "6222021000000000009"},
+        Case{"face", "/face/liveness", "/api/face/v1/liveness", R"({"image": ")" + kImage + R"("})", R"({"live":true,"score":97,"message":"通过"})",
+             "score", "97", R"({"live":"maybe"})", kImage}),
+    [](const auto& info) { return info.param.vendor; });
+
+}  // namespace
+}  // namespace zt::test
