@@ -10,7 +10,7 @@ deps:
 # The release binary (make run) and the benchmarks (make bench); tests build in the asan tree.
 build: deps
 	@cmake --preset release >/dev/null
-	@cmake --build --preset release -j $(JOBS) --target zhongtai resilience_bench config_push_bench bench_tokens
+	@cmake --build --preset release -j $(JOBS) --target zhongtai resilience_bench config_push_bench bench_tokens bulkhead_driver
 
 # The H5 app and the console (web/), served by the gateway.
 web: deps
@@ -40,6 +40,7 @@ bench: build
 	bench/config_push/run
 	bench/gateway/run
 	bench/auth/run
+	bench/bulkhead/run
 
 clean:
 	rm -rf build web/h5/dist web/console/dist

@@ -69,4 +69,43 @@ export const api = {
   deleteRole: (name: string) => client.delete<object>(`/api/auth/v1/roles/${encodeURIComponent(name)}`),
 };
 
+// ---- the sandbox counter (sandbox.manage)
+export interface CounterCustomer {
+  customer_no: string;
+  name: string;
+  id_number: string;
+  mobile: string;
+  branch: string;
+  fund_account: string;
+  first_trade_date?: string | null;
+}
+export interface CounterBalance { fund_account: string; cash: string; frozen: string; total: string }
+export interface CounterPosition { code: string; kind: string; quantity: string; frozen: string; price: string; market_value: string }
+export interface CounterOrder {
+  order_id: string; product: string; side: string; amount: string; shares: string; trade_date: string; state: string;
+  nav?: string | null; fee?: string | null; settled_amount?: string | null; settled_shares?: string | null;
+}
+export interface CounterInstrument { code: string; name: string; kind: string; market: string; price: string; price_date: string }
+export interface CounterOverview {
+  customer: CounterCustomer;
+  balance: CounterBalance;
+  positions: CounterPosition[];
+  orders: CounterOrder[];
+  bank?: { fund_account: string; bank_code: string; card_no: string } | null;
+}
+export interface DemoCustomer { customer: CounterCustomer; stock_accounts: { account_no: string; market: string }[]; balance: CounterBalance }
+
+export const sandbox = {
+  demo: (body: { request_id: string; name: string; id_number: string; mobile: string; cash?: string }) =>
+    client.post<DemoCustomer>('/api/counter/v1/sandbox/demo-customers', body),
+  account: (fa: string) => client.get<CounterOverview>(`/api/counter/v1/sandbox/accounts/${encodeURIComponent(fa)}`),
+  instruments: () => client.get<{ items: CounterInstrument[] }>('/api/counter/v1/sandbox/instruments'),
+  putInstrument: (i: CounterInstrument) => client.put<CounterInstrument>(`/api/counter/v1/sandbox/instruments/${encodeURIComponent(i.code)}`, i),
+  trade: (body: { request_id: string; fund_account: string; code: string; side: string; quantity: string; price?: string; trade_date: string }) =>
+    client.post<{ trade_id: string; amount: string }>('/api/counter/v1/sandbox/trades', body),
+  transfer: (body: { request_id: string; fund_account: string; direction: string; amount: string; business_date: string }) =>
+    client.post<{ seq: number; balance: CounterBalance }>('/api/counter/v1/sandbox/transfers', body),
+  endOfDay: (date: string) => client.post<{ date: string; accounts: number }>('/api/counter/v1/sandbox/end-of-day', { date }),
+};
+
 export const DYNAMIC = { ns: 'public', group: 'zhongtai', dataId: 'dynamic.yaml' } as const;

@@ -12,6 +12,7 @@ export const router = createRouter({
     { path: '/configs', name: 'configs', component: () => import('./pages/ConfigsPage.vue'), meta: { staff: true, permission: 'governance.read' } },
     { path: '/flow', name: 'flow', component: () => import('./pages/FlowPage.vue'), meta: { staff: true, permission: 'governance.read' } },
     { path: '/audit', name: 'audit', component: () => import('./pages/AuditPage.vue'), meta: { staff: true, permission: 'audit.read' } },
+    { path: '/sandbox', name: 'sandbox', component: () => import('./pages/SandboxCounterPage.vue'), meta: { staff: true, permission: 'sandbox.manage' } },
     { path: '/staff', name: 'staff', component: () => import('./pages/StaffPage.vue'), meta: { staff: true, permission: 'staff.manage' } },
     { path: '/home', name: 'home', component: () => import('./pages/HomePage.vue'), meta: { staff: true } },
     { path: '/:rest(.*)*', name: 'not-found', component: () => import('./pages/NotFoundPage.vue'), meta: { staff: true } },

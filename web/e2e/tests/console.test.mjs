@@ -21,7 +21,7 @@ const dir = outDir('console');
 before(async () => {
   const root = tempDir('zt-e2e-console-');
   admin = firstAdmin(root);
-  main = await Zhongtai.start({ targets: 'registry,auth,notify,gateway', dataDir: root, env: secret, name: 'main' });
+  main = await Zhongtai.start({ targets: 'registry,auth,notify,counter,gateway', dataDir: root, env: secret, name: 'main' });
   const toRegistry = { ...secret, ZT_DISCOVERY__REGISTRY: `127.0.0.1:${main.port}` };
   systemA = await Zhongtai.start({ targets: 'system', env: { ...toRegistry, ZT_NODE__NAME: 'system-a' }, name: 'system-a' });
   systemB = await Zhongtai.start({ targets: 'system', env: { ...toRegistry, ZT_NODE__NAME: 'system-b' }, name: 'system-b' });
@@ -199,6 +199,47 @@ test('a staff member governs the platform from the console and finds each action
   w.assertClean();
   });
   await w.page.close();
+});
+
+test('the sandbox counter page seeds a customer, prices a stock, simulates a trade and runs end of day', async () => {
+  const w = await Watched.open(adminContext, dir, 'sandbox');
+  const page = w.page;
+  await w.run(async () => {
+    await page.goto(main.url('/console/sandbox'));
+    await page.getByTestId('sandbox-page').waitFor();
+    // A stock at 12.34.
+    await page.getByTestId('new-stock').click();
+    await w.input('ins-code').fill('600036');
+    await w.input('ins-name').fill('沙箱招行');
+    await w.input('ins-price').fill('12.34');
+    await page.getByTestId('ins-save').click();
+    await page.getByTestId('instruments').getByText('600036').waitFor();
+    // A demo customer with 100,000.00, shown at once.
+    await page.getByTestId('demo-random').click();
+    await w.input('demo-name').fill('演示客户甲');
+    await page.getByTestId('demo-create').click();
+    await page.getByTestId('overview').waitFor();
+    await eventually(async () => (await page.getByTestId('overview-cash').innerText()) === '100000.00');
+    // Buy 1,000 shares at the last price: 12,340.00 leaves the cash, the position is worth it.
+    await page.getByTestId('trade-code').click();
+    await page.locator('.el-select-dropdown__item').getByText('600036 沙箱招行').click();
+    await w.input('trade-quantity').fill('1000');
+    await page.getByTestId('trade-submit').click();
+    await eventually(async () => (await page.getByTestId('overview-cash').innerText()) === '87660.00');
+    await page.getByTestId('value-600036').waitFor();
+    assert.equal(await page.getByTestId('value-600036').innerText(), '12340.00');
+    // The price moves; end of day snapshots the account at the new value.
+    await page.getByTestId('reprice-600036').click();
+    await w.input('ins-price').fill('13.00');
+    await page.getByTestId('ins-save').click();
+    await eventually(async () => (await page.getByTestId('value-600036').innerText()) === '13000.00');
+    await page.getByTestId('eod-run').click();
+    await page.getByText('日终完成').waitFor();
+    await w.assertFits();
+    await w.shot('sandbox-counter');
+    w.assertClean();
+  });
+  await page.close();
 });
 
 test('an admin enrols a reviewer, who sees only their pages, then disables them and their session ends', async () => {

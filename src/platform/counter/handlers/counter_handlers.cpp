@@ -35,6 +35,14 @@ struct FirstTrade {
   std::string date;
 };
 BOOST_DESCRIBE_STRUCT(FirstTrade, (), (date))
+struct Overview {
+  Customer customer;
+  Balance balance;
+  std::vector<Position> positions;
+  std::vector<Order> orders;
+  std::optional<BankBinding> bank;
+};
+BOOST_DESCRIBE_STRUCT(Overview, (), (customer, balance, positions, orders, bank))
 struct DemoRequest {
   std::string request_id;
   std::string name;
@@ -317,6 +325,30 @@ void add_counter_routes(core::http::Router& r, CounterApiDeps deps) {
     auto customer_no = path_param(ctx, "customer_no");
     auto date = core::json::parse<FirstTrade>(req.body).date;
     auto out = co_await s.set_first_trade_date(std::move(customer_no), std::move(date));
+    co_return answer(std::move(out));
+  });
+  // What the console's sandbox page shows of an account, in one answer (staff with sandbox.manage).
+  r.add(Method::kGet, base + "/sandbox/accounts/{fund_account}", [d, &s](Request&, RequestContext& ctx) -> Reply {
+    require_sandbox_admin(ctx);
+    const auto fund_account = path_param(ctx, "fund_account");
+    auto customer = co_await s.customer_of(fund_account);
+    if (auto* refusal = std::get_if<Refusal>(&customer)) throw ApiError(refusal->status, refusal->code, refusal->message);
+    Overview o;
+    o.customer = std::get<Customer>(customer);
+    auto balance = co_await s.balance(fund_account);
+    o.balance = std::get<Balance>(balance);
+    auto positions = co_await s.positions(fund_account);
+    o.positions = std::get<std::vector<Position>>(positions);
+    const std::string no_cursor;
+    auto orders = co_await s.orders(fund_account, no_cursor, 20);
+    o.orders = std::get<Page>(orders).items;
+    auto bank = co_await s.bank_binding(fund_account);
+    if (auto* b = std::get_if<BankBinding>(&bank)) o.bank = *b;
+    co_return Response::json(200, core::json::serialize(o));
+  });
+  r.add(Method::kGet, base + "/sandbox/instruments", [d, &s](Request&, RequestContext& ctx) -> Reply {
+    require_sandbox_admin(ctx);
+    auto out = co_await s.instruments();
     co_return answer(std::move(out));
   });
   r.add(Method::kPost, base + "/sandbox/demo-customers", [d, &s](Request& req, RequestContext& ctx) -> Reply {
