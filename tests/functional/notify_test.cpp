@@ -9,6 +9,8 @@
 #include <sstream>
 
 #include "core/http/identity.hpp"
+#include "core/util/digest.hpp"
+#include "harness/fake_smtp.hpp"
 #include "harness/http.hpp"
 #include "harness/process.hpp"
 #include "harness/zhongtai.hpp"
@@ -100,6 +102,44 @@ TEST(Notify, TheGatewayExposesTheOutboxButNotSending) {
   auto bad = http_get(z.port, "/api/notify/v1/outbox?channel=fax");
   EXPECT_EQ(bad.status, 400);
   EXPECT_NE(bad.body.find("GATEWAY_INVALID_REQUEST"), std::string::npos) << bad.body;
+}
+
+TEST(Notify, EmailGoesThroughTheSmtpServerAndItsFailuresAreSaid) {
+  FakeSmtp smtp;
+  const Env base{{"ZT_NODE__INTERNAL_SECRET", kSecret}, {"ZT_NOTIFY__PROVIDER", "http"}, {"ZT_NOTIFY__ENDPOINT", "http://127.0.0.1:9/sms"}};
+  Env with_smtp = base;
+  with_smtp["ZT_NOTIFY__SMTP_URL"] = "smtp://127.0.0.1:" + std::to_string(smtp.port());
+  with_smtp["ZT_NOTIFY__SMTP_FROM"] = "noreply@broker.example";
+  Zhongtai notify(with_smtp, "notify");
+  const std::string mail = R"({"channel": "email", "recipient": "Wang.Wu@Example.com", "template_id": "notice", "params": {"text": "您的开户申请已通过审核"}})";
+  auto sent = send_as(notify.port, "opening", mail);
+  ASSERT_EQ(sent.status, 200) << sent.body;
+  EXPECT_EQ(json_field(sent.body, "provider"), "http");
+  EXPECT_EQ(json_field(sent.body, "recipient"), "w***@example.com");
+  const std::string message_id = json_field(sent.body, "id");
+  EXPECT_NE(message_id.find("@broker.example>"), std::string::npos) << message_id;
+  auto got = smtp.mails();
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_EQ(got[0].from, "<noreply@broker.example>");
+  ASSERT_EQ(got[0].to.size(), 1u);
+  EXPECT_EQ(got[0].to[0], "<wang.wu@example.com>");
+  EXPECT_NE(got[0].data.find("Message-ID: " + message_id), std::string::npos) << got[0].data;
+  EXPECT_NE(got[0].data.find("Subject: =?UTF-8?B?" + core::base64_encode("中台证券通知") + "?="), std::string::npos) << got[0].data;
+  EXPECT_NE(got[0].data.find(core::base64_encode("【中台证券】您的开户申请已通过审核")), std::string::npos) << "the text, base64";
+  EXPECT_EQ(http_get(notify.port, "/api/notify/v1/outbox").status, 404) << "no outbox outside the sandbox";
+
+  // The server refuses: said in Chinese, nothing claimed as sent.
+  smtp.refuse_all = true;
+  auto refused = send_as(notify.port, "opening", mail);
+  EXPECT_EQ(refused.status, 502);
+  EXPECT_EQ(json_field(refused.body, "code"), "NOTIFY_EMAIL_FAILED");
+  EXPECT_EQ(json_field(refused.body, "message"), "邮件发送失败，请稍后重试");
+
+  // No SMTP server configured: e-mail is unavailable, said so.
+  Zhongtai no_smtp(base, "notify");
+  auto unavailable = send_as(no_smtp.port, "opening", mail);
+  EXPECT_EQ(unavailable.status, 503);
+  EXPECT_EQ(json_field(unavailable.body, "code"), "NOTIFY_EMAIL_UNAVAILABLE");
 }
 
 }  // namespace

@@ -1,4 +1,4 @@
-// Contract tests of every vendor HTTP adapter (identity, phone, csdc, bank, face), each through
+// Contract tests of every vendor HTTP adapter (identity, phone, csdc, bank, face, SMS), each through
 // the real binary against a fake vendor on loopback: requests arrive signed (HMAC-SHA-256 over
 // method, path, timestamp and body) with the caller's fields; the vendor's answer comes back as
 // the service's own; a 5xx, a timeout, a non-JSON answer and an answer of the wrong shape become
@@ -33,6 +33,7 @@ struct Case {
   std::string field, value; // a field of the service's answer that comes from the vendor's
   std::string wrong_shape;  // a vendor answer of the wrong shape
   std::string forwarded;    // a piece of the request the vendor must see
+  bool retried = true;      // checks are tried again; a message (an SMS) never is
 };
 
 void PrintTo(const Case& c, std::ostream* os) { *os << c.vendor; }
@@ -126,7 +127,7 @@ TEST_P(VendorContract, AnswersRefusalsRetriesAndTheBulkhead) {
   auto down = call(z);
   EXPECT_EQ(down.status, 502);
   EXPECT_EQ(json_field(down.body, "code"), code("UNAVAILABLE"));
-  EXPECT_EQ(vendor.calls(), 3) << "a check is tried twice";
+  EXPECT_EQ(vendor.calls(), c.retried ? 3 : 2) << (c.retried ? "a check is tried twice" : "a message is sent once");
 
   vendor.mode(FakeVendor::Mode::kSlow);
   auto slow = call(z);
@@ -170,8 +171,7 @@ TEST_P(VendorContract, TheBreakerOpensRefusesWithoutCallingAndRecovers) {
   FakeVendor vendor(c);
   Zhongtai z(vendor_env(c, vendor.port(), "4", "50"), c.vendor);
   vendor.mode(FakeVendor::Mode::kFail);
-  EXPECT_EQ(json_field(call(z).body, "code"), code("UNAVAILABLE"));
-  EXPECT_EQ(json_field(call(z).body, "code"), code("UNAVAILABLE"));
+  while (vendor.calls() < 4) EXPECT_EQ(json_field(call(z).body, "code"), code("UNAVAILABLE"));
   EXPECT_EQ(vendor.calls(), 4);
   // Four failures of four: open. Calls are refused without reaching the vendor.
   auto open = call(z);
@@ -206,7 +206,10 @@ INSTANTIATE_TEST_SUITE_P(
              R"({"result":"match","message":"通过","bank_code":"ICBC","bank_name":"中国工商银行"})", "bank_name", "中国工商银行",
              R"({"result":"match"})", "6222021000000000009"},
         Case{"face", "/face/liveness", "/api/face/v1/liveness", R"({"image": ")" + kImage + R"("})", R"({"live":true,"score":97,"message":"通过"})",
-             "score", "97", R"({"live":"maybe"})", kImage}),
+             "score", "97", R"({"live":"maybe"})", kImage},
+        Case{"notify", "/sms/send", "/api/notify/v1/messages",
+             R"({"channel": "sms", "recipient": "13800138000", "template_id": "notice", "params": {"text": "您的业务已受理"}})",
+             R"({"message_id":"SMS-0001"})", "id", "SMS-0001", R"({"message_id": 5})", "13800138000", false}),
     [](const auto& info) { return info.param.vendor; });
 
 }  // namespace

@@ -11,6 +11,7 @@
 #include "core/storage/database.hpp"
 #include "core/util/time.hpp"
 #include "platform/notify/outbox.hpp"
+#include "platform/notify/senders.hpp"
 
 std::span<const zt::core::EmbeddedFile> zt_notify_migrations();
 std::span<const zt::core::EmbeddedFile> zt_notify_openapi();
@@ -47,6 +48,13 @@ class NotifyComponent final : public core::Component {
  public:
   explicit NotifyComponent(core::ComponentContext& ctx)
       : db_(ctx.database()), outbox_(core::node_keys(ctx.full_config())), provider_(ctx.config().get_string("provider")) {
+    const auto& c = ctx.config();
+    if (provider_ == "http") {
+      sms_ = std::make_unique<SmsSender>(vendor::vendor_settings(c, "notify", "短信服务"), &ctx.metrics());
+      if (!c.get_string("smtp_url").empty())
+        smtp_ = std::make_unique<SmtpSender>(SmtpSettings{c.get_string("smtp_url"), c.get_string("smtp_from"), c.get_string("smtp_username"),
+                                                          c.get_string("smtp_password"), c.get_duration("smtp_timeout")});
+    }
     sent_ = &ctx.metrics().counter("zt_notify_sent_total", "Messages handed to the provider", {{"provider", provider_}});
     refused_ = &ctx.metrics().counter("zt_notify_refused_total", "Send requests refused");
     auto& r = ctx.public_router();
@@ -76,13 +84,32 @@ class NotifyComponent final : public core::Component {
     }
     const std::string sender = ctx.calling_service;
     const std::string channel = body.channel, template_id = body.template_id;
-    OutboxItem item = co_await db_.write([&](core::storage::Tx& tx) {
-      return outbox_.store(tx, channel, *recipient, template_id, *text, sender, core::unix_millis());
-    });
+    SendAnswer answer{"", provider_, mask_recipient(channel, *recipient)};
+    if (provider_ == "sandbox") {
+      OutboxItem item = co_await db_.write([&](core::storage::Tx& tx) {
+        return outbox_.store(tx, channel, *recipient, template_id, *text, sender, core::unix_millis());
+      });
+      answer.id = item.id;
+    } else {
+      std::variant<std::string, core::Refusal> delivered;
+      if (channel == "sms") {
+        delivered = co_await sms_->send(*recipient, *text, &ctx);
+      } else if (smtp_) {
+        const std::string subject = template_id == "notice" ? "中台证券通知" : "中台证券验证码";
+        delivered = co_await smtp_->send(*recipient, subject, *text);
+      } else {
+        delivered = core::Refusal{503, "NOTIFY_EMAIL_UNAVAILABLE", "未配置邮件服务器，暂不能发送邮件"};
+      }
+      if (auto* r = std::get_if<core::Refusal>(&delivered)) {
+        refused_->inc();
+        ctx.log().warn("notify: {} {} to {} for {} not delivered: {}", channel, template_id, answer.recipient, sender, r->code);
+        throw ApiError(r->status, r->code, r->message);
+      }
+      answer.id = std::get<std::string>(delivered);
+    }
     sent_->inc();
     // Never the text (it carries codes) nor the full recipient.
-    ctx.log().info("notify: {} {} to {} for {} ({})", channel, template_id, item.recipient, sender, item.id);
-    SendAnswer answer{item.id, provider_, item.recipient};
+    ctx.log().info("notify: {} {} to {} for {} ({})", channel, template_id, answer.recipient, sender, answer.id);
     co_return Response::json(200, core::json::serialize(answer));
   }
 
@@ -119,6 +146,8 @@ class NotifyComponent final : public core::Component {
   core::storage::Database& db_;
   Outbox outbox_;
   std::string provider_;
+  std::unique_ptr<SmsSender> sms_;
+  std::unique_ptr<SmtpSender> smtp_;
   core::observe::Counter* sent_ = nullptr;
   core::observe::Counter* refused_ = nullptr;
 };
@@ -132,10 +161,15 @@ core::ComponentSpec spec() {
   s.description = "notifications: SMS and e-mail through a provider (sandbox: a persisted outbox)";
   s.dependencies = {"server", "discovery"};
   s.service = true;
-  s.schema = {"notify",
-              {string("provider", "sandbox").choices({"sandbox"})
-                   .describe("sandbox keeps messages in an outbox instead of sending (SMS gateway and SMTP come with the vendor work)")},
-              "notifications"};
+  // provider http: SMS through the SMS vendor (endpoint, app_key, … as every vendor), e-mail
+  // through the SMTP server when smtp_url is set; sandbox: every message kept in the outbox.
+  auto fields = vendor::vendor_fields();
+  fields.push_back(string("smtp_url", "").describe("smtp://host:port or smtps://host:port for e-mail (provider http)"));
+  fields.push_back(string("smtp_from", "noreply@zhongtai.example").describe("sender address"));
+  fields.push_back(string("smtp_username", ""));
+  fields.push_back(string("smtp_password", ""));
+  fields.push_back(duration("smtp_timeout", std::chrono::milliseconds(10000)).range(100, 120000));
+  s.schema = {"notify", fields, "notifications: SMS and e-mail"};
   s.migrations = &zt_notify_migrations;
   s.openapi = &zt_notify_openapi;
   s.make = [](core::ComponentContext& ctx) -> std::unique_ptr<core::Component> { return std::make_unique<NotifyComponent>(ctx); };
