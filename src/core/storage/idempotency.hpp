@@ -70,6 +70,17 @@ std::variant<T, Refusal> once(Tx& tx, const RequestLog& log, const std::string& 
   return out;
 }
 
+// The next value of a named gapless sequence kept in `table` (name TEXT PRIMARY KEY, next_value
+// BIGINT): 1, 2, 3, … per name. Inside the caller's transaction, so a rolled-back write leaves
+// no gap.
+inline std::int64_t next_in_sequence(Tx& tx, const std::string& table, const std::string& name) {
+  if (tx.exec("UPDATE " + table + " SET next_value = next_value + 1 WHERE name = ?", {name}) == 0) {
+    tx.exec("INSERT INTO " + table + " (name, next_value) VALUES (?, 2)", {name});
+    return 1;
+  }
+  return tx.query("SELECT next_value - 1 FROM " + table + " WHERE name = ?", {name}).at(0).int64(0);
+}
+
 // Runs a write that claims a request id (once() inside it). When a concurrent call claimed the
 // same id first, this one fails on the key; run again, it finds that call's answer.
 template <class F>

@@ -48,14 +48,7 @@ class Sandbox final : public BankProvider {
         const bool over = r.amount > limit_;
         std::string serial;
         if (!over) {
-          std::int64_t n = 0;
-          if (tx.exec("UPDATE bank_sequences SET next_value = next_value + 1 WHERE name = 'serial'") == 0) {
-            tx.exec("INSERT INTO bank_sequences (name, next_value) VALUES ('serial', 2)");
-            n = 1;
-          } else {
-            n = tx.query("SELECT next_value - 1 FROM bank_sequences WHERE name = 'serial'").at(0).int64(0);
-          }
-          serial = fmt::format("{}{:012d}", r.bank_code, n);
+          serial = fmt::format("{}{:012d}", r.bank_code, core::storage::next_in_sequence(tx, "bank_sequences", "serial"));
         }
         tx.exec("INSERT INTO bank_transfers (request_id, bank_code, card_hash, card_sealed, direction, amount_units, status, bank_serial, created_at_ms) "
                 "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -115,11 +108,8 @@ class BankComponent final : public core::Component {
     vendor::add_operation<CardQuery>(r, "/api/bank/v1/card-verifications", "bank",
                                      [this](CardQuery q, core::http::RequestContext& rc) -> boost::asio::awaitable<Result<CardCheck>> {
                                        if (auto bad = bad_card(q.card_no)) co_return *bad;
-                                       const auto today = std::chrono::year_month_day(std::chrono::floor<std::chrono::days>(std::chrono::system_clock::now()));
-                                       const auto id = core::finance::check_resident_id(q.id_number, today);
-                                       if (!id.ok) co_return core::Refusal{400, "BANK_ID_INVALID", id.reason};
+                                       if (auto bad = vendor::normalise_id_number(q.id_number, "BANK")) co_return *bad;
                                        if (!core::finance::is_valid_mobile(q.mobile)) co_return core::Refusal{400, "BANK_MOBILE_INVALID", "手机号码格式不正确"};
-                                       q.id_number = id.normalized;
                                        const std::string masked = mask_card(q.card_no);
                                        auto out = co_await provider_->verify_card(std::move(q), &rc);
                                        if (auto* v = std::get_if<CardCheck>(&out)) rc.log().info("bank: card {} checked for {}: {}", masked, rc.calling_service, v->result);

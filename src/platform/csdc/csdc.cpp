@@ -27,14 +27,6 @@ constexpr const char* kIdContext = "csdc_accounts.id_number";
 constexpr const char* kBroker = "本券商";
 constexpr const char* kOtherBroker = "其他证券公司";
 
-std::int64_t next(core::storage::Tx& tx, const std::string& name) {
-  if (tx.exec("UPDATE csdc_sequences SET next_value = next_value + 1 WHERE name = ?", {name}) == 0) {
-    tx.exec("INSERT INTO csdc_sequences (name, next_value) VALUES (?, 2)", {name});
-    return 1;
-  }
-  return tx.query("SELECT next_value - 1 FROM csdc_sequences WHERE name = ?", {name}).at(0).int64(0);
-}
-
 const char* market_name(const std::string& m) { return m == "SH" ? "上海" : "深圳"; }
 
 class Sandbox final : public CsdcProvider {
@@ -104,7 +96,7 @@ class Sandbox final : public CsdcProvider {
   Account insert(core::storage::Tx& tx, const std::string& h, const std::string& id, const std::string& market, const std::string& broker, bool linked,
                  const std::string& opened, std::int64_t now) const {
     // Sandbox numbers: Shanghai A + 9 digits (from 900000000), Shenzhen 0 + 9 digits (from 900000000).
-    const auto n = next(tx, market) + 900000000;
+    const auto n = core::storage::next_in_sequence(tx, "csdc_sequences", market) + 900000000;
     const std::string no = market == "SH" ? fmt::format("A{:09d}", n) : fmt::format("0{:09d}", n);
     tx.exec("INSERT INTO csdc_accounts (account_no, id_hash, id_sealed, market, status, broker, linked, opened_date, created_at_ms) VALUES (?, ?, ?, ?, 'normal', ?, ?, ?, ?)",
             {no, h, keys_.seal(id, kIdContext), market, broker, static_cast<std::int64_t>(linked ? 1 : 0), opened, now});
@@ -141,13 +133,7 @@ class Http final : public CsdcProvider {
   vendor::VendorClient client_;
 };
 
-std::optional<core::Refusal> bad_id(std::string& id_number) {
-  const auto today = std::chrono::year_month_day(std::chrono::floor<std::chrono::days>(std::chrono::system_clock::now()));
-  const auto id = core::finance::check_resident_id(id_number, today);
-  if (!id.ok) return core::Refusal{400, "CSDC_ID_INVALID", id.reason};
-  id_number = id.normalized;
-  return std::nullopt;
-}
+std::optional<core::Refusal> bad_id(std::string& id_number) { return vendor::normalise_id_number(id_number, "CSDC"); }
 
 class CsdcComponent final : public core::Component {
  public:

@@ -63,15 +63,12 @@ class IdentityComponent final : public core::Component {
     vendor::add_operation<IdentityQuery>(
         ctx.public_router(), "/api/identity/v1/verifications", "identity",
         [this](IdentityQuery q, core::http::RequestContext& rc) -> boost::asio::awaitable<Result<IdentityCheck>> {
-          const auto today = std::chrono::year_month_day(std::chrono::floor<std::chrono::days>(std::chrono::system_clock::now()));
-          const auto id = core::finance::check_resident_id(q.id_number, today);
-          if (!id.ok) co_return core::Refusal{400, "IDENTITY_ID_INVALID", id.reason};
+          if (auto bad = vendor::normalise_id_number(q.id_number, "IDENTITY")) co_return *bad;
           const auto n = std::count_if(q.name.begin(), q.name.end(), [](char ch) { return (static_cast<unsigned char>(ch) & 0xc0) != 0x80; });
           if (n < 1 || n > 32) co_return core::Refusal{400, "IDENTITY_NAME_INVALID", "姓名应为1至32个字"};
-          q.id_number = id.normalized;
+          const std::string masked = core::finance::mask_resident_id(q.id_number);
           auto out = co_await provider_->verify(std::move(q), &rc);
-          if (auto* r = std::get_if<IdentityCheck>(&out))
-            rc.log().info("identity: {} checked for {}: {}", core::finance::mask_resident_id(id.normalized), rc.calling_service, r->result);
+          if (auto* r = std::get_if<IdentityCheck>(&out)) rc.log().info("identity: {} checked for {}: {}", masked, rc.calling_service, r->result);
           co_return out;
         });
   }

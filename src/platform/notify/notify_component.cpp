@@ -12,6 +12,7 @@
 #include "core/util/time.hpp"
 #include "platform/notify/outbox.hpp"
 #include "platform/notify/senders.hpp"
+#include "platform/vendor/sandbox_faults.hpp"
 
 std::span<const zt::core::EmbeddedFile> zt_notify_migrations();
 std::span<const zt::core::EmbeddedFile> zt_notify_openapi();
@@ -37,6 +38,8 @@ BOOST_DESCRIBE_STRUCT(OutboxItem, (), (id, channel, recipient, template_id, text
 BOOST_DESCRIBE_STRUCT(OutboxPage, (), (items, next_cursor))
 
 namespace {
+
+const vendor::SandboxFaults kFaults{"notify", "短信服务"};
 
 using core::http::ApiError;
 using core::http::Method;
@@ -86,6 +89,10 @@ class NotifyComponent final : public core::Component {
     const std::string channel = body.channel, template_id = body.template_id;
     SendAnswer answer{"", provider_, mask_recipient(channel, *recipient)};
     if (provider_ == "sandbox") {
+      if (auto fault = co_await kFaults.inject()) {
+        refused_->inc();
+        throw ApiError(fault->status, fault->code, fault->message);
+      }
       OutboxItem item = co_await db_.write([&](core::storage::Tx& tx) {
         return outbox_.store(tx, channel, *recipient, template_id, *text, sender, core::unix_millis());
       });

@@ -52,11 +52,8 @@ class PhoneComponent final : public core::Component {
     else provider_ = std::make_unique<Sandbox>();
     vendor::add_operation<PhoneQuery>(ctx.public_router(), "/api/phone/v1/verifications", "phone",
                                       [this](PhoneQuery q, core::http::RequestContext& rc) -> boost::asio::awaitable<Result<PhoneCheck>> {
-                                        const auto today = std::chrono::year_month_day(std::chrono::floor<std::chrono::days>(std::chrono::system_clock::now()));
-                                        const auto id = core::finance::check_resident_id(q.id_number, today);
-                                        if (!id.ok) co_return core::Refusal{400, "PHONE_ID_INVALID", id.reason};
+                                        if (auto bad = vendor::normalise_id_number(q.id_number, "PHONE")) co_return *bad;
                                         if (!core::finance::is_valid_mobile(q.mobile)) co_return core::Refusal{400, "PHONE_MOBILE_INVALID", "手机号码格式不正确"};
-                                        q.id_number = id.normalized;
                                         const std::string masked = core::finance::mask_mobile(q.mobile);
                                         auto out = co_await provider_->verify(std::move(q), &rc);
                                         if (auto* r = std::get_if<PhoneCheck>(&out)) rc.log().info("phone: {} checked for {}: {}", masked, rc.calling_service, r->result);

@@ -7,9 +7,12 @@
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 
+#include <chrono>
+#include <optional>
 #include <string>
 #include <variant>
 
+#include "core/finance/identity.hpp"
 #include "core/http/error.hpp"
 #include "core/http/router.hpp"
 #include "core/json/json.hpp"
@@ -50,6 +53,16 @@ Result<T> from_vendor(std::variant<boost::json::object, core::Refusal>&& answer,
     for (auto& c : code) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
     return core::Refusal{502, code + "_VENDOR_BAD_RESPONSE", s.title + "返回了无法识别的结果"};
   }
+}
+
+// Checks an ID number (GB 11643, a real past birth date) before any provider is asked, and
+// puts it in its 18-character form; the refusal's code is <PREFIX>_ID_INVALID.
+inline std::optional<core::Refusal> normalise_id_number(std::string& id_number, const std::string& prefix) {
+  const auto today = std::chrono::year_month_day(std::chrono::floor<std::chrono::days>(std::chrono::system_clock::now()));
+  const auto id = core::finance::check_resident_id(id_number, today);
+  if (!id.ok) return core::Refusal{400, prefix + "_ID_INVALID", id.reason};
+  id_number = id.normalized;
+  return std::nullopt;
 }
 
 template <class T>

@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include "core/storage/idempotency.hpp"
+
 namespace zt::platform::counter {
 
 bool Ledger::guarded(std::string_view account) {
@@ -11,12 +13,7 @@ bool Ledger::guarded(std::string_view account) {
 }
 
 std::int64_t Ledger::next(core::storage::Tx& tx, std::string_view name) {
-  const std::string n(name);
-  if (tx.exec("UPDATE counter_sequences SET next_value = next_value + 1 WHERE name = ?", {n}) == 0) {
-    tx.exec("INSERT INTO counter_sequences (name, next_value) VALUES (?, 2)", {n});
-    return 1;
-  }
-  return tx.query("SELECT next_value - 1 FROM counter_sequences WHERE name = ?", {n}).at(0).int64(0);
+  return core::storage::next_in_sequence(tx, "counter_sequences", std::string(name));
 }
 
 namespace {
