@@ -55,6 +55,12 @@ const char* const kDefaultRoutes = R"(routes:
   # The counter: the sandbox's administration and staff's reads; its mutations are for services only.
   - {id: counter-sandbox, path: /api/counter/v1/sandbox/, service: counter, access: staff, permission: sandbox.manage}
   - {id: counter-read, path: /api/counter/, methods: [GET], service: counter, access: staff, permission: customers.read}
+  # Suitability: the questionnaire for anyone; a customer's own profile, assessments, warnings and
+  # applications; staff review applications. Matching and issuing warnings are for services only.
+  - {id: suitability-questionnaire, path: /api/suitability/v1/questionnaire, match: exact, methods: [GET], service: suitability}
+  - {id: suitability-me, path: /api/suitability/v1/me, service: suitability, access: customer}
+  - {id: suitability-review, path: /api/suitability/v1/applications, service: suitability, access: staff, permission: reviews.approve}
+  - {id: suitability-read, path: /api/suitability/v1/, methods: [GET], service: suitability, access: staff, permission: customers.read}
   # The console's view of the registry and config center: staff only (services reach the registry
   # directly, not through the public gateway). Long-polls hold 30 s.
   - {id: registry-audit, path: /api/registry/v1/audit, match: exact, methods: [GET], service: registry, access: staff, permission: audit.read}

@@ -15,6 +15,7 @@
 #include "platform/phone/phone.hpp"
 #include "platform/notify/notify_component.hpp"
 #include "platform/registry/registry_component.hpp"
+#include "platform/suitability/suitability_component.hpp"
 #include "platform/system/system_component.hpp"
 #include "services/auth/auth_component.hpp"
 #include "zhongtai/version.hpp"
@@ -32,6 +33,7 @@ std::vector<core::ComponentSpec> component_specs() {
       platform::notify::spec(),                        // needs server
       platform::calendar::spec(),                      // needs server, discovery; publishes through the registry
       platform::counter::spec(),                       // needs server, discovery
+      platform::suitability::spec(),                   // needs server, discovery
       platform::identity::spec(),                      // the vendor services: needs server, discovery
       platform::phone::spec(),
       platform::csdc::spec(),

@@ -67,4 +67,23 @@ inline std::map<std::string, std::string> service_headers(const std::string& ser
   return {{"x-zt-identity", core::http::sign_identity(id, method, path.substr(0, query), secret, now)}};
 }
 
+// A customer's access token from the harness key (the gateway accepts it like the auth service's).
+inline std::string customer_token(const std::string& customer_id) { return core::crypto::jwt_sign(harness_staff_key(), token_claims(customer_id)); }
+inline std::map<std::string, std::string> customer_headers(const std::string& customer_id) {
+  return {{"authorization", "Bearer " + customer_token(customer_id)}};
+}
+
+// A call from one of the platform's services acting for a customer (as the gateway forwards it).
+inline std::map<std::string, std::string> acting_headers(const std::string& service, const std::string& customer_id, const std::string& method,
+                                                         const std::string& path, const std::string& secret) {
+  core::http::ForwardedIdentity id;
+  id.service = service;
+  id.caller.kind = core::http::CallerKind::kCustomer;
+  id.caller.subject = customer_id;
+  id.caller.session = "sess-" + customer_id;
+  const auto now = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+  const auto query = path.find('?');
+  return {{"x-zt-identity", core::http::sign_identity(id, method, path.substr(0, query), secret, now)}};
+}
+
 }  // namespace zt::test

@@ -11,6 +11,7 @@
 
 #include "core/app/graph.hpp"
 #include "core/config/dynamic.hpp"
+#include "core/finance/business_clock.hpp"
 #include "core/http/router.hpp"
 #include "core/net/blocking.hpp"
 #include "core/net/runtime.hpp"
@@ -164,6 +165,7 @@ bool Context::process_ready() const {
 
 config::Config load_config(const std::vector<ComponentSpec>& specs, const std::string& path) {
   auto cfg = config::Config::load(path, all_schemas(specs), config::process_environment());
+  finance::allow_sandbox_clock(cfg.section("node").get_bool("sandbox"));
   config::DynamicSettings::global().apply(cfg.dynamic());
   return cfg;
 }

@@ -2,8 +2,10 @@
 
 #include <boost/asio/awaitable.hpp>
 #include <boost/describe.hpp>
+#include <fmt/format.h>
 
 #include "core/discovery/discovery.hpp"
+#include "core/finance/business_clock.hpp"
 #include "core/http/error.hpp"
 #include "core/http/router.hpp"
 #include "core/json/json.hpp"
@@ -21,8 +23,9 @@ BOOST_DESCRIBE_STRUCT(Area, (), (id, title, path))
 struct Features {
   bool sandbox = true;
   std::vector<Area> areas;
+  std::optional<std::string> sandbox_clock;  // the pinned business time (sandbox.clock), shown in the banner
 };
-BOOST_DESCRIBE_STRUCT(Features, (), (sandbox, areas))
+BOOST_DESCRIBE_STRUCT(Features, (), (sandbox, areas, sandbox_clock))
 
 struct FlowRuleView {
   std::string id;
@@ -80,6 +83,9 @@ void add_gateway_api(core::http::Router& router, GatewayApiDeps deps) {
   router.add(Method::kGet, "/api/gateway/v1/features", [d](Request&, RequestContext&) -> boost::asio::awaitable<Response> {
     Features f;
     f.sandbox = d->sandbox;
+    if (const auto now = core::finance::business_now(); now.pinned)
+      f.sandbox_clock = fmt::format("{} {:02d}:{:02d}:{:02d}", core::finance::format_date(now.date), now.seconds_of_day / 3600,
+                                    now.seconds_of_day / 60 % 60, now.seconds_of_day % 60);
     for (const auto& [service, area] : kAreas) {
       bool present = d->discovery.local(service);
       if (!present) {

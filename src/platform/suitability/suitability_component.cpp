@@ -1,0 +1,277 @@
+#include "platform/suitability/suitability_component.hpp"
+
+#include <fmt/format.h>
+
+#include "core/finance/business_clock.hpp"
+#include "core/http/refusal.hpp"
+#include "core/http/router.hpp"
+#include "core/json/json.hpp"
+#include "core/observe/log.hpp"
+#include "core/storage/database.hpp"
+#include "core/util/time.hpp"
+#include "platform/suitability/store/suitability_book.hpp"
+
+std::span<const zt::core::EmbeddedFile> zt_suitability_migrations();
+std::span<const zt::core::EmbeddedFile> zt_suitability_openapi();
+std::span<const zt::core::EmbeddedFile> zt_suitability_files();
+
+namespace zt::platform::suitability {
+
+namespace {
+
+using core::http::ApiError;
+using core::http::CallerKind;
+using core::http::Method;
+using core::http::Request;
+using core::http::RequestContext;
+using core::http::Response;
+using core::http::value_or_throw;
+using Reply = boost::asio::awaitable<Response>;
+
+std::string customer_of(const RequestContext& ctx) {
+  if (ctx.caller.kind != CallerKind::kCustomer || ctx.caller.subject.empty())
+    throw ApiError(401, "SUIT_LOGIN_REQUIRED", "请先登录");
+  return ctx.caller.subject;
+}
+void require_service(const RequestContext& ctx) {
+  if (ctx.calling_service.empty()) throw ApiError(403, "SUIT_SERVICE_ONLY", "仅限内部服务调用");
+}
+void require_staff(const RequestContext& ctx, const char* permission, const char* what) {
+  if (!ctx.calling_service.empty()) return;
+  if (ctx.caller.kind == CallerKind::kStaff && ctx.caller.has_permission(permission)) return;
+  throw ApiError(403, "SUIT_FORBIDDEN", fmt::format("需要{}权限（{}）", what, permission));
+}
+Actor actor(const RequestContext& ctx) {
+  return Actor{ctx.caller.subject, ctx.caller.session, ctx.remote_address, ctx.trace_id};
+}
+std::string param(const RequestContext& ctx, const char* name) { return std::string(ctx.param(name).value_or("")); }
+
+core::config::ConfigError bad_setting(std::string path, std::string message) {
+  return core::config::ConfigError({core::config::Problem{"", 0, std::move(path), std::move(message)}});
+}
+
+Questionnaire load_questionnaire(const std::string& version) {
+  // The newest shipped version unless one is named (files sort by name: questionnaire-<year>.yaml).
+  std::optional<Questionnaire> chosen;
+  for (const auto& f : zt_suitability_files()) {
+    if (!f.name.starts_with("questionnaire-")) continue;
+    auto q = Questionnaire::parse(f.content);
+    if (version.empty() || q.version == version) chosen = std::move(q);
+  }
+  if (!chosen) throw bad_setting("suitability.questionnaire", fmt::format("没有版本为 {} 的问卷", version));
+  return *chosen;
+}
+
+Settings settings_of(const core::config::Section& c) {
+  Settings s;
+  s.validity_months = static_cast<int>(c.get_int("validity_months"));
+  try {
+    s.bands = Bands::parse(c.get_string("bands"));
+  } catch (const QuestionnaireError& e) {
+    throw bad_setting("suitability.bands", e.what());
+  }
+  s.max_assessments_per_day = static_cast<int>(c.get_int("max_assessments_per_day"));
+  s.warning_validity = std::chrono::duration_cast<std::chrono::hours>(c.get_duration("warning_validity"));
+  s.approval_validity_months = static_cast<int>(c.get_int("approval_validity_months"));
+  auto money = [&](const char* key) {
+    try {
+      return core::finance::Money::parse(c.get_string(key));
+    } catch (const core::finance::DecimalError&) {
+      throw bad_setting(std::string("suitability.") + key, "应为金额，如 5000000.00");
+    }
+  };
+  s.thresholds.professional_assets = money("professional_assets");
+  s.thresholds.professional_income = money("professional_income");
+  s.thresholds.professional_experience_years = static_cast<int>(c.get_int("professional_experience_years"));
+  s.thresholds.qualified_assets = money("qualified_assets");
+  s.thresholds.qualified_income = money("qualified_income");
+  return s;
+}
+
+std::int64_t limit_of(const Request& req) {
+  const auto text = req.query_param("limit").value_or("20");
+  try {
+    std::size_t used = 0;
+    const auto v = std::stoll(text, &used);
+    if (used == text.size() && v >= 1 && v <= 100) return v;
+  } catch (...) {
+  }
+  throw ApiError(400, "SUIT_BAD_PARAM", "limit 应为1到100之间的整数");
+}
+
+class SuitabilityComponent final : public core::Component {
+ public:
+  explicit SuitabilityComponent(core::ComponentContext& ctx)
+      : db_(ctx.database()),
+        book_(load_questionnaire(ctx.config().get_string("questionnaire")), settings_of(ctx.config())) {
+    auto& r = ctx.public_router();
+    const std::string base = "/api/suitability/v1";
+    r.add(Method::kGet, base + "/questionnaire", [this](Request&, RequestContext&) -> Reply {
+      co_return Response::json(200, core::json::serialize(book_.questionnaire()));
+    });
+
+    // ---- the customer's own
+    r.add(Method::kGet, base + "/me", [this](Request&, RequestContext& ctx) -> Reply {
+      const auto customer = customer_of(ctx);
+      const auto today = core::finance::business_today();
+      auto out = co_await db_.read([&](core::storage::Tx& tx) { return book_.profile(tx, customer, today); });
+      co_return Response::json(200, core::json::serialize(out));
+    });
+    r.add(Method::kPost, base + "/me/assessments", [this](Request& req, RequestContext& ctx) -> Reply {
+      const auto customer = customer_of(ctx);
+      const auto in = core::json::parse<AssessmentIn>(req.body);
+      const auto now = core::finance::business_now();
+      const auto who = actor(ctx);
+      auto out = value_or_throw(
+          co_await db_.write([&](core::storage::Tx& tx) { return book_.assess(tx, customer, in, now, who); }));
+      ctx.log().info("suitability: assessment {} scored {} ({})", out.id, out.score, out.level);
+      co_return Response::json(200, core::json::serialize(out));
+    });
+    r.add(Method::kGet, base + "/me/assessments", [this](Request&, RequestContext& ctx) -> Reply {
+      const auto customer = customer_of(ctx);
+      auto out = co_await db_.read([&](core::storage::Tx& tx) { return book_.assessments(tx, customer); });
+      co_return Response::json(200, core::json::serialize(out));
+    });
+    r.add(Method::kGet, base + "/me/warnings/{id}", [this](Request&, RequestContext& ctx) -> Reply {
+      const auto customer = customer_of(ctx);
+      const auto id = param(ctx, "id");
+      auto out =
+          value_or_throw(co_await db_.read([&](core::storage::Tx& tx) { return book_.warning(tx, id, customer); }));
+      co_return Response::json(200, core::json::serialize(out));
+    });
+    r.add(Method::kPost, base + "/me/warnings/{id}/signature", [this](Request& req, RequestContext& ctx) -> Reply {
+      customer_of(ctx);
+      const auto in = core::json::parse<SignIn>(req.body);
+      const auto id = param(ctx, "id");
+      const auto who = actor(ctx);
+      const auto now_ms = core::unix_millis();
+      auto out = value_or_throw(
+          co_await db_.write([&](core::storage::Tx& tx) { return book_.sign(tx, id, in, who, now_ms); }));
+      ctx.log().info("suitability: warning {} signed", out.id);
+      co_return Response::json(200, core::json::serialize(out));
+    });
+    r.add(Method::kPost, base + "/me/applications", [this](Request& req, RequestContext& ctx) -> Reply {
+      const auto customer = customer_of(ctx);
+      const auto in = core::json::parse<ApplicationIn>(req.body);
+      const auto now_ms = core::unix_millis();
+      auto out = value_or_throw(
+          co_await db_.write([&](core::storage::Tx& tx) { return book_.apply(tx, customer, in, now_ms); }));
+      ctx.log().info("suitability: {} application {} submitted", out.kind, out.id);
+      co_return Response::json(200, core::json::serialize(out));
+    });
+    r.add(Method::kGet, base + "/me/applications", [this](Request&, RequestContext& ctx) -> Reply {
+      const auto customer = customer_of(ctx);
+      auto out = co_await db_.read([&](core::storage::Tx& tx) { return book_.applications_of(tx, customer); });
+      co_return Response::json(200, core::json::serialize(out));
+    });
+
+    // ---- the selling services
+    r.add(Method::kPost, base + "/match", [this](Request& req, RequestContext& ctx) -> Reply {
+      require_service(ctx);
+      const auto in = core::json::parse<MatchIn>(req.body);
+      if (auto bad = check_terms(in.product)) throw ApiError(bad->status, bad->code, bad->message);
+      if (in.customer_id.empty()) throw ApiError(400, "SUIT_BAD_PARAM", "请指定客户");
+      const auto today = core::finance::business_today();
+      const auto now_ms = core::unix_millis();
+      auto out = co_await db_.read([&](core::storage::Tx& tx) { return book_.match(tx, in, today, now_ms); });
+      co_return Response::json(200, core::json::serialize(out));
+    });
+    r.add(Method::kPost, base + "/warnings", [this](Request& req, RequestContext& ctx) -> Reply {
+      require_service(ctx);
+      const auto in = core::json::parse<WarningIn>(req.body);
+      const auto today = core::finance::business_today();
+      const auto now_ms = core::unix_millis();
+      const std::string service = ctx.calling_service, trace = ctx.trace_id;
+      auto out = value_or_throw(co_await db_.write(
+          [&](core::storage::Tx& tx) { return book_.issue_warning(tx, in, service, today, now_ms, trace); }));
+      ctx.log().info("suitability: warning {} issued for {} by {}", out.id, out.product_code, service);
+      co_return Response::json(200, core::json::serialize(out));
+    });
+    r.add(Method::kGet, base + "/warnings/{id}", [this](Request&, RequestContext& ctx) -> Reply {
+      require_staff(ctx, "customers.read", "查看客户信息");
+      const auto id = param(ctx, "id");
+      const std::string any;
+      auto out = value_or_throw(co_await db_.read([&](core::storage::Tx& tx) { return book_.warning(tx, id, any); }));
+      co_return Response::json(200, core::json::serialize(out));
+    });
+    r.add(Method::kGet, base + "/customers/{id}", [this](Request&, RequestContext& ctx) -> Reply {
+      require_staff(ctx, "customers.read", "查看客户信息");
+      const auto customer = param(ctx, "id");
+      const auto today = core::finance::business_today();
+      auto out = co_await db_.read([&](core::storage::Tx& tx) { return book_.profile(tx, customer, today); });
+      co_return Response::json(200, core::json::serialize(out));
+    });
+
+    // ---- staff review of investor applications
+    r.add(Method::kGet, base + "/applications", [this](Request& req, RequestContext& ctx) -> Reply {
+      require_staff(ctx, "reviews.approve", "审核业务申请");
+      const auto state = req.query_param("state").value_or("pending");
+      const auto cursor = req.query_param("cursor").value_or("");
+      const auto limit = limit_of(req);
+      auto out = value_or_throw(
+          co_await db_.read([&](core::storage::Tx& tx) { return book_.applications(tx, state, cursor, limit); }));
+      co_return Response::json(200, core::json::serialize(out));
+    });
+    r.add(Method::kPost, base + "/applications/{id}/decision", [this](Request& req, RequestContext& ctx) -> Reply {
+      if (ctx.caller.kind != CallerKind::kStaff || !ctx.caller.has_permission("reviews.approve"))
+        throw ApiError(403, "SUIT_FORBIDDEN", "需要审核业务申请权限（reviews.approve）");
+      const auto in = core::json::parse<DecisionIn>(req.body);
+      const auto id = param(ctx, "id");
+      const auto who = actor(ctx);
+      const auto today = core::finance::business_today();
+      const auto now_ms = core::unix_millis();
+      auto out = value_or_throw(
+          co_await db_.write([&](core::storage::Tx& tx) { return book_.decide(tx, id, in, who, today, now_ms); }));
+      ctx.log().info("suitability: application {} {} by {}", out.id, out.state, who.id);
+      co_return Response::json(200, core::json::serialize(out));
+    });
+  }
+
+ private:
+  core::storage::Database& db_;
+  SuitabilityBook book_;
+};
+
+}  // namespace
+
+core::ComponentSpec spec() {
+  using namespace core::config;
+  core::ComponentSpec s;
+  s.name = "suitability";
+  s.description =
+      "investor suitability: questionnaire, assessments, matching with the special risk warning, investor "
+      "classification";
+  s.dependencies = {"server", "discovery"};
+  s.service = true;
+  s.schema = {
+      "suitability",
+      {string("questionnaire", "").describe("questionnaire version to use; empty: the newest shipped"),
+       integer("validity_months", 24)
+           .range(1, 120)
+           .describe("an assessment's validity (BUSINESS §1 [default] 24 months)"),
+       string("bands", "20,40,60,80").describe("lowest scores of C2, C3, C4 and C5 on the 0–100 scale"),
+       integer("max_assessments_per_day", 3).range(1, 100).describe("assessments a customer may take per day"),
+       duration("warning_validity", std::chrono::milliseconds(24LL * 3600 * 1000))
+           .range(60000, 30LL * 24 * 3600 * 1000)
+           .describe("how long a signed special risk warning covers orders for its product"),
+       integer("approval_validity_months", 24)
+           .range(1, 120)
+           .describe("validity of a professional / qualified investor approval"),
+       string("professional_assets", "5000000.00").describe("professional investor: financial assets at least (RMB)"),
+       string("professional_income", "500000.00")
+           .describe("professional investor: or average annual income at least (RMB)"),
+       integer("professional_experience_years", 2)
+           .range(0, 50)
+           .describe("professional investor: and years of investment experience"),
+       string("qualified_assets", "3000000.00").describe("qualified investor: financial assets at least (RMB)"),
+       string("qualified_income", "500000.00").describe("qualified investor: or average annual income at least (RMB)")},
+      "investor suitability (适当性管理)"};
+  s.migrations = &zt_suitability_migrations;
+  s.openapi = &zt_suitability_openapi;
+  s.make = [](core::ComponentContext& ctx) -> std::unique_ptr<core::Component> {
+    return std::make_unique<SuitabilityComponent>(ctx);
+  };
+  return s;
+}
+
+}  // namespace zt::platform::suitability

@@ -1,0 +1,251 @@
+// Suitability on the real binary. One process through the gateway: a customer answers the
+// questionnaire (incomplete, outdated and too-frequent answers refused), is scored C3, lowest
+// category, C3 again; the assessment expires when the (sandbox) clock passes its date; a
+// professional-investor application is refused below the criteria, then reviewed by staff with
+// reviews.approve only. Split (the service alone): selling services match a customer to products —
+// allow, warn, refuse — issue the special risk warning, and a signed warning turns warn into allow
+// for that product and that assessment only.
+#include <gtest/gtest.h>
+
+#include <boost/json.hpp>
+
+#include "harness/http.hpp"
+#include "harness/zhongtai.hpp"
+
+namespace zt::test {
+namespace {
+
+using namespace std::chrono_literals;
+
+std::string f(const std::string& body, const std::string& name) { return json_field(body, name); }
+
+// Answers choosing option `pick` of every question (the last when it has fewer), with overrides.
+std::string answers(const std::string& questionnaire, std::size_t pick,
+                    const std::map<std::string, std::string>& overrides = {}, const std::string& version = "") {
+  const auto q = boost::json::parse(questionnaire).as_object();
+  boost::json::array out;
+  for (const auto& g : q.at("groups").as_array())
+    for (const auto& question : g.at("questions").as_array()) {
+      const std::string id(question.at("id").as_string());
+      const auto& options = question.at("options").as_array();
+      std::string option(options.at(std::min(pick, options.size() - 1)).at("id").as_string());
+      if (auto it = overrides.find(id); it != overrides.end()) option = it->second;
+      out.push_back(boost::json::object{{"question", id}, {"option", option}});
+    }
+  return boost::json::serialize(boost::json::object{
+      {"version", version.empty() ? std::string(q.at("version").as_string()) : version}, {"answers", out}});
+}
+
+// Pins the business clock (sandbox.clock) and waits until the process has it.
+void pin_clock(int port, const std::string& instant, const std::string& shown) {
+  ASSERT_EQ(publish_dynamic(port, "sandbox.clock: \"" + instant + "\"\n").status, 200);
+  ASSERT_TRUE(
+      eventually([&] { return f(http_get(port, "/api/gateway/v1/features").body, "sandbox_clock") == shown; }, 15s));
+}
+
+TEST(Suitability, CustomersAreAssessedAndStaffReviewInvestorApplications) {
+  Zhongtai z;
+  pin_clock(z.port, "2026-03-02T10:00:00+08:00", "2026-03-02 10:00:00");
+  const auto me = customer_headers("C-suit-1");
+  auto as = [&](const std::string& method, const std::string& path, const std::string& body = "") {
+    return http_request(z.port, method, path, body, me);
+  };
+  auto q = http_get(z.port, "/api/suitability/v1/questionnaire");
+  ASSERT_EQ(q.status, 200) << q.body;
+  EXPECT_EQ(f(q.body, "version"), "2026-01");
+  EXPECT_EQ(http_get(z.port, "/api/suitability/v1/me").status, 401) << "a customer's own profile needs a customer";
+  auto fresh = as("GET", "/api/suitability/v1/me");
+  ASSERT_EQ(fresh.status, 200) << fresh.body;
+  EXPECT_NE(fresh.body.find(R"("assessed":false)"), std::string::npos);
+  EXPECT_NE(fresh.body.find(R"("assessments_left_today":3)"), std::string::npos);
+
+  // Refused answers leave no assessment behind.
+  auto partial = boost::json::parse(answers(q.body, 1)).as_object();
+  partial["answers"].as_array().pop_back();
+  auto incomplete = as("POST", "/api/suitability/v1/me/assessments", boost::json::serialize(partial));
+  EXPECT_EQ(incomplete.status, 400);
+  EXPECT_EQ(f(incomplete.body, "code"), "SUIT_ANSWERS_INCOMPLETE");
+  EXPECT_EQ(f(incomplete.body, "message"), "请回答全部题目，尚未回答：O2");
+  auto outdated = as("POST", "/api/suitability/v1/me/assessments", answers(q.body, 1, {}, "2025-01"));
+  EXPECT_EQ(outdated.status, 409);
+  EXPECT_EQ(f(outdated.body, "code"), "SUIT_QUESTIONNAIRE_OUTDATED");
+  EXPECT_EQ(
+      as("POST", "/api/suitability/v1/me/assessments", R"({"version": "2026-01", "answers": [{"question": "F1"}]})")
+          .status,
+      400)
+      << "checked against the OpenAPI document";
+
+  auto c3 = as("POST", "/api/suitability/v1/me/assessments", answers(q.body, 1));
+  ASSERT_EQ(c3.status, 200) << c3.body;
+  EXPECT_EQ(f(c3.body, "level"), "C3");
+  EXPECT_EQ(f(c3.body, "level_title"), "稳健型");
+  EXPECT_EQ(f(c3.body, "score"), "49");
+  EXPECT_EQ(f(c3.body, "assessed_on"), "2026-03-02");
+  EXPECT_EQ(f(c3.body, "expires_on"), "2028-03-02");
+  auto lowest = as("POST", "/api/suitability/v1/me/assessments", answers(q.body, 9, {{"R1", "A"}}));
+  ASSERT_EQ(lowest.status, 200) << lowest.body;
+  EXPECT_EQ(f(lowest.body, "level"), "C1");
+  EXPECT_EQ(f(lowest.body, "score"), "95");
+  EXPECT_NE(lowest.body.find(R"("lowest_category":true)"), std::string::npos);
+  EXPECT_NE(lowest.body.find("不能承受任何损失"), std::string::npos);
+  ASSERT_EQ(as("POST", "/api/suitability/v1/me/assessments", answers(q.body, 1)).status, 200);
+  auto fourth = as("POST", "/api/suitability/v1/me/assessments", answers(q.body, 9));
+  EXPECT_EQ(fourth.status, 429);
+  EXPECT_EQ(f(fourth.body, "code"), "SUIT_TOO_MANY_ASSESSMENTS");
+  auto history = as("GET", "/api/suitability/v1/me/assessments");
+  EXPECT_EQ(boost::json::parse(history.body).at("items").as_array().size(), 3u) << "every assessment is kept";
+  auto profile = as("GET", "/api/suitability/v1/me");
+  EXPECT_EQ(f(profile.body, "level"), "C3");
+  EXPECT_NE(profile.body.find(R"("expired":false)"), std::string::npos);
+  EXPECT_NE(profile.body.find(R"("assessments_left_today":0)"), std::string::npos);
+
+  // Staff read a customer's profile with customers.read.
+  EXPECT_EQ(http_request(z.port, "GET", "/api/suitability/v1/customers/C-suit-1", "",
+                         {{"authorization", "Bearer " + staff_token({"audit.read"})}})
+                .status,
+            403);
+  EXPECT_EQ(f(http_request(z.port, "GET", "/api/suitability/v1/customers/C-suit-1", "",
+                           {{"authorization", "Bearer " + staff_token({"customers.read"})}})
+                  .body,
+              "level"),
+            "C3");
+
+  // Professional investor: the declared figures must meet the criteria; staff review the evidence.
+  auto short_of = as(
+      "POST", "/api/suitability/v1/me/applications",
+      R"({"kind": "professional", "financial_assets": "1000000.00", "average_income": "200000.00", "experience_years": 5, "evidence": ["资产证明"]})");
+  EXPECT_EQ(short_of.status, 422);
+  EXPECT_EQ(f(short_of.body, "message"),
+            "认定专业投资者需金融资产不低于5000000.00元，或最近3年个人年均收入不低于500000.00元");
+  const std::string good =
+      R"({"kind": "professional", "financial_assets": "6000000.00", "average_income": "300000.00", "experience_years": 3, "evidence": ["2026年2月资产证明", "近3年证券交易记录"]})";
+  auto applied = as("POST", "/api/suitability/v1/me/applications", good);
+  ASSERT_EQ(applied.status, 200) << applied.body;
+  EXPECT_EQ(f(applied.body, "state"), "pending");
+  const std::string app_id = f(applied.body, "id");
+  EXPECT_EQ(f(as("POST", "/api/suitability/v1/me/applications", good).body, "code"), "SUIT_APPLICATION_PENDING");
+  EXPECT_EQ(as("GET", "/api/suitability/v1/applications").status, 403) << "a customer token is not a staff token";
+  const auto reviewer =
+      std::map<std::string, std::string>{{"authorization", "Bearer " + staff_token({"reviews.approve"})}};
+  EXPECT_EQ(http_request(z.port, "GET", "/api/suitability/v1/applications", "",
+                         {{"authorization", "Bearer " + staff_token({"customers.read"})}})
+                .status,
+            403);
+  auto queue = http_request(z.port, "GET", "/api/suitability/v1/applications?state=pending", "", reviewer);
+  ASSERT_EQ(queue.status, 200) << queue.body;
+  EXPECT_NE(queue.body.find(app_id), std::string::npos);
+  const std::string decide = "/api/suitability/v1/applications/" + app_id + "/decision";
+  auto no_reason = http_request(z.port, "POST", decide, R"({"approve": false, "comment": ""})", reviewer);
+  EXPECT_EQ(no_reason.status, 400);
+  EXPECT_EQ(f(no_reason.body, "message"), "驳回申请请填写原因");
+  auto approved = http_request(z.port, "POST", decide, R"({"approve": true, "comment": "材料齐全"})", reviewer);
+  ASSERT_EQ(approved.status, 200) << approved.body;
+  EXPECT_EQ(f(approved.body, "state"), "approved");
+  EXPECT_EQ(f(approved.body, "reviewed_by"), "S-harness");
+  EXPECT_EQ(f(approved.body, "valid_until"), "2028-03-02");
+  EXPECT_EQ(f(http_request(z.port, "POST", decide, R"({"approve": false, "comment": "重复"})", reviewer).body, "code"),
+            "SUIT_APPLICATION_DECIDED");
+  profile = as("GET", "/api/suitability/v1/me");
+  EXPECT_EQ(f(profile.body, "investor_type"), "professional");
+  EXPECT_NE(profile.body.find(R"("qualified":true)"), std::string::npos);
+
+  // Two years on, the assessment has expired (it stays on record).
+  pin_clock(z.port, "2028-03-02T09:00:00+08:00", "2028-03-02 09:00:00");
+  profile = as("GET", "/api/suitability/v1/me");
+  EXPECT_NE(profile.body.find(R"("expired":true)"), std::string::npos) << profile.body;
+  EXPECT_EQ(f(profile.body, "investor_type"), "ordinary") << "the classification lapsed with it";
+  EXPECT_NE(profile.body.find(R"("assessments_left_today":3)"), std::string::npos);
+}
+
+const std::string kSecret = "suitability-suite-secret-0123456789";
+
+class SuitabilitySplit : public ::testing::Test {
+ protected:
+  HttpResponse service(const std::string& path, const std::string& body) {
+    return http_request(z.port, "POST", path, body, service_headers("mall", "POST", path, kSecret));
+  }
+  HttpResponse customer(const std::string& who, const std::string& method, const std::string& path,
+                        const std::string& body = "") {
+    return http_request(z.port, method, path, body, acting_headers("gateway", who, method, path, kSecret));
+  }
+  std::string match(const std::string& who, int risk, const std::string& warning = "",
+                    const std::string& audience = "public", const std::string& code = "F00003") {
+    return service("/api/suitability/v1/match",
+                   R"({"customer_id": ")" + who + R"(", "product": {"code": ")" + code +
+                       R"(", "name": "进取成长混合", "risk": )" + std::to_string(risk) + R"(, "audience": ")" +
+                       audience + R"("})" + (warning.empty() ? "" : R"(, "warning_id": ")" + warning + R"(")") + "}")
+        .body;
+  }
+  Zhongtai z{Env{{"ZT_NODE__INTERNAL_SECRET", kSecret}}, "suitability"};
+};
+
+TEST_F(SuitabilitySplit, SellingServicesMatchAndASignedWarningAllowsOneProductAboveTheLevel) {
+  EXPECT_EQ(f(http_request(z.port, "POST", "/api/suitability/v1/match", "{}").body, "code"), "SUIT_SERVICE_ONLY");
+  EXPECT_EQ(f(match("C-split-1", 1), "rule"), "SUIT_NOT_ASSESSED");
+  const auto q = http_get(z.port, "/api/suitability/v1/questionnaire").body;
+  ASSERT_EQ(customer("C-split-1", "POST", "/api/suitability/v1/me/assessments", answers(q, 1)).status, 200);
+
+  EXPECT_EQ(f(match("C-split-1", 3), "outcome"), "allow");
+  EXPECT_EQ(f(match("C-split-1", 3), "customer_level"), "C3");
+  const auto warn = match("C-split-1", 4);
+  EXPECT_EQ(f(warn, "outcome"), "warn");
+  EXPECT_EQ(f(warn, "rule"), "SUIT_RISK_ABOVE_LEVEL");
+  EXPECT_EQ(f(match("C-split-1", 3, "", "professional"), "rule"), "SUIT_PROFESSIONAL_ONLY");
+  EXPECT_EQ(f(match("C-split-1", 3, "", "qualified"), "rule"), "SUIT_QUALIFIED_ONLY");
+  EXPECT_EQ(
+      f(service(
+            "/api/suitability/v1/match",
+            R"({"customer_id": "C-split-1", "product": {"code": "X", "name": "X", "risk": 6, "audience": "public"}})")
+            .body,
+        "code"),
+      "SUIT_PRODUCT_INVALID")
+      << "risk outside R1–R5 is the caller's error";
+
+  // The warning: issued only when it applies; the customer reads and signs it.
+  const std::string product =
+      R"("product": {"code": "F00003", "name": "进取成长混合", "risk": 4, "audience": "public"})";
+  auto not_needed = service(
+      "/api/suitability/v1/warnings",
+      R"({"customer_id": "C-split-1", "product": {"code": "F00001", "name": "稳健", "risk": 2, "audience": "public"}})");
+  EXPECT_EQ(not_needed.status, 409);
+  EXPECT_EQ(f(not_needed.body, "code"), "SUIT_WARNING_NOT_NEEDED");
+  auto issued = service("/api/suitability/v1/warnings", R"({"customer_id": "C-split-1", )" + product + "}");
+  ASSERT_EQ(issued.status, 200) << issued.body;
+  const std::string warning = f(issued.body, "id");
+  EXPECT_EQ(f(issued.body, "state"), "issued");
+  EXPECT_NE(f(issued.body, "text").find("风险等级为R4（中高风险），高于您的风险承受能力"), std::string::npos);
+  EXPECT_EQ(f(match("C-split-1", 4, warning), "rule"), "SUIT_WARNING_NOT_SIGNED");
+  EXPECT_EQ(customer("C-split-2", "GET", "/api/suitability/v1/me/warnings/" + warning).status, 404)
+      << "another customer's warning is not theirs";
+  const std::string sign = "/api/suitability/v1/me/warnings/" + warning + "/signature";
+  EXPECT_EQ(f(customer("C-split-1", "POST", sign, R"({"agree": false})").body, "code"), "SUIT_SIGNATURE_REQUIRED");
+  auto signed_ = customer("C-split-1", "POST", sign, R"({"agree": true})");
+  ASSERT_EQ(signed_.status, 200) << signed_.body;
+  EXPECT_EQ(f(signed_.body, "state"), "signed");
+  EXPECT_EQ(customer("C-split-1", "POST", sign, R"({"agree": true})").body, signed_.body)
+      << "signing twice changes nothing";
+
+  auto allowed = match("C-split-1", 4, warning);
+  EXPECT_EQ(f(allowed, "outcome"), "allow");
+  EXPECT_EQ(f(allowed, "rule"), "SUIT_WARNING_SIGNED");
+  EXPECT_EQ(f(allowed, "warning_id"), warning);
+  EXPECT_EQ(f(match("C-split-1", 4, warning, "public", "F00004"), "rule"), "SUIT_WARNING_INVALID")
+      << "for that product only";
+  EXPECT_EQ(f(match("C-split-2", 4, warning), "rule"), "SUIT_NOT_ASSESSED");
+
+  // A new assessment (the lowest category) voids the warning and refuses the product outright.
+  ASSERT_EQ(customer("C-split-1", "POST", "/api/suitability/v1/me/assessments", answers(q, 1, {{"O1", "A"}})).status,
+            200);
+  auto refused = match("C-split-1", 4, warning);
+  EXPECT_EQ(f(refused, "outcome"), "refuse");
+  EXPECT_EQ(f(refused, "rule"), "SUIT_LOWEST_CATEGORY");
+  auto no_warning = service("/api/suitability/v1/warnings", R"({"customer_id": "C-split-1", )" + product + "}");
+  EXPECT_EQ(no_warning.status, 403);
+  EXPECT_EQ(f(no_warning.body, "code"), "SUIT_LOWEST_CATEGORY");
+  ASSERT_EQ(customer("C-split-1", "POST", "/api/suitability/v1/me/assessments", answers(q, 1)).status, 200);
+  EXPECT_EQ(f(match("C-split-1", 4, warning), "rule"), "SUIT_WARNING_INVALID")
+      << "signed under another assessment, though C3 again";
+}
+
+}  // namespace
+}  // namespace zt::test
