@@ -61,6 +61,12 @@ const char* const kDefaultRoutes = R"(routes:
   - {id: suitability-me, path: /api/suitability/v1/me, service: suitability, access: customer}
   - {id: suitability-review, path: /api/suitability/v1/applications, service: suitability, access: staff, permission: reviews.approve}
   - {id: suitability-read, path: /api/suitability/v1/, methods: [GET], service: suitability, access: staff, permission: customers.read}
+  # The mall: the catalogue for anyone; orders and holdings for customers (money moves: an
+  # Idempotency-Key is required); the administration for staff (each call checks its permission).
+  - {id: mall-admin, path: /api/mall/v1/admin/, service: mall, access: staff}
+  - {id: mall-orders, path: /api/mall/v1/orders, service: mall, access: customer, money_moving: true}
+  - {id: mall-holdings, path: /api/mall/v1/holdings, match: exact, methods: [GET], service: mall, access: customer}
+  - {id: mall-products, path: /api/mall/v1/products, service: mall}
   # The console's view of the registry and config center: staff only (services reach the registry
   # directly, not through the public gateway). Long-polls hold 30 s.
   - {id: registry-audit, path: /api/registry/v1/audit, match: exact, methods: [GET], service: registry, access: staff, permission: audit.read}

@@ -18,6 +18,7 @@
 #include "platform/suitability/suitability_component.hpp"
 #include "platform/system/system_component.hpp"
 #include "services/auth/auth_component.hpp"
+#include "services/mall/mall_component.hpp"
 #include "zhongtai/version.hpp"
 
 namespace zt {
@@ -40,6 +41,7 @@ std::vector<core::ComponentSpec> component_specs() {
       platform::bank::spec(),
       platform::face::spec(),
       services::auth::spec(),                          // needs server, discovery; calls notify
+      services::mall::spec(),                          // needs server, discovery; calls auth, suitability, counter
       gateway::spec(),                                 // needs server, discovery; first on the public path
   };
 }

@@ -9,6 +9,7 @@
 
 #include <boost/json.hpp>
 
+#include "harness/business.hpp"
 #include "harness/http.hpp"
 #include "harness/zhongtai.hpp"
 
@@ -19,33 +20,14 @@ using namespace std::chrono_literals;
 
 std::string f(const std::string& body, const std::string& name) { return json_field(body, name); }
 
-// Answers choosing option `pick` of every question (the last when it has fewer), with overrides.
 std::string answers(const std::string& questionnaire, std::size_t pick,
                     const std::map<std::string, std::string>& overrides = {}, const std::string& version = "") {
-  const auto q = boost::json::parse(questionnaire).as_object();
-  boost::json::array out;
-  for (const auto& g : q.at("groups").as_array())
-    for (const auto& question : g.at("questions").as_array()) {
-      const std::string id(question.at("id").as_string());
-      const auto& options = question.at("options").as_array();
-      std::string option(options.at(std::min(pick, options.size() - 1)).at("id").as_string());
-      if (auto it = overrides.find(id); it != overrides.end()) option = it->second;
-      out.push_back(boost::json::object{{"question", id}, {"option", option}});
-    }
-  return boost::json::serialize(boost::json::object{
-      {"version", version.empty() ? std::string(q.at("version").as_string()) : version}, {"answers", out}});
-}
-
-// Pins the business clock (sandbox.clock) and waits until the process has it.
-void pin_clock(int port, const std::string& instant, const std::string& shown) {
-  ASSERT_EQ(publish_dynamic(port, "sandbox.clock: \"" + instant + "\"\n").status, 200);
-  ASSERT_TRUE(
-      eventually([&] { return f(http_get(port, "/api/gateway/v1/features").body, "sandbox_clock") == shown; }, 15s));
+  return questionnaire_answers(questionnaire, pick, overrides, version);
 }
 
 TEST(Suitability, CustomersAreAssessedAndStaffReviewInvestorApplications) {
   Zhongtai z;
-  pin_clock(z.port, "2026-03-02T10:00:00+08:00", "2026-03-02 10:00:00");
+  pin_clock(z.port, "2026-03-02T10:00:00+08:00");
   const auto me = customer_headers("C-suit-1");
   auto as = [&](const std::string& method, const std::string& path, const std::string& body = "") {
     return http_request(z.port, method, path, body, me);
@@ -150,7 +132,7 @@ TEST(Suitability, CustomersAreAssessedAndStaffReviewInvestorApplications) {
   EXPECT_NE(profile.body.find(R"("qualified":true)"), std::string::npos);
 
   // Two years on, the assessment has expired (it stays on record).
-  pin_clock(z.port, "2028-03-02T09:00:00+08:00", "2028-03-02 09:00:00");
+  pin_clock(z.port, "2028-03-02T09:00:00+08:00");
   profile = as("GET", "/api/suitability/v1/me");
   EXPECT_NE(profile.body.find(R"("expired":true)"), std::string::npos) << profile.body;
   EXPECT_EQ(f(profile.body, "investor_type"), "ordinary") << "the classification lapsed with it";

@@ -36,6 +36,10 @@ class CounterProvider {
   virtual Async<Order> place_order(PlaceOrder r) = 0;
   virtual Async<Order> cancel_order(CancelOrder r) = 0;
   virtual Async<Order> confirm_order(ConfirmOrder r) = 0;
+  // A fund product the selling services offer, with a NAV: the sandbox lists it (kind fund,
+  // market OF) and keeps the NAV for valuation and confirmation; a real counter's adapter checks
+  // that its TA knows the product.
+  virtual Async<Instrument> register_fund(Instrument i) = 0;
 
   virtual Async<Customer> customer(std::string customer_no) = 0;
   virtual Async<Customer> customer_by_id_number(std::string id_number) = 0;

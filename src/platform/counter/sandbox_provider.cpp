@@ -72,6 +72,11 @@ Async<Instrument> SandboxProvider::put_instrument(Instrument i) {
   if (auto fault = co_await kFaults.inject()) co_return *fault;
   co_return co_await write([&](core::storage::Tx& tx) { return counter_.put_instrument(tx, i); });
 }
+Async<Instrument> SandboxProvider::register_fund(Instrument i) {
+  i.kind = "fund";
+  i.market = "OF";
+  co_return co_await put_instrument(std::move(i));
+}
 Async<std::int64_t> SandboxProvider::end_of_day(std::string date) {
   if (auto fault = co_await kFaults.inject()) co_return *fault;
   co_return co_await write([&](core::storage::Tx& tx) { return counter_.end_of_day(tx, date); });

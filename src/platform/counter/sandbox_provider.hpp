@@ -41,6 +41,7 @@ class SandboxProvider final : public CounterProvider {
   // Sandbox administration (staff with sandbox.manage).
   Async<Trade> simulate_trade(SimulateTrade r);
   Async<Instrument> put_instrument(Instrument i);
+  Async<Instrument> register_fund(Instrument i) override;
   Async<std::int64_t> end_of_day(std::string date);
   Async<Customer> set_first_trade_date(std::string customer_no, std::string date);
 

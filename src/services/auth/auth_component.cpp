@@ -18,6 +18,7 @@
 #include "services/auth/api_types.hpp"
 #include "services/auth/auth_store.hpp"
 #include "services/auth/signing_keys.hpp"
+#include "services/auth/accounts_api.hpp"
 #include "services/auth/staff_api.hpp"
 #include "core/net/blocking.hpp"
 
@@ -59,7 +60,7 @@ struct RefreshRequest {
 };
 BOOST_DESCRIBE_STRUCT(RefreshRequest, (), (refresh_token))
 BOOST_DESCRIBE_STRUCT(SessionInfo, (), (id, device, ip, created_at_ms, last_used_ms, current))
-BOOST_DESCRIBE_STRUCT(CustomerProfile, (), (customer_id, mobile, has_password, created_at_ms))
+BOOST_DESCRIBE_STRUCT(CustomerProfile, (), (customer_id, mobile, has_password, created_at_ms, fund_account))
 struct SessionList {
   std::vector<SessionInfo> items;
 };
@@ -139,6 +140,7 @@ class AuthComponent final : public core::Component {
     r.add(Method::kGet, "/api/auth/v1/me", [this](Request& q, RequestContext& c) { return profile(q, c); });
     r.add(Method::kGet, "/api/auth/v1/me/sessions", [this](Request& q, RequestContext& c) { return list_sessions(q, c); });
     r.add(Method::kDelete, "/api/auth/v1/me/sessions/{id}", [this](Request& q, RequestContext& c) { return end_session(q, c); });
+    add_account_routes(r, AccountApiDeps{db_, store_, discovery_, ctx.full_config().section("node").get_bool("sandbox")});
     add_staff_routes(r, StaffApiDeps{db_, store_, staff_, argon2_, ctx.config().get_string("totp_issuer"),
                                      [this](const SignedIn& s, const StaffClaims& c) { return staff_tokens_for(s, c); }});
     ctx.admin_router().add(Method::kPost, "/auth/keys/rotate", [this](Request&, RequestContext& c) -> boost::asio::awaitable<Response> {

@@ -341,10 +341,32 @@ void AuthStore::withdraw_last_code(core::storage::Tx& tx, const std::string& mob
 }
 
 std::optional<CustomerProfile> AuthStore::customer_profile(core::storage::Tx& tx, const std::string& customer_id) const {
-  auto rows = tx.query("SELECT id, mobile_masked, password_hash, created_at_ms FROM auth_customers WHERE id = ?", {customer_id});
+  auto rows = tx.query("SELECT id, mobile_masked, password_hash, created_at_ms, fund_account FROM auth_customers WHERE id = ?", {customer_id});
   if (rows.size() == 0) return std::nullopt;
   const auto& r = rows.at(0);
-  return CustomerProfile{r.string(0), r.string(1), !r.is_null(2) && !r.string(2).empty(), r.int64(3)};
+  return CustomerProfile{r.string(0), r.string(1), !r.is_null(2) && !r.string(2).empty(), r.int64(3), r.text(4)};
+}
+
+std::optional<std::optional<std::string>> AuthStore::fund_account(core::storage::Tx& tx, const std::string& customer_id) const {
+  auto rows = tx.query("SELECT fund_account FROM auth_customers WHERE id = ?", {customer_id});
+  if (rows.empty()) return std::nullopt;
+  return rows.at(0).text(0);
+}
+
+std::variant<std::string, core::Refusal> AuthStore::bind_fund_account(core::storage::Tx& tx, const std::string& customer_id,
+                                                                      const std::string& fund_account, const Audit& who, std::int64_t now_ms) {
+  if (fund_account.empty() || fund_account.size() > 32) return core::Refusal{400, "AUTH_FUND_ACCOUNT_INVALID", "资金账号格式不正确"};
+  auto current = this->fund_account(tx, customer_id);
+  if (!current) return core::Refusal{404, "AUTH_CUSTOMER_NOT_FOUND", "客户不存在"};
+  if (*current) {
+    if (**current == fund_account) return fund_account;
+    return core::Refusal{409, "AUTH_FUND_ACCOUNT_BOUND", "该客户已绑定其他资金账号"};
+  }
+  if (!tx.query("SELECT id FROM auth_customers WHERE fund_account = ?", {fund_account}).empty())
+    return core::Refusal{409, "AUTH_FUND_ACCOUNT_TAKEN", "该资金账号已绑定其他客户"};
+  tx.exec("UPDATE auth_customers SET fund_account = ? WHERE id = ?", {fund_account, customer_id});
+  audit(tx, who, "customer.fund_account_bound", customer_id, "fund account " + fund_account, now_ms);
+  return fund_account;
 }
 
 std::int64_t AuthStore::purge(core::storage::Tx& tx, std::int64_t now_ms) {

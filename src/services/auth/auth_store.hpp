@@ -98,6 +98,7 @@ struct CustomerProfile {
   std::string mobile;  // masked: 138****8000
   bool has_password = false;
   std::int64_t created_at_ms = 0;
+  std::optional<std::string> fund_account;  // 资金账号, once bound
 };
 
 class AuthStore {
@@ -146,6 +147,12 @@ class AuthStore {
   std::string customer_mobile(core::storage::Tx& tx, const std::string& customer_id) const;
   // What "my account" shows: the masked number, whether a password is set, since when.
   std::optional<CustomerProfile> customer_profile(core::storage::Tx& tx, const std::string& customer_id) const;
+  // The customer's fund account: nullopt when there is no such customer, an empty inner value
+  // when none is bound yet.
+  std::optional<std::optional<std::string>> fund_account(core::storage::Tx& tx, const std::string& customer_id) const;
+  // Binds once; binding the same again answers it, another one (or one bound elsewhere) is refused.
+  std::variant<std::string, core::Refusal> bind_fund_account(core::storage::Tx& tx, const std::string& customer_id, const std::string& fund_account,
+                                                             const Audit& who, std::int64_t now_ms);
   void set_customer_password(core::storage::Tx& tx, const std::string& customer_id, const std::string& hash, const Audit& who,
                              std::int64_t now_ms);
 

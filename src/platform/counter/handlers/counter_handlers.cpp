@@ -177,6 +177,14 @@ void add_counter_routes(core::http::Router& r, CounterApiDeps deps) {
     co_return answer(std::move(out));
   });
 
+  r.add(Method::kPut, base + "/products/{code}", [d, &p](Request& req, RequestContext& ctx) -> Reply {
+    require_service(ctx);
+    auto i = core::json::parse<Instrument>(req.body);
+    if (i.code != path_param(ctx, "code")) throw ApiError(400, "COUNTER_BAD_PARAM", "请求体中的代码与路径不一致");
+    auto out = co_await p.register_fund(std::move(i));
+    co_return answer(std::move(out));
+  });
+
   // ---- queries (services; staff with customers.read)
   r.add(Method::kGet, base + "/customers/{customer_no}", [d, &p](Request&, RequestContext& ctx) -> Reply {
     require_reader(ctx);

@@ -1,0 +1,214 @@
+#pragma once
+// What the mall takes and answers (JSON through Boost.Describe; amounts are decimal strings).
+#include <boost/describe.hpp>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/finance/decimal.hpp"
+
+namespace zt::services::mall {
+
+using core::finance::Money;
+using core::finance::Nav;
+using core::finance::Rate;
+using core::finance::Shares;
+
+struct SubscriptionTierJson {
+  Money from;
+  std::optional<Rate> rate;
+  std::optional<Money> fixed_fee;
+};
+BOOST_DESCRIBE_STRUCT(SubscriptionTierJson, (), (from, rate, fixed_fee))
+struct RedemptionTierJson {
+  int min_days = 0;
+  Rate rate;
+};
+BOOST_DESCRIBE_STRUCT(RedemptionTierJson, (), (min_days, rate))
+struct FeesJson {
+  std::vector<SubscriptionTierJson> subscription;
+  std::vector<RedemptionTierJson> redemption;
+  std::optional<Rate> discount;
+  std::optional<bool> truncate_shares;
+};
+BOOST_DESCRIBE_STRUCT(FeesJson, (), (subscription, redemption, discount, truncate_shares))
+
+struct ProductIn {
+  std::string code;
+  std::string name;
+  std::string category;
+  int risk = 0;
+  std::string issuer;
+  std::string sale_start;
+  std::optional<std::string> sale_end;
+  Money min_first;
+  Money min_additional;
+  Money increment;
+  std::string audience;
+  std::optional<int> holder_cap;
+  std::optional<std::string> principal;
+  std::optional<bool> redeemable;
+  std::optional<std::string> description;
+  FeesJson fees;
+};
+BOOST_DESCRIBE_STRUCT(ProductIn, (),
+                      (code, name, category, risk, issuer, sale_start, sale_end, min_first, min_additional, increment,
+                       audience, holder_cap, principal, redeemable, description, fees))
+
+struct ProductView {
+  std::string code;
+  std::string name;
+  std::string category;
+  std::string category_title;
+  std::string risk;        // R3
+  std::string risk_title;  // 中风险
+  int risk_level = 0;
+  std::string issuer;
+  std::string status;  // draft | published | halted
+  std::string sale_start;
+  std::optional<std::string> sale_end;
+  Money min_first;
+  Money min_additional;
+  Money increment;
+  std::string audience;
+  std::optional<int> holder_cap;
+  int holders = 0;
+  std::optional<int> places_left;
+  std::optional<std::string> principal;
+  bool redeemable = true;
+  std::string description;
+  FeesJson fees;
+  std::optional<std::string> nav;
+  std::optional<std::string> nav_date;
+  std::optional<bool> promoted;  // for a signed-in customer: within their risk level (never promoted above it)
+};
+BOOST_DESCRIBE_STRUCT(ProductView, (),
+                      (code, name, category, category_title, risk, risk_title, risk_level, issuer, status, sale_start,
+                       sale_end, min_first, min_additional, increment, audience, holder_cap, holders, places_left,
+                       principal, redeemable, description, fees, nav, nav_date, promoted))
+
+struct ProductPage {
+  std::vector<ProductView> items;
+  std::optional<std::string> next_cursor;
+};
+BOOST_DESCRIBE_STRUCT(ProductPage, (), (items, next_cursor))
+
+struct StatusIn {
+  std::string status;  // published | halted
+  std::string comment;
+};
+BOOST_DESCRIBE_STRUCT(StatusIn, (), (status, comment))
+
+struct NavIn {
+  Nav nav;
+};
+BOOST_DESCRIBE_STRUCT(NavIn, (), (nav))
+struct NavPoint {
+  std::string date;
+  Nav nav;
+};
+BOOST_DESCRIBE_STRUCT(NavPoint, (), (date, nav))
+struct NavList {
+  std::string code;
+  std::vector<NavPoint> items;
+};
+BOOST_DESCRIBE_STRUCT(NavList, (), (code, items))
+struct NavImport {
+  std::string csv;  // "code,date,nav" per line; a header line is allowed
+};
+BOOST_DESCRIBE_STRUCT(NavImport, (), (csv))
+struct NavImported {
+  int imported = 0;
+  int unchanged = 0;
+};
+BOOST_DESCRIBE_STRUCT(NavImported, (), (imported, unchanged))
+
+struct OrderIn {
+  std::string product;
+  std::string side;  // subscribe | redeem
+  std::optional<Money> amount;
+  std::optional<Shares> shares;
+  std::optional<std::string> warning_id;
+};
+BOOST_DESCRIBE_STRUCT(OrderIn, (), (product, side, amount, shares, warning_id))
+
+struct OrderView {
+  std::string order_id;
+  std::string product;
+  std::string product_name;
+  std::string side;
+  Money amount;
+  Shares shares;
+  std::string state;  // placing | pending | cancelled | confirmed | failed
+  std::string state_title;
+  std::string trade_date;
+  std::string confirm_date;
+  std::string placed_at;
+  bool cancellable = false;
+  std::optional<std::string> warning_id;
+  std::string suitability_rule;
+  std::optional<std::string> nav;
+  std::optional<Money> fee;
+  std::optional<Money> confirmed_amount;
+  std::optional<Shares> confirmed_shares;
+  std::optional<std::string> confirmed_date;
+  std::optional<std::string> failure_code;
+  std::optional<std::string> failure_message;
+  std::optional<std::string> customer_id;  // staff views only
+};
+BOOST_DESCRIBE_STRUCT(OrderView, (),
+                      (order_id, product, product_name, side, amount, shares, state, state_title, trade_date,
+                       confirm_date, placed_at, cancellable, warning_id, suitability_rule, nav, fee, confirmed_amount,
+                       confirmed_shares, confirmed_date, failure_code, failure_message, customer_id))
+
+struct OrderPage {
+  std::vector<OrderView> items;
+  std::optional<std::string> next_cursor;
+};
+BOOST_DESCRIBE_STRUCT(OrderPage, (), (items, next_cursor))
+
+struct Holding {
+  std::string product;
+  std::string product_name;
+  std::string category_title;
+  std::string risk;
+  Shares shares;
+  Shares frozen;
+  std::string nav;
+  std::string nav_date;
+  Money market_value;
+  Money cost;
+  Money profit;
+};
+BOOST_DESCRIBE_STRUCT(Holding, (),
+                      (product, product_name, category_title, risk, shares, frozen, nav, nav_date, market_value, cost,
+                       profit))
+struct Holdings {
+  std::string fund_account;
+  std::vector<Holding> items;
+  Money market_value;
+  Money cost;
+  Money profit;
+};
+BOOST_DESCRIBE_STRUCT(Holdings, (), (fund_account, items, market_value, cost, profit))
+
+struct SuitabilityCheck {
+  std::string outcome;  // allow | warn | refuse
+  std::string rule;
+  std::string reason;
+  std::string customer_level;
+  std::string product_risk;
+  std::optional<std::string> warning_id;
+};
+BOOST_DESCRIBE_STRUCT(SuitabilityCheck, (), (outcome, rule, reason, customer_level, product_risk, warning_id))
+
+struct ConfirmationRun {
+  std::string business_date;
+  int confirmed = 0;
+  int waiting_for_nav = 0;
+  int failed = 0;
+  int redriven = 0;
+};
+BOOST_DESCRIBE_STRUCT(ConfirmationRun, (), (business_date, confirmed, waiting_for_nav, failed, redriven))
+
+}  // namespace zt::services::mall

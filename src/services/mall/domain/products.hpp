@@ -1,0 +1,48 @@
+#pragma once
+// Products of the mall (BUSINESS §5): the six categories and the rules each imposes on a
+// product's terms; a product's sale window and order minimums. Framework-free.
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "services/mall/domain/fees.hpp"
+
+namespace zt::services::mall {
+
+struct ProductTerms {
+  std::string code;
+  std::string name;
+  std::string category;  // public_fund | bank_wm | income_certificate | broker_am | trust | private_fund
+  int risk = 0;          // R1..R5
+  std::string issuer;
+  std::string sale_start;               // YYYY-MM-DD
+  std::optional<std::string> sale_end;  // inclusive
+  Money min_first;
+  Money min_additional;
+  Money increment;
+  std::string audience;  // public | qualified | professional
+  std::optional<int> holder_cap;
+  std::optional<std::string> principal;  // income certificates: protected_fixed | protected_floating | unprotected
+  bool redeemable = true;
+  FeeSchedule fees;
+};
+
+// [practice] thresholds, each configuration (mall.*).
+struct CategoryRules {
+  int income_certificate_max_holders = 200;
+  Money income_certificate_min_protected = Money::parse("50000.00");
+  Money income_certificate_min_unprotected = Money::parse("1000000.00");
+  Money qualified_min_purchase = Money::parse("1000000.00");  // private funds and trusts
+};
+
+const char* category_title(std::string_view category);  // 公募基金 …; nullptr when unknown
+
+// Every rule a product's terms must keep, the first broken one refused in Chinese.
+std::optional<Refusal> check_product(const ProductTerms& p, const CategoryRules& rules);
+
+// An order's amount against the product's minimums and increment (first purchase or additional).
+std::optional<Refusal> check_subscription_amount(const ProductTerms& p, Money amount, bool first_purchase);
+// Whether the product sells on this business date.
+std::optional<Refusal> check_sale_window(const ProductTerms& p, const std::string& today);
+
+}  // namespace zt::services::mall

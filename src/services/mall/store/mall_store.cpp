@@ -1,0 +1,568 @@
+#include "services/mall/store/mall_store.hpp"
+
+#include <fmt/format.h>
+
+#include "core/json/json.hpp"
+#include "core/observe/trace.hpp"
+#include "core/util/time.hpp"
+#include "platform/suitability/domain/questionnaire.hpp"
+
+namespace zt::services::mall {
+
+namespace {
+
+using core::storage::Null;
+using core::storage::Param;
+using core::storage::Row;
+using core::storage::Tx;
+
+std::string at(std::int64_t ms) {
+  return core::utc_timestamp(std::chrono::system_clock::time_point(std::chrono::milliseconds(ms)));
+}
+Param opt(const std::optional<std::string>& v) { return v ? Param{*v} : Param{Null{}}; }
+Param opt(const std::optional<int>& v) { return v ? Param{std::int64_t{*v}} : Param{Null{}}; }
+std::optional<std::int64_t> opt_int(const Row& r, std::size_t i) {
+  return r.is_null(i) ? std::nullopt : std::optional<std::int64_t>(r.int64(i));
+}
+
+FeeSchedule schedule_of(const FeesJson& j) {
+  FeeSchedule s;
+  for (const auto& t : j.subscription) s.subscription.push_back({t.from, t.rate, t.fixed_fee});
+  for (const auto& t : j.redemption) s.redemption.push_back({t.min_days, t.rate});
+  if (j.discount) s.discount = *j.discount;
+  s.truncate_shares = j.truncate_shares.value_or(false);
+  return s;
+}
+
+constexpr const char* kProductColumns =
+    "code, name, category, risk, issuer, status, sale_start, sale_end, min_first_units, min_additional_units, "
+    "increment_units, audience, "
+    "holder_cap, holder_count, principal, redeemable, description, fee_schedule";
+
+ProductRow product_of(const Row& r) {
+  ProductRow p;
+  auto& t = p.terms;
+  t.code = r.string(0);
+  t.name = r.string(1);
+  t.category = r.string(2);
+  t.risk = static_cast<int>(r.int64(3));
+  t.issuer = r.string(4);
+  p.status = r.string(5);
+  t.sale_start = r.string(6);
+  t.sale_end = r.text(7);
+  t.min_first = Money::from_units(r.int64(8));
+  t.min_additional = Money::from_units(r.int64(9));
+  t.increment = Money::from_units(r.int64(10));
+  t.audience = r.string(11);
+  if (!r.is_null(12)) t.holder_cap = static_cast<int>(r.int64(12));
+  p.holder_count = static_cast<int>(r.int64(13));
+  t.principal = r.text(14);
+  t.redeemable = r.int64(15) != 0;
+  p.description = r.string(16);
+  t.fees = schedule_of(core::json::parse<FeesJson>(r.string(17)));
+  return p;
+}
+
+constexpr const char* kOrderColumns =
+    "o.order_id, o.customer_id, o.fund_account, o.product_code, p.name, o.side, o.amount_units, o.shares_units, "
+    "o.state, o.trade_date, "
+    "o.confirm_date, o.placed_at_ms, o.idempotency_key, o.fingerprint, o.warning_id, o.suitability_rule, "
+    "o.counter_order_id, o.nav_units, "
+    "o.fee_units, o.confirmed_amount_units, o.confirmed_shares_units, o.confirmed_date, o.failure_code, "
+    "o.failure_message, o.trace_id";
+constexpr const char* kOrderFrom = " FROM mall_orders o JOIN mall_products p ON p.code = o.product_code";
+
+OrderRecord order_of(const Row& r) {
+  OrderRecord o;
+  o.order_id = r.string(0);
+  o.customer_id = r.string(1);
+  o.fund_account = r.string(2);
+  o.product = r.string(3);
+  o.product_name = r.string(4);
+  o.side = r.string(5);
+  o.amount_units = r.int64(6);
+  o.shares_units = r.int64(7);
+  o.state = r.string(8);
+  o.trade_date = r.string(9);
+  o.confirm_date = r.string(10);
+  o.placed_at_ms = r.int64(11);
+  o.idempotency_key = r.string(12);
+  o.fingerprint = r.string(13);
+  o.warning_id = r.text(14);
+  o.suitability_rule = r.string(15);
+  o.counter_order_id = r.text(16);
+  o.nav_units = opt_int(r, 17);
+  o.fee_units = opt_int(r, 18);
+  o.confirmed_amount_units = opt_int(r, 19);
+  o.confirmed_shares_units = opt_int(r, 20);
+  o.confirmed_date = r.text(21);
+  o.failure_code = r.text(22);
+  o.failure_message = r.text(23);
+  o.trace_id = r.string(24);
+  return o;
+}
+
+const char* state_title(const std::string& s) {
+  if (s == "placing") return "处理中";
+  if (s == "pending") return "待确认";
+  if (s == "cancelled") return "已撤单";
+  if (s == "confirmed") return "已确认";
+  if (s == "failed") return "失败";
+  return "未知";
+}
+
+Result<std::pair<std::int64_t, std::string>> parse_cursor(const std::string& cursor, const char* prefix) {
+  if (cursor.empty()) return std::pair<std::int64_t, std::string>{-1, ""};
+  const auto sep = cursor.find('_');
+  try {
+    if (sep == std::string::npos) throw std::invalid_argument("cursor");
+    return std::pair<std::int64_t, std::string>{std::stoll(cursor.substr(0, sep)), cursor.substr(sep + 1)};
+  } catch (const std::exception&) {
+    return Refusal{400, std::string(prefix) + "_BAD_PARAM", "cursor 无效"};
+  }
+}
+
+}  // namespace
+
+ProductTerms terms_of(const ProductIn& in) {
+  ProductTerms t;
+  t.code = in.code;
+  t.name = in.name;
+  t.category = in.category;
+  t.risk = in.risk;
+  t.issuer = in.issuer;
+  t.sale_start = in.sale_start;
+  t.sale_end = in.sale_end;
+  t.min_first = in.min_first;
+  t.min_additional = in.min_additional;
+  t.increment = in.increment;
+  t.audience = in.audience;
+  t.holder_cap = in.holder_cap;
+  t.principal = in.principal;
+  t.redeemable = in.redeemable.value_or(in.category != "income_certificate");
+  t.fees = schedule_of(in.fees);
+  return t;
+}
+
+FeesJson fees_json(const FeeSchedule& s) {
+  FeesJson j;
+  for (const auto& t : s.subscription) j.subscription.push_back({t.from, t.rate, t.fixed_fee});
+  for (const auto& t : s.redemption) j.redemption.push_back({t.min_days, t.rate});
+  j.discount = s.discount;
+  j.truncate_shares = s.truncate_shares;
+  return j;
+}
+
+void MallStore::audit(Tx& tx, const Actor& who, const std::string& action, const std::string& subject,
+                      const std::string& detail, std::int64_t now_ms) const {
+  tx.exec("INSERT INTO mall_audit (id, at_ms, actor, action, subject, detail, trace_id) VALUES (?, ?, ?, ?, ?, ?, ?)",
+          {"MA" + core::observe::random_hex_id(8), now_ms, who.id, action, subject, detail, who.trace_id});
+}
+
+std::optional<ProductRow> MallStore::product(Tx& tx, const std::string& code) const {
+  auto rows = tx.query(std::string("SELECT ") + kProductColumns + " FROM mall_products WHERE code = ?", {code});
+  if (rows.empty()) return std::nullopt;
+  return product_of(rows.at(0));
+}
+
+ProductView MallStore::view(Tx& tx, const ProductRow& row) const {
+  const auto& t = row.terms;
+  ProductView v;
+  v.code = t.code;
+  v.name = t.name;
+  v.category = t.category;
+  v.category_title = category_title(t.category);
+  v.risk = platform::suitability::risk_name(t.risk);
+  v.risk_title = platform::suitability::risk_title(t.risk);
+  v.risk_level = t.risk;
+  v.issuer = t.issuer;
+  v.status = row.status;
+  v.sale_start = t.sale_start;
+  v.sale_end = t.sale_end;
+  v.min_first = t.min_first;
+  v.min_additional = t.min_additional;
+  v.increment = t.increment;
+  v.audience = t.audience;
+  v.holder_cap = t.holder_cap;
+  v.holders = row.holder_count;
+  if (t.holder_cap) v.places_left = std::max(0, *t.holder_cap - row.holder_count);
+  v.principal = t.principal;
+  v.redeemable = t.redeemable;
+  v.description = row.description;
+  v.fees = fees_json(t.fees);
+  if (auto n = latest_nav(tx, t.code)) {
+    v.nav = n->nav.to_string();
+    v.nav_date = n->date;
+  }
+  return v;
+}
+
+Result<ProductView> MallStore::create_product(Tx& tx, const ProductIn& in, const Actor& who,
+                                              std::int64_t now_ms) const {
+  const auto t = terms_of(in);
+  if (auto bad = check_product(t, rules_)) return *bad;
+  if (product(tx, t.code)) return Refusal{409, "MALL_PRODUCT_EXISTS", fmt::format("产品代码 {} 已存在", t.code)};
+  tx.exec(
+      "INSERT INTO mall_products (code, name, category, risk, issuer, status, sale_start, sale_end, min_first_units, "
+      "min_additional_units, "
+      "increment_units, audience, holder_cap, holder_count, principal, redeemable, description, fee_schedule, "
+      "created_at_ms, updated_at_ms, "
+      "updated_by) VALUES (?, ?, ?, ?, ?, 'draft', ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?, ?, ?, ?)",
+      {t.code, t.name, t.category, std::int64_t{t.risk}, t.issuer, t.sale_start, opt(t.sale_end), t.min_first.units(),
+       t.min_additional.units(), t.increment.units(), t.audience, opt(t.holder_cap), opt(t.principal),
+       std::int64_t{t.redeemable ? 1 : 0}, in.description.value_or(""), core::json::serialize(fees_json(t.fees)),
+       now_ms, now_ms, who.id});
+  audit(tx, who, "product.created", t.code, core::json::serialize(in), now_ms);
+  return view(tx, *product(tx, t.code));
+}
+
+Result<ProductView> MallStore::update_product(Tx& tx, const std::string& code, const ProductIn& in, const Actor& who,
+                                              std::int64_t now_ms) const {
+  auto current = product(tx, code);
+  if (!current) return Refusal{404, "MALL_PRODUCT_NOT_FOUND", fmt::format("产品 {} 不存在", code)};
+  if (in.code != code) return Refusal{400, "MALL_BAD_PARAM", "请求体中的产品代码与路径不一致"};
+  const auto t = terms_of(in);
+  if (auto bad = check_product(t, rules_)) return *bad;
+  if (t.category != current->terms.category)
+    return Refusal{409, "MALL_PRODUCT_CATEGORY_FIXED", "产品类别创建后不能修改"};
+  if (t.holder_cap && *t.holder_cap < current->holder_count)
+    return Refusal{409, "MALL_HOLDER_CAP_BELOW_HOLDERS",
+                   fmt::format("持有人数上限不能低于现有持有人数{}人", current->holder_count)};
+  const auto before = core::json::serialize(view(tx, *current));
+  tx.exec(
+      "UPDATE mall_products SET name = ?, risk = ?, issuer = ?, sale_start = ?, sale_end = ?, min_first_units = ?, "
+      "min_additional_units = ?, "
+      "increment_units = ?, audience = ?, holder_cap = ?, principal = ?, redeemable = ?, description = ?, fee_schedule "
+      "= ?, updated_at_ms = ?, "
+      "updated_by = ? WHERE code = ?",
+      {t.name, std::int64_t{t.risk}, t.issuer, t.sale_start, opt(t.sale_end), t.min_first.units(),
+       t.min_additional.units(), t.increment.units(), t.audience, opt(t.holder_cap), opt(t.principal),
+       std::int64_t{t.redeemable ? 1 : 0}, in.description.value_or(""), core::json::serialize(fees_json(t.fees)),
+       now_ms, who.id, code});
+  auto after = view(tx, *product(tx, code));
+  audit(tx, who, "product.updated", code, fmt::format("before: {}; after: {}", before, core::json::serialize(after)),
+        now_ms);
+  return after;
+}
+
+Result<ProductView> MallStore::set_status(Tx& tx, const std::string& code, const std::string& status,
+                                          const std::string& comment, const Actor& who, std::int64_t now_ms) const {
+  auto current = product(tx, code);
+  if (!current) return Refusal{404, "MALL_PRODUCT_NOT_FOUND", fmt::format("产品 {} 不存在", code)};
+  if (status != "published" && status != "halted")
+    return Refusal{400, "MALL_BAD_PARAM", "状态应为 published（上架）或 halted（暂停）"};
+  if (status == "halted" && current->status != "published")
+    return Refusal{409, "MALL_STATUS_INVALID", "只有已上架的产品可以暂停"};
+  if (status == "published" && current->status == "published") return view(tx, *current);
+  if (status == "published" && !latest_nav(tx, code)) return Refusal{409, "MALL_NAV_MISSING", "请先录入产品净值再上架"};
+  tx.exec("UPDATE mall_products SET status = ?, updated_at_ms = ?, updated_by = ? WHERE code = ?",
+          {status, now_ms, who.id, code});
+  audit(tx, who, status == "published" ? "product.published" : "product.halted", code,
+        fmt::format("{} -> {}{}", current->status, status, comment.empty() ? "" : "; " + comment), now_ms);
+  return view(tx, *product(tx, code));
+}
+
+Result<ProductPage> MallStore::products(Tx& tx, const std::string& category, bool staff, const std::string& cursor,
+                                        std::int64_t limit) const {
+  if (!category.empty() && !category_title(category)) return Refusal{400, "MALL_BAD_PARAM", "产品类别无效"};
+  std::string sql = std::string("SELECT ") + kProductColumns + " FROM mall_products WHERE code > ?";
+  core::storage::Params params{cursor};
+  if (!staff) sql += " AND status IN ('published', 'halted')";
+  if (!category.empty()) {
+    sql += " AND category = ?";
+    params.emplace_back(category);
+  }
+  sql += " ORDER BY code LIMIT ?";
+  params.emplace_back(limit + 1);
+  auto rows = tx.query(sql, params);
+  ProductPage page;
+  for (std::size_t i = 0; i < rows.size() && static_cast<std::int64_t>(i) < limit; ++i)
+    page.items.push_back(view(tx, product_of(rows.at(i))));
+  if (static_cast<std::int64_t>(rows.size()) > limit) page.next_cursor = page.items.back().code;
+  return page;
+}
+
+Result<NavPoint> MallStore::put_nav(Tx& tx, const std::string& code, const std::string& date, Nav nav, const Actor& who,
+                                    std::int64_t now_ms, bool* unchanged) const {
+  if (!product(tx, code)) return Refusal{404, "MALL_PRODUCT_NOT_FOUND", fmt::format("产品 {} 不存在", code)};
+  try {
+    core::finance::parse_date(date);
+  } catch (const core::finance::CalendarError&) {
+    return Refusal{400, "MALL_BAD_DATE", "净值日期应为有效日期（YYYY-MM-DD）"};
+  }
+  if (nav.units() <= 0) return Refusal{400, "MALL_NAV_INVALID", "净值应大于0"};
+  if (auto existing = nav_on(tx, code, date)) {
+    if (*existing == nav) {
+      if (unchanged) *unchanged = true;
+      return NavPoint{date, nav};
+    }
+    return Refusal{
+        409, "MALL_NAV_EXISTS",
+        fmt::format("{} 在 {} 已录入净值 {}，不能改为 {}", code, date, existing->to_string(), nav.to_string())};
+  }
+  tx.exec("INSERT INTO mall_navs (code, nav_date, nav_units, entered_by, entered_at_ms) VALUES (?, ?, ?, ?, ?)",
+          {code, date, nav.units(), who.id, now_ms});
+  audit(tx, who, "nav.entered", code, fmt::format("{} {}", date, nav.to_string()), now_ms);
+  if (unchanged) *unchanged = false;
+  return NavPoint{date, nav};
+}
+
+Result<NavList> MallStore::navs(Tx& tx, const std::string& code, const std::string& from, const std::string& to) const {
+  if (!product(tx, code)) return Refusal{404, "MALL_PRODUCT_NOT_FOUND", fmt::format("产品 {} 不存在", code)};
+  NavList out{code, {}};
+  for (const auto& r : tx.query("SELECT nav_date, nav_units FROM mall_navs WHERE code = ? AND nav_date >= ? AND "
+                                "nav_date <= ? ORDER BY nav_date "
+                                "LIMIT 800",
+                                {code, from, to}))
+    out.items.push_back({r.string(0), Nav::from_units(r.int64(1))});
+  return out;
+}
+
+std::optional<Nav> MallStore::nav_on(Tx& tx, const std::string& code, const std::string& date) const {
+  auto rows = tx.query("SELECT nav_units FROM mall_navs WHERE code = ? AND nav_date = ?", {code, date});
+  if (rows.empty()) return std::nullopt;
+  return Nav::from_units(rows.at(0).int64(0));
+}
+
+std::optional<NavPoint> MallStore::latest_nav(Tx& tx, const std::string& code) const {
+  auto rows =
+      tx.query("SELECT nav_date, nav_units FROM mall_navs WHERE code = ? ORDER BY nav_date DESC LIMIT 1", {code});
+  if (rows.empty()) return std::nullopt;
+  return NavPoint{rows.at(0).string(0), Nav::from_units(rows.at(0).int64(1))};
+}
+
+std::optional<OrderRecord> MallStore::order_by_key(Tx& tx, const std::string& customer, const std::string& key) const {
+  auto rows = tx.query(
+      std::string("SELECT ") + kOrderColumns + kOrderFrom + " WHERE o.customer_id = ? AND o.idempotency_key = ?",
+      {customer, key});
+  if (rows.empty()) return std::nullopt;
+  return order_of(rows.at(0));
+}
+
+std::optional<OrderRecord> MallStore::order(Tx& tx, const std::string& order_id) const {
+  auto rows = tx.query(std::string("SELECT ") + kOrderColumns + kOrderFrom + " WHERE o.order_id = ?", {order_id});
+  if (rows.empty()) return std::nullopt;
+  return order_of(rows.at(0));
+}
+
+Result<OrderRecord> MallStore::begin_order(Tx& tx, const OrderRecord& o, std::int64_t now_ms) const {
+  if (o.side == "subscribe") {
+    auto p = product(tx, o.product);
+    if (p && p->terms.holder_cap &&
+        tx.query("SELECT 1 FROM mall_holders WHERE product_code = ? AND customer_id = ?", {o.product, o.customer_id})
+            .empty()) {
+      // The place is taken by a conditional increment: atomic under concurrent buyers in both
+      // SQLite and PostgreSQL, so the cap is never passed.
+      if (tx.exec(
+              "UPDATE mall_products SET holder_count = holder_count + 1 WHERE code = ? AND holder_count < holder_cap",
+              {o.product}) == 0)
+        return Refusal{409, "MALL_HOLDERS_FULL",
+                       fmt::format("{}的持有人数已达上限{}人，暂不能购买", p->terms.name, *p->terms.holder_cap)};
+      tx.exec("INSERT INTO mall_holders (product_code, customer_id, since_ms) VALUES (?, ?, ?)",
+              {o.product, o.customer_id, now_ms});
+    }
+  }
+  tx.exec(
+      "INSERT INTO mall_orders (order_id, customer_id, fund_account, product_code, side, amount_units, shares_units, "
+      "state, trade_date, "
+      "confirm_date, placed_at_ms, idempotency_key, fingerprint, warning_id, suitability_rule, updated_at_ms, "
+      "trace_id) "
+      "VALUES (?, ?, ?, ?, ?, ?, ?, 'placing', ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+      {o.order_id, o.customer_id, o.fund_account, o.product, o.side, o.amount_units, o.shares_units, o.trade_date,
+       o.confirm_date, now_ms, o.idempotency_key, o.fingerprint, opt(o.warning_id), o.suitability_rule, now_ms,
+       o.trace_id});
+  return *order(tx, o.order_id);
+}
+
+void MallStore::mark_pending(Tx& tx, const std::string& order_id, const std::string& counter_order_id,
+                             std::int64_t now_ms) const {
+  tx.exec(
+      "UPDATE mall_orders SET state = 'pending', counter_order_id = ?, updated_at_ms = ? WHERE order_id = ? AND state "
+      "= 'placing'",
+      {counter_order_id, now_ms, order_id});
+}
+
+void MallStore::release_place(Tx& tx, const OrderRecord& o) const {
+  if (o.side != "subscribe") return;
+  // Still a holder while another order of theirs is open or confirmed, or they hold shares.
+  auto others = tx.query(
+      "SELECT count(*) FROM mall_orders WHERE customer_id = ? AND product_code = ? AND side = 'subscribe' AND order_id "
+      "<> ? "
+      "AND state IN ('placing', 'pending', 'confirmed')",
+      {o.customer_id, o.product, o.order_id});
+  auto held = tx.query("SELECT shares_units FROM mall_holdings WHERE customer_id = ? AND product_code = ?",
+                       {o.customer_id, o.product});
+  if (others.at(0).int64(0) > 0 || (!held.empty() && held.at(0).int64(0) > 0)) return;
+  if (tx.exec("DELETE FROM mall_holders WHERE product_code = ? AND customer_id = ?", {o.product, o.customer_id}) > 0)
+    tx.exec("UPDATE mall_products SET holder_count = holder_count - 1 WHERE code = ? AND holder_count > 0",
+            {o.product});
+}
+
+void MallStore::mark_failed(Tx& tx, const OrderRecord& o, const std::string& code, const std::string& message,
+                            std::int64_t now_ms) const {
+  if (tx.exec("UPDATE mall_orders SET state = 'failed', failure_code = ?, failure_message = ?, updated_at_ms = ? WHERE "
+              "order_id = ? AND "
+              "state = 'placing'",
+              {code, message, now_ms, o.order_id}) > 0)
+    release_place(tx, o);
+}
+
+bool MallStore::mark_cancelled(Tx& tx, const OrderRecord& o, std::int64_t now_ms) const {
+  if (tx.exec("UPDATE mall_orders SET state = 'cancelled', updated_at_ms = ? WHERE order_id = ? AND state = 'pending'",
+              {now_ms, o.order_id}) == 0)
+    return false;
+  release_place(tx, o);
+  return true;
+}
+
+bool MallStore::mark_confirmed(Tx& tx, const OrderRecord& o, Nav nav, Money fee, std::int64_t amount_units,
+                               std::int64_t shares_units, const std::string& confirmed_date,
+                               std::int64_t now_ms) const {
+  if (tx.exec("UPDATE mall_orders SET state = 'confirmed', nav_units = ?, fee_units = ?, confirmed_amount_units = ?, "
+              "confirmed_shares_units = ?, "
+              "confirmed_date = ?, updated_at_ms = ? WHERE order_id = ? AND state = 'pending'",
+              {nav.units(), fee.units(), amount_units, shares_units, confirmed_date, now_ms, o.order_id}) == 0)
+    return false;
+  auto held = tx.query("SELECT shares_units, cost_units FROM mall_holdings WHERE customer_id = ? AND product_code = ?",
+                       {o.customer_id, o.product});
+  std::int64_t shares = held.empty() ? 0 : held.at(0).int64(0), cost = held.empty() ? 0 : held.at(0).int64(1);
+  if (o.side == "subscribe") {
+    shares += shares_units;
+    cost += o.amount_units;  // what the customer paid, fee included
+  } else {
+    // Average cost: the redeemed shares take their share of the cost, half-up to the cent.
+    const auto taken = shares <= 0 ? cost
+                                   : core::finance::Decimal::from_units(cost, 2)
+                                         .multiply(core::finance::Decimal::from_units(shares_units, 2), 4,
+                                                   core::finance::RoundingMode::kHalfUp)
+                                         .divide(core::finance::Decimal::from_units(shares, 2), 2,
+                                                 core::finance::RoundingMode::kHalfUp)
+                                         .units();
+    shares = std::max<std::int64_t>(0, shares - shares_units);
+    cost = shares == 0 ? 0 : std::max<std::int64_t>(0, cost - taken);
+  }
+  if (held.empty())
+    tx.exec(
+        "INSERT INTO mall_holdings (customer_id, product_code, shares_units, cost_units, updated_at_ms) VALUES (?, ?, "
+        "?, ?, ?)",
+        {o.customer_id, o.product, shares, cost, now_ms});
+  else
+    tx.exec(
+        "UPDATE mall_holdings SET shares_units = ?, cost_units = ?, updated_at_ms = ? WHERE customer_id = ? AND "
+        "product_code = ?",
+        {shares, cost, now_ms, o.customer_id, o.product});
+  return true;
+}
+
+bool MallStore::first_purchase(Tx& tx, const std::string& customer, const std::string& product) const {
+  return tx
+      .query(
+          "SELECT 1 FROM mall_orders WHERE customer_id = ? AND product_code = ? AND side = 'subscribe' AND state IN "
+          "('pending', "
+          "'confirmed') LIMIT 1",
+          {customer, product})
+      .empty();
+}
+
+Result<OrderPage> MallStore::orders(Tx& tx, const OrderFilter& f, bool staff) const {
+  auto cursor = parse_cursor(f.cursor, "MALL");
+  if (auto* r = std::get_if<Refusal>(&cursor)) return *r;
+  const auto [after_ms, after_id] = std::get<std::pair<std::int64_t, std::string>>(cursor);
+  std::string sql = std::string("SELECT ") + kOrderColumns + kOrderFrom + " WHERE 1 = 1";
+  core::storage::Params params;
+  if (!f.customer.empty()) {
+    sql += " AND o.customer_id = ?";
+    params.emplace_back(f.customer);
+  }
+  if (!f.product.empty()) {
+    sql += " AND o.product_code = ?";
+    params.emplace_back(f.product);
+  }
+  if (!f.state.empty()) {
+    sql += " AND o.state = ?";
+    params.emplace_back(f.state);
+  }
+  if (after_ms >= 0) {
+    sql += " AND (o.placed_at_ms < ? OR (o.placed_at_ms = ? AND o.order_id < ?))";
+    params.emplace_back(after_ms);
+    params.emplace_back(after_ms);
+    params.emplace_back(after_id);
+  }
+  sql += " ORDER BY o.placed_at_ms DESC, o.order_id DESC LIMIT ?";
+  params.emplace_back(f.limit + 1);
+  auto rows = tx.query(sql, params);
+  OrderPage page;
+  for (std::size_t i = 0; i < rows.size() && static_cast<std::int64_t>(i) < f.limit; ++i)
+    page.items.push_back(view(order_of(rows.at(i)), false, staff));
+  if (static_cast<std::int64_t>(rows.size()) > f.limit) {
+    const auto last = order_of(rows.at(static_cast<std::size_t>(f.limit - 1)));
+    page.next_cursor = fmt::format("{}_{}", last.placed_at_ms, last.order_id);
+  }
+  return page;
+}
+
+std::vector<OrderRecord> MallStore::due(Tx& tx, const std::string& today) const {
+  std::vector<OrderRecord> out;
+  for (const auto& r :
+       tx.query(std::string("SELECT ") + kOrderColumns + kOrderFrom +
+                    " WHERE o.state = 'pending' AND o.confirm_date <= ? ORDER BY o.placed_at_ms, o.order_id LIMIT 500",
+                {today}))
+    out.push_back(order_of(r));
+  return out;
+}
+
+std::vector<OrderRecord> MallStore::stuck_placing(Tx& tx, std::int64_t older_than_ms) const {
+  std::vector<OrderRecord> out;
+  for (const auto& r :
+       tx.query(std::string("SELECT ") + kOrderColumns + kOrderFrom +
+                    " WHERE o.state = 'placing' AND o.placed_at_ms < ? ORDER BY o.placed_at_ms LIMIT 500",
+                {older_than_ms}))
+    out.push_back(order_of(r));
+  return out;
+}
+
+std::vector<std::pair<std::string, std::int64_t>> MallStore::costs(Tx& tx, const std::string& customer) const {
+  std::vector<std::pair<std::string, std::int64_t>> out;
+  for (const auto& r : tx.query("SELECT product_code, cost_units FROM mall_holdings WHERE customer_id = ?", {customer}))
+    out.emplace_back(r.string(0), r.int64(1));
+  return out;
+}
+
+OrderView MallStore::view(const OrderRecord& o, bool cancellable, bool staff) const {
+  OrderView v;
+  v.order_id = o.order_id;
+  v.product = o.product;
+  v.product_name = o.product_name;
+  v.side = o.side;
+  v.amount = Money::from_units(o.amount_units);
+  v.shares = Shares::from_units(o.shares_units);
+  v.state = o.state;
+  v.state_title = state_title(o.state);
+  v.trade_date = o.trade_date;
+  v.confirm_date = o.confirm_date;
+  v.placed_at = at(o.placed_at_ms);
+  v.cancellable = cancellable;
+  v.warning_id = o.warning_id;
+  v.suitability_rule = o.suitability_rule;
+  if (o.nav_units) v.nav = Nav::from_units(*o.nav_units).to_string();
+  if (o.fee_units) v.fee = Money::from_units(*o.fee_units);
+  if (o.confirmed_amount_units) v.confirmed_amount = Money::from_units(*o.confirmed_amount_units);
+  if (o.confirmed_shares_units) v.confirmed_shares = Shares::from_units(*o.confirmed_shares_units);
+  v.confirmed_date = o.confirmed_date;
+  v.failure_code = o.failure_code;
+  v.failure_message = o.failure_message;
+  if (staff) v.customer_id = o.customer_id;
+  return v;
+}
+
+bool MallStore::lease(Tx& tx, const std::string& name, const std::string& holder, std::int64_t now_ms,
+                      std::int64_t ttl_ms) const {
+  if (tx.exec("UPDATE mall_leases SET holder = ?, until_ms = ? WHERE name = ? AND (holder = ? OR until_ms < ?)",
+              {holder, now_ms + ttl_ms, name, holder, now_ms}) > 0)
+    return true;
+  if (!tx.query("SELECT 1 FROM mall_leases WHERE name = ?", {name}).empty()) return false;
+  tx.exec("INSERT INTO mall_leases (name, holder, until_ms) VALUES (?, ?, ?)", {name, holder, now_ms + ttl_ms});
+  return true;
+}
+
+}  // namespace zt::services::mall

@@ -1,0 +1,125 @@
+#pragma once
+// The mall's records in its own tables (migrations/0001_mall.sql). Each call runs inside the
+// caller's transaction; rules that refuse answer a Refusal so nothing half-done commits.
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/storage/database.hpp"
+#include "services/mall/api_types.hpp"
+#include "services/mall/domain/products.hpp"
+
+namespace zt::services::mall {
+
+struct Actor {
+  std::string id;
+  std::string trace_id;
+};
+
+struct ProductRow {
+  ProductTerms terms;
+  std::string status;
+  int holder_count = 0;
+  std::string description;
+};
+
+// An order as kept.
+struct OrderRecord {
+  std::string order_id;
+  std::string customer_id;
+  std::string fund_account;
+  std::string product;
+  std::string product_name;
+  std::string side;
+  std::int64_t amount_units = 0;
+  std::int64_t shares_units = 0;
+  std::string state;
+  std::string trade_date;
+  std::string confirm_date;
+  std::int64_t placed_at_ms = 0;
+  std::string idempotency_key;
+  std::string fingerprint;
+  std::optional<std::string> warning_id;
+  std::string suitability_rule;
+  std::optional<std::string> counter_order_id;
+  std::optional<std::int64_t> nav_units, fee_units, confirmed_amount_units, confirmed_shares_units;
+  std::optional<std::string> confirmed_date, failure_code, failure_message;
+  std::string trace_id;
+};
+
+struct OrderFilter {
+  std::string customer;  // exact, "" for any
+  std::string product;
+  std::string state;
+  std::string cursor;
+  std::int64_t limit = 20;
+};
+
+ProductTerms terms_of(const ProductIn& in);
+FeesJson fees_json(const FeeSchedule& s);
+
+class MallStore {
+ public:
+  explicit MallStore(CategoryRules rules) : rules_(rules) {}
+  const CategoryRules& rules() const { return rules_; }
+
+  // ---- products (staff with products.manage)
+  Result<ProductView> create_product(core::storage::Tx& tx, const ProductIn& in, const Actor& who,
+                                     std::int64_t now_ms) const;
+  Result<ProductView> update_product(core::storage::Tx& tx, const std::string& code, const ProductIn& in,
+                                     const Actor& who, std::int64_t now_ms) const;
+  Result<ProductView> set_status(core::storage::Tx& tx, const std::string& code, const std::string& status,
+                                 const std::string& comment, const Actor& who, std::int64_t now_ms) const;
+  std::optional<ProductRow> product(core::storage::Tx& tx, const std::string& code) const;
+  ProductView view(core::storage::Tx& tx, const ProductRow& row) const;
+  // Customers see published and halted products; staff all of them.
+  Result<ProductPage> products(core::storage::Tx& tx, const std::string& category, bool staff,
+                               const std::string& cursor, std::int64_t limit) const;
+
+  // ---- NAVs: one per product and date, never changed once entered
+  Result<NavPoint> put_nav(core::storage::Tx& tx, const std::string& code, const std::string& date, Nav nav,
+                           const Actor& who, std::int64_t now_ms, bool* unchanged = nullptr) const;
+  Result<NavList> navs(core::storage::Tx& tx, const std::string& code, const std::string& from,
+                       const std::string& to) const;
+  std::optional<Nav> nav_on(core::storage::Tx& tx, const std::string& code, const std::string& date) const;
+  std::optional<NavPoint> latest_nav(core::storage::Tx& tx, const std::string& code) const;
+
+  // ---- orders
+  std::optional<OrderRecord> order_by_key(core::storage::Tx& tx, const std::string& customer,
+                                          const std::string& key) const;
+  std::optional<OrderRecord> order(core::storage::Tx& tx, const std::string& order_id) const;
+  // Takes a holder place when the product has a cap (refused when none is left), then records the
+  // order as placing.
+  Result<OrderRecord> begin_order(core::storage::Tx& tx, const OrderRecord& o, std::int64_t now_ms) const;
+  void mark_pending(core::storage::Tx& tx, const std::string& order_id, const std::string& counter_order_id,
+                    std::int64_t now_ms) const;
+  void mark_failed(core::storage::Tx& tx, const OrderRecord& o, const std::string& code, const std::string& message,
+                   std::int64_t now_ms) const;
+  bool mark_cancelled(core::storage::Tx& tx, const OrderRecord& o, std::int64_t now_ms) const;
+  // Settles the mall's side once (false when another run did): the order's figures and the cost
+  // of the holding.
+  bool mark_confirmed(core::storage::Tx& tx, const OrderRecord& o, Nav nav, Money fee, std::int64_t amount_units,
+                      std::int64_t shares_units, const std::string& confirmed_date, std::int64_t now_ms) const;
+  bool first_purchase(core::storage::Tx& tx, const std::string& customer, const std::string& product) const;
+  Result<OrderPage> orders(core::storage::Tx& tx, const OrderFilter& f, bool staff) const;
+  std::vector<OrderRecord> due(core::storage::Tx& tx, const std::string& today) const;
+  std::vector<OrderRecord> stuck_placing(core::storage::Tx& tx, std::int64_t older_than_ms) const;
+  // Cost of what the customer holds, by product.
+  std::vector<std::pair<std::string, std::int64_t>> costs(core::storage::Tx& tx, const std::string& customer) const;
+
+  OrderView view(const OrderRecord& o, bool cancellable, bool staff) const;
+
+  // One instance at a time runs a job: true when `holder` has the lease until now + ttl.
+  bool lease(core::storage::Tx& tx, const std::string& name, const std::string& holder, std::int64_t now_ms,
+             std::int64_t ttl_ms) const;
+
+  void audit(core::storage::Tx& tx, const Actor& who, const std::string& action, const std::string& subject,
+             const std::string& detail, std::int64_t now_ms) const;
+
+ private:
+  void release_place(core::storage::Tx& tx, const OrderRecord& o) const;
+  CategoryRules rules_;
+};
+
+}  // namespace zt::services::mall

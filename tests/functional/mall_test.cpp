@@ -1,0 +1,317 @@
+// The financial mall on the real binary, through the gateway: product managers create, price and
+// publish products; customers with a sandbox fund account are assessed, matched (allow, warn and
+// sign, refuse), subscribe and redeem with Idempotency-Key; the NAV date follows the 15:00 cut-off
+// and the trading calendar; cancels before and after the cut-off; the T+1 confirmation settles
+// to the cent at the counter, once; an income certificate's holder cap holds under 50 concurrent
+// buyers; insufficient cash is refused with nothing frozen.
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <thread>
+
+#include "harness/business.hpp"
+#include "harness/http.hpp"
+#include "harness/zhongtai.hpp"
+
+namespace zt::test {
+namespace {
+
+using namespace std::chrono_literals;
+
+std::string f(const std::string& body, const std::string& name) { return json_field(body, name); }
+
+const Env kMallEnv{
+    {"ZT_AUTH__CODES_PER_IP", "1000"}, {"ZT_AUTH__RESEND_COOLDOWN", "1s"}, {"ZT_MALL__CONFIRM_INTERVAL", "1h"}};
+
+std::string fund(
+    const std::string& code, const std::string& name, int risk, const std::string& extra = "",
+    const std::string& fees =
+        R"({"subscription": [{"from": "0", "rate": "0.015"}, {"from": "1000000.00", "rate": "0.012"}, {"from": "5000000.00", "fixed_fee": "1000.00"}], "redemption": [{"min_days": 0, "rate": "0.015"}, {"min_days": 7, "rate": "0.005"}, {"min_days": 730, "rate": "0"}]})") {
+  return R"({"code": ")" + code + R"(", "name": ")" + name + R"(", "category": "public_fund", "risk": )" +
+         std::to_string(risk) +
+         R"(, "issuer": "沙箱基金管理有限公司", "sale_start": "2026-01-05", "min_first": "1000.00", "min_additional": "100.00", "increment": "0.01", "audience": "public", "description": "测试基金")" +
+         extra + R"(, "fees": )" + fees + "}";
+}
+
+class Mall : public ::testing::Test {
+ protected:
+  HttpResponse staff(const std::string& method, const std::string& path, const std::string& body = "") {
+    return http_request(z.port, method, path, body,
+                        {{"authorization", "Bearer " + staff_token({"products.manage", "sandbox.manage", "orders.read",
+                                                                    "customers.read"})}});
+  }
+  // Created, priced on `nav_date` and published.
+  void publish(const std::string& product_json, const std::string& code, const std::string& nav_date,
+               const std::string& nav) {
+    auto made = staff("POST", "/api/mall/v1/admin/products", product_json);
+    ASSERT_EQ(made.status, 200) << made.body;
+    ASSERT_EQ(staff("PUT", "/api/mall/v1/admin/products/" + code + "/navs/" + nav_date, R"({"nav": ")" + nav + R"("})")
+                  .status,
+              200);
+    auto pub = staff("POST", "/api/mall/v1/admin/products/" + code + "/status",
+                     R"({"status": "published", "comment": "上架"})");
+    ASSERT_EQ(pub.status, 200) << pub.body;
+  }
+  // A customer with a sandbox fund account (1,000,000.00) and an assessment (`pick`: 1 is C3).
+  Customer customer(const std::string& mobile, std::size_t pick = 1,
+                    const std::map<std::string, std::string>& overrides = {}) {
+    auto c = sign_up(z.port, mobile);
+    auto acct = http_request(z.port, "POST", "/api/auth/v1/me/sandbox-account", "", c.headers());
+    EXPECT_EQ(acct.status, 200) << acct.body;
+    fund_account[c.id] = f(acct.body, "fund_account");
+    if (questionnaire_.empty()) questionnaire_ = http_get(z.port, "/api/suitability/v1/questionnaire").body;
+    auto a = http_request(z.port, "POST", "/api/suitability/v1/me/assessments",
+                          questionnaire_answers(questionnaire_, pick, overrides), c.headers());
+    EXPECT_EQ(a.status, 200) << a.body;
+    return c;
+  }
+  HttpResponse order(const Customer& c, const std::string& key, const std::string& body) {
+    auto h = c.headers();
+    h["idempotency-key"] = key;
+    return http_request(z.port, "POST", "/api/mall/v1/orders", body, h);
+  }
+  HttpResponse cancel(const Customer& c, const std::string& id) {
+    auto h = c.headers();
+    h["idempotency-key"] = "cancel-" + id;
+    return http_request(z.port, "POST", "/api/mall/v1/orders/" + id + "/cancel", "", h);
+  }
+  std::string balance(const Customer& c, const std::string& field) {
+    return f(staff("GET", "/api/counter/v1/accounts/" + fund_account[c.id] + "/balance").body, field);
+  }
+  HttpResponse order_of(const Customer& c, const std::string& id) {
+    return http_request(z.port, "GET", "/api/mall/v1/orders/" + id, "", c.headers());
+  }
+
+  Zhongtai z{kMallEnv};
+  std::map<std::string, std::string> fund_account;
+  std::string questionnaire_;
+};
+
+TEST_F(Mall, MatchBuyCancelConfirmRedeemToTheCent) {
+  pin_clock(z.port, "2026-03-02T10:00:00+08:00");
+  publish(fund("F10001", "稳健增长混合", 3), "F10001", "2026-02-27", "1.0000");
+  publish(
+      fund(
+          "F10002", "进取成长股票", 4, "",
+          R"({"subscription": [{"from": "0", "rate": "0.015"}], "redemption": [{"min_days": 0, "rate": "0.005"}], "discount": "0.1"})"),
+      "F10002", "2026-02-27", "1.2000");
+  EXPECT_EQ(staff("POST", "/api/mall/v1/admin/products", fund("F10003", "尚未上架", 2)).status, 200);
+  auto a = customer("13900000001");
+
+  // The catalogue: drafts hidden; what is above the customer's level is not promoted.
+  auto list = http_request(z.port, "GET", "/api/mall/v1/products?category=public_fund", "", a.headers());
+  ASSERT_EQ(list.status, 200) << list.body;
+  EXPECT_EQ(list.body.find("F10003"), std::string::npos);
+  const auto items = boost::json::parse(list.body).at("items").as_array();
+  ASSERT_EQ(items.size(), 2u);
+  EXPECT_TRUE(items[0].at("promoted").as_bool()) << "R3 for a C3";
+  EXPECT_FALSE(items[1].at("promoted").as_bool()) << "R4 is not promoted to a C3";
+  EXPECT_EQ(std::string(items[1].at("risk_title").as_string()), "中高风险");
+  EXPECT_EQ(http_get(z.port, "/api/mall/v1/products/F10003").status, 404);
+  EXPECT_EQ(f(http_get(z.port, "/api/mall/v1/products/F10001").body, "nav"), "1.0000");
+
+  // Matching: allow; warn, then the signed warning allows it.
+  EXPECT_EQ(f(http_request(z.port, "GET", "/api/mall/v1/products/F10001/suitability", "", a.headers()).body, "outcome"),
+            "allow");
+  EXPECT_EQ(f(http_request(z.port, "GET", "/api/mall/v1/products/F10002/suitability", "", a.headers()).body, "outcome"),
+            "warn");
+  auto risky = order(a, "order-a-0001", R"({"product": "F10002", "side": "subscribe", "amount": "20000.00"})");
+  EXPECT_EQ(risky.status, 409);
+  EXPECT_EQ(f(risky.body, "code"), "MALL_RISK_MISMATCH");
+  auto warning = http_request(z.port, "POST", "/api/mall/v1/products/F10002/risk-warning", "", a.headers());
+  ASSERT_EQ(warning.status, 200) << warning.body;
+  const std::string warning_id = f(warning.body, "id");
+  EXPECT_NE(f(warning.body, "text").find("特别风险警示书"), std::string::npos);
+  EXPECT_EQ(f(order(a, "order-a-0002",
+                    R"({"product": "F10002", "side": "subscribe", "amount": "20000.00", "warning_id": ")" + warning_id +
+                        R"("})")
+                  .body,
+              "code"),
+            "SUIT_WARNING_NOT_SIGNED");
+  ASSERT_EQ(http_request(z.port, "POST", "/api/suitability/v1/me/warnings/" + warning_id + "/signature",
+                         R"({"agree": true})", a.headers())
+                .status,
+            200);
+  auto r4 = order(
+      a, "order-a-0003",
+      R"({"product": "F10002", "side": "subscribe", "amount": "20000.00", "warning_id": ")" + warning_id + R"("})");
+  ASSERT_EQ(r4.status, 200) << r4.body;
+  EXPECT_EQ(f(r4.body, "suitability_rule"), "SUIT_WARNING_SIGNED");
+  EXPECT_EQ(f(r4.body, "warning_id"), warning_id);
+
+  // Before 15:00 on a trading day: that day's NAV; a replay is the same order; another body is refused.
+  const std::string buy = R"({"product": "F10001", "side": "subscribe", "amount": "10000.00"})";
+  auto b1 = order(a, "order-a-0004", buy);
+  ASSERT_EQ(b1.status, 200) << b1.body;
+  EXPECT_EQ(f(b1.body, "state"), "pending");
+  EXPECT_EQ(f(b1.body, "trade_date"), "2026-03-02");
+  EXPECT_EQ(f(b1.body, "confirm_date"), "2026-03-03");
+  EXPECT_EQ(f(order(a, "order-a-0004", buy).body, "order_id"), f(b1.body, "order_id"));
+  EXPECT_EQ(
+      f(order(a, "order-a-0004", R"({"product": "F10001", "side": "subscribe", "amount": "10001.00"})").body, "code"),
+      "MALL_IDEMPOTENCY_KEY_REUSED");
+  EXPECT_EQ(order(a, "", buy).status, 400) << "no key, no order";
+  EXPECT_EQ(balance(a, "frozen"), "30000.00") << "the replay froze nothing more";
+
+  // Refusals freeze nothing: too little, not in increments, too much for the cash.
+  EXPECT_EQ(
+      f(order(a, "order-a-0005", R"({"product": "F10001", "side": "subscribe", "amount": "99.99"})").body, "code"),
+      "MALL_AMOUNT_TOO_SMALL");
+  auto broke = order(a, "order-a-0006", R"({"product": "F10001", "side": "subscribe", "amount": "2000000.00"})");
+  EXPECT_EQ(broke.status, 409);
+  EXPECT_EQ(f(broke.body, "code"), "MALL_INSUFFICIENT_CASH");
+  EXPECT_EQ(f(broke.body, "message"), "可用资金不足：可用970000.00元，申购2000000.00元");
+  EXPECT_EQ(balance(a, "frozen"), "30000.00");
+  EXPECT_EQ(balance(a, "cash"), "970000.00");
+  EXPECT_EQ(order(a, "order-a-0006", R"({"product": "F10001", "side": "subscribe", "amount": "2000000.00"})").status,
+            409)
+      << "a replay answers the same";
+
+  // At 15:00: the next trading day; it can still be cancelled until 15:00 that day.
+  pin_clock(z.port, "2026-03-02T15:00:00+08:00");
+  auto late = order(a, "order-a-0007", R"({"product": "F10001", "side": "subscribe", "amount": "5000.00"})");
+  ASSERT_EQ(late.status, 200) << late.body;
+  EXPECT_EQ(f(late.body, "trade_date"), "2026-03-03");
+  EXPECT_EQ(f(cancel(a, f(b1.body, "order_id")).body, "code"), "MALL_CANCEL_TOO_LATE")
+      << "the 03-02 order is past its cut-off";
+  auto cancelled = cancel(a, f(late.body, "order_id"));
+  ASSERT_EQ(cancelled.status, 200) << cancelled.body;
+  EXPECT_EQ(f(cancelled.body, "state"), "cancelled");
+  EXPECT_EQ(balance(a, "frozen"), "30000.00");
+  EXPECT_EQ(f(cancel(a, f(late.body, "order_id")).body, "state"), "cancelled") << "cancelling twice changes nothing";
+
+  // T+1: the NAVs of 03-02 are in; the job settles at the counter, to the cent and the 0.01 share.
+  ASSERT_EQ(staff("PUT", "/api/mall/v1/admin/products/F10001/navs/2026-03-02", R"({"nav": "1.0123"})").status, 200);
+  auto navs = staff("POST", "/api/mall/v1/admin/navs/import",
+                    R"({"csv": "code,date,nav\nF10002,2026-03-02,1.2345\nF10001,2026-03-02,1.0123\n"})");
+  ASSERT_EQ(navs.status, 200) << navs.body;
+  EXPECT_EQ(f(navs.body, "imported"), "1");
+  EXPECT_EQ(f(navs.body, "unchanged"), "1");
+  EXPECT_EQ(f(staff("POST", "/api/mall/v1/admin/navs/import", R"({"csv": "F10001,2026-03-02,1.0124"})").body, "code"),
+            "MALL_NAV_EXISTS");
+  EXPECT_EQ(
+      f(staff("POST", "/api/mall/v1/admin/navs/import", R"({"csv": "F10001,2026-03-04,1.01\nF10001,2026-03-05,abc"})")
+            .body,
+        "message"),
+      "第2行的净值无效：abc（最多4位小数，大于0）");
+  auto early = staff("POST", "/api/mall/v1/admin/confirmations");
+  EXPECT_EQ(f(early.body, "confirmed"), "0") << "not before T+1";
+  pin_clock(z.port, "2026-03-03T09:00:00+08:00");
+  auto run = staff("POST", "/api/mall/v1/admin/confirmations");
+  ASSERT_EQ(run.status, 200) << run.body;
+  EXPECT_EQ(f(run.body, "confirmed"), "2");
+  EXPECT_EQ(f(staff("POST", "/api/mall/v1/admin/confirmations").body, "confirmed"), "0") << "settled once";
+  auto c1 = order_of(a, f(b1.body, "order_id"));
+  EXPECT_EQ(f(c1.body, "state"), "confirmed");
+  EXPECT_EQ(f(c1.body, "nav"), "1.0123");
+  EXPECT_EQ(f(c1.body, "fee"), "147.78");  // 10000 − 10000 / 1.015 (9852.22)
+  EXPECT_EQ(f(c1.body, "confirmed_amount"), "9852.22");
+  EXPECT_EQ(f(c1.body, "confirmed_shares"), "9732.51");  // 9852.22 / 1.0123
+  auto c2 = order_of(a, f(r4.body, "order_id"));
+  EXPECT_EQ(f(c2.body, "fee"), "29.96");  // 一折: 0.15 %
+  EXPECT_EQ(f(c2.body, "confirmed_shares"), "16176.62");
+  EXPECT_EQ(balance(a, "frozen"), "0.00");
+  EXPECT_EQ(balance(a, "cash"), "970000.00");
+  auto held = http_request(z.port, "GET", "/api/mall/v1/holdings", "", a.headers());
+  ASSERT_EQ(held.status, 200) << held.body;
+  EXPECT_NE(held.body.find(R"("product":"F10001")"), std::string::npos);
+  EXPECT_NE(held.body.find(R"("shares":"9732.51")"), std::string::npos) << held.body;
+  EXPECT_NE(held.body.find(R"("cost":"10000.00")"), std::string::npos);
+  EXPECT_NE(held.body.find(R"("market_value":"9852.22")"), std::string::npos) << "9732.51 × 1.0123";
+
+  // Redeem on 03-03 (held 0 days: 1.5 %), confirmed on 03-04 at 1.0200: 1020.00 − 15.30.
+  pin_clock(z.port, "2026-03-03T10:00:00+08:00");
+  auto red = order(a, "order-a-0008", R"({"product": "F10001", "side": "redeem", "shares": "1000.00"})");
+  ASSERT_EQ(red.status, 200) << red.body;
+  EXPECT_EQ(f(order(a, "order-a-0009", R"({"product": "F10001", "side": "redeem", "shares": "9000.00"})").body, "code"),
+            "MALL_INSUFFICIENT_SHARES");
+  ASSERT_EQ(staff("PUT", "/api/mall/v1/admin/products/F10001/navs/2026-03-03", R"({"nav": "1.0200"})").status, 200);
+  pin_clock(z.port, "2026-03-04T09:30:00+08:00");
+  EXPECT_EQ(f(staff("POST", "/api/mall/v1/admin/confirmations").body, "confirmed"), "1");
+  auto r = order_of(a, f(red.body, "order_id"));
+  EXPECT_EQ(f(r.body, "fee"), "15.30");
+  EXPECT_EQ(f(r.body, "confirmed_amount"), "1004.70");
+  EXPECT_EQ(balance(a, "cash"), "971004.70");
+  held = http_request(z.port, "GET", "/api/mall/v1/holdings", "", a.headers());
+  EXPECT_NE(held.body.find(R"("shares":"8732.51")"), std::string::npos) << held.body;
+  EXPECT_NE(held.body.find(R"("cost":"8972.52")"), std::string::npos) << "10000 − 10000 × 1000 / 9732.51 (1027.48)";
+
+  // A holiday: the order placed on a make-up Saturday takes the first trading day after the closure.
+  pin_clock(z.port, "2026-02-14T10:00:00+08:00");
+  auto holiday = order(a, "order-a-0010", R"({"product": "F10001", "side": "subscribe", "amount": "1000.00"})");
+  ASSERT_EQ(holiday.status, 200) << holiday.body;
+  EXPECT_EQ(f(holiday.body, "trade_date"), "2026-02-24");
+  EXPECT_EQ(f(holiday.body, "confirm_date"), "2026-02-25");
+
+  // Orders, newest first, by cursor.
+  auto page = http_request(z.port, "GET", "/api/mall/v1/orders?limit=3", "", a.headers());
+  EXPECT_EQ(f(page.body, "order_id"), f(holiday.body, "order_id"));
+  ASSERT_NE(f(page.body, "next_cursor"), "<none>");
+  auto all = staff("GET", "/api/mall/v1/admin/orders?product=F10001&state=confirmed");
+  EXPECT_EQ(boost::json::parse(all.body).at("items").as_array().size(), 2u) << all.body;
+  EXPECT_EQ(http_request(z.port, "GET", "/api/mall/v1/admin/orders", "", a.headers()).status, 403)
+      << "customers are not staff";
+
+  // The lowest category is refused outright; an expired assessment blocks buying.
+  auto low = customer("13900000002", 1, {{"R1", "A"}});
+  auto lowest = order(low, "order-l-0001", R"({"product": "F10002", "side": "subscribe", "amount": "20000.00"})");
+  EXPECT_EQ(lowest.status, 403);
+  EXPECT_EQ(f(lowest.body, "code"), "SUIT_LOWEST_CATEGORY");
+  pin_clock(z.port, "2028-03-03T10:00:00+08:00");
+  auto expired = order(a, "order-a-0011", R"({"product": "F10001", "side": "subscribe", "amount": "1000.00"})");
+  EXPECT_EQ(expired.status, 403);
+  EXPECT_EQ(f(expired.body, "code"), "SUIT_ASSESSMENT_EXPIRED");
+}
+
+TEST_F(Mall, AnIncomeCertificatesHolderCapHoldsUnderConcurrentBuyers) {
+  pin_clock(z.port, "2026-03-02T10:00:00+08:00");
+  const std::string cert =
+      R"({"code": "SC2601", "name": "沙箱收益凭证1号", "category": "income_certificate", "risk": 2, "issuer": "沙箱证券", "sale_start": "2026-03-02", "sale_end": "2026-03-31", "min_first": "50000.00", "min_additional": "10000.00", "increment": "1000.00", "audience": "public", "holder_cap": 11, "principal": "protected_fixed", "fees": {"subscription": [{"from": "0", "rate": "0"}], "redemption": [{"min_days": 0, "rate": "0"}]}})";
+  publish(cert, "SC2601", "2026-03-02", "1.0000");
+  EXPECT_EQ(
+      f(staff(
+            "POST", "/api/mall/v1/admin/products",
+            R"({"code": "SC2602", "name": "浮动收益凭证", "category": "income_certificate", "risk": 3, "issuer": "沙箱证券", "sale_start": "2026-03-02", "min_first": "50000.00", "min_additional": "10000.00", "increment": "1000.00", "audience": "public", "holder_cap": 200, "principal": "protected_floating", "fees": {"subscription": [{"from": "0", "rate": "0"}], "redemption": [{"min_days": 0, "rate": "0"}]}})")
+            .body,
+        "message"),
+      "浮动收益及非保本收益凭证仅限专业投资者购买");
+  auto first = customer("13910000000");
+  ASSERT_EQ(order(first, "cert-first-01", R"({"product": "SC2601", "side": "subscribe", "amount": "50000.00"})").status,
+            200);
+  EXPECT_EQ(f(http_get(z.port, "/api/mall/v1/products/SC2601").body, "places_left"), "10");
+
+  std::vector<Customer> buyers;
+  for (int i = 1; i <= 50; ++i) buyers.push_back(customer(fmt::format("139100000{:02d}", i)));
+  std::atomic<int> ok{0}, full{0}, other{0};
+  std::vector<std::thread> threads;
+  for (std::size_t i = 0; i < buyers.size(); ++i)
+    threads.emplace_back([&, i] {
+      auto r = order(buyers[i], fmt::format("cert-buyer-{:03d}", i),
+                     R"({"product": "SC2601", "side": "subscribe", "amount": "50000.00"})");
+      if (r.status == 200)
+        ++ok;
+      else if (json_field(r.body, "code") == "MALL_HOLDERS_FULL")
+        ++full;
+      else
+        ++other;
+    });
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(ok.load(), 10);
+  EXPECT_EQ(full.load(), 40);
+  EXPECT_EQ(other.load(), 0);
+  auto product = http_get(z.port, "/api/mall/v1/products/SC2601");
+  EXPECT_EQ(f(product.body, "holders"), "11");
+  EXPECT_EQ(f(product.body, "places_left"), "0");
+  // An early holder adds to their holding: no new place needed. A refused buyer froze nothing.
+  EXPECT_EQ(order(first, "cert-first-02", R"({"product": "SC2601", "side": "subscribe", "amount": "10000.00"})").status,
+            200);
+  int refused_frozen = 0;
+  for (auto& b : buyers)
+    if (balance(b, "frozen") == "0.00") ++refused_frozen;
+  EXPECT_EQ(refused_frozen, 40);
+  auto redeem = order(first, "cert-first-03", R"({"product": "SC2601", "side": "redeem", "shares": "100.00"})");
+  EXPECT_EQ(f(redeem.body, "code"), "MALL_NOT_REDEEMABLE");
+}
+
+}  // namespace
+}  // namespace zt::test
