@@ -18,20 +18,35 @@ HttpResponse as_staff(int port, const std::string& method, const std::string& pa
 }
 
 TEST(GatewayApi, FeaturesShowSandboxAndTheBusinessAreasThatRun) {
-  Zhongtai z;
+  {
+    Zhongtai all;
+    auto f = http_get(all.port, "/api/gateway/v1/features");
+    ASSERT_EQ(f.status, 200) << f.body;
+    EXPECT_EQ(json_field(f.body, "sandbox"), "true");
+    EXPECT_NE(f.body.find("\"path\":\"/mall\""), std::string::npos) << "the mall runs in this process: " << f.body;
+    EXPECT_NE(f.body.find("\"sandbox_clock\":null"), std::string::npos) << "the clock is not pinned";
+  }
+  // A gateway of its own, with a registry where no business service runs yet.
+  const std::string secret = "features-suite-secret-0123456789ab";
+  Zhongtai reg(Env{{"ZT_NODE__INTERNAL_SECRET", secret}}, "registry");
+  Zhongtai z(
+      Env{{"ZT_NODE__INTERNAL_SECRET", secret}, {"ZT_DISCOVERY__REGISTRY", "127.0.0.1:" + std::to_string(reg.port)}},
+      "gateway");
   auto f = http_get(z.port, "/api/gateway/v1/features");
   ASSERT_EQ(f.status, 200) << f.body;
-  EXPECT_EQ(json_field(f.body, "sandbox"), "true");
   EXPECT_NE(f.body.find("\"areas\":[]"), std::string::npos) << "no business service runs yet: " << f.body;
 
   // A mall instance registers: its area appears; taken offline, it goes again.
   FakeServer mall([](const FakeRequest&) { return FakeReply{200, R"({"ok":true})"}; });
-  RegisteredInstance instance(z.port, "mall", "mall-1", mall.port());
-  ASSERT_TRUE(eventually([&] { return http_get(z.port, "/api/gateway/v1/features").body.find("金融商城") != std::string::npos; }, 10s))
+  RegisteredInstance instance(reg.port, "mall", "mall-1", mall.port());
+  ASSERT_TRUE(eventually(
+      [&] { return http_get(z.port, "/api/gateway/v1/features").body.find("金融商城") != std::string::npos; }, 10s))
       << http_get(z.port, "/api/gateway/v1/features").body;
   EXPECT_NE(http_get(z.port, "/api/gateway/v1/features").body.find("\"path\":\"/mall\""), std::string::npos);
-  ASSERT_EQ(as_staff(z.port, "PATCH", "/api/registry/v1/services/mall/instances/mall-1", R"({"enabled": false})").status, 200);
-  EXPECT_TRUE(eventually([&] { return http_get(z.port, "/api/gateway/v1/features").body.find("金融商城") == std::string::npos; }, 10s));
+  auto off = as_staff(z.port, "PATCH", "/api/registry/v1/services/mall/instances/mall-1", R"({"enabled": false})");
+  ASSERT_EQ(off.status, 200) << off.body;
+  EXPECT_TRUE(eventually(
+      [&] { return http_get(z.port, "/api/gateway/v1/features").body.find("金融商城") == std::string::npos; }, 10s));
 }
 
 TEST(GatewayApi, FeaturesSayWhenVendorsAreReal) {
@@ -48,11 +63,14 @@ TEST(GatewayApi, FlowRulesWithLiveCountsForStaffAndTheRuleCheck) {
   ASSERT_EQ(empty.status, 200) << empty.body;
   EXPECT_NE(empty.body.find("\"rules\":[]"), std::string::npos) << empty.body;
 
-  ASSERT_EQ(publish_dynamic(z.port, "resilience.rules: |\n  flow:\n    - {id: ping-cap, resource: \"GET /api/system/v1/ping\", count: 2}\n"
-                                    "    - {id: info-watch, resource: \"GET /api/system/v1/info\", count: 1, shadow: true}\n")
+  ASSERT_EQ(publish_dynamic(
+                z.port,
+                "resilience.rules: |\n  flow:\n    - {id: ping-cap, resource: \"GET /api/system/v1/ping\", count: 2}\n"
+                "    - {id: info-watch, resource: \"GET /api/system/v1/info\", count: 1, shadow: true}\n")
                 .status,
             200);
-  ASSERT_TRUE(eventually([&] { return as_staff(z.port, "GET", "/api/gateway/v1/flow").body.find("ping-cap") != std::string::npos; }, 10s));
+  ASSERT_TRUE(eventually(
+      [&] { return as_staff(z.port, "GET", "/api/gateway/v1/flow").body.find("ping-cap") != std::string::npos; }, 10s));
   int refused = 0;
   for (int i = 0; i < 6; ++i) {
     if (http_get(z.port, "/api/system/v1/ping").status == 429) ++refused;
@@ -76,14 +94,17 @@ TEST(GatewayApi, FlowRulesWithLiveCountsForStaffAndTheRuleCheck) {
   EXPECT_NE(flow.body.find("rules_yaml"), std::string::npos);
 
   // The check: a good set counts its rules; a bad one names line and field in Chinese.
-  auto good = as_staff(z.port, "POST", "/api/gateway/v1/flow/check", R"({"rules": "flow:\n  - {id: a, resource: \"*\", count: 5}\n"})");
+  auto good = as_staff(z.port, "POST", "/api/gateway/v1/flow/check",
+                       R"({"rules": "flow:\n  - {id: a, resource: \"*\", count: 5}\n"})");
   ASSERT_EQ(good.status, 200) << good.body;
   EXPECT_EQ(json_field(good.body, "rule_count"), "1");
-  auto bad = as_staff(z.port, "POST", "/api/gateway/v1/flow/check", R"({"rules": "flow:\n  - {id: a, resource: \"*\", count: lots}\n"})");
+  auto bad = as_staff(z.port, "POST", "/api/gateway/v1/flow/check",
+                      R"({"rules": "flow:\n  - {id: a, resource: \"*\", count: lots}\n"})");
   EXPECT_EQ(bad.status, 400);
   EXPECT_EQ(json_field(bad.body, "code"), "GATEWAY_FLOW_RULES_INVALID");
   EXPECT_NE(json_field(bad.body, "message").find("第2行"), std::string::npos) << bad.body;
-  EXPECT_EQ(as_staff(z.port, "POST", "/api/gateway/v1/flow/check", R"({"rules": 5})").status, 400) << "checked against the OpenAPI document";
+  EXPECT_EQ(as_staff(z.port, "POST", "/api/gateway/v1/flow/check", R"({"rules": 5})").status, 400)
+      << "checked against the OpenAPI document";
   EXPECT_EQ(http_request(z.port, "POST", "/api/gateway/v1/flow/check", R"({"rules": ""})").status, 401);
 }
 
@@ -94,7 +115,8 @@ TEST(GatewayApi, TheRegistryAuditIsForAuditorsNotForOperators) {
   auto audit = as_staff(z.port, "GET", "/api/registry/v1/audit", "", {"audit.read"});
   ASSERT_EQ(audit.status, 200) << audit.body;
   EXPECT_NE(audit.body.find("config.publish"), std::string::npos) << audit.body;
-  EXPECT_EQ(as_staff(z.port, "GET", "/api/registry/v1/services", "", {"audit.read"}).status, 403) << "auditing is not governing";
+  EXPECT_EQ(as_staff(z.port, "GET", "/api/registry/v1/services", "", {"audit.read"}).status, 403)
+      << "auditing is not governing";
 }
 
 }  // namespace

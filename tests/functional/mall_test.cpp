@@ -3,7 +3,8 @@
 // sign, refuse), subscribe and redeem with Idempotency-Key; the NAV date follows the 15:00 cut-off
 // and the trading calendar; cancels before and after the cut-off; the T+1 confirmation settles
 // to the cent at the counter, once; an income certificate's holder cap holds under 50 concurrent
-// buyers; insufficient cash is refused with nothing frozen.
+// buyers; insufficient cash is refused with nothing frozen. Each test runs in both modes: one
+// process (SQLite) and split processes (PostgreSQL, etcd, Redis).
 #include <gtest/gtest.h>
 
 #include <atomic>
@@ -11,6 +12,7 @@
 
 #include "harness/business.hpp"
 #include "harness/http.hpp"
+#include "harness/platform.hpp"
 #include "harness/zhongtai.hpp"
 
 namespace zt::test {
@@ -33,7 +35,7 @@ std::string fund(
          extra + R"(, "fees": )" + fees + "}";
 }
 
-class Mall : public ::testing::Test {
+class Mall : public ::testing::TestWithParam<Mode> {
  protected:
   HttpResponse staff(const std::string& method, const std::string& path, const std::string& body = "") {
     return http_request(z.port, method, path, body,
@@ -82,13 +84,16 @@ class Mall : public ::testing::Test {
     return http_request(z.port, "GET", "/api/mall/v1/orders/" + id, "", c.headers());
   }
 
-  Zhongtai z{kMallEnv};
+  Platform platform{GetParam(), kMallEnv};
+  struct {
+    int port;
+  } z{platform.port()};
   std::map<std::string, std::string> fund_account;
   std::string questionnaire_;
 };
 
-TEST_F(Mall, MatchBuyCancelConfirmRedeemToTheCent) {
-  pin_clock(z.port, "2026-03-02T10:00:00+08:00");
+TEST_P(Mall, MatchBuyCancelConfirmRedeemToTheCent) {
+  platform.pin_clock("2026-03-02T10:00:00+08:00");
   publish(fund("F10001", "稳健增长混合", 3), "F10001", "2026-02-27", "1.0000");
   publish(
       fund(
@@ -168,7 +173,7 @@ TEST_F(Mall, MatchBuyCancelConfirmRedeemToTheCent) {
       << "a replay answers the same";
 
   // At 15:00: the next trading day; it can still be cancelled until 15:00 that day.
-  pin_clock(z.port, "2026-03-02T15:00:00+08:00");
+  platform.pin_clock("2026-03-02T15:00:00+08:00");
   auto late = order(a, "order-a-0007", R"({"product": "F10001", "side": "subscribe", "amount": "5000.00"})");
   ASSERT_EQ(late.status, 200) << late.body;
   EXPECT_EQ(f(late.body, "trade_date"), "2026-03-03");
@@ -196,7 +201,7 @@ TEST_F(Mall, MatchBuyCancelConfirmRedeemToTheCent) {
       "第2行的净值无效：abc（最多4位小数，大于0）");
   auto early = staff("POST", "/api/mall/v1/admin/confirmations");
   EXPECT_EQ(f(early.body, "confirmed"), "0") << "not before T+1";
-  pin_clock(z.port, "2026-03-03T09:00:00+08:00");
+  platform.pin_clock("2026-03-03T09:00:00+08:00");
   auto run = staff("POST", "/api/mall/v1/admin/confirmations");
   ASSERT_EQ(run.status, 200) << run.body;
   EXPECT_EQ(f(run.body, "confirmed"), "2");
@@ -220,13 +225,13 @@ TEST_F(Mall, MatchBuyCancelConfirmRedeemToTheCent) {
   EXPECT_NE(held.body.find(R"("market_value":"9852.22")"), std::string::npos) << "9732.51 × 1.0123";
 
   // Redeem on 03-03 (held 0 days: 1.5 %), confirmed on 03-04 at 1.0200: 1020.00 − 15.30.
-  pin_clock(z.port, "2026-03-03T10:00:00+08:00");
+  platform.pin_clock("2026-03-03T10:00:00+08:00");
   auto red = order(a, "order-a-0008", R"({"product": "F10001", "side": "redeem", "shares": "1000.00"})");
   ASSERT_EQ(red.status, 200) << red.body;
   EXPECT_EQ(f(order(a, "order-a-0009", R"({"product": "F10001", "side": "redeem", "shares": "9000.00"})").body, "code"),
             "MALL_INSUFFICIENT_SHARES");
   ASSERT_EQ(staff("PUT", "/api/mall/v1/admin/products/F10001/navs/2026-03-03", R"({"nav": "1.0200"})").status, 200);
-  pin_clock(z.port, "2026-03-04T09:30:00+08:00");
+  platform.pin_clock("2026-03-04T09:30:00+08:00");
   EXPECT_EQ(f(staff("POST", "/api/mall/v1/admin/confirmations").body, "confirmed"), "1");
   auto r = order_of(a, f(red.body, "order_id"));
   EXPECT_EQ(f(r.body, "fee"), "15.30");
@@ -237,7 +242,7 @@ TEST_F(Mall, MatchBuyCancelConfirmRedeemToTheCent) {
   EXPECT_NE(held.body.find(R"("cost":"8972.52")"), std::string::npos) << "10000 − 10000 × 1000 / 9732.51 (1027.48)";
 
   // A holiday: the order placed on a make-up Saturday takes the first trading day after the closure.
-  pin_clock(z.port, "2026-02-14T10:00:00+08:00");
+  platform.pin_clock("2026-02-14T10:00:00+08:00");
   auto holiday = order(a, "order-a-0010", R"({"product": "F10001", "side": "subscribe", "amount": "1000.00"})");
   ASSERT_EQ(holiday.status, 200) << holiday.body;
   EXPECT_EQ(f(holiday.body, "trade_date"), "2026-02-24");
@@ -257,14 +262,14 @@ TEST_F(Mall, MatchBuyCancelConfirmRedeemToTheCent) {
   auto lowest = order(low, "order-l-0001", R"({"product": "F10002", "side": "subscribe", "amount": "20000.00"})");
   EXPECT_EQ(lowest.status, 403);
   EXPECT_EQ(f(lowest.body, "code"), "SUIT_LOWEST_CATEGORY");
-  pin_clock(z.port, "2028-03-03T10:00:00+08:00");
+  platform.pin_clock("2028-03-03T10:00:00+08:00");
   auto expired = order(a, "order-a-0011", R"({"product": "F10001", "side": "subscribe", "amount": "1000.00"})");
   EXPECT_EQ(expired.status, 403);
   EXPECT_EQ(f(expired.body, "code"), "SUIT_ASSESSMENT_EXPIRED");
 }
 
-TEST_F(Mall, AnIncomeCertificatesHolderCapHoldsUnderConcurrentBuyers) {
-  pin_clock(z.port, "2026-03-02T10:00:00+08:00");
+TEST_P(Mall, AnIncomeCertificatesHolderCapHoldsUnderConcurrentBuyers) {
+  platform.pin_clock("2026-03-02T10:00:00+08:00");
   const std::string cert =
       R"({"code": "SC2601", "name": "沙箱收益凭证1号", "category": "income_certificate", "risk": 2, "issuer": "沙箱证券", "sale_start": "2026-03-02", "sale_end": "2026-03-31", "min_first": "50000.00", "min_additional": "10000.00", "increment": "1000.00", "audience": "public", "holder_cap": 11, "principal": "protected_fixed", "fees": {"subscription": [{"from": "0", "rate": "0"}], "redemption": [{"min_days": 0, "rate": "0"}]}})";
   publish(cert, "SC2601", "2026-03-02", "1.0000");
@@ -312,6 +317,8 @@ TEST_F(Mall, AnIncomeCertificatesHolderCapHoldsUnderConcurrentBuyers) {
   auto redeem = order(first, "cert-first-03", R"({"product": "SC2601", "side": "redeem", "shares": "100.00"})");
   EXPECT_EQ(f(redeem.body, "code"), "MALL_NOT_REDEEMABLE");
 }
+
+INSTANTIATE_TEST_SUITE_P(BothModes, Mall, ::testing::Values(Mode::kAll, Mode::kSplit), mode_name);
 
 }  // namespace
 }  // namespace zt::test

@@ -44,6 +44,7 @@ class Zhongtai {
         ProcessOptions{{ZT_BINARY, "serve", "--target", target}, env, root_ + "/zhongtai.log", "", root_});
     bool ready = eventually(
         [&] {
+          if (!process->running()) return true;  // it ended: no point waiting (said below)
           try {
             return http_get(admin, "/readyz").status == 200;
           } catch (...) {
@@ -51,6 +52,7 @@ class Zhongtai {
           }
         },
         std::chrono::seconds(60));  // generous: under a loaded CI machine an ASan start can be slow
+    if (ready && !process->running()) ready = false;
     if (!ready) {
       own_.keep();
       throw std::runtime_error("zhongtai did not become ready; log: " + process->log_text());

@@ -1,0 +1,104 @@
+#pragma once
+// The platform the business suites run against, in either run mode (DESIGN §2):
+//   all   — one process, `--target all`, SQLite, the in-process registry;
+//   split — registry (etcd backend), notify, auth, counter, suitability, calendar, mall and the
+//           gateway as separate processes on loopback, against PostgreSQL (one schema per
+//           service), etcd and Redis started here — what deploy/local/ runs by hand.
+// The same tests drive both through the gateway's public port.
+#include <gtest/gtest.h>
+
+#include <boost/json.hpp>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "harness/http.hpp"
+#include "harness/servers.hpp"
+#include "harness/zhongtai.hpp"
+
+namespace zt::test {
+
+enum class Mode { kAll, kSplit };
+
+inline std::string mode_name(const ::testing::TestParamInfo<Mode>& info) {
+  return info.param == Mode::kAll ? "all" : "split";
+}
+
+class Platform {
+ public:
+  // The targets split mode starts, in order (the gateway last).
+  static const std::vector<std::string>& split_targets() {
+    static const std::vector<std::string> t{"notify", "auth", "counter", "suitability", "calendar", "mall", "gateway"};
+    return t;
+  }
+
+  explicit Platform(Mode mode, const Env& extra = {}) : mode_(mode) {
+    if (mode == Mode::kAll) {
+      processes_.push_back(std::make_unique<Zhongtai>(extra));
+      return;
+    }
+    pg_ = std::make_unique<PostgresServer>();
+    etcd_ = std::make_unique<EtcdServer>();
+    redis_ = std::make_unique<RedisServer>();
+    Env common = extra;
+    common["ZT_NODE__INTERNAL_SECRET"] = "platform-split-secret-0123456789abcdef";
+    common["ZT_STORAGE__DRIVER"] = "postgres";
+    common["ZT_STORAGE__POSTGRES_DSN"] = pg_->dsn();
+    common["ZT_RESILIENCE__REDIS_HOST"] = "127.0.0.1";
+    common["ZT_RESILIENCE__REDIS_PORT"] = std::to_string(redis_->port());
+    Env registry = common;
+    registry["ZT_REGISTRY__BACKEND"] = "etcd";
+    registry["ZT_REGISTRY__ETCD_ENDPOINTS"] = "127.0.0.1:" + std::to_string(etcd_->port());
+    registry["ZT_REGISTRY__ETCD_PREFIX"] = "/zt-platform/";
+    processes_.push_back(std::make_unique<Zhongtai>(registry, "registry"));
+    common["ZT_DISCOVERY__REGISTRY"] = "127.0.0.1:" + std::to_string(processes_.front()->port);
+    for (const auto& target : split_targets()) processes_.push_back(std::make_unique<Zhongtai>(common, target));
+    // Ready when the gateway reaches every service by name.
+    const bool reached = eventually(
+        [&] {
+          for (const char* path :
+               {"/api/suitability/v1/questionnaire", "/api/mall/v1/products", "/api/calendar/v1/years/2026"})
+            if (http_get(port(), path).status != 200) return false;
+          return true;
+        },
+        std::chrono::seconds(30));
+    if (!reached) throw std::runtime_error("the split platform's gateway does not reach its services");
+  }
+
+  Mode mode() const { return mode_; }
+  // The public port: the single process, or the split gateway.
+  int port() const { return processes_.back()->port; }
+  Zhongtai& gateway() { return *processes_.back(); }
+
+  // Pins the business clock (sandbox.clock) everywhere and waits until every process has it.
+  void pin_clock(const std::string& instant) {
+    auto put = publish_dynamic(port(), "sandbox.clock: \"" + instant + "\"\n");
+    ASSERT_EQ(put.status, 200) << put.body;
+    const auto version = boost::json::parse(put.body).at("version").as_int64();
+    const std::size_t followers = mode_ == Mode::kAll ? 1 : processes_.size() - 1;  // the registry does not ack its own
+    std::string seen;
+    ASSERT_TRUE(eventually(
+        [&] {
+          auto acks = http_request(port(), "GET", "/api/registry/v1/configs/public/zhongtai/dynamic.yaml/acks", "",
+                                   staff_headers());
+          seen = acks.body;
+          if (acks.status != 200) return false;
+          std::size_t applied = 0;
+          const auto parsed = boost::json::parse(acks.body);
+          for (const auto& a : parsed.at("items").as_array())
+            if (a.at("version").as_int64() == version && a.at("applied").as_bool()) ++applied;
+          return applied >= followers;
+        },
+        std::chrono::seconds(20)))
+        << "not every process applied sandbox.clock " << instant << " (version " << version << "): " << seen;
+  }
+
+ private:
+  Mode mode_;
+  std::unique_ptr<PostgresServer> pg_;
+  std::unique_ptr<EtcdServer> etcd_;
+  std::unique_ptr<RedisServer> redis_;
+  std::vector<std::unique_ptr<Zhongtai>> processes_;  // the registry first and the gateway last when split
+};
+
+}  // namespace zt::test
