@@ -5,7 +5,7 @@
 //   ZT_WEB_ROOT    the folder holding h5/dist and console/dist
 //   ZT_E2E_OUT     where screenshots and logs go
 import { spawn, execFileSync } from 'node:child_process';
-import { appendFileSync, copyFileSync, existsSync, mkdtempSync, mkdirSync, readFileSync, rmSync, openSync } from 'node:fs';
+import { appendFileSync, copyFileSync, existsSync, mkdtempSync, mkdirSync, readFileSync, rmSync, openSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -79,9 +79,12 @@ export async function eventually(fn, timeoutMs = 10000, stepMs = 100) {
   throw new Error(`not within ${timeoutMs} ms: ${last instanceof Error ? last.message : JSON.stringify(last)}`);
 }
 
+const testKey = 'zhongtai e2e tests: a staff key of 32+';
+
 export class Zhongtai {
-  // targets: "all" or a list; env: extra ZT_* settings.
-  static async start({ targets = 'all', env = {}, dataDir, name = 'zhongtai' } = {}) {
+  // targets: "all" or a list; env: extra ZT_* settings; staffKey: the gateway also accepts staff
+  // tokens from a test key (z.staffToken), for set-up steps the test does not drive in a browser.
+  static async start({ targets = 'all', env = {}, dataDir, name = 'zhongtai', staffKey = false } = {}) {
     if (!binary) throw new Error('ZT_BINARY is not set (CTest sets it: ctest -L e2e)');
     if (!existsSync(join(webRoot, 'h5', 'dist', 'index.html')) || !existsSync(join(webRoot, 'console', 'dist', 'index.html')))
       throw new Error(`no web bundles under ${webRoot}: run scripts/build-web (make test does)`);
@@ -90,6 +93,11 @@ export class Zhongtai {
     z.port = Number(env.ZT_SERVER__PORT ?? (await freePort()));
     z.admin = await freePort();
     z.logFile = join(z.root, `${name}.log`);
+    if (staffKey) {
+      const keys = join(z.root, 'e2e-keys.json');
+      writeFileSync(keys, JSON.stringify({ keys: [{ kty: 'oct', kid: 'zt-e2e-staff', alg: 'HS256', k: Buffer.from(testKey).toString('base64url') }] }));
+      env = { ZT_GATEWAY__JWT_KEYS_FILE: keys, ...env };
+    }
     const fd = openSync(z.logFile, 'a');
     z.proc = spawn(binary, ['serve', '--target', targets], {
       cwd: z.root,
@@ -112,6 +120,17 @@ export class Zhongtai {
       return r.status === 200;
     }, 30000);
     return z;
+  }
+
+  // A staff token from the test key (start with staffKey), with these permissions.
+  staffToken(perms) {
+    const now = Math.floor(Date.now() / 1000);
+    const enc = (o) => Buffer.from(JSON.stringify(o)).toString('base64url');
+    const head = enc({ alg: 'HS256', typ: 'JWT', kid: 'zt-e2e-staff' });
+    const body = enc({ iss: 'zhongtai', aud: 'zhongtai-api', sub: 'S-e2e', typ: 'staff', sid: 'sess-e2e', iat: now, exp: now + 1800,
+      jti: `e2e-${now}-${Math.random()}`, roles: ['operations'], perms });
+    const sig = createHmac('sha256', testKey).update(`${head}.${body}`).digest('base64url');
+    return `${head}.${body}.${sig}`;
   }
 
   url(path = '/') {

@@ -57,7 +57,7 @@ test('a new customer signs up, sets a password, signs in with it and revokes ano
   await w.page.getByTestId('home').waitFor();
   await w.page.getByTestId('sandbox-banner').waitFor();
   assert.match(await w.page.getByTestId('sandbox-banner').innerText(), /沙箱环境/);
-  await w.page.getByTestId('no-areas').waitFor(); // no business service runs in this build yet
+  await w.page.getByTestId('area-mall').waitFor(); // the business areas that run: the mall
   await w.assertFits();
   await w.shot('home');
 

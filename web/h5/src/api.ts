@@ -1,6 +1,7 @@
 // The H5 app's calls, typed, on the shared client.
-import { ApiClient, type CodeSent, type CustomerProfile, type CustomerTokens, type Features, type OutboxItem, type Page,
-  type SessionInfo, type SignedOutReason } from '@zhongtai/shared';
+import { ApiClient, type Assessment, type CodeSent, type CustomerProfile, type CustomerTokens, type Features, type Holdings,
+  type MallOrder, type OutboxItem, type Page, type Product, type Questionnaire, type RiskWarning, type SessionInfo,
+  type SignedOutReason, type SuitabilityCheck, type SuitabilityProfile } from '@zhongtai/shared';
 import { ref } from 'vue';
 
 export const signedOutNotice = ref<string>('');
@@ -26,6 +27,26 @@ export const api = {
     client.put<{ message: string }>('/api/auth/v1/me/password', current ? { password, current_password: current } : { password }),
   sessions: () => client.get<{ items: SessionInfo[] }>('/api/auth/v1/me/sessions'),
   endSession: (id: string) => client.delete<object>(`/api/auth/v1/me/sessions/${encodeURIComponent(id)}`),
+  openSandboxAccount: () => client.post<{ customer_id: string; fund_account: string }>('/api/auth/v1/me/sandbox-account'),
+  // suitability
+  questionnaire: () => client.get<Questionnaire>('/api/suitability/v1/questionnaire', { anonymous: true }),
+  risk: () => client.get<SuitabilityProfile>('/api/suitability/v1/me'),
+  assess: (version: string, answers: { question: string; option: string }[]) =>
+    client.post<Assessment>('/api/suitability/v1/me/assessments', { version, answers }),
+  signWarning: (id: string) => client.post<RiskWarning>(`/api/suitability/v1/me/warnings/${encodeURIComponent(id)}/signature`, { agree: true }),
+  // mall (the catalogue is public; signed in, it says what is promoted to the customer)
+  products: (category: string, signedIn: boolean) =>
+    client.get<Page<Product>>('/api/mall/v1/products', { query: { category, limit: 50 }, anonymous: !signedIn }),
+  product: (code: string, signedIn: boolean) => client.get<Product>(`/api/mall/v1/products/${encodeURIComponent(code)}`, { anonymous: !signedIn }),
+  navs: (code: string) => client.get<{ code: string; items: { date: string; nav: string }[] }>(`/api/mall/v1/products/${encodeURIComponent(code)}/navs`, { anonymous: true }),
+  suitability: (code: string) => client.get<SuitabilityCheck>(`/api/mall/v1/products/${encodeURIComponent(code)}/suitability`),
+  riskWarning: (code: string) => client.post<RiskWarning>(`/api/mall/v1/products/${encodeURIComponent(code)}/risk-warning`),
+  order: (body: { product: string; side: 'subscribe' | 'redeem'; amount?: string; shares?: string; warning_id?: string }, idempotencyKey: string) =>
+    client.post<MallOrder>('/api/mall/v1/orders', body, { idempotencyKey }),
+  orders: (cursor?: string) => client.get<Page<MallOrder>>('/api/mall/v1/orders', { query: { cursor, limit: 20 } }),
+  cancelOrder: (id: string, idempotencyKey: string) =>
+    client.post<MallOrder>(`/api/mall/v1/orders/${encodeURIComponent(id)}/cancel`, undefined, { idempotencyKey }),
+  holdings: () => client.get<Holdings>('/api/mall/v1/holdings'),
   outbox: (recipient?: string, cursor?: string) =>
     client.get<Page<OutboxItem>>('/api/notify/v1/outbox', { query: { channel: 'sms', recipient, cursor, limit: 20 }, anonymous: true }),
 };

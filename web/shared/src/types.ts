@@ -4,6 +4,7 @@
 export interface Features {
   sandbox: boolean;
   areas: { id: string; title: string; path: string }[];
+  sandbox_clock?: string | null; // the pinned business time in sandbox mode
 }
 
 // ---- auth: customers
@@ -26,6 +27,7 @@ export interface CustomerProfile {
   mobile: string; // masked
   has_password: boolean;
   created_at_ms: number;
+  fund_account?: string | null;
 }
 export interface SessionInfo {
   id: string;
@@ -186,3 +188,59 @@ export interface FlowView {
   rules: FlowRuleView[];
   rules_yaml: string;
 }
+
+// ---- suitability
+export interface QuestionOption { id: string; text: string; score: number; lowest_category: boolean }
+export interface Question { id: string; text: string; options: QuestionOption[] }
+export interface Questionnaire { version: string; title: string; groups: { id: string; title: string; questions: Question[] }[] }
+export interface Assessment {
+  id: string; questionnaire_version: string; score: number; level: string; level_title: string;
+  lowest_category: boolean; lowest_reasons: string[]; assessed_on: string; expires_on: string; created_at: string;
+}
+export interface SuitabilityProfile {
+  customer_id: string; assessed: boolean; expired: boolean; level?: string | null; level_title?: string | null; level_number: number;
+  lowest_category: boolean; score?: number | null; assessed_on?: string | null; expires_on?: string | null;
+  investor_type: 'ordinary' | 'professional'; qualified: boolean; assessments_left_today: number;
+}
+export interface RiskWarning {
+  id: string; product_code: string; product_name: string; product_risk: string; customer_level: string; text: string;
+  text_version: string; issued_at: string; state: 'issued' | 'signed'; signed_at?: string | null;
+}
+export interface InvestorApplication {
+  id: string; customer_id: string; kind: 'professional' | 'qualified'; financial_assets: string; average_income: string;
+  experience_years: number; evidence: string[]; state: 'pending' | 'approved' | 'rejected'; submitted_at: string;
+  reviewed_by?: string | null; reviewed_at?: string | null; review_comment?: string | null; valid_until?: string | null;
+}
+
+// ---- mall
+export interface FeeSchedule {
+  subscription: { from: string; rate?: string | null; fixed_fee?: string | null }[];
+  redemption: { min_days: number; rate: string }[];
+  discount?: string | null;
+  truncate_shares?: boolean | null;
+}
+export interface Product {
+  code: string; name: string; category: string; category_title: string; risk: string; risk_title: string; risk_level: number;
+  issuer: string; status: 'draft' | 'published' | 'halted'; sale_start: string; sale_end?: string | null;
+  min_first: string; min_additional: string; increment: string; audience: 'public' | 'qualified' | 'professional';
+  holder_cap?: number | null; holders: number; places_left?: number | null; principal?: string | null; redeemable: boolean;
+  description: string; fees: FeeSchedule; nav?: string | null; nav_date?: string | null; promoted?: boolean | null;
+}
+export interface SuitabilityCheck { outcome: 'allow' | 'warn' | 'refuse'; rule: string; reason: string; customer_level: string; product_risk: string }
+export interface MallOrder {
+  order_id: string; product: string; product_name: string; side: 'subscribe' | 'redeem'; amount: string; shares: string;
+  state: 'placing' | 'pending' | 'cancelled' | 'confirmed' | 'failed'; state_title: string; trade_date: string; confirm_date: string;
+  placed_at: string; cancellable: boolean; warning_id?: string | null; suitability_rule: string; nav?: string | null; fee?: string | null;
+  confirmed_amount?: string | null; confirmed_shares?: string | null; confirmed_date?: string | null;
+  failure_code?: string | null; failure_message?: string | null; customer_id?: string | null;
+}
+export interface Holding {
+  product: string; product_name: string; category_title: string; risk: string; shares: string; frozen: string; nav: string;
+  nav_date: string; market_value: string; cost: string; profit: string;
+}
+export interface Holdings { fund_account: string; items: Holding[]; market_value: string; cost: string; profit: string }
+
+export const categories: { id: string; title: string }[] = [
+  { id: 'public_fund', title: '公募基金' }, { id: 'bank_wm', title: '银行理财' }, { id: 'income_certificate', title: '收益凭证' },
+  { id: 'broker_am', title: '券商资管' }, { id: 'trust', title: '信托' }, { id: 'private_fund', title: '私募基金' },
+];

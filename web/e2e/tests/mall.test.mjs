@@ -1,0 +1,145 @@
+// The financial mall in a real browser at 375 px: a new customer signs up, opens a sandbox fund
+// account, answers the questionnaire (C3), buys an R3 fund, tries an R4 fund — reads and signs the
+// special risk warning, buys — and after the next trading day's confirmation (run through the
+// sandbox administration) finds the shares in the holdings. Products, NAVs and the business clock
+// are set up through the staff API.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Zhongtai, api, eventually, outDir, rememberSecret } from '../lib/platform.mjs';
+import { Watched, launch } from '../lib/browser.mjs';
+
+const mobile = '13876543210';
+let z;
+let browser;
+let staff;
+const dir = outDir('mall');
+const phone = { viewport: { width: 375, height: 812 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true, locale: 'zh-CN' };
+
+async function ok(method, path, body) {
+  const r = await api(z, method, path, body, staff);
+  assert.equal(r.status, 200, `${method} ${path}: ${JSON.stringify(r.body)}`);
+  return r.body;
+}
+
+async function pinClock(instant) {
+  await ok('PUT', '/api/registry/v1/configs/public/zhongtai/dynamic.yaml',
+    { content: `sandbox.clock: "${instant}"\n`, format: 'yaml', author: 'e2e', comment: 'e2e clock' });
+  const shown = `${instant.slice(0, 10)} ${instant.slice(11, 19)}`;
+  await eventually(async () => (await api(z, 'GET', '/api/gateway/v1/features')).body.sandbox_clock === shown, 15000);
+}
+
+function fund(code, name, risk) {
+  return {
+    code, name, category: 'public_fund', risk, issuer: '沙箱基金管理有限公司', sale_start: '2026-01-05', min_first: '1000.00',
+    min_additional: '100.00', increment: '0.01', audience: 'public', description: `${name}：浏览器测试用基金`,
+    fees: { subscription: [{ from: '0', rate: '0.015' }], redemption: [{ min_days: 0, rate: '0.015' }, { min_days: 7, rate: '0.005' }] },
+  };
+}
+
+before(async () => {
+  z = await Zhongtai.start({ env: { ZT_AUTH__RESEND_COOLDOWN: '1s', ZT_MALL__CONFIRM_INTERVAL: '1h' }, name: 'mall', staffKey: true });
+  staff = z.staffToken(['products.manage', 'sandbox.manage', 'orders.read', 'governance.read', 'governance.write']);
+  browser = await launch();
+  await pinClock('2026-03-02T10:00:00+08:00');
+  for (const [code, name, risk] of [['F20003', '稳健回报混合', 3], ['F20004', '进取成长股票', 4]]) {
+    await ok('POST', '/api/mall/v1/admin/products', fund(code, name, risk));
+    for (const [date, nav] of [['2026-02-24', '0.9950'], ['2026-02-25', '1.0010'], ['2026-02-26', '0.9980'], ['2026-02-27', '1.0000']])
+      await ok('PUT', `/api/mall/v1/admin/products/${code}/navs/${date}`, { nav });
+    await ok('POST', `/api/mall/v1/admin/products/${code}/status`, { status: 'published', comment: '上架' });
+  }
+});
+after(async () => {
+  await browser?.close();
+  const code = await z?.stop();
+  assert.equal(code, 0, `zhongtai exited with ${code}: ${z?.log().slice(-3000)}`);
+});
+
+test('a new customer is assessed C3, buys an R3 fund, signs the warning for an R4 one and holds both after T+1', async () => {
+  const context = await browser.newContext(phone);
+  const w = await Watched.open(context, dir, 'customer');
+  await w.page.goto(z.url('/'));
+  await w.page.getByTestId('area-mall').waitFor();
+  await w.page.getByTestId('sandbox-clock').waitFor();
+
+  // Sign up by SMS code (read from the sandbox outbox).
+  await w.page.goto(z.url('/login?redirect=/mall'));
+  await w.input('mobile').fill(mobile);
+  await w.page.getByTestId('send-code').click();
+  await w.page.getByTestId('hint').waitFor();
+  const box = await api(z, 'GET', `/api/notify/v1/outbox?recipient=${mobile}&limit=1`);
+  const code = JSON.stringify(box.body).match(/验证码为(\d{6})/)?.[1];
+  assert.ok(code, 'a code in the outbox');
+  rememberSecret(code);
+  await w.input('code').fill(code);
+  await w.page.getByTestId('submit').click();
+  await w.page.getByTestId('mall-page').waitFor();
+
+  // A sandbox fund account, then the questionnaire: the second answer everywhere scores 49, C3.
+  await w.page.getByTestId('open-sandbox-account').click();
+  await w.page.getByTestId('fund-account').waitFor();
+  await w.page.getByTestId('my-risk').click();
+  await w.page.getByTestId('risk-page').waitFor();
+  const questions = w.page.locator('[data-test^="question-"]');
+  await questions.first().waitFor();
+  const n = await questions.count();
+  assert.equal(n, 20);
+  for (let i = 0; i < n; i++) await questions.nth(i).locator('.van-radio').nth(1).click();
+  await w.assertFits();
+  await w.shot('questionnaire');
+  await w.page.getByTestId('risk-submit').click();
+  await w.page.getByTestId('risk-result').waitFor();
+  assert.equal((await w.page.getByTestId('risk-level').innerText()).trim(), 'C3');
+  await w.shot('risk-result');
+  await w.page.getByTestId('risk-done').click();
+
+  // The catalogue: the R3 fund is promoted to a C3, the R4 fund is not.
+  await w.page.getByTestId('mall-page').waitFor();
+  await w.page.getByTestId('product-F20003').getByTestId('promoted').waitFor();
+  assert.equal(await w.page.getByTestId('product-F20004').getByTestId('promoted').count(), 0, 'an R4 fund is not promoted to a C3');
+  await w.assertFits();
+  await w.shot('mall');
+
+  // Buy the R3 fund: it matches.
+  await w.page.getByTestId('product-F20003').click();
+  await w.page.getByTestId('product-page').waitFor();
+  await w.page.getByTestId('nav-chart').locator('canvas').waitFor();
+  await w.assertFits();
+  await w.shot('product');
+  await w.page.getByTestId('go-buy').click();
+  await w.page.getByTestId('match-allow').waitFor();
+  await w.input('trade-value').fill('10000');
+  await w.page.getByTestId('trade-submit').click();
+  await w.page.getByTestId('trade-done').waitFor();
+  assert.equal((await w.page.getByTestId('trade-date').innerText()).match(/\d{4}-\d{2}-\d{2}/)?.[0], '2026-03-02');
+  await w.shot('bought-r3');
+
+  // The R4 fund: warned; the warning is read and signed, then it is bought.
+  await w.page.goto(z.url('/mall/trade/F20004?side=subscribe'));
+  await w.page.getByTestId('match-warn').waitFor();
+  await w.input('trade-value').fill('5000');
+  await w.page.getByTestId('trade-submit').click();
+  await w.page.getByTestId('warning-text').waitFor();
+  assert.match(await w.page.getByTestId('warning-text').innerText(), /风险等级为R4（中高风险），高于您的风险承受能力/);
+  await w.shot('risk-warning');
+  await w.page.getByRole('button', { name: '我已阅读并签署' }).click();
+  await w.page.getByTestId('trade-done').waitFor();
+  await w.shot('bought-r4');
+
+  // The next trading day: NAVs in, the confirmation run through the sandbox administration.
+  for (const [code, nav] of [['F20003', '1.0123'], ['F20004', '1.2500']]) await ok('PUT', `/api/mall/v1/admin/products/${code}/navs/2026-03-02`, { nav });
+  await pinClock('2026-03-03T09:30:00+08:00');
+  const run = await ok('POST', '/api/mall/v1/admin/confirmations');
+  assert.equal(run.confirmed, 2, JSON.stringify(run));
+
+  await w.page.goto(z.url('/mall/holdings'));
+  await w.page.getByTestId('holding-F20003').waitFor();
+  // 10000 at 1.5 %: net 9852.22 at 1.0123 -> 9732.51 shares; 5000: net 4926.11 at 1.2500 -> 3940.89.
+  assert.match(await w.page.getByTestId('holding-F20003').getByTestId('holding-shares').innerText(), /9732\.51/);
+  assert.match(await w.page.getByTestId('holding-F20004').getByTestId('holding-shares').innerText(), /3940\.89/);
+  await w.assertFits();
+  await w.shot('holdings');
+  await w.page.goto(z.url('/mall/orders'));
+  await w.page.getByTestId('confirmed-shares').first().waitFor();
+  await w.shot('orders');
+  w.assertClean();
+});
