@@ -398,6 +398,13 @@ class MallComponent final : public core::Component {
             auto out = co_await enter_nav(code, date, in.nav, who, ctx);
             co_return Response::json(200, core::json::serialize(out));
           });
+    r.add(Method::kGet, base + "/admin/products/{code}/navs", [this](Request&, RequestContext& ctx) -> Reply {
+      require_staff(ctx, "products.manage", "管理产品与净值");
+      const auto code = param(ctx, "code");
+      const std::string from = "0000-01-01", to = "9999-12-31";
+      auto out = value_or_throw(co_await db_.read([&](core::storage::Tx& tx) { return store_.navs(tx, code, from, to); }));
+      co_return Response::json(200, core::json::serialize(out));
+    });
     r.add(Method::kPost, base + "/admin/navs/import",
           [this](Request& req, RequestContext& ctx) { return import_navs(req, ctx); });
     r.add(Method::kGet, base + "/admin/orders", [this](Request& req, RequestContext& ctx) -> Reply {

@@ -3,7 +3,8 @@
 import { ref } from 'vue';
 import { ApiClient, type AuthAuditEntry, type ConfigAck, type ConfigItem, type Enrolment, type FlowView, type GrayInfo, type HistoryItem, type Instance,
   type Page, type RegistryAuditEntry, type RoleList, type Role, type ServiceSnapshot, type ServiceSummary, type SignedOutReason,
-  type Staff, type StaffProfile, type StaffTokens } from '@zhongtai/shared';
+  type Staff, type StaffProfile, type StaffTokens, type FeeSchedule, type InvestorApplication, type MallOrder, type Product,
+  type SuitabilityProfile } from '@zhongtai/shared';
 
 export const signedOutNotice = ref('');
 
@@ -109,3 +110,30 @@ export const sandbox = {
 };
 
 export const DYNAMIC = { ns: 'public', group: 'zhongtai', dataId: 'dynamic.yaml' } as const;
+
+// ---- the financial mall (products.manage, orders.read, sandbox.manage) and investor reviews (reviews.approve)
+export interface ProductForm {
+  code: string; name: string; category: string; risk: number; issuer: string; sale_start: string; sale_end?: string;
+  min_first: string; min_additional: string; increment: string; audience: string; holder_cap?: number; principal?: string;
+  redeemable?: boolean; description?: string; fees: FeeSchedule;
+}
+export const mall = {
+  products: (cursor?: string) => client.get<Page<Product>>('/api/mall/v1/admin/products', { query: { cursor, limit: 100 } }),
+  create: (p: ProductForm) => client.post<Product>('/api/mall/v1/admin/products', p),
+  update: (p: ProductForm) => client.put<Product>(`/api/mall/v1/admin/products/${encodeURIComponent(p.code)}`, p),
+  status: (code: string, status: 'published' | 'halted', comment: string) =>
+    client.post<Product>(`/api/mall/v1/admin/products/${encodeURIComponent(code)}/status`, { status, comment }),
+  navs: (code: string) => client.get<{ code: string; items: { date: string; nav: string }[] }>(`/api/mall/v1/admin/products/${encodeURIComponent(code)}/navs`),
+  putNav: (code: string, date: string, nav: string) =>
+    client.put<{ date: string; nav: string }>(`/api/mall/v1/admin/products/${encodeURIComponent(code)}/navs/${encodeURIComponent(date)}`, { nav }),
+  importNavs: (csv: string) => client.post<{ imported: number; unchanged: number }>('/api/mall/v1/admin/navs/import', { csv }),
+  orders: (q: { customer?: string; product?: string; state?: string; cursor?: string }) =>
+    client.get<Page<MallOrder>>('/api/mall/v1/admin/orders', { query: { ...q, limit: 50 } }),
+  confirm: () => client.post<{ business_date: string; confirmed: number; waiting_for_nav: number; failed: number; redriven: number }>('/api/mall/v1/admin/confirmations'),
+};
+export const reviews = {
+  list: (state: string, cursor?: string) => client.get<Page<InvestorApplication>>('/api/suitability/v1/applications', { query: { state, cursor, limit: 50 } }),
+  decide: (id: string, approve: boolean, comment: string) =>
+    client.post<InvestorApplication>(`/api/suitability/v1/applications/${encodeURIComponent(id)}/decision`, { approve, comment }),
+  profile: (customer: string) => client.get<SuitabilityProfile>(`/api/suitability/v1/customers/${encodeURIComponent(customer)}`),
+};
