@@ -19,6 +19,7 @@
 #include <thread>
 #include <vector>
 
+#include "common/open_loop.hpp"
 #include "core/http/identity.hpp"
 #include "harness/http.hpp"
 
@@ -37,9 +38,7 @@ std::string signed_identity(const std::string& secret) {
 }
 
 std::string request(const std::string& method, const std::string& path, const std::string& body, const std::string& extra_headers) {
-  std::string r = method + " " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\n" + extra_headers;
-  if (!body.empty()) r += "Content-Type: application/json\r\nContent-Length: " + std::to_string(body.size()) + "\r\n";
-  return r + "\r\n" + body;
+  return zt::bench::raw_request(method, path, body, extra_headers);
 }
 
 }  // namespace
@@ -87,51 +86,20 @@ int main(int argc, char** argv) {
     });
   if (slow_connections > 0) std::this_thread::sleep_for(std::chrono::seconds(3));  // the crowd in place first
 
-  // The measured stream: connection k sends the requests due at start + (k + n·connections)/rate.
-  std::mutex mutex;
+  // The measured stream.
+  const std::string ping = request("GET", path, "", "");
+  auto result = zt::bench::open_loop(port, rate, seconds, connections, [&](long) { return zt::bench::Planned{"ping", ping, 200}; });
   std::vector<double> latencies_ms;
-  std::atomic<long> sent{0}, ok{0}, errors{0};
-  const auto start = Clock::now() + std::chrono::milliseconds(100);
-  const auto end = start + std::chrono::seconds(seconds);
-  const auto interval = std::chrono::duration<double>(1.0 / rate);
-  std::vector<std::thread> workers;
-  for (int k = 0; k < connections; ++k)
-    workers.emplace_back([&, k] {
-      std::vector<double> mine;
-      std::unique_ptr<zt::test::RawConnection> c;
-      for (long n = 0;; ++n) {
-        const auto due = start + std::chrono::duration_cast<Clock::duration>(interval * (k + n * connections));
-        if (due >= end) break;
-        std::this_thread::sleep_until(due);
-        ++sent;
-        try {
-          if (!c) c = std::make_unique<zt::test::RawConnection>("127.0.0.1", port);
-          std::optional<zt::test::HttpResponse> r;
-          if (c->send(request("GET", path, "", ""))) r = c->read_response(std::chrono::seconds(10));
-          if (r && r->status == 200) ++ok;
-          else ++errors;
-          if (!r || r->closed) c.reset();
-        } catch (const std::exception&) {
-          ++errors;
-          c.reset();
-        }
-        mine.push_back(std::chrono::duration<double, std::milli>(Clock::now() - due).count());
-      }
-      std::lock_guard lock(mutex);
-      latencies_ms.insert(latencies_ms.end(), mine.begin(), mine.end());
-    });
-  for (auto& w : workers) w.join();
+  for (const auto& s : result.samples) latencies_ms.push_back(s.ms);
+  const long sent_n = result.sent, ok_n = result.ok, errors_n = result.errors;
   stop = true;
   for (auto& t : crowd) t.join();
 
   std::sort(latencies_ms.begin(), latencies_ms.end());
-  auto pct = [&](double p) {
-    if (latencies_ms.empty()) return 0.0;
-    return latencies_ms[std::min(latencies_ms.size() - 1, static_cast<std::size_t>(p * static_cast<double>(latencies_ms.size())))];
-  };
+  auto pct = [&](double p) { return zt::bench::percentile(latencies_ms, p); };
   std::printf("{\"rate\":%.0f,\"sent\":%ld,\"ok\":%ld,\"errors\":%ld,\"p50_ms\":%.3f,\"p90_ms\":%.3f,\"p99_ms\":%.3f,\"max_ms\":%.3f,"
               "\"slow\":{\"connections\":%d,\"calls\":%ld,\"ok\":%ld,\"busy\":%ld,\"other\":%ld}}\n",
-              rate, sent.load(), ok.load(), errors.load(), pct(0.5), pct(0.9), pct(0.99), latencies_ms.empty() ? 0.0 : latencies_ms.back(),
+              rate, sent_n, ok_n, errors_n, pct(0.5), pct(0.9), pct(0.99), latencies_ms.empty() ? 0.0 : latencies_ms.back(),
               slow_connections, slow_calls.load(), slow_ok.load(), slow_busy.load(), slow_other.load());
   return 0;
 }
