@@ -152,6 +152,7 @@ class MallComponent final : public core::Component {
         store_(rules_of(ctx.config())),
         cutoff_(seconds_of(ctx.config().get_string("cutoff"))),
         interval_(ctx.config().get_duration("confirm_interval")),
+        read_cache_(ctx.config().get_duration("read_cache")),
         instance_(ctx.full_config().section("node").get_string("name") + "-" + core::observe::random_hex_id(4)) {
     routes(ctx.public_router());
   }
@@ -266,16 +267,31 @@ class MallComponent final : public core::Component {
       const auto category = req.query_param("category").value_or("");
       const auto cursor = req.query_param("cursor").value_or("");
       const auto limit = limit_of(req);
-      auto page = value_or_throw(co_await db_.read(
-          [&](core::storage::Tx& tx) { return store_.products(tx, category, false, cursor, limit); }));
+      const std::string key = "list|" + category + "|" + cursor + "|" + std::to_string(limit);
+      auto cached = cached_page(key);
+      ProductPage page;
+      if (cached) {
+        page = std::move(*cached);
+      } else {
+        page = value_or_throw(co_await db_.read(
+            [&](core::storage::Tx& tx) { return store_.products(tx, category, false, cursor, limit); }));
+        remember_page(key, page);
+      }
       co_await promote(page.items, ctx);
       co_return Response::json(200, core::json::serialize(page));
     });
     r.add(Method::kGet, base + "/products/{code}", [this](Request&, RequestContext& ctx) -> Reply {
       const auto code = param(ctx, "code");
-      auto found = co_await db_.read([&](core::storage::Tx& tx) { return store_.view(tx, product_or_404(tx, code)); });
+      const std::string key = "detail|" + code;
       std::vector<ProductView> one;
-      one.push_back(std::move(found));
+      if (auto cached = cached_page(key)) {
+        one = std::move(cached->items);
+      } else {
+        auto found =
+            co_await db_.read([&](core::storage::Tx& tx) { return store_.view(tx, product_or_404(tx, code)); });
+        one.push_back(std::move(found));
+        remember_page(key, ProductPage{one, std::nullopt});
+      }
       co_await promote(one, ctx);
       co_return Response::json(200, core::json::serialize(one.front()));
     });
@@ -337,6 +353,7 @@ class MallComponent final : public core::Component {
     // ---- staff: products and NAVs (products.manage), orders (orders.read), the job (sandbox.manage)
     r.add(Method::kGet, base + "/admin/products", [this](Request& req, RequestContext& ctx) -> Reply {
       require_staff(ctx, "products.manage", "管理产品与净值");
+      forget_catalogue();
       const auto category = req.query_param("category").value_or("");
       const auto cursor = req.query_param("cursor").value_or("");
       const auto limit = limit_of(req);
@@ -346,6 +363,7 @@ class MallComponent final : public core::Component {
     });
     r.add(Method::kPost, base + "/admin/products", [this](Request& req, RequestContext& ctx) -> Reply {
       require_staff(ctx, "products.manage", "管理产品与净值");
+      forget_catalogue();
       const auto in = core::json::parse<ProductIn>(req.body);
       const Actor who{ctx.caller.subject, ctx.trace_id};
       const auto now = core::unix_millis();
@@ -356,6 +374,7 @@ class MallComponent final : public core::Component {
     });
     r.add(Method::kPut, base + "/admin/products/{code}", [this](Request& req, RequestContext& ctx) -> Reply {
       require_staff(ctx, "products.manage", "管理产品与净值");
+      forget_catalogue();
       const auto in = core::json::parse<ProductIn>(req.body);
       const auto code = param(ctx, "code");
       const Actor who{ctx.caller.subject, ctx.trace_id};
@@ -368,6 +387,7 @@ class MallComponent final : public core::Component {
     });
     r.add(Method::kPost, base + "/admin/products/{code}/status", [this](Request& req, RequestContext& ctx) -> Reply {
       require_staff(ctx, "products.manage", "管理产品与净值");
+      forget_catalogue();
       const auto in = core::json::parse<StatusIn>(req.body);
       const auto code = param(ctx, "code");
       if (in.status == "published") {
@@ -392,6 +412,7 @@ class MallComponent final : public core::Component {
     r.add(Method::kPut, base + "/admin/products/{code}/navs/{date}",
           [this](Request& req, RequestContext& ctx) -> Reply {
             require_staff(ctx, "products.manage", "管理产品与净值");
+            forget_catalogue();
             const auto in = core::json::parse<NavIn>(req.body);
             const auto code = param(ctx, "code"), date = param(ctx, "date");
             const Actor who{ctx.caller.subject, ctx.trace_id};
@@ -400,9 +421,11 @@ class MallComponent final : public core::Component {
           });
     r.add(Method::kGet, base + "/admin/products/{code}/navs", [this](Request&, RequestContext& ctx) -> Reply {
       require_staff(ctx, "products.manage", "管理产品与净值");
+      forget_catalogue();
       const auto code = param(ctx, "code");
       const std::string from = "0000-01-01", to = "9999-12-31";
-      auto out = value_or_throw(co_await db_.read([&](core::storage::Tx& tx) { return store_.navs(tx, code, from, to); }));
+      auto out =
+          value_or_throw(co_await db_.read([&](core::storage::Tx& tx) { return store_.navs(tx, code, from, to); }));
       co_return Response::json(200, core::json::serialize(out));
     });
     r.add(Method::kPost, base + "/admin/navs/import",
@@ -427,6 +450,24 @@ class MallComponent final : public core::Component {
     });
   }
 
+  std::optional<ProductPage> cached_page(const std::string& key) {
+    if (read_cache_.count() == 0) return std::nullopt;
+    std::lock_guard lock(mutex_);
+    auto it = catalogue_.find(key);
+    if (it == catalogue_.end() || it->second.until <= std::chrono::steady_clock::now()) return std::nullopt;
+    return it->second.page;
+  }
+  void remember_page(const std::string& key, const ProductPage& page) {
+    if (read_cache_.count() == 0) return;
+    std::lock_guard lock(mutex_);
+    if (catalogue_.size() > 10000) catalogue_.clear();
+    catalogue_[key] = CachedPage{std::chrono::steady_clock::now() + read_cache_, page};
+  }
+  void forget_catalogue() {
+    std::lock_guard lock(mutex_);
+    catalogue_.clear();
+  }
+
   bool cancellable_view(const OrderView& o, const core::finance::BusinessTime& now) const {
     const auto today = core::finance::format_date(now.date);
     return today < o.trade_date || (today == o.trade_date && now.seconds_of_day < cutoff_);
@@ -434,17 +475,32 @@ class MallComponent final : public core::Component {
 
   boost::asio::awaitable<void> promote(std::vector<ProductView>& items, const RequestContext& ctx) {
     if (ctx.caller.kind != CallerKind::kCustomer || items.empty()) co_return;
-    const std::string target = "/api/suitability/v1/customers/" + ctx.caller.subject;
-    auto a = co_await call(kSuitability, Method::kGet, target, kNoBody, &ctx);
-    if (a.status != 200) co_return;  // nothing is promoted when the profile cannot be read
-    const auto p = boost::json::parse(a.body).as_object();
-    const bool valid = p.at("assessed").as_bool() && !p.at("expired").as_bool();
-    const auto level = p.at("level_number").to_number<int>();
-    const bool qualified = p.at("qualified").as_bool(),
-               professional = std::string(p.at("investor_type").as_string()) == "professional";
+    const std::string customer = ctx.caller.subject;
+    std::optional<CachedRisk> risk;
+    {
+      std::lock_guard lock(mutex_);
+      if (auto it = risks_.find(customer); it != risks_.end() && it->second.until > std::chrono::steady_clock::now())
+        risk = it->second;
+    }
+    if (!risk) {
+      const std::string target = "/api/suitability/v1/customers/" + customer;
+      auto a = co_await call(kSuitability, Method::kGet, target, kNoBody, &ctx);
+      if (a.status != 200) co_return;  // nothing is promoted when the profile cannot be read
+      const auto p = boost::json::parse(a.body).as_object();
+      CachedRisk r;
+      r.until = std::chrono::steady_clock::now() + read_cache_;
+      r.valid = p.at("assessed").as_bool() && !p.at("expired").as_bool();
+      r.level = p.at("level_number").to_number<int>();
+      r.qualified = p.at("qualified").as_bool();
+      r.professional = std::string(p.at("investor_type").as_string()) == "professional";
+      risk = r;
+      std::lock_guard lock(mutex_);
+      if (risks_.size() > 100000) risks_.clear();
+      risks_[customer] = r;
+    }
     for (auto& v : items)
-      v.promoted = valid && v.risk_level <= level &&
-                   (v.audience == "public" || (v.audience == "qualified" && qualified) || professional);
+      v.promoted = risk->valid && v.risk_level <= risk->level &&
+                   (v.audience == "public" || (v.audience == "qualified" && risk->qualified) || risk->professional);
   }
 
   boost::asio::awaitable<void> register_at_counter(const std::string& code, const std::string& name,
@@ -484,6 +540,7 @@ class MallComponent final : public core::Component {
   // "code,date,nav" per line (a header line allowed); every line checked first, all or nothing.
   Reply import_navs(Request& req, RequestContext& ctx) {
     require_staff(ctx, "products.manage", "管理产品与净值");
+    forget_catalogue();
     const auto in = core::json::parse<NavImport>(req.body);
     struct Line {
       std::string code, date;
@@ -622,6 +679,7 @@ class MallComponent final : public core::Component {
       co_return co_await replay(*won, fingerprint, ctx);
     }
     auto order = value_or_throw(std::move(begun));
+    forget_catalogue();  // places left may have changed
     co_return co_await drive(order, &ctx);
   }
 
@@ -666,6 +724,7 @@ class MallComponent final : public core::Component {
         code = "MALL_COUNTER_REFUSED";
       if (message.empty()) message = "柜台拒绝了该委托";
       co_await db_.write([&](core::storage::Tx& tx) { store_.mark_failed(tx, o, code, message, now_ms); });
+      forget_catalogue();
       if (ctx) ctx->log().info("mall: order {} refused by the counter: {}", o.order_id, code);
       throw ApiError(409, code, message);
     }
@@ -696,6 +755,7 @@ class MallComponent final : public core::Component {
     }
     const auto now_ms = core::unix_millis();
     co_await db_.write([&](core::storage::Tx& tx) { store_.mark_cancelled(tx, *o, now_ms); });
+    forget_catalogue();
     auto done = co_await db_.read([&](core::storage::Tx& tx) { return store_.order(tx, id); });
     ctx.log().info("mall: order {} cancelled", id);
     co_return Response::json(200, core::json::serialize(store_.view(*done, false, false)));
@@ -837,9 +897,24 @@ class MallComponent final : public core::Component {
   MallStore store_;
   int cutoff_;
   std::chrono::milliseconds interval_;
+  std::chrono::milliseconds read_cache_;
   std::string instance_;
   std::mutex mutex_;
   std::unordered_map<std::string, std::string> accounts_;
+  // Display reads reused for read_cache (never for orders, which read afresh): catalogue pages by
+  // query, and customers' risk levels for what is promoted to them. This instance's own writes
+  // empty the catalogue at once; another instance's show within read_cache.
+  struct CachedPage {
+    std::chrono::steady_clock::time_point until;
+    ProductPage page;
+  };
+  struct CachedRisk {
+    std::chrono::steady_clock::time_point until;
+    bool valid = false, qualified = false, professional = false;
+    int level = 0;
+  };
+  std::unordered_map<std::string, CachedPage> catalogue_;
+  std::unordered_map<std::string, CachedRisk> risks_;
   std::atomic<bool> stopping_{false};
   core::net::Notifier stop_signal_;
 };
@@ -861,6 +936,10 @@ core::ComponentSpec spec() {
        duration("confirm_interval", std::chrono::milliseconds(60000))
            .range(1000, 3600000)
            .describe("how often the confirmation job runs"),
+       duration("read_cache", std::chrono::milliseconds(1000))
+           .range(0, 60000)
+           .describe("how long an instance reuses a catalogue page or a customer's risk level for display (0: never); "
+                     "orders always read afresh"),
        integer("income_certificate_max_holders", 200)
            .range(1, 10000)
            .describe("holders per income certificate issue at most"),

@@ -35,9 +35,8 @@ FeeSchedule schedule_of(const FeesJson& j) {
 }
 
 constexpr const char* kProductColumns =
-    "code, name, category, risk, issuer, status, sale_start, sale_end, min_first_units, min_additional_units, "
-    "increment_units, audience, "
-    "holder_cap, holder_count, principal, redeemable, description, fee_schedule";
+    "p.code, p.name, p.category, p.risk, p.issuer, p.status, p.sale_start, p.sale_end, p.min_first_units, p.min_additional_units, "
+    "p.increment_units, p.audience, p.holder_cap, p.holder_count, p.principal, p.redeemable, p.description, p.fee_schedule";
 
 ProductRow product_of(const Row& r) {
   ProductRow p;
@@ -160,12 +159,16 @@ void MallStore::audit(Tx& tx, const Actor& who, const std::string& action, const
 }
 
 std::optional<ProductRow> MallStore::product(Tx& tx, const std::string& code) const {
-  auto rows = tx.query(std::string("SELECT ") + kProductColumns + " FROM mall_products WHERE code = ?", {code});
+  auto rows = tx.query(std::string("SELECT ") + kProductColumns + " FROM mall_products p WHERE p.code = ?", {code});
   if (rows.empty()) return std::nullopt;
   return product_of(rows.at(0));
 }
 
 ProductView MallStore::view(Tx& tx, const ProductRow& row) const {
+  return view_of(row, latest_nav(tx, row.terms.code));
+}
+
+ProductView MallStore::view_of(const ProductRow& row, const std::optional<NavPoint>& nav) const {
   const auto& t = row.terms;
   ProductView v;
   v.code = t.code;
@@ -190,9 +193,9 @@ ProductView MallStore::view(Tx& tx, const ProductRow& row) const {
   v.redeemable = t.redeemable;
   v.description = row.description;
   v.fees = fees_json(t.fees);
-  if (auto n = latest_nav(tx, t.code)) {
-    v.nav = n->nav.to_string();
-    v.nav_date = n->date;
+  if (nav) {
+    v.nav = nav->nav.to_string();
+    v.nav_date = nav->date;
   }
   return v;
 }
@@ -265,14 +268,18 @@ Result<ProductView> MallStore::set_status(Tx& tx, const std::string& code, const
 Result<ProductPage> MallStore::products(Tx& tx, const std::string& category, bool staff, const std::string& cursor,
                                         std::int64_t limit) const {
   if (!category.empty() && !category_title(category)) return Refusal{400, "MALL_BAD_PARAM", "产品类别无效"};
-  std::string sql = std::string("SELECT ") + kProductColumns + " FROM mall_products WHERE code > ?";
+  // The latest NAV of each in the same query (one round trip, on the (code, nav_date) key).
+  std::string sql =
+      std::string("SELECT ") + kProductColumns +
+      ", n.nav_date, n.nav_units FROM mall_products p LEFT JOIN mall_navs n ON n.code = p.code AND n.nav_date = "
+      "(SELECT max(m.nav_date) FROM mall_navs m WHERE m.code = p.code) WHERE p.code > ?";
   core::storage::Params params{cursor};
-  if (!staff) sql += " AND status IN ('published', 'halted')";
+  if (!staff) sql += " AND p.status IN ('published', 'halted')";
   if (!category.empty()) {
-    sql += " AND category = ?";
+    sql += " AND p.category = ?";
     params.emplace_back(category);
   }
-  sql += " ORDER BY code LIMIT ?";
+  sql += " ORDER BY p.code LIMIT ?";
   params.emplace_back(limit + 1);
   auto rows = tx.query(sql, params);
   ProductPage page;

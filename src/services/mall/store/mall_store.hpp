@@ -73,6 +73,7 @@ class MallStore {
                                  const std::string& comment, const Actor& who, std::int64_t now_ms) const;
   std::optional<ProductRow> product(core::storage::Tx& tx, const std::string& code) const;
   ProductView view(core::storage::Tx& tx, const ProductRow& row) const;
+  ProductView view_of(const ProductRow& row, const std::optional<NavPoint>& nav) const;
   // Customers see published and halted products; staff all of them.
   Result<ProductPage> products(core::storage::Tx& tx, const std::string& category, bool staff,
                                const std::string& cursor, std::int64_t limit) const;
