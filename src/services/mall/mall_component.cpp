@@ -615,10 +615,26 @@ class MallComponent final : public core::Component {
     const auto in = core::json::parse<OrderIn>(req.body);
     const std::string fingerprint = core::sha256_hex(core::json::serialize(in));
     // A replay answers the first order (and finishes placing it if that was interrupted).
-    auto seen = co_await db_.read([&](core::storage::Tx& tx) { return store_.order_by_key(tx, customer, idem); });
-    if (seen) co_return co_await replay(*seen, fingerprint, ctx);
-
-    auto p = co_await db_.read([&](core::storage::Tx& tx) { return product_or_404(tx, in.product); });
+    // One read for what the order needs to know: a first order under this key, the product, and
+    // whether this is the customer's first purchase of it.
+    struct Known {
+      std::optional<OrderRecord> seen;
+      std::optional<ProductRow> product;
+      bool first = true;
+    };
+    auto known = co_await db_.read([&](core::storage::Tx& tx) {
+      Known k;
+      k.seen = store_.order_by_key(tx, customer, idem);
+      if (!k.seen) {
+        k.product = store_.product(tx, in.product);
+        if (in.side == "subscribe") k.first = store_.first_purchase(tx, customer, in.product);
+      }
+      return k;
+    });
+    if (known.seen) co_return co_await replay(*known.seen, fingerprint, ctx);
+    if (!known.product || known.product->status == "draft")
+      throw ApiError(404, "MALL_PRODUCT_NOT_FOUND", fmt::format("产品 {} 不存在", in.product));
+    const ProductRow& p = *known.product;
     const auto now = core::finance::business_now();
     const auto today = core::finance::format_date(now.date);
     OrderRecord o;
@@ -632,8 +648,7 @@ class MallComponent final : public core::Component {
       if (!in.amount || in.shares) throw ApiError(400, "MALL_AMOUNT_INVALID", "申购应填写金额，不填份额");
       if (p.status != "published") throw ApiError(409, "MALL_PRODUCT_HALTED", fmt::format("{}暂停申购", p.terms.name));
       if (auto bad = check_sale_window(p.terms, today)) throw ApiError(bad->status, bad->code, bad->message);
-      const bool first =
-          co_await db_.read([&](core::storage::Tx& tx) { return store_.first_purchase(tx, customer, in.product); });
+      const bool first = known.first;
       if (auto bad = check_subscription_amount(p.terms, *in.amount, first))
         throw ApiError(bad->status, bad->code, bad->message);
       auto check = co_await suitability(customer, p.terms, in.warning_id, ctx);
@@ -708,8 +723,10 @@ class MallComponent final : public core::Component {
     const auto now_ms = core::unix_millis();
     if (a.status == 200) {
       const auto counter_id = std::string(boost::json::parse(a.body).at("order_id").as_string());
-      co_await db_.write([&](core::storage::Tx& tx) { store_.mark_pending(tx, o.order_id, counter_id, now_ms); });
-      auto placed = co_await db_.read([&](core::storage::Tx& tx) { return store_.order(tx, o.order_id); });
+      auto placed = co_await db_.write([&](core::storage::Tx& tx) {
+        store_.mark_pending(tx, o.order_id, counter_id, now_ms);
+        return store_.order(tx, o.order_id);
+      });
       if (ctx) ctx->log().info("mall: order {} placed ({} {})", o.order_id, o.side, o.product);
       co_return Response::json(
           200, core::json::serialize(store_.view(*placed, cancellable(*placed, core::finance::business_now()), false)));
