@@ -257,6 +257,15 @@ TEST_P(Mall, MatchBuyCancelConfirmRedeemToTheCent) {
   EXPECT_EQ(http_request(z.port, "GET", "/api/mall/v1/admin/orders", "", a.headers()).status, 403)
       << "customers are not staff";
 
+  // A product for professional investors only: refused to an ordinary investor, by its rule.
+  std::string pro = fund("F10005", "专业投资者专享", 3);
+  pro.replace(pro.find(R"("audience": "public")"), std::string(R"("audience": "public")").size(),
+              R"("audience": "professional")");
+  publish(pro, "F10005", "2026-02-27", "1.0000");
+  auto closed = order(a, "order-a-0012", R"({"product": "F10005", "side": "subscribe", "amount": "1000.00"})");
+  EXPECT_EQ(closed.status, 403);
+  EXPECT_EQ(f(closed.body, "code"), "SUIT_PROFESSIONAL_ONLY");
+
   // The lowest category is refused outright; an expired assessment blocks buying.
   auto low = customer("13900000002", 1, {{"R1", "A"}});
   auto lowest = order(low, "order-l-0001", R"({"product": "F10002", "side": "subscribe", "amount": "20000.00"})");
