@@ -97,6 +97,7 @@ function signedOutError(): ApiError {
 export class ApiClient {
   private session: Session | null = null;
   private refreshing: Promise<Session | null> | null = null;
+  private rotated: Session | null = null; // the newest session another tab refreshed to
   private readonly storageKey: string;
   private readonly channel: BroadcastChannel | null;
   private readonly fetchImpl: typeof fetch;
@@ -110,7 +111,13 @@ export class ApiClient {
     this.channel?.addEventListener('message', (e: MessageEvent) => {
       const data = e.data as { type: string };
       if (data.type === 'signed-out') this.end('elsewhere', false);
-      if (data.type === 'signed-in') this.adopt(this.load());
+      if (data.type === 'signed-in') {
+        this.rotated = null;
+        this.adopt(this.load());
+      }
+      // Another tab rotated the refresh token: remember its result, since this tab's view of
+      // localStorage may lag behind it for a moment.
+      if (data.type === 'refreshed') this.rotated = (e.data as { session: Session }).session;
     });
   }
 
@@ -244,21 +251,30 @@ export class ApiClient {
   private async doRefresh(stale: Session): Promise<Session | null> {
     const locks = typeof navigator !== 'undefined' ? (navigator as Navigator & { locks?: LockManager }).locks : undefined;
     if (!locks) return this.refreshNow(stale);
-    return await locks.request(`zt.${this.options.app}.refresh`, () => this.refreshNow(stale));
+    return await locks.request(`zt.${this.options.app}.refresh`, async () => {
+      const s = await this.refreshNow(stale);
+      // Held a moment longer: localStorage and the broadcast reach the other tabs asynchronously,
+      // and the next holder must see the rotated token rather than present the old one again.
+      await new Promise((r) => setTimeout(r, 300));
+      return s;
+    });
   }
 
   private async refreshNow(stale: Session): Promise<Session | null> {
     // Another tab may have rotated the token already: take its result rather than reuse ours.
-    const stored = this.load();
-    if (stored && stored.refreshToken !== stale.refreshToken) {
-      this.adopt(stored);
-      return stored;
+    for (const known of [this.load(), this.rotated]) {
+      if (known && known.refreshToken !== stale.refreshToken && known.expiresAt >= stale.expiresAt) {
+        if (known !== this.load()) this.store(known);
+        this.adopt(known);
+        return known;
+      }
     }
     const res = await this.send('POST', REFRESH_PATH, { body: { refresh_token: stale.refreshToken } }, null);
     if (res.ok) {
       const s = sessionFrom((await res.json()) as TokenPair);
       this.store(s);
       this.adopt(s);
+      this.channel?.postMessage({ type: 'refreshed', session: s });
       return s;
     }
     const body = (await res.json().catch(() => ({}))) as Partial<ApiErrorBody>;
@@ -272,6 +288,7 @@ export class ApiClient {
   private end(reason: SignedOutReason, broadcast: boolean): void {
     const had = this.session !== null;
     this.session = null;
+    this.rotated = null;
     try {
       localStorage.removeItem(this.storageKey);
     } catch {
