@@ -68,6 +68,9 @@ class DiscoveryComponent final : public Component, public Discovery {
         owned_api_ = make_http_registry(std::move(addresses), node.get_string("internal_secret"), self.empty() ? node_ : self);
         api_ = owned_api_.get();
         mode_ = "http";
+        if (node.get_string("internal_secret").empty())
+          log::warn("discovery: node.internal_secret is not set — this process's calls to the platform's other services carry no "
+                    "signed identity and their service-only routes refuse them; set the same secret on every process");
       }
     }
 
