@@ -98,6 +98,8 @@ TEST(Gateway, SplitGatewayForwardsToInstancesFoundThroughTheRegistry) {
   Zhongtai reg({}, "registry");
   const Env to_registry{{"ZT_DISCOVERY__REGISTRY", "127.0.0.1:" + std::to_string(reg.port)}};
   Zhongtai instance(to_registry, "system");
+  EXPECT_NE(instance.process->log_text().find("node.internal_secret is not set"), std::string::npos)
+      << "a split process without the secret says so at start";
   // The split gateway enforces flow rules on its routes: resource "<METHOD> <route path>".
   TempDir rules_dir;
   const std::string rules = rules_dir.path() + "/rules.yaml";
