@@ -266,6 +266,19 @@ TEST_P(Mall, MatchBuyCancelConfirmRedeemToTheCent) {
   EXPECT_EQ(closed.status, 403);
   EXPECT_EQ(f(closed.body, "code"), "SUIT_PROFESSIONAL_ONLY");
 
+  // A halted product takes no new subscriptions; a page size out of range is refused by name.
+  ASSERT_EQ(staff("POST", "/api/mall/v1/admin/products/F10005/status", R"({"status": "halted", "comment": "暂停申购"})")
+                .status,
+            200);
+  auto halted = order(a, "order-a-0013", R"({"product": "F10005", "side": "subscribe", "amount": "1000.00"})");
+  EXPECT_EQ(halted.status, 409);
+  EXPECT_EQ(f(halted.body, "code"), "MALL_PRODUCT_HALTED");
+  EXPECT_EQ(f(http_get(z.port, "/api/mall/v1/products/F10005").body, "status"), "halted")
+      << "still listed, marked halted";
+  auto zero = http_request(z.port, "GET", "/api/mall/v1/orders?limit=0", "", a.headers());
+  EXPECT_EQ(zero.status, 400);
+  EXPECT_EQ(f(zero.body, "code"), "MALL_BAD_PARAM");
+
   // The lowest category is refused outright; an expired assessment blocks buying.
   auto low = customer("13900000002", 1, {{"R1", "A"}});
   auto lowest = order(low, "order-l-0001", R"({"product": "F10002", "side": "subscribe", "amount": "20000.00"})");

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "core/finance/business_clock.hpp"
+#include "core/http/params.hpp"
 #include "core/http/refusal.hpp"
 #include "core/http/router.hpp"
 #include "core/json/json.hpp"
@@ -21,7 +22,9 @@ namespace {
 
 using core::http::ApiError;
 using core::http::CallerKind;
+using core::http::limit_param;
 using core::http::Method;
+using core::http::path_param;
 using core::http::Request;
 using core::http::RequestContext;
 using core::http::Response;
@@ -44,7 +47,6 @@ void require_staff(const RequestContext& ctx, const char* permission, const char
 Actor actor(const RequestContext& ctx) {
   return Actor{ctx.caller.subject, ctx.caller.session, ctx.remote_address, ctx.trace_id};
 }
-std::string param(const RequestContext& ctx, const char* name) { return std::string(ctx.param(name).value_or("")); }
 
 core::config::ConfigError bad_setting(std::string path, std::string message) {
   return core::config::ConfigError({core::config::Problem{"", 0, std::move(path), std::move(message)}});
@@ -88,17 +90,6 @@ Settings settings_of(const core::config::Section& c) {
   return s;
 }
 
-std::int64_t limit_of(const Request& req) {
-  const auto text = req.query_param("limit").value_or("20");
-  try {
-    std::size_t used = 0;
-    const auto v = std::stoll(text, &used);
-    if (used == text.size() && v >= 1 && v <= 100) return v;
-  } catch (...) {
-  }
-  throw ApiError(400, "SUIT_BAD_PARAM", "limit 应为1到100之间的整数");
-}
-
 class SuitabilityComponent final : public core::Component {
  public:
   explicit SuitabilityComponent(core::ComponentContext& ctx)
@@ -134,7 +125,7 @@ class SuitabilityComponent final : public core::Component {
     });
     r.add(Method::kGet, base + "/me/warnings/{id}", [this](Request&, RequestContext& ctx) -> Reply {
       const auto customer = customer_of(ctx);
-      const auto id = param(ctx, "id");
+      const auto id = path_param(ctx, "id");
       auto out =
           value_or_throw(co_await db_.read([&](core::storage::Tx& tx) { return book_.warning(tx, id, customer); }));
       co_return Response::json(200, core::json::serialize(out));
@@ -142,7 +133,7 @@ class SuitabilityComponent final : public core::Component {
     r.add(Method::kPost, base + "/me/warnings/{id}/signature", [this](Request& req, RequestContext& ctx) -> Reply {
       customer_of(ctx);
       const auto in = core::json::parse<SignIn>(req.body);
-      const auto id = param(ctx, "id");
+      const auto id = path_param(ctx, "id");
       const auto who = actor(ctx);
       const auto now_ms = core::unix_millis();
       auto out = value_or_throw(
@@ -189,14 +180,14 @@ class SuitabilityComponent final : public core::Component {
     });
     r.add(Method::kGet, base + "/warnings/{id}", [this](Request&, RequestContext& ctx) -> Reply {
       require_staff(ctx, "customers.read", "查看客户信息");
-      const auto id = param(ctx, "id");
+      const auto id = path_param(ctx, "id");
       const std::string any;
       auto out = value_or_throw(co_await db_.read([&](core::storage::Tx& tx) { return book_.warning(tx, id, any); }));
       co_return Response::json(200, core::json::serialize(out));
     });
     r.add(Method::kGet, base + "/customers/{id}", [this](Request&, RequestContext& ctx) -> Reply {
       require_staff(ctx, "customers.read", "查看客户信息");
-      const auto customer = param(ctx, "id");
+      const auto customer = path_param(ctx, "id");
       const auto today = core::finance::business_today();
       auto out = co_await db_.read([&](core::storage::Tx& tx) { return book_.profile(tx, customer, today); });
       co_return Response::json(200, core::json::serialize(out));
@@ -207,7 +198,7 @@ class SuitabilityComponent final : public core::Component {
       require_staff(ctx, "reviews.approve", "审核业务申请");
       const auto state = req.query_param("state").value_or("pending");
       const auto cursor = req.query_param("cursor").value_or("");
-      const auto limit = limit_of(req);
+      const auto limit = limit_param(req, "SUIT");
       auto out = value_or_throw(
           co_await db_.read([&](core::storage::Tx& tx) { return book_.applications(tx, state, cursor, limit); }));
       co_return Response::json(200, core::json::serialize(out));
@@ -216,7 +207,7 @@ class SuitabilityComponent final : public core::Component {
       if (ctx.caller.kind != CallerKind::kStaff || !ctx.caller.has_permission("reviews.approve"))
         throw ApiError(403, "SUIT_FORBIDDEN", "需要审核业务申请权限（reviews.approve）");
       const auto in = core::json::parse<DecisionIn>(req.body);
-      const auto id = param(ctx, "id");
+      const auto id = path_param(ctx, "id");
       const auto who = actor(ctx);
       const auto today = core::finance::business_today();
       const auto now_ms = core::unix_millis();

@@ -11,6 +11,7 @@
 #include "core/discovery/service_client.hpp"
 #include "core/finance/business_clock.hpp"
 #include "core/finance/live_calendar.hpp"
+#include "core/http/params.hpp"
 #include "core/http/refusal.hpp"
 #include "core/http/router.hpp"
 #include "core/json/json.hpp"
@@ -85,7 +86,9 @@ namespace {
 
 using core::http::ApiError;
 using core::http::CallerKind;
+using core::http::limit_param;
 using core::http::Method;
+using core::http::path_param;
 using core::http::Request;
 using core::http::RequestContext;
 using core::http::Response;
@@ -100,17 +103,6 @@ std::string customer_of(const RequestContext& ctx) {
 void require_staff(const RequestContext& ctx, const char* permission, const char* what) {
   if (ctx.caller.kind == CallerKind::kStaff && ctx.caller.has_permission(permission)) return;
   throw ApiError(403, "MALL_FORBIDDEN", fmt::format("需要{}权限（{}）", what, permission));
-}
-std::string param(const RequestContext& ctx, const char* name) { return std::string(ctx.param(name).value_or("")); }
-std::int64_t limit_of(const Request& req) {
-  const auto text = req.query_param("limit").value_or("20");
-  try {
-    std::size_t used = 0;
-    const auto v = std::stoll(text, &used);
-    if (used == text.size() && v >= 1 && v <= 100) return v;
-  } catch (...) {
-  }
-  throw ApiError(400, "MALL_BAD_PARAM", "limit 应为1到100之间的整数");
 }
 int seconds_of(const std::string& hhmm) {
   if (hhmm.size() != 5 || hhmm[2] != ':') throw std::invalid_argument("time");
@@ -254,10 +246,15 @@ class MallComponent final : public core::Component {
     return *p;
   }
 
-  bool cancellable(const OrderRecord& o, const core::finance::BusinessTime& now) const {
-    if (o.state != "pending") return false;
+  // Pending, and before the cut-off of its trade date.
+  bool cancellable(const std::string& state, const std::string& trade_date,
+                   const core::finance::BusinessTime& now) const {
+    if (state != "pending") return false;
     const auto today = core::finance::format_date(now.date);
-    return today < o.trade_date || (today == o.trade_date && now.seconds_of_day < cutoff_);
+    return today < trade_date || (today == trade_date && now.seconds_of_day < cutoff_);
+  }
+  bool cancellable(const OrderRecord& o, const core::finance::BusinessTime& now) const {
+    return cancellable(o.state, o.trade_date, now);
   }
 
   void routes(core::http::Router& r) {
@@ -266,7 +263,7 @@ class MallComponent final : public core::Component {
     r.add(Method::kGet, base + "/products", [this](Request& req, RequestContext& ctx) -> Reply {
       const auto category = req.query_param("category").value_or("");
       const auto cursor = req.query_param("cursor").value_or("");
-      const auto limit = limit_of(req);
+      const auto limit = limit_param(req, "MALL");
       const std::string key = "list|" + category + "|" + cursor + "|" + std::to_string(limit);
       auto cached = cached_page(key);
       ProductPage page;
@@ -281,7 +278,7 @@ class MallComponent final : public core::Component {
       co_return Response::json(200, core::json::serialize(page));
     });
     r.add(Method::kGet, base + "/products/{code}", [this](Request&, RequestContext& ctx) -> Reply {
-      const auto code = param(ctx, "code");
+      const auto code = path_param(ctx, "code");
       const std::string key = "detail|" + code;
       std::vector<ProductView> one;
       if (auto cached = cached_page(key)) {
@@ -296,7 +293,7 @@ class MallComponent final : public core::Component {
       co_return Response::json(200, core::json::serialize(one.front()));
     });
     r.add(Method::kGet, base + "/products/{code}/navs", [this](Request& req, RequestContext& ctx) -> Reply {
-      const auto code = param(ctx, "code");
+      const auto code = path_param(ctx, "code");
       const auto from = req.query_param("from").value_or("0000-01-01"),
                  to = req.query_param("to").value_or("9999-12-31");
       auto out = value_or_throw(co_await db_.read([&](core::storage::Tx& tx) {
@@ -308,7 +305,7 @@ class MallComponent final : public core::Component {
     // The customer's suitability for a product, and the special risk warning to read and sign.
     r.add(Method::kGet, base + "/products/{code}/suitability", [this](Request&, RequestContext& ctx) -> Reply {
       const auto customer = customer_of(ctx);
-      const auto code = param(ctx, "code");
+      const auto code = path_param(ctx, "code");
       auto p = co_await db_.read([&](core::storage::Tx& tx) { return product_or_404(tx, code); });
       const std::optional<std::string> no_warning;
       auto check = co_await suitability(customer, p.terms, no_warning, ctx);
@@ -316,7 +313,7 @@ class MallComponent final : public core::Component {
     });
     r.add(Method::kPost, base + "/products/{code}/risk-warning", [this](Request&, RequestContext& ctx) -> Reply {
       const auto customer = customer_of(ctx);
-      const auto code = param(ctx, "code");
+      const auto code = path_param(ctx, "code");
       auto p = co_await db_.read([&](core::storage::Tx& tx) { return product_or_404(tx, code); });
       const SuitWarning warning{customer, suit_product(p.terms)};
       const std::string target = "/api/suitability/v1/warnings", body = core::json::serialize(warning);
@@ -333,15 +330,15 @@ class MallComponent final : public core::Component {
       OrderFilter f;
       f.customer = customer_of(ctx);
       f.cursor = req.query_param("cursor").value_or("");
-      f.limit = limit_of(req);
+      f.limit = limit_param(req, "MALL");
       auto page = value_or_throw(co_await db_.read([&](core::storage::Tx& tx) { return store_.orders(tx, f, false); }));
       const auto now = core::finance::business_now();
-      for (auto& o : page.items) o.cancellable = o.state == "pending" && cancellable_view(o, now);
+      for (auto& o : page.items) o.cancellable = cancellable(o.state, o.trade_date, now);
       co_return Response::json(200, core::json::serialize(page));
     });
     r.add(Method::kGet, base + "/orders/{id}", [this](Request&, RequestContext& ctx) -> Reply {
       const auto customer = customer_of(ctx);
-      const auto id = param(ctx, "id");
+      const auto id = path_param(ctx, "id");
       auto o = co_await db_.read([&](core::storage::Tx& tx) { return store_.order(tx, id); });
       if (!o || o->customer_id != customer) throw ApiError(404, "MALL_ORDER_NOT_FOUND", "订单不存在");
       co_return Response::json(
@@ -356,7 +353,7 @@ class MallComponent final : public core::Component {
       forget_catalogue();
       const auto category = req.query_param("category").value_or("");
       const auto cursor = req.query_param("cursor").value_or("");
-      const auto limit = limit_of(req);
+      const auto limit = limit_param(req, "MALL");
       auto page = value_or_throw(
           co_await db_.read([&](core::storage::Tx& tx) { return store_.products(tx, category, true, cursor, limit); }));
       co_return Response::json(200, core::json::serialize(page));
@@ -376,7 +373,7 @@ class MallComponent final : public core::Component {
       require_staff(ctx, "products.manage", "管理产品与净值");
       forget_catalogue();
       const auto in = core::json::parse<ProductIn>(req.body);
-      const auto code = param(ctx, "code");
+      const auto code = path_param(ctx, "code");
       const Actor who{ctx.caller.subject, ctx.trace_id};
       const auto now = core::unix_millis();
       auto out = value_or_throw(
@@ -389,7 +386,7 @@ class MallComponent final : public core::Component {
       require_staff(ctx, "products.manage", "管理产品与净值");
       forget_catalogue();
       const auto in = core::json::parse<StatusIn>(req.body);
-      const auto code = param(ctx, "code");
+      const auto code = path_param(ctx, "code");
       if (in.status == "published") {
         // The counter must know the product before anyone can order it.
         auto current = co_await db_.read([&](core::storage::Tx& tx) {
@@ -414,7 +411,7 @@ class MallComponent final : public core::Component {
             require_staff(ctx, "products.manage", "管理产品与净值");
             forget_catalogue();
             const auto in = core::json::parse<NavIn>(req.body);
-            const auto code = param(ctx, "code"), date = param(ctx, "date");
+            const auto code = path_param(ctx, "code"), date = path_param(ctx, "date");
             const Actor who{ctx.caller.subject, ctx.trace_id};
             auto out = co_await enter_nav(code, date, in.nav, who, ctx);
             co_return Response::json(200, core::json::serialize(out));
@@ -422,7 +419,7 @@ class MallComponent final : public core::Component {
     r.add(Method::kGet, base + "/admin/products/{code}/navs", [this](Request&, RequestContext& ctx) -> Reply {
       require_staff(ctx, "products.manage", "管理产品与净值");
       forget_catalogue();
-      const auto code = param(ctx, "code");
+      const auto code = path_param(ctx, "code");
       const std::string from = "0000-01-01", to = "9999-12-31";
       auto out =
           value_or_throw(co_await db_.read([&](core::storage::Tx& tx) { return store_.navs(tx, code, from, to); }));
@@ -437,7 +434,7 @@ class MallComponent final : public core::Component {
       f.product = req.query_param("product").value_or("");
       f.state = req.query_param("state").value_or("");
       f.cursor = req.query_param("cursor").value_or("");
-      f.limit = limit_of(req);
+      f.limit = limit_param(req, "MALL");
       auto page = value_or_throw(co_await db_.read([&](core::storage::Tx& tx) { return store_.orders(tx, f, true); }));
       co_return Response::json(200, core::json::serialize(page));
     });
@@ -466,11 +463,6 @@ class MallComponent final : public core::Component {
   void forget_catalogue() {
     std::lock_guard lock(mutex_);
     catalogue_.clear();
-  }
-
-  bool cancellable_view(const OrderView& o, const core::finance::BusinessTime& now) const {
-    const auto today = core::finance::format_date(now.date);
-    return today < o.trade_date || (today == o.trade_date && now.seconds_of_day < cutoff_);
   }
 
   boost::asio::awaitable<void> promote(std::vector<ProductView>& items, const RequestContext& ctx) {
@@ -752,7 +744,7 @@ class MallComponent final : public core::Component {
 
   Reply cancel(RequestContext& ctx) {
     const auto customer = customer_of(ctx);
-    const auto id = param(ctx, "id");
+    const auto id = path_param(ctx, "id");
     auto o = co_await db_.read([&](core::storage::Tx& tx) { return store_.order(tx, id); });
     if (!o || o->customer_id != customer) throw ApiError(404, "MALL_ORDER_NOT_FOUND", "订单不存在");
     if (o->state == "cancelled") co_return Response::json(200, core::json::serialize(store_.view(*o, false, false)));

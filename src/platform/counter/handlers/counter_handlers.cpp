@@ -1,12 +1,13 @@
 #include "platform/counter/handlers/counter_handlers.hpp"
 
+#include <fmt/format.h>
+
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 
-#include <fmt/format.h>
-
 #include "core/finance/calendar.hpp"
 #include "core/http/error.hpp"
+#include "core/http/params.hpp"
 #include "core/http/router.hpp"
 #include "core/json/json.hpp"
 
@@ -62,7 +63,9 @@ BOOST_DESCRIBE_STRUCT(Demo, (), (customer, stock_accounts, bank, balance))
 namespace {
 
 using core::http::ApiError;
+using core::http::limit_param;
 using core::http::Method;
+using core::http::path_param;
 using core::http::Request;
 using core::http::RequestContext;
 using core::http::Response;
@@ -73,14 +76,15 @@ Response answer(Result<T>&& r, int status = 200) {
   if (auto* refusal = std::get_if<Refusal>(&r)) throw ApiError(refusal->status, refusal->code, refusal->message);
   if constexpr (std::is_same_v<T, Page>) {
     return Response::json(status, core::json::serialize(std::get<Page>(r)));
-  } else if constexpr (requires(T t) { t.begin(); t.size(); }) {
+  } else if constexpr (requires(T t) {
+                         t.begin();
+                         t.size();
+                       }) {
     return Response::json(status, Items::of(std::get<T>(r)));
   } else {
     return Response::json(status, core::json::serialize(std::get<T>(r)));
   }
 }
-
-std::string path_param(const RequestContext& ctx, const char* name) { return std::string(ctx.param(name).value_or("")); }
 
 // Mutations come from the platform's own services (signed identity, or in this process); staff
 // reach only the sandbox's administration, with sandbox.manage.
@@ -89,7 +93,8 @@ void require_service(const RequestContext& ctx) {
 }
 void require_reader(const RequestContext& ctx) {
   if (!ctx.calling_service.empty()) return;
-  if (ctx.caller.kind == core::http::CallerKind::kStaff && (ctx.caller.has_permission("customers.read") || ctx.caller.has_permission("sandbox.manage")))
+  if (ctx.caller.kind == core::http::CallerKind::kStaff &&
+      (ctx.caller.has_permission("customers.read") || ctx.caller.has_permission("sandbox.manage")))
     return;
   throw ApiError(403, "COUNTER_FORBIDDEN", "无权查询柜台数据");
 }
@@ -97,17 +102,6 @@ void require_sandbox_admin(const RequestContext& ctx) {
   if (!ctx.calling_service.empty()) return;
   if (ctx.caller.kind == core::http::CallerKind::kStaff && ctx.caller.has_permission("sandbox.manage")) return;
   throw ApiError(403, "COUNTER_FORBIDDEN", "需要沙箱管理权限（sandbox.manage）");
-}
-
-std::int64_t limit_param(const Request& req) {
-  const auto text = req.query_param("limit").value_or("20");
-  try {
-    std::size_t used = 0;
-    const auto v = std::stoll(text, &used);
-    if (used == text.size() && v >= 1 && v <= 100) return v;
-  } catch (...) {
-  }
-  throw ApiError(400, "COUNTER_BAD_PARAM", "limit 应为1到100之间的整数");
 }
 
 std::string date_param(const Request& req, const char* name, const std::string& fallback = "") {
@@ -165,14 +159,16 @@ void add_counter_routes(core::http::Router& r, CounterApiDeps deps) {
   r.add(Method::kPost, base + "/orders/{id}/cancel", [d, &p](Request& req, RequestContext& ctx) -> Reply {
     require_service(ctx);
     auto body = core::json::parse<CancelOrder>(req.body);
-    if (body.order_id != path_param(ctx, "id")) throw ApiError(400, "COUNTER_BAD_PARAM", "请求体中的委托编号与路径不一致");
+    if (body.order_id != path_param(ctx, "id"))
+      throw ApiError(400, "COUNTER_BAD_PARAM", "请求体中的委托编号与路径不一致");
     auto out = co_await p.cancel_order(std::move(body));
     co_return answer(std::move(out));
   });
   r.add(Method::kPost, base + "/orders/{id}/confirm", [d, &p](Request& req, RequestContext& ctx) -> Reply {
     require_service(ctx);
     auto body = core::json::parse<ConfirmOrder>(req.body);
-    if (body.order_id != path_param(ctx, "id")) throw ApiError(400, "COUNTER_BAD_PARAM", "请求体中的委托编号与路径不一致");
+    if (body.order_id != path_param(ctx, "id"))
+      throw ApiError(400, "COUNTER_BAD_PARAM", "请求体中的委托编号与路径不一致");
     auto out = co_await p.confirm_order(std::move(body));
     co_return answer(std::move(out));
   });
@@ -199,12 +195,13 @@ void add_counter_routes(core::http::Router& r, CounterApiDeps deps) {
     auto out = co_await p.customer_by_id_number(std::move(id_number));
     co_return answer(std::move(out));
   });
-  r.add(Method::kGet, base + "/customers/{customer_no}/stock-accounts", [d, &p](Request&, RequestContext& ctx) -> Reply {
-    require_reader(ctx);
-    auto customer_no = path_param(ctx, "customer_no");
-    auto out = co_await p.stock_accounts(std::move(customer_no));
-    co_return answer(std::move(out));
-  });
+  r.add(Method::kGet, base + "/customers/{customer_no}/stock-accounts",
+        [d, &p](Request&, RequestContext& ctx) -> Reply {
+          require_reader(ctx);
+          auto customer_no = path_param(ctx, "customer_no");
+          auto out = co_await p.stock_accounts(std::move(customer_no));
+          co_return answer(std::move(out));
+        });
   r.add(Method::kGet, base + "/accounts/{fund_account}", [d, &p](Request&, RequestContext& ctx) -> Reply {
     require_reader(ctx);
     auto fund_account = path_param(ctx, "fund_account");
@@ -242,7 +239,7 @@ void add_counter_routes(core::http::Router& r, CounterApiDeps deps) {
     require_reader(ctx);
     auto fund_account = path_param(ctx, "fund_account");
     auto cursor = req.query_param("cursor").value_or("");
-    auto limit = limit_param(req);
+    auto limit = limit_param(req, "COUNTER");
     auto out = co_await p.orders(std::move(fund_account), std::move(cursor), std::move(limit));
     co_return answer(std::move(out));
   });
@@ -254,28 +251,30 @@ void add_counter_routes(core::http::Router& r, CounterApiDeps deps) {
     auto out = co_await p.trades(std::move(fund_account), std::move(from_date), std::move(to_date));
     co_return answer(std::move(out));
   });
-  r.add(Method::kGet, base + "/accounts/{fund_account}/average-assets", [d, &p](Request& req, RequestContext& ctx) -> Reply {
-    // The `days` trading days before `before` (BUSINESS §2: the previous 20 trading days).
-    require_reader(ctx);
-    const auto before = core::finance::parse_date(date_param(req, "before"));
-    const auto text = req.query_param("days").value_or("20");
-    int days = 0;
-    try {
-      days = std::stoi(text);
-    } catch (...) {
-    }
-    if (days < 1 || days > 250) throw ApiError(400, "COUNTER_BAD_PARAM", "days 应为1到250之间的整数");
-    std::vector<std::string> list;
-    try {
-      const auto cal = d->calendar();
-      for (int i = days; i >= 1; --i) list.push_back(core::finance::format_date(cal->previous_trading_day(before, i)));
-    } catch (const core::finance::CalendarError& e) {
-      throw ApiError(422, "COUNTER_NO_CALENDAR", fmt::format("交易日历未覆盖该期间：{}", e.what()));
-    }
-    auto fund_account = path_param(ctx, "fund_account");
-    auto out = co_await p.average_assets(std::move(fund_account), std::move(list));
-    co_return answer(std::move(out));
-  });
+  r.add(Method::kGet, base + "/accounts/{fund_account}/average-assets",
+        [d, &p](Request& req, RequestContext& ctx) -> Reply {
+          // The `days` trading days before `before` (BUSINESS §2: the previous 20 trading days).
+          require_reader(ctx);
+          const auto before = core::finance::parse_date(date_param(req, "before"));
+          const auto text = req.query_param("days").value_or("20");
+          int days = 0;
+          try {
+            days = std::stoi(text);
+          } catch (...) {
+          }
+          if (days < 1 || days > 250) throw ApiError(400, "COUNTER_BAD_PARAM", "days 应为1到250之间的整数");
+          std::vector<std::string> list;
+          try {
+            const auto cal = d->calendar();
+            for (int i = days; i >= 1; --i)
+              list.push_back(core::finance::format_date(cal->previous_trading_day(before, i)));
+          } catch (const core::finance::CalendarError& e) {
+            throw ApiError(422, "COUNTER_NO_CALENDAR", fmt::format("交易日历未覆盖该期间：{}", e.what()));
+          }
+          auto fund_account = path_param(ctx, "fund_account");
+          auto out = co_await p.average_assets(std::move(fund_account), std::move(list));
+          co_return answer(std::move(out));
+        });
   r.add(Method::kGet, base + "/orders/{id}", [d, &p](Request&, RequestContext& ctx) -> Reply {
     require_reader(ctx);
     auto id = path_param(ctx, "id");
@@ -285,7 +284,8 @@ void add_counter_routes(core::http::Router& r, CounterApiDeps deps) {
   r.add(Method::kGet, base + "/orders", [d, &p](Request& req, RequestContext& ctx) -> Reply {
     // The pending orders whose trade date is on or before `trade_date_to` (a confirmation run).
     require_reader(ctx);
-    if (req.query_param("state").value_or("pending") != "pending") throw ApiError(400, "COUNTER_BAD_PARAM", "state 只支持 pending");
+    if (req.query_param("state").value_or("pending") != "pending")
+      throw ApiError(400, "COUNTER_BAD_PARAM", "state 只支持 pending");
     auto trade_date_to = date_param(req, "trade_date_to", "9999-12-31");
     auto out = co_await p.pending_orders(std::move(trade_date_to));
     co_return answer(std::move(out));
@@ -305,7 +305,8 @@ void add_counter_routes(core::http::Router& r, CounterApiDeps deps) {
     if (i.code != path_param(ctx, "code")) throw ApiError(400, "COUNTER_BAD_PARAM", "请求体中的代码与路径不一致");
     auto out = co_await s.put_instrument(std::move(i));
     if (std::holds_alternative<Instrument>(out))
-      ctx.log().info("counter sandbox: {} set {} to {}", ctx.caller.subject, std::get<Instrument>(out).code, std::get<Instrument>(out).price);
+      ctx.log().info("counter sandbox: {} set {} to {}", ctx.caller.subject, std::get<Instrument>(out).code,
+                     std::get<Instrument>(out).price);
     co_return answer(std::move(out));
   });
   r.add(Method::kPost, base + "/sandbox/trades", [d, &s](Request& req, RequestContext& ctx) -> Reply {
@@ -319,7 +320,8 @@ void add_counter_routes(core::http::Router& r, CounterApiDeps deps) {
     const auto body = core::json::parse<EndOfDay>(req.body);
     auto n = co_await s.end_of_day(body.date);
     if (auto* refusal = std::get_if<Refusal>(&n)) throw ApiError(refusal->status, refusal->code, refusal->message);
-    ctx.log().info("counter sandbox: end of day {} by {} ({} accounts)", body.date, ctx.caller.subject, std::get<std::int64_t>(n));
+    ctx.log().info("counter sandbox: end of day {} by {} ({} accounts)", body.date, ctx.caller.subject,
+                   std::get<std::int64_t>(n));
     co_return Response::json(200, core::json::serialize(EndOfDayDone{body.date, std::get<std::int64_t>(n)}));
   });
   r.add(Method::kPost, base + "/sandbox/transfers", [d, &s](Request& req, RequestContext& ctx) -> Reply {
@@ -328,19 +330,21 @@ void add_counter_routes(core::http::Router& r, CounterApiDeps deps) {
     auto out = co_await s.transfer(std::move(body));
     co_return answer(std::move(out));
   });
-  r.add(Method::kPut, base + "/sandbox/customers/{customer_no}/first-trade-date", [d, &s](Request& req, RequestContext& ctx) -> Reply {
-    require_sandbox_admin(ctx);
-    auto customer_no = path_param(ctx, "customer_no");
-    auto date = core::json::parse<FirstTrade>(req.body).date;
-    auto out = co_await s.set_first_trade_date(std::move(customer_no), std::move(date));
-    co_return answer(std::move(out));
-  });
+  r.add(Method::kPut, base + "/sandbox/customers/{customer_no}/first-trade-date",
+        [d, &s](Request& req, RequestContext& ctx) -> Reply {
+          require_sandbox_admin(ctx);
+          auto customer_no = path_param(ctx, "customer_no");
+          auto date = core::json::parse<FirstTrade>(req.body).date;
+          auto out = co_await s.set_first_trade_date(std::move(customer_no), std::move(date));
+          co_return answer(std::move(out));
+        });
   // What the console's sandbox page shows of an account, in one answer (staff with sandbox.manage).
   r.add(Method::kGet, base + "/sandbox/accounts/{fund_account}", [d, &s](Request&, RequestContext& ctx) -> Reply {
     require_sandbox_admin(ctx);
     const auto fund_account = path_param(ctx, "fund_account");
     auto customer = co_await s.customer_of(fund_account);
-    if (auto* refusal = std::get_if<Refusal>(&customer)) throw ApiError(refusal->status, refusal->code, refusal->message);
+    if (auto* refusal = std::get_if<Refusal>(&customer))
+      throw ApiError(refusal->status, refusal->code, refusal->message);
     Overview o;
     o.customer = std::get<Customer>(customer);
     auto balance = co_await s.balance(fund_account);
@@ -365,14 +369,16 @@ void add_counter_routes(core::http::Router& r, CounterApiDeps deps) {
     // so a retry finishes what a failed attempt began.
     require_sandbox_admin(ctx);
     auto body = core::json::parse<DemoRequest>(req.body);
-    const std::string today = core::finance::format_date(std::chrono::year_month_day(std::chrono::floor<std::chrono::days>(std::chrono::system_clock::now())));
+    const std::string today = core::finance::format_date(
+        std::chrono::year_month_day(std::chrono::floor<std::chrono::days>(std::chrono::system_clock::now())));
     auto open = OpenCustomer{body.request_id + ":customer", body.name, body.id_number, body.mobile, "沙箱营业部"};
     auto c = co_await s.open_customer(std::move(open));
     if (auto* refusal = std::get_if<Refusal>(&c)) throw ApiError(refusal->status, refusal->code, refusal->message);
     Demo demo;
     demo.customer = std::get<Customer>(c);
     for (const char* market : {"SH", "SZ"}) {
-      auto account = OpenStockAccount{body.request_id + ":" + market, demo.customer.customer_no, market, std::nullopt, today};
+      auto account =
+          OpenStockAccount{body.request_id + ":" + market, demo.customer.customer_no, market, std::nullopt, today};
       auto a = co_await s.open_stock_account(std::move(account));
       if (auto* refusal = std::get_if<Refusal>(&a)) throw ApiError(refusal->status, refusal->code, refusal->message);
       demo.stock_accounts.push_back(std::get<StockAccount>(a));
