@@ -30,11 +30,15 @@ namespace {
 const std::string kIdentityPath = "/api/identity/v1/verifications";
 const std::string kIdentityBody = R"({"name": "张三", "id_number": "11010519491231002X"})";
 
+// Signed as the service that checks identities (account opening), with a key from the deployment's
+// master, for this one call (a fresh nonce each time).
 std::string signed_identity(const std::string& secret) {
-  zt::core::http::ForwardedIdentity id;
-  id.service = "opening";
+  static const auto keys = zt::core::http::ServiceKeys::derive(secret, {"opening"}, {"identity"});
+  zt::core::http::CallIdentity id;
+  id.from = "opening";
+  id.to = "identity";
   const auto now = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
-  return zt::core::http::sign_identity(id, "POST", kIdentityPath, secret, now);
+  return zt::core::http::sign_call(id, "POST", kIdentityPath, kIdentityBody, keys, now);
 }
 
 std::string request(const std::string& method, const std::string& path, const std::string& body, const std::string& extra_headers) {

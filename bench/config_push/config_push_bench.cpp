@@ -30,6 +30,8 @@
 #include <vector>
 
 #include "core/discovery/http_registry.hpp"
+#include "core/http/identity.hpp"
+#include "core/util/time.hpp"
 #include "core/discovery/registry_api.hpp"
 #include "core/http/client.hpp"
 #include "core/net/blocking.hpp"
@@ -118,7 +120,13 @@ void pause_between_changes(std::mt19937& rng) {
 
 int run_registry(const std::string& address, int subscribers, int changes) {
   // Everything the coroutines touch outlives the runtime, which drains them when destroyed.
-  auto api = discovery::make_http_registry({discovery::parse_address(address)});
+  // The registry serves only our services' signed calls: subscribers sign as a service would,
+  // the publisher as the gateway forwarding a staff member (keys from the bench's master).
+  const char* master_env = std::getenv("ZT_BENCH_MASTER");
+  const std::string master = master_env ? master_env : "";
+  auto api = discovery::make_http_registry({discovery::parse_address(address)},
+                                           std::make_shared<const http::ServiceKeys>(http::ServiceKeys::derive(master, {"mall"}, {"registry"})));
+  const auto gateway_keys = http::ServiceKeys::derive(master, {"gateway"}, {"registry"});
   const discovery::ConfigKey key{"bench", "push", "item.yaml"};
   Tally tally(subscribers, changes);
   std::atomic<bool> stop{false};
@@ -166,6 +174,12 @@ int run_registry(const std::string& address, int subscribers, int changes) {
     req.headers.set("content-type", "application/json");
     req.body = fmt::format(R"({{"content": {}, "format": "yaml", "author": "bench", "comment": ""}})",
                            boost::json::serialize(boost::json::value(content_of(seq))));
+    http::CallIdentity staff;
+    staff.from = "gateway";
+    staff.to = "registry";
+    staff.edge = true;
+    staff.caller = {http::CallerKind::kStaff, "S-bench", {"operations"}, "bench", {"governance.read", "governance.write"}};
+    req.headers.set(http::kIdentityHeader, http::sign_call(staff, "PUT", req.target, req.body, gateway_keys, unix_millis()));
     std::promise<int> done;
     auto fut = done.get_future();
     runtime.spawn(0, [&]() -> boost::asio::awaitable<void> {

@@ -30,49 +30,17 @@
 #include "gateway/filters/settings.hpp"
 #include "gateway/filters/static_files/static_files.hpp"
 #include "gateway/filters/validation/openapi.hpp"
+#include "gateway/routing/catalog.hpp"
 #include "gateway/routing/routes.hpp"
 
 std::span<const zt::core::EmbeddedFile> zt_gateway_openapi();
 
 namespace zt::gateway {
 
-const char* const kDefaultRoutes = R"(routes:
-  - {id: system, path: /api/system/, service: system}
-  - {id: gateway-features, path: /api/gateway/v1/features, match: exact, methods: [GET], service: gateway}
-  - {id: gateway-flow, path: /api/gateway/v1/flow, service: gateway, access: staff, permission: governance.read}
-  - {id: notify-outbox, path: /api/notify/v1/outbox, match: exact, methods: [GET], service: notify}   # sandbox outbox
-  - {id: auth-staff-sign-in, path: /api/auth/v1/staff/sessions, match: exact, methods: [POST], service: auth}
-  - {id: auth-staff-me, path: /api/auth/v1/staff/me, service: auth, access: staff}
-  - {id: auth-staff, path: /api/auth/v1/staff, service: auth, access: staff, permission: staff.manage}
-  - {id: auth-roles, path: /api/auth/v1/roles, service: auth, access: staff, permission: staff.manage}
-  - {id: auth-audit, path: /api/auth/v1/audit, service: auth, access: staff, permission: audit.read}
-  - {id: auth-me, path: /api/auth/v1/me/, service: auth, access: customer}
-  - {id: auth-me-profile, path: /api/auth/v1/me, match: exact, service: auth, access: customer}
-  - {id: auth, path: /api/auth/v1/, service: auth}
-  # The trading calendar: anyone reads it; staff with calendar.manage edit a year.
-  - {id: calendar-edit, path: /api/calendar/v1/years/, methods: [PUT], service: calendar, access: staff, permission: calendar.manage}
-  - {id: calendar, path: /api/calendar/, methods: [GET], service: calendar}
-  # The counter: the sandbox's administration and staff's reads; its mutations are for services only.
-  - {id: counter-sandbox, path: /api/counter/v1/sandbox/, service: counter, access: staff, permission: sandbox.manage}
-  - {id: counter-read, path: /api/counter/, methods: [GET], service: counter, access: staff, permission: customers.read}
-  # Suitability: the questionnaire for anyone; a customer's own profile, assessments, warnings and
-  # applications; staff review applications. Matching and issuing warnings are for services only.
-  - {id: suitability-questionnaire, path: /api/suitability/v1/questionnaire, match: exact, methods: [GET], service: suitability}
-  - {id: suitability-me, path: /api/suitability/v1/me, service: suitability, access: customer}
-  - {id: suitability-review, path: /api/suitability/v1/applications, service: suitability, access: staff, permission: reviews.approve}
-  - {id: suitability-read, path: /api/suitability/v1/, methods: [GET], service: suitability, access: staff, permission: customers.read}
-  # The mall: the catalogue for anyone; orders and holdings for customers (money moves: an
-  # Idempotency-Key is required); the administration for staff (each call checks its permission).
-  - {id: mall-admin, path: /api/mall/v1/admin/, service: mall, access: staff}
-  - {id: mall-orders, path: /api/mall/v1/orders, service: mall, access: customer, money_moving: true}
-  - {id: mall-holdings, path: /api/mall/v1/holdings, match: exact, methods: [GET], service: mall, access: customer}
-  - {id: mall-products, path: /api/mall/v1/products, service: mall}
-  # The console's view of the registry and config center: staff only (services reach the registry
-  # directly, not through the public gateway). Long-polls hold 30 s.
-  - {id: registry-audit, path: /api/registry/v1/audit, match: exact, methods: [GET], service: registry, access: staff, permission: audit.read}
-  - {id: registry-read, path: /api/registry/, methods: [GET], service: registry, timeout_ms: 40000, access: staff, permission: governance.read}
-  - {id: registry, path: /api/registry/, service: registry, timeout_ms: 40000, access: staff, permission: governance.write}
-)";
+// What an operator adds on top of the services' own declarations (canaries, rewrites, an
+// upstream that is not one of ours). Empty by default: every service is routed by its
+// declarations (routing/catalog.hpp).
+const char* const kDefaultRoutes = "routes: []\n";
 
 namespace {
 
@@ -106,12 +74,13 @@ std::uint64_t random_pick() {
 class GatewayMiddleware final : public core::http::Middleware {
  public:
   GatewayMiddleware(core::discovery::Discovery& discovery, const core::http::Router& router, core::observe::Registry& metrics,
-                    std::string secret, std::shared_ptr<core::http::Middleware> flow_rules, filters::TokenVerifier& tokens,
-                    filters::JwksSource& jwks, filters::StaticFiles& static_files,
-                    std::map<std::string, std::shared_ptr<const filters::ApiDocument>> documents)
-      : discovery_(discovery), router_(router), metrics_(metrics), secret_(std::move(secret)),
-        flow_rules_(std::move(flow_rules)), tokens_(tokens), jwks_(jwks), static_files_(static_files),
-        documents_(std::move(documents)) {
+                    std::shared_ptr<core::http::Middleware> flow_rules, filters::TokenVerifier& tokens,
+                    filters::JwksSource& jwks, filters::StaticFiles& static_files, const ServiceCatalog& catalog)
+      : discovery_(discovery), router_(router), metrics_(metrics),
+        flow_rules_(std::move(flow_rules)), tokens_(tokens), jwks_(jwks), static_files_(static_files), catalog_(catalog) {
+    for (const auto& [service, entry] : catalog_.entries())
+      routed_by_service_[service] =
+          &metrics.counter("zt_gateway_routed_total", "Requests routed, by route", {{"route", service}});
     invalid_ = &metrics.counter("zt_gateway_refused_total", "Requests the gateway refused", {{"reason", "validation"}});
     for (auto f : filters::kAllTokenFailures)
       token_refused_[static_cast<std::size_t>(f)] =
@@ -143,17 +112,15 @@ class GatewayMiddleware final : public core::http::Middleware {
   // answered here in the error shape, so a cross-origin app can read them too.
   boost::asio::awaitable<core::http::Response> handle(core::http::Request& req, core::http::RequestContext& ctx,
                                                       const core::http::Handler& next) override {
-    // A service calling another — in this process, or from another process with a valid signed
-    // identity — has passed a gateway already. Anything else is outside traffic, and whatever
-    // internal headers it carries are dropped unread.
-    if (ctx.remote_address == "in-process") co_return co_await next(req, ctx);
-    if (auto id = req.headers.get(core::http::kIdentityHeader);
-        id && core::http::verify_identity(*id, core::http::method_name(req.method), req.path(), secret_, core::unix_millis()))
-      co_return co_await next(req, ctx);
+    // A service calling another — in this process, or from another process with a verified
+    // identity (core/http/identity.hpp, checked before this filter) — has passed a gateway
+    // already. Anything else is outside traffic, and whatever internal headers it carries are
+    // dropped unread.
+    if (ctx.in_process || !ctx.calling_service.empty() || ctx.edge) co_return co_await next(req, ctx);
     filters::strip_internal_headers(req);
     const auto settings = filters_.load(std::memory_order_acquire);
     if (!settings->ip.trusted_proxies.empty())
-      ctx.remote_address = settings->ip.client_address(ctx.remote_address, req.headers.get("x-forwarded-for").value_or(""));
+      ctx.remote_address = settings->ip.client_address(ctx.remote_address, req.headers.combined("x-forwarded-for"));
     if (!settings->ip.admits(ctx.remote_address)) {
       ip_denied_->inc();
       co_return core::http::Response::json(403, core::http::error_body("GATEWAY_IP_DENIED", "您的网络地址不允许访问", ctx.trace_id));
@@ -164,7 +131,10 @@ class GatewayMiddleware final : public core::http::Middleware {
       co_return settings->cors.preflight(req, ctx.trace_id);
     }
     const std::string origin = cors == filters::CorsPolicy::Kind::kCrossOrigin ? std::string(*req.headers.get("origin")) : "";
-    if (static_files_.enabled()) {
+    // The web bundles answer what no route claims: a configured route (a vendor callback, say)
+    // is never shadowed by the single-page apps' index.html.
+    if (static_files_.enabled() && (req.method == core::http::Method::kGet || req.method == core::http::Method::kHead) &&
+        table_.load(std::memory_order_acquire)->table.match(req, {}, 0).kind == MatchResult::Kind::kNotFound) {
       std::optional<core::http::Response> file = co_await static_files_.serve(req, ctx.trace_id);
       if (file) {
         ctx.gateway_route = "static";
@@ -200,43 +170,68 @@ class GatewayMiddleware final : public core::http::Middleware {
     const RouteTable* table = &installed->table;
     const std::string_view customer =
         ctx.caller.kind == core::http::CallerKind::kCustomer ? std::string_view(ctx.caller.subject) : std::string_view();
+    // An operator's route (gateway.routes) first; otherwise the service a path names by its
+    // prefix, as that service declares its operations.
     MatchResult m = table->match(req, customer, random_pick());
-    if (m.kind == MatchResult::Kind::kMethodNotAllowed) {
-      not_found_->inc();
-      auto res = core::http::Response::json(
-          405, core::http::error_body(core::http::codes::kMethodNotAllowed, "不支持该请求方法", ctx.trace_id));
-      res.headers.set("allow", m.allow);
-      co_return res;
+    if (m.kind == MatchResult::Kind::kMethodNotAllowed) co_return method_not_allowed(m.allow, ctx);
+    const Route* configured = nullptr;
+    Target target;
+    if (m.kind == MatchResult::Kind::kFound) {
+      configured = m.target.route;
+      target = std::move(m.target);
+    } else {
+      const CatalogEntry* entry = catalog_.by_path(req.path());
+      if (!entry) {
+        not_found_->inc();
+        throw ApiError(404, core::http::codes::kNotFound, "请求的资源不存在");
+      }
+      target.service = entry->declarations.service;
+      target.path = req.target;
     }
-    if (m.kind == MatchResult::Kind::kNotFound) {
-      not_found_->inc();
-      throw ApiError(404, core::http::codes::kNotFound, "请求的资源不存在");
+    // What the service declares about the operation (for a service the catalogue knows).
+    const CatalogEntry* entry = catalog_.find(target.service);
+    const core::http::OperationDeclaration* op = nullptr;
+    const std::string_view target_path = std::string_view(target.path).substr(0, target.path.find('?'));
+    if (entry) {
+      const auto method = req.method == core::http::Method::kHead ? core::http::Method::kGet : req.method;
+      op = entry->declarations.find(method, target_path);
+      if (!op) {
+        not_found_->inc();
+        if (auto allow = entry->declarations.methods_for(target_path); !allow.empty()) co_return method_not_allowed(allow, ctx);
+        throw ApiError(404, core::http::codes::kNotFound, "请求的资源不存在");
+      }
     }
-    const Route& route = *m.target.route;
-    ctx.gateway_route = route.id;
-    if (route.max_body_bytes > 0 && static_cast<std::int64_t>(req.body.size()) > route.max_body_bytes) {
+    ctx.gateway_route = configured ? configured->id : target.service;
+    const std::int64_t max_body = smallest_limit(configured ? configured->max_body_bytes : 0, op ? op->max_body_bytes : 0);
+    if (max_body > 0 && static_cast<std::int64_t>(req.body.size()) > max_body) {
       too_large_->inc();
-      throw ApiError(413, "GATEWAY_BODY_TOO_LARGE", fmt::format("请求体过大：本接口最多接受 {} 字节", route.max_body_bytes));
+      throw ApiError(413, "GATEWAY_BODY_TOO_LARGE", fmt::format("请求体过大：本接口最多接受 {} 字节", max_body));
     }
-    if (auto refused = filters::check_access(route, ctx.caller)) {
+    // A configured route may only add to what the service declares, never loosen it.
+    std::optional<ApiError> refused;
+    if (configured) refused = filters::check_access(*configured, ctx.caller);
+    if (!refused && op) refused = filters::check_declared_access(*op, entry->declarations.code_prefix, ctx.caller);
+    if (refused) {
       denied_->inc();
       throw *refused;
     }
-    req.target = m.target.path;
-    if (auto doc = documents_.find(m.target.service); doc != documents_.end()) {
-      if (auto problem = doc->second->validate(req, req.path())) {
+    req.target = target.path;
+    if (entry && entry->document) {
+      if (auto problem = entry->document->validate(req, req.path())) {
         invalid_->inc();
         throw ApiError(400, "GATEWAY_INVALID_REQUEST", "请求参数不合法：" + problem->text());
       }
     }
-    if (auto refused = filters::check_idempotency_key(route, req)) {
+    if (auto no_key = filters::check_idempotency_key((configured && configured->money_moving) || (op && op->money_moving), req)) {
       no_key_->inc();
-      throw *refused;
+      throw *no_key;
     }
-    installed->routed[static_cast<std::size_t>(&route - table->routes().data())]->inc();
-    const auto timeout = std::chrono::milliseconds(route.timeout_ms);
+    if (configured) installed->routed[static_cast<std::size_t>(configured - table->routes().data())]->inc();
+    else routed(target.service).inc();
+    // The service knows its long polls: a declared timeout wins over a configured route's.
+    const auto timeout = std::chrono::milliseconds(op && op->timeout_ms > 0 ? op->timeout_ms : configured ? configured->timeout_ms : 5000);
 
-    if (discovery_.local(m.target.service)) {
+    if (discovery_.local(target.service)) {
       // Here: the service's own handler, matched on the rewritten path, in this same pass.
       auto local = router_.match(req.method, req.path());
       ctx.matched_route = nullptr;
@@ -252,17 +247,20 @@ class GatewayMiddleware final : public core::http::Middleware {
       }
       ctx.deadline = std::min(ctx.deadline, std::chrono::steady_clock::now() + timeout);
       ctx.upstream = "local";
+      ctx.edge = true;  // an outside client's request: never a service call, here as when split
       co_return co_await next(req, ctx);
     }
-    // Elsewhere: the flow rules see the gateway route (resource "<METHOD> <route path>"), then the
-    // service client carries the request.
+    // Elsewhere: the flow rules see the operation ("<METHOD> <template>", as the service itself
+    // would), or the configured route's path; then the service client carries the request.
     ctx.matched_route = nullptr;
-    ctx.route = route.path;  // lives in `installed`, which ctx.route_owner holds
+    ctx.route = op ? std::string_view(op->path_template) : std::string_view(configured->path);  // both outlive the request
     core::discovery::CallOptions options;
     options.timeout = timeout;
-    options.tag = m.target.tag;
+    options.tag = target.tag;
     options.prefer_local = false;
-    const std::string service = m.target.service;
+    options.as = "gateway";
+    options.edge = true;  // signed as what it is: an outside client's request, never a service call
+    const std::string service = target.service;
     core::http::Handler forward = [this, &service, &options](core::http::Request& r,
                                                              core::http::RequestContext& c) -> boost::asio::awaitable<core::http::Response> {
       const auto started = std::chrono::steady_clock::now();
@@ -273,6 +271,24 @@ class GatewayMiddleware final : public core::http::Middleware {
       co_return std::move(result.response);
     };
     co_return co_await flow_rules_->handle(req, ctx, forward);
+  }
+
+  core::http::Response method_not_allowed(const std::string& allow, const core::http::RequestContext& ctx) {
+    not_found_->inc();
+    auto res = core::http::Response::json(405, core::http::error_body(core::http::codes::kMethodNotAllowed, "不支持该请求方法", ctx.trace_id));
+    res.headers.set("allow", allow);
+    return res;
+  }
+
+  static std::int64_t smallest_limit(std::int64_t a, std::int64_t b) {
+    if (a <= 0) return b;
+    if (b <= 0) return a;
+    return std::min(a, b);
+  }
+
+  core::observe::Counter& routed(const std::string& service) {
+    const auto it = routed_by_service_.find(service);
+    return *it->second;  // one per catalogue entry, made at construction
   }
 
   // Sets ctx.caller from a valid token; the 401 to send otherwise.
@@ -306,7 +322,6 @@ class GatewayMiddleware final : public core::http::Middleware {
   core::discovery::Discovery& discovery_;
   const core::http::Router& router_;
   core::observe::Registry& metrics_;
-  std::string secret_;
   std::shared_ptr<core::http::Middleware> flow_rules_;
   // The table and its per-route counters, swapped together.
   struct Installed {
@@ -324,22 +339,26 @@ class GatewayMiddleware final : public core::http::Middleware {
   filters::TokenVerifier& tokens_;
   filters::JwksSource& jwks_;
   filters::StaticFiles& static_files_;
-  std::map<std::string, std::shared_ptr<const filters::ApiDocument>> documents_;  // by service
+  const ServiceCatalog& catalog_;
+  std::map<std::string, core::observe::Counter*, std::less<>> routed_by_service_;
   core::observe::Counter* invalid_ = nullptr;
   std::array<core::observe::Counter*, filters::kAllTokenFailures.size()> token_refused_{};
   core::observe::Counter* token_ok_ = nullptr;
 };
 
-// Every service's OpenAPI document, whether or not it runs in this process: one binary carries
-// them all. A document that does not read stops the start (a build error, caught by unit tests).
-std::map<std::string, std::shared_ptr<const filters::ApiDocument>> documents(core::ComponentContext& ctx) {
-  std::map<std::string, std::shared_ptr<const filters::ApiDocument>> out;
-  if (!ctx.config().get_bool("validate_requests")) return out;
-  for (const auto* spec : ctx.specs()) {
-    if (!spec->openapi) continue;
-    const auto files = spec->openapi();
+// Every service's declarations and OpenAPI document, whether or not it runs in this process: one
+// binary carries them all. A document that does not read stops the start (a build error, caught
+// by unit tests).
+ServiceCatalog catalog(core::ComponentContext& ctx) {
+  ServiceCatalog out;
+  const bool validate = ctx.config().get_bool("validate_requests");
+  for (const auto& spec : ctx.all_specs()) {
+    if (!spec.service || !spec.openapi) continue;
+    const auto files = spec.openapi();
     if (files.empty()) continue;
-    out[spec->name] = filters::ApiDocument::parse(files.front().content);
+    CatalogEntry e{core::http::read_declarations(spec.name, files.front().content), nullptr};
+    if (validate) e.document = filters::ApiDocument::parse(files.front().content);
+    out.add(std::move(e));
   }
   return out;
 }
@@ -377,13 +396,15 @@ class GatewayComponent final : public core::Component {
         tokens_(jwt_settings(ctx.config())),
         jwks_(tokens_, [this]() { return fetch_jwks(); }, local_keys(ctx.config()), ctx.config().get_duration("jwks_refetch_min")),
         static_files_(ctx.config().get_string("static_root"), static_cast<std::size_t>(ctx.config().get_int("static_cache_bytes"))),
+        catalog_(catalog(ctx)),
         gateway_(std::make_shared<GatewayMiddleware>(discovery_, ctx.public_router(), ctx.metrics(),
-                                                     ctx.full_config().section("node").get_string("internal_secret"),
                                                      ctx.get<core::resilience::ResilienceComponent>("resilience").inbound(),
-                                                     tokens_, jwks_, static_files_, documents(ctx))) {
+                                                     tokens_, jwks_, static_files_, catalog_)) {
+    std::vector<AreaOfService> areas;
+    for (const auto& a : catalog_.areas()) areas.push_back({a.service, a.area.title, a.area.path});
     add_gateway_api(ctx.public_router(), GatewayApiDeps{discovery_, ctx.get<core::resilience::ResilienceComponent>("resilience").engine(),
                                                         ctx.full_config().section("node").get_string("name"),
-                                                        ctx.full_config().section("node").get_bool("sandbox")});
+                                                        ctx.full_config().section("node").get_bool("sandbox"), std::move(areas)});
     apply(kRoutes.get(), "gateway.routes");
     subscription_ = core::config::DynamicSettings::global().subscribe(kRoutes.name(), [this](const auto&) {
       try {
@@ -445,6 +466,7 @@ class GatewayComponent final : public core::Component {
     req.method = core::http::Method::kGet;
     req.target = jwks_path_;
     core::discovery::CallOptions options;
+    options.as = "gateway";
     options.timeout = std::chrono::milliseconds(3000);
     auto result = co_await discovery_.client().call(jwks_service_, std::move(req), nullptr, options);
     if (result.response.status != 200)
@@ -461,6 +483,7 @@ class GatewayComponent final : public core::Component {
   filters::TokenVerifier tokens_;
   filters::JwksSource jwks_;
   filters::StaticFiles static_files_;
+  ServiceCatalog catalog_;
   std::atomic<bool> stopping_{false};
   core::net::Notifier stop_signal_;
   std::shared_ptr<GatewayMiddleware> gateway_;

@@ -31,7 +31,7 @@ HttpResponse ask_code(int port, const std::string& mobile) {
 
 // The newest code the sandbox outbox holds for a number.
 std::string code_from_outbox(int port, const std::string& mobile) {
-  auto box = http_get(port, "/api/notify/v1/outbox?recipient=" + mobile + "&limit=1");
+  auto box = http_request(port, "GET", "/api/notify/v1/outbox?recipient=" + mobile + "&limit=1", "", sandbox_staff_headers());
   std::smatch m;
   if (!std::regex_search(box.body, m, std::regex("验证码为([0-9]{6})"))) return "";
   return m[1];
@@ -267,16 +267,21 @@ TEST(Auth, WhenNoSmsCanBeSentTheCustomerIsToldAndNotKeptWaiting) {
                         {"ZT_AUTH__RESEND_COOLDOWN", "60s"}};
   Zhongtai auth(to_registry, "auth");
   const std::string mobile = "13500135000";
-  auto first = ask_code(auth.port, mobile);
+  auto ask = [&] {
+    return forwarded(auth.port, "POST", "/api/auth/v1/sms-codes", "auth-sms-suite", R"({"mobile": ")" + mobile + R"("})");
+  };
+  auto first = ask();
   EXPECT_EQ(first.status, 503) << first.body;
   EXPECT_EQ(field(first.body, "code"), "AUTH_SMS_UNAVAILABLE");
   EXPECT_EQ(field(first.body, "message"), "短信发送失败，请稍后重试");
   // The unsent code was withdrawn: no cooldown holds the customer back once SMS works again.
   Zhongtai notify(to_registry, "notify");
-  ASSERT_TRUE(eventually([&] { return ask_code(auth.port, mobile).status == 200; }, 10s));
-  auto box = http_get(notify.port, "/api/notify/v1/outbox?recipient=" + mobile + "&limit=5");
+  ASSERT_TRUE(eventually([&] { return ask().status == 200; }, 10s));
+  auto box = forwarded(notify.port, "GET", "/api/notify/v1/outbox?recipient=" + mobile + "&limit=5", "auth-sms-suite", "",
+                       staff_caller({"sandbox.manage"}));
   EXPECT_NE(box.body.find("验证码为"), std::string::npos) << box.body;
-  EXPECT_EQ(field(ask_code(auth.port, mobile).body, "code"), "AUTH_CODE_COOLDOWN") << "the code that went out does start it";
+  EXPECT_EQ(field(ask().body, "code"), "AUTH_CODE_COOLDOWN") << "the code that went out does start it";
+  EXPECT_EQ(field(ask_code(auth.port, mobile).body, "code"), "INTERNAL_IDENTITY_REQUIRED") << "a split auth serves no unsigned call";
 }
 
 }  // namespace

@@ -21,7 +21,7 @@ TEST(Calendar, StaffEditAYearAndEveryProcessFollowsWithoutRestart) {
   Zhongtai z(Env{{"ZT_NODE__INTERNAL_SECRET", kSecret}});
   Zhongtai counter(Env{{"ZT_NODE__INTERNAL_SECRET", kSecret}, {"ZT_DISCOVERY__REGISTRY", "127.0.0.1:" + std::to_string(z.port)}}, "counter");
   auto as_service = [&](const std::string& method, const std::string& path, const std::string& body = "") {
-    return http_request(counter.port, method, path, body, service_headers("mall", method, path, kSecret));
+    return http_request(counter.port, method, path, body, service_headers("mall", method, path, kSecret, body));
   };
   auto staff = [&](const std::vector<std::string>& perms, const std::string& body) {
     return http_request(z.port, "PUT", "/api/calendar/v1/years/2026", body, {{"authorization", "Bearer " + staff_token(perms)}});

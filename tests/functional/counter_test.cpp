@@ -16,7 +16,12 @@ const std::string kSecret = "counter-suite-secret-0123456789ab";
 class CounterSplit : public ::testing::Test {
  protected:
   HttpResponse call(const std::string& method, const std::string& path, const std::string& body = "") {
-    return http_request(z.port, method, path, body, service_headers("mall", method, path, kSecret));
+    return http_request(z.port, method, path, body, service_headers("mall", method, path, kSecret, body));
+  }
+  // Staff with sandbox.manage, as a gateway forwards them.
+  HttpResponse sandbox_put(const std::string& path, const std::string& body) {
+    const core::http::Caller ops{core::http::CallerKind::kStaff, "S-ops", {"operations"}, "ses-ops", {"sandbox.manage"}};
+    return http_request(z.port, "PUT", path, body, edge_headers(ops, "PUT", path, kSecret, body));
   }
   Zhongtai z{Env{{"ZT_NODE__INTERNAL_SECRET", kSecret}}, "counter"};
 };
@@ -27,9 +32,15 @@ TEST_F(CounterSplit, ServicesOpenAccountsMoveCashAndSettleFundOrdersOnce) {
   // Outside callers: nobody, and a forged identity.
   const std::string open = R"({"request_id": "open-1", "name": "张三", "id_number": "11010519491231002X", "mobile": "13800138000", "branch": "北京营业部"})";
   auto anonymous = http_request(z.port, "POST", "/api/counter/v1/customers", open);
-  EXPECT_EQ(anonymous.status, 403);
-  EXPECT_EQ(field(anonymous.body, "code"), "COUNTER_SERVICE_ONLY");
-  EXPECT_EQ(http_request(z.port, "POST", "/api/counter/v1/customers", open, {{"x-zt-identity", "v1.forged.00"}}).status, 401);
+  EXPECT_EQ(anonymous.status, 401) << "a process without a gateway serves only signed calls";
+  EXPECT_EQ(field(anonymous.body, "code"), "INTERNAL_IDENTITY_REQUIRED");
+  auto forwarded = http_request(z.port, "POST", "/api/counter/v1/customers", open,
+                                edge_headers({}, "POST", "/api/counter/v1/customers", kSecret, open));
+  EXPECT_EQ(forwarded.status, 403) << "what a gateway forwards for an outside client is never a service call";
+  EXPECT_EQ(field(forwarded.body, "code"), "COUNTER_SERVICE_ONLY");
+  auto forged = http_request(z.port, "POST", "/api/counter/v1/customers", open, {{"x-zt-identity", "v1.forged.00"}});
+  EXPECT_EQ(forged.status, 401);
+  EXPECT_EQ(field(forged.body, "code"), "INTERNAL_IDENTITY_INVALID");
 
   auto c = call("POST", "/api/counter/v1/customers", open);
   ASSERT_EQ(c.status, 200) << c.body;
@@ -69,8 +80,7 @@ TEST_F(CounterSplit, ServicesOpenAccountsMoveCashAndSettleFundOrdersOnce) {
   // A fund order: the product must exist (staff add it in the sandbox; here a service cannot).
   const std::string sub = R"({"request_id": "sub-1", "fund_account": ")" + fa + R"(", "product": "F00001", "side": "subscribe", "amount": "4000.00", "trade_date": "2026-03-02"})";
   EXPECT_EQ(field(call("POST", "/api/counter/v1/orders", sub).body, "code"), "COUNTER_PRODUCT_NOT_FOUND");
-  auto fund = http_request(z.port, "PUT", "/api/counter/v1/sandbox/instruments/F00002", R"({"code": "F00002", "name": "沙箱稳健基金", "kind": "fund", "market": "OF", "price": "1.2500", "price_date": "2026-03-02"})",
-                           service_headers("ops-tool", "PUT", "/api/counter/v1/sandbox/instruments/F00002", kSecret));
+  auto fund = sandbox_put("/api/counter/v1/sandbox/instruments/F00002", R"({"code": "F00002", "name": "沙箱稳健基金", "kind": "fund", "market": "OF", "price": "1.2500", "price_date": "2026-03-02"})");
   ASSERT_EQ(fund.status, 200) << fund.body;
   auto order = call("POST", "/api/counter/v1/orders", R"({"request_id": "sub-2", "fund_account": ")" + fa + R"(", "product": "F00002", "side": "subscribe", "amount": "4000.00", "trade_date": "2026-03-02"})");
   ASSERT_EQ(order.status, 200) << order.body;
@@ -113,8 +123,7 @@ TEST_F(CounterSplit, ServicesOpenAccountsMoveCashAndSettleFundOrdersOnce) {
   EXPECT_NE(call("GET", "/api/counter/v1/accounts/" + fa + "/lots?product=F00002").body.find(R"("confirmed_date":"2026-03-03")"), std::string::npos);
 
   // Redeem some, cancel it (the shares come back), redeem again and confirm: 1000.00 × 1.3000 − 6.50.
-  ASSERT_EQ(http_request(z.port, "PUT", "/api/counter/v1/sandbox/instruments/F00002", R"({"code": "F00002", "name": "沙箱稳健基金", "kind": "fund", "market": "OF", "price": "1.3000", "price_date": "2026-03-04"})",
-                         service_headers("ops-tool", "PUT", "/api/counter/v1/sandbox/instruments/F00002", kSecret)).status, 200);
+  ASSERT_EQ(sandbox_put("/api/counter/v1/sandbox/instruments/F00002", R"({"code": "F00002", "name": "沙箱稳健基金", "kind": "fund", "market": "OF", "price": "1.3000", "price_date": "2026-03-04"})").status, 200);
   auto r1 = call("POST", "/api/counter/v1/orders", R"({"request_id": "red-1", "fund_account": ")" + fa + R"(", "product": "F00002", "side": "redeem", "shares": "1000.00", "trade_date": "2026-03-04"})");
   ASSERT_EQ(r1.status, 200) << r1.body;
   const std::string r1_id = field(r1.body, "order_id");

@@ -24,7 +24,7 @@ const std::string kSecret = "notify-test-secret-0123456789abcdef";
 const std::string kPath = "/api/notify/v1/messages";
 
 HttpResponse send_as(int port, const std::string& service, const std::string& body) {
-  return http_request(port, "POST", kPath, body, service.empty() ? std::map<std::string, std::string>{} : service_headers(service, "POST", kPath, kSecret));
+  return http_request(port, "POST", kPath, body, service.empty() ? std::map<std::string, std::string>{} : service_headers(service, "POST", kPath, kSecret, body));
 }
 
 std::string slurp(const std::string& path) {

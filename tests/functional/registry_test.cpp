@@ -19,17 +19,18 @@
 namespace zt::test {
 namespace {
 
-// Through an all-mode process the registry sits behind the gateway, for staff only; a registry
-// process ignores the header. The harness's staff token serves both.
+const std::string kSuiteSecret = "registry-suite-secret";
+
+// Staff, as a gateway forwards them: what a registry process serves, and what an all-mode process
+// (its gateway in front) takes from another gateway of the deployment.
 HttpResponse as_staff(int port, const std::string& method, const std::string& target, const std::string& body = "",
                       std::map<std::string, std::string> headers = {}) {
-  for (auto& [k, v] : staff_headers()) headers.emplace(k, v);
-  return http_request(port, method, target, body, headers);
+  return forwarded(port, method, target, kSuiteSecret, body, staff_caller({"governance.read", "governance.write"}), headers);
 }
 HttpResponse as_staff_get(int port, const std::string& target) { return as_staff(port, "GET", target); }
 // The audit trail is for staff with audit.read (operators change things, auditors read the trail).
 HttpResponse as_auditor_get(int port, const std::string& target) {
-  return http_request(port, "GET", target, "", {{"authorization", "Bearer " + staff_token({"audit.read"})}});
+  return forwarded(port, "GET", target, kSuiteSecret, "", staff_caller({"audit.read"}));
 }
 
 using namespace std::chrono_literals;
@@ -40,7 +41,7 @@ const Env kFastRegistry{{"ZT_REGISTRY__HEARTBEAT_INTERVAL", "500ms"},
                         {"ZT_DISCOVERY__HEARTBEAT_INTERVAL", "500ms"},
                         // One deployment: through an all-mode node's gateway the registry takes
                         // only staff and our own services, which prove it with this key.
-                        {"ZT_NODE__INTERNAL_SECRET", "registry-suite-secret"}};
+                        {"ZT_NODE__INTERNAL_SECRET", kSuiteSecret}};
 
 Env with(Env base, const Env& more) {
   for (const auto& [k, v] : more) base[k] = v;
@@ -160,16 +161,13 @@ TEST_P(Registry, OperatorsTakeAnInstanceOfflineAndChangeItsWeightWithAnAuditTrai
   auto a = start_instance(*reg);
   ASSERT_TRUE(eventually([&] { return lists(reg->port, "system", a->port); }, 5s));
   const std::string path = "/api/registry/v1/services/system/instances/" + instance_id(*a);
-  // Through a gateway (all mode) the signed-in staff member is the operator; straight to a
-  // registry node the change must name one.
-  const bool as_signed_in_staff = GetParam() == "all";
-  auto no_author = as_staff(reg->port, "PATCH", path, R"({"enabled": false})");
-  if (as_signed_in_staff) {
-    EXPECT_EQ(no_author.status, 200) << no_author.body;
-  } else {
-    EXPECT_EQ(no_author.status, 400);
-    EXPECT_NE(no_author.body.find("REGISTRY_OPERATOR_REQUIRED"), std::string::npos);
-  }
+  // The operator is the verified staff member, in every mode; a name in the body is never taken
+  // for it, and an unsigned change is refused outright.
+  auto unsigned_change = http_request(reg->port, "PATCH", path, R"({"enabled": false, "author": "ops-li"})");
+  EXPECT_EQ(unsigned_change.status, 401) << unsigned_change.body;
+  EXPECT_NE(unsigned_change.body.find(GetParam() == "all" ? "GATEWAY_UNAUTHENTICATED" : "INTERNAL_IDENTITY_REQUIRED"),
+            std::string::npos)
+      << unsigned_change.body;
   auto off = as_staff(reg->port, "PATCH", path, R"({"enabled": false, "author": "ops-li"})");
   ASSERT_EQ(off.status, 200) << off.body;
   EXPECT_FALSE(lists(reg->port, "system", a->port));
@@ -185,7 +183,8 @@ TEST_P(Registry, OperatorsTakeAnInstanceOfflineAndChangeItsWeightWithAnAuditTrai
   auto audit = as_auditor_get(reg->port, "/api/registry/v1/audit").body;
   EXPECT_NE(audit.find("\"action\":\"instance.offline\""), std::string::npos) << audit;
   EXPECT_NE(audit.find("\"action\":\"instance.weight\""), std::string::npos);
-  EXPECT_NE(audit.find(as_signed_in_staff ? "\"actor\":\"S-harness\"" : "\"actor\":\"ops-li\""), std::string::npos) << audit;
+  EXPECT_NE(audit.find("\"actor\":\"S-harness\""), std::string::npos) << audit;
+  EXPECT_EQ(audit.find("ops-li"), std::string::npos) << "the body's author is not the actor: " << audit;
 }
 
 const std::string kConfig = "/api/registry/v1/configs/public/zhongtai/dynamic.yaml";
@@ -390,15 +389,21 @@ TEST_P(Registry, CallerIdentityDeadlineAndTraceTravelSignedBetweenProcesses) {
   auto local = http_request(a->admin, "POST", "/discovery/services/system/probe?calls=1&local=true&path=/api/system/v1/whoami", "");
   EXPECT_NE(local.body.find(R"(\"caller\":\"system\")"), std::string::npos) << local.body;
 
-  // Anyone else sending the header is refused; a plain request stays anonymous.
+  // Anyone else sending the header is refused, and so is a plain request: a process with no
+  // gateway serves only our own calls. What a gateway forwards for an anonymous client is anonymous.
   auto forged = http_request(b->port, "GET", "/api/system/v1/whoami", "", {{"x-zt-identity", "v1.e30=.00"}});
   EXPECT_EQ(forged.status, 401);
   EXPECT_NE(forged.body.find("INTERNAL_IDENTITY_INVALID"), std::string::npos);
   auto plain = http_get(b->port, "/api/system/v1/whoami");
-  EXPECT_NE(plain.body.find("\"caller_kind\":\"anonymous\""), std::string::npos) << plain.body;
+  EXPECT_EQ(plain.status, 401);
+  EXPECT_NE(plain.body.find("INTERNAL_IDENTITY_REQUIRED"), std::string::npos) << plain.body;
+  auto edge = forwarded(b->port, "GET", "/api/system/v1/whoami", "cluster-key-1");
+  EXPECT_NE(edge.body.find("\"caller_kind\":\"anonymous\""), std::string::npos) << edge.body;
+  // Signed with another deployment's key: refused.
+  EXPECT_EQ(forwarded(b->port, "GET", "/api/system/v1/whoami", "another-deployment").status, 401);
   // A traceparent sent by the caller continues on the callee.
-  auto traced = http_request(b->port, "GET", "/api/system/v1/whoami", "",
-                             {{"traceparent", "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"}});
+  auto traced = forwarded(b->port, "GET", "/api/system/v1/whoami", "cluster-key-1", "", {},
+                          {{"traceparent", "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"}});
   EXPECT_NE(traced.body.find("4bf92f3577b34da6a3ce929d0e0e4736"), std::string::npos) << traced.body;
 }
 

@@ -153,7 +153,7 @@ TEST(Staff, FirstAdminEnrolmentSignInPermissionsRolesLockoutAndAudit) {
   }
   // A customer cannot call a staff API; nobody signed in cannot either.
   ASSERT_EQ(call(z.port, "POST", "/api/auth/v1/sms-codes", R"({"mobile": "13700137000"})").status, 200);
-  auto box = http_get(z.port, "/api/notify/v1/outbox?recipient=13700137000&limit=1");
+  auto box = http_request(z.port, "GET", "/api/notify/v1/outbox?recipient=13700137000&limit=1", "", sandbox_staff_headers());
   ASSERT_TRUE(std::regex_search(box.body, m, std::regex("验证码为([0-9]{6})")));
   auto customer = call(z.port, "POST", "/api/auth/v1/sessions", R"({"mobile": "13700137000", "code": ")" + std::string(m[1]) + R"("})");
   ASSERT_EQ(customer.status, 200) << customer.body;

@@ -144,11 +144,12 @@ const std::string kSecret = "suitability-suite-secret-0123456789";
 class SuitabilitySplit : public ::testing::Test {
  protected:
   HttpResponse service(const std::string& path, const std::string& body) {
-    return http_request(z.port, "POST", path, body, service_headers("mall", "POST", path, kSecret));
+    return http_request(z.port, "POST", path, body, service_headers("mall", "POST", path, kSecret, body));
   }
   HttpResponse customer(const std::string& who, const std::string& method, const std::string& path,
                         const std::string& body = "") {
-    return http_request(z.port, method, path, body, acting_headers("gateway", who, method, path, kSecret));
+    const core::http::Caller customer{core::http::CallerKind::kCustomer, who, {}, "sess-" + who};
+    return http_request(z.port, method, path, body, edge_headers(customer, method, path, kSecret, body));
   }
   std::string match(const std::string& who, int risk, const std::string& warning = "",
                     const std::string& audience = "public", const std::string& code = "F00003") {

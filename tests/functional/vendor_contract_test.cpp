@@ -105,7 +105,7 @@ class VendorContract : public ::testing::TestWithParam<Case> {
  protected:
   HttpResponse call(const Zhongtai& z) {
     const auto& c = GetParam();
-    return http_request(z.port, "POST", c.path, c.request, service_headers("opening", "POST", c.path, kSecret));
+    return http_request(z.port, "POST", c.path, c.request, service_headers("opening", "POST", c.path, kSecret, c.request));
   }
   std::string code(const std::string& suffix) const { return upper(GetParam().vendor) + "_VENDOR_" + suffix; }
 };

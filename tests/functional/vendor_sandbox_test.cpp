@@ -19,7 +19,7 @@ const std::string kSecret = "vendor-sandbox-internal-secret-01";
 class VendorSandbox : public ::testing::Test {
  protected:
   HttpResponse call(const std::string& path, const std::string& body) {
-    return http_request(z.port, "POST", path, body, service_headers("opening", "POST", path, kSecret));
+    return http_request(z.port, "POST", path, body, service_headers("opening", "POST", path, kSecret, body));
   }
   Zhongtai reg{Env{{"ZT_NODE__INTERNAL_SECRET", kSecret}}, "registry"};
   Zhongtai z{Env{{"ZT_NODE__INTERNAL_SECRET", kSecret}, {"ZT_DISCOVERY__REGISTRY", "127.0.0.1:" + std::to_string(reg.port)}},

@@ -10,6 +10,7 @@
 #include <string>
 
 #include "harness/http.hpp"
+#include "harness/tokens.hpp"
 #include "harness/process.hpp"
 
 namespace zt::test {
@@ -24,7 +25,7 @@ struct Customer {
 inline Customer sign_up(int port, const std::string& mobile) {
   auto sent = http_request(port, "POST", "/api/auth/v1/sms-codes", R"({"mobile": ")" + mobile + R"("})");
   EXPECT_EQ(sent.status, 200) << sent.body;
-  auto box = http_get(port, "/api/notify/v1/outbox?recipient=" + mobile + "&limit=1");
+  auto box = http_request(port, "GET", "/api/notify/v1/outbox?recipient=" + mobile + "&limit=1", "", sandbox_staff_headers());
   std::smatch m;
   EXPECT_TRUE(std::regex_search(box.body, m, std::regex("验证码为([0-9]{6})"))) << box.body;
   auto in =

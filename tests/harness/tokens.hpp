@@ -56,15 +56,9 @@ inline std::string staff_token(const std::vector<std::string>& permissions = {"g
 
 inline std::map<std::string, std::string> staff_headers() { return {{"authorization", "Bearer " + staff_token()}}; }
 
-// A call from one of the platform's services (x-zt-identity signed with the deployment's
-// node.internal_secret), for exactly this method and path.
-inline std::map<std::string, std::string> service_headers(const std::string& service, const std::string& method, const std::string& path,
-                                                          const std::string& secret) {
-  core::http::ForwardedIdentity id;
-  id.service = service;
-  const auto now = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
-  const auto query = path.find('?');
-  return {{"x-zt-identity", core::http::sign_identity(id, method, path.substr(0, query), secret, now)}};
+// Staff who run the sandbox (sandbox.manage): they read its SMS outbox, seed its counter.
+inline std::map<std::string, std::string> sandbox_staff_headers() {
+  return {{"authorization", "Bearer " + staff_token({"sandbox.manage"})}};
 }
 
 // A customer's access token from the harness key (the gateway accepts it like the auth service's).
@@ -73,17 +67,59 @@ inline std::map<std::string, std::string> customer_headers(const std::string& cu
   return {{"authorization", "Bearer " + customer_token(customer_id)}};
 }
 
-// A call from one of the platform's services acting for a customer (as the gateway forwards it).
-inline std::map<std::string, std::string> acting_headers(const std::string& service, const std::string& customer_id, const std::string& method,
-                                                         const std::string& path, const std::string& secret) {
-  core::http::ForwardedIdentity id;
-  id.service = service;
+// The service a path belongs to: "/api/<service>/…".
+inline std::string service_of(const std::string& target) {
+  const std::string prefix = "/api/";
+  if (target.rfind(prefix, 0) != 0) return "";
+  const auto end = target.find('/', prefix.size());
+  return target.substr(prefix.size(), end == std::string::npos ? std::string::npos : end - prefix.size());
+}
+
+inline std::int64_t now_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
+// x-zt-identity for one call (core/http/identity.hpp), signed with the pair key of `id.from` and
+// the service the target belongs to, derived from the deployment master (node.internal_secret).
+inline std::map<std::string, std::string> signed_call(core::http::CallIdentity id, const std::string& method,
+                                                      const std::string& target, const std::string& master,
+                                                      const std::string& body = "") {
+  if (id.to.empty()) id.to = service_of(target);
+  const auto keys = core::http::ServiceKeys::derive(master, {id.from}, {id.to});
+  return {{"x-zt-identity", core::http::sign_call(id, method, target, body, keys, now_ms())}};
+}
+
+// A call from one of the platform's services, acting for nobody.
+inline std::map<std::string, std::string> service_headers(const std::string& service, const std::string& method,
+                                                          const std::string& target, const std::string& master,
+                                                          const std::string& body = "") {
+  core::http::CallIdentity id;
+  id.from = service;
+  return signed_call(id, method, target, master, body);
+}
+
+// A call from one of the platform's services acting for a customer.
+inline std::map<std::string, std::string> acting_headers(const std::string& service, const std::string& customer_id,
+                                                         const std::string& method, const std::string& target,
+                                                         const std::string& master, const std::string& body = "") {
+  core::http::CallIdentity id;
+  id.from = service;
   id.caller.kind = core::http::CallerKind::kCustomer;
   id.caller.subject = customer_id;
   id.caller.session = "sess-" + customer_id;
-  const auto now = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
-  const auto query = path.find('?');
-  return {{"x-zt-identity", core::http::sign_identity(id, method, path.substr(0, query), secret, now)}};
+  return signed_call(id, method, target, master, body);
+}
+
+// What a gateway forwards for an outside caller (a staff member with these permissions, say).
+inline std::map<std::string, std::string> edge_headers(const core::http::Caller& caller, const std::string& method,
+                                                       const std::string& target, const std::string& master,
+                                                       const std::string& body = "", const std::string& address = "127.0.0.1") {
+  core::http::CallIdentity id;
+  id.from = "gateway";
+  id.edge = true;
+  id.caller = caller;
+  id.address = address;
+  return signed_call(id, method, target, master, body);
 }
 
 }  // namespace zt::test

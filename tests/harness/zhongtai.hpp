@@ -88,4 +88,18 @@ class Zhongtai {
   std::unique_ptr<Process> process;
 };
 
+// A request straight at a split process, as a gateway forwards it for an outside caller (anonymous
+// by default): what a process without a gateway serves. `master`: the deployment's
+// node.internal_secret.
+inline HttpResponse forwarded(int port, const std::string& method, const std::string& target, const std::string& master,
+                              const std::string& body = "", const core::http::Caller& caller = {},
+                              std::map<std::string, std::string> extra = {}) {
+  for (auto& [k, v] : edge_headers(caller, method, target, master, body)) extra[k] = v;
+  return http_request(port, method, target, body, extra);
+}
+
+inline core::http::Caller staff_caller(const std::vector<std::string>& permissions) {
+  return {core::http::CallerKind::kStaff, "S-harness", {"operations"}, "sess-S-harness", permissions};
+}
+
 }  // namespace zt::test

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <signal.h>
 
+#include <algorithm>
 #include <atomic>
 #include <filesystem>
 #include <iostream>
@@ -12,12 +13,15 @@
 #include "core/app/graph.hpp"
 #include "core/config/dynamic.hpp"
 #include "core/finance/business_clock.hpp"
+#include "core/http/declarations.hpp"
+#include "core/http/identity.hpp"
 #include "core/http/router.hpp"
 #include "core/net/blocking.hpp"
 #include "core/net/runtime.hpp"
 #include "core/observe/log.hpp"
 #include "core/observe/metrics.hpp"
 #include "core/storage/database.hpp"
+#include "core/util/files.hpp"
 
 namespace zt::core {
 
@@ -30,7 +34,10 @@ std::vector<config::Schema> process_schemas() {
         string("zone", "").describe("availability zone label"),
         boolean("sandbox", true).describe("vendors are sandboxes (SMS outbox, …): the web apps show a banner saying so"),
         string("internal_secret", "").describe(
-            "key signing caller identity between this deployment's processes (split mode); same on every process"),
+            "the deployment's master key for calls between processes; a process holding it derives every service's keys "
+            "(development, tests). In production give each process only its own: node.service_keys"),
+        string("service_keys", "").describe(
+            "this process's service key file (zhongtai keys derive): the keys its services sign and verify calls with"),
         string("data_keys", "").describe(
             "keys sealing personal data at rest, \"id:base64,…\" (first seals); empty: <data_dir>/data.keys, made on first start")},
        "this instance"},
@@ -95,6 +102,8 @@ class Context final : public ComponentContext {
   Component& dependency(std::string_view name) override;
   Component* find(std::string_view name) override;
   const std::vector<const ComponentSpec*>& specs() const override;
+  const std::vector<ComponentSpec>& all_specs() const override;
+  std::shared_ptr<const http::ServiceKeys> service_keys() override;
   const std::vector<std::string>& components() const override;
   bool process_ready() const override;
 
@@ -107,6 +116,8 @@ class Context final : public ComponentContext {
 
 struct Process {
   config::Config cfg;
+  const std::vector<ComponentSpec>* all_specs = nullptr;
+  std::shared_ptr<const http::ServiceKeys> keys;
   // Declared before the runtime so they outlive it: coroutine frames still queued when the io
   // contexts are destroyed may touch metrics on their way out.
   observe::Registry metrics;
@@ -153,6 +164,12 @@ Component* Context::find(std::string_view name) {
 }
 
 const std::vector<const ComponentSpec*>& Context::specs() const { return p_.order; }
+const std::vector<ComponentSpec>& Context::all_specs() const { return *p_.all_specs; }
+
+std::shared_ptr<const http::ServiceKeys> Context::service_keys() {
+  if (!p_.keys) p_.keys = load_service_keys(p_.cfg, p_.order, *p_.all_specs);
+  return p_.keys;
+}
 
 bool Context::process_ready() const {
   if (!p_.ready.load()) return false;
@@ -183,8 +200,75 @@ void init_logging(const config::Config& cfg, const std::vector<std::string>& tar
 }
 
 
+namespace {
+
+// Every public route carries its service's declaration (who may call it), and every declared
+// operation is served: a route its service's openapi.yaml does not declare stops the start.
+void declare_routes(Process& p) {
+  std::vector<std::string> problems;
+  for (const auto* s : p.order) {
+    if (!s->service || !s->openapi) continue;
+    const auto files = s->openapi();
+    if (files.empty()) continue;
+    const auto declarations = http::read_declarations(s->name, files.front().content);
+    for (const auto& op : p.public_router.declare(declarations))
+      problems.push_back(fmt::format("{} is declared in {}'s openapi.yaml but not served", op, s->name));
+  }
+  for (const auto& r : p.public_router.routes())
+    if (!r->declared)
+      problems.push_back(fmt::format("{} {} is served but declared in no openapi.yaml", http::method_name(r->method), r->pattern));
+  if (problems.empty()) return;
+  std::string text;
+  for (const auto& x : problems) text += "\n  " + x;
+  throw std::runtime_error("routes and declarations disagree:" + text);
+}
+
+}  // namespace
+
+std::vector<std::string> service_names(const std::vector<ComponentSpec>& all) {
+  std::vector<std::string> out;
+  auto add = [&out](const std::string& n) {
+    if (n != "*" && std::find(out.begin(), out.end(), n) == out.end()) out.push_back(n);
+  };
+  for (const auto& s : all) {
+    if (!s.service) continue;
+    add(s.name);
+    // A caller a service names is a peer too, even before it is built into this binary.
+    if (!s.openapi || s.openapi().empty()) continue;
+    for (const auto& op : http::read_declarations(s.name, s.openapi().front().content).operations)
+      for (const auto& c : op.callers) add(c);
+  }
+  return out;
+}
+
+std::shared_ptr<const http::ServiceKeys> load_service_keys(const config::Config& cfg, const std::vector<const ComponentSpec*>& here,
+                                                           const std::vector<ComponentSpec>& all) {
+  std::vector<std::string> held;
+  for (const auto* s : here)
+    if (s->service) held.push_back(s->name);
+  const auto peers = service_names(all);
+  const auto& node = cfg.section("node");
+  if (const auto path = node.get_string("service_keys"); !path.empty()) {
+    auto text = read_text_file(path);
+    if (!text) throw std::runtime_error(fmt::format("node.service_keys: cannot read {}", path));
+    auto keys = http::ServiceKeys::parse(*text, path);
+    for (const auto& h : held)
+      if (!keys.holds(h))
+        throw std::runtime_error(fmt::format("node.service_keys {} holds no keys for {}, which this process runs "
+                                             "(zhongtai keys derive --service {} …)", path, h, h));
+    return std::make_shared<const http::ServiceKeys>(std::move(keys));
+  }
+  const auto master = node.get_string("internal_secret");
+  if (master.empty()) return std::make_shared<const http::ServiceKeys>();
+  if (held.size() < peers.size())
+    log::warn("node.internal_secret is the deployment master: this process could sign as any service. In production give "
+              "it only its own keys (zhongtai keys derive, node.service_keys)");
+  return std::make_shared<const http::ServiceKeys>(http::ServiceKeys::derive(master, held, peers));
+}
+
 int serve(const std::vector<ComponentSpec>& specs, const ServeOptions& options) {
   Process p;
+  p.all_specs = &specs;
   std::vector<const ComponentSpec*> order;
   try {
     p.cfg = load_config(specs, options.config_path);
@@ -232,6 +316,7 @@ int serve(const std::vector<ComponentSpec>& specs, const ServeOptions& options) 
       p.components.emplace(s->name, std::move(component));
       p.contexts.push_back(std::move(ctx));
     }
+    declare_routes(p);
     p.runtime->start();
     for (const auto* s : order) {
       Component* c = p.components.at(s->name).get();

@@ -1,6 +1,7 @@
 #pragma once
 // The process: loads configuration, resolves targets, constructs and starts components, waits for
 // SIGTERM/SIGINT, drains and stops them in reverse order.
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -19,6 +20,13 @@ std::vector<config::Schema> process_schemas();
 std::vector<config::Schema> all_schemas(const std::vector<ComponentSpec>& specs);
 
 storage::Options storage_options(const config::Config& cfg, const std::string& component);
+// Every service name a deployment has keys for: the services in the binary and the callers they
+// declare.
+std::vector<std::string> service_names(const std::vector<ComponentSpec>& all);
+// The service keys of a process running `here` (node.service_keys, or derived from
+// node.internal_secret for the services of `here` with every service of `all`).
+std::shared_ptr<const http::ServiceKeys> load_service_keys(const config::Config& cfg, const std::vector<const ComponentSpec*>& here,
+                                                           const std::vector<ComponentSpec>& all);
 // The configuration a command runs with (file, environment, dynamic defaults applied), and logging
 // set up from it: for tools beside `serve` (migrate, admin).
 config::Config load_config(const std::vector<ComponentSpec>& specs, const std::string& path);

@@ -17,6 +17,7 @@ class IoRuntime;
 }
 namespace zt::core::http {
 class Router;
+class ServiceKeys;
 }
 namespace zt::core::observe {
 class Registry;
@@ -76,6 +77,12 @@ class ComponentContext {
   virtual Component* find(std::string_view name) = 0;
   // The specs of every component in this process, in start order.
   virtual const std::vector<const ComponentSpec*>& specs() const = 0;
+  // The specs of every component the binary has, whether it runs here or not (the gateway reads
+  // every service's declarations).
+  virtual const std::vector<ComponentSpec>& all_specs() const = 0;
+  // The keys this process's services sign and verify calls with (core/http/identity.hpp):
+  // node.service_keys, or keys derived from node.internal_secret; none when neither is set.
+  virtual std::shared_ptr<const http::ServiceKeys> service_keys() = 0;
   // The names of every component in this process, in start order.
   virtual const std::vector<std::string>& components() const = 0;
   // Readiness of the whole process (every started component ready, not draining).

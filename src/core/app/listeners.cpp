@@ -2,6 +2,7 @@
 
 #include <boost/asio/awaitable.hpp>
 
+#include <algorithm>
 #include <atomic>
 #include <memory>
 
@@ -68,6 +69,7 @@ class FrontSlot final : public http::Middleware {
 class ListenerComponent final : public Listener {
  public:
   ListenerComponent(ComponentContext& ctx, http::Router& router, bool trust_deadline,
+                    std::vector<std::shared_ptr<http::Middleware>> before_front = {},
                     std::vector<std::shared_ptr<http::Middleware>> extra = {})
       : name_(ctx.name()) {
     const auto& s = ctx.config();
@@ -80,6 +82,8 @@ class ListenerComponent final : public Listener {
     chain.push_back(http::metrics_middleware(ctx.metrics(), o.name));
     if (auto path = s.get_string("access_log"); !path.empty())
       chain.push_back(http::access_log_middleware(std::make_shared<log::LineWriter>(path), o.name));
+    chain.push_back(http::canonical_path_middleware());
+    for (auto& m : before_front) chain.push_back(std::move(m));
     chain.push_back(front_);
     for (auto& m : extra) chain.push_back(std::move(m));
     http::PipelineOptions po;
@@ -149,10 +153,16 @@ ComponentSpec public_listener_spec() {
   spec.schema = {"server", listener_fields("0.0.0.0", 8080), "public HTTP listener"};
   spec.make = [](ComponentContext& ctx) -> std::unique_ptr<Component> {
     auto& resilience = ctx.get<resilience::ResilienceComponent>("resilience");
-    // Identity first: flow rules may key on the caller it establishes.
-    auto identity = http::identity_middleware(ctx.full_config().section("node").get_string("internal_secret"));
+    // Identity first: the gateway tells our own services' calls from outside traffic by it, and
+    // flow rules may key on the caller it establishes. A process with no gateway serves only
+    // calls that carry one (the gateway's forwards and other services' calls).
+    http::IdentityOptions identity;
+    identity.keys = ctx.service_keys();
+    const auto& here = ctx.components();
+    identity.require = std::find(here.begin(), here.end(), "gateway") == here.end();
     return std::make_unique<ListenerComponent>(ctx, ctx.public_router(), false,
-                                               std::vector<std::shared_ptr<http::Middleware>>{identity, resilience.inbound()});
+                                               std::vector<std::shared_ptr<http::Middleware>>{http::identity_middleware(identity)},
+                                               std::vector<std::shared_ptr<http::Middleware>>{resilience.inbound()});
   };
   return spec;
 }

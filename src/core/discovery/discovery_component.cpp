@@ -10,6 +10,7 @@
 #include "core/app/listeners.hpp"
 #include "core/config/dynamic.hpp"
 #include "core/discovery/discovery.hpp"
+#include "core/http/declarations.hpp"
 #include "core/discovery/balancer.hpp"
 #include "core/discovery/http_registry.hpp"
 #include "core/discovery/registry_api.hpp"
@@ -65,12 +66,12 @@ class DiscoveryComponent final : public Component, public Discovery {
       if (auto list = c.get_strings("registry"); !list.empty()) {
         std::vector<RegistryAddress> addresses;
         for (const auto& a : list) addresses.push_back(parse_address(a));
-        owned_api_ = make_http_registry(std::move(addresses), node.get_string("internal_secret"), self.empty() ? node_ : self);
+        owned_api_ = make_http_registry(std::move(addresses), ctx.service_keys());
         api_ = owned_api_.get();
         mode_ = "http";
-        if (node.get_string("internal_secret").empty())
-          log::warn("discovery: node.internal_secret is not set — this process's calls to the platform's other services carry no "
-                    "signed identity and their service-only routes refuse them; set the same secret on every process");
+        if (ctx.service_keys()->empty())
+          log::warn("discovery: no service keys (node.service_keys or node.internal_secret) — this process's calls to the "
+                    "registry and the platform's other services carry no identity, and they refuse them");
       }
     }
 
@@ -85,7 +86,7 @@ class DiscoveryComponent final : public Component, public Discovery {
     sco.timeout = c.get_duration("call_timeout");
     sco.max_attempts = static_cast<int>(c.get_int("call_max_attempts"));
     sco.max_concurrent = c.get_int("max_concurrent_per_service");
-    client_ = std::make_unique<ServiceClient>(*this, self.empty() ? node_ : self, node.get_string("internal_secret"), sco, &m);
+    client_ = std::make_unique<ServiceClient>(*this, self.empty() ? node_ : self, ctx.service_keys(), sco, &m);
 
     // Calls a service through the service client, for operators checking every instance answers
     // (and tests checking the balancing): POST /discovery/services/{service}/probe?calls=&path=&local=
@@ -156,7 +157,12 @@ class DiscoveryComponent final : public Component, public Discovery {
     }
     const std::string path = req.query_param("path").value_or("/api/system/v1/ping");
     if (path.empty() || path.front() != '/') throw http::ApiError(400, "DISCOVERY_BAD_PARAM", "path 应以 / 开头");
+    // Only what anyone may read: the probe is an operator's tool, not a way to act as a service.
+    if (!anonymous_read(out.service, path))
+      throw http::ApiError(403, "DISCOVERY_PROBE_REFUSED", "探测只能调用该服务声明为匿名可读的接口");
+    if (local_.empty()) throw http::ApiError(409, "DISCOVERY_PROBE_REFUSED", "本进程没有可用于发起调用的服务");
     CallOptions options;
+    options.as = local_.front();
     options.prefer_local = req.query_param("local").value_or("false") == "true";
     for (std::int64_t i = 0; i < calls; ++i) {
       http::Request call;
@@ -181,6 +187,18 @@ class DiscoveryComponent final : public Component, public Discovery {
       }
     }
     co_return http::Response::json(200, json::serialize(out));
+  }
+
+  // Whether the service declares `path` (with its query) an anonymous GET.
+  bool anonymous_read(const std::string& service, const std::string& path) const {
+    const std::string_view bare = std::string_view(path).substr(0, path.find('?'));
+    for (const auto& spec : ctx_.all_specs()) {
+      if (spec.name != service || !spec.openapi || spec.openapi().empty()) continue;
+      const auto d = http::read_declarations(spec.name, spec.openapi().front().content);
+      const auto* op = d.find(http::Method::kGet, bare);
+      return op && op->access == http::EdgeAccess::kAnonymous;
+    }
+    return false;
   }
 
   // --- lifecycle

@@ -51,8 +51,8 @@ std::string encode(std::string_view s) {
 
 class HttpRegistry final : public RegistryApi {
  public:
-  HttpRegistry(std::vector<RegistryAddress> addresses, std::string secret, std::string service)
-      : addresses_(std::move(addresses)), secret_(std::move(secret)), service_(std::move(service)) {
+  HttpRegistry(std::vector<RegistryAddress> addresses, std::shared_ptr<const http::ServiceKeys> keys)
+      : addresses_(std::move(addresses)), keys_(keys ? std::move(keys) : std::make_shared<const http::ServiceKeys>()) {
     if (addresses_.empty()) throw std::invalid_argument("no registry address");
     http::ClientOptions quick;
     quick.connect_timeout = std::chrono::milliseconds(1000);
@@ -65,13 +65,14 @@ class HttpRegistry final : public RegistryApi {
   }
 
   boost::asio::awaitable<void> register_instance(Registration r) override {
-    co_await call(*quick_, http::Method::kPost, "/api/registry/v1/instances", json::serialize(r));
+    const std::string as = r.service;
+    co_await call(*quick_, http::Method::kPost, "/api/registry/v1/instances", json::serialize(r), as);
   }
 
   boost::asio::awaitable<bool> heartbeat(std::string service, std::string id) override {
     try {
       co_await call(*quick_, http::Method::kPut,
-                    fmt::format("/api/registry/v1/services/{}/instances/{}/heartbeat", encode(service), encode(id)), "");
+                    fmt::format("/api/registry/v1/services/{}/instances/{}/heartbeat", encode(service), encode(id)), "", service);
     } catch (const http::ApiError& e) {
       if (e.status() == 404) co_return false;
       throw;
@@ -82,7 +83,7 @@ class HttpRegistry final : public RegistryApi {
   boost::asio::awaitable<void> deregister(std::string service, std::string id) override {
     try {
       co_await call(*quick_, http::Method::kDelete,
-                    fmt::format("/api/registry/v1/services/{}/instances/{}", encode(service), encode(id)), "");
+                    fmt::format("/api/registry/v1/services/{}/instances/{}", encode(service), encode(id)), "", service);
     } catch (const http::ApiError& e) {
       if (e.status() != 404) throw;  // already gone is fine
     }
@@ -128,7 +129,8 @@ class HttpRegistry final : public RegistryApi {
   // Tries each address once, starting with the one that answered last. Error responses in the
   // project's shape are rethrown as they are; transport failures move on to the next address.
   boost::asio::awaitable<std::string> call(http::HttpClient& client, http::Method method, std::string target,
-                                           std::string body) {
+                                           std::string body, std::string as = "") {
+    if (as.empty() && !keys_->services().empty()) as = keys_->services().front();
     const std::size_t n = addresses_.size();
     const std::size_t first = preferred_.load();
     std::optional<http::ApiError> last;
@@ -139,10 +141,11 @@ class HttpRegistry final : public RegistryApi {
       req.target = target;
       req.body = body;
       if (!body.empty()) req.headers.set("content-type", "application/json");
-      if (!secret_.empty()) {
-        http::ForwardedIdentity id;
-        id.service = service_;
-        req.headers.set(http::kIdentityHeader, http::sign_identity(id, http::method_name(method), req.path(), secret_, unix_millis()));
+      if (!keys_->empty() && keys_->key(as, "registry")) {
+        http::CallIdentity id;
+        id.from = as;
+        id.to = "registry";
+        req.headers.set(http::kIdentityHeader, http::sign_call(id, http::method_name(method), req.target, req.body, *keys_, unix_millis()));
       }
       http::Response resp;
       try {
@@ -164,8 +167,7 @@ class HttpRegistry final : public RegistryApi {
   }
 
   std::vector<RegistryAddress> addresses_;
-  std::string secret_;
-  std::string service_;
+  std::shared_ptr<const http::ServiceKeys> keys_;
   std::atomic<std::size_t> preferred_{0};
   std::unique_ptr<http::HttpClient> quick_;
   std::unique_ptr<http::HttpClient> poll_;
@@ -173,8 +175,9 @@ class HttpRegistry final : public RegistryApi {
 
 }  // namespace
 
-std::unique_ptr<RegistryApi> make_http_registry(std::vector<RegistryAddress> addresses, std::string internal_secret, std::string service) {
-  return std::make_unique<HttpRegistry>(std::move(addresses), std::move(internal_secret), std::move(service));
+std::unique_ptr<RegistryApi> make_http_registry(std::vector<RegistryAddress> addresses,
+                                                std::shared_ptr<const http::ServiceKeys> keys) {
+  return std::make_unique<HttpRegistry>(std::move(addresses), std::move(keys));
 }
 
 }  // namespace zt::core::discovery

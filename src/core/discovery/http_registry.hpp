@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "core/discovery/registry_api.hpp"
+#include "core/http/identity.hpp"
 
 namespace zt::core::discovery {
 
@@ -17,10 +18,11 @@ struct RegistryAddress {
 // Parses "host:port"; throws std::invalid_argument naming the entry.
 RegistryAddress parse_address(const std::string& text);
 
-// With an internal secret, each request carries this process's signed service identity, so a
-// registry reached through a gateway (an all-mode node) takes it for one of ours — the gateway
-// admits only staff to the registry otherwise.
-std::unique_ptr<RegistryApi> make_http_registry(std::vector<RegistryAddress> addresses, std::string internal_secret = "",
-                                                std::string service = "");
+// Each request carries a service identity signed with `keys` (core/http/identity.hpp): a
+// registration, heartbeat or deregistration as the service it is for, anything else as the
+// process's first service. The registry refuses unsigned calls and any for a service the signer
+// is not.
+std::unique_ptr<RegistryApi> make_http_registry(std::vector<RegistryAddress> addresses,
+                                                std::shared_ptr<const http::ServiceKeys> keys);
 
 }  // namespace zt::core::discovery

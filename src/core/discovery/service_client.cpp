@@ -67,10 +67,10 @@ struct ServiceClient::Upstream {
   observe::Counter* ejections = nullptr;
 };
 
-ServiceClient::ServiceClient(Discovery& discovery, std::string self, std::string secret, ServiceClientOptions options,
-                             observe::Registry* metrics)
-    : discovery_(discovery), self_(std::move(self)), secret_(std::move(secret)), options_(std::move(options)),
-      metrics_(metrics) {
+ServiceClient::ServiceClient(Discovery& discovery, std::string self, std::shared_ptr<const http::ServiceKeys> keys,
+                             ServiceClientOptions options, observe::Registry* metrics)
+    : discovery_(discovery), self_(std::move(self)), keys_(keys ? std::move(keys) : std::make_shared<const http::ServiceKeys>()),
+      options_(std::move(options)), metrics_(metrics) {
   make_balancer(options_.balancer);  // refuses an unknown name now, not on the first call
   if (options_.max_attempts < 1) throw std::invalid_argument("service client: max_attempts must be at least 1");
 }
@@ -102,8 +102,15 @@ boost::asio::awaitable<CallResult> ServiceClient::call(std::string service, http
     deadline = std::min(deadline, parent->deadline);
   if (deadline <= now) throw ApiError(504, http::codes::kDeadlineExceeded, "请求处理超时");
   req.headers.remove(http::kIdentityHeader);  // only we set it, below
-  if (options.prefer_local && discovery_.local(service)) co_return co_await call_local(req, parent, deadline);
+  if (options.prefer_local && discovery_.local(service)) co_return co_await call_local(service, req, parent, deadline, options);
   co_return co_await call_remote(service, req, parent, deadline, options);
+}
+
+const std::string& ServiceClient::caller_name(const CallOptions& options) const {
+  if (!options.as.empty()) return options.as;
+  // Every caller says which of this process's services it calls as: in `--target all` every
+  // service is here, and the callee decides by the name.
+  throw std::logic_error("service client: a call without CallOptions::as");
 }
 
 boost::asio::awaitable<http::Response> ServiceClient::call_ok(std::string service, http::Request req,
@@ -113,15 +120,26 @@ boost::asio::awaitable<http::Response> ServiceClient::call_ok(std::string servic
   co_return std::move(r.response);
 }
 
-boost::asio::awaitable<CallResult> ServiceClient::call_local(http::Request& req, const http::RequestContext* parent,
-                                                             Clock::time_point deadline) {
+boost::asio::awaitable<CallResult> ServiceClient::call_local(const std::string& service, http::Request& req,
+                                                             const http::RequestContext* parent, Clock::time_point deadline,
+                                                             const CallOptions& options) {
+  // What the split call would carry, settled here instead of signed.
   http::RequestContext ctx;
   ctx.received_at = Clock::now();
   ctx.deadline = deadline;  // the pipeline keeps it when tighter than its default
-  ctx.remote_address = "in-process";
-  ctx.calling_service = self_;
-  if (parent && parent->caller.kind != http::CallerKind::kAnonymous) ctx.caller = parent->caller;
-  else ctx.caller = {http::CallerKind::kService, self_, {}};
+  ctx.in_process = true;
+  ctx.remote_address = parent && !parent->remote_address.empty() ? parent->remote_address : "in-process";
+  if (options.edge) {
+    ctx.edge = true;
+    if (parent) ctx.caller = parent->caller;
+  } else {
+    ctx.calling_service = caller_name(options);
+    if (parent && parent->caller.kind != http::CallerKind::kAnonymous && parent->caller.kind != http::CallerKind::kService)
+      ctx.caller = parent->caller;
+    else
+      ctx.caller = {http::CallerKind::kService, ctx.calling_service, {}};
+  }
+  (void)service;
   const auto trace = parent ? parent->trace.child() : observe::TraceContext::generate();
   req.headers.set("traceparent", trace.traceparent());
   if (parent) req.headers.set("x-request-id", parent->request_id);
@@ -180,7 +198,6 @@ boost::asio::awaitable<CallResult> ServiceClient::call_remote(const std::string&
   std::optional<ApiError> last_failure;
   std::optional<ApiError> refusal;
   int attempts = 0;
-  const std::string path(req.path());
   while (attempts < options_.max_attempts) {
     const auto t = nanos_now();
     // Candidates: not ejected, not tried yet (unless every one has been).
@@ -224,13 +241,25 @@ boost::asio::awaitable<CallResult> ServiceClient::call_remote(const std::string&
     attempt_ctx.trace = parent ? parent->trace.child() : observe::TraceContext::generate();
     attempt_ctx.request_id = parent ? parent->request_id : observe::random_hex_id(8);
     http::Request wire = req;
-    if (!secret_.empty()) {
-      http::ForwardedIdentity id;
-      id.service = self_;
-      if (parent) id.caller = parent->caller;
+    if (!keys_->empty()) {
+      http::CallIdentity id;
+      id.from = caller_name(options);
+      id.to = service;
+      id.edge = options.edge;
+      if (parent) {
+        if (options.edge || (parent->caller.kind != http::CallerKind::kAnonymous && parent->caller.kind != http::CallerKind::kService))
+          id.caller = parent->caller;
+        if (parent->remote_address != "in-process") id.address = parent->remote_address;
+      }
       id.deadline = remaining;
-      wire.headers.set(http::kIdentityHeader,
-                       http::sign_identity(id, http::method_name(req.method), path, secret_, unix_millis()));
+      try {
+        wire.headers.set(http::kIdentityHeader,
+                         http::sign_call(id, http::method_name(req.method), req.target, req.body, *keys_, unix_millis()));
+      } catch (const std::invalid_argument& e) {
+        log::error("service client: {} — this process has no key to call {} as {}; check node.service_keys", e.what(),
+                   service, id.from);
+        throw ApiError(503, http::codes::kUnavailable, fmt::format("服务 {} 暂不可调用：缺少服务间调用密钥", service));
+      }
     }
     http::Upstream target{chosen->host, static_cast<std::uint16_t>(chosen->port)};
     up->balancer->on_start(*chosen);

@@ -29,6 +29,7 @@
 
 #include "core/http/client.hpp"
 #include "core/http/context.hpp"
+#include "core/http/identity.hpp"
 #include "core/http/message.hpp"
 #include "core/resilience/breaker.hpp"
 #include "core/resilience/outlier.hpp"
@@ -42,6 +43,12 @@ namespace zt::core::discovery {
 class Discovery;
 
 struct CallOptions {
+  // The service making the call (one this process runs; it signs with its keys). Default: the
+  // process's first service.
+  std::string as;
+  // Forwarded for an outside client (the gateway only): the parent's caller and address travel as
+  // the edge caller, and the call is no service call at the other end.
+  bool edge = false;
   std::optional<bool> idempotent;                    // default: by method
   std::optional<std::chrono::milliseconds> timeout;  // per attempt; never past the caller's deadline
   std::string hash_key;                              // for consistent_hash
@@ -73,9 +80,10 @@ struct CallResult {
 
 class ServiceClient {
  public:
-  // self: the name this process calls as; secret: node.internal_secret ("" sends no identity).
-  ServiceClient(Discovery& discovery, std::string self, std::string secret, ServiceClientOptions options,
-                observe::Registry* metrics);
+  // self: the service this process calls as by default; keys: its service keys (none: calls carry
+  // no identity, and services that need one refuse them).
+  ServiceClient(Discovery& discovery, std::string self, std::shared_ptr<const http::ServiceKeys> keys,
+                ServiceClientOptions options, observe::Registry* metrics);
   ~ServiceClient();
 
   boost::asio::awaitable<CallResult> call(std::string service, http::Request req, const http::RequestContext* parent,
@@ -89,8 +97,10 @@ class ServiceClient {
  private:
   struct Upstream;
   std::shared_ptr<Upstream> upstream(const std::string& service);
-  boost::asio::awaitable<CallResult> call_local(http::Request& req, const http::RequestContext* parent,
-                                                std::chrono::steady_clock::time_point deadline);
+  boost::asio::awaitable<CallResult> call_local(const std::string& service, http::Request& req,
+                                                const http::RequestContext* parent,
+                                                std::chrono::steady_clock::time_point deadline, const CallOptions& options);
+  const std::string& caller_name(const CallOptions& options) const;
   boost::asio::awaitable<CallResult> call_remote(const std::string& service, http::Request& req,
                                                  const http::RequestContext* parent,
                                                  std::chrono::steady_clock::time_point deadline,
@@ -98,7 +108,7 @@ class ServiceClient {
 
   Discovery& discovery_;
   std::string self_;
-  std::string secret_;
+  std::shared_ptr<const http::ServiceKeys> keys_;
   ServiceClientOptions options_;
   observe::Registry* metrics_;
   http::HttpClient http_;

@@ -14,6 +14,7 @@
 
 #include <deque>
 #include <map>
+#include <vector>
 
 #include "core/http/error.hpp"
 
@@ -42,8 +43,9 @@ std::string serialize_request(const Request& req, const Upstream& up) {
   out += req.target.empty() ? "/" : req.target;
   out += " HTTP/1.1\r\n";
   bool has_host = false;
+  const auto named = connection_options(req.headers);
   for (const auto& [k, v] : req.headers.fields()) {
-    if (iequals(k, "content-length") || iequals(k, "transfer-encoding") || iequals(k, "connection")) continue;
+    if (hop_by_hop(k, named) || iequals(k, "content-length")) continue;
     if (k.find_first_of("\r\n") != std::string::npos || v.find_first_of("\r\n") != std::string::npos) continue;
     has_host |= iequals(k, "host");
     out += k;
@@ -106,7 +108,7 @@ namespace {
 
 // Runs one exchange on a connected socket. `got_bytes` tells whether any response byte arrived,
 // which decides whether a failure on a pooled connection may be retried on a fresh one.
-asio::awaitable<Response> exchange(tcp::socket& socket, const std::string& wire, const ClientOptions& options,
+asio::awaitable<Response> exchange(tcp::socket& socket, const std::string& wire, bool head, const ClientOptions& options,
                                    Clock::time_point deadline, bool& got_bytes, bool& reusable) {
   auto ex = co_await asio::this_coro::executor;
   asio::steady_timer timer(ex, deadline);
@@ -127,50 +129,58 @@ asio::awaitable<Response> exchange(tcp::socket& socket, const std::string& wire,
   co_await asio::async_write(socket, asio::buffer(wire), asio::redirect_error(use_awaitable, ec));
   if (ec) throw boost::system::system_error(timed_out ? asio::error::timed_out : ec);
 
-  bhttp::response_parser<bhttp::string_body> parser;
-  parser.body_limit(options.max_response_bytes);
-  parser.header_limit(64 * 1024);
+  // Interim (1xx) answers are read and dropped: only a final answer ends the exchange, so nothing
+  // of this one is left on the connection for the next request to read.
   std::string buf;
-  for (;;) {
-    buf.resize(buf.size() + 16384);
-    std::size_t have = buf.size() - 16384;
-    std::size_t n = co_await socket.async_read_some(asio::buffer(buf.data() + have, 16384),
-                                                    asio::redirect_error(use_awaitable, ec));
-    buf.resize(have + n);
-    if (n > 0) got_bytes = true;
-    if (ec == asio::error::eof) {
-      if (!got_bytes) throw boost::system::system_error(ec);  // closed before answering: retryable
-      parser.put_eof(ec);
-      if (ec) throw boost::system::system_error(ec);
-      break;
-    }
-    if (ec) throw boost::system::system_error(timed_out ? asio::error::timed_out : ec);
-    std::size_t used = parser.put(asio::buffer(buf), ec);
-    buf.erase(0, used);
-    if (ec == bhttp::error::need_more) {
-      ec = {};
-      continue;
-    }
-    if (ec) throw boost::system::system_error(ec);
-    while (!parser.is_done() && !buf.empty()) {
-      used = parser.put(asio::buffer(buf), ec);
-      buf.erase(0, used);
-      if (ec == bhttp::error::need_more) {
-        ec = {};
+  bool closed = false;
+  for (int interim = 0;; ++interim) {
+    if (interim > 8) throw boost::system::system_error(bhttp::error::bad_status);
+    bhttp::response_parser<bhttp::string_body> parser;
+    parser.body_limit(options.max_response_bytes);
+    parser.header_limit(64 * 1024);
+    if (head) parser.skip(true);  // an answer to HEAD has no body, whatever its Content-Length says
+    auto feed = [&]() {
+      while (!parser.is_done() && !buf.empty()) {
+        const std::size_t used = parser.put(asio::buffer(buf), ec);
+        buf.erase(0, used);
+        if (ec == bhttp::error::need_more) {
+          ec = {};
+          return;
+        }
+        if (ec) throw boost::system::system_error(ec);
+        if (used == 0) return;
+      }
+    };
+    feed();
+    while (!parser.is_done()) {
+      const std::size_t have = buf.size();
+      buf.resize(have + 16384);
+      const std::size_t n = co_await socket.async_read_some(asio::buffer(buf.data() + have, 16384),
+                                                            asio::redirect_error(use_awaitable, ec));
+      buf.resize(have + n);
+      if (n > 0) got_bytes = true;
+      if (ec == asio::error::eof) {
+        if (!got_bytes) throw boost::system::system_error(ec);  // closed before answering: retryable
+        parser.put_eof(ec);
+        if (ec) throw boost::system::system_error(ec);
+        closed = true;
         break;
       }
-      if (ec) throw boost::system::system_error(ec);
-      if (used == 0) break;
+      if (ec) throw boost::system::system_error(timed_out ? asio::error::timed_out : ec);
+      feed();
     }
-    if (parser.is_done()) break;
+    auto msg = parser.release();
+    const int status = static_cast<int>(msg.result_int());
+    if (status == 101) throw boost::system::system_error(bhttp::error::bad_status);  // we never ask to switch protocols
+    if (status >= 100 && status < 200) continue;
+    // Back to the pool only after a complete final answer with nothing after it.
+    reusable = msg.keep_alive() && buf.empty() && !closed;
+    Response res;
+    res.status = status;
+    for (const auto& f : msg) res.headers.add(f.name_string(), f.value());
+    res.body = std::move(msg.body());
+    co_return res;
   }
-  auto msg = parser.release();
-  reusable = msg.keep_alive() && buf.empty();
-  Response res;
-  res.status = static_cast<int>(msg.result_int());
-  for (const auto& f : msg) res.headers.add(f.name_string(), f.value());
-  res.body = std::move(msg.body());
-  co_return res;
 }
 
 }  // namespace
@@ -230,7 +240,7 @@ asio::awaitable<Response> HttpClient::send(const Upstream& upstream, Request req
     }
     bool got_bytes = false, reusable = false;
     try {
-      Response res = co_await exchange(socket, wire, o, deadline, got_bytes, reusable);
+      Response res = co_await exchange(socket, wire, req.method == Method::kHead, o, deadline, got_bytes, reusable);
       if (reusable) impl->give_back(key, std::move(socket));
       co_return res;
     } catch (const boost::system::system_error& e) {

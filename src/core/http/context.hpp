@@ -40,8 +40,14 @@ struct RequestContext {
   std::chrono::steady_clock::time_point deadline{};  // time_point::max() when none
   Caller caller;
   // The service this request comes from when one of ours calls (in-process, or with a valid signed
-  // identity); empty for outside traffic. Endpoints only services may call check it.
+  // identity); empty for outside traffic and for what the gateway forwards for an outside client.
+  // Operations only services may call name the ones allowed (their service's openapi.yaml).
   std::string calling_service;
+  // Forwarded by the gateway for an outside customer or staff member (`caller` is that person, or
+  // anonymous): never a service call, whatever process it passed through.
+  bool edge = false;
+  // Made by the service client in this process: identity settled by it, no header to verify.
+  bool in_process = false;
   std::string_view route;  // the matched route template, "" when none matched
   std::shared_ptr<const void> route_owner;  // keeps what `route` points into alive (a swapped route table)
   const Route* matched_route = nullptr;

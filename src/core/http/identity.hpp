@@ -1,20 +1,39 @@
 #pragma once
-// A caller's identity carried between our own services, signed so that a service can trust it in
-// split mode, where anyone reaching its port could send a plain header.
+// Who is calling, between the platform's own processes (DESIGN §2, docs/security.md).
 //
-//   x-zt-identity: v1.<base64 JSON>.<hex HMAC-SHA256>
+// Three kinds of caller reach a service:
+//   - the *edge*: what the gateway forwards for an outside customer or staff member — the caller
+//     the gateway verified, their session and their settled network address. Never a service.
+//   - a *service*: one of ours, signing with its own keys; it may act for an end caller.
+//   - in `--target all`, in-process calls carrying exactly what the split call would carry.
 //
-// The JSON names the calling service, the end caller (kind, subject, roles), the method and path
-// of this one call, the caller's remaining deadline and an expiry (60 s): a captured header does
-// not open another endpoint and goes stale. The key is the cluster's internal secret
-// (node.internal_secret), shared by every process of one deployment. In one process
-// (`--target all`) calls stay in-process and carry the identity in the context instead.
+// Between processes every call carries one header:
+//
+//   x-zt-identity: v2.<base64url JSON claims>.<base64url HMAC-SHA-256>
+//
+// The claims name the calling service (from) and the one called (to), the method, the target
+// (path and query), the SHA-256 of the body, a time and a nonce, the end caller and their address,
+// and the caller's remaining deadline. The MAC key belongs to that pair of services alone:
+// k(a, b) = HMAC-SHA-256(master, "zhongtai service key v1" 0 min(a,b) 0 max(a,b)). A process holds
+// the pair keys of the services it runs (a key file made by `zhongtai keys derive`), never the
+// master, so a compromised process of service A can sign only as A: it cannot call as B, register
+// as B, or reach what only B may call. A verified call is accepted once (a nonce cache over the
+// validity window) and only within ±30 s of its time.
+//
+// Why HMAC over pairwise keys and not mutual TLS or per-request signatures with public keys: a
+// call costs two SHA-256 passes (~2 µs), where an Ed25519 or ECDSA verification costs 50–100 µs on
+// every hop of the 2-core budget, and TLS between processes would add handshakes and a second
+// stack for little more than the wire confidentiality a cluster network policy (or a mesh) gives.
 #include <chrono>
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <variant>
+#include <vector>
 
 #include "core/http/context.hpp"
 #include "core/http/handler.hpp"
@@ -23,22 +42,90 @@ namespace zt::core::http {
 
 inline constexpr std::string_view kIdentityHeader = "x-zt-identity";
 
-struct ForwardedIdentity {
-  std::string service;  // the calling service
-  Caller caller;        // the end caller it acts for (anonymous when none)
+// The key of one pair of services: HMAC-SHA-256(master, label), 32 bytes.
+std::string derive_pair_key(std::string_view master, std::string_view a, std::string_view b);
+
+// The pair keys a process holds: for each service it runs, one per peer.
+class ServiceKeys {
+ public:
+  ServiceKeys() = default;  // none: calls carry no identity and none is accepted
+
+  // Every pair of a held service with each peer, from the deployment master (tests and one-machine
+  // set-ups; a production process gets a key file instead).
+  static ServiceKeys derive(std::string_view master, const std::vector<std::string>& held,
+                            const std::vector<std::string>& peers);
+  // A key file's text; throws std::runtime_error naming the problem.
+  static ServiceKeys parse(std::string_view text, std::string_view origin);
+  // The key file's text (YAML, secret).
+  std::string serialize() const;
+
+  // The key of a pair, when held; nullptr otherwise.
+  const std::string* key(std::string_view a, std::string_view b) const;
+  bool holds(std::string_view service) const;
+  const std::vector<std::string>& services() const { return held_; }
+  bool empty() const { return keys_.empty(); }
+  std::size_t pairs() const { return keys_.size(); }
+  bool from_master() const { return from_master_; }
+
+ private:
+  std::vector<std::string> held_;
+  std::map<std::pair<std::string, std::string>, std::string, std::less<>> keys_;  // (min, max) -> key
+  bool from_master_ = false;
+};
+
+struct CallIdentity {
+  std::string from;     // the calling service; it signs
+  std::string to;       // the service called
+  bool edge = false;    // forwarded by the gateway for an outside client (`caller` is that client)
+  Caller caller;        // the end caller; anonymous when a service acts for nobody
+  std::string address;  // the end caller's network address ("" for none)
   std::optional<std::chrono::milliseconds> deadline;  // the caller's remaining budget at signing
 };
 
-std::string sign_identity(const ForwardedIdentity& id, std::string_view method, std::string_view path,
-                          std::string_view secret, std::int64_t now_unix_ms);
-// nullopt when malformed, forged, for another call, or expired.
-std::optional<ForwardedIdentity> verify_identity(std::string_view header, std::string_view method, std::string_view path,
-                                                 std::string_view secret, std::int64_t now_unix_ms);
+enum class IdentityFailure { kMalformed, kUnknownPair, kBadSignature, kWrongCall, kStale, kReplayed };
+const char* failure_name(IdentityFailure f);
 
-// Verifies x-zt-identity on incoming requests: a valid one sets the context's caller (the end
-// caller, or the calling service when it acts for nobody) and tightens the deadline; an invalid
-// one is refused with 401 INTERNAL_IDENTITY_INVALID. Without a secret, any such header is refused.
-std::shared_ptr<Middleware> identity_middleware(std::string secret);
+// Remembers the nonces of accepted calls for longer than the validity window, so a captured call
+// is accepted once. Thread-safe; bounded (beyond `max_entries` the oldest generation goes early).
+class ReplayGuard {
+ public:
+  explicit ReplayGuard(std::chrono::milliseconds window = std::chrono::milliseconds(30000), std::size_t max_entries = 4'000'000);
+  ~ReplayGuard();
+  // True the first time a nonce is seen.
+  bool first_use(std::string_view nonce, std::int64_t now_unix_ms);
+  std::size_t size() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+inline constexpr std::int64_t kIdentityWindowMs = 30'000;
+
+// The header for one call. Throws std::invalid_argument when the pair's key is not held.
+std::string sign_call(const CallIdentity& id, std::string_view method, std::string_view target, std::string_view body,
+                      const ServiceKeys& keys, std::int64_t now_unix_ms);
+
+// The identity of a call when the header is genuine, for this very request (method, target,
+// body), addressed to a service these keys hold, fresh and not seen before.
+std::variant<CallIdentity, IdentityFailure> verify_call(std::string_view header, std::string_view method,
+                                                        std::string_view target, std::string_view body,
+                                                        const ServiceKeys& keys, std::int64_t now_unix_ms,
+                                                        ReplayGuard* replay);
+
+struct IdentityOptions {
+  std::shared_ptr<const ServiceKeys> keys;
+  // Services whose calls may carry an edge caller (the gateway).
+  std::vector<std::string> edge_services{"gateway"};
+  // Refuse requests that carry no identity: a process with no gateway in front of its services.
+  bool require = false;
+};
+
+// Verifies x-zt-identity on incoming requests and settles the context: a service call sets
+// calling_service (and the end caller it acts for), an edge call sets the caller, the session and
+// the client's address; the deadline tightens to the caller's. A bad header is 401
+// INTERNAL_IDENTITY_INVALID; none at all, where one is required, 401 INTERNAL_IDENTITY_REQUIRED.
+std::shared_ptr<Middleware> identity_middleware(IdentityOptions options);
 
 const char* caller_kind_name(CallerKind k);
 

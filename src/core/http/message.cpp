@@ -46,6 +46,16 @@ std::optional<std::string_view> Headers::get(std::string_view name) const {
   return std::nullopt;
 }
 
+std::string Headers::combined(std::string_view name) const {
+  std::string out;
+  for (const auto& [k, v] : fields_) {
+    if (!iequals(k, name)) continue;
+    if (!out.empty()) out += ", ";
+    out += v;
+  }
+  return out;
+}
+
 void Headers::set(std::string_view name, std::string_view value) {
   remove(name);
   add(name, value);
@@ -166,6 +176,73 @@ std::string_view reason_phrase(int status) {
     case 504: return "Gateway Timeout";
     default: return "Unknown";
   }
+}
+
+// Expect is end-to-end in the RFC, but whoever relays a request has read its whole body already:
+// a 100 Continue from further on would only be read as the final answer.
+bool hop_by_hop(std::string_view name, const std::vector<std::string_view>& named_by_connection) {
+  static constexpr std::string_view kFields[] = {"connection", "keep-alive", "te", "trailer", "transfer-encoding", "upgrade", "expect"};
+  for (auto f : kFields)
+    if (iequals(name, f)) return true;
+  if (name.size() >= 6 && iequals(name.substr(0, 6), "proxy-")) return true;
+  for (auto n : named_by_connection)
+    if (iequals(name, n)) return true;
+  return false;
+}
+
+std::vector<std::string_view> connection_options(const Headers& headers) {
+  std::vector<std::string_view> out;
+  for (const auto& [k, v] : headers.fields()) {
+    if (!iequals(k, "connection")) continue;
+    std::string_view rest = v;
+    while (!rest.empty()) {
+      const auto comma = rest.find(',');
+      std::string_view token = rest.substr(0, comma);
+      while (!token.empty() && (token.front() == ' ' || token.front() == '\t')) token.remove_prefix(1);
+      while (!token.empty() && (token.back() == ' ' || token.back() == '\t')) token.remove_suffix(1);
+      if (!token.empty()) out.push_back(token);
+      if (comma == std::string_view::npos) break;
+      rest.remove_prefix(comma + 1);
+    }
+  }
+  return out;
+}
+
+void strip_hop_by_hop(Headers& headers) {
+  const auto named = connection_options(headers);
+  std::vector<std::string> drop;
+  for (const auto& [k, v] : headers.fields())
+    if (hop_by_hop(k, named)) drop.push_back(k);
+  for (const auto& k : drop) headers.remove(k);
+}
+
+bool canonical_path(std::string_view path) {
+  if (path.empty() || path.front() != '/') return false;
+  auto hex = [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'); };
+  std::size_t segment_start = 1;
+  for (std::size_t i = 0; i <= path.size(); ++i) {
+    if (i == path.size() || path[i] == '/') {
+      if (i > 0) {
+        const std::string_view seg = path.substr(segment_start, i - segment_start);
+        // "/" alone and a trailing "/" are fine; an empty segment in the middle is "//".
+        if (seg.empty() && i != path.size() && i != 0) return false;
+        if (seg == "." || seg == "..") return false;
+      }
+      segment_start = i + 1;
+      continue;
+    }
+    const unsigned char c = static_cast<unsigned char>(path[i]);
+    if (c < 0x20 || c == 0x7f || c == '\\') return false;
+    if (c == '%') {
+      if (i + 2 >= path.size() || !hex(path[i + 1]) || !hex(path[i + 2])) return false;
+      const char a = path[i + 1], b = static_cast<char>(path[i + 2] | 0x20);
+      if (a == '0' && b == '0') return false;                       // NUL
+      if (a == '2' && (b == 'f' || b == 'e')) return false;         // "/" "."
+      if (a == '5' && b == 'c') return false;                       // "\\"
+      if (a < '2' || (a == '7' && b == 'f')) return false;          // control characters
+    }
+  }
+  return true;
 }
 
 }  // namespace zt::core::http

@@ -21,6 +21,8 @@ class Headers {
  public:
   std::optional<std::string_view> get(std::string_view name) const;
   bool has(std::string_view name) const { return get(name).has_value(); }
+  // Every field of that name combined in order ("a, b"), as RFC 9110 §5.3 reads repeated fields.
+  std::string combined(std::string_view name) const;
   void set(std::string_view name, std::string_view value);  // replaces every field of that name
   void add(std::string_view name, std::string_view value);
   void remove(std::string_view name);
@@ -60,5 +62,20 @@ std::optional<std::string> percent_decode(std::string_view s, bool plus_is_space
 std::vector<std::string_view> path_segments(std::string_view path);
 
 std::string_view reason_phrase(int status);
+
+// A path in the one spelling routes are written in: absolute, no empty segment ("//"), no "." or
+// ".." segment, no encoded "/", "." or "\\", no NUL, backslash or control character, every "%"
+// a valid escape. Anything else could name one resource to a router and another to a service
+// behind it, so it is refused before routing.
+bool canonical_path(std::string_view path);
+
+// Hop-by-hop fields (RFC 9110 §7.6.1): they describe one connection and never cross a proxy.
+// The field names a Connection header lists (as views into `headers`).
+std::vector<std::string_view> connection_options(const Headers& headers);
+// Connection and what it names, Keep-Alive, Proxy-*, TE, Trailer, Transfer-Encoding, Upgrade and
+// Expect. (Content-Length is framing: each sender writes its own.)
+bool hop_by_hop(std::string_view name, const std::vector<std::string_view>& named_by_connection);
+// Removes every hop-by-hop field (an answer relayed from an upstream, say).
+void strip_hop_by_hop(Headers& headers);
 
 }  // namespace zt::core::http

@@ -7,6 +7,7 @@
 #include <map>
 #include <mutex>
 
+#include "core/http/error.hpp"
 #include "core/http/identity.hpp"
 #include "core/observe/log.hpp"
 #include "core/observe/metrics.hpp"
@@ -138,5 +139,19 @@ std::shared_ptr<Middleware> metrics_middleware(observe::Registry& registry, std:
 std::shared_ptr<Middleware> access_log_middleware(std::shared_ptr<log::LineWriter> writer, std::string server) {
   return std::make_shared<AccessLogMiddleware>(std::move(writer), std::move(server));
 }
+
+namespace {
+
+class CanonicalPathMiddleware final : public Middleware {
+ public:
+  boost::asio::awaitable<Response> handle(Request& req, RequestContext& ctx, const Handler& next) override {
+    if (!canonical_path(req.path())) throw ApiError(400, "PATH_NOT_CANONICAL", "请求路径不规范");
+    co_return co_await next(req, ctx);
+  }
+};
+
+}  // namespace
+
+std::shared_ptr<Middleware> canonical_path_middleware() { return std::make_shared<CanonicalPathMiddleware>(); }
 
 }  // namespace zt::core::http

@@ -22,4 +22,8 @@ std::shared_ptr<Middleware> metrics_middleware(observe::Registry& registry, std:
 // may carry personal data.
 std::shared_ptr<Middleware> access_log_middleware(std::shared_ptr<log::LineWriter> writer, std::string server);
 
+// 400 PATH_NOT_CANONICAL for a path that is not in its one spelling (canonical_path), before any
+// router, gateway or handler reads it.
+std::shared_ptr<Middleware> canonical_path_middleware();
+
 }  // namespace zt::core::http

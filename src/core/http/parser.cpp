@@ -55,10 +55,44 @@ std::size_t RequestParser::feed(std::string_view data) {
       error_ = to_error(ec);
       break;
     }
+    if (!framing_checked_ && impl_->parser.is_header_done()) {
+      framing_checked_ = true;
+      if (auto bad = framing_problem()) {
+        state_ = State::kError;
+        error_ = std::move(*bad);
+        break;
+      }
+    }
     if (impl_->parser.is_done()) state_ = State::kDone;
     if (n == 0) break;
   }
   return used;
+}
+
+// RFC 9112 §6: a body is framed by Content-Length or by a final "chunked" coding, never both and
+// never by another coding we would have to undo (a "gzip" the parser would take as no body at all,
+// while a server behind us might read it differently: the start of request smuggling).
+std::optional<ParseError> RequestParser::framing_problem() const {
+  const auto& req = impl_->parser.get();
+  std::string codings;
+  int te_fields = 0;
+  for (const auto& f : req) {
+    if (f.name() != bhttp::field::transfer_encoding) continue;
+    ++te_fields;
+    if (!codings.empty()) codings += ',';
+    codings += std::string(f.value());
+  }
+  if (te_fields == 0) return std::nullopt;
+  auto refuse = [](std::string detail) {
+    return ParseError{400, "BAD_REQUEST", "请求格式错误：不支持的传输编码", std::move(detail)};
+  };
+  if (req.version() < 11) return refuse("Transfer-Encoding in an HTTP/1.0 request");
+  if (req.find(bhttp::field::content_length) != req.end()) return refuse("both Transfer-Encoding and Content-Length");
+  std::string_view v = codings;
+  while (!v.empty() && (v.front() == ' ' || v.front() == '\t')) v.remove_prefix(1);
+  while (!v.empty() && (v.back() == ' ' || v.back() == '\t')) v.remove_suffix(1);
+  if (!iequals(v, "chunked")) return refuse("Transfer-Encoding other than a single chunked: " + codings);
+  return std::nullopt;
 }
 
 void RequestParser::feed_eof() {

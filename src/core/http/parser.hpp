@@ -3,6 +3,7 @@
 // the fuzzer feeds it arbitrary input: both exercise exactly the same code.
 #include <cstddef>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -48,8 +49,11 @@ class RequestParser {
   struct Impl;
   std::unique_ptr<Impl> impl_;
   ParserLimits limits_;
+  std::optional<ParseError> framing_problem() const;
+
   State state_ = State::kNeedMore;
   bool got_bytes_ = false;
+  bool framing_checked_ = false;
   ParseError error_;
 };
 

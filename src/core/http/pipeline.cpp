@@ -2,6 +2,9 @@
 
 #include <charconv>
 
+#include <fmt/format.h>
+
+#include "core/http/declarations.hpp"
 #include "core/http/error.hpp"
 
 namespace zt::core::http {
@@ -18,6 +21,17 @@ bool acceptable_request_id(std::string_view id) {
 }
 
 }  // namespace
+
+void check_caller(const OperationDeclaration& op, std::string_view code_prefix, const RequestContext& ctx) {
+  if (!ctx.calling_service.empty()) {
+    // Another of our services: one the operation names, or any for what a customer could do.
+    if (op.service_may_call(ctx.calling_service) || op.access == EdgeAccess::kAnonymous || op.access == EdgeAccess::kCustomer)
+      return;
+    throw ApiError(403, "CALLER_NOT_ALLOWED", fmt::format("服务 {} 无权调用该接口", ctx.calling_service));
+  }
+  if (op.access == EdgeAccess::kService)
+    throw ApiError(403, fmt::format("{}_SERVICE_ONLY", code_prefix), "仅限内部服务调用");
+}
 
 void prepare_context(const Request& req, RequestContext& ctx, const PipelineOptions& options) {
   const auto now = std::chrono::steady_clock::now();
@@ -48,7 +62,10 @@ Pipeline::Pipeline(std::shared_ptr<const Router> router, std::vector<std::shared
                    PipelineOptions options)
     : router_(std::move(router)), options_(options) {
   chain_ = compose(chain, [](Request& req, RequestContext& ctx) -> boost::asio::awaitable<Response> {
-    if (ctx.matched_route) co_return co_await ctx.matched_route->handler(req, ctx);
+    if (ctx.matched_route) {
+      if (const auto& d = ctx.matched_route->declared) check_caller(*d, ctx.matched_route->code_prefix, ctx);
+      co_return co_await ctx.matched_route->handler(req, ctx);
+    }
     if (!ctx.allow.empty()) {
       Response r = Response::json(405, error_body(codes::kMethodNotAllowed, "不支持该请求方法", ctx.trace_id));
       r.headers.set("allow", ctx.allow);

@@ -29,6 +29,11 @@ class Pipeline {
   Handler chain_;
 };
 
+// Refuses a caller the operation's declaration does not admit: the edge (or anyone outside) on a
+// service-only operation (403 <PREFIX>_SERVICE_ONLY), a service it does not name on a staff or
+// service-only one (403 CALLER_NOT_ALLOWED). Run before every declared handler, in both modes.
+void check_caller(const OperationDeclaration& op, std::string_view code_prefix, const RequestContext& ctx);
+
 // Fills request id, trace and deadline from the request (used by the pipeline and by in-process
 // dispatch, so both modes stamp requests the same way).
 void prepare_context(const Request& req, RequestContext& ctx, const PipelineOptions& options);

@@ -1,5 +1,7 @@
 #include "core/http/router.hpp"
 
+#include "core/http/declarations.hpp"
+
 #include <fmt/format.h>
 
 #include <map>
@@ -92,5 +94,21 @@ RouteMatch Router::match(Method method, std::string_view path) const {
 }
 
 const std::vector<std::unique_ptr<Route>>& Router::routes() const { return routes_; }
+
+std::vector<std::string> Router::declare(const ServiceDeclarations& declarations) {
+  std::vector<std::string> unserved;
+  for (const auto& op : declarations.operations) {
+    Route* route = nullptr;
+    for (auto& r : routes_)
+      if (r->method == op.method && r->pattern == op.path_template) route = r.get();
+    if (!route) {
+      unserved.push_back(fmt::format("{} {}", method_name(op.method), op.path_template));
+      continue;
+    }
+    route->declared = std::make_shared<const OperationDeclaration>(op);
+    route->code_prefix = declarations.code_prefix;
+  }
+  return unserved;
+}
 
 }  // namespace zt::core::http

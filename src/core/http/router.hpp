@@ -10,10 +10,17 @@
 
 namespace zt::core::http {
 
+struct OperationDeclaration;
+struct ServiceDeclarations;
+
 struct Route {
   Method method;
   std::string pattern;  // the template, used as the metrics label
   Handler handler;
+  // What its service declares about it (core/http/declarations.hpp); null for none (the admin
+  // listener's routes). The pipeline refuses a call the declaration does not allow.
+  std::shared_ptr<const OperationDeclaration> declared;
+  std::string code_prefix;  // the service's refusal-code prefix
 };
 
 struct RouteMatch {
@@ -36,6 +43,9 @@ class Router {
   // does not decode makes the path not match.
   RouteMatch match(Method method, std::string_view path) const;
   const std::vector<std::unique_ptr<Route>>& routes() const;
+  // Attaches a service's declarations to its routes; returns the declared operations no route
+  // serves ("GET /api/x/v1/y"), which a start treats as an error.
+  std::vector<std::string> declare(const ServiceDeclarations& declarations);
 
  private:
   struct Node;

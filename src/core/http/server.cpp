@@ -12,6 +12,7 @@
 #include <fmt/format.h>
 
 #include <atomic>
+#include <charconv>
 #include <ctime>
 #include <mutex>
 #include <thread>
@@ -74,8 +75,17 @@ void serialize(const Response& res, bool head_request, bool keep_alive, std::str
   out += "\r\n";
   const bool has_body = !(res.status < 200 || res.status == 204 || res.status == 304);
   if (has_body) {
+    // A HEAD answer has no body but tells the length a GET would get: a handler (a proxy, the
+    // static files) that left the body out says it in its own Content-Length.
+    std::size_t length = res.body.size();
+    if (head_request && res.body.empty())
+      if (auto declared = res.headers.get("content-length")) {
+        std::size_t n = 0;
+        auto [p, ec] = std::from_chars(declared->data(), declared->data() + declared->size(), n);
+        if (ec == std::errc() && p == declared->data() + declared->size()) length = n;
+      }
     out += "content-length: ";
-    out += std::to_string(res.body.size());
+    out += std::to_string(length);
     out += "\r\n";
   }
   if (!keep_alive) out += "connection: close\r\n";

@@ -62,16 +62,6 @@ using core::http::Request;
 using core::http::RequestContext;
 using core::http::Response;
 
-// The customer-facing business areas, in the order the H5 home lists them; each appears once its
-// service has an instance that takes traffic (DESIGN §1 business layer).
-const std::vector<std::pair<std::string, Area>> kAreas = {
-    {"opening", {"opening", "开户", "/opening"}},         {"hall", {"hall", "网上营业厅", "/hall"}},
-    {"mall", {"mall", "金融商城", "/mall"}},              {"invest", {"invest", "基金定投", "/invest"}},
-    {"repo", {"repo", "报价回购", "/repo"}},              {"campaign", {"campaign", "活动中心", "/campaign"}},
-    {"analysis", {"analysis", "账户分析", "/analysis"}},  {"history", {"history", "历史查询", "/history"}},
-    {"esign", {"esign", "电子签约", "/esign"}},
-};
-
 std::size_t rule_count(const core::resilience::RuleSet& r) {
   return r.flow.size() + r.keyed.size() + r.breakers.size() + r.bulkheads.size() + r.cluster.size() + (r.system ? 1 : 0);
 }
@@ -86,14 +76,15 @@ void add_gateway_api(core::http::Router& router, GatewayApiDeps deps) {
     if (const auto now = core::finance::business_now(); now.pinned)
       f.sandbox_clock = fmt::format("{} {:02d}:{:02d}:{:02d}", core::finance::format_date(now.date), now.seconds_of_day / 3600,
                                     now.seconds_of_day / 60 % 60, now.seconds_of_day % 60);
-    for (const auto& [service, area] : kAreas) {
-      bool present = d->discovery.local(service);
+    // Each area appears once its service has an instance that takes traffic.
+    for (const auto& a : d->areas) {
+      bool present = d->discovery.local(a.service);
       if (!present) {
         // The first question about a service starts following it; later ones answer at once.
-        auto snap = co_await d->discovery.resolve(service, std::chrono::milliseconds(300));
+        auto snap = co_await d->discovery.resolve(a.service, std::chrono::milliseconds(300));
         present = snap && std::any_of(snap->instances.begin(), snap->instances.end(), [](const auto& i) { return i.serving(); });
       }
-      if (present) f.areas.push_back(area);
+      if (present) f.areas.push_back({a.service, a.title, a.path});
     }
     auto res = Response::json(200, core::json::serialize(f));
     res.headers.set("cache-control", "no-cache");

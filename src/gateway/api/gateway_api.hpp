@@ -7,6 +7,7 @@
 //                                    (staff, governance.read)
 //   POST /api/gateway/v1/flow/check  whether a rule set would be accepted, with the reasons
 #include <string>
+#include <vector>
 
 namespace zt::core::http {
 class Router;
@@ -20,11 +21,19 @@ class Engine;
 
 namespace zt::gateway {
 
+// A business area on the H5 home, as its service declares it (info.x-zt-area in openapi.yaml).
+struct AreaOfService {
+  std::string service;
+  std::string title;
+  std::string path;
+};
+
 struct GatewayApiDeps {
   core::discovery::Discovery& discovery;
   core::resilience::Engine& engine;
   std::string node;
   bool sandbox = true;
+  std::vector<AreaOfService> areas;  // in the order the H5 home lists them
 };
 
 void add_gateway_api(core::http::Router& router, GatewayApiDeps deps);

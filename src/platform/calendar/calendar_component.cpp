@@ -198,7 +198,7 @@ class CalendarComponent final : public core::Component {
       put.headers.set("content-type", "application/json");
       put.body = core::json::serialize(publish);
       const std::string registry = "registry";
-      const core::discovery::CallOptions options;
+      const core::discovery::CallOptions options{.as = "calendar"};
       auto result = co_await discovery_.client().call(registry, std::move(put), &ctx, options);
       if (result.response.status == 409 && attempt < 3) continue;  // someone published in between: read again
       if (result.response.status != 200) {
@@ -216,7 +216,7 @@ class CalendarComponent final : public core::Component {
     get.method = Method::kGet;
     get.target = kItemPath;
     const std::string registry = "registry";
-    const core::discovery::CallOptions options;
+    const core::discovery::CallOptions options{.as = "calendar"};
     auto result = co_await discovery_.client().call(registry, std::move(get), &ctx, options);
     if (result.response.status == 404) co_return ConfigHead{};
     if (result.response.status != 200) throw ApiError(503, "CALENDAR_PUBLISH_FAILED", "暂时无法读取配置中心，请稍后重试");

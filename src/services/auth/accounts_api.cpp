@@ -106,7 +106,7 @@ void add_account_routes(core::http::Router& r, AccountApiDeps deps) {
                                                      "沙箱客户" + existing.second.substr(existing.second.size() - 4),
                                                      sandbox_id_number(id, attempt), existing.second, "1000000.00"});
       const std::string counter = "counter";
-      const core::discovery::CallOptions options;
+      const core::discovery::CallOptions options{.as = "auth"};
       auto result = co_await d->discovery.client().call(counter, std::move(open), &ctx, options);
       if (result.response.status == 200) {
         const auto answer = boost::json::parse(result.response.body);

@@ -268,7 +268,7 @@ class AuthComponent final : public core::Component {
     bool sent = false;
     // Locals, not temporaries, in the co_await (g++ 12 mishandles a defaulted `= {}` argument there).
     const std::string notify_service = "notify";
-    const core::discovery::CallOptions options;
+    const core::discovery::CallOptions options{.as = "auth"};
     try {
       auto result = co_await discovery_.client().call(notify_service, std::move(send), &ctx, options);
       sent = result.response.status == 200;

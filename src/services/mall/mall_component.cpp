@@ -200,7 +200,7 @@ class MallComponent final : public core::Component {
       req.headers.set("content-type", "application/json");
       req.body = body;
     }
-    const core::discovery::CallOptions options;
+    const core::discovery::CallOptions options{.as = "mall"};
     try {
       auto result = co_await discovery_.client().call(service, std::move(req), ctx, options);
       co_return Answer{result.response.status, result.response.body};

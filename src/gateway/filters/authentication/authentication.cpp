@@ -35,7 +35,7 @@ const char* failure_name(TokenFailure f) {
 
 // ---- KeySet
 
-KeySet KeySet::from_jwks(std::string_view json, std::vector<std::string>* problems) {
+KeySet KeySet::from_jwks(std::string_view json, std::vector<std::string>* problems, bool asymmetric_only) {
   boost::system::error_code ec;
   auto doc = boost::json::parse(json, ec);
   if (ec || !doc.is_object()) throw std::invalid_argument("JWKS is not a JSON object");
@@ -49,6 +49,9 @@ KeySet KeySet::from_jwks(std::string_view json, std::vector<std::string>* proble
       if (!k.is_object()) throw core::crypto::JwkError("not an object");
       auto key = Jwk::from_json(k.get_object());
       if (key.kid().empty()) throw core::crypto::JwkError("no kid");
+      // A shared secret published by a server would let whoever reached that server sign tokens:
+      // those come from the local key file only.
+      if (asymmetric_only && key.symmetric()) throw core::crypto::JwkError("a shared-secret (oct) key is never taken from a fetched JWKS");
       out.add(std::move(key));
     } catch (const core::crypto::JwkError& e) {
       if (problems) problems->push_back("key " + std::to_string(i) + ": " + e.what());
@@ -271,7 +274,7 @@ boost::asio::awaitable<bool> JwksSource::refresh() {
   try {
     const std::string body = co_await fetch_();
     std::vector<std::string> problems;
-    KeySet fetched = KeySet::from_jwks(body, &problems);
+    KeySet fetched = KeySet::from_jwks(body, &problems, /*asymmetric_only=*/true);
     for (const auto& p : problems) core::log::warn("gateway: JWKS {} ignored", p);
     fetched.merge(local_);  // local keys win: a fetched key cannot replace a configured one
     // Installed only when the document changed: installing empties the token cache.

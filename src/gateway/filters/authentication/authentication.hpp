@@ -56,7 +56,8 @@ class KeySet {
   // The keys of a JWKS document ({"keys": [...]}); a key that does not read is skipped and
   // described in `problems` (one bad key must not take the others down). Throws
   // std::invalid_argument when the document itself is not a JWKS.
-  static KeySet from_jwks(std::string_view json, std::vector<std::string>* problems = nullptr);
+  // asymmetric_only: shared-secret (oct) keys are refused (a JWKS fetched from a server).
+  static KeySet from_jwks(std::string_view json, std::vector<std::string>* problems = nullptr, bool asymmetric_only = false);
   void add(core::crypto::Jwk key);  // replaces a key of the same kid
   void merge(const KeySet& other);  // other's keys win
   const core::crypto::Jwk* find(std::string_view kid) const;

@@ -2,8 +2,8 @@
 
 namespace zt::gateway::filters {
 
-std::optional<core::http::ApiError> check_idempotency_key(const Route& route, const core::http::Request& req) {
-  if (!route.money_moving || req.method == core::http::Method::kGet || req.method == core::http::Method::kHead)
+std::optional<core::http::ApiError> check_idempotency_key(bool money_moving, const core::http::Request& req) {
+  if (!money_moving || req.method == core::http::Method::kGet || req.method == core::http::Method::kHead)
     return std::nullopt;
   auto key = req.headers.get("idempotency-key");
   auto bad = [] {

@@ -10,6 +10,6 @@
 
 namespace zt::gateway::filters {
 
-std::optional<core::http::ApiError> check_idempotency_key(const Route& route, const core::http::Request& req);
+std::optional<core::http::ApiError> check_idempotency_key(bool money_moving, const core::http::Request& req);
 
 }  // namespace zt::gateway::filters

@@ -25,6 +25,7 @@ std::size_t strip_internal_headers(core::http::Request& req) { return strip(req)
 
 void clean_response(core::http::Response& res) {
   strip(res);
+  core::http::strip_hop_by_hop(res.headers);  // an upstream's Connection, Keep-Alive, Upgrade … are its own
   res.headers.remove("server");
   res.headers.remove("x-powered-by");
   if (!res.headers.has("x-content-type-options")) res.headers.set("x-content-type-options", "nosniff");

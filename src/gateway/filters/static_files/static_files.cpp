@@ -253,6 +253,7 @@ boost::asio::awaitable<std::optional<core::http::Response>> StaticFiles::serve(c
   const bool gz = !entry->gzipped.empty() && accepts_gzip(req);
   if (gz) res.headers.set("content-encoding", "gzip");
   if (req.method != core::http::Method::kHead) res.body = gz ? entry->gzipped : entry->content;
+  else res.headers.set("content-length", std::to_string(gz ? entry->gzipped.size() : entry->content.size()));
   co_return res;
 }
 

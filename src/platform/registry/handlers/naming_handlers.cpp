@@ -61,11 +61,22 @@ bool bool_param(const Request& req, std::string_view name, bool fallback) {
   throw ApiError(400, "REGISTRY_BAD_PARAM", fmt::format("参数 {} 应为 true 或 false", name));
 }
 
-Actor actor_of(const RequestContext& ctx, const std::string& named) {
-  if (ctx.caller.kind != core::http::CallerKind::kAnonymous) return {ctx.caller.subject, ctx.trace_id};
-  if (named.empty() || named.size() > 64) throw ApiError(400, "REGISTRY_OPERATOR_REQUIRED", "请填写操作人（1到64个字符）");
-  return {named, ctx.trace_id};
+// The verified caller: a staff member (through a gateway, or for whom a service acts) or the
+// service itself. A name in the body ("author") is never taken for it.
+Actor actor_of(const RequestContext& ctx, const std::string& /*named*/) {
+  if (ctx.caller.kind == core::http::CallerKind::kAnonymous || ctx.caller.subject.empty())
+    throw ApiError(401, "REGISTRY_OPERATOR_REQUIRED", "请先登录：配置与实例的变更记录操作人");
+  return {ctx.caller.subject, ctx.trace_id};
 }
+
+namespace {
+// A service registers, heartbeats and deregisters only itself.
+void require_own_service(const RequestContext& ctx, const std::string& service) {
+  if (ctx.calling_service != service)
+    throw ApiError(403, "REGISTRY_NOT_YOUR_SERVICE",
+                   fmt::format("服务 {} 不能以服务 {} 的名义注册或变更实例", ctx.calling_service.empty() ? "(外部调用)" : ctx.calling_service, service));
+}
+}  // namespace
 
 std::chrono::milliseconds hold_time(const RequestContext& ctx, std::int64_t asked_ms) {
   auto hold = std::chrono::milliseconds(std::min<std::int64_t>(asked_ms, 30000));
@@ -74,13 +85,15 @@ std::chrono::milliseconds hold_time(const RequestContext& ctx, std::int64_t aske
 }
 
 void add_naming_routes(core::http::Router& r, NamingService& naming) {
-  r.add(Method::kPost, "/api/registry/v1/instances", [&naming](Request& req, RequestContext&) -> Reply {
+  r.add(Method::kPost, "/api/registry/v1/instances", [&naming](Request& req, RequestContext& ctx) -> Reply {
     auto reg = core::json::parse<core::discovery::Registration>(req.body);
+    require_own_service(ctx, reg.service);
     auto inst = co_await naming.register_instance(std::move(reg));
     co_return Response::json(200, core::json::serialize(inst));
   });
   r.add(Method::kPut, "/api/registry/v1/services/{service}/instances/{id}/heartbeat",
         [&naming](Request&, RequestContext& ctx) -> Reply {
+          require_own_service(ctx, param(ctx, "service"));
           const bool known = co_await naming.heartbeat(param(ctx, "service"), param(ctx, "id"));
           if (!known)
             throw ApiError(404, "REGISTRY_INSTANCE_NOT_FOUND", "实例未注册或已过期，请重新注册");
@@ -88,6 +101,7 @@ void add_naming_routes(core::http::Router& r, NamingService& naming) {
         });
   r.add(Method::kDelete, "/api/registry/v1/services/{service}/instances/{id}",
         [&naming](Request&, RequestContext& ctx) -> Reply {
+          require_own_service(ctx, param(ctx, "service"));
           const bool removed = co_await naming.deregister(param(ctx, "service"), param(ctx, "id"));
           if (!removed)
             throw ApiError(404, "REGISTRY_INSTANCE_NOT_FOUND", "实例不存在");
