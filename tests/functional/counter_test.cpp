@@ -163,7 +163,9 @@ TEST(Counter, StaffSeedTheSandboxThroughTheGatewayAndTheAverageFollowsTheCalenda
   const std::string demo = R"({"request_id": "demo-1", "name": "王五", "id_number": "110105198001010016", "mobile": "13900139000", "cash": "200000.00"})";
   EXPECT_EQ(http_request(z.port, "POST", "/api/counter/v1/sandbox/demo-customers", demo).status, 401);
   EXPECT_EQ(as({"customers.read"}, "POST", "/api/counter/v1/sandbox/demo-customers", demo).status, 403);
-  EXPECT_EQ(as(admin, "POST", "/api/counter/v1/transfers", "{}").status, 405) << "the counter's mutations are not on the public gateway (GET only)";
+  auto transfer = as(admin, "POST", "/api/counter/v1/transfers", "{}");
+  EXPECT_EQ(transfer.status, 403) << "the counter's mutations are for services only, staff or not";
+  EXPECT_EQ(field(transfer.body, "code"), "COUNTER_SERVICE_ONLY");
   auto made = as(admin, "POST", "/api/counter/v1/sandbox/demo-customers", demo);
   ASSERT_EQ(made.status, 200) << made.body;
   const std::string fa = field(made.body, "fund_account"), customer = field(made.body, "customer_no");

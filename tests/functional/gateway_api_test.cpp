@@ -38,7 +38,7 @@ TEST(GatewayApi, FeaturesShowSandboxAndTheBusinessAreasThatRun) {
 
   // A mall instance registers: its area appears; taken offline, it goes again.
   FakeServer mall([](const FakeRequest&) { return FakeReply{200, R"({"ok":true})"}; });
-  RegisteredInstance instance(reg.port, "mall", "mall-1", mall.port());
+  RegisteredInstance instance(reg.port, "mall", "mall-1", mall.port(), secret);
   ASSERT_TRUE(eventually(
       [&] { return http_get(z.port, "/api/gateway/v1/features").body.find("金融商城") != std::string::npos; }, 10s))
       << http_get(z.port, "/api/gateway/v1/features").body;

@@ -22,6 +22,8 @@
 namespace zt::test {
 namespace {
 
+const std::string kSuiteMaster = "gateway-auth-suite-master-0123456789";
+
 using namespace std::chrono_literals;
 using core::crypto::Jwk;
 using core::crypto::JwtAlg;
@@ -76,14 +78,15 @@ class GatewayAuth : public ::testing::Test {
     const std::string keys = dir.path() + "/local-keys.json";
     std::ofstream(keys) << keys_file_json({hs.private_json()});
     // The stand-in, not the real auth service that `--target all` also runs.
-    return {{"ZT_GATEWAY__JWT_KEYS_FILE", keys}, {"ZT_GATEWAY__JWKS_REFETCH_MIN", "100ms"}, {"ZT_GATEWAY__JWKS_SERVICE", "auth-fake"}};
+    return {{"ZT_GATEWAY__JWT_KEYS_FILE", keys}, {"ZT_GATEWAY__JWKS_REFETCH_MIN", "100ms"}, {"ZT_GATEWAY__JWKS_SERVICE", "auth-fake"},
+            {"ZT_NODE__INTERNAL_SECRET", kSuiteMaster}};
   }
 };
 
 TEST_F(GatewayAuth, VerifiesTokensAndRefusesEveryBadOneWith401) {
   auth.publish({&es, &rs, &ed});
   Zhongtai z(env());
-  RegisteredInstance fake(z.port, "auth-fake", "auth-fake-1", auth.port());
+  RegisteredInstance fake(z.port, "auth-fake", "auth-fake-1", auth.port(), kSuiteMaster);
   ASSERT_EQ(http_request(z.port, "PUT", kConfig, kPublish, staff_headers()).status, 200);
   ASSERT_TRUE(eventually([&] { return http_get(z.port, "/api/system/v1/whoami").status == 401; }, 5s))
       << "the customer route needs a sign-in once the routes apply";
@@ -193,9 +196,9 @@ TEST_F(GatewayAuth, ASplitGatewayForwardsTheVerifiedIdentitySigned) {
   const Env to_registry{{"ZT_DISCOVERY__REGISTRY", "127.0.0.1:" + std::to_string(reg.port)},
                         {"ZT_NODE__INTERNAL_SECRET", secret}};
   Zhongtai instance(to_registry, "system");
-  RegisteredInstance fake(reg.port, "auth-fake", "auth-fake-1", auth.port());
+  RegisteredInstance fake(reg.port, "auth-fake", "auth-fake-1", auth.port(), secret);
   Env gw_env = env();
-  gw_env.insert(to_registry.begin(), to_registry.end());
+  for (const auto& [k, v] : to_registry) gw_env[k] = v;  // this deployment's key
   Zhongtai gateway(gw_env, "gateway");
   auto staff = claims("S01", "staff");
   staff["roles"] = boost::json::array{"admin", "reviewer"};
@@ -208,9 +211,11 @@ TEST_F(GatewayAuth, ASplitGatewayForwardsTheVerifiedIdentitySigned) {
   EXPECT_EQ(field(me.body, "caller"), "S01");
   EXPECT_EQ(field(me.body, "session"), "sess-S01");
   EXPECT_NE(me.body.find(R"("roles":["admin","reviewer"])"), std::string::npos) << me.body;
-  // The same token sent to the service directly, past the gateway, is not an identity there.
+  // The same token sent to the service directly, past the gateway, is not an identity there: a
+  // process without a gateway serves only signed calls.
   auto direct = get_with(instance.port, "/api/system/v1/whoami", jwt_sign(es, staff));
-  EXPECT_EQ(field(direct.body, "caller_kind"), "anonymous") << direct.body;
+  EXPECT_EQ(direct.status, 401) << direct.body;
+  EXPECT_EQ(field(direct.body, "code"), "INTERNAL_IDENTITY_REQUIRED") << direct.body;
 }
 
 }  // namespace

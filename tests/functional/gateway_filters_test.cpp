@@ -41,7 +41,7 @@ bool applied(int port) {
 
 const char* kSettings = R"(gateway.routes: |
   routes:
-    - {id: small, path: /api/system/v1/events, match: exact, service: system, max_body_bytes: 64}
+    - {id: small, path: /api/gateway/v1/flow/check, match: exact, service: gateway, max_body_bytes: 64}
     - {id: system, path: /api/system/, service: system}
     - {id: registry, path: /api/registry/, service: registry, timeout_ms: 40000}
 gateway.filters: |
@@ -73,10 +73,12 @@ TEST(GatewayFilters, AddressCorsBodyLimitAndAccessLog) {
   EXPECT_EQ(via("203.0.113.9, 198.51.100.1").status, 200) << "the client's own prefix is not believed";
 
   // Per-route body limit.
-  auto big = http_request(z.port, "POST", "/api/system/v1/events", std::string(65, 'x'));
+  auto big = http_request(z.port, "POST", "/api/gateway/v1/flow/check", std::string(65, 'x'));
   EXPECT_EQ(big.status, 413);
   EXPECT_NE(big.body.find("GATEWAY_BODY_TOO_LARGE"), std::string::npos) << big.body;
-  EXPECT_NE(http_request(z.port, "POST", "/api/system/v1/events", std::string(64, 'x')).status, 413);
+  auto fits = http_request(z.port, "POST", "/api/gateway/v1/flow/check", std::string(64, 'x'));
+  EXPECT_EQ(fits.status, 401) << "within the limit the request goes on, to the access check: " << fits.body;
+  EXPECT_NE(fits.body.find("GATEWAY_UNAUTHENTICATED"), std::string::npos) << fits.body;
 
   // CORS: preflights answered at the gateway; an allowed origin can read answers and refusals.
   const std::map<std::string, std::string> preflight{{"origin", "https://h5.example.com"},
@@ -217,8 +219,11 @@ TEST(GatewayFilters, RequestsAreCheckedAgainstTheServicesOpenApiDocuments) {
   EXPECT_NE(bad.find("body.author 缺少必填字段"), std::string::npos) << bad;
   bad = check("PUT", "/api/registry/v1/configs/public/zhongtai/x.yaml", "{oops");
   EXPECT_NE(bad.find("body 不是合法的 JSON"), std::string::npos) << bad;
+  bad = check("PATCH", "/api/registry/v1/services/system/instances/i", R"({"weight": 70000})");
+  EXPECT_NE(bad.find("body.weight 不能大于 10000"), std::string::npos) << bad;
   bad = check("POST", "/api/registry/v1/instances", R"({"service": "s", "id": "i", "host": "h", "port": 70000, "metadata": {}})");
-  EXPECT_NE(bad.find("body.port 不能大于 65535"), std::string::npos) << bad;
+  EXPECT_EQ(bad.substr(0, 4), "403 ") << "registering is for services only, whatever the body: " << bad;
+  EXPECT_NE(bad.find("REGISTRY_SERVICE_ONLY"), std::string::npos) << bad;
   bad = check("GET", "/api/registry/v1/services/no%20spaces/instances");
   EXPECT_NE(bad.find("path.service 格式不正确"), std::string::npos) << bad;
   // What is valid goes through; the refusals are counted.
@@ -234,8 +239,8 @@ TEST(GatewayFilters, ASlowUpstreamFillsOnlyItsOwnBulkhead) {
     std::this_thread::sleep_for(3000ms);
     return FakeReply{200, R"({"slow":true})"};
   });
-  Zhongtai z(Env{{"ZT_DISCOVERY__MAX_CONCURRENT_PER_SERVICE", "2"}});
-  RegisteredInstance instance(z.port, "slow", "slow-1", slow.port());
+  Zhongtai z(Env{{"ZT_DISCOVERY__MAX_CONCURRENT_PER_SERVICE", "2"}, {"ZT_NODE__INTERNAL_SECRET", "slow-upstream-suite"}});
+  RegisteredInstance instance(z.port, "slow", "slow-1", slow.port(), "slow-upstream-suite");
   ASSERT_EQ(publish_dynamic(z.port, "gateway.routes: |\n  routes:\n"
                                     "    - {id: slow, path: /api/slow/, service: slow, timeout_ms: 10000}\n"
                                     "    - {id: system, path: /api/system/, service: system}\n"

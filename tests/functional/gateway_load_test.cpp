@@ -103,8 +103,8 @@ std::string routes(int generation) {
 }
 
 struct Cluster {
-  Zhongtai reg{{}, "registry"};
-  Env to_registry{{"ZT_DISCOVERY__REGISTRY", "127.0.0.1:" + std::to_string(reg.port)}};
+  Zhongtai reg{{{"ZT_NODE__INTERNAL_SECRET", "gateway-load-suite"}}, "registry"};
+  Env to_registry{{"ZT_DISCOVERY__REGISTRY", "127.0.0.1:" + std::to_string(reg.port)}, {"ZT_NODE__INTERNAL_SECRET", "gateway-load-suite"}};
   std::unique_ptr<Zhongtai> a, b;
   std::unique_ptr<Zhongtai> gateway;
   Env named(const std::string& name) {
@@ -135,7 +135,7 @@ TEST(GatewayLoad, RoutesReloadedEvery100msFailNoRequest) {
   int published = 0;
   const auto until = std::chrono::steady_clock::now() + 20s;
   while (std::chrono::steady_clock::now() < until) {
-    auto r = publish_dynamic(c.reg.port, routes(published), "reload " + std::to_string(published));
+    auto r = publish_dynamic(c.reg.port, routes(published), "reload " + std::to_string(published), "gateway-load-suite");
     ASSERT_EQ(r.status, 200) << r.body;
     ++published;
     std::this_thread::sleep_for(100ms);

@@ -84,18 +84,25 @@ TEST(GatewayStatic, ServesBundlesWithCachingCompressionAndFallback) {
   EXPECT_EQ(missing.status, 404);
   EXPECT_NE(missing.body.find("\"code\":\"NOT_FOUND\""), std::string::npos) << missing.body;
 
-  // Nothing outside the bundle, however it is asked for.
-  for (const char* path : {"/../secret.txt", "/%2e%2e/secret.txt", "/assets/..%2f..%2f..%2fsecret.txt", "/leak.txt",
+  // Nothing outside the bundle, however it is asked for: a path in any spelling but the one
+  // canonical one is refused before anything reads it; a symlink out of the bundle is not there.
+  for (const char* path : {"/../secret.txt", "/%2e%2e/secret.txt", "/assets/..%2f..%2f..%2fsecret.txt",
                            "/console/../../secret.txt", "/..%5c..%5csecret.txt", "/%2e%2e%2f%2e%2e%2fsecret.txt",
-                           "/assets/%00.js"}) {
+                           "/assets/%00.js", "//secret.txt", "/assets/./app.js"}) {
     auto r = http_get(z.port, path);
-    EXPECT_EQ(r.status, 404) << path << ": " << r.body;
+    EXPECT_EQ(r.status, 400) << path << ": " << r.body;
+    EXPECT_NE(r.body.find("\"code\":\"PATH_NOT_CANONICAL\""), std::string::npos) << path << ": " << r.body;
     EXPECT_EQ(r.body.find("TOP-SECRET"), std::string::npos) << path;
   }
+  auto leak = http_get(z.port, "/leak.txt");
+  EXPECT_EQ(leak.status, 404) << leak.body;
+  EXPECT_EQ(leak.body.find("TOP-SECRET"), std::string::npos);
 
   // APIs still go to their services; other methods are not for files.
   EXPECT_EQ(http_get(z.port, "/api/system/v1/ping").status, 200);
-  EXPECT_NE(http_request(z.port, "POST", "/index.html", "{}").status, 200);
+  auto post = http_request(z.port, "POST", "/index.html", "{}");
+  EXPECT_EQ(post.status, 404) << "files are for GET and HEAD: " << post.body;
+  EXPECT_NE(post.body.find("\"code\":\"NOT_FOUND\""), std::string::npos) << post.body;
 
   // A rebuilt bundle is served within a second, without a restart.
   write(web + "/h5/dist/index.html", "<!doctype html><title>v2</title>");

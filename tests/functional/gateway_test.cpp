@@ -41,7 +41,6 @@ std::string routes_body(const std::string& routes_yaml) {
 const char* kRoutes = R"(routes:
   - {id: alias, path: /alias/, rewrite: /api/system/v1/, service: system}
   - {id: info, path: /api/system/v1/info, match: exact, service: system, access: staff}
-  - {id: events-write, path: /api/system/v1/events, match: exact, methods: [POST], service: system, money_moving: true}
   - {id: system, path: /api/system/, methods: [GET], service: system}
   - {id: registry, path: /api/registry/, service: registry, timeout_ms: 40000})";
 
@@ -71,9 +70,14 @@ TEST(Gateway, RoutesRefusesInTheErrorShapeAndDropsInternalHeaders) {
   auto staff_only = http_get(z.port, "/api/system/v1/info");
   EXPECT_EQ(staff_only.status, 401);
   EXPECT_NE(staff_only.body.find("GATEWAY_UNAUTHENTICATED"), std::string::npos) << staff_only.body;
-  auto no_key = http_request(z.port, "POST", "/api/system/v1/events", "{}");
+  // A service declares which of its operations move money: the gateway wants a key for them.
+  auto no_key = http_request(z.port, "POST", "/api/mall/v1/orders", R"({"product": "F00001", "side": "subscribe", "amount": "1000.00"})",
+                             customer_headers("C-gw-1"));
   EXPECT_EQ(no_key.status, 400);
   EXPECT_NE(no_key.body.find("GATEWAY_IDEMPOTENCY_KEY_REQUIRED"), std::string::npos) << no_key.body;
+  auto undeclared = http_request(z.port, "POST", "/api/system/v1/events", "{}");
+  EXPECT_EQ(undeclared.status, 405) << "what the service does not declare, the gateway does not route: " << undeclared.body;
+  EXPECT_EQ(undeclared.headers["allow"], "GET");
   auto wrong_method = http_request(z.port, "DELETE", "/api/system/v1/ping", "");
   EXPECT_EQ(wrong_method.status, 405) << wrong_method.body;
   EXPECT_NE(wrong_method.body.find("METHOD_NOT_ALLOWED"), std::string::npos);
@@ -95,17 +99,23 @@ TEST(Gateway, RoutesRefusesInTheErrorShapeAndDropsInternalHeaders) {
 }
 
 TEST(Gateway, SplitGatewayForwardsToInstancesFoundThroughTheRegistry) {
-  Zhongtai reg({}, "registry");
-  const Env to_registry{{"ZT_DISCOVERY__REGISTRY", "127.0.0.1:" + std::to_string(reg.port)}};
+  const std::string secret = "split-gateway-suite-0123456789";
+  Zhongtai reg({{"ZT_NODE__INTERNAL_SECRET", secret}}, "registry");
+  Env to_registry{{"ZT_DISCOVERY__REGISTRY", "127.0.0.1:" + std::to_string(reg.port)}};
+  {
+    Zhongtai keyless(to_registry, "system");
+    EXPECT_NE(keyless.process->log_text().find("no service keys"), std::string::npos)
+        << "a split process without keys says so at start";
+  }
+  to_registry["ZT_NODE__INTERNAL_SECRET"] = secret;
   Zhongtai instance(to_registry, "system");
-  EXPECT_NE(instance.process->log_text().find("node.internal_secret is not set"), std::string::npos)
-      << "a split process without the secret says so at start";
-  // The split gateway enforces flow rules on its routes: resource "<METHOD> <route path>".
+  // The split gateway enforces flow rules on the operation, as the service itself would:
+  // resource "<METHOD> <path template>".
   TempDir rules_dir;
   const std::string rules = rules_dir.path() + "/rules.yaml";
   {
     std::ofstream f(rules);
-    f << "flow:\n  - {id: gw-system, resource: \"GET /api/system/\", count: 3}\n";
+    f << "flow:\n  - {id: gw-system, resource: \"GET /api/system/v1/info\", count: 3}\n";
   }
   Env gateway_env = to_registry;
   gateway_env["ZT_RESILIENCE__RULES_FILE"] = rules;
@@ -134,7 +144,7 @@ TEST(Gateway, SplitGatewayForwardsToInstancesFoundThroughTheRegistry) {
   EXPECT_NE(services().body.find("\"service\":\"registry\""), std::string::npos);
   EXPECT_EQ(http_get(gateway.port, "/api/registry/v1/services").status, 401) << "the registry is for staff through the gateway";
   auto unknown = http_request(gateway.port, "PUT", "/api/registry/v1/nothing", "", staff_headers());
-  EXPECT_EQ(unknown.status, 404) << "the registry's own 404, forwarded as it is: " << unknown.body;
+  EXPECT_EQ(unknown.status, 404) << "what the registry does not declare is not routed: " << unknown.body;
   // The instance goes away: a clear 503 in the error shape, no upstream detail.
   instance.kill();
   HttpResponse gone;

@@ -39,10 +39,16 @@ TEST(Notify, ServicesSendAndTheSandboxOutboxShowsIt) {
   Zhongtai notify({{"ZT_NODE__INTERNAL_SECRET", kSecret}}, "notify", root.path());
   const std::string code_msg = R"({"channel": "sms", "recipient": "13800138000", "template_id": "login_code", "params": {"code": "604217"}})";
 
-  // Outside callers cannot send, with or without a forged identity.
+  // Outside callers cannot send: not unsigned, not as a gateway forwards them, not forged.
   auto anonymous = send_as(notify.port, "", code_msg);
-  EXPECT_EQ(anonymous.status, 403) << anonymous.body;
-  EXPECT_NE(anonymous.body.find("NOTIFY_SERVICE_ONLY"), std::string::npos);
+  EXPECT_EQ(anonymous.status, 401) << anonymous.body;
+  EXPECT_NE(anonymous.body.find("INTERNAL_IDENTITY_REQUIRED"), std::string::npos);
+  auto edge = forwarded(notify.port, "POST", kPath, kSecret, code_msg, staff_caller({"sandbox.manage"}));
+  EXPECT_EQ(edge.status, 403) << edge.body;
+  EXPECT_NE(edge.body.find("NOTIFY_SERVICE_ONLY"), std::string::npos) << "staff through a gateway are no service";
+  auto other = send_as(notify.port, "mall", code_msg);
+  EXPECT_EQ(other.status, 403) << other.body;
+  EXPECT_NE(other.body.find("CALLER_NOT_ALLOWED"), std::string::npos) << "a service the operation does not name";
   auto forged = http_request(notify.port, "POST", kPath, code_msg, {{"x-zt-identity", "v1.eyJzdmMiOiJhdXRoIn0=.00"}});
   EXPECT_EQ(forged.status, 401) << forged.body;
 
@@ -68,8 +74,12 @@ TEST(Notify, ServicesSendAndTheSandboxOutboxShowsIt) {
     EXPECT_NE(r.body.find("\"code\":\"" + code + "\""), std::string::npos) << body << ": " << r.body;
   }
 
-  // The outbox: newest first, per recipient, paged.
-  auto box = http_get(notify.port, "/api/notify/v1/outbox?recipient=13800138000&limit=1");
+  // The outbox, for staff running the sandbox: newest first, per recipient, paged.
+  const auto ops = staff_caller({"sandbox.manage"});
+  auto outbox = [&](const std::string& query) {
+    return forwarded(notify.port, "GET", "/api/notify/v1/outbox" + query, kSecret, "", ops);
+  };
+  auto box = outbox("?recipient=13800138000&limit=1");
   ASSERT_EQ(box.status, 200) << box.body;
   EXPECT_NE(box.body.find("118822"), std::string::npos) << box.body;
   EXPECT_EQ(box.body.find("604217"), std::string::npos) << "one per page";
@@ -78,11 +88,11 @@ TEST(Notify, ServicesSendAndTheSandboxOutboxShowsIt) {
   EXPECT_NE(box.body.find("\"sender\":\"auth\""), std::string::npos);
   std::smatch m;
   ASSERT_TRUE(std::regex_search(box.body, m, std::regex("\"next_cursor\":\"([^\"]+)\""))) << box.body;
-  auto next = http_get(notify.port, "/api/notify/v1/outbox?recipient=13800138000&limit=1&cursor=" + std::string(m[1]));
+  auto next = outbox("?recipient=13800138000&limit=1&cursor=" + std::string(m[1]));
   EXPECT_NE(next.body.find("604217"), std::string::npos) << next.body;
-  EXPECT_EQ(http_get(notify.port, "/api/notify/v1/outbox?recipient=123").status, 400);
-  EXPECT_EQ(http_get(notify.port, "/api/notify/v1/outbox?limit=0").status, 400);
-  EXPECT_EQ(http_get(notify.port, "/api/notify/v1/outbox?cursor=x").status, 400);
+  EXPECT_EQ(outbox("?recipient=123").status, 400);
+  EXPECT_EQ(outbox("?limit=0").status, 400);
+  EXPECT_EQ(outbox("?cursor=x").status, 400);
 
   // Neither the number in clear nor a code anywhere in the log; the number not in the database.
   const std::string log = notify.process->log_text();
@@ -94,12 +104,22 @@ TEST(Notify, ServicesSendAndTheSandboxOutboxShowsIt) {
   EXPECT_EQ(db_bytes.find("13800138000"), std::string::npos) << "sealed at rest";
 }
 
-TEST(Notify, TheGatewayExposesTheOutboxButNotSending) {
+TEST(Notify, TheGatewayShowsTheOutboxToSandboxStaffOnlyAndNeverSends) {
   Zhongtai z;
-  EXPECT_EQ(http_get(z.port, "/api/notify/v1/outbox").status, 200);
-  auto send = http_request(z.port, "POST", kPath, R"({"channel": "sms", "recipient": "13800138000", "template_id": "login_code", "params": {"code": "604217"}})");
-  EXPECT_EQ(send.status, 404) << "no route to sending from outside: " << send.body;
-  auto bad = http_get(z.port, "/api/notify/v1/outbox?channel=fax");
+  auto anonymous = http_get(z.port, "/api/notify/v1/outbox");
+  EXPECT_EQ(anonymous.status, 401) << "a code in the outbox signs its number in: " << anonymous.body;
+  EXPECT_NE(anonymous.body.find("GATEWAY_UNAUTHENTICATED"), std::string::npos);
+  auto customer = http_request(z.port, "GET", "/api/notify/v1/outbox", "", customer_headers("C-outbox"));
+  EXPECT_EQ(customer.status, 403) << customer.body;
+  EXPECT_NE(customer.body.find("GATEWAY_FORBIDDEN"), std::string::npos);
+  auto other_staff = http_request(z.port, "GET", "/api/notify/v1/outbox", "", staff_headers());
+  EXPECT_EQ(other_staff.status, 403) << "staff without sandbox.manage: " << other_staff.body;
+  EXPECT_EQ(http_request(z.port, "GET", "/api/notify/v1/outbox", "", sandbox_staff_headers()).status, 200);
+  auto send = http_request(z.port, "POST", kPath, R"({"channel": "sms", "recipient": "13800138000", "template_id": "login_code", "params": {"code": "604217"}})",
+                           sandbox_staff_headers());
+  EXPECT_EQ(send.status, 403) << "sending is for services only, as when split: " << send.body;
+  EXPECT_NE(send.body.find("NOTIFY_SERVICE_ONLY"), std::string::npos) << send.body;
+  auto bad = http_request(z.port, "GET", "/api/notify/v1/outbox?channel=fax", "", sandbox_staff_headers());
   EXPECT_EQ(bad.status, 400);
   EXPECT_NE(bad.body.find("GATEWAY_INVALID_REQUEST"), std::string::npos) << bad.body;
 }
@@ -126,7 +146,8 @@ TEST(Notify, EmailGoesThroughTheSmtpServerAndItsFailuresAreSaid) {
   EXPECT_NE(got[0].data.find("Message-ID: " + message_id), std::string::npos) << got[0].data;
   EXPECT_NE(got[0].data.find("Subject: =?UTF-8?B?" + core::base64_encode("中台证券通知") + "?="), std::string::npos) << got[0].data;
   EXPECT_NE(got[0].data.find(core::base64_encode("【中台证券】您的开户申请已通过审核")), std::string::npos) << "the text, base64";
-  EXPECT_EQ(http_get(notify.port, "/api/notify/v1/outbox").status, 404) << "no outbox outside the sandbox";
+  EXPECT_EQ(forwarded(notify.port, "GET", "/api/notify/v1/outbox", kSecret, "", staff_caller({"sandbox.manage"})).status, 404)
+      << "no outbox outside the sandbox";
 
   // The server refuses: said in Chinese, nothing claimed as sent.
   smtp.refuse_all = true;

@@ -163,9 +163,12 @@ class SuitabilitySplit : public ::testing::Test {
 };
 
 TEST_F(SuitabilitySplit, SellingServicesMatchAndASignedWarningAllowsOneProductAboveTheLevel) {
-  EXPECT_EQ(f(http_request(z.port, "POST", "/api/suitability/v1/match", "{}").body, "code"), "SUIT_SERVICE_ONLY");
+  EXPECT_EQ(f(http_request(z.port, "POST", "/api/suitability/v1/match", "{}").body, "code"), "INTERNAL_IDENTITY_REQUIRED");
+  const core::http::Caller anyone{};
+  EXPECT_EQ(f(forwarded(z.port, "POST", "/api/suitability/v1/match", kSecret, "{}", anyone).body, "code"), "SUIT_SERVICE_ONLY")
+      << "what a gateway forwards is never a service call";
   EXPECT_EQ(f(match("C-split-1", 1), "rule"), "SUIT_NOT_ASSESSED");
-  const auto q = http_get(z.port, "/api/suitability/v1/questionnaire").body;
+  const auto q = forwarded(z.port, "GET", "/api/suitability/v1/questionnaire", kSecret).body;
   ASSERT_EQ(customer("C-split-1", "POST", "/api/suitability/v1/me/assessments", answers(q, 1)).status, 200);
 
   EXPECT_EQ(f(match("C-split-1", 3), "outcome"), "allow");

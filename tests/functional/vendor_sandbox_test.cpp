@@ -30,7 +30,14 @@ std::string f(const std::string& body, const std::string& name) { return json_fi
 
 TEST_F(VendorSandbox, IdentityAndPhoneFollowThePopulationAndTheRules) {
   const std::string path = "/api/identity/v1/verifications";
-  EXPECT_EQ(http_request(z.port, "POST", path, R"({"name": "张三", "id_number": "11010519491231002X"})").status, 403) << "services only";
+  const std::string zhang = R"({"name": "张三", "id_number": "11010519491231002X"})";
+  EXPECT_EQ(http_request(z.port, "POST", path, zhang).status, 401) << "no unsigned call";
+  auto edge = forwarded(z.port, "POST", path, kSecret, zhang, staff_caller({"customers.read"}));
+  EXPECT_EQ(edge.status, 403) << "services only: " << edge.body;
+  EXPECT_EQ(f(edge.body, "code"), "IDENTITY_SERVICE_ONLY");
+  auto mall = http_request(z.port, "POST", path, zhang, service_headers("mall", "POST", path, kSecret, zhang));
+  EXPECT_EQ(mall.status, 403) << "only the services the check names: " << mall.body;
+  EXPECT_EQ(f(mall.body, "code"), "CALLER_NOT_ALLOWED");
   auto match = call(path, R"({"name": "张三", "id_number": "11010519491231002X", "with_photo": true})");
   ASSERT_EQ(match.status, 200) << match.body;
   EXPECT_EQ(f(match.body, "result"), "match");
@@ -142,7 +149,7 @@ TEST_F(VendorSandbox, FaceComparesTheLiveCaptureWithTheIdPhoto) {
 TEST_F(VendorSandbox, FaultKnobsApplyLiveFromTheConfigCenter) {
   const std::string path = "/api/identity/v1/verifications", body = R"({"name": "张三", "id_number": "11010519491231002X"})";
   ASSERT_EQ(call(path, body).status, 200);
-  ASSERT_EQ(publish_dynamic(reg.port, "identity.sandbox_faults: \"{error_rate: 1}\"\n").status, 200);
+  ASSERT_EQ(publish_dynamic(reg.port, "identity.sandbox_faults: \"{error_rate: 1}\"\n", "test", kSecret).status, 200);
   ASSERT_TRUE(eventually([&] { return call(path, body).status == 503; }, 10s));
   auto failing = call(path, body);
   EXPECT_EQ(f(failing.body, "code"), "IDENTITY_VENDOR_UNAVAILABLE");
@@ -150,12 +157,12 @@ TEST_F(VendorSandbox, FaultKnobsApplyLiveFromTheConfigCenter) {
   EXPECT_EQ(call("/api/phone/v1/verifications", R"({"name": "张三", "id_number": "11010519491231002X", "mobile": "13800138000"})").status, 200)
       << "another vendor is not affected";
   // A slow vendor (delay) still answers; bad knobs are refused and the last good ones stay.
-  ASSERT_EQ(publish_dynamic(reg.port, "identity.sandbox_faults: \"{delay_ms: 200, jitter_ms: 50}\"\n").status, 200);
+  ASSERT_EQ(publish_dynamic(reg.port, "identity.sandbox_faults: \"{delay_ms: 200, jitter_ms: 50}\"\n", "test", kSecret).status, 200);
   ASSERT_TRUE(eventually([&] { return call(path, body).status == 200; }, 10s));
-  ASSERT_EQ(publish_dynamic(reg.port, "identity.sandbox_faults: \"{delay_ms: -5}\"\n").status, 200);
-  auto acks = http_request(reg.port, "GET", "/api/registry/v1/configs/public/zhongtai/dynamic.yaml/acks", "", staff_headers());
+  ASSERT_EQ(publish_dynamic(reg.port, "identity.sandbox_faults: \"{delay_ms: -5}\"\n", "test", kSecret).status, 200);
+  auto acks = forwarded(reg.port, "GET", "/api/registry/v1/configs/public/zhongtai/dynamic.yaml/acks", kSecret, "", staff_caller({"governance.read"}));
   ASSERT_TRUE(eventually([&] {
-    acks = http_request(reg.port, "GET", "/api/registry/v1/configs/public/zhongtai/dynamic.yaml/acks", "", staff_headers());
+    acks = forwarded(reg.port, "GET", "/api/registry/v1/configs/public/zhongtai/dynamic.yaml/acks", kSecret, "", staff_caller({"governance.read"}));
     return acks.body.find("delay_ms 应在0到120000之间") != std::string::npos;
   }, 10s)) << acks.body;
   EXPECT_EQ(call(path, body).status, 200);

@@ -132,21 +132,27 @@ void FakeServer::serve(int fd) {
   }
 }
 
-RegisteredInstance::RegisteredInstance(int registry_port, std::string service, std::string id, int port)
-    : registry_port_(registry_port), service_(std::move(service)), id_(std::move(id)) {
+RegisteredInstance::RegisteredInstance(int registry_port, std::string service, std::string id, int port, std::string master)
+    : registry_port_(registry_port), service_(std::move(service)), id_(std::move(id)), master_(std::move(master)) {
   const std::string body = R"({"service": ")" + service_ + R"(", "id": ")" + id_ + R"(", "host": "127.0.0.1", "port": )" +
                            std::to_string(port) + R"(, "metadata": {}})";
-  // As staff, in case the port is a gateway's (services themselves reach the registry directly).
-  auto r = http_request(registry_port_, "POST", "/api/registry/v1/instances", body, staff_headers());
+  const std::string instances = "/api/registry/v1/instances";
+  const std::string beat = "/api/registry/v1/services/" + service_ + "/instances/" + id_ + "/heartbeat";
+  auto signed_as_service = [this](const std::string& method, const std::string& target, const std::string& payload) {
+    core::http::CallIdentity me;
+    me.from = service_;
+    me.to = "registry";
+    return signed_call(me, method, target, master_, payload);
+  };
+  auto r = http_request(registry_port_, "POST", instances, body, signed_as_service("POST", instances, body));
   if (r.status != 200) throw std::runtime_error("registering " + service_ + " failed: " + r.body);
-  beat_ = std::thread([this, body] {
+  beat_ = std::thread([this, body, instances, beat, signed_as_service] {
     while (!stop_) {
       for (int i = 0; i < 6 && !stop_; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(50));
       if (stop_) break;
       try {
-        auto b = http_request(registry_port_, "PUT", "/api/registry/v1/services/" + service_ + "/instances/" + id_ + "/heartbeat", "",
-                              staff_headers());
-        if (b.status == 404) http_request(registry_port_, "POST", "/api/registry/v1/instances", body, staff_headers());
+        auto b = http_request(registry_port_, "PUT", beat, "", signed_as_service("PUT", beat, ""));
+        if (b.status == 404) http_request(registry_port_, "POST", instances, body, signed_as_service("POST", instances, body));
       } catch (...) {
         // the registry is restarting; the next beat tries again
       }
@@ -158,7 +164,11 @@ RegisteredInstance::~RegisteredInstance() {
   stop_ = true;
   beat_.join();
   try {
-    http_request(registry_port_, "DELETE", "/api/registry/v1/services/" + service_ + "/instances/" + id_, "", staff_headers());
+    const std::string target = "/api/registry/v1/services/" + service_ + "/instances/" + id_;
+    core::http::CallIdentity me;
+    me.from = service_;
+    me.to = "registry";
+    http_request(registry_port_, "DELETE", target, "", signed_call(me, "DELETE", target, master_, ""));
   } catch (...) {
   }
 }

@@ -52,10 +52,11 @@ class FakeServer {
 };
 
 // Registers host:port as an instance of `service` with the registry at registry_port, heartbeats
-// every 300 ms from a thread, and deregisters when destroyed.
+// every 300 ms from a thread, and deregisters when destroyed — each call signed as that service
+// with a key from the deployment's master (node.internal_secret), as the registry requires.
 class RegisteredInstance {
  public:
-  RegisteredInstance(int registry_port, std::string service, std::string id, int port);
+  RegisteredInstance(int registry_port, std::string service, std::string id, int port, std::string master);
   ~RegisteredInstance();
   RegisteredInstance(const RegisteredInstance&) = delete;
   RegisteredInstance& operator=(const RegisteredInstance&) = delete;
@@ -64,6 +65,7 @@ class RegisteredInstance {
   int registry_port_;
   std::string service_;
   std::string id_;
+  std::string master_;
   std::atomic<bool> stop_{false};
   std::thread beat_;
 };

@@ -43,7 +43,9 @@ std::string json_string(const std::string& text);
 std::string json_field(const std::string& body, const std::string& name);
 
 // Publishes `content` as the platform's dynamic settings (config center item
-// public/zhongtai/dynamic.yaml) through the registry API on `port`; returns the answer.
-HttpResponse publish_dynamic(int port, const std::string& content, const std::string& comment = "test");
+// public/zhongtai/dynamic.yaml) through the registry API on `port`; returns the answer. With the
+// deployment's master, straight at a registry process (signed as a gateway forwarding staff).
+HttpResponse publish_dynamic(int port, const std::string& content, const std::string& comment = "test",
+                            const std::string& master = "");
 
 }  // namespace zt::test

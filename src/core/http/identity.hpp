@@ -27,6 +27,7 @@
 #include <chrono>
 #include <cstdint>
 #include <map>
+#include <mutex>
 #include <memory>
 #include <optional>
 #include <string>
@@ -59,18 +60,25 @@ class ServiceKeys {
   // The key file's text (YAML, secret).
   std::string serialize() const;
 
-  // The key of a pair, when held; nullptr otherwise.
+  // The key of a pair, when held; nullptr otherwise. Keys derived from a master cover any peer
+  // of a held service, named or not (an upstream registered by hand, a test double).
   const std::string* key(std::string_view a, std::string_view b) const;
   bool holds(std::string_view service) const;
   const std::vector<std::string>& services() const { return held_; }
   bool empty() const { return keys_.empty(); }
-  std::size_t pairs() const { return keys_.size(); }
+  std::size_t pairs() const {
+    std::lock_guard lock(*mutex_);
+    return keys_.size();
+  }
   bool from_master() const { return from_master_; }
 
  private:
   std::vector<std::string> held_;
-  std::map<std::pair<std::string, std::string>, std::string, std::less<>> keys_;  // (min, max) -> key
+  // (min, max) -> key; a map, so a key found stays where it is while others are added.
+  mutable std::map<std::pair<std::string, std::string>, std::string, std::less<>> keys_;
   bool from_master_ = false;
+  std::string master_;  // kept only when derived from one
+  mutable std::shared_ptr<std::mutex> mutex_ = std::make_shared<std::mutex>();
 };
 
 struct CallIdentity {
@@ -123,8 +131,9 @@ struct IdentityOptions {
 
 // Verifies x-zt-identity on incoming requests and settles the context: a service call sets
 // calling_service (and the end caller it acts for), an edge call sets the caller, the session and
-// the client's address; the deadline tightens to the caller's. A bad header is 401
-// INTERNAL_IDENTITY_INVALID; none at all, where one is required, 401 INTERNAL_IDENTITY_REQUIRED.
+// the client's address; the deadline tightens to the caller's. Where one is required (no gateway
+// in the process), a bad header is 401 INTERNAL_IDENTITY_INVALID and none at all 401
+// INTERNAL_IDENTITY_REQUIRED; where outside clients arrive, a bad header is dropped unread.
 std::shared_ptr<Middleware> identity_middleware(IdentityOptions options);
 
 const char* caller_kind_name(CallerKind k);
