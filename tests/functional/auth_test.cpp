@@ -202,60 +202,125 @@ TEST(Auth, WrongExpiredAndLockedCodesAndTheAddressCap) {
   EXPECT_EQ(capped, 2);
 }
 
-TEST(Auth, CustomersMaySetAPasswordAndSignInWithIt) {
-  Zhongtai z(Env{{"ZT_AUTH__RESEND_COOLDOWN", "1s"}, {"ZT_AUTH__MAX_TRIES", "3"}});
+// The newest message of a template to a number, from the sandbox outbox ("" when none).
+std::string newest_text(int port, const std::string& mobile) {
+  auto box = http_request(port, "GET", "/api/notify/v1/outbox?recipient=" + mobile + "&limit=1", "", sandbox_staff_headers());
+  return json_field(box.body, "text");
+}
+std::string code_in(const std::string& text) {
+  std::smatch m;
+  return std::regex_search(text, m, std::regex("验证码(?:为)?([0-9]{6})")) ? std::string(m[1]) : "";
+}
+
+TEST(Auth, CustomersSetAPasswordOnlyWithACodeFromTheirPhoneAndOtherSessionsEnd) {
+  // Many steps on one number within a minute: the per-number attempt limit raised for the test.
+  Zhongtai z(Env{{"ZT_AUTH__RESEND_COOLDOWN", "1s"}, {"ZT_AUTH__MAX_TRIES", "3"}, {"ZT_AUTH__ATTEMPTS_PER_NUMBER", "100"}});
   const std::string mobile = "13600136000";
   ASSERT_EQ(ask_code(z.port, mobile).status, 200);
   auto in = sign_in(z.port, mobile, code_from_outbox(z.port, mobile));
   ASSERT_EQ(in.status, 200) << in.body;
   const std::string access = field(in.body, "access_token");
-  auto put = [&](const std::string& body, const std::string& token) { return http_request(z.port, "PUT", "/api/auth/v1/me/password", body, {{"authorization", "Bearer " + token}}); };
-  auto with_password = [&](const std::string& password) {
-    return post(z.port, "/api/auth/v1/sessions/password", R"({"mobile": ")" + mobile + R"(", "password": )" + json_string(password) + R"(, "device": "iPad"})");
+  std::this_thread::sleep_for(1100ms);
+  ASSERT_EQ(ask_code(z.port, mobile).status, 200);
+  auto other = sign_in(z.port, mobile, code_from_outbox(z.port, mobile), "iPad");  // a second device
+  ASSERT_EQ(other.status, 200) << other.body;
+  const auto bearer = [](const std::string& token) { return std::map<std::string, std::string>{{"authorization", "Bearer " + token}}; };
+  auto put = [&](const std::string& password, const std::string& code) {
+    return http_request(z.port, "PUT", "/api/auth/v1/me/password", R"({"password": )" + json_string(password) + R"(, "code": ")" + code + R"("})",
+                        bearer(access));
+  };
+  auto with_password = [&](const std::string& number, const std::string& password) {
+    return post(z.port, "/api/auth/v1/sessions/password", R"({"mobile": ")" + number + R"(", "password": )" + json_string(password) + R"(, "device": "iPad"})");
   };
 
-  // No password yet: signing in with one fails like a wrong one (nothing tells who has one).
-  auto none = with_password("whatever123");
-  EXPECT_EQ(none.status, 401);
-  EXPECT_EQ(field(none.body, "code"), "AUTH_PASSWORD_WRONG");
-  // The policy, in Chinese.
+  // The policy, in Chinese, before any code is spent.
   for (const auto& [pw, message] : std::vector<std::pair<std::string, std::string>>{
            {"abc123", "密码长度应为8至64位"}, {"abcdefghij", "密码须同时包含字母和数字"}, {"ab00136000x", "密码不能包含用户名或手机号"},
            {"password1", "密码过于常见，请换一个"}}) {
-    auto r = put(R"({"password": )" + json_string(pw) + "}", access);
+    auto r = put(pw, "123456");
     EXPECT_EQ(r.status, 400) << pw;
     EXPECT_EQ(field(r.body, "code"), "AUTH_PASSWORD_WEAK") << pw;
     EXPECT_EQ(field(r.body, "message"), message) << pw;
   }
-  EXPECT_EQ(http_request(z.port, "PUT", "/api/auth/v1/me/password", R"({"password": "Tiger2026x"})").status, 401) << "signed-in customers only";
-  ASSERT_EQ(put(R"({"password": "Tiger2026x"})", access).status, 200);
-  // Changing it asks for the one in place.
-  auto no_current = put(R"({"password": "Lion2026xx"})", access);
-  EXPECT_EQ(no_current.status, 400);
-  EXPECT_EQ(field(no_current.body, "code"), "AUTH_PASSWORD_WRONG");
+  // A session alone does not set a password: a stolen access token cannot take the account.
+  auto no_code = http_request(z.port, "PUT", "/api/auth/v1/me/password", R"({"password": "Tiger2026x"})", bearer(access));
+  EXPECT_EQ(no_code.status, 400);
+  EXPECT_EQ(field(no_code.body, "code"), "GATEWAY_INVALID_REQUEST");
+  auto unsent = put("Tiger2026x", "123456");
+  EXPECT_EQ(unsent.status, 400);
+  EXPECT_EQ(field(unsent.body, "code"), "AUTH_CODE_INVALID") << "no code was sent for this";
+  EXPECT_EQ(http_request(z.port, "PUT", "/api/auth/v1/me/password", R"({"password": "Tiger2026x", "code": "123456"})").status, 401)
+      << "signed-in customers only";
 
-  EXPECT_EQ(field(http_request(z.port, "GET", "/api/auth/v1/me", "", {{"authorization", "Bearer " + access}}).body, "has_password"), "true");
-  auto ok = with_password("Tiger2026x");
+  std::this_thread::sleep_for(1100ms);
+  auto sent = http_request(z.port, "POST", "/api/auth/v1/me/password-codes", "", bearer(access));
+  ASSERT_EQ(sent.status, 200) << sent.body;
+  EXPECT_EQ(field(sent.body, "mobile"), "136****6000");
+  const std::string text = newest_text(z.port, mobile);
+  EXPECT_NE(text.find("设置登录密码"), std::string::npos) << text;
+  const std::string code = code_in(text);
+  ASSERT_EQ(code.size(), 6u) << text;
+  auto wrong = put("Tiger2026x", code == "000000" ? "111111" : "000000");
+  EXPECT_EQ(field(wrong.body, "code"), "AUTH_CODE_WRONG") << wrong.body;
+  auto set = put("Tiger2026x", code);
+  ASSERT_EQ(set.status, 200) << set.body;
+  EXPECT_EQ(field(set.body, "message"), "密码已设置，其他设备已退出登录");
+  EXPECT_EQ(field(put("Lion2026xxx", code).body, "code"), "AUTH_CODE_INVALID") << "a code sets one password";
+  // The other device is out; this one stays; the customer is told.
+  auto other_refresh = post(z.port, "/api/auth/v1/tokens/refresh", R"({"refresh_token": ")" + field(other.body, "refresh_token") + R"("})");
+  EXPECT_EQ(other_refresh.status, 401) << other_refresh.body;
+  EXPECT_EQ(field(other_refresh.body, "code"), "AUTH_REFRESH_INVALID");
+  auto mine = post(z.port, "/api/auth/v1/tokens/refresh", R"({"refresh_token": ")" + field(in.body, "refresh_token") + R"("})");
+  EXPECT_EQ(mine.status, 200) << mine.body;
+  EXPECT_NE(newest_text(z.port, mobile).find("您的登录密码已于"), std::string::npos) << newest_text(z.port, mobile);
+  EXPECT_EQ(field(http_request(z.port, "GET", "/api/auth/v1/me", "", bearer(field(mine.body, "access_token"))).body, "has_password"), "true");
+
+  auto ok = with_password(mobile, "Tiger2026x");
   ASSERT_EQ(ok.status, 200) << ok.body;
   EXPECT_EQ(field(ok.body, "customer_id"), field(in.body, "customer_id"));
   EXPECT_NE(field(ok.body, "session_id"), field(in.body, "session_id")) << "a session of its own";
-  auto me = http_request(z.port, "GET", "/api/system/v1/whoami", "", {{"authorization", "Bearer " + field(ok.body, "access_token")}});
+  auto me = http_request(z.port, "GET", "/api/system/v1/whoami", "", bearer(field(ok.body, "access_token")));
   EXPECT_EQ(field(me.body, "caller"), field(in.body, "customer_id"));
-  EXPECT_EQ(post(z.port, "/api/auth/v1/sessions/password", R"({"mobile": "13600136001", "password": "Tiger2026x"})").status, 401) << "unknown number";
 
-  // Wrong passwords count down, then lock the number — SMS sign-in too.
-  auto w1 = with_password("Tiger2026y");
-  EXPECT_EQ(field(w1.body, "message"), "手机号或密码错误，还可尝试2次");
-  with_password("Tiger2026z");
-  auto locked = with_password("Tiger2026w");
+  // An unknown number and a wrong password read alike, and both count.
+  auto unknown = with_password("13600136001", "Tiger2026x");
+  auto known = with_password(mobile, "Tiger2026y");
+  EXPECT_EQ(unknown.status, 401);
+  EXPECT_EQ(known.status, 401);
+  EXPECT_EQ(field(unknown.body, "code"), "AUTH_PASSWORD_WRONG");
+  EXPECT_EQ(field(unknown.body, "message"), field(known.body, "message")) << "nothing tells who is a customer";
+  EXPECT_EQ(field(known.body, "message"), "手机号或密码错误，还可尝试2次");
+  with_password(mobile, "Tiger2026z");
+  auto locked = with_password(mobile, "Tiger2026w");
   EXPECT_EQ(locked.status, 429);
-  EXPECT_EQ(field(locked.body, "code"), "AUTH_LOCKED");
-  EXPECT_EQ(field(with_password("Tiger2026x").body, "code"), "AUTH_LOCKED") << "the right one waits too";
+  EXPECT_EQ(field(locked.body, "code"), "AUTH_PASSWORD_LOCKED");
+  EXPECT_EQ(field(with_password(mobile, "Tiger2026x").body, "code"), "AUTH_PASSWORD_LOCKED") << "the right one waits too";
+  // Password failures lock password sign-in only: the SMS code still works.
   std::this_thread::sleep_for(1100ms);
-  EXPECT_EQ(field(ask_code(z.port, mobile).body, "code"), "AUTH_LOCKED");
+  ASSERT_EQ(ask_code(z.port, mobile).status, 200);
+  EXPECT_EQ(sign_in(z.port, mobile, code_from_outbox(z.port, mobile)).status, 200);
+
+  // Forgotten: a reset code (the same answer for a number that is nobody's, and no SMS to it).
+  std::this_thread::sleep_for(1100ms);
+  auto reset_code = post(z.port, "/api/auth/v1/sms-codes", R"({"mobile": ")" + mobile + R"(", "purpose": "reset"})");
+  auto nobody = post(z.port, "/api/auth/v1/sms-codes", R"({"mobile": "13600136002", "purpose": "reset"})");
+  ASSERT_EQ(reset_code.status, 200) << reset_code.body;
+  EXPECT_EQ(nobody.status, 200) << nobody.body;
+  EXPECT_EQ(field(nobody.body, "expires_in_s"), field(reset_code.body, "expires_in_s"));
+  EXPECT_EQ(newest_text(z.port, "13600136002"), "<none>") << "nothing sent to a number that is nobody's";
+  const std::string reset_text = newest_text(z.port, mobile);
+  EXPECT_NE(reset_text.find("重置登录密码"), std::string::npos) << reset_text;
+  auto reset = post(z.port, "/api/auth/v1/password-resets",
+                    R"({"mobile": ")" + mobile + R"(", "code": ")" + code_in(reset_text) + R"(", "password": "Lion2026xx"})");
+  ASSERT_EQ(reset.status, 200) << reset.body;
+  auto after = post(z.port, "/api/auth/v1/tokens/refresh", R"({"refresh_token": ")" + field(mine.body, "refresh_token") + R"("})");
+  EXPECT_EQ(after.status, 401) << "a reset ends every session";
+  EXPECT_EQ(with_password(mobile, "Lion2026xx").status, 200) << "and clears the password lock";
+  auto fake_reset = post(z.port, "/api/auth/v1/password-resets", R"({"mobile": "13600136002", "code": "123456", "password": "Lion2026xx"})");
+  EXPECT_EQ(field(fake_reset.body, "code"), "AUTH_CODE_WRONG") << "a nobody's number reads like anyone's: " << fake_reset.body;
 
   const std::string log = z.process->log_text();
-  for (const std::string& secret : {std::string("Tiger2026"), mobile, field(ok.body, "refresh_token")})
+  for (const std::string& secret : {std::string("Tiger2026"), std::string("Lion2026"), mobile, field(ok.body, "refresh_token"), code})
     EXPECT_EQ(log.find(secret), std::string::npos) << "leaked: " << secret.substr(0, 6);
 }
 

@@ -6,6 +6,8 @@
 
 #include <cstddef>
 #include <functional>
+#include <memory>
+#include <string>
 #include <optional>
 #include <type_traits>
 
@@ -35,5 +37,35 @@ auto blocking(F fn) -> boost::asio::awaitable<std::invoke_result_t<F&>> {
     co_return std::move(*result);
   }
 }
+
+// A small pool of its own for one kind of costly work (argon2 password hashing): a flood of it
+// waits behind its own few threads and queue, never in front of every database call.
+class WorkPool {
+ public:
+  WorkPool(std::string name, BlockingPoolOptions options);
+  ~WorkPool();  // waits for running work
+  WorkPool(const WorkPool&) = delete;
+  WorkPool& operator=(const WorkPool&) = delete;
+
+  // Runs fn on the pool; 503 SERVER_BUSY at once when max_queued jobs wait already.
+  boost::asio::awaitable<void> run(std::function<void()> fn);
+  template <class F>
+  auto submit(F fn) -> boost::asio::awaitable<std::invoke_result_t<F&>> {
+    using R = std::invoke_result_t<F&>;
+    if constexpr (std::is_void_v<R>) {
+      co_await run([&fn] { fn(); });
+    } else {
+      std::optional<R> result;
+      co_await run([&fn, &result] { result.emplace(fn()); });
+      co_return std::move(*result);
+    }
+  }
+  std::size_t queued() const;
+  const std::string& name() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
 
 }  // namespace zt::core

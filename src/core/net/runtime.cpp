@@ -178,4 +178,37 @@ asio::awaitable<void> run_blocking(std::function<void()> fn) {
       asio::use_awaitable);
 }
 
+struct WorkPool::Impl {
+  Impl(std::string n, const BlockingPoolOptions& o) : name(std::move(n)), options(o), pool(o.threads) {}
+  std::string name;
+  BlockingPoolOptions options;
+  asio::thread_pool pool;
+  std::atomic<std::size_t> queued{0};
+};
+
+WorkPool::WorkPool(std::string name, BlockingPoolOptions options) : impl_(std::make_unique<Impl>(std::move(name), options)) {}
+
+WorkPool::~WorkPool() { impl_->pool.join(); }
+
+asio::awaitable<void> WorkPool::run(std::function<void()> fn) {
+  Impl& p = *impl_;
+  if (p.queued.fetch_add(1) >= p.options.max_queued) {
+    p.queued.fetch_sub(1);
+    throw http::ApiError(503, http::codes::kOverloaded, "系统繁忙，请稍后再试");
+  }
+  struct Release {
+    Impl& p;
+    ~Release() { p.queued.fetch_sub(1); }
+  } release{p};
+  co_await asio::co_spawn(
+      p.pool, [&fn]() -> asio::awaitable<void> {
+        fn();
+        co_return;
+      },
+      asio::use_awaitable);
+}
+
+std::size_t WorkPool::queued() const { return impl_->queued.load(); }
+const std::string& WorkPool::name() const { return impl_->name; }
+
 }  // namespace zt::core

@@ -22,6 +22,8 @@ const std::vector<Template>& templates() {
   static const std::vector<Template> t = {
       {"login_code", "【中台证券】您的验证码为{code}，5分钟内有效。如非本人操作，请忽略本短信。", {"code"}},
       {"reset_code", "【中台证券】您正在重置登录密码，验证码{code}，5分钟内有效，请勿泄露。", {"code"}},
+      {"password_code", "【中台证券】您正在设置登录密码，验证码{code}，5分钟内有效，请勿泄露给任何人。", {"code"}},
+      {"password_changed", "【中台证券】您的登录密码已于{time}修改，其他设备已退出登录。如非本人操作，请立即联系客服。", {"time"}},
       {"notice", "【中台证券】{text}", {"text"}},
   };
   return t;

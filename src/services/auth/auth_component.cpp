@@ -21,6 +21,12 @@
 #include "services/auth/accounts_api.hpp"
 #include "services/auth/staff_api.hpp"
 #include "core/net/blocking.hpp"
+#include "core/finance/business_clock.hpp"
+#include "core/finance/identity.hpp"
+#include "core/resilience/clock.hpp"
+#include "core/resilience/limiter.hpp"
+#include "services/auth/refresh_cookie.hpp"
+#include <fmt/format.h>
 
 std::span<const zt::core::EmbeddedFile> zt_auth_migrations();
 std::span<const zt::core::EmbeddedFile> zt_auth_openapi();
@@ -52,13 +58,30 @@ struct PasswordSignIn {
 BOOST_DESCRIBE_STRUCT(PasswordSignIn, (), (mobile, password, device))
 struct CustomerPassword {
   std::string password;
-  std::optional<std::string> current_password;
+  std::string code;  // a fresh code sent to the customer's own number (POST /me/password-codes)
 };
-BOOST_DESCRIBE_STRUCT(CustomerPassword, (), (password, current_password))
+BOOST_DESCRIBE_STRUCT(CustomerPassword, (), (password, code))
+struct PasswordReset {
+  std::string mobile;
+  std::string code;  // sent with purpose "reset" (POST /sms-codes)
+  std::string password;
+  std::optional<std::string> device;
+};
+BOOST_DESCRIBE_STRUCT(PasswordReset, (), (mobile, code, password, device))
 struct RefreshRequest {
-  std::string refresh_token;
+  std::optional<std::string> refresh_token;  // or the cookie (X-Refresh-Cookie)
 };
 BOOST_DESCRIBE_STRUCT(RefreshRequest, (), (refresh_token))
+struct Revocation {
+  std::string session_id;
+  std::int64_t at_ms = 0;
+};
+BOOST_DESCRIBE_STRUCT(Revocation, (), (session_id, at_ms))
+struct RevocationPage {
+  std::vector<Revocation> items;
+  std::string cursor;  // "<at_ms>.<session id>" of the last one, for the next call
+};
+BOOST_DESCRIBE_STRUCT(RevocationPage, (), (items, cursor))
 BOOST_DESCRIBE_STRUCT(SessionInfo, (), (id, device, ip, created_at_ms, last_used_ms, current))
 BOOST_DESCRIBE_STRUCT(CustomerProfile, (), (customer_id, mobile, has_password, created_at_ms, fund_account))
 struct SessionList {
@@ -93,6 +116,14 @@ Policy policy_from(const core::config::Section& c) {
   return p;
 }
 
+core::resilience::BucketSpec per_minute(std::int64_t n) {
+  core::resilience::BucketSpec b;
+  b.tokens_per_period = n;
+  b.period = 60 * core::resilience::kSecond;
+  b.burst = n;
+  return b;
+}
+
 Argon2Params argon2_from(const core::config::Section& c) {
   return Argon2Params{static_cast<std::uint32_t>(c.get_int("password_memory_kib")), static_cast<std::uint32_t>(c.get_int("password_iterations")), 1};
 }
@@ -116,7 +147,12 @@ class AuthComponent final : public core::Component {
         staff_access_ttl_(ctx.config().get_duration("staff_access_ttl")),
         keys_(core::node_keys(ctx.full_config()), access_ttl_.count() + 300000),
         issuer_(ctx.config().get_string("issuer")),
-        audience_(ctx.config().get_string("audience")) {
+        audience_(ctx.config().get_string("audience")),
+        passwords_("argon2", {static_cast<std::size_t>(ctx.config().get_int("password_threads")),
+                              static_cast<std::size_t>(ctx.config().get_int("password_queue"))}),
+        per_address_("auth-attempts-per-address", per_minute(ctx.config().get_int("attempts_per_address")), 100000),
+        per_subject_("auth-attempts-per-number", per_minute(ctx.config().get_int("attempts_per_number")), 100000),
+        secure_cookies_(ctx.config().get_bool("secure_cookies")) {
     db_.write_blocking([&](core::storage::Tx& tx) {
       keys_.load(tx, core::unix_millis());
       staff_.seed_roles(tx, core::unix_millis());
@@ -134,7 +170,10 @@ class AuthComponent final : public core::Component {
     r.add(Method::kPost, "/api/auth/v1/sms-codes", [this](Request& q, RequestContext& c) { return send_code(q, c); });
     r.add(Method::kPost, "/api/auth/v1/sessions", [this](Request& q, RequestContext& c) { return sign_in(q, c); });
     r.add(Method::kPost, "/api/auth/v1/sessions/password", [this](Request& q, RequestContext& c) { return password_sign_in(q, c); });
+    r.add(Method::kPost, "/api/auth/v1/me/password-codes", [this](Request& q, RequestContext& c) { return send_password_code(q, c); });
     r.add(Method::kPut, "/api/auth/v1/me/password", [this](Request& q, RequestContext& c) { return set_password(q, c); });
+    r.add(Method::kPost, "/api/auth/v1/password-resets", [this](Request& q, RequestContext& c) { return reset_password(q, c); });
+    r.add(Method::kGet, "/api/auth/v1/sessions/revoked", [this](Request& q, RequestContext& c) { return revoked(q, c); });
     r.add(Method::kPost, "/api/auth/v1/tokens/refresh", [this](Request& q, RequestContext& c) { return refresh(q, c); });
     r.add(Method::kPost, "/api/auth/v1/me/logout", [this](Request& q, RequestContext& c) { return logout(q, c); });
     r.add(Method::kGet, "/api/auth/v1/me", [this](Request& q, RequestContext& c) { return profile(q, c); });
@@ -142,7 +181,9 @@ class AuthComponent final : public core::Component {
     r.add(Method::kDelete, "/api/auth/v1/me/sessions/{id}", [this](Request& q, RequestContext& c) { return end_session(q, c); });
     add_account_routes(r, AccountApiDeps{db_, store_, discovery_, ctx.full_config().section("node").get_bool("sandbox")});
     add_staff_routes(r, StaffApiDeps{db_, store_, staff_, argon2_, ctx.config().get_string("totp_issuer"),
-                                     [this](const SignedIn& s, const StaffClaims& c) { return staff_tokens_for(s, c); }});
+                                     [this](const SignedIn& s, const StaffClaims& c) { return staff_tokens_for(s, c); }, passwords_,
+                                     [this](const RequestContext& c, const std::string& subject) { throttle(c, subject); },
+                                     store_.policy().refresh_ttl, secure_cookies_});
     ctx.admin_router().add(Method::kPost, "/auth/keys/rotate", [this](Request&, RequestContext& c) -> boost::asio::awaitable<Response> {
       const std::string kid = co_await db_.write([&](core::storage::Tx& tx) { return keys_.rotate(tx, core::unix_millis()); });
       c.log().info("auth: signing key rotated to {}", kid);
@@ -211,13 +252,35 @@ class AuthComponent final : public core::Component {
                        c.roles, c.permissions, c.password_change_required};
   }
 
+  // Sign-in attempts: at most attempts_per_address a minute from one client address and
+  // attempts_per_number for one number or account, in this instance (the store's locks count
+  // across instances).
+  void throttle(const RequestContext& ctx, const std::string& subject) {
+    const auto now = core::resilience::SteadyClock::instance().now();
+    const bool address_ok = per_address_.try_acquire(ctx.remote_address, 1, now).pass;
+    const bool subject_ok = subject.empty() || per_subject_.try_acquire(subject, 1, now).pass;
+    if (!address_ok || !subject_ok) throw ApiError(429, "AUTH_TOO_MANY_ATTEMPTS", "尝试过于频繁，请稍后再试");
+  }
+
+  // The answer to a sign-in or refresh: the tokens, with the refresh token in an HttpOnly cookie
+  // when the web app asks for one (refresh_cookie.hpp).
+  Response signed_in(const Request& req, Tokens tokens) const {
+    const CookieFor cookie = cookie_requested(req);
+    const std::string refresh = tokens.refresh_token;
+    if (cookie != CookieFor::kNone) tokens.refresh_token.clear();
+    auto res = Response::json(200, core::json::serialize(tokens));
+    set_refresh_cookie(res, cookie, refresh, store_.policy().refresh_ttl, secure_cookies_);
+    return res;
+  }
+
   boost::asio::awaitable<Response> password_sign_in(Request& req, RequestContext& ctx) {
     auto body = core::json::parse<PasswordSignIn>(req.body);
+    throttle(ctx, body.mobile);
     const auto now = core::unix_millis();
     const std::string mobile = body.mobile;
     PasswordRecord record = value_or_throw(co_await db_.read([&](core::storage::Tx& tx) { return store_.password_record(tx, mobile, now); }));
     // Every attempt spends one hash, whether the number is known and has a password or not.
-    const bool ok = co_await core::blocking([&] {
+    const bool ok = co_await passwords_.submit([&] {
       const bool match = verify_password(body.password, record.password_hash.empty() ? dummy_hash_ : record.password_hash);
       return match && !record.password_hash.empty();
     });
@@ -227,67 +290,157 @@ class AuthComponent final : public core::Component {
         co_await db_.write([&](core::storage::Tx& tx) { return store_.finish_password_sign_in(tx, mobile, ok, device, a, now); }));
     logins_->inc();
     ctx.log().info("auth: customer {} signed in with a password (session {})", s.customer_id, s.session_id);
-    co_return Response::json(200, core::json::serialize(tokens_for(s)));
+    co_return signed_in(req, tokens_for(s));
+  }
+
+  // A code to the customer's own number, to set or change their password with.
+  boost::asio::awaitable<Response> send_password_code(Request&, RequestContext& ctx) {
+    require_customer(ctx);
+    const std::string customer = ctx.caller.subject;
+    const std::string mobile = co_await db_.read([&](core::storage::Tx& tx) { return store_.customer_mobile(tx, customer); });
+    if (mobile.empty()) throw ApiError(404, "AUTH_CUSTOMER_NOT_FOUND", "客户不存在");
+    const std::string purpose = "password", template_id = "password_code";
+    co_return co_await deliver_code(ctx, mobile, purpose, template_id, true);
   }
 
   boost::asio::awaitable<Response> set_password(Request& req, RequestContext& ctx) {
     require_customer(ctx);
     auto body = core::json::parse<CustomerPassword>(req.body);
-    const std::string customer = ctx.caller.subject;
-    auto current = co_await db_.read([&](core::storage::Tx& tx) {
-      return std::make_pair(store_.customer_password_hash(tx, customer).value_or(""), store_.customer_mobile(tx, customer));
-    });
-    const std::string tail = current.second.size() >= 8 ? current.second.substr(current.second.size() - 8) : current.second;
+    const std::string customer = ctx.caller.subject, session = ctx.caller.session;
+    const std::string mobile = co_await db_.read([&](core::storage::Tx& tx) { return store_.customer_mobile(tx, customer); });
+    if (mobile.empty()) throw ApiError(404, "AUTH_CUSTOMER_NOT_FOUND", "客户不存在");
+    const std::string tail = mobile.size() >= 8 ? mobile.substr(mobile.size() - 8) : mobile;
     if (auto problem = password_problem(body.password, PasswordRules::kCustomer, {tail})) throw ApiError(400, "AUTH_PASSWORD_WEAK", *problem);
-    bool current_ok = true;
-    std::string hash;
-    co_await core::blocking([&] {
-      // Changing a password asks for the one in place; setting the first one needs only the session.
-      if (!current.first.empty()) current_ok = verify_password(body.current_password.value_or(""), current.first);
-      if (current_ok) hash = hash_password(body.password, argon2_);
-    });
-    if (!current_ok) throw ApiError(400, "AUTH_PASSWORD_WRONG", "当前密码错误");
-    const Audit a = who(ctx);
-    const auto now = core::unix_millis();
-    co_await db_.write([&](core::storage::Tx& tx) { store_.set_customer_password(tx, customer, hash, a, now); });
-    co_return Response::json(200, R"({"message":"密码已设置"})");
+    // A session alone is not enough (a stolen access token must not take the account): the code
+    // sent to the customer's phone proves the phone is in their hand.
+    co_await change_password(ctx, mobile, body.code, body.password, customer, session);
+    co_return Response::json(200, R"({"message":"密码已设置，其他设备已退出登录"})");
   }
 
-  boost::asio::awaitable<Response> send_code(Request& req, RequestContext& ctx) {
-    auto body = core::json::parse<CodeRequest>(req.body);
-    const std::string purpose = body.purpose.value_or("login");
-    if (purpose != "login") throw ApiError(400, "AUTH_BAD_PURPOSE", "不支持的验证码用途");
+  // Forgotten password: a code sent with purpose "reset" to the number, then a new password. Every
+  // session of the customer ends.
+  boost::asio::awaitable<Response> reset_password(Request& req, RequestContext& ctx) {
+    auto body = core::json::parse<PasswordReset>(req.body);
+    throttle(ctx, body.mobile);
+    const std::string tail = body.mobile.size() >= 8 ? body.mobile.substr(body.mobile.size() - 8) : body.mobile;
+    if (auto problem = password_problem(body.password, PasswordRules::kCustomer, {tail})) throw ApiError(400, "AUTH_PASSWORD_WEAK", *problem);
+    const std::string none;
+    co_await change_password(ctx, body.mobile, body.code, body.password, none, none);
+    co_return Response::json(200, R"({"message":"密码已重置，请使用新密码登录"})");
+  }
+
+  // Spends the code (one transaction), hashes off the io threads, then sets the password, ends
+  // the other sessions and tells the customer by SMS.
+  boost::asio::awaitable<void> change_password(const RequestContext& ctx, const std::string& mobile, const std::string& code,
+                                               const std::string& password, const std::string& expected_customer,
+                                               const std::string& keep_session) {
     const Audit a = who(ctx);
     const auto now = core::unix_millis();
-    IssuedCode code = value_or_throw(co_await db_.write([&](core::storage::Tx& tx) { return store_.issue_code(tx, body.mobile, purpose, a, now); }));
+    const std::string purpose = "password";
+    const std::string customer =
+        value_or_throw(co_await db_.write([&](core::storage::Tx& tx) { return store_.verify_code_for(tx, mobile, purpose, code, a, now); }));
+    if (!expected_customer.empty() && customer != expected_customer)
+      throw ApiError(400, "AUTH_CODE_INVALID", "验证码错误或已失效，请重新获取");
+    const std::string hash = co_await passwords_.submit([&] { return hash_password(password, argon2_); });
+    const auto ended = co_await db_.write(
+        [&](core::storage::Tx& tx) { return store_.set_customer_password(tx, customer, hash, keep_session, a, core::unix_millis()); });
+    ctx.log().info("auth: customer {} set a password; {} other sessions ended", customer, ended);
+    const std::string template_id = "password_changed";
+    const auto at = core::finance::business_time(std::chrono::system_clock::now());
+    const std::map<std::string, std::string> params{
+        {"time", fmt::format("{} {:02d}:{:02d}", core::finance::format_date(at.date), at.seconds_of_day / 3600, at.seconds_of_day / 60 % 60)}};
+    co_await notify(ctx, mobile, template_id, params);
+  }
+
+  // One SMS through the notify service; false when it could not be sent.
+  boost::asio::awaitable<bool> notify(const RequestContext& ctx, const std::string& mobile, const std::string& template_id,
+                                      const std::map<std::string, std::string>& params) {
     core::http::Request send;
     send.method = Method::kPost;
     send.target = "/api/notify/v1/messages";
     send.headers.set("content-type", "application/json");
-    send.body = core::json::serialize(NotifyBody{"sms", body.mobile, "login_code", {{"code", code.code}}});
-    bool sent = false;
+    send.body = core::json::serialize(NotifyBody{"sms", mobile, template_id, params});
     // Locals, not temporaries, in the co_await (g++ 12 mishandles a defaulted `= {}` argument there).
     const std::string notify_service = "notify";
     const core::discovery::CallOptions options{.as = "auth"};
     try {
       auto result = co_await discovery_.client().call(notify_service, std::move(send), &ctx, options);
-      sent = result.response.status == 200;
+      co_return result.response.status == 200;
     } catch (const ApiError&) {
-      sent = false;
+      co_return false;
     }
-    if (!sent) {
-      // Not delivered: forget the code, so the cooldown does not keep the customer waiting for it.
-      const std::string mobile = body.mobile;
-      co_await db_.write([&](core::storage::Tx& tx) { store_.withdraw_last_code(tx, mobile, purpose); });
-      throw ApiError(503, "AUTH_SMS_UNAVAILABLE", "短信发送失败，请稍后重试");
+  }
+
+  // Issues a code for `purpose` and sends it; `send` false: recorded (so the answer, the cooldown
+  // and the caps are those of any number) but sent to nobody.
+  boost::asio::awaitable<Response> deliver_code(RequestContext& ctx, const std::string& mobile, const std::string& purpose,
+                                                const std::string& template_id, bool send) {
+    const Audit a = who(ctx);
+    const auto now = core::unix_millis();
+    IssuedCode code = value_or_throw(co_await db_.write([&](core::storage::Tx& tx) { return store_.issue_code(tx, mobile, purpose, a, now); }));
+    if (send) {
+      const std::map<std::string, std::string> params{{"code", code.code}};
+      const bool sent = co_await notify(ctx, mobile, template_id, params);
+      if (!sent) {
+        // Not delivered: forget the code, so the cooldown does not keep the customer waiting for it.
+        co_await db_.write([&](core::storage::Tx& tx) { store_.withdraw_last_code(tx, mobile, purpose); });
+        throw ApiError(503, "AUTH_SMS_UNAVAILABLE", "短信发送失败，请稍后重试");
+      }
+      ctx.log().info("auth: {} code sent to {}", purpose, code.mobile_masked);
     }
-    ctx.log().info("auth: sign-in code sent to {}", code.mobile_masked);
     CodeSent answer{code.mobile_masked, store_.policy().code_ttl.count() / 1000, store_.policy().resend_cooldown.count() / 1000};
     co_return Response::json(200, core::json::serialize(answer));
   }
 
+  // The sessions ended since a cursor, for the gateways (service only): they refuse those
+  // sessions' access tokens until the tokens expire anyway.
+  boost::asio::awaitable<Response> revoked(Request& req, RequestContext&) {
+    std::int64_t after_ms = 0;
+    std::string after_id;
+    if (auto c = req.query_param("after"); c && !c->empty()) {
+      const auto dot = c->find('.');
+      try {
+        after_ms = std::stoll(c->substr(0, dot));
+      } catch (const std::exception&) {
+        throw ApiError(400, "AUTH_BAD_CURSOR", "分页游标无效");
+      }
+      if (dot != std::string::npos) after_id = c->substr(dot + 1);
+    } else if (auto since = req.query_param("since_ms"); since && !since->empty()) {
+      try {
+        after_ms = std::stoll(*since);
+      } catch (const std::exception&) {
+        throw ApiError(400, "AUTH_BAD_CURSOR", "分页游标无效");
+      }
+    }
+    auto rows = co_await db_.read([&](core::storage::Tx& tx) { return store_.revoked_since(tx, after_ms, after_id, 1000); });
+    RevocationPage page;
+    page.cursor = fmt::format("{}.{}", after_ms, after_id);
+    for (auto& r : rows) page.items.push_back({r.id, r.at_ms});
+    if (!rows.empty()) page.cursor = fmt::format("{}.{}", rows.back().at_ms, rows.back().id);
+    co_return Response::json(200, core::json::serialize(page));
+  }
+
+  boost::asio::awaitable<Response> send_code(Request& req, RequestContext& ctx) {
+    auto body = core::json::parse<CodeRequest>(req.body);
+    const std::string purpose = body.purpose.value_or("login");
+    if (purpose != "login" && purpose != "reset") throw ApiError(400, "AUTH_BAD_PURPOSE", "不支持的验证码用途");
+    throttle(ctx, body.mobile);
+    if (purpose == "login") {
+      const std::string template_id = "login_code";
+      co_return co_await deliver_code(ctx, body.mobile, purpose, template_id, true);
+    }
+    // A reset: the same answer whether the number is a customer's or not; only a customer's
+    // phone gets a code.
+    const std::string mobile = body.mobile;
+    const bool known = core::finance::is_valid_mobile(mobile) &&
+                       co_await db_.read([&](core::storage::Tx& tx) { return store_.known_mobile(tx, mobile); });
+    const std::string stored_as = "password", template_id = "reset_code";
+    co_return co_await deliver_code(ctx, mobile, stored_as, template_id, known);
+  }
+
   boost::asio::awaitable<Response> sign_in(Request& req, RequestContext& ctx) {
     auto body = core::json::parse<SignInRequest>(req.body);
+    throttle(ctx, body.mobile);
     std::string device = body.device.value_or("");
     if (device.size() > 64) device.resize(64);
     if (device.empty()) device = "未知设备";
@@ -296,16 +449,18 @@ class AuthComponent final : public core::Component {
     SignedIn s = value_or_throw(co_await db_.write([&](core::storage::Tx& tx) { return store_.sign_in(tx, body.mobile, body.code, device, a, now); }));
     logins_->inc();
     ctx.log().info("auth: customer {} signed in ({}session {})", s.customer_id, s.new_customer ? "new, " : "", s.session_id);
-    co_return Response::json(200, core::json::serialize(tokens_for(s)));
+    co_return signed_in(req, tokens_for(s));
   }
 
   boost::asio::awaitable<Response> refresh(Request& req, RequestContext& ctx) {
     auto body = core::json::parse<RefreshRequest>(req.body);
+    const CookieFor cookie = cookie_requested(req);
+    const std::string token = body.refresh_token.value_or(refresh_from_cookie(req, cookie).value_or(""));
     const Audit a = who(ctx);
     const auto now = core::unix_millis();
     std::optional<StaffClaims> claims;
     auto result = co_await db_.write([&](core::storage::Tx& tx) -> std::variant<SignedIn, Refusal> {
-      auto r = store_.refresh(tx, body.refresh_token, a, now);
+      auto r = store_.refresh(tx, token, a, now);
       auto* s = std::get_if<SignedIn>(&r);
       if (!s || s->kind != "staff") return r;
       // Staff get their roles as they are now; a disabled account's session ends here.
@@ -318,10 +473,21 @@ class AuthComponent final : public core::Component {
     });
     if (auto* r = std::get_if<Refusal>(&result); r && r->code == "AUTH_REFRESH_REUSED")
       ctx.log().warn("auth: a refresh token was used twice; its session is revoked");
-    SignedIn s = value_or_throw(std::move(result));
+    if (auto* r = std::get_if<Refusal>(&result)) {
+      auto refused = Response::json(r->status, core::http::error_body(r->code, r->message, ctx.trace_id));
+      clear_refresh_cookie(refused, cookie, secure_cookies_);  // a refused cookie is of no further use
+      co_return refused;
+    }
+    SignedIn s = std::get<SignedIn>(std::move(result));
     refreshes_->inc();
-    if (claims) co_return Response::json(200, core::json::serialize(staff_tokens_for(s, *claims)));
-    co_return Response::json(200, core::json::serialize(tokens_for(s)));
+    if (claims) {
+      StaffTokens t = staff_tokens_for(s, *claims);
+      if (cookie != CookieFor::kNone) t.refresh_token.clear();
+      auto res = Response::json(200, core::json::serialize(t));
+      set_refresh_cookie(res, cookie, s.refresh_token, store_.policy().refresh_ttl, secure_cookies_);
+      co_return res;
+    }
+    co_return signed_in(req, tokens_for(s));
   }
 
   static void require_customer(const RequestContext& ctx) {
@@ -329,13 +495,15 @@ class AuthComponent final : public core::Component {
       throw ApiError(401, "AUTH_SIGN_IN_REQUIRED", "请先登录");
   }
 
-  boost::asio::awaitable<Response> logout(Request&, RequestContext& ctx) {
+  boost::asio::awaitable<Response> logout(Request& req, RequestContext& ctx) {
     require_customer(ctx);
     const Audit a = who(ctx);
     const auto now = core::unix_millis();
     const std::string customer = ctx.caller.subject, session = ctx.caller.session;
     co_await db_.write([&](core::storage::Tx& tx) { return store_.revoke_session(tx, customer, session, "logout", a, now); });
-    co_return Response::json(200, "{}");
+    auto res = Response::json(200, "{}");
+    clear_refresh_cookie(res, cookie_requested(req), secure_cookies_);
+    co_return res;
   }
 
   boost::asio::awaitable<Response> profile(Request&, RequestContext& ctx) {
@@ -377,6 +545,10 @@ class AuthComponent final : public core::Component {
   SigningKeys keys_;
   std::string issuer_;
   std::string audience_;
+  core::WorkPool passwords_;
+  core::resilience::KeyedLimiter per_address_;
+  core::resilience::KeyedLimiter per_subject_;
+  bool secure_cookies_ = false;
   core::observe::Counter* logins_ = nullptr;
   core::observe::Counter* refreshes_ = nullptr;
   std::atomic<bool> stopping_{false};
@@ -400,6 +572,14 @@ core::ComponentSpec spec() {
                    .describe("staff access token lifetime (role changes and disabling reach a staff member within it)"),
                integer("password_memory_kib", 19456).range(1024, 1048576).describe("argon2id memory per password hash (KiB)"),
                integer("password_iterations", 2).range(1, 10).describe("argon2id passes per password hash"),
+               integer("password_threads", 1).range(1, 64)
+                   .describe("threads hashing passwords (argon2id), apart from the database pool: a sign-in flood waits there"),
+               integer("password_queue", 32).range(1, 100000).describe("password hashes waiting before 503 SERVER_BUSY"),
+               integer("attempts_per_address", 60).range(1, 1000000)
+                   .describe("sign-ins, code requests and resets a minute from one client address (per instance)"),
+               integer("attempts_per_number", 10).range(1, 100000)
+                   .describe("sign-ins, code requests and resets a minute for one mobile number or staff account (per instance)"),
+               boolean("secure_cookies", false).describe("mark the web apps' refresh cookie Secure (set when served over HTTPS)"),
                string("totp_issuer", "中台 Zhongtai").describe("issuer name authenticator apps show for staff accounts"),
                duration("refresh_ttl", std::chrono::milliseconds(30LL * 24 * 3600 * 1000)).range(60000, 365LL * 24 * 3600 * 1000)
                    .describe("refresh token lifetime"),

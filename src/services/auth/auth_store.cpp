@@ -89,15 +89,12 @@ std::variant<IssuedCode, Refusal> AuthStore::issue_code(core::storage::Tx& tx, c
   return out;
 }
 
-std::variant<SignedIn, Refusal> AuthStore::sign_in(core::storage::Tx& tx, const std::string& mobile, const std::string& code,
-                                                   const std::string& device, const Audit& who, std::int64_t now_ms) {
-  if (!core::finance::is_valid_mobile(mobile)) return Refusal{400, "AUTH_BAD_MOBILE", "手机号码格式不正确"};
-  const std::string mh = mobile_hash(mobile);
-  const std::string masked = core::finance::mask_mobile(mobile);
-  if (auto l = locked(tx, mh, now_ms)) return *l;
-  auto rows = tx.query("SELECT id, code_hash, expires_at_ms, tries FROM auth_sms_codes WHERE mobile_hash = ? AND purpose = 'login' "
+std::optional<Refusal> AuthStore::check_code(core::storage::Tx& tx, const std::string& mh, const std::string& masked,
+                                            const std::string& purpose, const std::string& code, const Audit& who,
+                                            std::int64_t now_ms) {
+  auto rows = tx.query("SELECT id, code_hash, expires_at_ms FROM auth_sms_codes WHERE mobile_hash = ? AND purpose = ? "
                        "AND consumed = 0 ORDER BY created_at_ms DESC LIMIT 1",
-                       {mh});
+                       {mh, purpose});
   if (rows.size() == 0) return Refusal{400, "AUTH_CODE_INVALID", "验证码错误或已失效，请重新获取"};
   const auto& r = rows.at(0);
   const std::string id = r.string(0);
@@ -106,17 +103,31 @@ std::variant<SignedIn, Refusal> AuthStore::sign_in(core::storage::Tx& tx, const 
     return Refusal{400, "AUTH_CODE_EXPIRED", "验证码已过期，请重新获取"};
   }
   if (code.size() != 6 || code_hash(id, code) != r.string(1)) {
-    const auto tries = r.int64(3) + 1;
+    // Every wrong try counts, however many arrive at once: one increment in the database, never a
+    // count read here and written back (PostgreSQL runs READ COMMITTED).
     audit(tx, who, "login.failed", masked, "wrong code", now_ms);
-    if (tries < policy_.max_tries) {
-      tx.exec("UPDATE auth_sms_codes SET tries = ? WHERE id = ?", {tries, id});
+    auto counted = tx.query("UPDATE auth_sms_codes SET tries = tries + 1 WHERE id = ? RETURNING tries", {id});
+    const std::int64_t tries = counted.size() > 0 ? counted.at(0).int64(0) : policy_.max_tries;
+    if (tries < policy_.max_tries)
       return Refusal{400, "AUTH_CODE_WRONG", fmt::format("验证码错误，还可尝试{}次", policy_.max_tries - tries)};
-    }
-    // Burned: the number is locked, longer each time.
-    tx.exec("UPDATE auth_sms_codes SET tries = ?, consumed = 1 WHERE id = ?", {tries, id});
-    return strike(tx, mh, masked, who, now_ms);
+    // Burned: the number is locked, longer each time — by the one try that burned it.
+    if (tx.exec("UPDATE auth_sms_codes SET consumed = 1 WHERE id = ? AND consumed = 0", {id}) == 1) return strike(tx, mh, masked, who, now_ms);
+    if (auto l = locked(tx, mh, now_ms)) return *l;
+    return Refusal{400, "AUTH_CODE_INVALID", "验证码错误或已失效，请重新获取"};
   }
-  tx.exec("UPDATE auth_sms_codes SET consumed = 1 WHERE id = ?", {id});
+  // Right: used once, by whichever request takes it first.
+  if (tx.exec("UPDATE auth_sms_codes SET consumed = 1 WHERE id = ? AND consumed = 0", {id}) == 0)
+    return Refusal{400, "AUTH_CODE_INVALID", "验证码错误或已失效，请重新获取"};
+  return std::nullopt;
+}
+
+std::variant<SignedIn, Refusal> AuthStore::sign_in(core::storage::Tx& tx, const std::string& mobile, const std::string& code,
+                                                   const std::string& device, const Audit& who, std::int64_t now_ms) {
+  if (!core::finance::is_valid_mobile(mobile)) return Refusal{400, "AUTH_BAD_MOBILE", "手机号码格式不正确"};
+  const std::string mh = mobile_hash(mobile);
+  const std::string masked = core::finance::mask_mobile(mobile);
+  if (auto l = locked(tx, mh, now_ms)) return *l;
+  if (auto refused = check_code(tx, mh, masked, "login", code, who, now_ms)) return *refused;
   SignedIn out;
   auto customer = tx.query("SELECT id FROM auth_customers WHERE mobile_hash = ?", {mh});
   if (customer.size() > 0) {
@@ -139,15 +150,16 @@ std::variant<SignedIn, Refusal> AuthStore::sign_in(core::storage::Tx& tx, const 
 }
 
 Refusal AuthStore::strike(core::storage::Tx& tx, const std::string& mh, const std::string& masked, const Audit& who, std::int64_t now_ms) {
-  auto prev = tx.query("SELECT burned_codes FROM auth_lockouts WHERE mobile_hash = ?", {mh});
-  const std::int64_t burned = (prev.size() > 0 ? prev.at(0).int64(0) : 0) + 1;
+  auto counted = tx.query(
+      "INSERT INTO auth_lockouts (mobile_hash, burned_codes, locked_until_ms, updated_at_ms) VALUES (?, 1, 0, ?) "
+      "ON CONFLICT (mobile_hash) DO UPDATE SET burned_codes = auth_lockouts.burned_codes + 1, updated_at_ms = excluded.updated_at_ms "
+      "RETURNING burned_codes",
+      {mh, now_ms});
+  const std::int64_t burned = counted.at(0).int64(0);
   const std::int64_t lock_ms = std::min<std::int64_t>(kDayMs, policy_.lockout_base.count() << std::min<std::int64_t>(burned - 1, 20));
-  if (prev.size() > 0)
-    tx.exec("UPDATE auth_lockouts SET burned_codes = ?, locked_until_ms = ?, updated_at_ms = ? WHERE mobile_hash = ?",
-            {burned, now_ms + lock_ms, now_ms, mh});
-  else
-    tx.exec("INSERT INTO auth_lockouts (mobile_hash, burned_codes, locked_until_ms, updated_at_ms) VALUES (?, ?, ?, ?)",
-            {mh, burned, now_ms + lock_ms, now_ms});
+  // Only ever later: a strike racing a longer one does not shorten it.
+  tx.exec("UPDATE auth_lockouts SET locked_until_ms = ? WHERE mobile_hash = ? AND locked_until_ms < ?",
+          {now_ms + lock_ms, mh, now_ms + lock_ms});
   audit(tx, who, "login.locked", masked, fmt::format("{} ms", lock_ms), now_ms);
   return Refusal{429, "AUTH_LOCKED", fmt::format("验证失败次数过多，请{}分钟后再试", (lock_ms + 59999) / 60000)};
 }
@@ -164,10 +176,17 @@ SignedIn AuthStore::open_session(core::storage::Tx& tx, const std::string& subje
   return out;
 }
 
+std::optional<Refusal> AuthStore::password_locked(core::storage::Tx& tx, const std::string& mh, std::int64_t now_ms) const {
+  auto rows = tx.query("SELECT locked_until_ms FROM auth_password_attempts WHERE mobile_hash = ?", {mh});
+  if (rows.size() == 0 || rows.at(0).int64(0) <= now_ms) return std::nullopt;
+  const auto minutes = (rows.at(0).int64(0) - now_ms + 59999) / 60000;
+  return Refusal{429, "AUTH_PASSWORD_LOCKED", fmt::format("密码错误次数过多，请{}分钟后再试，或使用短信验证码登录", minutes)};
+}
+
 std::variant<PasswordRecord, Refusal> AuthStore::password_record(core::storage::Tx& tx, const std::string& mobile, std::int64_t now_ms) const {
   if (!core::finance::is_valid_mobile(mobile)) return Refusal{400, "AUTH_BAD_MOBILE", "手机号码格式不正确"};
   const std::string mh = mobile_hash(mobile);
-  if (auto l = locked(tx, mh, now_ms)) return *l;
+  if (auto l = password_locked(tx, mh, now_ms)) return *l;
   auto rows = tx.query("SELECT id, password_hash FROM auth_customers WHERE mobile_hash = ?", {mh});
   // Unknown numbers and numbers without a password are told apart from wrong passwords only after
   // the hash is spent (the caller hashes against a dummy), so timing does not list customers.
@@ -179,26 +198,37 @@ std::variant<SignedIn, Refusal> AuthStore::finish_password_sign_in(core::storage
                                                                    const std::string& device, const Audit& who, std::int64_t now_ms) {
   const std::string mh = mobile_hash(mobile);
   const std::string masked = core::finance::mask_mobile(mobile);
-  if (auto l = locked(tx, mh, now_ms)) return *l;
-  auto rows = tx.query("SELECT id, password_failures FROM auth_customers WHERE mobile_hash = ?", {mh});
-  const Refusal wrong{401, "AUTH_PASSWORD_WRONG", "手机号或密码错误"};
-  if (rows.size() == 0) {
-    audit(tx, who, "login.failed", masked, "password: unknown number", now_ms);
-    return wrong;
+  if (auto l = password_locked(tx, mh, now_ms)) return *l;
+  auto rows = tx.query("SELECT id FROM auth_customers WHERE mobile_hash = ?", {mh});
+  if (!password_ok || rows.size() == 0) {
+    // One answer, one count, whether the number is a customer's or not (a wrong password and an
+    // unknown number read alike); counted in one statement however many arrive at once. These
+    // failures lock password sign-in only: the customer can still sign in by SMS code.
+    audit(tx, who, "login.failed", masked, rows.size() == 0 ? "password: unknown number" : "wrong password", now_ms);
+    auto counted = tx.query(
+        "INSERT INTO auth_password_attempts (mobile_hash, failures, strikes, locked_until_ms, updated_at_ms) VALUES (?, 1, 0, 0, ?) "
+        "ON CONFLICT (mobile_hash) DO UPDATE SET failures = auth_password_attempts.failures + 1, updated_at_ms = excluded.updated_at_ms "
+        "RETURNING failures",
+        {mh, now_ms});
+    const std::int64_t failures = counted.at(0).int64(0);
+    if (failures < policy_.max_tries)
+      return Refusal{401, "AUTH_PASSWORD_WRONG", fmt::format("手机号或密码错误，还可尝试{}次", policy_.max_tries - failures)};
+    // The try that reached the limit locks, longer each time.
+    auto struck = tx.query("UPDATE auth_password_attempts SET failures = 0, strikes = strikes + 1 WHERE mobile_hash = ? AND failures >= ? "
+                           "RETURNING strikes",
+                           {mh, static_cast<std::int64_t>(policy_.max_tries)});
+    if (struck.size() > 0) {
+      const std::int64_t strikes = struck.at(0).int64(0);
+      const std::int64_t lock_ms = std::min<std::int64_t>(kDayMs, policy_.lockout_base.count() << std::min<std::int64_t>(strikes - 1, 20));
+      tx.exec("UPDATE auth_password_attempts SET locked_until_ms = ? WHERE mobile_hash = ? AND locked_until_ms < ?",
+              {now_ms + lock_ms, mh, now_ms + lock_ms});
+      audit(tx, who, "login.password_locked", masked, fmt::format("{} ms", lock_ms), now_ms);
+    }
+    if (auto l = password_locked(tx, mh, now_ms)) return *l;
+    return Refusal{401, "AUTH_PASSWORD_WRONG", "手机号或密码错误"};
   }
   const std::string customer = rows.at(0).string(0);
-  if (!password_ok) {
-    const std::int64_t failures = rows.at(0).int64(1) + 1;
-    audit(tx, who, "login.failed", masked, "wrong password", now_ms);
-    if (failures < policy_.max_tries) {
-      tx.exec("UPDATE auth_customers SET password_failures = ? WHERE id = ?", {failures, customer});
-      return Refusal{401, "AUTH_PASSWORD_WRONG", fmt::format("手机号或密码错误，还可尝试{}次", policy_.max_tries - failures)};
-    }
-    tx.exec("UPDATE auth_customers SET password_failures = 0 WHERE id = ?", {customer});
-    return strike(tx, mh, masked, who, now_ms);
-  }
-  tx.exec("UPDATE auth_customers SET password_failures = 0 WHERE id = ?", {customer});
-  tx.exec("UPDATE auth_lockouts SET burned_codes = 0 WHERE mobile_hash = ?", {mh});
+  tx.exec("UPDATE auth_password_attempts SET failures = 0 WHERE mobile_hash = ?", {mh});
   SignedIn out = open_session(tx, customer, "customer", device, who.ip, now_ms);
   Audit as_customer = who;
   as_customer.actor = customer;
@@ -218,10 +248,45 @@ std::string AuthStore::customer_mobile(core::storage::Tx& tx, const std::string&
   return keys_.open(rows.at(0).string(0), "auth_customers.mobile").value_or("");
 }
 
-void AuthStore::set_customer_password(core::storage::Tx& tx, const std::string& customer_id, const std::string& hash, const Audit& who,
-                                      std::int64_t now_ms) {
+std::int64_t AuthStore::set_customer_password(core::storage::Tx& tx, const std::string& customer_id, const std::string& hash,
+                                              const std::string& keep_session, const Audit& who, std::int64_t now_ms) {
   tx.exec("UPDATE auth_customers SET password_hash = ?, password_failures = 0 WHERE id = ?", {hash, customer_id});
-  audit(tx, who, "customer.password_set", customer_id, "", now_ms);
+  tx.exec("UPDATE auth_password_attempts SET failures = 0, locked_until_ms = 0 WHERE mobile_hash = "
+          "(SELECT mobile_hash FROM auth_customers WHERE id = ?)",
+          {customer_id});
+  // Every other session ends: whoever else held one (a stolen token, say) is out.
+  const auto ended = tx.exec("UPDATE auth_sessions SET revoked_at_ms = ?, revoke_reason = 'password_changed' WHERE customer_id = ? "
+                             "AND kind = 'customer' AND revoked_at_ms IS NULL AND id <> ?",
+                             {now_ms, customer_id, keep_session});
+  audit(tx, who, "customer.password_set", customer_id, fmt::format("{} other sessions ended", ended), now_ms);
+  return ended;
+}
+
+std::variant<std::string, Refusal> AuthStore::verify_code_for(core::storage::Tx& tx, const std::string& mobile, const std::string& purpose,
+                                                             const std::string& code, const Audit& who, std::int64_t now_ms) {
+  if (!core::finance::is_valid_mobile(mobile)) return Refusal{400, "AUTH_BAD_MOBILE", "手机号码格式不正确"};
+  const std::string mh = mobile_hash(mobile);
+  const std::string masked = core::finance::mask_mobile(mobile);
+  if (auto l = locked(tx, mh, now_ms)) return *l;
+  if (auto refused = check_code(tx, mh, masked, purpose, code, who, now_ms)) return *refused;
+  auto rows = tx.query("SELECT id FROM auth_customers WHERE mobile_hash = ?", {mh});
+  // A reset for a number that is no customer's: the code was never sent (one answer for both).
+  if (rows.size() == 0) return Refusal{400, "AUTH_CODE_INVALID", "验证码错误或已失效，请重新获取"};
+  return rows.at(0).string(0);
+}
+
+bool AuthStore::known_mobile(core::storage::Tx& tx, const std::string& mobile) const {
+  return tx.query("SELECT 1 FROM auth_customers WHERE mobile_hash = ?", {mobile_hash(mobile)}).size() > 0;
+}
+
+std::vector<RevokedSession> AuthStore::revoked_since(core::storage::Tx& tx, std::int64_t after_ms, const std::string& after_id,
+                                                     std::size_t limit) const {
+  auto rows = tx.query("SELECT id, revoked_at_ms FROM auth_sessions WHERE revoked_at_ms IS NOT NULL AND "
+                       "(revoked_at_ms > ? OR (revoked_at_ms = ? AND id > ?)) ORDER BY revoked_at_ms, id LIMIT ?",
+                       {after_ms, after_ms, after_id, static_cast<std::int64_t>(limit)});
+  std::vector<RevokedSession> out;
+  for (std::size_t i = 0; i < rows.size(); ++i) out.push_back({rows.at(i).string(0), rows.at(i).int64(1)});
+  return out;
 }
 
 AuditPage AuthStore::audit_page(core::storage::Tx& tx, const AuditFilter& f) const {
@@ -296,12 +361,21 @@ std::variant<SignedIn, Refusal> AuthStore::refresh(core::storage::Tx& tx, const 
   as_customer.actor = customer;
   if (!r.is_null(2)) {
     // A used token again: someone holds a copy. End the session for everyone.
-    tx.exec("UPDATE auth_sessions SET revoked_at_ms = ?, revoke_reason = 'refresh_reuse' WHERE id = ?", {now_ms, session});
+    tx.exec("UPDATE auth_sessions SET revoked_at_ms = ?, revoke_reason = 'refresh_reuse' WHERE id = ? AND revoked_at_ms IS NULL",
+            {now_ms, session});
     audit(tx, as_customer, "refresh.reused", session, "session revoked", now_ms);
     return Refusal{401, "AUTH_REFRESH_REUSED", "登录凭证已被使用，为保障账户安全请重新登录"};
   }
   if (r.int64(1) <= now_ms) return invalid;
-  tx.exec("UPDATE auth_refresh_tokens SET used_at_ms = ? WHERE token_hash = ?", {now_ms, core::sha256_hex(refresh_token)});
+  // The token is spent by exactly one request: two presenting it at once are one too many, and
+  // the session goes as if it had been presented after its rotation.
+  if (tx.exec("UPDATE auth_refresh_tokens SET used_at_ms = ? WHERE token_hash = ? AND used_at_ms IS NULL",
+              {now_ms, core::sha256_hex(refresh_token)}) == 0) {
+    tx.exec("UPDATE auth_sessions SET revoked_at_ms = ?, revoke_reason = 'refresh_reuse' WHERE id = ? AND revoked_at_ms IS NULL",
+            {now_ms, session});
+    audit(tx, as_customer, "refresh.reused", session, "session revoked (presented twice at once)", now_ms);
+    return Refusal{401, "AUTH_REFRESH_REUSED", "登录凭证已被使用，为保障账户安全请重新登录"};
+  }
   tx.exec("UPDATE auth_sessions SET last_used_ms = ? WHERE id = ?", {now_ms, session});
   SignedIn out;
   out.customer_id = customer;

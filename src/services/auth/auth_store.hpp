@@ -7,7 +7,12 @@
 // address in any 24 hours. A code that runs out of tries is burned; each burned code locks the number
 // for `lockout_base` × 2^(burned−1) (capped at 24 h): signing in and asking for codes wait.
 // Sign-in with a valid code signs a new customer up. Sessions hold refresh tokens that rotate on
-// every use; presenting a used one again is taken as theft: the whole session is revoked.
+// every use; presenting a used one again (or one token twice at once) is taken as theft: the
+// whole session is revoked. Every counter here (tries, burned codes, password failures, a token's
+// use) moves in one conditional statement, never read here and written back: PostgreSQL runs
+// READ COMMITTED, and parallel requests must each count.
+// Passwords: wrong ones are counted per number, known or not, with the same answer, and lock
+// password sign-in only (lockout_base × 2^(strikes−1)); SMS sign-in stays open.
 #include <chrono>
 #include <cstdint>
 #include <optional>
@@ -93,6 +98,11 @@ struct PasswordRecord {
   std::string password_hash;  // "" when the customer has set none
 };
 
+struct RevokedSession {
+  std::string id;
+  std::int64_t at_ms = 0;
+};
+
 struct CustomerProfile {
   std::string customer_id;
   std::string mobile;  // masked: 138****8000
@@ -153,8 +163,17 @@ class AuthStore {
   // Binds once; binding the same again answers it, another one (or one bound elsewhere) is refused.
   std::variant<std::string, core::Refusal> bind_fund_account(core::storage::Tx& tx, const std::string& customer_id, const std::string& fund_account,
                                                              const Audit& who, std::int64_t now_ms);
-  void set_customer_password(core::storage::Tx& tx, const std::string& customer_id, const std::string& hash, const Audit& who,
-                             std::int64_t now_ms);
+  // Sets the password and ends every other session of the customer (all when keep_session is "");
+  // returns how many ended.
+  std::int64_t set_customer_password(core::storage::Tx& tx, const std::string& customer_id, const std::string& hash,
+                                     const std::string& keep_session, const Audit& who, std::int64_t now_ms);
+  // Checks and spends a code sent for `purpose` ("password"); the customer it is for, or why not.
+  std::variant<std::string, Refusal> verify_code_for(core::storage::Tx& tx, const std::string& mobile, const std::string& purpose,
+                                                     const std::string& code, const Audit& who, std::int64_t now_ms);
+  bool known_mobile(core::storage::Tx& tx, const std::string& mobile) const;
+  // Sessions ended after (at_ms, id), oldest first: the feed gateways follow.
+  std::vector<RevokedSession> revoked_since(core::storage::Tx& tx, std::int64_t after_ms, const std::string& after_id,
+                                            std::size_t limit) const;
 
  private:
   std::string mobile_hash(const std::string& mobile) const { return keys_.keyed_hash(mobile, "auth.mobile"); }
@@ -162,6 +181,11 @@ class AuthStore {
     return keys_.keyed_hash(code_id + ":" + code, "auth.sms_code");
   }
   std::optional<Refusal> locked(core::storage::Tx& tx, const std::string& mobile_hash, std::int64_t now_ms) const;
+  std::optional<Refusal> password_locked(core::storage::Tx& tx, const std::string& mobile_hash, std::int64_t now_ms) const;
+  // Checks a code and spends it when right; counts a wrong one (atomically) and burns it after
+  // max_tries. nullopt: the code was right.
+  std::optional<Refusal> check_code(core::storage::Tx& tx, const std::string& mobile_hash, const std::string& masked,
+                                    const std::string& purpose, const std::string& code, const Audit& who, std::int64_t now_ms);
   // One more strike against a number: locks it for lockout_base × 2^(strikes−1), at most 24 h.
   Refusal strike(core::storage::Tx& tx, const std::string& mobile_hash, const std::string& masked, const Audit& who, std::int64_t now_ms);
   std::string new_refresh(core::storage::Tx& tx, const std::string& session_id, std::int64_t now_ms);

@@ -9,6 +9,7 @@
 #include "core/json/json.hpp"
 #include "core/net/blocking.hpp"
 #include "core/util/time.hpp"
+#include "services/auth/refresh_cookie.hpp"
 
 namespace zt::services::auth {
 
@@ -82,12 +83,13 @@ class StaffApi {
 
   boost::asio::awaitable<Response> sign_in(Request& req, RequestContext& ctx) {
     auto body = core::json::parse<StaffSignIn>(req.body);
+    d_.throttle(ctx, "staff:" + body.username);
     const auto now = core::unix_millis();
     const std::string username = body.username;
     auto record = value_or_throw(co_await d_.db.read([&](core::storage::Tx& tx) { return d_.staff.login_record(tx, username, now); }));
     bool password_ok = false;
     std::optional<std::int64_t> step;
-    co_await core::blocking([&] {
+    co_await d_.passwords.submit([&] {
       password_ok = verify_password(body.password, record ? record->password_hash : dummy_hash_) && record.has_value();
       if (record) step = core::crypto::totp_verify(record->totp_secret, body.totp, now / 1000);
     });
@@ -100,7 +102,12 @@ class StaffApi {
       return std::make_pair(std::get<SignedIn>(r), claims.value_or(StaffClaims{}));
     }));
     ctx.log().info("auth: staff {} signed in (session {})", id, signed_in.first.session_id);
-    co_return Response::json(200, core::json::serialize(d_.sign(signed_in.first, signed_in.second)));
+    StaffTokens tokens = d_.sign(signed_in.first, signed_in.second);
+    const CookieFor cookie = cookie_requested(req);
+    if (cookie != CookieFor::kNone) tokens.refresh_token.clear();  // the cookie carries it
+    auto res = Response::json(200, core::json::serialize(tokens));
+    set_refresh_cookie(res, cookie, signed_in.first.refresh_token, d_.refresh_ttl, d_.secure_cookies);
+    co_return res;
   }
 
   boost::asio::awaitable<Response> me(Request&, RequestContext& ctx) {
@@ -123,7 +130,7 @@ class StaffApi {
       throw ApiError(400, "AUTH_PASSWORD_WEAK", *problem);
     bool ok = false, same = false;
     std::string hash;
-    co_await core::blocking([&] {
+    co_await d_.passwords.submit([&] {
       ok = verify_password(body.current_password.value_or(""), current.first);
       same = ok && verify_password(body.new_password, current.first);
       if (ok && !same) hash = hash_password(body.new_password, d_.argon2);
@@ -136,14 +143,16 @@ class StaffApi {
     co_return Response::json(200, R"({"message":"密码已修改，请刷新登录凭证"})");
   }
 
-  boost::asio::awaitable<Response> logout(Request&, RequestContext& ctx) {
+  boost::asio::awaitable<Response> logout(Request& req, RequestContext& ctx) {
     if (ctx.caller.kind != core::http::CallerKind::kStaff || ctx.caller.session.empty())
       throw ApiError(401, "AUTH_STAFF_SIGN_IN_REQUIRED", "请先以工作人员身份登录");
     const Audit a = who(ctx);
     const auto now = core::unix_millis();
     const std::string id = ctx.caller.subject, session = ctx.caller.session;
     co_await d_.db.write([&](core::storage::Tx& tx) { return d_.auth.revoke_session(tx, id, session, "logout", a, now); });
-    co_return Response::json(200, "{}");
+    auto res = Response::json(200, "{}");
+    clear_refresh_cookie(res, cookie_requested(req), d_.secure_cookies);
+    co_return res;
   }
 
   boost::asio::awaitable<Response> list(Request&, RequestContext& ctx) {
@@ -157,7 +166,7 @@ class StaffApi {
   boost::asio::awaitable<std::pair<std::string, std::string>> new_credentials(std::string& password) {
     password = generate_staff_password();
     const std::string secret = core::crypto::totp_new_secret();
-    std::string hash = co_await core::blocking([&] { return hash_password(password, d_.argon2); });
+    std::string hash = co_await d_.passwords.submit([&] { return hash_password(password, d_.argon2); });
     co_return std::make_pair(std::move(hash), secret);
   }
 

@@ -3,11 +3,13 @@
 // password, and — for holders of staff.manage — accounts, roles and credential resets; the audit
 // trail for holders of audit.read. Permissions are checked here against the accounts as they
 // are now (not only the token's copy), on top of the gateway's route rules.
+#include <chrono>
 #include <functional>
 #include <string>
 
 #include "core/http/router.hpp"
 #include "core/storage/database.hpp"
+#include "core/net/blocking.hpp"
 #include "services/auth/api_types.hpp"
 #include "services/auth/password.hpp"
 
@@ -21,6 +23,12 @@ struct StaffApiDeps {
   std::string totp_issuer;  // shown in authenticator apps
   // Signs a staff access token for a session with these claims.
   std::function<StaffTokens(const SignedIn&, const StaffClaims&)> sign;
+  // argon2 runs here, on its own small pool.
+  core::WorkPool& passwords;
+  // Sign-in attempts per client address (throws 429 past the limit).
+  std::function<void(const core::http::RequestContext&, const std::string& subject)> throttle;
+  std::chrono::milliseconds refresh_ttl{0};
+  bool secure_cookies = false;
 };
 
 void add_staff_routes(core::http::Router& router, StaffApiDeps deps);

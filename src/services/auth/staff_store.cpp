@@ -190,18 +190,24 @@ std::variant<SignedIn, Refusal> StaffStore::finish_login(core::storage::Tx& tx, 
   // A code is good once: a step at or before the last one accepted is a replay.
   const bool replay = totp_step && *totp_step <= r.int64(0);
   if (!password_ok || !totp_step || replay) {
-    const std::int64_t failures = r.int64(1) + 1;
     const char* why = !password_ok ? "wrong password" : !totp_step ? "wrong totp" : "totp replayed";
     Audit as = who;
     as.actor = staff_id;
     auth_.audit(tx, as, "staff.login_failed", staff_id, why, now_ms);
-    if (failures < auth_.policy().max_tries) {
-      tx.exec("UPDATE auth_staff SET failures = ? WHERE id = ?", {failures, staff_id});
-      return wrong;
+    // Counted in the database, one increment per try however many arrive at once.
+    auto counted = tx.query("UPDATE auth_staff SET failures = failures + 1 WHERE id = ? RETURNING failures", {staff_id});
+    const std::int64_t failures = counted.size() > 0 ? counted.at(0).int64(0) : auth_.policy().max_tries;
+    if (failures < auth_.policy().max_tries) return wrong;
+    auto struck = tx.query("UPDATE auth_staff SET failures = 0, strikes = strikes + 1 WHERE id = ? AND failures >= ? RETURNING strikes",
+                           {staff_id, static_cast<std::int64_t>(auth_.policy().max_tries)});
+    if (struck.size() == 0) {  // another try locked it a moment ago
+      auto again = tx.query("SELECT locked_until_ms FROM auth_staff WHERE id = ?", {staff_id});
+      const std::int64_t until = again.size() > 0 ? again.at(0).int64(0) : now_ms;
+      return Refusal{429, "AUTH_LOCKED", fmt::format("验证失败次数过多，请{}分钟后再试", (std::max(until - now_ms, std::int64_t{1}) + 59999) / 60000)};
     }
-    const std::int64_t strikes = r.int64(2) + 1;
+    const std::int64_t strikes = struck.at(0).int64(0);
     const std::int64_t lock_ms = std::min<std::int64_t>(kDayMs, auth_.policy().lockout_base.count() << std::min<std::int64_t>(strikes - 1, 20));
-    tx.exec("UPDATE auth_staff SET failures = 0, strikes = ?, locked_until_ms = ? WHERE id = ?", {strikes, now_ms + lock_ms, staff_id});
+    tx.exec("UPDATE auth_staff SET locked_until_ms = ? WHERE id = ? AND locked_until_ms < ?", {now_ms + lock_ms, staff_id, now_ms + lock_ms});
     auth_.audit(tx, as, "staff.locked", staff_id, fmt::format("{} ms", lock_ms), now_ms);
     return Refusal{429, "AUTH_LOCKED", fmt::format("验证失败次数过多，请{}分钟后再试", (lock_ms + 59999) / 60000)};
   }

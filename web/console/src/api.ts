@@ -2,14 +2,24 @@
 // member's user name); the services record the verified staff id beside it.
 import { ref } from 'vue';
 import { ApiClient, type AuthAuditEntry, type ConfigAck, type ConfigItem, type Enrolment, type FlowView, type GrayInfo, type HistoryItem, type Instance,
-  type Page, type RegistryAuditEntry, type RoleList, type Role, type ServiceSnapshot, type ServiceSummary, type SignedOutReason,
+  type Features, type OutboxItem, type Page, type RegistryAuditEntry, type RoleList, type Role, type ServiceSnapshot, type ServiceSummary, type SignedOutReason,
   type Staff, type StaffProfile, type StaffTokens, type FeeSchedule, type InvestorApplication, type MallOrder, type Product,
   type SuitabilityProfile } from '@zhongtai/shared';
 
 export const signedOutNotice = ref('');
 
-export const client = new ApiClient({
+// Who is signed in, as the sign-in and refresh answers say (kept in memory with the access token).
+export interface StaffSession {
+  staff_id: string;
+  session_id: string;
+  roles: string[];
+  permissions: string[];
+  password_change_required: boolean;
+}
+
+export const client = new ApiClient<StaffSession>({
   app: 'console',
+  refreshCookie: 'staff',
   onSignedOut: (reason: SignedOutReason) => {
     if (reason === 'refresh_reused') signedOutNotice.value = '登录凭证被重复使用，会话已在所有页面结束，请重新登录';
     else if (reason === 'refresh_refused') signedOutNotice.value = '登录已过期或账号已停用，请重新登录';
@@ -22,7 +32,8 @@ const cfg = (ns: string, group: string, dataId: string, tail = '') =>
 
 export const api = {
   signIn: (username: string, password: string, totp: string) =>
-    client.post<StaffTokens>('/api/auth/v1/staff/sessions', { username, password, totp, device: '管理控制台' }, { anonymous: true }),
+    client.post<StaffTokens>('/api/auth/v1/staff/sessions', { username, password, totp, device: '管理控制台' }, { anonymous: true, refreshCookie: true }),
+  features: () => client.get<Features>('/api/gateway/v1/features', { anonymous: true }),
   me: () => client.get<StaffProfile>('/api/auth/v1/staff/me'),
   changePassword: (current_password: string, new_password: string) =>
     client.post<{ message: string }>('/api/auth/v1/staff/me/password', { current_password, new_password }),
@@ -108,6 +119,11 @@ export const sandbox = {
     client.post<{ seq: number; balance: CounterBalance }>('/api/counter/v1/sandbox/transfers', body),
   endOfDay: (date: string) => client.post<{ date: string; accounts: number }>('/api/counter/v1/sandbox/end-of-day', { date }),
 };
+
+// The sandbox SMS outbox (sandbox.manage, sandbox mode only): what customers' phones would have
+// received, codes included, newest first; recipients masked, filtered by the full number.
+export const outbox = (recipient?: string, cursor?: string) =>
+  client.get<Page<OutboxItem>>('/api/notify/v1/outbox', { query: { channel: 'sms', recipient, cursor, limit: 20 } });
 
 export const DYNAMIC = { ns: 'public', group: 'zhongtai', dataId: 'dynamic.yaml' } as const;
 

@@ -13,6 +13,7 @@ export const router = createRouter({
     { path: '/flow', name: 'flow', component: () => import('./pages/FlowPage.vue'), meta: { staff: true, permission: 'governance.read' } },
     { path: '/audit', name: 'audit', component: () => import('./pages/AuditPage.vue'), meta: { staff: true, permission: 'audit.read' } },
     { path: '/sandbox', name: 'sandbox', component: () => import('./pages/SandboxCounterPage.vue'), meta: { staff: true, permission: 'sandbox.manage' } },
+    { path: '/sandbox/outbox', name: 'sandbox-outbox', component: () => import('./pages/SandboxOutboxPage.vue'), meta: { staff: true, permission: 'sandbox.manage' } },
     { path: '/products', name: 'products', component: () => import('./pages/ProductsPage.vue'), meta: { staff: true, permission: 'products.manage' } },
     { path: '/mall-orders', name: 'mall-orders', component: () => import('./pages/MallOrdersPage.vue'), meta: { staff: true, permission: 'orders.read' } },
     { path: '/reviews', name: 'reviews', component: () => import('./pages/ReviewsPage.vue'), meta: { staff: true, permission: 'reviews.approve' } },
@@ -22,7 +23,9 @@ export const router = createRouter({
   ],
 });
 
+// The first navigation waits for the page-load refresh: signed in or not is known only then.
 router.beforeEach(async (to) => {
+  await client.ready();
   if (!to.meta.staff) return true;
   if (!client.current) return { name: 'login', query: { redirect: to.fullPath } };
   if (!me.value) {

@@ -1,10 +1,20 @@
 // The signed-in staff member: who, and what their roles permit (the gateway and the services
 // check again; the console only hides what would be refused).
 import { computed, ref } from 'vue';
-import type { StaffProfile } from '@zhongtai/shared';
+import type { Features, StaffProfile } from '@zhongtai/shared';
 import { api, client } from './api';
 
 export const me = ref<StaffProfile | null>(null);
+// What the gateway says of the platform (sandbox mode shows the sandbox pages); null until known.
+export const features = ref<Features | null>(null);
+
+export async function loadFeatures(): Promise<void> {
+  try {
+    features.value = await api.features();
+  } catch {
+    features.value = null; // the sandbox pages stay hidden; the rest works
+  }
+}
 
 export async function loadMe(): Promise<StaffProfile | null> {
   if (!client.current) {

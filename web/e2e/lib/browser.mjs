@@ -4,6 +4,7 @@
 import { chromium, selectors } from 'playwright-core';
 import { join } from 'node:path';
 import assert from 'node:assert/strict';
+import { rememberSecret } from './platform.mjs';
 
 export const chromiumPath = process.env.ZT_CHROMIUM ?? '/usr/bin/chromium';
 
@@ -30,7 +31,21 @@ export class Watched {
     w.errors = [];
     w.expected = []; // {status, path} refusals the test provokes on purpose
     w.allowed = [];  // statuses of expected refusals seen, each excusing one browser log line
+    w.bearer = ''; // the access token the app last sent (it lives in the page's memory only)
     w.page.on('pageerror', (e) => w.errors.push(`页面异常 ${e.message}`));
+    w.page.on('request', (r) => {
+      const auth = r.headers().authorization ?? '';
+      if (auth.startsWith('Bearer ') && auth.slice(7) !== w.bearer) {
+        w.bearer = auth.slice(7);
+        rememberSecret(w.bearer);
+      }
+    });
+    // The refresh cookies the app is given are secrets for the log audit too.
+    w.page.on('response', async (r) => {
+      if (!new URL(r.url()).pathname.startsWith('/api/auth/')) return;
+      const set = await r.headerValue('set-cookie').catch(() => null);
+      for (const m of (set ?? '').matchAll(/zt_(?:staff_)?refresh=([^;\s]+)/g)) rememberSecret(m[1]);
+    });
     w.page.on('response', (r) => {
       if (r.status() < 400) return;
       const path = new URL(r.url()).pathname;
@@ -56,13 +71,17 @@ export class Watched {
     return this.page.locator(`input[data-test="${id}"], textarea[data-test="${id}"], [data-test="${id}"] input, [data-test="${id}"] textarea`).first();
   }
 
-  // As if the access token's 15 minutes had passed: the app's next call refreshes first.
-  expireAccessToken(app) {
-    return this.page.evaluate((key) => {
-      const s = JSON.parse(localStorage.getItem(key));
-      s.expiresAt = Date.now() - 1000;
-      localStorage.setItem(key, JSON.stringify(s));
-    }, `zt.${app}.session`);
+  // The access token the app last sent with a call (for API steps beside the browser): the app
+  // keeps it in memory only, so it is read off the wire.
+  accessToken() {
+    assert.ok(this.bearer, `${this.label}: the app has sent no access token yet`);
+    return this.bearer;
+  }
+
+  // The app's refresh cookie (HttpOnly: not readable by the page; the browser context's cookie jar
+  // has it). `name`: zt_refresh (H5) or zt_staff_refresh (console).
+  async refreshCookie(name) {
+    return (await this.page.context().cookies()).find((c) => c.name === name) ?? null;
   }
 
   // The next request answering `status` under `path` is the point of the step.

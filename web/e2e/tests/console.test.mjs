@@ -3,7 +3,9 @@
 // `make run` makes it) signs in with password + TOTP and changes the initial password, takes an
 // instance offline and the gateway stops routing to it, edits a config item with a syntax error
 // (refused, the message shown), publishes a valid one, rolls it back, adds a flow rule and sees it
-// refuse, and finds each action in the audit log.
+// refuse, and finds each action in the audit log; reads customers' codes on the 沙箱短信 page.
+// The console keeps its access token in memory (read here off the wire: w.accessToken()) and the
+// refresh token in an HttpOnly cookie (zt_staff_refresh).
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Zhongtai, api, eventually, firstAdmin, freshTotp, outDir, rememberSecret, tempDir } from '../lib/platform.mjs';
@@ -78,7 +80,7 @@ test('a staff member governs the platform from the console and finds each action
   await page.getByTestId('services-page').waitFor();
   await page.getByTestId('nav-staff').waitFor(); // an admin sees every page
   const staffId = (await api(main, 'GET', '/api/auth/v1/staff/me', undefined,
-    JSON.parse(await page.evaluate(() => localStorage.getItem('zt.console.session'))).accessToken)).body.staff.id;
+    w.accessToken())).body.staff.id;
 
   // Services: system has two instances; both serve until one is taken offline.
   await eventually(async () => (await nodesServing()).length === 2, 15000);
@@ -88,7 +90,7 @@ test('a staff member governs the platform from the console and finds each action
   await w.assertFits();
   await w.shot('services');
   const instances = (await api(main, 'GET', '/api/registry/v1/services/system/instances', undefined,
-    JSON.parse(await page.evaluate(() => localStorage.getItem('zt.console.session'))).accessToken)).body.instances;
+    w.accessToken())).body.instances;
   const a = instances.find((i) => i.metadata.node === 'system-a') ?? instances.find((i) => i.port === systemA.port);
   assert.ok(a, `system-a among ${JSON.stringify(instances)}`);
   await page.getByTestId(`offline-${a.id}`).click();
@@ -133,7 +135,7 @@ test('a staff member governs the platform from the console and finds each action
   await page.locator('.el-message-box').getByRole('button', { name: '回滚' }).click();
   await page.getByTestId('config-editor').getByText('版本 3').waitFor();
   const item = await api(main, 'GET', '/api/registry/v1/configs/public/zhongtai/e2e-limits.yaml', undefined,
-    JSON.parse(await page.evaluate(() => localStorage.getItem('zt.console.session'))).accessToken);
+    w.accessToken());
   assert.equal(item.body.content, 'limits:\n  daily: 1000\n', 'version 3 holds the content of version 1');
   await w.shot('rolled-back');
   // Gray release to the instances tagged canary, then withdrawn.
@@ -143,7 +145,7 @@ test('a staff member governs the platform from the console and finds each action
   await page.getByTestId('publish-gray').click();
   await page.getByTestId('gray-current').getByText('canary').waitFor();
   const grayItem = await api(main, 'GET', '/api/registry/v1/configs/public/zhongtai/e2e-limits.yaml/gray', undefined,
-    JSON.parse(await page.evaluate(() => localStorage.getItem('zt.console.session'))).accessToken);
+    w.accessToken());
   assert.equal(grayItem.body.gray_tag, 'canary');
   await w.shot('gray');
   await page.getByTestId('cancel-gray').click();
@@ -178,7 +180,7 @@ test('a staff member governs the platform from the console and finds each action
   }, 15000);
   await eventually(async () => {
     const flow = await api(main, 'GET', '/api/gateway/v1/flow', undefined,
-      JSON.parse(await page.evaluate(() => localStorage.getItem('zt.console.session'))).accessToken);
+      w.accessToken());
     const rule = flow.body.rules.find((x) => x.id === 'e2e-ping');
     return rule?.shadow === true && rule.shadow_blocked > 0;
   }, 10000);
@@ -237,6 +239,45 @@ test('the sandbox counter page seeds a customer, prices a stock, simulates a tra
     await page.getByText('日终完成').waitFor();
     await w.assertFits();
     await w.shot('sandbox-counter');
+    w.assertClean();
+  });
+  await page.close();
+});
+
+test('the 沙箱短信 page shows the codes sent to customers, filtered by number', async () => {
+  const w = await Watched.open(adminContext, dir, 'outbox');
+  const page = w.page;
+  await w.run(async () => {
+    // Two customers ask for sign-in codes; the sandbox keeps the messages in its outbox.
+    for (const mobile of ['13900000001', '13900000002']) {
+      const sent = await api(main, 'POST', '/api/auth/v1/sms-codes', { mobile });
+      assert.equal(sent.status, 200, JSON.stringify(sent.body));
+    }
+    assert.equal((await api(main, 'GET', '/api/notify/v1/outbox?limit=1')).status, 401, 'the outbox is not anonymous');
+    await page.goto(main.url('/console/services'));
+    await page.getByTestId('services-page').waitFor();
+    // The console's refresh token is out of the page's reach.
+    const cookie = await w.refreshCookie('zt_staff_refresh');
+    assert.ok(cookie?.httpOnly && cookie.sameSite === 'Strict', `an HttpOnly, SameSite=Strict cookie: ${JSON.stringify(cookie && { ...cookie, value: '…' })}`);
+    assert.equal(cookie.path, '/api/auth/v1/tokens');
+    assert.ok(!(await page.evaluate(() => document.cookie)).includes('zt_staff_refresh'));
+    await page.getByTestId('nav-sandbox-outbox').click(); // an admin holds sandbox.manage
+    await page.getByTestId('outbox-page').waitFor();
+    const table = page.getByTestId('outbox-items');
+    await table.getByText('139****0002').first().waitFor();
+    await table.getByText('139****0001').first().waitFor();
+    await w.input('outbox-recipient').fill('13900000001');
+    await page.getByTestId('outbox-search').click();
+    await eventually(async () => {
+      const text = await table.innerText();
+      return text.includes('139****0001') && !text.includes('139****0002');
+    });
+    const text = await table.innerText();
+    for (const m of text.matchAll(/验证码为(\d{6})/g)) rememberSecret(m[1]);
+    assert.match(text, /【中台证券】您的验证码为\d{6}/);
+    assert.ok(!text.includes('13900000001'), 'the number is masked');
+    await w.assertFits();
+    await w.shot('sandbox-outbox');
     w.assertClean();
   });
   await page.close();
@@ -345,7 +386,7 @@ test('an admin enrols a reviewer, who sees only their pages, then disables them 
     await page.locator('.el-message-box').getByRole('button', { name: '确定' }).click();
     await row.getByText('已停用').waitFor();
     await w.shot('reviewer-disabled');
-    await r.expireAccessToken('console');
+    // A page load starts without an access token (memory only): it refreshes, and is refused.
     r.expectRefusal(401, '/api/auth/v1/tokens/refresh');
     await r.page.goto(main.url('/console/home'));
     await r.page.getByText('登录已过期或账号已停用').waitFor();

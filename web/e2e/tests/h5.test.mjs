@@ -1,10 +1,12 @@
 // The H5 customer app in a real browser at 375 px: a new customer signs up with the code from the
-// sandbox outbox (read through the app's developer link), sets a password (a weak one refused
-// with the server's message), logs out, logs in with the password, revokes another session; a
-// reused refresh token signs the customer out in every tab.
+// sandbox outbox (read through the API with a sandbox.manage staff token, as the console's 沙箱短信
+// page does), sets a password (a weak one refused with the server's message), logs out, logs in
+// with the password, revokes another session; a reused refresh cookie signs the customer out in
+// every tab; two tabs refreshing at once take turns. The access token lives in the page's memory,
+// the refresh token in an HttpOnly cookie (zt_refresh) the tests read from the browser's jar.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Zhongtai, api, eventually, outDir, rememberSecret } from '../lib/platform.mjs';
+import { Zhongtai, api, eventually, outDir, refreshWithCookie, rememberSecret } from '../lib/platform.mjs';
 import { Watched, launch } from '../lib/browser.mjs';
 
 const mobile = '13812345678';
@@ -14,10 +16,12 @@ rememberSecret(password);
 rememberSecret('onlyletters');
 let z;
 let browser;
+let staff; // reads the sandbox outbox
 const dir = outDir('h5');
 
 before(async () => {
-  z = await Zhongtai.start({ env: { ZT_AUTH__RESEND_COOLDOWN: '1s' }, name: 'h5' });
+  z = await Zhongtai.start({ env: { ZT_AUTH__RESEND_COOLDOWN: '1s' }, name: 'h5', staffKey: true });
+  staff = z.staffToken(['sandbox.manage']);
   browser = await launch();
 });
 after(async () => {
@@ -38,14 +42,12 @@ async function signInWithPassword(w) {
   await w.page.getByTestId('me').waitFor();
 }
 
-async function codeFromOutbox(w) {
-  // The developer link in the sandbox banner opens the outbox; the newest message is ours.
-  await w.page.goto(z.url('/dev/outbox'));
-  await w.input('outbox-recipient').fill(mobile);
-  await w.page.getByTestId('outbox-search').click();
-  const text = await w.page.getByTestId('outbox-item').first().innerText();
-  const code = text.match(/验证码为(\d{6})/)?.[1];
-  assert.ok(code, `a code in the outbox: ${text}`);
+// The newest code sent to the number, from the sandbox outbox (staff only: a code signs in).
+async function codeFromOutbox() {
+  const box = await api(z, 'GET', `/api/notify/v1/outbox?channel=sms&recipient=${mobile}&limit=1`, undefined, staff);
+  assert.equal(box.status, 200, JSON.stringify(box.body));
+  const code = JSON.stringify(box.body).match(/验证码为(\d{6})/)?.[1];
+  assert.ok(code, `a code in the outbox: ${JSON.stringify(box.body)}`);
   rememberSecret(code);
   return code;
 }
@@ -56,12 +58,14 @@ test('a new customer signs up, sets a password, signs in with it and revokes ano
   await w.page.goto(z.url('/'));
   await w.page.getByTestId('home').waitFor();
   await w.page.getByTestId('sandbox-banner').waitFor();
-  assert.match(await w.page.getByTestId('sandbox-banner').innerText(), /沙箱环境/);
+  assert.match(await w.page.getByTestId('sandbox-banner').innerText(), /沙箱环境.*验证码可在员工控制台「沙箱短信」查看/s);
+  assert.equal(await w.page.locator('a[href*="outbox"]').count(), 0, 'no outbox link: the codes are for staff');
+  assert.equal((await api(z, 'GET', '/api/notify/v1/outbox?limit=1')).status, 401, 'the outbox is not anonymous');
   await w.page.getByTestId('area-mall').waitFor(); // the business areas that run: the mall
   await w.assertFits();
   await w.shot('home');
 
-  // Sign-up by SMS code: ask, read it in the outbox (a second tab, as a developer would), enter it.
+  // Sign-up by SMS code: ask, read it in the outbox (as staff would in the console), enter it.
   await w.page.getByTestId('go-login').click();
   await w.input('mobile').fill(mobile);
   await w.page.getByTestId('send-code').click();
@@ -69,9 +73,7 @@ test('a new customer signs up, sets a password, signs in with it and revokes ano
   assert.match(await w.page.getByTestId('hint').innerText(), new RegExp(`已发送至 ${masked.replace(/\*/g, '\\*')}`));
   await w.assertFits();
   await w.shot('code-sent');
-  const outbox = await Watched.open(context, dir, 'outbox');
-  const code = await codeFromOutbox(outbox);
-  await outbox.shot('outbox');
+  const code = await codeFromOutbox();
   assert.ok(!(await w.page.content()).includes(code), 'the app never shows the code');
   await w.input('code').fill(code);
   await w.page.getByTestId('submit').click();
@@ -111,8 +113,7 @@ test('a new customer signs up, sets a password, signs in with it and revokes ano
   // Another device signs in (by code, outside this browser); this one ends it.
   const again = await api(z, 'POST', '/api/auth/v1/sms-codes', { mobile });
   assert.equal(again.status, 200, JSON.stringify(again.body));
-  const box = await api(z, 'GET', `/api/notify/v1/outbox?recipient=${mobile}&limit=1`);
-  const otherCode = JSON.stringify(box.body).match(/验证码为(\d{6})/)?.[1];
+  const otherCode = await codeFromOutbox();
   const other = await api(z, 'POST', '/api/auth/v1/sessions', { mobile, code: otherCode, device: 'iPad · Safari' });
   assert.equal(other.status, 200, JSON.stringify(other.body));
   await w.page.reload();
@@ -128,11 +129,10 @@ test('a new customer signs up, sets a password, signs in with it and revokes ano
   assert.equal(refused.status, 401, 'the revoked device cannot refresh');
   await w.shot('session-revoked');
   w.assertClean();
-  outbox.assertClean();
   await context.close();
 });
 
-test('a reused refresh token signs the customer out in every tab', async () => {
+test('a reused refresh cookie signs the customer out in every tab', async () => {
   const context = await browser.newContext(phone);
   const a = await Watched.open(context, dir, 'reuse-a');
   await signInWithPassword(a);
@@ -140,12 +140,14 @@ test('a reused refresh token signs the customer out in every tab', async () => {
   await b.page.goto(z.url('/me'));
   await b.page.getByTestId('me').waitFor();
 
-  // Someone else holds a copy of the refresh token and uses it first: the app's next refresh
+  // Someone else holds a copy of the refresh cookie and uses it first: the app's next refresh
   // presents a used token, and the server ends the session.
-  const stored = JSON.parse(await a.page.evaluate(() => localStorage.getItem('zt.h5.session')));
-  const stolen = await api(z, 'POST', '/api/auth/v1/tokens/refresh', { refresh_token: stored.refreshToken });
-  assert.equal(stolen.status, 200);
-  await a.expireAccessToken('h5');
+  const held = await a.refreshCookie('zt_refresh');
+  assert.ok(held?.httpOnly, 'the refresh cookie is HttpOnly');
+  const stolen = await refreshWithCookie(z, 'customer', held.value);
+  assert.equal(stolen.status, 200, JSON.stringify(stolen.body));
+  assert.ok(stolen.cookie, 'the stolen copy was rotated');
+  // A reload drops the access token (memory only): the page refreshes with the used cookie.
   a.expectRefusal(401, '/api/auth/v1/tokens/refresh');
   await a.page.reload();
   await a.page.getByText('检测到登录凭证被重复使用').waitFor();
@@ -155,33 +157,35 @@ test('a reused refresh token signs the customer out in every tab', async () => {
   // The other tab was told and left too; the stolen copy is dead as well.
   await b.page.getByTestId('login').waitFor();
   await b.shot('other-tab-signed-out');
-  assert.equal(await b.page.evaluate(() => localStorage.getItem('zt.h5.session')), null);
-  const dead = await api(z, 'POST', '/api/auth/v1/tokens/refresh', { refresh_token: stolen.body.refresh_token });
+  assert.equal(await b.page.evaluate(() => localStorage.getItem('zt.h5.signed-in')), null);
+  const dead = await refreshWithCookie(z, 'customer', stolen.cookie);
   assert.equal(dead.status, 401);
   a.assertClean();
   b.assertClean();
   await context.close();
 });
 
-test('two tabs refreshing the token at the same moment stay signed in (they take turns)', async () => {
+test('two tabs refreshing at the same moment stay signed in (they take turns)', async () => {
   const context = await browser.newContext(phone);
   const a = await Watched.open(context, dir, 'turns-a');
   await signInWithPassword(a);
   const b = await Watched.open(context, dir, 'turns-b');
   await b.page.goto(z.url('/me'));
   await b.page.getByTestId('me').waitFor();
-  const before = JSON.parse(await a.page.evaluate(() => localStorage.getItem('zt.h5.session')));
-  await a.expireAccessToken('h5');
-  // Both tabs load with a stale token and refresh at once: one presents the refresh token, the
-  // other waits for it and takes its result — presenting it twice would end the session.
-  await Promise.all([a.page.reload(), b.page.reload()]);
-  for (const t of [a, b]) {
-    await t.page.getByTestId('masked-mobile').waitFor();
-    assert.equal(await t.page.getByText('已退出登录').count(), 0);
+  const first = (await a.refreshCookie('zt_refresh')).value;
+  // Both tabs load without an access token and refresh at once, several times over: one presents
+  // the cookie, the other waits its turn and takes the first's token (or presents the rotated
+  // cookie) — presenting the same one twice would end the session.
+  for (let round = 0; round < 3; round++) {
+    await Promise.all([a.page.reload(), b.page.reload()]);
+    for (const t of [a, b]) {
+      await t.page.getByTestId('masked-mobile').waitFor();
+      assert.equal(await t.page.getByText('已退出登录').count(), 0);
+    }
   }
-  const after = JSON.parse(await a.page.evaluate(() => localStorage.getItem('zt.h5.session')));
-  assert.notEqual(after.refreshToken, before.refreshToken, 'refreshed');
-  const still = await api(z, 'POST', '/api/auth/v1/tokens/refresh', { refresh_token: after.refreshToken });
+  const last = (await a.refreshCookie('zt_refresh')).value;
+  assert.notEqual(last, first, 'refreshed');
+  const still = await refreshWithCookie(z, 'customer', last);
   assert.equal(still.status, 200, `the session lives: ${JSON.stringify(still.body)}`);
   await a.shot('both-tabs');
   a.assertClean();

@@ -61,12 +61,12 @@ test('a new customer is assessed C3, buys an R3 fund, signs the warning for an R
   await w.page.getByTestId('area-mall').waitFor();
   await w.page.getByTestId('sandbox-clock').waitFor();
 
-  // Sign up by SMS code (read from the sandbox outbox).
+  // Sign up by SMS code (read from the sandbox outbox: staff with sandbox.manage only).
   await w.page.goto(z.url('/login?redirect=/mall'));
   await w.input('mobile').fill(mobile);
   await w.page.getByTestId('send-code').click();
   await w.page.getByTestId('hint').waitFor();
-  const box = await api(z, 'GET', `/api/notify/v1/outbox?recipient=${mobile}&limit=1`);
+  const box = await api(z, 'GET', `/api/notify/v1/outbox?channel=sms&recipient=${mobile}&limit=1`, undefined, staff);
   const code = JSON.stringify(box.body).match(/验证码为(\d{6})/)?.[1];
   assert.ok(code, 'a code in the outbox');
   rememberSecret(code);

@@ -1,13 +1,20 @@
 // The H5 app's calls, typed, on the shared client.
 import { ApiClient, type Assessment, type CodeSent, type CustomerProfile, type CustomerTokens, type Features, type Holdings,
-  type MallOrder, type OutboxItem, type Page, type Product, type Questionnaire, type RiskWarning, type SessionInfo,
+  type MallOrder, type Page, type Product, type Questionnaire, type RiskWarning, type SessionInfo,
   type SignedOutReason, type SuitabilityCheck, type SuitabilityProfile } from '@zhongtai/shared';
 import { ref } from 'vue';
 
 export const signedOutNotice = ref<string>('');
 
-export const client = new ApiClient({
+// Who is signed in, as the sign-in and refresh answers say (kept in memory with the access token).
+export interface CustomerSession {
+  customer_id: string;
+  session_id: string;
+}
+
+export const client = new ApiClient<CustomerSession>({
   app: 'h5',
+  refreshCookie: 'customer',
   onSignedOut: (reason: SignedOutReason) => {
     if (reason === 'refresh_reused') signedOutNotice.value = '检测到登录凭证被重复使用，为保护账户安全，已在所有设备退出登录，请重新登录';
     else if (reason === 'refresh_refused') signedOutNotice.value = '登录已过期，请重新登录';
@@ -19,9 +26,9 @@ export const api = {
   features: () => client.get<Features>('/api/gateway/v1/features', { anonymous: true }),
   sendCode: (mobile: string) => client.post<CodeSent>('/api/auth/v1/sms-codes', { mobile }, { anonymous: true }),
   signInWithCode: (mobile: string, code: string, device: string) =>
-    client.post<CustomerTokens>('/api/auth/v1/sessions', { mobile, code, device }, { anonymous: true }),
+    client.post<CustomerTokens>('/api/auth/v1/sessions', { mobile, code, device }, { anonymous: true, refreshCookie: true }),
   signInWithPassword: (mobile: string, password: string, device: string) =>
-    client.post<CustomerTokens>('/api/auth/v1/sessions/password', { mobile, password, device }, { anonymous: true }),
+    client.post<CustomerTokens>('/api/auth/v1/sessions/password', { mobile, password, device }, { anonymous: true, refreshCookie: true }),
   profile: () => client.get<CustomerProfile>('/api/auth/v1/me'),
   setPassword: (password: string, current?: string) =>
     client.put<{ message: string }>('/api/auth/v1/me/password', current ? { password, current_password: current } : { password }),
@@ -47,8 +54,6 @@ export const api = {
   cancelOrder: (id: string, idempotencyKey: string) =>
     client.post<MallOrder>(`/api/mall/v1/orders/${encodeURIComponent(id)}/cancel`, undefined, { idempotencyKey }),
   holdings: () => client.get<Holdings>('/api/mall/v1/holdings'),
-  outbox: (recipient?: string, cursor?: string) =>
-    client.get<Page<OutboxItem>>('/api/notify/v1/outbox', { query: { channel: 'sms', recipient, cursor, limit: 20 }, anonymous: true }),
 };
 
 // A short, readable name for this browser, shown in the customer's device list.

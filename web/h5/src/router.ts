@@ -14,12 +14,13 @@ export const router = createRouter({
     { path: '/mall/trade/:code', name: 'trade', component: () => import('./pages/mall/TradePage.vue'), meta: { signedIn: true } },
     { path: '/mall/holdings', name: 'holdings', component: () => import('./pages/mall/HoldingsPage.vue'), meta: { signedIn: true } },
     { path: '/mall/orders', name: 'orders', component: () => import('./pages/mall/OrdersPage.vue'), meta: { signedIn: true } },
-    { path: '/dev/outbox', name: 'outbox', component: () => import('./pages/OutboxPage.vue') },
     { path: '/:rest(.*)*', name: 'not-found', component: () => import('./pages/NotFoundPage.vue') },
   ],
 });
 
-router.beforeEach((to) => {
+// The first navigation waits for the page-load refresh: signed in or not is known only then.
+router.beforeEach(async (to) => {
+  await client.ready();
   if (to.meta.signedIn && !client.current) return { name: 'login', query: { redirect: to.fullPath } };
   return true;
 });

@@ -3,6 +3,12 @@
 // however many requests find it expired (one refresh in flight, the rest wait for it); when the
 // refresh token is refused — reused (taken as theft: the server has revoked the session), expired
 // or revoked — the session ends in every tab of the app at once.
+//
+// Where the tokens live (docs/security.md): the access token only in this module's memory, one
+// per page; the refresh token in an HttpOnly, SameSite=Strict cookie scoped to the refresh path,
+// which no script can read. Sign-in, refresh and logout ask for the cookie with a header (which a
+// form on another site cannot send); their answers' refresh_token is then empty. A page that
+// loads without a token in memory refreshes once to learn whether it is signed in.
 
 export interface ApiErrorBody {
   code: string;
@@ -23,25 +29,31 @@ export class ApiError extends Error {
   }
 }
 
-// What a sign-in answers, for customers and staff alike (the rest of the answer is the app's).
-export interface TokenPair {
+// What a sign-in or refresh answers, for customers and staff alike: the tokens, and who and which
+// session they are for (customer_id or staff_id, session_id; for staff roles, permissions and
+// password_change_required), which the app keeps in memory beside the access token.
+export interface TokenAnswer {
   access_token: string;
-  refresh_token: string;
+  refresh_token?: string; // empty: it is in the HttpOnly cookie
+  token_type?: string;
   expires_in: number;
 }
 
-export interface Session {
+export interface Session<Info extends object = Record<string, unknown>> {
   accessToken: string;
-  refreshToken: string;
   expiresAt: number; // ms since the epoch, from the token's own exp
   subject: string;
+  // The rest of the answer: who and which session (no token).
+  info: Info;
 }
 
 export type SignedOutReason = 'logout' | 'refresh_reused' | 'refresh_refused' | 'elsewhere';
 
 export interface ClientOptions {
-  // Storage key and broadcast channel name: one per app, so the console and H5 never share.
+  // Lock, broadcast channel and hint names: one per app, so the console and H5 never share.
   app: string;
+  // Which refresh cookie the app asks for (X-Zt-Refresh-Cookie): the H5 app's or the console's.
+  refreshCookie: 'customer' | 'staff';
   onSignedOut?: (reason: SignedOutReason) => void;
   fetchImpl?: typeof fetch;
 }
@@ -53,10 +65,15 @@ export interface RequestOptions {
   idempotencyKey?: string;
   // Anonymous calls (sign-in, codes) do not send or refresh a token.
   anonymous?: boolean;
+  // Sign-in: the answer sets the refresh cookie (and carries an empty refresh_token).
+  refreshCookie?: boolean;
   signal?: AbortSignal;
 }
 
 const REFRESH_PATH = '/api/auth/v1/tokens/refresh';
+export const REFRESH_COOKIE_HEADER = 'X-Zt-Refresh-Cookie';
+// A token this close to its expiry is refreshed before it is sent.
+const MARGIN_MS = 15_000;
 
 function decodeClaims(jwt: string): Record<string, unknown> {
   try {
@@ -68,16 +85,19 @@ function decodeClaims(jwt: string): Record<string, unknown> {
   }
 }
 
-function sessionFrom(tokens: TokenPair): Session {
-  const claims = decodeClaims(tokens.access_token);
-  const exp = typeof claims.exp === 'number' ? claims.exp * 1000 : Date.now() + tokens.expires_in * 1000;
+function sessionFrom<Info extends object>(answer: TokenAnswer): Session<Info> {
+  const { access_token, refresh_token: _r, token_type: _t, expires_in, ...info } = answer as TokenAnswer & Record<string, unknown>;
+  const claims = decodeClaims(access_token);
+  const exp = typeof claims.exp === 'number' ? claims.exp * 1000 : Date.now() + expires_in * 1000;
   return {
-    accessToken: tokens.access_token,
-    refreshToken: tokens.refresh_token,
+    accessToken: access_token,
     expiresAt: exp,
     subject: typeof claims.sub === 'string' ? claims.sub : '',
+    info: info as unknown as Info,
   };
 }
+
+const fresh = (s: Session<object> | null): boolean => s !== null && s.expiresAt - Date.now() >= MARGIN_MS;
 
 // A failure that is not in the error shape (the network, a proxy's HTML page) still reaches the
 // user in Chinese, never as a raw exception.
@@ -94,48 +114,62 @@ function signedOutError(): ApiError {
   return new ApiError(401, { code: 'SESSION_ENDED', message: '登录已失效，请重新登录' });
 }
 
-export class ApiClient {
-  private session: Session | null = null;
-  private refreshing: Promise<Session | null> | null = null;
-  private rotated: Session | null = null; // the newest session another tab refreshed to
-  private readonly storageKey: string;
+type Message<Info extends object> =
+  | { type: 'signed-in'; session: Session<Info> }
+  | { type: 'refreshed'; session: Session<Info> }
+  | { type: 'signed-out' };
+
+export class ApiClient<Info extends object = Record<string, unknown>> {
+  private session: Session<Info> | null = null;
+  private refreshing: Promise<Session<Info> | null> | null = null;
+  private booting: Promise<Session<Info> | null> | null = null;
+  // Not a token: whether this browser has signed in to the app, so that a visitor who never did
+  // is not sent on a refresh bound to be refused.
+  private readonly hintKey: string;
   private readonly channel: BroadcastChannel | null;
   private readonly fetchImpl: typeof fetch;
-  private listeners = new Set<(s: Session | null) => void>();
+  private listeners = new Set<(s: Session<Info> | null) => void>();
 
   constructor(private readonly options: ClientOptions) {
-    this.storageKey = `zt.${options.app}.session`;
+    this.hintKey = `zt.${options.app}.signed-in`;
     this.fetchImpl = options.fetchImpl ?? ((...a) => fetch(...a));
-    this.session = this.load();
     this.channel = typeof BroadcastChannel === 'undefined' ? null : new BroadcastChannel(`zt.${options.app}.session`);
     this.channel?.addEventListener('message', (e: MessageEvent) => {
-      const data = e.data as { type: string };
+      const data = e.data as Message<Info>;
       if (data.type === 'signed-out') this.end('elsewhere', false);
-      if (data.type === 'signed-in') {
-        this.rotated = null;
-        this.adopt(this.load());
-      }
-      // Another tab rotated the refresh token: remember its result, since this tab's view of
-      // localStorage may lag behind it for a moment.
-      if (data.type === 'refreshed') this.rotated = (e.data as { session: Session }).session;
+      // Another tab signed in, or refreshed (the cookie has rotated): its access token serves
+      // here too, so this tab need not refresh itself.
+      if (data.type === 'signed-in') this.adopt(data.session);
+      if (data.type === 'refreshed' && (!this.session || data.session.expiresAt >= this.session.expiresAt)) this.adopt(data.session);
     });
   }
 
-  get current(): Session | null {
+  get current(): Session<Info> | null {
     return this.session;
   }
 
   // Notified on every sign-in, refresh and sign-out.
-  subscribe(fn: (s: Session | null) => void): () => void {
+  subscribe(fn: (s: Session<Info> | null) => void): () => void {
     this.listeners.add(fn);
     return () => this.listeners.delete(fn);
   }
 
-  signedIn(tokens: TokenPair): Session {
-    const s = sessionFrom(tokens);
-    this.store(s);
+  // Once per page load: whether the browser holds a live session (the refresh cookie), learned by
+  // refreshing it. Routers wait for this before their first decision.
+  ready(): Promise<Session<Info> | null> {
+    if (!this.booting) {
+      if (this.session || !this.hinted()) this.booting = Promise.resolve(this.session);
+      else this.booting = this.refresh(null).catch(() => null);
+    }
+    return this.booting;
+  }
+
+  // The sign-in answer (asked for with refreshCookie: true).
+  signedIn(answer: TokenAnswer): Session<Info> {
+    const s = sessionFrom<Info>(answer);
+    this.hint(true);
     this.adopt(s);
-    this.channel?.postMessage({ type: 'signed-in' });
+    this.channel?.postMessage({ type: 'signed-in', session: s } satisfies Message<Info>);
     return s;
   }
 
@@ -144,11 +178,11 @@ export class ApiClient {
     this.end(reason, true);
   }
 
-  // Logout: the server ends the session (its logout endpoint), then this app everywhere. A
-  // session the server already ended is signed out here all the same.
+  // Logout: the server ends the session (its logout endpoint) and clears the cookie, then this app
+  // everywhere. A session the server already ended is signed out here all the same.
   async logout(path: string): Promise<void> {
     try {
-      if (this.session) await this.post<object>(path);
+      if (this.session) await this.post<object>(path, undefined, { refreshCookie: true });
     } catch {
       /* already over on the server */
     }
@@ -157,7 +191,7 @@ export class ApiClient {
 
   // A new access token now (after a change that alters its claims, such as a staff member's first
   // password change); null when the session has ended.
-  renew(): Promise<Session | null> {
+  renew(): Promise<Session<Info> | null> {
     return this.session ? this.refresh(this.session) : Promise.resolve(null);
   }
 
@@ -178,10 +212,10 @@ export class ApiClient {
   }
 
   async request<T>(method: string, path: string, opts: RequestOptions = {}): Promise<T> {
-    let session = opts.anonymous ? null : this.session;
+    let session = opts.anonymous ? null : (this.session ?? (await this.ready()));
     // A token about to expire is refreshed first rather than sent to be refused; when the
     // refresh ends the session, the call is not sent at all.
-    if (session && session.expiresAt - Date.now() < 15_000) {
+    if (session && !fresh(session)) {
       session = await this.refresh(session);
       if (!session) throw signedOutError();
     }
@@ -197,11 +231,12 @@ export class ApiClient {
     return this.read<T>(res);
   }
 
-  private async send(method: string, path: string, opts: RequestOptions, session: Session | null): Promise<Response> {
+  private async send(method: string, path: string, opts: RequestOptions, session: Session<Info> | null): Promise<Response> {
     const headers: Record<string, string> = { accept: 'application/json' };
     if (opts.body !== undefined) headers['content-type'] = 'application/json';
     if (session) headers.authorization = `Bearer ${session.accessToken}`;
     if (opts.idempotencyKey) headers['idempotency-key'] = opts.idempotencyKey;
+    if (opts.refreshCookie) headers[REFRESH_COOKIE_HEADER] = this.options.refreshCookie;
     let url = path;
     if (opts.query) {
       const q = new URLSearchParams();
@@ -214,6 +249,7 @@ export class ApiClient {
         method,
         headers,
         body: opts.body === undefined ? undefined : JSON.stringify(opts.body),
+        credentials: 'same-origin',
         signal: opts.signal,
       });
     } catch (e) {
@@ -236,45 +272,37 @@ export class ApiClient {
   }
 
   // One refresh for all: callers that find the token stale while a refresh runs wait for it.
-  private refresh(stale: Session): Promise<Session | null> {
-    if (this.session && this.session.accessToken !== stale.accessToken) return Promise.resolve(this.session);
+  // `stale` is the session found too old (null: none in memory yet, as on page load).
+  private refresh(stale: Session<Info> | null): Promise<Session<Info> | null> {
+    if (this.session && this.session !== stale && fresh(this.session)) return Promise.resolve(this.session);
     if (!this.refreshing) {
-      this.refreshing = this.doRefresh(stale).finally(() => {
+      this.refreshing = this.inTurn(() => this.refreshNow(stale)).finally(() => {
         this.refreshing = null;
       });
     }
     return this.refreshing;
   }
 
-  // Tabs of one app share the refresh token: two presenting it at once would look like theft and
-  // end the session. A Web Lock makes them take turns; the second then finds the first's result.
-  private async doRefresh(stale: Session): Promise<Session | null> {
+  // Tabs of one app share the refresh cookie: two presenting it at once would look like theft and
+  // end the session. A Web Lock makes them take turns. The cookie a refresh rotates is stored
+  // before its answer reaches the page, so the next holder presents the new one — or, told of
+  // the refresh meanwhile (the broadcast), takes its access token and does not refresh at all.
+  private async inTurn<T>(fn: () => Promise<T>): Promise<T> {
     const locks = typeof navigator !== 'undefined' ? (navigator as Navigator & { locks?: LockManager }).locks : undefined;
-    if (!locks) return this.refreshNow(stale);
-    return await locks.request(`zt.${this.options.app}.refresh`, async () => {
-      const s = await this.refreshNow(stale);
-      // Held a moment longer: localStorage and the broadcast reach the other tabs asynchronously,
-      // and the next holder must see the rotated token rather than present the old one again.
-      await new Promise((r) => setTimeout(r, 300));
-      return s;
-    });
+    if (!locks) return fn();
+    return (await locks.request(`zt.${this.options.app}.refresh`, fn)) as T;
   }
 
-  private async refreshNow(stale: Session): Promise<Session | null> {
-    // Another tab may have rotated the token already: take its result rather than reuse ours.
-    for (const known of [this.load(), this.rotated]) {
-      if (known && known.refreshToken !== stale.refreshToken && known.expiresAt >= stale.expiresAt) {
-        if (known !== this.load()) this.store(known);
-        this.adopt(known);
-        return known;
-      }
-    }
-    const res = await this.send('POST', REFRESH_PATH, { body: { refresh_token: stale.refreshToken } }, null);
+  private async refreshNow(stale: Session<Info> | null): Promise<Session<Info> | null> {
+    // Another tab refreshed (or signed in) while this one waited: its token serves.
+    const known = this.session;
+    if (known && known.accessToken !== stale?.accessToken && fresh(known)) return known;
+    const res = await this.send('POST', REFRESH_PATH, { body: {}, refreshCookie: true }, null);
     if (res.ok) {
-      const s = sessionFrom((await res.json()) as TokenPair);
-      this.store(s);
+      const s = sessionFrom<Info>((await res.json()) as TokenAnswer);
+      this.hint(true);
       this.adopt(s);
-      this.channel?.postMessage({ type: 'refreshed', session: s });
+      this.channel?.postMessage({ type: 'refreshed', session: s } satisfies Message<Info>);
       return s;
     }
     const body = (await res.json().catch(() => ({}))) as Partial<ApiErrorBody>;
@@ -288,36 +316,31 @@ export class ApiClient {
   private end(reason: SignedOutReason, broadcast: boolean): void {
     const had = this.session !== null;
     this.session = null;
-    this.rotated = null;
-    try {
-      localStorage.removeItem(this.storageKey);
-    } catch {
-      /* storage unavailable: the in-memory session is gone all the same */
-    }
-    if (broadcast) this.channel?.postMessage({ type: 'signed-out' });
+    this.hint(false);
+    if (broadcast) this.channel?.postMessage({ type: 'signed-out' } satisfies Message<Info>);
     this.listeners.forEach((fn) => fn(null));
     if (had || reason !== 'elsewhere') this.options.onSignedOut?.(reason);
   }
 
-  private adopt(s: Session | null): void {
+  private adopt(s: Session<Info> | null): void {
     this.session = s;
     this.listeners.forEach((fn) => fn(s));
   }
 
-  private load(): Session | null {
+  private hinted(): boolean {
     try {
-      const raw = localStorage.getItem(this.storageKey);
-      return raw ? (JSON.parse(raw) as Session) : null;
+      return localStorage.getItem(this.hintKey) === '1';
     } catch {
-      return null;
+      return true; // storage unavailable: ask the server
     }
   }
 
-  private store(s: Session): void {
+  private hint(on: boolean): void {
     try {
-      localStorage.setItem(this.storageKey, JSON.stringify(s));
+      if (on) localStorage.setItem(this.hintKey, '1');
+      else localStorage.removeItem(this.hintKey);
     } catch {
-      /* private mode: the session lives in memory only */
+      /* storage unavailable: every page load asks the server */
     }
   }
 }

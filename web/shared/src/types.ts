@@ -17,7 +17,7 @@ export interface CustomerTokens {
   access_token: string;
   token_type: string;
   expires_in: number;
-  refresh_token: string;
+  refresh_token: string; // empty when the app asked for the cookie
   customer_id: string;
   session_id: string;
   new_customer: boolean;
@@ -37,13 +37,14 @@ export interface SessionInfo {
   last_used_ms: number;
   current: boolean;
 }
+// ---- notify: the sandbox outbox (staff with sandbox.manage)
 export interface OutboxItem {
   id: string;
   channel: string;
   recipient: string; // masked
-  template: string;
+  template_id: string;
   text: string;
-  sender: string;
+  sender: string; // the service that sent it
   created_at_ms: number;
 }
 export interface Page<T> {
@@ -56,7 +57,7 @@ export interface StaffTokens {
   access_token: string;
   token_type: string;
   expires_in: number;
-  refresh_token: string;
+  refresh_token: string; // empty when the console asked for the cookie
   staff_id: string;
   session_id: string;
   roles: string[];
