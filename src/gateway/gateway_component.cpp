@@ -1,6 +1,7 @@
 #include "gateway/gateway_component.hpp"
 
 #include <boost/asio/awaitable.hpp>
+#include <boost/json.hpp>
 #include <fmt/format.h>
 
 #include <atomic>
@@ -27,6 +28,7 @@
 #include "gateway/filters/authentication/authentication.hpp"
 #include "gateway/filters/idempotency_key/idempotency_key.hpp"
 #include "gateway/filters/internal_headers/internal_headers.hpp"
+#include "gateway/filters/revocation/revocation.hpp"
 #include "gateway/filters/settings.hpp"
 #include "gateway/filters/static_files/static_files.hpp"
 #include "gateway/filters/validation/openapi.hpp"
@@ -75,9 +77,12 @@ class GatewayMiddleware final : public core::http::Middleware {
  public:
   GatewayMiddleware(core::discovery::Discovery& discovery, const core::http::Router& router, core::observe::Registry& metrics,
                     std::shared_ptr<core::http::Middleware> flow_rules, filters::TokenVerifier& tokens,
-                    filters::JwksSource& jwks, filters::StaticFiles& static_files, const ServiceCatalog& catalog)
+                    filters::JwksSource& jwks, filters::StaticFiles& static_files, const ServiceCatalog& catalog,
+                    const filters::RevokedSessions& revoked)
       : discovery_(discovery), router_(router), metrics_(metrics),
-        flow_rules_(std::move(flow_rules)), tokens_(tokens), jwks_(jwks), static_files_(static_files), catalog_(catalog) {
+        flow_rules_(std::move(flow_rules)), tokens_(tokens), jwks_(jwks), static_files_(static_files), catalog_(catalog),
+        revoked_(revoked) {
+    revoked_refused_ = &metrics.counter("zt_gateway_token_refused_total", "Bearer tokens refused, by reason", {{"reason", "revoked"}});
     for (const auto& [service, entry] : catalog_.entries())
       routed_by_service_[service] =
           &metrics.counter("zt_gateway_routed_total", "Requests routed, by route", {{"route", service}});
@@ -303,6 +308,13 @@ class GatewayMiddleware final : public core::http::Middleware {
       if (co_await jwks_.refetch_for_unknown_kid(seen)) result = tokens_.verify(held, core::unix_millis() / 1000);
     }
     if (auto* ok = std::get_if<filters::VerifiedToken>(&result)) {
+      if (revoked_.revoked(ok->caller.session)) {
+        revoked_refused_->inc();
+        ctx.log().info("gateway: a token of an ended session refused");
+        auto res = core::http::Response::json(401, core::http::error_body("GATEWAY_TOKEN_REVOKED", "登录已失效，请重新登录", ctx.trace_id));
+        res.headers.set("www-authenticate", R"(Bearer error="invalid_token", error_description="revoked")");
+        co_return res;
+      }
       token_ok_->inc();
       ctx.caller = std::move(ok->caller);
       co_return std::nullopt;
@@ -341,6 +353,8 @@ class GatewayMiddleware final : public core::http::Middleware {
   filters::StaticFiles& static_files_;
   const ServiceCatalog& catalog_;
   std::map<std::string, core::observe::Counter*, std::less<>> routed_by_service_;
+  const filters::RevokedSessions& revoked_;
+  core::observe::Counter* revoked_refused_ = nullptr;
   core::observe::Counter* invalid_ = nullptr;
   std::array<core::observe::Counter*, filters::kAllTokenFailures.size()> token_refused_{};
   core::observe::Counter* token_ok_ = nullptr;
@@ -397,9 +411,12 @@ class GatewayComponent final : public core::Component {
         jwks_(tokens_, [this]() { return fetch_jwks(); }, local_keys(ctx.config()), ctx.config().get_duration("jwks_refetch_min")),
         static_files_(ctx.config().get_string("static_root"), static_cast<std::size_t>(ctx.config().get_int("static_cache_bytes"))),
         catalog_(catalog(ctx)),
+        revocation_service_(ctx.config().get_string("revocation_service")),
+        revocation_poll_(ctx.config().get_duration("revocation_poll")),
+        revoked_(ctx.config().get_duration("revocation_window")),
         gateway_(std::make_shared<GatewayMiddleware>(discovery_, ctx.public_router(), ctx.metrics(),
                                                      ctx.get<core::resilience::ResilienceComponent>("resilience").inbound(),
-                                                     tokens_, jwks_, static_files_, catalog_)) {
+                                                     tokens_, jwks_, static_files_, catalog_, revoked_)) {
     std::vector<AreaOfService> areas;
     for (const auto& a : catalog_.areas()) areas.push_back({a.service, a.area.title, a.area.path});
     add_gateway_api(ctx.public_router(), GatewayApiDeps{discovery_, ctx.get<core::resilience::ResilienceComponent>("resilience").engine(),
@@ -419,6 +436,7 @@ class GatewayComponent final : public core::Component {
       metrics_->gauge("zt_gateway_token_cache_entries", "Verified tokens cached (at most gateway.token_cache_entries)")
           .set(static_cast<std::int64_t>(stats.entries));
       metrics_->gauge("zt_gateway_jwks_keys", "Token signing keys known").set(static_cast<std::int64_t>(tokens_.keys()->size()));
+      metrics_->gauge("zt_gateway_revoked_sessions", "Ended sessions whose tokens are refused").set(static_cast<std::int64_t>(revoked_.size()));
     });
     gateway_->install(filters::FilterSettings::parse(kFilters.get()));
     filters_subscription_ = core::config::DynamicSettings::global().subscribe(kFilters.name(), [this](const auto&) {
@@ -446,10 +464,44 @@ class GatewayComponent final : public core::Component {
         co_await stop_signal_.wait(stop_signal_.generation(), wait);
       }
     });
+    if (!revocation_service_.empty()) runtime_.spawn(0, [this]() -> boost::asio::awaitable<void> { co_await follow_revocations(); });
   }
   void stop() override {
     stopping_ = true;
     stop_signal_.notify_all();
+  }
+
+  // Follows the auth service's feed of ended sessions (filters/revocation).
+  boost::asio::awaitable<void> follow_revocations() {
+    std::string cursor;
+    bool warned = false;
+    while (!stopping_.load()) {
+      try {
+        core::http::Request req;
+        req.method = core::http::Method::kGet;
+        req.target = cursor.empty()
+                         ? fmt::format("/api/auth/v1/sessions/revoked?since_ms={}", core::unix_millis() - revoked_.window().count())
+                         : "/api/auth/v1/sessions/revoked?after=" + cursor;
+        core::discovery::CallOptions options;
+        options.as = "gateway";
+        options.timeout = std::chrono::milliseconds(3000);
+        auto result = co_await discovery_.client().call(revocation_service_, std::move(req), nullptr, options);
+        if (result.response.status != 200) throw std::runtime_error(fmt::format("answered {}", result.response.status));
+        const auto page = boost::json::parse(result.response.body).as_object();
+        std::vector<std::pair<std::string, std::int64_t>> ended;
+        for (const auto& item : page.at("items").as_array())
+          ended.emplace_back(std::string(item.at("session_id").as_string()), item.at("at_ms").as_int64());
+        revoked_.add(ended, core::unix_millis());
+        cursor = std::string(page.at("cursor").as_string());
+        if (warned) core::log::info("gateway: following ended sessions again");
+        warned = false;
+        if (ended.size() >= 1000) continue;  // more behind: read on at once
+      } catch (const std::exception& e) {
+        if (!warned) core::log::warn("gateway: cannot follow ended sessions from {} ({}); retrying", revocation_service_, e.what());
+        warned = true;
+      }
+      co_await stop_signal_.wait(stop_signal_.generation(), revocation_poll_);
+    }
   }
 
  private:
@@ -484,6 +536,9 @@ class GatewayComponent final : public core::Component {
   filters::JwksSource jwks_;
   filters::StaticFiles static_files_;
   ServiceCatalog catalog_;
+  std::string revocation_service_;
+  std::chrono::milliseconds revocation_poll_;
+  filters::RevokedSessions revoked_;
   std::atomic<bool> stopping_{false};
   core::net::Notifier stop_signal_;
   std::shared_ptr<GatewayMiddleware> gateway_;
@@ -511,6 +566,11 @@ core::ComponentSpec spec() {
                duration("jwks_refetch_min", std::chrono::milliseconds(5000)).range(0, 3600000)
                    .describe("least time between fetches caused by tokens naming an unknown kid"),
                string("jwt_keys_file", "").describe("a local JWKS file with more keys (HS256 secrets); mode 0600"),
+               string("revocation_service", "auth").describe("service whose feed of ended sessions the gateway follows (empty: none)"),
+               duration("revocation_poll", std::chrono::milliseconds(1000)).range(100, 60000)
+                   .describe("how often that feed is read: a token of an ended session is refused within about this long"),
+               duration("revocation_window", std::chrono::milliseconds(1800000)).range(60000, 86400000)
+                   .describe("how long an ended session is remembered (longer than any access token lives)"),
                string("jwt_issuer", "zhongtai").describe("required iss of tokens (empty: not checked)"),
                string("jwt_audience", "zhongtai-api").describe("required aud of tokens (empty: not checked)"),
                duration("jwt_clock_skew", std::chrono::milliseconds(30000)).range(0, 300000)

@@ -42,8 +42,8 @@ HttpResponse sign_in(int port, const std::string& mobile, const std::string& cod
 }
 
 // Short waits for a test: codes every second; a token naming a new key may fetch the JWKS again
-// 200 ms after the last fetch (5 s by default).
-const Env kFast{{"ZT_AUTH__RESEND_COOLDOWN", "1s"}, {"ZT_GATEWAY__JWKS_REFETCH_MIN", "200ms"}};
+// 200 ms after the last fetch (5 s by default); many steps on one number within a minute.
+const Env kFast{{"ZT_AUTH__RESEND_COOLDOWN", "1s"}, {"ZT_GATEWAY__JWKS_REFETCH_MIN", "200ms"}, {"ZT_AUTH__ATTEMPTS_PER_NUMBER", "100"}};
 
 TEST(Auth, SignUpTokensRefreshRotationReuseAndLogout) {
   Zhongtai z(kFast);
@@ -131,6 +131,11 @@ TEST(Auth, SignUpTokensRefreshRotationReuseAndLogout) {
     std::string header = jwt.substr(0, jwt.find('.'));
     return header;  // base64url of the header: differs exactly when the kid does
   };
+  std::this_thread::sleep_for(1100ms);
+  ASSERT_EQ(ask_code(z.port, mobile).status, 200);
+  auto live = sign_in(z.port, mobile, code_from_outbox(z.port, mobile));
+  ASSERT_EQ(live.status, 200) << live.body;
+  const std::string live_access = field(live.body, "access_token");
   auto rotate = http_request(z.admin, "POST", "/auth/keys/rotate", "");
   ASSERT_EQ(rotate.status, 200) << rotate.body;
   std::this_thread::sleep_for(1100ms);
@@ -140,8 +145,11 @@ TEST(Auth, SignUpTokensRefreshRotationReuseAndLogout) {
   const std::string new_access = field(third.body, "access_token");
   EXPECT_NE(kid_of(new_access), kid_of(access));
   EXPECT_EQ(http_request(z.port, "GET", "/api/system/v1/whoami", "", {{"authorization", "Bearer " + new_access}}).status, 200);
-  EXPECT_EQ(http_request(z.port, "GET", "/api/system/v1/whoami", "", {{"authorization", "Bearer " + access}}).status, 200)
+  EXPECT_EQ(http_request(z.port, "GET", "/api/system/v1/whoami", "", {{"authorization", "Bearer " + live_access}}).status, 200)
       << "tokens of the retired key still verify";
+  auto ended = http_request(z.port, "GET", "/api/system/v1/whoami", "", {{"authorization", "Bearer " + access}});
+  EXPECT_EQ(ended.status, 401) << "a token of the session revoked as stolen is refused: " << ended.body;
+  EXPECT_EQ(field(ended.body, "code"), "GATEWAY_TOKEN_REVOKED");
   auto jwks = http_get(z.port, "/api/auth/v1/jwks");
   EXPECT_EQ(std::count(jwks.body.begin(), jwks.body.end(), '{') - 1, 2) << "both keys published: " << jwks.body;
   EXPECT_EQ(jwks.body.find("\"d\""), std::string::npos) << "no private member";
@@ -270,6 +278,14 @@ TEST(Auth, CustomersSetAPasswordOnlyWithACodeFromTheirPhoneAndOtherSessionsEnd) 
   auto other_refresh = post(z.port, "/api/auth/v1/tokens/refresh", R"({"refresh_token": ")" + field(other.body, "refresh_token") + R"("})");
   EXPECT_EQ(other_refresh.status, 401) << other_refresh.body;
   EXPECT_EQ(field(other_refresh.body, "code"), "AUTH_REFRESH_INVALID");
+  // Its access token too, once the gateway hears of the ended session (a poll a second).
+  HttpResponse other_me;
+  EXPECT_TRUE(eventually([&] {
+    other_me = http_request(z.port, "GET", "/api/auth/v1/me", "", bearer(field(other.body, "access_token")));
+    return other_me.status == 401;
+  }, 5s)) << other_me.body;
+  EXPECT_EQ(field(other_me.body, "code"), "GATEWAY_TOKEN_REVOKED");
+  EXPECT_EQ(http_request(z.port, "GET", "/api/auth/v1/me", "", bearer(access)).status, 200) << "this session goes on";
   auto mine = post(z.port, "/api/auth/v1/tokens/refresh", R"({"refresh_token": ")" + field(in.body, "refresh_token") + R"("})");
   EXPECT_EQ(mine.status, 200) << mine.body;
   EXPECT_NE(newest_text(z.port, mobile).find("您的登录密码已于"), std::string::npos) << newest_text(z.port, mobile);

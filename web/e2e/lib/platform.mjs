@@ -224,12 +224,15 @@ export async function api(z, method, path, body, token, headers = {}) {
   return { status: res.status, body: json, headers: res.headers };
 }
 
+// The header with which the web apps ask for the refresh token as a cookie (web/shared/src/client.ts).
+export const refreshCookieHeader = 'x-refresh-cookie'; // TEMP
+
 // What a web app's refresh cookie does on the wire: POST /api/auth/v1/tokens/refresh with the
 // cookie and the header asking for it (kind: customer or staff). Answers the status, the body and
 // the rotated cookie's value ('' when the answer cleared or set none).
 export async function refreshWithCookie(z, kind, value) {
   const name = kind === 'staff' ? 'zt_staff_refresh' : 'zt_refresh';
-  const r = await api(z, 'POST', '/api/auth/v1/tokens/refresh', {}, undefined, { 'x-zt-refresh-cookie': kind, cookie: `${name}=${value}` });
+  const r = await api(z, 'POST', '/api/auth/v1/tokens/refresh', {}, undefined, { [refreshCookieHeader]: kind, cookie: `${name}=${value}` });
   rememberSecret(value);
   let rotated = '';
   for (const c of r.headers.getSetCookie()) if (c.startsWith(`${name}=`)) rotated = c.slice(name.length + 1).split(';')[0];

@@ -7,7 +7,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
-import { Zhongtai, api, eventually, firstAdmin, freePort, freshTotp, outDir, rememberSecret, tempDir } from '../lib/platform.mjs';
+import { Zhongtai, api, eventually, firstAdmin, freePort, freshTotp, outDir, refreshCookieHeader, rememberSecret, tempDir } from '../lib/platform.mjs';
 import { Watched, launch } from '../lib/browser.mjs';
 
 const CSP = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; font-src 'self' data:; " +
@@ -121,7 +121,7 @@ test('the H5 app runs under the CSP and keeps no token where a script can read i
     const answer = page.waitForResponse((r) => new URL(r.url()).pathname === '/api/auth/v1/sessions');
     await page.getByTestId('submit').click();
     const signIn = await answer;
-    assert.equal(signIn.request().headers()['x-zt-refresh-cookie'], 'customer');
+    assert.equal(signIn.request().headers()[refreshCookieHeader], 'customer');
     assert.equal((await signIn.json()).refresh_token, '', 'the refresh token is in the cookie only');
     await page.getByTestId('me').waitFor();
     await page.getByTestId('masked-mobile').waitFor();
@@ -133,7 +133,7 @@ test('the H5 app runs under the CSP and keeps no token where a script can read i
     await page.reload();
     const refresh = await refreshed;
     assert.equal(refresh.status(), 200);
-    assert.equal(refresh.request().headers()['x-zt-refresh-cookie'], 'customer');
+    assert.equal(refresh.request().headers()[refreshCookieHeader], 'customer');
     assert.equal((await refresh.json()).refresh_token, '');
     await page.getByTestId('masked-mobile').waitFor();
     await assertNoReadableToken(w, 'zt_refresh');
@@ -180,7 +180,7 @@ test('the console runs under the CSP and keeps no token where a script can read 
     const answer = page.waitForResponse((r) => new URL(r.url()).pathname === '/api/auth/v1/staff/sessions');
     await page.getByTestId('submit').click();
     const signIn = await answer;
-    assert.equal(signIn.request().headers()['x-zt-refresh-cookie'], 'staff');
+    assert.equal(signIn.request().headers()[refreshCookieHeader], 'staff');
     assert.equal((await signIn.json()).refresh_token, '', 'the refresh token is in the cookie only');
     await page.getByTestId('password-page').waitFor();
     const newPassword = `Security-${admin.password}`;

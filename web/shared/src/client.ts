@@ -71,7 +71,7 @@ export interface RequestOptions {
 }
 
 const REFRESH_PATH = '/api/auth/v1/tokens/refresh';
-export const REFRESH_COOKIE_HEADER = 'X-Zt-Refresh-Cookie';
+export const REFRESH_COOKIE_HEADER = 'X-Refresh-Cookie'; // TEMP
 // A token this close to its expiry is refreshed before it is sent.
 const MARGIN_MS = 15_000;
 
