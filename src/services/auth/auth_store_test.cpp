@@ -6,7 +6,9 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <set>
+#include <thread>
 
 #include "core/storage/database.hpp"
 #include "harness/process.hpp"
@@ -270,6 +272,90 @@ TEST(RandomDigits, AreDigitsOfTheAskedLengthAndVary) {
     seen.insert(d);
   }
   EXPECT_GT(seen.size(), 190u);
+}
+
+// Runs `n` calls at once (each in its own transaction, from its own thread, released together).
+template <class F>
+auto at_once(int n, F f) {
+  using R = std::invoke_result_t<F&, int>;
+  std::vector<std::optional<R>> out(static_cast<std::size_t>(n));
+  std::atomic<int> ready{0};
+  std::atomic<bool> go{false};
+  std::vector<std::thread> threads;
+  for (int i = 0; i < n; ++i)
+    threads.emplace_back([&, i] {
+      ready.fetch_add(1);
+      while (!go.load()) std::this_thread::yield();
+      out[static_cast<std::size_t>(i)].emplace(f(i));
+    });
+  while (ready.load() < n) std::this_thread::yield();
+  go = true;
+  for (auto& t : threads) t.join();
+  std::vector<R> results;
+  for (auto& o : out) results.push_back(std::move(*o));
+  return results;
+}
+
+TEST_P(AuthStoreTest, FiftyWrongCodesAtOnceAreCountedAsFifty) {
+  // On PostgreSQL (READ COMMITTED) a count read and written back loses tries under concurrency;
+  // each try is one conditional increment, so every one counts and no two see the same count.
+  Policy generous = policy_;
+  generous.max_tries = 100;
+  AuthStore store{keys_, generous};
+  const std::string m = "13800138000";
+  const auto right = tx([&](core::storage::Tx& t) { return std::get<IssuedCode>(store.issue_code(t, m, "login", Audit{"anonymous", "10.0.0.1", "t"}, kT0)).code; });
+  const std::string wrong = right == "000000" ? "111111" : "000000";
+  auto answers = at_once(50, [&](int) {
+    std::variant<SignedIn, Refusal> r;
+    db_->write_blocking([&](core::storage::Tx& t) { r = store.sign_in(t, m, wrong, "test", Audit{"anonymous", "10.0.0.1", "t"}, kT0 + 1000); });
+    return std::get<Refusal>(r);
+  });
+  std::set<std::string> remaining;
+  for (const auto& a : answers) {
+    EXPECT_EQ(a.code, "AUTH_CODE_WRONG") << a.message;
+    remaining.insert(a.message);
+  }
+  EXPECT_EQ(remaining.size(), 50u) << "each try saw its own count";
+  EXPECT_TRUE(remaining.contains("验证码错误，还可尝试50次")) << "the fiftieth left fifty";
+  EXPECT_EQ(tx([&](core::storage::Tx& t) { return t.query("SELECT tries FROM auth_sms_codes").at(0).int64(0); }), 50);
+  EXPECT_EQ(tx([&](core::storage::Tx& t) {
+              return t.query("SELECT COUNT(*) FROM auth_audit WHERE action = 'login.failed'").at(0).int64(0);
+            }),
+            50);
+  EXPECT_EQ(refusal(std::variant<SignedIn, Refusal>(tx([&](core::storage::Tx& t) {
+              return store.sign_in(t, m, right, "test", Audit{"anonymous", "10.0.0.1", "t"}, kT0 + 2000);
+            }))),
+            "signed in")
+      << "the code itself still works: fifty of a hundred tries spent";
+}
+
+TEST_P(AuthStoreTest, TheLimitBurnsTheCodeOnceAndLocksOnceUnderConcurrency) {
+  const std::string m = "13800138001";
+  const auto right = code(m, kT0);
+  const std::string wrong = right == "000000" ? "111111" : "000000";
+  auto answers = at_once(20, [&](int) { return refusal(sign_in(m, wrong, kT0 + 1000)); });
+  int wrong_answers = 0;
+  for (const auto& a : answers) wrong_answers += a == "AUTH_CODE_WRONG";
+  EXPECT_LE(wrong_answers, policy_.max_tries - 1) << "never more tries than the limit";
+  EXPECT_EQ(tx([&](core::storage::Tx& t) { return t.query("SELECT burned_codes FROM auth_lockouts").at(0).int64(0); }), 1)
+      << "one burned code, one strike";
+  EXPECT_EQ(refusal(sign_in(m, right, kT0 + 2000)), "AUTH_LOCKED");
+}
+
+TEST_P(AuthStoreTest, TwoRefreshesWithOneTokenAtOnceRevokeTheSession) {
+  const std::string m = "13800138002";
+  auto in = std::get<SignedIn>(sign_in(m, code(m, kT0), kT0 + 1000));
+  for (int round = 0; round < 5; ++round) {
+    SCOPED_TRACE(round);
+    auto fresh = std::get<SignedIn>(sign_in(m, code(m, kT0 + (round + 1) * kMinute), kT0 + (round + 1) * kMinute + 1));
+    auto answers = at_once(2, [&](int) {
+      return refusal(tx([&](core::storage::Tx& t) { return store_.refresh(t, fresh.refresh_token, Audit{"anonymous", "10.0.0.1", "t"}, kT0 + 3600000); }));
+    });
+    std::multiset<std::string> got(answers.begin(), answers.end());
+    EXPECT_EQ(got, (std::multiset<std::string>{"AUTH_REFRESH_REUSED", "signed in"})) << "one succeeds, the other is taken as theft";
+    EXPECT_FALSE(tx([&](core::storage::Tx& t) { return store_.session_active(t, fresh.session_id); })) << "the session is revoked";
+  }
+  EXPECT_TRUE(tx([&](core::storage::Tx& t) { return store_.session_active(t, in.session_id); })) << "others go on";
 }
 
 INSTANTIATE_TEST_SUITE_P(Sql, AuthStoreTest, ::testing::Values("sqlite", "postgres"));
