@@ -4,6 +4,7 @@
 #include <boost/json.hpp>
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <atomic>
 #include <map>
 #include <memory>
@@ -377,6 +378,18 @@ ServiceCatalog catalog(core::ComponentContext& ctx) {
   return out;
 }
 
+filters::StaticPolicy static_policy(const core::config::Section& c) {
+  filters::StaticPolicy p;
+  p.content_security_policy = c.get_string("content_security_policy");
+  p.console_host = c.get_string("console_host");
+  std::transform(p.console_host.begin(), p.console_host.end(), p.console_host.begin(),
+                 [](unsigned char ch) { return static_cast<char>(std::tolower(ch)); });
+  if (p.console_host.empty())
+    core::log::info("gateway: the staff console shares the H5 app's origin (gateway.console_host is unset); set it to serve "
+                    "the console on a host name of its own");
+  return p;
+}
+
 filters::JwtSettings jwt_settings(const core::config::Section& c) {
   filters::JwtSettings s;
   s.issuer = c.get_string("jwt_issuer");
@@ -409,7 +422,8 @@ class GatewayComponent final : public core::Component {
         jwks_refresh_(ctx.config().get_duration("jwks_refresh")),
         tokens_(jwt_settings(ctx.config())),
         jwks_(tokens_, [this]() { return fetch_jwks(); }, local_keys(ctx.config()), ctx.config().get_duration("jwks_refetch_min")),
-        static_files_(ctx.config().get_string("static_root"), static_cast<std::size_t>(ctx.config().get_int("static_cache_bytes"))),
+        static_files_(ctx.config().get_string("static_root"), static_cast<std::size_t>(ctx.config().get_int("static_cache_bytes")),
+                      static_policy(ctx.config())),
         catalog_(catalog(ctx)),
         revocation_service_(ctx.config().get_string("revocation_service")),
         revocation_poll_(ctx.config().get_duration("revocation_poll")),
@@ -577,6 +591,10 @@ core::ComponentSpec spec() {
                    .describe("tolerance on exp, nbf and iat"),
                boolean("validate_requests", true).describe("check requests against the target service's OpenAPI document"),
                string("static_root", "web").describe("web bundles: <root>/h5/dist at /, <root>/console/dist at /console"),
+               string("content_security_policy", filters::StaticPolicy{}.content_security_policy)
+                   .describe("Content-Security-Policy of the web apps' files"),
+               string("console_host", "").describe("a host name of its own for the staff console (its own origin); empty: "
+                                                   "both apps on every host"),
                integer("static_cache_bytes", 64LL * 1024 * 1024).range(0, 1LL << 32)
                    .describe("memory for static files and their compressed forms"),
                integer("token_cache_entries", 100000).range(0, 10000000)

@@ -7,6 +7,7 @@
 #include "core/app/graph.hpp"
 #include "core/finance/live_calendar.hpp"
 #include "zhongtai/admin_command.hpp"
+#include "zhongtai/keys_command.hpp"
 #include "zhongtai/targets.hpp"
 #include "zhongtai/version.hpp"
 
@@ -49,6 +50,17 @@ int main(int argc, char** argv) {
   admin_create->add_flag("--first-run", admin_opts.first_run,
                          "sandbox only: create the admin when no staff account exists yet, else do nothing");
 
+  zt::KeysOptions keys_opts;
+  auto* keys = cli.add_subcommand("keys", "the keys services sign their calls to each other with");
+  keys->require_subcommand(1);
+  auto* keys_master = keys->add_subcommand("master", "a new deployment master key (keep it offline; derive each process's file from it)");
+  keys_master->add_option("-o,--out", keys_opts.out, "write to this new file (mode 0600) instead of printing");
+  auto* keys_derive = keys->add_subcommand("derive", "one process's key file: its services' keys with every other service");
+  keys_derive->add_option("--master", keys_opts.master_file, "the deployment master key file")->required()->check(CLI::ExistingFile);
+  keys_derive->add_option("-s,--service", keys_opts.services, "a service the process runs (repeat for each)")->required();
+  keys_derive->add_option("--peer", keys_opts.peers, "another caller or upstream of our own to hold a key with");
+  keys_derive->add_option("-o,--out", keys_opts.out, "write to this new file (mode 0600) instead of printing");
+
   auto* list_targets = cli.add_subcommand("targets", "print the target graph");
   auto* version = cli.add_subcommand("version", "print the version");
 
@@ -61,6 +73,8 @@ int main(int argc, char** argv) {
   if (*admin_create) return zt::admin_create_command(specs, admin_opts);
   if (*admin_reset) return zt::admin_reset_command(specs, admin_opts);
   if (*check) return zt::core::config_check_command(specs, check_path);
+  if (*keys_master) return zt::keys_master_command(keys_opts);
+  if (*keys_derive) return zt::keys_derive_command(specs, keys_opts);
   if (*list_targets) {
     try {
       std::cout << zt::core::describe_graph(specs);

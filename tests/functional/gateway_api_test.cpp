@@ -50,7 +50,8 @@ TEST(GatewayApi, FeaturesShowSandboxAndTheBusinessAreasThatRun) {
 }
 
 TEST(GatewayApi, FeaturesSayWhenVendorsAreReal) {
-  Zhongtai z(Env{{"ZT_NODE__SANDBOX", "false"}});
+  // Real vendors: SMS goes through the vendor's API (a sandbox outbox would refuse to start).
+  Zhongtai z(Env{{"ZT_NODE__SANDBOX", "false"}, {"ZT_NOTIFY__PROVIDER", "http"}, {"ZT_NOTIFY__ENDPOINT", "http://127.0.0.1:9/sms"}});
   EXPECT_EQ(json_field(http_get(z.port, "/api/gateway/v1/features").body, "sandbox"), "false");
 }
 

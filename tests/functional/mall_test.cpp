@@ -23,7 +23,8 @@ using namespace std::chrono_literals;
 std::string f(const std::string& body, const std::string& name) { return json_field(body, name); }
 
 const Env kMallEnv{
-    {"ZT_AUTH__CODES_PER_IP", "1000"}, {"ZT_AUTH__RESEND_COOLDOWN", "1s"}, {"ZT_MALL__CONFIRM_INTERVAL", "1h"}};
+    {"ZT_AUTH__CODES_PER_IP", "1000"}, {"ZT_AUTH__ATTEMPTS_PER_ADDRESS", "100000"},
+    {"ZT_AUTH__RESEND_COOLDOWN", "1s"}, {"ZT_MALL__CONFIRM_INTERVAL", "1h"}};
 
 std::string fund(
     const std::string& code, const std::string& name, int risk, const std::string& extra = "",

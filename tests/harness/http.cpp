@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <mutex>
 #include <regex>
 #include <stdexcept>
 
@@ -116,11 +117,25 @@ bool RawConnection::wait_closed(std::chrono::milliseconds timeout) {
   }
 }
 
+namespace {
+std::mutex g_admin_mutex;
+std::map<int, std::string> g_admin_tokens;
+}  // namespace
+
+void remember_admin_port(int port, const std::string& token) {
+  std::lock_guard lock(g_admin_mutex);
+  g_admin_tokens[port] = token;
+}
+
 HttpResponse http_request(int port, const std::string& method, const std::string& target, const std::string& body,
                           const std::map<std::string, std::string>& headers) {
   RawConnection c("127.0.0.1", port);
   std::string req = method + " " + target + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n";
   for (const auto& [k, v] : headers) req += k + ": " + v + "\r\n";
+  if (!headers.contains("authorization") && !headers.contains("Authorization")) {
+    std::lock_guard lock(g_admin_mutex);
+    if (auto it = g_admin_tokens.find(port); it != g_admin_tokens.end()) req += "Authorization: Bearer " + it->second + "\r\n";
+  }
   if (!body.empty() || method == "POST" || method == "PUT") req += "Content-Length: " + std::to_string(body.size()) + "\r\n";
   req += "\r\n" + body;
   c.send(req);

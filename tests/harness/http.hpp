@@ -32,6 +32,11 @@ class RawConnection {
   std::string buffer_;
 };
 
+// An admin port started by the harness, and its token: requests to it carry the token unless they
+// bring their own Authorization (tests of the admin listener's refusals do).
+void remember_admin_port(int port, const std::string& token);
+inline const std::string kHarnessAdminToken = "harness-admin-token-0123456789abcdef";
+
 HttpResponse http_request(int port, const std::string& method, const std::string& target, const std::string& body = "",
                           const std::map<std::string, std::string>& headers = {});
 inline HttpResponse http_get(int port, const std::string& target) { return http_request(port, "GET", target); }

@@ -8,6 +8,7 @@
 #include <gtest/gtest.h>
 
 #include <boost/json.hpp>
+#include <filesystem>
 #include <memory>
 #include <string>
 #include <vector>
@@ -40,19 +41,26 @@ class Platform {
     pg_ = std::make_unique<PostgresServer>();
     etcd_ = std::make_unique<EtcdServer>();
     redis_ = std::make_unique<RedisServer>();
+    // As production runs: a deployment master kept out of every process, and each process only
+    // its own services' key file (`zhongtai keys derive`), so one cannot sign as another.
+    write_file(keys_dir_.path() + "/master", master() + "\n");
     Env common = extra;
-    common["ZT_NODE__INTERNAL_SECRET"] = "platform-split-secret-0123456789abcdef";
     common["ZT_STORAGE__DRIVER"] = "postgres";
     common["ZT_STORAGE__POSTGRES_DSN"] = pg_->dsn();
     common["ZT_RESILIENCE__REDIS_HOST"] = "127.0.0.1";
     common["ZT_RESILIENCE__REDIS_PORT"] = std::to_string(redis_->port());
     Env registry = common;
+    registry["ZT_NODE__SERVICE_KEYS"] = key_file("registry");
     registry["ZT_REGISTRY__BACKEND"] = "etcd";
     registry["ZT_REGISTRY__ETCD_ENDPOINTS"] = "127.0.0.1:" + std::to_string(etcd_->port());
     registry["ZT_REGISTRY__ETCD_PREFIX"] = "/zt-platform/";
     processes_.push_back(std::make_unique<Zhongtai>(registry, "registry"));
     common["ZT_DISCOVERY__REGISTRY"] = "127.0.0.1:" + std::to_string(processes_.front()->port);
-    for (const auto& target : split_targets()) processes_.push_back(std::make_unique<Zhongtai>(common, target));
+    for (const auto& target : split_targets()) {
+      Env own = common;
+      own["ZT_NODE__SERVICE_KEYS"] = key_file(target);
+      processes_.push_back(std::make_unique<Zhongtai>(own, target));
+    }
     // Ready when the gateway reaches every service by name.
     const bool reached = eventually(
         [&] {
@@ -66,6 +74,27 @@ class Platform {
   }
 
   Mode mode() const { return mode_; }
+  // The deployment master the split layout's key files come from (tests sign as a gateway or a
+  // service with it); in `all` mode no calls cross a process.
+  static std::string master() { return "platform-split-master-0123456789abcdef"; }
+  // The key file `zhongtai keys derive` made for a service of the split layout.
+  std::string key_file(const std::string& service) {
+    const std::string path = keys_dir_.path() + "/" + service + ".keys";
+    if (!std::filesystem::exists(path)) {
+      auto r = run({ZT_BINARY, "keys", "derive", "--master", keys_dir_.path() + "/master", "-s", service, "-o", path});
+      if (r.exit_code != 0) throw std::runtime_error("zhongtai keys derive -s " + service + " failed: " + r.output);
+    }
+    return path;
+  }
+  // The split process running a target (nullptr in `all` mode or for another target).
+  Zhongtai* process_of(const std::string& target) {
+    if (mode_ == Mode::kAll) return nullptr;
+    if (target == "registry") return processes_.front().get();
+    const auto& t = split_targets();
+    for (std::size_t i = 0; i < t.size(); ++i)
+      if (t[i] == target) return processes_[i + 1].get();
+    return nullptr;
+  }
   // The public port: the single process, or the split gateway.
   int port() const { return processes_.back()->port; }
   Zhongtai& gateway() { return *processes_.back(); }
@@ -95,6 +124,7 @@ class Platform {
 
  private:
   Mode mode_;
+  TempDir keys_dir_{"zt-keys"};
   std::unique_ptr<PostgresServer> pg_;
   std::unique_ptr<EtcdServer> etcd_;
   std::unique_ptr<RedisServer> redis_;

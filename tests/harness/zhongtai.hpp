@@ -39,7 +39,9 @@ class Zhongtai {
       std::ofstream(keys) << keys_file_json();
       env["ZT_GATEWAY__JWT_KEYS_FILE"] = keys;
     }
+    if (!extra_env.contains("ZT_ADMIN__TOKEN")) env["ZT_ADMIN__TOKEN"] = kHarnessAdminToken;
     for (auto& [k, v] : extra_env) env[k] = v;
+    remember_admin_port(admin, env["ZT_ADMIN__TOKEN"]);
     process = std::make_unique<Process>(
         ProcessOptions{{ZT_BINARY, "serve", "--target", target}, env, root_ + "/zhongtai.log", "", root_});
     bool ready = eventually(

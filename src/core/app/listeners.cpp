@@ -2,10 +2,18 @@
 
 #include <boost/asio/awaitable.hpp>
 
+#include <fcntl.h>
+#include <fmt/format.h>
+#include <openssl/crypto.h>
+#include <openssl/rand.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <filesystem>
 #include <atomic>
 #include <memory>
 
+#include "core/http/error.hpp"
 #include "core/http/middleware.hpp"
 #include "core/http/identity.hpp"
 #include "core/http/pipeline.hpp"
@@ -14,6 +22,7 @@
 #include "core/observe/log.hpp"
 #include "core/observe/metrics.hpp"
 #include "core/resilience/resilience_component.hpp"
+#include "core/util/files.hpp"
 
 namespace zt::core {
 
@@ -119,13 +128,75 @@ class ListenerComponent final : public Listener {
 
 boost::asio::awaitable<http::Response> json_ok(std::string body) { co_return http::Response::json(200, std::move(body)); }
 
+// The admin listener's token: admin.token, else <data_dir>/admin.token (made on first start, mode
+// 0600) — what an operator's tools present as "Authorization: Bearer <token>".
+std::string admin_token(const config::Config& cfg) {
+  if (auto t = cfg.section("admin").get_string("token"); !t.empty()) return t;
+  const std::string dir = cfg.section("node").get_string("data_dir");
+  std::filesystem::create_directories(dir);
+  const std::string path = dir + "/admin.token";
+  if (auto existing = read_text_file(path)) {
+    std::string t = *existing;
+    while (!t.empty() && (t.back() == '\n' || t.back() == '\r' || t.back() == ' ')) t.pop_back();
+    if (t.size() >= 16) return t;
+  }
+  unsigned char bytes[24];
+  if (RAND_bytes(bytes, sizeof bytes) != 1) throw std::runtime_error("no randomness for the admin token");
+  std::string t;
+  for (unsigned char b : bytes) t += fmt::format("{:02x}", b);
+  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+  if (fd < 0) throw std::runtime_error("cannot write " + path);
+  const std::string line = t + "\n";
+  const bool ok = ::write(fd, line.data(), line.size()) == static_cast<ssize_t>(line.size());
+  ::close(fd);
+  if (!ok) throw std::runtime_error("cannot write " + path);
+  log::info("admin listener: a token was made in {} (mode 0600); tools send it as Authorization: Bearer", path);
+  return t;
+}
+
+// The admin listener answers health, readiness and metrics to anyone who reaches it (probes and
+// Prometheus); everything else — config, rules, probes, key rotation — only with the admin token,
+// and only for a Host that names this machine (a web page cannot make a browser send the token,
+// nor reach the port under another name: DNS rebinding).
+class AdminGuard final : public http::Middleware {
+ public:
+  AdminGuard(std::string token, std::vector<std::string> hosts) : token_(std::move(token)), hosts_(std::move(hosts)) {}
+  boost::asio::awaitable<http::Response> handle(http::Request& req, http::RequestContext& ctx, const http::Handler& next) override {
+    const auto path = req.path();
+    if (path == "/healthz" || path == "/readyz" || path == "/metrics") co_return co_await next(req, ctx);
+    if (!host_allowed(req.headers.get("host").value_or(""))) throw http::ApiError(403, "ADMIN_HOST_REFUSED", "管理端口不接受该主机名的访问");
+    const auto auth = req.headers.get("authorization").value_or("");
+    const std::string expected = "Bearer " + token_;
+    if (auth.size() != expected.size() || CRYPTO_memcmp(auth.data(), expected.data(), expected.size()) != 0)
+      throw http::ApiError(401, "ADMIN_TOKEN_REQUIRED", "管理接口需要管理令牌");
+    co_return co_await next(req, ctx);
+  }
+
+ private:
+  bool host_allowed(std::string_view host) const {
+    // Without the port: "127.0.0.1:9090", "[::1]:9090", "localhost".
+    if (host.starts_with('[')) host = host.substr(1, host.find(']') == std::string_view::npos ? host.size() : host.find(']') - 1);
+    else if (auto colon = host.rfind(':'); colon != std::string_view::npos && host.find(':') == colon) host = host.substr(0, colon);
+    for (const auto& h : hosts_)
+      if (http::iequals(host, h)) return true;
+    return false;
+  }
+  std::string token_;
+  std::vector<std::string> hosts_;
+};
+
 }  // namespace
 
 ComponentSpec admin_listener_spec() {
   ComponentSpec spec;
   spec.name = "admin";
   spec.description = "admin listener: /metrics, /healthz, /readyz, /config (never public)";
-  spec.schema = {"admin", listener_fields("127.0.0.1", 9090), "admin listener"};
+  auto fields = listener_fields("127.0.0.1", 9090);
+  fields.push_back(config::string("token", "").describe(
+      "token for everything but /healthz, /readyz and /metrics (Authorization: Bearer); empty: <data_dir>/admin.token, made on first start"));
+  fields.push_back(config::string_list("allowed_hosts", std::vector<std::string>{}).describe(
+      "Host names the protected admin paths answer to, besides localhost, 127.0.0.1, ::1 and the listen address"));
+  spec.schema = {"admin", std::move(fields), "admin listener"};
   spec.make = [](ComponentContext& ctx) -> std::unique_ptr<Component> {
     auto& r = ctx.admin_router();
     r.add(http::Method::kGet, "/healthz",
@@ -140,7 +211,11 @@ ComponentSpec admin_listener_spec() {
     r.add(http::Method::kGet, "/config", [&ctx](http::Request&, http::RequestContext&) -> boost::asio::awaitable<http::Response> {
       co_return http::Response::text(200, ctx.full_config().dump(), "application/yaml; charset=utf-8");
     });
-    return std::make_unique<ListenerComponent>(ctx, ctx.admin_router(), false);
+    std::vector<std::string> hosts{"localhost", "127.0.0.1", "::1"};
+    for (const auto& h : ctx.config().get_strings("allowed_hosts")) hosts.push_back(h);
+    if (const auto bind = ctx.config().get_string("host"); bind != "0.0.0.0" && bind != "::") hosts.push_back(bind);
+    auto guard = std::make_shared<AdminGuard>(admin_token(ctx.full_config()), std::move(hosts));
+    return std::make_unique<ListenerComponent>(ctx, ctx.admin_router(), false, std::vector<std::shared_ptr<http::Middleware>>{guard});
   };
   return spec;
 }

@@ -346,6 +346,30 @@ const Section& Config::section(const std::string& name) const {
   return it == sections_.end() ? kEmpty : it->second;
 }
 
+std::string mask_credentials(std::string text) {
+  // "scheme://user:password@host" -> "scheme://user:******@host"
+  for (std::size_t at = text.find("://"); at != std::string::npos; at = text.find("://", at + 3)) {
+    const std::size_t start = at + 3;
+    const std::size_t end = text.find_first_of("/?# \t\n\"'", start);
+    const std::size_t authority_end = end == std::string::npos ? text.size() : end;
+    const std::size_t atsign = text.rfind('@', authority_end);
+    if (atsign == std::string::npos || atsign < start) continue;
+    const std::size_t colon = text.find(':', start);
+    if (colon == std::string::npos || colon > atsign) continue;
+    text.replace(colon + 1, atsign - colon - 1, "******");
+  }
+  // "password=secret" (libpq and similar key=value strings), up to the next space, ';' or '&'
+  for (const char* key : {"password=", "passwd=", "pwd=", "secret=", "token="}) {
+    const std::string k = key;
+    for (std::size_t at = text.find(k); at != std::string::npos; at = text.find(k, at + k.size())) {
+      const std::size_t start = at + k.size();
+      const std::size_t end = text.find_first_of(" ;&\t\n\"'", start);
+      text.replace(start, (end == std::string::npos ? text.size() : end) - start, "******");
+    }
+  }
+  return text;
+}
+
 std::string Config::dump() const {
   YAML::Emitter out;
   out << YAML::BeginMap;
@@ -369,8 +393,10 @@ std::string Config::dump() const {
               out << fmt::format("{}ms", x.count());
             } else if constexpr (std::is_same_v<T, std::vector<std::string>>) {
               out << YAML::Flow << YAML::BeginSeq;
-              for (const auto& i : x) out << i;
+              for (const auto& i : x) out << mask_credentials(i);
               out << YAML::EndSeq;
+            } else if constexpr (std::is_same_v<T, std::string>) {
+              out << mask_credentials(x);
             } else {
               out << x;
             }
@@ -381,7 +407,7 @@ std::string Config::dump() const {
   }
   if (!dynamic_.empty()) {
     out << YAML::Key << "dynamic" << YAML::Value << YAML::BeginMap;
-    for (const auto& [k, e] : dynamic_) out << YAML::Key << k << YAML::Value << e.text;
+    for (const auto& [k, e] : dynamic_) out << YAML::Key << k << YAML::Value << mask_credentials(e.text);
     out << YAML::EndMap;
   }
   out << YAML::EndMap;

@@ -37,6 +37,10 @@ struct DynamicEntry {
   int line = 0;
 };
 
+// Credentials inside a value hidden for display: the password of "scheme://user:password@host"
+// and of "password=…" in key=value strings (a libpq DSN).
+std::string mask_credentials(std::string text);
+
 class Config {
  public:
   // Loads and validates. `path` may be empty (defaults + environment only). `env` is the process

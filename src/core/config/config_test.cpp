@@ -96,6 +96,15 @@ TEST(Config, DumpMasksSecrets) {
 inline const DynamicKey<int> kTestLimit{"test.limit", 200};
 inline const DynamicKey<bool> kTestFlag{"test.flag", false};
 
+TEST(Config, CredentialsInsideUrlsAndDsnsAreMasked) {
+  EXPECT_EQ(mask_credentials("smtp://mailer:s3cr3t@mail.example.com:587"), "smtp://mailer:******@mail.example.com:587");
+  EXPECT_EQ(mask_credentials("https://api.vendor.cn/v1?x=1"), "https://api.vendor.cn/v1?x=1") << "nothing to hide";
+  EXPECT_EQ(mask_credentials("redis://:pw@127.0.0.1:6379/0"), "redis://:******@127.0.0.1:6379/0");
+  EXPECT_EQ(mask_credentials("host=db user=zt password=hunter2 dbname=zt"), "host=db user=zt password=****** dbname=zt");
+  EXPECT_EQ(mask_credentials("a: http://u:p@h/x\nb: http://v:q@k/y"), "a: http://u:******@h/x\nb: http://v:******@k/y");
+  EXPECT_EQ(mask_credentials("mailto:user@example.com"), "mailto:user@example.com") << "an address is not a credential";
+}
+
 TEST(DynamicSettings, SnapshotReadsDefaultsUpdatesAndCallbacks) {
   auto& s = DynamicSettings::global();
   s.apply({});

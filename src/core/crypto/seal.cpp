@@ -152,4 +152,21 @@ std::string KeyRing::keyed_hash(std::string_view value, std::string_view context
   return hex;
 }
 
+namespace {
+std::string kcv(std::string_view key) { return hmac_sha256_hex(key, "zhongtai key check v1").substr(0, 16); }
+}  // namespace
+
+std::string KeyRing::check_value(std::string_view id) const {
+  auto it = keys_.find(id);
+  return it == keys_.end() ? std::string() : kcv(it->second);
+}
+
+std::string KeyRing::hash_check_value() const { return kcv(hash_key_); }
+
+std::vector<std::string> KeyRing::ids() const {
+  std::vector<std::string> out;
+  for (const auto& [id, key] : keys_) out.push_back(id);
+  return out;
+}
+
 }  // namespace zt::core::crypto

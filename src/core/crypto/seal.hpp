@@ -17,6 +17,7 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace zt::core::crypto {
 
@@ -42,6 +43,13 @@ class KeyRing {
   // another context.
   std::optional<std::string> open(std::string_view sealed, std::string_view context) const;
   std::string keyed_hash(std::string_view value, std::string_view context) const;
+
+  // A key check value (16 hex digits of an HMAC of a fixed text): tells whether data sealed with
+  // a key id can be opened with this ring, without revealing the key. Empty for an unknown id.
+  std::string check_value(std::string_view id) const;
+  // The same for the key keyed hashes are made with (lookups by hashed mobile number and such).
+  std::string hash_check_value() const;
+  std::vector<std::string> ids() const;
 
  private:
   std::map<std::string, std::string, std::less<>> keys_;  // id -> 32 raw bytes

@@ -103,7 +103,7 @@ class BankComponent final : public core::Component {
     const auto& c = ctx.config();
     provider_name_ = c.get_string("provider");
     if (provider_name_ == "http") provider_ = std::make_unique<Http>(vendor::vendor_settings(c, "bank", "存管银行"), &ctx.metrics());
-    else provider_ = std::make_unique<Sandbox>(ctx.database(), core::node_keys(ctx.full_config()), core::finance::Money::parse(c.get_string("sandbox_transfer_limit")));
+    else provider_ = std::make_unique<Sandbox>(ctx.database(), core::sealing_keys(ctx), core::finance::Money::parse(c.get_string("sandbox_transfer_limit")));
     auto& r = ctx.public_router();
     vendor::add_operation<CardQuery>(r, "/api/bank/v1/card-verifications", "bank",
                                      [this](CardQuery q, core::http::RequestContext& rc) -> boost::asio::awaitable<Result<CardCheck>> {

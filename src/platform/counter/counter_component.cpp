@@ -19,7 +19,7 @@ class CounterComponent final : public core::Component {
  public:
   explicit CounterComponent(core::ComponentContext& ctx)
       : provider_name_(ctx.config().get_string("provider")),
-        sandbox_(std::make_unique<SandboxProvider>(ctx.database(), core::node_keys(ctx.full_config()))) {
+        sandbox_(std::make_unique<SandboxProvider>(ctx.database(), core::sealing_keys(ctx))) {
     add_counter_routes(ctx.public_router(), CounterApiDeps{*sandbox_, sandbox_.get(), [] { return core::finance::trading_calendar(); }});
   }
   void start() override { core::log::info("counter: provider {}", provider_name_); }

@@ -141,7 +141,7 @@ class CsdcComponent final : public core::Component {
     const auto& c = ctx.config();
     provider_name_ = c.get_string("provider");
     if (provider_name_ == "http") provider_ = std::make_unique<Http>(vendor::vendor_settings(c, "csdc", "中登"), &ctx.metrics());
-    else provider_ = std::make_unique<Sandbox>(ctx.database(), core::node_keys(ctx.full_config()));
+    else provider_ = std::make_unique<Sandbox>(ctx.database(), core::sealing_keys(ctx));
     auto& r = ctx.public_router();
     vendor::add_operation<AccountQuery>(r, "/api/csdc/v1/accounts/query", "csdc",
                                         [this](AccountQuery q, core::http::RequestContext& rc) -> boost::asio::awaitable<Result<Accounts>> {

@@ -50,8 +50,13 @@ using core::http::Response;
 class NotifyComponent final : public core::Component {
  public:
   explicit NotifyComponent(core::ComponentContext& ctx)
-      : db_(ctx.database()), outbox_(core::node_keys(ctx.full_config())), provider_(ctx.config().get_string("provider")) {
+      : db_(ctx.database()), outbox_(core::sealing_keys(ctx)), provider_(ctx.config().get_string("provider")) {
     const auto& c = ctx.config();
+    // The sandbox keeps every code it "sends" in an outbox staff can read: never where customers
+    // are real.
+    if (provider_ == "sandbox" && !ctx.full_config().section("node").get_bool("sandbox"))
+      throw std::runtime_error("notify.provider is sandbox but node.sandbox is off: customers' codes would stay in a readable outbox "
+                               "instead of reaching their phones — set notify.provider: http (and notify.endpoint)");
     if (provider_ == "http") {
       sms_ = std::make_unique<SmsSender>(vendor::vendor_settings(c, "notify", "短信服务"), &ctx.metrics());
       if (!c.get_string("smtp_url").empty())

@@ -225,7 +225,7 @@ export async function api(z, method, path, body, token, headers = {}) {
 }
 
 // The header with which the web apps ask for the refresh token as a cookie (web/shared/src/client.ts).
-export const refreshCookieHeader = 'x-refresh-cookie'; // TEMP
+export const refreshCookieHeader = 'x-refresh-cookie';
 
 // What a web app's refresh cookie does on the wire: POST /api/auth/v1/tokens/refresh with the
 // cookie and the header asking for it (kind: customer or staff). Answers the status, the body and

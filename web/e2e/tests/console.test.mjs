@@ -152,12 +152,12 @@ test('a staff member governs the platform from the console and finds each action
   await page.getByTestId('gray-tag').waitFor();
 
   // Flow rules: a rule from the form, enforced at once; its refusals show in the table. The gateway
-  // counts a request under its route ("GET /api/system/", the route path).
+  // counts a request under the operation the service declares ("GET /api/system/v1/ping").
   await page.getByTestId('nav-flow').click();
   await page.getByTestId('flow-page').waitFor();
   await page.getByTestId('new-flow-rule').click();
   await w.input('rule-id').fill('e2e-ping');
-  await w.input('rule-resource').fill('GET /api/system/');
+  await w.input('rule-resource').fill('GET /api/system/v1/ping');
   await w.input('rule-count').fill('1');
   await page.getByRole('dialog', { name: '流控规则' }).getByText('只计数不拦截').click(); // enforce
   await page.getByTestId('save-rule').click();

@@ -108,6 +108,8 @@ test('the H5 app runs under the CSP and keeps no token where a script can read i
     await page.goto(z.url('/'));
     await page.getByTestId('home').waitFor();
     await page.getByTestId('sandbox-banner').waitFor();
+    // Vant's icon font comes from the bundle (a data: URL), not a CDN the policy would refuse.
+    await eventually(() => page.evaluate(() => [...document.fonts].some((f) => f.family.replace(/"/g, '') === 'vant-icon' && f.status === 'loaded')));
     await page.getByTestId('go-login').click();
     await w.input('mobile').fill(mobile);
     await page.getByTestId('send-code').click();
@@ -202,9 +204,9 @@ test('the console runs under the CSP and keeps no token where a script can read 
     await page.getByTestId('nav-audit').click();
     await page.getByTestId('audit-page').waitFor();
     await page.getByTestId('audit-action').click();
-    await page.locator('.el-select-dropdown__item').first().waitFor();
+    await page.getByRole('option', { name: '发送验证码' }).waitFor();
     await page.keyboard.press('Escape');
-    await page.getByPlaceholder('开始').click();
+    await page.getByPlaceholder('开始', { exact: true }).click();
     await page.locator('.el-picker-panel').first().waitFor();
     await page.keyboard.press('Escape');
     await page.getByTestId('nav-staff').click();

@@ -30,8 +30,10 @@ export const api = {
   signInWithPassword: (mobile: string, password: string, device: string) =>
     client.post<CustomerTokens>('/api/auth/v1/sessions/password', { mobile, password, device }, { anonymous: true, refreshCookie: true }),
   profile: () => client.get<CustomerProfile>('/api/auth/v1/me'),
-  setPassword: (password: string, current?: string) =>
-    client.put<{ message: string }>('/api/auth/v1/me/password', current ? { password, current_password: current } : { password }),
+  // A code to the customer's own phone: setting or changing a password needs it (a session alone
+  // could be a stolen one).
+  sendPasswordCode: () => client.post<{ mobile: string; expires_in_s: number; resend_after_s: number }>('/api/auth/v1/me/password-codes'),
+  setPassword: (password: string, code: string) => client.put<{ message: string }>('/api/auth/v1/me/password', { password, code }),
   sessions: () => client.get<{ items: SessionInfo[] }>('/api/auth/v1/me/sessions'),
   endSession: (id: string) => client.delete<object>(`/api/auth/v1/me/sessions/${encodeURIComponent(id)}`),
   openSandboxAccount: () => client.post<{ customer_id: string; fund_account: string }>('/api/auth/v1/me/sandbox-account'),

@@ -52,7 +52,7 @@ export type SignedOutReason = 'logout' | 'refresh_reused' | 'refresh_refused' | 
 export interface ClientOptions {
   // Lock, broadcast channel and hint names: one per app, so the console and H5 never share.
   app: string;
-  // Which refresh cookie the app asks for (X-Zt-Refresh-Cookie): the H5 app's or the console's.
+  // Which refresh cookie the app asks for (X-Refresh-Cookie; not an x-zt- header, which the gateway drops): the H5 app's or the console's.
   refreshCookie: 'customer' | 'staff';
   onSignedOut?: (reason: SignedOutReason) => void;
   fetchImpl?: typeof fetch;
@@ -71,7 +71,7 @@ export interface RequestOptions {
 }
 
 const REFRESH_PATH = '/api/auth/v1/tokens/refresh';
-export const REFRESH_COOKIE_HEADER = 'X-Refresh-Cookie'; // TEMP
+export const REFRESH_COOKIE_HEADER = 'X-Refresh-Cookie';
 // A token this close to its expiry is refreshed before it is sent.
 const MARGIN_MS = 15_000;
 

@@ -1,5 +1,7 @@
 #include "gateway/filters/static_files/static_files.hpp"
 
+#include <algorithm>
+
 #include <fmt/format.h>
 #include <sys/stat.h>
 #include <zlib.h>
@@ -98,7 +100,8 @@ bool accepts_gzip(const core::http::Request& req) {
 
 }  // namespace
 
-StaticFiles::StaticFiles(const std::string& static_root, std::size_t cache_bytes) : cache_bytes_(cache_bytes) {
+StaticFiles::StaticFiles(const std::string& static_root, std::size_t cache_bytes, StaticPolicy policy)
+    : policy_(std::move(policy)), cache_bytes_(cache_bytes) {
   if (static_root.empty()) return;
   // Longest prefix first.
   for (const auto& [prefix, sub] : {std::pair<const char*, const char*>{"/console", "/console/dist"}, {"/", "/h5/dist"}}) {
@@ -197,8 +200,15 @@ boost::asio::awaitable<std::optional<core::http::Response>> StaticFiles::serve(c
   if (mounts_.empty() || (req.method != Method::kGet && req.method != Method::kHead)) co_return std::nullopt;
   const std::string_view path = req.path();
   if (path == "/api" || path.starts_with("/api/")) co_return std::nullopt;
+  // With a console host of its own, that host serves the console only and every other host the
+  // H5 app only: the two never share an origin (cookies, storage, what a script may reach).
+  std::string host(req.headers.get("host").value_or(""));
+  if (const auto colon = host.rfind(':'); colon != std::string::npos && host.find(']') == std::string::npos) host.resize(colon);
+  std::transform(host.begin(), host.end(), host.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  const bool console_origin = !policy_.console_host.empty() && host == policy_.console_host;
   const StaticMount* mount = nullptr;
   for (const auto& m : mounts_) {
+    if (!policy_.console_host.empty() && (m.prefix == "/console") != console_origin) continue;
     if (m.prefix == "/" || path == m.prefix || path.starts_with(m.prefix + "/")) {
       mount = &m;
       break;
@@ -241,6 +251,9 @@ boost::asio::awaitable<std::optional<core::http::Response>> StaticFiles::serve(c
   core::http::Response res;
   res.status = 200;
   res.headers.set("content-type", entry->content_type);
+  res.headers.set("content-security-policy", policy_.content_security_policy);
+  res.headers.set("x-frame-options", "DENY");
+  res.headers.set("referrer-policy", "no-referrer");
   res.headers.set("etag", entry->etag);
   res.headers.set("x-content-type-options", "nosniff");
   const bool immutable = !app_route && rel->starts_with("assets/");

@@ -33,10 +33,21 @@ struct StaticMount {
   std::string dir;     // absolute, resolved
 };
 
+// What every file answer carries (docs/security.md): the content security policy, no framing,
+// no referrer; and where the console lives.
+struct StaticPolicy {
+  std::string content_security_policy =
+      "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; font-src 'self' data:; "
+      "connect-src 'self'; worker-src 'self' blob:; frame-ancestors 'none'; object-src 'none'; base-uri 'none'; form-action 'self'";
+  // The console's own host name (its own origin: its cookies and storage apart from the H5 app's);
+  // "" serves both apps on every host.
+  std::string console_host;
+};
+
 class StaticFiles {
  public:
   // Mounts whose directory does not exist are left out (nothing built yet).
-  StaticFiles(const std::string& static_root, std::size_t cache_bytes);
+  StaticFiles(const std::string& static_root, std::size_t cache_bytes, StaticPolicy policy = {});
 
   bool enabled() const { return !mounts_.empty(); }
   const std::vector<StaticMount>& mounts() const { return mounts_; }
@@ -65,6 +76,7 @@ class StaticFiles {
   void remember(const std::string& key, std::shared_ptr<const Entry> e);
 
   std::vector<StaticMount> mounts_;  // longest prefix first
+  StaticPolicy policy_;
   std::size_t cache_bytes_;
   std::mutex mutex_;
   std::unordered_map<std::string, std::pair<std::shared_ptr<const Entry>, std::list<std::string>::iterator>> cache_;
