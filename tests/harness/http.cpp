@@ -62,7 +62,7 @@ ssize_t read_some(int fd, std::string& buf, std::chrono::steady_clock::time_poin
 
 }  // namespace
 
-std::optional<HttpResponse> RawConnection::read_response(std::chrono::milliseconds timeout) {
+std::optional<HttpResponse> RawConnection::read_response(std::chrono::milliseconds timeout, bool head_only) {
   auto until = std::chrono::steady_clock::now() + timeout;
   HttpResponse r;
   bool peer_closed = false;
@@ -92,7 +92,8 @@ std::optional<HttpResponse> RawConnection::read_response(std::chrono::millisecon
   buffer_.erase(0, header_end + 4);
   std::size_t length = 0;
   if (auto it = r.headers.find("content-length"); it != r.headers.end()) length = std::stoul(it->second);
-  if (r.status == 100) return read_response(timeout);
+  if (r.status == 100) return read_response(timeout, head_only);
+  if (head_only) length = 0;
   while (buffer_.size() < length) {
     ssize_t n = read_some(fd_, buffer_, until);
     if (n < 0) return std::nullopt;

@@ -23,7 +23,8 @@ class RawConnection {
   RawConnection& operator=(const RawConnection&) = delete;
   bool send(const std::string& bytes);  // false when the peer has closed
   // Reads one response; nullopt on timeout or when the connection closed first.
-  std::optional<HttpResponse> read_response(std::chrono::milliseconds timeout = std::chrono::seconds(10));
+  // `head`: the answer to a HEAD request (a Content-Length, no body).
+  std::optional<HttpResponse> read_response(std::chrono::milliseconds timeout = std::chrono::seconds(10), bool head = false);
   // True when the peer closed the connection within the timeout.
   bool wait_closed(std::chrono::milliseconds timeout);
 
