@@ -10,7 +10,7 @@ deps:
 # The release binary (make run) and the benchmarks (make bench); tests build in the asan tree.
 build: deps
 	@cmake --preset release >/dev/null
-	@cmake --build --preset release -j $(JOBS) --target zhongtai resilience_bench config_push_bench bench_tokens bulkhead_driver mall_driver
+	@cmake --build --preset release -j $(JOBS) --target zhongtai resilience_bench config_push_bench bench_tokens bulkhead_driver mall_driver flood_driver
 
 # The H5 app and the console (web/), served by the gateway.
 web: deps

@@ -2,7 +2,7 @@
 """Prepares bench/auth: asks the platform for SMS codes and reads them from the sandbox outbox,
 signs some customers in and gives some a password, all through the gateway on loopback.
 
-Usage: setup.py PORT WORKDIR CODES SESSIONS PASSWORDS
+Usage: setup.py PORT WORKDIR CODES SESSIONS PASSWORDS STAFF_TOKEN (sandbox.manage: the outbox is staff's)
 Writes WORKDIR/codes.txt ("mobile code" per line, each code unused), WORKDIR/refresh.txt (one
 refresh token per line) and WORKDIR/passwords.txt ("mobile password" per line).
 """
@@ -14,8 +14,9 @@ import threading
 
 port, work = int(sys.argv[1]), sys.argv[2]
 n_codes, n_sessions, n_passwords = int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5])
+staff = sys.argv[6]
 THREADS = 4
-CODE = re.compile("验证码为([0-9]{6})")
+CODE = re.compile("验证码(?:为)?([0-9]{6})")
 
 
 class Client:
@@ -50,7 +51,11 @@ def code_for(client, mobile):
     status, body = client.call("POST", "/api/auth/v1/sms-codes", {"mobile": mobile}, address=address_of(mobile))
     if status != 200:
         raise SystemExit(f"sms-codes for {mobile[:3]}****: {status} {body}")
-    status, body = client.call("GET", f"/api/notify/v1/outbox?recipient={mobile}&limit=1")
+    return newest_code(client, mobile)
+
+
+def newest_code(client, mobile):
+    status, body = client.call("GET", f"/api/notify/v1/outbox?recipient={mobile}&limit=1", token=staff)
     m = CODE.search(body)
     if status != 200 or not m:
         raise SystemExit(f"outbox for {mobile[:3]}****: {status} {body[:200]}")
@@ -90,7 +95,12 @@ def sign_in(client, mobile):
 def with_password(client, mobile):
     tokens = sign_in(client, mobile)
     password = "Bench" + mobile[-6:] + "x"
-    status, body = client.call("PUT", "/api/auth/v1/me/password", {"password": password}, tokens["access_token"])
+    # Setting a password needs a code from the customer's own phone.
+    status, body = client.call("POST", "/api/auth/v1/me/password-codes", None, tokens["access_token"])
+    if status != 200:
+        raise SystemExit(f"password code: {status} {body}")
+    code = newest_code(client, mobile)
+    status, body = client.call("PUT", "/api/auth/v1/me/password", {"password": password, "code": code}, tokens["access_token"])
     if status != 200:
         raise SystemExit(f"password: {status} {body}")
     return f"{mobile} {password}"

@@ -70,7 +70,7 @@ tokens = []
 for i in range(n_customers):
     mobile = f"137{i:08d}"
     call("POST", "/api/auth/v1/sms-codes", {"mobile": mobile})
-    box = call("GET", f"/api/notify/v1/outbox?recipient={mobile}&limit=1")
+    box = call("GET", f"/api/notify/v1/outbox?recipient={mobile}&limit=1", None, staff)
     code = CODE.search(json.dumps(box, ensure_ascii=False)).group(1)
     token = call("POST", "/api/auth/v1/sessions", {"mobile": mobile, "code": code, "device": "bench"})["access_token"]
     call("POST", "/api/auth/v1/me/sandbox-account", None, token)

@@ -25,6 +25,7 @@
 #include "core/net/runtime.hpp"
 #include "core/util/files.hpp"
 #include "gateway/api/gateway_api.hpp"
+#include "gateway/chain.hpp"
 #include "gateway/filters/access/access.hpp"
 #include "gateway/filters/authentication/authentication.hpp"
 #include "gateway/filters/idempotency_key/idempotency_key.hpp"
@@ -69,298 +70,6 @@ const core::config::DynamicKey<std::string> kFilters{
       return std::nullopt;
     }};
 
-std::uint64_t random_pick() {
-  thread_local std::mt19937_64 rng{std::random_device{}()};
-  return rng();
-}
-
-class GatewayMiddleware final : public core::http::Middleware {
- public:
-  GatewayMiddleware(core::discovery::Discovery& discovery, const core::http::Router& router, core::observe::Registry& metrics,
-                    std::shared_ptr<core::http::Middleware> flow_rules, filters::TokenVerifier& tokens,
-                    filters::JwksSource& jwks, filters::StaticFiles& static_files, const ServiceCatalog& catalog,
-                    const filters::RevokedSessions& revoked)
-      : discovery_(discovery), router_(router), metrics_(metrics),
-        flow_rules_(std::move(flow_rules)), tokens_(tokens), jwks_(jwks), static_files_(static_files), catalog_(catalog),
-        revoked_(revoked) {
-    revoked_refused_ = &metrics.counter("zt_gateway_token_refused_total", "Bearer tokens refused, by reason", {{"reason", "revoked"}});
-    for (const auto& [service, entry] : catalog_.entries())
-      routed_by_service_[service] =
-          &metrics.counter("zt_gateway_routed_total", "Requests routed, by route", {{"route", service}});
-    invalid_ = &metrics.counter("zt_gateway_refused_total", "Requests the gateway refused", {{"reason", "validation"}});
-    for (auto f : filters::kAllTokenFailures)
-      token_refused_[static_cast<std::size_t>(f)] =
-          &metrics.counter("zt_gateway_token_refused_total", "Bearer tokens refused, by reason", {{"reason", filters::failure_name(f)}});
-    token_ok_ = &metrics.counter("zt_gateway_token_accepted_total", "Bearer tokens accepted");
-    not_found_ = &metrics.counter("zt_gateway_refused_total", "Requests the gateway refused", {{"reason", "no_route"}});
-    denied_ = &metrics.counter("zt_gateway_refused_total", "Requests the gateway refused", {{"reason", "access"}});
-    no_key_ = &metrics.counter("zt_gateway_refused_total", "Requests the gateway refused", {{"reason", "idempotency_key"}});
-    ip_denied_ = &metrics.counter("zt_gateway_refused_total", "Requests the gateway refused", {{"reason", "ip"}});
-    too_large_ = &metrics.counter("zt_gateway_refused_total", "Requests the gateway refused", {{"reason", "body_size"}});
-    preflights_ = &metrics.counter("zt_gateway_cors_preflights_total", "CORS preflights answered by the gateway");
-  }
-
-  // Takes a table built off the request path; requests switch to it atomically.
-  void install(RouteTable table) {
-    auto next = std::make_shared<Installed>();
-    next->table = std::move(table);
-    for (const auto& r : next->table.routes())  // looked up once here, not per request
-      next->routed.push_back(&metrics_.counter("zt_gateway_routed_total", "Requests routed, by route", {{"route", r.id}}));
-    table_.store(std::move(next), std::memory_order_release);
-  }
-
-  void install(filters::FilterSettings settings) {
-    filters_.store(std::make_shared<const filters::FilterSettings>(std::move(settings)), std::memory_order_release);
-  }
-
-  // The filters, in order: client address and IP rules; CORS; authentication; routing (404/405);
-  // body limit; authorisation; Idempotency-Key; then the flow rules and the service. Refusals are
-  // answered here in the error shape, so a cross-origin app can read them too.
-  boost::asio::awaitable<core::http::Response> handle(core::http::Request& req, core::http::RequestContext& ctx,
-                                                      const core::http::Handler& next) override {
-    // A service calling another — in this process, or from another process with a verified
-    // identity (core/http/identity.hpp, checked before this filter) — has passed a gateway
-    // already. Anything else is outside traffic, and whatever internal headers it carries are
-    // dropped unread.
-    if (ctx.in_process || !ctx.calling_service.empty() || ctx.edge) co_return co_await next(req, ctx);
-    filters::strip_internal_headers(req);
-    const auto settings = filters_.load(std::memory_order_acquire);
-    if (!settings->ip.trusted_proxies.empty())
-      ctx.remote_address = settings->ip.client_address(ctx.remote_address, req.headers.combined("x-forwarded-for"));
-    if (!settings->ip.admits(ctx.remote_address)) {
-      ip_denied_->inc();
-      co_return core::http::Response::json(403, core::http::error_body("GATEWAY_IP_DENIED", "您的网络地址不允许访问", ctx.trace_id));
-    }
-    const auto cors = filters::CorsPolicy::classify(req);
-    if (cors == filters::CorsPolicy::Kind::kPreflight) {
-      preflights_->inc();
-      co_return settings->cors.preflight(req, ctx.trace_id);
-    }
-    const std::string origin = cors == filters::CorsPolicy::Kind::kCrossOrigin ? std::string(*req.headers.get("origin")) : "";
-    // The web bundles answer what no route claims: a configured route (a vendor callback, say)
-    // is never shadowed by the single-page apps' index.html.
-    if (static_files_.enabled() && (req.method == core::http::Method::kGet || req.method == core::http::Method::kHead) &&
-        table_.load(std::memory_order_acquire)->table.match(req, {}, 0).kind == MatchResult::Kind::kNotFound) {
-      std::optional<core::http::Response> file = co_await static_files_.serve(req, ctx.trace_id);
-      if (file) {
-        ctx.gateway_route = "static";
-        co_return std::move(*file);
-      }
-    }
-
-    core::http::Response res;
-    std::optional<ApiError> refused;
-    try {
-      res = co_await route(req, ctx, next);
-    } catch (const ApiError& e) {
-      refused = e;
-    }
-    if (refused) {
-      res = core::http::Response::json(refused->status(), core::http::error_body(refused->code(), refused->message(), ctx.trace_id));
-    }
-    if (!origin.empty()) settings->cors.decorate(origin, res);
-    filters::clean_response(res);
-    co_return res;
-  }
-
- private:
-  boost::asio::awaitable<core::http::Response> route(core::http::Request& req, core::http::RequestContext& ctx,
-                                                     const core::http::Handler& next) {
-    if (auto token = filters::bearer_token(req.headers.get("authorization"))) {
-      std::optional<core::http::Response> refused = co_await authenticate(*token, ctx);
-      if (refused) co_return std::move(*refused);
-      req.headers.remove("authorization");  // services get the verified identity, never the token
-    }
-    const auto installed = table_.load(std::memory_order_acquire);
-    ctx.route_owner = installed;  // ctx.route points into it; the access log reads it after us
-    const RouteTable* table = &installed->table;
-    const std::string_view customer =
-        ctx.caller.kind == core::http::CallerKind::kCustomer ? std::string_view(ctx.caller.subject) : std::string_view();
-    // An operator's route (gateway.routes) first; otherwise the service a path names by its
-    // prefix, as that service declares its operations.
-    MatchResult m = table->match(req, customer, random_pick());
-    if (m.kind == MatchResult::Kind::kMethodNotAllowed) co_return method_not_allowed(m.allow, ctx);
-    const Route* configured = nullptr;
-    Target target;
-    if (m.kind == MatchResult::Kind::kFound) {
-      configured = m.target.route;
-      target = std::move(m.target);
-    } else {
-      const CatalogEntry* entry = catalog_.by_path(req.path());
-      if (!entry) {
-        not_found_->inc();
-        throw ApiError(404, core::http::codes::kNotFound, "请求的资源不存在");
-      }
-      target.service = entry->declarations.service;
-      target.path = req.target;
-    }
-    // What the service declares about the operation (for a service the catalogue knows).
-    const CatalogEntry* entry = catalog_.find(target.service);
-    const core::http::OperationDeclaration* op = nullptr;
-    const std::string_view target_path = std::string_view(target.path).substr(0, target.path.find('?'));
-    if (entry) {
-      const auto method = req.method == core::http::Method::kHead ? core::http::Method::kGet : req.method;
-      op = entry->declarations.find(method, target_path);
-      if (!op) {
-        not_found_->inc();
-        if (auto allow = entry->declarations.methods_for(target_path); !allow.empty()) co_return method_not_allowed(allow, ctx);
-        throw ApiError(404, core::http::codes::kNotFound, "请求的资源不存在");
-      }
-    }
-    ctx.gateway_route = configured ? configured->id : target.service;
-    const std::int64_t max_body = smallest_limit(configured ? configured->max_body_bytes : 0, op ? op->max_body_bytes : 0);
-    if (max_body > 0 && static_cast<std::int64_t>(req.body.size()) > max_body) {
-      too_large_->inc();
-      throw ApiError(413, "GATEWAY_BODY_TOO_LARGE", fmt::format("请求体过大：本接口最多接受 {} 字节", max_body));
-    }
-    // A configured route may only add to what the service declares, never loosen it.
-    std::optional<ApiError> refused;
-    if (configured) refused = filters::check_access(*configured, ctx.caller);
-    if (!refused && op) refused = filters::check_declared_access(*op, entry->declarations.code_prefix, ctx.caller);
-    if (refused) {
-      denied_->inc();
-      throw *refused;
-    }
-    req.target = target.path;
-    if (entry && entry->document) {
-      if (auto problem = entry->document->validate(req, req.path())) {
-        invalid_->inc();
-        throw ApiError(400, "GATEWAY_INVALID_REQUEST", "请求参数不合法：" + problem->text());
-      }
-    }
-    if (auto no_key = filters::check_idempotency_key((configured && configured->money_moving) || (op && op->money_moving), req)) {
-      no_key_->inc();
-      throw *no_key;
-    }
-    if (configured) installed->routed[static_cast<std::size_t>(configured - table->routes().data())]->inc();
-    else routed(target.service).inc();
-    // The service knows its long polls: a declared timeout wins over a configured route's.
-    const auto timeout = std::chrono::milliseconds(op && op->timeout_ms > 0 ? op->timeout_ms : configured ? configured->timeout_ms : 5000);
-
-    if (discovery_.local(target.service)) {
-      // Here: the service's own handler, matched on the rewritten path, in this same pass.
-      auto local = router_.match(req.method, req.path());
-      ctx.matched_route = nullptr;
-      ctx.route = {};
-      ctx.allow.clear();
-      ctx.path_params.clear();
-      if (local.kind == core::http::RouteMatch::Kind::kFound) {
-        ctx.matched_route = local.route;
-        ctx.route = local.route->pattern;
-        ctx.path_params = std::move(local.params);
-      } else if (local.kind == core::http::RouteMatch::Kind::kMethodNotAllowed) {
-        ctx.allow = std::move(local.allow);
-      }
-      ctx.deadline = std::min(ctx.deadline, std::chrono::steady_clock::now() + timeout);
-      ctx.upstream = "local";
-      ctx.edge = true;  // an outside client's request: never a service call, here as when split
-      co_return co_await next(req, ctx);
-    }
-    // Elsewhere: the flow rules see the operation ("<METHOD> <template>", as the service itself
-    // would), or the configured route's path; then the service client carries the request.
-    ctx.matched_route = nullptr;
-    ctx.route = op ? std::string_view(op->path_template) : std::string_view(configured->path);  // both outlive the request
-    core::discovery::CallOptions options;
-    options.timeout = timeout;
-    options.tag = target.tag;
-    options.prefer_local = false;
-    options.as = "gateway";
-    options.edge = true;  // signed as what it is: an outside client's request, never a service call
-    const std::string service = target.service;
-    core::http::Handler forward = [this, &service, &options](core::http::Request& r,
-                                                             core::http::RequestContext& c) -> boost::asio::awaitable<core::http::Response> {
-      const auto started = std::chrono::steady_clock::now();
-      auto result = co_await discovery_.client().call(service, std::move(r), &c, options);
-      c.upstream = std::move(result.instance);
-      c.upstream_us =
-          std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - started).count();
-      co_return std::move(result.response);
-    };
-    co_return co_await flow_rules_->handle(req, ctx, forward);
-  }
-
-  core::http::Response method_not_allowed(const std::string& allow, const core::http::RequestContext& ctx) {
-    not_found_->inc();
-    auto res = core::http::Response::json(405, core::http::error_body(core::http::codes::kMethodNotAllowed, "不支持该请求方法", ctx.trace_id));
-    res.headers.set("allow", allow);
-    return res;
-  }
-
-  static std::int64_t smallest_limit(std::int64_t a, std::int64_t b) {
-    if (a <= 0) return b;
-    if (b <= 0) return a;
-    return std::min(a, b);
-  }
-
-  core::observe::Counter& routed(const std::string& service) {
-    const auto it = routed_by_service_.find(service);
-    return *it->second;  // one per catalogue entry, made at construction
-  }
-
-  // Sets ctx.caller from a valid token; the 401 to send otherwise.
-  boost::asio::awaitable<std::optional<core::http::Response>> authenticate(std::string_view token,
-                                                                           core::http::RequestContext& ctx) {
-    const std::string held(token);  // the header may move while this coroutine waits
-    auto seen = tokens_.keys();
-    auto result = tokens_.verify(held, core::unix_millis() / 1000);
-    if (std::holds_alternative<filters::TokenFailure>(result) &&
-        std::get<filters::TokenFailure>(result) == filters::TokenFailure::kUnknownKey) {
-      // A key rotated in since the last fetch: one refetch (rate-limited, shared), then once more.
-      if (co_await jwks_.refetch_for_unknown_kid(seen)) result = tokens_.verify(held, core::unix_millis() / 1000);
-    }
-    if (auto* ok = std::get_if<filters::VerifiedToken>(&result)) {
-      if (revoked_.revoked(ok->caller.session)) {
-        revoked_refused_->inc();
-        ctx.log().info("gateway: a token of an ended session refused");
-        auto res = core::http::Response::json(401, core::http::error_body("GATEWAY_TOKEN_REVOKED", "登录已失效，请重新登录", ctx.trace_id));
-        res.headers.set("www-authenticate", R"(Bearer error="invalid_token", error_description="revoked")");
-        co_return res;
-      }
-      token_ok_->inc();
-      ctx.caller = std::move(ok->caller);
-      co_return std::nullopt;
-    }
-    const auto failure = std::get<filters::TokenFailure>(result);
-    token_refused_[static_cast<std::size_t>(failure)]->inc();
-    ctx.log().info("gateway: bearer token refused ({})", filters::failure_name(failure));
-    const bool expired = failure == filters::TokenFailure::kExpired;
-    auto res = core::http::Response::json(
-        401, core::http::error_body(expired ? "GATEWAY_TOKEN_EXPIRED" : "GATEWAY_TOKEN_INVALID",
-                                    expired ? "登录已过期，请重新登录" : "登录凭证无效，请重新登录", ctx.trace_id));
-    res.headers.set("www-authenticate", expired ? R"(Bearer error="invalid_token", error_description="expired")"
-                                                : R"(Bearer error="invalid_token")");
-    co_return res;
-  }
-
-  core::discovery::Discovery& discovery_;
-  const core::http::Router& router_;
-  core::observe::Registry& metrics_;
-  std::shared_ptr<core::http::Middleware> flow_rules_;
-  // The table and its per-route counters, swapped together.
-  struct Installed {
-    RouteTable table;
-    std::vector<core::observe::Counter*> routed;
-  };
-  std::atomic<std::shared_ptr<const Installed>> table_;
-  std::atomic<std::shared_ptr<const filters::FilterSettings>> filters_{std::make_shared<const filters::FilterSettings>()};
-  core::observe::Counter* ip_denied_ = nullptr;
-  core::observe::Counter* preflights_ = nullptr;
-  core::observe::Counter* too_large_ = nullptr;
-  core::observe::Counter* not_found_ = nullptr;
-  core::observe::Counter* denied_ = nullptr;
-  core::observe::Counter* no_key_ = nullptr;
-  filters::TokenVerifier& tokens_;
-  filters::JwksSource& jwks_;
-  filters::StaticFiles& static_files_;
-  const ServiceCatalog& catalog_;
-  std::map<std::string, core::observe::Counter*, std::less<>> routed_by_service_;
-  const filters::RevokedSessions& revoked_;
-  core::observe::Counter* revoked_refused_ = nullptr;
-  core::observe::Counter* invalid_ = nullptr;
-  std::array<core::observe::Counter*, filters::kAllTokenFailures.size()> token_refused_{};
-  core::observe::Counter* token_ok_ = nullptr;
-};
-
 // Every service's declarations and OpenAPI document, whether or not it runs in this process: one
 // binary carries them all. A document that does not read stops the start (a build error, caught
 // by unit tests).
@@ -384,9 +93,6 @@ filters::StaticPolicy static_policy(const core::config::Section& c) {
   p.console_host = c.get_string("console_host");
   std::transform(p.console_host.begin(), p.console_host.end(), p.console_host.begin(),
                  [](unsigned char ch) { return static_cast<char>(std::tolower(ch)); });
-  if (p.console_host.empty())
-    core::log::info("gateway: the staff console shares the H5 app's origin (gateway.console_host is unset); set it to serve "
-                    "the console on a host name of its own");
   return p;
 }
 
@@ -428,14 +134,18 @@ class GatewayComponent final : public core::Component {
         revocation_service_(ctx.config().get_string("revocation_service")),
         revocation_poll_(ctx.config().get_duration("revocation_poll")),
         revoked_(ctx.config().get_duration("revocation_window")),
-        gateway_(std::make_shared<GatewayMiddleware>(discovery_, ctx.public_router(), ctx.metrics(),
-                                                     ctx.get<core::resilience::ResilienceComponent>("resilience").inbound(),
-                                                     tokens_, jwks_, static_files_, catalog_, revoked_)) {
+        gateway_(std::make_shared<GatewayChain>(ChainDeps{discovery_, ctx.public_router(), ctx.metrics(),
+                                                          ctx.get<core::resilience::ResilienceComponent>("resilience").inbound(),
+                                                          tokens_, jwks_, static_files_, catalog_, revoked_,
+                                                          static_policy(ctx.config()).console_host})) {
     std::vector<AreaOfService> areas;
     for (const auto& a : catalog_.areas()) areas.push_back({a.service, a.area.title, a.area.path});
     add_gateway_api(ctx.public_router(), GatewayApiDeps{discovery_, ctx.get<core::resilience::ResilienceComponent>("resilience").engine(),
                                                         ctx.full_config().section("node").get_string("name"),
                                                         ctx.full_config().section("node").get_bool("sandbox"), std::move(areas)});
+    if (static_policy(ctx.config()).console_host.empty())
+      core::log::info("gateway: the staff console shares the H5 app's origin (gateway.console_host is unset); set it to serve "
+                      "the console on a host name of its own");
     apply(kRoutes.get(), "gateway.routes");
     subscription_ = core::config::DynamicSettings::global().subscribe(kRoutes.name(), [this](const auto&) {
       try {
@@ -485,17 +195,21 @@ class GatewayComponent final : public core::Component {
     stop_signal_.notify_all();
   }
 
-  // Follows the auth service's feed of ended sessions (filters/revocation).
+  // Follows the auth service's feed of ended sessions (filters/revocation). Each poll reads again
+  // the last 30 s it has seen: a revocation whose time was taken before a slower transaction
+  // committed (or on an auth instance whose clock lags) still arrives; the set keeps one entry each.
   boost::asio::awaitable<void> follow_revocations() {
-    std::string cursor;
+    constexpr std::int64_t kOverlapMs = 30000;
+    std::int64_t since = core::unix_millis() - revoked_.window().count();
+    std::string after;  // paging on within one poll, when a page came back full
     bool warned = false;
     while (!stopping_.load()) {
+      bool more = false;
       try {
         core::http::Request req;
         req.method = core::http::Method::kGet;
-        req.target = cursor.empty()
-                         ? fmt::format("/api/auth/v1/sessions/revoked?since_ms={}", core::unix_millis() - revoked_.window().count())
-                         : "/api/auth/v1/sessions/revoked?after=" + cursor;
+        req.target = after.empty() ? fmt::format("/api/auth/v1/sessions/revoked?since_ms={}", std::max<std::int64_t>(0, since))
+                                   : "/api/auth/v1/sessions/revoked?after=" + after;
         core::discovery::CallOptions options;
         options.as = "gateway";
         options.timeout = std::chrono::milliseconds(3000);
@@ -503,22 +217,27 @@ class GatewayComponent final : public core::Component {
         if (result.response.status != 200) throw std::runtime_error(fmt::format("answered {}", result.response.status));
         const auto page = boost::json::parse(result.response.body).as_object();
         std::vector<std::pair<std::string, std::int64_t>> ended;
-        for (const auto& item : page.at("items").as_array())
+        std::int64_t newest = 0;
+        for (const auto& item : page.at("items").as_array()) {
           ended.emplace_back(std::string(item.at("session_id").as_string()), item.at("at_ms").as_int64());
+          newest = std::max(newest, ended.back().second);
+        }
         revoked_.add(ended, core::unix_millis());
-        cursor = std::string(page.at("cursor").as_string());
+        more = ended.size() >= 1000;
+        after = more ? std::string(page.at("cursor").as_string()) : std::string();
+        if (newest > 0) since = std::max(since, newest - kOverlapMs);
         if (warned) core::log::info("gateway: following ended sessions again");
         warned = false;
-        if (ended.size() >= 1000) continue;  // more behind: read on at once
       } catch (const std::exception& e) {
         if (!warned) core::log::warn("gateway: cannot follow ended sessions from {} ({}); retrying", revocation_service_, e.what());
         warned = true;
+        after.clear();
       }
+      if (more) continue;  // more behind: read on at once
       co_await stop_signal_.wait(stop_signal_.generation(), revocation_poll_);
     }
   }
 
- private:
   // Parsed and built here, off the request path; requests switch to it atomically.
   void apply(const std::string& text, const std::string& origin) {
     RouteTable table = RouteTable::parse(text);
@@ -555,7 +274,7 @@ class GatewayComponent final : public core::Component {
   filters::RevokedSessions revoked_;
   std::atomic<bool> stopping_{false};
   core::net::Notifier stop_signal_;
-  std::shared_ptr<GatewayMiddleware> gateway_;
+  std::shared_ptr<GatewayChain> gateway_;
   std::uint64_t subscription_ = 0;
   std::uint64_t filters_subscription_ = 0;
   core::observe::Registry* metrics_ = nullptr;

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 #include <signal.h>
+#include <sys/stat.h>
 
 #include <algorithm>
 #include <atomic>
@@ -249,6 +250,9 @@ std::shared_ptr<const http::ServiceKeys> load_service_keys(const config::Config&
   const auto peers = service_names(all);
   const auto& node = cfg.section("node");
   if (const auto path = node.get_string("service_keys"); !path.empty()) {
+    struct stat st {};
+    if (::stat(path.c_str(), &st) == 0 && (st.st_mode & 077) != 0)
+      throw std::runtime_error(fmt::format("node.service_keys {} must not be readable by group or others (chmod 600)", path));
     auto text = read_text_file(path);
     if (!text) throw std::runtime_error(fmt::format("node.service_keys: cannot read {}", path));
     auto keys = http::ServiceKeys::parse(*text, path);

@@ -1,6 +1,8 @@
 #include "core/config/config.hpp"
 
 #include <fmt/format.h>
+
+#include <regex>
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
@@ -358,16 +360,11 @@ std::string mask_credentials(std::string text) {
     if (colon == std::string::npos || colon > atsign) continue;
     text.replace(colon + 1, atsign - colon - 1, "******");
   }
-  // "password=secret" (libpq and similar key=value strings), up to the next space, ';' or '&'
-  for (const char* key : {"password=", "passwd=", "pwd=", "secret=", "token="}) {
-    const std::string k = key;
-    for (std::size_t at = text.find(k); at != std::string::npos; at = text.find(k, at + k.size())) {
-      const std::size_t start = at + k.size();
-      const std::size_t end = text.find_first_of(" ;&\t\n\"'", start);
-      text.replace(start, (end == std::string::npos ? text.size() : end) - start, "******");
-    }
-  }
-  return text;
+  // "password=secret", "PASSWORD = 'a b'", "password: x" (libpq DSNs, query strings, YAML inside
+  // a dynamic setting), quoted or not, any case.
+  static const std::regex kKeyValue(R"(((?:password|passwd|pwd|secret|token|api_key)\s*[=:]\s*)('[^']*'|"[^"]*"|[^\s;&,}]+))",
+                                    std::regex::icase);
+  return std::regex_replace(text, kKeyValue, "$1******");
 }
 
 std::string Config::dump() const {

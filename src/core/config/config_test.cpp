@@ -103,6 +103,9 @@ TEST(Config, CredentialsInsideUrlsAndDsnsAreMasked) {
   EXPECT_EQ(mask_credentials("host=db user=zt password=hunter2 dbname=zt"), "host=db user=zt password=****** dbname=zt");
   EXPECT_EQ(mask_credentials("a: http://u:p@h/x\nb: http://v:q@k/y"), "a: http://u:******@h/x\nb: http://v:******@k/y");
   EXPECT_EQ(mask_credentials("mailto:user@example.com"), "mailto:user@example.com") << "an address is not a credential";
+  EXPECT_EQ(mask_credentials("host=db PASSWORD = 'a b c' user=zt"), "host=db PASSWORD = ****** user=zt");
+  EXPECT_EQ(mask_credentials("password_memory_kib: 19456"), "password_memory_kib: 19456") << "a setting's name is no credential";
+  EXPECT_EQ(mask_credentials("smtp:\n  password: hunter2\n"), "smtp:\n  password: ******\n");
 }
 
 TEST(DynamicSettings, SnapshotReadsDefaultsUpdatesAndCallbacks) {

@@ -11,6 +11,7 @@
 #include "core/config/dynamic.hpp"
 #include "core/discovery/discovery.hpp"
 #include "core/http/declarations.hpp"
+#include "core/http/identity.hpp"
 #include "core/discovery/balancer.hpp"
 #include "core/discovery/http_registry.hpp"
 #include "core/discovery/registry_api.hpp"
@@ -206,6 +207,7 @@ class DiscoveryComponent final : public Component, public Discovery {
     auto& listener = ctx_.get<Listener>("server");
     port_ = listener.port();
     local_handler_ = listener.handler();
+    http::set_local_instance(instance_id());
     if (!api_) {
       log::warn("discovery: no registry configured (discovery.registry) and none in this process; resolving from "
                 "snapshots only");

@@ -241,7 +241,9 @@ boost::asio::awaitable<CallResult> ServiceClient::call_remote(const std::string&
     attempt_ctx.trace = parent ? parent->trace.child() : observe::TraceContext::generate();
     attempt_ctx.request_id = parent ? parent->request_id : observe::random_hex_id(8);
     http::Request wire = req;
-    if (!keys_->empty()) {
+    // Our services get the signed identity; an upstream that is not one of ours (an operator's
+    // route to a vendor) gets nothing of who is calling.
+    if (!keys_->empty() && keys_->knows(service)) {
       http::CallIdentity id;
       id.from = caller_name(options);
       id.to = service;
@@ -252,6 +254,7 @@ boost::asio::awaitable<CallResult> ServiceClient::call_remote(const std::string&
         if (parent->remote_address != "in-process") id.address = parent->remote_address;
       }
       id.deadline = remaining;
+      id.instance = chosen->id;
       try {
         wire.headers.set(http::kIdentityHeader,
                          http::sign_call(id, http::method_name(req.method), req.target, req.body, *keys_, unix_millis()));

@@ -5,6 +5,9 @@
 
 #include <algorithm>
 
+#include "core/http/context.hpp"
+#include "core/http/error.hpp"
+
 namespace zt::core::http {
 
 const char* edge_access_name(EdgeAccess a) {
@@ -53,6 +56,23 @@ const OperationDeclaration* ServiceDeclarations::find(Method method, std::string
     }
   }
   return best;
+}
+
+std::optional<ApiError> declared_access_refusal(const OperationDeclaration& op, std::string_view code_prefix, const Caller& caller) {
+  switch (op.access) {
+    case EdgeAccess::kService: return ApiError(403, std::string(code_prefix) + "_SERVICE_ONLY", "仅限内部服务调用");
+    case EdgeAccess::kAnonymous: return std::nullopt;
+    case EdgeAccess::kCustomer:
+      if (caller.kind == CallerKind::kAnonymous) return ApiError(401, "GATEWAY_UNAUTHENTICATED", "请先登录");
+      if (caller.kind != CallerKind::kCustomer && caller.kind != CallerKind::kStaff) return ApiError(403, "GATEWAY_FORBIDDEN", "无权访问");
+      return std::nullopt;
+    case EdgeAccess::kStaff:
+      if (caller.kind == CallerKind::kAnonymous) return ApiError(401, "GATEWAY_UNAUTHENTICATED", "请先登录");
+      if (caller.kind != CallerKind::kStaff) return ApiError(403, "GATEWAY_FORBIDDEN", "无权访问：仅限工作人员");
+      if (!op.permission.empty() && !caller.has_permission(op.permission)) return ApiError(403, "GATEWAY_FORBIDDEN", "无权访问：缺少所需权限");
+      return std::nullopt;
+  }
+  return std::nullopt;
 }
 
 std::string ServiceDeclarations::methods_for(std::string_view path) const {

@@ -31,6 +31,8 @@
 #include <string_view>
 #include <vector>
 
+#include "core/http/context.hpp"
+#include "core/http/error.hpp"
 #include "core/http/message.hpp"
 
 namespace zt::core::http {
@@ -82,5 +84,12 @@ ServiceDeclarations read_declarations(std::string_view service, std::string_view
 // Whether a template ("/a/{id}/b") matches a raw path ("/a/42/b"): literal segments equal,
 // parameters non-empty.
 bool template_matches(std::string_view path_template, std::string_view path);
+
+// The declared access for a caller from outside (the edge), in the gateway and again in the
+// service, in both run modes alike:
+//   service-only operation                          -> 403 <PREFIX>_SERVICE_ONLY
+//   anonymous caller on a customer/staff operation  -> 401 GATEWAY_UNAUTHENTICATED
+//   not staff, or without the declared permission   -> 403 GATEWAY_FORBIDDEN
+std::optional<ApiError> declared_access_refusal(const OperationDeclaration& op, std::string_view code_prefix, const Caller& caller);
 
 }  // namespace zt::core::http

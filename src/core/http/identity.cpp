@@ -9,6 +9,7 @@
 #include <openssl/sha.h>
 
 #include <algorithm>
+#include <atomic>
 #include <array>
 #include <deque>
 #include <mutex>
@@ -161,7 +162,6 @@ ServiceKeys ServiceKeys::parse(std::string_view text, std::string_view origin) {
 }
 
 std::string ServiceKeys::serialize() const {
-  std::lock_guard lock(*mutex_);
   std::string out = std::string(kFileMagic) + "\n";
   out += "# Secret: the keys of these services with each of their peers (mode 0600).\n";
   out += "holds";
@@ -171,12 +171,16 @@ std::string ServiceKeys::serialize() const {
   return out;
 }
 
-const std::string* ServiceKeys::key(std::string_view a, std::string_view b) const {
-  std::lock_guard lock(*mutex_);
-  auto pair = ordered(a, b);
-  if (auto it = keys_.find(pair); it != keys_.end()) return &it->second;
-  if (master_.empty() || !(holds(a) || holds(b)) || !valid_service_name(a) || !valid_service_name(b)) return nullptr;
-  return &keys_.emplace(pair, derive_pair_key(master_, a, b)).first->second;
+std::optional<std::string> ServiceKeys::key(std::string_view a, std::string_view b) const {
+  if (auto it = keys_.find(ordered(a, b)); it != keys_.end()) return it->second;
+  if (master_.empty() || !(holds(a) || holds(b)) || !valid_service_name(a) || !valid_service_name(b)) return std::nullopt;
+  return derive_pair_key(master_, a, b);
+}
+
+bool ServiceKeys::knows(std::string_view peer) const {
+  for (const auto& [pair, key] : keys_)
+    if (pair.first == peer || pair.second == peer) return true;
+  return false;
 }
 
 bool ServiceKeys::holds(std::string_view service) const {
@@ -244,7 +248,7 @@ std::size_t ReplayGuard::size() const {
 
 std::string sign_call(const CallIdentity& id, std::string_view method, std::string_view target, std::string_view body,
                       const ServiceKeys& keys, std::int64_t now_unix_ms) {
-  const std::string* key = keys.key(id.from, id.to);
+  const auto key = keys.key(id.from, id.to);
   if (!key) throw std::invalid_argument(fmt::format("no service key for {} → {}", id.from, id.to));
   boost::json::object o;
   o["f"] = id.from;
@@ -273,6 +277,7 @@ std::string sign_call(const CallIdentity& id, std::string_view method, std::stri
     o["c"] = std::move(c);
   }
   if (!id.address.empty()) o["a"] = id.address;
+  if (!id.instance.empty()) o["i"] = id.instance;
   if (id.deadline) o["dl"] = std::max<std::int64_t>(0, id.deadline->count());
   const std::string signed_part = "v2." + base64url_encode(boost::json::serialize(o));
   return signed_part + "." + base64url_encode(hmac_raw(*key, signed_part));
@@ -303,7 +308,7 @@ std::variant<CallIdentity, IdentityFailure> verify_call(std::string_view header,
   if (!from || !to || !m || !t || !b || !n || ts == o.end() || !ts->value().is_int64()) return IdentityFailure::kMalformed;
   // The key: a pair of the service called (which this process must run) and the caller.
   if (!keys.holds(*to)) return IdentityFailure::kUnknownPair;
-  const std::string* key = keys.key(*from, *to);
+  const auto key = keys.key(*from, *to);
   if (!key) return IdentityFailure::kUnknownPair;
   const std::string expected = hmac_raw(*key, signed_part);
   if (mac->size() != expected.size() || CRYPTO_memcmp(mac->data(), expected.data(), expected.size()) != 0)
@@ -326,7 +331,8 @@ std::variant<CallIdentity, IdentityFailure> verify_call(std::string_view header,
     auto sub = str(co, "s");
     if (!kind || !sub) return IdentityFailure::kMalformed;
     auto k = kind_from(*kind);
-    if (!k) return IdentityFailure::kMalformed;
+    // The end caller is a person or nobody: a service is `from`, never a claimed caller.
+    if (!k || *k == CallerKind::kService) return IdentityFailure::kMalformed;
     out.caller.kind = *k;
     out.caller.subject = *sub;
     if (auto sid = str(co, "sid")) out.caller.session = *sid;
@@ -338,6 +344,7 @@ std::variant<CallIdentity, IdentityFailure> verify_call(std::string_view header,
         if (perm.is_string()) out.caller.permissions.emplace_back(perm.get_string());
   }
   if (auto a = str(o, "a")) out.address = *a;
+  if (auto i = str(o, "i")) out.instance = *i;
   if (auto dl = o.find("dl"); dl != o.end() && dl->value().is_int64() && dl->value().get_int64() >= 0)
     out.deadline = std::chrono::milliseconds(dl->value().get_int64());
   return out;
@@ -346,6 +353,8 @@ std::variant<CallIdentity, IdentityFailure> verify_call(std::string_view header,
 // --- middleware
 
 namespace {
+
+std::atomic<std::shared_ptr<const std::string>> g_local_instance{std::make_shared<const std::string>()};
 
 class IdentityMiddleware final : public Middleware {
  public:
@@ -363,7 +372,9 @@ class IdentityMiddleware final : public Middleware {
     }
     auto result = verify_call(*header, method_name(req.method), req.target, req.body, *options_.keys, unix_millis(), &replay_);
     if (auto* failure = std::get_if<IdentityFailure>(&result)) {
-      ctx.log().warn("identity: refused a call to {} {} ({})", method_name(req.method), req.path(), failure_name(*failure));
+      // Where outside clients arrive, anyone can send junk: not worth a warning each time.
+      if (options_.require) ctx.log().warn("identity: refused a call to {} {} ({})", method_name(req.method), req.path(), failure_name(*failure));
+      else core::log::debug("identity: dropped a client's identity header ({})", failure_name(*failure));
       // Where outside clients arrive (a gateway runs here), a header that does not verify is a
       // client's, dropped unread: the request goes on as outside traffic. Elsewhere it is refused.
       if (!options_.require) {
@@ -373,6 +384,10 @@ class IdentityMiddleware final : public Middleware {
       throw ApiError(401, "INTERNAL_IDENTITY_INVALID", "内部调用身份无效");
     }
     auto& id = std::get<CallIdentity>(result);
+    if (const auto here = g_local_instance.load(); !id.instance.empty() && !here->empty() && id.instance != *here) {
+      ctx.log().warn("identity: a call signed for instance {} reached {}", id.instance, *here);
+      throw ApiError(401, "INTERNAL_IDENTITY_INVALID", "内部调用身份无效");
+    }
     if (id.edge) {
       if (std::find(options_.edge_services.begin(), options_.edge_services.end(), id.from) == options_.edge_services.end()) {
         ctx.log().warn("identity: {} may not forward outside callers", id.from);
@@ -398,6 +413,8 @@ class IdentityMiddleware final : public Middleware {
 };
 
 }  // namespace
+
+void set_local_instance(std::string id) { g_local_instance.store(std::make_shared<const std::string>(std::move(id))); }
 
 std::shared_ptr<Middleware> identity_middleware(IdentityOptions options) {
   return std::make_shared<IdentityMiddleware>(std::move(options));

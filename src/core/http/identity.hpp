@@ -27,7 +27,6 @@
 #include <chrono>
 #include <cstdint>
 #include <map>
-#include <mutex>
 #include <memory>
 #include <optional>
 #include <string>
@@ -60,25 +59,25 @@ class ServiceKeys {
   // The key file's text (YAML, secret).
   std::string serialize() const;
 
-  // The key of a pair, when held; nullptr otherwise. Keys derived from a master cover any peer
-  // of a held service, named or not (an upstream registered by hand, a test double).
-  const std::string* key(std::string_view a, std::string_view b) const;
+  // The key of a pair, when held. Keys derived from a master cover any peer of a held service,
+  // named or not (an upstream registered by hand, a test double): derived on each call, never
+  // kept, so names a caller makes up cost nothing to remember.
+  std::optional<std::string> key(std::string_view a, std::string_view b) const;
   bool holds(std::string_view service) const;
+  // Whether a pair with this peer was made (named in the key file, or among the services the
+  // master's keys were derived for): calls to anything else — an upstream that is not one of
+  // ours — carry no identity.
+  bool knows(std::string_view peer) const;
   const std::vector<std::string>& services() const { return held_; }
   bool empty() const { return keys_.empty(); }
-  std::size_t pairs() const {
-    std::lock_guard lock(*mutex_);
-    return keys_.size();
-  }
+  std::size_t pairs() const { return keys_.size(); }
   bool from_master() const { return from_master_; }
 
  private:
   std::vector<std::string> held_;
-  // (min, max) -> key; a map, so a key found stays where it is while others are added.
-  mutable std::map<std::pair<std::string, std::string>, std::string, std::less<>> keys_;
+  std::map<std::pair<std::string, std::string>, std::string, std::less<>> keys_;  // (min, max) -> key; fixed once made
   bool from_master_ = false;
   std::string master_;  // kept only when derived from one
-  mutable std::shared_ptr<std::mutex> mutex_ = std::make_shared<std::mutex>();
 };
 
 struct CallIdentity {
@@ -88,7 +87,14 @@ struct CallIdentity {
   Caller caller;        // the end caller; anonymous when a service acts for nobody
   std::string address;  // the end caller's network address ("" for none)
   std::optional<std::chrono::milliseconds> deadline;  // the caller's remaining budget at signing
+  // The instance the call was sent to ("" when the caller does not know it, as towards the
+  // registry): a call captured on the way to one instance is refused by every other.
+  std::string instance;
 };
+
+// This process's instance id in the registry ("node@host:port"), once it is known: a call signed
+// for another instance is refused here.
+void set_local_instance(std::string id);
 
 enum class IdentityFailure { kMalformed, kUnknownPair, kBadSignature, kWrongCall, kStale, kReplayed };
 const char* failure_name(IdentityFailure f);

@@ -1,4 +1,5 @@
 #include "core/http/parser.hpp"
+#include "core/http/message.hpp"
 
 #include <gtest/gtest.h>
 
@@ -99,6 +100,52 @@ TEST(RequestParser, FinalChunkSplitIntoTinyPiecesParses) {
   }
   ASSERT_EQ(p.state(), RequestParser::State::kDone);
   EXPECT_EQ(p.take().body, "");
+}
+
+TEST(RequestParser, AnyTransferEncodingButOneFinalChunkedIsRefused) {
+  auto parse = [](const std::string& wire) {
+    RequestParser p({});
+    p.feed(wire);
+    return p.state() == RequestParser::State::kError ? p.error().status : p.state() == RequestParser::State::kDone ? 200 : 0;
+  };
+  EXPECT_EQ(parse("POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n"), 200);
+  EXPECT_EQ(parse("POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: gzip\r\n\r\nabc"), 400) << "never read as an empty body";
+  EXPECT_EQ(parse("POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: gzip, chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n"), 400)
+      << "a coding we would have to undo";
+  EXPECT_EQ(parse("POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n"), 400)
+      << "chunked twice";
+  EXPECT_EQ(parse("POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\nContent-Length: 3\r\n\r\n0\r\n\r\n"), 400)
+      << "two framings";
+  EXPECT_EQ(parse("POST / HTTP/1.0\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n"), 400) << "HTTP/1.0 has no chunked";
+}
+
+TEST(Message, OnlyTheCanonicalSpellingOfAPathIsAccepted) {
+  for (const char* ok : {"/", "/api/mall/v1/products", "/api/mall/v1/products/", "/api/x/%E4%B8%AD", "/a/b.c/d..e"})
+    EXPECT_TRUE(canonical_path(ok)) << ok;
+  for (const char* bad : {"", "api", "//", "/a//b", "/a/./b", "/a/../b", "/..", "/a/.", "/a%2fb", "/a%2Fb", "/%2e%2e/x", "/a/%2E",
+                          "/a\\b", "/a%5cb", "/a%00", "/a%0a", "/a%7f", "/a%", "/a%4", "/a%zz", "http://h/a"})
+    EXPECT_FALSE(canonical_path(bad)) << bad;
+}
+
+TEST(Message, HopByHopFieldsAreThoseOfOneConnection) {
+  Headers h;
+  h.add("Connection", "keep-alive, X-Secret");
+  h.add("X-Secret", "1");
+  h.add("Keep-Alive", "timeout=5");
+  h.add("Upgrade", "h2c");
+  h.add("Proxy-Authorization", "Basic x");
+  h.add("TE", "trailers");
+  h.add("Expect", "100-continue");
+  h.add("Content-Type", "application/json");
+  h.add("Content-Length", "2");
+  strip_hop_by_hop(h);
+  EXPECT_EQ(h.size(), 2u);
+  EXPECT_TRUE(h.has("content-type"));
+  EXPECT_TRUE(h.has("content-length")) << "framing is the sender's, handled apart";
+  Headers xff;
+  xff.add("X-Forwarded-For", "198.51.100.1");
+  xff.add("X-Forwarded-For", "203.0.113.9, 10.0.0.1");
+  EXPECT_EQ(xff.combined("x-forwarded-for"), "198.51.100.1, 203.0.113.9, 10.0.0.1");
 }
 
 }  // namespace

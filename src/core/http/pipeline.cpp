@@ -22,15 +22,21 @@ bool acceptable_request_id(std::string_view id) {
 
 }  // namespace
 
-void check_caller(const OperationDeclaration& op, std::string_view code_prefix, const RequestContext& ctx) {
+void check_caller(const OperationDeclaration& op, std::string_view code_prefix, RequestContext& ctx) {
   if (!ctx.calling_service.empty()) {
-    // Another of our services: one the operation names, or any for what a customer could do.
-    if (op.service_may_call(ctx.calling_service) || op.access == EdgeAccess::kAnonymous || op.access == EdgeAccess::kCustomer)
+    // Another of our services: one the operation names, acting for whom it says.
+    if (op.service_may_call(ctx.calling_service)) return;
+    // Anyone may read what is anonymous — but a service the operation does not name acts for
+    // nobody: it cannot pass itself off as a customer or a staff member.
+    if (op.access == EdgeAccess::kAnonymous) {
+      ctx.caller = {CallerKind::kService, ctx.calling_service, {}};
       return;
+    }
     throw ApiError(403, "CALLER_NOT_ALLOWED", fmt::format("服务 {} 无权调用该接口", ctx.calling_service));
   }
-  if (op.access == EdgeAccess::kService)
-    throw ApiError(403, fmt::format("{}_SERVICE_ONLY", code_prefix), "仅限内部服务调用");
+  // The edge, or outside traffic: the declared access, here as at the gateway (both modes alike,
+  // and whatever the gateway's filters were told).
+  if (auto refused = declared_access_refusal(op, code_prefix, ctx.caller)) throw *refused;
 }
 
 void prepare_context(const Request& req, RequestContext& ctx, const PipelineOptions& options) {

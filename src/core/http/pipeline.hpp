@@ -29,10 +29,11 @@ class Pipeline {
   Handler chain_;
 };
 
-// Refuses a caller the operation's declaration does not admit: the edge (or anyone outside) on a
-// service-only operation (403 <PREFIX>_SERVICE_ONLY), a service it does not name on a staff or
-// service-only one (403 CALLER_NOT_ALLOWED). Run before every declared handler, in both modes.
-void check_caller(const OperationDeclaration& op, std::string_view code_prefix, const RequestContext& ctx);
+// Refuses a caller the operation's declaration does not admit, before every declared handler, in
+// both modes: a service it does not name on a customer, staff or service-only operation (403
+// CALLER_NOT_ALLOWED; on an anonymous one such a service acts for nobody); the edge, or anyone
+// outside, as the declared access says (declared_access_refusal).
+void check_caller(const OperationDeclaration& op, std::string_view code_prefix, RequestContext& ctx);
 
 // Fills request id, trace and deadline from the request (used by the pipeline and by in-process
 // dispatch, so both modes stamp requests the same way).

@@ -16,6 +16,10 @@ namespace zt::core {
 struct BlockingPoolOptions {
   std::size_t threads = 4;
   std::size_t max_queued = 1024;
+  // Run the pool's threads at the lowest scheduling priority (nice 19): work that only burns CPU
+  // (password hashing) then yields the core to the io threads at once, so a flood of it does not
+  // slow unrelated requests.
+  bool low_priority = false;
 };
 
 // Configures the process-wide pool before first use; later calls are ignored.

@@ -8,6 +8,10 @@
 #include <boost/asio/thread_pool.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
 #include <atomic>
 #include <future>
 #include <mutex>
@@ -200,8 +204,15 @@ asio::awaitable<void> WorkPool::run(std::function<void()> fn) {
     Impl& p;
     ~Release() { p.queued.fetch_sub(1); }
   } release{p};
+  const bool low = p.options.low_priority;
   co_await asio::co_spawn(
-      p.pool, [&fn]() -> asio::awaitable<void> {
+      p.pool, [&fn, low]() -> asio::awaitable<void> {
+        thread_local bool lowered = false;
+        if (low && !lowered) {
+          // Per thread on Linux: this pool thread only.
+          ::setpriority(PRIO_PROCESS, static_cast<id_t>(::syscall(SYS_gettid)), 19);
+          lowered = true;
+        }
         fn();
         co_return;
       },

@@ -136,10 +136,13 @@ paths:
     get: {x-zt-access: staff, x-zt-permission: customers.read}
   /api/counter/v1/quotes:
     get: {x-zt-access: customer}
+  /api/counter/v1/calendar:
+    get: {x-zt-access: anonymous}
 )");
   const auto& place = *d.find(Method::kPost, "/api/counter/v1/orders");
   const auto& read = *d.find(Method::kGet, "/api/counter/v1/customers/7");
   const auto& quotes = *d.find(Method::kGet, "/api/counter/v1/quotes");
+  const auto& calendar = *d.find(Method::kGet, "/api/counter/v1/calendar");
   auto refusal = [](const core::http::OperationDeclaration& op, core::http::RequestContext ctx) -> std::string {
     try {
       core::http::check_caller(op, "COUNTER", ctx);
@@ -161,7 +164,24 @@ paths:
   EXPECT_EQ(refusal(place, {}), "403 COUNTER_SERVICE_ONLY");
   EXPECT_EQ(refusal(read, auth), "403 CALLER_NOT_ALLOWED") << "a staff operation is for the services it names only";
   EXPECT_EQ(refusal(read, edge), "");
-  EXPECT_EQ(refusal(quotes, auth), "") << "what a customer may do, a service acting for one may too";
+  EXPECT_EQ(refusal(quotes, auth), "403 CALLER_NOT_ALLOWED") << "a service not named cannot act for a customer";
+  EXPECT_EQ(refusal(calendar, auth), "") << "anyone reads what is anonymous";
+  core::http::RequestContext anonymous;
+  EXPECT_EQ(refusal(quotes, anonymous), "401 GATEWAY_UNAUTHENTICATED") << "the service checks the declared access too";
+  core::http::RequestContext customer_edge;
+  customer_edge.edge = true;
+  customer_edge.caller = {CallerKind::kCustomer, "C1", {}};
+  EXPECT_EQ(refusal(read, customer_edge), "403 GATEWAY_FORBIDDEN");
+  core::http::RequestContext staff_without;
+  staff_without.edge = true;
+  staff_without.caller = {CallerKind::kStaff, "S2", {}, "s", {"audit.read"}};
+  EXPECT_EQ(refusal(read, staff_without), "403 GATEWAY_FORBIDDEN") << "without the declared permission";
+  // A service acting for a customer on an anonymous operation acts for nobody.
+  core::http::RequestContext posing = auth;
+  posing.caller = {CallerKind::kCustomer, "C-victim", {}};
+  core::http::check_caller(calendar, "COUNTER", posing);
+  EXPECT_EQ(posing.caller.kind, CallerKind::kService);
+  EXPECT_EQ(posing.caller.subject, "auth");
 }
 
 }  // namespace

@@ -149,7 +149,7 @@ class AuthComponent final : public core::Component {
         issuer_(ctx.config().get_string("issuer")),
         audience_(ctx.config().get_string("audience")),
         passwords_("argon2", {static_cast<std::size_t>(ctx.config().get_int("password_threads")),
-                              static_cast<std::size_t>(ctx.config().get_int("password_queue"))}),
+                              static_cast<std::size_t>(ctx.config().get_int("password_queue")), /*low_priority=*/true}),
         per_address_("auth-attempts-per-address", per_minute(ctx.config().get_int("attempts_per_address")), 100000),
         per_subject_("auth-attempts-per-number", per_minute(ctx.config().get_int("attempts_per_number")), 100000),
         secure_cookies_(ctx.config().get_bool("secure_cookies")) {
@@ -253,8 +253,8 @@ class AuthComponent final : public core::Component {
   }
 
   // Sign-in attempts: at most attempts_per_address a minute from one client address and
-  // attempts_per_number for one number or account, in this instance (the store's locks count
-  // across instances).
+  // attempts_per_number for one number or account in one flow (an attack on passwords never uses
+  // up the SMS sign-in), in this instance (the store's locks count across instances).
   void throttle(const RequestContext& ctx, const std::string& subject) {
     const auto now = core::resilience::SteadyClock::instance().now();
     const bool address_ok = per_address_.try_acquire(ctx.remote_address, 1, now).pass;
@@ -275,7 +275,9 @@ class AuthComponent final : public core::Component {
 
   boost::asio::awaitable<Response> password_sign_in(Request& req, RequestContext& ctx) {
     auto body = core::json::parse<PasswordSignIn>(req.body);
-    throttle(ctx, body.mobile);
+    // Keyed by number and address: password guesses from elsewhere never use up the customer's
+    // own attempts (the store's password lock counts them all).
+    throttle(ctx, "password:" + body.mobile + "|" + ctx.remote_address);
     const auto now = core::unix_millis();
     const std::string mobile = body.mobile;
     PasswordRecord record = value_or_throw(co_await db_.read([&](core::storage::Tx& tx) { return store_.password_record(tx, mobile, now); }));
@@ -321,7 +323,7 @@ class AuthComponent final : public core::Component {
   // session of the customer ends.
   boost::asio::awaitable<Response> reset_password(Request& req, RequestContext& ctx) {
     auto body = core::json::parse<PasswordReset>(req.body);
-    throttle(ctx, body.mobile);
+    throttle(ctx, "reset:" + body.mobile);
     const std::string tail = body.mobile.size() >= 8 ? body.mobile.substr(body.mobile.size() - 8) : body.mobile;
     if (auto problem = password_problem(body.password, PasswordRules::kCustomer, {tail})) throw ApiError(400, "AUTH_PASSWORD_WEAK", *problem);
     const std::string none;
@@ -424,23 +426,42 @@ class AuthComponent final : public core::Component {
     auto body = core::json::parse<CodeRequest>(req.body);
     const std::string purpose = body.purpose.value_or("login");
     if (purpose != "login" && purpose != "reset") throw ApiError(400, "AUTH_BAD_PURPOSE", "不支持的验证码用途");
-    throttle(ctx, body.mobile);
+    throttle(ctx, "code:" + body.mobile);
     if (purpose == "login") {
       const std::string template_id = "login_code";
       co_return co_await deliver_code(ctx, body.mobile, purpose, template_id, true);
     }
-    // A reset: the same answer whether the number is a customer's or not; only a customer's
-    // phone gets a code.
+    // A reset: the same answer, in the same time, whether the number is a customer's or not: the
+    // code is recorded either way and only a customer's phone gets it — sent after the answer, so
+    // neither the time nor a failure of the SMS vendor tells who is a customer.
     const std::string mobile = body.mobile;
-    const bool known = core::finance::is_valid_mobile(mobile) &&
-                       co_await db_.read([&](core::storage::Tx& tx) { return store_.known_mobile(tx, mobile); });
-    const std::string stored_as = "password", template_id = "reset_code";
-    co_return co_await deliver_code(ctx, mobile, stored_as, template_id, known);
+    bool known = false;
+    if (core::finance::is_valid_mobile(mobile))
+      known = co_await db_.read([&](core::storage::Tx& tx) { return store_.known_mobile(tx, mobile); });
+    const Audit a = who(ctx);
+    const auto now = core::unix_millis();
+    const std::string stored_as = "password";
+    IssuedCode code = value_or_throw(co_await db_.write([&](core::storage::Tx& tx) { return store_.issue_code(tx, mobile, stored_as, a, now); }));
+    if (known) {
+      const std::string sent_code = code.code, masked = code.mobile_masked;
+      runtime_.spawn(0, [this, mobile, sent_code, masked]() -> boost::asio::awaitable<void> {
+        const std::string template_id = "reset_code", purpose = "password";
+        const std::map<std::string, std::string> params{{"code", sent_code}};
+        const core::http::RequestContext none;
+        const bool sent = co_await notify(none, mobile, template_id, params);
+        if (!sent) {
+          core::log::warn("auth: a reset code to {} could not be sent; withdrawn", masked);
+          co_await db_.write([&](core::storage::Tx& tx) { store_.withdraw_last_code(tx, mobile, purpose); });
+        }
+      });
+    }
+    CodeSent answer{code.mobile_masked, store_.policy().code_ttl.count() / 1000, store_.policy().resend_cooldown.count() / 1000};
+    co_return Response::json(200, core::json::serialize(answer));
   }
 
   boost::asio::awaitable<Response> sign_in(Request& req, RequestContext& ctx) {
     auto body = core::json::parse<SignInRequest>(req.body);
-    throttle(ctx, body.mobile);
+    throttle(ctx, "sms:" + body.mobile);
     std::string device = body.device.value_or("");
     if (device.size() > 64) device.resize(64);
     if (device.empty()) device = "未知设备";

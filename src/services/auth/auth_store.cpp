@@ -60,6 +60,12 @@ std::variant<IssuedCode, Refusal> AuthStore::issue_code(core::storage::Tx& tx, c
                                                         const Audit& who, std::int64_t now_ms) {
   if (!core::finance::is_valid_mobile(mobile)) return Refusal{400, "AUTH_BAD_MOBILE", "手机号码格式不正确"};
   const std::string mh = mobile_hash(mobile);
+  // One code request for a number at a time: this takes the number's row (PostgreSQL holds the
+  // lock until commit), so the cooldown and the daily cap below see the code a parallel request
+  // just made, never both passing at once.
+  tx.exec("INSERT INTO auth_lockouts (mobile_hash, burned_codes, locked_until_ms, updated_at_ms) VALUES (?, 0, 0, ?) "
+          "ON CONFLICT (mobile_hash) DO UPDATE SET updated_at_ms = excluded.updated_at_ms",
+          {mh, now_ms});
   if (auto l = locked(tx, mh, now_ms)) return *l;
   auto last = tx.query("SELECT MAX(created_at_ms) FROM auth_sms_codes WHERE mobile_hash = ?", {mh});
   if (last.size() > 0 && !last.at(0).is_null(0)) {
@@ -376,7 +382,8 @@ std::variant<SignedIn, Refusal> AuthStore::refresh(core::storage::Tx& tx, const 
     audit(tx, as_customer, "refresh.reused", session, "session revoked (presented twice at once)", now_ms);
     return Refusal{401, "AUTH_REFRESH_REUSED", "登录凭证已被使用，为保障账户安全请重新登录"};
   }
-  tx.exec("UPDATE auth_sessions SET last_used_ms = ? WHERE id = ?", {now_ms, session});
+  // The session may have ended (a logout, a password change) since it was read: no tokens then.
+  if (tx.exec("UPDATE auth_sessions SET last_used_ms = ? WHERE id = ? AND revoked_at_ms IS NULL", {now_ms, session}) == 0) return invalid;
   SignedIn out;
   out.customer_id = customer;
   out.kind = r.string(5);
@@ -447,6 +454,7 @@ std::int64_t AuthStore::purge(core::storage::Tx& tx, std::int64_t now_ms) {
   const std::int64_t codes_before = now_ms - std::max<std::int64_t>(kDayMs, policy_.code_ttl.count());
   std::int64_t n = tx.exec("DELETE FROM auth_sms_codes WHERE created_at_ms < ?", {codes_before});
   n += tx.exec("DELETE FROM auth_refresh_tokens WHERE expires_at_ms < ?", {now_ms - kDayMs});
+  n += tx.exec("DELETE FROM auth_password_attempts WHERE updated_at_ms < ? AND locked_until_ms < ?", {now_ms - kDayMs, now_ms});
   n += tx.exec("UPDATE auth_sessions SET revoked_at_ms = ?, revoke_reason = 'expired' WHERE revoked_at_ms IS NULL AND last_used_ms < ?",
                {now_ms, now_ms - policy_.refresh_ttl.count()});
   return n;

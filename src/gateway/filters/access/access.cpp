@@ -26,22 +26,7 @@ std::optional<ApiError> check_access(const Route& route, const core::http::Calle
 
 std::optional<ApiError> check_declared_access(const core::http::OperationDeclaration& op, std::string_view code_prefix,
                                               const core::http::Caller& caller) {
-  using core::http::EdgeAccess;
-  switch (op.access) {
-    case EdgeAccess::kService: return ApiError(403, std::string(code_prefix) + "_SERVICE_ONLY", "仅限内部服务调用");
-    case EdgeAccess::kAnonymous: return std::nullopt;
-    case EdgeAccess::kCustomer:
-      if (caller.kind == CallerKind::kAnonymous) return ApiError(401, "GATEWAY_UNAUTHENTICATED", "请先登录");
-      if (caller.kind != CallerKind::kCustomer && caller.kind != CallerKind::kStaff) return ApiError(403, "GATEWAY_FORBIDDEN", "无权访问");
-      return std::nullopt;
-    case EdgeAccess::kStaff:
-      if (caller.kind == CallerKind::kAnonymous) return ApiError(401, "GATEWAY_UNAUTHENTICATED", "请先登录");
-      if (caller.kind != CallerKind::kStaff) return ApiError(403, "GATEWAY_FORBIDDEN", "无权访问：仅限工作人员");
-      if (!op.permission.empty() && !caller.has_permission(op.permission))
-        return ApiError(403, "GATEWAY_FORBIDDEN", "无权访问：缺少所需权限");
-      return std::nullopt;
-  }
-  return std::nullopt;
+  return core::http::declared_access_refusal(op, code_prefix, caller);
 }
 
 }  // namespace zt::gateway::filters

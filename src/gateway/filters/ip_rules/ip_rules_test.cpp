@@ -73,3 +73,23 @@ TEST(FilterSettings, NamesEveryProblemWithItsLine) {
 
 }  // namespace
 }  // namespace zt::gateway::filters
+
+namespace zt::gateway::filters {
+namespace {
+
+TEST(FilterSettings, ShadowModeNamesFiltersThatMayRunInIt) {
+  auto s = FilterSettings::parse("shadow: [client_address, validation]\n");
+  EXPECT_EQ(s.shadow, (std::set<std::string>{"client_address", "validation"}));
+  EXPECT_TRUE(FilterSettings::parse("").shadow.empty()) << "enforced by default";
+  try {
+    FilterSettings::parse("shadow: [routing, authentication, access, nope]\n");
+    FAIL() << "routing, authentication, access and unknown names cannot be shadowed";
+  } catch (const RouteError& e) {
+    EXPECT_EQ(e.problems().size(), 4u);
+    EXPECT_NE(e.problems().front().message.find("不能以影子模式运行"), std::string::npos);
+  }
+  EXPECT_THROW(FilterSettings::parse("shadow: access\n"), RouteError) << "a list";
+}
+
+}  // namespace
+}  // namespace zt::gateway::filters

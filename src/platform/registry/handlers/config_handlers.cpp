@@ -146,6 +146,10 @@ void add_config_routes(core::http::Router& r, ConfigCenter& config) {
   });
   r.add(Method::kPut, path(), [&config](Request& req, RequestContext& ctx) -> Reply {
     const auto k = key_of(ctx);
+    // A service publishes only its own item (the calendar its calendar.yaml): never the gateway's
+    // routes and filters, nor anyone's dynamic settings.
+    if (!ctx.calling_service.empty() && k.data_id != ctx.calling_service + ".yaml")
+      throw ApiError(403, "REGISTRY_NOT_YOUR_CONFIG", fmt::format("服务 {} 只能发布自己的配置 {}.yaml", ctx.calling_service, ctx.calling_service));
     auto body = core::json::parse<PublishRequest>(req.body);
     Actor actor = actor_of(ctx, body.author);
     auto item = co_await config.publish(k, std::move(body), actor);
