@@ -34,8 +34,8 @@ TEST(Calendar, StaffEditAYearAndEveryProcessFollowsWithoutRestart) {
   EXPECT_EQ(json_field(oct8.body, "previous_trading_day"), "2026-09-30");
   EXPECT_EQ(json_field(http_get(z.port, "/api/calendar/v1/days/2026-02-28").body, "trading_day"), "false") << "a make-up workday on a Saturday";
   EXPECT_EQ(json_field(http_get(z.port, "/api/calendar/v1/years/2026").body, "source"), "embedded");
-  EXPECT_EQ(http_get(z.port, "/api/calendar/v1/days/2031-01-02").status, 422) << "no data is an error, never a guess";
-  EXPECT_EQ(http_get(z.port, "/api/calendar/v1/days/2026-02-30").status, 400);
+  EXPECT_TRUE(refused(http_get(z.port, "/api/calendar/v1/days/2031-01-02"), 422, "CALENDAR_NO_DATA")) << "no data is an error, never a guess";
+  EXPECT_TRUE(refused(http_get(z.port, "/api/calendar/v1/days/2026-02-30"), 400, "CALENDAR_BAD_DATE"));
   auto week = http_get(z.port, "/api/calendar/v1/trading-days?from=2026-09-28&to=2026-10-09");
   EXPECT_NE(week.body.find(R"(["2026-09-28","2026-09-29","2026-09-30","2026-10-08","2026-10-09"])"), std::string::npos) << week.body;
 
@@ -49,14 +49,14 @@ TEST(Calendar, StaffEditAYearAndEveryProcessFollowsWithoutRestart) {
 
   // Edits: only staff with calendar.manage; the text is checked line by line.
   const std::string closed_oct8 = std::string(R"({"closures": ")") + kShipped2026 + R"(2026-10-08\n", "comment": "临时休市"})";
-  EXPECT_EQ(http_request(z.port, "PUT", "/api/calendar/v1/years/2026", closed_oct8).status, 401);
-  EXPECT_EQ(staff({"governance.write"}, closed_oct8).status, 403);
+  EXPECT_TRUE(refused(http_request(z.port, "PUT", "/api/calendar/v1/years/2026", closed_oct8), 401, "GATEWAY_UNAUTHENTICATED"));
+  EXPECT_TRUE(refused(staff({"governance.write"}, closed_oct8), 403, "GATEWAY_FORBIDDEN"));
   auto bad = staff({"calendar.manage"}, R"({"closures": "2026-10-01\n2026-10-32\n", "comment": "试试"})");
   EXPECT_EQ(bad.status, 400);
   EXPECT_EQ(json_field(bad.body, "code"), "CALENDAR_INVALID");
   EXPECT_NE(json_field(bad.body, "message").find("2026年:2"), std::string::npos) << bad.body;
   EXPECT_EQ(json_field(staff({"calendar.manage"}, R"({"closures": "2025-12-31\n", "comment": "试试"})").body, "code"), "CALENDAR_INVALID");
-  EXPECT_EQ(staff({"calendar.manage"}, R"({"closures": "", "comment": ""})").status, 400);
+  EXPECT_TRUE(refused(staff({"calendar.manage"}, R"({"closures": "", "comment": ""})"), 400, "GATEWAY_INVALID_REQUEST", "请求参数不合法：body.comment 不能为空"));
 
   auto edited = staff({"calendar.manage"}, closed_oct8);
   ASSERT_EQ(edited.status, 200) << edited.body;

@@ -58,7 +58,7 @@ TEST(GatewayApi, FeaturesSayWhenVendorsAreReal) {
 TEST(GatewayApi, FlowRulesWithLiveCountsForStaffAndTheRuleCheck) {
   Zhongtai z;
   // Staff with governance.read only; nobody else.
-  EXPECT_EQ(http_get(z.port, "/api/gateway/v1/flow").status, 401);
+  EXPECT_TRUE(refused(http_get(z.port, "/api/gateway/v1/flow"), 401, "GATEWAY_UNAUTHENTICATED"));
   EXPECT_EQ(as_staff(z.port, "GET", "/api/gateway/v1/flow", "", {"audit.read"}).status, 403);
   auto empty = as_staff(z.port, "GET", "/api/gateway/v1/flow", "", {"governance.read"});
   ASSERT_EQ(empty.status, 200) << empty.body;
@@ -72,12 +72,12 @@ TEST(GatewayApi, FlowRulesWithLiveCountsForStaffAndTheRuleCheck) {
             200);
   ASSERT_TRUE(eventually(
       [&] { return as_staff(z.port, "GET", "/api/gateway/v1/flow").body.find("ping-cap") != std::string::npos; }, 10s));
-  int refused = 0;
+  int refusals = 0;
   for (int i = 0; i < 6; ++i) {
-    if (http_get(z.port, "/api/system/v1/ping").status == 429) ++refused;
+    if (http_get(z.port, "/api/system/v1/ping").status == 429) ++refusals;
     http_get(z.port, "/api/system/v1/info");
   }
-  ASSERT_GT(refused, 0);
+  ASSERT_GT(refusals, 0);
   auto flow = as_staff(z.port, "GET", "/api/gateway/v1/flow");
   ASSERT_EQ(flow.status, 200);
   // Each rule with its kind, resource and counts; the shadow rule only counts.
@@ -86,7 +86,7 @@ TEST(GatewayApi, FlowRulesWithLiveCountsForStaffAndTheRuleCheck) {
     return at == std::string::npos ? std::string() : flow.body.substr(at, flow.body.find('}', at) - at);
   };
   EXPECT_EQ(json_field(rule("ping-cap"), "kind"), "flow");
-  EXPECT_EQ(json_field(rule("ping-cap"), "blocked"), std::to_string(refused));
+  EXPECT_EQ(json_field(rule("ping-cap"), "blocked"), std::to_string(refusals));
   EXPECT_EQ(json_field(rule("ping-cap"), "shadow"), "false");
   EXPECT_GE(std::stoi(json_field(rule("ping-cap"), "passed")), 1);
   EXPECT_EQ(json_field(rule("info-watch"), "shadow"), "true");
@@ -106,7 +106,7 @@ TEST(GatewayApi, FlowRulesWithLiveCountsForStaffAndTheRuleCheck) {
   EXPECT_NE(json_field(bad.body, "message").find("第2行"), std::string::npos) << bad.body;
   EXPECT_EQ(as_staff(z.port, "POST", "/api/gateway/v1/flow/check", R"({"rules": 5})").status, 400)
       << "checked against the OpenAPI document";
-  EXPECT_EQ(http_request(z.port, "POST", "/api/gateway/v1/flow/check", R"({"rules": ""})").status, 401);
+  EXPECT_TRUE(refused(http_request(z.port, "POST", "/api/gateway/v1/flow/check", R"({"rules": ""})"), 401, "GATEWAY_UNAUTHENTICATED"));
 }
 
 TEST(GatewayApi, TheRegistryAuditIsForAuditorsNotForOperators) {

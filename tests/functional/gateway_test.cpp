@@ -137,12 +137,12 @@ TEST(Gateway, SplitGatewayForwardsToInstancesFoundThroughTheRegistry) {
   EXPECT_GE(limited, 4) << "3 per second on the gateway route";
   EXPECT_NE(http_get(gateway.admin, "/metrics").body.find("zt_resilience_blocked_total{rule=\"gw-system\"}"), std::string::npos);
   std::this_thread::sleep_for(1100ms);
-  EXPECT_EQ(http_get(gateway.port, "/api/nothing/v1").status, 404);
+  EXPECT_TRUE(refused(http_get(gateway.port, "/api/nothing/v1"), 404, "NOT_FOUND"));
   // The registry node lists itself as service "registry": its API is reachable by name too.
   auto services = [&] { return http_request(gateway.port, "GET", "/api/registry/v1/services", "", staff_headers()); };
   ASSERT_TRUE(eventually([&] { return services().status == 200; }, 5s));
   EXPECT_NE(services().body.find("\"service\":\"registry\""), std::string::npos);
-  EXPECT_EQ(http_get(gateway.port, "/api/registry/v1/services").status, 401) << "the registry is for staff through the gateway";
+  EXPECT_TRUE(refused(http_get(gateway.port, "/api/registry/v1/services"), 401, "GATEWAY_UNAUTHENTICATED")) << "the registry is for staff through the gateway";
   auto unknown = http_request(gateway.port, "PUT", "/api/registry/v1/nothing", "", staff_headers());
   EXPECT_EQ(unknown.status, 404) << "what the registry does not declare is not routed: " << unknown.body;
   // The instance goes away: a clear 503 in the error shape, no upstream detail.

@@ -113,7 +113,7 @@ TEST_P(Mall, MatchBuyCancelConfirmRedeemToTheCent) {
   EXPECT_TRUE(items[0].at("promoted").as_bool()) << "R3 for a C3";
   EXPECT_FALSE(items[1].at("promoted").as_bool()) << "R4 is not promoted to a C3";
   EXPECT_EQ(std::string(items[1].at("risk_title").as_string()), "中高风险");
-  EXPECT_EQ(http_get(z.port, "/api/mall/v1/products/F10003").status, 404);
+  EXPECT_TRUE(refused(http_get(z.port, "/api/mall/v1/products/F10003"), 404, "MALL_PRODUCT_NOT_FOUND"));
   EXPECT_EQ(f(http_get(z.port, "/api/mall/v1/products/F10001").body, "nav"), "1.0000");
 
   // Matching: allow; warn, then the signed warning allows it.
@@ -255,7 +255,7 @@ TEST_P(Mall, MatchBuyCancelConfirmRedeemToTheCent) {
   ASSERT_NE(f(page.body, "next_cursor"), "<none>");
   auto all = staff("GET", "/api/mall/v1/admin/orders?product=F10001&state=confirmed");
   EXPECT_EQ(boost::json::parse(all.body).at("items").as_array().size(), 2u) << all.body;
-  EXPECT_EQ(http_request(z.port, "GET", "/api/mall/v1/admin/orders", "", a.headers()).status, 403)
+  EXPECT_TRUE(refused(http_request(z.port, "GET", "/api/mall/v1/admin/orders", "", a.headers()), 403, "GATEWAY_FORBIDDEN"))
       << "customers are not staff";
 
   // A product for professional investors only: refused to an ordinary investor, by its rule.
@@ -339,6 +339,43 @@ TEST_P(Mall, AnIncomeCertificatesHolderCapHoldsUnderConcurrentBuyers) {
   EXPECT_EQ(refused_frozen, 40);
   auto redeem = order(first, "cert-first-03", R"({"product": "SC2601", "side": "redeem", "shares": "100.00"})");
   EXPECT_EQ(f(redeem.body, "code"), "MALL_NOT_REDEEMABLE");
+}
+
+TEST_P(Mall, AnotherCustomersOrderIsNotFoundAndAnOrderAuthCannotServeFreezesNothing) {
+  platform.pin_clock("2026-03-02T10:00:00+08:00");
+  publish(fund("F10001", "稳健增长混合", 3), "F10001", "2026-02-27", "1.0000");
+  auto a = customer("13900000011");
+  auto b = customer("13900000012");
+  auto placed = order(a, "order-a-0001", R"({"product": "F10001", "side": "subscribe", "amount": "12345.67"})");
+  ASSERT_EQ(placed.status, 200) << placed.body;
+  const std::string id = f(placed.body, "order_id");
+
+  // b can neither read nor cancel a's order, and learns nothing of it: the answer is the one for
+  // an order that does not exist.
+  auto peek = order_of(b, id);
+  EXPECT_TRUE(refused(peek, 404, "MALL_ORDER_NOT_FOUND", "订单不存在"));
+  EXPECT_EQ(peek.body.find("12345.67"), std::string::npos) << peek.body;
+  EXPECT_EQ(peek.body.find(fund_account[a.id]), std::string::npos) << peek.body;
+  EXPECT_TRUE(refused(order_of(b, "MO2026ffffffffffff"), 404, "MALL_ORDER_NOT_FOUND", "订单不存在")) << "alike for a made-up id";
+  EXPECT_TRUE(refused(cancel(b, id), 404, "MALL_ORDER_NOT_FOUND", "订单不存在"));
+  auto b_orders = http_request(z.port, "GET", "/api/mall/v1/orders", "", b.headers());
+  ASSERT_EQ(b_orders.status, 200) << b_orders.body;
+  EXPECT_EQ(b_orders.body.find(id), std::string::npos) << b_orders.body;
+  EXPECT_EQ(f(order_of(a, id).body, "state"), "pending") << "a's order untouched";
+  EXPECT_EQ(balance(a, "frozen"), "12345.67");
+  EXPECT_EQ(balance(b, "frozen"), "0.00");
+
+  // Split only: with auth gone, a customer the mall has not met yet cannot be resolved to a fund
+  // account; the order is refused as a dependency failure and nothing is frozen at the counter.
+  if (GetParam() != Mode::kSplit) return;
+  auto c = customer("13900000013");
+  platform.process_of("auth")->kill();
+  auto refused_order = order(c, "order-c-0001", R"({"product": "F10001", "side": "subscribe", "amount": "5000.00"})");
+  EXPECT_TRUE(refused(refused_order, 503, "MALL_DEPENDENCY_UNAVAILABLE", "暂时无法查询资金账户，请稍后重试"));
+  EXPECT_EQ(balance(c, "frozen"), "0.00");
+  EXPECT_EQ(balance(c, "cash"), "1000000.00");
+  auto c_orders = http_request(z.port, "GET", "/api/mall/v1/orders", "", c.headers());
+  EXPECT_EQ(c_orders.body.find("order_id"), std::string::npos) << "no order recorded: " << c_orders.body;
 }
 
 INSTANTIATE_TEST_SUITE_P(BothModes, Mall, ::testing::Values(Mode::kAll, Mode::kSplit), mode_name);

@@ -146,7 +146,7 @@ TEST(Notify, EmailGoesThroughTheSmtpServerAndItsFailuresAreSaid) {
   EXPECT_NE(got[0].data.find("Message-ID: " + message_id), std::string::npos) << got[0].data;
   EXPECT_NE(got[0].data.find("Subject: =?UTF-8?B?" + core::base64_encode("中台证券通知") + "?="), std::string::npos) << got[0].data;
   EXPECT_NE(got[0].data.find(core::base64_encode("【中台证券】您的开户申请已通过审核")), std::string::npos) << "the text, base64";
-  EXPECT_EQ(forwarded(notify.port, "GET", "/api/notify/v1/outbox", kSecret, "", staff_caller({"sandbox.manage"})).status, 404)
+  EXPECT_TRUE(refused(forwarded(notify.port, "GET", "/api/notify/v1/outbox", kSecret, "", staff_caller({"sandbox.manage"})), 404, "NOTIFY_NO_OUTBOX"))
       << "no outbox outside the sandbox";
 
   // The server refuses: said in Chinese, nothing claimed as sent.

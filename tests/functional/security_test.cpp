@@ -171,7 +171,7 @@ TEST_P(Security, OutsideTrafficIsNeverAServiceCall) {
       EXPECT_EQ(f(r.body, "code"), a.code) << a.method << " " << a.target;
     }
   // The sandbox outbox: staff running the sandbox only.
-  EXPECT_EQ(http_get(port(), "/api/notify/v1/outbox").status, 401);
+  EXPECT_TRUE(refused(http_get(port(), "/api/notify/v1/outbox"), 401, "GATEWAY_UNAUTHENTICATED"));
   EXPECT_EQ(f(http_request(port(), "GET", "/api/notify/v1/outbox", "", customer_headers("C1")).body, "code"), "GATEWAY_FORBIDDEN");
   // What a service does not declare is not routed.
   auto undeclared = http_request(port(), "DELETE", "/api/mall/v1/products", "");
@@ -274,14 +274,14 @@ TEST_F(SplitProcesses, EveryProcessServesOnlySignedCallsAndEachServiceSignsOnlyA
   EXPECT_EQ(r.status, 401) << "accepted once: " << r.body;
   EXPECT_EQ(f(r.body, "code"), "INTERNAL_IDENTITY_INVALID");
   auto another = signed_with("gateway", edge, "GET", outbox, "");
-  EXPECT_EQ(http_request(notify->port, "GET", "/api/notify/v1/outbox?recipient=13800000002", "", another).status, 401)
+  EXPECT_TRUE(refused(http_request(notify->port, "GET", "/api/notify/v1/outbox?recipient=13800000002", "", another), 401, "INTERNAL_IDENTITY_INVALID"))
       << "another query";
   const std::string msg = R"({"channel": "sms", "recipient": "13800138000", "template_id": "login_code", "params": {"code": "123456"}})";
   core::http::CallIdentity as_auth_service;
   as_auth_service.from = "auth";
   auto send = signed_with("auth", as_auth_service, "POST", "/api/notify/v1/messages", msg);
   const std::string other_msg = R"({"channel": "sms", "recipient": "13900139000", "template_id": "login_code", "params": {"code": "123456"}})";
-  EXPECT_EQ(http_request(notify->port, "POST", "/api/notify/v1/messages", other_msg, send).status, 401) << "another body";
+  EXPECT_TRUE(refused(http_request(notify->port, "POST", "/api/notify/v1/messages", other_msg, send), 401, "INTERNAL_IDENTITY_INVALID")) << "another body";
   // Only the gateway forwards outside callers: the mall cannot pass itself off as one.
   core::http::CallIdentity mall_as_edge = as_mall;
   mall_as_edge.edge = true;

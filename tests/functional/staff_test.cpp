@@ -160,9 +160,9 @@ TEST(Staff, FirstAdminEnrolmentSignInPermissionsRolesLockoutAndAudit) {
   auto c_staff = call(z.port, "GET", "/api/auth/v1/staff", "", json_field(customer.body, "access_token"));
   EXPECT_EQ(c_staff.status, 403);
   EXPECT_EQ(json_field(c_staff.body, "message"), "无权访问：仅限工作人员");
-  EXPECT_EQ(call(z.port, "GET", "/api/registry/v1/services", "", json_field(customer.body, "access_token")).status, 403);
-  EXPECT_EQ(call(z.port, "GET", "/api/auth/v1/staff").status, 401);
-  EXPECT_EQ(call(z.port, "GET", "/api/auth/v1/staff/me", "", json_field(customer.body, "access_token")).status, 403);
+  EXPECT_TRUE(refused(call(z.port, "GET", "/api/registry/v1/services", "", json_field(customer.body, "access_token")), 403, "GATEWAY_FORBIDDEN"));
+  EXPECT_TRUE(refused(call(z.port, "GET", "/api/auth/v1/staff"), 401, "GATEWAY_UNAUTHENTICATED"));
+  EXPECT_TRUE(refused(call(z.port, "GET", "/api/auth/v1/staff/me", "", json_field(customer.body, "access_token")), 403, "GATEWAY_FORBIDDEN"));
 
   // Roles: a custom one with the audit permission, given to the reviewer, reaches them at refresh.
   auto unknown_perm = call(z.port, "PUT", "/api/auth/v1/roles/auditor", R"({"title": "审计员", "permissions": ["audit.everything"]})", as_admin);
@@ -191,8 +191,8 @@ TEST(Staff, FirstAdminEnrolmentSignInPermissionsRolesLockoutAndAudit) {
   auto ops = call(z.port, "POST", "/api/auth/v1/staff", R"({"username": "ops.zhao", "display_name": "赵运营", "roles": ["operations"]})", as_admin);
   ASSERT_EQ(ops.status, 201);
   Enrolled zhao = from_json(ops.body);
-  EXPECT_EQ(staff_sign_in(z.port, "ops.zhao", "wrong-1", totp_now(zhao)).status, 401);
-  EXPECT_EQ(staff_sign_in(z.port, "ops.zhao", "wrong-2", totp_now(zhao)).status, 401);
+  EXPECT_TRUE(refused(staff_sign_in(z.port, "ops.zhao", "wrong-1", totp_now(zhao)), 401, "AUTH_STAFF_CREDENTIALS"));
+  EXPECT_TRUE(refused(staff_sign_in(z.port, "ops.zhao", "wrong-2", totp_now(zhao)), 401, "AUTH_STAFF_CREDENTIALS"));
   auto locked = staff_sign_in(z.port, "ops.zhao", "wrong-3", totp_now(zhao));
   EXPECT_EQ(locked.status, 429);
   EXPECT_EQ(json_field(locked.body, "code"), "AUTH_LOCKED");
@@ -227,11 +227,12 @@ TEST(Staff, FirstAdminEnrolmentSignInPermissionsRolesLockoutAndAudit) {
   auto page2 = call(z.port, "GET", "/api/auth/v1/audit?actor=" + admin_id + "&limit=2&cursor=" + cursor, "", as_admin);
   ASSERT_EQ(page2.status, 200);
   EXPECT_NE(json_field(page2.body, "id"), json_field(page1.body, "id")) << "the next page starts after the last one seen";
-  EXPECT_EQ(call(z.port, "GET", "/api/auth/v1/audit?limit=abc", "", as_admin).status, 400);
-  EXPECT_EQ(call(z.port, "GET", "/api/auth/v1/audit?cursor=garbage", "", as_admin).status, 400);
+  EXPECT_TRUE(refused(call(z.port, "GET", "/api/auth/v1/audit?limit=abc", "", as_admin), 400, "GATEWAY_INVALID_REQUEST"));
+  EXPECT_TRUE(refused(call(z.port, "GET", "/api/auth/v1/audit?cursor=garbage", "", as_admin), 400, "AUTH_BAD_CURSOR", "分页游标无效"));
 
   // Nothing secret in the log.
   const std::string log = z.process->log_text();
+  ASSERT_NE(log.find("auth: staff " + admin_id + " signed in"), std::string::npos) << "a positive control: the log read is this test's";
   for (const std::string& secret : {admin.password, admin_new, reviewer.password, zhao.password, json_field(made.body, "totp_secret"),
                                     json_field(in.body, "refresh_token"), as_admin.substr(as_admin.rfind('.') + 1), std::string("13700137000")})
     EXPECT_EQ(log.find(secret), std::string::npos) << "leaked: " << secret.substr(0, 6);

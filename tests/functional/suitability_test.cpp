@@ -35,7 +35,7 @@ TEST(Suitability, CustomersAreAssessedAndStaffReviewInvestorApplications) {
   auto q = http_get(z.port, "/api/suitability/v1/questionnaire");
   ASSERT_EQ(q.status, 200) << q.body;
   EXPECT_EQ(f(q.body, "version"), "2026-01");
-  EXPECT_EQ(http_get(z.port, "/api/suitability/v1/me").status, 401) << "a customer's own profile needs a customer";
+  EXPECT_TRUE(refused(http_get(z.port, "/api/suitability/v1/me"), 401, "GATEWAY_UNAUTHENTICATED")) << "a customer's own profile needs a customer";
   auto fresh = as("GET", "/api/suitability/v1/me");
   ASSERT_EQ(fresh.status, 200) << fresh.body;
   EXPECT_NE(fresh.body.find(R"("assessed":false)"), std::string::npos);

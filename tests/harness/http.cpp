@@ -1,7 +1,10 @@
 #include "harness/http.hpp"
 
 #include "harness/log_audit.hpp"
+#include "harness/process.hpp"
 #include "harness/tokens.hpp"
+
+#include <gtest/gtest.h>
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -161,11 +164,26 @@ std::string json_string(const std::string& text) {
   return out + "\"";
 }
 
-std::string json_field(const std::string& body, const std::string& name) {
+std::optional<std::string> json_field_if(const std::string& body, const std::string& name) {
   std::smatch m;
   if (std::regex_search(body, m, std::regex("\"" + name + "\":\"([^\"]*)\""))) return m[1];
   if (std::regex_search(body, m, std::regex("\"" + name + "\":(true|false|-?[0-9]+)"))) return m[1];
+  return std::nullopt;
+}
+
+std::string json_field(const std::string& body, const std::string& name) {
+  if (auto value = json_field_if(body, name)) return *value;
+  if (!polling()) ADD_FAILURE() << "the answer has no member \"" << name << "\": " << body.substr(0, 600);
   return "<none>";
+}
+
+::testing::AssertionResult refused(const HttpResponse& r, int status, const std::string& code, const std::string& message) {
+  const auto got_code = json_field_if(r.body, "code");
+  const auto got_message = json_field_if(r.body, "message");
+  if (r.status == status && got_code == code && (message.empty() || got_message == message) && json_field_if(r.body, "trace_id"))
+    return ::testing::AssertionSuccess();
+  return ::testing::AssertionFailure() << "expected " << status << " " << code << (message.empty() ? "" : " " + message) << ", got "
+                                       << r.status << ": " << r.body.substr(0, 400);
 }
 
 HttpResponse publish_dynamic(int port, const std::string& content, const std::string& comment, const std::string& master) {

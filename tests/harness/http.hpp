@@ -1,6 +1,8 @@
 #pragma once
 // A deliberately independent HTTP/1.1 client over POSIX sockets for functional tests: it can send
 // malformed and hostile bytes that a real client library would refuse to produce.
+#include <gtest/gtest.h>
+
 #include <chrono>
 #include <map>
 #include <optional>
@@ -44,9 +46,17 @@ inline HttpResponse http_get(int port, const std::string& target) { return http_
 
 // A JSON string literal (quoted, escaped) of text.
 std::string json_string(const std::string& text);
-// The first value of a string, boolean or integer member `name` in a JSON text, "<none>" when
-// absent — enough for tests to read an answer without a JSON library in the way.
+// The first value of a string, boolean or integer member `name` in a JSON text — enough for tests to
+// read an answer without a JSON library in the way. A member that is absent or null is a test
+// failure (reported with the body) and reads as "<none>": a check against it cannot pass by
+// accident. Inside `eventually` (polling for a state not reached yet) absence is not a failure.
 std::string json_field(const std::string& body, const std::string& name);
+// The same, nullopt when the member is absent or null (for checks that it is).
+std::optional<std::string> json_field_if(const std::string& body, const std::string& name);
+
+// Passes when `r` is a refusal in the project's error shape with this status and code (and this
+// message, when one is given); otherwise says what came instead. EXPECT_TRUE(refused(…)).
+::testing::AssertionResult refused(const HttpResponse& r, int status, const std::string& code, const std::string& message = "");
 
 // Publishes `content` as the platform's dynamic settings (config center item
 // public/zhongtai/dynamic.yaml) through the registry API on `port`; returns the answer. With the

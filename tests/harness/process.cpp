@@ -145,7 +145,20 @@ RunResult run(const std::vector<std::string>& argv, const std::map<std::string, 
   return r;
 }
 
+namespace {
+thread_local int polling_depth = 0;
+struct Polling {
+  Polling() { ++polling_depth; }
+  ~Polling() { --polling_depth; }
+  Polling(const Polling&) = delete;
+  Polling& operator=(const Polling&) = delete;
+};
+}  // namespace
+
+bool polling() { return polling_depth > 0; }
+
 bool eventually(const std::function<bool()>& fn, std::chrono::milliseconds timeout, std::chrono::milliseconds step) {
+  const Polling scope;
   auto until = std::chrono::steady_clock::now() + timeout;
   while (std::chrono::steady_clock::now() < until) {
     if (fn()) return true;

@@ -66,7 +66,9 @@ struct RunResult {
 RunResult run(const std::vector<std::string>& argv, const std::map<std::string, std::string>& env = {},
               const std::string& run_as_user = "");
 
-// Polls fn until it returns true or the timeout passes.
+// Polls fn until it returns true or the timeout passes. While it polls, polling() is true: helpers
+// that fail a test on a missing value (json_field) let a state that is not reached yet pass.
+bool polling();
 bool eventually(const std::function<bool()>& fn, std::chrono::milliseconds timeout,
                 std::chrono::milliseconds step = std::chrono::milliseconds(50));
 

@@ -111,11 +111,24 @@ TEST(Fees, RedemptionFirstInFirstOutWithTheShortHoldingMinimum) {
       "MALL_SHARES_INVALID");
 }
 
+TEST(Fees, QuotesRefuseWhatCannotBeBought) {
+  const auto code = [](auto result) { return std::holds_alternative<Refusal>(result) ? std::get<Refusal>(result).code : "accepted"; };
+  EXPECT_EQ(code(quote_subscription(schedule(), Money::parse("0.00"), Nav::parse("1.0000"))), "MALL_AMOUNT_INVALID");
+  EXPECT_EQ(code(quote_subscription(schedule(), Money::parse("100.00"), Nav::parse("0"))), "MALL_NAV_MISSING");
+  EXPECT_EQ(code(quote_redemption(schedule(), {{"2026-01-05", Shares::parse("10.00")}}, Shares::parse("1.00"), Nav::parse("0"), "2026-03-02")),
+            "MALL_NAV_MISSING");
+  auto fixed = schedule();
+  fixed.subscription = {{Money::parse("0"), std::nullopt, Money::parse("5.00")}};
+  EXPECT_EQ(code(quote_subscription(fixed, Money::parse("5.00"), Nav::parse("1.0000"))), "MALL_AMOUNT_INVALID") << "not above its fee";
+  EXPECT_EQ(code(quote_subscription(schedule(), Money::parse("0.01"), Nav::parse("9.9999"))), "MALL_AMOUNT_INVALID") << "no share";
+}
+
 TEST(Fees, SchedulesAreChecked) {
   auto s = schedule();
   EXPECT_FALSE(s.check());
   s.subscription[0].from = Money::parse("1.00");
   EXPECT_EQ(s.check()->message, "费率设置有误：申购费率的第一档应从0元起");
+  EXPECT_EQ(s.check()->code, "MALL_FEE_SCHEDULE_INVALID");
   s = schedule();
   s.subscription[1].fixed_fee = Money::parse("10.00");
   EXPECT_EQ(s.check()->message, "费率设置有误：申购费率第2档应设费率或固定费用之一");

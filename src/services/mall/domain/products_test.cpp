@@ -34,8 +34,14 @@ ProductTerms certificate(const char* principal, const char* audience, const char
   return p;
 }
 
+// The refusal's message ("" when the product is accepted); its code says which part is wrong.
 std::string refused(const ProductTerms& p) {
   auto r = check_product(p, CategoryRules{});
+  if (r) {
+    const bool fees = r->message.starts_with("费率设置有误");
+    EXPECT_EQ(r->code, fees ? "MALL_FEE_SCHEDULE_INVALID" : "MALL_PRODUCT_INVALID") << r->message;
+    EXPECT_EQ(r->status, 400);
+  }
   return r ? r->message : "";
 }
 
@@ -98,6 +104,9 @@ TEST(Products, MinimumsIncrementsAndTheSaleWindow) {
   EXPECT_FALSE(check_sale_window(p, "2026-01-05"));
   EXPECT_FALSE(check_sale_window(p, "2026-06-30"));
   EXPECT_EQ(check_sale_window(p, "2026-07-01")->message, "稳健增长混合A已于2026-06-30结束销售");
+  EXPECT_EQ(check_sale_window(p, "2026-07-01")->code, "MALL_NOT_ON_SALE");
+  EXPECT_EQ(check_sale_window(p, "2026-01-04")->code, "MALL_NOT_ON_SALE");
+  EXPECT_EQ(check_sale_window(p, "2026-01-04")->status, 409);
 }
 
 }  // namespace
