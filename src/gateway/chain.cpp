@@ -59,6 +59,7 @@ class InternalHeaders final : public filters::Filter {
 class ClientAddress final : public filters::Filter {
  public:
   std::string_view name() const override { return "client_address"; }
+  bool shadowable() const override { return true; }
   Awaitable on_request(Exchange& ex) override {
     const auto& ip = ex.settings->ip;
     if (!ip.trusted_proxies.empty())
@@ -69,6 +70,14 @@ class ClientAddress final : public filters::Filter {
   }
 };
 
+// A Host header's or an origin's host, lower-case, without the port.
+std::string host_only(std::string_view authority) {
+  std::string host(authority);
+  if (const auto colon = host.rfind(':'); colon != std::string::npos && host.find(']') == std::string::npos) host.resize(colon);
+  std::transform(host.begin(), host.end(), host.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return host;
+}
+
 // filters/cors
 class Cors final : public filters::Filter {
  public:
@@ -77,14 +86,19 @@ class Cors final : public filters::Filter {
   bool shadowable() const override { return false; }
   Awaitable on_request(Exchange& ex) override {
     // Staff's refresh cookie is asked for only where the console lives (when it has a host of its
-    // own) and never from another site: a script on the customers' origin cannot mint a staff
-    // token with it.
+    // own) and only by the console's own origin: not from another site, and not from another
+    // origin of the same site either (SameSite=Strict lets same-site requests carry the cookie),
+    // so a script on the customers' origin cannot mint a staff token with it.
     if (ex.req.headers.get("x-refresh-cookie") == std::optional<std::string_view>("staff")) {
-      std::string host(ex.req.headers.get("host").value_or(""));
-      if (const auto colon = host.rfind(':'); colon != std::string::npos && host.find(']') == std::string::npos) host.resize(colon);
-      std::transform(host.begin(), host.end(), host.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-      const bool cross_site = ex.req.headers.get("sec-fetch-site") == std::optional<std::string_view>("cross-site");
-      if (cross_site || (!console_host_.empty() && host != console_host_))
+      const std::string host = host_only(ex.req.headers.get("host").value_or(""));
+      const auto site = ex.req.headers.get("sec-fetch-site");
+      const bool other_origin = site && *site != "same-origin";
+      bool origin_differs = false;
+      if (const auto origin = ex.req.headers.get("origin")) {
+        const auto scheme = origin->find("://");
+        origin_differs = scheme == std::string_view::npos || host_only(origin->substr(scheme + 3)) != host;
+      }
+      if (other_origin || origin_differs || (!console_host_.empty() && host != console_host_))
         co_return Verdict::refuse("access", ApiError(403, "GATEWAY_FORBIDDEN", "员工登录凭证只能在员工控制台使用"), ex.ctx.trace_id);
     }
     const auto kind = filters::CorsPolicy::classify(ex.req);
@@ -273,6 +287,7 @@ class AccessFilter final : public filters::Filter {
 class Validation final : public filters::Filter {
  public:
   std::string_view name() const override { return "validation"; }
+  bool shadowable() const override { return true; }
   Awaitable on_request(Exchange& ex) override {
     ex.req.target = ex.target.path;
     if (ex.entry && ex.entry->document)
@@ -287,6 +302,7 @@ class Validation final : public filters::Filter {
 class IdempotencyKey final : public filters::Filter {
  public:
   std::string_view name() const override { return "idempotency_key"; }
+  bool shadowable() const override { return true; }
   Awaitable on_request(Exchange& ex) override {
     const bool money = (ex.configured && ex.configured->money_moving) || (ex.op && ex.op->money_moving);
     if (auto refused = filters::check_idempotency_key(money, ex.req)) co_return Verdict::refuse("idempotency_key", *refused, ex.ctx.trace_id);

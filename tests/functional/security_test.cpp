@@ -179,6 +179,28 @@ TEST_P(Security, OutsideTrafficIsNeverAServiceCall) {
   EXPECT_EQ(f(http_get(port(), "/api/mall/v1/secret-admin").body, "code"), "NOT_FOUND");
 }
 
+TEST_P(Security, TheStaffRefreshCookieAnswersOnlyTheConsolesOwnOrigin) {
+  // SameSite=Strict still sends the staff cookie from another origin of the same site (the H5
+  // app's, say): the gateway lets only the console's own origin ask for it.
+  const std::string target = "/api/auth/v1/tokens/refresh";
+  const auto ask = [&](const std::map<std::string, std::string>& extra) {
+    std::map<std::string, std::string> h{{"x-refresh-cookie", "staff"}, {"cookie", "zt_staff_refresh=made-up-token"}};
+    for (const auto& [k, v] : extra) h[k] = v;
+    return http_request(port(), "POST", target, "{}", h);
+  };
+  const std::string own = "http://127.0.0.1:" + std::to_string(port());
+  EXPECT_TRUE(refused(ask({{"sec-fetch-site", "same-origin"}, {"origin", own}}), 401, "AUTH_REFRESH_INVALID"))
+      << "the console's own origin reaches auth (which refuses the made-up token)";
+  EXPECT_TRUE(refused(ask({}), 401, "AUTH_REFRESH_INVALID")) << "a client that is no browser sends neither header";
+  const std::string message = "员工登录凭证只能在员工控制台使用";
+  EXPECT_TRUE(refused(ask({{"sec-fetch-site", "same-site"}, {"origin", "http://m.broker.example"}}), 403, "GATEWAY_FORBIDDEN", message));
+  EXPECT_TRUE(refused(ask({{"sec-fetch-site", "same-site"}}), 403, "GATEWAY_FORBIDDEN", message));
+  EXPECT_TRUE(refused(ask({{"sec-fetch-site", "cross-site"}}), 403, "GATEWAY_FORBIDDEN", message));
+  EXPECT_TRUE(refused(ask({{"origin", "http://m.broker.example"}}), 403, "GATEWAY_FORBIDDEN", message));
+  EXPECT_TRUE(refused(ask({{"origin", "null"}}), 403, "GATEWAY_FORBIDDEN", message));
+  EXPECT_TRUE(refused(ask({{"sec-fetch-site", "same-origin"}, {"origin", "http://127.0.0.1.evil.example"}}), 403, "GATEWAY_FORBIDDEN", message));
+}
+
 TEST_P(Security, TheClientAddressReachesTheServices) {
   // Through a trusted proxy the client is 198.51.100.77: the auth service records that address
   // with the session (and its audit and per-address caps use it), not the gateway's — in the

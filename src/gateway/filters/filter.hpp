@@ -55,8 +55,9 @@ class Filter {
  public:
   virtual ~Filter() = default;
   virtual std::string_view name() const = 0;
-  // Whether shadow mode may apply: not to what later filters depend on (routing).
-  virtual bool shadowable() const { return true; }
+  // Whether shadow mode may apply. Off unless a filter says so: never to what guards the trust
+  // boundary (identity, access) or what later filters depend on (routing).
+  virtual bool shadowable() const { return false; }
   virtual boost::asio::awaitable<Verdict> on_request(Exchange& ex) = 0;
   // Every filter the request reached sees the answer on its way out, last first.
   virtual void on_response(Exchange&, core::http::Response&) {}

@@ -152,6 +152,7 @@ class AuthComponent final : public core::Component {
                               static_cast<std::size_t>(ctx.config().get_int("password_queue")), /*low_priority=*/true}),
         per_address_("auth-attempts-per-address", per_minute(ctx.config().get_int("attempts_per_address")), 100000),
         per_subject_("auth-attempts-per-number", per_minute(ctx.config().get_int("attempts_per_number")), 100000),
+        per_number_("auth-password-attempts-per-number", per_minute(5 * ctx.config().get_int("attempts_per_number")), 100000),
         secure_cookies_(ctx.config().get_bool("secure_cookies")) {
     db_.write_blocking([&](core::storage::Tx& tx) {
       keys_.load(tx, core::unix_millis());
@@ -278,6 +279,10 @@ class AuthComponent final : public core::Component {
     // Keyed by number and address: password guesses from elsewhere never use up the customer's
     // own attempts (the store's password lock counts them all).
     throttle(ctx, "password:" + body.mobile + "|" + ctx.remote_address);
+    // And by number alone, five times as loosely: guesses spread over many addresses (an IPv6
+    // block, a botnet) are slowed too, and each costs a hash.
+    if (!per_number_.try_acquire(body.mobile, 1, core::resilience::SteadyClock::instance().now()).pass)
+      throw ApiError(429, "AUTH_TOO_MANY_ATTEMPTS", "尝试过于频繁，请稍后再试");
     const auto now = core::unix_millis();
     const std::string mobile = body.mobile;
     PasswordRecord record = value_or_throw(co_await db_.read([&](core::storage::Tx& tx) { return store_.password_record(tx, mobile, now); }));
@@ -289,7 +294,7 @@ class AuthComponent final : public core::Component {
     const Audit a = who(ctx);
     const std::string device = body.device.value_or("").substr(0, 64).empty() ? std::string("未知设备") : body.device->substr(0, 64);
     SignedIn s = value_or_throw(
-        co_await db_.write([&](core::storage::Tx& tx) { return store_.finish_password_sign_in(tx, mobile, ok, device, a, now); }));
+        co_await db_.write([&](core::storage::Tx& tx) { return store_.finish_password_sign_in(tx, mobile, ok, record.password_hash, device, a, now); }));
     logins_->inc();
     ctx.log().info("auth: customer {} signed in with a password (session {})", s.customer_id, s.session_id);
     co_return signed_in(req, tokens_for(s));
@@ -450,8 +455,10 @@ class AuthComponent final : public core::Component {
         const core::http::RequestContext none;
         const bool sent = co_await notify(none, mobile, template_id, params);
         if (!sent) {
-          core::log::warn("auth: a reset code to {} could not be sent; withdrawn", masked);
-          co_await db_.write([&](core::storage::Tx& tx) { store_.withdraw_last_code(tx, mobile, purpose); });
+          // Burned, not withdrawn: the row keeps counting for the cooldown and the daily cap, so
+          // a second request reads the same for a customer's number as for anyone's.
+          core::log::warn("auth: a reset code to {} could not be sent; burned", masked);
+          co_await db_.write([&](core::storage::Tx& tx) { store_.burn_last_code(tx, mobile, purpose); });
         }
       });
     }
@@ -569,6 +576,7 @@ class AuthComponent final : public core::Component {
   core::WorkPool passwords_;
   core::resilience::KeyedLimiter per_address_;
   core::resilience::KeyedLimiter per_subject_;
+  core::resilience::KeyedLimiter per_number_;  // password guesses at one number from any address
   bool secure_cookies_ = false;
   core::observe::Counter* logins_ = nullptr;
   core::observe::Counter* refreshes_ = nullptr;

@@ -79,6 +79,11 @@ std::variant<IssuedCode, Refusal> AuthStore::issue_code(core::storage::Tx& tx, c
           .at(0)
           .int64(0) >= policy_.codes_per_mobile)
     return Refusal{429, "AUTH_CODE_DAILY_LIMIT", "该手机号今日获取验证码次数已达上限，请明天再试"};
+  // Then the address's row (always after the number's, so two requests never wait on each other
+  // in opposite orders): parallel requests from one address for many numbers count one another.
+  tx.exec("INSERT INTO auth_code_address_locks (ip, updated_at_ms) VALUES (?, ?) "
+          "ON CONFLICT (ip) DO UPDATE SET updated_at_ms = excluded.updated_at_ms",
+          {who.ip, now_ms});
   if (tx.query("SELECT COUNT(*) FROM (SELECT 1 FROM auth_sms_codes WHERE ip = ? AND created_at_ms > ? LIMIT ?) capped",
                {who.ip, now_ms - kDayMs, static_cast<std::int64_t>(policy_.codes_per_ip)})
           .at(0)
@@ -201,11 +206,26 @@ std::variant<PasswordRecord, Refusal> AuthStore::password_record(core::storage::
 }
 
 std::variant<SignedIn, Refusal> AuthStore::finish_password_sign_in(core::storage::Tx& tx, const std::string& mobile, bool password_ok,
-                                                                   const std::string& device, const Audit& who, std::int64_t now_ms) {
+                                                                   const std::string& verified_hash, const std::string& device,
+                                                                   const Audit& who, std::int64_t now_ms) {
   const std::string mh = mobile_hash(mobile);
   const std::string masked = core::finance::mask_mobile(mobile);
   if (auto l = password_locked(tx, mh, now_ms)) return *l;
   auto rows = tx.query("SELECT id FROM auth_customers WHERE mobile_hash = ?", {mh});
+  if (password_ok && rows.size() > 0) {
+    // The hash was verified outside this transaction. Both checks below are conditional updates,
+    // so they take the rows' locks and see what committed meanwhile: a lock set by guesses racing
+    // this one holds, and a password set or reset meanwhile (which ends the other sessions) makes
+    // the old one fail here rather than open a session the reset did not see.
+    auto cleared = tx.query("UPDATE auth_password_attempts SET failures = 0 WHERE mobile_hash = ? AND locked_until_ms <= ? RETURNING failures",
+                            {mh, now_ms});
+    if (cleared.size() == 0)
+      if (auto l = password_locked(tx, mh, now_ms)) return *l;
+    if (tx.query("UPDATE auth_customers SET password_hash = password_hash WHERE mobile_hash = ? AND password_hash = ? RETURNING id",
+                 {mh, verified_hash})
+            .size() == 0)
+      password_ok = false;  // changed since it was verified: the password tried is no longer the customer's
+  }
   if (!password_ok || rows.size() == 0) {
     // One answer, one count, whether the number is a customer's or not (a wrong password and an
     // unknown number read alike); counted in one statement however many arrive at once. These
@@ -234,7 +254,6 @@ std::variant<SignedIn, Refusal> AuthStore::finish_password_sign_in(core::storage
     return Refusal{401, "AUTH_PASSWORD_WRONG", "手机号或密码错误"};
   }
   const std::string customer = rows.at(0).string(0);
-  tx.exec("UPDATE auth_password_attempts SET failures = 0 WHERE mobile_hash = ?", {mh});
   SignedIn out = open_session(tx, customer, "customer", device, who.ip, now_ms);
   Audit as_customer = who;
   as_customer.actor = customer;
@@ -421,6 +440,13 @@ void AuthStore::withdraw_last_code(core::storage::Tx& tx, const std::string& mob
   if (rows.size() > 0) tx.exec("DELETE FROM auth_sms_codes WHERE id = ?", {rows.at(0).string(0)});
 }
 
+void AuthStore::burn_last_code(core::storage::Tx& tx, const std::string& mobile, const std::string& purpose) {
+  const std::string mh = mobile_hash(mobile);
+  auto rows = tx.query("SELECT id FROM auth_sms_codes WHERE mobile_hash = ? AND purpose = ? ORDER BY created_at_ms DESC LIMIT 1",
+                       {mh, purpose});
+  if (rows.size() > 0) tx.exec("UPDATE auth_sms_codes SET consumed = 1 WHERE id = ?", {rows.at(0).string(0)});
+}
+
 std::optional<CustomerProfile> AuthStore::customer_profile(core::storage::Tx& tx, const std::string& customer_id) const {
   auto rows = tx.query("SELECT id, mobile_masked, password_hash, created_at_ms, fund_account FROM auth_customers WHERE id = ?", {customer_id});
   if (rows.size() == 0) return std::nullopt;
@@ -455,6 +481,7 @@ std::int64_t AuthStore::purge(core::storage::Tx& tx, std::int64_t now_ms) {
   std::int64_t n = tx.exec("DELETE FROM auth_sms_codes WHERE created_at_ms < ?", {codes_before});
   n += tx.exec("DELETE FROM auth_refresh_tokens WHERE expires_at_ms < ?", {now_ms - kDayMs});
   n += tx.exec("DELETE FROM auth_password_attempts WHERE updated_at_ms < ? AND locked_until_ms < ?", {now_ms - kDayMs, now_ms});
+  n += tx.exec("DELETE FROM auth_code_address_locks WHERE updated_at_ms < ?", {now_ms - kDayMs});
   n += tx.exec("UPDATE auth_sessions SET revoked_at_ms = ?, revoke_reason = 'expired' WHERE revoked_at_ms IS NULL AND last_used_ms < ?",
                {now_ms, now_ms - policy_.refresh_ttl.count()});
   return n;

@@ -134,6 +134,8 @@ class AuthStore {
   bool session_active(core::storage::Tx& tx, const std::string& session_id) const;
   // The newest code to a number is dropped (it could not be sent).
   void withdraw_last_code(core::storage::Tx& tx, const std::string& mobile, const std::string& purpose);
+  // Marks the newest code for (mobile, purpose) used, keeping its row for the cooldown and caps.
+  void burn_last_code(core::storage::Tx& tx, const std::string& mobile, const std::string& purpose);
   // Housekeeping, run now and then: codes older than a day (the daily caps look back that far)
   // are deleted, refresh tokens a day past their expiry too, and sessions idle longer than a
   // refresh token lives end as "expired". Returns the rows it changed.
@@ -149,10 +151,12 @@ class AuthStore {
 
   // Passwords (optional for customers). Sign-in is: password_record (refusing a locked or unknown
   // number, or one without a password), the caller verifies the hash, finish_password_sign_in
-  // records the outcome (max_tries wrong passwords in a row lock the number like burned codes).
+  // records the outcome (max_tries wrong passwords in a row lock the number like burned codes);
+  // `verified_hash` is the hash the password matched, refused when it changed meanwhile.
   std::variant<PasswordRecord, Refusal> password_record(core::storage::Tx& tx, const std::string& mobile, std::int64_t now_ms) const;
   std::variant<SignedIn, Refusal> finish_password_sign_in(core::storage::Tx& tx, const std::string& mobile, bool password_ok,
-                                                          const std::string& device, const Audit& who, std::int64_t now_ms);
+                                                          const std::string& verified_hash, const std::string& device,
+                                                          const Audit& who, std::int64_t now_ms);
   std::optional<std::string> customer_password_hash(core::storage::Tx& tx, const std::string& customer_id) const;
   std::string customer_mobile(core::storage::Tx& tx, const std::string& customer_id) const;
   // What "my account" shows: the masked number, whether a password is set, since when.

@@ -358,6 +358,52 @@ TEST_P(AuthStoreTest, TwoRefreshesWithOneTokenAtOnceRevokeTheSession) {
   EXPECT_TRUE(tx([&](core::storage::Tx& t) { return store_.session_active(t, in.session_id); })) << "others go on";
 }
 
+TEST_P(AuthStoreTest, ParallelCodeRequestsFromOneAddressStopAtItsDailyCap) {
+  // Twenty numbers at once from one address: each request counts the others' codes (the
+  // address's row is taken before counting), so exactly the cap is issued.
+  Policy capped = policy_;
+  capped.codes_per_ip = 5;
+  AuthStore store{keys_, capped};
+  auto answers = at_once(20, [&](int i) {
+    std::string got;
+    db_->write_blocking([&](core::storage::Tx& t) {
+      auto r = store.issue_code(t, "1390000" + std::to_string(1000 + i), "login", Audit{"anonymous", "198.51.100.7", "t"}, kT0);
+      got = std::holds_alternative<Refusal>(r) ? std::get<Refusal>(r).code : "issued";
+    });
+    return got;
+  });
+  std::multiset<std::string> got(answers.begin(), answers.end());
+  EXPECT_EQ(got.count("issued"), 5u);
+  EXPECT_EQ(got.count("AUTH_CODE_IP_LIMIT"), 15u);
+  EXPECT_EQ(tx([&](core::storage::Tx& t) { return t.query("SELECT COUNT(*) FROM auth_sms_codes").at(0).int64(0); }), 5);
+}
+
+TEST_P(AuthStoreTest, APasswordVerifiedBeforeAResetOpensNoSessionAfterIt) {
+  // The hash is verified outside the transaction that opens the session: a reset committed in
+  // between (which ended every other session) makes the old password fail, never let it in.
+  const std::string m = "13800138009";
+  auto in = std::get<SignedIn>(sign_in(m, code(m, kT0), kT0 + 1000));
+  const Audit who{in.customer_id, "10.0.0.1", "t"};
+  tx([&](core::storage::Tx& t) { return store_.set_customer_password(t, in.customer_id, "hash-old", in.session_id, who, kT0 + 2000); });
+  const auto verified = std::get<PasswordRecord>(tx([&](core::storage::Tx& t) { return store_.password_record(t, m, kT0 + 3000); }));
+  ASSERT_EQ(verified.password_hash, "hash-old");
+  tx([&](core::storage::Tx& t) { return store_.set_customer_password(t, in.customer_id, "hash-new", in.session_id, who, kT0 + 4000); });
+  const auto finish = [&](const std::string& hash, std::int64_t now) {
+    return refusal(tx([&](core::storage::Tx& t) {
+      return store_.finish_password_sign_in(t, m, true, hash, "test", Audit{"anonymous", "10.0.0.1", "t"}, now);
+    }));
+  };
+  const auto sessions = [&] {
+    return tx([&](core::storage::Tx& t) {
+      return t.query("SELECT COUNT(*) FROM auth_sessions WHERE customer_id = ?", {in.customer_id}).at(0).int64(0);
+    });
+  };
+  const auto before = sessions();
+  EXPECT_EQ(finish(verified.password_hash, kT0 + 5000), "AUTH_PASSWORD_WRONG");
+  EXPECT_EQ(sessions(), before) << "no session for the old password";
+  EXPECT_EQ(finish("hash-new", kT0 + 6000), "signed in") << "the password as it is now works";
+}
+
 INSTANTIATE_TEST_SUITE_P(Sql, AuthStoreTest, ::testing::Values("sqlite", "postgres"));
 
 }  // namespace
