@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cstdio>
+#include <ctime>
 #include <map>
 #include <string>
 #include <thread>
@@ -32,8 +33,11 @@ int main(int argc, char** argv) {
   std::thread flood;
   if (flood_rate > 0) {
     flood = std::thread([&] {
-      auto result = zt::bench::open_loop(port, flood_rate, seconds + 2, flood_connections, [](long seq) {
-        const std::string mobile = "137" + std::to_string(10000000 + seq % 90000000);
+      // Numbers not used by an earlier run (each run starts elsewhere): a number tried in every
+      // round would reach its password lock and be refused without a hash.
+      const long offset = static_cast<long>(std::time(nullptr) % 9000) * 10000;
+      auto result = zt::bench::open_loop(port, flood_rate, seconds + 2, flood_connections, [offset](long seq) {
+        const std::string mobile = "137" + std::to_string(10000000 + (offset + seq) % 90000000);
         const std::string body = R"({"mobile":")" + mobile + R"(","password":"Flood2026x","device":"flood"})";
         const std::string address = "x-forwarded-for: 10." + std::to_string((seq >> 16) & 255) + "." + std::to_string((seq >> 8) & 255) +
                                     "." + std::to_string(seq & 255) + "\r\n";
