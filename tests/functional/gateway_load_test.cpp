@@ -132,17 +132,18 @@ struct Cluster {
 TEST(GatewayLoad, RoutesReloadedEvery100msFailNoRequest) {
   Cluster c;
   Load load(c.gateway->port, "/api/system/v1/whoami", 4);
+  // A hundred reloads, 100 ms apart (longer when publishing itself is slow on a loaded machine).
   int published = 0;
-  const auto until = std::chrono::steady_clock::now() + 20s;
-  while (std::chrono::steady_clock::now() < until) {
+  const auto until = std::chrono::steady_clock::now() + 90s;
+  while (published < 100 && std::chrono::steady_clock::now() < until) {
     auto r = publish_dynamic(c.reg.port, routes(published), "reload " + std::to_string(published), "gateway-load-suite");
     ASSERT_EQ(r.status, 200) << r.body;
     ++published;
     std::this_thread::sleep_for(100ms);
   }
   load.stop();
-  EXPECT_GE(published, 100);
-  EXPECT_GT(load.total(), 1000) << "the load ran";
+  EXPECT_EQ(published, 100);
+  EXPECT_GT(load.total(), 500) << "the load ran";
   EXPECT_EQ(load.failed(), 0) << "statuses " << ::testing::PrintToString(load.statuses()) << "; first failure: "
                               << load.sample_failure();
   // The gateway did apply the reloads (its routed counter names the alternating route ids).

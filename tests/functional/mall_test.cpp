@@ -8,6 +8,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <semaphore>
 #include <thread>
 
 #include "harness/business.hpp"
@@ -209,6 +210,7 @@ TEST_P(Mall, MatchBuyCancelConfirmRedeemToTheCent) {
   EXPECT_EQ(f(staff("POST", "/api/mall/v1/admin/confirmations").body, "confirmed"), "0") << "settled once";
   auto c1 = order_of(a, f(b1.body, "order_id"));
   EXPECT_EQ(f(c1.body, "state"), "confirmed");
+  EXPECT_TRUE(refused(cancel(a, f(b1.body, "order_id")), 409, "MALL_ORDER_NOT_CANCELLABLE")) << "a confirmed order stays";
   EXPECT_EQ(f(c1.body, "nav"), "1.0123");
   EXPECT_EQ(f(c1.body, "fee"), "147.78");  // 10000 − 10000 / 1.015 (9852.22)
   EXPECT_EQ(f(c1.body, "confirmed_amount"), "9852.22");
@@ -276,6 +278,16 @@ TEST_P(Mall, MatchBuyCancelConfirmRedeemToTheCent) {
   EXPECT_EQ(f(halted.body, "code"), "MALL_PRODUCT_HALTED");
   EXPECT_EQ(f(http_get(z.port, "/api/mall/v1/products/F10005").body, "status"), "halted")
       << "still listed, marked halted";
+  EXPECT_TRUE(refused(staff("POST", "/api/mall/v1/admin/products/F10005/status", R"({"status": "halted", "comment": "再暂停"})"), 409,
+                      "MALL_STATUS_INVALID", "只有已上架的产品可以暂停"));
+  EXPECT_TRUE(refused(staff("POST", "/api/mall/v1/admin/products", fund("F10005", "重名基金", 2)), 409, "MALL_PRODUCT_EXISTS",
+                      "产品代码 F10005 已存在"));
+  EXPECT_TRUE(refused(staff("PUT", "/api/mall/v1/admin/products/F10005/navs/2026-03-04", R"({"nav": "0.0000"})"), 400, "MALL_NAV_INVALID",
+                      "净值应大于0"));
+  EXPECT_TRUE(refused(staff("POST", "/api/mall/v1/admin/navs/import", R"({"csv": "code,date,nav\n"})"), 400, "MALL_NAV_IMPORT_INVALID",
+                      "没有可导入的净值"));
+  EXPECT_TRUE(refused(staff("POST", "/api/mall/v1/admin/navs/import", R"({"csv": "F10005,2026-03-04"})"), 400, "MALL_NAV_IMPORT_INVALID",
+                      "第1行应为“产品代码,日期,净值”三列"));
   auto zero = http_request(z.port, "GET", "/api/mall/v1/orders?limit=0", "", a.headers());
   EXPECT_EQ(zero.status, 400);
   EXPECT_EQ(f(zero.body, "code"), "MALL_BAD_PARAM");
@@ -312,10 +324,15 @@ TEST_P(Mall, AnIncomeCertificatesHolderCapHoldsUnderConcurrentBuyers) {
   for (int i = 1; i <= 50; ++i) buyers.push_back(customer(fmt::format("139100000{:02d}", i)));
   std::atomic<int> ok{0}, full{0}, other{0};
   std::vector<std::thread> threads;
+  // Twenty in flight at once, twice the places left: enough to race for the cap, few enough that
+  // every order answers within the gateway's 5 s on a loaded two-core machine.
+  std::counting_semaphore<20> in_flight(20);
   for (std::size_t i = 0; i < buyers.size(); ++i)
     threads.emplace_back([&, i] {
+      in_flight.acquire();
       auto r = order(buyers[i], fmt::format("cert-buyer-{:03d}", i),
                      R"({"product": "SC2601", "side": "subscribe", "amount": "50000.00"})");
+      in_flight.release();
       if (r.status == 200)
         ++ok;
       else if (json_field(r.body, "code") == "MALL_HOLDERS_FULL")

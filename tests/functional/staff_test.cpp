@@ -11,6 +11,7 @@
 
 #include "core/crypto/totp.hpp"
 #include "harness/http.hpp"
+#include "harness/platform.hpp"
 #include "harness/process.hpp"
 #include "harness/zhongtai.hpp"
 
@@ -67,9 +68,12 @@ Enrolled from_json(const std::string& body) {
   return {json_field(body, "username"), json_field(body, "initial_password"), secret.value_or("")};
 }
 
-TEST(Staff, FirstAdminEnrolmentSignInPermissionsRolesLockoutAndAudit) {
-  TempDir root{"zt-staff"};
-  const Env data{{"ZT_NODE__DATA_DIR", root.path() + "/data"}};
+class Staff : public ::testing::TestWithParam<Mode> {};
+
+TEST_P(Staff, FirstAdminEnrolmentSignInPermissionsRolesLockoutAndAudit) {
+  Platform p(GetParam(), Env{{"ZT_AUTH__MAX_TRIES", "3"}, {"ZT_AUTH__LOCKOUT_BASE", "60s"}, {"ZT_AUTH__RESEND_COOLDOWN", "1s"}});
+  // The command line sees the auth service's own data: its SQLite file, or its PostgreSQL schema.
+  const Env data = p.serving("auth").env;
   // The first admin, from the command line; the sandbox's first-run form does it once only.
   auto created = run({ZT_BINARY, "admin", "create", "--first-run"}, data);
   ASSERT_EQ(created.exit_code, 0) << created.output;
@@ -84,159 +88,161 @@ TEST(Staff, FirstAdminEnrolmentSignInPermissionsRolesLockoutAndAudit) {
   EXPECT_EQ(again.exit_code, 0);
   EXPECT_EQ(again.output.find("初始密码"), std::string::npos) << "only the first run makes one";
 
-  Zhongtai z(Env{{"ZT_AUTH__MAX_TRIES", "3"}, {"ZT_AUTH__LOCKOUT_BASE", "60s"}, {"ZT_AUTH__RESEND_COOLDOWN", "1s"}}, "all", root.path());
+  const int port = p.port();
 
   // Wrong TOTP, wrong password, unknown user: one answer for all three.
   const std::string wrong_code = totp_now(admin) == "000000" ? "111111" : "000000";
-  for (auto r : {staff_sign_in(z.port, "admin", admin.password, wrong_code), staff_sign_in(z.port, "admin", admin.password + "x", totp_now(admin)),
-                 staff_sign_in(z.port, "nobody", admin.password, totp_now(admin))}) {
+  for (auto r : {staff_sign_in(port, "admin", admin.password, wrong_code), staff_sign_in(port, "admin", admin.password + "x", totp_now(admin)),
+                 staff_sign_in(port, "nobody", admin.password, totp_now(admin))}) {
     EXPECT_EQ(r.status, 401) << r.body;
     EXPECT_EQ(json_field(r.body, "code"), "AUTH_STAFF_CREDENTIALS");
     EXPECT_EQ(json_field(r.body, "message"), "用户名、密码或动态口令错误");
   }
-  auto malformed = staff_sign_in(z.port, "admin", admin.password, "12ab");
+  auto malformed = staff_sign_in(port, "admin", admin.password, "12ab");
   EXPECT_EQ(malformed.status, 400);
   EXPECT_EQ(json_field(malformed.body, "code"), "GATEWAY_INVALID_REQUEST") << "checked against the service's OpenAPI document";
   // Right password and code: in — with no permission until the initial password is changed.
   const std::string code = totp_now(admin);
-  auto in = staff_sign_in(z.port, "admin", admin.password, code);
+  auto in = staff_sign_in(port, "admin", admin.password, code);
   ASSERT_EQ(in.status, 200) << in.body;
   EXPECT_EQ(json_field(in.body, "password_change_required"), "true");
   EXPECT_NE(in.body.find("\"permissions\":[]"), std::string::npos) << in.body;
-  auto replay = staff_sign_in(z.port, "admin", admin.password, code);
+  auto replay = staff_sign_in(port, "admin", admin.password, code);
   EXPECT_EQ(replay.status, 401) << "a TOTP code signs in once: " << replay.body;
   const std::string first = json_field(in.body, "access_token");
-  auto early = call(z.port, "GET", "/api/auth/v1/staff", "", first);
+  auto early = call(port, "GET", "/api/auth/v1/staff", "", first);
   EXPECT_EQ(early.status, 403) << early.body;
-  auto me = call(z.port, "GET", "/api/auth/v1/staff/me", "", first);
+  auto me = call(port, "GET", "/api/auth/v1/staff/me", "", first);
   ASSERT_EQ(me.status, 200) << me.body;
   EXPECT_EQ(json_field(me.body, "username"), "admin");
-  auto weak = call(z.port, "POST", "/api/auth/v1/staff/me/password",
+  auto weak = call(port, "POST", "/api/auth/v1/staff/me/password",
                    R"({"current_password": )" + json_string(admin.password) + R"(, "new_password": "short1"})", first);
   EXPECT_EQ(weak.status, 400);
   EXPECT_EQ(json_field(weak.body, "code"), "AUTH_PASSWORD_WEAK");
   EXPECT_EQ(json_field(weak.body, "message"), "密码长度应为12至64位");
-  auto wrong_current = call(z.port, "POST", "/api/auth/v1/staff/me/password", R"({"current_password": "nope", "new_password": "Another-Pass-2026"})", first);
+  auto wrong_current = call(port, "POST", "/api/auth/v1/staff/me/password", R"({"current_password": "nope", "new_password": "Another-Pass-2026"})", first);
   EXPECT_EQ(json_field(wrong_current.body, "code"), "AUTH_PASSWORD_WRONG");
   const std::string admin_new = "Strong-Pass-2026!";
-  ASSERT_EQ(call(z.port, "POST", "/api/auth/v1/staff/me/password",
+  ASSERT_EQ(call(port, "POST", "/api/auth/v1/staff/me/password",
                  R"({"current_password": )" + json_string(admin.password) + R"(, "new_password": )" + json_string(admin_new) + "}", first)
                 .status,
             200);
-  auto refreshed = call(z.port, "POST", "/api/auth/v1/tokens/refresh", R"({"refresh_token": ")" + json_field(in.body, "refresh_token") + R"("})");
+  auto refreshed = call(port, "POST", "/api/auth/v1/tokens/refresh", R"({"refresh_token": ")" + json_field(in.body, "refresh_token") + R"("})");
   ASSERT_EQ(refreshed.status, 200) << refreshed.body;
   EXPECT_EQ(json_field(refreshed.body, "password_change_required"), "false");
   EXPECT_NE(refreshed.body.find("\"staff.manage\""), std::string::npos) << refreshed.body;
   const std::string as_admin = json_field(refreshed.body, "access_token");
 
   // The admin reads the registry through the gateway and makes a reviewer.
-  EXPECT_EQ(call(z.port, "GET", "/api/registry/v1/services", "", as_admin).status, 200);
-  auto made = call(z.port, "POST", "/api/auth/v1/staff", R"({"username": "reviewer.wang", "display_name": "王审核", "roles": ["reviewer"]})", as_admin);
+  EXPECT_EQ(call(port, "GET", "/api/registry/v1/services", "", as_admin).status, 200);
+  auto made = call(port, "POST", "/api/auth/v1/staff", R"({"username": "reviewer.wang", "display_name": "王审核", "roles": ["reviewer"]})", as_admin);
   ASSERT_EQ(made.status, 201) << made.body;
   EXPECT_NE(json_field(made.body, "totp_uri").find("otpauth://totp/"), std::string::npos);
   Enrolled reviewer = from_json(made.body);
   const std::string reviewer_id = json_field(made.body, "id");
-  EXPECT_EQ(call(z.port, "POST", "/api/auth/v1/staff", R"({"username": "reviewer.wang", "display_name": "又一个", "roles": ["reviewer"]})", as_admin).status,
+  EXPECT_EQ(call(port, "POST", "/api/auth/v1/staff", R"({"username": "reviewer.wang", "display_name": "又一个", "roles": ["reviewer"]})", as_admin).status,
             409);
-  auto bad_role = call(z.port, "POST", "/api/auth/v1/staff", R"({"username": "x.li", "display_name": "李", "roles": ["root"]})", as_admin);
+  auto bad_role = call(port, "POST", "/api/auth/v1/staff", R"({"username": "x.li", "display_name": "李", "roles": ["root"]})", as_admin);
   EXPECT_EQ(json_field(bad_role.body, "code"), "AUTH_ROLE_UNKNOWN");
-  Session rs = ready_session(z.port, reviewer);
+  Session rs = ready_session(port, reviewer);
   EXPECT_NE(rs.body.find("\"reviews.approve\""), std::string::npos) << rs.body;
 
   // A reviewer cannot manage staff, read the audit trail or the registry.
   for (const auto& [method, path] : std::vector<std::pair<std::string, std::string>>{
            {"GET", "/api/auth/v1/staff"}, {"POST", "/api/auth/v1/staff"}, {"GET", "/api/auth/v1/roles"}, {"GET", "/api/auth/v1/audit"},
            {"GET", "/api/registry/v1/services"}, {"PUT", "/api/registry/v1/configs/public/zhongtai/x.yaml"}}) {
-    auto r = call(z.port, method, path, R"({"username": "evil.one", "display_name": "x", "roles": ["admin"]})", rs.access);
+    auto r = call(port, method, path, R"({"username": "evil.one", "display_name": "x", "roles": ["admin"]})", rs.access);
     EXPECT_EQ(r.status, 403) << method << " " << path << ": " << r.body;
     EXPECT_EQ(json_field(r.body, "code"), "GATEWAY_FORBIDDEN");
   }
   // A customer cannot call a staff API; nobody signed in cannot either.
-  ASSERT_EQ(call(z.port, "POST", "/api/auth/v1/sms-codes", R"({"mobile": "13700137000"})").status, 200);
-  auto box = http_request(z.port, "GET", "/api/notify/v1/outbox?recipient=13700137000&limit=1", "", sandbox_staff_headers());
+  ASSERT_EQ(call(port, "POST", "/api/auth/v1/sms-codes", R"({"mobile": "13700137000"})").status, 200);
+  auto box = http_request(port, "GET", "/api/notify/v1/outbox?recipient=13700137000&limit=1", "", sandbox_staff_headers());
   ASSERT_TRUE(std::regex_search(box.body, m, std::regex("验证码为([0-9]{6})")));
-  auto customer = call(z.port, "POST", "/api/auth/v1/sessions", R"({"mobile": "13700137000", "code": ")" + std::string(m[1]) + R"("})");
+  auto customer = call(port, "POST", "/api/auth/v1/sessions", R"({"mobile": "13700137000", "code": ")" + std::string(m[1]) + R"("})");
   ASSERT_EQ(customer.status, 200) << customer.body;
-  auto c_staff = call(z.port, "GET", "/api/auth/v1/staff", "", json_field(customer.body, "access_token"));
+  auto c_staff = call(port, "GET", "/api/auth/v1/staff", "", json_field(customer.body, "access_token"));
   EXPECT_EQ(c_staff.status, 403);
   EXPECT_EQ(json_field(c_staff.body, "message"), "无权访问：仅限工作人员");
-  EXPECT_TRUE(refused(call(z.port, "GET", "/api/registry/v1/services", "", json_field(customer.body, "access_token")), 403, "GATEWAY_FORBIDDEN"));
-  EXPECT_TRUE(refused(call(z.port, "GET", "/api/auth/v1/staff"), 401, "GATEWAY_UNAUTHENTICATED"));
-  EXPECT_TRUE(refused(call(z.port, "GET", "/api/auth/v1/staff/me", "", json_field(customer.body, "access_token")), 403, "GATEWAY_FORBIDDEN"));
+  EXPECT_TRUE(refused(call(port, "GET", "/api/registry/v1/services", "", json_field(customer.body, "access_token")), 403, "GATEWAY_FORBIDDEN"));
+  EXPECT_TRUE(refused(call(port, "GET", "/api/auth/v1/staff"), 401, "GATEWAY_UNAUTHENTICATED"));
+  EXPECT_TRUE(refused(call(port, "GET", "/api/auth/v1/staff/me", "", json_field(customer.body, "access_token")), 403, "GATEWAY_FORBIDDEN"));
 
   // Roles: a custom one with the audit permission, given to the reviewer, reaches them at refresh.
-  auto unknown_perm = call(z.port, "PUT", "/api/auth/v1/roles/auditor", R"({"title": "审计员", "permissions": ["audit.everything"]})", as_admin);
+  auto unknown_perm = call(port, "PUT", "/api/auth/v1/roles/auditor", R"({"title": "审计员", "permissions": ["audit.everything"]})", as_admin);
   EXPECT_EQ(json_field(unknown_perm.body, "code"), "AUTH_PERMISSION_UNKNOWN");
-  EXPECT_EQ(json_field(call(z.port, "PUT", "/api/auth/v1/roles/admin", R"({"title": "x", "permissions": []})", as_admin).body, "code"),
+  EXPECT_EQ(json_field(call(port, "PUT", "/api/auth/v1/roles/admin", R"({"title": "x", "permissions": []})", as_admin).body, "code"),
             "AUTH_ROLE_BUILTIN");
-  ASSERT_EQ(call(z.port, "PUT", "/api/auth/v1/roles/auditor", R"({"title": "审计员", "permissions": ["audit.read"]})", as_admin).status, 200);
-  auto roles = call(z.port, "GET", "/api/auth/v1/roles", "", as_admin);
+  ASSERT_EQ(call(port, "PUT", "/api/auth/v1/roles/auditor", R"({"title": "审计员", "permissions": ["audit.read"]})", as_admin).status, 200);
+  auto roles = call(port, "GET", "/api/auth/v1/roles", "", as_admin);
   EXPECT_NE(roles.body.find("\"name\":\"auditor\""), std::string::npos);
   EXPECT_NE(roles.body.find("\"title\":\"管理工作人员与角色\""), std::string::npos) << "the catalogue, for the console";
-  ASSERT_EQ(call(z.port, "PATCH", "/api/auth/v1/staff/" + reviewer_id, R"({"roles": ["reviewer", "auditor"]})", as_admin).status, 200);
-  EXPECT_EQ(json_field(call(z.port, "DELETE", "/api/auth/v1/roles/auditor", "", as_admin).body, "code"), "AUTH_ROLE_IN_USE");
-  auto rr = call(z.port, "POST", "/api/auth/v1/tokens/refresh", R"({"refresh_token": ")" + rs.refresh + R"("})");
+  ASSERT_EQ(call(port, "PATCH", "/api/auth/v1/staff/" + reviewer_id, R"({"roles": ["reviewer", "auditor"]})", as_admin).status, 200);
+  EXPECT_EQ(json_field(call(port, "DELETE", "/api/auth/v1/roles/auditor", "", as_admin).body, "code"), "AUTH_ROLE_IN_USE");
+  auto rr = call(port, "POST", "/api/auth/v1/tokens/refresh", R"({"refresh_token": ")" + rs.refresh + R"("})");
   ASSERT_EQ(rr.status, 200) << rr.body;
-  EXPECT_EQ(call(z.port, "GET", "/api/auth/v1/audit?limit=5", "", json_field(rr.body, "access_token")).status, 200);
+  EXPECT_EQ(call(port, "GET", "/api/auth/v1/audit?limit=5", "", json_field(rr.body, "access_token")).status, 200);
 
   // The last admin stays: the admin cannot disable themselves or drop their own admin role.
   const std::string admin_id = json_field(refreshed.body, "staff_id");
-  auto self_off = call(z.port, "PATCH", "/api/auth/v1/staff/" + admin_id, R"({"disabled": true})", as_admin);
+  auto self_off = call(port, "PATCH", "/api/auth/v1/staff/" + admin_id, R"({"disabled": true})", as_admin);
   EXPECT_EQ(self_off.status, 409);
   EXPECT_EQ(json_field(self_off.body, "code"), "AUTH_LAST_ADMIN");
-  EXPECT_EQ(json_field(call(z.port, "PATCH", "/api/auth/v1/staff/" + admin_id, R"({"roles": ["reviewer"]})", as_admin).body, "code"), "AUTH_LAST_ADMIN");
-  EXPECT_EQ(call(z.port, "GET", "/api/auth/v1/staff/me", "", as_admin).status, 200) << "nothing changed";
+  EXPECT_EQ(json_field(call(port, "PATCH", "/api/auth/v1/staff/" + admin_id, R"({"roles": ["reviewer"]})", as_admin).body, "code"), "AUTH_LAST_ADMIN");
+  EXPECT_EQ(call(port, "GET", "/api/auth/v1/staff/me", "", as_admin).status, 200) << "nothing changed";
 
   // Lockout: three wrong passwords lock an account; the admin unlocks it.
-  auto ops = call(z.port, "POST", "/api/auth/v1/staff", R"({"username": "ops.zhao", "display_name": "赵运营", "roles": ["operations"]})", as_admin);
+  auto ops = call(port, "POST", "/api/auth/v1/staff", R"({"username": "ops.zhao", "display_name": "赵运营", "roles": ["operations"]})", as_admin);
   ASSERT_EQ(ops.status, 201);
   Enrolled zhao = from_json(ops.body);
-  EXPECT_TRUE(refused(staff_sign_in(z.port, "ops.zhao", "wrong-1", totp_now(zhao)), 401, "AUTH_STAFF_CREDENTIALS"));
-  EXPECT_TRUE(refused(staff_sign_in(z.port, "ops.zhao", "wrong-2", totp_now(zhao)), 401, "AUTH_STAFF_CREDENTIALS"));
-  auto locked = staff_sign_in(z.port, "ops.zhao", "wrong-3", totp_now(zhao));
+  EXPECT_TRUE(refused(staff_sign_in(port, "ops.zhao", "wrong-1", totp_now(zhao)), 401, "AUTH_STAFF_CREDENTIALS"));
+  EXPECT_TRUE(refused(staff_sign_in(port, "ops.zhao", "wrong-2", totp_now(zhao)), 401, "AUTH_STAFF_CREDENTIALS"));
+  auto locked = staff_sign_in(port, "ops.zhao", "wrong-3", totp_now(zhao));
   EXPECT_EQ(locked.status, 429);
   EXPECT_EQ(json_field(locked.body, "code"), "AUTH_LOCKED");
-  EXPECT_EQ(json_field(staff_sign_in(z.port, "ops.zhao", zhao.password, totp_now(zhao)).body, "code"), "AUTH_LOCKED") << "even the right password waits";
-  ASSERT_EQ(call(z.port, "POST", "/api/auth/v1/staff/" + json_field(ops.body, "id") + "/unlock", "", as_admin).status, 200);
-  EXPECT_EQ(staff_sign_in(z.port, "ops.zhao", zhao.password, totp_now(zhao)).status, 200);
+  EXPECT_EQ(json_field(staff_sign_in(port, "ops.zhao", zhao.password, totp_now(zhao)).body, "code"), "AUTH_LOCKED") << "even the right password waits";
+  ASSERT_EQ(call(port, "POST", "/api/auth/v1/staff/" + json_field(ops.body, "id") + "/unlock", "", as_admin).status, 200);
+  EXPECT_EQ(staff_sign_in(port, "ops.zhao", zhao.password, totp_now(zhao)).status, 200);
 
   // Disabling the reviewer ends their sessions: refresh refused, the auth service refuses the
   // access token still in hand.
-  ASSERT_EQ(call(z.port, "PATCH", "/api/auth/v1/staff/" + reviewer_id, R"({"disabled": true})", as_admin).status, 200);
-  auto after = call(z.port, "POST", "/api/auth/v1/tokens/refresh", R"({"refresh_token": ")" + json_field(rr.body, "refresh_token") + R"("})");
+  ASSERT_EQ(call(port, "PATCH", "/api/auth/v1/staff/" + reviewer_id, R"({"disabled": true})", as_admin).status, 200);
+  auto after = call(port, "POST", "/api/auth/v1/tokens/refresh", R"({"refresh_token": ")" + json_field(rr.body, "refresh_token") + R"("})");
   EXPECT_EQ(after.status, 401) << after.body;
-  auto ended = call(z.port, "GET", "/api/auth/v1/staff/me", "", json_field(rr.body, "access_token"));
+  auto ended = call(port, "GET", "/api/auth/v1/staff/me", "", json_field(rr.body, "access_token"));
   EXPECT_EQ(ended.status, 401);
   EXPECT_EQ(json_field(ended.body, "code"), "AUTH_STAFF_SESSION_ENDED");
-  EXPECT_EQ(json_field(staff_sign_in(z.port, "reviewer.wang", reviewer.password, totp_now(reviewer, 1)).body, "code"), "AUTH_STAFF_DISABLED");
+  EXPECT_EQ(json_field(staff_sign_in(port, "reviewer.wang", reviewer.password, totp_now(reviewer, 1)).body, "code"), "AUTH_STAFF_DISABLED");
 
   // The audit trail: each of these, newest first, filtered and paged.
-  auto audit = call(z.port, "GET", "/api/auth/v1/audit?action=staff.&limit=200", "", as_admin);
+  auto audit = call(port, "GET", "/api/auth/v1/audit?action=staff.&limit=200", "", as_admin);
   ASSERT_EQ(audit.status, 200) << audit.body;
   for (const char* action : {"staff.created", "staff.login_failed", "staff.login_succeeded", "staff.password_changed", "staff.updated",
                              "staff.locked", "staff.unlocked", "staff.disabled"})
     EXPECT_NE(audit.body.find(std::string("\"action\":\"") + action + "\""), std::string::npos) << action;
   EXPECT_EQ(audit.body.find("\"action\":\"role."), std::string::npos) << "the prefix filter keeps to staff.*";
-  auto role_audit = call(z.port, "GET", "/api/auth/v1/audit?action=role.created", "", as_admin);
+  auto role_audit = call(port, "GET", "/api/auth/v1/audit?action=role.created", "", as_admin);
   EXPECT_NE(role_audit.body.find("\"subject\":\"auditor\""), std::string::npos) << role_audit.body;
   EXPECT_NE(role_audit.body.find("\"actor\":\"" + admin_id + "\""), std::string::npos);
-  auto page1 = call(z.port, "GET", "/api/auth/v1/audit?actor=" + admin_id + "&limit=2", "", as_admin);
+  auto page1 = call(port, "GET", "/api/auth/v1/audit?actor=" + admin_id + "&limit=2", "", as_admin);
   const std::string cursor = json_field(page1.body, "next_cursor");
   ASSERT_NE(cursor, "<none>");
   ASSERT_FALSE(cursor.empty());
-  auto page2 = call(z.port, "GET", "/api/auth/v1/audit?actor=" + admin_id + "&limit=2&cursor=" + cursor, "", as_admin);
+  auto page2 = call(port, "GET", "/api/auth/v1/audit?actor=" + admin_id + "&limit=2&cursor=" + cursor, "", as_admin);
   ASSERT_EQ(page2.status, 200);
   EXPECT_NE(json_field(page2.body, "id"), json_field(page1.body, "id")) << "the next page starts after the last one seen";
-  EXPECT_TRUE(refused(call(z.port, "GET", "/api/auth/v1/audit?limit=abc", "", as_admin), 400, "GATEWAY_INVALID_REQUEST"));
-  EXPECT_TRUE(refused(call(z.port, "GET", "/api/auth/v1/audit?cursor=garbage", "", as_admin), 400, "AUTH_BAD_CURSOR", "分页游标无效"));
+  EXPECT_TRUE(refused(call(port, "GET", "/api/auth/v1/audit?limit=abc", "", as_admin), 400, "GATEWAY_INVALID_REQUEST"));
+  EXPECT_TRUE(refused(call(port, "GET", "/api/auth/v1/audit?cursor=garbage", "", as_admin), 400, "AUTH_BAD_CURSOR", "分页游标无效"));
 
   // Nothing secret in the log.
-  const std::string log = z.process->log_text();
+  const std::string log = p.serving("auth").process->log_text();
   ASSERT_NE(log.find("auth: staff " + admin_id + " signed in"), std::string::npos) << "a positive control: the log read is this test's";
   for (const std::string& secret : {admin.password, admin_new, reviewer.password, zhao.password, json_field(made.body, "totp_secret"),
                                     json_field(in.body, "refresh_token"), as_admin.substr(as_admin.rfind('.') + 1), std::string("13700137000")})
     EXPECT_EQ(log.find(secret), std::string::npos) << "leaked: " << secret.substr(0, 6);
 }
+
+INSTANTIATE_TEST_SUITE_P(BothModes, Staff, ::testing::Values(Mode::kAll, Mode::kSplit), mode_name);
 
 }  // namespace
 }  // namespace zt::test

@@ -1,4 +1,4 @@
-// Suitability on the real binary. One process through the gateway: a customer answers the
+// Suitability on the real binary. Through the gateway, in both run modes: a customer answers the
 // questionnaire (incomplete, outdated and too-frequent answers refused), is scored C3, lowest
 // category, C3 again; the assessment expires when the (sandbox) clock passes its date; a
 // professional-investor application is refused below the criteria, then reviewed by staff with
@@ -11,6 +11,7 @@
 
 #include "harness/business.hpp"
 #include "harness/http.hpp"
+#include "harness/platform.hpp"
 #include "harness/zhongtai.hpp"
 
 namespace zt::test {
@@ -25,17 +26,20 @@ std::string answers(const std::string& questionnaire, std::size_t pick,
   return questionnaire_answers(questionnaire, pick, overrides, version);
 }
 
-TEST(Suitability, CustomersAreAssessedAndStaffReviewInvestorApplications) {
-  Zhongtai z;
-  pin_clock(z.port, "2026-03-02T10:00:00+08:00");
+class Suitability : public ::testing::TestWithParam<Mode> {};
+
+TEST_P(Suitability, CustomersAreAssessedAndStaffReviewInvestorApplications) {
+  Platform p(GetParam());  // its own: the clock moves two years on
+  const int port = p.port();
+  p.pin_clock("2026-03-02T10:00:00+08:00");
   const auto me = customer_headers("C-suit-1");
   auto as = [&](const std::string& method, const std::string& path, const std::string& body = "") {
-    return http_request(z.port, method, path, body, me);
+    return http_request(port, method, path, body, me);
   };
-  auto q = http_get(z.port, "/api/suitability/v1/questionnaire");
+  auto q = http_get(port, "/api/suitability/v1/questionnaire");
   ASSERT_EQ(q.status, 200) << q.body;
   EXPECT_EQ(f(q.body, "version"), "2026-01");
-  EXPECT_TRUE(refused(http_get(z.port, "/api/suitability/v1/me"), 401, "GATEWAY_UNAUTHENTICATED")) << "a customer's own profile needs a customer";
+  EXPECT_TRUE(refused(http_get(port, "/api/suitability/v1/me"), 401, "GATEWAY_UNAUTHENTICATED")) << "a customer's own profile needs a customer";
   auto fresh = as("GET", "/api/suitability/v1/me");
   ASSERT_EQ(fresh.status, 200) << fresh.body;
   EXPECT_NE(fresh.body.find(R"("assessed":false)"), std::string::npos);
@@ -82,11 +86,11 @@ TEST(Suitability, CustomersAreAssessedAndStaffReviewInvestorApplications) {
   EXPECT_NE(profile.body.find(R"("assessments_left_today":0)"), std::string::npos);
 
   // Staff read a customer's profile with customers.read.
-  EXPECT_EQ(http_request(z.port, "GET", "/api/suitability/v1/customers/C-suit-1", "",
+  EXPECT_EQ(http_request(port, "GET", "/api/suitability/v1/customers/C-suit-1", "",
                          {{"authorization", "Bearer " + staff_token({"audit.read"})}})
                 .status,
             403);
-  EXPECT_EQ(f(http_request(z.port, "GET", "/api/suitability/v1/customers/C-suit-1", "",
+  EXPECT_EQ(f(http_request(port, "GET", "/api/suitability/v1/customers/C-suit-1", "",
                            {{"authorization", "Bearer " + staff_token({"customers.read"})}})
                   .body,
               "level"),
@@ -109,30 +113,30 @@ TEST(Suitability, CustomersAreAssessedAndStaffReviewInvestorApplications) {
   EXPECT_EQ(as("GET", "/api/suitability/v1/applications").status, 403) << "a customer token is not a staff token";
   const auto reviewer =
       std::map<std::string, std::string>{{"authorization", "Bearer " + staff_token({"reviews.approve"})}};
-  EXPECT_EQ(http_request(z.port, "GET", "/api/suitability/v1/applications", "",
+  EXPECT_EQ(http_request(port, "GET", "/api/suitability/v1/applications", "",
                          {{"authorization", "Bearer " + staff_token({"customers.read"})}})
                 .status,
             403);
-  auto queue = http_request(z.port, "GET", "/api/suitability/v1/applications?state=pending", "", reviewer);
+  auto queue = http_request(port, "GET", "/api/suitability/v1/applications?state=pending", "", reviewer);
   ASSERT_EQ(queue.status, 200) << queue.body;
   EXPECT_NE(queue.body.find(app_id), std::string::npos);
   const std::string decide = "/api/suitability/v1/applications/" + app_id + "/decision";
-  auto no_reason = http_request(z.port, "POST", decide, R"({"approve": false, "comment": ""})", reviewer);
+  auto no_reason = http_request(port, "POST", decide, R"({"approve": false, "comment": ""})", reviewer);
   EXPECT_EQ(no_reason.status, 400);
   EXPECT_EQ(f(no_reason.body, "message"), "驳回申请请填写原因");
-  auto approved = http_request(z.port, "POST", decide, R"({"approve": true, "comment": "材料齐全"})", reviewer);
+  auto approved = http_request(port, "POST", decide, R"({"approve": true, "comment": "材料齐全"})", reviewer);
   ASSERT_EQ(approved.status, 200) << approved.body;
   EXPECT_EQ(f(approved.body, "state"), "approved");
   EXPECT_EQ(f(approved.body, "reviewed_by"), "S-harness");
   EXPECT_EQ(f(approved.body, "valid_until"), "2028-03-02");
-  EXPECT_EQ(f(http_request(z.port, "POST", decide, R"({"approve": false, "comment": "重复"})", reviewer).body, "code"),
+  EXPECT_EQ(f(http_request(port, "POST", decide, R"({"approve": false, "comment": "重复"})", reviewer).body, "code"),
             "SUIT_APPLICATION_DECIDED");
   profile = as("GET", "/api/suitability/v1/me");
   EXPECT_EQ(f(profile.body, "investor_type"), "professional");
   EXPECT_NE(profile.body.find(R"("qualified":true)"), std::string::npos);
 
   // Two years on, the assessment has expired (it stays on record).
-  pin_clock(z.port, "2028-03-02T09:00:00+08:00");
+  p.pin_clock("2028-03-02T09:00:00+08:00");
   profile = as("GET", "/api/suitability/v1/me");
   EXPECT_NE(profile.body.find(R"("expired":true)"), std::string::npos) << profile.body;
   EXPECT_EQ(f(profile.body, "investor_type"), "ordinary") << "the classification lapsed with it";
@@ -232,6 +236,8 @@ TEST_F(SuitabilitySplit, SellingServicesMatchAndASignedWarningAllowsOneProductAb
   EXPECT_EQ(f(match("C-split-1", 4, warning), "rule"), "SUIT_WARNING_INVALID")
       << "signed under another assessment, though C3 again";
 }
+
+INSTANTIATE_TEST_SUITE_P(BothModes, Suitability, ::testing::Values(Mode::kAll, Mode::kSplit), mode_name);
 
 }  // namespace
 }  // namespace zt::test

@@ -132,6 +132,35 @@ TEST_F(VendorSandbox, BanksCheckCardsAndConfirmEachTransferOnce) {
             "BANK_CODE_MISMATCH");
 }
 
+TEST_F(VendorSandbox, EachBadFieldIsRefusedByItsOwnCodeAndNothingIsRecorded) {
+  EXPECT_TRUE(refused(call("/api/identity/v1/verifications", R"({"name": ")" + std::string(33, 'a') +
+                                                                     R"(", "id_number": "11010519491231002X"})"),
+                      400, "IDENTITY_NAME_INVALID", "姓名应为1至32个字"));
+  EXPECT_TRUE(refused(call("/api/identity/v1/verifications", R"({"name": "", "id_number": "11010519491231002X"})"), 400,
+                      "IDENTITY_NAME_INVALID"));
+  const std::string li = R"("name": "李四", "id_number": "310115198003151234")";
+  EXPECT_TRUE(refused(call("/api/csdc/v1/accounts/open", R"({"request_id": "bad-1", )" + li + R"(, "market": "BJ", "opened_date": "2026-12-01"})"),
+                      400, "CSDC_MARKET_INVALID", "市场应为 SH（上海）或 SZ（深圳）"));
+  EXPECT_TRUE(refused(call("/api/csdc/v1/accounts/open", R"({"request_id": "bad-2", )" + li + R"(, "market": "SZ", "opened_date": "2026-02-30"})"),
+                      400, "CSDC_BAD_DATE", "开户日期应为有效日期（YYYY-MM-DD）"));
+  auto held = call("/api/csdc/v1/accounts/query", "{" + li + "}");
+  EXPECT_EQ(held.body.find("2026-12-01"), std::string::npos) << "no account opened by a refused request: " << held.body;
+  EXPECT_TRUE(refused(call("/api/bank/v1/card-verifications",
+                              R"({"name": "张三", "id_number": "11010519491231002X", "card_no": "6222021000000000009", "mobile": "1380013800"})"),
+                      400, "BANK_MOBILE_INVALID", "手机号码格式不正确"));
+  const std::string transfer = "/api/bank/v1/transfers";
+  EXPECT_TRUE(refused(call(transfer, R"({"request_id": "bad-t1", "bank_code": "ICBC", "card_no": "6222021000000000009", "direction": "sideways", "amount": "1.00"})"),
+                      400, "BANK_DIRECTION_INVALID", "方向应为 in 或 out"));
+  EXPECT_TRUE(refused(call(transfer, R"({"request_id": "bad-t2", "bank_code": "ICBC", "card_no": "6222021000000000009", "direction": "in", "amount": "0.00"})"),
+                      400, "BANK_AMOUNT_INVALID", "金额应大于0"));
+  EXPECT_TRUE(refused(call(transfer, R"({"request_id": "bad-t3", "bank_code": "ICBC", "card_no": "6222021000000000009", "direction": "out", "amount": "-5.00"})"),
+                      400, "BANK_AMOUNT_INVALID"));
+  // A refused request id is not spent: the same id with good fields goes through once.
+  auto good = call(transfer, R"({"request_id": "bad-t2", "bank_code": "ICBC", "card_no": "6222021000000000009", "direction": "in", "amount": "1.00"})");
+  EXPECT_EQ(good.status, 200) << good.body;
+  EXPECT_EQ(f(good.body, "status"), "confirmed");
+}
+
 TEST_F(VendorSandbox, FaceComparesTheLiveCaptureWithTheIdPhoto) {
   auto id = call("/api/identity/v1/verifications", R"({"name": "张三", "id_number": "11010519491231002X", "with_photo": true})");
   const std::string photo = f(id.body, "photo");

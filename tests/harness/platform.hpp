@@ -73,6 +73,22 @@ class Platform {
     if (!reached) throw std::runtime_error("the split platform's gateway does not reach its services");
   }
 
+  // The platform a suite's cases share (CTest runs one process per suite and mode:
+  // cmake/gtest_suites.cmake), started on first use. A call with another mode or other settings
+  // stops it and starts anew. For cases that leave nothing behind another case could trip on:
+  // each uses its own customers and pins the clock it needs; a case that stops a process or
+  // changes a setting for good builds its own Platform.
+  static Platform& shared(Mode mode, const Env& extra = {}) {
+    static std::unique_ptr<Platform> instance;
+    static Env settings;
+    if (!instance || instance->mode() != mode || settings != extra) {
+      instance.reset();
+      instance = std::make_unique<Platform>(mode, extra);
+      settings = extra;
+    }
+    return *instance;
+  }
+
   Mode mode() const { return mode_; }
   // The deployment master the split layout's key files come from (tests sign as a gateway or a
   // service with it); in `all` mode no calls cross a process.
@@ -94,6 +110,12 @@ class Platform {
     for (std::size_t i = 0; i < t.size(); ++i)
       if (t[i] == target) return processes_[i + 1].get();
     return nullptr;
+  }
+  // The process serving a target: the one process in `all` mode, its own process when split.
+  Zhongtai& serving(const std::string& target) {
+    if (mode_ == Mode::kAll) return *processes_.front();
+    if (Zhongtai* z = process_of(target)) return *z;
+    throw std::invalid_argument("no split process runs " + target);
   }
   // The public port: the single process, or the split gateway.
   int port() const { return processes_.back()->port; }

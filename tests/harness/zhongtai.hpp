@@ -42,6 +42,7 @@ class Zhongtai {
     if (!extra_env.contains("ZT_ADMIN__TOKEN")) env["ZT_ADMIN__TOKEN"] = kHarnessAdminToken;
     for (auto& [k, v] : extra_env) env[k] = v;
     remember_admin_port(admin, env["ZT_ADMIN__TOKEN"]);
+    this->env = env;
     process = std::make_unique<Process>(
         ProcessOptions{{ZT_BINARY, "serve", "--target", target}, env, root_ + "/zhongtai.log", "", root_});
     bool ready = eventually(
@@ -87,6 +88,7 @@ class Zhongtai {
  public:
   int port = 0;
   int admin = 0;
+  Env env;  // what it runs with: a command run with it (`zhongtai admin …`) sees the same data
   std::unique_ptr<Process> process;
 };
 

@@ -17,7 +17,10 @@ TEST(Notifier, AWaiterWakesOnNotifyFromAnotherThread) {
   Notifier n;
   boost::asio::io_context io;
   bool notified = false;
-  boost::asio::co_spawn(io, [&]() -> boost::asio::awaitable<void> { notified = co_await n.wait(n.generation(), 10s); },
+  // The generation the waiter saw, read before the other thread may notify: were it read inside the
+  // coroutine, a notify before io.run() reached it would leave the waiter to time out.
+  const auto seen = n.generation();
+  boost::asio::co_spawn(io, [&]() -> boost::asio::awaitable<void> { notified = co_await n.wait(seen, 10s); },
                         boost::asio::detached);
   std::thread t([&] {
     std::this_thread::sleep_for(50ms);

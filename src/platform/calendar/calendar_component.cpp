@@ -197,9 +197,7 @@ class CalendarComponent final : public core::Component {
       put.target = kItemPath;
       put.headers.set("content-type", "application/json");
       put.body = core::json::serialize(publish);
-      const std::string registry = "registry";
-      const core::discovery::CallOptions options{.as = "calendar"};
-      auto result = co_await discovery_.client().call(registry, std::move(put), &ctx, options);
+      auto result = co_await to_registry(std::move(put), ctx);
       if (result.response.status == 409 && attempt < 3) continue;  // someone published in between: read again
       if (result.response.status != 200) {
         ctx.log().warn("calendar: publishing {} answered {}", kItemPath, result.response.status);
@@ -211,13 +209,26 @@ class CalendarComponent final : public core::Component {
     }
   }
 
+  // A call to the config center; when none answers (no instance, a timeout), the staff member is
+  // told the calendar could not be published, not which internal service failed.
+  boost::asio::awaitable<core::discovery::CallResult> to_registry(core::http::Request req, RequestContext& ctx) {
+    const std::string registry = "registry";
+    const core::discovery::CallOptions options{.as = "calendar"};
+    std::optional<core::discovery::CallResult> result;
+    try {
+      result = co_await discovery_.client().call(registry, std::move(req), &ctx, options);
+    } catch (const ApiError& e) {
+      ctx.log().warn("calendar: the config center did not answer: {} {}", e.status(), e.code());
+    }
+    if (!result) throw ApiError(503, "CALENDAR_PUBLISH_FAILED", "暂时无法连接配置中心，交易日历未修改，请稍后重试");
+    co_return std::move(*result);
+  }
+
   boost::asio::awaitable<ConfigHead> current(RequestContext& ctx) {
     core::http::Request get;
     get.method = Method::kGet;
     get.target = kItemPath;
-    const std::string registry = "registry";
-    const core::discovery::CallOptions options{.as = "calendar"};
-    auto result = co_await discovery_.client().call(registry, std::move(get), &ctx, options);
+    auto result = co_await to_registry(std::move(get), ctx);
     if (result.response.status == 404) co_return ConfigHead{};
     if (result.response.status != 200) throw ApiError(503, "CALENDAR_PUBLISH_FAILED", "暂时无法读取配置中心，请稍后重试");
     const auto item = boost::json::parse(result.response.body).as_object();

@@ -231,6 +231,45 @@ TEST_P(AuthStoreTest, RolesGrantPermissionsAndTheLastAdminCannotBeRemoved) {
   EXPECT_TRUE(tx([&](core::storage::Tx& t) { return staff.claims(t, deputy.id).has_value(); }));
 }
 
+TEST_P(AuthStoreTest, StaffAndRolesAreCheckedFieldByFieldAndARefusalWritesNothing) {
+  StaffStore staff{keys_, store_};
+  const Audit cli{"cli", "local", ""};
+  tx([&](core::storage::Tx& t) {
+    staff.seed_roles(t, kT0);
+    return std::get<Staff>(staff.create(t, "ops.li", "李运营", {"operations"}, "hash", "secret", cli, kT0));
+  });
+  auto create = [&](const std::string& username, const std::string& name, const std::vector<std::string>& roles) {
+    return tx([&](core::storage::Tx& t) { return staff.create(t, username, name, roles, "hash", "secret", cli, kT0); });
+  };
+  auto code_of = [](const auto& result) {
+    return std::holds_alternative<Refusal>(result) ? std::get<Refusal>(result).code : std::string("(accepted)");
+  };
+  EXPECT_EQ(code_of(create("Ops.Upper", "王", {"operations"})), "AUTH_STAFF_USERNAME_INVALID");
+  EXPECT_EQ(code_of(create("ab", "王", {"operations"})), "AUTH_STAFF_USERNAME_INVALID") << "3 characters at least";
+  EXPECT_EQ(code_of(create("9ops", "王", {"operations"})), "AUTH_STAFF_USERNAME_INVALID") << "a letter first";
+  EXPECT_EQ(code_of(create("ops.wang", "", {"operations"})), "AUTH_STAFF_NAME_INVALID");
+  EXPECT_EQ(code_of(create("ops.wang", std::string(33, 'x'), {"operations"})), "AUTH_STAFF_NAME_INVALID");
+  EXPECT_EQ(code_of(create("ops.wang", "王", {})), "AUTH_STAFF_ROLES_REQUIRED");
+  const auto taken = create("ops.li", "另一个李", {"operations"});
+  EXPECT_EQ(code_of(taken), "AUTH_STAFF_EXISTS");
+  EXPECT_EQ(std::get<Refusal>(taken).message, "用户名已存在");
+  EXPECT_FALSE(tx([&](core::storage::Tx& t) {
+    return std::get<std::optional<StaffLoginRecord>>(staff.login_record(t, "ops.wang", kT0)).has_value();
+  })) << "no refused staff member was written";
+
+  auto role = [&](const std::string& name, const std::string& title) {
+    return tx([&](core::storage::Tx& t) { return staff.put_role(t, name, title, {"audit.read"}, cli, kT0); });
+  };
+  EXPECT_EQ(code_of(role("Auditor", "审计员")), "AUTH_ROLE_NAME_INVALID");
+  EXPECT_EQ(code_of(role("a", "审计员")), "AUTH_ROLE_NAME_INVALID");
+  EXPECT_EQ(code_of(role("audit-team", "审计员")), "AUTH_ROLE_NAME_INVALID") << "no hyphen in a role name";
+  EXPECT_EQ(code_of(role("auditor", "")), "AUTH_ROLE_TITLE_INVALID");
+  EXPECT_EQ(code_of(role("auditor", std::string(33, 'x'))), "AUTH_ROLE_TITLE_INVALID");
+  EXPECT_EQ(tx([&](core::storage::Tx& t) { return staff.delete_role(t, "auditor", cli, kT0); })->code, "AUTH_ROLE_UNKNOWN")
+      << "no refused role was written";
+  EXPECT_EQ(code_of(role("auditor", "审计员")), "(accepted)") << "a positive control: good fields pass";
+}
+
 TEST_P(AuthStoreTest, TheAuditIsFilteredAndPagedNewestFirst) {
   for (int i = 0; i < 5; ++i)
     tx([&](core::storage::Tx& t) {

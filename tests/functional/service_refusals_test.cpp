@@ -1,0 +1,144 @@
+// Refusals the platform services make themselves, where through the gateway its own checks (the
+// services' OpenAPI documents, the declared access) answer first: straight at split processes,
+// signed as the deployment's gateway forwards a caller. Each refusal by its code and message, and
+// what it leaves behind (nothing).
+#include <gtest/gtest.h>
+
+#include "harness/http.hpp"
+#include "harness/zhongtai.hpp"
+
+namespace zt::test {
+namespace {
+
+using namespace std::chrono_literals;
+
+const std::string kSecret = "service-refusals-suite-0123456789";
+
+class ServiceRefusals : public ::testing::Test {
+ protected:
+  HttpResponse as(const core::http::Caller& caller, const std::string& method, const std::string& target,
+                  const std::string& body = "") {
+    return forwarded(z.port, method, target, kSecret, body, caller);
+  }
+  HttpResponse as_service(const std::string& method, const std::string& target, const std::string& body = "") {
+    return http_request(z.port, method, target, body, service_headers("mall", method, target, kSecret, body));
+  }
+  Zhongtai reg{Env{{"ZT_NODE__INTERNAL_SECRET", kSecret}}, "registry"};
+  Zhongtai z{Env{{"ZT_NODE__INTERNAL_SECRET", kSecret}, {"ZT_DISCOVERY__REGISTRY", "127.0.0.1:" + std::to_string(reg.port)}},
+             "system,notify,calendar,counter"};
+};
+
+TEST_F(ServiceRefusals, PagingParametersAreCheckedByTheServiceToo) {
+  const auto ops = staff_caller({"sandbox.manage"});
+  for (const char* limit : {"0", "101", "ten"})
+    EXPECT_TRUE(refused(as(ops, "GET", std::string("/api/system/v1/events?limit=") + limit), 400, "SYSTEM_BAD_LIMIT",
+                        "limit 应为 1 到 100 之间的整数"))
+        << limit;
+  for (const char* cursor : {"abc", "-5", "12x"})
+    EXPECT_TRUE(refused(as(ops, "GET", std::string("/api/system/v1/events?cursor=") + cursor), 400, "SYSTEM_BAD_CURSOR", "分页游标无效"))
+        << cursor;
+  auto events = as(ops, "GET", "/api/system/v1/events?limit=5");
+  EXPECT_EQ(events.status, 200) << "a good page still answers: " << events.body;
+
+  EXPECT_TRUE(refused(as(ops, "GET", "/api/notify/v1/outbox?limit=0"), 400, "NOTIFY_BAD_PARAM", "limit 应为 1 到 100 之间的整数"));
+  EXPECT_TRUE(refused(as(ops, "GET", "/api/notify/v1/outbox?cursor=abc"), 400, "NOTIFY_BAD_PARAM", "分页游标无效"));
+  EXPECT_EQ(as(ops, "GET", "/api/notify/v1/outbox?limit=1").status, 200);
+}
+
+TEST_F(ServiceRefusals, TheCalendarChecksYearsRangesEditorsAndTheConfigCenter) {
+  const core::http::Caller anyone{};
+  EXPECT_TRUE(refused(as(anyone, "GET", "/api/calendar/v1/years/20x6"), 400, "CALENDAR_BAD_YEAR", "年份应为4位数字"));
+  EXPECT_TRUE(refused(as(anyone, "GET", "/api/calendar/v1/years/1980"), 400, "CALENDAR_BAD_YEAR", "年份应在1990至2100之间"));
+  EXPECT_TRUE(refused(as(anyone, "GET", "/api/calendar/v1/trading-days?from=2026-10-09&to=2026-09-01"), 400, "CALENDAR_BAD_RANGE",
+                      "区间应从 from 到 to，最长400天"))
+      << "backwards";
+  EXPECT_TRUE(refused(as(anyone, "GET", "/api/calendar/v1/trading-days?from=2026-01-01&to=2027-03-01"), 400, "CALENDAR_BAD_RANGE"))
+      << "over 400 days";
+  EXPECT_EQ(as(anyone, "GET", "/api/calendar/v1/trading-days?from=2026-01-01&to=2026-12-31").status, 200) << "a year answers";
+
+  // The declared access (calendar.manage) is the service's first check, whoever forwards.
+  const std::string edit = R"({"closures": "2026-10-01..2026-10-07\n", "comment": "国庆"})";
+  EXPECT_TRUE(refused(as(staff_caller({"governance.write"}), "PUT", "/api/calendar/v1/years/2026", edit), 403, "GATEWAY_FORBIDDEN"));
+  EXPECT_TRUE(refused(as(anyone, "PUT", "/api/calendar/v1/years/2026", edit), 401, "GATEWAY_UNAUTHENTICATED"));
+  const auto editor = staff_caller({"calendar.manage"});
+  EXPECT_TRUE(refused(as(editor, "PUT", "/api/calendar/v1/years/2026", R"({"closures": "", "comment": ""})"), 400,
+                      "CALENDAR_COMMENT_REQUIRED", "请填写修改原因（最多500字节）"));
+  EXPECT_TRUE(refused(as(editor, "PUT", "/api/calendar/v1/years/2026",
+                         R"({"closures": "", "comment": ")" + std::string(501, 'x') + R"("})"),
+                      400, "CALENDAR_COMMENT_REQUIRED"));
+  EXPECT_EQ(json_field(as(anyone, "GET", "/api/calendar/v1/years/2026").body, "source"), "embedded") << "nothing was published";
+
+  // The config center lost its registry: the edit is refused, nothing half-done.
+  reg.kill();
+  EXPECT_TRUE(refused(as(editor, "PUT", "/api/calendar/v1/years/2026", edit), 503, "CALENDAR_PUBLISH_FAILED",
+                      "暂时无法连接配置中心，交易日历未修改，请稍后重试"));
+  EXPECT_EQ(json_field(as(anyone, "GET", "/api/calendar/v1/years/2026").body, "source"), "embedded");
+}
+
+TEST_F(ServiceRefusals, TheCounterAnswersReadersOnlyAndChecksItsParameters) {
+  const std::string open = R"({"request_id": "refusal-open", "name": "赵六", "id_number": "11010519491231002X", "mobile": "13700137000", "branch": "上海营业部"})";
+  auto c = as_service("POST", "/api/counter/v1/customers", open);
+  ASSERT_EQ(c.status, 200) << c.body;
+  const std::string account = "/api/counter/v1/accounts/" + json_field(c.body, "fund_account");
+
+  // Staff read with customers.read; customers and other staff not at all (the declared access,
+  // checked by the counter itself).
+  const core::http::Caller customer{core::http::CallerKind::kCustomer, "C000000000001", {}, "sess-c", {}};
+  EXPECT_TRUE(refused(as(customer, "GET", account + "/balance"), 403, "GATEWAY_FORBIDDEN"));
+  EXPECT_TRUE(refused(as(staff_caller({"governance.read"}), "GET", account + "/balance"), 403, "GATEWAY_FORBIDDEN"));
+  EXPECT_EQ(as(staff_caller({"customers.read"}), "GET", account + "/balance").status, 200);
+
+  EXPECT_TRUE(refused(as_service("GET", account + "/average-assets?days=5"), 400, "COUNTER_BAD_PARAM", "请指定 before（YYYY-MM-DD）"));
+  EXPECT_TRUE(refused(as_service("GET", account + "/average-assets?before=2026-10-12&days=0"), 400, "COUNTER_BAD_PARAM",
+                      "days 应为1到250之间的整数"));
+  EXPECT_TRUE(refused(as_service("GET", account + "/average-assets?before=2031-06-01&days=5"), 422, "COUNTER_NO_CALENDAR"))
+      << "no calendar data for 2031: an error, never a guess";
+  const std::string cancel = R"({"request_id": "refusal-cancel", "order_id": "O-2"})";
+  EXPECT_TRUE(refused(as_service("POST", "/api/counter/v1/orders/O-1/cancel", cancel), 400, "COUNTER_BAD_PARAM",
+                      "请求体中的委托编号与路径不一致"));
+  const std::string confirm =
+      R"({"request_id": "refusal-confirm", "order_id": "O-2", "nav": "1.0000", "fee": "0.00", "confirmed_date": "2026-03-03"})";
+  EXPECT_TRUE(refused(as_service("POST", "/api/counter/v1/orders/O-1/confirm", confirm), 400, "COUNTER_BAD_PARAM"));
+}
+
+TEST_F(ServiceRefusals, TheRegistryChecksVersionsOperatorsOwnersAndInstances) {
+  const auto reader = staff_caller({"governance.read"});
+  const auto writer = staff_caller({"governance.read", "governance.write"});
+  const std::string item = "/api/registry/v1/configs/public/zhongtai/refusals.yaml";
+  auto at_registry = [&](const core::http::Caller& who, const std::string& method, const std::string& target, const std::string& body = "") {
+    return forwarded(reg.port, method, target, kSecret, body, who);
+  };
+  auto publish = at_registry(writer, "PUT", item, R"({"content": "a: 1", "format": "yaml", "author": "ops", "comment": "首版"})");
+  ASSERT_EQ(publish.status, 200) << publish.body;
+
+  EXPECT_TRUE(refused(at_registry(reader, "GET", item + "/versions/abc"), 400, "REGISTRY_BAD_PARAM", "版本号应为整数"));
+  EXPECT_TRUE(refused(at_registry(reader, "GET", item + "/versions/99"), 404, "REGISTRY_CONFIG_VERSION_NOT_FOUND", "配置没有版本99"));
+  EXPECT_TRUE(refused(at_registry(reader, "GET", item + "/diff"), 400, "REGISTRY_BAD_PARAM", "请指定 from 版本"));
+  EXPECT_TRUE(refused(at_registry(reader, "GET", item + "/diff?from=1&to=42"), 404, "REGISTRY_CONFIG_VERSION_NOT_FOUND", "配置没有版本42"));
+  EXPECT_TRUE(refused(at_registry(writer, "POST", item + "/rollback", R"({"version": 7, "author": "ops", "comment": "回滚"})"), 404,
+                      "REGISTRY_CONFIG_VERSION_NOT_FOUND"));
+  EXPECT_TRUE(refused(at_registry(writer, "PUT", "/api/registry/v1/configs/public/zhongtai/never.yaml/gray",
+                                  R"({"tag": "canary", "content": "a: 2", "format": "yaml", "author": "ops", "comment": "灰度"})"),
+                      409, "REGISTRY_CONFIG_GRAY_NO_BASE", "灰度发布需要先有正式版本"));
+
+  // The calendar service publishes its own item only; what it publishes is recorded in its name.
+  const std::string dynamic = "/api/registry/v1/configs/public/zhongtai/dynamic.yaml";
+  const std::string body = R"({"content": "x: 1", "format": "yaml", "author": "someone-else", "comment": "试试"})";
+  EXPECT_TRUE(refused(http_request(reg.port, "PUT", dynamic, body, service_headers("calendar", "PUT", dynamic, kSecret, body)), 403,
+                      "REGISTRY_NOT_YOUR_CONFIG", "服务 calendar 只能发布自己的配置 calendar.yaml"));
+  EXPECT_EQ(at_registry(reader, "GET", dynamic).status, 404) << "nothing was published";
+  const std::string own = "/api/registry/v1/configs/public/zhongtai/calendar.yaml";
+  auto mine = http_request(reg.port, "PUT", own, body, service_headers("calendar", "PUT", own, kSecret, body));
+  ASSERT_EQ(mine.status, 200) << mine.body;
+  auto audit = at_registry(staff_caller({"audit.read"}), "GET", "/api/registry/v1/audit");
+  EXPECT_NE(audit.body.find(R"("actor":"calendar","action":"config.publish","target":"config:public/zhongtai/calendar.yaml")"), std::string::npos)
+      << "the verified caller, not the body's author: " << audit.body;
+
+  const std::string ghost = "/api/registry/v1/services/system/instances/ghost-1";
+  EXPECT_TRUE(refused(at_registry(writer, "PATCH", ghost, R"({"enabled": false})"), 404, "REGISTRY_INSTANCE_NOT_FOUND", "服务 system 没有实例 ghost-1"));
+  EXPECT_TRUE(refused(at_registry(writer, "PATCH", ghost, R"({"weight": 20000})"), 400, "REGISTRY_INVALID_INSTANCE", "权重应在0到10000之间"));
+  EXPECT_TRUE(refused(at_registry(writer, "PATCH", ghost, R"({})"), 400, "REGISTRY_INVALID_INSTANCE", "请指定 enabled 或 weight"));
+}
+
+}  // namespace
+}  // namespace zt::test
