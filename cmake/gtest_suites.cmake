@@ -3,8 +3,9 @@
 #   zt_gtest_suites(<target> EXCLUDE <regex> PROPERTIES <set_tests_properties arguments…>)
 #
 # After each build of <target>, its `--gtest_list_tests` is read and a test named by its gtest filter
-# is added for every suite: `Auth.*`, or `BothModes/Mall.*/split` and `BothModes/Mall.*/all` for a
-# suite parameterised over the run modes (harness/platform.hpp). The cases of a suite then share
+# is added for every suite: `Cli.*`, or one per parameter of a parameterised suite —
+# `BothModes/Mall.*/split` and `BothModes/Mall.*/all` for the run modes (harness/platform.hpp),
+# `Backends/StorageTest.*/Postgres` for a storage backend. The cases of a suite then share
 # one process: the servers and the platform a suite starts once (Platform::shared) serve all of its
 # cases, where one process per case started them again for every case. Suites whose names match
 # EXCLUDE are left to the caller. PROPERTIES apply to every suite's test.

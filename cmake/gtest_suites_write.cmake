@@ -19,8 +19,9 @@ foreach(line IN LISTS lines)
     if(EXCLUDE AND suite MATCHES "${EXCLUDE}")
       continue()
     endif()
-    # A case run in both modes: one test per mode, so the two platforms run side by side.
-    if(name MATCHES "/(all|split)$")
+    # A parameterised suite ("Instance/Suite"): one test per parameter — per run mode, storage
+    # backend or vendor — so each parameter's servers start once and the parameters run side by side.
+    if(suite MATCHES "/" AND name MATCHES "/([^/]+)$")
       set(filter "${suite}.*/${CMAKE_MATCH_1}")
     else()
       set(filter "${suite}.*")

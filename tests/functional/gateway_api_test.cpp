@@ -5,6 +5,7 @@
 
 #include "harness/fake_server.hpp"
 #include "harness/http.hpp"
+#include "harness/platform.hpp"
 #include "harness/zhongtai.hpp"
 
 namespace zt::test {
@@ -53,6 +54,9 @@ TEST(GatewayApi, FeaturesSayWhenVendorsAreReal) {
   // Real vendors: SMS goes through the vendor's API (a sandbox outbox would refuse to start).
   Zhongtai z(Env{{"ZT_NODE__SANDBOX", "false"}, {"ZT_NOTIFY__PROVIDER", "http"}, {"ZT_NOTIFY__ENDPOINT", "http://127.0.0.1:9/sms"}});
   EXPECT_EQ(json_field(http_get(z.port, "/api/gateway/v1/features").body, "sandbox"), "false");
+  // And what only the sandbox offers is refused by name: no demo account where money is real.
+  EXPECT_TRUE(refused(http_request(z.port, "POST", "/api/auth/v1/me/sandbox-account", "", customer_headers("C000000000042")), 404,
+                      "AUTH_NOT_SANDBOX", "仅沙箱环境可开立演示账户"));
 }
 
 TEST(GatewayApi, FlowRulesWithLiveCountsForStaffAndTheRuleCheck) {
@@ -109,16 +113,21 @@ TEST(GatewayApi, FlowRulesWithLiveCountsForStaffAndTheRuleCheck) {
   EXPECT_TRUE(refused(http_request(z.port, "POST", "/api/gateway/v1/flow/check", R"({"rules": ""})"), 401, "GATEWAY_UNAUTHENTICATED"));
 }
 
-TEST(GatewayApi, TheRegistryAuditIsForAuditorsNotForOperators) {
-  Zhongtai z;
-  ASSERT_EQ(publish_dynamic(z.port, "resilience.rules: ''\n").status, 200);
-  EXPECT_EQ(as_staff(z.port, "GET", "/api/registry/v1/audit", "", {"governance.read", "governance.write"}).status, 403);
-  auto audit = as_staff(z.port, "GET", "/api/registry/v1/audit", "", {"audit.read"});
+class GatewayApiModes : public ::testing::TestWithParam<Mode> {};
+
+TEST_P(GatewayApiModes, TheRegistryAuditIsForAuditorsNotForOperators) {
+  Platform& p = Platform::shared(GetParam());
+  const int port = p.port();
+  ASSERT_EQ(publish_dynamic(port, "resilience.rules: ''\n").status, 200);
+  EXPECT_TRUE(refused(as_staff(port, "GET", "/api/registry/v1/audit", "", {"governance.read", "governance.write"}), 403, "GATEWAY_FORBIDDEN"));
+  auto audit = as_staff(port, "GET", "/api/registry/v1/audit", "", {"audit.read"});
   ASSERT_EQ(audit.status, 200) << audit.body;
-  EXPECT_NE(audit.body.find("config.publish"), std::string::npos) << audit.body;
-  EXPECT_EQ(as_staff(z.port, "GET", "/api/registry/v1/services", "", {"audit.read"}).status, 403)
+  EXPECT_NE(audit.body.find(R"("action":"config.publish","target":"config:public/zhongtai/dynamic.yaml")"), std::string::npos) << audit.body;
+  EXPECT_TRUE(refused(as_staff(port, "GET", "/api/registry/v1/services", "", {"audit.read"}), 403, "GATEWAY_FORBIDDEN"))
       << "auditing is not governing";
 }
+
+INSTANTIATE_TEST_SUITE_P(BothModes, GatewayApiModes, ::testing::Values(Mode::kAll, Mode::kSplit), mode_name);
 
 }  // namespace
 }  // namespace zt::test

@@ -13,6 +13,7 @@
 #include "core/crypto/jwt.hpp"
 #include "harness/fake_server.hpp"
 #include "harness/http.hpp"
+#include "harness/platform.hpp"
 #include "harness/process.hpp"
 #include "harness/tokens.hpp"
 #include "harness/zhongtai.hpp"
@@ -283,31 +284,36 @@ TEST(GatewayFilters, ASlowUpstreamFillsOnlyItsOwnBulkhead) {
   EXPECT_EQ(leaky.headers["x-content-type-options"], "nosniff");
 }
 
-TEST(GatewayFilters, AFilterInShadowModeCountsWhatItWouldRefuseAndLetsItThrough) {
-  Zhongtai z;
+class GatewayFiltersModes : public ::testing::TestWithParam<Mode> {};
+
+TEST_P(GatewayFiltersModes, AFilterInShadowModeCountsWhatItWouldRefuseAndLetsItThrough) {
+  Platform p(GetParam());  // its own: it changes the gateway's settings
+  const int port = p.port(), admin = p.gateway().admin;
   const std::string bad_mobile = R"({"mobile": "12345"})";
   // Enforced: the request is checked against the auth service's document at the gateway.
-  auto enforced = http_request(z.port, "POST", "/api/auth/v1/sms-codes", bad_mobile);
+  auto enforced = http_request(port, "POST", "/api/auth/v1/sms-codes", bad_mobile);
   EXPECT_EQ(enforced.status, 400);
   EXPECT_NE(enforced.body.find("GATEWAY_INVALID_REQUEST"), std::string::npos) << enforced.body;
-  ASSERT_EQ(publish_dynamic(z.port, "gateway.filters: |\n  shadow: [validation]\n").status, 200);
-  ASSERT_TRUE(eventually([&] { return applied(z.port); }, 5s));
+  ASSERT_EQ(publish_dynamic(port, "gateway.filters: |\n  shadow: [validation]\n").status, 200);
+  ASSERT_TRUE(eventually([&] { return applied(port); }, 5s));
   // Shadowed: the request goes on, the service refuses it itself, the gateway counts it.
-  auto shadowed = http_request(z.port, "POST", "/api/auth/v1/sms-codes", bad_mobile);
+  auto shadowed = http_request(port, "POST", "/api/auth/v1/sms-codes", bad_mobile);
   EXPECT_EQ(shadowed.status, 400);
   EXPECT_NE(shadowed.body.find("AUTH_BAD_MOBILE"), std::string::npos) << "the service's own refusal: " << shadowed.body;
-  EXPECT_EQ(metric(z.admin, "zt_gateway_shadowed_total{filter=\"validation\"}"), 1);
+  EXPECT_EQ(metric(admin, "zt_gateway_shadowed_total{filter=\"validation\"}"), 1);
   // Access is never shadowed, and a service-only operation stays service-only.
-  auto service_only = http_get(z.port, "/api/auth/v1/sessions/revoked");
+  auto service_only = http_get(port, "/api/auth/v1/sessions/revoked");
   EXPECT_EQ(service_only.status, 403);
   EXPECT_NE(service_only.body.find("AUTH_SERVICE_ONLY"), std::string::npos) << service_only.body;
-  ASSERT_EQ(publish_dynamic(z.port, "gateway.filters: |\n  shadow: [access]\n").status, 200);
+  ASSERT_EQ(publish_dynamic(port, "gateway.filters: |\n  shadow: [access]\n").status, 200);
   EXPECT_TRUE(eventually([&] {
-    auto acks = http_request(z.port, "GET", "/api/registry/v1/configs/public/zhongtai/dynamic.yaml/acks", "", staff_headers()).body;
+    auto acks = http_request(port, "GET", "/api/registry/v1/configs/public/zhongtai/dynamic.yaml/acks", "", staff_headers()).body;
     return acks.find("不能以影子模式运行") != std::string::npos;
   }, 5s));
-  EXPECT_TRUE(refused(http_get(z.port, "/api/auth/v1/me"), 401, "GATEWAY_UNAUTHENTICATED")) << "the last good settings stay";
+  EXPECT_TRUE(refused(http_get(port, "/api/auth/v1/me"), 401, "GATEWAY_UNAUTHENTICATED")) << "the last good settings stay";
 }
+
+INSTANTIATE_TEST_SUITE_P(BothModes, GatewayFiltersModes, ::testing::Values(Mode::kAll, Mode::kSplit), mode_name);
 
 }  // namespace
 }  // namespace zt::test

@@ -37,8 +37,10 @@ std::string fund(
          extra + R"(, "fees": )" + fees + "}";
 }
 
-class Mall : public ::testing::TestWithParam<Mode> {
+class MallFixture : public ::testing::TestWithParam<Mode> {
  protected:
+  explicit MallFixture(const Env& env) : platform(GetParam(), env), z{platform.port()} {}
+
   HttpResponse staff(const std::string& method, const std::string& path, const std::string& body = "") {
     return http_request(z.port, method, path, body,
                         {{"authorization", "Bearer " + staff_token({"products.manage", "sandbox.manage", "orders.read",
@@ -86,12 +88,28 @@ class Mall : public ::testing::TestWithParam<Mode> {
     return http_request(z.port, "GET", "/api/mall/v1/orders/" + id, "", c.headers());
   }
 
-  Platform platform{GetParam(), kMallEnv};
+  Platform platform;
   struct {
     int port;
-  } z{platform.port()};
+  } z;
   std::map<std::string, std::string> fund_account;
   std::string questionnaire_;
+};
+
+class Mall : public MallFixture {
+ protected:
+  Mall() : MallFixture(kMallEnv) {}
+};
+
+// The confirmation job on its own schedule (every second), as it runs in production.
+class MallJob : public MallFixture {
+ protected:
+  static Env env() {
+    Env e = kMallEnv;
+    e["ZT_MALL__CONFIRM_INTERVAL"] = "1s";
+    return e;
+  }
+  MallJob() : MallFixture(env()) {}
 };
 
 TEST_P(Mall, MatchBuyCancelConfirmRedeemToTheCent) {
@@ -231,6 +249,7 @@ TEST_P(Mall, MatchBuyCancelConfirmRedeemToTheCent) {
   platform.pin_clock("2026-03-03T10:00:00+08:00");
   auto red = order(a, "order-a-0008", R"({"product": "F10001", "side": "redeem", "shares": "1000.00"})");
   ASSERT_EQ(red.status, 200) << red.body;
+  EXPECT_EQ(f(red.body, "suitability_rule"), "SUIT_NOT_REQUIRED") << "selling what one holds needs no match";
   EXPECT_EQ(f(order(a, "order-a-0009", R"({"product": "F10001", "side": "redeem", "shares": "9000.00"})").body, "code"),
             "MALL_INSUFFICIENT_SHARES");
   ASSERT_EQ(staff("PUT", "/api/mall/v1/admin/products/F10001/navs/2026-03-03", R"({"nav": "1.0200"})").status, 200);
@@ -282,12 +301,22 @@ TEST_P(Mall, MatchBuyCancelConfirmRedeemToTheCent) {
                       "MALL_STATUS_INVALID", "只有已上架的产品可以暂停"));
   EXPECT_TRUE(refused(staff("POST", "/api/mall/v1/admin/products", fund("F10005", "重名基金", 2)), 409, "MALL_PRODUCT_EXISTS",
                       "产品代码 F10005 已存在"));
+  auto as_bank_wm = fund("F10005", "改类别", 2);
+  const std::string public_fund = R"("category": "public_fund")";
+  as_bank_wm.replace(as_bank_wm.find(public_fund), public_fund.size(), R"("category": "bank_wm")");
+  EXPECT_TRUE(refused(staff("PUT", "/api/mall/v1/admin/products/F10005", as_bank_wm), 409, "MALL_PRODUCT_CATEGORY_FIXED",
+                      "产品类别创建后不能修改"));
+  EXPECT_EQ(http_get(z.port, "/api/mall/v1/products/F10005").body.find("改类别"), std::string::npos) << "nothing changed";
   EXPECT_TRUE(refused(staff("PUT", "/api/mall/v1/admin/products/F10005/navs/2026-03-04", R"({"nav": "0.0000"})"), 400, "MALL_NAV_INVALID",
                       "净值应大于0"));
+  EXPECT_TRUE(refused(staff("PUT", "/api/mall/v1/admin/products/F10005/navs/2026-02-30", R"({"nav": "1.0000"})"), 400, "MALL_BAD_DATE",
+                      "净值日期应为有效日期（YYYY-MM-DD）"));
   EXPECT_TRUE(refused(staff("POST", "/api/mall/v1/admin/navs/import", R"({"csv": "code,date,nav\n"})"), 400, "MALL_NAV_IMPORT_INVALID",
                       "没有可导入的净值"));
   EXPECT_TRUE(refused(staff("POST", "/api/mall/v1/admin/navs/import", R"({"csv": "F10005,2026-03-04"})"), 400, "MALL_NAV_IMPORT_INVALID",
                       "第1行应为“产品代码,日期,净值”三列"));
+  EXPECT_TRUE(refused(http_request(z.port, "GET", "/api/mall/v1/orders", "", staff_headers()), 401, "MALL_LOGIN_REQUIRED", "请先登录"))
+      << "a customer's own orders are no staff member's";
   auto zero = http_request(z.port, "GET", "/api/mall/v1/orders?limit=0", "", a.headers());
   EXPECT_EQ(zero.status, 400);
   EXPECT_EQ(f(zero.body, "code"), "MALL_BAD_PARAM");
@@ -356,6 +385,22 @@ TEST_P(Mall, AnIncomeCertificatesHolderCapHoldsUnderConcurrentBuyers) {
   EXPECT_EQ(refused_frozen, 40);
   auto redeem = order(first, "cert-first-03", R"({"product": "SC2601", "side": "redeem", "shares": "100.00"})");
   EXPECT_EQ(f(redeem.body, "code"), "MALL_NOT_REDEEMABLE");
+  // The cap cannot go below the holders it has.
+  const std::string cap11 = R"("holder_cap": 11)";
+  auto lowered = cert;
+  lowered.replace(lowered.find(cap11), cap11.size(), R"("holder_cap": 5)");
+  EXPECT_TRUE(refused(staff("PUT", "/api/mall/v1/admin/products/SC2601", lowered), 409, "MALL_HOLDER_CAP_BELOW_HOLDERS",
+                      "持有人数上限不能低于现有持有人数11人"));
+  EXPECT_EQ(f(http_get(z.port, "/api/mall/v1/products/SC2601").body, "holder_cap"), "11") << "nothing changed";
+  // A customer without a fund account is told to open one, and nothing is recorded.
+  auto unopened = sign_up(z.port, "13910000099");
+  ASSERT_EQ(http_request(z.port, "POST", "/api/suitability/v1/me/assessments", questionnaire_answers(questionnaire_, 1), unopened.headers())
+                .status,
+            200)
+      << "assessed, but no account yet";
+  EXPECT_TRUE(refused(order(unopened, "cert-unopened-1", R"({"product": "SC2601", "side": "subscribe", "amount": "50000.00"})"), 409,
+                      "MALL_NO_FUND_ACCOUNT", "您尚未开立资金账户，请先开户"));
+  EXPECT_EQ(http_request(z.port, "GET", "/api/mall/v1/orders", "", unopened.headers()).body.find("SC2601"), std::string::npos);
 }
 
 TEST_P(Mall, AnotherCustomersOrderIsNotFoundAndAnOrderAuthCannotServeFreezesNothing) {
@@ -395,7 +440,55 @@ TEST_P(Mall, AnotherCustomersOrderIsNotFoundAndAnOrderAuthCannotServeFreezesNoth
   EXPECT_EQ(c_orders.body.find("order_id"), std::string::npos) << "no order recorded: " << c_orders.body;
 }
 
+TEST_P(MallJob, AnOrderTheCounterNeverAnsweredIsPlacedOnceWhenItIsBackAndTPlusOneSettlesByItself) {
+  platform.pin_clock("2026-03-02T10:00:00+08:00");
+  publish(fund("F10001", "稳健增长混合", 3), "F10001", "2026-02-27", "1.0000");
+  auto a = customer("13900000021");
+  auto first = order(a, "job-a-0001", R"({"product": "F10001", "side": "subscribe", "amount": "10000.00"})");
+  ASSERT_EQ(first.status, 200) << first.body;
+  EXPECT_EQ(balance(a, "frozen"), "10000.00");
+  std::vector<std::string> ids{f(first.body, "order_id")};
+
+  if (GetParam() == Mode::kSplit) {
+    // The counter dies: the order is recorded before it is sent, and with no answer its outcome
+    // is unknown — kept as placing, never marked failed, nothing told twice.
+    platform.process_of("counter")->kill();
+    auto unknown = order(a, "job-a-0002", R"({"product": "F10001", "side": "subscribe", "amount": "2000.00"})");
+    ASSERT_EQ(unknown.status, 202) << unknown.body;
+    EXPECT_EQ(f(unknown.body, "state"), "placing");
+    ids.push_back(f(unknown.body, "order_id"));
+    // Back on the same data: the job re-sends the same request id, and the counter freezes once.
+    platform.restart("counter");
+    std::string state;
+    EXPECT_TRUE(eventually([&] { return (state = json_field_if(order_of(a, ids[1]).body, "state").value_or("")) == "pending"; },
+                           std::chrono::seconds(30)))
+        << "still " << state;
+    EXPECT_EQ(balance(a, "frozen"), "12000.00") << "frozen once";
+    auto replayed = order(a, "job-a-0002", R"({"product": "F10001", "side": "subscribe", "amount": "2000.00"})");
+    EXPECT_EQ(replayed.status, 200) << replayed.body;
+    EXPECT_EQ(f(replayed.body, "order_id"), ids[1]) << "the same order";
+    EXPECT_EQ(balance(a, "frozen"), "12000.00") << "and still frozen once";
+  }
+
+  // T+1 without anyone pressing a button: the NAV comes in, the business day turns, the job settles.
+  ASSERT_EQ(staff("PUT", "/api/mall/v1/admin/products/F10001/navs/2026-03-02", R"({"nav": "1.0123"})").status, 200);
+  platform.pin_clock("2026-03-03T09:00:00+08:00");
+  for (const auto& id : ids) {
+    std::string state;
+    EXPECT_TRUE(eventually([&] { return (state = json_field_if(order_of(a, id).body, "state").value_or("")) == "confirmed"; },
+                           std::chrono::seconds(30)))
+        << id << " still " << state;
+  }
+  auto settled = order_of(a, ids[0]);
+  EXPECT_EQ(f(settled.body, "fee"), "147.78");  // 10000 − 10000 / 1.015, as the manual run gives
+  EXPECT_EQ(f(settled.body, "confirmed_amount"), "9852.22");
+  EXPECT_EQ(balance(a, "frozen"), "0.00") << "nothing left frozen";
+  const std::string cash = GetParam() == Mode::kSplit ? "988000.00" : "990000.00";
+  EXPECT_EQ(balance(a, "cash"), cash) << "each subscription debited once";
+}
+
 INSTANTIATE_TEST_SUITE_P(BothModes, Mall, ::testing::Values(Mode::kAll, Mode::kSplit), mode_name);
+INSTANTIATE_TEST_SUITE_P(BothModes, MallJob, ::testing::Values(Mode::kAll, Mode::kSplit), mode_name);
 
 }  // namespace
 }  // namespace zt::test

@@ -92,6 +92,7 @@ TEST(Server, OversizedBodyGets413) {
   auto r = c.read_response();
   ASSERT_TRUE(r);
   EXPECT_EQ(r->status, 413);
+  EXPECT_EQ(json_field(r->body, "code"), "BODY_TOO_LARGE") << r->body;
   EXPECT_EQ(http_get(z.port, "/api/system/v1/ping").status, 200);
 }
 
@@ -128,6 +129,9 @@ TEST(Server, SlowlorisIsCutOffAtTheHeaderLimit) {
   if (!cut) {
     auto r = slow.read_response(std::chrono::seconds(3));
     cut = !r || r->status == 408;
+    if (r && r->status == 408) {
+      EXPECT_EQ(json_field(r->body, "code"), "REQUEST_TIMEOUT") << r->body;
+    }
   }
   EXPECT_TRUE(cut) << "a client sending one byte at a time must be cut off";
   EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(6));

@@ -25,7 +25,7 @@ class ServiceRefusals : public ::testing::Test {
   }
   Zhongtai reg{Env{{"ZT_NODE__INTERNAL_SECRET", kSecret}}, "registry"};
   Zhongtai z{Env{{"ZT_NODE__INTERNAL_SECRET", kSecret}, {"ZT_DISCOVERY__REGISTRY", "127.0.0.1:" + std::to_string(reg.port)}},
-             "system,notify,calendar,counter"};
+             "system,notify,calendar,counter,auth,suitability,mall"};
 };
 
 TEST_F(ServiceRefusals, PagingParametersAreCheckedByTheServiceToo) {
@@ -93,12 +93,51 @@ TEST_F(ServiceRefusals, TheCounterAnswersReadersOnlyAndChecksItsParameters) {
                       "days 应为1到250之间的整数"));
   EXPECT_TRUE(refused(as_service("GET", account + "/average-assets?before=2031-06-01&days=5"), 422, "COUNTER_NO_CALENDAR"))
       << "no calendar data for 2031: an error, never a guess";
+  // Every request that changes the ledger carries a request id the counter can look up.
+  const std::string no_id = R"({"request_id": "", "name": "赵六", "id_number": "11010519491231002X", "mobile": "13700137000", "branch": "上海营业部"})";
+  EXPECT_TRUE(refused(as_service("POST", "/api/counter/v1/customers", no_id), 400, "COUNTER_REQUEST_ID_INVALID",
+                      "请求编号应为1至64位字母、数字或 - _ . :"));
+  const std::string spaced = R"({"request_id": "a b", "name": "赵六", "id_number": "11010519491231002X", "mobile": "13700137000", "branch": "上海营业部"})";
+  EXPECT_TRUE(refused(as_service("POST", "/api/counter/v1/customers", spaced), 400, "COUNTER_REQUEST_ID_INVALID"));
   const std::string cancel = R"({"request_id": "refusal-cancel", "order_id": "O-2"})";
   EXPECT_TRUE(refused(as_service("POST", "/api/counter/v1/orders/O-1/cancel", cancel), 400, "COUNTER_BAD_PARAM",
                       "请求体中的委托编号与路径不一致"));
   const std::string confirm =
       R"({"request_id": "refusal-confirm", "order_id": "O-2", "nav": "1.0000", "fee": "0.00", "confirmed_date": "2026-03-03"})";
   EXPECT_TRUE(refused(as_service("POST", "/api/counter/v1/orders/O-1/confirm", confirm), 400, "COUNTER_BAD_PARAM"));
+}
+
+TEST_F(ServiceRefusals, AuthAndTheMallCheckWhatTheGatewayWouldHaveCheckedFirst) {
+  const core::http::Caller anyone{};
+  EXPECT_TRUE(refused(as(anyone, "POST", "/api/auth/v1/sms-codes", R"({"mobile": "13800138000", "purpose": "transfer"})"), 400,
+                      "AUTH_BAD_PURPOSE", "不支持的验证码用途"));
+  const core::http::Caller customer{core::http::CallerKind::kCustomer, "C000000000001", {}, "sess-c", {}};
+  const std::string order = R"({"product": "F00001", "side": "subscribe", "amount": "1000.00"})";
+  EXPECT_TRUE(refused(as(customer, "POST", "/api/mall/v1/orders", order), 400, "MALL_IDEMPOTENCY_KEY_REQUIRED",
+                      "下单需要 Idempotency-Key 请求头（8到128位）"))
+      << "the money-moving operation wants its key from the service too";
+  EXPECT_TRUE(refused(forwarded(z.port, "POST", "/api/mall/v1/orders", kSecret, order, customer, {{"idempotency-key", "short"}}), 400,
+                      "MALL_IDEMPOTENCY_KEY_REQUIRED"));
+  auto none = as(customer, "GET", "/api/mall/v1/orders");
+  EXPECT_EQ(none.status, 200) << none.body;
+  EXPECT_EQ(none.body.find("F00001"), std::string::npos) << "no order was recorded";
+}
+
+TEST_F(ServiceRefusals, TheAdminListenersDiscoveryViewChecksNamesAndParameters) {
+  EXPECT_TRUE(refused(http_get(z.admin, "/discovery/services/Bad_Name!"), 400, "DISCOVERY_BAD_SERVICE", "服务名无效"));
+  auto unknown = http_get(z.admin, "/discovery/services/nosuchservice");
+  EXPECT_EQ(unknown.status, 200) << unknown.body;
+  EXPECT_NE(unknown.body.find(R"("instances":[])"), std::string::npos) << "the registry says: no instances. " << unknown.body;
+  EXPECT_EQ(http_get(z.admin, "/discovery/services/calendar").status, 200) << "a service it knows answers";
+  EXPECT_TRUE(refused(http_request(z.admin, "POST", "/discovery/services/calendar/probe?calls=0", ""), 400, "DISCOVERY_BAD_PARAM",
+                      "calls 应在1到100000之间"));
+  EXPECT_TRUE(refused(http_request(z.admin, "POST", "/discovery/services/calendar/probe?calls=1&path=api", ""), 400, "DISCOVERY_BAD_PARAM",
+                      "path 应以 / 开头"));
+  EXPECT_TRUE(refused(http_request(z.admin, "POST", "/discovery/services/Bad_Name!/probe", ""), 400, "DISCOVERY_BAD_SERVICE"));
+  // With the registry gone, a service never asked about before cannot be resolved at all.
+  reg.kill();
+  EXPECT_TRUE(refused(http_get(z.admin, "/discovery/services/neverseen"), 404, "DISCOVERY_UNKNOWN_SERVICE", "尚未发现该服务"));
+  EXPECT_EQ(http_get(z.admin, "/discovery/services/calendar").status, 200) << "one it knows is answered from what it holds";
 }
 
 TEST_F(ServiceRefusals, TheRegistryChecksVersionsOperatorsOwnersAndInstances) {

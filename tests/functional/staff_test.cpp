@@ -132,6 +132,11 @@ TEST_P(Staff, FirstAdminEnrolmentSignInPermissionsRolesLockoutAndAudit) {
   EXPECT_EQ(json_field(refreshed.body, "password_change_required"), "false");
   EXPECT_NE(refreshed.body.find("\"staff.manage\""), std::string::npos) << refreshed.body;
   const std::string as_admin = json_field(refreshed.body, "access_token");
+  EXPECT_TRUE(refused(call(port, "POST", "/api/auth/v1/staff/me/password",
+                           R"({"current_password": )" + json_string(admin_new) + R"(, "new_password": )" + json_string(admin_new) + "}", as_admin),
+                      400, "AUTH_PASSWORD_REUSED", "新密码不能与当前密码相同"));
+  EXPECT_TRUE(refused(call(port, "GET", "/api/auth/v1/me", "", as_admin), 401, "AUTH_SIGN_IN_REQUIRED", "请先登录"))
+      << "a customer's own page is no staff member's";
 
   // The admin reads the registry through the gateway and makes a reviewer.
   EXPECT_EQ(call(port, "GET", "/api/registry/v1/services", "", as_admin).status, 200);
@@ -140,8 +145,8 @@ TEST_P(Staff, FirstAdminEnrolmentSignInPermissionsRolesLockoutAndAudit) {
   EXPECT_NE(json_field(made.body, "totp_uri").find("otpauth://totp/"), std::string::npos);
   Enrolled reviewer = from_json(made.body);
   const std::string reviewer_id = json_field(made.body, "id");
-  EXPECT_EQ(call(port, "POST", "/api/auth/v1/staff", R"({"username": "reviewer.wang", "display_name": "又一个", "roles": ["reviewer"]})", as_admin).status,
-            409);
+  EXPECT_TRUE(refused(call(port, "POST", "/api/auth/v1/staff", R"({"username": "reviewer.wang", "display_name": "又一个", "roles": ["reviewer"]})", as_admin),
+                      409, "AUTH_STAFF_EXISTS", "用户名已存在"));
   auto bad_role = call(port, "POST", "/api/auth/v1/staff", R"({"username": "x.li", "display_name": "李", "roles": ["root"]})", as_admin);
   EXPECT_EQ(json_field(bad_role.body, "code"), "AUTH_ROLE_UNKNOWN");
   Session rs = ready_session(port, reviewer);
@@ -182,6 +187,14 @@ TEST_P(Staff, FirstAdminEnrolmentSignInPermissionsRolesLockoutAndAudit) {
   auto rr = call(port, "POST", "/api/auth/v1/tokens/refresh", R"({"refresh_token": ")" + rs.refresh + R"("})");
   ASSERT_EQ(rr.status, 200) << rr.body;
   EXPECT_EQ(call(port, "GET", "/api/auth/v1/audit?limit=5", "", json_field(rr.body, "access_token")).status, 200);
+  // Taken away again: the token still names audit.read, the auth service checks the account now.
+  ASSERT_EQ(call(port, "PATCH", "/api/auth/v1/staff/" + reviewer_id, R"({"roles": ["reviewer"]})", as_admin).status, 200);
+  EXPECT_TRUE(refused(call(port, "GET", "/api/auth/v1/audit?limit=5", "", json_field(rr.body, "access_token")), 403, "AUTH_FORBIDDEN",
+                      "无权执行此操作"))
+      << "a permission removed applies before the token expires";
+  ASSERT_EQ(call(port, "PATCH", "/api/auth/v1/staff/" + reviewer_id, R"({"roles": ["reviewer", "auditor"]})", as_admin).status, 200);
+  const std::string nobody_id = reviewer_id.substr(0, reviewer_id.size() - 1) + (reviewer_id.back() == '9' ? "8" : "9");
+  EXPECT_TRUE(refused(call(port, "POST", "/api/auth/v1/staff/" + nobody_id + "/unlock", "", as_admin), 404, "AUTH_STAFF_NOT_FOUND", "工作人员不存在"));
 
   // The last admin stays: the admin cannot disable themselves or drop their own admin role.
   const std::string admin_id = json_field(refreshed.body, "staff_id");

@@ -40,6 +40,9 @@ TEST_P(Suitability, CustomersAreAssessedAndStaffReviewInvestorApplications) {
   ASSERT_EQ(q.status, 200) << q.body;
   EXPECT_EQ(f(q.body, "version"), "2026-01");
   EXPECT_TRUE(refused(http_get(port, "/api/suitability/v1/me"), 401, "GATEWAY_UNAUTHENTICATED")) << "a customer's own profile needs a customer";
+  EXPECT_TRUE(refused(http_request(port, "GET", "/api/suitability/v1/me", "", staff_headers()), 401, "SUIT_LOGIN_REQUIRED", "请先登录"))
+      << "a staff member has no profile of their own";
+  EXPECT_TRUE(refused(as("GET", "/api/suitability/v1/me/warnings/W-000000000000"), 404, "SUIT_WARNING_NOT_FOUND", "特别风险警示书不存在"));
   auto fresh = as("GET", "/api/suitability/v1/me");
   ASSERT_EQ(fresh.status, 200) << fresh.body;
   EXPECT_NE(fresh.body.find(R"("assessed":false)"), std::string::npos);
@@ -101,6 +104,12 @@ TEST_P(Suitability, CustomersAreAssessedAndStaffReviewInvestorApplications) {
       "POST", "/api/suitability/v1/me/applications",
       R"({"kind": "professional", "financial_assets": "1000000.00", "average_income": "200000.00", "experience_years": 5, "evidence": ["资产证明"]})");
   EXPECT_EQ(short_of.status, 422);
+  std::string long_evidence;
+  for (int i = 0; i < 70; ++i) long_evidence += "证";
+  EXPECT_TRUE(refused(as("POST", "/api/suitability/v1/me/applications",
+                         R"({"kind": "professional", "financial_assets": "6000000.00", "average_income": "300000.00", "experience_years": 3, "evidence": [")" + long_evidence + R"("]})"),
+                      400, "SUIT_EVIDENCE_REQUIRED", "每项证明材料的说明应为1至200字节"))
+      << "70 characters pass the document's 200, 210 bytes do not pass the store's";
   EXPECT_EQ(f(short_of.body, "message"),
             "认定专业投资者需金融资产不低于5000000.00元，或最近3年个人年均收入不低于500000.00元");
   const std::string good =
@@ -121,9 +130,15 @@ TEST_P(Suitability, CustomersAreAssessedAndStaffReviewInvestorApplications) {
   ASSERT_EQ(queue.status, 200) << queue.body;
   EXPECT_NE(queue.body.find(app_id), std::string::npos);
   const std::string decide = "/api/suitability/v1/applications/" + app_id + "/decision";
-  auto no_reason = http_request(port, "POST", decide, R"({"approve": false, "comment": ""})", reviewer);
-  EXPECT_EQ(no_reason.status, 400);
-  EXPECT_EQ(f(no_reason.body, "message"), "驳回申请请填写原因");
+  EXPECT_TRUE(refused(http_request(port, "POST", decide, R"({"approve": false, "comment": ""})", reviewer), 400, "SUIT_COMMENT_INVALID",
+                      "驳回申请请填写原因"));
+  EXPECT_TRUE(refused(http_request(port, "POST", "/api/suitability/v1/applications/" + app_id + "9/decision",
+                                   R"({"approve": true, "comment": "材料齐全"})", reviewer),
+                      404, "SUIT_APPLICATION_NOT_FOUND", "申请不存在"));
+  EXPECT_TRUE(refused(http_request(port, "GET", "/api/suitability/v1/applications?state=pending&cursor=garbage", "", reviewer), 400,
+                      "SUIT_BAD_PARAM", "cursor 无效"));
+  EXPECT_NE(http_request(port, "GET", "/api/suitability/v1/applications?state=pending", "", reviewer).body.find(app_id), std::string::npos)
+      << "still pending after the refusals";
   auto approved = http_request(port, "POST", decide, R"({"approve": true, "comment": "材料齐全"})", reviewer);
   ASSERT_EQ(approved.status, 200) << approved.body;
   EXPECT_EQ(f(approved.body, "state"), "approved");

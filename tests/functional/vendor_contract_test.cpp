@@ -222,6 +222,63 @@ TEST_P(VendorContract, TheBreakerOpensRefusesWithoutCallingAndRecovers) {
   EXPECT_TRUE(std::regex_search(metrics, std::regex("zt_vendor_calls_total\\{[^}]*result=\"circuit_open\"[^}]*\\} [1-9]"))) << metrics;
 }
 
+// What moves money or opens an account is sent to the vendor once through the HTTP adapter: after
+// a failure, a timeout or an answer it cannot read, the outcome may be unknown, so the adapter never
+// sends it again by itself. The caller asks again with the same request id, and the vendor
+// receives the very same request (it answers a request id it has seen with its first outcome).
+class MoneyMoving : public ::testing::TestWithParam<Case> {};
+
+TEST_P(MoneyMoving, IsSentOnceWhateverTheAnswerAndTheSameRequestGoesAgainWhenAskedAgain) {
+  const auto& c = GetParam();
+  FakeVendor vendor(c);
+  Zhongtai z(vendor_env(c, vendor.port(), "1000", "1"), c.vendor);
+  auto call = [&] {
+    return http_request(z.port, "POST", c.path, c.request, service_headers("opening", "POST", c.path, kSecret, c.request));
+  };
+  const std::string prefix = upper(c.vendor) + "_VENDOR_";
+
+  vendor.mode(FakeVendor::Mode::kFail);
+  EXPECT_TRUE(refused(call(), 502, prefix + "UNAVAILABLE"));
+  EXPECT_EQ(vendor.calls(), 1) << "a 5xx is not retried: the vendor may have acted";
+  const std::string first = vendor.last_body();
+  EXPECT_NE(first.find(c.forwarded), std::string::npos) << first;
+
+  vendor.mode(FakeVendor::Mode::kHeld);
+  auto slow = call();
+  vendor.release();
+  EXPECT_TRUE(refused(slow, 504, prefix + "TIMEOUT"));
+  EXPECT_EQ(vendor.calls(), 2) << "a timeout is not retried";
+
+  vendor.mode(FakeVendor::Mode::kGarbage);
+  EXPECT_TRUE(refused(call(), 502, prefix + "BAD_RESPONSE"));
+  EXPECT_EQ(vendor.calls(), 3) << "an unreadable answer is not retried";
+
+  vendor.mode(FakeVendor::Mode::kOk);
+  auto ok = call();
+  ASSERT_EQ(ok.status, 200) << ok.body;
+  EXPECT_EQ(json_field(ok.body, c.field), c.value);
+  EXPECT_EQ(vendor.calls(), 4);
+  EXPECT_EQ(vendor.last_body(), first) << "asked again, the vendor sees the same request, byte for byte";
+  EXPECT_TRUE(vendor.all_signed());
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Vendors, MoneyMoving,
+    ::testing::Values(
+        Case{"bank", "/bank/transfers/confirm", "/api/bank/v1/transfers",
+             R"({"request_id": "tr-0001", "bank_code": "ICBC", "card_no": "6222021000000000009", "direction": "in", "amount": "1000.00"})",
+             R"({"status":"confirmed","bank_serial":"B0001","message":"成功"})", "bank_serial", "B0001", R"({"status":"maybe"})",
+             "tr-0001", false},
+        Case{"csdc", "/csdc/accounts/open", "/api/csdc/v1/accounts/open",
+             R"({"request_id": "op-0001", "name": "张三", "id_number": "11010519491231002X", "market": "SH", "opened_date": "2026-12-01"})",
+             R"({"market":"SH","account_no":"A000000009","status":"normal","broker":"某证券","linked":true,"opened_date":"2026-12-01"})",
+             "account_no", "A000000009", R"({"market":5})", "op-0001", false},
+        Case{"csdc", "/csdc/accounts/link", "/api/csdc/v1/accounts/link",
+             R"({"request_id": "ln-0001", "id_number": "11010519491231002X", "account_no": "A000000001"})",
+             R"({"market":"SH","account_no":"A000000001","status":"normal","broker":"某证券","linked":true,"opened_date":"2020-01-02"})",
+             "linked", "true", R"({"linked":"yes"})", "ln-0001", false}),
+    [](const auto& info) { return info.param.vendor + "_" + std::to_string(info.index); });
+
 const std::string kImage = core::base64_encode(std::string(200, 'x') + "live-capture");
 
 INSTANTIATE_TEST_SUITE_P(

@@ -165,9 +165,29 @@ std::string json_string(const std::string& text) {
 }
 
 std::optional<std::string> json_field_if(const std::string& body, const std::string& name) {
+  // The first member of that name in the text, nested ones included (tests read a field of the
+  // first item of a list this way); whitespace around the colon as any JSON writer may put it.
+  // A string comes back unescaped; a number or boolean as written; null counts as absent.
   std::smatch m;
-  if (std::regex_search(body, m, std::regex("\"" + name + "\":\"([^\"]*)\""))) return m[1];
-  if (std::regex_search(body, m, std::regex("\"" + name + "\":(true|false|-?[0-9]+)"))) return m[1];
+  const std::string key = "\"" + name + "\"\\s*:\\s*";
+  if (std::regex_search(body, m, std::regex(key + "\"((?:[^\"\\\\]|\\\\.)*)\""))) {
+    const std::string raw = m[1];
+    std::string out;
+    for (std::size_t i = 0; i < raw.size(); ++i) {
+      if (raw[i] != '\\' || i + 1 == raw.size()) {
+        out += raw[i];
+        continue;
+      }
+      switch (const char c = raw[++i]) {
+        case 'n': out += '\n'; break;
+        case 't': out += '\t'; break;
+        case 'r': out += '\r'; break;
+        default: out += c;  // \" \\ \/ (\uXXXX is not written by our services: they send UTF-8)
+      }
+    }
+    return out;
+  }
+  if (std::regex_search(body, m, std::regex(key + "(true|false|-?[0-9]+(?:\\.[0-9]+)?(?:[eE][-+]?[0-9]+)?)"))) return m[1];
   return std::nullopt;
 }
 

@@ -117,6 +117,30 @@ class Platform {
     if (Zhongtai* z = process_of(target)) return *z;
     throw std::invalid_argument("no split process runs " + target);
   }
+  // Split only: stops a target's process abruptly (as a crash would) and starts it again on the
+  // same ports and data, as an orchestrator restarts a failed container. Returns once it is ready.
+  void restart(const std::string& target) {
+    Zhongtai* old = process_of(target);
+    if (!old || target == "registry") throw std::invalid_argument("restart needs a split service target: " + target);
+    const Env env = old->env;
+    const std::string root = old->root();
+    old->keep_data();
+    old->kill();
+    for (auto& p : processes_)
+      if (p.get() == old) {
+        p.reset();
+        p = std::make_unique<Zhongtai>(env, target, root);
+      }
+    restarted_roots_.push_back(root);
+  }
+  ~Platform() {
+    processes_.clear();
+    std::error_code ignored;
+    for (const auto& root : restarted_roots_) std::filesystem::remove_all(root, ignored);
+  }
+  Platform(const Platform&) = delete;
+  Platform& operator=(const Platform&) = delete;
+
   // The public port: the single process, or the split gateway.
   int port() const { return processes_.back()->port; }
   Zhongtai& gateway() { return *processes_.back(); }
@@ -151,6 +175,7 @@ class Platform {
   std::unique_ptr<EtcdServer> etcd_;
   std::unique_ptr<RedisServer> redis_;
   std::vector<std::unique_ptr<Zhongtai>> processes_;  // the registry first and the gateway last when split
+  std::vector<std::string> restarted_roots_;           // data kept across a restart, removed at the end
 };
 
 }  // namespace zt::test

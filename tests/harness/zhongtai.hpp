@@ -77,6 +77,10 @@ class Zhongtai {
     }
     EXPECT_EQ(code, 0) << "clean shutdown, no sanitizer report";
   }
+  // Where data/ and the log are: a restart on the same root finds the same data.
+  const std::string& root() const { return root_; }
+  // Leaves the data directory in place when this object goes (a restart takes it over).
+  void keep_data() { own_.keep(); }
   Zhongtai(const Zhongtai&) = delete;
   Zhongtai& operator=(const Zhongtai&) = delete;
 

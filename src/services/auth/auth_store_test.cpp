@@ -101,6 +101,26 @@ TEST_P(AuthStoreTest, BurnedCodesLockTheNumberLongerEachTime) {
   EXPECT_EQ(code(m, kT0 + 25 * kMinute + 20).size(), 6u) << "back to 5 minutes";
 }
 
+TEST_P(AuthStoreTest, AFundAccountBindsToOneCustomerOnce) {
+  const auto a = std::get<SignedIn>(sign_in("13600136010", code("13600136010", kT0), kT0 + 1));
+  const auto b = std::get<SignedIn>(sign_in("13600136011", code("13600136011", kT0), kT0 + 1));
+  const Audit who{"auth", "10.0.0.1", "t"};
+  auto bind = [&](const std::string& customer, const std::string& account) {
+    auto r = tx([&](core::storage::Tx& t) { return store_.bind_fund_account(t, customer, account, who, kT0 + 2); });
+    return std::holds_alternative<core::Refusal>(r) ? std::get<core::Refusal>(r).code : std::get<std::string>(r);
+  };
+  EXPECT_EQ(bind(a.customer_id, ""), "AUTH_FUND_ACCOUNT_INVALID");
+  EXPECT_EQ(bind(a.customer_id, std::string(33, '1')), "AUTH_FUND_ACCOUNT_INVALID");
+  EXPECT_EQ(bind("C999999999999", "100000000001"), "AUTH_CUSTOMER_NOT_FOUND");
+  EXPECT_EQ(bind(a.customer_id, "100000000001"), "100000000001");
+  EXPECT_EQ(bind(a.customer_id, "100000000001"), "100000000001") << "binding the same again changes nothing";
+  EXPECT_EQ(bind(a.customer_id, "100000000002"), "AUTH_FUND_ACCOUNT_BOUND") << "one account per customer";
+  EXPECT_EQ(bind(b.customer_id, "100000000001"), "AUTH_FUND_ACCOUNT_TAKEN") << "one customer per account";
+  auto held = [&](const std::string& customer) { return tx([&](core::storage::Tx& t) { return *store_.fund_account(t, customer); }); };
+  EXPECT_EQ(held(a.customer_id), std::optional<std::string>("100000000001"));
+  EXPECT_EQ(held(b.customer_id), std::nullopt) << "the refused binding wrote nothing";
+}
+
 TEST_P(AuthStoreTest, SignUpOnceThenRotateRefreshTokensAndCatchReuse) {
   const std::string m = "13600136000";
   auto first = sign_in(m, code(m, kT0), kT0 + 1);

@@ -93,11 +93,7 @@ export class Zhongtai {
     z.port = Number(env.ZT_SERVER__PORT ?? (await freePort()));
     z.admin = await freePort();
     z.logFile = join(z.root, `${name}.log`);
-    if (staffKey) {
-      const keys = join(z.root, 'e2e-keys.json');
-      writeFileSync(keys, JSON.stringify({ keys: [{ kty: 'oct', kid: 'zt-e2e-staff', alg: 'HS256', k: Buffer.from(testKey).toString('base64url') }] }));
-      env = { ZT_GATEWAY__JWT_KEYS_FILE: keys, ...env };
-    }
+    if (staffKey) env = { ZT_GATEWAY__JWT_KEYS_FILE: writeStaffKey(z.root), ...env };
     const fd = openSync(z.logFile, 'a');
     z.proc = spawn(binary, ['serve', '--target', targets], {
       cwd: z.root,
@@ -124,13 +120,7 @@ export class Zhongtai {
 
   // A staff token from the test key (start with staffKey), with these permissions.
   staffToken(perms) {
-    const now = Math.floor(Date.now() / 1000);
-    const enc = (o) => Buffer.from(JSON.stringify(o)).toString('base64url');
-    const head = enc({ alg: 'HS256', typ: 'JWT', kid: 'zt-e2e-staff' });
-    const body = enc({ iss: 'zhongtai', aud: 'zhongtai-api', sub: 'S-e2e', typ: 'staff', sid: 'sess-e2e', iat: now, exp: now + 1800,
-      jti: `e2e-${now}-${Math.random()}`, roles: ['operations'], perms });
-    const sig = createHmac('sha256', testKey).update(`${head}.${body}`).digest('base64url');
-    return `${head}.${body}.${sig}`;
+    return staffToken(perms);
   }
 
   url(path = '/') {
@@ -153,6 +143,86 @@ export class Zhongtai {
       if (code === -1) this.proc.kill('SIGKILL');
     }
     archiveLog(this.logFile);
+    return code;
+  }
+}
+
+// The test key's file, for the gateway to accept staff tokens made here (staffToken).
+function writeStaffKey(dir) {
+  const keys = join(dir, 'e2e-keys.json');
+  writeFileSync(keys, JSON.stringify({ keys: [{ kty: 'oct', kid: 'zt-e2e-staff', alg: 'HS256', k: Buffer.from(testKey).toString('base64url') }] }));
+  return keys;
+}
+
+function staffToken(perms) {
+  const now = Math.floor(Date.now() / 1000);
+  const enc = (o) => Buffer.from(JSON.stringify(o)).toString('base64url');
+  const head = enc({ alg: 'HS256', typ: 'JWT', kid: 'zt-e2e-staff' });
+  const body = enc({ iss: 'zhongtai', aud: 'zhongtai-api', sub: 'S-e2e', typ: 'staff', sid: 'sess-e2e', iat: now, exp: now + 1800,
+    jti: `e2e-${now}-${Math.random()}`, roles: ['operations'], perms });
+  const sig = createHmac('sha256', testKey).update(`${head}.${body}`).digest('base64url');
+  return `${head}.${body}.${sig}`;
+}
+
+// The platform in a run mode, as the functional tests run it (tests/tools/platform_up, built on
+// harness/platform.hpp): `all` is one process; `split` is the production layout — the registry on
+// etcd and every service its own process against PostgreSQL and Redis — behind the gateway. The
+// same interface as Zhongtai for a test (url, staffToken, log, stop); the processes' logs join
+// the log audit.
+export class Platform {
+  static async start({ mode = 'split', env = {}, name = 'platform', staffKey = false } = {}) {
+    const tool = process.env.ZT_PLATFORM_UP ?? '';
+    if (!tool) throw new Error('ZT_PLATFORM_UP is not set (CTest sets it: ctest -L e2e)');
+    const p = new Platform();
+    p.root = tempDir('zt-e2e-platform-');
+    p.logFile = join(p.root, `${name}.log`);
+    const settings = { ZT_GATEWAY__STATIC_ROOT: webRoot, ...(staffKey ? { ZT_GATEWAY__JWT_KEYS_FILE: writeStaffKey(p.root) } : {}), ...env };
+    const fd = openSync(p.logFile, 'a');
+    p.proc = spawn(tool, [mode, ...Object.entries(settings).map(([k, v]) => `${k}=${v}`)], { stdio: ['pipe', 'pipe', fd] });
+    p.exited = new Promise((resolve) => p.proc.on('exit', (code, signal) => resolve(code ?? 128 + (signal ? 15 : 0))));
+    const first = await new Promise((resolve, reject) => {
+      let out = '';
+      const timer = setTimeout(() => reject(new Error(`the ${mode} platform did not start in 180 s: ${p.log().slice(-2000)}`)), 180000);
+      p.proc.stdout.on('data', (chunk) => {
+        out += chunk;
+        if (out.includes('\n')) {
+          clearTimeout(timer);
+          resolve(out.slice(0, out.indexOf('\n')));
+        }
+      });
+      p.proc.on('exit', () => {
+        clearTimeout(timer);
+        reject(new Error(`the ${mode} platform ended before it started: ${p.log().slice(-2000)}`));
+      });
+    });
+    p.port = JSON.parse(first).port;
+    return p;
+  }
+
+  staffToken(perms) {
+    return staffToken(perms);
+  }
+
+  url(path = '/') {
+    return `http://127.0.0.1:${this.port}${path}`;
+  }
+
+  log() {
+    try {
+      return readFileSync(this.logFile, 'utf8');
+    } catch {
+      return '';
+    }
+  }
+
+  // Closing its input stops every process; the exit status says whether each stopped cleanly.
+  async stop() {
+    let code = this.proc.exitCode;
+    if (code === null) {
+      this.proc.stdin.end();
+      code = await Promise.race([this.exited, sleep(120000).then(() => -1)]);
+      if (code === -1) this.proc.kill('SIGKILL');
+    }
     return code;
   }
 }

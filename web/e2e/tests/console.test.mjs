@@ -283,6 +283,36 @@ test('the 沙箱短信 page shows the codes sent to customers, filtered by numbe
   await page.close();
 });
 
+// A customer as the H5 app makes one: the code from the sandbox outbox (read with a staff token),
+// a sandbox fund account, the questionnaire answered C3, an order for `product`; the first buyer
+// also applies to be a professional investor. Answers the customer and the order ids.
+async function customerWithOrder(staffToken, mobile, product, amount) {
+  const must = (r, what) => {
+    assert.ok(r.status === 200, `${what}: ${r.status} ${JSON.stringify(r.body)}`);
+    return r.body;
+  };
+  must(await api(main, 'POST', '/api/auth/v1/sms-codes', { mobile }), 'code');
+  const box = must(await api(main, 'GET', `/api/notify/v1/outbox?recipient=${mobile}&limit=1`, undefined, staffToken), 'outbox');
+  const code = /验证码为([0-9]{6})/.exec(JSON.stringify(box))?.[1];
+  assert.ok(code, JSON.stringify(box));
+  rememberSecret(code);
+  const session = must(await api(main, 'POST', '/api/auth/v1/sessions', { mobile, code, device: 'e2e' }), 'sign-in');
+  rememberSecret(session.access_token);
+  rememberSecret(session.refresh_token);
+  const token = session.access_token;
+  must(await api(main, 'POST', '/api/auth/v1/me/sandbox-account', undefined, token), 'sandbox account');
+  const q = must(await api(main, 'GET', '/api/suitability/v1/questionnaire'), 'questionnaire');
+  const answers = q.groups.flatMap((g) => g.questions.map((x) => ({ question: x.id, option: x.options[Math.min(1, x.options.length - 1)].id })));
+  must(await api(main, 'POST', '/api/suitability/v1/me/assessments', { version: q.version, answers }, token), 'assessment');
+  const placed = must(await api(main, 'POST', '/api/mall/v1/orders', { product, side: 'subscribe', amount }, token,
+    { 'idempotency-key': `e2e-console-${mobile}` }), 'order');
+  if (mobile.endsWith('123'))
+    must(await api(main, 'POST', '/api/suitability/v1/me/applications', {
+      kind: 'professional', financial_assets: '6000000.00', average_income: '300000.00', experience_years: 3, evidence: ['资产证明'],
+    }, token), 'application');
+  return { customer: session.customer_id, order: placed.order_id };
+}
+
 test('a product manager creates a fund, enters and imports NAVs, publishes it; orders and reviews are searchable', async () => {
   const w = await Watched.open(adminContext, dir, 'mall');
   const page = w.page;
@@ -319,14 +349,39 @@ test('a product manager creates a fund, enters and imports NAVs, publishes it; o
     await page.getByText('已导入 2 条').waitFor();
     await w.assertFits();
     await w.shot('products');
+    // A customer buys it and applies to be a professional investor (through the API, as the H5
+    // app would): the staff find the order and the application by searching.
+    const buyer = await customerWithOrder(w.accessToken(), '13700137123', 'F30001', '1000.00');
+    const other = await customerWithOrder(w.accessToken(), '13700137124', 'F30001', '2000.00');
     await page.getByTestId('nav-mall-orders').click();
     await page.getByTestId('mall-orders-page').waitFor();
+    const orders = page.getByTestId('mall-orders');
+    await w.input('filter-customer').fill(buyer.customer);
+    await page.getByTestId('search-orders').click();
+    await orders.getByText(buyer.order).waitFor();
+    await orders.locator('tr', { hasText: buyer.order }).getByText('待确认').waitFor();
+    assert.equal(await orders.getByText(other.order).count(), 0, 'another customer\'s order is not in the result');
+    await w.input('filter-product').fill('F39999');
+    await page.getByTestId('search-orders').click();
+    await orders.getByText('暂无数据').waitFor();
+    await w.input('filter-product').fill('F30001');
+    await w.input('filter-customer').fill('');
+    await page.getByTestId('search-orders').click();
+    await orders.getByText(other.order).waitFor();
+    await orders.getByText(buyer.order).waitFor();
     await page.getByTestId('run-confirmation').click();
     await page.getByText(/确认 0 笔/).waitFor();
     await w.shot('mall-orders');
     await page.getByTestId('nav-reviews').click();
     await page.getByTestId('reviews-page').waitFor();
-    await page.getByTestId('applications').waitFor();
+    const applications = page.getByTestId('applications');
+    await applications.getByText(buyer.customer).waitFor();
+    assert.equal(await applications.getByText(other.customer).count(), 0, 'only who applied is in the queue');
+    await page.locator('.el-radio-button', { hasText: '已通过' }).click();
+    await applications.getByText('暂无数据').waitFor();
+    assert.equal(await applications.getByText(buyer.customer).count(), 0, 'a pending application is not among the approved');
+    await page.locator('.el-radio-button', { hasText: '待审核' }).click();
+    await applications.getByText(buyer.customer).waitFor();
     await w.assertFits();
     await w.shot('reviews');
     w.assertClean();

@@ -5,14 +5,16 @@
 // are set up through the staff API.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Zhongtai, api, eventually, outDir, rememberSecret } from '../lib/platform.mjs';
+import { Platform, Zhongtai, api, eventually, outDir, rememberSecret } from '../lib/platform.mjs';
 import { Watched, launch } from '../lib/browser.mjs';
 
+// Run by CTest in both layouts: e2e.mall (one process) and e2e.mall.split (ZT_E2E_MODE=split).
+const mode = process.env.ZT_E2E_MODE ?? 'all';
 const mobile = '13876543210';
 let z;
 let browser;
 let staff;
-const dir = outDir('mall');
+const dir = outDir(mode === 'split' ? 'mall-split' : 'mall');
 const phone = { viewport: { width: 375, height: 812 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true, locale: 'zh-CN' };
 
 async function ok(method, path, body) {
@@ -21,11 +23,17 @@ async function ok(method, path, body) {
   return r.body;
 }
 
+// Pins the business clock and waits until every process has it (in the split layout each
+// acknowledges the version it applied).
 async function pinClock(instant) {
-  await ok('PUT', '/api/registry/v1/configs/public/zhongtai/dynamic.yaml',
-    { content: `sandbox.clock: "${instant}"\n`, format: 'yaml', author: 'e2e', comment: 'e2e clock' });
+  const item = '/api/registry/v1/configs/public/zhongtai/dynamic.yaml';
+  const { version } = await ok('PUT', item, { content: `sandbox.clock: "${instant}"\n`, format: 'yaml', author: 'e2e', comment: 'e2e clock' });
   const shown = `${instant.slice(0, 10)} ${instant.slice(11, 19)}`;
   await eventually(async () => (await api(z, 'GET', '/api/gateway/v1/features')).body.sandbox_clock === shown, 15000);
+  await eventually(async () => {
+    const acks = (await api(z, 'GET', `${item}/acks`, undefined, staff)).body.items ?? [];
+    return acks.length > 0 && acks.every((a) => a.version === version && a.applied);
+  }, 20000);
 }
 
 function fund(code, name, risk) {
@@ -37,7 +45,9 @@ function fund(code, name, risk) {
 }
 
 before(async () => {
-  z = await Zhongtai.start({ env: { ZT_AUTH__RESEND_COOLDOWN: '1s', ZT_MALL__CONFIRM_INTERVAL: '1h' }, name: 'mall', staffKey: true });
+  const env = { ZT_AUTH__RESEND_COOLDOWN: '1s', ZT_MALL__CONFIRM_INTERVAL: '1h' };
+  z = mode === 'split' ? await Platform.start({ mode, env, name: 'mall-split', staffKey: true })
+    : await Zhongtai.start({ env, name: 'mall', staffKey: true });
   staff = z.staffToken(['products.manage', 'sandbox.manage', 'orders.read', 'governance.read', 'governance.write']);
   browser = await launch();
   await pinClock('2026-03-02T10:00:00+08:00');
