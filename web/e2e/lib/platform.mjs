@@ -64,6 +64,20 @@ export function tempDir(prefix) {
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
+// What a promise settles to, or `fallback` after `ms` — the timer cleared either way, so that a
+// finished test file does not wait for it to run out before node exits.
+async function within(promise, ms, fallback) {
+  let timer;
+  const late = new Promise((resolve) => {
+    timer = setTimeout(() => resolve(fallback), ms);
+  });
+  try {
+    return await Promise.race([promise, late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 export async function eventually(fn, timeoutMs = 10000, stepMs = 100) {
   const until = Date.now() + timeoutMs;
   let last;
@@ -139,7 +153,7 @@ export class Zhongtai {
     let code = this.proc.exitCode;
     if (code === null) {
       this.proc.kill('SIGTERM');
-      code = await Promise.race([this.exited, sleep(30000).then(() => -1)]);
+      code = await within(this.exited, 30000, -1);
       if (code === -1) this.proc.kill('SIGKILL');
     }
     archiveLog(this.logFile);
@@ -220,7 +234,7 @@ export class Platform {
     let code = this.proc.exitCode;
     if (code === null) {
       this.proc.stdin.end();
-      code = await Promise.race([this.exited, sleep(120000).then(() => -1)]);
+      code = await within(this.exited, 120000, -1);
       if (code === -1) this.proc.kill('SIGKILL');
     }
     return code;
