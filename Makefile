@@ -32,6 +32,7 @@ build-fuzz: deps
 # One ASan + UBSan build; every test (unit, functional, fuzz) runs against it.
 test: build-asan build-fuzz web
 	@scripts/unasserted-codes
+	@scripts/untested-operations
 	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	  ctest --test-dir build/asan --output-on-failure -j $(JOBS) --timeout 600
 

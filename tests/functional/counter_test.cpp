@@ -48,6 +48,17 @@ TEST_F(CounterSplit, ServicesOpenAccountsMoveCashAndSettleFundOrdersOnce) {
   EXPECT_EQ(field(c.body, "id_number"), "110105********002X");
   EXPECT_EQ(field(c.body, "mobile"), "138****8000");
   EXPECT_EQ(call("POST", "/api/counter/v1/customers", open).body, c.body) << "a replay answers the first answer";
+  // Account opening finds a customer by ID number (in the body: a URL is kept by proxies and logs).
+  const std::string lookup = "/api/counter/v1/customers/lookup";
+  auto as_opening = [&](const std::string& body) {
+    return http_request(z.port, "POST", lookup, body, service_headers("opening", "POST", lookup, kSecret, body));
+  };
+  auto found = as_opening(R"({"id_number": "11010519491231002x"})");
+  ASSERT_EQ(found.status, 200) << found.body;
+  EXPECT_EQ(field(found.body, "customer_no"), customer) << "the check letter in either case";
+  EXPECT_EQ(found.body.find("11010519491231002X"), std::string::npos) << "the number comes back masked: " << found.body;
+  EXPECT_EQ(as_opening(R"({"id_number": "110105198001010016"})").status, 404) << "nobody with that number";
+  EXPECT_TRUE(refused(call("POST", lookup, R"({"id_number": "11010519491231002X"})"), 403, "CALLER_NOT_ALLOWED")) << "opening's lookup, not the mall's";
   auto again = call("POST", "/api/counter/v1/customers", R"({"request_id": "open-2", "name": "张三", "id_number": "11010519491231002x", "mobile": "13800138000", "branch": "北京营业部"})");
   EXPECT_EQ(again.status, 409);
   EXPECT_EQ(field(again.body, "code"), "COUNTER_CUSTOMER_EXISTS");
@@ -201,6 +212,28 @@ TEST(Counter, StaffSeedTheSandboxThroughTheGatewayAndTheAverageFollowsTheCalenda
   EXPECT_NE(longer.body.find(R"("missing_days":["2026-02-26","2026-02-27"])"), std::string::npos) << longer.body;
   EXPECT_EQ(as({"customers.read"}, "GET", "/api/counter/v1/accounts/" + fa + "/balance").status, 200) << "staff with customers.read may look";
   EXPECT_EQ(as({"audit.read"}, "GET", "/api/counter/v1/accounts/" + fa + "/balance").status, 403);
+
+  // Staff seed cash as a bank transfer would, once per request id; the account at a glance shows it.
+  const std::string seed = R"({"request_id": "seed-1", "fund_account": ")" + fa + R"(", "direction": "in", "amount": "10000.00", "business_date": "2026-03-09"})";
+  EXPECT_TRUE(refused(as({"customers.read"}, "POST", "/api/counter/v1/sandbox/transfers", seed), 403, "GATEWAY_FORBIDDEN"));
+  auto seeded = as(admin, "POST", "/api/counter/v1/sandbox/transfers", seed);
+  ASSERT_EQ(seeded.status, 200) << seeded.body;
+  EXPECT_EQ(as(admin, "POST", "/api/counter/v1/sandbox/transfers", seed).body, seeded.body) << "the same request id moves cash once";
+  EXPECT_EQ(field(as(admin, "GET", "/api/counter/v1/accounts/" + fa + "/balance").body, "cash"), "160000.00");
+  const std::string drain = R"({"request_id": "seed-2", "fund_account": ")" + fa + R"(", "direction": "out", "amount": "999999.00", "business_date": "2026-03-09"})";
+  auto overdrawn = as(admin, "POST", "/api/counter/v1/sandbox/transfers", drain);
+  EXPECT_EQ(overdrawn.status, 409) << overdrawn.body;
+  EXPECT_EQ(field(overdrawn.body, "code"), "COUNTER_INSUFFICIENT_CASH");
+  auto glance = as(admin, "GET", "/api/counter/v1/sandbox/accounts/" + fa);
+  ASSERT_EQ(glance.status, 200) << glance.body;
+  EXPECT_EQ(field(glance.body, "customer_no"), customer);
+  EXPECT_EQ(field(glance.body, "cash"), "160000.00") << "the refused transfer took nothing";
+  EXPECT_NE(glance.body.find(R"("code":"600519")"), std::string::npos) << "the holding: " << glance.body;
+  EXPECT_TRUE(refused(as({"customers.read"}, "GET", "/api/counter/v1/sandbox/accounts/" + fa), 403, "GATEWAY_FORBIDDEN"));
+  // A trading history from before: the first trade date staff set is the one 中登 fallbacks read.
+  auto history = as(admin, "PUT", "/api/counter/v1/sandbox/customers/" + customer + "/first-trade-date", R"({"date": "2019-05-06"})");
+  ASSERT_EQ(history.status, 200) << history.body;
+  EXPECT_EQ(field(as(admin, "GET", "/api/counter/v1/customers/" + customer).body, "first_trade_date"), "2019-05-06");
 }
 
 }  // namespace

@@ -272,6 +272,18 @@ TEST_P(Registry, GrayConfigReachesTaggedInstancesOnlyUntilPromoted) {
   EXPECT_TRUE(eventually([&] { return runs_rule(*plain, "trial"); }, 5s));
   EXPECT_EQ(as_staff_get(reg->port, kConfig + "/gray").status, 404);
   EXPECT_NE(as_staff_get(reg->port, "/api/registry/v1/configs").body.find(R"("grays":[])"), std::string::npos) << "promoted: none left";
+
+  // A trial that goes wrong is withdrawn: the tagged instance returns to the released version.
+  std::string bad_trial = publish_body("trial-2", 3);
+  bad_trial.insert(1, R"("tag": "canary", )");
+  ASSERT_EQ(as_staff(reg->port, "PUT", kConfig + "/gray", bad_trial).status, 200);
+  ASSERT_TRUE(eventually([&] { return runs_rule(*canary, "trial-2"); }, 5s));
+  auto withdrawn = as_staff(reg->port, "DELETE", kConfig + "/gray");
+  ASSERT_EQ(withdrawn.status, 200) << withdrawn.body;
+  EXPECT_TRUE(eventually([&] { return runs_rule(*canary, "trial"); }, 5s)) << "back on the released version";
+  EXPECT_TRUE(runs_rule(*plain, "trial"));
+  EXPECT_EQ(as_staff_get(reg->port, kConfig + "/gray").status, 404);
+  EXPECT_TRUE(refused(as_staff(reg->port, "DELETE", kConfig + "/gray"), 404, "REGISTRY_CONFIG_NOT_FOUND", "该配置没有灰度版本")) << "nothing left to withdraw";
 }
 
 TEST_P(Registry, ARegistryOutageChangesNothingAndInstancesReturnWithinAHeartbeat) {

@@ -216,6 +216,24 @@ TEST_P(Staff, FirstAdminEnrolmentSignInPermissionsRolesLockoutAndAudit) {
   EXPECT_EQ(json_field(staff_sign_in(port, "ops.zhao", zhao.password, totp_now(zhao)).body, "code"), "AUTH_LOCKED") << "even the right password waits";
   ASSERT_EQ(call(port, "POST", "/api/auth/v1/staff/" + json_field(ops.body, "id") + "/unlock", "", as_admin).status, 200);
   EXPECT_EQ(staff_sign_in(port, "ops.zhao", zhao.password, totp_now(zhao)).status, 200);
+  // A lost phone: the admin issues new credentials; the old password and authenticator stop working.
+  const std::string zhao_id = json_field(ops.body, "id");
+  auto renewed = call(port, "POST", "/api/auth/v1/staff/" + zhao_id + "/credentials", "", as_admin);
+  ASSERT_EQ(renewed.status, 200) << renewed.body;
+  const Enrolled old_zhao = zhao;
+  zhao = from_json(renewed.body);
+  EXPECT_NE(zhao.password, old_zhao.password);
+  EXPECT_NE(zhao.secret, old_zhao.secret);
+  EXPECT_TRUE(refused(staff_sign_in(port, "ops.zhao", old_zhao.password, totp_now(zhao)), 401, "AUTH_STAFF_CREDENTIALS"));
+  EXPECT_TRUE(refused(call(port, "POST", "/api/auth/v1/staff/" + zhao_id + "/credentials", "", rs.access), 403, "GATEWAY_FORBIDDEN"))
+      << "a reviewer issues no credentials";
+  auto zhao_in = staff_sign_in(port, "ops.zhao", zhao.password, totp_now(zhao));
+  ASSERT_EQ(zhao_in.status, 200) << zhao_in.body;
+  EXPECT_EQ(json_field(zhao_in.body, "password_change_required"), "true") << "new credentials are initial ones";
+  // Signing out ends the session: its refresh token is dead.
+  EXPECT_EQ(call(port, "POST", "/api/auth/v1/staff/me/logout", "", json_field(zhao_in.body, "access_token")).status, 200);
+  EXPECT_TRUE(refused(call(port, "POST", "/api/auth/v1/tokens/refresh", R"({"refresh_token": ")" + json_field(zhao_in.body, "refresh_token") + R"("})"),
+                      401, "AUTH_REFRESH_INVALID"));
 
   // Disabling the reviewer ends their sessions: refresh refused, the auth service refuses the
   // access token still in hand.
@@ -250,7 +268,8 @@ TEST_P(Staff, FirstAdminEnrolmentSignInPermissionsRolesLockoutAndAudit) {
   // Nothing secret in the log.
   const std::string log = p.serving("auth").process->log_text();
   ASSERT_NE(log.find("auth: staff " + admin_id + " signed in"), std::string::npos) << "a positive control: the log read is this test's";
-  for (const std::string& secret : {admin.password, admin_new, reviewer.password, zhao.password, json_field(made.body, "totp_secret"),
+  for (const std::string& secret : {admin.password, admin_new, reviewer.password, zhao.password, json_field(renewed.body, "initial_password"),
+                                    json_field(made.body, "totp_secret"),
                                     json_field(in.body, "refresh_token"), as_admin.substr(as_admin.rfind('.') + 1), std::string("13700137000")})
     EXPECT_EQ(log.find(secret), std::string::npos) << "leaked: " << secret.substr(0, 6);
 }

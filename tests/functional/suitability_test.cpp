@@ -229,6 +229,14 @@ TEST_F(SuitabilitySplit, SellingServicesMatchAndASignedWarningAllowsOneProductAb
   EXPECT_EQ(f(signed_.body, "state"), "signed");
   EXPECT_EQ(customer("C-split-1", "POST", sign, R"({"agree": true})").body, signed_.body)
       << "signing twice changes nothing";
+  // Staff (customers.read) read it back, signed, with the text the customer saw.
+  const core::http::Caller reader{core::http::CallerKind::kStaff, "S-reader", {"operations"}, "ses-r", {"customers.read"}};
+  const std::string staff_view = "/api/suitability/v1/warnings/" + warning;
+  auto seen = forwarded(z.port, "GET", staff_view, kSecret, "", reader);
+  ASSERT_EQ(seen.status, 200) << seen.body;
+  EXPECT_EQ(f(seen.body, "state"), "signed");
+  EXPECT_EQ(f(seen.body, "text"), f(issued.body, "text"));
+  EXPECT_TRUE(refused(forwarded(z.port, "GET", staff_view, kSecret, "", staff_caller({"governance.read"})), 403, "GATEWAY_FORBIDDEN"));
 
   auto allowed = match("C-split-1", 4, warning);
   EXPECT_EQ(f(allowed, "outcome"), "allow");

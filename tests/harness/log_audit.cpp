@@ -47,14 +47,15 @@ void remember_exchange(const std::string& request_body, const std::string& respo
   if (!audit_dir()) return;
   static const std::regex member(
       R"re("(password|new_password|current_password|initial_password|refresh_token|access_token|totp_secret|secret|totp_uri)"\s*:\s*"([^"]+)")re");
-  // Six-digit codes: TOTP codes, and SMS codes where a mobile number rides along (a stock or fund
-  // code is six digits too, and no secret).
+  // Six-digit codes: TOTP codes, and SMS codes a client sends with a mobile number (a stock or fund
+  // code is six digits too, and no secret: an answer listing a customer's holdings beside their
+  // masked number carries such codes).
   static const std::regex code_member(R"re("(code|totp)"\s*:\s*"([0-9]{6})")re");
   static const std::regex totp_member(R"re("totp"\s*:\s*"([0-9]{6})")re");
   static const std::regex sms_text("验证码为([0-9]{6})");
   for (const std::string* text : {&request_body, &response_body}) {
     for (std::sregex_iterator it(text->begin(), text->end(), member), end; it != end; ++it) remember_secret((*it)[2]);
-    if (text->find("\"mobile\"") != std::string::npos)
+    if (text == &request_body && text->find("\"mobile\"") != std::string::npos)
       for (std::sregex_iterator it(text->begin(), text->end(), code_member), end; it != end; ++it) remember_secret((*it)[2]);
     for (std::sregex_iterator it(text->begin(), text->end(), totp_member), end; it != end; ++it) remember_secret((*it)[1]);
     for (std::sregex_iterator it(text->begin(), text->end(), sms_text), end; it != end; ++it) remember_secret((*it)[1]);
