@@ -1,11 +1,11 @@
 # Writes OUT: one add_test per GoogleTest suite of EXE (see gtest_suites.cmake).
 cmake_minimum_required(VERSION 3.25)
-# Input: EXE, OUT, PROPS (a file holding set_tests_properties arguments), EXCLUDE (a regex, may be empty).
-execute_process(COMMAND ${EXE} --gtest_list_tests OUTPUT_VARIABLE listing RESULT_VARIABLE rc ERROR_VARIABLE err)
+# Input: EXE, OUT, EXCLUDE (a regex, may be empty). OUT adds the tests and sets ZT_SUITES to their
+# names; the include file gtest_suites.cmake writes gives them their properties.
+execute_process(COMMAND ${EXE} --gtest_list_tests OUTPUT_VARIABLE listing RESULT_VARIABLE rc ERROR_VARIABLE err TIMEOUT 60)
 if(NOT rc EQUAL 0)
   message(FATAL_ERROR "${EXE} --gtest_list_tests failed (${rc}): ${err}")
 endif()
-file(READ ${PROPS} props)
 # Drop the "  # GetParam() = …" remarks (they may hold brackets, which CMake lists treat specially).
 string(REGEX REPLACE "[ ]+#[^\n]*" "" listing "${listing}")
 string(REPLACE "\n" ";" lines "${listing}")
@@ -31,9 +31,9 @@ foreach(line IN LISTS lines)
     endif()
   endif()
 endforeach()
-set(out "# Generated from ${EXE} --gtest_list_tests by gtest_suites_write.cmake.\n")
+set(out "# Generated from ${EXE} --gtest_list_tests by gtest_suites_write.cmake.\nset(ZT_SUITES)\n")
 foreach(filter IN LISTS filters)
   string(APPEND out "add_test([==[${filter}]==] [==[${EXE}]==] [==[--gtest_filter=${filter}]==])\n"
-                    "set_tests_properties([==[${filter}]==] PROPERTIES ${props})\n")
+                    "list(APPEND ZT_SUITES [==[${filter}]==])\n")
 endforeach()
 file(WRITE ${OUT} "${out}")

@@ -60,15 +60,19 @@ class Auth : public ::testing::TestWithParam<Mode> {
 void expect_cooldown(int port, const std::string& mobile, std::chrono::steady_clock::time_point sent_at) {
   auto again = ask_code(port, mobile);
   const auto elapsed = std::chrono::steady_clock::now() - sent_at;
-  if (elapsed < 900ms)
-    EXPECT_TRUE(refused(again, 429, "AUTH_CODE_COOLDOWN")) << "asked again after "
-                                                           << std::chrono::duration_cast<std::chrono::milliseconds>(elapsed).count() << " ms";
-  else
+  const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(elapsed).count();
+  if (elapsed < 900ms) {
+    EXPECT_TRUE(refused(again, 429, "AUTH_CODE_COOLDOWN")) << "asked again after " << ms << " ms";
+  } else {
+    // Said, so that a machine always this slow shows up in the log (the store's unit test checks
+    // the cooldown on a fake clock either way).
+    std::cout << "the cooldown was not checked: the second request came " << ms << " ms after the first\n";
     EXPECT_TRUE(again.status == 200 || refused(again, 429, "AUTH_CODE_COOLDOWN")) << again.body;
+  }
 }
 
 TEST_P(Auth, SignUpTokensRefreshRotationReuseAndLogout) {
-  Platform& p = platform();
+  Platform p(GetParam(), kShared);  // its own: it rotates the signing keys and counts them
   const int port = p.port();
   const std::string mobile = "13800138000";
   const auto asked_at = std::chrono::steady_clock::now();
@@ -187,15 +191,16 @@ TEST_P(Auth, SignUpTokensRefreshRotationReuseAndLogout) {
 }
 
 TEST_P(Auth, WrongExpiredAndLockedCodesAndTheAddressCap) {
-  // Its own platform: a code lives 3 s, one address gets 6 codes a day.
-  Platform p(GetParam(), Env{{"ZT_AUTH__RESEND_COOLDOWN", "1s"}, {"ZT_AUTH__CODE_TTL", "3s"}, {"ZT_AUTH__CODES_PER_IP", "6"},
+  // Its own platform: a code lives 8 s (time for a code, the outbox and three sign-ins through
+  // the split layout on a loaded machine), one address gets 6 codes a day.
+  Platform p(GetParam(), Env{{"ZT_AUTH__RESEND_COOLDOWN", "1s"}, {"ZT_AUTH__CODE_TTL", "8s"}, {"ZT_AUTH__CODES_PER_IP", "6"},
                              {"ZT_AUTH__MAX_TRIES", "3"}});
   const int port = p.port();
   const std::string mobile = "13900139000";
   // Expired.
   ASSERT_EQ(ask_code(port, mobile).status, 200);
   const std::string code = code_from_outbox(port, mobile);
-  std::this_thread::sleep_for(3200ms);
+  std::this_thread::sleep_for(8200ms);
   auto expired = sign_in(port, mobile, code);
   EXPECT_EQ(expired.status, 400);
   EXPECT_EQ(field(expired.body, "code"), "AUTH_CODE_EXPIRED");

@@ -27,10 +27,10 @@ const Env kSecurityEnv{{"ZT_AUTH__CODES_PER_IP", "1000"},
 
 std::string bearer(const std::string& token) { return "Bearer " + token; }
 
+// The cases share a platform per mode (each uses numbers and connections of its own).
 class Security : public ::testing::TestWithParam<Mode> {
  protected:
-  static void SetUpTestSuite() {}
-  Platform platform{GetParam(), kSecurityEnv};
+  Platform& platform{Platform::shared(GetParam(), kSecurityEnv)};
   int port() { return platform.port(); }
 };
 

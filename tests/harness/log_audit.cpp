@@ -52,7 +52,7 @@ void remember_exchange(const std::string& request_body, const std::string& respo
   // masked number carries such codes).
   static const std::regex code_member(R"re("(code|totp)"\s*:\s*"([0-9]{6})")re");
   static const std::regex totp_member(R"re("totp"\s*:\s*"([0-9]{6})")re");
-  static const std::regex sms_text("验证码为([0-9]{6})");
+  static const std::regex sms_text("验证码为?([0-9]{6})");  // "验证码为123456", and "验证码123456" (reset, password)
   for (const std::string* text : {&request_body, &response_body}) {
     for (std::sregex_iterator it(text->begin(), text->end(), member), end; it != end; ++it) remember_secret((*it)[2]);
     if (text == &request_body && text->find("\"mobile\"") != std::string::npos)

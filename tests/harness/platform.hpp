@@ -78,16 +78,18 @@ class Platform {
   // stops it and starts anew. For cases that leave nothing behind another case could trip on:
   // each uses its own customers and pins the clock it needs; a case that stops a process or
   // changes a setting for good builds its own Platform.
+  // It stops when the test program's tests have run (SharedPlatformTearDown below), while a
+  // process that does not stop cleanly still fails the run.
   static Platform& shared(Mode mode, const Env& extra = {}) {
-    static std::unique_ptr<Platform> instance;
-    static Env settings;
-    if (!instance || instance->mode() != mode || settings != extra) {
-      instance.reset();
-      instance = std::make_unique<Platform>(mode, extra);
-      settings = extra;
+    auto& slot = shared_slot();
+    if (!slot.platform || slot.platform->mode() != mode || slot.settings != extra) {
+      slot.platform.reset();
+      slot.platform = std::make_unique<Platform>(mode, extra);
+      slot.settings = extra;
     }
-    return *instance;
+    return *slot.platform;
   }
+  static void reset_shared() { shared_slot().platform.reset(); }
 
   Mode mode() const { return mode_; }
   // The deployment master the split layout's key files come from (tests sign as a gateway or a
@@ -119,6 +121,8 @@ class Platform {
   }
   // Split only: stops a target's process abruptly (as a crash would) and starts it again on the
   // same ports and data, as an orchestrator restarts a failed container. Returns once it is ready.
+  // If the new process does not become ready, this throws and the old one stays in its slot
+  // (killed), so the platform still stops cleanly.
   void restart(const std::string& target) {
     Zhongtai* old = process_of(target);
     if (!old || target == "registry") throw std::invalid_argument("restart needs a split service target: " + target);
@@ -126,18 +130,19 @@ class Platform {
     const std::string root = old->root();
     old->keep_data();
     old->kill();
-    for (auto& p : processes_)
-      if (p.get() == old) {
-        p.reset();
-        p = std::make_unique<Zhongtai>(env, target, root);
-      }
     restarted_roots_.push_back(root);
+    auto fresh = std::make_unique<Zhongtai>(env, target, root);  // the old one's ports are free
+    for (auto& p : processes_)
+      if (p.get() == old) p = std::move(fresh);
   }
   ~Platform() {
     processes_.clear();
+    if (::testing::Test::HasFailure()) return;  // kept, with their logs, for whoever looks into it
     std::error_code ignored;
     for (const auto& root : restarted_roots_) std::filesystem::remove_all(root, ignored);
   }
+  // How many processes acknowledge a config version (every one but the registry).
+  std::size_t followers() const { return mode_ == Mode::kAll ? 1 : processes_.size() - 1; }
   Platform(const Platform&) = delete;
   Platform& operator=(const Platform&) = delete;
 
@@ -150,7 +155,7 @@ class Platform {
     auto put = publish_dynamic(port(), "sandbox.clock: \"" + instant + "\"\n");
     ASSERT_EQ(put.status, 200) << put.body;
     const auto version = boost::json::parse(put.body).at("version").as_int64();
-    const std::size_t followers = mode_ == Mode::kAll ? 1 : processes_.size() - 1;  // the registry does not ack its own
+    const std::size_t followers = this->followers();
     std::string seen;
     ASSERT_TRUE(eventually(
         [&] {
@@ -176,6 +181,23 @@ class Platform {
   std::unique_ptr<RedisServer> redis_;
   std::vector<std::unique_ptr<Zhongtai>> processes_;  // the registry first and the gateway last when split
   std::vector<std::string> restarted_roots_;           // data kept across a restart, removed at the end
+
+  struct SharedSlot {
+    std::unique_ptr<Platform> platform;
+    Env settings;
+  };
+  static SharedSlot& shared_slot() {
+    static SharedSlot slot;
+    return slot;
+  }
 };
+
+// Stops the shared platform after the last test, inside the test run: a process that exits badly
+// (a sanitizer report) fails the run, which a static destroyed after it could not.
+class SharedPlatformTearDown : public ::testing::Environment {
+ public:
+  void TearDown() override { Platform::reset_shared(); }
+};
+inline ::testing::Environment* const kSharedPlatformTearDown = ::testing::AddGlobalTestEnvironment(new SharedPlatformTearDown);
 
 }  // namespace zt::test

@@ -1,6 +1,7 @@
 // The test platform (harness/platform.hpp) for tests outside GoogleTest — the browser tests: starts
 // it in a run mode with extra settings, prints {"port": …} (the public port: the single process or
-// the split gateway) on one line, and stops it when its standard input closes.
+// the split gateway — and how many processes acknowledge a config version) on one line, and stops
+// it when its standard input closes.
 //
 //   platform_up all|split [ZT_KEY=value …]
 //
@@ -31,7 +32,7 @@ int main(int argc, char** argv) {
   }
   try {
     zt::test::Platform platform(mode, extra);
-    std::cout << "{\"port\": " << platform.port() << "}" << std::endl;
+    std::cout << "{\"port\": " << platform.port() << ", \"followers\": " << platform.followers() << "}" << std::endl;
     std::string line;
     while (std::getline(std::cin, line)) {
     }

@@ -209,17 +209,24 @@ class CalendarComponent final : public core::Component {
     }
   }
 
-  // A call to the config center; when none answers (no instance, a timeout), the staff member is
-  // told the calendar could not be published, not which internal service failed.
+  // A call to the config center; when none answers, the staff member is told so in the calendar's
+  // words, not which internal service failed. A read that failed changed nothing; a publish that
+  // got no answer (a timeout) may have been applied, and the answer says to look before retrying.
   boost::asio::awaitable<core::discovery::CallResult> to_registry(core::http::Request req, RequestContext& ctx) {
     const std::string registry = "registry";
     const core::discovery::CallOptions options{.as = "calendar"};
+    const bool publishing = req.method == Method::kPut;
     std::optional<core::discovery::CallResult> result;
+    bool sent = true;
     try {
       result = co_await discovery_.client().call(registry, std::move(req), &ctx, options);
     } catch (const ApiError& e) {
       ctx.log().warn("calendar: the config center did not answer: {} {}", e.status(), e.code());
+      // No instance to send it to, or every breaker open: it never left this process.
+      sent = e.code() != core::http::codes::kUnavailable;
     }
+    if (!result && publishing && sent)
+      throw ApiError(503, "CALENDAR_PUBLISH_FAILED", "配置中心未及时答复，交易日历可能已修改，请刷新查看后再决定是否重试");
     if (!result) throw ApiError(503, "CALENDAR_PUBLISH_FAILED", "暂时无法连接配置中心，交易日历未修改，请稍后重试");
     co_return std::move(*result);
   }

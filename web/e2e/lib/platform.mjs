@@ -7,7 +7,7 @@
 import { spawn, execFileSync } from 'node:child_process';
 import { appendFileSync, copyFileSync, existsSync, mkdtempSync, mkdirSync, readFileSync, rmSync, openSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
+import { constants as osConstants, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createHmac } from 'node:crypto';
 
@@ -63,6 +63,11 @@ export function tempDir(prefix) {
 }
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+// A child's exit as a shell reports it: its code, or 128 + the signal's number.
+function exitStatus(code, signal) {
+  return code ?? 128 + (signal ? (osConstants.signals[signal] ?? 0) : 0);
+}
 
 // What a promise settles to, or `fallback` after `ms` — the timer cleared either way, so that a
 // finished test file does not wait for it to run out before node exits.
@@ -123,7 +128,8 @@ export class Zhongtai {
         ...env,
       },
     });
-    z.exited = new Promise((resolve) => z.proc.on('exit', (code, signal) => resolve(code ?? 128 + (signal ? 15 : 0))));
+    z.exited = new Promise((resolve) => z.proc.on('exit', (code, signal) => resolve(exitStatus(code, signal))));
+    z.followers = 1;  // one process acknowledges a config version
     await eventually(async () => {
       if (z.proc.exitCode !== null) throw new Error(`zhongtai exited: ${z.log().slice(-2000)}`);
       const r = await fetch(`http://127.0.0.1:${z.admin}/readyz`);
@@ -193,24 +199,38 @@ export class Platform {
     const settings = { ZT_GATEWAY__STATIC_ROOT: webRoot, ...(staffKey ? { ZT_GATEWAY__JWT_KEYS_FILE: writeStaffKey(p.root) } : {}), ...env };
     const fd = openSync(p.logFile, 'a');
     p.proc = spawn(tool, [mode, ...Object.entries(settings).map(([k, v]) => `${k}=${v}`)], { stdio: ['pipe', 'pipe', fd] });
-    p.exited = new Promise((resolve) => p.proc.on('exit', (code, signal) => resolve(code ?? 128 + (signal ? 15 : 0))));
-    const first = await new Promise((resolve, reject) => {
+    p.proc.stdin.on('error', () => {});  // it may have ended already: nothing to tell it then
+    p.exited = new Promise((resolve) => p.proc.on('exit', (code, signal) => resolve(exitStatus(code, signal))));
+    try {
+      const first = await p.firstLine(mode);
+      const { port, followers } = JSON.parse(first);
+      p.port = port;
+      p.followers = followers;
+    } catch (e) {
+      // Whatever went wrong, the platform goes: closing its input stops every process it started
+      // (it may still be starting them; it stops them once it has).
+      await p.stop();
+      throw e;
+    }
+    return p;
+  }
+
+  firstLine(mode) {
+    return new Promise((resolve, reject) => {
       let out = '';
-      const timer = setTimeout(() => reject(new Error(`the ${mode} platform did not start in 180 s: ${p.log().slice(-2000)}`)), 180000);
-      p.proc.stdout.on('data', (chunk) => {
+      const timer = setTimeout(() => reject(new Error(`the ${mode} platform did not start in 180 s: ${this.log().slice(-2000)}`)), 180000);
+      this.proc.stdout.on('data', (chunk) => {
         out += chunk;
         if (out.includes('\n')) {
           clearTimeout(timer);
           resolve(out.slice(0, out.indexOf('\n')));
         }
       });
-      p.proc.on('exit', () => {
+      this.proc.on('exit', () => {
         clearTimeout(timer);
-        reject(new Error(`the ${mode} platform ended before it started: ${p.log().slice(-2000)}`));
+        reject(new Error(`the ${mode} platform ended before it started: ${this.log().slice(-2000)}`));
       });
     });
-    p.port = JSON.parse(first).port;
-    return p;
   }
 
   staffToken(perms) {
@@ -231,12 +251,10 @@ export class Platform {
 
   // Closing its input stops every process; the exit status says whether each stopped cleanly.
   async stop() {
-    let code = this.proc.exitCode;
-    if (code === null) {
-      this.proc.stdin.end();
-      code = await within(this.exited, 120000, -1);
-      if (code === -1) this.proc.kill('SIGKILL');
-    }
+    if (this.proc.exitCode !== null || this.proc.signalCode !== null) return this.exited;
+    this.proc.stdin.end();
+    const code = await within(this.exited, 120000, -1);
+    if (code === -1) this.proc.kill('SIGKILL');
     return code;
   }
 }
