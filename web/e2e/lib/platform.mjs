@@ -100,7 +100,28 @@ export async function eventually(fn, timeoutMs = 10000, stepMs = 100) {
 
 const testKey = 'zhongtai e2e tests: a staff key of 32+';
 
-export class Zhongtai {
+// What a test talks to — one process (Zhongtai) or the whole platform (Platform): its public
+// port, its log, and staff tokens it accepts (started with staffKey).
+class Served {
+  url(path = '/') {
+    return `http://127.0.0.1:${this.port}${path}`;
+  }
+
+  log() {
+    try {
+      return readFileSync(this.logFile, 'utf8');
+    } catch {
+      return '';
+    }
+  }
+
+  // A staff token from the test key, with these permissions.
+  staffToken(perms) {
+    return staffToken(perms);
+  }
+}
+
+export class Zhongtai extends Served {
   // targets: "all" or a list; env: extra ZT_* settings; staffKey: the gateway also accepts staff
   // tokens from a test key (z.staffToken), for set-up steps the test does not drive in a browser.
   static async start({ targets = 'all', env = {}, dataDir, name = 'zhongtai', staffKey = false } = {}) {
@@ -138,23 +159,6 @@ export class Zhongtai {
     return z;
   }
 
-  // A staff token from the test key (start with staffKey), with these permissions.
-  staffToken(perms) {
-    return staffToken(perms);
-  }
-
-  url(path = '/') {
-    return `http://127.0.0.1:${this.port}${path}`;
-  }
-
-  log() {
-    try {
-      return readFileSync(this.logFile, 'utf8');
-    } catch {
-      return '';
-    }
-  }
-
   async stop() {
     let code = this.proc.exitCode;
     if (code === null) {
@@ -189,7 +193,7 @@ function staffToken(perms) {
 // etcd and every service its own process against PostgreSQL and Redis — behind the gateway. The
 // same interface as Zhongtai for a test (url, staffToken, log, stop); the processes' logs join
 // the log audit.
-export class Platform {
+export class Platform extends Served {
   static async start({ mode = 'split', env = {}, name = 'platform', staffKey = false } = {}) {
     const tool = process.env.ZT_PLATFORM_UP ?? '';
     if (!tool) throw new Error('ZT_PLATFORM_UP is not set (CTest sets it: ctest -L e2e)');
@@ -231,22 +235,6 @@ export class Platform {
         reject(new Error(`the ${mode} platform ended before it started: ${this.log().slice(-2000)}`));
       });
     });
-  }
-
-  staffToken(perms) {
-    return staffToken(perms);
-  }
-
-  url(path = '/') {
-    return `http://127.0.0.1:${this.port}${path}`;
-  }
-
-  log() {
-    try {
-      return readFileSync(this.logFile, 'utf8');
-    } catch {
-      return '';
-    }
   }
 
   // Closing its input stops every process; the exit status says whether each stopped cleanly.

@@ -160,11 +160,6 @@ std::string level_title(int level) {
   static const char* const kTitles[] = {"保守型", "谨慎型", "稳健型", "积极型", "激进型"};
   return level >= 1 && level <= 5 ? kTitles[level - 1] : "未知";
 }
-std::string risk_name(int risk) { return fmt::format("R{}", risk); }
-std::string risk_title(int risk) {
-  static const char* const kTitles[] = {"低风险", "中低风险", "中风险", "中高风险", "高风险"};
-  return risk >= 1 && risk <= 5 ? kTitles[risk - 1] : "未知";
-}
 int parse_risk(std::string_view text) {
   if (text.size() == 2 && text[0] == 'R' && text[1] >= '1' && text[1] <= '5') return text[1] - '0';
   return 0;

@@ -12,6 +12,7 @@
 #include <variant>
 #include <vector>
 
+#include "core/finance/risk.hpp"
 #include "core/util/refusal.hpp"
 
 namespace zt::platform::suitability {
@@ -88,8 +89,8 @@ Result<Scored> score(const Questionnaire& q, const std::vector<Answer>& answers,
 
 std::string level_name(int level);      // "C3"
 std::string level_title(int level);     // "平衡型"
-std::string risk_name(int risk);        // "R4"
-std::string risk_title(int risk);       // "中高风险"
+using core::finance::risk_name;         // "R4"
+using core::finance::risk_title;        // "中高风险"
 int parse_risk(std::string_view text);  // "R1".."R5" -> 1..5; 0 when invalid
 
 }  // namespace zt::platform::suitability

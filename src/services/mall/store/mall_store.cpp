@@ -2,10 +2,10 @@
 
 #include <fmt/format.h>
 
+#include "core/finance/risk.hpp"
 #include "core/json/json.hpp"
 #include "core/observe/trace.hpp"
 #include "core/util/time.hpp"
-#include "platform/suitability/domain/questionnaire.hpp"
 
 namespace zt::services::mall {
 
@@ -175,8 +175,8 @@ ProductView MallStore::view_of(const ProductRow& row, const std::optional<NavPoi
   v.name = t.name;
   v.category = t.category;
   v.category_title = category_title(t.category);
-  v.risk = platform::suitability::risk_name(t.risk);
-  v.risk_title = platform::suitability::risk_title(t.risk);
+  v.risk = core::finance::risk_name(t.risk);
+  v.risk_title = core::finance::risk_title(t.risk);
   v.risk_level = t.risk;
   v.issuer = t.issuer;
   v.status = row.status;
