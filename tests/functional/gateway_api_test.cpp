@@ -18,15 +18,7 @@ HttpResponse as_staff(int port, const std::string& method, const std::string& pa
   return http_request(port, method, path, body, {{"authorization", "Bearer " + staff_token(permissions)}});
 }
 
-TEST(GatewayApi, FeaturesShowSandboxAndTheBusinessAreasThatRun) {
-  {
-    Zhongtai all;
-    auto f = http_get(all.port, "/api/gateway/v1/features");
-    ASSERT_EQ(f.status, 200) << f.body;
-    EXPECT_EQ(json_field(f.body, "sandbox"), "true");
-    EXPECT_NE(f.body.find("\"path\":\"/mall\""), std::string::npos) << "the mall runs in this process: " << f.body;
-    EXPECT_NE(f.body.find("\"sandbox_clock\":null"), std::string::npos) << "the clock is not pinned";
-  }
+TEST(GatewayApi, BusinessAreasAppearAndGoWithTheirServices) {
   // A gateway of its own, with a registry where no business service runs yet.
   const std::string secret = "features-suite-secret-0123456789ab";
   Zhongtai reg(Env{{"ZT_NODE__INTERNAL_SECRET", secret}}, "registry");
@@ -59,30 +51,49 @@ TEST(GatewayApi, FeaturesSayWhenVendorsAreReal) {
                       "AUTH_NOT_SANDBOX", "仅沙箱环境可开立演示账户"));
 }
 
-TEST(GatewayApi, FlowRulesWithLiveCountsForStaffAndTheRuleCheck) {
-  Zhongtai z;
+class GatewayApiModes : public ::testing::TestWithParam<Mode> {};
+
+TEST_P(GatewayApiModes, FeaturesShowSandboxAndTheBusinessAreasThatRun) {
+  Platform& p = Platform::shared(GetParam());
+  HttpResponse f;
+  // Split, the gateway learns the areas from the registry: the mall's instance, once it is listed.
+  ASSERT_TRUE(eventually([&] {
+    f = http_get(p.port(), "/api/gateway/v1/features");
+    return f.status == 200 && f.body.find("\"path\":\"/mall\"") != std::string::npos;
+  }, 10s)) << f.status << " " << f.body;
+  EXPECT_EQ(json_field(f.body, "sandbox"), "true");
+  EXPECT_NE(f.body.find("金融商城"), std::string::npos) << f.body;
+  EXPECT_NE(f.body.find("\"sandbox_clock\":null"), std::string::npos) << "the clock is not pinned: " << f.body;
+}
+
+TEST_P(GatewayApiModes, FlowRulesWithLiveCountsForStaffAndTheRuleCheck) {
+  Platform& p = Platform::shared(GetParam());
+  const int port = p.port();
   // Staff with governance.read only; nobody else.
-  EXPECT_TRUE(refused(http_get(z.port, "/api/gateway/v1/flow"), 401, "GATEWAY_UNAUTHENTICATED"));
-  EXPECT_EQ(as_staff(z.port, "GET", "/api/gateway/v1/flow", "", {"audit.read"}).status, 403);
-  auto empty = as_staff(z.port, "GET", "/api/gateway/v1/flow", "", {"governance.read"});
-  ASSERT_EQ(empty.status, 200) << empty.body;
-  EXPECT_NE(empty.body.find("\"rules\":[]"), std::string::npos) << empty.body;
+  EXPECT_TRUE(refused(http_get(port, "/api/gateway/v1/flow"), 401, "GATEWAY_UNAUTHENTICATED"));
+  EXPECT_EQ(as_staff(port, "GET", "/api/gateway/v1/flow", "", {"audit.read"}).status, 403);
+  ASSERT_EQ(publish_dynamic(port, "resilience.rules: ''\n").status, 200) << "no rules left by another case";
+  HttpResponse empty;
+  EXPECT_TRUE(eventually([&] {
+    empty = as_staff(port, "GET", "/api/gateway/v1/flow", "", {"governance.read"});
+    return empty.status == 200 && empty.body.find("\"rules\":[]") != std::string::npos;
+  }, 10s)) << empty.status << " " << empty.body;
 
   ASSERT_EQ(publish_dynamic(
-                z.port,
+                port,
                 "resilience.rules: |\n  flow:\n    - {id: ping-cap, resource: \"GET /api/system/v1/ping\", count: 2}\n"
                 "    - {id: info-watch, resource: \"GET /api/system/v1/info\", count: 1, shadow: true}\n")
                 .status,
             200);
   ASSERT_TRUE(eventually(
-      [&] { return as_staff(z.port, "GET", "/api/gateway/v1/flow").body.find("ping-cap") != std::string::npos; }, 10s));
+      [&] { return as_staff(port, "GET", "/api/gateway/v1/flow").body.find("ping-cap") != std::string::npos; }, 10s));
   int refusals = 0;
   for (int i = 0; i < 6; ++i) {
-    if (http_get(z.port, "/api/system/v1/ping").status == 429) ++refusals;
-    http_get(z.port, "/api/system/v1/info");
+    if (http_get(port, "/api/system/v1/ping").status == 429) ++refusals;
+    http_get(port, "/api/system/v1/info");
   }
   ASSERT_GT(refusals, 0);
-  auto flow = as_staff(z.port, "GET", "/api/gateway/v1/flow");
+  auto flow = as_staff(port, "GET", "/api/gateway/v1/flow");
   ASSERT_EQ(flow.status, 200);
   // Each rule with its kind, resource and counts; the shadow rule only counts.
   auto rule = [&](const std::string& id) {
@@ -90,7 +101,14 @@ TEST(GatewayApi, FlowRulesWithLiveCountsForStaffAndTheRuleCheck) {
     return at == std::string::npos ? std::string() : flow.body.substr(at, flow.body.find('}', at) - at);
   };
   EXPECT_EQ(json_field(rule("ping-cap"), "kind"), "flow");
-  EXPECT_EQ(json_field(rule("ping-cap"), "blocked"), std::to_string(refusals));
+  if (GetParam() == Mode::kAll) {
+    EXPECT_EQ(json_field(rule("ping-cap"), "blocked"), std::to_string(refusals));
+  } else {
+    // Split, the system process holds the rule too and may refuse one the gateway let through
+    // (their one-second windows need not line up); the gateway's view counts its own refusals.
+    EXPECT_GE(std::stoi(json_field(rule("ping-cap"), "blocked")), 1);
+    EXPECT_LE(std::stoi(json_field(rule("ping-cap"), "blocked")), refusals);
+  }
   EXPECT_EQ(json_field(rule("ping-cap"), "shadow"), "false");
   EXPECT_GE(std::stoi(json_field(rule("ping-cap"), "passed")), 1);
   EXPECT_EQ(json_field(rule("info-watch"), "shadow"), "true");
@@ -99,21 +117,20 @@ TEST(GatewayApi, FlowRulesWithLiveCountsForStaffAndTheRuleCheck) {
   EXPECT_NE(flow.body.find("rules_yaml"), std::string::npos);
 
   // The check: a good set counts its rules; a bad one names line and field in Chinese.
-  auto good = as_staff(z.port, "POST", "/api/gateway/v1/flow/check",
+  auto good = as_staff(port, "POST", "/api/gateway/v1/flow/check",
                        R"({"rules": "flow:\n  - {id: a, resource: \"*\", count: 5}\n"})");
   ASSERT_EQ(good.status, 200) << good.body;
   EXPECT_EQ(json_field(good.body, "rule_count"), "1");
-  auto bad = as_staff(z.port, "POST", "/api/gateway/v1/flow/check",
+  auto bad = as_staff(port, "POST", "/api/gateway/v1/flow/check",
                       R"({"rules": "flow:\n  - {id: a, resource: \"*\", count: lots}\n"})");
   EXPECT_EQ(bad.status, 400);
   EXPECT_EQ(json_field(bad.body, "code"), "GATEWAY_FLOW_RULES_INVALID");
   EXPECT_NE(json_field(bad.body, "message").find("第2行"), std::string::npos) << bad.body;
-  EXPECT_EQ(as_staff(z.port, "POST", "/api/gateway/v1/flow/check", R"({"rules": 5})").status, 400)
+  EXPECT_EQ(as_staff(port, "POST", "/api/gateway/v1/flow/check", R"({"rules": 5})").status, 400)
       << "checked against the OpenAPI document";
-  EXPECT_TRUE(refused(http_request(z.port, "POST", "/api/gateway/v1/flow/check", R"({"rules": ""})"), 401, "GATEWAY_UNAUTHENTICATED"));
+  EXPECT_TRUE(refused(http_request(port, "POST", "/api/gateway/v1/flow/check", R"({"rules": ""})"), 401, "GATEWAY_UNAUTHENTICATED"));
+  ASSERT_EQ(publish_dynamic(port, "resilience.rules: ''\n").status, 200) << "the rules go for the next case";
 }
-
-class GatewayApiModes : public ::testing::TestWithParam<Mode> {};
 
 TEST_P(GatewayApiModes, TheRegistryAuditIsForAuditorsNotForOperators) {
   Platform& p = Platform::shared(GetParam());

@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "harness/http.hpp"
+#include "harness/platform.hpp"
 #include "harness/process.hpp"
 #include "harness/zhongtai.hpp"
 
@@ -44,17 +45,22 @@ const char* kRoutes = R"(routes:
   - {id: system, path: /api/system/, methods: [GET], service: system}
   - {id: registry, path: /api/registry/, service: registry, timeout_ms: 40000})";
 
-TEST(Gateway, RoutesRefusesInTheErrorShapeAndDropsInternalHeaders) {
-  Zhongtai z;
-  EXPECT_EQ(http_get(z.port, "/api/system/v1/ping").status, 200) << "the default routes cover every API";
-  auto missing = http_get(z.port, "/api/nothing/v1/x");
+class GatewayModes : public ::testing::TestWithParam<Mode> {};
+
+// In one process the gateway hands a request to the local handler; split, it signs and forwards it
+// to the instance the registry names. What a client sees must not differ.
+TEST_P(GatewayModes, RoutesRefusesInTheErrorShapeAndDropsInternalHeaders) {
+  Platform p(GetParam());  // its own: the case publishes routes
+  const int port = p.port();
+  EXPECT_EQ(http_get(port, "/api/system/v1/ping").status, 200) << "the default routes cover every API";
+  auto missing = http_get(port, "/api/nothing/v1/x");
   EXPECT_EQ(missing.status, 404);
   EXPECT_NE(missing.body.find("\"code\":\"NOT_FOUND\""), std::string::npos) << missing.body;
   EXPECT_NE(missing.body.find("请求的资源不存在"), std::string::npos);
   EXPECT_NE(missing.body.find("\"trace_id\":\""), std::string::npos);
 
   // A client cannot claim to be one of our services: the header is dropped, not trusted.
-  auto forged = http_request(z.port, "GET", "/api/system/v1/whoami", "",
+  auto forged = http_request(port, "GET", "/api/system/v1/whoami", "",
                              {{"x-zt-identity", "v1.eyJzdmMiOiJtYWxsIn0=.00"}, {"x-zt-deadline-ms", "1"}});
   EXPECT_EQ(forged.status, 200) << forged.body;
   EXPECT_NE(forged.body.find("\"caller_kind\":\"anonymous\""), std::string::npos) << forged.body;
@@ -63,40 +69,42 @@ TEST(Gateway, RoutesRefusesInTheErrorShapeAndDropsInternalHeaders) {
   EXPECT_GT(std::stoll(m[1]), 1000) << "the client's deadline header is ignored too";
 
   // Routes change live through the config center.
-  auto pub = http_request(z.port, "PUT", kConfig, routes_body(kRoutes), staff_headers());
+  auto pub = http_request(port, "PUT", kConfig, routes_body(kRoutes), staff_headers());
   ASSERT_EQ(pub.status, 200) << pub.body;
-  ASSERT_TRUE(eventually([&] { return http_get(z.port, "/alias/ping").status == 200; }, 5s));
-  EXPECT_EQ(http_get(z.port, "/alias/ping").body, "{\"status\":\"ok\"}") << "rewritten to /api/system/v1/ping";
-  auto staff_only = http_get(z.port, "/api/system/v1/info");
+  ASSERT_TRUE(eventually([&] { return http_get(port, "/alias/ping").status == 200; }, 5s));
+  EXPECT_EQ(http_get(port, "/alias/ping").body, "{\"status\":\"ok\"}") << "rewritten to /api/system/v1/ping";
+  auto staff_only = http_get(port, "/api/system/v1/info");
   EXPECT_EQ(staff_only.status, 401);
   EXPECT_NE(staff_only.body.find("GATEWAY_UNAUTHENTICATED"), std::string::npos) << staff_only.body;
   // A service declares which of its operations move money: the gateway wants a key for them.
-  auto no_key = http_request(z.port, "POST", "/api/mall/v1/orders", R"({"product": "F00001", "side": "subscribe", "amount": "1000.00"})",
+  auto no_key = http_request(port, "POST", "/api/mall/v1/orders", R"({"product": "F00001", "side": "subscribe", "amount": "1000.00"})",
                              customer_headers("C-gw-1"));
   EXPECT_EQ(no_key.status, 400);
   EXPECT_NE(no_key.body.find("GATEWAY_IDEMPOTENCY_KEY_REQUIRED"), std::string::npos) << no_key.body;
-  auto undeclared = http_request(z.port, "POST", "/api/system/v1/events", "{}");
+  auto undeclared = http_request(port, "POST", "/api/system/v1/events", "{}");
   EXPECT_EQ(undeclared.status, 405) << "what the service does not declare, the gateway does not route: " << undeclared.body;
   EXPECT_EQ(undeclared.headers["allow"], "GET");
-  auto wrong_method = http_request(z.port, "DELETE", "/api/system/v1/ping", "");
+  auto wrong_method = http_request(port, "DELETE", "/api/system/v1/ping", "");
   EXPECT_EQ(wrong_method.status, 405) << wrong_method.body;
   EXPECT_NE(wrong_method.body.find("METHOD_NOT_ALLOWED"), std::string::npos);
 
   // Routes that do not parse are refused by the process, which keeps the last good ones.
-  auto bad = http_request(z.port, "PUT", kConfig, routes_body("routes:\n  - {id: x, path: no-slash, service: system}"), staff_headers());
+  auto bad = http_request(port, "PUT", kConfig, routes_body("routes:\n  - {id: x, path: no-slash, service: system}"), staff_headers());
   ASSERT_EQ(bad.status, 200) << "valid YAML for the config center; the gateway is the one to refuse";
   EXPECT_TRUE(eventually([&] {
-    auto acks = http_request(z.port, "GET", kConfig + "/acks", "", staff_headers()).body;
+    auto acks = http_request(port, "GET", kConfig + "/acks", "", staff_headers()).body;
     return acks.find("\"applied\":false") != std::string::npos && acks.find("网关路由无效") != std::string::npos;
-  }, 5s)) << http_request(z.port, "GET", kConfig + "/acks", "", staff_headers()).body;
-  EXPECT_EQ(http_get(z.port, "/alias/ping").status, 200) << "the last good routes stay";
-  auto metrics = http_get(z.admin, "/metrics").body;
+  }, 5s)) << http_request(port, "GET", kConfig + "/acks", "", staff_headers()).body;
+  EXPECT_EQ(http_get(port, "/alias/ping").status, 200) << "the last good routes stay";
+  auto metrics = http_get(p.gateway().admin, "/metrics").body;
   EXPECT_NE(metrics.find("zt_gateway_routed_total{route=\"alias\"}"), std::string::npos);
   std::smatch routed;
   ASSERT_TRUE(std::regex_search(metrics, routed, std::regex("zt_gateway_routed_total\\{route=\"alias\"\\} (\\d+)")));
   EXPECT_GE(std::stoi(routed[1]), 3) << "each request through the alias route is counted";
   EXPECT_NE(metrics.find("zt_gateway_refused_total{reason=\"access\"} 1"), std::string::npos) << metrics;
 }
+
+INSTANTIATE_TEST_SUITE_P(BothModes, GatewayModes, ::testing::Values(Mode::kAll, Mode::kSplit), mode_name);
 
 TEST(Gateway, SplitGatewayForwardsToInstancesFoundThroughTheRegistry) {
   const std::string secret = "split-gateway-suite-0123456789";

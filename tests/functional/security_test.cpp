@@ -237,7 +237,7 @@ class SplitProcesses : public ::testing::Test {
 
 TEST_F(SplitProcesses, EveryProcessServesOnlySignedCallsAndEachServiceSignsOnlyAsItself) {
   // Unsigned, at every process: refused.
-  for (const std::string target : {"registry", "notify", "auth", "counter", "suitability", "calendar", "mall"}) {
+  for (const std::string target : {"registry", "notify", "auth", "counter", "suitability", "calendar", "mall", "system"}) {
     auto* p = platform.process_of(target);
     ASSERT_NE(p, nullptr) << target;
     auto r = http_get(p->port, "/api/" + target + "/v1/nothing");

@@ -75,6 +75,11 @@ class AccessLogMiddleware final : public Middleware {
       : writer_(std::move(w)), server_(std::move(server)) {}
 
   boost::asio::awaitable<Response> handle(Request& req, RequestContext& ctx, const Handler& next) override {
+    // What the client sent, read before the handler runs: a gateway rewrites the path and hands
+    // the request itself on to the service client (moved out, empty afterwards).
+    const std::string path(req.path().substr(0, 512));
+    const std::size_t bytes_in = req.body.size();
+    const std::string method(req.method == Method::kOther ? std::string_view(req.method_text) : method_name(req.method));
     Response res = co_await next(req, ctx);
     auto micros = std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - ctx.received_at).count();
     std::string line;
@@ -86,10 +91,9 @@ class AccessLogMiddleware final : public Middleware {
     line += ",\"server\":\"";
     line += server_;
     line += "\",\"method\":\"";
-    log::append_json_escaped(line, req.method == Method::kOther ? std::string_view(req.method_text)
-                                                                 : method_name(req.method));
+    log::append_json_escaped(line, method);
     line += "\",\"path\":\"";
-    log::append_json_escaped(line, req.path().substr(0, 512));
+    log::append_json_escaped(line, path);
     line += "\",\"route\":\"";
     log::append_json_escaped(line, ctx.route);
     if (!ctx.gateway_route.empty()) {
@@ -101,7 +105,7 @@ class AccessLogMiddleware final : public Middleware {
     line += "\",\"status\":";
     line += std::to_string(res.status);
     line += ",\"bytes_in\":";
-    line += std::to_string(req.body.size());
+    line += std::to_string(bytes_in);
     line += ",\"bytes_out\":";
     line += std::to_string(res.body.size());
     line += ",\"duration_us\":";
