@@ -26,39 +26,19 @@ class Zhongtai {
   explicit Zhongtai(Env extra_env = {}, const std::string& target = "all", const std::string& data_root = "")
       : root_(data_root.empty() ? own_.path() : data_root), port(free_port()), admin(free_port()) {
     // A caller may pin the ports (a restart on the same address).
-    if (auto it = extra_env.find("ZT_SERVER__PORT"); it != extra_env.end()) port = std::stoi(it->second);
-    if (auto it = extra_env.find("ZT_ADMIN__PORT"); it != extra_env.end()) admin = std::stoi(it->second);
-    Env env{{"ZT_SERVER__PORT", std::to_string(port)},
-            {"ZT_SERVER__HOST", "127.0.0.1"},
-            {"ZT_ADMIN__PORT", std::to_string(admin)},
-            {"ZT_NODE__DATA_DIR", root_ + "/data"},
-            {"ZT_RUNTIME__IO_THREADS", "2"}};
-    if (!extra_env.contains("ZT_GATEWAY__JWT_KEYS_FILE")) {
-      // The harness's staff key (harness/tokens.hpp), so a test may act as staff.
-      const std::string keys = root_ + "/harness-keys.json";
-      std::ofstream(keys) << keys_file_json();
-      env["ZT_GATEWAY__JWT_KEYS_FILE"] = keys;
-    }
-    if (!extra_env.contains("ZT_ADMIN__TOKEN")) env["ZT_ADMIN__TOKEN"] = kHarnessAdminToken;
-    for (auto& [k, v] : extra_env) env[k] = v;
-    remember_admin_port(admin, env["ZT_ADMIN__TOKEN"]);
-    this->env = env;
-    process = std::make_unique<Process>(
-        ProcessOptions{{ZT_BINARY, "serve", "--target", target}, env, root_ + "/zhongtai.log", "", root_});
-    bool ready = eventually(
-        [&] {
-          if (!process->running()) return true;  // it ended: no point waiting (said below)
-          try {
-            return http_get(admin, "/readyz").status == 200;
-          } catch (...) {
-            return false;
-          }
-        },
-        std::chrono::seconds(60));  // generous: under a loaded CI machine an ASan start can be slow
-    if (ready && !process->running()) ready = false;
-    if (!ready) {
-      own_.keep();
-      throw std::runtime_error("zhongtai did not become ready; log: " + process->log_text());
+    const bool pinned = extra_env.contains("ZT_SERVER__PORT") || extra_env.contains("ZT_ADMIN__PORT");
+    for (int attempt = 1;; ++attempt) {
+      const std::size_t log_before = process ? process->log_text().size() : 0;  // the log is appended to
+      if (start(extra_env, target)) return;
+      // Another test program took one of the free ports first (they are free when picked, not
+      // reserved): new ports, a new start. Anything else is the process's own failure.
+      const std::string log = process->log_text().substr(std::min(log_before, process->log_text().size()));
+      if (pinned || attempt == 3 || log.find("cannot listen on") == std::string::npos) {
+        own_.keep();
+        throw std::runtime_error("zhongtai did not become ready; log: " + log);
+      }
+      port = free_port();
+      admin = free_port();
     }
   }
   // Ends the process abruptly (a crash, an OOM kill): no deregistration, no drain.
@@ -85,6 +65,42 @@ class Zhongtai {
   Zhongtai& operator=(const Zhongtai&) = delete;
 
  private:
+  // One start on `port` and `admin`: true when ready.
+  bool start(const Env& extra_env, const std::string& target) {
+    if (auto it = extra_env.find("ZT_SERVER__PORT"); it != extra_env.end()) port = std::stoi(it->second);
+    if (auto it = extra_env.find("ZT_ADMIN__PORT"); it != extra_env.end()) admin = std::stoi(it->second);
+    Env env{{"ZT_SERVER__PORT", std::to_string(port)},
+            {"ZT_SERVER__HOST", "127.0.0.1"},
+            {"ZT_ADMIN__PORT", std::to_string(admin)},
+            {"ZT_NODE__DATA_DIR", root_ + "/data"},
+            {"ZT_RUNTIME__IO_THREADS", "2"}};
+    if (!extra_env.contains("ZT_GATEWAY__JWT_KEYS_FILE")) {
+      // The harness's staff key (harness/tokens.hpp), so a test may act as staff.
+      const std::string keys = root_ + "/harness-keys.json";
+      std::ofstream(keys) << keys_file_json();
+      env["ZT_GATEWAY__JWT_KEYS_FILE"] = keys;
+    }
+    if (!extra_env.contains("ZT_ADMIN__TOKEN")) env["ZT_ADMIN__TOKEN"] = kHarnessAdminToken;
+    for (const auto& [k, v] : extra_env) env[k] = v;
+    remember_admin_port(admin, env["ZT_ADMIN__TOKEN"]);
+    this->env = env;
+    process = std::make_unique<Process>(
+        ProcessOptions{{ZT_BINARY, "serve", "--target", target}, env, root_ + "/zhongtai.log", "", root_});
+    const bool ready = eventually(
+        [&] {
+          if (!process->running()) return true;  // it ended: no point waiting (the caller says why)
+          try {
+            // Ours, not another program's server on a port it took first: the answer names our pid.
+            auto r = http_get(admin, "/readyz");
+            return r.status == 200 && r.body.find("\"pid\":" + std::to_string(process->pid()) + "}") != std::string::npos;
+          } catch (...) {
+            return false;
+          }
+        },
+        std::chrono::seconds(60));  // generous: under a loaded CI machine an ASan start can be slow
+    return ready && process->running();
+  }
+
   TempDir own_{"zt-func"};
   std::string root_;
   bool killed_ = false;

@@ -202,7 +202,8 @@ ComponentSpec admin_listener_spec() {
     r.add(http::Method::kGet, "/healthz",
           [](http::Request&, http::RequestContext&) { return json_ok("{\"status\":\"ok\"}"); });
     r.add(http::Method::kGet, "/readyz", [&ctx](http::Request&, http::RequestContext&) -> boost::asio::awaitable<http::Response> {
-      if (ctx.process_ready()) co_return http::Response::json(200, "{\"status\":\"ready\"}");
+      // The pid lets whoever started the process tell its answer from another's on the same address.
+      if (ctx.process_ready()) co_return http::Response::json(200, fmt::format("{{\"status\":\"ready\",\"pid\":{}}}", ::getpid()));
       co_return http::Response::json(503, "{\"status\":\"not ready\"}");
     });
     r.add(http::Method::kGet, "/metrics", [&ctx](http::Request&, http::RequestContext&) -> boost::asio::awaitable<http::Response> {

@@ -388,6 +388,22 @@ void HttpServer::start() {
   auto address = asio::ip::make_address(impl_->options.host, ec);
   if (ec) throw std::runtime_error(fmt::format("invalid listen address '{}': {}", impl_->options.host, ec.message()));
   std::uint16_t port = impl_->options.port;
+  // The acceptors (one per io thread) share the port through SO_REUSEPORT, which would also let any
+  // other socket of the same user join them and silently take a share of the connections: a second
+  // process, or this process's other server, configured on the same port. A plain bind first
+  // proves the port free (a listener in TIME_WAIT is fine). Port 0 needs none: the first acceptor
+  // takes the kernel's pick, and the others join it.
+  if (port != 0) {
+    tcp::acceptor probe(rt.context(0));
+    tcp::endpoint ep(address, port);
+    probe.open(ep.protocol(), ec);
+    if (!ec) probe.set_option(asio::socket_base::reuse_address(true), ec);
+    if (!ec) probe.bind(ep, ec);
+    if (ec)
+      throw std::runtime_error(fmt::format("cannot listen on {}:{} for the {} server: {}", impl_->options.host, port,
+                                           impl_->options.name, ec.message()));
+    probe.close(ec);
+  }
   for (std::size_t i = 0; i < rt.size(); ++i) {
     auto acceptor = std::make_unique<tcp::acceptor>(rt.context(i));
     tcp::endpoint ep(address, port);
