@@ -68,6 +68,12 @@ TEST_P(Calendar, StaffEditAYearAndEveryProcessFollowsWithoutRestart) {
   EXPECT_NE(json_field(bad.body, "message").find("2026年:2"), std::string::npos) << bad.body;
   EXPECT_EQ(json_field(staff({"calendar.manage"}, R"({"closures": "2025-12-31\n", "comment": "试试"})").body, "code"), "CALENDAR_INVALID");
   EXPECT_TRUE(refused(staff({"calendar.manage"}, R"({"closures": "", "comment": ""})"), 400, "GATEWAY_INVALID_REQUEST", "请求参数不合法：body.comment 不能为空"));
+  // Well-formed but not what the exchanges do: an emptied year, National Day left open.
+  EXPECT_TRUE(refused(staff({"calendar.manage"}, R"({"closures": "", "comment": "清空"})"), 422, "CALENDAR_IMPLAUSIBLE",
+                      "休市安排不合常理：2026年1月1日（元旦）是法定节假日，应为休市日"));
+  EXPECT_TRUE(refused(staff({"calendar.manage"}, R"({"closures": "2026-01-01..2026-01-02\n2026-02-16..2026-02-23\n2026-05-01\n", "comment": "漏了国庆"})"),
+                      422, "CALENDAR_IMPLAUSIBLE", "休市安排不合常理：2026年10月1日（国庆节）是法定节假日，应为休市日"));
+  EXPECT_EQ(json_field(http_get(port, "/api/calendar/v1/years/2026").body, "source"), "embedded") << "nothing was published";
 
   auto edited = staff({"calendar.manage"}, closed_oct8);
   ASSERT_EQ(edited.status, 200) << edited.body;

@@ -163,6 +163,13 @@ TEST_P(Mall, MatchBuyCancelConfirmRedeemToTheCent) {
   ASSERT_EQ(r4.status, 200) << r4.body;
   EXPECT_EQ(f(r4.body, "suitability_rule"), "SUIT_WARNING_SIGNED");
   EXPECT_EQ(f(r4.body, "warning_id"), warning_id);
+  // The signed warning went with that order: another order needs a warning of its own (and
+  // freezes nothing: see the balance below).
+  EXPECT_TRUE(refused(order(a, "order-a-0103",
+                            R"({"product": "F10002", "side": "subscribe", "amount": "10000.00", "warning_id": ")" +
+                                warning_id + R"("})"),
+                      409, "MALL_WARNING_USED",
+                      "该特别风险警示书已随订单" + f(r4.body, "order_id") + "签署，每笔订单需单独阅读并签署"));
 
   // Before 15:00 on a trading day: that day's NAV; a replay is the same order; another body is refused.
   const std::string buy = R"({"product": "F10001", "side": "subscribe", "amount": "10000.00"})";
@@ -204,6 +211,21 @@ TEST_P(Mall, MatchBuyCancelConfirmRedeemToTheCent) {
   EXPECT_EQ(f(cancelled.body, "state"), "cancelled");
   EXPECT_EQ(balance(a, "frozen"), "30000.00");
   EXPECT_EQ(f(cancel(a, f(late.body, "order_id")).body, "state"), "cancelled") << "cancelling twice changes nothing";
+  // The sale window is about T: on its last day of sale a product takes no order after the cut-off
+  // (it would trade on 03-03); nothing is frozen.
+  publish(fund("F10004", "末日销售混合", 3, R"(, "sale_end": "2026-03-02")"), "F10004", "2026-02-27", "1.0000");
+  EXPECT_TRUE(refused(order(a, "order-a-0104", R"({"product": "F10004", "side": "subscribe", "amount": "5000.00"})"), 409,
+                      "MALL_NOT_ON_SALE", "末日销售混合已于2026-03-02结束销售"));
+  EXPECT_EQ(balance(a, "frozen"), "30000.00");
+
+  // Staff reprice F10002 before T+1 (the discount withdrawn): the order placed at 一折 still pays
+  // 一折 — it settles on the terms it was placed under.
+  auto repriced = staff(
+      "PUT", "/api/mall/v1/admin/products/F10002",
+      fund("F10002", "进取成长股票", 4, "",
+           R"({"subscription": [{"from": "0", "rate": "0.015"}], "redemption": [{"min_days": 0, "rate": "0.005"}], "discount": "1"})"));
+  ASSERT_EQ(repriced.status, 200) << repriced.body;
+  EXPECT_NE(repriced.body.find(R"("discount":"1.000000")"), std::string::npos) << repriced.body;
 
   // T+1: the NAVs of 03-02 are in; the job settles at the counter, to the cent and the 0.01 share.
   ASSERT_EQ(staff("PUT", "/api/mall/v1/admin/products/F10001/navs/2026-03-02", R"({"nav": "1.0123"})").status, 200);
@@ -234,7 +256,7 @@ TEST_P(Mall, MatchBuyCancelConfirmRedeemToTheCent) {
   EXPECT_EQ(f(c1.body, "confirmed_amount"), "9852.22");
   EXPECT_EQ(f(c1.body, "confirmed_shares"), "9732.51");  // 9852.22 / 1.0123
   auto c2 = order_of(a, f(r4.body, "order_id"));
-  EXPECT_EQ(f(c2.body, "fee"), "29.96");  // 一折: 0.15 %
+  EXPECT_EQ(f(c2.body, "fee"), "29.96");  // 一折 as placed: 0.15 % (not 295.57 at the new 1.5 %)
   EXPECT_EQ(f(c2.body, "confirmed_shares"), "16176.62");
   EXPECT_EQ(balance(a, "frozen"), "0.00");
   EXPECT_EQ(balance(a, "cash"), "970000.00");
@@ -327,9 +349,12 @@ TEST_P(Mall, MatchBuyCancelConfirmRedeemToTheCent) {
   EXPECT_EQ(lowest.status, 403);
   EXPECT_EQ(f(lowest.body, "code"), "SUIT_LOWEST_CATEGORY");
   platform.pin_clock("2028-03-03T10:00:00+08:00");
-  auto expired = order(a, "order-a-0011", R"({"product": "F10001", "side": "subscribe", "amount": "1000.00"})");
-  EXPECT_EQ(expired.status, 403);
-  EXPECT_EQ(f(expired.body, "code"), "SUIT_ASSESSMENT_EXPIRED");
+  auto expired = http_request(z.port, "GET", "/api/mall/v1/products/F10001/suitability", "", a.headers());
+  EXPECT_EQ(f(expired.body, "outcome"), "refuse") << expired.body;
+  EXPECT_EQ(f(expired.body, "rule"), "SUIT_ASSESSMENT_EXPIRED");
+  // And no order where the trading calendar has no data (2028 is not shipped): no guessed T.
+  EXPECT_TRUE(refused(order(a, "order-a-0011", R"({"product": "F10001", "side": "subscribe", "amount": "1000.00"})"), 422,
+                      "MALL_NO_CALENDAR", "交易日历未覆盖该期间：交易日历缺少2028年的数据"));
 }
 
 TEST_P(Mall, AnIncomeCertificatesHolderCapHoldsUnderConcurrentBuyers) {
@@ -401,6 +426,31 @@ TEST_P(Mall, AnIncomeCertificatesHolderCapHoldsUnderConcurrentBuyers) {
   EXPECT_TRUE(refused(order(unopened, "cert-unopened-1", R"({"product": "SC2601", "side": "subscribe", "amount": "50000.00"})"), 409,
                       "MALL_NO_FUND_ACCOUNT", "您尚未开立资金账户，请先开户"));
   EXPECT_EQ(http_request(z.port, "GET", "/api/mall/v1/orders", "", unopened.headers()).body.find("SC2601"), std::string::npos);
+
+  // A holder who redeems everything gives the place back once the redemption is confirmed.
+  std::string open_ended = cert;
+  for (const auto& [from, to] : std::vector<std::pair<std::string, std::string>>{
+           {"SC2601", "SC2603"}, {"沙箱收益凭证1号", "沙箱收益凭证3号"}, {R"("holder_cap": 11)", R"("holder_cap": 2, "redeemable": true)"}})
+    open_ended.replace(open_ended.find(from), from.size(), to);
+  publish(open_ended, "SC2603", "2026-03-02", "1.0000");
+  ASSERT_EQ(order(first, "cert-open-01", R"({"product": "SC2603", "side": "subscribe", "amount": "50000.00"})").status, 200);
+  EXPECT_EQ(f(http_get(z.port, "/api/mall/v1/products/SC2603").body, "places_left"), "1");
+  platform.pin_clock("2026-03-03T10:00:00+08:00");
+  ASSERT_EQ(f(staff("POST", "/api/mall/v1/admin/confirmations").body, "failed"), "0");
+  auto sold = order(first, "cert-open-02", R"({"product": "SC2603", "side": "redeem", "shares": "50000.00"})");
+  ASSERT_EQ(sold.status, 200) << sold.body;
+  EXPECT_EQ(f(http_get(z.port, "/api/mall/v1/products/SC2603").body, "places_left"), "1") << "still a holder until T+1";
+  ASSERT_EQ(staff("PUT", "/api/mall/v1/admin/products/SC2603/navs/2026-03-03", R"({"nav": "1.0000"})").status, 200);
+  platform.pin_clock("2026-03-04T10:00:00+08:00");
+  staff("POST", "/api/mall/v1/admin/confirmations");
+  ASSERT_EQ(f(order_of(first, f(sold.body, "order_id")).body, "state"), "confirmed");
+  auto after = http_get(z.port, "/api/mall/v1/products/SC2603");
+  EXPECT_EQ(f(after.body, "holders"), "0") << after.body;
+  EXPECT_EQ(f(after.body, "places_left"), "2");
+  // Buying again after selling everything is a first purchase: the first purchase's minimum.
+  EXPECT_TRUE(refused(order(first, "cert-open-03", R"({"product": "SC2603", "side": "subscribe", "amount": "10000.00"})"), 400,
+                      "MALL_AMOUNT_TOO_SMALL", "首次购买金额不得低于50000.00元"));
+  EXPECT_EQ(f(http_get(z.port, "/api/mall/v1/products/SC2603").body, "places_left"), "2") << "no place taken";
 }
 
 TEST_P(Mall, AnotherCustomersOrderIsNotFoundAndAnOrderAuthCannotServeFreezesNothing) {

@@ -57,7 +57,8 @@ TEST_F(ServiceRefusals, TheCalendarChecksYearsRangesEditorsAndTheConfigCenter) {
   EXPECT_EQ(as(anyone, "GET", "/api/calendar/v1/trading-days?from=2026-01-01&to=2026-12-31").status, 200) << "a year answers";
 
   // The declared access (calendar.manage) is the service's first check, whoever forwards.
-  const std::string edit = R"({"closures": "2026-10-01..2026-10-07\n", "comment": "国庆"})";
+  const std::string edit =
+      R"({"closures": "2026-01-01..2026-01-02\n2026-02-16..2026-02-23\n2026-04-06\n2026-05-01..2026-05-05\n2026-06-19\n2026-09-25\n2026-10-01..2026-10-08\n", "comment": "国庆"})";
   EXPECT_TRUE(refused(as(staff_caller({"governance.write"}), "PUT", "/api/calendar/v1/years/2026", edit), 403, "GATEWAY_FORBIDDEN"));
   EXPECT_TRUE(refused(as(anyone, "PUT", "/api/calendar/v1/years/2026", edit), 401, "GATEWAY_UNAUTHENTICATED"));
   const auto editor = staff_caller({"calendar.manage"});

@@ -147,4 +147,25 @@ Date TradingCalendar::this_or_next_trading_day(Date d) const {
   return is_trading_day(d) ? d : next_trading_day(d, 1);
 }
 
+std::optional<std::string> implausible_closures(int year, const std::vector<std::string>& closed_weekdays) {
+  constexpr std::size_t kFewest = 9, kMost = 30;
+  const std::set<std::string> closed(closed_weekdays.begin(), closed_weekdays.end());
+  const struct {
+    unsigned month, day;
+    const char* name;
+  } statutory[] = {{1, 1, "元旦"}, {5, 1, "劳动节"}, {10, 1, "国庆节"}, {10, 2, "国庆节"}, {10, 3, "国庆节"}};
+  for (const auto& h : statutory) {
+    const Date d{std::chrono::year{year}, std::chrono::month{h.month}, std::chrono::day{h.day}};
+    const std::chrono::weekday wd{std::chrono::sys_days{d}};
+    if (wd == std::chrono::Saturday || wd == std::chrono::Sunday) continue;
+    if (!closed.contains(format_date(d)))
+      return fmt::format("{}年{}月{}日（{}）是法定节假日，应为休市日", year, h.month, h.day, h.name);
+  }
+  if (closed.size() < kFewest)
+    return fmt::format("{}年只有{}个工作日休市，沪深交易所每年约15至20个，请核对是否漏填", year, closed.size());
+  if (closed.size() > kMost)
+    return fmt::format("{}年有{}个工作日休市，超过{}个，请核对日期区间", year, closed.size(), kMost);
+  return std::nullopt;
+}
+
 }  // namespace zt::core::finance

@@ -4,11 +4,13 @@
 // a question about a year with no data is an error, never a guess.
 #include <chrono>
 #include <map>
+#include <optional>
 #include <set>
 #include <span>
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "core/util/embedded.hpp"
 
@@ -24,6 +26,13 @@ class CalendarError : public std::runtime_error {
 // "2026-02-16" -> Date; throws CalendarError on anything else.
 Date parse_date(std::string_view text);
 std::string format_date(Date d);
+
+// Whether a year's closures look like the exchanges' (a check on what staff type, BUSINESS §9):
+// the statutory days fixed by date (元旦 1 January, 劳动节 1 May, 国庆节 1–3 October) closed when
+// they fall on a weekday, and 9 to 30 weekday closures in all (the exchanges close on about 15 to
+// 20 a year). An empty year would make every holiday a trading day. Returns the reason in Chinese,
+// or nothing when plausible. `closed_weekdays` are the year's closed weekdays (YYYY-MM-DD).
+std::optional<std::string> implausible_closures(int year, const std::vector<std::string>& closed_weekdays);
 
 class TradingCalendar {
  public:

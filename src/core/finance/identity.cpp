@@ -53,7 +53,7 @@ IdCheck check_resident_id(std::string_view id, std::chrono::year_month_day today
   }
   auto birth = resident_id_birth_date(id18);
   if (!birth.ok() || birth.year() < std::chrono::year{1900}) return refuse("身份证号码中的出生日期无效");
-  if (std::chrono::sys_days{birth} > std::chrono::sys_days{today}) return refuse("身份证号码中的出生日期晚于今天");
+  if (std::chrono::sys_days{birth} >= std::chrono::sys_days{today}) return refuse("身份证号码中的出生日期应早于今天");
   return IdCheck{true, std::move(id18), {}};
 }
 

@@ -15,8 +15,9 @@ struct IdCheck {
 };
 
 // Resident ID (GB 11643). Accepts 18 characters (check character 0-9 or X/x) or the legacy
-// 15-digit form, which is converted to 18 (century 19). The birth date must be a real date not
-// after `today`.
+// 15-digit form, which is converted to 18 (century 19). The birth date must be a real date
+// strictly before `today` (the business date in Asia/Shanghai: nobody opens an account on the day
+// they are born, and a UTC date would lag eight hours behind).
 IdCheck check_resident_id(std::string_view id, std::chrono::year_month_day today);
 
 // The GB 11643 check character for the first 17 digits.

@@ -1,5 +1,6 @@
 #include "core/finance/identity.hpp"
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 namespace zt::core::finance {
@@ -35,7 +36,18 @@ TEST(ResidentId, RefusesImpossibleOrFutureBirthDates) {
   future.push_back(resident_id_check_char(future));
   auto r = check_resident_id(future, kToday);
   EXPECT_FALSE(r.ok);
-  EXPECT_EQ(r.reason, "身份证号码中的出生日期晚于今天");
+  EXPECT_EQ(r.reason, "身份证号码中的出生日期应早于今天");
+  // Born today: not yet; born yesterday: a real (if young) date — the age rules are the callers'.
+  const auto d = [](std::chrono::sys_days day) {
+    const std::chrono::year_month_day ymd{day};
+    std::string id = fmt::format("110105{:04}{:02}{:02}001", static_cast<int>(ymd.year()), static_cast<unsigned>(ymd.month()),
+                                 static_cast<unsigned>(ymd.day()));
+    id.push_back(resident_id_check_char(id));
+    return id;
+  };
+  const auto today = std::chrono::sys_days{kToday};
+  EXPECT_EQ(check_resident_id(d(today), kToday).reason, "身份证号码中的出生日期应早于今天");
+  EXPECT_TRUE(check_resident_id(d(today - std::chrono::days{1}), kToday).ok);
 }
 
 TEST(ResidentId, RefusesWrongLengthsAndCharacters) {

@@ -175,11 +175,15 @@ class CalendarComponent final : public core::Component {
     const int year = year_or_400(ctx.param("year").value_or(""));
     auto body = core::json::parse<YearEdit>(req.body);
     if (body.comment.empty() || body.comment.size() > 500) throw ApiError(400, "CALENDAR_COMMENT_REQUIRED", "请填写修改原因（最多500字节）");
+    std::vector<std::string> closed;
     try {
-      closed_weekdays(year, body.closures);
+      closed = closed_weekdays(year, body.closures);
     } catch (const CalendarError& e) {
       throw ApiError(400, "CALENDAR_INVALID", std::string("休市日期有误：") + e.what());
     }
+    // Parsable is not enough: an emptied year would turn every holiday into a trading day.
+    if (auto why = core::finance::implausible_closures(year, closed))
+      throw ApiError(422, "CALENDAR_IMPLAUSIBLE", "休市安排不合常理：" + *why);
     // The document as the config center holds it now (not as this process last heard), so an
     // edit never loses another one made meanwhile: the publish names the version it replaces.
     for (int attempt = 1;; ++attempt) {

@@ -12,6 +12,7 @@
 #include <string>
 #include <variant>
 
+#include "core/finance/business_clock.hpp"
 #include "core/finance/identity.hpp"
 #include "core/http/error.hpp"
 #include "core/http/router.hpp"
@@ -58,8 +59,8 @@ Result<T> from_vendor(std::variant<boost::json::object, core::Refusal>&& answer,
 // Checks an ID number (GB 11643, a real past birth date) before any provider is asked, and
 // puts it in its 18-character form; the refusal's code is <PREFIX>_ID_INVALID.
 inline std::optional<core::Refusal> normalise_id_number(std::string& id_number, const std::string& prefix) {
-  const auto today = std::chrono::year_month_day(std::chrono::floor<std::chrono::days>(std::chrono::system_clock::now()));
-  const auto id = core::finance::check_resident_id(id_number, today);
+  // Today in Asia/Shanghai, as the counter checks it (a UTC date lags until 08:00 there).
+  const auto id = core::finance::check_resident_id(id_number, core::finance::business_time(std::chrono::system_clock::now()).date);
   if (!id.ok) return core::Refusal{400, prefix + "_ID_INVALID", id.reason};
   id_number = id.normalized;
   return std::nullopt;

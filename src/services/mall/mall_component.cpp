@@ -628,7 +628,6 @@ class MallComponent final : public core::Component {
       throw ApiError(404, "MALL_PRODUCT_NOT_FOUND", fmt::format("产品 {} 不存在", in.product));
     const ProductRow& p = *known.product;
     const auto now = core::finance::business_now();
-    const auto today = core::finance::format_date(now.date);
     OrderRecord o;
     o.customer_id = customer;
     o.product = in.product;
@@ -636,10 +635,20 @@ class MallComponent final : public core::Component {
     o.idempotency_key = idem;
     o.fingerprint = fingerprint;
     o.trace_id = ctx.trace_id;
+    o.fees = p.terms.fees;  // it settles on the terms shown now, whatever changes before T+1
+    // T, the NAV date: the sale window is about the day the order trades, not the day it is placed.
+    try {
+      const auto cal = core::finance::trading_calendar();
+      const auto t = nav_date(*cal, now.date, now.seconds_of_day, cutoff_);
+      o.trade_date = core::finance::format_date(t);
+      o.confirm_date = core::finance::format_date(confirmation_date(*cal, t));
+    } catch (const core::finance::CalendarError& e) {
+      throw ApiError(422, "MALL_NO_CALENDAR", fmt::format("交易日历未覆盖该期间：{}", e.what()));
+    }
     if (in.side == "subscribe") {
       if (!in.amount || in.shares) throw ApiError(400, "MALL_AMOUNT_INVALID", "申购应填写金额，不填份额");
       if (p.status != "published") throw ApiError(409, "MALL_PRODUCT_HALTED", fmt::format("{}暂停申购", p.terms.name));
-      if (auto bad = check_sale_window(p.terms, today)) throw ApiError(bad->status, bad->code, bad->message);
+      if (auto bad = check_sale_window(p.terms, o.trade_date)) throw ApiError(bad->status, bad->code, bad->message);
       const bool first = known.first;
       if (auto bad = check_subscription_amount(p.terms, *in.amount, first))
         throw ApiError(bad->status, bad->code, bad->message);
@@ -660,14 +669,6 @@ class MallComponent final : public core::Component {
       throw ApiError(400, "MALL_SIDE_INVALID", "交易方向应为 subscribe（申购）或 redeem（赎回）");
     }
     o.fund_account = co_await fund_account(customer, ctx);
-    try {
-      const auto cal = core::finance::trading_calendar();
-      const auto t = nav_date(*cal, now.date, now.seconds_of_day, cutoff_);
-      o.trade_date = core::finance::format_date(t);
-      o.confirm_date = core::finance::format_date(confirmation_date(*cal, t));
-    } catch (const core::finance::CalendarError& e) {
-      throw ApiError(422, "MALL_NO_CALENDAR", fmt::format("交易日历未覆盖该期间：{}", e.what()));
-    }
     o.order_id =
         fmt::format("MO{}{}", core::finance::format_date(now.date).substr(0, 4), core::observe::random_hex_id(6));
     const auto now_ms = core::unix_millis();
@@ -680,10 +681,19 @@ class MallComponent final : public core::Component {
       raced = true;
     }
     if (raced) {
-      // The same key raced in: answer the order that won.
-      auto won = co_await db_.read([&](core::storage::Tx& tx) { return store_.order_by_key(tx, customer, idem); });
-      if (!won) throw ApiError(409, "MALL_ORDER_IN_PROGRESS", "同一笔订单正在提交，请稍后查询");
-      co_return co_await replay(*won, fingerprint, ctx);
+      // The same key raced in (answer the order that won), or the same signed warning went with
+      // another order at the same moment.
+      auto won = co_await db_.read([&](core::storage::Tx& tx) {
+        std::pair<std::optional<OrderRecord>, std::optional<std::string>> seen{store_.order_by_key(tx, customer, idem), std::nullopt};
+        if (!seen.first && o.warning_id) seen.second = store_.warning_used_by(tx, *o.warning_id);
+        return seen;
+      });
+      if (!won.first && won.second) {
+        const Refusal used = warning_used(*won.second);
+        throw ApiError(used.status, used.code, used.message);
+      }
+      if (!won.first) throw ApiError(409, "MALL_ORDER_IN_PROGRESS", "同一笔订单正在提交，请稍后查询");
+      co_return co_await replay(*won.first, fingerprint, ctx);
     }
     auto order = value_or_throw(std::move(begun));
     forget_catalogue();  // places left may have changed
@@ -839,7 +849,7 @@ class MallComponent final : public core::Component {
         ++run.waiting_for_nav;
         continue;
       }
-      const auto& fees = facts.first->terms.fees;
+      const FeeSchedule& fees = o.fees ? *o.fees : facts.first->terms.fees;  // the terms it was placed under
       const Nav nav = *facts.second;
       Money fee;
       std::int64_t amount_units = 0, shares_units = 0;
@@ -897,6 +907,7 @@ class MallComponent final : public core::Component {
       });
       if (mine) ++run.confirmed;
     }
+    if (run.confirmed > 0) forget_catalogue();  // a full redemption may have given a place back
     co_return run;
   }
 

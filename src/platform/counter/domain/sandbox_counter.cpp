@@ -4,6 +4,7 @@
 
 #include <regex>
 
+#include "core/finance/business_clock.hpp"
 #include "core/finance/calendar.hpp"
 #include "core/finance/identity.hpp"
 #include "core/storage/idempotency.hpp"
@@ -109,8 +110,9 @@ Result<Customer> SandboxCounter::open_customer(core::storage::Tx& tx, const Open
   return once<Customer>(tx, kRequests, r.request_id, "open_customer", r, now_ms, [&]() -> Result<Customer> {
     const auto n = utf8_length(r.name);
     if (n < 1 || n > 32 || !no_controls(r.name)) return Refusal{400, "COUNTER_NAME_INVALID", "姓名应为1至32个字"};
-    const auto today = std::chrono::floor<std::chrono::days>(std::chrono::system_clock::time_point(std::chrono::milliseconds(now_ms)));
-    const auto id = core::finance::check_resident_id(r.id_number, std::chrono::year_month_day(today));
+    // The date in Asia/Shanghai (a UTC date is still yesterday until 08:00 there).
+    const auto today = core::finance::business_time(std::chrono::system_clock::time_point(std::chrono::milliseconds(now_ms))).date;
+    const auto id = core::finance::check_resident_id(r.id_number, today);
     if (!id.ok) return Refusal{400, "COUNTER_ID_INVALID", id.reason};
     if (!core::finance::is_valid_mobile(r.mobile)) return Refusal{400, "COUNTER_MOBILE_INVALID", "手机号码格式不正确"};
     const auto b = utf8_length(r.branch);
@@ -450,7 +452,7 @@ std::optional<Customer> SandboxCounter::customer(core::storage::Tx& tx, const st
 
 std::optional<Customer> SandboxCounter::customer_by_id_number(core::storage::Tx& tx, const std::string& id_number) const {
   // As stored: the 18-character form with an upper-case X.
-  const auto id = core::finance::check_resident_id(id_number, std::chrono::year_month_day(std::chrono::floor<std::chrono::days>(std::chrono::system_clock::now())));
+  const auto id = core::finance::check_resident_id(id_number, core::finance::business_time(std::chrono::system_clock::now()).date);
   if (!id.ok) return std::nullopt;
   auto rows = tx.query(std::string(kCustomerSelect) + "WHERE c.id_number_hash = ? ORDER BY f.fund_account LIMIT 1",
                        {keys_.keyed_hash(id.normalized, kIdContext)});

@@ -11,6 +11,15 @@ using core::finance::RoundingMode;
 
 const Decimal kOne = Decimal::from_integer(1, Rate::kScale);
 
+// A count of 10^-12 yuan (shares 2 dp × NAV 4 dp × rate 6 dp), wide enough for any order.
+using Exact = __int128;
+constexpr int kExactScale = Shares::kScale + Nav::kScale + Rate::kScale;
+constexpr Exact kExactPerCent = 10'000'000'000;  // 10^(12 - 2)
+
+// Half-up to the cent (all values here are ≥ 0).
+std::int64_t to_cents(Exact v) { return static_cast<std::int64_t>((v + kExactPerCent / 2) / kExactPerCent); }
+static_assert(kExactScale - Money::kScale == 10);
+
 int days_between(const std::string& from, const std::string& to) {
   return static_cast<int>(
       (std::chrono::sys_days{core::finance::parse_date(to)} - std::chrono::sys_days{core::finance::parse_date(from)})
@@ -58,10 +67,12 @@ Result<SubscriptionQuote> quote_subscription(const FeeSchedule& s, Money amount,
     if (!(q.fee < amount)) return Refusal{400, "MALL_AMOUNT_INVALID", "申购金额应大于手续费"};
     q.net = amount - q.fee;
   } else {
-    q.rate = Rate::rounded(tier->rate->decimal().multiply(s.discount.decimal(), Rate::kScale, RoundingMode::kHalfUp),
-                           RoundingMode::kHalfUp);
-    q.net = Money::rounded(amount.decimal().divide(kOne + q.rate.decimal(), Money::kScale, RoundingMode::kHalfUp),
-                           RoundingMode::kHalfUp);
+    // rate × discount exactly (at most 12 decimals): rounded to the rate's 6 first, it moves cents.
+    const Decimal discounted =
+        tier->rate->decimal().multiply(s.discount.decimal(), 2 * Rate::kScale, RoundingMode::kUnnecessary);
+    q.rate = Rate::rounded(discounted, RoundingMode::kHalfUp);  // as shown to the customer
+    q.net = Money::rounded(amount.decimal().divide(kOne + discounted, Money::kScale, RoundingMode::kHalfUp),
+                           RoundingMode::kUnnecessary);
     q.fee = amount - q.net;
   }
   q.shares = Shares::rounded(q.net.decimal().divide(nav.decimal(), Shares::kScale,
@@ -79,7 +90,12 @@ Result<RedemptionQuote> quote_redemption(const FeeSchedule& s, const std::vector
   q.shares = shares;
   q.gross = Money::rounded(shares.decimal().multiply(nav.decimal(), Money::kScale, RoundingMode::kHalfUp),
                            RoundingMode::kUnnecessary);
+  // The fee is Σ shares_i × NAV × rate_i over the lots, exact, rounded once (half-up) to the
+  // cent; each part shows its share of that total (the rounded running sum's steps), so the parts
+  // add up to it.
   std::int64_t left = shares.units();
+  Exact exact_total = 0;
+  std::int64_t cents_so_far = 0;
   for (const auto& lot : lots) {
     if (left == 0) break;
     const auto take = std::min(left, lot.remaining.units());
@@ -93,14 +109,14 @@ Result<RedemptionQuote> quote_redemption(const FeeSchedule& s, const std::vector
       if (part.holding_days >= t.min_days) part.rate = t.rate;
     if (part.holding_days < s.short_holding_days && part.rate < s.short_holding_min_rate)
       part.rate = s.short_holding_min_rate;
-    const Decimal value =
-        part.shares.decimal().multiply(nav.decimal(), Nav::kScale + Shares::kScale, RoundingMode::kUnnecessary);
-    part.fee = Money::rounded(value.multiply(part.rate.decimal(), Money::kScale, RoundingMode::kHalfUp),
-                              RoundingMode::kUnnecessary);
-    q.fee += part.fee;
+    exact_total += static_cast<Exact>(take) * nav.units() * part.rate.units();
+    const std::int64_t cents = to_cents(exact_total);
+    part.fee = Money::from_units(cents - cents_so_far);
+    cents_so_far = cents;
     q.parts.push_back(part);
     left -= take;
   }
+  q.fee = Money::from_units(cents_so_far);
   if (left > 0)
     return Refusal{409, "MALL_INSUFFICIENT_SHARES", fmt::format("可赎回份额不足：赎回{}份", shares.to_string())};
   if (q.gross < q.fee) q.fee = q.gross;

@@ -2,13 +2,14 @@
 // Fund order arithmetic (BUSINESS §5), exact and framework-free.
 //
 // Subscription by the 外扣法 (front-end fee outside the net amount):
-//   rate' = rate × discount (6 dp, half-up);  net = amount / (1 + rate') half-up to 0.01;
+//   rate' = rate × discount (exact; shown half-up to 6 dp);  net = amount / (1 + rate') half-up to 0.01;
 //   fee = amount − net (so the two always add up);  shares = net / NAV to 0.01 (half-up, or down
 //   when the product truncates). A tier may set a fixed fee instead: net = amount − fee.
 // Redemption, first in first out over the lots' confirmation dates:
-//   gross = shares × NAV half-up to 0.01;  for each part taken from a lot held d days,
-//   fee_i = shares_i × NAV × rate(d) half-up to 0.01 (rate at least 1.5 % under 7 days);
-//   fee = Σ fee_i;  net = gross − fee.
+//   gross = shares × NAV half-up to 0.01;  each part taken from a lot held d days pays rate(d)
+//   (at least 1.5 % under 7 days);  fee = Σ shares_i × NAV × rate(d_i), exact, rounded once
+//   half-up to 0.01 (each part shows the step of the rounded running sum, so the parts add up);
+//   net = gross − fee.
 #include <optional>
 #include <string>
 #include <variant>

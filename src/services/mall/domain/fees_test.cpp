@@ -111,6 +111,67 @@ TEST(Fees, RedemptionFirstInFirstOutWithTheShortHoldingMinimum) {
       "MALL_SHARES_INVALID");
 }
 
+TEST(Fees, TheDiscountedRateIsExactNotRoundedFirst) {
+  // 1.25 % at a discount of 0.333 is 0.41625 %: rounded to 6 dp first (0.004163) it took a cent
+  // too much at 20,000 and 0.49 at 1,000,000.
+  FeeSchedule s = schedule();
+  s.subscription = {{Money::parse("0"), Rate::parse("0.0125"), std::nullopt}};
+  s.discount = Rate::parse("0.333");
+  ASSERT_FALSE(s.check());
+  const struct {
+    const char* amount;
+    const char* fee;
+    const char* net;
+  } cases[] = {{"20000.00", "82.90", "19917.10"}, {"1000000.00", "4145.25", "995854.75"}};
+  for (const auto& c : cases) {
+    const auto q = ok(quote_subscription(s, Money::parse(c.amount), Nav::parse("1.0000")));
+    EXPECT_EQ(q.fee.to_string(), c.fee) << c.amount;
+    EXPECT_EQ(q.net.to_string(), c.net) << c.amount;
+    EXPECT_EQ(q.shares.to_string(), c.net) << c.amount;
+    EXPECT_EQ(q.rate.to_string(), "0.004163") << "shown to the customer at 6 dp";
+  }
+}
+
+TEST(Fees, TheRedemptionFeeIsRoundedOnceOverTheLots) {
+  // Two lots, each part's exact fee half a cent: rounded per lot they made 0.02, once 0.01; the
+  // parts show the steps of the rounded running sum, so they add up to the fee.
+  auto flat = schedule();
+  flat.redemption = {{0, Rate::parse("0.005")}};
+  flat.short_holding_days = 0;
+  auto q = ok(quote_redemption(flat, {{"2026-01-05", Shares::parse("1.00")}, {"2026-01-06", Shares::parse("1.00")}},
+                               Shares::parse("2.00"), Nav::parse("1.0000"), "2026-03-02"));
+  EXPECT_EQ(q.fee.to_string(), "0.01");
+  ASSERT_EQ(q.parts.size(), 2u);
+  EXPECT_EQ(q.parts[0].fee.to_string(), "0.01");
+  EXPECT_EQ(q.parts[1].fee.to_string(), "0.00");
+  EXPECT_EQ(q.net.to_string(), "1.99");
+
+  // Three lots, oldest first, at three rates: 333.34 × 1.2345 × 0.25 % = 1.02877…, 333.33 ×
+  // 1.2345 × 0.5 % = 2.05748…, 333.33 × 1.2345 × 1.5 % = 6.17244…; Σ = 9.25869… → 9.26, the parts
+  // 1.03, 2.06 (running 3.09), 6.17 (running 9.26).
+  q = ok(quote_redemption(schedule(),
+                          {{"2025-01-02", Shares::parse("333.34")},
+                           {"2026-01-05", Shares::parse("333.33")},
+                           {"2026-02-27", Shares::parse("333.33")}},
+                          Shares::parse("1000.00"), Nav::parse("1.2345"), "2026-03-02"));
+  ASSERT_EQ(q.parts.size(), 3u);
+  EXPECT_EQ(q.fee.to_string(), "9.26");
+  EXPECT_EQ(q.parts[0].fee.to_string(), "1.03");
+  EXPECT_EQ(q.parts[1].fee.to_string(), "2.06");
+  EXPECT_EQ(q.parts[2].fee.to_string(), "6.17");
+  Money sum;
+  for (const auto& part : q.parts) sum += part.fee;
+  EXPECT_EQ(sum.to_string(), q.fee.to_string()) << "the parts add up to the fee";
+
+  // Where per-lot rounding drifts by a cent over many lots: ten lots of 0.70 shares at NAV 1.0000
+  // and 0.5 % pay 0.0035 each (0.00 per lot, 0.00 in all) but 0.035 together: 0.04.
+  std::vector<HeldLot> many;
+  for (int i = 0; i < 10; ++i) many.push_back({"2026-01-05", Shares::parse("0.70")});
+  q = ok(quote_redemption(flat, many, Shares::parse("7.00"), Nav::parse("1.0000"), "2026-03-02"));
+  EXPECT_EQ(q.fee.to_string(), "0.04");
+  EXPECT_EQ(q.net.to_string(), "6.96");
+}
+
 TEST(Fees, QuotesRefuseWhatCannotBeBought) {
   const auto code = [](auto result) { return std::holds_alternative<Refusal>(result) ? std::get<Refusal>(result).code : "accepted"; };
   EXPECT_EQ(code(quote_subscription(schedule(), Money::parse("0.00"), Nav::parse("1.0000"))), "MALL_AMOUNT_INVALID");

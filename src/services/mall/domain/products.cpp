@@ -92,10 +92,10 @@ std::optional<Refusal> check_subscription_amount(const ProductTerms& p, Money am
   return std::nullopt;
 }
 
-std::optional<Refusal> check_sale_window(const ProductTerms& p, const std::string& today) {
-  if (today < p.sale_start)
+std::optional<Refusal> check_sale_window(const ProductTerms& p, const std::string& trade_date) {
+  if (trade_date < p.sale_start)
     return Refusal{409, "MALL_NOT_ON_SALE", fmt::format("{}将于{}开始销售", p.name, p.sale_start)};
-  if (p.sale_end && *p.sale_end < today)
+  if (p.sale_end && *p.sale_end < trade_date)
     return Refusal{409, "MALL_NOT_ON_SALE", fmt::format("{}已于{}结束销售", p.name, *p.sale_end)};
   return std::nullopt;
 }

@@ -42,7 +42,8 @@ std::optional<Refusal> check_product(const ProductTerms& p, const CategoryRules&
 
 // An order's amount against the product's minimums and increment (first purchase or additional).
 std::optional<Refusal> check_subscription_amount(const ProductTerms& p, Money amount, bool first_purchase);
-// Whether the product sells on this business date.
-std::optional<Refusal> check_sale_window(const ProductTerms& p, const std::string& today);
+// Whether the product sells for an order trading on this date (T, the NAV date: an order placed
+// after the cut-off on the last day of sale trades after it).
+std::optional<Refusal> check_sale_window(const ProductTerms& p, const std::string& trade_date);
 
 }  // namespace zt::services::mall

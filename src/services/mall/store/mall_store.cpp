@@ -68,7 +68,7 @@ constexpr const char* kOrderColumns =
     "o.confirm_date, o.placed_at_ms, o.idempotency_key, o.fingerprint, o.warning_id, o.suitability_rule, "
     "o.counter_order_id, o.nav_units, "
     "o.fee_units, o.confirmed_amount_units, o.confirmed_shares_units, o.confirmed_date, o.failure_code, "
-    "o.failure_message, o.trace_id";
+    "o.failure_message, o.trace_id, o.fee_schedule";
 constexpr const char* kOrderFrom = " FROM mall_orders o JOIN mall_products p ON p.code = o.product_code";
 
 OrderRecord order_of(const Row& r) {
@@ -98,6 +98,7 @@ OrderRecord order_of(const Row& r) {
   o.failure_code = r.text(22);
   o.failure_message = r.text(23);
   o.trace_id = r.string(24);
+  if (!r.is_null(25)) o.fees = schedule_of(core::json::parse<FeesJson>(r.string(25)));
   return o;
 }
 
@@ -353,11 +354,16 @@ std::optional<OrderRecord> MallStore::order(Tx& tx, const std::string& order_id)
 }
 
 Result<OrderRecord> MallStore::begin_order(Tx& tx, const OrderRecord& o, std::int64_t now_ms) const {
+  // Every refusal before the first write: a refused order leaves nothing behind.
+  if (o.warning_id)
+    if (auto used = warning_used_by(tx, *o.warning_id)) return warning_used(*used);
   if (o.side == "subscribe") {
     auto p = product(tx, o.product);
+    // Already a holder? Asked by locking the holder's row (not by reading it), so a cancellation
+    // giving the place back at the same moment either sees this order or has already gone.
     if (p && p->terms.holder_cap &&
-        tx.query("SELECT 1 FROM mall_holders WHERE product_code = ? AND customer_id = ?", {o.product, o.customer_id})
-            .empty()) {
+        tx.exec("UPDATE mall_holders SET since_ms = since_ms WHERE product_code = ? AND customer_id = ?",
+                {o.product, o.customer_id}) == 0) {
       // The place is taken by a conditional increment: atomic under concurrent buyers in both
       // SQLite and PostgreSQL, so the cap is never passed.
       if (tx.exec(
@@ -365,19 +371,26 @@ Result<OrderRecord> MallStore::begin_order(Tx& tx, const OrderRecord& o, std::in
               {o.product}) == 0)
         return Refusal{409, "MALL_HOLDERS_FULL",
                        fmt::format("{}的持有人数已达上限{}人，暂不能购买", p->terms.name, *p->terms.holder_cap)};
-      tx.exec("INSERT INTO mall_holders (product_code, customer_id, since_ms) VALUES (?, ?, ?)",
-              {o.product, o.customer_id, now_ms});
+      // The same customer's other first purchase at the same moment took the place already: one
+      // place each, so this increment is given back.
+      if (tx.exec("INSERT INTO mall_holders (product_code, customer_id, since_ms) VALUES (?, ?, ?) ON CONFLICT "
+                  "(product_code, customer_id) DO NOTHING",
+                  {o.product, o.customer_id, now_ms}) == 0)
+        tx.exec("UPDATE mall_products SET holder_count = holder_count - 1 WHERE code = ?", {o.product});
     }
   }
+  if (o.warning_id)
+    tx.exec("INSERT INTO mall_warning_uses (warning_id, order_id, customer_id, used_at_ms) VALUES (?, ?, ?, ?)",
+            {*o.warning_id, o.order_id, o.customer_id, now_ms});
   tx.exec(
       "INSERT INTO mall_orders (order_id, customer_id, fund_account, product_code, side, amount_units, shares_units, "
       "state, trade_date, "
       "confirm_date, placed_at_ms, idempotency_key, fingerprint, warning_id, suitability_rule, updated_at_ms, "
-      "trace_id) "
-      "VALUES (?, ?, ?, ?, ?, ?, ?, 'placing', ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+      "trace_id, fee_schedule) "
+      "VALUES (?, ?, ?, ?, ?, ?, ?, 'placing', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
       {o.order_id, o.customer_id, o.fund_account, o.product, o.side, o.amount_units, o.shares_units, o.trade_date,
        o.confirm_date, now_ms, o.idempotency_key, o.fingerprint, opt(o.warning_id), o.suitability_rule, now_ms,
-       o.trace_id});
+       o.trace_id, o.fees ? Param{core::json::serialize(fees_json(*o.fees))} : Param{Null{}}});
   return *order(tx, o.order_id);
 }
 
@@ -391,18 +404,27 @@ void MallStore::mark_pending(Tx& tx, const std::string& order_id, const std::str
 
 void MallStore::release_place(Tx& tx, const OrderRecord& o) const {
   if (o.side != "subscribe") return;
-  // Still a holder while another order of theirs is open or confirmed, or they hold shares.
-  auto others = tx.query(
+  release_holder(tx, o.customer_id, o.product, o.order_id);
+}
+
+void MallStore::release_holder(Tx& tx, const std::string& customer, const std::string& product,
+                               const std::string& except_order) const {
+  // Still a holder while another purchase of theirs is open, or while they hold shares (a
+  // confirmed purchase fully redeemed holds none: the place goes back). The holder's row is locked
+  // before the orders are counted: a purchase placed at the same moment (which locks it too) is
+  // either counted or finds the place gone and takes one anew (PostgreSQL, READ COMMITTED).
+  if (tx.exec("UPDATE mall_holders SET since_ms = since_ms WHERE product_code = ? AND customer_id = ?",
+              {product, customer}) == 0)
+    return;
+  auto open = tx.query(
       "SELECT count(*) FROM mall_orders WHERE customer_id = ? AND product_code = ? AND side = 'subscribe' AND order_id "
-      "<> ? "
-      "AND state IN ('placing', 'pending', 'confirmed')",
-      {o.customer_id, o.product, o.order_id});
+      "<> ? AND state IN ('placing', 'pending')",
+      {customer, product, except_order});
   auto held = tx.query("SELECT shares_units FROM mall_holdings WHERE customer_id = ? AND product_code = ?",
-                       {o.customer_id, o.product});
-  if (others.at(0).int64(0) > 0 || (!held.empty() && held.at(0).int64(0) > 0)) return;
-  if (tx.exec("DELETE FROM mall_holders WHERE product_code = ? AND customer_id = ?", {o.product, o.customer_id}) > 0)
-    tx.exec("UPDATE mall_products SET holder_count = holder_count - 1 WHERE code = ? AND holder_count > 0",
-            {o.product});
+                       {customer, product});
+  if (open.at(0).int64(0) > 0 || (!held.empty() && held.at(0).int64(0) > 0)) return;
+  if (tx.exec("DELETE FROM mall_holders WHERE product_code = ? AND customer_id = ?", {product, customer}) > 0)
+    tx.exec("UPDATE mall_products SET holder_count = holder_count - 1 WHERE code = ? AND holder_count > 0", {product});
 }
 
 void MallStore::mark_failed(Tx& tx, const OrderRecord& o, const std::string& code, const std::string& message,
@@ -410,8 +432,21 @@ void MallStore::mark_failed(Tx& tx, const OrderRecord& o, const std::string& cod
   if (tx.exec("UPDATE mall_orders SET state = 'failed', failure_code = ?, failure_message = ?, updated_at_ms = ? WHERE "
               "order_id = ? AND "
               "state = 'placing'",
-              {code, message, now_ms, o.order_id}) > 0)
+              {code, message, now_ms, o.order_id}) > 0) {
     release_place(tx, o);
+    tx.exec("DELETE FROM mall_warning_uses WHERE order_id = ?", {o.order_id});  // not used: it may sign another
+  }
+}
+
+std::optional<std::string> MallStore::warning_used_by(Tx& tx, const std::string& warning_id) const {
+  auto rows = tx.query("SELECT order_id FROM mall_warning_uses WHERE warning_id = ?", {warning_id});
+  if (rows.empty()) return std::nullopt;
+  return rows.at(0).string(0);
+}
+
+Refusal warning_used(const std::string& order_id) {
+  return Refusal{409, "MALL_WARNING_USED",
+                 fmt::format("该特别风险警示书已随订单{}签署，每笔订单需单独阅读并签署", order_id)};
 }
 
 bool MallStore::mark_cancelled(Tx& tx, const OrderRecord& o, std::int64_t now_ms) const {
@@ -430,45 +465,55 @@ bool MallStore::mark_confirmed(Tx& tx, const OrderRecord& o, Nav nav, Money fee,
               "confirmed_date = ?, updated_at_ms = ? WHERE order_id = ? AND state = 'pending'",
               {nav.units(), fee.units(), amount_units, shares_units, confirmed_date, now_ms, o.order_id}) == 0)
     return false;
+  if (o.side == "subscribe") {
+    // An increment in SQL: two confirmations of one customer's orders never lose one another.
+    tx.exec(
+        "INSERT INTO mall_holdings (customer_id, product_code, shares_units, cost_units, updated_at_ms) VALUES (?, ?, ?, "
+        "?, ?) ON CONFLICT (customer_id, product_code) DO UPDATE SET shares_units = mall_holdings.shares_units + "
+        "excluded.shares_units, cost_units = mall_holdings.cost_units + excluded.cost_units, updated_at_ms = "
+        "excluded.updated_at_ms",
+        {o.customer_id, o.product, shares_units, o.amount_units, now_ms});  // cost: what was paid, fee included
+    return true;
+  }
+  // A redemption takes its share of the average cost, which needs the holding as it is: the row is
+  // locked first (PostgreSQL, READ COMMITTED: the read that follows sees whatever confirmation
+  // committed before it), then read and written.
+  tx.exec(
+      "INSERT INTO mall_holdings (customer_id, product_code, shares_units, cost_units, updated_at_ms) VALUES (?, ?, 0, 0, "
+      "?) ON CONFLICT (customer_id, product_code) DO UPDATE SET updated_at_ms = excluded.updated_at_ms",
+      {o.customer_id, o.product, now_ms});
   auto held = tx.query("SELECT shares_units, cost_units FROM mall_holdings WHERE customer_id = ? AND product_code = ?",
                        {o.customer_id, o.product});
-  std::int64_t shares = held.empty() ? 0 : held.at(0).int64(0), cost = held.empty() ? 0 : held.at(0).int64(1);
-  if (o.side == "subscribe") {
-    shares += shares_units;
-    cost += o.amount_units;  // what the customer paid, fee included
-  } else {
-    // Average cost: the redeemed shares take their share of the cost, half-up to the cent.
-    const auto taken = shares <= 0 ? cost
-                                   : core::finance::Decimal::from_units(cost, 2)
-                                         .multiply(core::finance::Decimal::from_units(shares_units, 2), 4,
-                                                   core::finance::RoundingMode::kHalfUp)
-                                         .divide(core::finance::Decimal::from_units(shares, 2), 2,
+  std::int64_t shares = held.at(0).int64(0), cost = held.at(0).int64(1);
+  // Average cost: the redeemed shares take their share of the cost, half-up to the cent.
+  const auto taken = shares <= 0 ? cost
+                                 : core::finance::Decimal::from_units(cost, 2)
+                                       .multiply(core::finance::Decimal::from_units(shares_units, 2), 4,
                                                  core::finance::RoundingMode::kHalfUp)
-                                         .units();
-    shares = std::max<std::int64_t>(0, shares - shares_units);
-    cost = shares == 0 ? 0 : std::max<std::int64_t>(0, cost - taken);
-  }
-  if (held.empty())
-    tx.exec(
-        "INSERT INTO mall_holdings (customer_id, product_code, shares_units, cost_units, updated_at_ms) VALUES (?, ?, "
-        "?, ?, ?)",
-        {o.customer_id, o.product, shares, cost, now_ms});
-  else
-    tx.exec(
-        "UPDATE mall_holdings SET shares_units = ?, cost_units = ?, updated_at_ms = ? WHERE customer_id = ? AND "
-        "product_code = ?",
-        {shares, cost, now_ms, o.customer_id, o.product});
+                                       .divide(core::finance::Decimal::from_units(shares, 2), 2,
+                                               core::finance::RoundingMode::kHalfUp)
+                                       .units();
+  shares = std::max<std::int64_t>(0, shares - shares_units);
+  cost = shares == 0 ? 0 : std::max<std::int64_t>(0, cost - taken);
+  tx.exec(
+      "UPDATE mall_holdings SET shares_units = ?, cost_units = ?, updated_at_ms = ? WHERE customer_id = ? AND "
+      "product_code = ?",
+      {shares, cost, now_ms, o.customer_id, o.product});
+  // Sold out: no longer a holder of a capped product, unless another purchase is still open.
+  if (shares == 0) release_holder(tx, o.customer_id, o.product, o.order_id);
   return true;
 }
 
 bool MallStore::first_purchase(Tx& tx, const std::string& customer, const std::string& product) const {
-  return tx
-      .query(
-          "SELECT 1 FROM mall_orders WHERE customer_id = ? AND product_code = ? AND side = 'subscribe' AND state IN "
-          "('pending', "
-          "'confirmed') LIMIT 1",
-          {customer, product})
-      .empty();
+  // A first purchase (its higher minimum, BUSINESS §5) whenever the customer neither holds the
+  // product nor has a purchase of it open: after redeeming everything, buying again is a first.
+  if (!tx.query("SELECT 1 FROM mall_orders WHERE customer_id = ? AND product_code = ? AND side = 'subscribe' AND state IN "
+                "('placing', 'pending') LIMIT 1",
+                {customer, product})
+           .empty())
+    return false;
+  auto held = tx.query("SELECT shares_units FROM mall_holdings WHERE customer_id = ? AND product_code = ?", {customer, product});
+  return held.empty() || held.at(0).int64(0) <= 0;
 }
 
 Result<OrderPage> MallStore::orders(Tx& tx, const OrderFilter& f, bool staff) const {

@@ -46,6 +46,9 @@ struct OrderRecord {
   std::optional<std::int64_t> nav_units, fee_units, confirmed_amount_units, confirmed_shares_units;
   std::optional<std::string> confirmed_date, failure_code, failure_message;
   std::string trace_id;
+  // The product's fee schedule when the order was placed: what it settles under (none on orders
+  // from before it was kept: those take the product's).
+  std::optional<FeeSchedule> fees;
 };
 
 struct OrderFilter {
@@ -57,6 +60,8 @@ struct OrderFilter {
 };
 
 ProductTerms terms_of(const ProductIn& in);
+// The refusal of a risk warning that already went with another order.
+Refusal warning_used(const std::string& order_id);
 FeesJson fees_json(const FeeSchedule& s);
 
 class MallStore {
@@ -120,6 +125,15 @@ class MallStore {
 
  private:
   void release_place(core::storage::Tx& tx, const OrderRecord& o) const;
+ public:
+  // The order a signed risk warning went with, if any.
+  std::optional<std::string> warning_used_by(core::storage::Tx& tx, const std::string& warning_id) const;
+
+ private:
+  // Gives a capped product's place back when the customer neither holds shares nor has another
+  // purchase open (other than `except_order`).
+  void release_holder(core::storage::Tx& tx, const std::string& customer, const std::string& product,
+                      const std::string& except_order) const;
   CategoryRules rules_;
 };
 
