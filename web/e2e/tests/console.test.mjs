@@ -356,8 +356,12 @@ test('a product manager creates a fund, enters and imports NAVs, publishes it; o
     await page.getByTestId('nav-mall-orders').click();
     await page.getByTestId('mall-orders-page').waitFor();
     const orders = page.getByTestId('mall-orders');
+    // The page opens on every order (both are listed); the search by customer leaves the buyer's.
+    await orders.getByText(other.order).waitFor();
     await w.input('filter-customer').fill(buyer.customer);
     await page.getByTestId('search-orders').click();
+    await orders.getByText(other.order).waitFor({ state: 'detached', timeout: 10000 })
+      .catch(() => assert.fail('another customer\'s order is still in the result'));
     await orders.getByText(buyer.order).waitFor();
     await orders.locator('tr', { hasText: buyer.order }).getByText('待确认').waitFor();
     assert.equal(await orders.getByText(other.order).count(), 0, 'another customer\'s order is not in the result');
