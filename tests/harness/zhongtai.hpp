@@ -32,7 +32,8 @@ class Zhongtai {
       if (start(extra_env, target)) return;
       // Another test program took one of the free ports first (they are free when picked, not
       // reserved): new ports, a new start. Anything else is the process's own failure.
-      const std::string log = process->log_text().substr(std::min(log_before, process->log_text().size()));
+      std::string log = process->log_text();
+      log.erase(0, std::min(log_before, log.size()));
       if (pinned || attempt == 3 || log.find("cannot listen on") == std::string::npos) {
         own_.keep();
         throw std::runtime_error("zhongtai did not become ready; log: " + log);

@@ -361,9 +361,7 @@ Result<OrderRecord> MallStore::begin_order(Tx& tx, const OrderRecord& o, std::in
     auto p = product(tx, o.product);
     // Already a holder? Asked by locking the holder's row (not by reading it), so a cancellation
     // giving the place back at the same moment either sees this order or has already gone.
-    if (p && p->terms.holder_cap &&
-        tx.exec("UPDATE mall_holders SET since_ms = since_ms WHERE product_code = ? AND customer_id = ?",
-                {o.product, o.customer_id}) == 0) {
+    if (p && p->terms.holder_cap && !lock_holder(tx, o.product, o.customer_id)) {
       // The place is taken by a conditional increment: atomic under concurrent buyers in both
       // SQLite and PostgreSQL, so the cap is never passed.
       if (tx.exec(
@@ -407,15 +405,18 @@ void MallStore::release_place(Tx& tx, const OrderRecord& o) const {
   release_holder(tx, o.customer_id, o.product, o.order_id);
 }
 
+bool MallStore::lock_holder(Tx& tx, const std::string& product, const std::string& customer) const {
+  return tx.exec("UPDATE mall_holders SET since_ms = since_ms WHERE product_code = ? AND customer_id = ?",
+                 {product, customer}) > 0;
+}
+
 void MallStore::release_holder(Tx& tx, const std::string& customer, const std::string& product,
                                const std::string& except_order) const {
   // Still a holder while another purchase of theirs is open, or while they hold shares (a
   // confirmed purchase fully redeemed holds none: the place goes back). The holder's row is locked
   // before the orders are counted: a purchase placed at the same moment (which locks it too) is
   // either counted or finds the place gone and takes one anew (PostgreSQL, READ COMMITTED).
-  if (tx.exec("UPDATE mall_holders SET since_ms = since_ms WHERE product_code = ? AND customer_id = ?",
-              {product, customer}) == 0)
-    return;
+  if (!lock_holder(tx, product, customer)) return;
   auto open = tx.query(
       "SELECT count(*) FROM mall_orders WHERE customer_id = ? AND product_code = ? AND side = 'subscribe' AND order_id "
       "<> ? AND state IN ('placing', 'pending')",

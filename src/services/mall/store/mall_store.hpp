@@ -123,13 +123,14 @@ class MallStore {
   void audit(core::storage::Tx& tx, const Actor& who, const std::string& action, const std::string& subject,
              const std::string& detail, std::int64_t now_ms) const;
 
- private:
-  void release_place(core::storage::Tx& tx, const OrderRecord& o) const;
- public:
   // The order a signed risk warning went with, if any.
   std::optional<std::string> warning_used_by(core::storage::Tx& tx, const std::string& warning_id) const;
 
  private:
+  void release_place(core::storage::Tx& tx, const OrderRecord& o) const;
+  // Whether the customer holds a place in a capped product, asked by locking the holder's row: a
+  // purchase and a release at the same moment serialise on it (PostgreSQL, READ COMMITTED).
+  bool lock_holder(core::storage::Tx& tx, const std::string& product, const std::string& customer) const;
   // Gives a capped product's place back when the customer neither holds shares nor has another
   // purchase open (other than `except_order`).
   void release_holder(core::storage::Tx& tx, const std::string& customer, const std::string& product,
