@@ -33,6 +33,8 @@ build-fuzz: deps
 test: build-asan build-fuzz web
 	@scripts/unasserted-codes
 	@scripts/untested-operations
+	@scripts/service-boundaries --self-test
+	@scripts/service-boundaries
 	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	  ctest --test-dir build/asan --output-on-failure -j $(JOBS) --timeout 600
 

@@ -1,7 +1,10 @@
 #include <gtest/gtest.h>
 
+#include <csignal>
 #include <filesystem>
+#include <memory>
 
+#include "harness/http.hpp"
 #include "harness/process.hpp"
 
 namespace zt::test {
@@ -66,6 +69,53 @@ TEST(Cli, AFailingMigrationStopsStartUpNamingTheFile) {
   EXPECT_NE(r.output.find("already exists"), std::string::npos) << r.output;
   auto after = run({"sqlite3", data + "/system.db", "SELECT count(*) FROM sqlite_master WHERE name = 'system_events_at';"});
   EXPECT_EQ(after.output, "0\n") << "nothing of the failed migration remains";
+}
+
+// A new user's first start: `zhongtai serve` in an empty directory with the embedded defaults
+// makes its data directory (databases, keys, the access log) and serves.
+TEST(Cli, ServeStartsInAnEmptyDirectoryAndMakesItsDataDirectory) {
+  TempDir dir;
+  const std::string data = dir.path() + "/data";
+  ASSERT_FALSE(std::filesystem::exists(data));
+  std::unique_ptr<Process> z;
+  int port = 0;
+  for (int attempt = 0; attempt < 3 && !z; ++attempt) {  // a port taken meanwhile by another program
+    port = free_port();
+    const int admin = free_port();
+    auto p = std::make_unique<Process>(ProcessOptions{
+        {ZT_BINARY, "serve"},
+        {{"ZT_SERVER__PORT", std::to_string(port)}, {"ZT_ADMIN__PORT", std::to_string(admin)}},
+        dir.path() + "/zhongtai-" + std::to_string(attempt) + ".log", "", dir.path()});
+    const bool ready = eventually(
+        [&] {
+          if (!p->running()) return true;
+          try {
+            auto r = http_get(admin, "/readyz");
+            return r.status == 200 && r.body.find("\"pid\":" + std::to_string(p->pid()) + "}") != std::string::npos;
+          } catch (...) {
+            return false;
+          }
+        },
+        std::chrono::seconds(60));
+    if (ready && p->running()) {
+      z = std::move(p);
+    } else {
+      const std::string log = p->log_text();
+      ASSERT_NE(log.find("cannot listen on"), std::string::npos) << "did not start in an empty directory:\n" << log;
+    }
+  }
+  ASSERT_TRUE(z) << "no free port in three attempts";
+  EXPECT_TRUE(std::filesystem::is_directory(data));
+  EXPECT_EQ(http_get(port, "/api/mall/v1/products").status, 200);
+  EXPECT_TRUE(eventually(
+      [&] {
+        std::error_code ec;
+        const auto size = std::filesystem::file_size(data + "/access.log", ec);
+        return !ec && size > 0;
+      },
+      std::chrono::seconds(10)))
+      << "the request is in the access log, under the data directory it made";
+  EXPECT_EQ(z->stop(SIGTERM), 0) << z->log_text();
 }
 
 TEST(Cli, ConfigErrorsStopServeWithExitCode2) {

@@ -96,9 +96,15 @@ class MallFixture : public ::testing::TestWithParam<Mode> {
   std::string questionnaire_;
 };
 
+// Confirmations on demand; an order the counter has not answered is sent again by the next run.
 class Mall : public MallFixture {
  protected:
-  Mall() : MallFixture(kMallEnv) {}
+  static Env env() {
+    Env e = kMallEnv;
+    e["ZT_MALL__REDRIVE_AFTER"] = "0ms";
+    return e;
+  }
+  Mall() : MallFixture(env()) {}
 };
 
 // The confirmation job on its own schedule (every second), as it runs in production.
@@ -291,7 +297,6 @@ TEST_P(Mall, MatchBuyCancelConfirmRedeemToTheCent) {
   ASSERT_EQ(holiday.status, 200) << holiday.body;
   EXPECT_EQ(f(holiday.body, "trade_date"), "2026-02-24");
   EXPECT_EQ(f(holiday.body, "confirm_date"), "2026-02-25");
-
   // Orders, newest first, by cursor.
   auto page = http_request(z.port, "GET", "/api/mall/v1/orders?limit=3", "", a.headers());
   EXPECT_EQ(f(page.body, "order_id"), f(holiday.body, "order_id"));
@@ -300,6 +305,18 @@ TEST_P(Mall, MatchBuyCancelConfirmRedeemToTheCent) {
   EXPECT_EQ(boost::json::parse(all.body).at("items").as_array().size(), 2u) << all.body;
   EXPECT_TRUE(refused(http_request(z.port, "GET", "/api/mall/v1/admin/orders", "", a.headers()), 403, "GATEWAY_FORBIDDEN"))
       << "customers are not staff";
+
+  // A product confirmed on T+3 (a QDII fund): three trading days after T; an edit that leaves the
+  // lag out keeps it.
+  publish(fund("F10006", "全球配置QDII", 3, R"(, "confirm_days": 3)"), "F10006", "2026-02-13", "1.0000");
+  EXPECT_EQ(f(http_get(z.port, "/api/mall/v1/products/F10006").body, "confirm_days"), "3");
+  auto qdii = order(a, "order-a-0111", R"({"product": "F10006", "side": "subscribe", "amount": "1000.00"})");
+  ASSERT_EQ(qdii.status, 200) << qdii.body;
+  EXPECT_EQ(f(qdii.body, "trade_date"), "2026-02-24");
+  EXPECT_EQ(f(qdii.body, "confirm_date"), "2026-02-27");
+  auto edited = staff("PUT", "/api/mall/v1/admin/products/F10006", fund("F10006", "全球配置QDII（人民币）", 3));
+  ASSERT_EQ(edited.status, 200) << edited.body;
+  EXPECT_EQ(f(edited.body, "confirm_days"), "3");
 
   // A product for professional investors only: refused to an ordinary investor, by its rule.
   std::string pro = fund("F10005", "专业投资者专享", 3);
@@ -488,6 +505,95 @@ TEST_P(Mall, AnotherCustomersOrderIsNotFoundAndAnOrderAuthCannotServeFreezesNoth
   EXPECT_EQ(balance(c, "cash"), "1000000.00");
   auto c_orders = http_request(z.port, "GET", "/api/mall/v1/orders", "", c.headers());
   EXPECT_EQ(c_orders.body.find("order_id"), std::string::npos) << "no order recorded: " << c_orders.body;
+}
+
+// The money path when the counter misbehaves mid-order (issue 18: F2, F3, F4), with faults armed
+// on the sandbox counter: answers lost after the counter's commit, a restarting instance's 404.
+// The mall never marks failed what the counter may have done, follows what the counter did, and
+// nothing moves twice.
+TEST_P(Mall, LostAnswersAndARestartingCounterNeitherStrandNorRepeatMoney) {
+  platform.pin_clock("2026-03-02T10:00:00+08:00");
+  publish(fund("F10001", "稳健增长混合", 3), "F10001", "2026-02-27", "1.0000");
+  auto a = customer("13900000031");
+  const auto arm = [&](const std::string& operation, const std::string& faults) {
+    return staff("POST", "/api/counter/v1/sandbox/faults",
+                 R"({"operation": ")" + operation + R"(", "faults": )" + faults + "}");
+  };
+  const auto run = [&] {
+    auto r = staff("POST", "/api/mall/v1/admin/confirmations");
+    EXPECT_EQ(r.status, 200) << r.body;
+    return r.body;
+  };
+  const auto state = [&](const std::string& id) { return f(order_of(a, id).body, "state"); };
+  EXPECT_TRUE(refused(arm("transfer", "[]"), 400, "COUNTER_FAULT_INVALID",
+                      "operation 应为 place_order、cancel_order 或 confirm_order"));
+  EXPECT_TRUE(refused(arm("place_order", R"(["explode"])"), 400, "COUNTER_FAULT_INVALID",
+                      "未知的故障 explode（可用：lose_answer、unavailable、not_found）"));
+
+  // F4: the counter freezes the cash and the answer is lost; the re-drive meets a restarting
+  // instance's 404, which says nothing of the order: still placing, not failed.
+  ASSERT_EQ(arm("place_order", R"(["lose_answer", "not_found"])").status, 200);
+  auto placed = order(a, "fault-a-0001", R"({"product": "F10001", "side": "subscribe", "amount": "10000.00"})");
+  ASSERT_EQ(placed.status, 202) << placed.body;
+  EXPECT_EQ(f(placed.body, "state"), "placing");
+  const std::string first = f(placed.body, "order_id");
+  EXPECT_EQ(balance(a, "frozen"), "10000.00") << "the counter did freeze it";
+  EXPECT_EQ(f(run(), "redriven"), "1");
+  EXPECT_EQ(state(first), "placing");
+  EXPECT_EQ(f(run(), "redriven"), "1");
+  EXPECT_EQ(state(first), "pending") << "the same request id: the counter's first answer";
+  EXPECT_EQ(balance(a, "frozen"), "10000.00") << "frozen once";
+
+  // F3: a cancel the counter did whose answer was lost: the customer is told to try again, and the
+  // mall learns what the counter did at the latest when it comes to confirm the order.
+  auto second = order(a, "fault-a-0002", R"({"product": "F10001", "side": "subscribe", "amount": "5000.00"})");
+  ASSERT_EQ(second.status, 200) << second.body;
+  const std::string cancelled = f(second.body, "order_id");
+  EXPECT_EQ(balance(a, "frozen"), "15000.00");
+  ASSERT_EQ(arm("cancel_order", R"(["lose_answer"])").status, 200);
+  EXPECT_TRUE(refused(cancel(a, cancelled), 503, "MALL_DEPENDENCY_UNAVAILABLE", "暂时无法撤单，请稍后重试"));
+  EXPECT_EQ(balance(a, "frozen"), "10000.00") << "released at the counter";
+  EXPECT_EQ(state(cancelled), "pending") << "not known to the mall yet";
+
+  // T+1, one confirmation's answer lost: kept pending, never failed, and sent again as recorded;
+  // the cancelled one follows the counter.
+  ASSERT_EQ(staff("PUT", "/api/mall/v1/admin/products/F10001/navs/2026-03-02", R"({"nav": "1.0123"})").status, 200);
+  platform.pin_clock("2026-03-03T09:00:00+08:00");
+  ASSERT_EQ(arm("confirm_order", R"(["lose_answer"])").status, 200);
+  auto t1 = run();
+  EXPECT_EQ(f(t1, "failed"), "1") << t1;
+  auto t2 = run();
+  EXPECT_EQ(std::stoi(f(t1, "confirmed")) + std::stoi(f(t2, "confirmed")), 1) << t1 << t2;
+  EXPECT_EQ(f(t2, "failed"), "0") << t2;
+  EXPECT_EQ(state(cancelled), "cancelled") << "the mall follows the counter";
+  auto confirmed = order_of(a, first);
+  EXPECT_EQ(f(confirmed.body, "state"), "confirmed");
+  EXPECT_EQ(f(confirmed.body, "fee"), "147.78");
+  EXPECT_EQ(f(confirmed.body, "confirmed_shares"), "9732.51");
+  EXPECT_EQ(balance(a, "frozen"), "0.00");
+  EXPECT_EQ(balance(a, "cash"), "990000.00") << "debited once, the cancelled one given back";
+
+  // F2: a redemption confirmed at the counter whose answer was lost is sent again as recorded, not
+  // worked out anew from lots the first confirmation consumed. Held 0 days: 1.5 % of
+  // 9732.51 × 1.0200 = 9927.16, once rounded: 148.91.
+  auto redeem = order(a, "fault-a-0003", R"({"product": "F10001", "side": "redeem", "shares": "9732.51"})");
+  ASSERT_EQ(redeem.status, 200) << redeem.body;
+  const std::string redemption = f(redeem.body, "order_id");
+  ASSERT_EQ(staff("PUT", "/api/mall/v1/admin/products/F10001/navs/2026-03-03", R"({"nav": "1.0200"})").status, 200);
+  platform.pin_clock("2026-03-04T09:00:00+08:00");
+  ASSERT_EQ(arm("confirm_order", R"(["lose_answer"])").status, 200);
+  auto t3 = run();
+  EXPECT_EQ(f(t3, "failed"), "1") << t3;
+  EXPECT_EQ(state(redemption), "pending");
+  EXPECT_EQ(balance(a, "cash"), "999778.25") << "paid at the counter";
+  auto t4 = run();
+  EXPECT_EQ(f(t4, "confirmed"), "1") << t4;
+  auto paid = order_of(a, redemption);
+  EXPECT_EQ(f(paid.body, "state"), "confirmed");
+  EXPECT_EQ(f(paid.body, "fee"), "148.91");
+  EXPECT_EQ(f(paid.body, "confirmed_amount"), "9778.25");
+  EXPECT_EQ(balance(a, "cash"), "999778.25") << "paid once";
+  EXPECT_EQ(balance(a, "frozen"), "0.00");
 }
 
 TEST_P(MallJob, AnOrderTheCounterNeverAnsweredIsPlacedOnceWhenItIsBackAndTPlusOneSettlesByItself) {

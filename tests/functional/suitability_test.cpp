@@ -39,6 +39,10 @@ TEST_P(Suitability, CustomersAreAssessedAndStaffReviewInvestorApplications) {
   auto q = http_get(port, "/api/suitability/v1/questionnaire");
   ASSERT_EQ(q.status, 200) << q.body;
   EXPECT_EQ(f(q.body, "version"), "2026-01");
+  // The document's own fingerprint: kept with every assessment answered on it (issue 18, F17).
+  const std::string document = f(q.body, "sha256");
+  EXPECT_EQ(document.size(), 64u) << document;
+  EXPECT_EQ(document.find_first_not_of("0123456789abcdef"), std::string::npos) << document;
   EXPECT_TRUE(refused(http_get(port, "/api/suitability/v1/me"), 401, "GATEWAY_UNAUTHENTICATED")) << "a customer's own profile needs a customer";
   EXPECT_TRUE(refused(http_request(port, "GET", "/api/suitability/v1/me", "", staff_headers()), 401, "SUIT_LOGIN_REQUIRED", "请先登录"))
       << "a staff member has no profile of their own";
@@ -71,6 +75,8 @@ TEST_P(Suitability, CustomersAreAssessedAndStaffReviewInvestorApplications) {
   EXPECT_EQ(f(c3.body, "score"), "49");
   EXPECT_EQ(f(c3.body, "assessed_on"), "2026-03-02");
   EXPECT_EQ(f(c3.body, "expires_on"), "2028-03-02");
+  EXPECT_EQ(f(c3.body, "questionnaire_version"), "2026-01");
+  EXPECT_EQ(f(c3.body, "questionnaire_sha256"), document) << "the exact text answered, not only its version";
   auto lowest = as("POST", "/api/suitability/v1/me/assessments", answers(q.body, 9, {{"R1", "A"}}));
   ASSERT_EQ(lowest.status, 200) << lowest.body;
   EXPECT_EQ(f(lowest.body, "level"), "C1");
@@ -83,6 +89,8 @@ TEST_P(Suitability, CustomersAreAssessedAndStaffReviewInvestorApplications) {
   EXPECT_EQ(f(fourth.body, "code"), "SUIT_TOO_MANY_ASSESSMENTS");
   auto history = as("GET", "/api/suitability/v1/me/assessments");
   EXPECT_EQ(boost::json::parse(history.body).at("items").as_array().size(), 3u) << "every assessment is kept";
+  for (const auto& item : boost::json::parse(history.body).at("items").as_array())
+    EXPECT_EQ(std::string(item.at("questionnaire_sha256").as_string()), document);
   auto profile = as("GET", "/api/suitability/v1/me");
   EXPECT_EQ(f(profile.body, "level"), "C3");
   EXPECT_NE(profile.body.find(R"("expired":false)"), std::string::npos);

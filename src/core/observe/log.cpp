@@ -13,6 +13,7 @@
 #include <cerrno>
 #include <condition_variable>
 #include <cstring>
+#include <filesystem>
 #include <thread>
 #include <chrono>
 #include <mutex>
@@ -192,6 +193,10 @@ LineWriter::LineWriter(const std::string& path) : impl_(new Impl) {
   if (path == "-") {
     impl_->fd = 1;
   } else {
+    // Its folder is made on first start (data/ beside a fresh config is empty).
+    std::error_code made;
+    if (const auto parent = std::filesystem::path(path).parent_path(); !parent.empty())
+      std::filesystem::create_directories(parent, made);
     impl_->fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
     if (impl_->fd < 0) {
       std::string err = std::strerror(errno);

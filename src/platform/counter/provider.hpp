@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "platform/counter/domain/sandbox_counter.hpp"
-#include "platform/counter/domain/types.hpp"
+#include "platform/counter/client/counter_api.hpp"
 
 namespace zt::platform::counter {
 

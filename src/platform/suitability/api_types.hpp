@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "core/finance/decimal.hpp"
+#include "platform/suitability/client/suitability_api.hpp"
 #include "platform/suitability/domain/matching.hpp"
 #include "platform/suitability/domain/questionnaire.hpp"
 
@@ -28,78 +29,27 @@ struct Assessment {
   std::string assessed_on;
   std::string expires_on;
   std::string created_at;
+  // The document answered, by its SHA-256 (kept in suit_questionnaires): none for assessments
+  // from before documents were kept.
+  std::optional<std::string> questionnaire_sha256;
 };
 BOOST_DESCRIBE_STRUCT(Assessment, (),
                       (id, questionnaire_version, score, level, level_title, lowest_category, lowest_reasons,
-                       assessed_on, expires_on, created_at))
+                       assessed_on, expires_on, created_at, questionnaire_sha256))
+
+// The questionnaire as customers answer it, with the SHA-256 of the document it was read from.
+struct QuestionnaireView {
+  std::string version;
+  std::string title;
+  std::vector<Group> groups;
+  std::string sha256;
+};
+BOOST_DESCRIBE_STRUCT(QuestionnaireView, (), (version, title, groups, sha256))
 
 struct AssessmentList {
   std::vector<Assessment> items;
 };
 BOOST_DESCRIBE_STRUCT(AssessmentList, (), (items))
-
-struct ProfileView {
-  std::string customer_id;
-  bool assessed = false;
-  bool expired = false;
-  std::optional<std::string> level;
-  std::optional<std::string> level_title;
-  int level_number = 0;
-  bool lowest_category = false;
-  std::optional<int> score;
-  std::optional<std::string> assessment_id;
-  std::optional<std::string> assessed_on;
-  std::optional<std::string> expires_on;
-  std::string investor_type = "ordinary";  // ordinary | professional
-  bool qualified = false;
-  std::optional<std::string> professional_until;
-  std::optional<std::string> qualified_until;
-  int assessments_left_today = 0;
-};
-BOOST_DESCRIBE_STRUCT(ProfileView, (),
-                      (customer_id, assessed, expired, level, level_title, level_number, lowest_category, score,
-                       assessment_id, assessed_on, expires_on, investor_type, qualified, professional_until,
-                       qualified_until, assessments_left_today))
-
-struct MatchIn {
-  std::string customer_id;
-  ProductTerms product;
-  std::optional<std::string> warning_id;  // a signed warning for this product, at order time
-};
-BOOST_DESCRIBE_STRUCT(MatchIn, (), (customer_id, product, warning_id))
-
-struct MatchOut {
-  std::string outcome;  // allow | warn | refuse
-  std::string rule;
-  std::string reason;
-  std::string customer_level;             // "C3", or "" when not assessed
-  std::string product_risk;               // "R4"
-  std::optional<std::string> warning_id;  // the signed warning that allowed a sale above the level
-};
-BOOST_DESCRIBE_STRUCT(MatchOut, (), (outcome, rule, reason, customer_level, product_risk, warning_id))
-
-struct WarningIn {
-  std::string customer_id;
-  ProductTerms product;
-};
-BOOST_DESCRIBE_STRUCT(WarningIn, (), (customer_id, product))
-
-struct Warning {
-  std::string id;
-  std::string customer_id;
-  std::string product_code;
-  std::string product_name;
-  std::string product_risk;
-  std::string customer_level;
-  std::string text;
-  std::string text_version;
-  std::string issued_at;
-  std::string state;  // issued | signed
-  std::optional<std::string> signed_at;
-};
-BOOST_DESCRIBE_STRUCT(Warning, (),
-                      (id, customer_id, product_code, product_name, product_risk, customer_level, text, text_version,
-                       issued_at, state, signed_at))
 
 struct SignIn {
   bool agree = false;  // "我已阅读并理解上述风险，自愿购买"

@@ -52,16 +52,17 @@ core::config::ConfigError bad_setting(std::string path, std::string message) {
   return core::config::ConfigError({core::config::Problem{"", 0, std::move(path), std::move(message)}});
 }
 
-Questionnaire load_questionnaire(const std::string& version) {
-  // The newest shipped version unless one is named (files sort by name: questionnaire-<year>.yaml).
-  std::optional<Questionnaire> chosen;
+// The questionnaire in force and its document's text: the newest shipped version unless one is
+// named (files sort by name: questionnaire-<year>.yaml).
+std::pair<Questionnaire, std::string> load_questionnaire(const std::string& version) {
+  std::optional<std::pair<Questionnaire, std::string>> chosen;
   for (const auto& f : zt_suitability_files()) {
     if (!f.name.starts_with("questionnaire-")) continue;
     auto q = Questionnaire::parse(f.content);
-    if (version.empty() || q.version == version) chosen = std::move(q);
+    if (version.empty() || q.version == version) chosen.emplace(std::move(q), std::string(f.content));
   }
   if (!chosen) throw bad_setting("suitability.questionnaire", fmt::format("没有版本为 {} 的问卷", version));
-  return *chosen;
+  return std::move(*chosen);
 }
 
 Settings settings_of(const core::config::Section& c) {
@@ -90,15 +91,21 @@ Settings settings_of(const core::config::Section& c) {
   return s;
 }
 
+SuitabilityBook book_of(const core::config::Section& c) {
+  auto [questionnaire, document] = load_questionnaire(c.get_string("questionnaire"));
+  return SuitabilityBook(std::move(questionnaire), std::move(document), settings_of(c));
+}
+
 class SuitabilityComponent final : public core::Component {
  public:
   explicit SuitabilityComponent(core::ComponentContext& ctx)
       : db_(ctx.database()),
-        book_(load_questionnaire(ctx.config().get_string("questionnaire")), settings_of(ctx.config())) {
+        book_(book_of(ctx.config())) {
     auto& r = ctx.public_router();
     const std::string base = "/api/suitability/v1";
     r.add(Method::kGet, base + "/questionnaire", [this](Request&, RequestContext&) -> Reply {
-      co_return Response::json(200, core::json::serialize(book_.questionnaire()));
+      const auto& q = book_.questionnaire();
+      co_return Response::json(200, core::json::serialize(QuestionnaireView{q.version, q.title, q.groups, book_.document_sha256()}));
     });
 
     // ---- the customer's own

@@ -12,27 +12,15 @@
 #include "core/observe/log.hpp"
 #include "core/util/digest.hpp"
 #include "core/util/time.hpp"
+#include "platform/counter/client/counter_client.hpp"
+#include "services/auth/client/auth_api.hpp"
 
 namespace zt::services::auth {
 
-struct FundAccount {
-  std::string customer_id;
-  std::optional<std::string> fund_account;
-};
-BOOST_DESCRIBE_STRUCT(FundAccount, (), (customer_id, fund_account))
 struct BindAccount {
   std::string fund_account;
 };
 BOOST_DESCRIBE_STRUCT(BindAccount, (), (fund_account))
-struct DemoCustomer {
-  std::string request_id;
-  std::string name;
-  std::string id_number;
-  std::string mobile;
-  std::string cash;
-};
-BOOST_DESCRIBE_STRUCT(DemoCustomer, (), (request_id, name, id_number, mobile, cash))
-
 namespace {
 
 using core::http::ApiError;
@@ -68,6 +56,7 @@ std::string sandbox_id_number(const std::string& customer_id, int attempt) {
 
 void add_account_routes(core::http::Router& r, AccountApiDeps deps) {
   auto d = std::make_shared<AccountApiDeps>(deps);
+  auto counter = std::make_shared<platform::counter::CounterClient>(deps.discovery.client(), "auth");
   r.add(Method::kGet, "/api/auth/v1/customers/{id}/account", [d](Request&, RequestContext& ctx) -> Reply {
     require_service(ctx);
     const std::string id(ctx.param("id").value_or(""));
@@ -87,7 +76,7 @@ void add_account_routes(core::http::Router& r, AccountApiDeps deps) {
   });
   // Sandbox: the customer opens a demo account at the sandbox counter (cash 1,000,000.00), bound
   // to them at once. A retry finishes what a failed attempt began (the counter's request ids).
-  r.add(Method::kPost, "/api/auth/v1/me/sandbox-account", [d](Request&, RequestContext& ctx) -> Reply {
+  r.add(Method::kPost, "/api/auth/v1/me/sandbox-account", [d, counter](Request&, RequestContext& ctx) -> Reply {
     require_customer(ctx);
     if (!d->sandbox) throw ApiError(404, "AUTH_NOT_SANDBOX", "仅沙箱环境可开立演示账户");
     const std::string id = ctx.caller.subject;
@@ -98,21 +87,16 @@ void add_account_routes(core::http::Router& r, AccountApiDeps deps) {
     if (*existing.first) co_return Response::json(200, core::json::serialize(FundAccount{id, *existing.first}));
     std::string fund_account;
     for (int attempt = 0; attempt < 5 && fund_account.empty(); ++attempt) {
-      core::http::Request open;
-      open.method = Method::kPost;
-      open.target = "/api/counter/v1/sandbox/demo-customers";
-      open.headers.set("content-type", "application/json");
-      open.body = core::json::serialize(DemoCustomer{fmt::format("auth-demo-{}-{}", id, attempt),
-                                                     "沙箱客户" + existing.second.substr(existing.second.size() - 4),
-                                                     sandbox_id_number(id, attempt), existing.second, "1000000.00"});
-      const std::string counter = "counter";
-      const core::discovery::CallOptions options{.as = "auth"};
-      auto result = co_await d->discovery.client().call(counter, std::move(open), &ctx, options);
-      if (result.response.status == 200) {
-        const auto answer = boost::json::parse(result.response.body);
-        fund_account = std::string(answer.at("customer").at("fund_account").as_string());
-      } else if (result.response.body.find("COUNTER_CUSTOMER_EXISTS") == std::string::npos) {
-        ctx.log().warn("auth: sandbox account opening answered {}", result.response.status);
+      const platform::counter::DemoRequest demo{fmt::format("auth-demo-{}-{}", id, attempt),
+                                                "沙箱客户" + existing.second.substr(existing.second.size() - 4),
+                                                sandbox_id_number(id, attempt), existing.second,
+                                                core::finance::Money::parse("1000000.00")};
+      auto opened = co_await counter->open_demo_customer(demo, &ctx);
+      if (auto* done = std::get_if<platform::counter::Demo>(&opened)) {
+        fund_account = done->customer.fund_account;
+      } else if (auto* r = std::get_if<core::Refusal>(&opened); !r || r->code != "COUNTER_CUSTOMER_EXISTS") {
+        // (COUNTER_CUSTOMER_EXISTS: the synthetic ID number collides; the next attempt derives another.)
+        ctx.log().warn("auth: sandbox account opening failed ({})", r ? r->code : "no answer");
         throw ApiError(503, "AUTH_SANDBOX_ACCOUNT_FAILED", "演示账户开立失败，请稍后重试");
       }
     }

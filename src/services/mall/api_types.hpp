@@ -30,8 +30,11 @@ struct FeesJson {
   std::vector<RedemptionTierJson> redemption;
   std::optional<Rate> discount;
   std::optional<bool> truncate_shares;
+  std::optional<int> short_holding_days;        // default 7
+  std::optional<Rate> short_holding_min_rate;   // default 0.015
 };
-BOOST_DESCRIBE_STRUCT(FeesJson, (), (subscription, redemption, discount, truncate_shares))
+BOOST_DESCRIBE_STRUCT(FeesJson, (),
+                      (subscription, redemption, discount, truncate_shares, short_holding_days, short_holding_min_rate))
 
 struct ProductIn {
   std::string code;
@@ -50,10 +53,11 @@ struct ProductIn {
   std::optional<bool> redeemable;
   std::optional<std::string> description;
   FeesJson fees;
+  std::optional<int> confirm_days;  // T+n trading days (default 1)
 };
 BOOST_DESCRIBE_STRUCT(ProductIn, (),
                       (code, name, category, risk, issuer, sale_start, sale_end, min_first, min_additional, increment,
-                       audience, holder_cap, principal, redeemable, description, fees))
+                       audience, holder_cap, principal, redeemable, description, fees, confirm_days))
 
 struct ProductView {
   std::string code;
@@ -78,6 +82,7 @@ struct ProductView {
   bool redeemable = true;
   std::string description;
   FeesJson fees;
+  int confirm_days = 1;  // confirmed on T+n trading days
   std::optional<std::string> nav;
   std::optional<std::string> nav_date;
   std::optional<bool> promoted;  // for a signed-in customer: within their risk level (never promoted above it)
@@ -85,7 +90,7 @@ struct ProductView {
 BOOST_DESCRIBE_STRUCT(ProductView, (),
                       (code, name, category, category_title, risk, risk_title, risk_level, issuer, status, sale_start,
                        sale_end, min_first, min_additional, increment, audience, holder_cap, holders, places_left,
-                       principal, redeemable, description, fees, nav, nav_date, promoted))
+                       principal, redeemable, description, fees, confirm_days, nav, nav_date, promoted))
 
 struct ProductPage {
   std::vector<ProductView> items;

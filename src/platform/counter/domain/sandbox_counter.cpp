@@ -300,6 +300,9 @@ Result<Order> SandboxCounter::confirm_order(core::storage::Tx& tx, const Confirm
       settled_amount = gross - r.fee.units();
       postings.push_back({product, Ledger::position_frozen(fa), "issuer:" + product, settled_shares});
       if (settled_amount > 0) postings.push_back({std::string(kCny), "ta:" + product, Ledger::cash(fa), settled_amount});
+      // The redemption fee is kept from the gross the TA pays out and goes to the product's fee
+      // account, as a subscription's does.
+      if (r.fee.units() > 0) postings.push_back({std::string(kCny), "ta:" + product, "fee:" + product, r.fee.units()});
       // First in, first out.
       std::int64_t left = settled_shares;
       for (const auto& lot : tx.query("SELECT lot_id, remaining_units FROM counter_lots WHERE fund_account = ? AND product = ? AND remaining_units > 0 "

@@ -23,7 +23,7 @@
 #include "core/storage/database.hpp"
 #include "core/util/refusal.hpp"
 #include "platform/counter/domain/ledger.hpp"
-#include "platform/counter/domain/types.hpp"
+#include "platform/counter/client/counter_api.hpp"
 
 namespace zt::platform::counter {
 

@@ -176,5 +176,39 @@ TEST_F(SandboxCounterRefusals, TradesAndInstruments) {
   EXPECT_EQ(refusal([&](Tx& t) { return counter_.end_of_day(t, "yesterday"); }), "400 COUNTER_BAD_DATE");
 }
 
+// Where a fund order's money goes, to the cent (issue 18, F9): a subscription's fee and a
+// redemption's fee both reach the product's fee account; the TA keeps the net of what it issued
+// and paid back.
+TEST_F(SandboxCounterRefusals, BothFeesReachTheProductsFeeAccount) {
+  const auto balance = [&](const std::string& account) {
+    return tx([&](Tx& t) {
+      auto rows = t.query("SELECT units FROM counter_balances WHERE account = ? AND asset = 'CNY'", {account});
+      return rows.empty() ? std::int64_t{0} : rows.at(0).int64(0);
+    });
+  };
+  // 100.00 subscribed at 1.0000 with a 1.00 fee: 99.00 shares.
+  auto sub = tx([&](Tx& t) {
+    return counter_.confirm_order(t, ConfirmOrder{"k-s", order_id_, Nav::parse("1.0000"), Money::parse("1.00"), "2026-03-03", std::nullopt},
+                                  kNow);
+  });
+  ASSERT_TRUE(std::holds_alternative<Order>(sub)) << std::get<Refusal>(sub).message;
+  EXPECT_EQ(balance("fee:519001"), 100);
+  // All 99.00 redeemed at 1.0200 (gross 100.98) with a 0.50 fee: 100.48 paid out.
+  auto red = tx([&](Tx& t) {
+    return counter_.place_order(t, PlaceOrder{"o-r", fa_, "519001", "redeem", std::nullopt, Shares::parse("99.00"), "2026-03-03"}, kNow);
+  });
+  ASSERT_TRUE(std::holds_alternative<Order>(red)) << std::get<Refusal>(red).message;
+  const auto cash_before = balance(Ledger::cash(fa_));
+  auto done = tx([&](Tx& t) {
+    return counter_.confirm_order(
+        t, ConfirmOrder{"k-r", std::get<Order>(red).order_id, Nav::parse("1.0200"), Money::parse("0.50"), "2026-03-04", std::nullopt}, kNow);
+  });
+  ASSERT_TRUE(std::holds_alternative<Order>(done)) << std::get<Refusal>(done).message;
+  EXPECT_EQ(std::get<Order>(done).settled_amount->to_string(), "100.48");
+  EXPECT_EQ(balance(Ledger::cash(fa_)) - cash_before, 10048);
+  EXPECT_EQ(balance("fee:519001"), 150) << "1.00 on the subscription and 0.50 on the redemption";
+  EXPECT_EQ(balance("ta:519001"), 9900 - 10098) << "99.00 in, 100.98 out (fee included)";
+}
+
 }  // namespace
 }  // namespace zt::platform::counter

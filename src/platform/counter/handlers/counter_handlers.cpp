@@ -10,6 +10,7 @@
 #include "core/http/params.hpp"
 #include "core/http/router.hpp"
 #include "core/json/json.hpp"
+#include "platform/counter/handlers/fault_plan.hpp"
 
 namespace zt::platform::counter {
 
@@ -44,21 +45,11 @@ struct Overview {
   std::optional<BankBinding> bank;
 };
 BOOST_DESCRIBE_STRUCT(Overview, (), (customer, balance, positions, orders, bank))
-struct DemoRequest {
-  std::string request_id;
-  std::string name;
-  std::string id_number;
-  std::string mobile;
-  std::optional<Money> cash;
+struct ArmFaults {
+  std::string operation;
+  std::vector<std::string> faults;
 };
-BOOST_DESCRIBE_STRUCT(DemoRequest, (), (request_id, name, id_number, mobile, cash))
-struct Demo {
-  Customer customer;
-  std::vector<StockAccount> stock_accounts;
-  BankBinding bank;
-  Balance balance;
-};
-BOOST_DESCRIBE_STRUCT(Demo, (), (customer, stock_accounts, bank, balance))
+BOOST_DESCRIBE_STRUCT(ArmFaults, (), (operation, faults))
 
 namespace {
 
@@ -118,9 +109,26 @@ std::string date_param(const Request& req, const char* name, const std::string& 
   return *v;
 }
 
+// A fault armed on the sandbox (fault_plan.hpp) for this call of `operation`: the ones that stop
+// the operation are thrown here; lose_answer is returned, for after it.
+std::optional<Fault> fault_before(FaultPlan* plan, const char* operation) {
+  if (!plan) return std::nullopt;
+  const auto f = plan->next(operation);
+  if (f == Fault::kUnavailable) throw ApiError(503, core::http::codes::kUnavailable, "柜台暂不可用（沙箱故障）");
+  if (f == Fault::kNotFound) throw ApiError(404, core::http::codes::kNotFound, "接口不存在（沙箱故障）");
+  return f;
+}
+template <class T>
+Response answer_after(std::optional<Fault> fault, Result<T>&& out) {
+  if (fault == Fault::kLoseAnswer) throw ApiError(502, core::http::codes::kUpstream, "柜台的应答丢失（沙箱故障）");
+  return answer(std::move(out));
+}
+
 }  // namespace
 
 void add_counter_routes(core::http::Router& r, CounterApiDeps deps) {
+  // Faults a tester arms on the sandbox (none outside it).
+  std::shared_ptr<FaultPlan> faults = deps.sandbox ? std::make_shared<FaultPlan>() : nullptr;
   auto d = std::make_shared<CounterApiDeps>(std::move(deps));
   auto& p = d->provider;
   const std::string base = "/api/counter/v1";
@@ -150,27 +158,30 @@ void add_counter_routes(core::http::Router& r, CounterApiDeps deps) {
     auto out = co_await p.transfer(std::move(body));
     co_return answer(std::move(out));
   });
-  r.add(Method::kPost, base + "/orders", [d, &p](Request& req, RequestContext& ctx) -> Reply {
+  r.add(Method::kPost, base + "/orders", [d, &p, faults](Request& req, RequestContext& ctx) -> Reply {
     require_service(ctx);
     auto body = core::json::parse<PlaceOrder>(req.body);
+    const auto fault = fault_before(faults.get(), "place_order");
     auto out = co_await p.place_order(std::move(body));
-    co_return answer(std::move(out));
+    co_return answer_after(fault, std::move(out));
   });
-  r.add(Method::kPost, base + "/orders/{id}/cancel", [d, &p](Request& req, RequestContext& ctx) -> Reply {
+  r.add(Method::kPost, base + "/orders/{id}/cancel", [d, &p, faults](Request& req, RequestContext& ctx) -> Reply {
     require_service(ctx);
     auto body = core::json::parse<CancelOrder>(req.body);
     if (body.order_id != path_param(ctx, "id"))
       throw ApiError(400, "COUNTER_BAD_PARAM", "请求体中的委托编号与路径不一致");
+    const auto fault = fault_before(faults.get(), "cancel_order");
     auto out = co_await p.cancel_order(std::move(body));
-    co_return answer(std::move(out));
+    co_return answer_after(fault, std::move(out));
   });
-  r.add(Method::kPost, base + "/orders/{id}/confirm", [d, &p](Request& req, RequestContext& ctx) -> Reply {
+  r.add(Method::kPost, base + "/orders/{id}/confirm", [d, &p, faults](Request& req, RequestContext& ctx) -> Reply {
     require_service(ctx);
     auto body = core::json::parse<ConfirmOrder>(req.body);
     if (body.order_id != path_param(ctx, "id"))
       throw ApiError(400, "COUNTER_BAD_PARAM", "请求体中的委托编号与路径不一致");
+    const auto fault = fault_before(faults.get(), "confirm_order");
     auto out = co_await p.confirm_order(std::move(body));
-    co_return answer(std::move(out));
+    co_return answer_after(fault, std::move(out));
   });
 
   r.add(Method::kPut, base + "/products/{code}", [d, &p](Request& req, RequestContext& ctx) -> Reply {
@@ -299,6 +310,21 @@ void add_counter_routes(core::http::Router& r, CounterApiDeps deps) {
   // ---- the sandbox's administration (staff with sandbox.manage)
   if (!d->sandbox) return;
   SandboxProvider& s = *d->sandbox;
+  r.add(Method::kPost, base + "/sandbox/faults", [d, faults](Request& req, RequestContext& ctx) -> Reply {
+    require_sandbox_admin(ctx);
+    auto body = core::json::parse<ArmFaults>(req.body);
+    if (!faultable_operation(body.operation))
+      throw ApiError(400, "COUNTER_FAULT_INVALID", "operation 应为 place_order、cancel_order 或 confirm_order");
+    std::vector<Fault> list;
+    for (const auto& name : body.faults) {
+      const auto f = fault_named(name);
+      if (!f) throw ApiError(400, "COUNTER_FAULT_INVALID", fmt::format("未知的故障 {}（可用：lose_answer、unavailable、not_found）", name));
+      list.push_back(*f);
+    }
+    faults->arm(body.operation, list);
+    ctx.log().warn("counter sandbox: {} armed {} fault(s) on {}", ctx.caller.subject, list.size(), body.operation);
+    co_return Response::json(200, core::json::serialize(body));
+  });
   r.add(Method::kPut, base + "/sandbox/instruments/{code}", [d, &s](Request& req, RequestContext& ctx) -> Reply {
     require_sandbox_admin(ctx);
     auto i = core::json::parse<Instrument>(req.body);

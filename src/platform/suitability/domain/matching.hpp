@@ -13,6 +13,7 @@
 #include <string_view>
 
 #include "core/finance/decimal.hpp"
+#include "platform/suitability/client/suitability_api.hpp"
 #include "platform/suitability/domain/questionnaire.hpp"
 
 namespace zt::platform::suitability {
@@ -29,15 +30,6 @@ struct Profile {
   bool professional = false;  // an approved professional-investor application still in force
   bool qualified = false;     // an approved qualified-investor certification (or professional)
 };
-
-// What a selling service says of its product.
-struct ProductTerms {
-  std::string code;
-  std::string name;
-  int risk = 0;          // R1..R5
-  std::string audience;  // public | qualified | professional
-};
-BOOST_DESCRIBE_STRUCT(ProductTerms, (), (code, name, risk, audience))
 
 struct Decision {
   std::string outcome;  // allow | warn | refuse

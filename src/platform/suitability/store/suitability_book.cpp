@@ -40,12 +40,13 @@ std::string months_later(const std::string& date, int months) {
 }
 
 constexpr const char* kAssessmentColumns =
-    "id, questionnaire_version, score, level, lowest_category, lowest_reasons, assessed_on, expires_on, created_at_ms";
+    "id, questionnaire_version, score, level, lowest_category, lowest_reasons, assessed_on, expires_on, created_at_ms, "
+    "questionnaire_sha256";
 Assessment assessment_of(const Row& r) {
   const int level = static_cast<int>(r.int64(3));
   return Assessment{r.string(0),        r.string(1),     static_cast<int>(r.int64(2)), level_name(level),
                     level_title(level), r.int64(4) != 0, list_of(r.string(5)),         r.string(6),
-                    r.string(7),        at(r.int64(8))};
+                    r.string(7),        at(r.int64(8)),  r.text(9)};
 }
 
 constexpr const char* kWarningColumns =
@@ -120,13 +121,20 @@ Result<Assessment> SuitabilityBook::assess(Tx& tx, const std::string& customer, 
   const auto now_ms =
       std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
           .count();
+  // The document answered is kept once, by its hash, with the assessment pointing at it: the
+  // version string alone could name an edited text (BUSINESS §1: what the customer was shown).
+  tx.exec(
+      "INSERT INTO suit_questionnaires (sha256, version, document, first_used_at_ms) VALUES (?, ?, ?, ?) "
+      "ON CONFLICT (sha256) DO NOTHING",
+      {document_sha256_, questionnaire_.version, document_, now_ms});
   tx.exec(
       "INSERT INTO suit_assessments (id, customer_id, questionnaire_version, answers, score, level, lowest_category, "
       "lowest_reasons, "
-      "assessed_on, expires_on, created_at_ms, trace_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+      "assessed_on, expires_on, created_at_ms, trace_id, questionnaire_sha256) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
+      "?, ?, ?)",
       {id, customer, questionnaire_.version, boost::json::serialize(answers), std::int64_t{s.score},
        std::int64_t{s.level}, std::int64_t{s.lowest_category ? 1 : 0}, json_list(s.lowest_reasons), today,
-       months_later(today, s_.validity_months), now_ms, who.trace_id});
+       months_later(today, s_.validity_months), now_ms, who.trace_id, document_sha256_});
   return assessment_of(
       tx.query(std::string("SELECT ") + kAssessmentColumns + " FROM suit_assessments WHERE id = ?", {id}).at(0));
 }

@@ -9,6 +9,7 @@
 
 #include "core/finance/business_clock.hpp"
 #include "core/storage/database.hpp"
+#include "core/util/digest.hpp"
 #include "platform/suitability/api_types.hpp"
 
 namespace zt::platform::suitability {
@@ -32,9 +33,15 @@ struct Actor {
 
 class SuitabilityBook {
  public:
-  SuitabilityBook(Questionnaire current, Settings settings)
-      : questionnaire_(std::move(current)), s_(std::move(settings)) {}
+  // current: the questionnaire in force, parsed from `document` (its text, kept with every
+  // assessment's record by its SHA-256).
+  SuitabilityBook(Questionnaire current, std::string document, Settings settings)
+      : questionnaire_(std::move(current)),
+        document_(std::move(document)),
+        document_sha256_(core::sha256_hex(document_)),
+        s_(std::move(settings)) {}
   const Questionnaire& questionnaire() const { return questionnaire_; }
+  const std::string& document_sha256() const { return document_sha256_; }
   const Settings& settings() const { return s_; }
 
   Result<Assessment> assess(core::storage::Tx& tx, const std::string& customer, const AssessmentIn& in,
@@ -65,6 +72,8 @@ class SuitabilityBook {
              const std::string& detail, std::int64_t now_ms) const;
 
   Questionnaire questionnaire_;
+  std::string document_;
+  std::string document_sha256_;
   Settings s_;
 };
 

@@ -49,6 +49,8 @@ std::optional<Refusal> FeeSchedule::check() const {
       return bad(fmt::format("赎回费率第{}档的费率应在0至1之间", i + 1));
   }
   if (discount < zero || one < discount) return bad("费率折扣应在0至1之间");
+  if (short_holding_days < 0 || short_holding_days > 3650) return bad("短期持有天数应在0至3650天之间");
+  if (short_holding_min_rate < zero || one < short_holding_min_rate) return bad("短期持有最低赎回费率应在0至1之间");
   return std::nullopt;
 }
 

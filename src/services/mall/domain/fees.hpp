@@ -7,7 +7,7 @@
 //   when the product truncates). A tier may set a fixed fee instead: net = amount − fee.
 // Redemption, first in first out over the lots' confirmation dates:
 //   gross = shares × NAV half-up to 0.01;  each part taken from a lot held d days pays rate(d)
-//   (at least 1.5 % under 7 days);  fee = Σ shares_i × NAV × rate(d_i), exact, rounded once
+//   (at least 1.5 % under 7 days, or the product's own short-holding rule);  fee = Σ shares_i × NAV × rate(d_i), exact, rounded once
 //   half-up to 0.01 (each part shows the step of the rounded running sum, so the parts add up);
 //   net = gross − fee.
 #include <optional>
@@ -45,8 +45,10 @@ struct FeeSchedule {
   std::vector<RedemptionTier> redemption;      // ascending by min_days; the first starts at 0
   Rate discount = Rate::parse("1.000000");     // the platform's discount on the subscription rate (×0.1 = 一折)
   bool truncate_shares = false;
-  int short_holding_days = 7;                             // [rule] held under 7 days …
-  Rate short_holding_min_rate = Rate::parse("0.015000");  // … pays at least 1.5 %
+  // [rule] shares held under 7 days pay at least 1.5 % (per product: some set a longer period or
+  // a higher minimum).
+  int short_holding_days = 7;
+  Rate short_holding_min_rate = Rate::parse("0.015000");
 
   // Tiers in order, each rate within 0..1, a fee or a rate per tier, the discount within 0..1.
   std::optional<Refusal> check() const;

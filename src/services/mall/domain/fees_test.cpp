@@ -184,6 +184,31 @@ TEST(Fees, QuotesRefuseWhatCannotBeBought) {
   EXPECT_EQ(code(quote_subscription(schedule(), Money::parse("0.01"), Nav::parse("9.9999"))), "MALL_AMOUNT_INVALID") << "no share";
 }
 
+// A product's own short-holding rule (issue 18, F12): a longer period or a higher minimum than
+// the default 7 days / 1.5 %.
+TEST(Fees, AProductSetsItsOwnShortHoldingRule) {
+  auto strict = schedule();
+  strict.redemption = {{0, Rate::parse("0.005")}};
+  strict.short_holding_days = 30;
+  strict.short_holding_min_rate = Rate::parse("0.02");
+  // Held 10 days: under 30, so 2 % of 123.45 = 2.469 -> 2.47 (the default rule would give 0.5 %: 0.62).
+  auto q = ok(quote_redemption(strict, {{"2026-02-20", Shares::parse("100.00")}}, Shares::parse("100.00"),
+                               Nav::parse("1.2345"), "2026-03-02"));
+  EXPECT_EQ(q.parts[0].holding_days, 10);
+  EXPECT_EQ(q.parts[0].rate.to_string(), "0.020000");
+  EXPECT_EQ(q.fee.to_string(), "2.47");
+  // Held 30 days: the tier's 0.5 %.
+  q = ok(quote_redemption(strict, {{"2026-01-31", Shares::parse("100.00")}}, Shares::parse("100.00"),
+                          Nav::parse("1.2345"), "2026-03-02"));
+  EXPECT_EQ(q.parts[0].holding_days, 30);
+  EXPECT_EQ(q.fee.to_string(), "0.62");
+  // No short-holding rule at all: 0 days.
+  strict.short_holding_days = 0;
+  q = ok(quote_redemption(strict, {{"2026-03-02", Shares::parse("100.00")}}, Shares::parse("100.00"),
+                          Nav::parse("1.2345"), "2026-03-02"));
+  EXPECT_EQ(q.fee.to_string(), "0.62");
+}
+
 TEST(Fees, SchedulesAreChecked) {
   auto s = schedule();
   EXPECT_FALSE(s.check());
@@ -205,6 +230,15 @@ TEST(Fees, SchedulesAreChecked) {
   s = schedule();
   s.subscription[0].rate = Rate::parse("1.000001");
   EXPECT_TRUE(s.check());
+  s = schedule();
+  s.short_holding_days = 3651;
+  EXPECT_EQ(s.check()->message, "费率设置有误：短期持有天数应在0至3650天之间");
+  s = schedule();
+  s.short_holding_days = -1;
+  EXPECT_TRUE(s.check());
+  s = schedule();
+  s.short_holding_min_rate = Rate::parse("1.000001");
+  EXPECT_EQ(s.check()->message, "费率设置有误：短期持有最低赎回费率应在0至1之间");
 }
 
 TEST(OrderDates, TheCutOffAndTradingDaysDecideTheNavDate) {
@@ -224,6 +258,8 @@ TEST(OrderDates, TheCutOffAndTradingDaysDecideTheNavDate) {
   EXPECT_EQ(format_date(confirmation_date(*cal, parse_date("2026-03-02"))), "2026-03-03");
   EXPECT_EQ(format_date(confirmation_date(*cal, parse_date("2026-02-13"))), "2026-02-24");
   EXPECT_EQ(format_date(confirmation_date(*cal, parse_date("2026-09-30"))), "2026-10-08") << "National Day: Oct 1–7";
+  EXPECT_EQ(format_date(confirmation_date(*cal, parse_date("2026-03-06"), 2)), "2026-03-10") << "T+2 over a weekend";
+  EXPECT_EQ(format_date(confirmation_date(*cal, parse_date("2026-09-29"), 3)), "2026-10-09") << "T+3 over National Day";
 }
 
 }  // namespace

@@ -58,6 +58,7 @@ std::optional<Refusal> check_product(const ProductTerms& p, const CategoryRules&
   if (p.audience != "public" && p.audience != "qualified" && p.audience != "professional")
     return bad("销售对象应为普通、合格或专业投资者");
   if (auto f = p.fees.check()) return f;
+  if (p.confirm_days < 1 || p.confirm_days > 10) return bad("确认日应为T+1至T+10个交易日");
   if (p.category == "income_certificate") {
     if (!p.holder_cap || *p.holder_cap < 1 || *p.holder_cap > rules.income_certificate_max_holders)
       return bad(fmt::format("收益凭证每期持有人数上限应为1至{}人", rules.income_certificate_max_holders));

@@ -25,6 +25,9 @@ struct ProductTerms {
   std::optional<std::string> principal;  // income certificates: protected_fixed | protected_floating | unprotected
   bool redeemable = true;
   FeeSchedule fees;
+  // Confirmed on T+n trading days: 1 for most funds, 2 or more for QDII funds and some bank
+  // products.
+  int confirm_days = 1;
 };
 
 // [practice] thresholds, each configuration (mall.*).

@@ -47,6 +47,14 @@ std::string refused(const ProductTerms& p) {
 
 TEST(Products, EachCategoryKeepsItsRules) {
   EXPECT_EQ(refused(fund()), "");
+  // Confirmation on T+1 to T+10 (QDII funds and some bank products take longer than T+1).
+  auto lagged = fund();
+  lagged.confirm_days = 3;
+  EXPECT_EQ(refused(lagged), "");
+  for (int days : {0, 11}) {
+    lagged.confirm_days = days;
+    EXPECT_EQ(refused(lagged), "确认日应为T+1至T+10个交易日") << days;
+  }
   EXPECT_EQ(refused(certificate("protected_fixed", "public", "50000.00")), "");
   EXPECT_EQ(refused(certificate("protected_fixed", "public", "49999.99")), "该类收益凭证起购金额不得低于50000.00元");
   EXPECT_EQ(refused(certificate("unprotected", "professional", "999999.99")),

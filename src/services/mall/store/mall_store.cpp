@@ -31,12 +31,14 @@ FeeSchedule schedule_of(const FeesJson& j) {
   for (const auto& t : j.redemption) s.redemption.push_back({t.min_days, t.rate});
   if (j.discount) s.discount = *j.discount;
   s.truncate_shares = j.truncate_shares.value_or(false);
+  if (j.short_holding_days) s.short_holding_days = *j.short_holding_days;
+  if (j.short_holding_min_rate) s.short_holding_min_rate = *j.short_holding_min_rate;
   return s;
 }
 
 constexpr const char* kProductColumns =
     "p.code, p.name, p.category, p.risk, p.issuer, p.status, p.sale_start, p.sale_end, p.min_first_units, p.min_additional_units, "
-    "p.increment_units, p.audience, p.holder_cap, p.holder_count, p.principal, p.redeemable, p.description, p.fee_schedule";
+    "p.increment_units, p.audience, p.holder_cap, p.holder_count, p.principal, p.redeemable, p.description, p.fee_schedule, p.confirm_days";
 
 ProductRow product_of(const Row& r) {
   ProductRow p;
@@ -59,6 +61,7 @@ ProductRow product_of(const Row& r) {
   t.redeemable = r.int64(15) != 0;
   p.description = r.string(16);
   t.fees = schedule_of(core::json::parse<FeesJson>(r.string(17)));
+  t.confirm_days = static_cast<int>(r.int64(18));
   return p;
 }
 
@@ -68,7 +71,7 @@ constexpr const char* kOrderColumns =
     "o.confirm_date, o.placed_at_ms, o.idempotency_key, o.fingerprint, o.warning_id, o.suitability_rule, "
     "o.counter_order_id, o.nav_units, "
     "o.fee_units, o.confirmed_amount_units, o.confirmed_shares_units, o.confirmed_date, o.failure_code, "
-    "o.failure_message, o.trace_id, o.fee_schedule";
+    "o.failure_message, o.trace_id, o.fee_schedule, o.confirm_request";
 constexpr const char* kOrderFrom = " FROM mall_orders o JOIN mall_products p ON p.code = o.product_code";
 
 OrderRecord order_of(const Row& r) {
@@ -99,6 +102,7 @@ OrderRecord order_of(const Row& r) {
   o.failure_message = r.text(23);
   o.trace_id = r.string(24);
   if (!r.is_null(25)) o.fees = schedule_of(core::json::parse<FeesJson>(r.string(25)));
+  o.confirm_request = r.text(26);
   return o;
 }
 
@@ -141,6 +145,7 @@ ProductTerms terms_of(const ProductIn& in) {
   t.principal = in.principal;
   t.redeemable = in.redeemable.value_or(in.category != "income_certificate");
   t.fees = schedule_of(in.fees);
+  t.confirm_days = in.confirm_days.value_or(1);
   return t;
 }
 
@@ -150,6 +155,8 @@ FeesJson fees_json(const FeeSchedule& s) {
   for (const auto& t : s.redemption) j.redemption.push_back({t.min_days, t.rate});
   j.discount = s.discount;
   j.truncate_shares = s.truncate_shares;
+  j.short_holding_days = s.short_holding_days;
+  j.short_holding_min_rate = s.short_holding_min_rate;
   return j;
 }
 
@@ -194,6 +201,7 @@ ProductView MallStore::view_of(const ProductRow& row, const std::optional<NavPoi
   v.redeemable = t.redeemable;
   v.description = row.description;
   v.fees = fees_json(t.fees);
+  v.confirm_days = t.confirm_days;
   if (nav) {
     v.nav = nav->nav.to_string();
     v.nav_date = nav->date;
@@ -210,12 +218,12 @@ Result<ProductView> MallStore::create_product(Tx& tx, const ProductIn& in, const
       "INSERT INTO mall_products (code, name, category, risk, issuer, status, sale_start, sale_end, min_first_units, "
       "min_additional_units, "
       "increment_units, audience, holder_cap, holder_count, principal, redeemable, description, fee_schedule, "
-      "created_at_ms, updated_at_ms, "
-      "updated_by) VALUES (?, ?, ?, ?, ?, 'draft', ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?, ?, ?, ?)",
+      "confirm_days, created_at_ms, updated_at_ms, "
+      "updated_by) VALUES (?, ?, ?, ?, ?, 'draft', ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?, ?, ?, ?, ?)",
       {t.code, t.name, t.category, std::int64_t{t.risk}, t.issuer, t.sale_start, opt(t.sale_end), t.min_first.units(),
        t.min_additional.units(), t.increment.units(), t.audience, opt(t.holder_cap), opt(t.principal),
        std::int64_t{t.redeemable ? 1 : 0}, in.description.value_or(""), core::json::serialize(fees_json(t.fees)),
-       now_ms, now_ms, who.id});
+       std::int64_t{t.confirm_days}, now_ms, now_ms, who.id});
   audit(tx, who, "product.created", t.code, core::json::serialize(in), now_ms);
   return view(tx, *product(tx, t.code));
 }
@@ -225,7 +233,11 @@ Result<ProductView> MallStore::update_product(Tx& tx, const std::string& code, c
   auto current = product(tx, code);
   if (!current) return Refusal{404, "MALL_PRODUCT_NOT_FOUND", fmt::format("产品 {} 不存在", code)};
   if (in.code != code) return Refusal{400, "MALL_BAD_PARAM", "请求体中的产品代码与路径不一致"};
-  const auto t = terms_of(in);
+  auto t = terms_of(in);
+  // Terms an edit leaves out stay as they were (a form that does not show them must not reset them).
+  if (!in.confirm_days) t.confirm_days = current->terms.confirm_days;
+  if (!in.fees.short_holding_days) t.fees.short_holding_days = current->terms.fees.short_holding_days;
+  if (!in.fees.short_holding_min_rate) t.fees.short_holding_min_rate = current->terms.fees.short_holding_min_rate;
   if (auto bad = check_product(t, rules_)) return *bad;
   if (t.category != current->terms.category)
     return Refusal{409, "MALL_PRODUCT_CATEGORY_FIXED", "产品类别创建后不能修改"};
@@ -237,12 +249,12 @@ Result<ProductView> MallStore::update_product(Tx& tx, const std::string& code, c
       "UPDATE mall_products SET name = ?, risk = ?, issuer = ?, sale_start = ?, sale_end = ?, min_first_units = ?, "
       "min_additional_units = ?, "
       "increment_units = ?, audience = ?, holder_cap = ?, principal = ?, redeemable = ?, description = ?, fee_schedule "
-      "= ?, updated_at_ms = ?, "
+      "= ?, confirm_days = ?, updated_at_ms = ?, "
       "updated_by = ? WHERE code = ?",
       {t.name, std::int64_t{t.risk}, t.issuer, t.sale_start, opt(t.sale_end), t.min_first.units(),
        t.min_additional.units(), t.increment.units(), t.audience, opt(t.holder_cap), opt(t.principal),
        std::int64_t{t.redeemable ? 1 : 0}, in.description.value_or(""), core::json::serialize(fees_json(t.fees)),
-       now_ms, who.id, code});
+       std::int64_t{t.confirm_days}, now_ms, who.id, code});
   auto after = view(tx, *product(tx, code));
   audit(tx, who, "product.updated", code, fmt::format("before: {}; after: {}", before, core::json::serialize(after)),
         now_ms);
@@ -555,23 +567,45 @@ Result<OrderPage> MallStore::orders(Tx& tx, const OrderFilter& f, bool staff) co
 }
 
 std::vector<OrderRecord> MallStore::due(Tx& tx, const std::string& today) const {
+  // Only orders whose NAV for T is in: those waiting for a late NAV never hold back the others.
+  // The least recently tried first, so orders the counter keeps refusing take their turn behind.
   std::vector<OrderRecord> out;
   for (const auto& r :
        tx.query(std::string("SELECT ") + kOrderColumns + kOrderFrom +
-                    " WHERE o.state = 'pending' AND o.confirm_date <= ? ORDER BY o.placed_at_ms, o.order_id LIMIT 500",
+                    " WHERE o.state = 'pending' AND o.confirm_date <= ? AND EXISTS (SELECT 1 FROM mall_navs n WHERE "
+                    "n.code = o.product_code AND n.nav_date = o.trade_date) ORDER BY o.updated_at_ms, o.order_id LIMIT 500",
                 {today}))
     out.push_back(order_of(r));
   return out;
 }
-
+std::int64_t MallStore::waiting_for_nav(Tx& tx, const std::string& today) const {
+  return tx
+      .query(
+          "SELECT count(*) FROM mall_orders o WHERE o.state = 'pending' AND o.confirm_date <= ? AND NOT EXISTS (SELECT 1 "
+          "FROM mall_navs n WHERE n.code = o.product_code AND n.nav_date = o.trade_date)",
+          {today})
+      .at(0)
+      .int64(0);
+}
 std::vector<OrderRecord> MallStore::stuck_placing(Tx& tx, std::int64_t older_than_ms) const {
   std::vector<OrderRecord> out;
   for (const auto& r :
        tx.query(std::string("SELECT ") + kOrderColumns + kOrderFrom +
-                    " WHERE o.state = 'placing' AND o.placed_at_ms < ? ORDER BY o.placed_at_ms LIMIT 500",
+                    " WHERE o.state = 'placing' AND o.updated_at_ms < ? ORDER BY o.updated_at_ms, o.order_id LIMIT 500",
                 {older_than_ms}))
     out.push_back(order_of(r));
   return out;
+}
+bool MallStore::record_confirm_request(Tx& tx, const std::string& order_id, const std::string& request,
+                                       std::int64_t now_ms) const {
+  return tx.exec(
+             "UPDATE mall_orders SET confirm_request = ?, updated_at_ms = ? WHERE order_id = ? AND state = 'pending' AND "
+             "confirm_request IS NULL",
+             {request, now_ms, order_id}) > 0;
+}
+void MallStore::tried(Tx& tx, const std::string& order_id, std::int64_t now_ms) const {
+  tx.exec("UPDATE mall_orders SET updated_at_ms = ? WHERE order_id = ? AND state IN ('placing', 'pending')",
+          {now_ms, order_id});
 }
 
 std::vector<std::pair<std::string, std::int64_t>> MallStore::costs(Tx& tx, const std::string& customer) const {
@@ -616,6 +650,10 @@ bool MallStore::lease(Tx& tx, const std::string& name, const std::string& holder
   if (!tx.query("SELECT 1 FROM mall_leases WHERE name = ?", {name}).empty()) return false;
   tx.exec("INSERT INTO mall_leases (name, holder, until_ms) VALUES (?, ?, ?)", {name, holder, now_ms + ttl_ms});
   return true;
+}
+
+void MallStore::release_lease(Tx& tx, const std::string& name, const std::string& holder) const {
+  tx.exec("UPDATE mall_leases SET until_ms = 0 WHERE name = ? AND holder = ?", {name, holder});
 }
 
 }  // namespace zt::services::mall

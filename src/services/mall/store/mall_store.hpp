@@ -49,6 +49,9 @@ struct OrderRecord {
   // The product's fee schedule when the order was placed: what it settles under (none on orders
   // from before it was kept: those take the product's).
   std::optional<FeeSchedule> fees;
+  // The confirmation exactly as first sent to the counter (recorded before that send): every
+  // later attempt sends these bytes again, whatever the lots or the schedule are by then.
+  std::optional<std::string> confirm_request;
 };
 
 struct OrderFilter {
@@ -109,8 +112,18 @@ class MallStore {
                       std::int64_t shares_units, const std::string& confirmed_date, std::int64_t now_ms) const;
   bool first_purchase(core::storage::Tx& tx, const std::string& customer, const std::string& product) const;
   Result<OrderPage> orders(core::storage::Tx& tx, const OrderFilter& f, bool staff) const;
+  // Pending orders due for confirmation whose NAV for T is in, least recently tried first; and how
+  // many due ones wait for their NAV.
   std::vector<OrderRecord> due(core::storage::Tx& tx, const std::string& today) const;
+  std::int64_t waiting_for_nav(core::storage::Tx& tx, const std::string& today) const;
+  // Orders still placing, not tried since `older_than_ms`, least recently tried first.
   std::vector<OrderRecord> stuck_placing(core::storage::Tx& tx, std::int64_t older_than_ms) const;
+  // Keeps the confirmation request before its first send; false when one is already kept (or the
+  // order is no longer pending): the caller sends the kept one.
+  bool record_confirm_request(core::storage::Tx& tx, const std::string& order_id, const std::string& request,
+                              std::int64_t now_ms) const;
+  // Notes an attempt whose outcome is not known yet (the order goes behind the others).
+  void tried(core::storage::Tx& tx, const std::string& order_id, std::int64_t now_ms) const;
   // Cost of what the customer holds, by product.
   std::vector<std::pair<std::string, std::int64_t>> costs(core::storage::Tx& tx, const std::string& customer) const;
 
@@ -119,6 +132,8 @@ class MallStore {
   // One instance at a time runs a job: true when `holder` has the lease until now + ttl.
   bool lease(core::storage::Tx& tx, const std::string& name, const std::string& holder, std::int64_t now_ms,
              std::int64_t ttl_ms) const;
+  // Gives the lease back at once (the next taker need not wait for it to run out).
+  void release_lease(core::storage::Tx& tx, const std::string& name, const std::string& holder) const;
 
   void audit(core::storage::Tx& tx, const Actor& who, const std::string& action, const std::string& subject,
              const std::string& detail, std::int64_t now_ms) const;

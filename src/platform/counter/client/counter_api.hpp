@@ -1,7 +1,8 @@
 #pragma once
-// What the counter takes and answers (JSON through Boost.Describe; amounts are decimal strings:
-// cash and shares 2 dp, prices 2 dp, NAVs 4 dp). The same types serve the sandbox ledger, the
-// HTTP adapter to a real counter and the counter service's API.
+// The counter's wire types (counter_api.hpp: what the counter takes and answers, JSON through
+// Boost.Describe; amounts are decimal strings: cash and shares 2 dp, prices 2 dp, NAVs 4 dp). The
+// same types serve the sandbox ledger, the HTTP adapter to a real counter, the counter service's
+// handlers and its callers (counter_client.hpp): a caller never copies them.
 #include <boost/describe.hpp>
 
 #include <cstdint>
@@ -170,6 +171,23 @@ struct Order {
 };
 BOOST_DESCRIBE_STRUCT(Order, (), (order_id, fund_account, product, side, amount, shares, trade_date, state, nav, fee, settled_amount,
                                   settled_shares, confirmed_date))
+
+// ---- the sandbox's ready customer: fund account, SH and SZ accounts, a bank card, cash
+struct DemoRequest {
+  std::string request_id;
+  std::string name;
+  std::string id_number;
+  std::string mobile;
+  std::optional<Money> cash;
+};
+BOOST_DESCRIBE_STRUCT(DemoRequest, (), (request_id, name, id_number, mobile, cash))
+struct Demo {
+  Customer customer;
+  std::vector<StockAccount> stock_accounts;
+  BankBinding bank;
+  Balance balance;
+};
+BOOST_DESCRIBE_STRUCT(Demo, (), (customer, stock_accounts, bank, balance))
 
 // ---- simulated trading, prices, end of day (sandbox)
 struct SimulateTrade {

@@ -1,0 +1,44 @@
+// How typed service clients read an answer (api_client.hpp): only the service's own refusal is
+// final; everything else leaves the outcome unknown, to be sent again or looked up.
+#include "core/discovery/api_client.hpp"
+
+#include <gtest/gtest.h>
+
+namespace zt::core::discovery {
+namespace {
+
+TEST(ApiClientVerdict, OnlyTheServicesOwnRefusalIsFinal) {
+  struct Case {
+    int status;
+    const char* code;
+    Verdict verdict;
+    const char* why;
+  };
+  const Case cases[] = {
+      {200, "", Verdict::kDone, "answered"},
+      {204, "", Verdict::kDone, "answered without a body"},
+      {409, "COUNTER_INSUFFICIENT_CASH", Verdict::kRefused, "the counter's business refusal"},
+      {404, "COUNTER_ORDER_NOT_FOUND", Verdict::kRefused, "the counter's own 404"},
+      {403, "COUNTER_SERVICE_ONLY", Verdict::kRefused, "refused before anything was done"},
+      {409, "COUNTER_REQUEST_REUSED", Verdict::kUnknown, "the id was used before: the first request may have been done"},
+      {409, "COUNTERFEIT_X", Verdict::kUnknown, "another prefix that merely starts alike"},
+      {409, "MALL_INSUFFICIENT_CASH", Verdict::kUnknown, "another service's code (passed through)"},
+      {404, "NOT_FOUND", Verdict::kUnknown, "a restarting instance without its routes"},
+      {408, "REQUEST_TIMEOUT", Verdict::kUnknown, "timed out: may have been done"},
+      {408, "COUNTER_X", Verdict::kUnknown, "a 408 whatever its code"},
+      {429, "COUNTER_FLOW_LIMITED", Verdict::kUnknown, "flow control: try again"},
+      {400, "INVALID_FIELD", Verdict::kUnknown, "not the counter's code (a proxy's, the gateway's)"},
+      {400, "", Verdict::kUnknown, "an answer without the error shape"},
+      {500, "COUNTER_INTERNAL", Verdict::kUnknown, "a 5xx is never final"},
+      {502, "UPSTREAM_ERROR", Verdict::kUnknown, "the answer lost on the way"},
+      {503, "SERVICE_UNAVAILABLE", Verdict::kUnknown, "unavailable"},
+      {0, "", Verdict::kUnknown, "no answer at all"},
+  };
+  for (const auto& c : cases)
+    EXPECT_EQ(classify(c.status, c.code, "COUNTER"), c.verdict) << c.status << " " << c.code << ": " << c.why;
+  EXPECT_EQ(classify(409, "SUIT_WARNING_NOT_SIGNED", "SUIT"), Verdict::kRefused) << "the prefix is the service's";
+  EXPECT_EQ(classify(409, "SUIT_WARNING_NOT_SIGNED", "COUNTER"), Verdict::kUnknown);
+}
+
+}  // namespace
+}  // namespace zt::core::discovery

@@ -1,0 +1,51 @@
+#pragma once
+// The counter as the platform's services call it (a typed client, core/discovery/api_client.hpp):
+// the counter's own wire types (counter_api.hpp), its paths in one place, and each call's outcome
+// — the counter's answer, its refusal for good, or Unknown (send the same request again, or look
+// the order up; never treat it as failed).
+//
+//   CounterClient counter(discovery.client(), "mall");
+//   auto placed = co_await counter.place_order(request, &ctx);
+//   if (auto* order = std::get_if<counter::Order>(&placed)) …
+//
+// Mutations are service-only at the counter and idempotent by request id.
+#include <string>
+#include <vector>
+
+#include "core/discovery/api_client.hpp"
+#include "platform/counter/client/counter_api.hpp"
+
+namespace zt::platform::counter {
+
+using core::discovery::Outcome;
+using core::discovery::Unknown;
+
+class CounterClient : core::discovery::ApiClient {
+ public:
+  CounterClient(core::discovery::ServiceClient& client, std::string as)
+      : ApiClient(client, "counter", "COUNTER", std::move(as)) {}
+
+  // ---- money and shares
+  boost::asio::awaitable<Outcome<Order>> place_order(const PlaceOrder& r, const core::http::RequestContext* ctx) const;
+  boost::asio::awaitable<Outcome<Order>> cancel_order(const CancelOrder& r, const core::http::RequestContext* ctx) const;
+  // Sends a confirmation exactly as the caller recorded it before its first send
+  // (confirm_request(r)), so every attempt is byte-identical.
+  boost::asio::awaitable<Outcome<Order>> confirm_order(const std::string& order_id, const std::string& recorded,
+                                                       const core::http::RequestContext* ctx) const;
+  static std::string confirm_request(const ConfirmOrder& r);
+  // A fund product the caller sells, with its latest NAV (the same values again change nothing).
+  boost::asio::awaitable<Outcome<Instrument>> register_fund(const Instrument& i,
+                                                            const core::http::RequestContext* ctx) const;
+  // The sandbox's ready customer (sandbox mode only).
+  boost::asio::awaitable<Outcome<Demo>> open_demo_customer(const DemoRequest& r,
+                                                           const core::http::RequestContext* ctx) const;
+
+  // ---- reads
+  boost::asio::awaitable<Outcome<Order>> order(const std::string& order_id, const core::http::RequestContext* ctx) const;
+  boost::asio::awaitable<Outcome<std::vector<Position>>> positions(const std::string& fund_account,
+                                                                   const core::http::RequestContext* ctx) const;
+  boost::asio::awaitable<Outcome<std::vector<Lot>>> lots(const std::string& fund_account, const std::string& product,
+                                                         const core::http::RequestContext* ctx) const;
+};
+
+}  // namespace zt::platform::counter

@@ -1,0 +1,268 @@
+#include "services/mall/app/catalogue.hpp"
+
+#include <fmt/format.h>
+
+#include <map>
+
+#include "core/finance/calendar.hpp"
+#include "core/http/context.hpp"
+#include "core/http/error.hpp"
+#include "core/http/refusal.hpp"
+#include "core/observe/log.hpp"
+#include "core/util/time.hpp"
+
+namespace zt::services::mall {
+
+namespace counter = platform::counter;
+namespace suitability = platform::suitability;
+using core::http::ApiError;
+using core::http::RequestContext;
+using core::http::value_or_throw;
+
+ProductRow Catalogue::on_sale(core::storage::Tx& tx, const std::string& code) const {
+  auto p = store_.product(tx, code);
+  if (!p || p->status == "draft") throw ApiError(404, "MALL_PRODUCT_NOT_FOUND", fmt::format("产品 {} 不存在", code));
+  return *p;
+}
+
+boost::asio::awaitable<ProductPage> Catalogue::list(const std::string& category, const std::string& cursor,
+                                                    std::int64_t limit, const RequestContext& ctx) {
+  const std::string key = "list|" + category + "|" + cursor + "|" + std::to_string(limit);
+  ProductPage page;
+  if (auto hit = cached(key)) {
+    page = std::move(*hit);
+  } else {
+    page = value_or_throw(
+        co_await db_.read([&](core::storage::Tx& tx) { return store_.products(tx, category, false, cursor, limit); }));
+    remember(key, page);
+  }
+  co_await promote(page.items, ctx);
+  co_return page;
+}
+
+boost::asio::awaitable<ProductView> Catalogue::detail(const std::string& code, const RequestContext& ctx) {
+  const std::string key = "detail|" + code;
+  std::vector<ProductView> one;
+  if (auto hit = cached(key)) {
+    one = std::move(hit->items);
+  } else {
+    auto found = co_await db_.read([&](core::storage::Tx& tx) { return store_.view(tx, on_sale(tx, code)); });
+    one.push_back(std::move(found));
+    remember(key, ProductPage{one, std::nullopt});
+  }
+  co_await promote(one, ctx);
+  co_return one.front();
+}
+
+boost::asio::awaitable<NavList> Catalogue::navs(const std::string& code, const std::string& from,
+                                                const std::string& to) {
+  co_return value_or_throw(co_await db_.read([&](core::storage::Tx& tx) {
+    on_sale(tx, code);
+    return store_.navs(tx, code, from, to);
+  }));
+}
+
+boost::asio::awaitable<NavList> Catalogue::navs_any(const std::string& code, const std::string& from,
+                                                    const std::string& to) {
+  forget();
+  co_return value_or_throw(co_await db_.read([&](core::storage::Tx& tx) { return store_.navs(tx, code, from, to); }));
+}
+
+boost::asio::awaitable<ProductPage> Catalogue::list_all(const std::string& category, const std::string& cursor,
+                                                        std::int64_t limit) {
+  forget();
+  co_return value_or_throw(
+      co_await db_.read([&](core::storage::Tx& tx) { return store_.products(tx, category, true, cursor, limit); }));
+}
+
+boost::asio::awaitable<ProductView> Catalogue::create(const ProductIn& in, const Actor& who) {
+  forget();
+  const auto now = core::unix_millis();
+  auto out =
+      value_or_throw(co_await db_.write([&](core::storage::Tx& tx) { return store_.create_product(tx, in, who, now); }));
+  core::log::info("mall: product {} created by {}", out.code, who.id);
+  co_return out;
+}
+
+boost::asio::awaitable<ProductView> Catalogue::update(const std::string& code, const ProductIn& in, const Actor& who,
+                                                      const RequestContext& ctx) {
+  forget();
+  const auto now = core::unix_millis();
+  auto out = value_or_throw(
+      co_await db_.write([&](core::storage::Tx& tx) { return store_.update_product(tx, code, in, who, now); }));
+  if (out.status != "draft" && out.nav) co_await register_at_counter(out.code, out.name, *out.nav, *out.nav_date, &ctx, false);
+  co_return out;
+}
+
+boost::asio::awaitable<ProductView> Catalogue::set_status(const std::string& code, const StatusIn& in,
+                                                          const Actor& who, const RequestContext& ctx) {
+  forget();
+  if (in.status == "published") {
+    // The counter must know the product before anyone can order it.
+    auto current = co_await db_.read([&](core::storage::Tx& tx) {
+      auto p = store_.product(tx, code);
+      if (!p) throw ApiError(404, "MALL_PRODUCT_NOT_FOUND", fmt::format("产品 {} 不存在", code));
+      auto nav = store_.latest_nav(tx, code);
+      if (!nav) throw ApiError(409, "MALL_NAV_MISSING", "请先录入产品净值再上架");
+      return std::make_pair(*p, *nav);
+    });
+    const std::string nav = current.second.nav.to_string();
+    co_await register_at_counter(code, current.first.terms.name, nav, current.second.date, &ctx, true);
+  }
+  const auto now = core::unix_millis();
+  auto out = value_or_throw(co_await db_.write(
+      [&](core::storage::Tx& tx) { return store_.set_status(tx, code, in.status, in.comment, who, now); }));
+  core::log::info("mall: product {} {} by {}", code, out.status, who.id);
+  co_return out;
+}
+
+boost::asio::awaitable<NavPoint> Catalogue::enter_nav(const std::string& code, const std::string& date, Nav nav,
+                                                      const Actor& who, const RequestContext& ctx) {
+  forget();
+  const auto now = core::unix_millis();
+  // Checked and kept in the mall first only when the counter agrees: a published product's NAV
+  // goes to the counter before it is written here (re-entering the same value is harmless).
+  auto p = co_await db_.read([&](core::storage::Tx& tx) { return store_.product(tx, code); });
+  if (!p) throw ApiError(404, "MALL_PRODUCT_NOT_FOUND", fmt::format("产品 {} 不存在", code));
+  if (p->status != "draft" && nav.units() > 0) {
+    try {
+      core::finance::parse_date(date);
+    } catch (const core::finance::CalendarError&) {
+      throw ApiError(400, "MALL_BAD_DATE", "净值日期应为有效日期（YYYY-MM-DD）");
+    }
+    auto existing = co_await db_.read([&](core::storage::Tx& tx) { return store_.nav_on(tx, code, date); });
+    const std::string text = nav.to_string();
+    if (!existing) co_await register_at_counter(code, p->terms.name, text, date, &ctx, false);
+  }
+  co_return value_or_throw(
+      co_await db_.write([&](core::storage::Tx& tx) { return store_.put_nav(tx, code, date, nav, who, now); }));
+}
+
+boost::asio::awaitable<NavImported> Catalogue::import_navs(const std::string& csv, const Actor& who,
+                                                           const RequestContext& ctx) {
+  forget();
+  struct Line {
+    std::string code, date;
+    Nav nav;
+  };
+  std::vector<Line> lines;
+  std::size_t start = 0;
+  for (int number = 1; start <= csv.size(); ++number) {
+    auto end = csv.find('\n', start);
+    std::string line = csv.substr(start, end == std::string::npos ? std::string::npos : end - start);
+    start = end == std::string::npos ? csv.size() + 1 : end + 1;
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    if (line.empty()) continue;
+    if (number == 1 && line.rfind("code", 0) == 0) continue;
+    std::vector<std::string> cells;
+    std::size_t s = 0;
+    while (true) {
+      auto c = line.find(',', s);
+      cells.push_back(line.substr(s, c == std::string::npos ? std::string::npos : c - s));
+      if (c == std::string::npos) break;
+      s = c + 1;
+    }
+    if (cells.size() != 3)
+      throw ApiError(400, "MALL_NAV_IMPORT_INVALID", fmt::format("第{}行应为“产品代码,日期,净值”三列", number));
+    try {
+      core::finance::parse_date(cells[1]);
+    } catch (const core::finance::CalendarError&) {
+      throw ApiError(400, "MALL_NAV_IMPORT_INVALID", fmt::format("第{}行的日期无效：{}", number, cells[1]));
+    }
+    auto nav = core::finance::Decimal::try_parse(cells[2], Nav::kScale);
+    if (!nav || nav->units() <= 0)
+      throw ApiError(400, "MALL_NAV_IMPORT_INVALID",
+                     fmt::format("第{}行的净值无效：{}（最多4位小数，大于0）", number, cells[2]));
+    lines.push_back({cells[0], cells[1], Nav(*nav)});
+    if (lines.size() > 5000) throw ApiError(400, "MALL_NAV_IMPORT_INVALID", "一次最多导入5000行");
+  }
+  if (lines.empty()) throw ApiError(400, "MALL_NAV_IMPORT_INVALID", "没有可导入的净值");
+  const auto now = core::unix_millis();
+  // All lines in one transaction (a refusal rolls every one back), then published products'
+  // NAVs go to the counter.
+  auto result = co_await db_.write([&](core::storage::Tx& tx) -> Result<NavImported> {
+    NavImported out;
+    for (std::size_t i = 0; i < lines.size(); ++i) {
+      bool unchanged = false;
+      auto r = store_.put_nav(tx, lines[i].code, lines[i].date, lines[i].nav, who, now, &unchanged);
+      if (auto* refusal = std::get_if<Refusal>(&r))
+        throw ApiError(refusal->status, refusal->code, fmt::format("第{}条：{}", i + 1, refusal->message));
+      (unchanged ? out.unchanged : out.imported) += 1;
+    }
+    return out;
+  });
+  auto out = value_or_throw(std::move(result));
+  std::map<std::string, std::pair<std::string, Nav>> newest;
+  for (const auto& l : lines)
+    if (!newest.contains(l.code) || newest[l.code].first < l.date) newest[l.code] = {l.date, l.nav};
+  for (const auto& [code, point] : newest) {
+    auto p = co_await db_.read([&](core::storage::Tx& tx) { return store_.product(tx, code); });
+    const std::string nav = point.second.to_string();
+    if (p && p->status != "draft") co_await register_at_counter(code, p->terms.name, nav, point.first, &ctx, false);
+  }
+  core::log::info("mall: {} imported {} NAVs ({} unchanged)", who.id, out.imported, out.unchanged);
+  co_return out;
+}
+
+void Catalogue::forget() {
+  std::lock_guard lock(mutex_);
+  pages_.clear();
+}
+
+std::optional<ProductPage> Catalogue::cached(const std::string& key) {
+  if (read_cache_.count() == 0) return std::nullopt;
+  std::lock_guard lock(mutex_);
+  auto it = pages_.find(key);
+  if (it == pages_.end() || it->second.until <= std::chrono::steady_clock::now()) return std::nullopt;
+  return it->second.page;
+}
+
+void Catalogue::remember(const std::string& key, const ProductPage& page) {
+  if (read_cache_.count() == 0) return;
+  std::lock_guard lock(mutex_);
+  if (pages_.size() > 10000) pages_.clear();
+  pages_[key] = CachedPage{std::chrono::steady_clock::now() + read_cache_, page};
+}
+
+boost::asio::awaitable<void> Catalogue::promote(std::vector<ProductView>& items, const RequestContext& ctx) {
+  if (ctx.caller.kind != core::http::CallerKind::kCustomer || items.empty()) co_return;
+  const std::string customer = ctx.caller.subject;
+  std::optional<CachedRisk> risk;
+  {
+    std::lock_guard lock(mutex_);
+    if (auto it = risks_.find(customer); it != risks_.end() && it->second.until > std::chrono::steady_clock::now())
+      risk = it->second;
+  }
+  if (!risk) {
+    auto read = co_await suitability_.profile(customer, &ctx);
+    auto* p = std::get_if<suitability::ProfileView>(&read);
+    if (!p) co_return;  // nothing is promoted when the profile cannot be read
+    CachedRisk r;
+    r.until = std::chrono::steady_clock::now() + read_cache_;
+    r.valid = p->assessed && !p->expired;
+    r.level = p->level_number;
+    r.qualified = p->qualified;
+    r.professional = p->investor_type == "professional";
+    risk = r;
+    std::lock_guard lock(mutex_);
+    if (risks_.size() > 100000) risks_.clear();
+    risks_[customer] = r;
+  }
+  for (auto& v : items)
+    v.promoted = risk->valid && v.risk_level <= risk->level &&
+                 (v.audience == "public" || (v.audience == "qualified" && risk->qualified) || risk->professional);
+}
+
+boost::asio::awaitable<void> Catalogue::register_at_counter(const std::string& code, const std::string& name,
+                                                            const std::string& nav, const std::string& date,
+                                                            const RequestContext* ctx, bool required) {
+  const counter::Instrument fund{code, name, "fund", "OF", nav, date};
+  auto registered = co_await counter_.register_fund(fund, ctx);
+  if (std::holds_alternative<counter::Instrument>(registered)) co_return;
+  if (auto* r = std::get_if<core::Refusal>(&registered); r && r->code == "COUNTER_NAV_MISMATCH")
+    throw ApiError(409, "MALL_NAV_CONFLICT", "柜台记录的净值与录入不一致：" + r->message);
+  if (required) throw ApiError(503, "MALL_DEPENDENCY_UNAVAILABLE", "暂时无法在柜台登记产品，请稍后重试");
+  core::log::warn("mall: could not register {} at the counter; it will be on the next NAV", code);
+}
+
+}  // namespace zt::services::mall

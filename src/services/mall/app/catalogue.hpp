@@ -1,0 +1,89 @@
+#pragma once
+// The mall's catalogue (use cases): products and their NAVs as customers browse them and staff
+// keep them. A published product's NAVs go to the counter before the mall keeps them, so the
+// counter knows every product it is asked to trade. Display reads are reused for `read_cache`
+// (never an order's reads); this instance's own writes forget them at once.
+#include <boost/asio/awaitable.hpp>
+
+#include <chrono>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "platform/counter/client/counter_client.hpp"
+#include "platform/suitability/client/suitability_client.hpp"
+#include "services/mall/store/mall_store.hpp"
+
+namespace zt::core::http {
+struct RequestContext;
+}
+
+namespace zt::services::mall {
+
+class Catalogue {
+ public:
+  Catalogue(core::storage::Database& db, const MallStore& store, const platform::counter::CounterClient& counter,
+            const platform::suitability::SuitabilityClient& suitability, std::chrono::milliseconds read_cache)
+      : db_(db), store_(store), counter_(counter), suitability_(suitability), read_cache_(read_cache) {}
+
+  // ---- customers and anyone: published and halted products; for a signed-in customer, whether
+  // each is promoted to them (never above their level).
+  boost::asio::awaitable<ProductPage> list(const std::string& category, const std::string& cursor, std::int64_t limit,
+                                           const core::http::RequestContext& ctx);
+  boost::asio::awaitable<ProductView> detail(const std::string& code, const core::http::RequestContext& ctx);
+  boost::asio::awaitable<NavList> navs(const std::string& code, const std::string& from, const std::string& to);
+  // A product on sale (not a draft), or 404 MALL_PRODUCT_NOT_FOUND.
+  ProductRow on_sale(core::storage::Tx& tx, const std::string& code) const;
+
+  // ---- staff with products.manage
+  boost::asio::awaitable<ProductPage> list_all(const std::string& category, const std::string& cursor,
+                                               std::int64_t limit);
+  boost::asio::awaitable<ProductView> create(const ProductIn& in, const Actor& who);
+  boost::asio::awaitable<ProductView> update(const std::string& code, const ProductIn& in, const Actor& who,
+                                             const core::http::RequestContext& ctx);
+  boost::asio::awaitable<ProductView> set_status(const std::string& code, const StatusIn& in, const Actor& who,
+                                                 const core::http::RequestContext& ctx);
+  // Any product's NAVs, drafts' included.
+  boost::asio::awaitable<NavList> navs_any(const std::string& code, const std::string& from, const std::string& to);
+  boost::asio::awaitable<NavPoint> enter_nav(const std::string& code, const std::string& date, Nav nav,
+                                             const Actor& who, const core::http::RequestContext& ctx);
+  // "code,date,nav" per line (a header line allowed); every line checked first, all or nothing.
+  boost::asio::awaitable<NavImported> import_navs(const std::string& csv, const Actor& who,
+                                                  const core::http::RequestContext& ctx);
+
+  // Forgets every display read (after a write that changes what customers see: places left, a
+  // status, a NAV).
+  void forget();
+
+ private:
+  struct CachedPage {
+    std::chrono::steady_clock::time_point until;
+    ProductPage page;
+  };
+  struct CachedRisk {
+    std::chrono::steady_clock::time_point until;
+    bool valid = false, qualified = false, professional = false;
+    int level = 0;
+  };
+  std::optional<ProductPage> cached(const std::string& key);
+  void remember(const std::string& key, const ProductPage& page);
+  boost::asio::awaitable<void> promote(std::vector<ProductView>& items, const core::http::RequestContext& ctx);
+  // Registers a product and its NAV at the counter; `required`: a failure refuses the caller's
+  // request (publishing), else it is logged and the next NAV tries again.
+  boost::asio::awaitable<void> register_at_counter(const std::string& code, const std::string& name,
+                                                   const std::string& nav, const std::string& date,
+                                                   const core::http::RequestContext* ctx, bool required);
+
+  core::storage::Database& db_;
+  const MallStore& store_;
+  const platform::counter::CounterClient& counter_;
+  const platform::suitability::SuitabilityClient& suitability_;
+  std::chrono::milliseconds read_cache_;
+  std::mutex mutex_;
+  std::unordered_map<std::string, CachedPage> pages_;
+  std::unordered_map<std::string, CachedRisk> risks_;
+};
+
+}  // namespace zt::services::mall

@@ -1,0 +1,212 @@
+#include "services/mall/app/confirmation.hpp"
+
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include <exception>
+
+#include "core/finance/business_clock.hpp"
+#include "core/finance/calendar.hpp"
+#include "core/http/context.hpp"
+#include "core/http/error.hpp"
+#include "core/net/runtime.hpp"
+#include "core/observe/log.hpp"
+#include "core/util/time.hpp"
+
+namespace zt::services::mall {
+
+namespace counter = platform::counter;
+using core::http::ApiError;
+using core::http::RequestContext;
+
+namespace {
+const std::string kJob = "confirmation";
+}
+
+boost::asio::awaitable<bool> Confirmation::take_lease() {
+  if (running_.exchange(true)) co_return false;  // this instance is running one
+  try {
+    const auto now = core::unix_millis();
+    // Held for a run at most this long should the instance die in the middle of one.
+    const auto ttl = std::max<std::int64_t>(settings_.interval.count() * 2, 600000);
+    const std::string holder = settings_.instance;
+    const bool mine =
+        co_await db_.write([&](core::storage::Tx& tx) { return store_.lease(tx, kJob, holder, now, ttl); });
+    if (!mine) running_ = false;
+    co_return mine;
+  } catch (...) {
+    running_ = false;
+    throw;
+  }
+}
+
+boost::asio::awaitable<void> Confirmation::give_back_lease() {
+  const std::string holder = settings_.instance;
+  try {
+    co_await db_.write([&](core::storage::Tx& tx) { store_.release_lease(tx, kJob, holder); });
+  } catch (const std::exception& e) {
+    core::log::warn("mall: could not give back the confirmation lease: {}", e.what());
+  }
+  running_ = false;
+}
+
+boost::asio::awaitable<std::optional<ConfirmationRun>> Confirmation::run_now(const RequestContext& ctx) {
+  // Waits a little for a run in progress (the job's, or another instance's) to finish.
+  auto executor = co_await boost::asio::this_coro::executor;
+  for (int attempt = 0; attempt < 50; ++attempt) {
+    const bool mine = co_await take_lease();
+    if (mine) {
+      std::optional<ConfirmationRun> out;
+      std::exception_ptr failed;
+      try {
+        out = co_await run(&ctx);
+      } catch (...) {
+        failed = std::current_exception();
+      }
+      co_await give_back_lease();
+      if (failed) std::rethrow_exception(failed);
+      co_return out;
+    }
+    boost::asio::steady_timer wait(executor, std::chrono::milliseconds(200));
+    co_await wait.async_wait(boost::asio::use_awaitable);
+  }
+  co_return std::nullopt;
+}
+
+void Confirmation::start(core::net::IoRuntime& runtime) {
+  runtime.spawn(0, [this]() -> boost::asio::awaitable<void> {
+    while (!stopping_.load()) {
+      co_await stop_signal_.wait(stop_signal_.generation(), settings_.interval);
+      if (stopping_.load()) break;
+      try {
+        const bool mine = co_await take_lease();
+        if (!mine) continue;  // another instance's turn
+        ConfirmationRun r;
+        std::exception_ptr failed;
+        try {
+          r = co_await run(nullptr);
+        } catch (...) {
+          failed = std::current_exception();
+        }
+        co_await give_back_lease();
+        if (failed) std::rethrow_exception(failed);
+        if (r.confirmed + r.failed + r.redriven > 0)
+          core::log::info("mall: confirmation run {}: {} confirmed, {} waiting for a NAV, {} failed, {} re-driven",
+                          r.business_date, r.confirmed, r.waiting_for_nav, r.failed, r.redriven);
+      } catch (const std::exception& e) {
+        core::log::warn("mall: confirmation run failed: {}", e.what());
+      }
+    }
+  });
+}
+
+void Confirmation::stop() {
+  stopping_ = true;
+  stop_signal_.notify_all();
+}
+
+boost::asio::awaitable<ConfirmationRun> Confirmation::run(const RequestContext* ctx) {
+  ConfirmationRun out;
+  out.business_date = core::finance::format_date(core::finance::business_now().date);
+  const auto older = core::unix_millis() - settings_.redrive_after.count();
+  auto stuck = co_await db_.read([&](core::storage::Tx& tx) { return store_.stuck_placing(tx, older); });
+  for (const auto& o : stuck) {
+    try {
+      co_await orders_.drive(o, ctx);
+    } catch (const ApiError&) {
+    }
+    ++out.redriven;
+  }
+  const std::string today = out.business_date;
+  auto due = co_await db_.read([&](core::storage::Tx& tx) { return store_.due(tx, today); });
+  out.waiting_for_nav =
+      static_cast<int>(co_await db_.read([&](core::storage::Tx& tx) { return store_.waiting_for_nav(tx, today); }));
+  for (const auto& o : due) {
+    if (!o.counter_order_id) continue;  // pending orders always have one
+    auto request = o.confirm_request;
+    if (!request) {
+      auto made = co_await confirmation_request(o, ctx);
+      if (!made) {
+        co_await note_tried(o);
+        ++out.failed;
+        continue;
+      }
+      const std::string text = *made;
+      const auto now_ms = core::unix_millis();
+      request = co_await db_.write([&](core::storage::Tx& tx) -> std::optional<std::string> {
+        if (store_.record_confirm_request(tx, o.order_id, text, now_ms)) return text;
+        auto again = store_.order(tx, o.order_id);  // another run recorded one first: that one goes
+        return again && again->state == "pending" ? again->confirm_request : std::nullopt;
+      });
+      if (!request) continue;  // settled meanwhile
+    }
+    auto answer = co_await counter_.confirm_order(*o.counter_order_id, *request, ctx);
+    if (auto* there = std::get_if<counter::Order>(&answer)) {
+      const bool mine = co_await orders_.adopt(o, *there);
+      if (mine) ++out.confirmed;
+      continue;
+    }
+    if (auto* r = std::get_if<core::Refusal>(&answer)) {
+      if (r->code == "COUNTER_ORDER_NOT_PENDING") {
+        // Cancelled or confirmed at the counter by a request whose answer never came back.
+        const bool followed = co_await orders_.reconcile(o, ctx);
+        if (followed) {
+          auto settled = co_await db_.read([&](core::storage::Tx& tx) { return store_.order(tx, o.order_id); });
+          if (settled && settled->state == "confirmed") ++out.confirmed;
+          continue;
+        }
+      }
+      core::log::warn("mall: the counter refused to confirm {}: {} {}", o.order_id, r->code, r->message);
+    } else {
+      const auto& unknown = std::get<counter::Unknown>(answer);
+      core::log::warn("mall: the counter did not answer the confirmation of {} ({} {}); it will be sent again",
+                      o.order_id, unknown.status, unknown.code);
+    }
+    co_await note_tried(o);
+    ++out.failed;
+  }
+  if (out.confirmed > 0) catalogue_.forget();  // a full redemption may have given a place back
+  co_return out;
+}
+
+boost::asio::awaitable<void> Confirmation::note_tried(const OrderRecord& o) {
+  const auto now_ms = core::unix_millis();
+  co_await db_.write([&](core::storage::Tx& tx) { store_.tried(tx, o.order_id, now_ms); });
+}
+
+boost::asio::awaitable<std::optional<std::string>> Confirmation::confirmation_request(const OrderRecord& o,
+                                                                                      const RequestContext* ctx) {
+  auto facts = co_await db_.read([&](core::storage::Tx& tx) {
+    return std::make_pair(store_.product(tx, o.product), store_.nav_on(tx, o.product, o.trade_date));
+  });
+  if (!facts.first || !facts.second) co_return std::nullopt;
+  const FeeSchedule& fees = o.fees ? *o.fees : facts.first->terms.fees;  // the terms it was placed under
+  const Nav nav = *facts.second;
+  Money fee;
+  if (o.side == "subscribe") {
+    auto q = quote_subscription(fees, Money::from_units(o.amount_units), nav);
+    if (auto* r = std::get_if<Refusal>(&q)) {
+      core::log::warn("mall: order {} cannot be quoted: {}", o.order_id, r->message);
+      co_return std::nullopt;
+    }
+    fee = std::get<SubscriptionQuote>(q).fee;
+  } else {
+    auto held = co_await counter_.lots(o.fund_account, o.product, ctx);
+    auto* at_counter = std::get_if<std::vector<counter::Lot>>(&held);
+    if (!at_counter) co_return std::nullopt;
+    std::vector<HeldLot> lots;
+    for (const auto& l : *at_counter) lots.push_back({l.confirmed_date, l.remaining});
+    auto q = quote_redemption(fees, lots, Shares::from_units(o.shares_units), nav, o.trade_date);
+    if (auto* r = std::get_if<Refusal>(&q)) {
+      core::log::warn("mall: order {} cannot be quoted: {}", o.order_id, r->message);
+      co_return std::nullopt;
+    }
+    fee = std::get<RedemptionQuote>(q).fee;
+  }
+  const counter::ConfirmOrder confirm{"mall-confirm-" + o.order_id, *o.counter_order_id, nav, fee, o.confirm_date,
+                                      fees.truncate_shares};
+  co_return counter::CounterClient::confirm_request(confirm);
+}
+
+}  // namespace zt::services::mall

@@ -1,0 +1,70 @@
+#pragma once
+// The mall's T+n confirmation (BUSINESS §5), run by a job every `interval` and by staff on demand.
+// A run first sends again every order whose placement the counter has not answered and that was
+// last tried `redrive_after` ago; then settles each pending order whose confirmation date has come
+// and whose NAV for T is in (orders waiting for a late NAV never hold back the others), at that
+// NAV and the fee of the terms it was placed under. The confirmation request is recorded before
+// its first send and sent again as recorded until the counter answers; an order the counter no
+// longer has pending is looked up and followed. One run at a time across instances: the job and
+// the staff trigger both take the same lease.
+#include <boost/asio/awaitable.hpp>
+
+#include <atomic>
+#include <chrono>
+#include <optional>
+#include <string>
+
+#include "core/net/notifier.hpp"
+#include "platform/counter/client/counter_client.hpp"
+#include "services/mall/app/orders.hpp"
+#include "services/mall/store/mall_store.hpp"
+
+namespace zt::core::net {
+class IoRuntime;
+}
+
+namespace zt::services::mall {
+
+struct ConfirmationSettings {
+  std::chrono::milliseconds interval{60000};
+  std::chrono::milliseconds redrive_after{5000};
+  std::string instance;  // this instance's name, for the lease
+};
+
+class Confirmation {
+ public:
+  Confirmation(core::storage::Database& db, const MallStore& store, const platform::counter::CounterClient& counter,
+               Orders& orders, Catalogue& catalogue, ConfirmationSettings settings)
+      : db_(db), store_(store), counter_(counter), orders_(orders), catalogue_(catalogue), settings_(std::move(settings)) {}
+
+  // A run now (staff): none when another run holds the lease (this instance's job, or another
+  // instance's).
+  boost::asio::awaitable<std::optional<ConfirmationRun>> run_now(const core::http::RequestContext& ctx);
+
+  // The job, every interval, until stop().
+  void start(core::net::IoRuntime& runtime);
+  void stop();
+
+ private:
+  // Takes the lease for one run (false: another holds it) and gives it back after.
+  boost::asio::awaitable<bool> take_lease();
+  boost::asio::awaitable<void> give_back_lease();
+  boost::asio::awaitable<ConfirmationRun> run(const core::http::RequestContext* ctx);
+  // The confirmation of a due order as the counter takes it; none when it cannot be worked out
+  // now (the lots unreadable, a quote refused: logged).
+  boost::asio::awaitable<std::optional<std::string>> confirmation_request(const OrderRecord& o,
+                                                                          const core::http::RequestContext* ctx);
+  boost::asio::awaitable<void> note_tried(const OrderRecord& o);
+
+  core::storage::Database& db_;
+  const MallStore& store_;
+  const platform::counter::CounterClient& counter_;
+  Orders& orders_;
+  Catalogue& catalogue_;
+  ConfirmationSettings settings_;
+  std::atomic<bool> running_{false};
+  std::atomic<bool> stopping_{false};
+  core::net::Notifier stop_signal_;
+};
+
+}  // namespace zt::services::mall

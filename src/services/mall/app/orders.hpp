@@ -1,0 +1,96 @@
+#pragma once
+// The mall's orders (use cases, BUSINESS §1 and §5): a customer's subscription or redemption is
+// checked (terms, sale window on T, minimums, suitability with its signed warning), recorded as
+// placing before it is sent, then placed at the counter under a request id made from the order,
+// so every attempt sends the same bytes. The counter's answer decides: pending when it took the
+// order, failed only when it refused it for good, left placing when the outcome is unknown (the
+// confirmation job sends it again). Cancels and confirmations follow the same rule, and where the
+// counter's state moved without the mall hearing of it, the mall looks the order up and follows.
+#include <boost/asio/awaitable.hpp>
+
+#include <mutex>
+#include <optional>
+#include <string>
+#include <unordered_map>
+
+#include "core/finance/business_clock.hpp"
+#include "platform/counter/client/counter_client.hpp"
+#include "platform/suitability/client/suitability_client.hpp"
+#include "services/auth/client/auth_client.hpp"
+#include "services/mall/app/catalogue.hpp"
+#include "services/mall/store/mall_store.hpp"
+
+namespace zt::services::mall {
+
+// An order as the customer is answered: `known` when the counter's answer is (200), else the
+// order is still placing (202).
+struct Placed {
+  OrderView view;
+  bool known = true;
+};
+
+class Orders {
+ public:
+  struct Clients {
+    const platform::counter::CounterClient& counter;
+    const auth::AuthClient& auth;
+    const platform::suitability::SuitabilityClient& suitability;
+  };
+  // cutoff: seconds into the day (Asia/Shanghai) before which an order trades that day.
+  Orders(core::storage::Database& db, const MallStore& store, Catalogue& catalogue, Clients clients, int cutoff)
+      : db_(db), store_(store), catalogue_(catalogue), clients_(clients), cutoff_(cutoff) {}
+
+  // ---- customers
+  boost::asio::awaitable<SuitabilityCheck> suitability(const std::string& customer, const std::string& code,
+                                                       const core::http::RequestContext& ctx);
+  // The special risk warning for a product above the customer's level, to read and sign.
+  boost::asio::awaitable<platform::suitability::Warning> risk_warning(const std::string& customer,
+                                                                      const std::string& code,
+                                                                      const core::http::RequestContext& ctx);
+  // idempotency_key: the customer's Idempotency-Key; a replay answers the first order (and
+  // finishes placing it if that was interrupted).
+  boost::asio::awaitable<Placed> place(const std::string& customer, const std::string& idempotency_key,
+                                       const OrderIn& in, const core::http::RequestContext& ctx);
+  boost::asio::awaitable<OrderPage> mine(const std::string& customer, const std::string& cursor, std::int64_t limit);
+  boost::asio::awaitable<OrderView> one(const std::string& customer, const std::string& order_id);
+  boost::asio::awaitable<OrderView> cancel(const std::string& customer, const std::string& order_id,
+                                           const core::http::RequestContext& ctx);
+  boost::asio::awaitable<Holdings> holdings(const std::string& customer, const core::http::RequestContext& ctx);
+
+  // ---- staff
+  boost::asio::awaitable<OrderPage> search(const OrderFilter& filter);
+
+  // ---- the confirmation job's steps
+  // Places a recorded order at the counter (again).
+  boost::asio::awaitable<Placed> drive(const OrderRecord& o, const core::http::RequestContext* ctx);
+  // Brings a pending order in line with the counter's (confirmed there: settled here with the
+  // counter's figures; cancelled there: cancelled here). True when the order changed.
+  boost::asio::awaitable<bool> adopt(const OrderRecord& o, const platform::counter::Order& there);
+  // Looks the order up at the counter and adopts what it says (the counter refused a cancel or a
+  // confirmation as no longer pending). True when the order changed.
+  boost::asio::awaitable<bool> reconcile(const OrderRecord& o, const core::http::RequestContext* ctx);
+
+  // Pending, and before the cut-off of its trade date.
+  bool cancellable(const std::string& state, const std::string& trade_date,
+                   const core::finance::BusinessTime& now) const;
+
+ private:
+  boost::asio::awaitable<Placed> replay(const OrderRecord& o, const std::string& fingerprint,
+                                        const core::http::RequestContext& ctx);
+  // The customer's fund account (bound once, so cached once known).
+  boost::asio::awaitable<std::string> fund_account(const std::string& customer, const core::http::RequestContext& ctx);
+  boost::asio::awaitable<platform::suitability::MatchOut> match(const std::string& customer, const ProductTerms& t,
+                                                               const std::optional<std::string>& warning,
+                                                               const core::http::RequestContext& ctx);
+  OrderView view(const OrderRecord& o) const;
+
+  core::storage::Database& db_;
+  const MallStore& store_;
+  Catalogue& catalogue_;
+  Clients clients_;
+  int cutoff_;
+  std::mutex mutex_;
+  std::unordered_map<std::string, std::string> accounts_;
+};
+
+}  // namespace zt::services::mall
