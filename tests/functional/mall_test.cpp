@@ -102,6 +102,7 @@ class Mall : public MallFixture {
   static Env env() {
     Env e = kMallEnv;
     e["ZT_MALL__REDRIVE_AFTER"] = "0ms";
+    e["ZT_MALL__EXPIRE_AFTER_DAYS"] = "2";
     return e;
   }
   Mall() : MallFixture(env()) {}
@@ -594,6 +595,33 @@ TEST_P(Mall, LostAnswersAndARestartingCounterNeitherStrandNorRepeatMoney) {
   EXPECT_EQ(f(paid.body, "confirmed_amount"), "9778.25");
   EXPECT_EQ(balance(a, "cash"), "999778.25") << "paid once";
   EXPECT_EQ(balance(a, "frozen"), "0.00");
+
+  // An order whose NAV never comes waits without holding others back, then expires after
+  // mall.expire_after_days (2 here) trading days past its confirmation date: released at the
+  // counter, and the customer reads why.
+  auto stranded = order(a, "fault-a-0004", R"({"product": "F10001", "side": "subscribe", "amount": "3000.00"})");
+  ASSERT_EQ(stranded.status, 200) << stranded.body;
+  const std::string late = f(stranded.body, "order_id");
+  EXPECT_EQ(f(stranded.body, "confirm_date"), "2026-03-05");
+  EXPECT_EQ(balance(a, "frozen"), "3000.00");
+  platform.pin_clock("2026-03-06T09:00:00+08:00");
+  auto waiting = run();
+  EXPECT_EQ(f(waiting, "waiting_for_nav"), "1") << waiting;
+  EXPECT_EQ(f(waiting, "expired"), "0") << "one trading day past its confirmation date";
+  EXPECT_EQ(state(late), "pending");
+  platform.pin_clock("2026-03-09T09:00:00+08:00");
+  auto overdue = run();
+  EXPECT_EQ(f(overdue, "expired"), "1") << overdue;
+  EXPECT_EQ(f(overdue, "waiting_for_nav"), "0") << overdue;
+  auto expired = order_of(a, late);
+  EXPECT_EQ(f(expired.body, "state"), "expired");
+  EXPECT_EQ(f(expired.body, "state_title"), "已失效");
+  EXPECT_EQ(f(expired.body, "failure_code"), "MALL_ORDER_EXPIRED");
+  EXPECT_EQ(f(expired.body, "failure_message"), "2026-03-04的净值在确认日后2个交易日仍未公布，订单已失效，申购资金已解冻");
+  EXPECT_EQ(balance(a, "frozen"), "0.00") << "released at the counter";
+  EXPECT_EQ(balance(a, "cash"), "999778.25");
+  EXPECT_EQ(f(run(), "expired"), "0") << "once";
+  EXPECT_TRUE(refused(cancel(a, late), 409, "MALL_ORDER_NOT_CANCELLABLE", "订单状态为已失效，不能撤单"));
 }
 
 TEST_P(MallJob, AnOrderTheCounterNeverAnsweredIsPlacedOnceWhenItIsBackAndTPlusOneSettlesByItself) {

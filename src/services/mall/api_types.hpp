@@ -144,7 +144,7 @@ struct OrderView {
   std::string side;
   Money amount;
   Shares shares;
-  std::string state;  // placing | pending | cancelled | confirmed | failed
+  std::string state;  // placing | pending | cancelled | confirmed | failed | expired
   std::string state_title;
   std::string trade_date;
   std::string confirm_date;
@@ -213,7 +213,8 @@ struct ConfirmationRun {
   int waiting_for_nav = 0;
   int failed = 0;
   int redriven = 0;
+  int expired = 0;  // orders whose NAV never came, released at the counter
 };
-BOOST_DESCRIBE_STRUCT(ConfirmationRun, (), (business_date, confirmed, waiting_for_nav, failed, redriven))
+BOOST_DESCRIBE_STRUCT(ConfirmationRun, (), (business_date, confirmed, waiting_for_nav, failed, redriven, expired))
 
 }  // namespace zt::services::mall

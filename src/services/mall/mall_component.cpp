@@ -50,6 +50,7 @@ class MallComponent final : public core::Component {
         confirmation_(ctx.database(), store_, counter_, orders_, catalogue_,
                       ConfirmationSettings{ctx.config().get_duration("confirm_interval"),
                                            ctx.config().get_duration("redrive_after"),
+                                           static_cast<int>(ctx.config().get_int("expire_after_days")),
                                            ctx.full_config().section("node").get_string("name") + "-" +
                                                core::observe::random_hex_id(4)}) {
     add_mall_routes(ctx.public_router(), MallApp{catalogue_, orders_, confirmation_});
@@ -91,6 +92,10 @@ core::ComponentSpec spec() {
            .range(0, 600000)
            .describe("an order the counter has not answered is sent again (same request id) by the next confirmation "
                      "run once it was last tried this long ago"),
+       integer("expire_after_days", 10)
+           .range(1, 250)
+           .describe("an order whose NAV has not come this many trading days after its confirmation date is "
+                     "cancelled at the counter (its cash or shares released) and marked expired"),
        duration("read_cache", std::chrono::milliseconds(1000))
            .range(0, 60000)
            .describe("how long an instance reuses a catalogue page or a customer's risk level for display (0: never); "

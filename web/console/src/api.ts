@@ -145,7 +145,7 @@ export const mall = {
   importNavs: (csv: string) => client.post<{ imported: number; unchanged: number }>('/api/mall/v1/admin/navs/import', { csv }),
   orders: (q: { customer?: string; product?: string; state?: string; cursor?: string }) =>
     client.get<Page<MallOrder>>('/api/mall/v1/admin/orders', { query: { ...q, limit: 50 } }),
-  confirm: () => client.post<{ business_date: string; confirmed: number; waiting_for_nav: number; failed: number; redriven: number }>('/api/mall/v1/admin/confirmations'),
+  confirm: () => client.post<{ business_date: string; confirmed: number; waiting_for_nav: number; failed: number; redriven: number; expired: number }>('/api/mall/v1/admin/confirmations'),
 };
 export const reviews = {
   list: (state: string, cursor?: string) => client.get<Page<InvestorApplication>>('/api/suitability/v1/applications', { query: { state, cursor, limit: 50 } }),

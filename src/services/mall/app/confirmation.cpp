@@ -8,6 +8,7 @@
 
 #include "core/finance/business_clock.hpp"
 #include "core/finance/calendar.hpp"
+#include "core/finance/live_calendar.hpp"
 #include "core/http/context.hpp"
 #include "core/http/error.hpp"
 #include "core/net/runtime.hpp"
@@ -165,6 +166,28 @@ boost::asio::awaitable<ConfirmationRun> Confirmation::run(const RequestContext* 
     }
     co_await note_tried(o);
     ++out.failed;
+  }
+  // Orders that can never confirm: their NAV has not come that many trading days on.
+  auto waiting = co_await db_.read([&](core::storage::Tx& tx) { return store_.waiting(tx, today); });
+  if (!waiting.empty()) {
+    const auto cal = core::finance::trading_calendar();
+    const auto now = core::finance::parse_date(today);
+    for (const auto& o : waiting) {
+      bool overdue = false;
+      try {
+        overdue = cal->next_trading_day(core::finance::parse_date(o.confirm_date), settings_.expire_after_days) <= now;
+      } catch (const core::finance::CalendarError&) {
+        continue;  // a year the calendar does not cover yet: no guess
+      }
+      if (!overdue) continue;
+      const bool expired = co_await orders_.expire(o, settings_.expire_after_days, ctx);
+      if (expired) {
+        ++out.expired;
+        --out.waiting_for_nav;
+      } else {
+        co_await note_tried(o);
+      }
+    }
   }
   if (out.confirmed > 0) catalogue_.forget();  // a full redemption may have given a place back
   co_return out;

@@ -5,8 +5,9 @@
 // and whose NAV for T is in (orders waiting for a late NAV never hold back the others), at that
 // NAV and the fee of the terms it was placed under. The confirmation request is recorded before
 // its first send and sent again as recorded until the counter answers; an order the counter no
-// longer has pending is looked up and followed. One run at a time across instances: the job and
-// the staff trigger both take the same lease.
+// longer has pending is looked up and followed. An order whose NAV has not come `expire_after_days`
+// trading days after its confirmation date is released at the counter and marked expired. One run
+// at a time across instances: the job and the staff trigger both take the same lease.
 #include <boost/asio/awaitable.hpp>
 
 #include <atomic>
@@ -28,6 +29,7 @@ namespace zt::services::mall {
 struct ConfirmationSettings {
   std::chrono::milliseconds interval{60000};
   std::chrono::milliseconds redrive_after{5000};
+  int expire_after_days = 10;  // trading days after the confirmation date without a NAV
   std::string instance;  // this instance's name, for the lease
 };
 

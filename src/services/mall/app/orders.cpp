@@ -259,6 +259,29 @@ boost::asio::awaitable<bool> Orders::reconcile(const OrderRecord& o, const Reque
   co_return changed;
 }
 
+boost::asio::awaitable<bool> Orders::expire(const OrderRecord& o, int after_days, const RequestContext* ctx) {
+  if (!o.counter_order_id) co_return false;
+  const counter::CancelOrder request{"mall-expire-" + o.order_id, *o.counter_order_id};
+  auto done = co_await clients_.counter.cancel_order(request, ctx);
+  if (auto* r = std::get_if<core::Refusal>(&done)) {
+    if (r->code == "COUNTER_ORDER_NOT_PENDING") co_await reconcile(o, ctx);
+    else core::log::warn("mall: the counter refused to release expired order {}: {} {}", o.order_id, r->code, r->message);
+    co_return false;
+  }
+  if (std::holds_alternative<counter::Unknown>(done)) co_return false;
+  const std::string message =
+      fmt::format("{}的净值在确认日后{}个交易日仍未公布，订单已失效，{}已解冻", o.trade_date, after_days,
+                  o.side == "subscribe" ? "申购资金" : "赎回份额");
+  const auto now_ms = core::unix_millis();
+  const bool expired =
+      co_await db_.write([&](core::storage::Tx& tx) { return store_.mark_expired(tx, o, message, now_ms); });
+  if (expired) {
+    catalogue_.forget();  // a holder place may have been given back
+    core::log::warn("mall: order {} expired: no NAV for {} of {}", o.order_id, o.product, o.trade_date);
+  }
+  co_return expired;
+}
+
 // ---------------------------------------------------------------- reading and cancelling
 
 boost::asio::awaitable<OrderPage> Orders::mine(const std::string& customer, const std::string& cursor,

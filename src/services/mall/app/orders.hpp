@@ -69,6 +69,11 @@ class Orders {
   // Looks the order up at the counter and adopts what it says (the counter refused a cancel or a
   // confirmation as no longer pending). True when the order changed.
   boost::asio::awaitable<bool> reconcile(const OrderRecord& o, const core::http::RequestContext* ctx);
+  // An order that can never confirm (its NAV never came): cancelled at the counter, which releases
+  // its cash or shares, and marked expired with the reason the customer reads. True when it
+  // expired; false when the outcome is unknown (tried again on the next run) or the counter had
+  // settled it otherwise (followed).
+  boost::asio::awaitable<bool> expire(const OrderRecord& o, int after_days, const core::http::RequestContext* ctx);
 
   // Pending, and before the cut-off of its trade date.
   bool cancellable(const std::string& state, const std::string& trade_date,

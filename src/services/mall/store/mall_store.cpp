@@ -112,6 +112,7 @@ const char* state_title(const std::string& s) {
   if (s == "cancelled") return "已撤单";
   if (s == "confirmed") return "已确认";
   if (s == "failed") return "失败";
+  if (s == "expired") return "已失效";
   return "未知";
 }
 
@@ -577,6 +578,24 @@ std::vector<OrderRecord> MallStore::due(Tx& tx, const std::string& today) const 
                 {today}))
     out.push_back(order_of(r));
   return out;
+}
+std::vector<OrderRecord> MallStore::waiting(Tx& tx, const std::string& today) const {
+  std::vector<OrderRecord> out;
+  for (const auto& r :
+       tx.query(std::string("SELECT ") + kOrderColumns + kOrderFrom +
+                    " WHERE o.state = 'pending' AND o.confirm_date <= ? AND NOT EXISTS (SELECT 1 FROM mall_navs n WHERE "
+                    "n.code = o.product_code AND n.nav_date = o.trade_date) ORDER BY o.updated_at_ms, o.order_id LIMIT 500",
+                {today}))
+    out.push_back(order_of(r));
+  return out;
+}
+bool MallStore::mark_expired(Tx& tx, const OrderRecord& o, const std::string& message, std::int64_t now_ms) const {
+  if (tx.exec("UPDATE mall_orders SET state = 'expired', failure_code = 'MALL_ORDER_EXPIRED', failure_message = ?, "
+              "updated_at_ms = ? WHERE order_id = ? AND state = 'pending'",
+              {message, now_ms, o.order_id}) == 0)
+    return false;
+  release_place(tx, o);
+  return true;
 }
 std::int64_t MallStore::waiting_for_nav(Tx& tx, const std::string& today) const {
   return tx

@@ -116,6 +116,11 @@ class MallStore {
   // many due ones wait for their NAV.
   std::vector<OrderRecord> due(core::storage::Tx& tx, const std::string& today) const;
   std::int64_t waiting_for_nav(core::storage::Tx& tx, const std::string& today) const;
+  // The due ones waiting for their NAV, least recently tried first.
+  std::vector<OrderRecord> waiting(core::storage::Tx& tx, const std::string& today) const;
+  // An order that can never confirm, released at the counter: expired, with the customer's reason
+  // (false when it was no longer pending).
+  bool mark_expired(core::storage::Tx& tx, const OrderRecord& o, const std::string& message, std::int64_t now_ms) const;
   // Orders still placing, not tried since `older_than_ms`, least recently tried first.
   std::vector<OrderRecord> stuck_placing(core::storage::Tx& tx, std::int64_t older_than_ms) const;
   // Keeps the confirmation request before its first send; false when one is already kept (or the
