@@ -526,6 +526,18 @@ TEST_P(Mall, LostAnswersAndARestartingCounterNeitherStrandNorRepeatMoney) {
     return r.body;
   };
   const auto state = [&](const std::string& id) { return f(order_of(a, id).body, "state"); };
+  // The reconciliation's differences by kind ("" when mall and counter agree).
+  const auto differences = [&] {
+    auto r = staff("GET", "/api/mall/v1/admin/reconciliation");
+    EXPECT_EQ(r.status, 200) << r.body;
+    const auto report = boost::json::parse(r.body).as_object();
+    EXPECT_TRUE(report.at("complete").as_bool()) << r.body;
+    std::string kinds;
+    for (const auto& d : report.at("differences").as_array())
+      kinds += (kinds.empty() ? "" : ",") + std::string(d.at("kind").as_string());
+    return kinds;
+  };
+  EXPECT_EQ(differences(), "");
   EXPECT_TRUE(refused(arm("transfer", "[]"), 400, "COUNTER_FAULT_INVALID",
                       "operation 应为 place_order、cancel_order 或 confirm_order"));
   EXPECT_TRUE(refused(arm("place_order", R"(["explode"])"), 400, "COUNTER_FAULT_INVALID",
@@ -539,11 +551,14 @@ TEST_P(Mall, LostAnswersAndARestartingCounterNeitherStrandNorRepeatMoney) {
   EXPECT_EQ(f(placed.body, "state"), "placing");
   const std::string first = f(placed.body, "order_id");
   EXPECT_EQ(balance(a, "frozen"), "10000.00") << "the counter did freeze it";
+  EXPECT_EQ(differences(), "order_outcome_unknown,counter_order_without_mall_order,frozen_cash")
+      << "placing in the mall, pending and frozen at the counter";
   EXPECT_EQ(f(run(), "redriven"), "1");
   EXPECT_EQ(state(first), "placing");
   EXPECT_EQ(f(run(), "redriven"), "1");
   EXPECT_EQ(state(first), "pending") << "the same request id: the counter's first answer";
   EXPECT_EQ(balance(a, "frozen"), "10000.00") << "frozen once";
+  EXPECT_EQ(differences(), "") << "the two agree again";
 
   // F3: a cancel the counter did whose answer was lost: the customer is told to try again, and the
   // mall learns what the counter did at the latest when it comes to confirm the order.
@@ -555,6 +570,7 @@ TEST_P(Mall, LostAnswersAndARestartingCounterNeitherStrandNorRepeatMoney) {
   EXPECT_TRUE(refused(cancel(a, cancelled), 503, "MALL_DEPENDENCY_UNAVAILABLE", "暂时无法撤单，请稍后重试"));
   EXPECT_EQ(balance(a, "frozen"), "10000.00") << "released at the counter";
   EXPECT_EQ(state(cancelled), "pending") << "not known to the mall yet";
+  EXPECT_EQ(differences(), "order_state,frozen_cash") << "cancelled there, pending here";
 
   // T+1, one confirmation's answer lost: kept pending, never failed, and sent again as recorded;
   // the cancelled one follows the counter.
@@ -621,6 +637,7 @@ TEST_P(Mall, LostAnswersAndARestartingCounterNeitherStrandNorRepeatMoney) {
   EXPECT_EQ(balance(a, "frozen"), "0.00") << "released at the counter";
   EXPECT_EQ(balance(a, "cash"), "999778.25");
   EXPECT_EQ(f(run(), "expired"), "0") << "once";
+  EXPECT_EQ(differences(), "") << "mall and counter agree exactly: orders, frozen cash and shares, holdings";
   EXPECT_TRUE(refused(cancel(a, late), 409, "MALL_ORDER_NOT_CANCELLABLE", "订单状态为已失效，不能撤单"));
 }
 

@@ -207,6 +207,35 @@ struct SuitabilityCheck {
 };
 BOOST_DESCRIBE_STRUCT(SuitabilityCheck, (), (outcome, rule, reason, customer_level, product_risk, warning_id))
 
+// One way the mall and the counter disagree (reconciliation, 对账).
+struct Difference {
+  // order_outcome_unknown | order_state | order_missing_at_counter | order_amount |
+  // counter_order_without_mall_order | frozen_cash | frozen_shares | shares | counter_unreachable
+  std::string kind;
+  std::string title;  // the kind in Chinese
+  std::string customer_id;
+  std::string fund_account;
+  std::string product;
+  std::optional<std::string> order_id;
+  std::optional<std::string> counter_order_id;
+  std::string mall;     // what the mall has
+  std::string counter;  // what the counter has
+  std::string note;     // what it means, in Chinese
+};
+BOOST_DESCRIBE_STRUCT(Difference, (),
+                      (kind, title, customer_id, fund_account, product, order_id, counter_order_id, mall, counter, note))
+
+struct ReconciliationReport {
+  std::string business_date;
+  std::string generated_at;
+  int orders_checked = 0;
+  int accounts_checked = 0;
+  bool complete = true;  // false: some of the counter could not be read (listed as counter_unreachable)
+  std::vector<Difference> differences;
+};
+BOOST_DESCRIBE_STRUCT(ReconciliationReport, (),
+                      (business_date, generated_at, orders_checked, accounts_checked, complete, differences))
+
 struct ConfirmationRun {
   std::string business_date;
   int confirmed = 0;

@@ -10,6 +10,7 @@
 #include "services/mall/app/catalogue.hpp"
 #include "services/mall/app/confirmation.hpp"
 #include "services/mall/app/orders.hpp"
+#include "services/mall/app/reconciliation.hpp"
 #include "services/mall/handlers/mall_handlers.hpp"
 
 std::span<const zt::core::EmbeddedFile> zt_mall_migrations();
@@ -52,8 +53,9 @@ class MallComponent final : public core::Component {
                                            ctx.config().get_duration("redrive_after"),
                                            static_cast<int>(ctx.config().get_int("expire_after_days")),
                                            ctx.full_config().section("node").get_string("name") + "-" +
-                                               core::observe::random_hex_id(4)}) {
-    add_mall_routes(ctx.public_router(), MallApp{catalogue_, orders_, confirmation_});
+                                               core::observe::random_hex_id(4)}),
+        reconciliation_(ctx.database(), store_, counter_) {
+    add_mall_routes(ctx.public_router(), MallApp{catalogue_, orders_, confirmation_, reconciliation_});
   }
 
   void start() override { confirmation_.start(runtime_); }
@@ -69,6 +71,7 @@ class MallComponent final : public core::Component {
   Catalogue catalogue_;
   Orders orders_;
   Confirmation confirmation_;
+  Reconciliation reconciliation_;
 };
 
 }  // namespace

@@ -146,7 +146,16 @@ export const mall = {
   orders: (q: { customer?: string; product?: string; state?: string; cursor?: string }) =>
     client.get<Page<MallOrder>>('/api/mall/v1/admin/orders', { query: { ...q, limit: 50 } }),
   confirm: () => client.post<{ business_date: string; confirmed: number; waiting_for_nav: number; failed: number; redriven: number; expired: number }>('/api/mall/v1/admin/confirmations'),
+  reconciliation: () => client.get<Reconciliation>('/api/mall/v1/admin/reconciliation'),
 };
+export interface Difference {
+  kind: string; title: string; customer_id: string; fund_account: string; product: string;
+  order_id?: string | null; counter_order_id?: string | null; mall: string; counter: string; note: string;
+}
+export interface Reconciliation {
+  business_date: string; generated_at: string; orders_checked: number; accounts_checked: number; complete: boolean;
+  differences: Difference[];
+}
 export const reviews = {
   list: (state: string, cursor?: string) => client.get<Page<InvestorApplication>>('/api/suitability/v1/applications', { query: { state, cursor, limit: 50 } }),
   decide: (id: string, approve: boolean, comment: string) =>

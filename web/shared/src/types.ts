@@ -230,7 +230,7 @@ export interface Product {
 export interface SuitabilityCheck { outcome: 'allow' | 'warn' | 'refuse'; rule: string; reason: string; customer_level: string; product_risk: string }
 export interface MallOrder {
   order_id: string; product: string; product_name: string; side: 'subscribe' | 'redeem'; amount: string; shares: string;
-  state: 'placing' | 'pending' | 'cancelled' | 'confirmed' | 'failed'; state_title: string; trade_date: string; confirm_date: string;
+  state: 'placing' | 'pending' | 'cancelled' | 'confirmed' | 'failed' | 'expired'; state_title: string; trade_date: string; confirm_date: string;
   placed_at: string; cancellable: boolean; warning_id?: string | null; suitability_rule: string; nav?: string | null; fee?: string | null;
   confirmed_amount?: string | null; confirmed_shares?: string | null; confirmed_date?: string | null;
   failure_code?: string | null; failure_message?: string | null; customer_id?: string | null;

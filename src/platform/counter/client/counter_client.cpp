@@ -16,6 +16,10 @@ struct LotItems {
   std::vector<Lot> items;
 };
 BOOST_DESCRIBE_STRUCT(LotItems, (), (items))
+struct OrderItems {
+  std::vector<Order> items;
+};
+BOOST_DESCRIBE_STRUCT(OrderItems, (), (items))
 
 template <class T>
 T parse_as(const std::string& body) {
@@ -82,6 +86,19 @@ boost::asio::awaitable<Outcome<std::vector<Lot>>> CounterClient::lots(const std:
   const std::string target = kBase + "/accounts/" + segment(fund_account) + "/lots?product=" + segment(product);
   auto reply = co_await send(Method::kGet, target, kNoBody, ctx);
   co_return outcome<std::vector<Lot>>(reply, [](const std::string& b) { return parse_as<LotItems>(b).items; });
+}
+
+boost::asio::awaitable<Outcome<Balance>> CounterClient::balance(const std::string& fund_account,
+                                                                const RequestContext* ctx) const {
+  const std::string target = kBase + "/accounts/" + segment(fund_account) + "/balance";
+  auto reply = co_await send(Method::kGet, target, kNoBody, ctx);
+  co_return outcome<Balance>(reply, parse_as<Balance>);
+}
+
+boost::asio::awaitable<Outcome<std::vector<Order>>> CounterClient::pending_orders(const RequestContext* ctx) const {
+  const std::string target = kBase + "/orders?state=pending";
+  auto reply = co_await send(Method::kGet, target, kNoBody, ctx);
+  co_return outcome<std::vector<Order>>(reply, [](const std::string& b) { return parse_as<OrderItems>(b).items; });
 }
 
 }  // namespace zt::platform::counter

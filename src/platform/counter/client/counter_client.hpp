@@ -46,6 +46,10 @@ class CounterClient : core::discovery::ApiClient {
                                                                    const core::http::RequestContext* ctx) const;
   boost::asio::awaitable<Outcome<std::vector<Lot>>> lots(const std::string& fund_account, const std::string& product,
                                                          const core::http::RequestContext* ctx) const;
+  boost::asio::awaitable<Outcome<Balance>> balance(const std::string& fund_account,
+                                                   const core::http::RequestContext* ctx) const;
+  // Every pending fund order (reconciliation).
+  boost::asio::awaitable<Outcome<std::vector<Order>>> pending_orders(const core::http::RequestContext* ctx) const;
 };
 
 }  // namespace zt::platform::counter

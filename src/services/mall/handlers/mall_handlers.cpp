@@ -10,6 +10,7 @@
 #include "services/mall/app/catalogue.hpp"
 #include "services/mall/app/confirmation.hpp"
 #include "services/mall/app/orders.hpp"
+#include "services/mall/app/reconciliation.hpp"
 
 namespace zt::services::mall {
 
@@ -190,6 +191,13 @@ void order_routes(core::http::Router& r, Orders& o) {
 void add_mall_routes(core::http::Router& r, MallApp app) {
   catalogue_routes(r, app.catalogue);
   order_routes(r, app.orders);
+  // ---- staff with orders.read: the mall against the counter
+  r.add(Method::kGet, kBase + "/admin/reconciliation", [&rec = app.reconciliation](Request&, RequestContext& ctx) -> Reply {
+    require_staff(ctx, "orders.read", "查询订单");
+    auto report = co_await rec.report(ctx);
+    ctx.log().info("mall: reconciliation by {}: {} difference(s)", ctx.caller.subject, report.differences.size());
+    co_return ok(report);
+  });
   // ---- staff with sandbox.manage: a confirmation run now
   r.add(Method::kPost, kBase + "/admin/confirmations", [&job = app.confirmation](Request&, RequestContext& ctx) -> Reply {
     require_staff(ctx, "sandbox.manage", "操作沙箱环境");

@@ -11,11 +11,13 @@ namespace zt::services::mall {
 class Catalogue;
 class Orders;
 class Confirmation;
+class Reconciliation;
 
 struct MallApp {
   Catalogue& catalogue;
   Orders& orders;
   Confirmation& confirmation;
+  const Reconciliation& reconciliation;
 };
 
 void add_mall_routes(core::http::Router& router, MallApp app);

@@ -627,6 +627,34 @@ void MallStore::tried(Tx& tx, const std::string& order_id, std::int64_t now_ms) 
           {now_ms, order_id});
 }
 
+std::vector<OrderRecord> MallStore::live_orders(Tx& tx, std::int64_t limit) const {
+  std::vector<OrderRecord> out;
+  for (const auto& r : tx.query(std::string("SELECT ") + kOrderColumns + kOrderFrom +
+                                    " WHERE o.state IN ('placing', 'pending') ORDER BY o.placed_at_ms, o.order_id LIMIT ?",
+                                {limit}))
+    out.push_back(order_of(r));
+  return out;
+}
+std::vector<std::pair<std::string, std::string>> MallStore::accounts(Tx& tx) const {
+  std::vector<std::pair<std::string, std::string>> out;
+  for (const auto& r :
+       tx.query("SELECT DISTINCT customer_id, fund_account FROM mall_orders ORDER BY customer_id, fund_account"))
+    out.emplace_back(r.string(0), r.string(1));
+  return out;
+}
+std::vector<HeldShares> MallStore::holdings(Tx& tx) const {
+  std::vector<HeldShares> out;
+  for (const auto& r : tx.query("SELECT customer_id, product_code, shares_units FROM mall_holdings WHERE shares_units <> 0 "
+                                "ORDER BY customer_id, product_code"))
+    out.push_back({r.string(0), r.string(1), r.int64(2)});
+  return out;
+}
+std::vector<std::string> MallStore::product_codes(Tx& tx) const {
+  std::vector<std::string> out;
+  for (const auto& r : tx.query("SELECT code FROM mall_products ORDER BY code")) out.push_back(r.string(0));
+  return out;
+}
+
 std::vector<std::pair<std::string, std::int64_t>> MallStore::costs(Tx& tx, const std::string& customer) const {
   std::vector<std::pair<std::string, std::int64_t>> out;
   for (const auto& r : tx.query("SELECT product_code, cost_units FROM mall_holdings WHERE customer_id = ?", {customer}))

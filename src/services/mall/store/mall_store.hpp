@@ -54,6 +54,13 @@ struct OrderRecord {
   std::optional<std::string> confirm_request;
 };
 
+// What the mall holds for a customer in a product (reconciliation).
+struct HeldShares {
+  std::string customer_id;
+  std::string product;
+  std::int64_t shares_units = 0;
+};
+
 struct OrderFilter {
   std::string customer;  // exact, "" for any
   std::string product;
@@ -129,6 +136,14 @@ class MallStore {
                               std::int64_t now_ms) const;
   // Notes an attempt whose outcome is not known yet (the order goes behind the others).
   void tried(core::storage::Tx& tx, const std::string& order_id, std::int64_t now_ms) const;
+  // ---- reconciliation with the counter
+  // Orders still placing or pending, oldest first (at most `limit`).
+  std::vector<OrderRecord> live_orders(core::storage::Tx& tx, std::int64_t limit) const;
+  // Every customer's fund account the mall has ordered with (customer, fund account).
+  std::vector<std::pair<std::string, std::string>> accounts(core::storage::Tx& tx) const;
+  std::vector<HeldShares> holdings(core::storage::Tx& tx) const;
+  std::vector<std::string> product_codes(core::storage::Tx& tx) const;
+
   // Cost of what the customer holds, by product.
   std::vector<std::pair<std::string, std::int64_t>> costs(core::storage::Tx& tx, const std::string& customer) const;
 
