@@ -376,6 +376,13 @@ test('a product manager creates a fund, enters and imports NAVs, publishes it; o
     await page.getByTestId('run-confirmation').click();
     await page.getByText(/确认 0 笔/).waitFor();
     await w.shot('mall-orders');
+    // Reconciliation: both orders pending in the mall, pending and frozen at the counter.
+    await page.getByTestId('nav-mall-reconciliation').click();
+    await page.getByTestId('mall-reconciliation-page').waitFor();
+    await page.getByTestId('reconciliation-summary').getByText(/核对订单 \d+ 笔/).waitFor();
+    await page.getByTestId('reconciled').getByText('商城与柜台完全一致').waitFor();
+    await w.assertFits();
+    await w.shot('mall-reconciliation');
     await page.getByTestId('nav-reviews').click();
     await page.getByTestId('reviews-page').waitFor();
     const applications = page.getByTestId('applications');
