@@ -1,0 +1,137 @@
+// The holder cap of an income certificate (收益凭证 ≤ 200 holders) when a holder cancels one
+// purchase while placing another at the same moment, on PostgreSQL (READ COMMITTED, several
+// connections: SQLite serialises writers and cannot show the race). The cancellation must not give
+// the place back while the holder's other purchase is being recorded: it waits on the holder's
+// row, then sees that purchase and keeps the place (issue 18, F6).
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <latch>
+#include <thread>
+
+#include "core/storage/database.hpp"
+#include "harness/servers.hpp"
+#include "services/mall/store/mall_store.hpp"
+
+std::span<const zt::core::EmbeddedFile> zt_mall_migrations();
+
+namespace zt::services::mall {
+namespace {
+
+constexpr std::int64_t kNow = 1'796'000'000'000;
+
+ProductIn certificate() {
+  ProductIn in;
+  in.code = "SC0001";
+  in.name = "收益凭证一期";
+  in.category = "income_certificate";
+  in.risk = 2;
+  in.issuer = "沙箱证券股份有限公司";
+  in.sale_start = "2026-01-05";
+  in.min_first = Money::parse("50000.00");
+  in.min_additional = Money::parse("1000.00");
+  in.increment = Money::parse("0.01");
+  in.audience = "public";
+  in.holder_cap = 2;
+  in.principal = "protected_fixed";
+  in.fees.subscription = {{Money::parse("0"), Rate::parse("0"), std::nullopt}};
+  in.fees.redemption = {{0, Rate::parse("0")}};
+  return in;
+}
+
+OrderRecord purchase(const std::string& id, const std::string& customer) {
+  OrderRecord o;
+  o.order_id = id;
+  o.customer_id = customer;
+  o.fund_account = "F-" + customer;
+  o.product = "SC0001";
+  o.side = "subscribe";
+  o.amount_units = 5'000'000;
+  o.trade_date = "2026-03-02";
+  o.confirm_date = "2026-03-03";
+  o.idempotency_key = "key-" + id;
+  o.fingerprint = "fp-" + id;
+  o.suitability_rule = "SUIT_MATCH";
+  o.trace_id = "trace-" + id;
+  return o;
+}
+
+class HolderCapRace : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    core::storage::Options o;
+    o.driver = "postgres";
+    o.postgres_dsn = test::shared_postgres().dsn();
+    o.schema = "mallrace" + std::to_string(::getpid());
+    db_ = core::storage::Database::open(o);
+    core::storage::migrate(*db_, zt_mall_migrations());
+    const auto in = certificate();
+    db_->write_blocking([&](core::storage::Tx& tx) {
+      auto made = store_.create_product(tx, in, Actor{"pm", "trace"}, kNow);
+      ASSERT_TRUE(std::holds_alternative<ProductView>(made)) << std::get<Refusal>(made).message;
+    });
+  }
+  Result<OrderRecord> begin(const OrderRecord& o) {
+    std::optional<Result<OrderRecord>> out;
+    db_->write_blocking([&](core::storage::Tx& tx) { out.emplace(store_.begin_order(tx, o, kNow)); });
+    return std::move(*out);
+  }
+  std::int64_t holder_count() {
+    std::int64_t n = -1;
+    db_->read_blocking([&](core::storage::Tx& tx) { n = store_.product(tx, "SC0001")->holder_count; });
+    return n;
+  }
+
+  std::unique_ptr<core::storage::Database> db_;
+  MallStore store_{CategoryRules{}};
+};
+
+TEST_F(HolderCapRace, AHolderCancellingOnePurchaseWhilePlacingAnotherKeepsThePlaceAndTheCap) {
+  auto a1 = begin(purchase("A1", "alice"));
+  ASSERT_TRUE(std::holds_alternative<OrderRecord>(a1));
+  db_->write_blocking([&](core::storage::Tx& tx) { store_.mark_pending(tx, "A1", "FO000000000001", kNow); });
+  ASSERT_TRUE(std::holds_alternative<OrderRecord>(begin(purchase("B1", "bob"))));
+  ASSERT_EQ(holder_count(), 2) << "full";
+
+  // alice's second purchase is being recorded (its transaction open, her holder row locked) when
+  // her first is cancelled in another transaction.
+  std::latch recorded(1);
+  std::atomic<bool> cancelled{false};
+  std::thread placing([&] {
+    db_->write_blocking([&](core::storage::Tx& tx) {
+      auto r = store_.begin_order(tx, purchase("A2", "alice"), kNow);
+      EXPECT_TRUE(std::holds_alternative<OrderRecord>(r)) << std::get<Refusal>(r).message;
+      recorded.count_down();
+      // Commits once the cancellation is done, or after 2 s when it waits on the holder's row (as
+      // it must): either way the cancellation runs while this purchase is uncommitted.
+      const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(2);
+      while (!cancelled.load() && std::chrono::steady_clock::now() < until)
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    });
+  });
+  recorded.wait();
+  auto pending = std::get<OrderRecord>(a1);
+  std::thread cancelling([&] {
+    db_->write_blocking([&](core::storage::Tx& tx) { EXPECT_TRUE(store_.mark_cancelled(tx, pending, kNow)); });
+    cancelled = true;
+  });
+  placing.join();
+  cancelling.join();
+
+  // alice still has a purchase open: still a holder, and the cap of 2 still holds.
+  EXPECT_EQ(holder_count(), 2);
+  db_->read_blocking([&](core::storage::Tx& tx) {
+    EXPECT_EQ(tx.query("SELECT customer_id FROM mall_holders WHERE product_code = 'SC0001' ORDER BY customer_id").size(),
+              2u);
+    EXPECT_EQ(tx.query("SELECT 1 FROM mall_holders WHERE product_code = 'SC0001' AND customer_id = 'alice'").size(), 1u)
+        << "the place went back while alice's second purchase was open";
+  });
+  auto carol = begin(purchase("C1", "carol"));
+  ASSERT_TRUE(std::holds_alternative<Refusal>(carol)) << "a third holder got in";
+  EXPECT_EQ(std::get<Refusal>(carol).code, "MALL_HOLDERS_FULL");
+}
+
+}  // namespace
+}  // namespace zt::services::mall
