@@ -639,6 +639,33 @@ TEST_P(Mall, LostAnswersAndARestartingCounterNeitherStrandNorRepeatMoney) {
   EXPECT_EQ(f(run(), "expired"), "0") << "once";
   EXPECT_EQ(differences(), "") << "mall and counter agree exactly: orders, frozen cash and shares, holdings";
   EXPECT_TRUE(refused(cancel(a, late), 409, "MALL_ORDER_NOT_CANCELLABLE", "订单状态为已失效，不能撤单"));
+
+  // Past the cut-off an order whose placement was never answered is not sent again (it would trade
+  // at a NAV already known): the counter says what it did under the request id — nothing (the id
+  // is voided, the order fails, nothing frozen) or placed it (the order is pending).
+  ASSERT_EQ(arm("place_order", R"(["unavailable", "lose_answer"])").status, 200);
+  auto never = order(a, "fault-a-0005", R"({"product": "F10001", "side": "subscribe", "amount": "3000.00"})");
+  ASSERT_EQ(never.status, 202) << never.body;
+  auto lost = order(a, "fault-a-0006", R"({"product": "F10001", "side": "subscribe", "amount": "2000.00"})");
+  ASSERT_EQ(lost.status, 202) << lost.body;
+  EXPECT_EQ(balance(a, "frozen"), "2000.00") << "only the second reached the counter";
+  platform.pin_clock("2026-03-09T15:30:00+08:00");
+  EXPECT_EQ(f(run(), "redriven"), "2");
+  auto failed = order_of(a, f(never.body, "order_id"));
+  EXPECT_EQ(f(failed.body, "state"), "failed");
+  EXPECT_EQ(f(failed.body, "failure_code"), "MALL_ORDER_LATE");
+  EXPECT_EQ(f(failed.body, "failure_message"), "委托未能在2026-03-09的15:00前送达柜台，订单未成交，资金未冻结");
+  EXPECT_EQ(state(f(lost.body, "order_id")), "pending") << "the counter had placed it";
+  EXPECT_EQ(balance(a, "frozen"), "2000.00") << "neither sent again after the cut-off";
+  EXPECT_TRUE(refused(order(a, "fault-a-0005", R"({"product": "F10001", "side": "subscribe", "amount": "3000.00"})"), 409,
+                      "MALL_ORDER_LATE", "委托未能在2026-03-09的15:00前送达柜台，订单未成交，资金未冻结"))
+      << "the customer's retry is told the same";
+  EXPECT_EQ(differences(), "");
+  // Voiding a request id is for the platform's services only: no customer or staff member can.
+  EXPECT_TRUE(refused(http_request(z.port, "POST", "/api/counter/v1/requests/mall-probe/void", "", a.headers()), 403,
+                      "COUNTER_SERVICE_ONLY", "仅限内部服务调用"));
+  EXPECT_TRUE(refused(staff("POST", "/api/counter/v1/requests/mall-probe/void"), 403, "COUNTER_SERVICE_ONLY",
+                      "仅限内部服务调用"));
 }
 
 TEST_P(MallJob, AnOrderTheCounterNeverAnsweredIsPlacedOnceWhenItIsBackAndTPlusOneSettlesByItself) {

@@ -31,7 +31,9 @@ std::pair<std::string, std::string> error_of(const std::string& body) {
 Verdict classify(int status, std::string_view code, std::string_view prefix) {
   if (status >= 200 && status < 300) return Verdict::kDone;
   const bool own = code.size() > prefix.size() + 1 && code.starts_with(prefix) && code[prefix.size()] == '_';
-  if (status >= 400 && status < 500 && status != 408 && status != 429 && own &&
+  // 401 and 403 say who may call, not what became of an earlier attempt with the same request id
+  // (an identity that failed to verify on a re-send, a key being rotated): never final.
+  if (status >= 400 && status < 500 && status != 401 && status != 403 && status != 408 && status != 429 && own &&
       code.substr(prefix.size()) != "_REQUEST_REUSED")
     return Verdict::kRefused;
   return Verdict::kUnknown;

@@ -4,11 +4,13 @@
 // one place, and every answer read the same way. A call ends in one of three outcomes:
 //
 //   T        done: the service's answer, read as its type;
-//   Refusal  the service said no for good and nothing was done: a 4xx other than 408 and 429
-//            carrying one of the service's own codes (<PREFIX>_…), other than <PREFIX>_REQUEST_REUSED;
+//   Refusal  the service said no for good and nothing was done: a 4xx other than 401, 403, 408 and
+//            429 carrying one of the service's own codes (<PREFIX>_…), other than
+//            <PREFIX>_REQUEST_REUSED;
 //   Unknown  anything else — no answer, a timeout, a 5xx, a 408 or 429, an answer that is not the
-//            service's (a restarting instance's 404, a proxy's error page), an answer that cannot
-//            be read, or a reused request id. The call may or may not have taken effect: send the
+//            service's (a restarting instance's 404, a proxy's error page), a 401 or 403 (about the
+//            caller, not about an earlier attempt), an answer that cannot be read, or a reused
+//            request id. The call may or may not have taken effect: send the
 //            same request again (services answer a request id once, then repeat that answer) or
 //            look it up; never treat it as failed.
 //

@@ -36,6 +36,10 @@ class CounterProvider {
   virtual Async<Order> place_order(PlaceOrder r) = 0;
   virtual Async<Order> cancel_order(CancelOrder r) = 0;
   virtual Async<Order> confirm_order(ConfirmOrder r) = 0;
+  // What the counter did under a request id; when it never saw it, the id is recorded as void (a
+  // copy of the request still on its way is then refused). A caller settles an outcome it never
+  // heard this way once re-sending is no longer right (an order past its trade date's cut-off).
+  virtual Async<RequestFate> void_request(std::string request_id) = 0;
   // A fund product the selling services offer, with a NAV: the sandbox lists it (kind fund,
   // market OF) and keeps the NAV for valuation and confirmation; a real counter's adapter checks
   // that its TA knows the product.

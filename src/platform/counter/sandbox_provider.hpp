@@ -22,6 +22,7 @@ class SandboxProvider final : public CounterProvider {
   Async<Order> place_order(PlaceOrder r) override;
   Async<Order> cancel_order(CancelOrder r) override;
   Async<Order> confirm_order(ConfirmOrder r) override;
+  Async<RequestFate> void_request(std::string request_id) override;
 
   Async<Customer> customer(std::string customer_no) override;
   Async<Customer> customer_by_id_number(std::string id_number) override;

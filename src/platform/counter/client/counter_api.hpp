@@ -172,6 +172,19 @@ struct Order {
 BOOST_DESCRIBE_STRUCT(Order, (), (order_id, fund_account, product, side, amount, shares, trade_date, state, nav, fee, settled_amount,
                                   settled_shares, confirmed_date))
 
+// ---- what became of a request id (POST /requests/{id}/void): what the counter did under it, or —
+// when it never saw it — the id recorded as void, so the request is refused should it still arrive.
+struct RequestFate {
+  std::string request_id;
+  std::string operation;  // place_order, cancel_order … ; "void" when it was never seen
+  std::string outcome;    // done | refused | void
+  std::optional<std::string> answer;  // done: the answer as JSON (an Order for the order operations)
+  std::optional<int> status;          // refused: the refusal
+  std::optional<std::string> code;
+  std::optional<std::string> message;
+};
+BOOST_DESCRIBE_STRUCT(RequestFate, (), (request_id, operation, outcome, answer, status, code, message))
+
 // ---- the sandbox's ready customer: fund account, SH and SZ accounts, a bank card, cash
 struct DemoRequest {
   std::string request_id;

@@ -43,6 +43,13 @@ boost::asio::awaitable<Outcome<Order>> CounterClient::cancel_order(const CancelO
   co_return outcome<Order>(reply, parse_as<Order>);
 }
 
+boost::asio::awaitable<Outcome<RequestFate>> CounterClient::void_request(const std::string& request_id,
+                                                                         const RequestContext* ctx) const {
+  const std::string target = kBase + "/requests/" + segment(request_id) + "/void";
+  auto reply = co_await send(Method::kPost, target, kNoBody, ctx);
+  co_return outcome<RequestFate>(reply, parse_as<RequestFate>);
+}
+
 std::string CounterClient::confirm_request(const ConfirmOrder& r) { return core::json::serialize(r); }
 
 boost::asio::awaitable<Outcome<Order>> CounterClient::confirm_order(const std::string& order_id,

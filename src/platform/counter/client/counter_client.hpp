@@ -33,6 +33,10 @@ class CounterClient : core::discovery::ApiClient {
   boost::asio::awaitable<Outcome<Order>> confirm_order(const std::string& order_id, const std::string& recorded,
                                                        const core::http::RequestContext* ctx) const;
   static std::string confirm_request(const ConfirmOrder& r);
+  // What the counter did under a request id; when it never saw it, the id is voided so that the
+  // request is refused should it still arrive.
+  boost::asio::awaitable<Outcome<RequestFate>> void_request(const std::string& request_id,
+                                                            const core::http::RequestContext* ctx) const;
   // A fund product the caller sells, with its latest NAV (the same values again change nothing).
   boost::asio::awaitable<Outcome<Instrument>> register_fund(const Instrument& i,
                                                             const core::http::RequestContext* ctx) const;

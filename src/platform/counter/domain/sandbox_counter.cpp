@@ -265,6 +265,36 @@ Result<Order> SandboxCounter::cancel_order(core::storage::Tx& tx, const CancelOr
   });
 }
 
+Result<RequestFate> SandboxCounter::void_request(core::storage::Tx& tx, const std::string& request_id,
+                                                 std::int64_t now_ms) const {
+  if (!core::storage::valid_request_id(request_id)) return core::storage::bad_request_id("COUNTER");
+  // Claimed as void unless the request got here first (a request still on its way then meets the
+  // void record under its id and is refused as reused; PostgreSQL: the insert waits for a
+  // concurrent claim of the same id and then does nothing).
+  tx.exec("INSERT INTO counter_requests (request_id, operation, fingerprint, result, created_at_ms) VALUES (?, 'void', '', "
+          "'{}', ?) ON CONFLICT (request_id) DO NOTHING",
+          {request_id, now_ms});
+  const auto row = tx.query("SELECT operation, result FROM counter_requests WHERE request_id = ?", {request_id}).at(0);
+  RequestFate f;
+  f.request_id = request_id;
+  f.operation = row.string(0);
+  if (f.operation == "void") {
+    f.outcome = "void";
+    return f;
+  }
+  const auto kept = boost::json::parse(row.string(1)).as_object();
+  if (kept.contains("ok")) {
+    f.outcome = "done";
+    f.answer = boost::json::serialize(kept.at("ok"));
+  } else {
+    f.outcome = "refused";
+    f.status = static_cast<int>(kept.at("status").as_int64());
+    f.code = std::string(kept.at("code").as_string());
+    f.message = std::string(kept.at("message").as_string());
+  }
+  return f;
+}
+
 Result<Order> SandboxCounter::confirm_order(core::storage::Tx& tx, const ConfirmOrder& r, std::int64_t now_ms) const {
   return once<Order>(tx, kRequests, r.request_id, "confirm_order", r, now_ms, [&]() -> Result<Order> {
     if (!valid_date(r.confirmed_date)) return bad_date("确认日期");

@@ -50,6 +50,8 @@ class SandboxCounter {
   Result<Order> cancel_order(core::storage::Tx& tx, const CancelOrder& r, std::int64_t now_ms) const;
   Result<Order> confirm_order(core::storage::Tx& tx, const ConfirmOrder& r, std::int64_t now_ms) const;
   Result<Trade> simulate_trade(core::storage::Tx& tx, const SimulateTrade& r, std::int64_t now_ms) const;
+  // What was done under a request id, or the id recorded as void when it was never seen.
+  Result<RequestFate> void_request(core::storage::Tx& tx, const std::string& request_id, std::int64_t now_ms) const;
 
   // ---- sandbox administration: instruments and prices, end of day, history
   Result<Instrument> put_instrument(core::storage::Tx& tx, const Instrument& i) const;

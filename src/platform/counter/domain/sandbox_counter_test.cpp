@@ -210,5 +210,42 @@ TEST_F(SandboxCounterRefusals, BothFeesReachTheProductsFeeAccount) {
   EXPECT_EQ(balance("ta:519001"), 9900 - 10098) << "99.00 in, 100.98 out (fee included)";
 }
 
+// Asking what became of a request id (the caller never heard): the counter answers what it did, or
+// voids an id it never saw so that the request, arriving late, is refused.
+TEST_F(SandboxCounterRefusals, AVoidedRequestIdIsRefusedWhenTheRequestArrivesLate) {
+  auto fate = [&](const std::string& id) {
+    auto r = tx([&](Tx& t) { return counter_.void_request(t, id, kNow); });
+    EXPECT_TRUE(std::holds_alternative<RequestFate>(r));
+    return std::get<RequestFate>(r);
+  };
+  // Done: the answer it gave (o-1 placed the order in SetUp).
+  auto done = fate("o-1");
+  EXPECT_EQ(done.outcome, "done");
+  EXPECT_EQ(done.operation, "place_order");
+  ASSERT_TRUE(done.answer);
+  EXPECT_NE(done.answer->find(order_id_), std::string::npos) << *done.answer;
+  // Refused: the refusal it gave.
+  const PlaceOrder too_much{"o-big", fa_, "519001", "subscribe", Money::parse("999999.00"), std::nullopt, kDate};
+  ASSERT_TRUE(std::holds_alternative<Refusal>(tx([&](Tx& t) { return counter_.place_order(t, too_much, kNow); })));
+  auto refused = fate("o-big");
+  EXPECT_EQ(refused.outcome, "refused");
+  EXPECT_EQ(refused.code, "COUNTER_INSUFFICIENT_CASH");
+  EXPECT_EQ(refused.status, 409);
+  // Never seen: voided, and the request arriving after is refused, nothing frozen.
+  const auto before = journal_size();
+  auto voided = fate("o-late");
+  EXPECT_EQ(voided.outcome, "void");
+  EXPECT_EQ(voided.operation, "void");
+  const PlaceOrder late{"o-late", fa_, "519001", "subscribe", Money::parse("10.00"), std::nullopt, kDate};
+  auto arrived = tx([&](Tx& t) { return counter_.place_order(t, late, kNow); });
+  ASSERT_TRUE(std::holds_alternative<Refusal>(arrived));
+  EXPECT_EQ(std::get<Refusal>(arrived).code, "COUNTER_REQUEST_REUSED");
+  EXPECT_EQ(journal_size(), before) << "nothing moved";
+  EXPECT_EQ(fate("o-late").outcome, "void") << "asked again: the same";
+  auto bad = tx([&](Tx& t) { return counter_.void_request(t, "bad id!", kNow); });
+  ASSERT_TRUE(std::holds_alternative<Refusal>(bad));
+  EXPECT_EQ(std::get<Refusal>(bad).code, "COUNTER_REQUEST_ID_INVALID");
+}
+
 }  // namespace
 }  // namespace zt::platform::counter

@@ -184,6 +184,15 @@ void add_counter_routes(core::http::Router& r, CounterApiDeps deps) {
     co_return answer_after(fault, std::move(out));
   });
 
+  r.add(Method::kPost, base + "/requests/{request_id}/void", [d, &p](Request&, RequestContext& ctx) -> Reply {
+    require_service(ctx);
+    auto request_id = path_param(ctx, "request_id");
+    auto out = co_await p.void_request(std::move(request_id));
+    if (const auto* f = std::get_if<RequestFate>(&out); f && f->outcome == "void")
+      ctx.log().info("counter: request {} voided by {}", f->request_id, ctx.calling_service);
+    co_return answer(std::move(out));
+  });
+
   r.add(Method::kPut, base + "/products/{code}", [d, &p](Request& req, RequestContext& ctx) -> Reply {
     require_service(ctx);
     auto i = core::json::parse<Instrument>(req.body);

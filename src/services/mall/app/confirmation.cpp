@@ -112,7 +112,15 @@ boost::asio::awaitable<ConfirmationRun> Confirmation::run(const RequestContext* 
   out.business_date = core::finance::format_date(core::finance::business_now().date);
   const auto older = core::unix_millis() - settings_.redrive_after.count();
   auto stuck = co_await db_.read([&](core::storage::Tx& tx) { return store_.stuck_placing(tx, older); });
+  const auto now = core::finance::business_now();
   for (const auto& o : stuck) {
+    // Past its trade date's cut-off an order is not sent again (it would trade at a NAV already
+    // known): the counter says what it did under its request id, or voids it.
+    if (orders_.too_late(o, now)) {
+      co_await orders_.settle_late(o, ctx);
+      ++out.redriven;
+      continue;
+    }
     try {
       co_await orders_.drive(o, ctx);
     } catch (const ApiError&) {
@@ -171,11 +179,11 @@ boost::asio::awaitable<ConfirmationRun> Confirmation::run(const RequestContext* 
   auto waiting = co_await db_.read([&](core::storage::Tx& tx) { return store_.waiting(tx, today); });
   if (!waiting.empty()) {
     const auto cal = core::finance::trading_calendar();
-    const auto now = core::finance::parse_date(today);
+    const auto on = core::finance::parse_date(today);
     for (const auto& o : waiting) {
       bool overdue = false;
       try {
-        overdue = cal->next_trading_day(core::finance::parse_date(o.confirm_date), settings_.expire_after_days) <= now;
+        overdue = cal->next_trading_day(core::finance::parse_date(o.confirm_date), settings_.expire_after_days) <= on;
       } catch (const core::finance::CalendarError&) {
         continue;  // a year the calendar does not cover yet: no guess
       }

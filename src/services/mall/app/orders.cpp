@@ -25,7 +25,18 @@ using core::http::value_or_throw;
 
 namespace {
 suitability::ProductTerms terms_for_matching(const ProductTerms& t) { return {t.code, t.name, t.risk, t.audience}; }
+// The mall's code for the counter's refusal of an order.
+std::string failure_code(const std::string& counter_code) {
+  if (counter_code == "COUNTER_INSUFFICIENT_CASH") return "MALL_INSUFFICIENT_CASH";
+  if (counter_code == "COUNTER_INSUFFICIENT_SHARES") return "MALL_INSUFFICIENT_SHARES";
+  return "MALL_COUNTER_REFUSED";
+}
 }  // namespace
+
+bool Orders::too_late(const OrderRecord& o, const core::finance::BusinessTime& now) const {
+  const auto today = core::finance::format_date(now.date);
+  return today > o.trade_date || (today == o.trade_date && now.seconds_of_day >= cutoff_);
+}
 
 bool Orders::cancellable(const std::string& state, const std::string& trade_date,
                          const core::finance::BusinessTime& now) const {
@@ -184,7 +195,16 @@ boost::asio::awaitable<Placed> Orders::replay(const OrderRecord& o, const std::s
                                               const RequestContext& ctx) {
   if (o.fingerprint != fingerprint)
     throw ApiError(422, "MALL_IDEMPOTENCY_KEY_REUSED", "该 Idempotency-Key 已用于另一笔不同的订单");
-  if (o.state == "placing") co_return co_await drive(o, &ctx);
+  if (o.state == "placing") {
+    if (!too_late(o, core::finance::business_now())) co_return co_await drive(o, &ctx);
+    // Past its cut-off: settled by asking the counter, never sent again.
+    const bool settled = co_await settle_late(o, &ctx);
+    auto now = co_await db_.read([&](core::storage::Tx& tx) { return store_.order(tx, o.order_id); });
+    if (!settled || !now || now->state == "placing") co_return Placed{store_.view(o, false, false), false};
+    if (now->state == "failed")
+      throw ApiError(409, now->failure_code.value_or("MALL_ORDER_FAILED"), now->failure_message.value_or("订单失败"));
+    co_return Placed{view(*now), true};
+  }
   if (o.state == "failed")
     throw ApiError(409, o.failure_code.value_or("MALL_ORDER_FAILED"), o.failure_message.value_or("订单失败"));
   co_return Placed{view(o), true};
@@ -209,9 +229,7 @@ boost::asio::awaitable<Placed> Orders::drive(const OrderRecord& o, const Request
     co_return Placed{view(*pending), true};
   }
   if (auto* r = std::get_if<core::Refusal>(&placed)) {
-    const std::string code = r->code == "COUNTER_INSUFFICIENT_CASH"     ? "MALL_INSUFFICIENT_CASH"
-                             : r->code == "COUNTER_INSUFFICIENT_SHARES" ? "MALL_INSUFFICIENT_SHARES"
-                                                                        : "MALL_COUNTER_REFUSED";
+    const std::string code = failure_code(r->code);
     const std::string message = r->message;
     co_await db_.write([&](core::storage::Tx& tx) { store_.mark_failed(tx, o, code, message, now_ms); });
     catalogue_.forget();
@@ -228,6 +246,37 @@ boost::asio::awaitable<Placed> Orders::drive(const OrderRecord& o, const Request
     return store_.order(tx, o.order_id);
   });
   co_return Placed{store_.view(*kept, false, false), false};
+}
+
+boost::asio::awaitable<bool> Orders::settle_late(const OrderRecord& o, const RequestContext* ctx) {
+  const std::string request_id = "mall-" + o.order_id;
+  auto asked = co_await clients_.counter.void_request(request_id, ctx);
+  const auto now_ms = core::unix_millis();
+  auto* fate = std::get_if<counter::RequestFate>(&asked);
+  if (!fate) {
+    co_await db_.write([&](core::storage::Tx& tx) { store_.tried(tx, o.order_id, now_ms); });
+    co_return false;
+  }
+  if (fate->outcome == "done" && fate->answer) {
+    const auto there = core::json::parse<counter::Order>(*fate->answer);
+    const std::string counter_id = there.order_id;
+    co_await db_.write([&](core::storage::Tx& tx) { store_.mark_pending(tx, o.order_id, counter_id, now_ms); });
+    core::log::info("mall: order {} was placed at the counter as {} (its answer never came back)", o.order_id, counter_id);
+    co_return true;
+  }
+  std::string code, message;
+  if (fate->outcome == "refused") {
+    code = failure_code(fate->code.value_or(""));
+    message = fate->message.value_or("柜台拒绝了该委托");
+  } else {
+    code = "MALL_ORDER_LATE";
+    message = fmt::format("委托未能在{}的{:02d}:{:02d}前送达柜台，订单未成交，{}未冻结", o.trade_date, cutoff_ / 3600,
+                          cutoff_ % 3600 / 60, o.side == "subscribe" ? "资金" : "份额");
+  }
+  co_await db_.write([&](core::storage::Tx& tx) { store_.mark_failed(tx, o, code, message, now_ms); });
+  catalogue_.forget();
+  core::log::warn("mall: order {} failed past its cut-off: {} ({})", o.order_id, code, fate->outcome);
+  co_return true;
 }
 
 boost::asio::awaitable<bool> Orders::adopt(const OrderRecord& o, const counter::Order& there) {

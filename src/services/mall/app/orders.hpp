@@ -63,6 +63,14 @@ class Orders {
   // ---- the confirmation job's steps
   // Places a recorded order at the counter (again).
   boost::asio::awaitable<Placed> drive(const OrderRecord& o, const core::http::RequestContext* ctx);
+  // Whether an order still placing is past its trade date's cut-off: sending it then would trade at
+  // a NAV already known, so it is settled instead (settle_late).
+  bool too_late(const OrderRecord& o, const core::finance::BusinessTime& now) const;
+  // An order still placing past its cut-off: the counter is asked what it did under the order's
+  // request id — placed it (pending here too), refused it (failed, with that refusal), or never saw
+  // it (voided there, so a copy still on its way is refused; failed here, nothing frozen). False
+  // when the counter could not be asked (tried again on the next run).
+  boost::asio::awaitable<bool> settle_late(const OrderRecord& o, const core::http::RequestContext* ctx);
   // Brings a pending order in line with the counter's (confirmed there: settled here with the
   // counter's figures; cancelled there: cancelled here). True when the order changed.
   boost::asio::awaitable<bool> adopt(const OrderRecord& o, const platform::counter::Order& there);
