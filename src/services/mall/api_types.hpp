@@ -210,7 +210,8 @@ BOOST_DESCRIBE_STRUCT(SuitabilityCheck, (), (outcome, rule, reason, customer_lev
 // One way the mall and the counter disagree (reconciliation, 对账).
 struct Difference {
   // order_outcome_unknown | order_state | order_missing_at_counter | order_amount |
-  // counter_order_without_mall_order | frozen_cash | frozen_shares | shares | counter_unreachable
+  // counter_order_without_mall_order | frozen_cash | frozen_shares | shares | confirmation_refused |
+  // counter_unreachable
   std::string kind;
   std::string title;  // the kind in Chinese
   std::string customer_id;

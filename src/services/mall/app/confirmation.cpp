@@ -6,6 +6,8 @@
 
 #include <exception>
 
+#include <fmt/format.h>
+
 #include "core/finance/business_clock.hpp"
 #include "core/finance/calendar.hpp"
 #include "core/finance/live_calendar.hpp"
@@ -23,23 +25,39 @@ using core::http::RequestContext;
 
 namespace {
 const std::string kJob = "confirmation";
+// The lease lasts this long unless renewed: a run renews it as it goes, so an instance that dies in
+// the middle of one holds the others back this long at most.
+constexpr std::int64_t kLeaseMs = 120000;
+constexpr auto kRenewEvery = std::chrono::seconds(30);
+// A confirmation the counter refuses is worked out again at most this many times.
+constexpr int kConfirmAttempts = 5;
 }
 
 boost::asio::awaitable<bool> Confirmation::take_lease() {
   if (running_.exchange(true)) co_return false;  // this instance is running one
   try {
     const auto now = core::unix_millis();
-    // Held for a run at most this long should the instance die in the middle of one.
-    const auto ttl = std::max<std::int64_t>(settings_.interval.count() * 2, 600000);
     const std::string holder = settings_.instance;
     const bool mine =
-        co_await db_.write([&](core::storage::Tx& tx) { return store_.lease(tx, kJob, holder, now, ttl); });
+        co_await db_.write([&](core::storage::Tx& tx) { return store_.lease(tx, kJob, holder, now, kLeaseMs); });
     if (!mine) running_ = false;
+    renewed_ = std::chrono::steady_clock::now();
     co_return mine;
   } catch (...) {
     running_ = false;
     throw;
   }
+}
+
+boost::asio::awaitable<bool> Confirmation::keep_lease() {
+  if (std::chrono::steady_clock::now() - renewed_ < kRenewEvery) co_return true;
+  const auto now = core::unix_millis();
+  const std::string holder = settings_.instance;
+  const bool mine =
+      co_await db_.write([&](core::storage::Tx& tx) { return store_.lease(tx, kJob, holder, now, kLeaseMs); });
+  renewed_ = std::chrono::steady_clock::now();
+  if (!mine) core::log::warn("mall: the confirmation lease went to another instance; this run stops");
+  co_return mine;
 }
 
 boost::asio::awaitable<void> Confirmation::give_back_lease() {
@@ -133,6 +151,14 @@ boost::asio::awaitable<ConfirmationRun> Confirmation::run(const RequestContext* 
       static_cast<int>(co_await db_.read([&](core::storage::Tx& tx) { return store_.waiting_for_nav(tx, today); }));
   for (const auto& o : due) {
     if (!o.counter_order_id) continue;  // pending orders always have one
+    const bool still_mine = co_await keep_lease();
+    if (!still_mine) break;
+    if (o.side == "redeem") {
+      // Lots go oldest first: an earlier redemption of the same shares is confirmed first, so the
+      // fee recorded for this one is worked out on the lots it will really take.
+      const bool behind = co_await db_.read([&](core::storage::Tx& tx) { return store_.earlier_redemption_open(tx, o); });
+      if (behind) continue;
+    }
     auto request = o.confirm_request;
     if (!request) {
       auto made = co_await confirmation_request(o, ctx);
@@ -157,21 +183,37 @@ boost::asio::awaitable<ConfirmationRun> Confirmation::run(const RequestContext* 
       continue;
     }
     if (auto* r = std::get_if<core::Refusal>(&answer)) {
-      if (r->code == "COUNTER_ORDER_NOT_PENDING") {
-        // Cancelled or confirmed at the counter by a request whose answer never came back.
-        const bool followed = co_await orders_.reconcile(o, ctx);
-        if (followed) {
-          auto settled = co_await db_.read([&](core::storage::Tx& tx) { return store_.order(tx, o.order_id); });
-          if (settled && settled->state == "confirmed") ++out.confirmed;
-          continue;
-        }
+      // Cancelled or confirmed at the counter by a request whose answer never came back? The
+      // counter's order says; the mall follows.
+      const bool followed = co_await orders_.reconcile(o, ctx);
+      if (followed) {
+        auto settled = co_await db_.read([&](core::storage::Tx& tx) { return store_.order(tx, o.order_id); });
+        if (settled && settled->state == "confirmed") ++out.confirmed;
+        continue;
       }
-      core::log::warn("mall: the counter refused to confirm {}: {} {}", o.order_id, r->code, r->message);
-    } else {
-      const auto& unknown = std::get<counter::Unknown>(answer);
-      core::log::warn("mall: the counter did not answer the confirmation of {} ({} {}); it will be sent again",
-                      o.order_id, unknown.status, unknown.code);
+      // Still pending there, and this confirmation refused for good (a NAV the counter holds
+      // otherwise, a fee it will not take): worked out again under a new request id, a few times.
+      const std::string error = r->code + " " + r->message;
+      co_await refused_for_good(o, *request, error);
+      ++out.failed;
+      continue;
     }
+    const auto& unknown = std::get<counter::Unknown>(answer);
+    if (unknown.code == "COUNTER_REQUEST_REUSED") {
+      // Its request id went with another body (a confirmation worked out before its request was
+      // kept): what that did, the counter's order says.
+      const bool followed = co_await orders_.reconcile(o, ctx);
+      if (followed) {
+        auto settled = co_await db_.read([&](core::storage::Tx& tx) { return store_.order(tx, o.order_id); });
+        if (settled && settled->state == "confirmed") ++out.confirmed;
+        continue;
+      }
+      co_await refused_for_good(o, *request, unknown.code + " " + unknown.message);
+      ++out.failed;
+      continue;
+    }
+    core::log::warn("mall: the counter did not answer the confirmation of {} ({} {}); it will be sent again",
+                    o.order_id, unknown.status, unknown.code);
     co_await note_tried(o);
     ++out.failed;
   }
@@ -199,6 +241,16 @@ boost::asio::awaitable<ConfirmationRun> Confirmation::run(const RequestContext* 
   }
   if (out.confirmed > 0) catalogue_.forget();  // a full redemption may have given a place back
   co_return out;
+}
+
+boost::asio::awaitable<void> Confirmation::refused_for_good(const OrderRecord& o, const std::string& request,
+                                                          const std::string& error) {
+  const auto now_ms = core::unix_millis();
+  const bool again = co_await db_.write([&](core::storage::Tx& tx) {
+    return store_.confirmation_refused(tx, o.order_id, request, error, kConfirmAttempts, now_ms);
+  });
+  core::log::warn("mall: the counter refused to confirm {}: {}; {}", o.order_id, error,
+                  again ? "it is worked out again on the next run" : "left for staff (see the reconciliation)");
 }
 
 boost::asio::awaitable<void> Confirmation::note_tried(const OrderRecord& o) {
@@ -235,8 +287,9 @@ boost::asio::awaitable<std::optional<std::string>> Confirmation::confirmation_re
     }
     fee = std::get<RedemptionQuote>(q).fee;
   }
-  const counter::ConfirmOrder confirm{"mall-confirm-" + o.order_id, *o.counter_order_id, nav, fee, o.confirm_date,
-                                      fees.truncate_shares};
+  const std::string request_id = o.confirm_attempt == 0 ? "mall-confirm-" + o.order_id
+                                                        : fmt::format("mall-confirm-{}-{}", o.order_id, o.confirm_attempt);
+  const counter::ConfirmOrder confirm{request_id, *o.counter_order_id, nav, fee, o.confirm_date, fees.truncate_shares};
   co_return counter::CounterClient::confirm_request(confirm);
 }
 

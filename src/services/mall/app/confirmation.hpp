@@ -50,6 +50,8 @@ class Confirmation {
  private:
   // Takes the lease for one run (false: another holds it) and gives it back after.
   boost::asio::awaitable<bool> take_lease();
+  // Renews the lease when it is due for renewal; false when another instance holds it now.
+  boost::asio::awaitable<bool> keep_lease();
   boost::asio::awaitable<void> give_back_lease();
   boost::asio::awaitable<ConfirmationRun> run(const core::http::RequestContext* ctx);
   // The confirmation of a due order as the counter takes it; none when it cannot be worked out
@@ -57,6 +59,8 @@ class Confirmation {
   boost::asio::awaitable<std::optional<std::string>> confirmation_request(const OrderRecord& o,
                                                                           const core::http::RequestContext* ctx);
   boost::asio::awaitable<void> note_tried(const OrderRecord& o);
+  boost::asio::awaitable<void> refused_for_good(const OrderRecord& o, const std::string& request,
+                                                const std::string& error);
 
   core::storage::Database& db_;
   const MallStore& store_;
@@ -65,6 +69,7 @@ class Confirmation {
   Catalogue& catalogue_;
   ConfirmationSettings settings_;
   std::atomic<bool> running_{false};
+  std::chrono::steady_clock::time_point renewed_{};
   std::atomic<bool> stopping_{false};
   core::net::Notifier stop_signal_;
 };

@@ -372,8 +372,10 @@ boost::asio::awaitable<OrderView> Orders::cancel(const std::string& customer, co
     throw ApiError(503, "MALL_DEPENDENCY_UNAVAILABLE", "暂时无法撤单，请稍后重试");
   if (auto* r = std::get_if<core::Refusal>(&done)) {
     // Cancelled at the counter already (by a request whose answer never came back): the mall
-    // follows and the customer sees the cancel done; confirmed there: not cancellable.
-    const std::string message = r->message;
+    // follows and the customer sees the cancel done; confirmed there: not cancellable. The
+    // counter's own words (its order ids) stay in the log.
+    ctx.log().info("mall: the counter refused to cancel {}: {} {}", id, r->code, r->message);
+    const std::string message = r->code == "COUNTER_ORDER_NOT_PENDING" ? "订单已在柜台办结，不能撤单" : "柜台暂不能撤销该订单，请稍后查询";
     if (r->code == "COUNTER_ORDER_NOT_PENDING") {
       const bool followed = co_await reconcile(*o, &ctx);
       auto now = co_await db_.read([&](core::storage::Tx& tx) { return store_.order(tx, id); });

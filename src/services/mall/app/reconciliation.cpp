@@ -28,6 +28,7 @@ const char* title_of(const std::string& kind) {
   if (kind == "frozen_shares") return "冻结份额不一致";
   if (kind == "shares") return "持有份额不一致";
   if (kind == "counter_unreachable") return "柜台数据无法读取";
+  if (kind == "confirmation_refused") return "柜台拒绝确认";
   return "其他";
 }
 
@@ -77,6 +78,11 @@ boost::asio::awaitable<ReconciliationReport> Reconciliation::report(const core::
   std::map<std::string, std::string> customer_of_account;
   for (const auto& [customer, fa] : mine.accounts) customer_of_account[fa] = customer;
   out.orders_checked = static_cast<int>(mine.live.size());
+  if (static_cast<std::int64_t>(mine.live.size()) >= kMostOrders) {
+    out.complete = false;
+    out.differences.push_back(difference("counter_unreachable", "", "", "", fmt::format("超过{}笔有效订单", kMostOrders), "",
+                                         "有效订单过多，本次只核对了最早的部分，请先处理积压订单"));
+  }
   out.accounts_checked = static_cast<int>(customer_of_account.size());
   auto unreachable = [&](const std::string& what, const std::string& customer, const std::string& fa) {
     out.complete = false;
@@ -116,11 +122,13 @@ boost::asio::awaitable<ReconciliationReport> Reconciliation::report(const core::
       // Not pending there: what is it?
       auto read = co_await counter_.order(*o.counter_order_id, &ctx);
       Difference d;
+      const auto* refusal = std::get_if<core::Refusal>(&read);
       if (auto* there = std::get_if<counter::Order>(&read)) {
+        if (there->state == "pending") continue;  // became pending there after the list was read
         d = difference("order_state", o.customer_id, o.fund_account, o.product, "待确认",
                        counter_state_title(there->state),
                        "柜台已办结而商城仍待确认：下一次确认任务会按柜台结果更新商城订单");
-      } else if (std::holds_alternative<core::Refusal>(read)) {
+      } else if (refusal && refusal->code == "COUNTER_ORDER_NOT_FOUND") {
         d = difference("order_missing_at_counter", o.customer_id, o.fund_account, o.product, "待确认", "无此委托",
                        "商城记录的柜台委托在柜台不存在，需人工核查");
       } else {
@@ -166,6 +174,17 @@ boost::asio::awaitable<ReconciliationReport> Reconciliation::report(const core::
       d.counter_order_id = id;
       out.differences.push_back(std::move(d));
     }
+  }
+
+  // Confirmations the counter refused (the orders pending on both sides): stuck until staff act.
+  auto refused = co_await db_.read([&](core::storage::Tx& tx) { return store_.refused_confirmations(tx); });
+  for (const auto& o : refused) {
+    auto d = difference("confirmation_refused", o.customer_id, o.fund_account, o.product, "待确认",
+                        o.confirm_error.value_or(""),
+                        fmt::format("柜台拒绝了该订单的确认（已尝试{}次），需人工核查净值与费率", o.confirm_attempt + 1));
+    d.order_id = o.order_id;
+    d.counter_order_id = o.counter_order_id;
+    out.differences.push_back(std::move(d));
   }
 
   // ---- accounts: frozen cash, frozen shares and holdings

@@ -71,7 +71,7 @@ constexpr const char* kOrderColumns =
     "o.confirm_date, o.placed_at_ms, o.idempotency_key, o.fingerprint, o.warning_id, o.suitability_rule, "
     "o.counter_order_id, o.nav_units, "
     "o.fee_units, o.confirmed_amount_units, o.confirmed_shares_units, o.confirmed_date, o.failure_code, "
-    "o.failure_message, o.trace_id, o.fee_schedule, o.confirm_request";
+    "o.failure_message, o.trace_id, o.fee_schedule, o.confirm_request, o.confirm_attempt, o.confirm_error";
 constexpr const char* kOrderFrom = " FROM mall_orders o JOIN mall_products p ON p.code = o.product_code";
 
 OrderRecord order_of(const Row& r) {
@@ -103,6 +103,8 @@ OrderRecord order_of(const Row& r) {
   o.trace_id = r.string(24);
   if (!r.is_null(25)) o.fees = schedule_of(core::json::parse<FeesJson>(r.string(25)));
   o.confirm_request = r.text(26);
+  o.confirm_attempt = static_cast<int>(r.int64(27));
+  o.confirm_error = r.text(28);
   return o;
 }
 
@@ -622,6 +624,29 @@ bool MallStore::record_confirm_request(Tx& tx, const std::string& order_id, cons
              "confirm_request IS NULL",
              {request, now_ms, order_id}) > 0;
 }
+bool MallStore::confirmation_refused(Tx& tx, const std::string& order_id, const std::string& request,
+                                     const std::string& error, int max_attempts, std::int64_t now_ms) const {
+  if (tx.exec("UPDATE mall_orders SET confirm_request = NULL, confirm_attempt = confirm_attempt + 1, confirm_error = ?, "
+              "updated_at_ms = ? WHERE order_id = ? AND state = 'pending' AND confirm_request = ? AND confirm_attempt < ?",
+              {error, now_ms, order_id, request, std::int64_t{max_attempts}}) > 0)
+    return true;
+  tx.exec("UPDATE mall_orders SET confirm_error = ?, updated_at_ms = ? WHERE order_id = ? AND state = 'pending'",
+          {error, now_ms, order_id});
+  return false;
+}
+bool MallStore::earlier_redemption_open(Tx& tx, const OrderRecord& o) const {
+  return !tx.query("SELECT 1 FROM mall_orders WHERE fund_account = ? AND product_code = ? AND side = 'redeem' AND state "
+                   "IN ('placing', 'pending') AND (placed_at_ms < ? OR (placed_at_ms = ? AND order_id < ?)) LIMIT 1",
+                   {o.fund_account, o.product, o.placed_at_ms, o.placed_at_ms, o.order_id})
+              .empty();
+}
+std::vector<OrderRecord> MallStore::refused_confirmations(Tx& tx) const {
+  std::vector<OrderRecord> out;
+  for (const auto& r : tx.query(std::string("SELECT ") + kOrderColumns + kOrderFrom +
+                                " WHERE o.state = 'pending' AND o.confirm_error IS NOT NULL ORDER BY o.placed_at_ms LIMIT 1000"))
+    out.push_back(order_of(r));
+  return out;
+}
 void MallStore::tried(Tx& tx, const std::string& order_id, std::int64_t now_ms) const {
   tx.exec("UPDATE mall_orders SET updated_at_ms = ? WHERE order_id = ? AND state IN ('placing', 'pending')",
           {now_ms, order_id});
@@ -691,12 +716,13 @@ OrderView MallStore::view(const OrderRecord& o, bool cancellable, bool staff) co
 
 bool MallStore::lease(Tx& tx, const std::string& name, const std::string& holder, std::int64_t now_ms,
                       std::int64_t ttl_ms) const {
-  if (tx.exec("UPDATE mall_leases SET holder = ?, until_ms = ? WHERE name = ? AND (holder = ? OR until_ms < ?)",
-              {holder, now_ms + ttl_ms, name, holder, now_ms}) > 0)
+  // The first taker creates it (two at once: one inserts, the other does nothing); then one
+  // conditional update: this holder's, or a lapsed one.
+  if (tx.exec("INSERT INTO mall_leases (name, holder, until_ms) VALUES (?, ?, ?) ON CONFLICT (name) DO NOTHING",
+              {name, holder, now_ms + ttl_ms}) > 0)
     return true;
-  if (!tx.query("SELECT 1 FROM mall_leases WHERE name = ?", {name}).empty()) return false;
-  tx.exec("INSERT INTO mall_leases (name, holder, until_ms) VALUES (?, ?, ?)", {name, holder, now_ms + ttl_ms});
-  return true;
+  return tx.exec("UPDATE mall_leases SET holder = ?, until_ms = ? WHERE name = ? AND (holder = ? OR until_ms < ?)",
+                 {holder, now_ms + ttl_ms, name, holder, now_ms}) > 0;
 }
 
 void MallStore::release_lease(Tx& tx, const std::string& name, const std::string& holder) const {

@@ -52,6 +52,8 @@ struct OrderRecord {
   // The confirmation exactly as first sent to the counter (recorded before that send): every
   // later attempt sends these bytes again, whatever the lots or the schedule are by then.
   std::optional<std::string> confirm_request;
+  int confirm_attempt = 0;                   // 0: mall-confirm-<order>; n: mall-confirm-<order>-<n>
+  std::optional<std::string> confirm_error;  // the counter's last refusal of its confirmation
 };
 
 // What the mall holds for a customer in a product (reconciliation).
@@ -134,6 +136,16 @@ class MallStore {
   // order is no longer pending): the caller sends the kept one.
   bool record_confirm_request(core::storage::Tx& tx, const std::string& order_id, const std::string& request,
                               std::int64_t now_ms) const;
+  // The counter refused the recorded confirmation while the order is still pending there: worked out
+  // again on the next run under a new request id (true), unless `max_attempts` were made (false:
+  // it stays as it is, the refusal kept for staff).
+  bool confirmation_refused(core::storage::Tx& tx, const std::string& order_id, const std::string& request,
+                            const std::string& error, int max_attempts, std::int64_t now_ms) const;
+  // Whether a redemption of the same account and product placed before this one is still open:
+  // the lots are consumed oldest first, so redemptions are confirmed in the order they were placed.
+  bool earlier_redemption_open(core::storage::Tx& tx, const OrderRecord& o) const;
+  // Pending orders whose confirmation the counter refused.
+  std::vector<OrderRecord> refused_confirmations(core::storage::Tx& tx) const;
   // Notes an attempt whose outcome is not known yet (the order goes behind the others).
   void tried(core::storage::Tx& tx, const std::string& order_id, std::int64_t now_ms) const;
   // ---- reconciliation with the counter
