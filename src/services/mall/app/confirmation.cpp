@@ -230,6 +230,9 @@ boost::asio::awaitable<ConfirmationRun> Confirmation::run(const RequestContext* 
         continue;  // a year the calendar does not cover yet: no guess
       }
       if (!overdue) continue;
+      // The NAV may have come in since the list was read: then it confirms on the next run.
+      const bool priced = co_await db_.read([&](core::storage::Tx& tx) { return store_.nav_on(tx, o.product, o.trade_date).has_value(); });
+      if (priced) continue;
       const bool expired = co_await orders_.expire(o, settings_.expire_after_days, ctx);
       if (expired) {
         ++out.expired;
