@@ -71,8 +71,8 @@ TEST(Cli, AFailingMigrationStopsStartUpNamingTheFile) {
   EXPECT_EQ(after.output, "0\n") << "nothing of the failed migration remains";
 }
 
-// A new user's first start: `zhongtai serve` in an empty directory with the embedded defaults
-// makes its data directory (databases, keys, the access log) and serves.
+// A new user's first start: `zhongtai serve` in an empty directory makes its data directory and
+// the folders of its files (databases, keys, the access log) and serves.
 TEST(Cli, ServeStartsInAnEmptyDirectoryAndMakesItsDataDirectory) {
   TempDir dir;
   const std::string data = dir.path() + "/data";
@@ -84,7 +84,10 @@ TEST(Cli, ServeStartsInAnEmptyDirectoryAndMakesItsDataDirectory) {
     const int admin = free_port();
     auto p = std::make_unique<Process>(ProcessOptions{
         {ZT_BINARY, "serve"},
-        {{"ZT_SERVER__PORT", std::to_string(port)}, {"ZT_ADMIN__PORT", std::to_string(admin)}},
+        // The shipped config's access log (config/zhongtai.yaml: data/access.log), one folder deeper.
+        {{"ZT_SERVER__PORT", std::to_string(port)},
+         {"ZT_ADMIN__PORT", std::to_string(admin)},
+         {"ZT_SERVER__ACCESS_LOG", "data/logs/access.log"}},
         dir.path() + "/zhongtai-" + std::to_string(attempt) + ".log", "", dir.path()});
     const bool ready = eventually(
         [&] {
@@ -110,7 +113,7 @@ TEST(Cli, ServeStartsInAnEmptyDirectoryAndMakesItsDataDirectory) {
   EXPECT_TRUE(eventually(
       [&] {
         std::error_code ec;
-        const auto size = std::filesystem::file_size(data + "/access.log", ec);
+        const auto size = std::filesystem::file_size(data + "/logs/access.log", ec);
         return !ec && size > 0;
       },
       std::chrono::seconds(10)))

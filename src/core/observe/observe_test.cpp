@@ -69,6 +69,8 @@ TEST(Log, EscapesJson) {
 }  // namespace
 }  // namespace zt::core::observe
 
+#include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <thread>
@@ -104,8 +106,25 @@ TEST(LineWriter, WritesEveryLineFromManyThreadsInWholeLines) {
   ::unlink(path.c_str());
 }
 
-TEST(LineWriter, UnopenablePathIsAClearError) {
-  EXPECT_THROW(LineWriter("/nonexistent-dir/x.log"), std::runtime_error);
+TEST(LineWriter, MakesItsFolderAndAnUnopenablePathIsAClearError) {
+  char dir_template[] = "/tmp/zt-linewriter-XXXXXX";
+  const std::string dir = ::mkdtemp(dir_template);
+  // A folder that does not exist yet is made (a fresh data directory).
+  {
+    LineWriter w(dir + "/data/logs/x.log");
+    w.write("first");
+  }
+  EXPECT_EQ(slurp(dir + "/data/logs/x.log"), "first\n");
+  // Under a file, no folder can be made: a clear error naming the path.
+  const std::string file = dir + "/plain";
+  { std::ofstream(file) << "x"; }
+  try {
+    LineWriter w(file + "/x.log");
+    ADD_FAILURE() << "opened a log under a regular file";
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find("cannot open log file " + file + "/x.log"), std::string::npos) << e.what();
+  }
+  std::filesystem::remove_all(dir);
 }
 
 }  // namespace
