@@ -541,7 +541,7 @@ TEST_P(Mall, LostAnswersAndARestartingCounterNeitherStrandNorRepeatMoney) {
   EXPECT_TRUE(refused(arm("transfer", "[]"), 400, "COUNTER_FAULT_INVALID",
                       "operation 应为 place_order、cancel_order 或 confirm_order"));
   EXPECT_TRUE(refused(arm("place_order", R"(["explode"])"), 400, "COUNTER_FAULT_INVALID",
-                      "未知的故障 explode（可用：lose_answer、unavailable、not_found）"));
+                      "未知的故障 explode（可用：lose_answer、unavailable、not_found、refuse）"));
 
   // F4: the counter freezes the cash and the answer is lost; the re-drive meets a restarting
   // instance's 404, which says nothing of the order: still placing, not failed.
@@ -666,6 +666,25 @@ TEST_P(Mall, LostAnswersAndARestartingCounterNeitherStrandNorRepeatMoney) {
                       "COUNTER_SERVICE_ONLY", "仅限内部服务调用"));
   EXPECT_TRUE(refused(staff("POST", "/api/counter/v1/requests/mall-probe/void"), 403, "COUNTER_SERVICE_ONLY",
                       "仅限内部服务调用"));
+
+  // A recorded confirmation the counter refuses for good while the order stays pending there: the
+  // refusal is listed for staff, and the next run works the confirmation out again under a new
+  // request id, which settles it.
+  ASSERT_EQ(staff("PUT", "/api/mall/v1/admin/products/F10001/navs/2026-03-09", R"({"nav": "1.0300"})").status, 200);
+  platform.pin_clock("2026-03-10T09:00:00+08:00");
+  ASSERT_EQ(arm("confirm_order", R"(["refuse"])").status, 200);
+  auto refused_once = run();
+  EXPECT_EQ(f(refused_once, "failed"), "1") << refused_once;
+  EXPECT_EQ(f(refused_once, "confirmed"), "0") << refused_once;
+  EXPECT_EQ(differences(), "confirmation_refused");
+  auto listed = staff("GET", "/api/mall/v1/admin/reconciliation");
+  EXPECT_NE(listed.body.find("COUNTER_SANDBOX_REFUSED 柜台拒绝了该请求（沙箱故障）"), std::string::npos) << listed.body;
+  EXPECT_EQ(state(f(lost.body, "order_id")), "pending");
+  auto again = run();
+  EXPECT_EQ(f(again, "confirmed"), "1") << again;
+  EXPECT_EQ(state(f(lost.body, "order_id")), "confirmed");
+  EXPECT_EQ(balance(a, "frozen"), "0.00");
+  EXPECT_EQ(differences(), "") << "settled under the new request id; nothing left to list";
 }
 
 TEST_P(MallJob, AnOrderTheCounterNeverAnsweredIsPlacedOnceWhenItIsBackAndTPlusOneSettlesByItself) {

@@ -24,6 +24,7 @@
 #include <variant>
 
 #include "core/http/message.hpp"
+#include "core/json/json.hpp"
 #include "core/util/refusal.hpp"
 
 namespace zt::core::http {
@@ -80,6 +81,12 @@ class ApiClient {
         break;
     }
     return Unknown{reply.status, std::move(reply.code), std::move(reply.message)};
+  }
+
+  // The outcome of a reply whose answer is a T's JSON.
+  template <class T>
+  static Outcome<T> outcome(Reply& reply) {
+    return outcome<T>(reply, [](const std::string& body) { return json::parse<T>(body); });
   }
 
   // A path segment from a value the caller holds (an id, an account, a code): anything but

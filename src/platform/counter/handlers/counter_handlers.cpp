@@ -116,6 +116,7 @@ std::optional<Fault> fault_before(FaultPlan* plan, const char* operation) {
   const auto f = plan->next(operation);
   if (f == Fault::kUnavailable) throw ApiError(503, core::http::codes::kUnavailable, "柜台暂不可用（沙箱故障）");
   if (f == Fault::kNotFound) throw ApiError(404, core::http::codes::kNotFound, "接口不存在（沙箱故障）");
+  if (f == Fault::kRefuse) throw ApiError(409, "COUNTER_SANDBOX_REFUSED", "柜台拒绝了该请求（沙箱故障）");
   return f;
 }
 template <class T>
@@ -327,7 +328,7 @@ void add_counter_routes(core::http::Router& r, CounterApiDeps deps) {
     std::vector<Fault> list;
     for (const auto& name : body.faults) {
       const auto f = fault_named(name);
-      if (!f) throw ApiError(400, "COUNTER_FAULT_INVALID", fmt::format("未知的故障 {}（可用：lose_answer、unavailable、not_found）", name));
+      if (!f) throw ApiError(400, "COUNTER_FAULT_INVALID", fmt::format("未知的故障 {}（可用：lose_answer、unavailable、not_found、refuse）", name));
       list.push_back(*f);
     }
     faults->arm(body.operation, list);

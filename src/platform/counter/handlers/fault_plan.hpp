@@ -12,7 +12,9 @@
 //   lose_answer  the operation is done and committed, and its answer is replaced by 502
 //                UPSTREAM_ERROR — as when the connection drops after the counter's commit;
 //   unavailable  nothing is done: 503 SERVICE_UNAVAILABLE (an instance going down);
-//   not_found    nothing is done: 404 NOT_FOUND (a restarting instance without its routes yet).
+//   not_found    nothing is done: 404 NOT_FOUND (a restarting instance without its routes yet);
+//   refuse       nothing is done: 409 COUNTER_SANDBOX_REFUSED, the counter's own refusal (a rule
+//                the caller's request breaks there).
 //
 // Armed faults live in the counter process's memory (a restart clears them) and are the same for
 // every caller.
@@ -25,12 +27,13 @@
 
 namespace zt::platform::counter {
 
-enum class Fault { kLoseAnswer, kUnavailable, kNotFound };
+enum class Fault { kLoseAnswer, kUnavailable, kNotFound, kRefuse };
 
 inline std::optional<Fault> fault_named(const std::string& name) {
   if (name == "lose_answer") return Fault::kLoseAnswer;
   if (name == "unavailable") return Fault::kUnavailable;
   if (name == "not_found") return Fault::kNotFound;
+  if (name == "refuse") return Fault::kRefuse;
   return std::nullopt;
 }
 

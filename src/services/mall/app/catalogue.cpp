@@ -64,13 +64,11 @@ boost::asio::awaitable<NavList> Catalogue::navs(const std::string& code, const s
 
 boost::asio::awaitable<NavList> Catalogue::navs_any(const std::string& code, const std::string& from,
                                                     const std::string& to) {
-  forget();
   co_return value_or_throw(co_await db_.read([&](core::storage::Tx& tx) { return store_.navs(tx, code, from, to); }));
 }
 
 boost::asio::awaitable<ProductPage> Catalogue::list_all(const std::string& category, const std::string& cursor,
                                                         std::int64_t limit) {
-  forget();
   co_return value_or_throw(
       co_await db_.read([&](core::storage::Tx& tx) { return store_.products(tx, category, true, cursor, limit); }));
 }

@@ -4,6 +4,7 @@
 
 #include <map>
 #include <set>
+#include <tuple>
 
 #include "core/finance/business_clock.hpp"
 #include "core/finance/calendar.hpp"
@@ -100,6 +101,10 @@ boost::asio::awaitable<ReconciliationReport> Reconciliation::report(const core::
     unreachable("委托", "", "");
   }
   std::set<std::string> matched;
+  // Orders the mall is still placing, by what they would be at the counter.
+  std::set<std::tuple<std::string, std::string, std::string>> placing;
+  for (const auto& o : mine.live)
+    if (o.state == "placing") placing.emplace(o.fund_account, o.product, o.side);
   // Expected frozen cash per account and frozen shares per (account, product), from the mall.
   std::map<std::string, std::int64_t> frozen_cash;
   std::map<std::pair<std::string, std::string>, std::int64_t> frozen_shares;
@@ -161,15 +166,12 @@ boost::asio::awaitable<ReconciliationReport> Reconciliation::report(const core::
       auto who = customer_of_account.find(o.fund_account);
       if (who == customer_of_account.end()) continue;
       // An order the mall is still placing may be this one (its answer not back yet): listed above.
-      bool placing = false;
-      for (const auto& m : mine.live)
-        if (m.state == "placing" && m.fund_account == o.fund_account && m.product == o.product && m.side == o.side)
-          placing = true;
+      const bool maybe_placing = placing.contains({o.fund_account, o.product, o.side});
       auto d = difference("counter_order_without_mall_order", who->second, o.fund_account, o.product,
-                          placing ? "处理中（结果未知）" : "无有效订单",
+                          maybe_placing ? "处理中（结果未知）" : "无有效订单",
                           o.side == "subscribe" ? fmt::format("申购 {} 元待确认", o.amount.to_string())
                                                 : fmt::format("赎回 {} 份待确认", o.shares.to_string()),
-                          placing ? "可能是商城处理中的订单，待确认任务重发后即对上"
+                          maybe_placing ? "可能是商城处理中的订单，待确认任务重发后即对上"
                                   : "柜台冻结了资金或份额而商城没有对应的有效订单，需人工核查");
       d.counter_order_id = id;
       out.differences.push_back(std::move(d));
