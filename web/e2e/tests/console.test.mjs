@@ -130,8 +130,14 @@ test('a staff member governs the platform from the console and finds each action
   await page.getByTestId('publish').click();
   await page.getByTestId('config-editor').getByText('版本 2').waitFor();
   await page.getByRole('tab', { name: '历史版本' }).click();
-  await page.getByTestId('rollback-1').click();
-  await page.locator('.el-message-box').locator('input').fill('限额调整有误');
+  // The history pane slides in: a click during the slide can land before the button is live (a
+  // fresh-clone run lost one), so the click is repeated until the confirmation box opens.
+  const box = page.locator('.el-message-box');
+  for (let attempt = 0; attempt < 3; attempt++) {
+    await page.getByTestId('rollback-1').click();
+    if (await box.waitFor({ timeout: 5000 }).then(() => true, () => false)) break;
+  }
+  await box.locator('input').fill('限额调整有误');
   await page.locator('.el-message-box').getByRole('button', { name: '回滚' }).click();
   await page.getByTestId('config-editor').getByText('版本 3').waitFor();
   const item = await api(main, 'GET', '/api/registry/v1/configs/public/zhongtai/e2e-limits.yaml', undefined,
