@@ -8,6 +8,8 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <functional>
+#include <future>
 #include <semaphore>
 #include <thread>
 
@@ -106,6 +108,19 @@ class Mall : public MallFixture {
     return e;
   }
   Mall() : MallFixture(env()) {}
+};
+
+// As Mall, for the cases that kill and restart the mall's process (split layout only); the
+// confirmation lease of an instance that died mid-run lapses after 2 s.
+class MallCrash : public MallFixture {
+ protected:
+  static Env env() {
+    Env e = kMallEnv;
+    e["ZT_MALL__REDRIVE_AFTER"] = "0ms";
+    e["ZT_MALL__LEASE"] = "2s";
+    return e;
+  }
+  MallCrash() : MallFixture(env()) {}
 };
 
 // The confirmation job on its own schedule (every second), as it runs in production.
@@ -541,7 +556,7 @@ TEST_P(Mall, LostAnswersAndARestartingCounterNeitherStrandNorRepeatMoney) {
   EXPECT_TRUE(refused(arm("transfer", "[]"), 400, "COUNTER_FAULT_INVALID",
                       "operation 应为 place_order、cancel_order 或 confirm_order"));
   EXPECT_TRUE(refused(arm("place_order", R"(["explode"])"), 400, "COUNTER_FAULT_INVALID",
-                      "未知的故障 explode（可用：lose_answer、unavailable、not_found、refuse）"));
+                      "未知的故障 explode（可用：lose_answer、unavailable、not_found、refuse、stall）"));
 
   // F4: the counter freezes the cash and the answer is lost; the re-drive meets a restarting
   // instance's 404, which says nothing of the order: still placing, not failed.
@@ -687,6 +702,95 @@ TEST_P(Mall, LostAnswersAndARestartingCounterNeitherStrandNorRepeatMoney) {
   EXPECT_EQ(differences(), "") << "settled under the new request id; nothing left to list";
 }
 
+// The split layout only (one process cannot lose its mall and keep its counter): the mall is
+// SIGKILLed after the counter committed a placement, a confirmation and a cancel, and before the
+// mall wrote the answer (the sandbox counter's `stall` fault holds each answer back 3 s). Started
+// again on its data, the mall finishes each from what it recorded before sending: placed once,
+// debited once, released once — and mall and counter agree.
+TEST_P(MallCrash, KilledBetweenTheCountersCommitAndItsOwnWriteTheMallFinishesEachOnce) {
+  platform.pin_clock("2026-03-02T10:00:00+08:00");
+  publish(fund("F10001", "稳健增长混合", 3), "F10001", "2026-02-27", "1.0000");
+  auto a = customer("13900000041");
+  const auto arm = [&](const std::string& operation) {
+    ASSERT_EQ(staff("POST", "/api/counter/v1/sandbox/faults", R"({"operation": ")" + operation + R"(", "faults": ["stall"]})")
+                  .status,
+              200);
+  };
+  const auto run = [&] {
+    auto r = staff("POST", "/api/mall/v1/admin/confirmations");
+    EXPECT_EQ(r.status, 200) << r.body;
+    return r.body;
+  };
+  const auto differences = [&] {
+    auto r = staff("GET", "/api/mall/v1/admin/reconciliation");
+    EXPECT_EQ(r.status, 200) << r.body;
+    const auto report = boost::json::parse(r.body);
+    std::string kinds;
+    for (const auto& d : report.at("differences").as_array())
+      kinds += (kinds.empty() ? "" : ",") + std::string(d.at("kind").as_string());
+    return kinds;
+  };
+  // Runs `call` on another thread, waits until the counter shows `field` = `value` (it committed
+  // and is holding its answer back), kills and restarts the mall, and returns what the caller got.
+  const auto crash_during = [&](std::function<HttpResponse()> call, const std::string& field, const std::string& value) {
+    auto pending = std::async(std::launch::async, std::move(call));
+    std::string seen;
+    EXPECT_TRUE(eventually([&] { return (seen = balance(a, field)) == value; }, std::chrono::seconds(10)))
+        << field << " is " << seen;
+    EXPECT_EQ(pending.wait_for(0ms), std::future_status::timeout) << "the counter still holds its answer back";
+    platform.restart("mall");
+    return pending.get();
+  };
+
+  // A placement: the mall dies with its order recorded as placing and the counter's answer unread.
+  arm("place_order");
+  const std::string buy = R"({"product": "F10001", "side": "subscribe", "amount": "10000.00"})";
+  auto lost = crash_during([&] { return order(a, "crash-a-0001", buy); }, "frozen", "10000.00");
+  EXPECT_NE(lost.status, 200) << "the mall died before it could answer: " << lost.body;
+  // The customer's retry (the same Idempotency-Key) finds the order recorded before it was sent,
+  // sends that request again and gets the counter's first answer to it.
+  auto retried = order(a, "crash-a-0001", buy);
+  ASSERT_EQ(retried.status, 200) << retried.body;
+  EXPECT_EQ(f(retried.body, "state"), "pending");
+  const std::string first = f(retried.body, "order_id");
+  EXPECT_EQ(balance(a, "frozen"), "10000.00") << "frozen once";
+  EXPECT_EQ(f(run(), "redriven"), "0") << "nothing left placing";
+  EXPECT_EQ(differences(), "");
+
+  // A cancel: done at the counter, the mall dead before it wrote it; the customer's retry (the
+  // same Idempotency-Key) finds the order cancelled there and records it.
+  auto second = order(a, "crash-a-0002", R"({"product": "F10001", "side": "subscribe", "amount": "5000.00"})");
+  ASSERT_EQ(second.status, 200) << second.body;
+  const std::string withdrawn = f(second.body, "order_id");
+  arm("cancel_order");
+  crash_during([&] { return cancel(a, withdrawn); }, "frozen", "10000.00");
+  EXPECT_EQ(f(order_of(a, withdrawn).body, "state"), "pending") << "the mall never wrote the cancel";
+  auto again = cancel(a, withdrawn);
+  ASSERT_EQ(again.status, 200) << again.body;
+  EXPECT_EQ(f(again.body, "state"), "cancelled");
+  EXPECT_EQ(balance(a, "frozen"), "10000.00") << "released once";
+  EXPECT_EQ(differences(), "");
+
+  // T+1: the confirmation settles at the counter, and the mall dies before writing it. The next
+  // run sends the recorded confirmation again and gets the counter's first answer.
+  ASSERT_EQ(staff("PUT", "/api/mall/v1/admin/products/F10001/navs/2026-03-02", R"({"nav": "1.0123"})").status, 200);
+  platform.pin_clock("2026-03-03T09:00:00+08:00");
+  arm("confirm_order");
+  crash_during([&] { return staff("POST", "/api/mall/v1/admin/confirmations"); }, "cash", "990000.00");
+  EXPECT_EQ(f(order_of(a, first).body, "state"), "pending");
+  auto settled = run();
+  EXPECT_EQ(f(settled, "confirmed"), "1") << settled;
+  auto confirmed = order_of(a, first);
+  EXPECT_EQ(f(confirmed.body, "state"), "confirmed");
+  EXPECT_EQ(f(confirmed.body, "fee"), "147.78");
+  EXPECT_EQ(f(confirmed.body, "confirmed_shares"), "9732.51");
+  EXPECT_EQ(balance(a, "cash"), "990000.00") << "debited once";
+  EXPECT_EQ(balance(a, "frozen"), "0.00");
+  auto held = http_request(z.port, "GET", "/api/mall/v1/holdings", "", a.headers());
+  EXPECT_EQ(f(held.body, "shares"), "9732.51") << held.body;
+  EXPECT_EQ(differences(), "") << "orders, cash and shares agree";
+}
+
 TEST_P(MallJob, AnOrderTheCounterNeverAnsweredIsPlacedOnceWhenItIsBackAndTPlusOneSettlesByItself) {
   platform.pin_clock("2026-03-02T10:00:00+08:00");
   publish(fund("F10001", "稳健增长混合", 3), "F10001", "2026-02-27", "1.0000");
@@ -735,6 +839,7 @@ TEST_P(MallJob, AnOrderTheCounterNeverAnsweredIsPlacedOnceWhenItIsBackAndTPlusOn
 }
 
 INSTANTIATE_TEST_SUITE_P(BothModes, Mall, ::testing::Values(Mode::kAll, Mode::kSplit), mode_name);
+INSTANTIATE_TEST_SUITE_P(Split, MallCrash, ::testing::Values(Mode::kSplit), mode_name);
 INSTANTIATE_TEST_SUITE_P(BothModes, MallJob, ::testing::Values(Mode::kAll, Mode::kSplit), mode_name);
 
 }  // namespace

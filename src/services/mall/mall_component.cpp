@@ -53,7 +53,8 @@ class MallComponent final : public core::Component {
                                            ctx.config().get_duration("redrive_after"),
                                            static_cast<int>(ctx.config().get_int("expire_after_days")),
                                            ctx.full_config().section("node").get_string("name") + "-" +
-                                               core::observe::random_hex_id(4)}),
+                                               core::observe::random_hex_id(4),
+                                           ctx.config().get_duration("lease")}),
         reconciliation_(ctx.database(), store_, counter_) {
     add_mall_routes(ctx.public_router(), MallApp{catalogue_, orders_, confirmation_, reconciliation_});
   }
@@ -95,6 +96,10 @@ core::ComponentSpec spec() {
            .range(0, 600000)
            .describe("an order the counter has not answered is sent again (same request id) by the next confirmation "
                      "run once it was last tried this long ago"),
+       duration("lease", std::chrono::milliseconds(30000))
+           .range(1000, 600000)
+           .describe("how long the confirmation lease holds without renewal (renewed every third of it): an "
+                     "instance that dies in the middle of a run holds the others back this long at most"),
        integer("expire_after_days", 10)
            .range(1, 250)
            .describe("an order whose NAV has not come this many trading days after its confirmation date is "

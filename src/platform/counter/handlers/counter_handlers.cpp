@@ -9,6 +9,7 @@
 #include "core/http/error.hpp"
 #include "core/http/params.hpp"
 #include "core/http/router.hpp"
+#include "core/net/notifier.hpp"
 #include "core/json/json.hpp"
 #include "platform/counter/handlers/fault_plan.hpp"
 
@@ -110,7 +111,7 @@ std::string date_param(const Request& req, const char* name, const std::string& 
 }
 
 // A fault armed on the sandbox (fault_plan.hpp) for this call of `operation`: the ones that stop
-// the operation are thrown here; lose_answer is returned, for after it.
+// the operation are thrown here; lose_answer and stall are returned, for after it.
 std::optional<Fault> fault_before(FaultPlan* plan, const char* operation) {
   if (!plan) return std::nullopt;
   const auto f = plan->next(operation);
@@ -119,10 +120,12 @@ std::optional<Fault> fault_before(FaultPlan* plan, const char* operation) {
   if (f == Fault::kRefuse) throw ApiError(409, "COUNTER_SANDBOX_REFUSED", "柜台拒绝了该请求（沙箱故障）");
   return f;
 }
+// The answer of an operation done (and committed) under `fault`.
 template <class T>
-Response answer_after(std::optional<Fault> fault, Result<T>&& out) {
+boost::asio::awaitable<Response> answer_after(std::optional<Fault> fault, Result<T> out) {
   if (fault == Fault::kLoseAnswer) throw ApiError(502, core::http::codes::kUpstream, "柜台的应答丢失（沙箱故障）");
-  return answer(std::move(out));
+  if (fault == Fault::kStall) co_await core::net::sleep_for(kStallFor);
+  co_return answer(std::move(out));
 }
 
 }  // namespace
@@ -164,7 +167,7 @@ void add_counter_routes(core::http::Router& r, CounterApiDeps deps) {
     auto body = core::json::parse<PlaceOrder>(req.body);
     const auto fault = fault_before(faults.get(), "place_order");
     auto out = co_await p.place_order(std::move(body));
-    co_return answer_after(fault, std::move(out));
+    co_return co_await answer_after(fault, std::move(out));
   });
   r.add(Method::kPost, base + "/orders/{id}/cancel", [d, &p, faults](Request& req, RequestContext& ctx) -> Reply {
     require_service(ctx);
@@ -173,7 +176,7 @@ void add_counter_routes(core::http::Router& r, CounterApiDeps deps) {
       throw ApiError(400, "COUNTER_BAD_PARAM", "请求体中的委托编号与路径不一致");
     const auto fault = fault_before(faults.get(), "cancel_order");
     auto out = co_await p.cancel_order(std::move(body));
-    co_return answer_after(fault, std::move(out));
+    co_return co_await answer_after(fault, std::move(out));
   });
   r.add(Method::kPost, base + "/orders/{id}/confirm", [d, &p, faults](Request& req, RequestContext& ctx) -> Reply {
     require_service(ctx);
@@ -182,7 +185,7 @@ void add_counter_routes(core::http::Router& r, CounterApiDeps deps) {
       throw ApiError(400, "COUNTER_BAD_PARAM", "请求体中的委托编号与路径不一致");
     const auto fault = fault_before(faults.get(), "confirm_order");
     auto out = co_await p.confirm_order(std::move(body));
-    co_return answer_after(fault, std::move(out));
+    co_return co_await answer_after(fault, std::move(out));
   });
 
   r.add(Method::kPost, base + "/requests/{request_id}/void", [d, &p](Request&, RequestContext& ctx) -> Reply {
@@ -328,7 +331,7 @@ void add_counter_routes(core::http::Router& r, CounterApiDeps deps) {
     std::vector<Fault> list;
     for (const auto& name : body.faults) {
       const auto f = fault_named(name);
-      if (!f) throw ApiError(400, "COUNTER_FAULT_INVALID", fmt::format("未知的故障 {}（可用：lose_answer、unavailable、not_found、refuse）", name));
+      if (!f) throw ApiError(400, "COUNTER_FAULT_INVALID", fmt::format("未知的故障 {}（可用：lose_answer、unavailable、not_found、refuse、stall）", name));
       list.push_back(*f);
     }
     faults->arm(body.operation, list);

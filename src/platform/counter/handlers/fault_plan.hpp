@@ -14,10 +14,14 @@
 //   unavailable  nothing is done: 503 SERVICE_UNAVAILABLE (an instance going down);
 //   not_found    nothing is done: 404 NOT_FOUND (a restarting instance without its routes yet);
 //   refuse       nothing is done: 409 COUNTER_SANDBOX_REFUSED, the counter's own refusal (a rule
-//                the caller's request breaks there).
+//                the caller's request breaks there);
+//   stall        the operation is done and committed, and its answer is held back for
+//                kStallFor (3 s, below a caller's 5 s timeout) — the window in which a caller can
+//                die between the counter's commit and its own write.
 //
 // Armed faults live in the counter process's memory (a restart clears them) and are the same for
 // every caller.
+#include <chrono>
 #include <deque>
 #include <map>
 #include <mutex>
@@ -27,13 +31,16 @@
 
 namespace zt::platform::counter {
 
-enum class Fault { kLoseAnswer, kUnavailable, kNotFound, kRefuse };
+enum class Fault { kLoseAnswer, kUnavailable, kNotFound, kRefuse, kStall };
+
+inline constexpr std::chrono::milliseconds kStallFor{3000};
 
 inline std::optional<Fault> fault_named(const std::string& name) {
   if (name == "lose_answer") return Fault::kLoseAnswer;
   if (name == "unavailable") return Fault::kUnavailable;
   if (name == "not_found") return Fault::kNotFound;
   if (name == "refuse") return Fault::kRefuse;
+  if (name == "stall") return Fault::kStall;
   return std::nullopt;
 }
 

@@ -25,10 +25,6 @@ using core::http::RequestContext;
 
 namespace {
 const std::string kJob = "confirmation";
-// The lease lasts this long unless renewed: a run renews it as it goes, so an instance that dies in
-// the middle of one holds the others back this long at most.
-constexpr std::int64_t kLeaseMs = 120000;
-constexpr auto kRenewEvery = std::chrono::seconds(30);
 // A confirmation the counter refuses is worked out again at most this many times.
 constexpr int kConfirmAttempts = 5;
 }
@@ -39,7 +35,7 @@ boost::asio::awaitable<bool> Confirmation::take_lease() {
     const auto now = core::unix_millis();
     const std::string holder = settings_.instance;
     const bool mine =
-        co_await db_.write([&](core::storage::Tx& tx) { return store_.lease(tx, kJob, holder, now, kLeaseMs); });
+        co_await db_.write([&](core::storage::Tx& tx) { return store_.lease(tx, kJob, holder, now, settings_.lease.count()); });
     if (!mine) running_ = false;
     renewed_ = std::chrono::steady_clock::now();
     co_return mine;
@@ -50,11 +46,11 @@ boost::asio::awaitable<bool> Confirmation::take_lease() {
 }
 
 boost::asio::awaitable<bool> Confirmation::keep_lease() {
-  if (std::chrono::steady_clock::now() - renewed_ < kRenewEvery) co_return true;
+  if (std::chrono::steady_clock::now() - renewed_ < settings_.lease / 3) co_return true;
   const auto now = core::unix_millis();
   const std::string holder = settings_.instance;
   const bool mine =
-      co_await db_.write([&](core::storage::Tx& tx) { return store_.lease(tx, kJob, holder, now, kLeaseMs); });
+      co_await db_.write([&](core::storage::Tx& tx) { return store_.lease(tx, kJob, holder, now, settings_.lease.count()); });
   renewed_ = std::chrono::steady_clock::now();
   if (!mine) core::log::warn("mall: the confirmation lease went to another instance; this run stops");
   co_return mine;
@@ -71,9 +67,15 @@ boost::asio::awaitable<void> Confirmation::give_back_lease() {
 }
 
 boost::asio::awaitable<std::optional<ConfirmationRun>> Confirmation::run_now(const RequestContext& ctx) {
-  // Waits a little for a run in progress (the job's, or another instance's) to finish.
+  // Waits for a run in progress (the job's, or another instance's, or the lease of an instance
+  // that died in one) while the caller's deadline leaves time to answer.
   auto executor = co_await boost::asio::this_coro::executor;
-  for (int attempt = 0; attempt < 50; ++attempt) {
+  const auto deadline = ctx.deadline == std::chrono::steady_clock::time_point{}
+                            ? std::chrono::steady_clock::time_point::max()
+                            : ctx.deadline;
+  const auto give_up = std::min(std::chrono::steady_clock::now() + std::chrono::seconds(10),
+                                deadline - std::chrono::milliseconds(500));
+  for (;;) {
     const bool mine = co_await take_lease();
     if (mine) {
       std::optional<ConfirmationRun> out;
@@ -87,10 +89,10 @@ boost::asio::awaitable<std::optional<ConfirmationRun>> Confirmation::run_now(con
       if (failed) std::rethrow_exception(failed);
       co_return out;
     }
+    if (std::chrono::steady_clock::now() + std::chrono::milliseconds(200) >= give_up) co_return std::nullopt;
     boost::asio::steady_timer wait(executor, std::chrono::milliseconds(200));
     co_await wait.async_wait(boost::asio::use_awaitable);
   }
-  co_return std::nullopt;
 }
 
 void Confirmation::start(core::net::IoRuntime& runtime) {
@@ -132,6 +134,8 @@ boost::asio::awaitable<ConfirmationRun> Confirmation::run(const RequestContext* 
   auto stuck = co_await db_.read([&](core::storage::Tx& tx) { return store_.stuck_placing(tx, older); });
   const auto now = core::finance::business_now();
   for (const auto& o : stuck) {
+    const bool still_mine = co_await keep_lease();
+    if (!still_mine) co_return out;
     // Past its trade date's cut-off an order is not sent again (it would trade at a NAV already
     // known): the counter says what it did under its request id, or voids it.
     if (orders_.too_late(o, now)) {

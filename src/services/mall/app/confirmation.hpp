@@ -31,6 +31,9 @@ struct ConfirmationSettings {
   std::chrono::milliseconds redrive_after{5000};
   int expire_after_days = 10;  // trading days after the confirmation date without a NAV
   std::string instance;  // this instance's name, for the lease
+  // How long the lease holds without renewal (renewed every third of it as a run goes): an
+  // instance that dies in the middle of a run holds the others back this long at most.
+  std::chrono::milliseconds lease{30000};
 };
 
 class Confirmation {
