@@ -63,6 +63,9 @@ Async<Order> SandboxProvider::cancel_order(CancelOrder r) {
 Async<RequestFate> SandboxProvider::void_request(std::string request_id) {
   co_return co_await write([&](core::storage::Tx& tx) { return counter_.void_request(tx, request_id, core::unix_millis()); });
 }
+boost::asio::awaitable<bool> SandboxProvider::answered(std::string request_id) {
+  co_return co_await db_.read([&](core::storage::Tx& tx) { return counter_.answered(tx, request_id); });
+}
 Async<Order> SandboxProvider::confirm_order(ConfirmOrder r) {
   if (auto fault = co_await kFaults.inject()) co_return *fault;
   co_return co_await write([&](core::storage::Tx& tx) { return counter_.confirm_order(tx, r, core::unix_millis()); });

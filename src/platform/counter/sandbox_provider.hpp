@@ -45,6 +45,9 @@ class SandboxProvider final : public CounterProvider {
   Async<Instrument> register_fund(Instrument i) override;
   Async<std::int64_t> end_of_day(std::string date);
   Async<Customer> set_first_trade_date(std::string customer_no, std::string date);
+  // Whether the counter answered (or voided) a request id: armed faults (handlers/fault_plan.hpp)
+  // that refuse only refuse what the counter has not done.
+  boost::asio::awaitable<bool> answered(std::string request_id);
 
   const SandboxCounter& rules() const { return counter_; }
 

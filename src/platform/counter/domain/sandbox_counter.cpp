@@ -265,6 +265,10 @@ Result<Order> SandboxCounter::cancel_order(core::storage::Tx& tx, const CancelOr
   });
 }
 
+bool SandboxCounter::answered(core::storage::Tx& tx, const std::string& request_id) const {
+  return !tx.query("SELECT 1 FROM counter_requests WHERE request_id = ?", {request_id}).empty();
+}
+
 Result<RequestFate> SandboxCounter::void_request(core::storage::Tx& tx, const std::string& request_id,
                                                  std::int64_t now_ms) const {
   if (!core::storage::valid_request_id(request_id)) return core::storage::bad_request_id("COUNTER");

@@ -52,6 +52,8 @@ class SandboxCounter {
   Result<Trade> simulate_trade(core::storage::Tx& tx, const SimulateTrade& r, std::int64_t now_ms) const;
   // What was done under a request id, or the id recorded as void when it was never seen.
   Result<RequestFate> void_request(core::storage::Tx& tx, const std::string& request_id, std::int64_t now_ms) const;
+  // Whether anything was answered (or voided) under a request id.
+  bool answered(core::storage::Tx& tx, const std::string& request_id) const;
 
   // ---- sandbox administration: instruments and prices, end of day, history
   Result<Instrument> put_instrument(core::storage::Tx& tx, const Instrument& i) const;

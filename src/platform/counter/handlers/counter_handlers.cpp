@@ -110,15 +110,22 @@ std::string date_param(const Request& req, const char* name, const std::string& 
   return *v;
 }
 
-// A fault armed on the sandbox (fault_plan.hpp) for this call of `operation`: the ones that stop
-// the operation are thrown here; lose_answer and stall are returned, for after it.
-std::optional<Fault> fault_before(FaultPlan* plan, const char* operation) {
-  if (!plan) return std::nullopt;
+// A fault armed on the sandbox (fault_plan.hpp) for this call of `operation` under `request_id`:
+// the ones that stop the operation are thrown here; lose_answer and stall are returned, for after
+// it. A counter refuses only what it has not done: a request id it answered already gets that
+// answer again, refuse or not.
+boost::asio::awaitable<std::optional<Fault>> fault_before(FaultPlan* plan, SandboxProvider* sandbox,
+                                                          const char* operation, const std::string& request_id) {
+  if (!plan || !sandbox) co_return std::nullopt;
   const auto f = plan->next(operation);
   if (f == Fault::kUnavailable) throw ApiError(503, core::http::codes::kUnavailable, "柜台暂不可用（沙箱故障）");
   if (f == Fault::kNotFound) throw ApiError(404, core::http::codes::kNotFound, "接口不存在（沙箱故障）");
-  if (f == Fault::kRefuse) throw ApiError(409, "COUNTER_SANDBOX_REFUSED", "柜台拒绝了该请求（沙箱故障）");
-  return f;
+  if (f == Fault::kRefuse) {
+    const bool done = co_await sandbox->answered(request_id);
+    if (!done) throw ApiError(409, "COUNTER_SANDBOX_REFUSED", "柜台拒绝了该请求（沙箱故障）");
+    co_return std::nullopt;
+  }
+  co_return f;
 }
 // The answer of an operation done (and committed) under `fault`.
 template <class T>
@@ -165,7 +172,7 @@ void add_counter_routes(core::http::Router& r, CounterApiDeps deps) {
   r.add(Method::kPost, base + "/orders", [d, &p, faults](Request& req, RequestContext& ctx) -> Reply {
     require_service(ctx);
     auto body = core::json::parse<PlaceOrder>(req.body);
-    const auto fault = fault_before(faults.get(), "place_order");
+    const auto fault = co_await fault_before(faults.get(), d->sandbox, "place_order", body.request_id);
     auto out = co_await p.place_order(std::move(body));
     co_return co_await answer_after(fault, std::move(out));
   });
@@ -174,7 +181,7 @@ void add_counter_routes(core::http::Router& r, CounterApiDeps deps) {
     auto body = core::json::parse<CancelOrder>(req.body);
     if (body.order_id != path_param(ctx, "id"))
       throw ApiError(400, "COUNTER_BAD_PARAM", "请求体中的委托编号与路径不一致");
-    const auto fault = fault_before(faults.get(), "cancel_order");
+    const auto fault = co_await fault_before(faults.get(), d->sandbox, "cancel_order", body.request_id);
     auto out = co_await p.cancel_order(std::move(body));
     co_return co_await answer_after(fault, std::move(out));
   });
@@ -183,7 +190,7 @@ void add_counter_routes(core::http::Router& r, CounterApiDeps deps) {
     auto body = core::json::parse<ConfirmOrder>(req.body);
     if (body.order_id != path_param(ctx, "id"))
       throw ApiError(400, "COUNTER_BAD_PARAM", "请求体中的委托编号与路径不一致");
-    const auto fault = fault_before(faults.get(), "confirm_order");
+    const auto fault = co_await fault_before(faults.get(), d->sandbox, "confirm_order", body.request_id);
     auto out = co_await p.confirm_order(std::move(body));
     co_return co_await answer_after(fault, std::move(out));
   });

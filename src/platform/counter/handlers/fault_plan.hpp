@@ -14,7 +14,9 @@
 //   unavailable  nothing is done: 503 SERVICE_UNAVAILABLE (an instance going down);
 //   not_found    nothing is done: 404 NOT_FOUND (a restarting instance without its routes yet);
 //   refuse       nothing is done: 409 COUNTER_SANDBOX_REFUSED, the counter's own refusal (a rule
-//                the caller's request breaks there);
+//                the caller's request breaks there) — for a request id the counter has not
+//                answered yet; one it has (a caller's re-send) gets its first answer, as a real
+//                counter would give it;
 //   stall        the operation is done and committed, and its answer is held back for
 //                kStallFor (3 s, below a caller's 5 s timeout) — the window in which a caller can
 //                die between the counter's commit and its own write.
