@@ -36,6 +36,7 @@
 #include "gateway/filters/validation/openapi.hpp"
 #include "gateway/routing/catalog.hpp"
 #include "gateway/routing/routes.hpp"
+#include "services/auth/client/auth_client.hpp"
 
 std::span<const zt::core::EmbeddedFile> zt_gateway_openapi();
 
@@ -124,8 +125,8 @@ class GatewayComponent final : public core::Component {
         runtime_(ctx.runtime()),
         discovery_(ctx.get<core::discovery::Discovery>("discovery")),
         jwks_service_(ctx.config().get_string("jwks_service")),
-        jwks_path_(ctx.config().get_string("jwks_path")),
         jwks_refresh_(ctx.config().get_duration("jwks_refresh")),
+        issuer_(discovery_.client(), "gateway", jwks_service_),
         tokens_(jwt_settings(ctx.config())),
         jwks_(tokens_, [this]() { return fetch_jwks(); }, local_keys(ctx.config()), ctx.config().get_duration("jwks_refetch_min")),
         static_files_(ctx.config().get_string("static_root"), static_cast<std::size_t>(ctx.config().get_int("static_cache_bytes")),
@@ -133,11 +134,14 @@ class GatewayComponent final : public core::Component {
         catalog_(catalog(ctx)),
         revocation_service_(ctx.config().get_string("revocation_service")),
         revocation_poll_(ctx.config().get_duration("revocation_poll")),
+        sessions_(discovery_.client(), "gateway", revocation_service_),
         revoked_(ctx.config().get_duration("revocation_window")),
         gateway_(std::make_shared<GatewayChain>(ChainDeps{discovery_, ctx.public_router(), ctx.metrics(),
                                                           ctx.get<core::resilience::ResilienceComponent>("resilience").inbound(),
                                                           tokens_, jwks_, static_files_, catalog_, revoked_,
                                                           static_policy(ctx.config()).console_host})) {
+    issuer_.set_timeout(std::chrono::milliseconds(3000));
+    sessions_.set_timeout(std::chrono::milliseconds(3000));
     std::vector<AreaOfService> areas;
     for (const auto& a : catalog_.areas()) areas.push_back({a.service, a.area.title, a.area.path});
     add_gateway_api(ctx.public_router(), GatewayApiDeps{discovery_, ctx.get<core::resilience::ResilienceComponent>("resilience").engine(),
@@ -206,25 +210,25 @@ class GatewayComponent final : public core::Component {
     while (!stopping_.load()) {
       bool more = false;
       try {
-        core::http::Request req;
-        req.method = core::http::Method::kGet;
-        req.target = after.empty() ? fmt::format("/api/auth/v1/sessions/revoked?since_ms={}", std::max<std::int64_t>(0, since))
-                                   : "/api/auth/v1/sessions/revoked?after=" + after;
-        core::discovery::CallOptions options;
-        options.as = "gateway";
-        options.timeout = std::chrono::milliseconds(3000);
-        auto result = co_await discovery_.client().call(revocation_service_, std::move(req), nullptr, options);
-        if (result.response.status != 200) throw std::runtime_error(fmt::format("answered {}", result.response.status));
-        const auto page = boost::json::parse(result.response.body).as_object();
+        const std::int64_t from = std::max<std::int64_t>(0, since);
+        // (Not one `?:` over two co_awaits: g++ 12 destroys the wrong temporary there.)
+        core::discovery::Outcome<services::auth::RevocationPage> read;
+        if (after.empty()) {
+          read = co_await sessions_.revocations_since(from);
+        } else {
+          read = co_await sessions_.revocations_after(after);
+        }
+        auto* page = std::get_if<services::auth::RevocationPage>(&read);
+        if (!page) throw std::runtime_error(failure_of(read));
         std::vector<std::pair<std::string, std::int64_t>> ended;
         std::int64_t newest = 0;
-        for (const auto& item : page.at("items").as_array()) {
-          ended.emplace_back(std::string(item.at("session_id").as_string()), item.at("at_ms").as_int64());
-          newest = std::max(newest, ended.back().second);
+        for (const auto& item : page->items) {
+          ended.emplace_back(item.session_id, item.at_ms);
+          newest = std::max(newest, item.at_ms);
         }
         revoked_.add(ended, core::unix_millis());
         more = ended.size() >= 1000;
-        after = more ? std::string(page.at("cursor").as_string()) : std::string();
+        after = more ? page->cursor : std::string();
         if (newest > 0) since = std::max(since, newest - kOverlapMs);
         if (warned) core::log::info("gateway: following ended sessions again");
         warned = false;
@@ -247,30 +251,33 @@ class GatewayComponent final : public core::Component {
   }
 
   boost::asio::awaitable<std::string> fetch_jwks() {
-    core::http::Request req;
-    req.method = core::http::Method::kGet;
-    req.target = jwks_path_;
-    core::discovery::CallOptions options;
-    options.as = "gateway";
-    options.timeout = std::chrono::milliseconds(3000);
-    auto result = co_await discovery_.client().call(jwks_service_, std::move(req), nullptr, options);
-    if (result.response.status != 200)
-      throw std::runtime_error(fmt::format("{} {} answered {}", jwks_service_, jwks_path_, result.response.status));
-    co_return std::move(result.response.body);
+    auto read = co_await issuer_.jwks();
+    if (auto* text = std::get_if<std::string>(&read)) co_return std::move(*text);
+    throw std::runtime_error(fmt::format("the JWKS from {}: {}", jwks_service_, failure_of(read)));
+  }
+
+  // What a call that did not answer as asked met, for the log.
+  template <class T>
+  static std::string failure_of(const core::discovery::Outcome<T>& outcome) {
+    if (auto* no = std::get_if<core::Refusal>(&outcome)) return fmt::format("refused {} {}", no->status, no->code);
+    const auto& u = std::get<core::discovery::Unknown>(outcome);
+    return u.status == 0 ? fmt::format("no answer ({})", u.code.empty() ? u.message : u.code)
+                         : fmt::format("answered {} {}", u.status, u.code);
   }
 
   core::Listener& listener_;
   core::net::IoRuntime& runtime_;
   core::discovery::Discovery& discovery_;
   std::string jwks_service_;
-  std::string jwks_path_;
   std::chrono::milliseconds jwks_refresh_;
+  services::auth::AuthClient issuer_;  // the JWKS
   filters::TokenVerifier tokens_;
   filters::JwksSource jwks_;
   filters::StaticFiles static_files_;
   ServiceCatalog catalog_;
   std::string revocation_service_;
   std::chrono::milliseconds revocation_poll_;
+  services::auth::AuthClient sessions_;  // the feed of ended sessions (when revocation_service is set)
   filters::RevokedSessions revoked_;
   std::atomic<bool> stopping_{false};
   core::net::Notifier stop_signal_;
@@ -292,8 +299,7 @@ core::ComponentSpec spec() {
   s.openapi = &zt_gateway_openapi;
   using namespace core::config;
   s.schema = {"gateway",
-              {string("jwks_service", "auth").describe("service whose JWKS lists the token signing keys"),
-               string("jwks_path", "/api/auth/v1/jwks").describe("path of the JWKS on that service"),
+              {string("jwks_service", "auth").describe("service whose JWKS (at /api/auth/v1/jwks) lists the token signing keys"),
                duration("jwks_refresh", std::chrono::milliseconds(300000)).range(1000, 86400000)
                    .describe("how often the JWKS is fetched again"),
                duration("jwks_refetch_min", std::chrono::milliseconds(5000)).range(0, 3600000)

@@ -52,7 +52,8 @@ boost::asio::awaitable<ApiClient::Reply> ApiClient::send(http::Method method, co
     req.headers.set("content-type", "application/json");
     req.body = body;
   }
-  const CallOptions options{.as = as_};
+  CallOptions options{.as = as_};
+  options.timeout = timeout_;
   Reply out;
   try {
     auto result = co_await client_.call(service_, std::move(req), ctx, options);
@@ -83,7 +84,7 @@ std::string ApiClient::segment(std::string_view value) {
   static constexpr char kHex[] = "0123456789ABCDEF";
   std::string out;
   for (unsigned char c : value) {
-    if (std::isalnum(c) || c == '-' || c == '_') {
+    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
       out += static_cast<char>(c);
     } else {
       out += '%';

@@ -18,7 +18,9 @@
 // first send and send those bytes again (see platform/counter/client/counter_client.hpp).
 #include <boost/asio/awaitable.hpp>
 
+#include <chrono>
 #include <exception>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <variant>
@@ -53,6 +55,9 @@ class ApiClient {
   // service: the name it is registered under; prefix: its x-zt-code-prefix; as: the calling
   // service (it signs the calls).
   ApiClient(ServiceClient& client, std::string service, std::string prefix, std::string as);
+
+  // Each attempt's time limit (never past the caller's deadline); the service client's by default.
+  void set_timeout(std::chrono::milliseconds timeout) { timeout_ = timeout; }
 
  protected:
   struct Reply {
@@ -89,8 +94,10 @@ class ApiClient {
     return outcome<T>(reply, [](const std::string& body) { return json::parse<T>(body); });
   }
 
-  // A path segment from a value the caller holds (an id, an account, a code): anything but
-  // letters, digits, '-' and '_' is percent-encoded, so it cannot change the path.
+  // A path segment from a value the caller holds (an id, an account, a code): anything but the
+  // unreserved characters of RFC 3986 (letters, digits, '-', '.', '_', '~') is percent-encoded, so
+  // it cannot change the path (services refuse an encoded unreserved character as not canonical,
+  // and a '.' or '..' segment likewise).
   static std::string segment(std::string_view value);
 
  private:
@@ -98,6 +105,7 @@ class ApiClient {
 
   ServiceClient& client_;
   std::string service_, prefix_, as_;
+  std::optional<std::chrono::milliseconds> timeout_;
 };
 
 }  // namespace zt::core::discovery

@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include "core/http/message.hpp"
+
 namespace zt::core::discovery {
 namespace {
 
@@ -41,6 +43,29 @@ TEST(ApiClientVerdict, OnlyTheServicesOwnRefusalIsFinal) {
     EXPECT_EQ(classify(c.status, c.code, "COUNTER"), c.verdict) << c.status << " " << c.code << ": " << c.why;
   EXPECT_EQ(classify(409, "SUIT_WARNING_NOT_SIGNED", "SUIT"), Verdict::kRefused) << "the prefix is the service's";
   EXPECT_EQ(classify(409, "SUIT_WARNING_NOT_SIGNED", "COUNTER"), Verdict::kUnknown);
+}
+
+}  // namespace
+}  // namespace zt::core::discovery
+
+namespace zt::core::discovery {
+namespace {
+
+// segment() is for the typed clients; a subclass reaches it here.
+struct Paths : ApiClient {
+  using ApiClient::segment;
+};
+
+TEST(ApiClientPaths, AValueIsOneCanonicalSegmentOrRefusedAsNone) {
+  EXPECT_EQ(Paths::segment("calendar.yaml"), "calendar.yaml") << "unreserved characters stay as they are";
+  EXPECT_EQ(Paths::segment("C1001-a_b~c"), "C1001-a_b~c");
+  EXPECT_EQ(Paths::segment("a/b?c#d"), "a%2Fb%3Fc%23d") << "cannot leave its segment";
+  EXPECT_EQ(Paths::segment("张三 1"), "%E5%BC%A0%E4%B8%89%201");
+  // What segment() makes is a canonical path, except for a value holding a '/' or being '.' or
+  // '..', which the services then refuse (400 PATH_NOT_CANONICAL) instead of reading another path.
+  for (const char* v : {"calendar.yaml", "..x", "%2e", "张三", "a?b"})
+    EXPECT_TRUE(http::canonical_path("/api/x/" + Paths::segment(v))) << v;
+  for (const char* v : {".", "..", "a/b", "../y"}) EXPECT_FALSE(http::canonical_path("/api/x/" + Paths::segment(v) + "/y")) << v;
 }
 
 }  // namespace

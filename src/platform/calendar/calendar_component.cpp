@@ -11,6 +11,7 @@
 #include "core/http/router.hpp"
 #include "core/json/json.hpp"
 #include "core/observe/log.hpp"
+#include "platform/registry/client/registry_client.hpp"
 
 std::span<const zt::core::EmbeddedFile> zt_calendar_openapi();
 
@@ -43,14 +44,6 @@ struct YearEdit {
   std::string comment;
 };
 BOOST_DESCRIBE_STRUCT(YearEdit, (), (closures, comment))
-struct ConfigBody {
-  std::string content;
-  std::string format;
-  std::string author;
-  std::string comment;
-  std::int64_t expected_version = 0;
-};
-BOOST_DESCRIBE_STRUCT(ConfigBody, (), (content, format, author, comment, expected_version))
 struct ConfigHead {
   std::int64_t version = 0;
   std::string content;
@@ -67,7 +60,7 @@ using core::http::RequestContext;
 using core::http::Response;
 using Reply = boost::asio::awaitable<Response>;
 
-constexpr const char* kItemPath = "/api/registry/v1/configs/public/zhongtai/calendar.yaml";
+const core::discovery::ConfigKey kItem{"public", "zhongtai", "calendar.yaml"};
 
 Date date_or_400(std::string_view text, const char* what) {
   try {
@@ -129,7 +122,8 @@ std::string document_with(std::map<int, std::string> years, int year, const std:
 
 class CalendarComponent final : public core::Component {
  public:
-  explicit CalendarComponent(core::ComponentContext& ctx) : discovery_(ctx.get<core::discovery::Discovery>("discovery")) {
+  explicit CalendarComponent(core::ComponentContext& ctx)
+      : registry_(ctx.get<core::discovery::Discovery>("discovery").client(), "calendar") {
     auto& r = ctx.public_router();
     r.add(Method::kGet, "/api/calendar/v1/days/{date}", [](Request&, RequestContext& c) -> Reply {
       const Date d = date_or_400(c.param("date").value_or(""), "日期");
@@ -194,18 +188,24 @@ class CalendarComponent final : public core::Component {
       } catch (const CalendarError& e) {
         throw ApiError(409, "CALENDAR_CONFLICT", std::string("配置中心的交易日历无效，请先修复：") + e.what());
       }
-      ConfigBody publish{document_with(std::move(years), year, body.closures), "yaml", ctx.caller.subject,
-                         fmt::format("{}年休市日期：{}", year, body.comment), head.version};
-      core::http::Request put;
-      put.method = Method::kPut;
-      put.target = kItemPath;
-      put.headers.set("content-type", "application/json");
-      put.body = core::json::serialize(publish);
-      auto result = co_await to_registry(std::move(put), ctx);
-      if (result.response.status == 409 && attempt < 3) continue;  // someone published in between: read again
-      if (result.response.status != 200) {
-        ctx.log().warn("calendar: publishing {} answered {}", kItemPath, result.response.status);
+      const registry::PublishRequest publish{document_with(std::move(years), year, body.closures), "yaml",
+                                             ctx.caller.subject, fmt::format("{}年休市日期：{}", year, body.comment),
+                                             head.version};
+      auto put = co_await registry_.publish(kItem, publish, &ctx);
+      if (auto* no = std::get_if<core::Refusal>(&put)) {
+        if (no->code == "REGISTRY_CONFIG_CONFLICT" && attempt < 3) continue;  // someone published in between: read again
+        ctx.log().warn("calendar: publishing {} refused: {} {}", kItem.to_string(), no->status, no->code);
         throw ApiError(503, "CALENDAR_PUBLISH_FAILED", "交易日历发布失败，请稍后重试");
+      }
+      if (auto* unknown = std::get_if<core::discovery::Unknown>(&put)) {
+        ctx.log().warn("calendar: the config center did not answer the publish: {} {}", unknown->status, unknown->code);
+        // No instance to send it to (or every breaker open): it never left this process.
+        if (unknown->status == 0 && unknown->code == core::http::codes::kUnavailable)
+          throw ApiError(503, "CALENDAR_PUBLISH_FAILED", "暂时无法连接配置中心，交易日历未修改，请稍后重试");
+        // Refused as a caller (401, 403): nothing was published.
+        if (unknown->status == 401 || unknown->status == 403)
+          throw ApiError(503, "CALENDAR_PUBLISH_FAILED", "交易日历发布失败，请稍后重试");
+        throw ApiError(503, "CALENDAR_PUBLISH_FAILED", "配置中心未及时答复，交易日历可能已修改，请刷新查看后再决定是否重试");
       }
       ctx.log().info("calendar: {} replaced the {} closures", ctx.caller.subject, year);
       YearInfo out{year, "edited", body.closures, closed_weekdays(year, body.closures)};
@@ -213,40 +213,20 @@ class CalendarComponent final : public core::Component {
     }
   }
 
-  // A call to the config center; when none answers, the staff member is told so in the calendar's
-  // words, not which internal service failed. A read that failed changed nothing; a publish that
-  // got no answer (a timeout) may have been applied, and the answer says to look before retrying.
-  boost::asio::awaitable<core::discovery::CallResult> to_registry(core::http::Request req, RequestContext& ctx) {
-    const std::string registry = "registry";
-    const core::discovery::CallOptions options{.as = "calendar"};
-    const bool publishing = req.method == Method::kPut;
-    std::optional<core::discovery::CallResult> result;
-    bool sent = true;
-    try {
-      result = co_await discovery_.client().call(registry, std::move(req), &ctx, options);
-    } catch (const ApiError& e) {
-      ctx.log().warn("calendar: the config center did not answer: {} {}", e.status(), e.code());
-      // No instance to send it to, or every breaker open: it never left this process.
-      sent = e.code() != core::http::codes::kUnavailable;
-    }
-    if (!result && publishing && sent)
-      throw ApiError(503, "CALENDAR_PUBLISH_FAILED", "配置中心未及时答复，交易日历可能已修改，请刷新查看后再决定是否重试");
-    if (!result) throw ApiError(503, "CALENDAR_PUBLISH_FAILED", "暂时无法连接配置中心，交易日历未修改，请稍后重试");
-    co_return std::move(*result);
-  }
-
+  // The calendar document in force at the config center (version 0 and no content when none).
   boost::asio::awaitable<ConfigHead> current(RequestContext& ctx) {
-    core::http::Request get;
-    get.method = Method::kGet;
-    get.target = kItemPath;
-    auto result = co_await to_registry(std::move(get), ctx);
-    if (result.response.status == 404) co_return ConfigHead{};
-    if (result.response.status != 200) throw ApiError(503, "CALENDAR_PUBLISH_FAILED", "暂时无法读取配置中心，请稍后重试");
-    const auto item = boost::json::parse(result.response.body).as_object();
-    co_return ConfigHead{item.at("version").as_int64(), std::string(item.at("content").as_string())};
+    auto got = co_await registry_.config(kItem, &ctx);
+    if (auto* item = std::get_if<core::discovery::ConfigItem>(&got)) co_return ConfigHead{item->version, item->content};
+    if (auto* no = std::get_if<core::Refusal>(&got); no && no->code == "REGISTRY_CONFIG_NOT_FOUND") co_return ConfigHead{};
+    if (auto* no = std::get_if<core::Refusal>(&got))
+      ctx.log().warn("calendar: reading {} at the config center refused: {} {}", kItem.to_string(), no->status, no->code);
+    if (auto* unknown = std::get_if<core::discovery::Unknown>(&got))
+      ctx.log().warn("calendar: reading {} at the config center failed: {} {} {}", kItem.to_string(), unknown->status,
+                     unknown->code, unknown->message);
+    throw ApiError(503, "CALENDAR_PUBLISH_FAILED", "暂时无法连接配置中心，交易日历未修改，请稍后重试");
   }
 
-  core::discovery::Discovery& discovery_;
+  registry::RegistryClient registry_;
 };
 
 }  // namespace

@@ -10,6 +10,7 @@
 #include "core/observe/metrics.hpp"
 #include "core/storage/database.hpp"
 #include "core/util/time.hpp"
+#include "platform/notify/client/notify_api.hpp"
 #include "platform/notify/outbox.hpp"
 #include "platform/notify/senders.hpp"
 #include "platform/vendor/sandbox_faults.hpp"
@@ -18,21 +19,6 @@ std::span<const zt::core::EmbeddedFile> zt_notify_migrations();
 std::span<const zt::core::EmbeddedFile> zt_notify_openapi();
 
 namespace zt::platform::notify {
-
-struct SendBody {
-  std::string channel;
-  std::string recipient;
-  std::string template_id;
-  std::optional<std::map<std::string, std::string>> params;
-};
-BOOST_DESCRIBE_STRUCT(SendBody, (), (channel, recipient, template_id, params))
-
-struct SendAnswer {
-  std::string id;
-  std::string provider;
-  std::string recipient;  // masked
-};
-BOOST_DESCRIBE_STRUCT(SendAnswer, (), (id, provider, recipient))
 
 BOOST_DESCRIBE_STRUCT(OutboxItem, (), (id, channel, recipient, template_id, text, sender, created_at_ms))
 BOOST_DESCRIBE_STRUCT(OutboxPage, (), (items, next_cursor))
@@ -81,7 +67,7 @@ class NotifyComponent final : public core::Component {
       refused_->inc();
       throw ApiError(403, "NOTIFY_SERVICE_ONLY", "仅限内部服务调用");
     }
-    auto body = core::json::parse<SendBody>(req.body);
+    auto body = core::json::parse<SendMessage>(req.body);
     SendError error;
     const auto recipient = normalise_recipient(body.channel, body.recipient, error);
     const auto text = recipient ? render(body.template_id, body.params.value_or(std::map<std::string, std::string>{}), error)
@@ -92,7 +78,7 @@ class NotifyComponent final : public core::Component {
     }
     const std::string sender = ctx.calling_service;
     const std::string channel = body.channel, template_id = body.template_id;
-    SendAnswer answer{"", provider_, mask_recipient(channel, *recipient)};
+    MessageSent answer{"", provider_, mask_recipient(channel, *recipient)};
     if (provider_ == "sandbox") {
       if (auto fault = co_await kFaults.inject()) {
         refused_->inc();

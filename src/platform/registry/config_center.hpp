@@ -14,6 +14,7 @@
 
 #include "core/discovery/config_types.hpp"
 #include "core/net/notifier.hpp"
+#include "platform/registry/client/registry_api.hpp"
 #include "platform/registry/store/registry_store.hpp"
 
 namespace zt::platform::registry {
@@ -23,14 +24,6 @@ struct Actor {
   std::string trace_id;
 };
 
-struct PublishRequest {
-  std::string content;
-  std::string format = "yaml";
-  std::string author;
-  std::string comment;
-  std::optional<std::int64_t> expected_version;  // optimistic lock: 0 means "must not exist yet"
-};
-BOOST_DESCRIBE_STRUCT(PublishRequest, (), (content, format, author, comment, expected_version))
 
 class ConfigCenter {
  public:

@@ -15,7 +15,9 @@
 #include "core/observe/metrics.hpp"
 #include "core/storage/database.hpp"
 #include "core/util/time.hpp"
+#include "platform/notify/client/notify_client.hpp"
 #include "services/auth/api_types.hpp"
+#include "services/auth/client/auth_api.hpp"
 #include "services/auth/auth_store.hpp"
 #include "services/auth/signing_keys.hpp"
 #include "services/auth/accounts_api.hpp"
@@ -72,29 +74,12 @@ struct RefreshRequest {
   std::optional<std::string> refresh_token;  // or the cookie (X-Refresh-Cookie)
 };
 BOOST_DESCRIBE_STRUCT(RefreshRequest, (), (refresh_token))
-struct Revocation {
-  std::string session_id;
-  std::int64_t at_ms = 0;
-};
-BOOST_DESCRIBE_STRUCT(Revocation, (), (session_id, at_ms))
-struct RevocationPage {
-  std::vector<Revocation> items;
-  std::string cursor;  // "<at_ms>.<session id>" of the last one, for the next call
-};
-BOOST_DESCRIBE_STRUCT(RevocationPage, (), (items, cursor))
 BOOST_DESCRIBE_STRUCT(SessionInfo, (), (id, device, ip, created_at_ms, last_used_ms, current))
 BOOST_DESCRIBE_STRUCT(CustomerProfile, (), (customer_id, mobile, has_password, created_at_ms, fund_account))
 struct SessionList {
   std::vector<SessionInfo> items;
 };
 BOOST_DESCRIBE_STRUCT(SessionList, (), (items))
-struct NotifyBody {
-  std::string channel;
-  std::string recipient;
-  std::string template_id;
-  std::map<std::string, std::string> params;
-};
-BOOST_DESCRIBE_STRUCT(NotifyBody, (), (channel, recipient, template_id, params))
 
 namespace {
 
@@ -140,6 +125,7 @@ class AuthComponent final : public core::Component {
       : db_(ctx.database()),
         runtime_(ctx.runtime()),
         discovery_(ctx.get<core::discovery::Discovery>("discovery")),
+        notify_(discovery_.client(), "auth"),
         store_(core::sealing_keys(ctx), policy_from(ctx.config())),
         staff_(core::sealing_keys(ctx), store_),
         argon2_(argon2_from(ctx.config())),
@@ -362,20 +348,10 @@ class AuthComponent final : public core::Component {
   // One SMS through the notify service; false when it could not be sent.
   boost::asio::awaitable<bool> notify(const RequestContext& ctx, const std::string& mobile, const std::string& template_id,
                                       const std::map<std::string, std::string>& params) {
-    core::http::Request send;
-    send.method = Method::kPost;
-    send.target = "/api/notify/v1/messages";
-    send.headers.set("content-type", "application/json");
-    send.body = core::json::serialize(NotifyBody{"sms", mobile, template_id, params});
-    // Locals, not temporaries, in the co_await (g++ 12 mishandles a defaulted `= {}` argument there).
-    const std::string notify_service = "notify";
-    const core::discovery::CallOptions options{.as = "auth"};
-    try {
-      auto result = co_await discovery_.client().call(notify_service, std::move(send), &ctx, options);
-      co_return result.response.status == 200;
-    } catch (const ApiError&) {
-      co_return false;
-    }
+    const platform::notify::SendMessage message{"sms", mobile, template_id, params};
+    auto sent = co_await notify_.send(message, &ctx);
+    if (auto* no = std::get_if<core::Refusal>(&sent)) ctx.log().warn("auth: notify refused {} ({})", template_id, no->code);
+    co_return std::holds_alternative<platform::notify::MessageSent>(sent);
   }
 
   // Issues a code for `purpose` and sends it; `send` false: recorded (so the answer, the cooldown
@@ -564,6 +540,7 @@ class AuthComponent final : public core::Component {
   core::storage::Database& db_;
   core::net::IoRuntime& runtime_;
   core::discovery::Discovery& discovery_;
+  platform::notify::NotifyClient notify_;
   AuthStore store_;
   StaffStore staff_;
   Argon2Params argon2_;
