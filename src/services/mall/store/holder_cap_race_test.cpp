@@ -2,7 +2,8 @@
 // purchase while placing another at the same moment, on PostgreSQL (READ COMMITTED, several
 // connections: SQLite serialises writers and cannot show the race). The cancellation must not give
 // the place back while the holder's other purchase is being recorded: it waits on the holder's
-// row, then sees that purchase and keeps the place (issue 18, F6).
+// row, then sees that purchase and keeps the place (issue 18, F6). And two confirmations of one
+// holding at once (two confirmation runs overlapping) must not lose either (F10).
 #include <gtest/gtest.h>
 #include <unistd.h>
 
@@ -131,6 +132,66 @@ TEST_F(HolderCapRace, AHolderCancellingOnePurchaseWhilePlacingAnotherKeepsThePla
   auto carol = begin(purchase("C1", "carol"));
   ASSERT_TRUE(std::holds_alternative<Refusal>(carol)) << "a third holder got in";
   EXPECT_EQ(std::get<Refusal>(carol).code, "MALL_HOLDERS_FULL");
+}
+
+// Two confirmation runs overlapping (the job on one instance, a staff trigger on another, before
+// the lease): each confirms one of alice's purchases of the same product in its own transaction.
+// Read-then-write of the holding would keep only one of them; an increment in SQL keeps both.
+class HoldingRace : public HolderCapRace {
+ protected:
+  void confirm(const std::string& id) {
+    db_->write_blocking([&](core::storage::Tx& tx) {
+      auto o = store_.order(tx, id);
+      ASSERT_TRUE(o.has_value()) << id;
+      EXPECT_TRUE(store_.mark_confirmed(tx, *o, Nav::parse("1.0000"), Money::parse("0"), o->amount_units,
+                                        o->amount_units, "2026-03-03", kNow));
+    });
+  }
+  std::pair<std::int64_t, std::int64_t> holding() {
+    std::pair<std::int64_t, std::int64_t> out{-1, -1};
+    db_->read_blocking([&](core::storage::Tx& tx) {
+      auto rows = tx.query("SELECT shares_units, cost_units FROM mall_holdings WHERE customer_id = 'alice' AND "
+                           "product_code = 'SC0001'");
+      if (!rows.empty()) out = {rows.at(0).int64(0), rows.at(0).int64(1)};
+    });
+    return out;
+  }
+};
+
+TEST_F(HoldingRace, TwoConfirmationsOfOneHoldingAtOnceLoseNeither) {
+  for (const char* id : {"A1", "A2", "A3"}) {
+    ASSERT_TRUE(std::holds_alternative<OrderRecord>(begin(purchase(id, "alice")))) << id;
+    db_->write_blocking([&](core::storage::Tx& tx) { store_.mark_pending(tx, id, std::string("FO-") + id, kNow); });
+  }
+  confirm("A1");
+  ASSERT_EQ(holding(), std::make_pair(std::int64_t{5'000'000}, std::int64_t{5'000'000}));
+
+  // A2's confirmation is written (its transaction open, the holding's row locked) when A3's starts.
+  std::latch written(1);
+  std::atomic<bool> second_done{false};
+  std::thread first([&] {
+    db_->write_blocking([&](core::storage::Tx& tx) {
+      auto o = store_.order(tx, "A2");
+      EXPECT_TRUE(store_.mark_confirmed(tx, *o, Nav::parse("1.0000"), Money::parse("0"), o->amount_units,
+                                        o->amount_units, "2026-03-03", kNow));
+      written.count_down();
+      // Commits once the other is done, or after 2 s when it waits on the holding's row (as it
+      // must): either way the other runs while this one is uncommitted.
+      const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(2);
+      while (!second_done.load() && std::chrono::steady_clock::now() < until)
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    });
+  });
+  written.wait();
+  std::thread second([&] {
+    confirm("A3");
+    second_done = true;
+  });
+  first.join();
+  second.join();
+
+  EXPECT_EQ(holding(), std::make_pair(std::int64_t{15'000'000}, std::int64_t{15'000'000}))
+      << "all three purchases: 150,000.00 shares at a cost of 150,000.00";
 }
 
 }  // namespace
