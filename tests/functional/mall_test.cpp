@@ -565,7 +565,7 @@ TEST_P(Mall, LostAnswersAndARestartingCounterNeitherStrandNorRepeatMoney) {
   EXPECT_TRUE(refused(arm("transfer", "[]"), 400, "COUNTER_FAULT_INVALID",
                       "operation 应为 place_order、cancel_order 或 confirm_order"));
   EXPECT_TRUE(refused(arm("place_order", R"(["explode"])"), 400, "COUNTER_FAULT_INVALID",
-                      "未知的故障 explode（可用：lose_answer、unavailable、not_found、refuse、stall）"));
+                      "未知的故障 explode（可用：lose_answer、unavailable、not_found、refuse、stall、hang）"));
 
   // F4: the counter freezes the cash and the answer is lost; the re-drive meets a restarting
   // instance's 404, which says nothing of the order: still placing, not failed.
@@ -809,6 +809,19 @@ TEST_P(MallCrash, KilledBetweenTheCountersCommitAndItsOwnWriteTheMallFinishesEac
   auto held = http_request(z.port, "GET", "/api/mall/v1/holdings", "", a.headers());
   EXPECT_EQ(f(held.body, "shares"), "9732.51") << held.body;
   EXPECT_EQ(differences(), "") << "orders, cash and shares agree";
+
+  // A counter that commits and then takes longer than the mall waits (5 s): the call times out,
+  // the order stays placing (never failed), and the next run's re-send gets the first answer.
+  platform.pin_clock("2026-03-03T10:00:00+08:00");
+  ASSERT_EQ(staff("POST", "/api/counter/v1/sandbox/faults", R"({"operation": "place_order", "faults": ["hang"]})").status, 200);
+  auto slow = order(a, "crash-a-0003", R"({"product": "F10001", "side": "subscribe", "amount": "4000.00"})");
+  EXPECT_NE(slow.status, 200) << "answered before the counter did: " << slow.body;
+  EXPECT_EQ(balance(a, "frozen"), "4000.00") << "the counter froze it";
+  auto seen = order(a, "crash-a-0003", R"({"product": "F10001", "side": "subscribe", "amount": "4000.00"})");
+  ASSERT_TRUE(seen.status == 200 || seen.status == 202) << seen.body;
+  EXPECT_EQ(f(seen.body, "state"), "pending") << "the retry re-sent the recorded request and got the first answer";
+  EXPECT_EQ(balance(a, "frozen"), "4000.00") << "frozen once";
+  EXPECT_EQ(differences(), "");
 }
 
 // Cents of a decimal text ("-12.3" → -1230); shares are kept to 0.01 as money is.

@@ -112,7 +112,7 @@ std::string date_param(const Request& req, const char* name, const std::string& 
 
 // A fault armed on the sandbox (fault_plan.hpp) for this call of `operation` under `request_id`:
 // the ones that stop the operation are thrown here; lose_answer and stall are returned, for after
-// it. A counter refuses only what it has not done: a request id it answered already gets that
+// it (and hang). A counter refuses only what it has not done: a request id it answered already gets that
 // answer again, refuse or not.
 boost::asio::awaitable<std::optional<Fault>> fault_before(FaultPlan* plan, SandboxProvider* sandbox,
                                                           const char* operation, const std::string& request_id) {
@@ -132,6 +132,7 @@ template <class T>
 boost::asio::awaitable<Response> answer_after(std::optional<Fault> fault, Result<T> out) {
   if (fault == Fault::kLoseAnswer) throw ApiError(502, core::http::codes::kUpstream, "柜台的应答丢失（沙箱故障）");
   if (fault == Fault::kStall) co_await core::net::sleep_for(kStallFor);
+  if (fault == Fault::kHang) co_await core::net::sleep_for(kHangFor);
   co_return answer(std::move(out));
 }
 
@@ -338,7 +339,7 @@ void add_counter_routes(core::http::Router& r, CounterApiDeps deps) {
     std::vector<Fault> list;
     for (const auto& name : body.faults) {
       const auto f = fault_named(name);
-      if (!f) throw ApiError(400, "COUNTER_FAULT_INVALID", fmt::format("未知的故障 {}（可用：lose_answer、unavailable、not_found、refuse、stall）", name));
+      if (!f) throw ApiError(400, "COUNTER_FAULT_INVALID", fmt::format("未知的故障 {}（可用：lose_answer、unavailable、not_found、refuse、stall、hang）", name));
       list.push_back(*f);
     }
     faults->arm(body.operation, list);

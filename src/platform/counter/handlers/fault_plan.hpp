@@ -19,7 +19,9 @@
 //                counter would give it;
 //   stall        the operation is done and committed, and its answer is held back for
 //                kStallFor (3 s, below a caller's 5 s timeout) — the window in which a caller can
-//                die between the counter's commit and its own write.
+//                die between the counter's commit and its own write;
+//   hang         the same, held back for kHangFor (8 s): the caller's call times out after the
+//                counter's commit.
 //
 // Armed faults live in the counter process's memory (a restart clears them) and are the same for
 // every caller.
@@ -33,9 +35,10 @@
 
 namespace zt::platform::counter {
 
-enum class Fault { kLoseAnswer, kUnavailable, kNotFound, kRefuse, kStall };
+enum class Fault { kLoseAnswer, kUnavailable, kNotFound, kRefuse, kStall, kHang };
 
 inline constexpr std::chrono::milliseconds kStallFor{3000};
+inline constexpr std::chrono::milliseconds kHangFor{8000};
 
 inline std::optional<Fault> fault_named(const std::string& name) {
   if (name == "lose_answer") return Fault::kLoseAnswer;
@@ -43,6 +46,7 @@ inline std::optional<Fault> fault_named(const std::string& name) {
   if (name == "not_found") return Fault::kNotFound;
   if (name == "refuse") return Fault::kRefuse;
   if (name == "stall") return Fault::kStall;
+  if (name == "hang") return Fault::kHang;
   return std::nullopt;
 }
 
