@@ -111,6 +111,7 @@ class Mall : public MallFixture {
     Env e = kMallEnv;
     e["ZT_MALL__REDRIVE_AFTER"] = "0ms";
     e["ZT_MALL__EXPIRE_AFTER_DAYS"] = "2";
+    e["ZT_MALL__STUCK_AFTER"] = "0ms";
     return e;
   }
   Mall() : MallFixture(env()) {}
@@ -561,7 +562,23 @@ TEST_P(Mall, LostAnswersAndARestartingCounterNeitherStrandNorRepeatMoney) {
       kinds += (kinds.empty() ? "" : ",") + std::string(d.at("kind").as_string());
     return kinds;
   };
+  // What operators alert on: the mall process's gauge of stuck orders of a kind (figures reused
+  // for a second between scrapes).
+  const auto stuck = [&](const std::string& kind, const std::string& count) {
+    const std::string series = "zt_mall_stuck_orders{kind=\"" + kind + "\"} ";
+    std::string seen;
+    const bool reached = eventually(
+        [&] {
+          const auto text = http_get(platform.serving("mall").admin, "/metrics").body;
+          const auto at = text.find("\n" + series);
+          seen = at == std::string::npos ? "<none>" : text.substr(at + 1 + series.size(), text.find('\n', at + 1) - at - 1 - series.size());
+          return seen == count;
+        },
+        std::chrono::seconds(5));
+    return reached ? ::testing::AssertionSuccess() : ::testing::AssertionFailure() << kind << " is " << seen << ", not " << count;
+  };
   EXPECT_EQ(differences(), "");
+  EXPECT_TRUE(stuck("placing", "0"));
   EXPECT_TRUE(refused(arm("transfer", "[]"), 400, "COUNTER_FAULT_INVALID",
                       "operation 应为 place_order、cancel_order 或 confirm_order"));
   EXPECT_TRUE(refused(arm("place_order", R"(["explode"])"), 400, "COUNTER_FAULT_INVALID",
@@ -577,12 +594,14 @@ TEST_P(Mall, LostAnswersAndARestartingCounterNeitherStrandNorRepeatMoney) {
   EXPECT_EQ(balance(a, "frozen"), "10000.00") << "the counter did freeze it";
   EXPECT_EQ(differences(), "order_outcome_unknown,counter_order_without_mall_order,frozen_cash")
       << "placing in the mall, pending and frozen at the counter";
+  EXPECT_TRUE(stuck("placing", "1")) << "mall.stuck_after is 0 here";
   EXPECT_EQ(f(run(), "redriven"), "1");
   EXPECT_EQ(state(first), "placing");
   EXPECT_EQ(f(run(), "redriven"), "1");
   EXPECT_EQ(state(first), "pending") << "the same request id: the counter's first answer";
   EXPECT_EQ(balance(a, "frozen"), "10000.00") << "frozen once";
   EXPECT_EQ(differences(), "") << "the two agree again";
+  EXPECT_TRUE(stuck("placing", "0"));
 
   // F3: a cancel the counter did whose answer was lost: the customer is told to try again, and the
   // mall learns what the counter did at the latest when it comes to confirm the order.
@@ -649,6 +668,7 @@ TEST_P(Mall, LostAnswersAndARestartingCounterNeitherStrandNorRepeatMoney) {
   EXPECT_EQ(f(waiting, "waiting_for_nav"), "1") << waiting;
   EXPECT_EQ(f(waiting, "expired"), "0") << "one trading day past its confirmation date";
   EXPECT_EQ(state(late), "pending");
+  EXPECT_TRUE(stuck("waiting_for_nav", "1"));
   platform.pin_clock("2026-03-09T09:00:00+08:00");
   auto overdue = run();
   EXPECT_EQ(f(overdue, "expired"), "1") << overdue;
@@ -662,6 +682,7 @@ TEST_P(Mall, LostAnswersAndARestartingCounterNeitherStrandNorRepeatMoney) {
   EXPECT_EQ(balance(a, "cash"), "999778.25");
   EXPECT_EQ(f(run(), "expired"), "0") << "once";
   EXPECT_EQ(differences(), "") << "mall and counter agree exactly: orders, frozen cash and shares, holdings";
+  EXPECT_TRUE(stuck("waiting_for_nav", "0"));
   EXPECT_TRUE(refused(cancel(a, late), 409, "MALL_ORDER_NOT_CANCELLABLE", "订单状态为已失效，不能撤单"));
 
   // Past the cut-off an order whose placement was never answered is not sent again (it would trade
@@ -701,6 +722,7 @@ TEST_P(Mall, LostAnswersAndARestartingCounterNeitherStrandNorRepeatMoney) {
   EXPECT_EQ(f(refused_once, "failed"), "1") << refused_once;
   EXPECT_EQ(f(refused_once, "confirmed"), "0") << refused_once;
   EXPECT_EQ(differences(), "confirmation_refused");
+  EXPECT_TRUE(stuck("confirmation_refused", "1"));
   auto listed = staff("GET", "/api/mall/v1/admin/reconciliation");
   EXPECT_NE(listed.body.find("COUNTER_SANDBOX_REFUSED 柜台拒绝了该请求（沙箱故障）"), std::string::npos) << listed.body;
   EXPECT_EQ(state(f(lost.body, "order_id")), "pending");
@@ -709,6 +731,7 @@ TEST_P(Mall, LostAnswersAndARestartingCounterNeitherStrandNorRepeatMoney) {
   EXPECT_EQ(state(f(lost.body, "order_id")), "confirmed");
   EXPECT_EQ(balance(a, "frozen"), "0.00");
   EXPECT_EQ(differences(), "") << "settled under the new request id; nothing left to list";
+  EXPECT_TRUE(stuck("confirmation_refused", "0"));
 
   // A counter refuses only what it has not done: the re-sent placement of an order it made (its
   // answer lost) gets its first answer, although a refusal is armed.

@@ -11,6 +11,7 @@
 #include "services/mall/app/confirmation.hpp"
 #include "services/mall/app/orders.hpp"
 #include "services/mall/app/reconciliation.hpp"
+#include "services/mall/app/stuck_metrics.hpp"
 #include "services/mall/handlers/mall_handlers.hpp"
 
 std::span<const zt::core::EmbeddedFile> zt_mall_migrations();
@@ -55,7 +56,8 @@ class MallComponent final : public core::Component {
                                            ctx.full_config().section("node").get_string("name") + "-" +
                                                core::observe::random_hex_id(4),
                                            ctx.config().get_duration("lease")}),
-        reconciliation_(ctx.database(), store_, counter_) {
+        reconciliation_(ctx.database(), store_, counter_),
+        stuck_(ctx.database(), store_, ctx.metrics(), ctx.config().get_duration("stuck_after")) {
     add_mall_routes(ctx.public_router(), MallApp{catalogue_, orders_, confirmation_, reconciliation_});
   }
 
@@ -73,6 +75,7 @@ class MallComponent final : public core::Component {
   Orders orders_;
   Confirmation confirmation_;
   Reconciliation reconciliation_;
+  StuckMetrics stuck_;
 };
 
 }  // namespace
@@ -100,6 +103,10 @@ core::ComponentSpec spec() {
            .range(1000, 600000)
            .describe("how long the confirmation lease holds without renewal (renewed every third of it): an "
                      "instance that dies in the middle of a run holds the others back this long at most"),
+       duration("stuck_after", std::chrono::milliseconds(600000))
+           .range(0, 86400000)
+           .describe("an order whose outcome at the counter is still unknown this long counts as stuck "
+                     "(zt_mall_stuck_orders{kind=\"placing\"})"),
        integer("expire_after_days", 10)
            .range(1, 250)
            .describe("an order whose NAV has not come this many trading days after its confirmation date is "

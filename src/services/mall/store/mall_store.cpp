@@ -652,6 +652,26 @@ void MallStore::tried(Tx& tx, const std::string& order_id, std::int64_t now_ms) 
           {now_ms, order_id});
 }
 
+StuckOrders MallStore::stuck(Tx& tx, std::int64_t placing_before_ms, const std::string& today) const {
+  const auto kind = [&](const std::string& sql, const core::storage::Params& args) {
+    const auto rows = tx.query(sql, args);
+    StuckKind k;
+    k.count = rows.at(0).int64(0);
+    if (!rows.at(0).is_null(1)) k.oldest_placed_ms = rows.at(0).int64(1);
+    return k;
+  };
+  StuckOrders out;
+  out.placing = kind("SELECT count(*), min(placed_at_ms) FROM mall_orders WHERE state = 'placing' AND placed_at_ms < ?",
+                     {placing_before_ms});
+  out.waiting_for_nav = kind(
+      "SELECT count(*), min(o.placed_at_ms) FROM mall_orders o WHERE o.state = 'pending' AND o.confirm_date < ? AND NOT "
+      "EXISTS (SELECT 1 FROM mall_navs n WHERE n.code = o.product_code AND n.nav_date = o.trade_date)",
+      {today});
+  out.confirmation_refused = kind(
+      "SELECT count(*), min(placed_at_ms) FROM mall_orders WHERE state = 'pending' AND confirm_error IS NOT NULL", {});
+  return out;
+}
+
 std::vector<OrderRecord> MallStore::live_orders(Tx& tx, std::int64_t limit) const {
   std::vector<OrderRecord> out;
   for (const auto& r : tx.query(std::string("SELECT ") + kOrderColumns + kOrderFrom +

@@ -63,6 +63,18 @@ struct HeldShares {
   std::int64_t shares_units = 0;
 };
 
+// What is stuck, for the operators (metrics zt_mall_stuck_orders and
+// zt_mall_stuck_oldest_age_seconds): how many, and when the oldest was placed.
+struct StuckKind {
+  std::int64_t count = 0;
+  std::int64_t oldest_placed_ms = 0;  // 0 when none
+};
+struct StuckOrders {
+  StuckKind placing;               // outcome at the counter unknown since before the bound
+  StuckKind waiting_for_nav;       // past their confirmation date, their NAV not in
+  StuckKind confirmation_refused;  // a recorded confirmation the counter refused
+};
+
 struct OrderFilter {
   std::string customer;  // exact, "" for any
   std::string product;
@@ -148,6 +160,9 @@ class MallStore {
   std::vector<OrderRecord> refused_confirmations(core::storage::Tx& tx) const;
   // Notes an attempt whose outcome is not known yet (the order goes behind the others).
   void tried(core::storage::Tx& tx, const std::string& order_id, std::int64_t now_ms) const;
+  // Orders placing since before `placing_before_ms`, pending past their confirmation date (before
+  // `today`) without a NAV, and pending with a refused confirmation.
+  StuckOrders stuck(core::storage::Tx& tx, std::int64_t placing_before_ms, const std::string& today) const;
   // ---- reconciliation with the counter
   // Orders still placing or pending, oldest first (at most `limit`).
   std::vector<OrderRecord> live_orders(core::storage::Tx& tx, std::int64_t limit) const;
