@@ -10,6 +10,7 @@
 #include "core/storage/database.hpp"
 #include "core/storage/idempotency.hpp"
 #include "core/util/time.hpp"
+#include "platform/vendor/providers.hpp"
 #include "platform/vendor/sandbox_faults.hpp"
 #include "platform/vendor/sandbox_people.hpp"
 
@@ -102,8 +103,15 @@ class BankComponent final : public core::Component {
   explicit BankComponent(core::ComponentContext& ctx) {
     const auto& c = ctx.config();
     provider_name_ = c.get_string("provider");
-    if (provider_name_ == "http") provider_ = std::make_unique<Http>(vendor::vendor_settings(c, "bank", "存管银行"), &ctx.metrics());
-    else provider_ = std::make_unique<Sandbox>(ctx.database(), core::sealing_keys(ctx), core::finance::Money::parse(c.get_string("sandbox_transfer_limit")));
+    const vendor::Providers<BankProvider> providers{
+        "bank",
+        {{"sandbox",
+          [&] {
+            return std::make_unique<Sandbox>(ctx.database(), core::sealing_keys(ctx),
+                                             core::finance::Money::parse(c.get_string("sandbox_transfer_limit")));
+          }},
+         {"http", [&] { return std::make_unique<Http>(vendor::vendor_settings(c, "bank", "存管银行"), &ctx.metrics()); }}}};
+    provider_ = providers.make(provider_name_);
     auto& r = ctx.public_router();
     vendor::add_operation<CardQuery>(r, "/api/bank/v1/card-verifications", "bank",
                                      [this](CardQuery q, core::http::RequestContext& rc) -> boost::asio::awaitable<Result<CardCheck>> {

@@ -9,6 +9,7 @@
 #include "core/storage/database.hpp"
 #include "core/storage/idempotency.hpp"
 #include "core/util/time.hpp"
+#include "platform/vendor/providers.hpp"
 #include "platform/vendor/sandbox_faults.hpp"
 #include "platform/vendor/sandbox_people.hpp"
 
@@ -140,8 +141,11 @@ class CsdcComponent final : public core::Component {
   explicit CsdcComponent(core::ComponentContext& ctx) {
     const auto& c = ctx.config();
     provider_name_ = c.get_string("provider");
-    if (provider_name_ == "http") provider_ = std::make_unique<Http>(vendor::vendor_settings(c, "csdc", "中登"), &ctx.metrics());
-    else provider_ = std::make_unique<Sandbox>(ctx.database(), core::sealing_keys(ctx));
+    const vendor::Providers<CsdcProvider> providers{
+        "csdc",
+        {{"sandbox", [&] { return std::make_unique<Sandbox>(ctx.database(), core::sealing_keys(ctx)); }},
+         {"http", [&] { return std::make_unique<Http>(vendor::vendor_settings(c, "csdc", "中登"), &ctx.metrics()); }}}};
+    provider_ = providers.make(provider_name_);
     auto& r = ctx.public_router();
     vendor::add_operation<AccountQuery>(r, "/api/csdc/v1/accounts/query", "csdc",
                                         [this](AccountQuery q, core::http::RequestContext& rc) -> boost::asio::awaitable<Result<Accounts>> {

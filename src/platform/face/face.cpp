@@ -7,6 +7,7 @@
 
 #include "core/observe/log.hpp"
 #include "core/util/digest.hpp"
+#include "platform/vendor/providers.hpp"
 #include "platform/vendor/sandbox_faults.hpp"
 
 std::span<const zt::core::EmbeddedFile> zt_face_openapi();
@@ -78,8 +79,11 @@ class FaceComponent final : public core::Component {
     const auto& c = ctx.config();
     provider_name_ = c.get_string("provider");
     threshold_ = c.get_int("threshold");
-    if (provider_name_ == "http") provider_ = std::make_unique<Http>(vendor::vendor_settings(c, "face", "人脸识别"), &ctx.metrics());
-    else provider_ = std::make_unique<Sandbox>();
+    const vendor::Providers<FaceProvider> providers{
+        "face",
+        {{"sandbox", [] { return std::make_unique<Sandbox>(); }},
+         {"http", [&] { return std::make_unique<Http>(vendor::vendor_settings(c, "face", "人脸识别"), &ctx.metrics()); }}}};
+    provider_ = providers.make(provider_name_);
     auto& r = ctx.public_router();
     vendor::add_operation<LivenessQuery>(r, "/api/face/v1/liveness", "face",
                                          [this](LivenessQuery q, core::http::RequestContext& rc) -> boost::asio::awaitable<Result<Liveness>> {

@@ -6,6 +6,7 @@
 #include "core/finance/identity.hpp"
 #include "core/observe/log.hpp"
 #include "core/util/digest.hpp"
+#include "platform/vendor/providers.hpp"
 #include "platform/vendor/sandbox_faults.hpp"
 #include "platform/vendor/sandbox_people.hpp"
 
@@ -59,7 +60,11 @@ class IdentityComponent final : public core::Component {
   explicit IdentityComponent(core::ComponentContext& ctx) {
     const auto& c = ctx.config();
     provider_name_ = c.get_string("provider");
-    provider_ = provider_name_ == "http" ? make_http(vendor::vendor_settings(c, "identity", "公安身份核查"), &ctx.metrics()) : make_sandbox();
+    const vendor::Providers<IdentityProvider> providers{
+        "identity",
+        {{"sandbox", [] { return make_sandbox(); }},
+         {"http", [&] { return make_http(vendor::vendor_settings(c, "identity", "公安身份核查"), &ctx.metrics()); }}}};
+    provider_ = providers.make(provider_name_);
     vendor::add_operation<IdentityQuery>(
         ctx.public_router(), "/api/identity/v1/verifications", "identity",
         [this](IdentityQuery q, core::http::RequestContext& rc) -> boost::asio::awaitable<Result<IdentityCheck>> {

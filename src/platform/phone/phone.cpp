@@ -2,6 +2,7 @@
 
 #include "core/finance/identity.hpp"
 #include "core/observe/log.hpp"
+#include "platform/vendor/providers.hpp"
 #include "platform/vendor/sandbox_faults.hpp"
 #include "platform/vendor/sandbox_people.hpp"
 
@@ -48,8 +49,11 @@ class PhoneComponent final : public core::Component {
   explicit PhoneComponent(core::ComponentContext& ctx) {
     const auto& c = ctx.config();
     provider_name_ = c.get_string("provider");
-    if (provider_name_ == "http") provider_ = std::make_unique<Http>(vendor::vendor_settings(c, "phone", "运营商三要素核验"), &ctx.metrics());
-    else provider_ = std::make_unique<Sandbox>();
+    const vendor::Providers<PhoneProvider> providers{
+        "phone",
+        {{"sandbox", [] { return std::make_unique<Sandbox>(); }},
+         {"http", [&] { return std::make_unique<Http>(vendor::vendor_settings(c, "phone", "运营商三要素核验"), &ctx.metrics()); }}}};
+    provider_ = providers.make(provider_name_);
     vendor::add_operation<PhoneQuery>(ctx.public_router(), "/api/phone/v1/verifications", "phone",
                                       [this](PhoneQuery q, core::http::RequestContext& rc) -> boost::asio::awaitable<Result<PhoneCheck>> {
                                         if (auto bad = vendor::normalise_id_number(q.id_number, "PHONE")) co_return *bad;
