@@ -112,6 +112,7 @@ class Mall : public MallFixture {
     e["ZT_MALL__REDRIVE_AFTER"] = "0ms";
     e["ZT_MALL__EXPIRE_AFTER_DAYS"] = "2";
     e["ZT_MALL__STUCK_AFTER"] = "0ms";
+    e["ZT_MALL__STUCK_REFRESH"] = "200ms";
     return e;
   }
   Mall() : MallFixture(env()) {}
@@ -562,8 +563,8 @@ TEST_P(Mall, LostAnswersAndARestartingCounterNeitherStrandNorRepeatMoney) {
       kinds += (kinds.empty() ? "" : ",") + std::string(d.at("kind").as_string());
     return kinds;
   };
-  // What operators alert on: the mall process's gauge of stuck orders of a kind (figures reused
-  // for a second between scrapes).
+  // What operators alert on: the mall process's gauge of stuck orders of a kind (counted every
+  // 200 ms here).
   const auto stuck = [&](const std::string& kind, const std::string& count) {
     const std::string series = "zt_mall_stuck_orders{kind=\"" + kind + "\"} ";
     std::string seen;
@@ -579,6 +580,8 @@ TEST_P(Mall, LostAnswersAndARestartingCounterNeitherStrandNorRepeatMoney) {
   };
   EXPECT_EQ(differences(), "");
   EXPECT_TRUE(stuck("placing", "0"));
+  EXPECT_NE(http_get(platform.serving("mall").admin, "/metrics").body.find("\nzt_mall_stuck_counted 1\n"), std::string::npos)
+      << "the count succeeded";
   EXPECT_TRUE(refused(arm("transfer", "[]"), 400, "COUNTER_FAULT_INVALID",
                       "operation 应为 place_order、cancel_order 或 confirm_order"));
   EXPECT_TRUE(refused(arm("place_order", R"(["explode"])"), 400, "COUNTER_FAULT_INVALID",
@@ -747,7 +750,7 @@ TEST_P(Mall, LostAnswersAndARestartingCounterNeitherStrandNorRepeatMoney) {
 
 // The split layout only (one process cannot lose its mall and keep its counter): the mall is
 // SIGKILLed after the counter committed a placement, a confirmation and a cancel, and before the
-// mall wrote the answer (the sandbox counter's `stall` fault holds each answer back 3 s). Started
+// mall wrote the answer (the sandbox counter's `stall` fault holds each answer back 4 s). Started
 // again on its data, the mall finishes each from what it recorded before sending: placed once,
 // debited once, released once — and mall and counter agree.
 TEST_P(MallCrash, KilledBetweenTheCountersCommitAndItsOwnWriteTheMallFinishesEachOnce) {

@@ -57,12 +57,19 @@ class MallComponent final : public core::Component {
                                                core::observe::random_hex_id(4),
                                            ctx.config().get_duration("lease")}),
         reconciliation_(ctx.database(), store_, counter_),
-        stuck_(ctx.database(), store_, ctx.metrics(), ctx.config().get_duration("stuck_after")) {
+        stuck_(ctx.database(), store_, ctx.metrics(), ctx.config().get_duration("stuck_after"),
+               ctx.config().get_duration("stuck_refresh")) {
     add_mall_routes(ctx.public_router(), MallApp{catalogue_, orders_, confirmation_, reconciliation_});
   }
 
-  void start() override { confirmation_.start(runtime_); }
-  void stop() override { confirmation_.stop(); }
+  void start() override {
+    confirmation_.start(runtime_);
+    stuck_.start(runtime_);
+  }
+  void stop() override {
+    confirmation_.stop();
+    stuck_.stop();
+  }
 
  private:
   core::net::IoRuntime& runtime_;
@@ -99,7 +106,7 @@ core::ComponentSpec spec() {
            .range(0, 600000)
            .describe("an order the counter has not answered is sent again (same request id) by the next confirmation "
                      "run once it was last tried this long ago"),
-       duration("lease", std::chrono::milliseconds(30000))
+       duration("lease", std::chrono::milliseconds(60000))
            .range(1000, 600000)
            .describe("how long the confirmation lease holds without renewal (renewed every third of it): an "
                      "instance that dies in the middle of a run holds the others back this long at most"),
@@ -107,6 +114,9 @@ core::ComponentSpec spec() {
            .range(0, 86400000)
            .describe("an order whose outcome at the counter is still unknown this long counts as stuck "
                      "(zt_mall_stuck_orders{kind=\"placing\"})"),
+       duration("stuck_refresh", std::chrono::milliseconds(15000))
+           .range(100, 600000)
+           .describe("how often the stuck orders are counted for the metrics (zt_mall_stuck_orders)"),
        integer("expire_after_days", 10)
            .range(1, 250)
            .describe("an order whose NAV has not come this many trading days after its confirmation date is "

@@ -18,7 +18,7 @@
 //                answered yet; one it has (a caller's re-send) gets its first answer, as a real
 //                counter would give it;
 //   stall        the operation is done and committed, and its answer is held back for
-//                kStallFor (3 s, below a caller's 5 s timeout) — the window in which a caller can
+//                kStallFor (4 s, below a caller's 5 s timeout) — the window in which a caller can
 //                die between the counter's commit and its own write;
 //   hang         the same, held back for kHangFor (8 s): the caller's call times out after the
 //                counter's commit.
@@ -37,7 +37,7 @@ namespace zt::platform::counter {
 
 enum class Fault { kLoseAnswer, kUnavailable, kNotFound, kRefuse, kStall, kHang };
 
-inline constexpr std::chrono::milliseconds kStallFor{3000};
+inline constexpr std::chrono::milliseconds kStallFor{4000};
 inline constexpr std::chrono::milliseconds kHangFor{8000};
 
 inline std::optional<Fault> fault_named(const std::string& name) {

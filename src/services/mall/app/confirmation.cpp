@@ -234,6 +234,8 @@ boost::asio::awaitable<ConfirmationRun> Confirmation::run(const RequestContext* 
         continue;  // a year the calendar does not cover yet: no guess
       }
       if (!overdue) continue;
+      const bool still_mine = co_await keep_lease();
+      if (!still_mine) break;
       // The NAV may have come in since the list was read: then it confirms on the next run.
       const bool priced = co_await db_.read([&](core::storage::Tx& tx) { return store_.nav_on(tx, o.product, o.trade_date).has_value(); });
       if (priced) continue;

@@ -33,7 +33,7 @@ struct ConfirmationSettings {
   std::string instance;  // this instance's name, for the lease
   // How long the lease holds without renewal (renewed every third of it as a run goes): an
   // instance that dies in the middle of a run holds the others back this long at most.
-  std::chrono::milliseconds lease{30000};
+  std::chrono::milliseconds lease{60000};
 };
 
 class Confirmation {

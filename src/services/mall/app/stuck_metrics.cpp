@@ -2,37 +2,62 @@
 
 #include "core/finance/business_clock.hpp"
 #include "core/finance/calendar.hpp"
+#include "core/net/runtime.hpp"
 #include "core/observe/log.hpp"
 #include "core/observe/metrics.hpp"
 #include "core/util/time.hpp"
 
 namespace zt::services::mall {
 
-namespace {
-// Scrapes closer together than this reuse the last figures (three counts on an index each).
-constexpr auto kReuseFor = std::chrono::seconds(1);
-}  // namespace
-
 StuckMetrics::StuckMetrics(core::storage::Database& db, const MallStore& store, core::observe::Registry& metrics,
-                           std::chrono::milliseconds stuck_after)
-    : db_(db), store_(store), metrics_(metrics), stuck_after_(stuck_after) {
+                           std::chrono::milliseconds stuck_after, std::chrono::milliseconds every)
+    : db_(db), store_(store), metrics_(metrics), stuck_after_(stuck_after), every_(every) {
   collector_ = metrics_.add_collector([this] { collect(); });
 }
 
 StuckMetrics::~StuckMetrics() { metrics_.remove_collector(collector_); }
 
-void StuckMetrics::collect() {
-  std::lock_guard lock(mutex_);
-  const auto now = std::chrono::steady_clock::now();
-  if (read_at_ == std::chrono::steady_clock::time_point{} || now - read_at_ >= kReuseFor) {
-    try {
-      const auto now_ms = core::unix_millis();
-      const std::string today = core::finance::format_date(core::finance::business_now().date);
-      db_.read_blocking([&](core::storage::Tx& tx) { last_ = store_.stuck(tx, now_ms - stuck_after_.count(), today); });
-      read_at_ = now;
-    } catch (const std::exception& e) {
-      core::log::warn("mall: stuck orders not counted for the metrics: {}", e.what());
+void StuckMetrics::start(core::net::IoRuntime& runtime) {
+  runtime.spawn(0, [this]() -> boost::asio::awaitable<void> {
+    while (!stopping_.load()) {
+      co_await count();
+      co_await stop_signal_.wait(stop_signal_.generation(), every_);
     }
+  });
+}
+
+void StuckMetrics::stop() {
+  stopping_ = true;
+  stop_signal_.notify_all();
+}
+
+boost::asio::awaitable<void> StuckMetrics::count() {
+  const auto now_ms = core::unix_millis();
+  const std::string today = core::finance::format_date(core::finance::business_now().date);
+  const std::int64_t before = now_ms - stuck_after_.count();
+  try {
+    auto figures = co_await db_.read([&](core::storage::Tx& tx) { return store_.stuck(tx, before, today); });
+    std::lock_guard lock(mutex_);
+    last_ = figures;
+    counted_ = true;
+  } catch (const std::exception& e) {
+    bool was = false;
+    {
+      std::lock_guard lock(mutex_);
+      was = counted_;
+      counted_ = false;
+    }
+    if (was) core::log::warn("mall: stuck orders not counted (the metrics keep the last figures): {}", e.what());
+  }
+}
+
+void StuckMetrics::collect() {
+  StuckOrders figures;
+  bool counted = false;
+  {
+    std::lock_guard lock(mutex_);
+    figures = last_;
+    counted = counted_;
   }
   const auto wall = core::unix_millis();
   const auto report = [&](const char* kind, const StuckKind& k) {
@@ -42,9 +67,10 @@ void StuckMetrics::collect() {
                {{"kind", kind}})
         .set(k.oldest_placed_ms == 0 ? 0 : std::max<std::int64_t>(0, (wall - k.oldest_placed_ms) / 1000));
   };
-  report("placing", last_.placing);
-  report("waiting_for_nav", last_.waiting_for_nav);
-  report("confirmation_refused", last_.confirmation_refused);
+  report("placing", figures.placing);
+  report("waiting_for_nav", figures.waiting_for_nav);
+  report("confirmation_refused", figures.confirmation_refused);
+  metrics_.gauge("zt_mall_stuck_counted", "1 while the last count of stuck orders succeeded").set(counted ? 1 : 0);
 }
 
 }  // namespace zt::services::mall
