@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "core/finance/business_clock.hpp"
+#include "core/http/guards.hpp"
 #include "core/http/params.hpp"
 #include "core/http/refusal.hpp"
 #include "core/http/router.hpp"
@@ -31,19 +32,8 @@ using core::http::Response;
 using core::http::value_or_throw;
 using Reply = boost::asio::awaitable<Response>;
 
-std::string customer_of(const RequestContext& ctx) {
-  if (ctx.caller.kind != CallerKind::kCustomer || ctx.caller.subject.empty())
-    throw ApiError(401, "SUIT_LOGIN_REQUIRED", "请先登录");
-  return ctx.caller.subject;
-}
-void require_service(const RequestContext& ctx) {
-  if (ctx.calling_service.empty()) throw ApiError(403, "SUIT_SERVICE_ONLY", "仅限内部服务调用");
-}
-void require_staff(const RequestContext& ctx, const char* permission, const char* what) {
-  if (!ctx.calling_service.empty()) return;
-  if (ctx.caller.kind == CallerKind::kStaff && ctx.caller.has_permission(permission)) return;
-  throw ApiError(403, "SUIT_FORBIDDEN", fmt::format("需要{}权限（{}）", what, permission));
-}
+const core::http::Guards kGuard{"SUIT"};
+std::string customer_of(const RequestContext& ctx) { return kGuard.customer(ctx); }
 Actor actor(const RequestContext& ctx) {
   return Actor{ctx.caller.subject, ctx.caller.session, ctx.remote_address, ctx.trace_id};
 }
@@ -165,7 +155,7 @@ class SuitabilityComponent final : public core::Component {
 
     // ---- the selling services
     r.add(Method::kPost, base + "/match", [this](Request& req, RequestContext& ctx) -> Reply {
-      require_service(ctx);
+      kGuard.service(ctx);
       const auto in = core::json::parse<MatchIn>(req.body);
       if (auto bad = check_terms(in.product)) throw ApiError(bad->status, bad->code, bad->message);
       if (in.customer_id.empty()) throw ApiError(400, "SUIT_BAD_PARAM", "请指定客户");
@@ -175,7 +165,7 @@ class SuitabilityComponent final : public core::Component {
       co_return Response::json(200, core::json::serialize(out));
     });
     r.add(Method::kPost, base + "/warnings", [this](Request& req, RequestContext& ctx) -> Reply {
-      require_service(ctx);
+      kGuard.service(ctx);
       const auto in = core::json::parse<WarningIn>(req.body);
       const auto today = core::finance::business_today();
       const auto now_ms = core::unix_millis();
@@ -186,14 +176,14 @@ class SuitabilityComponent final : public core::Component {
       co_return Response::json(200, core::json::serialize(out));
     });
     r.add(Method::kGet, base + "/warnings/{id}", [this](Request&, RequestContext& ctx) -> Reply {
-      require_staff(ctx, "customers.read", "查看客户信息");
+      kGuard.staff_or_service(ctx, "customers.read", "查看客户信息");
       const auto id = path_param(ctx, "id");
       const std::string any;
       auto out = value_or_throw(co_await db_.read([&](core::storage::Tx& tx) { return book_.warning(tx, id, any); }));
       co_return Response::json(200, core::json::serialize(out));
     });
     r.add(Method::kGet, base + "/customers/{id}", [this](Request&, RequestContext& ctx) -> Reply {
-      require_staff(ctx, "customers.read", "查看客户信息");
+      kGuard.staff_or_service(ctx, "customers.read", "查看客户信息");
       const auto customer = path_param(ctx, "id");
       const auto today = core::finance::business_today();
       auto out = co_await db_.read([&](core::storage::Tx& tx) { return book_.profile(tx, customer, today); });
@@ -202,7 +192,7 @@ class SuitabilityComponent final : public core::Component {
 
     // ---- staff review of investor applications
     r.add(Method::kGet, base + "/applications", [this](Request& req, RequestContext& ctx) -> Reply {
-      require_staff(ctx, "reviews.approve", "审核业务申请");
+      kGuard.staff_or_service(ctx, "reviews.approve", "审核业务申请");
       const auto state = req.query_param("state").value_or("pending");
       const auto cursor = req.query_param("cursor").value_or("");
       const auto limit = limit_param(req, "SUIT");

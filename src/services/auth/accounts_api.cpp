@@ -7,6 +7,7 @@
 #include "core/discovery/service_client.hpp"
 #include "core/finance/identity.hpp"
 #include "core/http/error.hpp"
+#include "core/http/guards.hpp"
 #include "core/http/refusal.hpp"
 #include "core/json/json.hpp"
 #include "core/observe/log.hpp"
@@ -30,13 +31,7 @@ using core::http::RequestContext;
 using core::http::Response;
 using Reply = boost::asio::awaitable<Response>;
 
-void require_service(const RequestContext& ctx) {
-  if (ctx.calling_service.empty()) throw ApiError(403, "AUTH_SERVICE_ONLY", "仅限内部服务调用");
-}
-void require_customer(const RequestContext& ctx) {
-  if (ctx.caller.kind != core::http::CallerKind::kCustomer || ctx.caller.subject.empty())
-    throw ApiError(401, "AUTH_SIGN_IN_REQUIRED", "请先登录");
-}
+const core::http::Guards kGuard{"AUTH", "AUTH_SIGN_IN_REQUIRED"};
 Audit who(const RequestContext& ctx) {
   return {ctx.calling_service.empty() ? ctx.caller.subject : ctx.calling_service, ctx.remote_address, ctx.trace_id};
 }
@@ -58,14 +53,14 @@ void add_account_routes(core::http::Router& r, AccountApiDeps deps) {
   auto d = std::make_shared<AccountApiDeps>(deps);
   auto counter = std::make_shared<platform::counter::CounterClient>(deps.discovery.client(), "auth");
   r.add(Method::kGet, "/api/auth/v1/customers/{id}/account", [d](Request&, RequestContext& ctx) -> Reply {
-    require_service(ctx);
+    kGuard.service(ctx);
     const std::string id(ctx.param("id").value_or(""));
     auto fa = co_await d->db.read([&](core::storage::Tx& tx) { return d->store.fund_account(tx, id); });
     if (!fa) throw ApiError(404, "AUTH_CUSTOMER_NOT_FOUND", "客户不存在");
     co_return Response::json(200, core::json::serialize(FundAccount{id, *fa}));
   });
   r.add(Method::kPut, "/api/auth/v1/customers/{id}/account", [d](Request& req, RequestContext& ctx) -> Reply {
-    require_service(ctx);
+    kGuard.service(ctx);
     const std::string id(ctx.param("id").value_or(""));
     const auto body = core::json::parse<BindAccount>(req.body);
     const Audit a = who(ctx);
@@ -77,7 +72,7 @@ void add_account_routes(core::http::Router& r, AccountApiDeps deps) {
   // Sandbox: the customer opens a demo account at the sandbox counter (cash 1,000,000.00), bound
   // to them at once. A retry finishes what a failed attempt began (the counter's request ids).
   r.add(Method::kPost, "/api/auth/v1/me/sandbox-account", [d, counter](Request&, RequestContext& ctx) -> Reply {
-    require_customer(ctx);
+    kGuard.customer(ctx);
     if (!d->sandbox) throw ApiError(404, "AUTH_NOT_SANDBOX", "仅沙箱环境可开立演示账户");
     const std::string id = ctx.caller.subject;
     auto existing = co_await d->db.read([&](core::storage::Tx& tx) {

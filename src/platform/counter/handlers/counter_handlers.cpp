@@ -7,6 +7,7 @@
 
 #include "core/finance/calendar.hpp"
 #include "core/http/error.hpp"
+#include "core/http/guards.hpp"
 #include "core/http/params.hpp"
 #include "core/http/router.hpp"
 #include "core/net/notifier.hpp"
@@ -80,9 +81,8 @@ Response answer(Result<T>&& r, int status = 200) {
 
 // Mutations come from the platform's own services (signed identity, or in this process); staff
 // reach only the sandbox's administration, with sandbox.manage.
-void require_service(const RequestContext& ctx) {
-  if (ctx.calling_service.empty()) throw ApiError(403, "COUNTER_SERVICE_ONLY", "仅限内部服务调用柜台");
-}
+const core::http::Guards kGuard{"COUNTER"};
+void require_service(const RequestContext& ctx) { kGuard.service(ctx); }
 void require_reader(const RequestContext& ctx) {
   if (!ctx.calling_service.empty()) return;
   if (ctx.caller.kind == core::http::CallerKind::kStaff &&
@@ -90,11 +90,7 @@ void require_reader(const RequestContext& ctx) {
     return;
   throw ApiError(403, "COUNTER_FORBIDDEN", "无权查询柜台数据");
 }
-void require_sandbox_admin(const RequestContext& ctx) {
-  if (!ctx.calling_service.empty()) return;
-  if (ctx.caller.kind == core::http::CallerKind::kStaff && ctx.caller.has_permission("sandbox.manage")) return;
-  throw ApiError(403, "COUNTER_FORBIDDEN", "需要沙箱管理权限（sandbox.manage）");
-}
+void require_sandbox_admin(const RequestContext& ctx) { kGuard.staff_or_service(ctx, "sandbox.manage", "沙箱管理"); }
 
 std::string date_param(const Request& req, const char* name, const std::string& fallback = "") {
   auto v = req.query_param(name);

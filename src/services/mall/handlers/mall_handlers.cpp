@@ -4,6 +4,7 @@
 
 #include "core/http/context.hpp"
 #include "core/http/error.hpp"
+#include "core/http/guards.hpp"
 #include "core/http/params.hpp"
 #include "core/http/router.hpp"
 #include "core/json/json.hpp"
@@ -28,17 +29,10 @@ using Reply = boost::asio::awaitable<Response>;
 
 const std::string kBase = "/api/mall/v1";
 
+const core::http::Guards kGuard{"MALL"};
 // The signed-in customer (a verified identity, never a field of the body).
-std::string customer_of(const RequestContext& ctx) {
-  if (ctx.caller.kind != CallerKind::kCustomer || ctx.caller.subject.empty())
-    throw ApiError(401, "MALL_LOGIN_REQUIRED", "请先登录");
-  return ctx.caller.subject;
-}
-void require_staff(const RequestContext& ctx, const char* permission, const char* what) {
-  if (ctx.caller.kind == CallerKind::kStaff && ctx.caller.has_permission(permission)) return;
-  throw ApiError(403, "MALL_FORBIDDEN", fmt::format("需要{}权限（{}）", what, permission));
-}
-void require_product_manager(const RequestContext& ctx) { require_staff(ctx, "products.manage", "管理产品与净值"); }
+std::string customer_of(const RequestContext& ctx) { return kGuard.customer(ctx); }
+void require_product_manager(const RequestContext& ctx) { kGuard.staff(ctx, "products.manage", "管理产品与净值"); }
 Actor actor(const RequestContext& ctx) { return Actor{ctx.caller.subject, ctx.trace_id}; }
 
 template <class T>
@@ -174,7 +168,7 @@ void order_routes(core::http::Router& r, Orders& o) {
 
   // ---- staff with orders.read
   r.add(Method::kGet, kBase + "/admin/orders", [&o](Request& req, RequestContext& ctx) -> Reply {
-    require_staff(ctx, "orders.read", "查询订单");
+    kGuard.staff(ctx, "orders.read", "查询订单");
     OrderFilter f;
     f.customer = req.query_param("customer").value_or("");
     f.product = req.query_param("product").value_or("");
@@ -193,14 +187,14 @@ void add_mall_routes(core::http::Router& r, MallApp app) {
   order_routes(r, app.orders);
   // ---- staff with orders.read: the mall against the counter
   r.add(Method::kGet, kBase + "/admin/reconciliation", [&rec = app.reconciliation](Request&, RequestContext& ctx) -> Reply {
-    require_staff(ctx, "orders.read", "查询订单");
+    kGuard.staff(ctx, "orders.read", "查询订单");
     auto report = co_await rec.report(ctx);
     ctx.log().info("mall: reconciliation by {}: {} difference(s)", ctx.caller.subject, report.differences.size());
     co_return ok(report);
   });
   // ---- staff with sandbox.manage: a confirmation run now
   r.add(Method::kPost, kBase + "/admin/confirmations", [&job = app.confirmation](Request&, RequestContext& ctx) -> Reply {
-    require_staff(ctx, "sandbox.manage", "操作沙箱环境");
+    kGuard.staff(ctx, "sandbox.manage", "操作沙箱环境");
     auto run = co_await job.run_now(ctx);
     if (!run) throw ApiError(503, core::http::codes::kOverloaded, "确认任务正在运行，请稍后再试");
     ctx.log().info("mall: confirmation run by {}: {} confirmed, {} waiting, {} failed", ctx.caller.subject,
