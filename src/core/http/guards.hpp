@@ -1,10 +1,13 @@
 #pragma once
 // The request guards every service's handlers share, each refusing in the service's own codes:
 //
-//   Guards guard{"MALL"};
-//   const std::string customer = guard.customer(ctx);   // 401 MALL_LOGIN_REQUIRED 请先登录
-//   guard.service(ctx);                                  // 403 MALL_SERVICE_ONLY 仅限内部服务调用
-//   guard.staff(ctx, "products.manage", "管理产品与净值");  // 403 MALL_FORBIDDEN 需要管理产品与净值权限（products.manage）
+//   const Guards kGuard{"<PREFIX>"};
+//   const std::string customer = kGuard.customer(ctx);  // 401 <PREFIX>_LOGIN_REQUIRED 请先登录
+//   kGuard.service(ctx);                                 // 403 <PREFIX>_SERVICE_ONLY 仅限内部服务调用
+//   kGuard.staff(ctx, "products.manage", "管理产品与净值"); // 403 <PREFIX>_FORBIDDEN 需要管理产品与净值权限（products.manage）
+//
+// (scripts/unasserted-codes reads each `Guards kGuard{…}` and the calls beside it as the codes
+// they define.)
 //
 // Who is asking always comes from the verified identity (the gateway's signed headers, a service's
 // signature, or this process), never from the request body. The gateway refuses most of these at
@@ -18,7 +21,7 @@ namespace zt::core::http {
 
 class Guards {
  public:
-  // prefix: the service's code prefix (MALL); login_code: the code of a missing sign-in, when the
+  // prefix: the service's code prefix; login_code: the code of a missing sign-in, when the
   // service published another one before (auth: AUTH_SIGN_IN_REQUIRED).
   explicit Guards(std::string prefix, std::string login_code = "");
 
