@@ -27,13 +27,6 @@ using core::crypto::JwtAlg;
 
 std::string token_for(const Jwk& key, const std::string& customer) { return core::crypto::jwt_sign(key, token_claims(customer)); }
 
-std::int64_t metric(int admin, const std::string& series) {
-  const auto text = http_get(admin, "/metrics").body;
-  const auto at = text.find("\n" + series + " ");
-  if (at == std::string::npos) return -1;
-  return std::stoll(text.substr(at + series.size() + 2));
-}
-
 // Whether the gateway has taken up the last published settings: its ack for the item says so.
 bool applied(int port) {
   auto acks = http_request(port, "GET", "/api/registry/v1/configs/public/zhongtai/dynamic.yaml/acks", "", staff_headers()).body;

@@ -19,6 +19,7 @@
 #include <semaphore>
 #include <thread>
 
+#include "core/finance/decimal.hpp"
 #include "harness/business.hpp"
 #include "harness/http.hpp"
 #include "harness/platform.hpp"
@@ -94,6 +95,27 @@ class MallFixture : public ::testing::TestWithParam<Mode> {
   }
   HttpResponse order_of(const Customer& c, const std::string& id) {
     return http_request(z.port, "GET", "/api/mall/v1/orders/" + id, "", c.headers());
+  }
+  // Arms faults (a JSON list) on one of the sandbox counter's fund-order operations.
+  HttpResponse arm(const std::string& operation, const std::string& faults) {
+    return staff("POST", "/api/counter/v1/sandbox/faults", R"({"operation": ")" + operation + R"(", "faults": )" + faults + "}");
+  }
+  // A confirmation run now (the staff trigger); its answer.
+  std::string run() {
+    auto r = staff("POST", "/api/mall/v1/admin/confirmations");
+    EXPECT_EQ(r.status, 200) << r.body;
+    return r.body;
+  }
+  // The reconciliation's differences by kind ("" when mall and counter agree); the report complete.
+  std::string differences() {
+    auto r = staff("GET", "/api/mall/v1/admin/reconciliation");
+    EXPECT_EQ(r.status, 200) << r.body;
+    const auto report = boost::json::parse(r.body).as_object();
+    EXPECT_TRUE(report.at("complete").as_bool()) << r.body;
+    std::string kinds;
+    for (const auto& d : report.at("differences").as_array())
+      kinds += (kinds.empty() ? "" : ",") + std::string(d.at("kind").as_string());
+    return kinds;
   }
 
   Platform platform;
@@ -542,45 +564,19 @@ TEST_P(Mall, LostAnswersAndARestartingCounterNeitherStrandNorRepeatMoney) {
   platform.pin_clock("2026-03-02T10:00:00+08:00");
   publish(fund("F10001", "稳健增长混合", 3), "F10001", "2026-02-27", "1.0000");
   auto a = customer("13900000031");
-  const auto arm = [&](const std::string& operation, const std::string& faults) {
-    return staff("POST", "/api/counter/v1/sandbox/faults",
-                 R"({"operation": ")" + operation + R"(", "faults": )" + faults + "}");
-  };
-  const auto run = [&] {
-    auto r = staff("POST", "/api/mall/v1/admin/confirmations");
-    EXPECT_EQ(r.status, 200) << r.body;
-    return r.body;
-  };
   const auto state = [&](const std::string& id) { return f(order_of(a, id).body, "state"); };
-  // The reconciliation's differences by kind ("" when mall and counter agree).
-  const auto differences = [&] {
-    auto r = staff("GET", "/api/mall/v1/admin/reconciliation");
-    EXPECT_EQ(r.status, 200) << r.body;
-    const auto report = boost::json::parse(r.body).as_object();
-    EXPECT_TRUE(report.at("complete").as_bool()) << r.body;
-    std::string kinds;
-    for (const auto& d : report.at("differences").as_array())
-      kinds += (kinds.empty() ? "" : ",") + std::string(d.at("kind").as_string());
-    return kinds;
-  };
   // What operators alert on: the mall process's gauge of stuck orders of a kind (counted every
   // 200 ms here).
-  const auto stuck = [&](const std::string& kind, const std::string& count) {
-    const std::string series = "zt_mall_stuck_orders{kind=\"" + kind + "\"} ";
-    std::string seen;
-    const bool reached = eventually(
-        [&] {
-          const auto text = http_get(platform.serving("mall").admin, "/metrics").body;
-          const auto at = text.find("\n" + series);
-          seen = at == std::string::npos ? "<none>" : text.substr(at + 1 + series.size(), text.find('\n', at + 1) - at - 1 - series.size());
-          return seen == count;
-        },
-        std::chrono::seconds(5));
+  const auto stuck = [&](const std::string& kind, std::int64_t count) {
+    const std::string series = "zt_mall_stuck_orders{kind=\"" + kind + "\"}";
+    std::int64_t seen = -1;
+    const bool reached =
+        eventually([&] { return (seen = metric(platform.serving("mall").admin, series)) == count; }, std::chrono::seconds(5));
     return reached ? ::testing::AssertionSuccess() : ::testing::AssertionFailure() << kind << " is " << seen << ", not " << count;
   };
   EXPECT_EQ(differences(), "");
-  EXPECT_TRUE(stuck("placing", "0"));
-  EXPECT_NE(http_get(platform.serving("mall").admin, "/metrics").body.find("\nzt_mall_stuck_counted 1\n"), std::string::npos)
+  EXPECT_TRUE(stuck("placing", 0));
+  EXPECT_EQ(metric(platform.serving("mall").admin, "zt_mall_stuck_counted"), 1)
       << "the count succeeded";
   EXPECT_TRUE(refused(arm("transfer", "[]"), 400, "COUNTER_FAULT_INVALID",
                       "operation 应为 place_order、cancel_order 或 confirm_order"));
@@ -597,14 +593,17 @@ TEST_P(Mall, LostAnswersAndARestartingCounterNeitherStrandNorRepeatMoney) {
   EXPECT_EQ(balance(a, "frozen"), "10000.00") << "the counter did freeze it";
   EXPECT_EQ(differences(), "order_outcome_unknown,counter_order_without_mall_order,frozen_cash")
       << "placing in the mall, pending and frozen at the counter";
-  EXPECT_TRUE(stuck("placing", "1")) << "mall.stuck_after is 0 here";
+  EXPECT_TRUE(stuck("placing", 1)) << "mall.stuck_after is 0 here";
+  EXPECT_GE(metric(platform.serving("mall").admin, "zt_mall_stuck_oldest_age_seconds{kind=\"placing\"}"), 0)
+      << "the oldest one's age is exported beside the count";
   EXPECT_EQ(f(run(), "redriven"), "1");
   EXPECT_EQ(state(first), "placing");
   EXPECT_EQ(f(run(), "redriven"), "1");
   EXPECT_EQ(state(first), "pending") << "the same request id: the counter's first answer";
   EXPECT_EQ(balance(a, "frozen"), "10000.00") << "frozen once";
   EXPECT_EQ(differences(), "") << "the two agree again";
-  EXPECT_TRUE(stuck("placing", "0"));
+  EXPECT_TRUE(stuck("placing", 0));
+  EXPECT_EQ(metric(platform.serving("mall").admin, "zt_mall_stuck_oldest_age_seconds{kind=\"placing\"}"), 0) << "none left";
 
   // F3: a cancel the counter did whose answer was lost: the customer is told to try again, and the
   // mall learns what the counter did at the latest when it comes to confirm the order.
@@ -671,7 +670,7 @@ TEST_P(Mall, LostAnswersAndARestartingCounterNeitherStrandNorRepeatMoney) {
   EXPECT_EQ(f(waiting, "waiting_for_nav"), "1") << waiting;
   EXPECT_EQ(f(waiting, "expired"), "0") << "one trading day past its confirmation date";
   EXPECT_EQ(state(late), "pending");
-  EXPECT_TRUE(stuck("waiting_for_nav", "1"));
+  EXPECT_TRUE(stuck("waiting_for_nav", 1));
   platform.pin_clock("2026-03-09T09:00:00+08:00");
   auto overdue = run();
   EXPECT_EQ(f(overdue, "expired"), "1") << overdue;
@@ -685,7 +684,7 @@ TEST_P(Mall, LostAnswersAndARestartingCounterNeitherStrandNorRepeatMoney) {
   EXPECT_EQ(balance(a, "cash"), "999778.25");
   EXPECT_EQ(f(run(), "expired"), "0") << "once";
   EXPECT_EQ(differences(), "") << "mall and counter agree exactly: orders, frozen cash and shares, holdings";
-  EXPECT_TRUE(stuck("waiting_for_nav", "0"));
+  EXPECT_TRUE(stuck("waiting_for_nav", 0));
   EXPECT_TRUE(refused(cancel(a, late), 409, "MALL_ORDER_NOT_CANCELLABLE", "订单状态为已失效，不能撤单"));
 
   // Past the cut-off an order whose placement was never answered is not sent again (it would trade
@@ -725,7 +724,7 @@ TEST_P(Mall, LostAnswersAndARestartingCounterNeitherStrandNorRepeatMoney) {
   EXPECT_EQ(f(refused_once, "failed"), "1") << refused_once;
   EXPECT_EQ(f(refused_once, "confirmed"), "0") << refused_once;
   EXPECT_EQ(differences(), "confirmation_refused");
-  EXPECT_TRUE(stuck("confirmation_refused", "1"));
+  EXPECT_TRUE(stuck("confirmation_refused", 1));
   auto listed = staff("GET", "/api/mall/v1/admin/reconciliation");
   EXPECT_NE(listed.body.find("COUNTER_SANDBOX_REFUSED 柜台拒绝了该请求（沙箱故障）"), std::string::npos) << listed.body;
   EXPECT_EQ(state(f(lost.body, "order_id")), "pending");
@@ -734,7 +733,7 @@ TEST_P(Mall, LostAnswersAndARestartingCounterNeitherStrandNorRepeatMoney) {
   EXPECT_EQ(state(f(lost.body, "order_id")), "confirmed");
   EXPECT_EQ(balance(a, "frozen"), "0.00");
   EXPECT_EQ(differences(), "") << "settled under the new request id; nothing left to list";
-  EXPECT_TRUE(stuck("confirmation_refused", "0"));
+  EXPECT_TRUE(stuck("confirmation_refused", 0));
 
   // A counter refuses only what it has not done: the re-sent placement of an order it made (its
   // answer lost) gets its first answer, although a refusal is armed.
@@ -757,25 +756,7 @@ TEST_P(MallCrash, KilledBetweenTheCountersCommitAndItsOwnWriteTheMallFinishesEac
   platform.pin_clock("2026-03-02T10:00:00+08:00");
   publish(fund("F10001", "稳健增长混合", 3), "F10001", "2026-02-27", "1.0000");
   auto a = customer("13900000041");
-  const auto arm = [&](const std::string& operation) {
-    ASSERT_EQ(staff("POST", "/api/counter/v1/sandbox/faults", R"({"operation": ")" + operation + R"(", "faults": ["stall"]})")
-                  .status,
-              200);
-  };
-  const auto run = [&] {
-    auto r = staff("POST", "/api/mall/v1/admin/confirmations");
-    EXPECT_EQ(r.status, 200) << r.body;
-    return r.body;
-  };
-  const auto differences = [&] {
-    auto r = staff("GET", "/api/mall/v1/admin/reconciliation");
-    EXPECT_EQ(r.status, 200) << r.body;
-    const auto report = boost::json::parse(r.body);
-    std::string kinds;
-    for (const auto& d : report.at("differences").as_array())
-      kinds += (kinds.empty() ? "" : ",") + std::string(d.at("kind").as_string());
-    return kinds;
-  };
+  const auto stall = [&](const std::string& operation) { ASSERT_EQ(arm(operation, R"(["stall"])").status, 200); };
   // Runs `call` on another thread, waits until the counter shows `field` = `value` (it committed
   // and is holding its answer back), kills and restarts the mall, and returns what the caller got.
   const auto crash_during = [&](std::function<HttpResponse()> call, const std::string& field, const std::string& value) {
@@ -789,7 +770,7 @@ TEST_P(MallCrash, KilledBetweenTheCountersCommitAndItsOwnWriteTheMallFinishesEac
   };
 
   // A placement: the mall dies with its order recorded as placing and the counter's answer unread.
-  arm("place_order");
+  stall("place_order");
   const std::string buy = R"({"product": "F10001", "side": "subscribe", "amount": "10000.00"})";
   auto lost = crash_during([&] { return order(a, "crash-a-0001", buy); }, "frozen", "10000.00");
   EXPECT_NE(lost.status, 200) << "the mall died before it could answer: " << lost.body;
@@ -808,7 +789,7 @@ TEST_P(MallCrash, KilledBetweenTheCountersCommitAndItsOwnWriteTheMallFinishesEac
   auto second = order(a, "crash-a-0002", R"({"product": "F10001", "side": "subscribe", "amount": "5000.00"})");
   ASSERT_EQ(second.status, 200) << second.body;
   const std::string withdrawn = f(second.body, "order_id");
-  arm("cancel_order");
+  stall("cancel_order");
   crash_during([&] { return cancel(a, withdrawn); }, "frozen", "10000.00");
   EXPECT_EQ(f(order_of(a, withdrawn).body, "state"), "pending") << "the mall never wrote the cancel";
   auto again = cancel(a, withdrawn);
@@ -821,7 +802,7 @@ TEST_P(MallCrash, KilledBetweenTheCountersCommitAndItsOwnWriteTheMallFinishesEac
   // run sends the recorded confirmation again and gets the counter's first answer.
   ASSERT_EQ(staff("PUT", "/api/mall/v1/admin/products/F10001/navs/2026-03-02", R"({"nav": "1.0123"})").status, 200);
   platform.pin_clock("2026-03-03T09:00:00+08:00");
-  arm("confirm_order");
+  stall("confirm_order");
   crash_during([&] { return staff("POST", "/api/mall/v1/admin/confirmations"); }, "cash", "990000.00");
   EXPECT_EQ(f(order_of(a, first).body, "state"), "pending");
   auto settled = run();
@@ -839,7 +820,7 @@ TEST_P(MallCrash, KilledBetweenTheCountersCommitAndItsOwnWriteTheMallFinishesEac
   // A counter that commits and then takes longer than the mall waits (5 s): the call times out,
   // the order stays placing (never failed), and the next run's re-send gets the first answer.
   platform.pin_clock("2026-03-03T10:00:00+08:00");
-  ASSERT_EQ(staff("POST", "/api/counter/v1/sandbox/faults", R"({"operation": "place_order", "faults": ["hang"]})").status, 200);
+  ASSERT_EQ(arm("place_order", R"(["hang"])").status, 200);
   auto slow = order(a, "crash-a-0003", R"({"product": "F10001", "side": "subscribe", "amount": "4000.00"})");
   EXPECT_NE(slow.status, 200) << "answered before the counter did: " << slow.body;
   EXPECT_EQ(balance(a, "frozen"), "4000.00") << "the counter froze it";
@@ -850,20 +831,9 @@ TEST_P(MallCrash, KilledBetweenTheCountersCommitAndItsOwnWriteTheMallFinishesEac
   EXPECT_EQ(differences(), "");
 }
 
-// Cents of a decimal text ("-12.3" → -1230); shares are kept to 0.01 as money is.
-std::int64_t cents(const std::string& text) {
-  const bool negative = !text.empty() && text[0] == '-';
-  const std::string t = negative ? text.substr(1) : text;
-  const auto dot = t.find('.');
-  std::int64_t whole = std::stoll(t.substr(0, dot));
-  std::string frac = dot == std::string::npos ? "" : t.substr(dot + 1);
-  frac.resize(2, '0');
-  const std::int64_t v = whole * 100 + std::stoll(frac);
-  return negative ? -v : v;
-}
-std::string decimal(std::int64_t c) {
-  return fmt::format("{}{}.{:02}", c < 0 ? "-" : "", std::llabs(c) / 100, std::llabs(c) % 100);
-}
+// Hundredths of a decimal text (money and shares alike, both to 0.01), and back.
+std::int64_t cents(const std::string& text) { return core::finance::Money::parse(text).units(); }
+std::string decimal(std::int64_t c) { return core::finance::Money::from_units(c).to_string(); }
 
 // A seeded random run of a thousand orders with the counter misbehaving at random (lost answers
 // after the commit, a restarting instance's 404, 503s, its own refusals; in the split layout also
@@ -895,11 +865,10 @@ TEST_P(MallFaults, AThousandRandomOrdersUnderFaultsEndWithMallAndCounterAgreeing
   for (int i = 0; i < 6; ++i) people.push_back(customer("139000005" + fmt::format("{:02}", i)));
 
   const std::vector<std::string> kinds{"lose_answer", "unavailable", "not_found", "refuse"};
-  const auto arm = [&](const std::string& operation, const std::vector<std::string>& faults) {
+  const auto arm_list = [&](const std::string& operation, const std::vector<std::string>& faults) {
     std::string list;
     for (const auto& x : faults) list += (list.empty() ? "\"" : ", \"") + x + "\"";
-    auto r = staff("POST", "/api/counter/v1/sandbox/faults",
-                   R"({"operation": ")" + operation + R"(", "faults": [)" + list + "]}");
+    auto r = arm(operation, "[" + list + "]");
     ASSERT_EQ(r.status, 200) << r.body;
   };
   const auto some_faults = [&](std::size_t most) {
@@ -937,7 +906,7 @@ TEST_P(MallFaults, AThousandRandomOrdersUnderFaultsEndWithMallAndCounterAgreeing
   std::set<std::string> order_ids;
   const auto place = [&](std::size_t who, const std::string& body) {
     const std::string key = fmt::format("fault-{}-{:04}", seed % 100000, sent.size());
-    if (chance(30)) arm("place_order", some_faults(2));
+    if (chance(30)) arm_list("place_order", some_faults(2));
     auto r = order(people[who], key, body);
     judge(r, "order " + body);
     const std::string id = json_field_if(r.body, "order_id").value_or("");
@@ -968,7 +937,7 @@ TEST_P(MallFaults, AThousandRandomOrdersUnderFaultsEndWithMallAndCounterAgreeing
     }
     // The morning's confirmations, with the counter misbehaving.
     for (int round = 0; round < 2; ++round) {
-      if (chance(60)) arm("confirm_order", some_faults(3));
+      if (chance(60)) arm_list("confirm_order", some_faults(3));
       auto r = staff("POST", "/api/mall/v1/admin/confirmations");
       judge(r, "confirmation run");
     }
@@ -1008,7 +977,7 @@ TEST_P(MallFaults, AThousandRandomOrdersUnderFaultsEndWithMallAndCounterAgreeing
           continue;
         }
         const Sent& s = *mine[below(mine.size())];
-        if (chance(30)) arm("cancel_order", some_faults(1));
+        if (chance(30)) arm_list("cancel_order", some_faults(1));
         judge(cancel(people[who], s.order_id), "cancel " + s.order_id);
       } else {
         // The customer's retry of an earlier order (the same key and body): the same order or the
@@ -1040,7 +1009,7 @@ TEST_P(MallFaults, AThousandRandomOrdersUnderFaultsEndWithMallAndCounterAgreeing
   }
 
   // The faults stop; the last NAVs come in and the confirmations catch up over the next days.
-  for (const auto* op : {"place_order", "cancel_order", "confirm_order"}) arm(op, {});
+  for (const auto* op : {"place_order", "cancel_order", "confirm_order"}) arm_list(op, {});
   for (std::size_t d = 10; d < days.size(); ++d) {
     platform.pin_clock(days[d] + "T09:00:00+08:00");
     for (const auto& p : products) {

@@ -149,6 +149,13 @@ HttpResponse http_request(int port, const std::string& method, const std::string
   return *r;
 }
 
+std::int64_t metric(int admin, const std::string& series) {
+  const auto text = http_get(admin, "/metrics").body;
+  const auto at = text.find("\n" + series + " ");
+  if (at == std::string::npos) return -1;
+  return std::stoll(text.substr(at + series.size() + 2));
+}
+
 std::string json_string(const std::string& text) {
   std::string out = "\"";
   for (char c : text) {

@@ -44,6 +44,10 @@ HttpResponse http_request(int port, const std::string& method, const std::string
                           const std::map<std::string, std::string>& headers = {});
 inline HttpResponse http_get(int port, const std::string& target) { return http_request(port, "GET", target); }
 
+// The value of one series in a process's Prometheus text at its admin port (`name` or
+// `name{label="v"}`), -1 when the series is not there.
+std::int64_t metric(int admin, const std::string& series);
+
 // A JSON string literal (quoted, escaped) of text.
 std::string json_string(const std::string& text);
 // The first value of a string, boolean or integer member `name` in a JSON text — enough for tests to

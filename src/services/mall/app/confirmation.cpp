@@ -70,11 +70,9 @@ boost::asio::awaitable<std::optional<ConfirmationRun>> Confirmation::run_now(con
   // Waits for a run in progress (the job's, or another instance's, or the lease of an instance
   // that died in one) while the caller's deadline leaves time to answer.
   auto executor = co_await boost::asio::this_coro::executor;
-  const auto deadline = ctx.deadline == std::chrono::steady_clock::time_point{}
-                            ? std::chrono::steady_clock::time_point::max()
-                            : ctx.deadline;
-  const auto give_up = std::min(std::chrono::steady_clock::now() + std::chrono::seconds(10),
-                                deadline - std::chrono::milliseconds(500));
+  const auto give_up = std::chrono::steady_clock::now() +
+                       std::min<std::chrono::milliseconds>(std::chrono::seconds(10),
+                                                           ctx.remaining() - std::chrono::milliseconds(500));
   for (;;) {
     const bool mine = co_await take_lease();
     if (mine) {
