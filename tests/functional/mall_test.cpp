@@ -187,6 +187,22 @@ TEST_P(Mall, MatchBuyCancelConfirmRedeemToTheCent) {
   EXPECT_TRUE(items[0].at("promoted").as_bool()) << "R3 for a C3";
   EXPECT_FALSE(items[1].at("promoted").as_bool()) << "R4 is not promoted to a C3";
   EXPECT_EQ(std::string(items[1].at("risk_title").as_string()), "中高风险");
+  // The same list, kept for a second, read by viewers of other kinds: nothing promoted to someone
+  // not signed in (no field) or not yet assessed (false), and the C3's view unchanged after them.
+  const auto promoted_of = [&](const std::map<std::string, std::string>& headers) {
+    auto read = http_request(z.port, "GET", "/api/mall/v1/products?category=public_fund", "", headers);
+    EXPECT_EQ(read.status, 200) << read.body;
+    std::string out;
+    const auto parsed = boost::json::parse(read.body);
+    for (const auto& item : parsed.at("items").as_array()) {
+      const auto* p = item.as_object().if_contains("promoted");
+      out += !p || p->is_null() ? "-" : p->as_bool() ? "Y" : "N";
+    }
+    return out;
+  };
+  EXPECT_EQ(promoted_of({}), "--");
+  EXPECT_EQ(promoted_of(sign_up(z.port, "13900000088").headers()), "NN");
+  EXPECT_EQ(promoted_of(a.headers()), "YN");
   EXPECT_TRUE(refused(http_get(z.port, "/api/mall/v1/products/F10003"), 404, "MALL_PRODUCT_NOT_FOUND"));
   EXPECT_EQ(f(http_get(z.port, "/api/mall/v1/products/F10001").body, "nav"), "1.0000");
 

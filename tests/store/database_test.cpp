@@ -1,11 +1,14 @@
 // One suite, run unchanged against SQLite and a real PostgreSQL started on loopback.
 #include "core/storage/database.hpp"
 
+#include <boost/describe.hpp>
+
 #include <gtest/gtest.h>
 
 #include <atomic>
 #include <thread>
 
+#include "core/storage/idempotency.hpp"
 #include "harness/process.hpp"
 #include "harness/servers.hpp"
 
@@ -76,6 +79,34 @@ TEST_P(StorageTest, AThrowingTransactionChangesNothing) {
   db_->read_blocking([](Tx& tx) { EXPECT_EQ(tx.query("SELECT count(*) FROM accounts").at(0).int64(0), 0); });
 }
 
+TEST_P(StorageTest, AReadRefusesToWriteAndStaysUsableAfterAFailure) {
+  create_table(*db_);
+  db_->write_blocking([](Tx& tx) { tx.exec("INSERT INTO accounts (id, owner, balance) VALUES (1, 'a', 1)"); });
+  // Every reader connection of the pool (four) refuses a write, however it is spelled.
+  for (int i = 0; i < 6; ++i) {
+    EXPECT_THROW(db_->read_blocking([](Tx& tx) { tx.exec("UPDATE accounts SET balance = balance + 1 WHERE id = 1"); }),
+                 StorageError);
+    EXPECT_THROW(db_->read_blocking([](Tx& tx) {
+      tx.query("INSERT INTO accounts (id, owner, balance) VALUES (9, 'x', 1) RETURNING id");
+    }),
+                 StorageError);
+    // A statement that fails leaves its connection fit for the next read.
+    EXPECT_THROW(db_->read_blocking([](Tx& tx) { tx.query("SELECT no_such_column FROM accounts"); }), StorageError);
+  }
+  db_->read_blocking([](Tx& tx) {
+    auto rows = tx.query("SELECT count(*), sum(balance) FROM accounts");
+    EXPECT_EQ(rows.at(0).int64(0), 1);
+    EXPECT_EQ(rows.at(0).int64(1), 1);
+  });
+  // A read sees what a write committed a moment before, on whichever connection it lands.
+  for (int i = 2; i < 8; ++i) {
+    db_->write_blocking([i](Tx& tx) {
+      tx.exec("INSERT INTO accounts (id, owner, balance) VALUES (?, ?, 1)", {std::int64_t{i}, "o" + std::to_string(i)});
+    });
+    db_->read_blocking([i](Tx& tx) { EXPECT_EQ(tx.query("SELECT count(*) FROM accounts").at(0).int64(0), i); });
+  }
+}
+
 TEST_P(StorageTest, UniqueViolationIsReportedAsSuch) {
   create_table(*db_);
   db_->write_blocking([](Tx& tx) { tx.exec("INSERT INTO accounts (id, owner, balance) VALUES (1, 'a', 1)"); });
@@ -114,6 +145,60 @@ TEST_P(StorageTest, ConcurrentWritersNeverLoseAnIncrement) {
   db_->read_blocking([](Tx& tx) {
     EXPECT_EQ(tx.query("SELECT balance FROM accounts WHERE id = 1").at(0).int64(0), kThreads * kEach);
   });
+}
+
+struct Moved {
+  std::int64_t balance = 0;
+};
+BOOST_DESCRIBE_STRUCT(Moved, (), (balance))
+struct MoveIn {
+  std::int64_t units = 0;
+};
+BOOST_DESCRIBE_STRUCT(MoveIn, (), (units))
+
+TEST_P(StorageTest, ARequestIdMovesOnceWhateverRacesIt) {
+  create_table(*db_);
+  db_->write_blocking([](Tx& tx) {
+    tx.exec("INSERT INTO accounts (id, owner, balance) VALUES (1, 'a', 0)");
+    tx.exec_script("CREATE TABLE t_requests (request_id TEXT PRIMARY KEY, operation TEXT NOT NULL, fingerprint TEXT NOT NULL, "
+                   "result TEXT NOT NULL, created_at_ms BIGINT NOT NULL)");
+  });
+  const RequestLog log{"t_requests", "T"};
+  // Eight callers send the same request at once, each retrying as write_claiming does: one move,
+  // one answer for all.
+  auto move = [&](const std::string& id, std::int64_t units) {
+    for (int attempt = 1;; ++attempt) {
+      try {
+        std::variant<Moved, Refusal> out = Refusal{};
+        db_->write_blocking([&](Tx& tx) {
+          out = once<Moved>(tx, log, id, "move", MoveIn{units}, 1, [&]() -> std::variant<Moved, Refusal> {
+            tx.exec("UPDATE accounts SET balance = balance + ? WHERE id = 1", {units});
+            return Moved{tx.query("SELECT balance FROM accounts WHERE id = 1").at(0).int64(0)};
+          });
+        });
+        return out;
+      } catch (const StorageError& e) {
+        if (e.kind() != StorageError::Kind::kUniqueViolation || attempt == 5) throw;
+      }
+    }
+  };
+  for (int round = 0; round < 5; ++round) {
+    const std::string id = "req-" + std::to_string(round);
+    std::vector<std::variant<Moved, Refusal>> answers(8);
+    std::vector<std::thread> threads;
+    for (int t = 0; t < 8; ++t) threads.emplace_back([&, t] { answers[t] = move(id, 100); });
+    for (auto& t : threads) t.join();
+    for (const auto& a : answers) {
+      ASSERT_TRUE(std::holds_alternative<Moved>(a));
+      EXPECT_EQ(std::get<Moved>(a).balance, 100 * (round + 1)) << "every caller gets the one answer";
+    }
+  }
+  db_->read_blocking([](Tx& tx) { EXPECT_EQ(tx.query("SELECT balance FROM accounts WHERE id = 1").at(0).int64(0), 500); });
+  // The same id with other parameters is refused, and moves nothing.
+  auto reused = move("req-0", 200);
+  ASSERT_TRUE(std::holds_alternative<Refusal>(reused));
+  EXPECT_EQ(std::get<Refusal>(reused).code, "T_REQUEST_REUSED");
+  db_->read_blocking([](Tx& tx) { EXPECT_EQ(tx.query("SELECT balance FROM accounts WHERE id = 1").at(0).int64(0), 500); });
 }
 
 const EmbeddedFile kGood[] = {

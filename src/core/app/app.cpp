@@ -55,7 +55,7 @@ std::vector<config::Schema> process_schemas() {
       {"storage",
        {string("driver", "sqlite").choices({"sqlite", "postgres"}),
         string("postgres_dsn", "").describe("libpq connection string (scaled mode)"),
-        integer("pool_size", 8).range(1, 1024),
+        integer("pool_size", 8).range(1, 1024).describe("PostgreSQL connections for writes, and as many for reads"),
         boolean("sqlite_synchronous_full", true).describe("fsync every commit (money moves here)"),
         duration("busy_timeout", std::chrono::milliseconds(30000)).range(100, 600000)},
        "databases: one SQLite file or PostgreSQL schema per component"},

@@ -7,8 +7,11 @@
 //     return tx.query("SELECT count(*) FROM t").at(0).int64(0);
 //   });
 //
-// write() runs a read-write transaction; read() a read-only one. Both run on the blocking pool,
-// commit when the function returns and roll back when it throws.
+// write() runs a read-write transaction: it commits when the function returns and rolls back
+// when it throws. read() runs statements that can only read (a write among them is refused by
+// the database): on SQLite in one snapshot, on PostgreSQL each statement in its own, as READ
+// COMMITTED gives inside a transaction too — a read that must see several rows as of one moment
+// belongs in write(). Both run on the blocking pool.
 #include <boost/asio/awaitable.hpp>
 
 #include <chrono>

@@ -43,8 +43,16 @@ std::variant<T, Refusal> once(Tx& tx, const RequestLog& log, const std::string& 
                               std::int64_t now_ms, Op&& op) {
   if (!valid_request_id(request_id)) return bad_request_id(log.prefix);
   const std::string fingerprint = core::sha256_hex(operation + "\n" + core::json::serialize(request));
-  auto seen = tx.query("SELECT operation, fingerprint, result FROM " + log.table + " WHERE request_id = ?", {request_id});
-  if (!seen.empty()) {
+  // Claimed first, in one statement: a concurrent writer with the same id waits here until this
+  // transaction ends, then finds this answer (PostgreSQL) — or, where it ran the same claim
+  // before the row committed, fails on the key and runs again (write_claiming).
+  if (tx.exec("INSERT INTO " + log.table +
+                  " (request_id, operation, fingerprint, result, created_at_ms) VALUES (?, ?, ?, '', ?) "
+                  "ON CONFLICT (request_id) DO NOTHING",
+              {request_id, operation, fingerprint, now_ms}) == 0) {
+    auto seen = tx.query("SELECT operation, fingerprint, result FROM " + log.table + " WHERE request_id = ?", {request_id});
+    if (seen.empty() || seen.at(0).string(2).empty())
+      throw StorageError(StorageError::Kind::kUniqueViolation, "request " + request_id + " is being answered by another call");
     if (seen.at(0).string(0) != operation || seen.at(0).string(1) != fingerprint)
       return Refusal{422, log.prefix + "_REQUEST_REUSED", "请求编号已用于另一笔不同的业务，请使用新的请求编号"};
     auto kept = boost::json::parse(seen.at(0).string(2)).as_object();
@@ -52,10 +60,6 @@ std::variant<T, Refusal> once(Tx& tx, const RequestLog& log, const std::string& 
     return Refusal{static_cast<int>(kept.at("status").as_int64()), std::string(kept.at("code").as_string()),
                    std::string(kept.at("message").as_string())};
   }
-  // Claimed first: a concurrent writer with the same id waits here, then fails on the key and
-  // runs again to find this answer.
-  tx.exec("INSERT INTO " + log.table + " (request_id, operation, fingerprint, result, created_at_ms) VALUES (?, ?, ?, '', ?)",
-          {request_id, operation, fingerprint, now_ms});
   std::variant<T, Refusal> out = op();
   boost::json::object kept;
   if (auto* ok = std::get_if<T>(&out)) {
@@ -73,12 +77,12 @@ std::variant<T, Refusal> once(Tx& tx, const RequestLog& log, const std::string& 
 // The next value of a named gapless sequence kept in `table` (name TEXT PRIMARY KEY, next_value
 // BIGINT): 1, 2, 3, … per name. Inside the caller's transaction, so a rolled-back write leaves
 // no gap.
+// One statement takes the value (the row stays locked to the end of the transaction).
 inline std::int64_t next_in_sequence(Tx& tx, const std::string& table, const std::string& name) {
-  if (tx.exec("UPDATE " + table + " SET next_value = next_value + 1 WHERE name = ?", {name}) == 0) {
-    tx.exec("INSERT INTO " + table + " (name, next_value) VALUES (?, 2)", {name});
-    return 1;
-  }
-  return tx.query("SELECT next_value - 1 FROM " + table + " WHERE name = ?", {name}).at(0).int64(0);
+  auto taken = tx.query("UPDATE " + table + " SET next_value = next_value + 1 WHERE name = ? RETURNING next_value - 1", {name});
+  if (!taken.empty()) return taken.at(0).int64(0);
+  tx.exec("INSERT INTO " + table + " (name, next_value) VALUES (?, 2)", {name});
+  return 1;
 }
 
 // Runs a write that claims a request id (once() inside it). When a concurrent call claimed the

@@ -1,5 +1,11 @@
-// PostgreSQL backend: a pool of libpq connections, each with the service's schema on its
+// PostgreSQL backend: pools of libpq connections, each with the service's schema on its
 // search_path and a cache of prepared statements. Parameters travel as text.
+//
+// Writes run in BEGIN … COMMIT. Reads run on connections whose sessions are read-only
+// (`default_transaction_read_only`), one statement at a time without BEGIN and COMMIT: at READ
+// COMMITTED every statement takes its own snapshot inside a transaction too, so wrapping a read
+// in one bought nothing but two round trips, and a write slipped into a read is still refused
+// by the server.
 #include <fmt/format.h>
 #include <libpq-fe.h>
 
@@ -24,7 +30,7 @@ std::string quote_ident(std::string_view id) {
 
 class PgConnection final : public Tx {
  public:
-  explicit PgConnection(const Options& o) {
+  PgConnection(const Options& o, bool read_only) {
     conn_ = PQconnectdb(o.postgres_dsn.c_str());
     if (PQstatus(conn_) != CONNECTION_OK) {
       std::string msg = PQerrorMessage(conn_);
@@ -36,6 +42,7 @@ class PgConnection final : public Tx {
       exec_script(fmt::format("SET client_min_messages TO warning; CREATE SCHEMA IF NOT EXISTS {0}; SET search_path TO {0}",
                               quote_ident(o.schema)));
     }
+    if (read_only) exec_script("SET default_transaction_read_only = on");
   }
   ~PgConnection() override {
     if (conn_) PQfinish(conn_);
@@ -133,19 +140,15 @@ class PgConnection final : public Tx {
 
 class PgDatabase final : public Database {
  public:
-  explicit PgDatabase(Options o) : options_(std::move(o)) {
-    release(std::make_unique<PgConnection>(options_));  // fail fast when the server is unreachable
+  explicit PgDatabase(Options o) : options_(std::move(o)), writers_(false), readers_(true) {
+    release(writers_, std::make_unique<PgConnection>(options_, false));  // fail fast when the server is unreachable
   }
   Dialect dialect() const override { return Dialect::kPostgres; }
 
-  void write_blocking(const std::function<void(Tx&)>& fn) override { transact("BEGIN", fn); }
-  void read_blocking(const std::function<void(Tx&)>& fn) override { transact("BEGIN READ ONLY", fn); }
-
- private:
-  void transact(const char* begin, const std::function<void(Tx&)>& fn) {
-    auto conn = acquire();
+  void write_blocking(const std::function<void(Tx&)>& fn) override {
+    auto conn = acquire(writers_);
     try {
-      conn->exec_script(begin);
+      conn->exec_script("BEGIN");
       fn(*conn);
       conn->exec_script("COMMIT");
     } catch (...) {
@@ -155,48 +158,66 @@ class PgDatabase final : public Database {
         } catch (...) {
         }
       }
-      release(std::move(conn));
+      release(writers_, std::move(conn));
       throw;
     }
-    release(std::move(conn));
+    release(writers_, std::move(conn));
   }
 
-  std::unique_ptr<PgConnection> acquire() {
+  void read_blocking(const std::function<void(Tx&)>& fn) override {
+    auto conn = acquire(readers_);
+    try {
+      fn(*conn);
+    } catch (...) {
+      release(readers_, std::move(conn));
+      throw;
+    }
+    release(readers_, std::move(conn));
+  }
+
+ private:
+  struct Pool {
+    explicit Pool(bool ro) : read_only(ro) {}
+    const bool read_only;
+    std::vector<std::unique_ptr<PgConnection>> idle;
+    std::size_t open = 0;
+  };
+
+  std::unique_ptr<PgConnection> acquire(Pool& pool) {
     std::unique_lock lock(mutex_);
-    cv_.wait(lock, [&] { return !idle_.empty() || open_ < options_.pool_size; });
-    if (!idle_.empty()) {
-      auto c = std::move(idle_.back());
-      idle_.pop_back();
+    cv_.wait(lock, [&] { return !pool.idle.empty() || pool.open < options_.pool_size; });
+    if (!pool.idle.empty()) {
+      auto c = std::move(pool.idle.back());
+      pool.idle.pop_back();
       return c;
     }
-    ++open_;
+    ++pool.open;
     lock.unlock();
     try {
-      return std::make_unique<PgConnection>(options_);
+      return std::make_unique<PgConnection>(options_, pool.read_only);
     } catch (...) {
       std::lock_guard relock(mutex_);
-      --open_;
-      cv_.notify_one();
+      --pool.open;
+      cv_.notify_all();
       throw;
     }
   }
 
-  void release(std::unique_ptr<PgConnection> c) {
+  void release(Pool& pool, std::unique_ptr<PgConnection> c) {
     std::lock_guard lock(mutex_);
     if (c->healthy()) {
-      idle_.push_back(std::move(c));
-      if (open_ < idle_.size()) open_ = idle_.size();
+      pool.idle.push_back(std::move(c));
+      if (pool.open < pool.idle.size()) pool.open = pool.idle.size();
     } else {
-      --open_;  // a broken connection is dropped; the next acquire opens a fresh one
+      --pool.open;  // a broken connection is dropped; the next acquire opens a fresh one
     }
-    cv_.notify_one();
+    cv_.notify_all();  // one condition for both pools: wake the waiter of either
   }
 
   Options options_;
   std::mutex mutex_;
   std::condition_variable cv_;
-  std::vector<std::unique_ptr<PgConnection>> idle_;
-  std::size_t open_ = 0;
+  Pool writers_, readers_;
 };
 
 }  // namespace

@@ -25,33 +25,28 @@ ProductRow Catalogue::on_sale(core::storage::Tx& tx, const std::string& code) co
   return *p;
 }
 
-boost::asio::awaitable<ProductPage> Catalogue::list(const std::string& category, const std::string& cursor,
-                                                    std::int64_t limit, const RequestContext& ctx) {
+boost::asio::awaitable<std::shared_ptr<const std::string>> Catalogue::list(const std::string& category,
+                                                                           const std::string& cursor,
+                                                                           std::int64_t limit,
+                                                                           const RequestContext& ctx) {
   const std::string key = "list|" + category + "|" + cursor + "|" + std::to_string(limit);
-  ProductPage page;
-  if (auto hit = cached(key)) {
-    page = std::move(*hit);
-  } else {
-    page = value_or_throw(
+  auto read = [&]() -> boost::asio::awaitable<ProductPage> {
+    co_return value_or_throw(
         co_await db_.read([&](core::storage::Tx& tx) { return store_.products(tx, category, false, cursor, limit); }));
-    remember(key, page);
-  }
-  co_await promote(page.items, ctx);
-  co_return page;
+  };
+  co_return co_await browse(key, read, false, ctx);
 }
 
-boost::asio::awaitable<ProductView> Catalogue::detail(const std::string& code, const RequestContext& ctx) {
+boost::asio::awaitable<std::shared_ptr<const std::string>> Catalogue::detail(const std::string& code,
+                                                                             const RequestContext& ctx) {
   const std::string key = "detail|" + code;
-  std::vector<ProductView> one;
-  if (auto hit = cached(key)) {
-    one = std::move(hit->items);
-  } else {
+  auto read = [&]() -> boost::asio::awaitable<ProductPage> {
     auto found = co_await db_.read([&](core::storage::Tx& tx) { return store_.view(tx, on_sale(tx, code)); });
-    one.push_back(std::move(found));
-    remember(key, ProductPage{one, std::nullopt});
-  }
-  co_await promote(one, ctx);
-  co_return one.front();
+    ProductPage one;
+    one.items.push_back(std::move(found));
+    co_return one;
+  };
+  co_return co_await browse(key, read, true, ctx);
 }
 
 boost::asio::awaitable<NavList> Catalogue::navs(const std::string& code, const std::string& from,
@@ -205,50 +200,82 @@ boost::asio::awaitable<NavImported> Catalogue::import_navs(const std::string& cs
 void Catalogue::forget() {
   std::lock_guard lock(mutex_);
   pages_.clear();
+  ++generation_;
 }
 
-std::optional<ProductPage> Catalogue::cached(const std::string& key) {
-  if (read_cache_.count() == 0) return std::nullopt;
-  std::lock_guard lock(mutex_);
-  auto it = pages_.find(key);
-  if (it == pages_.end() || it->second.until <= std::chrono::steady_clock::now()) return std::nullopt;
-  return it->second.page;
+std::string Catalogue::Viewer::key() const {
+  return fmt::format("{}{}{}{}", valid ? 'v' : '-', level, qualified ? 'q' : '-', professional ? 'p' : '-');
 }
 
-void Catalogue::remember(const std::string& key, const ProductPage& page) {
-  if (read_cache_.count() == 0) return;
-  std::lock_guard lock(mutex_);
-  if (pages_.size() > 10000) pages_.clear();
-  pages_[key] = CachedPage{std::chrono::steady_clock::now() + read_cache_, page};
+template <class Read>
+boost::asio::awaitable<std::shared_ptr<const std::string>> Catalogue::browse(const std::string& key, Read read,
+                                                                             bool one, const RequestContext& ctx) {
+  const std::optional<Viewer> who = co_await viewer(ctx);
+  const std::string as = who ? who->key() : "anyone";
+  std::shared_ptr<const ProductPage> page;
+  std::shared_ptr<const std::string> kept;
+  std::uint64_t generation = 0;
+  {
+    std::lock_guard lock(mutex_);
+    generation = generation_;
+    auto it = pages_.find(key);
+    if (read_cache_.count() > 0 && it != pages_.end() && it->second.until > std::chrono::steady_clock::now()) {
+      if (auto body = it->second.bodies.find(as); body != it->second.bodies.end()) kept = body->second;
+      page = it->second.page;
+    }
+  }
+  if (kept) co_return kept;
+  if (!page) {
+    auto fresh = co_await read();
+    page = std::make_shared<const ProductPage>(std::move(fresh));
+  }
+  ProductPage shown = *page;
+  for (auto& v : shown.items)
+    if (who)
+      v.promoted = who->valid && v.risk_level <= who->level &&
+                   (v.audience == "public" || (v.audience == "qualified" && who->qualified) || who->professional);
+  auto body = std::make_shared<const std::string>(one ? core::json::serialize(shown.items.front())
+                                                      : core::json::serialize(shown));
+  if (read_cache_.count() > 0) {
+    std::lock_guard lock(mutex_);
+    // Kept only when nothing was forgotten meanwhile (a write during the read may not be in it).
+    if (generation == generation_) {
+      auto it = pages_.find(key);
+      if (it == pages_.end() || it->second.page != page) {
+        if (pages_.size() > 10000) pages_.clear();
+        pages_[key] = CachedPage{std::chrono::steady_clock::now() + read_cache_, page, {}};
+        it = pages_.find(key);
+      }
+      it->second.bodies[as] = body;
+    }
+  }
+  co_return body;
 }
 
-boost::asio::awaitable<void> Catalogue::promote(std::vector<ProductView>& items, const RequestContext& ctx) {
-  if (ctx.caller.kind != core::http::CallerKind::kCustomer || items.empty()) co_return;
+boost::asio::awaitable<std::optional<Catalogue::Viewer>> Catalogue::viewer(const RequestContext& ctx) {
+  if (ctx.caller.kind != core::http::CallerKind::kCustomer) co_return std::nullopt;
   const std::string customer = ctx.caller.subject;
-  std::optional<CachedRisk> risk;
+  std::optional<Viewer> known;
   {
     std::lock_guard lock(mutex_);
     if (auto it = risks_.find(customer); it != risks_.end() && it->second.until > std::chrono::steady_clock::now())
-      risk = it->second;
+      known = it->second.viewer;
   }
-  if (!risk) {
-    auto read = co_await suitability_.profile(customer, &ctx);
-    auto* p = std::get_if<suitability::ProfileView>(&read);
-    if (!p) co_return;  // nothing is promoted when the profile cannot be read
-    CachedRisk r;
-    r.until = std::chrono::steady_clock::now() + read_cache_;
-    r.valid = p->assessed && !p->expired;
-    r.level = p->level_number;
-    r.qualified = p->qualified;
-    r.professional = p->investor_type == "professional";
-    risk = r;
+  if (known) co_return known;
+  auto read = co_await suitability_.profile(customer, &ctx);
+  auto* p = std::get_if<suitability::ProfileView>(&read);
+  if (!p) co_return std::nullopt;  // nothing is promoted when the profile cannot be read
+  Viewer v;
+  v.valid = p->assessed && !p->expired;
+  v.level = p->level_number;
+  v.qualified = p->qualified;
+  v.professional = p->investor_type == "professional";
+  {
     std::lock_guard lock(mutex_);
     if (risks_.size() > 100000) risks_.clear();
-    risks_[customer] = r;
+    risks_[customer] = CachedRisk{std::chrono::steady_clock::now() + read_cache_, v};
   }
-  for (auto& v : items)
-    v.promoted = risk->valid && v.risk_level <= risk->level &&
-                 (v.audience == "public" || (v.audience == "qualified" && risk->qualified) || risk->professional);
+  co_return v;
 }
 
 boost::asio::awaitable<void> Catalogue::register_at_counter(const std::string& code, const std::string& name,

@@ -2,10 +2,14 @@
 // The mall's catalogue (use cases): products and their NAVs as customers browse them and staff
 // keep them. A published product's NAVs go to the counter before the mall keeps them, so the
 // counter knows every product it is asked to trade. Display reads are reused for `read_cache`
-// (never an order's reads); this instance's own writes forget them at once.
+// (never an order's reads); this instance's own writes forget them at once. What customers browse
+// is kept serialised, one body per page and kind of viewer (what is promoted to a customer
+// depends only on their assessment's level, validity and investor type), so a busy product list
+// costs neither a read nor a serialisation.
 #include <boost/asio/awaitable.hpp>
 
 #include <chrono>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -29,10 +33,13 @@ class Catalogue {
       : db_(db), store_(store), counter_(counter), suitability_(suitability), read_cache_(read_cache) {}
 
   // ---- customers and anyone: published and halted products; for a signed-in customer, whether
-  // each is promoted to them (never above their level).
-  boost::asio::awaitable<ProductPage> list(const std::string& category, const std::string& cursor, std::int64_t limit,
-                                           const core::http::RequestContext& ctx);
-  boost::asio::awaitable<ProductView> detail(const std::string& code, const core::http::RequestContext& ctx);
+  // each is promoted to them (never above their level). The answers as JSON (a ProductPage, a
+  // ProductView).
+  boost::asio::awaitable<std::shared_ptr<const std::string>> list(const std::string& category,
+                                                                  const std::string& cursor, std::int64_t limit,
+                                                                  const core::http::RequestContext& ctx);
+  boost::asio::awaitable<std::shared_ptr<const std::string>> detail(const std::string& code,
+                                                                    const core::http::RequestContext& ctx);
   boost::asio::awaitable<NavList> navs(const std::string& code, const std::string& from, const std::string& to);
   // A product on sale (not a draft), or 404 MALL_PRODUCT_NOT_FOUND.
   ProductRow on_sale(core::storage::Tx& tx, const std::string& code) const;
@@ -58,18 +65,27 @@ class Catalogue {
   void forget();
 
  private:
+  // What decides what is promoted to a viewer; none for anyone who is not a signed-in customer
+  // (or whose profile cannot be read: nothing is promoted then).
+  struct Viewer {
+    bool valid = false, qualified = false, professional = false;
+    int level = 0;
+    std::string key() const;
+  };
   struct CachedPage {
     std::chrono::steady_clock::time_point until;
-    ProductPage page;
+    std::shared_ptr<const ProductPage> page;
+    std::unordered_map<std::string, std::shared_ptr<const std::string>> bodies;  // by Viewer::key()
   };
   struct CachedRisk {
     std::chrono::steady_clock::time_point until;
-    bool valid = false, qualified = false, professional = false;
-    int level = 0;
+    Viewer viewer;
   };
-  std::optional<ProductPage> cached(const std::string& key);
-  void remember(const std::string& key, const ProductPage& page);
-  boost::asio::awaitable<void> promote(std::vector<ProductView>& items, const core::http::RequestContext& ctx);
+  // The body of `key` for this viewer: from the cache, else `read` (a DB read) then serialised.
+  template <class Read>
+  boost::asio::awaitable<std::shared_ptr<const std::string>> browse(const std::string& key, Read read, bool one,
+                                                                    const core::http::RequestContext& ctx);
+  boost::asio::awaitable<std::optional<Viewer>> viewer(const core::http::RequestContext& ctx);
   // Registers a product and its NAV at the counter; `required`: a failure refuses the caller's
   // request (publishing), else it is logged and the next NAV tries again.
   boost::asio::awaitable<void> register_at_counter(const std::string& code, const std::string& name,
@@ -82,6 +98,7 @@ class Catalogue {
   const platform::suitability::SuitabilityClient& suitability_;
   std::chrono::milliseconds read_cache_;
   std::mutex mutex_;
+  std::uint64_t generation_ = 0;  // counts forget()
   std::unordered_map<std::string, CachedPage> pages_;
   std::unordered_map<std::string, CachedRisk> risks_;
 };

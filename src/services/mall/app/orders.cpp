@@ -187,7 +187,7 @@ boost::asio::awaitable<Placed> Orders::place(const std::string& customer, const 
     co_return co_await replay(*won.first, fingerprint, ctx);
   }
   auto order = value_or_throw(std::move(begun));
-  catalogue_.forget();  // places left may have changed
+  if (p.terms.holder_cap) catalogue_.forget();  // places left may have changed (only capped products count holders)
   co_return co_await drive(order, &ctx);
 }
 
@@ -221,9 +221,12 @@ boost::asio::awaitable<Placed> Orders::drive(const OrderRecord& o, const Request
   const auto now_ms = core::unix_millis();
   if (auto* there = std::get_if<counter::Order>(&placed)) {
     const std::string counter_id = there->order_id;
-    auto pending = co_await db_.write([&](core::storage::Tx& tx) {
-      store_.mark_pending(tx, o.order_id, counter_id, now_ms);
-      return store_.order(tx, o.order_id);
+    auto pending = co_await db_.write([&](core::storage::Tx& tx) -> std::optional<OrderRecord> {
+      if (!store_.mark_pending(tx, o.order_id, counter_id, now_ms)) return store_.order(tx, o.order_id);
+      OrderRecord now = o;  // it was placing, and only this moved it on
+      now.state = "pending";
+      now.counter_order_id = counter_id;
+      return now;
     });
     if (ctx) ctx->log().info("mall: order {} placed ({} {})", o.order_id, o.side, o.product);
     co_return Placed{view(*pending), true};

@@ -46,13 +46,13 @@ void catalogue_routes(core::http::Router& r, Catalogue& c) {
     const auto category = req.query_param("category").value_or("");
     const auto cursor = req.query_param("cursor").value_or("");
     const auto limit = limit_param(req, "MALL");
-    auto out = co_await c.list(category, cursor, limit, ctx);
-    co_return ok(out);
+    auto body = co_await c.list(category, cursor, limit, ctx);
+    co_return Response::json(200, *body);
   });
   r.add(Method::kGet, kBase + "/products/{code}", [&c](Request&, RequestContext& ctx) -> Reply {
     const auto code = path_param(ctx, "code");
-    auto out = co_await c.detail(code, ctx);
-    co_return ok(out);
+    auto body = co_await c.detail(code, ctx);
+    co_return Response::json(200, *body);
   });
   r.add(Method::kGet, kBase + "/products/{code}/navs", [&c](Request& req, RequestContext& ctx) -> Reply {
     const auto code = path_param(ctx, "code");

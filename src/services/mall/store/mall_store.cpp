@@ -407,12 +407,12 @@ Result<OrderRecord> MallStore::begin_order(Tx& tx, const OrderRecord& o, std::in
   return *order(tx, o.order_id);
 }
 
-void MallStore::mark_pending(Tx& tx, const std::string& order_id, const std::string& counter_order_id,
+bool MallStore::mark_pending(Tx& tx, const std::string& order_id, const std::string& counter_order_id,
                              std::int64_t now_ms) const {
-  tx.exec(
+  return tx.exec(
       "UPDATE mall_orders SET state = 'pending', counter_order_id = ?, updated_at_ms = ? WHERE order_id = ? AND state "
       "= 'placing'",
-      {counter_order_id, now_ms, order_id});
+      {counter_order_id, now_ms, order_id}) > 0;
 }
 
 void MallStore::release_place(Tx& tx, const OrderRecord& o) const {

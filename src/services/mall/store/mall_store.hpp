@@ -122,7 +122,8 @@ class MallStore {
   // Takes a holder place when the product has a cap (refused when none is left), then records the
   // order as placing.
   Result<OrderRecord> begin_order(core::storage::Tx& tx, const OrderRecord& o, std::int64_t now_ms) const;
-  void mark_pending(core::storage::Tx& tx, const std::string& order_id, const std::string& counter_order_id,
+  // False when the order was no longer placing (another attempt recorded it first).
+  bool mark_pending(core::storage::Tx& tx, const std::string& order_id, const std::string& counter_order_id,
                     std::int64_t now_ms) const;
   void mark_failed(core::storage::Tx& tx, const OrderRecord& o, const std::string& code, const std::string& message,
                    std::int64_t now_ms) const;
