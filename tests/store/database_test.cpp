@@ -107,6 +107,28 @@ TEST_P(StorageTest, AReadRefusesToWriteAndStaysUsableAfterAFailure) {
   }
 }
 
+TEST_P(StorageTest, ARepairableWriteIsAsAtomicAndVisibleAsAnyWrite) {
+  create_table(*db_);
+  db_->repairable_write_blocking([&](Tx& tx) {
+    tx.exec("INSERT INTO accounts (id, owner, balance) VALUES (1, 'a', 5)");
+    if (GetParam() == Backend::kSqlite) EXPECT_EQ(tx.query("PRAGMA synchronous").at(0).int64(0), 1) << "NORMAL";
+    else EXPECT_EQ(tx.query("SHOW synchronous_commit").at(0).string(0), "off");
+  });
+  EXPECT_THROW(db_->repairable_write_blocking([](Tx& tx) {
+    tx.exec("UPDATE accounts SET balance = 6 WHERE id = 1");
+    throw std::runtime_error("refused");
+  }),
+               std::runtime_error);
+  db_->read_blocking([](Tx& tx) { EXPECT_EQ(tx.query("SELECT balance FROM accounts WHERE id = 1").at(0).int64(0), 5); });
+  // Ordinary writes after it are flushed as before (SQLite: the connection is back at FULL).
+  db_->write_blocking([](Tx& tx) { tx.exec("UPDATE accounts SET balance = balance + 1 WHERE id = 1"); });
+  if (GetParam() == Backend::kSqlite)
+    db_->write_blocking([](Tx& tx) { EXPECT_EQ(tx.query("PRAGMA synchronous").at(0).int64(0), 2) << "FULL"; });
+  else
+    db_->write_blocking([](Tx& tx) { EXPECT_EQ(tx.query("SHOW synchronous_commit").at(0).string(0), "on"); });
+  db_->read_blocking([](Tx& tx) { EXPECT_EQ(tx.query("SELECT balance FROM accounts WHERE id = 1").at(0).int64(0), 6); });
+}
+
 TEST_P(StorageTest, UniqueViolationIsReportedAsSuch) {
   create_table(*db_);
   db_->write_blocking([](Tx& tx) { tx.exec("INSERT INTO accounts (id, owner, balance) VALUES (1, 'a', 1)"); });

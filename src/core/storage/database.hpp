@@ -115,24 +115,42 @@ class Database {
   // Blocking forms: for the blocking pool, tools and tests.
   virtual void write_blocking(const std::function<void(Tx&)>& fn) = 0;
   virtual void read_blocking(const std::function<void(Tx&)>& fn) = 0;
+  // A write the caller repairs by itself should the database host crash right after it: state
+  // derived again from a durable record (a mall order marked pending is marked again by the
+  // re-drive, from the counter's kept answer to the same request id). As atomic and as visible
+  // as any write, but committed without waiting for the disk. Never for money, a quota or an
+  // intent recorded before a send.
+  virtual void repairable_write_blocking(const std::function<void(Tx&)>& fn) { write_blocking(fn); }
 
   template <class F>
   auto write(F fn) -> boost::asio::awaitable<std::invoke_result_t<F&, Tx&>> {
-    co_return co_await core::blocking([this, &fn] { return run(true, fn); });
+    co_return co_await core::blocking([this, &fn] { return run(Mode::kWrite, fn); });
+  }
+  template <class F>
+  auto write_repairable(F fn) -> boost::asio::awaitable<std::invoke_result_t<F&, Tx&>> {
+    co_return co_await core::blocking([this, &fn] { return run(Mode::kRepairable, fn); });
   }
   template <class F>
   auto read(F fn) -> boost::asio::awaitable<std::invoke_result_t<F&, Tx&>> {
-    co_return co_await core::blocking([this, &fn] { return run(false, fn); });
+    co_return co_await core::blocking([this, &fn] { return run(Mode::kRead, fn); });
+  }
+
+ private:
+  enum class Mode { kRead, kWrite, kRepairable };
+  void dispatch(Mode mode, const std::function<void(Tx&)>& fn) {
+    if (mode == Mode::kRead) read_blocking(fn);
+    else if (mode == Mode::kWrite) write_blocking(fn);
+    else repairable_write_blocking(fn);
   }
   template <class F>
-  auto run(bool writable, F& fn) -> std::invoke_result_t<F&, Tx&> {
+  auto run(Mode mode, F& fn) -> std::invoke_result_t<F&, Tx&> {
     using R = std::invoke_result_t<F&, Tx&>;
     if constexpr (std::is_void_v<R>) {
-      writable ? write_blocking(fn) : read_blocking(fn);
+      dispatch(mode, fn);
     } else {
       std::optional<R> out;
       auto wrapped = [&](Tx& tx) { out.emplace(fn(tx)); };
-      writable ? write_blocking(wrapped) : read_blocking(wrapped);
+      dispatch(mode, wrapped);
       return std::move(*out);
     }
   }

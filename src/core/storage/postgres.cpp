@@ -145,10 +145,29 @@ class PgDatabase final : public Database {
   }
   Dialect dialect() const override { return Dialect::kPostgres; }
 
-  void write_blocking(const std::function<void(Tx&)>& fn) override {
+  void write_blocking(const std::function<void(Tx&)>& fn) override { transact("BEGIN", fn); }
+  // The commit returns once the WAL is written, not flushed (visible to every session at once);
+  // the WAL writer flushes it within a few hundred milliseconds.
+  void repairable_write_blocking(const std::function<void(Tx&)>& fn) override {
+    transact("BEGIN; SET LOCAL synchronous_commit TO off", fn);
+  }
+
+  void read_blocking(const std::function<void(Tx&)>& fn) override {
+    auto conn = acquire(readers_);
+    try {
+      fn(*conn);
+    } catch (...) {
+      release(readers_, std::move(conn));
+      throw;
+    }
+    release(readers_, std::move(conn));
+  }
+
+ private:
+  void transact(const char* begin, const std::function<void(Tx&)>& fn) {
     auto conn = acquire(writers_);
     try {
-      conn->exec_script("BEGIN");
+      conn->exec_script(begin);
       fn(*conn);
       conn->exec_script("COMMIT");
     } catch (...) {
@@ -164,18 +183,6 @@ class PgDatabase final : public Database {
     release(writers_, std::move(conn));
   }
 
-  void read_blocking(const std::function<void(Tx&)>& fn) override {
-    auto conn = acquire(readers_);
-    try {
-      fn(*conn);
-    } catch (...) {
-      release(readers_, std::move(conn));
-      throw;
-    }
-    release(readers_, std::move(conn));
-  }
-
- private:
   struct Pool {
     explicit Pool(bool ro) : read_only(ro) {}
     const bool read_only;

@@ -151,18 +151,25 @@ class SqliteDatabase final : public Database {
 
   void write_blocking(const std::function<void(Tx&)>& fn) override {
     std::lock_guard lock(writer_mutex_);
-    // BEGIN IMMEDIATE takes the write lock up front; the busy handler waits out other processes.
-    writer_->exec_script("BEGIN IMMEDIATE");
-    try {
-      fn(*writer_);
-      writer_->exec_script("COMMIT");
-    } catch (...) {
-      try {
-        writer_->exec_script("ROLLBACK");
-      } catch (...) {
+    transact(fn);
+  }
+
+  // WAL at synchronous=NORMAL for this commit: appended to the WAL, not synced (the next FULL
+  // commit syncs it with its own; a crash of the process loses nothing, one of the host may).
+  void repairable_write_blocking(const std::function<void(Tx&)>& fn) override {
+    std::lock_guard lock(writer_mutex_);
+    if (!options_.sqlite_synchronous_full) return transact(fn);
+    writer_->exec_script("PRAGMA synchronous=NORMAL");
+    struct Restore {
+      SqliteConnection& c;
+      ~Restore() {
+        try {
+          c.exec_script("PRAGMA synchronous=FULL");
+        } catch (...) {
+        }
       }
-      throw;
-    }
+    } restore{*writer_};
+    transact(fn);
   }
 
   void read_blocking(const std::function<void(Tx&)>& fn) override {
@@ -186,6 +193,21 @@ class SqliteDatabase final : public Database {
   }
 
  private:
+  void transact(const std::function<void(Tx&)>& fn) {
+    // BEGIN IMMEDIATE takes the write lock up front; the busy handler waits out other processes.
+    writer_->exec_script("BEGIN IMMEDIATE");
+    try {
+      fn(*writer_);
+      writer_->exec_script("COMMIT");
+    } catch (...) {
+      try {
+        writer_->exec_script("ROLLBACK");
+      } catch (...) {
+      }
+      throw;
+    }
+  }
+
   std::unique_ptr<SqliteConnection> acquire_reader() {
     std::unique_lock lock(readers_mutex_);
     readers_cv_.wait(lock, [&] { return !idle_readers_.empty() || open_readers_ < options_.pool_size; });

@@ -221,7 +221,9 @@ boost::asio::awaitable<Placed> Orders::drive(const OrderRecord& o, const Request
   const auto now_ms = core::unix_millis();
   if (auto* there = std::get_if<counter::Order>(&placed)) {
     const std::string counter_id = there->order_id;
-    auto pending = co_await db_.write([&](core::storage::Tx& tx) -> std::optional<OrderRecord> {
+    // Repairable: were it lost with the database host, the order is placing again and the
+    // re-drive marks it pending from the counter's kept answer to the same request id.
+    auto pending = co_await db_.write_repairable([&](core::storage::Tx& tx) -> std::optional<OrderRecord> {
       if (!store_.mark_pending(tx, o.order_id, counter_id, now_ms)) return store_.order(tx, o.order_id);
       OrderRecord now = o;  // it was placing, and only this moved it on
       now.state = "pending";
