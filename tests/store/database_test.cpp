@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <latch>
 #include <thread>
 
 #include "core/storage/idempotency.hpp"
@@ -82,23 +83,29 @@ TEST_P(StorageTest, AThrowingTransactionChangesNothing) {
 TEST_P(StorageTest, AReadRefusesToWriteAndStaysUsableAfterAFailure) {
   create_table(*db_);
   db_->write_blocking([](Tx& tx) { tx.exec("INSERT INTO accounts (id, owner, balance) VALUES (1, 'a', 1)"); });
-  // Every reader connection of the pool (four) refuses a write, however it is spelled.
-  for (int i = 0; i < 6; ++i) {
-    EXPECT_THROW(db_->read_blocking([](Tx& tx) { tx.exec("UPDATE accounts SET balance = balance + 1 WHERE id = 1"); }),
-                 StorageError);
-    EXPECT_THROW(db_->read_blocking([](Tx& tx) {
-      tx.query("INSERT INTO accounts (id, owner, balance) VALUES (9, 'x', 1) RETURNING id");
-    }),
-                 StorageError);
-    // A statement that fails leaves its connection fit for the next read.
-    EXPECT_THROW(db_->read_blocking([](Tx& tx) { tx.query("SELECT no_such_column FROM accounts"); }), StorageError);
-  }
+  // Four reads held open at once (the pool's four reader connections): each refuses a write,
+  // however it is spelled, and stays fit for the next read after a failing statement.
+  std::latch all_open(4);
+  std::vector<std::thread> readers;
+  for (int r = 0; r < 4; ++r)
+    readers.emplace_back([&] {
+      db_->read_blocking([&](Tx& tx) {
+        all_open.arrive_and_wait();
+        EXPECT_THROW(tx.exec("UPDATE accounts SET balance = balance + 1 WHERE id = 1"), StorageError);
+      });
+      EXPECT_THROW(db_->read_blocking([](Tx& tx) {
+        tx.query("INSERT INTO accounts (id, owner, balance) VALUES (9, 'x', 1) RETURNING id");
+      }),
+                   StorageError);
+      EXPECT_THROW(db_->read_blocking([](Tx& tx) { tx.query("SELECT no_such_column FROM accounts"); }), StorageError);
+    });
+  for (auto& t : readers) t.join();
   db_->read_blocking([](Tx& tx) {
     auto rows = tx.query("SELECT count(*), sum(balance) FROM accounts");
     EXPECT_EQ(rows.at(0).int64(0), 1);
     EXPECT_EQ(rows.at(0).int64(1), 1);
   });
-  // A read sees what a write committed a moment before, on whichever connection it lands.
+  // A read sees what a write committed a moment before.
   for (int i = 2; i < 8; ++i) {
     db_->write_blocking([i](Tx& tx) {
       tx.exec("INSERT INTO accounts (id, owner, balance) VALUES (?, ?, 1)", {std::int64_t{i}, "o" + std::to_string(i)});
@@ -188,8 +195,10 @@ TEST_P(StorageTest, ARequestIdMovesOnceWhateverRacesIt) {
   const RequestLog log{"t_requests", "T"};
   // Eight callers send the same request at once, each retrying as write_claiming does: one move,
   // one answer for all.
+  std::atomic<int> retries{0};
   auto move = [&](const std::string& id, std::int64_t units) {
     for (int attempt = 1;; ++attempt) {
+      if (attempt > 1) ++retries;
       try {
         std::variant<Moved, Refusal> out = Refusal{};
         db_->write_blocking([&](Tx& tx) {
@@ -216,11 +225,34 @@ TEST_P(StorageTest, ARequestIdMovesOnceWhateverRacesIt) {
     }
   }
   db_->read_blocking([](Tx& tx) { EXPECT_EQ(tx.query("SELECT balance FROM accounts WHERE id = 1").at(0).int64(0), 500); });
+  // The claim waits for the call answering the same id and then reads its answer: no caller
+  // fails on the key and starts again.
+  EXPECT_EQ(retries.load(), 0);
+  // A call that claimed the id and then failed leaves it free: the next caller (waiting on the
+  // claim, or after it) moves, once.
+  std::latch claimed(1);
+  std::thread failing([&] {
+    EXPECT_THROW(db_->write_blocking([&](Tx& tx) {
+      once<Moved>(tx, log, "req-failed", "move", MoveIn{100}, 1, [&]() -> std::variant<Moved, Refusal> {
+        tx.exec("UPDATE accounts SET balance = balance + 100 WHERE id = 1");
+        claimed.count_down();
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+        throw std::runtime_error("the effect failed");
+      });
+    }),
+                 std::runtime_error);
+  });
+  claimed.wait();
+  auto after = move("req-failed", 100);
+  failing.join();
+  ASSERT_TRUE(std::holds_alternative<Moved>(after));
+  EXPECT_EQ(std::get<Moved>(after).balance, 600);
+  db_->read_blocking([](Tx& tx) { EXPECT_EQ(tx.query("SELECT balance FROM accounts WHERE id = 1").at(0).int64(0), 600); });
   // The same id with other parameters is refused, and moves nothing.
   auto reused = move("req-0", 200);
   ASSERT_TRUE(std::holds_alternative<Refusal>(reused));
   EXPECT_EQ(std::get<Refusal>(reused).code, "T_REQUEST_REUSED");
-  db_->read_blocking([](Tx& tx) { EXPECT_EQ(tx.query("SELECT balance FROM accounts WHERE id = 1").at(0).int64(0), 500); });
+  db_->read_blocking([](Tx& tx) { EXPECT_EQ(tx.query("SELECT balance FROM accounts WHERE id = 1").at(0).int64(0), 600); });
 }
 
 const EmbeddedFile kGood[] = {

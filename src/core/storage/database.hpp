@@ -10,8 +10,8 @@
 // write() runs a read-write transaction: it commits when the function returns and rolls back
 // when it throws. read() runs statements that can only read (a write among them is refused by
 // the database): on SQLite in one snapshot, on PostgreSQL each statement in its own, as READ
-// COMMITTED gives inside a transaction too — a read that must see several rows as of one moment
-// belongs in write(). Both run on the blocking pool.
+// COMMITTED gives inside any transaction too (write() included) — figures that must agree as of
+// one moment come from one statement. Both run on the blocking pool.
 #include <boost/asio/awaitable.hpp>
 
 #include <chrono>

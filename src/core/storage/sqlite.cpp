@@ -10,6 +10,7 @@
 #include <mutex>
 #include <thread>
 
+#include "core/observe/log.hpp"
 #include "core/storage/backends.hpp"
 
 namespace zt::core::storage {
@@ -151,6 +152,12 @@ class SqliteDatabase final : public Database {
 
   void write_blocking(const std::function<void(Tx&)>& fn) override {
     std::lock_guard lock(writer_mutex_);
+    if (relaxed_) {
+      // A repairable write could not put the connection back: no flushed write goes ahead at
+      // NORMAL (this throws, and the write is refused, until FULL is in force again).
+      writer_->exec_script("PRAGMA synchronous=FULL");
+      relaxed_ = false;
+    }
     transact(fn);
   }
 
@@ -159,16 +166,20 @@ class SqliteDatabase final : public Database {
   void repairable_write_blocking(const std::function<void(Tx&)>& fn) override {
     std::lock_guard lock(writer_mutex_);
     if (!options_.sqlite_synchronous_full) return transact(fn);
+    relaxed_ = true;
     writer_->exec_script("PRAGMA synchronous=NORMAL");
     struct Restore {
       SqliteConnection& c;
+      bool& relaxed;
       ~Restore() {
         try {
           c.exec_script("PRAGMA synchronous=FULL");
-        } catch (...) {
+          relaxed = false;
+        } catch (const std::exception& e) {
+          core::log::error("storage: could not put SQLite back to synchronous=FULL ({}); the next write tries again", e.what());
         }
       }
-    } restore{*writer_};
+    } restore{*writer_, relaxed_};
     transact(fn);
   }
 
@@ -237,6 +248,7 @@ class SqliteDatabase final : public Database {
   Options options_;
   std::mutex writer_mutex_;
   std::unique_ptr<SqliteConnection> writer_;
+  bool relaxed_ = false;  // the writer left at synchronous=NORMAL (under writer_mutex_)
   std::mutex readers_mutex_;
   std::condition_variable readers_cv_;
   std::vector<std::unique_ptr<SqliteConnection>> idle_readers_;

@@ -225,7 +225,8 @@ boost::asio::awaitable<std::shared_ptr<const std::string>> Catalogue::browse(con
     }
   }
   if (kept) co_return kept;
-  if (!page) {
+  const bool read_here = !page;
+  if (read_here) {
     auto fresh = co_await read();
     page = std::make_shared<const ProductPage>(std::move(fresh));
   }
@@ -241,12 +242,17 @@ boost::asio::awaitable<std::shared_ptr<const std::string>> Catalogue::browse(con
     // Kept only when nothing was forgotten meanwhile (a write during the read may not be in it).
     if (generation == generation_) {
       auto it = pages_.find(key);
-      if (it == pages_.end() || it->second.page != page) {
-        if (pages_.size() > 10000) pages_.clear();
-        pages_[key] = CachedPage{std::chrono::steady_clock::now() + read_cache_, page, {}};
-        it = pages_.find(key);
+      if (it != pages_.end() && it->second.page == page) {
+        it->second.bodies[as] = body;
+      } else if (read_here) {
+        // Only a page read now starts an entry: one served from the cache is never put back
+        // with a new expiry.
+        if (pages_.size() > 10000) {
+          pages_.clear();
+          ++generation_;
+        }
+        pages_[key] = CachedPage{std::chrono::steady_clock::now() + read_cache_, page, {{as, body}}};
       }
-      it->second.bodies[as] = body;
     }
   }
   co_return body;

@@ -110,8 +110,10 @@ boost::asio::awaitable<Placed> Orders::place(const std::string& customer, const 
     Known k;
     k.seen = store_.order_by_key(tx, customer, idem);
     if (!k.seen) {
-      k.product = store_.product(tx, in.product);
-      if (in.side == "subscribe") k.first = store_.first_purchase(tx, customer, in.product);
+      if (auto found = store_.product_for(tx, customer, in.product)) {
+        k.product = std::move(found->product);
+        k.first = found->first;
+      }
     }
     return k;
   });

@@ -520,16 +520,19 @@ bool MallStore::mark_confirmed(Tx& tx, const OrderRecord& o, Nav nav, Money fee,
   return true;
 }
 
-bool MallStore::first_purchase(Tx& tx, const std::string& customer, const std::string& product) const {
+std::optional<MallStore::ProductForBuyer> MallStore::product_for(Tx& tx, const std::string& customer,
+                                                                  const std::string& code) const {
   // A first purchase (its higher minimum, BUSINESS §5) whenever the customer neither holds the
   // product nor has a purchase of it open: after redeeming everything, buying again is a first.
-  if (!tx.query("SELECT 1 FROM mall_orders WHERE customer_id = ? AND product_code = ? AND side = 'subscribe' AND state IN "
-                "('placing', 'pending') LIMIT 1",
-                {customer, product})
-           .empty())
-    return false;
-  auto held = tx.query("SELECT shares_units FROM mall_holdings WHERE customer_id = ? AND product_code = ?", {customer, product});
-  return held.empty() || held.at(0).int64(0) <= 0;
+  auto rows = tx.query(std::string("SELECT ") + kProductColumns +
+                           ", CASE WHEN EXISTS (SELECT 1 FROM mall_orders o WHERE o.customer_id = ? AND o.product_code = "
+                           "p.code AND o.side = 'subscribe' AND o.state IN ('placing', 'pending')) THEN 1 ELSE 0 END, "
+                           "COALESCE((SELECT h.shares_units FROM mall_holdings h WHERE h.customer_id = ? AND "
+                           "h.product_code = p.code), 0) FROM mall_products p WHERE p.code = ?",
+                       {customer, customer, code});
+  if (rows.empty()) return std::nullopt;
+  const auto& r = rows.at(0);
+  return ProductForBuyer{product_of(r), r.int64(19) == 0 && r.int64(20) <= 0};
 }
 
 Result<OrderPage> MallStore::orders(Tx& tx, const OrderFilter& f, bool staff) const {

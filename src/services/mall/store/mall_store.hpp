@@ -132,7 +132,14 @@ class MallStore {
   // of the holding.
   bool mark_confirmed(core::storage::Tx& tx, const OrderRecord& o, Nav nav, Money fee, std::int64_t amount_units,
                       std::int64_t shares_units, const std::string& confirmed_date, std::int64_t now_ms) const;
-  bool first_purchase(core::storage::Tx& tx, const std::string& customer, const std::string& product) const;
+  // The product (any status) and whether buying it now would be the customer's first purchase,
+  // in one statement.
+  struct ProductForBuyer {
+    ProductRow product;
+    bool first = true;
+  };
+  std::optional<ProductForBuyer> product_for(core::storage::Tx& tx, const std::string& customer,
+                                             const std::string& code) const;
   Result<OrderPage> orders(core::storage::Tx& tx, const OrderFilter& f, bool staff) const;
   // Pending orders due for confirmation whose NAV for T is in, least recently tried first; and how
   // many due ones wait for their NAV.
