@@ -188,6 +188,9 @@ TEST_P(Mall, MatchBuyCancelConfirmRedeemToTheCent) {
   EXPECT_TRUE(items[0].at("promoted").as_bool()) << "R3 for a C3";
   EXPECT_FALSE(items[1].at("promoted").as_bool()) << "R4 is not promoted to a C3";
   EXPECT_EQ(std::string(items[1].at("risk_title").as_string()), "中高风险");
+  EXPECT_EQ(std::string(items[0].at("nav").as_string()), "1.0000") << "each product's latest NAV";
+  EXPECT_EQ(std::string(items[1].at("nav").as_string()), "1.2000");
+  EXPECT_EQ(std::string(items[1].at("nav_date").as_string()), "2026-02-27");
   // The same list, kept for a second (mall.read_cache), read at once by viewers of other kinds:
   // nothing promoted to someone not signed in (no field) or not yet assessed (false), and the
   // C3's view unchanged after them.

@@ -299,8 +299,12 @@ Result<ProductPage> MallStore::products(Tx& tx, const std::string& category, boo
   params.emplace_back(limit + 1);
   auto rows = tx.query(sql, params);
   ProductPage page;
-  for (std::size_t i = 0; i < rows.size() && static_cast<std::int64_t>(i) < limit; ++i)
-    page.items.push_back(view(tx, product_of(rows.at(i))));
+  for (std::size_t i = 0; i < rows.size() && static_cast<std::int64_t>(i) < limit; ++i) {
+    const auto& r = rows.at(i);
+    std::optional<NavPoint> nav;
+    if (!r.is_null(19)) nav = NavPoint{r.string(19), Nav::from_units(r.int64(20))};
+    page.items.push_back(view_of(product_of(r), nav));
+  }
   if (static_cast<std::int64_t>(rows.size()) > limit) page.next_cursor = page.items.back().code;
   return page;
 }
