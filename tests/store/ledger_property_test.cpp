@@ -181,6 +181,9 @@ class LedgerProperty : public ::testing::TestWithParam<std::string> {
       for (const auto& fa : accounts_) {
         ASSERT_EQ(counter_.ledger().balance(t, Ledger::frozen(fa), kCny), frozen_cash[fa]) << "op " << op;
         ASSERT_EQ(counter_.ledger().balance(t, Ledger::cash(fa), kCny), m.cash.at(fa)) << "op " << op;
+        // Several balances read at once agree with each read alone (an account with no row is 0).
+        const auto both = counter_.ledger().balances_of(t, {Ledger::frozen(fa), Ledger::cash(fa), "cash:nobody"}, kCny);
+        ASSERT_EQ(both, (std::vector<Units>{frozen_cash[fa], m.cash.at(fa), 0})) << "op " << op;
         for (const auto& f : funds_) {
           const auto held = counter_.ledger().balance(t, Ledger::position(fa), f);
           const auto held_frozen = counter_.ledger().balance(t, Ledger::position_frozen(fa), f);

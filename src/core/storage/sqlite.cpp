@@ -190,29 +190,21 @@ class SqliteDatabase final : public Database {
       std::unique_ptr<SqliteConnection>& c;
       ~Return() { db.release_reader(std::move(c)); }
     } give_back{*this, conn};
-    conn->exec_script("BEGIN");
-    try {
-      fn(*conn);
-      conn->exec_script("COMMIT");
-    } catch (...) {
-      try {
-        conn->exec_script("ROLLBACK");
-      } catch (...) {
-      }
-      throw;
-    }
+    in_transaction(*conn, "BEGIN", fn);
   }
 
  private:
-  void transact(const std::function<void(Tx&)>& fn) {
-    // BEGIN IMMEDIATE takes the write lock up front; the busy handler waits out other processes.
-    writer_->exec_script("BEGIN IMMEDIATE");
+  // BEGIN IMMEDIATE takes the write lock up front; the busy handler waits out other processes.
+  void transact(const std::function<void(Tx&)>& fn) { in_transaction(*writer_, "BEGIN IMMEDIATE", fn); }
+
+  static void in_transaction(SqliteConnection& c, const char* begin, const std::function<void(Tx&)>& fn) {
+    c.exec_script(begin);
     try {
-      fn(*writer_);
-      writer_->exec_script("COMMIT");
+      fn(c);
+      c.exec_script("COMMIT");
     } catch (...) {
       try {
-        writer_->exec_script("ROLLBACK");
+        c.exec_script("ROLLBACK");
       } catch (...) {
       }
       throw;

@@ -60,6 +60,22 @@ std::int64_t Ledger::balance(core::storage::Tx& tx, std::string_view account, st
   return rows.empty() ? 0 : rows.at(0).int64(0);
 }
 
+std::vector<std::int64_t> Ledger::balances_of(core::storage::Tx& tx, const std::vector<std::string>& accounts,
+                                              std::string_view asset) const {
+  std::vector<std::int64_t> out(accounts.size(), 0);
+  if (accounts.empty()) return out;
+  std::string marks = "?";
+  core::storage::Params params{std::string(asset), accounts.front()};
+  for (std::size_t i = 1; i < accounts.size(); ++i) {
+    marks += ", ?";
+    params.emplace_back(accounts[i]);
+  }
+  for (const auto& r : tx.query("SELECT account, units FROM counter_balances WHERE asset = ? AND account IN (" + marks + ")", params))
+    for (std::size_t i = 0; i < accounts.size(); ++i)
+      if (accounts[i] == r.string(0)) out[i] = r.int64(1);
+  return out;
+}
+
 std::map<BalanceKey, std::int64_t> Ledger::balances(core::storage::Tx& tx) const {
   std::map<BalanceKey, std::int64_t> out;
   for (const auto& r : tx.query("SELECT account, asset, units FROM counter_balances"))

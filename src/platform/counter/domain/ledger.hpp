@@ -63,6 +63,10 @@ class Ledger {
   std::int64_t post(core::storage::Tx& tx, const Entry& entry, std::int64_t now_ms) const;
 
   std::int64_t balance(core::storage::Tx& tx, std::string_view account, std::string_view asset) const;
+  // The balances of several accounts in one asset, in the order given, read by one statement (on
+  // PostgreSQL, separate reads each take their own snapshot and could straddle a posting).
+  std::vector<std::int64_t> balances_of(core::storage::Tx& tx, const std::vector<std::string>& accounts,
+                                        std::string_view asset) const;
   // Every balance kept (account, asset) -> units, and the same computed from the journal alone.
   std::map<BalanceKey, std::int64_t> balances(core::storage::Tx& tx) const;
   std::map<BalanceKey, std::int64_t> replay(core::storage::Tx& tx) const;

@@ -55,15 +55,9 @@ bool fund_account_exists(core::storage::Tx& tx, const std::string& fa) {
   return !tx.query("SELECT 1 FROM counter_fund_accounts WHERE fund_account = ?", {fa}).empty();
 }
 
-// Cash and frozen cash read by one statement: on PostgreSQL two would each take their own
-// snapshot, and a freeze committing between them would show the total off by its amount.
-Balance balance_of(const Ledger&, core::storage::Tx& tx, const std::string& fa) {
-  const std::string cash_account = Ledger::cash(fa), frozen_account = Ledger::frozen(fa);
-  std::int64_t cash = 0, frozen = 0;
-  for (const auto& r : tx.query("SELECT account, units FROM counter_balances WHERE asset = ? AND account IN (?, ?)",
-                                {std::string(kCny), cash_account, frozen_account}))
-    (r.string(0) == cash_account ? cash : frozen) = r.int64(1);
-  return Balance{fa, money(cash), money(frozen), money(cash + frozen)};
+Balance balance_of(const Ledger& ledger, core::storage::Tx& tx, const std::string& fa) {
+  const auto units = ledger.balances_of(tx, {Ledger::cash(fa), Ledger::frozen(fa)}, kCny);
+  return Balance{fa, money(units[0]), money(units[1]), money(units[0] + units[1])};
 }
 
 constexpr const char* kOrderColumns =
