@@ -768,6 +768,180 @@ TEST_P(Mall, LostAnswersAndARestartingCounterNeitherStrandNorRepeatMoney) {
   EXPECT_EQ(differences(), "");
 }
 
+// Stuck orders for staff (issue 18, deliver 4): listed with why, their age and their history;
+// resolved by staff with orders.manage — retry, void or expire by kind — each audited with its
+// reason before it acts; the customer reads what came of it; money moves once, mall and counter
+// agree after.
+TEST_P(Mall, StuckOrdersAreListedWithTheirHistoryAndResolvedByStaffWithAudit) {
+  platform.pin_clock("2026-03-02T10:00:00+08:00");
+  publish(fund("F10001", "稳健增长混合", 3), "F10001", "2026-02-27", "1.0000");
+  auto a = customer("13900000041");
+  const auto state = [&](const std::string& id) { return f(order_of(a, id).body, "state"); };
+  const auto stuck_list = [&] {
+    auto r = staff("GET", "/api/mall/v1/admin/stuck");
+    EXPECT_EQ(r.status, 200) << r.body;
+    return boost::json::parse(r.body).as_object();
+  };
+  // "id:kind" of each listed order, oldest first.
+  const auto listed = [&] {
+    std::string out;
+    const auto list = stuck_list();  // bound: a range-for over a temporary's member dangles
+    for (const auto& item : list.at("items").as_array())
+      out += (out.empty() ? "" : ",") + std::string(item.at("order").at("order_id").as_string()) + ":" +
+             std::string(item.at("kind").as_string());
+    return out;
+  };
+  // The events of an order's history, and their actors.
+  const auto history = [&](const std::string& id) {
+    auto r = staff("GET", "/api/mall/v1/admin/orders/" + id);
+    EXPECT_EQ(r.status, 200) << r.body;
+    std::string out;
+    const auto detail = boost::json::parse(r.body);
+    for (const auto& line : detail.at("history").as_array())
+      out += (out.empty() ? "" : ",") + std::string(line.at("event").as_string()) + "@" +
+             std::string(line.at("actor").as_string());
+    return out;
+  };
+  int keys = 0;
+  const auto resolve = [&](const std::string& id, const std::string& action, const std::string& reason,
+                           std::vector<std::string> perms = {"orders.manage"}) {
+    return http_request(z.port, "POST", "/api/mall/v1/admin/orders/" + id + "/resolve",
+                        R"({"action": ")" + action + R"(", "reason": ")" + reason + R"("})",
+                        {{"authorization", "Bearer " + staff_token(perms)},
+                         {"idempotency-key", "resolve-" + std::to_string(++keys) + "-" + id}});
+  };
+  EXPECT_EQ(listed(), "") << "nothing stuck";
+
+  // Two placements whose outcome is unknown: one never reached the counter, one was placed there
+  // and its answer lost. A third placed normally.
+  ASSERT_EQ(arm("place_order", R"(["unavailable", "lose_answer"])").status, 200);
+  auto never = order(a, "stuck-a-0001", R"({"product": "F10001", "side": "subscribe", "amount": "3000.00"})");
+  ASSERT_EQ(never.status, 202) << never.body;
+  auto lost = order(a, "stuck-a-0002", R"({"product": "F10001", "side": "subscribe", "amount": "2000.00"})");
+  ASSERT_EQ(lost.status, 202) << lost.body;
+  auto extra = order(a, "stuck-a-0003", R"({"product": "F10001", "side": "subscribe", "amount": "500.00"})");
+  ASSERT_EQ(extra.status, 200) << extra.body;
+  const std::string n = f(never.body, "order_id"), l = f(lost.body, "order_id"), x = f(extra.body, "order_id");
+  EXPECT_EQ(balance(a, "frozen"), "2500.00");
+  EXPECT_EQ(listed(), n + ":placing," + l + ":placing") << "mall.stuck_after is 0 here";
+  const auto first_list = stuck_list();
+  const auto first = first_list.at("items").as_array().at(0).as_object();
+  EXPECT_EQ(first.at("kind_title").as_string(), "柜台结果未知");
+  EXPECT_GE(first.at("age_seconds").as_int64(), 0);
+  EXPECT_EQ(first.at("order").at("customer_id").as_string(), a.id) << "staff see whose order it is";
+  EXPECT_EQ(boost::json::serialize(first.at("actions")), R"(["retry","void"])");
+  EXPECT_EQ(first.at("history").as_array().at(0).at("title").as_string(), "下单未获柜台应答");
+  EXPECT_EQ(history(n), "unanswered@mall");
+
+  // Refusals, none of which acts or audits.
+  EXPECT_TRUE(refused(resolve(n, "void", "核实", {"orders.read"}), 403, "GATEWAY_FORBIDDEN", "无权访问：缺少所需权限"))
+      << "orders.manage, declared, checked at the gateway (and again by the mall)";
+  EXPECT_TRUE(refused(resolve(n, "expire", "核实"), 409, "MALL_ACTION_NOT_ALLOWED",
+                      "柜台结果未知的订单可选的处理方式：retry（重试）、void（作废）"));
+  EXPECT_TRUE(refused(resolve(n, "cancel", "核实"), 400, "MALL_ACTION_INVALID",
+                      "处理方式应为 retry（重试）、void（作废）或 expire（失效并解冻）"));
+  EXPECT_TRUE(refused(resolve(n, "void", "   "), 400, "MALL_REASON_REQUIRED", "请填写处理原因（将记入审计）"));
+  EXPECT_TRUE(refused(resolve("MO2026nothere", "void", "核实"), 404, "MALL_ORDER_NOT_FOUND", "订单不存在"));
+  EXPECT_TRUE(refused(resolve(x, "void", "核实"), 409, "MALL_ORDER_NOT_STUCK", "订单状态为待确认，不在异常订单中，无需人工处理"));
+  EXPECT_TRUE(refused(http_request(z.port, "POST", "/api/mall/v1/admin/orders/" + n + "/resolve",
+                                   R"({"action": "void", "reason": "核实"})", a.headers()),
+                      403, "GATEWAY_FORBIDDEN", "无权访问：仅限工作人员"))
+      << "not for customers";
+  EXPECT_EQ(history(n), "unanswered@mall") << "nothing done, nothing noted";
+
+  // Void what the counter never saw: voided there, failed here, nothing frozen; the customer reads why.
+  auto voided = resolve(n, "void", "柜台确认未收到该委托");
+  ASSERT_EQ(voided.status, 200) << voided.body;
+  EXPECT_EQ(f(voided.body, "outcome"), "resolved");
+  auto seen = order_of(a, n);
+  EXPECT_EQ(f(seen.body, "state"), "failed");
+  EXPECT_EQ(f(seen.body, "failure_code"), "MALL_ORDER_VOIDED");
+  EXPECT_EQ(f(seen.body, "failure_message"), "该委托未送达柜台，经人工核实已作废，资金未冻结，可重新下单");
+  EXPECT_EQ(history(n), "unanswered@mall,resolved@S-harness,voided@S-harness");
+  // Void what the counter placed: it is pending, frozen once.
+  auto placed = resolve(l, "void", "核实柜台状态");
+  ASSERT_EQ(placed.status, 200) << placed.body;
+  EXPECT_EQ(f(placed.body, "outcome"), "resolved");
+  EXPECT_EQ(state(l), "pending") << "the counter had placed it: nothing to void";
+  EXPECT_EQ(balance(a, "frozen"), "2500.00");
+  EXPECT_TRUE(refused(resolve(l, "void", "再试一次"), 409, "MALL_ORDER_NOT_STUCK",
+                      "订单状态为待确认，不在异常订单中，无需人工处理"));
+  // Retry a placement whose answer was lost: sent again as recorded, pending, frozen once.
+  ASSERT_EQ(arm("place_order", R"(["lose_answer"])").status, 200);
+  auto again = order(a, "stuck-a-0004", R"({"product": "F10001", "side": "subscribe", "amount": "1000.00"})");
+  ASSERT_EQ(again.status, 202) << again.body;
+  const std::string r = f(again.body, "order_id");
+  auto retried = resolve(r, "retry", "柜台已恢复");
+  ASSERT_EQ(retried.status, 200) << retried.body;
+  EXPECT_EQ(f(retried.body, "outcome"), "resolved");
+  EXPECT_EQ(state(r), "pending");
+  EXPECT_EQ(balance(a, "frozen"), "3500.00") << "frozen once";
+  EXPECT_EQ(listed(), "");
+  EXPECT_EQ(differences(), "");
+
+  // Past the confirmation date without a NAV: staff may only expire it (released at the counter).
+  platform.pin_clock("2026-03-04T09:00:00+08:00");
+  EXPECT_EQ(listed(), l + ":waiting_for_nav," + x + ":waiting_for_nav," + r + ":waiting_for_nav");
+  EXPECT_TRUE(refused(resolve(l, "retry", "再等等"), 409, "MALL_ACTION_NOT_ALLOWED",
+                      "净值迟迟未到的订单可选的处理方式：expire（失效并解冻）"));
+  auto gone = resolve(l, "expire", "产品方确认该日净值无法提供");
+  ASSERT_EQ(gone.status, 200) << gone.body;
+  EXPECT_EQ(f(gone.body, "outcome"), "resolved");
+  auto expired = order_of(a, l);
+  EXPECT_EQ(f(expired.body, "state"), "expired");
+  EXPECT_EQ(f(expired.body, "failure_message"), "2026-03-02的净值迟迟未公布，经人工处理订单已失效，申购资金已解冻");
+  EXPECT_EQ(balance(a, "frozen"), "1500.00") << "released at the counter";
+
+  // Confirmations the counter refused: one retried (the next run works it out anew and settles
+  // it), one expired.
+  ASSERT_EQ(staff("PUT", "/api/mall/v1/admin/products/F10001/navs/2026-03-02", R"({"nav": "1.0000"})").status, 200);
+  ASSERT_EQ(arm("confirm_order", R"(["refuse", "refuse"])").status, 200);
+  auto refusing = run();
+  EXPECT_EQ(f(refusing, "failed"), "2") << refusing;
+  EXPECT_EQ(listed(), x + ":confirmation_refused," + r + ":confirmation_refused");
+  const auto refused_list = stuck_list();
+  const auto refused_item = refused_list.at("items").as_array().at(0).as_object();
+  EXPECT_NE(std::string(refused_item.at("last_error").as_string()).find("COUNTER_SANDBOX_REFUSED"), std::string::npos);
+  EXPECT_EQ(boost::json::serialize(refused_item.at("actions")), R"(["retry","expire"])");
+  auto scheduled = resolve(r, "retry", "柜台已修正确认参数");
+  ASSERT_EQ(scheduled.status, 200) << scheduled.body;
+  EXPECT_EQ(f(scheduled.body, "outcome"), "scheduled");
+  EXPECT_EQ(f(scheduled.body, "message"), "已安排重新确认：下次确认任务将按新的请求号重新计算并发送");
+  auto dropped = resolve(x, "expire", "客户同意撤销");
+  ASSERT_EQ(dropped.status, 200) << dropped.body;
+  EXPECT_EQ(f(order_of(a, x).body, "failure_message"), "该订单未能在柜台完成确认，经人工处理已失效，申购资金已解冻");
+  EXPECT_EQ(listed(), "");
+  auto settled = run();
+  EXPECT_EQ(f(settled, "confirmed"), "1") << settled;
+  EXPECT_EQ(state(r), "confirmed");
+  EXPECT_EQ(balance(a, "frozen"), "0.00");
+  EXPECT_EQ(balance(a, "cash"), "999000.00") << "only the retried 1,000.00 was debited, once";
+  EXPECT_EQ(differences(), "") << "mall and counter agree exactly";
+  EXPECT_EQ(history(r), "unanswered@mall,resolved@S-harness,confirm_refused@mall,resolved@S-harness");
+
+  // Each resolution audited with its reason, newest first; the audit is for audit.read.
+  auto audit = http_request(z.port, "GET", "/api/mall/v1/admin/audit?limit=5", "",
+                            {{"authorization", "Bearer " + staff_token({"audit.read"})}});
+  ASSERT_EQ(audit.status, 200) << audit.body;
+  std::string actions;
+  const auto entries = boost::json::parse(audit.body);
+  for (const auto& e : entries.at("items").as_array()) {
+    actions += (actions.empty() ? "" : ",") + std::string(e.at("action").as_string()) + ":" +
+               std::string(e.at("subject").as_string());
+    EXPECT_EQ(e.at("actor").as_string(), "S-harness");
+  }
+  EXPECT_EQ(actions, "order.expire:" + x + ",order.retry:" + r + ",nav.entered:F10001,order.expire:" + l +
+                         ",order.retry:" + r);
+  EXPECT_NE(audit.body.find("客户同意撤销"), std::string::npos) << "with the reason";
+  const std::string next = f(audit.body, "next_cursor");
+  auto older = http_request(z.port, "GET", "/api/mall/v1/admin/audit?limit=5&cursor=" + next, "",
+                            {{"authorization", "Bearer " + staff_token({"audit.read"})}});
+  ASSERT_EQ(older.status, 200) << older.body;
+  EXPECT_NE(older.body.find(R"("action":"order.void","subject":")" + l), std::string::npos) << older.body;
+  EXPECT_NE(older.body.find(R"("action":"order.void","subject":")" + n), std::string::npos) << older.body;
+  EXPECT_TRUE(refused(staff("GET", "/api/mall/v1/admin/audit"), 403, "GATEWAY_FORBIDDEN", "无权访问：缺少所需权限"));
+}
+
 // The split layout only (one process cannot lose its mall and keep its counter): the mall is
 // SIGKILLed after the counter committed a placement, a confirmation and a cancel, and before the
 // mall wrote the answer (the sandbox counter's `stall` fault holds each answer back 4 s). Started

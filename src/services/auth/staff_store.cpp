@@ -25,6 +25,7 @@ const std::vector<Permission> kCatalogue = {
     {"reviews.approve", "审核业务申请"},
     {"products.manage", "管理产品与净值"},
     {"orders.read", "查询订单"},
+    {"orders.manage", "处理异常订单（重试、作废、失效并解冻）"},
     {"campaigns.manage", "管理营销活动"},
     {"sandbox.manage", "操作沙箱环境"},
     {"calendar.manage", "维护交易日历"},
@@ -38,7 +39,7 @@ struct BuiltinRole {
 const std::vector<BuiltinRole> kBuiltinRoles = {
     {"admin", "系统管理员", {}},
     {"reviewer", "审核员", {"reviews.approve", "customers.read", "orders.read"}},
-    {"operations", "运营人员", {"governance.read", "governance.write", "campaigns.manage", "sandbox.manage", "orders.read", "audit.read", "calendar.manage"}},
+    {"operations", "运营人员", {"governance.read", "governance.write", "campaigns.manage", "sandbox.manage", "orders.read", "orders.manage", "audit.read", "calendar.manage"}},
     {"product_manager", "产品经理", {"products.manage", "orders.read"}},
     {"customer_service", "客服", {"customers.read", "customers.manage", "orders.read"}},
 };

@@ -1,6 +1,7 @@
 #pragma once
 // What the mall takes and answers (JSON through Boost.Describe; amounts are decimal strings).
 #include <boost/describe.hpp>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
@@ -246,5 +247,75 @@ struct ConfirmationRun {
   int expired = 0;  // orders whose NAV never came, released at the counter
 };
 BOOST_DESCRIBE_STRUCT(ConfirmationRun, (), (business_date, confirmed, waiting_for_nav, failed, redriven, expired))
+
+// ---- stuck orders and their resolution by staff (orders.read to see, orders.manage to resolve)
+// A line of an order's history off the happy path; a run of the same event is one line.
+struct OrderEventView {
+  std::string event;  // unanswered | void_unanswered | confirm_unanswered | confirm_refused | not_quoted |
+                      // release_unanswered | release_refused | expired | voided | resolved
+  std::string title;
+  std::string detail;
+  std::string actor;  // "mall", or the staff member
+  std::string first_at;
+  std::string last_at;
+  std::int64_t times = 1;
+};
+BOOST_DESCRIBE_STRUCT(OrderEventView, (), (event, title, detail, actor, first_at, last_at, times))
+
+struct StuckItem {
+  OrderView order;
+  std::string kind;  // placing | waiting_for_nav | confirmation_refused
+  std::string kind_title;
+  std::int64_t age_seconds = 0;              // since it was placed
+  std::optional<std::string> last_error;     // the counter's last refusal of its confirmation
+  std::vector<std::string> actions;          // what staff may do: retry | void | expire
+  std::vector<OrderEventView> history;
+};
+BOOST_DESCRIBE_STRUCT(StuckItem, (), (order, kind, kind_title, age_seconds, last_error, actions, history))
+
+struct StuckList {
+  std::string business_date;
+  std::string generated_at;
+  std::vector<StuckItem> items;  // oldest placed first
+  bool truncated = false;        // more than the list shows
+};
+BOOST_DESCRIBE_STRUCT(StuckList, (), (business_date, generated_at, items, truncated))
+
+struct ResolveIn {
+  std::string action;  // retry | void | expire
+  std::string reason;  // why, for the audit
+};
+BOOST_DESCRIBE_STRUCT(ResolveIn, (), (action, reason))
+
+struct Resolution {
+  OrderView order;
+  std::string outcome;  // resolved (the order moved on) | scheduled (the next confirmation run) | unchanged
+  std::string message;
+  std::vector<OrderEventView> history;
+};
+BOOST_DESCRIBE_STRUCT(Resolution, (), (order, outcome, message, history))
+
+// One order for staff, with its history.
+struct OrderDetail {
+  OrderView order;
+  std::vector<OrderEventView> history;
+};
+BOOST_DESCRIBE_STRUCT(OrderDetail, (), (order, history))
+
+struct AuditEntry {
+  std::string id;
+  std::string at;
+  std::string actor;
+  std::string action;
+  std::string subject;
+  std::string detail;
+  std::string trace_id;
+};
+BOOST_DESCRIBE_STRUCT(AuditEntry, (), (id, at, actor, action, subject, detail, trace_id))
+struct AuditPage {
+  std::vector<AuditEntry> items;
+  std::optional<std::string> next_cursor;
+};
+BOOST_DESCRIBE_STRUCT(AuditPage, (), (items, next_cursor))
 
 }  // namespace zt::services::mall

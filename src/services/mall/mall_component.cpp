@@ -11,6 +11,7 @@
 #include "services/mall/app/confirmation.hpp"
 #include "services/mall/app/orders.hpp"
 #include "services/mall/app/reconciliation.hpp"
+#include "services/mall/app/stuck_desk.hpp"
 #include "services/mall/app/stuck_metrics.hpp"
 #include "services/mall/handlers/mall_handlers.hpp"
 
@@ -58,8 +59,9 @@ class MallComponent final : public core::Component {
                                            ctx.config().get_duration("lease")}),
         reconciliation_(ctx.database(), store_, counter_),
         stuck_(ctx.database(), store_, ctx.metrics(), ctx.config().get_duration("stuck_after"),
-               ctx.config().get_duration("stuck_refresh")) {
-    add_mall_routes(ctx.public_router(), MallApp{catalogue_, orders_, confirmation_, reconciliation_});
+               ctx.config().get_duration("stuck_refresh")),
+        desk_(ctx.database(), store_, orders_, ctx.config().get_duration("stuck_after")) {
+    add_mall_routes(ctx.public_router(), MallApp{catalogue_, orders_, confirmation_, reconciliation_, desk_});
   }
 
   void start() override {
@@ -83,6 +85,7 @@ class MallComponent final : public core::Component {
   Confirmation confirmation_;
   Reconciliation reconciliation_;
   StuckMetrics stuck_;
+  StuckDesk desk_;
 };
 
 }  // namespace
@@ -113,7 +116,7 @@ core::ComponentSpec spec() {
        duration("stuck_after", std::chrono::milliseconds(600000))
            .range(0, 86400000)
            .describe("an order whose outcome at the counter is still unknown this long counts as stuck "
-                     "(zt_mall_stuck_orders{kind=\"placing\"})"),
+                     "(zt_mall_stuck_orders{kind=\"placing\"}) and is listed for staff to resolve"),
        duration("stuck_refresh", std::chrono::milliseconds(15000))
            .range(100, 600000)
            .describe("how often the stuck orders are counted for the metrics (zt_mall_stuck_orders)"),

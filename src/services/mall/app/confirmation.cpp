@@ -165,7 +165,8 @@ boost::asio::awaitable<ConfirmationRun> Confirmation::run(const RequestContext* 
     if (!request) {
       auto made = co_await confirmation_request(o, ctx);
       if (!made) {
-        co_await note_tried(o);
+        const std::string event = "not_quoted", why = "无法计算确认（产品、净值或柜台份额明细暂不可得）";
+        co_await note_tried(o, event, why);
         ++out.failed;
         continue;
       }
@@ -210,13 +211,16 @@ boost::asio::awaitable<ConfirmationRun> Confirmation::run(const RequestContext* 
         if (settled && settled->state == "confirmed") ++out.confirmed;
         continue;
       }
-      co_await refused_for_good(o, *request, unknown.code + " " + unknown.message);
+      const std::string error = unknown.code + " " + unknown.message;
+      co_await refused_for_good(o, *request, error);
       ++out.failed;
       continue;
     }
     core::log::warn("mall: the counter did not answer the confirmation of {} ({} {}); it will be sent again",
                     o.order_id, unknown.status, unknown.code);
-    co_await note_tried(o);
+    const std::string event = "confirm_unanswered",
+                      why = fmt::format("{} {}", unknown.status, unknown.code.empty() ? "无应答" : unknown.code);
+    co_await note_tried(o, event, why);
     ++out.failed;
   }
   // Orders that can never confirm: their NAV has not come that many trading days on.
@@ -237,12 +241,14 @@ boost::asio::awaitable<ConfirmationRun> Confirmation::run(const RequestContext* 
       // The NAV may have come in since the list was read: then it confirms on the next run.
       const bool priced = co_await db_.read([&](core::storage::Tx& tx) { return store_.nav_on(tx, o.product, o.trade_date).has_value(); });
       if (priced) continue;
-      const bool expired = co_await orders_.expire(o, settings_.expire_after_days, ctx);
+      const std::string message =
+          fmt::format("{}的净值在确认日后{}个交易日仍未公布，订单已失效，{}已解冻", o.trade_date, settings_.expire_after_days,
+                      o.side == "subscribe" ? "申购资金" : "赎回份额");
+      const std::string actor = "mall";  // bound: a temporary in a co_await's arguments dies early (g++ 12)
+      const bool expired = co_await orders_.expire(o, message, actor, ctx);
       if (expired) {
         ++out.expired;
         --out.waiting_for_nav;
-      } else {
-        co_await note_tried(o);
       }
     }
   }
@@ -254,15 +260,18 @@ boost::asio::awaitable<void> Confirmation::refused_for_good(const OrderRecord& o
                                                           const std::string& error) {
   const auto now_ms = core::unix_millis();
   const bool again = co_await db_.write([&](core::storage::Tx& tx) {
-    return store_.confirmation_refused(tx, o.order_id, request, error, kConfirmAttempts, now_ms);
+    const bool retried = store_.confirmation_refused(tx, o.order_id, request, error, kConfirmAttempts, now_ms);
+    store_.note(tx, o.order_id, "confirm_refused", error, "mall", now_ms);
+    return retried;
   });
   core::log::warn("mall: the counter refused to confirm {}: {}; {}", o.order_id, error,
                   again ? "it is worked out again on the next run" : "left for staff (see the reconciliation)");
 }
 
-boost::asio::awaitable<void> Confirmation::note_tried(const OrderRecord& o) {
+boost::asio::awaitable<void> Confirmation::note_tried(const OrderRecord& o, const std::string& event,
+                                                     const std::string& detail) {
   const auto now_ms = core::unix_millis();
-  co_await db_.write([&](core::storage::Tx& tx) { store_.tried(tx, o.order_id, now_ms); });
+  co_await db_.write([&](core::storage::Tx& tx) { store_.tried(tx, o.order_id, event, detail, now_ms); });
 }
 
 boost::asio::awaitable<std::optional<std::string>> Confirmation::confirmation_request(const OrderRecord& o,

@@ -61,7 +61,8 @@ class Confirmation {
   // now (the lots unreadable, a quote refused: logged).
   boost::asio::awaitable<std::optional<std::string>> confirmation_request(const OrderRecord& o,
                                                                           const core::http::RequestContext* ctx);
-  boost::asio::awaitable<void> note_tried(const OrderRecord& o);
+  // An attempt whose outcome is not known, noted in the order's history (it goes behind the others).
+  boost::asio::awaitable<void> note_tried(const OrderRecord& o, const std::string& event, const std::string& detail);
   boost::asio::awaitable<void> refused_for_good(const OrderRecord& o, const std::string& request,
                                                 const std::string& error);
 

@@ -248,20 +248,42 @@ boost::asio::awaitable<Placed> Orders::drive(const OrderRecord& o, const Request
   const auto& unknown = std::get<counter::Unknown>(placed);
   core::log::warn("mall: order {} not answered by the counter ({} {}); it will be sent again", o.order_id,
                   unknown.status, unknown.code);
+  const std::string why = fmt::format("{} {}", unknown.status, unknown.code.empty() ? "无应答" : unknown.code);
   auto kept = co_await db_.write([&](core::storage::Tx& tx) {
-    store_.tried(tx, o.order_id, now_ms);
+    store_.tried(tx, o.order_id, "unanswered", why, now_ms);
     return store_.order(tx, o.order_id);
   });
   co_return Placed{store_.view(*kept, false, false), false};
 }
 
 boost::asio::awaitable<bool> Orders::settle_late(const OrderRecord& o, const RequestContext* ctx) {
+  const std::pair<std::string, std::string> voided{
+      "MALL_ORDER_LATE", fmt::format("委托未能在{}的{:02d}:{:02d}前送达柜台，订单未成交，{}未冻结", o.trade_date, cutoff_ / 3600,
+                                     cutoff_ % 3600 / 60, o.side == "subscribe" ? "资金" : "份额")};
+  const std::string actor = "mall";  // bound: a temporary in a co_await's arguments dies early (g++ 12)
+  co_return co_await settle(o, actor, voided, ctx);
+}
+
+boost::asio::awaitable<bool> Orders::void_placing(const OrderRecord& o, const std::string& staff,
+                                                  const RequestContext* ctx) {
+  const std::pair<std::string, std::string> voided{
+      "MALL_ORDER_VOIDED", fmt::format("该委托未送达柜台，经人工核实已作废，{}未冻结，可重新下单",
+                                       o.side == "subscribe" ? "资金" : "份额")};
+  co_return co_await settle(o, staff, voided, ctx);
+}
+
+boost::asio::awaitable<bool> Orders::settle(const OrderRecord& o, const std::string& actor,
+                                            const std::pair<std::string, std::string>& voided,
+                                            const RequestContext* ctx) {
   const std::string request_id = "mall-" + o.order_id;
   auto asked = co_await clients_.counter.void_request(request_id, ctx);
   const auto now_ms = core::unix_millis();
   auto* fate = std::get_if<counter::RequestFate>(&asked);
   if (!fate) {
-    co_await db_.write([&](core::storage::Tx& tx) { store_.tried(tx, o.order_id, now_ms); });
+    const auto* unknown = std::get_if<counter::Unknown>(&asked);
+    const std::string why = unknown ? fmt::format("{} {}", unknown->status, unknown->code.empty() ? "无应答" : unknown->code)
+                                    : std::get<core::Refusal>(asked).code;
+    co_await db_.write([&](core::storage::Tx& tx) { store_.tried(tx, o.order_id, "void_unanswered", why, now_ms); });
     co_return false;
   }
   if (fate->outcome == "done" && fate->answer) {
@@ -276,13 +298,15 @@ boost::asio::awaitable<bool> Orders::settle_late(const OrderRecord& o, const Req
     code = failure_code(fate->code.value_or(""));
     message = fate->message.value_or("柜台拒绝了该委托");
   } else {
-    code = "MALL_ORDER_LATE";
-    message = fmt::format("委托未能在{}的{:02d}:{:02d}前送达柜台，订单未成交，{}未冻结", o.trade_date, cutoff_ / 3600,
-                          cutoff_ % 3600 / 60, o.side == "subscribe" ? "资金" : "份额");
+    code = voided.first;
+    message = voided.second;
   }
-  co_await db_.write([&](core::storage::Tx& tx) { store_.mark_failed(tx, o, code, message, now_ms); });
+  co_await db_.write([&](core::storage::Tx& tx) {
+    store_.mark_failed(tx, o, code, message, now_ms);
+    if (fate->outcome == "void") store_.note(tx, o.order_id, "voided", message, actor, now_ms);
+  });
   catalogue_.forget();
-  core::log::warn("mall: order {} failed past its cut-off: {} ({})", o.order_id, code, fate->outcome);
+  core::log::warn("mall: order {} settled by voiding its request: {} ({})", o.order_id, code, fate->outcome);
   co_return true;
 }
 
@@ -315,25 +339,37 @@ boost::asio::awaitable<bool> Orders::reconcile(const OrderRecord& o, const Reque
   co_return changed;
 }
 
-boost::asio::awaitable<bool> Orders::expire(const OrderRecord& o, int after_days, const RequestContext* ctx) {
+boost::asio::awaitable<bool> Orders::expire(const OrderRecord& o, const std::string& message, const std::string& actor,
+                                            const RequestContext* ctx) {
   if (!o.counter_order_id) co_return false;
   const counter::CancelOrder request{"mall-expire-" + o.order_id, *o.counter_order_id};
   auto done = co_await clients_.counter.cancel_order(request, ctx);
   if (auto* r = std::get_if<core::Refusal>(&done)) {
-    if (r->code == "COUNTER_ORDER_NOT_PENDING") co_await reconcile(o, ctx);
-    else core::log::warn("mall: the counter refused to release expired order {}: {} {}", o.order_id, r->code, r->message);
+    if (r->code == "COUNTER_ORDER_NOT_PENDING") {
+      co_await reconcile(o, ctx);
+    } else {
+      core::log::warn("mall: the counter refused to release expired order {}: {} {}", o.order_id, r->code, r->message);
+      const auto now_ms = core::unix_millis();
+      const std::string why = r->code + " " + r->message;
+      co_await db_.write([&](core::storage::Tx& tx) { store_.tried(tx, o.order_id, "release_refused", why, now_ms); });
+    }
     co_return false;
   }
-  if (std::holds_alternative<counter::Unknown>(done)) co_return false;
-  const std::string message =
-      fmt::format("{}的净值在确认日后{}个交易日仍未公布，订单已失效，{}已解冻", o.trade_date, after_days,
-                  o.side == "subscribe" ? "申购资金" : "赎回份额");
+  if (auto* unknown = std::get_if<counter::Unknown>(&done)) {
+    const auto now_ms = core::unix_millis();
+    const std::string why = fmt::format("{} {}", unknown->status, unknown->code.empty() ? "无应答" : unknown->code);
+    co_await db_.write([&](core::storage::Tx& tx) { store_.tried(tx, o.order_id, "release_unanswered", why, now_ms); });
+    co_return false;
+  }
   const auto now_ms = core::unix_millis();
-  const bool expired =
-      co_await db_.write([&](core::storage::Tx& tx) { return store_.mark_expired(tx, o, message, now_ms); });
+  const bool expired = co_await db_.write([&](core::storage::Tx& tx) {
+    if (!store_.mark_expired(tx, o, message, now_ms)) return false;
+    store_.note(tx, o.order_id, "expired", message, actor, now_ms);
+    return true;
+  });
   if (expired) {
     catalogue_.forget();  // a holder place may have been given back
-    core::log::warn("mall: order {} expired: no NAV for {} of {}", o.order_id, o.product, o.trade_date);
+    core::log::warn("mall: order {} expired ({}): {}", o.order_id, actor, message);
   }
   co_return expired;
 }

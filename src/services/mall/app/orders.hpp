@@ -71,6 +71,11 @@ class Orders {
   // it (voided there, so a copy still on its way is refused; failed here, nothing frozen). False
   // when the counter could not be asked (tried again on the next run).
   boost::asio::awaitable<bool> settle_late(const OrderRecord& o, const core::http::RequestContext* ctx);
+  // The same question asked for staff giving up on an order still placing (any time): what the
+  // counter never saw is voided there and failed here with MALL_ORDER_VOIDED and the customer's
+  // reason; what it placed is pending; what it refused, failed. False when it could not be asked.
+  boost::asio::awaitable<bool> void_placing(const OrderRecord& o, const std::string& staff,
+                                            const core::http::RequestContext* ctx);
   // Brings a pending order in line with the counter's (confirmed there: settled here with the
   // counter's figures; cancelled there: cancelled here). True when the order changed.
   boost::asio::awaitable<bool> adopt(const OrderRecord& o, const platform::counter::Order& there);
@@ -81,7 +86,9 @@ class Orders {
   // its cash or shares, and marked expired with the reason the customer reads. True when it
   // expired; false when the outcome is unknown (tried again on the next run) or the counter had
   // settled it otherwise (followed).
-  boost::asio::awaitable<bool> expire(const OrderRecord& o, int after_days, const core::http::RequestContext* ctx);
+  // `message` is what the customer reads; `actor` ("mall" or a staff id) goes in the order's history.
+  boost::asio::awaitable<bool> expire(const OrderRecord& o, const std::string& message, const std::string& actor,
+                                      const core::http::RequestContext* ctx);
 
   // Pending, and before the cut-off of its trade date.
   bool cancellable(const std::string& state, const std::string& trade_date,
@@ -96,6 +103,11 @@ class Orders {
                                                                const std::optional<std::string>& warning,
                                                                const core::http::RequestContext& ctx);
   OrderView view(const OrderRecord& o) const;
+  // settle_late and void_placing: the counter's fate of the order's request id decides; `voided`
+  // is the code and message the order fails with when the counter never saw it.
+  boost::asio::awaitable<bool> settle(const OrderRecord& o, const std::string& actor,
+                                      const std::pair<std::string, std::string>& voided,
+                                      const core::http::RequestContext* ctx);
 
   core::storage::Database& db_;
   const MallStore& store_;

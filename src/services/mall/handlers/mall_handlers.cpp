@@ -12,6 +12,7 @@
 #include "services/mall/app/confirmation.hpp"
 #include "services/mall/app/orders.hpp"
 #include "services/mall/app/reconciliation.hpp"
+#include "services/mall/app/stuck_desk.hpp"
 
 namespace zt::services::mall {
 
@@ -191,6 +192,34 @@ void add_mall_routes(core::http::Router& r, MallApp app) {
     auto report = co_await rec.report(ctx);
     ctx.log().info("mall: reconciliation by {}: {} difference(s)", ctx.caller.subject, report.differences.size());
     co_return ok(report);
+  });
+  // ---- stuck orders: the list and one order's history (orders.read), their resolution
+  // (orders.manage, audited), the mall's audit (audit.read)
+  r.add(Method::kGet, kBase + "/admin/stuck", [&desk = app.stuck](Request&, RequestContext& ctx) -> Reply {
+    kGuard.staff(ctx, "orders.read", "查询订单");
+    auto out = co_await desk.list();
+    co_return ok(out);
+  });
+  r.add(Method::kGet, kBase + "/admin/orders/{id}", [&desk = app.stuck](Request&, RequestContext& ctx) -> Reply {
+    kGuard.staff(ctx, "orders.read", "查询订单");
+    const auto id = path_param(ctx, "id");
+    auto out = co_await desk.detail(id);
+    co_return ok(out);
+  });
+  r.add(Method::kPost, kBase + "/admin/orders/{id}/resolve", [&desk = app.stuck](Request& req, RequestContext& ctx) -> Reply {
+    kGuard.staff(ctx, "orders.manage", "处理异常订单");
+    const auto in = core::json::parse<ResolveIn>(req.body);
+    const auto id = path_param(ctx, "id");
+    const auto who = actor(ctx);
+    auto out = co_await desk.resolve(id, in, who, ctx);
+    co_return ok(out);
+  });
+  r.add(Method::kGet, kBase + "/admin/audit", [&desk = app.stuck](Request& req, RequestContext& ctx) -> Reply {
+    kGuard.staff(ctx, "audit.read", "查看审计日志");
+    const auto cursor = req.query_param("cursor").value_or("");
+    const auto limit = limit_param(req, "MALL");
+    auto out = co_await desk.audit(cursor, limit);
+    co_return ok(out);
   });
   // ---- staff with sandbox.manage: a confirmation run now
   r.add(Method::kPost, kBase + "/admin/confirmations", [&job = app.confirmation](Request&, RequestContext& ctx) -> Reply {

@@ -12,12 +12,14 @@ class Catalogue;
 class Orders;
 class Confirmation;
 class Reconciliation;
+class StuckDesk;
 
 struct MallApp {
   Catalogue& catalogue;
   Orders& orders;
   Confirmation& confirmation;
   const Reconciliation& reconciliation;
+  StuckDesk& stuck;
 };
 
 void add_mall_routes(core::http::Router& router, MallApp app);

@@ -7,6 +7,7 @@
 
 #include <cstdio>
 #include <filesystem>
+#include <map>
 
 #include "core/storage/database.hpp"
 #include "services/mall/store/mall_store.hpp"
@@ -119,12 +120,132 @@ TEST_F(DueOrders, TheLeastRecentlyTriedGoFirstSoRefusedOnesDoNotStarveTheRest) {
   EXPECT_EQ(taken.front().order_id, first.front());
   // The first 500 were tried (the counter did not settle them): the next run starts with the rest.
   db_->write_blocking([&](core::storage::Tx& tx) {
-    for (const auto& id : first) store_.tried(tx, id, kNow + 5000);
+    for (const auto& id : first) store_.tried(tx, id, "confirm_unanswered", "504 GATEWAY_TIMEOUT", kNow + 5000);
   });
   taken = due();
   ASSERT_EQ(taken.size(), 500u);
   for (std::size_t i = 0; i < later.size(); ++i) EXPECT_EQ(taken[i].order_id, later[i]) << i;
   EXPECT_EQ(taken[100].order_id, first.front()) << "then the tried ones, oldest try first";
+}
+
+// An order's history: a run of the same event is one line with a count and its first and last
+// time; another event (or another actor) starts a new line; a finished order is not "tried".
+TEST_F(DueOrders, AnOrdersHistoryCountsARunOfTheSameEventOnOneLine) {
+  const auto id = place("F00002", 1, kNow).front();
+  db_->write_blocking([&](core::storage::Tx& tx) {
+    store_.tried(tx, id, "confirm_unanswered", "504 GATEWAY_TIMEOUT", kNow + 1000);
+    store_.tried(tx, id, "confirm_unanswered", "504 GATEWAY_TIMEOUT", kNow + 2000);
+    store_.tried(tx, id, "confirm_unanswered", "504 GATEWAY_TIMEOUT", kNow + 3000);
+    store_.tried(tx, id, "confirm_unanswered", "0 无应答", kNow + 4000);
+    store_.note(tx, id, "resolved", "重试：柜台已恢复", "S1", kNow + 5000);
+    store_.note(tx, id, "resolved", "重试：柜台已恢复", "S2", kNow + 6000);
+  });
+  std::vector<OrderEvent> lines;
+  std::map<std::string, std::vector<OrderEvent>> several;
+  db_->read_blocking([&](core::storage::Tx& tx) {
+    lines = store_.history(tx, id);
+    several = store_.histories(tx, {id, "nobody"}, 2);
+  });
+  ASSERT_EQ(lines.size(), 4u);
+  EXPECT_EQ(lines[0].event, "confirm_unanswered");
+  EXPECT_EQ(lines[0].detail, "504 GATEWAY_TIMEOUT");
+  EXPECT_EQ(lines[0].times, 3);
+  EXPECT_EQ(lines[0].first_at_ms, kNow + 1000);
+  EXPECT_EQ(lines[0].last_at_ms, kNow + 3000);
+  EXPECT_EQ(lines[0].actor, "mall");
+  EXPECT_EQ(lines[1].detail, "0 无应答");
+  EXPECT_EQ(lines[1].times, 1);
+  EXPECT_EQ(lines[2].actor, "S1");
+  EXPECT_EQ(lines[3].actor, "S2") << "another staff member's resolution is a line of its own";
+  ASSERT_EQ(several.size(), 1u) << "no line for an order without history";
+  ASSERT_EQ(several[id].size(), 2u) << "the last two lines";
+  EXPECT_EQ(several[id][0].actor, "S1");
+  EXPECT_EQ(several[id][1].actor, "S2");
+
+  // Tried after it was cancelled: not an attempt, nothing noted.
+  db_->write_blocking([&](core::storage::Tx& tx) {
+    OrderRecord o;
+    o.order_id = id;
+    o.product = "F00002";
+    o.customer_id = "C0";
+    ASSERT_TRUE(store_.mark_cancelled(tx, o, kNow + 7000));
+    store_.tried(tx, id, "confirm_unanswered", "504 GATEWAY_TIMEOUT", kNow + 8000);
+  });
+  db_->read_blocking([&](core::storage::Tx& tx) { lines = store_.history(tx, id); });
+  EXPECT_EQ(lines.size(), 4u);
+}
+
+// The stuck list has the rules of the stuck metrics: placing past the bound, pending past the
+// confirmation date without a NAV, pending with a refused confirmation; staff's retry of a refused
+// confirmation drops the kept request (once).
+TEST_F(DueOrders, TheStuckListHasTheMetricsRulesAndARetryDropsTheRefusedRequest) {
+  const auto waiting = place("F00001", 1, kNow).front();  // NAV for 03-02 not in
+  const auto refused = place("F00002", 1, kNow + 10).front();
+  std::string placing;
+  db_->write_blocking([&](core::storage::Tx& tx) {
+    OrderRecord o;
+    o.order_id = "PLACING-1";
+    o.customer_id = "C9";
+    o.fund_account = "F-C9";
+    o.product = "F00002";
+    o.side = "subscribe";
+    o.amount_units = 100'000;
+    o.trade_date = "2026-03-02";
+    o.confirm_date = "2026-03-03";
+    o.idempotency_key = "key-placing";
+    o.fingerprint = "fp";
+    o.suitability_rule = "SUIT_MATCH";
+    o.trace_id = "trace";
+    ASSERT_TRUE(std::holds_alternative<OrderRecord>(store_.begin_order(tx, o, kNow + 20)));
+    placing = o.order_id;
+    ASSERT_TRUE(store_.record_confirm_request(tx, refused, "{\"request_id\":\"mall-confirm-x\"}", kNow + 30));
+    EXPECT_TRUE(store_.confirmation_refused(tx, refused, "{\"request_id\":\"mall-confirm-x\"}", "COUNTER_X 不行", 1,
+                                            kNow + 40))
+        << "worked out again (attempt 1 of 1)";
+    ASSERT_TRUE(store_.record_confirm_request(tx, refused, "{\"request_id\":\"mall-confirm-x-1\"}", kNow + 50));
+    EXPECT_FALSE(store_.confirmation_refused(tx, refused, "{\"request_id\":\"mall-confirm-x-1\"}", "COUNTER_X 不行",
+                                             1, kNow + 60))
+        << "out of attempts: kept for staff";
+  });
+  const auto kinds = [&](std::int64_t placing_before, const std::string& today) {
+    std::string out;
+    db_->read_blocking([&](core::storage::Tx& tx) {
+      for (const auto& s : store_.stuck_orders(tx, placing_before, today, 10))
+        out += (out.empty() ? "" : ",") + s.order.order_id + ":" + s.kind;
+    });
+    return out;
+  };
+  EXPECT_EQ(kinds(kNow + 21, "2026-03-04"),
+            waiting + ":waiting_for_nav," + refused + ":confirmation_refused,PLACING-1:placing")
+      << "oldest placed first";
+  EXPECT_EQ(kinds(kNow + 20, "2026-03-03"), refused + ":confirmation_refused")
+      << "placing not yet past the bound; confirmation date today is not past";
+  StuckOrders counted;
+  db_->read_blocking([&](core::storage::Tx& tx) { counted = store_.stuck(tx, kNow + 21, "2026-03-04"); });
+  EXPECT_EQ(counted.placing.count + counted.waiting_for_nav.count + counted.confirmation_refused.count, 3)
+      << "the metrics count what the list shows";
+
+  bool again = false, twice = true;
+  std::optional<OrderRecord> after;
+  db_->write_blocking([&](core::storage::Tx& tx) {
+    again = store_.retry_confirmation(tx, refused, kNow + 70);
+    twice = store_.retry_confirmation(tx, refused, kNow + 80);
+    after = store_.order(tx, refused);
+  });
+  EXPECT_TRUE(again);
+  EXPECT_FALSE(twice) << "no longer refused";
+  ASSERT_TRUE(after);
+  EXPECT_FALSE(after->confirm_request) << "the next run works out a new one";
+  EXPECT_FALSE(after->confirm_error);
+  EXPECT_EQ(after->confirm_attempt, 2) << "under the next request id";
+  // A refusal of the dropped request arriving late does not mark the order refused again.
+  db_->write_blocking([&](core::storage::Tx& tx) {
+    EXPECT_FALSE(store_.confirmation_refused(tx, refused, "{\"request_id\":\"mall-confirm-x-1\"}", "COUNTER_X 不行", 1,
+                                             kNow + 90));
+    after = store_.order(tx, refused);
+  });
+  EXPECT_FALSE(after->confirm_error);
+  EXPECT_EQ(kinds(kNow + 21, "2026-03-04"), waiting + ":waiting_for_nav,PLACING-1:placing");
 }
 
 }  // namespace

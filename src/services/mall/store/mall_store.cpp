@@ -2,6 +2,9 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <tuple>
+
 #include "core/finance/risk.hpp"
 #include "core/json/json.hpp"
 #include "core/observe/trace.hpp"
@@ -167,6 +170,30 @@ void MallStore::audit(Tx& tx, const Actor& who, const std::string& action, const
                       const std::string& detail, std::int64_t now_ms) const {
   tx.exec("INSERT INTO mall_audit (id, at_ms, actor, action, subject, detail, trace_id) VALUES (?, ?, ?, ?, ?, ?, ?)",
           {"MA" + core::observe::random_hex_id(8), now_ms, who.id, action, subject, detail, who.trace_id});
+}
+
+Result<std::pair<std::vector<AuditRecord>, std::optional<std::string>>> MallStore::audit_page(
+    Tx& tx, const std::string& cursor, std::int64_t limit) const {
+  auto after = parse_cursor(cursor, "MALL");
+  if (auto* r = std::get_if<Refusal>(&after)) return *r;
+  const auto [after_ms, after_id] = std::get<std::pair<std::int64_t, std::string>>(after);
+  std::string sql = "SELECT id, at_ms, actor, action, subject, detail, trace_id FROM mall_audit";
+  core::storage::Params params;
+  if (after_ms >= 0) {
+    sql += " WHERE at_ms < ? OR (at_ms = ? AND id < ?)";
+    params = {after_ms, after_ms, after_id};
+  }
+  sql += " ORDER BY at_ms DESC, id DESC LIMIT ?";
+  params.emplace_back(limit + 1);
+  auto rows = tx.query(sql, params);
+  std::pair<std::vector<AuditRecord>, std::optional<std::string>> page;
+  for (std::size_t i = 0; i < rows.size() && static_cast<std::int64_t>(i) < limit; ++i) {
+    const auto& r = rows.at(i);
+    page.first.push_back({r.string(0), r.int64(1), r.string(2), r.string(3), r.string(4), r.string(5), r.string(6)});
+  }
+  if (static_cast<std::int64_t>(rows.size()) > limit)
+    page.second = fmt::format("{}_{}", page.first.back().at_ms, page.first.back().id);
+  return page;
 }
 
 std::optional<ProductRow> MallStore::product(Tx& tx, const std::string& code) const {
@@ -637,8 +664,11 @@ bool MallStore::confirmation_refused(Tx& tx, const std::string& order_id, const 
               "updated_at_ms = ? WHERE order_id = ? AND state = 'pending' AND confirm_request = ? AND confirm_attempt < ?",
               {error, now_ms, order_id, request, std::int64_t{max_attempts}}) > 0)
     return true;
-  tx.exec("UPDATE mall_orders SET confirm_error = ?, updated_at_ms = ? WHERE order_id = ? AND state = 'pending'",
-          {error, now_ms, order_id});
+  // Out of attempts: the kept request stays, the refusal is kept for staff — unless staff dropped
+  // that request meanwhile (a retry they asked for: the next run works out a new one).
+  tx.exec("UPDATE mall_orders SET confirm_error = ?, updated_at_ms = ? WHERE order_id = ? AND state = 'pending' AND "
+          "confirm_request = ?",
+          {error, now_ms, order_id, request});
   return false;
 }
 bool MallStore::earlier_redemption_open(Tx& tx, const OrderRecord& o) const {
@@ -654,9 +684,85 @@ std::vector<OrderRecord> MallStore::refused_confirmations(Tx& tx) const {
     out.push_back(order_of(r));
   return out;
 }
-void MallStore::tried(Tx& tx, const std::string& order_id, std::int64_t now_ms) const {
-  tx.exec("UPDATE mall_orders SET updated_at_ms = ? WHERE order_id = ? AND state IN ('placing', 'pending')",
-          {now_ms, order_id});
+void MallStore::tried(Tx& tx, const std::string& order_id, const std::string& event, const std::string& detail,
+                      std::int64_t now_ms) const {
+  if (tx.exec("UPDATE mall_orders SET updated_at_ms = ? WHERE order_id = ? AND state IN ('placing', 'pending')",
+              {now_ms, order_id}) > 0)
+    note(tx, order_id, event, detail, "mall", now_ms);
+}
+
+void MallStore::note(Tx& tx, const std::string& order_id, const std::string& event, const std::string& detail,
+                     const std::string& actor, std::int64_t now_ms) const {
+  // One conditional update of the order's last line when it says the same; else a new line.
+  if (tx.exec("UPDATE mall_order_events SET last_at_ms = ?, times = times + 1 WHERE id = (SELECT id FROM "
+              "mall_order_events WHERE order_id = ? ORDER BY first_at_ms DESC, id DESC LIMIT 1) AND event = ? AND "
+              "detail = ? AND actor = ?",
+              {now_ms, order_id, event, detail, actor}) > 0)
+    return;
+  tx.exec("INSERT INTO mall_order_events (id, order_id, first_at_ms, last_at_ms, times, event, detail, actor) VALUES "
+          "(?, ?, ?, ?, 1, ?, ?, ?)",
+          {"ME" + core::observe::random_hex_id(8), order_id, now_ms, now_ms, event, detail, actor});
+}
+
+std::vector<OrderEvent> MallStore::history(Tx& tx, const std::string& order_id, std::int64_t limit) const {
+  std::vector<OrderEvent> out;
+  for (const auto& r : tx.query("SELECT event, detail, actor, first_at_ms, last_at_ms, times FROM mall_order_events WHERE "
+                                "order_id = ? ORDER BY first_at_ms DESC, id DESC LIMIT ?",
+                                {order_id, limit}))
+    out.push_back({r.string(0), r.string(1), r.string(2), r.int64(3), r.int64(4), r.int64(5)});
+  std::reverse(out.begin(), out.end());
+  return out;
+}
+
+std::map<std::string, std::vector<OrderEvent>> MallStore::histories(Tx& tx, const std::vector<std::string>& ids,
+                                                                    std::size_t per_order) const {
+  std::map<std::string, std::vector<OrderEvent>> out;
+  if (ids.empty()) return out;
+  std::string marks;
+  core::storage::Params params;
+  for (const auto& id : ids) {
+    marks += marks.empty() ? "?" : ", ?";
+    params.emplace_back(id);
+  }
+  for (const auto& r : tx.query("SELECT order_id, event, detail, actor, first_at_ms, last_at_ms, times FROM "
+                                "mall_order_events WHERE order_id IN (" + marks + ") ORDER BY order_id, first_at_ms, id",
+                                params))
+    out[r.string(0)].push_back({r.string(1), r.string(2), r.string(3), r.int64(4), r.int64(5), r.int64(6)});
+  for (auto& [id, lines] : out)
+    if (lines.size() > per_order) lines.erase(lines.begin(), lines.end() - static_cast<std::ptrdiff_t>(per_order));
+  return out;
+}
+
+std::vector<StuckRecord> MallStore::stuck_orders(Tx& tx, std::int64_t placing_before_ms, const std::string& today,
+                                                 std::int64_t limit) const {
+  // The three kinds as `stuck` counts them (an order waiting for its NAV has no confirmation to
+  // refuse: no order is of two kinds).
+  std::vector<StuckRecord> out;
+  const auto add = [&](const std::string& kind, const std::string& where, const core::storage::Params& args) {
+    core::storage::Params p = args;
+    p.emplace_back(limit);
+    for (const auto& r : tx.query(std::string("SELECT ") + kOrderColumns + kOrderFrom + " WHERE " + where +
+                                      " ORDER BY o.placed_at_ms, o.order_id LIMIT ?",
+                                  p))
+      out.push_back({order_of(r), kind});
+  };
+  add("placing", "o.state = 'placing' AND o.placed_at_ms < ?", {placing_before_ms});
+  add("waiting_for_nav",
+      "o.state = 'pending' AND o.confirm_date < ? AND NOT EXISTS (SELECT 1 FROM mall_navs n WHERE n.code = "
+      "o.product_code AND n.nav_date = o.trade_date)",
+      {today});
+  add("confirmation_refused", "o.state = 'pending' AND o.confirm_error IS NOT NULL", {});
+  std::stable_sort(out.begin(), out.end(), [](const StuckRecord& a, const StuckRecord& b) {
+    return std::tie(a.order.placed_at_ms, a.order.order_id) < std::tie(b.order.placed_at_ms, b.order.order_id);
+  });
+  if (static_cast<std::int64_t>(out.size()) > limit) out.resize(static_cast<std::size_t>(limit));
+  return out;
+}
+
+bool MallStore::retry_confirmation(Tx& tx, const std::string& order_id, std::int64_t now_ms) const {
+  return tx.exec("UPDATE mall_orders SET confirm_request = NULL, confirm_attempt = confirm_attempt + 1, confirm_error = "
+                 "NULL, updated_at_ms = ? WHERE order_id = ? AND state = 'pending' AND confirm_error IS NOT NULL",
+                 {now_ms, order_id}) > 0;
 }
 
 StuckOrders MallStore::stuck(Tx& tx, std::int64_t placing_before_ms, const std::string& today) const {

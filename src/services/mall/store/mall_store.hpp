@@ -2,6 +2,7 @@
 // The mall's records in its own tables (migrations/0001_mall.sql). Each call runs inside the
 // caller's transaction; rules that refuse answer a Refusal so nothing half-done commits.
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -73,6 +74,31 @@ struct StuckOrders {
   StuckKind placing;               // outcome at the counter unknown since before the bound
   StuckKind waiting_for_nav;       // past their confirmation date, their NAV not in
   StuckKind confirmation_refused;  // a recorded confirmation the counter refused
+};
+
+// One line of an order's history off the happy path (migrations/0005_order_events.sql): a run
+// of the same event is one line with how many times and its first and last time.
+struct OrderEvent {
+  std::string event;
+  std::string detail;
+  std::string actor;  // "mall", or the staff member who resolved it
+  std::int64_t first_at_ms = 0;
+  std::int64_t last_at_ms = 0;
+  std::int64_t times = 1;
+};
+
+// A stuck order and why it is stuck: placing (its outcome at the counter unknown), waiting_for_nav
+// (past its confirmation date, its NAV not in) or confirmation_refused.
+struct StuckRecord {
+  OrderRecord order;
+  std::string kind;
+};
+
+// A line of the mall's audit (staff actions on products, NAVs and stuck orders).
+struct AuditRecord {
+  std::string id;
+  std::int64_t at_ms = 0;
+  std::string actor, action, subject, detail, trace_id;
 };
 
 struct OrderFilter {
@@ -166,8 +192,24 @@ class MallStore {
   bool earlier_redemption_open(core::storage::Tx& tx, const OrderRecord& o) const;
   // Pending orders whose confirmation the counter refused.
   std::vector<OrderRecord> refused_confirmations(core::storage::Tx& tx) const;
-  // Notes an attempt whose outcome is not known yet (the order goes behind the others).
-  void tried(core::storage::Tx& tx, const std::string& order_id, std::int64_t now_ms) const;
+  // Notes an attempt whose outcome is not known yet (the order goes behind the others), and why
+  // in the order's history.
+  void tried(core::storage::Tx& tx, const std::string& order_id, const std::string& event, const std::string& detail,
+             std::int64_t now_ms) const;
+  // Adds to an order's history: the same event and detail as its last line counts that line again.
+  void note(core::storage::Tx& tx, const std::string& order_id, const std::string& event, const std::string& detail,
+            const std::string& actor, std::int64_t now_ms) const;
+  // An order's history, oldest first (its last `limit` lines).
+  std::vector<OrderEvent> history(core::storage::Tx& tx, const std::string& order_id, std::int64_t limit = 50) const;
+  // The histories of several orders (the last `per_order` lines of each, oldest first), in one read.
+  std::map<std::string, std::vector<OrderEvent>> histories(core::storage::Tx& tx, const std::vector<std::string>& ids,
+                                                           std::size_t per_order) const;
+  // The stuck orders themselves (the same rules as `stuck`), oldest placed first, at most `limit`.
+  std::vector<StuckRecord> stuck_orders(core::storage::Tx& tx, std::int64_t placing_before_ms, const std::string& today,
+                                        std::int64_t limit) const;
+  // Staff asked for another confirmation attempt of a refused one: the kept request dropped, the
+  // next run works it out anew under the next request id (false when it was no longer refused).
+  bool retry_confirmation(core::storage::Tx& tx, const std::string& order_id, std::int64_t now_ms) const;
   // Orders placing since before `placing_before_ms`, pending past their confirmation date (before
   // `today`) without a NAV, and pending with a refused confirmation.
   StuckOrders stuck(core::storage::Tx& tx, std::int64_t placing_before_ms, const std::string& today) const;
@@ -192,6 +234,10 @@ class MallStore {
 
   void audit(core::storage::Tx& tx, const Actor& who, const std::string& action, const std::string& subject,
              const std::string& detail, std::int64_t now_ms) const;
+  // The audit, newest first; `cursor` is the last page's next_cursor ("" for the first page).
+  Result<std::pair<std::vector<AuditRecord>, std::optional<std::string>>> audit_page(core::storage::Tx& tx,
+                                                                                    const std::string& cursor,
+                                                                                    std::int64_t limit) const;
 
   // The order a signed risk warning went with, if any.
   std::optional<std::string> warning_used_by(core::storage::Tx& tx, const std::string& warning_id) const;
