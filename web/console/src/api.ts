@@ -147,7 +147,22 @@ export const mall = {
     client.get<Page<MallOrder>>('/api/mall/v1/admin/orders', { query: { ...q, limit: 50 } }),
   confirm: () => client.post<{ business_date: string; confirmed: number; waiting_for_nav: number; failed: number; redriven: number; expired: number }>('/api/mall/v1/admin/confirmations'),
   reconciliation: () => client.get<Reconciliation>('/api/mall/v1/admin/reconciliation'),
+  stuck: () => client.get<StuckList>('/api/mall/v1/admin/stuck'),
+  order: (id: string) => client.get<{ order: MallOrder; history: OrderEvent[] }>(`/api/mall/v1/admin/orders/${encodeURIComponent(id)}`),
+  // One key per resolution the staff member asked for: a retry of the same click reuses it.
+  resolve: (id: string, action: StuckAction, reason: string, idempotencyKey: string) =>
+    client.post<Resolution>(`/api/mall/v1/admin/orders/${encodeURIComponent(id)}/resolve`, { action, reason }, { idempotencyKey }),
+  audit: (cursor?: string) => client.get<Page<MallAuditEntry>>('/api/mall/v1/admin/audit', { query: { cursor, limit: 100 } }),
 };
+export type StuckAction = 'retry' | 'void' | 'expire';
+export interface OrderEvent { event: string; title: string; detail: string; actor: string; first_at: string; last_at: string; times: number }
+export interface StuckItem {
+  order: MallOrder; kind: 'placing' | 'waiting_for_nav' | 'confirmation_refused'; kind_title: string; age_seconds: number;
+  last_error?: string | null; actions: StuckAction[]; history: OrderEvent[];
+}
+export interface StuckList { business_date: string; generated_at: string; items: StuckItem[]; truncated: boolean }
+export interface Resolution { order: MallOrder; outcome: 'resolved' | 'scheduled' | 'unchanged'; message: string; history: OrderEvent[] }
+export interface MallAuditEntry { id: string; at: string; actor: string; action: string; subject: string; detail: string; trace_id: string }
 export interface Difference {
   kind: string; title: string; customer_id: string; fund_account: string; product: string;
   order_id?: string | null; counter_order_id?: string | null; mall: string; counter: string; note: string;

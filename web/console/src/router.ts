@@ -16,6 +16,7 @@ export const router = createRouter({
     { path: '/sandbox/outbox', name: 'sandbox-outbox', component: () => import('./pages/SandboxOutboxPage.vue'), meta: { staff: true, permission: 'sandbox.manage' } },
     { path: '/products', name: 'products', component: () => import('./pages/ProductsPage.vue'), meta: { staff: true, permission: 'products.manage' } },
     { path: '/mall-orders', name: 'mall-orders', component: () => import('./pages/MallOrdersPage.vue'), meta: { staff: true, permission: 'orders.read' } },
+    { path: '/mall-stuck', name: 'mall-stuck', component: () => import('./pages/MallStuckPage.vue'), meta: { staff: true, permission: 'orders.read' } },
     { path: '/mall-reconciliation', name: 'mall-reconciliation', component: () => import('./pages/MallReconciliationPage.vue'), meta: { staff: true, permission: 'orders.read' } },
     { path: '/reviews', name: 'reviews', component: () => import('./pages/ReviewsPage.vue'), meta: { staff: true, permission: 'reviews.approve' } },
     { path: '/staff', name: 'staff', component: () => import('./pages/StaffPage.vue'), meta: { staff: true, permission: 'staff.manage' } },

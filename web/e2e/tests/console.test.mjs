@@ -23,7 +23,9 @@ const dir = outDir('console');
 before(async () => {
   const root = tempDir('zt-e2e-console-');
   admin = firstAdmin(root);
-  main = await Zhongtai.start({ targets: 'registry,auth,notify,counter,suitability,mall,gateway', dataDir: root, env: secret, name: 'main' });
+  // Every order whose outcome is unknown counts as stuck at once (the 异常订单 page's case).
+  main = await Zhongtai.start({ targets: 'registry,auth,notify,counter,suitability,mall,gateway', dataDir: root,
+    env: { ...secret, ZT_MALL__STUCK_AFTER: '0ms' }, name: 'main' });
   const toRegistry = { ...secret, ZT_DISCOVERY__REGISTRY: `127.0.0.1:${main.port}` };
   systemA = await Zhongtai.start({ targets: 'system', env: { ...toRegistry, ZT_NODE__NAME: 'system-a' }, name: 'system-a' });
   systemB = await Zhongtai.start({ targets: 'system', env: { ...toRegistry, ZT_NODE__NAME: 'system-b' }, name: 'system-b' });
@@ -292,7 +294,8 @@ test('the 沙箱短信 page shows the codes sent to customers, filtered by numbe
 // A customer as the H5 app makes one: the code from the sandbox outbox (read with a staff token),
 // a sandbox fund account, the questionnaire answered C3, an order for `product`; the first buyer
 // also applies to be a professional investor. Answers the customer and the order ids.
-async function customerWithOrder(staffToken, mobile, product, amount) {
+// `status`: what the order is answered with (202: placing, its outcome at the counter unknown).
+async function customerWithOrder(staffToken, mobile, product, amount, status = 200) {
   const must = (r, what) => {
     assert.ok(r.status === 200, `${what}: ${r.status} ${JSON.stringify(r.body)}`);
     return r.body;
@@ -310,8 +313,10 @@ async function customerWithOrder(staffToken, mobile, product, amount) {
   const q = must(await api(main, 'GET', '/api/suitability/v1/questionnaire'), 'questionnaire');
   const answers = q.groups.flatMap((g) => g.questions.map((x) => ({ question: x.id, option: x.options[Math.min(1, x.options.length - 1)].id })));
   must(await api(main, 'POST', '/api/suitability/v1/me/assessments', { version: q.version, answers }, token), 'assessment');
-  const placed = must(await api(main, 'POST', '/api/mall/v1/orders', { product, side: 'subscribe', amount }, token,
-    { 'idempotency-key': `e2e-console-${mobile}` }), 'order');
+  const ordered = await api(main, 'POST', '/api/mall/v1/orders', { product, side: 'subscribe', amount }, token,
+    { 'idempotency-key': `e2e-console-${mobile}` });
+  assert.equal(ordered.status, status, `order: ${JSON.stringify(ordered.body)}`);
+  const placed = ordered.body;
   if (mobile.endsWith('123'))
     must(await api(main, 'POST', '/api/suitability/v1/me/applications', {
       kind: 'professional', financial_assets: '6000000.00', average_income: '300000.00', experience_years: 3, evidence: ['资产证明'],
@@ -389,6 +394,38 @@ test('a product manager creates a fund, enters and imports NAVs, publishes it; o
     await page.getByTestId('reconciled').getByText('商城与柜台完全一致').waitFor();
     await w.assertFits();
     await w.shot('mall-reconciliation');
+    // A placement whose answer the counter lost is stuck: listed with why and its history; staff
+    // retry it with a reason (required), the counter's kept answer makes it pending, the list empties.
+    const armed = await api(main, 'POST', '/api/counter/v1/sandbox/faults', { operation: 'place_order', faults: ['lose_answer'] }, w.accessToken());
+    assert.equal(armed.status, 200, JSON.stringify(armed.body));
+    const lost = await customerWithOrder(w.accessToken(), '13700137125', 'F30001', '3000.00', 202);
+    await page.getByTestId('nav-mall-stuck').click();
+    await page.getByTestId('mall-stuck-page').waitFor();
+    const stuckRow = page.getByTestId('stuck-orders').locator('tr', { hasText: lost.order });
+    await stuckRow.getByText('柜台结果未知').waitFor();
+    await stuckRow.getByText(/下单未获柜台应答/).waitFor();
+    await w.assertFits();
+    await w.shot('mall-stuck');
+    await stuckRow.getByTestId('resolve').click();
+    const dialog = page.getByTestId('resolve-dialog');
+    await dialog.getByTestId('action-retry').click();
+    await dialog.getByText(/按原请求重新发送/).waitFor();
+    assert.ok(await dialog.getByTestId('resolve-submit').isDisabled(), 'a reason is required');
+    await w.input('resolve-reason').fill('柜台已恢复，按原请求重发');
+    await w.shot('mall-stuck-resolve');
+    await dialog.getByTestId('resolve-submit').click();
+    await page.getByText('订单已处理，当前状态：待确认').waitFor();
+    await page.getByTestId('nothing-stuck').waitFor();
+    // The resolution in the audit log, under the mall, with its reason.
+    await page.getByTestId('nav-audit').click();
+    await page.getByTestId('audit-page').waitFor();
+    await page.getByTestId('audit-source').click();
+    await page.locator('.el-select-dropdown__item', { hasText: '金融商城' }).click();
+    await page.getByTestId('audit-search').click();
+    const auditRow = page.getByTestId('audit-rows').locator('tr', { hasText: lost.order });
+    await auditRow.getByTestId('action-order.retry').getByText('异常订单重试').waitFor();
+    assert.match(await auditRow.innerText(), /柜台已恢复，按原请求重发/);
+    await page.getByTestId('audit-rows').getByTestId('action-nav.entered').first().waitFor();
     await page.getByTestId('nav-reviews').click();
     await page.getByTestId('reviews-page').waitFor();
     const applications = page.getByTestId('applications');
