@@ -35,6 +35,8 @@ test: build-asan build-fuzz web
 	@scripts/untested-operations
 	@scripts/service-boundaries --self-test
 	@scripts/service-boundaries
+	@scripts/core-floors --self-test
+	@scripts/core-floors
 	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	  ctest --test-dir build/asan --output-on-failure -j $(JOBS) --timeout 600
 

@@ -19,7 +19,7 @@
 #include "core/http/router.hpp"
 #include "core/observe/log.hpp"
 #include "core/observe/metrics.hpp"
-#include "core/resilience/resilience_component.hpp"
+#include "core/app/resilience_component.hpp"
 #include "core/util/time.hpp"
 #include "core/net/notifier.hpp"
 #include "core/net/runtime.hpp"

@@ -4,7 +4,7 @@
 
 #include "core/app/listeners.hpp"
 #include "core/discovery/discovery.hpp"
-#include "core/resilience/resilience_component.hpp"
+#include "core/app/resilience_component.hpp"
 #include "gateway/gateway_component.hpp"
 #include "platform/bank/bank.hpp"
 #include "platform/calendar/calendar_component.hpp"

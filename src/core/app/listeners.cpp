@@ -21,7 +21,7 @@
 #include "core/http/server.hpp"
 #include "core/observe/log.hpp"
 #include "core/observe/metrics.hpp"
-#include "core/resilience/resilience_component.hpp"
+#include "core/app/resilience_component.hpp"
 #include "core/util/files.hpp"
 
 namespace zt::core {

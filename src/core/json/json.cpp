@@ -7,11 +7,11 @@ boost::json::value parse_value(std::string_view text) {
   boost::json::parse_options opts;
   opts.max_depth = 64;
   boost::json::value v = boost::json::parse(text, ec, {}, opts);
-  if (ec) throw http::ApiError(400, http::codes::kInvalidJson, "请求体不是合法的 JSON");
+  if (ec) throw ApiError(400, codes::kInvalidJson, "请求体不是合法的 JSON");
   return v;
 }
 
-http::ApiError error_from_response(int status, std::string_view body) {
+ApiError error_from_response(int status, std::string_view body) {
   boost::system::error_code ec;
   boost::json::value v = boost::json::parse(body, ec);
   if (!ec && v.is_object()) {
@@ -19,9 +19,9 @@ http::ApiError error_from_response(int status, std::string_view body) {
     auto code = o.if_contains("code");
     auto message = o.if_contains("message");
     if (code && code->is_string() && message && message->is_string())
-      return http::ApiError(status, std::string(code->get_string()), std::string(message->get_string()));
+      return ApiError(status, std::string(code->get_string()), std::string(message->get_string()));
   }
-  return http::ApiError(status >= 500 ? 502 : status, http::codes::kUpstream, "上游服务返回了无法识别的错误");
+  return ApiError(status >= 500 ? 502 : status, codes::kUpstream, "上游服务返回了无法识别的错误");
 }
 
 }  // namespace zt::core::json

@@ -23,12 +23,12 @@
 #include <vector>
 
 #include "core/finance/decimal.hpp"
-#include "core/http/error.hpp"
+#include "core/util/error.hpp"
 
 namespace zt::core::json {
 
 [[noreturn]] inline void field_error(const std::string& path, const std::string& message) {
-  throw http::ApiError(400, http::codes::kInvalidField, fmt::format("字段 {} {}", path.empty() ? "(根)" : path, message));
+  throw ApiError(400, codes::kInvalidField, fmt::format("字段 {} {}", path.empty() ? "(根)" : path, message));
 }
 
 template <class T>
@@ -159,7 +159,7 @@ boost::json::value parse_value(std::string_view text);
 
 // The project's error shape in a response from another service, as an ApiError with its status,
 // code and message (an unrecognised body becomes UPSTREAM_ERROR).
-http::ApiError error_from_response(int status, std::string_view body);
+ApiError error_from_response(int status, std::string_view body);
 
 template <class T>
 T parse(std::string_view text) {

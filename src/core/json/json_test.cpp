@@ -22,7 +22,7 @@ BOOST_DESCRIBE_STRUCT(Order, (), (customer, items, urgent))
 std::string error_of(std::string_view body) {
   try {
     parse<Order>(body);
-  } catch (const http::ApiError& e) {
+  } catch (const ApiError& e) {
     EXPECT_EQ(e.status(), 400);
     return e.code() + ": " + e.message();
   }
@@ -53,7 +53,7 @@ TEST(Json, WrongMissingAndUnknownFieldsNameTheirPath) {
 
 TEST(Json, DeepNestingIsRefusedNotACrash) {
   std::string deep(10000, '[');
-  EXPECT_THROW(parse_value(deep), http::ApiError);
+  EXPECT_THROW(parse_value(deep), ApiError);
 }
 
 }  // namespace

@@ -18,7 +18,7 @@
 #include <thread>
 #include <vector>
 
-#include "core/http/error.hpp"
+#include "core/util/error.hpp"
 #include "core/net/blocking.hpp"
 #include "core/observe/log.hpp"
 
@@ -168,7 +168,7 @@ asio::awaitable<void> run_blocking(std::function<void()> fn) {
   BlockingPool& p = pool();
   if (p.queued.fetch_add(1) >= p.options.max_queued) {
     p.queued.fetch_sub(1);
-    throw http::ApiError(503, http::codes::kOverloaded, "系统繁忙，请稍后再试");
+    throw ApiError(503, codes::kOverloaded, "系统繁忙，请稍后再试");
   }
   struct Release {
     BlockingPool& p;
@@ -198,7 +198,7 @@ asio::awaitable<void> WorkPool::run(std::function<void()> fn) {
   Impl& p = *impl_;
   if (p.queued.fetch_add(1) >= p.options.max_queued) {
     p.queued.fetch_sub(1);
-    throw http::ApiError(503, http::codes::kOverloaded, "系统繁忙，请稍后再试");
+    throw ApiError(503, codes::kOverloaded, "系统繁忙，请稍后再试");
   }
   struct Release {
     Impl& p;

@@ -2,7 +2,8 @@
 // The resilience component: owns the engine, loads the persisted rules at start, accepts new rules
 // from the admin API (PUT /resilience/rules) and from the dynamic setting `resilience.rules`
 // (which the config center will push), validates them, applies them atomically and persists
-// them under the data directory so a restart keeps them.
+// them under the data directory so a restart keeps them. It lives with the other built-in
+// components in app/ (the runtime floor): core/resilience below knows no components.
 #include <memory>
 #include <mutex>
 #include <string>

@@ -1,4 +1,4 @@
-#include "core/resilience/resilience_component.hpp"
+#include "core/app/resilience_component.hpp"
 
 #include <fmt/format.h>
 
