@@ -745,7 +745,7 @@ TEST_P(Mall, LostAnswersAndARestartingCounterNeitherStrandNorRepeatMoney) {
   EXPECT_EQ(f(refused_once, "failed"), "1") << refused_once;
   EXPECT_EQ(f(refused_once, "confirmed"), "0") << refused_once;
   EXPECT_EQ(differences(), "confirmation_refused");
-  EXPECT_TRUE(stuck("confirmation_refused", 1));
+  EXPECT_TRUE(stuck("confirmation_refused", 0)) << "refused once, attempts left: the job works it out again itself";
   auto listed = staff("GET", "/api/mall/v1/admin/reconciliation");
   EXPECT_NE(listed.body.find("COUNTER_SANDBOX_REFUSED 柜台拒绝了该请求（沙箱故障）"), std::string::npos) << listed.body;
   EXPECT_EQ(state(f(lost.body, "order_id")), "pending");
@@ -803,12 +803,22 @@ TEST_P(Mall, StuckOrdersAreListedWithTheirHistoryAndResolvedByStaffWithAudit) {
     return out;
   };
   int keys = 0;
-  const auto resolve = [&](const std::string& id, const std::string& action, const std::string& reason,
-                           std::vector<std::string> perms = {"orders.manage"}) {
+  const auto resolve_as = [&](const std::string& id, const std::string& action, const std::string& reason,
+                              const std::string& key, std::vector<std::string> perms = {"orders.manage"}) {
     return http_request(z.port, "POST", "/api/mall/v1/admin/orders/" + id + "/resolve",
                         R"({"action": ")" + action + R"(", "reason": ")" + reason + R"("})",
-                        {{"authorization", "Bearer " + staff_token(perms)},
-                         {"idempotency-key", "resolve-" + std::to_string(++keys) + "-" + id}});
+                        {{"authorization", "Bearer " + staff_token(perms)}, {"idempotency-key", key}});
+  };
+  const auto resolve = [&](const std::string& id, const std::string& action, const std::string& reason,
+                           std::vector<std::string> perms = {"orders.manage"}) {
+    return resolve_as(id, action, reason, "resolve-" + std::to_string(++keys) + "-" + id, perms);
+  };
+  const auto gauge = [&](const std::string& kind, std::int64_t count) {
+    const std::string series = "zt_mall_stuck_orders{kind=\"" + kind + "\"}";
+    std::int64_t seen = -1;
+    const bool reached =
+        eventually([&] { return (seen = metric(platform.serving("mall").admin, series)) == count; }, std::chrono::seconds(5));
+    return reached ? ::testing::AssertionSuccess() : ::testing::AssertionFailure() << kind << " is " << seen << ", not " << count;
   };
   EXPECT_EQ(listed(), "") << "nothing stuck";
 
@@ -857,12 +867,13 @@ TEST_P(Mall, StuckOrdersAreListedWithTheirHistoryAndResolvedByStaffWithAudit) {
   EXPECT_EQ(f(seen.body, "state"), "failed");
   EXPECT_EQ(f(seen.body, "failure_code"), "MALL_ORDER_VOIDED");
   EXPECT_EQ(f(seen.body, "failure_message"), "该委托未送达柜台，经人工核实已作废，资金未冻结，可重新下单");
-  EXPECT_EQ(history(n), "unanswered@mall,resolved@S-harness,voided@S-harness");
+  EXPECT_EQ(history(n), "unanswered@mall,resolved@S-harness,voided@S-harness,resolution@S-harness");
   // Void what the counter placed: it is pending, frozen once.
   auto placed = resolve(l, "void", "核实柜台状态");
   ASSERT_EQ(placed.status, 200) << placed.body;
   EXPECT_EQ(f(placed.body, "outcome"), "resolved");
   EXPECT_EQ(state(l), "pending") << "the counter had placed it: nothing to void";
+  EXPECT_EQ(f(placed.body, "message"), "柜台已受理该委托，未作废：订单转为待确认，资金已冻结") << "staff are told it was not voided";
   EXPECT_EQ(balance(a, "frozen"), "2500.00");
   EXPECT_TRUE(refused(resolve(l, "void", "再试一次"), 409, "MALL_ORDER_NOT_STUCK",
                       "订单状态为待确认，不在异常订单中，无需人工处理"));
@@ -879,30 +890,71 @@ TEST_P(Mall, StuckOrdersAreListedWithTheirHistoryAndResolvedByStaffWithAudit) {
   EXPECT_EQ(listed(), "");
   EXPECT_EQ(differences(), "");
 
-  // Past the confirmation date without a NAV: staff may only expire it (released at the counter).
+  // Past the confirmation date without a NAV: staff may only expire it (released at the counter);
+  // the list says when the job would expire it by itself.
   platform.pin_clock("2026-03-04T09:00:00+08:00");
   EXPECT_EQ(listed(), l + ":waiting_for_nav," + x + ":waiting_for_nav," + r + ":waiting_for_nav");
+  EXPECT_TRUE(gauge("waiting_for_nav", 3));
+  const auto waiting_list = stuck_list();
+  const auto waiting_item = waiting_list.at("items").as_array().at(0).as_object();
+  EXPECT_EQ(waiting_item.at("expires_on").as_string(), "2026-03-05") << "2 trading days after 03-03 (mall.expire_after_days here)";
+  EXPECT_EQ(waiting_item.at("hint").as_string(), "净值到达后自动确认；2026-03-05仍未到达则系统自动失效并解冻");
   EXPECT_TRUE(refused(resolve(l, "retry", "再等等"), 409, "MALL_ACTION_NOT_ALLOWED",
                       "净值迟迟未到的订单可选的处理方式：expire（失效并解冻）"));
-  auto gone = resolve(l, "expire", "产品方确认该日净值无法提供");
-  ASSERT_EQ(gone.status, 200) << gone.body;
+  // The same resolution sent twice at once (a double click, a retry after a lost answer): one
+  // acts, the other is told it is in progress (the counter holds the cancel's answer 4 s), and a
+  // repeat afterwards gets the first answer; the key with another reason is refused.
+  ASSERT_EQ(arm("cancel_order", R"(["stall"])").status, 200);
+  const std::string key = "resolve-expire-" + l;
+  HttpResponse first_try, second_try;
+  std::thread racing([&] { first_try = resolve_as(l, "expire", "产品方确认该日净值无法提供", key); });
+  std::this_thread::sleep_for(1s);
+  second_try = resolve_as(l, "expire", "产品方确认该日净值无法提供", key);
+  racing.join();
+  const HttpResponse& gone = first_try.status == 200 ? first_try : second_try;
+  const HttpResponse& busy = first_try.status == 200 ? second_try : first_try;
+  ASSERT_EQ(gone.status, 200) << first_try.body << second_try.body;
+  EXPECT_TRUE(refused(busy, 409, "MALL_RESOLUTION_IN_PROGRESS", "该处理正在进行，请稍后刷新列表查看结果"));
   EXPECT_EQ(f(gone.body, "outcome"), "resolved");
+  auto repeat = resolve_as(l, "expire", "产品方确认该日净值无法提供", key);
+  ASSERT_EQ(repeat.status, 200) << repeat.body;
+  EXPECT_EQ(f(repeat.body, "message"), f(gone.body, "message")) << "the first answer, not a refusal as not stuck";
+  EXPECT_TRUE(refused(resolve_as(l, "expire", "另一个原因", key), 422, "MALL_IDEMPOTENCY_KEY_REUSED",
+                      "该 Idempotency-Key 已用于另一次处理，请重新打开处理窗口"));
   auto expired = order_of(a, l);
   EXPECT_EQ(f(expired.body, "state"), "expired");
   EXPECT_EQ(f(expired.body, "failure_message"), "2026-03-02的净值迟迟未公布，经人工处理订单已失效，申购资金已解冻");
-  EXPECT_EQ(balance(a, "frozen"), "1500.00") << "released at the counter";
+  EXPECT_EQ(balance(a, "frozen"), "1500.00") << "released at the counter, once";
+  EXPECT_EQ(history(l), "unanswered@mall,resolved@S-harness,resolution@S-harness,resolved@S-harness,expired@S-harness,"
+                        "resolution@S-harness");
 
-  // Confirmations the counter refused: one retried (the next run works it out anew and settles
-  // it), one expired.
+  // Confirmations the counter refuses: overdue (the job works them out again by itself) until
+  // every automatic attempt (mall.confirm_attempts, 5) was refused; then staff retry one (the next
+  // run works it out anew and settles it) and expire the other.
   ASSERT_EQ(staff("PUT", "/api/mall/v1/admin/products/F10001/navs/2026-03-02", R"({"nav": "1.0000"})").status, 200);
-  ASSERT_EQ(arm("confirm_order", R"(["refuse", "refuse"])").status, 200);
+  ASSERT_EQ(arm("confirm_order", "[" + [] {
+              std::string twelve;
+              for (int i = 0; i < 12; ++i) twelve += std::string(i ? ", " : "") + "\"refuse\"";
+              return twelve;
+            }() + "]")
+                .status,
+            200);
   auto refusing = run();
   EXPECT_EQ(f(refusing, "failed"), "2") << refusing;
+  EXPECT_EQ(listed(), x + ":confirmation_overdue," + r + ":confirmation_overdue");
+  EXPECT_TRUE(gauge("confirmation_overdue", 2));
+  EXPECT_TRUE(refused(resolve(r, "retry", "再算一次"), 409, "MALL_ACTION_NOT_ALLOWED",
+                      "确认逾期的订单可选的处理方式：expire（失效并解冻）"))
+      << "the job still retries it by itself";
+  for (int i = 0; i < 5; ++i) EXPECT_EQ(f(run(), "failed"), "2");
   EXPECT_EQ(listed(), x + ":confirmation_refused," + r + ":confirmation_refused");
+  EXPECT_TRUE(gauge("confirmation_refused", 2));
+  EXPECT_TRUE(gauge("confirmation_overdue", 0));
   const auto refused_list = stuck_list();
   const auto refused_item = refused_list.at("items").as_array().at(0).as_object();
   EXPECT_NE(std::string(refused_item.at("last_error").as_string()).find("COUNTER_SANDBOX_REFUSED"), std::string::npos);
   EXPECT_EQ(boost::json::serialize(refused_item.at("actions")), R"(["retry","expire"])");
+  EXPECT_EQ(refused_item.at("hint").as_string(), "柜台已拒绝全部 5 次自动确认，系统不再自动重算，需人工处理");
   auto scheduled = resolve(r, "retry", "柜台已修正确认参数");
   ASSERT_EQ(scheduled.status, 200) << scheduled.body;
   EXPECT_EQ(f(scheduled.body, "outcome"), "scheduled");
@@ -910,17 +962,19 @@ TEST_P(Mall, StuckOrdersAreListedWithTheirHistoryAndResolvedByStaffWithAudit) {
   auto dropped = resolve(x, "expire", "客户同意撤销");
   ASSERT_EQ(dropped.status, 200) << dropped.body;
   EXPECT_EQ(f(order_of(a, x).body, "failure_message"), "该订单未能在柜台完成确认，经人工处理已失效，申购资金已解冻");
-  EXPECT_EQ(listed(), "");
+  EXPECT_EQ(listed(), r + ":confirmation_overdue") << "retried: the job's again until the next run";
   auto settled = run();
   EXPECT_EQ(f(settled, "confirmed"), "1") << settled;
   EXPECT_EQ(state(r), "confirmed");
+  EXPECT_EQ(listed(), "");
   EXPECT_EQ(balance(a, "frozen"), "0.00");
   EXPECT_EQ(balance(a, "cash"), "999000.00") << "only the retried 1,000.00 was debited, once";
   EXPECT_EQ(differences(), "") << "mall and counter agree exactly";
-  EXPECT_EQ(history(r), "unanswered@mall,resolved@S-harness,confirm_refused@mall,resolved@S-harness");
+  EXPECT_EQ(history(r), "unanswered@mall,resolved@S-harness,resolution@S-harness,confirm_refused@mall,"
+                        "resolved@S-harness,resolution@S-harness");
 
   // Each resolution audited with its reason, newest first; the audit is for audit.read.
-  auto audit = http_request(z.port, "GET", "/api/mall/v1/admin/audit?limit=5", "",
+  auto audit = http_request(z.port, "GET", "/api/mall/v1/admin/audit?limit=6", "",
                             {{"authorization", "Bearer " + staff_token({"audit.read"})}});
   ASSERT_EQ(audit.status, 200) << audit.body;
   std::string actions;
@@ -930,11 +984,14 @@ TEST_P(Mall, StuckOrdersAreListedWithTheirHistoryAndResolvedByStaffWithAudit) {
                std::string(e.at("subject").as_string());
     EXPECT_EQ(e.at("actor").as_string(), "S-harness");
   }
-  EXPECT_EQ(actions, "order.expire:" + x + ",order.retry:" + r + ",nav.entered:F10001,order.expire:" + l +
-                         ",order.retry:" + r);
+  EXPECT_EQ(actions, "order.expire.result:" + x + ",order.expire:" + x + ",order.retry.result:" + r + ",order.retry:" + r +
+                         ",nav.entered:F10001,order.expire.result:" + l)
+      << "each with its result after it";
   EXPECT_NE(audit.body.find("客户同意撤销"), std::string::npos) << "with the reason";
+  EXPECT_NE(audit.body.find(R"({\"outcome\":\"scheduled\",\"state\":\"pending\"} 已安排重新确认)"), std::string::npos)
+      << audit.body;
   const std::string next = f(audit.body, "next_cursor");
-  auto older = http_request(z.port, "GET", "/api/mall/v1/admin/audit?limit=5&cursor=" + next, "",
+  auto older = http_request(z.port, "GET", "/api/mall/v1/admin/audit?limit=20&cursor=" + next, "",
                             {{"authorization", "Bearer " + staff_token({"audit.read"})}});
   ASSERT_EQ(older.status, 200) << older.body;
   EXPECT_NE(older.body.find(R"("action":"order.void","subject":")" + l), std::string::npos) << older.body;

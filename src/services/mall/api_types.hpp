@@ -264,14 +264,17 @@ BOOST_DESCRIBE_STRUCT(OrderEventView, (), (event, title, detail, actor, first_at
 
 struct StuckItem {
   OrderView order;
-  std::string kind;  // placing | waiting_for_nav | confirmation_refused
+  std::string kind;  // placing | waiting_for_nav | confirmation_refused | confirmation_overdue
   std::string kind_title;
   std::int64_t age_seconds = 0;              // since it was placed
   std::optional<std::string> last_error;     // the counter's last refusal of its confirmation
+  std::optional<std::string> expires_on;     // waiting_for_nav: the day the job expires it by itself
+  std::string hint;                          // what the platform does about it by itself
   std::vector<std::string> actions;          // what staff may do: retry | void | expire
   std::vector<OrderEventView> history;
 };
-BOOST_DESCRIBE_STRUCT(StuckItem, (), (order, kind, kind_title, age_seconds, last_error, actions, history))
+BOOST_DESCRIBE_STRUCT(StuckItem, (),
+                      (order, kind, kind_title, age_seconds, last_error, expires_on, hint, actions, history))
 
 struct StuckList {
   std::string business_date;

@@ -56,11 +56,15 @@ class MallComponent final : public core::Component {
                                            static_cast<int>(ctx.config().get_int("expire_after_days")),
                                            ctx.full_config().section("node").get_string("name") + "-" +
                                                core::observe::random_hex_id(4),
-                                           ctx.config().get_duration("lease")}),
+                                           ctx.config().get_duration("lease"),
+                                           static_cast<int>(ctx.config().get_int("confirm_attempts"))}),
         reconciliation_(ctx.database(), store_, counter_),
         stuck_(ctx.database(), store_, ctx.metrics(), ctx.config().get_duration("stuck_after"),
-               ctx.config().get_duration("stuck_refresh")),
-        desk_(ctx.database(), store_, orders_, ctx.config().get_duration("stuck_after")) {
+               ctx.config().get_duration("stuck_refresh"), static_cast<int>(ctx.config().get_int("confirm_attempts"))),
+        desk_(ctx.database(), store_, orders_,
+              StuckDeskSettings{ctx.config().get_duration("stuck_after"),
+                                static_cast<int>(ctx.config().get_int("confirm_attempts")),
+                                static_cast<int>(ctx.config().get_int("expire_after_days"))}) {
     add_mall_routes(ctx.public_router(), MallApp{catalogue_, orders_, confirmation_, reconciliation_, desk_});
   }
 
@@ -120,6 +124,10 @@ core::ComponentSpec spec() {
        duration("stuck_refresh", std::chrono::milliseconds(15000))
            .range(100, 600000)
            .describe("how often the stuck orders are counted for the metrics (zt_mall_stuck_orders)"),
+       integer("confirm_attempts", 5)
+           .range(1, 100)
+           .describe("a confirmation the counter refuses is worked out again under a new request id this many times "
+                     "by itself; then it waits for staff (zt_mall_stuck_orders{kind=\"confirmation_refused\"})"),
        integer("expire_after_days", 10)
            .range(1, 250)
            .describe("an order whose NAV has not come this many trading days after its confirmation date is "

@@ -157,8 +157,8 @@ export const mall = {
 export type StuckAction = 'retry' | 'void' | 'expire';
 export interface OrderEvent { event: string; title: string; detail: string; actor: string; first_at: string; last_at: string; times: number }
 export interface StuckItem {
-  order: MallOrder; kind: 'placing' | 'waiting_for_nav' | 'confirmation_refused'; kind_title: string; age_seconds: number;
-  last_error?: string | null; actions: StuckAction[]; history: OrderEvent[];
+  order: MallOrder; kind: 'placing' | 'waiting_for_nav' | 'confirmation_refused' | 'confirmation_overdue'; kind_title: string;
+  age_seconds: number; last_error?: string | null; expires_on?: string | null; hint: string; actions: StuckAction[]; history: OrderEvent[];
 }
 export interface StuckList { business_date: string; generated_at: string; items: StuckItem[]; truncated: boolean }
 export interface Resolution { order: MallOrder; outcome: 'resolved' | 'scheduled' | 'unchanged'; message: string; history: OrderEvent[] }

@@ -422,9 +422,13 @@ test('a product manager creates a fund, enters and imports NAVs, publishes it; o
     await page.getByTestId('audit-source').click();
     await page.locator('.el-select-dropdown__item', { hasText: '金融商城' }).click();
     await page.getByTestId('audit-search').click();
-    const auditRow = page.getByTestId('audit-rows').locator('tr', { hasText: lost.order });
-    await auditRow.getByTestId('action-order.retry').getByText('异常订单重试').waitFor();
-    assert.match(await auditRow.innerText(), /柜台已恢复，按原请求重发/);
+    const auditRows = page.getByTestId('audit-rows').locator('tr', { hasText: lost.order });
+    const intent = auditRows.filter({ has: page.getByTestId('action-order.retry') });
+    await intent.getByText('异常订单重试').waitFor();
+    assert.match(await intent.innerText(), /柜台已恢复，按原请求重发/);
+    const result = auditRows.filter({ has: page.getByTestId('action-order.retry.result') });
+    await result.getByText('异常订单重试结果').waitFor();
+    assert.match(await result.innerText(), /订单已处理，当前状态：待确认/);
     await page.getByTestId('audit-rows').getByTestId('action-nav.entered').first().waitFor();
     await page.getByTestId('nav-reviews').click();
     await page.getByTestId('reviews-page').waitFor();

@@ -25,8 +25,6 @@ using core::http::RequestContext;
 
 namespace {
 const std::string kJob = "confirmation";
-// A confirmation the counter refuses is worked out again at most this many times.
-constexpr int kConfirmAttempts = 5;
 }
 
 boost::asio::awaitable<bool> Confirmation::take_lease() {
@@ -260,7 +258,7 @@ boost::asio::awaitable<void> Confirmation::refused_for_good(const OrderRecord& o
                                                           const std::string& error) {
   const auto now_ms = core::unix_millis();
   const bool again = co_await db_.write([&](core::storage::Tx& tx) {
-    const bool retried = store_.confirmation_refused(tx, o.order_id, request, error, kConfirmAttempts, now_ms);
+    const bool retried = store_.confirmation_refused(tx, o.order_id, request, error, settings_.confirm_attempts, now_ms);
     store_.note(tx, o.order_id, "confirm_refused", error, "mall", now_ms);
     return retried;
   });

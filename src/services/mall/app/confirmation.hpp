@@ -34,6 +34,8 @@ struct ConfirmationSettings {
   // How long the lease holds without renewal (renewed every third of it as a run goes): an
   // instance that dies in the middle of a run holds the others back this long at most.
   std::chrono::milliseconds lease{60000};
+  // A confirmation the counter refuses is worked out again this many times, then left for staff.
+  int confirm_attempts = 5;
 };
 
 class Confirmation {

@@ -246,6 +246,20 @@ boost::asio::awaitable<Placed> Orders::drive(const OrderRecord& o, const Request
   // Unknown outcome: kept as placing, behind the others for the next re-drive; the same request
   // id settles it later, never twice.
   const auto& unknown = std::get<counter::Unknown>(placed);
+  if (unknown.code == "COUNTER_REQUEST_REUSED") {
+    // The counter holds this request id otherwise: voided (by staff, or past the cut-off) while
+    // this copy was on its way, the mall's record of it lost. What it did, its fate says.
+    const std::pair<std::string, std::string> voided{
+        "MALL_ORDER_VOIDED",
+        fmt::format("该委托未送达柜台，已作废，{}未冻结，可重新下单", o.side == "subscribe" ? "资金" : "份额")};
+    const std::string actor = "mall";
+    const bool settled = co_await settle(o, actor, voided, ctx);
+    auto now = co_await db_.read([&](core::storage::Tx& tx) { return store_.order(tx, o.order_id); });
+    if (settled && now && now->state == "failed")
+      throw ApiError(409, now->failure_code.value_or("MALL_ORDER_FAILED"), now->failure_message.value_or("订单失败"));
+    if (settled && now && now->state != "placing") co_return Placed{view(*now), true};
+    co_return Placed{store_.view(now.value_or(o), false, false), false};
+  }
   core::log::warn("mall: order {} not answered by the counter ({} {}); it will be sent again", o.order_id,
                   unknown.status, unknown.code);
   const std::string why = fmt::format("{} {}", unknown.status, unknown.code.empty() ? "无应答" : unknown.code);
@@ -281,12 +295,25 @@ boost::asio::awaitable<bool> Orders::settle(const OrderRecord& o, const std::str
   auto* fate = std::get_if<counter::RequestFate>(&asked);
   if (!fate) {
     const auto* unknown = std::get_if<counter::Unknown>(&asked);
+    const auto* refusal = std::get_if<core::Refusal>(&asked);
+    const std::string event = unknown ? "void_unanswered" : "void_refused";
     const std::string why = unknown ? fmt::format("{} {}", unknown->status, unknown->code.empty() ? "无应答" : unknown->code)
-                                    : std::get<core::Refusal>(asked).code;
+                                    : refusal->code + " " + refusal->message;
+    co_await db_.write([&](core::storage::Tx& tx) { store_.tried(tx, o.order_id, event, why, now_ms); });
+    co_return false;
+  }
+  if (fate->outcome != "done" && fate->outcome != "refused" && fate->outcome != "void") {
+    // A fate this mall does not know: nothing is concluded from it (asked again on the next run).
+    const std::string why = "柜台返回了无法识别的处理结果：" + fate->outcome;
     co_await db_.write([&](core::storage::Tx& tx) { store_.tried(tx, o.order_id, "void_unanswered", why, now_ms); });
     co_return false;
   }
-  if (fate->outcome == "done" && fate->answer) {
+  if (fate->outcome == "done") {
+    if (!fate->answer) {  // done without its answer: not concluded either
+      const std::string why = "柜台确认已受理但未返回委托";
+      co_await db_.write([&](core::storage::Tx& tx) { store_.tried(tx, o.order_id, "void_unanswered", why, now_ms); });
+      co_return false;
+    }
     const auto there = core::json::parse<counter::Order>(*fate->answer);
     const std::string counter_id = there.order_id;
     co_await db_.write([&](core::storage::Tx& tx) { store_.mark_pending(tx, o.order_id, counter_id, now_ms); });
@@ -302,8 +329,9 @@ boost::asio::awaitable<bool> Orders::settle(const OrderRecord& o, const std::str
     message = voided.second;
   }
   co_await db_.write([&](core::storage::Tx& tx) {
-    store_.mark_failed(tx, o, code, message, now_ms);
-    if (fate->outcome == "void") store_.note(tx, o.order_id, "voided", message, actor, now_ms);
+    // Noted only when this settled it (another attempt may have recorded another outcome first).
+    if (store_.mark_failed(tx, o, code, message, now_ms) && fate->outcome == "void")
+      store_.note(tx, o.order_id, "voided", message, actor, now_ms);
   });
   catalogue_.forget();
   core::log::warn("mall: order {} settled by voiding its request: {} ({})", o.order_id, code, fate->outcome);
@@ -346,7 +374,12 @@ boost::asio::awaitable<bool> Orders::expire(const OrderRecord& o, const std::str
   auto done = co_await clients_.counter.cancel_order(request, ctx);
   if (auto* r = std::get_if<core::Refusal>(&done)) {
     if (r->code == "COUNTER_ORDER_NOT_PENDING") {
-      co_await reconcile(o, ctx);
+      const bool followed = co_await reconcile(o, ctx);
+      if (!followed) {  // settled there, not yet here: behind the others until it is
+        const auto now_ms = core::unix_millis();
+        const std::string why = "柜台订单已办结，商城暂未同步";
+        co_await db_.write([&](core::storage::Tx& tx) { store_.tried(tx, o.order_id, "release_unfollowed", why, now_ms); });
+      }
     } else {
       core::log::warn("mall: the counter refused to release expired order {}: {} {}", o.order_id, r->code, r->message);
       const auto now_ms = core::unix_millis();

@@ -4,13 +4,16 @@
 
 #include <algorithm>
 #include <map>
+#include <memory>
 
 #include "core/finance/business_clock.hpp"
 #include "core/finance/calendar.hpp"
+#include "core/finance/live_calendar.hpp"
 #include "core/http/error.hpp"
 #include "core/http/refusal.hpp"
 #include "core/json/json.hpp"
 #include "core/observe/log.hpp"
+#include "core/util/digest.hpp"
 #include "core/util/time.hpp"
 
 namespace zt::services::mall {
@@ -30,13 +33,14 @@ std::string at(std::int64_t ms) {
 std::string kind_title(const std::string& kind) {
   if (kind == "placing") return "柜台结果未知";
   if (kind == "waiting_for_nav") return "净值迟迟未到";
-  return "柜台拒绝确认";
+  if (kind == "confirmation_refused") return "柜台拒绝确认";
+  return "确认逾期";
 }
 
 std::vector<std::string> actions_for(const std::string& kind) {
   if (kind == "placing") return {"retry", "void"};
-  if (kind == "waiting_for_nav") return {"expire"};
-  return {"retry", "expire"};
+  if (kind == "confirmation_refused") return {"retry", "expire"};
+  return {"expire"};
 }
 
 std::string action_title(const std::string& action) {
@@ -67,27 +71,21 @@ std::vector<OrderEventView> views(const std::vector<OrderEvent>& lines) {
   return out;
 }
 
-// Why the order is stuck now, by the rules the list and the metrics use; "" when it is not.
-std::string kind_of(const MallStore& store, core::storage::Tx& tx, const OrderRecord& o, std::int64_t placing_before_ms,
-                    const std::string& today) {
-  if (o.state == "placing") return o.placed_at_ms < placing_before_ms ? "placing" : "";
-  if (o.state != "pending") return "";
-  if (o.confirm_error) return "confirmation_refused";
-  if (o.confirm_date < today && !store.nav_on(tx, o.product, o.trade_date)) return "waiting_for_nav";
-  return "";
-}
-
 }  // namespace
+
+StuckBounds StuckDesk::bounds(std::int64_t now_ms) const {
+  return StuckBounds{now_ms - settings_.stuck_after.count(), core::finance::format_date(core::finance::business_now().date),
+                     settings_.confirm_attempts};
+}
 
 boost::asio::awaitable<StuckList> StuckDesk::list() const {
   const auto now_ms = core::unix_millis();
+  const StuckBounds b = bounds(now_ms);
   StuckList out;
-  out.business_date = core::finance::format_date(core::finance::business_now().date);
+  out.business_date = b.today;
   out.generated_at = at(now_ms);
-  const std::int64_t before = now_ms - stuck_after_.count();
-  const std::string today = out.business_date;
   auto found = co_await db_.read([&](core::storage::Tx& tx) {
-    auto stuck = store_.stuck_orders(tx, before, today, kListed + 1);
+    auto stuck = store_.stuck_orders(tx, b, kListed + 1);
     std::vector<std::string> ids;
     for (const auto& s : stuck) ids.push_back(s.order.order_id);
     return std::make_pair(std::move(stuck), store_.histories(tx, ids, kHistoryLines));
@@ -95,6 +93,11 @@ boost::asio::awaitable<StuckList> StuckDesk::list() const {
   auto& [stuck, histories] = found;
   out.truncated = static_cast<std::int64_t>(stuck.size()) > kListed;
   if (out.truncated) stuck.resize(static_cast<std::size_t>(kListed));
+  std::shared_ptr<const core::finance::TradingCalendar> cal;
+  try {
+    cal = core::finance::trading_calendar();
+  } catch (const core::finance::CalendarError&) {
+  }
   for (const auto& s : stuck) {
     StuckItem item;
     item.order = store_.view(s.order, false, true);
@@ -102,6 +105,22 @@ boost::asio::awaitable<StuckList> StuckDesk::list() const {
     item.kind_title = kind_title(s.kind);
     item.age_seconds = std::max<std::int64_t>(0, (now_ms - s.order.placed_at_ms) / 1000);
     item.last_error = s.order.confirm_error;
+    if (s.kind == "placing") {
+      item.hint = "系统会按原请求定期重发；过截止时间后向柜台查询结果并作废未受理的委托";
+    } else if (s.kind == "waiting_for_nav") {
+      try {
+        if (cal)
+          item.expires_on = core::finance::format_date(
+              cal->next_trading_day(core::finance::parse_date(s.order.confirm_date), settings_.expire_after_days));
+      } catch (const core::finance::CalendarError&) {
+      }
+      item.hint = item.expires_on ? fmt::format("净值到达后自动确认；{}仍未到达则系统自动失效并解冻", *item.expires_on)
+                                  : "净值到达后自动确认；长期未到达时系统自动失效并解冻";
+    } else if (s.kind == "confirmation_refused") {
+      item.hint = fmt::format("柜台已拒绝全部 {} 次自动确认，系统不再自动重算，需人工处理", settings_.confirm_attempts);
+    } else {
+      item.hint = "净值已到但未完成确认，系统每次确认任务都会自动重试";
+    }
     item.actions = actions_for(s.kind);
     if (auto it = histories.find(s.order.order_id); it != histories.end()) item.history = views(it->second);
     out.items.push_back(std::move(item));
@@ -130,8 +149,8 @@ boost::asio::awaitable<AuditPage> StuckDesk::audit(const std::string& cursor, st
   co_return out;
 }
 
-boost::asio::awaitable<Resolution> StuckDesk::resolve(const std::string& order_id, const ResolveIn& in,
-                                                      const Actor& who, const RequestContext& ctx) {
+boost::asio::awaitable<Resolution> StuckDesk::resolve(const std::string& order_id, const ResolveIn& in, const Actor& who,
+                                                      const std::string& idempotency_key, const RequestContext& ctx) {
   if (in.action != "retry" && in.action != "void" && in.action != "expire")
     throw ApiError(400, "MALL_ACTION_INVALID", "处理方式应为 retry（重试）、void（作废）或 expire（失效并解冻）");
   std::string reason = in.reason;
@@ -140,43 +159,76 @@ boost::asio::awaitable<Resolution> StuckDesk::resolve(const std::string& order_i
   if (reason.empty()) throw ApiError(400, "MALL_REASON_REQUIRED", "请填写处理原因（将记入审计）");
 
   const auto now_ms = core::unix_millis();
-  const std::string today = core::finance::format_date(core::finance::business_now().date);
-  const std::int64_t before = now_ms - stuck_after_.count();
-  // Read, judged and audited in one transaction: the intent and its reason are kept before the
-  // counter is asked anything.
+  const StuckBounds b = bounds(now_ms);
+  const std::string fingerprint = core::sha256_hex(order_id + "\n" + in.action + "\n" + reason);
+  // Claimed, judged and audited in one transaction: the intent and its reason are kept before the
+  // counter is asked anything; a refusal keeps nothing (the key is not used up).
   struct Judged {
     std::optional<OrderRecord> order;
     std::string kind;
+    std::optional<MallStore::ResolutionClaim> earlier;
+    bool allowed = false;
   };
   const std::string detail = core::json::serialize(in);
   auto judged = co_await db_.write([&](core::storage::Tx& tx) {
     Judged j;
     j.order = store_.order(tx, order_id);
     if (!j.order) return j;
-    j.kind = kind_of(store_, tx, *j.order, before, today);
+    j.kind = store_.stuck_kind(tx, order_id, b);
     if (j.kind.empty()) return j;
     const auto allowed = actions_for(j.kind);
-    if (std::find(allowed.begin(), allowed.end(), in.action) == allowed.end()) return j;
+    j.allowed = std::find(allowed.begin(), allowed.end(), in.action) != allowed.end();
+    if (!j.allowed) return j;
+    j.earlier = store_.claim_resolution(tx, idempotency_key, who.id, order_id, fingerprint, now_ms);
+    if (j.earlier) return j;
     store_.audit(tx, who, "order." + in.action, order_id, fmt::format("{} ({})", detail, j.kind), now_ms);
     store_.note(tx, order_id, "resolved", fmt::format("{}：{}", action_title(in.action), reason), who.id, now_ms);
     return j;
   });
+  // A repeat of a resolution already made (its answer lost, a double click): the first answer.
+  // Looked up before the order's present state, which the first one changed.
+  if (!judged.earlier && (!judged.order || judged.kind.empty() || !judged.allowed)) {
+    auto again = co_await db_.read([&](core::storage::Tx& tx) { return store_.resolution(tx, idempotency_key); });
+    if (again) judged.earlier = again;
+  }
+  if (judged.earlier) {
+    if (judged.earlier->staff != who.id || judged.earlier->fingerprint != fingerprint)
+      throw ApiError(422, "MALL_IDEMPOTENCY_KEY_REUSED", "该 Idempotency-Key 已用于另一次处理，请重新打开处理窗口");
+    if (judged.earlier->result.empty())
+      throw ApiError(409, "MALL_RESOLUTION_IN_PROGRESS", "该处理正在进行，请稍后刷新列表查看结果");
+    co_return core::json::parse<Resolution>(judged.earlier->result);
+  }
   if (!judged.order) throw ApiError(404, "MALL_ORDER_NOT_FOUND", "订单不存在");
   const OrderRecord& o = *judged.order;
   if (judged.kind.empty())
     throw ApiError(409, "MALL_ORDER_NOT_STUCK",
                    fmt::format("订单状态为{}，不在异常订单中，无需人工处理", store_.view(o, false, false).state_title));
-  const auto allowed = actions_for(judged.kind);
-  if (std::find(allowed.begin(), allowed.end(), in.action) == allowed.end()) {
+  if (!judged.allowed) {
     std::string choices;
-    for (const auto& a : allowed) choices += (choices.empty() ? "" : "、") + a + "（" + action_title(a) + "）";
-    throw ApiError(409, "MALL_ACTION_NOT_ALLOWED",
-                   fmt::format("{}的订单可选的处理方式：{}", kind_title(judged.kind), choices));
+    for (const auto& a : actions_for(judged.kind))
+      choices += (choices.empty() ? "" : "、") + a + "（" + action_title(a) + "）";
+    throw ApiError(409, "MALL_ACTION_NOT_ALLOWED", fmt::format("{}的订单可选的处理方式：{}", kind_title(judged.kind), choices));
   }
+  auto out = co_await act(o, judged.kind, in, who, ctx);
+  const std::string kept = core::json::serialize(out);
+  const auto done_ms = core::unix_millis();
+  const std::string result = fmt::format(R"({{"outcome":"{}","state":"{}"}} {})", out.outcome, out.order.state, out.message);
+  co_await db_.write([&](core::storage::Tx& tx) {
+    store_.resolution_done(tx, idempotency_key, kept);
+    store_.audit(tx, who, "order." + in.action + ".result", order_id, result, done_ms);
+    store_.note(tx, order_id, "resolution", out.message, who.id, done_ms);
+  });
+  auto lines = co_await db_.read([&](core::storage::Tx& tx) { return store_.history(tx, order_id); });
+  out.history = views(lines);
+  ctx.log().info("mall: {} resolved stuck order {} ({}) by {}: {}", who.id, order_id, judged.kind, in.action, out.outcome);
+  co_return out;
+}
 
+boost::asio::awaitable<Resolution> StuckDesk::act(const OrderRecord& o, const std::string& kind, const ResolveIn& in,
+                                                  const Actor& who, const RequestContext& ctx) {
   const std::string funds = o.side == "subscribe" ? "申购资金" : "赎回份额";
   bool scheduled = false;
-  if (judged.kind == "placing" && in.action == "retry") {
+  if (kind == "placing" && in.action == "retry") {
     if (orders_.too_late(o, core::finance::business_now())) {
       co_await orders_.settle_late(o, &ctx);
     } else {
@@ -186,38 +238,51 @@ boost::asio::awaitable<Resolution> StuckDesk::resolve(const std::string& order_i
         // Refused by the counter for good: the order failed with that refusal (read back below).
       }
     }
-  } else if (judged.kind == "placing") {
+  } else if (kind == "placing") {
     co_await orders_.void_placing(o, who.id, &ctx);
   } else if (in.action == "expire") {
     const std::string message =
-        judged.kind == "waiting_for_nav"
+        kind == "waiting_for_nav"
             ? fmt::format("{}的净值迟迟未公布，经人工处理订单已失效，{}已解冻", o.trade_date, funds)
             : fmt::format("该订单未能在柜台完成确认，经人工处理已失效，{}已解冻", funds);
     co_await orders_.expire(o, message, who.id, &ctx);
   } else {
-    scheduled =
-        co_await db_.write([&](core::storage::Tx& tx) { return store_.retry_confirmation(tx, order_id, now_ms); });
+    const auto now_ms = core::unix_millis();
+    const std::string refused = o.confirm_request.value_or("");
+    const int attempts = settings_.confirm_attempts;
+    scheduled = co_await db_.write(
+        [&](core::storage::Tx& tx) { return store_.retry_confirmation(tx, o.order_id, refused, attempts, now_ms); });
   }
 
-  auto after = co_await db_.read(
-      [&](core::storage::Tx& tx) { return std::make_pair(store_.order(tx, order_id), store_.history(tx, order_id)); });
+  auto after = co_await db_.read([&](core::storage::Tx& tx) {
+    return std::make_pair(store_.order(tx, o.order_id), store_.history(tx, o.order_id));
+  });
   Resolution out;
   out.order = store_.view(after.first.value_or(o), false, true);
-  out.history = views(after.second);
   const std::string state = after.first ? after.first->state : o.state;
   if (scheduled) {
     out.outcome = "scheduled";
     out.message = "已安排重新确认：下次确认任务将按新的请求号重新计算并发送";
   } else if (state != o.state) {
     out.outcome = "resolved";
-    out.message = fmt::format("订单已处理，当前状态：{}", out.order.state_title);
-    if (out.order.failure_message) out.message += "（" + *out.order.failure_message + "）";
+    if (in.action == "void" && state == "pending")
+      out.message = fmt::format("柜台已受理该委托，未作废：订单转为待确认，{}已冻结", o.side == "subscribe" ? "资金" : "份额");
+    else if (in.action == "expire" && state != "expired")
+      out.message = fmt::format("柜台订单已办结，商城随之更新，当前状态：{}", out.order.state_title);
+    else
+      out.message = fmt::format("订单已处理，当前状态：{}", out.order.state_title);
+    if (out.order.failure_message && state != "pending") out.message += "（" + *out.order.failure_message + "）";
   } else {
     out.outcome = "unchanged";
-    out.message = "柜台暂未给出结果，订单保持原状态，请稍后再试（过程已记入订单记录）";
+    // What the counter said, from the line this attempt added to the order's history.
+    const OrderEvent* last = after.second.empty() ? nullptr : &after.second.back();
+    if (last && last->event.ends_with("_refused"))
+      out.message = fmt::format("柜台拒绝了该操作（{}），订单保持原状态；请核实后选择其他处理方式", last->detail);
+    else if (last && last->event == "release_unfollowed")
+      out.message = "柜台订单已办结，商城将在下次确认任务中同步，订单暂保持原状态";
+    else
+      out.message = "柜台暂未给出结果，订单保持原状态，请稍后再试（过程已记入订单记录）";
   }
-  ctx.log().info("mall: {} resolved stuck order {} ({}) by {}: {}", who.id, order_id, judged.kind, in.action,
-                 out.outcome);
   co_return out;
 }
 

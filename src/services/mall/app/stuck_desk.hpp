@@ -11,13 +11,20 @@
 //                         void   — ask the counter to void the request id: what it never saw can
 //                                  never execute and fails here (MALL_ORDER_VOIDED, nothing
 //                                  frozen); what it placed is pending; what it refused, failed.
-//   waiting_for_nav       expire — cancel at the counter (cash or shares released), expired here.
-//   confirmation_refused  retry  — one more attempt, worked out anew by the next confirmation run;
+//   waiting_for_nav       expire — cancel at the counter (cash or shares released), expired here
+//                                  (the job does so by itself `mall.expire_after_days` on).
+//   confirmation_refused  retry  — the counter refused every automatic attempt
+//                                  (`mall.confirm_attempts`): one more, worked out anew under the
+//                                  next request id by the next confirmation run;
 //                         expire — as above.
-// Every resolution is audited (mall_audit, with the staff member's reason) before it acts, and
-// goes in the order's history with what came of it. Nothing here moves money by itself: each
-// action is one of the counter requests the mall already makes, under the same request ids, so
-// a resolution racing the confirmation job (or another staff member) settles the order once.
+//   confirmation_overdue  expire — past its confirmation date with its NAV in, not confirmed (the
+//                                  job keeps trying by itself: unanswered, not quoted, or refused
+//                                  with attempts left).
+// Every resolution is audited (mall_audit, with the staff member's reason) before it acts, and its
+// result after; both go in the order's history. A repeated request with the same Idempotency-Key
+// gets the first one's answer. Nothing here moves money by itself: each action is one of the
+// counter requests the mall already makes, under the same request ids, so a resolution racing
+// the confirmation job (or another staff member) settles the order once.
 #include <boost/asio/awaitable.hpp>
 #include <chrono>
 
@@ -29,23 +36,34 @@
 
 namespace zt::services::mall {
 
+struct StuckDeskSettings {
+  std::chrono::milliseconds stuck_after{600000};  // mall.stuck_after
+  int confirm_attempts = 5;                      // mall.confirm_attempts
+  int expire_after_days = 10;                    // mall.expire_after_days
+};
+
 class StuckDesk {
  public:
-  StuckDesk(core::storage::Database& db, const MallStore& store, Orders& orders, std::chrono::milliseconds stuck_after)
-      : db_(db), store_(store), orders_(orders), stuck_after_(stuck_after) {}
+  StuckDesk(core::storage::Database& db, const MallStore& store, Orders& orders, StuckDeskSettings settings)
+      : db_(db), store_(store), orders_(orders), settings_(settings) {}
 
   boost::asio::awaitable<StuckList> list() const;
+  // `idempotency_key`: the request's; a repeat answers the first resolution.
   boost::asio::awaitable<Resolution> resolve(const std::string& order_id, const ResolveIn& in, const Actor& who,
-                                             const core::http::RequestContext& ctx);
+                                             const std::string& idempotency_key, const core::http::RequestContext& ctx);
   // Any order with its history (staff).
   boost::asio::awaitable<OrderDetail> detail(const std::string& order_id) const;
   boost::asio::awaitable<AuditPage> audit(const std::string& cursor, std::int64_t limit) const;
 
  private:
+  StuckBounds bounds(std::int64_t now_ms) const;
+  boost::asio::awaitable<Resolution> act(const OrderRecord& o, const std::string& kind, const ResolveIn& in,
+                                         const Actor& who, const core::http::RequestContext& ctx);
+
   core::storage::Database& db_;
   const MallStore& store_;
   Orders& orders_;
-  std::chrono::milliseconds stuck_after_;
+  StuckDeskSettings settings_;
 };
 
 }  // namespace zt::services::mall

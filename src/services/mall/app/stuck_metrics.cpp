@@ -10,8 +10,10 @@
 namespace zt::services::mall {
 
 StuckMetrics::StuckMetrics(core::storage::Database& db, const MallStore& store, core::observe::Registry& metrics,
-                           std::chrono::milliseconds stuck_after, std::chrono::milliseconds every)
-    : db_(db), store_(store), metrics_(metrics), stuck_after_(stuck_after), every_(every) {
+                           std::chrono::milliseconds stuck_after, std::chrono::milliseconds every,
+                           int confirm_attempts)
+    : db_(db), store_(store), metrics_(metrics), stuck_after_(stuck_after), every_(every),
+      confirm_attempts_(confirm_attempts) {
   collector_ = metrics_.add_collector([this] { collect(); });
 }
 
@@ -33,10 +35,10 @@ void StuckMetrics::stop() {
 
 boost::asio::awaitable<void> StuckMetrics::count() {
   const auto now_ms = core::unix_millis();
-  const std::string today = core::finance::format_date(core::finance::business_now().date);
-  const std::int64_t before = now_ms - stuck_after_.count();
+  const StuckBounds bounds{now_ms - stuck_after_.count(), core::finance::format_date(core::finance::business_now().date),
+                           confirm_attempts_};
   try {
-    auto figures = co_await db_.read([&](core::storage::Tx& tx) { return store_.stuck(tx, before, today); });
+    auto figures = co_await db_.read([&](core::storage::Tx& tx) { return store_.stuck(tx, bounds); });
     std::lock_guard lock(mutex_);
     last_ = figures;
     counted_ = true;
@@ -70,6 +72,7 @@ void StuckMetrics::collect() {
   report("placing", figures.placing);
   report("waiting_for_nav", figures.waiting_for_nav);
   report("confirmation_refused", figures.confirmation_refused);
+  report("confirmation_overdue", figures.confirmation_overdue);
   metrics_.gauge("zt_mall_stuck_counted", "1 while the last count of stuck orders succeeded").set(counted ? 1 : 0);
 }
 

@@ -35,7 +35,7 @@ namespace zt::services::mall {
 class StuckMetrics {
  public:
   StuckMetrics(core::storage::Database& db, const MallStore& store, core::observe::Registry& metrics,
-               std::chrono::milliseconds stuck_after, std::chrono::milliseconds every);
+               std::chrono::milliseconds stuck_after, std::chrono::milliseconds every, int confirm_attempts);
   ~StuckMetrics();
   StuckMetrics(const StuckMetrics&) = delete;
   StuckMetrics& operator=(const StuckMetrics&) = delete;
@@ -52,6 +52,7 @@ class StuckMetrics {
   const MallStore& store_;
   core::observe::Registry& metrics_;
   std::chrono::milliseconds stuck_after_, every_;
+  int confirm_attempts_;
   std::uint64_t collector_ = 0;
   std::mutex mutex_;
   StuckOrders last_;

@@ -208,10 +208,14 @@ void add_mall_routes(core::http::Router& r, MallApp app) {
   });
   r.add(Method::kPost, kBase + "/admin/orders/{id}/resolve", [&desk = app.stuck](Request& req, RequestContext& ctx) -> Reply {
     kGuard.staff(ctx, "orders.manage", "处理异常订单");
+    const auto key = req.headers.get("idempotency-key");
+    if (!key || key->size() < 8 || key->size() > 128)
+      throw ApiError(400, "MALL_IDEMPOTENCY_KEY_REQUIRED", "处理异常订单需要 Idempotency-Key 请求头（8到128位）");
+    const std::string idempotency_key(*key);
     const auto in = core::json::parse<ResolveIn>(req.body);
     const auto id = path_param(ctx, "id");
     const auto who = actor(ctx);
-    auto out = co_await desk.resolve(id, in, who, ctx);
+    auto out = co_await desk.resolve(id, in, who, idempotency_key, ctx);
     co_return ok(out);
   });
   r.add(Method::kGet, kBase + "/admin/audit", [&desk = app.stuck](Request& req, RequestContext& ctx) -> Reply {

@@ -128,16 +128,18 @@ TEST_F(DueOrders, TheLeastRecentlyTriedGoFirstSoRefusedOnesDoNotStarveTheRest) {
   EXPECT_EQ(taken[100].order_id, first.front()) << "then the tried ones, oldest try first";
 }
 
-// An order's history: a run of the same event is one line with a count and its first and last
-// time; another event (or another actor) starts a new line; a finished order is not "tried".
-TEST_F(DueOrders, AnOrdersHistoryCountsARunOfTheSameEventOnOneLine) {
+// An order's history: a run of the platform's own event is one line with a count, its first and
+// last time and its latest detail; each staff note is a line; a finished order is not "tried".
+TEST_F(DueOrders, AnOrdersHistoryCountsARunOfThePlatformsOwnEventOnOneLine) {
   const auto id = place("F00002", 1, kNow).front();
   db_->write_blocking([&](core::storage::Tx& tx) {
     store_.tried(tx, id, "confirm_unanswered", "504 GATEWAY_TIMEOUT", kNow + 1000);
     store_.tried(tx, id, "confirm_unanswered", "504 GATEWAY_TIMEOUT", kNow + 2000);
     store_.tried(tx, id, "confirm_unanswered", "504 GATEWAY_TIMEOUT", kNow + 3000);
     store_.tried(tx, id, "confirm_unanswered", "0 无应答", kNow + 4000);
+    store_.tried(tx, id, "not_quoted", "无法计算确认", kNow + 4500);
     store_.note(tx, id, "resolved", "重试：柜台已恢复", "S1", kNow + 5000);
+    store_.note(tx, id, "resolved", "重试：柜台已恢复", "S1", kNow + 5500);
     store_.note(tx, id, "resolved", "重试：柜台已恢复", "S2", kNow + 6000);
   });
   std::vector<OrderEvent> lines;
@@ -146,17 +148,18 @@ TEST_F(DueOrders, AnOrdersHistoryCountsARunOfTheSameEventOnOneLine) {
     lines = store_.history(tx, id);
     several = store_.histories(tx, {id, "nobody"}, 2);
   });
-  ASSERT_EQ(lines.size(), 4u);
+  ASSERT_EQ(lines.size(), 5u);
   EXPECT_EQ(lines[0].event, "confirm_unanswered");
-  EXPECT_EQ(lines[0].detail, "504 GATEWAY_TIMEOUT");
-  EXPECT_EQ(lines[0].times, 3);
+  EXPECT_EQ(lines[0].detail, "0 无应答") << "the latest detail";
+  EXPECT_EQ(lines[0].times, 4) << "a counter answering 504, then nothing, stays one line";
   EXPECT_EQ(lines[0].first_at_ms, kNow + 1000);
-  EXPECT_EQ(lines[0].last_at_ms, kNow + 3000);
+  EXPECT_EQ(lines[0].last_at_ms, kNow + 4000);
   EXPECT_EQ(lines[0].actor, "mall");
-  EXPECT_EQ(lines[1].detail, "0 无应答");
-  EXPECT_EQ(lines[1].times, 1);
+  EXPECT_EQ(lines[1].event, "not_quoted");
   EXPECT_EQ(lines[2].actor, "S1");
-  EXPECT_EQ(lines[3].actor, "S2") << "another staff member's resolution is a line of its own";
+  EXPECT_EQ(lines[3].actor, "S1") << "what staff do is a line each, even when it says the same";
+  EXPECT_EQ(lines[3].times, 1);
+  EXPECT_EQ(lines[4].actor, "S2");
   ASSERT_EQ(several.size(), 1u) << "no line for an order without history";
   ASSERT_EQ(several[id].size(), 2u) << "the last two lines";
   EXPECT_EQ(several[id][0].actor, "S1");
@@ -172,16 +175,21 @@ TEST_F(DueOrders, AnOrdersHistoryCountsARunOfTheSameEventOnOneLine) {
     store_.tried(tx, id, "confirm_unanswered", "504 GATEWAY_TIMEOUT", kNow + 8000);
   });
   db_->read_blocking([&](core::storage::Tx& tx) { lines = store_.history(tx, id); });
-  EXPECT_EQ(lines.size(), 4u);
+  EXPECT_EQ(lines.size(), 5u);
 }
 
-// The stuck list has the rules of the stuck metrics: placing past the bound, pending past the
-// confirmation date without a NAV, pending with a refused confirmation; staff's retry of a refused
-// confirmation drops the kept request (once).
-TEST_F(DueOrders, TheStuckListHasTheMetricsRulesAndARetryDropsTheRefusedRequest) {
-  const auto waiting = place("F00001", 1, kNow).front();  // NAV for 03-02 not in
+// The stuck list, one order's kind and the metrics read the same rules: placing past the bound;
+// pending past the confirmation date without its NAV (waiting_for_nav) or with it
+// (confirmation_overdue); a confirmation refused on every automatic attempt
+// (confirmation_refused — refused with attempts left is the job's, overdue once past its date).
+// Staff's retry drops exactly the refused request they saw, once.
+TEST_F(DueOrders, TheStuckListTheKindAndTheMetricsShareTheRulesAndARetryDropsTheRefusedRequest) {
+  constexpr int kAttempts = 2;
+  const auto waiting = place("F00001", 1, kNow).front();  // its NAV for 03-02 not in
   const auto refused = place("F00002", 1, kNow + 10).front();
-  std::string placing;
+  const auto overdue = place("F00002", 1, kNow + 11).front();
+  const auto refused_once = place("F00002", 1, kNow + 12).front();
+  const auto request = [](const std::string& id, int n) { return R"({"request_id":"mall-confirm-)" + id + "-" + std::to_string(n) + R"("})"; };
   db_->write_blocking([&](core::storage::Tx& tx) {
     OrderRecord o;
     o.order_id = "PLACING-1";
@@ -197,55 +205,69 @@ TEST_F(DueOrders, TheStuckListHasTheMetricsRulesAndARetryDropsTheRefusedRequest)
     o.suitability_rule = "SUIT_MATCH";
     o.trace_id = "trace";
     ASSERT_TRUE(std::holds_alternative<OrderRecord>(store_.begin_order(tx, o, kNow + 20)));
-    placing = o.order_id;
-    ASSERT_TRUE(store_.record_confirm_request(tx, refused, "{\"request_id\":\"mall-confirm-x\"}", kNow + 30));
-    EXPECT_TRUE(store_.confirmation_refused(tx, refused, "{\"request_id\":\"mall-confirm-x\"}", "COUNTER_X 不行", 1,
-                                            kNow + 40))
-        << "worked out again (attempt 1 of 1)";
-    ASSERT_TRUE(store_.record_confirm_request(tx, refused, "{\"request_id\":\"mall-confirm-x-1\"}", kNow + 50));
-    EXPECT_FALSE(store_.confirmation_refused(tx, refused, "{\"request_id\":\"mall-confirm-x-1\"}", "COUNTER_X 不行",
-                                             1, kNow + 60))
-        << "out of attempts: kept for staff";
+    for (int n = 0; n <= kAttempts; ++n) {
+      ASSERT_TRUE(store_.record_confirm_request(tx, refused, request(refused, n), kNow + 30 + n));
+      EXPECT_EQ(store_.confirmation_refused(tx, refused, request(refused, n), "COUNTER_X 不行", kAttempts, kNow + 40 + n),
+                n < kAttempts)
+          << "attempt " << n << ": worked out again while attempts are left, then kept for staff";
+    }
+    ASSERT_TRUE(store_.record_confirm_request(tx, refused_once, request(refused_once, 0), kNow + 50));
+    EXPECT_TRUE(store_.confirmation_refused(tx, refused_once, request(refused_once, 0), "COUNTER_X 不行", kAttempts, kNow + 51));
   });
-  const auto kinds = [&](std::int64_t placing_before, const std::string& today) {
+  const StuckBounds on_0304{kNow + 21, "2026-03-04", kAttempts}, on_0303{kNow + 20, "2026-03-03", kAttempts};
+  const auto kinds = [&](const StuckBounds& b) {
     std::string out;
     db_->read_blocking([&](core::storage::Tx& tx) {
-      for (const auto& s : store_.stuck_orders(tx, placing_before, today, 10))
-        out += (out.empty() ? "" : ",") + s.order.order_id + ":" + s.kind;
+      for (const auto& s : store_.stuck_orders(tx, b, 10)) out += (out.empty() ? "" : ",") + s.order.order_id + ":" + s.kind;
     });
     return out;
   };
-  EXPECT_EQ(kinds(kNow + 21, "2026-03-04"),
-            waiting + ":waiting_for_nav," + refused + ":confirmation_refused,PLACING-1:placing")
+  EXPECT_EQ(kinds(on_0304), waiting + ":waiting_for_nav," + refused + ":confirmation_refused," + overdue +
+                                ":confirmation_overdue," + refused_once + ":confirmation_overdue,PLACING-1:placing")
       << "oldest placed first";
-  EXPECT_EQ(kinds(kNow + 20, "2026-03-03"), refused + ":confirmation_refused")
-      << "placing not yet past the bound; confirmation date today is not past";
+  EXPECT_EQ(kinds(on_0303), refused + ":confirmation_refused")
+      << "placing not yet past the bound; on its confirmation date an order is not overdue";
   StuckOrders counted;
-  db_->read_blocking([&](core::storage::Tx& tx) { counted = store_.stuck(tx, kNow + 21, "2026-03-04"); });
-  EXPECT_EQ(counted.placing.count + counted.waiting_for_nav.count + counted.confirmation_refused.count, 3)
-      << "the metrics count what the list shows";
+  std::string kind_of_refused, kind_of_overdue, kind_of_nothing;
+  db_->read_blocking([&](core::storage::Tx& tx) {
+    counted = store_.stuck(tx, on_0304);
+    kind_of_refused = store_.stuck_kind(tx, refused, on_0304);
+    kind_of_overdue = store_.stuck_kind(tx, refused_once, on_0304);
+    kind_of_nothing = store_.stuck_kind(tx, refused_once, on_0303);
+  });
+  EXPECT_EQ(counted.placing.count, 1);
+  EXPECT_EQ(counted.waiting_for_nav.count, 1);
+  EXPECT_EQ(counted.confirmation_refused.count, 1);
+  EXPECT_EQ(counted.confirmation_overdue.count, 2);
+  EXPECT_EQ(counted.confirmation_overdue.oldest_placed_ms, kNow + 11);
+  EXPECT_EQ(kind_of_refused, "confirmation_refused");
+  EXPECT_EQ(kind_of_overdue, "confirmation_overdue");
+  EXPECT_EQ(kind_of_nothing, "") << "refused once with attempts left, on its date: the job's, not stuck";
 
-  bool again = false, twice = true;
+  bool stale = true, again = false, twice = true, early = true;
   std::optional<OrderRecord> after;
   db_->write_blocking([&](core::storage::Tx& tx) {
-    again = store_.retry_confirmation(tx, refused, kNow + 70);
-    twice = store_.retry_confirmation(tx, refused, kNow + 80);
+    stale = store_.retry_confirmation(tx, refused, request(refused, 1), kAttempts, kNow + 60);
+    again = store_.retry_confirmation(tx, refused, request(refused, kAttempts), kAttempts, kNow + 70);
+    twice = store_.retry_confirmation(tx, refused, request(refused, kAttempts), kAttempts, kNow + 80);
+    early = store_.retry_confirmation(tx, refused_once, "", kAttempts, kNow + 90);
     after = store_.order(tx, refused);
   });
+  EXPECT_FALSE(stale) << "only the request staff saw refused";
   EXPECT_TRUE(again);
   EXPECT_FALSE(twice) << "no longer refused";
+  EXPECT_FALSE(early) << "attempts left: the job's to retry";
   ASSERT_TRUE(after);
   EXPECT_FALSE(after->confirm_request) << "the next run works out a new one";
   EXPECT_FALSE(after->confirm_error);
-  EXPECT_EQ(after->confirm_attempt, 2) << "under the next request id";
+  EXPECT_EQ(after->confirm_attempt, kAttempts + 1) << "under the next request id";
   // A refusal of the dropped request arriving late does not mark the order refused again.
   db_->write_blocking([&](core::storage::Tx& tx) {
-    EXPECT_FALSE(store_.confirmation_refused(tx, refused, "{\"request_id\":\"mall-confirm-x-1\"}", "COUNTER_X 不行", 1,
-                                             kNow + 90));
+    EXPECT_FALSE(store_.confirmation_refused(tx, refused, request(refused, kAttempts), "COUNTER_X 不行", kAttempts, kNow + 95));
     after = store_.order(tx, refused);
   });
   EXPECT_FALSE(after->confirm_error);
-  EXPECT_EQ(kinds(kNow + 21, "2026-03-04"), waiting + ":waiting_for_nav,PLACING-1:placing");
+  EXPECT_EQ(kinds(on_0303), "") << "nothing stuck on 03-03 any more";
 }
 
 }  // namespace

@@ -474,7 +474,7 @@ void MallStore::release_holder(Tx& tx, const std::string& customer, const std::s
     tx.exec("UPDATE mall_products SET holder_count = holder_count - 1 WHERE code = ? AND holder_count > 0", {product});
 }
 
-void MallStore::mark_failed(Tx& tx, const OrderRecord& o, const std::string& code, const std::string& message,
+bool MallStore::mark_failed(Tx& tx, const OrderRecord& o, const std::string& code, const std::string& message,
                             std::int64_t now_ms) const {
   if (tx.exec("UPDATE mall_orders SET state = 'failed', failure_code = ?, failure_message = ?, updated_at_ms = ? WHERE "
               "order_id = ? AND "
@@ -482,7 +482,9 @@ void MallStore::mark_failed(Tx& tx, const OrderRecord& o, const std::string& cod
               {code, message, now_ms, o.order_id}) > 0) {
     release_place(tx, o);
     tx.exec("DELETE FROM mall_warning_uses WHERE order_id = ?", {o.order_id});  // not used: it may sign another
+    return true;
   }
+  return false;
 }
 
 std::optional<std::string> MallStore::warning_used_by(Tx& tx, const std::string& warning_id) const {
@@ -693,11 +695,14 @@ void MallStore::tried(Tx& tx, const std::string& order_id, const std::string& ev
 
 void MallStore::note(Tx& tx, const std::string& order_id, const std::string& event, const std::string& detail,
                      const std::string& actor, std::int64_t now_ms) const {
-  // One conditional update of the order's last line when it says the same; else a new line.
-  if (tx.exec("UPDATE mall_order_events SET last_at_ms = ?, times = times + 1 WHERE id = (SELECT id FROM "
+  // The platform's own attempts: a run of one event is one line, counted, with its latest detail
+  // (a counter that answers 504 and then nothing, every few seconds for a day, stays one line).
+  // What staff do is a line each.
+  if (actor == "mall" &&
+      tx.exec("UPDATE mall_order_events SET last_at_ms = ?, times = times + 1, detail = ? WHERE id = (SELECT id FROM "
               "mall_order_events WHERE order_id = ? ORDER BY first_at_ms DESC, id DESC LIMIT 1) AND event = ? AND "
-              "detail = ? AND actor = ?",
-              {now_ms, order_id, event, detail, actor}) > 0)
+              "actor = 'mall'",
+              {now_ms, detail, order_id, event}) > 0)
     return;
   tx.exec("INSERT INTO mall_order_events (id, order_id, first_at_ms, last_at_ms, times, event, detail, actor) VALUES "
           "(?, ?, ?, ?, 1, ?, ?, ?)",
@@ -733,25 +738,39 @@ std::map<std::string, std::vector<OrderEvent>> MallStore::histories(Tx& tx, cons
   return out;
 }
 
-std::vector<StuckRecord> MallStore::stuck_orders(Tx& tx, std::int64_t placing_before_ms, const std::string& today,
-                                                 std::int64_t limit) const {
-  // The three kinds as `stuck` counts them (an order waiting for its NAV has no confirmation to
-  // refuse: no order is of two kinds).
+namespace {
+// The kinds of stuck order, each a condition on mall_orders o: what the list, one order's kind and
+// the metrics all read, so they cannot disagree.
+struct StuckRule {
+  const char* kind;
+  std::string where;
+  core::storage::Params args;
+};
+std::vector<StuckRule> stuck_rules(const StuckBounds& b) {
+  const std::string nav_in =
+      "EXISTS (SELECT 1 FROM mall_navs n WHERE n.code = o.product_code AND n.nav_date = o.trade_date)";
+  const std::string out_of_attempts = "o.confirm_error IS NOT NULL AND o.confirm_attempt >= ?";
+  return {
+      {"placing", "o.state = 'placing' AND o.placed_at_ms < ?", {b.placing_before_ms}},
+      {"waiting_for_nav", "o.state = 'pending' AND o.confirm_date < ? AND NOT " + nav_in, {b.today}},
+      {"confirmation_refused", "o.state = 'pending' AND " + out_of_attempts, {std::int64_t{b.confirm_attempts}}},
+      {"confirmation_overdue", "o.state = 'pending' AND o.confirm_date < ? AND " + nav_in + " AND NOT (" + out_of_attempts + ")",
+       {b.today, std::int64_t{b.confirm_attempts}}},
+  };
+}
+}  // namespace
+
+std::vector<StuckRecord> MallStore::stuck_orders(Tx& tx, const StuckBounds& bounds, std::int64_t limit) const {
+  // No order is of two kinds (the conditions exclude one another).
   std::vector<StuckRecord> out;
-  const auto add = [&](const std::string& kind, const std::string& where, const core::storage::Params& args) {
-    core::storage::Params p = args;
+  for (const auto& rule : stuck_rules(bounds)) {
+    core::storage::Params p = rule.args;
     p.emplace_back(limit);
-    for (const auto& r : tx.query(std::string("SELECT ") + kOrderColumns + kOrderFrom + " WHERE " + where +
+    for (const auto& r : tx.query(std::string("SELECT ") + kOrderColumns + kOrderFrom + " WHERE " + rule.where +
                                       " ORDER BY o.placed_at_ms, o.order_id LIMIT ?",
                                   p))
-      out.push_back({order_of(r), kind});
-  };
-  add("placing", "o.state = 'placing' AND o.placed_at_ms < ?", {placing_before_ms});
-  add("waiting_for_nav",
-      "o.state = 'pending' AND o.confirm_date < ? AND NOT EXISTS (SELECT 1 FROM mall_navs n WHERE n.code = "
-      "o.product_code AND n.nav_date = o.trade_date)",
-      {today});
-  add("confirmation_refused", "o.state = 'pending' AND o.confirm_error IS NOT NULL", {});
+      out.push_back({order_of(r), rule.kind});
+  }
   std::stable_sort(out.begin(), out.end(), [](const StuckRecord& a, const StuckRecord& b) {
     return std::tie(a.order.placed_at_ms, a.order.order_id) < std::tie(b.order.placed_at_ms, b.order.order_id);
   });
@@ -759,29 +778,60 @@ std::vector<StuckRecord> MallStore::stuck_orders(Tx& tx, std::int64_t placing_be
   return out;
 }
 
-bool MallStore::retry_confirmation(Tx& tx, const std::string& order_id, std::int64_t now_ms) const {
-  return tx.exec("UPDATE mall_orders SET confirm_request = NULL, confirm_attempt = confirm_attempt + 1, confirm_error = "
-                 "NULL, updated_at_ms = ? WHERE order_id = ? AND state = 'pending' AND confirm_error IS NOT NULL",
-                 {now_ms, order_id}) > 0;
+std::string MallStore::stuck_kind(Tx& tx, const std::string& order_id, const StuckBounds& bounds) const {
+  for (const auto& rule : stuck_rules(bounds)) {
+    core::storage::Params p = rule.args;
+    p.emplace_back(order_id);
+    if (!tx.query("SELECT 1 FROM mall_orders o WHERE " + rule.where + " AND o.order_id = ?", p).empty()) return rule.kind;
+  }
+  return "";
 }
 
-StuckOrders MallStore::stuck(Tx& tx, std::int64_t placing_before_ms, const std::string& today) const {
-  const auto kind = [&](const std::string& sql, const core::storage::Params& args) {
-    const auto rows = tx.query(sql, args);
+bool MallStore::retry_confirmation(Tx& tx, const std::string& order_id, const std::string& refused_request,
+                                   int confirm_attempts, std::int64_t now_ms) const {
+  return tx.exec("UPDATE mall_orders SET confirm_request = NULL, confirm_attempt = confirm_attempt + 1, confirm_error = "
+                 "NULL, updated_at_ms = ? WHERE order_id = ? AND state = 'pending' AND confirm_error IS NOT NULL AND "
+                 "confirm_attempt >= ? AND confirm_request = ?",
+                 {now_ms, order_id, std::int64_t{confirm_attempts}, refused_request}) > 0;
+}
+
+std::optional<MallStore::ResolutionClaim> MallStore::claim_resolution(Tx& tx, const std::string& key,
+                                                                      const std::string& staff,
+                                                                      const std::string& order_id,
+                                                                      const std::string& fingerprint,
+                                                                      std::int64_t now_ms) const {
+  if (tx.exec("INSERT INTO mall_resolutions (idempotency_key, staff, order_id, fingerprint, result, created_at_ms) "
+              "VALUES (?, ?, ?, ?, '', ?) ON CONFLICT (idempotency_key) DO NOTHING",
+              {key, staff, order_id, fingerprint, now_ms}) > 0)
+    return std::nullopt;
+  // Claimed and rolled back meanwhile: not this one's (answered as another resolution's key).
+  return resolution(tx, key).value_or(ResolutionClaim{"", "", ""});
+}
+
+std::optional<MallStore::ResolutionClaim> MallStore::resolution(Tx& tx, const std::string& key) const {
+  const auto rows =
+      tx.query("SELECT staff, fingerprint, result FROM mall_resolutions WHERE idempotency_key = ?", {key});
+  if (rows.empty()) return std::nullopt;
+  return ResolutionClaim{rows.at(0).string(0), rows.at(0).string(1), rows.at(0).string(2)};
+}
+
+void MallStore::resolution_done(Tx& tx, const std::string& key, const std::string& result) const {
+  tx.exec("UPDATE mall_resolutions SET result = ? WHERE idempotency_key = ?", {result, key});
+}
+
+StuckOrders MallStore::stuck(Tx& tx, const StuckBounds& bounds) const {
+  StuckOrders out;
+  for (const auto& rule : stuck_rules(bounds)) {
+    const auto rows = tx.query("SELECT count(*), min(o.placed_at_ms) FROM mall_orders o WHERE " + rule.where, rule.args);
     StuckKind k;
     k.count = rows.at(0).int64(0);
     if (!rows.at(0).is_null(1)) k.oldest_placed_ms = rows.at(0).int64(1);
-    return k;
-  };
-  StuckOrders out;
-  out.placing = kind("SELECT count(*), min(placed_at_ms) FROM mall_orders WHERE state = 'placing' AND placed_at_ms < ?",
-                     {placing_before_ms});
-  out.waiting_for_nav = kind(
-      "SELECT count(*), min(o.placed_at_ms) FROM mall_orders o WHERE o.state = 'pending' AND o.confirm_date < ? AND NOT "
-      "EXISTS (SELECT 1 FROM mall_navs n WHERE n.code = o.product_code AND n.nav_date = o.trade_date)",
-      {today});
-  out.confirmation_refused = kind(
-      "SELECT count(*), min(placed_at_ms) FROM mall_orders WHERE state = 'pending' AND confirm_error IS NOT NULL", {});
+    const std::string kind = rule.kind;
+    if (kind == "placing") out.placing = k;
+    else if (kind == "waiting_for_nav") out.waiting_for_nav = k;
+    else if (kind == "confirmation_refused") out.confirmation_refused = k;
+    else out.confirmation_overdue = k;
+  }
   return out;
 }
 

@@ -73,7 +73,15 @@ struct StuckKind {
 struct StuckOrders {
   StuckKind placing;               // outcome at the counter unknown since before the bound
   StuckKind waiting_for_nav;       // past their confirmation date, their NAV not in
-  StuckKind confirmation_refused;  // a recorded confirmation the counter refused
+  StuckKind confirmation_refused;  // the counter refused every automatic confirmation attempt
+  StuckKind confirmation_overdue;  // past their confirmation date with their NAV in, not confirmed
+};
+// What makes an order stuck: placing since before `placing_before_ms`; pending past its
+// confirmation date (before `today`); a confirmation refused `confirm_attempts` times.
+struct StuckBounds {
+  std::int64_t placing_before_ms = 0;
+  std::string today;
+  int confirm_attempts = 5;
 };
 
 // One line of an order's history off the happy path (migrations/0005_order_events.sql): a run
@@ -151,7 +159,8 @@ class MallStore {
   // False when the order was no longer placing (another attempt recorded it first).
   bool mark_pending(core::storage::Tx& tx, const std::string& order_id, const std::string& counter_order_id,
                     std::int64_t now_ms) const;
-  void mark_failed(core::storage::Tx& tx, const OrderRecord& o, const std::string& code, const std::string& message,
+  // False when the order was no longer placing.
+  bool mark_failed(core::storage::Tx& tx, const OrderRecord& o, const std::string& code, const std::string& message,
                    std::int64_t now_ms) const;
   bool mark_cancelled(core::storage::Tx& tx, const OrderRecord& o, std::int64_t now_ms) const;
   // Settles the mall's side once (false when another run did): the order's figures and the cost
@@ -196,7 +205,8 @@ class MallStore {
   // in the order's history.
   void tried(core::storage::Tx& tx, const std::string& order_id, const std::string& event, const std::string& detail,
              std::int64_t now_ms) const;
-  // Adds to an order's history: the same event and detail as its last line counts that line again.
+  // Adds to an order's history: the platform's own ("mall") event repeating its last line counts
+  // that line again (with the latest detail); a staff member's is a line each.
   void note(core::storage::Tx& tx, const std::string& order_id, const std::string& event, const std::string& detail,
             const std::string& actor, std::int64_t now_ms) const;
   // An order's history, oldest first (its last `limit` lines).
@@ -205,14 +215,27 @@ class MallStore {
   std::map<std::string, std::vector<OrderEvent>> histories(core::storage::Tx& tx, const std::vector<std::string>& ids,
                                                            std::size_t per_order) const;
   // The stuck orders themselves (the same rules as `stuck`), oldest placed first, at most `limit`.
-  std::vector<StuckRecord> stuck_orders(core::storage::Tx& tx, std::int64_t placing_before_ms, const std::string& today,
-                                        std::int64_t limit) const;
-  // Staff asked for another confirmation attempt of a refused one: the kept request dropped, the
-  // next run works it out anew under the next request id (false when it was no longer refused).
-  bool retry_confirmation(core::storage::Tx& tx, const std::string& order_id, std::int64_t now_ms) const;
-  // Orders placing since before `placing_before_ms`, pending past their confirmation date (before
-  // `today`) without a NAV, and pending with a refused confirmation.
-  StuckOrders stuck(core::storage::Tx& tx, std::int64_t placing_before_ms, const std::string& today) const;
+  std::vector<StuckRecord> stuck_orders(core::storage::Tx& tx, const StuckBounds& bounds, std::int64_t limit) const;
+  // Why one order is stuck now (the same rules), "" when it is not.
+  std::string stuck_kind(core::storage::Tx& tx, const std::string& order_id, const StuckBounds& bounds) const;
+  // Staff asked for another confirmation attempt after the automatic ones were refused: the kept
+  // request — the one staff saw refused — is dropped, and the next run works one out anew under
+  // the next request id (false when the order is no longer in that state).
+  bool retry_confirmation(core::storage::Tx& tx, const std::string& order_id, const std::string& refused_request,
+                          int confirm_attempts, std::int64_t now_ms) const;
+  // A staff resolution claimed under its Idempotency-Key (in the transaction that audits it):
+  // nullopt when this call claimed it; else the earlier claim's staff, fingerprint and result
+  // ("" while it acts).
+  struct ResolutionClaim {
+    std::string staff, fingerprint, result;
+  };
+  std::optional<ResolutionClaim> claim_resolution(core::storage::Tx& tx, const std::string& key, const std::string& staff,
+                                                  const std::string& order_id, const std::string& fingerprint,
+                                                  std::int64_t now_ms) const;
+  std::optional<ResolutionClaim> resolution(core::storage::Tx& tx, const std::string& key) const;
+  void resolution_done(core::storage::Tx& tx, const std::string& key, const std::string& result) const;
+  // How many orders are stuck, by kind (StuckBounds).
+  StuckOrders stuck(core::storage::Tx& tx, const StuckBounds& bounds) const;
   // ---- reconciliation with the counter
   // Orders still placing or pending, oldest first (at most `limit`).
   std::vector<OrderRecord> live_orders(core::storage::Tx& tx, std::int64_t limit) const;
