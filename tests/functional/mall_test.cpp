@@ -908,7 +908,14 @@ TEST_P(Mall, StuckOrdersAreListedWithTheirHistoryAndResolvedByStaffWithAudit) {
   const std::string key = "resolve-expire-" + l;
   HttpResponse first_try, second_try;
   std::thread racing([&] { first_try = resolve_as(l, "expire", "产品方确认该日净值无法提供", key); });
-  std::this_thread::sleep_for(1s);
+  // The second is sent once the first is audited (its claim committed with that row), while the
+  // counter holds the first's cancel.
+  const auto audited = [&] {
+    return http_request(z.port, "GET", "/api/mall/v1/admin/audit?limit=1", "",
+                        {{"authorization", "Bearer " + staff_token({"audit.read"})}})
+               .body.find(R"("action":"order.expire","subject":")" + l) != std::string::npos;
+  };
+  EXPECT_TRUE(eventually(audited, std::chrono::seconds(20)));
   second_try = resolve_as(l, "expire", "产品方确认该日净值无法提供", key);
   racing.join();
   const HttpResponse& gone = first_try.status == 200 ? first_try : second_try;
@@ -954,7 +961,8 @@ TEST_P(Mall, StuckOrdersAreListedWithTheirHistoryAndResolvedByStaffWithAudit) {
   const auto refused_item = refused_list.at("items").as_array().at(0).as_object();
   EXPECT_NE(std::string(refused_item.at("last_error").as_string()).find("COUNTER_SANDBOX_REFUSED"), std::string::npos);
   EXPECT_EQ(boost::json::serialize(refused_item.at("actions")), R"(["retry","expire"])");
-  EXPECT_EQ(refused_item.at("hint").as_string(), "柜台已拒绝全部 5 次自动确认，系统不再自动重算，需人工处理");
+  EXPECT_EQ(refused_item.at("hint").as_string(), "柜台已拒绝全部 6 次自动确认，系统不再自动重算，需人工处理")
+      << "the first and five worked out again (mall.confirm_attempts)";
   auto scheduled = resolve(r, "retry", "柜台已修正确认参数");
   ASSERT_EQ(scheduled.status, 200) << scheduled.body;
   EXPECT_EQ(f(scheduled.body, "outcome"), "scheduled");

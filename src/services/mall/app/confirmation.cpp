@@ -92,35 +92,27 @@ boost::asio::awaitable<std::optional<ConfirmationRun>> Confirmation::run_now(con
 }
 
 void Confirmation::start(core::net::IoRuntime& runtime) {
-  runtime.spawn(0, [this]() -> boost::asio::awaitable<void> {
-    while (!stopping_.load()) {
-      co_await stop_signal_.wait(stop_signal_.generation(), settings_.interval);
-      if (stopping_.load()) break;
-      try {
-        const bool mine = co_await take_lease();
-        if (!mine) continue;  // another instance's turn
-        ConfirmationRun r;
-        std::exception_ptr failed;
-        try {
-          r = co_await run(nullptr);
-        } catch (...) {
-          failed = std::current_exception();
-        }
-        co_await give_back_lease();
-        if (failed) std::rethrow_exception(failed);
-        if (r.confirmed + r.failed + r.redriven > 0)
-          core::log::info("mall: confirmation run {}: {} confirmed, {} waiting for a NAV, {} failed, {} re-driven",
-                          r.business_date, r.confirmed, r.waiting_for_nav, r.failed, r.redriven);
-      } catch (const std::exception& e) {
-        core::log::warn("mall: confirmation run failed: {}", e.what());
-      }
-    }
-  });
+  job_.start(runtime, settings_.interval, core::net::Periodic::First::kAfterPeriod,
+             [this]() -> boost::asio::awaitable<void> { co_await scheduled_run(); });
 }
 
-void Confirmation::stop() {
-  stopping_ = true;
-  stop_signal_.notify_all();
+void Confirmation::stop() { job_.stop(); }
+
+boost::asio::awaitable<void> Confirmation::scheduled_run() {
+  const bool mine = co_await take_lease();
+  if (!mine) co_return;  // another instance's turn
+  ConfirmationRun r;
+  std::exception_ptr failed;
+  try {
+    r = co_await run(nullptr);
+  } catch (...) {
+    failed = std::current_exception();
+  }
+  co_await give_back_lease();
+  if (failed) std::rethrow_exception(failed);  // logged by the job, which goes on
+  if (r.confirmed + r.failed + r.redriven > 0)
+    core::log::info("mall: confirmation run {}: {} confirmed, {} waiting for a NAV, {} failed, {} re-driven",
+                    r.business_date, r.confirmed, r.waiting_for_nav, r.failed, r.redriven);
 }
 
 boost::asio::awaitable<ConfirmationRun> Confirmation::run(const RequestContext* ctx) {

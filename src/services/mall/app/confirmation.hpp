@@ -15,7 +15,7 @@
 #include <optional>
 #include <string>
 
-#include "core/net/notifier.hpp"
+#include "core/net/periodic.hpp"
 #include "platform/counter/client/counter_client.hpp"
 #include "services/mall/app/orders.hpp"
 #include "services/mall/store/mall_store.hpp"
@@ -59,6 +59,8 @@ class Confirmation {
   boost::asio::awaitable<bool> keep_lease();
   boost::asio::awaitable<void> give_back_lease();
   boost::asio::awaitable<ConfirmationRun> run(const core::http::RequestContext* ctx);
+  // The job's run: under the lease, given back whatever happens.
+  boost::asio::awaitable<void> scheduled_run();
   // The confirmation of a due order as the counter takes it; none when it cannot be worked out
   // now (the lots unreadable, a quote refused: logged).
   boost::asio::awaitable<std::optional<std::string>> confirmation_request(const OrderRecord& o,
@@ -76,8 +78,7 @@ class Confirmation {
   ConfirmationSettings settings_;
   std::atomic<bool> running_{false};
   std::chrono::steady_clock::time_point renewed_{};
-  std::atomic<bool> stopping_{false};
-  core::net::Notifier stop_signal_;
+  core::net::Periodic job_{"mall: confirmation run failed"};
 };
 
 }  // namespace zt::services::mall

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <exception>
 #include <map>
 #include <memory>
 
@@ -25,6 +26,9 @@ namespace {
 
 constexpr std::int64_t kListed = 200;      // stuck orders in one list at most
 constexpr std::size_t kHistoryLines = 20;  // of each one's history
+// A resolution claimed and never finished (its instance died while acting) is taken over by a
+// repeat with the same key after this long (every action is safe to repeat).
+constexpr std::int64_t kClaimTakenOverAfterMs = 60'000;
 
 std::string at(std::int64_t ms) {
   return core::utc_timestamp(std::chrono::system_clock::time_point(std::chrono::milliseconds(ms)));
@@ -117,7 +121,7 @@ boost::asio::awaitable<StuckList> StuckDesk::list() const {
       item.hint = item.expires_on ? fmt::format("净值到达后自动确认；{}仍未到达则系统自动失效并解冻", *item.expires_on)
                                   : "净值到达后自动确认；长期未到达时系统自动失效并解冻";
     } else if (s.kind == "confirmation_refused") {
-      item.hint = fmt::format("柜台已拒绝全部 {} 次自动确认，系统不再自动重算，需人工处理", settings_.confirm_attempts);
+      item.hint = fmt::format("柜台已拒绝全部 {} 次自动确认，系统不再自动重算，需人工处理", s.order.confirm_attempt + 1);
     } else {
       item.hint = "净值已到但未完成确认，系统每次确认任务都会自动重试";
     }
@@ -179,7 +183,7 @@ boost::asio::awaitable<Resolution> StuckDesk::resolve(const std::string& order_i
     const auto allowed = actions_for(j.kind);
     j.allowed = std::find(allowed.begin(), allowed.end(), in.action) != allowed.end();
     if (!j.allowed) return j;
-    j.earlier = store_.claim_resolution(tx, idempotency_key, who.id, order_id, fingerprint, now_ms);
+    j.earlier = store_.claim_resolution(tx, idempotency_key, who.id, order_id, fingerprint, now_ms, kClaimTakenOverAfterMs);
     if (j.earlier) return j;
     store_.audit(tx, who, "order." + in.action, order_id, fmt::format("{} ({})", detail, j.kind), now_ms);
     store_.note(tx, order_id, "resolved", fmt::format("{}：{}", action_title(in.action), reason), who.id, now_ms);
@@ -209,17 +213,41 @@ boost::asio::awaitable<Resolution> StuckDesk::resolve(const std::string& order_i
       choices += (choices.empty() ? "" : "、") + a + "（" + action_title(a) + "）";
     throw ApiError(409, "MALL_ACTION_NOT_ALLOWED", fmt::format("{}的订单可选的处理方式：{}", kind_title(judged.kind), choices));
   }
-  auto out = co_await act(o, judged.kind, in, who, ctx);
-  const std::string kept = core::json::serialize(out);
+  Resolution out;
+  std::exception_ptr failed;
+  try {
+    out = co_await act(o, judged.kind, in, who, ctx);
+  } catch (...) {
+    failed = std::current_exception();
+  }
+  if (failed) {
+    // Nothing concluded (a storage error, an answer that did not parse): the claim is given back
+    // so the same key may act again, and the audit says the intent came to nothing.
+    std::string what = "未知错误";
+    try {
+      std::rethrow_exception(failed);
+    } catch (const std::exception& e) {
+      what = e.what();
+    } catch (...) {
+    }
+    const auto failed_ms = core::unix_millis();
+    const std::string result = fmt::format(R"({{"outcome":"error"}} {})", what);
+    co_await db_.write([&](core::storage::Tx& tx) {
+      store_.resolution_failed(tx, idempotency_key);
+      store_.audit(tx, who, "order." + in.action + ".result", order_id, result, failed_ms);
+    });
+    std::rethrow_exception(failed);
+  }
   const auto done_ms = core::unix_millis();
   const std::string result = fmt::format(R"({{"outcome":"{}","state":"{}"}} {})", out.outcome, out.order.state, out.message);
-  co_await db_.write([&](core::storage::Tx& tx) {
-    store_.resolution_done(tx, idempotency_key, kept);
+  auto lines = co_await db_.write([&](core::storage::Tx& tx) {
     store_.audit(tx, who, "order." + in.action + ".result", order_id, result, done_ms);
     store_.note(tx, order_id, "resolution", out.message, who.id, done_ms);
+    return store_.history(tx, order_id);
   });
-  auto lines = co_await db_.read([&](core::storage::Tx& tx) { return store_.history(tx, order_id); });
   out.history = views(lines);
+  const std::string kept = core::json::serialize(out);  // a repeat answers this, history and all
+  co_await db_.write([&](core::storage::Tx& tx) { store_.resolution_done(tx, idempotency_key, kept); });
   ctx.log().info("mall: {} resolved stuck order {} ({}) by {}: {}", who.id, order_id, judged.kind, in.action, out.outcome);
   co_return out;
 }

@@ -20,18 +20,10 @@ StuckMetrics::StuckMetrics(core::storage::Database& db, const MallStore& store, 
 StuckMetrics::~StuckMetrics() { metrics_.remove_collector(collector_); }
 
 void StuckMetrics::start(core::net::IoRuntime& runtime) {
-  runtime.spawn(0, [this]() -> boost::asio::awaitable<void> {
-    while (!stopping_.load()) {
-      co_await count();
-      co_await stop_signal_.wait(stop_signal_.generation(), every_);
-    }
-  });
+  job_.start(runtime, every_, core::net::Periodic::First::kNow, [this]() -> boost::asio::awaitable<void> { co_await count(); });
 }
 
-void StuckMetrics::stop() {
-  stopping_ = true;
-  stop_signal_.notify_all();
-}
+void StuckMetrics::stop() { job_.stop(); }
 
 boost::asio::awaitable<void> StuckMetrics::count() {
   const auto now_ms = core::unix_millis();

@@ -19,7 +19,7 @@
 #include <cstdint>
 #include <mutex>
 
-#include "core/net/notifier.hpp"
+#include "core/net/periodic.hpp"
 #include "core/storage/database.hpp"
 #include "services/mall/store/mall_store.hpp"
 
@@ -57,8 +57,7 @@ class StuckMetrics {
   std::mutex mutex_;
   StuckOrders last_;
   bool counted_ = false;
-  std::atomic<bool> stopping_{false};
-  core::net::Notifier stop_signal_;
+  core::net::Periodic job_{"mall: stuck orders not counted"};
 };
 
 }  // namespace zt::services::mall

@@ -13,15 +13,3 @@ CREATE TABLE mall_order_events (
   actor TEXT NOT NULL               -- "mall" for the platform's own attempts, a staff id for a resolution
 );
 CREATE INDEX mall_order_events_order ON mall_order_events (order_id, first_at_ms);
-
--- Staff resolutions by their Idempotency-Key: a repeated request (a lost answer, a double click)
--- gets the first one's answer instead of acting again; the same key for another resolution is
--- refused. `result` is empty while the resolution acts.
-CREATE TABLE mall_resolutions (
-  idempotency_key TEXT PRIMARY KEY,
-  staff TEXT NOT NULL,
-  order_id TEXT NOT NULL,
-  fingerprint TEXT NOT NULL,
-  result TEXT NOT NULL,
-  created_at_ms BIGINT NOT NULL
-);

@@ -270,5 +270,35 @@ TEST_F(DueOrders, TheStuckListTheKindAndTheMetricsShareTheRulesAndARetryDropsThe
   EXPECT_EQ(kinds(on_0303), "") << "nothing stuck on 03-03 any more";
 }
 
+// A resolution's claim under its Idempotency-Key: the first claims; a repeat while it acts sees it
+// unfinished; the same resolution left unfinished past the bound is taken over (its instance died),
+// never another staff member's or another resolution's; a failed one gives the key back; a
+// finished one answers its result.
+TEST_F(DueOrders, AResolutionsClaimIsTakenOnceTakenOverWhenAbandonedAndAnswersItsResult) {
+  constexpr std::int64_t kStale = 60'000;
+  std::optional<MallStore::ResolutionClaim> first, repeat, other_staff, taken_over, after_failure, finished;
+  db_->write_blocking([&](core::storage::Tx& tx) {
+    first = store_.claim_resolution(tx, "key-1", "S1", "MO1", "fp", kNow, kStale);
+    repeat = store_.claim_resolution(tx, "key-1", "S1", "MO1", "fp", kNow + 1000, kStale);
+    other_staff = store_.claim_resolution(tx, "key-1", "S2", "MO1", "fp", kNow + kStale + 1, kStale);
+    taken_over = store_.claim_resolution(tx, "key-1", "S1", "MO1", "fp", kNow + kStale + 1, kStale);
+    store_.resolution_failed(tx, "key-1");
+    after_failure = store_.claim_resolution(tx, "key-1", "S1", "MO1", "fp", kNow + kStale + 2, kStale);
+    store_.resolution_done(tx, "key-1", R"({"outcome":"resolved"})");
+    store_.resolution_failed(tx, "key-1");  // a finished one is not given back
+    finished = store_.claim_resolution(tx, "key-1", "S1", "MO1", "fp", kNow + 10 * kStale, kStale);
+  });
+  EXPECT_FALSE(first) << "claimed";
+  ASSERT_TRUE(repeat);
+  EXPECT_EQ(repeat->result, "") << "still acting";
+  ASSERT_TRUE(other_staff) << "another staff member's request never takes it over";
+  EXPECT_EQ(other_staff->staff, "S1");
+  EXPECT_FALSE(taken_over) << "the same resolution, abandoned past the bound";
+  EXPECT_FALSE(after_failure) << "a failed resolution gave its key back";
+  ASSERT_TRUE(finished);
+  EXPECT_EQ(finished->result, R"({"outcome":"resolved"})");
+  EXPECT_EQ(finished->fingerprint, "fp");
+}
+
 }  // namespace
 }  // namespace zt::services::mall

@@ -656,8 +656,8 @@ std::vector<OrderRecord> MallStore::stuck_placing(Tx& tx, std::int64_t older_tha
 bool MallStore::record_confirm_request(Tx& tx, const std::string& order_id, const std::string& request,
                                        std::int64_t now_ms) const {
   return tx.exec(
-             "UPDATE mall_orders SET confirm_request = ?, updated_at_ms = ? WHERE order_id = ? AND state = 'pending' AND "
-             "confirm_request IS NULL",
+             "UPDATE mall_orders SET confirm_request = ?, confirm_error = NULL, updated_at_ms = ? WHERE order_id = ? AND "
+             "state = 'pending' AND confirm_request IS NULL",
              {request, now_ms, order_id}) > 0;
 }
 bool MallStore::confirmation_refused(Tx& tx, const std::string& order_id, const std::string& request,
@@ -749,7 +749,10 @@ struct StuckRule {
 std::vector<StuckRule> stuck_rules(const StuckBounds& b) {
   const std::string nav_in =
       "EXISTS (SELECT 1 FROM mall_navs n WHERE n.code = o.product_code AND n.nav_date = o.trade_date)";
-  const std::string out_of_attempts = "o.confirm_error IS NOT NULL AND o.confirm_attempt >= ?";
+  // The kept request refused (recording a request clears the last one's refusal), and no attempt
+  // left: the job re-sends that request, never works out another.
+  const std::string out_of_attempts =
+      "o.confirm_error IS NOT NULL AND o.confirm_request IS NOT NULL AND o.confirm_attempt >= ?";
   return {
       {"placing", "o.state = 'placing' AND o.placed_at_ms < ?", {b.placing_before_ms}},
       {"waiting_for_nav", "o.state = 'pending' AND o.confirm_date < ? AND NOT " + nav_in, {b.today}},
@@ -799,10 +802,17 @@ std::optional<MallStore::ResolutionClaim> MallStore::claim_resolution(Tx& tx, co
                                                                       const std::string& staff,
                                                                       const std::string& order_id,
                                                                       const std::string& fingerprint,
-                                                                      std::int64_t now_ms) const {
+                                                                      std::int64_t now_ms,
+                                                                      std::int64_t stale_after_ms) const {
   if (tx.exec("INSERT INTO mall_resolutions (idempotency_key, staff, order_id, fingerprint, result, created_at_ms) "
               "VALUES (?, ?, ?, ?, '', ?) ON CONFLICT (idempotency_key) DO NOTHING",
               {key, staff, order_id, fingerprint, now_ms}) > 0)
+    return std::nullopt;
+  // The same resolution claimed long ago and never finished (its instance died while acting):
+  // taken over — every action is safe to repeat (the same counter request ids).
+  if (tx.exec("UPDATE mall_resolutions SET created_at_ms = ? WHERE idempotency_key = ? AND result = '' AND "
+              "created_at_ms < ? AND staff = ? AND fingerprint = ?",
+              {now_ms, key, now_ms - stale_after_ms, staff, fingerprint}) > 0)
     return std::nullopt;
   // Claimed and rolled back meanwhile: not this one's (answered as another resolution's key).
   return resolution(tx, key).value_or(ResolutionClaim{"", "", ""});
@@ -817,6 +827,10 @@ std::optional<MallStore::ResolutionClaim> MallStore::resolution(Tx& tx, const st
 
 void MallStore::resolution_done(Tx& tx, const std::string& key, const std::string& result) const {
   tx.exec("UPDATE mall_resolutions SET result = ? WHERE idempotency_key = ?", {result, key});
+}
+
+void MallStore::resolution_failed(Tx& tx, const std::string& key) const {
+  tx.exec("DELETE FROM mall_resolutions WHERE idempotency_key = ? AND result = ''", {key});
 }
 
 StuckOrders MallStore::stuck(Tx& tx, const StuckBounds& bounds) const {

@@ -224,16 +224,19 @@ class MallStore {
   bool retry_confirmation(core::storage::Tx& tx, const std::string& order_id, const std::string& refused_request,
                           int confirm_attempts, std::int64_t now_ms) const;
   // A staff resolution claimed under its Idempotency-Key (in the transaction that audits it):
-  // nullopt when this call claimed it; else the earlier claim's staff, fingerprint and result
-  // ("" while it acts).
+  // nullopt when this call claimed it (or took over the same resolution's claim left unfinished
+  // for `stale_after_ms`); else the earlier claim's staff, fingerprint and result ("" while it
+  // acts).
   struct ResolutionClaim {
     std::string staff, fingerprint, result;
   };
   std::optional<ResolutionClaim> claim_resolution(core::storage::Tx& tx, const std::string& key, const std::string& staff,
                                                   const std::string& order_id, const std::string& fingerprint,
-                                                  std::int64_t now_ms) const;
+                                                  std::int64_t now_ms, std::int64_t stale_after_ms) const;
   std::optional<ResolutionClaim> resolution(core::storage::Tx& tx, const std::string& key) const;
   void resolution_done(core::storage::Tx& tx, const std::string& key, const std::string& result) const;
+  // Gives an unfinished claim back (its resolution failed before an answer): the key may act again.
+  void resolution_failed(core::storage::Tx& tx, const std::string& key) const;
   // How many orders are stuck, by kind (StuckBounds).
   StuckOrders stuck(core::storage::Tx& tx, const StuckBounds& bounds) const;
   // ---- reconciliation with the counter

@@ -1,0 +1,43 @@
+#pragma once
+// A background job on the io runtime — a confirmation run, a count for the metrics, a sweep:
+//   Periodic job_{"mall: confirmation"};
+//   job_.start(runtime, 60s, Periodic::First::kAfterPeriod, [this]() -> awaitable<void> { co_await run(); });
+//   job_.stop();   // in the component's stop(): the wait ends at once, a step in progress finishes
+// A step that throws is logged under the job's name and the schedule goes on; steps never overlap
+// (the next wait starts when a step ends). What must run on one instance at a time takes a lease
+// inside its step.
+#include <boost/asio/awaitable.hpp>
+
+#include <atomic>
+#include <chrono>
+#include <functional>
+#include <string>
+
+#include "core/net/notifier.hpp"
+
+namespace zt::core::net {
+
+class IoRuntime;
+
+class Periodic {
+ public:
+  enum class First { kNow, kAfterPeriod };
+  using Step = std::function<boost::asio::awaitable<void>()>;
+
+  explicit Periodic(std::string name) : name_(std::move(name)) {}
+  Periodic(const Periodic&) = delete;
+  Periodic& operator=(const Periodic&) = delete;
+
+  // Once per job; `step` runs on io thread 0.
+  void start(IoRuntime& runtime, std::chrono::milliseconds every, First first, Step step);
+  void stop();
+  bool stopping() const { return stopping_.load(); }
+
+ private:
+  std::string name_;
+  Step step_;
+  std::atomic<bool> stopping_{false};
+  Notifier signal_;
+};
+
+}  // namespace zt::core::net
