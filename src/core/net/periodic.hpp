@@ -6,9 +6,8 @@
 // A step that throws is logged under the job's name and the schedule goes on; steps never overlap
 // (the next wait starts when a step ends). What must run on one instance at a time takes a lease
 // inside its step.
-#include <boost/asio/awaitable.hpp>
-
 #include <atomic>
+#include <boost/asio/awaitable.hpp>
 #include <chrono>
 #include <functional>
 #include <string>

@@ -78,8 +78,8 @@ std::vector<OrderEventView> views(const std::vector<OrderEvent>& lines) {
 }  // namespace
 
 StuckBounds StuckDesk::bounds(std::int64_t now_ms) const {
-  return StuckBounds{now_ms - settings_.stuck_after.count(), core::finance::format_date(core::finance::business_now().date),
-                     settings_.confirm_attempts};
+  return StuckBounds{now_ms - settings_.stuck_after.count(),
+                     core::finance::format_date(core::finance::business_now().date), settings_.confirm_attempts};
 }
 
 boost::asio::awaitable<StuckList> StuckDesk::list() const {
@@ -121,7 +121,8 @@ boost::asio::awaitable<StuckList> StuckDesk::list() const {
       item.hint = item.expires_on ? fmt::format("净值到达后自动确认；{}仍未到达则系统自动失效并解冻", *item.expires_on)
                                   : "净值到达后自动确认；长期未到达时系统自动失效并解冻";
     } else if (s.kind == "confirmation_refused") {
-      item.hint = fmt::format("柜台已拒绝全部 {} 次自动确认，系统不再自动重算，需人工处理", s.order.confirm_attempt + 1);
+      item.hint =
+          fmt::format("柜台已拒绝全部 {} 次自动确认，系统不再自动重算，需人工处理", s.order.confirm_attempt + 1);
     } else {
       item.hint = "净值已到但未完成确认，系统每次确认任务都会自动重试";
     }
@@ -153,8 +154,9 @@ boost::asio::awaitable<AuditPage> StuckDesk::audit(const std::string& cursor, st
   co_return out;
 }
 
-boost::asio::awaitable<Resolution> StuckDesk::resolve(const std::string& order_id, const ResolveIn& in, const Actor& who,
-                                                      const std::string& idempotency_key, const RequestContext& ctx) {
+boost::asio::awaitable<Resolution> StuckDesk::resolve(const std::string& order_id, const ResolveIn& in,
+                                                      const Actor& who, const std::string& idempotency_key,
+                                                      const RequestContext& ctx) {
   if (in.action != "retry" && in.action != "void" && in.action != "expire")
     throw ApiError(400, "MALL_ACTION_INVALID", "处理方式应为 retry（重试）、void（作废）或 expire（失效并解冻）");
   std::string reason = in.reason;
@@ -183,7 +185,8 @@ boost::asio::awaitable<Resolution> StuckDesk::resolve(const std::string& order_i
     const auto allowed = actions_for(j.kind);
     j.allowed = std::find(allowed.begin(), allowed.end(), in.action) != allowed.end();
     if (!j.allowed) return j;
-    j.earlier = store_.claim_resolution(tx, idempotency_key, who.id, order_id, fingerprint, now_ms, kClaimTakenOverAfterMs);
+    j.earlier =
+        store_.claim_resolution(tx, idempotency_key, who.id, order_id, fingerprint, now_ms, kClaimTakenOverAfterMs);
     if (j.earlier) return j;
     store_.audit(tx, who, "order." + in.action, order_id, fmt::format("{} ({})", detail, j.kind), now_ms);
     store_.note(tx, order_id, "resolved", fmt::format("{}：{}", action_title(in.action), reason), who.id, now_ms);
@@ -211,7 +214,8 @@ boost::asio::awaitable<Resolution> StuckDesk::resolve(const std::string& order_i
     std::string choices;
     for (const auto& a : actions_for(judged.kind))
       choices += (choices.empty() ? "" : "、") + a + "（" + action_title(a) + "）";
-    throw ApiError(409, "MALL_ACTION_NOT_ALLOWED", fmt::format("{}的订单可选的处理方式：{}", kind_title(judged.kind), choices));
+    throw ApiError(409, "MALL_ACTION_NOT_ALLOWED",
+                   fmt::format("{}的订单可选的处理方式：{}", kind_title(judged.kind), choices));
   }
   Resolution out;
   std::exception_ptr failed;
@@ -239,7 +243,8 @@ boost::asio::awaitable<Resolution> StuckDesk::resolve(const std::string& order_i
     std::rethrow_exception(failed);
   }
   const auto done_ms = core::unix_millis();
-  const std::string result = fmt::format(R"({{"outcome":"{}","state":"{}"}} {})", out.outcome, out.order.state, out.message);
+  const std::string result =
+      fmt::format(R"({{"outcome":"{}","state":"{}"}} {})", out.outcome, out.order.state, out.message);
   auto lines = co_await db_.write([&](core::storage::Tx& tx) {
     store_.audit(tx, who, "order." + in.action + ".result", order_id, result, done_ms);
     store_.note(tx, order_id, "resolution", out.message, who.id, done_ms);
@@ -248,7 +253,8 @@ boost::asio::awaitable<Resolution> StuckDesk::resolve(const std::string& order_i
   out.history = views(lines);
   const std::string kept = core::json::serialize(out);  // a repeat answers this, history and all
   co_await db_.write([&](core::storage::Tx& tx) { store_.resolution_done(tx, idempotency_key, kept); });
-  ctx.log().info("mall: {} resolved stuck order {} ({}) by {}: {}", who.id, order_id, judged.kind, in.action, out.outcome);
+  ctx.log().info("mall: {} resolved stuck order {} ({}) by {}: {}", who.id, order_id, judged.kind, in.action,
+                 out.outcome);
   co_return out;
 }
 
@@ -294,7 +300,8 @@ boost::asio::awaitable<Resolution> StuckDesk::act(const OrderRecord& o, const st
   } else if (state != o.state) {
     out.outcome = "resolved";
     if (in.action == "void" && state == "pending")
-      out.message = fmt::format("柜台已受理该委托，未作废：订单转为待确认，{}已冻结", o.side == "subscribe" ? "资金" : "份额");
+      out.message =
+          fmt::format("柜台已受理该委托，未作废：订单转为待确认，{}已冻结", o.side == "subscribe" ? "资金" : "份额");
     else if (in.action == "expire" && state != "expired")
       out.message = fmt::format("柜台订单已办结，商城随之更新，当前状态：{}", out.order.state_title);
     else

@@ -38,8 +38,8 @@ namespace zt::services::mall {
 
 struct StuckDeskSettings {
   std::chrono::milliseconds stuck_after{600000};  // mall.stuck_after
-  int confirm_attempts = 5;                      // mall.confirm_attempts
-  int expire_after_days = 10;                    // mall.expire_after_days
+  int confirm_attempts = 5;                       // mall.confirm_attempts
+  int expire_after_days = 10;                     // mall.expire_after_days
 };
 
 class StuckDesk {
