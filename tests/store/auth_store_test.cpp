@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <set>
 #include <thread>
@@ -214,6 +215,60 @@ TEST_P(AuthStoreTest, StaffTotpStepsAreUsedOnceAndFailuresLockWithGrowingBackoff
   EXPECT_EQ(tx([&](core::storage::Tx& t) { return std::get<std::optional<StaffLoginRecord>>(staff.login_record(t, "nobody", kT0)).has_value(); }), false);
   auto unknown = tx([&](core::storage::Tx& t) { return staff.finish_login(t, "nobody", "", true, 5, "d", cli, kT0); });
   EXPECT_EQ(std::get<Refusal>(unknown).code, "AUTH_STAFF_CREDENTIALS");
+}
+
+// A permission a release adds to a built-in role reaches a deployment seeded before it, once:
+// orders.manage (issue 18) for the operations role, by migration 0006; a role staff edited keeps
+// the rest of their choice, and a deployment seeded after it is seeded with it.
+TEST_P(AuthStoreTest, TheOperationsRoleOfAnEarlierDeploymentGetsOrdersManageOnceByMigration) {
+  core::storage::Options o;
+  o.driver = GetParam();
+  if (o.driver == "sqlite") o.sqlite_path = dir_.path() + "/earlier.db";
+  else {
+    o.postgres_dsn = test::shared_postgres().dsn();
+    o.schema = "authearlier" + std::to_string(::getpid()) + "_" + std::to_string(counter_++);
+  }
+  auto earlier = core::storage::Database::open(o);
+  std::vector<core::EmbeddedFile> before;
+  for (const auto& f : zt_auth_migrations())
+    if (f.name < std::string_view("0006")) before.push_back(f);
+  ASSERT_EQ(before.size(), zt_auth_migrations().size() - 1) << "migration 0006 is the one under test";
+  core::storage::migrate(*earlier, before);
+  // As an earlier release seeded them, and as staff edited one.
+  earlier->write_blocking([&](core::storage::Tx& t) {
+    t.exec("INSERT INTO auth_roles (name, title, permissions, builtin, updated_at_ms) VALUES ('operations', '运营人员', "
+           "'governance.read,orders.read', 1, 0), ('ops_custom', '自建运营', 'orders.read', 0, 0)");
+  });
+  core::storage::migrate(*earlier, zt_auth_migrations());
+  core::storage::migrate(*earlier, zt_auth_migrations());  // a later start: applied once
+  StaffStore staff{keys_, store_};
+  const auto permissions = [](core::storage::Tx& t, const std::string& role) {
+    return t.query("SELECT permissions FROM auth_roles WHERE name = ?", {role}).at(0).string(0);
+  };
+  std::string ops, custom;
+  earlier->write_blocking([&](core::storage::Tx& t) {
+    staff.seed_roles(t, kT0);  // existing roles are left as they are
+    ops = permissions(t, "operations");
+    custom = permissions(t, "ops_custom");
+  });
+  EXPECT_EQ(ops, "governance.read,orders.read,orders.manage") << "added once, the rest kept";
+  EXPECT_EQ(custom, "orders.read") << "a role staff made is theirs";
+  // Taken away by staff: no later start puts it back.
+  earlier->write_blocking([&](core::storage::Tx& t) {
+    t.exec("UPDATE auth_roles SET permissions = 'governance.read,orders.read' WHERE name = 'operations'");
+  });
+  core::storage::migrate(*earlier, zt_auth_migrations());
+  earlier->write_blocking([&](core::storage::Tx& t) {
+    staff.seed_roles(t, kT0);
+    ops = permissions(t, "operations");
+  });
+  EXPECT_EQ(ops, "governance.read,orders.read");
+  // Seeded after it: the built-in role has it from the start.
+  const std::string fresh = tx([&](core::storage::Tx& t) {
+    staff.seed_roles(t, kT0);
+    return permissions(t, "operations");
+  });
+  EXPECT_NE(("," + fresh + ",").find(",orders.manage,"), std::string::npos) << fresh;
 }
 
 TEST_P(AuthStoreTest, RolesGrantPermissionsAndTheLastAdminCannotBeRemoved) {
