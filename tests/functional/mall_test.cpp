@@ -118,6 +118,16 @@ class MallFixture : public ::testing::TestWithParam<Mode> {
     return kinds;
   }
 
+  // What operators alert on: the mall process's gauge of stuck orders of a kind
+  // (zt_mall_stuck_orders{kind}), reaching `count` within 5 s (counted every mall.stuck_refresh).
+  ::testing::AssertionResult stuck_orders(const std::string& kind, std::int64_t count) {
+    const std::string series = "zt_mall_stuck_orders{kind=\"" + kind + "\"}";
+    std::int64_t seen = -1;
+    const bool reached =
+        eventually([&] { return (seen = metric(platform.serving("mall").admin, series)) == count; }, std::chrono::seconds(5));
+    return reached ? ::testing::AssertionSuccess() : ::testing::AssertionFailure() << kind << " is " << seen << ", not " << count;
+  }
+
   Platform platform;
   struct {
     int port;
@@ -586,17 +596,8 @@ TEST_P(Mall, LostAnswersAndARestartingCounterNeitherStrandNorRepeatMoney) {
   publish(fund("F10001", "稳健增长混合", 3), "F10001", "2026-02-27", "1.0000");
   auto a = customer("13900000031");
   const auto state = [&](const std::string& id) { return f(order_of(a, id).body, "state"); };
-  // What operators alert on: the mall process's gauge of stuck orders of a kind (counted every
-  // 200 ms here).
-  const auto stuck = [&](const std::string& kind, std::int64_t count) {
-    const std::string series = "zt_mall_stuck_orders{kind=\"" + kind + "\"}";
-    std::int64_t seen = -1;
-    const bool reached =
-        eventually([&] { return (seen = metric(platform.serving("mall").admin, series)) == count; }, std::chrono::seconds(5));
-    return reached ? ::testing::AssertionSuccess() : ::testing::AssertionFailure() << kind << " is " << seen << ", not " << count;
-  };
   EXPECT_EQ(differences(), "");
-  EXPECT_TRUE(stuck("placing", 0));
+  EXPECT_TRUE(stuck_orders("placing", 0));
   EXPECT_EQ(metric(platform.serving("mall").admin, "zt_mall_stuck_counted"), 1)
       << "the count succeeded";
   EXPECT_TRUE(refused(arm("transfer", "[]"), 400, "COUNTER_FAULT_INVALID",
@@ -614,7 +615,7 @@ TEST_P(Mall, LostAnswersAndARestartingCounterNeitherStrandNorRepeatMoney) {
   EXPECT_EQ(balance(a, "frozen"), "10000.00") << "the counter did freeze it";
   EXPECT_EQ(differences(), "order_outcome_unknown,counter_order_without_mall_order,frozen_cash")
       << "placing in the mall, pending and frozen at the counter";
-  EXPECT_TRUE(stuck("placing", 1)) << "mall.stuck_after is 0 here";
+  EXPECT_TRUE(stuck_orders("placing", 1)) << "mall.stuck_after is 0 here";
   EXPECT_GE(metric(platform.serving("mall").admin, "zt_mall_stuck_oldest_age_seconds{kind=\"placing\"}"), 0)
       << "the oldest one's age is exported beside the count";
   EXPECT_EQ(f(run(), "redriven"), "1");
@@ -623,7 +624,7 @@ TEST_P(Mall, LostAnswersAndARestartingCounterNeitherStrandNorRepeatMoney) {
   EXPECT_EQ(state(first), "pending") << "the same request id: the counter's first answer";
   EXPECT_EQ(balance(a, "frozen"), "10000.00") << "frozen once";
   EXPECT_EQ(differences(), "") << "the two agree again";
-  EXPECT_TRUE(stuck("placing", 0));
+  EXPECT_TRUE(stuck_orders("placing", 0));
   EXPECT_EQ(metric(platform.serving("mall").admin, "zt_mall_stuck_oldest_age_seconds{kind=\"placing\"}"), 0) << "none left";
 
   // F3: a cancel the counter did whose answer was lost: the customer is told to try again, and the
@@ -691,7 +692,7 @@ TEST_P(Mall, LostAnswersAndARestartingCounterNeitherStrandNorRepeatMoney) {
   EXPECT_EQ(f(waiting, "waiting_for_nav"), "1") << waiting;
   EXPECT_EQ(f(waiting, "expired"), "0") << "one trading day past its confirmation date";
   EXPECT_EQ(state(late), "pending");
-  EXPECT_TRUE(stuck("waiting_for_nav", 1));
+  EXPECT_TRUE(stuck_orders("waiting_for_nav", 1));
   platform.pin_clock("2026-03-09T09:00:00+08:00");
   auto overdue = run();
   EXPECT_EQ(f(overdue, "expired"), "1") << overdue;
@@ -705,7 +706,7 @@ TEST_P(Mall, LostAnswersAndARestartingCounterNeitherStrandNorRepeatMoney) {
   EXPECT_EQ(balance(a, "cash"), "999778.25");
   EXPECT_EQ(f(run(), "expired"), "0") << "once";
   EXPECT_EQ(differences(), "") << "mall and counter agree exactly: orders, frozen cash and shares, holdings";
-  EXPECT_TRUE(stuck("waiting_for_nav", 0));
+  EXPECT_TRUE(stuck_orders("waiting_for_nav", 0));
   EXPECT_TRUE(refused(cancel(a, late), 409, "MALL_ORDER_NOT_CANCELLABLE", "订单状态为已失效，不能撤单"));
 
   // Past the cut-off an order whose placement was never answered is not sent again (it would trade
@@ -745,7 +746,7 @@ TEST_P(Mall, LostAnswersAndARestartingCounterNeitherStrandNorRepeatMoney) {
   EXPECT_EQ(f(refused_once, "failed"), "1") << refused_once;
   EXPECT_EQ(f(refused_once, "confirmed"), "0") << refused_once;
   EXPECT_EQ(differences(), "confirmation_refused");
-  EXPECT_TRUE(stuck("confirmation_refused", 0)) << "refused once, attempts left: the job works it out again itself";
+  EXPECT_TRUE(stuck_orders("confirmation_refused", 0)) << "refused once, attempts left: the job works it out again itself";
   auto listed = staff("GET", "/api/mall/v1/admin/reconciliation");
   EXPECT_NE(listed.body.find("COUNTER_SANDBOX_REFUSED 柜台拒绝了该请求（沙箱故障）"), std::string::npos) << listed.body;
   EXPECT_EQ(state(f(lost.body, "order_id")), "pending");
@@ -754,7 +755,7 @@ TEST_P(Mall, LostAnswersAndARestartingCounterNeitherStrandNorRepeatMoney) {
   EXPECT_EQ(state(f(lost.body, "order_id")), "confirmed");
   EXPECT_EQ(balance(a, "frozen"), "0.00");
   EXPECT_EQ(differences(), "") << "settled under the new request id; nothing left to list";
-  EXPECT_TRUE(stuck("confirmation_refused", 0));
+  EXPECT_TRUE(stuck_orders("confirmation_refused", 0));
 
   // A counter refuses only what it has not done: the re-sent placement of an order it made (its
   // answer lost) gets its first answer, although a refusal is armed.
@@ -812,13 +813,6 @@ TEST_P(Mall, StuckOrdersAreListedWithTheirHistoryAndResolvedByStaffWithAudit) {
   const auto resolve = [&](const std::string& id, const std::string& action, const std::string& reason,
                            std::vector<std::string> perms = {"orders.manage"}) {
     return resolve_as(id, action, reason, "resolve-" + std::to_string(++keys) + "-" + id, perms);
-  };
-  const auto gauge = [&](const std::string& kind, std::int64_t count) {
-    const std::string series = "zt_mall_stuck_orders{kind=\"" + kind + "\"}";
-    std::int64_t seen = -1;
-    const bool reached =
-        eventually([&] { return (seen = metric(platform.serving("mall").admin, series)) == count; }, std::chrono::seconds(5));
-    return reached ? ::testing::AssertionSuccess() : ::testing::AssertionFailure() << kind << " is " << seen << ", not " << count;
   };
   EXPECT_EQ(listed(), "") << "nothing stuck";
 
@@ -894,7 +888,7 @@ TEST_P(Mall, StuckOrdersAreListedWithTheirHistoryAndResolvedByStaffWithAudit) {
   // the list says when the job would expire it by itself.
   platform.pin_clock("2026-03-04T09:00:00+08:00");
   EXPECT_EQ(listed(), l + ":waiting_for_nav," + x + ":waiting_for_nav," + r + ":waiting_for_nav");
-  EXPECT_TRUE(gauge("waiting_for_nav", 3));
+  EXPECT_TRUE(stuck_orders("waiting_for_nav", 3));
   const auto waiting_list = stuck_list();
   const auto waiting_item = waiting_list.at("items").as_array().at(0).as_object();
   EXPECT_EQ(waiting_item.at("expires_on").as_string(), "2026-03-05") << "2 trading days after 03-03 (mall.expire_after_days here)";
@@ -949,14 +943,14 @@ TEST_P(Mall, StuckOrdersAreListedWithTheirHistoryAndResolvedByStaffWithAudit) {
   auto refusing = run();
   EXPECT_EQ(f(refusing, "failed"), "2") << refusing;
   EXPECT_EQ(listed(), x + ":confirmation_overdue," + r + ":confirmation_overdue");
-  EXPECT_TRUE(gauge("confirmation_overdue", 2));
+  EXPECT_TRUE(stuck_orders("confirmation_overdue", 2));
   EXPECT_TRUE(refused(resolve(r, "retry", "再算一次"), 409, "MALL_ACTION_NOT_ALLOWED",
                       "确认逾期的订单可选的处理方式：expire（失效并解冻）"))
       << "the job still retries it by itself";
   for (int i = 0; i < 5; ++i) EXPECT_EQ(f(run(), "failed"), "2");
   EXPECT_EQ(listed(), x + ":confirmation_refused," + r + ":confirmation_refused");
-  EXPECT_TRUE(gauge("confirmation_refused", 2));
-  EXPECT_TRUE(gauge("confirmation_overdue", 0));
+  EXPECT_TRUE(stuck_orders("confirmation_refused", 2));
+  EXPECT_TRUE(stuck_orders("confirmation_overdue", 0));
   const auto refused_list = stuck_list();
   const auto refused_item = refused_list.at("items").as_array().at(0).as_object();
   EXPECT_NE(std::string(refused_item.at("last_error").as_string()).find("COUNTER_SANDBOX_REFUSED"), std::string::npos);

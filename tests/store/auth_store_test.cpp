@@ -26,15 +26,19 @@ constexpr std::int64_t kMinute = 60'000;
 class AuthStoreTest : public ::testing::TestWithParam<std::string> {
  protected:
   void SetUp() override {
+    db_ = open("auth");
+    core::storage::migrate(*db_, zt_auth_migrations());
+  }
+  // A database of its own on this backend (not migrated).
+  std::unique_ptr<core::storage::Database> open(const std::string& name) {
     core::storage::Options o;
     o.driver = GetParam();
-    if (o.driver == "sqlite") o.sqlite_path = dir_.path() + "/auth.db";
+    if (o.driver == "sqlite") o.sqlite_path = dir_.path() + "/" + name + ".db";
     else {
       o.postgres_dsn = test::shared_postgres().dsn();
-      o.schema = "auth" + std::to_string(::getpid()) + "_" + std::to_string(counter_++);
+      o.schema = name + std::to_string(::getpid()) + "_" + std::to_string(counter_++);
     }
-    db_ = core::storage::Database::open(o);
-    core::storage::migrate(*db_, zt_auth_migrations());
+    return core::storage::Database::open(o);
   }
   template <class F>
   auto tx(F f) {
@@ -221,14 +225,7 @@ TEST_P(AuthStoreTest, StaffTotpStepsAreUsedOnceAndFailuresLockWithGrowingBackoff
 // orders.manage (issue 18) for the operations role, by migration 0006; a role staff edited keeps
 // the rest of their choice, and a deployment seeded after it is seeded with it.
 TEST_P(AuthStoreTest, TheOperationsRoleOfAnEarlierDeploymentGetsOrdersManageOnceByMigration) {
-  core::storage::Options o;
-  o.driver = GetParam();
-  if (o.driver == "sqlite") o.sqlite_path = dir_.path() + "/earlier.db";
-  else {
-    o.postgres_dsn = test::shared_postgres().dsn();
-    o.schema = "authearlier" + std::to_string(::getpid()) + "_" + std::to_string(counter_++);
-  }
-  auto earlier = core::storage::Database::open(o);
+  auto earlier = open("authearlier");
   std::vector<core::EmbeddedFile> before;
   for (const auto& f : zt_auth_migrations())
     if (f.name < std::string_view("0006")) before.push_back(f);

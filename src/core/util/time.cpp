@@ -20,4 +20,8 @@ std::int64_t unix_millis() {
       .count();
 }
 
+std::string utc_timestamp_ms(std::int64_t unix_ms) {
+  return utc_timestamp(std::chrono::system_clock::time_point(std::chrono::milliseconds(unix_ms)));
+}
+
 }  // namespace zt::core

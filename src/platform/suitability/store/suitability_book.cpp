@@ -19,9 +19,6 @@ using core::finance::parse_date;
 using core::storage::Row;
 using core::storage::Tx;
 
-std::string at(std::int64_t ms) {
-  return core::utc_timestamp(std::chrono::system_clock::time_point(std::chrono::milliseconds(ms)));
-}
 std::string new_id(const char* prefix) { return prefix + core::observe::random_hex_id(8); }
 
 std::string json_list(const std::vector<std::string>& v) {
@@ -46,7 +43,7 @@ Assessment assessment_of(const Row& r) {
   const int level = static_cast<int>(r.int64(3));
   return Assessment{r.string(0),        r.string(1),     static_cast<int>(r.int64(2)), level_name(level),
                     level_title(level), r.int64(4) != 0, list_of(r.string(5)),         r.string(6),
-                    r.string(7),        at(r.int64(8)),  r.text(9)};
+                    r.string(7),        core::utc_timestamp_ms(r.int64(8)),  r.text(9)};
 }
 
 constexpr const char* kWarningColumns =
@@ -61,10 +58,10 @@ Warning warning_of(const Row& r) {
             level_name(static_cast<int>(r.int64(5))),
             r.string(6),
             r.string(7),
-            at(r.int64(8)),
+            core::utc_timestamp_ms(r.int64(8)),
             r.is_null(9) ? "issued" : "signed",
             std::nullopt};
-  if (!r.is_null(9)) w.signed_at = at(r.int64(9));
+  if (!r.is_null(9)) w.signed_at = core::utc_timestamp_ms(r.int64(9));
   return w;
 }
 
@@ -81,12 +78,12 @@ Application application_of(const Row& r) {
                 static_cast<int>(r.int64(5)),
                 list_of(r.string(6)),
                 r.string(7),
-                at(r.int64(8)),
+                core::utc_timestamp_ms(r.int64(8)),
                 r.text(9),
                 std::nullopt,
                 r.text(11),
                 r.text(12)};
-  if (!r.is_null(10)) a.reviewed_at = at(r.int64(10));
+  if (!r.is_null(10)) a.reviewed_at = core::utc_timestamp_ms(r.int64(10));
   return a;
 }
 

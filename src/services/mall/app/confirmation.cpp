@@ -208,8 +208,7 @@ boost::asio::awaitable<ConfirmationRun> Confirmation::run(const RequestContext* 
     }
     core::log::warn("mall: the counter did not answer the confirmation of {} ({} {}); it will be sent again",
                     o.order_id, unknown.status, unknown.code);
-    const std::string event = "confirm_unanswered",
-                      why = fmt::format("{} {}", unknown.status, unknown.code.empty() ? "无应答" : unknown.code);
+    const std::string event = "confirm_unanswered", why = unanswered(unknown);
     co_await note_tried(o, event, why);
     ++out.failed;
   }

@@ -33,6 +33,8 @@ std::string failure_code(const std::string& counter_code) {
 }
 }  // namespace
 
+std::string unanswered(const counter::Unknown& u) { return fmt::format("{} {}", u.status, u.code.empty() ? "无应答" : u.code); }
+
 bool Orders::too_late(const OrderRecord& o, const core::finance::BusinessTime& now) const {
   const auto today = core::finance::format_date(now.date);
   return today > o.trade_date || (today == o.trade_date && now.seconds_of_day >= cutoff_);
@@ -262,7 +264,7 @@ boost::asio::awaitable<Placed> Orders::drive(const OrderRecord& o, const Request
   }
   core::log::warn("mall: order {} not answered by the counter ({} {}); it will be sent again", o.order_id,
                   unknown.status, unknown.code);
-  const std::string why = fmt::format("{} {}", unknown.status, unknown.code.empty() ? "无应答" : unknown.code);
+  const std::string why = unanswered(unknown);
   auto kept = co_await db_.write([&](core::storage::Tx& tx) {
     store_.tried(tx, o.order_id, "unanswered", why, now_ms);
     return store_.order(tx, o.order_id);
@@ -297,8 +299,7 @@ boost::asio::awaitable<bool> Orders::settle(const OrderRecord& o, const std::str
     const auto* unknown = std::get_if<counter::Unknown>(&asked);
     const auto* refusal = std::get_if<core::Refusal>(&asked);
     const std::string event = unknown ? "void_unanswered" : "void_refused";
-    const std::string why = unknown ? fmt::format("{} {}", unknown->status, unknown->code.empty() ? "无应答" : unknown->code)
-                                    : refusal->code + " " + refusal->message;
+    const std::string why = unknown ? unanswered(*unknown) : refusal->code + " " + refusal->message;
     co_await db_.write([&](core::storage::Tx& tx) { store_.tried(tx, o.order_id, event, why, now_ms); });
     co_return false;
   }
@@ -390,7 +391,7 @@ boost::asio::awaitable<bool> Orders::expire(const OrderRecord& o, const std::str
   }
   if (auto* unknown = std::get_if<counter::Unknown>(&done)) {
     const auto now_ms = core::unix_millis();
-    const std::string why = fmt::format("{} {}", unknown->status, unknown->code.empty() ? "无应答" : unknown->code);
+    const std::string why = unanswered(*unknown);
     co_await db_.write([&](core::storage::Tx& tx) { store_.tried(tx, o.order_id, "release_unanswered", why, now_ms); });
     co_return false;
   }

@@ -29,6 +29,9 @@ struct Placed {
   bool known = true;
 };
 
+// An unanswered call as the order's history shows it: "504 GATEWAY_TIMEOUT", "0 无应答".
+std::string unanswered(const platform::counter::Unknown& u);
+
 class Orders {
  public:
   struct Clients {

@@ -30,10 +30,6 @@ constexpr std::size_t kHistoryLines = 20;  // of each one's history
 // repeat with the same key after this long (every action is safe to repeat).
 constexpr std::int64_t kClaimTakenOverAfterMs = 60'000;
 
-std::string at(std::int64_t ms) {
-  return core::utc_timestamp(std::chrono::system_clock::time_point(std::chrono::milliseconds(ms)));
-}
-
 std::string kind_title(const std::string& kind) {
   if (kind == "placing") return "柜台结果未知";
   if (kind == "waiting_for_nav") return "净值迟迟未到";
@@ -71,7 +67,8 @@ std::string event_title(const std::string& event) {
 std::vector<OrderEventView> views(const std::vector<OrderEvent>& lines) {
   std::vector<OrderEventView> out;
   for (const auto& e : lines)
-    out.push_back({e.event, event_title(e.event), e.detail, e.actor, at(e.first_at_ms), at(e.last_at_ms), e.times});
+    out.push_back({e.event, event_title(e.event), e.detail, e.actor, core::utc_timestamp_ms(e.first_at_ms),
+                   core::utc_timestamp_ms(e.last_at_ms), e.times});
   return out;
 }
 
@@ -87,7 +84,7 @@ boost::asio::awaitable<StuckList> StuckDesk::list() const {
   const StuckBounds b = bounds(now_ms);
   StuckList out;
   out.business_date = b.today;
-  out.generated_at = at(now_ms);
+  out.generated_at = core::utc_timestamp_ms(now_ms);
   auto found = co_await db_.read([&](core::storage::Tx& tx) {
     auto stuck = store_.stuck_orders(tx, b, kListed + 1);
     std::vector<std::string> ids;
@@ -149,7 +146,7 @@ boost::asio::awaitable<AuditPage> StuckDesk::audit(const std::string& cursor, st
       co_await db_.read([&](core::storage::Tx& tx) { return store_.audit_page(tx, cursor, limit); }));
   AuditPage out;
   for (const auto& r : page.first)
-    out.items.push_back({r.id, at(r.at_ms), r.actor, r.action, r.subject, r.detail, r.trace_id});
+    out.items.push_back({r.id, core::utc_timestamp_ms(r.at_ms), r.actor, r.action, r.subject, r.detail, r.trace_id});
   out.next_cursor = page.second;
   co_return out;
 }
@@ -178,6 +175,12 @@ boost::asio::awaitable<Resolution> StuckDesk::resolve(const std::string& order_i
   const std::string detail = core::json::serialize(in);
   auto judged = co_await db_.write([&](core::storage::Tx& tx) {
     Judged j;
+    // A resolution already made under this key (its answer lost, a double click) answers first,
+    // whatever the order's state is now (the first one changed it).
+    if (auto seen = store_.resolution(tx, idempotency_key); seen && !seen->result.empty()) {
+      j.earlier = std::move(seen);
+      return j;
+    }
     j.order = store_.order(tx, order_id);
     if (!j.order) return j;
     j.kind = store_.stuck_kind(tx, order_id, b);
@@ -192,12 +195,6 @@ boost::asio::awaitable<Resolution> StuckDesk::resolve(const std::string& order_i
     store_.note(tx, order_id, "resolved", fmt::format("{}：{}", action_title(in.action), reason), who.id, now_ms);
     return j;
   });
-  // A repeat of a resolution already made (its answer lost, a double click): the first answer.
-  // Looked up before the order's present state, which the first one changed.
-  if (!judged.earlier && (!judged.order || judged.kind.empty() || !judged.allowed)) {
-    auto again = co_await db_.read([&](core::storage::Tx& tx) { return store_.resolution(tx, idempotency_key); });
-    if (again) judged.earlier = again;
-  }
   if (judged.earlier) {
     if (judged.earlier->staff != who.id || judged.earlier->fingerprint != fingerprint)
       throw ApiError(422, "MALL_IDEMPOTENCY_KEY_REUSED", "该 Idempotency-Key 已用于另一次处理，请重新打开处理窗口");
@@ -289,7 +286,7 @@ boost::asio::awaitable<Resolution> StuckDesk::act(const OrderRecord& o, const st
   }
 
   auto after = co_await db_.read([&](core::storage::Tx& tx) {
-    return std::make_pair(store_.order(tx, o.order_id), store_.history(tx, o.order_id));
+    return std::make_pair(store_.order(tx, o.order_id), store_.history(tx, o.order_id, 1));  // what this attempt noted
   });
   Resolution out;
   out.order = store_.view(after.first.value_or(o), false, true);

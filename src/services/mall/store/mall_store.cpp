@@ -19,9 +19,6 @@ using core::storage::Param;
 using core::storage::Row;
 using core::storage::Tx;
 
-std::string at(std::int64_t ms) {
-  return core::utc_timestamp(std::chrono::system_clock::time_point(std::chrono::milliseconds(ms)));
-}
 Param opt(const std::optional<std::string>& v) { return v ? Param{*v} : Param{Null{}}; }
 Param opt(const std::optional<int>& v) { return v ? Param{std::int64_t{*v}} : Param{Null{}}; }
 std::optional<std::int64_t> opt_int(const Row& r, std::size_t i) {
@@ -896,7 +893,7 @@ OrderView MallStore::view(const OrderRecord& o, bool cancellable, bool staff) co
   v.state_title = state_title(o.state);
   v.trade_date = o.trade_date;
   v.confirm_date = o.confirm_date;
-  v.placed_at = at(o.placed_at_ms);
+  v.placed_at = core::utc_timestamp_ms(o.placed_at_ms);
   v.cancellable = cancellable;
   v.warning_id = o.warning_id;
   v.suitability_rule = o.suitability_rule;
