@@ -136,6 +136,91 @@ TEST_P(StorageTest, ARepairableWriteIsAsAtomicAndVisibleAsAnyWrite) {
   db_->read_blocking([](Tx& tx) { EXPECT_EQ(tx.query("SELECT balance FROM accounts WHERE id = 1").at(0).int64(0), 6); });
 }
 
+TEST_P(StorageTest, DeferredWritesCommitWithTheTransactionAndAreSeenByItsNextStatement) {
+  create_table(*db_);
+  db_->write_blocking([](Tx& tx) {
+    tx.defer("INSERT INTO accounts (id, owner, balance) VALUES (?, ?, ?)", {std::int64_t{1}, std::string("a"), std::int64_t{10}});
+    tx.defer("UPDATE accounts SET balance = balance + ? WHERE id = ?", {std::int64_t{5}, std::int64_t{1}});
+    // The next statement goes after them, in the same transaction.
+    EXPECT_EQ(tx.query("SELECT balance FROM accounts WHERE id = 1").at(0).int64(0), 15);
+    tx.defer("INSERT INTO accounts (id, owner, balance) VALUES (2, 'b', 1)");  // only the COMMIT follows
+  });
+  db_->read_blocking([](Tx& tx) {
+    auto rows = tx.query("SELECT id, balance FROM accounts ORDER BY id");
+    ASSERT_EQ(rows.size(), 2u);
+    EXPECT_EQ(rows.at(0).int64(1), 15);
+    EXPECT_EQ(rows.at(1).int64(1), 1);
+  });
+  // A transaction that ran nothing, and a repairable one that only deferred, commit as well.
+  db_->write_blocking([](Tx&) {});
+  db_->repairable_write_blocking([](Tx& tx) { tx.defer("UPDATE accounts SET balance = 0 WHERE id = 2"); });
+  db_->read_blocking([](Tx& tx) { EXPECT_EQ(tx.query("SELECT balance FROM accounts WHERE id = 2").at(0).int64(0), 0); });
+}
+
+TEST_P(StorageTest, AFailingDeferredWriteFailsTheWholeTransactionAndTheConnectionServesTheNext) {
+  create_table(*db_);
+  db_->write_blocking([](Tx& tx) { tx.exec("INSERT INTO accounts (id, owner, balance) VALUES (1, 'a', 1)"); });
+  for (bool then_read : {false, true}) {
+    try {
+      db_->write_blocking([&](Tx& tx) {
+        tx.exec("UPDATE accounts SET balance = 100 WHERE id = 1");
+        tx.defer("INSERT INTO accounts (id, owner, balance) VALUES (2, 'a', 1)");  // the owner is taken
+        tx.defer("UPDATE accounts SET balance = 200 WHERE id = 1");
+        if (then_read) tx.query("SELECT 1");
+      });
+      FAIL() << "expected a unique violation";
+    } catch (const StorageError& e) {
+      EXPECT_EQ(e.kind(), StorageError::Kind::kUniqueViolation) << e.what();
+    }
+  }
+  // Nothing of either attempt stayed; every pooled connection writes and reads again.
+  for (int i = 0; i < 6; ++i)
+    db_->write_blocking([i](Tx& tx) {
+      tx.defer("INSERT INTO accounts (id, owner, balance) VALUES (?, ?, 1)", {std::int64_t{10 + i}, "o" + std::to_string(i)});
+    });
+  db_->read_blocking([](Tx& tx) {
+    EXPECT_EQ(tx.query("SELECT balance FROM accounts WHERE id = 1").at(0).int64(0), 1);
+    EXPECT_EQ(tx.query("SELECT count(*) FROM accounts").at(0).int64(0), 7);
+  });
+  // A write deferred in a read is refused like any write there.
+  EXPECT_THROW(db_->read_blocking([](Tx& tx) { tx.defer("UPDATE accounts SET balance = 9 WHERE id = 1"); }), StorageError);
+  db_->read_blocking([](Tx& tx) { EXPECT_EQ(tx.query("SELECT balance FROM accounts WHERE id = 1").at(0).int64(0), 1); });
+}
+
+TEST_P(StorageTest, StatementsSentTogetherAnswerInOrderAndTheFirstErrorStopsThem) {
+  create_table(*db_);
+  db_->write_blocking([](Tx& tx) {
+    tx.exec("INSERT INTO accounts (id, owner, balance) VALUES (1, 'a', 7), (2, 'b', 8)");
+    // New statements (prepared on the way), the same one twice, a write returning rows.
+    auto rows = tx.query_all({{"SELECT balance FROM accounts WHERE id = ?", {std::int64_t{2}}},
+                              {"SELECT balance FROM accounts WHERE id = ?", {std::int64_t{1}}},
+                              {"SELECT owner FROM accounts WHERE balance > ? ORDER BY id", {std::int64_t{100}}},
+                              {"UPDATE accounts SET balance = balance + 1 WHERE id = ? RETURNING balance", {std::int64_t{1}}}});
+    ASSERT_EQ(rows.size(), 4u);
+    EXPECT_EQ(rows[0].at(0).int64(0), 8);
+    EXPECT_EQ(rows[1].at(0).int64(0), 7);
+    EXPECT_TRUE(rows[2].empty());
+    EXPECT_EQ(rows[3].at(0).int64(0), 8);
+  });
+  db_->read_blocking([](Tx& tx) {
+    auto rows = tx.query_all({{"SELECT count(*) FROM accounts", {}}, {"SELECT balance FROM accounts WHERE id = ?", {std::int64_t{1}}}});
+    EXPECT_EQ(rows[0].at(0).int64(0), 2);
+    EXPECT_EQ(rows[1].at(0).int64(0), 8);
+  });
+  EXPECT_THROW(db_->write_blocking([](Tx& tx) {
+    tx.query_all({{"UPDATE accounts SET balance = 0 WHERE id = 1 RETURNING id", {}},
+                  {"SELECT no_such_column FROM accounts", {}},
+                  {"UPDATE accounts SET balance = 0 WHERE id = 2 RETURNING id", {}}});
+  }),
+               StorageError);
+  db_->read_blocking([](Tx& tx) {
+    auto rows = tx.query("SELECT sum(balance) FROM accounts");
+    EXPECT_EQ(rows.at(0).int64(0), 16) << "nothing of the failed batch stayed";
+    // The connections that failed are fit again, the statement named before the error too.
+    EXPECT_EQ(tx.query_all({{"SELECT balance FROM accounts WHERE id = ?", {std::int64_t{2}}}}).at(0).at(0).int64(0), 8);
+  });
+}
+
 TEST_P(StorageTest, UniqueViolationIsReportedAsSuch) {
   create_table(*db_);
   db_->write_blocking([](Tx& tx) { tx.exec("INSERT INTO accounts (id, owner, balance) VALUES (1, 'a', 1)"); });

@@ -179,6 +179,36 @@ TEST_F(SandboxCounterRefusals, TradesAndInstruments) {
 // Where a fund order's money goes, to the cent (issue 18, F9): a subscription's fee and a
 // redemption's fee both reach the product's fee account; the TA keeps the net of what it issued
 // and paid back.
+// The ledger's own guards (Ledger::post): its guarded debits go first, in one exchange with the
+// journal number, so an entry may not count on a credit earlier in itself; a guarded debit the
+// balance cannot cover (another writer moved it since the operation's check) rolls back the whole.
+TEST_F(SandboxCounterRefusals, TheLedgerRefusesAnEntryThatDebitsWhatItCreditedAndAnUncoveredDebit) {
+  const Ledger ledger;
+  const auto before = journal_size();
+  const auto cash = [&] { return tx([&](Tx& t) { return ledger.balance(t, Ledger::cash(fa_), "CNY"); }); };
+  const auto held = cash();
+  EXPECT_THROW(db_->write_blocking([&](Tx& t) {
+    ledger.post(t,
+                Entry{"l-1", "deposit", fa_, "转入后转出", kDate,
+                      {{"CNY", "bank:ICBC", Ledger::cash(fa_), held + 100}, {"CNY", Ledger::cash(fa_), "bank:ICBC", held + 100}}},
+                kNow);
+  }),
+               std::invalid_argument);
+  EXPECT_THROW(db_->write_blocking([&](Tx& t) {
+    ledger.post(t, Entry{"l-2", "withdrawal", fa_, "超额转出", kDate, {{"CNY", Ledger::cash(fa_), "bank:ICBC", held + 1}}}, kNow);
+  }),
+               LedgerConflict);
+  EXPECT_EQ(journal_size(), before);
+  EXPECT_EQ(cash(), held);
+  // Posted apart, the same movements go through.
+  db_->write_blocking([&](Tx& t) {
+    ledger.post(t, Entry{"l-3", "deposit", fa_, "转入", kDate, {{"CNY", "bank:ICBC", Ledger::cash(fa_), 100}}}, kNow);
+    ledger.post(t, Entry{"l-4", "withdrawal", fa_, "转出", kDate, {{"CNY", Ledger::cash(fa_), "bank:ICBC", held + 100}}}, kNow);
+  });
+  EXPECT_EQ(journal_size(), before + 2);
+  EXPECT_EQ(cash(), 0);
+}
+
 TEST_F(SandboxCounterRefusals, BothFeesReachTheProductsFeeAccount) {
   const auto balance = [&](const std::string& account) {
     return tx([&](Tx& t) {

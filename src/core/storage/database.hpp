@@ -84,13 +84,38 @@ class Rows {
   std::vector<Row> rows_;
 };
 
+// One statement of several sent together (Tx::query_all).
+struct Statement {
+  std::string sql;
+  Params params;
+};
+
 // A connection inside a transaction.
+//
+// Round trips: on PostgreSQL every statement is a round trip to the server, and on a loaded host
+// each one is a wait for two processes to be scheduled. So a write transaction's BEGIN travels
+// with its first statement, a write whose answer nobody reads (defer) travels with the next
+// statement or the COMMIT, and reads that do not depend on each other go together (query_all).
+// SQLite, in process, runs each at once.
 class Tx {
  public:
   virtual ~Tx() = default;
   virtual Rows query(std::string_view sql, const Params& params = {}) = 0;
   // Returns the number of rows changed.
   virtual std::int64_t exec(std::string_view sql, const Params& params = {}) = 0;
+  // A write whose answer the caller does not need (an insert, an increment, an upsert). It is
+  // sent with the next statement or with the COMMIT; should it fail, the transaction fails, at
+  // the latest at its end, and changes nothing. Never for a statement whose failure the caller
+  // handles by itself (a unique key it catches), nor for a write that may change no row.
+  virtual void defer(std::string_view sql, const Params& params = {}) { exec(sql, params); }
+  // Statements that do not depend on each other's answers, sent together; each answers as
+  // query() would, in order. Any pending deferred writes go first.
+  virtual std::vector<Rows> query_all(const std::vector<Statement>& statements) {
+    std::vector<Rows> out;
+    out.reserve(statements.size());
+    for (const auto& s : statements) out.push_back(query(s.sql, s.params));
+    return out;
+  }
   // Runs several statements without parameters (migrations).
   virtual void exec_script(std::string_view sql) = 0;
   virtual Dialect dialect() const = 0;

@@ -37,19 +37,23 @@ struct RequestLog {
   std::string prefix;
 };
 
-// The request (as JSON) is fingerprinted; `op` performs it and answers T or a refusal.
+// The request (as JSON) is fingerprinted; `op` performs it and answers T or a refusal. `reads`,
+// statements the operation needs answered (an account, a balance), go to the database with the
+// claim, in one exchange; `op` receives their answers, in order (nothing when the id was taken).
 template <class T, class Request, class Op>
-std::variant<T, Refusal> once(Tx& tx, const RequestLog& log, const std::string& request_id, const std::string& operation, const Request& request,
-                              std::int64_t now_ms, Op&& op) {
+std::variant<T, Refusal> once(Tx& tx, const RequestLog& log, const std::string& request_id, const std::string& operation,
+                              const Request& request, std::int64_t now_ms, std::vector<Statement> reads, Op&& op) {
   if (!valid_request_id(request_id)) return bad_request_id(log.prefix);
   const std::string fingerprint = core::sha256_hex(operation + "\n" + core::json::serialize(request));
   // Claimed first, in one statement: a concurrent writer with the same id waits here until this
   // transaction ends, then finds this answer (PostgreSQL) — or, where it ran the same claim
   // before the row committed, fails on the key and runs again (write_claiming).
-  if (tx.exec("INSERT INTO " + log.table +
-                  " (request_id, operation, fingerprint, result, created_at_ms) VALUES (?, ?, ?, '', ?) "
-                  "ON CONFLICT (request_id) DO NOTHING",
-              {request_id, operation, fingerprint, now_ms}) == 0) {
+  reads.insert(reads.begin(), Statement{"INSERT INTO " + log.table +
+                                            " (request_id, operation, fingerprint, result, created_at_ms) VALUES (?, ?, ?, '', ?) "
+                                            "ON CONFLICT (request_id) DO NOTHING RETURNING request_id",
+                                        {request_id, operation, fingerprint, now_ms}});
+  auto answers = tx.query_all(reads);
+  if (answers.front().empty()) {
     auto seen = tx.query("SELECT operation, fingerprint, result FROM " + log.table + " WHERE request_id = ?", {request_id});
     if (seen.empty() || seen.at(0).string(2).empty())
       throw StorageError(StorageError::Kind::kUniqueViolation, "request " + request_id + " is being answered by another call");
@@ -60,7 +64,8 @@ std::variant<T, Refusal> once(Tx& tx, const RequestLog& log, const std::string& 
     return Refusal{static_cast<int>(kept.at("status").as_int64()), std::string(kept.at("code").as_string()),
                    std::string(kept.at("message").as_string())};
   }
-  std::variant<T, Refusal> out = op();
+  answers.erase(answers.begin());
+  std::variant<T, Refusal> out = op(std::move(answers));
   boost::json::object kept;
   if (auto* ok = std::get_if<T>(&out)) {
     kept["ok"] = boost::json::parse(core::json::serialize(*ok));
@@ -70,8 +75,15 @@ std::variant<T, Refusal> once(Tx& tx, const RequestLog& log, const std::string& 
     kept["code"] = r.code;
     kept["message"] = r.message;
   }
-  tx.exec("UPDATE " + log.table + " SET result = ? WHERE request_id = ?", {boost::json::serialize(kept), request_id});
+  // Sent with the COMMIT (or the next statement): the row is this transaction's own claim.
+  tx.defer("UPDATE " + log.table + " SET result = ? WHERE request_id = ?", {boost::json::serialize(kept), request_id});
   return out;
+}
+
+template <class T, class Request, class Op>
+std::variant<T, Refusal> once(Tx& tx, const RequestLog& log, const std::string& request_id, const std::string& operation,
+                              const Request& request, std::int64_t now_ms, Op&& op) {
+  return once<T>(tx, log, request_id, operation, request, now_ms, {}, [&](std::vector<Rows>&&) { return op(); });
 }
 
 // The next value of a named gapless sequence kept in `table` (name TEXT PRIMARY KEY, next_value

@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 #include <libpq-fe.h>
 
+#include <algorithm>
 #include <condition_variable>
 #include <map>
 #include <mutex>
@@ -51,8 +52,65 @@ class PgConnection final : public Tx {
   bool healthy() const { return conn_ && PQstatus(conn_) == CONNECTION_OK; }
   Dialect dialect() const override { return Dialect::kPostgres; }
 
-  Rows query(std::string_view sql, const Params& params) override {
-    PGresult* r = run(sql, params);
+  Rows query(std::string_view sql, const Params& params) override { return rows_of(run(sql, params)); }
+
+  std::int64_t exec(std::string_view sql, const Params& params) override { return changed_by(run(sql, params)); }
+
+  void defer(std::string_view sql, const Params& params) override {
+    queued_.push_back(Command{std::string(sql), params, false});
+  }
+
+  std::vector<Rows> query_all(const std::vector<Statement>& statements) override {
+    std::vector<Command> commands;
+    commands.reserve(statements.size());
+    for (const auto& st : statements) commands.push_back(Command{st.sql, st.params, false});
+    std::vector<Rows> out;
+    for (PGresult* r : send(std::move(commands))) out.push_back(rows_of(r));
+    return out;
+  }
+
+  void exec_script(std::string_view sql) override {
+    if (!queued_.empty()) send({});
+    std::string s(sql);
+    PGresult* r = PQexec(conn_, s.c_str());
+    check(r, sql);
+    PQclear(r);
+  }
+
+  // A statement without parameters that waits for the next one (BEGIN): no round trip of its own.
+  void queue(std::string sql) { queued_.push_back(Command{std::move(sql), {}, true}); }
+  // Ends the transaction: what waits goes with the COMMIT, or, when nothing but the BEGIN waits
+  // (a transaction that ran no statement), nothing is sent at all.
+  void commit() {
+    // Only BEGIN waits and nothing was sent: any statement sent took the BEGIN along.
+    const bool nothing_sent =
+        !queued_.empty() && std::all_of(queued_.begin(), queued_.end(), [](const Command& c) { return c.plain; });
+    if (nothing_sent) {
+      queued_.clear();
+      return;
+    }
+    PQclear(run_plain("COMMIT"));
+  }
+  // Sends what waits now (a write deferred where nothing follows it, as in a read).
+  void flush() {
+    if (!queued_.empty()) send({});
+  }
+  void rollback() {
+    queued_.clear();
+    if (!healthy()) return;
+    if (PQtransactionStatus(conn_) == PQTRANS_IDLE) return;
+    PGresult* r = PQexec(conn_, "ROLLBACK");
+    PQclear(r);
+  }
+
+ private:
+  struct Command {
+    std::string sql;
+    Params params;
+    bool plain = false;  // no parameters and not prepared (BEGIN, SET LOCAL, COMMIT)
+  };
+
+  static Rows rows_of(PGresult* r) {
     Rows rows = [&] {
       std::vector<std::string> cols;
       for (int i = 0; i < PQnfields(r); ++i) cols.emplace_back(PQfname(r, i));
@@ -70,72 +128,206 @@ class PgConnection final : public Tx {
     return rows;
   }
 
-  std::int64_t exec(std::string_view sql, const Params& params) override {
-    PGresult* r = run(sql, params);
+  static std::int64_t changed_by(PGresult* r) {
     const char* n = PQcmdTuples(r);
     std::int64_t changed = (n && *n) ? std::stoll(n) : 0;
     PQclear(r);
     return changed;
   }
 
-  void exec_script(std::string_view sql) override {
-    std::string s(sql);
-    PGresult* r = PQexec(conn_, s.c_str());
-    check(r, sql);
-    PQclear(r);
-  }
-
- private:
-  void check(PGresult* r, std::string_view sql) {
-    auto st = PQresultStatus(r);
-    if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK || st == PGRES_EMPTY_QUERY) return;
-    const char* state = PQresultErrorField(r, PG_DIAG_SQLSTATE);
+  [[noreturn]] void fail(PGresult* r, std::string_view sql) {
+    const char* state = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : nullptr;
     std::string code = state ? state : "";
     std::string msg = r ? PQresultErrorMessage(r) : PQerrorMessage(conn_);
+    if (msg.empty()) msg = PQerrorMessage(conn_);
     while (!msg.empty() && (msg.back() == '\n' || msg.back() == ' ')) msg.pop_back();
-    PQclear(r);
     auto kind = code == "23505" ? StorageError::Kind::kUniqueViolation
-                : (code.rfind("08", 0) == 0 || !healthy()) ? StorageError::Kind::kUnavailable
-                                                            : StorageError::Kind::kOther;
+                : (code.rfind("08", 0) == 0 || !healthy() || !r) ? StorageError::Kind::kUnavailable
+                                                                  : StorageError::Kind::kOther;
+    if (r) PQclear(r);
     throw StorageError(kind, fmt::format("{} (in: {})", msg, sql.substr(0, 200)));
   }
 
+  static bool ok(PGresult* r) {
+    auto st = PQresultStatus(r);
+    return r && (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK || st == PGRES_EMPTY_QUERY);
+  }
+
+  void check(PGresult* r, std::string_view sql) {
+    if (!ok(r)) fail(r, sql);
+  }
+
+  PGresult* run_plain(const char* sql) {
+    std::vector<Command> one;
+    one.push_back(Command{sql, {}, true});
+    return send(std::move(one)).at(0);
+  }
+
   PGresult* run(std::string_view sql, const Params& params) {
-    auto it = prepared_.find(sql);
-    if (it == prepared_.end()) {
-      std::string name = fmt::format("zt{}", prepared_.size() + 1);
-      std::string pg_sql = to_postgres_placeholders(sql);
-      PGresult* r = PQprepare(conn_, name.c_str(), pg_sql.c_str(), 0, nullptr);
-      check(r, sql);
-      PQclear(r);
-      it = prepared_.emplace(std::string(sql), std::move(name)).first;
+    std::vector<Command> one;
+    one.push_back(Command{std::string(sql), params, false});
+    return send(std::move(one)).at(0);
+  }
+
+  // Sends what waits, then `commands`, and answers the results of `commands` (the caller clears
+  // them). Alone, a statement is one exchange as before; with company, one pipeline (libpq's
+  // pipeline mode): all sent, one Sync, the answers read in order. The first error aborts the
+  // rest (the server skips them to the Sync) and is thrown once everything is read.
+  std::vector<PGresult*> send(std::vector<Command> commands) {
+    if (queued_.empty() && commands.size() == 1) return {single(commands.front())};
+    std::vector<Command> all = std::move(queued_);
+    queued_.clear();
+    const std::size_t first_own = all.size();
+    for (auto& c : commands) all.push_back(std::move(c));
+    if (all.empty()) return {};
+    return pipeline(all, first_own);
+  }
+
+  PGresult* single(const Command& c) {
+    if (c.plain) {
+      PGresult* r = PQexec(conn_, c.sql.c_str());
+      check(r, c.sql);
+      return r;
     }
-    std::vector<std::string> texts(params.size());
-    std::vector<const char*> values(params.size());
-    for (std::size_t i = 0; i < params.size(); ++i) {
-      std::visit(
-          [&](const auto& v) {
-            using T = std::decay_t<decltype(v)>;
-            if constexpr (std::is_same_v<T, Null>) {
-              values[i] = nullptr;
-            } else {
-              if constexpr (std::is_same_v<T, std::string>) texts[i] = v;
-              else if constexpr (std::is_same_v<T, bool>) texts[i] = v ? "true" : "false";
-              else if constexpr (std::is_same_v<T, double>) texts[i] = fmt::format("{}", v);
-              else texts[i] = std::to_string(v);
-              values[i] = texts[i].c_str();
-            }
-          },
-          params[i]);
-    }
-    PGresult* r = PQexecPrepared(conn_, it->second.c_str(), static_cast<int>(params.size()), values.data(), nullptr,
-                                 nullptr, 0);
-    check(r, sql);
+    const std::string& name = prepared(c.sql);
+    Values v(c.params);
+    PGresult* r = PQexecPrepared(conn_, name.c_str(), v.size(), v.values.data(), nullptr, nullptr, 0);
+    check(r, c.sql);
     return r;
+  }
+
+  // The name of a statement prepared on this connection, preparing it first when new.
+  const std::string& prepared(const std::string& sql) {
+    auto it = prepared_.find(sql);
+    if (it != prepared_.end()) return it->second;
+    std::string name = fmt::format("zt{}", prepared_.size() + 1);
+    PGresult* r = PQprepare(conn_, name.c_str(), to_postgres_placeholders(sql).c_str(), 0, nullptr);
+    check(r, sql);
+    PQclear(r);
+    return prepared_.emplace(sql, std::move(name)).first->second;
+  }
+
+  struct Values {
+    explicit Values(const Params& params) : texts(params.size()), values(params.size()) {
+      for (std::size_t i = 0; i < params.size(); ++i) {
+        std::visit(
+            [&](const auto& v) {
+              using T = std::decay_t<decltype(v)>;
+              if constexpr (std::is_same_v<T, Null>) {
+                values[i] = nullptr;
+              } else {
+                if constexpr (std::is_same_v<T, std::string>) texts[i] = v;
+                else if constexpr (std::is_same_v<T, bool>) texts[i] = v ? "true" : "false";
+                else if constexpr (std::is_same_v<T, double>) texts[i] = fmt::format("{}", v);
+                else texts[i] = std::to_string(v);
+                values[i] = texts[i].c_str();
+              }
+            },
+            params[i]);
+      }
+    }
+    int size() const { return static_cast<int>(values.size()); }
+    std::vector<std::string> texts;
+    std::vector<const char*> values;
+  };
+
+  std::vector<PGresult*> pipeline(const std::vector<Command>& all, std::size_t first_own) {
+    if (PQenterPipelineMode(conn_) != 1) fail(nullptr, all.front().sql);
+    // What each answer belongs to: a command, or the preparation of a new statement.
+    struct Expect {
+      std::size_t command;
+      std::optional<std::string> prepares;  // the name, while not yet known to succeed
+    };
+    std::vector<Expect> expected;
+    std::vector<Values> values;
+    values.reserve(all.size());
+    std::map<std::string, std::string, std::less<>> preparing;
+    bool sent = true;
+    for (std::size_t i = 0; i < all.size() && sent; ++i) {
+      const Command& c = all[i];
+      values.emplace_back(c.params);
+      if (c.plain) {
+        sent = PQsendQueryParams(conn_, c.sql.c_str(), 0, nullptr, nullptr, nullptr, nullptr, 0) == 1;
+        expected.push_back({i, std::nullopt});
+        continue;
+      }
+      std::string name;
+      if (auto it = prepared_.find(c.sql); it != prepared_.end()) {
+        name = it->second;
+      } else if (auto p = preparing.find(c.sql); p != preparing.end()) {
+        name = p->second;
+      } else {
+        name = fmt::format("zt{}", prepared_.size() + preparing.size() + 1);
+        sent = PQsendPrepare(conn_, name.c_str(), to_postgres_placeholders(c.sql).c_str(), 0, nullptr) == 1;
+        preparing.emplace(c.sql, name);
+        expected.push_back({i, name});
+      }
+      sent = sent && PQsendQueryPrepared(conn_, name.c_str(), values.back().size(), values.back().values.data(), nullptr,
+                                         nullptr, 0) == 1;
+      expected.push_back({i, std::nullopt});
+    }
+    sent = sent && PQpipelineSync(conn_) == 1;
+    std::vector<PGresult*> results(all.size(), nullptr);
+    PGresult* error = nullptr;
+    std::size_t error_at = 0;
+    auto keep_error = [&](PGresult* r, std::size_t at) {
+      if (!error && r && PQresultStatus(r) != PGRES_PIPELINE_ABORTED) {
+        error = r;
+        error_at = at;
+      } else if (r) {
+        PQclear(r);
+      }
+    };
+    bool lost = !sent;
+    for (const auto& e : expected) {
+      if (lost) break;
+      PGresult* r = PQgetResult(conn_);
+      if (!r) {
+        lost = true;
+        break;
+      }
+      for (PGresult* extra = PQgetResult(conn_); extra; extra = PQgetResult(conn_)) PQclear(extra);  // to the command's end
+      if (!ok(r)) {
+        keep_error(r, e.command);
+        continue;
+      }
+      if (e.prepares) {
+        prepared_.emplace(all[e.command].sql, *e.prepares);
+        PQclear(r);
+      } else {
+        results[e.command] = r;
+      }
+    }
+    if (!lost) {
+      // The Sync's answer ends the pipeline.
+      for (int guard = 0; guard < 4; ++guard) {
+        PGresult* r = PQgetResult(conn_);
+        if (!r) continue;
+        const bool sync = PQresultStatus(r) == PGRES_PIPELINE_SYNC;
+        PQclear(r);
+        if (sync) break;
+      }
+    }
+    if (lost || PQexitPipelineMode(conn_) != 1) {
+      for (PGresult* r : results) PQclear(r);
+      if (error) PQclear(error);
+      // The connection is in no state to be used again: dropped when released.
+      PQfinish(conn_);
+      conn_ = nullptr;
+      throw StorageError(StorageError::Kind::kUnavailable,
+                         fmt::format("PostgreSQL pipeline interrupted (in: {})", all.front().sql.substr(0, 200)));
+    }
+    if (error) {
+      for (PGresult* r : results) PQclear(r);
+      fail(error, all[error_at].sql);
+    }
+    for (std::size_t i = 0; i < first_own; ++i) PQclear(results[i]);  // what waited answers nothing to anyone
+    return {results.begin() + static_cast<std::ptrdiff_t>(first_own), results.end()};
   }
 
   PGconn* conn_ = nullptr;
   std::map<std::string, std::string, std::less<>> prepared_;
+  std::vector<Command> queued_;  // sent with the next statement or the COMMIT
 };
 
 class PgDatabase final : public Database {
@@ -145,18 +337,18 @@ class PgDatabase final : public Database {
   }
   Dialect dialect() const override { return Dialect::kPostgres; }
 
-  void write_blocking(const std::function<void(Tx&)>& fn) override { transact("BEGIN", fn); }
+  void write_blocking(const std::function<void(Tx&)>& fn) override { transact(false, fn); }
   // The commit returns once the WAL is written, not flushed (visible to every session at once);
   // the WAL writer flushes it within a few hundred milliseconds.
-  void repairable_write_blocking(const std::function<void(Tx&)>& fn) override {
-    transact("BEGIN; SET LOCAL synchronous_commit TO off", fn);
-  }
+  void repairable_write_blocking(const std::function<void(Tx&)>& fn) override { transact(true, fn); }
 
   void read_blocking(const std::function<void(Tx&)>& fn) override {
     auto conn = acquire(readers_);
     try {
       fn(*conn);
+      conn->flush();  // refused by the read-only session, as any write in a read
     } catch (...) {
+      conn->rollback();
       release(readers_, std::move(conn));
       throw;
     }
@@ -164,18 +356,18 @@ class PgDatabase final : public Database {
   }
 
  private:
-  void transact(const char* begin, const std::function<void(Tx&)>& fn) {
+  // BEGIN (and the repairable commit's setting) wait for the first statement and go with it.
+  void transact(bool repairable, const std::function<void(Tx&)>& fn) {
     auto conn = acquire(writers_);
     try {
-      conn->exec_script(begin);
+      conn->queue("BEGIN");
+      if (repairable) conn->queue("SET LOCAL synchronous_commit TO off");
       fn(*conn);
-      conn->exec_script("COMMIT");
+      conn->commit();
     } catch (...) {
-      if (conn->healthy()) {
-        try {
-          conn->exec_script("ROLLBACK");
-        } catch (...) {
-        }
+      try {
+        conn->rollback();
+      } catch (...) {
       }
       release(writers_, std::move(conn));
       throw;

@@ -10,9 +10,9 @@
 #include "core/storage/database.hpp"
 #include "core/storage/idempotency.hpp"
 #include "core/util/time.hpp"
-#include "platform/vendor/providers.hpp"
-#include "platform/vendor/sandbox_faults.hpp"
-#include "platform/vendor/sandbox_people.hpp"
+#include "platform/vendor_kit/providers.hpp"
+#include "platform/vendor_kit/sandbox_faults.hpp"
+#include "platform/vendor_kit/sandbox_people.hpp"
 
 std::span<const zt::core::EmbeddedFile> zt_bank_migrations();
 std::span<const zt::core::EmbeddedFile> zt_bank_openapi();
@@ -21,9 +21,9 @@ namespace zt::platform::bank {
 
 namespace {
 
-using vendor::Result;
+using vendor_kit::Result;
 
-const vendor::SandboxFaults kFaults{"bank", "存管银行"};
+const vendor_kit::SandboxFaults kFaults{"bank", "存管银行"};
 const core::storage::RequestLog kRequests{"bank_requests", "BANK"};
 constexpr const char* kCardContext = "bank_transfers.card";
 
@@ -37,7 +37,7 @@ class Sandbox final : public BankProvider {
     if (auto fault = co_await kFaults.inject()) co_return *fault;
     const auto [code, name] = bank_of(q.card_no);
     bool match = false;
-    if (const auto* p = vendor::sandbox_person_by_card(q.card_no)) match = p->id_number == q.id_number && p->name == q.name && p->mobile == q.mobile;
+    if (const auto* p = vendor_kit::sandbox_person_by_card(q.card_no)) match = p->id_number == q.id_number && p->name == q.name && p->mobile == q.mobile;
     else match = q.mobile.back() != '8';
     co_return CardCheck{match ? "match" : "mismatch", match ? "银行卡信息验证通过" : "银行卡与持卡人信息不一致", code, name};
   }
@@ -69,26 +69,26 @@ class Sandbox final : public BankProvider {
 
 class Http final : public BankProvider {
  public:
-  Http(vendor::VendorSettings s, core::observe::Registry* m) : client_(std::move(s), m) {}
+  Http(vendor_kit::VendorSettings s, core::observe::Registry* m) : client_(std::move(s), m) {}
   boost::asio::awaitable<Result<CardCheck>> verify_card(CardQuery q, const core::http::RequestContext* ctx) override {
-    auto body = vendor::to_object(q);
+    auto body = vendor_kit::to_object(q);
     const std::string path = "/bank/cards/verify";
     auto answer = co_await client_.call(path, std::move(body), true, ctx);
-    co_return vendor::from_vendor<CardCheck>(std::move(answer), client_.settings());
+    co_return vendor_kit::from_vendor<CardCheck>(std::move(answer), client_.settings());
   }
   boost::asio::awaitable<Result<TransferReceipt>> confirm_transfer(TransferRequest r, const core::http::RequestContext* ctx) override {
-    auto body = vendor::to_object(r);
+    auto body = vendor_kit::to_object(r);
     const std::string path = "/bank/transfers/confirm";
     // Moves money: sent once; a lost answer is settled by asking again with the same request id.
     auto answer = co_await client_.call(path, std::move(body), false, ctx);
-    auto out = vendor::from_vendor<TransferReceipt>(std::move(answer), client_.settings());
+    auto out = vendor_kit::from_vendor<TransferReceipt>(std::move(answer), client_.settings());
     if (auto* t = std::get_if<TransferReceipt>(&out); t && t->status != "confirmed" && t->status != "refused")
       co_return core::Refusal{502, "BANK_VENDOR_BAD_RESPONSE", "存管银行返回了无法识别的结果"};
     co_return out;
   }
 
  private:
-  vendor::VendorClient client_;
+  vendor_kit::VendorClient client_;
 };
 
 std::optional<core::Refusal> bad_card(const std::string& card) {
@@ -103,27 +103,27 @@ class BankComponent final : public core::Component {
   explicit BankComponent(core::ComponentContext& ctx) {
     const auto& c = ctx.config();
     provider_name_ = c.get_string("provider");
-    const vendor::Providers<BankProvider> providers{
+    const vendor_kit::Providers<BankProvider> providers{
         "bank",
         {{"sandbox",
           [&] {
             return std::make_unique<Sandbox>(ctx.database(), core::sealing_keys(ctx),
                                              core::finance::Money::parse(c.get_string("sandbox_transfer_limit")));
           }},
-         {"http", [&] { return std::make_unique<Http>(vendor::vendor_settings(c, "bank", "存管银行"), &ctx.metrics()); }}}};
+         {"http", [&] { return std::make_unique<Http>(vendor_kit::vendor_settings(c, "bank", "存管银行"), &ctx.metrics()); }}}};
     provider_ = providers.make(provider_name_);
     auto& r = ctx.public_router();
-    vendor::add_operation<CardQuery>(r, "/api/bank/v1/card-verifications", "bank",
+    vendor_kit::add_operation<CardQuery>(r, "/api/bank/v1/card-verifications", "bank",
                                      [this](CardQuery q, core::http::RequestContext& rc) -> boost::asio::awaitable<Result<CardCheck>> {
                                        if (auto bad = bad_card(q.card_no)) co_return *bad;
-                                       if (auto bad = vendor::normalise_id_number(q.id_number, "BANK")) co_return *bad;
+                                       if (auto bad = vendor_kit::normalise_id_number(q.id_number, "BANK")) co_return *bad;
                                        if (!core::finance::is_valid_mobile(q.mobile)) co_return core::Refusal{400, "BANK_MOBILE_INVALID", "手机号码格式不正确"};
                                        const std::string masked = mask_card(q.card_no);
                                        auto out = co_await provider_->verify_card(std::move(q), &rc);
                                        if (auto* v = std::get_if<CardCheck>(&out)) rc.log().info("bank: card {} checked for {}: {}", masked, rc.calling_service, v->result);
                                        co_return out;
                                      });
-    vendor::add_operation<TransferRequest>(r, "/api/bank/v1/transfers", "bank",
+    vendor_kit::add_operation<TransferRequest>(r, "/api/bank/v1/transfers", "bank",
                                            [this](TransferRequest t, core::http::RequestContext& rc) -> boost::asio::awaitable<Result<TransferReceipt>> {
                                              if (auto bad = bad_card(t.card_no)) co_return *bad;
                                              if (t.direction != "in" && t.direction != "out") co_return core::Refusal{400, "BANK_DIRECTION_INVALID", "方向应为 in 或 out"};
@@ -170,7 +170,7 @@ core::ComponentSpec spec() {
   s.description = "depository banks (三方存管): bank-card verification and transfer confirmation";
   s.dependencies = {"server", "discovery"};
   s.service = true;
-  auto fields = vendor::vendor_fields();
+  auto fields = vendor_kit::vendor_fields();
   fields.push_back(string("sandbox_transfer_limit", "5000000.00").describe("the sandbox banks' single-transfer limit (yuan)"));
   s.schema = {"bank", fields, "存管银行 (the banks, or the sandbox)"};
   s.migrations = &zt_bank_migrations;

@@ -16,7 +16,7 @@
 
 #include "core/app/component.hpp"
 #include "core/finance/decimal.hpp"
-#include "platform/vendor/vendor_api.hpp"
+#include "platform/vendor_kit/vendor_api.hpp"
 
 namespace zt::platform::bank {
 
@@ -55,8 +55,8 @@ BOOST_DESCRIBE_STRUCT(TransferReceipt, (), (status, bank_serial, message))
 class BankProvider {
  public:
   virtual ~BankProvider() = default;
-  virtual boost::asio::awaitable<vendor::Result<CardCheck>> verify_card(CardQuery q, const core::http::RequestContext* ctx) = 0;
-  virtual boost::asio::awaitable<vendor::Result<TransferReceipt>> confirm_transfer(TransferRequest r, const core::http::RequestContext* ctx) = 0;
+  virtual boost::asio::awaitable<vendor_kit::Result<CardCheck>> verify_card(CardQuery q, const core::http::RequestContext* ctx) = 0;
+  virtual boost::asio::awaitable<vendor_kit::Result<TransferReceipt>> confirm_transfer(TransferRequest r, const core::http::RequestContext* ctx) = 0;
 };
 
 bool luhn_valid(const std::string& card_no);

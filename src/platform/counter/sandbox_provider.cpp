@@ -3,7 +3,7 @@
 #include <fmt/format.h>
 
 #include "core/util/time.hpp"
-#include "platform/vendor/sandbox_faults.hpp"
+#include "platform/vendor_kit/sandbox_faults.hpp"
 
 namespace zt::platform::counter {
 
@@ -11,7 +11,7 @@ namespace {
 
 // The counter's latency and failure knobs (counter.sandbox_faults), like every sandbox's: the
 // reference platform's tail came from a slow counter.
-const vendor::SandboxFaults kFaults{"counter", "柜台"};
+const vendor_kit::SandboxFaults kFaults{"counter", "柜台"};
 
 template <class T>
 Result<T> found(std::optional<T> v, const char* code, std::string message) {

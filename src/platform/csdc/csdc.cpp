@@ -9,9 +9,9 @@
 #include "core/storage/database.hpp"
 #include "core/storage/idempotency.hpp"
 #include "core/util/time.hpp"
-#include "platform/vendor/providers.hpp"
-#include "platform/vendor/sandbox_faults.hpp"
-#include "platform/vendor/sandbox_people.hpp"
+#include "platform/vendor_kit/providers.hpp"
+#include "platform/vendor_kit/sandbox_faults.hpp"
+#include "platform/vendor_kit/sandbox_people.hpp"
 
 std::span<const zt::core::EmbeddedFile> zt_csdc_migrations();
 std::span<const zt::core::EmbeddedFile> zt_csdc_openapi();
@@ -20,9 +20,9 @@ namespace zt::platform::csdc {
 
 namespace {
 
-using vendor::Result;
+using vendor_kit::Result;
 
-const vendor::SandboxFaults kFaults{"csdc", "中登"};
+const vendor_kit::SandboxFaults kFaults{"csdc", "中登"};
 const core::storage::RequestLog kRequests{"csdc_requests", "CSDC"};
 constexpr const char* kIdContext = "csdc_accounts.id_number";
 constexpr const char* kBroker = "本券商";
@@ -35,7 +35,7 @@ class Sandbox final : public CsdcProvider {
   Sandbox(core::storage::Database& db, const core::crypto::KeyRing& keys) : db_(db), keys_(keys) {
     // The population's existing accounts, once (at another broker, not linked to this one).
     db_.write_blocking([&](core::storage::Tx& tx) {
-      for (const auto& p : vendor::sandbox_people()) {
+      for (const auto& p : vendor_kit::sandbox_people()) {
         const auto h = keys_.keyed_hash(p.id_number, kIdContext);
         if (!tx.query("SELECT 1 FROM csdc_investors WHERE id_hash = ?", {h}).empty()) continue;
         tx.exec("INSERT INTO csdc_investors (id_hash, first_trade_date) VALUES (?, ?)",
@@ -110,49 +110,49 @@ class Sandbox final : public CsdcProvider {
 
 class Http final : public CsdcProvider {
  public:
-  Http(vendor::VendorSettings s, core::observe::Registry* m) : client_(std::move(s), m) {}
+  Http(vendor_kit::VendorSettings s, core::observe::Registry* m) : client_(std::move(s), m) {}
   boost::asio::awaitable<Result<Accounts>> accounts(AccountQuery q, const core::http::RequestContext* ctx) override {
-    auto body = vendor::to_object(q);
+    auto body = vendor_kit::to_object(q);
     const std::string path = "/csdc/accounts/query";
     auto answer = co_await client_.call(path, std::move(body), true, ctx);
-    co_return vendor::from_vendor<Accounts>(std::move(answer), client_.settings());
+    co_return vendor_kit::from_vendor<Accounts>(std::move(answer), client_.settings());
   }
   boost::asio::awaitable<Result<Account>> open(OpenAccount r, const core::http::RequestContext* ctx) override {
-    auto body = vendor::to_object(r);
+    auto body = vendor_kit::to_object(r);
     const std::string path = "/csdc/accounts/open";
     auto answer = co_await client_.call(path, std::move(body), false, ctx);  // opens: never sent twice
-    co_return vendor::from_vendor<Account>(std::move(answer), client_.settings());
+    co_return vendor_kit::from_vendor<Account>(std::move(answer), client_.settings());
   }
   boost::asio::awaitable<Result<Account>> link(LinkAccount r, const core::http::RequestContext* ctx) override {
-    auto body = vendor::to_object(r);
+    auto body = vendor_kit::to_object(r);
     const std::string path = "/csdc/accounts/link";
     auto answer = co_await client_.call(path, std::move(body), false, ctx);
-    co_return vendor::from_vendor<Account>(std::move(answer), client_.settings());
+    co_return vendor_kit::from_vendor<Account>(std::move(answer), client_.settings());
   }
 
  private:
-  vendor::VendorClient client_;
+  vendor_kit::VendorClient client_;
 };
 
-std::optional<core::Refusal> bad_id(std::string& id_number) { return vendor::normalise_id_number(id_number, "CSDC"); }
+std::optional<core::Refusal> bad_id(std::string& id_number) { return vendor_kit::normalise_id_number(id_number, "CSDC"); }
 
 class CsdcComponent final : public core::Component {
  public:
   explicit CsdcComponent(core::ComponentContext& ctx) {
     const auto& c = ctx.config();
     provider_name_ = c.get_string("provider");
-    const vendor::Providers<CsdcProvider> providers{
+    const vendor_kit::Providers<CsdcProvider> providers{
         "csdc",
         {{"sandbox", [&] { return std::make_unique<Sandbox>(ctx.database(), core::sealing_keys(ctx)); }},
-         {"http", [&] { return std::make_unique<Http>(vendor::vendor_settings(c, "csdc", "中登"), &ctx.metrics()); }}}};
+         {"http", [&] { return std::make_unique<Http>(vendor_kit::vendor_settings(c, "csdc", "中登"), &ctx.metrics()); }}}};
     provider_ = providers.make(provider_name_);
     auto& r = ctx.public_router();
-    vendor::add_operation<AccountQuery>(r, "/api/csdc/v1/accounts/query", "csdc",
+    vendor_kit::add_operation<AccountQuery>(r, "/api/csdc/v1/accounts/query", "csdc",
                                         [this](AccountQuery q, core::http::RequestContext& rc) -> boost::asio::awaitable<Result<Accounts>> {
                                           if (auto bad = bad_id(q.id_number)) co_return *bad;
                                           co_return co_await provider_->accounts(std::move(q), &rc);
                                         });
-    vendor::add_operation<OpenAccount>(r, "/api/csdc/v1/accounts/open", "csdc",
+    vendor_kit::add_operation<OpenAccount>(r, "/api/csdc/v1/accounts/open", "csdc",
                                        [this](OpenAccount o, core::http::RequestContext& rc) -> boost::asio::awaitable<Result<Account>> {
                                          if (auto bad = bad_id(o.id_number)) co_return *bad;
                                          if (o.market != "SH" && o.market != "SZ") co_return core::Refusal{400, "CSDC_MARKET_INVALID", "市场应为 SH（上海）或 SZ（深圳）"};
@@ -165,7 +165,7 @@ class CsdcComponent final : public core::Component {
                                          if (auto* a = std::get_if<Account>(&out)) rc.log().info("csdc: opened {} {} for {}", a->market, a->account_no, rc.calling_service);
                                          co_return out;
                                        });
-    vendor::add_operation<LinkAccount>(r, "/api/csdc/v1/accounts/link", "csdc",
+    vendor_kit::add_operation<LinkAccount>(r, "/api/csdc/v1/accounts/link", "csdc",
                                        [this](LinkAccount l, core::http::RequestContext& rc) -> boost::asio::awaitable<Result<Account>> {
                                          if (auto bad = bad_id(l.id_number)) co_return *bad;
                                          co_return co_await provider_->link(std::move(l), &rc);
@@ -187,7 +187,7 @@ core::ComponentSpec spec() {
   s.description = "中登 一码通: A-share accounts per market, first trade date, opening (新开) and linking (下挂)";
   s.dependencies = {"server", "discovery"};
   s.service = true;
-  s.schema = {"csdc", vendor::vendor_fields(), "中登 (the vendor, or the sandbox)"};
+  s.schema = {"csdc", vendor_kit::vendor_fields(), "中登 (the vendor, or the sandbox)"};
   s.migrations = &zt_csdc_migrations;
   s.openapi = &zt_csdc_openapi;
   s.make = [](core::ComponentContext& ctx) -> std::unique_ptr<core::Component> { return std::make_unique<CsdcComponent>(ctx); };

@@ -13,7 +13,7 @@
 #include <vector>
 
 #include "core/app/component.hpp"
-#include "platform/vendor/vendor_api.hpp"
+#include "platform/vendor_kit/vendor_api.hpp"
 
 namespace zt::platform::csdc {
 
@@ -58,9 +58,9 @@ BOOST_DESCRIBE_STRUCT(LinkAccount, (), (request_id, id_number, account_no))
 class CsdcProvider {
  public:
   virtual ~CsdcProvider() = default;
-  virtual boost::asio::awaitable<vendor::Result<Accounts>> accounts(AccountQuery q, const core::http::RequestContext* ctx) = 0;
-  virtual boost::asio::awaitable<vendor::Result<Account>> open(OpenAccount r, const core::http::RequestContext* ctx) = 0;
-  virtual boost::asio::awaitable<vendor::Result<Account>> link(LinkAccount r, const core::http::RequestContext* ctx) = 0;
+  virtual boost::asio::awaitable<vendor_kit::Result<Accounts>> accounts(AccountQuery q, const core::http::RequestContext* ctx) = 0;
+  virtual boost::asio::awaitable<vendor_kit::Result<Account>> open(OpenAccount r, const core::http::RequestContext* ctx) = 0;
+  virtual boost::asio::awaitable<vendor_kit::Result<Account>> link(LinkAccount r, const core::http::RequestContext* ctx) = 0;
 };
 
 inline constexpr int kMaxAccountsPerMarket = 3;  // [rule] 中登: at most 3 A-share accounts per market

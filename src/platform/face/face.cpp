@@ -7,8 +7,8 @@
 
 #include "core/observe/log.hpp"
 #include "core/util/digest.hpp"
-#include "platform/vendor/providers.hpp"
-#include "platform/vendor/sandbox_faults.hpp"
+#include "platform/vendor_kit/providers.hpp"
+#include "platform/vendor_kit/sandbox_faults.hpp"
 
 std::span<const zt::core::EmbeddedFile> zt_face_openapi();
 
@@ -16,9 +16,9 @@ namespace zt::platform::face {
 
 namespace {
 
-using vendor::Result;
+using vendor_kit::Result;
 
-const vendor::SandboxFaults kFaults{"face", "人脸识别"};
+const vendor_kit::SandboxFaults kFaults{"face", "人脸识别"};
 
 std::string token_of(const std::string& image) {
   static const std::regex token("ZT-FACE:([0-9a-f]{16})");
@@ -46,18 +46,18 @@ class Sandbox final : public FaceProvider {
 
 class Http final : public FaceProvider {
  public:
-  Http(vendor::VendorSettings s, core::observe::Registry* m) : client_(std::move(s), m) {}
+  Http(vendor_kit::VendorSettings s, core::observe::Registry* m) : client_(std::move(s), m) {}
   boost::asio::awaitable<Result<Liveness>> liveness(std::string image, const core::http::RequestContext* ctx) override {
     boost::json::object body{{"image", core::base64_encode(image)}};
     const std::string path = "/face/liveness";
     auto answer = co_await client_.call(path, std::move(body), true, ctx);
-    co_return vendor::from_vendor<Liveness>(std::move(answer), client_.settings());
+    co_return vendor_kit::from_vendor<Liveness>(std::move(answer), client_.settings());
   }
   boost::asio::awaitable<Result<std::int64_t>> score(std::string image, std::string reference, const core::http::RequestContext* ctx) override {
     boost::json::object body{{"image", core::base64_encode(image)}, {"reference", core::base64_encode(reference)}};
     const std::string path = "/face/compare";
     auto answer = co_await client_.call(path, std::move(body), true, ctx);
-    auto s = vendor::from_vendor<Score>(std::move(answer), client_.settings());
+    auto s = vendor_kit::from_vendor<Score>(std::move(answer), client_.settings());
     if (auto* r = std::get_if<core::Refusal>(&s)) co_return *r;
     const auto v = std::get<Score>(s).score;
     if (v < 0 || v > 100) co_return core::Refusal{502, "FACE_VENDOR_BAD_RESPONSE", "人脸识别返回了无法识别的结果"};
@@ -65,7 +65,7 @@ class Http final : public FaceProvider {
   }
 
  private:
-  vendor::VendorClient client_;
+  vendor_kit::VendorClient client_;
 };
 
 std::optional<std::string> decode(const std::string& b64) {
@@ -79,19 +79,19 @@ class FaceComponent final : public core::Component {
     const auto& c = ctx.config();
     provider_name_ = c.get_string("provider");
     threshold_ = c.get_int("threshold");
-    const vendor::Providers<FaceProvider> providers{
+    const vendor_kit::Providers<FaceProvider> providers{
         "face",
         {{"sandbox", [] { return std::make_unique<Sandbox>(); }},
-         {"http", [&] { return std::make_unique<Http>(vendor::vendor_settings(c, "face", "人脸识别"), &ctx.metrics()); }}}};
+         {"http", [&] { return std::make_unique<Http>(vendor_kit::vendor_settings(c, "face", "人脸识别"), &ctx.metrics()); }}}};
     provider_ = providers.make(provider_name_);
     auto& r = ctx.public_router();
-    vendor::add_operation<LivenessQuery>(r, "/api/face/v1/liveness", "face",
+    vendor_kit::add_operation<LivenessQuery>(r, "/api/face/v1/liveness", "face",
                                          [this](LivenessQuery q, core::http::RequestContext& rc) -> boost::asio::awaitable<Result<Liveness>> {
                                            auto image = decode(q.image);
                                            if (!image) co_return core::Refusal{400, "FACE_IMAGE_INVALID", "图像应为不超过600KB的 base64 数据"};
                                            co_return co_await provider_->liveness(std::move(*image), &rc);
                                          });
-    vendor::add_operation<CompareQuery>(r, "/api/face/v1/comparisons", "face",
+    vendor_kit::add_operation<CompareQuery>(r, "/api/face/v1/comparisons", "face",
                                         [this](CompareQuery q, core::http::RequestContext& rc) -> boost::asio::awaitable<Result<Comparison>> {
                                           auto image = decode(q.image), reference = decode(q.reference);
                                           if (!image || !reference) co_return core::Refusal{400, "FACE_IMAGE_INVALID", "图像应为不超过600KB的 base64 数据"};
@@ -131,7 +131,7 @@ core::ComponentSpec spec() {
   s.description = "face liveness and comparison with a score and threshold (sandbox: deterministic on the image)";
   s.dependencies = {"server", "discovery"};
   s.service = true;
-  auto fields = vendor::vendor_fields();
+  auto fields = vendor_kit::vendor_fields();
   fields.push_back(integer("threshold", 80).range(1, 100).describe("score at or above which two faces are the same person"));
   s.schema = {"face", fields, "人脸识别 (the vendor, or the sandbox)"};
   s.openapi = &zt_face_openapi;

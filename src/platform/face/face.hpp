@@ -14,7 +14,7 @@
 #include <string>
 
 #include "core/app/component.hpp"
-#include "platform/vendor/vendor_api.hpp"
+#include "platform/vendor_kit/vendor_api.hpp"
 
 namespace zt::platform::face {
 
@@ -46,8 +46,8 @@ class FaceProvider {
  public:
   virtual ~FaceProvider() = default;
   // Images arrive decoded.
-  virtual boost::asio::awaitable<vendor::Result<Liveness>> liveness(std::string image, const core::http::RequestContext* ctx) = 0;
-  virtual boost::asio::awaitable<vendor::Result<std::int64_t>> score(std::string image, std::string reference,
+  virtual boost::asio::awaitable<vendor_kit::Result<Liveness>> liveness(std::string image, const core::http::RequestContext* ctx) = 0;
+  virtual boost::asio::awaitable<vendor_kit::Result<std::int64_t>> score(std::string image, std::string reference,
                                                                      const core::http::RequestContext* ctx) = 0;
 };
 

@@ -6,9 +6,9 @@
 #include "core/finance/identity.hpp"
 #include "core/observe/log.hpp"
 #include "core/util/digest.hpp"
-#include "platform/vendor/providers.hpp"
-#include "platform/vendor/sandbox_faults.hpp"
-#include "platform/vendor/sandbox_people.hpp"
+#include "platform/vendor_kit/providers.hpp"
+#include "platform/vendor_kit/sandbox_faults.hpp"
+#include "platform/vendor_kit/sandbox_people.hpp"
 
 std::span<const zt::core::EmbeddedFile> zt_identity_openapi();
 
@@ -16,17 +16,17 @@ namespace zt::platform::identity {
 
 namespace {
 
-using vendor::Result;
+using vendor_kit::Result;
 
 // Declared with the program, so every process knows the setting.
-const vendor::SandboxFaults kFaults{"identity", "公安身份核查"};
+const vendor_kit::SandboxFaults kFaults{"identity", "公安身份核查"};
 
 class Sandbox final : public IdentityProvider {
  public:
   boost::asio::awaitable<Result<IdentityCheck>> verify(IdentityQuery q, const core::http::RequestContext*) override {
     if (auto fault = co_await kFaults.inject()) co_return *fault;
     IdentityCheck out;
-    const auto* person = vendor::sandbox_person(q.id_number);
+    const auto* person = vendor_kit::sandbox_person(q.id_number);
     const std::string sequence = q.id_number.substr(14, 3);
     if (person) out.result = person->name == q.name ? "match" : "mismatch";
     else if (sequence == "999") out.result = "no_record";
@@ -40,19 +40,19 @@ class Sandbox final : public IdentityProvider {
 
 class Http final : public IdentityProvider {
  public:
-  Http(vendor::VendorSettings s, core::observe::Registry* m) : client_(std::move(s), m) {}
+  Http(vendor_kit::VendorSettings s, core::observe::Registry* m) : client_(std::move(s), m) {}
   boost::asio::awaitable<Result<IdentityCheck>> verify(IdentityQuery q, const core::http::RequestContext* ctx) override {
-    auto body = vendor::to_object(q);
+    auto body = vendor_kit::to_object(q);
     const std::string path = "/identity/verify";
     auto answer = co_await client_.call(path, std::move(body), true, ctx);
-    auto out = vendor::from_vendor<IdentityCheck>(std::move(answer), client_.settings());
+    auto out = vendor_kit::from_vendor<IdentityCheck>(std::move(answer), client_.settings());
     if (auto* c = std::get_if<IdentityCheck>(&out); c && c->result != "match" && c->result != "mismatch" && c->result != "no_record")
       co_return core::Refusal{502, "IDENTITY_VENDOR_BAD_RESPONSE", "公安身份核查返回了无法识别的结果"};
     co_return out;
   }
 
  private:
-  vendor::VendorClient client_;
+  vendor_kit::VendorClient client_;
 };
 
 class IdentityComponent final : public core::Component {
@@ -60,15 +60,15 @@ class IdentityComponent final : public core::Component {
   explicit IdentityComponent(core::ComponentContext& ctx) {
     const auto& c = ctx.config();
     provider_name_ = c.get_string("provider");
-    const vendor::Providers<IdentityProvider> providers{
+    const vendor_kit::Providers<IdentityProvider> providers{
         "identity",
         {{"sandbox", [] { return make_sandbox(); }},
-         {"http", [&] { return make_http(vendor::vendor_settings(c, "identity", "公安身份核查"), &ctx.metrics()); }}}};
+         {"http", [&] { return make_http(vendor_kit::vendor_settings(c, "identity", "公安身份核查"), &ctx.metrics()); }}}};
     provider_ = providers.make(provider_name_);
-    vendor::add_operation<IdentityQuery>(
+    vendor_kit::add_operation<IdentityQuery>(
         ctx.public_router(), "/api/identity/v1/verifications", "identity",
         [this](IdentityQuery q, core::http::RequestContext& rc) -> boost::asio::awaitable<Result<IdentityCheck>> {
-          if (auto bad = vendor::normalise_id_number(q.id_number, "IDENTITY")) co_return *bad;
+          if (auto bad = vendor_kit::normalise_id_number(q.id_number, "IDENTITY")) co_return *bad;
           const auto n = std::count_if(q.name.begin(), q.name.end(), [](char ch) { return (static_cast<unsigned char>(ch) & 0xc0) != 0x80; });
           if (n < 1 || n > 32) co_return core::Refusal{400, "IDENTITY_NAME_INVALID", "姓名应为1至32个字"};
           const std::string masked = core::finance::mask_resident_id(q.id_number);
@@ -99,7 +99,7 @@ std::string sandbox_photo(const std::string& id_number) {
 }
 
 std::unique_ptr<IdentityProvider> make_sandbox() { return std::make_unique<Sandbox>(); }
-std::unique_ptr<IdentityProvider> make_http(vendor::VendorSettings s, core::observe::Registry* m) { return std::make_unique<Http>(std::move(s), m); }
+std::unique_ptr<IdentityProvider> make_http(vendor_kit::VendorSettings s, core::observe::Registry* m) { return std::make_unique<Http>(std::move(s), m); }
 
 core::ComponentSpec spec() {
   core::ComponentSpec s;
@@ -107,7 +107,7 @@ core::ComponentSpec spec() {
   s.description = "公安 identity check: name and ID number, with the ID photo (sandbox: documented rules)";
   s.dependencies = {"server", "discovery"};
   s.service = true;
-  s.schema = {"identity", vendor::vendor_fields(), "公安身份核查 (the vendor, or the sandbox)"};
+  s.schema = {"identity", vendor_kit::vendor_fields(), "公安身份核查 (the vendor, or the sandbox)"};
   s.openapi = &zt_identity_openapi;
   s.make = [](core::ComponentContext& ctx) -> std::unique_ptr<core::Component> { return std::make_unique<IdentityComponent>(ctx); };
   return s;

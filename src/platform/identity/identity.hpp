@@ -18,7 +18,7 @@
 #include <optional>
 #include <string>
 
-#include "platform/vendor/vendor_api.hpp"
+#include "platform/vendor_kit/vendor_api.hpp"
 
 namespace zt::core::http {
 struct RequestContext;
@@ -43,7 +43,7 @@ BOOST_DESCRIBE_STRUCT(IdentityCheck, (), (result, message, photo))
 class IdentityProvider {
  public:
   virtual ~IdentityProvider() = default;
-  virtual boost::asio::awaitable<vendor::Result<IdentityCheck>> verify(IdentityQuery q, const core::http::RequestContext* ctx) = 0;
+  virtual boost::asio::awaitable<vendor_kit::Result<IdentityCheck>> verify(IdentityQuery q, const core::http::RequestContext* ctx) = 0;
 };
 
 // The face token of a person's sandbox ID photo (the face sandbox compares by it).
@@ -52,7 +52,7 @@ std::string sandbox_face_token(const std::string& id_number);
 std::string sandbox_photo(const std::string& id_number);
 
 std::unique_ptr<IdentityProvider> make_sandbox();
-std::unique_ptr<IdentityProvider> make_http(vendor::VendorSettings settings, core::observe::Registry* metrics);
+std::unique_ptr<IdentityProvider> make_http(vendor_kit::VendorSettings settings, core::observe::Registry* metrics);
 
 core::ComponentSpec spec();
 

@@ -13,7 +13,7 @@
 #include "platform/notify/client/notify_api.hpp"
 #include "platform/notify/outbox.hpp"
 #include "platform/notify/senders.hpp"
-#include "platform/vendor/sandbox_faults.hpp"
+#include "platform/vendor_kit/sandbox_faults.hpp"
 
 std::span<const zt::core::EmbeddedFile> zt_notify_migrations();
 std::span<const zt::core::EmbeddedFile> zt_notify_openapi();
@@ -25,7 +25,7 @@ BOOST_DESCRIBE_STRUCT(OutboxPage, (), (items, next_cursor))
 
 namespace {
 
-const vendor::SandboxFaults kFaults{"notify", "短信服务"};
+const vendor_kit::SandboxFaults kFaults{"notify", "短信服务"};
 
 using core::http::ApiError;
 using core::http::Method;
@@ -44,7 +44,7 @@ class NotifyComponent final : public core::Component {
       throw std::runtime_error("notify.provider is sandbox but node.sandbox is off: customers' codes would stay in a readable outbox "
                                "instead of reaching their phones — set notify.provider: http (and notify.endpoint)");
     if (provider_ == "http") {
-      sms_ = std::make_unique<SmsSender>(vendor::vendor_settings(c, "notify", "短信服务"), &ctx.metrics());
+      sms_ = std::make_unique<SmsSender>(vendor_kit::vendor_settings(c, "notify", "短信服务"), &ctx.metrics());
       if (!c.get_string("smtp_url").empty())
         smtp_ = std::make_unique<SmtpSender>(SmtpSettings{c.get_string("smtp_url"), c.get_string("smtp_from"), c.get_string("smtp_username"),
                                                           c.get_string("smtp_password"), c.get_duration("smtp_timeout")});
@@ -161,7 +161,7 @@ core::ComponentSpec spec() {
   s.service = true;
   // provider http: SMS through the SMS vendor (endpoint, app_key, … as every vendor), e-mail
   // through the SMTP server when smtp_url is set; sandbox: every message kept in the outbox.
-  auto fields = vendor::vendor_fields();
+  auto fields = vendor_kit::vendor_fields();
   fields.push_back(string("smtp_url", "").describe("smtp://host:port or smtps://host:port for e-mail (provider http)"));
   fields.push_back(string("smtp_from", "noreply@zhongtai.example").describe("sender address"));
   fields.push_back(string("smtp_username", ""));

@@ -19,11 +19,11 @@ struct SmsAnswer {
 };
 BOOST_DESCRIBE_STRUCT(SmsAnswer, (), (message_id))
 
-boost::asio::awaitable<vendor::Result<std::string>> SmsSender::send(std::string mobile, std::string text, const core::http::RequestContext* ctx) {
+boost::asio::awaitable<vendor_kit::Result<std::string>> SmsSender::send(std::string mobile, std::string text, const core::http::RequestContext* ctx) {
   boost::json::object body{{"mobile", mobile}, {"text", text}};
   const std::string path = "/sms/send";
   auto answer = co_await client_.call(path, std::move(body), false, ctx);
-  auto out = vendor::from_vendor<SmsAnswer>(std::move(answer), client_.settings());
+  auto out = vendor_kit::from_vendor<SmsAnswer>(std::move(answer), client_.settings());
   if (auto* r = std::get_if<core::Refusal>(&out)) co_return *r;
   const auto id = std::get<SmsAnswer>(out).message_id;
   if (id.empty() || id.size() > 128) co_return core::Refusal{502, "NOTIFY_VENDOR_BAD_RESPONSE", "短信服务返回了无法识别的结果"};
@@ -81,7 +81,7 @@ std::string SmtpSender::compose(const std::string& from, const std::string& to, 
                      date, from, to, encoded_word(subject), message_id, wrap76(core::base64_encode(text)));
 }
 
-boost::asio::awaitable<vendor::Result<std::string>> SmtpSender::send(std::string to, std::string subject, std::string text) {
+boost::asio::awaitable<vendor_kit::Result<std::string>> SmtpSender::send(std::string to, std::string subject, std::string text) {
   const std::string domain = s_.from.substr(s_.from.find('@') + 1);
   const std::string message_id = "<" + random_hex(12) + "@" + domain + ">";
   const std::string message = compose(s_.from, to, subject, text, message_id);

@@ -9,18 +9,18 @@
 #include <memory>
 #include <string>
 
-#include "platform/vendor/vendor_api.hpp"
+#include "platform/vendor_kit/vendor_api.hpp"
 
 namespace zt::platform::notify {
 
 class SmsSender {
  public:
-  SmsSender(vendor::VendorSettings settings, core::observe::Registry* metrics) : client_(std::move(settings), metrics) {}
+  SmsSender(vendor_kit::VendorSettings settings, core::observe::Registry* metrics) : client_(std::move(settings), metrics) {}
   // The vendor's message id.
-  boost::asio::awaitable<vendor::Result<std::string>> send(std::string mobile, std::string text, const core::http::RequestContext* ctx);
+  boost::asio::awaitable<vendor_kit::Result<std::string>> send(std::string mobile, std::string text, const core::http::RequestContext* ctx);
 
  private:
-  vendor::VendorClient client_;
+  vendor_kit::VendorClient client_;
 };
 
 struct SmtpSettings {
@@ -35,7 +35,7 @@ class SmtpSender {
  public:
   explicit SmtpSender(SmtpSettings s) : s_(std::move(s)) {}
   // The Message-ID of the mail handed over.
-  boost::asio::awaitable<vendor::Result<std::string>> send(std::string to, std::string subject, std::string text);
+  boost::asio::awaitable<vendor_kit::Result<std::string>> send(std::string to, std::string subject, std::string text);
   // The RFC 5322 message (UTF-8, base64 body), as handed to the server.
   static std::string compose(const std::string& from, const std::string& to, const std::string& subject, const std::string& text,
                              const std::string& message_id);

@@ -12,7 +12,7 @@
 #include <string>
 
 #include "core/app/component.hpp"
-#include "platform/vendor/vendor_api.hpp"
+#include "platform/vendor_kit/vendor_api.hpp"
 
 namespace zt::platform::phone {
 
@@ -32,7 +32,7 @@ BOOST_DESCRIBE_STRUCT(PhoneCheck, (), (result, message))
 class PhoneProvider {
  public:
   virtual ~PhoneProvider() = default;
-  virtual boost::asio::awaitable<vendor::Result<PhoneCheck>> verify(PhoneQuery q, const core::http::RequestContext* ctx) = 0;
+  virtual boost::asio::awaitable<vendor_kit::Result<PhoneCheck>> verify(PhoneQuery q, const core::http::RequestContext* ctx) = 0;
 };
 
 core::ComponentSpec spec();

@@ -18,39 +18,51 @@ std::int64_t Ledger::next(core::storage::Tx& tx, std::string_view name) {
 
 namespace {
 
-void credit(core::storage::Tx& tx, const std::string& account, const std::string& asset, std::int64_t units) {
-  if (tx.exec("UPDATE counter_balances SET units = units + ? WHERE account = ? AND asset = ?", {units, account, asset}) == 0)
-    tx.exec("INSERT INTO counter_balances (account, asset, units) VALUES (?, ?, ?)", {account, asset, units});
-}
-
-void debit(core::storage::Tx& tx, const std::string& account, const std::string& asset, std::int64_t units) {
-  if (Ledger::guarded(account)) {
-    // One statement checks and moves: no other writer can slip between the check and the move.
-    if (tx.exec("UPDATE counter_balances SET units = units - ? WHERE account = ? AND asset = ? AND units >= ?",
-                {units, account, asset, units}) == 0)
-      throw LedgerConflict(fmt::format("{} {} would go below zero by {}", account, asset, units));
-    return;
-  }
-  if (tx.exec("UPDATE counter_balances SET units = units - ? WHERE account = ? AND asset = ?", {units, account, asset}) == 0)
-    tx.exec("INSERT INTO counter_balances (account, asset, units) VALUES (?, ?, ?)", {account, asset, -units});
+// Adds `units` (negative: takes them) to a balance, opening it when new: one statement whose
+// answer nobody waits for (it travels with the next statement or the COMMIT).
+void add(core::storage::Tx& tx, const std::string& account, const std::string& asset, std::int64_t units) {
+  tx.defer(
+      "INSERT INTO counter_balances (account, asset, units) VALUES (?, ?, ?) ON CONFLICT (account, asset) DO UPDATE SET units = "
+      "counter_balances.units + excluded.units",
+      {account, asset, units});
 }
 
 }  // namespace
 
 std::int64_t Ledger::post(core::storage::Tx& tx, const Entry& e, std::int64_t now_ms) const {
   if (e.postings.empty()) throw std::invalid_argument("a journal entry needs postings");
-  for (const auto& p : e.postings)
+  for (std::size_t i = 0; i < e.postings.size(); ++i) {
+    const auto& p = e.postings[i];
     if (p.units <= 0 || p.debit == p.credit || p.asset.empty())
       throw std::invalid_argument(fmt::format("bad posting {} {} -> {} {}", p.asset, p.debit, p.credit, p.units));
-  const std::int64_t seq = next(tx, "journal");
-  tx.exec("INSERT INTO counter_journal (seq, request_id, kind, fund_account, memo, business_date, created_at_ms) VALUES (?, ?, ?, ?, ?, ?, ?)",
-          {seq, e.request_id, e.kind, e.fund_account, e.memo, e.business_date, now_ms});
+    // Guarded debits go first (below): one may not count on a credit earlier in the same entry.
+    for (std::size_t j = 0; j < i && guarded(p.debit); ++j)
+      if (e.postings[j].credit == p.debit && e.postings[j].asset == p.asset)
+        throw std::invalid_argument(fmt::format("{} {} is credited and then debited in one entry: post them apart", p.debit, p.asset));
+  }
+  // One exchange takes the journal number and makes every guarded debit: each checks and moves in
+  // one statement (no other writer slips between the check and the move), and answers whether it
+  // could. The rest — the journal lines, the other balances — follow with the next statement.
+  std::vector<core::storage::Statement> first{
+      {"UPDATE counter_sequences SET next_value = next_value + 1 WHERE name = 'journal' RETURNING next_value - 1", {}}};
+  for (const auto& p : e.postings)
+    if (guarded(p.debit))
+      first.push_back({"UPDATE counter_balances SET units = units - ? WHERE account = ? AND asset = ? AND units >= ? RETURNING units",
+                       {p.units, p.debit, p.asset, p.units}});
+  const auto answers = tx.query_all(first);
+  std::size_t at = 1;
+  for (const auto& p : e.postings)
+    if (guarded(p.debit) && answers.at(at++).empty())
+      throw LedgerConflict(fmt::format("{} {} would go below zero by {}", p.debit, p.asset, p.units));
+  const std::int64_t seq = answers.at(0).empty() ? next(tx, "journal") : answers.at(0).at(0).int64(0);
+  tx.defer("INSERT INTO counter_journal (seq, request_id, kind, fund_account, memo, business_date, created_at_ms) VALUES (?, ?, ?, ?, ?, ?, ?)",
+           {seq, e.request_id, e.kind, e.fund_account, e.memo, e.business_date, now_ms});
   std::int64_t line = 0;
   for (const auto& p : e.postings) {
-    tx.exec("INSERT INTO counter_postings (seq, line, asset, debit, credit, units) VALUES (?, ?, ?, ?, ?, ?)",
-            {seq, ++line, p.asset, p.debit, p.credit, p.units});
-    debit(tx, p.debit, p.asset, p.units);
-    credit(tx, p.credit, p.asset, p.units);
+    tx.defer("INSERT INTO counter_postings (seq, line, asset, debit, credit, units) VALUES (?, ?, ?, ?, ?, ?)",
+             {seq, ++line, p.asset, p.debit, p.credit, p.units});
+    if (!guarded(p.debit)) add(tx, p.debit, p.asset, -p.units);
+    add(tx, p.credit, p.asset, p.units);
   }
   return seq;
 }

@@ -200,20 +200,42 @@ Result<Movement> SandboxCounter::transfer(core::storage::Tx& tx, const Transfer&
 // ---------------------------------------------------------------- fund orders
 
 Result<Order> SandboxCounter::place_order(core::storage::Tx& tx, const PlaceOrder& r, std::int64_t now_ms) const {
-  return once<Order>(tx, kRequests, r.request_id, "place_order", r, now_ms, [&]() -> Result<Order> {
+  const bool subscription = r.side == "subscribe";
+  // The account, the product and what the order takes from, asked with the claim.
+  std::vector<core::storage::Statement> reads{
+      {"SELECT 1 FROM counter_fund_accounts WHERE fund_account = ?", {r.fund_account}},
+      {"SELECT kind FROM counter_instruments WHERE code = ?", {r.product}},
+      {"SELECT units FROM counter_balances WHERE account = ? AND asset = ?",
+       {subscription ? Ledger::cash(r.fund_account) : Ledger::position(r.fund_account), subscription ? std::string(kCny) : r.product}}};
+  return once<Order>(tx, kRequests, r.request_id, "place_order", r, now_ms, std::move(reads),
+                     [&](std::vector<core::storage::Rows>&& found) -> Result<Order> {
     if (!valid_date(r.trade_date)) return bad_date("交易日期");
-    if (!fund_account_exists(tx, r.fund_account)) return no_account(r.fund_account);
-    auto product = instrument(tx, r.product);
-    if (!product || product->kind != "fund") return Refusal{404, "COUNTER_PRODUCT_NOT_FOUND", fmt::format("基金产品 {} 不存在", r.product)};
-    if (r.side == "subscribe") return subscribe(tx, r, now_ms);
-    if (r.side == "redeem") return redeem(tx, r, now_ms);
+    if (found[0].empty()) return no_account(r.fund_account);
+    if (found[1].empty() || found[1].at(0).string(0) != "fund")
+      return Refusal{404, "COUNTER_PRODUCT_NOT_FOUND", fmt::format("基金产品 {} 不存在", r.product)};
+    const std::int64_t available = found[2].empty() ? 0 : found[2].at(0).int64(0);
+    if (subscription) return subscribe(tx, r, available, now_ms);
+    if (r.side == "redeem") return redeem(tx, r, available, now_ms);
     return Refusal{400, "COUNTER_SIDE_INVALID", "委托方向应为 subscribe（申购）或 redeem（赎回）"};
   });
 }
 
-Result<Order> SandboxCounter::subscribe(core::storage::Tx& tx, const PlaceOrder& r, std::int64_t now_ms) const {
+// A new order as placed: pending, nothing settled.
+Order SandboxCounter::placed(const std::string& order_id, const PlaceOrder& r) {
+  Order o;
+  o.order_id = order_id;
+  o.fund_account = r.fund_account;
+  o.product = r.product;
+  o.side = r.side;
+  o.amount = r.amount.value_or(money(0));
+  o.shares = r.shares.value_or(shares(0));
+  o.trade_date = r.trade_date;
+  o.state = "pending";
+  return o;
+}
+
+Result<Order> SandboxCounter::subscribe(core::storage::Tx& tx, const PlaceOrder& r, std::int64_t available, std::int64_t now_ms) const {
   if (!r.amount || r.amount->units() <= 0 || r.shares) return Refusal{400, "COUNTER_AMOUNT_INVALID", "申购应填写大于0的金额，不填份额"};
-  const auto available = ledger_.balance(tx, Ledger::cash(r.fund_account), kCny);
   if (available < r.amount->units())
     return Refusal{409, "COUNTER_INSUFFICIENT_CASH", fmt::format("可用资金不足：可用{}元，申购{}元", yuan(available), r.amount->to_string())};
   const std::string order_id = fmt::format("FO{:012d}", Ledger::next(tx, "order"));
@@ -221,15 +243,14 @@ Result<Order> SandboxCounter::subscribe(core::storage::Tx& tx, const PlaceOrder&
                Entry{r.request_id, "subscribe", r.fund_account, fmt::format("申购{} 冻结{}元（{}）", r.product, r.amount->to_string(), order_id),
                      r.trade_date, {{std::string(kCny), Ledger::cash(r.fund_account), Ledger::frozen(r.fund_account), r.amount->units()}}},
                now_ms);
-  tx.exec("INSERT INTO counter_orders (order_id, request_id, fund_account, product, side, amount_units, shares_units, trade_date, state, "
-          "created_at_ms, updated_at_ms) VALUES (?, ?, ?, ?, 'subscribe', ?, 0, ?, 'pending', ?, ?)",
-          {order_id, r.request_id, r.fund_account, r.product, r.amount->units(), r.trade_date, now_ms, now_ms});
-  return *order(tx, order_id);
+  tx.defer("INSERT INTO counter_orders (order_id, request_id, fund_account, product, side, amount_units, shares_units, trade_date, state, "
+           "created_at_ms, updated_at_ms) VALUES (?, ?, ?, ?, 'subscribe', ?, 0, ?, 'pending', ?, ?)",
+           {order_id, r.request_id, r.fund_account, r.product, r.amount->units(), r.trade_date, now_ms, now_ms});
+  return placed(order_id, r);
 }
 
-Result<Order> SandboxCounter::redeem(core::storage::Tx& tx, const PlaceOrder& r, std::int64_t now_ms) const {
+Result<Order> SandboxCounter::redeem(core::storage::Tx& tx, const PlaceOrder& r, std::int64_t held, std::int64_t now_ms) const {
   if (!r.shares || r.shares->units() <= 0 || r.amount) return Refusal{400, "COUNTER_SHARES_INVALID", "赎回应填写大于0的份额，不填金额"};
-  const auto held = ledger_.balance(tx, Ledger::position(r.fund_account), r.product);
   if (held < r.shares->units())
     return Refusal{409, "COUNTER_INSUFFICIENT_SHARES", fmt::format("可用份额不足：可用{}份，赎回{}份", shares(held).to_string(), r.shares->to_string())};
   const std::string order_id = fmt::format("FO{:012d}", Ledger::next(tx, "order"));
@@ -237,10 +258,10 @@ Result<Order> SandboxCounter::redeem(core::storage::Tx& tx, const PlaceOrder& r,
                Entry{r.request_id, "redeem", r.fund_account, fmt::format("赎回{} 冻结{}份（{}）", r.product, r.shares->to_string(), order_id),
                      r.trade_date, {{r.product, Ledger::position(r.fund_account), Ledger::position_frozen(r.fund_account), r.shares->units()}}},
                now_ms);
-  tx.exec("INSERT INTO counter_orders (order_id, request_id, fund_account, product, side, amount_units, shares_units, trade_date, state, "
-          "created_at_ms, updated_at_ms) VALUES (?, ?, ?, ?, 'redeem', 0, ?, ?, 'pending', ?, ?)",
-          {order_id, r.request_id, r.fund_account, r.product, r.shares->units(), r.trade_date, now_ms, now_ms});
-  return *order(tx, order_id);
+  tx.defer("INSERT INTO counter_orders (order_id, request_id, fund_account, product, side, amount_units, shares_units, trade_date, state, "
+           "created_at_ms, updated_at_ms) VALUES (?, ?, ?, ?, 'redeem', 0, ?, ?, 'pending', ?, ?)",
+           {order_id, r.request_id, r.fund_account, r.product, r.shares->units(), r.trade_date, now_ms, now_ms});
+  return placed(order_id, r);
 }
 
 Result<Order> SandboxCounter::cancel_order(core::storage::Tx& tx, const CancelOrder& r, std::int64_t now_ms) const {

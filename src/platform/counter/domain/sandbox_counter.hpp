@@ -82,8 +82,10 @@ class SandboxCounter {
   const Ledger& ledger() const { return ledger_; }
 
  private:
-  Result<Order> subscribe(core::storage::Tx& tx, const PlaceOrder& r, std::int64_t now_ms) const;
-  Result<Order> redeem(core::storage::Tx& tx, const PlaceOrder& r, std::int64_t now_ms) const;
+  // `available`: the cash (subscription) or the shares (redemption) the order takes from.
+  Result<Order> subscribe(core::storage::Tx& tx, const PlaceOrder& r, std::int64_t available, std::int64_t now_ms) const;
+  Result<Order> redeem(core::storage::Tx& tx, const PlaceOrder& r, std::int64_t available, std::int64_t now_ms) const;
+  static Order placed(const std::string& order_id, const PlaceOrder& r);
 
   const core::crypto::KeyRing& keys_;
   Ledger ledger_;

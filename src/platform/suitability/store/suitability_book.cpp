@@ -139,10 +139,15 @@ Result<Assessment> SuitabilityBook::assess(Tx& tx, const std::string& customer, 
 Profile SuitabilityBook::domain_profile(Tx& tx, const std::string& customer, const std::string& today,
                                         std::string* assessment_id, int* score, ProfileView* view) const {
   Profile p;
-  auto latest =
-      tx.query(std::string("SELECT ") + kAssessmentColumns +
-                   " FROM suit_assessments WHERE customer_id = ? ORDER BY created_at_ms DESC, id DESC LIMIT 1",
-               {customer});
+  // The latest assessment and the approved investor applications, asked together.
+  const auto found = tx.query_all(
+      {{std::string("SELECT ") + kAssessmentColumns +
+            " FROM suit_assessments WHERE customer_id = ? ORDER BY created_at_ms DESC, id DESC LIMIT 1",
+        {customer}},
+       {"SELECT kind, max(valid_until) FROM suit_applications WHERE customer_id = ? AND state = 'approved' AND "
+        "valid_until > ? GROUP BY kind",
+        {customer, today}}});
+  const auto& latest = found[0];
   if (!latest.empty()) {
     const auto a = assessment_of(latest.at(0));
     p.assessed = true;
@@ -153,10 +158,7 @@ Profile SuitabilityBook::domain_profile(Tx& tx, const std::string& customer, con
     if (assessment_id) *assessment_id = a.id;
     if (score) *score = a.score;
   }
-  for (const auto& r :
-       tx.query("SELECT kind, max(valid_until) FROM suit_applications WHERE customer_id = ? AND state = 'approved' AND "
-                "valid_until > ? GROUP BY kind",
-                {customer, today})) {
+  for (const auto& r : found[1]) {
     if (r.string(0) == "professional") {
       p.professional = true;
       if (view) view->professional_until = r.string(1);

@@ -103,22 +103,8 @@ boost::asio::awaitable<Placed> Orders::place(const std::string& customer, const 
   const std::string fingerprint = core::sha256_hex(core::json::serialize(in));
   // One read for what the order needs to know: a first order under this key, the product, and
   // whether this is the customer's first purchase of it.
-  struct Known {
-    std::optional<OrderRecord> seen;
-    std::optional<ProductRow> product;
-    bool first = true;
-  };
-  auto known = co_await db_.read([&](core::storage::Tx& tx) {
-    Known k;
-    k.seen = store_.order_by_key(tx, customer, idem);
-    if (!k.seen) {
-      if (auto found = store_.product_for(tx, customer, in.product)) {
-        k.product = std::move(found->product);
-        k.first = found->first;
-      }
-    }
-    return k;
-  });
+  auto known =
+      co_await db_.read([&](core::storage::Tx& tx) { return store_.before_order(tx, customer, idem, in.product); });
   if (known.seen) co_return co_await replay(*known.seen, fingerprint, ctx);
   if (!known.product || known.product->status == "draft")
     throw ApiError(404, "MALL_PRODUCT_NOT_FOUND", fmt::format("产品 {} 不存在", in.product));
@@ -478,35 +464,38 @@ boost::asio::awaitable<Holdings> Orders::holdings(const std::string& customer, c
   if (!positions) throw ApiError(503, "MALL_DEPENDENCY_UNAVAILABLE", "暂时无法查询持仓，请稍后重试");
   Holdings out;
   out.fund_account = fa;
-  co_await db_.read([&](core::storage::Tx& tx) {
-    std::map<std::string, std::int64_t> cost;
-    for (const auto& [code, units] : store_.costs(tx, customer)) cost[code] = units;
-    for (const auto& item : *positions) {
-      auto p = store_.product(tx, item.code);
-      if (!p) continue;  // held at the counter, not sold here
-      Holding h;
-      h.product = item.code;
-      h.product_name = p->terms.name;
-      h.category_title = category_title(p->terms.category);
-      h.risk = fmt::format("R{}", p->terms.risk);
-      h.shares = item.quantity;
-      h.frozen = item.frozen;
-      if (h.shares.units() == 0) continue;
-      auto nav = store_.latest_nav(tx, item.code);
-      h.nav = nav ? nav->nav.to_string() : "";
-      h.nav_date = nav ? nav->date : "";
-      h.market_value = nav ? Money::rounded(h.shares.decimal().multiply(nav->nav.decimal(), 2,
-                                                                        core::finance::RoundingMode::kHalfUp),
-                                            core::finance::RoundingMode::kUnnecessary)
-                           : Money{};
-      h.cost = Money::from_units(cost[item.code]);
-      h.profit = h.market_value - h.cost;
-      out.market_value += h.market_value;
-      out.cost += h.cost;
-      out.items.push_back(std::move(h));
-    }
-    out.profit = out.market_value - out.cost;
-  });
+  std::vector<std::string> codes;
+  for (const auto& item : *positions)
+    if (item.quantity.units() != 0) codes.push_back(item.code);
+  const auto facts =
+      co_await db_.read([&](core::storage::Tx& tx) { return store_.holding_facts(tx, customer, codes); });
+  for (const auto& item : *positions) {
+    auto found = facts.products.find(item.code);
+    if (found == facts.products.end()) continue;  // held at the counter, not sold here
+    const auto& p = found->second.product;
+    Holding h;
+    h.product = item.code;
+    h.product_name = p.terms.name;
+    h.category_title = category_title(p.terms.category);
+    h.risk = fmt::format("R{}", p.terms.risk);
+    h.shares = item.quantity;
+    h.frozen = item.frozen;
+    if (h.shares.units() == 0) continue;
+    const auto& nav = found->second.nav;
+    h.nav = nav ? nav->nav.to_string() : "";
+    h.nav_date = nav ? nav->date : "";
+    h.market_value = nav ? Money::rounded(h.shares.decimal().multiply(nav->nav.decimal(), 2,
+                                                                      core::finance::RoundingMode::kHalfUp),
+                                          core::finance::RoundingMode::kUnnecessary)
+                         : Money{};
+    const auto cost = facts.cost.find(item.code);
+    h.cost = Money::from_units(cost == facts.cost.end() ? 0 : cost->second);
+    h.profit = h.market_value - h.cost;
+    out.market_value += h.market_value;
+    out.cost += h.cost;
+    out.items.push_back(std::move(h));
+  }
+  out.profit = out.market_value - out.cost;
   co_return out;
 }
 

@@ -397,33 +397,36 @@ std::optional<OrderRecord> MallStore::order(Tx& tx, const std::string& order_id)
 }
 
 Result<OrderRecord> MallStore::begin_order(Tx& tx, const OrderRecord& o, std::int64_t now_ms) const {
-  // Every refusal before the first write: a refused order leaves nothing behind.
-  if (o.warning_id)
-    if (auto used = warning_used_by(tx, *o.warning_id)) return warning_used(*used);
-  if (o.side == "subscribe") {
-    auto p = product(tx, o.product);
+  // Every refusal before the first write: a refused order leaves nothing behind. What they need
+  // is asked in one exchange (with the BEGIN).
+  std::vector<core::storage::Statement> ask{{"SELECT name, holder_cap FROM mall_products WHERE code = ?", {o.product}}};
+  if (o.warning_id) ask.push_back({"SELECT order_id FROM mall_warning_uses WHERE warning_id = ?", {*o.warning_id}});
+  const auto known = tx.query_all(ask);
+  if (known[0].empty()) return Refusal{404, "MALL_PRODUCT_NOT_FOUND", fmt::format("产品 {} 不存在", o.product)};
+  if (o.warning_id && !known[1].empty()) return warning_used(known[1].at(0).string(0));
+  const std::string name = known[0].at(0).string(0);
+  if (o.side == "subscribe" && !known[0].at(0).is_null(1) && !lock_holder(tx, o.product, o.customer_id)) {
     // Already a holder? Asked by locking the holder's row (not by reading it), so a cancellation
     // giving the place back at the same moment either sees this order or has already gone.
-    if (p && p->terms.holder_cap && !lock_holder(tx, o.product, o.customer_id)) {
-      // The place is taken by a conditional increment: atomic under concurrent buyers in both
-      // SQLite and PostgreSQL, so the cap is never passed.
-      if (tx.exec(
-              "UPDATE mall_products SET holder_count = holder_count + 1 WHERE code = ? AND holder_count < holder_cap",
-              {o.product}) == 0)
-        return Refusal{409, "MALL_HOLDERS_FULL",
-                       fmt::format("{}的持有人数已达上限{}人，暂不能购买", p->terms.name, *p->terms.holder_cap)};
-      // The same customer's other first purchase at the same moment took the place already: one
-      // place each, so this increment is given back.
-      if (tx.exec("INSERT INTO mall_holders (product_code, customer_id, since_ms) VALUES (?, ?, ?) ON CONFLICT "
-                  "(product_code, customer_id) DO NOTHING",
-                  {o.product, o.customer_id, now_ms}) == 0)
-        tx.exec("UPDATE mall_products SET holder_count = holder_count - 1 WHERE code = ?", {o.product});
-    }
+    // The place is taken by a conditional increment: atomic under concurrent buyers in both
+    // SQLite and PostgreSQL, so the cap is never passed.
+    if (tx.exec("UPDATE mall_products SET holder_count = holder_count + 1 WHERE code = ? AND holder_count < holder_cap",
+                {o.product}) == 0)
+      return Refusal{409, "MALL_HOLDERS_FULL",
+                     fmt::format("{}的持有人数已达上限{}人，暂不能购买", name, known[0].at(0).int64(1))};
+    // The same customer's other first purchase at the same moment took the place already: one
+    // place each, so this increment is given back.
+    if (tx.exec("INSERT INTO mall_holders (product_code, customer_id, since_ms) VALUES (?, ?, ?) ON CONFLICT "
+                "(product_code, customer_id) DO NOTHING",
+                {o.product, o.customer_id, now_ms}) == 0)
+      tx.exec("UPDATE mall_products SET holder_count = holder_count - 1 WHERE code = ?", {o.product});
   }
+  // Both go with the COMMIT: a key or a warning taken meanwhile fails the transaction there, as
+  // a unique violation the caller answers.
   if (o.warning_id)
-    tx.exec("INSERT INTO mall_warning_uses (warning_id, order_id, customer_id, used_at_ms) VALUES (?, ?, ?, ?)",
-            {*o.warning_id, o.order_id, o.customer_id, now_ms});
-  tx.exec(
+    tx.defer("INSERT INTO mall_warning_uses (warning_id, order_id, customer_id, used_at_ms) VALUES (?, ?, ?, ?)",
+             {*o.warning_id, o.order_id, o.customer_id, now_ms});
+  tx.defer(
       "INSERT INTO mall_orders (order_id, customer_id, fund_account, product_code, side, amount_units, shares_units, "
       "state, trade_date, "
       "confirm_date, placed_at_ms, idempotency_key, fingerprint, warning_id, suitability_rule, updated_at_ms, "
@@ -432,7 +435,22 @@ Result<OrderRecord> MallStore::begin_order(Tx& tx, const OrderRecord& o, std::in
       {o.order_id, o.customer_id, o.fund_account, o.product, o.side, o.amount_units, o.shares_units, o.trade_date,
        o.confirm_date, now_ms, o.idempotency_key, o.fingerprint, opt(o.warning_id), o.suitability_rule, now_ms,
        o.trace_id, o.fees ? Param{core::json::serialize(fees_json(*o.fees))} : Param{Null{}}});
-  return *order(tx, o.order_id);
+  OrderRecord placing = o;  // as the row reads back: placing, nothing settled
+  placing.product_name = name;
+  placing.state = "placing";
+  placing.placed_at_ms = now_ms;
+  placing.counter_order_id.reset();
+  placing.nav_units.reset();
+  placing.fee_units.reset();
+  placing.confirmed_amount_units.reset();
+  placing.confirmed_shares_units.reset();
+  placing.confirmed_date.reset();
+  placing.failure_code.reset();
+  placing.failure_message.reset();
+  placing.confirm_request.reset();
+  placing.confirm_attempt = 0;
+  placing.confirm_error.reset();
+  return placing;
 }
 
 bool MallStore::mark_pending(Tx& tx, const std::string& order_id, const std::string& counter_order_id,
@@ -550,19 +568,27 @@ bool MallStore::mark_confirmed(Tx& tx, const OrderRecord& o, Nav nav, Money fee,
   return true;
 }
 
-std::optional<MallStore::ProductForBuyer> MallStore::product_for(Tx& tx, const std::string& customer,
-                                                                  const std::string& code) const {
+MallStore::BeforeOrder MallStore::before_order(Tx& tx, const std::string& customer, const std::string& key,
+                                               const std::string& code) const {
   // A first purchase (its higher minimum, BUSINESS §5) whenever the customer neither holds the
   // product nor has a purchase of it open: after redeeming everything, buying again is a first.
-  auto rows = tx.query(std::string("SELECT ") + kProductColumns +
-                           ", CASE WHEN EXISTS (SELECT 1 FROM mall_orders o WHERE o.customer_id = ? AND o.product_code = "
-                           "p.code AND o.side = 'subscribe' AND o.state IN ('placing', 'pending')) THEN 1 ELSE 0 END, "
-                           "COALESCE((SELECT h.shares_units FROM mall_holdings h WHERE h.customer_id = ? AND "
-                           "h.product_code = p.code), 0) FROM mall_products p WHERE p.code = ?",
-                       {customer, customer, code});
-  if (rows.empty()) return std::nullopt;
-  const auto& r = rows.at(0);
-  return ProductForBuyer{product_of(r), r.int64(19) == 0 && r.int64(20) <= 0};
+  const auto found = tx.query_all(
+      {{std::string("SELECT ") + kOrderColumns + kOrderFrom + " WHERE o.customer_id = ? AND o.idempotency_key = ?",
+        {customer, key}},
+       {std::string("SELECT ") + kProductColumns +
+            ", CASE WHEN EXISTS (SELECT 1 FROM mall_orders o WHERE o.customer_id = ? AND o.product_code = "
+            "p.code AND o.side = 'subscribe' AND o.state IN ('placing', 'pending')) THEN 1 ELSE 0 END, "
+            "COALESCE((SELECT h.shares_units FROM mall_holdings h WHERE h.customer_id = ? AND "
+            "h.product_code = p.code), 0) FROM mall_products p WHERE p.code = ?",
+        {customer, customer, code}}});
+  BeforeOrder out;
+  if (!found[0].empty()) out.seen = order_of(found[0].at(0));
+  if (!found[1].empty()) {
+    const auto& r = found[1].at(0);
+    out.product = product_of(r);
+    out.first = r.int64(19) == 0 && r.int64(20) <= 0;
+  }
+  return out;
 }
 
 Result<OrderPage> MallStore::orders(Tx& tx, const OrderFilter& f, bool staff) const {
@@ -874,10 +900,34 @@ std::vector<std::string> MallStore::product_codes(Tx& tx) const {
   return out;
 }
 
-std::vector<std::pair<std::string, std::int64_t>> MallStore::costs(Tx& tx, const std::string& customer) const {
-  std::vector<std::pair<std::string, std::int64_t>> out;
-  for (const auto& r : tx.query("SELECT product_code, cost_units FROM mall_holdings WHERE customer_id = ?", {customer}))
-    out.emplace_back(r.string(0), r.int64(1));
+MallStore::HoldingFacts MallStore::holding_facts(Tx& tx, const std::string& customer,
+                                                 const std::vector<std::string>& codes) const {
+  std::vector<core::storage::Statement> ask{
+      {"SELECT product_code, cost_units FROM mall_holdings WHERE customer_id = ?", {customer}}};
+  if (!codes.empty()) {
+    std::string marks;
+    core::storage::Params params;
+    for (const auto& c : codes) {
+      marks += marks.empty() ? "?" : ", ?";
+      params.emplace_back(c);
+    }
+    ask.push_back({std::string("SELECT ") + kProductColumns + " FROM mall_products p WHERE p.code IN (" + marks + ")", params});
+    for (const auto& c : codes)
+      ask.push_back({"SELECT nav_date, nav_units FROM mall_navs WHERE code = ? ORDER BY nav_date DESC LIMIT 1", {c}});
+  }
+  const auto found = tx.query_all(ask);
+  HoldingFacts out;
+  for (const auto& r : found[0]) out.cost[r.string(0)] = r.int64(1);
+  if (codes.empty()) return out;
+  for (const auto& r : found[1]) {
+    auto row = product_of(r);
+    out.products[row.terms.code].product = std::move(row);
+  }
+  for (std::size_t i = 0; i < codes.size(); ++i) {
+    auto it = out.products.find(codes[i]);
+    if (it == out.products.end() || found[2 + i].empty()) continue;
+    it->second.nav = NavPoint{found[2 + i].at(0).string(0), Nav::from_units(found[2 + i].at(0).int64(1))};
+  }
   return out;
 }
 

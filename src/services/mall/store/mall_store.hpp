@@ -167,14 +167,27 @@ class MallStore {
   // of the holding.
   bool mark_confirmed(core::storage::Tx& tx, const OrderRecord& o, Nav nav, Money fee, std::int64_t amount_units,
                       std::int64_t shares_units, const std::string& confirmed_date, std::int64_t now_ms) const;
-  // The product (any status) and whether buying it now would be the customer's first purchase,
-  // in one statement.
-  struct ProductForBuyer {
-    ProductRow product;
+  // What placing an order needs to know, asked in one exchange: a first order under this key, the
+  // product (any status), and whether buying it now would be the customer's first purchase.
+  struct BeforeOrder {
+    std::optional<OrderRecord> seen;
+    std::optional<ProductRow> product;
     bool first = true;
   };
-  std::optional<ProductForBuyer> product_for(core::storage::Tx& tx, const std::string& customer,
-                                             const std::string& code) const;
+  BeforeOrder before_order(core::storage::Tx& tx, const std::string& customer, const std::string& key,
+                           const std::string& code) const;
+  // For a customer's holdings page, in one exchange: the cost of each holding, and for the codes
+  // held at the counter the product (when sold here) and its latest NAV.
+  struct HeldProduct {
+    ProductRow product;
+    std::optional<NavPoint> nav;
+  };
+  struct HoldingFacts {
+    std::map<std::string, std::int64_t> cost;
+    std::map<std::string, HeldProduct> products;
+  };
+  HoldingFacts holding_facts(core::storage::Tx& tx, const std::string& customer,
+                             const std::vector<std::string>& codes) const;
   Result<OrderPage> orders(core::storage::Tx& tx, const OrderFilter& f, bool staff) const;
   // Pending orders due for confirmation whose NAV for T is in, least recently tried first; and how
   // many due ones wait for their NAV.
@@ -247,8 +260,6 @@ class MallStore {
   std::vector<HeldShares> holdings(core::storage::Tx& tx) const;
   std::vector<std::string> product_codes(core::storage::Tx& tx) const;
 
-  // Cost of what the customer holds, by product.
-  std::vector<std::pair<std::string, std::int64_t>> costs(core::storage::Tx& tx, const std::string& customer) const;
 
   OrderView view(const OrderRecord& o, bool cancellable, bool staff) const;
 

@@ -1,4 +1,4 @@
-#include "platform/vendor/sandbox_people.hpp"
+#include "platform/vendor_kit/sandbox_people.hpp"
 
 #include <sstream>
 #include <stdexcept>
@@ -7,7 +7,7 @@
 
 std::span<const zt::core::EmbeddedFile> zt_sandbox_files();
 
-namespace zt::platform::vendor {
+namespace zt::platform::vendor_kit {
 
 namespace {
 
@@ -54,4 +54,4 @@ const SandboxPerson* sandbox_person_by_card(const std::string& card_no) {
   return nullptr;
 }
 
-}  // namespace zt::platform::vendor
+}  // namespace zt::platform::vendor_kit

@@ -17,7 +17,7 @@
 
 #include "core/util/refusal.hpp"
 
-namespace zt::platform::vendor {
+namespace zt::platform::vendor_kit {
 
 struct Faults {
   std::int64_t delay_ms = 0;
@@ -47,4 +47,4 @@ class SandboxFaults {
   std::unique_ptr<Impl> impl_;
 };
 
-}  // namespace zt::platform::vendor
+}  // namespace zt::platform::vendor_kit

@@ -4,7 +4,7 @@
 // A component lists its providers once, name → how to make it; adding one (a second bank's
 // protocol, another operator) is one entry, not another `if (name == …)`:
 //
-//   const vendor::Providers<BankProvider> providers{"bank", {
+//   const vendor_kit::Providers<BankProvider> providers{"bank", {
 //       {"sandbox", [&] { return std::make_unique<Sandbox>(…); }},
 //       {"http", [&] { return std::make_unique<Http>(…); }}}};
 //   provider_ = providers.make(c.get_string("provider"));
@@ -17,7 +17,7 @@
 #include <utility>
 #include <vector>
 
-namespace zt::platform::vendor {
+namespace zt::platform::vendor_kit {
 
 template <class Provider>
 class Providers {
@@ -42,4 +42,4 @@ class Providers {
   std::vector<std::pair<std::string, Make>> table_;
 };
 
-}  // namespace zt::platform::vendor
+}  // namespace zt::platform::vendor_kit

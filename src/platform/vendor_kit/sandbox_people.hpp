@@ -5,7 +5,7 @@
 #include <string>
 #include <vector>
 
-namespace zt::platform::vendor {
+namespace zt::platform::vendor_kit {
 
 struct SandboxPerson {
   std::string id_number;
@@ -22,4 +22,4 @@ const std::vector<SandboxPerson>& sandbox_people();
 const SandboxPerson* sandbox_person(const std::string& id_number);
 const SandboxPerson* sandbox_person_by_card(const std::string& card_no);
 
-}  // namespace zt::platform::vendor
+}  // namespace zt::platform::vendor_kit

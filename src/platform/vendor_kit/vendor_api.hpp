@@ -18,9 +18,9 @@
 #include "core/http/router.hpp"
 #include "core/json/json.hpp"
 #include "core/util/refusal.hpp"
-#include "platform/vendor/vendor_client.hpp"
+#include "platform/vendor_kit/vendor_client.hpp"
 
-namespace zt::platform::vendor {
+namespace zt::platform::vendor_kit {
 
 template <class T>
 using Result = std::variant<T, core::Refusal>;
@@ -71,4 +71,4 @@ boost::json::object to_object(const T& value) {
   return boost::json::parse(core::json::serialize(value)).as_object();
 }
 
-}  // namespace zt::platform::vendor
+}  // namespace zt::platform::vendor_kit

@@ -37,7 +37,7 @@ namespace zt::core::resilience {
 class Bulkhead;
 }
 
-namespace zt::platform::vendor {
+namespace zt::platform::vendor_kit {
 
 using core::Refusal;
 
@@ -90,4 +90,4 @@ class VendorClient {
   core::observe::Registry* metrics_ = nullptr;
 };
 
-}  // namespace zt::platform::vendor
+}  // namespace zt::platform::vendor_kit

@@ -1,4 +1,4 @@
-#include "platform/vendor/vendor_client.hpp"
+#include "platform/vendor_kit/vendor_client.hpp"
 
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
@@ -16,7 +16,7 @@
 #include "core/util/digest.hpp"
 #include "core/util/time.hpp"
 
-namespace zt::platform::vendor {
+namespace zt::platform::vendor_kit {
 
 namespace res = core::resilience;
 
@@ -195,4 +195,4 @@ boost::asio::awaitable<std::variant<boost::json::object, Refusal>> VendorClient:
   co_return refusal("unavailable", 502, fmt::format("{}暂时不可用，请稍后再试", settings_.title));
 }
 
-}  // namespace zt::platform::vendor
+}  // namespace zt::platform::vendor_kit

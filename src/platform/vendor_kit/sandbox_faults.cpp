@@ -1,4 +1,4 @@
-#include "platform/vendor/sandbox_faults.hpp"
+#include "platform/vendor_kit/sandbox_faults.hpp"
 
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
@@ -13,7 +13,7 @@
 
 #include "core/config/dynamic.hpp"
 
-namespace zt::platform::vendor {
+namespace zt::platform::vendor_kit {
 
 std::optional<Faults> parse_faults(const std::string& text, std::string* problem) {
   auto fail = [&](std::string why) -> std::optional<Faults> {
@@ -94,4 +94,4 @@ boost::asio::awaitable<std::optional<core::Refusal>> SandboxFaults::inject() con
   co_return std::nullopt;
 }
 
-}  // namespace zt::platform::vendor
+}  // namespace zt::platform::vendor_kit
