@@ -13,7 +13,10 @@
 #include <unistd.h>
 
 #include <cstdlib>
+#include <atomic>
+#include <latch>
 #include <map>
+#include <thread>
 #include <random>
 #include <set>
 
@@ -436,6 +439,56 @@ TEST_P(LedgerProperty, RandomOperationsKeepEveryInvariant) {
   EXPECT_GT(refusals, ops / 50);
   EXPECT_GT(replays, ops / 20);
   EXPECT_GT(confirmations, ops / 20);
+}
+
+// The guarded debit as the ledger makes it — in one exchange with the journal number — on both
+// databases: two withdrawals racing for one balance that covers only one of them. Whichever runs
+// second finds the balance moved under it (READ COMMITTED: it re-reads the row once the first
+// commits) and rolls back whole; the balance never goes below zero. Runs after the random test,
+// on accounts of its own.
+TEST_P(LedgerProperty, TwoDebitsRacingForOneBalanceNeverTakeItBelowZero) {
+  const Ledger ledger;
+  const std::string fa = "RACE" + std::to_string(::getpid());
+  tx([&](core::storage::Tx& t) {
+    return ledger.post(t, Entry{"race-in", "deposit", fa, "转入", "2026-03-02", {{"CNY", "bank:RACE", Ledger::cash(fa), 100}}}, kNow);
+  });
+  std::atomic<int> done{0}, conflicts{0};
+  std::latch start(2);
+  std::vector<std::thread> racers;
+  for (int i = 0; i < 2; ++i)
+    racers.emplace_back([&, i] {
+      start.arrive_and_wait();
+      try {
+        db_->write_blocking([&](core::storage::Tx& t) {
+          ledger.post(t, Entry{"race-" + std::to_string(i), "withdrawal", fa, "转出", "2026-03-02", {{"CNY", Ledger::cash(fa), "bank:RACE", 60}}},
+                      kNow);
+          std::this_thread::sleep_for(std::chrono::milliseconds(100));  // holds the row: the other waits on it
+        });
+        ++done;
+      } catch (const LedgerConflict&) {
+        ++conflicts;
+      }
+    });
+  for (auto& t : racers) t.join();
+  EXPECT_EQ(done.load(), 1);
+  EXPECT_EQ(conflicts.load(), 1);
+  tx([&](core::storage::Tx& t) {
+    EXPECT_EQ(ledger.balance(t, Ledger::cash(fa), "CNY"), 40);
+    EXPECT_EQ(t.query("SELECT count(*) FROM counter_journal WHERE fund_account = ?", {fa}).at(0).int64(0), 2);
+    return 0;
+  });
+  // An entry that would debit what it credited earlier in itself is refused before it writes.
+  EXPECT_THROW(tx([&](core::storage::Tx& t) {
+    return ledger.post(t,
+                       Entry{"race-both", "transfer", fa, "转入又转出", "2026-03-02",
+                             {{"CNY", "bank:RACE", Ledger::cash(fa), 100}, {"CNY", Ledger::cash(fa), "bank:RACE", 140}}},
+                       kNow);
+  }),
+               std::invalid_argument);
+  tx([&](core::storage::Tx& t) {
+    EXPECT_EQ(ledger.balance(t, Ledger::cash(fa), "CNY"), 40);
+    return 0;
+  });
 }
 
 INSTANTIATE_TEST_SUITE_P(Sql, LedgerProperty, ::testing::Values("sqlite", "postgres"),

@@ -176,9 +176,6 @@ TEST_F(SandboxCounterRefusals, TradesAndInstruments) {
   EXPECT_EQ(refusal([&](Tx& t) { return counter_.end_of_day(t, "yesterday"); }), "400 COUNTER_BAD_DATE");
 }
 
-// Where a fund order's money goes, to the cent (issue 18, F9): a subscription's fee and a
-// redemption's fee both reach the product's fee account; the TA keeps the net of what it issued
-// and paid back.
 // The ledger's own guards (Ledger::post): its guarded debits go first, in one exchange with the
 // journal number, so an entry may not count on a credit earlier in itself; a guarded debit the
 // balance cannot cover (another writer moved it since the operation's check) rolls back the whole.
@@ -209,6 +206,9 @@ TEST_F(SandboxCounterRefusals, TheLedgerRefusesAnEntryThatDebitsWhatItCreditedAn
   EXPECT_EQ(cash(), 0);
 }
 
+// Where a fund order's money goes, to the cent (issue 18, F9): a subscription's fee and a
+// redemption's fee both reach the product's fee account; the TA keeps the net of what it issued
+// and paid back.
 TEST_F(SandboxCounterRefusals, BothFeesReachTheProductsFeeAccount) {
   const auto balance = [&](const std::string& account) {
     return tx([&](Tx& t) {

@@ -2,10 +2,14 @@
 // search_path and a cache of prepared statements. Parameters travel as text.
 //
 // Writes run in BEGIN … COMMIT. Reads run on connections whose sessions are read-only
-// (`default_transaction_read_only`), one statement at a time without BEGIN and COMMIT: at READ
-// COMMITTED every statement takes its own snapshot inside a transaction too, so wrapping a read
-// in one bought nothing but two round trips, and a write slipped into a read is still refused
-// by the server.
+// (`default_transaction_read_only`) without BEGIN and COMMIT: at READ COMMITTED every statement
+// takes its own snapshot inside a transaction too, so wrapping a read in one bought nothing but
+// two round trips, and a write slipped into a read is still refused by the server.
+//
+// Round trips (database.hpp): the BEGIN, deferred writes and statements sent together travel in
+// one libpq pipeline — all sent, one Sync, the answers read in order. A connection that is not
+// back to idle after its transaction (a pipeline cut short, a transaction left open) is closed
+// rather than pooled.
 #include <fmt/format.h>
 #include <libpq-fe.h>
 
@@ -50,6 +54,11 @@ class PgConnection final : public Tx {
   }
 
   bool healthy() const { return conn_ && PQstatus(conn_) == CONNECTION_OK; }
+  // Fit for the next borrower: connected, out of any transaction and pipeline, nothing waiting.
+  bool reusable() const {
+    return healthy() && PQtransactionStatus(conn_) == PQTRANS_IDLE && PQpipelineStatus(conn_) == PQ_PIPELINE_OFF &&
+           queued_.empty();
+  }
   Dialect dialect() const override { return Dialect::kPostgres; }
 
   Rows query(std::string_view sql, const Params& params) override { return rows_of(run(sql, params)); }
@@ -89,7 +98,15 @@ class PgConnection final : public Tx {
       queued_.clear();
       return;
     }
-    PQclear(run_plain("COMMIT"));
+    // A statement failed and the transaction went on (its error caught inside it): PostgreSQL
+    // would answer the COMMIT with a ROLLBACK and no error. Never reported as committed.
+    if (queued_.empty() && PQtransactionStatus(conn_) == PQTRANS_INERROR)
+      throw StorageError(StorageError::Kind::kOther, "the transaction was rolled back: one of its statements had failed");
+    PGresult* r = run_plain("COMMIT");
+    const std::string tag = PQcmdStatus(r);
+    PQclear(r);
+    if (tag != "COMMIT")
+      throw StorageError(StorageError::Kind::kOther, "the transaction was rolled back at COMMIT (" + tag + ")");
   }
   // Sends what waits now (a write deferred where nothing follows it, as in a read).
   void flush() {
@@ -149,8 +166,9 @@ class PgConnection final : public Tx {
   }
 
   static bool ok(PGresult* r) {
+    if (!r) return false;
     auto st = PQresultStatus(r);
-    return r && (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK || st == PGRES_EMPTY_QUERY);
+    return st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK || st == PGRES_EMPTY_QUERY;
   }
 
   void check(PGresult* r, std::string_view sql) {
@@ -232,7 +250,30 @@ class PgConnection final : public Tx {
   };
 
   std::vector<PGresult*> pipeline(const std::vector<Command>& all, std::size_t first_own) {
-    if (PQenterPipelineMode(conn_) != 1) fail(nullptr, all.front().sql);
+    if (PQenterPipelineMode(conn_) != 1) drop(all.front().sql);
+    try {
+      return pipelined(all, first_own);
+    } catch (const StorageError&) {
+      throw;  // thrown with the pipeline ended (or the connection closed)
+    } catch (...) {
+      // Cut short in the middle (no memory): the connection's state is unknown; it is closed.
+      PQfinish(conn_);
+      conn_ = nullptr;
+      throw;
+    }
+  }
+
+  // Closes a connection that cannot be trusted any more (dropped from its pool when released).
+  [[noreturn]] void drop(const std::string& sql) {
+    std::string msg = conn_ ? PQerrorMessage(conn_) : "";
+    while (!msg.empty() && (msg.back() == '\n' || msg.back() == ' ')) msg.pop_back();
+    if (conn_) PQfinish(conn_);
+    conn_ = nullptr;
+    throw StorageError(StorageError::Kind::kUnavailable,
+                       fmt::format("PostgreSQL pipeline interrupted: {} (in: {})", msg, sql.substr(0, 200)));
+  }
+
+  std::vector<PGresult*> pipelined(const std::vector<Command>& all, std::size_t first_own) {
     // What each answer belongs to: a command, or the preparation of a new statement.
     struct Expect {
       std::size_t command;
@@ -311,11 +352,7 @@ class PgConnection final : public Tx {
     if (lost || PQexitPipelineMode(conn_) != 1) {
       for (PGresult* r : results) PQclear(r);
       if (error) PQclear(error);
-      // The connection is in no state to be used again: dropped when released.
-      PQfinish(conn_);
-      conn_ = nullptr;
-      throw StorageError(StorageError::Kind::kUnavailable,
-                         fmt::format("PostgreSQL pipeline interrupted (in: {})", all.front().sql.substr(0, 200)));
+      drop(all.front().sql);  // in no state to be used again
     }
     if (error) {
       for (PGresult* r : results) PQclear(r);
@@ -404,7 +441,7 @@ class PgDatabase final : public Database {
 
   void release(Pool& pool, std::unique_ptr<PgConnection> c) {
     std::lock_guard lock(mutex_);
-    if (c->healthy()) {
+    if (c->reusable()) {
       pool.idle.push_back(std::move(c));
       if (pool.open < pool.idle.size()) pool.open = pool.idle.size();
     } else {

@@ -47,7 +47,7 @@ std::int64_t Ledger::post(core::storage::Tx& tx, const Entry& e, std::int64_t no
       {"UPDATE counter_sequences SET next_value = next_value + 1 WHERE name = 'journal' RETURNING next_value - 1", {}}};
   for (const auto& p : e.postings)
     if (guarded(p.debit))
-      first.push_back({"UPDATE counter_balances SET units = units - ? WHERE account = ? AND asset = ? AND units >= ? RETURNING units",
+      first.push_back({"UPDATE counter_balances SET units = units - ? WHERE account = ? AND asset = ? AND units >= ? RETURNING 1",
                        {p.units, p.debit, p.asset, p.units}});
   const auto answers = tx.query_all(first);
   std::size_t at = 1;

@@ -58,7 +58,9 @@ class Ledger {
   static std::string position_frozen(std::string_view fund_account) { return "posfrozen:" + std::string(fund_account); }
 
   // Appends the entry and moves the balances; returns its journal sequence number. Throws
-  // std::invalid_argument for an empty entry or a posting of zero or negative units, and
+  // std::invalid_argument for an empty entry, a posting of zero or negative units, or an entry
+  // that debits a guarded account it credited earlier in itself (the guarded debits go first, in
+  // one exchange with the journal number: post such movements as two entries), and
   // LedgerConflict when a guarded account would go negative.
   std::int64_t post(core::storage::Tx& tx, const Entry& entry, std::int64_t now_ms) const;
 

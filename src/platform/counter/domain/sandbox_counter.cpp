@@ -249,10 +249,10 @@ Result<Order> SandboxCounter::subscribe(core::storage::Tx& tx, const PlaceOrder&
   return placed(order_id, r);
 }
 
-Result<Order> SandboxCounter::redeem(core::storage::Tx& tx, const PlaceOrder& r, std::int64_t held, std::int64_t now_ms) const {
+Result<Order> SandboxCounter::redeem(core::storage::Tx& tx, const PlaceOrder& r, std::int64_t available, std::int64_t now_ms) const {
   if (!r.shares || r.shares->units() <= 0 || r.amount) return Refusal{400, "COUNTER_SHARES_INVALID", "赎回应填写大于0的份额，不填金额"};
-  if (held < r.shares->units())
-    return Refusal{409, "COUNTER_INSUFFICIENT_SHARES", fmt::format("可用份额不足：可用{}份，赎回{}份", shares(held).to_string(), r.shares->to_string())};
+  if (available < r.shares->units())
+    return Refusal{409, "COUNTER_INSUFFICIENT_SHARES", fmt::format("可用份额不足：可用{}份，赎回{}份", shares(available).to_string(), r.shares->to_string())};
   const std::string order_id = fmt::format("FO{:012d}", Ledger::next(tx, "order"));
   ledger_.post(tx,
                Entry{r.request_id, "redeem", r.fund_account, fmt::format("赎回{} 冻结{}份（{}）", r.product, r.shares->to_string(), order_id),
