@@ -50,6 +50,26 @@ class StorageTest : public ::testing::TestWithParam<Backend> {
     });
   }
 
+  // The write fails with a StorageError of `kind`.
+  template <class F>
+  ::testing::AssertionResult fails_with(StorageError::Kind kind, F fn) {
+    try {
+      db_->write_blocking(fn);
+    } catch (const StorageError& e) {
+      if (e.kind() == kind) return ::testing::AssertionSuccess();
+      return ::testing::AssertionFailure() << "another kind of error: " << e.what();
+    }
+    return ::testing::AssertionFailure() << "the write succeeded";
+  }
+  // `n` accounts from `first_id` on, each in its own write, inserted by a deferred statement.
+  void defer_accounts(int first_id, int n) {
+    for (int i = 0; i < n; ++i)
+      db_->write_blocking([&](Tx& tx) {
+        tx.defer("INSERT INTO accounts (id, owner, balance) VALUES (?, ?, 1)",
+                 {std::int64_t{first_id + i}, "o" + std::to_string(first_id + i)});
+      });
+  }
+
   test::TempDir dir_{"zt-storage"};
   std::unique_ptr<Database> db_;
 };
@@ -160,24 +180,15 @@ TEST_P(StorageTest, DeferredWritesCommitWithTheTransactionAndAreSeenByItsNextSta
 TEST_P(StorageTest, AFailingDeferredWriteFailsTheWholeTransactionAndTheConnectionServesTheNext) {
   create_table(*db_);
   db_->write_blocking([](Tx& tx) { tx.exec("INSERT INTO accounts (id, owner, balance) VALUES (1, 'a', 1)"); });
-  for (bool then_read : {false, true}) {
-    try {
-      db_->write_blocking([&](Tx& tx) {
-        tx.exec("UPDATE accounts SET balance = 100 WHERE id = 1");
-        tx.defer("INSERT INTO accounts (id, owner, balance) VALUES (2, 'a', 1)");  // the owner is taken
-        tx.defer("UPDATE accounts SET balance = 200 WHERE id = 1");
-        if (then_read) tx.query("SELECT 1");
-      });
-      FAIL() << "expected a unique violation";
-    } catch (const StorageError& e) {
-      EXPECT_EQ(e.kind(), StorageError::Kind::kUniqueViolation) << e.what();
-    }
-  }
+  for (bool then_read : {false, true})
+    EXPECT_TRUE(fails_with(StorageError::Kind::kUniqueViolation, [&](Tx& tx) {
+      tx.exec("UPDATE accounts SET balance = 100 WHERE id = 1");
+      tx.defer("INSERT INTO accounts (id, owner, balance) VALUES (2, 'a', 1)");  // the owner is taken
+      tx.defer("UPDATE accounts SET balance = 200 WHERE id = 1");
+      if (then_read) tx.query("SELECT 1");
+    })) << (then_read ? "met by a read" : "met by the COMMIT");
   // Nothing of either attempt stayed; every pooled connection writes and reads again.
-  for (int i = 0; i < 6; ++i)
-    db_->write_blocking([i](Tx& tx) {
-      tx.defer("INSERT INTO accounts (id, owner, balance) VALUES (?, ?, 1)", {std::int64_t{10 + i}, "o" + std::to_string(i)});
-    });
+  defer_accounts(10, 6);
   db_->read_blocking([](Tx& tx) {
     EXPECT_EQ(tx.query("SELECT balance FROM accounts WHERE id = 1").at(0).int64(0), 1);
     EXPECT_EQ(tx.query("SELECT count(*) FROM accounts").at(0).int64(0), 7);
@@ -250,8 +261,7 @@ TEST_P(StorageTest, ATransactionWhoseStatementFailedIsNeverReportedAsCommitted) 
 TEST_P(StorageTest, AConnectionLostInTheMiddleOfATransactionIsReportedAndReplaced) {
   if (GetParam() == Backend::kSqlite) GTEST_SKIP() << "no server connection to lose";
   create_table(*db_);
-  try {
-    db_->write_blocking([&](Tx& tx) {
+  EXPECT_TRUE(fails_with(StorageError::Kind::kUnavailable, [&](Tx& tx) {
       const auto pid = tx.query("SELECT pg_backend_pid()").at(0).int64(0);
       db_->read_blocking([&](Tx& other) {
         other.query("SELECT pg_terminate_backend(?)", {pid});
@@ -260,28 +270,17 @@ TEST_P(StorageTest, AConnectionLostInTheMiddleOfATransactionIsReportedAndReplace
           std::this_thread::sleep_for(std::chrono::milliseconds(10));
       });
       tx.defer("INSERT INTO accounts (id, owner, balance) VALUES (1, 'a', 1)");
-    });
-    FAIL() << "the transaction's connection was terminated";
-  } catch (const StorageError& e) {
-    EXPECT_EQ(e.kind(), StorageError::Kind::kUnavailable) << e.what();
-  }
+  })) << "the transaction's connection was terminated";
   // Nothing stayed; the next writes get a fresh connection.
-  for (int i = 0; i < 3; ++i)
-    db_->write_blocking([i](Tx& tx) {
-      tx.defer("INSERT INTO accounts (id, owner, balance) VALUES (?, ?, 1)", {std::int64_t{10 + i}, "o" + std::to_string(i)});
-    });
+  defer_accounts(10, 3);
   db_->read_blocking([](Tx& tx) { EXPECT_EQ(tx.query("SELECT count(*) FROM accounts").at(0).int64(0), 3); });
 }
 
 TEST_P(StorageTest, UniqueViolationIsReportedAsSuch) {
   create_table(*db_);
   db_->write_blocking([](Tx& tx) { tx.exec("INSERT INTO accounts (id, owner, balance) VALUES (1, 'a', 1)"); });
-  try {
-    db_->write_blocking([](Tx& tx) { tx.exec("INSERT INTO accounts (id, owner, balance) VALUES (2, 'a', 1)"); });
-    FAIL() << "expected a unique violation";
-  } catch (const StorageError& e) {
-    EXPECT_EQ(e.kind(), StorageError::Kind::kUniqueViolation) << e.what();
-  }
+  EXPECT_TRUE(fails_with(StorageError::Kind::kUniqueViolation,
+                         [](Tx& tx) { tx.exec("INSERT INTO accounts (id, owner, balance) VALUES (2, 'a', 1)"); }));
 }
 
 TEST_P(StorageTest, NullsAndMissingColumns) {

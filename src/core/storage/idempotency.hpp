@@ -90,11 +90,18 @@ std::variant<T, Refusal> once(Tx& tx, const RequestLog& log, const std::string& 
 // BIGINT): 1, 2, 3, … per name. Inside the caller's transaction, so a rolled-back write leaves
 // no gap.
 // One statement takes the value (the row stays locked to the end of the transaction).
-inline std::int64_t next_in_sequence(Tx& tx, const std::string& table, const std::string& name) {
-  auto taken = tx.query("UPDATE " + table + " SET next_value = next_value + 1 WHERE name = ? RETURNING next_value - 1", {name});
+// The statement that takes it (to send with others: Tx::query_all) and what to make of its answer.
+inline Statement take_from_sequence(const std::string& table, const std::string& name) {
+  return {"UPDATE " + table + " SET next_value = next_value + 1 WHERE name = ? RETURNING next_value - 1", {name}};
+}
+inline std::int64_t taken_from_sequence(Tx& tx, const Rows& taken, const std::string& table, const std::string& name) {
   if (!taken.empty()) return taken.at(0).int64(0);
-  tx.exec("INSERT INTO " + table + " (name, next_value) VALUES (?, 2)", {name});
+  tx.exec("INSERT INTO " + table + " (name, next_value) VALUES (?, 2)", {name});  // the first of its name
   return 1;
+}
+inline std::int64_t next_in_sequence(Tx& tx, const std::string& table, const std::string& name) {
+  const auto step = take_from_sequence(table, name);
+  return taken_from_sequence(tx, tx.query(step.sql, step.params), table, name);
 }
 
 // Runs a write that claims a request id (once() inside it). When a concurrent call claimed the

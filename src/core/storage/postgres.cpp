@@ -102,7 +102,7 @@ class PgConnection final : public Tx {
     // would answer the COMMIT with a ROLLBACK and no error. Never reported as committed.
     if (queued_.empty() && PQtransactionStatus(conn_) == PQTRANS_INERROR)
       throw StorageError(StorageError::Kind::kOther, "the transaction was rolled back: one of its statements had failed");
-    PGresult* r = run_plain("COMMIT");
+    PGresult* r = run("COMMIT", {}, true);
     const std::string tag = PQcmdStatus(r);
     PQclear(r);
     if (tag != "COMMIT")
@@ -152,12 +152,17 @@ class PgConnection final : public Tx {
     return changed;
   }
 
+  // libpq's messages end in a newline.
+  static void trim_end(std::string& msg) {
+    while (!msg.empty() && (msg.back() == '\n' || msg.back() == ' ')) msg.pop_back();
+  }
+
   [[noreturn]] void fail(PGresult* r, std::string_view sql) {
     const char* state = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : nullptr;
     std::string code = state ? state : "";
     std::string msg = r ? PQresultErrorMessage(r) : PQerrorMessage(conn_);
     if (msg.empty()) msg = PQerrorMessage(conn_);
-    while (!msg.empty() && (msg.back() == '\n' || msg.back() == ' ')) msg.pop_back();
+    trim_end(msg);
     auto kind = code == "23505" ? StorageError::Kind::kUniqueViolation
                 : (code.rfind("08", 0) == 0 || !healthy() || !r) ? StorageError::Kind::kUnavailable
                                                                   : StorageError::Kind::kOther;
@@ -175,15 +180,10 @@ class PgConnection final : public Tx {
     if (!ok(r)) fail(r, sql);
   }
 
-  PGresult* run_plain(const char* sql) {
+  // One statement (after what waits); `plain`: no parameters, not prepared (COMMIT).
+  PGresult* run(std::string_view sql, const Params& params, bool plain = false) {
     std::vector<Command> one;
-    one.push_back(Command{sql, {}, true});
-    return send(std::move(one)).at(0);
-  }
-
-  PGresult* run(std::string_view sql, const Params& params) {
-    std::vector<Command> one;
-    one.push_back(Command{std::string(sql), params, false});
+    one.push_back(Command{std::string(sql), params, plain});
     return send(std::move(one)).at(0);
   }
 
@@ -266,7 +266,7 @@ class PgConnection final : public Tx {
   // Closes a connection that cannot be trusted any more (dropped from its pool when released).
   [[noreturn]] void drop(const std::string& sql) {
     std::string msg = conn_ ? PQerrorMessage(conn_) : "";
-    while (!msg.empty() && (msg.back() == '\n' || msg.back() == ' ')) msg.pop_back();
+    trim_end(msg);
     if (conn_) PQfinish(conn_);
     conn_ = nullptr;
     throw StorageError(StorageError::Kind::kUnavailable,

@@ -6,6 +6,10 @@
 
 namespace zt::platform::counter {
 
+namespace {
+const std::string kSequences = "counter_sequences";
+}  // namespace
+
 bool Ledger::guarded(std::string_view account) {
   for (std::string_view prefix : {"cash:", "frozen:", "pos:", "posfrozen:"})
     if (account.substr(0, prefix.size()) == prefix) return true;
@@ -13,7 +17,7 @@ bool Ledger::guarded(std::string_view account) {
 }
 
 std::int64_t Ledger::next(core::storage::Tx& tx, std::string_view name) {
-  return core::storage::next_in_sequence(tx, "counter_sequences", std::string(name));
+  return core::storage::next_in_sequence(tx, kSequences, std::string(name));
 }
 
 namespace {
@@ -43,8 +47,7 @@ std::int64_t Ledger::post(core::storage::Tx& tx, const Entry& e, std::int64_t no
   // One exchange takes the journal number and makes every guarded debit: each checks and moves in
   // one statement (no other writer slips between the check and the move), and answers whether it
   // could. The rest — the journal lines, the other balances — follow with the next statement.
-  std::vector<core::storage::Statement> first{
-      {"UPDATE counter_sequences SET next_value = next_value + 1 WHERE name = 'journal' RETURNING next_value - 1", {}}};
+  std::vector<core::storage::Statement> first{core::storage::take_from_sequence(kSequences, "journal")};
   for (const auto& p : e.postings)
     if (guarded(p.debit))
       first.push_back({"UPDATE counter_balances SET units = units - ? WHERE account = ? AND asset = ? AND units >= ? RETURNING 1",
@@ -54,7 +57,7 @@ std::int64_t Ledger::post(core::storage::Tx& tx, const Entry& e, std::int64_t no
   for (const auto& p : e.postings)
     if (guarded(p.debit) && answers.at(at++).empty())
       throw LedgerConflict(fmt::format("{} {} would go below zero by {}", p.debit, p.asset, p.units));
-  const std::int64_t seq = answers.at(0).empty() ? next(tx, "journal") : answers.at(0).at(0).int64(0);
+  const std::int64_t seq = core::storage::taken_from_sequence(tx, answers.at(0), kSequences, "journal");
   tx.defer("INSERT INTO counter_journal (seq, request_id, kind, fund_account, memo, business_date, created_at_ms) VALUES (?, ?, ?, ?, ?, ?, ?)",
            {seq, e.request_id, e.kind, e.fund_account, e.memo, e.business_date, now_ms});
   std::int64_t line = 0;

@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <map>
 
+#include "core/json/json.hpp"
 #include "core/storage/database.hpp"
 #include "services/mall/store/mall_store.hpp"
 
@@ -100,6 +101,38 @@ class DueOrders : public ::testing::Test {
   std::unique_ptr<core::storage::Database> db_;
   MallStore store_{CategoryRules{}};
 };
+
+// The intent is written without reading it back (its insert goes with the COMMIT): what
+// begin_order answers is the row as it then reads; a product gone meanwhile is refused, nothing written.
+TEST_F(DueOrders, AnIntentAnswersItsRowAsItReadsBackAndAVanishedProductLeavesNothing) {
+  const auto id = place("F00002", 1, kNow).at(0);
+  db_->write_blocking([&](core::storage::Tx& tx) {
+    OrderRecord o = *store_.order(tx, id);
+    o.order_id = "MO-again";
+    o.idempotency_key = "key-again";
+    o.fees = FeeSchedule{};
+    o.fees->subscription = {{Money::parse("0"), Rate::parse("0.01"), std::nullopt}};
+    auto begun = store_.begin_order(tx, o, kNow + 5);
+    ASSERT_TRUE(std::holds_alternative<OrderRecord>(begun)) << std::get<Refusal>(begun).message;
+    const auto answered = core::json::serialize(store_.view(std::get<OrderRecord>(begun), true, true));
+    const auto row = store_.order(tx, "MO-again");
+    ASSERT_TRUE(row.has_value());
+    EXPECT_EQ(answered, core::json::serialize(store_.view(*row, true, true)));
+    EXPECT_EQ(std::get<OrderRecord>(begun).state, "placing");
+    EXPECT_EQ(std::get<OrderRecord>(begun).product_name, row->product_name);
+    EXPECT_EQ(std::get<OrderRecord>(begun).placed_at_ms, row->placed_at_ms);
+    EXPECT_EQ(core::json::serialize(fees_json(*std::get<OrderRecord>(begun).fees)), core::json::serialize(fees_json(*row->fees)));
+
+    o.order_id = "MO-nowhere";
+    o.idempotency_key = "key-nowhere";
+    o.product = "F09999";
+    auto refused = store_.begin_order(tx, o, kNow + 6);
+    ASSERT_TRUE(std::holds_alternative<Refusal>(refused));
+    EXPECT_EQ(std::get<Refusal>(refused).status, 404);
+    EXPECT_EQ(std::get<Refusal>(refused).code, "MALL_PRODUCT_NOT_FOUND");
+    EXPECT_FALSE(store_.order(tx, "MO-nowhere").has_value());
+  });
+}
 
 TEST_F(DueOrders, FiveHundredOrdersWaitingForALateNavDoNotHoldBackOneWhoseNavIsIn) {
   place("F00001", 501, kNow);                       // older, waiting for their NAV
