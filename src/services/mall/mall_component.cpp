@@ -7,12 +7,12 @@
 #include "core/discovery/discovery.hpp"
 #include "core/net/runtime.hpp"
 #include "core/observe/trace.hpp"
+#include "core/workflow/stuck_gauges.hpp"
 #include "services/mall/app/catalogue.hpp"
 #include "services/mall/app/confirmation.hpp"
 #include "services/mall/app/orders.hpp"
 #include "services/mall/app/reconciliation.hpp"
 #include "services/mall/app/stuck_desk.hpp"
-#include "services/mall/app/stuck_metrics.hpp"
 #include "services/mall/handlers/mall_handlers.hpp"
 
 std::span<const zt::core::EmbeddedFile> zt_mall_migrations();
@@ -59,18 +59,18 @@ class MallComponent final : public core::Component {
                                            ctx.config().get_duration("lease"),
                                            static_cast<int>(ctx.config().get_int("confirm_attempts"))}),
         reconciliation_(ctx.database(), store_, counter_),
-        stuck_(ctx.database(), store_, ctx.metrics(), ctx.config().get_duration("stuck_after"),
-               ctx.config().get_duration("stuck_refresh"), static_cast<int>(ctx.config().get_int("confirm_attempts"))),
         desk_(ctx.database(), store_, orders_,
               StuckDeskSettings{ctx.config().get_duration("stuck_after"),
                                 static_cast<int>(ctx.config().get_int("confirm_attempts")),
-                                static_cast<int>(ctx.config().get_int("expire_after_days"))}) {
+                                static_cast<int>(ctx.config().get_int("expire_after_days"))}),
+        stuck_(ctx.metrics(), StuckDesk::gauges(), [this] { return desk_.count(); }),
+        stuck_refresh_(ctx.config().get_duration("stuck_refresh")) {
     add_mall_routes(ctx.public_router(), MallApp{catalogue_, orders_, confirmation_, reconciliation_, desk_});
   }
 
   void start() override {
     confirmation_.start(runtime_);
-    stuck_.start(runtime_);
+    stuck_.start(runtime_, stuck_refresh_);
   }
   void stop() override {
     confirmation_.stop();
@@ -88,8 +88,9 @@ class MallComponent final : public core::Component {
   Orders orders_;
   Confirmation confirmation_;
   Reconciliation reconciliation_;
-  StuckMetrics stuck_;
   StuckDesk desk_;
+  core::workflow::StuckGauges stuck_;
+  std::chrono::milliseconds stuck_refresh_;
 };
 
 }  // namespace

@@ -23,47 +23,6 @@ namespace counter = platform::counter;
 using core::http::ApiError;
 using core::http::RequestContext;
 
-namespace {
-const std::string kJob = "confirmation";
-}
-
-boost::asio::awaitable<bool> Confirmation::take_lease() {
-  if (running_.exchange(true)) co_return false;  // this instance is running one
-  try {
-    const auto now = core::unix_millis();
-    const std::string holder = settings_.instance;
-    const bool mine =
-        co_await db_.write([&](core::storage::Tx& tx) { return store_.lease(tx, kJob, holder, now, settings_.lease.count()); });
-    if (!mine) running_ = false;
-    renewed_ = std::chrono::steady_clock::now();
-    co_return mine;
-  } catch (...) {
-    running_ = false;
-    throw;
-  }
-}
-
-boost::asio::awaitable<bool> Confirmation::keep_lease() {
-  if (std::chrono::steady_clock::now() - renewed_ < settings_.lease / 3) co_return true;
-  const auto now = core::unix_millis();
-  const std::string holder = settings_.instance;
-  const bool mine =
-      co_await db_.write([&](core::storage::Tx& tx) { return store_.lease(tx, kJob, holder, now, settings_.lease.count()); });
-  renewed_ = std::chrono::steady_clock::now();
-  if (!mine) core::log::warn("mall: the confirmation lease went to another instance; this run stops");
-  co_return mine;
-}
-
-boost::asio::awaitable<void> Confirmation::give_back_lease() {
-  const std::string holder = settings_.instance;
-  try {
-    co_await db_.write([&](core::storage::Tx& tx) { store_.release_lease(tx, kJob, holder); });
-  } catch (const std::exception& e) {
-    core::log::warn("mall: could not give back the confirmation lease: {}", e.what());
-  }
-  running_ = false;
-}
-
 boost::asio::awaitable<std::optional<ConfirmationRun>> Confirmation::run_now(const RequestContext& ctx) {
   // Waits for a run in progress (the job's, or another instance's, or the lease of an instance
   // that died in one) while the caller's deadline leaves time to answer.
@@ -72,7 +31,7 @@ boost::asio::awaitable<std::optional<ConfirmationRun>> Confirmation::run_now(con
                        std::min<std::chrono::milliseconds>(std::chrono::seconds(10),
                                                            ctx.remaining() - std::chrono::milliseconds(500));
   for (;;) {
-    const bool mine = co_await take_lease();
+    const bool mine = co_await lease_.take();
     if (mine) {
       std::optional<ConfirmationRun> out;
       std::exception_ptr failed;
@@ -81,7 +40,7 @@ boost::asio::awaitable<std::optional<ConfirmationRun>> Confirmation::run_now(con
       } catch (...) {
         failed = std::current_exception();
       }
-      co_await give_back_lease();
+      co_await lease_.give_back();
       if (failed) std::rethrow_exception(failed);
       co_return out;
     }
@@ -99,7 +58,7 @@ void Confirmation::start(core::net::IoRuntime& runtime) {
 void Confirmation::stop() { job_.stop(); }
 
 boost::asio::awaitable<void> Confirmation::scheduled_run() {
-  const bool mine = co_await take_lease();
+  const bool mine = co_await lease_.take();
   if (!mine) co_return;  // another instance's turn
   ConfirmationRun r;
   std::exception_ptr failed;
@@ -108,7 +67,7 @@ boost::asio::awaitable<void> Confirmation::scheduled_run() {
   } catch (...) {
     failed = std::current_exception();
   }
-  co_await give_back_lease();
+  co_await lease_.give_back();
   if (failed) std::rethrow_exception(failed);  // logged by the job, which goes on
   if (r.confirmed + r.failed + r.redriven > 0)
     core::log::info("mall: confirmation run {}: {} confirmed, {} waiting for a NAV, {} failed, {} re-driven",
@@ -122,7 +81,7 @@ boost::asio::awaitable<ConfirmationRun> Confirmation::run(const RequestContext* 
   auto stuck = co_await db_.read([&](core::storage::Tx& tx) { return store_.stuck_placing(tx, older); });
   const auto now = core::finance::business_now();
   for (const auto& o : stuck) {
-    const bool still_mine = co_await keep_lease();
+    const bool still_mine = co_await lease_.keep();
     if (!still_mine) co_return out;
     // Past its trade date's cut-off an order is not sent again (it would trade at a NAV already
     // known): the counter says what it did under its request id, or voids it.
@@ -143,7 +102,7 @@ boost::asio::awaitable<ConfirmationRun> Confirmation::run(const RequestContext* 
       static_cast<int>(co_await db_.read([&](core::storage::Tx& tx) { return store_.waiting_for_nav(tx, today); }));
   for (const auto& o : due) {
     if (!o.counter_order_id) continue;  // pending orders always have one
-    const bool still_mine = co_await keep_lease();
+    const bool still_mine = co_await lease_.keep();
     if (!still_mine) break;
     if (o.side == "redeem") {
       // Lots go oldest first: an earlier redemption of the same shares is confirmed first, so the
@@ -225,7 +184,7 @@ boost::asio::awaitable<ConfirmationRun> Confirmation::run(const RequestContext* 
         continue;  // a year the calendar does not cover yet: no guess
       }
       if (!overdue) continue;
-      const bool still_mine = co_await keep_lease();
+      const bool still_mine = co_await lease_.keep();
       if (!still_mine) break;
       // The NAV may have come in since the list was read: then it confirms on the next run.
       const bool priced = co_await db_.read([&](core::storage::Tx& tx) { return store_.nav_on(tx, o.product, o.trade_date).has_value(); });
@@ -250,7 +209,7 @@ boost::asio::awaitable<void> Confirmation::refused_for_good(const OrderRecord& o
   const auto now_ms = core::unix_millis();
   const bool again = co_await db_.write([&](core::storage::Tx& tx) {
     const bool retried = store_.confirmation_refused(tx, o.order_id, request, error, settings_.confirm_attempts, now_ms);
-    store_.note(tx, o.order_id, "confirm_refused", error, "mall", now_ms);
+    store_.events().note(tx, o.order_id, "confirm_refused", error, "mall", now_ms);
     return retried;
   });
   core::log::warn("mall: the counter refused to confirm {}: {}; {}", o.order_id, error,

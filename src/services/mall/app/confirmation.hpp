@@ -16,6 +16,7 @@
 #include <string>
 
 #include "core/net/periodic.hpp"
+#include "core/workflow/lease.hpp"
 #include "platform/counter/client/counter_client.hpp"
 #include "services/mall/app/orders.hpp"
 #include "services/mall/store/mall_store.hpp"
@@ -42,7 +43,8 @@ class Confirmation {
  public:
   Confirmation(core::storage::Database& db, const MallStore& store, const platform::counter::CounterClient& counter,
                Orders& orders, Catalogue& catalogue, ConfirmationSettings settings)
-      : db_(db), store_(store), counter_(counter), orders_(orders), catalogue_(catalogue), settings_(std::move(settings)) {}
+      : db_(db), store_(store), counter_(counter), orders_(orders), catalogue_(catalogue), settings_(std::move(settings)),
+        lease_(db, leases_, "confirmation", settings_.instance, settings_.lease, "mall: confirmation") {}
 
   // A run now (staff): none when another run holds the lease (this instance's job, or another
   // instance's).
@@ -53,11 +55,6 @@ class Confirmation {
   void stop();
 
  private:
-  // Takes the lease for one run (false: another holds it) and gives it back after.
-  boost::asio::awaitable<bool> take_lease();
-  // Renews the lease when it is due for renewal; false when another instance holds it now.
-  boost::asio::awaitable<bool> keep_lease();
-  boost::asio::awaitable<void> give_back_lease();
   boost::asio::awaitable<ConfirmationRun> run(const core::http::RequestContext* ctx);
   // The job's run: under the lease, given back whatever happens.
   boost::asio::awaitable<void> scheduled_run();
@@ -76,8 +73,8 @@ class Confirmation {
   Orders& orders_;
   Catalogue& catalogue_;
   ConfirmationSettings settings_;
-  std::atomic<bool> running_{false};
-  std::chrono::steady_clock::time_point renewed_{};
+  const core::workflow::Leases leases_{"mall_leases"};
+  core::workflow::JobLease lease_;
   core::net::Periodic job_{"mall: confirmation run failed"};
 };
 

@@ -318,7 +318,7 @@ boost::asio::awaitable<bool> Orders::settle(const OrderRecord& o, const std::str
   co_await db_.write([&](core::storage::Tx& tx) {
     // Noted only when this settled it (another attempt may have recorded another outcome first).
     if (store_.mark_failed(tx, o, code, message, now_ms) && fate->outcome == "void")
-      store_.note(tx, o.order_id, "voided", message, actor, now_ms);
+      store_.events().note(tx, o.order_id, "voided", message, actor, now_ms);
   });
   catalogue_.forget();
   core::log::warn("mall: order {} settled by voiding its request: {} ({})", o.order_id, code, fate->outcome);
@@ -384,7 +384,7 @@ boost::asio::awaitable<bool> Orders::expire(const OrderRecord& o, const std::str
   const auto now_ms = core::unix_millis();
   const bool expired = co_await db_.write([&](core::storage::Tx& tx) {
     if (!store_.mark_expired(tx, o, message, now_ms)) return false;
-    store_.note(tx, o.order_id, "expired", message, actor, now_ms);
+    store_.events().note(tx, o.order_id, "expired", message, actor, now_ms);
     return true;
   });
   if (expired) {

@@ -3,7 +3,6 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <exception>
 #include <map>
 #include <memory>
 
@@ -26,9 +25,6 @@ namespace {
 
 constexpr std::int64_t kListed = 200;      // stuck orders in one list at most
 constexpr std::size_t kHistoryLines = 20;  // of each one's history
-// A resolution claimed and never finished (its instance died while acting) is taken over by a
-// repeat with the same key after this long (every action is safe to repeat).
-constexpr std::int64_t kClaimTakenOverAfterMs = 60'000;
 
 std::string kind_title(const std::string& kind) {
   if (kind == "placing") return "柜台结果未知";
@@ -79,6 +75,29 @@ StuckBounds StuckDesk::bounds(std::int64_t now_ms) const {
                      core::finance::format_date(core::finance::business_now().date), settings_.confirm_attempts};
 }
 
+const core::workflow::StuckGauges::Names& StuckDesk::gauges() {
+  static const core::workflow::StuckGauges::Names names{
+      "zt_mall_stuck_orders",
+      "Orders stuck between mall and counter, by kind",
+      "zt_mall_stuck_oldest_age_seconds",
+      "Seconds since the oldest stuck order was placed, by kind",
+      "zt_mall_stuck_counted",
+      "1 while the last count of stuck orders succeeded",
+      {"placing", "waiting_for_nav", "confirmation_refused", "confirmation_overdue"},
+      "mall: stuck orders not counted"};
+  return names;
+}
+
+boost::asio::awaitable<core::workflow::StuckFigures> StuckDesk::count() const {
+  const StuckBounds b = bounds(core::unix_millis());
+  const StuckOrders n = co_await db_.read([&](core::storage::Tx& tx) { return store_.stuck(tx, b); });
+  const auto figure = [](const StuckKind& k) { return core::workflow::StuckCount{k.count, k.oldest_placed_ms}; };
+  co_return core::workflow::StuckFigures{{"placing", figure(n.placing)},
+                                         {"waiting_for_nav", figure(n.waiting_for_nav)},
+                                         {"confirmation_refused", figure(n.confirmation_refused)},
+                                         {"confirmation_overdue", figure(n.confirmation_overdue)}};
+}
+
 boost::asio::awaitable<StuckList> StuckDesk::list() const {
   const auto now_ms = core::unix_millis();
   const StuckBounds b = bounds(now_ms);
@@ -89,7 +108,7 @@ boost::asio::awaitable<StuckList> StuckDesk::list() const {
     auto stuck = store_.stuck_orders(tx, b, kListed + 1);
     std::vector<std::string> ids;
     for (const auto& s : stuck) ids.push_back(s.order.order_id);
-    return std::make_pair(std::move(stuck), store_.histories(tx, ids, kHistoryLines));
+    return std::make_pair(std::move(stuck), store_.events().of_each(tx, ids, kHistoryLines));
   });
   auto& [stuck, histories] = found;
   out.truncated = static_cast<std::int64_t>(stuck.size()) > kListed;
@@ -134,7 +153,7 @@ boost::asio::awaitable<OrderDetail> StuckDesk::detail(const std::string& order_i
   auto found = co_await db_.read([&](core::storage::Tx& tx) {
     auto o = store_.order(tx, order_id);
     std::vector<OrderEvent> lines;
-    if (o) lines = store_.history(tx, order_id);
+    if (o) lines = store_.events().of(tx, order_id);
     return std::make_pair(std::move(o), std::move(lines));
   });
   if (!found.first) throw ApiError(404, "MALL_ORDER_NOT_FOUND", "订单不存在");
@@ -163,96 +182,57 @@ boost::asio::awaitable<Resolution> StuckDesk::resolve(const std::string& order_i
 
   const auto now_ms = core::unix_millis();
   const StuckBounds b = bounds(now_ms);
-  const std::string fingerprint = core::sha256_hex(order_id + "\n" + in.action + "\n" + reason);
-  // Claimed, judged and audited in one transaction: the intent and its reason are kept before the
-  // counter is asked anything; a refusal keeps nothing (the key is not used up).
-  struct Judged {
-    std::optional<OrderRecord> order;
-    std::string kind;
-    std::optional<MallStore::ResolutionClaim> earlier;
-    bool allowed = false;
-  };
   const std::string detail = core::json::serialize(in);
-  auto judged = co_await db_.write([&](core::storage::Tx& tx) {
-    Judged j;
-    // A resolution already made under this key (its answer lost, a double click) answers first,
-    // whatever the order's state is now (the first one changed it).
-    if (auto seen = store_.resolution(tx, idempotency_key); seen && !seen->result.empty()) {
-      j.earlier = std::move(seen);
-      return j;
-    }
-    j.order = store_.order(tx, order_id);
-    if (!j.order) return j;
-    j.kind = store_.stuck_kind(tx, order_id, b);
-    if (j.kind.empty()) return j;
-    const auto allowed = actions_for(j.kind);
-    j.allowed = std::find(allowed.begin(), allowed.end(), in.action) != allowed.end();
-    if (!j.allowed) return j;
-    j.earlier =
-        store_.claim_resolution(tx, idempotency_key, who.id, order_id, fingerprint, now_ms, kClaimTakenOverAfterMs);
-    if (j.earlier) return j;
-    store_.audit(tx, who, "order." + in.action, order_id, fmt::format("{} ({})", detail, j.kind), now_ms);
-    store_.note(tx, order_id, "resolved", fmt::format("{}：{}", action_title(in.action), reason), who.id, now_ms);
-    return j;
-  });
-  if (judged.earlier) {
-    if (judged.earlier->staff != who.id || judged.earlier->fingerprint != fingerprint)
-      throw ApiError(422, "MALL_IDEMPOTENCY_KEY_REUSED", "该 Idempotency-Key 已用于另一次处理，请重新打开处理窗口");
-    if (judged.earlier->result.empty())
-      throw ApiError(409, "MALL_RESOLUTION_IN_PROGRESS", "该处理正在进行，请稍后刷新列表查看结果");
-    co_return core::json::parse<Resolution>(judged.earlier->result);
-  }
-  if (!judged.order) throw ApiError(404, "MALL_ORDER_NOT_FOUND", "订单不存在");
-  const OrderRecord& o = *judged.order;
-  if (judged.kind.empty())
-    throw ApiError(409, "MALL_ORDER_NOT_STUCK",
-                   fmt::format("订单状态为{}，不在异常订单中，无需人工处理", store_.view(o, false, false).state_title));
-  if (!judged.allowed) {
-    std::string choices;
-    for (const auto& a : actions_for(judged.kind))
-      choices += (choices.empty() ? "" : "、") + a + "（" + action_title(a) + "）";
-    throw ApiError(409, "MALL_ACTION_NOT_ALLOWED",
-                   fmt::format("{}的订单可选的处理方式：{}", kind_title(judged.kind), choices));
-  }
+  // The protocol — claimed, judged and audited in one transaction before the counter is asked
+  // anything; a refusal keeps nothing; a repeat answers the first — is core's
+  // (core/workflow/resolutions.hpp). Here: what is judged, audited and done.
+  std::optional<OrderRecord> order;
+  std::string kind;
   Resolution out;
-  std::exception_ptr failed;
-  try {
-    out = co_await act(o, judged.kind, in, who, ctx);
-  } catch (...) {
-    failed = std::current_exception();
-  }
-  if (failed) {
-    // Nothing concluded (a storage error, an answer that did not parse): the claim is given back
-    // so the same key may act again, and the audit says the intent came to nothing.
-    std::string what = "未知错误";
-    try {
-      std::rethrow_exception(failed);
-    } catch (const std::exception& e) {
-      what = e.what();
-    } catch (...) {
+  bool acted = false;
+  core::workflow::Resolutions::Resolve r;
+  r.key = idempotency_key;
+  r.staff = who.id;
+  r.subject = order_id;
+  r.fingerprint = core::sha256_hex(order_id + "\n" + in.action + "\n" + reason);
+  r.judge = [&](core::storage::Tx& tx) {
+    order = store_.order(tx, order_id);
+    if (!order) throw ApiError(404, "MALL_ORDER_NOT_FOUND", "订单不存在");
+    kind = store_.stuck_kind(tx, order_id, b);
+    if (kind.empty())
+      throw ApiError(409, "MALL_ORDER_NOT_STUCK",
+                     fmt::format("订单状态为{}，不在异常订单中，无需人工处理", store_.view(*order, false, false).state_title));
+    const auto allowed = actions_for(kind);
+    if (std::find(allowed.begin(), allowed.end(), in.action) == allowed.end()) {
+      std::string choices;
+      for (const auto& a : allowed) choices += (choices.empty() ? "" : "、") + a + "（" + action_title(a) + "）";
+      throw ApiError(409, "MALL_ACTION_NOT_ALLOWED", fmt::format("{}的订单可选的处理方式：{}", kind_title(kind), choices));
     }
-    const auto failed_ms = core::unix_millis();
-    const std::string result = fmt::format(R"({{"outcome":"error"}} {})", what);
-    co_await db_.write([&](core::storage::Tx& tx) {
-      store_.resolution_failed(tx, idempotency_key);
-      store_.audit(tx, who, "order." + in.action + ".result", order_id, result, failed_ms);
-    });
-    std::rethrow_exception(failed);
-  }
-  const auto done_ms = core::unix_millis();
-  const std::string result =
-      fmt::format(R"({{"outcome":"{}","state":"{}"}} {})", out.outcome, out.order.state, out.message);
-  auto lines = co_await db_.write([&](core::storage::Tx& tx) {
-    store_.audit(tx, who, "order." + in.action + ".result", order_id, result, done_ms);
-    store_.note(tx, order_id, "resolution", out.message, who.id, done_ms);
-    return store_.history(tx, order_id);
-  });
-  out.history = views(lines);
-  const std::string kept = core::json::serialize(out);  // a repeat answers this, history and all
-  co_await db_.write([&](core::storage::Tx& tx) { store_.resolution_done(tx, idempotency_key, kept); });
-  ctx.log().info("mall: {} resolved stuck order {} ({}) by {}: {}", who.id, order_id, judged.kind, in.action,
-                 out.outcome);
-  co_return out;
+  };
+  r.begin = [&](core::storage::Tx& tx) {
+    store_.audit(tx, who, "order." + in.action, order_id, fmt::format("{} ({})", detail, kind), now_ms);
+    store_.events().note(tx, order_id, "resolved", fmt::format("{}：{}", action_title(in.action), reason), who.id, now_ms);
+  };
+  r.act = [&]() -> boost::asio::awaitable<void> {
+    out = co_await act(*order, kind, in, who, ctx);
+    acted = true;
+  };
+  r.finish = [&](core::storage::Tx& tx) {
+    const auto done_ms = core::unix_millis();
+    store_.audit(tx, who, "order." + in.action + ".result", order_id,
+                 fmt::format(R"({{"outcome":"{}","state":"{}"}} {})", out.outcome, out.order.state, out.message), done_ms);
+    store_.events().note(tx, order_id, "resolution", out.message, who.id, done_ms);
+    out.history = views(store_.events().of(tx, order_id));
+    return core::json::serialize(out);  // a repeat answers this, history and all
+  };
+  r.abandoned = [&](core::storage::Tx& tx, const std::string& error) {
+    store_.audit(tx, who, "order." + in.action + ".result", order_id, fmt::format(R"({{"outcome":"error"}} {})", error),
+                 core::unix_millis());
+  };
+  const std::string kept = co_await resolutions_.run(db_, r, now_ms);
+  if (acted)
+    ctx.log().info("mall: {} resolved stuck order {} ({}) by {}: {}", who.id, order_id, kind, in.action, out.outcome);
+  co_return core::json::parse<Resolution>(kept);
 }
 
 boost::asio::awaitable<Resolution> StuckDesk::act(const OrderRecord& o, const std::string& kind, const ResolveIn& in,
@@ -286,7 +266,7 @@ boost::asio::awaitable<Resolution> StuckDesk::act(const OrderRecord& o, const st
   }
 
   auto after = co_await db_.read([&](core::storage::Tx& tx) {
-    return std::make_pair(store_.order(tx, o.order_id), store_.history(tx, o.order_id, 1));  // what this attempt noted
+    return std::make_pair(store_.order(tx, o.order_id), store_.events().of(tx, o.order_id, 1));  // what this attempt noted
   });
   Resolution out;
   out.order = store_.view(after.first.value_or(o), false, true);

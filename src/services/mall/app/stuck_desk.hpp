@@ -30,6 +30,8 @@
 
 #include "core/http/context.hpp"
 #include "core/storage/database.hpp"
+#include "core/workflow/resolutions.hpp"
+#include "core/workflow/stuck_gauges.hpp"
 #include "services/mall/api_types.hpp"
 #include "services/mall/app/orders.hpp"
 #include "services/mall/store/mall_store.hpp"
@@ -54,6 +56,13 @@ class StuckDesk {
   // Any order with its history (staff).
   boost::asio::awaitable<OrderDetail> detail(const std::string& order_id) const;
   boost::asio::awaitable<AuditPage> audit(const std::string& cursor, std::int64_t limit) const;
+  // How many orders are stuck now, by kind, and since when the oldest was placed (the metrics,
+  // core/workflow/stuck_gauges.hpp: zt_mall_stuck_orders{kind}).
+  boost::asio::awaitable<core::workflow::StuckFigures> count() const;
+  // The metrics' names, help and kinds: zt_mall_stuck_orders{kind},
+  // zt_mall_stuck_oldest_age_seconds{kind}, zt_mall_stuck_counted. Alert on
+  // max(zt_mall_stuck_orders) > 0 for 15 minutes and min(zt_mall_stuck_counted) == 0 for 5 minutes.
+  static const core::workflow::StuckGauges::Names& gauges();
 
  private:
   StuckBounds bounds(std::int64_t now_ms) const;
@@ -64,6 +73,7 @@ class StuckDesk {
   const MallStore& store_;
   Orders& orders_;
   StuckDeskSettings settings_;
+  const core::workflow::Resolutions resolutions_{{"mall_resolutions", "order_id", "MALL"}};
 };
 
 }  // namespace zt::services::mall

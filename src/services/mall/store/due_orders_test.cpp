@@ -171,15 +171,15 @@ TEST_F(DueOrders, AnOrdersHistoryCountsARunOfThePlatformsOwnEventOnOneLine) {
     store_.tried(tx, id, "confirm_unanswered", "504 GATEWAY_TIMEOUT", kNow + 3000);
     store_.tried(tx, id, "confirm_unanswered", "0 无应答", kNow + 4000);
     store_.tried(tx, id, "not_quoted", "无法计算确认", kNow + 4500);
-    store_.note(tx, id, "resolved", "重试：柜台已恢复", "S1", kNow + 5000);
-    store_.note(tx, id, "resolved", "重试：柜台已恢复", "S1", kNow + 5500);
-    store_.note(tx, id, "resolved", "重试：柜台已恢复", "S2", kNow + 6000);
+    store_.events().note(tx, id, "resolved", "重试：柜台已恢复", "S1", kNow + 5000);
+    store_.events().note(tx, id, "resolved", "重试：柜台已恢复", "S1", kNow + 5500);
+    store_.events().note(tx, id, "resolved", "重试：柜台已恢复", "S2", kNow + 6000);
   });
   std::vector<OrderEvent> lines;
   std::map<std::string, std::vector<OrderEvent>> several;
   db_->read_blocking([&](core::storage::Tx& tx) {
-    lines = store_.history(tx, id);
-    several = store_.histories(tx, {id, "nobody"}, 2);
+    lines = store_.events().of(tx, id);
+    several = store_.events().of_each(tx, {id, "nobody"}, 2);
   });
   ASSERT_EQ(lines.size(), 5u);
   EXPECT_EQ(lines[0].event, "confirm_unanswered");
@@ -207,7 +207,7 @@ TEST_F(DueOrders, AnOrdersHistoryCountsARunOfThePlatformsOwnEventOnOneLine) {
     ASSERT_TRUE(store_.mark_cancelled(tx, o, kNow + 7000));
     store_.tried(tx, id, "confirm_unanswered", "504 GATEWAY_TIMEOUT", kNow + 8000);
   });
-  db_->read_blocking([&](core::storage::Tx& tx) { lines = store_.history(tx, id); });
+  db_->read_blocking([&](core::storage::Tx& tx) { lines = store_.events().of(tx, id); });
   EXPECT_EQ(lines.size(), 5u);
 }
 
@@ -301,36 +301,6 @@ TEST_F(DueOrders, TheStuckListTheKindAndTheMetricsShareTheRulesAndARetryDropsThe
   });
   EXPECT_FALSE(after->confirm_error);
   EXPECT_EQ(kinds(on_0303), "") << "nothing stuck on 03-03 any more";
-}
-
-// A resolution's claim under its Idempotency-Key: the first claims; a repeat while it acts sees it
-// unfinished; the same resolution left unfinished past the bound is taken over (its instance died),
-// never another staff member's or another resolution's; a failed one gives the key back; a
-// finished one answers its result.
-TEST_F(DueOrders, AResolutionsClaimIsTakenOnceTakenOverWhenAbandonedAndAnswersItsResult) {
-  constexpr std::int64_t kStale = 60'000;
-  std::optional<MallStore::ResolutionClaim> first, repeat, other_staff, taken_over, after_failure, finished;
-  db_->write_blocking([&](core::storage::Tx& tx) {
-    first = store_.claim_resolution(tx, "key-1", "S1", "MO1", "fp", kNow, kStale);
-    repeat = store_.claim_resolution(tx, "key-1", "S1", "MO1", "fp", kNow + 1000, kStale);
-    other_staff = store_.claim_resolution(tx, "key-1", "S2", "MO1", "fp", kNow + kStale + 1, kStale);
-    taken_over = store_.claim_resolution(tx, "key-1", "S1", "MO1", "fp", kNow + kStale + 1, kStale);
-    store_.resolution_failed(tx, "key-1");
-    after_failure = store_.claim_resolution(tx, "key-1", "S1", "MO1", "fp", kNow + kStale + 2, kStale);
-    store_.resolution_done(tx, "key-1", R"({"outcome":"resolved"})");
-    store_.resolution_failed(tx, "key-1");  // a finished one is not given back
-    finished = store_.claim_resolution(tx, "key-1", "S1", "MO1", "fp", kNow + 10 * kStale, kStale);
-  });
-  EXPECT_FALSE(first) << "claimed";
-  ASSERT_TRUE(repeat);
-  EXPECT_EQ(repeat->result, "") << "still acting";
-  ASSERT_TRUE(other_staff) << "another staff member's request never takes it over";
-  EXPECT_EQ(other_staff->staff, "S1");
-  EXPECT_FALSE(taken_over) << "the same resolution, abandoned past the bound";
-  EXPECT_FALSE(after_failure) << "a failed resolution gave its key back";
-  ASSERT_TRUE(finished);
-  EXPECT_EQ(finished->result, R"({"outcome":"resolved"})");
-  EXPECT_EQ(finished->fingerprint, "fp");
 }
 
 }  // namespace

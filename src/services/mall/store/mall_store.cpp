@@ -713,52 +713,7 @@ void MallStore::tried(Tx& tx, const std::string& order_id, const std::string& ev
                       std::int64_t now_ms) const {
   if (tx.exec("UPDATE mall_orders SET updated_at_ms = ? WHERE order_id = ? AND state IN ('placing', 'pending')",
               {now_ms, order_id}) > 0)
-    note(tx, order_id, event, detail, "mall", now_ms);
-}
-
-void MallStore::note(Tx& tx, const std::string& order_id, const std::string& event, const std::string& detail,
-                     const std::string& actor, std::int64_t now_ms) const {
-  // The platform's own attempts: a run of one event is one line, counted, with its latest detail
-  // (a counter that answers 504 and then nothing, every few seconds for a day, stays one line).
-  // What staff do is a line each.
-  if (actor == "mall" &&
-      tx.exec("UPDATE mall_order_events SET last_at_ms = ?, times = times + 1, detail = ? WHERE id = (SELECT id FROM "
-              "mall_order_events WHERE order_id = ? ORDER BY first_at_ms DESC, id DESC LIMIT 1) AND event = ? AND "
-              "actor = 'mall'",
-              {now_ms, detail, order_id, event}) > 0)
-    return;
-  tx.exec("INSERT INTO mall_order_events (id, order_id, first_at_ms, last_at_ms, times, event, detail, actor) VALUES "
-          "(?, ?, ?, ?, 1, ?, ?, ?)",
-          {"ME" + core::observe::random_hex_id(8), order_id, now_ms, now_ms, event, detail, actor});
-}
-
-std::vector<OrderEvent> MallStore::history(Tx& tx, const std::string& order_id, std::int64_t limit) const {
-  std::vector<OrderEvent> out;
-  for (const auto& r : tx.query("SELECT event, detail, actor, first_at_ms, last_at_ms, times FROM mall_order_events WHERE "
-                                "order_id = ? ORDER BY first_at_ms DESC, id DESC LIMIT ?",
-                                {order_id, limit}))
-    out.push_back({r.string(0), r.string(1), r.string(2), r.int64(3), r.int64(4), r.int64(5)});
-  std::reverse(out.begin(), out.end());
-  return out;
-}
-
-std::map<std::string, std::vector<OrderEvent>> MallStore::histories(Tx& tx, const std::vector<std::string>& ids,
-                                                                    std::size_t per_order) const {
-  std::map<std::string, std::vector<OrderEvent>> out;
-  if (ids.empty()) return out;
-  std::string marks;
-  core::storage::Params params;
-  for (const auto& id : ids) {
-    marks += marks.empty() ? "?" : ", ?";
-    params.emplace_back(id);
-  }
-  for (const auto& r : tx.query("SELECT order_id, event, detail, actor, first_at_ms, last_at_ms, times FROM "
-                                "mall_order_events WHERE order_id IN (" + marks + ") ORDER BY order_id, first_at_ms, id",
-                                params))
-    out[r.string(0)].push_back({r.string(1), r.string(2), r.string(3), r.int64(4), r.int64(5), r.int64(6)});
-  for (auto& [id, lines] : out)
-    if (lines.size() > per_order) lines.erase(lines.begin(), lines.end() - static_cast<std::ptrdiff_t>(per_order));
-  return out;
+    events_.note(tx, order_id, event, detail, "mall", now_ms);
 }
 
 namespace {
@@ -819,41 +774,6 @@ bool MallStore::retry_confirmation(Tx& tx, const std::string& order_id, const st
                  "NULL, updated_at_ms = ? WHERE order_id = ? AND state = 'pending' AND confirm_error IS NOT NULL AND "
                  "confirm_attempt >= ? AND confirm_request = ?",
                  {now_ms, order_id, std::int64_t{confirm_attempts}, refused_request}) > 0;
-}
-
-std::optional<MallStore::ResolutionClaim> MallStore::claim_resolution(Tx& tx, const std::string& key,
-                                                                      const std::string& staff,
-                                                                      const std::string& order_id,
-                                                                      const std::string& fingerprint,
-                                                                      std::int64_t now_ms,
-                                                                      std::int64_t stale_after_ms) const {
-  if (tx.exec("INSERT INTO mall_resolutions (idempotency_key, staff, order_id, fingerprint, result, created_at_ms) "
-              "VALUES (?, ?, ?, ?, '', ?) ON CONFLICT (idempotency_key) DO NOTHING",
-              {key, staff, order_id, fingerprint, now_ms}) > 0)
-    return std::nullopt;
-  // The same resolution claimed long ago and never finished (its instance died while acting):
-  // taken over — every action is safe to repeat (the same counter request ids).
-  if (tx.exec("UPDATE mall_resolutions SET created_at_ms = ? WHERE idempotency_key = ? AND result = '' AND "
-              "created_at_ms < ? AND staff = ? AND fingerprint = ?",
-              {now_ms, key, now_ms - stale_after_ms, staff, fingerprint}) > 0)
-    return std::nullopt;
-  // Claimed and rolled back meanwhile: not this one's (answered as another resolution's key).
-  return resolution(tx, key).value_or(ResolutionClaim{"", "", ""});
-}
-
-std::optional<MallStore::ResolutionClaim> MallStore::resolution(Tx& tx, const std::string& key) const {
-  const auto rows =
-      tx.query("SELECT staff, fingerprint, result FROM mall_resolutions WHERE idempotency_key = ?", {key});
-  if (rows.empty()) return std::nullopt;
-  return ResolutionClaim{rows.at(0).string(0), rows.at(0).string(1), rows.at(0).string(2)};
-}
-
-void MallStore::resolution_done(Tx& tx, const std::string& key, const std::string& result) const {
-  tx.exec("UPDATE mall_resolutions SET result = ? WHERE idempotency_key = ?", {result, key});
-}
-
-void MallStore::resolution_failed(Tx& tx, const std::string& key) const {
-  tx.exec("DELETE FROM mall_resolutions WHERE idempotency_key = ? AND result = ''", {key});
 }
 
 StuckOrders MallStore::stuck(Tx& tx, const StuckBounds& bounds) const {
@@ -956,21 +876,6 @@ OrderView MallStore::view(const OrderRecord& o, bool cancellable, bool staff) co
   v.failure_message = o.failure_message;
   if (staff) v.customer_id = o.customer_id;
   return v;
-}
-
-bool MallStore::lease(Tx& tx, const std::string& name, const std::string& holder, std::int64_t now_ms,
-                      std::int64_t ttl_ms) const {
-  // The first taker creates it (two at once: one inserts, the other does nothing); then one
-  // conditional update: this holder's, or a lapsed one.
-  if (tx.exec("INSERT INTO mall_leases (name, holder, until_ms) VALUES (?, ?, ?) ON CONFLICT (name) DO NOTHING",
-              {name, holder, now_ms + ttl_ms}) > 0)
-    return true;
-  return tx.exec("UPDATE mall_leases SET holder = ?, until_ms = ? WHERE name = ? AND (holder = ? OR until_ms < ?)",
-                 {holder, now_ms + ttl_ms, name, holder, now_ms}) > 0;
-}
-
-void MallStore::release_lease(Tx& tx, const std::string& name, const std::string& holder) const {
-  tx.exec("UPDATE mall_leases SET until_ms = 0 WHERE name = ? AND holder = ?", {name, holder});
 }
 
 }  // namespace zt::services::mall

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "core/storage/database.hpp"
+#include "core/workflow/history.hpp"
 #include "services/mall/api_types.hpp"
 #include "services/mall/domain/products.hpp"
 
@@ -86,14 +87,7 @@ struct StuckBounds {
 
 // One line of an order's history off the happy path (migrations/0005_order_events.sql): a run
 // of the same event is one line with how many times and its first and last time.
-struct OrderEvent {
-  std::string event;
-  std::string detail;
-  std::string actor;  // "mall", or the staff member who resolved it
-  std::int64_t first_at_ms = 0;
-  std::int64_t last_at_ms = 0;
-  std::int64_t times = 1;
-};
+using OrderEvent = core::workflow::HistoryLine;
 
 // A stuck order and why it is stuck: placing (its outcome at the counter unknown), waiting_for_nav
 // (past its confirmation date, its NAV not in) or confirmation_refused.
@@ -218,15 +212,9 @@ class MallStore {
   // in the order's history.
   void tried(core::storage::Tx& tx, const std::string& order_id, const std::string& event, const std::string& detail,
              std::int64_t now_ms) const;
-  // Adds to an order's history: the platform's own ("mall") event repeating its last line counts
-  // that line again (with the latest detail); a staff member's is a line each.
-  void note(core::storage::Tx& tx, const std::string& order_id, const std::string& event, const std::string& detail,
-            const std::string& actor, std::int64_t now_ms) const;
-  // An order's history, oldest first (its last `limit` lines).
-  std::vector<OrderEvent> history(core::storage::Tx& tx, const std::string& order_id, std::int64_t limit = 50) const;
-  // The histories of several orders (the last `per_order` lines of each, oldest first), in one read.
-  std::map<std::string, std::vector<OrderEvent>> histories(core::storage::Tx& tx, const std::vector<std::string>& ids,
-                                                           std::size_t per_order) const;
+  // The orders' histories (mall_order_events): the platform's own ("mall") event repeating its
+  // last line counts that line again (with the latest detail); a staff member's is a line each.
+  const core::workflow::History& events() const { return events_; }
   // The stuck orders themselves (the same rules as `stuck`), oldest placed first, at most `limit`.
   std::vector<StuckRecord> stuck_orders(core::storage::Tx& tx, const StuckBounds& bounds, std::int64_t limit) const;
   // Why one order is stuck now (the same rules), "" when it is not.
@@ -236,20 +224,6 @@ class MallStore {
   // the next request id (false when the order is no longer in that state).
   bool retry_confirmation(core::storage::Tx& tx, const std::string& order_id, const std::string& refused_request,
                           int confirm_attempts, std::int64_t now_ms) const;
-  // A staff resolution claimed under its Idempotency-Key (in the transaction that audits it):
-  // nullopt when this call claimed it (or took over the same resolution's claim left unfinished
-  // for `stale_after_ms`); else the earlier claim's staff, fingerprint and result ("" while it
-  // acts).
-  struct ResolutionClaim {
-    std::string staff, fingerprint, result;
-  };
-  std::optional<ResolutionClaim> claim_resolution(core::storage::Tx& tx, const std::string& key, const std::string& staff,
-                                                  const std::string& order_id, const std::string& fingerprint,
-                                                  std::int64_t now_ms, std::int64_t stale_after_ms) const;
-  std::optional<ResolutionClaim> resolution(core::storage::Tx& tx, const std::string& key) const;
-  void resolution_done(core::storage::Tx& tx, const std::string& key, const std::string& result) const;
-  // Gives an unfinished claim back (its resolution failed before an answer): the key may act again.
-  void resolution_failed(core::storage::Tx& tx, const std::string& key) const;
   // How many orders are stuck, by kind (StuckBounds).
   StuckOrders stuck(core::storage::Tx& tx, const StuckBounds& bounds) const;
   // ---- reconciliation with the counter
@@ -262,12 +236,6 @@ class MallStore {
 
 
   OrderView view(const OrderRecord& o, bool cancellable, bool staff) const;
-
-  // One instance at a time runs a job: true when `holder` has the lease until now + ttl.
-  bool lease(core::storage::Tx& tx, const std::string& name, const std::string& holder, std::int64_t now_ms,
-             std::int64_t ttl_ms) const;
-  // Gives the lease back at once (the next taker need not wait for it to run out).
-  void release_lease(core::storage::Tx& tx, const std::string& name, const std::string& holder) const;
 
   void audit(core::storage::Tx& tx, const Actor& who, const std::string& action, const std::string& subject,
              const std::string& detail, std::int64_t now_ms) const;
@@ -289,6 +257,7 @@ class MallStore {
   void release_holder(core::storage::Tx& tx, const std::string& customer, const std::string& product,
                       const std::string& except_order) const;
   CategoryRules rules_;
+  core::workflow::History events_{{"mall_order_events", "order_id", "mall", "ME"}};
 };
 
 }  // namespace zt::services::mall
