@@ -9,13 +9,17 @@
 #include <boost/asio/io_context.hpp>
 #include <chrono>
 #include <latch>
+#include <map>
+#include <mutex>
 #include <optional>
+#include <set>
 #include <thread>
 
 #include "core/observe/metrics.hpp"
 #include "core/storage/database.hpp"
 #include "core/util/error.hpp"
 #include "core/workflow/history.hpp"
+#include "core/workflow/intents.hpp"
 #include "core/workflow/lease.hpp"
 #include "core/workflow/resolutions.hpp"
 #include "core/workflow/stuck_gauges.hpp"
@@ -81,7 +85,14 @@ class Workflow : public ::testing::TestWithParam<Backend> {
           " actor TEXT NOT NULL);"
           "CREATE INDEX svc_item_events_item ON svc_item_events (item_id, first_at_ms);"
           "CREATE TABLE svc_resolutions (idempotency_key TEXT PRIMARY KEY, staff TEXT NOT NULL,"
-          " item_id TEXT NOT NULL, fingerprint TEXT NOT NULL, result TEXT NOT NULL, created_at_ms BIGINT NOT NULL)");
+          " item_id TEXT NOT NULL, fingerprint TEXT NOT NULL, result TEXT NOT NULL, created_at_ms BIGINT NOT NULL);"
+          "CREATE TABLE svc_intents (id TEXT PRIMARY KEY, kind TEXT NOT NULL, subject TEXT NOT NULL,"
+          " request TEXT NOT NULL, state TEXT NOT NULL, attempts INTEGER NOT NULL, next_at_ms BIGINT NOT NULL,"
+          " wait_for TEXT, outcome TEXT, last_error TEXT, created_at_ms BIGINT NOT NULL, updated_at_ms BIGINT NOT "
+          "NULL);"
+          "CREATE INDEX svc_intents_due ON svc_intents (state, next_at_ms);"
+          "CREATE INDEX svc_intents_subject ON svc_intents (subject);"
+          "CREATE TABLE svc_effects (id TEXT PRIMARY KEY, what TEXT NOT NULL)");
     });
   }
 
@@ -90,7 +101,73 @@ class Workflow : public ::testing::TestWithParam<Backend> {
   const Leases leases_{"svc_leases"};
   const History history_{{"svc_item_events", "item_id", "svc", "SE"}};
   const Resolutions resolutions_{{"svc_resolutions", "item_id", "SVC"}};
+  const Intents intents_{"svc_intents"};
+
+  bool record(const Intent& in, std::int64_t at, const std::optional<std::string>& wait_for = std::nullopt) {
+    bool fresh = false;
+    db_->write_blocking([&](Tx& tx) { fresh = intents_.record(tx, in, at, wait_for); });
+    return fresh;
+  }
+  IntentRecord intent(const std::string& id) {
+    std::optional<IntentRecord> r;
+    db_->read_blocking([&](Tx& tx) { r = intents_.find(tx, id); });
+    if (!r) throw std::runtime_error("no intent " + id);
+    return *r;
+  }
+  std::vector<std::string> due_ids(std::int64_t at, std::int64_t limit = 100) {
+    std::vector<std::string> out;
+    db_->read_blocking([&](Tx& tx) {
+      for (const auto& r : intents_.due(tx, at, limit)) out.push_back(r.intent.id);
+    });
+    return out;
+  }
+  std::map<std::string, std::string> effects() {
+    std::map<std::string, std::string> out;
+    db_->read_blocking([&](Tx& tx) {
+      for (const auto& r : tx.query("SELECT id, what FROM svc_effects")) out[r.string(0)] = r.string(1);
+    });
+    return out;
+  }
 };
+
+// A scripted other end: per intent id, the answers its sends meet in turn (the last one repeats),
+// and every body it was sent.
+struct OtherEnd {
+  std::mutex mutex;
+  std::map<std::string, std::vector<IntentRunner::Sent>> script;
+  std::map<std::string, std::vector<std::string>> received;
+  std::atomic<int> effects{0};
+  bool effect_fails = false;
+  std::chrono::milliseconds answer_after{0};
+
+  IntentRunner::Kind kind() {
+    IntentRunner::Kind k;
+    k.send = [this](const IntentRecord& r) -> boost::asio::awaitable<IntentRunner::Sent> {
+      if (answer_after.count() > 0) std::this_thread::sleep_for(answer_after);
+      std::lock_guard lock(mutex);
+      received[r.intent.id].push_back(r.intent.request);
+      auto& answers = script[r.intent.id];
+      if (answers.empty()) throw std::runtime_error("connection reset");
+      IntentRunner::Sent s = answers.front();
+      if (answers.size() > 1) answers.erase(answers.begin());
+      co_return s;
+    };
+    k.on_done = [this](Tx& tx, const IntentRecord& r, const std::string& answer) {
+      if (effect_fails) throw std::runtime_error("the business write failed");
+      tx.exec("INSERT INTO svc_effects (id, what) VALUES (?, ?)", {r.intent.id, "done " + answer});
+      ++effects;
+    };
+    k.on_refused = [this](Tx& tx, const IntentRecord& r, const std::string& error) {
+      tx.exec("INSERT INTO svc_effects (id, what) VALUES (?, ?)", {r.intent.id, "refused " + error});
+      ++effects;
+    };
+    return k;
+  }
+};
+
+const IntentRunner::Sent kUnknown{discovery::Verdict::kUnknown, "504 GATEWAY_TIMEOUT 超时"};
+const IntentRunner::Sent kDone{discovery::Verdict::kDone, R"({"order_id":"O1"})"};
+const IntentRunner::Sent kRefused{discovery::Verdict::kRefused, "422 COUNTER_INSUFFICIENT_FUNDS 可用资金不足"};
 
 TEST(WorkflowNames, OnlyPlainSqlNamesAreTaken) {
   EXPECT_THROW(Leases("leases; DROP TABLE x"), std::invalid_argument);
@@ -408,8 +485,196 @@ TEST_P(Workflow, RacingRepeatsOfOneResolutionActOnce) {
   EXPECT_EQ(p.run("k", "S1", "fp"), R"({"outcome":"resolved","n":1})") << "and afterwards everyone gets its answer";
 }
 
+// Recorded once, before the first send; a repeat changes nothing; a request id is never reused
+// for another request.
+TEST_P(Workflow, AnIntentIsRecordedOnceAndItsRequestIdIsNeverReused) {
+  const Intent order{"inv-run-P1-20260302", "counter.place_order", "P1", R"({"amount":"1000.00"})"};
+  EXPECT_TRUE(record(order, kNow));
+  EXPECT_FALSE(record(order, kNow + 5)) << "the same intent again: nothing changes";
+  EXPECT_THROW(record({order.id, order.kind, order.subject, R"({"amount":"2000.00"})"}, kNow), std::logic_error);
+  EXPECT_THROW(record({order.id, "bank.transfer", order.subject, order.request}, kNow), std::logic_error);
+  EXPECT_THROW(record({"not a request id", order.kind, "P1", "{}"}, kNow), std::logic_error);
+  const auto r = intent(order.id);
+  EXPECT_EQ(r.state, "due");
+  EXPECT_EQ(r.attempts, 0);
+  EXPECT_EQ(r.intent.request, order.request);
+  EXPECT_EQ(r.created_at_ms, kNow) << "the first record's";
+  EXPECT_FALSE(r.wait_for);
+  EXPECT_EQ(due_ids(kNow), std::vector<std::string>{order.id});
+}
+
+// Unknown outcomes are sent again byte-identical after a growing backoff, never marked failed;
+// done and refused settle the intent once, with the business effect in the same transaction (an
+// effect that fails leaves the intent due); a send that throws is an unknown outcome.
+TEST_P(Workflow, EachAnswerSettlesTheIntentOnceWithItsEffectInTheSameTransaction) {
+  OtherEnd other;
+  other.script["A"] = {kUnknown, kUnknown, kDone};
+  other.script["B"] = {kRefused};
+  other.script["C"] = {kDone};
+  IntentRunner runner(*db_, intents_, &history_, Backoff{1000ms, 8000ms});
+  runner.add("counter.place_order", other.kind());
+  for (const char* id : {"A", "B", "C"})
+    ASSERT_TRUE(record({id, "counter.place_order", std::string("S") + id, std::string("req-") + id}, kNow));
+  record({"D", "retired.kind", "SD", "req-D"}, kNow);
+
+  other.effect_fails = true;  // C's answer arrives but its business write fails
+  auto pass = await(runner.run_due(kNow, 10));
+  EXPECT_EQ(pass.sent, 4);
+  EXPECT_EQ(pass.refused, 1);
+  EXPECT_EQ(pass.done, 0);
+  const auto a = intent("A");
+  EXPECT_EQ(a.state, "due") << "unknown: never failed";
+  EXPECT_EQ(a.attempts, 1);
+  EXPECT_GE(a.next_at_ms, kNow + 1000);
+  EXPECT_LE(a.next_at_ms, kNow + 1200);
+  EXPECT_EQ(a.last_error, kUnknown.text);
+  EXPECT_EQ(intent("B").state, "refused");
+  EXPECT_EQ(intent("B").outcome, kRefused.text);
+  const auto c = intent("C");
+  EXPECT_EQ(c.state, "due") << "its effect failed: neither is kept";
+  EXPECT_EQ(c.attempts, 1) << "sent again after the backoff, behind the others";
+  EXPECT_EQ(c.last_error, "结果未能入账：the business write failed");
+  EXPECT_EQ(intent("D").state, "due") << "a kind without a handler waits, behind the others";
+  EXPECT_EQ(intent("D").attempts, 1);
+  EXPECT_EQ(effects(), (std::map<std::string, std::string>{{"B", "refused " + kRefused.text}}));
+
+  other.effect_fails = false;
+  EXPECT_TRUE(due_ids(kNow + 999).empty()) << "every one waits for its backoff";
+  await(runner.run_due(c.next_at_ms, 10));
+  EXPECT_EQ(intent("C").state, "done");
+  pass = await(runner.run_due(a.next_at_ms, 10));
+  EXPECT_EQ(intent("A").attempts, 2);
+  EXPECT_GE(intent("A").next_at_ms - a.next_at_ms, 2000) << "the backoff grows";
+  await(runner.run_due(intent("A").next_at_ms, 10));
+  EXPECT_EQ(intent("A").state, "done");
+  EXPECT_EQ(intent("A").outcome, kDone.text);
+  await(runner.run_due(kNow + 3'600'000, 10));  // much later: nothing settled is sent again
+  EXPECT_EQ(other.received["A"], (std::vector<std::string>{"req-A", "req-A", "req-A"})) << "byte-identical, 3 times";
+  EXPECT_EQ(other.received["B"].size(), 1u) << "refused for good: never sent again";
+  EXPECT_EQ(other.received["C"].size(), 2u);
+  EXPECT_EQ(other.effects.load(), 3) << "one effect per settled intent";
+  EXPECT_EQ(effects().at("A"), "done " + kDone.text);
+  EXPECT_GE(intent("D").attempts, 3) << "still due, still behind";
+
+  // Sent directly (the request path's first send): settled by its answer at once.
+  other.script["E"] = {};  // the connection resets: unknown
+  record({"E", "counter.place_order", "SE", "req-E"}, kNow);
+  const auto e = await(runner.send(intent("E"), kNow));
+  EXPECT_EQ(e.state, "due");
+  EXPECT_EQ(e.last_error, "connection reset");
+  std::vector<HistoryLine> lines;
+  db_->read_blocking([&](Tx& tx) { lines = history_.of(tx, "SA"); });
+  ASSERT_EQ(lines.size(), 1u) << "A's two unanswered sends: one line";
+  EXPECT_EQ(lines[0].times, 2);
+  EXPECT_EQ(lines[0].event, "unanswered");
+}
+
+// Waiting for an outside event never holds the due ones back; the event releases every intent
+// waiting for it; an unanswered one goes behind newer due ones.
+TEST_P(Workflow, IntentsWaitingForAnEventNeverHoldBackTheDueOnes) {
+  for (int i = 0; i < 5; ++i)
+    record({"W" + std::to_string(i), "counter.confirm", "S", "w"}, kNow + i, std::string("nav:F1:2026-03-02"));
+  record({"X", "counter.confirm", "S", "x"}, kNow + 100, std::string("nav:F2:2026-03-02"));
+  record({"N", "counter.place_order", "S", "n"}, kNow + 200);
+  EXPECT_EQ(due_ids(kNow + 300, 1), std::vector<std::string>{"N"}) << "the older waiting ones are not in the way";
+  std::int64_t released = 0;
+  db_->write_blocking([&](Tx& tx) { released = intents_.release(tx, "nav:F1:2026-03-02", kNow + 400); });
+  EXPECT_EQ(released, 5);
+  EXPECT_EQ(due_ids(kNow + 400).size(), 6u) << "X still waits for its own NAV";
+  db_->write_blocking([&](Tx& tx) { EXPECT_TRUE(intents_.unanswered(tx, "N", "timeout", kNow + 400, kNow + 401)); });
+  EXPECT_EQ(due_ids(kNow + 500).back(), "N") << "tried, it goes behind";
+}
+
+// Two runners (two instances, or a staff retry racing the job) over the same due intents: each is
+// settled, and its effect written, exactly once.
+TEST_P(Workflow, TwoRunnersRacingSettleEachIntentOnce) {
+  OtherEnd other;
+  other.answer_after = 5ms;
+  constexpr int kIntents = 20;
+  for (int i = 0; i < kIntents; ++i) {
+    const std::string id = "R" + std::to_string(i);
+    other.script[id] = {kDone};
+    record({id, "counter.place_order", "S", "req"}, kNow);
+  }
+  std::latch start(2);
+  std::vector<std::thread> runners;
+  for (int n = 0; n < 2; ++n)
+    runners.emplace_back([&] {
+      IntentRunner runner(*db_, intents_, nullptr, Backoff{});
+      runner.add("counter.place_order", other.kind());
+      start.arrive_and_wait();
+      try {
+        await(runner.run_due(kNow, 100));
+      } catch (const storage::StorageError&) {
+        EXPECT_EQ(GetParam(), Backend::kSqlite);  // SQLite busy: the other runner settles the rest
+      }
+    });
+  for (auto& t : runners) t.join();
+  if (GetParam() == Backend::kSqlite) {  // whatever a busy database left, a later pass settles
+    IntentRunner runner(*db_, intents_, nullptr, Backoff{});
+    runner.add("counter.place_order", other.kind());
+    await(runner.run_due(kNow + 600'000, 100));
+  }
+  EXPECT_EQ(other.effects.load(), kIntents);
+  EXPECT_EQ(effects().size(), static_cast<std::size_t>(kIntents));
+  EXPECT_TRUE(due_ids(kNow + 600'000).empty());
+}
+
+// Stuck: unanswered since before the bound, or waiting too long — counted and listed; staff retry
+// one now, or void one (nothing settles it after).
+TEST_P(Workflow, StuckIntentsAreCountedListedAndRetriedOrVoidedByStaff) {
+  record({"U", "counter.place_order", "S1", "u"}, kNow);
+  record({"V", "counter.place_order", "S2", "v"}, kNow + 1);
+  record({"W", "counter.confirm", "S3", "w"}, kNow + 2, std::string("nav:F1:2026-03-02"));
+  record({"F", "counter.place_order", "S4", "f"}, kNow + 3);  // recorded, never tried: not stuck
+  db_->write_blocking([&](Tx& tx) {
+    intents_.unanswered(tx, "U", "timeout", kNow + 10, kNow + 60'000);
+    intents_.unanswered(tx, "V", "timeout", kNow + 10, kNow + 60'000);
+  });
+  StuckFigures figures;
+  std::vector<IntentRecord> listed;
+  db_->read_blocking([&](Tx& tx) {
+    figures = intents_.stuck(tx, kNow + 5, kNow + 5);
+    listed = intents_.stuck_list(tx, kNow + 5, kNow + 5, 10);
+  });
+  EXPECT_EQ(figures["unanswered"].count, 2);
+  EXPECT_EQ(figures["unanswered"].oldest_ms, kNow);
+  EXPECT_EQ(figures["waiting"].count, 1);
+  ASSERT_EQ(listed.size(), 3u);
+  EXPECT_EQ(listed[0].intent.id, "U");
+  EXPECT_EQ(listed[2].intent.id, "W");
+  db_->read_blocking(
+      [&](Tx& tx) { EXPECT_EQ(intents_.stuck(tx, kNow, kNow)["unanswered"].count, 0) << "not yet past the bound"; });
+  db_->write_blocking([&](Tx& tx) {
+    EXPECT_TRUE(intents_.retry_now(tx, "U", kNow + 20));
+    EXPECT_TRUE(intents_.voided(tx, "V", "柜台确认未收到该委托，人工作废", kNow + 20));
+    EXPECT_FALSE(intents_.done(tx, "V", "{}", kNow + 30)) << "a voided intent is never settled after";
+    EXPECT_FALSE(intents_.voided(tx, "V", "again", kNow + 30));
+    EXPECT_FALSE(intents_.done(tx, "W", "{}", kNow + 30)) << "a waiting one is not answered before its event";
+  });
+  EXPECT_EQ(due_ids(kNow + 20), (std::vector<std::string>{"F", "U"})) << "U due again at once (behind F, never tried)";
+  EXPECT_EQ(intent("V").state, "voided");
+  EXPECT_EQ(intent("V").outcome, "柜台确认未收到该委托，人工作废");
+}
+
 INSTANTIATE_TEST_SUITE_P(Backends, Workflow, ::testing::Values(Backend::kSqlite, Backend::kPostgres),
                          [](const auto& info) { return info.param == Backend::kSqlite ? "sqlite" : "postgres"; });
+
+TEST(IntentBackoff, GrowsToItsCapWithAFifthOfSpreadAndIsTheSameEachTime) {
+  const Backoff b{1000ms, 8000ms};
+  for (const char* id : {"A", "B", "inv-run-P1-20260302"}) {
+    EXPECT_GE(b.after(id, 1).count(), 1000);
+    EXPECT_LE(b.after(id, 1).count(), 1200);
+    EXPECT_GE(b.after(id, 2).count(), 2000);
+    EXPECT_LE(b.after(id, 2).count(), 2400);
+    EXPECT_GE(b.after(id, 4).count(), 8000);
+    EXPECT_LE(b.after(id, 60).count(), 9600) << "capped, even after many attempts";
+    EXPECT_EQ(b.after(id, 3), b.after(id, 3)) << "deterministic";
+  }
+  std::set<std::int64_t> spread;
+  for (int i = 0; i < 20; ++i) spread.insert(b.after("I" + std::to_string(i), 1).count());
+  EXPECT_GT(spread.size(), 10u) << "intents unanswered together are not all sent again at once";
+}
 
 // The gauges: every kind named is exported (0 when none); counted is 0 until a count succeeds and
 // when one fails, the figures then being the last good ones.
