@@ -92,7 +92,8 @@ class Workflow : public ::testing::TestWithParam<Backend> {
           "NULL);"
           "CREATE INDEX svc_intents_due ON svc_intents (state, next_at_ms);"
           "CREATE INDEX svc_intents_subject ON svc_intents (subject);"
-          "CREATE TABLE svc_effects (id TEXT PRIMARY KEY, what TEXT NOT NULL)");
+          // No key: an effect written twice would show as two rows.
+          "CREATE TABLE svc_effects (id TEXT NOT NULL, what TEXT NOT NULL)");
     });
   }
 
@@ -120,6 +121,11 @@ class Workflow : public ::testing::TestWithParam<Backend> {
       for (const auto& r : intents_.due(tx, at, limit)) out.push_back(r.intent.id);
     });
     return out;
+  }
+  std::int64_t effect_rows() {
+    std::int64_t n = 0;
+    db_->read_blocking([&](Tx& tx) { n = tx.query("SELECT COUNT(*) FROM svc_effects").at(0).int64(0); });
+    return n;
   }
   std::map<std::string, std::string> effects() {
     std::map<std::string, std::string> out;
@@ -154,12 +160,12 @@ struct OtherEnd {
     };
     k.on_done = [this](Tx& tx, const IntentRecord& r, const std::string& answer) {
       if (effect_fails) throw std::runtime_error("the business write failed");
+      ++effects;  // counted even if its transaction then fails: a second call shows
       tx.exec("INSERT INTO svc_effects (id, what) VALUES (?, ?)", {r.intent.id, "done " + answer});
-      ++effects;
     };
     k.on_refused = [this](Tx& tx, const IntentRecord& r, const std::string& error) {
-      tx.exec("INSERT INTO svc_effects (id, what) VALUES (?, ?)", {r.intent.id, "refused " + error});
       ++effects;
+      tx.exec("INSERT INTO svc_effects (id, what) VALUES (?, ?)", {r.intent.id, "refused " + error});
     };
     return k;
   }
@@ -218,9 +224,12 @@ TEST_P(Workflow, TakersRacingForANewLeaseLeaveExactlyOneHolder) {
             db_->write_blocking([&](Tx& tx) { mine = leases_.take(tx, name, "t" + std::to_string(i), kNow, 60'000); });
             if (mine) ++holders;
             return;
-          } catch (const storage::StorageError&) {
+          } catch (const storage::StorageError& e) {
             // SQLite: the database is busy; taken again (PostgreSQL never comes here).
-            if (GetParam() == Backend::kPostgres) throw;
+            if (GetParam() == Backend::kPostgres) {
+              ADD_FAILURE() << e.what();
+              return;
+            }
           }
         }
       });
@@ -232,8 +241,8 @@ TEST_P(Workflow, TakersRacingForANewLeaseLeaveExactlyOneHolder) {
 // A job's lease as an instance holds it: one run at a time in the instance too; renewed only when
 // a third of the ttl has passed; given back for another instance.
 TEST_P(Workflow, AJobLeaseRunsOneAtATimeRenewsAfterAThirdAndIsGivenBack) {
-  JobLease mine(*db_, leases_, "confirmation", "node-a", 600ms, "svc: confirmation");
-  JobLease theirs(*db_, leases_, "confirmation", "node-b", 600ms, "svc: confirmation");
+  JobLease mine(*db_, leases_, "confirmation", "node-a", 3s, "svc: confirmation");
+  JobLease theirs(*db_, leases_, "confirmation", "node-b", 3s, "svc: confirmation");
   ASSERT_TRUE(await(mine.take()));
   EXPECT_TRUE(mine.running());
   EXPECT_FALSE(await(mine.take())) << "this instance runs one already";
@@ -249,12 +258,12 @@ TEST_P(Workflow, AJobLeaseRunsOneAtATimeRenewsAfterAThirdAndIsGivenBack) {
   until = read_until();
   EXPECT_TRUE(await(mine.keep()));
   EXPECT_EQ(read_until(), until) << "not renewed before a third of the ttl";
-  std::this_thread::sleep_for(250ms);
+  std::this_thread::sleep_for(1100ms);
   EXPECT_TRUE(await(mine.keep()));
   EXPECT_GT(read_until(), until) << "renewed after a third";
   // Lost to another instance meanwhile (its lease lapsed while this one was stalled): keep() says so.
   db_->write_blocking([&](Tx& tx) { tx.exec("UPDATE svc_leases SET holder = 'node-c' WHERE name = 'confirmation'"); });
-  std::this_thread::sleep_for(250ms);
+  std::this_thread::sleep_for(1100ms);
   EXPECT_FALSE(await(mine.keep()));
   db_->write_blocking([&](Tx& tx) { tx.exec("UPDATE svc_leases SET holder = 'node-a' WHERE name = 'confirmation'"); });
   await(mine.give_back());
@@ -454,6 +463,30 @@ TEST_P(Workflow, AResolutionIsJudgedBeforeItActsKeptOnceAndAnsweredToARepeat) {
   });
 }
 
+// A repeat while the first acts is told so (409), deterministically; a claim left unfinished past
+// the bound (its instance died) is taken over by a repeat, which acts; the first to finish keeps
+// its answer.
+TEST_P(Workflow, AnUnfinishedResolutionAnswers409UntilARepeatTakesItOver) {
+  Protocol p(*db_, resolutions_, history_);
+  db_->write_blocking([&](Tx& tx) { EXPECT_FALSE(resolutions_.claim(tx, "k2", "S1", "I1", "fp", kNow)); });
+  EXPECT_EQ(code_of([&] { p.run("k2", "S1", "fp"); }), "409 SVC_RESOLUTION_IN_PROGRESS")
+      << "claimed at kNow, asked again at once (the protocol runs at kNow)";
+  EXPECT_EQ(p.acted.load(), 0);
+  // The same claim, abandoned long ago.
+  db_->write_blocking([&](Tx& tx) {
+    tx.exec("UPDATE svc_resolutions SET created_at_ms = ? WHERE idempotency_key = 'k2'", {kNow - 60'001});
+  });
+  EXPECT_EQ(p.run("k2", "S1", "fp"), R"({"outcome":"resolved","n":1})") << "taken over, acted";
+  bool kept_again = true;
+  std::optional<Resolutions::Claim> now;
+  db_->write_blocking([&](Tx& tx) {
+    kept_again = resolutions_.done(tx, "k2", R"({"outcome":"late"})");  // the dead instance's, arriving late
+    now = resolutions_.find(tx, "k2");
+  });
+  EXPECT_FALSE(kept_again);
+  EXPECT_EQ(now->result, R"({"outcome":"resolved","n":1})") << "the first to finish keeps its answer";
+}
+
 // Two staff clicks racing with the same key: one acts, the other is told it is in progress or gets
 // the first answer — never a second action.
 TEST_P(Workflow, RacingRepeatsOfOneResolutionActOnce) {
@@ -493,6 +526,8 @@ TEST_P(Workflow, AnIntentIsRecordedOnceAndItsRequestIdIsNeverReused) {
   EXPECT_FALSE(record(order, kNow + 5)) << "the same intent again: nothing changes";
   EXPECT_THROW(record({order.id, order.kind, order.subject, R"({"amount":"2000.00"})"}, kNow), std::logic_error);
   EXPECT_THROW(record({order.id, "bank.transfer", order.subject, order.request}, kNow), std::logic_error);
+  EXPECT_THROW(record({order.id, order.kind, "P2", order.request}, kNow), std::logic_error) << "another item's";
+  EXPECT_THROW(record({"inv-2", "", "P1", "{}"}, kNow), std::logic_error) << "no kind";
   EXPECT_THROW(record({"not a request id", order.kind, "P1", "{}"}, kNow), std::logic_error);
   const auto r = intent(order.id);
   EXPECT_EQ(r.state, "due");
@@ -526,7 +561,7 @@ TEST_P(Workflow, EachAnswerSettlesTheIntentOnceWithItsEffectInTheSameTransaction
   EXPECT_EQ(a.state, "due") << "unknown: never failed";
   EXPECT_EQ(a.attempts, 1);
   EXPECT_GE(a.next_at_ms, kNow + 1000);
-  EXPECT_LE(a.next_at_ms, kNow + 1200);
+  EXPECT_LE(a.next_at_ms, kNow + 1500) << "a fifth of spread, and the pass's own time";
   EXPECT_EQ(a.last_error, kUnknown.text);
   EXPECT_EQ(intent("B").state, "refused");
   EXPECT_EQ(intent("B").outcome, kRefused.text);
@@ -553,6 +588,7 @@ TEST_P(Workflow, EachAnswerSettlesTheIntentOnceWithItsEffectInTheSameTransaction
   EXPECT_EQ(other.received["B"].size(), 1u) << "refused for good: never sent again";
   EXPECT_EQ(other.received["C"].size(), 2u);
   EXPECT_EQ(other.effects.load(), 3) << "one effect per settled intent";
+  EXPECT_EQ(effect_rows(), 3);
   EXPECT_EQ(effects().at("A"), "done " + kDone.text);
   EXPECT_GE(intent("D").attempts, 3) << "still due, still behind";
 
@@ -577,6 +613,17 @@ TEST_P(Workflow, IntentsWaitingForAnEventNeverHoldBackTheDueOnes) {
   record({"X", "counter.confirm", "S", "x"}, kNow + 100, std::string("nav:F2:2026-03-02"));
   record({"N", "counter.place_order", "S", "n"}, kNow + 200);
   EXPECT_EQ(due_ids(kNow + 300, 1), std::vector<std::string>{"N"}) << "the older waiting ones are not in the way";
+  // Sent directly before its event (a request path that recorded it waiting): not sent at all.
+  OtherEnd other;
+  other.script["X"] = {kDone};
+  IntentRunner runner(*db_, intents_, nullptr, Backoff{});
+  runner.add("counter.confirm", other.kind());
+  const auto x = await(runner.send(intent("X"), kNow + 300));
+  EXPECT_EQ(x.state, "due");
+  EXPECT_EQ(x.wait_for, "nav:F2:2026-03-02");
+  EXPECT_EQ(x.attempts, 0);
+  EXPECT_TRUE(other.received.empty()) << "nothing moves before its event";
+  EXPECT_THROW(runner.add("counter.other", IntentRunner::Kind{}), std::logic_error) << "a kind needs all three";
   std::int64_t released = 0;
   db_->write_blocking([&](Tx& tx) { released = intents_.release(tx, "nav:F1:2026-03-02", kNow + 400); });
   EXPECT_EQ(released, 5);
@@ -605,8 +652,9 @@ TEST_P(Workflow, TwoRunnersRacingSettleEachIntentOnce) {
       start.arrive_and_wait();
       try {
         await(runner.run_due(kNow, 100));
-      } catch (const storage::StorageError&) {
-        EXPECT_EQ(GetParam(), Backend::kSqlite);  // SQLite busy: the other runner settles the rest
+      } catch (const storage::StorageError& e) {
+        // SQLite busy: a later pass settles the rest.
+        if (GetParam() == Backend::kPostgres) ADD_FAILURE() << e.what();
       }
     });
   for (auto& t : runners) t.join();
@@ -616,7 +664,12 @@ TEST_P(Workflow, TwoRunnersRacingSettleEachIntentOnce) {
     await(runner.run_due(kNow + 600'000, 100));
   }
   EXPECT_EQ(other.effects.load(), kIntents);
-  EXPECT_EQ(effects().size(), static_cast<std::size_t>(kIntents));
+  EXPECT_EQ(effect_rows(), kIntents);
+  std::size_t sends = 0;
+  for (const auto& [id, bodies] : other.received) sends += bodies.size();
+  if (GetParam() == Backend::kPostgres) {
+    EXPECT_GT(sends, static_cast<std::size_t>(kIntents)) << "the runners did race";
+  }
   EXPECT_TRUE(due_ids(kNow + 600'000).empty());
 }
 
@@ -626,7 +679,7 @@ TEST_P(Workflow, StuckIntentsAreCountedListedAndRetriedOrVoidedByStaff) {
   record({"U", "counter.place_order", "S1", "u"}, kNow);
   record({"V", "counter.place_order", "S2", "v"}, kNow + 1);
   record({"W", "counter.confirm", "S3", "w"}, kNow + 2, std::string("nav:F1:2026-03-02"));
-  record({"F", "counter.place_order", "S4", "f"}, kNow + 3);  // recorded, never tried: not stuck
+  record({"F", "counter.place_order", "S4", "f"}, kNow + 3);  // recorded, never tried
   db_->write_blocking([&](Tx& tx) {
     intents_.unanswered(tx, "U", "timeout", kNow + 10, kNow + 60'000);
     intents_.unanswered(tx, "V", "timeout", kNow + 10, kNow + 60'000);
@@ -637,12 +690,13 @@ TEST_P(Workflow, StuckIntentsAreCountedListedAndRetriedOrVoidedByStaff) {
     figures = intents_.stuck(tx, kNow + 5, kNow + 5);
     listed = intents_.stuck_list(tx, kNow + 5, kNow + 5, 10);
   });
-  EXPECT_EQ(figures["unanswered"].count, 2);
+  EXPECT_EQ(figures["unanswered"].count, 3) << "U and V unanswered, F never tried (no runner ran)";
   EXPECT_EQ(figures["unanswered"].oldest_ms, kNow);
   EXPECT_EQ(figures["waiting"].count, 1);
-  ASSERT_EQ(listed.size(), 3u);
+  ASSERT_EQ(listed.size(), 4u);
   EXPECT_EQ(listed[0].intent.id, "U");
   EXPECT_EQ(listed[2].intent.id, "W");
+  EXPECT_EQ(listed[3].intent.id, "F");
   db_->read_blocking(
       [&](Tx& tx) { EXPECT_EQ(intents_.stuck(tx, kNow, kNow)["unanswered"].count, 0) << "not yet past the bound"; });
   db_->write_blocking([&](Tx& tx) {
@@ -651,6 +705,8 @@ TEST_P(Workflow, StuckIntentsAreCountedListedAndRetriedOrVoidedByStaff) {
     EXPECT_FALSE(intents_.done(tx, "V", "{}", kNow + 30)) << "a voided intent is never settled after";
     EXPECT_FALSE(intents_.voided(tx, "V", "again", kNow + 30));
     EXPECT_FALSE(intents_.done(tx, "W", "{}", kNow + 30)) << "a waiting one is not answered before its event";
+    EXPECT_FALSE(intents_.unanswered(tx, "W", "timeout", kNow + 30, kNow + 40)) << "nor tried";
+    EXPECT_FALSE(intents_.retry_now(tx, "W", kNow + 30)) << "a retry does not skip its event";
   });
   EXPECT_EQ(due_ids(kNow + 20), (std::vector<std::string>{"F", "U"})) << "U due again at once (behind F, never tried)";
   EXPECT_EQ(intent("V").state, "voided");

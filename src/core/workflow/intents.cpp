@@ -107,13 +107,13 @@ bool Intents::unanswered(storage::Tx& tx, const std::string& id, const std::stri
                          std::int64_t next_at_ms) const {
   return tx.exec("UPDATE " + table_ +
                      " SET attempts = attempts + 1, last_error = ?, next_at_ms = ?, updated_at_ms = ? WHERE id = ? "
-                     "AND state = 'due'",
+                     "AND state = 'due' AND wait_for IS NULL",
                  {error, next_at_ms, now_ms, id}) > 0;
 }
 
 bool Intents::retry_now(storage::Tx& tx, const std::string& id, std::int64_t now_ms) const {
   return tx.exec("UPDATE " + table_ +
-                     " SET next_at_ms = ?, wait_for = NULL, updated_at_ms = ? WHERE id = ? AND state = 'due'",
+                     " SET next_at_ms = ?, updated_at_ms = ? WHERE id = ? AND state = 'due' AND wait_for IS NULL",
                  {now_ms, now_ms, id}) > 0;
 }
 
@@ -132,7 +132,8 @@ std::int64_t Intents::release(storage::Tx& tx, const std::string& event, std::in
 namespace {
 // The two kinds of stuck intent, as conditions: what the count and the list both read.
 std::string stuck_where(const char* kind) {
-  return std::string(kind) == "unanswered" ? "state = 'due' AND wait_for IS NULL AND attempts > 0 AND created_at_ms < ?"
+  // Unanswered: not settled since before the bound, tried or not (a runner that never ran counts).
+  return std::string(kind) == "unanswered" ? "state = 'due' AND wait_for IS NULL AND created_at_ms < ?"
                                            : "state = 'due' AND wait_for IS NOT NULL AND updated_at_ms < ?";
 }
 }  // namespace
@@ -194,10 +195,16 @@ boost::asio::awaitable<bool> IntentRunner::settle(const IntentRecord& r, const S
   co_return settled;
 }
 
-boost::asio::awaitable<IntentRecord> IntentRunner::send(const IntentRecord& r, std::int64_t now_ms) {
+boost::asio::awaitable<IntentRecord> IntentRunner::send(IntentRecord r, std::int64_t now_ms) {
+  // Only a due intent is sent: one waiting for its event, or settled meanwhile, is answered as it is.
+  if (r.state != "due" || r.wait_for) co_return r;
+  const auto started = std::chrono::steady_clock::now();
   Sent s;
   const auto it = kinds_.find(r.intent.kind);
   if (it == kinds_.end()) {
+    // A kind this build no longer knows: logged, and it goes behind the others as unanswered,
+    // counted stuck in time — never at the head of every pass.
+    log::error("intent {}: no handler for kind {}", r.intent.id, r.intent.kind);
     s = {discovery::Verdict::kUnknown, "no handler for intent kind " + r.intent.kind};
   } else {
     std::string failure;
@@ -206,15 +213,19 @@ boost::asio::awaitable<IntentRecord> IntentRunner::send(const IntentRecord& r, s
     } catch (const std::exception& e) {
       // Whatever the send met before or after reaching the other end: unknown, sent again.
       failure = e.what();
+    } catch (...) {
+      failure = "未知错误";
     }
     if (!failure.empty()) s = {discovery::Verdict::kUnknown, failure};
   }
-  // No handler (a kind this build no longer knows): logged, and it goes behind the others as
-  // unanswered, counted stuck in time — never at the head of every pass.
-  if (it == kinds_.end()) log::error("intent {}: no handler for kind {}", r.intent.id, r.intent.kind);
+  // The answer's time: the send may have taken a while (a timeout), and the backoff runs from it.
+  const std::int64_t answered_ms =
+      now_ms +
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started).count();
   std::string failure;
+  bool settled = false;
   try {
-    co_await settle(r, s, now_ms);
+    settled = co_await settle(r, s, answered_ms);
   } catch (const std::exception& e) {
     failure = e.what();
   }
@@ -224,23 +235,35 @@ boost::asio::awaitable<IntentRecord> IntentRunner::send(const IntentRecord& r, s
     // behind the others.
     log::error("intent {}: its answer could not be settled ({}); sent again later", r.intent.id, failure);
     const std::string id = r.intent.id, error = "结果未能入账：" + failure;
-    const std::int64_t next_at = now_ms + backoff_.after(id, r.attempts + 1).count();
+    const std::int64_t next_at = answered_ms + backoff_.after(id, r.attempts + 1).count();
     try {
-      co_await db_.write([&](storage::Tx& tx) { intents_.unanswered(tx, id, error, now_ms, next_at); });
+      co_await db_.write([&](storage::Tx& tx) { intents_.unanswered(tx, id, error, answered_ms, next_at); });
     } catch (const std::exception& e) {
       log::error("intent {}: not noted either ({}); due as it was", id, e.what());
     }
+  } else if (!settled) {
+    log::info("intent {}: settled by another runner meanwhile (its answer here: {})", r.intent.id, s.text);
   }
   const std::string id = r.intent.id;
   auto after = co_await db_.read([&](storage::Tx& tx) { return intents_.find(tx, id); });
   co_return after.value_or(r);
 }
 
-boost::asio::awaitable<IntentRunner::Pass> IntentRunner::run_due(std::int64_t now_ms, std::int64_t limit) {
+boost::asio::awaitable<IntentRunner::Pass> IntentRunner::run_due(std::int64_t now_ms, std::int64_t limit,
+                                                                 std::function<boost::asio::awaitable<bool>()> keep) {
   auto due = co_await db_.read([&](storage::Tx& tx) { return intents_.due(tx, now_ms, limit); });
+  const auto started = std::chrono::steady_clock::now();
   Pass pass;
   for (const auto& r : due) {
-    const IntentRecord after = co_await send(r, now_ms);
+    // Before each send: the pass stops when its lease went to another instance.
+    if (keep) {
+      const bool still_mine = co_await keep();
+      if (!still_mine) break;
+    }
+    const std::int64_t at =
+        now_ms +
+        std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started).count();
+    const IntentRecord after = co_await send(r, at);
     ++pass.sent;
     if (after.state == "done")
       ++pass.done;

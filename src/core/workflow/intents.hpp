@@ -27,8 +27,8 @@
 //   likewise (on_refused); unknown (no answer, a timeout, a 5xx, a restarting instance) → sent
 //   again as recorded after a backoff — for a service that answers a request id once and repeats
 //   that answer, sending it again *is* looking it up. Never marked failed on an unknown outcome.
-// - Settling is one conditional update on a due intent: two runners (instances, a staff retry
-//   racing the job) send the same bytes at worst, and only one settles.
+// - Settling done or refused is one conditional update on a due intent: two runners (instances, a
+//   staff retry racing the job) send the same bytes at worst, and only one settles it.
 // - Nothing waits at the head of the queue: an intent waiting for an outside event is not due;
 //   an unanswered one goes behind the others by its next_at; a pass takes a bounded number.
 // - Stuck past a bound (unanswered, or waiting, too long) → counted for the metrics (stuck()) and
@@ -82,31 +82,36 @@ class Intents {
   explicit Intents(std::string table);
 
   // Records an intent before its first send (due now, or waiting for `wait_for`). False when the
-  // same intent (id, kind and request alike) was recorded before: nothing changes. The same id
-  // with another kind or request throws std::logic_error (a request id is never reused).
+  // same intent (id, kind, subject and request alike) was recorded before: nothing changes (its
+  // wait too). The same id with another kind, subject or request throws std::logic_error (a
+  // request id is never reused).
   bool record(storage::Tx& tx, const Intent& in, std::int64_t now_ms,
               const std::optional<std::string>& wait_for = std::nullopt) const;
   std::optional<IntentRecord> find(storage::Tx& tx, const std::string& id) const;
   // Every intent of a business item, oldest first.
   std::vector<IntentRecord> of(storage::Tx& tx, const std::string& subject) const;
-  // Due now (not waiting, next_at passed), the least recently tried first, at most `limit`.
+  // Due now (not waiting, next_at passed), by next_at — a tried one goes behind by its backoff — at
+  // most `limit`.
   std::vector<IntentRecord> due(storage::Tx& tx, std::int64_t now_ms, std::int64_t limit) const;
 
   // ---- settling: each true only for the call that moved a due intent (one conditional update)
   bool done(storage::Tx& tx, const std::string& id, const std::string& answer, std::int64_t now_ms) const;
   bool refused(storage::Tx& tx, const std::string& id, const std::string& error, std::int64_t now_ms) const;
-  // Unknown outcome: one more attempt, not sent again before next_at_ms.
+  // Unknown outcome: one more attempt, not sent again before next_at_ms (two runners both
+  // unanswered count two).
   bool unanswered(storage::Tx& tx, const std::string& id, const std::string& error, std::int64_t now_ms,
                   std::int64_t next_at_ms) const;
-  // Staff: due now (a retry), or voided with the reason (only once the other end has confirmed it
-  // never executed the request — e.g. the counter voided the request id; the caller checks that).
+  // Staff: due now (a retry; one waiting for its event keeps waiting — release() the event), or
+  // voided with the reason (only once the other end has confirmed it never executed the request —
+  // e.g. the counter voided the request id; the caller checks that).
   bool retry_now(storage::Tx& tx, const std::string& id, std::int64_t now_ms) const;
   bool voided(storage::Tx& tx, const std::string& id, const std::string& reason, std::int64_t now_ms) const;
 
   // The outside event came: every intent waiting for it is due now. How many.
   std::int64_t release(storage::Tx& tx, const std::string& event, std::int64_t now_ms) const;
 
-  // Stuck: "unanswered" — due, tried at least once, recorded before `unanswered_before_ms`;
+  // Stuck: "unanswered" — due, not settled, recorded before `unanswered_before_ms` (tried or not:
+  // a runner that never ran counts);
   // "waiting" — waiting since before `waiting_before_ms`. Counted with the oldest's record time.
   StuckFigures stuck(storage::Tx& tx, std::int64_t unanswered_before_ms, std::int64_t waiting_before_ms) const;
   std::vector<IntentRecord> stuck_list(storage::Tx& tx, std::int64_t unanswered_before_ms,
@@ -137,13 +142,18 @@ class IntentRunner {
 
   // history: where an unanswered send and a refusal are noted under the intent's subject (none: not noted).
   IntentRunner(storage::Database& db, const Intents& intents, const History* history, Backoff backoff);
+  // Every kind before the first send (the handlers are not guarded against change while in use).
   void add(const std::string& kind, Kind handler);
 
-  // Sends one intent now — the request path's first send, right after recording it — and settles
-  // it by the answer; the intent as it stands after.
-  boost::asio::awaitable<IntentRecord> send(const IntentRecord& r, std::int64_t now_ms);
-  // Every intent due now (at most `limit`), each sent and settled. Run it under a JobLease.
-  boost::asio::awaitable<Pass> run_due(std::int64_t now_ms, std::int64_t limit);
+  // Sends one intent now — the request path's first send, right after recording it (find() it after
+  // the commit) — and settles it by the answer; the intent as it stands after. An intent not due
+  // (waiting for its event, or settled meanwhile) is not sent: answered as it is.
+  boost::asio::awaitable<IntentRecord> send(IntentRecord r, std::int64_t now_ms);
+  // Every intent due at now_ms (at most `limit`), each sent and settled in turn (each at its own
+  // time: now_ms plus the time the pass has taken). `keep`, when given, is asked before each send
+  // and stops the pass when false — a JobLease's keep(), so a pass that outlives its lease stops.
+  boost::asio::awaitable<Pass> run_due(std::int64_t now_ms, std::int64_t limit,
+                                       std::function<boost::asio::awaitable<bool>()> keep = {});
 
   // A typed client's outcome as a send's result (`answer` serialises the done value).
   template <class T, class Serialize>

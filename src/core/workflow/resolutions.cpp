@@ -19,7 +19,8 @@ Resolutions::Resolutions(Names names, std::int64_t taken_over_after_ms)
                " SET created_at_ms = ? WHERE idempotency_key = ? AND result = '' AND created_at_ms < ? AND staff = ? "
                "AND fingerprint = ?";
   select_ = "SELECT staff, fingerprint, result FROM " + t + " WHERE idempotency_key = ?";
-  done_ = "UPDATE " + t + " SET result = ? WHERE idempotency_key = ?";
+  // The first to finish keeps its answer (a slow first resolver after a take-over changes nothing).
+  done_ = "UPDATE " + t + " SET result = ? WHERE idempotency_key = ? AND result = ''";
   give_back_ = "DELETE FROM " + t + " WHERE idempotency_key = ? AND result = ''";
 }
 
@@ -38,8 +39,8 @@ std::optional<Resolutions::Claim> Resolutions::claim(storage::Tx& tx, const std:
   return find(tx, key).value_or(Claim{"", "", ""});
 }
 
-void Resolutions::done(storage::Tx& tx, const std::string& key, const std::string& result) const {
-  tx.exec(done_, {result, key});
+bool Resolutions::done(storage::Tx& tx, const std::string& key, const std::string& result) const {
+  return tx.exec(done_, {result, key}) > 0;
 }
 
 void Resolutions::give_back(storage::Tx& tx, const std::string& key) const { tx.exec(give_back_, {key}); }
@@ -54,8 +55,7 @@ const std::string& Resolutions::answer(const Claim& earlier, const std::string& 
   return earlier.result;
 }
 
-boost::asio::awaitable<std::string> Resolutions::run(storage::Database& db, const Resolve& r,
-                                                     std::int64_t now_ms) const {
+boost::asio::awaitable<std::string> Resolutions::run(storage::Database& db, Resolve r, std::int64_t now_ms) const {
   auto earlier = co_await db.write([&](storage::Tx& tx) -> std::optional<Claim> {
     // A resolution already made under this key answers first, whatever the item's state is now
     // (the first one changed it).
@@ -89,8 +89,10 @@ boost::asio::awaitable<std::string> Resolutions::run(storage::Database& db, cons
   }
   std::string kept = co_await db.write([&](storage::Tx& tx) {
     std::string answer = r.finish(tx);
-    done(tx, r.key, answer);
-    return answer;
+    if (done(tx, r.key, answer)) return answer;
+    // Another call finished it first (it took this claim over): its answer stands.
+    const auto kept = find(tx, r.key);
+    return kept ? kept->result : answer;
   });
   co_return kept;
 }

@@ -13,8 +13,10 @@
 // by another staff member, is refused 422 <PREFIX>_IDEMPOTENCY_KEY_REUSED; a repeat while the first
 // acts, 409 <PREFIX>_RESOLUTION_IN_PROGRESS. An action that fails without an answer (a storage
 // error, an answer that did not parse) gives its key back, audited as having come to nothing; a
-// claim left unfinished by an instance that died while acting is taken over by a repeat after
-// `taken_over_after_ms` — so every action must be safe to repeat (the same request ids).
+// claim left unfinished — its instance died while acting, or the closing transaction failed (the
+// result's audit is then lost with it; the action's own records stay) — answers 409 until a
+// repeat takes it over after `taken_over_after_ms`, so every action must be safe to repeat (the
+// same request ids). The first resolution to finish keeps its answer.
 #include <boost/asio/awaitable.hpp>
 #include <cstdint>
 #include <functional>
@@ -44,7 +46,8 @@ class Resolutions {
   // unfinished for taken_over_after_ms); else the earlier claim.
   std::optional<Claim> claim(storage::Tx& tx, const std::string& key, const std::string& staff,
                              const std::string& subject, const std::string& fingerprint, std::int64_t now_ms) const;
-  void done(storage::Tx& tx, const std::string& key, const std::string& result) const;
+  // False when the key's answer was kept already (the first to finish keeps it).
+  bool done(storage::Tx& tx, const std::string& key, const std::string& result) const;
   // Gives an unfinished claim back (its resolution failed before an answer): the key may act again.
   void give_back(storage::Tx& tx, const std::string& key) const;
   // The answer to a key claimed earlier: its kept result, or the refusal (above).
@@ -68,7 +71,7 @@ class Resolutions {
     std::function<void(storage::Tx&, const std::string& error)> abandoned;
   };
   // The kept answer: this resolution's (finish) or the earlier one's under the same key.
-  boost::asio::awaitable<std::string> run(storage::Database& db, const Resolve& r, std::int64_t now_ms) const;
+  boost::asio::awaitable<std::string> run(storage::Database& db, Resolve r, std::int64_t now_ms) const;
 
  private:
   Names names_;
