@@ -285,6 +285,15 @@ TEST_P(Mall, MatchBuyCancelConfirmRedeemToTheCent) {
             409)
       << "a replay answers the same";
 
+  // Staff raise F10001's risk above the customer's level: an order now is matched on the new terms
+  // (the mall asks suitability early with the terms it last read, and never uses that answer when
+  // the terms read with the order differ); back to R3, it is allowed again.
+  ASSERT_EQ(staff("PUT", "/api/mall/v1/admin/products/F10001", fund("F10001", "稳健增长混合", 4)).status, 200);
+  EXPECT_TRUE(refused(order(a, "order-a-0105", R"({"product": "F10001", "side": "subscribe", "amount": "100.00"})"), 409,
+                      "MALL_RISK_MISMATCH"));
+  ASSERT_EQ(staff("PUT", "/api/mall/v1/admin/products/F10001", fund("F10001", "稳健增长混合", 3)).status, 200);
+  EXPECT_EQ(balance(a, "frozen"), "30000.00") << "refused before anything was frozen";
+
   // At 15:00: the next trading day; it can still be cancelled until 15:00 that day.
   platform.pin_clock("2026-03-02T15:00:00+08:00");
   auto late = order(a, "order-a-0007", R"({"product": "F10001", "side": "subscribe", "amount": "5000.00"})");

@@ -10,6 +10,7 @@
 #include "core/http/error.hpp"
 #include "core/http/refusal.hpp"
 #include "core/json/json.hpp"
+#include "core/net/eager.hpp"
 #include "core/observe/log.hpp"
 #include "core/observe/trace.hpp"
 #include "core/util/digest.hpp"
@@ -25,6 +26,9 @@ using core::http::value_or_throw;
 
 namespace {
 suitability::ProductTerms terms_for_matching(const ProductTerms& t) { return {t.code, t.name, t.risk, t.audience}; }
+bool same_terms(const suitability::ProductTerms& a, const suitability::ProductTerms& b) {
+  return a.code == b.code && a.name == b.name && a.risk == b.risk && a.audience == b.audience;
+}
 // The mall's code for the counter's refusal of an order.
 std::string failure_code(const std::string& counter_code) {
   if (counter_code == "COUNTER_INSUFFICIENT_CASH") return "MALL_INSUFFICIENT_CASH";
@@ -71,8 +75,16 @@ boost::asio::awaitable<std::string> Orders::fund_account(const std::string& cust
 boost::asio::awaitable<suitability::MatchOut> Orders::match(const std::string& customer, const ProductTerms& t,
                                                            const std::optional<std::string>& warning,
                                                            const RequestContext& ctx) {
-  const suitability::MatchIn in{customer, terms_for_matching(t), warning};
-  auto matched = co_await clients_.suitability.match(in, &ctx);
+  auto terms = terms_for_matching(t);
+  auto out = co_await ask_match(customer, std::move(terms), warning, &ctx);
+  co_return out;
+}
+
+boost::asio::awaitable<suitability::MatchOut> Orders::ask_match(std::string customer, suitability::ProductTerms terms,
+                                                               std::optional<std::string> warning,
+                                                               const RequestContext* ctx) {
+  const suitability::MatchIn in{std::move(customer), std::move(terms), std::move(warning)};
+  auto matched = co_await clients_.suitability.match(in, ctx);
   auto* out = std::get_if<suitability::MatchOut>(&matched);
   if (!out) throw ApiError(503, "MALL_DEPENDENCY_UNAVAILABLE", "暂时无法进行适当性匹配，请稍后重试");
   co_return std::move(*out);
@@ -101,14 +113,52 @@ boost::asio::awaitable<suitability::Warning> Orders::risk_warning(const std::str
 boost::asio::awaitable<Placed> Orders::place(const std::string& customer, const std::string& idem, const OrderIn& in,
                                              const RequestContext& ctx) {
   const std::string fingerprint = core::sha256_hex(core::json::serialize(in));
+  // A subscription's suitability match needs the product's terms; with the terms this instance
+  // last read for it, suitability is asked while the first read runs (both in flight), and the
+  // answer is used only if the terms read now are the same (else asked again with them).
+  std::optional<suitability::ProductTerms> early_terms;
+  std::optional<core::net::Eager<suitability::MatchOut>> early;
+  if (in.side == "subscribe") {
+    {
+      std::lock_guard lock(mutex_);
+      if (auto it = match_terms_.find(in.product); it != match_terms_.end()) early_terms = it->second;
+    }
+    if (early_terms) {
+      const auto executor = co_await boost::asio::this_coro::executor;
+      auto asked = ask_match(customer, *early_terms, in.warning_id, &ctx);
+      early.emplace(core::net::Eager<suitability::MatchOut>::start(executor, std::move(asked)));
+    }
+  }
   // One read for what the order needs to know: a first order under this key, the product, and
   // whether this is the customer's first purchase of it.
-  auto known =
-      co_await db_.read([&](core::storage::Tx& tx) { return store_.before_order(tx, customer, idem, in.product); });
+  std::optional<MallStore::BeforeOrder> read;
+  std::exception_ptr read_failed;
+  try {
+    read = co_await db_.read([&](core::storage::Tx& tx) { return store_.before_order(tx, customer, idem, in.product); });
+  } catch (...) {
+    read_failed = std::current_exception();
+  }
+  // The early match ends here whatever happens next (it refers to this request).
+  std::optional<suitability::MatchOut> early_match;
+  if (early) {
+    try {
+      early_match = co_await early->get();
+    } catch (const std::exception&) {
+      // Asked again below, in turn, if the order gets that far.
+    }
+  }
+  if (read_failed) std::rethrow_exception(read_failed);
+  auto& known = *read;
   if (known.seen) co_return co_await replay(*known.seen, fingerprint, ctx);
   if (!known.product || known.product->status == "draft")
     throw ApiError(404, "MALL_PRODUCT_NOT_FOUND", fmt::format("产品 {} 不存在", in.product));
   const ProductRow& p = *known.product;
+  const auto terms_now = terms_for_matching(p.terms);
+  {
+    std::lock_guard lock(mutex_);
+    match_terms_[in.product] = terms_now;
+  }
+  if (early_match && !(early_terms && same_terms(*early_terms, terms_now))) early_match.reset();
   const auto now = core::finance::business_now();
   OrderRecord o;
   o.customer_id = customer;
@@ -134,7 +184,9 @@ boost::asio::awaitable<Placed> Orders::place(const std::string& customer, const 
     const bool first = known.first;
     if (auto bad = check_subscription_amount(p.terms, *in.amount, first))
       throw ApiError(bad->status, bad->code, bad->message);
-    auto check = co_await match(customer, p.terms, in.warning_id, ctx);
+    suitability::MatchOut check;
+    if (early_match) check = std::move(*early_match);
+    else check = co_await match(customer, p.terms, in.warning_id, ctx);
     if (check.outcome == "warn") throw ApiError(409, "MALL_RISK_MISMATCH", check.reason);
     if (check.outcome != "allow") throw ApiError(403, check.rule, check.reason);
     o.suitability_rule = check.rule;

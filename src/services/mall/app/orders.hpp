@@ -105,6 +105,11 @@ class Orders {
   boost::asio::awaitable<platform::suitability::MatchOut> match(const std::string& customer, const ProductTerms& t,
                                                                const std::optional<std::string>& warning,
                                                                const core::http::RequestContext& ctx);
+  // The same, its arguments its own (started early, while the order's first read runs).
+  boost::asio::awaitable<platform::suitability::MatchOut> ask_match(std::string customer,
+                                                                   platform::suitability::ProductTerms terms,
+                                                                   std::optional<std::string> warning,
+                                                                   const core::http::RequestContext* ctx);
   OrderView view(const OrderRecord& o) const;
   // settle_late and void_placing: the counter's fate of the order's request id decides; `voided`
   // is the code and message the order fails with when the counter never saw it.
@@ -119,6 +124,8 @@ class Orders {
   int cutoff_;
   std::mutex mutex_;
   std::unordered_map<std::string, std::string> accounts_;
+  // The terms a product's match was last asked with (an early match is used only if they still hold).
+  std::unordered_map<std::string, platform::suitability::ProductTerms> match_terms_;
 };
 
 }  // namespace zt::services::mall
