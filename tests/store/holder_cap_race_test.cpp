@@ -7,10 +7,12 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <array>
 #include <atomic>
 #include <chrono>
 #include <latch>
 #include <thread>
+#include <vector>
 
 #include "core/storage/database.hpp"
 #include "harness/servers.hpp"
@@ -65,7 +67,8 @@ class HolderCapRace : public ::testing::Test {
     core::storage::Options o;
     o.driver = "postgres";
     o.postgres_dsn = test::shared_postgres().dsn();
-    o.schema = "mallrace" + std::to_string(::getpid());
+    static std::atomic<int> n{0};  // a schema per test: each starts from an empty mall
+    o.schema = "mallrace" + std::to_string(::getpid()) + "_" + std::to_string(n++);
     db_ = core::storage::Database::open(o);
     core::storage::migrate(*db_, zt_mall_migrations());
     const auto in = certificate();
@@ -132,6 +135,55 @@ TEST_F(HolderCapRace, AHolderCancellingOnePurchaseWhilePlacingAnotherKeepsThePla
   auto carol = begin(purchase("C1", "carol"));
   ASSERT_TRUE(std::holds_alternative<Refusal>(carol)) << "a third holder got in";
   EXPECT_EQ(std::get<Refusal>(carol).code, "MALL_HOLDERS_FULL");
+}
+
+// Two requests with one customer's Idempotency-Key (a double tap), each past its first read before
+// the other recorded anything, record their intents at once: one order is recorded and the other
+// fails on the key as a unique violation (what the mall answers by replaying the winner) — never
+// two orders, never another kind of error; the loser's holder place goes back with it. The same
+// with one signed risk warning on two orders: one takes it, the other is refused or fails on it.
+TEST_F(HolderCapRace, OneIdempotencyKeyOrOneWarningRacingRecordsOneOrder) {
+  const auto race = [&](const OrderRecord& a, const OrderRecord& b) {
+    std::latch start(2);
+    std::atomic<int> recorded{0}, refused{0}, on_key{0}, other{0};
+    std::vector<std::thread> racers;
+    for (const OrderRecord* o : {&a, &b})
+      racers.emplace_back([&, o] {
+        start.arrive_and_wait();
+        try {
+          auto r = begin(*o);
+          if (std::holds_alternative<OrderRecord>(r)) ++recorded;
+          else ++refused;
+        } catch (const core::storage::StorageError& e) {
+          if (e.kind() == core::storage::StorageError::Kind::kUniqueViolation) ++on_key;
+          else ++other;
+        }
+      });
+    for (auto& t : racers) t.join();
+    return std::array<int, 4>{recorded.load(), refused.load(), on_key.load(), other.load()};
+  };
+  auto k1 = purchase("K1", "alice"), k2 = purchase("K2", "alice");
+  k2.idempotency_key = k1.idempotency_key;
+  const auto keyed = race(k1, k2);
+  EXPECT_EQ(keyed[0], 1) << "one order recorded";
+  EXPECT_EQ(keyed[1], 0);
+  EXPECT_EQ(keyed[2], 1) << "the other fails on the key";
+  EXPECT_EQ(keyed[3], 0);
+  EXPECT_EQ(holder_count(), 1) << "the loser's place went back with it";
+  db_->read_blocking([&](core::storage::Tx& tx) {
+    EXPECT_EQ(tx.query("SELECT order_id FROM mall_orders WHERE idempotency_key = ?", {k1.idempotency_key}).size(), 1u);
+  });
+
+  auto w1 = purchase("W1", "bob"), w2 = purchase("W2", "bob");
+  w1.warning_id = w2.warning_id = "W-signed-1";
+  const auto warned = race(w1, w2);
+  EXPECT_EQ(warned[0], 1) << "one order takes the warning";
+  EXPECT_EQ(warned[1] + warned[2], 1) << "the other is refused (MALL_WARNING_USED) or fails on it";
+  EXPECT_EQ(warned[3], 0);
+  db_->read_blocking([&](core::storage::Tx& tx) {
+    EXPECT_EQ(tx.query("SELECT order_id FROM mall_warning_uses WHERE warning_id = 'W-signed-1'").size(), 1u);
+    EXPECT_EQ(tx.query("SELECT order_id FROM mall_orders WHERE warning_id = 'W-signed-1'").size(), 1u);
+  });
 }
 
 // Two confirmation runs overlapping (the job on one instance, a staff trigger on another, before
