@@ -173,10 +173,13 @@ asio::awaitable<RedisReply> RedisClient::command(std::vector<std::string> args) 
   auto ex = co_await asio::this_coro::executor;
   auto& pool = Impl::idle()[impl.get()];
   std::optional<tcp::socket> socket;
-  if (!pool.empty()) {
-    socket.emplace(std::move(pool.back()));
+  // An idle connection closed meanwhile (its deadline fired as its answer arrived) is dropped.
+  while (!pool.empty() && !socket) {
+    if (pool.back().is_open()) socket.emplace(std::move(pool.back()));
     pool.pop_back();
-  } else {
+  }
+  const bool reused = socket.has_value();
+  if (!socket) {
     socket.emplace(ex);
     boost::system::error_code ec;
     auto address = asio::ip::make_address(o.host, ec);
@@ -201,19 +204,30 @@ asio::awaitable<RedisReply> RedisClient::command(std::vector<std::string> args) 
   }
   const std::string wire = encode_redis_command(args);
   RedisReply reply;
+  bool reusable = false;
+  std::string failure;
   {
     Deadline d(ex, *socket, o.command_timeout);
     try {
       reply = co_await roundtrip(*socket, wire);
-    } catch (const RedisUnavailable&) {
-      if (d.expired) throw RedisUnavailable("redis command timed out");
-      throw;
+      // The deadline may have closed it as the answer arrived: the answer stands, the
+      // connection does not go back.
+      reusable = !d.expired && socket->is_open();
+    } catch (const RedisUnavailable& e) {
+      failure = d.expired ? std::string("redis command timed out") : std::string(e.what());
     } catch (const std::runtime_error& e) {
-      throw RedisUnavailable(fmt::format("redis protocol error: {}", e.what()));
+      failure = fmt::format("redis protocol error: {}", e.what());
     }
   }
+  if (!failure.empty()) {
+    // A reused connection that failed says the others idle beside it may be dead too (the server
+    // restarted, or closed idle clients): they are dropped, so the next command connects afresh
+    // instead of meeting each of them in turn.
+    if (reused) Impl::idle()[impl.get()].clear();
+    throw RedisUnavailable(failure);
+  }
   auto& back = Impl::idle()[impl.get()];
-  if (back.size() < o.max_idle_per_thread) back.push_back(std::move(*socket));
+  if (reusable && back.size() < o.max_idle_per_thread) back.push_back(std::move(*socket));
   co_return reply;
 }
 
