@@ -2,16 +2,14 @@
 // (app/), its routes (handlers/) and the confirmation job.
 #include "services/mall/mall_component.hpp"
 
-#include <stdexcept>
-
 #include "core/discovery/discovery.hpp"
 #include "core/net/runtime.hpp"
-#include "core/observe/trace.hpp"
 #include "core/workflow/stuck_gauges.hpp"
 #include "services/mall/app/catalogue.hpp"
 #include "services/mall/app/confirmation.hpp"
 #include "services/mall/app/orders.hpp"
 #include "services/mall/app/reconciliation.hpp"
+#include "services/mall/app/settings.hpp"
 #include "services/mall/app/stuck_desk.hpp"
 #include "services/mall/handlers/mall_handlers.hpp"
 
@@ -22,55 +20,28 @@ namespace zt::services::mall {
 
 namespace {
 
-int seconds_of(const std::string& hhmm) {
-  if (hhmm.size() != 5 || hhmm[2] != ':') throw std::invalid_argument("mall.cutoff: HH:MM");
-  const int h = std::stoi(hhmm.substr(0, 2)), m = std::stoi(hhmm.substr(3, 2));
-  if (h < 0 || h > 23 || m < 0 || m > 59) throw std::invalid_argument("mall.cutoff: HH:MM");
-  return h * 3600 + m * 60;
-}
-
-CategoryRules rules_of(const core::config::Section& c) {
-  CategoryRules r;
-  r.income_certificate_max_holders = static_cast<int>(c.get_int("income_certificate_max_holders"));
-  r.income_certificate_min_protected = Money::parse(c.get_string("income_certificate_min_protected"));
-  r.income_certificate_min_unprotected = Money::parse(c.get_string("income_certificate_min_unprotected"));
-  r.qualified_min_purchase = Money::parse(c.get_string("qualified_min_purchase"));
-  return r;
-}
-
 class MallComponent final : public core::Component {
  public:
   explicit MallComponent(core::ComponentContext& ctx)
-      : runtime_(ctx.runtime()),
+      : settings_(settings_of(ctx.config(), ctx.full_config().section("node").get_string("name"))),
+        runtime_(ctx.runtime()),
         calls_(ctx.get<core::discovery::Discovery>("discovery").client()),
         counter_(calls_, "mall"),
         auth_(calls_, "mall"),
         suitability_(calls_, "mall"),
-        store_(rules_of(ctx.config())),
-        catalogue_(ctx.database(), store_, counter_, suitability_, ctx.config().get_duration("read_cache")),
-        orders_(ctx.database(), store_, catalogue_, Orders::Clients{counter_, auth_, suitability_},
-                seconds_of(ctx.config().get_string("cutoff"))),
-        confirmation_(ctx.database(), store_, counter_, orders_, catalogue_,
-                      ConfirmationSettings{ctx.config().get_duration("confirm_interval"),
-                                           ctx.config().get_duration("redrive_after"),
-                                           static_cast<int>(ctx.config().get_int("expire_after_days")),
-                                           ctx.full_config().section("node").get_string("name") + "-" +
-                                               core::observe::random_hex_id(4),
-                                           ctx.config().get_duration("lease"),
-                                           static_cast<int>(ctx.config().get_int("confirm_attempts"))}),
+        store_(settings_.rules),
+        catalogue_(ctx.database(), store_, counter_, suitability_, settings_.read_cache),
+        orders_(ctx.database(), store_, catalogue_, Orders::Clients{counter_, auth_, suitability_}, settings_.cutoff),
+        confirmation_(ctx.database(), store_, counter_, orders_, catalogue_, settings_.confirmation),
         reconciliation_(ctx.database(), store_, counter_),
-        desk_(ctx.database(), store_, orders_,
-              StuckDeskSettings{ctx.config().get_duration("stuck_after"),
-                                static_cast<int>(ctx.config().get_int("confirm_attempts")),
-                                static_cast<int>(ctx.config().get_int("expire_after_days"))}),
-        stuck_(ctx.metrics(), StuckDesk::gauges(), [this] { return desk_.count(); }),
-        stuck_refresh_(ctx.config().get_duration("stuck_refresh")) {
+        desk_(ctx.database(), store_, orders_, settings_.desk),
+        stuck_(ctx.metrics(), StuckDesk::gauges(), [this] { return desk_.count(); }) {
     add_mall_routes(ctx.public_router(), MallApp{catalogue_, orders_, confirmation_, reconciliation_, desk_});
   }
 
   void start() override {
     confirmation_.start(runtime_);
-    stuck_.start(runtime_, stuck_refresh_);
+    stuck_.start(runtime_, settings_.stuck_refresh);
   }
   void stop() override {
     confirmation_.stop();
@@ -78,6 +49,7 @@ class MallComponent final : public core::Component {
   }
 
  private:
+  const MallSettings settings_;
   core::net::IoRuntime& runtime_;
   core::discovery::ServiceClient& calls_;
   platform::counter::CounterClient counter_;
@@ -90,7 +62,6 @@ class MallComponent final : public core::Component {
   Reconciliation reconciliation_;
   StuckDesk desk_;
   core::workflow::StuckGauges stuck_;
-  std::chrono::milliseconds stuck_refresh_;
 };
 
 }  // namespace

@@ -1,0 +1,27 @@
+#pragma once
+// The mall's settings (the `mall` section, declared in mall_component.cpp's schema) as its use
+// cases take them: read and checked once, at start.
+#include <chrono>
+#include <string>
+
+#include "core/config/config.hpp"
+#include "services/mall/app/confirmation.hpp"
+#include "services/mall/app/stuck_desk.hpp"
+#include "services/mall/domain/products.hpp"
+
+namespace zt::services::mall {
+
+struct MallSettings {
+  CategoryRules rules;
+  int cutoff = 15 * 3600;  // seconds into the day (Asia/Shanghai) before which an order trades that day
+  std::chrono::milliseconds read_cache{1000};
+  ConfirmationSettings confirmation;
+  StuckDeskSettings desk;
+  std::chrono::milliseconds stuck_refresh{15000};
+};
+
+// node: this process's node name (the confirmation lease's holder is it plus a random suffix).
+// Throws std::invalid_argument for a cut-off that is not HH:MM.
+MallSettings settings_of(const core::config::Section& mall, const std::string& node);
+
+}  // namespace zt::services::mall
