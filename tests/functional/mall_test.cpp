@@ -287,7 +287,7 @@ TEST_P(Mall, MatchBuyCancelConfirmRedeemToTheCent) {
 
   // Staff raise F10001's risk above the customer's level: an order now is matched on the new terms
   // (the mall asks suitability early with the terms it last read, and never uses that answer when
-  // the terms read with the order differ); back to R3, it is allowed again.
+  // the terms read with the order differ); then back to R3 for what follows.
   ASSERT_EQ(staff("PUT", "/api/mall/v1/admin/products/F10001", fund("F10001", "稳健增长混合", 4)).status, 200);
   EXPECT_TRUE(refused(order(a, "order-a-0105", R"({"product": "F10001", "side": "subscribe", "amount": "100.00"})"), 409,
                       "MALL_RISK_MISMATCH"));

@@ -11,6 +11,8 @@
 #include <atomic>
 #include <chrono>
 #include <latch>
+#include <mutex>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -143,17 +145,24 @@ TEST_F(HolderCapRace, AHolderCancellingOnePurchaseWhilePlacingAnotherKeepsThePla
 // two orders, never another kind of error; the loser's holder place goes back with it. The same
 // with one signed risk warning on two orders: one takes it, the other is refused or fails on it.
 TEST_F(HolderCapRace, OneIdempotencyKeyOrOneWarningRacingRecordsOneOrder) {
+  std::vector<std::string> codes;  // of the refusals
   const auto race = [&](const OrderRecord& a, const OrderRecord& b) {
     std::latch start(2);
     std::atomic<int> recorded{0}, refused{0}, on_key{0}, other{0};
+    std::mutex mutex;
     std::vector<std::thread> racers;
     for (const OrderRecord* o : {&a, &b})
       racers.emplace_back([&, o] {
         start.arrive_and_wait();
         try {
           auto r = begin(*o);
-          if (std::holds_alternative<OrderRecord>(r)) ++recorded;
-          else ++refused;
+          if (std::holds_alternative<OrderRecord>(r)) {
+            ++recorded;
+          } else {
+            ++refused;
+            std::lock_guard lock(mutex);
+            codes.push_back(std::get<Refusal>(r).code);
+          }
         } catch (const core::storage::StorageError& e) {
           if (e.kind() == core::storage::StorageError::Kind::kUniqueViolation) ++on_key;
           else ++other;
@@ -174,12 +183,15 @@ TEST_F(HolderCapRace, OneIdempotencyKeyOrOneWarningRacingRecordsOneOrder) {
     EXPECT_EQ(tx.query("SELECT order_id FROM mall_orders WHERE idempotency_key = ?", {k1.idempotency_key}).size(), 1u);
   });
 
-  auto w1 = purchase("W1", "bob"), w2 = purchase("W2", "bob");
+  // alice holds a place now, so her purchases take none (the cap plays no part in this race).
+  auto w1 = purchase("W1", "alice"), w2 = purchase("W2", "alice");
   w1.warning_id = w2.warning_id = "W-signed-1";
   const auto warned = race(w1, w2);
   EXPECT_EQ(warned[0], 1) << "one order takes the warning";
   EXPECT_EQ(warned[1] + warned[2], 1) << "the other is refused (MALL_WARNING_USED) or fails on it";
   EXPECT_EQ(warned[3], 0);
+  for (const auto& code : codes) EXPECT_EQ(code, "MALL_WARNING_USED");
+  EXPECT_EQ(holder_count(), 1) << "still alice alone";
   db_->read_blocking([&](core::storage::Tx& tx) {
     EXPECT_EQ(tx.query("SELECT order_id FROM mall_warning_uses WHERE warning_id = 'W-signed-1'").size(), 1u);
     EXPECT_EQ(tx.query("SELECT order_id FROM mall_orders WHERE warning_id = 'W-signed-1'").size(), 1u);

@@ -6,9 +6,11 @@
 //   auto row = co_await db.read(…);            // both in flight
 //   MatchOut m = co_await early.get();          // its value, or what it threw
 //
-// Always get() it before leaving the scope that owns what it refers to (the request context,
-// the caller's locals it took by reference): a started coroutine runs to its end whatever the
-// caller does. Its executor is the caller's, so on one io thread the two only interleave.
+// Always get() it — once — before leaving the scope that owns what it refers to (the request
+// context, the caller's locals it took by reference): a started coroutine runs to its end
+// whatever the caller does. Its executor is the caller's, which must be run by one thread (an
+// IoRuntime's io threads each run their own): the two then only interleave, and the wake-up of
+// get() cannot pass it by.
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -25,6 +27,10 @@ namespace zt::core::net {
 template <class T>
 class Eager {
  public:
+  Eager(Eager&&) noexcept = default;
+  Eager& operator=(Eager&&) noexcept = default;
+  Eager(const Eager&) = delete;
+  Eager& operator=(const Eager&) = delete;
   static Eager start(const boost::asio::any_io_executor& executor, boost::asio::awaitable<T> work) {
     Eager e;
     auto state = e.state_;

@@ -204,7 +204,7 @@ asio::awaitable<RedisReply> RedisClient::command(std::vector<std::string> args) 
   }
   const std::string wire = encode_redis_command(args);
   RedisReply reply;
-  bool reusable = false;
+  bool reusable = false, broken = false;
   std::string failure;
   {
     Deadline d(ex, *socket, o.command_timeout);
@@ -215,15 +215,17 @@ asio::awaitable<RedisReply> RedisClient::command(std::vector<std::string> args) 
       reusable = !d.expired && socket->is_open();
     } catch (const RedisUnavailable& e) {
       failure = d.expired ? std::string("redis command timed out") : std::string(e.what());
+      broken = !d.expired;  // the connection itself failed (reset, closed), not a slow answer
     } catch (const std::runtime_error& e) {
       failure = fmt::format("redis protocol error: {}", e.what());
     }
   }
   if (!failure.empty()) {
-    // A reused connection that failed says the others idle beside it may be dead too (the server
+    // A reused connection that broke says the others idle beside it may be dead too (the server
     // restarted, or closed idle clients): they are dropped, so the next command connects afresh
-    // instead of meeting each of them in turn.
-    if (reused) Impl::idle()[impl.get()].clear();
+    // instead of meeting each of them in turn. A slow answer or a protocol error says nothing of
+    // them: they stay.
+    if (reused && broken) Impl::idle()[impl.get()].clear();
     throw RedisUnavailable(failure);
   }
   auto& back = Impl::idle()[impl.get()];

@@ -143,7 +143,7 @@ boost::asio::awaitable<Placed> Orders::place(const std::string& customer, const 
   if (early) {
     try {
       early_match = co_await early->get();
-    } catch (const std::exception&) {
+    } catch (...) {
       // Asked again below, in turn, if the order gets that far.
     }
   }
