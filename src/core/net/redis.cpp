@@ -171,12 +171,15 @@ asio::awaitable<RedisReply> RedisClient::command(std::vector<std::string> args) 
   auto impl = impl_;  // keeps the options alive across suspensions
   const auto& o = impl->options;
   auto ex = co_await asio::this_coro::executor;
-  auto& pool = Impl::idle()[impl.get()];
   std::optional<tcp::socket> socket;
-  // An idle connection closed meanwhile (its deadline fired as its answer arrived) is dropped.
-  while (!pool.empty() && !socket) {
-    if (pool.back().is_open()) socket.emplace(std::move(pool.back()));
-    pool.pop_back();
+  {
+    // This thread's pool, read before any suspension (the coroutine may resume on another thread).
+    // An idle connection closed meanwhile (its deadline fired as its answer arrived) is dropped.
+    auto& pool = Impl::idle()[impl.get()];
+    while (!pool.empty() && !socket) {
+      if (pool.back().is_open()) socket.emplace(std::move(pool.back()));
+      pool.pop_back();
+    }
   }
   const bool reused = socket.has_value();
   if (!socket) {

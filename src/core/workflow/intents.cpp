@@ -31,6 +31,28 @@ IntentRecord record_of(const storage::Row& r) {
   return out;
 }
 
+// The intent as one conditional update moved it (done(), refused() or unanswered()), without
+// reading it back.
+IntentRecord moved(IntentRecord r, const IntentRunner::Sent& s, std::int64_t at_ms, std::int64_t next_at_ms) {
+  r.updated_at_ms = at_ms;
+  switch (s.verdict) {
+    case discovery::Verdict::kDone:
+      r.state = "done";
+      r.outcome = s.text;
+      break;
+    case discovery::Verdict::kRefused:
+      r.state = "refused";
+      r.outcome = s.text;
+      break;
+    case discovery::Verdict::kUnknown:
+      ++r.attempts;
+      r.last_error = s.text;
+      r.next_at_ms = next_at_ms;
+      break;
+  }
+  return r;
+}
+
 std::vector<IntentRecord> records_of(const storage::Rows& rows) {
   std::vector<IntentRecord> out;
   out.reserve(rows.size());
@@ -168,10 +190,10 @@ void IntentRunner::add(const std::string& kind, Kind handler) {
   kinds_[kind] = std::move(handler);
 }
 
-boost::asio::awaitable<bool> IntentRunner::settle(const IntentRecord& r, const Sent& s, std::int64_t now_ms) {
+boost::asio::awaitable<bool> IntentRunner::settle(const IntentRecord& r, const Sent& s, std::int64_t now_ms,
+                                                  std::int64_t next_at) {
   const auto it = kinds_.find(r.intent.kind);
   const std::string& id = r.intent.id;
-  const std::int64_t next_at = now_ms + backoff_.after(id, r.attempts + 1).count();
   const bool settled = co_await db_.write([&](storage::Tx& tx) {
     switch (s.verdict) {
       case discovery::Verdict::kDone:
@@ -222,31 +244,36 @@ boost::asio::awaitable<IntentRecord> IntentRunner::send(IntentRecord r, std::int
   const std::int64_t answered_ms =
       now_ms +
       std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started).count();
+  const std::string id = r.intent.id;
+  const std::int64_t next_at = answered_ms + backoff_.after(id, r.attempts + 1).count();
   std::string failure;
   bool settled = false;
   try {
-    settled = co_await settle(r, s, answered_ms);
+    settled = co_await settle(r, s, answered_ms, next_at);
   } catch (const std::exception& e) {
     failure = e.what();
   }
+  if (settled) co_return moved(std::move(r), s, answered_ms, next_at);
   if (!failure.empty()) {
     // The answer came but settling it failed (the business effect refused, the database lost):
     // nothing of it was kept; sent again after the backoff (the other end repeats its answer),
     // behind the others.
-    log::error("intent {}: its answer could not be settled ({}); sent again later", r.intent.id, failure);
-    const std::string id = r.intent.id, error = "结果未能入账：" + failure;
-    const std::int64_t next_at = answered_ms + backoff_.after(id, r.attempts + 1).count();
+    log::error("intent {}: its answer could not be settled ({}); sent again later", id, failure);
+    const Sent noted{discovery::Verdict::kUnknown, "结果未能入账：" + failure};
+    bool kept = false;
     try {
-      co_await db_.write([&](storage::Tx& tx) { intents_.unanswered(tx, id, error, answered_ms, next_at); });
+      kept = co_await db_.write(
+          [&](storage::Tx& tx) { return intents_.unanswered(tx, id, noted.text, answered_ms, next_at); });
     } catch (const std::exception& e) {
       log::error("intent {}: not noted either ({}); due as it was", id, e.what());
     }
-  } else if (!settled) {
-    log::info("intent {}: settled by another runner meanwhile (its answer here: {})", r.intent.id, s.text);
+    if (kept) co_return moved(std::move(r), noted, answered_ms, next_at);
+  } else {
+    log::info("intent {}: settled by another runner meanwhile (its answer here: {})", id, s.text);
   }
-  const std::string id = r.intent.id;
-  auto after = co_await db_.read([&](storage::Tx& tx) { return intents_.find(tx, id); });
-  co_return after.value_or(r);
+  // Moved by another runner, or not noted: as the database has it.
+  auto now = co_await db_.read([&](storage::Tx& tx) { return intents_.find(tx, id); });
+  co_return now.value_or(r);
 }
 
 boost::asio::awaitable<IntentRunner::Pass> IntentRunner::run_due(std::int64_t now_ms, std::int64_t limit,

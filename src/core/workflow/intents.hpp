@@ -54,6 +54,7 @@ struct Intent {
   std::string kind;     // the handler
   std::string subject;  // the business item
   std::string request;  // the exact bytes
+  bool operator==(const Intent&) const = default;
 };
 
 struct IntentRecord {
@@ -66,6 +67,7 @@ struct IntentRecord {
   std::optional<std::string> last_error;
   std::int64_t created_at_ms = 0;
   std::int64_t updated_at_ms = 0;
+  bool operator==(const IntentRecord&) const = default;
 };
 
 // The wait before sending an unanswered intent again: first × 2^(attempts − 1), at most `most`,
@@ -146,7 +148,8 @@ class IntentRunner {
   void add(const std::string& kind, Kind handler);
 
   // Sends one intent now — the request path's first send, right after recording it (find() it after
-  // the commit) — and settles it by the answer; the intent as it stands after. An intent not due
+  // the commit) — and settles it by the answer; the intent as it stands after (as this call moved it; read back
+  // only when another runner settled it meanwhile or settling failed). An intent not due
   // (waiting for its event, or settled meanwhile) is not sent: answered as it is.
   boost::asio::awaitable<IntentRecord> send(IntentRecord r, std::int64_t now_ms);
   // Every intent due at now_ms (at most `limit`), each sent and settled in turn (each at its own
@@ -167,8 +170,10 @@ class IntentRunner {
   }
 
  private:
-  // Settles `r` by what its send met; false when another runner had settled it.
-  boost::asio::awaitable<bool> settle(const IntentRecord& r, const Sent& s, std::int64_t now_ms);
+  // Settles `r` by what its send met (an unknown outcome: not sent again before next_at_ms);
+  // false when another runner had settled it.
+  boost::asio::awaitable<bool> settle(const IntentRecord& r, const Sent& s, std::int64_t now_ms,
+                                      std::int64_t next_at_ms);
 
   storage::Database& db_;
   const Intents& intents_;

@@ -15,6 +15,7 @@ struct ProductTerms {
   std::string name;
   int risk = 0;          // R1..R5
   std::string audience;  // public | qualified | professional
+  bool operator==(const ProductTerms&) const = default;
 };
 BOOST_DESCRIBE_STRUCT(ProductTerms, (), (code, name, risk, audience))
 

@@ -26,9 +26,6 @@ using core::http::value_or_throw;
 
 namespace {
 suitability::ProductTerms terms_for_matching(const ProductTerms& t) { return {t.code, t.name, t.risk, t.audience}; }
-bool same_terms(const suitability::ProductTerms& a, const suitability::ProductTerms& b) {
-  return a.code == b.code && a.name == b.name && a.risk == b.risk && a.audience == b.audience;
-}
 // The mall's code for the counter's refusal of an order.
 std::string failure_code(const std::string& counter_code) {
   if (counter_code == "COUNTER_INSUFFICIENT_CASH") return "MALL_INSUFFICIENT_CASH";
@@ -158,7 +155,7 @@ boost::asio::awaitable<Placed> Orders::place(const std::string& customer, const 
     std::lock_guard lock(mutex_);
     match_terms_[in.product] = terms_now;
   }
-  if (early_match && !(early_terms && same_terms(*early_terms, terms_now))) early_match.reset();
+  if (early_match && *early_terms != terms_now) early_match.reset();  // asked on terms that changed since
   const auto now = core::finance::business_now();
   OrderRecord o;
   o.customer_id = customer;

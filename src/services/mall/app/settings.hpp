@@ -11,13 +11,14 @@
 
 namespace zt::services::mall {
 
+// Every value comes from settings_of (the defaults are the schema's, in one place).
 struct MallSettings {
   CategoryRules rules;
-  int cutoff = 15 * 3600;  // seconds into the day (Asia/Shanghai) before which an order trades that day
-  std::chrono::milliseconds read_cache{1000};
+  int cutoff = 0;  // seconds into the day (Asia/Shanghai) before which an order trades that day
+  std::chrono::milliseconds read_cache{};
   ConfirmationSettings confirmation;
   StuckDeskSettings desk;
-  std::chrono::milliseconds stuck_refresh{15000};
+  std::chrono::milliseconds stuck_refresh{};
 };
 
 // node: this process's node name (the confirmation lease's holder is it plus a random suffix).

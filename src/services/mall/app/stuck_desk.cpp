@@ -90,12 +90,7 @@ const core::workflow::StuckGauges::Names& StuckDesk::gauges() {
 
 boost::asio::awaitable<core::workflow::StuckFigures> StuckDesk::count() const {
   const StuckBounds b = bounds(core::unix_millis());
-  const StuckOrders n = co_await db_.read([&](core::storage::Tx& tx) { return store_.stuck(tx, b); });
-  const auto figure = [](const StuckKind& k) { return core::workflow::StuckCount{k.count, k.oldest_placed_ms}; };
-  co_return core::workflow::StuckFigures{{"placing", figure(n.placing)},
-                                         {"waiting_for_nav", figure(n.waiting_for_nav)},
-                                         {"confirmation_refused", figure(n.confirmation_refused)},
-                                         {"confirmation_overdue", figure(n.confirmation_overdue)}};
+  co_return co_await db_.read([&](core::storage::Tx& tx) { return store_.stuck(tx, b); });
 }
 
 boost::asio::awaitable<StuckList> StuckDesk::list() const {

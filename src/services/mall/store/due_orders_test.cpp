@@ -260,7 +260,7 @@ TEST_F(DueOrders, TheStuckListTheKindAndTheMetricsShareTheRulesAndARetryDropsThe
       << "oldest placed first";
   EXPECT_EQ(kinds(on_0303), refused + ":confirmation_refused")
       << "placing not yet past the bound; on its confirmation date an order is not overdue";
-  StuckOrders counted;
+  core::workflow::StuckFigures counted;
   std::string kind_of_refused, kind_of_overdue, kind_of_nothing;
   db_->read_blocking([&](core::storage::Tx& tx) {
     counted = store_.stuck(tx, on_0304);
@@ -268,11 +268,12 @@ TEST_F(DueOrders, TheStuckListTheKindAndTheMetricsShareTheRulesAndARetryDropsThe
     kind_of_overdue = store_.stuck_kind(tx, refused_once, on_0304);
     kind_of_nothing = store_.stuck_kind(tx, refused_once, on_0303);
   });
-  EXPECT_EQ(counted.placing.count, 1);
-  EXPECT_EQ(counted.waiting_for_nav.count, 1);
-  EXPECT_EQ(counted.confirmation_refused.count, 1);
-  EXPECT_EQ(counted.confirmation_overdue.count, 2);
-  EXPECT_EQ(counted.confirmation_overdue.oldest_placed_ms, kNow + 11);
+  EXPECT_EQ(counted.size(), 4u) << "every kind, counted or not";
+  EXPECT_EQ(counted["placing"].count, 1);
+  EXPECT_EQ(counted["waiting_for_nav"].count, 1);
+  EXPECT_EQ(counted["confirmation_refused"].count, 1);
+  EXPECT_EQ(counted["confirmation_overdue"].count, 2);
+  EXPECT_EQ(counted["confirmation_overdue"].oldest_ms, kNow + 11);
   EXPECT_EQ(kind_of_refused, "confirmation_refused");
   EXPECT_EQ(kind_of_overdue, "confirmation_overdue");
   EXPECT_EQ(kind_of_nothing, "") << "refused once with attempts left, on its date: the job's, not stuck";

@@ -776,19 +776,16 @@ bool MallStore::retry_confirmation(Tx& tx, const std::string& order_id, const st
                  {now_ms, order_id, std::int64_t{confirm_attempts}, refused_request}) > 0;
 }
 
-StuckOrders MallStore::stuck(Tx& tx, const StuckBounds& bounds) const {
-  StuckOrders out;
-  for (const auto& rule : stuck_rules(bounds)) {
-    const auto rows = tx.query("SELECT count(*), min(o.placed_at_ms) FROM mall_orders o WHERE " + rule.where, rule.args);
-    StuckKind k;
-    k.count = rows.at(0).int64(0);
-    if (!rows.at(0).is_null(1)) k.oldest_placed_ms = rows.at(0).int64(1);
-    const std::string kind = rule.kind;
-    if (kind == "placing") out.placing = k;
-    else if (kind == "waiting_for_nav") out.waiting_for_nav = k;
-    else if (kind == "confirmation_refused") out.confirmation_refused = k;
-    else out.confirmation_overdue = k;
-  }
+core::workflow::StuckFigures MallStore::stuck(Tx& tx, const StuckBounds& bounds) const {
+  const auto rules = stuck_rules(bounds);
+  std::vector<core::storage::Statement> counts;
+  for (const auto& rule : rules)
+    counts.push_back({"SELECT count(*), COALESCE(min(o.placed_at_ms), 0) FROM mall_orders o WHERE " + rule.where,
+                      rule.args});
+  const auto answers = tx.query_all(counts);
+  core::workflow::StuckFigures out;
+  for (std::size_t i = 0; i < rules.size(); ++i)
+    out[rules[i].kind] = {answers[i].at(0).int64(0), answers[i].at(0).int64(1)};
   return out;
 }
 

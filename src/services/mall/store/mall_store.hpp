@@ -9,6 +9,7 @@
 
 #include "core/storage/database.hpp"
 #include "core/workflow/history.hpp"
+#include "core/workflow/stuck_gauges.hpp"
 #include "services/mall/api_types.hpp"
 #include "services/mall/domain/products.hpp"
 
@@ -65,18 +66,6 @@ struct HeldShares {
   std::int64_t shares_units = 0;
 };
 
-// What is stuck, for the operators (metrics zt_mall_stuck_orders and
-// zt_mall_stuck_oldest_age_seconds): how many, and when the oldest was placed.
-struct StuckKind {
-  std::int64_t count = 0;
-  std::int64_t oldest_placed_ms = 0;  // 0 when none
-};
-struct StuckOrders {
-  StuckKind placing;               // outcome at the counter unknown since before the bound
-  StuckKind waiting_for_nav;       // past their confirmation date, their NAV not in
-  StuckKind confirmation_refused;  // the counter refused every automatic confirmation attempt
-  StuckKind confirmation_overdue;  // past their confirmation date with their NAV in, not confirmed
-};
 // What makes an order stuck: placing since before `placing_before_ms`; pending past its
 // confirmation date (before `today`); a confirmation refused `confirm_attempts` times.
 struct StuckBounds {
@@ -225,7 +214,9 @@ class MallStore {
   bool retry_confirmation(core::storage::Tx& tx, const std::string& order_id, const std::string& refused_request,
                           int confirm_attempts, std::int64_t now_ms) const;
   // How many orders are stuck, by kind (StuckBounds).
-  StuckOrders stuck(core::storage::Tx& tx, const StuckBounds& bounds) const;
+  // Every kind (placing, waiting_for_nav, confirmation_refused, confirmation_overdue) with how
+  // many and when the oldest was placed (0 when none), in one exchange: what the metrics export.
+  core::workflow::StuckFigures stuck(core::storage::Tx& tx, const StuckBounds& bounds) const;
   // ---- reconciliation with the counter
   // Orders still placing or pending, oldest first (at most `limit`).
   std::vector<OrderRecord> live_orders(core::storage::Tx& tx, std::int64_t limit) const;
