@@ -11,8 +11,8 @@
 #include "core/crypto/totp.hpp"
 #include "core/storage/database.hpp"
 #include "core/util/time.hpp"
-#include "services/auth/password.hpp"
-#include "services/auth/staff_api.hpp"
+#include "services/auth/domain/password.hpp"
+#include "services/auth/app/enrolment.hpp"
 
 namespace zt {
 

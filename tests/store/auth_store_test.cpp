@@ -1,6 +1,6 @@
 // The auth rules on both SQL backends, on a clock the test moves.
-#include "services/auth/auth_store.hpp"
-#include "services/auth/staff_store.hpp"
+#include "services/auth/store/auth_store.hpp"
+#include "services/auth/store/staff_store.hpp"
 #include "core/http/error.hpp"
 
 #include <gtest/gtest.h>

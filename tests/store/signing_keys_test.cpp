@@ -1,6 +1,6 @@
 // Signing-key rotation with overlap, on SQLite: the new key signs at once, the retired one keeps
 // verifying while its tokens can live and loses its private half, the JWKS then drops it.
-#include "services/auth/signing_keys.hpp"
+#include "services/auth/store/signing_keys.hpp"
 
 #include <gtest/gtest.h>
 

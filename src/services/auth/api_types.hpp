@@ -8,10 +8,58 @@
 #include <string>
 #include <vector>
 
-#include "services/auth/auth_store.hpp"
-#include "services/auth/staff_store.hpp"
+#include "services/auth/store/auth_store.hpp"
+#include "services/auth/store/staff_store.hpp"
 
 namespace zt::services::auth {
+
+// ---- customers: codes, sign-in, passwords, sessions
+struct CodeRequest {
+  std::string mobile;
+  std::optional<std::string> purpose;  // login (default) | reset
+};
+BOOST_DESCRIBE_STRUCT(CodeRequest, (), (mobile, purpose))
+struct CodeSent {
+  std::string mobile;  // masked
+  std::int64_t expires_in_s = 0;
+  std::int64_t resend_after_s = 0;
+};
+BOOST_DESCRIBE_STRUCT(CodeSent, (), (mobile, expires_in_s, resend_after_s))
+struct SignInRequest {
+  std::string mobile;
+  std::string code;
+  std::optional<std::string> device;
+};
+BOOST_DESCRIBE_STRUCT(SignInRequest, (), (mobile, code, device))
+struct PasswordSignIn {
+  std::string mobile;
+  std::string password;
+  std::optional<std::string> device;
+};
+BOOST_DESCRIBE_STRUCT(PasswordSignIn, (), (mobile, password, device))
+struct CustomerPassword {
+  std::string password;
+  std::string code;  // a fresh code sent to the customer's own number (POST /me/password-codes)
+};
+BOOST_DESCRIBE_STRUCT(CustomerPassword, (), (password, code))
+struct PasswordReset {
+  std::string mobile;
+  std::string code;  // sent with purpose "reset" (POST /sms-codes)
+  std::string password;
+  std::optional<std::string> device;
+};
+BOOST_DESCRIBE_STRUCT(PasswordReset, (), (mobile, code, password, device))
+struct RefreshRequest {
+  std::optional<std::string> refresh_token;  // or the cookie (X-Refresh-Cookie)
+};
+BOOST_DESCRIBE_STRUCT(RefreshRequest, (), (refresh_token))
+BOOST_DESCRIBE_STRUCT(SessionInfo, (), (id, device, ip, created_at_ms, last_used_ms, current))
+BOOST_DESCRIBE_STRUCT(CustomerProfile, (), (customer_id, mobile, has_password, created_at_ms, fund_account))
+struct SessionList {
+  std::vector<SessionInfo> items;
+};
+BOOST_DESCRIBE_STRUCT(SessionList, (), (items))
+
 
 struct Tokens {
   std::string access_token;

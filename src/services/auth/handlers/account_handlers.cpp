@@ -1,4 +1,4 @@
-#include "services/auth/accounts_api.hpp"
+#include "services/auth/handlers/account_handlers.hpp"
 
 #include <fmt/format.h>
 

@@ -5,7 +5,7 @@
 #include "core/discovery/discovery.hpp"
 #include "core/http/router.hpp"
 #include "core/storage/database.hpp"
-#include "services/auth/auth_store.hpp"
+#include "services/auth/store/auth_store.hpp"
 
 namespace zt::services::auth {
 

@@ -23,7 +23,7 @@
 #include <vector>
 
 #include "core/crypto/seal.hpp"
-#include "services/auth/auth_store.hpp"
+#include "services/auth/store/auth_store.hpp"
 
 namespace zt::services::auth {
 

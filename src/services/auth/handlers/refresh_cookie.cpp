@@ -1,4 +1,4 @@
-#include "services/auth/refresh_cookie.hpp"
+#include "services/auth/handlers/refresh_cookie.hpp"
 
 #include <fmt/format.h>
 

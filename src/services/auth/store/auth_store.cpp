@@ -1,4 +1,4 @@
-#include "services/auth/auth_store.hpp"
+#include "services/auth/store/auth_store.hpp"
 
 #include <fmt/format.h>
 #include <openssl/rand.h>

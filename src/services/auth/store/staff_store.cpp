@@ -1,4 +1,4 @@
-#include "services/auth/staff_store.hpp"
+#include "services/auth/store/staff_store.hpp"
 
 #include "core/http/error.hpp"
 

@@ -1,10 +1,10 @@
-#include "services/auth/signing_keys.hpp"
+#include "services/auth/store/signing_keys.hpp"
 
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 #include <fmt/format.h>
 
-#include "services/auth/auth_store.hpp"
+#include "services/auth/store/auth_store.hpp"
 
 namespace zt::services::auth {
 

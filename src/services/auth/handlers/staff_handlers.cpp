@@ -1,15 +1,16 @@
-#include "services/auth/staff_api.hpp"
-
-#include <openssl/rand.h>
+#include "services/auth/handlers/staff_handlers.hpp"
 
 #include <memory>
 
 #include "core/crypto/totp.hpp"
 #include "core/http/error.hpp"
+#include "core/http/refusal.hpp"
 #include "core/json/json.hpp"
 #include "core/net/blocking.hpp"
 #include "core/util/time.hpp"
-#include "services/auth/refresh_cookie.hpp"
+#include "services/auth/app/enrolment.hpp"
+#include "services/auth/app/requester.hpp"
+#include "services/auth/handlers/refresh_cookie.hpp"
 
 namespace zt::services::auth {
 
@@ -20,23 +21,9 @@ using core::http::Method;
 using core::http::Request;
 using core::http::RequestContext;
 using core::http::Response;
+using core::http::value_or_throw;
 
-template <class T>
-T value_or_throw(std::variant<T, Refusal>&& v) {
-  if (auto* r = std::get_if<Refusal>(&v)) throw ApiError(r->status, r->code, r->message);
-  return std::move(std::get<T>(v));
-}
 
-Audit who(const RequestContext& ctx) {
-  return {ctx.caller.kind == core::http::CallerKind::kAnonymous ? std::string("anonymous") : ctx.caller.subject, ctx.remote_address,
-          ctx.trace_id};
-}
-
-std::string device_of(const std::optional<std::string>& d) {
-  std::string out = d.value_or("");
-  if (out.size() > 64) out.resize(64);
-  return out.empty() ? "未知设备" : out;
-}
 
 class StaffApi {
  public:
@@ -83,7 +70,7 @@ class StaffApi {
 
   boost::asio::awaitable<Response> sign_in(Request& req, RequestContext& ctx) {
     auto body = core::json::parse<StaffSignIn>(req.body);
-    d_.throttle(ctx, "staff:" + body.username);
+    d_.attempts.count(ctx.remote_address, "staff:" + body.username);
     const auto now = core::unix_millis();
     const std::string username = body.username;
     auto record = value_or_throw(co_await d_.db.read([&](core::storage::Tx& tx) { return d_.staff.login_record(tx, username, now); }));
@@ -93,8 +80,8 @@ class StaffApi {
       password_ok = verify_password(body.password, record ? record->password_hash : dummy_hash_) && record.has_value();
       if (record) step = core::crypto::totp_verify(record->totp_secret, body.totp, now / 1000);
     });
-    const Audit a = who(ctx);
-    const std::string id = record ? record->id : "", device = device_of(body.device);
+    const Audit a = audit_of(ctx);
+    const std::string id = record ? record->id : "", device = device_name(body.device);
     auto signed_in = value_or_throw(co_await d_.db.write([&](core::storage::Tx& tx) -> std::variant<std::pair<SignedIn, StaffClaims>, Refusal> {
       auto r = d_.staff.finish_login(tx, username, id, password_ok, step, device, a, now);
       if (auto* refusal = std::get_if<Refusal>(&r)) return *refusal;
@@ -102,7 +89,7 @@ class StaffApi {
       return std::make_pair(std::get<SignedIn>(r), claims.value_or(StaffClaims{}));
     }));
     ctx.log().info("auth: staff {} signed in (session {})", id, signed_in.first.session_id);
-    StaffTokens tokens = d_.sign(signed_in.first, signed_in.second);
+    StaffTokens tokens = d_.tokens.staff(signed_in.first, signed_in.second);
     const CookieFor cookie = cookie_requested(req);
     if (cookie != CookieFor::kNone) tokens.refresh_token.clear();  // the cookie carries it
     auto res = Response::json(200, core::json::serialize(tokens));
@@ -137,7 +124,7 @@ class StaffApi {
     });
     if (!ok) throw ApiError(400, "AUTH_PASSWORD_WRONG", "当前密码错误");
     if (same) throw ApiError(400, "AUTH_PASSWORD_REUSED", "新密码不能与当前密码相同");
-    const Audit a = who(ctx);
+    const Audit a = audit_of(ctx);
     const auto now = core::unix_millis();
     co_await d_.db.write([&](core::storage::Tx& tx) { d_.staff.set_password(tx, id, hash, a, now); });
     co_return Response::json(200, R"({"message":"密码已修改，请刷新登录凭证"})");
@@ -146,7 +133,7 @@ class StaffApi {
   boost::asio::awaitable<Response> logout(Request& req, RequestContext& ctx) {
     if (ctx.caller.kind != core::http::CallerKind::kStaff || ctx.caller.session.empty())
       throw ApiError(401, "AUTH_STAFF_SIGN_IN_REQUIRED", "请先以工作人员身份登录");
-    const Audit a = who(ctx);
+    const Audit a = audit_of(ctx);
     const auto now = core::unix_millis();
     const std::string id = ctx.caller.subject, session = ctx.caller.session;
     co_await d_.db.write([&](core::storage::Tx& tx) { return d_.auth.revoke_session(tx, id, session, "logout", a, now); });
@@ -182,7 +169,7 @@ class StaffApi {
       throw ApiError(refusal->status, refusal->code, refusal->message);
     std::string password;
     auto [hash, secret] = co_await new_credentials(password);
-    const Audit a = who(ctx);
+    const Audit a = audit_of(ctx);
     const auto now = core::unix_millis();
     Staff s = value_or_throw(co_await d_.db.write(
         [&](core::storage::Tx& tx) { return d_.staff.create(tx, body.username, body.display_name, body.roles, hash, secret, a, now); }));
@@ -194,7 +181,7 @@ class StaffApi {
     co_await require(ctx, "staff.manage");
     auto body = core::json::parse<StaffPatch>(req.body);
     const std::string id(ctx.param("id").value_or(""));
-    const Audit a = who(ctx);
+    const Audit a = audit_of(ctx);
     const auto now = core::unix_millis();
     const StaffChange change{body.display_name, body.roles, body.disabled};
     Staff s = value_or_throw(co_await d_.db.write([&](core::storage::Tx& tx) { return d_.staff.update(tx, id, change, a, now); }));
@@ -206,7 +193,7 @@ class StaffApi {
     const std::string id(ctx.param("id").value_or(""));
     std::string password;
     auto [hash, secret] = co_await new_credentials(password);
-    const Audit a = who(ctx);
+    const Audit a = audit_of(ctx);
     const auto now = core::unix_millis();
     Staff s = value_or_throw(co_await d_.db.write([&](core::storage::Tx& tx) { return d_.staff.reset_credentials(tx, id, hash, secret, a, now); }));
     co_return Response::json(200, core::json::serialize(enrolment(s, password, secret)));
@@ -215,7 +202,7 @@ class StaffApi {
   boost::asio::awaitable<Response> unlock(Request&, RequestContext& ctx) {
     co_await require(ctx, "staff.manage");
     const std::string id(ctx.param("id").value_or(""));
-    const Audit a = who(ctx);
+    const Audit a = audit_of(ctx);
     const auto now = core::unix_millis();
     if (!co_await d_.db.write([&](core::storage::Tx& tx) { return d_.staff.unlock(tx, id, a, now); }))
       throw ApiError(404, "AUTH_STAFF_NOT_FOUND", "工作人员不存在");
@@ -234,7 +221,7 @@ class StaffApi {
     co_await require(ctx, "staff.manage");
     auto body = core::json::parse<RoleBody>(req.body);
     const std::string name(ctx.param("name").value_or(""));
-    const Audit a = who(ctx);
+    const Audit a = audit_of(ctx);
     const auto now = core::unix_millis();
     Role role = value_or_throw(co_await d_.db.write([&](core::storage::Tx& tx) { return d_.staff.put_role(tx, name, body.title, body.permissions, a, now); }));
     co_return Response::json(200, core::json::serialize(role));
@@ -243,7 +230,7 @@ class StaffApi {
   boost::asio::awaitable<Response> delete_role(Request&, RequestContext& ctx) {
     co_await require(ctx, "staff.manage");
     const std::string name(ctx.param("name").value_or(""));
-    const Audit a = who(ctx);
+    const Audit a = audit_of(ctx);
     const auto now = core::unix_millis();
     if (auto refusal = co_await d_.db.write([&](core::storage::Tx& tx) { return d_.staff.delete_role(tx, name, a, now); }))
       throw ApiError(refusal->status, refusal->code, refusal->message);
@@ -280,36 +267,6 @@ class StaffApi {
 };
 
 }  // namespace
-
-std::string generate_staff_password() {
-  static constexpr std::string_view kClasses[] = {"ABCDEFGHJKLMNPQRSTUVWXYZ", "abcdefghijkmnopqrstuvwxyz", "23456789", "#%+-=@_"};
-  for (;;) {
-    unsigned char bytes[16];
-    if (RAND_bytes(bytes, sizeof bytes) != 1) throw std::runtime_error("no randomness for a password");
-    std::string out;
-    for (std::size_t i = 0; i < sizeof bytes; ++i) {
-      const auto& cls = kClasses[i % 4 == 3 && i > 8 ? 3 : (bytes[i] >> 6) % 3];
-      out += cls[bytes[i] % cls.size()];
-    }
-    if (!password_problem(out, PasswordRules::kStaff, {})) return out;
-  }
-}
-
-Enrolment enrol_staff(core::storage::Database& db, StaffStore& staff, const Argon2Params& argon2,
-                      const std::string& totp_issuer, const std::string& username, const std::string& display_name,
-                      const std::vector<std::string>& roles, const Audit& who) {
-  const std::string password = generate_staff_password();
-  const std::string secret = core::crypto::totp_new_secret();
-  const std::string hash = hash_password(password, argon2);
-  std::variant<Staff, Refusal> result;
-  db.write_blocking([&](core::storage::Tx& tx) {
-    const auto now = core::unix_millis();
-    staff.seed_roles(tx, now);
-    result = staff.create(tx, username, display_name, roles, hash, secret, who, now);
-  });
-  Staff s = value_or_throw(std::move(result));
-  return Enrolment{s, password, core::crypto::base32_encode(secret), core::crypto::totp_uri(secret, totp_issuer, s.username)};
-}
 
 void add_staff_routes(core::http::Router& router, StaffApiDeps deps) {
   auto api = std::make_shared<StaffApi>(std::move(deps));

@@ -1,4 +1,4 @@
-#include "services/auth/password.hpp"
+#include "services/auth/domain/password.hpp"
 
 #include <gtest/gtest.h>
 

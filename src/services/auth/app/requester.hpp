@@ -1,0 +1,25 @@
+#pragma once
+// What the auth service records of who asked (its audit trail and sessions), from the verified
+// identity in the request context.
+#include <optional>
+#include <string>
+
+#include "core/http/context.hpp"
+#include "services/auth/store/auth_store.hpp"
+
+namespace zt::services::auth {
+
+// The caller (or "anonymous" before sign-in), the client address and the trace.
+inline Audit audit_of(const core::http::RequestContext& ctx) {
+  return {ctx.caller.kind == core::http::CallerKind::kAnonymous ? std::string("anonymous") : ctx.caller.subject,
+          ctx.remote_address, ctx.trace_id};
+}
+
+// The device name a session is listed under: at most 64 bytes, "未知设备" when none was given.
+inline std::string device_name(const std::optional<std::string>& given) {
+  std::string out = given.value_or("");
+  if (out.size() > 64) out.resize(64);
+  return out.empty() ? "未知设备" : out;
+}
+
+}  // namespace zt::services::auth
