@@ -6,7 +6,9 @@
 // request context (the signed-in customer and session), never from a body.
 //
 // Each returns what the handler answers or throws ApiError with the service's code; the handlers
-// (handlers/customer_handlers.cpp) read the request and set or clear the refresh cookie.
+// (handlers/customer_handlers.cpp) read the request and set or clear the refresh cookie. The
+// signed-in customer's use cases check the caller themselves too (401 AUTH_SIGN_IN_REQUIRED), so
+// no other caller can run them for an anonymous context.
 #include <boost/asio/awaitable.hpp>
 #include <map>
 #include <string>

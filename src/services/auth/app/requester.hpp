@@ -15,10 +15,15 @@ inline Audit audit_of(const core::http::RequestContext& ctx) {
           ctx.remote_address, ctx.trace_id};
 }
 
-// The device name a session is listed under: at most 64 bytes, "未知设备" when none was given.
+// The device name a session is listed under: at most 64 bytes, cut before a character rather than
+// through one (a Chinese name stays valid UTF-8), "未知设备" when none was given.
 inline std::string device_name(const std::optional<std::string>& given) {
   std::string out = given.value_or("");
-  if (out.size() > 64) out.resize(64);
+  if (out.size() > 64) {
+    std::size_t cut = 64;
+    while (cut > 0 && (static_cast<unsigned char>(out[cut]) & 0xC0) == 0x80) --cut;  // a continuation byte
+    out.resize(cut);
+  }
   return out.empty() ? "未知设备" : out;
 }
 
