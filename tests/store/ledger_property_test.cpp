@@ -492,56 +492,6 @@ TEST_P(LedgerProperty, TwoDebitsRacingForOneBalanceNeverTakeItBelowZero) {
   });
 }
 
-// On a brand-new database the first numbers of a sequence, taken at once by several writers, are
-// all given, once each, from 1 (the sequences are created by a migration, not by their first use,
-// which made two first uses insert the same row and one of them fail).
-TEST_P(LedgerProperty, TheFirstNumbersOfABrandNewDatabaseRacingEachOtherAreAllGivenOnce) {
-  static std::atomic<int> n{0};
-  core::storage::Options o;
-  o.driver = GetParam();
-  if (o.driver == "sqlite") {
-    o.sqlite_path = dir_.path() + "/fresh" + std::to_string(n++) + ".db";
-  } else {
-    o.postgres_dsn = test::shared_postgres().dsn();
-    o.schema = "counterseq" + std::to_string(::getpid()) + "_" + std::to_string(n++);
-  }
-  o.pool_size = 8;
-  auto fresh = core::storage::Database::open(o);
-  core::storage::migrate(*fresh, zt_counter_migrations());
-  constexpr int kWriters = 8;
-  std::latch start(kWriters);
-  std::mutex mutex;
-  std::multiset<std::int64_t> orders, journals;
-  std::atomic<int> failed{0};
-  std::vector<std::thread> writers;
-  for (int i = 0; i < kWriters; ++i)
-    writers.emplace_back([&] {
-      start.arrive_and_wait();
-      for (;;) {
-        try {
-          std::int64_t order = 0, journal = 0;
-          fresh->write_blocking([&](core::storage::Tx& t) {
-            order = Ledger::next(t, "order");
-            journal = Ledger::next(t, "journal");
-          });
-          std::lock_guard lock(mutex);
-          orders.insert(order);
-          journals.insert(journal);
-          return;
-        } catch (const core::storage::StorageError& e) {
-          if (GetParam() == "sqlite" && e.kind() != core::storage::StorageError::Kind::kUniqueViolation) continue;  // busy
-          ++failed;
-          return;
-        }
-      }
-    });
-  for (auto& t : writers) t.join();
-  EXPECT_EQ(failed.load(), 0);
-  const std::multiset<std::int64_t> one_to_n = {1, 2, 3, 4, 5, 6, 7, 8};
-  EXPECT_EQ(orders, one_to_n);
-  EXPECT_EQ(journals, one_to_n);
-}
-
 INSTANTIATE_TEST_SUITE_P(Sql, LedgerProperty, ::testing::Values("sqlite", "postgres"),
                          [](const auto& info) { return info.param; });
 
