@@ -50,16 +50,13 @@ for i, (category, risk) in enumerate([("public_fund", 2), ("public_fund", 3), ("
         "code": code, "name": f"基准测试产品{i + 1}号", "category": category, "risk": risk, "issuer": "沙箱资产管理有限公司",
         "sale_start": "2025-01-02", "min_first": "1000.00", "min_additional": "100.00", "increment": "0.01", "audience": "public",
         "description": "bench/mall 的测试产品", "fees": FEES}, staff)
-day = datetime.date.today() - datetime.timedelta(days=90)
+# The last 60 trading days before today (NAVs exist for trading days only), from the calendar.
+today = datetime.date.today()
+days = call("GET", f"/api/calendar/v1/trading-days?from={today - datetime.timedelta(days=120)}&to={today - datetime.timedelta(days=1)}")["items"]
 lines = ["code,date,nav"]
-n = 0
-while n < 60:
-    day += datetime.timedelta(days=1)
-    if day.weekday() >= 5:
-        continue
-    n += 1
+for n, day in enumerate(days[-60:], start=1):
     for j, (code, _, _) in enumerate(products):
-        lines.append(f"{code},{day.isoformat()},{1 + 0.0007 * n * (1 + j % 3) - 0.0003 * (n % 7):.4f}")
+        lines.append(f"{code},{day},{1 + 0.0007 * n * (1 + j % 3) - 0.0003 * (n % 7):.4f}")
 call("POST", "/api/mall/v1/admin/navs/import", {"csv": "\n".join(lines)}, staff)
 for code, _, _ in products:
     call("POST", f"/api/mall/v1/admin/products/{code}/status", {"status": "published", "comment": "bench"}, staff)

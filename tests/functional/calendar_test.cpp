@@ -90,6 +90,25 @@ TEST_P(Calendar, StaffEditAYearAndEveryProcessFollowsWithoutRestart) {
   // A second edit keeps the first's other years and replaces 2026 again (back to the shipped text).
   ASSERT_EQ(staff({"calendar.manage"}, std::string(R"({"closures": ")") + kShipped2026 + R"(", "comment": "恢复"})").status, 200);
   EXPECT_TRUE(eventually([&] { return json_field(http_get(port, "/api/calendar/v1/days/2026-10-08").body, "trading_day") == "true"; }, 10s));
+
+  // The business day the apps start their date fields at (the gateway's features): the sandbox
+  // clock when pinned — a Saturday after National Day, then a trading day.
+  p.pin_clock("2026-10-10T10:30:00+08:00");
+  auto saturday = http_get(port, "/api/gateway/v1/features");
+  ASSERT_EQ(saturday.status, 200) << saturday.body;
+  EXPECT_EQ(json_field(saturday.body, "business_date"), "2026-10-10");
+  EXPECT_EQ(json_field(saturday.body, "trading_day"), "false");
+  EXPECT_EQ(json_field(saturday.body, "last_trading_day"), "2026-10-09");
+  EXPECT_EQ(json_field(saturday.body, "sandbox_clock"), "2026-10-10 10:30:00");
+  p.pin_clock("2026-10-08T09:15:00+08:00");
+  auto reopened = http_get(port, "/api/gateway/v1/features");
+  EXPECT_EQ(json_field(reopened.body, "trading_day"), "true");
+  EXPECT_EQ(json_field(reopened.body, "last_trading_day"), "2026-10-08") << "a trading day is its own last one";
+  // A year the calendar does not cover: the date, and no trading-day facts by guess.
+  p.pin_clock("2031-03-03T09:15:00+08:00");
+  auto uncovered = http_get(port, "/api/gateway/v1/features");
+  EXPECT_EQ(json_field(uncovered.body, "business_date"), "2031-03-03");
+  EXPECT_EQ(uncovered.body.find("last_trading_day\":\""), std::string::npos) << uncovered.body;
 }
 
 INSTANTIATE_TEST_SUITE_P(BothModes, Calendar, ::testing::Values(Mode::kAll, Mode::kSplit), mode_name);

@@ -46,6 +46,10 @@ std::string fund(
          extra + R"(, "fees": )" + fees + "}";
 }
 
+// Each case builds its own platform (not Platform::shared): every one of them asserts what only a
+// platform of its own can promise — the reconciliation report over all products and customers
+// empty, the stuck-order gauges at exact counts, a confirmation run's count of everything due, the
+// business clock pinned where the case needs it — and several stop or restart a process.
 class MallFixture : public ::testing::TestWithParam<Mode> {
  protected:
   explicit MallFixture(const Env& env) : platform(GetParam(), env), z{platform.port()} {}
@@ -441,6 +445,20 @@ TEST_P(Mall, MatchBuyCancelConfirmRedeemToTheCent) {
                       "净值日期应为有效日期（YYYY-MM-DD）"));
   EXPECT_TRUE(refused(staff("POST", "/api/mall/v1/admin/navs/import", R"({"csv": "code,date,nav\n"})"), 400, "MALL_NAV_IMPORT_INVALID",
                       "没有可导入的净值"));
+  // NAVs for trading days only: a Saturday and a Spring Festival weekday refused, by hand and in an
+  // import (whose other line is not kept either); what customers see stays the last real NAV.
+  EXPECT_TRUE(refused(staff("PUT", "/api/mall/v1/admin/products/F10005/navs/2026-03-07", R"({"nav": "1.0100"})"), 400,
+                      "MALL_NAV_NOT_TRADING_DAY", "2026-03-07不是交易日，不能录入净值"));
+  EXPECT_TRUE(refused(staff("POST", "/api/mall/v1/admin/navs/import", R"({"csv": "F10005,2026-03-06,1.0100\nF10005,2026-02-17,1.0200"})"),
+                      400, "MALL_NAV_NOT_TRADING_DAY", "第2行：2026-02-17不是交易日，不能录入净值"));
+  EXPECT_TRUE(refused(staff("PUT", "/api/mall/v1/admin/products/F10005/navs/2031-03-03", R"({"nav": "1.0100"})"), 422,
+                      "MALL_NO_CALENDAR"))
+      << "a year the calendar does not cover is no trading day by guess";
+  const auto kept = staff("GET", "/api/mall/v1/admin/products/F10005/navs?from=2026-02-01&to=2026-03-31");
+  ASSERT_EQ(kept.status, 200) << kept.body;
+  EXPECT_EQ(kept.body.find("2026-03-06"), std::string::npos) << kept.body;
+  EXPECT_EQ(kept.body.find("2026-03-07"), std::string::npos) << kept.body;
+  EXPECT_EQ(f(http_get(z.port, "/api/mall/v1/products/F10005").body, "nav_date"), "2026-02-27");
   EXPECT_TRUE(refused(staff("POST", "/api/mall/v1/admin/navs/import", R"({"csv": "F10005,2026-03-04"})"), 400, "MALL_NAV_IMPORT_INVALID",
                       "第1行应为“产品代码,日期,净值”三列"));
   EXPECT_TRUE(refused(http_request(z.port, "GET", "/api/mall/v1/orders", "", staff_headers()), 401, "MALL_LOGIN_REQUIRED", "请先登录"))

@@ -6,6 +6,7 @@
 
 #include "core/discovery/discovery.hpp"
 #include "core/finance/business_clock.hpp"
+#include "core/finance/live_calendar.hpp"
 #include "core/http/error.hpp"
 #include "core/http/router.hpp"
 #include "core/json/json.hpp"
@@ -24,8 +25,13 @@ struct Features {
   bool sandbox = true;
   std::vector<Area> areas;
   std::optional<std::string> sandbox_clock;  // the pinned business time (sandbox.clock), shown in the banner
+  // The business day now (the sandbox clock when pinned), where the apps' date fields start; the
+  // trading-day facts are left out for a year the calendar does not cover.
+  std::string business_date;
+  std::optional<bool> trading_day;
+  std::optional<std::string> last_trading_day;  // today when it is one, else the one before
 };
-BOOST_DESCRIBE_STRUCT(Features, (), (sandbox, areas, sandbox_clock))
+BOOST_DESCRIBE_STRUCT(Features, (), (sandbox, areas, sandbox_clock, business_date, trading_day, last_trading_day))
 
 struct FlowRuleView {
   std::string id;
@@ -73,9 +79,19 @@ void add_gateway_api(core::http::Router& router, GatewayApiDeps deps) {
   router.add(Method::kGet, "/api/gateway/v1/features", [d](Request&, RequestContext&) -> boost::asio::awaitable<Response> {
     Features f;
     f.sandbox = d->sandbox;
-    if (const auto now = core::finance::business_now(); now.pinned)
+    const auto now = core::finance::business_now();
+    if (now.pinned)
       f.sandbox_clock = fmt::format("{} {:02d}:{:02d}:{:02d}", core::finance::format_date(now.date), now.seconds_of_day / 3600,
                                     now.seconds_of_day / 60 % 60, now.seconds_of_day % 60);
+    f.business_date = core::finance::format_date(now.date);
+    try {
+      const auto calendar = core::finance::trading_calendar();
+      const bool open = calendar->is_trading_day(now.date);
+      f.trading_day = open;
+      f.last_trading_day = core::finance::format_date(open ? now.date : calendar->previous_trading_day(now.date));
+    } catch (const core::finance::CalendarError&) {
+      // Not covered: the apps fall back to the business date and the services refuse with their reason.
+    }
     // Each area appears once its service has an instance that takes traffic.
     for (const auto& a : d->areas) {
       bool present = d->discovery.local(a.service);

@@ -343,6 +343,18 @@ test('a product manager creates a fund, enters and imports NAVs, publishes it; o
     await page.locator('.el-message-box').getByRole('button', { name: '确定' }).click();
     await page.getByTestId('error').getByText('请先录入产品净值再上架').waitFor();
     await page.getByTestId('navs-F30001').click();
+    // The date starts at the business clock's last trading day; a Saturday is refused with the
+    // mall's reason (NAVs exist for trading days only).
+    const businessDay = (await api(main, 'GET', '/api/gateway/v1/features')).body;
+    assert.ok(await eventually(async () => (await w.input('nav-date').inputValue()) === businessDay.last_trading_day, 5000), 'the NAV date starts at the last trading day');
+    await w.input('nav-date').fill('2026-03-07');
+    await w.input('nav-date').press('Enter');
+    await w.input('nav-value').fill('1.0000');
+    w.expectRefusal(400, '/api/mall/v1/admin/products/F30001/navs/2026-03-07');
+    await page.getByTestId('enter-nav').click();
+    await page.getByTestId('error').getByText('2026-03-07不是交易日，不能录入净值').waitFor();
+    await w.input('nav-date').fill(businessDay.last_trading_day);
+    await w.input('nav-date').press('Enter');
     await w.input('nav-value').fill('1.0000');
     await page.getByTestId('enter-nav').click();
     await page.getByTestId('nav-table').getByText('1.0000').waitFor();

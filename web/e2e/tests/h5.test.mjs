@@ -67,12 +67,21 @@ test('a new customer signs up, sets a password, signs in with it and revokes ano
 
   // Sign-up by SMS code: ask, read it in the outbox (as staff would in the console), enter it.
   await w.page.getByTestId('go-login').click();
+  // The number takes digits only: letters typed or pasted are dropped.
+  await w.input('mobile').fill('138a0-0b1');
+  assert.equal(await w.input('mobile').inputValue(), '138001');
   await w.input('mobile').fill(mobile);
   await w.page.getByTestId('send-code').click();
   await w.page.getByTestId('hint').waitFor();
   assert.match(await w.page.getByTestId('hint').innerText(), new RegExp(`已发送至 ${masked.replace(/\*/g, '\\*')}`));
   await w.assertFits();
   await w.shot('code-sent');
+  // Leaving the page to read the code elsewhere (a reload here) keeps the number and the resend
+  // countdown; the code field starts empty.
+  await w.page.reload();
+  await w.input('mobile').waitFor();
+  assert.equal(await w.input('mobile').inputValue(), mobile);
+  assert.match(await w.page.getByTestId('send-code').innerText(), /秒后重发/);
   const code = await codeFromOutbox();
   assert.ok(!(await w.page.content()).includes(code), 'the app never shows the code');
   await w.input('code').fill(code);

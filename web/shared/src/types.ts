@@ -5,6 +5,9 @@ export interface Features {
   sandbox: boolean;
   areas: { id: string; title: string; path: string }[];
   sandbox_clock?: string | null; // the pinned business time in sandbox mode
+  business_date: string; // the business day now (the sandbox clock when pinned), Asia/Shanghai
+  trading_day?: boolean | null; // unknown for a year the calendar does not cover
+  last_trading_day?: string | null; // today when it is one, else the one before
 }
 
 // ---- auth: customers

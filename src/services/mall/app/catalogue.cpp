@@ -5,6 +5,7 @@
 #include <map>
 
 #include "core/finance/calendar.hpp"
+#include "core/finance/live_calendar.hpp"
 #include "core/http/context.hpp"
 #include "core/http/error.hpp"
 #include "core/http/refusal.hpp"
@@ -117,12 +118,8 @@ boost::asio::awaitable<NavPoint> Catalogue::enter_nav(const std::string& code, c
   // goes to the counter before it is written here (re-entering the same value is harmless).
   auto p = co_await db_.read([&](core::storage::Tx& tx) { return store_.product(tx, code); });
   if (!p) throw ApiError(404, "MALL_PRODUCT_NOT_FOUND", fmt::format("产品 {} 不存在", code));
+  if (auto bad = check_nav_date(*core::finance::trading_calendar(), date)) throw ApiError(bad->status, bad->code, bad->message);
   if (p->status != "draft" && nav.units() > 0) {
-    try {
-      core::finance::parse_date(date);
-    } catch (const core::finance::CalendarError&) {
-      throw ApiError(400, "MALL_BAD_DATE", "净值日期应为有效日期（YYYY-MM-DD）");
-    }
     auto existing = co_await db_.read([&](core::storage::Tx& tx) { return store_.nav_on(tx, code, date); });
     const std::string text = nav.to_string();
     if (!existing) co_await register_at_counter(code, p->terms.name, text, date, &ctx, false);
@@ -139,6 +136,7 @@ boost::asio::awaitable<NavImported> Catalogue::import_navs(const std::string& cs
     Nav nav;
   };
   std::vector<Line> lines;
+  const auto calendar = core::finance::trading_calendar();
   std::size_t start = 0;
   for (int number = 1; start <= csv.size(); ++number) {
     auto end = csv.find('\n', start);
@@ -162,6 +160,8 @@ boost::asio::awaitable<NavImported> Catalogue::import_navs(const std::string& cs
     } catch (const core::finance::CalendarError&) {
       throw ApiError(400, "MALL_NAV_IMPORT_INVALID", fmt::format("第{}行的日期无效：{}", number, cells[1]));
     }
+    if (auto bad = check_nav_date(*calendar, cells[1]))
+      throw ApiError(bad->status, bad->code, fmt::format("第{}行：{}", number, bad->message));
     auto nav = core::finance::Decimal::try_parse(cells[2], Nav::kScale);
     if (!nav || nav->units() <= 0)
       throw ApiError(400, "MALL_NAV_IMPORT_INVALID",

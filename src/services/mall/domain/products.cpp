@@ -101,4 +101,20 @@ std::optional<Refusal> check_sale_window(const ProductTerms& p, const std::strin
   return std::nullopt;
 }
 
+std::optional<Refusal> check_nav_date(const core::finance::TradingCalendar& calendar, const std::string& date) {
+  core::finance::Date d;
+  try {
+    d = core::finance::parse_date(date);
+  } catch (const core::finance::CalendarError&) {
+    return Refusal{400, "MALL_BAD_DATE", "净值日期应为有效日期（YYYY-MM-DD）"};
+  }
+  try {
+    if (!calendar.is_trading_day(d))
+      return Refusal{400, "MALL_NAV_NOT_TRADING_DAY", fmt::format("{}不是交易日，不能录入净值", date)};
+  } catch (const core::finance::CalendarError& e) {
+    return Refusal{422, "MALL_NO_CALENDAR", fmt::format("交易日历未覆盖该期间：{}", e.what())};
+  }
+  return std::nullopt;
+}
+
 }  // namespace zt::services::mall

@@ -5,6 +5,7 @@
 #include <string>
 #include <string_view>
 
+#include "core/finance/calendar.hpp"
 #include "services/mall/domain/fees.hpp"
 
 namespace zt::services::mall {
@@ -48,5 +49,9 @@ std::optional<Refusal> check_subscription_amount(const ProductTerms& p, Money am
 // Whether the product sells for an order trading on this date (T, the NAV date: an order placed
 // after the cut-off on the last day of sale trades after it).
 std::optional<Refusal> check_sale_window(const ProductTerms& p, const std::string& trade_date);
+// Whether a NAV may be entered for this date: a valid date (MALL_BAD_DATE) that is a trading day
+// (MALL_NAV_NOT_TRADING_DAY: funds publish no NAV for a weekend or a holiday, and an order never
+// trades on one), of a year the calendar covers (MALL_NO_CALENDAR).
+std::optional<Refusal> check_nav_date(const core::finance::TradingCalendar& calendar, const std::string& date);
 
 }  // namespace zt::services::mall

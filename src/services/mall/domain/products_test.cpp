@@ -117,5 +117,26 @@ TEST(Products, MinimumsIncrementsAndTheSaleWindow) {
   EXPECT_EQ(check_sale_window(p, "2026-01-04")->status, 409);
 }
 
+// A NAV is entered for a trading day only: never a weekend or a holiday, never a year the calendar
+// does not cover, never a date that is not one.
+TEST(Products, ANavIsForATradingDayOnly) {
+  core::finance::TradingCalendar cal;
+  cal.load_year(2026, "2026-10-01..2026-10-07\n", "test");
+  EXPECT_FALSE(check_nav_date(cal, "2026-10-09"));  // a Friday
+  EXPECT_FALSE(check_nav_date(cal, "2026-10-12"));  // a Monday
+  const auto saturday = check_nav_date(cal, "2026-12-05");
+  ASSERT_TRUE(saturday);
+  EXPECT_EQ(saturday->status, 400);
+  EXPECT_EQ(saturday->code, "MALL_NAV_NOT_TRADING_DAY");
+  EXPECT_EQ(saturday->message, "2026-12-05不是交易日，不能录入净值");
+  EXPECT_EQ(check_nav_date(cal, "2026-10-05")->code, "MALL_NAV_NOT_TRADING_DAY") << "National Day, a Monday";
+  EXPECT_EQ(check_nav_date(cal, "2026-02-30")->code, "MALL_BAD_DATE");
+  EXPECT_EQ(check_nav_date(cal, "2026-1-5")->code, "MALL_BAD_DATE");
+  const auto uncovered = check_nav_date(cal, "2027-01-04");
+  ASSERT_TRUE(uncovered);
+  EXPECT_EQ(uncovered->status, 422);
+  EXPECT_EQ(uncovered->code, "MALL_NO_CALENDAR");
+}
+
 }  // namespace
 }  // namespace zt::services::mall
