@@ -73,6 +73,9 @@ class GatewayChain final : public core::http::Middleware {
 
   // Swapped atomically; requests in flight keep what they started with.
   void install(RouteTable table);
+  // The installed routes' paths: what the flow rules count a request under when no declared
+  // operation answers it ("<METHOD> <path>").
+  std::vector<std::string> route_paths() const;
   void install(filters::FilterSettings settings);
   // The filters' names, in order.
   std::vector<std::string> order() const;

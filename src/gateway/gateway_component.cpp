@@ -144,7 +144,8 @@ class GatewayComponent final : public core::Component {
     sessions_.set_timeout(std::chrono::milliseconds(3000));
     std::vector<AreaOfService> areas;
     for (const auto& a : catalog_.areas()) areas.push_back({a.service, a.area.title, a.area.path});
-    add_gateway_api(ctx.public_router(), GatewayApiDeps{discovery_, ctx.get<core::resilience::ResilienceComponent>("resilience").engine(),
+    add_gateway_api(ctx.public_router(), GatewayApiDeps{discovery_, ctx.get<core::resilience::ResilienceComponent>("resilience").engine(), catalog_,
+                                                        [this] { return gateway_->route_paths(); },
                                                         ctx.full_config().section("node").get_string("name"),
                                                         ctx.full_config().section("node").get_bool("sandbox"), std::move(areas)});
     if (static_policy(ctx.config()).console_host.empty())

@@ -1,8 +1,6 @@
 #include "zhongtai/admin_command.hpp"
 
 #include <fmt/format.h>
-#include <qrencode.h>
-
 #include <iostream>
 #include <memory>
 
@@ -20,13 +18,12 @@ namespace {
 
 // The QR code in the terminal: two module rows per line with half blocks, dark on a light
 // background whatever the terminal's colours, with the quiet zone scanners need.
-std::string terminal_qr(const std::string& text) {
-  std::unique_ptr<QRcode, void (*)(QRcode*)> qr(QRcode_encodeString(text.c_str(), 0, QR_ECLEVEL_M, QR_MODE_8, 1), QRcode_free);
-  if (!qr) return "(二维码生成失败，请手动输入密钥)\n";
-  const int n = qr->width, quiet = 2;
+std::string terminal_qr(const std::vector<std::string>& modules) {
+  if (modules.empty()) return "(二维码生成失败，请手动输入密钥)\n";
+  const int n = static_cast<int>(modules.size()), quiet = 2;
   auto dark = [&](int x, int y) {
     if (x < 0 || y < 0 || x >= n || y >= n) return false;
-    return (qr->data[y * n + x] & 1) != 0;
+    return modules[static_cast<std::size_t>(y)][static_cast<std::size_t>(x)] == '1';
   };
   std::string out;
   for (int y = -quiet; y < n + quiet; y += 2) {
@@ -76,7 +73,7 @@ void print_enrolment(const services::auth::Enrolment& e, const char* headline) {
             << fmt::format("  初始密码：  {}    （首次登录后须修改）\n", e.initial_password)
             << fmt::format("  动态口令：  用身份验证器 App 扫描下方二维码，或手动输入密钥 {}\n", e.totp_secret)
             << "  " << e.totp_uri << "\n\n"
-            << terminal_qr(e.totp_uri) << "\n";
+            << terminal_qr(e.totp_qr) << "\n";
 }
 
 const services::auth::Audit kCli{"cli", "local", ""};

@@ -3,6 +3,8 @@
 // (staff only), and the rule check with its reasons.
 #include <gtest/gtest.h>
 
+#include <boost/json.hpp>
+
 #include "harness/fake_server.hpp"
 #include "harness/http.hpp"
 #include "harness/platform.hpp"
@@ -40,6 +42,26 @@ TEST(GatewayApi, BusinessAreasAppearAndGoWithTheirServices) {
   ASSERT_EQ(off.status, 200) << off.body;
   EXPECT_TRUE(eventually(
       [&] { return http_get(z.port, "/api/gateway/v1/features").body.find("金融商城") == std::string::npos; }, 10s));
+}
+
+// 下线 in one process means what it means split: the gateway stops sending the service traffic
+// (503 SERVICE_UNAVAILABLE, no other instance), its area leaves the H5 home; back online, both return.
+TEST(GatewayApi, AnInstanceTakenOfflineInOneProcessTakesNoTraffic) {
+  Zhongtai z;
+  ASSERT_EQ(http_get(z.port, "/api/mall/v1/products").status, 200);
+  auto listed = as_staff(z.port, "GET", "/api/registry/v1/services/mall/instances");
+  ASSERT_EQ(listed.status, 200) << listed.body;
+  const auto instances = boost::json::parse(listed.body).at("instances").as_array();
+  ASSERT_EQ(instances.size(), 1u) << listed.body;
+  const std::string path = "/api/registry/v1/services/mall/instances/" + std::string(instances.at(0).at("id").as_string());
+  ASSERT_EQ(as_staff(z.port, "PATCH", path, R"({"enabled": false})").status, 200);
+  EXPECT_TRUE(eventually([&] { return http_get(z.port, "/api/mall/v1/products").status == 503; }, 10s));
+  EXPECT_TRUE(refused(http_get(z.port, "/api/mall/v1/products"), 503, "SERVICE_UNAVAILABLE", "服务 mall 暂无可用实例"));
+  EXPECT_EQ(http_get(z.port, "/api/gateway/v1/features").body.find("金融商城"), std::string::npos);
+  EXPECT_EQ(http_get(z.port, "/api/system/v1/ping").status, 200) << "the other services serve on";
+  ASSERT_EQ(as_staff(z.port, "PATCH", path, R"({"enabled": true})").status, 200);
+  EXPECT_TRUE(eventually([&] { return http_get(z.port, "/api/mall/v1/products").status == 200; }, 10s));
+  EXPECT_NE(http_get(z.port, "/api/gateway/v1/features").body.find("金融商城"), std::string::npos);
 }
 
 TEST(GatewayApi, FeaturesSayWhenVendorsAreReal) {
@@ -126,6 +148,19 @@ TEST_P(GatewayApiModes, FlowRulesWithLiveCountsForStaffAndTheRuleCheck) {
   EXPECT_EQ(bad.status, 400);
   EXPECT_EQ(json_field(bad.body, "code"), "GATEWAY_FLOW_RULES_INVALID");
   EXPECT_NE(json_field(bad.body, "message").find("第2行"), std::string::npos) << bad.body;
+  // A resource no service declares could never match: a misspelt method, a path with an id in
+  // place of its template, a path nobody serves — each refused, named; a declared one passes.
+  auto never = as_staff(port, "POST", "/api/gateway/v1/flow/check",
+                        R"({"rules": "flow:\n  - {id: a, resource: \"GTE /api/system/v1/ping\", count: 5}\n  - {id: b, resource: \"GET /api/mall/v1/products/F10001\", count: 5}\nkeyed:\n  - {id: c, resource: \"POST /api/nowhere/v1/x\", key: ip, rate: 5}\n"})");
+  EXPECT_TRUE(refused(never, 400, "GATEWAY_FLOW_RULES_INVALID",
+                      "限流熔断规则无效：flow[0].resource 不是任何服务声明的接口：“GTE /api/system/v1/ping”（应为“方法 路径模板”，如 GET "
+                      "/api/mall/v1/products/{code}，或 *）；flow[1].resource 不是任何服务声明的接口：“GET /api/mall/v1/products/F10001”（应为“方法 "
+                      "路径模板”，如 GET /api/mall/v1/products/{code}，或 *）；keyed[0].resource 不是任何服务声明的接口：“POST /api/nowhere/v1/x”（应为“方法 "
+                      "路径模板”，如 GET /api/mall/v1/products/{code}，或 *）"))
+      << never.body;
+  auto declared = as_staff(port, "POST", "/api/gateway/v1/flow/check",
+                           R"({"rules": "flow:\n  - {id: a, resource: \"GET /api/mall/v1/products/{code}\", count: 5}\n  - {id: b, resource: \"GET /api/system/v1/ping\", count: 5}\n"})");
+  EXPECT_EQ(declared.status, 200) << declared.body;
   EXPECT_EQ(as_staff(port, "POST", "/api/gateway/v1/flow/check", R"({"rules": 5})").status, 400)
       << "checked against the OpenAPI document";
   EXPECT_TRUE(refused(http_request(port, "POST", "/api/gateway/v1/flow/check", R"({"rules": ""})"), 401, "GATEWAY_UNAUTHENTICATED"));

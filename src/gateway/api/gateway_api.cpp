@@ -1,9 +1,12 @@
 #include "gateway/api/gateway_api.hpp"
 
 #include <boost/asio/awaitable.hpp>
+
+#include <algorithm>
 #include <boost/describe.hpp>
 #include <fmt/format.h>
 
+#include "core/config/yaml_problem.hpp"
 #include "core/discovery/discovery.hpp"
 #include "core/finance/business_clock.hpp"
 #include "core/finance/live_calendar.hpp"
@@ -12,6 +15,7 @@
 #include "core/json/json.hpp"
 #include "core/resilience/engine.hpp"
 #include "core/resilience/rules.hpp"
+#include "gateway/routing/catalog.hpp"
 
 namespace zt::gateway {
 
@@ -72,6 +76,36 @@ std::size_t rule_count(const core::resilience::RuleSet& r) {
   return r.flow.size() + r.keyed.size() + r.breakers.size() + r.bulkheads.size() + r.cluster.size() + (r.system ? 1 : 0);
 }
 
+// Inbound rules (flow, keyed, cluster) whose resource no declared operation answers to: a rule
+// that can never match ("GTE /api/…", a path with an id in place of its template) would protect
+// nothing while looking as if it did.
+std::vector<core::config::YamlProblem> unknown_resources(const core::resilience::RuleSet& rules, const ServiceCatalog& catalog,
+                                                         const std::vector<std::string>& route_paths) {
+  std::vector<core::config::YamlProblem> out;
+  auto check = [&](const std::string& where, const std::string& resource) {
+    if (resource == "*") return;
+    const auto space = resource.find(' ');
+    if (space != std::string::npos) {
+      const std::string_view method = std::string_view(resource).substr(0, space);
+      const std::string_view path = std::string_view(resource).substr(space + 1);
+      if (const auto* entry = catalog.by_path(path))
+        for (const auto& op : entry->declarations.operations)
+          if (core::http::method_name(op.method) == method && op.path_template == path) return;
+      // A configured route's own path (a request no declared operation answers counts under it).
+      if (core::http::parse_method(method) != core::http::Method::kOther &&
+          std::find(route_paths.begin(), route_paths.end(), path) != route_paths.end())
+        return;
+    }
+    out.push_back({0, where,
+                   fmt::format("不是任何服务声明的接口：“{}”（应为“方法 路径模板”，如 GET /api/mall/v1/products/{{code}}，或 *）",
+                               resource)});
+  };
+  for (std::size_t i = 0; i < rules.flow.size(); ++i) check(fmt::format("flow[{}].resource", i), rules.flow[i].resource);
+  for (std::size_t i = 0; i < rules.keyed.size(); ++i) check(fmt::format("keyed[{}].resource", i), rules.keyed[i].resource);
+  for (std::size_t i = 0; i < rules.cluster.size(); ++i) check(fmt::format("cluster[{}].resource", i), rules.cluster[i].resource);
+  return out;
+}
+
 }  // namespace
 
 void add_gateway_api(core::http::Router& router, GatewayApiDeps deps) {
@@ -94,7 +128,7 @@ void add_gateway_api(core::http::Router& router, GatewayApiDeps deps) {
     }
     // Each area appears once its service has an instance that takes traffic.
     for (const auto& a : d->areas) {
-      bool present = d->discovery.local(a.service);
+      bool present = d->discovery.serving_here(a.service);
       if (!present) {
         // The first question about a service starts following it; later ones answer at once.
         auto snap = co_await d->discovery.resolve(a.service, std::chrono::milliseconds(300));
@@ -112,10 +146,12 @@ void add_gateway_api(core::http::Router& router, GatewayApiDeps deps) {
     for (const auto& r : stats.rules) v.rules.push_back({r.id, r.kind, r.resource, r.shadow, r.blocked, r.shadow_blocked, r.passed, r.state});
     co_return Response::json(200, core::json::serialize(v));
   });
-  router.add(Method::kPost, "/api/gateway/v1/flow/check", [](Request& req, RequestContext&) -> boost::asio::awaitable<Response> {
+  router.add(Method::kPost, "/api/gateway/v1/flow/check", [d](Request& req, RequestContext&) -> boost::asio::awaitable<Response> {
     const auto body = core::json::parse<FlowCheck>(req.body);
     try {
       const auto rules = core::resilience::parse_rules(body.rules);
+      if (const auto unknown = unknown_resources(rules, d->catalog, d->route_paths()); !unknown.empty())
+        throw core::http::ApiError(400, "GATEWAY_FLOW_RULES_INVALID", core::config::describe_problems("限流熔断规则无效：", unknown));
       co_return Response::json(200, core::json::serialize(FlowCheckResult{true, static_cast<std::int64_t>(rule_count(rules))}));
     } catch (const core::resilience::RuleError& e) {
       throw core::http::ApiError(400, "GATEWAY_FLOW_RULES_INVALID", core::config::describe_problems("限流熔断规则无效：", e.problems()));

@@ -5,7 +5,10 @@
 //                                    whose services run (anyone)
 //   GET  /api/gateway/v1/flow        this gateway's resilience rules with their live counts
 //                                    (staff, governance.read)
-//   POST /api/gateway/v1/flow/check  whether a rule set would be accepted, with the reasons
+//   POST /api/gateway/v1/flow/check  whether a rule set would be accepted, with the reasons: its
+//                                    syntax, and that every inbound resource is "*" or an
+//                                    operation some service declares ("GET /api/mall/v1/products")
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -21,6 +24,8 @@ class Engine;
 
 namespace zt::gateway {
 
+class ServiceCatalog;
+
 // A business area on the H5 home, as its service declares it (info.x-zt-area in openapi.yaml).
 struct AreaOfService {
   std::string service;
@@ -31,6 +36,8 @@ struct AreaOfService {
 struct GatewayApiDeps {
   core::discovery::Discovery& discovery;
   core::resilience::Engine& engine;
+  const ServiceCatalog& catalog;  // the operations the services declare
+  std::function<std::vector<std::string>()> route_paths;  // the configured routes' paths, now
   std::string node;
   bool sandbox = true;
   std::vector<AreaOfService> areas;  // in the order the H5 home lists them

@@ -128,8 +128,11 @@ struct Enrolment {
   std::string initial_password;
   std::string totp_secret;  // base32
   std::string totp_uri;     // otpauth://
+  // The QR code of totp_uri for an authenticator app to scan: its rows of modules, '1' dark and
+  // '0' light, without the quiet zone (the app and the terminal each draw it their way).
+  std::vector<std::string> totp_qr;
 };
-BOOST_DESCRIBE_STRUCT(Enrolment, (), (staff, initial_password, totp_secret, totp_uri))
+BOOST_DESCRIBE_STRUCT(Enrolment, (), (staff, initial_password, totp_secret, totp_uri, totp_qr))
 
 struct StaffProfile {
   Staff staff;

@@ -164,6 +164,18 @@ test('a staff member governs the platform from the console and finds each action
   await page.getByTestId('nav-flow').click();
   await page.getByTestId('flow-page').waitFor();
   await page.getByTestId('new-flow-rule').click();
+  // No catch-all default; a resource no service declares is refused before anything is published;
+  // cancel closes the form.
+  assert.equal(await w.input('rule-resource').inputValue(), '');
+  await w.input('rule-id').fill('e2e-typo');
+  await w.input('rule-resource').fill('GTE /api/system/v1/ping');
+  w.expectRefusal(400, '/api/gateway/v1/flow/check');
+  await page.getByTestId('save-rule').click();
+  await page.getByRole('dialog', { name: '流控规则' }).getByText('不是任何服务声明的接口：“GTE /api/system/v1/ping”').waitFor();
+  await page.getByTestId('cancel-rule').click();
+  await page.getByRole('dialog', { name: '流控规则' }).waitFor({ state: 'hidden' });
+  assert.equal(await page.getByTestId('flow-rules').getByText('e2e-typo').count(), 0, 'nothing was published');
+  await page.getByTestId('new-flow-rule').click();
   await w.input('rule-id').fill('e2e-ping');
   await w.input('rule-resource').fill('GET /api/system/v1/ping');
   await w.input('rule-count').fill('1');
@@ -468,13 +480,20 @@ test('an admin enrols a reviewer, who sees only their pages, then disables them 
     await page.goto(main.url('/console/staff'));
     await page.getByTestId('staff-page').waitFor();
     await page.getByTestId('new-staff').click();
-    await w.input('staff-username').fill('reviewer.e2e');
+    await w.input('staff-username').fill('Reviewer E2E');
     await w.input('staff-name').fill('王审核');
     await page.getByTestId('staff-roles').click();
     await page.locator('.el-select-dropdown__item').getByText('审核员', { exact: true }).click();
     await page.keyboard.press('Escape');
+    // A user name the rules refuse says what a user name may be, not which JSON field failed.
+    w.expectRefusal(400, '/api/auth/v1/staff');
+    await page.getByTestId('save-staff').click();
+    await page.getByText('用户名应为3至32位，以小写字母开头').waitFor();
+    await w.input('staff-username').fill('reviewer.e2e');
     await page.getByTestId('save-staff').click();
     await page.getByTestId('enrolment').waitFor();
+    // The authenticator's QR code is in the dialog, as in the terminal.
+    assert.ok((await page.getByTestId('totp-qr').locator('rect').count()) > 100, 'a QR code of modules');
     const initial = (await page.getByTestId('initial-password').innerText()).trim();
     const secretText = (await page.getByTestId('totp-secret').innerText()).trim();
     rememberSecret(initial);

@@ -87,6 +87,7 @@ export interface Enrolment {
   initial_password: string;
   totp_secret: string;
   totp_uri: string;
+  totp_qr: string[]; // the QR code of totp_uri: rows of modules, '1' dark
 }
 export interface Role {
   name: string;

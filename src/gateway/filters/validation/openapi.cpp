@@ -230,6 +230,7 @@ class DocumentReader {
       auto re = std::make_shared<re2::RE2>(s.pattern_text, re2::RE2::Quiet);
       if (!re->ok()) fail(where + ".pattern", "not a valid RE2 pattern: " + re->error());
       s.pattern = std::move(re);
+      if (const auto m = n["x-zt-message"]) s.pattern_message = m.Scalar();
     }
     if (const auto props = n["properties"]) {
       if (!props.IsMap()) fail(where + ".properties", "must be a mapping");
@@ -369,7 +370,7 @@ std::optional<Problem> check(const Schema* schema, const boost::json::value& v, 
       return Problem{where, *s.min_length == 1 ? std::string("不能为空") : fmt::format("长度不能少于 {} 个字符", *s.min_length)};
     if (s.max_length && len > *s.max_length) return Problem{where, fmt::format("长度不能超过 {} 个字符", *s.max_length)};
     if (s.pattern && !re2::RE2::PartialMatch(re2::StringPiece(text.data(), text.size()), *s.pattern))
-      return Problem{where, "格式不正确"};
+      return s.pattern_message.empty() ? Problem{where, "格式不正确"} : Problem{"", s.pattern_message};
   }
   if (v.is_array()) {
     const auto& a = v.get_array();

@@ -67,6 +67,9 @@ struct ApiDocument::Schema {
   std::optional<std::size_t> min_length, max_length;  // in characters (UTF-8 code points)
   std::shared_ptr<const re2::RE2> pattern;
   std::string pattern_text;
+  // x-zt-message: what a value missing the pattern is told instead of "<where> 格式不正确" — the
+  // rule in words, naming the field ("用户名应为…").
+  std::string pattern_message;
   std::vector<std::pair<std::string, const Schema*>> properties;
   std::vector<std::string> required;
   bool additional_allowed = true;

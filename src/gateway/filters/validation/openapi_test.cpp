@@ -167,6 +167,22 @@ TEST(OpenApi, RefusesDocumentsItCannotRead) {
   EXPECT_THROW(ApiDocument::parse("{"), std::invalid_argument);
 }
 
+// A pattern with x-zt-message answers with the rule in words, not "<where> 格式不正确": the staff
+// member creating an account reads what a user name may be.
+TEST(OpenApi, APatternsOwnMessageSaysTheRule) {
+  auto auth = ApiDocument::parse(zt_auth_openapi().front().content);
+  auto create = [&](const std::string& username) {
+    return problem(*auth, make(Method::kPost, "/api/auth/v1/staff",
+                               R"({"username": ")" + username + R"(", "display_name": "李四", "roles": ["operator"]})"));
+  };
+  EXPECT_EQ(create("li.si"), "ok");
+  const std::string rule = "用户名应为3至32位，以小写字母开头，只含小写字母、数字、点（.）、下划线（_）和连字符（-）";
+  EXPECT_EQ(create("LiSi"), rule);
+  EXPECT_EQ(create("1lisi"), rule);
+  EXPECT_EQ(create("li"), rule);
+  // Without one, the generic answer names where (EveryShippedDocumentReads: path.service 格式不正确).
+}
+
 TEST(OpenApi, EveryShippedDocumentReads) {
   for (auto files : {zt_system_openapi(), zt_registry_openapi(), zt_notify_openapi(), zt_auth_openapi()}) {
     ASSERT_FALSE(files.empty());

@@ -1,7 +1,9 @@
 #include "services/auth/app/enrolment.hpp"
 
 #include <openssl/rand.h>
+#include <qrencode.h>
 
+#include <memory>
 #include <stdexcept>
 #include <string_view>
 
@@ -12,6 +14,25 @@
 namespace zt::services::auth {
 
 using core::http::value_or_throw;
+
+std::vector<std::string> qr_modules(const std::string& text) {
+  std::unique_ptr<QRcode, void (*)(QRcode*)> qr(QRcode_encodeString(text.c_str(), 0, QR_ECLEVEL_M, QR_MODE_8, 1), QRcode_free);
+  std::vector<std::string> rows;
+  if (!qr) return rows;
+  const int n = qr->width;
+  for (int y = 0; y < n; ++y) {
+    std::string row(static_cast<std::size_t>(n), '0');
+    for (int x = 0; x < n; ++x)
+      if (qr->data[y * n + x] & 1) row[static_cast<std::size_t>(x)] = '1';
+    rows.push_back(std::move(row));
+  }
+  return rows;
+}
+
+Enrolment enrolment_of(const Staff& staff, std::string password, const std::string& secret, const std::string& totp_issuer) {
+  const std::string uri = core::crypto::totp_uri(secret, totp_issuer, staff.username);
+  return Enrolment{staff, std::move(password), core::crypto::base32_encode(secret), uri, qr_modules(uri)};
+}
 
 std::string generate_staff_password() {
   static constexpr std::string_view kClasses[] = {"ABCDEFGHJKLMNPQRSTUVWXYZ", "abcdefghijkmnopqrstuvwxyz", "23456789",
@@ -41,8 +62,7 @@ Enrolment enrol_staff(core::storage::Database& db, StaffStore& staff, const Argo
     result = staff.create(tx, username, display_name, roles, hash, secret, who, now);
   });
   Staff s = value_or_throw(std::move(result));
-  return Enrolment{s, password, core::crypto::base32_encode(secret),
-                   core::crypto::totp_uri(secret, totp_issuer, s.username)};
+  return enrolment_of(s, password, secret, totp_issuer);
 }
 
 }  // namespace zt::services::auth

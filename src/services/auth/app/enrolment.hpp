@@ -11,6 +11,14 @@
 
 namespace zt::services::auth {
 
+// The QR code of `text` (error correction M): its rows of modules, '1' dark and '0' light; empty
+// when it cannot be made (the secret is then entered by hand).
+std::vector<std::string> qr_modules(const std::string& text);
+
+// What is shown once for an account made or reset: the user, the first password, the TOTP secret,
+// its otpauth:// link and that link's QR code.
+Enrolment enrolment_of(const Staff& staff, std::string password, const std::string& secret, const std::string& totp_issuer);
+
 // A fresh password that meets the staff policy (16 characters from four classes).
 std::string generate_staff_password();
 // Makes an account with a generated password and TOTP secret: shown once, to hand over in person.

@@ -158,8 +158,7 @@ class StaffApi {
   }
 
   Enrolment enrolment(Staff staff, std::string password, const std::string& secret) const {
-    return Enrolment{staff, std::move(password), core::crypto::base32_encode(secret),
-                     core::crypto::totp_uri(secret, d_.totp_issuer, staff.username)};
+    return enrolment_of(staff, std::move(password), secret, d_.totp_issuer);
   }
 
   boost::asio::awaitable<Response> create(Request& req, RequestContext& ctx) {
