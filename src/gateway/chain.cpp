@@ -414,10 +414,7 @@ boost::asio::awaitable<Response> GatewayChain::dispatch(Exchange& ex, const core
   if (ex.configured) installed->routed[static_cast<std::size_t>(ex.configured - installed->table.routes().data())]->inc();
   else if (auto it = routed_by_service_.find(ex.target.service); it != routed_by_service_.end()) it->second->inc();
 
-  // Here when this process serves it and staff have not taken this instance offline (then the
-  // registry's other instances, or 503 when there are none — as in the split layout). The
-  // gateway's own API is always answered here.
-  if (ex.target.service == "gateway" ? d_.discovery.local(ex.target.service) : d_.discovery.serving_here(ex.target.service)) {
+  if (d_.discovery.local(ex.target.service)) {
     // Here: the service's own handler, matched on the rewritten path, in this same pass.
     auto local = d_.router.match(req.method, req.path());
     ctx.matched_route = nullptr;

@@ -27,15 +27,8 @@ class Discovery {
   // Like snapshot(), waiting up to `wait` for the first answer about a service not yet known.
   virtual boost::asio::awaitable<std::shared_ptr<const ServiceSnapshot>> resolve(std::string service,
                                                                                  std::chrono::milliseconds wait) = 0;
-  // Whether `service` runs in this process.
+  // Whether `service` runs in this process (then calls to it stay in-process).
   virtual bool local(std::string_view service) const = 0;
-  // Whether `service` runs in this process and this instance takes traffic: not taken offline or
-  // weighted to zero by staff in the registry (as the registry last said; before it has said
-  // anything since this process registered, as registered). The gateway sends outside clients'
-  // traffic in-process only then — otherwise where the registry says, as in the split layout, so
-  // 下线 means the same to clients in one process as in many. (Calls between the services of one
-  // process stay in it.)
-  virtual bool serving_here(std::string_view service) = 0;
   // The in-process request chain, for local calls.
   virtual const http::Handler& local_handler() const = 0;
   // Calls to other services by name (in-process or over HTTP): see service_client.hpp.

@@ -129,18 +129,6 @@ class DiscoveryComponent final : public Component, public Discovery {
       if (s == service) return true;
     return false;
   }
-  bool serving_here(std::string_view service) override {
-    if (!local(service)) return false;
-    const auto f = follow(std::string(service));
-    const auto snap = f->current.load();
-    if (!snap) return true;  // nothing heard yet: as registered
-    const auto self = instance_id();
-    for (const auto& i : snap->instances)
-      if (i.id == self) return i.enabled && i.weight > 0;
-    // Not in the serving view: taken offline — once the view is one from after registering (before,
-    // it may simply not know this instance yet).
-    return !f->since_registered.load();
-  }
   const http::Handler& local_handler() const override { return local_handler_; }
   ServiceClient& client() override { return *client_; }
 
@@ -255,10 +243,6 @@ class DiscoveryComponent final : public Component, public Discovery {
     std::string service;
     std::atomic<std::shared_ptr<const ServiceSnapshot>> current;
     net::Notifier changed;
-    // The registry's answer since this process registered its services: only then does an
-    // instance missing from it mean staff took it out of service (the serving view leaves out
-    // instances taken offline).
-    std::atomic<bool> since_registered{false};
   };
 
   static std::string join(const std::vector<std::string>& v) {
@@ -266,8 +250,6 @@ class DiscoveryComponent final : public Component, public Discovery {
     for (const auto& s : v) out += (out.empty() ? "" : ", ") + s;
     return out;
   }
-
-  std::atomic<bool> registered_{false};  // this process's services are registered (heartbeat loop)
 
   std::string instance_id() const { return fmt::format("{}@{}:{}", node_, advertise_host_, port_); }
 
@@ -299,7 +281,6 @@ class DiscoveryComponent final : public Component, public Discovery {
           }
         }
         registered = true;
-        registered_.store(true);
         if (warned) log::info("discovery: registry reachable again");
         warned = false;
       } catch (const std::exception& e) {
@@ -341,7 +322,6 @@ class DiscoveryComponent final : public Component, public Discovery {
         if (snap.version != version || version < 0) {
           version = snap.version;
           auto shared = std::make_shared<const ServiceSnapshot>(std::move(snap));
-          f->since_registered.store(registered_.load());
           f->current.store(shared);
           f->changed.notify_all();
           co_await core::blocking([&] {

@@ -76,25 +76,36 @@ std::size_t rule_count(const core::resilience::RuleSet& r) {
   return r.flow.size() + r.keyed.size() + r.breakers.size() + r.bulkheads.size() + r.cluster.size() + (r.system ? 1 : 0);
 }
 
-// Inbound rules (flow, keyed, cluster) whose resource no declared operation answers to: a rule
-// that can never match ("GTE /api/…", a path with an id in place of its template) would protect
-// nothing while looking as if it did.
+// Inbound rules (flow, keyed, cluster) whose resource nothing is counted under: a rule that can
+// never match ("GTE /api/…", a path with an id in place of its template) would protect nothing
+// while looking as if it did. Counted are "*", a declared operation "<METHOD> <template>" (HEAD
+// too, for a declared GET), and, for a path no service declares, a configured route's path. A
+// resource the running rules already have passes, so an old rule never blocks an edit of another.
 std::vector<core::config::YamlProblem> unknown_resources(const core::resilience::RuleSet& rules, const ServiceCatalog& catalog,
-                                                         const std::vector<std::string>& route_paths) {
+                                                         const std::vector<std::string>& route_paths,
+                                                         const core::resilience::RuleSet& running) {
   std::vector<core::config::YamlProblem> out;
+  auto runs = [&](const std::string& resource) {
+    auto same = [&](const auto& r) { return r.resource == resource; };
+    return std::any_of(running.flow.begin(), running.flow.end(), same) ||
+           std::any_of(running.keyed.begin(), running.keyed.end(), same) ||
+           std::any_of(running.cluster.begin(), running.cluster.end(), same);
+  };
   auto check = [&](const std::string& where, const std::string& resource) {
-    if (resource == "*") return;
+    if (resource == "*" || runs(resource)) return;
     const auto space = resource.find(' ');
     if (space != std::string::npos) {
       const std::string_view method = std::string_view(resource).substr(0, space);
       const std::string_view path = std::string_view(resource).substr(space + 1);
-      if (const auto* entry = catalog.by_path(path))
-        for (const auto& op : entry->declarations.operations)
-          if (core::http::method_name(op.method) == method && op.path_template == path) return;
-      // A configured route's own path (a request no declared operation answers counts under it).
-      if (core::http::parse_method(method) != core::http::Method::kOther &&
-          std::find(route_paths.begin(), route_paths.end(), path) != route_paths.end())
-        return;
+      if (const auto* entry = catalog.by_path(path)) {
+        for (const auto& op : entry->declarations.operations) {
+          const auto declared = core::http::method_name(op.method);
+          if (op.path_template == path && (declared == method || (method == "HEAD" && declared == "GET"))) return;
+        }
+      } else if (core::http::parse_method(method) != core::http::Method::kOther &&
+                 std::find(route_paths.begin(), route_paths.end(), path) != route_paths.end()) {
+        return;  // a configured route to a backend that declares nothing: counted under its path
+      }
     }
     out.push_back({0, where,
                    fmt::format("不是任何服务声明的接口：“{}”（应为“方法 路径模板”，如 GET /api/mall/v1/products/{{code}}，或 *）",
@@ -128,7 +139,7 @@ void add_gateway_api(core::http::Router& router, GatewayApiDeps deps) {
     }
     // Each area appears once its service has an instance that takes traffic.
     for (const auto& a : d->areas) {
-      bool present = d->discovery.serving_here(a.service);
+      bool present = d->discovery.local(a.service);
       if (!present) {
         // The first question about a service starts following it; later ones answer at once.
         auto snap = co_await d->discovery.resolve(a.service, std::chrono::milliseconds(300));
@@ -150,7 +161,7 @@ void add_gateway_api(core::http::Router& router, GatewayApiDeps deps) {
     const auto body = core::json::parse<FlowCheck>(req.body);
     try {
       const auto rules = core::resilience::parse_rules(body.rules);
-      if (const auto unknown = unknown_resources(rules, d->catalog, d->route_paths()); !unknown.empty())
+      if (const auto unknown = unknown_resources(rules, d->catalog, d->route_paths(), d->engine.rules()); !unknown.empty())
         throw core::http::ApiError(400, "GATEWAY_FLOW_RULES_INVALID", core::config::describe_problems("限流熔断规则无效：", unknown));
       co_return Response::json(200, core::json::serialize(FlowCheckResult{true, static_cast<std::int64_t>(rule_count(rules))}));
     } catch (const core::resilience::RuleError& e) {
