@@ -91,6 +91,7 @@ TEST_P(Auth, SignUpTokensRefreshRotationReuseAndLogout) {
 
   auto in = sign_in(port, mobile, code);
   ASSERT_EQ(in.status, 200) << in.body;
+  EXPECT_EQ(in.headers["cache-control"], "no-store") << "tokens are kept by no cache or proxy";
   EXPECT_EQ(field(in.body, "new_customer"), "true");
   const std::string customer = field(in.body, "customer_id"), session = field(in.body, "session_id");
   const std::string access = field(in.body, "access_token"), refresh = field(in.body, "refresh_token");

@@ -143,6 +143,8 @@ TEST_P(Staff, FirstAdminEnrolmentSignInPermissionsRolesLockoutAndAudit) {
   auto made = call(port, "POST", "/api/auth/v1/staff", R"({"username": "reviewer.wang", "display_name": "王审核", "roles": ["reviewer"]})", as_admin);
   ASSERT_EQ(made.status, 201) << made.body;
   EXPECT_NE(json_field(made.body, "totp_uri").find("otpauth://totp/"), std::string::npos);
+  EXPECT_EQ(made.headers["cache-control"], "no-store") << "a first password and a TOTP secret are cached nowhere";
+  EXPECT_NE(made.body.find(R"("totp_qr":["1111111)"), std::string::npos) << "the QR code's first row starts with a finder pattern";
   Enrolled reviewer = from_json(made.body);
   const std::string reviewer_id = json_field(made.body, "id");
   EXPECT_TRUE(refused(call(port, "POST", "/api/auth/v1/staff", R"({"username": "reviewer.wang", "display_name": "又一个", "roles": ["reviewer"]})", as_admin),

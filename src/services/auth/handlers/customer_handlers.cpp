@@ -65,6 +65,7 @@ Response signed_in(const Request& req, T tokens, const CustomerApp& app) {
   if (cookie != CookieFor::kNone) tokens.refresh_token.clear();
   auto res = ok(tokens);
   set_refresh_cookie(res, cookie, refresh, app.refresh_ttl, app.secure_cookies);
+  no_store(res);
   return res;
 }
 

@@ -27,4 +27,11 @@ void set_refresh_cookie(core::http::Response& res, CookieFor kind, const std::st
                         bool secure);
 void clear_refresh_cookie(core::http::Response& res, CookieFor kind, bool secure);
 
+// Marks an answer that carries credentials (tokens, a first password, a TOTP secret): kept by no
+// browser cache or proxy (Cache-Control: no-store, as RFC 6749 §5.1 asks of token answers).
+inline void no_store(core::http::Response& res) {
+  res.headers.set("cache-control", "no-store");
+  res.headers.set("pragma", "no-cache");
+}
+
 }  // namespace zt::services::auth

@@ -94,6 +94,7 @@ class StaffApi {
     if (cookie != CookieFor::kNone) tokens.refresh_token.clear();  // the cookie carries it
     auto res = Response::json(200, core::json::serialize(tokens));
     set_refresh_cookie(res, cookie, signed_in.first.refresh_token, d_.refresh_ttl, d_.secure_cookies);
+    no_store(res);
     co_return res;
   }
 
@@ -173,7 +174,9 @@ class StaffApi {
     Staff s = value_or_throw(co_await d_.db.write(
         [&](core::storage::Tx& tx) { return d_.staff.create(tx, body.username, body.display_name, body.roles, hash, secret, a, now); }));
     ctx.log().info("auth: staff {} created by {}", s.id, a.actor);
-    co_return Response::json(201, core::json::serialize(enrolment(s, password, secret)));
+    auto res = Response::json(201, core::json::serialize(enrolment(s, password, secret)));
+    no_store(res);  // a first password and a TOTP secret
+    co_return res;
   }
 
   boost::asio::awaitable<Response> update(Request& req, RequestContext& ctx) {
@@ -195,7 +198,9 @@ class StaffApi {
     const Audit a = audit_of(ctx);
     const auto now = core::unix_millis();
     Staff s = value_or_throw(co_await d_.db.write([&](core::storage::Tx& tx) { return d_.staff.reset_credentials(tx, id, hash, secret, a, now); }));
-    co_return Response::json(200, core::json::serialize(enrolment(s, password, secret)));
+    auto res = Response::json(200, core::json::serialize(enrolment(s, password, secret)));
+    no_store(res);  // a first password and a TOTP secret
+    co_return res;
   }
 
   boost::asio::awaitable<Response> unlock(Request&, RequestContext& ctx) {
