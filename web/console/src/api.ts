@@ -133,17 +133,6 @@ export interface ProductForm {
   min_first: string; min_additional: string; increment: string; audience: string; holder_cap?: number; principal?: string;
   redeemable?: boolean; description?: string; fees: FeeSchedule;
 }
-// The last trading day on or before the business date (a NAV's and an end of day's date); the
-// business date in Asia/Shanghai when the calendar cannot say.
-export async function lastTradingDay(): Promise<string> {
-  try {
-    const f = await api.features();
-    return f.last_trading_day ?? f.business_date;
-  } catch {
-    return new Intl.DateTimeFormat('sv-SE', { timeZone: 'Asia/Shanghai' }).format(new Date());
-  }
-}
-
 export const mall = {
   products: (cursor?: string) => client.get<Page<Product>>('/api/mall/v1/admin/products', { query: { cursor, limit: 100 } }),
   create: (p: ProductForm) => client.post<Product>('/api/mall/v1/admin/products', p),

@@ -16,6 +16,15 @@ export async function loadFeatures(): Promise<void> {
   }
 }
 
+// The last trading day on or before the business date (a NAV's and an end of day's date), from the
+// features the shell reads on every page (read now only when it has none); the business date in
+// Asia/Shanghai when the calendar cannot say.
+export async function lastTradingDay(): Promise<string> {
+  if (!features.value) await loadFeatures();
+  const f = features.value;
+  return f?.last_trading_day ?? f?.business_date ?? new Intl.DateTimeFormat('sv-SE', { timeZone: 'Asia/Shanghai' }).format(new Date());
+}
+
 export async function loadMe(): Promise<StaffProfile | null> {
   if (!client.current) {
     me.value = null;

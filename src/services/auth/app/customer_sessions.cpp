@@ -19,12 +19,6 @@ using core::http::ApiError;
 using core::http::RequestContext;
 using core::http::value_or_throw;
 
-// The signed-in customer (with a session) a use case acts for.
-void require_customer(const RequestContext& ctx) {
-  if (ctx.caller.kind != core::http::CallerKind::kCustomer || ctx.caller.session.empty())
-    throw ApiError(401, "AUTH_SIGN_IN_REQUIRED", "请先登录");
-}
-
 // The mobile's last eight digits, which a password must not contain.
 std::string tail_of(const std::string& mobile) {
   return mobile.size() >= 8 ? mobile.substr(mobile.size() - 8) : mobile;
@@ -95,7 +89,7 @@ boost::asio::awaitable<CodeSent> CustomerSessions::send_code(const CodeRequest& 
 }
 
 boost::asio::awaitable<CodeSent> CustomerSessions::send_password_code(const RequestContext& ctx) {
-  require_customer(ctx);
+  require_signed_in_customer(ctx);
   const std::string customer = ctx.caller.subject;
   const std::string mobile =
       co_await db_.read([&](core::storage::Tx& tx) { return store_.customer_mobile(tx, customer); });
@@ -181,7 +175,7 @@ boost::asio::awaitable<Tokens> CustomerSessions::password_sign_in(const Password
 // ---------------------------------------------------------------- passwords
 
 boost::asio::awaitable<void> CustomerSessions::set_password(const CustomerPassword& in, const RequestContext& ctx) {
-  require_customer(ctx);
+  require_signed_in_customer(ctx);
   const std::string customer = ctx.caller.subject, session = ctx.caller.session;
   const std::string mobile =
       co_await db_.read([&](core::storage::Tx& tx) { return store_.customer_mobile(tx, customer); });
@@ -257,7 +251,7 @@ boost::asio::awaitable<Refreshed> CustomerSessions::refresh(const std::string& t
 }
 
 boost::asio::awaitable<void> CustomerSessions::logout(const RequestContext& ctx) {
-  require_customer(ctx);
+  require_signed_in_customer(ctx);
   const Audit a = audit_of(ctx);
   const auto now = core::unix_millis();
   const std::string customer = ctx.caller.subject, session = ctx.caller.session;
@@ -266,7 +260,7 @@ boost::asio::awaitable<void> CustomerSessions::logout(const RequestContext& ctx)
 }
 
 boost::asio::awaitable<CustomerProfile> CustomerSessions::profile(const RequestContext& ctx) {
-  require_customer(ctx);
+  require_signed_in_customer(ctx);
   const std::string customer = ctx.caller.subject;
   auto p = co_await db_.read([&](core::storage::Tx& tx) { return store_.customer_profile(tx, customer); });
   if (!p) throw ApiError(404, "AUTH_CUSTOMER_NOT_FOUND", "客户不存在");
@@ -274,7 +268,7 @@ boost::asio::awaitable<CustomerProfile> CustomerSessions::profile(const RequestC
 }
 
 boost::asio::awaitable<SessionList> CustomerSessions::sessions(const RequestContext& ctx) {
-  require_customer(ctx);
+  require_signed_in_customer(ctx);
   const std::string customer = ctx.caller.subject, session = ctx.caller.session;
   SessionList list;
   list.items = co_await db_.read([&](core::storage::Tx& tx) { return store_.sessions(tx, customer, session); });
@@ -282,7 +276,7 @@ boost::asio::awaitable<SessionList> CustomerSessions::sessions(const RequestCont
 }
 
 boost::asio::awaitable<void> CustomerSessions::end_session(const std::string& session_id, const RequestContext& ctx) {
-  require_customer(ctx);
+  require_signed_in_customer(ctx);
   const Audit a = audit_of(ctx);
   const auto now = core::unix_millis();
   const std::string customer = ctx.caller.subject;

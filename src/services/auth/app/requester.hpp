@@ -5,6 +5,7 @@
 #include <string>
 
 #include "core/http/context.hpp"
+#include "core/http/error.hpp"
 #include "services/auth/store/auth_store.hpp"
 
 namespace zt::services::auth {
@@ -13,6 +14,14 @@ namespace zt::services::auth {
 inline Audit audit_of(const core::http::RequestContext& ctx) {
   return {ctx.caller.kind == core::http::CallerKind::kAnonymous ? std::string("anonymous") : ctx.caller.subject,
           ctx.remote_address, ctx.trace_id};
+}
+
+// Refuses anyone but a signed-in customer with a session (an access token that names none is not
+// one of ours): 401 AUTH_SIGN_IN_REQUIRED. The handlers check it first (before reading a body);
+// the use cases again, whoever calls them.
+inline void require_signed_in_customer(const core::http::RequestContext& ctx) {
+  if (ctx.caller.kind != core::http::CallerKind::kCustomer || ctx.caller.session.empty())
+    throw core::http::ApiError(401, "AUTH_SIGN_IN_REQUIRED", "请先登录");
 }
 
 // The device name a session is listed under: at most 64 bytes, cut before a character rather than

@@ -7,6 +7,7 @@
 #include "core/json/json.hpp"
 #include "core/util/time.hpp"
 #include "services/auth/app/customer_sessions.hpp"
+#include "services/auth/app/requester.hpp"
 #include "services/auth/handlers/refresh_cookie.hpp"
 #include "services/auth/store/signing_keys.hpp"
 
@@ -26,12 +27,6 @@ const std::string kBase = "/api/auth/v1";
 template <class T>
 Response ok(const T& value) {
   return Response::json(200, core::json::serialize(value));
-}
-
-// A signed-in customer with a session (an access token that names none is not one of ours).
-void require_customer(const RequestContext& ctx) {
-  if (ctx.caller.kind != core::http::CallerKind::kCustomer || ctx.caller.session.empty())
-    throw ApiError(401, "AUTH_SIGN_IN_REQUIRED", "请先登录");
 }
 
 // A cursor of the revocations feed: "<at_ms>.<session id>", or a time alone (since_ms).
@@ -94,12 +89,12 @@ void add_customer_routes(core::http::Router& r, CustomerApp app) {
     co_return signed_in(req, std::move(tokens), app);
   });
   r.add(Method::kPost, kBase + "/me/password-codes", [&s](Request&, RequestContext& ctx) -> Reply {
-    require_customer(ctx);
+    require_signed_in_customer(ctx);
     auto sent = co_await s.send_password_code(ctx);
     co_return ok(sent);
   });
   r.add(Method::kPut, kBase + "/me/password", [&s](Request& req, RequestContext& ctx) -> Reply {
-    require_customer(ctx);
+    require_signed_in_customer(ctx);
     const auto body = core::json::parse<CustomerPassword>(req.body);
     co_await s.set_password(body, ctx);
     co_return Response::json(200, R"({"message":"密码已设置，其他设备已退出登录"})");
@@ -130,24 +125,24 @@ void add_customer_routes(core::http::Router& r, CustomerApp app) {
     co_return signed_in(req, std::get<Tokens>(std::move(refreshed)), app);
   });
   r.add(Method::kPost, kBase + "/me/logout", [&s, app](Request& req, RequestContext& ctx) -> Reply {
-    require_customer(ctx);
+    require_signed_in_customer(ctx);
     co_await s.logout(ctx);
     auto res = Response::json(200, "{}");
     clear_refresh_cookie(res, cookie_requested(req), app.secure_cookies);
     co_return res;
   });
   r.add(Method::kGet, kBase + "/me", [&s](Request&, RequestContext& ctx) -> Reply {
-    require_customer(ctx);
+    require_signed_in_customer(ctx);
     auto profile = co_await s.profile(ctx);
     co_return ok(profile);
   });
   r.add(Method::kGet, kBase + "/me/sessions", [&s](Request&, RequestContext& ctx) -> Reply {
-    require_customer(ctx);
+    require_signed_in_customer(ctx);
     auto list = co_await s.sessions(ctx);
     co_return ok(list);
   });
   r.add(Method::kDelete, kBase + "/me/sessions/{id}", [&s](Request&, RequestContext& ctx) -> Reply {
-    require_customer(ctx);
+    require_signed_in_customer(ctx);
     const std::string id(ctx.param("id").value_or(""));
     co_await s.end_session(id, ctx);
     co_return Response::json(200, "{}");

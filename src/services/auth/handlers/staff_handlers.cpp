@@ -158,8 +158,11 @@ class StaffApi {
     co_return std::make_pair(std::move(hash), secret);
   }
 
-  Enrolment enrolment(Staff staff, std::string password, const std::string& secret) const {
-    return enrolment_of(staff, std::move(password), secret, d_.totp_issuer);
+  // The one-time enrolment as answered: a first password and a TOTP secret, cached nowhere.
+  Response enrolment(int status, const Staff& staff, std::string password, const std::string& secret) const {
+    auto res = Response::json(status, core::json::serialize(enrolment_of(staff, std::move(password), secret, d_.totp_issuer)));
+    no_store(res);
+    return res;
   }
 
   boost::asio::awaitable<Response> create(Request& req, RequestContext& ctx) {
@@ -174,9 +177,7 @@ class StaffApi {
     Staff s = value_or_throw(co_await d_.db.write(
         [&](core::storage::Tx& tx) { return d_.staff.create(tx, body.username, body.display_name, body.roles, hash, secret, a, now); }));
     ctx.log().info("auth: staff {} created by {}", s.id, a.actor);
-    auto res = Response::json(201, core::json::serialize(enrolment(s, password, secret)));
-    no_store(res);  // a first password and a TOTP secret
-    co_return res;
+    co_return enrolment(201, s, password, secret);
   }
 
   boost::asio::awaitable<Response> update(Request& req, RequestContext& ctx) {
@@ -198,9 +199,7 @@ class StaffApi {
     const Audit a = audit_of(ctx);
     const auto now = core::unix_millis();
     Staff s = value_or_throw(co_await d_.db.write([&](core::storage::Tx& tx) { return d_.staff.reset_credentials(tx, id, hash, secret, a, now); }));
-    auto res = Response::json(200, core::json::serialize(enrolment(s, password, secret)));
-    no_store(res);  // a first password and a TOTP secret
-    co_return res;
+    co_return enrolment(200, s, password, secret);
   }
 
   boost::asio::awaitable<Response> unlock(Request&, RequestContext& ctx) {
