@@ -13,6 +13,7 @@
 #include "services/auth/app/customer_sessions.hpp"
 #include "services/auth/app/housekeeping.hpp"
 #include "services/auth/app/settings.hpp"
+#include "services/auth/app/staff_accounts.hpp"
 #include "services/auth/app/tokens.hpp"
 #include "services/auth/handlers/account_handlers.hpp"
 #include "services/auth/handlers/customer_handlers.hpp"
@@ -49,6 +50,7 @@ class AuthComponent final : public core::Component {
         passwords_("argon2", {settings_.password_threads, settings_.password_queue, /*low_priority=*/true}),
         sessions_(db_, runtime_, store_, staff_, tokens_, attempts_, passwords_, notify_, settings_.argon2,
                   ctx.metrics()),
+        accounts_(db_, store_, staff_, tokens_, attempts_, passwords_, settings_.argon2, settings_.totp_issuer),
         housekeeping_(db_, store_, keys_) {
     db_.write_blocking([&](core::storage::Tx& tx) {
       keys_.load(tx, core::unix_millis());
@@ -58,8 +60,7 @@ class AuthComponent final : public core::Component {
     add_customer_routes(r, CustomerApp{sessions_, keys_, settings_.policy.refresh_ttl, settings_.secure_cookies});
     add_account_routes(r,
                        AccountApiDeps{db_, store_, discovery_, ctx.full_config().section("node").get_bool("sandbox")});
-    add_staff_routes(r, StaffApiDeps{db_, store_, staff_, settings_.argon2, settings_.totp_issuer, tokens_, passwords_,
-                                     attempts_, settings_.policy.refresh_ttl, settings_.secure_cookies});
+    add_staff_routes(r, StaffApp{accounts_, settings_.policy.refresh_ttl, settings_.secure_cookies});
     ctx.admin_router().add(
         Method::kPost, "/auth/keys/rotate", [this](Request&, RequestContext& c) -> boost::asio::awaitable<Response> {
           const std::string kid =
@@ -88,6 +89,7 @@ class AuthComponent final : public core::Component {
   Attempts attempts_;
   core::WorkPool passwords_;
   CustomerSessions sessions_;
+  StaffAccounts accounts_;
   Housekeeping housekeeping_;
 };
 

@@ -24,6 +24,13 @@ inline void require_signed_in_customer(const core::http::RequestContext& ctx) {
     throw core::http::ApiError(401, "AUTH_SIGN_IN_REQUIRED", "请先登录");
 }
 
+// The same for staff: a signed-in staff member with a session, 401 AUTH_STAFF_SIGN_IN_REQUIRED.
+// Whether the account still grants what is asked is StaffAccounts::require.
+inline void require_signed_in_staff(const core::http::RequestContext& ctx) {
+  if (ctx.caller.kind != core::http::CallerKind::kStaff || ctx.caller.session.empty())
+    throw core::http::ApiError(401, "AUTH_STAFF_SIGN_IN_REQUIRED", "请先以工作人员身份登录");
+}
+
 // The device name a session is listed under: at most 64 bytes, cut before a character rather than
 // through one (a Chinese name stays valid UTF-8), "未知设备" when none was given.
 inline std::string device_name(const std::optional<std::string>& given) {

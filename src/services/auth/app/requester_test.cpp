@@ -35,5 +35,44 @@ TEST(Requester, TheAuditActorIsTheVerifiedCallerOrAnonymous) {
   EXPECT_EQ(audit_of(customer).actor, "C100");
 }
 
+// The guards the handlers run before reading a body, and the use cases run again: only a caller of
+// the right kind with a session passes.
+TEST(Requester, OnlyASignedInCallerOfTheRightKindWithASessionPasses) {
+  auto status_of = [](auto guard, const core::http::RequestContext& ctx) -> std::string {
+    try {
+      guard(ctx);
+      return "ok";
+    } catch (const core::http::ApiError& e) {
+      return std::to_string(e.status()) + " " + e.code();
+    }
+  };
+  auto customer_guard = [](const core::http::RequestContext& c) { require_signed_in_customer(c); };
+  auto staff_guard = [](const core::http::RequestContext& c) { require_signed_in_staff(c); };
+  core::http::RequestContext anonymous;
+  core::http::RequestContext customer;
+  customer.caller.kind = core::http::CallerKind::kCustomer;
+  customer.caller.subject = "C100";
+  customer.caller.session = "s-1";
+  core::http::RequestContext staff;
+  staff.caller.kind = core::http::CallerKind::kStaff;
+  staff.caller.subject = "S1";
+  staff.caller.session = "s-2";
+  core::http::RequestContext staff_without_session = staff;
+  staff_without_session.caller.session.clear();
+  core::http::RequestContext service;
+  service.caller.kind = core::http::CallerKind::kService;
+  service.caller.subject = "mall";
+
+  EXPECT_EQ(status_of(customer_guard, customer), "ok");
+  EXPECT_EQ(status_of(customer_guard, anonymous), "401 AUTH_SIGN_IN_REQUIRED");
+  EXPECT_EQ(status_of(customer_guard, staff), "401 AUTH_SIGN_IN_REQUIRED");
+  EXPECT_EQ(status_of(customer_guard, service), "401 AUTH_SIGN_IN_REQUIRED");
+  EXPECT_EQ(status_of(staff_guard, staff), "ok");
+  EXPECT_EQ(status_of(staff_guard, staff_without_session), "401 AUTH_STAFF_SIGN_IN_REQUIRED");
+  EXPECT_EQ(status_of(staff_guard, anonymous), "401 AUTH_STAFF_SIGN_IN_REQUIRED");
+  EXPECT_EQ(status_of(staff_guard, customer), "401 AUTH_STAFF_SIGN_IN_REQUIRED");
+  EXPECT_EQ(status_of(staff_guard, service), "401 AUTH_STAFF_SIGN_IN_REQUIRED");
+}
+
 }  // namespace
 }  // namespace zt::services::auth
