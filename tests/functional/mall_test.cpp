@@ -1404,10 +1404,101 @@ TEST_P(MallJob, AnOrderTheCounterNeverAnsweredIsPlacedOnceWhenItIsBackAndTPlusOn
   EXPECT_EQ(balance(a, "cash"), cash) << "each subscription debited once";
 }
 
+// The sandbox's demo products (app/demo_feed.hpp), as a new user meets them: on a sandbox's first
+// start one product of each category is on sale, labelled 【演示】, priced for the 20 trading days
+// up to the latest NAV out; a customer buys one with nobody in the console; the feed publishes
+// each trading day's NAV at 20:00 and the order confirms T+1 at it; a product staff halt stays
+// halted (seeded once) while its NAVs go on.
+class DemoProducts : public MallFixture {
+ protected:
+  DemoProducts()
+      : MallFixture([] {
+          Env env = kMallEnv;
+          env["ZT_MALL__DEMO_PRODUCTS"] = "true";
+          env["ZT_MALL__DEMO_INTERVAL"] = "1s";
+          // The first start's business clock: a Wednesday morning, the latest NAV out Tuesday's.
+          env["ZT_DYNAMIC__SANDBOX__CLOCK"] = "2026-03-04T10:00:00+08:00";
+          return env;
+        }()) {}
+
+  // The catalogue as anyone sees it, by product code.
+  std::map<std::string, boost::json::object> catalogue() {
+    std::map<std::string, boost::json::object> out;
+    auto r = http_get(z.port, "/api/mall/v1/products?limit=50");
+    if (r.status != 200) return out;
+    const auto page = boost::json::parse(r.body);  // named: a range-for does not keep a temporary's parent alive
+    for (const auto& p : page.at("items").as_array()) out[std::string(p.at("code").as_string())] = p.as_object();
+    return out;
+  }
+  std::string nav_date(const std::string& code) {
+    auto all = catalogue();
+    auto it = all.find(code);
+    if (it == all.end() || !it->second.contains("nav_date") || !it->second.at("nav_date").is_string()) return "";
+    return std::string(it->second.at("nav_date").as_string());
+  }
+};
+
+TEST_P(DemoProducts, ASandboxStartsWithDemoProductsOnSaleThatACustomerBuysAndTheFeedPricesDaily) {
+  std::map<std::string, boost::json::object> demo;
+  ASSERT_TRUE(eventually([&] { return (demo = catalogue()).size() == 8; }, 30s)) << demo.size() << " products";
+  std::set<std::string> categories;
+  for (const auto& [code, p] : demo) {
+    EXPECT_TRUE(code.starts_with("DEMO")) << code;
+    EXPECT_TRUE(std::string(p.at("name").as_string()).starts_with("【演示】")) << code << " is labelled as sandbox data";
+    EXPECT_TRUE(std::string(p.at("issuer").as_string()).starts_with("沙箱演示")) << code;
+    EXPECT_EQ(std::string(p.at("status").as_string()), "published") << code;
+    EXPECT_EQ(std::string(p.at("nav_date").as_string()), "2026-03-03") << code << ": before 20:00, the day before's NAV";
+    categories.insert(std::string(p.at("category").as_string()));
+  }
+  EXPECT_EQ(categories, (std::set<std::string>{"public_fund", "bank_wm", "income_certificate", "broker_am", "trust",
+                                               "private_fund"}));
+  // 20 trading days of history, ending on the latest: 2026-01-27 … 2026-03-03, over the Spring
+  // Festival closure (02-14 … 02-23).
+  auto navs = http_get(z.port, "/api/mall/v1/products/DEMO02/navs?from=2026-01-01&to=2026-03-31");
+  ASSERT_EQ(navs.status, 200) << navs.body;
+  const auto items = boost::json::parse(navs.body).at("items").as_array();
+  ASSERT_EQ(items.size(), 20u) << navs.body;
+  EXPECT_EQ(std::string(items.front().at("date").as_string()), "2026-01-27");
+  EXPECT_EQ(std::string(items.back().at("date").as_string()), "2026-03-03");
+  std::set<std::string> values;
+  for (const auto& n : items) values.insert(std::string(n.at("nav").as_string()));
+  EXPECT_GT(values.size(), 10u) << "a mixed fund's NAV moves: " << navs.body;
+
+  // A C3 customer buys the R3 mixed fund: no one entered anything in the console.
+  auto a = customer("13500000301");
+  auto bought = order(a, "demo-0001", R"({"product": "DEMO02", "side": "subscribe", "amount": "10000.00"})");
+  ASSERT_EQ(bought.status, 200) << bought.body;
+  EXPECT_EQ(f(bought.body, "trade_date"), "2026-03-04");
+  EXPECT_EQ(f(bought.body, "confirm_date"), "2026-03-05");
+  // Staff halt the R4 fund.
+  auto halted = staff("POST", "/api/mall/v1/admin/products/DEMO03/status", R"({"status": "halted", "comment": "暂停演示"})");
+  ASSERT_EQ(halted.status, 200) << halted.body;
+
+  // 20:30: Wednesday's NAVs are out, the halted fund's too; it stays halted (seeded once).
+  platform.pin_clock("2026-03-04T20:30:00+08:00");
+  EXPECT_TRUE(eventually([&] { return nav_date("DEMO02") == "2026-03-04" && nav_date("DEMO03") == "2026-03-04"; }, 20s))
+      << nav_date("DEMO02") << " / " << nav_date("DEMO03");
+  EXPECT_EQ(std::string(catalogue().at("DEMO03").at("status").as_string()), "halted");
+  auto wednesday = http_get(z.port, "/api/mall/v1/products/DEMO02/navs?from=2026-03-04&to=2026-03-04");
+  const auto w = boost::json::parse(wednesday.body).at("items").as_array();
+  ASSERT_EQ(w.size(), 1u) << wednesday.body;
+  const std::string nav(w.front().at("nav").as_string());
+
+  // Thursday morning: the order confirms at Wednesday's NAV.
+  platform.pin_clock("2026-03-05T09:30:00+08:00");
+  EXPECT_EQ(f(run(), "confirmed"), "1");
+  auto confirmed = order_of(a, f(bought.body, "order_id"));
+  EXPECT_EQ(f(confirmed.body, "state"), "confirmed") << confirmed.body;
+  EXPECT_EQ(f(confirmed.body, "nav"), nav);
+  EXPECT_EQ(balance(a, "frozen"), "0.00");
+  EXPECT_EQ(differences(), "") << "mall and counter agree";
+}
+
 INSTANTIATE_TEST_SUITE_P(BothModes, Mall, ::testing::Values(Mode::kAll, Mode::kSplit), mode_name);
 INSTANTIATE_TEST_SUITE_P(BothModes, MallFaults, ::testing::Values(Mode::kAll, Mode::kSplit), mode_name);
 INSTANTIATE_TEST_SUITE_P(Split, MallCrash, ::testing::Values(Mode::kSplit), mode_name);
 INSTANTIATE_TEST_SUITE_P(BothModes, MallJob, ::testing::Values(Mode::kAll, Mode::kSplit), mode_name);
+INSTANTIATE_TEST_SUITE_P(BothModes, DemoProducts, ::testing::Values(Mode::kAll, Mode::kSplit), mode_name);
 
 }  // namespace
 }  // namespace zt::test

@@ -74,7 +74,10 @@ class Zhongtai {
             {"ZT_SERVER__HOST", "127.0.0.1"},
             {"ZT_ADMIN__PORT", std::to_string(admin)},
             {"ZT_NODE__DATA_DIR", root_ + "/data"},
-            {"ZT_RUNTIME__IO_THREADS", "2"}};
+            {"ZT_RUNTIME__IO_THREADS", "2"},
+            // Suites set up the products they assert on; the sandbox's demo products are asked
+            // for by the suite that tests them.
+            {"ZT_MALL__DEMO_PRODUCTS", "false"}};
     if (!extra_env.contains("ZT_GATEWAY__JWT_KEYS_FILE")) {
       // The harness's staff key (harness/tokens.hpp), so a test may act as staff.
       const std::string keys = root_ + "/harness-keys.json";

@@ -23,8 +23,11 @@ struct CodeSent {
   std::string mobile;  // masked
   std::int64_t expires_in_s = 0;
   std::int64_t resend_after_s = 0;
+  // Sandbox mode only (node.sandbox: no real phone gets it): the code itself, to whoever asked for
+  // it — a sign-in code, or a signed-in customer's code to their own number; never a reset's.
+  std::optional<std::string> sandbox_code;
 };
-BOOST_DESCRIBE_STRUCT(CodeSent, (), (mobile, expires_in_s, resend_after_s))
+BOOST_DESCRIBE_STRUCT(CodeSent, (), (mobile, expires_in_s, resend_after_s, sandbox_code))
 struct SignInRequest {
   std::string mobile;
   std::string code;

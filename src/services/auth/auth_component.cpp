@@ -49,7 +49,7 @@ class AuthComponent final : public core::Component {
         attempts_(settings_.attempts_per_address, settings_.attempts_per_number),
         passwords_("argon2", {settings_.password_threads, settings_.password_queue, /*low_priority=*/true}),
         sessions_(db_, runtime_, store_, staff_, tokens_, attempts_, passwords_, notify_, settings_.argon2,
-                  ctx.metrics()),
+                  ctx.metrics(), ctx.full_config().section("node").get_bool("sandbox")),
         accounts_(db_, store_, staff_, tokens_, attempts_, passwords_, settings_.argon2, settings_.totp_issuer),
         housekeeping_(db_, store_, keys_) {
     db_.write_blocking([&](core::storage::Tx& tx) {

@@ -2,11 +2,14 @@
 // (app/), its routes (handlers/) and the confirmation job.
 #include "services/mall/mall_component.hpp"
 
+#include <optional>
+
 #include "core/discovery/discovery.hpp"
 #include "core/net/runtime.hpp"
 #include "core/workflow/stuck_gauges.hpp"
 #include "services/mall/app/catalogue.hpp"
 #include "services/mall/app/confirmation.hpp"
+#include "services/mall/app/demo_feed.hpp"
 #include "services/mall/app/orders.hpp"
 #include "services/mall/app/reconciliation.hpp"
 #include "services/mall/app/settings.hpp"
@@ -36,16 +39,20 @@ class MallComponent final : public core::Component {
         reconciliation_(ctx.database(), store_, counter_),
         desk_(ctx.database(), store_, orders_, settings_.desk),
         stuck_(ctx.metrics(), StuckDesk::gauges(), [this] { return desk_.count(); }) {
+    if (settings_.demo_products && ctx.full_config().section("node").get_bool("sandbox"))
+      demo_.emplace(ctx.database(), store_, catalogue_, settings_.confirmation.instance);
     add_mall_routes(ctx.public_router(), MallApp{catalogue_, orders_, confirmation_, reconciliation_, desk_});
   }
 
   void start() override {
     confirmation_.start(runtime_);
     stuck_.start(runtime_, settings_.stuck_refresh);
+    if (demo_) demo_->start(runtime_, settings_.demo_interval);
   }
   void stop() override {
     confirmation_.stop();
     stuck_.stop();
+    if (demo_) demo_->stop();
   }
 
  private:
@@ -62,6 +69,7 @@ class MallComponent final : public core::Component {
   Reconciliation reconciliation_;
   StuckDesk desk_;
   core::workflow::StuckGauges stuck_;
+  std::optional<DemoFeed> demo_;  // sandbox mode with mall.demo_products
 };
 
 }  // namespace
@@ -115,7 +123,13 @@ core::ComponentSpec spec() {
            .describe("least first purchase of a principal-protected income certificate"),
        string("income_certificate_min_unprotected", "1000000.00")
            .describe("least first purchase of a non-protected income certificate"),
-       string("qualified_min_purchase", "1000000.00").describe("least first purchase of a private fund or trust")},
+       string("qualified_min_purchase", "1000000.00").describe("least first purchase of a private fund or trust"),
+       boolean("demo_products", true)
+           .describe("sandbox mode only: seed one demo product of each category on first start (【演示】, once) and "
+                     "publish their NAVs each trading day at 20:00 (docs/sandbox.md)"),
+       duration("demo_interval", std::chrono::milliseconds(60000))
+           .range(1000, 3600000)
+           .describe("how often the sandbox's demo feed looks for a NAV due")},
       "the financial mall (金融商城)"};
   s.migrations = &zt_mall_migrations;
   s.openapi = &zt_mall_openapi;

@@ -146,6 +146,7 @@ export class Zhongtai extends Served {
         ZT_NODE__DATA_DIR: join(z.root, 'data'),
         ZT_RUNTIME__IO_THREADS: '2',
         ZT_GATEWAY__STATIC_ROOT: webRoot,
+        ZT_MALL__DEMO_PRODUCTS: 'false',  // tests set up their own products; the demo test asks for these
         ...env,
       },
     });

@@ -58,7 +58,7 @@ test('a new customer signs up, sets a password, signs in with it and revokes ano
   await w.page.goto(z.url('/'));
   await w.page.getByTestId('home').waitFor();
   await w.page.getByTestId('sandbox-banner').waitFor();
-  assert.match(await w.page.getByTestId('sandbox-banner').innerText(), /沙箱环境.*验证码可在员工控制台「沙箱短信」查看/s);
+  assert.match(await w.page.getByTestId('sandbox-banner').innerText(), /沙箱环境.*登录验证码直接显示在登录页/s);
   assert.equal(await w.page.locator('a[href*="outbox"]').count(), 0, 'no outbox link: the codes are for staff');
   assert.equal((await api(z, 'GET', '/api/notify/v1/outbox?limit=1')).status, 401, 'the outbox is not anonymous');
   await w.page.getByTestId('area-mall').waitFor(); // the business areas that run: the mall

@@ -15,6 +15,7 @@ export interface CodeSent {
   mobile: string; // masked
   expires_in_s: number;
   resend_after_s: number;
+  sandbox_code?: string; // sandbox mode only: the code itself (no real phone receives it)
 }
 export interface CustomerTokens {
   access_token: string;

@@ -41,10 +41,13 @@ class CustomerSessions {
  public:
   CustomerSessions(core::storage::Database& db, core::net::IoRuntime& runtime, AuthStore& store, StaffStore& staff,
                    const TokenIssuer& tokens, Attempts& attempts, core::WorkPool& passwords,
-                   platform::notify::NotifyClient& notify, Argon2Params argon2, core::observe::Registry& metrics);
+                   platform::notify::NotifyClient& notify, Argon2Params argon2, core::observe::Registry& metrics,
+                   bool sandbox);
 
   // A code to a number, for signing in ("login") or resetting a password ("reset"). A reset
-  // answers the same, in the same time, for a customer's number as for anyone's.
+  // answers the same, in the same time, for a customer's number as for anyone's. In sandbox mode a
+  // sign-in code (and a signed-in customer's own code) is in the answer too (sandbox_code), so the
+  // sandbox can be tried from the app alone; a reset's never is.
   boost::asio::awaitable<CodeSent> send_code(const CodeRequest& in, const core::http::RequestContext& ctx);
   boost::asio::awaitable<Tokens> sign_in(const SignInRequest& in, const core::http::RequestContext& ctx);
   boost::asio::awaitable<Tokens> password_sign_in(const PasswordSignIn& in, const core::http::RequestContext& ctx);
@@ -84,6 +87,8 @@ class CustomerSessions {
   std::string dummy_hash_;  // what an unknown number's password is checked against
   core::observe::Counter& logins_;
   core::observe::Counter& refreshes_;
+  // node.sandbox: a sign-in code is also answered to whoever asked for it (no phone is real).
+  bool sandbox_ = false;
 };
 
 }  // namespace zt::services::auth

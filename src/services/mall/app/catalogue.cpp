@@ -89,7 +89,7 @@ boost::asio::awaitable<ProductView> Catalogue::update(const std::string& code, c
 }
 
 boost::asio::awaitable<ProductView> Catalogue::set_status(const std::string& code, const StatusIn& in,
-                                                          const Actor& who, const RequestContext& ctx) {
+                                                          const Actor& who, const RequestContext* ctx) {
   forget();
   if (in.status == "published") {
     // The counter must know the product before anyone can order it.
@@ -101,7 +101,7 @@ boost::asio::awaitable<ProductView> Catalogue::set_status(const std::string& cod
       return std::make_pair(*p, *nav);
     });
     const std::string nav = current.second.nav.to_string();
-    co_await register_at_counter(code, current.first.terms.name, nav, current.second.date, &ctx, true);
+    co_await register_at_counter(code, current.first.terms.name, nav, current.second.date, ctx, true);
   }
   const auto now = core::unix_millis();
   auto out = value_or_throw(co_await db_.write(
@@ -111,7 +111,7 @@ boost::asio::awaitable<ProductView> Catalogue::set_status(const std::string& cod
 }
 
 boost::asio::awaitable<NavPoint> Catalogue::enter_nav(const std::string& code, const std::string& date, Nav nav,
-                                                      const Actor& who, const RequestContext& ctx) {
+                                                      const Actor& who, const RequestContext* ctx) {
   forget();
   const auto now = core::unix_millis();
   // Checked and kept in the mall first only when the counter agrees: a published product's NAV
@@ -122,7 +122,7 @@ boost::asio::awaitable<NavPoint> Catalogue::enter_nav(const std::string& code, c
   if (p->status != "draft" && nav.units() > 0) {
     auto existing = co_await db_.read([&](core::storage::Tx& tx) { return store_.nav_on(tx, code, date); });
     const std::string text = nav.to_string();
-    if (!existing) co_await register_at_counter(code, p->terms.name, text, date, &ctx, false);
+    if (!existing) co_await register_at_counter(code, p->terms.name, text, date, ctx, false);
   }
   co_return value_or_throw(
       co_await db_.write([&](core::storage::Tx& tx) { return store_.put_nav(tx, code, date, nav, who, now); }));

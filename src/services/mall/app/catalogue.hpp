@@ -50,12 +50,13 @@ class Catalogue {
   boost::asio::awaitable<ProductView> create(const ProductIn& in, const Actor& who);
   boost::asio::awaitable<ProductView> update(const std::string& code, const ProductIn& in, const Actor& who,
                                              const core::http::RequestContext& ctx);
+  // ctx: the staff request (none for the sandbox's demo feed).
   boost::asio::awaitable<ProductView> set_status(const std::string& code, const StatusIn& in, const Actor& who,
-                                                 const core::http::RequestContext& ctx);
+                                                 const core::http::RequestContext* ctx);
   // Any product's NAVs, drafts' included.
   boost::asio::awaitable<NavList> navs_any(const std::string& code, const std::string& from, const std::string& to);
   boost::asio::awaitable<NavPoint> enter_nav(const std::string& code, const std::string& date, Nav nav,
-                                             const Actor& who, const core::http::RequestContext& ctx);
+                                             const Actor& who, const core::http::RequestContext* ctx);
   // "code,date,nav" per line (a header line allowed); every line checked first, all or nothing.
   boost::asio::awaitable<NavImported> import_navs(const std::string& csv, const Actor& who,
                                                   const core::http::RequestContext& ctx);

@@ -32,6 +32,8 @@ MallSettings settings_of(const core::config::Section& c, const std::string& node
       node + "-" + core::observe::random_hex_id(4), c.get_duration("lease"),         attempts};
   s.desk = StuckDeskSettings{c.get_duration("stuck_after"), attempts, expire_after_days};
   s.stuck_refresh = c.get_duration("stuck_refresh");
+  s.demo_products = c.get_bool("demo_products");
+  s.demo_interval = c.get_duration("demo_interval");
   return s;
 }
 

@@ -19,6 +19,10 @@ struct MallSettings {
   ConfirmationSettings confirmation;
   StuckDeskSettings desk;
   std::chrono::milliseconds stuck_refresh{};
+  // The sandbox's demo products (app/demo_feed.hpp), in sandbox mode only: seeded on first start,
+  // their NAVs published each trading day, checked every demo_interval.
+  bool demo_products = false;
+  std::chrono::milliseconds demo_interval{};
 };
 
 // node: this process's node name (the confirmation lease's holder is it plus a random suffix).

@@ -91,7 +91,7 @@ void catalogue_routes(core::http::Router& r, Catalogue& c) {
     const auto in = core::json::parse<StatusIn>(req.body);
     const auto code = path_param(ctx, "code");
     const auto who = actor(ctx);
-    auto out = co_await c.set_status(code, in, who, ctx);
+    auto out = co_await c.set_status(code, in, who, &ctx);
     co_return ok(out);
   });
   r.add(Method::kPut, kBase + "/admin/products/{code}/navs/{date}", [&c](Request& req, RequestContext& ctx) -> Reply {
@@ -99,7 +99,7 @@ void catalogue_routes(core::http::Router& r, Catalogue& c) {
     const auto in = core::json::parse<NavIn>(req.body);
     const auto code = path_param(ctx, "code"), date = path_param(ctx, "date");
     const auto who = actor(ctx);
-    auto out = co_await c.enter_nav(code, date, in.nav, who, ctx);
+    auto out = co_await c.enter_nav(code, date, in.nav, who, &ctx);
     co_return ok(out);
   });
   r.add(Method::kGet, kBase + "/admin/products/{code}/navs", [&c](Request&, RequestContext& ctx) -> Reply {

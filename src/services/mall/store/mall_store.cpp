@@ -358,6 +358,14 @@ Result<NavPoint> MallStore::put_nav(Tx& tx, const std::string& code, const std::
   return NavPoint{date, nav};
 }
 
+bool MallStore::demo_seeded(Tx& tx) const {
+  return !tx.query("SELECT at_ms FROM mall_demo WHERE name = 'seeded'", {}).empty();
+}
+
+void MallStore::mark_demo_seeded(Tx& tx, std::int64_t now_ms) const {
+  tx.exec("INSERT INTO mall_demo (name, at_ms) VALUES ('seeded', ?) ON CONFLICT (name) DO NOTHING", {now_ms});
+}
+
 Result<NavList> MallStore::navs(Tx& tx, const std::string& code, const std::string& from, const std::string& to) const {
   if (!product(tx, code)) return Refusal{404, "MALL_PRODUCT_NOT_FOUND", fmt::format("产品 {} 不存在", code)};
   NavList out{code, {}};

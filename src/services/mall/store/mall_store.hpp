@@ -132,6 +132,10 @@ class MallStore {
   std::optional<Nav> nav_on(core::storage::Tx& tx, const std::string& code, const std::string& date) const;
   std::optional<NavPoint> latest_nav(core::storage::Tx& tx, const std::string& code) const;
 
+  // ---- the sandbox's demo products (app/demo_feed.hpp): seeded once
+  bool demo_seeded(core::storage::Tx& tx) const;
+  void mark_demo_seeded(core::storage::Tx& tx, std::int64_t now_ms) const;
+
   // ---- orders
   std::optional<OrderRecord> order_by_key(core::storage::Tx& tx, const std::string& customer,
                                           const std::string& key) const;

@@ -1,0 +1,95 @@
+// What a new user meets following only the README, at 390 × 844: a fresh sandbox whose mall already
+// sells the demo products (【演示】, one of each category), a sign-up whose code the sandbox shows on
+// the sign-in page, a sandbox fund account, the questionnaire, and a first purchase — with no staff
+// step in the console or through the API. The demo feed prices the products every trading day.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Zhongtai, outDir, rememberSecret } from '../lib/platform.mjs';
+import { Watched, launch } from '../lib/browser.mjs';
+
+const mobile = '13988887777';
+let z;
+let browser;
+const dir = outDir('first-purchase');
+const phone = { viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true, locale: 'zh-CN' };
+
+before(async () => {
+  // The sandbox as `make run` starts it, the business clock pinned to a Wednesday morning so the
+  // test does not depend on today's date (the calendar's years).
+  z = await Zhongtai.start({
+    env: { ZT_MALL__DEMO_PRODUCTS: 'true', ZT_DYNAMIC__SANDBOX__CLOCK: '2026-03-04T10:00:00+08:00' },
+    name: 'first-purchase',
+  });
+  browser = await launch();
+});
+after(async () => {
+  await browser?.close();
+  const code = await z?.stop();
+  assert.equal(code, 0, `zhongtai exited with ${code}: ${z?.log().slice(-3000)}`);
+});
+
+test('a new user reaches a first purchase of a demo product from the app alone', async () => {
+  const context = await browser.newContext(phone);
+  const w = await Watched.open(context, dir, 'customer');
+
+  // The mall before signing in: the demo products, labelled as sandbox data.
+  await w.page.goto(z.url('/mall'));
+  await w.page.getByTestId('mall-page').waitFor();
+  await w.page.getByTestId('product-DEMO02').waitFor({ timeout: 20000 });
+  for (const code of ['DEMO01', 'DEMO02', 'DEMO03'])
+    assert.match(await w.page.getByTestId(`product-${code}`).innerText(), /【演示】/, code);
+  await w.assertFits();
+  await w.shot('demo-products');
+  // Every other category has one too.
+  for (const [category, code] of [['bank_wm', 'DEMO04'], ['income_certificate', 'DEMO05'], ['broker_am', 'DEMO06']]) {
+    await w.page.goto(z.url(`/mall?category=${category}`));
+    assert.match(await w.page.getByTestId(`product-${code}`).innerText(), /【演示】/, code);
+  }
+
+  // Sign up: the sandbox shows the code on the sign-in page.
+  await w.page.goto(z.url('/login?redirect=/mall'));
+  await w.input('mobile').fill(mobile);
+  await w.page.getByTestId('send-code').click();
+  await w.page.getByTestId('sandbox-code').waitFor();
+  const code = (await w.page.getByTestId('sandbox-code-value').innerText()).trim();
+  assert.match(code, /^\d{6}$/);
+  rememberSecret(code);
+  await w.shot('sandbox-code');
+  await w.page.getByTestId('sandbox-code-fill').click();
+  assert.equal(await w.input('code').inputValue(), code);
+  await w.page.getByTestId('submit').click();
+  await w.page.getByTestId('mall-page').waitFor();
+
+  // A sandbox fund account and the questionnaire (the second answer everywhere: C3).
+  await w.page.getByTestId('open-sandbox-account').click();
+  await w.page.getByTestId('fund-account').waitFor();
+  await w.page.getByTestId('my-risk').click();
+  await w.page.getByTestId('risk-page').waitFor();
+  const questions = w.page.locator('[data-test^="question-"]');
+  await questions.first().waitFor();
+  const n = await questions.count();
+  for (let i = 0; i < n; i++) await questions.nth(i).locator('.van-radio').nth(1).click();
+  await w.page.getByTestId('risk-submit').click();
+  await w.page.getByTestId('risk-result').waitFor();
+  assert.equal((await w.page.getByTestId('risk-level').innerText()).trim(), 'C3');
+  await w.page.getByTestId('risk-done').click();
+
+  // The first purchase: the R3 demo mixed fund, promoted to a C3, priced by the feed.
+  await w.page.getByTestId('mall-page').waitFor();
+  await w.page.getByTestId('product-DEMO02').getByTestId('promoted').waitFor();
+  await w.page.getByTestId('product-DEMO02').click();
+  await w.page.getByTestId('product-page').waitFor();
+  await w.page.getByTestId('nav-chart').locator('canvas').waitFor();
+  assert.match(await w.page.getByTestId('product-page').innerText(), /沙箱演示数据/);
+  await w.page.waitForTimeout(1500);  // the chart's drawing animation, for the screenshot only
+  await w.shot('demo-product');
+  await w.page.getByTestId('go-buy').click();
+  await w.page.getByTestId('match-allow').waitFor();
+  await w.input('trade-value').fill('1000');
+  await w.page.getByTestId('trade-submit').click();
+  await w.page.getByTestId('trade-done').waitFor();
+  assert.equal((await w.page.getByTestId('trade-date').innerText()).match(/\d{4}-\d{2}-\d{2}/)?.[0], '2026-03-04');
+  await w.assertFits();
+  await w.shot('first-purchase');
+  w.assertClean();
+});
