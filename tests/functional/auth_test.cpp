@@ -6,10 +6,12 @@
 // token or full number in the log.
 #include <gtest/gtest.h>
 
+#include <mutex>
 #include <regex>
 #include <thread>
 
 #include "core/finance/identity.hpp"
+#include "harness/fake_server.hpp"
 #include "harness/http.hpp"
 #include "harness/platform.hpp"
 #include "harness/process.hpp"
@@ -428,6 +430,45 @@ TEST(AuthAlone, WhenNoSmsCanBeSentTheCustomerIsToldAndNotKeptWaiting) {
   EXPECT_EQ(json_field_if(ok.body, "sandbox_code"), std::nullopt) << ok.body;
   EXPECT_EQ(field(ask().body, "code"), "AUTH_CODE_COOLDOWN") << "the code that went out does start it";
   EXPECT_EQ(field(ask_code(auth.port, mobile).body, "code"), "INTERNAL_IDENTITY_REQUIRED") << "a split auth serves no unsigned call";
+}
+
+TEST(AuthAlone, ASandboxAuthNeverAnswersACodeThatARealSmsVendorTook) {
+  // node.sandbox on (its default) but the notify service on a real SMS vendor (here a stand-in):
+  // the code reached a phone, so it is not in the answer.
+  std::mutex mutex;
+  std::string texts;
+  FakeServer vendor([&](const FakeRequest& r) {
+    std::lock_guard lock(mutex);
+    texts += r.body;
+    return FakeReply{200, R"({"message_id":"SMS-1"})"};
+  });
+  Zhongtai reg({{"ZT_NODE__INTERNAL_SECRET", "auth-sms-vendor"}}, "registry");
+  const Env to_registry{{"ZT_DISCOVERY__REGISTRY", "127.0.0.1:" + std::to_string(reg.port)},
+                        {"ZT_NODE__INTERNAL_SECRET", "auth-sms-vendor"}};
+  Env real_sms = to_registry;
+  real_sms["ZT_NOTIFY__PROVIDER"] = "http";
+  real_sms["ZT_NOTIFY__ENDPOINT"] = "http://127.0.0.1:" + std::to_string(vendor.port());
+  Zhongtai notify(real_sms, "notify");
+  Zhongtai auth(to_registry, "auth");
+  HttpResponse sent;
+  ASSERT_TRUE(eventually(
+      [&] {
+        return (sent = forwarded(auth.port, "POST", "/api/auth/v1/sms-codes", "auth-sms-vendor", R"({"mobile": "13500135001"})"))
+                   .status == 200;
+      },
+      10s))
+      << sent.body;
+  std::smatch m;
+  std::string seen;
+  {
+    std::lock_guard lock(mutex);
+    seen = texts;
+  }
+  ASSERT_TRUE(std::regex_search(seen, m, std::regex("([0-9]{6})"))) << "the vendor got the code: " << seen;
+  EXPECT_EQ(sent.body.find(std::string(m[1])), std::string::npos) << sent.body;
+  EXPECT_EQ(json_field_if(sent.body, "sandbox_code"), std::nullopt) << sent.body;
+  EXPECT_NE(sent.headers["cache-control"].find("no-store"), std::string::npos)
+      << "an answer that may carry a code is never cached";
 }
 
 INSTANTIATE_TEST_SUITE_P(BothModes, Auth, ::testing::Values(Mode::kAll, Mode::kSplit), mode_name);

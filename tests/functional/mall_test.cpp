@@ -416,6 +416,16 @@ TEST_P(Mall, MatchBuyCancelConfirmRedeemToTheCent) {
   pro.replace(pro.find(R"("audience": "public")"), std::string(R"("audience": "public")").size(),
               R"("audience": "professional")");
   publish(pro, "F10005", "2026-02-27", "1.0000");
+  // Never shown to anyone but professional investors (BUSINESS §5); staff see it in their list.
+  EXPECT_TRUE(refused(http_get(z.port, "/api/mall/v1/products/F10005"), 403, "MALL_PROFESSIONAL_ONLY",
+                      "该产品仅向专业投资者展示，请登录并在“我的 - 投资者类型”中申请专业投资者认定"));
+  EXPECT_EQ(http_get(z.port, "/api/mall/v1/products").body.find("F10005"), std::string::npos) << "not listed to anyone";
+  auto staff_view = [&](const std::string& code) {
+    const auto list = boost::json::parse(staff("GET", "/api/mall/v1/admin/products?limit=50").body);
+    for (const auto& p : list.at("items").as_array())
+      if (p.at("code").as_string() == code) return boost::json::serialize(p);
+    return std::string();
+  };
   auto closed = order(a, "order-a-0012", R"({"product": "F10005", "side": "subscribe", "amount": "1000.00"})");
   EXPECT_EQ(closed.status, 403);
   EXPECT_EQ(f(closed.body, "code"), "SUIT_PROFESSIONAL_ONLY");
@@ -427,8 +437,7 @@ TEST_P(Mall, MatchBuyCancelConfirmRedeemToTheCent) {
   auto halted = order(a, "order-a-0013", R"({"product": "F10005", "side": "subscribe", "amount": "1000.00"})");
   EXPECT_EQ(halted.status, 409);
   EXPECT_EQ(f(halted.body, "code"), "MALL_PRODUCT_HALTED");
-  EXPECT_EQ(f(http_get(z.port, "/api/mall/v1/products/F10005").body, "status"), "halted")
-      << "still listed, marked halted";
+  EXPECT_EQ(f(staff_view("F10005"), "status"), "halted") << "still listed, marked halted";
   EXPECT_TRUE(refused(staff("POST", "/api/mall/v1/admin/products/F10005/status", R"({"status": "halted", "comment": "再暂停"})"), 409,
                       "MALL_STATUS_INVALID", "只有已上架的产品可以暂停"));
   EXPECT_TRUE(refused(staff("POST", "/api/mall/v1/admin/products", fund("F10005", "重名基金", 2)), 409, "MALL_PRODUCT_EXISTS",
@@ -438,7 +447,7 @@ TEST_P(Mall, MatchBuyCancelConfirmRedeemToTheCent) {
   as_bank_wm.replace(as_bank_wm.find(public_fund), public_fund.size(), R"("category": "bank_wm")");
   EXPECT_TRUE(refused(staff("PUT", "/api/mall/v1/admin/products/F10005", as_bank_wm), 409, "MALL_PRODUCT_CATEGORY_FIXED",
                       "产品类别创建后不能修改"));
-  EXPECT_EQ(http_get(z.port, "/api/mall/v1/products/F10005").body.find("改类别"), std::string::npos) << "nothing changed";
+  EXPECT_EQ(staff_view("F10005").find("改类别"), std::string::npos) << "nothing changed";
   EXPECT_TRUE(refused(staff("PUT", "/api/mall/v1/admin/products/F10005/navs/2026-03-04", R"({"nav": "0.0000"})"), 400, "MALL_NAV_INVALID",
                       "净值应大于0"));
   EXPECT_TRUE(refused(staff("PUT", "/api/mall/v1/admin/products/F10005/navs/2026-02-30", R"({"nav": "1.0000"})"), 400, "MALL_BAD_DATE",
@@ -458,7 +467,7 @@ TEST_P(Mall, MatchBuyCancelConfirmRedeemToTheCent) {
   ASSERT_EQ(kept.status, 200) << kept.body;
   EXPECT_EQ(kept.body.find("2026-03-06"), std::string::npos) << kept.body;
   EXPECT_EQ(kept.body.find("2026-03-07"), std::string::npos) << kept.body;
-  EXPECT_EQ(f(http_get(z.port, "/api/mall/v1/products/F10005").body, "nav_date"), "2026-02-27");
+  EXPECT_EQ(f(staff_view("F10005"), "nav_date"), "2026-02-27");
   EXPECT_TRUE(refused(staff("POST", "/api/mall/v1/admin/navs/import", R"({"csv": "F10005,2026-03-04"})"), 400, "MALL_NAV_IMPORT_INVALID",
                       "第1行应为“产品代码,日期,净值”三列"));
   EXPECT_TRUE(refused(http_request(z.port, "GET", "/api/mall/v1/orders", "", staff_headers()), 401, "MALL_LOGIN_REQUIRED", "请先登录"))
@@ -1421,10 +1430,12 @@ class DemoProducts : public MallFixture {
           return env;
         }()) {}
 
-  // The catalogue as anyone sees it, by product code.
-  std::map<std::string, boost::json::object> catalogue() {
+  // The catalogue as anyone (or the customer `as`) sees it, by product code; staff's with `staff_view`.
+  std::map<std::string, boost::json::object> catalogue(const Customer* as = nullptr, bool staff_view = false) {
     std::map<std::string, boost::json::object> out;
-    auto r = http_get(z.port, "/api/mall/v1/products?limit=50");
+    auto r = staff_view ? staff("GET", "/api/mall/v1/admin/products?limit=50")
+                        : http_request(z.port, "GET", "/api/mall/v1/products?limit=50", "",
+                                       as ? as->headers() : std::map<std::string, std::string>{});
     if (r.status != 200) return out;
     const auto page = boost::json::parse(r.body);  // named: a range-for does not keep a temporary's parent alive
     for (const auto& p : page.at("items").as_array()) out[std::string(p.at("code").as_string())] = p.as_object();
@@ -1440,7 +1451,13 @@ class DemoProducts : public MallFixture {
 
 TEST_P(DemoProducts, ASandboxStartsWithDemoProductsOnSaleThatACustomerBuysAndTheFeedPricesDaily) {
   std::map<std::string, boost::json::object> demo;
-  ASSERT_TRUE(eventually([&] { return (demo = catalogue()).size() == 8; }, 30s)) << demo.size() << " products";
+  auto all_on_sale = [&] {
+    demo = catalogue(nullptr, true);
+    for (const auto& [code, p] : demo)
+      if (std::string(p.at("status").as_string()) != "published") return false;
+    return demo.size() == 8;
+  };
+  ASSERT_TRUE(eventually(all_on_sale, 30s)) << demo.size() << " products";
   std::set<std::string> categories;
   for (const auto& [code, p] : demo) {
     EXPECT_TRUE(code.starts_with("DEMO")) << code;
@@ -1452,6 +1469,15 @@ TEST_P(DemoProducts, ASandboxStartsWithDemoProductsOnSaleThatACustomerBuysAndThe
   }
   EXPECT_EQ(categories, (std::set<std::string>{"public_fund", "bank_wm", "income_certificate", "broker_am", "trust",
                                                "private_fund"}));
+  // The trust and the private fund are for qualified investors: never shown to anyone else
+  // (BUSINESS §5) — not listed, no details, NAVs or estimates.
+  auto anyone = catalogue();
+  EXPECT_EQ(anyone.size(), 6u);
+  EXPECT_FALSE(anyone.contains("DEMO07") || anyone.contains("DEMO08"));
+  EXPECT_TRUE(refused(http_get(z.port, "/api/mall/v1/products/DEMO07"), 403, "MALL_QUALIFIED_ONLY",
+                      "该产品仅向合格投资者展示，请登录并在“我的 - 投资者类型”中申请合格投资者认定"));
+  EXPECT_TRUE(refused(http_get(z.port, "/api/mall/v1/products/DEMO08/navs"), 403, "MALL_QUALIFIED_ONLY"));
+  EXPECT_TRUE(refused(http_get(z.port, "/api/mall/v1/products/DEMO08/estimate?amount=1000000.00"), 403, "MALL_QUALIFIED_ONLY"));
   // 20 trading days of history, ending on the latest: 2026-01-27 … 2026-03-03, over the Spring
   // Festival closure (02-14 … 02-23).
   auto navs = http_get(z.port, "/api/mall/v1/products/DEMO02/navs?from=2026-01-01&to=2026-03-31");
@@ -1464,10 +1490,37 @@ TEST_P(DemoProducts, ASandboxStartsWithDemoProductsOnSaleThatACustomerBuysAndThe
   for (const auto& n : items) values.insert(std::string(n.at("nav").as_string()));
   EXPECT_GT(values.size(), 10u) << "a mixed fund's NAV moves: " << navs.body;
 
+  // What 10,000.00 would cost, for anyone: 1.2 % at 一折 is 0.12 %, taken from the amount
+  // (10000 / 1.0012 = 9988.01 net, fee 11.99), the shares at the latest NAV (03-03).
+  auto estimate = http_get(z.port, "/api/mall/v1/products/DEMO02/estimate?amount=10000.00");
+  ASSERT_EQ(estimate.status, 200) << estimate.body;
+  EXPECT_EQ(f(estimate.body, "rate"), "0.001200");
+  EXPECT_EQ(f(estimate.body, "fee"), "11.99");
+  EXPECT_EQ(f(estimate.body, "net"), "9988.01");
+  EXPECT_EQ(f(estimate.body, "nav_date"), "2026-03-03");
+  EXPECT_EQ(f(estimate.body, "nav"), std::string(items.back().at("nav").as_string()));
+  const auto shares = core::finance::Decimal::parse(f(estimate.body, "shares"));
+  const auto nav_then = core::finance::Decimal::parse(f(estimate.body, "nav"));
+  EXPECT_LE(std::abs(shares.multiply(nav_then, 2, core::finance::RoundingMode::kHalfUp).units() - 998801), 1)
+      << "shares × NAV is the net, to the cent: " << estimate.body;
+  EXPECT_TRUE(refused(http_get(z.port, "/api/mall/v1/products/DEMO02/estimate?amount=0"), 400, "MALL_AMOUNT_INVALID"));
+  auto malformed = http_get(z.port, "/api/mall/v1/products/DEMO02/estimate?amount=12.345");
+  EXPECT_TRUE(refused(malformed, 400, "GATEWAY_INVALID_REQUEST"));
+  EXPECT_NE(malformed.body.find("购买金额应为数字，最多两位小数"), std::string::npos) << malformed.body;
+  EXPECT_TRUE(refused(http_get(z.port, "/api/mall/v1/products/NOPE01/estimate?amount=100"), 404, "MALL_PRODUCT_NOT_FOUND"));
+
   // A C3 customer buys the R3 mixed fund: no one entered anything in the console.
   auto a = customer("13500000301");
+  EXPECT_FALSE(catalogue(&a).contains("DEMO07")) << "an ordinary investor does not see it either";
+  EXPECT_TRUE(refused(http_request(z.port, "GET", "/api/mall/v1/products/DEMO07", "", a.headers()), 403, "MALL_QUALIFIED_ONLY"));
   auto bought = order(a, "demo-0001", R"({"product": "DEMO02", "side": "subscribe", "amount": "10000.00"})");
   ASSERT_EQ(bought.status, 200) << bought.body;
+  // At once, before any shares: the cash it froze and what is left.
+  auto pending = http_request(z.port, "GET", "/api/mall/v1/holdings", "", a.headers());
+  ASSERT_EQ(pending.status, 200) << pending.body;
+  EXPECT_EQ(f(pending.body, "cash"), "990000.00");
+  EXPECT_EQ(f(pending.body, "frozen_cash"), "10000.00");
+  EXPECT_EQ(boost::json::parse(pending.body).at("items").as_array().size(), 0u) << pending.body;
   EXPECT_EQ(f(bought.body, "trade_date"), "2026-03-04");
   EXPECT_EQ(f(bought.body, "confirm_date"), "2026-03-05");
   // Staff halt the R4 fund.
@@ -1490,8 +1543,55 @@ TEST_P(DemoProducts, ASandboxStartsWithDemoProductsOnSaleThatACustomerBuysAndThe
   auto confirmed = order_of(a, f(bought.body, "order_id"));
   EXPECT_EQ(f(confirmed.body, "state"), "confirmed") << confirmed.body;
   EXPECT_EQ(f(confirmed.body, "nav"), nav);
+  EXPECT_EQ(f(confirmed.body, "fee"), "11.99") << "as estimated";
   EXPECT_EQ(balance(a, "frozen"), "0.00");
+  auto held = http_request(z.port, "GET", "/api/mall/v1/holdings", "", a.headers());
+  EXPECT_EQ(f(held.body, "cash"), "990000.00");
+  EXPECT_EQ(f(held.body, "frozen_cash"), "0.00");
+  EXPECT_EQ(f(held.body, "product"), "DEMO02") << held.body;
   EXPECT_EQ(differences(), "") << "mall and counter agree";
+
+  // Once approved as a qualified investor, the customer sees the trust and the private fund.
+  auto applied = http_request(z.port, "POST", "/api/suitability/v1/me/applications",
+                              R"({"kind": "qualified", "financial_assets": "3500000.00", "average_income": "0.00", "experience_years": 1, "evidence": ["2026年2月资产证明"]})",
+                              a.headers());
+  ASSERT_EQ(applied.status, 200) << applied.body;
+  auto approved = http_request(z.port, "POST", "/api/suitability/v1/applications/" + f(applied.body, "id") + "/decision",
+                               R"({"approve": true, "comment": "资产证明齐全"})",
+                               {{"authorization", "Bearer " + staff_token({"reviews.approve"})}});
+  ASSERT_EQ(approved.status, 200) << approved.body;
+  EXPECT_TRUE(eventually([&] { return catalogue(&a).contains("DEMO07") && catalogue(&a).contains("DEMO08"); }, 10s))
+      << "listed to a qualified investor (after the mall's 1 s reuse of a viewer)";
+  EXPECT_EQ(http_request(z.port, "GET", "/api/mall/v1/products/DEMO07", "", a.headers()).status, 200);
+  EXPECT_EQ(http_request(z.port, "GET", "/api/mall/v1/products/DEMO08/navs", "", a.headers()).status, 200);
+
+  // A second qualified investor puts all of their 1,000,000.00 in the trust (no fee). When their
+  // classification lapses (24 months on) they still see what they own; the first, who owns none
+  // of it, no longer does.
+  auto b = customer("13500000302");
+  auto b_applied = http_request(z.port, "POST", "/api/suitability/v1/me/applications",
+                                R"({"kind": "qualified", "financial_assets": "3200000.00", "average_income": "0.00", "experience_years": 2, "evidence": ["资产证明"]})",
+                                b.headers());
+  ASSERT_EQ(b_applied.status, 200) << b_applied.body;
+  ASSERT_EQ(http_request(z.port, "POST", "/api/suitability/v1/applications/" + f(b_applied.body, "id") + "/decision",
+                         R"({"approve": true, "comment": "同意"})", {{"authorization", "Bearer " + staff_token({"reviews.approve"})}})
+                .status,
+            200);
+  HttpResponse trust;
+  ASSERT_TRUE(eventually(
+      [&] {
+        trust = order(b, "demo-trust-0001", R"({"product": "DEMO07", "side": "subscribe", "amount": "1000000.00"})");
+        return trust.status == 200;
+      },
+      10s))
+      << trust.body;
+  platform.pin_clock("2028-06-01T10:00:00+08:00");
+  EXPECT_TRUE(eventually([&] { return !catalogue(&b).contains("DEMO07"); }, 10s)) << "no longer listed to them";
+  EXPECT_EQ(http_request(z.port, "GET", "/api/mall/v1/products/DEMO07", "", b.headers()).status, 200) << "but theirs to see";
+  // The first, who owns none of it (after the mall's 1 s reuse of their classification):
+  auto a_sees = [&] { return http_request(z.port, "GET", "/api/mall/v1/products/DEMO07", "", a.headers()); };
+  EXPECT_TRUE(eventually([&] { return a_sees().status == 403; }, 10s));
+  EXPECT_TRUE(refused(a_sees(), 403, "MALL_QUALIFIED_ONLY"));
 }
 
 INSTANTIATE_TEST_SUITE_P(BothModes, Mall, ::testing::Values(Mode::kAll, Mode::kSplit), mode_name);

@@ -9,6 +9,7 @@
 
 #include <boost/json.hpp>
 
+#include "core/util/digest.hpp"
 #include "harness/business.hpp"
 #include "harness/http.hpp"
 #include "harness/platform.hpp"
@@ -121,8 +122,33 @@ TEST_P(Suitability, CustomersAreAssessedAndStaffReviewInvestorApplications) {
       << "70 characters pass the document's 200, 210 bytes do not pass the store's";
   EXPECT_EQ(f(short_of.body, "message"),
             "认定专业投资者需金融资产不低于5000000.00元，或最近3年个人年均收入不低于500000.00元");
+  // Evidence uploaded as files: checked for what they claim to be, kept sealed, named by id.
+  const std::string png = std::string("\x89PNG\r\n\x1A\n", 8) + std::string(600, '\x07');
+  auto upload = [&](const std::string& name, const std::string& type, const std::string& bytes) {
+    return as("POST", "/api/suitability/v1/me/evidence",
+              R"({"name": ")" + name + R"(", "content_type": ")" + type + R"(", "data": ")" + core::base64_encode(bytes) + R"("})");
+  };
+  auto statement = upload("资产证明.png", "image/png", png);
+  ASSERT_EQ(statement.status, 200) << statement.body;
+  const std::string evidence_id = f(statement.body, "id");
+  EXPECT_EQ(evidence_id.size(), 18u) << evidence_id;
+  EXPECT_EQ(f(statement.body, "size"), "608");
+  EXPECT_EQ(f(statement.body, "sha256"), core::sha256_hex(png));
+  EXPECT_TRUE(refused(upload("x.pdf", "application/pdf", png), 400, "SUIT_EVIDENCE_INVALID", "文件内容与类型不符，请上传JPEG、PNG图片或PDF文件"));
+  EXPECT_TRUE(refused(as("POST", "/api/suitability/v1/me/evidence", R"({"name": "a.png", "content_type": "image/png", "data": "!!!!"})"), 400,
+                      "SUIT_EVIDENCE_INVALID", "文件内容无法读取（应为base64编码）"));
+  EXPECT_TRUE(refused(upload("big.png", "image/png", png + std::string(720 * 1024, '\x01')), 413, "SUIT_EVIDENCE_TOO_LARGE",
+                      "单个文件不能超过700KB，请压缩后重新上传"));
+  EXPECT_TRUE(refused(upload("a.gif", "image/gif", png), 400, "GATEWAY_INVALID_REQUEST")) << "the declared types only";
+  // Another customer cannot name it in their application.
+  auto other = http_request(port, "POST", "/api/suitability/v1/me/applications",
+                            R"({"kind": "qualified", "financial_assets": "3500000.00", "average_income": "0.00", "experience_years": 1, "evidence": [")" +
+                                evidence_id + R"("]})",
+                            customer_headers("C-suit-2"));
+  EXPECT_TRUE(refused(other, 400, "SUIT_EVIDENCE_UNKNOWN")) << other.body;
   const std::string good =
-      R"({"kind": "professional", "financial_assets": "6000000.00", "average_income": "300000.00", "experience_years": 3, "evidence": ["2026年2月资产证明", "近3年证券交易记录"]})";
+      R"({"kind": "professional", "financial_assets": "6000000.00", "average_income": "300000.00", "experience_years": 3, "evidence": ["2026年2月资产证明", ")" +
+      evidence_id + R"("]})";
   auto applied = as("POST", "/api/suitability/v1/me/applications", good);
   ASSERT_EQ(applied.status, 200) << applied.body;
   EXPECT_EQ(f(applied.body, "state"), "pending");
@@ -138,6 +164,19 @@ TEST_P(Suitability, CustomersAreAssessedAndStaffReviewInvestorApplications) {
   auto queue = http_request(port, "GET", "/api/suitability/v1/applications?state=pending", "", reviewer);
   ASSERT_EQ(queue.status, 200) << queue.body;
   EXPECT_NE(queue.body.find(app_id), std::string::npos);
+  // The reviewer opens the uploaded file through the application (audited, never cached).
+  const std::string file_path = "/api/suitability/v1/applications/" + app_id + "/evidence/" + evidence_id;
+  auto file = http_request(port, "GET", file_path, "", reviewer);
+  ASSERT_EQ(file.status, 200) << file.body;
+  EXPECT_EQ(file.body, png) << "the bytes as uploaded";
+  EXPECT_EQ(file.headers["content-type"], "image/png");
+  EXPECT_EQ(file.headers["cache-control"], "no-store");
+  EXPECT_EQ(file.headers["x-content-type-options"], "nosniff");
+  EXPECT_TRUE(refused(http_request(port, "GET", file_path, "", {{"authorization", "Bearer " + staff_token({"customers.read"})}}), 403,
+                      "GATEWAY_FORBIDDEN"));
+  EXPECT_TRUE(refused(as("GET", file_path), 403, "GATEWAY_FORBIDDEN")) << "not even the customer, here";
+  EXPECT_TRUE(refused(http_request(port, "GET", "/api/suitability/v1/applications/" + app_id + "/evidence/EV0000000000000000", "", reviewer),
+                      404, "SUIT_EVIDENCE_NOT_FOUND", "该申请没有这份证明材料"));
   const std::string decide = "/api/suitability/v1/applications/" + app_id + "/decision";
   EXPECT_TRUE(refused(http_request(port, "POST", decide, R"({"approve": false, "comment": ""})", reviewer), 400, "SUIT_COMMENT_INVALID",
                       "驳回申请请填写原因"));

@@ -9,6 +9,7 @@
 #include "platform/suitability/client/suitability_api.hpp"
 #include "platform/suitability/domain/matching.hpp"
 #include "platform/suitability/domain/questionnaire.hpp"
+#include "platform/suitability/store/evidence_store.hpp"
 
 namespace zt::platform::suitability {
 
@@ -64,6 +65,15 @@ struct ApplicationIn {
   std::vector<std::string> evidence;  // what was supplied: 资产证明、收入证明、投资经历证明 …
 };
 BOOST_DESCRIBE_STRUCT(ApplicationIn, (), (kind, financial_assets, average_income, experience_years, evidence))
+
+// An evidence file as uploaded: its name, type and base64 content.
+struct EvidenceIn {
+  std::string name;
+  std::string content_type;  // image/jpeg | image/png | application/pdf
+  std::string data;          // base64
+};
+BOOST_DESCRIBE_STRUCT(EvidenceIn, (), (name, content_type, data))
+BOOST_DESCRIBE_STRUCT(EvidenceFile, (), (id, name, content_type, size, sha256, uploaded_at_ms))
 
 struct Application {
   std::string id;

@@ -2,6 +2,9 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
+#include "core/app/keys.hpp"
 #include "core/finance/business_clock.hpp"
 #include "core/http/guards.hpp"
 #include "core/http/params.hpp"
@@ -11,6 +14,7 @@
 #include "core/observe/log.hpp"
 #include "core/storage/database.hpp"
 #include "core/util/time.hpp"
+#include "platform/suitability/store/evidence_store.hpp"
 #include "platform/suitability/store/suitability_book.hpp"
 
 std::span<const zt::core::EmbeddedFile> zt_suitability_migrations();
@@ -90,12 +94,14 @@ class SuitabilityComponent final : public core::Component {
  public:
   explicit SuitabilityComponent(core::ComponentContext& ctx)
       : db_(ctx.database()),
-        book_(book_of(ctx.config())) {
+        book_(book_of(ctx.config())),
+        evidence_(core::sealing_keys(ctx), ctx.config().get_int("evidence_max_bytes")) {
     auto& r = ctx.public_router();
     const std::string base = "/api/suitability/v1";
     r.add(Method::kGet, base + "/questionnaire", [this](Request&, RequestContext&) -> Reply {
       const auto& q = book_.questionnaire();
-      co_return Response::json(200, core::json::serialize(QuestionnaireView{q.version, q.title, q.groups, book_.document_sha256()}));
+      co_return Response::json(
+          200, core::json::serialize(QuestionnaireView{q.version, q.title, q.groups, book_.document_sha256()}));
     });
 
     // ---- the customer's own
@@ -138,12 +144,24 @@ class SuitabilityComponent final : public core::Component {
       ctx.log().info("suitability: warning {} signed", out.id);
       co_return Response::json(200, core::json::serialize(out));
     });
+    r.add(Method::kPost, base + "/me/evidence", [this](Request& req, RequestContext& ctx) -> Reply {
+      const auto customer = customer_of(ctx);
+      const auto in = core::json::parse<EvidenceIn>(req.body);
+      const auto now_ms = core::unix_millis();
+      auto out = value_or_throw(co_await db_.write([&](core::storage::Tx& tx) {
+        return evidence_.add(tx, customer, in.name, in.content_type, in.data, now_ms);
+      }));
+      ctx.log().info("suitability: evidence {} uploaded ({} bytes)", out.id, out.size);
+      co_return Response::json(200, core::json::serialize(out));
+    });
     r.add(Method::kPost, base + "/me/applications", [this](Request& req, RequestContext& ctx) -> Reply {
       const auto customer = customer_of(ctx);
       const auto in = core::json::parse<ApplicationIn>(req.body);
       const auto now_ms = core::unix_millis();
-      auto out = value_or_throw(
-          co_await db_.write([&](core::storage::Tx& tx) { return book_.apply(tx, customer, in, now_ms); }));
+      auto out = value_or_throw(co_await db_.write([&](core::storage::Tx& tx) -> Result<Application> {
+        if (auto bad = evidence_.check_owned(tx, customer, in.evidence)) return *bad;
+        return book_.apply(tx, customer, in, now_ms);
+      }));
       ctx.log().info("suitability: {} application {} submitted", out.kind, out.id);
       co_return Response::json(200, core::json::serialize(out));
     });
@@ -200,6 +218,32 @@ class SuitabilityComponent final : public core::Component {
           co_await db_.read([&](core::storage::Tx& tx) { return book_.applications(tx, state, cursor, limit); }));
       co_return Response::json(200, core::json::serialize(out));
     });
+    // An uploaded file an application names, for its reviewer (audited; never cached).
+    r.add(Method::kGet, base + "/applications/{id}/evidence/{evidence}",
+          [this](Request&, RequestContext& ctx) -> Reply {
+            if (ctx.caller.kind != CallerKind::kStaff || !ctx.caller.has_permission("reviews.approve"))
+              throw ApiError(403, "SUIT_FORBIDDEN", "需要审核业务申请权限（reviews.approve）");
+            const auto id = path_param(ctx, "id");
+            const auto evidence = path_param(ctx, "evidence");
+            const auto who = actor(ctx);
+            const auto now_ms = core::unix_millis();
+            auto file =
+                co_await db_.write([&](core::storage::Tx& tx) -> std::optional<std::pair<EvidenceFile, std::string>> {
+                  auto a = book_.application(tx, id);
+                  if (!a || std::find(a->evidence.begin(), a->evidence.end(), evidence) == a->evidence.end())
+                    return std::nullopt;
+                  auto opened = evidence_.open(tx, a->customer_id, evidence);
+                  if (opened) book_.evidence_viewed(tx, who, id, evidence, now_ms);
+                  return opened;
+                });
+            if (!file) throw ApiError(404, "SUIT_EVIDENCE_NOT_FOUND", "该申请没有这份证明材料");
+            ctx.log().info("suitability: evidence {} of application {} viewed by {}", evidence, id, who.id);
+            auto res = Response::text(200, std::move(file->second), file->first.content_type);
+            res.headers.set("cache-control", "no-store");
+            res.headers.set("x-content-type-options", "nosniff");
+            res.headers.set("content-disposition", "inline; filename=\"" + file->first.id + "\"");
+            co_return res;
+          });
     r.add(Method::kPost, base + "/applications/{id}/decision", [this](Request& req, RequestContext& ctx) -> Reply {
       if (ctx.caller.kind != CallerKind::kStaff || !ctx.caller.has_permission("reviews.approve"))
         throw ApiError(403, "SUIT_FORBIDDEN", "需要审核业务申请权限（reviews.approve）");
@@ -218,6 +262,7 @@ class SuitabilityComponent final : public core::Component {
  private:
   core::storage::Database& db_;
   SuitabilityBook book_;
+  EvidenceStore evidence_;
 };
 
 }  // namespace
@@ -252,7 +297,12 @@ core::ComponentSpec spec() {
            .range(0, 50)
            .describe("professional investor: and years of investment experience"),
        string("qualified_assets", "3000000.00").describe("qualified investor: financial assets at least (RMB)"),
-       string("qualified_income", "500000.00").describe("qualified investor: or average annual income at least (RMB)")},
+       string("qualified_income", "500000.00").describe("qualified investor: or average annual income at least (RMB)"),
+       integer("evidence_max_bytes", 700 * 1024)
+           .range(1024, 10 * 1024 * 1024)
+           .describe(
+               "largest evidence file a customer uploads for an investor application (base64 in a JSON body: keep "
+               "it under three quarters of server.max_body_bytes; the H5 app shrinks photos first)")},
       "investor suitability (适当性管理)"};
   s.migrations = &zt_suitability_migrations;
   s.openapi = &zt_suitability_openapi;

@@ -23,8 +23,9 @@ struct CodeSent {
   std::string mobile;  // masked
   std::int64_t expires_in_s = 0;
   std::int64_t resend_after_s = 0;
-  // Sandbox mode only (node.sandbox: no real phone gets it): the code itself, to whoever asked for
-  // it — a sign-in code, or a signed-in customer's code to their own number; never a reset's.
+  // Sandbox mode only (node.sandbox, and the notify service's sandbox took the message: no real
+  // phone got it): the code itself, to whoever asked for it — a sign-in code, or a signed-in
+  // customer's code to their own number; never a reset's. Otherwise null.
   std::optional<std::string> sandbox_code;
 };
 BOOST_DESCRIBE_STRUCT(CodeSent, (), (mobile, expires_in_s, resend_after_s, sandbox_code))

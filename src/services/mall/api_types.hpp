@@ -195,8 +195,27 @@ struct Holdings {
   Money market_value;
   Money cost;
   Money profit;
+  // The fund account's cash at the counter: available to buy with, and frozen by orders not yet
+  // confirmed (a purchase shows here at once, before its shares).
+  Money cash;
+  Money frozen_cash;
 };
-BOOST_DESCRIBE_STRUCT(Holdings, (), (fund_account, items, market_value, cost, profit))
+BOOST_DESCRIBE_STRUCT(Holdings, (), (fund_account, items, market_value, cost, profit, cash, frozen_cash))
+
+// What a subscription of `amount` would cost under the product's fee schedule today, and the
+// shares at its latest NAV — an estimate: the order confirms at the NAV of its own date T.
+struct SubscriptionEstimate {
+  std::string product;
+  Money amount;
+  Rate rate;                       // the subscription rate after the platform's discount
+  std::optional<Money> fixed_fee;  // a fixed fee instead of a rate (large amounts)
+  Money fee;
+  Money net;
+  std::string nav;       // the latest NAV
+  std::string nav_date;  // its date
+  Shares shares;         // net / NAV
+};
+BOOST_DESCRIBE_STRUCT(SubscriptionEstimate, (), (product, amount, rate, fixed_fee, fee, net, nav, nav_date, shares))
 
 struct SuitabilityCheck {
   std::string outcome;  // allow | warn | refuse

@@ -176,4 +176,7 @@ export const reviews = {
   decide: (id: string, approve: boolean, comment: string) =>
     client.post<InvestorApplication>(`/api/suitability/v1/applications/${encodeURIComponent(id)}/decision`, { approve, comment }),
   profile: (customer: string) => client.get<SuitabilityProfile>(`/api/suitability/v1/customers/${encodeURIComponent(customer)}`),
+  // An uploaded evidence file the application names (audited by the service).
+  evidence: (application: string, evidence: string) =>
+    client.getFile(`/api/suitability/v1/applications/${encodeURIComponent(application)}/evidence/${encodeURIComponent(evidence)}`),
 };

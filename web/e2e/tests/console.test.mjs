@@ -329,10 +329,15 @@ async function customerWithOrder(staffToken, mobile, product, amount, status = 2
     { 'idempotency-key': `e2e-console-${mobile}` });
   assert.equal(ordered.status, status, `order: ${JSON.stringify(ordered.body)}`);
   const placed = ordered.body;
-  if (mobile.endsWith('123'))
+  if (mobile.endsWith('123')) {
+    // A statement uploaded as a file (a 1×1 PNG) and a description.
+    const png = 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==';
+    const file = must(await api(main, 'POST', '/api/suitability/v1/me/evidence', { name: '资产证明.png', content_type: 'image/png', data: png }, token),
+      'evidence');
     must(await api(main, 'POST', '/api/suitability/v1/me/applications', {
-      kind: 'professional', financial_assets: '6000000.00', average_income: '300000.00', experience_years: 3, evidence: ['资产证明'],
+      kind: 'professional', financial_assets: '6000000.00', average_income: '300000.00', experience_years: 3, evidence: ['资产证明', file.id],
     }, token), 'application');
+  }
   return { customer: session.customer_id, order: placed.order_id };
 }
 
@@ -466,6 +471,15 @@ test('a product manager creates a fund, enters and imports NAVs, publishes it; o
     await applications.getByText(buyer.customer).waitFor();
     await w.assertFits();
     await w.shot('reviews');
+    // The reviewer opens the uploaded statement: a new tab with the file as the customer sent it.
+    await applications.locator('[data-test^="review-"]').first().click();
+    const evidence = page.locator('[data-test^="evidence-EV"]');
+    await evidence.waitFor();
+    const [tab] = await Promise.all([adminContext.waitForEvent('page'), evidence.click()]);
+    await eventually(async () => tab.url().startsWith('blob:'), 10000);
+    await tab.close();
+    await w.shot('review-evidence');
+    await page.keyboard.press('Escape');
     w.assertClean();
   });
   await page.close();

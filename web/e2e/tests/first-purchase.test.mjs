@@ -85,11 +85,52 @@ test('a new user reaches a first purchase of a demo product from the app alone',
   await w.shot('demo-product');
   await w.page.getByTestId('go-buy').click();
   await w.page.getByTestId('match-allow').waitFor();
+  assert.match(await w.page.getByTestId('available-cash').innerText(), /1000000\.00 元/);
+  // A malformed amount says why instead of silently greying the button.
+  await w.input('trade-value').fill('12.345');
+  await w.page.getByText('请输入大于0的金额，最多两位小数').waitFor();
+  assert.ok(await w.page.getByTestId('trade-submit').isDisabled());
+  // 1,000.00 at 1.2 % 一折 (0.12 %): 1000 / 1.0012 = 998.80 net, fee 1.20, estimated as typed.
   await w.input('trade-value').fill('1000');
+  await w.page.getByTestId('estimate-fee').waitFor();
+  assert.match(await w.page.getByTestId('estimate-fee').innerText(), /1\.20 元（费率 0\.12%）/);
+  assert.match(await w.page.getByTestId('estimate-shares').innerText(), /按 2026-03-03 净值/);
+  await w.assertFits();
+  await w.shot('buy-estimate');
   await w.page.getByTestId('trade-submit').click();
   await w.page.getByTestId('trade-done').waitFor();
   assert.equal((await w.page.getByTestId('trade-date').innerText()).match(/\d{4}-\d{2}-\d{2}/)?.[0], '2026-03-04');
   await w.assertFits();
   await w.shot('first-purchase');
+
+  // Holdings at once: no shares before T+1, but the cash the purchase froze and what is left.
+  await w.page.goto(z.url('/mall/holdings'));
+  await w.page.getByTestId('holdings-frozen-cash').waitFor();
+  assert.match(await w.page.getByTestId('holdings-frozen-cash').innerText(), /1000\.00 元/);
+  assert.match(await w.page.getByTestId('holdings-cash').innerText(), /999000\.00 元/);
+  await w.shot('holdings-pending');
+
+  // Private funds are shown to qualified investors only: the app says so and leads to the
+  // application, where statements are uploaded (a photo is shrunk to a JPEG first).
+  await w.page.goto(z.url('/mall?category=private_fund'));
+  await w.page.getByTestId('qualified-only').waitFor();
+  assert.equal(await w.page.getByTestId('product-DEMO08').count(), 0);
+  await w.page.getByTestId('go-investor').click();
+  await w.page.getByTestId('investor-page').waitFor();
+  await w.page.getByText('合格投资者', { exact: true }).first().click();
+  await w.input('assets').fill('3500000');
+  await w.input('income').fill('0');
+  await w.input('years').fill('3');
+  const png = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==', 'base64');
+  await w.page.getByTestId('evidence-input').setInputFiles({ name: '资产证明.png', mimeType: 'image/png', buffer: png });
+  await w.page.getByTestId('evidence-file').waitFor();
+  assert.match(await w.page.getByTestId('evidence-file').innerText(), /资产证明\.png/);
+  await w.assertFits();
+  await w.shot('investor-application');
+  await w.page.getByTestId('apply-submit').click();
+  await w.page.getByTestId('qualified-only').waitFor();  // back where the customer came from
+  await w.page.goto(z.url('/me/investor'));
+  await w.page.locator('[data-test^="application-"]').first().waitFor();
+  assert.match(await w.page.locator('[data-test^="application-"]').first().innerText(), /合格投资者[\s\S]*审核中/);
   w.assertClean();
 });

@@ -148,6 +148,17 @@ test('a new customer is assessed C3, buys an R3 fund, signs the warning for an R
   assert.match(await w.page.getByTestId('holding-F20004').getByTestId('holding-shares').innerText(), /3940\.89/);
   await w.assertFits();
   await w.shot('holdings');
+
+  // Redeeming shows what can be redeemed and offers it all.
+  await w.page.goto(z.url('/mall/trade/F20003?side=redeem'));
+  await w.page.getByTestId('redeemable-shares').waitFor();
+  assert.match(await w.page.getByTestId('redeemable-shares').innerText(), /9732\.51 份/);
+  await w.page.getByTestId('redeem-all').click();
+  assert.equal(await w.input('trade-value').inputValue(), '9732.51');
+  await w.input('trade-value').fill('9732.52');
+  await w.page.getByText('超过可赎回份额').waitFor();
+  assert.ok(await w.page.getByTestId('trade-submit').isDisabled());
+  await w.shot('redeem');
   await w.page.goto(z.url('/mall/orders'));
   await w.page.getByTestId('confirmed-shares').first().waitFor();
   await w.shot('orders');

@@ -1,7 +1,7 @@
 // The H5 app's calls, typed, on the shared client.
-import { ApiClient, type Assessment, type CodeSent, type CustomerProfile, type CustomerTokens, type Features, type Holdings,
+import { ApiClient, type Assessment, type CodeSent, type CustomerProfile, type CustomerTokens, type EvidenceFile, type Features, type Holdings, type InvestorApplication,
   type MallOrder, type Page, type Product, type Questionnaire, type RiskWarning, type SessionInfo,
-  type SignedOutReason, type SuitabilityCheck, type SuitabilityProfile } from '@zhongtai/shared';
+  type SignedOutReason, type SubscriptionEstimate, type SuitabilityCheck, type SuitabilityProfile } from '@zhongtai/shared';
 import { ref } from 'vue';
 
 export const signedOutNotice = ref<string>('');
@@ -56,6 +56,13 @@ export const api = {
   cancelOrder: (id: string, idempotencyKey: string) =>
     client.post<MallOrder>(`/api/mall/v1/orders/${encodeURIComponent(id)}/cancel`, undefined, { idempotencyKey }),
   holdings: () => client.get<Holdings>('/api/mall/v1/holdings'),
+  applications: () => client.get<{ items: InvestorApplication[] }>('/api/suitability/v1/me/applications'),
+  uploadEvidence: (name: string, contentType: string, data: string) =>
+    client.post<EvidenceFile>('/api/suitability/v1/me/evidence', { name, content_type: contentType, data }),
+  apply: (body: { kind: 'qualified' | 'professional'; financial_assets: string; average_income: string; experience_years: number; evidence: string[] }) =>
+    client.post<InvestorApplication>('/api/suitability/v1/me/applications', body),
+  estimate: (code: string, amount: string) =>
+    client.get<SubscriptionEstimate>(`/api/mall/v1/products/${encodeURIComponent(code)}/estimate`, { query: { amount }, anonymous: true }),
 };
 
 // A short, readable name for this browser, shown in the customer's device list.

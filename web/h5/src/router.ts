@@ -8,6 +8,7 @@ export const router = createRouter({
     { path: '/login', name: 'login', component: () => import('./pages/LoginPage.vue') },
     { path: '/me', name: 'me', component: () => import('./pages/MePage.vue'), meta: { signedIn: true } },
     { path: '/me/password', name: 'password', component: () => import('./pages/PasswordPage.vue'), meta: { signedIn: true } },
+    { path: '/me/investor', name: 'investor', component: () => import('./pages/InvestorPage.vue'), meta: { signedIn: true } },
     { path: '/risk', name: 'risk', component: () => import('./pages/RiskPage.vue'), meta: { signedIn: true } },
     { path: '/mall', name: 'mall', component: () => import('./pages/mall/MallPage.vue') },
     { path: '/mall/products/:code', name: 'product', component: () => import('./pages/mall/ProductPage.vue') },

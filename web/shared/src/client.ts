@@ -68,6 +68,8 @@ export interface RequestOptions {
   // Sign-in: the answer sets the refresh cookie (and carries an empty refresh_token).
   refreshCookie?: boolean;
   signal?: AbortSignal;
+  // The answer is a file (an evidence image or PDF), not JSON: a Blob on success.
+  file?: boolean;
 }
 
 const REFRESH_PATH = '/api/auth/v1/tokens/refresh';
@@ -228,11 +230,17 @@ export class ApiClient<Info extends object = Record<string, unknown>> {
         res = await this.send(method, path, opts, renewed);
       }
     }
+    if (opts.file && res.ok) return (await res.blob()) as T;
     return this.read<T>(res);
   }
 
+  // A file the API answers (with the signed-in session, refreshed as any call).
+  getFile(path: string): Promise<Blob> {
+    return this.request<Blob>('GET', path, { file: true });
+  }
+
   private async send(method: string, path: string, opts: RequestOptions, session: Session<Info> | null): Promise<Response> {
-    const headers: Record<string, string> = { accept: 'application/json' };
+    const headers: Record<string, string> = { accept: opts.file ? '*/*' : 'application/json' };
     if (opts.body !== undefined) headers['content-type'] = 'application/json';
     if (session) headers.authorization = `Bearer ${session.accessToken}`;
     if (opts.idempotencyKey) headers['idempotency-key'] = opts.idempotencyKey;

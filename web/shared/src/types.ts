@@ -212,6 +212,8 @@ export interface RiskWarning {
   id: string; product_code: string; product_name: string; product_risk: string; customer_level: string; text: string;
   text_version: string; issued_at: string; state: 'issued' | 'signed'; signed_at?: string | null;
 }
+// An evidence file as the suitability service kept it (sealed; staff open it through the application).
+export interface EvidenceFile { id: string; name: string; content_type: string; size: number; sha256: string; uploaded_at_ms: number }
 export interface InvestorApplication {
   id: string; customer_id: string; kind: 'professional' | 'qualified'; financial_assets: string; average_income: string;
   experience_years: number; evidence: string[]; state: 'pending' | 'approved' | 'rejected'; submitted_at: string;
@@ -244,7 +246,15 @@ export interface Holding {
   product: string; product_name: string; category_title: string; risk: string; shares: string; frozen: string; nav: string;
   nav_date: string; market_value: string; cost: string; profit: string;
 }
-export interface Holdings { fund_account: string; items: Holding[]; market_value: string; cost: string; profit: string }
+export interface Holdings {
+  fund_account: string; items: Holding[]; market_value: string; cost: string; profit: string;
+  cash: string; // available at the counter
+  frozen_cash: string; // frozen by purchases not yet confirmed
+}
+// What a subscription would cost and buy at the latest NAV (an estimate: it confirms at T's NAV).
+export interface SubscriptionEstimate {
+  product: string; amount: string; rate: string; fixed_fee?: string | null; fee: string; net: string; nav: string; nav_date: string; shares: string;
+}
 
 export const categories: { id: string; title: string }[] = [
   { id: 'public_fund', title: '公募基金' }, { id: 'bank_wm', title: '银行理财' }, { id: 'income_certificate', title: '收益凭证' },

@@ -343,6 +343,17 @@ Result<ApplicationList> SuitabilityBook::applications(Tx& tx, const std::string&
   return out;
 }
 
+std::optional<Application> SuitabilityBook::application(Tx& tx, const std::string& id) const {
+  auto rows = tx.query(std::string("SELECT ") + kApplicationColumns + " FROM suit_applications WHERE id = ?", {id});
+  if (rows.empty()) return std::nullopt;
+  return application_of(rows.at(0));
+}
+
+void SuitabilityBook::evidence_viewed(Tx& tx, const Actor& staff, const std::string& application,
+                                      const std::string& evidence, std::int64_t now_ms) const {
+  audit(tx, staff, "application.evidence_viewed", application, evidence, now_ms);
+}
+
 Result<Application> SuitabilityBook::decide(Tx& tx, const std::string& id, const DecisionIn& in, const Actor& staff,
                                             const std::string& today, std::int64_t now_ms) const {
   auto rows = tx.query(std::string("SELECT ") + kApplicationColumns + " FROM suit_applications WHERE id = ?", {id});

@@ -64,6 +64,10 @@ class SuitabilityBook {
                                        std::int64_t limit) const;
   Result<Application> decide(core::storage::Tx& tx, const std::string& id, const DecisionIn& in, const Actor& staff,
                              const std::string& today, std::int64_t now_ms) const;
+  std::optional<Application> application(core::storage::Tx& tx, const std::string& id) const;
+  // Staff opened an evidence file of an application (audited: personal documents).
+  void evidence_viewed(core::storage::Tx& tx, const Actor& staff, const std::string& application,
+                       const std::string& evidence, std::int64_t now_ms) const;
 
  private:
   Profile domain_profile(core::storage::Tx& tx, const std::string& customer, const std::string& today,

@@ -77,7 +77,7 @@ boost::asio::awaitable<CodeSent> CustomerSessions::send_code(const CodeRequest& 
       const std::string template_id = "reset_code", purpose = "password";
       const std::map<std::string, std::string> params{{"code", sent_code}};
       const core::http::RequestContext none;
-      const bool sent = co_await notify(none, mobile, template_id, params);
+      const auto sent = co_await notify(none, mobile, template_id, params);
       if (!sent) {
         // Burned, not withdrawn: the row keeps counting for the cooldown and the daily cap, so
         // a second request reads the same for a customer's number as for anyone's.
@@ -110,28 +110,33 @@ boost::asio::awaitable<CodeSent> CustomerSessions::deliver_code(const RequestCon
       co_await db_.write([&](core::storage::Tx& tx) { return store_.issue_code(tx, mobile, purpose, a, now); }));
   if (send) {
     const std::map<std::string, std::string> params{{"code", code.code}};
-    const bool sent = co_await notify(ctx, mobile, template_id, params);
+    const auto sent = co_await notify(ctx, mobile, template_id, params);
     if (!sent) {
       // Not delivered: forget the code, so the cooldown does not keep the customer waiting for it.
       co_await db_.write([&](core::storage::Tx& tx) { store_.withdraw_last_code(tx, mobile, purpose); });
       throw ApiError(503, "AUTH_SMS_UNAVAILABLE", "短信发送失败，请稍后重试");
     }
     ctx.log().info("auth: {} code sent to {}", purpose, code.mobile_masked);
+    // The sandbox's outbox has it, no phone does: whoever asked may see it (docs/sandbox.md).
+    if (sandbox_ && sent->provider == "sandbox") {
+      CodeSent out = code_sent(code);
+      out.sandbox_code = code.code;
+      co_return out;
+    }
   }
-  CodeSent out = code_sent(code);
-  if (sandbox_ && send) out.sandbox_code = code.code;  // only to whoever the code was sent for
-  co_return out;
+  co_return code_sent(code);
 }
 
-// One SMS through the notify service; false when it could not be sent.
-boost::asio::awaitable<bool> CustomerSessions::notify(const RequestContext& ctx, const std::string& mobile,
-                                                      const std::string& template_id,
-                                                      const std::map<std::string, std::string>& params) {
+// One SMS through the notify service; none when it could not be sent.
+boost::asio::awaitable<std::optional<platform::notify::MessageSent>> CustomerSessions::notify(
+    const RequestContext& ctx, const std::string& mobile, const std::string& template_id,
+    const std::map<std::string, std::string>& params) {
   const platform::notify::SendMessage message{"sms", mobile, template_id, params};
   auto sent = co_await notify_.send(message, &ctx);
   if (auto* no = std::get_if<core::Refusal>(&sent))
     ctx.log().warn("auth: notify refused {} ({})", template_id, no->code);
-  co_return std::holds_alternative<platform::notify::MessageSent>(sent);
+  if (auto* ok = std::get_if<platform::notify::MessageSent>(&sent)) co_return *ok;
+  co_return std::nullopt;
 }
 
 // ---------------------------------------------------------------- signing in

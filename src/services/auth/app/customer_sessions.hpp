@@ -45,9 +45,10 @@ class CustomerSessions {
                    bool sandbox);
 
   // A code to a number, for signing in ("login") or resetting a password ("reset"). A reset
-  // answers the same, in the same time, for a customer's number as for anyone's. In sandbox mode a
-  // sign-in code (and a signed-in customer's own code) is in the answer too (sandbox_code), so the
-  // sandbox can be tried from the app alone; a reset's never is.
+  // answers the same, in the same time, for a customer's number as for anyone's. In sandbox mode
+  // (node.sandbox) a sign-in code (and a signed-in customer's own code) that the notify service's
+  // sandbox took is in the answer too (sandbox_code), so the sandbox can be tried from the app
+  // alone; never a code a real SMS vendor took, never a reset's.
   boost::asio::awaitable<CodeSent> send_code(const CodeRequest& in, const core::http::RequestContext& ctx);
   boost::asio::awaitable<Tokens> sign_in(const SignInRequest& in, const core::http::RequestContext& ctx);
   boost::asio::awaitable<Tokens> password_sign_in(const PasswordSignIn& in, const core::http::RequestContext& ctx);
@@ -71,8 +72,10 @@ class CustomerSessions {
   boost::asio::awaitable<void> change_password(const core::http::RequestContext& ctx, const std::string& mobile,
                                                const std::string& code, const std::string& password,
                                                const std::string& expected_customer, const std::string& keep_session);
-  boost::asio::awaitable<bool> notify(const core::http::RequestContext& ctx, const std::string& mobile,
-                                      const std::string& template_id, const std::map<std::string, std::string>& params);
+  // The message as the notify service sent it (which provider took it); none when it could not be sent.
+  boost::asio::awaitable<std::optional<platform::notify::MessageSent>> notify(
+      const core::http::RequestContext& ctx, const std::string& mobile, const std::string& template_id,
+      const std::map<std::string, std::string>& params);
   CodeSent code_sent(const IssuedCode& code) const;
 
   core::storage::Database& db_;
@@ -87,7 +90,8 @@ class CustomerSessions {
   std::string dummy_hash_;  // what an unknown number's password is checked against
   core::observe::Counter& logins_;
   core::observe::Counter& refreshes_;
-  // node.sandbox: a sign-in code is also answered to whoever asked for it (no phone is real).
+  // node.sandbox: a sign-in code the notify service's sandbox took (so no phone got it) is also
+  // answered to whoever asked for it. A code a real SMS vendor took never is, whatever the flag.
   bool sandbox_ = false;
 };
 

@@ -30,7 +30,7 @@ StaffAccounts::StaffAccounts(core::storage::Database& db, AuthStore& auth, Staff
       // Unknown names are checked against this, so they cost what a wrong password costs.
       dummy_hash_(hash_password(generate_staff_password(), argon2_)) {}
 
-boost::asio::awaitable<StaffClaims> StaffAccounts::require(const RequestContext& ctx, const std::string& permission) {
+boost::asio::awaitable<StaffClaims> StaffAccounts::require(const RequestContext& ctx, std::string_view permission) {
   require_signed_in_staff(ctx);
   const std::string id = ctx.caller.subject, session = ctx.caller.session;
   auto claims = co_await db_.read([&](core::storage::Tx& tx) -> std::optional<StaffClaims> {

@@ -10,6 +10,7 @@
 // no-store.
 #include <boost/asio/awaitable.hpp>
 #include <string>
+#include <string_view>
 #include <utility>
 
 #include "core/http/context.hpp"
@@ -38,7 +39,8 @@ class StaffAccounts {
   // A signed-in staff member whose session is still open and whose account grants `permission`
   // now ("" for any staff member): 401 AUTH_STAFF_SIGN_IN_REQUIRED / AUTH_STAFF_SESSION_ENDED,
   // 403 AUTH_FORBIDDEN.
-  boost::asio::awaitable<StaffClaims> require(const core::http::RequestContext& ctx, const std::string& permission);
+  // `permission` is a literal (it outlives the coroutine).
+  boost::asio::awaitable<StaffClaims> require(const core::http::RequestContext& ctx, std::string_view permission);
 
   boost::asio::awaitable<StaffSignedIn> sign_in(const StaffSignIn& in, const core::http::RequestContext& ctx);
   boost::asio::awaitable<StaffProfile> me(const core::http::RequestContext& ctx);

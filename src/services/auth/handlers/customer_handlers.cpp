@@ -76,7 +76,9 @@ void add_customer_routes(core::http::Router& r, CustomerApp app) {
   r.add(Method::kPost, kBase + "/sms-codes", [&s](Request& req, RequestContext& ctx) -> Reply {
     const auto body = core::json::parse<CodeRequest>(req.body);
     auto sent = co_await s.send_code(body, ctx);
-    co_return ok(sent);
+    auto res = ok(sent);
+    no_store(res);  // a sandbox's answer carries the code
+    co_return res;
   });
   r.add(Method::kPost, kBase + "/sessions", [&s, app](Request& req, RequestContext& ctx) -> Reply {
     const auto body = core::json::parse<SignInRequest>(req.body);
@@ -91,7 +93,9 @@ void add_customer_routes(core::http::Router& r, CustomerApp app) {
   r.add(Method::kPost, kBase + "/me/password-codes", [&s](Request&, RequestContext& ctx) -> Reply {
     require_signed_in_customer(ctx);
     auto sent = co_await s.send_password_code(ctx);
-    co_return ok(sent);
+    auto res = ok(sent);
+    no_store(res);  // a sandbox's answer carries the code
+    co_return res;
   });
   r.add(Method::kPut, kBase + "/me/password", [&s](Request& req, RequestContext& ctx) -> Reply {
     require_signed_in_customer(ctx);

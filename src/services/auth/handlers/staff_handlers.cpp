@@ -105,15 +105,18 @@ void add_staff_routes(core::http::Router& r, StaffApp app) {
   r.add(Method::kPatch, kBase + "/staff/{id}", [&accounts](Request& req, RequestContext& ctx) -> Reply {
     require_signed_in_staff(ctx);
     const auto body = core::json::parse<StaffPatch>(req.body);
-    Staff s = co_await accounts.update(param(ctx, "id"), body, ctx);
+    const std::string id = param(ctx, "id");  // named: a temporary would not outlive the co_await (g++ 12)
+    Staff s = co_await accounts.update(id, body, ctx);
     co_return ok(s);
   });
   r.add(Method::kPost, kBase + "/staff/{id}/credentials", [&accounts](Request&, RequestContext& ctx) -> Reply {
-    Enrolment e = co_await accounts.reset(param(ctx, "id"), ctx);
+    const std::string id = param(ctx, "id");
+    Enrolment e = co_await accounts.reset(id, ctx);
     co_return enrolment(200, e);
   });
   r.add(Method::kPost, kBase + "/staff/{id}/unlock", [&accounts](Request&, RequestContext& ctx) -> Reply {
-    co_await accounts.unlock(param(ctx, "id"), ctx);
+    const std::string id = param(ctx, "id");
+    co_await accounts.unlock(id, ctx);
     co_return Response::json(200, "{}");
   });
   r.add(Method::kGet, kBase + "/roles", [&accounts](Request&, RequestContext& ctx) -> Reply {
@@ -123,11 +126,13 @@ void add_staff_routes(core::http::Router& r, StaffApp app) {
   r.add(Method::kPut, kBase + "/roles/{name}", [&accounts](Request& req, RequestContext& ctx) -> Reply {
     require_signed_in_staff(ctx);
     const auto body = core::json::parse<RoleBody>(req.body);
-    Role role = co_await accounts.put_role(param(ctx, "name"), body, ctx);
+    const std::string name = param(ctx, "name");
+    Role role = co_await accounts.put_role(name, body, ctx);
     co_return ok(role);
   });
   r.add(Method::kDelete, kBase + "/roles/{name}", [&accounts](Request&, RequestContext& ctx) -> Reply {
-    co_await accounts.delete_role(param(ctx, "name"), ctx);
+    const std::string name = param(ctx, "name");
+    co_await accounts.delete_role(name, ctx);
     co_return Response::json(200, "{}");
   });
   r.add(Method::kGet, kBase + "/audit", [&accounts](Request& req, RequestContext& ctx) -> Reply {

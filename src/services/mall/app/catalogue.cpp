@@ -50,12 +50,38 @@ boost::asio::awaitable<std::shared_ptr<const std::string>> Catalogue::detail(con
   co_return co_await browse(key, read, true, ctx);
 }
 
-boost::asio::awaitable<NavList> Catalogue::navs(const std::string& code, const std::string& from,
-                                                const std::string& to) {
+boost::asio::awaitable<NavList> Catalogue::navs(const std::string& code, const std::string& from, const std::string& to,
+                                                const RequestContext& ctx) {
+  co_await require_shown(code, ctx);
   co_return value_or_throw(co_await db_.read([&](core::storage::Tx& tx) {
     on_sale(tx, code);
     return store_.navs(tx, code, from, to);
   }));
+}
+
+boost::asio::awaitable<SubscriptionEstimate> Catalogue::estimate(const std::string& code, const std::string& amount,
+                                                                 const RequestContext& ctx) {
+  co_await require_shown(code, ctx);
+  const auto parsed = core::finance::Decimal::try_parse(amount, Money::kScale);
+  if (!parsed || parsed->units() <= 0)
+    throw ApiError(400, "MALL_AMOUNT_INVALID", "购买金额应为大于0的数字，最多两位小数");
+  const Money money(*parsed);
+  auto priced = co_await db_.read([&](core::storage::Tx& tx) {
+    const ProductRow p = on_sale(tx, code);
+    auto nav = store_.latest_nav(tx, code);
+    if (!nav) throw ApiError(409, "MALL_NAV_MISSING", "该产品暂无净值，暂不能估算");
+    return std::make_pair(p, *nav);
+  });
+  const auto quote = value_or_throw(quote_subscription(priced.first.terms.fees, money, priced.second.nav));
+  co_return SubscriptionEstimate{code,
+                                 quote.amount,
+                                 quote.rate,
+                                 quote.fixed_fee,
+                                 quote.fee,
+                                 quote.net,
+                                 priced.second.nav.to_string(),
+                                 priced.second.date,
+                                 quote.shares};
 }
 
 boost::asio::awaitable<NavList> Catalogue::navs_any(const std::string& code, const std::string& from,
@@ -72,8 +98,8 @@ boost::asio::awaitable<ProductPage> Catalogue::list_all(const std::string& categ
 boost::asio::awaitable<ProductView> Catalogue::create(const ProductIn& in, const Actor& who) {
   forget();
   const auto now = core::unix_millis();
-  auto out =
-      value_or_throw(co_await db_.write([&](core::storage::Tx& tx) { return store_.create_product(tx, in, who, now); }));
+  auto out = value_or_throw(
+      co_await db_.write([&](core::storage::Tx& tx) { return store_.create_product(tx, in, who, now); }));
   core::log::info("mall: product {} created by {}", out.code, who.id);
   co_return out;
 }
@@ -84,12 +110,13 @@ boost::asio::awaitable<ProductView> Catalogue::update(const std::string& code, c
   const auto now = core::unix_millis();
   auto out = value_or_throw(
       co_await db_.write([&](core::storage::Tx& tx) { return store_.update_product(tx, code, in, who, now); }));
-  if (out.status != "draft" && out.nav) co_await register_at_counter(out.code, out.name, *out.nav, *out.nav_date, &ctx, false);
+  if (out.status != "draft" && out.nav)
+    co_await register_at_counter(out.code, out.name, *out.nav, *out.nav_date, &ctx, false);
   co_return out;
 }
 
-boost::asio::awaitable<ProductView> Catalogue::set_status(const std::string& code, const StatusIn& in,
-                                                          const Actor& who, const RequestContext* ctx) {
+boost::asio::awaitable<ProductView> Catalogue::set_status(const std::string& code, const StatusIn& in, const Actor& who,
+                                                          const RequestContext* ctx) {
   forget();
   if (in.status == "published") {
     // The counter must know the product before anyone can order it.
@@ -118,7 +145,8 @@ boost::asio::awaitable<NavPoint> Catalogue::enter_nav(const std::string& code, c
   // goes to the counter before it is written here (re-entering the same value is harmless).
   auto p = co_await db_.read([&](core::storage::Tx& tx) { return store_.product(tx, code); });
   if (!p) throw ApiError(404, "MALL_PRODUCT_NOT_FOUND", fmt::format("产品 {} 不存在", code));
-  if (auto bad = check_nav_date(*core::finance::trading_calendar(), date)) throw ApiError(bad->status, bad->code, bad->message);
+  if (auto bad = check_nav_date(*core::finance::trading_calendar(), date))
+    throw ApiError(bad->status, bad->code, bad->message);
   if (p->status != "draft" && nav.units() > 0) {
     auto existing = co_await db_.read([&](core::storage::Tx& tx) { return store_.nav_on(tx, code, date); });
     const std::string text = nav.to_string();
@@ -231,12 +259,28 @@ boost::asio::awaitable<std::shared_ptr<const std::string>> Catalogue::browse(con
     page = std::make_shared<const ProductPage>(std::move(fresh));
   }
   ProductPage shown = *page;
+  bool owner = false;  // a customer always sees what they hold, whatever their classification now
+  if (one && !shown.items.empty() && !shown_to(shown.items.front().audience, who) &&
+      ctx.caller.kind == core::http::CallerKind::kCustomer) {
+    const std::string customer = ctx.caller.subject, code = shown.items.front().code;
+    owner = co_await db_.read([&](core::storage::Tx& tx) { return store_.has_position(tx, customer, code); });
+  }
+  if (one && !shown.items.empty() && !owner && !shown_to(shown.items.front().audience, who)) {
+    const bool professional = shown.items.front().audience == "professional";
+    throw ApiError(403, professional ? "MALL_PROFESSIONAL_ONLY" : "MALL_QUALIFIED_ONLY",
+                   professional ? "该产品仅向专业投资者展示，请登录并在“我的 - 投资者类型”中申请专业投资者认定"
+                                : "该产品仅向合格投资者展示，请登录并在“我的 - 投资者类型”中申请合格投资者认定");
+  }
+  // A list leaves out what this viewer may not see (a detail was refused above, or is theirs).
+  if (!one) std::erase_if(shown.items, [&](const ProductView& v) { return !shown_to(v.audience, who); });
   for (auto& v : shown.items)
     if (who)
       v.promoted = who->valid && v.risk_level <= who->level &&
                    (v.audience == "public" || (v.audience == "qualified" && who->qualified) || who->professional);
   auto body = std::make_shared<const std::string>(one ? core::json::serialize(shown.items.front())
                                                       : core::json::serialize(shown));
+  // Shown because this customer owns it: not kept for the others who share their kind of viewer.
+  if (owner) co_return body;
   if (read_cache_.count() > 0) {
     std::lock_guard lock(mutex_);
     // Kept only when nothing was forgotten meanwhile (a write during the read may not be in it).
@@ -282,6 +326,18 @@ boost::asio::awaitable<std::optional<Catalogue::Viewer>> Catalogue::viewer(const
     risks_[customer] = CachedRisk{std::chrono::steady_clock::now() + read_cache_, v};
   }
   co_return v;
+}
+
+bool Catalogue::shown_to(const std::string& audience, const std::optional<Viewer>& who) {
+  if (audience == "public") return true;
+  if (!who) return false;
+  if (who->professional) return true;
+  return audience == "qualified" && who->qualified;
+}
+
+boost::asio::awaitable<void> Catalogue::require_shown(const std::string& code, const RequestContext& ctx) {
+  // Through the detail's own gate (and its cache): one rule for every way a product is seen.
+  co_await detail(code, ctx);
 }
 
 boost::asio::awaitable<void> Catalogue::register_at_counter(const std::string& code, const std::string& name,

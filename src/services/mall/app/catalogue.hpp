@@ -7,7 +7,6 @@
 // depends only on their assessment's level, validity and investor type), so a busy product list
 // costs neither a read nor a serialisation.
 #include <boost/asio/awaitable.hpp>
-
 #include <chrono>
 #include <memory>
 #include <mutex>
@@ -40,7 +39,17 @@ class Catalogue {
                                                                   const core::http::RequestContext& ctx);
   boost::asio::awaitable<std::shared_ptr<const std::string>> detail(const std::string& code,
                                                                     const core::http::RequestContext& ctx);
-  boost::asio::awaitable<NavList> navs(const std::string& code, const std::string& from, const std::string& to);
+  // A product for qualified (合格) or professional (专业) investors only is shown — listed, its
+  // details, NAVs and estimates — only to a signed-in customer classified so (BUSINESS §5: private
+  // funds and trusts are never promoted to the public); anyone else gets 403
+  // MALL_QUALIFIED_ONLY / MALL_PROFESSIONAL_ONLY with how to become one, and lists without it.
+  boost::asio::awaitable<NavList> navs(const std::string& code, const std::string& from, const std::string& to,
+                                       const core::http::RequestContext& ctx);
+  // What a subscription of `amount` ("10000.00") would cost and buy at the latest NAV (anyone):
+  // 400 MALL_AMOUNT_INVALID for an amount that is not a positive sum of at most two decimals,
+  // 409 MALL_NAV_MISSING before the product has a NAV.
+  boost::asio::awaitable<SubscriptionEstimate> estimate(const std::string& code, const std::string& amount,
+                                                        const core::http::RequestContext& ctx);
   // A product on sale (not a draft), or 404 MALL_PRODUCT_NOT_FOUND.
   ProductRow on_sale(core::storage::Tx& tx, const std::string& code) const;
 
@@ -87,6 +96,10 @@ class Catalogue {
   boost::asio::awaitable<std::shared_ptr<const std::string>> browse(const std::string& key, Read read, bool one,
                                                                     const core::http::RequestContext& ctx);
   boost::asio::awaitable<std::optional<Viewer>> viewer(const core::http::RequestContext& ctx);
+  // Whether a product for `audience` may be shown to this viewer (none: not a signed-in customer).
+  static bool shown_to(const std::string& audience, const std::optional<Viewer>& who);
+  // Throws 403 MALL_QUALIFIED_ONLY / MALL_PROFESSIONAL_ONLY when it may not.
+  boost::asio::awaitable<void> require_shown(const std::string& code, const core::http::RequestContext& ctx);
   // Registers a product and its NAV at the counter; `required`: a failure refuses the caller's
   // request (publishing), else it is logged and the next NAV tries again.
   boost::asio::awaitable<void> register_at_counter(const std::string& code, const std::string& name,

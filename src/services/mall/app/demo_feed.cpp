@@ -119,13 +119,13 @@ const std::vector<DemoProduct>& demo_products() {
 
 const Actor kSandbox{"sandbox", ""};
 
-}  // namespace
-
-std::vector<std::string> DemoFeed::codes() {
-  std::vector<std::string> out;
-  for (const auto& d : demo_products()) out.push_back(d.in.code);
-  return out;
+const DemoProduct& demo_product(const std::string& code) {
+  for (const auto& d : demo_products())
+    if (d.in.code == code) return d;
+  throw std::invalid_argument("not a demo product: " + code);
 }
+
+}  // namespace
 
 void DemoFeed::start(core::net::IoRuntime& runtime, std::chrono::milliseconds every) {
   job_.start(runtime, every, core::net::Periodic::First::kNow, [this]() -> boost::asio::awaitable<void> {
@@ -142,8 +142,24 @@ std::optional<Date> DemoFeed::latest_published(const core::finance::BusinessTime
     if (calendar->is_trading_day(now.date) && now.seconds_of_day >= kPublishedAt) return now.date;
     return calendar->previous_trading_day(now.date);
   } catch (const core::finance::CalendarError& e) {
-    core::log::warn("mall: demo products have no NAV for {}: {}", format_date(now.date), e.what());
+    // Once a day at most (the feed looks every minute): the calendar needs the year.
+    const auto day = static_cast<std::int64_t>(std::chrono::sys_days(now.date).time_since_epoch().count());
+    if (warned_day_.exchange(day) != day)
+      core::log::warn("mall: demo products get no NAV for {}: {}", format_date(now.date), e.what());
     return std::nullopt;
+  }
+}
+
+Date DemoFeed::days_before(Date last, int n) {
+  const auto calendar = core::finance::trading_calendar();
+  try {
+    return calendar->previous_trading_day(last, n);
+  } catch (const core::finance::CalendarError&) {
+    // Not that far back: from the first trading day the calendar covers.
+    const auto years = calendar->years();
+    if (years.empty()) throw;
+    const int year = *years.begin();
+    return calendar->this_or_next_trading_day(Date{std::chrono::year{year}, std::chrono::January, std::chrono::day{1}});
   }
 }
 
@@ -153,71 +169,90 @@ boost::asio::awaitable<int> DemoFeed::round(core::finance::BusinessTime now) {
   const bool mine = co_await lease_.take();
   if (!mine) co_return 0;  // another instance's turn
   int published = 0;
-  std::exception_ptr failed;
-  try {
-    if (!co_await seeded()) co_await seed(*last);
-    const Date first = core::finance::trading_calendar()->previous_trading_day(*last, kCatchUpDays - 1);
-    for (const auto& d : demo_products()) {
-      const bool still_mine = co_await lease_.keep();
-      if (!still_mine) break;
-      published += co_await publish_navs(d.in.code, first, *last);
+  lost_ = false;
+  for (const auto& d : demo_products()) {
+    // One product's trouble (a counter that holds another NAV for a day, a refusal) is logged and
+    // leaves the others alone; the next round tries it again.
+    try {
+      published += co_await tend(d.in.code, *last);
+    } catch (const std::exception& e) {
+      core::log::warn("mall: demo product {}: {}", d.in.code, e.what());
     }
-  } catch (...) {
-    failed = std::current_exception();
+    if (lost_) break;  // the lease went to another instance (logged)
   }
   co_await lease_.give_back();
-  if (failed) std::rethrow_exception(failed);  // logged by the job, which goes on
   if (published > 0)
     core::log::info("mall: demo products: {} NAVs published through {}", published, format_date(*last));
   co_return published;
 }
 
-boost::asio::awaitable<bool> DemoFeed::seeded() {
-  const bool done = co_await db_.read([&](core::storage::Tx& tx) { return store_.demo_seeded(tx); });
-  co_return done;
-}
-
-boost::asio::awaitable<void> DemoFeed::seed(Date last) {
-  const Date first = core::finance::trading_calendar()->previous_trading_day(last, kSeedDays - 1);
-  for (const auto& d : demo_products()) {
-    const std::string code = d.in.code;
+boost::asio::awaitable<int> DemoFeed::tend(const std::string& code, Date last) {
+  const auto& d = demo_product(code);
+  auto state = co_await db_.read([&](core::storage::Tx& tx) { return store_.demo_state(tx, code); });
+  if (!state) {
+    // Taken up once. A product of this code that is there already is somebody else's: never
+    // touched. Otherwise the intent is recorded before the product is made, so a crash between
+    // the two leaves it ours.
+    const auto at = core::unix_millis();
+    state = co_await db_.write([&](core::storage::Tx& tx) -> std::string {
+      const std::string s = store_.product(tx, code) ? "foreign" : "creating";
+      store_.set_demo_state(tx, code, s, at);
+      return s;
+    });
+  }
+  if (*state == "foreign") co_return 0;
+  int published = 0;
+  if (*state == "creating") {
     const bool exists = co_await db_.read([&](core::storage::Tx& tx) { return store_.product(tx, code).has_value(); });
     if (!exists) co_await catalogue_.create(d.in, kSandbox);
-    co_await publish_navs(code, first, last);
-    // Put on sale: the counter registers it (a failure throws, and the next round tries again).
-    const StatusIn on_sale{"published", "沙箱演示产品首次启动时上架"};
-    co_await catalogue_.set_status(code, on_sale, kSandbox, nullptr);
+    published += co_await publish_navs(code, days_before(last, kSeedDays - 1), last);
+    // Put on sale from draft only, once: the counter registers it first (a failure throws, and the
+    // next round tries again); a product staff halted meanwhile stays halted.
+    const auto status = co_await db_.read([&](core::storage::Tx& tx) { return store_.product(tx, code)->status; });
+    if (status == "draft") {
+      const StatusIn on_sale{"published", "沙箱演示产品首次启动时上架"};
+      co_await catalogue_.set_status(code, on_sale, kSandbox, nullptr);
+    }
+    const auto at = core::unix_millis();
+    co_await db_.write([&](core::storage::Tx& tx) { store_.set_demo_state(tx, code, "on_sale", at); });
+    core::log::info("mall: demo product {} on sale (sandbox)", code);
+    co_return published;
   }
-  const auto now = core::unix_millis();
-  co_await db_.write([&](core::storage::Tx& tx) { store_.mark_demo_seeded(tx, now); });
-  core::log::info("mall: {} demo products seeded and on sale (sandbox)", demo_products().size());
+  published += co_await publish_navs(code, std::nullopt, last);
+  co_return published;
 }
 
-boost::asio::awaitable<int> DemoFeed::publish_navs(const std::string& code, Date first, Date last) {
-  const DemoProduct* demo = nullptr;
-  for (const auto& d : demo_products())
-    if (d.in.code == code) demo = &d;
-  auto latest = co_await db_.read([&](core::storage::Tx& tx) -> std::optional<std::optional<NavPoint>> {
-    if (!store_.product(tx, code)) return std::nullopt;  // not there (staff run without it): nothing to feed
-    return store_.latest_nav(tx, code);
-  });
-  if (!demo || !latest) co_return 0;
+boost::asio::awaitable<int> DemoFeed::publish_navs(const std::string& code, std::optional<Date> first, Date last) {
+  const auto& demo = demo_product(code);
+  auto latest = co_await db_.read([&](core::storage::Tx& tx) { return store_.latest_nav(tx, code); });
   const auto calendar = core::finance::trading_calendar();
-  Date day = first;
-  core::finance::Nav nav = demo->nav.start;
-  if (*latest) {
-    const Date after = core::finance::parse_date((*latest)->date);
+  Date day{};
+  core::finance::Nav nav = demo.nav.start;
+  if (latest) {
+    const Date after = core::finance::parse_date(latest->date);
     if (!(after < last)) co_return 0;
+    nav = latest->nav;
     day = calendar->next_trading_day(after);
-    nav = (*latest)->nav;
-    if (day < first) day = first;  // more than kCatchUpDays behind: the walk resumes from its latest NAV
+    // Far behind (a clock moved a year on): the walk resumes from its latest NAV at most
+    // kCatchUpDays before `last`; orders dated in the gap wait for staff (the stuck-orders desk).
+    const Date earliest = days_before(last, kCatchUpDays - 1);
+    if (day < earliest) day = earliest;
+  } else {
+    day = first.value_or(days_before(last, kSeedDays - 1));
   }
   int published = 0;
-  for (; !(last < day); day = calendar->next_trading_day(day)) {
+  while (true) {
+    const bool still_mine = co_await lease_.keep();
+    if (!still_mine) {
+      lost_ = true;
+      break;
+    }
     const std::string date = format_date(day);
-    nav = demo_nav_after(demo->nav, code, nav, date);
+    nav = demo_nav_after(demo.nav, code, nav, date);
     co_await catalogue_.enter_nav(code, date, nav, kSandbox, nullptr);
     ++published;
+    if (!(day < last)) break;
+    day = calendar->next_trading_day(day);
   }
   co_return published;
 }

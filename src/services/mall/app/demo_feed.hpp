@@ -2,14 +2,16 @@
 // The sandbox's demo products (演示产品), so a new user can buy something before any staff work:
 // on a sandbox's first start the mall is given one product of each category (three public funds
 // of rising risk), named 【演示】 and issued by 沙箱演示…, with NAVs for the 20 trading days up to
-// the latest published one, and put on sale — once: products staff later halt or change are never
-// put back. Then the feed plays the fund companies' NAV publication: the NAV of a trading day T is
-// published once the business clock (sandbox.clock included) passes T 20:00 Asia/Shanghai, every
+// the latest published one, and put on sale — once per product (mall_demo: recorded before it is
+// made; a product staff later halt stays halted, a product of that code made by anyone else is
+// never touched). Then the feed plays the fund companies' NAV publication: the NAV of a trading
+// day T is published once the business clock (sandbox.clock included) passes T 20:00 Asia/Shanghai, every
 // day missed caught up in order, each by the walk of domain/demo_nav.hpp — so an order placed
 // today is confirmed T+n by the confirmation job with no one entering a NAV. Only in sandbox mode
 // (node.sandbox) with mall.demo_products; one instance at a time (the lease "demo_feed"). Every
 // product and NAV goes through the catalogue's use cases (counter registration, audit as
-// "sandbox").
+// "sandbox"). One product's trouble never holds back the others.
+#include <atomic>
 #include <boost/asio/awaitable.hpp>
 #include <chrono>
 #include <optional>
@@ -35,25 +37,26 @@ class DemoFeed {
         catalogue_(catalogue),
         lease_(db, leases_, "demo_feed", std::move(instance), std::chrono::seconds(60), "mall: demo products") {}
 
-  // The codes of the demo products (DEMO01 …).
-  static std::vector<std::string> codes();
-
   // At once, then every `every`, until stop().
   void start(core::net::IoRuntime& runtime, std::chrono::milliseconds every);
   void stop();
 
-  // One round at `now`: the first seeding when not done yet, then the NAVs due. Returns the NAVs
-  // published; nothing when another instance holds the lease.
+  // One round at `now`: each demo product made and put on sale when not yet, then the NAVs due.
+  // Returns the NAVs published; nothing when another instance holds the lease.
   boost::asio::awaitable<int> round(core::finance::BusinessTime now);
 
  private:
-  // The latest trading day whose NAV is out at `now`; none when the calendar does not cover it.
-  static std::optional<core::finance::Date> latest_published(const core::finance::BusinessTime& now);
-  boost::asio::awaitable<bool> seeded();
-  boost::asio::awaitable<void> seed(core::finance::Date last);
-  // The NAVs of `code` from the trading day after its latest NAV (or `first` when it has none)
-  // through `last`, in order; returns how many were published.
-  boost::asio::awaitable<int> publish_navs(const std::string& code, core::finance::Date first,
+  // The latest trading day whose NAV is out at `now`; none when the calendar does not cover it
+  // (warned once a day).
+  std::optional<core::finance::Date> latest_published(const core::finance::BusinessTime& now);
+  // The n-th trading day before `last`, or the first the calendar covers when that is later.
+  static core::finance::Date days_before(core::finance::Date last, int n);
+  // One demo product: taken up, made, priced and put on sale once; then its NAVs due.
+  boost::asio::awaitable<int> tend(const std::string& code, core::finance::Date last);
+  // The NAVs of `code` from the trading day after its latest NAV (or from `first`, by default 20
+  // trading days back, when it has none) through `last`, in order, renewing the lease as it goes;
+  // returns how many were published.
+  boost::asio::awaitable<int> publish_navs(const std::string& code, std::optional<core::finance::Date> first,
                                            core::finance::Date last);
 
   core::storage::Database& db_;
@@ -62,6 +65,8 @@ class DemoFeed {
   const core::workflow::Leases leases_{"mall_leases"};
   core::workflow::JobLease lease_;
   core::net::Periodic job_{"mall: demo products round failed"};
+  std::atomic<std::int64_t> warned_day_{0};  // the business day the calendar warning was last logged
+  bool lost_ = false;                        // this round lost the lease (rounds never overlap)
 };
 
 }  // namespace zt::services::mall

@@ -511,8 +511,13 @@ boost::asio::awaitable<Holdings> Orders::holdings(const std::string& customer, c
   auto held = co_await clients_.counter.positions(fa, &ctx);
   auto* positions = std::get_if<std::vector<counter::Position>>(&held);
   if (!positions) throw ApiError(503, "MALL_DEPENDENCY_UNAVAILABLE", "暂时无法查询持仓，请稍后重试");
+  const auto cash = co_await clients_.counter.balance(fa, &ctx);
+  auto* balance = std::get_if<counter::Balance>(&cash);
+  if (!balance) throw ApiError(503, "MALL_DEPENDENCY_UNAVAILABLE", "暂时无法查询持仓，请稍后重试");
   Holdings out;
   out.fund_account = fa;
+  out.cash = balance->cash;
+  out.frozen_cash = balance->frozen;
   std::vector<std::string> codes;
   for (const auto& item : *positions)
     if (item.quantity.units() != 0) codes.push_back(item.code);

@@ -9,11 +9,12 @@ namespace {
 using core::finance::Nav;
 
 TEST(DemoNav, TheSameProductAndDayGiveTheSameNavOnEveryMachine) {
-  const DemoNavRule equity{Nav::parse("1.0000"), 2, 150};
-  const Nav a = demo_nav_after(equity, "DEMO03", Nav::parse("1.2345"), "2026-12-04");
-  EXPECT_EQ(a, demo_nav_after(equity, "DEMO03", Nav::parse("1.2345"), "2026-12-04"));
-  // FNV-1a of "DEMO03|2026-12-04" is fixed: the swing is part of the documented rule.
-  EXPECT_EQ(demo_swing_bp("DEMO03", "2026-12-04", 150), demo_swing_bp("DEMO03", "2026-12-04", 150));
+  // FNV-1a 64 of "DEMO03|2026-12-04" mod 301, minus 150, is −108 (docs/sandbox.md's rule, worked
+  // out by hand): 1.2345 × (1 + (3 − 108) / 10 000) = 1.22153775 → 1.2215.
+  EXPECT_EQ(demo_swing_bp("DEMO03", "2026-12-04", 150), -108);
+  EXPECT_EQ(demo_swing_bp("DEMO02", "2026-03-04", 80), -33);
+  const DemoNavRule equity{Nav::parse("0.9500"), 3, 150};
+  EXPECT_EQ(demo_nav_after(equity, "DEMO03", Nav::parse("1.2345"), "2026-12-04"), Nav::parse("1.2215"));
   // Another day or product moves differently (most of the time: these two do).
   EXPECT_NE(demo_swing_bp("DEMO03", "2026-12-04", 150), demo_swing_bp("DEMO03", "2026-12-07", 150));
   EXPECT_NE(demo_swing_bp("DEMO03", "2026-12-04", 150), demo_swing_bp("DEMO02", "2026-12-04", 150));

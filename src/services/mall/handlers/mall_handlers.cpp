@@ -58,7 +58,13 @@ void catalogue_routes(core::http::Router& r, Catalogue& c) {
   r.add(Method::kGet, kBase + "/products/{code}/navs", [&c](Request& req, RequestContext& ctx) -> Reply {
     const auto code = path_param(ctx, "code");
     const auto from = req.query_param("from").value_or("0000-01-01"), to = req.query_param("to").value_or("9999-12-31");
-    auto out = co_await c.navs(code, from, to);
+    auto out = co_await c.navs(code, from, to, ctx);
+    co_return ok(out);
+  });
+  r.add(Method::kGet, kBase + "/products/{code}/estimate", [&c](Request& req, RequestContext& ctx) -> Reply {
+    const auto code = path_param(ctx, "code");
+    const auto amount = req.query_param("amount").value_or("");
+    auto out = co_await c.estimate(code, amount, ctx);
     co_return ok(out);
   });
 

@@ -358,12 +358,26 @@ Result<NavPoint> MallStore::put_nav(Tx& tx, const std::string& code, const std::
   return NavPoint{date, nav};
 }
 
-bool MallStore::demo_seeded(Tx& tx) const {
-  return !tx.query("SELECT at_ms FROM mall_demo WHERE name = 'seeded'", {}).empty();
+bool MallStore::has_position(Tx& tx, const std::string& customer, const std::string& code) const {
+  if (!tx.query("SELECT 1 FROM mall_holdings WHERE customer_id = ? AND product_code = ?", {customer, code}).empty())
+    return true;
+  return !tx.query(
+                "SELECT 1 FROM mall_orders WHERE customer_id = ? AND product_code = ? AND state IN ('placing', 'pending')",
+                {customer, code})
+              .empty();
 }
 
-void MallStore::mark_demo_seeded(Tx& tx, std::int64_t now_ms) const {
-  tx.exec("INSERT INTO mall_demo (name, at_ms) VALUES ('seeded', ?) ON CONFLICT (name) DO NOTHING", {now_ms});
+std::optional<std::string> MallStore::demo_state(Tx& tx, const std::string& code) const {
+  auto rows = tx.query("SELECT state FROM mall_demo WHERE code = ?", {code});
+  if (rows.empty()) return std::nullopt;
+  return rows.at(0).string(0);
+}
+
+void MallStore::set_demo_state(Tx& tx, const std::string& code, const std::string& state, std::int64_t now_ms) const {
+  tx.exec(
+      "INSERT INTO mall_demo (code, state, at_ms) VALUES (?, ?, ?) ON CONFLICT (code) DO UPDATE SET state = "
+      "excluded.state, at_ms = excluded.at_ms",
+      {code, state, now_ms});
 }
 
 Result<NavList> MallStore::navs(Tx& tx, const std::string& code, const std::string& from, const std::string& to) const {

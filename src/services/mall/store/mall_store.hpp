@@ -132,9 +132,15 @@ class MallStore {
   std::optional<Nav> nav_on(core::storage::Tx& tx, const std::string& code, const std::string& date) const;
   std::optional<NavPoint> latest_nav(core::storage::Tx& tx, const std::string& code) const;
 
-  // ---- the sandbox's demo products (app/demo_feed.hpp): seeded once
-  bool demo_seeded(core::storage::Tx& tx) const;
-  void mark_demo_seeded(core::storage::Tx& tx, std::int64_t now_ms) const;
+  // Whether the customer holds or held the product, or has an order for it open (they may always
+  // see what they own, whatever their classification now).
+  bool has_position(core::storage::Tx& tx, const std::string& customer, const std::string& code) const;
+
+  // ---- the sandbox's demo products (app/demo_feed.hpp): each code's state (creating, on_sale,
+  // foreign), none before the feed took it up
+  std::optional<std::string> demo_state(core::storage::Tx& tx, const std::string& code) const;
+  void set_demo_state(core::storage::Tx& tx, const std::string& code, const std::string& state,
+                      std::int64_t now_ms) const;
 
   // ---- orders
   std::optional<OrderRecord> order_by_key(core::storage::Tx& tx, const std::string& customer,
@@ -229,15 +235,14 @@ class MallStore {
   std::vector<HeldShares> holdings(core::storage::Tx& tx) const;
   std::vector<std::string> product_codes(core::storage::Tx& tx) const;
 
-
   OrderView view(const OrderRecord& o, bool cancellable, bool staff) const;
 
   void audit(core::storage::Tx& tx, const Actor& who, const std::string& action, const std::string& subject,
              const std::string& detail, std::int64_t now_ms) const;
   // The audit, newest first; `cursor` is the last page's next_cursor ("" for the first page).
   Result<std::pair<std::vector<AuditRecord>, std::optional<std::string>>> audit_page(core::storage::Tx& tx,
-                                                                                    const std::string& cursor,
-                                                                                    std::int64_t limit) const;
+                                                                                     const std::string& cursor,
+                                                                                     std::int64_t limit) const;
 
   // The order a signed risk warning went with, if any.
   std::optional<std::string> warning_used_by(core::storage::Tx& tx, const std::string& warning_id) const;
