@@ -426,17 +426,24 @@ TEST_P(Mall, MatchBuyCancelConfirmRedeemToTheCent) {
       if (p.at("code").as_string() == code) return boost::json::serialize(p);
     return std::string();
   };
-  auto closed = order(a, "order-a-0012", R"({"product": "F10005", "side": "subscribe", "amount": "1000.00"})");
-  EXPECT_EQ(closed.status, 403);
-  EXPECT_EQ(f(closed.body, "code"), "SUIT_PROFESSIONAL_ONLY");
+  // An order for it says nothing about it to an ordinary investor (not even that it is halted).
+  EXPECT_TRUE(refused(order(a, "order-a-0012", R"({"product": "F10005", "side": "subscribe", "amount": "1000.00"})"), 403,
+                      "MALL_PROFESSIONAL_ONLY"));
 
   // A halted product takes no new subscriptions; a page size out of range is refused by name.
   ASSERT_EQ(staff("POST", "/api/mall/v1/admin/products/F10005/status", R"({"status": "halted", "comment": "暂停申购"})")
                 .status,
             200);
-  auto halted = order(a, "order-a-0013", R"({"product": "F10005", "side": "subscribe", "amount": "1000.00"})");
+  ASSERT_EQ(staff("POST", "/api/mall/v1/admin/products/F10006/status", R"({"status": "halted", "comment": "暂停申购"})")
+                .status,
+            200);
+  auto halted = order(a, "order-a-0013", R"({"product": "F10006", "side": "subscribe", "amount": "1000.00"})");
   EXPECT_EQ(halted.status, 409);
   EXPECT_EQ(f(halted.body, "code"), "MALL_PRODUCT_HALTED");
+  EXPECT_NE(halted.body.find("暂停申购"), std::string::npos) << halted.body;
+  EXPECT_TRUE(refused(order(a, "order-a-0014", R"({"product": "F10005", "side": "subscribe", "amount": "1000.00"})"), 403,
+                      "MALL_PROFESSIONAL_ONLY"))
+      << "a halted professional product is no more shown";
   EXPECT_EQ(f(staff_view("F10005"), "status"), "halted") << "still listed, marked halted";
   EXPECT_TRUE(refused(staff("POST", "/api/mall/v1/admin/products/F10005/status", R"({"status": "halted", "comment": "再暂停"})"), 409,
                       "MALL_STATUS_INVALID", "只有已上架的产品可以暂停"));
@@ -1513,6 +1520,19 @@ TEST_P(DemoProducts, ASandboxStartsWithDemoProductsOnSaleThatACustomerBuysAndThe
   auto a = customer("13500000301");
   EXPECT_FALSE(catalogue(&a).contains("DEMO07")) << "an ordinary investor does not see it either";
   EXPECT_TRUE(refused(http_request(z.port, "GET", "/api/mall/v1/products/DEMO07", "", a.headers()), 403, "MALL_QUALIFIED_ONLY"));
+  // Nor does any route that would name it: its suitability check, its risk warning, an order
+  // for it (a subscription or a redemption of what they do not hold).
+  EXPECT_TRUE(refused(http_request(z.port, "GET", "/api/mall/v1/products/DEMO07/suitability", "", a.headers()), 403,
+                      "MALL_QUALIFIED_ONLY"));
+  EXPECT_TRUE(refused(http_request(z.port, "POST", "/api/mall/v1/products/DEMO08/risk-warning", "", a.headers()), 403,
+                      "MALL_QUALIFIED_ONLY"));
+  EXPECT_TRUE(refused(order(a, "demo-q-0001", R"({"product": "DEMO07", "side": "subscribe", "amount": "1000000.00"})"), 403,
+                      "MALL_QUALIFIED_ONLY"));
+  EXPECT_TRUE(refused(order(a, "demo-q-0002", R"({"product": "DEMO08", "side": "redeem", "shares": "100.00"})"), 403,
+                      "MALL_QUALIFIED_ONLY"));
+  EXPECT_TRUE(refused(http_request(z.port, "GET", "/api/mall/v1/products/DEMO08/navs", "", a.headers()), 403,
+                      "MALL_QUALIFIED_ONLY"))
+      << "and a refused redemption made them no owner";
   auto bought = order(a, "demo-0001", R"({"product": "DEMO02", "side": "subscribe", "amount": "10000.00"})");
   ASSERT_EQ(bought.status, 200) << bought.body;
   // At once, before any shares: the cash it froze and what is left.

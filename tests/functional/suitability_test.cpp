@@ -140,6 +140,9 @@ TEST_P(Suitability, CustomersAreAssessedAndStaffReviewInvestorApplications) {
   EXPECT_TRUE(refused(upload("big.png", "image/png", png + std::string(720 * 1024, '\x01')), 413, "SUIT_EVIDENCE_TOO_LARGE",
                       "单个文件不能超过700KB，请压缩后重新上传"));
   EXPECT_TRUE(refused(upload("a.gif", "image/gif", png), 400, "GATEWAY_INVALID_REQUEST")) << "the declared types only";
+  // Twenty kept files a day (the first above included; refused ones do not count), then 429.
+  for (int i = 2; i <= 20; ++i) ASSERT_EQ(upload("p" + std::to_string(i) + ".png", "image/png", png).status, 200) << i;
+  EXPECT_TRUE(refused(upload("p21.png", "image/png", png), 429, "SUIT_TOO_MANY_EVIDENCE", "今日已上传20份证明材料，请明日再试"));
   // Another customer cannot name it in their application.
   auto other = http_request(port, "POST", "/api/suitability/v1/me/applications",
                             R"({"kind": "qualified", "financial_assets": "3500000.00", "average_income": "0.00", "experience_years": 1, "evidence": [")" +

@@ -95,7 +95,8 @@ class SuitabilityComponent final : public core::Component {
   explicit SuitabilityComponent(core::ComponentContext& ctx)
       : db_(ctx.database()),
         book_(book_of(ctx.config())),
-        evidence_(core::sealing_keys(ctx), ctx.config().get_int("evidence_max_bytes")) {
+        evidence_(core::sealing_keys(ctx), ctx.config().get_int("evidence_max_bytes"),
+                  ctx.config().get_int("evidence_per_day")) {
     auto& r = ctx.public_router();
     const std::string base = "/api/suitability/v1";
     r.add(Method::kGet, base + "/questionnaire", [this](Request&, RequestContext&) -> Reply {
@@ -148,8 +149,9 @@ class SuitabilityComponent final : public core::Component {
       const auto customer = customer_of(ctx);
       const auto in = core::json::parse<EvidenceIn>(req.body);
       const auto now_ms = core::unix_millis();
+      const auto today = core::finance::business_today();
       auto out = value_or_throw(co_await db_.write([&](core::storage::Tx& tx) {
-        return evidence_.add(tx, customer, in.name, in.content_type, in.data, now_ms);
+        return evidence_.add(tx, customer, in.name, in.content_type, in.data, today, now_ms);
       }));
       ctx.log().info("suitability: evidence {} uploaded ({} bytes)", out.id, out.size);
       co_return Response::json(200, core::json::serialize(out));
@@ -241,7 +243,10 @@ class SuitabilityComponent final : public core::Component {
             auto res = Response::text(200, std::move(file->second), file->first.content_type);
             res.headers.set("cache-control", "no-store");
             res.headers.set("x-content-type-options", "nosniff");
-            res.headers.set("content-disposition", "inline; filename=\"" + file->first.id + "\"");
+      res.headers.set("content-security-policy", "sandbox; default-src 'none'");
+            const std::string& type = file->first.content_type;
+      const char* extension = type == "application/pdf" ? ".pdf" : type == "image/png" ? ".png" : ".jpg";
+      res.headers.set("content-disposition", "inline; filename=\"" + file->first.id + extension + "\"");
             co_return res;
           });
     r.add(Method::kPost, base + "/applications/{id}/decision", [this](Request& req, RequestContext& ctx) -> Reply {
@@ -299,10 +304,12 @@ core::ComponentSpec spec() {
        string("qualified_assets", "3000000.00").describe("qualified investor: financial assets at least (RMB)"),
        string("qualified_income", "500000.00").describe("qualified investor: or average annual income at least (RMB)"),
        integer("evidence_max_bytes", 700 * 1024)
-           .range(1024, 10 * 1024 * 1024)
-           .describe(
-               "largest evidence file a customer uploads for an investor application (base64 in a JSON body: keep "
-               "it under three quarters of server.max_body_bytes; the H5 app shrinks photos first)")},
+           .range(1024, 730 * 1024)
+           .describe("largest evidence file a customer uploads for an investor application (sent as base64 in a JSON "
+                     "body of at most 1 MiB, so 730 KiB at most; the H5 app shrinks photos first)"),
+       integer("evidence_per_day", 20)
+           .range(1, 1000)
+           .describe("evidence files one customer may upload per business day (429 SUIT_TOO_MANY_EVIDENCE beyond)")},
       "investor suitability (适当性管理)"};
   s.migrations = &zt_suitability_migrations;
   s.openapi = &zt_suitability_openapi;

@@ -4,8 +4,9 @@
 // step in the console or through the API. The demo feed prices the products every trading day.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Zhongtai, outDir, rememberSecret } from '../lib/platform.mjs';
+import { Zhongtai, api, eventually, outDir, rememberSecret } from '../lib/platform.mjs';
 import { Watched, launch } from '../lib/browser.mjs';
+import { openAccountAndAssessC3 } from '../lib/h5.mjs';
 
 const mobile = '13988887777';
 let z;
@@ -19,6 +20,7 @@ before(async () => {
   z = await Zhongtai.start({
     env: { ZT_MALL__DEMO_PRODUCTS: 'true', ZT_DYNAMIC__SANDBOX__CLOCK: '2026-03-04T10:00:00+08:00' },
     name: 'first-purchase',
+    staffKey: true, // the reviewer's approval at the end, through the API
   });
   browser = await launch();
 });
@@ -61,18 +63,7 @@ test('a new user reaches a first purchase of a demo product from the app alone',
   await w.page.getByTestId('mall-page').waitFor();
 
   // A sandbox fund account and the questionnaire (the second answer everywhere: C3).
-  await w.page.getByTestId('open-sandbox-account').click();
-  await w.page.getByTestId('fund-account').waitFor();
-  await w.page.getByTestId('my-risk').click();
-  await w.page.getByTestId('risk-page').waitFor();
-  const questions = w.page.locator('[data-test^="question-"]');
-  await questions.first().waitFor();
-  const n = await questions.count();
-  for (let i = 0; i < n; i++) await questions.nth(i).locator('.van-radio').nth(1).click();
-  await w.page.getByTestId('risk-submit').click();
-  await w.page.getByTestId('risk-result').waitFor();
-  assert.equal((await w.page.getByTestId('risk-level').innerText()).trim(), 'C3');
-  await w.page.getByTestId('risk-done').click();
+  await openAccountAndAssessC3(w);
 
   // The first purchase: the R3 demo mixed fund, promoted to a C3, priced by the feed.
   await w.page.getByTestId('mall-page').waitFor();
@@ -131,6 +122,25 @@ test('a new user reaches a first purchase of a demo product from the app alone',
   await w.page.getByTestId('qualified-only').waitFor();  // back where the customer came from
   await w.page.goto(z.url('/me/investor'));
   await w.page.locator('[data-test^="application-"]').first().waitFor();
-  assert.match(await w.page.locator('[data-test^="application-"]').first().innerText(), /合格投资者[\s\S]*审核中/);
+  const application = w.page.locator('[data-test^="application-"]').first();
+  assert.match(await application.innerText(), /合格投资者[\s\S]*审核中/);
+
+  // Approved by a reviewer: the trust is shown, priced and estimated for this customer.
+  const id = (await application.getAttribute('data-test')).replace('application-', '');
+  const approved = await api(z, 'POST', `/api/suitability/v1/applications/${id}/decision`, { approve: true, comment: '资产证明齐全' },
+    z.staffToken(['reviews.approve']));
+  assert.equal(approved.status, 200, JSON.stringify(approved.body));
+  await eventually(async () => {
+    await w.page.goto(z.url('/mall?category=trust'));
+    await w.page.getByTestId('mall-page').waitFor();
+    return (await w.page.getByTestId('product-DEMO07').count()) === 1;
+  }, 15000);
+  await w.page.getByTestId('product-DEMO07').click();
+  await w.page.getByTestId('nav-chart').locator('canvas').waitFor();
+  await w.page.getByTestId('go-buy').click();
+  await w.input('trade-value').fill('1000000');
+  await w.page.getByTestId('estimate-fee').waitFor();
+  assert.match(await w.page.getByTestId('estimate-fee').innerText(), /0\.00 元/);
+  await w.shot('qualified-trust');
   w.assertClean();
 });

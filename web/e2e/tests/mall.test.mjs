@@ -7,6 +7,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Platform, Zhongtai, api, eventually, outDir, rememberSecret } from '../lib/platform.mjs';
 import { Watched, launch } from '../lib/browser.mjs';
+import { openAccountAndAssessC3 } from '../lib/h5.mjs';
 
 // Run by CTest in both layouts: e2e.mall (one process) and e2e.mall.split (ZT_E2E_MODE=split).
 const mode = process.env.ZT_E2E_MODE ?? 'all';
@@ -85,22 +86,7 @@ test('a new customer is assessed C3, buys an R3 fund, signs the warning for an R
   await w.page.getByTestId('mall-page').waitFor();
 
   // A sandbox fund account, then the questionnaire: the second answer everywhere scores 49, C3.
-  await w.page.getByTestId('open-sandbox-account').click();
-  await w.page.getByTestId('fund-account').waitFor();
-  await w.page.getByTestId('my-risk').click();
-  await w.page.getByTestId('risk-page').waitFor();
-  const questions = w.page.locator('[data-test^="question-"]');
-  await questions.first().waitFor();
-  const n = await questions.count();
-  assert.equal(n, 20);
-  for (let i = 0; i < n; i++) await questions.nth(i).locator('.van-radio').nth(1).click();
-  await w.assertFits();
-  await w.shot('questionnaire');
-  await w.page.getByTestId('risk-submit').click();
-  await w.page.getByTestId('risk-result').waitFor();
-  assert.equal((await w.page.getByTestId('risk-level').innerText()).trim(), 'C3');
-  await w.shot('risk-result');
-  await w.page.getByTestId('risk-done').click();
+  await openAccountAndAssessC3(w, true);
 
   // The catalogue: the R3 fund is promoted to a C3, the R4 fund is not.
   await w.page.getByTestId('mall-page').waitFor();

@@ -47,7 +47,9 @@ export const api = {
   products: (category: string, signedIn: boolean) =>
     client.get<Page<Product>>('/api/mall/v1/products', { query: { category, limit: 50 }, anonymous: !signedIn }),
   product: (code: string, signedIn: boolean) => client.get<Product>(`/api/mall/v1/products/${encodeURIComponent(code)}`, { anonymous: !signedIn }),
-  navs: (code: string) => client.get<{ code: string; items: { date: string; nav: string }[] }>(`/api/mall/v1/products/${encodeURIComponent(code)}/navs`, { anonymous: true }),
+  // With the session when signed in: a product for qualified investors shows only to them.
+  navs: (code: string, signedIn: boolean) =>
+    client.get<{ code: string; items: { date: string; nav: string }[] }>(`/api/mall/v1/products/${encodeURIComponent(code)}/navs`, { anonymous: !signedIn }),
   suitability: (code: string) => client.get<SuitabilityCheck>(`/api/mall/v1/products/${encodeURIComponent(code)}/suitability`),
   riskWarning: (code: string) => client.post<RiskWarning>(`/api/mall/v1/products/${encodeURIComponent(code)}/risk-warning`),
   order: (body: { product: string; side: 'subscribe' | 'redeem'; amount?: string; shares?: string; warning_id?: string }, idempotencyKey: string) =>
@@ -62,7 +64,7 @@ export const api = {
   apply: (body: { kind: 'qualified' | 'professional'; financial_assets: string; average_income: string; experience_years: number; evidence: string[] }) =>
     client.post<InvestorApplication>('/api/suitability/v1/me/applications', body),
   estimate: (code: string, amount: string) =>
-    client.get<SubscriptionEstimate>(`/api/mall/v1/products/${encodeURIComponent(code)}/estimate`, { query: { amount }, anonymous: true }),
+    client.get<SubscriptionEstimate>(`/api/mall/v1/products/${encodeURIComponent(code)}/estimate`, { query: { amount } }),
 };
 
 // A short, readable name for this browser, shown in the customer's device list.

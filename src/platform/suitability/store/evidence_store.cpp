@@ -37,7 +37,8 @@ bool EvidenceStore::names_upload(const std::string& entry) {
 
 std::variant<EvidenceFile, Refusal> EvidenceStore::add(core::storage::Tx& tx, const std::string& customer,
                                                        const std::string& name, const std::string& content_type,
-                                                       const std::string& base64, std::int64_t now_ms) const {
+                                                       const std::string& base64, const std::string& today,
+                                                       std::int64_t now_ms) const {
   if (name.empty() || name.size() > 100) return invalid("文件名应为1至100字节");
   if (content_type != "image/jpeg" && content_type != "image/png" && content_type != "application/pdf")
     return invalid("证明材料应为JPEG、PNG图片或PDF文件");
@@ -51,6 +52,13 @@ std::variant<EvidenceFile, Refusal> EvidenceStore::add(core::storage::Tx& tx, co
     return Refusal{413, "SUIT_EVIDENCE_TOO_LARGE",
                    fmt::format("单个文件不能超过{}KB，请压缩后重新上传", max_bytes_ / 1024)};
   if (!looks_like(content_type, *bytes)) return invalid("文件内容与类型不符，请上传JPEG、PNG图片或PDF文件");
+  // Counted only for a file that is kept, in one conditional upsert (no read-then-write).
+  if (tx.query(
+            "INSERT INTO suit_evidence_quota (customer_id, day, n) VALUES (?, ?, 1) ON CONFLICT (customer_id, day) DO "
+            "UPDATE SET n = suit_evidence_quota.n + 1 WHERE suit_evidence_quota.n < ? RETURNING n",
+            {customer, today, per_day_})
+          .empty())
+    return Refusal{429, "SUIT_TOO_MANY_EVIDENCE", fmt::format("今日已上传{}份证明材料，请明日再试", per_day_)};
   EvidenceFile f{"EV" + core::observe::random_hex_id(8),
                  name,
                  content_type,

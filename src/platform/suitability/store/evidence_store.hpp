@@ -26,14 +26,17 @@ struct EvidenceFile {
 
 class EvidenceStore {
  public:
-  EvidenceStore(const core::crypto::KeyRing& keys, std::int64_t max_bytes) : keys_(keys), max_bytes_(max_bytes) {}
+  EvidenceStore(const core::crypto::KeyRing& keys, std::int64_t max_bytes, std::int64_t per_day)
+      : keys_(keys), max_bytes_(max_bytes), per_day_(per_day) {}
 
   // Checks and keeps a file: a name of 1–100 bytes, a declared type that the content really is
   // (JPEG, PNG or PDF by its first bytes), base64 content of at most max_bytes once decoded.
-  // Refusals: 400 SUIT_EVIDENCE_INVALID, 413 SUIT_EVIDENCE_TOO_LARGE.
+  // At most per_day kept files a customer per business day (`today`). Refusals: 400
+  // SUIT_EVIDENCE_INVALID, 413 SUIT_EVIDENCE_TOO_LARGE, 429 SUIT_TOO_MANY_EVIDENCE.
   std::variant<EvidenceFile, core::Refusal> add(core::storage::Tx& tx, const std::string& customer,
                                                 const std::string& name, const std::string& content_type,
-                                                const std::string& base64, std::int64_t now_ms) const;
+                                                const std::string& base64, const std::string& today,
+                                                std::int64_t now_ms) const;
   // The entries of an application that name an upload (EV…) all belong to the customer; the
   // refusal otherwise (400 SUIT_EVIDENCE_UNKNOWN).
   std::optional<core::Refusal> check_owned(core::storage::Tx& tx, const std::string& customer,
@@ -47,6 +50,7 @@ class EvidenceStore {
  private:
   const core::crypto::KeyRing& keys_;
   std::int64_t max_bytes_;
+  std::int64_t per_day_;
 };
 
 }  // namespace zt::platform::suitability

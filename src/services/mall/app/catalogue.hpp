@@ -50,6 +50,9 @@ class Catalogue {
   // 409 MALL_NAV_MISSING before the product has a NAV.
   boost::asio::awaitable<SubscriptionEstimate> estimate(const std::string& code, const std::string& amount,
                                                         const core::http::RequestContext& ctx);
+  // Throws 403 MALL_QUALIFIED_ONLY / MALL_PROFESSIONAL_ONLY when the product may not be shown to
+  // the caller (the orders' routes ask it before telling anything about such a product).
+  boost::asio::awaitable<void> require_shown(const std::string& code, const core::http::RequestContext& ctx);
   // A product on sale (not a draft), or 404 MALL_PRODUCT_NOT_FOUND.
   ProductRow on_sale(core::storage::Tx& tx, const std::string& code) const;
 
@@ -98,8 +101,7 @@ class Catalogue {
   boost::asio::awaitable<std::optional<Viewer>> viewer(const core::http::RequestContext& ctx);
   // Whether a product for `audience` may be shown to this viewer (none: not a signed-in customer).
   static bool shown_to(const std::string& audience, const std::optional<Viewer>& who);
-  // Throws 403 MALL_QUALIFIED_ONLY / MALL_PROFESSIONAL_ONLY when it may not.
-  boost::asio::awaitable<void> require_shown(const std::string& code, const core::http::RequestContext& ctx);
+
   // Registers a product and its NAV at the counter; `required`: a failure refuses the caller's
   // request (publishing), else it is logged and the next NAV tries again.
   boost::asio::awaitable<void> register_at_counter(const std::string& code, const std::string& name,

@@ -206,6 +206,7 @@ boost::asio::awaitable<int> DemoFeed::tend(const std::string& code, Date last) {
     const bool exists = co_await db_.read([&](core::storage::Tx& tx) { return store_.product(tx, code).has_value(); });
     if (!exists) co_await catalogue_.create(d.in, kSandbox);
     published += co_await publish_navs(code, days_before(last, kSeedDays - 1), last);
+    if (lost_) co_return published;  // the next holder of the lease finishes it
     // Put on sale from draft only, once: the counter registers it first (a failure throws, and the
     // next round tries again); a product staff halted meanwhile stays halted.
     const auto status = co_await db_.read([&](core::storage::Tx& tx) { return store_.product(tx, code)->status; });

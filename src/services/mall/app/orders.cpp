@@ -90,6 +90,7 @@ boost::asio::awaitable<suitability::MatchOut> Orders::ask_match(std::string cust
 boost::asio::awaitable<SuitabilityCheck> Orders::suitability(const std::string& customer, const std::string& code,
                                                              const RequestContext& ctx) {
   auto p = co_await db_.read([&](core::storage::Tx& tx) { return catalogue_.on_sale(tx, code); });
+  if (p.terms.audience != "public") co_await catalogue_.require_shown(code, ctx);  // names nothing otherwise
   const std::optional<std::string> no_warning;
   auto m = co_await match(customer, p.terms, no_warning, ctx);
   co_return SuitabilityCheck{m.outcome, m.rule, m.reason, m.customer_level, m.product_risk, m.warning_id};
@@ -98,6 +99,7 @@ boost::asio::awaitable<SuitabilityCheck> Orders::suitability(const std::string& 
 boost::asio::awaitable<suitability::Warning> Orders::risk_warning(const std::string& customer, const std::string& code,
                                                                  const RequestContext& ctx) {
   auto p = co_await db_.read([&](core::storage::Tx& tx) { return catalogue_.on_sale(tx, code); });
+  if (p.terms.audience != "public") co_await catalogue_.require_shown(code, ctx);
   const suitability::WarningIn in{customer, terms_for_matching(p.terms)};
   auto issued = co_await clients_.suitability.issue_warning(in, &ctx);
   if (auto* w = std::get_if<suitability::Warning>(&issued)) co_return std::move(*w);
@@ -150,6 +152,9 @@ boost::asio::awaitable<Placed> Orders::place(const std::string& customer, const 
   if (!known.product || known.product->status == "draft")
     throw ApiError(404, "MALL_PRODUCT_NOT_FOUND", fmt::format("产品 {} 不存在", in.product));
   const ProductRow& p = *known.product;
+  // A product for qualified or professional investors only: nothing about it (its name, window,
+  // minimums) is told to anyone it is not shown to (public products: no extra step on this path).
+  if (p.terms.audience != "public") co_await catalogue_.require_shown(in.product, ctx);
   const auto terms_now = terms_for_matching(p.terms);
   {
     std::lock_guard lock(mutex_);

@@ -361,8 +361,10 @@ Result<NavPoint> MallStore::put_nav(Tx& tx, const std::string& code, const std::
 bool MallStore::has_position(Tx& tx, const std::string& customer, const std::string& code) const {
   if (!tx.query("SELECT 1 FROM mall_holdings WHERE customer_id = ? AND product_code = ?", {customer, code}).empty())
     return true;
+  // A subscription open (it passed the suitability match); a redemption alone proves nothing.
   return !tx.query(
-                "SELECT 1 FROM mall_orders WHERE customer_id = ? AND product_code = ? AND state IN ('placing', 'pending')",
+                "SELECT 1 FROM mall_orders WHERE customer_id = ? AND product_code = ? AND side = 'subscribe' AND state IN "
+                "('placing', 'pending')",
                 {customer, code})
               .empty();
 }

@@ -132,8 +132,8 @@ class MallStore {
   std::optional<Nav> nav_on(core::storage::Tx& tx, const std::string& code, const std::string& date) const;
   std::optional<NavPoint> latest_nav(core::storage::Tx& tx, const std::string& code) const;
 
-  // Whether the customer holds or held the product, or has an order for it open (they may always
-  // see what they own, whatever their classification now).
+  // Whether the customer holds or held the product, or has a subscription to it open (they may
+  // always see what they own, whatever their classification now).
   bool has_position(core::storage::Tx& tx, const std::string& customer, const std::string& code) const;
 
   // ---- the sandbox's demo products (app/demo_feed.hpp): each code's state (creating, on_sale,

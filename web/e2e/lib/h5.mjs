@@ -1,0 +1,26 @@
+// Steps of the H5 app several browser tests take the same way.
+import assert from 'node:assert/strict';
+
+// From the mall page of a signed-in customer: a sandbox fund account (1,000,000.00), then the
+// questionnaire answered with the second option everywhere (score 49: C3). `shots`: screenshots
+// of the questionnaire and the result.
+export async function openAccountAndAssessC3(w, shots = false) {
+  await w.page.getByTestId('open-sandbox-account').click();
+  await w.page.getByTestId('fund-account').waitFor();
+  await w.page.getByTestId('my-risk').click();
+  await w.page.getByTestId('risk-page').waitFor();
+  const questions = w.page.locator('[data-test^="question-"]');
+  await questions.first().waitFor();
+  const n = await questions.count();
+  assert.equal(n, 20);
+  for (let i = 0; i < n; i++) await questions.nth(i).locator('.van-radio').nth(1).click();
+  if (shots) {
+    await w.assertFits();
+    await w.shot('questionnaire');
+  }
+  await w.page.getByTestId('risk-submit').click();
+  await w.page.getByTestId('risk-result').waitFor();
+  assert.equal((await w.page.getByTestId('risk-level').innerText()).trim(), 'C3');
+  if (shots) await w.shot('risk-result');
+  await w.page.getByTestId('risk-done').click();
+}
