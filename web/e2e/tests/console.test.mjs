@@ -236,6 +236,7 @@ test('the sandbox counter page seeds a customer, prices a stock, simulates a tra
     await w.input('ins-price').fill('12.34');
     await page.getByTestId('ins-save').click();
     await page.getByTestId('instruments').getByText('600036').waitFor();
+    assert.match(await page.getByTestId('instruments').locator('tr', { hasText: '600036' }).innerText(), /上交所/, 'the market in words');
     // A demo customer with 100,000.00, shown at once.
     await page.getByTestId('demo-random').click();
     await w.input('demo-name').fill('演示客户甲');
@@ -404,6 +405,10 @@ test('a product manager creates a fund, enters and imports NAVs, publishes it; o
       .catch(() => assert.fail('another customer\'s order is still in the result'));
     await orders.getByText(buyer.order).waitFor();
     await orders.locator('tr', { hasText: buyer.order }).getByText('待确认').waitFor();
+    // The suitability rule in words (its code on hover), not SUIT_MATCH.
+    const rule = orders.locator('tr', { hasText: buyer.order }).getByTestId('suitability-rule');
+    assert.equal((await rule.innerText()).trim(), '风险匹配');
+    assert.equal(await rule.getAttribute('title'), 'SUIT_MATCH');
     assert.equal(await orders.getByText(other.order).count(), 0, 'another customer\'s order is not in the result');
     await w.input('filter-product').fill('F39999');
     await page.getByTestId('search-orders').click();

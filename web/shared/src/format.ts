@@ -32,3 +32,20 @@ export function describeError(e: unknown): ShownError {
   }
   return { message: '操作失败，请稍后重试', details: e instanceof Error ? e.message : String(e) };
 }
+
+// The suitability rule an order went through, as staff read it (the code stays in the tooltip).
+const suitabilityRules: Record<string, string> = {
+  SUIT_MATCH: '风险匹配', SUIT_RISK_ABOVE_LEVEL: '高于风险等级（已签署警示书）', SUIT_NOT_REQUIRED: '无需适当性匹配（赎回）',
+  SUIT_LOWEST_CATEGORY: '最低类别投资者', SUIT_NOT_ASSESSED: '未测评', SUIT_ASSESSMENT_EXPIRED: '测评已过期',
+  SUIT_QUALIFIED_ONLY: '仅限合格投资者', SUIT_PROFESSIONAL_ONLY: '仅限专业投资者',
+};
+export function suitabilityRuleTitle(rule: string | null | undefined): string {
+  if (!rule) return '—';
+  return suitabilityRules[rule] ?? rule;
+}
+
+// Where a security or fund is traded, as staff read it.
+const markets: Record<string, string> = { OF: '场外基金', SH: '上交所', SZ: '深交所', BJ: '北交所' };
+export function marketTitle(market: string): string {
+  return markets[market] ?? market;
+}
