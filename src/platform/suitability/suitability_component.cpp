@@ -26,7 +26,6 @@ namespace zt::platform::suitability {
 namespace {
 
 using core::http::ApiError;
-using core::http::CallerKind;
 using core::http::limit_param;
 using core::http::Method;
 using core::http::path_param;
@@ -223,8 +222,7 @@ class SuitabilityComponent final : public core::Component {
     // An uploaded file an application names, for its reviewer (audited; never cached).
     r.add(Method::kGet, base + "/applications/{id}/evidence/{evidence}",
           [this](Request&, RequestContext& ctx) -> Reply {
-            if (ctx.caller.kind != CallerKind::kStaff || !ctx.caller.has_permission("reviews.approve"))
-              throw ApiError(403, "SUIT_FORBIDDEN", "需要审核业务申请权限（reviews.approve）");
+            kGuard.staff(ctx, "reviews.approve", "审核业务申请");
             const auto id = path_param(ctx, "id");
             const auto evidence = path_param(ctx, "evidence");
             const auto who = actor(ctx);
@@ -250,8 +248,7 @@ class SuitabilityComponent final : public core::Component {
             co_return res;
           });
     r.add(Method::kPost, base + "/applications/{id}/decision", [this](Request& req, RequestContext& ctx) -> Reply {
-      if (ctx.caller.kind != CallerKind::kStaff || !ctx.caller.has_permission("reviews.approve"))
-        throw ApiError(403, "SUIT_FORBIDDEN", "需要审核业务申请权限（reviews.approve）");
+      kGuard.staff(ctx, "reviews.approve", "审核业务申请");
       const auto in = core::json::parse<DecisionIn>(req.body);
       const auto id = path_param(ctx, "id");
       const auto who = actor(ctx);

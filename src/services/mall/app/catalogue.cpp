@@ -63,8 +63,7 @@ boost::asio::awaitable<SubscriptionEstimate> Catalogue::estimate(const std::stri
                                                                  const RequestContext& ctx) {
   co_await require_shown(code, ctx);
   const auto parsed = core::finance::Decimal::try_parse(amount, Money::kScale);
-  if (!parsed || parsed->units() <= 0)
-    throw ApiError(400, "MALL_AMOUNT_INVALID", "购买金额应为大于0的数字，最多两位小数");
+  if (!parsed) throw ApiError(400, "MALL_AMOUNT_INVALID", "购买金额应为数字，最多两位小数");  // ≤ 0: the quote says
   const Money money(*parsed);
   auto priced = co_await db_.read([&](core::storage::Tx& tx) {
     const ProductRow p = on_sale(tx, code);
@@ -259,24 +258,25 @@ boost::asio::awaitable<std::shared_ptr<const std::string>> Catalogue::browse(con
     page = std::make_shared<const ProductPage>(std::move(fresh));
   }
   ProductPage shown = *page;
-  bool owner = false;  // a customer always sees what they hold, whatever their classification now
-  if (one && !shown.items.empty() && !shown_to(shown.items.front().audience, who) &&
-      ctx.caller.kind == core::http::CallerKind::kCustomer) {
-    const std::string customer = ctx.caller.subject, code = shown.items.front().code;
-    owner = co_await db_.read([&](core::storage::Tx& tx) { return store_.has_position(tx, customer, code); });
+  // One product not for this viewer: shown only to a customer who owns it (whatever their
+  // classification now), refused to anyone else. A list leaves such products out.
+  bool owner = false;
+  if (one && !shown.items.empty() && !shown_to(shown.items.front().audience, who)) {
+    const ProductView& p = shown.items.front();
+    if (ctx.caller.kind == core::http::CallerKind::kCustomer) {
+      const std::string customer = ctx.caller.subject, code = p.code;
+      owner = co_await db_.read([&](core::storage::Tx& tx) { return store_.has_position(tx, customer, code); });
+    }
+    if (!owner) {
+      const bool professional = p.audience == "professional";
+      throw ApiError(403, professional ? "MALL_PROFESSIONAL_ONLY" : "MALL_QUALIFIED_ONLY",
+                     professional ? "该产品仅向专业投资者展示，请登录并在“我的 - 投资者类型”中申请专业投资者认定"
+                                  : "该产品仅向合格投资者展示，请登录并在“我的 - 投资者类型”中申请合格投资者认定");
+    }
   }
-  if (one && !shown.items.empty() && !owner && !shown_to(shown.items.front().audience, who)) {
-    const bool professional = shown.items.front().audience == "professional";
-    throw ApiError(403, professional ? "MALL_PROFESSIONAL_ONLY" : "MALL_QUALIFIED_ONLY",
-                   professional ? "该产品仅向专业投资者展示，请登录并在“我的 - 投资者类型”中申请专业投资者认定"
-                                : "该产品仅向合格投资者展示，请登录并在“我的 - 投资者类型”中申请合格投资者认定");
-  }
-  // A list leaves out what this viewer may not see (a detail was refused above, or is theirs).
   if (!one) std::erase_if(shown.items, [&](const ProductView& v) { return !shown_to(v.audience, who); });
   for (auto& v : shown.items)
-    if (who)
-      v.promoted = who->valid && v.risk_level <= who->level &&
-                   (v.audience == "public" || (v.audience == "qualified" && who->qualified) || who->professional);
+    if (who) v.promoted = who->valid && v.risk_level <= who->level && shown_to(v.audience, who);
   auto body = std::make_shared<const std::string>(one ? core::json::serialize(shown.items.front())
                                                       : core::json::serialize(shown));
   // Shown because this customer owns it: not kept for the others who share their kind of viewer.

@@ -205,7 +205,7 @@ boost::asio::awaitable<int> DemoFeed::tend(const std::string& code, Date last) {
   if (*state == "creating") {
     const bool exists = co_await db_.read([&](core::storage::Tx& tx) { return store_.product(tx, code).has_value(); });
     if (!exists) co_await catalogue_.create(d.in, kSandbox);
-    published += co_await publish_navs(code, days_before(last, kSeedDays - 1), last);
+    published += co_await publish_navs(code, last);
     if (lost_) co_return published;  // the next holder of the lease finishes it
     // Put on sale from draft only, once: the counter registers it first (a failure throws, and the
     // next round tries again); a product staff halted meanwhile stays halted.
@@ -219,11 +219,11 @@ boost::asio::awaitable<int> DemoFeed::tend(const std::string& code, Date last) {
     core::log::info("mall: demo product {} on sale (sandbox)", code);
     co_return published;
   }
-  published += co_await publish_navs(code, std::nullopt, last);
+  published += co_await publish_navs(code, last);
   co_return published;
 }
 
-boost::asio::awaitable<int> DemoFeed::publish_navs(const std::string& code, std::optional<Date> first, Date last) {
+boost::asio::awaitable<int> DemoFeed::publish_navs(const std::string& code, Date last) {
   const auto& demo = demo_product(code);
   auto latest = co_await db_.read([&](core::storage::Tx& tx) { return store_.latest_nav(tx, code); });
   const auto calendar = core::finance::trading_calendar();
@@ -239,7 +239,7 @@ boost::asio::awaitable<int> DemoFeed::publish_navs(const std::string& code, std:
     const Date earliest = days_before(last, kCatchUpDays - 1);
     if (day < earliest) day = earliest;
   } else {
-    day = first.value_or(days_before(last, kSeedDays - 1));
+    day = days_before(last, kSeedDays - 1);
   }
   int published = 0;
   while (true) {

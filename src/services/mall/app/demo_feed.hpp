@@ -53,11 +53,9 @@ class DemoFeed {
   static core::finance::Date days_before(core::finance::Date last, int n);
   // One demo product: taken up, made, priced and put on sale once; then its NAVs due.
   boost::asio::awaitable<int> tend(const std::string& code, core::finance::Date last);
-  // The NAVs of `code` from the trading day after its latest NAV (or from `first`, by default 20
-  // trading days back, when it has none) through `last`, in order, renewing the lease as it goes;
-  // returns how many were published.
-  boost::asio::awaitable<int> publish_navs(const std::string& code, std::optional<core::finance::Date> first,
-                                           core::finance::Date last);
+  // The NAVs of `code` from the trading day after its latest NAV (20 trading days back when it has
+  // none) through `last`, in order, renewing the lease as it goes; returns how many were published.
+  boost::asio::awaitable<int> publish_navs(const std::string& code, core::finance::Date last);
 
   core::storage::Database& db_;
   const MallStore& store_;

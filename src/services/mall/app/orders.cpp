@@ -513,10 +513,22 @@ boost::asio::awaitable<OrderView> Orders::cancel(const std::string& customer, co
 
 boost::asio::awaitable<Holdings> Orders::holdings(const std::string& customer, const RequestContext& ctx) {
   const auto fa = co_await fund_account(customer, ctx);
-  auto held = co_await clients_.counter.positions(fa, &ctx);
-  auto* positions = std::get_if<std::vector<counter::Position>>(&held);
+  // The cash is asked while the positions are read (both in flight), and always awaited before
+  // leaving: it refers to `fa` and the request.
+  const auto executor = co_await boost::asio::this_coro::executor;
+  auto asked = core::net::Eager<core::discovery::Outcome<counter::Balance>>::start(executor,
+                                                                                  clients_.counter.balance(fa, &ctx));
+  std::optional<core::discovery::Outcome<std::vector<counter::Position>>> held;
+  std::exception_ptr failed;
+  try {
+    held = co_await clients_.counter.positions(fa, &ctx);
+  } catch (...) {
+    failed = std::current_exception();
+  }
+  const auto cash = co_await asked.get();
+  if (failed) std::rethrow_exception(failed);
+  auto* positions = std::get_if<std::vector<counter::Position>>(&*held);
   if (!positions) throw ApiError(503, "MALL_DEPENDENCY_UNAVAILABLE", "暂时无法查询持仓，请稍后重试");
-  const auto cash = co_await clients_.counter.balance(fa, &ctx);
   auto* balance = std::get_if<counter::Balance>(&cash);
   if (!balance) throw ApiError(503, "MALL_DEPENDENCY_UNAVAILABLE", "暂时无法查询持仓，请稍后重试");
   Holdings out;
