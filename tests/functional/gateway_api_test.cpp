@@ -3,6 +3,8 @@
 // (staff only), and the rule check with its reasons.
 #include <gtest/gtest.h>
 
+#include <boost/json.hpp>
+
 #include "harness/fake_server.hpp"
 #include "harness/http.hpp"
 #include "harness/platform.hpp"
@@ -64,6 +66,47 @@ TEST_P(GatewayApiModes, FeaturesShowSandboxAndTheBusinessAreasThatRun) {
   EXPECT_EQ(json_field(f.body, "sandbox"), "true");
   EXPECT_NE(f.body.find("金融商城"), std::string::npos) << f.body;
   EXPECT_NE(f.body.find("\"sandbox_clock\":null"), std::string::npos) << "the clock is not pinned: " << f.body;
+}
+
+// 下线 honoured in every mode (issue 28, item 4): the mall's one instance taken offline serves no
+// customer — in one process the gateway no longer answers from the mall it runs, as split it no
+// longer sends to it — and its area leaves the apps; back online, both return.
+TEST_P(GatewayApiModes, AnInstanceTakenOfflineServesNothingInEitherMode) {
+  Platform& p = Platform::shared(GetParam());
+  const int port = p.port();
+  HttpResponse listed;
+  ASSERT_TRUE(eventually([&] {
+    listed = as_staff(port, "GET", "/api/registry/v1/services/mall/instances");
+    return listed.status == 200 && listed.body.find("\"id\":\"") != std::string::npos;
+  }, 10s)) << listed.status << " " << listed.body;
+  const auto instances = boost::json::parse(listed.body).at("instances").as_array();
+  ASSERT_EQ(instances.size(), 1u) << listed.body;
+  const std::string path = "/api/registry/v1/services/mall/instances/" + std::string(instances.at(0).at("id").as_string());
+  struct BackOnline {  // whatever happens below, the shared platform's mall serves again after
+    int port;
+    std::string path;
+    ~BackOnline() { as_staff(port, "PATCH", path, R"({"enabled": true})"); }
+  } back_online{port, path};
+  ASSERT_EQ(http_get(port, "/api/mall/v1/products").status, 200);
+
+  ASSERT_EQ(as_staff(port, "PATCH", path, R"({"enabled": false})").status, 200);
+  HttpResponse off;
+  EXPECT_TRUE(eventually([&] {
+    off = http_get(port, "/api/mall/v1/products");
+    return off.status == 503;
+  }, 10s)) << off.status << " " << off.body;
+  EXPECT_TRUE(refused(off, 503, "SERVICE_UNAVAILABLE", "服务 mall 暂无可用实例"));
+  EXPECT_EQ(http_get(port, "/api/mall/v1/products/F10001").status, 503) << "no route of it is served";
+  EXPECT_EQ(http_get(port, "/api/gateway/v1/features").body.find("金融商城"), std::string::npos) << "its area leaves the apps";
+  EXPECT_EQ(http_get(port, "/api/system/v1/ping").status, 200) << "the other services serve on";
+
+  ASSERT_EQ(as_staff(port, "PATCH", path, R"({"enabled": true})").status, 200);
+  HttpResponse on;
+  EXPECT_TRUE(eventually([&] {
+    on = http_get(port, "/api/mall/v1/products");
+    return on.status == 200;
+  }, 10s)) << on.status << " " << on.body;
+  EXPECT_NE(http_get(port, "/api/gateway/v1/features").body.find("金融商城"), std::string::npos);
 }
 
 TEST_P(GatewayApiModes, FlowRulesWithLiveCountsForStaffAndTheRuleCheck) {

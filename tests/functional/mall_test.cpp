@@ -20,6 +20,7 @@
 #include <thread>
 
 #include "core/finance/decimal.hpp"
+#include "core/util/time.hpp"
 #include "harness/business.hpp"
 #include "harness/http.hpp"
 #include "harness/platform.hpp"
@@ -495,6 +496,80 @@ TEST_P(Mall, MatchBuyCancelConfirmRedeemToTheCent) {
   // And no order where the trading calendar has no data (2028 is not shipped): no guessed T.
   EXPECT_TRUE(refused(order(a, "order-a-0011", R"({"product": "F10001", "side": "subscribe", "amount": "1000.00"})"), 422,
                       "MALL_NO_CALENDAR", "交易日历未覆盖该期间：交易日历缺少2028年的数据"));
+
+  // The audit trails (one query and one entry shape in every service): each change to a's orders
+  // under a — placed and cancelled by a from a's address, confirmed and failed by the mall — beside
+  // a's sign-up, sign-in and assessment in their services, and the staff member's product changes.
+  const std::map<std::string, std::string> auditor{{"authorization", "Bearer " + staff_token({"audit.read"})}};
+  auto trail = [&](const std::string& target) {
+    auto r = http_request(z.port, "GET", target, "", auditor);
+    EXPECT_EQ(r.status, 200) << target << ": " << r.body;
+    return boost::json::parse(r.status == 200 ? r.body : R"({"items": [], "next_cursor": ""})").as_object();
+  };
+  const auto of_a = trail("/api/mall/v1/admin/audit?limit=200&customer=" + a.id);
+  std::map<std::string, std::vector<std::string>> by_order;  // actions, oldest first
+  std::string failed_detail;
+  const auto& entries = of_a.at("items").as_array();
+  for (auto it = entries.rbegin(); it != entries.rend(); ++it) {
+    const auto& e = it->as_object();
+    const std::string action(e.at("action").as_string()), actor(e.at("actor").as_string()), ip(e.at("ip").as_string());
+    by_order[std::string(e.at("subject").as_string())].push_back(action);
+    EXPECT_EQ(e.at("customer").as_string(), a.id) << action;
+    if (action == "order.placed" || action == "order.cancelled") {
+      EXPECT_EQ(actor, a.id) << action << " is the customer's own";
+      EXPECT_EQ(ip, "127.0.0.1") << action << " from the address the customer came from";
+    } else {
+      EXPECT_EQ(actor, "mall") << action << " is the mall's";
+      EXPECT_EQ(ip, "") << action;
+    }
+    if (action == "order.failed") failed_detail += std::string(e.at("detail").as_string()) + "\n";
+    if (action == "order.placed" && e.at("subject").as_string() == f(b1.body, "order_id")) {
+      EXPECT_EQ(e.at("detail").as_string(), "申购 稳健增长混合（F10001）10000.00 元");
+    }
+  }
+  EXPECT_EQ(by_order[f(b1.body, "order_id")], (std::vector<std::string>{"order.placed", "order.confirmed"}));
+  EXPECT_EQ(by_order[f(late.body, "order_id")], (std::vector<std::string>{"order.placed", "order.cancelled"}));
+  EXPECT_EQ(by_order[f(red.body, "order_id")], (std::vector<std::string>{"order.placed", "order.confirmed"}));
+  EXPECT_NE(failed_detail.find("MALL_INSUFFICIENT_CASH"), std::string::npos) << "the purchase the counter refused: " << failed_detail;
+  const auto other = trail("/api/mall/v1/admin/audit?limit=200&customer=" + low.id);
+  EXPECT_TRUE(other.at("items").as_array().empty()) << "a refused match places nothing: " << other;
+  // Filters: an action prefix, a time window, and pages that follow on.
+  const auto products = trail("/api/mall/v1/admin/audit?limit=200&action=product.&actor=S-harness");
+  std::set<std::string> product_actions;
+  for (const auto& e : products.at("items").as_array()) {
+    product_actions.insert(std::string(e.at("action").as_string()));
+    EXPECT_EQ(e.at("customer").as_string(), "");
+    EXPECT_EQ(e.at("ip").as_string(), "127.0.0.1");
+  }
+  EXPECT_EQ(product_actions, (std::set<std::string>{"product.created", "product.updated", "product.published", "product.halted"}));
+  const auto later = std::to_string(core::unix_millis() + 3'600'000);
+  EXPECT_TRUE(trail("/api/mall/v1/admin/audit?from_ms=" + later).at("items").as_array().empty());
+  EXPECT_EQ(trail("/api/mall/v1/admin/audit?to_ms=" + later + "&customer=" + a.id).at("items").as_array().size(), entries.size());
+  const auto first = trail("/api/mall/v1/admin/audit?limit=2&customer=" + a.id);
+  ASSERT_EQ(first.at("items").as_array().size(), 2u);
+  const auto next = trail("/api/mall/v1/admin/audit?limit=200&customer=" + a.id + "&cursor=" +
+                          std::string(first.at("next_cursor").as_string()));
+  EXPECT_EQ(next.at("items").as_array().size(), entries.size() - 2);
+  EXPECT_EQ(next.at("items").as_array().at(0).at("id"), entries.at(2).at("id"));
+  EXPECT_TRUE(refused(http_request(z.port, "GET", "/api/mall/v1/admin/audit?cursor=garbage", "", auditor), 400, "MALL_BAD_CURSOR",
+                      "分页游标无效"));
+  EXPECT_EQ(staff("GET", "/api/mall/v1/admin/audit").status, 403) << "products.manage is not audit.read";
+  // The customer's suitability trail: assessed and a warning signed, from the same address, under
+  // the same customer (auth's trail, which asks for a live staff session, in staff_test).
+  const auto assessed = trail("/api/suitability/v1/audit?action=assessment.submitted&customer=" + a.id);
+  ASSERT_EQ(assessed.at("items").as_array().size(), 1u) << assessed;
+  const auto& assessment = assessed.at("items").as_array().at(0).as_object();
+  EXPECT_EQ(assessment.at("actor").as_string(), a.id);
+  EXPECT_EQ(assessment.at("ip").as_string(), "127.0.0.1");
+  EXPECT_NE(std::string(assessment.at("detail").as_string()).find("风险承受能力 C3"), std::string::npos) << assessment;
+  const auto signed_warning = trail("/api/suitability/v1/audit?action=warning.&customer=" + a.id);
+  ASSERT_EQ(signed_warning.at("items").as_array().size(), 1u) << signed_warning;
+  EXPECT_EQ(signed_warning.at("items").as_array().at(0).at("action").as_string(), "warning.signed");
+  EXPECT_EQ(signed_warning.at("items").as_array().at(0).at("subject").as_string(), warning_id);
+  EXPECT_TRUE(refused(http_request(z.port, "GET", "/api/suitability/v1/audit?cursor=12", "", auditor), 400, "SUIT_BAD_CURSOR",
+                      "分页游标无效"));
+  EXPECT_TRUE(refused(http_request(z.port, "GET", "/api/suitability/v1/audit", "", a.headers()), 403, "GATEWAY_FORBIDDEN"))
+      << "no customer's";
 }
 
 TEST_P(Mall, AnIncomeCertificatesHolderCapHoldsUnderConcurrentBuyers) {
@@ -948,7 +1023,7 @@ TEST_P(Mall, StuckOrdersAreListedWithTheirHistoryAndResolvedByStaffWithAudit) {
   // The second is sent once the first is audited (its claim committed with that row), while the
   // counter holds the first's cancel.
   const auto audited = [&] {
-    return http_request(z.port, "GET", "/api/mall/v1/admin/audit?limit=1", "",
+    return http_request(z.port, "GET", "/api/mall/v1/admin/audit?limit=1&actor=S-harness", "",
                         {{"authorization", "Bearer " + staff_token({"audit.read"})}})
                .body.find(R"("action":"order.expire","subject":")" + l) != std::string::npos;
   };
@@ -1018,8 +1093,9 @@ TEST_P(Mall, StuckOrdersAreListedWithTheirHistoryAndResolvedByStaffWithAudit) {
   EXPECT_EQ(history(r), "unanswered@mall,resolved@S-harness,resolution@S-harness,confirm_refused@mall,"
                         "resolved@S-harness,resolution@S-harness");
 
-  // Each resolution audited with its reason, newest first; the audit is for audit.read.
-  auto audit = http_request(z.port, "GET", "/api/mall/v1/admin/audit?limit=6", "",
+  // Each resolution audited with its reason, newest first (the staff member's entries: the orders'
+  // own changes are in the trail too, under the mall); the audit is for audit.read.
+  auto audit = http_request(z.port, "GET", "/api/mall/v1/admin/audit?limit=6&actor=S-harness", "",
                             {{"authorization", "Bearer " + staff_token({"audit.read"})}});
   ASSERT_EQ(audit.status, 200) << audit.body;
   std::string actions;
@@ -1029,14 +1105,14 @@ TEST_P(Mall, StuckOrdersAreListedWithTheirHistoryAndResolvedByStaffWithAudit) {
                std::string(e.at("subject").as_string());
     EXPECT_EQ(e.at("actor").as_string(), "S-harness");
   }
-  EXPECT_EQ(actions, "order.expire.result:" + x + ",order.expire:" + x + ",order.retry.result:" + r + ",order.retry:" + r +
-                         ",nav.entered:F10001,order.expire.result:" + l)
-      << "each with its result after it";
+  EXPECT_EQ(actions, "order.expire.result:" + x + ",order.expired:" + x + ",order.expire:" + x + ",order.retry.result:" + r +
+                         ",order.retry:" + r + ",nav.entered:F10001")
+      << "each with its result after it, and the order's own change (expired, by the staff member) between";
   EXPECT_NE(audit.body.find("客户同意撤销"), std::string::npos) << "with the reason";
   EXPECT_NE(audit.body.find(R"({\"outcome\":\"scheduled\",\"state\":\"pending\"} 已安排重新确认)"), std::string::npos)
       << audit.body;
   const std::string next = f(audit.body, "next_cursor");
-  auto older = http_request(z.port, "GET", "/api/mall/v1/admin/audit?limit=20&cursor=" + next, "",
+  auto older = http_request(z.port, "GET", "/api/mall/v1/admin/audit?limit=20&actor=S-harness&cursor=" + next, "",
                             {{"authorization", "Bearer " + staff_token({"audit.read"})}});
   ASSERT_EQ(older.status, 200) << older.body;
   EXPECT_NE(older.body.find(R"("action":"order.void","subject":")" + l), std::string::npos) << older.body;

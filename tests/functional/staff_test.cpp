@@ -266,6 +266,17 @@ TEST_P(Staff, FirstAdminEnrolmentSignInPermissionsRolesLockoutAndAudit) {
   EXPECT_NE(json_field(page2.body, "id"), json_field(page1.body, "id")) << "the next page starts after the last one seen";
   EXPECT_TRUE(refused(call(port, "GET", "/api/auth/v1/audit?limit=abc", "", as_admin), 400, "GATEWAY_INVALID_REQUEST"));
   EXPECT_TRUE(refused(call(port, "GET", "/api/auth/v1/audit?cursor=garbage", "", as_admin), 400, "AUTH_BAD_CURSOR", "分页游标无效"));
+  // A customer's entries by the customer filter (the one query every service's trail takes):
+  // signed up and in, from the address the customer came from; no staff member's among them.
+  const std::string customer_id = json_field(customer.body, "customer_id");
+  auto of_customer = call(port, "GET", "/api/auth/v1/audit?limit=200&customer=" + customer_id, "", as_admin);
+  ASSERT_EQ(of_customer.status, 200) << of_customer.body;
+  for (const char* action : {"customer.signed_up", "login.succeeded"})
+    EXPECT_NE(of_customer.body.find(std::string("\"action\":\"") + action + "\""), std::string::npos) << action << ": " << of_customer.body;
+  EXPECT_EQ(of_customer.body.find("\"action\":\"staff."), std::string::npos) << of_customer.body;
+  EXPECT_NE(of_customer.body.find("\"customer\":\"" + customer_id + "\""), std::string::npos);
+  EXPECT_EQ(of_customer.body.find("\"customer\":\"\""), std::string::npos) << "every entry is the customer's";
+  EXPECT_NE(of_customer.body.find("\"ip\":\"127.0.0.1\""), std::string::npos);
 
   // Nothing secret in the log.
   const std::string log = p.serving("auth").process->log_text();

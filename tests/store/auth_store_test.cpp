@@ -229,7 +229,7 @@ TEST_P(AuthStoreTest, TheOperationsRoleOfAnEarlierDeploymentGetsOrdersManageOnce
   std::vector<core::EmbeddedFile> before;
   for (const auto& f : zt_auth_migrations())
     if (f.name < std::string_view("0006")) before.push_back(f);
-  ASSERT_EQ(before.size(), zt_auth_migrations().size() - 1) << "migration 0006 is the one under test";
+  ASSERT_EQ(before.size(), 5u) << "migrations 0001–0005 came before the one under test (0006)";
   core::storage::migrate(*earlier, before);
   // As an earlier release seeded them, and as staff edited one.
   earlier->write_blocking([&](core::storage::Tx& t) {
@@ -348,30 +348,68 @@ TEST_P(AuthStoreTest, TheAuditIsFilteredAndPagedNewestFirst) {
       store_.audit(t, Audit{i % 2 ? "S1" : "S2", "ip", "t"}, i < 3 ? "staff.updated" : "role.created", "x", "", kT0 + i);
       return 0;
     });
-  auto page = [&](AuditFilter f) { return tx([&](core::storage::Tx& t) { return store_.audit_page(t, f); }); };
-  AuditFilter f;
+  auto page = [&](AuditQuery q) { return tx([&](core::storage::Tx& t) { return store_.audit_page(t, q); }); };
+  auto items = [&](AuditQuery q) {
+    auto p = page(q);
+    EXPECT_TRUE(std::holds_alternative<AuditPage>(p));
+    return std::holds_alternative<AuditPage>(p) ? std::get<AuditPage>(p) : AuditPage{};
+  };
+  AuditQuery f;
   f.action = "staff.";
   f.limit = 2;
-  auto p1 = page(f);
+  auto p1 = items(f);
   ASSERT_EQ(p1.items.size(), 2u);
   EXPECT_EQ(p1.items[0].at_ms, kT0 + 2);
   EXPECT_EQ(p1.items[1].at_ms, kT0 + 1);
   f.cursor = p1.next_cursor;
-  auto p2 = page(f);
+  auto p2 = items(f);
   ASSERT_EQ(p2.items.size(), 1u);
   EXPECT_EQ(p2.items[0].at_ms, kT0);
   EXPECT_TRUE(p2.next_cursor.empty());
-  AuditFilter by_actor;
+  AuditQuery by_actor;
   by_actor.actor = "S1";
   by_actor.from_ms = kT0 + 2;
-  EXPECT_EQ(page(by_actor).items.size(), 1u);  // kT0+3 only
-  AuditFilter exact;
+  EXPECT_EQ(items(by_actor).items.size(), 1u);  // kT0+3 only
+  AuditQuery exact;
   exact.action = "role.created";
   exact.to_ms = kT0 + 4;
-  EXPECT_EQ(page(exact).items.size(), 1u);
-  AuditFilter bad;
+  EXPECT_EQ(items(exact).items.size(), 1u);
+  AuditQuery bad;
   bad.cursor = "nonsense";
-  EXPECT_THROW(page(bad), core::http::ApiError);
+  auto refused = page(bad);
+  ASSERT_TRUE(std::holds_alternative<Refusal>(refused));
+  EXPECT_EQ(std::get<Refusal>(refused).code, "AUTH_BAD_CURSOR");
+}
+
+// An entry names the customer it concerns: the customer acting, or the customer acted on (a staff
+// member ending a customer's sessions); none for a staff member's own affairs or an anonymous caller.
+TEST_P(AuthStoreTest, AnAuditEntryNamesTheCustomerItConcerns) {
+  const std::string customer = "C000000000042";
+  tx([&](core::storage::Tx& t) {
+    store_.audit(t, Audit{customer, "10.0.0.7", "t1"}, "login.succeeded", "sess-1", "e2e", kT0);
+    store_.audit(t, Audit{"S1", "10.0.0.9", "t2"}, "customer.password_set", customer, "", kT0 + 1);
+    store_.audit(t, Audit{"S1", "10.0.0.9", "t3"}, "staff.updated", "S2", "", kT0 + 2);
+    store_.audit(t, Audit{"anonymous", "10.0.0.8", "t4"}, "code.issued", "138****0000", "login", kT0 + 3);
+    return 0;
+  });
+  AuditQuery of_customer;
+  of_customer.customer = customer;
+  auto got = tx([&](core::storage::Tx& t) { return store_.audit_page(t, of_customer); });
+  ASSERT_TRUE(std::holds_alternative<AuditPage>(got));
+  const auto& items = std::get<AuditPage>(got).items;
+  ASSERT_EQ(items.size(), 2u);
+  EXPECT_EQ(items[0].action, "customer.password_set");
+  EXPECT_EQ(items[0].actor, "S1");
+  EXPECT_EQ(items[1].action, "login.succeeded");
+  EXPECT_EQ(items[1].ip, "10.0.0.7");
+  for (const auto& e : items) EXPECT_EQ(e.customer, customer);
+  auto all = tx([&](core::storage::Tx& t) { return store_.audit_page(t, AuditQuery{}); });
+  ASSERT_TRUE(std::holds_alternative<AuditPage>(all));
+  for (const auto& e : std::get<AuditPage>(all).items) {
+    if (e.action == "staff.updated" || e.action == "code.issued") {
+      EXPECT_EQ(e.customer, "") << e.action;
+    }
+  }
 }
 
 TEST(RandomDigits, AreDigitsOfTheAskedLengthAndVary) {

@@ -81,7 +81,7 @@ class HolderCapRace : public ::testing::Test {
   }
   Result<OrderRecord> begin(const OrderRecord& o) {
     std::optional<Result<OrderRecord>> out;
-    db_->write_blocking([&](core::storage::Tx& tx) { out.emplace(store_.begin_order(tx, o, kNow)); });
+    db_->write_blocking([&](core::storage::Tx& tx) { out.emplace(store_.begin_order(tx, o, kNow, Actor{"C1", "trace", "10.0.0.1"})); });
     return std::move(*out);
   }
   std::int64_t holder_count() {
@@ -107,7 +107,7 @@ TEST_F(HolderCapRace, AHolderCancellingOnePurchaseWhilePlacingAnotherKeepsThePla
   std::atomic<bool> cancelled{false};
   std::thread placing([&] {
     db_->write_blocking([&](core::storage::Tx& tx) {
-      auto r = store_.begin_order(tx, purchase("A2", "alice"), kNow);
+      auto r = store_.begin_order(tx, purchase("A2", "alice"), kNow, Actor{"C1", "trace", "10.0.0.1"});
       EXPECT_TRUE(std::holds_alternative<OrderRecord>(r)) << std::get<Refusal>(r).message;
       recorded.count_down();
       // Commits once the cancellation is done, or after 2 s when it waits on the holder's row (as
@@ -120,7 +120,7 @@ TEST_F(HolderCapRace, AHolderCancellingOnePurchaseWhilePlacingAnotherKeepsThePla
   recorded.wait();
   auto pending = std::get<OrderRecord>(a1);
   std::thread cancelling([&] {
-    db_->write_blocking([&](core::storage::Tx& tx) { EXPECT_TRUE(store_.mark_cancelled(tx, pending, kNow)); });
+    db_->write_blocking([&](core::storage::Tx& tx) { EXPECT_TRUE(store_.mark_cancelled(tx, pending, kNow, Actor{"mall", "trace", ""})); });
     cancelled = true;
   });
   placing.join();

@@ -1,6 +1,7 @@
 #include <boost/asio/awaitable.hpp>
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <atomic>
 #include <filesystem>
 #include <future>
@@ -61,6 +62,7 @@ class DiscoveryComponent final : public Component, public Discovery {
     }
     for (const auto* s : ctx.specs())
       if (s->service) local_.push_back(s->name);
+    for (const auto& s : local_) own_.emplace_back(s, nullptr);  // followed from start(), read by local()
     std::string self;
     for (const auto& s : local_) self += (self.empty() ? "" : ",") + s;
     if (!api_) {
@@ -124,9 +126,22 @@ class DiscoveryComponent final : public Component, public Discovery {
     }
   }
 
+  // Runs here and takes traffic: an instance an operator took offline (下线) or weighted to 0 is
+  // out of the registry's serving list, and its process stops serving the service to itself too
+  // (the gateway, in-process calls), as every other process stops sending to it. Judged only on a
+  // positive signal: the registry's live list once named this instance, and names it no more (or
+  // not serving). Before that — no registry, not yet registered, a list restored from disk — what
+  // runs here serves.
   bool local(std::string_view service) const override {
-    for (const auto& s : local_)
-      if (s == service) return true;
+    for (const auto& [name, followed] : own_) {
+      if (name != service) continue;
+      if (!followed || !followed->seen_self.load()) return true;
+      const auto snap = followed->current.load();
+      if (!snap) return true;
+      for (const auto& i : snap->instances)
+        if (i.id == self_id_) return i.serving();
+      return false;
+    }
     return false;
   }
   const http::Handler& local_handler() const override { return local_handler_; }
@@ -207,13 +222,17 @@ class DiscoveryComponent final : public Component, public Discovery {
     auto& listener = ctx_.get<Listener>("server");
     port_ = listener.port();
     local_handler_ = listener.handler();
-    http::set_local_instance(instance_id());
+    self_id_ = instance_id();
+    http::set_local_instance(self_id_);
     if (!api_) {
       log::warn("discovery: no registry configured (discovery.registry) and none in this process; resolving from "
                 "snapshots only");
       return;
     }
     log::info("discovery: {} registry; registering {} as {}:{}", mode_, join(local_), advertise_host_, port_);
+    // This process's own services are followed too: whether the registry still lists this
+    // instance as serving is what local() answers (an operator's 下线 honoured in-process).
+    for (auto& [name, followed] : own_) followed = follow(name);
     runtime_.spawn(0, [this]() -> boost::asio::awaitable<void> { co_await heartbeat_loop(); });
     runtime_.spawn(0, [this]() -> boost::asio::awaitable<void> { co_await config_loop(); });
   }
@@ -243,6 +262,9 @@ class DiscoveryComponent final : public Component, public Discovery {
     std::string service;
     std::atomic<std::shared_ptr<const ServiceSnapshot>> current;
     net::Notifier changed;
+    // A live list from the registry (not one restored from disk) has named this instance: from
+    // then on, its absence means it was taken offline.
+    std::atomic<bool> seen_self{false};
   };
 
   static std::string join(const std::vector<std::string>& v) {
@@ -322,6 +344,9 @@ class DiscoveryComponent final : public Component, public Discovery {
         if (snap.version != version || version < 0) {
           version = snap.version;
           auto shared = std::make_shared<const ServiceSnapshot>(std::move(snap));
+          if (!self_id_.empty() && !f->seen_self.load())
+            f->seen_self = std::any_of(shared->instances.begin(), shared->instances.end(),
+                                       [&](const Instance& i) { return i.id == self_id_; });
           f->current.store(shared);
           f->changed.notify_all();
           co_await core::blocking([&] {
@@ -452,11 +477,15 @@ class DiscoveryComponent final : public Component, public Discovery {
   std::vector<Watched> watched_;  // the dynamic settings item first
   std::map<std::string, config::DynamicEntry> file_dynamic_;
   std::uint16_t port_ = 0;
+  std::string self_id_;  // this instance's id in the registry, once start() knows the port
   http::Handler local_handler_;
   std::unique_ptr<ServiceClient> client_;
   RegistryApi* api_ = nullptr;
   std::unique_ptr<RegistryApi> owned_api_;
   std::vector<std::string> local_;
+  // This process's services with their followed lists: set in start(), before any request, and
+  // read without a lock after.
+  std::vector<std::pair<std::string, std::shared_ptr<Followed>>> own_;
   std::mutex mutex_;
   std::map<std::string, std::shared_ptr<Followed>> followed_;
   std::atomic<std::size_t> next_context_{0};

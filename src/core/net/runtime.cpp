@@ -31,8 +31,22 @@ thread_local std::size_t t_context_index = static_cast<std::size_t>(-1);
 thread_local const void* t_runtime = nullptr;
 }  // namespace
 
+// An io_context whose services can be shut down before it is destroyed. A coroutine frame still
+// pending at exit (a long poll that outlived the drain) is destroyed when its context shuts down,
+// and with it any socket or timer it holds — which may belong to another context. So every
+// context is shut down (its pending frames destroyed while every context's services still exist)
+// before the first is destroyed; a socket of a context already shut down is let go safely.
+class ShutdownContext : public asio::io_context {
+ public:
+  using asio::io_context::io_context;
+  void shut_down() { shutdown(); }
+};
+
 struct IoRuntime::Impl {
-  std::vector<std::unique_ptr<asio::io_context>> contexts;
+  ~Impl() {
+    for (auto& c : contexts) c->shut_down();
+  }
+  std::vector<std::unique_ptr<ShutdownContext>> contexts;
   std::vector<asio::executor_work_guard<asio::io_context::executor_type>> guards;
   std::vector<std::thread> threads;
   std::atomic<std::size_t> round_robin{0};
@@ -43,7 +57,7 @@ struct IoRuntime::Impl {
 IoRuntime::IoRuntime(std::size_t io_threads) : impl_(std::make_unique<Impl>()) {
   if (io_threads == 0) io_threads = 1;
   for (std::size_t i = 0; i < io_threads; ++i) {
-    impl_->contexts.push_back(std::make_unique<asio::io_context>(1));
+    impl_->contexts.push_back(std::make_unique<ShutdownContext>(1));
     impl_->guards.push_back(asio::make_work_guard(*impl_->contexts.back()));
   }
 }

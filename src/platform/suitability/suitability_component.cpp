@@ -149,8 +149,13 @@ class SuitabilityComponent final : public core::Component {
       const auto in = core::json::parse<EvidenceIn>(req.body);
       const auto now_ms = core::unix_millis();
       const auto today = core::finance::business_today();
-      auto out = value_or_throw(co_await db_.write([&](core::storage::Tx& tx) {
-        return evidence_.add(tx, customer, in.name, in.content_type, in.data, today, now_ms);
+      const auto who = actor(ctx);
+      auto out = value_or_throw(co_await db_.write([&](core::storage::Tx& tx) -> std::variant<EvidenceFile, core::Refusal> {
+        auto added = evidence_.add(tx, customer, in.name, in.content_type, in.data, today, now_ms);
+        if (auto* file = std::get_if<EvidenceFile>(&added))
+          book_.audit(tx, who, "evidence.uploaded", file->id, fmt::format("{}（{}，{} 字节）", file->name, file->content_type, file->size),
+                      now_ms, customer);
+        return added;
       }));
       ctx.log().info("suitability: evidence {} uploaded ({} bytes)", out.id, out.size);
       co_return Response::json(200, core::json::serialize(out));
@@ -159,9 +164,10 @@ class SuitabilityComponent final : public core::Component {
       const auto customer = customer_of(ctx);
       const auto in = core::json::parse<ApplicationIn>(req.body);
       const auto now_ms = core::unix_millis();
+      const auto who = actor(ctx);
       auto out = value_or_throw(co_await db_.write([&](core::storage::Tx& tx) -> Result<Application> {
         if (auto bad = evidence_.check_owned(tx, customer, in.evidence)) return *bad;
-        return book_.apply(tx, customer, in, now_ms);
+        return book_.apply(tx, customer, in, now_ms, who);
       }));
       ctx.log().info("suitability: {} application {} submitted", out.kind, out.id);
       co_return Response::json(200, core::json::serialize(out));
@@ -209,6 +215,15 @@ class SuitabilityComponent final : public core::Component {
       co_return Response::json(200, core::json::serialize(out));
     });
 
+    // ---- the audit trail (audit.read): staff's acts and customers' own, newest first
+    r.add(Method::kGet, base + "/audit", [this](Request& req, RequestContext& ctx) -> Reply {
+      kGuard.staff(ctx, "audit.read", "查看审计日志");
+      const core::storage::AuditQuery query =
+          value_or_throw(core::storage::audit_query([&req](const char* name) { return req.query_param(name); }, "SUIT"));
+      auto out = value_or_throw(co_await db_.read([&](core::storage::Tx& tx) { return book_.audit_page(tx, query); }));
+      co_return Response::json(200, core::json::serialize(out));
+    });
+
     // ---- staff review of investor applications
     r.add(Method::kGet, base + "/applications", [this](Request& req, RequestContext& ctx) -> Reply {
       kGuard.staff_or_service(ctx, "reviews.approve", "审核业务申请");
@@ -233,7 +248,7 @@ class SuitabilityComponent final : public core::Component {
                   if (!a || std::find(a->evidence.begin(), a->evidence.end(), evidence) == a->evidence.end())
                     return std::nullopt;
                   auto opened = evidence_.open(tx, a->customer_id, evidence);
-                  if (opened) book_.evidence_viewed(tx, who, id, evidence, now_ms);
+                  if (opened) book_.evidence_viewed(tx, who, *a, evidence, now_ms);
                   return opened;
                 });
             if (!file) throw ApiError(404, "SUIT_EVIDENCE_NOT_FOUND", "该申请没有这份证明材料");

@@ -138,11 +138,21 @@ struct Enrolment {
 };
 BOOST_DESCRIBE_STRUCT(Enrolment, (), (staff, initial_password, totp_secret, totp_uri, totp_qr))
 
+// A name with the words staff read for it (a role, a permission).
+struct Titled {
+  std::string name;
+  std::string title;
+};
+BOOST_DESCRIBE_STRUCT(Titled, (), (name, title))
 struct StaffProfile {
   Staff staff;
   std::vector<std::string> permissions;
+  // The staff member's roles and permissions in words, for their own home page (any staff member
+  // reads these; the whole catalogue stays with staff.manage).
+  std::vector<Titled> role_titles;
+  std::vector<Titled> permission_titles;
 };
-BOOST_DESCRIBE_STRUCT(StaffProfile, (), (staff, permissions))
+BOOST_DESCRIBE_STRUCT(StaffProfile, (), (staff, permissions, role_titles, permission_titles))
 
 BOOST_DESCRIBE_STRUCT(Role, (), (name, title, permissions, builtin))
 struct RoleBody {
@@ -161,7 +171,5 @@ struct RoleList {
 };
 BOOST_DESCRIBE_STRUCT(RoleList, (), (items, permissions))
 
-BOOST_DESCRIBE_STRUCT(AuditEntry, (), (id, at_ms, actor, action, subject, detail, ip, trace_id))
-BOOST_DESCRIBE_STRUCT(AuditPage, (), (items, next_cursor))
 
 }  // namespace zt::services::auth

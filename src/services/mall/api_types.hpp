@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "core/finance/decimal.hpp"
+#include "core/storage/audit_trail.hpp"
 
 namespace zt::services::mall {
 
@@ -324,20 +325,9 @@ struct OrderDetail {
 };
 BOOST_DESCRIBE_STRUCT(OrderDetail, (), (order, history))
 
-struct AuditEntry {
-  std::string id;
-  std::string at;
-  std::string actor;
-  std::string action;
-  std::string subject;
-  std::string detail;
-  std::string trace_id;
-};
-BOOST_DESCRIBE_STRUCT(AuditEntry, (), (id, at, actor, action, subject, detail, trace_id))
-struct AuditPage {
-  std::vector<AuditEntry> items;
-  std::optional<std::string> next_cursor;
-};
-BOOST_DESCRIBE_STRUCT(AuditPage, (), (items, next_cursor))
+// The audit trail, in the shape every service shares.
+using core::storage::AuditEntry;
+using core::storage::AuditPage;
+using core::storage::AuditQuery;
 
 }  // namespace zt::services::mall

@@ -1,7 +1,7 @@
 // The console's calls, typed, on the shared client. Every mutation names its author (the staff
 // member's user name); the services record the verified staff id beside it.
 import { ref } from 'vue';
-import { ApiClient, type AuthAuditEntry, type ConfigAck, type ConfigItem, type Enrolment, type FlowView, type GrayInfo, type HistoryItem, type Instance,
+import { ApiClient, type AuditEntry, type AuditQuery, type ConfigAck, type ConfigItem, type Enrolment, type FlowView, type GrayInfo, type HistoryItem, type Instance,
   type Features, type OutboxItem, type Page, type RegistryAuditEntry, type RoleList, type Role, type ServiceSnapshot, type ServiceSummary, type SignedOutReason,
   type Staff, type StaffProfile, type StaffTokens, type FeeSchedule, type InvestorApplication, type MallOrder, type Product,
   type SuitabilityProfile } from '@zhongtai/shared';
@@ -65,8 +65,9 @@ export const api = {
   flow: () => client.get<FlowView>('/api/gateway/v1/flow'),
   checkFlow: (rules: string) => client.post<{ valid: boolean; rule_count: number }>('/api/gateway/v1/flow/check', { rules }),
 
-  authAudit: (q: { actor?: string; action?: string; from_ms?: number; to_ms?: number; cursor?: string; limit?: number }) =>
-    client.get<Page<AuthAuditEntry>>('/api/auth/v1/audit', { query: q }),
+  // The services' audit trails, each filtered by the service itself.
+  audit: (service: 'auth' | 'suitability' | 'mall', q: AuditQuery) =>
+    client.get<Page<AuditEntry>>({ auth: '/api/auth/v1/audit', suitability: '/api/suitability/v1/audit', mall: '/api/mall/v1/admin/audit' }[service], { query: { ...q } }),
   registryAudit: (cursor?: string) => client.get<Page<RegistryAuditEntry>>('/api/registry/v1/audit', { query: { cursor, limit: 100 } }),
 
   staff: () => client.get<{ items: Staff[] }>('/api/auth/v1/staff'),
@@ -152,7 +153,6 @@ export const mall = {
   // One key per resolution the staff member asked for: a retry of the same click reuses it.
   resolve: (id: string, action: StuckAction, reason: string, idempotencyKey: string) =>
     client.post<Resolution>(`/api/mall/v1/admin/orders/${encodeURIComponent(id)}/resolve`, { action, reason }, { idempotencyKey }),
-  audit: (cursor?: string) => client.get<Page<MallAuditEntry>>('/api/mall/v1/admin/audit', { query: { cursor, limit: 100 } }),
 };
 export type StuckAction = 'retry' | 'void' | 'expire';
 export interface OrderEvent { event: string; title: string; detail: string; actor: string; first_at: string; last_at: string; times: number }
@@ -162,7 +162,6 @@ export interface StuckItem {
 }
 export interface StuckList { business_date: string; generated_at: string; items: StuckItem[]; truncated: boolean }
 export interface Resolution { order: MallOrder; outcome: 'resolved' | 'scheduled' | 'unchanged'; message: string; history: OrderEvent[] }
-export interface MallAuditEntry { id: string; at: string; actor: string; action: string; subject: string; detail: string; trace_id: string }
 export interface Difference {
   kind: string; title: string; customer_id: string; fund_account: string; product: string;
   order_id?: string | null; counter_order_id?: string | null; mall: string; counter: string; note: string;

@@ -349,17 +349,29 @@ test('a product manager creates a fund, enters and imports NAVs, publishes it; o
     await page.goto(main.url('/console/products'));
     await page.getByTestId('products-page').waitFor();
     await page.getByTestId('new-product').click();
+    // Required fields are marked, the three minimums labelled, and each field says what is wrong
+    // in words before anything is sent.
+    const productDialog = page.getByTestId('product-dialog');
+    assert.ok(await productDialog.locator('.el-form-item.is-required').count() >= 8, 'required fields are marked');
+    for (const label of ['起购金额', '追加最低金额', '递增金额']) await productDialog.locator('.el-form-item__label', { hasText: label }).first().waitFor();
+    await w.input('product-code').fill('f3');
+    await w.input('product-min-first').fill('12.345');
+    await w.input('product-increment').fill('0');
+    await page.getByTestId('save-product').click();
+    for (const message of ['产品代码应为4至12位大写字母或数字', '请填写产品名称', '请填写发行机构', '起购金额应为金额，最多两位小数', '递增金额应大于0'])
+      await productDialog.getByText(message).waitFor();
+    await w.shot('product-form-checks');
     await w.input('product-code').fill('F30001');
+    await w.input('product-min-first').fill('1000.00');
+    await w.input('product-increment').fill('0.01');
     await w.input('product-name').fill('控制台测试混合');
     await w.input('product-issuer').fill('沙箱基金管理有限公司');
     await w.shot('product-form');
     await page.getByTestId('save-product').click();
     await page.getByTestId('status-F30001').getByText('草稿').waitFor();
-    // Publishing needs a NAV first: refused with the mall's message.
-    await page.getByTestId('publish-F30001').click();
-    w.expectRefusal(409, '/api/mall/v1/admin/products/F30001/status');
-    await page.locator('.el-message-box').getByRole('button', { name: '确定' }).click();
-    await page.getByTestId('error').getByText('请先录入产品净值再上架').waitFor();
+    // Publishing needs a NAV first: not offered until one is entered.
+    await page.getByTestId('publish-needs-nav-F30001').getByText('录入净值后可上架').waitFor();
+    assert.equal(await page.getByTestId('publish-F30001').count(), 0, 'no publish button before a NAV exists');
     await page.getByTestId('navs-F30001').click();
     // The date starts at the business clock's last trading day; a Saturday is refused with the
     // mall's reason (NAVs exist for trading days only).
@@ -464,6 +476,25 @@ test('a product manager creates a fund, enters and imports NAVs, publishes it; o
     await result.getByText('异常订单重试结果').waitFor();
     assert.match(await result.innerText(), /订单已处理，当前状态：待确认/);
     await page.getByTestId('audit-rows').getByTestId('action-nav.entered').first().waitFor();
+    // The product's publication by this staff member, and the buyer's purchase under the buyer in
+    // every service's trail: signed up (auth), assessed (suitability), the order placed (mall).
+    const published = page.getByTestId('audit-rows').locator('tr', { hasText: 'F30001' }).filter({ has: page.getByTestId('action-product.published') });
+    await published.first().getByText('产品上架').waitFor();
+    await page.getByTestId('audit-source').click();
+    await page.locator('.el-select-dropdown__item:visible', { hasText: '全部' }).click();
+    await w.input('audit-customer').fill(buyer.customer);
+    await page.getByTestId('audit-search').click();
+    const purchase = page.getByTestId('audit-rows').locator('tr', { hasText: buyer.order }).filter({ has: page.getByTestId('action-order.placed') });
+    await purchase.getByText('下单').waitFor();
+    assert.match(await purchase.innerText(), /金融商城[\s\S]*申购 控制台测试混合（F30001）1000\.00 元/);
+    assert.match(await purchase.innerText(), /127\.0\.0\.1/);
+    await page.getByTestId('audit-rows').getByTestId('action-assessment.submitted').getByText('完成风险测评').waitFor();
+    await page.getByTestId('audit-rows').getByTestId('action-customer.signed_up').getByText('客户注册').waitFor();
+    await page.getByTestId('audit-rows').getByTestId('action-application.submitted').getByText('提交投资者申请').waitFor();
+    assert.equal(await page.getByTestId('audit-rows').locator('tr', { hasText: other.order }).count(), 0, 'another customer\'s purchase is not listed');
+    await w.assertFits();
+    await w.shot('audit-customer');
+    await w.input('audit-customer').fill('');
     await page.getByTestId('nav-reviews').click();
     await page.getByTestId('reviews-page').waitFor();
     const applications = page.getByTestId('applications');
@@ -536,7 +567,20 @@ test('an admin enrols a reviewer, who sees only their pages, then disables them 
     await r.input('confirm-password').fill(better);
     await r.page.getByTestId('save-password').click();
     await r.page.getByTestId('home').waitFor();
-    assert.match(await r.page.getByTestId('home').innerText(), /reviews\.approve/);
+    // The home page (工作台, in the menu): the role and permissions in words (the codes on hover),
+    // and the day's queues the reviewer's permissions cover, each with a count and a way there.
+    await r.page.getByTestId('nav-home').waitFor();
+    await r.page.getByTestId('home').getByText('审核业务申请').waitFor();
+    await r.page.getByTestId('home').getByTestId('role').getByText('审核员').waitFor();
+    assert.doesNotMatch(await r.page.getByTestId('home').innerText(), /reviews\.approve|orders\.read|customers\.read/, 'no raw codes');
+    assert.equal(await r.page.getByTestId('home').getByTestId('permission').filter({ hasText: '审核业务申请' }).getAttribute('title'), 'reviews.approve');
+    for (const queue of ['reviews', 'stuck', 'reconciliation'])
+      assert.ok(await eventually(async () => /^\d+\+?$/.test((await r.page.getByTestId(`queue-${queue}`).getByTestId('count').innerText().catch(() => '')).trim()), 10000),
+        `the ${queue} queue shows a count`);
+    await r.page.getByTestId('open-reviews').click();
+    await r.page.getByTestId('reviews-page').waitFor();
+    await r.page.getByTestId('nav-home').click();
+    await r.page.getByTestId('home').waitFor();
     assert.equal(await r.page.getByTestId('nav-staff').count(), 0);
     assert.equal(await r.page.getByTestId('nav-services').count(), 0);
     await r.page.goto(main.url('/console/staff'));

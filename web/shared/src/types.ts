@@ -79,9 +79,15 @@ export interface Staff {
   created_at_ms: number;
   updated_at_ms: number;
 }
+export interface Titled {
+  name: string;
+  title: string;
+}
 export interface StaffProfile {
   staff: Staff;
   permissions: string[];
+  role_titles: Titled[]; // the staff member's roles in words
+  permission_titles: Titled[];
 }
 export interface Enrolment {
   staff: Staff;
@@ -100,15 +106,26 @@ export interface RoleList {
   items: Role[];
   permissions: { name: string; title: string }[];
 }
-export interface AuthAuditEntry {
+// An entry of a service's audit trail, the same shape in every service (core/storage/audit_trail.hpp).
+export interface AuditEntry {
   id: string;
   at_ms: number;
   actor: string;
+  customer: string; // the customer it concerns, '' for none
   action: string;
   subject: string;
   detail: string;
   ip: string;
   trace_id: string;
+}
+export interface AuditQuery {
+  actor?: string;
+  customer?: string;
+  action?: string;
+  from_ms?: number;
+  to_ms?: number;
+  cursor?: string;
+  limit?: number;
 }
 
 // ---- registry and config center

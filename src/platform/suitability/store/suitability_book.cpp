@@ -90,9 +90,12 @@ Application application_of(const Row& r) {
 }  // namespace
 
 void SuitabilityBook::audit(Tx& tx, const Actor& who, const std::string& action, const std::string& subject,
-                            const std::string& detail, std::int64_t now_ms) const {
-  tx.exec("INSERT INTO suit_audit (id, at_ms, actor, action, subject, detail, trace_id) VALUES (?, ?, ?, ?, ?, ?, ?)",
-          {new_id("AU"), now_ms, who.id, action, subject, detail, who.trace_id});
+                            const std::string& detail, std::int64_t now_ms, const std::string& customer) const {
+  trail_.record(tx, {"", now_ms, who.id, customer, action, subject, detail, who.address, who.trace_id});
+}
+
+Result<core::storage::AuditPage> SuitabilityBook::audit_page(Tx& tx, const core::storage::AuditQuery& query) const {
+  return trail_.page(tx, query, "SUIT");
 }
 
 Result<Assessment> SuitabilityBook::assess(Tx& tx, const std::string& customer, const AssessmentIn& in,
@@ -132,6 +135,10 @@ Result<Assessment> SuitabilityBook::assess(Tx& tx, const std::string& customer, 
       {id, customer, questionnaire_.version, boost::json::serialize(answers), std::int64_t{s.score},
        std::int64_t{s.level}, std::int64_t{s.lowest_category ? 1 : 0}, json_list(s.lowest_reasons), today,
        months_later(today, s_.validity_months), now_ms, who.trace_id, document_sha256_});
+  audit(tx, who, "assessment.submitted", id,
+        fmt::format("问卷 {}，得分 {}，风险承受能力 C{}{}", questionnaire_.version, s.score, s.level,
+                    s.lowest_category ? "（最低类别）" : ""),
+        now_ms, customer);
   return assessment_of(
       tx.query(std::string("SELECT ") + kAssessmentColumns + " FROM suit_assessments WHERE id = ?", {id}).at(0));
 }
@@ -273,15 +280,16 @@ Result<Warning> SuitabilityBook::sign(Tx& tx, const std::string& id, const SignI
   if (std::holds_alternative<Refusal>(w)) return w;
   if (!in.agree) return Refusal{400, "SUIT_SIGNATURE_REQUIRED", "请确认已阅读并理解特别风险警示书"};
   if (std::get<Warning>(w).state == "signed") return w;  // signing twice changes nothing
-  tx.exec(
-      "UPDATE suit_warnings SET signed_at_ms = ?, signed_session = ?, signed_address = ? WHERE id = ? AND signed_at_ms "
-      "IS NULL",
-      {now_ms, customer.session, customer.address, id});
+  if (tx.exec("UPDATE suit_warnings SET signed_at_ms = ?, signed_session = ?, signed_address = ? WHERE id = ? AND "
+              "signed_at_ms IS NULL",
+              {now_ms, customer.session, customer.address, id}) > 0)
+    audit(tx, customer, "warning.signed", id,
+          fmt::format("{}（{}）", std::get<Warning>(w).product_name, std::get<Warning>(w).product_code), now_ms, customer.id);
   return warning(tx, id, customer.id);
 }
 
 Result<Application> SuitabilityBook::apply(Tx& tx, const std::string& customer, const ApplicationIn& in,
-                                           std::int64_t now_ms) const {
+                                           std::int64_t now_ms, const Actor& who) const {
   Declaration d{in.kind, in.financial_assets, in.average_income, in.experience_years};
   if (auto bad = check_declaration(d, s_.thresholds)) return *bad;
   if (in.evidence.empty() || in.evidence.size() > 10)
@@ -299,6 +307,9 @@ Result<Application> SuitabilityBook::apply(Tx& tx, const std::string& customer, 
       "state, submitted_at_ms) VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', ?)",
       {id, customer, in.kind, in.financial_assets.units(), in.average_income.units(), std::int64_t{in.experience_years},
        json_list(in.evidence), now_ms});
+  audit(tx, who, "application.submitted", id,
+        fmt::format("{}，证明材料 {} 项", in.kind == "professional" ? "专业投资者" : "合格投资者", in.evidence.size()), now_ms,
+        customer);
   return application_of(
       tx.query(std::string("SELECT ") + kApplicationColumns + " FROM suit_applications WHERE id = ?", {id}).at(0));
 }
@@ -349,9 +360,9 @@ std::optional<Application> SuitabilityBook::application(Tx& tx, const std::strin
   return application_of(rows.at(0));
 }
 
-void SuitabilityBook::evidence_viewed(Tx& tx, const Actor& staff, const std::string& application,
+void SuitabilityBook::evidence_viewed(Tx& tx, const Actor& staff, const Application& application,
                                       const std::string& evidence, std::int64_t now_ms) const {
-  audit(tx, staff, "application.evidence_viewed", application, evidence, now_ms);
+  audit(tx, staff, "application.evidence_viewed", application.id, evidence, now_ms, application.customer_id);
 }
 
 Result<Application> SuitabilityBook::decide(Tx& tx, const std::string& id, const DecisionIn& in, const Actor& staff,
@@ -374,8 +385,8 @@ Result<Application> SuitabilityBook::decide(Tx& tx, const std::string& id, const
       {std::string(in.approve ? "approved" : "rejected"), staff.id, now_ms, in.comment,
        valid_until ? core::storage::Param{*valid_until} : core::storage::Param{core::storage::Null{}}, id});
   audit(tx, staff, in.approve ? "application.approved" : "application.rejected", id,
-        fmt::format("customer {} kind {}{}", a.customer_id, a.kind, in.comment.empty() ? "" : "; " + in.comment),
-        now_ms);
+        fmt::format("{}{}", a.kind == "professional" ? "专业投资者" : "合格投资者", in.comment.empty() ? "" : "：" + in.comment),
+        now_ms, a.customer_id);
   return application_of(
       tx.query(std::string("SELECT ") + kApplicationColumns + " FROM suit_applications WHERE id = ?", {id}).at(0));
 }

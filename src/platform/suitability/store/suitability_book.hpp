@@ -8,6 +8,7 @@
 #include <string>
 
 #include "core/finance/business_clock.hpp"
+#include "core/storage/audit_trail.hpp"
 #include "core/storage/database.hpp"
 #include "core/util/digest.hpp"
 #include "platform/suitability/api_types.hpp"
@@ -58,7 +59,7 @@ class SuitabilityBook {
                        std::int64_t now_ms) const;
 
   Result<Application> apply(core::storage::Tx& tx, const std::string& customer, const ApplicationIn& in,
-                            std::int64_t now_ms) const;
+                            std::int64_t now_ms, const Actor& who) const;
   ApplicationList applications_of(core::storage::Tx& tx, const std::string& customer) const;
   Result<ApplicationList> applications(core::storage::Tx& tx, const std::string& state, const std::string& cursor,
                                        std::int64_t limit) const;
@@ -66,19 +67,23 @@ class SuitabilityBook {
                              const std::string& today, std::int64_t now_ms) const;
   std::optional<Application> application(core::storage::Tx& tx, const std::string& id) const;
   // Staff opened an evidence file of an application (audited: personal documents).
-  void evidence_viewed(core::storage::Tx& tx, const Actor& staff, const std::string& application,
+  void evidence_viewed(core::storage::Tx& tx, const Actor& staff, const Application& application,
                        const std::string& evidence, std::int64_t now_ms) const;
+
+  // The service's audit trail (core/storage/audit_trail.hpp): staff's acts and customers' own (an
+  // assessment, a signed warning, an application, an uploaded file), each under its customer.
+  void audit(core::storage::Tx& tx, const Actor& who, const std::string& action, const std::string& subject,
+             const std::string& detail, std::int64_t now_ms, const std::string& customer) const;
+  Result<core::storage::AuditPage> audit_page(core::storage::Tx& tx, const core::storage::AuditQuery& query) const;
 
  private:
   Profile domain_profile(core::storage::Tx& tx, const std::string& customer, const std::string& today,
                          std::string* assessment_id, int* score, ProfileView* view) const;
-  void audit(core::storage::Tx& tx, const Actor& who, const std::string& action, const std::string& subject,
-             const std::string& detail, std::int64_t now_ms) const;
-
   Questionnaire questionnaire_;
   std::string document_;
   std::string document_sha256_;
   Settings s_;
+  core::storage::AuditTrail trail_{"suit_audit", "AU"};
 };
 
 }  // namespace zt::platform::suitability

@@ -73,9 +73,21 @@ boost::asio::awaitable<StaffSignedIn> StaffAccounts::sign_in(const StaffSignIn& 
 boost::asio::awaitable<StaffProfile> StaffAccounts::me(const RequestContext& ctx) {
   StaffClaims claims = co_await require(ctx, "");
   const std::string id = ctx.caller.subject;
-  auto staff = co_await db_.read([&](core::storage::Tx& tx) { return staff_.get(tx, id); });
+  auto read = co_await db_.read([&](core::storage::Tx& tx) { return std::make_pair(staff_.get(tx, id), staff_.roles(tx)); });
+  const auto& staff = read.first;
+  const auto& roles = read.second;
   if (!staff) throw ApiError(404, "AUTH_STAFF_NOT_FOUND", "工作人员不存在");
-  co_return StaffProfile{*staff, claims.permissions};
+  StaffProfile out{*staff, claims.permissions, {}, {}};
+  for (const auto& name : staff->roles) {
+    auto it = std::find_if(roles.begin(), roles.end(), [&](const Role& r) { return r.name == name; });
+    out.role_titles.push_back({name, it == roles.end() ? name : it->title});
+  }
+  for (const auto& name : claims.permissions) {
+    const auto& catalogue = permission_catalogue();
+    auto it = std::find_if(catalogue.begin(), catalogue.end(), [&](const Permission& p) { return p.name == name; });
+    out.permission_titles.push_back({name, it == catalogue.end() ? name : std::string(it->title)});
+  }
+  co_return out;
 }
 
 boost::asio::awaitable<void> StaffAccounts::change_password(const PasswordChange& in, const RequestContext& ctx) {
@@ -194,10 +206,9 @@ boost::asio::awaitable<void> StaffAccounts::delete_role(const std::string& name,
     throw ApiError(refusal->status, refusal->code, refusal->message);
 }
 
-boost::asio::awaitable<AuditPage> StaffAccounts::audit(const AuditFilter& filter, const RequestContext& ctx) {
+boost::asio::awaitable<AuditPage> StaffAccounts::audit(const AuditQuery& query, const RequestContext& ctx) {
   co_await require(ctx, "audit.read");
-  AuditPage page = co_await db_.read([&](core::storage::Tx& tx) { return auth_.audit_page(tx, filter); });
-  co_return page;
+  co_return value_or_throw(co_await db_.read([&](core::storage::Tx& tx) { return auth_.audit_page(tx, query); }));
 }
 
 }  // namespace zt::services::auth

@@ -60,7 +60,7 @@ class StaffAccounts {
                                         const core::http::RequestContext& ctx);
   boost::asio::awaitable<void> delete_role(const std::string& name, const core::http::RequestContext& ctx);
 
-  boost::asio::awaitable<AuditPage> audit(const AuditFilter& filter, const core::http::RequestContext& ctx);
+  boost::asio::awaitable<AuditPage> audit(const AuditQuery& query, const core::http::RequestContext& ctx);
 
  private:
   // A new password and TOTP secret, the password hashed off the io thread: {hash, secret}.

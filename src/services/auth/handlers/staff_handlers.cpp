@@ -3,6 +3,7 @@
 #include <string>
 
 #include "core/http/error.hpp"
+#include "core/http/refusal.hpp"
 #include "core/http/router.hpp"
 #include "core/json/json.hpp"
 #include "services/auth/app/requester.hpp"
@@ -14,6 +15,7 @@ namespace zt::services::auth {
 namespace {
 
 using core::http::ApiError;
+using core::http::value_or_throw;
 using core::http::Method;
 using core::http::Request;
 using core::http::RequestContext;
@@ -36,30 +38,6 @@ Response enrolment(int status, const Enrolment& e) {
 
 std::string param(const RequestContext& ctx, const char* name) { return std::string(ctx.param(name).value_or("")); }
 
-// The audit trail's filter from the query: actor, action (exact or a prefix ending in '.'),
-// subject, from_ms / to_ms, cursor, limit (at most 200).
-AuditFilter audit_filter(const Request& req) {
-  AuditFilter f;
-  f.actor = req.query_param("actor").value_or("");
-  f.action = req.query_param("action").value_or("");
-  f.subject = req.query_param("subject").value_or("");
-  f.cursor = req.query_param("cursor").value_or("");
-  auto number = [&](const char* name, std::int64_t fallback) -> std::int64_t {
-    auto v = req.query_param(name);
-    if (!v || v->empty()) return fallback;
-    try {
-      std::size_t used = 0;
-      const auto n = std::stoll(*v, &used);
-      if (used == v->size() && n >= 0) return n;
-    } catch (const std::exception&) {
-    }
-    throw ApiError(400, "AUTH_BAD_QUERY", std::string("查询参数不合法：") + name);
-  };
-  f.from_ms = number("from_ms", 0);
-  f.to_ms = number("to_ms", 0);
-  f.limit = static_cast<int>(std::min<std::int64_t>(number("limit", 50), 200));
-  return f;
-}
 
 }  // namespace
 
@@ -137,8 +115,9 @@ void add_staff_routes(core::http::Router& r, StaffApp app) {
   });
   r.add(Method::kGet, kBase + "/audit", [&accounts](Request& req, RequestContext& ctx) -> Reply {
     require_signed_in_staff(ctx);
-    const AuditFilter filter = audit_filter(req);
-    AuditPage page = co_await accounts.audit(filter, ctx);
+    const AuditQuery query =
+        value_or_throw(core::storage::audit_query([&req](const char* name) { return req.query_param(name); }, "AUTH"));
+    AuditPage page = co_await accounts.audit(query, ctx);
     co_return ok(page);
   });
 }

@@ -43,10 +43,17 @@ std::string random_digits(std::size_t n) {
   return out;
 }
 
+// The customer an entry concerns: the customer acting, or the customer acted on.
+namespace {
+bool customer_id(const std::string& s) {
+  return s.size() == 13 && s[0] == 'C' && std::all_of(s.begin() + 1, s.end(), [](char c) { return c >= '0' && c <= '9'; });
+}
+}  // namespace
+
 void AuthStore::audit(core::storage::Tx& tx, const Audit& who, const std::string& action, const std::string& subject,
                       const std::string& detail, std::int64_t now_ms) {
-  tx.exec("INSERT INTO auth_audit (id, at_ms, actor, action, subject, detail, ip, trace_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-          {new_id("aud-"), now_ms, who.actor, action, subject, detail, who.ip, who.trace_id});
+  const std::string customer = customer_id(who.actor) ? who.actor : customer_id(subject) ? subject : "";
+  trail_.record(tx, {"", now_ms, who.actor, customer, action, subject, detail, who.ip, who.trace_id});
 }
 
 std::optional<Refusal> AuthStore::locked(core::storage::Tx& tx, const std::string& mh, std::int64_t now_ms) const {
@@ -116,7 +123,7 @@ std::optional<Refusal> AuthStore::check_code(core::storage::Tx& tx, const std::s
   if (code.size() != 6 || code_hash(id, code) != r.string(1)) {
     // Every wrong try counts, however many arrive at once: one increment in the database, never a
     // count read here and written back (PostgreSQL runs READ COMMITTED).
-    audit(tx, who, "login.failed", masked, "wrong code", now_ms);
+    audit(tx, who, "login.failed", masked, "验证码错误", now_ms);
     auto counted = tx.query("UPDATE auth_sms_codes SET tries = tries + 1 WHERE id = ? RETURNING tries", {id});
     const std::int64_t tries = counted.size() > 0 ? counted.at(0).int64(0) : policy_.max_tries;
     if (tries < policy_.max_tries)
@@ -171,7 +178,7 @@ Refusal AuthStore::strike(core::storage::Tx& tx, const std::string& mh, const st
   // Only ever later: a strike racing a longer one does not shorten it.
   tx.exec("UPDATE auth_lockouts SET locked_until_ms = ? WHERE mobile_hash = ? AND locked_until_ms < ?",
           {now_ms + lock_ms, mh, now_ms + lock_ms});
-  audit(tx, who, "login.locked", masked, fmt::format("{} ms", lock_ms), now_ms);
+  audit(tx, who, "login.locked", masked, fmt::format("锁定{}秒", (lock_ms + 999) / 1000), now_ms);
   return Refusal{429, "AUTH_LOCKED", fmt::format("验证失败次数过多，请{}分钟后再试", (lock_ms + 59999) / 60000)};
 }
 
@@ -230,7 +237,7 @@ std::variant<SignedIn, Refusal> AuthStore::finish_password_sign_in(core::storage
     // One answer, one count, whether the number is a customer's or not (a wrong password and an
     // unknown number read alike); counted in one statement however many arrive at once. These
     // failures lock password sign-in only: the customer can still sign in by SMS code.
-    audit(tx, who, "login.failed", masked, rows.size() == 0 ? "password: unknown number" : "wrong password", now_ms);
+    audit(tx, who, "login.failed", masked, rows.size() == 0 ? "密码登录：号码未注册" : "密码错误", now_ms);
     auto counted = tx.query(
         "INSERT INTO auth_password_attempts (mobile_hash, failures, strikes, locked_until_ms, updated_at_ms) VALUES (?, 1, 0, 0, ?) "
         "ON CONFLICT (mobile_hash) DO UPDATE SET failures = auth_password_attempts.failures + 1, updated_at_ms = excluded.updated_at_ms "
@@ -248,7 +255,7 @@ std::variant<SignedIn, Refusal> AuthStore::finish_password_sign_in(core::storage
       const std::int64_t lock_ms = std::min<std::int64_t>(kDayMs, policy_.lockout_base.count() << std::min<std::int64_t>(strikes - 1, 20));
       tx.exec("UPDATE auth_password_attempts SET locked_until_ms = ? WHERE mobile_hash = ? AND locked_until_ms < ?",
               {now_ms + lock_ms, mh, now_ms + lock_ms});
-      audit(tx, who, "login.password_locked", masked, fmt::format("{} ms", lock_ms), now_ms);
+      audit(tx, who, "login.password_locked", masked, fmt::format("锁定{}秒", (lock_ms + 999) / 1000), now_ms);
     }
     if (auto l = password_locked(tx, mh, now_ms)) return *l;
     return Refusal{401, "AUTH_PASSWORD_WRONG", "手机号或密码错误"};
@@ -257,7 +264,7 @@ std::variant<SignedIn, Refusal> AuthStore::finish_password_sign_in(core::storage
   SignedIn out = open_session(tx, customer, "customer", device, who.ip, now_ms);
   Audit as_customer = who;
   as_customer.actor = customer;
-  audit(tx, as_customer, "login.succeeded", out.session_id, device + " (password)", now_ms);
+  audit(tx, as_customer, "login.succeeded", out.session_id, device + "（密码登录）", now_ms);
   return out;
 }
 
@@ -283,7 +290,7 @@ std::int64_t AuthStore::set_customer_password(core::storage::Tx& tx, const std::
   const auto ended = tx.exec("UPDATE auth_sessions SET revoked_at_ms = ?, revoke_reason = 'password_changed' WHERE customer_id = ? "
                              "AND kind = 'customer' AND revoked_at_ms IS NULL AND id <> ?",
                              {now_ms, customer_id, keep_session});
-  audit(tx, who, "customer.password_set", customer_id, fmt::format("{} other sessions ended", ended), now_ms);
+  audit(tx, who, "customer.password_set", customer_id, fmt::format("已结束其他会话{}个", ended), now_ms);
   return ended;
 }
 
@@ -314,53 +321,8 @@ std::vector<RevokedSession> AuthStore::revoked_since(core::storage::Tx& tx, std:
   return out;
 }
 
-AuditPage AuthStore::audit_page(core::storage::Tx& tx, const AuditFilter& f) const {
-  std::string sql = "SELECT id, at_ms, actor, action, subject, detail, ip, trace_id FROM auth_audit WHERE at_ms >= ?";
-  core::storage::Params params{f.from_ms};
-  if (f.to_ms > 0) {
-    sql += " AND at_ms < ?";
-    params.emplace_back(f.to_ms);
-  }
-  if (!f.actor.empty()) {
-    sql += " AND actor = ?";
-    params.emplace_back(f.actor);
-  }
-  if (!f.action.empty() && f.action.back() == '.') {
-    sql += " AND action >= ? AND action < ?";  // a prefix, as a range the index serves
-    params.emplace_back(f.action);
-    params.emplace_back(f.action.substr(0, f.action.size() - 1) + "/");  // '/' sorts right after '.'
-  } else if (!f.action.empty()) {
-    sql += " AND action = ?";
-    params.emplace_back(f.action);
-  }
-  if (!f.subject.empty()) {
-    sql += " AND subject = ?";
-    params.emplace_back(f.subject);
-  }
-  if (!f.cursor.empty()) {  // "<at_ms>.<id>" of the last entry seen
-    const auto dot = f.cursor.find('.');
-    std::int64_t at = 0;
-    try {
-      at = dot == std::string::npos ? -1 : std::stoll(f.cursor.substr(0, dot));
-    } catch (const std::exception&) {
-      at = -1;
-    }
-    if (at < 0) throw core::http::ApiError(400, "AUTH_BAD_CURSOR", "分页游标无效");
-    sql += " AND (at_ms < ? OR (at_ms = ? AND id < ?))";
-    params.emplace_back(at);
-    params.emplace_back(at);
-    params.emplace_back(f.cursor.substr(dot + 1));
-  }
-  const int limit = std::clamp(f.limit, 1, 200);
-  sql += fmt::format(" ORDER BY at_ms DESC, id DESC LIMIT {}", limit + 1);
-  auto rows = tx.query(sql, params);
-  AuditPage page;
-  for (std::size_t i = 0; i < rows.size() && i < static_cast<std::size_t>(limit); ++i) {
-    const auto& r = rows.at(i);
-    page.items.push_back({r.string(0), r.int64(1), r.string(2), r.string(3), r.string(4), r.string(5), r.string(6), r.string(7)});
-  }
-  if (rows.size() > static_cast<std::size_t>(limit)) page.next_cursor = fmt::format("{}.{}", page.items.back().at_ms, page.items.back().id);
-  return page;
+std::variant<AuditPage, Refusal> AuthStore::audit_page(core::storage::Tx& tx, const AuditQuery& query) const {
+  return trail_.page(tx, query, "AUTH");
 }
 
 std::string AuthStore::new_refresh(core::storage::Tx& tx, const std::string& session_id, std::int64_t now_ms) {
@@ -388,7 +350,7 @@ std::variant<SignedIn, Refusal> AuthStore::refresh(core::storage::Tx& tx, const 
     // A used token again: someone holds a copy. End the session for everyone.
     tx.exec("UPDATE auth_sessions SET revoked_at_ms = ?, revoke_reason = 'refresh_reuse' WHERE id = ? AND revoked_at_ms IS NULL",
             {now_ms, session});
-    audit(tx, as_customer, "refresh.reused", session, "session revoked", now_ms);
+    audit(tx, as_customer, "refresh.reused", session, "会话已结束", now_ms);
     return Refusal{401, "AUTH_REFRESH_REUSED", "登录凭证已被使用，为保障账户安全请重新登录"};
   }
   if (r.int64(1) <= now_ms) return invalid;
@@ -398,7 +360,7 @@ std::variant<SignedIn, Refusal> AuthStore::refresh(core::storage::Tx& tx, const 
               {now_ms, core::sha256_hex(refresh_token)}) == 0) {
     tx.exec("UPDATE auth_sessions SET revoked_at_ms = ?, revoke_reason = 'refresh_reuse' WHERE id = ? AND revoked_at_ms IS NULL",
             {now_ms, session});
-    audit(tx, as_customer, "refresh.reused", session, "session revoked (presented twice at once)", now_ms);
+    audit(tx, as_customer, "refresh.reused", session, "会话已结束（同一刷新令牌同时使用两次）", now_ms);
     return Refusal{401, "AUTH_REFRESH_REUSED", "登录凭证已被使用，为保障账户安全请重新登录"};
   }
   // The session may have ended (a logout, a password change) since it was read: no tokens then.
@@ -472,7 +434,7 @@ std::variant<std::string, core::Refusal> AuthStore::bind_fund_account(core::stor
   if (!tx.query("SELECT id FROM auth_customers WHERE fund_account = ?", {fund_account}).empty())
     return core::Refusal{409, "AUTH_FUND_ACCOUNT_TAKEN", "该资金账号已绑定其他客户"};
   tx.exec("UPDATE auth_customers SET fund_account = ? WHERE id = ?", {fund_account, customer_id});
-  audit(tx, who, "customer.fund_account_bound", customer_id, "fund account " + fund_account, now_ms);
+  audit(tx, who, "customer.fund_account_bound", customer_id, "资金账户 " + fund_account, now_ms);
   return fund_account;
 }
 

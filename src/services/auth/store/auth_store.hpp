@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "core/crypto/seal.hpp"
+#include "core/storage/audit_trail.hpp"
 #include "core/storage/database.hpp"
 #include "core/util/refusal.hpp"
 
@@ -66,31 +67,9 @@ struct Audit {
   std::string trace_id;
 };
 
-struct AuditEntry {
-  std::string id;
-  std::int64_t at_ms = 0;
-  std::string actor;
-  std::string action;
-  std::string subject;
-  std::string detail;
-  std::string ip;
-  std::string trace_id;
-};
-
-struct AuditFilter {
-  std::string actor;    // exact, "" for any
-  std::string action;   // exact, or a prefix ending in '.' ("staff."), "" for any
-  std::string subject;  // exact
-  std::int64_t from_ms = 0;
-  std::int64_t to_ms = 0;  // exclusive; 0 for now
-  std::string cursor;      // from the previous page
-  int limit = 50;
-};
-
-struct AuditPage {
-  std::vector<AuditEntry> items;  // newest first
-  std::string next_cursor;        // "" at the end
-};
+using core::storage::AuditEntry;
+using core::storage::AuditPage;
+using core::storage::AuditQuery;
 
 // A customer's password sign-in, step 1's answer (the hash is checked outside any transaction).
 struct PasswordRecord {
@@ -143,7 +122,7 @@ class AuthStore {
 
   void audit(core::storage::Tx& tx, const Audit& who, const std::string& action, const std::string& subject,
              const std::string& detail, std::int64_t now_ms);
-  AuditPage audit_page(core::storage::Tx& tx, const AuditFilter& filter) const;
+  std::variant<AuditPage, Refusal> audit_page(core::storage::Tx& tx, const AuditQuery& query) const;
 
   // A new session (customer or staff) with its first refresh token.
   SignedIn open_session(core::storage::Tx& tx, const std::string& subject, const std::string& kind, const std::string& device,
@@ -196,6 +175,7 @@ class AuthStore {
 
   const core::crypto::KeyRing& keys_;
   Policy policy_;
+  core::storage::AuditTrail trail_{"auth_audit", "aud-"};
 };
 
 std::string random_token(std::size_t bytes);  // base64url of fresh random bytes

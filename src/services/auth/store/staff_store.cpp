@@ -157,7 +157,7 @@ std::variant<Staff, Refusal> StaffStore::create(core::storage::Tx& tx, const std
           "totp_last_step, failures, strikes, locked_until_ms, disabled, created_at_ms, updated_at_ms) "
           "VALUES (?, ?, ?, ?, ?, 1, ?, 0, 0, 0, 0, 0, ?, ?)",
           {s.id, username, display_name, join(roles), password_hash, keys_.seal(totp_secret, "auth_staff.totp"), now_ms, now_ms});
-  auth_.audit(tx, who, "staff.created", s.id, fmt::format("username={} roles={}", username, join(roles)), now_ms);
+  auth_.audit(tx, who, "staff.created", s.id, fmt::format("用户名 {}，角色 {}", username, join(roles)), now_ms);
   return s;
 }
 
@@ -179,7 +179,7 @@ std::variant<SignedIn, Refusal> StaffStore::finish_login(core::storage::Tx& tx, 
                                                          const Audit& who, std::int64_t now_ms) {
   const Refusal wrong{401, "AUTH_STAFF_CREDENTIALS", "用户名、密码或动态口令错误"};
   if (staff_id.empty()) {
-    auth_.audit(tx, who, "staff.login_failed", username.substr(0, 32), "unknown user", now_ms);
+    auth_.audit(tx, who, "staff.login_failed", username.substr(0, 32), "用户名不存在", now_ms);
     return wrong;
   }
   auto rows = tx.query("SELECT totp_last_step, failures, strikes, locked_until_ms, disabled FROM auth_staff WHERE id = ?", {staff_id});
@@ -191,7 +191,7 @@ std::variant<SignedIn, Refusal> StaffStore::finish_login(core::storage::Tx& tx, 
   // A code is good once: a step at or before the last one accepted is a replay.
   const bool replay = totp_step && *totp_step <= r.int64(0);
   if (!password_ok || !totp_step || replay) {
-    const char* why = !password_ok ? "wrong password" : !totp_step ? "wrong totp" : "totp replayed";
+    const char* why = !password_ok ? "密码错误" : !totp_step ? "动态口令错误" : "动态口令重复使用";
     Audit as = who;
     as.actor = staff_id;
     auth_.audit(tx, as, "staff.login_failed", staff_id, why, now_ms);
@@ -209,7 +209,7 @@ std::variant<SignedIn, Refusal> StaffStore::finish_login(core::storage::Tx& tx, 
     const std::int64_t strikes = struck.at(0).int64(0);
     const std::int64_t lock_ms = std::min<std::int64_t>(kDayMs, auth_.policy().lockout_base.count() << std::min<std::int64_t>(strikes - 1, 20));
     tx.exec("UPDATE auth_staff SET locked_until_ms = ? WHERE id = ? AND locked_until_ms < ?", {now_ms + lock_ms, staff_id, now_ms + lock_ms});
-    auth_.audit(tx, as, "staff.locked", staff_id, fmt::format("{} ms", lock_ms), now_ms);
+    auth_.audit(tx, as, "staff.locked", staff_id, fmt::format("锁定{}秒", (lock_ms + 999) / 1000), now_ms);
     return Refusal{429, "AUTH_LOCKED", fmt::format("验证失败次数过多，请{}分钟后再试", (lock_ms + 59999) / 60000)};
   }
   if (tx.exec("UPDATE auth_staff SET totp_last_step = ?, failures = 0, strikes = 0 WHERE id = ? AND totp_last_step < ?",
@@ -274,9 +274,9 @@ std::variant<Staff, Refusal> StaffStore::update(core::storage::Tx& tx, const std
           {after.display_name, join(after.roles), std::int64_t{after.disabled ? 1 : 0}, now_ms, staff_id});
   keep_an_admin(tx);
   std::string detail;
-  if (after.display_name != before->display_name) detail += fmt::format("display_name: {} -> {}; ", before->display_name, after.display_name);
-  if (after.roles != before->roles) detail += fmt::format("roles: {} -> {}; ", join(before->roles), join(after.roles));
-  if (after.disabled != before->disabled) detail += fmt::format("disabled: {} -> {}; ", before->disabled, after.disabled);
+  if (after.display_name != before->display_name) detail += fmt::format("姓名：{} → {}；", before->display_name, after.display_name);
+  if (after.roles != before->roles) detail += fmt::format("角色：{} → {}；", join(before->roles), join(after.roles));
+  if (after.disabled != before->disabled) detail += fmt::format("状态：{} → {}；", before->disabled ? "停用" : "启用", after.disabled ? "停用" : "启用");
   if (after.disabled && !before->disabled) end_sessions(tx, staff_id, "staff_disabled", now_ms);
   auth_.audit(tx, who, after.disabled && !before->disabled ? "staff.disabled" : "staff.updated", staff_id, detail, now_ms);
   return after;
@@ -289,7 +289,7 @@ std::variant<Staff, Refusal> StaffStore::reset_credentials(core::storage::Tx& tx
               {password_hash, keys_.seal(totp_secret, "auth_staff.totp"), now_ms, staff_id}) == 0)
     return Refusal{404, "AUTH_STAFF_NOT_FOUND", "工作人员不存在"};
   end_sessions(tx, staff_id, "credentials_reset", now_ms);
-  auth_.audit(tx, who, "staff.credentials_reset", staff_id, "password and totp replaced; sessions ended", now_ms);
+  auth_.audit(tx, who, "staff.credentials_reset", staff_id, "已重置密码与动态口令，会话已结束", now_ms);
   return *get(tx, staff_id);
 }
 
@@ -330,13 +330,13 @@ std::variant<Role, Refusal> StaffStore::put_role(core::storage::Tx& tx, const st
     tx.exec("UPDATE auth_roles SET title = ?, permissions = ?, updated_at_ms = ? WHERE name = ?", {title, join(role.permissions), now_ms, name});
     keep_an_admin(tx);
     auth_.audit(tx, who, "role.updated", name,
-                fmt::format("title: {} -> {}; permissions: {} -> {}", existing.at(0).string(2), title, existing.at(0).string(0),
+                fmt::format("名称：{} → {}；权限：{} → {}", existing.at(0).string(2), title, existing.at(0).string(0),
                             join(role.permissions)),
                 now_ms);
   } else {
     tx.exec("INSERT INTO auth_roles (name, title, permissions, builtin, updated_at_ms) VALUES (?, ?, ?, 0, ?)",
             {name, title, join(role.permissions), now_ms});
-    auth_.audit(tx, who, "role.created", name, fmt::format("permissions: {}", join(role.permissions)), now_ms);
+    auth_.audit(tx, who, "role.created", name, fmt::format("权限：{}", join(role.permissions)), now_ms);
   }
   return role;
 }

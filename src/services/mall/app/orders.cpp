@@ -206,10 +206,11 @@ boost::asio::awaitable<Placed> Orders::place(const std::string& customer, const 
   o.fund_account = co_await fund_account(customer, ctx);
   o.order_id = fmt::format("MO{}{}", core::finance::format_date(now.date).substr(0, 4), core::observe::random_hex_id(6));
   const auto now_ms = core::unix_millis();
+  const Actor who{customer, ctx.trace_id, ctx.remote_address};
   Result<OrderRecord> begun = Refusal{};
   bool raced = false;
   try {
-    begun = co_await db_.write([&](core::storage::Tx& tx) { return store_.begin_order(tx, o, now_ms); });
+    begun = co_await db_.write([&](core::storage::Tx& tx) { return store_.begin_order(tx, o, now_ms, who); });
   } catch (const core::storage::StorageError& e) {
     if (e.kind() != core::storage::StorageError::Kind::kUniqueViolation) throw;
     raced = true;
@@ -390,8 +391,8 @@ boost::asio::awaitable<bool> Orders::adopt(const OrderRecord& o, const counter::
         [&](core::storage::Tx& tx) { return store_.mark_confirmed(tx, o, nav, fee, amount, shares, date, now_ms); });
   }
   if (there.state == "cancelled") {
-    const bool changed =
-        co_await db_.write([&](core::storage::Tx& tx) { return store_.mark_cancelled(tx, o, now_ms); });
+    const Actor mall{"mall", o.trace_id, ""};  // following the counter
+    const bool changed = co_await db_.write([&](core::storage::Tx& tx) { return store_.mark_cancelled(tx, o, now_ms, mall); });
     if (changed) catalogue_.forget();  // a place may have been given back
     co_return changed;
   }
@@ -436,8 +437,9 @@ boost::asio::awaitable<bool> Orders::expire(const OrderRecord& o, const std::str
     co_return false;
   }
   const auto now_ms = core::unix_millis();
+  const Actor who{actor, ctx ? ctx->trace_id : o.trace_id, ctx && actor != "mall" ? ctx->remote_address : ""};
   const bool expired = co_await db_.write([&](core::storage::Tx& tx) {
-    if (!store_.mark_expired(tx, o, message, now_ms)) return false;
+    if (!store_.mark_expired(tx, o, message, now_ms, who)) return false;
     store_.events().note(tx, o.order_id, "expired", message, actor, now_ms);
     return true;
   });
@@ -504,7 +506,8 @@ boost::asio::awaitable<OrderView> Orders::cancel(const std::string& customer, co
     throw ApiError(409, "MALL_ORDER_NOT_CANCELLABLE", message);
   }
   const auto now_ms = core::unix_millis();
-  co_await db_.write([&](core::storage::Tx& tx) { store_.mark_cancelled(tx, *o, now_ms); });
+  const Actor who{customer, ctx.trace_id, ctx.remote_address};
+  co_await db_.write([&](core::storage::Tx& tx) { store_.mark_cancelled(tx, *o, now_ms, who); });
   catalogue_.forget();
   auto cancelled = co_await db_.read([&](core::storage::Tx& tx) { return store_.order(tx, id); });
   ctx.log().info("mall: order {} cancelled", id);

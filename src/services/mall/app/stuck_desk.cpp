@@ -155,14 +155,8 @@ boost::asio::awaitable<OrderDetail> StuckDesk::detail(const std::string& order_i
   co_return OrderDetail{store_.view(*found.first, false, true), views(found.second)};
 }
 
-boost::asio::awaitable<AuditPage> StuckDesk::audit(const std::string& cursor, std::int64_t limit) const {
-  auto page = core::http::value_or_throw(
-      co_await db_.read([&](core::storage::Tx& tx) { return store_.audit_page(tx, cursor, limit); }));
-  AuditPage out;
-  for (const auto& r : page.first)
-    out.items.push_back({r.id, core::utc_timestamp_ms(r.at_ms), r.actor, r.action, r.subject, r.detail, r.trace_id});
-  out.next_cursor = page.second;
-  co_return out;
+boost::asio::awaitable<AuditPage> StuckDesk::audit(const AuditQuery& query) const {
+  co_return core::http::value_or_throw(co_await db_.read([&](core::storage::Tx& tx) { return store_.audit_page(tx, query); }));
 }
 
 boost::asio::awaitable<Resolution> StuckDesk::resolve(const std::string& order_id, const ResolveIn& in,

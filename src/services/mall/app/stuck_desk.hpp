@@ -55,7 +55,7 @@ class StuckDesk {
                                              const std::string& idempotency_key, const core::http::RequestContext& ctx);
   // Any order with its history (staff).
   boost::asio::awaitable<OrderDetail> detail(const std::string& order_id) const;
-  boost::asio::awaitable<AuditPage> audit(const std::string& cursor, std::int64_t limit) const;
+  boost::asio::awaitable<AuditPage> audit(const AuditQuery& query) const;
   // How many orders are stuck now, by kind, and since when the oldest was placed (the metrics,
   // core/workflow/stuck_gauges.hpp: zt_mall_stuck_orders{kind}).
   boost::asio::awaitable<core::workflow::StuckFigures> count() const;

@@ -6,6 +6,7 @@
 #include "core/http/error.hpp"
 #include "core/http/guards.hpp"
 #include "core/http/params.hpp"
+#include "core/http/refusal.hpp"
 #include "core/http/router.hpp"
 #include "core/json/json.hpp"
 #include "services/mall/app/catalogue.hpp"
@@ -23,6 +24,7 @@ using core::http::CallerKind;
 using core::http::limit_param;
 using core::http::Method;
 using core::http::path_param;
+using core::http::value_or_throw;
 using core::http::Request;
 using core::http::RequestContext;
 using core::http::Response;
@@ -34,7 +36,7 @@ const core::http::Guards kGuard{"MALL"};
 // The signed-in customer (a verified identity, never a field of the body).
 std::string customer_of(const RequestContext& ctx) { return kGuard.customer(ctx); }
 void require_product_manager(const RequestContext& ctx) { kGuard.staff(ctx, "products.manage", "管理产品与净值"); }
-Actor actor(const RequestContext& ctx) { return Actor{ctx.caller.subject, ctx.trace_id}; }
+Actor actor(const RequestContext& ctx) { return Actor{ctx.caller.subject, ctx.trace_id, ctx.remote_address}; }
 
 template <class T>
 Response ok(const T& value, int status = 200) {
@@ -226,9 +228,9 @@ void add_mall_routes(core::http::Router& r, MallApp app) {
   });
   r.add(Method::kGet, kBase + "/admin/audit", [&desk = app.stuck](Request& req, RequestContext& ctx) -> Reply {
     kGuard.staff(ctx, "audit.read", "查看审计日志");
-    const auto cursor = req.query_param("cursor").value_or("");
-    const auto limit = limit_param(req, "MALL");
-    auto out = co_await desk.audit(cursor, limit);
+    const AuditQuery query =
+        value_or_throw(core::storage::audit_query([&req](const char* name) { return req.query_param(name); }, "MALL"));
+    auto out = co_await desk.audit(query);
     co_return ok(out);
   });
   // ---- staff with sandbox.manage: a confirmation run now

@@ -83,7 +83,7 @@ class DueOrders : public ::testing::Test {
         o.fingerprint = "fp-" + o.order_id;
         o.suitability_rule = "SUIT_MATCH";
         o.trace_id = "trace";
-        auto begun = store_.begin_order(tx, o, at_ms);
+        auto begun = store_.begin_order(tx, o, at_ms, Actor{"C1", "trace", "10.0.0.1"});
         ASSERT_TRUE(std::holds_alternative<OrderRecord>(begun)) << std::get<Refusal>(begun).message;
         store_.mark_pending(tx, o.order_id, "FO-" + o.order_id, at_ms);
         ids.push_back(o.order_id);
@@ -112,7 +112,7 @@ TEST_F(DueOrders, AnIntentAnswersItsRowAsItReadsBackAndAVanishedProductLeavesNot
     o.idempotency_key = "key-again";
     o.fees = FeeSchedule{};
     o.fees->subscription = {{Money::parse("0"), Rate::parse("0.01"), std::nullopt}};
-    auto begun = store_.begin_order(tx, o, kNow + 5);
+    auto begun = store_.begin_order(tx, o, kNow + 5, Actor{"C1", "trace", "10.0.0.1"});
     ASSERT_TRUE(std::holds_alternative<OrderRecord>(begun)) << std::get<Refusal>(begun).message;
     const auto answered = core::json::serialize(store_.view(std::get<OrderRecord>(begun), true, true));
     const auto row = store_.order(tx, "MO-again");
@@ -126,7 +126,7 @@ TEST_F(DueOrders, AnIntentAnswersItsRowAsItReadsBackAndAVanishedProductLeavesNot
     o.order_id = "MO-nowhere";
     o.idempotency_key = "key-nowhere";
     o.product = "F09999";
-    auto refused = store_.begin_order(tx, o, kNow + 6);
+    auto refused = store_.begin_order(tx, o, kNow + 6, Actor{"C1", "trace", "10.0.0.1"});
     ASSERT_TRUE(std::holds_alternative<Refusal>(refused));
     EXPECT_EQ(std::get<Refusal>(refused).status, 404);
     EXPECT_EQ(std::get<Refusal>(refused).code, "MALL_PRODUCT_NOT_FOUND");
@@ -204,7 +204,7 @@ TEST_F(DueOrders, AnOrdersHistoryCountsARunOfThePlatformsOwnEventOnOneLine) {
     o.order_id = id;
     o.product = "F00002";
     o.customer_id = "C0";
-    ASSERT_TRUE(store_.mark_cancelled(tx, o, kNow + 7000));
+    ASSERT_TRUE(store_.mark_cancelled(tx, o, kNow + 7000, Actor{"mall", "trace", ""}));
     store_.tried(tx, id, "confirm_unanswered", "504 GATEWAY_TIMEOUT", kNow + 8000);
   });
   db_->read_blocking([&](core::storage::Tx& tx) { lines = store_.events().of(tx, id); });
@@ -237,7 +237,7 @@ TEST_F(DueOrders, TheStuckListTheKindAndTheMetricsShareTheRulesAndARetryDropsThe
     o.fingerprint = "fp";
     o.suitability_rule = "SUIT_MATCH";
     o.trace_id = "trace";
-    ASSERT_TRUE(std::holds_alternative<OrderRecord>(store_.begin_order(tx, o, kNow + 20)));
+    ASSERT_TRUE(std::holds_alternative<OrderRecord>(store_.begin_order(tx, o, kNow + 20, Actor{"C1", "trace", "10.0.0.1"})));
     for (int n = 0; n <= kAttempts; ++n) {
       ASSERT_TRUE(store_.record_confirm_request(tx, refused, request(refused, n), kNow + 30 + n));
       EXPECT_EQ(store_.confirmation_refused(tx, refused, request(refused, n), "COUNTER_X 不行", kAttempts, kNow + 40 + n),

@@ -164,34 +164,11 @@ FeesJson fees_json(const FeeSchedule& s) {
 }
 
 void MallStore::audit(Tx& tx, const Actor& who, const std::string& action, const std::string& subject,
-                      const std::string& detail, std::int64_t now_ms) const {
-  tx.exec("INSERT INTO mall_audit (id, at_ms, actor, action, subject, detail, trace_id) VALUES (?, ?, ?, ?, ?, ?, ?)",
-          {"MA" + core::observe::random_hex_id(8), now_ms, who.id, action, subject, detail, who.trace_id});
+                      const std::string& detail, std::int64_t now_ms, const std::string& customer) const {
+  trail_.record(tx, {"", now_ms, who.id, customer, action, subject, detail, who.ip, who.trace_id});
 }
 
-Result<std::pair<std::vector<AuditRecord>, std::optional<std::string>>> MallStore::audit_page(
-    Tx& tx, const std::string& cursor, std::int64_t limit) const {
-  auto after = parse_cursor(cursor, "MALL");
-  if (auto* r = std::get_if<Refusal>(&after)) return *r;
-  const auto [after_ms, after_id] = std::get<std::pair<std::int64_t, std::string>>(after);
-  std::string sql = "SELECT id, at_ms, actor, action, subject, detail, trace_id FROM mall_audit";
-  core::storage::Params params;
-  if (after_ms >= 0) {
-    sql += " WHERE at_ms < ? OR (at_ms = ? AND id < ?)";
-    params = {after_ms, after_ms, after_id};
-  }
-  sql += " ORDER BY at_ms DESC, id DESC LIMIT ?";
-  params.emplace_back(limit + 1);
-  auto rows = tx.query(sql, params);
-  std::pair<std::vector<AuditRecord>, std::optional<std::string>> page;
-  for (std::size_t i = 0; i < rows.size() && static_cast<std::int64_t>(i) < limit; ++i) {
-    const auto& r = rows.at(i);
-    page.first.push_back({r.string(0), r.int64(1), r.string(2), r.string(3), r.string(4), r.string(5), r.string(6)});
-  }
-  if (static_cast<std::int64_t>(rows.size()) > limit)
-    page.second = fmt::format("{}_{}", page.first.back().at_ms, page.first.back().id);
-  return page;
-}
+Result<AuditPage> MallStore::audit_page(Tx& tx, const AuditQuery& query) const { return trail_.page(tx, query, "MALL"); }
 
 std::optional<ProductRow> MallStore::product(Tx& tx, const std::string& code) const {
   auto rows = tx.query(std::string("SELECT ") + kProductColumns + " FROM mall_products p WHERE p.code = ?", {code});
@@ -283,7 +260,7 @@ Result<ProductView> MallStore::update_product(Tx& tx, const std::string& code, c
        std::int64_t{t.redeemable ? 1 : 0}, in.description.value_or(""), core::json::serialize(fees_json(t.fees)),
        std::int64_t{t.confirm_days}, now_ms, who.id, code});
   auto after = view(tx, *product(tx, code));
-  audit(tx, who, "product.updated", code, fmt::format("before: {}; after: {}", before, core::json::serialize(after)),
+  audit(tx, who, "product.updated", code, fmt::format("修改前：{}；修改后：{}", before, core::json::serialize(after)),
         now_ms);
   return after;
 }
@@ -420,7 +397,7 @@ std::optional<OrderRecord> MallStore::order(Tx& tx, const std::string& order_id)
   return order_of(rows.at(0));
 }
 
-Result<OrderRecord> MallStore::begin_order(Tx& tx, const OrderRecord& o, std::int64_t now_ms) const {
+Result<OrderRecord> MallStore::begin_order(Tx& tx, const OrderRecord& o, std::int64_t now_ms, const Actor& who) const {
   // Every refusal before the first write: a refused order leaves nothing behind. What they need
   // is asked in one exchange (with the BEGIN).
   std::vector<core::storage::Statement> ask{{"SELECT name, holder_cap FROM mall_products WHERE code = ?", {o.product}}};
@@ -459,6 +436,11 @@ Result<OrderRecord> MallStore::begin_order(Tx& tx, const OrderRecord& o, std::in
       {o.order_id, o.customer_id, o.fund_account, o.product, o.side, o.amount_units, o.shares_units, o.trade_date,
        o.confirm_date, now_ms, o.idempotency_key, o.fingerprint, opt(o.warning_id), o.suitability_rule, now_ms,
        o.trace_id, o.fees ? Param{core::json::serialize(fees_json(*o.fees))} : Param{Null{}}});
+  audit(tx, who, "order.placed", o.order_id,
+        o.side == "subscribe"
+            ? fmt::format("申购 {}（{}）{} 元", name, o.product, Money::from_units(o.amount_units).to_string())
+            : fmt::format("赎回 {}（{}）{} 份", name, o.product, Shares::from_units(o.shares_units).to_string()),
+        now_ms, o.customer_id);
   OrderRecord placing = o;  // as the row reads back: placing, nothing settled
   placing.product_name = name;
   placing.state = "placing";
@@ -521,6 +503,8 @@ bool MallStore::mark_failed(Tx& tx, const OrderRecord& o, const std::string& cod
               {code, message, now_ms, o.order_id}) > 0) {
     release_place(tx, o);
     tx.exec("DELETE FROM mall_warning_uses WHERE order_id = ?", {o.order_id});  // not used: it may sign another
+    audit(tx, Actor{"mall", o.trace_id, ""}, "order.failed", o.order_id, fmt::format("{}：{}", code, message), now_ms,
+          o.customer_id);
     return true;
   }
   return false;
@@ -537,11 +521,13 @@ Refusal warning_used(const std::string& order_id) {
                  fmt::format("该特别风险警示书已随订单{}签署，每笔订单需单独阅读并签署", order_id)};
 }
 
-bool MallStore::mark_cancelled(Tx& tx, const OrderRecord& o, std::int64_t now_ms) const {
+bool MallStore::mark_cancelled(Tx& tx, const OrderRecord& o, std::int64_t now_ms, const Actor& who) const {
   if (tx.exec("UPDATE mall_orders SET state = 'cancelled', updated_at_ms = ? WHERE order_id = ? AND state = 'pending'",
               {now_ms, o.order_id}) == 0)
     return false;
   release_place(tx, o);
+  audit(tx, who, "order.cancelled", o.order_id,
+        who.id == o.customer_id ? "客户撤单，冻结资金已解冻" : "柜台已撤单，商城随之撤销", now_ms, o.customer_id);
   return true;
 }
 
@@ -553,6 +539,10 @@ bool MallStore::mark_confirmed(Tx& tx, const OrderRecord& o, Nav nav, Money fee,
               "confirmed_date = ?, updated_at_ms = ? WHERE order_id = ? AND state = 'pending'",
               {nav.units(), fee.units(), amount_units, shares_units, confirmed_date, now_ms, o.order_id}) == 0)
     return false;
+  audit(tx, Actor{"mall", o.trace_id, ""}, "order.confirmed", o.order_id,
+        fmt::format("{} 确认：净值 {}，{} 份，金额 {} 元，费用 {} 元", confirmed_date, nav.to_string(),
+                    Shares::from_units(shares_units).to_string(), Money::from_units(amount_units).to_string(), fee.to_string()),
+        now_ms, o.customer_id);
   if (o.side == "subscribe") {
     // An increment in SQL: two confirmations of one customer's orders never lose one another.
     tx.exec(
@@ -674,12 +664,14 @@ std::vector<OrderRecord> MallStore::waiting(Tx& tx, const std::string& today) co
     out.push_back(order_of(r));
   return out;
 }
-bool MallStore::mark_expired(Tx& tx, const OrderRecord& o, const std::string& message, std::int64_t now_ms) const {
+bool MallStore::mark_expired(Tx& tx, const OrderRecord& o, const std::string& message, std::int64_t now_ms,
+                             const Actor& who) const {
   if (tx.exec("UPDATE mall_orders SET state = 'expired', failure_code = 'MALL_ORDER_EXPIRED', failure_message = ?, "
               "updated_at_ms = ? WHERE order_id = ? AND state = 'pending'",
               {message, now_ms, o.order_id}) == 0)
     return false;
   release_place(tx, o);
+  audit(tx, who, "order.expired", o.order_id, message, now_ms, o.customer_id);
   return true;
 }
 std::int64_t MallStore::waiting_for_nav(Tx& tx, const std::string& today) const {

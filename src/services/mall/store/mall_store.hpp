@@ -15,9 +15,12 @@
 
 namespace zt::services::mall {
 
+// Who acts, for the audit: a staff member or a customer with the address they came from, or the
+// mall itself (kMall: the confirmation job, a re-drive, the counter's answer followed).
 struct Actor {
   std::string id;
   std::string trace_id;
+  std::string ip;
 };
 
 struct ProductRow {
@@ -85,12 +88,6 @@ struct StuckRecord {
   std::string kind;
 };
 
-// A line of the mall's audit (staff actions on products, NAVs and stuck orders).
-struct AuditRecord {
-  std::string id;
-  std::int64_t at_ms = 0;
-  std::string actor, action, subject, detail, trace_id;
-};
 
 struct OrderFilter {
   std::string customer;  // exact, "" for any
@@ -147,15 +144,18 @@ class MallStore {
                                           const std::string& key) const;
   std::optional<OrderRecord> order(core::storage::Tx& tx, const std::string& order_id) const;
   // Takes a holder place when the product has a cap (refused when none is left), then records the
-  // order as placing.
-  Result<OrderRecord> begin_order(core::storage::Tx& tx, const OrderRecord& o, std::int64_t now_ms) const;
+  // order as placing, audited as the customer's (`who`: the customer and their address).
+  Result<OrderRecord> begin_order(core::storage::Tx& tx, const OrderRecord& o, std::int64_t now_ms, const Actor& who) const;
   // False when the order was no longer placing (another attempt recorded it first).
   bool mark_pending(core::storage::Tx& tx, const std::string& order_id, const std::string& counter_order_id,
                     std::int64_t now_ms) const;
   // False when the order was no longer placing.
   bool mark_failed(core::storage::Tx& tx, const OrderRecord& o, const std::string& code, const std::string& message,
                    std::int64_t now_ms) const;
-  bool mark_cancelled(core::storage::Tx& tx, const OrderRecord& o, std::int64_t now_ms) const;
+  // Each change of an order's state below is audited under the order's customer: a cancel as
+  // `who` did it (the customer, or the mall following the counter), a confirmation and a failure
+  // as the mall's, an expiry as the staff member's or the mall's.
+  bool mark_cancelled(core::storage::Tx& tx, const OrderRecord& o, std::int64_t now_ms, const Actor& who) const;
   // Settles the mall's side once (false when another run did): the order's figures and the cost
   // of the holding.
   bool mark_confirmed(core::storage::Tx& tx, const OrderRecord& o, Nav nav, Money fee, std::int64_t amount_units,
@@ -190,7 +190,8 @@ class MallStore {
   std::vector<OrderRecord> waiting(core::storage::Tx& tx, const std::string& today) const;
   // An order that can never confirm, released at the counter: expired, with the customer's reason
   // (false when it was no longer pending).
-  bool mark_expired(core::storage::Tx& tx, const OrderRecord& o, const std::string& message, std::int64_t now_ms) const;
+  bool mark_expired(core::storage::Tx& tx, const OrderRecord& o, const std::string& message, std::int64_t now_ms,
+                    const Actor& who) const;
   // Orders still placing, not tried since `older_than_ms`, least recently tried first.
   std::vector<OrderRecord> stuck_placing(core::storage::Tx& tx, std::int64_t older_than_ms) const;
   // Keeps the confirmation request before its first send; false when one is already kept (or the
@@ -237,12 +238,10 @@ class MallStore {
 
   OrderView view(const OrderRecord& o, bool cancellable, bool staff) const;
 
+  // An entry of the mall's audit trail; `customer`: the customer it concerns ("" for none).
   void audit(core::storage::Tx& tx, const Actor& who, const std::string& action, const std::string& subject,
-             const std::string& detail, std::int64_t now_ms) const;
-  // The audit, newest first; `cursor` is the last page's next_cursor ("" for the first page).
-  Result<std::pair<std::vector<AuditRecord>, std::optional<std::string>>> audit_page(core::storage::Tx& tx,
-                                                                                     const std::string& cursor,
-                                                                                     std::int64_t limit) const;
+             const std::string& detail, std::int64_t now_ms, const std::string& customer = "") const;
+  Result<AuditPage> audit_page(core::storage::Tx& tx, const AuditQuery& query) const;
 
   // The order a signed risk warning went with, if any.
   std::optional<std::string> warning_used_by(core::storage::Tx& tx, const std::string& warning_id) const;
@@ -258,6 +257,7 @@ class MallStore {
                       const std::string& except_order) const;
   CategoryRules rules_;
   core::workflow::History events_{{"mall_order_events", "order_id", "mall", "ME"}};
+  core::storage::AuditTrail trail_{"mall_audit", "MA"};
 };
 
 }  // namespace zt::services::mall
