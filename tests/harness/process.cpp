@@ -13,11 +13,13 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <mutex>
 #include <set>
 #include <sstream>
 #include <stdexcept>
 #include <thread>
+#include <vector>
 
 extern char** environ;
 
@@ -62,7 +64,68 @@ int free_port() {
 
 namespace {
 
-[[noreturn]] void exec_child(const ProcessOptions& o, int out_fd) {
+// Everything the child needs, made before fork(): the parent has other threads (fake servers,
+// heartbeats), and one of them may hold the allocator's lock at the moment of the fork — a child
+// that then allocates (setenv, a vector) waits for it forever, a process that never starts. So the
+// child only makes async-signal-safe calls and execve()s what was prepared here.
+struct Prepared {
+  std::string program;             // the path execve() runs (PATH searched here, not in the child)
+  std::vector<std::string> argv_s, env_s;
+  std::vector<char*> argv, env;
+  std::string cwd;
+  bool as_user = false;
+  uid_t uid = 0;
+  gid_t gid = 0;
+  std::vector<gid_t> groups;
+};
+
+std::string find_program(const std::string& name) {
+  if (name.find('/') != std::string::npos) return name;
+  const char* path = std::getenv("PATH");
+  std::stringstream dirs(path ? path : "/usr/local/bin:/usr/bin:/bin");
+  for (std::string dir; std::getline(dirs, dir, ':');) {
+    const std::string candidate = (dir.empty() ? "." : dir) + "/" + name;
+    if (::access(candidate.c_str(), X_OK) == 0) return candidate;
+  }
+  return name;  // execve fails, the child exits 127
+}
+
+Prepared prepare(const ProcessOptions& o) {
+  Prepared p;
+  p.program = find_program(o.argv.at(0));
+  p.argv_s = o.argv;
+  std::map<std::string, std::string> env;
+  for (char** e = environ; e && *e; ++e) {
+    const std::string kv(*e);
+    const auto eq = kv.find('=');
+    if (eq != std::string::npos) env[kv.substr(0, eq)] = kv.substr(eq + 1);
+  }
+  if (!o.run_as_user.empty()) {
+    passwd* pw = ::getpwnam(o.run_as_user.c_str());
+    if (!pw) throw std::runtime_error("no such user: " + o.run_as_user);
+    p.as_user = true;
+    p.uid = pw->pw_uid;
+    p.gid = pw->pw_gid;
+    env["HOME"] = pw->pw_dir;
+    int n = 64;
+    p.groups.resize(static_cast<std::size_t>(n));
+    if (::getgrouplist(pw->pw_name, pw->pw_gid, p.groups.data(), &n) < 0) {
+      p.groups.resize(static_cast<std::size_t>(n));
+      ::getgrouplist(pw->pw_name, pw->pw_gid, p.groups.data(), &n);
+    }
+    p.groups.resize(static_cast<std::size_t>(n));
+  }
+  for (const auto& [k, v] : o.env) env[k] = v;
+  for (const auto& [k, v] : env) p.env_s.push_back(k + "=" + v);
+  for (auto& a : p.argv_s) p.argv.push_back(a.data());
+  p.argv.push_back(nullptr);
+  for (auto& e : p.env_s) p.env.push_back(e.data());
+  p.env.push_back(nullptr);
+  p.cwd = o.cwd;
+  return p;
+}
+
+[[noreturn]] void exec_child(const Prepared& p, int out_fd) {
   if (out_fd >= 0) {
     ::dup2(out_fd, 1);
     ::dup2(out_fd, 2);
@@ -71,25 +134,18 @@ namespace {
   sigset_t none;
   sigemptyset(&none);
   sigprocmask(SIG_SETMASK, &none, nullptr);
-  if (!o.cwd.empty() && ::chdir(o.cwd.c_str()) != 0) _exit(126);
-  if (!o.run_as_user.empty()) {
-    passwd* pw = ::getpwnam(o.run_as_user.c_str());
-    if (!pw) _exit(125);
-    ::initgroups(pw->pw_name, pw->pw_gid);
-    if (::setgid(pw->pw_gid) != 0 || ::setuid(pw->pw_uid) != 0) _exit(125);
-    ::setenv("HOME", pw->pw_dir, 1);
+  if (!p.cwd.empty() && ::chdir(p.cwd.c_str()) != 0) _exit(126);
+  if (p.as_user) {
+    if (::setgroups(p.groups.size(), p.groups.data()) != 0 || ::setgid(p.gid) != 0 || ::setuid(p.uid) != 0) _exit(125);
   }
-  for (const auto& [k, v] : o.env) ::setenv(k.c_str(), v.c_str(), 1);
-  std::vector<char*> args;
-  for (const auto& a : o.argv) args.push_back(const_cast<char*>(a.c_str()));
-  args.push_back(nullptr);
-  ::execvp(args[0], args.data());
+  ::execve(p.program.c_str(), p.argv.data(), p.env.data());
   _exit(127);
 }
 
 }  // namespace
 
 Process::Process(ProcessOptions options) : options_(std::move(options)) {
+  const Prepared prepared = prepare(options_);
   int out_fd = -1;
   if (!options_.log_file.empty()) {
     out_fd = ::open(options_.log_file.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
@@ -98,7 +154,7 @@ Process::Process(ProcessOptions options) : options_(std::move(options)) {
   }
   pid_ = ::fork();
   if (pid_ < 0) throw std::runtime_error("fork failed");
-  if (pid_ == 0) exec_child(options_, out_fd);
+  if (pid_ == 0) exec_child(prepared, out_fd);
   if (out_fd >= 0) ::close(out_fd);
 }
 

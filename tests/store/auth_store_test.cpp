@@ -381,35 +381,40 @@ TEST_P(AuthStoreTest, TheAuditIsFilteredAndPagedNewestFirst) {
   EXPECT_EQ(std::get<Refusal>(refused).code, "AUTH_BAD_CURSOR");
 }
 
-// An entry names the customer it concerns: the customer acting, or the customer acted on (a staff
-// member ending a customer's sessions); none for a staff member's own affairs or an anonymous caller.
-TEST_P(AuthStoreTest, AnAuditEntryNamesTheCustomerItConcerns) {
+// An entry names the customer it concerns as this service verified it — the customer signing in,
+// the customer a change was made to — and never a customer-shaped name someone typed (a staff
+// sign-in attempt with "C000000000042" as its username concerns no customer).
+TEST_P(AuthStoreTest, AnAuditEntryNamesTheCustomerItConcernsAsVerified) {
   const std::string customer = "C000000000042";
+  StaffStore staff{keys_, store_};
   tx([&](core::storage::Tx& t) {
-    store_.audit(t, Audit{customer, "10.0.0.7", "t1"}, "login.succeeded", "sess-1", "e2e", kT0);
-    store_.audit(t, Audit{"S1", "10.0.0.9", "t2"}, "customer.password_set", customer, "", kT0 + 1);
+    store_.audit(t, Audit{customer, "10.0.0.7", "t1"}, "login.succeeded", "sess-1", "e2e", kT0, customer);
+    store_.audit(t, Audit{"S1", "10.0.0.9", "t2"}, "customer.password_set", customer, "", kT0 + 1, customer);
     store_.audit(t, Audit{"S1", "10.0.0.9", "t3"}, "staff.updated", "S2", "", kT0 + 2);
-    store_.audit(t, Audit{"anonymous", "10.0.0.8", "t4"}, "code.issued", "138****0000", "login", kT0 + 3);
     return 0;
   });
+  auto typed = tx([&](core::storage::Tx& t) {
+    return staff.finish_login(t, customer, "", true, 5, "d", Audit{"anonymous", "10.0.0.66", "t4"}, kT0 + 3);
+  });
+  EXPECT_EQ(std::get<Refusal>(typed).code, "AUTH_STAFF_CREDENTIALS");
   AuditQuery of_customer;
   of_customer.customer = customer;
   auto got = tx([&](core::storage::Tx& t) { return store_.audit_page(t, of_customer); });
   ASSERT_TRUE(std::holds_alternative<AuditPage>(got));
   const auto& items = std::get<AuditPage>(got).items;
-  ASSERT_EQ(items.size(), 2u);
+  ASSERT_EQ(items.size(), 2u) << "the staff sign-in attempt typed as the customer's id is not theirs";
   EXPECT_EQ(items[0].action, "customer.password_set");
   EXPECT_EQ(items[0].actor, "S1");
   EXPECT_EQ(items[1].action, "login.succeeded");
   EXPECT_EQ(items[1].ip, "10.0.0.7");
   for (const auto& e : items) EXPECT_EQ(e.customer, customer);
-  auto all = tx([&](core::storage::Tx& t) { return store_.audit_page(t, AuditQuery{}); });
-  ASSERT_TRUE(std::holds_alternative<AuditPage>(all));
-  for (const auto& e : std::get<AuditPage>(all).items) {
-    if (e.action == "staff.updated" || e.action == "code.issued") {
-      EXPECT_EQ(e.customer, "") << e.action;
-    }
-  }
+  AuditQuery failed;
+  failed.action = "staff.login_failed";
+  auto attempt = tx([&](core::storage::Tx& t) { return store_.audit_page(t, failed); });
+  ASSERT_TRUE(std::holds_alternative<AuditPage>(attempt));
+  ASSERT_EQ(std::get<AuditPage>(attempt).items.size(), 1u);
+  EXPECT_EQ(std::get<AuditPage>(attempt).items[0].subject, customer) << "kept as what was typed";
+  EXPECT_EQ(std::get<AuditPage>(attempt).items[0].customer, "");
 }
 
 TEST(RandomDigits, AreDigitsOfTheAskedLengthAndVary) {

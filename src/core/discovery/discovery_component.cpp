@@ -62,7 +62,7 @@ class DiscoveryComponent final : public Component, public Discovery {
     }
     for (const auto* s : ctx.specs())
       if (s->service) local_.push_back(s->name);
-    for (const auto& s : local_) own_.emplace_back(s, nullptr);  // followed from start(), read by local()
+    for (const auto& s : local_) own_.push_back(std::make_unique<Own>(s));  // fixed from here on; read by local()
     std::string self;
     for (const auto& s : local_) self += (self.empty() ? "" : ",") + s;
     if (!api_) {
@@ -126,22 +126,15 @@ class DiscoveryComponent final : public Component, public Discovery {
     }
   }
 
-  // Runs here and takes traffic: an instance an operator took offline (下线) or weighted to 0 is
-  // out of the registry's serving list, and its process stops serving the service to itself too
-  // (the gateway, in-process calls), as every other process stops sending to it. Judged only on a
-  // positive signal: the registry's live list once named this instance, and names it no more (or
-  // not serving). Before that — no registry, not yet registered, a list restored from disk — what
-  // runs here serves.
+  // Runs here and takes traffic: an instance an operator took offline (下线) or weighted to 0 stops
+  // serving the service to its own process too (the gateway, in-process calls), as every other
+  // process stops sending to it. Decided on the operator's word only — the registry's full list
+  // (offline and unhealthy instances included) naming this instance disabled or at weight 0 — never
+  // on health: an instance the registry has not heard from lately (a stall, a registry restart,
+  // its own deregistration while it drains) still serves what reaches it.
   bool local(std::string_view service) const override {
-    for (const auto& [name, followed] : own_) {
-      if (name != service) continue;
-      if (!followed || !followed->seen_self.load()) return true;
-      const auto snap = followed->current.load();
-      if (!snap) return true;
-      for (const auto& i : snap->instances)
-        if (i.id == self_id_) return i.serving();
-      return false;
-    }
+    for (const auto& own : own_)
+      if (own->name == service) return !own->offline.load();
     return false;
   }
   const http::Handler& local_handler() const override { return local_handler_; }
@@ -230,9 +223,12 @@ class DiscoveryComponent final : public Component, public Discovery {
       return;
     }
     log::info("discovery: {} registry; registering {} as {}:{}", mode_, join(local_), advertise_host_, port_);
-    // This process's own services are followed too: whether the registry still lists this
-    // instance as serving is what local() answers (an operator's 下线 honoured in-process).
-    for (auto& [name, followed] : own_) followed = follow(name);
+    // Whether an operator took this instance of each of its services out of traffic: what
+    // local() answers (下线 honoured in-process too).
+    for (const auto& own : own_) {
+      Own* o = own.get();
+      runtime_.spawn(next_context_++ % runtime_.size(), [this, o]() -> boost::asio::awaitable<void> { co_await own_loop(*o); });
+    }
     runtime_.spawn(0, [this]() -> boost::asio::awaitable<void> { co_await heartbeat_loop(); });
     runtime_.spawn(0, [this]() -> boost::asio::awaitable<void> { co_await config_loop(); });
   }
@@ -262,9 +258,12 @@ class DiscoveryComponent final : public Component, public Discovery {
     std::string service;
     std::atomic<std::shared_ptr<const ServiceSnapshot>> current;
     net::Notifier changed;
-    // A live list from the registry (not one restored from disk) has named this instance: from
-    // then on, its absence means it was taken offline.
-    std::atomic<bool> seen_self{false};
+  };
+  // One of this process's services, and whether an operator took this instance of it out of traffic.
+  struct Own {
+    explicit Own(std::string n) : name(std::move(n)) {}
+    std::string name;
+    std::atomic<bool> offline{false};
   };
 
   static std::string join(const std::vector<std::string>& v) {
@@ -333,20 +332,39 @@ class DiscoveryComponent final : public Component, public Discovery {
     return f;
   }
 
+  // Follows the registry's full list of one of this process's services for this instance's
+  // operator state: disabled or at weight 0 is offline; absent (not yet registered, expired, the
+  // registry restarted) is not.
+  boost::asio::awaitable<void> own_loop(Own& own) {
+    std::int64_t version = -1;
+    while (!stopping_) {
+      bool failed = false;
+      try {
+        auto snap = co_await api_->watch(own.name, version, std::chrono::milliseconds(30000), true);
+        version = snap.version;
+        bool offline = false;
+        for (const auto& i : snap.instances)
+          if (i.id == self_id_) offline = !i.enabled || i.weight <= 0;
+        if (offline != own.offline.exchange(offline))
+          log::warn("discovery: this instance of {} is {} by an operator", own.name, offline ? "taken out of traffic" : "back in traffic");
+      } catch (const std::exception&) {
+        failed = true;  // the registry unreachable: the last word stands (the heartbeat loop says so in the log)
+      }
+      if (failed) co_await wake_.wait(wake_.generation(), std::chrono::milliseconds(1000));
+    }
+  }
+
   boost::asio::awaitable<void> watch_loop(std::shared_ptr<Followed> f) {
     std::int64_t version = -1;
     bool warned = false;
     while (!stopping_) {
       try {
-        auto snap = co_await api_->watch(f->service, version, std::chrono::milliseconds(30000));
+        auto snap = co_await api_->watch(f->service, version, std::chrono::milliseconds(30000), false);
         if (warned) log::info("discovery: watching {} again", f->service);
         warned = false;
         if (snap.version != version || version < 0) {
           version = snap.version;
           auto shared = std::make_shared<const ServiceSnapshot>(std::move(snap));
-          if (!self_id_.empty() && !f->seen_self.load())
-            f->seen_self = std::any_of(shared->instances.begin(), shared->instances.end(),
-                                       [&](const Instance& i) { return i.id == self_id_; });
           f->current.store(shared);
           f->changed.notify_all();
           co_await core::blocking([&] {
@@ -483,9 +501,8 @@ class DiscoveryComponent final : public Component, public Discovery {
   RegistryApi* api_ = nullptr;
   std::unique_ptr<RegistryApi> owned_api_;
   std::vector<std::string> local_;
-  // This process's services with their followed lists: set in start(), before any request, and
-  // read without a lock after.
-  std::vector<std::pair<std::string, std::shared_ptr<Followed>>> own_;
+  // This process's services: made at configuration, before any listener starts, fixed after.
+  std::vector<std::unique_ptr<Own>> own_;
   std::mutex mutex_;
   std::map<std::string, std::shared_ptr<Followed>> followed_;
   std::atomic<std::size_t> next_context_{0};

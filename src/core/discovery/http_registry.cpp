@@ -89,11 +89,11 @@ class HttpRegistry final : public RegistryApi {
     }
   }
 
-  boost::asio::awaitable<ServiceSnapshot> watch(std::string service, std::int64_t known,
-                                                std::chrono::milliseconds wait) override {
+  boost::asio::awaitable<ServiceSnapshot> watch(std::string service, std::int64_t known, std::chrono::milliseconds wait,
+                                                bool every_instance) override {
     auto body = co_await call(*poll_, http::Method::kGet,
-                              fmt::format("/api/registry/v1/services/{}/instances?version={}&wait_ms={}", encode(service),
-                                          known, wait.count()),
+                              fmt::format("/api/registry/v1/services/{}/instances?version={}&wait_ms={}{}", encode(service),
+                                          known, wait.count(), every_instance ? "&healthy_only=false" : ""),
                               "");
     co_return json::parse<ServiceSnapshot>(body);
   }

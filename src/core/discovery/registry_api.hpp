@@ -23,9 +23,11 @@ class RegistryApi {
   virtual boost::asio::awaitable<bool> heartbeat(std::string service, std::string id) = 0;
   virtual boost::asio::awaitable<void> deregister(std::string service, std::string id) = 0;
   // The serving view of a service, once its version differs from known_version (at once when it
-  // already does, or known_version < 0), or when `wait` has passed.
+  // already does, or known_version < 0), or when `wait` has passed. `every_instance`: all of them,
+  // taken offline and unhealthy ones included (a process reading an operator's decision about
+  // its own instance), instead of those that take traffic.
   virtual boost::asio::awaitable<ServiceSnapshot> watch(std::string service, std::int64_t known_version,
-                                                        std::chrono::milliseconds wait) = 0;
+                                                        std::chrono::milliseconds wait, bool every_instance) = 0;
   // The keys whose content for `tag` differs from the MD5 the caller holds; waits up to `wait`
   // for one to change when none differs yet.
   virtual boost::asio::awaitable<std::vector<ConfigKey>> listen(std::vector<ConfigWatch> watches, std::string tag,

@@ -85,9 +85,10 @@ std::variant<AuditPage, Refusal> AuditTrail::page(Tx& tx, const AuditQuery& q, s
     params.emplace_back(*value);
   }
   if (!q.action.empty() && q.action.back() == '.') {
-    sql += " AND action >= ? AND action < ?";  // a prefix, as a range an index serves
+    // A prefix, compared as it is spelled: a range (action >= 'x.' AND < 'x/') would depend on the
+    // database's collation ordering '.' and '/' by their bytes, which a zh_CN or en_US cluster does not.
+    sql += fmt::format(" AND substr(action, 1, {}) = ?", q.action.size());
     params.emplace_back(q.action);
-    params.emplace_back(q.action.substr(0, q.action.size() - 1) + "/");  // '/' sorts right after '.'
   } else if (!q.action.empty()) {
     sql += " AND action = ?";
     params.emplace_back(q.action);

@@ -45,9 +45,9 @@ class LocalApi final : public RegistryApi {
   boost::asio::awaitable<void> deregister(std::string service, std::string id) override {
     co_await naming_.deregister(std::move(service), std::move(id));
   }
-  boost::asio::awaitable<ServiceSnapshot> watch(std::string service, std::int64_t known,
-                                                std::chrono::milliseconds wait) override {
-    co_return co_await naming_.watch(std::move(service), true, known, wait);
+  boost::asio::awaitable<ServiceSnapshot> watch(std::string service, std::int64_t known, std::chrono::milliseconds wait,
+                                                bool every_instance) override {
+    co_return co_await naming_.watch(std::move(service), !every_instance, known, wait);
   }
   boost::asio::awaitable<std::vector<ConfigKey>> listen(std::vector<ConfigWatch> watches, std::string tag,
                                                         std::chrono::milliseconds wait) override {

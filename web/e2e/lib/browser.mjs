@@ -108,6 +108,36 @@ export class Watched {
     assert.deepEqual(over, [], `${this.label}: wider than the ${await this.page.evaluate(() => window.innerWidth)}px viewport`);
   }
 
+  // Nothing untranslated (issue 28): the labels a customer or staff member reads — titles, menu
+  // items, buttons, tabs, table headers, form labels, tags, empty states, placeholders — contain
+  // Chinese, or are a code, an id, a number or a known acronym. Data shown as data (a username, a
+  // trace id, a YAML text) is not a label and is not looked at.
+  async assertTranslated(where) {
+    const found = await this.page.evaluate(() => {
+      const labels = [
+        'h1', 'h2', 'h3', '.page-title', 'th', 'button', 'label', '.el-form-item__label', '.el-menu-item', '.el-tag', '.el-tabs__item',
+        '.el-radio-button__inner', '.el-descriptions__label', '.el-card__header', '.el-empty__description', '.el-alert__title',
+        '.el-dialog__title', '.el-drawer__title', '.el-table__empty-text', '.van-nav-bar__title', '.van-nav-bar__text',
+        '.van-cell__title', '.van-button__text', '.van-tab__text', '.van-grid-item__text', '.van-field__label', '.van-empty__description',
+        '.van-tabbar-item__text', '.section-title', '.van-tag',
+      ].join(', ');
+      const acronyms = new Set(['CSV', 'TOTP', 'ETF', 'LOF', 'QDII', 'ID', 'IP', 'PDF', 'PNG', 'JPG', 'JPEG', 'YAML', 'JSON', 'MD5', 'H5', 'API']);
+      const ok = (t) => /[\u4e00-\u9fff]/.test(t) || !/[A-Za-z]/.test(t) || /\d/.test(t) || acronyms.has(t) || /^[A-Z][A-Z0-9_]{2,}$/.test(t);
+      const seen = new Set();
+      const visible = (el) => el.offsetParent !== null || el.getClientRects().length > 0;
+      for (const el of document.querySelectorAll(labels)) {
+        if (!visible(el)) continue;
+        for (const t of (el.innerText ?? '').split('\n').map((x) => x.trim()).filter(Boolean)) if (!ok(t)) seen.add(t);
+      }
+      for (const el of document.querySelectorAll('input[placeholder], textarea[placeholder]')) {
+        const t = el.getAttribute('placeholder').trim();
+        if (t && visible(el) && !ok(t)) seen.add(`placeholder: ${t}`);
+      }
+      return [...seen];
+    });
+    assert.deepEqual(found, [], `${this.label}: untranslated on ${where}`);
+  }
+
   // Runs a test body; on failure the page is kept as a screenshot beside the others.
   async run(body) {
     try {

@@ -21,6 +21,8 @@ export async function openAccountAndAssessC3(w, shots = false) {
   await w.page.getByTestId('risk-submit').click();
   await w.page.getByTestId('risk-result').waitFor();
   assert.equal((await w.page.getByTestId('risk-level').innerText()).trim(), 'C3');
+  // What the level allows, in words.
+  assert.match(await w.page.getByTestId('risk-allows').innerText(), /可购买风险等级为 R1–R3 的产品；购买 R4–R5 的产品需阅读并签署特别风险警示书/);
   if (shots) await w.shot('risk-result');
   await w.page.getByTestId('risk-done').click();
 }

@@ -76,7 +76,7 @@ test('a new user reaches a first purchase of a demo product from the app alone',
   await w.shot('demo-product');
   await w.page.getByTestId('go-buy').click();
   await w.page.getByTestId('match-allow').waitFor();
-  assert.match(await w.page.getByTestId('available-cash').innerText(), /1000000\.00 元/);
+  assert.match(await w.page.getByTestId('available-cash').innerText(), /1,000,000\.00 元/);
   // A malformed amount says why instead of silently greying the button.
   await w.input('trade-value').fill('12.345');
   await w.page.getByText('请输入大于0的金额，最多两位小数').waitFor();
@@ -97,9 +97,18 @@ test('a new user reaches a first purchase of a demo product from the app alone',
   // Holdings at once: no shares before T+1, but the cash the purchase froze and what is left.
   await w.page.goto(z.url('/mall/holdings'));
   await w.page.getByTestId('holdings-frozen-cash').waitFor();
-  assert.match(await w.page.getByTestId('holdings-frozen-cash').innerText(), /1000\.00 元/);
-  assert.match(await w.page.getByTestId('holdings-cash').innerText(), /999000\.00 元/);
+  assert.match(await w.page.getByTestId('holdings-frozen-cash').innerText(), /1,000\.00 元/);
+  assert.match(await w.page.getByTestId('holdings-cash').innerText(), /999,000\.00 元/);
   await w.shot('holdings-pending');
+  // The home page sums it up: all of the money (cash, frozen, no shares yet), the level, the order.
+  await w.page.goto(z.url('/'));
+  await w.page.getByTestId('summary').waitFor();
+  assert.ok(await eventually(async () => (await w.page.getByTestId('summary-assets').innerText()).includes('1,000,000.00'), 10000),
+    'total assets: 999,000.00 cash + 1,000.00 frozen');
+  assert.match(await w.page.getByTestId('summary-risk').innerText(), /C3/);
+  assert.match(await w.page.getByTestId('summary-pending').innerText(), /1 笔/);
+  await w.assertFits();
+  await w.shot('home-summary');
 
   // Private funds are shown to qualified investors only: the app says so and leads to the
   // application, where statements are uploaded (a photo is shrunk to a JPEG first).
@@ -142,5 +151,14 @@ test('a new user reaches a first purchase of a demo product from the app alone',
   await w.page.getByTestId('estimate-fee').waitFor();
   assert.match(await w.page.getByTestId('estimate-fee').innerText(), /0\.00 元/);
   await w.shot('qualified-trust');
+
+  // Nothing untranslated (issue 28): every page of the app, as this customer sees it.
+  for (const route of ['/', '/mall', '/mall?category=trust', '/mall/products/DEMO02', '/mall/trade/DEMO02', '/mall/holdings', '/mall/orders',
+    '/me', '/me/password', '/me/investor', '/risk', '/no-such-page']) {
+    await w.page.goto(z.url(route));
+    await w.page.waitForLoadState('networkidle', { timeout: 5000 }).catch(() => {});
+    await w.page.waitForTimeout(300);
+    await w.assertTranslated(route);
+  }
   w.assertClean();
 });

@@ -118,8 +118,14 @@ test('a new customer signs up, sets a password, signs in with it and revokes ano
   await w.page.getByTestId('me').waitFor();
   await eventually(async () => (await w.page.getByTestId('password-cell').innerText()).includes('已设置'));
 
-  // Log out, then in with the password.
+  // Log out (asked first: cancelling stays signed in), then in with the password.
   await w.page.getByTestId('logout').click();
+  await w.page.locator('.van-dialog').getByText('确定退出当前账户吗？').waitFor();
+  await w.page.locator('.van-dialog').getByRole('button', { name: '取消' }).click();
+  await w.page.locator('.van-dialog').waitFor({ state: 'hidden' });
+  assert.equal(await w.page.getByTestId('me').count(), 1, 'still signed in');
+  await w.page.getByTestId('logout').click();
+  await w.page.locator('.van-dialog').getByRole('button', { name: '退出' }).click();
   await w.page.getByTestId('login').waitFor();
   await w.page.getByText('密码登录', { exact: true }).click();
   await w.input('mobile').fill(mobile);

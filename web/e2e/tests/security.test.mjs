@@ -159,6 +159,7 @@ test('the H5 app runs under the CSP and keeps no token where a script can read i
     await page.getByTestId('password-page').waitFor();
     await page.goto(z.url('/me'));
     await page.getByTestId('logout').click();
+    await page.locator('.van-dialog').getByRole('button', { name: '退出' }).click();
     await page.getByTestId('login').waitFor();
     assert.equal(await w.refreshCookie('zt_refresh'), null, 'logout clears the cookie');
     await w.shot('signed-out');

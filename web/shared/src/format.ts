@@ -49,3 +49,12 @@ const markets: Record<string, string> = { OF: '场外基金', SH: '上交所', S
 export function marketTitle(market: string): string {
   return markets[market] ?? market;
 }
+
+// An amount as customers read it: thousands separated, the decimals as the server gave them
+// ("1000000.00" → "1,000,000.00"). Worked on the digits, never through a float.
+export function formatMoney(amount: string | null | undefined): string {
+  if (amount === null || amount === undefined || amount === '') return '—';
+  const m = /^(-?)(\d+)(\.\d+)?$/.exec(amount.trim());
+  if (!m) return amount;
+  return `${m[1]}${m[2].replace(/\B(?=(\d{3})+(?!\d))/g, ',')}${m[3] ?? ''}`;
+}

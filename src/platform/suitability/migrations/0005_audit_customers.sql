@@ -5,3 +5,4 @@ ALTER TABLE suit_audit ADD COLUMN customer TEXT NOT NULL DEFAULT '';
 ALTER TABLE suit_audit ADD COLUMN ip TEXT NOT NULL DEFAULT '';
 CREATE INDEX suit_audit_actor ON suit_audit (actor, at_ms);
 CREATE INDEX suit_audit_customer ON suit_audit (customer, at_ms);
+CREATE INDEX suit_audit_subject ON suit_audit (subject, at_ms);

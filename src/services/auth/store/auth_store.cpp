@@ -43,16 +43,8 @@ std::string random_digits(std::size_t n) {
   return out;
 }
 
-// The customer an entry concerns: the customer acting, or the customer acted on.
-namespace {
-bool customer_id(const std::string& s) {
-  return s.size() == 13 && s[0] == 'C' && std::all_of(s.begin() + 1, s.end(), [](char c) { return c >= '0' && c <= '9'; });
-}
-}  // namespace
-
 void AuthStore::audit(core::storage::Tx& tx, const Audit& who, const std::string& action, const std::string& subject,
-                      const std::string& detail, std::int64_t now_ms) {
-  const std::string customer = customer_id(who.actor) ? who.actor : customer_id(subject) ? subject : "";
+                      const std::string& detail, std::int64_t now_ms, const std::string& customer) {
   trail_.record(tx, {"", now_ms, who.actor, customer, action, subject, detail, who.ip, who.trace_id});
 }
 
@@ -155,7 +147,7 @@ std::variant<SignedIn, Refusal> AuthStore::sign_in(core::storage::Tx& tx, const 
     out.new_customer = true;
     tx.exec("INSERT INTO auth_customers (id, mobile_sealed, mobile_hash, mobile_masked, created_at_ms) VALUES (?, ?, ?, ?, ?)",
             {out.customer_id, keys_.seal(mobile, "auth_customers.mobile"), mh, masked, now_ms});
-    audit(tx, who, "customer.signed_up", out.customer_id, masked, now_ms);
+    audit(tx, who, "customer.signed_up", out.customer_id, masked, now_ms, out.customer_id);
   }
   tx.exec("UPDATE auth_lockouts SET burned_codes = 0 WHERE mobile_hash = ?", {mh});
   SignedIn opened = open_session(tx, out.customer_id, "customer", device, who.ip, now_ms);
@@ -163,7 +155,7 @@ std::variant<SignedIn, Refusal> AuthStore::sign_in(core::storage::Tx& tx, const 
   out.refresh_token = opened.refresh_token;
   Audit as_customer = who;
   as_customer.actor = out.customer_id;
-  audit(tx, as_customer, "login.succeeded", out.session_id, device, now_ms);
+  audit(tx, as_customer, "login.succeeded", out.session_id, device, now_ms, out.customer_id);
   return out;
 }
 
@@ -264,7 +256,7 @@ std::variant<SignedIn, Refusal> AuthStore::finish_password_sign_in(core::storage
   SignedIn out = open_session(tx, customer, "customer", device, who.ip, now_ms);
   Audit as_customer = who;
   as_customer.actor = customer;
-  audit(tx, as_customer, "login.succeeded", out.session_id, device + "（密码登录）", now_ms);
+  audit(tx, as_customer, "login.succeeded", out.session_id, device + "（密码登录）", now_ms, out.customer_id);
   return out;
 }
 
@@ -290,7 +282,7 @@ std::int64_t AuthStore::set_customer_password(core::storage::Tx& tx, const std::
   const auto ended = tx.exec("UPDATE auth_sessions SET revoked_at_ms = ?, revoke_reason = 'password_changed' WHERE customer_id = ? "
                              "AND kind = 'customer' AND revoked_at_ms IS NULL AND id <> ?",
                              {now_ms, customer_id, keep_session});
-  audit(tx, who, "customer.password_set", customer_id, fmt::format("已结束其他会话{}个", ended), now_ms);
+  audit(tx, who, "customer.password_set", customer_id, fmt::format("已结束其他会话{}个", ended), now_ms, customer_id);
   return ended;
 }
 
@@ -350,7 +342,7 @@ std::variant<SignedIn, Refusal> AuthStore::refresh(core::storage::Tx& tx, const 
     // A used token again: someone holds a copy. End the session for everyone.
     tx.exec("UPDATE auth_sessions SET revoked_at_ms = ?, revoke_reason = 'refresh_reuse' WHERE id = ? AND revoked_at_ms IS NULL",
             {now_ms, session});
-    audit(tx, as_customer, "refresh.reused", session, "会话已结束", now_ms);
+    audit(tx, as_customer, "refresh.reused", session, "会话已结束", now_ms, r.string(5) == "customer" ? customer : "");
     return Refusal{401, "AUTH_REFRESH_REUSED", "登录凭证已被使用，为保障账户安全请重新登录"};
   }
   if (r.int64(1) <= now_ms) return invalid;
@@ -360,7 +352,8 @@ std::variant<SignedIn, Refusal> AuthStore::refresh(core::storage::Tx& tx, const 
               {now_ms, core::sha256_hex(refresh_token)}) == 0) {
     tx.exec("UPDATE auth_sessions SET revoked_at_ms = ?, revoke_reason = 'refresh_reuse' WHERE id = ? AND revoked_at_ms IS NULL",
             {now_ms, session});
-    audit(tx, as_customer, "refresh.reused", session, "会话已结束（同一刷新令牌同时使用两次）", now_ms);
+    audit(tx, as_customer, "refresh.reused", session, "会话已结束（同一刷新令牌同时使用两次）", now_ms,
+          r.string(5) == "customer" ? customer : "");
     return Refusal{401, "AUTH_REFRESH_REUSED", "登录凭证已被使用，为保障账户安全请重新登录"};
   }
   // The session may have ended (a logout, a password change) since it was read: no tokens then.
@@ -379,7 +372,8 @@ bool AuthStore::revoke_session(core::storage::Tx& tx, const std::string& custome
                          "AND revoked_at_ms IS NULL",
                          {now_ms, reason, session_id, customer_id});
   if (n == 0) return false;
-  audit(tx, who, "session.revoked", session_id, reason, now_ms);
+  // The session's owner, as kept: a customer's ("C…", made by sign_in) or a staff member's.
+  audit(tx, who, "session.revoked", session_id, reason, now_ms, customer_id.rfind('C', 0) == 0 ? customer_id : "");
   return true;
 }
 
@@ -434,7 +428,7 @@ std::variant<std::string, core::Refusal> AuthStore::bind_fund_account(core::stor
   if (!tx.query("SELECT id FROM auth_customers WHERE fund_account = ?", {fund_account}).empty())
     return core::Refusal{409, "AUTH_FUND_ACCOUNT_TAKEN", "该资金账号已绑定其他客户"};
   tx.exec("UPDATE auth_customers SET fund_account = ? WHERE id = ?", {fund_account, customer_id});
-  audit(tx, who, "customer.fund_account_bound", customer_id, "资金账户 " + fund_account, now_ms);
+  audit(tx, who, "customer.fund_account_bound", customer_id, "资金账户 " + fund_account, now_ms, customer_id);
   return fund_account;
 }
 

@@ -120,8 +120,10 @@ class AuthStore {
   // refresh token lives end as "expired". Returns the rows it changed.
   std::int64_t purge(core::storage::Tx& tx, std::int64_t now_ms);
 
+  // `customer`: the customer the entry concerns, from what this service verified (the session's
+  // customer, the customer a change was made to) — never read off a name or a request.
   void audit(core::storage::Tx& tx, const Audit& who, const std::string& action, const std::string& subject,
-             const std::string& detail, std::int64_t now_ms);
+             const std::string& detail, std::int64_t now_ms, const std::string& customer = "");
   std::variant<AuditPage, Refusal> audit_page(core::storage::Tx& tx, const AuditQuery& query) const;
 
   // A new session (customer or staff) with its first refresh token.

@@ -199,7 +199,7 @@ boost::asio::awaitable<Resolution> StuckDesk::resolve(const std::string& order_i
     }
   };
   r.begin = [&](core::storage::Tx& tx) {
-    store_.audit(tx, who, "order." + in.action, order_id, fmt::format("{} ({})", detail, kind), now_ms);
+    store_.audit(tx, who, "order." + in.action, order_id, fmt::format("{} ({})", detail, kind), now_ms, order ? order->customer_id : "");
     store_.events().note(tx, order_id, "resolved", fmt::format("{}：{}", action_title(in.action), reason), who.id, now_ms);
   };
   r.act = [&]() -> boost::asio::awaitable<void> {
@@ -209,14 +209,15 @@ boost::asio::awaitable<Resolution> StuckDesk::resolve(const std::string& order_i
   r.finish = [&](core::storage::Tx& tx) {
     const auto done_ms = core::unix_millis();
     store_.audit(tx, who, "order." + in.action + ".result", order_id,
-                 fmt::format(R"({{"outcome":"{}","state":"{}"}} {})", out.outcome, out.order.state, out.message), done_ms);
+                 fmt::format(R"({{"outcome":"{}","state":"{}"}} {})", out.outcome, out.order.state, out.message), done_ms,
+                 order ? order->customer_id : "");
     store_.events().note(tx, order_id, "resolution", out.message, who.id, done_ms);
     out.history = views(store_.events().of(tx, order_id));
     return core::json::serialize(out);  // a repeat answers this, history and all
   };
   r.abandoned = [&](core::storage::Tx& tx, const std::string& error) {
     store_.audit(tx, who, "order." + in.action + ".result", order_id, fmt::format(R"({{"outcome":"error"}} {})", error),
-                 core::unix_millis());
+                 core::unix_millis(), order ? order->customer_id : "");
   };
   const std::string kept = co_await resolutions_.run(db_, r, now_ms);
   if (acted)

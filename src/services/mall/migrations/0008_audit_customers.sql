@@ -5,3 +5,4 @@ ALTER TABLE mall_audit ADD COLUMN customer TEXT NOT NULL DEFAULT '';
 ALTER TABLE mall_audit ADD COLUMN ip TEXT NOT NULL DEFAULT '';
 CREATE INDEX mall_audit_actor ON mall_audit (actor, at_ms);
 CREATE INDEX mall_audit_customer ON mall_audit (customer, at_ms);
+CREATE INDEX mall_audit_subject ON mall_audit (subject, at_ms);

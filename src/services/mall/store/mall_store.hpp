@@ -16,7 +16,7 @@
 namespace zt::services::mall {
 
 // Who acts, for the audit: a staff member or a customer with the address they came from, or the
-// mall itself (kMall: the confirmation job, a re-drive, the counter's answer followed).
+// mall itself ("mall", no address: the confirmation job, a re-drive, the counter's answer followed).
 struct Actor {
   std::string id;
   std::string trace_id;
