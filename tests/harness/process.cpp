@@ -69,6 +69,9 @@ namespace {
 // that then allocates (setenv, a vector) waits for it forever, a process that never starts. So the
 // child only makes async-signal-safe calls and execve()s what was prepared here.
 struct Prepared {
+  Prepared() = default;
+  Prepared(Prepared&&) = default;  // the vectors' buffers move whole: the pointers into them stay good
+  Prepared(const Prepared&) = delete;  // a copy's pointers would point into the original
   std::string program;             // the path execve() runs (PATH searched here, not in the child)
   std::vector<std::string> argv_s, env_s;
   std::vector<char*> argv, env;

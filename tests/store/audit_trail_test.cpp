@@ -199,7 +199,9 @@ TEST(AuditQuery, ReadsEveryParameterAndRefusesWhatDoesNotParse) {
                                                                                   {"to_ms", "12x"},
                                                                                   {"limit", "0"},
                                                                                   {"limit", "ten"},
-                                                                                  {"cursor", "garbage"}}) {
+                                                                                  {"cursor", "garbage"},
+                                                                                  {"action", "ORDER PLACED"},
+                                                                                  {"action", std::string(65, 'a')}}) {
     auto one = params;
     one[name] = bad;
     auto lookup = [&](const char* n) -> std::optional<std::string> {

@@ -7,6 +7,7 @@
 #include <future>
 #include <map>
 #include <mutex>
+#include <optional>
 
 #include "core/app/listeners.hpp"
 #include "core/config/dynamic.hpp"
@@ -333,24 +334,37 @@ class DiscoveryComponent final : public Component, public Discovery {
   }
 
   // Follows the registry's full list of one of this process's services for this instance's
-  // operator state: disabled or at weight 0 is offline; absent (not yet registered, expired, the
-  // registry restarted) is not.
+  // operator state: disabled or at weight 0 is out of traffic. Only a list that names this instance
+  // changes the state: absent (not yet registered, expired after a stall, the registry restarting,
+  // its own deregistration while it drains) keeps the last word — the registry keeps an operator's
+  // override across all of these.
   boost::asio::awaitable<void> own_loop(Own& own) {
     std::int64_t version = -1;
+    bool warned = false;
     while (!stopping_) {
-      bool failed = false;
+      std::optional<std::int64_t> unchanged;  // set when the registry answered without news
       try {
         auto snap = co_await api_->watch(own.name, version, std::chrono::milliseconds(30000), true);
+        if (stopping_) break;
+        if (snap.version == version) unchanged = version;
         version = snap.version;
-        bool offline = false;
-        for (const auto& i : snap.instances)
-          if (i.id == self_id_) offline = !i.enabled || i.weight <= 0;
-        if (offline != own.offline.exchange(offline))
-          log::warn("discovery: this instance of {} is {} by an operator", own.name, offline ? "taken out of traffic" : "back in traffic");
-      } catch (const std::exception&) {
-        failed = true;  // the registry unreachable: the last word stands (the heartbeat loop says so in the log)
+        for (const auto& i : snap.instances) {
+          if (i.id != self_id_) continue;
+          const bool offline = !i.enabled || i.weight <= 0;
+          if (offline != own.offline.exchange(offline))
+            log::warn("discovery: this instance of {} {}", own.name,
+                      offline ? "is out of traffic (taken offline or weighted 0): it serves the service to no one, itself included"
+                              : "is back in traffic");
+        }
+        if (warned) log::info("discovery: reading this instance's state of {} again", own.name);
+        warned = false;
+      } catch (const std::exception& e) {
+        if (!warned) log::warn("discovery: reading this instance's state of {} failed, keeping the last: {}", own.name, e.what());
+        warned = true;
       }
-      if (failed) co_await wake_.wait(wake_.generation(), std::chrono::milliseconds(1000));
+      // A failure, or an answer without news before the wait ran out (a registry answering at
+      // once): a pause, never a loop that spins.
+      if (warned || unchanged) co_await wake_.wait(wake_.generation(), std::chrono::milliseconds(1000));
     }
   }
 

@@ -53,6 +53,12 @@ std::variant<AuditQuery, Refusal> audit_query(const std::function<std::optional<
     if (!n) return bad_query(code_prefix, name);
     *field = *n;
   }
+  // An action is a name ("order.placed") or a prefix of one ("order."): lower-case letters, digits,
+  // '.' and '_', at most 64 — nothing else could match, and each prefix length is a statement of its own.
+  if (q.action.size() > 64 || !std::all_of(q.action.begin(), q.action.end(), [](char c) {
+        return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' || c == '_';
+      }))
+    return bad_query(code_prefix, "action");
   if (!q.cursor.empty() && !parse_cursor(q.cursor)) return bad_cursor(code_prefix);
   if (const auto v = param("limit"); v && !v->empty()) {
     const auto n = whole_number(*v);

@@ -112,17 +112,28 @@ boost::asio::awaitable<core::discovery::Instance> NamingService::set_override(st
   if (o.weight && (*o.weight < 0 || *o.weight > 10000)) throw ApiError(400, "REGISTRY_INVALID_INSTANCE", "权重应在0到10000之间");
   if (!o.weight && !o.enabled) throw ApiError(400, "REGISTRY_INVALID_INSTANCE", "请指定 enabled 或 weight");
   // The services the console itself goes through (the gateway, staff sign-in, this registry) keep
-  // one instance in traffic: taking the last one out would leave nobody able to put it back.
+  // one instance in traffic: taking the last one out would leave nobody able to put it back. Checked
+  // and applied under one lock, so two operators taking out the last two at once cannot both pass
+  // (in the shared layout, between registry nodes, the table settles after the write: see the note
+  // on set_override in naming_service.hpp).
   const bool out_of_traffic = (o.enabled && !*o.enabled) || (o.weight && *o.weight == 0);
-  if (out_of_traffic && (service == "gateway" || service == "auth" || service == "registry")) {
-    const auto snap = table_.list(service, true);
-    const bool another = std::any_of(snap.instances.begin(), snap.instances.end(),
-                                     [&](const core::discovery::Instance& i) { return i.id != id && i.serving(); });
-    if (!another)
-      throw ApiError(409, "REGISTRY_LAST_INSTANCE",
-                     fmt::format("服务 {} 仅剩这一个可用实例，下线后将无法登录控制台或恢复服务，不能下线", service));
+  const bool guarded = out_of_traffic && (service == "gateway" || service == "auth" || service == "registry");
+  bool known = false;
+  {
+    std::unique_lock guard(override_mutex_, std::defer_lock);
+    if (guarded) guard.lock();
+    const bool present = has_instance(service, id);  // an unknown id is answered 404 below, not 409
+    known = shared_ && present;
+    if (guarded && present) {
+      const auto snap = table_.list(service, true);
+      const bool another = std::any_of(snap.instances.begin(), snap.instances.end(),
+                                       [&](const core::discovery::Instance& i) { return i.id != id && i.serving(); });
+      if (!another)
+        throw ApiError(409, "REGISTRY_LAST_INSTANCE",
+                       fmt::format("服务 {} 仅剩这一个可用实例，下线后将无法登录控制台或恢复服务，不能下线", service));
+    }
+    if (!shared_) known = table_.apply_override(service, id, o);
   }
-  const bool known = shared_ ? has_instance(service, id) : table_.apply_override(service, id, o);
   if (!known) throw ApiError(404, "REGISTRY_INSTANCE_NOT_FOUND", fmt::format("服务 {} 没有实例 {}", service, id));
   Override merged = table_.override_of(service, id);
   if (o.enabled) merged.enabled = o.enabled;

@@ -37,7 +37,11 @@ class NamingService {
   void cluster_removed(const std::string& service, const std::string& id);
   void cluster_alive(const std::string& service, const std::string& id, bool alive);
   void cluster_override(const OverrideRow& row);
-  // 404 REGISTRY_INSTANCE_NOT_FOUND when unknown; 400 on a weight out of range.
+  // 404 REGISTRY_INSTANCE_NOT_FOUND when unknown; 400 on a weight out of range; 409
+  // REGISTRY_LAST_INSTANCE for taking the last serving instance of gateway, auth or registry out of
+  // traffic, checked and applied under one lock on this node. Not closed: in the shared layout two
+  // registry nodes asked at the same moment can each pass (the write reaches the other node's table
+  // through etcd after it); a conditional etcd transaction on the service's overrides would close it.
   boost::asio::awaitable<core::discovery::Instance> set_override(std::string service, std::string id, Override o,
                                                                  Actor actor);
   void sweep();
@@ -63,6 +67,7 @@ class NamingService {
   RegistryStore& store_;
   SharedNaming* shared_;
   std::mutex mutex_;
+  std::mutex override_mutex_;  // the last-instance check and its change, as one step
   std::map<std::string, std::shared_ptr<core::net::Notifier>> notifiers_;
 };
 
