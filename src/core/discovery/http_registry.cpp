@@ -163,7 +163,7 @@ class HttpRegistry final : public RegistryApi {
       }
       throw json::error_from_response(resp.status, resp.body);
     }
-    throw http::ApiError(503, "REGISTRY_UNAVAILABLE", fmt::format("注册中心不可用：{}", last ? last->message() : "无地址"));
+    throw http::ApiError::upstream(503, "REGISTRY_UNAVAILABLE", fmt::format("注册中心不可用：{}", last ? last->message() : "无地址"));
   }
 
   std::vector<RegistryAddress> addresses_;

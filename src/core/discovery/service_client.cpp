@@ -172,7 +172,7 @@ boost::asio::awaitable<CallResult> ServiceClient::call_remote(const std::string&
       if (i.serving()) serving.push_back(i);
   if (serving.empty()) {
     if (up->calls_failed) up->calls_failed->inc();
-    throw ApiError(503, http::codes::kUnavailable, fmt::format("服务 {} 暂无可用实例", service));
+    throw ApiError::upstream(503, http::codes::kUnavailable, fmt::format("服务 {} 暂无可用实例", service));
   }
   // The bulkhead of this upstream: held for the whole call, retries included.
   struct Slot {
@@ -187,7 +187,7 @@ boost::asio::awaitable<CallResult> ServiceClient::call_remote(const std::string&
   if (options_.max_concurrent > 0 && up->in_flight.fetch_add(1, std::memory_order_relaxed) >= options_.max_concurrent) {
     up->in_flight.fetch_sub(1, std::memory_order_relaxed);
     if (up->busy) up->busy->inc();
-    throw ApiError(503, http::codes::kOverloaded, "服务繁忙，请稍后再试");
+    throw ApiError::upstream(503, http::codes::kOverloaded, "服务繁忙，请稍后再试");
   }
   const Slot slot(options_.max_concurrent > 0 ? &up->in_flight : nullptr);
 
@@ -223,13 +223,13 @@ boost::asio::awaitable<CallResult> ServiceClient::call_remote(const std::string&
       candidates.erase(candidates.begin() + static_cast<std::ptrdiff_t>(idx));
     }
     if (!chosen) {
-      refusal = ApiError(503, http::codes::kUnavailable, fmt::format("服务 {} 的实例均已熔断，请稍后再试", service));
+      refusal = ApiError::upstream(503, http::codes::kUnavailable, fmt::format("服务 {} 的实例均已熔断，请稍后再试", service));
       break;
     }
 
     const auto remaining = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
     if (remaining.count() <= 0) {
-      refusal = ApiError(504, http::codes::kDeadlineExceeded, "请求处理超时");
+      refusal = ApiError::upstream(504, http::codes::kDeadlineExceeded, "请求处理超时");
       break;
     }
     ++attempts;
@@ -276,7 +276,10 @@ boost::asio::awaitable<CallResult> ServiceClient::call_remote(const std::string&
     }
     up->balancer->on_finish(*chosen);
     const auto finished = nanos_now();
-    const bool bad = failure.has_value() || instance_failure(answer->status);
+    // A 5xx the instance says lies in something it called (x-zt-failure-origin) is its answer, not
+    // its failure: every instance would give it, so no breaker, ejection or retry on another.
+    const bool bad = failure.has_value() ||
+                     (instance_failure(answer->status) && answer->headers.get(http::kFailureOriginHeader) != "upstream");
     up->breaker(service, chosen->id).on_complete(permit, finished - started, bad, finished);
     if (up->outlier.record(chosen->id, bad, finished, serving.size())) {
       if (up->ejections) up->ejections->inc();
@@ -305,7 +308,7 @@ boost::asio::awaitable<CallResult> ServiceClient::call_remote(const std::string&
   if (last_answer) co_return std::move(*last_answer);  // the service's own 5xx answer, as it is
   if (last_failure) throw *last_failure;
   if (refusal) throw *refusal;
-  throw ApiError(503, http::codes::kUnavailable, fmt::format("服务 {} 暂无可用实例", service));
+  throw ApiError::upstream(503, http::codes::kUnavailable, fmt::format("服务 {} 暂无可用实例", service));
 }
 
 }  // namespace zt::core::discovery

@@ -194,7 +194,7 @@ asio::awaitable<Response> HttpClient::send(const Upstream& upstream, Request req
   if (parent) {
     if (parent->deadline != Clock::time_point::max()) deadline = std::min(deadline, parent->deadline);
     auto remaining = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
-    if (remaining.count() <= 0) throw ApiError(504, codes::kDeadlineExceeded, "请求处理超时");
+    if (remaining.count() <= 0) throw ApiError::upstream(504, codes::kDeadlineExceeded, "请求处理超时");
     req.headers.set(kDeadlineHeader, std::to_string(remaining.count()));
     req.headers.set("traceparent", parent->trace.traceparent());
     req.headers.set("x-request-id", parent->request_id);
@@ -218,7 +218,7 @@ asio::awaitable<Response> HttpClient::send(const Upstream& upstream, Request req
         auto results = co_await resolver.async_resolve(upstream.host, std::to_string(upstream.port),
                                                        asio::redirect_error(use_awaitable, ec));
         if (ec || results.empty())
-          throw ApiError(502, codes::kUpstream, fmt::format("无法解析上游服务地址 {}", upstream.host));
+          throw ApiError::upstream(502, codes::kUpstream, fmt::format("无法解析上游服务地址 {}", upstream.host));
         ep = *results.begin();
       }
       asio::steady_timer timer(ex, std::min(deadline, Clock::now() + o.connect_timeout));
@@ -233,8 +233,8 @@ asio::awaitable<Response> HttpClient::send(const Upstream& upstream, Request req
       co_await socket.async_connect(ep, asio::redirect_error(use_awaitable, ec));
       timer.cancel();
       if (ec || timed_out) {
-        if (Clock::now() >= deadline) throw ApiError(504, codes::kDeadlineExceeded, "请求处理超时");
-        throw ApiError(502, codes::kUpstream, "上游服务连接失败");
+        if (Clock::now() >= deadline) throw ApiError::upstream(504, codes::kDeadlineExceeded, "请求处理超时");
+        throw ApiError::upstream(502, codes::kUpstream, "上游服务连接失败");
       }
       socket.set_option(tcp::no_delay(true), ec);
     }
@@ -248,12 +248,12 @@ asio::awaitable<Response> HttpClient::send(const Upstream& upstream, Request req
       // once on a fresh connection. Anything else is the upstream's answer.
       if (from_pool && !got_bytes && Clock::now() < deadline && e.code() != asio::error::timed_out) continue;
       if (e.code() == asio::error::timed_out || Clock::now() >= deadline)
-        throw ApiError(504, codes::kDeadlineExceeded, "请求处理超时");
-      if (e.code() == bhttp::error::body_limit) throw ApiError(502, codes::kUpstream, "上游服务响应过大");
-      throw ApiError(502, codes::kUpstream, "上游服务响应异常");
+        throw ApiError::upstream(504, codes::kDeadlineExceeded, "请求处理超时");
+      if (e.code() == bhttp::error::body_limit) throw ApiError::upstream(502, codes::kUpstream, "上游服务响应过大");
+      throw ApiError::upstream(502, codes::kUpstream, "上游服务响应异常");
     }
   }
-  throw ApiError(502, codes::kUpstream, "上游服务响应异常");
+  throw ApiError::upstream(502, codes::kUpstream, "上游服务响应异常");
 }
 
 }  // namespace zt::core::http

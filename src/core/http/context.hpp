@@ -74,5 +74,8 @@ struct RequestContext {
 
 // Header carrying the caller's remaining budget in milliseconds between our services.
 inline constexpr std::string_view kDeadlineHeader = "x-zt-deadline-ms";
+// Set to "upstream" on an error answer whose cause lies in something the answering service called
+// (ApiError::upstream): the caller does not count it as that instance failing.
+inline constexpr std::string_view kFailureOriginHeader = "x-zt-failure-origin";
 
 }  // namespace zt::core::http

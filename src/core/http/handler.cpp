@@ -12,7 +12,9 @@ boost::asio::awaitable<Response> guarded(const Handler& h, Request& req, Request
   try {
     co_return co_await h(req, ctx);
   } catch (const ApiError& e) {
-    co_return Response::json(e.status(), error_body(e.code(), e.message(), ctx.trace_id));
+    auto answer = Response::json(e.status(), error_body(e.code(), e.message(), ctx.trace_id));
+    if (e.from_upstream()) answer.headers.set(kFailureOriginHeader, "upstream");
+    co_return answer;
   } catch (const std::exception& e) {
     ctx.log().error("unhandled exception in {} {}: {}", method_name(req.method), ctx.route, e.what());
     co_return Response::json(500, error_body(codes::kInternal, "系统内部错误，请稍后再试", ctx.trace_id));

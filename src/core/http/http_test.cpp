@@ -58,6 +58,10 @@ class HttpTest : public ::testing::Test {
       co_await blocking([] { throw ApiError(409, "TEST_CONFLICT", "冲突"); });
       co_return Response{};
     });
+    router->add(Method::kGet, "/dependency", [](Request&, RequestContext&) -> asio::awaitable<Response> {
+      throw ApiError::upstream(503, "TEST_DEPENDENCY_UNAVAILABLE", "依赖暂不可用");
+      co_return Response{};
+    });
     router->add(Method::kGet, "/crashes", [](Request&, RequestContext&) -> asio::awaitable<Response> {
       co_await blocking([] { throw std::runtime_error("secret detail: row 42 of table x"); });
       co_return Response{};
@@ -176,7 +180,19 @@ TEST_F(HttpTest, ConnectionRefusedIs502) {
     EXPECT_EQ(e.status(), 502);
     EXPECT_EQ(e.code(), "UPSTREAM_ERROR");
     EXPECT_EQ(e.message(), "上游服务连接失败");
+    EXPECT_TRUE(e.from_upstream()) << "a handler passing it on answers that its dependency failed";
   }
+}
+
+// A refusal about something the handler called says so, for the caller's breaker; its own do not.
+TEST_F(HttpTest, AFailureOfADependencyIsMarkedAsSuchInTheAnswer) {
+  HttpClient client;
+  auto r = get(client, "/dependency");
+  EXPECT_EQ(r.status, 503);
+  EXPECT_NE(r.body.find("TEST_DEPENDENCY_UNAVAILABLE"), std::string::npos) << r.body;
+  EXPECT_EQ(r.headers.get(kFailureOriginHeader).value_or(""), "upstream");
+  EXPECT_FALSE(get(client, "/throws").headers.has(kFailureOriginHeader));
+  EXPECT_FALSE(get(client, "/crashes").headers.has(kFailureOriginHeader));
 }
 
 TEST_F(HttpTest, BlockingWorkRunsOffTheIoThreadAndErrorsPropagate) {

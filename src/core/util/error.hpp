@@ -12,13 +12,24 @@ class ApiError : public std::runtime_error {
  public:
   ApiError(int status, std::string code, std::string message)
       : std::runtime_error(message), status_(status), code_(std::move(code)) {}
+  // A failure of something this process called — another service, a vendor, its store — rather
+  // than of this process: the answer says so (x-zt-failure-origin: upstream), and a caller's
+  // breaker and outlier detection do not hold it against this instance, since every instance
+  // would answer the same. (A counter that is down must not take the whole mall off the gateway.)
+  static ApiError upstream(int status, std::string code, std::string message) {
+    ApiError e(status, std::move(code), std::move(message));
+    e.upstream_ = true;
+    return e;
+  }
   int status() const { return status_; }
   const std::string& code() const { return code_; }
   std::string message() const { return what(); }
+  bool from_upstream() const { return upstream_; }
 
  private:
   int status_;
   std::string code_;
+  bool upstream_ = false;
 };
 
 // Codes the core itself produces.

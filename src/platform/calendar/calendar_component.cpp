@@ -195,17 +195,17 @@ class CalendarComponent final : public core::Component {
       if (auto* no = std::get_if<core::Refusal>(&put)) {
         if (no->code == "REGISTRY_CONFIG_CONFLICT" && attempt < 3) continue;  // someone published in between: read again
         ctx.log().warn("calendar: publishing {} refused: {} {}", kItem.to_string(), no->status, no->code);
-        throw ApiError(503, "CALENDAR_PUBLISH_FAILED", "交易日历发布失败，请稍后重试");
+        throw ApiError::upstream(503, "CALENDAR_PUBLISH_FAILED", "交易日历发布失败，请稍后重试");
       }
       if (auto* unknown = std::get_if<core::discovery::Unknown>(&put)) {
         ctx.log().warn("calendar: the config center did not answer the publish: {} {}", unknown->status, unknown->code);
         // No instance to send it to (or every breaker open): it never left this process.
         if (unknown->status == 0 && unknown->code == core::http::codes::kUnavailable)
-          throw ApiError(503, "CALENDAR_PUBLISH_FAILED", "暂时无法连接配置中心，交易日历未修改，请稍后重试");
+          throw ApiError::upstream(503, "CALENDAR_PUBLISH_FAILED", "暂时无法连接配置中心，交易日历未修改，请稍后重试");
         // Refused as a caller (401, 403): nothing was published.
         if (unknown->status == 401 || unknown->status == 403)
-          throw ApiError(503, "CALENDAR_PUBLISH_FAILED", "交易日历发布失败，请稍后重试");
-        throw ApiError(503, "CALENDAR_PUBLISH_FAILED", "配置中心未及时答复，交易日历可能已修改，请刷新查看后再决定是否重试");
+          throw ApiError::upstream(503, "CALENDAR_PUBLISH_FAILED", "交易日历发布失败，请稍后重试");
+        throw ApiError::upstream(503, "CALENDAR_PUBLISH_FAILED", "配置中心未及时答复，交易日历可能已修改，请刷新查看后再决定是否重试");
       }
       ctx.log().info("calendar: {} replaced the {} closures", ctx.caller.subject, year);
       YearInfo out{year, "edited", body.closures, closed_weekdays(year, body.closures)};
@@ -223,7 +223,7 @@ class CalendarComponent final : public core::Component {
     if (auto* unknown = std::get_if<core::discovery::Unknown>(&got))
       ctx.log().warn("calendar: reading {} at the config center failed: {} {} {}", kItem.to_string(), unknown->status,
                      unknown->code, unknown->message);
-    throw ApiError(503, "CALENDAR_PUBLISH_FAILED", "暂时无法连接配置中心，交易日历未修改，请稍后重试");
+    throw ApiError::upstream(503, "CALENDAR_PUBLISH_FAILED", "暂时无法连接配置中心，交易日历未修改，请稍后重试");
   }
 
   registry::RegistryClient registry_;

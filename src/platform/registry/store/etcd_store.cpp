@@ -68,7 +68,7 @@ constexpr int kMaxAttempts = 32;
 // etcd could not be reached or refused: the caller gets the project's error, not a 500.
 [[noreturn]] void unavailable(const etcd::EtcdError& e) {
   core::log::warn("registry: etcd: {}", e.what());
-  throw core::http::ApiError(503, "REGISTRY_STORE_UNAVAILABLE", "注册中心存储暂不可用，请稍后重试");
+  throw core::http::ApiError::upstream(503, "REGISTRY_STORE_UNAVAILABLE", "注册中心存储暂不可用，请稍后重试");
 }
 
 }  // namespace

@@ -114,7 +114,7 @@ boost::asio::awaitable<CodeSent> CustomerSessions::deliver_code(const RequestCon
     if (!sent) {
       // Not delivered: forget the code, so the cooldown does not keep the customer waiting for it.
       co_await db_.write([&](core::storage::Tx& tx) { store_.withdraw_last_code(tx, mobile, purpose); });
-      throw ApiError(503, "AUTH_SMS_UNAVAILABLE", "短信发送失败，请稍后重试");
+      throw ApiError::upstream(503, "AUTH_SMS_UNAVAILABLE", "短信发送失败，请稍后重试");
     }
     ctx.log().info("auth: {} code sent to {}", purpose, code.mobile_masked);
     // The sandbox's outbox has it, no phone does: whoever asked may see it (docs/sandbox.md).

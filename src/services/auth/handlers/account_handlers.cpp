@@ -92,10 +92,10 @@ void add_account_routes(core::http::Router& r, AccountApiDeps deps) {
       } else if (auto* r = std::get_if<core::Refusal>(&opened); !r || r->code != "COUNTER_CUSTOMER_EXISTS") {
         // (COUNTER_CUSTOMER_EXISTS: the synthetic ID number collides; the next attempt derives another.)
         ctx.log().warn("auth: sandbox account opening failed ({})", r ? r->code : "no answer");
-        throw ApiError(503, "AUTH_SANDBOX_ACCOUNT_FAILED", "演示账户开立失败，请稍后重试");
+        throw ApiError::upstream(503, "AUTH_SANDBOX_ACCOUNT_FAILED", "演示账户开立失败，请稍后重试");
       }
     }
-    if (fund_account.empty()) throw ApiError(503, "AUTH_SANDBOX_ACCOUNT_FAILED", "演示账户开立失败，请稍后重试");
+    if (fund_account.empty()) throw ApiError::upstream(503, "AUTH_SANDBOX_ACCOUNT_FAILED", "演示账户开立失败，请稍后重试");
     const Audit a = who(ctx);
     const auto now = core::unix_millis();
     auto bound = core::http::value_or_throw(co_await d->db.write(

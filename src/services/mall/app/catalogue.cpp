@@ -348,7 +348,7 @@ boost::asio::awaitable<void> Catalogue::register_at_counter(const std::string& c
   if (std::holds_alternative<counter::Instrument>(registered)) co_return;
   if (auto* r = std::get_if<core::Refusal>(&registered); r && r->code == "COUNTER_NAV_MISMATCH")
     throw ApiError(409, "MALL_NAV_CONFLICT", "柜台记录的净值与录入不一致：" + r->message);
-  if (required) throw ApiError(503, "MALL_DEPENDENCY_UNAVAILABLE", "暂时无法在柜台登记产品，请稍后重试");
+  if (required) throw ApiError::upstream(503, "MALL_DEPENDENCY_UNAVAILABLE", "暂时无法在柜台登记产品，请稍后重试");
   core::log::warn("mall: could not register {} at the counter; it will be on the next NAV", code);
 }
 

@@ -61,7 +61,7 @@ boost::asio::awaitable<std::string> Orders::fund_account(const std::string& cust
   }
   auto read = co_await clients_.auth.fund_account(customer, &ctx);
   auto* bound = std::get_if<auth::FundAccount>(&read);
-  if (!bound) throw ApiError(503, "MALL_DEPENDENCY_UNAVAILABLE", "暂时无法查询资金账户，请稍后重试");
+  if (!bound) throw ApiError::upstream(503, "MALL_DEPENDENCY_UNAVAILABLE", "暂时无法查询资金账户，请稍后重试");
   if (!bound->fund_account) throw ApiError(409, "MALL_NO_FUND_ACCOUNT", "您尚未开立资金账户，请先开户");
   const std::string fa = *bound->fund_account;
   std::lock_guard lock(mutex_);
@@ -83,7 +83,7 @@ boost::asio::awaitable<suitability::MatchOut> Orders::ask_match(std::string cust
   const suitability::MatchIn in{std::move(customer), std::move(terms), std::move(warning)};
   auto matched = co_await clients_.suitability.match(in, ctx);
   auto* out = std::get_if<suitability::MatchOut>(&matched);
-  if (!out) throw ApiError(503, "MALL_DEPENDENCY_UNAVAILABLE", "暂时无法进行适当性匹配，请稍后重试");
+  if (!out) throw ApiError::upstream(503, "MALL_DEPENDENCY_UNAVAILABLE", "暂时无法进行适当性匹配，请稍后重试");
   co_return std::move(*out);
 }
 
@@ -104,7 +104,7 @@ boost::asio::awaitable<suitability::Warning> Orders::risk_warning(const std::str
   auto issued = co_await clients_.suitability.issue_warning(in, &ctx);
   if (auto* w = std::get_if<suitability::Warning>(&issued)) co_return std::move(*w);
   if (auto* r = std::get_if<core::Refusal>(&issued)) throw ApiError(r->status, r->code, r->message);
-  throw ApiError(503, "MALL_DEPENDENCY_UNAVAILABLE", "暂时无法生成风险警示书，请稍后重试");
+  throw ApiError::upstream(503, "MALL_DEPENDENCY_UNAVAILABLE", "暂时无法生成风险警示书，请稍后重试");
 }
 
 // ---------------------------------------------------------------- placing
@@ -488,7 +488,7 @@ boost::asio::awaitable<OrderView> Orders::cancel(const std::string& customer, co
   const counter::CancelOrder request{"mall-cancel-" + o->order_id, *o->counter_order_id};
   auto done = co_await clients_.counter.cancel_order(request, &ctx);
   if (std::holds_alternative<counter::Unknown>(done))
-    throw ApiError(503, "MALL_DEPENDENCY_UNAVAILABLE", "暂时无法撤单，请稍后重试");
+    throw ApiError::upstream(503, "MALL_DEPENDENCY_UNAVAILABLE", "暂时无法撤单，请稍后重试");
   if (auto* r = std::get_if<core::Refusal>(&done)) {
     // Cancelled at the counter already (by a request whose answer never came back): the mall
     // follows and the customer sees the cancel done; confirmed there: not cancellable. The
@@ -531,9 +531,9 @@ boost::asio::awaitable<Holdings> Orders::holdings(const std::string& customer, c
   const auto cash = co_await asked.get();
   if (failed) std::rethrow_exception(failed);
   auto* positions = std::get_if<std::vector<counter::Position>>(&*held);
-  if (!positions) throw ApiError(503, "MALL_DEPENDENCY_UNAVAILABLE", "暂时无法查询持仓，请稍后重试");
+  if (!positions) throw ApiError::upstream(503, "MALL_DEPENDENCY_UNAVAILABLE", "暂时无法查询持仓，请稍后重试");
   auto* balance = std::get_if<counter::Balance>(&cash);
-  if (!balance) throw ApiError(503, "MALL_DEPENDENCY_UNAVAILABLE", "暂时无法查询持仓，请稍后重试");
+  if (!balance) throw ApiError::upstream(503, "MALL_DEPENDENCY_UNAVAILABLE", "暂时无法查询持仓，请稍后重试");
   Holdings out;
   out.fund_account = fa;
   out.cash = balance->cash;
