@@ -891,6 +891,119 @@ TEST_P(Mall, LostAnswersAndARestartingCounterNeitherStrandNorRepeatMoney) {
 // resolved by staff with orders.manage — retry, void or expire by kind — each audited with its
 // reason before it acts; the customer reads what came of it; money moves once, mall and counter
 // agree after.
+// A NAV entered wrong, corrected (净值更正, issue 28 item 1): staff with navs.correct and a reason;
+// the counter corrected first; the date's pending orders confirm at the corrected NAV (one whose
+// confirmation was already sent at the wrong one is worked out again when the counter refuses it);
+// an order already confirmed at the wrong NAV is listed for adjustment by hand and left as it is;
+// both values kept and audited. In the split layout a counter that does not answer leaves the
+// correction on its way (202) and that date's orders waiting, until the job's next run sends it
+// again as recorded.
+TEST_P(Mall, ANavCorrectionConfirmsWhatIsPendingAtTheRightNavAndListsWhatWasConfirmedAtTheWrongOne) {
+  platform.pin_clock("2026-03-02T10:00:00+08:00");
+  publish(fund("F30001", "更正测试混合", 3), "F30001", "2026-02-27", "1.0000");
+  auto a = customer("13900000031"), b = customer("13900000032");
+  auto first = order(a, "fix-a-0001", R"({"product": "F30001", "side": "subscribe", "amount": "10000.00"})");
+  ASSERT_EQ(first.status, 200) << first.body;
+  auto second = order(b, "fix-b-0001", R"({"product": "F30001", "side": "subscribe", "amount": "10000.00"})");
+  ASSERT_EQ(second.status, 200) << second.body;
+  ASSERT_EQ(staff("PUT", "/api/mall/v1/admin/products/F30001/navs/2026-03-02", R"({"nav": "1.1000"})").status, 200);
+  auto again = staff("PUT", "/api/mall/v1/admin/products/F30001/navs/2026-03-02", R"({"nav": "1.0100"})");
+  EXPECT_EQ(again.status, 409) << again.body;
+  EXPECT_NE(again.body.find("净值更正"), std::string::npos) << "says how: " << again.body;
+
+  // The next morning one confirmation reaches the counter at the wrong NAV; the other's send is
+  // refused by an unavailable counter (kept, to be sent again as it was).
+  platform.pin_clock("2026-03-03T09:00:00+08:00");
+  ASSERT_EQ(arm("confirm_order", R"(["unavailable"])").status, 200);
+  run();
+  const std::string ids[2] = {f(first.body, "order_id"), f(second.body, "order_id")};
+  const Customer* owners[2] = {&a, &b};
+  int confirmed = -1;
+  for (int i = 0; i < 2; ++i)
+    if (f(order_of(*owners[i], ids[i]).body, "state") == "confirmed") confirmed = i;
+  ASSERT_NE(confirmed, -1) << "one confirmed";
+  const int pending = 1 - confirmed;
+  EXPECT_EQ(f(order_of(*owners[pending], ids[pending]).body, "state"), "pending");
+  EXPECT_EQ(f(order_of(*owners[confirmed], ids[confirmed]).body, "nav"), "1.1000");
+
+  // Refusals first: each says why, and nothing changes.
+  const std::string path = "/api/mall/v1/admin/products/F30001/navs/2026-03-02/corrections";
+  const auto corrector = [&](const std::vector<std::string>& permissions) {
+    return std::map<std::string, std::string>{{"authorization", "Bearer " + staff_token(permissions)}};
+  };
+  const auto correct = [&](const std::string& p, const std::string& body) {
+    return http_request(z.port, "POST", p, body, corrector({"navs.correct"}));
+  };
+  EXPECT_EQ(http_request(z.port, "POST", path, R"({"nav": "1.0100", "reason": "录入错误"})", corrector({"products.manage"})).status, 403)
+      << "products.manage is not navs.correct";
+  EXPECT_EQ(http_request(z.port, "POST", path, R"({"nav": "1.0100", "reason": "录入错误"})", a.headers()).status, 403);
+  auto blank = correct(path, R"({"nav": "1.0100", "reason": "   "})");
+  EXPECT_EQ(blank.status, 400);
+  EXPECT_EQ(json_field_if(blank.body, "code").value_or(""), "MALL_REASON_REQUIRED") << blank.body;
+  auto same = correct(path, R"({"nav": "1.1000", "reason": "录入错误"})");
+  EXPECT_EQ(same.status, 409);
+  EXPECT_EQ(json_field_if(same.body, "code").value_or(""), "MALL_NAV_UNCHANGED") << same.body;
+  auto none = correct("/api/mall/v1/admin/products/F30001/navs/2026-03-03/corrections", R"({"nav": "1.0100", "reason": "录入错误"})");
+  EXPECT_EQ(none.status, 404);
+  EXPECT_EQ(json_field_if(none.body, "code").value_or(""), "MALL_NAV_NOT_FOUND") << none.body;
+  auto nowhere = correct("/api/mall/v1/admin/products/F39999/navs/2026-03-02/corrections", R"({"nav": "1.0100", "reason": "录入错误"})");
+  EXPECT_EQ(nowhere.status, 404) << nowhere.body;
+
+  if (GetParam() == Mode::kSplit) {
+    // The counter does not answer: recorded and on its way; the NAV and that date's orders wait.
+    platform.process_of("counter")->kill();
+    auto waiting = correct(path, R"({"nav": "1.0100", "reason": "基金公司更正公告"})");
+    ASSERT_EQ(waiting.status, 202) << waiting.body;
+    EXPECT_EQ(f(waiting.body, "state"), "sending");
+    auto twice = correct(path, R"({"nav": "1.0200", "reason": "再次更正"})");
+    EXPECT_EQ(twice.status, 409);
+    EXPECT_EQ(json_field_if(twice.body, "code").value_or(""), "MALL_NAV_CORRECTING") << twice.body;
+    EXPECT_NE(http_get(z.port, "/api/mall/v1/products/F30001/navs").body.find("1.1000"), std::string::npos)
+        << "customers see the NAV in force until the counter has the correction";
+    platform.restart("counter");
+    run();  // sends it again as recorded: applied; the waiting order's old request is refused by the counter
+  } else {
+    auto applied = correct(path, R"({"nav": "1.0100", "reason": "基金公司更正公告"})");
+    ASSERT_EQ(applied.status, 200) << applied.body;
+    EXPECT_EQ(f(applied.body, "state"), "applied");
+    EXPECT_EQ(f(applied.body, "pending_orders"), "1") << applied.body;
+    run();  // the waiting order's request at the wrong NAV is refused by the counter
+  }
+  auto list = staff("GET", "/api/mall/v1/admin/nav-corrections?code=F30001");
+  ASSERT_EQ(list.status, 200) << list.body;
+  const auto items = boost::json::parse(list.body).at("items").as_array();
+  ASSERT_EQ(items.size(), 1u) << list.body;
+  const auto& c = items.at(0).as_object();
+  EXPECT_EQ(c.at("state").as_string(), "applied") << list.body;
+  EXPECT_EQ(c.at("from").as_string(), "1.1000");
+  EXPECT_EQ(c.at("to").as_string(), "1.0100");
+  EXPECT_EQ(c.at("reason").as_string(), "基金公司更正公告");
+  ASSERT_EQ(c.at("to_adjust").as_array().size(), 1u) << "the order confirmed at the wrong NAV, for staff: " << list.body;
+  EXPECT_EQ(c.at("to_adjust").as_array().at(0).at("order_id").as_string(), ids[confirmed]);
+  EXPECT_NE(http_get(z.port, "/api/mall/v1/products/F30001/navs").body.find("1.0100"), std::string::npos);
+
+  // The pending order confirms at the corrected NAV (worked out again under a new request id).
+  std::string state;
+  EXPECT_TRUE(eventually([&] {
+    run();
+    return (state = f(order_of(*owners[pending], ids[pending]).body, "state")) == "confirmed";
+  }, std::chrono::seconds(20))) << state;
+  auto fixed = order_of(*owners[pending], ids[pending]);
+  EXPECT_EQ(f(fixed.body, "nav"), "1.0100") << fixed.body;
+  EXPECT_EQ(f(fixed.body, "fee"), "147.78");
+  EXPECT_EQ(f(fixed.body, "confirmed_shares"), "9754.67") << "9852.22 / 1.0100";
+  auto kept = order_of(*owners[confirmed], ids[confirmed]);
+  EXPECT_EQ(f(kept.body, "nav"), "1.1000") << "never changed silently";
+  EXPECT_EQ(f(kept.body, "confirmed_shares"), "8956.56") << "9852.22 / 1.1000";
+  EXPECT_EQ(differences(), "") << "mall and counter agree on both";
+
+  // Audited with both values and the reason, under the staff member who corrected it.
+  auto audit = http_request(z.port, "GET", "/api/mall/v1/admin/audit?action=nav.corrected", "",
+                            {{"authorization", "Bearer " + staff_token({"audit.read"})}});
+  ASSERT_EQ(audit.status, 200) << audit.body;
+  EXPECT_NE(audit.body.find("1.1000 更正为 1.0100，原因：基金公司更正公告"), std::string::npos) << audit.body;
+}
+
 TEST_P(Mall, StuckOrdersAreListedWithTheirHistoryAndResolvedByStaffWithAudit) {
   platform.pin_clock("2026-03-02T10:00:00+08:00");
   publish(fund("F10001", "稳健增长混合", 3), "F10001", "2026-02-27", "1.0000");

@@ -44,6 +44,9 @@ class CounterProvider {
   // market OF) and keeps the NAV for valuation and confirmation; a real counter's adapter checks
   // that its TA knows the product.
   virtual Async<Instrument> register_fund(Instrument i) = 0;
+  // A NAV corrected: changed only from the value the caller names (a late copy of an earlier
+  // correction changes nothing); a NAV the counter never held is taken as given.
+  virtual Async<CorrectNav> correct_nav(CorrectNav c) = 0;
 
   virtual Async<Customer> customer(std::string customer_no) = 0;
   virtual Async<Customer> customer_by_id_number(std::string id_number) = 0;

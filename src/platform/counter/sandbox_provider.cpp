@@ -83,6 +83,9 @@ Async<Instrument> SandboxProvider::register_fund(Instrument i) {
   i.market = "OF";
   co_return co_await put_instrument(std::move(i));
 }
+Async<CorrectNav> SandboxProvider::correct_nav(CorrectNav c) {
+  co_return co_await write([&](core::storage::Tx& tx) { return counter_.correct_nav(tx, c); });
+}
 Async<std::int64_t> SandboxProvider::end_of_day(std::string date) {
   if (auto fault = co_await kFaults.inject()) co_return *fault;
   co_return co_await write([&](core::storage::Tx& tx) { return counter_.end_of_day(tx, date); });

@@ -43,6 +43,7 @@ class SandboxProvider final : public CounterProvider {
   Async<Trade> simulate_trade(SimulateTrade r);
   Async<Instrument> put_instrument(Instrument i);
   Async<Instrument> register_fund(Instrument i) override;
+  Async<CorrectNav> correct_nav(CorrectNav c) override;
   Async<std::int64_t> end_of_day(std::string date);
   Async<Customer> set_first_trade_date(std::string customer_no, std::string date);
   // Whether the counter answered (or voided) a request id: armed faults (handlers/fault_plan.hpp)

@@ -168,6 +168,40 @@ BOOST_DESCRIBE_STRUCT(OrderView, (),
                        confirm_date, placed_at, cancellable, warning_id, suitability_rule, nav, fee, confirmed_amount,
                        confirmed_shares, confirmed_date, failure_code, failure_message, customer_id))
 
+// A NAV correction (净值更正) by staff with navs.correct: the value it replaces and why.
+struct NavCorrectionIn {
+  Nav nav;
+  std::string reason;  // 2–200 characters
+};
+BOOST_DESCRIBE_STRUCT(NavCorrectionIn, (), (nav, reason))
+struct NavCorrectionView {
+  std::string id;
+  std::string code;
+  std::string product_name;
+  std::string date;
+  Nav from;
+  Nav to;
+  std::string reason;
+  std::string corrected_by;
+  std::string corrected_at;
+  std::string state;  // sending (at the counter, its answer awaited) | applied | refused
+  std::string state_title;
+  std::optional<std::string> outcome;  // why the counter refused
+  // That date's orders not yet confirmed: they confirm at the NAV in force (the corrected one once
+  // applied).
+  int pending_orders = 0;
+  // That date's orders confirmed at another NAV than the one in force: left as they are, for staff
+  // to adjust by hand (never changed here).
+  std::vector<OrderView> to_adjust;
+};
+BOOST_DESCRIBE_STRUCT(NavCorrectionView, (),
+                      (id, code, product_name, date, from, to, reason, corrected_by, corrected_at, state, state_title,
+                       outcome, pending_orders, to_adjust))
+struct NavCorrectionPage {
+  std::vector<NavCorrectionView> items;
+};
+BOOST_DESCRIBE_STRUCT(NavCorrectionPage, (), (items))
+
 struct OrderPage {
   std::vector<OrderView> items;
   std::optional<std::string> next_cursor;

@@ -35,13 +35,14 @@ class MallComponent final : public core::Component {
         store_(settings_.rules),
         catalogue_(ctx.database(), store_, counter_, suitability_, settings_.read_cache),
         orders_(ctx.database(), store_, catalogue_, Orders::Clients{counter_, auth_, suitability_}, settings_.cutoff),
-        confirmation_(ctx.database(), store_, counter_, orders_, catalogue_, settings_.confirmation),
+        corrections_(ctx.database(), store_, counter_, catalogue_),
+        confirmation_(ctx.database(), store_, counter_, orders_, catalogue_, corrections_, settings_.confirmation),
         reconciliation_(ctx.database(), store_, counter_),
         desk_(ctx.database(), store_, orders_, settings_.desk),
         stuck_(ctx.metrics(), StuckDesk::gauges(), [this] { return desk_.count(); }) {
     if (settings_.demo_products && ctx.full_config().section("node").get_bool("sandbox"))
       demo_.emplace(ctx.database(), store_, catalogue_, settings_.confirmation.instance);
-    add_mall_routes(ctx.public_router(), MallApp{catalogue_, orders_, confirmation_, reconciliation_, desk_});
+    add_mall_routes(ctx.public_router(), MallApp{catalogue_, orders_, confirmation_, reconciliation_, desk_, corrections_});
   }
 
   void start() override {
@@ -65,6 +66,7 @@ class MallComponent final : public core::Component {
   MallStore store_;
   Catalogue catalogue_;
   Orders orders_;
+  NavCorrections corrections_;
   Confirmation confirmation_;
   Reconciliation reconciliation_;
   StuckDesk desk_;

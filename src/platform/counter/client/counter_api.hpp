@@ -107,6 +107,17 @@ struct Instrument {
 };
 BOOST_DESCRIBE_STRUCT(Instrument, (), (code, name, kind, market, price, price_date))
 
+// A fund's NAV for a date corrected (净值更正) by its TA: from the value the counter holds to the
+// right one. Confirmations from then on must use `to`; orders already confirmed at `from` stay as
+// they are (the seller adjusts them by hand). Sending it again changes nothing.
+struct CorrectNav {
+  std::string code;
+  std::string date;
+  Nav from;
+  Nav to;
+};
+BOOST_DESCRIBE_STRUCT(CorrectNav, (), (code, date, from, to))
+
 struct Position {
   std::string code;
   std::string kind;

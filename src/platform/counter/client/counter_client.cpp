@@ -62,6 +62,16 @@ boost::asio::awaitable<Outcome<Instrument>> CounterClient::register_fund(const I
   co_return outcome<Instrument>(reply);
 }
 
+std::string CounterClient::correction_request(const CorrectNav& c) { return core::json::serialize(c); }
+
+boost::asio::awaitable<Outcome<CorrectNav>> CounterClient::correct_nav(const std::string& code, const std::string& date,
+                                                                      const std::string& recorded,
+                                                                      const RequestContext* ctx) const {
+  const std::string target = kBase + "/products/" + segment(code) + "/navs/" + segment(date) + "/correction";
+  auto reply = co_await send(Method::kPost, target, recorded, ctx);
+  co_return outcome<CorrectNav>(reply);
+}
+
 boost::asio::awaitable<Outcome<Demo>> CounterClient::open_demo_customer(const DemoRequest& r,
                                                                         const RequestContext* ctx) const {
   const std::string target = kBase + "/sandbox/demo-customers", body = core::json::serialize(r);

@@ -40,6 +40,12 @@ class CounterClient : core::discovery::ApiClient {
   // A fund product the caller sells, with its latest NAV (the same values again change nothing).
   boost::asio::awaitable<Outcome<Instrument>> register_fund(const Instrument& i,
                                                             const core::http::RequestContext* ctx) const;
+  // A NAV corrected from `from` to `to`: the request as the caller records it before the first
+  // send, then sent (again) as recorded; sending it again changes nothing.
+  static std::string correction_request(const CorrectNav& c);
+  boost::asio::awaitable<Outcome<CorrectNav>> correct_nav(const std::string& code, const std::string& date,
+                                                          const std::string& recorded,
+                                                          const core::http::RequestContext* ctx) const;
   // The sandbox's ready customer (sandbox mode only).
   boost::asio::awaitable<Outcome<Demo>> open_demo_customer(const DemoRequest& r,
                                                            const core::http::RequestContext* ctx) const;

@@ -328,6 +328,9 @@ Result<Order> SandboxCounter::confirm_order(core::storage::Tx& tx, const Confirm
     if (!o) return Refusal{404, "COUNTER_ORDER_NOT_FOUND", fmt::format("委托 {} 不存在", r.order_id)};
     if (o->state != "pending") return Refusal{409, "COUNTER_ORDER_NOT_PENDING", fmt::format("委托 {} 已{}，不能确认", r.order_id, o->state == "cancelled" ? "撤销" : "确认")};
     if (r.confirmed_date < o->trade_date) return Refusal{400, "COUNTER_BAD_DATE", "确认日期不能早于交易日期"};
+    // The NAV row is touched, not only read: a correction of it (correct_nav) waits for this
+    // confirmation or this one sees the corrected value — never both at the old one.
+    tx.exec("UPDATE counter_navs SET nav_units = nav_units WHERE code = ? AND nav_date = ?", {o->product, o->trade_date});
     auto known = tx.query("SELECT nav_units FROM counter_navs WHERE code = ? AND nav_date = ?", {o->product, o->trade_date});
     if (!known.empty() && known.at(0).int64(0) != r.nav.units())
       return Refusal{409, "COUNTER_NAV_MISMATCH", fmt::format("{} 在 {} 的净值为 {}，与确认净值 {} 不符", o->product, o->trade_date,
@@ -432,6 +435,28 @@ Result<Trade> SandboxCounter::simulate_trade(core::storage::Tx& tx, const Simula
 }
 
 // ---------------------------------------------------------------- administration
+
+Result<CorrectNav> SandboxCounter::correct_nav(core::storage::Tx& tx, const CorrectNav& c) const {
+  if (!valid_date(c.date)) return bad_date("净值日期");
+  if (c.from.units() <= 0 || c.to.units() <= 0) return Refusal{400, "COUNTER_NAV_INVALID", "净值应大于0"};
+  auto existing = instrument(tx, c.code);
+  if (!existing || existing->kind != "fund")
+    return Refusal{404, "COUNTER_PRODUCT_NOT_FOUND", fmt::format("基金 {} 不存在", c.code)};
+  // One conditional write (a confirmation of that date holds the row while it runs).
+  if (tx.exec("UPDATE counter_navs SET nav_units = ? WHERE code = ? AND nav_date = ? AND nav_units = ?",
+              {c.to.units(), c.code, c.date, c.from.units()}) == 0) {
+    auto known = tx.query("SELECT nav_units FROM counter_navs WHERE code = ? AND nav_date = ?", {c.code, c.date});
+    if (known.empty()) {
+      tx.exec("INSERT INTO counter_navs (code, nav_date, nav_units) VALUES (?, ?, ?)", {c.code, c.date, c.to.units()});
+    } else if (known.at(0).int64(0) != c.to.units()) {
+      return Refusal{409, "COUNTER_NAV_MISMATCH", fmt::format("{} 在 {} 的净值为 {}，不是更正前的 {}", c.code, c.date,
+                                                              Nav::from_units(known.at(0).int64(0)).to_string(), c.from.to_string())};
+    }
+  }
+  if (existing->price_date == c.date)
+    tx.exec("UPDATE counter_instruments SET price_units = ? WHERE code = ?", {c.to.units(), c.code});
+  return c;
+}
 
 Result<Instrument> SandboxCounter::put_instrument(core::storage::Tx& tx, const Instrument& i) const {
   static const std::regex code("[A-Z0-9]{4,12}");

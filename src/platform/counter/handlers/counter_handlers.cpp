@@ -209,6 +209,18 @@ void add_counter_routes(core::http::Router& r, CounterApiDeps deps) {
     co_return answer(std::move(out));
   });
 
+  r.add(Method::kPost, base + "/products/{code}/navs/{date}/correction", [d, &p](Request& req, RequestContext& ctx) -> Reply {
+    require_service(ctx);
+    auto c = core::json::parse<CorrectNav>(req.body);
+    if (c.code != path_param(ctx, "code") || c.date != path_param(ctx, "date"))
+      throw ApiError(400, "COUNTER_BAD_PARAM", "请求体中的代码或日期与路径不一致");
+    auto out = co_await p.correct_nav(std::move(c));
+    if (std::holds_alternative<CorrectNav>(out))
+      ctx.log().info("counter: {} NAV of {} corrected by {}", std::get<CorrectNav>(out).code, std::get<CorrectNav>(out).date,
+                     ctx.calling_service);
+    co_return answer(std::move(out));
+  });
+
   // ---- queries (services; staff with customers.read)
   r.add(Method::kGet, base + "/customers/{customer_no}", [d, &p](Request&, RequestContext& ctx) -> Reply {
     require_reader(ctx);

@@ -24,6 +24,7 @@ const std::vector<Permission> kCatalogue = {
     {"customers.manage", "处理客户账户（解锁、结束会话）"},
     {"reviews.approve", "审核业务申请"},
     {"products.manage", "管理产品与净值"},
+    {"navs.correct", "更正已录入的净值"},
     {"orders.read", "查询订单"},
     {"orders.manage", "处理异常订单（重试、作废、失效并解冻）"},
     {"campaigns.manage", "管理营销活动"},
@@ -40,7 +41,7 @@ const std::vector<BuiltinRole> kBuiltinRoles = {
     {"admin", "系统管理员", {}},
     {"reviewer", "审核员", {"reviews.approve", "customers.read", "orders.read"}},
     {"operations", "运营人员", {"governance.read", "governance.write", "campaigns.manage", "sandbox.manage", "orders.read", "orders.manage", "audit.read", "calendar.manage"}},
-    {"product_manager", "产品经理", {"products.manage", "orders.read"}},
+    {"product_manager", "产品经理", {"products.manage", "navs.correct", "orders.read"}},
     {"customer_service", "客服", {"customers.read", "customers.manage", "orders.read"}},
 };
 

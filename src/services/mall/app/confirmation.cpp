@@ -97,11 +97,15 @@ boost::asio::awaitable<ConfirmationRun> Confirmation::run(const RequestContext* 
     ++out.redriven;
   }
   const std::string today = out.business_date;
+  // NAV corrections on their way to the counter first; a date whose NAV one still holds waits.
+  co_await corrections_.resume(ctx);
+  const auto held = co_await corrections_.held();
   auto due = co_await db_.read([&](core::storage::Tx& tx) { return store_.due(tx, today); });
   out.waiting_for_nav =
       static_cast<int>(co_await db_.read([&](core::storage::Tx& tx) { return store_.waiting_for_nav(tx, today); }));
   for (const auto& o : due) {
     if (!o.counter_order_id) continue;  // pending orders always have one
+    if (held.contains({o.product, o.trade_date})) continue;
     const bool still_mine = co_await lease_.keep();
     if (!still_mine) break;
     if (o.side == "redeem") {

@@ -18,6 +18,7 @@
 #include "core/net/periodic.hpp"
 #include "core/workflow/lease.hpp"
 #include "platform/counter/client/counter_client.hpp"
+#include "services/mall/app/nav_corrections.hpp"
 #include "services/mall/app/orders.hpp"
 #include "services/mall/store/mall_store.hpp"
 
@@ -42,8 +43,14 @@ struct ConfirmationSettings {
 class Confirmation {
  public:
   Confirmation(core::storage::Database& db, const MallStore& store, const platform::counter::CounterClient& counter,
-               Orders& orders, Catalogue& catalogue, ConfirmationSettings settings)
-      : db_(db), store_(store), counter_(counter), orders_(orders), catalogue_(catalogue), settings_(std::move(settings)),
+               Orders& orders, Catalogue& catalogue, NavCorrections& corrections, ConfirmationSettings settings)
+      : db_(db),
+        store_(store),
+        counter_(counter),
+        orders_(orders),
+        catalogue_(catalogue),
+        corrections_(corrections),
+        settings_(std::move(settings)),
         lease_(db, leases_, "confirmation", settings_.instance, settings_.lease, "mall: confirmation") {}
 
   // A run now (staff): none when another run holds the lease (this instance's job, or another
@@ -72,6 +79,7 @@ class Confirmation {
   const platform::counter::CounterClient& counter_;
   Orders& orders_;
   Catalogue& catalogue_;
+  NavCorrections& corrections_;
   ConfirmationSettings settings_;
   const core::workflow::Leases leases_{"mall_leases"};
   core::workflow::JobLease lease_;

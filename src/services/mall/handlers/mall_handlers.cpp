@@ -11,6 +11,7 @@
 #include "core/json/json.hpp"
 #include "services/mall/app/catalogue.hpp"
 #include "services/mall/app/confirmation.hpp"
+#include "services/mall/app/nav_corrections.hpp"
 #include "services/mall/app/orders.hpp"
 #include "services/mall/app/reconciliation.hpp"
 #include "services/mall/app/stuck_desk.hpp"
@@ -191,8 +192,29 @@ void order_routes(core::http::Router& r, Orders& o) {
 
 }  // namespace
 
+// ---- NAV corrections: made with navs.correct, listed with products.manage
+void nav_correction_routes(core::http::Router& r, NavCorrections& n) {
+  r.add(Method::kPost, kBase + "/admin/products/{code}/navs/{date}/corrections", [&n](Request& req, RequestContext& ctx) -> Reply {
+    kGuard.staff(ctx, "navs.correct", "更正净值");
+    const auto in = core::json::parse<NavCorrectionIn>(req.body);
+    const auto code = path_param(ctx, "code"), date = path_param(ctx, "date");
+    const auto who = actor(ctx);
+    auto out = co_await n.correct(code, date, in, who, &ctx);
+    // Sending: recorded, the counter's answer not in yet (the confirmation job sends it again).
+    co_return ok(out, out.state == "sending" ? 202 : 200);
+  });
+  r.add(Method::kGet, kBase + "/admin/nav-corrections", [&n](Request& req, RequestContext& ctx) -> Reply {
+    require_product_manager(ctx);
+    const auto code = req.query_param("code").value_or("");
+    const auto limit = limit_param(req, "MALL");
+    auto out = co_await n.list(code, limit);
+    co_return ok(out);
+  });
+}
+
 void add_mall_routes(core::http::Router& r, MallApp app) {
   catalogue_routes(r, app.catalogue);
+  nav_correction_routes(r, app.corrections);
   order_routes(r, app.orders);
   // ---- staff with orders.read: the mall against the counter
   r.add(Method::kGet, kBase + "/admin/reconciliation", [&rec = app.reconciliation](Request&, RequestContext& ctx) -> Reply {

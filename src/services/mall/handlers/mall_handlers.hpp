@@ -13,6 +13,7 @@ class Orders;
 class Confirmation;
 class Reconciliation;
 class StuckDesk;
+class NavCorrections;
 
 struct MallApp {
   Catalogue& catalogue;
@@ -20,6 +21,7 @@ struct MallApp {
   Confirmation& confirmation;
   const Reconciliation& reconciliation;
   StuckDesk& stuck;
+  NavCorrections& corrections;
 };
 
 void add_mall_routes(core::http::Router& router, MallApp app);

@@ -326,7 +326,7 @@ Result<NavPoint> MallStore::put_nav(Tx& tx, const std::string& code, const std::
     }
     return Refusal{
         409, "MALL_NAV_EXISTS",
-        fmt::format("{} 在 {} 已录入净值 {}，不能改为 {}", code, date, existing->to_string(), nav.to_string())};
+        fmt::format("{} 在 {} 已录入净值 {}，如需改为 {} 请使用净值更正", code, date, existing->to_string(), nav.to_string())};
   }
   tx.exec("INSERT INTO mall_navs (code, nav_date, nav_units, entered_by, entered_at_ms) VALUES (?, ?, ?, ?, ?)",
           {code, date, nav.units(), who.id, now_ms});
@@ -861,6 +861,15 @@ MallStore::HoldingFacts MallStore::holding_facts(Tx& tx, const std::string& cust
     if (it == out.products.end() || found[2 + i].empty()) continue;
     it->second.nav = NavPoint{found[2 + i].at(0).string(0), Nav::from_units(found[2 + i].at(0).int64(1))};
   }
+  return out;
+}
+
+std::vector<OrderRecord> MallStore::orders_on(Tx& tx, const std::string& code, const std::string& trade_date) const {
+  std::vector<OrderRecord> out;
+  for (const auto& r : tx.query(std::string("SELECT ") + kOrderColumns + kOrderFrom +
+                                    " WHERE o.product_code = ? AND o.trade_date = ? ORDER BY o.placed_at_ms, o.order_id LIMIT 5000",
+                                {code, trade_date}))
+    out.push_back(order_of(r));
   return out;
 }
 

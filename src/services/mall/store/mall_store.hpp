@@ -237,6 +237,8 @@ class MallStore {
   std::vector<std::string> product_codes(core::storage::Tx& tx) const;
 
   OrderView view(const OrderRecord& o, bool cancellable, bool staff) const;
+  // A product's orders of one trade date, the oldest placed first (at most 5,000).
+  std::vector<OrderRecord> orders_on(core::storage::Tx& tx, const std::string& code, const std::string& trade_date) const;
 
   // An entry of the mall's audit trail; `customer`: the customer it concerns ("" for none).
   void audit(core::storage::Tx& tx, const Actor& who, const std::string& action, const std::string& subject,
