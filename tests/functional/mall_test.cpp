@@ -1002,6 +1002,27 @@ TEST_P(Mall, ANavCorrectionConfirmsWhatIsPendingAtTheRightNavAndListsWhatWasConf
                             {{"authorization", "Bearer " + staff_token({"audit.read"})}});
   ASSERT_EQ(audit.status, 200) << audit.body;
   EXPECT_NE(audit.body.find("1.1000 更正为 1.0100，原因：基金公司更正公告"), std::string::npos) << audit.body;
+
+  // The counter holds another NAV for a date than the mall (set there by hand; an import sends it
+  // only the newest): the correction is refused with the counter's reason and nothing changes.
+  auto imported = staff("POST", "/api/mall/v1/admin/navs/import", R"({"csv": "F30001,2026-03-04,1.0300\nF30001,2026-03-05,1.0400"})");
+  ASSERT_EQ(imported.status, 200) << imported.body;
+  auto by_hand = staff("PUT", "/api/counter/v1/sandbox/instruments/F30001",
+                       R"({"code": "F30001", "name": "更正测试混合", "kind": "fund", "market": "OF", "price": "2.0000", "price_date": "2026-03-04"})");
+  ASSERT_EQ(by_hand.status, 200) << by_hand.body;
+  auto refusal = correct("/api/mall/v1/admin/products/F30001/navs/2026-03-04/corrections", R"({"nav": "1.0350", "reason": "录入错误"})");
+  EXPECT_EQ(refusal.status, 409) << refusal.body;
+  EXPECT_EQ(json_field_if(refusal.body, "code").value_or(""), "MALL_NAV_CORRECTION_REFUSED") << refusal.body;
+  EXPECT_NE(refusal.body.find("柜台拒绝了净值更正，净值未修改"), std::string::npos) << refusal.body;
+  EXPECT_NE(refusal.body.find("2.0000"), std::string::npos) << "with the counter's reason: " << refusal.body;
+  auto kept_nav = staff("GET", "/api/mall/v1/admin/products/F30001/navs");
+  EXPECT_NE(kept_nav.body.find(R"({"date":"2026-03-04","nav":"1.0300"})"), std::string::npos) << kept_nav.body;
+  auto after = staff("GET", "/api/mall/v1/admin/nav-corrections?code=F30001");
+  const auto newest = boost::json::parse(after.body).at("items").as_array().at(0).as_object();
+  EXPECT_EQ(newest.at("state").as_string(), "refused") << after.body;
+  EXPECT_EQ(newest.at("date").as_string(), "2026-03-04");
+  auto retried = correct("/api/mall/v1/admin/products/F30001/navs/2026-03-04/corrections", R"({"nav": "1.0350", "reason": "录入错误"})");
+  EXPECT_EQ(json_field_if(retried.body, "code").value_or(""), "MALL_NAV_CORRECTION_REFUSED") << "the NAV is free again: " << retried.body;
 }
 
 TEST_P(Mall, StuckOrdersAreListedWithTheirHistoryAndResolvedByStaffWithAudit) {

@@ -125,6 +125,32 @@ TEST_F(ServiceRefusals, TheCounterAnswersReadersOnlyAndChecksItsParameters) {
   const std::string confirm =
       R"({"request_id": "refusal-confirm", "order_id": "O-2", "nav": "1.0000", "fee": "0.00", "confirmed_date": "2026-03-03"})";
   EXPECT_TRUE(refused(as_service("POST", "/api/counter/v1/orders/O-1/confirm", confirm), 400, "COUNTER_BAD_PARAM"));
+
+  // A NAV correction (the mall's, after a fund's TA corrected it): changed only from the value it
+  // names, the same one again changes nothing, a late copy of an earlier one is refused.
+  const auto correction = [&](const std::string& code, const std::string& date, const std::string& from, const std::string& to) {
+    const std::string body = R"({"code": ")" + code + R"(", "date": ")" + date + R"(", "from": ")" + from + R"(", "to": ")" + to + R"("})";
+    return as_service("POST", "/api/counter/v1/products/" + code + "/navs/" + date + "/correction", body);
+  };
+  EXPECT_TRUE(refused(correction("F77001", "2026-03-02", "1.1000", "1.0100"), 404, "COUNTER_PRODUCT_NOT_FOUND", "基金产品 F77001 不存在"));
+  const std::string fund = R"({"code": "F77001", "name": "更正测试基金", "kind": "fund", "market": "OF", "price": "1.1000", "price_date": "2026-03-02"})";
+  ASSERT_EQ(as(staff_caller({"sandbox.manage"}), "PUT", "/api/counter/v1/sandbox/instruments/F77001", fund).status, 200);
+  const std::string elsewhere = R"({"code": "F77001", "date": "2026-03-03", "from": "1.1000", "to": "1.0100"})";
+  EXPECT_TRUE(refused(as_service("POST", "/api/counter/v1/products/F77001/navs/2026-03-02/correction", elsewhere), 400,
+                      "COUNTER_BAD_PARAM", "请求体中的代码或日期与路径不一致"));
+  EXPECT_TRUE(refused(correction("F77001", "2026-03-02", "1.2000", "1.0100"), 409, "COUNTER_NAV_MISMATCH",
+                      "F77001 在 2026-03-02 的净值为 1.1000，不是更正前的 1.2000"));
+  auto fixed = correction("F77001", "2026-03-02", "1.1000", "1.0100");
+  ASSERT_EQ(fixed.status, 200) << fixed.body;
+  EXPECT_EQ(json_field(fixed.body, "to"), "1.0100");
+  EXPECT_EQ(correction("F77001", "2026-03-02", "1.1000", "1.0100").status, 200) << "the same correction again";
+  EXPECT_TRUE(refused(correction("F77001", "2026-03-02", "1.1000", "1.0500"), 409, "COUNTER_NAV_MISMATCH"))
+      << "a late copy of another correction changes nothing";
+  auto listed = as(staff_caller({"customers.read"}), "GET", "/api/counter/v1/instruments");
+  ASSERT_EQ(listed.status, 200) << listed.body;
+  EXPECT_NE(listed.body.find(R"("code":"F77001","name":"更正测试基金","kind":"fund","market":"OF","price":"1.0100")"), std::string::npos)
+      << "the instrument's NAV of that date too: " << listed.body;
+  EXPECT_EQ(correction("F77001", "2026-03-03", "1.1000", "1.0200").status, 200) << "a NAV it never held is taken as given";
 }
 
 TEST_F(ServiceRefusals, AuthAndTheMallCheckWhatTheGatewayWouldHaveCheckedFirst) {

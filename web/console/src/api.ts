@@ -144,6 +144,9 @@ export const mall = {
   putNav: (code: string, date: string, nav: string) =>
     client.put<{ date: string; nav: string }>(`/api/mall/v1/admin/products/${encodeURIComponent(code)}/navs/${encodeURIComponent(date)}`, { nav }),
   importNavs: (csv: string) => client.post<{ imported: number; unchanged: number }>('/api/mall/v1/admin/navs/import', { csv }),
+  correctNav: (code: string, date: string, nav: string, reason: string) =>
+    client.post<NavCorrection>(`/api/mall/v1/admin/products/${encodeURIComponent(code)}/navs/${encodeURIComponent(date)}/corrections`, { nav, reason }),
+  navCorrections: (code: string) => client.get<{ items: NavCorrection[] }>('/api/mall/v1/admin/nav-corrections', { query: { code, limit: 20 } }),
   orders: (q: { customer?: string; product?: string; state?: string; cursor?: string }) =>
     client.get<Page<MallOrder>>('/api/mall/v1/admin/orders', { query: { ...q, limit: 50 } }),
   confirm: () => client.post<{ business_date: string; confirmed: number; waiting_for_nav: number; failed: number; redriven: number; expired: number }>('/api/mall/v1/admin/confirmations'),
@@ -155,6 +158,13 @@ export const mall = {
     client.post<Resolution>(`/api/mall/v1/admin/orders/${encodeURIComponent(id)}/resolve`, { action, reason }, { idempotencyKey }),
 };
 export type StuckAction = 'retry' | 'void' | 'expire';
+// A NAV correction (净值更正) and its date's orders as they stand: pending ones confirm at the NAV in
+// force; to_adjust were confirmed at another one and wait for staff.
+export interface NavCorrection {
+  id: string; code: string; product_name: string; date: string; from: string; to: string; reason: string; corrected_by: string;
+  corrected_at: string; state: 'sending' | 'applied' | 'refused'; state_title: string; outcome?: string | null;
+  pending_orders: number; to_adjust: MallOrder[];
+}
 export interface OrderEvent { event: string; title: string; detail: string; actor: string; first_at: string; last_at: string; times: number }
 export interface StuckItem {
   order: MallOrder; kind: 'placing' | 'waiting_for_nav' | 'confirmation_refused' | 'confirmation_overdue'; kind_title: string;

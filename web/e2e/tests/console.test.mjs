@@ -516,6 +516,59 @@ test('a product manager creates a fund, enters and imports NAVs, publishes it; o
     await tab.close();
     await w.shot('review-evidence');
     await page.keyboard.press('Escape');
+    // A NAV entered wrong for the orders' trade date is corrected (净值更正) in the console with a
+    // reason; the day's orders still pending then confirm at the corrected NAV.
+    const token = w.accessToken();
+    const placed = await api(main, 'GET', `/api/mall/v1/admin/orders/${buyer.order}`, undefined, token);
+    assert.equal(placed.status, 200, JSON.stringify(placed.body));
+    const { trade_date: tradeDate, confirm_date: confirmDate } = placed.body.order;
+    const sameDay = (await api(main, 'GET', '/api/mall/v1/admin/orders?product=F30001&limit=50', undefined, token)).body.items
+      .filter((o) => o.trade_date === tradeDate && o.state === 'pending').length;
+    assert.ok(sameDay >= 2, `the day's pending orders: ${sameDay}`);
+    const wrong = await api(main, 'PUT', `/api/mall/v1/admin/products/F30001/navs/${tradeDate}`, { nav: '1.1000' }, token);
+    assert.equal(wrong.status, 200, JSON.stringify(wrong.body));
+    await page.getByTestId('nav-products').click();
+    await page.getByTestId('products-page').waitFor();
+    await page.getByTestId('navs-F30001').click();
+    await page.getByTestId(`fix-nav-${tradeDate}`).click();
+    const fixDialog = page.getByTestId('fix-nav-dialog');
+    await fixDialog.getByText('1.1000').waitFor();
+    await w.input('fix-nav-value').fill('1.0100');
+    assert.ok(await fixDialog.getByTestId('fix-nav-submit').isDisabled(), 'a reason is required');
+    await w.input('fix-nav-reason').fill('基金公司发布净值更正公告');
+    await w.shot('nav-correction');
+    await fixDialog.getByTestId('fix-nav-submit').click();
+    await fixDialog.waitFor({ state: 'hidden' });
+    await page.getByTestId('nav-fixed').getByText(`${tradeDate} 净值 1.1000 → 1.0100（已更正）`).waitFor();
+    await page.getByTestId('nav-fixed-pending').getByText(`待确认订单 ${sameDay} 笔，将按更正后的净值确认`).waitFor();
+    await page.getByTestId('nav-fixed-adjust').getByText('已按原净值确认 0 笔，需人工调整').waitFor();
+    await page.getByTestId('nav-corrections').getByText('基金公司发布净值更正公告').waitFor();
+    await page.getByTestId('nav-table').getByText('1.0100').first().waitFor();
+    await w.assertTranslated('nav-correction');
+    await w.shot('nav-corrected');
+    await page.locator('.el-drawer__close-btn').click();
+    // The business day the orders confirm (the sandbox clock pinned, then given back): the run
+    // confirms them at the corrected NAV.
+    const dynamic = '/api/registry/v1/configs/public/zhongtai/dynamic.yaml';
+    const before = await api(main, 'GET', dynamic, undefined, token);
+    const base = (before.status === 200 ? before.body.content : '').trimEnd();
+    assert.ok(!/sandbox/.test(base), `no sandbox settings yet: ${base}`);
+    const pin = async (content) => {
+      const r = await api(main, 'PUT', dynamic, { content, format: 'yaml', author: 'e2e', comment: 'e2e 业务时钟' }, token);
+      assert.equal(r.status, 200, JSON.stringify(r.body));
+    };
+    await pin(`${base}\nsandbox.clock: "${confirmDate}T09:30:00+08:00"\n`);
+    assert.ok(await eventually(async () => (await api(main, 'GET', '/api/gateway/v1/features')).body.sandbox_clock?.startsWith(confirmDate), 15000),
+      'the business clock is pinned');
+    await page.getByTestId('nav-mall-orders').click();
+    await page.getByTestId('mall-orders-page').waitFor();
+    await page.getByTestId('run-confirmation').click();
+    await page.getByText(/业务日 .*：确认 \d+ 笔/).waitFor();  // (the job may have run first)
+    await page.getByTestId('mall-orders').locator('tr', { hasText: buyer.order }).getByText(/净值 1\.0100/).waitFor();
+    await w.shot('confirmed-after-correction');
+    await pin(`${base}\nsandbox.clock: ""\n`);  // the real time again
+    assert.ok(await eventually(async () => !(await api(main, 'GET', '/api/gateway/v1/features')).body.sandbox_clock, 15000),
+      'the real time again');
     w.assertClean();
   });
   await page.close();

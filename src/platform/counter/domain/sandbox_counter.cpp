@@ -441,7 +441,7 @@ Result<CorrectNav> SandboxCounter::correct_nav(core::storage::Tx& tx, const Corr
   if (c.from.units() <= 0 || c.to.units() <= 0) return Refusal{400, "COUNTER_NAV_INVALID", "净值应大于0"};
   auto existing = instrument(tx, c.code);
   if (!existing || existing->kind != "fund")
-    return Refusal{404, "COUNTER_PRODUCT_NOT_FOUND", fmt::format("基金 {} 不存在", c.code)};
+    return Refusal{404, "COUNTER_PRODUCT_NOT_FOUND", fmt::format("基金产品 {} 不存在", c.code)};
   // One conditional write (a confirmation of that date holds the row while it runs).
   if (tx.exec("UPDATE counter_navs SET nav_units = ? WHERE code = ? AND nav_date = ? AND nav_units = ?",
               {c.to.units(), c.code, c.date, c.from.units()}) == 0) {
