@@ -60,7 +60,8 @@ class NavCorrectionStoreTest : public ::testing::TestWithParam<std::string> {
     db_->write_blocking([&](core::storage::Tx& tx) {
       auto made = mall_.create_product(tx, fund(), kStaff, kNow);
       ASSERT_TRUE(std::holds_alternative<ProductView>(made)) << std::get<Refusal>(made).message;
-      ASSERT_TRUE(std::holds_alternative<NavPoint>(mall_.put_nav(tx, "F00001", "2026-03-02", Nav::parse("1.1000"), kStaff, kNow)));
+      ASSERT_TRUE(std::holds_alternative<NavPoint>(
+          mall_.put_nav(tx, "F00001", "2026-03-02", Nav::parse("1.1000"), kStaff, kNow)));
     });
   }
   // A correction of 2026-03-02's NAV from `from` to `to`; `sent`: on its way to the counter.
@@ -168,10 +169,14 @@ TEST_P(NavCorrectionStoreTest, OfCorrectionsRacingForOneNavExactlyOneGoesThrough
         start.arrive_and_wait();
         auto r = begin(from, "2.00" + std::to_string(10 + i), sent);
         const auto code = code_of(r);
-        if (code.empty()) ++won;
-        else if (code == "MALL_NAV_CORRECTING") ++correcting;
-        else if (code == "MALL_NAV_CHANGED") ++changed;
-        else ADD_FAILURE() << code;
+        if (code.empty())
+          ++won;
+        else if (code == "MALL_NAV_CORRECTING")
+          ++correcting;
+        else if (code == "MALL_NAV_CHANGED")
+          ++changed;
+        else
+          ADD_FAILURE() << code;
       });
     for (auto& t : racers) t.join();
     EXPECT_EQ(won.load(), 1);

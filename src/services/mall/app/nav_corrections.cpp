@@ -49,7 +49,8 @@ boost::asio::awaitable<NavCorrectionView> NavCorrections::correct(const std::str
     if (!p) return Refusal{404, "MALL_PRODUCT_NOT_FOUND", fmt::format("产品 {} 不存在", code)};
     auto now = store_.nav_on(tx, code, date);
     if (!now) return Refusal{404, "MALL_NAV_NOT_FOUND", fmt::format("{} 在 {} 尚未录入净值，请直接录入", code, date)};
-    if (*now == in.nav) return Refusal{409, "MALL_NAV_UNCHANGED", fmt::format("{} 在 {} 的净值已是 {}", code, date, now->to_string())};
+    if (*now == in.nav)
+      return Refusal{409, "MALL_NAV_UNCHANGED", fmt::format("{} 在 {} 的净值已是 {}", code, date, now->to_string())};
     NavCorrectionRecord c;
     c.code = code;
     c.date = date;

@@ -7,7 +7,6 @@
 // confirm at the corrected NAV; those already confirmed at the old one are listed for staff to
 // adjust by hand — never changed here. Refused by the counter, nothing changed.
 #include <boost/asio/awaitable.hpp>
-
 #include <set>
 #include <string>
 #include <utility>

@@ -53,14 +53,17 @@ Result<NavCorrectionRecord> NavCorrectionStore::begin(Tx& tx, NavCorrectionRecor
   c.ip = who.ip;
   // One conditional write: the value it replaces is still there and no other correction holds it.
   const bool taken =
-      c.request ? tx.exec("UPDATE mall_navs SET correcting = ? WHERE code = ? AND nav_date = ? AND nav_units = ? AND "
-                          "correcting IS NULL",
-                          {c.id, c.code, c.date, c.from.units()}) > 0
-                : tx.exec("UPDATE mall_navs SET nav_units = ? WHERE code = ? AND nav_date = ? AND nav_units = ? AND "
-                          "correcting IS NULL",
-                          {c.to.units(), c.code, c.date, c.from.units()}) > 0;
+      c.request ? tx.exec(
+                      "UPDATE mall_navs SET correcting = ? WHERE code = ? AND nav_date = ? AND nav_units = ? AND "
+                      "correcting IS NULL",
+                      {c.id, c.code, c.date, c.from.units()}) > 0
+                : tx.exec(
+                      "UPDATE mall_navs SET nav_units = ? WHERE code = ? AND nav_date = ? AND nav_units = ? AND "
+                      "correcting IS NULL",
+                      {c.to.units(), c.code, c.date, c.from.units()}) > 0;
   if (!taken) {
-    auto now = tx.query("SELECT nav_units, correcting FROM mall_navs WHERE code = ? AND nav_date = ?", {c.code, c.date});
+    auto now =
+        tx.query("SELECT nav_units, correcting FROM mall_navs WHERE code = ? AND nav_date = ?", {c.code, c.date});
     if (now.empty())
       return Refusal{404, "MALL_NAV_NOT_FOUND", fmt::format("{} 在 {} 尚未录入净值，请直接录入", c.code, c.date)};
     if (!now.at(0).is_null(1)) return Refusal{409, "MALL_NAV_CORRECTING", "该净值的上一次更正正在提交柜台，请稍后再试"};
@@ -69,7 +72,8 @@ Result<NavCorrectionRecord> NavCorrectionStore::begin(Tx& tx, NavCorrectionRecor
                                Nav::from_units(now.at(0).int64(0)).to_string())};
   }
   tx.exec(
-      "INSERT INTO mall_nav_corrections (id, code, nav_date, old_units, new_units, reason, corrected_by, state, request, "
+      "INSERT INTO mall_nav_corrections (id, code, nav_date, old_units, new_units, reason, corrected_by, state, "
+      "request, "
       "outcome, created_at_ms, updated_at_ms, trace_id, ip) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?, ?, ?, ?)",
       {c.id, c.code, c.date, c.from.units(), c.to.units(), c.reason, c.corrected_by, c.state,
        c.request ? Param(*c.request) : Param(Null{}), now_ms, now_ms, c.trace_id, c.ip});
@@ -79,25 +83,30 @@ Result<NavCorrectionRecord> NavCorrectionStore::begin(Tx& tx, NavCorrectionRecor
 
 bool NavCorrectionStore::apply(Tx& tx, const std::string& id, std::int64_t now_ms) const {
   auto c = get(tx, id);
-  if (!c || tx.exec("UPDATE mall_nav_corrections SET state = 'applied', updated_at_ms = ? WHERE id = ? AND state = 'sending'",
-                    {now_ms, id}) == 0)
+  if (!c ||
+      tx.exec("UPDATE mall_nav_corrections SET state = 'applied', updated_at_ms = ? WHERE id = ? AND state = 'sending'",
+              {now_ms, id}) == 0)
     return false;
   tx.exec("UPDATE mall_navs SET nav_units = ?, correcting = NULL WHERE code = ? AND nav_date = ? AND correcting = ?",
           {c->to.units(), c->code, c->date, id});
-  mall_.audit(tx, Actor{c->corrected_by, c->trace_id, c->ip}, "nav.corrected", c->code, change(*c) + "（柜台已更正）", now_ms);
+  mall_.audit(tx, Actor{c->corrected_by, c->trace_id, c->ip}, "nav.corrected", c->code, change(*c) + "（柜台已更正）",
+              now_ms);
   return true;
 }
 
 bool NavCorrectionStore::refuse(Tx& tx, const std::string& id, const std::string& outcome, std::int64_t now_ms) const {
   auto c = get(tx, id);
-  if (!c || tx.exec("UPDATE mall_nav_corrections SET state = 'refused', outcome = ?, updated_at_ms = ? WHERE id = ? AND "
-                    "state = 'sending'",
-                    {outcome, now_ms, id}) == 0)
+  if (!c ||
+      tx.exec("UPDATE mall_nav_corrections SET state = 'refused', outcome = ?, updated_at_ms = ? WHERE id = ? AND "
+              "state = 'sending'",
+              {outcome, now_ms, id}) == 0)
     return false;
-  tx.exec("UPDATE mall_navs SET correcting = NULL WHERE code = ? AND nav_date = ? AND correcting = ?", {c->code, c->date, id});
-  mall_.audit(tx, Actor{"mall", c->trace_id, ""}, "nav.correction_refused", c->code,
-              fmt::format("{} 净值更正（{} → {}）被柜台拒绝：{}", c->date, c->from.to_string(), c->to.to_string(), outcome),
-              now_ms);
+  tx.exec("UPDATE mall_navs SET correcting = NULL WHERE code = ? AND nav_date = ? AND correcting = ?",
+          {c->code, c->date, id});
+  mall_.audit(
+      tx, Actor{"mall", c->trace_id, ""}, "nav.correction_refused", c->code,
+      fmt::format("{} 净值更正（{} → {}）被柜台拒绝：{}", c->date, c->from.to_string(), c->to.to_string(), outcome),
+      now_ms);
   return true;
 }
 
@@ -109,12 +118,13 @@ std::optional<NavCorrectionRecord> NavCorrectionStore::get(Tx& tx, const std::st
 
 std::vector<NavCorrectionRecord> NavCorrectionStore::list(Tx& tx, const std::string& code, std::int64_t limit) const {
   std::vector<NavCorrectionRecord> out;
-  const auto rows = code.empty()
-                        ? tx.query(std::string("SELECT ") + kColumns + kFrom + " ORDER BY c.created_at_ms DESC, c.id LIMIT ?",
-                                   {limit})
-                        : tx.query(std::string("SELECT ") + kColumns + kFrom +
-                                       " WHERE c.code = ? ORDER BY c.created_at_ms DESC, c.id LIMIT ?",
-                                   {code, limit});
+  const auto rows =
+      code.empty()
+          ? tx.query(std::string("SELECT ") + kColumns + kFrom + " ORDER BY c.created_at_ms DESC, c.id LIMIT ?",
+                     {limit})
+          : tx.query(std::string("SELECT ") + kColumns + kFrom +
+                         " WHERE c.code = ? ORDER BY c.created_at_ms DESC, c.id LIMIT ?",
+                     {code, limit});
   for (const auto& r : rows) out.push_back(record_of(r));
   return out;
 }
@@ -139,8 +149,10 @@ std::pair<int, std::vector<OrderRecord>> NavCorrectionStore::affected(Tx& tx, co
   const auto nav = mall_.nav_on(tx, code, date);
   std::pair<int, std::vector<OrderRecord>> out{0, {}};
   for (auto& o : mall_.orders_on(tx, code, date)) {
-    if (o.state == "placing" || o.state == "pending") ++out.first;
-    else if (o.state == "confirmed" && nav && o.nav_units && *o.nav_units != nav->units()) out.second.push_back(std::move(o));
+    if (o.state == "placing" || o.state == "pending")
+      ++out.first;
+    else if (o.state == "confirmed" && nav && o.nav_units && *o.nav_units != nav->units())
+      out.second.push_back(std::move(o));
   }
   return out;
 }
