@@ -934,28 +934,31 @@ TEST_P(Mall, ANavCorrectionConfirmsWhatIsPendingAtTheRightNavAndListsWhatWasConf
   const auto correct = [&](const std::string& p, const std::string& body) {
     return http_request(z.port, "POST", p, body, corrector({"navs.correct"}));
   };
-  EXPECT_EQ(http_request(z.port, "POST", path, R"({"nav": "1.0100", "reason": "录入错误"})", corrector({"products.manage"})).status, 403)
+  EXPECT_EQ(http_request(z.port, "POST", path, R"({"from": "1.1000", "nav": "1.0100", "reason": "录入错误"})", corrector({"products.manage"})).status, 403)
       << "products.manage is not navs.correct";
-  EXPECT_EQ(http_request(z.port, "POST", path, R"({"nav": "1.0100", "reason": "录入错误"})", a.headers()).status, 403);
-  auto blank = correct(path, R"({"nav": "1.0100", "reason": "   "})");
+  EXPECT_EQ(http_request(z.port, "POST", path, R"({"from": "1.1000", "nav": "1.0100", "reason": "录入错误"})", a.headers()).status, 403);
+  auto blank = correct(path, R"({"from": "1.1000", "nav": "1.0100", "reason": "   "})");
   EXPECT_EQ(blank.status, 400);
   EXPECT_EQ(json_field_if(blank.body, "code").value_or(""), "MALL_REASON_REQUIRED") << blank.body;
-  auto same = correct(path, R"({"nav": "1.1000", "reason": "录入错误"})");
+  auto stale = correct(path, R"({"from": "1.2000", "nav": "1.0100", "reason": "录入错误"})");
+  EXPECT_EQ(stale.status, 409);
+  EXPECT_EQ(json_field_if(stale.body, "code").value_or(""), "MALL_NAV_CHANGED") << "corrects only the value seen: " << stale.body;
+  auto same = correct(path, R"({"from": "1.1000", "nav": "1.1000", "reason": "录入错误"})");
   EXPECT_EQ(same.status, 409);
   EXPECT_EQ(json_field_if(same.body, "code").value_or(""), "MALL_NAV_UNCHANGED") << same.body;
-  auto none = correct("/api/mall/v1/admin/products/F30001/navs/2026-03-03/corrections", R"({"nav": "1.0100", "reason": "录入错误"})");
+  auto none = correct("/api/mall/v1/admin/products/F30001/navs/2026-03-03/corrections", R"({"from": "1.1000", "nav": "1.0100", "reason": "录入错误"})");
   EXPECT_EQ(none.status, 404);
   EXPECT_EQ(json_field_if(none.body, "code").value_or(""), "MALL_NAV_NOT_FOUND") << none.body;
-  auto nowhere = correct("/api/mall/v1/admin/products/F39999/navs/2026-03-02/corrections", R"({"nav": "1.0100", "reason": "录入错误"})");
+  auto nowhere = correct("/api/mall/v1/admin/products/F39999/navs/2026-03-02/corrections", R"({"from": "1.1000", "nav": "1.0100", "reason": "录入错误"})");
   EXPECT_EQ(nowhere.status, 404) << nowhere.body;
 
   if (GetParam() == Mode::kSplit) {
     // The counter does not answer: recorded and on its way; the NAV and that date's orders wait.
     platform.process_of("counter")->kill();
-    auto waiting = correct(path, R"({"nav": "1.0100", "reason": "基金公司更正公告"})");
+    auto waiting = correct(path, R"({"from": "1.1000", "nav": "1.0100", "reason": "基金公司更正公告"})");
     ASSERT_EQ(waiting.status, 202) << waiting.body;
     EXPECT_EQ(f(waiting.body, "state"), "sending");
-    auto twice = correct(path, R"({"nav": "1.0200", "reason": "再次更正"})");
+    auto twice = correct(path, R"({"from": "1.1000", "nav": "1.0200", "reason": "再次更正"})");
     EXPECT_EQ(twice.status, 409);
     EXPECT_EQ(json_field_if(twice.body, "code").value_or(""), "MALL_NAV_CORRECTING") << twice.body;
     EXPECT_NE(http_get(z.port, "/api/mall/v1/products/F30001/navs").body.find("1.1000"), std::string::npos)
@@ -963,7 +966,7 @@ TEST_P(Mall, ANavCorrectionConfirmsWhatIsPendingAtTheRightNavAndListsWhatWasConf
     platform.restart("counter");
     run();  // sends it again as recorded: applied; the waiting order's old request is refused by the counter
   } else {
-    auto applied = correct(path, R"({"nav": "1.0100", "reason": "基金公司更正公告"})");
+    auto applied = correct(path, R"({"from": "1.1000", "nav": "1.0100", "reason": "基金公司更正公告"})");
     ASSERT_EQ(applied.status, 200) << applied.body;
     EXPECT_EQ(f(applied.body, "state"), "applied");
     EXPECT_EQ(f(applied.body, "pending_orders"), "1") << applied.body;
@@ -1010,7 +1013,7 @@ TEST_P(Mall, ANavCorrectionConfirmsWhatIsPendingAtTheRightNavAndListsWhatWasConf
   auto by_hand = staff("PUT", "/api/counter/v1/sandbox/instruments/F30001",
                        R"({"code": "F30001", "name": "更正测试混合", "kind": "fund", "market": "OF", "price": "2.0000", "price_date": "2026-03-04"})");
   ASSERT_EQ(by_hand.status, 200) << by_hand.body;
-  auto refusal = correct("/api/mall/v1/admin/products/F30001/navs/2026-03-04/corrections", R"({"nav": "1.0350", "reason": "录入错误"})");
+  auto refusal = correct("/api/mall/v1/admin/products/F30001/navs/2026-03-04/corrections", R"({"from": "1.0300", "nav": "1.0350", "reason": "录入错误"})");
   EXPECT_EQ(refusal.status, 409) << refusal.body;
   EXPECT_EQ(json_field_if(refusal.body, "code").value_or(""), "MALL_NAV_CORRECTION_REFUSED") << refusal.body;
   EXPECT_NE(refusal.body.find("柜台拒绝了净值更正，净值未修改"), std::string::npos) << refusal.body;
@@ -1021,7 +1024,7 @@ TEST_P(Mall, ANavCorrectionConfirmsWhatIsPendingAtTheRightNavAndListsWhatWasConf
   const auto newest = boost::json::parse(after.body).at("items").as_array().at(0).as_object();
   EXPECT_EQ(newest.at("state").as_string(), "refused") << after.body;
   EXPECT_EQ(newest.at("date").as_string(), "2026-03-04");
-  auto retried = correct("/api/mall/v1/admin/products/F30001/navs/2026-03-04/corrections", R"({"nav": "1.0350", "reason": "录入错误"})");
+  auto retried = correct("/api/mall/v1/admin/products/F30001/navs/2026-03-04/corrections", R"({"from": "1.0300", "nav": "1.0350", "reason": "录入错误"})");
   EXPECT_EQ(json_field_if(retried.body, "code").value_or(""), "MALL_NAV_CORRECTION_REFUSED") << "the NAV is free again: " << retried.body;
 }
 

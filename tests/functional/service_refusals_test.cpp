@@ -128,14 +128,18 @@ TEST_F(ServiceRefusals, TheCounterAnswersReadersOnlyAndChecksItsParameters) {
 
   // A NAV correction (the mall's, after a fund's TA corrected it): changed only from the value it
   // names, the same one again changes nothing, a late copy of an earlier one is refused.
-  const auto correction = [&](const std::string& code, const std::string& date, const std::string& from, const std::string& to) {
-    const std::string body = R"({"code": ")" + code + R"(", "date": ")" + date + R"(", "from": ")" + from + R"(", "to": ")" + to + R"("})";
+  const auto correction = [&](const std::string& code, const std::string& date, const std::string& from, const std::string& to,
+                              const std::string& request_id = "") {
+    const std::string id = request_id.empty() ? "fix-" + date + "-" + from + "-" + to : request_id;
+    const std::string body = R"({"request_id": ")" + id + R"(", "code": ")" + code + R"(", "date": ")" + date + R"(", "from": ")" +
+                             from + R"(", "to": ")" + to + R"("})";
     return as_service("POST", "/api/counter/v1/products/" + code + "/navs/" + date + "/correction", body);
   };
-  EXPECT_TRUE(refused(correction("F77001", "2026-03-02", "1.1000", "1.0100"), 404, "COUNTER_PRODUCT_NOT_FOUND", "基金产品 F77001 不存在"));
+  EXPECT_TRUE(refused(correction("F77001", "2026-03-02", "1.1000", "1.0100", "fix-unknown"), 404, "COUNTER_PRODUCT_NOT_FOUND",
+                      "基金产品 F77001 不存在"));
   const std::string fund = R"({"code": "F77001", "name": "更正测试基金", "kind": "fund", "market": "OF", "price": "1.1000", "price_date": "2026-03-02"})";
   ASSERT_EQ(as(staff_caller({"sandbox.manage"}), "PUT", "/api/counter/v1/sandbox/instruments/F77001", fund).status, 200);
-  const std::string elsewhere = R"({"code": "F77001", "date": "2026-03-03", "from": "1.1000", "to": "1.0100"})";
+  const std::string elsewhere = R"({"request_id": "fix-x", "code": "F77001", "date": "2026-03-03", "from": "1.1000", "to": "1.0100"})";
   EXPECT_TRUE(refused(as_service("POST", "/api/counter/v1/products/F77001/navs/2026-03-02/correction", elsewhere), 400,
                       "COUNTER_BAD_PARAM", "请求体中的代码或日期与路径不一致"));
   EXPECT_TRUE(refused(correction("F77001", "2026-03-02", "1.2000", "1.0100"), 409, "COUNTER_NAV_MISMATCH",
@@ -145,11 +149,18 @@ TEST_F(ServiceRefusals, TheCounterAnswersReadersOnlyAndChecksItsParameters) {
   EXPECT_EQ(json_field(fixed.body, "to"), "1.0100");
   EXPECT_EQ(correction("F77001", "2026-03-02", "1.1000", "1.0100").status, 200) << "the same correction again";
   EXPECT_TRUE(refused(correction("F77001", "2026-03-02", "1.1000", "1.0500"), 409, "COUNTER_NAV_MISMATCH"))
-      << "a late copy of another correction changes nothing";
+      << "a correction from a value no longer held changes nothing";
+  // Corrected back by a later request; then a late copy of the first arrives: it answers as the
+  // first time and undoes nothing.
+  ASSERT_EQ(correction("F77001", "2026-03-02", "1.0100", "1.1000", "fix-back").status, 200);
+  auto late = correction("F77001", "2026-03-02", "1.1000", "1.0100");
+  EXPECT_EQ(late.status, 200) << late.body;
+  EXPECT_TRUE(refused(correction("F77001", "2026-03-02", "1.1000", "1.0200", "fix-back"), 422, "COUNTER_REQUEST_REUSED"))
+      << "a request id goes with one request";
   auto listed = as(staff_caller({"customers.read"}), "GET", "/api/counter/v1/instruments");
   ASSERT_EQ(listed.status, 200) << listed.body;
-  EXPECT_NE(listed.body.find(R"("code":"F77001","name":"更正测试基金","kind":"fund","market":"OF","price":"1.0100")"), std::string::npos)
-      << "the instrument's NAV of that date too: " << listed.body;
+  EXPECT_NE(listed.body.find(R"("code":"F77001","name":"更正测试基金","kind":"fund","market":"OF","price":"1.1000")"), std::string::npos)
+      << "the instrument's NAV of that date follows (the late copy undid nothing): " << listed.body;
   EXPECT_EQ(correction("F77001", "2026-03-03", "1.1000", "1.0200").status, 200) << "a NAV it never held is taken as given";
 }
 

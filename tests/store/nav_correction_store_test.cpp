@@ -167,7 +167,7 @@ TEST_P(NavCorrectionStoreTest, OfCorrectionsRacingForOneNavExactlyOneGoesThrough
     for (int i = 0; i < kRacers; ++i)
       racers.emplace_back([&, i] {
         start.arrive_and_wait();
-        auto r = begin(from, "2.00" + std::to_string(10 + i), sent);
+        auto r = begin(from, (sent ? "2.00" : "3.00") + std::to_string(10 + i), sent);
         const auto code = code_of(r);
         if (code.empty())
           ++won;
@@ -190,6 +190,55 @@ TEST_P(NavCorrectionStoreTest, OfCorrectionsRacingForOneNavExactlyOneGoesThrough
   }
   db_->read_blocking([&](core::storage::Tx& tx) {
     EXPECT_EQ(corrections_.list(tx, "F00001", 100).size(), 2u) << "nothing written for the refused ones";
+  });
+}
+
+// A date whose NAV a correction holds waits — out of the due list, so however many of its orders
+// there are they never hold back another product's — and no confirmation request is kept for it.
+TEST_P(NavCorrectionStoreTest, AHeldNavKeepsItsOrdersOutOfTheDueListAndWithoutARequest) {
+  auto other = fund();
+  other.code = "F00002";
+  const auto pending = [&](const std::string& id, const std::string& product) {
+    OrderRecord o;
+    o.order_id = id;
+    o.customer_id = "C1";
+    o.fund_account = "F-C1";
+    o.product = product;
+    o.side = "subscribe";
+    o.amount_units = 100'000;
+    o.trade_date = "2026-03-02";
+    o.confirm_date = "2026-03-03";
+    o.idempotency_key = "key-" + id;
+    o.fingerprint = "fp-" + id;
+    o.suitability_rule = "SUIT_MATCH";
+    o.trace_id = "trace";
+    return o;
+  };
+  db_->write_blocking([&](core::storage::Tx& tx) {
+    ASSERT_TRUE(std::holds_alternative<ProductView>(mall_.create_product(tx, other, kStaff, kNow)));
+    ASSERT_TRUE(std::holds_alternative<NavPoint>(
+        mall_.put_nav(tx, "F00002", "2026-03-02", Nav::parse("1.0000"), kStaff, kNow)));
+    for (const auto& [id, product] : {std::pair{"HELD-1", "F00001"}, std::pair{"FREE-1", "F00002"}}) {
+      ASSERT_TRUE(std::holds_alternative<OrderRecord>(mall_.begin_order(tx, pending(id, product), kNow, kStaff)));
+      mall_.mark_pending(tx, id, std::string("FO-") + id, kNow);
+    }
+  });
+  const auto due = [&] {
+    std::vector<std::string> ids;
+    db_->read_blocking([&](core::storage::Tx& tx) {
+      for (const auto& o : mall_.due(tx, "2026-03-03")) ids.push_back(o.order_id);
+    });
+    return ids;
+  };
+  EXPECT_EQ(due(), (std::vector<std::string>{"FREE-1", "HELD-1"}));
+  auto held = begin("1.1000", "1.0100");
+  ASSERT_TRUE(std::holds_alternative<NavCorrectionRecord>(held)) << code_of(held);
+  EXPECT_EQ(due(), std::vector<std::string>{"FREE-1"});
+  db_->write_blocking([&](core::storage::Tx& tx) {
+    EXPECT_FALSE(mall_.record_confirm_request(tx, *mall_.order(tx, "HELD-1"), "{}", kNow + 1)) << "held: nothing kept";
+    EXPECT_TRUE(mall_.record_confirm_request(tx, *mall_.order(tx, "FREE-1"), "{}", kNow + 1));
+    EXPECT_TRUE(corrections_.apply(tx, std::get<NavCorrectionRecord>(held).id, kNow + 2));
+    EXPECT_TRUE(mall_.record_confirm_request(tx, *mall_.order(tx, "HELD-1"), "{}", kNow + 3)) << "free again";
   });
 }
 

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <atomic>
 #include <set>
 #include <vector>
@@ -276,12 +277,18 @@ boost::asio::awaitable<CallResult> ServiceClient::call_remote(const std::string&
     }
     up->balancer->on_finish(*chosen);
     const auto finished = nanos_now();
-    // A 5xx the instance says lies in something it called (x-zt-failure-origin) is its answer, not
-    // its failure: every instance would give it, so no breaker, ejection or retry on another.
-    const bool bad = failure.has_value() ||
-                     (instance_failure(answer->status) && answer->headers.get(http::kFailureOriginHeader) != "upstream");
-    up->breaker(service, chosen->id).on_complete(permit, finished - started, bad, finished);
-    if (up->outlier.record(chosen->id, bad, finished, serving.size())) {
+    const bool bad = failure.has_value() || instance_failure(answer->status);
+    // A 5xx one of our services says lies in something it called (x-zt-failure-origin) is counted
+    // neither for nor against the instance: every instance may answer the same (the counter is
+    // down), and a breaker opened on it would refuse all of the service — or the fault may be the
+    // instance's own (its network, its keys), so it is not a success either. A breaker's probe is
+    // answered (the instance did answer); an idempotent call still tries another instance if one is
+    // left untried.
+    const bool elsewhere = bad && !failure && !keys_->empty() && keys_->knows(service) &&
+                           answer->headers.get(http::kFailureOriginHeader) == "upstream";
+    if (!elsewhere || permit.probe)
+      up->breaker(service, chosen->id).on_complete(permit, finished - started, bad && !elsewhere, finished);
+    if (!elsewhere && up->outlier.record(chosen->id, bad, finished, serving.size())) {
       if (up->ejections) up->ejections->inc();
       log::warn("service client: ejected {}/{} after {} consecutive failures (ejection #{})", service, chosen->id,
                 up->outlier.options().consecutive_failures, up->outlier.times_ejected(chosen->id));
@@ -301,6 +308,8 @@ boost::asio::awaitable<CallResult> ServiceClient::call_remote(const std::string&
     // A deadline that has passed ends the call; a non-idempotent call is never sent twice.
     if (failure && failure->status() == 504) break;
     if (!idempotent || attempts >= options_.max_attempts) break;
+    if (elsewhere && std::none_of(serving.begin(), serving.end(), [&](const Instance& i) { return !tried.contains(i.id); }))
+      break;  // the same instance again would say the same
     if (!up->budget.try_retry(nanos_now())) break;
     if (up->retries) up->retries->inc();
   }

@@ -84,7 +84,7 @@ Async<Instrument> SandboxProvider::register_fund(Instrument i) {
   co_return co_await put_instrument(std::move(i));
 }
 Async<CorrectNav> SandboxProvider::correct_nav(CorrectNav c) {
-  co_return co_await write([&](core::storage::Tx& tx) { return counter_.correct_nav(tx, c); });
+  co_return co_await write([&](core::storage::Tx& tx) { return counter_.correct_nav(tx, c, core::unix_millis()); });
 }
 Async<std::int64_t> SandboxProvider::end_of_day(std::string date) {
   if (auto fault = co_await kFaults.inject()) co_return *fault;

@@ -101,7 +101,7 @@ class NotifyComponent final : public core::Component {
       if (auto* r = std::get_if<core::Refusal>(&delivered)) {
         refused_->inc();
         ctx.log().warn("notify: {} {} to {} for {} not delivered: {}", channel, template_id, answer.recipient, sender, r->code);
-        throw ApiError(r->status, r->code, r->message);
+        throw r->status >= 500 ? ApiError::upstream(r->status, r->code, r->message) : ApiError(r->status, r->code, r->message);
       }
       answer.id = std::get<std::string>(delivered);
     }

@@ -38,7 +38,10 @@ void add_operation(core::http::Router& router, const std::string& path, const st
                }
                auto body = core::json::parse<Req>(req.body);
                auto out = co_await op(std::move(body), ctx);
-               if (auto* r = std::get_if<core::Refusal>(&out)) throw core::http::ApiError(r->status, r->code, r->message);
+               // A 5xx here is the vendor's (unreachable, failing): the answer says so.
+               if (auto* r = std::get_if<core::Refusal>(&out))
+                 throw r->status >= 500 ? core::http::ApiError::upstream(r->status, r->code, r->message)
+                                        : core::http::ApiError(r->status, r->code, r->message);
                co_return core::http::Response::json(200, core::json::serialize(std::get<0>(out)));
              });
 }

@@ -170,10 +170,11 @@ BOOST_DESCRIBE_STRUCT(OrderView, (),
 
 // A NAV correction (净值更正) by staff with navs.correct: the value it replaces and why.
 struct NavCorrectionIn {
+  Nav from;  // the NAV the staff member saw and corrects (another value in force: 409 MALL_NAV_CHANGED)
   Nav nav;
-  std::string reason;  // 2–200 characters
+  std::string reason;  // up to 200 characters
 };
-BOOST_DESCRIBE_STRUCT(NavCorrectionIn, (), (nav, reason))
+BOOST_DESCRIBE_STRUCT(NavCorrectionIn, (), (from, nav, reason))
 struct NavCorrectionView {
   std::string id;
   std::string code;

@@ -144,8 +144,8 @@ export const mall = {
   putNav: (code: string, date: string, nav: string) =>
     client.put<{ date: string; nav: string }>(`/api/mall/v1/admin/products/${encodeURIComponent(code)}/navs/${encodeURIComponent(date)}`, { nav }),
   importNavs: (csv: string) => client.post<{ imported: number; unchanged: number }>('/api/mall/v1/admin/navs/import', { csv }),
-  correctNav: (code: string, date: string, nav: string, reason: string) =>
-    client.post<NavCorrection>(`/api/mall/v1/admin/products/${encodeURIComponent(code)}/navs/${encodeURIComponent(date)}/corrections`, { nav, reason }),
+  correctNav: (code: string, date: string, from: string, nav: string, reason: string) =>
+    client.post<NavCorrection>(`/api/mall/v1/admin/products/${encodeURIComponent(code)}/navs/${encodeURIComponent(date)}/corrections`, { from, nav, reason }),
   navCorrections: (code: string) => client.get<{ items: NavCorrection[] }>('/api/mall/v1/admin/nav-corrections', { query: { code, limit: 20 } }),
   orders: (q: { customer?: string; product?: string; state?: string; cursor?: string }) =>
     client.get<Page<MallOrder>>('/api/mall/v1/admin/orders', { query: { ...q, limit: 50 } }),

@@ -109,14 +109,16 @@ BOOST_DESCRIBE_STRUCT(Instrument, (), (code, name, kind, market, price, price_da
 
 // A fund's NAV for a date corrected (净值更正) by its TA: from the value the counter holds to the
 // right one. Confirmations from then on must use `to`; orders already confirmed at `from` stay as
-// they are (the seller adjusts them by hand). Sending it again changes nothing.
+// they are (the seller adjusts them by hand). Done once per request id: sent again it answers as
+// the first time, so a late copy never undoes a later correction.
 struct CorrectNav {
+  std::string request_id;
   std::string code;
   std::string date;
   Nav from;
   Nav to;
 };
-BOOST_DESCRIBE_STRUCT(CorrectNav, (), (code, date, from, to))
+BOOST_DESCRIBE_STRUCT(CorrectNav, (), (request_id, code, date, from, to))
 
 struct Position {
   std::string code;

@@ -436,26 +436,29 @@ Result<Trade> SandboxCounter::simulate_trade(core::storage::Tx& tx, const Simula
 
 // ---------------------------------------------------------------- administration
 
-Result<CorrectNav> SandboxCounter::correct_nav(core::storage::Tx& tx, const CorrectNav& c) const {
-  if (!valid_date(c.date)) return bad_date("净值日期");
-  if (c.from.units() <= 0 || c.to.units() <= 0) return Refusal{400, "COUNTER_NAV_INVALID", "净值应大于0"};
-  auto existing = instrument(tx, c.code);
-  if (!existing || existing->kind != "fund")
-    return Refusal{404, "COUNTER_PRODUCT_NOT_FOUND", fmt::format("基金产品 {} 不存在", c.code)};
-  // One conditional write (a confirmation of that date holds the row while it runs).
-  if (tx.exec("UPDATE counter_navs SET nav_units = ? WHERE code = ? AND nav_date = ? AND nav_units = ?",
-              {c.to.units(), c.code, c.date, c.from.units()}) == 0) {
-    auto known = tx.query("SELECT nav_units FROM counter_navs WHERE code = ? AND nav_date = ?", {c.code, c.date});
-    if (known.empty()) {
-      tx.exec("INSERT INTO counter_navs (code, nav_date, nav_units) VALUES (?, ?, ?)", {c.code, c.date, c.to.units()});
-    } else if (known.at(0).int64(0) != c.to.units()) {
-      return Refusal{409, "COUNTER_NAV_MISMATCH", fmt::format("{} 在 {} 的净值为 {}，不是更正前的 {}", c.code, c.date,
-                                                              Nav::from_units(known.at(0).int64(0)).to_string(), c.from.to_string())};
+Result<CorrectNav> SandboxCounter::correct_nav(core::storage::Tx& tx, const CorrectNav& c, std::int64_t now_ms) const {
+  return once<CorrectNav>(tx, kRequests, c.request_id, "correct_nav", c, now_ms, [&]() -> Result<CorrectNav> {
+    if (!valid_date(c.date)) return bad_date("净值日期");
+    if (c.from.units() <= 0 || c.to.units() <= 0) return Refusal{400, "COUNTER_NAV_INVALID", "净值应大于0"};
+    auto existing = instrument(tx, c.code);
+    if (!existing || existing->kind != "fund")
+      return Refusal{404, "COUNTER_PRODUCT_NOT_FOUND", fmt::format("基金产品 {} 不存在", c.code)};
+    // One conditional write (a confirmation of that date holds the row while it runs).
+    if (tx.exec("UPDATE counter_navs SET nav_units = ? WHERE code = ? AND nav_date = ? AND nav_units = ?",
+                {c.to.units(), c.code, c.date, c.from.units()}) == 0) {
+      auto known = tx.query("SELECT nav_units FROM counter_navs WHERE code = ? AND nav_date = ?", {c.code, c.date});
+      if (known.empty()) {
+        tx.exec("INSERT INTO counter_navs (code, nav_date, nav_units) VALUES (?, ?, ?)", {c.code, c.date, c.to.units()});
+      } else if (known.at(0).int64(0) != c.to.units()) {
+        return Refusal{409, "COUNTER_NAV_MISMATCH",
+                       fmt::format("{} 在 {} 的净值为 {}，不是更正前的 {}", c.code, c.date,
+                                   Nav::from_units(known.at(0).int64(0)).to_string(), c.from.to_string())};
+      }
     }
-  }
-  if (existing->price_date == c.date)
-    tx.exec("UPDATE counter_instruments SET price_units = ? WHERE code = ?", {c.to.units(), c.code});
-  return c;
+    if (existing->price_date == c.date)
+      tx.exec("UPDATE counter_instruments SET price_units = ? WHERE code = ?", {c.to.units(), c.code});
+    return c;
+  });
 }
 
 Result<Instrument> SandboxCounter::put_instrument(core::storage::Tx& tx, const Instrument& i) const {
@@ -474,7 +477,10 @@ Result<Instrument> SandboxCounter::put_instrument(core::storage::Tx& tx, const I
   auto existing = instrument(tx, i.code);
   if (existing && existing->kind != i.kind) return Refusal{409, "COUNTER_KIND_CHANGED", "已有证券不能改变品种"};
   // A published NAV stays as published: confirmations at that date use it. Checked before any
-  // write, so a refusal leaves nothing half-done.
+  // write, so a refusal leaves nothing half-done; the NAV's row held first (a correction of it
+  // waits, or has been seen).
+  if (i.kind == "fund")
+    tx.exec("UPDATE counter_navs SET nav_units = nav_units WHERE code = ? AND nav_date = ?", {i.code, i.price_date});
   auto known = i.kind == "fund" ? tx.query("SELECT nav_units FROM counter_navs WHERE code = ? AND nav_date = ?", {i.code, i.price_date})
                                 : core::storage::Rows();
   if (!known.empty() && known.at(0).int64(0) != price->units())

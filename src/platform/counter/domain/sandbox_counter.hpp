@@ -57,7 +57,7 @@ class SandboxCounter {
 
   // ---- sandbox administration: instruments and prices, end of day, history
   Result<Instrument> put_instrument(core::storage::Tx& tx, const Instrument& i) const;
-  Result<CorrectNav> correct_nav(core::storage::Tx& tx, const CorrectNav& c) const;
+  Result<CorrectNav> correct_nav(core::storage::Tx& tx, const CorrectNav& c, std::int64_t now_ms) const;
   // Snapshots every fund account's cash, frozen cash and market value for `date` (again: replaced).
   Result<std::int64_t> end_of_day(core::storage::Tx& tx, const std::string& date) const;
   Result<Customer> set_first_trade_date(core::storage::Tx& tx, const std::string& customer_no, const std::string& date) const;

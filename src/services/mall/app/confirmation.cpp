@@ -97,15 +97,19 @@ boost::asio::awaitable<ConfirmationRun> Confirmation::run(const RequestContext* 
     ++out.redriven;
   }
   const std::string today = out.business_date;
-  // NAV corrections on their way to the counter first; a date whose NAV one still holds waits.
-  co_await corrections_.resume(ctx);
-  const auto held = co_await corrections_.held();
+  // NAV corrections on their way to the counter first (a date whose NAV one still holds waits: the
+  // due list leaves its orders out).
+  auto open = co_await corrections_.on_their_way();
+  for (const auto& c : open) {
+    const bool still_mine = co_await lease_.keep();
+    if (!still_mine) co_return out;
+    co_await corrections_.send(c, ctx);
+  }
   auto due = co_await db_.read([&](core::storage::Tx& tx) { return store_.due(tx, today); });
   out.waiting_for_nav =
       static_cast<int>(co_await db_.read([&](core::storage::Tx& tx) { return store_.waiting_for_nav(tx, today); }));
   for (const auto& o : due) {
     if (!o.counter_order_id) continue;  // pending orders always have one
-    if (held.contains({o.product, o.trade_date})) continue;
     const bool still_mine = co_await lease_.keep();
     if (!still_mine) break;
     if (o.side == "redeem") {
@@ -126,8 +130,8 @@ boost::asio::awaitable<ConfirmationRun> Confirmation::run(const RequestContext* 
       const std::string text = *made;
       const auto now_ms = core::unix_millis();
       request = co_await db_.write([&](core::storage::Tx& tx) -> std::optional<std::string> {
-        if (store_.record_confirm_request(tx, o.order_id, text, now_ms)) return text;
-        auto again = store_.order(tx, o.order_id);  // another run recorded one first: that one goes
+        if (store_.record_confirm_request(tx, o, text, now_ms)) return text;
+        auto again = store_.order(tx, o.order_id);  // another run recorded one first: that one goes (none: a correction holds the NAV)
         return again && again->state == "pending" ? again->confirm_request : std::nullopt;
       });
       if (!request) continue;  // settled meanwhile

@@ -7,6 +7,7 @@
 #include "core/http/error.hpp"
 #include "core/http/refusal.hpp"
 #include "core/observe/log.hpp"
+#include "core/observe/trace.hpp"
 #include "core/util/time.hpp"
 
 namespace zt::services::mall {
@@ -49,16 +50,22 @@ boost::asio::awaitable<NavCorrectionView> NavCorrections::correct(const std::str
     if (!p) return Refusal{404, "MALL_PRODUCT_NOT_FOUND", fmt::format("产品 {} 不存在", code)};
     auto now = store_.nav_on(tx, code, date);
     if (!now) return Refusal{404, "MALL_NAV_NOT_FOUND", fmt::format("{} 在 {} 尚未录入净值，请直接录入", code, date)};
+    if (*now != in.from)
+      return Refusal{409, "MALL_NAV_CHANGED",
+                     fmt::format("{} 在 {} 的净值已变为 {}，请刷新后再更正", code, date, now->to_string())};
     if (*now == in.nav)
       return Refusal{409, "MALL_NAV_UNCHANGED", fmt::format("{} 在 {} 的净值已是 {}", code, date, now->to_string())};
     NavCorrectionRecord c;
+    c.id = "NC" + core::observe::random_hex_id(8);
     c.code = code;
     c.date = date;
     c.from = *now;
     c.to = in.nav;
     c.reason = reason;
-    // A draft was never sent to the counter: corrected here alone.
-    if (p->status != "draft") c.request = counter::CounterClient::correction_request({code, date, c.from, c.to});
+    // A draft was never sent to the counter: corrected here alone. Otherwise the counter's request,
+    // under the correction's own request id (a late copy of it can never undo a later one).
+    if (p->status != "draft")
+      c.request = counter::CounterClient::correction_request({"mall-" + c.id, code, date, c.from, c.to});
     return corrections_.begin(tx, std::move(c), who, now_ms);
   });
   const auto c = value_or_throw(std::move(begun));
@@ -66,7 +73,9 @@ boost::asio::awaitable<NavCorrectionView> NavCorrections::correct(const std::str
                   c.to.to_string(), c.request ? "sending to the counter" : "applied");
   if (c.request) co_await send(c, ctx);
   catalogue_.forget();
-  auto out = co_await db_.read([&](core::storage::Tx& tx) { return view(tx, *corrections_.get(tx, c.id)); });
+  const bool with_customers = ctx && ctx->caller.has_permission("orders.read");
+  auto out =
+      co_await db_.read([&](core::storage::Tx& tx) { return view(tx, *corrections_.get(tx, c.id), with_customers); });
   if (out.state == "refused")
     throw ApiError(409, "MALL_NAV_CORRECTION_REFUSED", "柜台拒绝了净值更正，净值未修改：" + out.outcome.value_or(""));
   co_return out;
@@ -77,6 +86,7 @@ boost::asio::awaitable<void> NavCorrections::send(const NavCorrectionRecord& c, 
   const auto now_ms = core::unix_millis();
   if (std::holds_alternative<counter::CorrectNav>(answer)) {
     co_await db_.write([&](core::storage::Tx& tx) { return corrections_.apply(tx, c.id, now_ms); });
+    catalogue_.forget();
     co_return;
   }
   if (auto* r = std::get_if<core::Refusal>(&answer)) {
@@ -86,29 +96,25 @@ boost::asio::awaitable<void> NavCorrections::send(const NavCorrectionRecord& c, 
     co_return;
   }
   const auto& unknown = std::get<counter::Unknown>(answer);
+  co_await db_.write([&](core::storage::Tx& tx) { corrections_.tried(tx, c.id, now_ms); });
   core::log::warn("mall: the counter did not answer the NAV correction {} ({} {}); it will be sent again", c.id,
                   unknown.status, unknown.code);
 }
 
-boost::asio::awaitable<void> NavCorrections::resume(const RequestContext* ctx) {
-  auto open = co_await db_.read([&](core::storage::Tx& tx) { return corrections_.sending(tx); });
-  for (const auto& c : open) co_await send(c, ctx);
-  if (!open.empty()) catalogue_.forget();
+boost::asio::awaitable<std::vector<NavCorrectionRecord>> NavCorrections::on_their_way() {
+  co_return co_await db_.read([&](core::storage::Tx& tx) { return corrections_.sending(tx); });
 }
 
-boost::asio::awaitable<std::set<std::pair<std::string, std::string>>> NavCorrections::held() {
-  co_return co_await db_.read([&](core::storage::Tx& tx) { return corrections_.held(tx); });
-}
-
-boost::asio::awaitable<NavCorrectionPage> NavCorrections::list(const std::string& code, std::int64_t limit) {
+boost::asio::awaitable<NavCorrectionPage> NavCorrections::list(const std::string& code, std::int64_t limit,
+                                                               bool with_customers) {
   co_return co_await db_.read([&](core::storage::Tx& tx) {
     NavCorrectionPage page;
-    for (const auto& c : corrections_.list(tx, code, limit)) page.items.push_back(view(tx, c));
+    for (const auto& c : corrections_.list(tx, code, limit)) page.items.push_back(view(tx, c, with_customers));
     return page;
   });
 }
 
-NavCorrectionView NavCorrections::view(core::storage::Tx& tx, const NavCorrectionRecord& c) const {
+NavCorrectionView NavCorrections::view(core::storage::Tx& tx, const NavCorrectionRecord& c, bool with_customers) const {
   NavCorrectionView v;
   v.id = c.id;
   v.code = c.code;
@@ -122,9 +128,9 @@ NavCorrectionView NavCorrections::view(core::storage::Tx& tx, const NavCorrectio
   v.state = c.state;
   v.state_title = state_title(c.state);
   v.outcome = c.outcome;
-  auto [pending, to_adjust] = corrections_.affected(tx, c.code, c.date);
+  auto [pending, to_adjust] = corrections_.affected(tx, c);
   v.pending_orders = pending;
-  for (const auto& o : to_adjust) v.to_adjust.push_back(store_.view(o, false, true));
+  for (const auto& o : to_adjust) v.to_adjust.push_back(store_.view(o, false, with_customers));
   return v;
 }
 

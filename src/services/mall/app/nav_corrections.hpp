@@ -34,19 +34,19 @@ class NavCorrections {
   boost::asio::awaitable<NavCorrectionView> correct(const std::string& code, const std::string& date,
                                                     const NavCorrectionIn& in, const Actor& who,
                                                     const core::http::RequestContext* ctx);
-  // The newest first (of one product when `code` is given), each with the date's orders as they
-  // stand now.
-  boost::asio::awaitable<NavCorrectionPage> list(const std::string& code, std::int64_t limit);
+  // The newest first (of one product when `code` is given), each with its date's orders as they
+  // stand now; the orders' customers only for staff who may read orders.
+  boost::asio::awaitable<NavCorrectionPage> list(const std::string& code, std::int64_t limit, bool with_customers);
 
-  // The job, before it confirms: every correction on its way sent again as recorded.
-  boost::asio::awaitable<void> resume(const core::http::RequestContext* ctx);
-  // The (product, date) pairs whose orders wait for a correction.
-  boost::asio::awaitable<std::set<std::pair<std::string, std::string>>> held();
+  // The job, before it confirms: corrections on its way, least recently sent first (at most 20 a
+  // run); each is then sent again as recorded (send) while the job still holds its lease.
+  boost::asio::awaitable<std::vector<NavCorrectionRecord>> on_their_way();
+  // Sends a recorded correction and ends it with the counter's answer; without one it stays on its
+  // way and goes behind the others.
+  boost::asio::awaitable<void> send(const NavCorrectionRecord& c, const core::http::RequestContext* ctx);
 
  private:
-  // Sends a recorded correction and ends it with the counter's answer (left sending without one).
-  boost::asio::awaitable<void> send(const NavCorrectionRecord& c, const core::http::RequestContext* ctx);
-  NavCorrectionView view(core::storage::Tx& tx, const NavCorrectionRecord& c) const;
+  NavCorrectionView view(core::storage::Tx& tx, const NavCorrectionRecord& c, bool with_customers) const;
 
   core::storage::Database& db_;
   const MallStore& store_;

@@ -1,5 +1,9 @@
 #include "services/mall/app/stuck_desk.hpp"
 
+#include <tuple>
+
+#include "services/mall/store/nav_correction_store.hpp"
+
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -103,9 +107,10 @@ boost::asio::awaitable<StuckList> StuckDesk::list() const {
     auto stuck = store_.stuck_orders(tx, b, kListed + 1);
     std::vector<std::string> ids;
     for (const auto& s : stuck) ids.push_back(s.order.order_id);
-    return std::make_pair(std::move(stuck), store_.events().of_each(tx, ids, kHistoryLines));
+    return std::make_tuple(std::move(stuck), store_.events().of_each(tx, ids, kHistoryLines),
+                           NavCorrectionStore(store_).held(tx));
   });
-  auto& [stuck, histories] = found;
+  auto& [stuck, histories, held] = found;
   out.truncated = static_cast<std::int64_t>(stuck.size()) > kListed;
   if (out.truncated) stuck.resize(static_cast<std::size_t>(kListed));
   std::shared_ptr<const core::finance::TradingCalendar> cal;
@@ -134,6 +139,8 @@ boost::asio::awaitable<StuckList> StuckDesk::list() const {
     } else if (s.kind == "confirmation_refused") {
       item.hint =
           fmt::format("柜台已拒绝全部 {} 次自动确认，系统不再自动重算，需人工处理", s.order.confirm_attempt + 1);
+    } else if (held.contains({s.order.product, s.order.trade_date})) {
+      item.hint = "该日净值正在更正，柜台确认更正后自动确认（见商城产品的净值更正记录）";
     } else {
       item.hint = "净值已到但未完成确认，系统每次确认任务都会自动重试";
     }

@@ -207,7 +207,7 @@ void nav_correction_routes(core::http::Router& r, NavCorrections& n) {
     require_product_manager(ctx);
     const auto code = req.query_param("code").value_or("");
     const auto limit = limit_param(req, "MALL");
-    auto out = co_await n.list(code, limit);
+    auto out = co_await n.list(code, limit, ctx.caller.has_permission("orders.read"));
     co_return ok(out);
   });
 }

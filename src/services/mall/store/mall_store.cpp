@@ -643,13 +643,15 @@ Result<OrderPage> MallStore::orders(Tx& tx, const OrderFilter& f, bool staff) co
 }
 
 std::vector<OrderRecord> MallStore::due(Tx& tx, const std::string& today) const {
-  // Only orders whose NAV for T is in: those waiting for a late NAV never hold back the others.
-  // The least recently tried first, so orders the counter keeps refusing take their turn behind.
+  // Only orders whose NAV for T is in and not being corrected: those waiting for a late NAV, or for
+  // a correction the counter has not answered, never hold back the others. The least recently
+  // tried first, so orders the counter keeps refusing take their turn behind.
   std::vector<OrderRecord> out;
   for (const auto& r :
        tx.query(std::string("SELECT ") + kOrderColumns + kOrderFrom +
                     " WHERE o.state = 'pending' AND o.confirm_date <= ? AND EXISTS (SELECT 1 FROM mall_navs n WHERE "
-                    "n.code = o.product_code AND n.nav_date = o.trade_date) ORDER BY o.updated_at_ms, o.order_id LIMIT 500",
+                    "n.code = o.product_code AND n.nav_date = o.trade_date AND n.correcting IS NULL) ORDER BY "
+                    "o.updated_at_ms, o.order_id LIMIT 500",
                 {today}))
     out.push_back(order_of(r));
   return out;
@@ -692,8 +694,16 @@ std::vector<OrderRecord> MallStore::stuck_placing(Tx& tx, std::int64_t older_tha
     out.push_back(order_of(r));
   return out;
 }
-bool MallStore::record_confirm_request(Tx& tx, const std::string& order_id, const std::string& request,
+bool MallStore::record_confirm_request(Tx& tx, const OrderRecord& o, const std::string& request,
                                        std::int64_t now_ms) const {
+  // The NAV's row first, touched: a correction of it begun meanwhile holds it (the request would be
+  // at the old NAV) — then nothing is recorded and the order waits; one begun after this commits
+  // finds the request recorded, and the counter, which holds its NAV row the same way, says which
+  // came first.
+  if (tx.exec("UPDATE mall_navs SET correcting = correcting WHERE code = ? AND nav_date = ? AND correcting IS NULL",
+              {o.product, o.trade_date}) == 0)
+    return false;
+  const std::string& order_id = o.order_id;
   return tx.exec(
              "UPDATE mall_orders SET confirm_request = ?, confirm_error = NULL, updated_at_ms = ? WHERE order_id = ? AND "
              "state = 'pending' AND confirm_request IS NULL",

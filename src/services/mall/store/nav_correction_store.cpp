@@ -45,7 +45,9 @@ std::string change(const NavCorrectionRecord& c) {
 
 Result<NavCorrectionRecord> NavCorrectionStore::begin(Tx& tx, NavCorrectionRecord c, const Actor& who,
                                                       std::int64_t now_ms) const {
-  c.id = "NC" + core::observe::random_hex_id(8);
+  if (c.from == c.to)
+    return Refusal{409, "MALL_NAV_UNCHANGED", fmt::format("{} 在 {} 的净值已是 {}", c.code, c.date, c.to.to_string())};
+  if (c.id.empty()) c.id = "NC" + core::observe::random_hex_id(8);
   c.state = c.request ? "sending" : "applied";
   c.corrected_by = who.id;
   c.created_at_ms = now_ms;
@@ -129,10 +131,14 @@ std::vector<NavCorrectionRecord> NavCorrectionStore::list(Tx& tx, const std::str
   return out;
 }
 
+void NavCorrectionStore::tried(Tx& tx, const std::string& id, std::int64_t now_ms) const {
+  tx.exec("UPDATE mall_nav_corrections SET updated_at_ms = ? WHERE id = ? AND state = 'sending'", {now_ms, id});
+}
+
 std::vector<NavCorrectionRecord> NavCorrectionStore::sending(Tx& tx) const {
   std::vector<NavCorrectionRecord> out;
   for (const auto& r : tx.query(std::string("SELECT ") + kColumns + kFrom +
-                                " WHERE c.state = 'sending' ORDER BY c.updated_at_ms, c.id LIMIT 100"))
+                                " WHERE c.state = 'sending' ORDER BY c.updated_at_ms, c.id LIMIT 20"))
     out.push_back(record_of(r));
   return out;
 }
@@ -144,14 +150,12 @@ std::set<std::pair<std::string, std::string>> NavCorrectionStore::held(Tx& tx) c
   return out;
 }
 
-std::pair<int, std::vector<OrderRecord>> NavCorrectionStore::affected(Tx& tx, const std::string& code,
-                                                                      const std::string& date) const {
-  const auto nav = mall_.nav_on(tx, code, date);
+std::pair<int, std::vector<OrderRecord>> NavCorrectionStore::affected(Tx& tx, const NavCorrectionRecord& c) const {
   std::pair<int, std::vector<OrderRecord>> out{0, {}};
-  for (auto& o : mall_.orders_on(tx, code, date)) {
+  for (auto& o : mall_.orders_on(tx, c.code, c.date)) {
     if (o.state == "placing" || o.state == "pending")
       ++out.first;
-    else if (o.state == "confirmed" && nav && o.nav_units && *o.nav_units != nav->units())
+    else if (c.state != "refused" && o.state == "confirmed" && o.nav_units && *o.nav_units == c.from.units())
       out.second.push_back(std::move(o));
   }
   return out;

@@ -42,14 +42,15 @@ class NavCorrectionStore {
   std::optional<NavCorrectionRecord> get(core::storage::Tx& tx, const std::string& id) const;
   // The newest first, at most `limit`; of one product when `code` is not empty.
   std::vector<NavCorrectionRecord> list(core::storage::Tx& tx, const std::string& code, std::int64_t limit) const;
-  // Those on their way to the counter, least recently sent first.
+  // A send without an answer: it goes behind the others on their way.
+  void tried(core::storage::Tx& tx, const std::string& id, std::int64_t now_ms) const;
+  // Those on their way to the counter, least recently sent first (at most 20).
   std::vector<NavCorrectionRecord> sending(core::storage::Tx& tx) const;
   // The (product, date) pairs whose NAV a correction holds: their orders wait.
   std::set<std::pair<std::string, std::string>> held(core::storage::Tx& tx) const;
-  // A date's orders of a product: how many have not ended, and the confirmed ones at another NAV
-  // than the one in force.
-  std::pair<int, std::vector<OrderRecord>> affected(core::storage::Tx& tx, const std::string& code,
-                                                    const std::string& date) const;
+  // A correction's date's orders: how many have not ended, and those confirmed at the NAV it
+  // replaced (none for a refused one: nothing changed). At most 5,000 orders of a date are read.
+  std::pair<int, std::vector<OrderRecord>> affected(core::storage::Tx& tx, const NavCorrectionRecord& c) const;
 
  private:
   const MallStore& mall_;
