@@ -543,6 +543,8 @@ test('a product manager creates a fund, enters and imports NAVs, publishes it; o
     await page.getByTestId('nav-fixed-pending').getByText(`待确认订单 ${sameDay} 笔，将按更正后的净值确认`).waitFor();
     await page.getByTestId('nav-fixed-adjust').getByText('已按原净值确认 0 笔，需人工调整').waitFor();
     await page.getByTestId('nav-corrections').getByText('基金公司发布净值更正公告').waitFor();
+    await page.getByTestId('nav-corrections').getByText('无', { exact: true }).waitFor();  // nothing to adjust by hand
+    await w.assertFits();
     await page.getByTestId('nav-table').getByText('1.0100').first().waitFor();
     await w.assertTranslated('nav-correction');
     await w.shot('nav-corrected');
