@@ -235,10 +235,14 @@ TEST_P(NavCorrectionStoreTest, AHeldNavKeepsItsOrdersOutOfTheDueListAndWithoutAR
   ASSERT_TRUE(std::holds_alternative<NavCorrectionRecord>(held)) << code_of(held);
   EXPECT_EQ(due(), std::vector<std::string>{"FREE-1"});
   db_->write_blocking([&](core::storage::Tx& tx) {
-    EXPECT_FALSE(mall_.record_confirm_request(tx, *mall_.order(tx, "HELD-1"), "{}", kNow + 1)) << "held: nothing kept";
-    EXPECT_TRUE(mall_.record_confirm_request(tx, *mall_.order(tx, "FREE-1"), "{}", kNow + 1));
+    EXPECT_FALSE(mall_.record_confirm_request(tx, *mall_.order(tx, "HELD-1"), "{}", Nav::parse("1.1000"), kNow + 1))
+        << "held: nothing kept";
+    EXPECT_TRUE(mall_.record_confirm_request(tx, *mall_.order(tx, "FREE-1"), "{}", Nav::parse("1.0000"), kNow + 1));
     EXPECT_TRUE(corrections_.apply(tx, std::get<NavCorrectionRecord>(held).id, kNow + 2));
-    EXPECT_TRUE(mall_.record_confirm_request(tx, *mall_.order(tx, "HELD-1"), "{}", kNow + 3)) << "free again";
+    EXPECT_FALSE(mall_.record_confirm_request(tx, *mall_.order(tx, "HELD-1"), "{}", Nav::parse("1.1000"), kNow + 3))
+        << "worked out at the NAV it replaced: nothing kept";
+    EXPECT_TRUE(mall_.record_confirm_request(tx, *mall_.order(tx, "HELD-1"), "{}", Nav::parse("1.0100"), kNow + 3))
+        << "at the corrected NAV";
   });
 }
 

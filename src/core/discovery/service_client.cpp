@@ -308,7 +308,9 @@ boost::asio::awaitable<CallResult> ServiceClient::call_remote(const std::string&
     // A deadline that has passed ends the call; a non-idempotent call is never sent twice.
     if (failure && failure->status() == 504) break;
     if (!idempotent || attempts >= options_.max_attempts) break;
-    if (elsewhere && std::none_of(serving.begin(), serving.end(), [&](const Instance& i) { return !tried.contains(i.id); }))
+    if (elsewhere && std::none_of(serving.begin(), serving.end(), [&](const Instance& i) {
+          return !tried.contains(i.id) && !up->outlier.ejected(i.id, finished);
+        }))
       break;  // the same instance again would say the same
     if (!up->budget.try_retry(nanos_now())) break;
     if (up->retries) up->retries->inc();

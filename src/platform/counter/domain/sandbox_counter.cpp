@@ -455,8 +455,8 @@ Result<CorrectNav> SandboxCounter::correct_nav(core::storage::Tx& tx, const Corr
                                    Nav::from_units(known.at(0).int64(0)).to_string(), c.from.to_string())};
       }
     }
-    if (existing->price_date == c.date)
-      tx.exec("UPDATE counter_instruments SET price_units = ? WHERE code = ?", {c.to.units(), c.code});
+    // The instrument's price follows when it is that date's (a later date's price stays).
+    tx.exec("UPDATE counter_instruments SET price_units = ? WHERE code = ? AND price_date = ?", {c.to.units(), c.code, c.date});
     return c;
   });
 }

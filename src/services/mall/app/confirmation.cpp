@@ -127,10 +127,11 @@ boost::asio::awaitable<ConfirmationRun> Confirmation::run(const RequestContext* 
         ++out.failed;
         continue;
       }
-      const std::string text = *made;
+      const std::string text = made->request;
+      const Nav worked_at = made->nav;
       const auto now_ms = core::unix_millis();
       request = co_await db_.write([&](core::storage::Tx& tx) -> std::optional<std::string> {
-        if (store_.record_confirm_request(tx, o, text, now_ms)) return text;
+        if (store_.record_confirm_request(tx, o, text, worked_at, now_ms)) return text;
         auto again = store_.order(tx, o.order_id);  // another run recorded one first: that one goes (none: a correction holds the NAV)
         return again && again->state == "pending" ? again->confirm_request : std::nullopt;
       });
@@ -230,7 +231,7 @@ boost::asio::awaitable<void> Confirmation::note_tried(const OrderRecord& o, cons
   co_await db_.write([&](core::storage::Tx& tx) { store_.tried(tx, o.order_id, event, detail, now_ms); });
 }
 
-boost::asio::awaitable<std::optional<std::string>> Confirmation::confirmation_request(const OrderRecord& o,
+boost::asio::awaitable<std::optional<Confirmation::Worked>> Confirmation::confirmation_request(const OrderRecord& o,
                                                                                       const RequestContext* ctx) {
   auto facts = co_await db_.read([&](core::storage::Tx& tx) {
     return std::make_pair(store_.product(tx, o.product), store_.nav_on(tx, o.product, o.trade_date));
@@ -262,7 +263,7 @@ boost::asio::awaitable<std::optional<std::string>> Confirmation::confirmation_re
   const std::string request_id = o.confirm_attempt == 0 ? "mall-confirm-" + o.order_id
                                                         : fmt::format("mall-confirm-{}-{}", o.order_id, o.confirm_attempt);
   const counter::ConfirmOrder confirm{request_id, *o.counter_order_id, nav, fee, o.confirm_date, fees.truncate_shares};
-  co_return counter::CounterClient::confirm_request(confirm);
+  co_return Worked{counter::CounterClient::confirm_request(confirm), nav};
 }
 
 }  // namespace zt::services::mall

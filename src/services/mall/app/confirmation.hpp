@@ -65,9 +65,13 @@ class Confirmation {
   boost::asio::awaitable<ConfirmationRun> run(const core::http::RequestContext* ctx);
   // The job's run: under the lease, given back whatever happens.
   boost::asio::awaitable<void> scheduled_run();
-  // The confirmation of a due order as the counter takes it; none when it cannot be worked out
-  // now (the lots unreadable, a quote refused: logged).
-  boost::asio::awaitable<std::optional<std::string>> confirmation_request(const OrderRecord& o,
+  // The confirmation of a due order as the counter takes it, with the NAV it was worked out at;
+  // none when it cannot be worked out now (the lots unreadable, a quote refused: logged).
+  struct Worked {
+    std::string request;
+    Nav nav;
+  };
+  boost::asio::awaitable<std::optional<Worked>> confirmation_request(const OrderRecord& o,
                                                                           const core::http::RequestContext* ctx);
   // An attempt whose outcome is not known, noted in the order's history (it goes behind the others).
   boost::asio::awaitable<void> note_tried(const OrderRecord& o, const std::string& event, const std::string& detail);

@@ -96,6 +96,26 @@ boost::asio::awaitable<void> NavCorrections::send(const NavCorrectionRecord& c, 
     co_return;
   }
   const auto& unknown = std::get<counter::Unknown>(answer);
+  if (unknown.code == "COUNTER_REQUEST_REUSED") {
+    // Its request id went with another body (sending it again would never be answered otherwise):
+    // what the counter did under that id settles it — done, refused, or now void.
+    const std::string request_id = "mall-" + c.id;
+    auto fate = co_await counter_.void_request(request_id, ctx);
+    if (auto* f = std::get_if<counter::RequestFate>(&fate)) {
+      const auto settled_ms = core::unix_millis();
+      if (f->outcome == "done") {
+        co_await db_.write([&](core::storage::Tx& tx) { return corrections_.apply(tx, c.id, settled_ms); });
+        catalogue_.forget();
+        co_return;
+      }
+      if (f->outcome == "refused" || f->outcome == "void") {
+        const std::string why =
+            f->outcome == "void" ? "柜台未受理该更正（请求已作废）" : f->message.value_or("柜台拒绝了该更正");
+        co_await db_.write([&](core::storage::Tx& tx) { return corrections_.refuse(tx, c.id, why, settled_ms); });
+        co_return;
+      }
+    }
+  }
   co_await db_.write([&](core::storage::Tx& tx) { corrections_.tried(tx, c.id, now_ms); });
   core::log::warn("mall: the counter did not answer the NAV correction {} ({} {}); it will be sent again", c.id,
                   unknown.status, unknown.code);

@@ -239,12 +239,12 @@ TEST_F(DueOrders, TheStuckListTheKindAndTheMetricsShareTheRulesAndARetryDropsThe
     o.trace_id = "trace";
     ASSERT_TRUE(std::holds_alternative<OrderRecord>(store_.begin_order(tx, o, kNow + 20, Actor{"C1", "trace", "10.0.0.1"})));
     for (int n = 0; n <= kAttempts; ++n) {
-      ASSERT_TRUE(store_.record_confirm_request(tx, *store_.order(tx, refused), request(refused, n), kNow + 30 + n));
+      ASSERT_TRUE(store_.record_confirm_request(tx, *store_.order(tx, refused), request(refused, n), Nav::parse("1.0000"), kNow + 30 + n));
       EXPECT_EQ(store_.confirmation_refused(tx, refused, request(refused, n), "COUNTER_X 不行", kAttempts, kNow + 40 + n),
                 n < kAttempts)
           << "attempt " << n << ": worked out again while attempts are left, then kept for staff";
     }
-    ASSERT_TRUE(store_.record_confirm_request(tx, *store_.order(tx, refused_once), request(refused_once, 0), kNow + 50));
+    ASSERT_TRUE(store_.record_confirm_request(tx, *store_.order(tx, refused_once), request(refused_once, 0), Nav::parse("1.0000"), kNow + 50));
     EXPECT_TRUE(store_.confirmation_refused(tx, refused_once, request(refused_once, 0), "COUNTER_X 不行", kAttempts, kNow + 51));
   });
   const StuckBounds on_0304{kNow + 21, "2026-03-04", kAttempts}, on_0303{kNow + 20, "2026-03-03", kAttempts};

@@ -694,14 +694,15 @@ std::vector<OrderRecord> MallStore::stuck_placing(Tx& tx, std::int64_t older_tha
     out.push_back(order_of(r));
   return out;
 }
-bool MallStore::record_confirm_request(Tx& tx, const OrderRecord& o, const std::string& request,
+bool MallStore::record_confirm_request(Tx& tx, const OrderRecord& o, const std::string& request, Nav nav,
                                        std::int64_t now_ms) const {
   // The NAV's row first, touched: a correction of it begun meanwhile holds it (the request would be
   // at the old NAV) — then nothing is recorded and the order waits; one begun after this commits
   // finds the request recorded, and the counter, which holds its NAV row the same way, says which
   // came first.
-  if (tx.exec("UPDATE mall_navs SET correcting = correcting WHERE code = ? AND nav_date = ? AND correcting IS NULL",
-              {o.product, o.trade_date}) == 0)
+  if (tx.exec("UPDATE mall_navs SET correcting = correcting WHERE code = ? AND nav_date = ? AND nav_units = ? AND "
+              "correcting IS NULL",
+              {o.product, o.trade_date, nav.units()}) == 0)
     return false;
   const std::string& order_id = o.order_id;
   return tx.exec(

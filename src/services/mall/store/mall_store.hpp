@@ -195,9 +195,10 @@ class MallStore {
   // Orders still placing, not tried since `older_than_ms`, least recently tried first.
   std::vector<OrderRecord> stuck_placing(core::storage::Tx& tx, std::int64_t older_than_ms) const;
   // Keeps the confirmation request before its first send; false when one is already kept (or the
-  // order is no longer pending: the caller sends the kept one), or when a correction holds the
-  // order's NAV (nothing kept: the order waits for it).
-  bool record_confirm_request(core::storage::Tx& tx, const OrderRecord& o, const std::string& request,
+  // order is no longer pending: the caller sends the kept one), or when the NAV it was worked out
+  // at is no longer the one in force or a correction holds it (nothing kept: worked out again, or
+  // the order waits).
+  bool record_confirm_request(core::storage::Tx& tx, const OrderRecord& o, const std::string& request, Nav nav,
                               std::int64_t now_ms) const;
   // The counter refused the recorded confirmation while the order is still pending there: worked out
   // again on the next run under a new request id (true), unless `max_attempts` were made (false:

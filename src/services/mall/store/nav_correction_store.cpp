@@ -152,10 +152,12 @@ std::set<std::pair<std::string, std::string>> NavCorrectionStore::held(Tx& tx) c
 
 std::pair<int, std::vector<OrderRecord>> NavCorrectionStore::affected(Tx& tx, const NavCorrectionRecord& c) const {
   std::pair<int, std::vector<OrderRecord>> out{0, {}};
+  const auto in_force = mall_.nav_on(tx, c.code, c.date);
   for (auto& o : mall_.orders_on(tx, c.code, c.date)) {
     if (o.state == "placing" || o.state == "pending")
       ++out.first;
-    else if (c.state != "refused" && o.state == "confirmed" && o.nav_units && *o.nav_units == c.from.units())
+    else if (c.state != "refused" && o.state == "confirmed" && o.nav_units && *o.nav_units == c.from.units() &&
+             (!in_force || in_force->units() != *o.nav_units))  // a later correction back leaves it right
       out.second.push_back(std::move(o));
   }
   return out;
