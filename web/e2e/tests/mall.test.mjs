@@ -121,6 +121,17 @@ test('a new customer is assessed C3, buys an R3 fund, signs the warning for an R
   await w.page.getByTestId('trade-done').waitFor();
   await w.shot('bought-r4');
 
+  // Right after buying, the holdings show both purchases on their way, with the cash they froze.
+  await w.page.goto(z.url('/mall/holdings'));
+  await w.page.getByTestId('on-their-way').waitFor();
+  const onItsWay = await w.page.getByTestId('pending-F20003').innerText();
+  assert.match(onItsWay, /申购 10,000\.00 元/);
+  assert.match(onItsWay, /预计 2026-03-03 确认/);
+  assert.match(await w.page.getByTestId('pending-F20004').innerText(), /申购 5,000\.00 元/);
+  assert.match(await w.page.getByTestId('holdings-frozen-cash').innerText(), /15,000\.00 元/);
+  await w.assertFits();
+  await w.shot('holdings-pending');
+
   // The next trading day: NAVs in, the confirmation run through the sandbox administration.
   for (const [code, nav] of [['F20003', '1.0123'], ['F20004', '1.2500']]) await ok('PUT', `/api/mall/v1/admin/products/${code}/navs/2026-03-02`, { nav });
   await pinClock('2026-03-03T09:30:00+08:00');
@@ -129,6 +140,7 @@ test('a new customer is assessed C3, buys an R3 fund, signs the warning for an R
 
   await w.page.goto(z.url('/mall/holdings'));
   await w.page.getByTestId('holding-F20003').waitFor();
+  assert.equal(await w.page.getByTestId('on-their-way').count(), 0, 'nothing on its way once confirmed');
   // 10000 at 1.5 %: net 9852.22 at 1.0123 -> 9732.51 shares; 5000: net 4926.11 at 1.2500 -> 3940.89.
   assert.match(await w.page.getByTestId('holding-F20003').getByTestId('holding-shares').innerText(), /9732\.51/);
   assert.match(await w.page.getByTestId('holding-F20004').getByTestId('holding-shares').innerText(), /3940\.89/);

@@ -52,6 +52,21 @@ export function marketTitle(market: string): string {
 
 // An amount as customers read it: thousands separated, the decimals as the server gave them
 // ("1000000.00" → "1,000,000.00"). Worked on the digits, never through a float.
+// Adds amounts of at most two decimals exactly (in cents, never in floating point); throws on
+// anything that is not such an amount, so a caller never shows a wrong sum.
+export function sumMoney(amounts: string[]): string {
+  let total = 0n;
+  for (const amount of amounts) {
+    const m = /^(-?)(\d+)(?:\.(\d{1,2}))?$/.exec(amount.trim());
+    if (!m) throw new Error(`not an amount: ${amount}`);
+    const v = BigInt(m[2]) * 100n + BigInt((m[3] ?? '').padEnd(2, '0'));
+    total += m[1] ? -v : v;
+  }
+  const sign = total < 0n ? '-' : '';
+  const a = total < 0n ? -total : total;
+  return `${sign}${a / 100n}.${String(a % 100n).padStart(2, '0')}`;
+}
+
 export function formatMoney(amount: string | null | undefined): string {
   if (amount === null || amount === undefined || amount === '') return '—';
   const m = /^(-?)(\d+)(\.\d+)?$/.exec(amount.trim());
