@@ -525,27 +525,35 @@ test('a product manager creates a fund, enters and imports NAVs, publishes it; o
     const sameDay = (await api(main, 'GET', '/api/mall/v1/admin/orders?product=F30001&limit=50', undefined, token)).body.items
       .filter((o) => o.trade_date === tradeDate && o.state === 'pending').length;
     assert.ok(sameDay >= 2, `the day's pending orders: ${sameDay}`);
-    const wrong = await api(main, 'PUT', `/api/mall/v1/admin/products/F30001/navs/${tradeDate}`, { nav: '1.1000' }, token);
-    assert.equal(wrong.status, 200, JSON.stringify(wrong.body));
+    // The NAV entered for that date (the one entered above, when the orders trade on the last
+    // trading day), else one entered now: it is the wrong one.
+    const entered = (await api(main, 'GET', '/api/mall/v1/admin/products/F30001/navs', undefined, token)).body.items
+      .find((n) => n.date === tradeDate)?.nav;
+    const wrongNav = entered ?? '1.1000';
+    if (!entered) {
+      const wrong = await api(main, 'PUT', `/api/mall/v1/admin/products/F30001/navs/${tradeDate}`, { nav: wrongNav }, token);
+      assert.equal(wrong.status, 200, JSON.stringify(wrong.body));
+    }
+    const rightNav = wrongNav === '1.0100' ? '1.0200' : '1.0100';
     await page.getByTestId('nav-products').click();
     await page.getByTestId('products-page').waitFor();
     await page.getByTestId('navs-F30001').click();
     await page.getByTestId(`fix-nav-${tradeDate}`).click();
     const fixDialog = page.getByTestId('fix-nav-dialog');
-    await fixDialog.getByText('1.1000').waitFor();
-    await w.input('fix-nav-value').fill('1.0100');
+    await fixDialog.getByText(wrongNav).waitFor();
+    await w.input('fix-nav-value').fill(rightNav);
     assert.ok(await fixDialog.getByTestId('fix-nav-submit').isDisabled(), 'a reason is required');
     await w.input('fix-nav-reason').fill('基金公司发布净值更正公告');
     await w.shot('nav-correction');
     await fixDialog.getByTestId('fix-nav-submit').click();
     await fixDialog.waitFor({ state: 'hidden' });
-    await page.getByTestId('nav-fixed').getByText(`${tradeDate} 净值 1.1000 → 1.0100（已更正）`).waitFor();
+    await page.getByTestId('nav-fixed').getByText(`${tradeDate} 净值 ${wrongNav} → ${rightNav}（已更正）`).waitFor();
     await page.getByTestId('nav-fixed-pending').getByText(`待确认订单 ${sameDay} 笔，将按更正后的净值确认`).waitFor();
     await page.getByTestId('nav-fixed-adjust').getByText('已按原净值确认 0 笔，需人工调整').waitFor();
     await page.getByTestId('nav-corrections').getByText('基金公司发布净值更正公告').waitFor();
     await page.getByTestId('nav-corrections').getByText('无', { exact: true }).waitFor();  // nothing to adjust by hand
     await w.assertFits();
-    await page.getByTestId('nav-table').getByText('1.0100').first().waitFor();
+    await page.getByTestId('nav-table').getByText(rightNav).first().waitFor();
     await w.assertTranslated('nav-correction');
     await w.shot('nav-corrected');
     await page.locator('.el-drawer__close-btn').click();
@@ -566,7 +574,7 @@ test('a product manager creates a fund, enters and imports NAVs, publishes it; o
     await page.getByTestId('mall-orders-page').waitFor();
     await page.getByTestId('run-confirmation').click();
     await page.getByText(/业务日 .*：确认 \d+ 笔/).waitFor();  // (the job may have run first)
-    await page.getByTestId('mall-orders').locator('tr', { hasText: buyer.order }).getByText(/净值 1\.0100/).waitFor();
+    await page.getByTestId('mall-orders').locator('tr', { hasText: buyer.order }).getByText(`净值 ${rightNav}`, { exact: false }).waitFor();
     await w.shot('confirmed-after-correction');
     await pin(`${base}\nsandbox.clock: ""\n`);  // the real time again
     assert.ok(await eventually(async () => !(await api(main, 'GET', '/api/gateway/v1/features')).body.sandbox_clock, 15000),
