@@ -553,7 +553,7 @@ test('a product manager creates a fund, enters and imports NAVs, publishes it; o
     await page.getByTestId('nav-corrections').getByText('基金公司发布净值更正公告').waitFor();
     await page.getByTestId('nav-corrections').getByText('无', { exact: true }).waitFor();  // nothing to adjust by hand
     await w.assertFits();
-    await page.getByTestId('nav-table').getByText(rightNav).first().waitFor();
+    await page.getByTestId('nav-table').locator('tr', { hasText: tradeDate }).getByText(rightNav, { exact: true }).waitFor();
     await w.assertTranslated('nav-correction');
     await w.shot('nav-corrected');
     await page.locator('.el-drawer__close-btn').click();

@@ -53,8 +53,6 @@ boost::asio::awaitable<NavCorrectionView> NavCorrections::correct(const std::str
     if (*now != in.from)
       return Refusal{409, "MALL_NAV_CHANGED",
                      fmt::format("{} 在 {} 的净值已变为 {}，请刷新后再更正", code, date, now->to_string())};
-    if (*now == in.nav)
-      return Refusal{409, "MALL_NAV_UNCHANGED", fmt::format("{} 在 {} 的净值已是 {}", code, date, now->to_string())};
     NavCorrectionRecord c;
     c.id = "NC" + core::observe::random_hex_id(8);
     c.code = code;
@@ -66,7 +64,7 @@ boost::asio::awaitable<NavCorrectionView> NavCorrections::correct(const std::str
     // under the correction's own request id (a late copy of it can never undo a later one).
     if (p->status != "draft")
       c.request = counter::CounterClient::correction_request({"mall-" + c.id, code, date, c.from, c.to});
-    return corrections_.begin(tx, std::move(c), who, now_ms);
+    return corrections_.begin(tx, std::move(c), who, now_ms);  // refuses an unchanged NAV (MALL_NAV_UNCHANGED)
   });
   const auto c = value_or_throw(std::move(begun));
   core::log::info("mall: NAV of {} on {} corrected by {} ({} → {}), {}", code, date, who.id, c.from.to_string(),
