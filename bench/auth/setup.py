@@ -88,9 +88,23 @@ def in_parallel(items, work_on):
     return results
 
 
+_agreements = []
+
+
+def agreements(client):
+    """The agreements in force, as the app's ticked boxes (needed to sign up)."""
+    if not _agreements:
+        status, body = client.call("GET", "/api/auth/v1/agreements", None)
+        if status != 200:
+            raise SystemExit(f"agreements: {status} {body}")
+        _agreements[:] = [{"id": a["id"], "version": a["version"]} for a in json.loads(body)["items"]]
+    return _agreements
+
+
 def sign_in(client, mobile):
     code = code_for(client, mobile)
-    status, body = client.call("POST", "/api/auth/v1/sessions", {"mobile": mobile, "code": code, "device": "bench"})
+    status, body = client.call("POST", "/api/auth/v1/sessions",
+                               {"mobile": mobile, "code": code, "device": "bench", "agreements": agreements(client)})
     if status != 200:
         raise SystemExit(f"sign-in: {status} {body}")
     return json.loads(body)

@@ -63,13 +63,14 @@ for code, _, _ in products:
 
 questionnaire = call("GET", "/api/suitability/v1/questionnaire")
 answers = [{"question": q["id"], "option": q["options"][1]["id"]} for g in questionnaire["groups"] for q in g["questions"]]
+agreed = [{"id": a["id"], "version": a["version"]} for a in call("GET", "/api/auth/v1/agreements")["items"]]
 tokens = []
 for i in range(n_customers):
     mobile = f"137{i:08d}"
     call("POST", "/api/auth/v1/sms-codes", {"mobile": mobile})
     box = call("GET", f"/api/notify/v1/outbox?recipient={mobile}&limit=1", None, staff)
     code = CODE.search(json.dumps(box, ensure_ascii=False)).group(1)
-    token = call("POST", "/api/auth/v1/sessions", {"mobile": mobile, "code": code, "device": "bench"})["access_token"]
+    token = call("POST", "/api/auth/v1/sessions", {"mobile": mobile, "code": code, "device": "bench", "agreements": agreed})["access_token"]
     call("POST", "/api/auth/v1/me/sandbox-account", None, token)
     call("POST", "/api/suitability/v1/me/assessments", {"version": questionnaire["version"], "answers": answers}, token)
     tokens.append(token)

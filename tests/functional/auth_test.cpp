@@ -6,6 +6,8 @@
 // token or full number in the log.
 #include <gtest/gtest.h>
 
+#include <boost/json.hpp>
+
 #include <mutex>
 #include <regex>
 #include <thread>
@@ -42,8 +44,10 @@ std::string code_from_outbox(int port, const std::string& mobile) {
   return m[1];
 }
 
+// As the app signs in: the agreements in force ticked.
 HttpResponse sign_in(int port, const std::string& mobile, const std::string& code, const std::string& device = "iPhone 15") {
-  return post(port, "/api/auth/v1/sessions", R"({"mobile": ")" + mobile + R"(", "code": ")" + code + R"(", "device": ")" + device + R"("})");
+  return post(port, "/api/auth/v1/sessions", R"({"mobile": ")" + mobile + R"(", "code": ")" + code + R"(", "device": ")" + device +
+                                                 R"(", "agreements": )" + agreements_accepted(port) + "}");
 }
 
 // Short waits for a test: codes every second; a token naming a new key may fetch the JWKS again
@@ -93,6 +97,30 @@ TEST_P(Auth, SignUpTokensRefreshRotationReuseAndLogout) {
   EXPECT_EQ(field(wrong.body, "code"), "AUTH_CODE_WRONG");
   EXPECT_NE(wrong.body.find("还可尝试2次"), std::string::npos) << wrong.body;
 
+  // Signing up accepts the user agreement and the privacy policy in force (their text, version
+  // and digest listed for the app); without them, or with an old version, nothing is kept: the
+  // code still signs in afterwards and nobody was signed up.
+  auto listed = http_get(port, "/api/auth/v1/agreements");
+  ASSERT_EQ(listed.status, 200) << listed.body;
+  const auto agreements = boost::json::parse(listed.body).at("items").as_array();
+  ASSERT_EQ(agreements.size(), 2u) << listed.body;
+  EXPECT_EQ(agreements.at(0).at("title").as_string(), "用户服务协议");
+  EXPECT_EQ(agreements.at(1).at("title").as_string(), "隐私政策");
+  const std::string privacy_version(agreements.at(1).at("version").as_string());
+  const std::string privacy_digest(agreements.at(1).at("digest").as_string());
+  EXPECT_TRUE(std::regex_match(privacy_digest, std::regex("[0-9a-f]{64}"))) << privacy_digest;
+  EXPECT_NE(std::string(agreements.at(1).at("text").as_string()).find("敏感个人信息加密存储"), std::string::npos);
+  const std::string tried = R"({"mobile": ")" + mobile + R"(", "code": ")" + code + R"(", "device": "iPhone 15")";
+  EXPECT_TRUE(refused(post(port, "/api/auth/v1/sessions", tried + "}"), 400, "AUTH_AGREEMENT_REQUIRED",
+                      "请阅读并同意《用户服务协议》《隐私政策》后继续"));
+  EXPECT_TRUE(refused(post(port, "/api/auth/v1/sessions", tried + R"(, "agreements": [{"id": "terms", "version": ")" +
+                                                               std::string(agreements.at(0).at("version").as_string()) + R"("}]})"),
+                      400, "AUTH_AGREEMENT_REQUIRED", "请阅读并同意《隐私政策》后继续"));
+  EXPECT_TRUE(refused(post(port, "/api/auth/v1/sessions", tried + R"(, "agreements": [{"id": "terms", "version": "2020-01"}, )" +
+                                                               R"({"id": "privacy", "version": ")" + privacy_version + R"("}]})"),
+                      409, "AUTH_AGREEMENT_OUTDATED"));
+  EXPECT_TRUE(refused(http_get(port, "/api/auth/v1/me/agreements"), 401, "GATEWAY_UNAUTHENTICATED"));
+
   auto in = sign_in(port, mobile, code);
   ASSERT_EQ(in.status, 200) << in.body;
   EXPECT_EQ(in.headers["cache-control"], "no-store") << "tokens are kept by no cache or proxy";
@@ -110,11 +138,27 @@ TEST_P(Auth, SignUpTokensRefreshRotationReuseAndLogout) {
   EXPECT_EQ(field(profile.body, "mobile"), "138****8000");
   EXPECT_EQ(field(profile.body, "has_password"), "false");
   EXPECT_TRUE(refused(http_get(port, "/api/auth/v1/me"), 401, "GATEWAY_UNAUTHENTICATED"));
+  // The acceptance is on record server-side: each version with the digest of its text, when,
+  // from where, on which device.
+  auto consents = http_request(port, "GET", "/api/auth/v1/me/agreements", "", {{"authorization", "Bearer " + access}});
+  ASSERT_EQ(consents.status, 200) << consents.body;
+  const auto kept = boost::json::parse(consents.body).at("items").as_array();
+  ASSERT_EQ(kept.size(), 2u) << consents.body;
+  for (const auto& c : kept) {
+    EXPECT_EQ(c.at("device").as_string(), "iPhone 15");
+    EXPECT_EQ(c.at("ip").as_string(), "127.0.0.1");
+    if (c.at("agreement").as_string() != "privacy") continue;
+    EXPECT_EQ(c.at("title").as_string(), "隐私政策");
+    EXPECT_EQ(c.at("version").as_string(), privacy_version);
+    EXPECT_EQ(c.at("digest").as_string(), privacy_digest);
+  }
 
-  // A second device, then refresh rotation.
+  // A second device, then refresh rotation. Signing in again needs no new acceptance: the one
+  // on record is for the versions in force.
   std::this_thread::sleep_for(1100ms);
   ASSERT_EQ(ask_code(port, mobile).status, 200);
-  auto second = sign_in(port, mobile, code_from_outbox(port, mobile), "Android 14");
+  auto second = post(port, "/api/auth/v1/sessions",
+                     R"({"mobile": ")" + mobile + R"(", "code": ")" + code_from_outbox(port, mobile) + R"(", "device": "Android 14"})");
   ASSERT_EQ(second.status, 200) << second.body;
   EXPECT_EQ(field(second.body, "new_customer"), "false");
   EXPECT_EQ(field(second.body, "customer_id"), customer) << "the same customer";

@@ -289,6 +289,16 @@ TEST_P(Mall, MatchBuyCancelConfirmRedeemToTheCent) {
   EXPECT_EQ(order(a, "order-a-0006", R"({"product": "F10001", "side": "subscribe", "amount": "2000000.00"})").status,
             409)
       << "a replay answers the same";
+  // The customer's list holds what reached the counter: the refused order, as 未受理 with its
+  // reason; a request the mall refused before sending (too small) is no order at all.
+  {
+    auto mine = http_request(z.port, "GET", "/api/mall/v1/orders?limit=100", "", a.headers());
+    ASSERT_EQ(mine.status, 200) << mine.body;
+    EXPECT_NE(mine.body.find(R"("amount":"2000000.00","shares":"0.00","state":"failed","state_title":"未受理")"), std::string::npos)
+        << mine.body;
+    EXPECT_NE(mine.body.find("可用资金不足：可用970000.00元，申购2000000.00元"), std::string::npos) << mine.body;
+    EXPECT_EQ(mine.body.find(R"("amount":"99.99")"), std::string::npos) << mine.body;
+  }
 
   // Staff raise F10001's risk above the customer's level: an order now is matched on the new terms
   // (the mall asks suitability early with the terms it last read, and never uses that answer when

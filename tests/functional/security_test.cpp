@@ -212,7 +212,8 @@ TEST_P(Security, TheClientAddressReachesTheServices) {
   auto box = http_request(port(), "GET", "/api/notify/v1/outbox?recipient=" + mobile + "&limit=1", "", sandbox_staff_headers());
   std::smatch m;
   ASSERT_TRUE(std::regex_search(box.body, m, std::regex("验证码为([0-9]{6})"))) << box.body;
-  auto in = http_request(port(), "POST", "/api/auth/v1/sessions", R"({"mobile": ")" + mobile + R"(", "code": ")" + std::string(m[1]) + R"("})",
+  auto in = http_request(port(), "POST", "/api/auth/v1/sessions", R"({"mobile": ")" + mobile + R"(", "code": ")" + std::string(m[1]) +
+                             R"(", "agreements": )" + agreements_accepted(port()) + "}",
                          {{"x-forwarded-for", "198.51.100.77"}});
   ASSERT_EQ(in.status, 200) << in.body;
   auto sessions = http_request(port(), "GET", "/api/auth/v1/me/sessions", "", {{"authorization", bearer(f(in.body, "access_token"))}});

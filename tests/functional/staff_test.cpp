@@ -166,7 +166,8 @@ TEST_P(Staff, FirstAdminEnrolmentSignInPermissionsRolesLockoutAndAudit) {
   ASSERT_EQ(call(port, "POST", "/api/auth/v1/sms-codes", R"({"mobile": "13700137000"})").status, 200);
   auto box = http_request(port, "GET", "/api/notify/v1/outbox?recipient=13700137000&limit=1", "", sandbox_staff_headers());
   ASSERT_TRUE(std::regex_search(box.body, m, std::regex("验证码为([0-9]{6})")));
-  auto customer = call(port, "POST", "/api/auth/v1/sessions", R"({"mobile": "13700137000", "code": ")" + std::string(m[1]) + R"("})");
+  auto customer = call(port, "POST", "/api/auth/v1/sessions", R"({"mobile": "13700137000", "code": ")" + std::string(m[1]) +
+                                                                R"(", "agreements": )" + agreements_accepted(port) + "}");
   ASSERT_EQ(customer.status, 200) << customer.body;
   auto c_staff = call(port, "GET", "/api/auth/v1/staff", "", json_field(customer.body, "access_token"));
   EXPECT_EQ(c_staff.status, 403);
@@ -277,6 +278,67 @@ TEST_P(Staff, FirstAdminEnrolmentSignInPermissionsRolesLockoutAndAudit) {
   EXPECT_NE(of_customer.body.find("\"customer\":\"" + customer_id + "\""), std::string::npos);
   EXPECT_EQ(of_customer.body.find("\"customer\":\"\""), std::string::npos) << "every entry is the customer's";
   EXPECT_NE(of_customer.body.find("\"ip\":\"127.0.0.1\""), std::string::npos);
+
+  // Customer service (客服): finds the customer by number or customer id, sees them masked, ends
+  // their sessions (a lost phone) and lifts a lock, each with a reason — every search and view
+  // audited under the customer. Customers and missing permissions are refused.
+  auto cs_made = call(port, "POST", "/api/auth/v1/staff", R"({"username": "service.chen", "display_name": "陈客服", "roles": ["customer_service"]})", as_admin);
+  ASSERT_EQ(cs_made.status, 201) << cs_made.body;
+  Enrolled chen = from_json(cs_made.body);
+  const std::string chen_id = json_field(cs_made.body, "id");
+  const std::string as_chen = ready_session(port, chen).access;
+  auto found = call(port, "GET", "/api/auth/v1/customers?q=13700137000", "", as_chen);
+  ASSERT_EQ(found.status, 200) << found.body;
+  EXPECT_EQ(found.headers["cache-control"], "no-store");
+  EXPECT_EQ(json_field(found.body, "customer_id"), customer_id);
+  EXPECT_EQ(json_field(found.body, "mobile"), "137****7000");
+  EXPECT_EQ(found.body.find("13700137000"), std::string::npos) << "never the number itself";
+  EXPECT_EQ(json_field(call(port, "GET", "/api/auth/v1/customers?q=" + customer_id, "", as_chen).body, "customer_id"), customer_id);
+  EXPECT_EQ(call(port, "GET", "/api/auth/v1/customers?q=13700137999", "", as_chen).body, R"({"items":[]})");
+  EXPECT_TRUE(refused(call(port, "GET", "/api/auth/v1/customers?q=137%20001", "", as_chen), 400, "AUTH_QUERY_INVALID",
+                      "请输入完整的手机号、客户号或资金账号"));
+  EXPECT_TRUE(refused(call(port, "GET", "/api/auth/v1/customers?q=13700137000", "", json_field(customer.body, "access_token")), 403,
+                      "GATEWAY_FORBIDDEN"));
+  auto seen = call(port, "GET", "/api/auth/v1/customers/" + customer_id, "", as_chen);
+  ASSERT_EQ(seen.status, 200) << seen.body;
+  EXPECT_EQ(json_field(seen.body, "active_sessions"), "1");
+  EXPECT_NE(seen.body.find(R"("ip":"127.0.0.*")"), std::string::npos) << "the address's last part hidden: " << seen.body;
+  EXPECT_NE(seen.body.find(R"("agreement":"privacy")"), std::string::npos) << seen.body;
+  EXPECT_TRUE(refused(call(port, "GET", "/api/auth/v1/customers/C000000000000", "", as_chen), 404, "AUTH_CUSTOMER_NOT_FOUND", "客户不存在"));
+  // A lock: three wrong passwords (ZT_AUTH__MAX_TRIES) lock password sign-in.
+  for (int i = 0; i < 3; ++i)
+    call(port, "POST", "/api/auth/v1/sessions/password", R"({"mobile": "13700137000", "password": "Wrong2026x", "device": "x"})");
+  EXPECT_TRUE(refused(call(port, "POST", "/api/auth/v1/sessions/password", R"({"mobile": "13700137000", "password": "Wrong2026x"})"), 429,
+                      "AUTH_PASSWORD_LOCKED"));
+  EXPECT_NE(json_field(call(port, "GET", "/api/auth/v1/customers/" + customer_id, "", as_chen).body, "password_locked_until_ms"), "0");
+  EXPECT_TRUE(refused(call(port, "POST", "/api/auth/v1/customers/" + customer_id + "/unlock", R"({"reason": "  "})", as_chen), 400,
+                      "AUTH_REASON_REQUIRED", "请填写操作原因"));
+  std::string essay;
+  for (int i = 0; i < 201; ++i) essay += "长";
+  EXPECT_TRUE(refused(call(port, "POST", "/api/auth/v1/customers/" + customer_id + "/unlock", R"({"reason": ")" + essay + R"("})", as_chen),
+                      400, "AUTH_REASON_TOO_LONG", "操作原因过长（最多200字）"));
+  auto unlocked = call(port, "POST", "/api/auth/v1/customers/" + customer_id + "/unlock", R"({"reason": "客户来电核实身份后申请解锁"})", as_chen);
+  ASSERT_EQ(unlocked.status, 200) << unlocked.body;
+  EXPECT_EQ(json_field(unlocked.body, "password_locked_until_ms"), "0");
+  EXPECT_TRUE(refused(call(port, "POST", "/api/auth/v1/sessions/password", R"({"mobile": "13700137000", "password": "Wrong2026x"})"), 401,
+                      "AUTH_PASSWORD_WRONG"))
+      << "the lock is lifted";
+  EXPECT_TRUE(refused(call(port, "POST", "/api/auth/v1/customers/C000000000000/unlock", R"({"reason": "x"})", as_chen), 404,
+                      "AUTH_CUSTOMER_NOT_FOUND"));
+  EXPECT_TRUE(refused(call(port, "POST", "/api/auth/v1/customers/" + customer_id + "/unlock", R"({"reason": "再次解锁"})", as_chen), 409,
+                      "AUTH_NOT_LOCKED"));
+  // A lost phone: every session ends; the customer's refresh token no longer works.
+  auto signed_out = call(port, "POST", "/api/auth/v1/customers/" + customer_id + "/sessions/end", R"({"reason": "客户手机遗失"})", as_chen);
+  ASSERT_EQ(signed_out.status, 200) << signed_out.body;
+  EXPECT_EQ(json_field(signed_out.body, "active_sessions"), "0");
+  EXPECT_EQ(call(port, "POST", "/api/auth/v1/tokens/refresh", R"({"refresh_token": ")" + json_field(customer.body, "refresh_token") + R"("})").status,
+            401);
+  auto desk_audit = call(port, "GET", "/api/auth/v1/audit?limit=200&actor=" + chen_id + "&customer=" + customer_id, "", as_admin);
+  ASSERT_EQ(desk_audit.status, 200) << desk_audit.body;
+  for (const char* action : {"customer.searched", "customer.viewed", "customer.unlocked", "customer.sessions_ended"})
+    EXPECT_NE(desk_audit.body.find(std::string("\"action\":\"") + action + "\""), std::string::npos) << action << ": " << desk_audit.body;
+  EXPECT_NE(desk_audit.body.find("客户手机遗失"), std::string::npos) << "the reason kept";
+  EXPECT_NE(desk_audit.body.find("按手机号 137****7000 查询"), std::string::npos) << desk_audit.body;
 
   // Nothing secret in the log.
   const std::string log = p.serving("auth").process->log_text();

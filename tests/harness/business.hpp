@@ -21,7 +21,8 @@ struct Customer {
   std::map<std::string, std::string> headers() const { return {{"authorization", "Bearer " + token}}; }
 };
 
-// A new customer: a code to the number, read from the sandbox outbox, and sign-in.
+// A new customer: a code to the number, read from the sandbox outbox, and sign-in accepting the
+// agreements.
 inline Customer sign_up(int port, const std::string& mobile) {
   auto sent = http_request(port, "POST", "/api/auth/v1/sms-codes", R"({"mobile": ")" + mobile + R"("})");
   EXPECT_EQ(sent.status, 200) << sent.body;
@@ -30,7 +31,8 @@ inline Customer sign_up(int port, const std::string& mobile) {
   EXPECT_TRUE(std::regex_search(box.body, m, std::regex("验证码为([0-9]{6})"))) << box.body;
   auto in =
       http_request(port, "POST", "/api/auth/v1/sessions",
-                   R"({"mobile": ")" + mobile + R"(", "code": ")" + std::string(m[1]) + R"(", "device": "test"})");
+                   R"({"mobile": ")" + mobile + R"(", "code": ")" + std::string(m[1]) + R"(", "device": "test", "agreements": )" +
+                       agreements_accepted(port) + "}");
   EXPECT_EQ(in.status, 200) << in.body;
   return Customer{json_field(in.body, "customer_id"), json_field(in.body, "access_token")};
 }

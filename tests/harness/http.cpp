@@ -6,6 +6,8 @@
 
 #include <gtest/gtest.h>
 
+#include <boost/json.hpp>
+
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -211,6 +213,18 @@ std::string json_field(const std::string& body, const std::string& name) {
     return ::testing::AssertionSuccess();
   return ::testing::AssertionFailure() << "expected " << status << " " << code << (message.empty() ? "" : " " + message) << ", got "
                                        << r.status << ": " << r.body.substr(0, 400);
+}
+
+std::string agreements_accepted(int port) {
+  auto listed = http_get(port, "/api/auth/v1/agreements");
+  EXPECT_EQ(listed.status, 200) << listed.body;
+  boost::json::array out;
+  if (listed.status == 200) {
+    const auto parsed = boost::json::parse(listed.body);
+    for (const auto& a : parsed.at("items").as_array())
+      out.push_back(boost::json::object{{"id", a.at("id")}, {"version", a.at("version")}});
+  }
+  return boost::json::serialize(out);
 }
 
 HttpResponse publish_dynamic(int port, const std::string& content, const std::string& comment, const std::string& master) {

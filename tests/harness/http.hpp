@@ -62,6 +62,10 @@ std::optional<std::string> json_field_if(const std::string& body, const std::str
 // message, when one is given); otherwise says what came instead. EXPECT_TRUE(refused(…)).
 ::testing::AssertionResult refused(const HttpResponse& r, int status, const std::string& code, const std::string& message = "");
 
+// The agreements in force as a sign-in body's "agreements" member ([{"id": …, "version": …}, …]),
+// read from GET /api/auth/v1/agreements on `port` (what the app shows and the customer ticks).
+std::string agreements_accepted(int port);
+
 // Publishes `content` as the platform's dynamic settings (config center item
 // public/zhongtai/dynamic.yaml) through the registry API on `port`; returns the answer. With the
 // deployment's master, straight at a registry process (signed as a gateway forwarding staff).

@@ -211,6 +211,17 @@ class SuitabilityComponent final : public core::Component {
       kGuard.staff_or_service(ctx, "customers.read", "查看客户信息");
       const auto customer = path_param(ctx, "id");
       const auto today = core::finance::business_today();
+      // A staff member's read is audited (who looked at this customer); a service's is its own
+      // business, audited where it acts.
+      if (ctx.caller.kind == core::http::CallerKind::kStaff && ctx.calling_service.empty()) {
+        const auto who = actor(ctx);
+        const auto now_ms = core::unix_millis();
+        auto seen = co_await db_.write([&](core::storage::Tx& tx) {
+          book_.profile_viewed(tx, who, customer, now_ms);
+          return book_.profile(tx, customer, today);
+        });
+        co_return Response::json(200, core::json::serialize(seen));
+      }
       auto out = co_await db_.read([&](core::storage::Tx& tx) { return book_.profile(tx, customer, today); });
       co_return Response::json(200, core::json::serialize(out));
     });

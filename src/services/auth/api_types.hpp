@@ -29,18 +29,52 @@ struct CodeSent {
   std::optional<std::string> sandbox_code;
 };
 BOOST_DESCRIBE_STRUCT(CodeSent, (), (mobile, expires_in_s, resend_after_s, sandbox_code))
+BOOST_DESCRIBE_STRUCT(AgreementRef, (), (id, version))
+// Signing in: the agreements the customer ticked (GET /agreements lists the current ones). Needed
+// at sign-up and after a new version shipped; otherwise the acceptance on record stands.
 struct SignInRequest {
   std::string mobile;
   std::string code;
   std::optional<std::string> device;
+  std::optional<std::vector<AgreementRef>> agreements;
 };
-BOOST_DESCRIBE_STRUCT(SignInRequest, (), (mobile, code, device))
+BOOST_DESCRIBE_STRUCT(SignInRequest, (), (mobile, code, device, agreements))
 struct PasswordSignIn {
   std::string mobile;
   std::string password;
   std::optional<std::string> device;
+  std::optional<std::vector<AgreementRef>> agreements;
 };
-BOOST_DESCRIBE_STRUCT(PasswordSignIn, (), (mobile, password, device))
+BOOST_DESCRIBE_STRUCT(PasswordSignIn, (), (mobile, password, device, agreements))
+BOOST_DESCRIBE_STRUCT(Agreement, (), (id, title, version, text, digest))
+struct AgreementList {
+  std::vector<Agreement> items;
+};
+BOOST_DESCRIBE_STRUCT(AgreementList, (), (items))
+BOOST_DESCRIBE_STRUCT(Consent, (), (agreement, title, version, digest, agreed_at_ms, ip, device))
+struct ConsentList {
+  std::vector<Consent> items;
+};
+BOOST_DESCRIBE_STRUCT(ConsentList, (), (items))
+
+// ---- customer service (客服): app/customer_desk.hpp
+BOOST_DESCRIBE_STRUCT(CustomerCard, (), (customer_id, mobile, created_at_ms, has_password, fund_account, code_locked_until_ms,
+                                         password_locked_until_ms, active_sessions))
+struct CustomerMatches {
+  std::vector<CustomerCard> items;
+};
+BOOST_DESCRIBE_STRUCT(CustomerMatches, (), (items))
+// A customer as staff see them: sessions with the address's last part hidden.
+struct CustomerOverview {
+  CustomerCard customer;
+  std::vector<SessionInfo> sessions;
+  std::vector<Consent> agreements;
+};
+BOOST_DESCRIBE_STRUCT(CustomerOverview, (), (customer, sessions, agreements))
+struct StaffReason {
+  std::string reason;
+};
+BOOST_DESCRIBE_STRUCT(StaffReason, (), (reason))
 struct CustomerPassword {
   std::string password;
   std::string code;  // a fresh code sent to the customer's own number (POST /me/password-codes)

@@ -10,6 +10,7 @@
 #include "core/util/time.hpp"
 #include "platform/notify/client/notify_client.hpp"
 #include "services/auth/app/attempts.hpp"
+#include "services/auth/app/customer_desk.hpp"
 #include "services/auth/app/customer_sessions.hpp"
 #include "services/auth/app/housekeeping.hpp"
 #include "services/auth/app/settings.hpp"
@@ -51,6 +52,7 @@ class AuthComponent final : public core::Component {
         sessions_(db_, runtime_, store_, staff_, tokens_, attempts_, passwords_, notify_, settings_.argon2,
                   ctx.metrics(), ctx.full_config().section("node").get_bool("sandbox")),
         accounts_(db_, store_, staff_, tokens_, attempts_, passwords_, settings_.argon2, settings_.totp_issuer),
+        desk_(db_, store_, accounts_),
         housekeeping_(db_, store_, keys_) {
     db_.write_blocking([&](core::storage::Tx& tx) {
       keys_.load(tx, core::unix_millis());
@@ -60,7 +62,7 @@ class AuthComponent final : public core::Component {
     add_customer_routes(r, CustomerApp{sessions_, keys_, settings_.policy.refresh_ttl, settings_.secure_cookies});
     add_account_routes(r,
                        AccountApiDeps{db_, store_, discovery_, ctx.full_config().section("node").get_bool("sandbox")});
-    add_staff_routes(r, StaffApp{accounts_, settings_.policy.refresh_ttl, settings_.secure_cookies});
+    add_staff_routes(r, StaffApp{accounts_, desk_, settings_.policy.refresh_ttl, settings_.secure_cookies});
     ctx.admin_router().add(
         Method::kPost, "/auth/keys/rotate", [this](Request&, RequestContext& c) -> boost::asio::awaitable<Response> {
           const std::string kid =
@@ -90,6 +92,7 @@ class AuthComponent final : public core::Component {
   core::WorkPool passwords_;
   CustomerSessions sessions_;
   StaffAccounts accounts_;
+  CustomerDesk desk_;
   Housekeeping housekeeping_;
 };
 

@@ -4,9 +4,11 @@
 // verifies access tokens with this service's JWKS.
 //   GET    /api/auth/v1/jwks                 the public signing keys
 //   POST   /api/auth/v1/sms-codes            send a sign-in code (through notify)
-//   POST   /api/auth/v1/sessions             sign in (or up) with the code: tokens
+//   GET    /api/auth/v1/agreements           the user agreement and privacy policy in force
+//   POST   /api/auth/v1/sessions             sign in (or up) with the code, accepting them: tokens
 //   POST   /api/auth/v1/tokens/refresh       rotate: new tokens for a refresh token
 //   POST   /api/auth/v1/me/logout            end this session
+//   GET    /api/auth/v1/me/agreements        the agreements I accepted (version, digest, when)
 //   GET    /api/auth/v1/me/sessions          my sessions and devices
 //   DELETE /api/auth/v1/me/sessions/{id}     end one of them
 // Admin listener: POST /auth/keys/rotate.

@@ -189,3 +189,23 @@ export const reviews = {
   evidence: (application: string, evidence: string) =>
     client.getFile(`/api/suitability/v1/applications/${encodeURIComponent(application)}/evidence/${encodeURIComponent(evidence)}`),
 };
+
+// ---- customer service (客服): customers.read to find and view (each audited), customers.manage
+// to end their sessions or lift a lock (with a reason)
+export interface CustomerCard {
+  customer_id: string; mobile: string; created_at_ms: number; has_password: boolean; fund_account?: string | null;
+  code_locked_until_ms: number; password_locked_until_ms: number; active_sessions: number;
+}
+export interface CustomerConsent { agreement: string; title: string; version: string; digest: string; agreed_at_ms: number; ip: string; device: string }
+export interface CustomerOverview {
+  customer: CustomerCard;
+  sessions: { id: string; device: string; ip: string; created_at_ms: number; last_used_ms: number }[];
+  agreements: CustomerConsent[];
+}
+export const customers = {
+  search: (q: string) => client.get<{ items: CustomerCard[] }>('/api/auth/v1/customers', { query: { q } }),
+  view: (id: string) => client.get<CustomerOverview>(`/api/auth/v1/customers/${encodeURIComponent(id)}`),
+  endSessions: (id: string, reason: string) =>
+    client.post<CustomerOverview>(`/api/auth/v1/customers/${encodeURIComponent(id)}/sessions/end`, { reason }),
+  unlock: (id: string, reason: string) => client.post<CustomerOverview>(`/api/auth/v1/customers/${encodeURIComponent(id)}/unlock`, { reason }),
+};

@@ -18,6 +18,7 @@ export const router = createRouter({
     { path: '/mall-orders', name: 'mall-orders', component: () => import('./pages/MallOrdersPage.vue'), meta: { staff: true, permission: 'orders.read' } },
     { path: '/mall-stuck', name: 'mall-stuck', component: () => import('./pages/MallStuckPage.vue'), meta: { staff: true, permission: 'orders.read' } },
     { path: '/mall-reconciliation', name: 'mall-reconciliation', component: () => import('./pages/MallReconciliationPage.vue'), meta: { staff: true, permission: 'orders.read' } },
+    { path: '/customers', name: 'customers', component: () => import('./pages/CustomersPage.vue'), meta: { staff: true, permission: 'customers.read' } },
     { path: '/reviews', name: 'reviews', component: () => import('./pages/ReviewsPage.vue'), meta: { staff: true, permission: 'reviews.approve' } },
     { path: '/staff', name: 'staff', component: () => import('./pages/StaffPage.vue'), meta: { staff: true, permission: 'staff.manage' } },
     { path: '/home', name: 'home', component: () => import('./pages/HomePage.vue'), meta: { staff: true } },

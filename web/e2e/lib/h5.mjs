@@ -26,3 +26,11 @@ export async function openAccountAndAssessC3(w, shots = false) {
   if (shots) await w.shot('risk-result');
   await w.page.getByTestId('risk-done').click();
 }
+
+// On the sign-in page: ticks "我已阅读并同意《用户服务协议》和《隐私政策》" (never ticked in advance).
+export async function agreeToTerms(w) {
+  const box = w.page.getByTestId('agree');
+  await box.waitFor();
+  await box.locator('.van-checkbox__icon').click();
+  assert.equal(await box.getAttribute('aria-checked'), 'true');
+}

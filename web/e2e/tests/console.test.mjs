@@ -1,4 +1,4 @@
-// The staff console in a real browser at 1280 px, against a platform with the system service in
+// The staff console in a real browser at 1440 × 900, against a platform with the system service in
 // two separate processes behind the gateway: the first admin (from `zhongtai admin create`, as
 // `make run` makes it) signs in with password + TOTP and changes the initial password, takes an
 // instance offline and the gateway stops routing to it, edits a config item with a syntax error
@@ -51,7 +51,7 @@ async function nodesServing(n = 20) {
 }
 
 test('a staff member governs the platform from the console and finds each action in the audit log', async () => {
-  adminContext = await browser.newContext({ viewport: { width: 1280, height: 800 }, locale: 'zh-CN' });
+  adminContext = await browser.newContext({ viewport: { width: 1440, height: 900 }, locale: 'zh-CN' });
   const w = await Watched.open(adminContext, dir, 'staff');
   const page = w.page;
   await w.run(async () => {
@@ -318,7 +318,8 @@ async function customerWithOrder(staffToken, mobile, product, amount, status = 2
   const code = /验证码为([0-9]{6})/.exec(JSON.stringify(box))?.[1];
   assert.ok(code, JSON.stringify(box));
   rememberSecret(code);
-  const session = must(await api(main, 'POST', '/api/auth/v1/sessions', { mobile, code, device: 'e2e' }), 'sign-in');
+  const agreements = must(await api(main, 'GET', '/api/auth/v1/agreements'), 'agreements').items.map((a) => ({ id: a.id, version: a.version }));
+  const session = must(await api(main, 'POST', '/api/auth/v1/sessions', { mobile, code, device: 'e2e', agreements }), 'sign-in');
   rememberSecret(session.access_token);
   rememberSecret(session.refresh_token);
   const token = session.access_token;
@@ -557,6 +558,42 @@ test('a product manager creates a fund, enters and imports NAVs, publishes it; o
     await w.assertTranslated('nav-correction');
     await w.shot('nav-corrected');
     await page.locator('.el-drawer__close-btn').click();
+    // Customer service (客服查询): the other buyer found by their number, shown masked with their
+    // risk level and the agreements they accepted; their orders one click away; every session
+    // ended with a reason (a lost phone) — the view and the change in the audit trail.
+    await page.getByTestId('nav-customers').click();
+    await page.getByTestId('customers-page').waitFor();
+    await w.input('customer-query').fill('13700137124');
+    await page.getByTestId('customer-search').click();
+    await page.getByTestId('customer-results').getByText('137****7124').waitFor();
+    await page.getByTestId(`view-${other.customer}`).click();
+    const drawer = page.getByTestId('customer-drawer');
+    await drawer.waitFor();
+    await page.getByTestId('customer-risk').getByText(/C3/).waitFor();
+    await page.getByTestId('customer-agreements').getByText('《隐私政策》').waitFor();
+    assert.match(await drawer.innerText(), /137\*\*\*\*7124/);
+    assert.ok(!(await drawer.innerText()).includes('13700137124'), 'never the full number');
+    await w.assertFits();
+    await w.assertTranslated('customers');
+    await w.shot('customer-service');
+    await page.getByTestId('customer-end-sessions').click();
+    const ask = page.locator('.el-message-box');
+    await ask.locator('input').fill('客户来电称手机遗失');
+    await ask.getByRole('button', { name: '确定' }).click();
+    await page.getByText('已结束该客户的全部会话').waitFor();
+    await page.getByTestId('customer-sessions').getByText('当前没有登录的设备').waitFor();
+    for (const action of ['customer.searched', 'customer.viewed', 'customer.sessions_ended']) {
+      const seen = await api(main, 'GET', `/api/auth/v1/audit?customer=${other.customer}&action=${action}`, undefined, w.accessToken());
+      assert.equal(seen.status, 200, JSON.stringify(seen.body));
+      assert.equal(seen.body.items?.length > 0, true, `${action} audited: ${JSON.stringify(seen.body)}`);
+    }
+    const profileSeen = await api(main, 'GET', `/api/suitability/v1/audit?customer=${other.customer}&action=profile.viewed`, undefined, w.accessToken());
+    assert.equal(profileSeen.body.items?.length > 0, true, `the suitability profile's view audited: ${JSON.stringify(profileSeen.body)}`);
+    await page.getByTestId('customer-orders').click();
+    await page.getByTestId('mall-orders-page').waitFor();
+    await page.getByTestId('mall-orders').getByText(other.order).waitFor();
+    await w.shot('customer-orders');
+
     // The business day the orders confirm (the sandbox clock pinned, then given back): the run
     // confirms them at the corrected NAV.
     const dynamic = '/api/registry/v1/configs/public/zhongtai/dynamic.yaml';
@@ -587,7 +624,7 @@ test('a product manager creates a fund, enters and imports NAVs, publishes it; o
 test('an admin enrols a reviewer, who sees only their pages, then disables them and their session ends', async () => {
   const w = await Watched.open(adminContext, dir, 'admin');
   const page = w.page;
-  const reviewerContext = await browser.newContext({ viewport: { width: 1280, height: 800 }, locale: 'zh-CN' });
+  const reviewerContext = await browser.newContext({ viewport: { width: 1440, height: 900 }, locale: 'zh-CN' });
   const r = await Watched.open(reviewerContext, dir, 'reviewer');
   await w.run(() => r.run(async () => {
     await page.goto(main.url('/console/staff'));

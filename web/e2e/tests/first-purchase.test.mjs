@@ -6,7 +6,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Zhongtai, api, eventually, outDir, rememberSecret } from '../lib/platform.mjs';
 import { Watched, launch } from '../lib/browser.mjs';
-import { openAccountAndAssessC3 } from '../lib/h5.mjs';
+import { agreeToTerms, openAccountAndAssessC3 } from '../lib/h5.mjs';
 
 const mobile = '13988887777';
 let z;
@@ -59,6 +59,7 @@ test('a new user reaches a first purchase of a demo product from the app alone',
   await w.shot('sandbox-code');
   await w.page.getByTestId('sandbox-code-fill').click();
   assert.equal(await w.input('code').inputValue(), code);
+  await agreeToTerms(w);
   await w.page.getByTestId('submit').click();
   await w.page.getByTestId('mall-page').waitFor();
 

@@ -8,6 +8,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Zhongtai, api, eventually, outDir, refreshWithCookie, rememberSecret } from '../lib/platform.mjs';
 import { Watched, launch } from '../lib/browser.mjs';
+import { agreeToTerms } from '../lib/h5.mjs';
 
 const mobile = '13812345678';
 const masked = '138****5678';
@@ -30,7 +31,7 @@ after(async () => {
   assert.equal(code, 0, `zhongtai exited with ${code}: ${z?.log().slice(-3000)}`);
 });
 
-const phone = { viewport: { width: 375, height: 812 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true, locale: 'zh-CN' };
+const phone = { viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true, locale: 'zh-CN' };
 
 // Signed in by the app itself, with the password the first test set.
 async function signInWithPassword(w) {
@@ -38,6 +39,7 @@ async function signInWithPassword(w) {
   await w.page.getByText('密码登录', { exact: true }).click();
   await w.input('mobile').fill(mobile);
   await w.input('password').fill(password);
+  await agreeToTerms(w);
   await w.page.getByTestId('submit').click();
   await w.page.getByTestId('me').waitFor();
 }
@@ -85,9 +87,33 @@ test('a new customer signs up, sets a password, signs in with it and revokes ano
   const code = await codeFromOutbox();
   assert.ok(!(await w.page.content()).includes(code), 'the app never shows the code');
   await w.input('code').fill(code);
+  // The user agreement and the privacy policy: never ticked in advance; signing in without them
+  // asks, and "不同意" signs nobody in. Each opens over the form, which stays as it was.
+  assert.equal(await w.page.getByTestId('agree').getAttribute('aria-checked'), 'false');
+  await w.page.getByTestId('submit').click();
+  const ask = w.page.locator('.van-dialog');
+  await ask.waitFor();
+  assert.match(await ask.innerText(), /请阅读并同意《用户服务协议》和《隐私政策》后登录/);
+  await w.shot('agreements-asked');
+  await ask.getByRole('button', { name: '不同意' }).click();
+  await ask.waitFor({ state: 'hidden' });
+  assert.equal(await w.page.getByTestId('login').count(), 1, 'not signed in');
+  await w.page.getByTestId('open-privacy').click();
+  await w.page.getByTestId('agreement-privacy').waitFor();
+  assert.match(await w.page.getByTestId('agreement-privacy').innerText(), /《隐私政策》[\s\S]*版本 \d{4}-\d{2}[\s\S]*敏感个人信息加密存储/);
+  await w.assertFits();
+  await w.shot('agreement-privacy');
+  await w.page.getByTestId('agreement-close').click();
+  await w.page.getByTestId('agreement-privacy').waitFor({ state: 'hidden' });
+  assert.equal(await w.input('code').inputValue(), code, 'the form kept');
+  await agreeToTerms(w);
   await w.page.getByTestId('submit').click();
   await w.page.getByTestId('me').waitFor();
   await w.page.getByTestId('masked-mobile').waitFor();
+  // Recorded by the auth service: "我的" lists each version accepted, with when.
+  await w.page.getByTestId('consent-privacy').waitFor();
+  assert.match(await w.page.getByTestId('consent-privacy').innerText(), /《隐私政策》[\s\S]*\d{4}-\d{2}版 · .* 同意/);
+  assert.match(await w.page.getByTestId('consent-terms').innerText(), /《用户服务协议》/);
   assert.match(await w.page.getByTestId('masked-mobile').innerText(), new RegExp(masked.replace(/\*/g, '\\*')));
   assert.ok(!(await w.page.content()).includes(mobile), 'the full number is never shown');
   await w.assertFits();
@@ -130,6 +156,7 @@ test('a new customer signs up, sets a password, signs in with it and revokes ano
   await w.page.getByText('密码登录', { exact: true }).click();
   await w.input('mobile').fill(mobile);
   await w.input('password').fill(password);
+  await agreeToTerms(w);
   await w.page.getByTestId('submit').click();
   await w.page.getByTestId('me').waitFor();
   await w.shot('password-sign-in');

@@ -7,7 +7,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Platform, Zhongtai, api, eventually, outDir, rememberSecret } from '../lib/platform.mjs';
 import { Watched, launch } from '../lib/browser.mjs';
-import { openAccountAndAssessC3 } from '../lib/h5.mjs';
+import { agreeToTerms, openAccountAndAssessC3 } from '../lib/h5.mjs';
 
 // Run by CTest in both layouts: e2e.mall (one process) and e2e.mall.split (ZT_E2E_MODE=split).
 const mode = process.env.ZT_E2E_MODE ?? 'all';
@@ -16,7 +16,7 @@ let z;
 let browser;
 let staff;
 const dir = outDir(mode === 'split' ? 'mall-split' : 'mall');
-const phone = { viewport: { width: 375, height: 812 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true, locale: 'zh-CN' };
+const phone = { viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true, locale: 'zh-CN' };
 
 async function ok(method, path, body) {
   const r = await api(z, method, path, body, staff);
@@ -82,6 +82,7 @@ test('a new customer is assessed C3, buys an R3 fund, signs the warning for an R
   assert.ok(code, 'a code in the outbox');
   rememberSecret(code);
   await w.input('code').fill(code);
+  await agreeToTerms(w);
   await w.page.getByTestId('submit').click();
   await w.page.getByTestId('mall-page').waitFor();
 
@@ -157,8 +158,24 @@ test('a new customer is assessed C3, buys an R3 fund, signs the warning for an R
   await w.page.getByText('超过可赎回份额').waitFor();
   assert.ok(await w.page.getByTestId('trade-submit').isDisabled());
   await w.shot('redeem');
+  // An order the counter refuses (more than the cash; an API client, as the app checks it first)
+  // stays in the list as 未受理 with the counter's reason and nothing frozen; a request the mall
+  // refuses before sending (below the minimum) is no order.
+  const tooMuch = await api(z, 'POST', '/api/mall/v1/orders', { product: 'F20003', side: 'subscribe', amount: '2000000.00' }, w.accessToken(),
+    { 'idempotency-key': 'e2e-mall-too-much' });
+  assert.equal(tooMuch.status, 409, JSON.stringify(tooMuch.body));
+  assert.equal(tooMuch.body.code, 'MALL_INSUFFICIENT_CASH');
+  const tooSmall = await api(z, 'POST', '/api/mall/v1/orders', { product: 'F20003', side: 'subscribe', amount: '10.00' }, w.accessToken(),
+    { 'idempotency-key': 'e2e-mall-too-small' });
+  assert.equal(tooSmall.body.code, 'MALL_AMOUNT_TOO_SMALL', JSON.stringify(tooSmall.body));
   await w.page.goto(z.url('/mall/orders'));
   await w.page.getByTestId('confirmed-shares').first().waitFor();
+  const refusedOrder = w.page.locator('[data-test^="order-"]', { hasText: '2,000,000.00' });
+  assert.equal(await refusedOrder.getByTestId('order-state').innerText(), '未受理');
+  assert.match(await refusedOrder.getByTestId('refusal-reason').innerText(), /可用资金不足/);
+  assert.match(await refusedOrder.getByTestId('refusal-note').innerText(), /资金未冻结，未扣款/);
+  assert.equal(await w.page.locator('[data-test^="order-"]', { hasText: '10.00 元' }).count(), 0, 'a refused request is no order');
+  await w.assertFits();
   await w.shot('orders');
   w.assertClean();
 });

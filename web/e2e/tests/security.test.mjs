@@ -9,6 +9,7 @@ import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
 import { Zhongtai, api, eventually, firstAdmin, freePort, freshTotp, outDir, refreshCookieHeader, rememberSecret, tempDir } from '../lib/platform.mjs';
 import { Watched, launch } from '../lib/browser.mjs';
+import { agreeToTerms } from '../lib/h5.mjs';
 
 const CSP = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; font-src 'self' data:; " +
   "connect-src 'self'; worker-src 'self' blob:; frame-ancestors 'none'; object-src 'none'; base-uri 'none'; form-action 'self'";
@@ -120,6 +121,7 @@ test('the H5 app runs under the CSP and keeps no token where a script can read i
     rememberSecret(code);
     await w.input('code').fill(code);
     // The sign-in asks for the cookie; its answer carries no refresh token.
+    await agreeToTerms(w);
     const answer = page.waitForResponse((r) => new URL(r.url()).pathname === '/api/auth/v1/sessions');
     await page.getByTestId('submit').click();
     const signIn = await answer;

@@ -1,10 +1,14 @@
 // The H5 app's calls, typed, on the shared client.
-import { ApiClient, type Assessment, type CodeSent, type CustomerProfile, type CustomerTokens, type EvidenceFile, type Features, type Holdings, type InvestorApplication,
+import { type Agreement, ApiClient, type Assessment, type Consent, type CodeSent, type CustomerProfile, type CustomerTokens, type EvidenceFile, type Features, type Holdings, type InvestorApplication,
   type MallOrder, type Page, type Product, type Questionnaire, type RiskWarning, type SessionInfo,
   type SignedOutReason, type SubscriptionEstimate, type SuitabilityCheck, type SuitabilityProfile } from '@zhongtai/shared';
 import { ref } from 'vue';
 
 export const signedOutNotice = ref<string>('');
+export interface AgreementRef {
+  id: string;
+  version: string;
+}
 
 // Who is signed in, as the sign-in and refresh answers say (kept in memory with the access token).
 export interface CustomerSession {
@@ -25,10 +29,14 @@ export const client = new ApiClient<CustomerSession>({
 export const api = {
   features: () => client.get<Features>('/api/gateway/v1/features', { anonymous: true }),
   sendCode: (mobile: string) => client.post<CodeSent>('/api/auth/v1/sms-codes', { mobile }, { anonymous: true }),
-  signInWithCode: (mobile: string, code: string, device: string) =>
-    client.post<CustomerTokens>('/api/auth/v1/sessions', { mobile, code, device }, { anonymous: true, refreshCookie: true }),
-  signInWithPassword: (mobile: string, password: string, device: string) =>
-    client.post<CustomerTokens>('/api/auth/v1/sessions/password', { mobile, password, device }, { anonymous: true, refreshCookie: true }),
+  agreements: () => client.get<{ items: Agreement[] }>('/api/auth/v1/agreements', { anonymous: true }),
+  myAgreements: () => client.get<{ items: Consent[] }>('/api/auth/v1/me/agreements'),
+  // `agreements`: the ones the customer ticked (ids and versions as listed).
+  signInWithCode: (mobile: string, code: string, device: string, agreements: AgreementRef[]) =>
+    client.post<CustomerTokens>('/api/auth/v1/sessions', { mobile, code, device, agreements }, { anonymous: true, refreshCookie: true }),
+  signInWithPassword: (mobile: string, password: string, device: string, agreements: AgreementRef[]) =>
+    client.post<CustomerTokens>('/api/auth/v1/sessions/password', { mobile, password, device, agreements },
+      { anonymous: true, refreshCookie: true }),
   profile: () => client.get<CustomerProfile>('/api/auth/v1/me'),
   // A code to the customer's own phone: setting or changing a password needs it (a session alone
   // could be a stolen one).

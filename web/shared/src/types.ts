@@ -33,6 +33,23 @@ export interface CustomerProfile {
   created_at_ms: number;
   fund_account?: string | null;
 }
+// ---- the agreements a customer accepts to use the app (用户服务协议, 隐私政策)
+export interface Agreement {
+  id: string;
+  title: string;
+  version: string;
+  text: string;
+  digest: string; // SHA-256 of the text
+}
+export interface Consent {
+  agreement: string;
+  title: string;
+  version: string;
+  digest: string;
+  agreed_at_ms: number;
+  ip: string;
+  device: string;
+}
 export interface SessionInfo {
   id: string;
   device: string;

@@ -360,6 +360,10 @@ std::optional<Application> SuitabilityBook::application(Tx& tx, const std::strin
   return application_of(rows.at(0));
 }
 
+void SuitabilityBook::profile_viewed(Tx& tx, const Actor& staff, const std::string& customer_id, std::int64_t now_ms) const {
+  audit(tx, staff, "profile.viewed", customer_id, "查看客户适当性信息", now_ms, customer_id);
+}
+
 void SuitabilityBook::evidence_viewed(Tx& tx, const Actor& staff, const Application& application,
                                       const std::string& evidence, std::int64_t now_ms) const {
   audit(tx, staff, "application.evidence_viewed", application.id, evidence, now_ms, application.customer_id);

@@ -24,6 +24,14 @@ std::string tail_of(const std::string& mobile) {
   return mobile.size() >= 8 ? mobile.substr(mobile.size() - 8) : mobile;
 }
 
+// Records the customer's acceptance of the current agreements inside the sign-in's transaction.
+// A refusal throws, so nothing of the sign-in is kept: the code stays usable, nobody is signed up.
+void agreed_or_undone(AuthStore& store, core::storage::Tx& tx, const std::string& customer,
+                      const std::vector<AgreementRef>& agreed, const std::string& device, const Audit& who, std::int64_t now) {
+  if (auto refused = store.agree(tx, customer, agreed, device, who, now))
+    throw ApiError(refused->status, refused->code, refused->message);
+}
+
 }  // namespace
 
 CustomerSessions::CustomerSessions(core::storage::Database& db, core::net::IoRuntime& runtime, AuthStore& store,
@@ -146,8 +154,12 @@ boost::asio::awaitable<Tokens> CustomerSessions::sign_in(const SignInRequest& in
   const std::string device = device_name(in.device);
   const Audit a = audit_of(ctx);
   const auto now = core::unix_millis();
-  SignedIn s = value_or_throw(co_await db_.write(
-      [&](core::storage::Tx& tx) { return store_.sign_in(tx, in.mobile, in.code, device, a, now); }));
+  const auto agreed = in.agreements.value_or(std::vector<AgreementRef>{});
+  SignedIn s = value_or_throw(co_await db_.write([&](core::storage::Tx& tx) {
+    auto r = store_.sign_in(tx, in.mobile, in.code, device, a, now);
+    if (auto* in_now = std::get_if<SignedIn>(&r)) agreed_or_undone(store_, tx, in_now->customer_id, agreed, device, a, now);
+    return r;
+  }));
   logins_.inc();
   ctx.log().info("auth: customer {} signed in ({}session {})", s.customer_id, s.new_customer ? "new, " : "",
                  s.session_id);
@@ -172,8 +184,11 @@ boost::asio::awaitable<Tokens> CustomerSessions::password_sign_in(const Password
   });
   const Audit a = audit_of(ctx);
   const std::string device = device_name(in.device);
+  const auto agreed = in.agreements.value_or(std::vector<AgreementRef>{});
   SignedIn s = value_or_throw(co_await db_.write([&](core::storage::Tx& tx) {
-    return store_.finish_password_sign_in(tx, mobile, ok, record.password_hash, device, a, now);
+    auto r = store_.finish_password_sign_in(tx, mobile, ok, record.password_hash, device, a, now);
+    if (auto* in_now = std::get_if<SignedIn>(&r)) agreed_or_undone(store_, tx, in_now->customer_id, agreed, device, a, now);
+    return r;
   }));
   logins_.inc();
   ctx.log().info("auth: customer {} signed in with a password (session {})", s.customer_id, s.session_id);
@@ -280,6 +295,14 @@ boost::asio::awaitable<SessionList> CustomerSessions::sessions(const RequestCont
   const std::string customer = ctx.caller.subject, session = ctx.caller.session;
   SessionList list;
   list.items = co_await db_.read([&](core::storage::Tx& tx) { return store_.sessions(tx, customer, session); });
+  co_return list;
+}
+
+boost::asio::awaitable<ConsentList> CustomerSessions::consents(const RequestContext& ctx) {
+  require_signed_in_customer(ctx);
+  const std::string customer = ctx.caller.subject;
+  ConsentList list;
+  list.items = co_await db_.read([&](core::storage::Tx& tx) { return store_.consents(tx, customer); });
   co_return list;
 }
 

@@ -62,6 +62,8 @@ class CustomerSessions {
   boost::asio::awaitable<void> logout(const core::http::RequestContext& ctx);
   boost::asio::awaitable<CustomerProfile> profile(const core::http::RequestContext& ctx);
   boost::asio::awaitable<SessionList> sessions(const core::http::RequestContext& ctx);
+  // The agreements the signed-in customer accepted, newest first.
+  boost::asio::awaitable<ConsentList> consents(const core::http::RequestContext& ctx);
   boost::asio::awaitable<void> end_session(const std::string& session_id, const core::http::RequestContext& ctx);
   // Sessions ended after a cursor ("<at_ms>.<id>"; or since a time), a thousand at most.
   boost::asio::awaitable<RevocationPage> revoked(std::int64_t after_ms, const std::string& after_id);

@@ -73,6 +73,12 @@ void add_customer_routes(core::http::Router& r, CustomerApp app) {
     res.headers.set("cache-control", "public, max-age=60");
     co_return res;
   });
+  r.add(Method::kGet, kBase + "/agreements", [](Request&, RequestContext&) -> Reply {
+    AgreementList list{current_agreements()};
+    auto res = ok(list);
+    res.headers.set("cache-control", "public, max-age=300");
+    co_return res;
+  });
   r.add(Method::kPost, kBase + "/sms-codes", [&s](Request& req, RequestContext& ctx) -> Reply {
     const auto body = core::json::parse<CodeRequest>(req.body);
     auto sent = co_await s.send_code(body, ctx);
@@ -139,6 +145,11 @@ void add_customer_routes(core::http::Router& r, CustomerApp app) {
     require_signed_in_customer(ctx);
     auto profile = co_await s.profile(ctx);
     co_return ok(profile);
+  });
+  r.add(Method::kGet, kBase + "/me/agreements", [&s](Request&, RequestContext& ctx) -> Reply {
+    require_signed_in_customer(ctx);
+    auto list = co_await s.consents(ctx);
+    co_return ok(list);
   });
   r.add(Method::kGet, kBase + "/me/sessions", [&s](Request&, RequestContext& ctx) -> Reply {
     require_signed_in_customer(ctx);

@@ -6,6 +6,7 @@
 #include "core/http/refusal.hpp"
 #include "core/http/router.hpp"
 #include "core/json/json.hpp"
+#include "services/auth/app/customer_desk.hpp"
 #include "services/auth/app/requester.hpp"
 #include "services/auth/app/staff_accounts.hpp"
 #include "services/auth/handlers/refresh_cookie.hpp"
@@ -96,6 +97,34 @@ void add_staff_routes(core::http::Router& r, StaffApp app) {
     const std::string id = param(ctx, "id");
     co_await accounts.unlock(id, ctx);
     co_return Response::json(200, "{}");
+  });
+  CustomerDesk& desk = app.desk;
+  r.add(Method::kGet, kBase + "/customers", [&desk](Request& req, RequestContext& ctx) -> Reply {
+    require_signed_in_staff(ctx);
+    const std::string q = req.query_param("q").value_or("");
+    CustomerMatches found = co_await desk.search(q, ctx);
+    auto res = ok(found);
+    no_store(res);
+    co_return res;
+  });
+  r.add(Method::kGet, kBase + "/customers/{id}", [&desk](Request&, RequestContext& ctx) -> Reply {
+    require_signed_in_staff(ctx);
+    CustomerOverview seen = co_await desk.view(param(ctx, "id"), ctx);
+    auto res = ok(seen);
+    no_store(res);
+    co_return res;
+  });
+  r.add(Method::kPost, kBase + "/customers/{id}/sessions/end", [&desk](Request& req, RequestContext& ctx) -> Reply {
+    require_signed_in_staff(ctx);  // before reading a body
+    const auto body = core::json::parse<StaffReason>(req.body);
+    CustomerOverview after = co_await desk.end_sessions(param(ctx, "id"), body, ctx);
+    co_return ok(after);
+  });
+  r.add(Method::kPost, kBase + "/customers/{id}/unlock", [&desk](Request& req, RequestContext& ctx) -> Reply {
+    require_signed_in_staff(ctx);
+    const auto body = core::json::parse<StaffReason>(req.body);
+    CustomerOverview after = co_await desk.unlock(param(ctx, "id"), body, ctx);
+    co_return ok(after);
   });
   r.add(Method::kGet, kBase + "/roles", [&accounts](Request&, RequestContext& ctx) -> Reply {
     RoleList roles = co_await accounts.roles(ctx);

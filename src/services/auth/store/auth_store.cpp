@@ -4,6 +4,7 @@
 #include <openssl/rand.h>
 
 #include <algorithm>
+#include <set>
 
 #include "core/finance/identity.hpp"
 #include "core/http/error.hpp"
@@ -301,6 +302,117 @@ std::variant<std::string, Refusal> AuthStore::verify_code_for(core::storage::Tx&
 
 bool AuthStore::known_mobile(core::storage::Tx& tx, const std::string& mobile) const {
   return tx.query("SELECT 1 FROM auth_customers WHERE mobile_hash = ?", {mobile_hash(mobile)}).size() > 0;
+}
+
+std::optional<Refusal> AuthStore::agree(core::storage::Tx& tx, const std::string& customer_id,
+                                       const std::vector<AgreementRef>& agreed, const std::string& device, const Audit& who,
+                                       std::int64_t now_ms) {
+  std::set<std::pair<std::string, std::string>> on_record;
+  for (const auto& r : tx.query("SELECT agreement, version FROM auth_agreement_consents WHERE customer_id = ?", {customer_id}))
+    on_record.emplace(r.string(0), r.string(1));
+  std::vector<const Agreement*> missing;
+  for (const auto& a : current_agreements())
+    if (!on_record.contains({a.id, a.version})) missing.push_back(&a);
+  if (missing.empty()) return std::nullopt;
+  std::string not_given;  // the titles of those missing from `agreed`
+  for (const auto* a : missing) {
+    const auto given = std::find_if(agreed.begin(), agreed.end(), [&](const AgreementRef& r) { return r.id == a->id; });
+    if (given == agreed.end()) not_given += "《" + a->title + "》";
+    else if (given->version != a->version)
+      return Refusal{409, "AUTH_AGREEMENT_OUTDATED",
+                     fmt::format("《{}》已更新为{}版，请阅读新版本后重新同意", a->title, a->version)};
+  }
+  if (!not_given.empty()) return Refusal{400, "AUTH_AGREEMENT_REQUIRED", fmt::format("请阅读并同意{}后继续", not_given)};
+  std::string detail;
+  for (const auto* a : missing) {
+    // Two sign-ins at once both record it: the first stands, the second changes nothing.
+    auto kept = tx.query(
+        "INSERT INTO auth_agreement_consents (customer_id, agreement, version, digest, agreed_at_ms, ip, device) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (customer_id, agreement, version) DO NOTHING RETURNING agreement",
+        {customer_id, a->id, a->version, a->digest, now_ms, who.ip, device});
+    if (!kept.empty()) detail += fmt::format("{}《{}》{}版", detail.empty() ? "" : "、", a->title, a->version);
+  }
+  if (!detail.empty()) {
+    Audit as_customer = who;
+    as_customer.actor = customer_id;
+    audit(tx, as_customer, "customer.agreed", customer_id, "同意" + detail, now_ms, customer_id);
+  }
+  return std::nullopt;
+}
+
+namespace {
+// The card's columns, with the locks in force at ? (twice) — one statement, one snapshot.
+constexpr const char* kCardSelect =
+    "SELECT c.id, c.mobile_masked, c.created_at_ms, c.password_hash, c.fund_account, "
+    "COALESCE((SELECT l.locked_until_ms FROM auth_lockouts l WHERE l.mobile_hash = c.mobile_hash AND l.locked_until_ms > ?), 0), "
+    "COALESCE((SELECT p.locked_until_ms FROM auth_password_attempts p WHERE p.mobile_hash = c.mobile_hash AND p.locked_until_ms > ?), 0), "
+    "(SELECT count(*) FROM auth_sessions s WHERE s.customer_id = c.id AND s.kind = 'customer' AND s.revoked_at_ms IS NULL) "
+    "FROM auth_customers c ";
+
+CustomerCard card_of(const core::storage::Row& r) {
+  return CustomerCard{r.string(0), r.string(1), r.int64(2), !r.is_null(3) && !r.string(3).empty(), r.text(4),
+                      r.int64(5), r.int64(6), r.int64(7)};
+}
+}  // namespace
+
+std::vector<CustomerCard> AuthStore::find_customers(core::storage::Tx& tx, const std::string& query, std::int64_t now_ms) const {
+  std::string where;
+  std::string key = query;
+  if (core::finance::is_valid_mobile(query)) {
+    where = "WHERE c.mobile_hash = ?";
+    key = mobile_hash(query);
+  } else if (query.size() == 13 && query[0] == 'C') {
+    where = "WHERE c.id = ?";
+  } else {
+    where = "WHERE c.fund_account = ?";
+  }
+  std::vector<CustomerCard> out;
+  for (const auto& r : tx.query(std::string(kCardSelect) + where + " LIMIT 20", {now_ms, now_ms, key})) out.push_back(card_of(r));
+  return out;
+}
+
+std::optional<CustomerCard> AuthStore::customer_card(core::storage::Tx& tx, const std::string& customer_id, std::int64_t now_ms) const {
+  auto rows = tx.query(std::string(kCardSelect) + "WHERE c.id = ?", {now_ms, now_ms, customer_id});
+  if (rows.empty()) return std::nullopt;
+  return card_of(rows.at(0));
+}
+
+std::int64_t AuthStore::end_customer_sessions(core::storage::Tx& tx, const std::string& customer_id, const std::string& reason,
+                                              const Audit& who, std::int64_t now_ms) {
+  const auto ended = tx.exec("UPDATE auth_sessions SET revoked_at_ms = ?, revoke_reason = 'ended_by_staff' WHERE customer_id = ? "
+                             "AND kind = 'customer' AND revoked_at_ms IS NULL",
+                             {now_ms, customer_id});
+  audit(tx, who, "customer.sessions_ended", customer_id, fmt::format("结束会话{}个；原因：{}", ended, reason), now_ms, customer_id);
+  return ended;
+}
+
+bool AuthStore::unlock_customer(core::storage::Tx& tx, const std::string& customer_id, const std::string& reason, const Audit& who,
+                                std::int64_t now_ms) {
+  const std::string of_customer = "(SELECT mobile_hash FROM auth_customers WHERE id = ?)";
+  const auto codes = tx.exec("UPDATE auth_lockouts SET burned_codes = 0, locked_until_ms = 0, updated_at_ms = ? WHERE mobile_hash = " +
+                                 of_customer + " AND locked_until_ms > ?",
+                             {now_ms, customer_id, now_ms});
+  const auto passwords = tx.exec("UPDATE auth_password_attempts SET failures = 0, strikes = 0, locked_until_ms = 0, updated_at_ms = ? "
+                                 "WHERE mobile_hash = " + of_customer + " AND locked_until_ms > ?",
+                                 {now_ms, customer_id, now_ms});
+  if (codes + passwords == 0) return false;
+  audit(tx, who, "customer.unlocked", customer_id,
+        fmt::format("解除{}；原因：{}", codes && passwords ? "短信与密码登录锁定" : codes ? "短信登录锁定" : "密码登录锁定", reason),
+        now_ms, customer_id);
+  return true;
+}
+
+std::vector<Consent> AuthStore::consents(core::storage::Tx& tx, const std::string& customer_id) const {
+  std::vector<Consent> out;
+  for (const auto& r : tx.query("SELECT agreement, version, digest, agreed_at_ms, ip, device FROM auth_agreement_consents "
+                                "WHERE customer_id = ? ORDER BY agreed_at_ms DESC, agreement",
+                                {customer_id})) {
+    Consent c{r.string(0), "", r.string(1), r.string(2), r.int64(3), r.string(4), r.string(5)};
+    for (const auto& a : current_agreements())
+      if (a.id == c.agreement) c.title = a.title;
+    out.push_back(std::move(c));
+  }
+  return out;
 }
 
 std::vector<RevokedSession> AuthStore::revoked_since(core::storage::Tx& tx, std::int64_t after_ms, const std::string& after_id,

@@ -24,6 +24,7 @@
 #include "core/storage/audit_trail.hpp"
 #include "core/storage/database.hpp"
 #include "core/util/refusal.hpp"
+#include "services/auth/domain/agreements.hpp"
 
 namespace zt::services::auth {
 
@@ -82,6 +83,16 @@ struct RevokedSession {
   std::int64_t at_ms = 0;
 };
 
+// One acceptance on record.
+struct Consent {
+  std::string agreement;  // terms | privacy
+  std::string title;      // 用户服务协议 (empty for an id no longer shipped)
+  std::string version;
+  std::string digest;
+  std::int64_t agreed_at_ms = 0;
+  std::string ip;
+  std::string device;
+};
 struct CustomerProfile {
   std::string customer_id;
   std::string mobile;  // masked: 138****8000
@@ -90,6 +101,17 @@ struct CustomerProfile {
   std::optional<std::string> fund_account;  // 资金账号, once bound
 };
 
+// What customer service (客服) sees of a customer: masked, never the number itself.
+struct CustomerCard {
+  std::string customer_id;
+  std::string mobile;  // masked: 138****8000
+  std::int64_t created_at_ms = 0;
+  bool has_password = false;
+  std::optional<std::string> fund_account;
+  std::int64_t code_locked_until_ms = 0;      // SMS sign-in and codes wait until then (0: not locked)
+  std::int64_t password_locked_until_ms = 0;  // password sign-in waits until then
+  std::int64_t active_sessions = 0;
+};
 class AuthStore {
  public:
   AuthStore(const core::crypto::KeyRing& keys, Policy policy) : keys_(keys), policy_(policy) {}
@@ -156,6 +178,24 @@ class AuthStore {
   std::variant<std::string, Refusal> verify_code_for(core::storage::Tx& tx, const std::string& mobile, const std::string& purpose,
                                                      const std::string& code, const Audit& who, std::int64_t now_ms);
   bool known_mobile(core::storage::Tx& tx, const std::string& mobile) const;
+  // Records the customer's acceptance of each current agreement they have not accepted yet, from
+  // `agreed` (what the app showed and the customer ticked); nothing when all are on record. A
+  // current one missing from `agreed` refuses (AUTH_AGREEMENT_REQUIRED), one agreed at another
+  // version too (AUTH_AGREEMENT_OUTDATED): the caller then keeps nothing of its transaction.
+  std::optional<Refusal> agree(core::storage::Tx& tx, const std::string& customer_id, const std::vector<AgreementRef>& agreed,
+                               const std::string& device, const Audit& who, std::int64_t now_ms);
+  // Customer service: the customers a query names exactly — a mobile number, a customer id or a
+  // fund account (no partial matching: a desk never browses customers).
+  std::vector<CustomerCard> find_customers(core::storage::Tx& tx, const std::string& query, std::int64_t now_ms) const;
+  std::optional<CustomerCard> customer_card(core::storage::Tx& tx, const std::string& customer_id, std::int64_t now_ms) const;
+  // Ends every session of the customer (a lost phone); returns how many ended.
+  std::int64_t end_customer_sessions(core::storage::Tx& tx, const std::string& customer_id, const std::string& reason,
+                                     const Audit& who, std::int64_t now_ms);
+  // Lifts the customer's SMS and password locks; false when neither was in force.
+  bool unlock_customer(core::storage::Tx& tx, const std::string& customer_id, const std::string& reason, const Audit& who,
+                       std::int64_t now_ms);
+  // Every acceptance on record, newest first.
+  std::vector<Consent> consents(core::storage::Tx& tx, const std::string& customer_id) const;
   // Sessions ended after (at_ms, id), oldest first: the feed gateways follow.
   std::vector<RevokedSession> revoked_since(core::storage::Tx& tx, std::int64_t after_ms, const std::string& after_id,
                                             std::size_t limit) const;

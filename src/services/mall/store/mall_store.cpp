@@ -113,7 +113,8 @@ const char* state_title(const std::string& s) {
   if (s == "pending") return "待确认";
   if (s == "cancelled") return "已撤单";
   if (s == "confirmed") return "已确认";
-  if (s == "failed") return "失败";
+  // Sent to the counter and refused there (its reason kept): 委托未受理, nothing frozen.
+  if (s == "failed") return "未受理";
   if (s == "expired") return "已失效";
   return "未知";
 }
