@@ -224,7 +224,7 @@ TEST_P(GatewayApiModes, TheRegistryAuditIsForAuditorsNotForOperators) {
   EXPECT_TRUE(refused(as_staff(port, "GET", "/api/registry/v1/audit", "", {"governance.read", "governance.write"}), 403, "GATEWAY_FORBIDDEN"));
   auto audit = as_staff(port, "GET", "/api/registry/v1/audit", "", {"audit.read"});
   ASSERT_EQ(audit.status, 200) << audit.body;
-  EXPECT_NE(audit.body.find(R"("action":"config.publish","target":"config:public/zhongtai/dynamic.yaml")"), std::string::npos) << audit.body;
+  EXPECT_NE(audit.body.find(R"("action":"config.publish","target":"config:public/zhongtai/flow.yaml")"), std::string::npos) << audit.body;
   EXPECT_TRUE(refused(as_staff(port, "GET", "/api/registry/v1/services", "", {"audit.read"}), 403, "GATEWAY_FORBIDDEN"))
       << "auditing is not governing";
 }

@@ -62,7 +62,7 @@ HttpResponse get_with(int port, const std::string& path, const std::string& toke
 
 std::string field(const std::string& body, const std::string& name) { return json_field(body, name); }
 
-const std::string kConfig = "/api/registry/v1/configs/public/zhongtai/dynamic.yaml";
+const std::string kConfig = "/api/registry/v1/configs/public/zhongtai/gateway.yaml";
 const char* kPublish = R"({"content": "gateway.routes: |\n  routes:\n    - {id: info, path: /api/system/v1/info, match: exact, service: system, access: staff, roles: [admin]}\n    - {id: me, path: /api/system/v1/whoami, match: exact, service: system, access: customer}\n    - {id: re, path: '/api/re/(a+)+b', match: regex, service: system, rewrite: /api/system/v1/ping}\n    - {id: system, path: /api/system/, service: system}\n    - {id: registry, path: /api/registry/, service: registry, timeout_ms: 40000}\n", "format": "yaml", "author": "ops-zhao", "comment": "auth routes"})";
 
 class GatewayAuth : public ::testing::Test {

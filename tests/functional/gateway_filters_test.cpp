@@ -29,7 +29,7 @@ std::string token_for(const Jwk& key, const std::string& customer) { return core
 
 // Whether the gateway has taken up the last published settings: its ack for the item says so.
 bool applied(int port) {
-  auto acks = http_request(port, "GET", "/api/registry/v1/configs/public/zhongtai/dynamic.yaml/acks", "", staff_headers()).body;
+  auto acks = http_request(port, "GET", "/api/registry/v1/configs/public/zhongtai/gateway.yaml/acks", "", staff_headers()).body;
   return acks.find("\"applied\":true") != std::string::npos && acks.find("\"applied\":false") == std::string::npos;
 }
 
@@ -100,10 +100,12 @@ TEST_P(GatewayFiltersModes, AddressCorsBodyLimitAndAccessLog) {
   auto cross_evil = http_request(port, "GET", "/api/system/v1/ping", "", {{"origin", "https://evil.example.com"}});
   EXPECT_EQ(cross_evil.headers.count("access-control-allow-origin"), 0u);
 
-  // Settings that do not hold are refused by the gateway; the last good ones stay.
-  ASSERT_EQ(publish_dynamic(port, std::string(kSettings) + "  bogus: 1\n").status, 200);
+  // Settings that do not hold: the config center refuses them before storing; stored unchecked,
+  // the gateway refuses them; the last good ones stay.
+  EXPECT_TRUE(zt::test::refused(publish_dynamic(port, std::string(kSettings) + "  bogus: 1\n"), 400, "REGISTRY_CONFIG_INVALID"));
+  ASSERT_EQ(publish_dynamic(port, std::string(kSettings) + "  bogus: 1\n", "test", "", false).status, 200);
   EXPECT_TRUE(eventually([&] {
-    auto acks = http_request(port, "GET", "/api/registry/v1/configs/public/zhongtai/dynamic.yaml/acks", "", staff_headers()).body;
+    auto acks = http_request(port, "GET", "/api/registry/v1/configs/public/zhongtai/gateway.yaml/acks", "", staff_headers()).body;
     return acks.find("网关过滤器设置无效") != std::string::npos;
   }, 5s));
   EXPECT_EQ(via("203.0.113.9").status, 403);
@@ -307,9 +309,10 @@ TEST_P(GatewayFiltersModes, AFilterInShadowModeCountsWhatItWouldRefuseAndLetsItT
   auto service_only = http_get(port, "/api/auth/v1/sessions/revoked");
   EXPECT_EQ(service_only.status, 403);
   EXPECT_NE(service_only.body.find("AUTH_SERVICE_ONLY"), std::string::npos) << service_only.body;
-  ASSERT_EQ(publish_dynamic(port, "gateway.filters: |\n  shadow: [access]\n").status, 200);
+  EXPECT_TRUE(refused(publish_dynamic(port, "gateway.filters: |\n  shadow: [access]\n"), 400, "REGISTRY_CONFIG_INVALID"));
+  ASSERT_EQ(publish_dynamic(port, "gateway.filters: |\n  shadow: [access]\n", "test", "", false).status, 200);
   EXPECT_TRUE(eventually([&] {
-    auto acks = http_request(port, "GET", "/api/registry/v1/configs/public/zhongtai/dynamic.yaml/acks", "", staff_headers()).body;
+    auto acks = http_request(port, "GET", "/api/registry/v1/configs/public/zhongtai/gateway.yaml/acks", "", staff_headers()).body;
     return acks.find("不能以影子模式运行") != std::string::npos;
   }, 5s));
   EXPECT_TRUE(refused(http_get(port, "/api/auth/v1/me"), 401, "GATEWAY_UNAUTHENTICATED")) << "the last good settings stay";

@@ -17,10 +17,12 @@ namespace {
 
 using namespace std::chrono_literals;
 
-const std::string kConfig = "/api/registry/v1/configs/public/zhongtai/dynamic.yaml";
+// The gateway's settings item (core/config/settings_items.hpp: one item per concern).
+const std::string kConfig = "/api/registry/v1/configs/public/zhongtai/gateway.yaml";
 
-// A dynamic.yaml carrying gateway.routes, as the config center's JSON publish body.
-std::string routes_body(const std::string& routes_yaml) {
+// A gateway.yaml carrying gateway.routes, as the config center's JSON publish body; `check`
+// false stores it without the config center's check (the processes' own refusal then shows).
+std::string routes_body(const std::string& routes_yaml, bool check = true) {
   std::string indented;
   std::size_t start = 0;
   while (start < routes_yaml.size()) {
@@ -36,7 +38,8 @@ std::string routes_body(const std::string& routes_yaml) {
     else if (c == '"') escaped += "\\\"";
     else escaped += c;
   }
-  return R"({"content": ")" + escaped + R"(", "format": "yaml", "author": "ops-zhao", "comment": "routes"})";
+  return R"({"content": ")" + escaped + R"(", "format": "yaml", "author": "ops-zhao", "comment": "routes", "check": )" +
+         (check ? "true" : "false") + "}";
 }
 
 const char* kRoutes = R"(routes:
@@ -88,9 +91,17 @@ TEST_P(GatewayModes, RoutesRefusesInTheErrorShapeAndDropsInternalHeaders) {
   EXPECT_EQ(wrong_method.status, 405) << wrong_method.body;
   EXPECT_NE(wrong_method.body.find("METHOD_NOT_ALLOWED"), std::string::npos);
 
-  // Routes that do not parse are refused by the process, which keeps the last good ones.
-  auto bad = http_request(port, "PUT", kConfig, routes_body("routes:\n  - {id: x, path: no-slash, service: system}"), staff_headers());
-  ASSERT_EQ(bad.status, 200) << "valid YAML for the config center; the gateway is the one to refuse";
+  // Routes that do not parse: the config center refuses them before storing anything (it checks
+  // a settings item as the processes would) ...
+  const std::string bad_routes = "routes:\n  - {id: x, path: no-slash, service: system}";
+  auto checked = http_request(port, "PUT", kConfig, routes_body(bad_routes), staff_headers());
+  EXPECT_TRUE(refused(checked, 400, "REGISTRY_CONFIG_INVALID")) << checked.body;
+  EXPECT_NE(checked.body.find("配置校验未通过，未发布"), std::string::npos) << checked.body;
+  EXPECT_NE(checked.body.find("网关路由无效"), std::string::npos) << checked.body;
+  // ... and, stored unchecked (a registry older than its readers), the process refuses them and
+  // keeps the last good ones.
+  auto bad = http_request(port, "PUT", kConfig, routes_body(bad_routes, false), staff_headers());
+  ASSERT_EQ(bad.status, 200) << "stored unchecked; the gateway is the one to refuse";
   EXPECT_TRUE(eventually([&] {
     auto acks = http_request(port, "GET", kConfig + "/acks", "", staff_headers()).body;
     return acks.find("\"applied\":false") != std::string::npos && acks.find("网关路由无效") != std::string::npos;

@@ -187,12 +187,14 @@ TEST_P(Registry, OperatorsTakeAnInstanceOfflineAndChangeItsWeightWithAnAuditTrai
   EXPECT_EQ(audit.find("ops-li"), std::string::npos) << "the body's author is not the actor: " << audit;
 }
 
-const std::string kConfig = "/api/registry/v1/configs/public/zhongtai/dynamic.yaml";
+// The flow rules' settings item (one item per concern: core/config/settings_items.hpp).
+const std::string kConfig = "/api/registry/v1/configs/public/zhongtai/flow.yaml";
 
-std::string publish_body(const std::string& rule_id, int count) {
+// `check` false: stored without the config center's check, so the processes' own refusal shows.
+std::string publish_body(const std::string& rule_id, int count, bool check = true) {
   return R"({"content": "resilience.rules: |\n  flow:\n    - id: )" + rule_id +
          R"(\n      resource: \"GET /api/system/v1/ping\"\n      count: )" + std::to_string(count) +
-         R"(\n", "format": "yaml", "author": "ops-wang", "comment": "ping limit"})";
+         R"(\n", "format": "yaml", "author": "ops-wang", "comment": "ping limit", "check": )" + (check ? "true" : "false") + "}";
 }
 
 bool runs_rule(const Zhongtai& z, const std::string& rule_id) {
@@ -221,9 +223,23 @@ TEST_P(Registry, PublishedConfigReachesListenersAndBadConfigNeverDoes) {
   EXPECT_NE(broken.body.find("REGISTRY_CONFIG_INVALID"), std::string::npos);
   EXPECT_NE(broken.body.find("YAML"), std::string::npos) << broken.body;
 
-  // Valid YAML the instance's schema refuses: the instance keeps its last good rules and says so.
-  auto refused = as_staff(reg->port, "PUT", kConfig, publish_body("ping-bad", -1));
+  // Valid YAML that the settings' rules refuse: the config center checks a settings item as the
+  // processes would, and stores nothing ...
+  auto unchecked_out = as_staff(reg->port, "PUT", kConfig, publish_body("ping-bad", -1));
+  EXPECT_EQ(unchecked_out.status, 400) << unchecked_out.body;
+  EXPECT_NE(unchecked_out.body.find("配置校验未通过，未发布"), std::string::npos) << unchecked_out.body;
+  EXPECT_NE(unchecked_out.body.find("flow[0].count"), std::string::npos) << unchecked_out.body;
+  // ... nor a setting of another concern (each has its own item, so a rollback touches one).
+  auto elsewhere = as_staff(reg->port, "PUT", kConfig,
+                            R"({"content": "sandbox.clock: \"\"\n", "format": "yaml", "author": "ops-wang", "comment": ""})");
+  EXPECT_EQ(elsewhere.status, 400) << elsewhere.body;
+  EXPECT_NE(elsewhere.body.find("该配置属于配置项 sandbox.yaml"), std::string::npos) << elsewhere.body;
+  // Stored unchecked (a registry older than its readers): the instance keeps its last good rules
+  // and says so.
+  auto refused = as_staff(reg->port, "PUT", kConfig, publish_body("ping-bad", -1, false));
   ASSERT_EQ(refused.status, 200) << refused.body;
+  EXPECT_NE(as_auditor_get(reg->port, "/api/registry/v1/audit").body.find("未经配置校验发布（check=false）"), std::string::npos)
+      << "an unchecked publish says so in the audit";
   EXPECT_TRUE(eventually([&] {
     auto acks = as_staff_get(reg->port, kConfig + "/acks").body;
     return acks.find("\"applied\":false") != std::string::npos && acks.find("flow[0].count") != std::string::npos;
@@ -243,9 +259,33 @@ TEST_P(Registry, PublishedConfigReachesListenersAndBadConfigNeverDoes) {
 
   // An optimistic lock on a stale version loses.
   auto stale = as_staff(reg->port, "PUT", kConfig,
-                            R"({"content": "x: 1", "format": "yaml", "author": "ops-wang", "comment": "", "expected_version": 1})");
+                            R"({"content": "resilience.rules: ''", "format": "yaml", "author": "ops-wang", "comment": "", "expected_version": 1})");
   EXPECT_EQ(stale.status, 409);
   EXPECT_NE(stale.body.find("REGISTRY_CONFIG_CONFLICT"), std::string::npos);
+}
+
+// Each concern has its own item: rolling back the sandbox's clock leaves a live flow rule alone
+// (with one item for everything, the rollback took the rule with it).
+TEST_P(Registry, RollingBackOneConcernLeavesTheOthersAsTheyAre) {
+  auto reg = start_registry();
+  auto a = start_instance(*reg);
+  ASSERT_TRUE(eventually([&] { return lists(reg->port, "system", a->port); }, 5s));
+  const std::string sandbox = "/api/registry/v1/configs/public/zhongtai/sandbox.yaml";
+  auto clock = [](const std::string& at) {
+    return R"({"content": "sandbox.clock: \")" + at + R"(\"\n", "format": "yaml", "author": "ops-wang", "comment": "clock"})";
+  };
+  ASSERT_EQ(as_staff(reg->port, "PUT", sandbox, clock("2026-03-02T10:00:00+08:00")).status, 200);
+  ASSERT_EQ(as_staff(reg->port, "PUT", kConfig, publish_body("keep-me", 30)).status, 200);
+  ASSERT_TRUE(eventually([&] { return runs_rule(*a, "keep-me"); }, 5s));
+  ASSERT_EQ(as_staff(reg->port, "PUT", sandbox, clock("")).status, 200);
+  auto rb = as_staff(reg->port, "POST", sandbox + "/rollback", R"({"version": 1, "author": "ops-wang", "comment": "回到固定时钟"})");
+  ASSERT_EQ(rb.status, 200) << rb.body;
+  EXPECT_TRUE(eventually([&] {
+    auto acks = as_staff_get(reg->port, sandbox + "/acks").body;
+    return acks.find(instance_id(*a)) != std::string::npos && acks.find("\"version\":3") != std::string::npos &&
+           acks.find("\"applied\":true") != std::string::npos;
+  }, 5s)) << as_staff_get(reg->port, sandbox + "/acks").body;
+  EXPECT_TRUE(runs_rule(*a, "keep-me")) << "the flow rule outlives the clock's rollback";
 }
 
 TEST_P(Registry, GrayConfigReachesTaggedInstancesOnlyUntilPromoted) {
@@ -264,7 +304,7 @@ TEST_P(Registry, GrayConfigReachesTaggedInstancesOnlyUntilPromoted) {
   EXPECT_TRUE(runs_rule(*plain, "base")) << "an untagged instance keeps the released version";
   // The list says which items have a gray version, and for which tag.
   const auto listed = as_staff_get(reg->port, "/api/registry/v1/configs").body;
-  EXPECT_NE(listed.find(R"("grays":[{"namespace_id":"public","group":"zhongtai","data_id":"dynamic.yaml","tag":"canary")"), std::string::npos)
+  EXPECT_NE(listed.find(R"("grays":[{"namespace_id":"public","group":"zhongtai","data_id":"flow.yaml","tag":"canary")"), std::string::npos)
       << listed;
 
   auto promote = as_staff(reg->port, "POST", kConfig + "/gray/promote", R"({"author": "ops-wang", "comment": ""})");

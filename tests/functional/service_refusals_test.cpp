@@ -224,7 +224,9 @@ TEST_F(ServiceRefusals, TheRegistryChecksVersionsOperatorsOwnersAndInstances) {
                       "REGISTRY_NOT_YOUR_CONFIG", "服务 calendar 只能发布自己的配置 calendar.yaml"));
   EXPECT_EQ(at_registry(reader, "GET", dynamic).status, 404) << "nothing was published";
   const std::string own = "/api/registry/v1/configs/public/zhongtai/calendar.yaml";
-  auto mine = http_request(reg.port, "PUT", own, body, service_headers("calendar", "PUT", own, kSecret, body));
+  // (Unchecked: "x: 1" is no calendar, and this is about who may publish, not what.)
+  const std::string own_body = R"({"content": "x: 1", "format": "yaml", "author": "someone-else", "comment": "试试", "check": false})";
+  auto mine = http_request(reg.port, "PUT", own, own_body, service_headers("calendar", "PUT", own, kSecret, own_body));
   ASSERT_EQ(mine.status, 200) << mine.body;
   auto audit = at_registry(staff_caller({"audit.read"}), "GET", "/api/registry/v1/audit");
   EXPECT_NE(audit.body.find(R"("actor":"calendar","action":"config.publish","target":"config:public/zhongtai/calendar.yaml")"), std::string::npos)

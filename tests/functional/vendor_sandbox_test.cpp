@@ -194,10 +194,14 @@ TEST_F(VendorSandbox, FaultKnobsApplyLiveFromTheConfigCenter) {
   // A slow vendor (delay) still answers; bad knobs are refused and the last good ones stay.
   ASSERT_EQ(publish_dynamic(reg.port, "identity.sandbox_faults: \"{delay_ms: 200, jitter_ms: 50}\"\n", "test", kSecret).status, 200);
   ASSERT_TRUE(eventually([&] { return call(path, body).status == 200; }, 10s));
-  ASSERT_EQ(publish_dynamic(reg.port, "identity.sandbox_faults: \"{delay_ms: -5}\"\n", "test", kSecret).status, 200);
-  auto acks = forwarded(reg.port, "GET", "/api/registry/v1/configs/public/zhongtai/dynamic.yaml/acks", kSecret, "", staff_caller({"governance.read"}));
+  // (The config center refuses them; stored unchecked, the vendor's process does.)
+  auto checked = publish_dynamic(reg.port, "identity.sandbox_faults: \"{delay_ms: -5}\"\n", "test", kSecret);
+  EXPECT_TRUE(refused(checked, 400, "REGISTRY_CONFIG_INVALID")) << checked.body;
+  EXPECT_NE(checked.body.find("delay_ms 应在0到120000之间"), std::string::npos) << checked.body;
+  ASSERT_EQ(publish_dynamic(reg.port, "identity.sandbox_faults: \"{delay_ms: -5}\"\n", "test", kSecret, false).status, 200);
+  auto acks = forwarded(reg.port, "GET", "/api/registry/v1/configs/public/zhongtai/sandbox.yaml/acks", kSecret, "", staff_caller({"governance.read"}));
   ASSERT_TRUE(eventually([&] {
-    acks = forwarded(reg.port, "GET", "/api/registry/v1/configs/public/zhongtai/dynamic.yaml/acks", kSecret, "", staff_caller({"governance.read"}));
+    acks = forwarded(reg.port, "GET", "/api/registry/v1/configs/public/zhongtai/sandbox.yaml/acks", kSecret, "", staff_caller({"governance.read"}));
     return acks.body.find("delay_ms 应在0到120000之间") != std::string::npos;
   }, 10s)) << acks.body;
   EXPECT_EQ(call(path, body).status, 200);

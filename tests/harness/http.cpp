@@ -1,6 +1,7 @@
 #include "harness/http.hpp"
 
 #include "harness/log_audit.hpp"
+#include "core/config/settings_items.hpp"
 #include "harness/process.hpp"
 #include "harness/tokens.hpp"
 
@@ -227,10 +228,21 @@ std::string agreements_accepted(int port) {
   return boost::json::serialize(out);
 }
 
-HttpResponse publish_dynamic(int port, const std::string& content, const std::string& comment, const std::string& master) {
+std::string settings_item_of(const std::string& content) {
+  static const core::config::SettingsItems layout("dynamic.yaml", core::config::SettingsItems::default_extra_config());
+  try {
+    const auto entries = core::config::parse_dynamic_text(content, "test");
+    if (!entries.empty()) return layout.owner(entries.begin()->first).data_id;
+  } catch (const std::exception&) {
+  }
+  return "dynamic.yaml";
+}
+
+HttpResponse publish_dynamic(int port, const std::string& content, const std::string& comment, const std::string& master,
+                             bool check) {
   const std::string body = "{\"content\": " + json_string(content) + ", \"format\": \"yaml\", \"author\": \"ops-test\", " +
-                           "\"comment\": " + json_string(comment) + "}";
-  const std::string target = "/api/registry/v1/configs/public/zhongtai/dynamic.yaml";
+                           "\"comment\": " + json_string(comment) + ", \"check\": " + (check ? "true" : "false") + "}";
+  const std::string target = "/api/registry/v1/configs/public/zhongtai/" + settings_item_of(content);
   // As staff with governance.write: through a gateway with the harness's token, straight at a
   // registry process as a gateway of the deployment forwards them.
   if (master.empty()) return http_request(port, "PUT", target, body, staff_headers());

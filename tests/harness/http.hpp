@@ -66,10 +66,15 @@ std::optional<std::string> json_field_if(const std::string& body, const std::str
 // read from GET /api/auth/v1/agreements on `port` (what the app shows and the customer ticks).
 std::string agreements_accepted(int port);
 
-// Publishes `content` as the platform's dynamic settings (config center item
-// public/zhongtai/dynamic.yaml) through the registry API on `port`; returns the answer. With the
-// deployment's master, straight at a registry process (signed as a gateway forwarding staff).
+// The config-center item (public/zhongtai/<item>) a settings text belongs to: that of its first
+// setting — flow.yaml, gateway.yaml, sandbox.yaml or dynamic.yaml (core/config/settings_items.hpp).
+std::string settings_item_of(const std::string& content);
+
+// Publishes `content` as dynamic settings in the item of its concern (settings_item_of) through the
+// registry API on `port`; returns the answer. With the deployment's master, straight at a registry
+// process (signed as a gateway forwarding staff). `check` false: stored without the config
+// center's check, for a test of the processes' own refusal.
 HttpResponse publish_dynamic(int port, const std::string& content, const std::string& comment = "test",
-                            const std::string& master = "");
+                            const std::string& master = "", bool check = true);
 
 }  // namespace zt::test

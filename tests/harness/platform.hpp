@@ -163,7 +163,7 @@ class Platform {
     std::string seen;
     ASSERT_TRUE(eventually(
         [&] {
-          auto acks = http_request(port(), "GET", "/api/registry/v1/configs/public/zhongtai/dynamic.yaml/acks", "",
+          auto acks = http_request(port(), "GET", "/api/registry/v1/configs/public/zhongtai/sandbox.yaml/acks", "",
                                    staff_headers());
           seen = acks.body;
           if (acks.status != 200) return false;

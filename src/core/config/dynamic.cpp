@@ -57,13 +57,15 @@ void DynamicSettings::declare(DynamicKeyInfo info) {
 
 DynamicSettings::DynamicSettings() : snapshot_(std::make_shared<const Snapshot>()) {}
 
-void DynamicSettings::apply(const std::map<std::string, DynamicEntry>& entries) {
-  std::vector<Problem> problems;
-  auto next = std::make_shared<Snapshot>();
-  for (const auto& [name, info] : registry()) (*next)[name] = info.default_value;
+namespace {
+
+// The values `entries` set, converted and checked; what is wrong goes to `problems`.
+std::map<std::string, DynamicValue, std::less<>> converted(const std::map<std::string, DynamicEntry>& entries,
+                                                           std::vector<Problem>& problems) {
+  std::map<std::string, DynamicValue, std::less<>> out;
   for (const auto& [name, entry] : entries) {
-    auto it = registry().find(name);
-    if (it == registry().end()) {
+    auto it = DynamicSettings::registry().find(name);
+    if (it == DynamicSettings::registry().end()) {
       problems.push_back({entry.file, entry.line, "dynamic." + name, "未知的动态配置项"});
       continue;
     }
@@ -79,8 +81,24 @@ void DynamicSettings::apply(const std::map<std::string, DynamicEntry>& entries) 
         continue;
       }
     }
-    (*next)[name] = *v;
+    out[name] = *v;
   }
+  return out;
+}
+
+}  // namespace
+
+std::vector<Problem> DynamicSettings::check(const std::map<std::string, DynamicEntry>& entries) {
+  std::vector<Problem> problems;
+  converted(entries, problems);
+  return problems;
+}
+
+void DynamicSettings::apply(const std::map<std::string, DynamicEntry>& entries) {
+  std::vector<Problem> problems;
+  auto next = std::make_shared<Snapshot>();
+  for (const auto& [name, info] : registry()) (*next)[name] = info.default_value;
+  for (auto& [name, value] : converted(entries, problems)) (*next)[name] = std::move(value);
   if (!problems.empty()) throw ConfigError(problems);
 
   std::vector<Callback> to_call;

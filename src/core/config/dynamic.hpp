@@ -52,6 +52,9 @@ class DynamicSettings {
   // changes and ConfigError lists them, so the last good values stay.
   // Callbacks of keys whose value changed run after the swap, on the calling thread.
   void apply(const std::map<std::string, DynamicEntry>& entries);
+  // What apply() would refuse of `entries` (unknown keys, types, each key's validator), changing
+  // nothing: the config center checks an item before it stores it.
+  static std::vector<Problem> check(const std::map<std::string, DynamicEntry>& entries);
   // Subscribes to changes of one key; returns an id for unsubscribe.
   std::uint64_t subscribe(const std::string& key, Callback cb);
   void unsubscribe(std::uint64_t id);

@@ -11,6 +11,7 @@
 
 #include "core/app/listeners.hpp"
 #include "core/config/dynamic.hpp"
+#include "core/config/settings_items.hpp"
 #include "core/discovery/discovery.hpp"
 #include "core/http/declarations.hpp"
 #include "core/http/identity.hpp"
@@ -48,13 +49,9 @@ class DiscoveryComponent final : public Component, public Discovery {
     weight_ = c.get_int("weight");
     heartbeat_ = c.get_duration("heartbeat_interval");
     const ConfigKey main_key{c.get_string("config_namespace"), c.get_string("config_group"), c.get_string("config_data_id")};
-    watched_.push_back({main_key, "", "", std::nullopt});
-    for (const auto& extra : c.get_strings("extra_config")) {
-      const auto eq = extra.find('=');
-      if (eq == std::string::npos || eq == 0 || eq + 1 == extra.size())
-        throw std::runtime_error("discovery.extra_config: \"" + extra + "\" should be <data id>=<dynamic setting>");
-      watched_.push_back({{main_key.namespace_id, main_key.group, extra.substr(0, eq)}, extra.substr(eq + 1), "", std::nullopt});
-    }
+    layout_ = std::make_unique<config::SettingsItems>(main_key.data_id, c.get_strings("extra_config"));
+    for (const auto& item : layout_->items())
+      watched_.push_back({{main_key.namespace_id, main_key.group, item.data_id}, &item, "", std::nullopt});
     file_dynamic_ = ctx.full_config().dynamic();
 
     if (auto* provider = dynamic_cast<RegistryProvider*>(ctx.find("registry"))) {
@@ -394,13 +391,14 @@ class DiscoveryComponent final : public Component, public Discovery {
   }
 
   // --- live config
-  // The dynamic settings come from config_data_id (a YAML map of settings), and each extra item
-  // (discovery.extra_config) gives one setting its whole text — the trading calendar, say. All are
-  // watched in one long-poll, applied together, and kept on disk so a restart while the registry
-  // is down keeps them.
+  // The dynamic settings come from one config-center item per concern (core/config/settings_items.hpp:
+  // config_data_id holds what no other item claims; discovery.extra_config names the others — flow
+  // rules, gateway routes, the sandbox, the trading calendar). All are watched in one long-poll,
+  // applied together, and kept on disk so a restart while the registry is down keeps them. A
+  // setting published in another concern's item is refused with the item it belongs to.
   struct Watched {
     ConfigKey key;
-    std::string setting;  // empty: the item is a map of settings
+    const config::SettingsItem* layout;  // what the item may set
     std::string md5;
     std::optional<ConfigItem> item;  // in force
   };
@@ -420,6 +418,25 @@ class DiscoveryComponent final : public Component, public Discovery {
     }
     try {
       apply_all();
+      return;
+    } catch (const std::exception& e) {
+      log::warn("discovery: saved config not applied: {}", e.what());
+    }
+    // Keep the saved items that hold by themselves (one refused after an upgrade — a setting that
+    // moved to another item — must not take the others with it); then all or none.
+    for (auto& w : watched_) {
+      if (!w.item) continue;
+      std::vector<config::Problem> problems;
+      auto own = layout_->entries(*w.layout, w.item->content, "config " + w.key.to_string(), problems);
+      const auto checked = config::DynamicSettings::check(own);
+      problems.insert(problems.end(), checked.begin(), checked.end());
+      if (problems.empty()) continue;
+      log::warn("discovery: saved config {} version {} dropped: {}", w.key.to_string(), w.item->version,
+                describe(config::ConfigError(problems)));
+      w.item.reset(), w.md5.clear();
+    }
+    try {
+      apply_all();
     } catch (const std::exception& e) {
       log::warn("discovery: saved config not applied: {}", e.what());
       for (auto& w : watched_) w.item.reset(), w.md5.clear();
@@ -429,14 +446,13 @@ class DiscoveryComponent final : public Component, public Discovery {
   // Validates and applies every item in force; throws config::ConfigError (nothing changed).
   void apply_all() {
     auto entries = file_dynamic_;
+    std::vector<config::Problem> problems;
     for (const auto& w : watched_) {
       if (!w.item) continue;
-      if (w.setting.empty()) {
-        for (auto& [k, e] : config::parse_dynamic_text(w.item->content, "config " + w.key.to_string())) entries[k] = std::move(e);
-      } else {
-        entries[w.setting] = config::DynamicEntry{w.item->content, "config " + w.key.to_string(), 0};
-      }
+      for (auto& [k, e] : layout_->entries(*w.layout, w.item->content, "config " + w.key.to_string(), problems))
+        entries[k] = std::move(e);
     }
+    if (!problems.empty()) throw config::ConfigError(problems);
     config::DynamicSettings::global().apply(entries);
     if (watched_.front().item) config_version_->set(static_cast<double>(watched_.front().item->version));
   }
@@ -506,7 +522,8 @@ class DiscoveryComponent final : public Component, public Discovery {
   fs::path dir_;
   std::int64_t weight_ = 100;
   std::chrono::milliseconds heartbeat_{2000};
-  std::vector<Watched> watched_;  // the dynamic settings item first
+  std::unique_ptr<config::SettingsItems> layout_;  // which item holds which settings
+  std::vector<Watched> watched_;  // the main settings item first
   std::map<std::string, config::DynamicEntry> file_dynamic_;
   std::uint16_t port_ = 0;
   std::string self_id_;  // this instance's id in the registry, once start() knows the port
@@ -553,8 +570,9 @@ ComponentSpec discovery_spec(std::string version) {
                string("config_namespace", "public"),
                string("config_group", "zhongtai"),
                string("config_data_id", "dynamic.yaml").describe("config-center item holding the dynamic settings"),
-               string_list("extra_config", std::vector<std::string>{"calendar.yaml=calendar.closures"})
-                   .describe("more items followed, each giving one dynamic setting its whole text: <data id>=<setting>")},
+               string_list("extra_config", config::SettingsItems::default_extra_config())
+                   .describe("the other settings items, one per concern: <data id>=<pattern>[,<pattern>] (a map of the "
+                             "settings matching prefix.* or *.suffix) or <data id>=<setting> (that setting's whole text)")},
               "service discovery and live config client"};
   s.make = [version](ComponentContext& ctx) -> std::unique_ptr<Component> {
     return std::make_unique<DiscoveryComponent>(ctx, version);

@@ -19,7 +19,7 @@ AuditEntry audit_of(const Actor& a, std::string action, const ConfigKey& key, st
 }
 }  // namespace
 
-ConfigCenter::ConfigCenter(RegistryStore& store) : store_(store) {
+ConfigCenter::ConfigCenter(RegistryStore& store, ContentCheck check) : store_(store), check_(std::move(check)) {
   for (auto& item : store_.load_items()) remember(item, false);
   for (auto& item : store_.load_grays()) remember(item, true);
 }
@@ -69,6 +69,14 @@ ConfigItem ConfigCenter::checked_draft(const ConfigKey& key, const PublishReques
   if (auto bad = validate_key(key)) throw ApiError(400, "REGISTRY_CONFIG_INVALID", *bad);
   if (auto bad = validate_content(req.format, req.content)) throw ApiError(400, "REGISTRY_CONFIG_INVALID", *bad);
   if (req.comment.size() > 512) throw ApiError(400, "REGISTRY_CONFIG_INVALID", "备注最多512字节");
+  if (check_ && req.check.value_or(true)) {
+    const auto refused = check_(key, req.content);
+    if (!refused.empty()) {
+      std::string why;
+      for (const auto& r : refused) why += (why.empty() ? "" : "；") + r;
+      throw ApiError(400, "REGISTRY_CONFIG_INVALID", "配置校验未通过，未发布：" + why);
+    }
+  }
   ConfigItem d;
   d.namespace_id = key.namespace_id;
   d.group = key.group;
@@ -89,9 +97,10 @@ boost::asio::awaitable<void> ConfigCenter::settled(const ConfigItem& written, bo
 
 boost::asio::awaitable<ConfigItem> ConfigCenter::publish(ConfigKey key, PublishRequest req, Actor actor) {
   ConfigItem draft = checked_draft(key, req, actor);
+  const std::string unchecked = check_ && !req.check.value_or(true) ? "未经配置校验发布（check=false）" : "";
   ConfigItem out;
   try {
-    out = co_await core::blocking([&] { return store_.publish(draft, req.expected_version, "publish", audit_of(actor, "config.publish", key)); });
+    out = co_await core::blocking([&] { return store_.publish(draft, req.expected_version, "publish", audit_of(actor, "config.publish", key, unchecked)); });
   } catch (const VersionConflict& c) {
     throw ApiError(409, "REGISTRY_CONFIG_CONFLICT", fmt::format("配置已被修改（当前版本{}），请刷新后重试", c.current()));
   }
@@ -123,7 +132,8 @@ boost::asio::awaitable<ConfigItem> ConfigCenter::gray(ConfigKey key, std::string
     if (it == items_.end() || !it->second.current)
       throw ApiError(409, "REGISTRY_CONFIG_GRAY_NO_BASE", "灰度发布需要先有正式版本");
   }
-  ConfigItem out = co_await core::blocking([&] { return store_.publish_gray(draft, audit_of(actor, "config.gray", key)); });
+  const std::string unchecked = check_ && !req.check.value_or(true) ? "未经配置校验发布（check=false）" : "";
+  ConfigItem out = co_await core::blocking([&] { return store_.publish_gray(draft, audit_of(actor, "config.gray", key, unchecked)); });
   out.gray_tag = tag;
   co_await settled(out, true);
   co_return out;

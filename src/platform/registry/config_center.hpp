@@ -5,6 +5,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -25,11 +26,16 @@ struct Actor {
 };
 
 
+// The Chinese reasons an item's content would be refused by the processes that read it (a settings
+// item: its settings, their types and rules, each in the item of its concern); none for any other.
+using ContentCheck = std::function<std::vector<std::string>(const core::discovery::ConfigKey&, const std::string& content)>;
+
 class ConfigCenter {
  public:
-  explicit ConfigCenter(RegistryStore& store);
+  explicit ConfigCenter(RegistryStore& store, ContentCheck check = {});
 
-  // Throws http::ApiError: 400 REGISTRY_CONFIG_INVALID (key, format or syntax, with the line),
+  // Throws http::ApiError: 400 REGISTRY_CONFIG_INVALID (key, format or syntax, with the line; a
+  // settings item the processes would refuse, unless req.check is false),
   // 409 REGISTRY_CONFIG_CONFLICT (expected_version is stale).
   boost::asio::awaitable<core::discovery::ConfigItem> publish(core::discovery::ConfigKey key, PublishRequest req,
                                                               Actor actor);
@@ -72,6 +78,7 @@ class ConfigCenter {
                                             const Actor& actor) const;
 
   RegistryStore& store_;
+  ContentCheck check_;
   mutable std::mutex mutex_;
   std::map<core::discovery::ConfigKey, Entry> items_;
   core::net::Notifier changes_;

@@ -6,6 +6,8 @@
 #include <atomic>
 
 #include "core/app/listeners.hpp"
+#include "core/config/dynamic.hpp"
+#include "core/config/settings_items.hpp"
 #include "core/discovery/registry_api.hpp"
 #include "core/http/error.hpp"
 #include "core/http/router.hpp"
@@ -30,6 +32,34 @@ namespace zt::platform::registry {
 namespace {
 
 using namespace core::discovery;
+
+// The settings items the processes follow (the discovery section: the same binary, the same
+// settings and rules): an item is checked as they would check it before it is stored.
+ContentCheck settings_check(core::ComponentContext& ctx) {
+  const auto& full = ctx.full_config();
+  std::string ns = "public", group = "zhongtai", main = "dynamic.yaml";
+  std::vector<std::string> extra = core::config::SettingsItems::default_extra_config();
+  if (full.has_section("discovery")) {
+    const auto& d = full.section("discovery");
+    ns = d.get_string("config_namespace");
+    group = d.get_string("config_group");
+    main = d.get_string("config_data_id");
+    extra = d.get_strings("extra_config");
+  }
+  auto layout = std::make_shared<const core::config::SettingsItems>(main, extra);
+  return [layout, ns, group](const ConfigKey& key, const std::string& content) {
+    std::vector<std::string> out;
+    if (key.namespace_id != ns || key.group != group) return out;
+    const auto* item = layout->find(key.data_id);
+    if (!item) return out;
+    std::vector<core::config::Problem> problems;
+    const auto entries = layout->entries(*item, content, key.data_id, problems);
+    const auto refused = core::config::DynamicSettings::check(entries);
+    problems.insert(problems.end(), refused.begin(), refused.end());
+    for (const auto& p : problems) out.push_back(p.to_string());
+    return out;
+  };
+}
 
 // The registry's own API for a discovery client in the same process: no socket, same rules.
 class LocalApi final : public RegistryApi {
@@ -97,7 +127,7 @@ class RegistryComponent final : public core::Component, public RegistryProvider 
         store_(make_store(ctx)),
         etcd_(dynamic_cast<EtcdStore*>(store_.get())),
         naming_(policy_from(ctx.config()), *store_, etcd_),
-        config_(*store_),
+        config_(*store_, settings_check(ctx)),
         api_(naming_, config_),
         feed_(naming_, config_) {
     add_naming_routes(ctx.public_router(), naming_);

@@ -126,7 +126,13 @@ export const sandbox = {
 export const outbox = (recipient?: string, cursor?: string) =>
   client.get<Page<OutboxItem>>('/api/notify/v1/outbox', { query: { channel: 'sms', recipient, cursor, limit: 20 } });
 
-export const DYNAMIC = { ns: 'public', group: 'zhongtai', dataId: 'dynamic.yaml' } as const;
+// The settings items, one per concern (src/core/config/settings_items.hpp): rolling one back never
+// touches another. The flow rules live in flow.yaml.
+export const FLOW = { ns: 'public', group: 'zhongtai', dataId: 'flow.yaml' } as const;
+export const SETTINGS_ITEMS: Record<string, string> = {
+  'dynamic.yaml': '通用动态配置', 'flow.yaml': '流控、熔断与系统保护规则', 'gateway.yaml': '网关路由与过滤器',
+  'sandbox.yaml': '沙箱业务时钟与故障注入', 'calendar.yaml': '交易日历休市安排',
+};
 
 // ---- the financial mall (products.manage, orders.read, sandbox.manage) and investor reviews (reviews.approve)
 export interface ProductForm {

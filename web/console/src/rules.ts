@@ -1,9 +1,9 @@
-// The resilience rules live in the config item public/zhongtai/dynamic.yaml, as the YAML text of
+// The resilience rules live in the config item public/zhongtai/flow.yaml (one item per concern), as the YAML text of
 // its key `resilience.rules` (README "Flow control"). The console edits them there, leaving every
 // other key of the item as it was, and publishes a new version against the one it read.
 import { Document, Scalar, isMap, isSeq, parseDocument } from 'yaml';
 import { ApiError, type ConfigItem } from '@zhongtai/shared';
-import { DYNAMIC, api } from './api';
+import { FLOW, api } from './api';
 
 export interface DynamicItem {
   item: ConfigItem | null; // null: not published yet
@@ -13,9 +13,9 @@ export interface DynamicItem {
 
 export async function readDynamic(): Promise<DynamicItem> {
   // From the list: an item not published yet is simply absent there (no 404 to handle).
-  const item = (await api.configs()).items.find((i) => i.namespace_id === DYNAMIC.ns && i.group === DYNAMIC.group && i.data_id === DYNAMIC.dataId) ?? null;
+  const item = (await api.configs()).items.find((i) => i.namespace_id === FLOW.ns && i.group === FLOW.group && i.data_id === FLOW.dataId) ?? null;
   const doc = parseDocument(item?.content ?? '');
-  if (doc.errors.length) throw new ApiError(400, { code: 'CONSOLE_DYNAMIC_INVALID', message: `动态配置不是有效的 YAML：${doc.errors[0].message}` });
+  if (doc.errors.length) throw new ApiError(400, { code: 'CONSOLE_DYNAMIC_INVALID', message: `流控规则配置不是有效的 YAML：${doc.errors[0].message}` });
   const rules = doc.get('resilience.rules');
   return { item, doc, rules: typeof rules === 'string' ? rules : '' };
 }
@@ -26,7 +26,7 @@ export async function publishRules(d: DynamicItem, rules: string, author: string
   text.type = Scalar.BLOCK_LITERAL;
   if (!isMap(d.doc.contents)) d.doc.contents = d.doc.createNode({}) as unknown as typeof d.doc.contents;
   d.doc.set('resilience.rules', text);
-  return api.publish(DYNAMIC.ns, DYNAMIC.group, DYNAMIC.dataId, {
+  return api.publish(FLOW.ns, FLOW.group, FLOW.dataId, {
     content: d.doc.toString(), format: 'yaml', author, comment, expected_version: d.item?.version ?? 0 });
 }
 

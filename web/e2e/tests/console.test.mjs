@@ -158,6 +158,24 @@ test('a staff member governs the platform from the console and finds each action
   await w.shot('gray');
   await page.getByTestId('cancel-gray').click();
   await page.getByTestId('gray-tag').waitFor();
+  // A settings item is checked as the processes would check it, before anything is stored: a
+  // business clock that is no instant, and a flow rule in the sandbox's item (each concern has its
+  // own item, so rolling one back never touches another), are refused with the reasons.
+  await page.getByTestId('new-config').click();
+  await w.input('new-data-id').fill('sandbox.yaml');
+  await page.getByTestId('create-config').click();
+  await w.input('config-content').fill('sandbox.clock: "明天上午"\nresilience.rules: ""\n');
+  await w.input('config-comment').fill('试一下');
+  w.expectRefusal(400, '/api/registry/v1/configs/public/zhongtai/sandbox.yaml');
+  await page.getByTestId('publish').click();
+  await editorError.waitFor();
+  const settingsRefusal = await page.getByTestId('config-editor').getByTestId('error').innerText();
+  assert.match(settingsRefusal, /配置校验未通过，未发布/, settingsRefusal);
+  assert.match(settingsRefusal, /sandbox\.clock 应为带时区的时刻/, settingsRefusal);
+  assert.match(settingsRefusal, /该配置属于配置项 flow\.yaml/, settingsRefusal);
+  await w.shot('settings-refused');
+  assert.equal((await api(main, 'GET', '/api/registry/v1/configs/public/zhongtai/sandbox.yaml', undefined, w.accessToken())).status, 404,
+    'nothing was stored');
 
   // Flow rules: a rule from the form, enforced at once; its refusals show in the table. The gateway
   // counts a request under the operation the service declares ("GET /api/system/v1/ping").
@@ -596,7 +614,7 @@ test('a product manager creates a fund, enters and imports NAVs, publishes it; o
 
     // The business day the orders confirm (the sandbox clock pinned, then given back): the run
     // confirms them at the corrected NAV.
-    const dynamic = '/api/registry/v1/configs/public/zhongtai/dynamic.yaml';
+    const dynamic = '/api/registry/v1/configs/public/zhongtai/sandbox.yaml';
     const before = await api(main, 'GET', dynamic, undefined, token);
     const base = (before.status === 200 ? before.body.content : '').trimEnd();
     assert.ok(!/sandbox/.test(base), `no sandbox settings yet: ${base}`);

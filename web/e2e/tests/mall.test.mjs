@@ -27,7 +27,7 @@ async function ok(method, path, body) {
 // Pins the business clock and waits until every process has it (in the split layout each
 // acknowledges the version it applied).
 async function pinClock(instant) {
-  const item = '/api/registry/v1/configs/public/zhongtai/dynamic.yaml';
+  const item = '/api/registry/v1/configs/public/zhongtai/sandbox.yaml';
   const { version } = await ok('PUT', item, { content: `sandbox.clock: "${instant}"\n`, format: 'yaml', author: 'e2e', comment: 'e2e clock' });
   const shown = `${instant.slice(0, 10)} ${instant.slice(11, 19)}`;
   await eventually(async () => (await api(z, 'GET', '/api/gateway/v1/features')).body.sandbox_clock === shown, 15000);

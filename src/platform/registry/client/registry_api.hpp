@@ -17,7 +17,11 @@ struct PublishRequest {
   std::string author;
   std::string comment;
   std::optional<std::int64_t> expected_version;  // optimistic lock: 0 means "must not exist yet"
+  // false: a settings item stored without the config center's check (a registry older than the
+  // services reading the item does not know their new settings); audited as such. The processes
+  // still check what they apply and refuse it with an ack.
+  std::optional<bool> check;
 };
-BOOST_DESCRIBE_STRUCT(PublishRequest, (), (content, format, author, comment, expected_version))
+BOOST_DESCRIBE_STRUCT(PublishRequest, (), (content, format, author, comment, expected_version, check))
 
 }  // namespace zt::platform::registry

@@ -71,8 +71,9 @@ struct GrayRequest {
   std::string format;
   std::string author;
   std::string comment;
+  std::optional<bool> check;  // as PublishRequest::check
 };
-BOOST_DESCRIBE_STRUCT(GrayRequest, (), (tag, content, format, author, comment))
+BOOST_DESCRIBE_STRUCT(GrayRequest, (), (tag, content, format, author, comment, check))
 
 struct AuthorRequest {
   std::string author;
@@ -223,7 +224,7 @@ void add_config_routes(core::http::Router& r, ConfigCenter& config) {
     auto body = core::json::parse<GrayRequest>(req.body);
     Actor actor = actor_of(ctx, body.author);
     PublishRequest pr{body.content, body.format.empty() ? current_or_404(config, k).format : body.format, body.author,
-                      body.comment, std::nullopt};
+                      body.comment, std::nullopt, body.check};
     auto item = co_await config.gray(k, body.tag, std::move(pr), actor);
     co_return Response::json(200, core::json::serialize(item));
   });

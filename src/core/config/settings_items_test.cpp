@@ -1,0 +1,88 @@
+#include "core/config/settings_items.hpp"
+
+#include <gtest/gtest.h>
+
+#include "core/config/dynamic.hpp"
+#include "core/config/schema.hpp"
+
+namespace zt::core::config {
+namespace {
+
+inline const DynamicKey<int> kCheckedLimit{"checked.limit", 5, [](const int& v) -> std::optional<std::string> {
+                                             if (v < 0) return "应不小于0";
+                                             return std::nullopt;
+                                           }};
+
+SettingsItems defaults() { return SettingsItems("dynamic.yaml", SettingsItems::default_extra_config()); }
+
+TEST(SettingsItems, EachSettingHasOneItemByConcern) {
+  const auto layout = defaults();
+  EXPECT_EQ(layout.owner("resilience.rules").data_id, "flow.yaml");
+  EXPECT_EQ(layout.owner("gateway.routes").data_id, "gateway.yaml");
+  EXPECT_EQ(layout.owner("gateway.filters").data_id, "gateway.yaml");
+  EXPECT_EQ(layout.owner("sandbox.clock").data_id, "sandbox.yaml");
+  EXPECT_EQ(layout.owner("identity.sandbox_faults").data_id, "sandbox.yaml");
+  EXPECT_EQ(layout.owner("calendar.closures").data_id, "calendar.yaml");
+  EXPECT_EQ(layout.owner("mall.max_open_orders").data_id, "dynamic.yaml")
+      << "what no item claims stays in the main one";
+  EXPECT_EQ(layout.owner("resilience").data_id, "dynamic.yaml") << "a prefix pattern needs the dot";
+  ASSERT_NE(layout.find("sandbox.yaml"), nullptr);
+  EXPECT_EQ(layout.find("other.yaml"), nullptr);
+}
+
+TEST(SettingsItems, ASettingInAnotherConcernsItemIsRefusedWithItsHome) {
+  const auto layout = defaults();
+  std::vector<Problem> problems;
+  auto entries =
+      layout.entries(*layout.find("flow.yaml"), "resilience.rules: ''\nsandbox.clock: ''\n", "flow.yaml", problems);
+  ASSERT_EQ(entries.size(), 1u);
+  EXPECT_TRUE(entries.contains("resilience.rules"));
+  ASSERT_EQ(problems.size(), 1u);
+  EXPECT_EQ(problems[0].path, "dynamic.sandbox.clock");
+  EXPECT_NE(problems[0].message.find("该配置属于配置项 sandbox.yaml"), std::string::npos) << problems[0].message;
+  EXPECT_EQ(problems[0].line, 2);
+
+  problems.clear();
+  layout.entries(*layout.find("dynamic.yaml"), "gateway.routes: ''\n", "dynamic.yaml", problems);
+  ASSERT_EQ(problems.size(), 1u) << "the main item holds only what no other claims";
+
+  problems.clear();
+  layout.entries(*layout.find("flow.yaml"), "a: [1", "flow.yaml", problems);
+  ASSERT_EQ(problems.size(), 1u);
+  EXPECT_NE(problems[0].message.find("YAML"), std::string::npos);
+}
+
+TEST(SettingsItems, AWholeTextItemIsOneSetting) {
+  const auto layout = defaults();
+  std::vector<Problem> problems;
+  auto entries = layout.entries(*layout.find("calendar.yaml"), "2027: |\n  2027-01-01\n", "calendar.yaml", problems);
+  EXPECT_TRUE(problems.empty());
+  ASSERT_EQ(entries.size(), 1u);
+  EXPECT_EQ(entries.at("calendar.closures").text, "2027: |\n  2027-01-01\n");
+}
+
+TEST(SettingsItems, ALayoutThatDoesNotHoldIsRefused) {
+  EXPECT_THROW(SettingsItems("dynamic.yaml", {"flow.yaml"}), std::runtime_error);
+  EXPECT_THROW(SettingsItems("dynamic.yaml", {"=resilience.*"}), std::runtime_error);
+  EXPECT_THROW(SettingsItems("dynamic.yaml", {"flow.yaml=res*ilience"}), std::runtime_error);
+  EXPECT_THROW(SettingsItems("dynamic.yaml", {"flow.yaml=resilience.*", "flow.yaml=gateway.*"}), std::runtime_error);
+  EXPECT_THROW(SettingsItems("dynamic.yaml", {"dynamic.yaml=gateway.*"}), std::runtime_error)
+      << "the main item named twice";
+}
+
+TEST(DynamicSettings, CheckSaysWhatApplyWouldRefuseAndChangesNothing) {
+  auto& s = DynamicSettings::global();
+  s.apply({{"checked.limit", {"7", "f", 1}}});
+  const auto problems = DynamicSettings::check(
+      {{"checked.limit", {"-1", "f", 2}}, {"no.such.key", {"1", "f", 3}}, {"test.flag", {"maybe", "f", 4}}});
+  ASSERT_EQ(problems.size(), 3u);
+  EXPECT_EQ(problems[0].message, "应不小于0");
+  EXPECT_EQ(problems[1].message, "未知的动态配置项");
+  EXPECT_NE(problems[2].message.find("maybe"), std::string::npos);
+  EXPECT_TRUE(DynamicSettings::check({{"checked.limit", {"0", "f", 1}}}).empty());
+  EXPECT_EQ(kCheckedLimit.get(), 7) << "checking applies nothing";
+  s.apply({});
+}
+
+}  // namespace
+}  // namespace zt::core::config
