@@ -256,6 +256,12 @@ TEST_P(Registry, PublishedConfigReachesListenersAndBadConfigNeverDoes) {
   auto diff = as_staff_get(reg->port, kConfig + "/diff?from=2&to=3").body;
   EXPECT_NE(diff.find("-    - id: ping-bad"), std::string::npos) << diff;
   EXPECT_NE(diff.find("+    - id: ping-v1"), std::string::npos) << diff;
+  // Back to the version the check refuses: refused; unchecked (an emergency), stored.
+  EXPECT_TRUE(zt::test::refused(as_staff(reg->port, "POST", kConfig + "/rollback", R"({"version": 2, "author": "ops-wang", "comment": "回退"})"),
+                                400, "REGISTRY_CONFIG_INVALID"));
+  auto forced = as_staff(reg->port, "POST", kConfig + "/rollback", R"({"version": 2, "author": "ops-wang", "comment": "回退", "check": false})");
+  EXPECT_EQ(forced.status, 200) << forced.body;
+  EXPECT_EQ(json_field(forced.body, "version"), "4");
 
   // An optimistic lock on a stale version loses.
   auto stale = as_staff(reg->port, "PUT", kConfig,
@@ -286,6 +292,37 @@ TEST_P(Registry, RollingBackOneConcernLeavesTheOthersAsTheyAre) {
            acks.find("\"applied\":true") != std::string::npos;
   }, 5s)) << as_staff_get(reg->port, sandbox + "/acks").body;
   EXPECT_TRUE(runs_rule(*a, "keep-me")) << "the flow rule outlives the clock's rollback";
+}
+
+// An upgrade from one item for every setting: the registry moves each setting to the item of its
+// concern once, at start, audited — live flow rules are not lost on the way.
+TEST_P(Registry, SettingsFromBeforeTheSplitMoveToTheirItemsOnce) {
+  TempDir reg_root;
+  const Env pinned{{"ZT_SERVER__PORT", std::to_string(free_port())}, {"ZT_ADMIN__PORT", std::to_string(free_port())}};
+  auto reg = start_registry(pinned, reg_root.path());
+  const std::string main = "/api/registry/v1/configs/public/zhongtai/dynamic.yaml";
+  // As an older version stored it (unchecked: this one refuses a flow rule in the main item).
+  auto old = as_staff(reg->port, "PUT", main,
+                      R"({"content": "mall.max_open_orders: 50\nresilience.rules: |\n  flow:\n    - {id: old-rule, resource: \"GET /api/system/v1/ping\", count: 9}\n", "format": "yaml", "author": "ops-wang", "comment": "旧版", "check": false})");
+  ASSERT_EQ(old.status, 200) << old.body;
+  reg.reset();
+  reg = start_registry(pinned, reg_root.path());
+  auto flow = as_staff_get(reg->port, kConfig);
+  ASSERT_EQ(flow.status, 200) << flow.body;
+  EXPECT_NE(flow.body.find("old-rule"), std::string::npos) << flow.body;
+  EXPECT_EQ(json_field(flow.body, "version"), "1");
+  auto rest = as_staff_get(reg->port, main);
+  EXPECT_EQ(json_field(rest.body, "version"), "2") << rest.body;
+  EXPECT_EQ(rest.body.find("resilience"), std::string::npos) << rest.body;
+  EXPECT_NE(rest.body.find("mall.max_open_orders"), std::string::npos) << rest.body;
+  EXPECT_NE(as_auditor_get(reg->port, "/api/registry/v1/audit").body.find("\"action\":\"config.migrate\""), std::string::npos);
+  auto a = start_instance(*reg);
+  EXPECT_TRUE(eventually([&] { return runs_rule(*a, "old-rule"); }, 5s)) << "the rule runs from its own item";
+  // Once: a restart finds everything in its place.
+  reg.reset();
+  reg = start_registry(pinned, reg_root.path());
+  EXPECT_EQ(json_field(as_staff_get(reg->port, main).body, "version"), "2");
+  EXPECT_EQ(json_field(as_staff_get(reg->port, kConfig).body, "version"), "1");
 }
 
 TEST_P(Registry, GrayConfigReachesTaggedInstancesOnlyUntilPromoted) {

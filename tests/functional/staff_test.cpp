@@ -295,6 +295,10 @@ TEST_P(Staff, FirstAdminEnrolmentSignInPermissionsRolesLockoutAndAudit) {
   EXPECT_EQ(found.body.find("13700137000"), std::string::npos) << "never the number itself";
   EXPECT_EQ(json_field(call(port, "GET", "/api/auth/v1/customers?q=" + customer_id, "", as_chen).body, "customer_id"), customer_id);
   EXPECT_EQ(call(port, "GET", "/api/auth/v1/customers?q=13700137999", "", as_chen).body, R"({"items":[]})");
+  EXPECT_EQ(json_field(call(port, "GET", "/api/auth/v1/customers?q=%2B8613700137000", "", as_chen).body, "customer_id"), customer_id)
+      << "a +86 prefix is dropped";
+  EXPECT_TRUE(refused(call(port, "GET", "/api/auth/v1/customers?q=11010519491231002X", "", as_chen), 400, "AUTH_QUERY_INVALID"))
+      << "an ID card number is no search key (and is written nowhere)";
   EXPECT_TRUE(refused(call(port, "GET", "/api/auth/v1/customers?q=137%20001", "", as_chen), 400, "AUTH_QUERY_INVALID",
                       "请输入完整的手机号、客户号或资金账号"));
   EXPECT_TRUE(refused(call(port, "GET", "/api/auth/v1/customers?q=13700137000", "", json_field(customer.body, "access_token")), 403,

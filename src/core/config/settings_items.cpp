@@ -1,9 +1,12 @@
 #include "core/config/settings_items.hpp"
 
 #include <fmt/format.h>
+#include <yaml-cpp/yaml.h>
 
+#include <algorithm>
 #include <stdexcept>
 
+#include "core/config/dynamic.hpp"
 #include "core/config/schema.hpp"
 
 namespace zt::core::config {
@@ -48,13 +51,25 @@ SettingsItems::SettingsItems(std::string main_data_id, const std::vector<std::st
       item.whole_setting = claim;
     } else {
       item.patterns = split_patterns(claim);
-      for (const auto& p : item.patterns)
-        if (p.find('*') != std::string::npos && p.front() != '*' && p.back() != '*')
-          throw std::runtime_error("discovery.extra_config: pattern \"" + p + "\" should start or end with *");
+      for (const auto& p : item.patterns) {
+        const auto stars = std::count(p.begin(), p.end(), '*');
+        if (stars > 1 || p == "*" || (stars == 1 && p.front() != '*' && p.back() != '*'))
+          throw std::runtime_error("discovery.extra_config: pattern \"" + p + "\" should start or end with one *");
+      }
     }
     if (find(item.data_id))
       throw std::runtime_error("discovery.extra_config: item \"" + item.data_id + "\" given twice");
     items_.push_back(std::move(item));
+  }
+  // One home per setting: two items claiming a declared setting would leave it to their order.
+  for (const auto& [name, info] : DynamicSettings::registry()) {
+    std::string claimed;
+    for (const auto& i : items_) {
+      if (i.main || !claims(i, name)) continue;
+      if (!claimed.empty())
+        throw std::runtime_error(fmt::format("discovery.extra_config: {} and {} both claim the setting {}", claimed, i.data_id, name));
+      claimed = i.data_id;
+    }
   }
 }
 
@@ -105,6 +120,43 @@ std::map<std::string, DynamicEntry> SettingsItems::entries(const SettingsItem& i
       ++it;
     }
   }
+  return out;
+}
+
+std::map<std::string, std::string> SettingsItems::regrouped(const SettingsItem& item, const std::string& content) const {
+  if (!item.whole_setting.empty()) return {};
+  std::map<std::string, DynamicEntry> entries;
+  try {
+    entries = parse_dynamic_text(content, item.data_id);
+  } catch (const ConfigError&) {
+    return {};
+  }
+  std::map<std::string, std::map<std::string, std::string>> by_item;
+  bool misplaced = false;
+  for (const auto& [name, entry] : entries) {
+    const SettingsItem& home = owner(name);
+    misplaced = misplaced || &home != &item;
+    by_item[home.data_id][name] = entry.text;
+  }
+  if (!misplaced) return {};
+  std::map<std::string, std::string> out;
+  for (const auto& [data_id, settings] : by_item) {
+    const SettingsItem* home = find(data_id);
+    if (home && !home->whole_setting.empty()) {
+      out[data_id] = settings.begin()->second;
+      continue;
+    }
+    YAML::Emitter e;
+    e << YAML::BeginMap;
+    for (const auto& [name, text] : settings) {
+      e << YAML::Key << name << YAML::Value;
+      if (text.find('\n') != std::string::npos) e << YAML::Literal;
+      e << text;
+    }
+    e << YAML::EndMap;
+    out[data_id] = std::string(e.c_str()) + "\n";
+  }
+  if (!out.contains(item.data_id)) out[item.data_id] = "";
   return out;
 }
 

@@ -48,6 +48,12 @@ class SettingsItems {
   std::map<std::string, DynamicEntry> entries(const SettingsItem& item, const std::string& content,
                                               const std::string& source, std::vector<Problem>& problems) const;
 
+  // An item holding settings of other concerns (published before each concern had an item of its
+  // own): its settings regrouped by the item each belongs to, as the text each item would hold
+  // (a YAML map; a whole-text item's text). Empty when every setting is in its place or the
+  // content does not read.
+  std::map<std::string, std::string> regrouped(const SettingsItem& item, const std::string& content) const;
+
  private:
   static bool claims(const SettingsItem& item, const std::string& setting);
   std::vector<SettingsItem> items_;

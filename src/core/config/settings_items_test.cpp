@@ -68,6 +68,30 @@ TEST(SettingsItems, ALayoutThatDoesNotHoldIsRefused) {
   EXPECT_THROW(SettingsItems("dynamic.yaml", {"flow.yaml=resilience.*", "flow.yaml=gateway.*"}), std::runtime_error);
   EXPECT_THROW(SettingsItems("dynamic.yaml", {"dynamic.yaml=gateway.*"}), std::runtime_error)
       << "the main item named twice";
+  EXPECT_THROW(SettingsItems("dynamic.yaml", {"odd.yaml=*sandbox*"}), std::runtime_error) << "one * at one end";
+  EXPECT_THROW(SettingsItems("dynamic.yaml", {"all.yaml=*"}), std::runtime_error);
+  EXPECT_THROW(SettingsItems("dynamic.yaml", {"a.yaml=sandbox.*", "b.yaml=*.clock"}), std::runtime_error)
+      << "sandbox.clock claimed twice";
+  EXPECT_NO_THROW(SettingsItems("dynamic.yaml", {"a.yaml=sandbox.clock,checked.limit"})) << "names without *: a map of those";
+}
+
+TEST(SettingsItems, AnItemFromBeforeTheSplitIsRegroupedByConcern) {
+  const auto layout = defaults();
+  const auto& main = *layout.find("dynamic.yaml");
+  EXPECT_TRUE(layout.regrouped(main, "mall.max_open_orders: 50\n").empty()) << "nothing out of place";
+  EXPECT_TRUE(layout.regrouped(main, "a: [1").empty()) << "what does not read is left alone";
+  const auto moved = layout.regrouped(
+      main, "mall.max_open_orders: 50\nresilience.rules: |\n  flow:\n    - {id: a, resource: \"*\", count: 5}\nsandbox.clock: \"\"\n");
+  ASSERT_EQ(moved.size(), 3u);
+  std::vector<Problem> problems;
+  auto flow = layout.entries(*layout.find("flow.yaml"), moved.at("flow.yaml"), "flow.yaml", problems);
+  auto sandbox = layout.entries(*layout.find("sandbox.yaml"), moved.at("sandbox.yaml"), "sandbox.yaml", problems);
+  auto rest = layout.entries(main, moved.at("dynamic.yaml"), "dynamic.yaml", problems);
+  EXPECT_TRUE(problems.empty());
+  EXPECT_EQ(flow.at("resilience.rules").text, "flow:\n  - {id: a, resource: \"*\", count: 5}\n");
+  EXPECT_EQ(sandbox.at("sandbox.clock").text, "");
+  EXPECT_EQ(rest.at("mall.max_open_orders").text, "50");
+  EXPECT_EQ(rest.size(), 1u);
 }
 
 TEST(DynamicSettings, CheckSaysWhatApplyWouldRefuseAndChangesNothing) {

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "core/http/error.hpp"
+#include "core/observe/log.hpp"
 #include "core/net/blocking.hpp"
 #include "core/util/digest.hpp"
 #include "platform/registry/domain/config_format.hpp"
@@ -65,6 +66,55 @@ void ConfigCenter::cluster_removed(const ConfigKey& key, bool gray) {
   forget(key, false);
 }
 
+std::vector<std::string> ConfigCenter::move_settings(const ConfigKey& main, const core::config::SettingsItems& layout) {
+  std::vector<std::string> written;
+  const auto current = get(main, "");
+  const auto* item = layout.find(main.data_id);
+  if (!current || !item) return written;
+  const auto regrouped = layout.regrouped(*item, current->content);
+  if (regrouped.empty()) return written;
+  const Actor registry{"registry", ""};
+  auto draft_of = [&](const std::string& data_id, const std::string& content) {
+    ConfigItem d;
+    d.namespace_id = main.namespace_id;
+    d.group = main.group;
+    d.data_id = data_id;
+    d.content = content;
+    d.format = "yaml";
+    d.md5 = core::md5_hex(content);
+    d.author = registry.name;
+    d.comment = fmt::format("配置按类别拆分：由 {} 版本{}移入", main.data_id, current->version);
+    return d;
+  };
+  try {
+    for (const auto& [data_id, content] : regrouped) {
+      if (data_id == main.data_id) continue;
+      const ConfigKey key{main.namespace_id, main.group, data_id};
+      if (get(key, "")) {
+        core::log::warn("registry: {} holds settings of {}, which exists already: left for an operator to merge", main.to_string(),
+                        key.to_string());
+        return written;
+      }
+    }
+    for (const auto& [data_id, content] : regrouped) {
+      if (data_id == main.data_id) continue;
+      const ConfigKey key{main.namespace_id, main.group, data_id};
+      auto out = store_.publish(draft_of(data_id, content), 0, "publish",
+                                audit_of(registry, "config.migrate", key, fmt::format("由 {} 移入", main.to_string())));
+      remember(out, false);
+      written.push_back(data_id);
+    }
+    auto out = store_.publish(draft_of(main.data_id, regrouped.at(main.data_id)), current->version, "publish",
+                              audit_of(registry, "config.migrate", main, "其他类别的配置已移入各自的配置项"));
+    remember(out, false);
+    written.push_back(main.data_id);
+  } catch (const VersionConflict&) {
+    core::log::info("registry: another node is moving the settings of {}; left to it", main.to_string());
+  }
+  if (!written.empty()) core::log::info("registry: settings of {} moved to the items of their concerns: {}", main.to_string(), fmt::join(written, ", "));
+  return written;
+}
+
 ConfigItem ConfigCenter::checked_draft(const ConfigKey& key, const PublishRequest& req, const Actor& actor) const {
   if (auto bad = validate_key(key)) throw ApiError(400, "REGISTRY_CONFIG_INVALID", *bad);
   if (auto bad = validate_content(req.format, req.content)) throw ApiError(400, "REGISTRY_CONFIG_INVALID", *bad);
@@ -109,14 +159,15 @@ boost::asio::awaitable<ConfigItem> ConfigCenter::publish(ConfigKey key, PublishR
 }
 
 boost::asio::awaitable<ConfigItem> ConfigCenter::rollback(ConfigKey key, std::int64_t version, Actor actor,
-                                                          std::string comment) {
+                                                          std::string comment, bool check) {
   auto old = co_await core::blocking([&] { return store_.version(key, version); });
   if (!old || old->kind == "delete") throw ApiError(404, "REGISTRY_CONFIG_VERSION_NOT_FOUND", fmt::format("配置没有版本{}", version));
   PublishRequest req{old->item.content, old->item.format, actor.name,
-                     comment.empty() ? fmt::format("回滚到版本{}", version) : comment, std::nullopt};
+                     comment.empty() ? fmt::format("回滚到版本{}", version) : comment, std::nullopt, check};
   ConfigItem draft = checked_draft(key, req, actor);
+  const std::string detail = fmt::format("from version {}{}", version, check_ && !check ? "；未经配置校验发布（check=false）" : "");
   ConfigItem out = co_await core::blocking([&] {
-    return store_.publish(draft, std::nullopt, "rollback", audit_of(actor, "config.rollback", key, fmt::format("from version {}", version)));
+    return store_.publish(draft, std::nullopt, "rollback", audit_of(actor, "config.rollback", key, detail));
   });
   co_await settled(out, false);
   co_return out;

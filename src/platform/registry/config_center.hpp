@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "core/config/settings_items.hpp"
 #include "core/discovery/config_types.hpp"
 #include "core/net/notifier.hpp"
 #include "platform/registry/client/registry_api.hpp"
@@ -40,8 +41,9 @@ class ConfigCenter {
   boost::asio::awaitable<core::discovery::ConfigItem> publish(core::discovery::ConfigKey key, PublishRequest req,
                                                               Actor actor);
   // Publishes the content of an earlier version as a new version. 404 when there is no such version.
+  // `check` false: the old content stored without the settings check (as PublishRequest::check).
   boost::asio::awaitable<core::discovery::ConfigItem> rollback(core::discovery::ConfigKey key, std::int64_t version,
-                                                               Actor actor, std::string comment);
+                                                               Actor actor, std::string comment, bool check = true);
   // Serves `req.content` only to instances whose tag is `tag`, until promoted (published) or cancelled.
   boost::asio::awaitable<core::discovery::ConfigItem> gray(core::discovery::ConfigKey key, std::string tag,
                                                            PublishRequest req, Actor actor);
@@ -57,6 +59,13 @@ class ConfigCenter {
   boost::asio::awaitable<std::vector<core::discovery::ConfigKey>> listen(std::vector<core::discovery::ConfigWatch> watches,
                                                                          std::string tag, std::chrono::milliseconds wait);
   RegistryStore& store() { return store_; }
+
+  // Settings of other concerns found in the main settings item (`main`, published before each
+  // concern had an item of its own) move to the items they belong to, once, at start: each target
+  // item is created only while it does not exist (a second registry node racing this one loses
+  // the optimistic lock and changes nothing), then the main item is published without them; all
+  // audited as config.migrate by the registry. Blocking; returns the items written.
+  std::vector<std::string> move_settings(const core::discovery::ConfigKey& main, const core::config::SettingsItems& layout);
 
   // The shared store's feed (etcd): the cache follows it rather than local writes.
   void cluster_reset(const std::vector<core::discovery::ConfigItem>& items,

@@ -34,26 +34,32 @@ namespace {
 using namespace core::discovery;
 
 // The settings items the processes follow (the discovery section: the same binary, the same
-// settings and rules): an item is checked as they would check it before it is stored.
-ContentCheck settings_check(core::ComponentContext& ctx) {
+// settings and rules).
+struct SettingsLayout {
+  ConfigKey main;
+  std::shared_ptr<const core::config::SettingsItems> items;
+};
+SettingsLayout settings_layout(core::ComponentContext& ctx) {
   const auto& full = ctx.full_config();
-  std::string ns = "public", group = "zhongtai", main = "dynamic.yaml";
+  ConfigKey main{"public", "zhongtai", "dynamic.yaml"};
   std::vector<std::string> extra = core::config::SettingsItems::default_extra_config();
   if (full.has_section("discovery")) {
     const auto& d = full.section("discovery");
-    ns = d.get_string("config_namespace");
-    group = d.get_string("config_group");
-    main = d.get_string("config_data_id");
+    main = {d.get_string("config_namespace"), d.get_string("config_group"), d.get_string("config_data_id")};
     extra = d.get_strings("extra_config");
   }
-  auto layout = std::make_shared<const core::config::SettingsItems>(main, extra);
-  return [layout, ns, group](const ConfigKey& key, const std::string& content) {
+  return {main, std::make_shared<const core::config::SettingsItems>(main.data_id, extra)};
+}
+
+// An item is checked as the processes would check it before it is stored.
+ContentCheck settings_check(const SettingsLayout& layout) {
+  return [layout](const ConfigKey& key, const std::string& content) {
     std::vector<std::string> out;
-    if (key.namespace_id != ns || key.group != group) return out;
-    const auto* item = layout->find(key.data_id);
+    if (key.namespace_id != layout.main.namespace_id || key.group != layout.main.group) return out;
+    const auto* item = layout.items->find(key.data_id);
     if (!item) return out;
     std::vector<core::config::Problem> problems;
-    const auto entries = layout->entries(*item, content, key.data_id, problems);
+    const auto entries = layout.items->entries(*item, content, key.data_id, problems);
     const auto refused = core::config::DynamicSettings::check(entries);
     problems.insert(problems.end(), refused.begin(), refused.end());
     for (const auto& p : problems) out.push_back(p.to_string());
@@ -127,9 +133,12 @@ class RegistryComponent final : public core::Component, public RegistryProvider 
         store_(make_store(ctx)),
         etcd_(dynamic_cast<EtcdStore*>(store_.get())),
         naming_(policy_from(ctx.config()), *store_, etcd_),
-        config_(*store_, settings_check(ctx)),
+        layout_(settings_layout(ctx)),
+        config_(*store_, settings_check(layout_)),
         api_(naming_, config_),
         feed_(naming_, config_) {
+    // Settings published before each concern had its item move to theirs (once, audited).
+    config_.move_settings(layout_.main, *layout_.items);
     add_naming_routes(ctx.public_router(), naming_);
     add_config_routes(ctx.public_router(), config_);
     auto& m = ctx.metrics();
@@ -230,6 +239,7 @@ class RegistryComponent final : public core::Component, public RegistryProvider 
   std::unique_ptr<RegistryStore> store_;
   EtcdStore* etcd_;
   NamingService naming_;
+  SettingsLayout layout_;
   ConfigCenter config_;
   LocalApi api_;
   Feed feed_;

@@ -1,4 +1,4 @@
-// The H5 customer app in a real browser at 375 px: a new customer signs up with the code from the
+// The H5 customer app in a real browser at 390 × 844: a new customer signs up with the code from the
 // sandbox outbox (read through the API with a sandbox.manage staff token, as the console's 沙箱短信
 // page does), sets a password (a weak one refused with the server's message), logs out, logs in
 // with the password, revokes another session; a reused refresh cookie signs the customer out in

@@ -1,4 +1,4 @@
-// The financial mall in a real browser at 375 px: a new customer signs up, opens a sandbox fund
+// The financial mall in a real browser at 390 × 844: a new customer signs up, opens a sandbox fund
 // account, answers the questionnaire (C3), buys an R3 fund, tries an R4 fund — reads and signs the
 // special risk warning, buys — and after the next trading day's confirmation (run through the
 // sandbox administration) finds the shares in the holdings. Products, NAVs and the business clock

@@ -19,8 +19,8 @@ let admin;
 let staff;
 let browser;
 const dir = outDir('security');
-const phone = { viewport: { width: 375, height: 812 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true, locale: 'zh-CN' };
-const desk = { viewport: { width: 1280, height: 800 }, locale: 'zh-CN' };
+const phone = { viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true, locale: 'zh-CN' };
+const desk = { viewport: { width: 1440, height: 900 }, locale: 'zh-CN' };
 
 async function ok(method, path, body) {
   const r = await api(z, method, path, body, staff);

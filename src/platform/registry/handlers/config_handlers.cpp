@@ -62,8 +62,16 @@ struct RollbackRequest {
   std::int64_t version = 0;
   std::string author;
   std::string comment;
+  std::optional<bool> check;  // as PublishRequest::check: back to a version this registry would refuse
 };
-BOOST_DESCRIBE_STRUCT(RollbackRequest, (), (version, author, comment))
+BOOST_DESCRIBE_STRUCT(RollbackRequest, (), (version, author, comment, check))
+// Promoting a gray version to all.
+struct PromoteRequest {
+  std::string author;
+  std::string comment;
+  std::optional<bool> check;  // as PublishRequest::check: a gray stored unchecked is promoted unchecked
+};
+BOOST_DESCRIBE_STRUCT(PromoteRequest, (), (author, comment, check))
 
 struct GrayRequest {
   std::string tag;
@@ -210,7 +218,7 @@ void add_config_routes(core::http::Router& r, ConfigCenter& config) {
     const auto k = key_of(ctx);
     auto body = core::json::parse<RollbackRequest>(req.body);
     Actor actor = actor_of(ctx, body.author);
-    auto item = co_await config.rollback(k, body.version, actor, body.comment);
+    auto item = co_await config.rollback(k, body.version, actor, body.comment, body.check.value_or(true));
     co_return Response::json(200, core::json::serialize(item));
   });
   r.add(Method::kGet, path("/gray"), [&config](Request&, RequestContext& ctx) -> Reply {
@@ -237,12 +245,12 @@ void add_config_routes(core::http::Router& r, ConfigCenter& config) {
   });
   r.add(Method::kPost, path("/gray/promote"), [&config](Request& req, RequestContext& ctx) -> Reply {
     const auto k = key_of(ctx);
-    auto body = core::json::parse<AuthorRequest>(req.body);
+    auto body = core::json::parse<PromoteRequest>(req.body);
     Actor actor = actor_of(ctx, body.author);
     auto g = config.gray_of(k);
     if (!g) throw ApiError(404, "REGISTRY_CONFIG_NOT_FOUND", "该配置没有灰度版本");
     PublishRequest pr{g->content, g->format, body.author,
-                      body.comment.empty() ? fmt::format("全量发布灰度版本{}", g->version) : body.comment, std::nullopt};
+                      body.comment.empty() ? fmt::format("全量发布灰度版本{}", g->version) : body.comment, std::nullopt, body.check};
     auto out = co_await config.publish(k, std::move(pr), actor);
     co_await config.cancel_gray(k, actor);
     co_return Response::json(200, core::json::serialize(out));

@@ -8,6 +8,7 @@
 // customer concerned (who looked at whom, and why it changed: 个人信息保护法 §51), so the audit
 // view answers "who saw this customer" as well as "who changed them".
 #include <boost/asio/awaitable.hpp>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -38,6 +39,11 @@ class CustomerDesk {
 
  private:
   CustomerOverview overview_of(core::storage::Tx& tx, const std::string& customer_id, std::int64_t now) const;
+  // A change customers.manage makes (with its reason, in one transaction with the customer's
+  // existence checked), answering the customer as they are afterwards.
+  using Change = std::function<void(core::storage::Tx&, const std::string& reason, const Audit&, std::int64_t now)>;
+  boost::asio::awaitable<CustomerOverview> change(const std::string& customer_id, const StaffReason& in,
+                                                  const core::http::RequestContext& ctx, const Change& what);
 
   core::storage::Database& db_;
   AuthStore& store_;

@@ -24,13 +24,8 @@ std::string tail_of(const std::string& mobile) {
   return mobile.size() >= 8 ? mobile.substr(mobile.size() - 8) : mobile;
 }
 
-// Records the customer's acceptance of the current agreements inside the sign-in's transaction.
-// A refusal throws, so nothing of the sign-in is kept: the code stays usable, nobody is signed up.
-void agreed_or_undone(AuthStore& store, core::storage::Tx& tx, const std::string& customer,
-                      const std::vector<AgreementRef>& agreed, const std::string& device, const Audit& who, std::int64_t now) {
-  if (auto refused = store.agree(tx, customer, agreed, device, who, now))
-    throw ApiError(refused->status, refused->code, refused->message);
-}
+// Thrown inside a sign-in's transaction to undo it (the agreements were refused).
+struct Undone {};
 
 }  // namespace
 
@@ -155,11 +150,8 @@ boost::asio::awaitable<Tokens> CustomerSessions::sign_in(const SignInRequest& in
   const Audit a = audit_of(ctx);
   const auto now = core::unix_millis();
   const auto agreed = in.agreements.value_or(std::vector<AgreementRef>{});
-  SignedIn s = value_or_throw(co_await db_.write([&](core::storage::Tx& tx) {
-    auto r = store_.sign_in(tx, in.mobile, in.code, device, a, now);
-    if (auto* in_now = std::get_if<SignedIn>(&r)) agreed_or_undone(store_, tx, in_now->customer_id, agreed, device, a, now);
-    return r;
-  }));
+  const SignInStep step = [&](core::storage::Tx& tx) { return store_.sign_in(tx, in.mobile, in.code, device, a, now); };
+  SignedIn s = co_await agreeing(step, agreed, device, a, now, in.mobile);
   logins_.inc();
   ctx.log().info("auth: customer {} signed in ({}session {})", s.customer_id, s.new_customer ? "new, " : "",
                  s.session_id);
@@ -185,14 +177,49 @@ boost::asio::awaitable<Tokens> CustomerSessions::password_sign_in(const Password
   const Audit a = audit_of(ctx);
   const std::string device = device_name(in.device);
   const auto agreed = in.agreements.value_or(std::vector<AgreementRef>{});
-  SignedIn s = value_or_throw(co_await db_.write([&](core::storage::Tx& tx) {
-    auto r = store_.finish_password_sign_in(tx, mobile, ok, record.password_hash, device, a, now);
-    if (auto* in_now = std::get_if<SignedIn>(&r)) agreed_or_undone(store_, tx, in_now->customer_id, agreed, device, a, now);
-    return r;
-  }));
+  const SignInStep step = [&](core::storage::Tx& tx) {
+    return store_.finish_password_sign_in(tx, mobile, ok, record.password_hash, device, a, now);
+  };
+  SignedIn s = co_await agreeing(step, agreed, device, a, now, mobile);
   logins_.inc();
   ctx.log().info("auth: customer {} signed in with a password (session {})", s.customer_id, s.session_id);
   co_return tokens_.customer(s);
+}
+
+// A sign-in step (the store's, in one transaction) with the customer's acceptance of the current
+// agreements recorded in the same transaction. Refused for the agreements, nothing of it is kept —
+// the code stays usable, nobody is signed up — and the refusal is audited apart
+// (login.agreement_required): a right code or password confirmed never goes without a trace.
+boost::asio::awaitable<SignedIn> CustomerSessions::agreeing(const SignInStep& step, const std::vector<AgreementRef>& agreed,
+                                                            const std::string& device, const Audit& a, std::int64_t now,
+                                                            const std::string& mobile) {
+  std::optional<core::Refusal> refused;
+  std::string customer;
+  bool new_customer = false;
+  std::variant<SignedIn, core::Refusal> result;
+  try {
+    result = co_await db_.write([&](core::storage::Tx& tx) {
+      auto out = step(tx);
+      if (auto* s = std::get_if<SignedIn>(&out)) {
+        if (auto no = store_.agree(tx, s->customer_id, agreed, device, a, now)) {
+          refused = *no;
+          customer = s->customer_id;
+          new_customer = s->new_customer;
+          throw Undone{};
+        }
+      }
+      return out;
+    });
+  } catch (const Undone&) {
+  }
+  if (refused) {
+    const std::string subject = new_customer ? core::finance::mask_mobile(mobile) : customer;
+    const std::string of = new_customer ? "" : customer;  // a new number's customer was undone with the rest
+    co_await db_.write(
+        [&](core::storage::Tx& tx) { store_.audit(tx, a, "login.agreement_required", subject, refused->code, now, of); });
+    throw ApiError(refused->status, refused->code, refused->message);
+  }
+  co_return value_or_throw(std::move(result));
 }
 
 // ---------------------------------------------------------------- passwords

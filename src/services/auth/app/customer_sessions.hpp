@@ -10,7 +10,9 @@
 // signed-in customer's use cases check the caller themselves too (401 AUTH_SIGN_IN_REQUIRED), so
 // no other caller can run them for an anonymous context.
 #include <boost/asio/awaitable.hpp>
+#include <functional>
 #include <map>
+#include <optional>
 #include <string>
 #include <variant>
 
@@ -69,6 +71,10 @@ class CustomerSessions {
   boost::asio::awaitable<RevocationPage> revoked(std::int64_t after_ms, const std::string& after_id);
 
  private:
+  using SignInStep = std::function<std::variant<SignedIn, core::Refusal>(core::storage::Tx&)>;
+  boost::asio::awaitable<SignedIn> agreeing(const SignInStep& step, const std::vector<AgreementRef>& agreed,
+                                            const std::string& device, const Audit& a, std::int64_t now,
+                                            const std::string& mobile);
   boost::asio::awaitable<CodeSent> deliver_code(const core::http::RequestContext& ctx, const std::string& mobile,
                                                 const std::string& purpose, const std::string& template_id, bool send);
   boost::asio::awaitable<void> change_password(const core::http::RequestContext& ctx, const std::string& mobile,

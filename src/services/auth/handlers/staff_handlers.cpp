@@ -109,7 +109,8 @@ void add_staff_routes(core::http::Router& r, StaffApp app) {
   });
   r.add(Method::kGet, kBase + "/customers/{id}", [&desk](Request&, RequestContext& ctx) -> Reply {
     require_signed_in_staff(ctx);
-    CustomerOverview seen = co_await desk.view(param(ctx, "id"), ctx);
+    const std::string id = param(ctx, "id");
+    CustomerOverview seen = co_await desk.view(id, ctx);
     auto res = ok(seen);
     no_store(res);
     co_return res;
@@ -117,13 +118,15 @@ void add_staff_routes(core::http::Router& r, StaffApp app) {
   r.add(Method::kPost, kBase + "/customers/{id}/sessions/end", [&desk](Request& req, RequestContext& ctx) -> Reply {
     require_signed_in_staff(ctx);  // before reading a body
     const auto body = core::json::parse<StaffReason>(req.body);
-    CustomerOverview after = co_await desk.end_sessions(param(ctx, "id"), body, ctx);
+    const std::string id = param(ctx, "id");
+    CustomerOverview after = co_await desk.end_sessions(id, body, ctx);
     co_return ok(after);
   });
   r.add(Method::kPost, kBase + "/customers/{id}/unlock", [&desk](Request& req, RequestContext& ctx) -> Reply {
     require_signed_in_staff(ctx);
     const auto body = core::json::parse<StaffReason>(req.body);
-    CustomerOverview after = co_await desk.unlock(param(ctx, "id"), body, ctx);
+    const std::string id = param(ctx, "id");
+    CustomerOverview after = co_await desk.unlock(id, body, ctx);
     co_return ok(after);
   });
   r.add(Method::kGet, kBase + "/roles", [&accounts](Request&, RequestContext& ctx) -> Reply {
