@@ -564,6 +564,13 @@ TEST_P(Mall, MatchBuyCancelConfirmRedeemToTheCent) {
   EXPECT_TRUE(refused(http_request(z.port, "GET", "/api/mall/v1/admin/audit?cursor=garbage", "", auditor), 400, "MALL_BAD_CURSOR",
                       "分页游标无效"));
   EXPECT_EQ(staff("GET", "/api/mall/v1/admin/audit").status, 403) << "products.manage is not audit.read";
+  // A staff member reading one customer's orders is in that customer's trail (who looked); a
+  // search across customers, and the pages after the first, are not.
+  ASSERT_EQ(staff("GET", "/api/mall/v1/admin/orders?customer=" + a.id).status, 200);
+  const auto looked = trail("/api/mall/v1/admin/audit?limit=200&action=orders.viewed&customer=" + a.id);
+  ASSERT_EQ(looked.at("items").as_array().size(), 1u) << looked;
+  EXPECT_EQ(looked.at("items").as_array().at(0).at("actor").as_string(), "S-harness");
+  EXPECT_TRUE(trail("/api/mall/v1/admin/audit?limit=200&action=orders.viewed&customer=" + low.id).at("items").as_array().empty());
   // The customer's suitability trail: assessed and a warning signed, from the same address, under
   // the same customer (auth's trail, which asks for a live staff session, in staff_test).
   const auto assessed = trail("/api/suitability/v1/audit?action=assessment.submitted&customer=" + a.id);

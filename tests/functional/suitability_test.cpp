@@ -288,6 +288,14 @@ TEST_F(SuitabilitySplit, SellingServicesMatchAndASignedWarningAllowsOneProductAb
   EXPECT_EQ(f(seen.body, "state"), "signed");
   EXPECT_EQ(f(seen.body, "text"), f(issued.body, "text"));
   EXPECT_TRUE(refused(forwarded(z.port, "GET", staff_view, kSecret, "", staff_caller({"governance.read"})), 403, "GATEWAY_FORBIDDEN"));
+  // Who looked at this customer: the staff member's reads of the warning and of the profile are in
+  // the trail under the customer; a service's read is not (it audits what it does itself).
+  ASSERT_EQ(forwarded(z.port, "GET", "/api/suitability/v1/customers/C-split-1", kSecret, "", reader).status, 200);
+  auto trail = forwarded(z.port, "GET", "/api/suitability/v1/audit?customer=C-split-1&actor=S-reader", kSecret, "",
+                         staff_caller({"audit.read"}));
+  ASSERT_EQ(trail.status, 200) << trail.body;
+  EXPECT_NE(trail.body.find(R"("action":"warning.viewed")"), std::string::npos) << trail.body;
+  EXPECT_NE(trail.body.find(R"("action":"profile.viewed")"), std::string::npos) << trail.body;
 
   auto allowed = match("C-split-1", 4, warning);
   EXPECT_EQ(f(allowed, "outcome"), "allow");

@@ -67,7 +67,8 @@ SettingsItems::SettingsItems(std::string main_data_id, const std::vector<std::st
     for (const auto& i : items_) {
       if (i.main || !claims(i, name)) continue;
       if (!claimed.empty())
-        throw std::runtime_error(fmt::format("discovery.extra_config: {} and {} both claim the setting {}", claimed, i.data_id, name));
+        throw std::runtime_error(
+            fmt::format("discovery.extra_config: {} and {} both claim the setting {}", claimed, i.data_id, name));
       claimed = i.data_id;
     }
   }
@@ -123,7 +124,8 @@ std::map<std::string, DynamicEntry> SettingsItems::entries(const SettingsItem& i
   return out;
 }
 
-std::map<std::string, std::string> SettingsItems::regrouped(const SettingsItem& item, const std::string& content) const {
+std::map<std::string, std::string> SettingsItems::regrouped(const SettingsItem& item,
+                                                            const std::string& content) const {
   if (!item.whole_setting.empty()) return {};
   std::map<std::string, DynamicEntry> entries;
   try {

@@ -204,6 +204,17 @@ class SuitabilityComponent final : public core::Component {
       kGuard.staff_or_service(ctx, "customers.read", "查看客户信息");
       const auto id = path_param(ctx, "id");
       const std::string any;
+      // A staff member's read is audited under the customer the warning was issued to.
+      if (ctx.caller.kind == core::http::CallerKind::kStaff && ctx.calling_service.empty()) {
+        const auto who = actor(ctx);
+        const auto now_ms = core::unix_millis();
+        auto seen = value_or_throw(co_await db_.write([&](core::storage::Tx& tx) {
+          auto w = book_.warning(tx, id, any);
+          if (auto* found = std::get_if<Warning>(&w)) book_.warning_viewed(tx, who, *found, now_ms);
+          return w;
+        }));
+        co_return Response::json(200, core::json::serialize(seen));
+      }
       auto out = value_or_throw(co_await db_.read([&](core::storage::Tx& tx) { return book_.warning(tx, id, any); }));
       co_return Response::json(200, core::json::serialize(out));
     });

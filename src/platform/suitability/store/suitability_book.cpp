@@ -360,6 +360,10 @@ std::optional<Application> SuitabilityBook::application(Tx& tx, const std::strin
   return application_of(rows.at(0));
 }
 
+void SuitabilityBook::warning_viewed(Tx& tx, const Actor& staff, const Warning& warning, std::int64_t now_ms) const {
+  audit(tx, staff, "warning.viewed", warning.id, warning.product_code, now_ms, warning.customer_id);
+}
+
 void SuitabilityBook::profile_viewed(Tx& tx, const Actor& staff, const std::string& customer_id, std::int64_t now_ms) const {
   audit(tx, staff, "profile.viewed", customer_id, "查看客户适当性信息", now_ms, customer_id);
 }

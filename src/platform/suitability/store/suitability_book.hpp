@@ -67,6 +67,8 @@ class SuitabilityBook {
                              const std::string& today, std::int64_t now_ms) const;
   std::optional<Application> application(core::storage::Tx& tx, const std::string& id) const;
   // Staff opened an evidence file of an application (audited: personal documents).
+  // A staff member read a risk warning issued to a customer: audited under that customer.
+  void warning_viewed(core::storage::Tx& tx, const Actor& staff, const Warning& warning, std::int64_t now_ms) const;
   // A staff member read the customer's profile (customer service, a reviewer): audited.
   void profile_viewed(core::storage::Tx& tx, const Actor& staff, const std::string& customer_id, std::int64_t now_ms) const;
   void evidence_viewed(core::storage::Tx& tx, const Actor& staff, const Application& application,

@@ -471,8 +471,16 @@ boost::asio::awaitable<OrderView> Orders::one(const std::string& customer, const
   co_return view(*o);
 }
 
-boost::asio::awaitable<OrderPage> Orders::search(const OrderFilter& filter) {
-  co_return value_or_throw(co_await db_.read([&](core::storage::Tx& tx) { return store_.orders(tx, filter, true); }));
+boost::asio::awaitable<OrderPage> Orders::search(const OrderFilter& filter, const Actor& who) {
+  if (filter.customer.empty() || !filter.cursor.empty())
+    co_return value_or_throw(co_await db_.read([&](core::storage::Tx& tx) { return store_.orders(tx, filter, true); }));
+  const auto now = core::unix_millis();
+  co_return value_or_throw(co_await db_.write([&](core::storage::Tx& tx) {
+    auto page = store_.orders(tx, filter, true);
+    if (std::holds_alternative<OrderPage>(page))
+      store_.audit(tx, who, "orders.viewed", filter.customer, "查看客户订单", now, filter.customer);
+    return page;
+  }));
 }
 
 boost::asio::awaitable<OrderView> Orders::cancel(const std::string& customer, const std::string& id,

@@ -61,7 +61,9 @@ class Orders {
   boost::asio::awaitable<Holdings> holdings(const std::string& customer, const core::http::RequestContext& ctx);
 
   // ---- staff
-  boost::asio::awaitable<OrderPage> search(const OrderFilter& filter);
+  // Staff's search. One customer's orders (the customer filter) are personal data: the first
+  // page's read is audited (orders.viewed) under that customer.
+  boost::asio::awaitable<OrderPage> search(const OrderFilter& filter, const Actor& who);
 
   // ---- the confirmation job's steps
   // Places a recorded order at the counter (again).

@@ -185,7 +185,8 @@ void order_routes(core::http::Router& r, Orders& o) {
     f.state = req.query_param("state").value_or("");
     f.cursor = req.query_param("cursor").value_or("");
     f.limit = limit_param(req, "MALL");
-    auto out = co_await o.search(f);
+    const auto who = actor(ctx);
+    auto out = co_await o.search(f, who);
     co_return ok(out);
   });
 }
