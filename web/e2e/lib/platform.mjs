@@ -46,7 +46,11 @@ function archiveLog(file) {
   copyFileSync(file, join(auditDir, 'logs', `e2e-${process.pid}-${archived++}.log`));
 }
 
-export function freePort() {
+// A port nothing listens on now, and never one this process handed out before: the kernel may
+// give a port just released straight back (a fresh-clone run once got the admin port for the
+// public one, and the platform refused to start).
+const portsGiven = new Set();
+function unusedPort() {
   return new Promise((resolve, reject) => {
     const s = createServer();
     s.unref();
@@ -56,6 +60,14 @@ export function freePort() {
       s.close(() => resolve(port));
     });
   });
+}
+export async function freePort() {
+  for (;;) {
+    const port = await unusedPort();
+    if (portsGiven.has(port)) continue;
+    portsGiven.add(port);
+    return port;
+  }
 }
 
 export function tempDir(prefix) {
