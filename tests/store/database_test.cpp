@@ -1,12 +1,18 @@
 // One suite, run unchanged against SQLite and a real PostgreSQL started on loopback.
 #include "core/storage/database.hpp"
 
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/describe.hpp>
 
 #include <gtest/gtest.h>
 
 #include <atomic>
 #include <latch>
+#include <map>
+#include <mutex>
 #include <thread>
 
 #include "core/storage/idempotency.hpp"
@@ -310,6 +316,117 @@ TEST_P(StorageTest, ConcurrentWritersNeverLoseAnIncrement) {
   db_->read_blocking([](Tx& tx) {
     EXPECT_EQ(tx.query("SELECT balance FROM accounts WHERE id = 1").at(0).int64(0), kThreads * kEach);
   });
+}
+
+// Transactions of coroutines on one io thread, as a service runs them. On PostgreSQL they run on
+// fibers of that thread (database.hpp): one that waits for the server — for a row another holds,
+// for pg_sleep — lets the thread run the others, and each goes on where it stopped. When no pooled
+// connection is idle one goes to the blocking pool and waits there. SQLite runs them on the pool.
+TEST_P(StorageTest, CoroutineTransactionsOnOneIoThreadWaitForTheServerWithoutBlockingIt) {
+  namespace asio = boost::asio;
+  const bool pg = GetParam() == Backend::kPostgres;
+  for (const std::size_t pool : {std::size_t{4}, std::size_t{1}}) {
+    SCOPED_TRACE("pool of " + std::to_string(pool));
+    Options o;
+    const std::string name = next_name();
+    if (pg) {
+      o.driver = "postgres";
+      o.postgres_dsn = postgres().dsn();
+      o.schema = name;
+    } else {
+      o.driver = "sqlite";
+      o.sqlite_path = dir_.path() + "/" + name + ".db";
+    }
+    o.pool_size = pool;
+    auto db = Database::open(o);
+    create_table(*db);
+    db->write_blocking([](Tx& tx) { tx.exec("INSERT INTO accounts (id, owner, balance) VALUES (1, 'a', 0)"); });
+    {
+      // On PostgreSQL as many writers open as the pool allows (at most two), and a reader:
+      // connections are opened on the blocking pool, so only open ones can serve on the io
+      // thread. (SQLite has one writer.)
+      const std::size_t writers = pg ? std::min<std::size_t>(pool, 2) : 1;
+      std::latch all_in(static_cast<std::ptrdiff_t>(writers));
+      std::vector<std::thread> openers;
+      for (std::size_t i = 0; i < writers; ++i)
+        openers.emplace_back([&] {
+          db->write_blocking([&](Tx& tx) {
+            tx.query("SELECT 1");
+            all_in.arrive_and_wait();
+          });
+        });
+      for (auto& t : openers) t.join();
+      db->read_blocking([](Tx& tx) { tx.query("SELECT 1"); });
+    }
+
+    asio::io_context io;
+    const auto io_thread = std::this_thread::get_id();
+    std::vector<std::string> ended;
+    std::mutex ran_on_mutex;
+    std::map<std::string, std::thread::id> ran_on;
+    auto note = [&](const std::string& who) {
+      std::lock_guard lock(ran_on_mutex);
+      ran_on[who] = std::this_thread::get_id();
+    };
+    std::int64_t seen_while_held = -1;
+    std::vector<std::string> errors;
+    auto spawn = [&](std::string who, std::function<asio::awaitable<void>()> fn) {
+      asio::co_spawn(
+          io,
+          [&, who, fn]() -> asio::awaitable<void> {
+            try {
+              co_await fn();
+              ended.push_back(who);
+            } catch (const std::exception& e) {
+              errors.push_back(who + ": " + e.what());
+            }
+          },
+          asio::detached);
+    };
+    // The second wants the same row: it waits for the first to commit.
+    auto waiter = [&]() -> asio::awaitable<void> {
+      co_await db->write([&](Tx& tx) {
+        note("waiter");
+        tx.exec("UPDATE accounts SET balance = balance + 10 WHERE id = 1");
+      });
+    };
+    // The third only reads: it ends while the first still holds the row, seeing it as it was.
+    auto reader = [&]() -> asio::awaitable<void> {
+      seen_while_held = co_await db->read([&](Tx& tx) {
+        note("reader");
+        return tx.query("SELECT balance FROM accounts WHERE id = 1").at(0).int64(0);
+      });
+    };
+    // The first holds the row (and, with a pool of one, the only writer) for a while; the others
+    // start once it has the row.
+    spawn("holder", [&]() -> asio::awaitable<void> {
+      co_await db->write([&](Tx& tx) {
+        note("holder");
+        tx.exec("UPDATE accounts SET balance = balance + 1 WHERE id = 1");
+        asio::post(io, [&] {
+          spawn("waiter", waiter);
+          spawn("reader", reader);
+        });
+        if (pg) tx.query("SELECT pg_sleep(0.3)");
+        else std::this_thread::sleep_for(std::chrono::milliseconds(300));  // on the pool, not the io thread
+      });
+    });
+    io.run();
+    EXPECT_TRUE(errors.empty()) << errors.front();
+    ASSERT_EQ(ended.size(), 3u);
+    EXPECT_EQ(ended.front(), "reader");
+    EXPECT_EQ(seen_while_held, 0);
+    db->read_blocking([](Tx& tx) { EXPECT_EQ(tx.query("SELECT balance FROM accounts WHERE id = 1").at(0).int64(0), 11); });
+    ASSERT_EQ(ran_on.size(), 3u);
+    if (pg) {
+      EXPECT_EQ(ran_on["holder"], io_thread) << "a write with an idle connection runs on the io thread";
+      EXPECT_EQ(ran_on["reader"], io_thread) << "so does a read";
+      if (pool == 1) EXPECT_NE(ran_on["waiter"], io_thread) << "no idle writer: the write waits on the blocking pool";
+      else EXPECT_EQ(ran_on["waiter"], io_thread);
+    } else {
+      for (const auto& [who, t] : ran_on) EXPECT_NE(t, io_thread) << who << ": SQLite runs on the blocking pool";
+    }
+  }
 }
 
 struct Moved {

@@ -56,6 +56,8 @@ std::vector<config::Schema> process_schemas() {
        {string("driver", "sqlite").choices({"sqlite", "postgres"}),
         string("postgres_dsn", "").describe("libpq connection string (scaled mode)"),
         integer("pool_size", 8).range(1, 1024).describe("PostgreSQL connections for writes, and as many for reads"),
+        boolean("postgres_on_io_thread", true)
+            .describe("PostgreSQL transactions run on the io thread (fibers, non-blocking libpq), not the blocking pool"),
         boolean("sqlite_synchronous_full", true).describe("fsync every commit (money moves here)"),
         duration("busy_timeout", std::chrono::milliseconds(30000)).range(100, 600000)},
        "databases: one SQLite file or PostgreSQL schema per component"},
@@ -81,6 +83,7 @@ storage::Options storage_options(const config::Config& cfg, const std::string& c
   o.postgres_dsn = st.get_string("postgres_dsn");
   o.schema = component;
   o.pool_size = static_cast<std::size_t>(st.get_int("pool_size"));
+  o.postgres_on_io_thread = st.get_bool("postgres_on_io_thread");
   o.busy_timeout = st.get_duration("busy_timeout");
   return o;
 }

@@ -124,6 +124,15 @@ std::map<std::string, DynamicEntry> SettingsItems::entries(const SettingsItem& i
   return out;
 }
 
+std::vector<Problem> SettingsItems::problems(const SettingsItem& item, const std::string& content,
+                                            const std::string& source) const {
+  std::vector<Problem> out;
+  const auto found = entries(item, content, source, out);
+  const auto refused = DynamicSettings::check(found);
+  out.insert(out.end(), refused.begin(), refused.end());
+  return out;
+}
+
 std::map<std::string, std::string> SettingsItems::regrouped(const SettingsItem& item,
                                                             const std::string& content) const {
   if (!item.whole_setting.empty()) return {};

@@ -48,6 +48,10 @@ class SettingsItems {
   std::map<std::string, DynamicEntry> entries(const SettingsItem& item, const std::string& content,
                                               const std::string& source, std::vector<Problem>& problems) const;
 
+  // Everything a process would refuse of this item's content on its own: what entries() finds,
+  // then the settings' types and validators (DynamicSettings::check). Empty when it holds.
+  std::vector<Problem> problems(const SettingsItem& item, const std::string& content, const std::string& source) const;
+
   // An item holding settings of other concerns (published before each concern had an item of its
   // own): its settings regrouped by the item each belongs to, as the text each item would hold
   // (a YAML map; a whole-text item's text). Empty when every setting is in its place or the

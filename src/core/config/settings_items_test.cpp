@@ -108,5 +108,19 @@ TEST(DynamicSettings, CheckSaysWhatApplyWouldRefuseAndChangesNothing) {
   s.apply({});
 }
 
+// What the registry checks before it stores an item, and what a process checks of an item it saved
+// before a restart: the layout's refusals and the settings' own, in that order.
+TEST(SettingsItems, AnItemsProblemsAreTheLayoutsThenTheSettingsOwn) {
+  const auto layout = defaults();
+  const auto& main = *layout.find("dynamic.yaml");
+  EXPECT_TRUE(layout.problems(main, "checked.limit: 3\n", "dynamic.yaml").empty());
+  const auto problems = layout.problems(main, "checked.limit: -1\nsandbox.clock: ''\n", "dynamic.yaml");
+  ASSERT_EQ(problems.size(), 2u);
+  EXPECT_NE(problems[0].message.find("该配置属于配置项 sandbox.yaml"), std::string::npos) << problems[0].message;
+  EXPECT_EQ(problems[1].message, "应不小于0");
+  EXPECT_EQ(kCheckedLimit.get(), 5) << "checking applies nothing";
+  ASSERT_EQ(layout.problems(main, "a: [1", "dynamic.yaml").size(), 1u);
+}
+
 }  // namespace
 }  // namespace zt::core::config

@@ -426,10 +426,7 @@ class DiscoveryComponent final : public Component, public Discovery {
     // moved to another item — must not take the others with it); then all or none.
     for (auto& w : watched_) {
       if (!w.item) continue;
-      std::vector<config::Problem> problems;
-      auto own = layout_->entries(*w.layout, w.item->content, "config " + w.key.to_string(), problems);
-      const auto checked = config::DynamicSettings::check(own);
-      problems.insert(problems.end(), checked.begin(), checked.end());
+      const auto problems = layout_->problems(*w.layout, w.item->content, "config " + w.key.to_string());
       if (problems.empty()) continue;
       log::warn("discovery: saved config {} version {} dropped: {}", w.key.to_string(), w.item->version,
                 describe(config::ConfigError(problems)));

@@ -39,7 +39,14 @@ thread_local const void* t_runtime = nullptr;
 class ShutdownContext : public asio::io_context {
  public:
   using asio::io_context::io_context;
-  void shut_down() { shutdown(); }
+  void shut_down() {
+    if (shut_) return;
+    shut_ = true;
+    shutdown();
+  }
+
+ private:
+  bool shut_ = false;
 };
 
 struct IoRuntime::Impl {
@@ -104,11 +111,19 @@ void IoRuntime::stop() {
   impl_->threads.clear();
   // Let coroutines whose sockets and timers were closed during the drain run to completion now,
   // while every service of the context is still alive; a frame destroyed later by the context's
-  // destructor could otherwise release objects whose services are already gone.
-  for (auto& c : impl_->contexts) {
-    c->restart();
-    c->run_for(std::chrono::seconds(2));
-  }
+  // destructor could otherwise release objects whose services are already gone. All contexts at
+  // once: a transaction on one may wait for a row another's holds.
+  std::vector<std::thread> finishing;
+  for (auto& c : impl_->contexts)
+    finishing.emplace_back([&c] {
+      c->restart();
+      c->run_for(std::chrono::seconds(2));
+    });
+  for (auto& t : finishing) t.join();
+  // Then what is still pending is destroyed, now, while the components it may touch exist: a
+  // database transaction on a fiber (core/net/fiber.hpp) unwinds and gives its connection back
+  // to a pool that is still there.
+  for (auto& c : impl_->contexts) c->shut_down();
 }
 
 void IoRuntime::spawn(std::size_t i, std::function<asio::awaitable<void>()> fn) {

@@ -11,7 +11,10 @@
 // when it throws. read() runs statements that can only read (a write among them is refused by
 // the database): on SQLite in one snapshot, on PostgreSQL each statement in its own, as READ
 // COMMITTED gives inside any transaction too (write() included) — figures that must agree as of
-// one moment come from one statement. Both run on the blocking pool.
+// one moment come from one statement. On SQLite they run on the blocking pool; on PostgreSQL on a
+// fiber of the calling io thread while a pooled connection is free (non-blocking libpq: the
+// thread serves others while the server works, core/net/fiber.hpp), else on the blocking pool.
+// Code inside a transaction never holds a lock across a statement.
 #include <boost/asio/awaitable.hpp>
 
 #include <chrono>
@@ -128,6 +131,8 @@ struct Options {
   std::string postgres_dsn;       // libpq connection string
   std::string schema;             // postgres schema of the service
   std::size_t pool_size = 8;
+  // PostgreSQL transactions of coroutines on fibers of the io thread (no blocking-pool hop).
+  bool postgres_on_io_thread = true;
   std::chrono::milliseconds busy_timeout{30000};
 };
 
@@ -149,34 +154,40 @@ class Database {
 
   template <class F>
   auto write(F fn) -> boost::asio::awaitable<std::invoke_result_t<F&, Tx&>> {
-    co_return co_await core::blocking([this, &fn] { return run(Mode::kWrite, fn); });
+    co_return co_await execute(Mode::kWrite, fn);
   }
   template <class F>
   auto write_repairable(F fn) -> boost::asio::awaitable<std::invoke_result_t<F&, Tx&>> {
-    co_return co_await core::blocking([this, &fn] { return run(Mode::kRepairable, fn); });
+    co_return co_await execute(Mode::kRepairable, fn);
   }
   template <class F>
   auto read(F fn) -> boost::asio::awaitable<std::invoke_result_t<F&, Tx&>> {
-    co_return co_await core::blocking([this, &fn] { return run(Mode::kRead, fn); });
+    co_return co_await execute(Mode::kRead, fn);
   }
 
- private:
+ protected:
   enum class Mode { kRead, kWrite, kRepairable };
+  // Runs one transaction for a coroutine. By default on the blocking pool; a backend that can
+  // wait without blocking the thread does better.
+  virtual boost::asio::awaitable<void> transact(Mode mode, const std::function<void(Tx&)>& fn);
   void dispatch(Mode mode, const std::function<void(Tx&)>& fn) {
     if (mode == Mode::kRead) read_blocking(fn);
     else if (mode == Mode::kWrite) write_blocking(fn);
     else repairable_write_blocking(fn);
   }
+
+ private:
   template <class F>
-  auto run(Mode mode, F& fn) -> std::invoke_result_t<F&, Tx&> {
+  auto execute(Mode mode, F& fn) -> boost::asio::awaitable<std::invoke_result_t<F&, Tx&>> {
     using R = std::invoke_result_t<F&, Tx&>;
     if constexpr (std::is_void_v<R>) {
-      dispatch(mode, fn);
+      const std::function<void(Tx&)> body = [&fn](Tx& tx) { fn(tx); };
+      co_await transact(mode, body);
     } else {
       std::optional<R> out;
-      auto wrapped = [&](Tx& tx) { out.emplace(fn(tx)); };
-      dispatch(mode, wrapped);
-      return std::move(*out);
+      const std::function<void(Tx&)> body = [&fn, &out](Tx& tx) { out.emplace(fn(tx)); };
+      co_await transact(mode, body);
+      co_return std::move(*out);
     }
   }
 };

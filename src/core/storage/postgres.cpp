@@ -10,6 +10,12 @@
 // one libpq pipeline — all sent, one Sync, the answers read in order. A connection that is not
 // back to idle after its transaction (a pipeline cut short, a transaction left open) is closed
 // rather than pooled.
+//
+// Where the coroutine API runs a transaction on a fiber of the io thread (core/net/fiber.hpp),
+// the connection is in libpq's non-blocking mode and every wait — for the server to take what
+// is sent, for its answer — is a fiber_wait on the connection's socket; elsewhere libpq blocks
+// as usual. An encrypted connection (TLS, GSS) never runs on a fiber: its library may hold
+// decrypted bytes the socket no longer signals.
 #include <fmt/format.h>
 #include <libpq-fe.h>
 
@@ -18,6 +24,7 @@
 #include <map>
 #include <mutex>
 
+#include "core/net/fiber.hpp"
 #include "core/storage/backends.hpp"
 
 namespace zt::core::storage {
@@ -54,6 +61,14 @@ class PgConnection final : public Tx {
   }
 
   bool healthy() const { return conn_ && PQstatus(conn_) == CONNECTION_OK; }
+  // Waits on a fiber can see everything the server sent in the socket itself.
+  bool fiber_capable() const { return healthy() && !PQsslInUse(conn_) && !PQgssEncInUse(conn_); }
+  // Non-blocking on a fiber (sends leave what the socket does not take for await_answer to
+  // flush), blocking elsewhere; set at the start of each transaction.
+  void wait_on_fiber(bool on) {
+    if (!conn_ || nonblocking_ == on) return;
+    if (PQsetnonblocking(conn_, on ? 1 : 0) == 0) nonblocking_ = on;
+  }
   // Fit for the next borrower: connected, out of any transaction and pipeline, nothing waiting.
   bool reusable() const {
     return healthy() && PQtransactionStatus(conn_) == PQTRANS_IDLE && PQpipelineStatus(conn_) == PQ_PIPELINE_OFF &&
@@ -81,7 +96,7 @@ class PgConnection final : public Tx {
   void exec_script(std::string_view sql) override {
     if (!queued_.empty()) send({});
     std::string s(sql);
-    PGresult* r = PQexec(conn_, s.c_str());
+    PGresult* r = exec_plain(s.c_str());
     check(r, sql);
     PQclear(r);
   }
@@ -116,7 +131,7 @@ class PgConnection final : public Tx {
     queued_.clear();
     if (!healthy()) return;
     if (PQtransactionStatus(conn_) == PQTRANS_IDLE) return;
-    PGresult* r = PQexec(conn_, "ROLLBACK");
+    PGresult* r = exec_plain("ROLLBACK");
     PQclear(r);
   }
 
@@ -203,13 +218,15 @@ class PgConnection final : public Tx {
 
   PGresult* single(const Command& c) {
     if (c.plain) {
-      PGresult* r = PQexec(conn_, c.sql.c_str());
+      PGresult* r = exec_plain(c.sql.c_str());
       check(r, c.sql);
       return r;
     }
     const std::string& name = prepared(c.sql);
     Values v(c.params);
-    PGresult* r = PQexecPrepared(conn_, name.c_str(), v.size(), v.values.data(), nullptr, nullptr, 0);
+    PGresult* r = PQsendQueryPrepared(conn_, name.c_str(), v.size(), v.values.data(), nullptr, nullptr, 0) == 1
+                      ? collect()
+                      : nullptr;
     check(r, c.sql);
     return r;
   }
@@ -219,11 +236,57 @@ class PgConnection final : public Tx {
     auto it = prepared_.find(sql);
     if (it != prepared_.end()) return it->second;
     std::string name = fmt::format("zt{}", prepared_.size() + 1);
-    PGresult* r = PQprepare(conn_, name.c_str(), to_postgres_placeholders(sql).c_str(), 0, nullptr);
+    PGresult* r =
+        PQsendPrepare(conn_, name.c_str(), to_postgres_placeholders(sql).c_str(), 0, nullptr) == 1 ? collect() : nullptr;
     check(r, sql);
     PQclear(r);
     return prepared_.emplace(sql, std::move(name)).first->second;
   }
+
+  // Until the server's answer can be read without blocking. On a fiber the io thread serves
+  // others meanwhile; off one libpq waits by itself. A fiber torn down while it waits (its io
+  // thread stops) closes the connection: what follows finds it lost.
+  void await_answer() {
+    if (!core::on_fiber()) return;
+    // What the socket did not take yet goes first.
+    for (int left = conn_ ? PQflush(conn_) : 0; left == 1; left = PQflush(conn_)) {
+      const int fd = PQsocket(conn_);
+      if (fd < 0) return;
+      if (!core::fiber_wait(fd, true)) {
+        PQfinish(conn_);
+        conn_ = nullptr;
+        return;
+      }
+    }
+    while (conn_ && PQisBusy(conn_)) {
+      const int fd = PQsocket(conn_);
+      if (fd < 0) return;  // broken: PQgetResult says so
+      if (!core::fiber_wait(fd)) {
+        PQfinish(conn_);
+        conn_ = nullptr;
+        return;
+      }
+      if (PQconsumeInput(conn_) == 0) return;  // broken: PQgetResult says so
+    }
+  }
+  PGresult* next_result() {
+    await_answer();
+    return PQgetResult(conn_);
+  }
+  // PQexec's answer without blocking a fiber: the last result of what was sent, or its first error.
+  PGresult* collect() {
+    PGresult* last = nullptr;
+    while (PGresult* r = next_result()) {
+      if (last && !ok(last)) {
+        PQclear(r);
+        continue;
+      }
+      PQclear(last);
+      last = r;
+    }
+    return last;
+  }
+  PGresult* exec_plain(const char* sql) { return PQsendQuery(conn_, sql) == 1 ? collect() : nullptr; }
 
   struct Values {
     explicit Values(const Params& params) : texts(params.size()), values(params.size()) {
@@ -322,12 +385,12 @@ class PgConnection final : public Tx {
     bool lost = !sent;
     for (const auto& e : expected) {
       if (lost) break;
-      PGresult* r = PQgetResult(conn_);
+      PGresult* r = next_result();
       if (!r) {
         lost = true;
         break;
       }
-      for (PGresult* extra = PQgetResult(conn_); extra; extra = PQgetResult(conn_)) PQclear(extra);  // to the command's end
+      for (PGresult* extra = next_result(); extra; extra = next_result()) PQclear(extra);  // to the command's end
       if (!ok(r)) {
         keep_error(r, e.command);
         continue;
@@ -342,7 +405,7 @@ class PgConnection final : public Tx {
     if (!lost) {
       // The Sync's answer ends the pipeline.
       for (int guard = 0; guard < 4; ++guard) {
-        PGresult* r = PQgetResult(conn_);
+        PGresult* r = next_result();
         if (!r) continue;
         const bool sync = PQresultStatus(r) == PGRES_PIPELINE_SYNC;
         PQclear(r);
@@ -363,6 +426,7 @@ class PgConnection final : public Tx {
   }
 
   PGconn* conn_ = nullptr;
+  bool nonblocking_ = false;
   std::map<std::string, std::string, std::less<>> prepared_;
   std::vector<Command> queued_;  // sent with the next statement or the COMMIT
 };
@@ -374,28 +438,43 @@ class PgDatabase final : public Database {
   }
   Dialect dialect() const override { return Dialect::kPostgres; }
 
-  void write_blocking(const std::function<void(Tx&)>& fn) override { transact(false, fn); }
+  void write_blocking(const std::function<void(Tx&)>& fn) override { write_on(acquire(writers_), false, fn); }
   // The commit returns once the WAL is written, not flushed (visible to every session at once);
   // the WAL writer flushes it within a few hundred milliseconds.
-  void repairable_write_blocking(const std::function<void(Tx&)>& fn) override { transact(true, fn); }
+  void repairable_write_blocking(const std::function<void(Tx&)>& fn) override { write_on(acquire(writers_), true, fn); }
+  void read_blocking(const std::function<void(Tx&)>& fn) override { read_on(acquire(readers_), fn); }
 
-  void read_blocking(const std::function<void(Tx&)>& fn) override {
-    auto conn = acquire(readers_);
+ protected:
+  // On a fiber of the calling io thread when a pooled connection is idle; else (every connection
+  // busy, or one to open: connecting blocks) on the blocking pool, which waits for one.
+  boost::asio::awaitable<void> transact(Mode mode, const std::function<void(Tx&)>& fn) override {
+    Pool& pool = mode == Mode::kRead ? readers_ : writers_;
+    std::unique_ptr<PgConnection> conn = options_.postgres_on_io_thread ? take_idle(pool) : nullptr;
+    if (!conn) {
+      co_await Database::transact(mode, fn);
+      co_return;
+    }
+    std::function<void()> job = [this, mode, &fn, &conn] {
+      if (mode == Mode::kRead) read_on(std::move(conn), fn);
+      else write_on(std::move(conn), mode == Mode::kRepairable, fn);
+    };
+    if (!conn->fiber_capable()) {
+      co_await core::blocking(job);
+      co_return;
+    }
     try {
-      fn(*conn);
-      conn->flush();  // refused by the read-only session, as any write in a read
+      co_await core::run_on_fiber(job);
     } catch (...) {
-      conn->rollback();
-      release(readers_, std::move(conn));
+      // The fiber never took the connection (no stack for it): back to its pool, not lost.
+      if (conn) release(pool, std::move(conn));
       throw;
     }
-    release(readers_, std::move(conn));
   }
 
  private:
   // BEGIN (and the repairable commit's setting) wait for the first statement and go with it.
-  void transact(bool repairable, const std::function<void(Tx&)>& fn) {
-    auto conn = acquire(writers_);
+  void write_on(std::unique_ptr<PgConnection> conn, bool repairable, const std::function<void(Tx&)>& fn) {
+    conn->wait_on_fiber(core::on_fiber());
     try {
       conn->queue("BEGIN");
       if (repairable) conn->queue("SET LOCAL synchronous_commit TO off");
@@ -412,12 +491,37 @@ class PgDatabase final : public Database {
     release(writers_, std::move(conn));
   }
 
+  void read_on(std::unique_ptr<PgConnection> conn, const std::function<void(Tx&)>& fn) {
+    conn->wait_on_fiber(core::on_fiber());
+    try {
+      fn(*conn);
+      conn->flush();  // refused by the read-only session, as any write in a read
+    } catch (...) {
+      try {
+        conn->rollback();
+      } catch (...) {
+      }
+      release(readers_, std::move(conn));
+      throw;
+    }
+    release(readers_, std::move(conn));
+  }
+
   struct Pool {
     explicit Pool(bool ro) : read_only(ro) {}
     const bool read_only;
     std::vector<std::unique_ptr<PgConnection>> idle;
     std::size_t open = 0;
   };
+
+  // An idle connection at once, or none.
+  std::unique_ptr<PgConnection> take_idle(Pool& pool) {
+    std::lock_guard lock(mutex_);
+    if (pool.idle.empty()) return nullptr;
+    auto c = std::move(pool.idle.back());
+    pool.idle.pop_back();
+    return c;
+  }
 
   std::unique_ptr<PgConnection> acquire(Pool& pool) {
     std::unique_lock lock(mutex_);

@@ -158,14 +158,14 @@ class SqliteDatabase final : public Database {
       writer_->exec_script("PRAGMA synchronous=FULL");
       relaxed_ = false;
     }
-    transact(fn);
+    write_transaction(fn);
   }
 
   // WAL at synchronous=NORMAL for this commit: appended to the WAL, not synced (the next FULL
   // commit syncs it with its own; a crash of the process loses nothing, one of the host may).
   void repairable_write_blocking(const std::function<void(Tx&)>& fn) override {
     std::lock_guard lock(writer_mutex_);
-    if (!options_.sqlite_synchronous_full) return transact(fn);
+    if (!options_.sqlite_synchronous_full) return write_transaction(fn);
     relaxed_ = true;
     writer_->exec_script("PRAGMA synchronous=NORMAL");
     struct Restore {
@@ -180,7 +180,7 @@ class SqliteDatabase final : public Database {
         }
       }
     } restore{*writer_, relaxed_};
-    transact(fn);
+    write_transaction(fn);
   }
 
   void read_blocking(const std::function<void(Tx&)>& fn) override {
@@ -195,7 +195,7 @@ class SqliteDatabase final : public Database {
 
  private:
   // BEGIN IMMEDIATE takes the write lock up front; the busy handler waits out other processes.
-  void transact(const std::function<void(Tx&)>& fn) { in_transaction(*writer_, "BEGIN IMMEDIATE", fn); }
+  void write_transaction(const std::function<void(Tx&)>& fn) { in_transaction(*writer_, "BEGIN IMMEDIATE", fn); }
 
   static void in_transaction(SqliteConnection& c, const char* begin, const std::function<void(Tx&)>& fn) {
     c.exec_script(begin);

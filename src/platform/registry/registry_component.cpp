@@ -58,11 +58,7 @@ ContentCheck settings_check(const SettingsLayout& layout) {
     if (key.namespace_id != layout.main.namespace_id || key.group != layout.main.group) return out;
     const auto* item = layout.items->find(key.data_id);
     if (!item) return out;
-    std::vector<core::config::Problem> problems;
-    const auto entries = layout.items->entries(*item, content, key.data_id, problems);
-    const auto refused = core::config::DynamicSettings::check(entries);
-    problems.insert(problems.end(), refused.begin(), refused.end());
-    for (const auto& p : problems) out.push_back(p.to_string());
+    for (const auto& p : layout.items->problems(*item, content, key.data_id)) out.push_back(p.to_string());
     return out;
   };
 }
