@@ -128,7 +128,10 @@ test('a new customer signs up, sets a password, signs in with it and revokes ano
     const box = await api(z, 'GET', `/api/notify/v1/outbox?channel=sms&recipient=${mobile}&limit=1`, undefined, staff);
     return JSON.stringify(box.body).includes('设置登录密码');
   });
-  assert.match(await w.input('password-code').getAttribute('placeholder'), /已发送至\d{3}\*{4}\d{4}/);
+  // The outbox may hold the message before the page has read the server's answer: wait for it.
+  const sentTo = /已发送至\d{3}\*{4}\d{4}/;
+  await eventually(async () => sentTo.test(await w.input('password-code').getAttribute('placeholder')));
+  assert.match(await w.input('password-code').getAttribute('placeholder'), sentTo);
   await w.input('password-code').fill(await codeFromOutbox());
   await w.input('new-password').fill('onlyletters');
   await w.input('confirm-password').fill('onlyletters');
