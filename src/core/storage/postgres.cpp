@@ -472,39 +472,42 @@ class PgDatabase final : public Database {
   }
 
  private:
+  struct Pool;
+
   // BEGIN (and the repairable commit's setting) wait for the first statement and go with it.
   void write_on(std::unique_ptr<PgConnection> conn, bool repairable, const std::function<void(Tx&)>& fn) {
-    conn->wait_on_fiber(core::on_fiber());
-    try {
-      conn->queue("BEGIN");
-      if (repairable) conn->queue("SET LOCAL synchronous_commit TO off");
-      fn(*conn);
-      conn->commit();
-    } catch (...) {
-      try {
-        conn->rollback();
-      } catch (...) {
-      }
-      release(writers_, std::move(conn));
-      throw;
-    }
-    release(writers_, std::move(conn));
+    guarded(writers_, std::move(conn), [&](PgConnection& c) {
+      c.queue("BEGIN");
+      if (repairable) c.queue("SET LOCAL synchronous_commit TO off");
+      fn(c);
+      c.commit();
+    });
   }
 
   void read_on(std::unique_ptr<PgConnection> conn, const std::function<void(Tx&)>& fn) {
+    guarded(readers_, std::move(conn), [&](PgConnection& c) {
+      fn(c);
+      c.flush();  // refused by the read-only session, as any write in a read
+    });
+  }
+
+  // Runs body on the connection, waiting as the thread it runs on should (a fiber or not); rolls
+  // back what it left open when it throws; the connection goes back to its pool either way (one
+  // not fit for reuse is dropped there).
+  template <class Body>
+  void guarded(Pool& pool, std::unique_ptr<PgConnection> conn, Body&& body) {
     conn->wait_on_fiber(core::on_fiber());
     try {
-      fn(*conn);
-      conn->flush();  // refused by the read-only session, as any write in a read
+      body(*conn);
     } catch (...) {
       try {
         conn->rollback();
       } catch (...) {
       }
-      release(readers_, std::move(conn));
+      release(pool, std::move(conn));
       throw;
     }
-    release(readers_, std::move(conn));
+    release(pool, std::move(conn));
   }
 
   struct Pool {
