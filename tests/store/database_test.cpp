@@ -325,9 +325,15 @@ TEST_P(StorageTest, ConcurrentWritersNeverLoseAnIncrement) {
 TEST_P(StorageTest, CoroutineTransactionsOnOneIoThreadWaitForTheServerWithoutBlockingIt) {
   namespace asio = boost::asio;
   const bool pg = GetParam() == Backend::kPostgres;
-  for (const std::size_t pool : {std::size_t{4}, std::size_t{1}}) {
-    SCOPED_TRACE("pool of " + std::to_string(pool));
+  struct Case {
+    std::size_t pool;
+    bool on_io_thread;  // storage.postgres_on_io_thread
+  };
+  for (const Case c : {Case{4, true}, Case{1, true}, Case{4, false}}) {
+    const std::size_t pool = c.pool;
+    SCOPED_TRACE("pool of " + std::to_string(pool) + (c.on_io_thread ? "" : ", fibers off"));
     Options o;
+    o.postgres_on_io_thread = c.on_io_thread;
     const std::string name = next_name();
     if (pg) {
       o.driver = "postgres";
@@ -418,7 +424,9 @@ TEST_P(StorageTest, CoroutineTransactionsOnOneIoThreadWaitForTheServerWithoutBlo
     EXPECT_EQ(seen_while_held, 0);
     db->read_blocking([](Tx& tx) { EXPECT_EQ(tx.query("SELECT balance FROM accounts WHERE id = 1").at(0).int64(0), 11); });
     ASSERT_EQ(ran_on.size(), 3u);
-    if (pg) {
+    if (pg && !c.on_io_thread) {
+      for (const auto& [who, t] : ran_on) EXPECT_NE(t, io_thread) << who << ": fibers off, every one on the blocking pool";
+    } else if (pg) {
       EXPECT_EQ(ran_on["holder"], io_thread) << "a write with an idle connection runs on the io thread";
       EXPECT_EQ(ran_on["reader"], io_thread) << "so does a read";
       if (pool == 1) EXPECT_NE(ran_on["waiter"], io_thread) << "no idle writer: the write waits on the blocking pool";

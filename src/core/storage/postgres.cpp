@@ -248,26 +248,22 @@ class PgConnection final : public Tx {
   // thread stops) closes the connection: what follows finds it lost.
   void await_answer() {
     if (!core::on_fiber()) return;
-    // What the socket did not take yet goes first.
-    for (int left = conn_ ? PQflush(conn_) : 0; left == 1; left = PQflush(conn_)) {
-      const int fd = PQsocket(conn_);
-      if (fd < 0) return;
-      if (!core::fiber_wait(fd, true)) {
-        PQfinish(conn_);
-        conn_ = nullptr;
-        return;
-      }
-    }
+    while (conn_ && PQflush(conn_) == 1)  // what the socket did not take yet goes first
+      if (!wait_socket(true)) return;
     while (conn_ && PQisBusy(conn_)) {
-      const int fd = PQsocket(conn_);
-      if (fd < 0) return;  // broken: PQgetResult says so
-      if (!core::fiber_wait(fd)) {
-        PQfinish(conn_);
-        conn_ = nullptr;
-        return;
-      }
+      if (!wait_socket(false)) return;
       if (PQconsumeInput(conn_) == 0) return;  // broken: PQgetResult says so
     }
+  }
+  // One wait on the fiber for the socket; false when there is no socket (broken: PQgetResult
+  // says so) or the fiber is torn down (the connection is closed).
+  bool wait_socket(bool writable) {
+    const int fd = PQsocket(conn_);
+    if (fd < 0) return false;
+    if (core::fiber_wait(fd, writable)) return true;
+    PQfinish(conn_);
+    conn_ = nullptr;
+    return false;
   }
   PGresult* next_result() {
     await_answer();
