@@ -1,0 +1,223 @@
+#include "core/observe/sketch.hpp"
+
+#include <algorithm>
+#include <bit>
+#include <cmath>
+#include <limits>
+
+namespace zt::core::observe {
+
+namespace {
+
+constexpr double kGamma = (1.0 + LatencySketch::kRelativeAccuracy) / (1.0 - LatencySketch::kRelativeAccuracy);
+const double kLogGamma = std::log(kGamma);
+const int kTop = static_cast<int>(std::ceil(std::log(LatencySketch::kHighestMicros) / kLogGamma));
+constexpr std::uint8_t kVersion = 1;
+
+void put_varint(std::string& out, std::uint64_t v) {
+  while (v >= 0x80) {
+    out.push_back(static_cast<char>((v & 0x7f) | 0x80));
+    v >>= 7;
+  }
+  out.push_back(static_cast<char>(v));
+}
+
+void put_double(std::string& out, double d) {
+  auto bits = std::bit_cast<std::uint64_t>(d);
+  for (int i = 0; i < 8; ++i) out.push_back(static_cast<char>((bits >> (8 * i)) & 0xff));
+}
+
+// Reads what encode() wrote; every read fails (false) rather than runs past the end.
+class Reader {
+ public:
+  explicit Reader(std::string_view in) : in_(in) {}
+  bool varint(std::uint64_t& v) {
+    v = 0;
+    for (int shift = 0; shift < 64; shift += 7) {
+      if (at_ >= in_.size()) return false;
+      const auto byte = static_cast<std::uint8_t>(in_[at_++]);
+      const std::uint64_t bits = byte & 0x7f;
+      if (shift == 63 && bits > 1) return false;  // past 64 bits
+      v |= bits << shift;
+      if (!(byte & 0x80)) return true;
+    }
+    return false;
+  }
+  bool real(double& d) {
+    if (in_.size() - at_ < 8) return false;
+    std::uint64_t bits = 0;
+    for (int i = 0; i < 8; ++i) bits |= static_cast<std::uint64_t>(static_cast<std::uint8_t>(in_[at_++])) << (8 * i);
+    d = std::bit_cast<double>(bits);
+    return std::isfinite(d);
+  }
+  bool done() const { return at_ == in_.size(); }
+
+ private:
+  std::string_view in_;
+  std::size_t at_ = 0;
+};
+
+}  // namespace
+
+int LatencySketch::top_index() { return kTop; }
+
+int LatencySketch::index_of(double micros) {
+  if (!(micros >= kLowestMicros)) return -1;  // the low bucket (NaN too, though add() drops it)
+  if (micros >= kHighestMicros) return kTop;
+  return std::clamp(static_cast<int>(std::ceil(std::log(micros) / kLogGamma)), 0, kTop);
+}
+
+double LatencySketch::value_of(int index) { return 2.0 * std::exp(index * kLogGamma) / (kGamma + 1.0); }
+
+void LatencySketch::add(double micros, std::uint64_t count) {
+  if (count == 0 || std::isnan(micros)) return;
+  micros = std::clamp(micros, 0.0, kHighestMicros * 1000.0);  // +inf and absurd values: kept finite
+  if (count_ == 0) {
+    min_ = max_ = micros;
+  } else {
+    min_ = std::min(min_, micros);
+    max_ = std::max(max_, micros);
+  }
+  count_ += count;
+  sum_ += micros * static_cast<double>(count);
+  if (micros < kLowestMicros)
+    low_ += count;
+  else
+    bump(index_of(micros), count);
+}
+
+void LatencySketch::bump(int index, std::uint64_t count) {
+  if (buckets_.empty()) {
+    offset_ = index;
+    buckets_.assign(1, 0);
+  } else if (index < offset_) {
+    buckets_.insert(buckets_.begin(), static_cast<std::size_t>(offset_ - index), 0);
+    offset_ = index;
+  } else if (index - offset_ >= static_cast<int>(buckets_.size())) {
+    buckets_.resize(static_cast<std::size_t>(index - offset_ + 1), 0);
+  }
+  buckets_[static_cast<std::size_t>(index - offset_)] += count;
+}
+
+void LatencySketch::merge(const LatencySketch& other) {
+  if (other.count_ == 0) return;
+  if (count_ == 0) {
+    min_ = other.min_;
+    max_ = other.max_;
+  } else {
+    min_ = std::min(min_, other.min_);
+    max_ = std::max(max_, other.max_);
+  }
+  count_ += other.count_;
+  low_ += other.low_;
+  sum_ += other.sum_;
+  for (std::size_t k = 0; k < other.buckets_.size(); ++k)
+    if (other.buckets_[k]) bump(other.offset_ + static_cast<int>(k), other.buckets_[k]);
+}
+
+double LatencySketch::quantile(double q) const {
+  if (count_ == 0) return 0.0;
+  if (!(q > 0.0)) return min_;  // NaN too
+  if (q >= 1.0) return max_;
+  // ⌈q·n⌉, where a product that is a whole number in decimal (0.99 × 100) may come out a hair
+  // above it in binary: pulled back by a relative 1e-12 first.
+  const auto rank = std::max<std::uint64_t>(
+      1, static_cast<std::uint64_t>(std::ceil(q * static_cast<double>(count_) * (1.0 - 1e-12))));
+  std::uint64_t seen = low_;
+  if (rank <= seen) return min_;
+  for (std::size_t k = 0; k < buckets_.size(); ++k) {
+    seen += buckets_[k];
+    if (seen < rank) continue;
+    const int index = offset_ + static_cast<int>(k);
+    if (index == kTop && max_ > kHighestMicros) return max_;
+    // The true value lies in [min, max]: clamping only brings the estimate nearer.
+    return std::clamp(value_of(index), min_, max_);
+  }
+  return max_;  // not reached: the counts add up to count_
+}
+
+std::uint64_t LatencySketch::count_at_most(double micros) const {
+  if (count_ == 0 || std::isnan(micros) || micros < min_) return 0;
+  if (micros >= max_) return count_;
+  std::uint64_t n = low_;
+  if (micros < kLowestMicros) return n;
+  const int last = index_of(micros);
+  for (std::size_t k = 0; k < buckets_.size() && offset_ + static_cast<int>(k) <= last; ++k) n += buckets_[k];
+  return n;
+}
+
+std::string LatencySketch::encode() const {
+  std::string out;
+  out.reserve(32 + 4 * buckets_.size());
+  out.push_back(static_cast<char>(kVersion));
+  put_varint(out, count_);
+  put_varint(out, low_);
+  put_double(out, sum_);
+  put_double(out, min());
+  put_double(out, max());
+  const auto filled =
+      static_cast<std::uint64_t>(std::count_if(buckets_.begin(), buckets_.end(), [](auto c) { return c != 0; }));
+  put_varint(out, filled);
+  int previous = -1;
+  for (std::size_t k = 0; k < buckets_.size(); ++k) {
+    if (!buckets_[k]) continue;
+    const int index = offset_ + static_cast<int>(k);
+    put_varint(out, static_cast<std::uint64_t>(index - previous));  // ≥ 1
+    put_varint(out, buckets_[k]);
+    previous = index;
+  }
+  return out;
+}
+
+std::optional<LatencySketch> LatencySketch::decode(std::string_view bytes) {
+  if (bytes.empty() || static_cast<std::uint8_t>(bytes[0]) != kVersion) return std::nullopt;
+  Reader in(bytes.substr(1));
+  LatencySketch s;
+  std::uint64_t count = 0, low = 0, filled = 0;
+  double sum = 0, min = 0, max = 0;
+  if (!in.varint(count) || !in.varint(low) || !in.real(sum) || !in.real(min) || !in.real(max) || !in.varint(filled))
+    return std::nullopt;
+  if (filled > static_cast<std::uint64_t>(kTop) + 1 || low > count) return std::nullopt;
+  std::uint64_t total = low;
+  int previous = -1;
+  for (std::uint64_t f = 0; f < filled; ++f) {
+    std::uint64_t step = 0, c = 0;
+    if (!in.varint(step) || !in.varint(c) || step == 0 || c == 0) return std::nullopt;
+    if (step > static_cast<std::uint64_t>(kTop - previous)) return std::nullopt;  // past the top bucket
+    previous += static_cast<int>(step);
+    if (c > std::numeric_limits<std::uint64_t>::max() - total) return std::nullopt;
+    total += c;
+    s.bump(previous, c);
+  }
+  if (!in.done() || total != count) return std::nullopt;
+  if (count == 0) {
+    if (sum != 0 || min != 0 || max != 0) return std::nullopt;
+    return s;
+  }
+  // The exact figures agree with the buckets: the min in the lowest one, the max in the highest.
+  if (min < 0 || min > max || sum < 0) return std::nullopt;
+  if ((low > 0) != (min < kLowestMicros)) return std::nullopt;
+  if (filled == 0 ? max >= kLowestMicros : index_of(max) != previous) return std::nullopt;
+  if (low == 0 && index_of(min) != s.offset_) return std::nullopt;
+  s.count_ = count;
+  s.low_ = low;
+  s.sum_ = sum;
+  s.min_ = min;
+  s.max_ = max;
+  return s;
+}
+
+bool LatencySketch::operator==(const LatencySketch& other) const {
+  return count_ == other.count_ && low_ == other.low_ && sum_ == other.sum_ && min() == other.min() &&
+         max() == other.max() &&
+         (buckets_.empty() ? other.buckets_.empty() : (offset_ == other.offset_ && buckets_ == other.buckets_));
+}
+
+double apdex(const LatencySketch& sketch, double threshold_micros) {
+  if (sketch.empty()) return 1.0;
+  const auto satisfied = sketch.count_at_most(threshold_micros);
+  const auto tolerating = sketch.count_at_most(4 * threshold_micros) - satisfied;
+  return (static_cast<double>(satisfied) + static_cast<double>(tolerating) / 2.0) / static_cast<double>(sketch.count());
+}
+
+}  // namespace zt::core::observe
