@@ -1,0 +1,65 @@
+// OTLP trace payloads (issue 19): the spans a process exports, encoded as the body of an
+// OTLP/HTTP `POST /v1/traces` — protobuf (`application/x-protobuf`, an ExportTraceServiceRequest
+// of opentelemetry-proto v1) or OTLP/JSON (`application/json`: ids in hex, enums as numbers, 64-bit
+// integers as decimal strings). Either is accepted by the observer and by any OTLP backend (an
+// OpenTelemetry Collector, Jaeger, Tempo, SkyWalking's OTLP receiver).
+//
+// Strings are sent as valid UTF-8 (each invalid byte becomes U+FFFD): a protobuf string that is
+// not UTF-8 makes strict decoders refuse the whole batch.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <span>
+#include <string>
+#include <variant>
+#include <vector>
+
+namespace zt::core::observe {
+
+struct Attribute {
+  std::string key;
+  std::variant<std::string, std::int64_t, double, bool> value;
+};
+
+enum class SpanKind : int { kUnspecified = 0, kInternal = 1, kServer = 2, kClient = 3, kProducer = 4, kConsumer = 5 };
+enum class SpanStatus : int { kUnset = 0, kOk = 1, kError = 2 };
+
+struct SpanEvent {
+  std::string name;
+  std::uint64_t time_unix_nano = 0;
+  std::vector<Attribute> attributes;
+};
+
+struct Span {
+  std::array<std::uint8_t, 16> trace_id{};
+  std::array<std::uint8_t, 8> span_id{};
+  std::array<std::uint8_t, 8> parent_span_id{};  // all zero at a root
+  std::uint8_t trace_flags = 0x01;               // W3C flags (sampled)
+  std::string name;                              // a route template, never a raw path with ids
+  SpanKind kind = SpanKind::kInternal;
+  std::uint64_t start_unix_nano = 0;
+  std::uint64_t end_unix_nano = 0;
+  std::vector<Attribute> attributes;
+  std::vector<SpanEvent> events;
+  SpanStatus status = SpanStatus::kUnset;
+  std::string status_message;  // with kError
+};
+
+// Who sent the spans: `service.name` and `service.instance.id` first, then the rest.
+struct SpanSource {
+  std::string service_name;
+  std::string service_instance_id;
+  std::vector<Attribute> attributes;  // e.g. host.name, service.version, deployment.environment
+  std::string scope_name = "zhongtai";
+  std::string scope_version;
+};
+
+// One ExportTraceServiceRequest holding `spans` under one resource and one scope.
+std::string otlp_traces_protobuf(const SpanSource& source, std::span<const Span> spans);
+std::string otlp_traces_json(const SpanSource& source, std::span<const Span> spans);
+
+// `text` with every byte that is not part of a well-formed UTF-8 sequence replaced by U+FFFD.
+std::string valid_utf8(std::string_view text);
+
+}  // namespace zt::core::observe

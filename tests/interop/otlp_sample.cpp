@@ -1,0 +1,55 @@
+// Writes one OTLP trace payload in both encodings (traces.pb, traces.json) into a folder, for
+// otlp_decode.mjs to read with a reference decoder of the OTLP protobuf schema. The spans use every
+// field and value kind core/observe/otlp.cpp writes.
+//
+// Usage: otlp_sample <dir>
+#include <cstdio>
+#include <fstream>
+#include <limits>
+#include <string>
+#include <vector>
+
+#include "core/observe/otlp.hpp"
+
+using namespace zt::core::observe;
+
+int main(int argc, char** argv) {
+  if (argc != 2) {
+    std::fprintf(stderr, "usage: otlp_sample <dir>\n");
+    return 2;
+  }
+  Span root;
+  root.trace_id = {0x4b, 0xf9, 0x2f, 0x35, 0x77, 0xb3, 0x4d, 0xa6, 0xa3, 0xce, 0x92, 0x9d, 0x0e, 0x0e, 0x47, 0x36};
+  root.span_id = {0x00, 0xf0, 0x67, 0xaa, 0x0b, 0xa9, 0x02, 0xb7};
+  root.name = "POST /api/mall/v1/orders";
+  root.kind = SpanKind::kServer;
+  root.start_unix_nano = 1796601067171000123ull;
+  root.end_unix_nano = 1796601067175250456ull;
+  root.attributes = {{"http.route", std::string("/api/mall/v1/orders")},
+                     {"http.response.status_code", std::int64_t{409}},
+                     {"zt.caller_kind", std::string("customer")},
+                     {"zt.big", std::int64_t{-9007199254740993}},
+                     {"zt.ratio", 0.125},
+                     {"zt.retried", false}};
+  root.status = SpanStatus::kError;
+  root.status_message = "可用资金不足";
+  Span child;
+  child.trace_id = root.trace_id;
+  child.parent_span_id = root.span_id;
+  child.span_id = {1, 2, 3, 4, 5, 6, 7, 8};
+  child.trace_flags = 0;
+  child.name = "counter place_order";
+  child.kind = SpanKind::kClient;
+  child.start_unix_nano = root.start_unix_nano + 1'000'000;
+  child.end_unix_nano = root.start_unix_nano + 3'500'000;
+  child.attributes = {{"peer.service", std::string("counter")}, {"bad", std::string("\xff")}};
+  child.events = {{"retry", child.start_unix_nano + 2'000'000, {{"attempt", std::int64_t{2}}}},
+                  {"sent", child.end_unix_nano, {}}};
+  child.status = SpanStatus::kOk;
+  const SpanSource source{"mall", "mall-7f9c", {{"service.version", std::string("0.1.0")}}, "zhongtai", "0.1.0"};
+  const std::vector<Span> spans{root, child};
+  const std::string dir = argv[1];
+  std::ofstream(dir + "/traces.pb", std::ios::binary) << otlp_traces_protobuf(source, spans);
+  std::ofstream(dir + "/traces.json", std::ios::binary) << otlp_traces_json(source, spans);
+  return 0;
+}
