@@ -1,16 +1,19 @@
-// Interop (issue 19): our OTLP trace payloads read by a reference decoder of the OTLP protobuf
-// schema — the protobufjs code @opentelemetry/otlp-transformer generates from opentelemetry-proto
-// — and the OTLP/JSON payload compared with what that decoder read.
+// Interop (issue 19), both ways:
+// - our OTLP trace payloads read by a reference decoder of the OTLP protobuf schema — the
+//   protobufjs code @opentelemetry/otlp-transformer generates from opentelemetry-proto — and our
+//   OTLP/JSON payload compared with what that decoder read;
+// - spans made by the OpenTelemetry JavaScript SDK, serialised by its own protobuf exporter code,
+//   read by our receiver's decoder, compared with the SDK's own OTLP/JSON of the same spans.
 //
 // Usage: node otlp_decode.mjs <otlp_sample binary> <web dir>
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 
-const [sample, web] = process.argv.slice(2);
+const [sample, web] = process.argv.slice(2).map((p) => resolve(p));
 const require = createRequire(join(web, 'e2e', 'package.json'));
 const root = require('@opentelemetry/otlp-transformer/build/src/generated/root.js');
 const Request = root.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest;
@@ -102,6 +105,72 @@ try {
   assert.deepEqual(b.events.map((e) => e.name), ['retry', 'sent']);
   assert.deepEqual(b.events[0].attributes, [{ key: 'attempt', value: { intValue: '2' } }]);
   console.log(`otlp interop: ${bytes.length} protobuf bytes and the JSON payload read alike by the reference decoder`);
+
+  // ---- the other way: the OpenTelemetry JS SDK's spans through our decoder
+  const api = require('@opentelemetry/api');
+  const { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } = require('@opentelemetry/sdk-trace-base');
+  const { Resource } = require('@opentelemetry/resources');
+  const { ProtobufTraceSerializer, JsonTraceSerializer } = require('@opentelemetry/otlp-transformer');
+  const exporter = new InMemorySpanExporter();
+  const provider = new BasicTracerProvider({
+    resource: new Resource({ 'service.name': 'js-quotes', 'service.instance.id': 'js-1', 'deployment.environment': 'test' }),
+  });
+  provider.addSpanProcessor(new SimpleSpanProcessor(exporter));
+  const tracer = provider.getTracer('interop-scope', '2.0.0');
+  const parent = tracer.startSpan('GET /quotes/{code}', { kind: api.SpanKind.SERVER, attributes: { 'http.route': '/quotes/{code}', 'http.response.status_code': 200 } });
+  const child = tracer.startSpan(
+    'SELECT quotes',
+    { kind: api.SpanKind.CLIENT, attributes: { 'db.system': 'postgresql', rows: 3, ratio: 0.5, cached: true, tags: ['a', 'b'] } },
+    api.trace.setSpan(api.context.active(), parent),
+  );
+  child.addEvent('retry', { attempt: 2 });
+  child.setStatus({ code: api.SpanStatusCode.ERROR, message: '行情超时' });
+  child.end();
+  parent.end();
+  const sdkSpans = exporter.getFinishedSpans();
+  assert.equal(sdkSpans.length, 2);
+  writeFileSync(join(dir, 'sdk.pb'), ProtobufTraceSerializer.serializeRequest(sdkSpans));
+  const sdkJson = JSON.parse(new TextDecoder().decode(JsonTraceSerializer.serializeRequest(sdkSpans)));
+  const lines = execFileSync(sample, ['--reencode', join(dir, 'sdk.pb')], { encoding: 'utf8' }).trim().split('\n');
+  assert.equal(lines.length, 1, 'one resource, one scope: one batch');
+  const ours = JSON.parse(lines[0]);
+  // Both in the same terms: scalar attributes by key, ids in hex, times as decimal strings.
+  const scalar = (v) => {
+    if ('stringValue' in v) return { stringValue: v.stringValue };
+    if ('boolValue' in v) return { boolValue: v.boolValue };
+    if ('intValue' in v) return { intValue: String(v.intValue) };
+    if ('doubleValue' in v) return { doubleValue: Number(v.doubleValue) };
+    return v;
+  };
+  const kv = (list = []) => Object.fromEntries(list.map((a) => [a.key, scalar(a.value)]));
+  const hexId = (id) => (typeof id === 'string' && /^[0-9a-f]*$/.test(id) ? id : Buffer.from(id, 'base64').toString('hex'));
+  const spanTerms = (s) => ({
+    traceId: hexId(s.traceId),
+    spanId: hexId(s.spanId),
+    parentSpanId: s.parentSpanId ? hexId(s.parentSpanId) : '',
+    name: s.name,
+    kind: s.kind,
+    start: String(s.startTimeUnixNano),
+    end: String(s.endTimeUnixNano),
+    attributes: kv(s.attributes),
+    events: (s.events ?? []).map((e) => ({ name: e.name, time: String(e.timeUnixNano), attributes: kv(e.attributes) })),
+    status: { code: s.status?.code ?? 0, message: s.status?.message ?? '' },
+  });
+  const sdkRs = sdkJson.resourceSpans[0];
+  const ourRs = ours.resourceSpans[0];
+  assert.deepEqual(kv(ourRs.resource.attributes), kv(sdkRs.resource.attributes));  // service.*, telemetry.sdk.*, the rest
+  assert.deepEqual(ourRs.scopeSpans[0].scope, { name: 'interop-scope', version: '2.0.0' });
+  const sdkList = sdkRs.scopeSpans[0].spans.map(spanTerms);
+  const ourList = ourRs.scopeSpans[0].spans.map(spanTerms);
+  // An array value is kept as JSON text by our decoder: compared apart.
+  const tags = ourList.map((s) => s.attributes.tags).filter(Boolean);
+  assert.deepEqual(tags, [{ stringValue: '["a","b"]' }]);
+  for (const list of [sdkList, ourList]) for (const s of list) delete s.attributes.tags;
+  assert.deepEqual(ourList, sdkList);
+  assert.equal(ourList[1].parentSpanId, '');
+  assert.equal(ourList[0].parentSpanId, ourList[1].spanId);
+  assert.deepEqual(ourList[0].status, { code: 2, message: '行情超时' });
+  console.log(`otlp interop: ${sdkSpans.length} spans from the OpenTelemetry JS SDK read by our decoder as the SDK's own JSON says`);
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }

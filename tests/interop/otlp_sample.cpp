@@ -1,10 +1,13 @@
-// Writes one OTLP trace payload in both encodings (traces.pb, traces.json) into a folder, for
-// otlp_decode.mjs to read with a reference decoder of the OTLP protobuf schema. The spans use every
-// field and value kind core/observe/otlp.cpp writes.
-//
-// Usage: otlp_sample <dir>
+// Interop helper for otlp_decode.mjs (issue 19):
+//   otlp_sample <dir>               writes one OTLP trace payload in both encodings (traces.pb,
+//                                   traces.json), spans using every field and value kind
+//                                   core/observe/otlp.cpp writes, for a reference decoder to read;
+//   otlp_sample --reencode <file>   reads a protobuf payload someone else made (the OpenTelemetry
+//                                   SDK) with our receiver's decoder and prints each batch as
+//                                   OTLP/JSON, a line each (or "error: …" and exit 1).
 #include <cstdio>
 #include <fstream>
+#include <iterator>
 #include <limits>
 #include <string>
 #include <vector>
@@ -14,8 +17,19 @@
 using namespace zt::core::observe;
 
 int main(int argc, char** argv) {
+  if (argc == 3 && std::string(argv[1]) == "--reencode") {
+    std::ifstream in(argv[2], std::ios::binary);
+    const std::string body((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    const auto decoded = decode_otlp_traces_protobuf(body);
+    if (!decoded.error.empty()) {
+      std::printf("error: %s\n", decoded.error.c_str());
+      return 1;
+    }
+    for (const auto& batch : decoded.batches) std::printf("%s\n", otlp_traces_json(batch.source, batch.spans).c_str());
+    return 0;
+  }
   if (argc != 2) {
-    std::fprintf(stderr, "usage: otlp_sample <dir>\n");
+    std::fprintf(stderr, "usage: otlp_sample <dir> | otlp_sample --reencode <file>\n");
     return 2;
   }
   Span root;

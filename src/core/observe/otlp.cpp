@@ -214,6 +214,404 @@ std::string otlp_traces_json(const SpanSource& source, std::span<const Span> spa
   return boost::json::serialize(boost::json::object{{"resourceSpans", boost::json::array{std::move(resource_spans)}}});
 }
 
+// ---------------------------------------------------------------- decoding (a receiver's side)
+
+namespace {
+
+struct Malformed {
+  std::string why;
+};
+
+// Reads protobuf's wire format from untrusted bytes: every read is bounds-checked.
+class WireReader {
+ public:
+  explicit WireReader(std::string_view in) : in_(in) {}
+  // The next field's number and wire type; false at the end.
+  bool next(std::uint32_t& field, std::uint32_t& type) {
+    if (at_ == in_.size()) return false;
+    const std::uint64_t key = varint();
+    field = static_cast<std::uint32_t>(key >> 3);
+    type = static_cast<std::uint32_t>(key & 7);
+    if (field == 0 || key >> 32) throw Malformed{"a field number out of range"};
+    return true;
+  }
+  std::uint64_t varint() {
+    std::uint64_t v = 0;
+    for (int shift = 0; shift < 64; shift += 7) {
+      if (at_ == in_.size()) throw Malformed{"cut short in a varint"};
+      const auto byte = static_cast<std::uint8_t>(in_[at_++]);
+      if (shift == 63 && (byte & 0x7f) > 1) throw Malformed{"a varint past 64 bits"};
+      v |= static_cast<std::uint64_t>(byte & 0x7f) << shift;
+      if (!(byte & 0x80)) return v;
+    }
+    throw Malformed{"a varint past 64 bits"};
+  }
+  std::uint64_t fixed(int bytes) {
+    if (in_.size() - at_ < static_cast<std::size_t>(bytes)) throw Malformed{"cut short in a fixed-size field"};
+    std::uint64_t v = 0;
+    for (int i = 0; i < bytes; ++i) v |= static_cast<std::uint64_t>(static_cast<std::uint8_t>(in_[at_++])) << (8 * i);
+    return v;
+  }
+  std::string_view bytes() {
+    const std::uint64_t n = varint();
+    if (n > in_.size() - at_) throw Malformed{"a length past the end"};
+    auto out = in_.substr(at_, static_cast<std::size_t>(n));
+    at_ += static_cast<std::size_t>(n);
+    return out;
+  }
+  void skip(std::uint32_t type) {
+    switch (type) {
+      case kVarint:
+        varint();
+        return;
+      case kFixed64:
+        fixed(8);
+        return;
+      case kLength:
+        bytes();
+        return;
+      case kFixed32:
+        fixed(4);
+        return;
+      default:
+        throw Malformed{"an unknown wire type"};  // groups (3, 4) are not in OTLP
+    }
+  }
+
+ private:
+  std::string_view in_;
+  std::size_t at_ = 0;
+};
+
+void expect(std::uint32_t type, Wire wanted, std::uint32_t field, const char* message) {
+  if (type != wanted)
+    throw Malformed{std::string("field ") + std::to_string(field) + " of " + message + " has the wrong wire type"};
+}
+
+std::string text_of(std::string_view raw, const OtlpLimits& limits) {
+  return valid_utf8(raw.substr(0, limits.max_string));
+}
+
+constexpr int kMaxDepth = 8;
+
+// common.v1.AnyValue as JSON (for arrays and key lists, kept as text): string 1, bool 2, int 3,
+// double 4, array 5 (ArrayValue { values = 1 }), kvlist 6 (KeyValueList { values = 1 }), bytes 7.
+boost::json::value any_json(std::string_view raw, const OtlpLimits& limits, int depth);
+
+boost::json::value list_json(std::string_view raw, bool keyed, const OtlpLimits& limits, int depth) {
+  if (depth > kMaxDepth) throw Malformed{"values nested too deep"};
+  boost::json::array items;
+  boost::json::object keys;
+  WireReader in(raw);
+  std::uint32_t field = 0, type = 0;
+  while (in.next(field, type)) {
+    if (field != 1) {
+      in.skip(type);
+      continue;
+    }
+    expect(type, kLength, field, keyed ? "KeyValueList" : "ArrayValue");
+    const auto item = in.bytes();
+    if (!keyed) {
+      if (items.size() < limits.max_attributes) items.push_back(any_json(item, limits, depth + 1));
+      continue;
+    }
+    WireReader kv(item);
+    std::string key;
+    boost::json::value value;
+    std::uint32_t f = 0, t = 0;
+    while (kv.next(f, t)) {
+      if (f == 1) {
+        expect(t, kLength, f, "KeyValue");
+        key = text_of(kv.bytes(), limits);
+      } else if (f == 2) {
+        expect(t, kLength, f, "KeyValue");
+        value = any_json(kv.bytes(), limits, depth + 1);
+      } else {
+        kv.skip(t);
+      }
+    }
+    if (keys.size() < limits.max_attributes) keys[key] = std::move(value);
+  }
+  if (keyed) return keys;
+  return items;
+}
+
+boost::json::value any_json(std::string_view raw, const OtlpLimits& limits, int depth) {
+  boost::json::value out;  // null: an empty AnyValue
+  WireReader in(raw);
+  std::uint32_t field = 0, type = 0;
+  while (in.next(field, type)) {
+    switch (field) {
+      case 1:
+        expect(type, kLength, field, "AnyValue");
+        out = text_of(in.bytes(), limits);
+        break;
+      case 2:
+        expect(type, kVarint, field, "AnyValue");
+        out = in.varint() != 0;
+        break;
+      case 3:
+        expect(type, kVarint, field, "AnyValue");
+        out = static_cast<std::int64_t>(in.varint());
+        break;
+      case 4: {
+        expect(type, kFixed64, field, "AnyValue");
+        const double d = std::bit_cast<double>(in.fixed(8));
+        if (std::isfinite(d))
+          out = d;
+        else
+          out = std::isnan(d) ? "NaN" : (d > 0 ? "Infinity" : "-Infinity");
+        break;
+      }
+      case 5:
+        expect(type, kLength, field, "AnyValue");
+        out = list_json(in.bytes(), false, limits, depth);
+        break;
+      case 6:
+        expect(type, kLength, field, "AnyValue");
+        out = list_json(in.bytes(), true, limits, depth);
+        break;
+      case 7:
+        expect(type, kLength, field, "AnyValue");
+        out = hex(in.bytes().substr(0, limits.max_string / 2));
+        break;
+      default:
+        in.skip(type);
+    }
+  }
+  return out;
+}
+
+// A KeyValue as an attribute: scalars as themselves, the rest as JSON text.
+Attribute attribute_of(std::string_view raw, const OtlpLimits& limits) {
+  Attribute a{"", std::string()};
+  WireReader in(raw);
+  std::uint32_t field = 0, type = 0;
+  while (in.next(field, type)) {
+    if (field == 1) {
+      expect(type, kLength, field, "KeyValue");
+      a.key = text_of(in.bytes(), limits);
+    } else if (field == 2) {
+      expect(type, kLength, field, "KeyValue");
+      const auto v = any_json(in.bytes(), limits, 0);
+      if (v.is_string())
+        a.value = std::string(v.as_string());
+      else if (v.is_bool())
+        a.value = v.as_bool();
+      else if (v.is_int64())
+        a.value = v.as_int64();
+      else if (v.is_double())
+        a.value = v.as_double();
+      else if (v.is_null())
+        a.value = std::string();
+      else
+        a.value = text_of(boost::json::serialize(v), limits);
+    } else {
+      in.skip(type);
+    }
+  }
+  return a;
+}
+
+template <std::size_t N>
+void id_of(std::string_view raw, std::array<std::uint8_t, N>& id, const char* what) {
+  if (raw.size() != N) throw Malformed{std::string("a ") + what + " of " + std::to_string(raw.size()) + " bytes"};
+  std::memcpy(id.data(), raw.data(), N);
+}
+
+Span span_of(std::string_view raw, const OtlpLimits& limits) {
+  Span s;
+  s.trace_flags = 0;
+  bool has_trace = false, has_span = false;
+  WireReader in(raw);
+  std::uint32_t field = 0, type = 0;
+  while (in.next(field, type)) {
+    switch (field) {
+      case 1:
+        expect(type, kLength, field, "Span");
+        id_of(in.bytes(), s.trace_id, "trace id");
+        has_trace = true;
+        break;
+      case 2:
+        expect(type, kLength, field, "Span");
+        id_of(in.bytes(), s.span_id, "span id");
+        has_span = true;
+        break;
+      case 4: {
+        expect(type, kLength, field, "Span");
+        const auto parent = in.bytes();
+        if (!parent.empty()) id_of(parent, s.parent_span_id, "parent span id");
+        break;
+      }
+      case 5:
+        expect(type, kLength, field, "Span");
+        s.name = text_of(in.bytes(), limits);
+        break;
+      case 6: {
+        expect(type, kVarint, field, "Span");
+        const auto kind = in.varint();
+        s.kind = kind <= 5 ? static_cast<SpanKind>(kind) : SpanKind::kUnspecified;
+        break;
+      }
+      case 7:
+        expect(type, kFixed64, field, "Span");
+        s.start_unix_nano = in.fixed(8);
+        break;
+      case 8:
+        expect(type, kFixed64, field, "Span");
+        s.end_unix_nano = in.fixed(8);
+        break;
+      case 9: {
+        expect(type, kLength, field, "Span");
+        const auto kv = in.bytes();
+        if (s.attributes.size() < limits.max_attributes) s.attributes.push_back(attribute_of(kv, limits));
+        break;
+      }
+      case 11: {
+        expect(type, kLength, field, "Span");
+        const auto raw_event = in.bytes();
+        if (s.events.size() >= limits.max_events) break;
+        SpanEvent e;
+        WireReader ev(raw_event);
+        std::uint32_t f = 0, t = 0;
+        while (ev.next(f, t)) {
+          if (f == 1) {
+            expect(t, kFixed64, f, "Span.Event");
+            e.time_unix_nano = ev.fixed(8);
+          } else if (f == 2) {
+            expect(t, kLength, f, "Span.Event");
+            e.name = text_of(ev.bytes(), limits);
+          } else if (f == 3) {
+            expect(t, kLength, f, "Span.Event");
+            const auto kv = ev.bytes();
+            if (e.attributes.size() < limits.max_attributes) e.attributes.push_back(attribute_of(kv, limits));
+          } else {
+            ev.skip(t);
+          }
+        }
+        s.events.push_back(std::move(e));
+        break;
+      }
+      case 15: {
+        expect(type, kLength, field, "Span");
+        WireReader st(in.bytes());
+        std::uint32_t f = 0, t = 0;
+        while (st.next(f, t)) {
+          if (f == 2) {
+            expect(t, kLength, f, "Status");
+            s.status_message = text_of(st.bytes(), limits);
+          } else if (f == 3) {
+            expect(t, kVarint, f, "Status");
+            const auto code = st.varint();
+            s.status = code <= 2 ? static_cast<SpanStatus>(code) : SpanStatus::kUnset;
+          } else {
+            st.skip(t);
+          }
+        }
+        break;
+      }
+      case 16:
+        expect(type, kFixed32, field, "Span");
+        s.trace_flags = static_cast<std::uint8_t>(in.fixed(4) & 0xff);
+        break;
+      default:
+        in.skip(type);  // trace_state, dropped counts, links
+    }
+  }
+  if (!has_trace || !has_span) throw Malformed{"a span without its trace id or span id"};
+  if (zero(s.trace_id) || zero(s.span_id)) throw Malformed{"a span with an all-zero id"};
+  return s;
+}
+
+}  // namespace
+
+std::size_t OtlpDecoded::spans() const {
+  std::size_t n = 0;
+  for (const auto& b : batches) n += b.spans.size();
+  return n;
+}
+
+OtlpDecoded decode_otlp_traces_protobuf(std::string_view body, const OtlpLimits& limits) {
+  OtlpDecoded out;
+  try {
+    std::size_t total = 0;
+    WireReader request(body);
+    std::uint32_t field = 0, type = 0;
+    while (request.next(field, type)) {
+      if (field != 1) {
+        request.skip(type);
+        continue;
+      }
+      expect(type, kLength, field, "ExportTraceServiceRequest");
+      WireReader rs(request.bytes());
+      SpanSource source{"unknown_service", "", {}, "", ""};
+      std::vector<std::string_view> scopes;
+      std::uint32_t f = 0, t = 0;
+      while (rs.next(f, t)) {
+        if (f == 1) {
+          expect(t, kLength, f, "ResourceSpans");
+          WireReader resource(rs.bytes());
+          std::uint32_t rf = 0, rt = 0;
+          while (resource.next(rf, rt)) {
+            if (rf != 1) {
+              resource.skip(rt);
+              continue;
+            }
+            expect(rt, kLength, rf, "Resource");
+            auto a = attribute_of(resource.bytes(), limits);
+            const auto* text = std::get_if<std::string>(&a.value);
+            if (a.key == "service.name" && text && !text->empty())
+              source.service_name = *text;
+            else if (a.key == "service.instance.id" && text)
+              source.service_instance_id = *text;
+            else if (source.attributes.size() < limits.max_attributes)
+              source.attributes.push_back(std::move(a));
+          }
+        } else if (f == 2) {
+          expect(t, kLength, f, "ResourceSpans");
+          scopes.push_back(rs.bytes());
+        } else {
+          rs.skip(t);
+        }
+      }
+      for (auto raw_scope : scopes) {
+        SpanBatch batch{source, {}};
+        WireReader ss(raw_scope);
+        while (ss.next(f, t)) {
+          if (f == 1) {
+            expect(t, kLength, f, "ScopeSpans");
+            WireReader scope(ss.bytes());
+            std::uint32_t sf = 0, st = 0;
+            while (scope.next(sf, st)) {
+              if (sf == 1 || sf == 2) {
+                expect(st, kLength, sf, "InstrumentationScope");
+                (sf == 1 ? batch.source.scope_name : batch.source.scope_version) = text_of(scope.bytes(), limits);
+              } else {
+                scope.skip(st);
+              }
+            }
+          } else if (f == 2) {
+            expect(t, kLength, f, "ScopeSpans");
+            if (++total > limits.max_spans)
+              throw Malformed{"more spans than " + std::to_string(limits.max_spans) + " in one request"};
+            batch.spans.push_back(span_of(ss.bytes(), limits));
+          } else {
+            ss.skip(t);
+          }
+        }
+        out.batches.push_back(std::move(batch));
+      }
+    }
+  } catch (const Malformed& m) {
+    out.batches.clear();
+    out.error = m.why;
+  } catch (const std::exception& e) {  // allocation and the like: refused, never a crash
+    out.batches.clear();
+    out.error = e.what();
+  }
+  return out;
+}
+
 std::string valid_utf8(std::string_view text) {
   auto in = [](unsigned char c, unsigned lo, unsigned hi) { return c >= lo && c <= hi; };
   std::string out;

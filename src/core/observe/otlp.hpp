@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <span>
 #include <string>
+#include <string_view>
 #include <variant>
 #include <vector>
 
@@ -58,6 +59,30 @@ struct SpanSource {
 // One ExportTraceServiceRequest holding `spans` under one resource and one scope.
 std::string otlp_traces_protobuf(const SpanSource& source, std::span<const Span> spans);
 std::string otlp_traces_json(const SpanSource& source, std::span<const Span> spans);
+
+// What a receiver reads from an OTLP/HTTP traces body: one batch per resource and scope, its
+// source from the resource's attributes (`service.name`, "unknown_service" when absent, and
+// `service.instance.id`; the rest kept as attributes). Array, key-list and bytes values are kept
+// as JSON text; links and trace state are skipped; strings are made valid UTF-8 and cut at
+// max_string bytes; attributes past max_attributes on a span or event are dropped.
+struct SpanBatch {
+  SpanSource source;
+  std::vector<Span> spans;
+};
+struct OtlpLimits {
+  std::size_t max_spans = 100'000;
+  std::size_t max_attributes = 128;
+  std::size_t max_events = 128;
+  std::size_t max_string = 4096;
+};
+struct OtlpDecoded {
+  std::vector<SpanBatch> batches;
+  std::string error;  // empty when the body was read; else why not (nothing is kept then)
+  std::size_t spans() const;
+};
+// An ExportTraceServiceRequest in protobuf, from anyone (the input is not trusted: every length is
+// checked, every field's wire type too; unknown fields are skipped as the schema evolves).
+OtlpDecoded decode_otlp_traces_protobuf(std::string_view body, const OtlpLimits& limits = {});
 
 // `text` with every byte that is not part of a well-formed UTF-8 sequence replaced by U+FFFD.
 std::string valid_utf8(std::string_view text);

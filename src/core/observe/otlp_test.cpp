@@ -143,5 +143,175 @@ TEST(OtlpTraces, InvalidUtf8IsReplacedNeverSentAsIs) {
   EXPECT_EQ(proto.find("\xff"), std::string::npos);
 }
 
+// A hand-framed protobuf message, for inputs encode could not make.
+struct Proto {
+  std::string out;
+  Proto& varint(std::uint64_t v) {
+    while (v >= 0x80) {
+      out.push_back(static_cast<char>((v & 0x7f) | 0x80));
+      v >>= 7;
+    }
+    out.push_back(static_cast<char>(v));
+    return *this;
+  }
+  Proto& field(std::uint32_t number, std::uint32_t wire) {
+    return varint((static_cast<std::uint64_t>(number) << 3) | wire);
+  }
+  Proto& bytes(std::uint32_t number, std::string_view b) {
+    field(number, 2).varint(b.size());
+    out.append(b);
+    return *this;
+  }
+  Proto& fixed64(std::uint32_t number, std::uint64_t v) {
+    field(number, 1);
+    for (int i = 0; i < 8; ++i) out.push_back(static_cast<char>((v >> (8 * i)) & 0xff));
+    return *this;
+  }
+};
+// A request holding `span` (already framed) under service "mall".
+std::string request_with(const std::string& span) {
+  const std::string resource =
+      Proto{}.bytes(1, Proto{}.bytes(1, "service.name").bytes(2, Proto{}.bytes(1, "mall").out).out).out;
+  return Proto{}.bytes(1, Proto{}.bytes(1, resource).bytes(2, Proto{}.bytes(2, span).out).out).out;
+}
+const std::string kTraceId(16, '\x11'), kSpanId(8, '\x22');
+
+TEST(OtlpReceive, ReadsBackEverythingTheEncoderWrites) {
+  Span root = small_span();
+  root.attributes = {
+      {"s", std::string("上游")}, {"i", std::int64_t{-42}}, {"d", 2.5}, {"b", false}, {"empty", std::string()}};
+  root.status = SpanStatus::kError;
+  root.status_message = "超时";
+  Span child = small_span();
+  child.parent_span_id = root.span_id;
+  child.span_id = {9, 9, 9, 9, 9, 9, 9, 9};
+  child.trace_flags = 0;
+  child.kind = SpanKind::kConsumer;
+  child.events = {{"retry", 77, {{"attempt", std::int64_t{3}}}}, {"done", 78, {}}};
+  child.status = SpanStatus::kOk;
+  const SpanSource source{"counter", "counter-2", {{"host.name", std::string("h1")}}, "zhongtai", "0.1.0"};
+  const std::vector<Span> spans{root, child};
+  const auto got = decode_otlp_traces_protobuf(otlp_traces_protobuf(source, spans));
+  ASSERT_EQ(got.error, "");
+  ASSERT_EQ(got.batches.size(), 1u);
+  ASSERT_EQ(got.spans(), 2u);
+  const auto& b = got.batches[0];
+  EXPECT_EQ(b.source.service_name, "counter");
+  EXPECT_EQ(b.source.service_instance_id, "counter-2");
+  ASSERT_EQ(b.source.attributes.size(), 1u);
+  EXPECT_EQ(b.source.attributes[0].key, "host.name");
+  EXPECT_EQ(b.source.scope_name, "zhongtai");
+  EXPECT_EQ(b.source.scope_version, "0.1.0");
+  // Re-encoded, the spans read back are the spans sent.
+  EXPECT_EQ(otlp_traces_json(b.source, b.spans), otlp_traces_json(source, spans));
+  EXPECT_EQ(b.spans[1].events[0].attributes[0].key, "attempt");
+  EXPECT_EQ(std::get<std::int64_t>(b.spans[0].attributes[1].value), -42);
+  EXPECT_EQ(std::get<bool>(b.spans[0].attributes[3].value), false);
+  EXPECT_EQ(b.spans[1].trace_flags, 0);
+  EXPECT_EQ(b.spans[0].trace_flags, 1);
+}
+
+TEST(OtlpReceive, RefusesMalformedBodiesWithAReasonAndKeepsNothing) {
+  const Span s = small_span();
+  const auto good = otlp_traces_protobuf(SpanSource{"mall", "", {}, "zt", ""}, std::span<const Span>(&s, 1));
+  EXPECT_EQ(decode_otlp_traces_protobuf("").spans(), 0u);  // an empty request is a request
+  EXPECT_EQ(decode_otlp_traces_protobuf("").error, "");
+  for (std::size_t n = 1; n < good.size(); ++n) {
+    const auto cut = decode_otlp_traces_protobuf(good.substr(0, n));
+    EXPECT_NE(cut.error, "") << n;
+    EXPECT_EQ(cut.spans(), 0u) << n;
+  }
+  const auto span = [](std::string body) { return decode_otlp_traces_protobuf(request_with(body)); };
+  EXPECT_EQ(span(Proto{}.bytes(1, kTraceId).bytes(2, kSpanId).bytes(5, "ok").out).error, "");
+  EXPECT_NE(span(Proto{}.bytes(1, kTraceId).bytes(2, kSpanId).field(5, 0).varint(3).out).error,
+            "");                                                                                // name as a number
+  EXPECT_NE(span(Proto{}.bytes(1, std::string(15, '\x11')).bytes(2, kSpanId).out).error, "");   // a short trace id
+  EXPECT_NE(span(Proto{}.bytes(1, kTraceId).bytes(2, std::string(9, '\x22')).out).error, "");   // a long span id
+  EXPECT_NE(span(Proto{}.bytes(1, std::string(16, '\0')).bytes(2, kSpanId).out).error, "");     // an all-zero id
+  EXPECT_NE(span(Proto{}.bytes(1, kTraceId).out).error, "");                                    // no span id
+  EXPECT_NE(span(Proto{}.bytes(1, kTraceId).bytes(2, kSpanId).bytes(4, "abc").out).error, "");  // a 3-byte parent
+  EXPECT_NE(span(Proto{}.bytes(1, kTraceId).bytes(2, kSpanId).field(7, 3).out).error, "");      // a group
+  EXPECT_NE(span(Proto{}.bytes(1, kTraceId).bytes(2, kSpanId).field(9, 2).varint(1000).out).error, "");  // past the end
+  std::string ten(10, static_cast<char>(0xff));
+  EXPECT_NE(span(Proto{}.bytes(1, kTraceId).bytes(2, kSpanId).field(6, 0).out + ten + "\x01").error,
+            "");  // a varint past 64 bits
+  const auto refused = span(Proto{}.bytes(1, kTraceId).bytes(2, kSpanId).field(5, 0).varint(3).out);
+  EXPECT_NE(refused.error.find("wrong wire type"), std::string::npos) << refused.error;
+}
+
+TEST(OtlpReceive, SkipsWhatItDoesNotKnowAndHoldsToItsLimits) {
+  // Unknown fields anywhere (a newer schema), links and trace state: skipped.
+  const std::string link = Proto{}.bytes(1, kTraceId).bytes(2, kSpanId).out;
+  const auto newer = decode_otlp_traces_protobuf(request_with(Proto{}
+                                                                  .bytes(1, kTraceId)
+                                                                  .bytes(2, kSpanId)
+                                                                  .bytes(3, "k=v")
+                                                                  .bytes(5, "n")
+                                                                  .bytes(13, link)
+                                                                  .field(99, 0)
+                                                                  .varint(7)
+                                                                  .fixed64(98, 1)
+                                                                  .out));
+  ASSERT_EQ(newer.error, "");
+  ASSERT_EQ(newer.spans(), 1u);
+  EXPECT_EQ(newer.batches[0].spans[0].name, "n");
+  EXPECT_EQ(newer.batches[0].source.service_name, "mall");
+  // No service.name: the OpenTelemetry default.
+  const auto anonymous = decode_otlp_traces_protobuf(
+      Proto{}
+          .bytes(1, Proto{}.bytes(2, Proto{}.bytes(2, Proto{}.bytes(1, kTraceId).bytes(2, kSpanId).out).out).out)
+          .out);
+  ASSERT_EQ(anonymous.error, "");
+  EXPECT_EQ(anonymous.batches.at(0).source.service_name, "unknown_service");
+  // Arrays and key lists as JSON text; bytes as hex; deep nesting refused.
+  const std::string array =
+      Proto{}.bytes(5, Proto{}.bytes(1, Proto{}.bytes(1, "a").out).bytes(1, Proto{}.field(3, 0).varint(2).out).out).out;
+  const std::string kvlist =
+      Proto{}.bytes(6, Proto{}.bytes(1, Proto{}.bytes(1, "k").bytes(2, Proto{}.field(2, 0).varint(1).out).out).out).out;
+  const std::string raw = Proto{}.bytes(7, "\x01\xab").out;
+  auto attr = [](std::string key, std::string value) { return Proto{}.bytes(1, key).bytes(2, value).out; };
+  const auto values = decode_otlp_traces_protobuf(request_with(Proto{}
+                                                                   .bytes(1, kTraceId)
+                                                                   .bytes(2, kSpanId)
+                                                                   .bytes(9, attr("arr", array))
+                                                                   .bytes(9, attr("kv", kvlist))
+                                                                   .bytes(9, attr("raw", raw))
+                                                                   .out));
+  ASSERT_EQ(values.error, "");
+  const auto& attrs = values.batches[0].spans[0].attributes;
+  EXPECT_EQ(std::get<std::string>(attrs[0].value), R"(["a",2])");
+  EXPECT_EQ(std::get<std::string>(attrs[1].value), R"({"k":true})");
+  EXPECT_EQ(std::get<std::string>(attrs[2].value), "01ab");
+  std::string deep = Proto{}.bytes(1, "x").out;
+  for (int i = 0; i < 12; ++i) deep = Proto{}.bytes(5, Proto{}.bytes(1, deep).out).out;
+  EXPECT_NE(decode_otlp_traces_protobuf(
+                request_with(Proto{}.bytes(1, kTraceId).bytes(2, kSpanId).bytes(9, attr("deep", deep)).out))
+                .error,
+            "");
+  // Limits: spans per request, attributes per span, string length.
+  OtlpLimits limits;
+  limits.max_spans = 1;
+  limits.max_attributes = 2;
+  limits.max_string = 6;
+  Span s = small_span();
+  s.name = "一二三四";  // 12 bytes: cut at 6, on a character boundary here
+  s.attributes = {{"a", std::int64_t{1}}, {"b", std::int64_t{2}}, {"c", std::int64_t{3}}};
+  const auto one = decode_otlp_traces_protobuf(
+      otlp_traces_protobuf(SpanSource{"mall", "", {}, "zt", ""}, std::span<const Span>(&s, 1)), limits);
+  ASSERT_EQ(one.error, "");
+  EXPECT_EQ(one.batches[0].spans[0].name, "一二");
+  EXPECT_EQ(one.batches[0].spans[0].attributes.size(), 2u);
+  s.name = "一二三";  // 9 bytes: cut at 6 inside nothing; at 7 it would split a character
+  limits.max_string = 7;
+  const auto split = decode_otlp_traces_protobuf(
+      otlp_traces_protobuf(SpanSource{"mall", "", {}, "zt", ""}, std::span<const Span>(&s, 1)), limits);
+  EXPECT_EQ(split.batches[0].spans[0].name, "一二\xEF\xBF\xBD");
+  const std::vector<Span> two{small_span(), small_span()};
+  const auto many =
+      decode_otlp_traces_protobuf(otlp_traces_protobuf(SpanSource{"mall", "", {}, "zt", ""}, two), limits);
+  EXPECT_NE(many.error.find("more spans than 1"), std::string::npos) << many.error;
+  EXPECT_EQ(many.spans(), 0u);
+}
+
 }  // namespace
 }  // namespace zt::core::observe
