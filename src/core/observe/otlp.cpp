@@ -421,7 +421,8 @@ void id_of(std::string_view raw, std::array<std::uint8_t, N>& id, const char* wh
 
 Span span_of(std::string_view raw, const OtlpLimits& limits) {
   Span s;
-  s.trace_flags = 0;
+  s.trace_flags = 0;  // proto3 defaults for what the sender left out
+  s.kind = SpanKind::kUnspecified;
   bool has_trace = false, has_span = false;
   WireReader in(raw);
   std::uint32_t field = 0, type = 0;

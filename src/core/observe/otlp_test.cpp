@@ -255,6 +255,8 @@ TEST(OtlpReceive, SkipsWhatItDoesNotKnowAndHoldsToItsLimits) {
   ASSERT_EQ(newer.error, "");
   ASSERT_EQ(newer.spans(), 1u);
   EXPECT_EQ(newer.batches[0].spans[0].name, "n");
+  EXPECT_EQ(newer.batches[0].spans[0].kind, SpanKind::kUnspecified);  // proto3's default, not ours (found by fuzzing)
+  EXPECT_EQ(newer.batches[0].spans[0].trace_flags, 0);
   EXPECT_EQ(newer.batches[0].source.service_name, "mall");
   // No service.name: the OpenTelemetry default.
   const auto anonymous = decode_otlp_traces_protobuf(
