@@ -18,7 +18,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   for (const auto& batch : first.batches) {
     const auto again = decode_otlp_traces_protobuf(otlp_traces_protobuf(batch.source, batch.spans));
     if (!again.error.empty() || again.batches.size() != 1) std::abort();
-    if (otlp_traces_json(again.batches[0].source, again.batches[0].spans) != otlp_traces_json(batch.source, batch.spans)) std::abort();
+    if (otlp_traces_json(again.batches[0].source, again.batches[0].spans) !=
+        otlp_traces_json(batch.source, batch.spans))
+      std::abort();
   }
   return 0;
 }
