@@ -3,6 +3,9 @@
 #include <bit>
 #include <boost/json.hpp>
 #include <cmath>
+#include <cstring>
+
+#include "core/util/varint.hpp"
 
 namespace zt::core::observe {
 
@@ -12,13 +15,7 @@ namespace {
 
 enum Wire : std::uint32_t { kVarint = 0, kFixed64 = 1, kLength = 2, kFixed32 = 5 };
 
-void varint(std::string& out, std::uint64_t v) {
-  while (v >= 0x80) {
-    out.push_back(static_cast<char>((v & 0x7f) | 0x80));
-    v >>= 7;
-  }
-  out.push_back(static_cast<char>(v));
-}
+void varint(std::string& out, std::uint64_t v) { core::append_varint(out, v); }
 void tag(std::string& out, std::uint32_t field, Wire wire) {
   varint(out, (static_cast<std::uint64_t>(field) << 3) | wire);
 }
@@ -237,14 +234,8 @@ class WireReader {
   }
   std::uint64_t varint() {
     std::uint64_t v = 0;
-    for (int shift = 0; shift < 64; shift += 7) {
-      if (at_ == in_.size()) throw Malformed{"cut short in a varint"};
-      const auto byte = static_cast<std::uint8_t>(in_[at_++]);
-      if (shift == 63 && (byte & 0x7f) > 1) throw Malformed{"a varint past 64 bits"};
-      v |= static_cast<std::uint64_t>(byte & 0x7f) << shift;
-      if (!(byte & 0x80)) return v;
-    }
-    throw Malformed{"a varint past 64 bits"};
+    if (!core::read_varint(in_, at_, v)) throw Malformed{"a varint cut short or past 64 bits"};
+    return v;
   }
   std::uint64_t fixed(int bytes) {
     if (in_.size() - at_ < static_cast<std::size_t>(bytes)) throw Malformed{"cut short in a fixed-size field"};

@@ -5,6 +5,8 @@
 #include <cmath>
 #include <limits>
 
+#include "core/util/varint.hpp"
+
 namespace zt::core::observe {
 
 namespace {
@@ -13,14 +15,6 @@ constexpr double kGamma = (1.0 + LatencySketch::kRelativeAccuracy) / (1.0 - Late
 const double kLogGamma = std::log(kGamma);
 const int kTop = static_cast<int>(std::ceil(std::log(LatencySketch::kHighestMicros) / kLogGamma));
 constexpr std::uint8_t kVersion = 1;
-
-void put_varint(std::string& out, std::uint64_t v) {
-  while (v >= 0x80) {
-    out.push_back(static_cast<char>((v & 0x7f) | 0x80));
-    v >>= 7;
-  }
-  out.push_back(static_cast<char>(v));
-}
 
 void put_double(std::string& out, double d) {
   auto bits = std::bit_cast<std::uint64_t>(d);
@@ -31,18 +25,7 @@ void put_double(std::string& out, double d) {
 class Reader {
  public:
   explicit Reader(std::string_view in) : in_(in) {}
-  bool varint(std::uint64_t& v) {
-    v = 0;
-    for (int shift = 0; shift < 64; shift += 7) {
-      if (at_ >= in_.size()) return false;
-      const auto byte = static_cast<std::uint8_t>(in_[at_++]);
-      const std::uint64_t bits = byte & 0x7f;
-      if (shift == 63 && bits > 1) return false;  // past 64 bits
-      v |= bits << shift;
-      if (!(byte & 0x80)) return true;
-    }
-    return false;
-  }
+  bool varint(std::uint64_t& v) { return core::read_varint(in_, at_, v); }
   bool real(double& d) {
     if (in_.size() - at_ < 8) return false;
     std::uint64_t bits = 0;
@@ -150,20 +133,20 @@ std::string LatencySketch::encode() const {
   std::string out;
   out.reserve(32 + 4 * buckets_.size());
   out.push_back(static_cast<char>(kVersion));
-  put_varint(out, count_);
-  put_varint(out, low_);
+  core::append_varint(out, count_);
+  core::append_varint(out, low_);
   put_double(out, sum_);
   put_double(out, min());
   put_double(out, max());
   const auto filled =
       static_cast<std::uint64_t>(std::count_if(buckets_.begin(), buckets_.end(), [](auto c) { return c != 0; }));
-  put_varint(out, filled);
+  core::append_varint(out, filled);
   int previous = -1;
   for (std::size_t k = 0; k < buckets_.size(); ++k) {
     if (!buckets_[k]) continue;
     const int index = offset_ + static_cast<int>(k);
-    put_varint(out, static_cast<std::uint64_t>(index - previous));  // ≥ 1
-    put_varint(out, buckets_[k]);
+    core::append_varint(out, static_cast<std::uint64_t>(index - previous));  // ≥ 1
+    core::append_varint(out, buckets_[k]);
     previous = index;
   }
   return out;
