@@ -219,6 +219,18 @@ struct Malformed {
   std::string why;
 };
 
+// The limits, and what is left of the request's budget of decoded bytes: every string kept, every
+// value, span and batch is charged, so no body decodes to more than max_decoded_bytes.
+struct Reading {
+  const OtlpLimits& limits;
+  std::size_t left;
+  void charge(std::size_t n) {
+    if (n > left)
+      throw Malformed{"the request decodes to more than " + std::to_string(limits.max_decoded_bytes) + " bytes"};
+    left -= n;
+  }
+};
+
 // Reads protobuf's wire format from untrusted bytes: every read is bounds-checked.
 class WireReader {
  public:
@@ -279,17 +291,26 @@ void expect(std::uint32_t type, Wire wanted, std::uint32_t field, const char* me
     throw Malformed{std::string("field ") + std::to_string(field) + " of " + message + " has the wrong wire type"};
 }
 
-std::string text_of(std::string_view raw, const OtlpLimits& limits) {
-  return valid_utf8(raw.substr(0, limits.max_string));
+// Valid UTF-8 of at most max_string bytes, cut at a character boundary: a string read twice
+// reads the same (nothing to replace, nothing to cut the second time).
+std::string text_of(std::string_view raw, Reading& r) {
+  std::string text = valid_utf8(raw.substr(0, r.limits.max_string));
+  if (text.size() > r.limits.max_string) {
+    std::size_t n = r.limits.max_string;
+    while (n > 0 && (static_cast<unsigned char>(text[n]) & 0xc0) == 0x80) --n;
+    text.resize(n);
+  }
+  r.charge(text.size() + 32);
+  return text;
 }
 
 constexpr int kMaxDepth = 8;
 
 // common.v1.AnyValue as JSON (for arrays and key lists, kept as text): string 1, bool 2, int 3,
 // double 4, array 5 (ArrayValue { values = 1 }), kvlist 6 (KeyValueList { values = 1 }), bytes 7.
-boost::json::value any_json(std::string_view raw, const OtlpLimits& limits, int depth);
+boost::json::value any_json(std::string_view raw, Reading& r, int depth);
 
-boost::json::value list_json(std::string_view raw, bool keyed, const OtlpLimits& limits, int depth) {
+boost::json::value list_json(std::string_view raw, bool keyed, Reading& r, int depth) {
   if (depth > kMaxDepth) throw Malformed{"values nested too deep"};
   boost::json::array items;
   boost::json::object keys;
@@ -303,7 +324,7 @@ boost::json::value list_json(std::string_view raw, bool keyed, const OtlpLimits&
     expect(type, kLength, field, keyed ? "KeyValueList" : "ArrayValue");
     const auto item = in.bytes();
     if (!keyed) {
-      if (items.size() < limits.max_attributes) items.push_back(any_json(item, limits, depth + 1));
+      if (items.size() < r.limits.max_attributes) items.push_back(any_json(item, r, depth + 1));
       continue;
     }
     WireReader kv(item);
@@ -313,21 +334,22 @@ boost::json::value list_json(std::string_view raw, bool keyed, const OtlpLimits&
     while (kv.next(f, t)) {
       if (f == 1) {
         expect(t, kLength, f, "KeyValue");
-        key = text_of(kv.bytes(), limits);
+        key = text_of(kv.bytes(), r);
       } else if (f == 2) {
         expect(t, kLength, f, "KeyValue");
-        value = any_json(kv.bytes(), limits, depth + 1);
+        value = any_json(kv.bytes(), r, depth + 1);
       } else {
         kv.skip(t);
       }
     }
-    if (keys.size() < limits.max_attributes) keys[key] = std::move(value);
+    if (keys.size() < r.limits.max_attributes) keys[key] = std::move(value);
   }
   if (keyed) return keys;
   return items;
 }
 
-boost::json::value any_json(std::string_view raw, const OtlpLimits& limits, int depth) {
+boost::json::value any_json(std::string_view raw, Reading& r, int depth) {
+  r.charge(sizeof(boost::json::value));
   boost::json::value out;  // null: an empty AnyValue
   WireReader in(raw);
   std::uint32_t field = 0, type = 0;
@@ -335,7 +357,7 @@ boost::json::value any_json(std::string_view raw, const OtlpLimits& limits, int 
     switch (field) {
       case 1:
         expect(type, kLength, field, "AnyValue");
-        out = text_of(in.bytes(), limits);
+        out = text_of(in.bytes(), r);
         break;
       case 2:
         expect(type, kVarint, field, "AnyValue");
@@ -348,7 +370,7 @@ boost::json::value any_json(std::string_view raw, const OtlpLimits& limits, int 
       case 4: {
         expect(type, kFixed64, field, "AnyValue");
         const double d = std::bit_cast<double>(in.fixed(8));
-        if (std::isfinite(d))
+        if (std::isfinite(d) || depth == 0)  // an attribute's own value stays a double, NaN too
           out = d;
         else
           out = std::isnan(d) ? "NaN" : (d > 0 ? "Infinity" : "-Infinity");
@@ -356,16 +378,19 @@ boost::json::value any_json(std::string_view raw, const OtlpLimits& limits, int 
       }
       case 5:
         expect(type, kLength, field, "AnyValue");
-        out = list_json(in.bytes(), false, limits, depth);
+        out = list_json(in.bytes(), false, r, depth);
         break;
       case 6:
         expect(type, kLength, field, "AnyValue");
-        out = list_json(in.bytes(), true, limits, depth);
+        out = list_json(in.bytes(), true, r, depth);
         break;
-      case 7:
+      case 7: {
         expect(type, kLength, field, "AnyValue");
-        out = hex(in.bytes().substr(0, limits.max_string / 2));
+        std::string text = hex(in.bytes().substr(0, r.limits.max_string / 2));
+        r.charge(text.size() + 32);
+        out = std::move(text);
         break;
+      }
       default:
         in.skip(type);
     }
@@ -374,17 +399,18 @@ boost::json::value any_json(std::string_view raw, const OtlpLimits& limits, int 
 }
 
 // A KeyValue as an attribute: scalars as themselves, the rest as JSON text.
-Attribute attribute_of(std::string_view raw, const OtlpLimits& limits) {
+Attribute attribute_of(std::string_view raw, Reading& r) {
+  r.charge(sizeof(Attribute));
   Attribute a{"", std::string()};
   WireReader in(raw);
   std::uint32_t field = 0, type = 0;
   while (in.next(field, type)) {
     if (field == 1) {
       expect(type, kLength, field, "KeyValue");
-      a.key = text_of(in.bytes(), limits);
+      a.key = text_of(in.bytes(), r);
     } else if (field == 2) {
       expect(type, kLength, field, "KeyValue");
-      const auto v = any_json(in.bytes(), limits, 0);
+      const auto v = any_json(in.bytes(), r, 0);
       if (v.is_string())
         a.value = std::string(v.as_string());
       else if (v.is_bool())
@@ -396,7 +422,7 @@ Attribute attribute_of(std::string_view raw, const OtlpLimits& limits) {
       else if (v.is_null())
         a.value = std::string();
       else
-        a.value = text_of(boost::json::serialize(v), limits);
+        a.value = text_of(boost::json::serialize(v), r);
     } else {
       in.skip(type);
     }
@@ -410,7 +436,8 @@ void id_of(std::string_view raw, std::array<std::uint8_t, N>& id, const char* wh
   std::memcpy(id.data(), raw.data(), N);
 }
 
-Span span_of(std::string_view raw, const OtlpLimits& limits) {
+Span span_of(std::string_view raw, Reading& r) {
+  r.charge(sizeof(Span));
   Span s;
   s.trace_flags = 0;  // proto3 defaults for what the sender left out
   s.kind = SpanKind::kUnspecified;
@@ -437,7 +464,7 @@ Span span_of(std::string_view raw, const OtlpLimits& limits) {
       }
       case 5:
         expect(type, kLength, field, "Span");
-        s.name = text_of(in.bytes(), limits);
+        s.name = text_of(in.bytes(), r);
         break;
       case 6: {
         expect(type, kVarint, field, "Span");
@@ -456,13 +483,14 @@ Span span_of(std::string_view raw, const OtlpLimits& limits) {
       case 9: {
         expect(type, kLength, field, "Span");
         const auto kv = in.bytes();
-        if (s.attributes.size() < limits.max_attributes) s.attributes.push_back(attribute_of(kv, limits));
+        if (s.attributes.size() < r.limits.max_attributes) s.attributes.push_back(attribute_of(kv, r));
         break;
       }
       case 11: {
         expect(type, kLength, field, "Span");
         const auto raw_event = in.bytes();
-        if (s.events.size() >= limits.max_events) break;
+        if (s.events.size() >= r.limits.max_events) break;
+        r.charge(sizeof(SpanEvent));
         SpanEvent e;
         WireReader ev(raw_event);
         std::uint32_t f = 0, t = 0;
@@ -472,11 +500,11 @@ Span span_of(std::string_view raw, const OtlpLimits& limits) {
             e.time_unix_nano = ev.fixed(8);
           } else if (f == 2) {
             expect(t, kLength, f, "Span.Event");
-            e.name = text_of(ev.bytes(), limits);
+            e.name = text_of(ev.bytes(), r);
           } else if (f == 3) {
             expect(t, kLength, f, "Span.Event");
             const auto kv = ev.bytes();
-            if (e.attributes.size() < limits.max_attributes) e.attributes.push_back(attribute_of(kv, limits));
+            if (e.attributes.size() < r.limits.max_attributes) e.attributes.push_back(attribute_of(kv, r));
           } else {
             ev.skip(t);
           }
@@ -491,7 +519,7 @@ Span span_of(std::string_view raw, const OtlpLimits& limits) {
         while (st.next(f, t)) {
           if (f == 2) {
             expect(t, kLength, f, "Status");
-            s.status_message = text_of(st.bytes(), limits);
+            s.status_message = text_of(st.bytes(), r);
           } else if (f == 3) {
             expect(t, kVarint, f, "Status");
             const auto code = st.varint();
@@ -525,6 +553,7 @@ std::size_t OtlpDecoded::spans() const {
 
 OtlpDecoded decode_otlp_traces_protobuf(std::string_view body, const OtlpLimits& limits) {
   OtlpDecoded out;
+  Reading r{limits, limits.max_decoded_bytes};
   try {
     std::size_t total = 0;
     WireReader request(body);
@@ -537,6 +566,7 @@ OtlpDecoded decode_otlp_traces_protobuf(std::string_view body, const OtlpLimits&
       expect(type, kLength, field, "ExportTraceServiceRequest");
       WireReader rs(request.bytes());
       SpanSource source{"unknown_service", "", {}, "", ""};
+      const std::size_t before_resource = r.left;
       std::vector<std::string_view> scopes;
       std::uint32_t f = 0, t = 0;
       while (rs.next(f, t)) {
@@ -550,13 +580,13 @@ OtlpDecoded decode_otlp_traces_protobuf(std::string_view body, const OtlpLimits&
               continue;
             }
             expect(rt, kLength, rf, "Resource");
-            auto a = attribute_of(resource.bytes(), limits);
+            auto a = attribute_of(resource.bytes(), r);
             const auto* text = std::get_if<std::string>(&a.value);
             if (a.key == "service.name" && text && !text->empty())
               source.service_name = *text;
             else if (a.key == "service.instance.id" && text)
               source.service_instance_id = *text;
-            else if (source.attributes.size() < limits.max_attributes)
+            else if (source.attributes.size() < r.limits.max_attributes)
               source.attributes.push_back(std::move(a));
           }
         } else if (f == 2) {
@@ -566,8 +596,12 @@ OtlpDecoded decode_otlp_traces_protobuf(std::string_view body, const OtlpLimits&
           rs.skip(t);
         }
       }
+      // What the resource cost, charged again for each batch that copies it (a batch is made only
+      // for a scope with spans: empty scopes cost nothing).
+      const std::size_t source_cost = before_resource - r.left + sizeof(SpanBatch);
       for (auto raw_scope : scopes) {
-        SpanBatch batch{source, {}};
+        SpanBatch batch{SpanSource{"", "", {}, "", ""}, {}};
+        bool charged = false;
         WireReader ss(raw_scope);
         while (ss.next(f, t)) {
           if (f == 1) {
@@ -577,20 +611,30 @@ OtlpDecoded decode_otlp_traces_protobuf(std::string_view body, const OtlpLimits&
             while (scope.next(sf, st)) {
               if (sf == 1 || sf == 2) {
                 expect(st, kLength, sf, "InstrumentationScope");
-                (sf == 1 ? batch.source.scope_name : batch.source.scope_version) = text_of(scope.bytes(), limits);
+                (sf == 1 ? batch.source.scope_name : batch.source.scope_version) = text_of(scope.bytes(), r);
               } else {
                 scope.skip(st);
               }
             }
           } else if (f == 2) {
             expect(t, kLength, f, "ScopeSpans");
-            if (++total > limits.max_spans)
-              throw Malformed{"more spans than " + std::to_string(limits.max_spans) + " in one request"};
-            batch.spans.push_back(span_of(ss.bytes(), limits));
+            if (++total > r.limits.max_spans)
+              throw Malformed{"more spans than " + std::to_string(r.limits.max_spans) + " in one request"};
+            if (!charged) {
+              r.charge(source_cost);
+              charged = true;
+            }
+            batch.spans.push_back(span_of(ss.bytes(), r));
           } else {
             ss.skip(t);
           }
         }
+        if (batch.spans.empty()) continue;
+        const std::string scope_name = std::move(batch.source.scope_name),
+                          scope_version = std::move(batch.source.scope_version);
+        batch.source = source;
+        batch.source.scope_name = scope_name;
+        batch.source.scope_version = scope_version;
         out.batches.push_back(std::move(batch));
       }
     }

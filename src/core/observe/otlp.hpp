@@ -60,11 +60,13 @@ struct SpanSource {
 std::string otlp_traces_protobuf(const SpanSource& source, std::span<const Span> spans);
 std::string otlp_traces_json(const SpanSource& source, std::span<const Span> spans);
 
-// What a receiver reads from an OTLP/HTTP traces body: one batch per resource and scope, its
-// source from the resource's attributes (`service.name`, "unknown_service" when absent, and
-// `service.instance.id`; the rest kept as attributes). Array, key-list and bytes values are kept
-// as JSON text; links and trace state are skipped; strings are made valid UTF-8 and cut at
-// max_string bytes; attributes past max_attributes on a span or event are dropped.
+// What a receiver reads from an OTLP/HTTP traces body: one batch per resource and scope with
+// spans, its source from the resource's attributes (`service.name`, "unknown_service" when absent,
+// and `service.instance.id`; the rest kept as attributes). Array and key-list values are kept as
+// JSON text (cut at max_string like any string, then no longer whole JSON), bytes as hex; links
+// and trace state are skipped; strings are made valid UTF-8 and cut at max_string bytes on a
+// character boundary; attributes past max_attributes on a span or event are dropped. Everything
+// kept is charged to max_decoded_bytes: a body that would decode to more is refused.
 struct SpanBatch {
   SpanSource source;
   std::vector<Span> spans;
@@ -74,6 +76,7 @@ struct OtlpLimits {
   std::size_t max_attributes = 128;
   std::size_t max_events = 128;
   std::size_t max_string = 4096;
+  std::size_t max_decoded_bytes = 64u << 20;
 };
 struct OtlpDecoded {
   std::vector<SpanBatch> batches;

@@ -230,7 +230,7 @@ TEST(OtlpReceive, RefusesMalformedBodiesWithAReasonAndKeepsNothing) {
   EXPECT_NE(span(Proto{}.bytes(1, std::string(16, '\0')).bytes(2, kSpanId).out).error, "");     // an all-zero id
   EXPECT_NE(span(Proto{}.bytes(1, kTraceId).out).error, "");                                    // no span id
   EXPECT_NE(span(Proto{}.bytes(1, kTraceId).bytes(2, kSpanId).bytes(4, "abc").out).error, "");  // a 3-byte parent
-  EXPECT_NE(span(Proto{}.bytes(1, kTraceId).bytes(2, kSpanId).field(7, 3).out).error, "");      // a group
+  EXPECT_NE(span(Proto{}.bytes(1, kTraceId).bytes(2, kSpanId).field(99, 3).out).error, "");     // a group
   EXPECT_NE(span(Proto{}.bytes(1, kTraceId).bytes(2, kSpanId).field(9, 2).varint(1000).out).error, "");  // past the end
   std::string ten(10, static_cast<char>(0xff));
   EXPECT_NE(span(Proto{}.bytes(1, kTraceId).bytes(2, kSpanId).field(6, 0).out + ten + "\x01").error,
@@ -303,11 +303,30 @@ TEST(OtlpReceive, SkipsWhatItDoesNotKnowAndHoldsToItsLimits) {
   ASSERT_EQ(one.error, "");
   EXPECT_EQ(one.batches[0].spans[0].name, "一二");
   EXPECT_EQ(one.batches[0].spans[0].attributes.size(), 2u);
-  s.name = "一二三";  // 9 bytes: cut at 6 inside nothing; at 7 it would split a character
+  s.name = "一二三";  // 9 bytes: at 7 the cut would split a character, so it is made at 6
   limits.max_string = 7;
   const auto split = decode_otlp_traces_protobuf(
       otlp_traces_protobuf(SpanSource{"mall", "", {}, "zt", ""}, std::span<const Span>(&s, 1)), limits);
-  EXPECT_EQ(split.batches[0].spans[0].name, "一二\xEF\xBF\xBD");
+  EXPECT_EQ(split.batches[0].spans[0].name, "一二");
+  // Invalid bytes become U+FFFD, three bytes each: still cut to max_string, and read again the same.
+  s.name = std::string(7, '\xff');
+  const auto replaced = decode_otlp_traces_protobuf(
+      otlp_traces_protobuf(SpanSource{"mall", "", {}, "zt", ""}, std::span<const Span>(&s, 1)), limits);
+  EXPECT_EQ(replaced.batches[0].spans[0].name, "\xEF\xBF\xBD\xEF\xBF\xBD");
+  // A body that decodes to more than its budget is refused.
+  OtlpLimits small;
+  small.max_decoded_bytes = 4096;
+  std::vector<Span> forty(40, small_span());
+  EXPECT_EQ(decode_otlp_traces_protobuf(otlp_traces_protobuf(SpanSource{"mall", "", {}, "zt", ""}, forty)).error, "");
+  const auto over =
+      decode_otlp_traces_protobuf(otlp_traces_protobuf(SpanSource{"mall", "", {}, "zt", ""}, forty), small);
+  EXPECT_NE(over.error.find("decodes to more than 4096 bytes"), std::string::npos) << over.error;
+  // Empty scopes keep nothing (each would have copied the resource).
+  std::string scopes;
+  for (int i = 0; i < 1000; ++i) scopes += Proto{}.bytes(2, "").out;
+  const auto empty = decode_otlp_traces_protobuf(Proto{}.bytes(1, scopes).out, small);
+  EXPECT_EQ(empty.error, "");
+  EXPECT_TRUE(empty.batches.empty());
   const std::vector<Span> two{small_span(), small_span()};
   const auto many =
       decode_otlp_traces_protobuf(otlp_traces_protobuf(SpanSource{"mall", "", {}, "zt", ""}, two), limits);

@@ -1,5 +1,7 @@
 #include "core/observe/rollup.hpp"
 
+#include <algorithm>
+#include <cctype>
 #include <variant>
 
 namespace zt::core::observe {
@@ -34,7 +36,9 @@ bool MinuteRollup::failed(const Span& span) {
     const auto* a = find(span.attributes, key);
     if (!a) continue;
     if (const auto* n = std::get_if<std::int64_t>(&a->value)) return *n >= 500;
-    if (const auto* s = std::get_if<std::string>(&a->value)) return s->size() == 3 && (*s)[0] >= '5' && (*s)[0] <= '9';
+    if (const auto* s = std::get_if<std::string>(&a->value))
+      return s->size() == 3 && (*s)[0] >= '5' && (*s)[0] <= '9' && std::isdigit(static_cast<unsigned char>((*s)[1])) &&
+             std::isdigit(static_cast<unsigned char>((*s)[2]));
   }
   return false;
 }
@@ -50,19 +54,38 @@ std::string MinuteRollup::endpoint_of(const Span& span) {
   return span.name;
 }
 
-std::string MinuteRollup::bounded(std::set<std::string>& known, const std::string& name, std::size_t cap) {
-  if (known.contains(name)) return name;
+std::string MinuteRollup::bounded(Known& known, const std::string& whole, std::size_t cap, std::int64_t minute) {
+  std::string name = whole.substr(0, 256);
+  if (name.size() < whole.size())  // cut on a character boundary (names arrive as valid UTF-8)
+    while (!name.empty() && (static_cast<unsigned char>(whole[name.size()]) & 0xc0) == 0x80) name.pop_back();
+  if (auto it = known.find(name); it != known.end()) {
+    it->second = std::max(it->second, minute);
+    return name;
+  }
   if (known.size() >= cap) {
     ++folded_;
     return kOther;
   }
-  known.insert(name);
+  known.emplace(name, minute);
   return name;
+}
+
+void MinuteRollup::count(MinuteSeries& series, SeriesKey key, const Figures& one) {
+  auto it = series.find(key);
+  if (it == series.end()) {
+    if (live_series_ >= limits_.max_series) {
+      ++dropped_;
+      return;
+    }
+    it = series.emplace(std::move(key), Figures{}).first;
+    ++live_series_;
+  }
+  it->second.merge(one);
 }
 
 std::size_t MinuteRollup::add(const SpanBatch& batch, std::int64_t now_minute) {
   std::size_t counted = 0;
-  const std::string service = bounded(services_, batch.source.service_name, limits_.max_services);
+  std::string service;  // given a place only once one of its spans counts
   for (const auto& span : batch.spans) {
     if (span.kind != SpanKind::kServer && span.kind != SpanKind::kClient) continue;
     const std::int64_t minute = static_cast<std::int64_t>(span.end_unix_nano / 60'000'000'000ull);
@@ -70,6 +93,7 @@ std::size_t MinuteRollup::add(const SpanBatch& batch, std::int64_t now_minute) {
       ++out_of_window_;
       continue;
     }
+    if (service.empty()) service = bounded(services_, batch.source.service_name, limits_.max_services, now_minute);
     const double micros = span.end_unix_nano > span.start_unix_nano
                               ? static_cast<double>(span.end_unix_nano - span.start_unix_nano) / 1000.0
                               : 0.0;
@@ -79,15 +103,19 @@ std::size_t MinuteRollup::add(const SpanBatch& batch, std::int64_t now_minute) {
     one.latency.add(micros);
     auto& series = minutes_[minute];
     if (span.kind == SpanKind::kServer) {
-      series[{SeriesScope::kService, service, ""}].merge(one);
+      count(series, {SeriesScope::kService, service, ""}, one);
       if (!batch.source.service_instance_id.empty())
-        series[{SeriesScope::kInstance, service,
-                bounded(instances_[service], batch.source.service_instance_id, limits_.max_instances)}]
-            .merge(one);
-      series[{SeriesScope::kEndpoint, service, bounded(endpoints_[service], endpoint_of(span), limits_.max_endpoints)}]
-          .merge(one);
+        count(series,
+              {SeriesScope::kInstance, service,
+               bounded(instances_[service], batch.source.service_instance_id, limits_.max_instances, now_minute)},
+              one);
+      count(series,
+            {SeriesScope::kEndpoint, service,
+             bounded(endpoints_[service], endpoint_of(span), limits_.max_endpoints, now_minute)},
+            one);
     } else {
-      series[{SeriesScope::kEdge, service, bounded(peers_[service], peer_of(span), limits_.max_peers)}].merge(one);
+      count(series,
+            {SeriesScope::kEdge, service, bounded(peers_[service], peer_of(span), limits_.max_peers, now_minute)}, one);
     }
     ++counted;
   }
@@ -99,6 +127,15 @@ std::map<std::int64_t, MinuteSeries> MinuteRollup::take_before(std::int64_t minu
   auto end = minutes_.lower_bound(minute);
   out.insert(std::make_move_iterator(minutes_.begin()), std::make_move_iterator(end));
   minutes_.erase(minutes_.begin(), end);
+  for (const auto& [m, series] : out) live_series_ -= series.size();
+  // A name unseen for longer than the window gives its place up.
+  const std::int64_t stale = minute - limits_.minutes_back - 1;
+  auto prune = [&](Known& known) { std::erase_if(known, [&](const auto& kv) { return kv.second < stale; }); };
+  prune(services_);
+  for (auto* names : {&endpoints_, &peers_, &instances_}) {
+    for (auto& [service, known] : *names) prune(known);
+    std::erase_if(*names, [](const auto& kv) { return kv.second.empty(); });
+  }
   return out;
 }
 

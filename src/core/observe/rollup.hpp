@@ -9,8 +9,11 @@
 //
 // Cardinality is bounded, never by a customer id: an endpoint is a span's `http.route` (else its
 // name — our instrumentation names server spans by route template), and past max_endpoints distinct
-// endpoints in a service (max_peers edges, max_instances instances) further names are folded into
-// "(other)" and counted (SkyWalking's memory blow-ups came from raw URLs as endpoint names).
+// endpoints in a service (max_peers edges, max_instances instances, max_services services) further
+// names are folded into "(other)" and counted (SkyWalking's memory blow-ups came from raw URLs as
+// endpoint names). A name holds its place while it is seen: one unseen for longer than the window
+// gives it up. Names are cut at 256 bytes, and past max_series live series in all minutes a new
+// series is not opened (its span counted as dropped).
 //
 // Not synchronised: one writer (the observer's ingest strand).
 #pragma once
@@ -18,7 +21,6 @@
 #include <compare>
 #include <cstdint>
 #include <map>
-#include <set>
 #include <string>
 
 #include "core/observe/otlp.hpp"
@@ -55,6 +57,7 @@ struct RollupLimits {
   // open minutes nobody will ever take): late by up to an hour, early by up to five minutes.
   std::int64_t minutes_back = 60;
   std::int64_t minutes_ahead = 5;
+  std::size_t max_series = 200'000;
 };
 
 class MinuteRollup {
@@ -68,9 +71,11 @@ class MinuteRollup {
   std::size_t add(const SpanBatch& batch, std::int64_t now_minute);
   // Takes out every minute before `minute` (minutes since the Unix epoch, UTC).
   std::map<std::int64_t, MinuteSeries> take_before(std::int64_t minute);
-  // Names folded into "(other)" so far; spans left out for ending outside the window.
+  // Names folded into "(other)" so far; spans left out for ending outside the window; series not
+  // opened past max_series.
   std::uint64_t folded() const { return folded_; }
   std::uint64_t out_of_window() const { return out_of_window_; }
+  std::uint64_t dropped() const { return dropped_; }
 
   // A call that failed: an error status, or an HTTP status of 500 or more on a server span.
   static bool failed(const Span& span);
@@ -79,15 +84,20 @@ class MinuteRollup {
   static std::string endpoint_of(const Span& span);
 
  private:
-  // `name` if it is among `known` or there is room for it (then it is added), else "(other)".
-  std::string bounded(std::set<std::string>& known, const std::string& name, std::size_t cap);
+  using Known = std::map<std::string, std::int64_t>;  // name → the last minute it was seen
+  // `name` (cut at 256 bytes) if it is among `known` or there is room for it (then it is added),
+  // else "(other)"; seen in `minute`.
+  std::string bounded(Known& known, const std::string& name, std::size_t cap, std::int64_t minute);
+  void count(MinuteSeries& series, SeriesKey key, const Figures& one);
 
   RollupLimits limits_;
   std::map<std::int64_t, MinuteSeries> minutes_;
-  std::set<std::string> services_;
-  std::map<std::string, std::set<std::string>> endpoints_, peers_, instances_;
+  std::size_t live_series_ = 0;
+  Known services_;
+  std::map<std::string, Known> endpoints_, peers_, instances_;
   std::uint64_t folded_ = 0;
   std::uint64_t out_of_window_ = 0;
+  std::uint64_t dropped_ = 0;
 };
 
 }  // namespace zt::core::observe

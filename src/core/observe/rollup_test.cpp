@@ -141,5 +141,39 @@ TEST(MinuteRollup, NamesPastTheCapFoldIntoOtherAndClocksOutsideTheWindowAreLeftO
   EXPECT_EQ(r.take_before(kMinute + 100).size(), 1u);
 }
 
+TEST(MinuteRollup, PlacesAreGivenUpWhenUnusedAndSeriesAreBoundedOverall) {
+  RollupLimits limits;
+  limits.max_endpoints = 1;
+  limits.max_services = 1;
+  limits.max_series = 2;
+  MinuteRollup r(limits);
+  // A batch with nothing to count takes no service place.
+  EXPECT_EQ(r.add(from("junk", "", {call(SpanKind::kInternal, "x", kMinute, 1, 1.0)}), kMinute), 0u);
+  EXPECT_EQ(r.add(from("mall", "", {call(SpanKind::kServer, "GET /a", kMinute, 1, 1.0)}), kMinute), 1u);
+  auto m = r.take_before(kMinute + 1).at(kMinute);
+  EXPECT_EQ(m.count({SeriesScope::kService, "mall", ""}), 1u);  // the mall had the place, not "junk"
+  EXPECT_EQ(m.count({SeriesScope::kEndpoint, "mall", "GET /a"}), 1u);
+  // /a unseen for more than the window: /b takes its place.
+  const std::int64_t later = kMinute + limits.minutes_back + 5;
+  r.take_before(later);
+  r.add(from("mall", "", {call(SpanKind::kServer, "GET /b", later, 1, 1.0)}), later);
+  m = r.take_before(later + 1).at(later);
+  EXPECT_EQ(m.count({SeriesScope::kEndpoint, "mall", "GET /b"}), 1u);
+  EXPECT_EQ(r.folded(), 0u);
+  // Past max_series live series a new one is not opened; a known one still counts.
+  const std::int64_t next = later + 1;
+  r.add(from("mall", "",
+             {call(SpanKind::kServer, "GET /b", next, 1, 1.0), call(SpanKind::kClient, "c", next, 2, 1.0),
+              call(SpanKind::kServer, "GET /b", next, 3, 1.0)}),
+        next);
+  EXPECT_EQ(r.dropped(), 1u);  // the edge: the service and /b hold the two series there may be
+  m = r.take_before(next + 1).at(next);
+  EXPECT_EQ(m.at({SeriesScope::kService, "mall", ""}).calls, 2u);
+  // Long names are cut (on a character boundary); "5ab" is not a status.
+  EXPECT_EQ(r.add(from("mall", "", {call(SpanKind::kServer, std::string(300, 'x'), next + 1, 1, 1.0)}), next + 1), 1u);
+  EXPECT_FALSE(
+      MinuteRollup::failed(call(SpanKind::kServer, "x", kMinute, 1, 1, {{"http.status_code", std::string("5ab")}})));
+}
+
 }  // namespace
 }  // namespace zt::core::observe

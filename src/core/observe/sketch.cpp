@@ -12,9 +12,18 @@ namespace zt::core::observe {
 namespace {
 
 constexpr double kGamma = (1.0 + LatencySketch::kRelativeAccuracy) / (1.0 - LatencySketch::kRelativeAccuracy);
-const double kLogGamma = std::log(kGamma);
-const int kTop = static_cast<int>(std::ceil(std::log(LatencySketch::kHighestMicros) / kLogGamma));
+// Computed on first use (not at static initialisation: another file's static sketch may come first).
+double log_gamma() {
+  static const double value = std::log(kGamma);
+  return value;
+}
+int top() {
+  static const int value = static_cast<int>(std::ceil(std::log(LatencySketch::kHighestMicros) / log_gamma()));
+  return value;
+}
 constexpr std::uint8_t kVersion = 1;
+constexpr double kCeilingMicros = LatencySketch::kHighestMicros * 1000.0;  // what +inf and absurd values count as
+constexpr std::uint64_t kMaxCount = 1ull << 53;                            // counts stay exact as doubles
 
 void put_double(std::string& out, double d) {
   auto bits = std::bit_cast<std::uint64_t>(d);
@@ -25,7 +34,11 @@ void put_double(std::string& out, double d) {
 class Reader {
  public:
   explicit Reader(std::string_view in) : in_(in) {}
-  bool varint(std::uint64_t& v) { return core::read_varint(in_, at_, v); }
+  bool varint(std::uint64_t& v) {
+    const std::size_t from = at_;
+    // Canonical only (no padding byte): encode never pads, so two encodings of one sketch are equal.
+    return core::read_varint(in_, at_, v) && (at_ - from == 1 || in_[at_ - 1] != 0);
+  }
   bool real(double& d) {
     if (in_.size() - at_ < 8) return false;
     std::uint64_t bits = 0;
@@ -42,19 +55,19 @@ class Reader {
 
 }  // namespace
 
-int LatencySketch::top_index() { return kTop; }
+int LatencySketch::top_index() { return top(); }
 
 int LatencySketch::index_of(double micros) {
   if (!(micros >= kLowestMicros)) return -1;  // the low bucket (NaN too, though add() drops it)
-  if (micros >= kHighestMicros) return kTop;
-  return std::clamp(static_cast<int>(std::ceil(std::log(micros) / kLogGamma)), 0, kTop);
+  if (micros >= kHighestMicros) return top();
+  return std::clamp(static_cast<int>(std::ceil(std::log(micros) / log_gamma())), 0, top());
 }
 
-double LatencySketch::value_of(int index) { return 2.0 * std::exp(index * kLogGamma) / (kGamma + 1.0); }
+double LatencySketch::value_of(int index) { return 2.0 * std::exp(index * log_gamma()) / (kGamma + 1.0); }
 
 void LatencySketch::add(double micros, std::uint64_t count) {
   if (count == 0 || std::isnan(micros)) return;
-  micros = std::clamp(micros, 0.0, kHighestMicros * 1000.0);  // +inf and absurd values: kept finite
+  micros = std::clamp(micros, 0.0, kCeilingMicros);  // +inf and absurd values: kept finite
   if (count_ == 0) {
     min_ = max_ = micros;
   } else {
@@ -65,6 +78,8 @@ void LatencySketch::add(double micros, std::uint64_t count) {
   sum_ += micros * static_cast<double>(count);
   if (micros < kLowestMicros)
     low_ += count;
+  else if (micros > kHighestMicros)
+    high_ += count;
   else
     bump(index_of(micros), count);
 }
@@ -93,6 +108,7 @@ void LatencySketch::merge(const LatencySketch& other) {
   }
   count_ += other.count_;
   low_ += other.low_;
+  high_ += other.high_;
   sum_ += other.sum_;
   for (std::size_t k = 0; k < other.buckets_.size(); ++k)
     if (other.buckets_[k]) bump(other.offset_ + static_cast<int>(k), other.buckets_[k]);
@@ -111,12 +127,10 @@ double LatencySketch::quantile(double q) const {
   for (std::size_t k = 0; k < buckets_.size(); ++k) {
     seen += buckets_[k];
     if (seen < rank) continue;
-    const int index = offset_ + static_cast<int>(k);
-    if (index == kTop && max_ > kHighestMicros) return max_;
     // The true value lies in [min, max]: clamping only brings the estimate nearer.
-    return std::clamp(value_of(index), min_, max_);
+    return std::clamp(value_of(offset_ + static_cast<int>(k)), min_, max_);
   }
-  return max_;  // not reached: the counts add up to count_
+  return max_;  // beyond an hour (high_): the largest seen
 }
 
 std::uint64_t LatencySketch::count_at_most(double micros) const {
@@ -126,15 +140,16 @@ std::uint64_t LatencySketch::count_at_most(double micros) const {
   if (micros < kLowestMicros) return n;
   const int last = index_of(micros);
   for (std::size_t k = 0; k < buckets_.size() && offset_ + static_cast<int>(k) <= last; ++k) n += buckets_[k];
-  return n;
+  return n;  // high_ only when micros ≥ max_ (above)
 }
 
 std::string LatencySketch::encode() const {
   std::string out;
-  out.reserve(32 + 4 * buckets_.size());
+  out.reserve(40 + 4 * buckets_.size());
   out.push_back(static_cast<char>(kVersion));
   core::append_varint(out, count_);
   core::append_varint(out, low_);
+  core::append_varint(out, high_);
   put_double(out, sum_);
   put_double(out, min());
   put_double(out, max());
@@ -156,34 +171,42 @@ std::optional<LatencySketch> LatencySketch::decode(std::string_view bytes) {
   if (bytes.empty() || static_cast<std::uint8_t>(bytes[0]) != kVersion) return std::nullopt;
   Reader in(bytes.substr(1));
   LatencySketch s;
-  std::uint64_t count = 0, low = 0, filled = 0;
+  std::uint64_t count = 0, low = 0, high = 0, filled = 0;
   double sum = 0, min = 0, max = 0;
-  if (!in.varint(count) || !in.varint(low) || !in.real(sum) || !in.real(min) || !in.real(max) || !in.varint(filled))
+  if (!in.varint(count) || !in.varint(low) || !in.varint(high) || !in.real(sum) || !in.real(min) || !in.real(max) ||
+      !in.varint(filled))
     return std::nullopt;
-  if (filled > static_cast<std::uint64_t>(kTop) + 1 || low > count) return std::nullopt;
-  std::uint64_t total = low;
+  if (count > kMaxCount || filled > static_cast<std::uint64_t>(top()) + 1) return std::nullopt;
+  std::uint64_t total = 0;
   int previous = -1;
   for (std::uint64_t f = 0; f < filled; ++f) {
     std::uint64_t step = 0, c = 0;
     if (!in.varint(step) || !in.varint(c) || step == 0 || c == 0) return std::nullopt;
-    if (step > static_cast<std::uint64_t>(kTop - previous)) return std::nullopt;  // past the top bucket
+    if (step > static_cast<std::uint64_t>(top() - previous)) return std::nullopt;  // past the top bucket
+    if (c > kMaxCount - total) return std::nullopt;
     previous += static_cast<int>(step);
-    if (c > std::numeric_limits<std::uint64_t>::max() - total) return std::nullopt;
     total += c;
     s.bump(previous, c);
   }
-  if (!in.done() || total != count) return std::nullopt;
+  // Every count in one place: the low, the buckets, the high.
+  if (!in.done() || low > kMaxCount - total || high > kMaxCount - total - low || total + low + high != count)
+    return std::nullopt;
   if (count == 0) {
     if (sum != 0 || min != 0 || max != 0) return std::nullopt;
     return s;
   }
-  // The exact figures agree with the buckets: the min in the lowest one, the max in the highest.
-  if (min < 0 || min > max || sum < 0) return std::nullopt;
-  if ((low > 0) != (min < kLowestMicros)) return std::nullopt;
-  if (filled == 0 ? max >= kLowestMicros : index_of(max) != previous) return std::nullopt;
-  if (low == 0 && index_of(min) != s.offset_) return std::nullopt;
+  // The exact figures agree with the counts: the min in the lowest place holding any, the max in
+  // the highest, the sum between n·min and n·max, one duration its own min, max and sum.
+  if (min < 0 || min > max || max > kCeilingMicros) return std::nullopt;
+  const double n = static_cast<double>(count);
+  if (sum < min * n * (1 - 1e-9) || sum > max * n * (1 + 1e-9)) return std::nullopt;
+  if (count == 1 && (min != max || sum != min)) return std::nullopt;
+  if ((low > 0) != (min < kLowestMicros) || (high > 0) != (max > kHighestMicros)) return std::nullopt;
+  if (high == 0 && (filled == 0 ? max >= kLowestMicros : index_of(max) != previous)) return std::nullopt;
+  if (low == 0 && (filled == 0 ? min <= kHighestMicros : index_of(min) != s.offset_)) return std::nullopt;
   s.count_ = count;
   s.low_ = low;
+  s.high_ = high;
   s.sum_ = sum;
   s.min_ = min;
   s.max_ = max;
@@ -191,8 +214,8 @@ std::optional<LatencySketch> LatencySketch::decode(std::string_view bytes) {
 }
 
 bool LatencySketch::operator==(const LatencySketch& other) const {
-  return count_ == other.count_ && low_ == other.low_ && sum_ == other.sum_ && min() == other.min() &&
-         max() == other.max() &&
+  return count_ == other.count_ && low_ == other.low_ && high_ == other.high_ && sum_ == other.sum_ &&
+         min() == other.min() && max() == other.max() &&
          (buckets_.empty() ? other.buckets_.empty() : (offset_ == other.offset_ && buckets_ == other.buckets_));
 }
 

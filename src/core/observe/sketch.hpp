@@ -8,7 +8,9 @@
 // Bucket i holds the durations in (γ^(i-1), γ^i] microseconds, γ = (1 + α) / (1 − α), α = 1 %;
 // it reports 2γ^i / (γ + 1), which is within α of every duration in it. Durations below 1 µs
 // (and negative ones) share one bucket reported as the smallest duration seen; durations above
-// an hour share the top bucket, reported as the largest seen. Min, max and sum are kept exactly.
+// an hour share another, reported as the largest seen. Min, max and sum are kept exactly. Counts
+// stay below 2^53 (a decoded sketch claiming more is refused; merging sketches whose counts add
+// up past it is the caller's to avoid — a trillion calls a minute).
 //
 // Not synchronised: one writer at a time (a recorder keeps one per thread or behind its lock).
 #pragma once
@@ -42,14 +44,15 @@ class LatencySketch {
   // The duration at rank ⌈q·n⌉ (nearest rank; q = 0 gives the min, q = 1 the max), within 1 %
   // of the true one for durations from 1 µs to an hour; 0 when empty. q outside [0, 1] is clamped.
   double quantile(double q) const;
-  // How many durations are at most `micros`, to the bucket: durations within 1 % of `micros`
-  // may be counted on either side.
+  // How many durations are at most `micros`, to the bucket: the count may include durations up to
+  // one bucket (2 %) above `micros`, never leaves out one at or below it.
   std::uint64_t count_at_most(double micros) const;
 
   // Compact bytes (version, exact figures, then the non-empty buckets as varints).
   std::string encode() const;
   // nullopt for anything encode() could not have made: a short or long input, another version,
-  // a bucket out of range, counts that overflow or disagree, a min above the max.
+  // padded varints, a bucket out of range, counts that overflow or disagree, a min, max or sum
+  // that the counts contradict.
   static std::optional<LatencySketch> decode(std::string_view bytes);
 
   bool operator==(const LatencySketch& other) const;
@@ -63,7 +66,8 @@ class LatencySketch {
   void bump(int index, std::uint64_t count);
 
   std::uint64_t count_ = 0;
-  std::uint64_t low_ = 0;  // durations below kLowestMicros
+  std::uint64_t low_ = 0;   // durations below kLowestMicros
+  std::uint64_t high_ = 0;  // durations above kHighestMicros
   double sum_ = 0.0;
   double min_ = 0.0;
   double max_ = 0.0;
@@ -72,7 +76,7 @@ class LatencySketch {
 };
 
 // Apdex with threshold T: (satisfied + tolerating / 2) / n, satisfied at most T, tolerating at
-// most 4T (to the sketch's 1 %); 1.0 when empty (no one was kept waiting).
+// most 4T (to count_at_most's bucket); 1.0 when empty (no one was kept waiting).
 double apdex(const LatencySketch& sketch, double threshold_micros);
 
 }  // namespace zt::core::observe

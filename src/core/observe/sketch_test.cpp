@@ -59,11 +59,15 @@ TEST(LatencySketch, PercentilesAreWithinOnePercentFromATenthOfAMillisecondToTenS
   std::normal_distribution<double> hit(150.0, 10.0), read(40'000.0, 5'000.0);
   for (int i = 0; i < 20'000; ++i) two.push_back(i % 10 < 7 ? std::max(100.0, hit(rng)) : std::max(100.0, read(rng)));
   expect_within_one_percent(two, "bimodal 0.15 ms / 40 ms");
-  // Whole microseconds, few distinct values, repeated: the bucket edges themselves.
+  // The bucket edges themselves (γ^i, where rounding in the logarithm may put a value one bucket
+  // up) and the doubles on either side of them, repeated.
+  const double gamma = (1 + LatencySketch::kRelativeAccuracy) / (1 - LatencySketch::kRelativeAccuracy);
   std::vector<double> edges;
-  for (int i = 0; i < 3000; ++i)
-    edges.push_back(100.0 + (i % 7) * 1000.0 + std::floor(LatencySketch::value_of(300 + i % 11)));
-  expect_within_one_percent(edges, "repeated values near bucket edges");
+  for (int i = 0; i < 3000; ++i) {
+    const double edge = std::pow(gamma, 470 + i % 11);  // about 11 ms
+    edges.push_back(i % 3 == 0 ? edge : std::nextafter(edge, i % 3 == 1 ? 0.0 : 1e300));
+  }
+  expect_within_one_percent(edges, "values on bucket edges");
   // And a handful: the rank rule itself (⌈q·n⌉ of 100 values: p99 is the 99th, not the 100th).
   std::vector<double> hundred;
   for (int i = 1; i <= 100; ++i) hundred.push_back(i * 1000.0);
@@ -127,7 +131,7 @@ TEST(LatencySketch, EdgesOfTheRangeAndBadDurations) {
   EXPECT_EQ(s.quantile(1.0), s.max());
   EXPECT_TRUE(std::isfinite(s.max()));
   EXPECT_TRUE(std::isfinite(s.sum()));
-  EXPECT_EQ(s.quantile(0.75), s.max());  // the top bucket reports the largest seen
+  EXPECT_EQ(s.quantile(0.75), s.max());  // beyond an hour: reported as the largest seen
   EXPECT_EQ(LatencySketch::index_of(LatencySketch::kHighestMicros * 10), LatencySketch::top_index());
   EXPECT_EQ(LatencySketch::index_of(0.5), -1);
   // q outside [0, 1] is clamped.
@@ -192,60 +196,120 @@ TEST(LatencySketch, RefusesBytesEncodeCouldNotHaveMade) {
   std::string v2 = good;
   v2[0] = 2;
   EXPECT_FALSE(LatencySketch::decode(v2));
-  // Hand-made: version, count, low, sum, min, max, buckets.
-  auto make = [](std::uint64_t count, std::uint64_t low, double sum, double min, double max,
-                 std::vector<std::pair<std::uint64_t, std::uint64_t>> steps) {
+  // Hand-made: version, count, low, high, sum, min, max, buckets (index steps and counts). Each
+  // refusal below breaks one rule only: the same bytes with that one thing right are accepted.
+  struct Made {
+    std::uint64_t count, low, high;
+    double sum, min, max;
+    std::vector<std::pair<std::uint64_t, std::uint64_t>> steps;
+    bool pad = false;  // the count's varint padded with a zero byte
+  };
+  auto make = [](const Made& m) {
     std::string out(1, '\1');
-    auto varint = [&](std::uint64_t v) {
+    auto varint = [&](std::uint64_t v, bool pad = false) {
       while (v >= 0x80) {
         out.push_back(static_cast<char>((v & 0x7f) | 0x80));
         v >>= 7;
       }
-      out.push_back(static_cast<char>(v));
+      if (pad) {
+        out.push_back(static_cast<char>(v | 0x80));
+        out.push_back('\0');
+      } else {
+        out.push_back(static_cast<char>(v));
+      }
     };
     auto real = [&](double d) {
       std::uint64_t bits;
       std::memcpy(&bits, &d, 8);
       for (int i = 0; i < 8; ++i) out.push_back(static_cast<char>((bits >> (8 * i)) & 0xff));
     };
-    varint(count);
-    varint(low);
-    real(sum);
-    real(min);
-    real(max);
-    varint(steps.size());
-    for (auto [step, c] : steps) {
+    varint(m.count, m.pad);
+    varint(m.low);
+    varint(m.high);
+    real(m.sum);
+    real(m.min);
+    real(m.max);
+    varint(m.steps.size());
+    for (auto [step, c] : m.steps) {
       varint(step);
       varint(c);
     }
     return out;
   };
   const int i2000 = LatencySketch::index_of(2000.0);
-  // The hand-made encoder agrees with encode() on a good one.
+  const auto step = static_cast<std::uint64_t>(i2000 + 1);
+  const double top2000 = LatencySketch::value_of(i2000);  // within bucket i2000, as 2000 is
+  const double next = LatencySketch::value_of(i2000 + 1);
   LatencySketch two;
   two.add(2000.0, 2);
-  ASSERT_EQ(make(2, 0, 4000.0, 2000.0, 2000.0, {{static_cast<std::uint64_t>(i2000 + 1), 2}}), two.encode());
-  const auto step = static_cast<std::uint64_t>(i2000 + 1);
-  EXPECT_FALSE(LatencySketch::decode(make(3, 0, 4000.0, 2000.0, 2000.0, {{step, 2}})));          // counts disagree
-  EXPECT_FALSE(LatencySketch::decode(make(2, 0, 4000.0, 2000.0, 2000.0, {{step, 2}, {0, 1}})));  // a step of 0
-  EXPECT_FALSE(LatencySketch::decode(make(2, 0, 4000.0, 2000.0, 2000.0, {{step, 0}})));          // an empty bucket sent
-  EXPECT_FALSE(
-      LatencySketch::decode(make(2, 0, 4000.0, 2000.0, 2000.0,
-                                 {{static_cast<std::uint64_t>(LatencySketch::top_index() + 2), 2}})));  // past the top
-  EXPECT_FALSE(LatencySketch::decode(make(2, 0, 4000.0, 3000.0, 2000.0, {{step, 2}})));                 // min above max
-  EXPECT_FALSE(LatencySketch::decode(make(2, 0, 4000.0, 2000.0, 9000.0, {{step, 2}})));  // max not in the top bucket
-  EXPECT_FALSE(LatencySketch::decode(make(2, 0, 4000.0, 0.5, 2000.0, {{step, 2}})));  // a min below 1 µs, no low count
-  EXPECT_FALSE(LatencySketch::decode(make(2, 0, -1.0, 2000.0, 2000.0, {{step, 2}})));  // a negative sum
-  EXPECT_FALSE(LatencySketch::decode(make(2, 0, std::nan(""), 2000.0, 2000.0, {{step, 2}})));
-  EXPECT_FALSE(LatencySketch::decode(make(0, 0, 5.0, 0, 0, {})));                     // empty, yet a sum
-  EXPECT_FALSE(LatencySketch::decode(make(2, 3, 4000.0, 0.5, 2000.0, {{step, 2}})));  // more low than all
-  // Counts whose sum passes 2^64.
-  EXPECT_FALSE(LatencySketch::decode(make(5, 0, 4000.0, 2000.0, 2000.0, {{step, ~0ull}, {1, 6}})));
+  const Made base{2, 0, 0, 4000.0, 2000.0, 2000.0, {{step, 2}}};
+  ASSERT_EQ(make(base), two.encode());  // the hand-made encoder agrees with encode()
+  auto with = [&](auto change) {
+    Made m = base;
+    change(m);
+    return LatencySketch::decode(make(m));
+  };
+  EXPECT_FALSE(with([](Made& m) { m.pad = true; }));  // a padded varint
+  EXPECT_FALSE(with([](Made& m) { m.count = 3; }));   // counts disagree
+  // A step of 0 (a bucket sent twice), the counts and the max otherwise right.
+  EXPECT_FALSE(with([&](Made& m) { m = {3, 0, 0, 6000.0, 2000.0, 2000.0, {{step, 2}, {0, 1}}}; }));
+  EXPECT_TRUE(with([&](Made& m) { m = {3, 0, 0, 4000.0 + next, 2000.0, next, {{step, 2}, {1, 1}}}; }));
+  // An empty bucket between two full ones.
+  const double after = LatencySketch::value_of(i2000 + 2);
+  EXPECT_FALSE(with([&](Made& m) { m = {3, 0, 0, 4000.0 + after, 2000.0, after, {{step, 2}, {1, 0}, {1, 1}}}; }));
+  EXPECT_TRUE(with([&](Made& m) { m = {3, 0, 0, 4000.0 + after, 2000.0, after, {{step, 2}, {2, 1}}}; }));
+  // A step past 2^32 that would wrap into a valid index as an int.
+  EXPECT_FALSE(with([&](Made& m) { m.steps = {{(1ull << 32) + step, 2}}; }));
+  EXPECT_FALSE(with([&](Made& m) { m.steps = {{static_cast<std::uint64_t>(LatencySketch::top_index() + 2), 2}}; }));
+  // Min above max, both in the same bucket (so only that rule is broken).
+  EXPECT_FALSE(with([&](Made& m) {
+    m.min = top2000 - 0.5;
+    m.max = top2000 - 1.0;
+    m.sum = m.min + m.max;
+  }));
+  EXPECT_TRUE(with([&](Made& m) {
+    m.min = top2000 - 1.0;
+    m.max = top2000 - 0.5;
+    m.sum = m.min + m.max;
+  }));
+  EXPECT_FALSE(with([](Made& m) { m.max = 9000.0; }));  // max not in the top bucket
+  EXPECT_FALSE(with([](Made& m) { m.min = 0.5; }));     // a min below 1 µs, no low count
+  EXPECT_FALSE(with([](Made& m) {
+    m = {3, 1, 0, 4000.0, 2000.0, 2000.0, {{20, 2}}};
+  }));                                                 // a low count, no min below 1 µs
+  EXPECT_FALSE(with([](Made& m) { m.sum = -1.0; }));   // a negative sum
+  EXPECT_FALSE(with([](Made& m) { m.sum = 0.0; }));    // a sum below n·min
+  EXPECT_FALSE(with([](Made& m) { m.sum = 1e300; }));  // a sum above n·max
+  EXPECT_FALSE(with([](Made& m) { m.sum = std::nan(""); }));
+  EXPECT_FALSE(with([](Made& m) {
+    m.high = 1;
+    m.count = 3;
+  }));                                                                // a high count, no max above an hour
+  EXPECT_FALSE(with([](Made& m) { m = {0, 0, 0, 5.0, 0, 0, {}}; }));  // empty, yet a sum
+  EXPECT_TRUE(with([](Made& m) { m = {0, 0, 0, 0, 0, 0, {}}; }));
+  // Counts past 2^53.
+  EXPECT_FALSE(with([&](Made& m) {
+    m.count = (1ull << 53) + 1;
+    m.steps = {{step, (1ull << 53) + 1}};
+    m.sum = 2000.0 * static_cast<double>(m.count);
+  }));
+  // One duration: its own min, max and sum.
+  EXPECT_FALSE(with([&](Made& m) { m = {1, 0, 0, 2000.0, 1990.0, 2000.0, {{step, 1}}}; }));
+  EXPECT_TRUE(with([&](Made& m) { m = {1, 0, 0, 2000.0, 2000.0, 2000.0, {{step, 1}}}; }));
   // A varint running past 64 bits.
   std::string long_varint(1, '\1');
   long_varint.append(10, static_cast<char>(0xff));
   long_varint.push_back('\x01');
   EXPECT_FALSE(LatencySketch::decode(long_varint));
+  // Beyond an hour: its own count, the max reported for it, and it round-trips.
+  LatencySketch hours;
+  hours.add(2000.0);
+  hours.add(2.0 * LatencySketch::kHighestMicros);
+  const auto back = LatencySketch::decode(hours.encode());
+  ASSERT_TRUE(back);
+  EXPECT_TRUE(*back == hours);
+  EXPECT_EQ(back->quantile(1.0), 2.0 * LatencySketch::kHighestMicros);
+  EXPECT_NEAR(back->quantile(0.5), 2000.0, 20.0);  // an hour's worth of top bucket no longer mixed in
 }
 
 }  // namespace
