@@ -328,6 +328,30 @@ TEST_P(Workflow, AHistoryFoldsTheServicesOwnRepeatsAndKeepsEveryStaffLine) {
   db_->read_blocking([&](Tx& tx) { EXPECT_TRUE(history_.of_each(tx, {}, 3).empty()); });
 }
 
+// Lines noted in the same millisecond (a staff resolution notes three at once) read back in the
+// order they were noted: once, ordered by a random id, they came back shuffled (a fresh-clone
+// failure of BothModes/Mall.StuckOrders…, 2026-12-07).
+TEST_P(Workflow, HistoryLinesOfOneMillisecondReadBackInTheOrderTheyWereNoted) {
+  const std::vector<std::string> events{"resolved", "voided", "resolution", "released", "noted", "closed"};
+  for (int round = 0; round < 20; ++round) {
+    const std::string item = "J" + std::to_string(round);
+    db_->write_blocking([&](Tx& tx) {
+      for (const auto& e : events) history_.note(tx, item, e, "-", "S1", kNow + 7000);
+    });
+    std::vector<HistoryLine> lines;
+    std::map<std::string, std::vector<HistoryLine>> each;
+    db_->read_blocking([&](Tx& tx) {
+      lines = history_.of(tx, item);
+      each = history_.of_each(tx, {item}, 10);
+    });
+    std::vector<std::string> read, read_each;
+    for (const auto& l : lines) read.push_back(l.event);
+    for (const auto& l : each[item]) read_each.push_back(l.event);
+    ASSERT_EQ(read, events) << "round " << round;
+    ASSERT_EQ(read_each, events) << "round " << round;
+  }
+}
+
 // A resolution's claim under its Idempotency-Key: the first claims; a repeat while it acts sees it
 // unfinished; the same resolution left unfinished past the bound is taken over (its instance died),
 // never another staff member's or another resolution's; a failed one gives the key back; a

@@ -1,5 +1,7 @@
 #include "core/http/client.hpp"
 
+#include <fmt/format.h>
+
 #include <boost/asio/connect.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/redirect_error.hpp>
@@ -10,10 +12,9 @@
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/string_body.hpp>
-#include <fmt/format.h>
-
 #include <deque>
 #include <map>
+#include <memory>
 #include <vector>
 
 #include "core/http/error.hpp"
@@ -106,28 +107,53 @@ std::size_t HttpClient::idle_connections() const {
 
 namespace {
 
+// A deadline on a socket: when it passes, the socket is cancelled (or closed), failing what waits
+// on it. The handler holds only a shared state, never the coroutine's frame: the timer may fire
+// just as the operation completes, its handler queued behind the coroutine's resumption, and run
+// after the coroutine has ended and its frame is freed (an ASan report, fresh-clone run of
+// 2026-12-07). It then finds the state no longer alive and touches nothing.
+class SocketDeadline {
+ public:
+  SocketDeadline(const asio::any_io_executor& ex, Clock::time_point at, tcp::socket& socket, bool close)
+      : timer_(ex, at) {
+    timer_.async_wait([state = state_, &socket, close](const boost::system::error_code& ec) {
+      if (ec || !state->alive) return;
+      state->expired = true;
+      boost::system::error_code ignored;
+      if (close)
+        socket.close(ignored);
+      else
+        socket.cancel(ignored);
+    });
+  }
+  ~SocketDeadline() {
+    state_->alive = false;
+    timer_.cancel();
+  }
+  SocketDeadline(const SocketDeadline&) = delete;
+  SocketDeadline& operator=(const SocketDeadline&) = delete;
+  bool expired() const { return state_->expired; }
+
+ private:
+  struct State {
+    bool alive = true;
+    bool expired = false;
+  };
+  std::shared_ptr<State> state_ = std::make_shared<State>();
+  asio::steady_timer timer_;
+};
+
 // Runs one exchange on a connected socket. `got_bytes` tells whether any response byte arrived,
 // which decides whether a failure on a pooled connection may be retried on a fresh one.
-asio::awaitable<Response> exchange(tcp::socket& socket, const std::string& wire, bool head, const ClientOptions& options,
-                                   Clock::time_point deadline, bool& got_bytes, bool& reusable) {
+asio::awaitable<Response> exchange(tcp::socket& socket, const std::string& wire, bool head,
+                                   const ClientOptions& options, Clock::time_point deadline, bool& got_bytes,
+                                   bool& reusable) {
   auto ex = co_await asio::this_coro::executor;
-  asio::steady_timer timer(ex, deadline);
-  bool timed_out = false;
-  timer.async_wait([&](const boost::system::error_code& ec) {
-    if (!ec) {
-      timed_out = true;
-      boost::system::error_code ignored;
-      socket.cancel(ignored);
-    }
-  });
-  struct CancelTimer {
-    asio::steady_timer& t;
-    ~CancelTimer() { t.cancel(); }
-  } cancel_timer{timer};
+  const SocketDeadline timer(ex, deadline, socket, false);
 
   boost::system::error_code ec;
   co_await asio::async_write(socket, asio::buffer(wire), asio::redirect_error(use_awaitable, ec));
-  if (ec) throw boost::system::system_error(timed_out ? asio::error::timed_out : ec);
+  if (ec) throw boost::system::system_error(timer.expired() ? asio::error::timed_out : ec);
 
   // Interim (1xx) answers are read and dropped: only a final answer ends the exchange, so nothing
   // of this one is left on the connection for the next request to read.
@@ -166,7 +192,7 @@ asio::awaitable<Response> exchange(tcp::socket& socket, const std::string& wire,
         closed = true;
         break;
       }
-      if (ec) throw boost::system::system_error(timed_out ? asio::error::timed_out : ec);
+      if (ec) throw boost::system::system_error(timer.expired() ? asio::error::timed_out : ec);
       feed();
     }
     auto msg = parser.release();
@@ -221,17 +247,12 @@ asio::awaitable<Response> HttpClient::send(const Upstream& upstream, Request req
           throw ApiError::upstream(502, codes::kUpstream, fmt::format("无法解析上游服务地址 {}", upstream.host));
         ep = *results.begin();
       }
-      asio::steady_timer timer(ex, std::min(deadline, Clock::now() + o.connect_timeout));
       bool timed_out = false;
-      timer.async_wait([&](const boost::system::error_code& tec) {
-        if (!tec) {
-          timed_out = true;
-          boost::system::error_code ignored;
-          socket.close(ignored);
-        }
-      });
-      co_await socket.async_connect(ep, asio::redirect_error(use_awaitable, ec));
-      timer.cancel();
+      {
+        const SocketDeadline timer(ex, std::min(deadline, Clock::now() + o.connect_timeout), socket, true);
+        co_await socket.async_connect(ep, asio::redirect_error(use_awaitable, ec));
+        timed_out = timer.expired();
+      }
       if (ec || timed_out) {
         if (Clock::now() >= deadline) throw ApiError::upstream(504, codes::kDeadlineExceeded, "请求处理超时");
         throw ApiError::upstream(502, codes::kUpstream, "上游服务连接失败");

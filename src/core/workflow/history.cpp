@@ -1,6 +1,9 @@
 #include "core/workflow/history.hpp"
 
+#include <fmt/format.h>
+
 #include <algorithm>
+#include <atomic>
 
 #include "core/observe/trace.hpp"
 #include "core/workflow/names.hpp"
@@ -19,10 +22,24 @@ History::History(Names names) : names_(std::move(names)) {
           " = ? ORDER BY first_at_ms DESC, id DESC LIMIT ?";
 }
 
+namespace {
+
+// A line's id sorts in the order the lines were noted (by this process): lines noted in the same
+// millisecond (a resolution notes three at once) are read back in that order, since the history
+// is ordered by time, then id. The time, then a process-wide sequence, then random digits (two
+// processes noting the same item in the same millisecond keep distinct ids).
+std::string ordered_id(const std::string& prefix, std::int64_t now_ms) {
+  static std::atomic<std::uint32_t> sequence{0};
+  return fmt::format("{}{:012x}{:08x}{}", prefix, static_cast<std::uint64_t>(std::max<std::int64_t>(now_ms, 0)),
+                     sequence.fetch_add(1, std::memory_order_relaxed), observe::random_hex_id(4));
+}
+
+}  // namespace
+
 void History::note(storage::Tx& tx, const std::string& item, const std::string& event, const std::string& detail,
                    const std::string& actor, std::int64_t now_ms) const {
   if (actor == names_.system && tx.exec(fold_, {now_ms, detail, item, event, actor}) > 0) return;
-  tx.exec(insert_, {names_.id_prefix + observe::random_hex_id(8), item, now_ms, now_ms, event, detail, actor});
+  tx.exec(insert_, {ordered_id(names_.id_prefix, now_ms), item, now_ms, now_ms, event, detail, actor});
 }
 
 std::vector<HistoryLine> History::of(storage::Tx& tx, const std::string& item, std::int64_t limit) const {
