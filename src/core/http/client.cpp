@@ -149,7 +149,10 @@ asio::awaitable<Response> exchange(tcp::socket& socket, const std::string& wire,
                                    const ClientOptions& options, Clock::time_point deadline, bool& got_bytes,
                                    bool& reusable) {
   auto ex = co_await asio::this_coro::executor;
-  const SocketDeadline timer(ex, deadline, socket, false);
+  // Past the deadline the socket is closed, not only cancelled: a cancel aborts just the operation
+  // waiting at that moment, and a read that had already completed would be followed by a new one
+  // with no deadline left. A connection that timed out is thrown away anyway.
+  const SocketDeadline timer(ex, deadline, socket, true);
 
   boost::system::error_code ec;
   co_await asio::async_write(socket, asio::buffer(wire), asio::redirect_error(use_awaitable, ec));
@@ -200,7 +203,7 @@ asio::awaitable<Response> exchange(tcp::socket& socket, const std::string& wire,
     if (status == 101) throw boost::system::system_error(bhttp::error::bad_status);  // we never ask to switch protocols
     if (status >= 100 && status < 200) continue;
     // Back to the pool only after a complete final answer with nothing after it.
-    reusable = msg.keep_alive() && buf.empty() && !closed;
+    reusable = msg.keep_alive() && buf.empty() && !closed && !timer.expired();  // (expired: closed by the deadline)
     Response res;
     res.status = status;
     for (const auto& f : msg) res.headers.add(f.name_string(), f.value());

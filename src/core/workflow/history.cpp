@@ -31,7 +31,7 @@ namespace {
 std::string ordered_id(const std::string& prefix, std::int64_t now_ms) {
   static std::atomic<std::uint32_t> sequence{0};
   return fmt::format("{}{:012x}{:08x}{}", prefix, static_cast<std::uint64_t>(std::max<std::int64_t>(now_ms, 0)),
-                     sequence.fetch_add(1, std::memory_order_relaxed), observe::random_hex_id(4));
+                     sequence.fetch_add(1, std::memory_order_relaxed), observe::random_hex_id(8));
 }
 
 }  // namespace
