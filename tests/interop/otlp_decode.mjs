@@ -170,7 +170,12 @@ try {
   assert.equal(ourList[1].parentSpanId, '');
   assert.equal(ourList[0].parentSpanId, ourList[1].spanId);
   assert.deepEqual(ourList[0].status, { code: 2, message: '行情超时' });
-  console.log(`otlp interop: ${sdkSpans.length} spans from the OpenTelemetry JS SDK read by our decoder as the SDK's own JSON says`);
+  // The SDK's OTLP/JSON (what its HTTP exporter sends by default) read by our JSON decoder: the
+  // same spans as its protobuf read by our protobuf decoder.
+  writeFileSync(join(dir, 'sdk.json'), JsonTraceSerializer.serializeRequest(sdkSpans));
+  const fromJson = execFileSync(sample, ['--reencode-json', join(dir, 'sdk.json')], { encoding: 'utf8' }).trim();
+  assert.equal(fromJson, lines[0]);
+  console.log(`otlp interop: ${sdkSpans.length} spans from the OpenTelemetry JS SDK read by our decoders, protobuf and JSON, as the SDK's own JSON says`);
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }

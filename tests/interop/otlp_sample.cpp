@@ -4,7 +4,8 @@
 //                                   core/observe/otlp.cpp writes, for a reference decoder to read;
 //   otlp_sample --reencode <file>   reads a protobuf payload someone else made (the OpenTelemetry
 //                                   SDK) with our receiver's decoder and prints each batch as
-//                                   OTLP/JSON, a line each (or "error: …" and exit 1).
+//                                   OTLP/JSON, a line each (or "error: …" and exit 1);
+//   otlp_sample --reencode-json <file>  the same for an OTLP/JSON payload.
 #include <cstdio>
 #include <fstream>
 #include <iterator>
@@ -17,10 +18,11 @@
 using namespace zt::core::observe;
 
 int main(int argc, char** argv) {
-  if (argc == 3 && std::string(argv[1]) == "--reencode") {
+  if (argc == 3 && (std::string(argv[1]) == "--reencode" || std::string(argv[1]) == "--reencode-json")) {
     std::ifstream in(argv[2], std::ios::binary);
     const std::string body((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    const auto decoded = decode_otlp_traces_protobuf(body);
+    const auto decoded =
+        std::string(argv[1]) == "--reencode" ? decode_otlp_traces_protobuf(body) : decode_otlp_traces_json(body);
     if (!decoded.error.empty()) {
       std::printf("error: %s\n", decoded.error.c_str());
       return 1;

@@ -4,6 +4,7 @@
 #include <boost/json.hpp>
 #include <cmath>
 #include <cstring>
+#include <limits>
 
 #include "core/util/varint.hpp"
 
@@ -398,6 +399,23 @@ boost::json::value any_json(std::string_view raw, Reading& r, int depth) {
   return out;
 }
 
+// An attribute's value read as JSON: scalars as themselves (a double stays a double, NaN too), an
+// empty value as "", arrays and key lists as JSON text.
+void set_value(Attribute& a, const boost::json::value& v, Reading& r) {
+  if (v.is_string())
+    a.value = std::string(v.as_string());
+  else if (v.is_bool())
+    a.value = v.as_bool();
+  else if (v.is_int64())
+    a.value = v.as_int64();
+  else if (v.is_double())
+    a.value = v.as_double();
+  else if (v.is_null())
+    a.value = std::string();
+  else
+    a.value = text_of(boost::json::serialize(v), r);
+}
+
 // A KeyValue as an attribute: scalars as themselves, the rest as JSON text.
 Attribute attribute_of(std::string_view raw, Reading& r) {
   r.charge(sizeof(Attribute));
@@ -410,19 +428,7 @@ Attribute attribute_of(std::string_view raw, Reading& r) {
       a.key = text_of(in.bytes(), r);
     } else if (field == 2) {
       expect(type, kLength, field, "KeyValue");
-      const auto v = any_json(in.bytes(), r, 0);
-      if (v.is_string())
-        a.value = std::string(v.as_string());
-      else if (v.is_bool())
-        a.value = v.as_bool();
-      else if (v.is_int64())
-        a.value = v.as_int64();
-      else if (v.is_double())
-        a.value = v.as_double();
-      else if (v.is_null())
-        a.value = std::string();
-      else
-        a.value = text_of(boost::json::serialize(v), r);
+      set_value(a, any_json(in.bytes(), r, 0), r);
     } else {
       in.skip(type);
     }
@@ -544,6 +550,263 @@ Span span_of(std::string_view raw, Reading& r) {
 }
 
 }  // namespace
+
+// ---------------------------------------------------------------- OTLP/JSON decoding
+
+namespace {
+
+const boost::json::value* member(const boost::json::object& o, std::string_view key) {
+  auto it = o.find(key);
+  return it == o.end() || it->value().is_null() ? nullptr : &it->value();
+}
+const boost::json::object& object_of(const boost::json::value& v, const char* what) {
+  if (!v.is_object()) throw Malformed{std::string(what) + " is not an object"};
+  return v.as_object();
+}
+const boost::json::array& array_of(const boost::json::object& o, std::string_view key, const char* what) {
+  static const boost::json::array none;
+  const auto* v = member(o, key);
+  if (!v) return none;
+  if (!v->is_array()) throw Malformed{std::string(what) + "." + std::string(key) + " is not an array"};
+  return v->as_array();
+}
+std::string_view string_at(const boost::json::object& o, std::string_view key, const char* what) {
+  const auto* v = member(o, key);
+  if (!v) return {};
+  if (!v->is_string()) throw Malformed{std::string(what) + "." + std::string(key) + " is not a string"};
+  return v->as_string();
+}
+// A 64-bit unsigned integer: a decimal string (protobuf's JSON mapping) or a number.
+std::uint64_t u64_at(const boost::json::object& o, std::string_view key, const char* what) {
+  const auto* v = member(o, key);
+  if (!v) return 0;
+  if (v->is_uint64()) return v->as_uint64();
+  if (v->is_int64() && v->as_int64() >= 0) return static_cast<std::uint64_t>(v->as_int64());
+  if (v->is_string()) {
+    const auto text = v->as_string();
+    std::uint64_t n = 0;
+    if (text.empty() || text.size() > 20)
+      throw Malformed{std::string(what) + "." + std::string(key) + " is not a number"};
+    for (char c : text) {
+      if (c < '0' || c > '9' || n > (UINT64_MAX - static_cast<std::uint64_t>(c - '0')) / 10)
+        throw Malformed{std::string(what) + "." + std::string(key) + " is not a number"};
+      n = n * 10 + static_cast<std::uint64_t>(c - '0');
+    }
+    return n;
+  }
+  throw Malformed{std::string(what) + "." + std::string(key) + " is not a number"};
+}
+// An enum: its number, or its name ("SPAN_KIND_SERVER") from `names` (index = number).
+std::uint64_t enum_at(const boost::json::object& o, std::string_view key, std::initializer_list<std::string_view> names,
+                      const char* what) {
+  const auto* v = member(o, key);
+  if (v && v->is_string()) {
+    std::uint64_t i = 0;
+    for (auto name : names) {
+      if (v->as_string() == name) return i;
+      ++i;
+    }
+    return 0;  // an unknown name: unspecified, as an unknown number
+  }
+  return u64_at(o, key, what);
+}
+template <std::size_t N>
+void hex_id(std::string_view text, std::array<std::uint8_t, N>& id, const char* what) {
+  auto digit = [&](char c) -> std::uint8_t {
+    if (c >= '0' && c <= '9') return static_cast<std::uint8_t>(c - '0');
+    if (c >= 'a' && c <= 'f') return static_cast<std::uint8_t>(c - 'a' + 10);
+    if (c >= 'A' && c <= 'F') return static_cast<std::uint8_t>(c - 'A' + 10);
+    throw Malformed{std::string("a ") + what + " that is not hex"};
+  };
+  if (text.size() != 2 * N)
+    throw Malformed{std::string("a ") + what + " of " + std::to_string(text.size()) + " hex digits"};
+  for (std::size_t i = 0; i < N; ++i)
+    id[i] = static_cast<std::uint8_t>(digit(text[2 * i]) << 4 | digit(text[2 * i + 1]));
+}
+
+// An AnyValue as plain JSON (as any_json does for protobuf).
+boost::json::value plain_json(const boost::json::value& any, Reading& r, int depth) {
+  if (depth > kMaxDepth) throw Malformed{"values nested too deep"};
+  r.charge(sizeof(boost::json::value));
+  if (!any.is_object()) throw Malformed{"an attribute value is not an object"};
+  const auto& o = any.as_object();
+  if (const auto* v = member(o, "stringValue")) {
+    if (!v->is_string()) throw Malformed{"stringValue is not a string"};
+    return boost::json::value(text_of(v->as_string(), r));
+  }
+  if (const auto* v = member(o, "boolValue")) {
+    if (!v->is_bool()) throw Malformed{"boolValue is not a boolean"};
+    return *v;
+  }
+  if (const auto* v = member(o, "intValue")) {
+    if (v->is_int64()) return *v;
+    if (v->is_uint64() && v->as_uint64() <= static_cast<std::uint64_t>(INT64_MAX))
+      return static_cast<std::int64_t>(v->as_uint64());
+    if (v->is_string()) {
+      const std::string text(v->as_string());
+      std::size_t used = 0;
+      std::int64_t n = 0;
+      try {
+        n = std::stoll(text, &used);
+      } catch (const std::exception&) {
+        used = 0;
+      }
+      if (used == text.size() && !text.empty()) return n;
+    }
+    throw Malformed{"intValue is not a 64-bit integer"};
+  }
+  if (const auto* v = member(o, "doubleValue")) {
+    if (v->is_number()) {
+      boost::system::error_code ec;
+      const double d = v->to_number<double>(ec);
+      return d;
+    }
+    if (v->is_string()) {
+      const auto t = v->as_string();
+      if (t == "NaN") return std::numeric_limits<double>::quiet_NaN();
+      if (t == "Infinity") return std::numeric_limits<double>::infinity();
+      if (t == "-Infinity") return -std::numeric_limits<double>::infinity();
+    }
+    throw Malformed{"doubleValue is not a number"};
+  }
+  if (const auto* v = member(o, "arrayValue")) {
+    boost::json::array items;
+    for (const auto& item : array_of(object_of(*v, "arrayValue"), "values", "arrayValue")) {
+      if (items.size() >= r.limits.max_attributes) break;
+      items.push_back(plain_json(item, r, depth + 1));
+    }
+    return items;
+  }
+  if (const auto* v = member(o, "kvlistValue")) {
+    boost::json::object keys;
+    for (const auto& kv : array_of(object_of(*v, "kvlistValue"), "values", "kvlistValue")) {
+      if (keys.size() >= r.limits.max_attributes) break;
+      const auto& pair = object_of(kv, "a key-value");
+      const std::string key = text_of(string_at(pair, "key", "a key-value"), r);
+      const auto* value = member(pair, "value");
+      keys[key] = value ? plain_json(*value, r, depth + 1) : boost::json::value();
+    }
+    return keys;
+  }
+  if (const auto* v = member(o, "bytesValue")) {  // base64 in protobuf's JSON mapping: kept as given
+    if (!v->is_string()) throw Malformed{"bytesValue is not a string"};
+    return boost::json::value(text_of(v->as_string(), r));
+  }
+  return nullptr;
+}
+
+Attribute json_attribute(const boost::json::value& kv, Reading& r) {
+  r.charge(sizeof(Attribute));
+  const auto& o = object_of(kv, "an attribute");
+  Attribute a{text_of(string_at(o, "key", "an attribute"), r), std::string()};
+  const auto* value = member(o, "value");
+  if (!value) return a;
+  set_value(a, plain_json(*value, r, 0), r);
+  return a;
+}
+
+std::vector<Attribute> json_attributes_of(const boost::json::object& o, Reading& r, const char* what) {
+  std::vector<Attribute> out;
+  for (const auto& kv : array_of(o, "attributes", what)) {
+    if (out.size() >= r.limits.max_attributes) break;
+    out.push_back(json_attribute(kv, r));
+  }
+  return out;
+}
+
+Span json_span_of(const boost::json::value& v, Reading& r) {
+  r.charge(sizeof(Span));
+  const auto& o = object_of(v, "a span");
+  Span s;
+  s.trace_flags = static_cast<std::uint8_t>(u64_at(o, "flags", "a span") & 0xff);
+  hex_id(string_at(o, "traceId", "a span"), s.trace_id, "trace id");
+  hex_id(string_at(o, "spanId", "a span"), s.span_id, "span id");
+  if (auto parent = string_at(o, "parentSpanId", "a span"); !parent.empty())
+    hex_id(parent, s.parent_span_id, "parent span id");
+  if (zero(s.trace_id) || zero(s.span_id)) throw Malformed{"a span with an all-zero id"};
+  s.name = text_of(string_at(o, "name", "a span"), r);
+  const auto kind = enum_at(o, "kind",
+                            {"SPAN_KIND_UNSPECIFIED", "SPAN_KIND_INTERNAL", "SPAN_KIND_SERVER", "SPAN_KIND_CLIENT",
+                             "SPAN_KIND_PRODUCER", "SPAN_KIND_CONSUMER"},
+                            "a span");
+  s.kind = kind <= 5 ? static_cast<SpanKind>(kind) : SpanKind::kUnspecified;
+  s.start_unix_nano = u64_at(o, "startTimeUnixNano", "a span");
+  s.end_unix_nano = u64_at(o, "endTimeUnixNano", "a span");
+  s.attributes = json_attributes_of(o, r, "a span");
+  for (const auto& e : array_of(o, "events", "a span")) {
+    if (s.events.size() >= r.limits.max_events) break;
+    r.charge(sizeof(SpanEvent));
+    const auto& eo = object_of(e, "an event");
+    s.events.push_back({text_of(string_at(eo, "name", "an event"), r), u64_at(eo, "timeUnixNano", "an event"),
+                        json_attributes_of(eo, r, "an event")});
+  }
+  if (const auto* st = member(o, "status")) {
+    const auto& so = object_of(*st, "a status");
+    s.status_message = text_of(string_at(so, "message", "a status"), r);
+    const auto code = enum_at(so, "code", {"STATUS_CODE_UNSET", "STATUS_CODE_OK", "STATUS_CODE_ERROR"}, "a status");
+    s.status = code <= 2 ? static_cast<SpanStatus>(code) : SpanStatus::kUnset;
+  }
+  return s;
+}
+
+}  // namespace
+
+OtlpDecoded decode_otlp_traces_json(std::string_view body, const OtlpLimits& limits) {
+  OtlpDecoded out;
+  Reading r{limits, limits.max_decoded_bytes};
+  try {
+    if (body.size() > limits.max_decoded_bytes / 8)
+      throw Malformed{"a JSON body over " + std::to_string(limits.max_decoded_bytes / 8) + " bytes"};
+    boost::json::parse_options options;
+    options.max_depth = 64;
+    boost::system::error_code ec;
+    const auto doc = boost::json::parse(body, ec, {}, options);
+    if (ec) throw Malformed{"not JSON (" + ec.message() + ")"};
+    std::size_t total = 0;
+    for (const auto& rs_value : array_of(object_of(doc, "the request"), "resourceSpans", "the request")) {
+      const auto& rs = object_of(rs_value, "resourceSpans[]");
+      SpanSource source{"unknown_service", "", {}, "", ""};
+      const std::size_t before_resource = r.left;
+      if (const auto* resource = member(rs, "resource")) {
+        for (auto& a : json_attributes_of(object_of(*resource, "a resource"), r, "a resource")) {
+          const auto* text = std::get_if<std::string>(&a.value);
+          if (a.key == "service.name" && text && !text->empty())
+            source.service_name = *text;
+          else if (a.key == "service.instance.id" && text)
+            source.service_instance_id = *text;
+          else
+            source.attributes.push_back(std::move(a));
+        }
+      }
+      const std::size_t source_cost = before_resource - r.left + sizeof(SpanBatch);
+      for (const auto& ss_value : array_of(rs, "scopeSpans", "resourceSpans[]")) {
+        const auto& ss = object_of(ss_value, "scopeSpans[]");
+        const auto& spans = array_of(ss, "spans", "scopeSpans[]");
+        if (spans.empty()) continue;
+        r.charge(source_cost);
+        SpanBatch batch{source, {}};
+        if (const auto* scope = member(ss, "scope")) {
+          const auto& so = object_of(*scope, "a scope");
+          batch.source.scope_name = text_of(string_at(so, "name", "a scope"), r);
+          batch.source.scope_version = text_of(string_at(so, "version", "a scope"), r);
+        }
+        for (const auto& span : spans) {
+          if (++total > limits.max_spans)
+            throw Malformed{"more spans than " + std::to_string(limits.max_spans) + " in one request"};
+          batch.spans.push_back(json_span_of(span, r));
+        }
+        out.batches.push_back(std::move(batch));
+      }
+    }
+  } catch (const Malformed& m) {
+    out.batches.clear();
+    out.error = m.why;
+  } catch (const std::exception& e) {
+    out.batches.clear();
+    out.error = e.what();
+  }
+  return out;
+}
 
 std::size_t OtlpDecoded::spans() const {
   std::size_t n = 0;

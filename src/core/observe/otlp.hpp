@@ -86,6 +86,10 @@ struct OtlpDecoded {
 // An ExportTraceServiceRequest in protobuf, from anyone (the input is not trusted: every length is
 // checked, every field's wire type too; unknown fields are skipped as the schema evolves).
 OtlpDecoded decode_otlp_traces_protobuf(std::string_view body, const OtlpLimits& limits = {});
+// The same request in OTLP/JSON (what the OpenTelemetry JS SDK's HTTP exporter sends by default):
+// ids in hex, enums as numbers or their names, 64-bit integers as strings or numbers. A body
+// over an eighth of max_decoded_bytes is refused before it is parsed.
+OtlpDecoded decode_otlp_traces_json(std::string_view body, const OtlpLimits& limits = {});
 
 // `text` with every byte that is not part of a well-formed UTF-8 sequence replaced by U+FFFD.
 std::string valid_utf8(std::string_view text);

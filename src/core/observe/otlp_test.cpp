@@ -334,5 +334,78 @@ TEST(OtlpReceive, SkipsWhatItDoesNotKnowAndHoldsToItsLimits) {
   EXPECT_EQ(many.spans(), 0u);
 }
 
+TEST(OtlpReceive, ReadsOtlpJsonAsItReadsProtobuf) {
+  Span root = small_span();
+  root.attributes = {{"s", std::string("上游")},
+                     {"i", std::int64_t{-42}},
+                     {"d", 2.5},
+                     {"b", false},
+                     {"nan", std::numeric_limits<double>::quiet_NaN()}};
+  root.status = SpanStatus::kError;
+  root.status_message = "超时";
+  root.start_unix_nano = 1796601067171000123ull;
+  Span child = small_span();
+  child.parent_span_id = root.span_id;
+  child.span_id = {9, 9, 9, 9, 9, 9, 9, 9};
+  child.kind = SpanKind::kClient;
+  child.events = {{"retry", 77, {{"attempt", std::int64_t{3}}}}};
+  const SpanSource source{"counter", "counter-2", {{"host.name", std::string("h1")}}, "zhongtai", "0.1.0"};
+  const std::vector<Span> spans{root, child};
+  const auto from_json = decode_otlp_traces_json(otlp_traces_json(source, spans));
+  const auto from_proto = decode_otlp_traces_protobuf(otlp_traces_protobuf(source, spans));
+  ASSERT_EQ(from_json.error, "");
+  ASSERT_EQ(from_json.batches.size(), 1u);
+  EXPECT_EQ(otlp_traces_json(from_json.batches[0].source, from_json.batches[0].spans),
+            otlp_traces_json(from_proto.batches[0].source, from_proto.batches[0].spans));
+  EXPECT_TRUE(std::isnan(std::get<double>(from_json.batches[0].spans[0].attributes[4].value)));
+  // Other senders' spellings: enums by name, 64-bit integers as numbers, upper-case hex.
+  const auto other = decode_otlp_traces_json(R"({"resourceSpans":[{"scopeSpans":[{"spans":[{
+      "traceId":"4BF92F3577B34DA6A3CE929D0E0E4736","spanId":"00F067AA0BA902B7","name":"GET /q",
+      "kind":"SPAN_KIND_SERVER","startTimeUnixNano":1000,"endTimeUnixNano":"2000",
+      "attributes":[{"key":"n","value":{"intValue":7}},{"key":"list","value":{"arrayValue":{"values":[{"stringValue":"a"},{"intValue":"2"}]}}}],
+      "status":{"code":"STATUS_CODE_ERROR"}}]}]}]})");
+  ASSERT_EQ(other.error, "");
+  const auto& s = other.batches.at(0).spans.at(0);
+  EXPECT_EQ(other.batches[0].source.service_name, "unknown_service");
+  EXPECT_EQ(s.kind, SpanKind::kServer);
+  EXPECT_EQ(s.status, SpanStatus::kError);
+  EXPECT_EQ(s.start_unix_nano, 1000u);
+  EXPECT_EQ(s.end_unix_nano, 2000u);
+  EXPECT_EQ(s.trace_id[0], 0x4b);
+  EXPECT_EQ(std::get<std::int64_t>(s.attributes[0].value), 7);
+  EXPECT_EQ(std::get<std::string>(s.attributes[1].value), R"(["a",2])");
+}
+
+TEST(OtlpReceive, RefusesMalformedJsonWithAReason) {
+  auto span = [](const std::string& fields) {
+    return decode_otlp_traces_json(R"({"resourceSpans":[{"scopeSpans":[{"spans":[{)" + fields + "}]}]}]}");
+  };
+  const std::string ids = R"("traceId":"4bf92f3577b34da6a3ce929d0e0e4736","spanId":"00f067aa0ba902b7")";
+  EXPECT_EQ(span(ids).error, "");
+  EXPECT_EQ(decode_otlp_traces_json("{}").error, "");  // nothing to keep is a request
+  EXPECT_NE(decode_otlp_traces_json("{").error.find("not JSON"), std::string::npos);
+  EXPECT_NE(decode_otlp_traces_json("[]").error, "");
+  EXPECT_NE(decode_otlp_traces_json(R"({"resourceSpans":{}})").error, "");
+  EXPECT_NE(span(R"("traceId":"4bf92f3577b34da6a3ce929d0e0e47","spanId":"00f067aa0ba902b7")").error, "");    // short
+  EXPECT_NE(span(R"("traceId":"4bf92f3577b34da6a3ce929d0e0e473z","spanId":"00f067aa0ba902b7")").error, "");  // not hex
+  EXPECT_NE(span(R"("traceId":"00000000000000000000000000000000","spanId":"00f067aa0ba902b7")").error, "");  // zero
+  EXPECT_NE(span(R"("spanId":"00f067aa0ba902b7")").error, "");  // no trace id
+  EXPECT_NE(span(ids + R"(,"name":5)").error, "");
+  EXPECT_NE(span(ids + R"(,"startTimeUnixNano":"-1")").error, "");
+  EXPECT_NE(span(ids + R"(,"startTimeUnixNano":"99999999999999999999999")").error, "");
+  EXPECT_NE(span(ids + R"(,"attributes":[{"key":"k","value":{"intValue":"1.5"}}])").error, "");
+  EXPECT_NE(span(ids + R"(,"attributes":[{"key":"k","value":"plain"}])").error, "");
+  const auto refused = span(ids + R"(,"events":{})");
+  EXPECT_NE(refused.error.find("not an array"), std::string::npos) << refused.error;
+  EXPECT_EQ(refused.spans(), 0u);
+  OtlpLimits small;
+  small.max_decoded_bytes = 800;  // JSON bodies over 100 bytes refused unread
+  const auto big = decode_otlp_traces_json(std::string(200, ' ') + "{}", small);
+  EXPECT_NE(big.error.find("over 100 bytes"), std::string::npos) << big.error;
+  std::string deep = R"({"stringValue":"x"})";
+  for (int i = 0; i < 12; ++i) deep = R"({"arrayValue":{"values":[)" + deep + "]}}";
+  EXPECT_NE(span(ids + R"(,"attributes":[{"key":"deep","value":)" + deep + "}]").error, "");
+}
+
 }  // namespace
 }  // namespace zt::core::observe
