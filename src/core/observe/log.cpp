@@ -1,21 +1,22 @@
 #include "core/observe/log.hpp"
 
-#include <fcntl.h>
+#include "core/util/time.hpp"
+
 #include <spdlog/sinks/basic_file_sink.h>
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
+
+#include <fcntl.h>
 #include <unistd.h>
 
 #include <atomic>
 #include <cerrno>
-#include <chrono>
 #include <condition_variable>
 #include <cstring>
 #include <filesystem>
-#include <mutex>
 #include <thread>
-
-#include "core/util/time.hpp"
+#include <chrono>
+#include <mutex>
 
 namespace zt::core::log {
 namespace {
@@ -38,14 +39,10 @@ std::shared_ptr<spdlog::logger> logger() {
 
 constexpr std::string_view level_name(Level l) {
   switch (l) {
-    case Level::kDebug:
-      return "debug";
-    case Level::kInfo:
-      return "info";
-    case Level::kWarn:
-      return "warn";
-    case Level::kError:
-      return "error";
+    case Level::kDebug: return "debug";
+    case Level::kInfo: return "info";
+    case Level::kWarn: return "warn";
+    case Level::kError: return "error";
   }
   return "info";
 }
@@ -55,21 +52,11 @@ constexpr std::string_view level_name(Level l) {
 void append_json_escaped(std::string& out, std::string_view s) {
   for (unsigned char c : s) {
     switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\r':
-        out += "\\r";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\n': out += "\\n"; break;
+      case '\r': out += "\\r"; break;
+      case '\t': out += "\\t"; break;
       default:
         if (c < 0x20) {
           out += fmt::format("\\u{:04x}", c);
@@ -188,7 +175,8 @@ struct LineWriter::Impl {
       bool stop = stopping;
       bool was_flush = std::exchange(flush_requested, false);
       lock.unlock();
-      if (dropped_now > 0) out += fmt::format("{{\"dropped_lines\":{}}}\n", dropped_now);
+      if (dropped_now > 0)
+        out += fmt::format("{{\"dropped_lines\":{}}}\n", dropped_now);
       if (!out.empty()) write_all(out);
       out.clear();
       lock.lock();

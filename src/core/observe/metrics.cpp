@@ -41,8 +41,7 @@ std::string label_text(const Labels& labels, const std::string& extra = {}) {
 }
 
 std::string format_double(double v) {
-  if (v == static_cast<double>(static_cast<long long>(v)) && v < 1e15)
-    return fmt::format("{}", static_cast<long long>(v));
+  if (v == static_cast<double>(static_cast<long long>(v)) && v < 1e15) return fmt::format("{}", static_cast<long long>(v));
   return fmt::format("{}", v);
 }
 
@@ -132,8 +131,8 @@ std::string Registry::render() const {
     for (const auto& [labels, h] : f.histograms) {
       auto counts = h->cumulative_counts();
       for (std::size_t i = 0; i < h->bounds().size(); ++i)
-        out += fmt::format("{}_bucket{} {}\n", name, label_text(labels, "le=\"" + format_double(h->bounds()[i]) + "\""),
-                           counts[i]);
+        out += fmt::format("{}_bucket{} {}\n", name,
+                           label_text(labels, "le=\"" + format_double(h->bounds()[i]) + "\""), counts[i]);
       out += fmt::format("{}_bucket{} {}\n", name, label_text(labels, "le=\"+Inf\""), counts.back());
       out += fmt::format("{}_sum{} {}\n", name, label_text(labels), h->sum_seconds());
       out += fmt::format("{}_count{} {}\n", name, label_text(labels), counts.back());

@@ -1,10 +1,10 @@
 #include <gtest/gtest.h>
 
-#include <algorithm>
-
 #include "core/observe/log.hpp"
 #include "core/observe/metrics.hpp"
 #include "core/observe/trace.hpp"
+
+#include <algorithm>
 
 namespace zt::core::observe {
 namespace {
@@ -50,16 +50,14 @@ TEST(Metrics, RendersPrometheusText) {
   h.observe_seconds(0.003);
   h.observe_seconds(20);
   std::string text = r.render();
-  EXPECT_NE(text.find("# TYPE zt_things_total counter\nzt_things_total{kind=\"a\\\"b\"} 3\n"), std::string::npos)
-      << text;
+  EXPECT_NE(text.find("# TYPE zt_things_total counter\nzt_things_total{kind=\"a\\\"b\"} 3\n"), std::string::npos) << text;
   EXPECT_NE(text.find("zt_level -2\n"), std::string::npos);
   EXPECT_NE(text.find("zt_latency_seconds_bucket{route=\"/x\",le=\"0.0005\"} 1\n"), std::string::npos) << text;
   EXPECT_NE(text.find("zt_latency_seconds_bucket{route=\"/x\",le=\"0.005\"} 2\n"), std::string::npos);
   EXPECT_NE(text.find("zt_latency_seconds_bucket{route=\"/x\",le=\"+Inf\"} 3\n"), std::string::npos);
   EXPECT_NE(text.find("zt_latency_seconds_count{route=\"/x\"} 3\n"), std::string::npos);
   EXPECT_THROW(r.gauge("zt_things_total", "x"), std::logic_error);
-  EXPECT_EQ(&r.counter("zt_things_total", "Things", {{"kind", "a\"b"}}),
-            &r.counter("zt_things_total", "", {{"kind", "a\"b"}}));
+  EXPECT_EQ(&r.counter("zt_things_total", "Things", {{"kind", "a\"b"}}), &r.counter("zt_things_total", "", {{"kind", "a\"b"}}));
 }
 
 TEST(Log, EscapesJson) {
@@ -71,13 +69,12 @@ TEST(Log, EscapesJson) {
 }  // namespace
 }  // namespace zt::core::observe
 
-#include <unistd.h>
-
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <thread>
+#include <unistd.h>
 
 namespace zt::core::log {
 namespace {

@@ -295,12 +295,7 @@ void expect(std::uint32_t type, Wire wanted, std::uint32_t field, const char* me
 // Valid UTF-8 of at most max_string bytes, cut at a character boundary: a string read twice
 // reads the same (nothing to replace, nothing to cut the second time).
 std::string text_of(std::string_view raw, Reading& r) {
-  std::string text = valid_utf8(raw.substr(0, r.limits.max_string));
-  if (text.size() > r.limits.max_string) {
-    std::size_t n = r.limits.max_string;
-    while (n > 0 && (static_cast<unsigned char>(text[n]) & 0xc0) == 0x80) --n;
-    text.resize(n);
-  }
+  std::string text = valid_utf8(raw, r.limits.max_string);
   r.charge(text.size() + 32);
   return text;
 }
@@ -907,6 +902,17 @@ OtlpDecoded decode_otlp_traces_protobuf(std::string_view body, const OtlpLimits&
   } catch (const std::exception& e) {  // allocation and the like: refused, never a crash
     out.batches.clear();
     out.error = e.what();
+  }
+  return out;
+}
+
+std::string valid_utf8(std::string_view text, std::size_t max_bytes) {
+  // Past max_bytes nothing is kept, so only that much is read (invalid bytes may grow threefold).
+  std::string out = valid_utf8(text.substr(0, max_bytes));
+  if (out.size() > max_bytes) {
+    std::size_t n = max_bytes;
+    while (n > 0 && (static_cast<unsigned char>(out[n]) & 0xc0) == 0x80) --n;
+    out.resize(n);
   }
   return out;
 }

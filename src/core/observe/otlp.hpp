@@ -93,5 +93,7 @@ OtlpDecoded decode_otlp_traces_json(std::string_view body, const OtlpLimits& lim
 
 // `text` with every byte that is not part of a well-formed UTF-8 sequence replaced by U+FFFD.
 std::string valid_utf8(std::string_view text);
+// The same, then cut to at most `max_bytes` on a character boundary (cut again, it is unchanged).
+std::string valid_utf8(std::string_view text, std::size_t max_bytes);
 
 }  // namespace zt::core::observe

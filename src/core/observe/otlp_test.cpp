@@ -31,6 +31,16 @@ Span small_span() {
   return s;
 }
 
+// A child of `parent`: the same trace, `parent` as its parent, its own id, `kind` and `events`.
+Span child_of(const Span& parent, std::array<std::uint8_t, 8> id, SpanKind kind, std::vector<SpanEvent> events) {
+  Span child = small_span();
+  child.parent_span_id = parent.span_id;
+  child.span_id = id;
+  child.kind = kind;
+  child.events = std::move(events);
+  return child;
+}
+
 TEST(OtlpTraces, ProtobufBytesFollowTheSchemaFieldByField) {
   const Span s = small_span();
   const std::string got = otlp_traces_protobuf(SpanSource{"mall", "", {}, "zt", ""}, std::span<const Span>(&s, 1));
@@ -78,11 +88,8 @@ TEST(OtlpTraces, JsonUsesHexIdsNumericEnumsAndStringsFor64BitIntegers) {
   root.status = SpanStatus::kError;
   root.status_message = "上游超时";
   root.start_unix_nano = 1796601067171000123ull;
-  Span child = small_span();
-  child.parent_span_id = root.span_id;
-  child.span_id = {1, 2, 3, 4, 5, 6, 7, 8};
-  child.kind = SpanKind::kClient;
-  child.events = {{"retry", 1796601067172000000ull, {{"attempt", std::int64_t{2}}}}};
+  const Span child = child_of(root, {1, 2, 3, 4, 5, 6, 7, 8}, SpanKind::kClient,
+                              {{"retry", 1796601067172000000ull, {{"attempt", std::int64_t{2}}}}});
   const std::vector<Span> spans{root, child};
   const auto doc = boost::json::parse(
       otlp_traces_json(SpanSource{"mall", "mall-1", {{"host.name", std::string("h")}}, "zhongtai", "1.0"}, spans));
@@ -182,12 +189,9 @@ TEST(OtlpReceive, ReadsBackEverythingTheEncoderWrites) {
       {"s", std::string("上游")}, {"i", std::int64_t{-42}}, {"d", 2.5}, {"b", false}, {"empty", std::string()}};
   root.status = SpanStatus::kError;
   root.status_message = "超时";
-  Span child = small_span();
-  child.parent_span_id = root.span_id;
-  child.span_id = {9, 9, 9, 9, 9, 9, 9, 9};
+  Span child = child_of(root, {9, 9, 9, 9, 9, 9, 9, 9}, SpanKind::kConsumer,
+                        {{"retry", 77, {{"attempt", std::int64_t{3}}}}, {"done", 78, {}}});
   child.trace_flags = 0;
-  child.kind = SpanKind::kConsumer;
-  child.events = {{"retry", 77, {{"attempt", std::int64_t{3}}}}, {"done", 78, {}}};
   child.status = SpanStatus::kOk;
   const SpanSource source{"counter", "counter-2", {{"host.name", std::string("h1")}}, "zhongtai", "0.1.0"};
   const std::vector<Span> spans{root, child};
@@ -344,11 +348,8 @@ TEST(OtlpReceive, ReadsOtlpJsonAsItReadsProtobuf) {
   root.status = SpanStatus::kError;
   root.status_message = "超时";
   root.start_unix_nano = 1796601067171000123ull;
-  Span child = small_span();
-  child.parent_span_id = root.span_id;
-  child.span_id = {9, 9, 9, 9, 9, 9, 9, 9};
-  child.kind = SpanKind::kClient;
-  child.events = {{"retry", 77, {{"attempt", std::int64_t{3}}}}};
+  const Span child =
+      child_of(root, {9, 9, 9, 9, 9, 9, 9, 9}, SpanKind::kClient, {{"retry", 77, {{"attempt", std::int64_t{3}}}}});
   const SpanSource source{"counter", "counter-2", {{"host.name", std::string("h1")}}, "zhongtai", "0.1.0"};
   const std::vector<Span> spans{root, child};
   const auto from_json = decode_otlp_traces_json(otlp_traces_json(source, spans));
@@ -374,6 +375,16 @@ TEST(OtlpReceive, ReadsOtlpJsonAsItReadsProtobuf) {
   EXPECT_EQ(s.trace_id[0], 0x4b);
   EXPECT_EQ(std::get<std::int64_t>(s.attributes[0].value), 7);
   EXPECT_EQ(std::get<std::string>(s.attributes[1].value), R"(["a",2])");
+  // Key lists as JSON text, bytes as the base64 they came in, a value of no kind as "".
+  const auto kinds = decode_otlp_traces_json(R"({"resourceSpans":[{"scopeSpans":[{"spans":[{
+      "traceId":"4bf92f3577b34da6a3ce929d0e0e4736","spanId":"00f067aa0ba902b7",
+      "attributes":[{"key":"kv","value":{"kvlistValue":{"values":[{"key":"k","value":{"boolValue":true}}]}}},
+                    {"key":"raw","value":{"bytesValue":"AQI="}}, {"key":"none","value":{}}]}]}]}]})");
+  ASSERT_EQ(kinds.error, "");
+  const auto& kv = kinds.batches.at(0).spans.at(0).attributes;
+  EXPECT_EQ(std::get<std::string>(kv.at(0).value), R"({"k":true})");
+  EXPECT_EQ(std::get<std::string>(kv.at(1).value), "AQI=");
+  EXPECT_EQ(std::get<std::string>(kv.at(2).value), "");
 }
 
 TEST(OtlpReceive, RefusesMalformedJsonWithAReason) {
@@ -395,6 +406,11 @@ TEST(OtlpReceive, RefusesMalformedJsonWithAReason) {
   EXPECT_NE(span(ids + R"(,"startTimeUnixNano":"99999999999999999999999")").error, "");
   EXPECT_NE(span(ids + R"(,"attributes":[{"key":"k","value":{"intValue":"1.5"}}])").error, "");
   EXPECT_NE(span(ids + R"(,"attributes":[{"key":"k","value":"plain"}])").error, "");
+  EXPECT_NE(span(ids + R"(,"attributes":[{"key":"k","value":{"boolValue":"yes"}}])").error, "");
+  EXPECT_NE(span(ids + R"(,"attributes":[{"key":"k","value":{"doubleValue":"many"}}])").error, "");
+  EXPECT_NE(span(ids + R"(,"attributes":[{"key":"k","value":{"bytesValue":1}}])").error, "");
+  EXPECT_NE(span(ids + R"(,"status":[])").error, "");
+  EXPECT_NE(span(ids + R"(,"kind":-1)").error, "");
   const auto refused = span(ids + R"(,"events":{})");
   EXPECT_NE(refused.error.find("not an array"), std::string::npos) << refused.error;
   EXPECT_EQ(refused.spans(), 0u);

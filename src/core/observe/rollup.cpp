@@ -55,9 +55,7 @@ std::string MinuteRollup::endpoint_of(const Span& span) {
 }
 
 std::string MinuteRollup::bounded(Known& known, const std::string& whole, std::size_t cap, std::int64_t minute) {
-  std::string name = whole.substr(0, 256);
-  if (name.size() < whole.size())  // cut on a character boundary (names arrive as valid UTF-8)
-    while (!name.empty() && (static_cast<unsigned char>(whole[name.size()]) & 0xc0) == 0x80) name.pop_back();
+  const std::string name = valid_utf8(whole, 256);
   if (auto it = known.find(name); it != known.end()) {
     it->second = std::max(it->second, minute);
     return name;

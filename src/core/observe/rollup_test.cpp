@@ -173,6 +173,11 @@ TEST(MinuteRollup, PlacesAreGivenUpWhenUnusedAndSeriesAreBoundedOverall) {
   EXPECT_EQ(r.add(from("mall", "", {call(SpanKind::kServer, std::string(300, 'x'), next + 1, 1, 1.0)}), next + 1), 1u);
   EXPECT_FALSE(
       MinuteRollup::failed(call(SpanKind::kServer, "x", kMinute, 1, 1, {{"http.status_code", std::string("5ab")}})));
+  MinuteRollup fresh;
+  const std::string long_name = std::string(255, 'x') + "一";  // 258 bytes: 256 would split the character
+  fresh.add(from("mall", "", {call(SpanKind::kServer, long_name, kMinute, 1, 1.0)}), kMinute);
+  const auto cut = fresh.take_before(kMinute + 1).at(kMinute);
+  EXPECT_EQ(cut.count({SeriesScope::kEndpoint, "mall", std::string(255, 'x')}), 1u);
 }
 
 }  // namespace
