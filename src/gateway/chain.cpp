@@ -1,5 +1,8 @@
 #include "gateway/chain.hpp"
 
+#include "core/http/middleware.hpp"
+#include "core/observe/tracer.hpp"
+
 #include <boost/asio/awaitable.hpp>
 #include <fmt/format.h>
 
@@ -10,9 +13,11 @@
 #include "core/discovery/discovery.hpp"
 #include "core/discovery/service_client.hpp"
 #include "core/http/error.hpp"
+#include "core/http/middleware.hpp"
 #include "core/http/router.hpp"
 #include "core/observe/log.hpp"
 #include "core/observe/metrics.hpp"
+#include "core/observe/tracer.hpp"
 #include "core/util/time.hpp"
 #include "gateway/filters/access/access.hpp"
 #include "gateway/filters/authentication/authentication.hpp"
@@ -431,7 +436,31 @@ boost::asio::awaitable<Response> GatewayChain::dispatch(Exchange& ex, const core
     ctx.deadline = std::min(ctx.deadline, std::chrono::steady_clock::now() + ex.timeout);
     ctx.upstream = "local";
     ctx.edge = true;  // an outside client's request: never a service call, here as when split
-    co_return co_await next(req, ctx);
+    if (!core::observe::tracer().recording()) co_return co_await next(req, ctx);
+    // The same spans as when split: the gateway's call to the service, and the service's own
+    // span under it, which the handler's calls and logs continue.
+    const auto outer = ctx.trace;
+    const auto call = outer.child(), served = call.child();
+    const auto method = req.method;
+    const auto started = std::chrono::steady_clock::now();
+    const auto started_unix = core::http::unix_nanos_now();
+    ctx.trace = served;
+    ctx.span_id = served.span_id_hex();
+    Response res = co_await next(req, ctx);
+    ctx.trace = outer;
+    ctx.span_id = outer.span_id_hex();
+    {
+      core::http::RequestContext as_served;  // what the service's span shows: not the gateway's route
+      as_served.trace = served;
+      as_served.route = ctx.route;
+      as_served.caller = ctx.caller;
+      as_served.edge = true;
+      as_served.request_id = ctx.request_id;
+      core::observe::tracer().record(ex.target.service, core::http::server_span(method, as_served, res, started));
+    }
+    core::observe::tracer().record("gateway", core::http::client_span(ex.target.service, method, call, started_unix, &res,
+                                                                      nullptr, std::string_view(), 1));
+    co_return res;
   }
   // Elsewhere: the flow rules see the operation ("<METHOD> <template>", as the service itself
   // would), or the configured route's path; then the service client carries the request.

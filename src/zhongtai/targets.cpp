@@ -5,6 +5,7 @@
 #include "core/app/listeners.hpp"
 #include "core/discovery/discovery.hpp"
 #include "core/app/resilience_component.hpp"
+#include "core/app/tracing_component.hpp"
 #include "gateway/gateway_component.hpp"
 #include "platform/bank/bank.hpp"
 #include "platform/calendar/calendar_component.hpp"
@@ -14,6 +15,7 @@
 #include "platform/identity/identity.hpp"
 #include "platform/phone/phone.hpp"
 #include "platform/notify/notify_component.hpp"
+#include "platform/observer/observer_component.hpp"
 #include "platform/registry/registry_component.hpp"
 #include "platform/suitability/suitability_component.hpp"
 #include "platform/system/system_component.hpp"
@@ -27,9 +29,12 @@ std::vector<core::ComponentSpec> component_specs() {
   return {
       core::admin_listener_spec(),               // needs nothing
       core::resilience::resilience_spec(),       // needs admin
-      core::public_listener_spec(),              // needs admin, resilience
+      core::tracing_spec(std::string(kVersion)),  // needs admin
+      core::public_listener_spec(),              // needs admin, resilience, tracing
       core::discovery::discovery_spec(std::string(kVersion)),  // needs server; after registry when both run
       platform::registry::spec(),                    // needs server
+      platform::observer::spec(),                    // needs server, discovery
+      platform::observer::span_export_spec(std::string(kVersion)),  // wherever discovery runs: spans to the observer
       platform::system::spec(std::string(kVersion)),  // needs server
       platform::notify::spec(),                        // needs server
       platform::calendar::spec(),                      // needs server, discovery; publishes through the registry

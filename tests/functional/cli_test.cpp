@@ -47,7 +47,7 @@ TEST(Cli, UnknownTargetListsTheValidOnes) {
   auto r = run({ZT_BINARY, "serve", "--target", "nosuch"});
   EXPECT_NE(r.exit_code, 0);
   EXPECT_NE(r.output.find("unknown target 'nosuch'"), std::string::npos) << r.output;
-  EXPECT_NE(r.output.find("valid targets: all, admin, resilience, server, discovery, registry, system"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("valid targets: all, admin, resilience, tracing, server, discovery, registry, observer, span_export, system"), std::string::npos) << r.output;
 }
 
 }  // namespace

@@ -1,7 +1,7 @@
 #pragma once
 // The platform the business suites run against, in either run mode (DESIGN §2):
 //   all   — one process, `--target all`, SQLite, the in-process registry;
-//   split — registry (etcd backend), notify, auth, counter, suitability, calendar, mall, system and the
+//   split — registry (etcd backend), observer, notify, auth, counter, suitability, calendar, mall, system and the
 //           gateway as separate processes on loopback, against PostgreSQL (one schema per
 //           service), etcd and Redis started here — what deploy/local/ runs by hand.
 // The same tests drive both through the gateway's public port.
@@ -29,7 +29,7 @@ class Platform {
  public:
   // The targets split mode starts, in order (the gateway last).
   static const std::vector<std::string>& split_targets() {
-    static const std::vector<std::string> t{"notify", "auth", "counter", "suitability", "calendar", "mall", "system", "gateway"};
+    static const std::vector<std::string> t{"observer", "notify", "auth", "counter", "suitability", "calendar", "mall", "system", "gateway"};
     return t;
   }
 

@@ -48,6 +48,9 @@ struct ComponentSpec {
   // Started after these when they run in the same process, without requiring them (the discovery
   // client uses the in-process registry in `--target all`, the HTTP one when split).
   std::vector<std::string> after;
+  // Runs in every process where all its dependencies run, without being asked for (the span
+  // export runs wherever discovery does).
+  bool follows_dependencies = false;
   // Registers in discovery under its name: a service other components and the gateway call.
   bool service = false;
   config::Schema schema;  // section == name; may have no fields

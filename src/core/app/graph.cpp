@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <map>
 #include <set>
 
@@ -93,6 +94,18 @@ std::vector<const ComponentSpec*> resolve_targets(const std::vector<ComponentSpe
       auto it = m.find(d);
       if (it == m.end()) throw TargetError(fmt::format("component '{}' depends on unknown component '{}'", s->name, d));
       pending.push_back(it->second);
+    }
+  }
+  // Those that follow their dependencies, wherever all of them run (and so on, until none is added).
+  for (bool added = true; added;) {
+    added = false;
+    for (const auto& s : specs) {
+      if (!s.follows_dependencies || chosen.count(s.name) || s.dependencies.empty()) continue;
+      if (std::all_of(s.dependencies.begin(), s.dependencies.end(), [&](const std::string& d) { return chosen.count(d) > 0; })) {
+        chosen.insert(s.name);
+        roots.push_back(&s);
+        added = true;
+      }
     }
   }
   std::map<std::string, int> state;

@@ -37,6 +37,18 @@ TEST(TargetGraph, AfterOrdersWithoutPullingIn) {
   EXPECT_THROW(resolve_targets(specs, {"all"}), TargetError);
 }
 
+TEST(TargetGraph, FollowersRunWhereverAllTheirDependenciesRun) {
+  std::vector<ComponentSpec> specs{c("admin", {}), c("registry", {"admin"}), c("discovery", {"admin"}),
+                                   c("span_export", {"discovery"}), c("mall", {"discovery"})};
+  specs[3].follows_dependencies = true;
+  EXPECT_EQ(names(resolve_targets(specs, {"mall"})),
+            (std::vector<std::string>{"admin", "discovery", "mall", "span_export"}));
+  EXPECT_EQ(names(resolve_targets(specs, {"registry"})), (std::vector<std::string>{"admin", "registry"}))
+      << "no discovery here: the follower stays out";
+  specs[3].follows_dependencies = false;
+  EXPECT_EQ(names(resolve_targets(specs, {"mall"})), (std::vector<std::string>{"admin", "discovery", "mall"}));
+}
+
 TEST(TargetGraph, UnknownTargetListsValidOnes) {
   std::vector<ComponentSpec> specs{c("admin", {}), c("server", {"admin"})};
   try {

@@ -60,6 +60,17 @@ std::vector<config::Field> listener_fields(std::string host, std::int64_t port) 
   };
 }
 
+// The service a request's span belongs to when no route says (an unmatched path): the gateway when
+// it runs here, else the process's first service.
+std::string process_service(ComponentContext& ctx) {
+  std::string first;
+  for (const auto* spec : ctx.specs()) {
+    if (spec->name == "gateway") return spec->name;
+    if (spec->service && first.empty()) first = spec->name;
+  }
+  return first.empty() ? std::string("zhongtai") : first;
+}
+
 // The place a later component (the gateway) takes at the head of the chain.
 class FrontSlot final : public http::Middleware {
  public:
@@ -88,6 +99,7 @@ class ListenerComponent final : public Listener {
     o.port = static_cast<std::uint16_t>(s.get_int("port"));
     o.limits = limits_from(s);
     std::vector<std::shared_ptr<http::Middleware>> chain;
+    if (o.name == "public") chain.push_back(http::tracing_middleware(process_service(ctx)));
     chain.push_back(http::metrics_middleware(ctx.metrics(), o.name));
     if (auto path = s.get_string("access_log"); !path.empty())
       chain.push_back(http::access_log_middleware(std::make_shared<log::LineWriter>(path), o.name));
@@ -225,7 +237,7 @@ ComponentSpec public_listener_spec() {
   ComponentSpec spec;
   spec.name = "server";
   spec.description = "public HTTP listener";
-  spec.dependencies = {"admin", "resilience"};
+  spec.dependencies = {"admin", "resilience", "tracing"};
   spec.schema = {"server", listener_fields("0.0.0.0", 8080), "public HTTP listener"};
   spec.make = [](ComponentContext& ctx) -> std::unique_ptr<Component> {
     auto& resilience = ctx.get<resilience::ResilienceComponent>("resilience");

@@ -45,15 +45,24 @@ ApiClient::ApiClient(ServiceClient& client, std::string service, std::string pre
 boost::asio::awaitable<ApiClient::Reply> ApiClient::send(http::Method method, const std::string& target,
                                                          const std::string& body,
                                                          const http::RequestContext* ctx) const {
+  const Sending json_body;  // g++ 12: no braced temporary in a co_await's arguments
+  Reply reply = co_await send(method, target, body, ctx, json_body);
+  co_return reply;
+}
+
+boost::asio::awaitable<ApiClient::Reply> ApiClient::send(http::Method method, const std::string& target,
+                                                         const std::string& body, const http::RequestContext* ctx,
+                                                         Sending how) const {
   http::Request req;
   req.method = method;
   req.target = target;
   if (!body.empty()) {
-    req.headers.set("content-type", "application/json");
+    req.headers.set("content-type", how.content_type);
     req.body = body;
   }
   CallOptions options{.as = as_};
   options.timeout = timeout_;
+  options.traced = how.traced;
   Reply out;
   try {
     auto result = co_await client_.call(service_, std::move(req), ctx, options);

@@ -68,6 +68,13 @@ class ApiClient {
   };
   boost::asio::awaitable<Reply> send(http::Method method, const std::string& target, const std::string& body,
                                      const http::RequestContext* ctx) const;
+  // How a body other than JSON is sent, and whether the call is traced (CallOptions::traced).
+  struct Sending {
+    std::string content_type = "application/json";
+    bool traced = true;
+  };
+  boost::asio::awaitable<Reply> send(http::Method method, const std::string& target, const std::string& body,
+                                     const http::RequestContext* ctx, Sending how) const;
 
   // The outcome of a reply whose answer `read` turns into a T (an answer that cannot be read is
   // unknown: the service may have acted on it).

@@ -25,6 +25,7 @@
 #include "core/net/blocking.hpp"
 #include "core/net/notifier.hpp"
 #include "core/net/runtime.hpp"
+#include "core/observe/tracer.hpp"
 #include "core/observe/log.hpp"
 #include "core/observe/metrics.hpp"
 #include "core/util/files.hpp"
@@ -215,6 +216,7 @@ class DiscoveryComponent final : public Component, public Discovery {
     local_handler_ = listener.handler();
     self_id_ = instance_id();
     http::set_local_instance(self_id_);
+    observe::tracer().set_instance(self_id_);  // the resource of its spans: the instance the registry knows
     if (!api_) {
       log::warn("discovery: no registry configured (discovery.registry) and none in this process; resolving from "
                 "snapshots only");

@@ -11,9 +11,11 @@
 #include "core/discovery/discovery.hpp"
 #include "core/http/error.hpp"
 #include "core/http/identity.hpp"
+#include "core/http/middleware.hpp"
 #include "core/json/json.hpp"
 #include "core/observe/log.hpp"
 #include "core/observe/metrics.hpp"
+#include "core/observe/tracer.hpp"
 #include "core/util/time.hpp"
 
 namespace zt::core::discovery {
@@ -32,6 +34,21 @@ bool idempotent_method(http::Method m) {
 bool instance_failure(int status) { return status >= 500; }
 
 resilience::Nanos nanos_now() { return resilience::SteadyClock::instance().now(); }
+
+// The context a call (or one attempt of it) goes out with: a child of the caller's span, or a new
+// root; unsampled when the call is not to be traced.
+observe::TraceContext call_trace(const http::RequestContext* parent, const CallOptions& options) {
+  observe::TraceContext t = parent ? parent->trace.child() : observe::new_root_trace();
+  if (!options.traced) t.flags = 0x00;
+  return t;
+}
+
+// The client span of a call made as `as` to `service`.
+void record_client_span(const std::string& as, const std::string& service, http::Method method,
+                        const observe::TraceContext& trace, std::uint64_t start_unix_nano, const http::Response* answer,
+                        const ApiError* failure, const std::string& address, int attempt) {
+  observe::tracer().record(as, http::client_span(service, method, trace, start_unix_nano, answer, failure, address, attempt));
+}
 
 }  // namespace
 
@@ -125,6 +142,8 @@ boost::asio::awaitable<CallResult> ServiceClient::call_local(const std::string& 
                                                              const http::RequestContext* parent, Clock::time_point deadline,
                                                              const CallOptions& options) {
   // What the split call would carry, settled here instead of signed.
+  const bool traced = options.traced && observe::tracer().recording();
+  const auto started = traced ? http::unix_nanos_now() : 0;  // the call begins before it is served
   http::RequestContext ctx;
   ctx.received_at = Clock::now();
   ctx.deadline = deadline;  // the pipeline keeps it when tighter than its default
@@ -140,14 +159,16 @@ boost::asio::awaitable<CallResult> ServiceClient::call_local(const std::string& 
     else
       ctx.caller = {http::CallerKind::kService, ctx.calling_service, {}};
   }
-  (void)service;
-  const auto trace = parent ? parent->trace.child() : observe::TraceContext::generate();
+  const auto trace = call_trace(parent, options);
   req.headers.set("traceparent", trace.traceparent());
   if (parent) req.headers.set("x-request-id", parent->request_id);
+  const auto method = req.method;
   CallResult out;
   out.local = true;
   out.attempts = 1;
   out.response = co_await discovery_.local_handler()(req, ctx);
+  if (traced) record_client_span(ctx.edge ? std::string("gateway") : ctx.calling_service, service, method, trace, started,
+                                 &out.response, nullptr, std::string(), 1);
   co_return out;
 }
 
@@ -239,7 +260,7 @@ boost::asio::awaitable<CallResult> ServiceClient::call_remote(const std::string&
     // This attempt's context: the remaining budget, a child span, the caller's request id.
     http::RequestContext attempt_ctx;
     attempt_ctx.deadline = deadline;
-    attempt_ctx.trace = parent ? parent->trace.child() : observe::TraceContext::generate();
+    attempt_ctx.trace = call_trace(parent, options);
     attempt_ctx.request_id = parent ? parent->request_id : observe::random_hex_id(8);
     http::Request wire = req;
     // Our services get the signed identity; an upstream that is not one of ours (an operator's
@@ -268,6 +289,8 @@ boost::asio::awaitable<CallResult> ServiceClient::call_remote(const std::string&
     http::Upstream target{chosen->host, static_cast<std::uint16_t>(chosen->port)};
     up->balancer->on_start(*chosen);
     const auto started = nanos_now();
+    const bool traced = options.traced && observe::tracer().recording();
+    const auto started_unix = traced ? http::unix_nanos_now() : 0;
     std::optional<http::Response> answer;
     std::optional<ApiError> failure;
     try {
@@ -275,6 +298,10 @@ boost::asio::awaitable<CallResult> ServiceClient::call_remote(const std::string&
     } catch (const ApiError& e) {
       failure = e;
     }
+    if (traced)
+      record_client_span(options.edge ? std::string("gateway") : caller_name(options), service, req.method,
+                         attempt_ctx.trace, started_unix, answer ? &*answer : nullptr, failure ? &*failure : nullptr,
+                         fmt::format("{}:{}", chosen->host, chosen->port), attempts);
     up->balancer->on_finish(*chosen);
     const auto finished = nanos_now();
     const bool bad = failure.has_value() || instance_failure(answer->status);

@@ -54,6 +54,9 @@ struct CallOptions {
   std::string hash_key;                              // for consistent_hash
   std::string tag;  // prefer instances tagged so (gray release); all instances when none is
   bool prefer_local = true;                          // false: over the network even when local
+  // false: no client span, and the callee gets the trace unsampled (the span exporter's own
+  // calls, which must not make spans to export).
+  bool traced = true;
 };
 
 struct ServiceClientOptions {

@@ -11,6 +11,7 @@
 #include "core/http/identity.hpp"
 #include "core/observe/log.hpp"
 #include "core/observe/metrics.hpp"
+#include "core/observe/tracer.hpp"
 
 namespace zt::core::http {
 
@@ -134,6 +135,34 @@ class AccessLogMiddleware final : public Middleware {
   std::string server_;
 };
 
+// The service a server span belongs to: the gateway's when it forwarded the request, else the one
+// whose route answered ("/api/<service>/…"), else the process's.
+std::string span_service(const RequestContext& ctx, const std::string& fallback) {
+  if (!ctx.gateway_route.empty()) return "gateway";
+  constexpr std::string_view kApi = "/api/";
+  if (ctx.route.starts_with(kApi)) {
+    const auto rest = ctx.route.substr(kApi.size());
+    if (const auto slash = rest.find('/'); slash != std::string_view::npos && slash > 0) return std::string(rest.substr(0, slash));
+  }
+  return fallback;
+}
+
+class TracingMiddleware final : public Middleware {
+ public:
+  explicit TracingMiddleware(std::string fallback_service) : fallback_(std::move(fallback_service)) {}
+
+  boost::asio::awaitable<Response> handle(Request& req, RequestContext& ctx, const Handler& next) override {
+    if (!observe::tracer().recording()) co_return co_await next(req, ctx);
+    const Method method = req.method;
+    Response res = co_await next(req, ctx);
+    observe::tracer().record(span_service(ctx, fallback_), server_span(method, ctx, res, ctx.received_at));
+    co_return res;
+  }
+
+ private:
+  std::string fallback_;
+};
+
 }  // namespace
 
 std::shared_ptr<Middleware> metrics_middleware(observe::Registry& registry, std::string server) {
@@ -155,6 +184,80 @@ class CanonicalPathMiddleware final : public Middleware {
 };
 
 }  // namespace
+
+std::uint64_t unix_nanos_now() {
+  return static_cast<std::uint64_t>(
+      std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch()).count());
+}
+
+observe::Span server_span(Method method, const RequestContext& ctx, const Response& res,
+                          std::chrono::steady_clock::time_point started) {
+  const std::string verb(method == Method::kOther ? std::string_view("OTHER") : method_name(method));
+  observe::Span span;
+  span.trace_id = ctx.trace.trace_id;
+  span.span_id = ctx.trace.span_id;
+  span.parent_span_id = ctx.trace.parent_span_id;
+  span.trace_flags = ctx.trace.flags;
+  span.kind = observe::SpanKind::kServer;
+  const std::string route(ctx.route.empty() ? std::string_view("unmatched") : ctx.route);
+  span.name = verb + " " + route;
+  span.end_unix_nano = unix_nanos_now();
+  const auto elapsed = std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now() - started).count();
+  span.start_unix_nano = span.end_unix_nano - static_cast<std::uint64_t>(std::max<std::int64_t>(elapsed, 0));
+  span.attributes.reserve(8);
+  span.attributes.push_back({"http.request.method", verb});
+  span.attributes.push_back({"http.route", route});
+  span.attributes.push_back({"http.response.status_code", static_cast<std::int64_t>(res.status)});
+  // Who called, by kind and (for our services) by name: never who the customer is.
+  span.attributes.push_back({"zt.caller_kind", std::string(caller_kind_name(ctx.caller.kind))});
+  if (!ctx.calling_service.empty()) span.attributes.push_back({"zt.calling_service", ctx.calling_service});
+  if (ctx.edge) span.attributes.push_back({"zt.edge", true});
+  span.attributes.push_back({"zt.request_id", ctx.request_id});
+  if (!ctx.gateway_route.empty()) {
+    span.attributes.push_back({"zt.gateway.route_id", ctx.gateway_route});
+    span.attributes.push_back({"zt.gateway.upstream", ctx.upstream});
+  }
+  if (res.status >= 500) {
+    span.status = observe::SpanStatus::kError;
+    span.status_message = "HTTP " + std::to_string(res.status);
+  }
+  return span;
+}
+
+observe::Span client_span(std::string_view peer, Method method, const observe::TraceContext& trace,
+                          std::uint64_t start_unix_nano, const Response* answer, const ApiError* failure,
+                          std::string_view address, int attempt) {
+  observe::Span span;
+  span.trace_id = trace.trace_id;
+  span.span_id = trace.span_id;
+  span.parent_span_id = trace.parent_span_id;
+  span.trace_flags = trace.flags;
+  span.kind = observe::SpanKind::kClient;
+  const std::string verb(method == Method::kOther ? std::string_view("OTHER") : method_name(method));
+  span.name = verb + " " + std::string(peer);
+  span.start_unix_nano = start_unix_nano;
+  span.end_unix_nano = std::max(start_unix_nano, unix_nanos_now());
+  span.attributes.push_back({"peer.service", std::string(peer)});
+  span.attributes.push_back({"http.request.method", verb});
+  if (!address.empty()) span.attributes.push_back({"server.address", std::string(address)});
+  if (attempt > 1) span.attributes.push_back({"http.request.resend_count", static_cast<std::int64_t>(attempt - 1)});
+  if (answer) {
+    span.attributes.push_back({"http.response.status_code", static_cast<std::int64_t>(answer->status)});
+    if (answer->status >= 500) {
+      span.status = observe::SpanStatus::kError;
+      span.status_message = "HTTP " + std::to_string(answer->status);
+    }
+  } else if (failure) {
+    span.status = observe::SpanStatus::kError;
+    span.status_message = failure->code() + ": " + failure->what();
+    span.attributes.push_back({"error.type", failure->code()});
+  }
+  return span;
+}
+
+std::shared_ptr<Middleware> tracing_middleware(std::string fallback_service) {
+  return std::make_shared<TracingMiddleware>(std::move(fallback_service));
+}
 
 std::shared_ptr<Middleware> canonical_path_middleware() { return std::make_shared<CanonicalPathMiddleware>(); }
 

@@ -6,6 +6,7 @@
 
 #include "core/http/declarations.hpp"
 #include "core/http/error.hpp"
+#include "core/observe/tracer.hpp"
 
 namespace zt::core::http {
 
@@ -46,7 +47,7 @@ void prepare_context(const Request& req, RequestContext& ctx, const PipelineOpti
   ctx.request_id = rid && acceptable_request_id(*rid) ? std::string(*rid) : observe::random_hex_id(8);
   std::optional<observe::TraceContext> parent;
   if (auto tp = req.headers.get("traceparent")) parent = observe::TraceContext::parse(*tp);
-  ctx.trace = parent ? *parent : observe::TraceContext::generate();
+  ctx.trace = parent ? *parent : observe::new_root_trace();
   ctx.trace_id = ctx.trace.trace_id_hex();
   ctx.span_id = ctx.trace.span_id_hex();
   // A deadline set before the pipeline runs (an in-process call carrying its caller's budget) is

@@ -1,0 +1,203 @@
+#include "core/app/tracing_component.hpp"
+
+#include <unistd.h>
+
+#include <atomic>
+#include <charconv>
+#include <chrono>
+#include <memory>
+#include <thread>
+
+#include "core/http/client.hpp"
+#include "core/net/runtime.hpp"
+#include "core/observe/log.hpp"
+#include "core/observe/metrics.hpp"
+#include "core/observe/tracer.hpp"
+
+namespace zt::core {
+
+namespace {
+
+// An OTLP/HTTP traces URL: http://host[:port][/path] (port 4318 and path /v1/traces by default).
+struct Endpoint {
+  http::Upstream upstream;
+  std::string path;
+  std::string host_header;
+};
+
+std::optional<Endpoint> parse_endpoint(std::string_view url) {
+  constexpr std::string_view kScheme = "http://";
+  if (!url.starts_with(kScheme)) return std::nullopt;
+  url.remove_prefix(kScheme.size());
+  const auto slash = url.find('/');
+  const std::string_view authority = url.substr(0, slash);
+  Endpoint e;
+  e.path = slash == std::string_view::npos ? std::string("/v1/traces") : std::string(url.substr(slash));
+  const auto colon = authority.rfind(':');
+  std::string_view host = authority;
+  unsigned port = 4318;
+  if (colon != std::string_view::npos) {
+    host = authority.substr(0, colon);
+    const auto digits = authority.substr(colon + 1);
+    auto [p, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), port);
+    if (ec != std::errc() || p != digits.data() + digits.size() || port == 0 || port > 65535) return std::nullopt;
+  }
+  if (host.empty()) return std::nullopt;
+  e.upstream = {std::string(host), static_cast<std::uint16_t>(port)};
+  e.host_header = std::string(authority);
+  return e;
+}
+
+class TracingComponent final : public Component {
+ public:
+  TracingComponent(ComponentContext& ctx, std::string version) : runtime_(ctx.runtime()), version_(std::move(version)) {
+    const auto& c = ctx.config();
+    enabled_ = c.get_bool("enabled");
+    options_.sample_ratio = c.get_double("sample_ratio");
+    options_.keep_slower_than =
+        std::chrono::duration_cast<std::chrono::microseconds>(c.get_duration("keep_slower_than"));
+    options_.queue_capacity = static_cast<std::size_t>(c.get_int("queue_capacity"));
+    options_.batch_size = static_cast<std::size_t>(c.get_int("batch_size"));
+    options_.flush_interval = c.get_duration("flush_interval");
+    if (const auto url = c.get_string("endpoint"); !url.empty()) {
+      endpoint_ = parse_endpoint(url);
+      if (!endpoint_)
+        throw std::runtime_error("tracing.endpoint should be an OTLP/HTTP traces URL, http://host:port/v1/traces: " +
+                                 url);
+    }
+    // Until discovery knows this instance's registered id: the node and the process.
+    const auto& node = ctx.full_config().section("node");
+    observe::tracer().set_instance(node.get_string("name") + "@pid" + std::to_string(::getpid()));
+    auto& m = ctx.metrics();
+    const std::string help =
+        "Spans by what became of them (recorded for export, left out by sampling, dropped, exported)";
+    recorded_ = &m.counter("zt_spans_total", help, {{"result", "recorded"}});
+    not_sampled_ = &m.counter("zt_spans_total", help, {{"result", "not_sampled"}});
+    dropped_ = &m.counter("zt_spans_total", help, {{"result", "dropped"}});
+    exported_ = &m.counter("zt_spans_total", help, {{"result", "exported"}});
+    metrics_ = &m;
+    collector_ = m.add_collector([this] { catch_up(); });
+  }
+  ~TracingComponent() override { metrics_->remove_collector(collector_); }
+
+  void start() override {
+    if (!enabled_) {
+      log::info("tracing: off (tracing.enabled)");
+      return;
+    }
+    observe::tracer().start(options_);
+    if (endpoint_) {
+      client_ = std::make_unique<http::HttpClient>();
+      observe::tracer().set_export(
+          [this](std::vector<observe::RecordedSpan>&& batch) { return send(std::move(batch)); });
+      log::info("tracing: spans to {}:{}{} (sampling {:.0f} %)", endpoint_->upstream.host, endpoint_->upstream.port,
+                endpoint_->path, options_.sample_ratio * 100);
+    } else {
+      log::info("tracing: spans to the observer service (sampling {:.0f} %)", options_.sample_ratio * 100);
+    }
+  }
+
+  void stop() override {
+    if (!enabled_) return;
+    observe::tracer().stop();  // hands over what is queued
+    if (endpoint_) {
+      // Sends in flight finish or time out while the runtime still runs (their bound: 5 s).
+      for (int i = 0; i < 100 && in_flight_->load() > 0; ++i)
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+      observe::tracer().set_export(nullptr);
+    }
+    catch_up();
+  }
+
+ private:
+  static constexpr int kMaxInFlight = 4;
+
+  // On the tracer's thread: encodes the batch and sends it from an io thread, unless as many sends
+  // as allowed are under way.
+  bool send(std::vector<observe::RecordedSpan>&& batch) {
+    if (in_flight_->load() >= kMaxInFlight) return false;
+    auto body = std::make_shared<std::string>(observe::otlp_body(batch, observe::tracer().instance(), version_));
+    in_flight_->fetch_add(1);
+    auto in_flight = in_flight_;
+    runtime_.spawn(0, [this, body, in_flight]() -> boost::asio::awaitable<void> {
+      http::Request req;
+      req.method = http::Method::kPost;
+      req.target = endpoint_->path;
+      req.headers.set("host", endpoint_->host_header);
+      req.headers.set("content-type", "application/x-protobuf");
+      req.body = std::move(*body);
+      try {
+        const http::Upstream upstream = endpoint_->upstream;
+        http::Response res = co_await client_->send(upstream, std::move(req));
+        if (res.status < 200 || res.status >= 300) {
+          failed_.fetch_add(1);
+          log::warn("tracing: the OTLP endpoint answered {} (spans of this batch lost)", res.status);
+        }
+      } catch (const std::exception& e) {
+        failed_.fetch_add(1);
+        log::warn("tracing: sending spans failed: {}", e.what());
+      }
+      in_flight->fetch_sub(1);
+    });
+    return true;
+  }
+
+  // The tracer's totals into the counters (at each scrape, and at the end).
+  void catch_up() {
+    const auto s = observe::tracer().stats();
+    std::lock_guard lock(seen_mutex_);
+    recorded_->inc(s.recorded - seen_.recorded);
+    not_sampled_->inc(s.not_sampled - seen_.not_sampled);
+    dropped_->inc(s.dropped - seen_.dropped);
+    exported_->inc(s.exported - seen_.exported);
+    seen_ = s;
+  }
+
+  net::IoRuntime& runtime_;
+  std::string version_;
+  bool enabled_ = true;
+  observe::TracerOptions options_;
+  std::optional<Endpoint> endpoint_;
+  std::unique_ptr<http::HttpClient> client_;
+  std::shared_ptr<std::atomic<int>> in_flight_ = std::make_shared<std::atomic<int>>(0);
+  std::atomic<std::uint64_t> failed_{0};
+  observe::Registry* metrics_ = nullptr;
+  std::uint64_t collector_ = 0;
+  observe::Counter *recorded_ = nullptr, *not_sampled_ = nullptr, *dropped_ = nullptr, *exported_ = nullptr;
+  std::mutex seen_mutex_;
+  observe::TracerStats seen_;
+};
+
+}  // namespace
+
+ComponentSpec tracing_spec(std::string version) {
+  using namespace config;
+  using std::chrono::milliseconds;
+  ComponentSpec spec;
+  spec.name = "tracing";
+  spec.description = "spans of every request and call, batched to the observer or any OTLP/HTTP backend";
+  spec.dependencies = {"admin"};
+  spec.schema = {
+      "tracing",
+      {boolean("enabled", true).describe("record and export spans"),
+       number("sample_ratio", 1.0)
+           .range(0, 1)
+           .describe("share of new traces sampled (errors and slow spans always kept)"),
+       duration("keep_slower_than", milliseconds(500))
+           .range(0, 3600000)
+           .describe("a span this slow is kept even unsampled"),
+       integer("queue_capacity", 16384)
+           .range(1, 10'000'000)
+           .describe("spans waiting for export; past it they are dropped and counted"),
+       integer("batch_size", 512).range(1, 100'000).describe("spans per export request"),
+       duration("flush_interval", milliseconds(1000)).range(10, 600000).describe("how often queued spans are sent"),
+       string("endpoint", "")
+           .describe("an OTLP/HTTP traces URL (http://host:4318/v1/traces); empty: the platform's observer")},
+      "tracing: spans and where they go"};
+  spec.make = [version = std::move(version)](ComponentContext& ctx) -> std::unique_ptr<Component> {
+    return std::make_unique<TracingComponent>(ctx, version);
+  };
+  return spec;
+}
+
+}  // namespace zt::core

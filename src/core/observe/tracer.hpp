@@ -1,0 +1,116 @@
+// The process's span recorder (issue 19): what every process's instrumentation hands its finished
+// spans to, and what takes them off the hot path to an exporter.
+//
+//   if (observe::tracer().recording()) observe::tracer().record("mall", std::move(span));
+//
+// - Head sampling: a new root trace is sampled by its id (sample_ratio; the same trace id gives the
+//   same answer in every process, as OpenTelemetry's TraceIdRatioBased), and the W3C flag travels
+//   with the trace. A span of a trace not sampled is still kept when it failed or was slow.
+// - Bounded: spans wait in one queue of queue_capacity; past it they are dropped and counted,
+//   never waited for. A thread of its own takes them every flush_interval (sooner when a batch is
+//   full) and hands them to the exporter in batches of batch_size; an exporter that cannot take a
+//   batch now (its sends in flight are at their cap) has it dropped and counted too.
+// - Nothing is recorded while no exporter is set: instrumentation checks recording() first, so a
+//   process that exports nowhere does not build spans at all.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <functional>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "core/observe/otlp.hpp"
+#include "core/observe/trace.hpp"
+
+namespace zt::core::observe {
+
+struct TracerOptions {
+  double sample_ratio = 1.0;  // of new root traces, 0 … 1
+  std::chrono::microseconds keep_slower_than{std::chrono::milliseconds(500)};
+  std::size_t queue_capacity = 16384;
+  std::size_t batch_size = 512;
+  std::chrono::milliseconds flush_interval{1000};
+};
+
+// A finished span and the service that made it (one process may run many: the resource of an
+// exported batch is per service).
+struct RecordedSpan {
+  std::string service;
+  Span span;
+};
+
+// Takes a batch on the tracer's thread; false when it cannot take it now. It must not block.
+using SpanExport = std::function<bool(std::vector<RecordedSpan>&& batch)>;
+
+struct TracerStats {
+  std::uint64_t recorded = 0;     // queued for export
+  std::uint64_t not_sampled = 0;  // left out by sampling
+  std::uint64_t dropped = 0;      // the queue was full, or the exporter could not take them
+  std::uint64_t exported = 0;     // handed to the exporter
+};
+
+class Tracer {
+ public:
+  Tracer() = default;
+  ~Tracer();
+  Tracer(const Tracer&) = delete;
+  Tracer& operator=(const Tracer&) = delete;
+
+  // Starts the thread with these options (again: stops first, keeping the exporter).
+  void start(TracerOptions options);
+  // Hands what is queued to the exporter, then stops the thread.
+  void stop();
+  // The exporter; null stops recording. Replacing it waits for a batch being handed over.
+  void set_export(SpanExport exporter);
+  bool recording() const { return recording_.load(std::memory_order_relaxed); }
+
+  // This process's instance id for exported resources (the registry's instance id once known).
+  void set_instance(std::string instance);
+  std::string instance() const;
+
+  // Whether a new root trace with this id is sampled.
+  bool sample(const std::array<std::uint8_t, 16>& trace_id) const;
+  // Queues the span when it is wanted (sampled, failed or slow) and there is room.
+  void record(std::string service, Span span);
+  // Hands what is queued to the exporter now, on the calling thread (tests, shutdown).
+  void flush();
+  TracerStats stats() const;
+
+ private:
+  void run();
+  void hand_over(std::vector<RecordedSpan>& taken);
+
+  mutable std::mutex mutex_;  // the queue, the options, the instance
+  std::condition_variable wake_;
+  std::vector<RecordedSpan> queue_;
+  TracerOptions options_;
+  std::string instance_;
+  bool stopping_ = false;
+  std::thread thread_;
+
+  std::mutex export_mutex_;  // held while the exporter runs, and while it is replaced
+  SpanExport export_;
+  std::atomic<bool> recording_{false};
+  std::atomic<double> sample_ratio_{1.0};
+  std::atomic<std::int64_t> keep_slower_than_ns_{500'000'000};
+
+  std::atomic<std::uint64_t> recorded_{0}, not_sampled_{0}, dropped_{0}, exported_{0};
+};
+
+// A batch as one OTLP/HTTP traces body in protobuf: one resource per service (service.name, and
+// this process's instance and version), its spans in the order they were recorded.
+std::string otlp_body(std::vector<RecordedSpan>& batch, const std::string& instance, const std::string& version);
+
+// The process's tracer.
+Tracer& tracer();
+
+// A new root trace, sampled as the process's tracer says (TraceContext::generate() is always
+// sampled).
+TraceContext new_root_trace();
+
+}  // namespace zt::core::observe

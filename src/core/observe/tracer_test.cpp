@@ -1,0 +1,189 @@
+#include "core/observe/tracer.hpp"
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <map>
+#include <mutex>
+#include <thread>
+
+namespace zt::core::observe {
+namespace {
+
+Span span(std::uint8_t flags, std::uint64_t duration_ns, SpanStatus status = SpanStatus::kUnset) {
+  Span s;
+  s.trace_id.fill(1);
+  s.span_id.fill(2);
+  s.trace_flags = flags;
+  s.name = "GET /api/mall/v1/products";
+  s.kind = SpanKind::kServer;
+  s.start_unix_nano = 1'000'000'000;
+  s.end_unix_nano = s.start_unix_nano + duration_ns;
+  s.status = status;
+  return s;
+}
+
+// A tracer of its own (not the process's), with an exporter that keeps what it is handed.
+struct Fixture {
+  std::mutex mutex;
+  std::vector<std::vector<RecordedSpan>> batches;
+  bool accept = true;
+  Tracer tracer;  // last: stopped (its last hand-over included) before what its exporter uses goes
+
+  explicit Fixture(TracerOptions o) {
+    o.flush_interval = std::chrono::hours(1);  // only flush() hands over, so the test decides when
+    tracer.start(o);
+    tracer.set_export([this](std::vector<RecordedSpan>&& b) {
+      std::lock_guard lock(mutex);
+      if (!accept) return false;
+      batches.push_back(std::move(b));
+      return true;
+    });
+  }
+};
+
+TEST(Tracer, RecordsNothingWithoutAnExporter) {
+  Tracer t;
+  EXPECT_FALSE(t.recording());
+  t.record("mall", span(1, 1000));
+  EXPECT_EQ(t.stats().recorded, 0u);
+  t.set_export([](std::vector<RecordedSpan>&&) { return true; });
+  EXPECT_TRUE(t.recording());
+  t.set_export(nullptr);
+  EXPECT_FALSE(t.recording());
+}
+
+TEST(Tracer, KeepsSampledSpansAndUnsampledOnesThatFailedOrWereSlow) {
+  TracerOptions o;
+  o.keep_slower_than = std::chrono::milliseconds(500);
+  Fixture f(o);
+  f.tracer.record("mall", span(0x01, 1'000));                      // sampled
+  f.tracer.record("mall", span(0x00, 1'000));                      // not sampled: left out
+  f.tracer.record("mall", span(0x00, 1'000, SpanStatus::kError));  // failed: kept
+  f.tracer.record("counter", span(0x00, 500'000'000));             // slow: kept
+  f.tracer.record("counter", span(0x00, 499'999'999));             // just under: left out
+  f.tracer.flush();
+  const auto s = f.tracer.stats();
+  EXPECT_EQ(s.recorded, 3u);
+  EXPECT_EQ(s.not_sampled, 2u);
+  EXPECT_EQ(s.exported, 3u);
+  ASSERT_EQ(f.batches.size(), 1u);
+  ASSERT_EQ(f.batches[0].size(), 3u);
+  EXPECT_EQ(f.batches[0][0].service, "mall");
+  EXPECT_EQ(f.batches[0][1].span.status, SpanStatus::kError);
+  EXPECT_EQ(f.batches[0][2].service, "counter");
+}
+
+TEST(Tracer, AFullQueueDropsAndCounts) {
+  TracerOptions o;
+  o.queue_capacity = 5;
+  o.batch_size = 100;
+  Fixture f(o);
+  for (int i = 0; i < 8; ++i) f.tracer.record("mall", span(1, 1000));
+  EXPECT_EQ(f.tracer.stats().recorded, 5u);
+  EXPECT_EQ(f.tracer.stats().dropped, 3u) << "past the queue's capacity, never waited for";
+  f.tracer.flush();
+  ASSERT_EQ(f.batches.size(), 1u);
+  EXPECT_EQ(f.batches[0].size(), 5u);
+  EXPECT_EQ(f.tracer.stats().exported, 5u);
+}
+
+TEST(Tracer, BatchesAreCutAtTheirSize) {
+  TracerOptions o;
+  o.batch_size = 2;
+  Fixture f(o);
+  for (int i = 0; i < 5; ++i) f.tracer.record("mall", span(1, 1000));
+  f.tracer.flush();
+  // The thread may have taken a full batch itself (it is woken at batch_size) and be handing it
+  // over still: either way, five spans in batches of at most two.
+  for (int i = 0; i < 500 && f.tracer.stats().exported < 5; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  std::lock_guard lock(f.mutex);
+  std::size_t spans = 0;
+  for (const auto& b : f.batches) {
+    EXPECT_LE(b.size(), 2u);
+    spans += b.size();
+  }
+  EXPECT_EQ(spans, 5u);
+  EXPECT_EQ(f.tracer.stats().exported, 5u);
+}
+
+TEST(Tracer, ABatchTheExporterCannotTakeIsDroppedAndCounted) {
+  Fixture f(TracerOptions{});
+  f.accept = false;
+  for (int i = 0; i < 3; ++i) f.tracer.record("mall", span(1, 1000));
+  f.tracer.flush();
+  EXPECT_EQ(f.tracer.stats().dropped, 3u);
+  EXPECT_EQ(f.tracer.stats().exported, 0u);
+  f.accept = true;
+  f.tracer.record("mall", span(1, 1000));
+  f.tracer.flush();
+  EXPECT_EQ(f.tracer.stats().exported, 1u);
+}
+
+TEST(Tracer, TheThreadSendsOnItsOwnEveryFlushInterval) {
+  Tracer t;
+  std::mutex mutex;
+  std::size_t got = 0;
+  TracerOptions o;
+  o.flush_interval = std::chrono::milliseconds(20);
+  t.start(o);
+  t.set_export([&](std::vector<RecordedSpan>&& b) {
+    std::lock_guard lock(mutex);
+    got += b.size();
+    return true;
+  });
+  t.record("mall", span(1, 1000));
+  for (int i = 0; i < 200; ++i) {
+    {
+      std::lock_guard lock(mutex);
+      if (got == 1) break;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  std::lock_guard lock(mutex);
+  EXPECT_EQ(got, 1u);
+}
+
+TEST(Tracer, SamplingIsDecidedByTheTraceIdTheSameEverywhere) {
+  Tracer t;
+  TracerOptions o;
+  o.sample_ratio = 0.25;
+  t.start(o);
+  std::array<std::uint8_t, 16> low{}, high{};
+  low[15] = 1;  // a small number in the last eight bytes: under 0.25 × 2^64
+  high.fill(0xff);
+  EXPECT_TRUE(t.sample(low));
+  EXPECT_FALSE(t.sample(high));
+  int sampled = 0;
+  for (int i = 0; i < 4000; ++i) sampled += t.sample(TraceContext::generate().trace_id) ? 1 : 0;
+  EXPECT_GT(sampled, 800);
+  EXPECT_LT(sampled, 1200);
+  o.sample_ratio = 0;
+  t.start(o);
+  EXPECT_FALSE(t.sample(low));
+  o.sample_ratio = 1;
+  t.start(o);
+  EXPECT_TRUE(t.sample(high));
+}
+
+TEST(Tracer, ABodyHoldsOneResourcePerServiceThatAnyOtlpReaderSplitsBack) {
+  std::vector<RecordedSpan> batch{{"mall", span(1, 1000)}, {"counter", span(1, 2000)}, {"mall", span(1, 3000)}};
+  batch[2].span.name = "POST counter";
+  const auto body = otlp_body(batch, "mall@10.0.0.7:8080", "1.2.3");
+  const auto decoded = decode_otlp_traces_protobuf(body);
+  ASSERT_TRUE(decoded.error.empty()) << decoded.error;
+  ASSERT_EQ(decoded.batches.size(), 2u);
+  std::map<std::string, std::size_t> spans;
+  for (const auto& b : decoded.batches) {
+    spans[b.source.service_name] = b.spans.size();
+    EXPECT_EQ(b.source.service_instance_id, "mall@10.0.0.7:8080");
+    ASSERT_EQ(b.source.attributes.size(), 1u);
+    EXPECT_EQ(b.source.attributes[0].key, "service.version");
+  }
+  EXPECT_EQ(spans["mall"], 2u);
+  EXPECT_EQ(spans["counter"], 1u);
+}
+
+}  // namespace
+}  // namespace zt::core::observe

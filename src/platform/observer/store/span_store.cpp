@@ -1,0 +1,128 @@
+#include "platform/observer/store/span_store.hpp"
+
+#include <algorithm>
+
+namespace zt::platform::observer {
+
+namespace {
+
+using core::observe::Attribute;
+using core::storage::Param;
+
+constexpr std::size_t kColumns = 14;
+constexpr std::size_t kRowsPerStatement = 200;  // 2,800 parameters: under SQLite's and PostgreSQL's limits
+
+boost::json::value value_of(const Attribute& a) {
+  return std::visit([](const auto& v) -> boost::json::value { return boost::json::value(v); }, a.value);
+}
+
+boost::json::object attributes_json(const std::vector<Attribute>& attributes) {
+  boost::json::object o;
+  for (const auto& a : attributes) o[a.key] = value_of(a);
+  return o;
+}
+
+std::string events_json(const std::vector<core::observe::SpanEvent>& events) {
+  boost::json::array out;
+  for (const auto& e : events)
+    out.push_back(boost::json::object{{"name", e.name},
+                                      {"time_unix_nano", std::to_string(e.time_unix_nano)},
+                                      {"attributes", attributes_json(e.attributes)}});
+  return boost::json::serialize(out);
+}
+
+// Nanoseconds as a signed column: past 2262 they no longer fit, and such a time is a sender's error.
+std::int64_t nanos(std::uint64_t v) { return static_cast<std::int64_t>(std::min<std::uint64_t>(v, INT64_MAX)); }
+
+const char* kind_name(int kind) {
+  static constexpr const char* kNames[] = {"unspecified", "internal", "server", "client", "producer", "consumer"};
+  return kind >= 0 && kind < 6 ? kNames[kind] : "unspecified";
+}
+const char* status_name(int status) {
+  static constexpr const char* kNames[] = {"unset", "ok", "error"};
+  return status >= 0 && status < 3 ? kNames[status] : "unset";
+}
+
+}  // namespace
+
+std::string hex_id(const std::uint8_t* bytes, std::size_t n) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string s(n * 2, '0');
+  for (std::size_t i = 0; i < n; ++i) {
+    s[2 * i] = kHex[bytes[i] >> 4];
+    s[2 * i + 1] = kHex[bytes[i] & 0xf];
+  }
+  return s;
+}
+
+std::int64_t SpanStore::add(core::storage::Tx& tx, const std::vector<core::observe::SpanBatch>& batches,
+                            std::int64_t received_at_ms) {
+  std::vector<Param> params;
+  std::size_t rows = 0;
+  std::int64_t added = 0;
+  const auto flush = [&] {
+    if (rows == 0) return;
+    std::string sql =
+        "INSERT INTO observer_spans (trace_id, span_id, parent_span_id, service, instance, name, kind, "
+        "start_unix_nano, "
+        "duration_ns, status, status_message, attributes, events, received_at_ms) VALUES ";
+    for (std::size_t r = 0; r < rows; ++r)
+      sql += r == 0 ? "(?,?,?,?,?,?,?,?,?,?,?,?,?,?)" : ",(?,?,?,?,?,?,?,?,?,?,?,?,?,?)";
+    sql += " ON CONFLICT (trace_id, span_id) DO NOTHING";
+    added += tx.exec(sql, params);
+    params.clear();
+    rows = 0;
+  };
+  params.reserve(kColumns * kRowsPerStatement);
+  for (const auto& batch : batches) {
+    for (const auto& s : batch.spans) {
+      const bool root =
+          std::all_of(s.parent_span_id.begin(), s.parent_span_id.end(), [](std::uint8_t b) { return b == 0; });
+      params.emplace_back(hex_id(s.trace_id.data(), s.trace_id.size()));
+      params.emplace_back(hex_id(s.span_id.data(), s.span_id.size()));
+      params.emplace_back(root ? std::string() : hex_id(s.parent_span_id.data(), s.parent_span_id.size()));
+      params.emplace_back(batch.source.service_name);
+      params.emplace_back(batch.source.service_instance_id);
+      params.emplace_back(s.name);
+      params.emplace_back(static_cast<std::int64_t>(s.kind));
+      params.emplace_back(nanos(s.start_unix_nano));
+      params.emplace_back(s.end_unix_nano > s.start_unix_nano ? nanos(s.end_unix_nano - s.start_unix_nano)
+                                                              : std::int64_t{0});
+      params.emplace_back(static_cast<std::int64_t>(s.status));
+      params.emplace_back(s.status_message);
+      params.emplace_back(boost::json::serialize(attributes_json(s.attributes)));
+      params.emplace_back(events_json(s.events));
+      params.emplace_back(received_at_ms);
+      if (++rows == kRowsPerStatement) flush();
+    }
+  }
+  flush();
+  return added;
+}
+
+boost::json::array SpanStore::trace(core::storage::Tx& tx, const std::string& trace_id) {
+  boost::json::array out;
+  const auto rows = tx.query(
+      "SELECT span_id, parent_span_id, service, instance, name, kind, start_unix_nano, duration_ns, status, "
+      "status_message, attributes, events FROM observer_spans WHERE trace_id = ? ORDER BY start_unix_nano, span_id",
+      {trace_id});
+  for (const auto& r : rows) {
+    boost::json::object span{{"span_id", r.string(0)},
+                             {"parent_span_id", r.string(1)},
+                             {"service", r.string(2)},
+                             {"instance", r.string(3)},
+                             {"name", r.string(4)},
+                             {"kind", kind_name(static_cast<int>(r.int64(5)))},
+                             {"start_unix_nano", std::to_string(r.int64(6))},
+                             {"start_ms", r.int64(6) / 1'000'000},
+                             {"duration_us", r.int64(7) / 1000},
+                             {"status", status_name(static_cast<int>(r.int64(8)))},
+                             {"status_message", r.string(9)},
+                             {"attributes", boost::json::parse(r.string(10))},
+                             {"events", boost::json::parse(r.string(11))}};
+    out.push_back(std::move(span));
+  }
+  return out;
+}
+
+}  // namespace zt::platform::observer

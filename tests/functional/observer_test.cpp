@@ -1,0 +1,326 @@
+// The observer (issue 19) on the real binary, in both modes: a request through the gateway to the
+// mall and the counter is one trace across processes — each hop's server span, each call's client
+// span, parented as they happened — stored by the observer and read back by its id; and who may
+// send spans and read traces.
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <boost/json.hpp>
+#include <chrono>
+#include <map>
+#include <mutex>
+#include <random>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "core/observe/otlp.hpp"
+#include "harness/business.hpp"
+#include "harness/platform.hpp"
+#include "harness/tokens.hpp"
+#include "harness/zhongtai.hpp"
+
+namespace zt::test {
+namespace {
+
+using namespace std::chrono_literals;
+
+const Env kFastExport{{"ZT_TRACING__FLUSH_INTERVAL", "100ms"}};
+
+std::string random_trace_id() {
+  static std::mt19937_64 rng{std::random_device{}()};
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string id;
+  for (int i = 0; i < 32; ++i) id.push_back(kHex[rng() % 16]);
+  return id;
+}
+
+std::string attribute(const boost::json::object& span, const char* key) {
+  const auto& a = span.at("attributes").as_object();
+  const auto* v = a.if_contains(key);
+  if (!v) return "";
+  if (v->is_string()) return std::string(v->as_string());
+  if (v->is_int64()) return std::to_string(v->as_int64());
+  return boost::json::serialize(*v);
+}
+
+class Observer : public ::testing::TestWithParam<Mode> {};
+
+TEST_P(Observer, ARequestThroughTheGatewayToTheMallAndTheCounterIsOneTraceAcrossProcesses) {
+  auto& p = Platform::shared(GetParam(), kFastExport);
+  const int port = p.port();
+  const auto c = sign_up(port, GetParam() == Mode::kAll ? "13900190001" : "13900190002");
+  ASSERT_EQ(http_request(port, "POST", "/api/auth/v1/me/sandbox-account", "", c.headers()).status, 200);
+
+  // The caller's own trace context (W3C): the gateway's span continues it.
+  const std::string trace_id = random_trace_id(), caller_span = "00f067aa0ba902b7";
+  auto headers = c.headers();
+  headers["traceparent"] = "00-" + trace_id + "-" + caller_span + "-01";
+  const auto holdings = http_request(port, "GET", "/api/mall/v1/holdings", "", headers);
+  ASSERT_EQ(holdings.status, 200) << holdings.body;
+
+  // The tree, once every process has sent its part: gateway (server) → gateway→mall (client) →
+  // mall (server) → mall→counter (client, the balance and the positions) → counter (server).
+  boost::json::array spans;
+  std::string seen;
+  const auto complete = [&] {
+    auto r = http_request(port, "GET", "/api/observer/v1/traces/" + trace_id, "", staff_headers());
+    seen = r.body;
+    if (r.status != 200) return false;
+    spans = boost::json::parse(r.body).at("spans").as_array();
+    // Whole: both counter calls answered, and every span's parent is there but the caller's.
+    std::set<std::string> ids{caller_span};
+    for (const auto& s : spans) ids.insert(std::string(s.at("span_id").as_string()));
+    int counter_servers = 0;
+    for (const auto& s : spans) {
+      if (!ids.count(std::string(s.at("parent_span_id").as_string()))) return false;
+      if (s.at("service") == "counter" && s.at("kind") == "server") ++counter_servers;
+    }
+    return counter_servers >= 2;
+  };
+  ASSERT_TRUE(eventually(complete, 20s)) << seen;
+
+  std::map<std::string, boost::json::object> by_id;
+  for (const auto& s : spans) by_id[std::string(s.at("span_id").as_string())] = s.as_object();
+  const auto parent_of = [&](const boost::json::object& s) -> const boost::json::object* {
+    auto it = by_id.find(std::string(s.at("parent_span_id").as_string()));
+    return it == by_id.end() ? nullptr : &it->second;
+  };
+
+  // The gateway's server span: named by the route template, a child of the caller's span.
+  const boost::json::object* gateway = nullptr;
+  for (const auto& [id, s] : by_id)
+    if (s.at("service") == "gateway" && s.at("kind") == "server") gateway = &s;
+  ASSERT_NE(gateway, nullptr) << seen;
+  EXPECT_EQ(gateway->at("name"), "GET /api/mall/v1/holdings");
+  EXPECT_EQ(gateway->at("parent_span_id").as_string(), caller_span);
+  EXPECT_EQ(attribute(*gateway, "http.response.status_code"), "200");
+  EXPECT_EQ(attribute(*gateway, "zt.caller_kind"), "customer");
+  EXPECT_EQ(gateway->at("status"), "unset");
+  // Never who the customer is.
+  EXPECT_EQ(seen.find(c.id), std::string::npos) << "a span names the customer: " << seen;
+
+  // The mall's server span under the gateway's client span to it.
+  const boost::json::object* mall = nullptr;
+  for (const auto& [id, s] : by_id)
+    if (s.at("service") == "mall" && s.at("kind") == "server" && s.at("name") == "GET /api/mall/v1/holdings") mall = &s;
+  ASSERT_NE(mall, nullptr) << seen;
+  const auto* to_mall = parent_of(*mall);
+  ASSERT_NE(to_mall, nullptr) << seen;
+  EXPECT_EQ(to_mall->at("kind"), "client");
+  EXPECT_EQ(to_mall->at("service"), "gateway");
+  EXPECT_EQ(attribute(*to_mall, "peer.service"), "mall");
+  EXPECT_EQ(to_mall->at("parent_span_id"), gateway->at("span_id"));
+  EXPECT_EQ(attribute(*mall, "zt.edge"), "true") << "forwarded for an outside customer: no service call";
+
+  // Each counter server span under a client span the mall made, itself under the mall's span.
+  std::set<std::string> counter_routes;
+  for (const auto& [id, s] : by_id) {
+    if (s.at("service") != "counter" || s.at("kind") != "server") continue;
+    counter_routes.insert(std::string(s.at("name").as_string()));
+    const auto* call = parent_of(s);
+    ASSERT_NE(call, nullptr) << seen;
+    EXPECT_EQ(call->at("kind"), "client");
+    EXPECT_EQ(call->at("service"), "mall");
+    EXPECT_EQ(attribute(*call, "peer.service"), "counter");
+    EXPECT_EQ(attribute(s, "zt.calling_service"), "mall");
+    const auto* caller = parent_of(*call);
+    ASSERT_NE(caller, nullptr) << seen;
+    EXPECT_EQ(caller->at("service"), "mall");
+    EXPECT_EQ(caller->at("kind"), "server");
+    // The call began before it was served and lasted at least as long (within 50 µs: a span's
+    // start is its end on the wall clock less its length on the steady clock).
+    EXPECT_GE(std::stoll(std::string(s.at("start_unix_nano").as_string())) + 50'000,
+              std::stoll(std::string(call->at("start_unix_nano").as_string())));
+    EXPECT_GE(call->at("duration_us").as_int64() + 50, s.at("duration_us").as_int64());
+  }
+  EXPECT_TRUE(counter_routes.count("GET /api/counter/v1/accounts/{fund_account}/balance")) << seen;
+  EXPECT_TRUE(counter_routes.count("GET /api/counter/v1/accounts/{fund_account}/positions")) << seen;
+  // Split: the client spans say which instance answered.
+  if (GetParam() == Mode::kSplit) {
+    EXPECT_NE(attribute(*to_mall, "server.address").find("127.0.0.1:"), std::string::npos) << seen;
+  }
+}
+
+TEST_P(Observer, OnlyStaffWhoReadGovernanceReadTracesAndNoOutsideCallerSendsSpans) {
+  auto& p = Platform::shared(GetParam(), kFastExport);
+  const int port = p.port();
+  EXPECT_TRUE(refused(http_request(port, "GET", "/api/observer/v1/traces/" + random_trace_id(), "", staff_headers()),
+                      404, "OBSERVER_TRACE_NOT_FOUND", "未找到该调用链（可能尚未上报或已过保留期）"));
+  EXPECT_EQ(http_get(port, "/api/observer/v1/traces/" + random_trace_id()).status, 401);
+  const auto c = customer_headers("C-observer-outsider");
+  EXPECT_EQ(http_request(port, "GET", "/api/observer/v1/traces/" + random_trace_id(), "", c).status, 403);
+  EXPECT_EQ(
+      http_request(port, "GET", "/api/observer/v1/traces/" + random_trace_id(), "", sandbox_staff_headers()).status,
+      403)
+      << "governance.read, not any staff member";
+  EXPECT_EQ(http_request(port, "GET", "/api/observer/v1/traces/NOT-A-TRACE-ID-0123456789abcdef01", "", staff_headers())
+                .status,
+            400);
+
+  // Spans are our processes' to send: from outside, through the gateway, refused whatever the token.
+  core::observe::SpanSource source{"intruder", "x", {}};
+  core::observe::Span span;
+  span.trace_id.fill(7);
+  span.span_id.fill(9);
+  span.name = "forged";
+  span.start_unix_nano = 1;
+  span.end_unix_nano = 2;
+  const std::vector<core::observe::Span> forged{span};
+  const auto body = core::observe::otlp_traces_protobuf(source, forged);
+  for (const auto& h : {std::map<std::string, std::string>{{"content-type", "application/x-protobuf"}},
+                        std::map<std::string, std::string>{{"content-type", "application/x-protobuf"},
+                                                           {"authorization", staff_headers().at("authorization")}},
+                        std::map<std::string, std::string>{{"content-type", "application/x-protobuf"},
+                                                           {"authorization", c.at("authorization")}}}) {
+    const auto r = http_request(port, "POST", "/api/observer/v1/traces", body, h);
+    EXPECT_TRUE(r.status == 401 || r.status == 403) << r.status << " " << r.body;
+  }
+  EXPECT_TRUE(refused(
+      http_request(port, "GET", "/api/observer/v1/traces/07070707070707070707070707070707", "", staff_headers()), 404,
+      "OBSERVER_TRACE_NOT_FOUND"))
+      << "a refused export stored nothing";
+}
+
+// Straight at the split observer, signed as one of the platform's services: what it takes and what
+// it refuses (whole, storing nothing).
+TEST(ObserverSplit, ItTakesOtlpFromOurServicesInProtobufAndJsonAndRefusesWhatItCannotRead) {
+  auto& p = Platform::shared(Mode::kSplit, kFastExport);
+  const int observer = p.process_of("observer")->port;
+  const std::string path = "/api/observer/v1/traces";
+  const auto send = [&](const std::string& type, const std::string& body,
+                        std::map<std::string, std::string> extra = {}) {
+    auto h = service_headers("mall", "POST", path, Platform::master(), body);
+    h["content-type"] = type;
+    for (auto& [k, v] : extra) h[k] = v;
+    return http_request(observer, "POST", path, body, h);
+  };
+  const std::string trace_id = random_trace_id();
+  core::observe::SpanSource source{"batch-job", "job-1", {}};
+  core::observe::Span span;
+  for (std::size_t i = 0; i < 16; ++i)
+    span.trace_id[i] = static_cast<std::uint8_t>(std::stoi(trace_id.substr(2 * i, 2), nullptr, 16));
+  span.span_id.fill(0x11);
+  span.name = "nightly settlement";
+  span.kind = core::observe::SpanKind::kInternal;
+  span.start_unix_nano = 1'765'000'000'000'000'000ULL;
+  span.end_unix_nano = span.start_unix_nano + 2'500'000;
+  span.attributes.push_back({"zt.rows", std::int64_t{42}});
+  span.status = core::observe::SpanStatus::kError;
+  span.status_message = "one row refused";
+  std::vector<core::observe::Span> spans{span};
+  const auto protobuf = send("application/x-protobuf", core::observe::otlp_traces_protobuf(source, spans));
+  ASSERT_EQ(protobuf.status, 200) << protobuf.body;
+  EXPECT_EQ(protobuf.headers.at("content-type"), "application/x-protobuf");
+  EXPECT_TRUE(protobuf.body.empty()) << "an empty ExportTraceServiceResponse";
+  // The same span again, and a second one in JSON: the first is not doubled.
+  spans[0].span_id.fill(0x22);
+  spans[0].parent_span_id.fill(0x11);
+  spans[0].status = core::observe::SpanStatus::kUnset;
+  std::vector<core::observe::Span> both{span, spans[0]};
+  const auto json = send("application/json; charset=utf-8", core::observe::otlp_traces_json(source, both));
+  ASSERT_EQ(json.status, 200) << json.body;
+  EXPECT_EQ(json.body, "{}");
+
+  auto read = http_request(p.port(), "GET", "/api/observer/v1/traces/" + trace_id, "", staff_headers());
+  ASSERT_EQ(read.status, 200) << read.body;
+  const auto got = boost::json::parse(read.body).at("spans").as_array();
+  ASSERT_EQ(got.size(), 2u) << read.body;
+  const auto& first = got.at(0).as_object();
+  EXPECT_EQ(first.at("span_id"), "1111111111111111");
+  EXPECT_EQ(first.at("parent_span_id"), "");
+  EXPECT_EQ(first.at("service"), "batch-job");
+  EXPECT_EQ(first.at("instance"), "job-1");
+  EXPECT_EQ(first.at("kind"), "internal");
+  EXPECT_EQ(first.at("status"), "error");
+  EXPECT_EQ(first.at("status_message"), "one row refused");
+  EXPECT_EQ(first.at("duration_us"), 2500);
+  EXPECT_EQ(first.at("start_unix_nano"), "1765000000000000000");
+  EXPECT_EQ(attribute(first, "zt.rows"), "42");
+  EXPECT_EQ(got.at(1).at("parent_span_id"), "1111111111111111");
+
+  EXPECT_TRUE(refused(send("text/plain", "hello"), 415, "OBSERVER_MEDIA_TYPE_UNSUPPORTED"));
+  EXPECT_TRUE(refused(
+      send("application/x-protobuf", core::observe::otlp_traces_protobuf(source, spans), {{"content-encoding", "br"}}),
+      415, "OBSERVER_ENCODING_UNSUPPORTED"));
+  EXPECT_TRUE(
+      refused(send("application/x-protobuf", std::string("\x0a\xff\xff\xff\x0f", 5)), 400, "OBSERVER_OTLP_INVALID"));
+  EXPECT_TRUE(refused(send("application/json", "{\"resourceSpans\": 5}"), 400, "OBSERVER_OTLP_INVALID"));
+  // Unsigned, straight at the observer: no identity, no export.
+  const auto unsigned_export = http_request(observer, "POST", path, core::observe::otlp_traces_protobuf(source, spans),
+                                            {{"content-type", "application/x-protobuf"}});
+  EXPECT_TRUE(unsigned_export.status == 401 || unsigned_export.status == 403) << unsigned_export.body;
+}
+
+// An observer busy storing as many exports as it may store at once answers the next one 429 with
+// Retry-After (the OTLP/HTTP sender keeps its batch and tries again), and stores nothing of it.
+TEST(ObserverAlone, ABusyObserverAnswers429WithRetryAfterAndKeepsWhatItTook) {
+  const std::string secret = "observer-alone-suite-0123456789abcdef";
+  Zhongtai z{Env{{"ZT_NODE__INTERNAL_SECRET", secret}, {"ZT_OBSERVER__MAX_CONCURRENT_EXPORTS", "1"}}, "observer"};
+  const std::string path = "/api/observer/v1/traces";
+  // Exports of 3,000 spans (~0.4 MB each), eight at once, until one meets another being stored.
+  std::atomic<int> taken{0}, busy{0}, other{0};
+  std::mutex mutex;
+  std::string busy_answer, busy_retry, other_answer;
+  std::vector<std::string> stored_traces;
+  const auto export_once = [&](int round, int sender) {
+    core::observe::SpanSource source{"load", "load-" + std::to_string(sender), {}};
+    std::vector<core::observe::Span> spans(3000);
+    const std::string trace_id = random_trace_id();
+    for (std::size_t i = 0; i < spans.size(); ++i) {
+      for (std::size_t b = 0; b < 16; ++b)
+        spans[i].trace_id[b] = static_cast<std::uint8_t>(std::stoi(trace_id.substr(2 * b, 2), nullptr, 16));
+      for (std::size_t b = 0; b < 8; ++b) spans[i].span_id[b] = static_cast<std::uint8_t>((i + 1) >> (8 * b));
+      spans[i].name = "GET /api/load/v1/items/{id}";
+      spans[i].kind = core::observe::SpanKind::kServer;
+      spans[i].start_unix_nano = 1'765'000'000'000'000'000ULL + i * 1000;
+      spans[i].end_unix_nano = spans[i].start_unix_nano + 500'000;
+      spans[i].attributes.push_back({"http.route", std::string("/api/load/v1/items/{id}")});
+      spans[i].attributes.push_back({"round", std::int64_t{round}});
+    }
+    const auto body = core::observe::otlp_traces_protobuf(source, spans);
+    auto h = service_headers("mall", "POST", path, secret, body);
+    h["content-type"] = "application/x-protobuf";
+    const auto r = http_request(z.port, "POST", path, body, h);
+    std::lock_guard lock(mutex);
+    if (r.status == 200) {
+      ++taken;
+      stored_traces.push_back(trace_id);
+    } else if (r.status == 429) {
+      ++busy;
+      busy_answer = r.body;
+      busy_retry = r.headers.count("retry-after") ? r.headers.at("retry-after") : "";
+    } else {
+      ++other;
+      other_answer = std::to_string(r.status) + " " + r.body;
+    }
+  };
+  for (int round = 0; round < 20 && busy == 0; ++round) {
+    std::vector<std::thread> senders;
+    for (int sender = 0; sender < 8; ++sender) senders.emplace_back(export_once, round, sender);
+    for (auto& t : senders) t.join();
+  }
+  EXPECT_EQ(other, 0) << other_answer;
+  ASSERT_GT(busy, 0) << "no export met another being stored in 20 rounds of 8";
+  EXPECT_GT(taken, 0);
+  EXPECT_TRUE(refused(HttpResponse{429, {}, busy_answer}, 429, "OBSERVER_BUSY", "观测服务繁忙，请稍后重试"));
+  EXPECT_EQ(busy_retry, "1");
+  // What it took is whole: every span of each trace it answered 200 for.
+  const auto reader = [&](const std::string& target) {
+    return forwarded(z.port, "GET", target, secret, "", staff_caller({"governance.read"}));
+  };
+  for (const auto& id : {stored_traces.front(), stored_traces.back()}) {
+    const auto t = reader("/api/observer/v1/traces/" + id);
+    ASSERT_EQ(t.status, 200) << t.body.substr(0, 300);
+    EXPECT_EQ(boost::json::parse(t.body).at("spans").as_array().size(), 3000u);
+  }
+  // A trace id not in its one spelling (lower-case hex), straight at the service.
+  EXPECT_TRUE(refused(reader("/api/observer/v1/traces/" + std::string(32, 'A')), 400, "OBSERVER_TRACE_ID_INVALID",
+                      "调用链编号应为 32 位小写十六进制"));
+}
+
+INSTANTIATE_TEST_SUITE_P(BothModes, Observer, ::testing::Values(Mode::kAll, Mode::kSplit), mode_name);
+
+}  // namespace
+}  // namespace zt::test
