@@ -4,9 +4,11 @@
 // send spans and read traces.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <boost/json.hpp>
 #include <chrono>
+#include <cmath>
 #include <map>
 #include <mutex>
 #include <random>
@@ -26,7 +28,10 @@ namespace {
 
 using namespace std::chrono_literals;
 
-const Env kFastExport{{"ZT_TRACING__FLUSH_INTERVAL", "100ms"}};
+// Spans sent every 100 ms; an OTLP sender outside the platform known by its ingest token.
+const std::string kIngestToken = "functional-tests-ingest-0123456789";
+const Env kFastExport{{"ZT_TRACING__FLUSH_INTERVAL", "100ms"},
+                      {"ZT_OBSERVER__INGEST_TOKENS", "test-sender:" + kIngestToken}};
 
 std::string random_trace_id() {
   static std::mt19937_64 rng{std::random_device{}()};
@@ -51,14 +56,22 @@ TEST_P(Observer, ARequestThroughTheGatewayToTheMallAndTheCounterIsOneTraceAcross
   auto& p = Platform::shared(GetParam(), kFastExport);
   const int port = p.port();
   const auto c = sign_up(port, GetParam() == Mode::kAll ? "13900190001" : "13900190002");
-  ASSERT_EQ(http_request(port, "POST", "/api/auth/v1/me/sandbox-account", "", c.headers()).status, 200);
+  const auto account = http_request(port, "POST", "/api/auth/v1/me/sandbox-account", "", c.headers());
+  ASSERT_EQ(account.status, 200) << account.body;
 
-  // The caller's own trace context (W3C): the gateway's span continues it.
-  const std::string trace_id = random_trace_id(), caller_span = "00f067aa0ba902b7";
+  // An outside caller's trace context is not continued (it must not steer sampling nor join
+  // another customer's trace): the gateway starts a trace of ours, says which (traceresponse) and
+  // keeps what the caller sent on its span.
+  const std::string callers_trace = random_trace_id(), callers_span = "00f067aa0ba902b7";
   auto headers = c.headers();
-  headers["traceparent"] = "00-" + trace_id + "-" + caller_span + "-01";
+  headers["traceparent"] = "00-" + callers_trace + "-" + callers_span + "-00";
   const auto holdings = http_request(port, "GET", "/api/mall/v1/holdings", "", headers);
   ASSERT_EQ(holdings.status, 200) << holdings.body;
+  const std::string traceresponse = holdings.headers.count("traceresponse") ? holdings.headers.at("traceresponse") : "";
+  ASSERT_EQ(traceresponse.size(), 55u) << traceresponse;
+  const std::string trace_id = traceresponse.substr(3, 32);
+  EXPECT_NE(trace_id, callers_trace);
+  EXPECT_EQ(traceresponse.substr(53), "01") << "sampled as this platform samples, whatever the caller said";
 
   // The tree, once every process has sent its part: gateway (server) → gateway→mall (client) →
   // mall (server) → mall→counter (client, the balance and the positions) → counter (server).
@@ -69,8 +82,8 @@ TEST_P(Observer, ARequestThroughTheGatewayToTheMallAndTheCounterIsOneTraceAcross
     seen = r.body;
     if (r.status != 200) return false;
     spans = boost::json::parse(r.body).at("spans").as_array();
-    // Whole: both counter calls answered, and every span's parent is there but the caller's.
-    std::set<std::string> ids{caller_span};
+    // Whole: both counter calls answered, and every span's parent is there (the root has none).
+    std::set<std::string> ids{""};
     for (const auto& s : spans) ids.insert(std::string(s.at("span_id").as_string()));
     int counter_servers = 0;
     for (const auto& s : spans) {
@@ -94,12 +107,16 @@ TEST_P(Observer, ARequestThroughTheGatewayToTheMallAndTheCounterIsOneTraceAcross
     if (s.at("service") == "gateway" && s.at("kind") == "server") gateway = &s;
   ASSERT_NE(gateway, nullptr) << seen;
   EXPECT_EQ(gateway->at("name"), "GET /api/mall/v1/holdings");
-  EXPECT_EQ(gateway->at("parent_span_id").as_string(), caller_span);
+  EXPECT_EQ(gateway->at("parent_span_id"), "") << "a root: the caller's span is not its parent";
+  EXPECT_EQ(gateway->at("span_id").as_string(), traceresponse.substr(36, 16));
+  EXPECT_EQ(attribute(*gateway, "zt.client_traceparent"), "00-" + callers_trace + "-" + callers_span + "-00");
   EXPECT_EQ(attribute(*gateway, "http.response.status_code"), "200");
   EXPECT_EQ(attribute(*gateway, "zt.caller_kind"), "customer");
   EXPECT_EQ(gateway->at("status"), "unset");
-  // Never who the customer is.
-  EXPECT_EQ(seen.find(c.id), std::string::npos) << "a span names the customer: " << seen;
+  // Never who the customer is: not the id, the mobile, the fund account or the token.
+  const std::string mobile = GetParam() == Mode::kAll ? "13900190001" : "13900190002";
+  for (const auto& secret : {c.id, mobile, c.token, json_field(account.body, "fund_account")})
+    EXPECT_EQ(seen.find(secret), std::string::npos) << "a span names the customer (" << secret << "): " << seen;
 
   // The mall's server span under the gateway's client span to it.
   const boost::json::object* mall = nullptr;
@@ -137,6 +154,41 @@ TEST_P(Observer, ARequestThroughTheGatewayToTheMallAndTheCounterIsOneTraceAcross
   }
   EXPECT_TRUE(counter_routes.count("GET /api/counter/v1/accounts/{fund_account}/balance")) << seen;
   EXPECT_TRUE(counter_routes.count("GET /api/counter/v1/accounts/{fund_account}/positions")) << seen;
+  // The trace search finds it by the gateway's endpoint, and the figures count it: the mall's
+  // endpoint, and the topology's mall→counter edge (two calls).
+  const auto since =
+      std::to_string(std::stoll(std::string(gateway->at("start_unix_nano").as_string())) / 1'000'000 - 1);
+  const auto found = http_request(
+      port, "GET", "/api/observer/v1/traces?service=gateway&from_ms=" + since + "&endpoint=GET%20/api/mall/v1/holdings",
+      "", staff_headers());
+  ASSERT_EQ(found.status, 200) << found.body;
+  EXPECT_NE(found.body.find(trace_id), std::string::npos) << found.body;
+  std::string topology;
+  EXPECT_TRUE(eventually(
+      [&] {
+        topology = http_request(port, "GET", "/api/observer/v1/topology?from_ms=" + since, "", staff_headers()).body;
+        const auto parsed = boost::json::parse(topology);
+        for (const auto& e : parsed.at("edges").as_array())
+          if (e.at("from") == "mall" && e.at("to") == "counter" && e.at("calls").to_number<std::uint64_t>() >= 2)
+            return true;
+        return false;
+      },
+      10s))
+      << topology;
+  const auto endpoints = http_request(
+      port, "GET", "/api/observer/v1/services/mall/endpoints?order_by=calls&from_ms=" + since, "", staff_headers());
+  ASSERT_EQ(endpoints.status, 200) << endpoints.body;
+  bool listed = false;
+  const auto endpoint_list = boost::json::parse(endpoints.body);
+  for (const auto& e : endpoint_list.at("items").as_array())
+    if (e.at("endpoint") == "GET /api/mall/v1/holdings") {
+      listed = true;
+      EXPECT_GE(e.at("calls").to_number<std::uint64_t>(), 1u);
+      EXPECT_GT(e.at("p99_ms").as_double(), 0.0);
+      EXPECT_EQ(e.at("errors").to_number<std::uint64_t>(), 0u);
+    }
+  EXPECT_TRUE(listed) << endpoints.body;
+
   // Split: the client spans say which instance answered.
   if (GetParam() == Mode::kSplit) {
     EXPECT_NE(attribute(*to_mall, "server.address").find("127.0.0.1:"), std::string::npos) << seen;
@@ -238,6 +290,7 @@ TEST(ObserverSplit, ItTakesOtlpFromOurServicesInProtobufAndJsonAndRefusesWhatItC
   EXPECT_EQ(first.at("duration_us"), 2500);
   EXPECT_EQ(first.at("start_unix_nano"), "1765000000000000000");
   EXPECT_EQ(attribute(first, "zt.rows"), "42");
+  EXPECT_EQ(first.at("sender"), "mall") << "who sent it, whatever service it names";
   EXPECT_EQ(got.at(1).at("parent_span_id"), "1111111111111111");
 
   EXPECT_TRUE(refused(send("text/plain", "hello"), 415, "OBSERVER_MEDIA_TYPE_UNSUPPORTED"));
@@ -247,10 +300,148 @@ TEST(ObserverSplit, ItTakesOtlpFromOurServicesInProtobufAndJsonAndRefusesWhatItC
   EXPECT_TRUE(
       refused(send("application/x-protobuf", std::string("\x0a\xff\xff\xff\x0f", 5)), 400, "OBSERVER_OTLP_INVALID"));
   EXPECT_TRUE(refused(send("application/json", "{\"resourceSpans\": 5}"), 400, "OBSERVER_OTLP_INVALID"));
+  // A gateway forwarding a staff member who reads governance: still no export (services only);
+  // and a service reading a trace: refused (staff only).
+  const auto spans_body = core::observe::otlp_traces_protobuf(source, spans);
+  auto as_staff = forwarded(observer, "POST", path, Platform::master(), spans_body, staff_caller({"governance.read"}),
+                            {{"content-type", "application/x-protobuf"}});
+  EXPECT_EQ(as_staff.status, 403) << as_staff.body;
+  const auto trace_path = "/api/observer/v1/traces/" + trace_id;
+  const auto by_service =
+      http_request(observer, "GET", trace_path, "", service_headers("mall", "GET", trace_path, Platform::master()));
+  EXPECT_EQ(by_service.status, 403) << by_service.body;
   // Unsigned, straight at the observer: no identity, no export.
   const auto unsigned_export = http_request(observer, "POST", path, core::observe::otlp_traces_protobuf(source, spans),
                                             {{"content-type", "application/x-protobuf"}});
   EXPECT_TRUE(unsigned_export.status == 401 || unsigned_export.status == 403) << unsigned_export.body;
+}
+
+// Known latencies in, a percentile table out: each within 1 % of the exact (nearest-rank)
+// percentile, from 0.1 ms to 10 s; calls, errors and the average exact.
+// Sent from outside the platform as an OpenTelemetry SDK would (OTLP protobuf with an ingest
+// token, through the gateway), in both modes.
+TEST_P(Observer, PercentilesOfKnownLatenciesAreWithinOnePercentFromATenthOfAMillisecondToTenSeconds) {
+  auto& p = Platform::shared(GetParam(), kFastExport);
+  const std::string path = "/api/observer/v1/otlp/v1/traces", service = "pct-" + random_trace_id().substr(0, 8);
+  const auto now_ns = static_cast<std::uint64_t>(
+      std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch())
+          .count());
+  // Three endpoints: 0.1–0.2 ms, 1–100 ms and 0.1 ms–10 s, log-uniform, in shuffled order.
+  struct Endpoint {
+    std::string name;
+    double lo_us, hi_us;
+    std::vector<double> durations_us;
+  };
+  std::vector<Endpoint> endpoints{{"GET /api/pct/v1/fast", 100, 200, {}},
+                                  {"GET /api/pct/v1/middle", 1'000, 100'000, {}},
+                                  {"GET /api/pct/v1/wide", 100, 10'000'000, {}}};
+  std::mt19937_64 rng(20261207);
+  const std::string run = random_trace_id().substr(0, 16);  // the trace ids' second half, this run's
+  core::observe::SpanSource source{service, "pct-1", {}};
+  std::vector<core::observe::Span> spans;
+  std::uint64_t next_id = 1;
+  for (auto& e : endpoints) {
+    for (int i = 0; i < 1000; ++i) {
+      const double d = e.lo_us * std::pow(e.hi_us / e.lo_us, i / 999.0);
+      e.durations_us.push_back(d);
+      core::observe::Span s;
+      for (std::size_t b = 0; b < 8; ++b) s.trace_id[b] = static_cast<std::uint8_t>(next_id >> (8 * b));
+      for (std::size_t b = 0; b < 8; ++b)
+        s.trace_id[8 + b] = static_cast<std::uint8_t>(std::stoi(run.substr(2 * b, 2), nullptr, 16));
+      for (std::size_t b = 0; b < 8; ++b) s.span_id[b] = static_cast<std::uint8_t>(next_id >> (8 * b));
+      ++next_id;
+      s.name = e.name;
+      s.kind = core::observe::SpanKind::kServer;
+      s.end_unix_nano = now_ns;
+      s.start_unix_nano = now_ns - static_cast<std::uint64_t>(std::llround(d * 1000));
+      if (i % 100 == 0) s.status = core::observe::SpanStatus::kError;
+      spans.push_back(std::move(s));
+    }
+  }
+  std::shuffle(spans.begin(), spans.end(), rng);
+  const auto body = core::observe::otlp_traces_protobuf(source, spans);
+  const std::map<std::string, std::string> h{{"content-type", "application/x-protobuf"},
+                                             {"x-ingest-token", kIngestToken}};
+  // Not without the token, nor with another.
+  auto wrong = h;
+  wrong["x-ingest-token"] = "not-the-token-0123456789abcdef";
+  EXPECT_TRUE(
+      refused(http_request(p.port(), "POST", path, body, wrong), 401, "OBSERVER_INGEST_TOKEN_INVALID", "上报凭证无效"));
+  auto none = h;
+  none.erase("x-ingest-token");
+  EXPECT_EQ(http_request(p.port(), "POST", path, body, none).status, 400) << "the gateway asks for it first";
+  const auto sent = http_request(p.port(), "POST", path, body, h);
+  ASSERT_EQ(sent.status, 200) << sent.body;
+  // Stored with who sent it.
+  const auto one = http_request(p.port(), "GET", "/api/observer/v1/traces/0100000000000000" + run, "", staff_headers());
+  ASSERT_EQ(one.status, 200) << one.body;
+  EXPECT_EQ(boost::json::parse(one.body).at("spans").at(0).at("sender"), "token:test-sender");
+
+  const auto from = std::to_string(static_cast<std::int64_t>(now_ns / 1'000'000) - 60'000);
+  const auto table = http_request(
+      p.port(), "GET", "/api/observer/v1/services/" + service + "/endpoints?from_ms=" + from, "", staff_headers());
+  ASSERT_EQ(table.status, 200) << table.body;
+  const auto items = boost::json::parse(table.body).at("items").as_array();
+  ASSERT_EQ(items.size(), 3u) << table.body;
+  EXPECT_EQ(items.at(0).at("endpoint"), "GET /api/pct/v1/wide") << "slowest p99 first";
+  for (auto& e : endpoints) {
+    const boost::json::object* row = nullptr;
+    for (const auto& i : items)
+      if (i.at("endpoint").as_string() == e.name) row = &i.as_object();
+    ASSERT_NE(row, nullptr) << e.name << " " << table.body;
+    auto sorted = e.durations_us;
+    std::sort(sorted.begin(), sorted.end());
+    for (const auto& [key, q] : std::vector<std::pair<const char*, double>>{
+             {"p50_ms", 0.50}, {"p75_ms", 0.75}, {"p90_ms", 0.90}, {"p95_ms", 0.95}, {"p99_ms", 0.99}}) {
+      const double exact_ms = sorted.at(static_cast<std::size_t>(std::ceil(q * 1000)) - 1) / 1000.0;
+      const double got = row->at(key).as_double();
+      EXPECT_LE(std::abs(got - exact_ms) / exact_ms, 0.01)
+          << e.name << " " << key << ": " << got << " against " << exact_ms;
+    }
+    double sum = 0;
+    for (double d : sorted) sum += d;
+    EXPECT_NEAR(row->at("avg_ms").as_double(), sum / 1000 / 1000.0, 0.001) << e.name;
+    EXPECT_EQ(row->at("calls").to_number<std::uint64_t>(), 1000u);
+    EXPECT_EQ(row->at("errors").to_number<std::uint64_t>(), 10u);
+    EXPECT_DOUBLE_EQ(row->at("error_rate").as_double(), 0.01);
+    EXPECT_NEAR(row->at("max_ms").as_double(), sorted.back() / 1000.0, 0.0001);
+  }
+  // The service's own figures are all three endpoints together, and its minutes hold them.
+  const auto services = http_request(p.port(), "GET", "/api/observer/v1/services?from_ms=" + from, "", staff_headers());
+  ASSERT_EQ(services.status, 200) << services.body;
+  bool seen = false;
+  const auto service_list = boost::json::parse(services.body);
+  for (const auto& s : service_list.at("items").as_array())
+    if (s.at("service").as_string() == service) {
+      seen = true;
+      EXPECT_EQ(s.at("calls").to_number<std::uint64_t>(), 3000u);
+      EXPECT_EQ(s.at("errors").to_number<std::uint64_t>(), 30u);
+    }
+  EXPECT_TRUE(seen) << services.body;
+  const auto minutes = http_request(
+      p.port(), "GET", "/api/observer/v1/services/" + service + "/minutes?from_ms=" + from, "", staff_headers());
+  ASSERT_EQ(minutes.status, 200) << minutes.body;
+  const auto points = boost::json::parse(minutes.body).at("points").as_array();
+  ASSERT_EQ(points.size(), 1u) << minutes.body;
+  EXPECT_EQ(points.at(0).at("calls").to_number<std::uint64_t>(), 3000u);
+  EXPECT_EQ(points.at(0).at("minute_ms").as_int64(), static_cast<std::int64_t>(now_ns / 60'000'000'000ULL) * 60'000);
+  // A range that cannot be, and a limit out of bounds, straight at the service (split).
+  if (GetParam() != Mode::kSplit) return;
+  const int observer = p.process_of("observer")->port;
+  const auto reader = [&](const std::string& target) {
+    return forwarded(observer, "GET", target, Platform::master(), "", staff_caller({"governance.read"}));
+  };
+  EXPECT_TRUE(refused(reader("/api/observer/v1/services?from_ms=2000&to_ms=1000"), 400, "OBSERVER_RANGE_INVALID"));
+  EXPECT_TRUE(refused(reader("/api/observer/v1/topology?from_ms=0&to_ms=864000000000"), 400, "OBSERVER_RANGE_INVALID"))
+      << "longer than the retention";
+  EXPECT_TRUE(
+      refused(reader("/api/observer/v1/services/" + service + "/endpoints?limit=0"), 400, "OBSERVER_BAD_PARAM"));
+  EXPECT_TRUE(
+      refused(reader("/api/observer/v1/services/" + service + "/instances?order_by=name"), 400, "OBSERVER_BAD_PARAM"));
+  EXPECT_TRUE(refused(reader("/api/observer/v1/traces?status=slow"), 400, "OBSERVER_BAD_PARAM"));
+  const auto instances = reader("/api/observer/v1/services/" + service + "/instances");
+  ASSERT_EQ(instances.status, 200) << instances.body;
+  EXPECT_NE(instances.body.find("\"instance\":\"pct-1\""), std::string::npos) << instances.body;
 }
 
 // An observer busy storing as many exports as it may store at once answers the next one 429 with
@@ -315,6 +506,11 @@ TEST(ObserverAlone, ABusyObserverAnswers429WithRetryAfterAndKeepsWhatItTook) {
     ASSERT_EQ(t.status, 200) << t.body.substr(0, 300);
     EXPECT_EQ(boost::json::parse(t.body).at("spans").as_array().size(), 3000u);
   }
+  // No ingest token configured: outside senders are refused, whatever they present.
+  const std::string outside = "/api/observer/v1/otlp/v1/traces";
+  EXPECT_TRUE(refused(forwarded(z.port, "POST", outside, secret, "{}", {},
+                                {{"content-type", "application/json"}, {"x-ingest-token", std::string(32, 'k')}}),
+                      403, "OBSERVER_INGEST_CLOSED", "未开放外部调用链数据上报"));
   // A trace id not in its one spelling (lower-case hex), straight at the service.
   EXPECT_TRUE(refused(reader("/api/observer/v1/traces/" + std::string(32, 'A')), 400, "OBSERVER_TRACE_ID_INVALID",
                       "调用链编号应为 32 位小写十六进制"));

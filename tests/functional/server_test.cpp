@@ -40,7 +40,12 @@ TEST(Server, ErrorsUseTheOneShapeWithTraceId) {
   EXPECT_EQ(na.headers["allow"], "GET");
   auto traced = http_request(z.port, "GET", "/api/nosuch", "",
                              {{"traceparent", "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"}});
-  EXPECT_NE(traced.body.find("\"trace_id\":\"4bf92f3577b34da6a3ce929d0e0e4736\""), std::string::npos) << traced.body;
+  // An outside caller's trace is not continued (it must not steer sampling nor join another's
+  // trace): the error names the trace the request became, as the traceresponse header does.
+  EXPECT_EQ(traced.body.find("4bf92f3577b34da6a3ce929d0e0e4736"), std::string::npos) << traced.body;
+  ASSERT_EQ(traced.headers["traceresponse"].size(), 55u) << traced.headers["traceresponse"];
+  EXPECT_NE(traced.body.find("\"trace_id\":\"" + traced.headers["traceresponse"].substr(3, 32) + "\""), std::string::npos)
+      << traced.body;
   auto bad_limit = http_get(z.port, "/api/system/v1/events?limit=1000");
   EXPECT_EQ(bad_limit.status, 400);
   // The gateway checks the request against the system service's OpenAPI document first.

@@ -42,7 +42,7 @@ std::optional<Endpoint> parse_endpoint(std::string_view url) {
     auto [p, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), port);
     if (ec != std::errc() || p != digits.data() + digits.size() || port == 0 || port > 65535) return std::nullopt;
   }
-  if (host.empty()) return std::nullopt;
+  if (host.empty() || host.find_first_of("[]") != std::string_view::npos) return std::nullopt;  // a name or IPv4
   e.upstream = {std::string(host), static_cast<std::uint16_t>(port)};
   e.host_header = std::string(authority);
   return e;
@@ -75,6 +75,7 @@ class TracingComponent final : public Component {
     not_sampled_ = &m.counter("zt_spans_total", help, {{"result", "not_sampled"}});
     dropped_ = &m.counter("zt_spans_total", help, {{"result", "dropped"}});
     exported_ = &m.counter("zt_spans_total", help, {{"result", "exported"}});
+    failed_ = &m.counter("zt_span_exports_failed_total", "Span batches not taken where they were sent");
     metrics_ = &m;
     collector_ = m.add_collector([this] { catch_up(); });
   }
@@ -99,12 +100,13 @@ class TracingComponent final : public Component {
 
   void stop() override {
     if (!enabled_) return;
-    observe::tracer().stop();  // hands over what is queued
+    observe::tracer().stop();  // hands over what is queued (as many batches as may be in flight)
     if (endpoint_) {
-      // Sends in flight finish or time out while the runtime still runs (their bound: 5 s).
+      observe::tracer().set_export(nullptr);
+      // Sends under way get a few seconds to end while the runtime still runs; a slower one is cut
+      // when the runtime stops (its spans lost).
       for (int i = 0; i < 100 && in_flight_->load() > 0; ++i)
         std::this_thread::sleep_for(std::chrono::milliseconds(50));
-      observe::tracer().set_export(nullptr);
     }
     catch_up();
   }
@@ -130,11 +132,11 @@ class TracingComponent final : public Component {
         const http::Upstream upstream = endpoint_->upstream;
         http::Response res = co_await client_->send(upstream, std::move(req));
         if (res.status < 200 || res.status >= 300) {
-          failed_.fetch_add(1);
+          failed_->inc();
           log::warn("tracing: the OTLP endpoint answered {} (spans of this batch lost)", res.status);
         }
       } catch (const std::exception& e) {
-        failed_.fetch_add(1);
+        failed_->inc();
         log::warn("tracing: sending spans failed: {}", e.what());
       }
       in_flight->fetch_sub(1);
@@ -160,7 +162,7 @@ class TracingComponent final : public Component {
   std::optional<Endpoint> endpoint_;
   std::unique_ptr<http::HttpClient> client_;
   std::shared_ptr<std::atomic<int>> in_flight_ = std::make_shared<std::atomic<int>>(0);
-  std::atomic<std::uint64_t> failed_{0};
+  observe::Counter* failed_ = nullptr;
   observe::Registry* metrics_ = nullptr;
   std::uint64_t collector_ = 0;
   observe::Counter *recorded_ = nullptr, *not_sampled_ = nullptr, *dropped_ = nullptr, *exported_ = nullptr;

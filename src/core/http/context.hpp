@@ -36,6 +36,9 @@ struct RequestContext {
   observe::TraceContext trace;
   std::string trace_id;  // hex of trace.trace_id, computed once
   std::string span_id;   // hex of trace.span_id
+  // What an outside caller sent as `traceparent` when its trace was not continued (outside
+  // traffic starts a trace of ours: see restart_outside_trace); shown on the server span.
+  std::string client_traceparent;
   std::chrono::steady_clock::time_point received_at{};
   std::chrono::steady_clock::time_point deadline{};  // time_point::max() when none
   Caller caller;

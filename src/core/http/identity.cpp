@@ -18,6 +18,7 @@
 #include <unordered_set>
 
 #include "core/http/error.hpp"
+#include "core/http/pipeline.hpp"
 #include "core/util/digest.hpp"
 #include "core/util/time.hpp"
 
@@ -366,12 +367,14 @@ class IdentityMiddleware final : public Middleware {
     if (ctx.in_process) co_return co_await next(req, ctx);  // settled by the service client already
     auto header = req.headers.get(kIdentityHeader);
     if (!header) {
+      restart_outside_trace(ctx);
       if (options_.require)
         throw ApiError(401, "INTERNAL_IDENTITY_REQUIRED", "该服务只接受经网关或内部服务的调用");
       co_return co_await next(req, ctx);
     }
     auto result = verify_call(*header, method_name(req.method), req.target, req.body, *options_.keys, unix_millis(), &replay_);
     if (auto* failure = std::get_if<IdentityFailure>(&result)) {
+      restart_outside_trace(ctx);
       // Where outside clients arrive, anyone can send junk: not worth a warning each time.
       if (options_.require) ctx.log().warn("identity: refused a call to {} {} ({})", method_name(req.method), req.path(), failure_name(*failure));
       else core::log::debug("identity: dropped a client's identity header ({})", failure_name(*failure));
@@ -385,11 +388,13 @@ class IdentityMiddleware final : public Middleware {
     }
     auto& id = std::get<CallIdentity>(result);
     if (const auto here = g_local_instance.load(); !id.instance.empty() && !here->empty() && id.instance != *here) {
+      restart_outside_trace(ctx);
       ctx.log().warn("identity: a call signed for instance {} reached {}", id.instance, *here);
       throw ApiError(401, "INTERNAL_IDENTITY_INVALID", "内部调用身份无效");
     }
     if (id.edge) {
       if (std::find(options_.edge_services.begin(), options_.edge_services.end(), id.from) == options_.edge_services.end()) {
+        restart_outside_trace(ctx);
         ctx.log().warn("identity: {} may not forward outside callers", id.from);
         throw ApiError(401, "INTERNAL_IDENTITY_INVALID", "内部调用身份无效");
       }

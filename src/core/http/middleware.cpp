@@ -135,14 +135,16 @@ class AccessLogMiddleware final : public Middleware {
   std::string server_;
 };
 
-// The service a server span belongs to: the gateway's when it forwarded the request, else the one
+// The service a server span belongs to: the gateway's for what reached this process from outside
+// when the gateway runs here (whatever it answered: routed, refused or not found), else the one
 // whose route answered ("/api/<service>/…"), else the process's.
 std::string span_service(const RequestContext& ctx, const std::string& fallback) {
-  if (!ctx.gateway_route.empty()) return "gateway";
+  if (!ctx.gateway_route.empty() || (fallback == "gateway" && !ctx.in_process)) return "gateway";
   constexpr std::string_view kApi = "/api/";
   if (ctx.route.starts_with(kApi)) {
     const auto rest = ctx.route.substr(kApi.size());
-    if (const auto slash = rest.find('/'); slash != std::string_view::npos && slash > 0) return std::string(rest.substr(0, slash));
+    if (const auto slash = rest.find('/'); slash != std::string_view::npos && slash > 0)
+      return std::string(rest.substr(0, slash));
   }
   return fallback;
 }
@@ -155,7 +157,9 @@ class TracingMiddleware final : public Middleware {
     if (!observe::tracer().recording()) co_return co_await next(req, ctx);
     const Method method = req.method;
     Response res = co_await next(req, ctx);
-    observe::tracer().record(span_service(ctx, fallback_), server_span(method, ctx, res, ctx.received_at));
+    // Built only when it is kept (sampled, failed or slow).
+    if (observe::tracer().wanted(ctx.trace.flags, res.status >= 500, Clock::now() - ctx.received_at))
+      observe::tracer().record(span_service(ctx, fallback_), server_span(method, ctx, res, ctx.received_at));
     co_return res;
   }
 
@@ -213,6 +217,7 @@ observe::Span server_span(Method method, const RequestContext& ctx, const Respon
   if (!ctx.calling_service.empty()) span.attributes.push_back({"zt.calling_service", ctx.calling_service});
   if (ctx.edge) span.attributes.push_back({"zt.edge", true});
   span.attributes.push_back({"zt.request_id", ctx.request_id});
+  if (!ctx.client_traceparent.empty()) span.attributes.push_back({"zt.client_traceparent", ctx.client_traceparent});
   if (!ctx.gateway_route.empty()) {
     span.attributes.push_back({"zt.gateway.route_id", ctx.gateway_route});
     span.attributes.push_back({"zt.gateway.upstream", ctx.upstream});

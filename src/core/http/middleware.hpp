@@ -28,8 +28,9 @@ std::shared_ptr<Middleware> access_log_middleware(std::shared_ptr<log::LineWrite
 
 // A server span for each request (core/observe/tracer.hpp), while the process's tracer records:
 // named by method and route template, with the status, the caller's kind and calling service,
-// the request id; an error at 500 or above. Its service is the gateway's when the gateway
-// forwarded the request, else the route's ("/api/<service>/…"), else `fallback_service`.
+// the request id (and what an outside caller sent as traceparent); an error at 500 or above. Its
+// service is the gateway's for outside traffic where the gateway runs (`fallback_service` is
+// "gateway" there), else the route's ("/api/<service>/…"), else `fallback_service`.
 std::shared_ptr<Middleware> tracing_middleware(std::string fallback_service);
 
 // The spans the tracing middleware, the service client and the gateway's in-process dispatch

@@ -1,5 +1,6 @@
 #include "core/http/pipeline.hpp"
 
+#include <algorithm>
 #include <charconv>
 
 #include <fmt/format.h>
@@ -38,6 +39,17 @@ void check_caller(const OperationDeclaration& op, std::string_view code_prefix, 
   // The edge, or outside traffic: the declared access, here as at the gateway (both modes alike,
   // and whatever the gateway's filters were told).
   if (auto refused = declared_access_refusal(op, code_prefix, ctx.caller)) throw *refused;
+}
+
+void restart_outside_trace(RequestContext& ctx) {
+  const bool continued = std::any_of(ctx.trace.parent_span_id.begin(), ctx.trace.parent_span_id.end(),
+                                     [](std::uint8_t b) { return b != 0; });
+  if (!continued) return;
+  ctx.client_traceparent = "00-" + ctx.trace_id + "-" + ctx.trace.parent_span_id_hex() + "-";
+  ctx.client_traceparent += ctx.trace.flags & 0x01 ? "01" : "00";
+  ctx.trace = observe::new_root_trace();
+  ctx.trace_id = ctx.trace.trace_id_hex();
+  ctx.span_id = ctx.trace.span_id_hex();
 }
 
 void prepare_context(const Request& req, RequestContext& ctx, const PipelineOptions& options) {
@@ -94,6 +106,8 @@ boost::asio::awaitable<Response> Pipeline::handle(Request& req, RequestContext& 
   }
   Response res = co_await chain_(req, ctx);
   res.headers.set("x-request-id", ctx.request_id);
+  // W3C Trace Context level 2: the trace this request became (the id to look up).
+  res.headers.set("traceresponse", "00-" + ctx.trace_id + "-" + ctx.span_id + (ctx.trace.flags & 0x01 ? "-01" : "-00"));
   co_return res;
 }
 

@@ -35,6 +35,11 @@ class Pipeline {
 // outside, as the declared access says (declared_access_refusal).
 void check_caller(const OperationDeclaration& op, std::string_view code_prefix, RequestContext& ctx);
 
+// Outside traffic (no verified service identity) starts a trace of ours: a caller must not steer
+// sampling or join another customer's trace with a `traceparent` of its choosing. What it sent is
+// kept in ctx.client_traceparent. A trace the pipeline started itself is left as it is.
+void restart_outside_trace(RequestContext& ctx);
+
 // Fills request id, trace and deadline from the request (used by the pipeline and by in-process
 // dispatch, so both modes stamp requests the same way).
 void prepare_context(const Request& req, RequestContext& ctx, const PipelineOptions& options);

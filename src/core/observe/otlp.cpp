@@ -929,7 +929,7 @@ std::string valid_utf8(std::string_view text) {
     };
     std::size_t n = 0;  // the length of a well-formed sequence here (Unicode table 3-7), 0 when none
     if (c < 0x80)
-      n = 1;
+      n = c == 0 ? 0 : 1;  // NUL too: PostgreSQL's text (and C strings) end at it
     else if (in(c, 0xc2, 0xdf) && in(at(1), 0x80, 0xbf))
       n = 2;
     else if (c == 0xe0 && in(at(1), 0xa0, 0xbf) && in(at(2), 0x80, 0xbf))

@@ -91,7 +91,8 @@ OtlpDecoded decode_otlp_traces_protobuf(std::string_view body, const OtlpLimits&
 // over an eighth of max_decoded_bytes is refused before it is parsed.
 OtlpDecoded decode_otlp_traces_json(std::string_view body, const OtlpLimits& limits = {});
 
-// `text` with every byte that is not part of a well-formed UTF-8 sequence replaced by U+FFFD.
+// `text` with every byte that is not part of a well-formed UTF-8 sequence, and every NUL (which
+// PostgreSQL's text cannot hold), replaced by U+FFFD.
 std::string valid_utf8(std::string_view text);
 // The same, then cut to at most `max_bytes` on a character boundary (cut again, it is unchanged).
 std::string valid_utf8(std::string_view text, std::size_t max_bytes);

@@ -140,6 +140,7 @@ TEST(OtlpTraces, InvalidUtf8IsReplacedNeverSentAsIs) {
   EXPECT_EQ(valid_utf8("\xE8\xB5"), "\xEF\xBF\xBD\xEF\xBF\xBD");                  // cut short at the end
   EXPECT_EQ(valid_utf8("\xF4\x90\x80\x80"), "\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD");  // past U+10FFFF
   EXPECT_EQ(valid_utf8("\xF0\x9F\x98\x80"), "\xF0\x9F\x98\x80");                                  // an emoji stays
+  EXPECT_EQ(valid_utf8(std::string("a\0b", 3)), "a\xEF\xBF\xBD" "b");  // a NUL: text columns cannot hold it
   Span s = small_span();
   s.attributes.clear();  // (-1 as a varint is 0xff bytes)
   s.name = "GET /\xff";

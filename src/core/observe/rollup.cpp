@@ -50,7 +50,11 @@ std::string MinuteRollup::peer_of(const Span& span) {
 }
 
 std::string MinuteRollup::endpoint_of(const Span& span) {
-  if (auto route = text(span.attributes, "http.route"); !route.empty()) return route;
+  if (auto route = text(span.attributes, "http.route"); !route.empty()) {
+    // Two operations on one path are two endpoints (SkyWalking's "GET:/path").
+    if (auto method = text(span.attributes, "http.request.method"); !method.empty()) return method + " " + route;
+    return route;
+  }
   return span.name;
 }
 

@@ -7,7 +7,8 @@
 // p50/p75/p90/p95/p99 and Apdex are read from them, and rows of two instances or two minutes merge
 // exactly (a late span's minute is simply merged again by whoever stores it).
 //
-// Cardinality is bounded, never by a customer id: an endpoint is a span's `http.route` (else its
+// Cardinality is bounded, never by a customer id: an endpoint is a span's `http.route` (after its
+// `http.request.method` when it has one; else its
 // name — our instrumentation names server spans by route template), and past max_endpoints distinct
 // endpoints in a service (max_peers edges, max_instances instances, max_services services) further
 // names are folded into "(other)" and counted (SkyWalking's memory blow-ups came from raw URLs as
@@ -71,6 +72,16 @@ class MinuteRollup {
   std::size_t add(const SpanBatch& batch, std::int64_t now_minute);
   // Takes out every minute before `minute` (minutes since the Unix epoch, UTC).
   std::map<std::int64_t, MinuteSeries> take_before(std::int64_t minute);
+  // A copy of the minutes in [from, to) not taken yet, whose series pass `wanted` (the open
+  // minutes a live query adds to what is stored).
+  template <class Wanted>
+  std::map<std::int64_t, MinuteSeries> peek(std::int64_t from, std::int64_t to, Wanted wanted) const {
+    std::map<std::int64_t, MinuteSeries> out;
+    for (auto it = minutes_.lower_bound(from); it != minutes_.end() && it->first < to; ++it)
+      for (const auto& [key, figures] : it->second)
+        if (wanted(key)) out[it->first].emplace(key, figures);
+    return out;
+  }
   // Names folded into "(other)" so far; spans left out for ending outside the window; series not
   // opened past max_series.
   std::uint64_t folded() const { return folded_; }

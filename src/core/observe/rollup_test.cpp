@@ -182,3 +182,36 @@ TEST(MinuteRollup, PlacesAreGivenUpWhenUnusedAndSeriesAreBoundedOverall) {
 
 }  // namespace
 }  // namespace zt::core::observe
+
+namespace zt::core::observe {
+namespace {
+
+TEST(MinuteRollup, AnEndpointIsItsMethodAndRouteSoTwoOperationsOnOnePathStayApart) {
+  MinuteRollup r;
+  const std::string orders = "/api/mall/v1/orders";
+  r.add(from("mall", "mall-1",
+             {call(SpanKind::kServer, "GET " + orders, kMinute, 1, 1.0, {{"http.route", orders}, {"http.request.method", std::string("GET")}}),
+              call(SpanKind::kServer, "POST " + orders, kMinute, 2, 9.0, {{"http.route", orders}, {"http.request.method", std::string("POST")}}),
+              call(SpanKind::kServer, "a name without a route", kMinute, 3, 2.0)}),
+        kMinute);
+  const auto minutes = r.take_before(kMinute + 1);
+  const auto& series = minutes.at(kMinute);
+  EXPECT_EQ(series.at(SeriesKey{SeriesScope::kEndpoint, "mall", "GET " + orders}).calls, 1u);
+  EXPECT_EQ(series.at(SeriesKey{SeriesScope::kEndpoint, "mall", "POST " + orders}).calls, 1u);
+  EXPECT_EQ(series.at(SeriesKey{SeriesScope::kEndpoint, "mall", "a name without a route"}).calls, 1u);
+  EXPECT_EQ(series.count(SeriesKey{SeriesScope::kEndpoint, "mall", orders}), 0u);
+}
+
+TEST(MinuteRollup, PeekCopiesTheOpenMinutesInARangeWithoutTakingThem) {
+  MinuteRollup r;
+  r.add(from("mall", "mall-1", {call(SpanKind::kServer, "GET /a", kMinute, 1, 1.0), call(SpanKind::kServer, "GET /a", kMinute + 1, 1, 1.0)}),
+        kMinute + 1);
+  const auto seen = r.peek(kMinute + 1, kMinute + 2, [](const SeriesKey& k) { return k.scope == SeriesScope::kService; });
+  ASSERT_EQ(seen.size(), 1u);
+  EXPECT_EQ(seen.at(kMinute + 1).size(), 1u);
+  EXPECT_EQ(seen.at(kMinute + 1).begin()->second.calls, 1u);
+  EXPECT_EQ(r.take_before(kMinute + 2).size(), 2u) << "both minutes still there";
+}
+
+}  // namespace
+}  // namespace zt::core::observe

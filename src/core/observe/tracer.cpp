@@ -120,6 +120,7 @@ void Tracer::run() {
       wake_.wait_for(lock, options_.flush_interval, [&] { return stopping_ || queue_.size() >= options_.batch_size; });
       stopping = stopping_;
       taken.swap(queue_);
+      queue_.reserve(std::min(options_.batch_size, options_.queue_capacity));  // no growing under the lock
     }
     hand_over(taken);
     if (stopping) return;

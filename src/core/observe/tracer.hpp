@@ -75,6 +75,12 @@ class Tracer {
 
   // Whether a new root trace with this id is sampled.
   bool sample(const std::array<std::uint8_t, 16>& trace_id) const;
+  // Whether a span with these flags, failed or not, this long would be kept (instrumentation asks
+  // before building one).
+  bool wanted(std::uint8_t trace_flags, bool failed, std::chrono::nanoseconds duration) const {
+    return recording() && ((trace_flags & 0x01) != 0 || failed ||
+                           duration.count() >= keep_slower_than_ns_.load(std::memory_order_relaxed));
+  }
   // Queues the span when it is wanted (sampled, failed or slow) and there is room.
   void record(std::string service, Span span);
   // Hands what is queued to the exporter now, on the calling thread (tests, shutdown).

@@ -1,8 +1,12 @@
 #include "platform/observer/observer_component.hpp"
 
+#include <openssl/crypto.h>
+
 #include <atomic>
 #include <chrono>
+#include <limits>
 #include <memory>
+#include <mutex>
 #include <thread>
 
 #include "core/discovery/discovery.hpp"
@@ -10,6 +14,7 @@
 #include "core/http/error.hpp"
 #include "core/http/identity.hpp"
 #include "core/http/router.hpp"
+#include "core/net/notifier.hpp"
 #include "core/net/runtime.hpp"
 #include "core/observe/log.hpp"
 #include "core/observe/metrics.hpp"
@@ -18,6 +23,9 @@
 #include "core/storage/database.hpp"
 #include "core/util/time.hpp"
 #include "platform/observer/client/observer_client.hpp"
+#include "platform/observer/domain/live_minutes.hpp"
+#include "platform/observer/handlers/query_handlers.hpp"
+#include "platform/observer/store/metric_store.hpp"
 #include "platform/observer/store/span_store.hpp"
 
 std::span<const zt::core::EmbeddedFile> zt_observer_migrations();
@@ -33,32 +41,156 @@ using core::http::Request;
 using core::http::RequestContext;
 using core::http::Response;
 
-bool trace_id_shape(std::string_view id) {
-  if (id.size() != 32) return false;
-  return std::all_of(id.begin(), id.end(), [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); });
-}
-
 class ObserverComponent final : public core::Component {
  public:
-  explicit ObserverComponent(core::ComponentContext& ctx) : db_(ctx.database()) {
+  explicit ObserverComponent(core::ComponentContext& ctx) : db_(ctx.database()), runtime_(ctx.runtime()) {
     const auto& c = ctx.config();
     max_concurrent_ = c.get_int("max_concurrent_exports");
     limits_.max_spans = static_cast<std::size_t>(c.get_int("max_spans_per_export"));
+    traces_retention_ = c.get_duration("traces_retention");
+    metrics_retention_ = c.get_duration("metrics_retention");
+    flush_interval_ = c.get_duration("flush_interval");
+    // This observer's rows: its own part of every minute it stores (another observer has another).
+    part_ = core::observe::random_hex_id(8);
     auto& m = ctx.metrics();
     taken_ = &m.counter("zt_observer_spans_total", "Spans the observer received", {{"result", "stored"}});
     repeated_ = &m.counter("zt_observer_spans_total", "Spans the observer received", {{"result", "repeated"}});
     busy_ = &m.counter("zt_observer_exports_refused_total", "Exports refused", {{"reason", "busy"}});
     invalid_ = &m.counter("zt_observer_exports_refused_total", "Exports refused", {{"reason", "invalid"}});
+    flush_failed_ = &m.counter("zt_observer_flush_failures_total", "Minute flushes that failed (kept and tried again)");
     auto& r = ctx.public_router();
+    for (const auto& entry : c.get_strings("ingest_tokens")) {
+      const auto colon = entry.find(':');
+      if (colon == std::string::npos || colon == 0 || entry.size() - colon - 1 < 24)
+        throw std::runtime_error("observer.ingest_tokens: each is <name>:<secret of at least 24 characters>");
+      ingest_tokens_.emplace_back(entry.substr(0, colon), entry.substr(colon + 1));
+    }
     r.add(Method::kPost, "/api/observer/v1/traces",
-          [this](Request& req, RequestContext& c) -> boost::asio::awaitable<Response> { return take(req, c); });
-    r.add(Method::kGet, "/api/observer/v1/traces/{trace_id}",
-          [this](Request& req, RequestContext& c) -> boost::asio::awaitable<Response> { return trace(req, c); });
+          [this](Request& req, RequestContext& c) -> boost::asio::awaitable<Response> {
+            return take(req, c, c.calling_service.empty() ? std::string("(unsigned)") : c.calling_service);
+          });
+    r.add(Method::kPost, "/api/observer/v1/otlp/v1/traces",
+          [this](Request& req, RequestContext& c) -> boost::asio::awaitable<Response> {
+            return take_from_outside(req, c);
+          });
+    QuerySettings qs;
+    qs.apdex_threshold_micros = static_cast<double>(c.get_duration("apdex_threshold").count()) * 1000.0;
+    qs.metrics_retention = metrics_retention_;
+    qs.traces_retention = traces_retention_;
+    add_query_routes(r, db_, live_, qs);
+  }
+
+  void start() override {
+    runtime_.spawn(0, [this]() -> boost::asio::awaitable<void> { co_await housekeeping(); });
+  }
+
+  void stop() override {
+    stopping_ = true;
+    wake_.notify_all();
+    // What is still being counted is stored before the process goes (the loop may be mid-flush:
+    // the rows it writes and these are separate parts, and add up).
+    flush_blocking(std::numeric_limits<std::int64_t>::max());
   }
 
  private:
-  // An OTLP/HTTP export: read whole or refused whole, stored in one transaction.
-  boost::asio::awaitable<Response> take(Request& req, RequestContext& ctx) {
+  static std::int64_t minute_now() { return core::unix_millis() / 60'000; }
+
+  // Every flush_interval: the minutes that have ended are stored; every tenth round, what is past
+  // its retention is removed, a bounded number of rows a transaction.
+  boost::asio::awaitable<void> housekeeping() {
+    for (int round = 0; !stopping_.load(); ++round) {
+      const auto seen = wake_.generation();
+      co_await wake_.wait(seen, flush_interval_);
+      if (stopping_.load()) break;
+      co_await flush(minute_now());
+      if (round % 10 == 0) co_await sweep();
+    }
+  }
+
+  // Stores the minutes before `before` (and any a failed round kept): nothing is lost when the
+  // database is briefly away, it is kept and tried again.
+  boost::asio::awaitable<void> flush(std::int64_t before) {
+    auto closed = live_.take_before(before);
+    {
+      std::lock_guard lock(unstored_mutex_);
+      merge_into(closed, unstored_);
+      unstored_.clear();
+    }
+    if (closed.empty()) co_return;
+    const std::string part = part_ + "-" + std::to_string(++flushes_);
+    bool stored = false;
+    try {
+      co_await db_.write([&](core::storage::Tx& tx) { MetricStore::add(tx, closed, part); });
+      stored = true;
+    } catch (const std::exception& e) {
+      flush_failed_->inc();
+      core::log::warn("observer: storing {} minutes failed, kept for the next round: {}", closed.size(), e.what());
+    }
+    if (!stored) {
+      std::lock_guard lock(unstored_mutex_);
+      merge_into(unstored_, closed);
+    }
+  }
+
+  void flush_blocking(std::int64_t before) {
+    auto closed = live_.take_before(before);
+    {
+      std::lock_guard lock(unstored_mutex_);
+      merge_into(closed, unstored_);
+      unstored_.clear();
+    }
+    if (closed.empty()) return;
+    try {
+      const std::string part = part_ + "-" + std::to_string(++flushes_);
+      db_.write_blocking([&](core::storage::Tx& tx) { MetricStore::add(tx, closed, part); });
+    } catch (const std::exception& e) {
+      core::log::error("observer: the last {} minutes could not be stored at shutdown: {}", closed.size(), e.what());
+    }
+  }
+
+  boost::asio::awaitable<void> sweep() {
+    constexpr std::int64_t kRowsAtOnce = 5000;
+    const auto now_ms = core::unix_millis();
+    const std::int64_t spans_before = (now_ms - traces_retention_.count()) * 1'000'000;
+    const std::int64_t minutes_before = (now_ms - metrics_retention_.count()) / 60'000;
+    try {
+      std::int64_t gone = 0, n = 0;
+      do {
+        n = co_await db_.write(
+            [&](core::storage::Tx& tx) { return SpanStore::purge_before(tx, spans_before, kRowsAtOnce); });
+        gone += n;
+      } while (n == kRowsAtOnce && !stopping_.load());
+      do {
+        n = co_await db_.write(
+            [&](core::storage::Tx& tx) { return MetricStore::purge_before(tx, minutes_before, kRowsAtOnce); });
+        gone += n;
+      } while (n == kRowsAtOnce && !stopping_.load());
+      if (gone > 0) core::log::info("observer: removed {} spans and minute rows past their retention", gone);
+    } catch (const std::exception& e) {
+      core::log::warn("observer: removing what is past its retention failed (tried again later): {}", e.what());
+    }
+  }
+
+  // An OTLP sender outside the platform (an app instrumented with an OpenTelemetry SDK, a
+  // Collector): one of observer.ingest_tokens in x-ingest-token says who it is.
+  boost::asio::awaitable<Response> take_from_outside(Request& req, RequestContext& ctx) {
+    if (ingest_tokens_.empty()) throw ApiError(403, "OBSERVER_INGEST_CLOSED", "未开放外部调用链数据上报");
+    const std::string_view presented = req.headers.get(kIngestTokenHeader).value_or("");
+    const std::string* sender = nullptr;
+    for (const auto& [name, secret] : ingest_tokens_)  // every one compared, in constant time
+      if (presented.size() == secret.size() && CRYPTO_memcmp(presented.data(), secret.data(), secret.size()) == 0)
+        sender = &name;
+    if (!sender) {
+      invalid_->inc();
+      throw ApiError(401, "OBSERVER_INGEST_TOKEN_INVALID", "上报凭证无效");
+    }
+    req.headers.remove(kIngestTokenHeader);
+    co_return co_await take(req, ctx, "token:" + *sender);
+  }
+
+  // An OTLP/HTTP export: read whole or refused whole, stored in one transaction, then counted in
+  // the minutes. `sender`: who sent it (a service's signed identity, or an ingest token's name).
+  boost::asio::awaitable<Response> take(Request& req, RequestContext& ctx, std::string sender) {
     std::string_view type = req.headers.get("content-type").value_or("");
     type = type.substr(0, type.find(';'));
     while (!type.empty() && type.back() == ' ') type.remove_suffix(1);
@@ -93,10 +225,14 @@ class ObserverComponent final : public core::Component {
     }
     const auto now_ms = core::unix_millis();
     const auto spans = static_cast<std::int64_t>(decoded.spans());
-    const auto added =
-        co_await db_.write([&](core::storage::Tx& tx) { return SpanStore::add(tx, decoded.batches, now_ms); });
+    // Spans are not money: committed without waiting for the disk (a host crash may lose the
+    // last moments of them, never anything else).
+    const auto added = co_await db_.write_repairable(
+        [&](core::storage::Tx& tx) { return SpanStore::add(tx, decoded.batches, now_ms, sender); });
     taken_->inc(static_cast<std::uint64_t>(added));
     repeated_->inc(static_cast<std::uint64_t>(spans - added));
+    // Counted in the minutes once: a batch sent again (stored already) is not counted again.
+    if (added == spans) live_.add(decoded.batches, now_ms / 60'000);
     if (protobuf) {
       Response ok;
       ok.status = 200;
@@ -106,20 +242,24 @@ class ObserverComponent final : public core::Component {
     co_return Response::json(200, "{}");
   }
 
-  boost::asio::awaitable<Response> trace(Request&, RequestContext& ctx) {
-    const std::string id(ctx.param("trace_id").value_or(""));
-    if (!trace_id_shape(id)) throw ApiError(400, "OBSERVER_TRACE_ID_INVALID", "调用链编号应为 32 位小写十六进制");
-    auto spans = co_await db_.read([&](core::storage::Tx& tx) { return SpanStore::trace(tx, id); });
-    if (spans.empty()) throw ApiError(404, "OBSERVER_TRACE_NOT_FOUND", "未找到该调用链（可能尚未上报或已过保留期）");
-    co_return Response::json(
-        200, boost::json::serialize(boost::json::object{{"trace_id", id}, {"spans", std::move(spans)}}));
-  }
+  static constexpr std::string_view kIngestTokenHeader = "x-ingest-token";
 
   core::storage::Database& db_;
+  core::net::IoRuntime& runtime_;
+  std::vector<std::pair<std::string, std::string>> ingest_tokens_;  // name, secret
   core::observe::OtlpLimits limits_;
-  std::int64_t max_concurrent_ = 4;
+  std::int64_t max_concurrent_ = 2;
+  std::chrono::milliseconds traces_retention_{}, metrics_retention_{}, flush_interval_{};
   std::atomic<std::int64_t> in_flight_{0};
-  core::observe::Counter *taken_ = nullptr, *repeated_ = nullptr, *busy_ = nullptr, *invalid_ = nullptr;
+  LiveMinutes live_;
+  std::string part_;
+  std::atomic<std::uint64_t> flushes_{0};
+  std::mutex unstored_mutex_;
+  Minutes unstored_;
+  std::atomic<bool> stopping_{false};
+  core::net::Notifier wake_;
+  core::observe::Counter *taken_ = nullptr, *repeated_ = nullptr, *busy_ = nullptr, *invalid_ = nullptr,
+                         *flush_failed_ = nullptr;
 };
 
 // Hands the process's span batches to the observer by name: encoded on the tracer's thread, sent
@@ -139,7 +279,7 @@ class SpanExportComponent final : public core::Component {
     for (const auto* s : ctx.specs())
       if (as_.empty() && s->service) as_ = s->name;
     if (as_.empty()) as_ = "gateway";
-    failed_ = &ctx.metrics().counter("zt_span_exports_failed_total", "Span batches the observer did not take");
+    failed_ = &ctx.metrics().counter("zt_span_exports_failed_total", "Span batches not taken where they were sent");
   }
 
   void start() override {
@@ -151,9 +291,11 @@ class SpanExportComponent final : public core::Component {
 
   void stop() override {
     if (!active_) return;
+    // What is queued goes now (as many batches as may be in flight; the rest is dropped and
+    // counted), then nothing more is handed over; sends under way get a few seconds to end.
     core::observe::tracer().flush();
-    for (int i = 0; i < 100 && in_flight_->load() > 0; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(50));
     core::observe::tracer().set_export(nullptr);
+    for (int i = 0; i < 100 && in_flight_->load() > 0; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
 
  private:
@@ -165,7 +307,7 @@ class SpanExportComponent final : public core::Component {
         std::make_shared<std::string>(core::observe::otlp_body(batch, core::observe::tracer().instance(), version_));
     in_flight_->fetch_add(1);
     auto in_flight = in_flight_;
-    runtime_.spawn(0, [this, body, in_flight]() -> boost::asio::awaitable<void> {
+    runtime_.spawn(next_thread_++ % runtime_.size(), [this, body, in_flight]() -> boost::asio::awaitable<void> {
       auto outcome = co_await client_->export_traces(*body);
       if (!std::holds_alternative<SpansTaken>(outcome)) {
         failed_->inc();
@@ -187,6 +329,7 @@ class SpanExportComponent final : public core::Component {
   std::string as_;
   std::unique_ptr<ObserverClient> client_;
   std::shared_ptr<std::atomic<int>> in_flight_ = std::make_shared<std::atomic<int>>(0);
+  std::size_t next_thread_ = 0;  // the tracer's thread only
   core::observe::Counter* failed_ = nullptr;
 };
 
@@ -198,12 +341,27 @@ core::ComponentSpec spec() {
   spec.description = "traces of every process: the OTLP receiver, the trace store and its queries";
   spec.dependencies = {"server", "discovery"};
   spec.service = true;
-  spec.schema = {"observer",
-                 {core::config::integer("max_concurrent_exports", 4)
-                      .range(1, 1000)
-                      .describe("exports stored at once; past it 429"),
-                  core::config::integer("max_spans_per_export", 100'000).range(1, 10'000'000)},
-                 "the observer"};
+  spec.schema = {
+      "observer",
+      {core::config::integer("max_concurrent_exports", 2)
+           .range(1, 1000)
+           .describe("exports stored at once; past it 429 (each holds a thread of the blocking pool on SQLite)"),
+       core::config::integer("max_spans_per_export", 100'000).range(1, 10'000'000),
+       core::config::string_list("ingest_tokens", std::vector<std::string>{})
+           .describe("<name>:<secret> pairs OTLP senders outside the platform present in x-ingest-token; none: closed"),
+       core::config::duration("traces_retention", std::chrono::hours(72))
+           .range(60'000, 366LL * 86'400'000)
+           .describe("spans are kept this long"),
+       core::config::duration("metrics_retention", std::chrono::hours(24 * 7))
+           .range(60'000, 366LL * 86'400'000)
+           .describe("per-minute figures are kept this long"),
+       core::config::duration("flush_interval", std::chrono::seconds(10))
+           .range(100, 600'000)
+           .describe("how often ended minutes are stored"),
+       core::config::duration("apdex_threshold", std::chrono::milliseconds(500))
+           .range(1, 600'000)
+           .describe("Apdex T: satisfied at most T, tolerating at most 4T")},
+      "the observer"};
   spec.migrations = zt_observer_migrations;
   spec.openapi = zt_observer_openapi;
   spec.make = [](core::ComponentContext& ctx) -> std::unique_ptr<core::Component> {

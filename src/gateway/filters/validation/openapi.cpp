@@ -122,6 +122,11 @@ class DocumentReader {
       const auto json = body["content"]["application/json"];
       if (json && json["schema"]) op.body = schema(json["schema"], where + ".requestBody");
       else op.body = any();
+      if (body["content"] && body["content"].IsMap())
+        for (const auto& media : body["content"]) {
+          const auto name = media.first.as<std::string>();
+          if (name != "application/json") op.other_media_types.push_back(name);
+        }
     }
     doc_.operations_.push_back(std::move(op));
   }
@@ -514,6 +519,13 @@ std::optional<Problem> ApiDocument::validate(const core::http::Request& req, std
     if (req.body.empty()) {
       if (op->body_required) return Problem{"body", "缺少请求体"};
       return std::nullopt;
+    }
+    if (!op->other_media_types.empty()) {
+      std::string_view type = req.headers.get("content-type").value_or("");
+      type = type.substr(0, type.find(';'));
+      while (!type.empty() && type.back() == ' ') type.remove_suffix(1);
+      if (std::find(op->other_media_types.begin(), op->other_media_types.end(), type) != op->other_media_types.end())
+        return std::nullopt;  // declared, and not JSON: the service reads it
     }
     boost::system::error_code ec;
     const auto json = boost::json::parse(req.body, ec);

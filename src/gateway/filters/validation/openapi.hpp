@@ -95,6 +95,9 @@ struct ApiDocument::Operation {
   std::vector<Parameter> parameters;
   bool body_required = false;
   const Schema* body = nullptr;  // application/json
+  // Other media types the body may be in (an OTLP exporter's application/x-protobuf): a request
+  // that says it sends one of them is not read as JSON (its service reads it).
+  std::vector<std::string> other_media_types;
 };
 
 }  // namespace zt::gateway::filters

@@ -151,6 +151,33 @@ TEST(OpenApi, ChecksJsonBodies) {
   EXPECT_EQ(post(R"({"kind":"redeem","pick":"abc",)" + line + "}"), "body.pick 应恰好符合一种允许的格式");
 }
 
+TEST(OpenApi, ABodyInAnotherDeclaredMediaTypeIsLeftToTheServiceAndJsonIsStillChecked) {
+  auto doc = ApiDocument::parse(R"Y(
+openapi: 3.0.3
+info: {title: observer, version: "1"}
+paths:
+  /api/observer/v1/otlp/v1/traces:
+    post:
+      x-zt-access: anonymous
+      requestBody:
+        required: true
+        content:
+          application/x-protobuf:
+            schema: {type: string, format: binary}
+          application/json:
+            schema: {type: object, required: [resourceSpans]}
+)Y");
+  auto post = [&](const std::string& body, const std::string& type) {
+    return problem(*doc, make(Method::kPost, "/api/observer/v1/otlp/v1/traces", body, {{"content-type", type}}));
+  };
+  EXPECT_EQ(post(std::string("\x0a\x02\x0a\x00", 4), "application/x-protobuf"), "ok");
+  EXPECT_EQ(post(std::string("\x0a\x02\x0a\x00", 4), "application/x-protobuf; charset=binary"), "ok");
+  EXPECT_EQ(post(std::string("\x0a\x02\x0a\x00", 4), "application/json"), "body 不是合法的 JSON");
+  EXPECT_EQ(post(std::string("\x0a\x02\x0a\x00", 4), "text/plain"), "body 不是合法的 JSON") << "not declared: read as JSON";
+  EXPECT_EQ(post("{}", "application/json"), "body.resourceSpans 缺少必填字段");
+  EXPECT_EQ(post("", "application/x-protobuf"), "body 缺少请求体");
+}
+
 TEST(OpenApi, RefusesDocumentsItCannotRead) {
   EXPECT_THROW(ApiDocument::parse("openapi: 2.0\npaths: {}"), std::invalid_argument);
   EXPECT_THROW(ApiDocument::parse("openapi: 3.0.3\n"), std::invalid_argument) << "no paths";

@@ -9,8 +9,8 @@ namespace {
 using core::observe::Attribute;
 using core::storage::Param;
 
-constexpr std::size_t kColumns = 14;
-constexpr std::size_t kRowsPerStatement = 200;  // 2,800 parameters: under SQLite's and PostgreSQL's limits
+constexpr std::size_t kColumns = 15;
+constexpr std::size_t kRowsPerStatement = 100;  // 1,500 parameters: under SQLite's and PostgreSQL's limits
 
 boost::json::value value_of(const Attribute& a) {
   return std::visit([](const auto& v) -> boost::json::value { return boost::json::value(v); }, a.value);
@@ -56,7 +56,7 @@ std::string hex_id(const std::uint8_t* bytes, std::size_t n) {
 }
 
 std::int64_t SpanStore::add(core::storage::Tx& tx, const std::vector<core::observe::SpanBatch>& batches,
-                            std::int64_t received_at_ms) {
+                            std::int64_t received_at_ms, const std::string& sender) {
   std::vector<Param> params;
   std::size_t rows = 0;
   std::int64_t added = 0;
@@ -65,9 +65,9 @@ std::int64_t SpanStore::add(core::storage::Tx& tx, const std::vector<core::obser
     std::string sql =
         "INSERT INTO observer_spans (trace_id, span_id, parent_span_id, service, instance, name, kind, "
         "start_unix_nano, "
-        "duration_ns, status, status_message, attributes, events, received_at_ms) VALUES ";
+        "duration_ns, status, status_message, attributes, events, received_at_ms, sender) VALUES ";
     for (std::size_t r = 0; r < rows; ++r)
-      sql += r == 0 ? "(?,?,?,?,?,?,?,?,?,?,?,?,?,?)" : ",(?,?,?,?,?,?,?,?,?,?,?,?,?,?)";
+      sql += r == 0 ? "(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)" : ",(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)";
     sql += " ON CONFLICT (trace_id, span_id) DO NOTHING";
     added += tx.exec(sql, params);
     params.clear();
@@ -93,6 +93,7 @@ std::int64_t SpanStore::add(core::storage::Tx& tx, const std::vector<core::obser
       params.emplace_back(boost::json::serialize(attributes_json(s.attributes)));
       params.emplace_back(events_json(s.events));
       params.emplace_back(received_at_ms);
+      params.emplace_back(sender);
       if (++rows == kRowsPerStatement) flush();
     }
   }
@@ -100,12 +101,13 @@ std::int64_t SpanStore::add(core::storage::Tx& tx, const std::vector<core::obser
   return added;
 }
 
-boost::json::array SpanStore::trace(core::storage::Tx& tx, const std::string& trace_id) {
+boost::json::array SpanStore::trace(core::storage::Tx& tx, const std::string& trace_id, std::int64_t limit) {
   boost::json::array out;
   const auto rows = tx.query(
       "SELECT span_id, parent_span_id, service, instance, name, kind, start_unix_nano, duration_ns, status, "
-      "status_message, attributes, events FROM observer_spans WHERE trace_id = ? ORDER BY start_unix_nano, span_id",
-      {trace_id});
+      "status_message, attributes, events, sender FROM observer_spans WHERE trace_id = ? "
+      "ORDER BY start_unix_nano, span_id LIMIT ?",
+      {trace_id, limit});
   for (const auto& r : rows) {
     boost::json::object span{{"span_id", r.string(0)},
                              {"parent_span_id", r.string(1)},
@@ -119,10 +121,51 @@ boost::json::array SpanStore::trace(core::storage::Tx& tx, const std::string& tr
                              {"status", status_name(static_cast<int>(r.int64(8)))},
                              {"status_message", r.string(9)},
                              {"attributes", boost::json::parse(r.string(10))},
-                             {"events", boost::json::parse(r.string(11))}};
+                             {"events", boost::json::parse(r.string(11))},
+                             {"sender", r.string(12)}};
     out.push_back(std::move(span));
   }
   return out;
+}
+
+boost::json::array SpanStore::search(core::storage::Tx& tx, const Search& q) {
+  std::string sql =
+      "SELECT trace_id, span_id, service, instance, name, start_unix_nano, duration_ns, status FROM observer_spans "
+      "WHERE kind = 2 AND start_unix_nano >= ? AND start_unix_nano < ?";
+  core::storage::Params params{q.from_unix_nano, q.to_unix_nano};
+  if (q.service) {
+    sql += " AND service = ?";
+    params.emplace_back(*q.service);
+  }
+  if (q.endpoint) {
+    sql += " AND name = ?";
+    params.emplace_back(*q.endpoint);
+  }
+  if (q.errors_only) sql += " AND status = 2";
+  if (q.min_duration_ns > 0) {
+    sql += " AND duration_ns >= ?";
+    params.emplace_back(q.min_duration_ns);
+  }
+  sql += " ORDER BY start_unix_nano DESC, span_id LIMIT ?";
+  params.emplace_back(q.limit);
+  boost::json::array out;
+  for (const auto& r : tx.query(sql, params))
+    out.push_back(boost::json::object{{"trace_id", r.string(0)},
+                                      {"span_id", r.string(1)},
+                                      {"service", r.string(2)},
+                                      {"instance", r.string(3)},
+                                      {"endpoint", r.string(4)},
+                                      {"start_ms", r.int64(5) / 1'000'000},
+                                      {"duration_us", r.int64(6) / 1000},
+                                      {"status", status_name(static_cast<int>(r.int64(7)))}});
+  return out;
+}
+
+std::int64_t SpanStore::purge_before(core::storage::Tx& tx, std::int64_t unix_nano, std::int64_t limit) {
+  return tx.exec(
+      "DELETE FROM observer_spans WHERE (trace_id, span_id) IN (SELECT trace_id, span_id FROM observer_spans "
+      "WHERE start_unix_nano < ? LIMIT ?)",
+      {unix_nano, limit});
 }
 
 }  // namespace zt::platform::observer

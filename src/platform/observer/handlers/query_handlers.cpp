@@ -1,0 +1,227 @@
+#include "platform/observer/handlers/query_handlers.hpp"
+
+#include <algorithm>
+#include <boost/json.hpp>
+#include <charconv>
+#include <map>
+#include <set>
+
+#include "core/http/error.hpp"
+#include "core/util/time.hpp"
+#include "platform/observer/domain/figures.hpp"
+#include "platform/observer/store/metric_store.hpp"
+#include "platform/observer/store/span_store.hpp"
+
+namespace zt::platform::observer {
+
+namespace {
+
+using core::http::ApiError;
+using core::http::Method;
+using core::http::Request;
+using core::http::RequestContext;
+using core::http::Response;
+using core::observe::Figures;
+using core::observe::SeriesKey;
+using core::observe::SeriesScope;
+using Reply = boost::asio::awaitable<Response>;
+
+bool trace_id_shape(std::string_view id) {
+  return id.size() == 32 &&
+         std::all_of(id.begin(), id.end(), [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); });
+}
+
+Range range_param(const Request& req, std::chrono::milliseconds longest) {
+  const auto r = range_of(req.query_param("from_ms"), req.query_param("to_ms"), core::unix_millis(), longest.count());
+  if (!r)
+    throw ApiError(400, "OBSERVER_RANGE_INVALID",
+                   "时间范围无效：from_ms、to_ms 应为毫秒时间戳，起始早于结束，且跨度不超过保留期");
+  return *r;
+}
+
+std::int64_t bounded_int(const Request& req, const char* name, std::int64_t fallback, std::int64_t lo, std::int64_t hi,
+                         const char* message) {
+  const auto text = req.query_param(name);
+  if (!text) return fallback;
+  std::int64_t v = 0;
+  auto [p, ec] = std::from_chars(text->data(), text->data() + text->size(), v);
+  if (ec != std::errc() || p != text->data() + text->size() || v < lo || v > hi)
+    throw ApiError(400, "OBSERVER_BAD_PARAM", message);
+  return v;
+}
+
+std::map<SeriesKey, Figures> totals(const Minutes& minutes) {
+  std::map<SeriesKey, Figures> out;
+  for (const auto& [minute, series] : minutes)
+    for (const auto& [key, f] : series) out[key].merge(f);
+  return out;
+}
+
+class Queries {
+ public:
+  Queries(core::storage::Database& db, const LiveMinutes& live, QuerySettings s) : db_(db), live_(live), s_(s) {}
+
+  // Stored and live minutes of a scope in the range, merged.
+  boost::asio::awaitable<Minutes> minutes(SeriesScope scope, std::optional<std::string> service, const Range& r) {
+    auto stored = co_await db_.read(
+        [&](core::storage::Tx& tx) { return MetricStore::read(tx, scope, service, r.from_minute, r.to_minute); });
+    merge_into(stored, live_.peek(scope, service, r.from_minute, r.to_minute));
+    co_return stored;
+  }
+
+  boost::json::object figures(const Figures& f, std::int64_t minutes) const {
+    return figures_json(f, minutes, s_.apdex_threshold_micros);
+  }
+
+  Reply search(Request& req, RequestContext&) {
+    const auto r = range_param(req, s_.traces_retention);
+    SpanStore::Search q;
+    q.from_unix_nano = r.from_ms * 1'000'000;
+    q.to_unix_nano = r.to_ms * 1'000'000;
+    q.service = req.query_param("service");
+    q.endpoint = req.query_param("endpoint");
+    const auto status = req.query_param("status").value_or("all");
+    if (status != "all" && status != "error") throw ApiError(400, "OBSERVER_BAD_PARAM", "status 应为 all 或 error");
+    q.errors_only = status == "error";
+    q.min_duration_ns =
+        bounded_int(req, "min_duration_ms", 0, 0, 3'600'000, "min_duration_ms 应为 0 到 3600000 之间的整数") *
+        1'000'000;
+    q.limit = bounded_int(req, "limit", 20, 1, 100, "limit 应为 1 到 100 之间的整数");
+    auto items = co_await db_.read([&](core::storage::Tx& tx) { return SpanStore::search(tx, q); });
+    co_return Response::json(200, boost::json::serialize(boost::json::object{
+                                      {"from_ms", r.from_ms}, {"to_ms", r.to_ms}, {"items", std::move(items)}}));
+  }
+
+  Reply trace(Request&, RequestContext& ctx) {
+    const std::string id(ctx.param("trace_id").value_or(""));
+    if (!trace_id_shape(id)) throw ApiError(400, "OBSERVER_TRACE_ID_INVALID", "调用链编号应为 32 位小写十六进制");
+    constexpr std::int64_t kMostSpans = 10'000;  // a runaway trace is shown cut, never built whole
+    auto spans = co_await db_.read([&](core::storage::Tx& tx) { return SpanStore::trace(tx, id, kMostSpans + 1); });
+    if (spans.empty()) throw ApiError(404, "OBSERVER_TRACE_NOT_FOUND", "未找到该调用链（可能尚未上报或已过保留期）");
+    const bool truncated = static_cast<std::int64_t>(spans.size()) > kMostSpans;
+    if (truncated) spans.resize(kMostSpans);
+    co_return Response::json(200, boost::json::serialize(boost::json::object{
+                                      {"trace_id", id}, {"truncated", truncated}, {"spans", std::move(spans)}}));
+  }
+
+  Reply services(Request& req, RequestContext&) {
+    const auto r = range_param(req, s_.metrics_retention);
+    const auto all = totals(co_await minutes(SeriesScope::kService, std::nullopt, r));
+    boost::json::array items;
+    for (const auto& [key, f] : all) {
+      auto o = figures(f, r.minutes());
+      o["service"] = key.service;
+      items.push_back(std::move(o));
+    }
+    co_return Response::json(
+        200, boost::json::serialize(boost::json::object{
+                 {"from_ms", r.from_ms}, {"to_ms", r.to_ms}, {"minutes", r.minutes()}, {"items", std::move(items)}}));
+  }
+
+  Reply service_minutes(Request& req, RequestContext& ctx) {
+    const auto r = range_param(req, s_.metrics_retention);
+    const std::string service(ctx.param("service").value_or(""));
+    const auto by_minute = co_await minutes(SeriesScope::kService, service, r);
+    boost::json::array points;
+    for (const auto& [minute, series] : by_minute)
+      for (const auto& [key, f] : series) {
+        auto o = figures(f, 1);
+        o["minute_ms"] = minute * 60'000;
+        points.push_back(std::move(o));
+      }
+    co_return Response::json(
+        200, boost::json::serialize(boost::json::object{
+                 {"service", service}, {"from_ms", r.from_ms}, {"to_ms", r.to_ms}, {"points", std::move(points)}}));
+  }
+
+  // The endpoints (or instances) of a service over the range, ordered as asked, the first `limit`.
+  Reply members(Request& req, RequestContext& ctx, SeriesScope scope, const char* label) {
+    const auto r = range_param(req, s_.metrics_retention);
+    const std::string service(ctx.param("service").value_or(""));
+    const auto order = req.query_param("order_by").value_or("p99");
+    static const std::set<std::string> kOrders{"p99", "p95", "avg", "calls", "error_rate"};
+    if (!kOrders.count(order))
+      throw ApiError(400, "OBSERVER_BAD_PARAM", "order_by 应为 p99、p95、avg、calls 或 error_rate");
+    const auto limit = bounded_int(req, "limit", 10, 1, 100, "limit 应为 1 到 100 之间的整数");
+    const auto all = totals(co_await minutes(scope, service, r));
+    std::vector<std::pair<double, boost::json::object>> rows;
+    for (const auto& [key, f] : all) {
+      auto o = figures(f, r.minutes());
+      const double by = order == "calls"        ? static_cast<double>(f.calls)
+                        : order == "error_rate" ? f.error_rate()
+                        : order == "avg"        ? f.latency.mean()
+                        : order == "p95"        ? f.latency.quantile(0.95)
+                                                : f.latency.quantile(0.99);
+      o[label] = key.name;
+      rows.emplace_back(by, std::move(o));
+    }
+    std::stable_sort(rows.begin(), rows.end(), [](const auto& a, const auto& b) { return a.first > b.first; });
+    boost::json::array items;
+    for (auto& [by, o] : rows) {
+      if (static_cast<std::int64_t>(items.size()) == limit) break;
+      items.push_back(std::move(o));
+    }
+    co_return Response::json(
+        200, boost::json::serialize(boost::json::object{
+                 {"service", service}, {"from_ms", r.from_ms}, {"to_ms", r.to_ms}, {"items", std::move(items)}}));
+  }
+
+  // Services as nodes with what they answered; edges from each caller to what it called (another
+  // service, a database, a vendor's address) with what the caller saw.
+  Reply topology(Request& req, RequestContext&) {
+    const auto r = range_param(req, s_.metrics_retention);
+    const auto nodes = totals(co_await minutes(SeriesScope::kService, std::nullopt, r));
+    const auto edges = totals(co_await minutes(SeriesScope::kEdge, std::nullopt, r));
+    std::set<std::string> services;
+    boost::json::array node_list, edge_list;
+    for (const auto& [key, f] : nodes) {
+      services.insert(key.service);
+      auto o = figures(f, r.minutes());
+      o["name"] = key.service;
+      o["kind"] = "service";
+      node_list.push_back(std::move(o));
+    }
+    std::set<std::string> others;
+    for (const auto& [key, f] : edges) {
+      auto o = figures(f, r.minutes());
+      o["from"] = key.service;
+      o["to"] = key.name;
+      edge_list.push_back(std::move(o));
+      if (!services.count(key.name)) others.insert(key.name);
+      if (!services.count(key.service)) others.insert(key.service);
+    }
+    for (const auto& name : others) node_list.push_back(boost::json::object{{"name", name}, {"kind", "external"}});
+    co_return Response::json(200, boost::json::serialize(boost::json::object{{"from_ms", r.from_ms},
+                                                                             {"to_ms", r.to_ms},
+                                                                             {"nodes", std::move(node_list)},
+                                                                             {"edges", std::move(edge_list)}}));
+  }
+
+ private:
+  core::storage::Database& db_;
+  const LiveMinutes& live_;
+  QuerySettings s_;
+};
+
+}  // namespace
+
+void add_query_routes(core::http::Router& router, core::storage::Database& db, const LiveMinutes& live,
+                      QuerySettings settings) {
+  auto q = std::make_shared<Queries>(db, live, settings);
+  router.add(Method::kGet, "/api/observer/v1/traces",
+             [q](Request& req, RequestContext& c) { return q->search(req, c); });
+  router.add(Method::kGet, "/api/observer/v1/traces/{trace_id}",
+             [q](Request& req, RequestContext& c) { return q->trace(req, c); });
+  router.add(Method::kGet, "/api/observer/v1/services",
+             [q](Request& req, RequestContext& c) { return q->services(req, c); });
+  router.add(Method::kGet, "/api/observer/v1/services/{service}/minutes",
+             [q](Request& req, RequestContext& c) { return q->service_minutes(req, c); });
+  router.add(Method::kGet, "/api/observer/v1/services/{service}/endpoints",
+             [q](Request& req, RequestContext& c) { return q->members(req, c, SeriesScope::kEndpoint, "endpoint"); });
+  router.add(Method::kGet, "/api/observer/v1/services/{service}/instances",
+             [q](Request& req, RequestContext& c) { return q->members(req, c, SeriesScope::kInstance, "instance"); });
+  router.add(Method::kGet, "/api/observer/v1/topology",
+             [q](Request& req, RequestContext& c) { return q->topology(req, c); });
+}
+
+}  // namespace zt::platform::observer

@@ -1,0 +1,121 @@
+#include "platform/observer/store/metric_store.hpp"
+
+#include <string_view>
+#include <vector>
+
+namespace zt::platform::observer {
+
+namespace {
+
+using core::observe::Figures;
+using core::observe::LatencySketch;
+using core::observe::SeriesKey;
+using core::observe::SeriesScope;
+using core::storage::Param;
+
+constexpr std::size_t kRowsPerStatement = 300;  // 8 columns: 2,400 parameters a statement
+
+std::string to_hex(std::string_view bytes) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string s;
+  s.reserve(bytes.size() * 2);
+  for (unsigned char c : bytes) {
+    s.push_back(kHex[c >> 4]);
+    s.push_back(kHex[c & 0xf]);
+  }
+  return s;
+}
+
+std::optional<std::string> from_hex(std::string_view hex) {
+  if (hex.size() % 2) return std::nullopt;
+  const auto digit = [](char c) -> int {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    return -1;
+  };
+  std::string out;
+  out.reserve(hex.size() / 2);
+  for (std::size_t i = 0; i < hex.size(); i += 2) {
+    const int hi = digit(hex[i]), lo = digit(hex[i + 1]);
+    if (hi < 0 || lo < 0) return std::nullopt;
+    out.push_back(static_cast<char>(hi << 4 | lo));
+  }
+  return out;
+}
+
+}  // namespace
+
+void merge_into(Minutes& into, const Minutes& more) {
+  for (const auto& [minute, series] : more) {
+    auto& target = into[minute];
+    for (const auto& [key, figures] : series) target[key].merge(figures);
+  }
+}
+
+std::int64_t MetricStore::add(core::storage::Tx& tx, const Minutes& minutes, const std::string& part) {
+  std::vector<Param> params;
+  std::size_t rows = 0;
+  std::int64_t added = 0;
+  const auto flush = [&] {
+    if (rows == 0) return;
+    std::string sql =
+        "INSERT INTO observer_metrics (minute, scope, service, name, part, calls, errors, latency) VALUES ";
+    for (std::size_t r = 0; r < rows; ++r) sql += r == 0 ? "(?,?,?,?,?,?,?,?)" : ",(?,?,?,?,?,?,?,?)";
+    added += tx.exec(sql, params);
+    params.clear();
+    rows = 0;
+  };
+  for (const auto& [minute, series] : minutes)
+    for (const auto& [key, figures] : series) {
+      params.emplace_back(minute);
+      params.emplace_back(static_cast<std::int64_t>(key.scope));
+      params.emplace_back(key.service);
+      params.emplace_back(key.name);
+      params.emplace_back(part);
+      params.emplace_back(static_cast<std::int64_t>(figures.calls));
+      params.emplace_back(static_cast<std::int64_t>(figures.errors));
+      params.emplace_back(to_hex(figures.latency.encode()));
+      if (++rows == kRowsPerStatement) flush();
+    }
+  flush();
+  return added;
+}
+
+Minutes MetricStore::read(core::storage::Tx& tx, SeriesScope scope, const std::optional<std::string>& service,
+                          std::int64_t from, std::int64_t to, std::size_t* unreadable) {
+  std::string sql = "SELECT minute, service, name, calls, errors, latency FROM observer_metrics WHERE scope = ?";
+  core::storage::Params params{static_cast<std::int64_t>(scope)};
+  if (service) {
+    sql += " AND service = ?";
+    params.emplace_back(*service);
+  }
+  sql += " AND minute >= ? AND minute < ?";
+  params.emplace_back(from);
+  params.emplace_back(to);
+  Minutes out;
+  for (const auto& r : tx.query(sql, params)) {
+    const auto bytes = from_hex(r.string(5));
+    auto sketch = bytes ? LatencySketch::decode(*bytes) : std::nullopt;
+    const auto calls = r.int64(3), errors = r.int64(4);
+    if (!sketch || calls < 0 || errors < 0 || errors > calls) {
+      if (unreadable) ++*unreadable;
+      continue;
+    }
+    Figures f;
+    f.calls = static_cast<std::uint64_t>(calls);
+    f.errors = static_cast<std::uint64_t>(errors);
+    f.latency = std::move(*sketch);
+    out[r.int64(0)][SeriesKey{scope, r.string(1), r.string(2)}].merge(f);
+  }
+  return out;
+}
+
+std::int64_t MetricStore::purge_before(core::storage::Tx& tx, std::int64_t minute, std::int64_t limit) {
+  return tx.exec(
+      "DELETE FROM observer_metrics WHERE (minute, scope, service, name, part) IN (SELECT minute, scope, service, "
+      "name, part "
+      "FROM observer_metrics WHERE minute < ? LIMIT ?)",
+      {minute, limit});
+}
+
+}  // namespace zt::platform::observer
