@@ -46,6 +46,12 @@ TEST(Server, ErrorsUseTheOneShapeWithTraceId) {
   ASSERT_EQ(traced.headers["traceresponse"].size(), 55u) << traced.headers["traceresponse"];
   EXPECT_NE(traced.body.find("\"trace_id\":\"" + traced.headers["traceresponse"].substr(3, 32) + "\""), std::string::npos)
       << traced.body;
+  // Refused before any identity is looked at (a path not in its one spelling): still a trace of ours.
+  auto uncanonical = http_request(z.port, "GET", "/api/system/v1//ping", "",
+                                  {{"traceparent", "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"}});
+  EXPECT_EQ(uncanonical.status, 400) << uncanonical.body;
+  EXPECT_EQ(uncanonical.body.find("4bf92f3577b34da6a3ce929d0e0e4736"), std::string::npos) << uncanonical.body;
+  EXPECT_EQ(uncanonical.headers["traceresponse"].find("4bf92f3577b34da6a3ce929d0e0e4736"), std::string::npos);
   auto bad_limit = http_get(z.port, "/api/system/v1/events?limit=1000");
   EXPECT_EQ(bad_limit.status, 400);
   // The gateway checks the request against the system service's OpenAPI document first.

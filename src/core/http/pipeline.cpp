@@ -7,6 +7,7 @@
 
 #include "core/http/declarations.hpp"
 #include "core/http/error.hpp"
+#include "core/http/identity.hpp"
 #include "core/observe/tracer.hpp"
 
 namespace zt::core::http {
@@ -62,6 +63,10 @@ void prepare_context(const Request& req, RequestContext& ctx, const PipelineOpti
   ctx.trace = parent ? *parent : observe::new_root_trace();
   ctx.trace_id = ctx.trace.trace_id_hex();
   ctx.span_id = ctx.trace.span_id_hex();
+  // Without even a claim of a service's identity it is outside traffic, whatever refuses it first
+  // (a path not in its one spelling, the admin listener): a trace of ours from the start. A claim
+  // that does not verify is restarted by the identity middleware.
+  if (parent && !ctx.in_process && !req.headers.get(kIdentityHeader)) restart_outside_trace(ctx);
   // A deadline set before the pipeline runs (an in-process call carrying its caller's budget) is
   // kept when it is the tighter one.
   const auto preset = ctx.deadline;

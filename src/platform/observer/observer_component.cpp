@@ -21,6 +21,7 @@
 #include "core/observe/otlp.hpp"
 #include "core/observe/tracer.hpp"
 #include "core/storage/database.hpp"
+#include "core/util/digest.hpp"
 #include "core/util/time.hpp"
 #include "platform/observer/client/observer_client.hpp"
 #include "platform/observer/domain/live_minutes.hpp"
@@ -46,6 +47,7 @@ class ObserverComponent final : public core::Component {
   explicit ObserverComponent(core::ComponentContext& ctx) : db_(ctx.database()), runtime_(ctx.runtime()) {
     const auto& c = ctx.config();
     max_concurrent_ = c.get_int("max_concurrent_exports");
+    max_outside_ = c.get_int("max_concurrent_outside_exports");
     limits_.max_spans = static_cast<std::size_t>(c.get_int("max_spans_per_export"));
     traces_retention_ = c.get_duration("traces_retention");
     metrics_retention_ = c.get_duration("metrics_retention");
@@ -63,7 +65,7 @@ class ObserverComponent final : public core::Component {
       const auto colon = entry.find(':');
       if (colon == std::string::npos || colon == 0 || entry.size() - colon - 1 < 24)
         throw std::runtime_error("observer.ingest_tokens: each is <name>:<secret of at least 24 characters>");
-      ingest_tokens_.emplace_back(entry.substr(0, colon), entry.substr(colon + 1));
+      ingest_tokens_.emplace_back(entry.substr(0, colon), core::sha256_hex(entry.substr(colon + 1)));
     }
     r.add(Method::kPost, "/api/observer/v1/traces",
           [this](Request& req, RequestContext& c) -> boost::asio::awaitable<Response> {
@@ -77,7 +79,7 @@ class ObserverComponent final : public core::Component {
     qs.apdex_threshold_micros = static_cast<double>(c.get_duration("apdex_threshold").count()) * 1000.0;
     qs.metrics_retention = metrics_retention_;
     qs.traces_retention = traces_retention_;
-    add_query_routes(r, db_, live_, qs);
+    add_query_routes(r, db_, {&live_, &outside_live_}, qs);
   }
 
   void start() override {
@@ -111,6 +113,7 @@ class ObserverComponent final : public core::Component {
   // database is briefly away, it is kept and tried again.
   boost::asio::awaitable<void> flush(std::int64_t before) {
     auto closed = live_.take_before(before);
+    merge_into(closed, outside_live_.take_before(before));
     {
       std::lock_guard lock(unstored_mutex_);
       merge_into(closed, unstored_);
@@ -134,6 +137,7 @@ class ObserverComponent final : public core::Component {
 
   void flush_blocking(std::int64_t before) {
     auto closed = live_.take_before(before);
+    merge_into(closed, outside_live_.take_before(before));
     {
       std::lock_guard lock(unstored_mutex_);
       merge_into(closed, unstored_);
@@ -151,13 +155,14 @@ class ObserverComponent final : public core::Component {
   boost::asio::awaitable<void> sweep() {
     constexpr std::int64_t kRowsAtOnce = 5000;
     const auto now_ms = core::unix_millis();
-    const std::int64_t spans_before = (now_ms - traces_retention_.count()) * 1'000'000;
+    const std::int64_t spans_before =
+        now_ms - traces_retention_.count();  // by receipt: a sender's clock cannot keep them
     const std::int64_t minutes_before = (now_ms - metrics_retention_.count()) / 60'000;
     try {
       std::int64_t gone = 0, n = 0;
       do {
         n = co_await db_.write(
-            [&](core::storage::Tx& tx) { return SpanStore::purge_before(tx, spans_before, kRowsAtOnce); });
+            [&](core::storage::Tx& tx) { return SpanStore::purge_received_before(tx, spans_before, kRowsAtOnce); });
         gone += n;
       } while (n == kRowsAtOnce && !stopping_.load());
       do {
@@ -175,22 +180,26 @@ class ObserverComponent final : public core::Component {
   // Collector): one of observer.ingest_tokens in x-ingest-token says who it is.
   boost::asio::awaitable<Response> take_from_outside(Request& req, RequestContext& ctx) {
     if (ingest_tokens_.empty()) throw ApiError(403, "OBSERVER_INGEST_CLOSED", "未开放外部调用链数据上报");
-    const std::string_view presented = req.headers.get(kIngestTokenHeader).value_or("");
+    // Digests compared, every one, in constant time: neither a token nor its length leaks.
+    const std::string presented = core::sha256_hex(req.headers.get(kIngestTokenHeader).value_or(""));
     const std::string* sender = nullptr;
-    for (const auto& [name, secret] : ingest_tokens_)  // every one compared, in constant time
-      if (presented.size() == secret.size() && CRYPTO_memcmp(presented.data(), secret.data(), secret.size()) == 0)
-        sender = &name;
+    for (const auto& [name, digest] : ingest_tokens_)
+      if (CRYPTO_memcmp(presented.data(), digest.data(), digest.size()) == 0) sender = &name;
     if (!sender) {
       invalid_->inc();
       throw ApiError(401, "OBSERVER_INGEST_TOKEN_INVALID", "上报凭证无效");
     }
     req.headers.remove(kIngestTokenHeader);
-    co_return co_await take(req, ctx, "token:" + *sender);
+    co_return co_await take(req, ctx, "token:" + *sender, *sender);
   }
 
   // An OTLP/HTTP export: read whole or refused whole, stored in one transaction, then counted in
   // the minutes. `sender`: who sent it (a service's signed identity, or an ingest token's name).
-  boost::asio::awaitable<Response> take(Request& req, RequestContext& ctx, std::string sender) {
+  // `outside`: the token's name for a sender outside the platform — its service names are kept
+  // apart as "<token>:<service.name>" (it cannot speak for the platform's services), it is counted
+  // in minutes of its own with tighter caps, and it has its own share of the exports stored at once.
+  boost::asio::awaitable<Response> take(Request& req, RequestContext& ctx, std::string sender,
+                                        std::string outside = "") {
     std::string_view type = req.headers.get("content-type").value_or("");
     type = type.substr(0, type.find(';'));
     while (!type.empty() && type.back() == ' ') type.remove_suffix(1);
@@ -204,9 +213,11 @@ class ObserverComponent final : public core::Component {
       invalid_->inc();
       throw ApiError(415, "OBSERVER_ENCODING_UNSUPPORTED", "暂不支持该内容编码，请发送未压缩的数据");
     }
-    // Busy: the sender keeps its batch and tries again (OTLP/HTTP's 429 with Retry-After).
-    if (in_flight_.fetch_add(1) >= max_concurrent_) {
-      in_flight_.fetch_sub(1);
+    // Busy (or stopping): the sender keeps its batch and tries again (OTLP/HTTP's 429 with
+    // Retry-After).
+    auto& in_flight = outside.empty() ? in_flight_ : outside_in_flight_;
+    if (in_flight.fetch_add(1) >= (outside.empty() ? max_concurrent_ : max_outside_) || stopping_.load()) {
+      in_flight.fetch_sub(1);
       busy_->inc();
       Response busy =
           Response::json(429, core::http::error_body("OBSERVER_BUSY", "观测服务繁忙，请稍后重试", ctx.trace_id));
@@ -216,13 +227,16 @@ class ObserverComponent final : public core::Component {
     struct Release {
       std::atomic<std::int64_t>& n;
       ~Release() { n.fetch_sub(1); }
-    } release{in_flight_};
+    } release{in_flight};
     auto decoded = protobuf ? core::observe::decode_otlp_traces_protobuf(req.body, limits_)
                             : core::observe::decode_otlp_traces_json(req.body, limits_);
     if (!decoded.error.empty()) {
       invalid_->inc();
       throw ApiError(400, "OBSERVER_OTLP_INVALID", "OTLP 数据无法解析：" + decoded.error);
     }
+    if (!outside.empty())
+      for (auto& b : decoded.batches)
+        b.source.service_name = core::observe::valid_utf8(outside + ":" + b.source.service_name, 256);
     const auto now_ms = core::unix_millis();
     const auto spans = static_cast<std::int64_t>(decoded.spans());
     // Spans are not money: committed without waiting for the disk (a host crash may lose the
@@ -232,7 +246,7 @@ class ObserverComponent final : public core::Component {
     taken_->inc(static_cast<std::uint64_t>(added));
     repeated_->inc(static_cast<std::uint64_t>(spans - added));
     // Counted in the minutes once: a batch sent again (stored already) is not counted again.
-    if (added == spans) live_.add(decoded.batches, now_ms / 60'000);
+    if (added == spans) (outside.empty() ? live_ : outside_live_).add(decoded.batches, now_ms / 60'000);
     if (protobuf) {
       Response ok;
       ok.status = 200;
@@ -246,12 +260,15 @@ class ObserverComponent final : public core::Component {
 
   core::storage::Database& db_;
   core::net::IoRuntime& runtime_;
-  std::vector<std::pair<std::string, std::string>> ingest_tokens_;  // name, secret
+  std::vector<std::pair<std::string, std::string>> ingest_tokens_;  // name, the secret's SHA-256 (hex)
   core::observe::OtlpLimits limits_;
-  std::int64_t max_concurrent_ = 2;
+  std::int64_t max_concurrent_ = 4, max_outside_ = 1;
   std::chrono::milliseconds traces_retention_{}, metrics_retention_{}, flush_interval_{};
-  std::atomic<std::int64_t> in_flight_{0};
+  std::atomic<std::int64_t> in_flight_{0}, outside_in_flight_{0};
   LiveMinutes live_;
+  // Outside senders' minutes: their own caps, so they cannot take the platform's places.
+  LiveMinutes outside_live_{core::observe::RollupLimits{
+      .max_endpoints = 50, .max_peers = 20, .max_instances = 20, .max_services = 20, .max_series = 20'000}};
   std::string part_;
   std::atomic<std::uint64_t> flushes_{0};
   std::mutex unstored_mutex_;
@@ -299,7 +316,7 @@ class SpanExportComponent final : public core::Component {
   }
 
  private:
-  static constexpr int kMaxInFlight = 4;
+  static constexpr int kMaxInFlight = 2;
 
   bool send(std::vector<core::observe::RecordedSpan>&& batch) {
     if (in_flight_->load() >= kMaxInFlight) return false;
@@ -309,6 +326,12 @@ class SpanExportComponent final : public core::Component {
     auto in_flight = in_flight_;
     runtime_.spawn(next_thread_++ % runtime_.size(), [this, body, in_flight]() -> boost::asio::awaitable<void> {
       auto outcome = co_await client_->export_traces(*body);
+      // Busy: once more after the second it asks for (then dropped and counted: spans never
+      // queue up behind the requests that made them).
+      if (const auto* busy = std::get_if<core::discovery::Unknown>(&outcome); busy && busy->status == 429) {
+        co_await core::net::sleep_for(std::chrono::seconds(1));
+        outcome = co_await client_->export_traces(*body);
+      }
       if (!std::holds_alternative<SpansTaken>(outcome)) {
         failed_->inc();
         if (const auto* refused = std::get_if<core::Refusal>(&outcome))
@@ -343,10 +366,13 @@ core::ComponentSpec spec() {
   spec.service = true;
   spec.schema = {
       "observer",
-      {core::config::integer("max_concurrent_exports", 2)
+      {core::config::integer("max_concurrent_exports", 4)
            .range(1, 1000)
            .describe("exports stored at once; past it 429 (each holds a thread of the blocking pool on SQLite)"),
        core::config::integer("max_spans_per_export", 100'000).range(1, 10'000'000),
+       core::config::integer("max_concurrent_outside_exports", 1)
+           .range(1, 100)
+           .describe("exports from outside senders (ingest tokens) stored at once; their own share"),
        core::config::string_list("ingest_tokens", std::vector<std::string>{})
            .describe("<name>:<secret> pairs OTLP senders outside the platform present in x-ingest-token; none: closed"),
        core::config::duration("traces_retention", std::chrono::hours(72))

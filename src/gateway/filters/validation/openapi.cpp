@@ -125,7 +125,8 @@ class DocumentReader {
       if (body["content"] && body["content"].IsMap())
         for (const auto& media : body["content"]) {
           const auto name = media.first.as<std::string>();
-          if (name != "application/json") op.other_media_types.push_back(name);
+          // Only types that are not JSON of some kind (a "+json" type is read and checked as JSON).
+          if (name.find("json") == std::string::npos) op.other_media_types.push_back(name);
         }
     }
     doc_.operations_.push_back(std::move(op));

@@ -54,9 +54,11 @@ std::optional<Range> range_of(const std::optional<std::string>& from_ms, const s
     if (!v) return std::nullopt;
     r.from_ms = *v;
   }
-  if (r.from_ms < 0 || r.from_ms >= r.to_ms || r.to_ms - r.from_ms > max_span_ms) return std::nullopt;
+  // Not before the epoch, not past a day from now (nothing is kept from further ahead).
+  if (r.from_ms < 0 || r.from_ms >= r.to_ms || r.to_ms - r.from_ms > max_span_ms || r.to_ms > now_ms + 86'400'000)
+    return std::nullopt;
   r.from_minute = floor_div(r.from_ms, 60'000);
-  r.to_minute = floor_div(r.to_ms, 60'000) + 1;
+  r.to_minute = floor_div(r.to_ms + 59'999, 60'000);  // the minute holding `to` (none more when it starts one)
   return r;
 }
 

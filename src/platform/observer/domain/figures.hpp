@@ -13,14 +13,15 @@ namespace zt::platform::observer {
 boost::json::object figures_json(const core::observe::Figures& f, std::int64_t minutes, double apdex_threshold_micros);
 
 // A time range of a query, in milliseconds since the Unix epoch, and the minutes it covers:
-// [from_minute, to_minute), the minute holding `to` included.
+// [from_minute, to_minute), the minute holding `to` included unless `to` is where it begins.
 struct Range {
   std::int64_t from_ms = 0, to_ms = 0;
   std::int64_t from_minute = 0, to_minute = 0;
   std::int64_t minutes() const { return to_minute - from_minute; }
 };
 // From ?from_ms= and ?to_ms= (defaults: the last 30 minutes up to now), at most `max_span_ms`
-// long; nullopt when either is not a number, from is not before to, or the span is too long.
+// long; nullopt when either is not a number, from is not before to, the span is too long, or `to`
+// is more than a day ahead of now.
 std::optional<Range> range_of(const std::optional<std::string>& from_ms, const std::optional<std::string>& to_ms,
                               std::int64_t now_ms, std::int64_t max_span_ms);
 

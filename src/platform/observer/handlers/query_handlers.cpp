@@ -7,6 +7,7 @@
 #include <set>
 
 #include "core/http/error.hpp"
+#include "core/observe/otlp.hpp"
 #include "core/util/time.hpp"
 #include "platform/observer/domain/figures.hpp"
 #include "platform/observer/store/metric_store.hpp"
@@ -31,6 +32,19 @@ bool trace_id_shape(std::string_view id) {
          std::all_of(id.begin(), id.end(), [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); });
 }
 
+// A name from the query or the path: well-formed UTF-8 without NUL, at most 256 bytes (what the
+// rollup keeps), else refused — never a database error.
+std::optional<std::string> name_param(std::optional<std::string> v, const char* what) {
+  if (!v) return v;
+  if (v->empty() || v->size() > 256 || core::observe::valid_utf8(*v) != *v)
+    throw ApiError(400, "OBSERVER_BAD_PARAM", std::string(what) + " 应为 1 到 256 字节的 UTF-8 文本");
+  return v;
+}
+
+// Figures of every service at once are read from every minute row of the range: a day at most
+// until hourly rollups exist.
+constexpr std::chrono::milliseconds kLongestAcrossServices = std::chrono::hours(24);
+
 Range range_param(const Request& req, std::chrono::milliseconds longest) {
   const auto r = range_of(req.query_param("from_ms"), req.query_param("to_ms"), core::unix_millis(), longest.count());
   if (!r)
@@ -50,23 +64,28 @@ std::int64_t bounded_int(const Request& req, const char* name, std::int64_t fall
   return v;
 }
 
-std::map<SeriesKey, Figures> totals(const Minutes& minutes) {
-  std::map<SeriesKey, Figures> out;
-  for (const auto& [minute, series] : minutes)
-    for (const auto& [key, f] : series) out[key].merge(f);
-  return out;
-}
-
 class Queries {
  public:
-  Queries(core::storage::Database& db, const LiveMinutes& live, QuerySettings s) : db_(db), live_(live), s_(s) {}
+  Queries(core::storage::Database& db, std::vector<const LiveMinutes*> live, QuerySettings s)
+      : db_(db), live_(std::move(live)), s_(s) {}
 
   // Stored and live minutes of a scope in the range, merged.
   boost::asio::awaitable<Minutes> minutes(SeriesScope scope, std::optional<std::string> service, const Range& r) {
     auto stored = co_await db_.read(
         [&](core::storage::Tx& tx) { return MetricStore::read(tx, scope, service, r.from_minute, r.to_minute); });
-    merge_into(stored, live_.peek(scope, service, r.from_minute, r.to_minute));
+    for (const auto* live : live_) merge_into(stored, live->peek(scope, service, r.from_minute, r.to_minute));
     co_return stored;
+  }
+
+  // Stored and live figures of a scope over the range, added up series by series as they are read.
+  boost::asio::awaitable<std::map<SeriesKey, Figures>> sums(SeriesScope scope, std::optional<std::string> service,
+                                                            const Range& r) {
+    auto out = co_await db_.read(
+        [&](core::storage::Tx& tx) { return MetricStore::totals(tx, scope, service, r.from_minute, r.to_minute); });
+    for (const auto* live : live_)
+      for (const auto& [minute, series] : live->peek(scope, service, r.from_minute, r.to_minute))
+        for (const auto& [key, f] : series) out[key].merge(f);
+    co_return out;
   }
 
   boost::json::object figures(const Figures& f, std::int64_t minutes) const {
@@ -78,8 +97,8 @@ class Queries {
     SpanStore::Search q;
     q.from_unix_nano = r.from_ms * 1'000'000;
     q.to_unix_nano = r.to_ms * 1'000'000;
-    q.service = req.query_param("service");
-    q.endpoint = req.query_param("endpoint");
+    q.service = name_param(req.query_param("service"), "service");
+    q.endpoint = name_param(req.query_param("endpoint"), "endpoint");
     const auto status = req.query_param("status").value_or("all");
     if (status != "all" && status != "error") throw ApiError(400, "OBSERVER_BAD_PARAM", "status 应为 all 或 error");
     q.errors_only = status == "error";
@@ -105,8 +124,8 @@ class Queries {
   }
 
   Reply services(Request& req, RequestContext&) {
-    const auto r = range_param(req, s_.metrics_retention);
-    const auto all = totals(co_await minutes(SeriesScope::kService, std::nullopt, r));
+    const auto r = range_param(req, std::min(s_.metrics_retention, kLongestAcrossServices));
+    const auto all = co_await sums(SeriesScope::kService, std::nullopt, r);
     boost::json::array items;
     for (const auto& [key, f] : all) {
       auto o = figures(f, r.minutes());
@@ -120,7 +139,7 @@ class Queries {
 
   Reply service_minutes(Request& req, RequestContext& ctx) {
     const auto r = range_param(req, s_.metrics_retention);
-    const std::string service(ctx.param("service").value_or(""));
+    const std::string service = *name_param(std::string(ctx.param("service").value_or("")), "service");
     const auto by_minute = co_await minutes(SeriesScope::kService, service, r);
     boost::json::array points;
     for (const auto& [minute, series] : by_minute)
@@ -137,13 +156,13 @@ class Queries {
   // The endpoints (or instances) of a service over the range, ordered as asked, the first `limit`.
   Reply members(Request& req, RequestContext& ctx, SeriesScope scope, const char* label) {
     const auto r = range_param(req, s_.metrics_retention);
-    const std::string service(ctx.param("service").value_or(""));
+    const std::string service = *name_param(std::string(ctx.param("service").value_or("")), "service");
     const auto order = req.query_param("order_by").value_or("p99");
     static const std::set<std::string> kOrders{"p99", "p95", "avg", "calls", "error_rate"};
     if (!kOrders.count(order))
       throw ApiError(400, "OBSERVER_BAD_PARAM", "order_by 应为 p99、p95、avg、calls 或 error_rate");
     const auto limit = bounded_int(req, "limit", 10, 1, 100, "limit 应为 1 到 100 之间的整数");
-    const auto all = totals(co_await minutes(scope, service, r));
+    const auto all = co_await sums(scope, service, r);
     std::vector<std::pair<double, boost::json::object>> rows;
     for (const auto& [key, f] : all) {
       auto o = figures(f, r.minutes());
@@ -169,9 +188,9 @@ class Queries {
   // Services as nodes with what they answered; edges from each caller to what it called (another
   // service, a database, a vendor's address) with what the caller saw.
   Reply topology(Request& req, RequestContext&) {
-    const auto r = range_param(req, s_.metrics_retention);
-    const auto nodes = totals(co_await minutes(SeriesScope::kService, std::nullopt, r));
-    const auto edges = totals(co_await minutes(SeriesScope::kEdge, std::nullopt, r));
+    const auto r = range_param(req, std::min(s_.metrics_retention, kLongestAcrossServices));
+    const auto nodes = co_await sums(SeriesScope::kService, std::nullopt, r);
+    const auto edges = co_await sums(SeriesScope::kEdge, std::nullopt, r);
     std::set<std::string> services;
     boost::json::array node_list, edge_list;
     for (const auto& [key, f] : nodes) {
@@ -199,15 +218,15 @@ class Queries {
 
  private:
   core::storage::Database& db_;
-  const LiveMinutes& live_;
+  std::vector<const LiveMinutes*> live_;
   QuerySettings s_;
 };
 
 }  // namespace
 
-void add_query_routes(core::http::Router& router, core::storage::Database& db, const LiveMinutes& live,
+void add_query_routes(core::http::Router& router, core::storage::Database& db, std::vector<const LiveMinutes*> live,
                       QuerySettings settings) {
-  auto q = std::make_shared<Queries>(db, live, settings);
+  auto q = std::make_shared<Queries>(db, std::move(live), settings);
   router.add(Method::kGet, "/api/observer/v1/traces",
              [q](Request& req, RequestContext& c) { return q->search(req, c); });
   router.add(Method::kGet, "/api/observer/v1/traces/{trace_id}",

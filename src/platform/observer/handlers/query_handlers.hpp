@@ -11,6 +11,7 @@
 //   GET /api/observer/v1/topology                        services and their edges with figures
 // Figures: stored minutes plus the ones still being counted (domain/live_minutes.hpp).
 #include <chrono>
+#include <vector>
 
 #include "core/http/router.hpp"
 #include "core/storage/database.hpp"
@@ -24,7 +25,8 @@ struct QuerySettings {
   std::chrono::milliseconds traces_retention{std::chrono::hours(24 * 3)};
 };
 
-void add_query_routes(core::http::Router& router, core::storage::Database& db, const LiveMinutes& live,
+// `live`: the minutes still being counted (the platform's, and outside senders').
+void add_query_routes(core::http::Router& router, core::storage::Database& db, std::vector<const LiveMinutes*> live,
                       QuerySettings settings);
 
 }  // namespace zt::platform::observer

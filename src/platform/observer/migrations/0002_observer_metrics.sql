@@ -17,6 +17,3 @@ CREATE TABLE observer_metrics (
 );
 CREATE INDEX observer_metrics_series ON observer_metrics (scope, service, minute);
 
--- Who sent each span: the service whose signed identity made the export, or an ingest token's
--- name (a span's service.name is what the sender says; this is who the sender is).
-ALTER TABLE observer_spans ADD COLUMN sender TEXT NOT NULL DEFAULT '';

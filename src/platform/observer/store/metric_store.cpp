@@ -81,8 +81,12 @@ std::int64_t MetricStore::add(core::storage::Tx& tx, const Minutes& minutes, con
   return added;
 }
 
-Minutes MetricStore::read(core::storage::Tx& tx, SeriesScope scope, const std::optional<std::string>& service,
-                          std::int64_t from, std::int64_t to, std::size_t* unreadable) {
+namespace {
+
+// Each readable row of the range, handed to `use` (minute, key, figures).
+template <class Use>
+void each_row(core::storage::Tx& tx, SeriesScope scope, const std::optional<std::string>& service, std::int64_t from,
+              std::int64_t to, std::size_t* unreadable, Use use) {
   std::string sql = "SELECT minute, service, name, calls, errors, latency FROM observer_metrics WHERE scope = ?";
   core::storage::Params params{static_cast<std::int64_t>(scope)};
   if (service) {
@@ -92,7 +96,6 @@ Minutes MetricStore::read(core::storage::Tx& tx, SeriesScope scope, const std::o
   sql += " AND minute >= ? AND minute < ?";
   params.emplace_back(from);
   params.emplace_back(to);
-  Minutes out;
   for (const auto& r : tx.query(sql, params)) {
     const auto bytes = from_hex(r.string(5));
     auto sketch = bytes ? LatencySketch::decode(*bytes) : std::nullopt;
@@ -105,8 +108,26 @@ Minutes MetricStore::read(core::storage::Tx& tx, SeriesScope scope, const std::o
     f.calls = static_cast<std::uint64_t>(calls);
     f.errors = static_cast<std::uint64_t>(errors);
     f.latency = std::move(*sketch);
-    out[r.int64(0)][SeriesKey{scope, r.string(1), r.string(2)}].merge(f);
+    use(r.int64(0), SeriesKey{scope, r.string(1), r.string(2)}, f);
   }
+}
+
+}  // namespace
+
+std::map<SeriesKey, Figures> MetricStore::totals(core::storage::Tx& tx, SeriesScope scope,
+                                                 const std::optional<std::string>& service, std::int64_t from,
+                                                 std::int64_t to) {
+  std::map<SeriesKey, Figures> out;
+  each_row(tx, scope, service, from, to, nullptr,
+           [&](std::int64_t, SeriesKey key, const Figures& f) { out[std::move(key)].merge(f); });
+  return out;
+}
+
+Minutes MetricStore::read(core::storage::Tx& tx, SeriesScope scope, const std::optional<std::string>& service,
+                          std::int64_t from, std::int64_t to, std::size_t* unreadable) {
+  Minutes out;
+  each_row(tx, scope, service, from, to, unreadable,
+           [&](std::int64_t minute, SeriesKey key, const Figures& f) { out[minute][std::move(key)].merge(f); });
   return out;
 }
 

@@ -22,6 +22,12 @@ class MetricStore {
   static Minutes read(core::storage::Tx& tx, core::observe::SeriesScope scope,
                       const std::optional<std::string>& service, std::int64_t from, std::int64_t to,
                       std::size_t* unreadable = nullptr);
+  // The same rows added up over the whole range, series by series (memory bounded by the series,
+  // not the minutes).
+  static std::map<core::observe::SeriesKey, core::observe::Figures> totals(core::storage::Tx& tx,
+                                                                           core::observe::SeriesScope scope,
+                                                                           const std::optional<std::string>& service,
+                                                                           std::int64_t from, std::int64_t to);
   // Removes up to `limit` rows of minutes before `minute`; returns how many went.
   static std::int64_t purge_before(core::storage::Tx& tx, std::int64_t minute, std::int64_t limit);
 };

@@ -68,7 +68,7 @@ std::int64_t SpanStore::add(core::storage::Tx& tx, const std::vector<core::obser
         "duration_ns, status, status_message, attributes, events, received_at_ms, sender) VALUES ";
     for (std::size_t r = 0; r < rows; ++r)
       sql += r == 0 ? "(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)" : ",(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)";
-    sql += " ON CONFLICT (trace_id, span_id) DO NOTHING";
+    sql += " ON CONFLICT (trace_id, span_id, sender) DO NOTHING";
     added += tx.exec(sql, params);
     params.clear();
     rows = 0;
@@ -161,11 +161,12 @@ boost::json::array SpanStore::search(core::storage::Tx& tx, const Search& q) {
   return out;
 }
 
-std::int64_t SpanStore::purge_before(core::storage::Tx& tx, std::int64_t unix_nano, std::int64_t limit) {
+std::int64_t SpanStore::purge_received_before(core::storage::Tx& tx, std::int64_t unix_ms, std::int64_t limit) {
   return tx.exec(
-      "DELETE FROM observer_spans WHERE (trace_id, span_id) IN (SELECT trace_id, span_id FROM observer_spans "
-      "WHERE start_unix_nano < ? LIMIT ?)",
-      {unix_nano, limit});
+      "DELETE FROM observer_spans WHERE (trace_id, span_id, sender) IN (SELECT trace_id, span_id, sender FROM "
+      "observer_spans "
+      "WHERE received_at_ms < ? LIMIT ?)",
+      {unix_ms, limit});
 }
 
 }  // namespace zt::platform::observer

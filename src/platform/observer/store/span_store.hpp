@@ -13,7 +13,8 @@ namespace zt::platform::observer {
 
 class SpanStore {
  public:
-  // Writes the batches' spans (a span already stored is left as it is); returns how many were new.
+  // Writes the batches' spans (a span this sender already sent is left as it is); returns how many
+  // were new.
   // `sender`: the service that sent them (its signed identity), whatever service names they carry.
   static std::int64_t add(core::storage::Tx& tx, const std::vector<core::observe::SpanBatch>& batches,
                           std::int64_t received_at_ms, const std::string& sender);
@@ -31,8 +32,8 @@ class SpanStore {
     std::int64_t limit = 20;
   };
   static boost::json::array search(core::storage::Tx& tx, const Search& search);
-  // Removes up to `limit` spans that started before `unix_nano`; returns how many went.
-  static std::int64_t purge_before(core::storage::Tx& tx, std::int64_t unix_nano, std::int64_t limit);
+  // Removes up to `limit` spans received before `unix_ms`; returns how many went.
+  static std::int64_t purge_received_before(core::storage::Tx& tx, std::int64_t unix_ms, std::int64_t limit);
 };
 
 // The ids as stored: lower-case hex.

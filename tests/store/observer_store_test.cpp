@@ -1,0 +1,239 @@
+// The observer's span and minute tables on both SQL backends: spans stored once with who sent them,
+// a trace read in start order and cut at its limit, the trace search's filters, minutes appended
+// per flush and merged when read, and retention removing in bounded rounds only what is past it.
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <type_traits>
+
+#include "core/storage/database.hpp"
+#include "harness/process.hpp"
+#include "harness/servers.hpp"
+#include "platform/observer/store/metric_store.hpp"
+#include "platform/observer/store/span_store.hpp"
+
+std::span<const zt::core::EmbeddedFile> zt_observer_migrations();
+
+namespace zt::platform::observer {
+namespace {
+
+using core::observe::Figures;
+using core::observe::SeriesKey;
+using core::observe::SeriesScope;
+using core::observe::Span;
+using core::observe::SpanBatch;
+using core::observe::SpanKind;
+using core::observe::SpanStatus;
+
+constexpr std::uint64_t kSecond = 1'000'000'000ULL;
+constexpr std::uint64_t kStart = 1'765'000'000ULL * kSecond;
+
+Span span(std::uint8_t trace, std::uint8_t id, std::uint64_t start, std::uint64_t millis,
+          SpanKind kind = SpanKind::kServer, std::string name = "GET /api/mall/v1/products") {
+  Span s;
+  s.trace_id.fill(trace);
+  s.span_id.fill(id);
+  s.kind = kind;
+  s.name = std::move(name);
+  s.start_unix_nano = start;
+  s.end_unix_nano = start + millis * 1'000'000;
+  return s;
+}
+
+SpanBatch batch(std::string service, std::vector<Span> spans) {
+  return SpanBatch{core::observe::SpanSource{std::move(service), service + "-1", {}, "zhongtai", ""}, std::move(spans)};
+}
+
+std::string trace_hex(std::uint8_t b) {
+  std::array<std::uint8_t, 16> id;
+  id.fill(b);
+  return hex_id(id.data(), id.size());
+}
+
+// A blocking transaction's answer (the blocking calls answer nothing themselves).
+template <class F>
+auto reading(core::storage::Database& db, F f) {
+  std::invoke_result_t<F&, core::storage::Tx&> out{};
+  db.read_blocking([&](core::storage::Tx& tx) { out = f(tx); });
+  return out;
+}
+template <class F>
+auto writing(core::storage::Database& db, F f) {
+  if constexpr (std::is_void_v<std::invoke_result_t<F&, core::storage::Tx&>>) {
+    db.write_blocking([&](core::storage::Tx& tx) { f(tx); });
+  } else {
+    std::invoke_result_t<F&, core::storage::Tx&> out{};
+    db.write_blocking([&](core::storage::Tx& tx) { out = f(tx); });
+    return out;
+  }
+}
+
+class ObserverStore : public ::testing::TestWithParam<std::string> {
+ protected:
+  std::unique_ptr<core::storage::Database> open() {
+    core::storage::Options o;
+    o.driver = GetParam();
+    if (o.driver == "sqlite")
+      o.sqlite_path = dir_.path() + "/observer.db";
+    else {
+      o.postgres_dsn = test::shared_postgres().dsn();
+      o.schema = "observer" + std::to_string(::getpid()) + "_" + std::to_string(++opened_);
+    }
+    o.pool_size = 2;
+    auto db = core::storage::Database::open(o);
+    core::storage::migrate(*db, zt_observer_migrations());
+    return db;
+  }
+  test::TempDir dir_{"zt-observer"};
+  static inline int opened_ = 0;
+};
+
+TEST_P(ObserverStore, SpansAreStoredOnceWithTheirSenderAndReadInStartOrderUpToTheLimit) {
+  auto db = open();
+  std::vector<SpanBatch> first{
+      batch("mall", {span(1, 2, kStart + 5, 3), span(1, 1, kStart, 10)}),
+      batch("counter", {span(1, 3, kStart + 7, 1, SpanKind::kServer, "GET /api/counter/v1/x")})};
+  first[0].spans[0].parent_span_id.fill(1);
+  first[0].spans[0].status = SpanStatus::kError;
+  first[0].spans[0].status_message = "HTTP 503";
+  first[0].spans[0].attributes.push_back({"http.response.status_code", std::int64_t{503}});
+  const auto added = writing(*db, [&](core::storage::Tx& tx) { return SpanStore::add(tx, first, 1000, "mall"); });
+  EXPECT_EQ(added, 3);
+  // The same batch again from its sender: nothing new.
+  EXPECT_EQ(writing(*db, [&](core::storage::Tx& tx) { return SpanStore::add(tx, first, 2000, "mall"); }), 0);
+  const auto id = trace_hex(1);
+  const auto spans = reading(*db, [&](core::storage::Tx& tx) { return SpanStore::trace(tx, id, 100); });
+  ASSERT_EQ(spans.size(), 3u);
+  EXPECT_EQ(spans[0].at("span_id"), "0101010101010101");
+  EXPECT_EQ(spans[0].at("parent_span_id"), "");
+  EXPECT_EQ(spans[0].at("duration_us"), 10'000);
+  EXPECT_EQ(spans[1].at("span_id"), "0202020202020202");
+  EXPECT_EQ(spans[1].at("parent_span_id"), "0101010101010101");
+  EXPECT_EQ(spans[1].at("status"), "error");
+  EXPECT_EQ(spans[1].at("status_message"), "HTTP 503");
+  EXPECT_EQ(spans[1].at("attributes").at("http.response.status_code"), 503);
+  EXPECT_EQ(spans[2].at("service"), "counter");
+  for (const auto& sp : spans) EXPECT_EQ(sp.at("sender"), "mall");
+  EXPECT_EQ(reading(*db, [&](core::storage::Tx& tx) { return SpanStore::trace(tx, id, 2); }).size(), 2u);
+  // The same ids from another sender take nobody's place: both are kept, each with its sender.
+  EXPECT_EQ(writing(*db, [&](core::storage::Tx& tx) { return SpanStore::add(tx, first, 3000, "token:someone"); }), 3);
+  const auto both = reading(*db, [&](core::storage::Tx& tx) { return SpanStore::trace(tx, id, 100); });
+  ASSERT_EQ(both.size(), 6u);
+  int from_mall = 0;
+  for (const auto& sp : both) from_mall += sp.at("sender") == "mall" ? 1 : 0;
+  EXPECT_EQ(from_mall, 3);
+  EXPECT_TRUE(reading(*db, [&](core::storage::Tx& tx) { return SpanStore::trace(tx, trace_hex(9), 100); }).empty());
+}
+
+TEST_P(ObserverStore, TheTraceSearchFiltersServerSpansByServiceEndpointStatusDurationAndTime) {
+  auto db = open();
+  std::vector<SpanBatch> b{
+      batch("mall", {span(1, 1, kStart, 5), span(2, 1, kStart + kSecond, 500), span(3, 1, kStart + 2 * kSecond, 20),
+                     span(4, 1, kStart + 3 * kSecond, 50, SpanKind::kClient, "GET counter")}),
+      batch("counter", {span(5, 1, kStart + 4 * kSecond, 7, SpanKind::kServer, "GET /api/counter/v1/x")})};
+  b[0].spans[2].status = SpanStatus::kError;
+  writing(*db, [&](core::storage::Tx& tx) { SpanStore::add(tx, b, 1, "mall"); });
+  const auto search = [&](SpanStore::Search q) {
+    q.from_unix_nano = q.from_unix_nano ? q.from_unix_nano : static_cast<std::int64_t>(kStart);
+    q.to_unix_nano = q.to_unix_nano ? q.to_unix_nano : static_cast<std::int64_t>(kStart + 60 * kSecond);
+    std::vector<std::string> traces;
+    for (const auto& r : reading(*db, [&](core::storage::Tx& tx) { return SpanStore::search(tx, q); }))
+      traces.push_back(std::string(r.at("trace_id").as_string()).substr(0, 2));
+    return traces;
+  };
+  EXPECT_EQ(search({}), (std::vector<std::string>{"05", "03", "02", "01"})) << "server spans, newest first";
+  EXPECT_EQ(search({.service = "mall"}), (std::vector<std::string>{"03", "02", "01"}));
+  EXPECT_EQ(search({.endpoint = "GET /api/counter/v1/x"}), (std::vector<std::string>{"05"}));
+  EXPECT_EQ(search({.errors_only = true}), (std::vector<std::string>{"03"}));
+  EXPECT_EQ(search({.min_duration_ns = 20'000'000}), (std::vector<std::string>{"03", "02"}));
+  EXPECT_EQ(search({.limit = 2}), (std::vector<std::string>{"05", "03"}));
+  EXPECT_EQ(search({.from_unix_nano = static_cast<std::int64_t>(kStart + kSecond),
+                    .to_unix_nano = static_cast<std::int64_t>(kStart + 2 * kSecond)}),
+            (std::vector<std::string>{"02"}))
+      << "from included, to not";
+}
+
+TEST_P(ObserverStore, MinutesAreAppendedPerFlushAndAddUpWhenRead) {
+  auto db = open();
+  const auto figures = [](std::uint64_t calls, std::uint64_t errors, double micros) {
+    Figures f;
+    f.calls = calls;
+    f.errors = errors;
+    f.latency.add(micros, calls);
+    return f;
+  };
+  Minutes first, second;
+  first[100][SeriesKey{SeriesScope::kService, "mall", ""}] = figures(10, 1, 1000);
+  first[100][SeriesKey{SeriesScope::kEndpoint, "mall", "GET /a"}] = figures(10, 1, 1000);
+  first[101][SeriesKey{SeriesScope::kService, "mall", ""}] = figures(5, 0, 2000);
+  second[100][SeriesKey{SeriesScope::kService, "mall", ""}] = figures(30, 3, 4000);  // a late batch, another flush
+  second[100][SeriesKey{SeriesScope::kService, "counter", ""}] = figures(7, 0, 500);
+  EXPECT_EQ(writing(*db, [&](core::storage::Tx& tx) { return MetricStore::add(tx, first, "obs-1"); }), 3);
+  EXPECT_EQ(writing(*db, [&](core::storage::Tx& tx) { return MetricStore::add(tx, second, "obs-2"); }), 2);
+  const auto services = reading(
+      *db, [&](core::storage::Tx& tx) { return MetricStore::read(tx, SeriesScope::kService, std::nullopt, 100, 102); });
+  ASSERT_EQ(services.size(), 2u);
+  const auto& mall100 = services.at(100).at(SeriesKey{SeriesScope::kService, "mall", ""});
+  EXPECT_EQ(mall100.calls, 40u);
+  EXPECT_EQ(mall100.errors, 4u);
+  EXPECT_EQ(mall100.latency.count(), 40u);
+  EXPECT_NEAR(mall100.latency.max(), 4000, 1e-9);
+  EXPECT_EQ(services.at(100).at(SeriesKey{SeriesScope::kService, "counter", ""}).calls, 7u);
+  EXPECT_EQ(services.at(101).at(SeriesKey{SeriesScope::kService, "mall", ""}).calls, 5u);
+  const auto mall_only = reading(*db, [&](core::storage::Tx& tx) {
+    return MetricStore::read(tx, SeriesScope::kService, std::string("mall"), 101, 102);
+  });
+  ASSERT_EQ(mall_only.size(), 1u);
+  EXPECT_EQ(mall_only.at(101).size(), 1u);
+  const auto endpoints = reading(*db, [&](core::storage::Tx& tx) {
+    return MetricStore::read(tx, SeriesScope::kEndpoint, std::string("mall"), 0, 1000);
+  });
+  EXPECT_EQ(endpoints.at(100).at(SeriesKey{SeriesScope::kEndpoint, "mall", "GET /a"}).calls, 10u);
+  // A row whose sketch cannot be read is left out and counted, never a failure of the query.
+  writing(*db, [&](core::storage::Tx& tx) {
+    tx.exec(
+        "INSERT INTO observer_metrics (minute, scope, service, name, part, calls, errors, latency) VALUES (100, 0, "
+        "'mall', '', 'bad', 1, 0, 'zz')");
+  });
+  std::size_t unreadable = 0;
+  const auto again = reading(*db, [&](core::storage::Tx& tx) {
+    return MetricStore::read(tx, SeriesScope::kService, std::string("mall"), 100, 101, &unreadable);
+  });
+  EXPECT_EQ(unreadable, 1u);
+  EXPECT_EQ(again.at(100).at(SeriesKey{SeriesScope::kService, "mall", ""}).calls, 40u);
+}
+
+TEST_P(ObserverStore, RetentionRemovesOnlyWhatIsPastItInBoundedRounds) {
+  auto db = open();
+  // Received one a millisecond; by receipt, not by the sender's clock (span 12 claims the far past).
+  for (std::uint8_t i = 1; i <= 12; ++i) {
+    std::vector<SpanBatch> b{batch("mall", {span(i, 1, i == 12 ? 1 : kStart + i * kSecond, 1)})};
+    writing(*db, [&](core::storage::Tx& tx) { SpanStore::add(tx, b, 1000 + i, "mall"); });
+  }
+  const std::int64_t cut = 1010;  // spans 1 … 9 were received before it
+  EXPECT_EQ(writing(*db, [&](core::storage::Tx& tx) { return SpanStore::purge_received_before(tx, cut, 5); }), 5);
+  EXPECT_EQ(writing(*db, [&](core::storage::Tx& tx) { return SpanStore::purge_received_before(tx, cut, 5); }), 4);
+  EXPECT_EQ(writing(*db, [&](core::storage::Tx& tx) { return SpanStore::purge_received_before(tx, cut, 5); }), 0);
+  for (std::uint8_t i = 1; i <= 12; ++i)
+    EXPECT_EQ(reading(*db, [&](core::storage::Tx& tx) { return SpanStore::trace(tx, trace_hex(i), 10); }).size(),
+              i >= 10 ? 1u : 0u)
+        << int(i);
+  Minutes m;
+  Figures one;
+  one.calls = 1;
+  one.latency.add(10);
+  for (std::int64_t minute = 1; minute <= 7; ++minute) m[minute][SeriesKey{SeriesScope::kService, "mall", ""}] = one;
+  writing(*db, [&](core::storage::Tx& tx) { MetricStore::add(tx, m, "p"); });
+  EXPECT_EQ(writing(*db, [&](core::storage::Tx& tx) { return MetricStore::purge_before(tx, 5, 3); }), 3);
+  EXPECT_EQ(writing(*db, [&](core::storage::Tx& tx) { return MetricStore::purge_before(tx, 5, 3); }), 1);
+  const auto left = reading(
+      *db, [&](core::storage::Tx& tx) { return MetricStore::read(tx, SeriesScope::kService, std::nullopt, 0, 100); });
+  ASSERT_EQ(left.size(), 3u);
+  EXPECT_EQ(left.begin()->first, 5);
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, ObserverStore, ::testing::Values("sqlite", "postgres"),
+                         [](const ::testing::TestParamInfo<std::string>& i) { return i.param; });
+
+}  // namespace
+}  // namespace zt::platform::observer
