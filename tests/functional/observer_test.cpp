@@ -9,6 +9,7 @@
 #include <boost/json.hpp>
 #include <chrono>
 #include <cmath>
+#include <filesystem>
 #include <map>
 #include <mutex>
 #include <random>
@@ -519,6 +520,47 @@ TEST(ObserverAlone, ABusyObserverAnswers429WithRetryAfterAndKeepsWhatItTook) {
   // A trace id not in its one spelling (lower-case hex), straight at the service.
   EXPECT_TRUE(refused(reader("/api/observer/v1/traces/" + std::string(32, 'A')), 400, "OBSERVER_TRACE_ID_INVALID",
                       "调用链编号应为 32 位小写十六进制"));
+}
+
+// Minutes still being counted when the observer stops are stored on the way out: after a restart
+// (the flush loop would not have run for ten minutes) the figures are there.
+TEST(ObserverAlone, WhatIsStillCountedAtShutdownIsStoredAndFoundAfterARestart) {
+  const std::string secret = "observer-alone-suite-0123456789abcdef";
+  const Env env{{"ZT_NODE__INTERNAL_SECRET", secret}, {"ZT_OBSERVER__FLUSH_INTERVAL", "10m"}};
+  const std::string path = "/api/observer/v1/traces", service = "shutdown-" + random_trace_id().substr(0, 8);
+  std::string root;
+  {
+    Zhongtai z{env, "observer"};
+    root = z.root();
+    z.keep_data();
+    core::observe::SpanSource source{service, "s-1", {}};
+    std::vector<core::observe::Span> spans(7);
+    const auto now_ns = static_cast<std::uint64_t>(
+        std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch()).count());
+    for (std::size_t i = 0; i < spans.size(); ++i) {
+      spans[i].trace_id.fill(static_cast<std::uint8_t>(i + 1));
+      spans[i].span_id.fill(0x33);
+      spans[i].name = "GET /api/shutdown/v1/x";
+      spans[i].kind = core::observe::SpanKind::kServer;
+      spans[i].end_unix_nano = now_ns;
+      spans[i].start_unix_nano = now_ns - 3'000'000;
+    }
+    const auto body = core::observe::otlp_traces_protobuf(source, spans);
+    auto h = service_headers("mall", "POST", path, secret, body);
+    h["content-type"] = "application/x-protobuf";
+    ASSERT_EQ(http_request(z.port, "POST", path, body, h).status, 200);
+  }  // SIGTERM: a clean stop
+  {
+    Zhongtai again{env, "observer", root};
+    const auto minutes = forwarded(again.port, "GET", "/api/observer/v1/services/" + service + "/minutes", secret, "",
+                                   staff_caller({"governance.read"}));
+    ASSERT_EQ(minutes.status, 200) << minutes.body;
+    const auto points = boost::json::parse(minutes.body).at("points").as_array();
+    ASSERT_EQ(points.size(), 1u) << minutes.body;
+    EXPECT_EQ(points.at(0).at("calls").to_number<std::uint64_t>(), 7u);
+  }
+  std::error_code ignored;
+  std::filesystem::remove_all(root, ignored);
 }
 
 INSTANTIATE_TEST_SUITE_P(BothModes, Observer, ::testing::Values(Mode::kAll, Mode::kSplit), mode_name);

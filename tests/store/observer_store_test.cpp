@@ -170,6 +170,8 @@ TEST_P(ObserverStore, MinutesAreAppendedPerFlushAndAddUpWhenRead) {
   second[100][SeriesKey{SeriesScope::kService, "counter", ""}] = figures(7, 0, 500);
   EXPECT_EQ(writing(*db, [&](core::storage::Tx& tx) { return MetricStore::add(tx, first, "obs-1"); }), 3);
   EXPECT_EQ(writing(*db, [&](core::storage::Tx& tx) { return MetricStore::add(tx, second, "obs-2"); }), 2);
+  // A part written again (its first COMMIT's answer lost): nothing added twice.
+  EXPECT_EQ(writing(*db, [&](core::storage::Tx& tx) { return MetricStore::add(tx, second, "obs-2"); }), 0);
   const auto services = reading(
       *db, [&](core::storage::Tx& tx) { return MetricStore::read(tx, SeriesScope::kService, std::nullopt, 100, 102); });
   ASSERT_EQ(services.size(), 2u);

@@ -4,10 +4,13 @@
 
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <limits>
 #include <memory>
 #include <mutex>
 #include <thread>
+#include <utility>
+#include <vector>
 
 #include "core/discovery/discovery.hpp"
 #include "core/discovery/service_client.hpp"
@@ -83,15 +86,28 @@ class ObserverComponent final : public core::Component {
   }
 
   void start() override {
+    started_ = true;
     runtime_.spawn(0, [this]() -> boost::asio::awaitable<void> { co_await housekeeping(); });
   }
 
   void stop() override {
     stopping_ = true;
     wake_.notify_all();
-    // What is still being counted is stored before the process goes (the loop may be mid-flush:
-    // the rows it writes and these are separate parts, and add up).
-    flush_blocking(std::numeric_limits<std::int64_t>::max());
+    // The loop ends first (it may be storing a part: never two writers of one part), then what is
+    // still being counted, and any part not stored yet, is stored before the process goes.
+    {
+      std::unique_lock lock(done_mutex_);
+      if (started_ && !done_cv_.wait_for(lock, std::chrono::seconds(10), [&] { return housekeeping_done_; }))
+        core::log::warn("observer: the flush loop did not end in 10 s; storing what is counted anyway");
+    }
+    take_closed(std::numeric_limits<std::int64_t>::max());
+    for (auto& [part, minutes] : take_pending()) {
+      try {
+        db_.write_blocking([&](core::storage::Tx& tx) { MetricStore::add(tx, minutes, part); });
+      } catch (const std::exception& e) {
+        core::log::error("observer: {} minutes could not be stored at shutdown: {}", minutes.size(), e.what());
+      }
+    }
   }
 
  private:
@@ -107,49 +123,46 @@ class ObserverComponent final : public core::Component {
       co_await flush(minute_now());
       if (round % 10 == 0) co_await sweep();
     }
+    std::lock_guard lock(done_mutex_);
+    housekeeping_done_ = true;
+    done_cv_.notify_all();
   }
 
-  // Stores the minutes before `before` (and any a failed round kept): nothing is lost when the
-  // database is briefly away, it is kept and tried again.
-  boost::asio::awaitable<void> flush(std::int64_t before) {
+  // The minutes before `before`, taken out of counting into a part of their own, waiting to be
+  // stored. A part keeps its name until it is stored: written again after a failure whose outcome
+  // is unknown (a lost COMMIT answer), its rows are not added twice (the part is in their key).
+  void take_closed(std::int64_t before) {
     auto closed = live_.take_before(before);
     merge_into(closed, outside_live_.take_before(before));
-    {
-      std::lock_guard lock(unstored_mutex_);
-      merge_into(closed, unstored_);
-      unstored_.clear();
-    }
-    if (closed.empty()) co_return;
-    const std::string part = part_ + "-" + std::to_string(++flushes_);
-    bool stored = false;
-    try {
-      co_await db_.write([&](core::storage::Tx& tx) { MetricStore::add(tx, closed, part); });
-      stored = true;
-    } catch (const std::exception& e) {
-      flush_failed_->inc();
-      core::log::warn("observer: storing {} minutes failed, kept for the next round: {}", closed.size(), e.what());
-    }
-    if (!stored) {
-      std::lock_guard lock(unstored_mutex_);
-      merge_into(unstored_, closed);
-    }
-  }
-
-  void flush_blocking(std::int64_t before) {
-    auto closed = live_.take_before(before);
-    merge_into(closed, outside_live_.take_before(before));
-    {
-      std::lock_guard lock(unstored_mutex_);
-      merge_into(closed, unstored_);
-      unstored_.clear();
-    }
     if (closed.empty()) return;
-    try {
-      const std::string part = part_ + "-" + std::to_string(++flushes_);
-      db_.write_blocking([&](core::storage::Tx& tx) { MetricStore::add(tx, closed, part); });
-    } catch (const std::exception& e) {
-      core::log::error("observer: the last {} minutes could not be stored at shutdown: {}", closed.size(), e.what());
+    std::lock_guard lock(pending_mutex_);
+    pending_.emplace_back(part_ + "-" + std::to_string(++flushes_), std::move(closed));
+  }
+  std::vector<std::pair<std::string, Minutes>> take_pending() {
+    std::lock_guard lock(pending_mutex_);
+    return std::exchange(pending_, {});
+  }
+
+  // Stores every part waiting, oldest first; one that fails is kept, with those after it, for the
+  // next round: nothing is lost when the database is briefly away.
+  boost::asio::awaitable<void> flush(std::int64_t before) {
+    take_closed(before);
+    auto parts = take_pending();
+    std::size_t stored = 0;
+    for (; stored < parts.size(); ++stored) {
+      const auto& [part, minutes] = parts[stored];
+      try {
+        co_await db_.write([&](core::storage::Tx& tx) { MetricStore::add(tx, minutes, part); });
+      } catch (const std::exception& e) {
+        flush_failed_->inc();
+        core::log::warn("observer: storing {} minutes failed, kept for the next round: {}", minutes.size(), e.what());
+        break;
+      }
     }
+    if (stored == parts.size()) co_return;
+    std::lock_guard lock(pending_mutex_);
+    pending_.insert(pending_.begin(), std::make_move_iterator(parts.begin() + static_cast<std::ptrdiff_t>(stored)),
+                    std::make_move_iterator(parts.end()));
   }
 
   boost::asio::awaitable<void> sweep() {
@@ -271,8 +284,12 @@ class ObserverComponent final : public core::Component {
       .max_endpoints = 50, .max_peers = 20, .max_instances = 20, .max_services = 20, .max_series = 20'000}};
   std::string part_;
   std::atomic<std::uint64_t> flushes_{0};
-  std::mutex unstored_mutex_;
-  Minutes unstored_;
+  std::mutex pending_mutex_;
+  std::vector<std::pair<std::string, Minutes>> pending_;  // parts taken out of counting, not stored yet
+  std::mutex done_mutex_;
+  std::condition_variable done_cv_;
+  bool housekeeping_done_ = false;
+  bool started_ = false;
   std::atomic<bool> stopping_{false};
   core::net::Notifier wake_;
   core::observe::Counter *taken_ = nullptr, *repeated_ = nullptr, *busy_ = nullptr, *invalid_ = nullptr,

@@ -61,6 +61,7 @@ std::int64_t MetricStore::add(core::storage::Tx& tx, const Minutes& minutes, con
     std::string sql =
         "INSERT INTO observer_metrics (minute, scope, service, name, part, calls, errors, latency) VALUES ";
     for (std::size_t r = 0; r < rows; ++r) sql += r == 0 ? "(?,?,?,?,?,?,?,?)" : ",(?,?,?,?,?,?,?,?)";
+    sql += " ON CONFLICT (minute, scope, service, name, part) DO NOTHING";  // a part written again
     added += tx.exec(sql, params);
     params.clear();
     rows = 0;

@@ -15,7 +15,8 @@ using Minutes = std::map<std::int64_t, core::observe::MinuteSeries>;
 
 class MetricStore {
  public:
-  // Appends every series of every minute as rows of `part` (unique to this flush); returns how many.
+  // Appends every series of every minute as rows of `part` (unique to one flush); returns how many
+  // were new (a part written again, after an answer that was lost, adds nothing).
   static std::int64_t add(core::storage::Tx& tx, const Minutes& minutes, const std::string& part);
   // The series of `scope` (of `service` when given) in minutes [from, to), the rows of each minute
   // and series merged. A row whose sketch cannot be read is left out and counted in `unreadable`.
