@@ -449,6 +449,9 @@ boost::asio::awaitable<Response> GatewayChain::dispatch(Exchange& ex, const core
     Response res = co_await next(req, ctx);
     ctx.trace = outer;
     ctx.span_id = outer.span_id_hex();
+    // Built only when kept (sampled, failed or slow), as the tracing middleware's own.
+    if (!core::observe::tracer().wanted(outer.flags, res.status >= 500, std::chrono::steady_clock::now() - started))
+      co_return res;
     {
       core::http::RequestContext as_served;  // what the service's span shows: not the gateway's route
       as_served.trace = served;

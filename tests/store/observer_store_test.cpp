@@ -7,6 +7,7 @@
 #include <type_traits>
 
 #include "core/storage/database.hpp"
+#include "core/util/hex.hpp"
 #include "harness/process.hpp"
 #include "harness/servers.hpp"
 #include "platform/observer/store/metric_store.hpp"
@@ -47,7 +48,7 @@ SpanBatch batch(std::string service, std::vector<Span> spans) {
 std::string trace_hex(std::uint8_t b) {
   std::array<std::uint8_t, 16> id;
   id.fill(b);
-  return hex_id(id.data(), id.size());
+  return core::to_hex(id);
 }
 
 // A blocking transaction's answer (the blocking calls answer nothing themselves).

@@ -6,6 +6,7 @@
 #include <cstring>
 #include <limits>
 
+#include "core/util/hex.hpp"
 #include "core/util/varint.hpp"
 
 namespace zt::core::observe {
@@ -115,16 +116,6 @@ std::string span_message(const Span& s) {
 
 // ---------------------------------------------------------------- OTLP/JSON
 
-std::string hex(std::string_view bytes) {
-  static constexpr char digits[] = "0123456789abcdef";
-  std::string out;
-  out.reserve(bytes.size() * 2);
-  for (unsigned char b : bytes) {
-    out.push_back(digits[b >> 4]);
-    out.push_back(digits[b & 0xf]);
-  }
-  return out;
-}
 
 boost::json::object json_key_value(const Attribute& a) {
   boost::json::object value;
@@ -153,8 +144,8 @@ boost::json::array json_attributes(const std::vector<Attribute>& attributes) {
 }
 
 boost::json::object json_span(const Span& s) {
-  boost::json::object o{{"traceId", hex(raw(s.trace_id))}, {"spanId", hex(raw(s.span_id))}};
-  if (!zero(s.parent_span_id)) o["parentSpanId"] = hex(raw(s.parent_span_id));
+  boost::json::object o{{"traceId", core::to_hex(s.trace_id)}, {"spanId", core::to_hex(s.span_id)}};
+  if (!zero(s.parent_span_id)) o["parentSpanId"] = core::to_hex(s.parent_span_id);
   o["name"] = valid_utf8(s.name);
   if (s.kind != SpanKind::kUnspecified) o["kind"] = static_cast<int>(s.kind);
   o["startTimeUnixNano"] = std::to_string(s.start_unix_nano);
@@ -382,7 +373,7 @@ boost::json::value any_json(std::string_view raw, Reading& r, int depth) {
         break;
       case 7: {
         expect(type, kLength, field, "AnyValue");
-        std::string text = hex(in.bytes().substr(0, r.limits.max_string / 2));
+        std::string text = core::to_hex(in.bytes().substr(0, r.limits.max_string / 2));
         r.charge(text.size() + 32);
         out = std::move(text);
         break;

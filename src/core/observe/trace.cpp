@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <random>
 
+#include "core/util/hex.hpp"
+
 namespace zt::core::observe {
 namespace {
 
@@ -35,15 +37,6 @@ void fill_random(std::array<std::uint8_t, N>& a) {
 
 constexpr char kHex[] = "0123456789abcdef";
 
-template <std::size_t N>
-std::string to_hex(const std::array<std::uint8_t, N>& a) {
-  std::string s(N * 2, '0');
-  for (std::size_t i = 0; i < N; ++i) {
-    s[2 * i] = kHex[a[i] >> 4];
-    s[2 * i + 1] = kHex[a[i] & 0xf];
-  }
-  return s;
-}
 
 int hex_value(char c) {
   if (c >= '0' && c <= '9') return c - '0';

@@ -62,10 +62,8 @@ bool Tracer::sample(const std::array<std::uint8_t, 16>& trace_id) const {
 
 void Tracer::record(std::string service, Span span) {
   if (!recording()) return;
-  const auto duration = static_cast<std::int64_t>(span.end_unix_nano - span.start_unix_nano);
-  const bool wanted = (span.trace_flags & 0x01) != 0 || span.status == SpanStatus::kError ||
-                      duration >= keep_slower_than_ns_.load(std::memory_order_relaxed);
-  if (!wanted) {
+  const std::chrono::nanoseconds duration(static_cast<std::int64_t>(span.end_unix_nano - span.start_unix_nano));
+  if (!wanted(span.trace_flags, span.status == SpanStatus::kError, duration)) {
     not_sampled_.fetch_add(1, std::memory_order_relaxed);
     return;
   }

@@ -1,5 +1,7 @@
 #include "platform/observer/store/metric_store.hpp"
 
+#include "core/util/hex.hpp"
+
 #include <string_view>
 #include <vector>
 
@@ -15,33 +17,6 @@ using core::storage::Param;
 
 constexpr std::size_t kRowsPerStatement = 300;  // 8 columns: 2,400 parameters a statement
 
-std::string to_hex(std::string_view bytes) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string s;
-  s.reserve(bytes.size() * 2);
-  for (unsigned char c : bytes) {
-    s.push_back(kHex[c >> 4]);
-    s.push_back(kHex[c & 0xf]);
-  }
-  return s;
-}
-
-std::optional<std::string> from_hex(std::string_view hex) {
-  if (hex.size() % 2) return std::nullopt;
-  const auto digit = [](char c) -> int {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    return -1;
-  };
-  std::string out;
-  out.reserve(hex.size() / 2);
-  for (std::size_t i = 0; i < hex.size(); i += 2) {
-    const int hi = digit(hex[i]), lo = digit(hex[i + 1]);
-    if (hi < 0 || lo < 0) return std::nullopt;
-    out.push_back(static_cast<char>(hi << 4 | lo));
-  }
-  return out;
-}
 
 }  // namespace
 
@@ -75,7 +50,7 @@ std::int64_t MetricStore::add(core::storage::Tx& tx, const Minutes& minutes, con
       params.emplace_back(part);
       params.emplace_back(static_cast<std::int64_t>(figures.calls));
       params.emplace_back(static_cast<std::int64_t>(figures.errors));
-      params.emplace_back(to_hex(figures.latency.encode()));
+      params.emplace_back(core::to_hex(figures.latency.encode()));
       if (++rows == kRowsPerStatement) flush();
     }
   flush();
@@ -98,7 +73,7 @@ void each_row(core::storage::Tx& tx, SeriesScope scope, const std::optional<std:
   params.emplace_back(from);
   params.emplace_back(to);
   for (const auto& r : tx.query(sql, params)) {
-    const auto bytes = from_hex(r.string(5));
+    const auto bytes = core::from_hex(r.string(5));
     auto sketch = bytes ? LatencySketch::decode(*bytes) : std::nullopt;
     const auto calls = r.int64(3), errors = r.int64(4);
     if (!sketch || calls < 0 || errors < 0 || errors > calls) {

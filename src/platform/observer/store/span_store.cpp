@@ -1,5 +1,7 @@
 #include "platform/observer/store/span_store.hpp"
 
+#include "core/util/hex.hpp"
+
 #include <algorithm>
 
 namespace zt::platform::observer {
@@ -45,15 +47,6 @@ const char* status_name(int status) {
 
 }  // namespace
 
-std::string hex_id(const std::uint8_t* bytes, std::size_t n) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string s(n * 2, '0');
-  for (std::size_t i = 0; i < n; ++i) {
-    s[2 * i] = kHex[bytes[i] >> 4];
-    s[2 * i + 1] = kHex[bytes[i] & 0xf];
-  }
-  return s;
-}
 
 std::int64_t SpanStore::add(core::storage::Tx& tx, const std::vector<core::observe::SpanBatch>& batches,
                             std::int64_t received_at_ms, const std::string& sender) {
@@ -78,9 +71,9 @@ std::int64_t SpanStore::add(core::storage::Tx& tx, const std::vector<core::obser
     for (const auto& s : batch.spans) {
       const bool root =
           std::all_of(s.parent_span_id.begin(), s.parent_span_id.end(), [](std::uint8_t b) { return b == 0; });
-      params.emplace_back(hex_id(s.trace_id.data(), s.trace_id.size()));
-      params.emplace_back(hex_id(s.span_id.data(), s.span_id.size()));
-      params.emplace_back(root ? std::string() : hex_id(s.parent_span_id.data(), s.parent_span_id.size()));
+      params.emplace_back(core::to_hex(s.trace_id));
+      params.emplace_back(core::to_hex(s.span_id));
+      params.emplace_back(root ? std::string() : core::to_hex(s.parent_span_id));
       params.emplace_back(batch.source.service_name);
       params.emplace_back(batch.source.service_instance_id);
       params.emplace_back(s.name);

@@ -36,7 +36,4 @@ class SpanStore {
   static std::int64_t purge_received_before(core::storage::Tx& tx, std::int64_t unix_ms, std::int64_t limit);
 };
 
-// The ids as stored: lower-case hex.
-std::string hex_id(const std::uint8_t* bytes, std::size_t n);
-
 }  // namespace zt::platform::observer
