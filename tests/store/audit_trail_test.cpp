@@ -4,6 +4,8 @@
 #include "core/storage/audit_trail.hpp"
 
 #include <gtest/gtest.h>
+
+#include <algorithm>
 #include <unistd.h>
 
 #include <atomic>
@@ -91,6 +93,18 @@ TEST_P(AuditTrailTest, AnEntryReadsBackWholeWithAnIdOfItsOwn) {
   EXPECT_EQ(e.ip, "10.0.0.1");
   EXPECT_EQ(e.trace_id, "trace-1");
   EXPECT_TRUE(std::get<AuditPage>(p).next_cursor.empty());
+}
+
+TEST_P(AuditTrailTest, EntriesOfOneMillisecondReadBackNewestFirstInTheOrderTheyWereMade) {
+  std::vector<std::string> made;
+  for (int i = 0; i < 20; ++i) {
+    made.push_back("O" + std::to_string(i));
+    record({"", kT0, "S1", "", "order.expire", made.back(), "", "", ""});
+  }
+  std::reverse(made.begin(), made.end());
+  AuditQuery q;
+  q.limit = 50;
+  EXPECT_EQ(subjects(q), made) << "ids of one millisecond sort in the order they were made";
 }
 
 TEST_P(AuditTrailTest, EachFilterNarrowsNewestFirst) {

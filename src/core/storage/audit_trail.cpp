@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <charconv>
 
+#include "core/observe/ordered_id.hpp"
 #include "core/observe/trace.hpp"
 
 namespace zt::core::storage {
@@ -69,7 +70,8 @@ std::variant<AuditQuery, Refusal> audit_query(const std::function<std::optional<
 }
 
 void AuditTrail::record(Tx& tx, AuditEntry e) const {
-  if (e.id.empty()) e.id = id_prefix_ + observe::random_hex_id(8);
+  // Entries of one millisecond read back (newest first) in the order they were made.
+  if (e.id.empty()) e.id = observe::ordered_id(id_prefix_, e.at_ms);
   tx.defer(fmt::format("INSERT INTO {} (id, at_ms, actor, customer, action, subject, detail, ip, trace_id) "
                        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                        table_),

@@ -5,7 +5,7 @@
 #include <algorithm>
 #include <atomic>
 
-#include "core/observe/trace.hpp"
+#include "core/observe/ordered_id.hpp"
 #include "core/workflow/names.hpp"
 
 namespace zt::core::workflow {
@@ -22,24 +22,11 @@ History::History(Names names) : names_(std::move(names)) {
           " = ? ORDER BY first_at_ms DESC, id DESC LIMIT ?";
 }
 
-namespace {
-
-// A line's id sorts in the order the lines were noted (by this process): lines noted in the same
-// millisecond (a resolution notes three at once) are read back in that order, since the history
-// is ordered by time, then id. The time, then a process-wide sequence, then random digits (two
-// processes noting the same item in the same millisecond keep distinct ids).
-std::string ordered_id(const std::string& prefix, std::int64_t now_ms) {
-  static std::atomic<std::uint32_t> sequence{0};
-  return fmt::format("{}{:012x}{:08x}{}", prefix, static_cast<std::uint64_t>(std::max<std::int64_t>(now_ms, 0)),
-                     sequence.fetch_add(1, std::memory_order_relaxed), observe::random_hex_id(8));
-}
-
-}  // namespace
 
 void History::note(storage::Tx& tx, const std::string& item, const std::string& event, const std::string& detail,
                    const std::string& actor, std::int64_t now_ms) const {
   if (actor == names_.system && tx.exec(fold_, {now_ms, detail, item, event, actor}) > 0) return;
-  tx.exec(insert_, {ordered_id(names_.id_prefix, now_ms), item, now_ms, now_ms, event, detail, actor});
+  tx.exec(insert_, {observe::ordered_id(names_.id_prefix, now_ms), item, now_ms, now_ms, event, detail, actor});
 }
 
 std::vector<HistoryLine> History::of(storage::Tx& tx, const std::string& item, std::int64_t limit) const {
