@@ -459,7 +459,7 @@ boost::asio::awaitable<Response> GatewayChain::dispatch(Exchange& ex, const core
       as_served.caller = ctx.caller;
       as_served.edge = true;
       as_served.request_id = ctx.request_id;
-      core::observe::tracer().record(ex.target.service, core::http::server_span(method, as_served, res, started));
+      core::http::record_server_span(ex.target.service, core::http::server_span(method, as_served, res, started));
     }
     core::observe::tracer().record("gateway", core::http::client_span(ex.target.service, method, call, started_unix, &res,
                                                                       nullptr, std::string_view(), 1));

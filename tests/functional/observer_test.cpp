@@ -19,7 +19,10 @@
 #include <vector>
 
 #include "core/observe/otlp.hpp"
+#include "core/util/gzip.hpp"
+#include "core/util/hex.hpp"
 #include "harness/business.hpp"
+#include "harness/fake_server.hpp"
 #include "harness/platform.hpp"
 #include "harness/tokens.hpp"
 #include "harness/zhongtai.hpp"
@@ -200,6 +203,131 @@ TEST_P(Observer, ARequestThroughTheGatewayToTheMallAndTheCounterIsOneTraceAcross
   }
 }
 
+// One search by trace id finds a line of every process the request went through (each hop's
+// request record, in its own process in the split layout), and the trace view shows them; the log
+// search narrows by service, level and words; outside senders' records are theirs; refusals.
+TEST_P(Observer, EveryProcesssLogLinesOfATraceAreFoundByItsTraceId) {
+  auto& p = Platform::shared(GetParam(), kFastExport);
+  const int port = p.port();
+  const auto c = sign_up(port, GetParam() == Mode::kAll ? "13900190011" : "13900190012");
+  ASSERT_EQ(http_request(port, "POST", "/api/auth/v1/me/sandbox-account", "", c.headers()).status, 200);
+  const auto holdings = http_request(port, "GET", "/api/mall/v1/holdings", "", c.headers());
+  ASSERT_EQ(holdings.status, 200) << holdings.body;
+  const std::string trace_id = holdings.headers.at("traceresponse").substr(3, 32);
+
+  boost::json::array items;
+  std::string seen;
+  std::set<std::string> services, instances;
+  ASSERT_TRUE(eventually(
+      [&] {
+        const auto r = http_request(port, "GET", "/api/observer/v1/logs?trace_id=" + trace_id, "", staff_headers());
+        seen = r.body;
+        if (r.status != 200) return false;
+        items = boost::json::parse(r.body).at("items").as_array();
+        services.clear();
+        instances.clear();
+        int counter_lines = 0;
+        for (const auto& i : items) {
+          services.insert(std::string(i.at("service").as_string()));
+          instances.insert(std::string(i.at("instance").as_string()));
+          if (i.at("service") == "counter") ++counter_lines;
+        }
+        return services.count("gateway") && services.count("mall") && counter_lines >= 2;
+      },
+      20s))
+      << seen;
+  for (const auto& i : items) {
+    EXPECT_EQ(i.at("trace_id").as_string(), trace_id);
+    EXPECT_EQ(i.at("span_id").as_string().size(), 16u);
+    EXPECT_EQ(i.at("level"), "info") << i;
+  }
+  if (GetParam() == Mode::kSplit) {
+    EXPECT_GE(instances.size(), 3u) << "the gateway's, the mall's and the counter's processes: " << seen;
+  }
+  // Never who the customer is.
+  for (const auto& secret : {c.id, c.token}) EXPECT_EQ(seen.find(secret), std::string::npos) << secret << ": " << seen;
+  // The mall's record of the request: its route, status and time.
+  bool mall_line = false;
+  for (const auto& i : items)
+    if (i.at("service") == "mall" && i.at("body").as_string().starts_with("GET /api/mall/v1/holdings 200 ")) {
+      mall_line = true;
+      EXPECT_EQ(attribute(i.as_object(), "http.route"), "/api/mall/v1/holdings");
+    }
+  EXPECT_TRUE(mall_line) << seen;
+
+  // The trace view carries the same lines, oldest first.
+  const auto view = http_request(port, "GET", "/api/observer/v1/traces/" + trace_id, "", staff_headers());
+  ASSERT_EQ(view.status, 200) << view.body;
+  const auto view_logs = boost::json::parse(view.body).at("logs").as_array();
+  EXPECT_GE(view_logs.size(), items.size());
+  for (std::size_t i = 1; i < view_logs.size(); ++i)
+    EXPECT_LE(std::stoull(std::string(view_logs[i - 1].at("time_unix_nano").as_string())),
+              std::stoull(std::string(view_logs[i].at("time_unix_nano").as_string())));
+
+  // Narrowed: by service and words (any case), by level (none of these is an error).
+  const auto narrowed =
+      http_request(port, "GET", "/api/observer/v1/logs?trace_id=" + trace_id + "&service=mall&q=HOLDINGS%20200", "",
+                   staff_headers());
+  ASSERT_EQ(narrowed.status, 200) << narrowed.body;
+  const auto narrowed_items = boost::json::parse(narrowed.body).at("items").as_array();
+  ASSERT_GE(narrowed_items.size(), 1u) << narrowed.body;
+  for (const auto& i : narrowed_items) EXPECT_EQ(i.at("service"), "mall");
+  const auto errors =
+      http_request(port, "GET", "/api/observer/v1/logs?trace_id=" + trace_id + "&level=error", "", staff_headers());
+  ASSERT_EQ(errors.status, 200) << errors.body;
+  EXPECT_TRUE(boost::json::parse(errors.body).at("items").as_array().empty()) << errors.body;
+
+  // An outside sender's records (OTLP/JSON, its ingest token), kept under its own name.
+  const std::string own_trace = random_trace_id();
+  const std::string record =
+      R"({"resourceLogs":[{"resource":{"attributes":[{"key":"service.name","value":{"stringValue":"h5"}}]},)"
+      R"("scopeLogs":[{"logRecords":[{"timeUnixNano":")" +
+      std::to_string(
+          std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch())
+              .count()) +
+      R"(","severityNumber":17,"severityText":"ERROR","body":{"stringValue":"下单页面加载失败"},"traceId":")" +
+      own_trace + R"("}]}]}]})";
+  const auto sent = http_request(port, "POST", "/api/observer/v1/otlp/v1/logs", record,
+                                 {{"content-type", "application/json"}, {"x-ingest-token", kIngestToken}});
+  ASSERT_EQ(sent.status, 200) << sent.body;
+  EXPECT_TRUE(
+      refused(http_request(port, "POST", "/api/observer/v1/otlp/v1/logs", record,
+                           {{"content-type", "application/json"}, {"x-ingest-token", "not-the-token-0123456789"}}),
+              401, "OBSERVER_INGEST_TOKEN_INVALID"));
+  EXPECT_TRUE(refused(http_request(port, "POST", "/api/observer/v1/otlp/v1/logs", "{\"resourceLogs\":{}}",
+                                   {{"content-type", "application/json"}, {"x-ingest-token", kIngestToken}}),
+                      400, "OBSERVER_OTLP_INVALID"));
+  const auto outside = http_request(
+      port, "GET", "/api/observer/v1/logs?trace_id=" + own_trace + "&level=error&q=加载失败", "", staff_headers());
+  ASSERT_EQ(outside.status, 200) << outside.body;
+  const auto outside_items = boost::json::parse(outside.body).at("items").as_array();
+  ASSERT_EQ(outside_items.size(), 1u) << outside.body;
+  EXPECT_EQ(outside_items[0].at("service"), "test-sender:h5");
+  EXPECT_EQ(outside_items[0].at("sender"), "token:test-sender");
+  EXPECT_EQ(outside_items[0].at("level"), "error");
+
+  // Refusals: who may read, and what a search may ask.
+  EXPECT_EQ(http_get(port, "/api/observer/v1/logs").status, 401);
+  EXPECT_EQ(http_request(port, "GET", "/api/observer/v1/logs", "", c.headers()).status, 403);
+  EXPECT_EQ(http_request(port, "GET", "/api/observer/v1/logs", "", sandbox_staff_headers()).status, 403);
+  // (What the declared schema rules out, the gateway refuses before the observer reads it.)
+  for (const auto& [query, code] :
+       std::vector<std::pair<std::string, std::string>>{{"level=fatal", "GATEWAY_INVALID_REQUEST"},
+                                                        {"limit=501", "GATEWAY_INVALID_REQUEST"},
+                                                        {"trace_id=ABC", "GATEWAY_INVALID_REQUEST"},
+                                                        {"q=a%20b%20c%20d%20e%20f%20g%20h%20i", "OBSERVER_BAD_PARAM"},
+                                                        {"q=%20%20", "OBSERVER_BAD_PARAM"},
+                                                        {"from_ms=5&to_ms=4", "OBSERVER_RANGE_INVALID"}}) {
+    const auto r = http_request(port, "GET", "/api/observer/v1/logs?" + query, "", staff_headers());
+    EXPECT_TRUE(r.status == 400 && json_field(r.body, "code") == code) << query << ": " << r.status << " " << r.body;
+  }
+  // Log records are our processes' to send: from outside, through the gateway, refused.
+  const auto forged =
+      http_request(port, "POST", "/api/observer/v1/logs", record,
+                   {{"content-type", "application/json"}, {"authorization", staff_headers().at("authorization")}});
+  EXPECT_TRUE(forged.status == 401 || forged.status == 403) << forged.status << " " << forged.body;
+}
+
 TEST_P(Observer, OnlyStaffWhoReadGovernanceReadTracesAndNoOutsideCallerSendsSpans) {
   auto& p = Platform::shared(GetParam(), kFastExport);
   const int port = p.port();
@@ -302,9 +430,23 @@ TEST(ObserverSplit, ItTakesOtlpFromOurServicesInProtobufAndJsonAndRefusesWhatItC
   EXPECT_TRUE(refused(
       send("application/x-protobuf", core::observe::otlp_traces_protobuf(source, spans), {{"content-encoding", "br"}}),
       415, "OBSERVER_ENCODING_UNSUPPORTED"));
+  // gzip (what OTLP exporters send compressed): taken; cut short, refused; a bomb, refused at
+  // the bound.
+  spans[0].span_id.fill(0x33);
+  const auto packed = core::gzip(core::observe::otlp_traces_protobuf(source, spans));
+  const auto gzipped = send("application/x-protobuf", packed, {{"content-encoding", "gzip"}});
+  ASSERT_EQ(gzipped.status, 200) << gzipped.body;
+  EXPECT_TRUE(
+      refused(send("application/x-protobuf", packed.substr(0, packed.size() - 4), {{"content-encoding", "gzip"}}), 400,
+              "OBSERVER_OTLP_INVALID"));
+  EXPECT_TRUE(
+      refused(send("application/x-protobuf", core::gzip(std::string(17u << 20, '\0')), {{"content-encoding", "gzip"}}),
+              413, "OBSERVER_BODY_TOO_LARGE"));
   EXPECT_TRUE(
       refused(send("application/x-protobuf", std::string("\x0a\xff\xff\xff\x0f", 5)), 400, "OBSERVER_OTLP_INVALID"));
   EXPECT_TRUE(refused(send("application/json", "{\"resourceSpans\": 5}"), 400, "OBSERVER_OTLP_INVALID"));
+  const auto after_gzip = http_request(p.port(), "GET", "/api/observer/v1/traces/" + trace_id, "", staff_headers());
+  EXPECT_EQ(boost::json::parse(after_gzip.body).at("spans").as_array().size(), 3u) << after_gzip.body;
   // A gateway forwarding a staff member who reads governance: still no export (services only);
   // and a service reading a trace: refused (staff only).
   const auto spans_body = core::observe::otlp_traces_protobuf(source, spans);
@@ -452,6 +594,68 @@ TEST_P(Observer, PercentilesOfKnownLatenciesAreWithinOnePercentFromATenthOfAMill
 
 // An observer busy storing as many exports as it may store at once answers the next one 429 with
 // Retry-After (the OTLP/HTTP sender keeps its batch and tries again), and stores nothing of it.
+// tracing.endpoint: spans and log records go to any OTLP/HTTP backend instead — here a stand-in
+// Collector that reads them with our receiver's decoders — gzip-compressed when asked.
+TEST(ObserverElsewhere, SpansAndLogRecordsGoToAnOtlpBackendGzipped) {
+  std::mutex mutex;
+  std::vector<core::observe::SpanBatch> span_batches;
+  std::vector<core::observe::LogBatch> log_batches;
+  std::vector<std::string> problems;
+  FakeServer collector([&](const FakeRequest& r) {
+    std::lock_guard lock(mutex);
+    std::string body;
+    const auto encoding = r.headers.count("content-encoding") ? r.headers.at("content-encoding") : "";
+    if (encoding != "gzip" || core::gunzip(r.body, 64u << 20, body) != core::Gunzip::kOk ||
+        r.headers.at("content-type") != "application/x-protobuf") {
+      problems.push_back(r.target + " " + encoding);
+      return FakeReply{400, "{}"};
+    }
+    if (r.target == "/otlp/v1/traces") {
+      auto d = core::observe::decode_otlp_traces_protobuf(body);
+      if (!d.error.empty()) problems.push_back(d.error);
+      for (auto& b : d.batches) span_batches.push_back(std::move(b));
+    } else if (r.target == "/otlp/v1/logs") {
+      auto d = core::observe::decode_otlp_logs_protobuf(body);
+      if (!d.error.empty()) problems.push_back(d.error);
+      for (auto& b : d.batches) log_batches.push_back(std::move(b));
+    } else {
+      problems.push_back("unexpected " + r.target);
+    }
+    return FakeReply{200, "", "application/x-protobuf"};
+  });
+  Zhongtai z{Env{{"ZT_TRACING__ENDPOINT", "http://127.0.0.1:" + std::to_string(collector.port()) + "/otlp/v1/traces"},
+                 {"ZT_TRACING__COMPRESSION", "gzip"},
+                 {"ZT_TRACING__FLUSH_INTERVAL", "100ms"}}};
+  const auto r = http_get(z.port, "/api/calendar/v1/years/2026");
+  ASSERT_EQ(r.status, 200) << r.body;
+  const std::string trace_hex = r.headers.at("traceresponse").substr(3, 32);
+  std::array<std::uint8_t, 16> trace{};
+  ASSERT_TRUE(core::from_hex(trace_hex, trace));
+  const auto arrived = [&] {
+    std::lock_guard lock(mutex);
+    bool span = false, line = false;
+    for (const auto& b : span_batches)
+      for (const auto& s : b.spans)
+        if (s.trace_id == trace && b.source.service_name == "gateway" && s.name == "GET /api/calendar/v1/years/{year}")
+          span = true;
+    for (const auto& b : log_batches)
+      for (const auto& l : b.records)
+        if (l.trace_id == trace && l.body.starts_with("GET /api/calendar/v1/years/{year} 200 ")) line = true;
+    return span && line;
+  };
+  EXPECT_TRUE(eventually(arrived, 15s));
+  std::lock_guard lock(mutex);
+  EXPECT_TRUE(problems.empty()) << problems.front();
+  // Lines of no request are there too (the process's start), under a service of this process.
+  bool started = false;
+  for (const auto& b : log_batches) {
+    EXPECT_FALSE(b.source.service_instance_id.empty());
+    for (const auto& l : b.records)
+      if (l.severity_text == "info" && l.trace_id == std::array<std::uint8_t, 16>{}) started = true;
+  }
+  EXPECT_TRUE(started);
+}
+
 TEST(ObserverAlone, ABusyObserverAnswers429WithRetryAfterAndKeepsWhatItTook) {
   const std::string secret = "observer-alone-suite-0123456789abcdef";
   Zhongtai z{Env{{"ZT_NODE__INTERNAL_SECRET", secret}, {"ZT_OBSERVER__MAX_CONCURRENT_EXPORTS", "1"}}, "observer"};

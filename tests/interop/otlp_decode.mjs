@@ -1,5 +1,5 @@
 // Interop (issue 19), both ways:
-// - our OTLP trace payloads read by a reference decoder of the OTLP protobuf schema — the
+// - our OTLP trace (and log) payloads read by a reference decoder of the OTLP protobuf schema — the
 //   protobufjs code @opentelemetry/otlp-transformer generates from opentelemetry-proto — and our
 //   OTLP/JSON payload compared with what that decoder read;
 // - spans made by the OpenTelemetry JavaScript SDK, serialised by its own protobuf exporter code,
@@ -105,6 +105,47 @@ try {
   assert.deepEqual(b.events.map((e) => e.name), ['retry', 'sent']);
   assert.deepEqual(b.events[0].attributes, [{ key: 'attempt', value: { intValue: '2' } }]);
   console.log(`otlp interop: ${bytes.length} protobuf bytes and the JSON payload read alike by the reference decoder`);
+
+  // ---- our log records, the same way
+  const LogsRequest = root.opentelemetry.proto.collector.logs.v1.ExportLogsServiceRequest;
+  const logBytes = readFileSync(join(dir, 'logs.pb'));
+  const logJson = JSON.parse(readFileSync(join(dir, 'logs.json'), 'utf8'));
+  assert.equal(LogsRequest.verify(LogsRequest.decode(logBytes)), null);
+  const logsRead = LogsRequest.toObject(LogsRequest.decode(logBytes), { longs: String, enums: Number, bytes: Array, defaults: false });
+  const logsNormal = {
+    resourceLogs: logsRead.resourceLogs.map((rl) => ({
+      resource: { attributes: attrs(rl.resource.attributes) },
+      scopeLogs: rl.scopeLogs.map((sl) => ({
+        scope: sl.scope,
+        logRecords: sl.logRecords.map((l) => {
+          const o = { timeUnixNano: l.timeUnixNano };
+          if (l.observedTimeUnixNano && l.observedTimeUnixNano !== '0') o.observedTimeUnixNano = l.observedTimeUnixNano;
+          if (l.severityNumber) o.severityNumber = l.severityNumber;
+          if (l.severityText) o.severityText = l.severityText;
+          o.body = value(l.body ?? {});
+          if (l.attributes?.length) o.attributes = attrs(l.attributes);
+          if (l.traceId?.length) o.traceId = hex(l.traceId);
+          if (l.spanId?.length) o.spanId = hex(l.spanId);
+          return o;
+        }),
+      })),
+    })),
+  };
+  assert.deepEqual(logsNormal, logJson);
+  const [warnLine, plainLine] = logsNormal.resourceLogs[0].scopeLogs[0].logRecords;
+  assert.equal(warnLine.traceId, '4bf92f3577b34da6a3ce929d0e0e4736');
+  assert.equal(warnLine.spanId, '00f067aa0ba902b7');
+  assert.equal(warnLine.severityNumber, 13);
+  assert.deepEqual(warnLine.body, { stringValue: 'mall: 柜台未应答，稍后重发' });
+  assert.equal(warnLine.timeUnixNano, '1796601067171500123');
+  assert.equal(warnLine.observedTimeUnixNano, '1796601067171500130');
+  assert.deepEqual(warnLine.attributes, [
+    { key: 'zt.log_kind', value: { stringValue: 'request' } },
+    { key: 'zt.duration_ms', value: { doubleValue: 4.25 } },
+  ]);
+  assert.equal(plainLine.traceId, undefined);
+  assert.equal(plainLine.severityNumber, 9);
+  console.log(`otlp interop: ${logBytes.length} protobuf bytes of log records and their JSON read alike by the reference decoder`);
 
   // ---- the other way: the OpenTelemetry JS SDK's spans through our decoder
   const api = require('@opentelemetry/api');

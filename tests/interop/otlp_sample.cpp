@@ -1,7 +1,8 @@
 // Interop helper for otlp_decode.mjs (issue 19):
 //   otlp_sample <dir>               writes one OTLP trace payload in both encodings (traces.pb,
 //                                   traces.json), spans using every field and value kind
-//                                   core/observe/otlp.cpp writes, for a reference decoder to read;
+//                                   core/observe/otlp.cpp writes, for a reference decoder to read,
+//                                   and one logs payload the same way (logs.pb, logs.json);
 //   otlp_sample --reencode <file>   reads a protobuf payload someone else made (the OpenTelemetry
 //                                   SDK) with our receiver's decoder and prints each batch as
 //                                   OTLP/JSON, a line each (or "error: …" and exit 1);
@@ -67,5 +68,23 @@ int main(int argc, char** argv) {
   const std::string dir = argv[1];
   std::ofstream(dir + "/traces.pb", std::ios::binary) << otlp_traces_protobuf(source, spans);
   std::ofstream(dir + "/traces.json", std::ios::binary) << otlp_traces_json(source, spans);
+  // Log records: one in the root span's trace with every field, one written in no trace.
+  LogRecord in_trace;
+  in_trace.time_unix_nano = root.start_unix_nano + 500'000;
+  in_trace.observed_time_unix_nano = in_trace.time_unix_nano + 7;
+  in_trace.severity_number = static_cast<int>(Severity::kWarn);
+  in_trace.severity_text = "warn";
+  in_trace.body = "mall: 柜台未应答，稍后重发";
+  in_trace.attributes = {{"zt.log_kind", std::string("request")}, {"zt.duration_ms", 4.25}};
+  in_trace.trace_id = root.trace_id;
+  in_trace.span_id = root.span_id;
+  LogRecord plain;
+  plain.time_unix_nano = root.end_unix_nano;
+  plain.severity_number = static_cast<int>(Severity::kInfo);
+  plain.severity_text = "info";
+  plain.body = "observer: started";
+  const std::vector<LogRecord> records{in_trace, plain};
+  std::ofstream(dir + "/logs.pb", std::ios::binary) << otlp_logs_protobuf(source, records);
+  std::ofstream(dir + "/logs.json", std::ios::binary) << otlp_logs_json(source, records);
   return 0;
 }

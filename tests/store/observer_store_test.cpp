@@ -10,6 +10,7 @@
 #include "core/util/hex.hpp"
 #include "harness/process.hpp"
 #include "harness/servers.hpp"
+#include "platform/observer/store/log_store.hpp"
 #include "platform/observer/store/metric_store.hpp"
 #include "platform/observer/store/span_store.hpp"
 
@@ -233,6 +234,85 @@ TEST_P(ObserverStore, RetentionRemovesOnlyWhatIsPastItInBoundedRounds) {
       *db, [&](core::storage::Tx& tx) { return MetricStore::read(tx, SeriesScope::kService, std::nullopt, 0, 100); });
   ASSERT_EQ(left.size(), 3u);
   EXPECT_EQ(left.begin()->first, 5);
+}
+
+core::observe::LogRecord line(std::uint8_t trace, std::uint64_t time, int severity, std::string body) {
+  core::observe::LogRecord l;
+  if (trace) {
+    l.trace_id.fill(trace);
+    l.span_id.fill(trace);
+  }
+  l.time_unix_nano = time;
+  l.severity_number = severity;
+  l.body = std::move(body);
+  l.attributes = {{"zt.request_id", std::string("r-") + std::to_string(time)}};
+  return l;
+}
+
+core::observe::LogBatch lines(std::string service, std::vector<core::observe::LogRecord> records) {
+  return {core::observe::SpanSource{std::move(service), "i-1", {}, "zhongtai", ""}, std::move(records)};
+}
+
+TEST_P(ObserverStore, LogRecordsAreStoredOnceAndFoundByTraceServiceLevelWordsAndTime) {
+  auto db = open();
+  std::vector<core::observe::LogBatch> sent{
+      lines("mall", {line(1, kStart + 3, 9, "POST /api/mall/v1/orders 201 12.5 ms"),
+                     line(1, kStart + 5, 13, "mall: Order 7 not answered by the counter (50%_off)"),
+                     line(0, kStart + 9, 17, "mall: 数据库连接失败")}),
+      lines("counter", {line(1, kStart + 4, 9, "POST /api/counter/v1/orders 200 3.1 ms"),
+                        line(2, kStart + 8, 9, "GET /api/counter/v1/accounts/{id} 200 1.0 ms")})};
+  EXPECT_EQ(writing(*db, [&](core::storage::Tx& tx) { return LogStore::add(tx, sent, 1000, "mall"); }), 5);
+  // Sent again after a lost answer: nothing new; the same records from another sender are its own.
+  EXPECT_EQ(writing(*db, [&](core::storage::Tx& tx) { return LogStore::add(tx, sent, 2000, "mall"); }), 0);
+  const auto find = [&](LogStore::Search q) {
+    if (q.to_unix_nano == 0) q.to_unix_nano = INT64_MAX;
+    return reading(*db, [&](core::storage::Tx& tx) { return LogStore::search(tx, q); });
+  };
+  LogStore::Search by_trace;
+  by_trace.trace_id = trace_hex(1);
+  by_trace.oldest_first = true;
+  const auto trace = find(by_trace);
+  ASSERT_EQ(trace.size(), 3u);  // every process's lines of the trace, in the order written
+  EXPECT_EQ(trace[0].at("service"), "mall");
+  EXPECT_EQ(trace[1].at("service"), "counter");
+  EXPECT_EQ(trace[2].at("level"), "warn");
+  EXPECT_EQ(trace[2].at("span_id"), "0101010101010101");
+  EXPECT_EQ(trace[0].at("attributes").at("zt.request_id").as_string(), "r-" + std::to_string(kStart + 3));
+  EXPECT_EQ(trace[0].at("sender"), "mall");
+  LogStore::Search newest;
+  newest.service = "mall";
+  const auto mall = find(newest);
+  ASSERT_EQ(mall.size(), 3u);
+  EXPECT_EQ(mall[0].at("body"), "mall: 数据库连接失败");  // newest first
+  EXPECT_EQ(mall[0].at("trace_id"), "");
+  LogStore::Search warnings;
+  warnings.min_severity = 13;
+  EXPECT_EQ(find(warnings).size(), 2u);
+  // Words: each must be in the text, ASCII case aside; % and _ are themselves.
+  LogStore::Search words;
+  words.words = {"ORDER", "answered"};
+  EXPECT_EQ(find(words).size(), 1u);
+  words.words = {"50%_off"};
+  EXPECT_EQ(find(words).size(), 1u);
+  words.words = {"5%off"};
+  EXPECT_EQ(find(words).size(), 0u);
+  words.words = {"数据库"};
+  EXPECT_EQ(find(words).size(), 1u);
+  LogStore::Search window;
+  window.from_unix_nano = kStart + 4;
+  window.to_unix_nano = kStart + 8;
+  EXPECT_EQ(find(window).size(), 2u);  // [from, to)
+  LogStore::Search few;
+  few.limit = 2;
+  EXPECT_EQ(find(few).size(), 2u);
+  EXPECT_EQ(writing(*db, [&](core::storage::Tx& tx) { return LogStore::add(tx, sent, 3000, "token:x"); }), 5);
+  // Retention by receipt, in bounded rounds.
+  EXPECT_EQ(writing(*db, [&](core::storage::Tx& tx) { return LogStore::purge_received_before(tx, 2500, 3); }), 3);
+  EXPECT_EQ(writing(*db, [&](core::storage::Tx& tx) { return LogStore::purge_received_before(tx, 2500, 3); }), 2);
+  EXPECT_EQ(writing(*db, [&](core::storage::Tx& tx) { return LogStore::purge_received_before(tx, 2500, 3); }), 0);
+  const auto left = find(LogStore::Search{});
+  ASSERT_EQ(left.size(), 5u);
+  for (const auto& l : left) EXPECT_EQ(l.at("sender"), "token:x");
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, ObserverStore, ::testing::Values("sqlite", "postgres"),

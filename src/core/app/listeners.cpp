@@ -26,6 +26,15 @@
 
 namespace zt::core {
 
+std::string process_service(ComponentContext& ctx) {
+  std::string first;
+  for (const auto* spec : ctx.specs()) {
+    if (spec->name == "gateway") return spec->name;
+    if (spec->service && first.empty()) first = spec->name;
+  }
+  return first.empty() ? std::string("zhongtai") : first;
+}
+
 namespace {
 
 http::ServerLimits limits_from(const config::Section& s) {
@@ -58,17 +67,6 @@ std::vector<config::Field> listener_fields(std::string host, std::int64_t port) 
       duration("drain_timeout", milliseconds(20000)).range(0, 600000).describe("graceful drain bound on shutdown"),
       string("access_log", "").describe("access log file; '-' for stdout; empty disables"),
   };
-}
-
-// The service a request's span belongs to when no route says (an unmatched path): the gateway when
-// it runs here, else the process's first service.
-std::string process_service(ComponentContext& ctx) {
-  std::string first;
-  for (const auto* spec : ctx.specs()) {
-    if (spec->name == "gateway") return spec->name;
-    if (spec->service && first.empty()) first = spec->name;
-  }
-  return first.empty() ? std::string("zhongtai") : first;
 }
 
 // The place a later component (the gateway) takes at the head of the chain.

@@ -20,6 +20,10 @@ class Listener : public Component {
   virtual void set_front(std::shared_ptr<http::Middleware> front) = 0;
 };
 
+// The service what this process records belongs to when nothing else says (an unmatched path, a
+// log line of no service): the gateway when it runs here, else the process's first service.
+std::string process_service(ComponentContext& ctx);
+
 ComponentSpec admin_listener_spec();
 ComponentSpec public_listener_spec();
 

@@ -8,11 +8,13 @@
 #include <memory>
 #include <thread>
 
+#include "core/app/listeners.hpp"
 #include "core/http/client.hpp"
 #include "core/net/runtime.hpp"
 #include "core/observe/log.hpp"
 #include "core/observe/metrics.hpp"
 #include "core/observe/tracer.hpp"
+#include "core/util/gzip.hpp"
 
 namespace zt::core {
 
@@ -59,12 +61,30 @@ class TracingComponent final : public Component {
     options_.queue_capacity = static_cast<std::size_t>(c.get_int("queue_capacity"));
     options_.batch_size = static_cast<std::size_t>(c.get_int("batch_size"));
     options_.flush_interval = c.get_duration("flush_interval");
+    export_logs_ = c.get_bool("export_logs");
+    gzip_ = c.get_string("compression") == "gzip";
+    options_.request_logs = c.get_bool("request_logs");
     if (const auto url = c.get_string("endpoint"); !url.empty()) {
       endpoint_ = parse_endpoint(url);
       if (!endpoint_)
         throw std::runtime_error("tracing.endpoint should be an OTLP/HTTP traces URL, http://host:port/v1/traces: " +
                                  url);
+      // Log records beside the spans: logs_endpoint, else the traces URL's /v1/logs.
+      if (const auto logs = c.get_string("logs_endpoint"); !logs.empty()) {
+        logs_endpoint_ = parse_endpoint(logs);
+        if (!logs_endpoint_)
+          throw std::runtime_error("tracing.logs_endpoint should be an OTLP/HTTP logs URL, http://host:port/v1/logs: " +
+                                   logs);
+      } else if (endpoint_->path.ends_with("/v1/traces")) {
+        logs_endpoint_ = endpoint_;
+        logs_endpoint_->path.replace(logs_endpoint_->path.size() - std::string_view("traces").size(),
+                                     std::string_view::npos, "logs");
+      }
     }
+    // The services of this process, to tell whose a line of no request is ("mall: …").
+    default_service_ = process_service(ctx);
+    for (const auto* s : ctx.specs())
+      if (s->service) services_.push_back(s->name);
     // Until discovery knows this instance's registered id: the node and the process.
     const auto& node = ctx.full_config().section("node");
     observe::tracer().set_instance(node.get_string("name") + "@pid" + std::to_string(::getpid()));
@@ -75,7 +95,11 @@ class TracingComponent final : public Component {
     not_sampled_ = &m.counter("zt_spans_total", help, {{"result", "not_sampled"}});
     dropped_ = &m.counter("zt_spans_total", help, {{"result", "dropped"}});
     exported_ = &m.counter("zt_spans_total", help, {{"result", "exported"}});
-    failed_ = &m.counter("zt_span_exports_failed_total", "Span batches not taken where they were sent");
+    const std::string logs_help = "Log records by what became of them (recorded for export, dropped, exported)";
+    logs_recorded_ = &m.counter("zt_log_records_total", logs_help, {{"result", "recorded"}});
+    logs_dropped_ = &m.counter("zt_log_records_total", logs_help, {{"result", "dropped"}});
+    logs_exported_ = &m.counter("zt_log_records_total", logs_help, {{"result", "exported"}});
+    failed_ = &m.counter("zt_span_exports_failed_total", "Span and log batches not taken where they were sent");
     metrics_ = &m;
     collector_ = m.add_collector([this] { catch_up(); });
   }
@@ -87,22 +111,34 @@ class TracingComponent final : public Component {
       return;
     }
     observe::tracer().start(options_);
+    if (export_logs_) log::set_tap([this](const log::Record& r) { tap(r); });
     if (endpoint_) {
       client_ = std::make_unique<http::HttpClient>();
-      observe::tracer().set_export(
-          [this](std::vector<observe::RecordedSpan>&& batch) { return send(std::move(batch)); });
-      log::info("tracing: spans to {}:{}{} (sampling {:.0f} %)", endpoint_->upstream.host, endpoint_->upstream.port,
-                endpoint_->path, options_.sample_ratio * 100);
+      observe::tracer().set_export([this](std::vector<observe::RecordedSpan>&& batch) {
+        return send(*endpoint_, observe::otlp_body(batch, observe::tracer().instance(), version_));
+      });
+      if (export_logs_ && logs_endpoint_)
+        observe::tracer().set_log_export([this](std::vector<observe::RecordedLog>&& batch) {
+          return send(*logs_endpoint_, observe::otlp_logs_body(batch, observe::tracer().instance(), version_));
+        });
+      log::info("tracing: spans to {}:{}{} (sampling {:.0f} %){}", endpoint_->upstream.host, endpoint_->upstream.port,
+                endpoint_->path, options_.sample_ratio * 100,
+                !export_logs_    ? ""
+                : logs_endpoint_ ? ", log records to " + logs_endpoint_->path
+                                 : ", log records nowhere (tracing.logs_endpoint)");
     } else {
-      log::info("tracing: spans to the observer service (sampling {:.0f} %)", options_.sample_ratio * 100);
+      log::info("tracing: spans{} to the observer service (sampling {:.0f} %)", export_logs_ ? " and log records" : "",
+                options_.sample_ratio * 100);
     }
   }
 
   void stop() override {
     if (!enabled_) return;
+    if (export_logs_) log::set_tap(nullptr);
     observe::tracer().stop();  // hands over what is queued (as many batches as may be in flight)
     if (endpoint_) {
       observe::tracer().set_export(nullptr);
+      observe::tracer().set_log_export(nullptr);
       // Sends under way get a few seconds to end while the runtime still runs; a slower one is cut
       // when the runtime stops (its spans lost).
       for (int i = 0; i < 100 && in_flight_->load() > 0; ++i)
@@ -114,30 +150,52 @@ class TracingComponent final : public Component {
  private:
   static constexpr int kMaxInFlight = 4;
 
-  // On the tracer's thread: encodes the batch and sends it from an io thread, unless as many sends
-  // as allowed are under way.
-  bool send(std::vector<observe::RecordedSpan>&& batch) {
+  // A line written in this process, as a log record of its service: the request's when it was
+  // written in one, else the service its text names ("mall: …"), else the process's.
+  void tap(const log::Record& r) {
+    auto& tracer = observe::tracer();
+    if (!tracer.logging()) return;
+    std::string_view service = r.trace.service;
+    if (service.empty()) {
+      const auto colon = r.message.find(':');
+      for (const auto& s : services_)
+        if (colon != std::string_view::npos && r.message.substr(0, colon) == s) service = s;
+    }
+    static constexpr int kSeverity[] = {
+        static_cast<int>(observe::Severity::kDebug), static_cast<int>(observe::Severity::kInfo),
+        static_cast<int>(observe::Severity::kWarn), static_cast<int>(observe::Severity::kError)};
+    static constexpr std::string_view kText[] = {"debug", "info", "warn", "error"};
+    const auto level = static_cast<std::size_t>(r.level);
+    tracer.record_log(observe::log_record_of(service.empty() ? default_service_ : std::string(service),
+                                             kSeverity[level], kText[level], r.message, r.trace.trace_id,
+                                             r.trace.span_id, r.unix_nanos));
+  }
+
+  // On the tracer's thread: sends an encoded batch from an io thread, unless as many sends as
+  // allowed are under way.
+  bool send(const Endpoint& to, std::string encoded) {
     if (in_flight_->load() >= kMaxInFlight) return false;
-    auto body = std::make_shared<std::string>(observe::otlp_body(batch, observe::tracer().instance(), version_));
+    auto body = std::make_shared<std::string>(gzip_ ? core::gzip(encoded) : std::move(encoded));
     in_flight_->fetch_add(1);
     auto in_flight = in_flight_;
-    runtime_.spawn(0, [this, body, in_flight]() -> boost::asio::awaitable<void> {
+    runtime_.spawn(0, [this, &to, body, in_flight]() -> boost::asio::awaitable<void> {
       http::Request req;
       req.method = http::Method::kPost;
-      req.target = endpoint_->path;
-      req.headers.set("host", endpoint_->host_header);
+      req.target = to.path;
+      req.headers.set("host", to.host_header);
       req.headers.set("content-type", "application/x-protobuf");
+      if (gzip_) req.headers.set("content-encoding", "gzip");
       req.body = std::move(*body);
       try {
-        const http::Upstream upstream = endpoint_->upstream;
+        const http::Upstream upstream = to.upstream;
         http::Response res = co_await client_->send(upstream, std::move(req));
         if (res.status < 200 || res.status >= 300) {
           failed_->inc();
-          log::warn("tracing: the OTLP endpoint answered {} (spans of this batch lost)", res.status);
+          log::warn("tracing: the OTLP endpoint {} answered {} (this batch lost)", to.path, res.status);
         }
       } catch (const std::exception& e) {
         failed_->inc();
-        log::warn("tracing: sending spans failed: {}", e.what());
+        log::warn("tracing: sending to {} failed: {}", to.path, e.what());
       }
       in_flight->fetch_sub(1);
     });
@@ -152,6 +210,9 @@ class TracingComponent final : public Component {
     not_sampled_->inc(s.not_sampled - seen_.not_sampled);
     dropped_->inc(s.dropped - seen_.dropped);
     exported_->inc(s.exported - seen_.exported);
+    logs_recorded_->inc(s.logs_recorded - seen_.logs_recorded);
+    logs_dropped_->inc(s.logs_dropped - seen_.logs_dropped);
+    logs_exported_->inc(s.logs_exported - seen_.logs_exported);
     seen_ = s;
   }
 
@@ -166,6 +227,11 @@ class TracingComponent final : public Component {
   observe::Registry* metrics_ = nullptr;
   std::uint64_t collector_ = 0;
   observe::Counter *recorded_ = nullptr, *not_sampled_ = nullptr, *dropped_ = nullptr, *exported_ = nullptr;
+  observe::Counter *logs_recorded_ = nullptr, *logs_dropped_ = nullptr, *logs_exported_ = nullptr;
+  bool export_logs_ = true, gzip_ = false;
+  std::optional<Endpoint> logs_endpoint_;
+  std::string default_service_;
+  std::vector<std::string> services_;
   std::mutex seen_mutex_;
   observe::TracerStats seen_;
 };
@@ -194,7 +260,13 @@ ComponentSpec tracing_spec(std::string version) {
        integer("batch_size", 512).range(1, 100'000).describe("spans per export request"),
        duration("flush_interval", milliseconds(1000)).range(10, 600000).describe("how often queued spans are sent"),
        string("endpoint", "")
-           .describe("an OTLP/HTTP traces URL (http://host:4318/v1/traces); empty: the platform's observer")},
+           .describe("an OTLP/HTTP traces URL (http://host:4318/v1/traces); empty: the platform's observer"),
+       boolean("export_logs", true).describe("log lines as OTLP log records, where the spans go"),
+       boolean("request_logs", true).describe("a log record for each request whose span is kept"),
+       string("logs_endpoint", "").describe("with endpoint: an OTLP/HTTP logs URL; empty: the endpoint's /v1/logs"),
+       string("compression", "none")
+           .choices({"none", "gzip"})
+           .describe("with endpoint: bodies sent gzip-compressed (Content-Encoding: gzip) or not")},
       "tracing: spans and where they go"};
   spec.make = [version = std::move(version)](ComponentContext& ctx) -> std::unique_ptr<Component> {
     return std::make_unique<TracingComponent>(ctx, version);

@@ -72,7 +72,15 @@ struct RequestContext {
     if (deadline == std::chrono::steady_clock::time_point::max()) return std::chrono::milliseconds::max();
     return std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
   }
-  log::Traced log() const { return log::traced({trace_id, span_id}); }
+  log::Traced log() const { return log::traced({trace_id, span_id, route_service()}); }
+  // The service of the matched route ("/api/<service>/…"), empty for other routes.
+  std::string_view route_service() const {
+    constexpr std::string_view kApi = "/api/";
+    if (!route.starts_with(kApi)) return {};
+    const std::string_view rest = std::string_view(route).substr(kApi.size());
+    const auto slash = rest.find('/');
+    return slash == std::string_view::npos ? std::string_view() : rest.substr(0, slash);
+  }
 };
 
 // Header carrying the caller's remaining budget in milliseconds between our services.

@@ -140,12 +140,7 @@ class AccessLogMiddleware final : public Middleware {
 // whose route answered ("/api/<service>/…"), else the process's.
 std::string span_service(const RequestContext& ctx, const std::string& fallback) {
   if (!ctx.gateway_route.empty() || (fallback == "gateway" && !ctx.in_process)) return "gateway";
-  constexpr std::string_view kApi = "/api/";
-  if (ctx.route.starts_with(kApi)) {
-    const auto rest = ctx.route.substr(kApi.size());
-    if (const auto slash = rest.find('/'); slash != std::string_view::npos && slash > 0)
-      return std::string(rest.substr(0, slash));
-  }
+  if (const auto service = ctx.route_service(); !service.empty()) return std::string(service);
   return fallback;
 }
 
@@ -159,7 +154,7 @@ class TracingMiddleware final : public Middleware {
     Response res = co_await next(req, ctx);
     // Built only when it is kept (sampled, failed or slow).
     if (observe::tracer().wanted(ctx.trace.flags, res.status >= 500, Clock::now() - ctx.received_at))
-      observe::tracer().record(span_service(ctx, fallback_), server_span(method, ctx, res, ctx.received_at));
+      record_server_span(span_service(ctx, fallback_), server_span(method, ctx, res, ctx.received_at));
     co_return res;
   }
 
@@ -227,6 +222,34 @@ observe::Span server_span(Method method, const RequestContext& ctx, const Respon
     span.status_message = "HTTP " + std::to_string(res.status);
   }
   return span;
+}
+
+void record_server_span(std::string service, observe::Span span) {
+  auto& tracer = observe::tracer();
+  if (tracer.request_logs()) {
+    observe::RecordedLog line{service, {}};
+    auto& r = line.record;
+    r.time_unix_nano = span.end_unix_nano;
+    r.observed_time_unix_nano = span.end_unix_nano;
+    const bool failed = span.status == observe::SpanStatus::kError;
+    r.severity_number = static_cast<int>(failed ? observe::Severity::kError : observe::Severity::kInfo);
+    r.severity_text = failed ? "error" : "info";
+    std::int64_t status = 0;
+    for (const auto& a : span.attributes) {
+      if (a.key == "http.response.status_code") status = std::get<std::int64_t>(a.value);
+      if (a.key == "http.route" || a.key == "http.response.status_code" || a.key == "zt.request_id" ||
+          a.key == "zt.caller_kind" || a.key == "zt.calling_service")
+        r.attributes.push_back(a);
+    }
+    const double ms = static_cast<double>(span.end_unix_nano - span.start_unix_nano) / 1e6;
+    r.attributes.push_back({"zt.duration_ms", ms});
+    r.attributes.push_back({"zt.log_kind", std::string("request")});
+    r.body = fmt::format("{} {} {:.1f} ms", span.name, status, ms);
+    r.trace_id = span.trace_id;
+    r.span_id = span.span_id;
+    tracer.record_log(std::move(line));
+  }
+  tracer.record(std::move(service), std::move(span));
 }
 
 observe::Span client_span(std::string_view peer, Method method, const observe::TraceContext& trace,

@@ -1,22 +1,22 @@
 #include "core/observe/log.hpp"
 
-#include "core/util/time.hpp"
-
+#include <fcntl.h>
 #include <spdlog/sinks/basic_file_sink.h>
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
-
-#include <fcntl.h>
 #include <unistd.h>
 
 #include <atomic>
 #include <cerrno>
+#include <chrono>
 #include <condition_variable>
 #include <cstring>
 #include <filesystem>
-#include <thread>
-#include <chrono>
 #include <mutex>
+#include <shared_mutex>
+#include <thread>
+
+#include "core/util/time.hpp"
 
 namespace zt::core::log {
 namespace {
@@ -26,6 +26,13 @@ std::atomic<bool> g_json{true};
 std::mutex g_mutex;
 std::shared_ptr<spdlog::logger> g_logger;  // guarded by g_mutex for replacement only
 std::string g_target;
+// The tap: read under a shared lock by every writer, replaced under the exclusive one (so a tap
+// being removed is not called after set_tap returns). A thread already in the tap does not call
+// it again (a tap that logs through a path it did not foresee cannot recurse).
+std::shared_mutex g_tap_mutex;
+Tap g_tap;
+std::atomic<bool> g_has_tap{false};
+thread_local bool t_in_tap = false;
 
 std::shared_ptr<spdlog::logger> logger() {
   std::lock_guard lock(g_mutex);
@@ -129,6 +136,27 @@ void write(Level level, std::string_view message, const Trace& trace) {
                        trace.trace_id.empty() ? std::string() : fmt::format(" trace_id={}", trace.trace_id));
   }
   logger()->log(spdlog::level::info, line);
+  if (g_has_tap.load(std::memory_order_relaxed) && !t_in_tap) {
+    std::shared_lock lock(g_tap_mutex);
+    if (g_tap) {
+      struct InTap {
+        InTap() { t_in_tap = true; }
+        ~InTap() { t_in_tap = false; }
+      } in_tap;
+      const auto now = std::chrono::system_clock::now().time_since_epoch();
+      try {
+        g_tap(Record{level, message, trace,
+                     static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(now).count())});
+      } catch (const std::exception&) {  // the line is written; only its copy for export is lost
+      }
+    }
+  }
+}
+
+void set_tap(Tap tap) {
+  std::unique_lock lock(g_tap_mutex);
+  g_has_tap.store(static_cast<bool>(tap), std::memory_order_relaxed);
+  g_tap = std::move(tap);
 }
 
 // The access log sits on the request path of every request: appending a line must not cost a

@@ -4,6 +4,8 @@
 // stalls an io thread.
 #include <fmt/format.h>
 
+#include <cstdint>
+#include <functional>
 #include <string>
 #include <string_view>
 
@@ -22,13 +24,27 @@ void init(const Options& options);
 Level parse_level(std::string_view name);  // throws std::invalid_argument
 bool enabled(Level level);
 
-// Trace fields to stamp on a line; empty strings are omitted.
+// Trace fields to stamp on a line; empty strings are omitted. `service`: the service the line is
+// about, when known (a request's), for the observer's log search.
 struct Trace {
   std::string_view trace_id;
   std::string_view span_id;
+  std::string_view service;
 };
 
 void write(Level level, std::string_view message, const Trace& trace = {});
+
+// A line as it is written, handed to the tap (issue 19: log records to the observer over OTLP).
+struct Record {
+  Level level;
+  std::string_view message;
+  const Trace& trace;
+  std::uint64_t unix_nanos;
+};
+// Called for every line written (after the level check), on the writing thread; it must not block
+// and must not write log lines itself. Null removes it; replacing waits for calls under way.
+using Tap = std::function<void(const Record&)>;
+void set_tap(Tap tap);
 
 // Escapes a string for inclusion inside a JSON string literal.
 void append_json_escaped(std::string& out, std::string_view s);

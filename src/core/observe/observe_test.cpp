@@ -86,6 +86,33 @@ std::string slurp(const std::string& path) {
   return ss.str();
 }
 
+TEST(LogTap, SeesEveryLineWrittenWithItsTraceAndNeverItsOwnLines) {
+  struct Seen {
+    Level level;
+    std::string message, trace_id, span_id, service;
+  };
+  std::vector<Seen> seen;
+  set_tap([&](const Record& r) {
+    seen.push_back({r.level, std::string(r.message), std::string(r.trace.trace_id), std::string(r.trace.span_id),
+                    std::string(r.trace.service)});
+    EXPECT_GT(r.unix_nanos, 1'700'000'000'000'000'000ull);
+    warn("from inside the tap");  // written, but not handed to the tap again
+  });
+  info("plain {}", 1);
+  debug("below the level: not written, not tapped");
+  traced({"0af7651916cd43dd8448eb211c80319c", "b7ad6b7169203331", "mall"}).error("in a request");
+  set_tap(nullptr);
+  info("after the tap is gone");
+  ASSERT_EQ(seen.size(), 2u);
+  EXPECT_EQ(seen[0].message, "plain 1");
+  EXPECT_EQ(seen[0].level, Level::kInfo);
+  EXPECT_EQ(seen[0].trace_id, "");
+  EXPECT_EQ(seen[1].level, Level::kError);
+  EXPECT_EQ(seen[1].trace_id, "0af7651916cd43dd8448eb211c80319c");
+  EXPECT_EQ(seen[1].span_id, "b7ad6b7169203331");
+  EXPECT_EQ(seen[1].service, "mall");
+}
+
 TEST(LineWriter, WritesEveryLineFromManyThreadsInWholeLines) {
   std::string path = "/tmp/zt-linewriter-" + std::to_string(::getpid()) + ".log";
   {

@@ -114,6 +114,45 @@ std::string span_message(const Span& s) {
   return m;
 }
 
+// logs.v1: LogRecord { time_unix_nano = 1 (fixed64); severity_number = 2; severity_text = 3;
+// body = 5 (AnyValue); attributes = 6; trace_id = 9; span_id = 10; observed_time_unix_nano = 11
+// (fixed64) }.
+std::string log_message(const LogRecord& l) {
+  std::string m;
+  put_fixed64(m, 1, l.time_unix_nano);
+  if (l.severity_number != 0) put_varint(m, 2, static_cast<std::uint64_t>(l.severity_number));
+  if (!l.severity_text.empty()) put_string(m, 3, l.severity_text);
+  std::string body;
+  put_string(body, 1, l.body);
+  put_bytes(m, 5, body);
+  for (const auto& a : l.attributes) put_bytes(m, 6, key_value(a));
+  if (!zero(l.trace_id)) put_bytes(m, 9, raw(l.trace_id));
+  if (!zero(l.span_id)) put_bytes(m, 10, raw(l.span_id));
+  if (l.observed_time_unix_nano != 0) put_fixed64(m, 11, l.observed_time_unix_nano);
+  return m;
+}
+
+// Export{Trace,Logs}ServiceRequest { resource_X = 1 } → ResourceX { resource = 1; scope_X = 2 }
+// → Resource { attributes = 1 }, ScopeX { scope = 1; X = 2 }, InstrumentationScope { name = 1;
+// version = 2 }: the same layout for spans and log records.
+template <class Item, class Encode>
+std::string request_protobuf(const SpanSource& source, std::span<const Item> items, Encode encode) {
+  std::string resource;
+  for (const auto& a : resource_attributes(source)) put_bytes(resource, 1, key_value(a));
+  std::string scope;
+  put_string(scope, 1, source.scope_name);
+  if (!source.scope_version.empty()) put_string(scope, 2, source.scope_version);
+  std::string scope_items;
+  put_bytes(scope_items, 1, scope);
+  for (const auto& item : items) put_bytes(scope_items, 2, encode(item));
+  std::string resource_items;
+  put_bytes(resource_items, 1, resource);
+  put_bytes(resource_items, 2, scope_items);
+  std::string request;
+  put_bytes(request, 1, resource_items);
+  return request;
+}
+
 // ---------------------------------------------------------------- OTLP/JSON
 
 
@@ -169,38 +208,48 @@ boost::json::object json_span(const Span& s) {
   return o;
 }
 
-}  // namespace
-
-std::string otlp_traces_protobuf(const SpanSource& source, std::span<const Span> spans) {
-  // ExportTraceServiceRequest { resource_spans = 1 } → ResourceSpans { resource = 1;
-  // scope_spans = 2 } → Resource { attributes = 1 }, ScopeSpans { scope = 1; spans = 2 },
-  // InstrumentationScope { name = 1; version = 2 }.
-  std::string resource;
-  for (const auto& a : resource_attributes(source)) put_bytes(resource, 1, key_value(a));
-  std::string scope;
-  put_string(scope, 1, source.scope_name);
-  if (!source.scope_version.empty()) put_string(scope, 2, source.scope_version);
-  std::string scope_spans;
-  put_bytes(scope_spans, 1, scope);
-  for (const auto& s : spans) put_bytes(scope_spans, 2, span_message(s));
-  std::string resource_spans;
-  put_bytes(resource_spans, 1, resource);
-  put_bytes(resource_spans, 2, scope_spans);
-  std::string request;
-  put_bytes(request, 1, resource_spans);
-  return request;
+boost::json::object json_log(const LogRecord& l) {
+  boost::json::object o{{"timeUnixNano", std::to_string(l.time_unix_nano)}};
+  if (l.observed_time_unix_nano != 0) o["observedTimeUnixNano"] = std::to_string(l.observed_time_unix_nano);
+  if (l.severity_number != 0) o["severityNumber"] = l.severity_number;
+  if (!l.severity_text.empty()) o["severityText"] = valid_utf8(l.severity_text);
+  o["body"] = boost::json::object{{"stringValue", valid_utf8(l.body)}};
+  if (!l.attributes.empty()) o["attributes"] = json_attributes(l.attributes);
+  if (!zero(l.trace_id)) o["traceId"] = core::to_hex(l.trace_id);
+  if (!zero(l.span_id)) o["spanId"] = core::to_hex(l.span_id);
+  return o;
 }
 
-std::string otlp_traces_json(const SpanSource& source, std::span<const Span> spans) {
+template <class Item, class ToJson>
+std::string request_json(const SpanSource& source, std::span<const Item> items, ToJson to_json,
+                         std::string_view resources, std::string_view scopes, std::string_view list_name) {
   boost::json::object scope{{"name", valid_utf8(source.scope_name)}};
   if (!source.scope_version.empty()) scope["version"] = valid_utf8(source.scope_version);
   boost::json::array list;
-  for (const auto& s : spans) list.push_back(json_span(s));
-  boost::json::object scope_spans{{"scope", std::move(scope)}, {"spans", std::move(list)}};
+  for (const auto& item : items) list.push_back(to_json(item));
+  boost::json::object scope_items{{"scope", std::move(scope)}, {list_name, std::move(list)}};
   boost::json::object resource{{"attributes", json_attributes(resource_attributes(source))}};
-  boost::json::object resource_spans{{"resource", std::move(resource)},
-                                     {"scopeSpans", boost::json::array{std::move(scope_spans)}}};
-  return boost::json::serialize(boost::json::object{{"resourceSpans", boost::json::array{std::move(resource_spans)}}});
+  boost::json::object resource_items{{"resource", std::move(resource)},
+                                     {scopes, boost::json::array{std::move(scope_items)}}};
+  return boost::json::serialize(boost::json::object{{resources, boost::json::array{std::move(resource_items)}}});
+}
+
+}  // namespace
+
+std::string otlp_traces_protobuf(const SpanSource& source, std::span<const Span> spans) {
+  return request_protobuf(source, spans, span_message);
+}
+
+std::string otlp_traces_json(const SpanSource& source, std::span<const Span> spans) {
+  return request_json(source, spans, json_span, "resourceSpans", "scopeSpans", "spans");
+}
+
+std::string otlp_logs_protobuf(const SpanSource& source, std::span<const LogRecord> records) {
+  return request_protobuf(source, records, log_message);
+}
+
+std::string otlp_logs_json(const SpanSource& source, std::span<const LogRecord> records) {
+  return request_json(source, records, json_log, "resourceLogs", "scopeLogs", "logRecords");
 }
 
 // ---------------------------------------------------------------- decoding (a receiver's side)
@@ -535,6 +584,67 @@ Span span_of(std::string_view raw, Reading& r) {
   return s;
 }
 
+// A body's AnyValue as text: a string as itself, anything else as JSON text.
+std::string body_text(const boost::json::value& v, Reading& r) {
+  if (v.is_string()) return std::string(v.as_string());
+  if (v.is_null()) return {};
+  return text_of(boost::json::serialize(v), r);
+}
+
+int severity_of(std::uint64_t n) { return n <= 24 ? static_cast<int>(n) : 0; }
+
+LogRecord log_of(std::string_view raw, Reading& r) {
+  r.charge(sizeof(LogRecord));
+  LogRecord l;
+  WireReader in(raw);
+  std::uint32_t field = 0, type = 0;
+  while (in.next(field, type)) {
+    switch (field) {
+      case 1:
+        expect(type, kFixed64, field, "LogRecord");
+        l.time_unix_nano = in.fixed(8);
+        break;
+      case 2:
+        expect(type, kVarint, field, "LogRecord");
+        l.severity_number = severity_of(in.varint());
+        break;
+      case 3:
+        expect(type, kLength, field, "LogRecord");
+        l.severity_text = text_of(in.bytes(), r);
+        break;
+      case 5:
+        expect(type, kLength, field, "LogRecord");
+        l.body = body_text(any_json(in.bytes(), r, 0), r);
+        break;
+      case 6: {
+        expect(type, kLength, field, "LogRecord");
+        const auto kv = in.bytes();
+        if (l.attributes.size() < r.limits.max_attributes) l.attributes.push_back(attribute_of(kv, r));
+        break;
+      }
+      case 9: {  // empty when the record was not written in a trace
+        expect(type, kLength, field, "LogRecord");
+        const auto id = in.bytes();
+        if (!id.empty()) id_of(id, l.trace_id, "trace id");
+        break;
+      }
+      case 10: {
+        expect(type, kLength, field, "LogRecord");
+        const auto id = in.bytes();
+        if (!id.empty()) id_of(id, l.span_id, "span id");
+        break;
+      }
+      case 11:
+        expect(type, kFixed64, field, "LogRecord");
+        l.observed_time_unix_nano = in.fixed(8);
+        break;
+      default:
+        in.skip(type);  // dropped count, flags, event name
+    }
+  }
+  return l;
+}
+
 }  // namespace
 
 // ---------------------------------------------------------------- OTLP/JSON decoding
@@ -735,10 +845,65 @@ Span json_span_of(const boost::json::value& v, Reading& r) {
   return s;
 }
 
+LogRecord json_log_of(const boost::json::value& v, Reading& r) {
+  r.charge(sizeof(LogRecord));
+  const auto& o = object_of(v, "a log record");
+  LogRecord l;
+  l.time_unix_nano = u64_at(o, "timeUnixNano", "a log record");
+  l.observed_time_unix_nano = u64_at(o, "observedTimeUnixNano", "a log record");
+  l.severity_number = severity_of(enum_at(
+      o, "severityNumber",
+      {"SEVERITY_NUMBER_UNSPECIFIED", "SEVERITY_NUMBER_TRACE", "SEVERITY_NUMBER_TRACE2", "SEVERITY_NUMBER_TRACE3",
+       "SEVERITY_NUMBER_TRACE4",      "SEVERITY_NUMBER_DEBUG", "SEVERITY_NUMBER_DEBUG2", "SEVERITY_NUMBER_DEBUG3",
+       "SEVERITY_NUMBER_DEBUG4",      "SEVERITY_NUMBER_INFO",  "SEVERITY_NUMBER_INFO2",  "SEVERITY_NUMBER_INFO3",
+       "SEVERITY_NUMBER_INFO4",       "SEVERITY_NUMBER_WARN",  "SEVERITY_NUMBER_WARN2",  "SEVERITY_NUMBER_WARN3",
+       "SEVERITY_NUMBER_WARN4",       "SEVERITY_NUMBER_ERROR", "SEVERITY_NUMBER_ERROR2", "SEVERITY_NUMBER_ERROR3",
+       "SEVERITY_NUMBER_ERROR4",      "SEVERITY_NUMBER_FATAL", "SEVERITY_NUMBER_FATAL2", "SEVERITY_NUMBER_FATAL3",
+       "SEVERITY_NUMBER_FATAL4"},
+      "a log record"));
+  l.severity_text = text_of(string_at(o, "severityText", "a log record"), r);
+  if (const auto* body = member(o, "body")) l.body = body_text(plain_json(*body, r, 0), r);
+  l.attributes = json_attributes_of(o, r, "a log record");
+  if (const auto id = string_at(o, "traceId", "a log record"); !id.empty()) hex_id(id, l.trace_id, "trace id");
+  if (const auto id = string_at(o, "spanId", "a log record"); !id.empty()) hex_id(id, l.span_id, "span id");
+  return l;
+}
+
 }  // namespace
 
-OtlpDecoded decode_otlp_traces_json(std::string_view body, const OtlpLimits& limits) {
-  OtlpDecoded out;
+namespace {
+
+// What differs between a traces and a logs request: the names of its levels and how one item is
+// read. The rest (resources, scopes, limits, the budget) is the same code.
+struct TraceShape {
+  using Decoded = OtlpDecoded;
+  using Batch = SpanBatch;
+  static constexpr const char* kResource = "ResourceSpans";
+  static constexpr const char* kScope = "ScopeSpans";
+  static constexpr const char* kRequest = "ExportTraceServiceRequest";
+  static constexpr const char* kWhat = "spans";
+  static constexpr std::string_view kJsonResources = "resourceSpans", kJsonScopes = "scopeSpans", kJsonItems = "spans";
+  static std::vector<Span>& items(SpanBatch& b) { return b.spans; }
+  static Span read(std::string_view raw, Reading& r) { return span_of(raw, r); }
+  static Span read_json(const boost::json::value& v, Reading& r) { return json_span_of(v, r); }
+};
+struct LogShape {
+  using Decoded = OtlpLogsDecoded;
+  using Batch = LogBatch;
+  static constexpr const char* kResource = "ResourceLogs";
+  static constexpr const char* kScope = "ScopeLogs";
+  static constexpr const char* kRequest = "ExportLogsServiceRequest";
+  static constexpr const char* kWhat = "log records";
+  static constexpr std::string_view kJsonResources = "resourceLogs", kJsonScopes = "scopeLogs",
+                                    kJsonItems = "logRecords";
+  static std::vector<LogRecord>& items(LogBatch& b) { return b.records; }
+  static LogRecord read(std::string_view raw, Reading& r) { return log_of(raw, r); }
+  static LogRecord read_json(const boost::json::value& v, Reading& r) { return json_log_of(v, r); }
+};
+
+template <class Shape>
+typename Shape::Decoded decode_json(std::string_view body, const OtlpLimits& limits) {
+  typename Shape::Decoded out;
   Reading r{limits, limits.max_decoded_bytes};
   try {
     if (body.size() > limits.max_decoded_bytes / 8)
@@ -749,8 +914,8 @@ OtlpDecoded decode_otlp_traces_json(std::string_view body, const OtlpLimits& lim
     const auto doc = boost::json::parse(body, ec, {}, options);
     if (ec) throw Malformed{"not JSON (" + ec.message() + ")"};
     std::size_t total = 0;
-    for (const auto& rs_value : array_of(object_of(doc, "the request"), "resourceSpans", "the request")) {
-      const auto& rs = object_of(rs_value, "resourceSpans[]");
+    for (const auto& rs_value : array_of(object_of(doc, "the request"), Shape::kJsonResources, "the request")) {
+      const auto& rs = object_of(rs_value, Shape::kResource);
       SpanSource source{"unknown_service", "", {}, "", ""};
       const std::size_t before_resource = r.left;
       if (const auto* resource = member(rs, "resource")) {
@@ -764,22 +929,23 @@ OtlpDecoded decode_otlp_traces_json(std::string_view body, const OtlpLimits& lim
             source.attributes.push_back(std::move(a));
         }
       }
-      const std::size_t source_cost = before_resource - r.left + sizeof(SpanBatch);
-      for (const auto& ss_value : array_of(rs, "scopeSpans", "resourceSpans[]")) {
-        const auto& ss = object_of(ss_value, "scopeSpans[]");
-        const auto& spans = array_of(ss, "spans", "scopeSpans[]");
-        if (spans.empty()) continue;
+      const std::size_t source_cost = before_resource - r.left + sizeof(typename Shape::Batch);
+      for (const auto& ss_value : array_of(rs, Shape::kJsonScopes, Shape::kResource)) {
+        const auto& ss = object_of(ss_value, Shape::kScope);
+        const auto& items = array_of(ss, Shape::kJsonItems, Shape::kScope);
+        if (items.empty()) continue;
         r.charge(source_cost);
-        SpanBatch batch{source, {}};
+        typename Shape::Batch batch{source, {}};
         if (const auto* scope = member(ss, "scope")) {
           const auto& so = object_of(*scope, "a scope");
           batch.source.scope_name = text_of(string_at(so, "name", "a scope"), r);
           batch.source.scope_version = text_of(string_at(so, "version", "a scope"), r);
         }
-        for (const auto& span : spans) {
+        for (const auto& item : items) {
           if (++total > limits.max_spans)
-            throw Malformed{"more spans than " + std::to_string(limits.max_spans) + " in one request"};
-          batch.spans.push_back(json_span_of(span, r));
+            throw Malformed{"more " + std::string(Shape::kWhat) + " than " + std::to_string(limits.max_spans) +
+                            " in one request"};
+          Shape::items(batch).push_back(Shape::read_json(item, r));
         }
         out.batches.push_back(std::move(batch));
       }
@@ -794,14 +960,9 @@ OtlpDecoded decode_otlp_traces_json(std::string_view body, const OtlpLimits& lim
   return out;
 }
 
-std::size_t OtlpDecoded::spans() const {
-  std::size_t n = 0;
-  for (const auto& b : batches) n += b.spans.size();
-  return n;
-}
-
-OtlpDecoded decode_otlp_traces_protobuf(std::string_view body, const OtlpLimits& limits) {
-  OtlpDecoded out;
+template <class Shape>
+typename Shape::Decoded decode_protobuf(std::string_view body, const OtlpLimits& limits) {
+  typename Shape::Decoded out;
   Reading r{limits, limits.max_decoded_bytes};
   try {
     std::size_t total = 0;
@@ -812,7 +973,7 @@ OtlpDecoded decode_otlp_traces_protobuf(std::string_view body, const OtlpLimits&
         request.skip(type);
         continue;
       }
-      expect(type, kLength, field, "ExportTraceServiceRequest");
+      expect(type, kLength, field, Shape::kRequest);
       WireReader rs(request.bytes());
       SpanSource source{"unknown_service", "", {}, "", ""};
       const std::size_t before_resource = r.left;
@@ -820,7 +981,7 @@ OtlpDecoded decode_otlp_traces_protobuf(std::string_view body, const OtlpLimits&
       std::uint32_t f = 0, t = 0;
       while (rs.next(f, t)) {
         if (f == 1) {
-          expect(t, kLength, f, "ResourceSpans");
+          expect(t, kLength, f, Shape::kResource);
           WireReader resource(rs.bytes());
           std::uint32_t rf = 0, rt = 0;
           while (resource.next(rf, rt)) {
@@ -839,22 +1000,22 @@ OtlpDecoded decode_otlp_traces_protobuf(std::string_view body, const OtlpLimits&
               source.attributes.push_back(std::move(a));
           }
         } else if (f == 2) {
-          expect(t, kLength, f, "ResourceSpans");
+          expect(t, kLength, f, Shape::kResource);
           scopes.push_back(rs.bytes());
         } else {
           rs.skip(t);
         }
       }
       // What the resource cost, charged again for each batch that copies it (a batch is made only
-      // for a scope with spans: empty scopes cost nothing).
-      const std::size_t source_cost = before_resource - r.left + sizeof(SpanBatch);
+      // for a scope with items: empty scopes cost nothing).
+      const std::size_t source_cost = before_resource - r.left + sizeof(typename Shape::Batch);
       for (auto raw_scope : scopes) {
-        SpanBatch batch{SpanSource{"", "", {}, "", ""}, {}};
+        typename Shape::Batch batch{SpanSource{"", "", {}, "", ""}, {}};
         bool charged = false;
         WireReader ss(raw_scope);
         while (ss.next(f, t)) {
           if (f == 1) {
-            expect(t, kLength, f, "ScopeSpans");
+            expect(t, kLength, f, Shape::kScope);
             WireReader scope(ss.bytes());
             std::uint32_t sf = 0, st = 0;
             while (scope.next(sf, st)) {
@@ -866,19 +1027,20 @@ OtlpDecoded decode_otlp_traces_protobuf(std::string_view body, const OtlpLimits&
               }
             }
           } else if (f == 2) {
-            expect(t, kLength, f, "ScopeSpans");
+            expect(t, kLength, f, Shape::kScope);
             if (++total > r.limits.max_spans)
-              throw Malformed{"more spans than " + std::to_string(r.limits.max_spans) + " in one request"};
+              throw Malformed{"more " + std::string(Shape::kWhat) + " than " + std::to_string(r.limits.max_spans) +
+                              " in one request"};
             if (!charged) {
               r.charge(source_cost);
               charged = true;
             }
-            batch.spans.push_back(span_of(ss.bytes(), r));
+            Shape::items(batch).push_back(Shape::read(ss.bytes(), r));
           } else {
             ss.skip(t);
           }
         }
-        if (batch.spans.empty()) continue;
+        if (Shape::items(batch).empty()) continue;
         const std::string scope_name = std::move(batch.source.scope_name),
                           scope_version = std::move(batch.source.scope_version);
         batch.source = source;
@@ -895,6 +1057,33 @@ OtlpDecoded decode_otlp_traces_protobuf(std::string_view body, const OtlpLimits&
     out.error = e.what();
   }
   return out;
+}
+
+}  // namespace
+
+OtlpDecoded decode_otlp_traces_json(std::string_view body, const OtlpLimits& limits) {
+  return decode_json<TraceShape>(body, limits);
+}
+OtlpDecoded decode_otlp_traces_protobuf(std::string_view body, const OtlpLimits& limits) {
+  return decode_protobuf<TraceShape>(body, limits);
+}
+OtlpLogsDecoded decode_otlp_logs_json(std::string_view body, const OtlpLimits& limits) {
+  return decode_json<LogShape>(body, limits);
+}
+OtlpLogsDecoded decode_otlp_logs_protobuf(std::string_view body, const OtlpLimits& limits) {
+  return decode_protobuf<LogShape>(body, limits);
+}
+
+std::size_t OtlpDecoded::spans() const {
+  std::size_t n = 0;
+  for (const auto& b : batches) n += b.spans.size();
+  return n;
+}
+
+std::size_t OtlpLogsDecoded::records() const {
+  std::size_t n = 0;
+  for (const auto& b : batches) n += b.records.size();
+  return n;
 }
 
 std::string valid_utf8(std::string_view text, std::size_t max_bytes) {

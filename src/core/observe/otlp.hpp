@@ -91,6 +91,44 @@ OtlpDecoded decode_otlp_traces_protobuf(std::string_view body, const OtlpLimits&
 // over an eighth of max_decoded_bytes is refused before it is parsed.
 OtlpDecoded decode_otlp_traces_json(std::string_view body, const OtlpLimits& limits = {});
 
+// ---------------------------------------------------------------- logs
+//
+// OTLP log payloads, the body of an OTLP/HTTP `POST /v1/logs` (an ExportLogsServiceRequest of
+// opentelemetry-proto v1, laid out as traces are: resources, scopes, records). A record carries the
+// trace and span it was written in, so one search by trace id finds every process's lines.
+
+// logs.v1 SeverityNumber: 1–4 TRACE, 5–8 DEBUG, 9–12 INFO, 13–16 WARN, 17–20 ERROR, 21–24 FATAL.
+enum class Severity : int { kUnspecified = 0, kDebug = 5, kInfo = 9, kWarn = 13, kError = 17, kFatal = 21 };
+
+struct LogRecord {
+  std::uint64_t time_unix_nano = 0;           // when it happened (0: unknown)
+  std::uint64_t observed_time_unix_nano = 0;  // when it was collected
+  int severity_number = 0;                    // 0 … 24 (Severity's ranges)
+  std::string severity_text;                  // e.g. "warn"
+  std::string body;                           // a string body; any other kind as JSON text
+  std::vector<Attribute> attributes;
+  std::array<std::uint8_t, 16> trace_id{};  // all zero: not written in a trace
+  std::array<std::uint8_t, 8> span_id{};
+};
+
+// One ExportLogsServiceRequest holding `records` under one resource and one scope.
+std::string otlp_logs_protobuf(const SpanSource& source, std::span<const LogRecord> records);
+std::string otlp_logs_json(const SpanSource& source, std::span<const LogRecord> records);
+
+// What a receiver reads from an OTLP/HTTP logs body, under the same rules and limits as spans
+// (max_spans bounds the records of one request, max_events is unused).
+struct LogBatch {
+  SpanSource source;
+  std::vector<LogRecord> records;
+};
+struct OtlpLogsDecoded {
+  std::vector<LogBatch> batches;
+  std::string error;  // empty when the body was read; else why not (nothing is kept then)
+  std::size_t records() const;
+};
+OtlpLogsDecoded decode_otlp_logs_protobuf(std::string_view body, const OtlpLimits& limits = {});
+OtlpLogsDecoded decode_otlp_logs_json(std::string_view body, const OtlpLimits& limits = {});
+
 // `text` with every byte that is not part of a well-formed UTF-8 sequence, and every NUL (which
 // PostgreSQL's text cannot hold), replaced by U+FFFD.
 std::string valid_utf8(std::string_view text);

@@ -424,5 +424,103 @@ TEST(OtlpReceive, RefusesMalformedJsonWithAReason) {
   EXPECT_NE(span(ids + R"(,"attributes":[{"key":"deep","value":)" + deep + "}]").error, "");
 }
 
+LogRecord small_log() {
+  LogRecord l;
+  l.time_unix_nano = 1796601067171000123ull;
+  l.observed_time_unix_nano = 1796601067171000999ull;
+  l.severity_number = static_cast<int>(Severity::kWarn);
+  l.severity_text = "warn";
+  l.body = "柜台未应答，稍后重发";
+  l.attributes = {{"http.route", std::string("/api/mall/v1/orders")}, {"n", std::int64_t{3}}};
+  l.trace_id = small_span().trace_id;
+  l.span_id = small_span().span_id;
+  return l;
+}
+
+TEST(OtlpLogs, ProtobufBytesFollowTheSchemaFieldByField) {
+  LogRecord l;
+  l.time_unix_nano = 1;
+  l.severity_number = 17;
+  l.severity_text = "e";
+  l.body = "x";
+  l.span_id = small_span().span_id;
+  const std::string got = otlp_logs_protobuf(SpanSource{"mall", "", {}, "zt", ""}, std::span<const LogRecord>(&l, 1));
+  // Built by hand from opentelemetry-proto v1 logs.proto:
+  const std::string record =
+      "090100000000000000"  // time_unix_nano = 1 (fixed64)
+      "1011"                // severity_number = 17 (ERROR)
+      "1a0165"              // severity_text = "e"
+      "2a030a0178"          // body = AnyValue { string_value = "x" }
+      "5208"
+      "00f067aa0ba902b7";  // span_id (no trace id: none written)
+  const std::string want =
+      "0a41"                                              // ExportLogsServiceRequest.resource_logs: 65 bytes
+      "0a18"                                              // ResourceLogs.resource
+      "0a160a0c736572766963652e6e616d6512060a046d616c6c"  // service.name = "mall"
+      "1225"                                              // ResourceLogs.scope_logs
+      "0a040a027a74"                                      // ScopeLogs.scope: name "zt"
+      "121d" +                                            // ScopeLogs.log_records: 29 bytes
+      record;
+  EXPECT_EQ(hex(got), want);
+}
+
+TEST(OtlpLogs, ReadsBackEverythingTheEncoderWritesInBothEncodings) {
+  LogRecord plain;  // no trace, no severity, no observed time
+  plain.time_unix_nano = 5;
+  plain.body = "启动完成";
+  const std::vector<LogRecord> records{small_log(), plain};
+  const SpanSource source{"counter", "counter-2", {{"host.name", std::string("h1")}}, "zhongtai", "0.1.0"};
+  for (const bool json : {false, true}) {
+    const auto got = json ? decode_otlp_logs_json(otlp_logs_json(source, records))
+                          : decode_otlp_logs_protobuf(otlp_logs_protobuf(source, records));
+    ASSERT_EQ(got.error, "") << json;
+    ASSERT_EQ(got.records(), 2u);
+    const auto& b = got.batches[0];
+    EXPECT_EQ(b.source.service_name, "counter");
+    EXPECT_EQ(b.source.service_instance_id, "counter-2");
+    EXPECT_EQ(b.records[0].trace_id, small_span().trace_id);
+    EXPECT_EQ(b.records[0].span_id, small_span().span_id);
+    EXPECT_EQ(b.records[0].severity_number, 13);
+    EXPECT_EQ(b.records[0].body, "柜台未应答，稍后重发");
+    EXPECT_EQ(b.records[0].observed_time_unix_nano, 1796601067171000999ull);
+    EXPECT_EQ(std::get<std::int64_t>(b.records[0].attributes[1].value), 3);
+    EXPECT_EQ(b.records[1].trace_id, (std::array<std::uint8_t, 16>{}));
+    EXPECT_EQ(otlp_logs_json(b.source, b.records), otlp_logs_json(source, records));
+  }
+}
+
+TEST(OtlpLogs, ReadsWhatOtherSendersWriteAndRefusesMalformedRecords) {
+  // The SDK's OTLP/JSON: enum names, a structured body kept as JSON text, empty ids.
+  const auto sdk = decode_otlp_logs_json(R"({"resourceLogs":[{"resource":{"attributes":[
+      {"key":"service.name","value":{"stringValue":"h5"}}]},"scopeLogs":[{"scope":{"name":"web"},"logRecords":[
+      {"timeUnixNano":"7","severityNumber":"SEVERITY_NUMBER_ERROR2","severityText":"ERROR",
+       "body":{"kvlistValue":{"values":[{"key":"k","value":{"intValue":"1"}}]}},"traceId":"","spanId":""}]}]}]})");
+  ASSERT_EQ(sdk.error, "");
+  ASSERT_EQ(sdk.records(), 1u);
+  EXPECT_EQ(sdk.batches[0].records[0].severity_number, 18);
+  EXPECT_EQ(sdk.batches[0].records[0].body, R"({"k":1})");
+  EXPECT_EQ(sdk.batches[0].source.service_name, "h5");
+  // Refused whole, with a reason: a bad id, a wrong wire type, too many records, a cut body.
+  EXPECT_NE(decode_otlp_logs_json(R"({"resourceLogs":[{"scopeLogs":[{"logRecords":[{"traceId":"zz"}]}]}]})").error, "");
+  const auto record = [](std::string body) {
+    return decode_otlp_logs_protobuf(Proto{}.bytes(1, Proto{}.bytes(2, Proto{}.bytes(2, body).out).out).out);
+  };
+  EXPECT_EQ(record(Proto{}.bytes(9, kTraceId).bytes(10, kSpanId).out).error, "");
+  EXPECT_EQ(record(Proto{}.bytes(9, "").out).error, "");  // empty: no trace
+  EXPECT_NE(record(Proto{}.bytes(9, std::string(15, '\x11')).out).error, "");
+  const auto wrong = record(Proto{}.field(3, 0).varint(1).out);
+  EXPECT_NE(wrong.error.find("wrong wire type"), std::string::npos) << wrong.error;
+  EXPECT_EQ(record(Proto{}.field(2, 0).varint(99).out).batches[0].records[0].severity_number, 0);  // unknown level
+  const std::vector<LogRecord> two{small_log(), small_log()};
+  OtlpLimits one;
+  one.max_spans = 1;
+  const auto many = decode_otlp_logs_protobuf(otlp_logs_protobuf(SpanSource{"m", "", {}, "zt", ""}, two), one);
+  EXPECT_NE(many.error.find("more log records than 1"), std::string::npos) << many.error;
+  EXPECT_EQ(many.records(), 0u);
+  const auto good = otlp_logs_protobuf(SpanSource{"m", "", {}, "zt", ""}, two);
+  for (std::size_t n = 1; n < good.size(); n += 7)
+    EXPECT_NE(decode_otlp_logs_protobuf(good.substr(0, n)).error, "") << n;
+}
+
 }  // namespace
 }  // namespace zt::core::observe

@@ -4,6 +4,8 @@
 #include <cmath>
 #include <map>
 
+#include "core/util/hex.hpp"
+
 namespace zt::core::observe {
 
 Tracer::~Tracer() { stop(); }
@@ -13,6 +15,7 @@ void Tracer::start(TracerOptions options) {
   options.sample_ratio = std::clamp(options.sample_ratio, 0.0, 1.0);
   options.batch_size = std::max<std::size_t>(options.batch_size, 1);
   sample_ratio_.store(options.sample_ratio, std::memory_order_relaxed);
+  request_logs_.store(options.request_logs, std::memory_order_relaxed);
   keep_slower_than_ns_.store(std::chrono::duration_cast<std::chrono::nanoseconds>(options.keep_slower_than).count(),
                              std::memory_order_relaxed);
   {
@@ -37,6 +40,12 @@ void Tracer::set_export(SpanExport exporter) {
   std::lock_guard lock(export_mutex_);
   recording_.store(static_cast<bool>(exporter), std::memory_order_relaxed);
   export_ = std::move(exporter);
+}
+
+void Tracer::set_log_export(LogExport exporter) {
+  std::lock_guard lock(export_mutex_);
+  logging_.store(static_cast<bool>(exporter), std::memory_order_relaxed);
+  log_export_ = std::move(exporter);
 }
 
 void Tracer::set_instance(std::string instance) {
@@ -81,70 +90,147 @@ void Tracer::record(std::string service, Span span) {
   if (full_batch) wake_.notify_one();
 }
 
-void Tracer::hand_over(std::vector<RecordedSpan>& taken) {
+void Tracer::record_log(RecordedLog log) {
+  if (!logging()) return;
+  bool full_batch = false;
+  {
+    std::lock_guard lock(mutex_);
+    if (log_queue_.size() >= options_.queue_capacity) {
+      logs_dropped_.fetch_add(1, std::memory_order_relaxed);
+      return;
+    }
+    log_queue_.push_back(std::move(log));
+    full_batch = log_queue_.size() == options_.batch_size;
+  }
+  logs_recorded_.fetch_add(1, std::memory_order_relaxed);
+  if (full_batch) wake_.notify_one();
+}
+
+namespace {
+
+// `taken` to `to` in batches of batch_size; what it does not take is counted as dropped.
+template <class Item, class Export>
+void hand_in_batches(std::vector<Item>& taken, std::size_t batch_size, const Export& to,
+                     std::atomic<std::uint64_t>& exported, std::atomic<std::uint64_t>& dropped) {
+  for (std::size_t at = 0; at < taken.size(); at += batch_size) {
+    const std::size_t n = std::min(batch_size, taken.size() - at);
+    std::vector<Item> batch(std::make_move_iterator(taken.begin() + static_cast<std::ptrdiff_t>(at)),
+                            std::make_move_iterator(taken.begin() + static_cast<std::ptrdiff_t>(at + n)));
+    if (to && to(std::move(batch)))
+      exported.fetch_add(n, std::memory_order_relaxed);
+    else
+      dropped.fetch_add(n, std::memory_order_relaxed);
+  }
+  taken.clear();
+}
+
+}  // namespace
+
+void Tracer::hand_over(std::vector<RecordedSpan>& spans, std::vector<RecordedLog>& logs) {
   std::size_t batch_size = 0;
   {
     std::lock_guard lock(mutex_);
     batch_size = options_.batch_size;
   }
   std::lock_guard lock(export_mutex_);
-  for (std::size_t at = 0; at < taken.size(); at += batch_size) {
-    const std::size_t n = std::min(batch_size, taken.size() - at);
-    std::vector<RecordedSpan> batch(std::make_move_iterator(taken.begin() + static_cast<std::ptrdiff_t>(at)),
-                                    std::make_move_iterator(taken.begin() + static_cast<std::ptrdiff_t>(at + n)));
-    if (export_ && export_(std::move(batch)))
-      exported_.fetch_add(n, std::memory_order_relaxed);
-    else
-      dropped_.fetch_add(n, std::memory_order_relaxed);
-  }
-  taken.clear();
+  hand_in_batches(spans, batch_size, export_, exported_, dropped_);
+  hand_in_batches(logs, batch_size, log_export_, logs_exported_, logs_dropped_);
 }
 
 void Tracer::flush() {
-  std::vector<RecordedSpan> taken;
+  std::vector<RecordedSpan> spans;
+  std::vector<RecordedLog> logs;
   {
     std::lock_guard lock(mutex_);
-    taken.swap(queue_);
+    spans.swap(queue_);
+    logs.swap(log_queue_);
   }
-  hand_over(taken);
+  hand_over(spans, logs);
 }
 
 void Tracer::run() {
-  std::vector<RecordedSpan> taken;
+  std::vector<RecordedSpan> spans;
+  std::vector<RecordedLog> logs;
   for (;;) {
     bool stopping = false;
     {
       std::unique_lock lock(mutex_);
-      wake_.wait_for(lock, options_.flush_interval, [&] { return stopping_ || queue_.size() >= options_.batch_size; });
+      wake_.wait_for(lock, options_.flush_interval, [&] {
+        return stopping_ || queue_.size() >= options_.batch_size || log_queue_.size() >= options_.batch_size;
+      });
       stopping = stopping_;
-      taken.swap(queue_);
-      queue_.reserve(std::min(options_.batch_size, options_.queue_capacity));  // no growing under the lock
+      spans.swap(queue_);
+      logs.swap(log_queue_);
+      // No growing under the lock.
+      queue_.reserve(std::min(options_.batch_size, options_.queue_capacity));
+      log_queue_.reserve(std::min(options_.batch_size, options_.queue_capacity));
     }
-    hand_over(taken);
+    hand_over(spans, logs);
     if (stopping) return;
   }
 }
 
 TracerStats Tracer::stats() const {
-  return {recorded_.load(std::memory_order_relaxed), not_sampled_.load(std::memory_order_relaxed),
-          dropped_.load(std::memory_order_relaxed), exported_.load(std::memory_order_relaxed)};
+  TracerStats s;
+  s.recorded = recorded_.load(std::memory_order_relaxed);
+  s.not_sampled = not_sampled_.load(std::memory_order_relaxed);
+  s.dropped = dropped_.load(std::memory_order_relaxed);
+  s.exported = exported_.load(std::memory_order_relaxed);
+  s.logs_recorded = logs_recorded_.load(std::memory_order_relaxed);
+  s.logs_dropped = logs_dropped_.load(std::memory_order_relaxed);
+  s.logs_exported = logs_exported_.load(std::memory_order_relaxed);
+  return s;
 }
 
-std::string otlp_body(std::vector<RecordedSpan>& batch, const std::string& instance, const std::string& version) {
-  // Repeated fields of a protobuf message concatenate: requests of one resource each, laid end to
-  // end, are one request with every resource.
-  std::map<std::string_view, std::vector<Span>> by_service;
-  for (auto& r : batch) by_service[r.service].push_back(std::move(r.span));
+namespace {
+
+// Repeated fields of a protobuf message concatenate: requests of one resource each, laid end to
+// end, are one request with every resource.
+template <class Recorded, class Item, class Encode>
+std::string body_by_service(std::vector<Recorded>& batch, Item Recorded::*item, const std::string& instance,
+                            const std::string& version, Encode encode) {
+  std::map<std::string_view, std::vector<Item>> by_service;
+  for (auto& r : batch) by_service[r.service].push_back(std::move(r.*item));
   std::string body;
-  for (const auto& [service, spans] : by_service) {
+  for (const auto& [service, items] : by_service) {
     SpanSource source;
     source.service_name = std::string(service);
     source.service_instance_id = instance;
     source.scope_version = version;
     if (!version.empty()) source.attributes.push_back({"service.version", version});
-    body += otlp_traces_protobuf(source, spans);
+    body += encode(source, std::span<const Item>(items));
   }
   return body;
+}
+
+}  // namespace
+
+std::string otlp_body(std::vector<RecordedSpan>& batch, const std::string& instance, const std::string& version) {
+  return body_by_service(
+      batch, &RecordedSpan::span, instance, version,
+      [](const SpanSource& s, std::span<const Span> items) { return otlp_traces_protobuf(s, items); });
+}
+
+std::string otlp_logs_body(std::vector<RecordedLog>& batch, const std::string& instance, const std::string& version) {
+  return body_by_service(
+      batch, &RecordedLog::record, instance, version,
+      [](const SpanSource& s, std::span<const LogRecord> items) { return otlp_logs_protobuf(s, items); });
+}
+
+RecordedLog log_record_of(std::string service, int severity, std::string_view level_text, std::string_view message,
+                          std::string_view trace_id_hex, std::string_view span_id_hex, std::uint64_t unix_nanos) {
+  RecordedLog out{std::move(service), {}};
+  auto& r = out.record;
+  r.time_unix_nano = unix_nanos;
+  r.observed_time_unix_nano = unix_nanos;
+  r.severity_number = severity;
+  r.severity_text = std::string(level_text);
+  r.body = std::string(message);
+  if (!core::from_hex(trace_id_hex, r.trace_id) || !core::from_hex(span_id_hex, r.span_id)) {
+    r.trace_id = {};
+    r.span_id = {};
+  }
+  return out;
 }
 
 Tracer& tracer() {

@@ -35,6 +35,8 @@ struct TracerOptions {
   std::size_t queue_capacity = 16384;
   std::size_t batch_size = 512;
   std::chrono::milliseconds flush_interval{1000};
+  // A log record for each request whose server span is kept (while log records are exported).
+  bool request_logs = true;
 };
 
 // A finished span and the service that made it (one process may run many: the resource of an
@@ -44,14 +46,23 @@ struct RecordedSpan {
   Span span;
 };
 
+// A log record and the service it is about.
+struct RecordedLog {
+  std::string service;
+  LogRecord record;
+};
+
 // Takes a batch on the tracer's thread; false when it cannot take it now. It must not block.
 using SpanExport = std::function<bool(std::vector<RecordedSpan>&& batch)>;
+using LogExport = std::function<bool(std::vector<RecordedLog>&& batch)>;
 
 struct TracerStats {
   std::uint64_t recorded = 0;     // queued for export
   std::uint64_t not_sampled = 0;  // left out by sampling
   std::uint64_t dropped = 0;      // the queue was full, or the exporter could not take them
   std::uint64_t exported = 0;     // handed to the exporter
+  // Log records the same way (none are left out by sampling: every line written is exported).
+  std::uint64_t logs_recorded = 0, logs_dropped = 0, logs_exported = 0;
 };
 
 class Tracer {
@@ -68,6 +79,11 @@ class Tracer {
   // The exporter; null stops recording. Replacing it waits for a batch being handed over.
   void set_export(SpanExport exporter);
   bool recording() const { return recording_.load(std::memory_order_relaxed); }
+  // The log records' exporter, beside the spans' (its own queue of queue_capacity, the same batches
+  // and thread); null stops taking log records.
+  void set_log_export(LogExport exporter);
+  bool logging() const { return logging_.load(std::memory_order_relaxed); }
+  bool request_logs() const { return logging() && request_logs_.load(std::memory_order_relaxed); }
 
   // This process's instance id for exported resources (the registry's instance id once known).
   void set_instance(std::string instance);
@@ -83,17 +99,20 @@ class Tracer {
   }
   // Queues the span when it is wanted (sampled, failed or slow) and there is room.
   void record(std::string service, Span span);
+  // Queues the log record when log records are exported and there is room.
+  void record_log(RecordedLog log);
   // Hands what is queued to the exporter now, on the calling thread (tests, shutdown).
   void flush();
   TracerStats stats() const;
 
  private:
   void run();
-  void hand_over(std::vector<RecordedSpan>& taken);
+  void hand_over(std::vector<RecordedSpan>& spans, std::vector<RecordedLog>& logs);
 
-  mutable std::mutex mutex_;  // the queue, the options, the instance
+  mutable std::mutex mutex_;  // the queues, the options, the instance
   std::condition_variable wake_;
   std::vector<RecordedSpan> queue_;
+  std::vector<RecordedLog> log_queue_;
   TracerOptions options_;
   std::string instance_;
   bool stopping_ = false;
@@ -101,16 +120,25 @@ class Tracer {
 
   std::mutex export_mutex_;  // held while the exporter runs, and while it is replaced
   SpanExport export_;
-  std::atomic<bool> recording_{false};
+  LogExport log_export_;
+  std::atomic<bool> recording_{false}, logging_{false}, request_logs_{true};
   std::atomic<double> sample_ratio_{1.0};
   std::atomic<std::int64_t> keep_slower_than_ns_{500'000'000};
 
   std::atomic<std::uint64_t> recorded_{0}, not_sampled_{0}, dropped_{0}, exported_{0};
+  std::atomic<std::uint64_t> logs_recorded_{0}, logs_dropped_{0}, logs_exported_{0};
 };
 
 // A batch as one OTLP/HTTP traces body in protobuf: one resource per service (service.name, and
 // this process's instance and version), its spans in the order they were recorded.
 std::string otlp_body(std::vector<RecordedSpan>& batch, const std::string& instance, const std::string& version);
+// The same for log records: one OTLP/HTTP logs body.
+std::string otlp_logs_body(std::vector<RecordedLog>& batch, const std::string& instance, const std::string& version);
+
+// A log line as a record of `service`'s: its time, level, text and the trace it was written in
+// (the ids in hex as the line carries them; none when they do not read).
+RecordedLog log_record_of(std::string service, int severity, std::string_view level_text, std::string_view message,
+                          std::string_view trace_id_hex, std::string_view span_id_hex, std::uint64_t unix_nanos);
 
 // The process's tracer.
 Tracer& tracer();

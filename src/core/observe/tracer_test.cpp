@@ -185,5 +185,73 @@ TEST(Tracer, ABodyHoldsOneResourcePerServiceThatAnyOtlpReaderSplitsBack) {
   EXPECT_EQ(spans["counter"], 1u);
 }
 
+TEST(Tracer, LogRecordsHaveTheirOwnQueueAndExporterAndAreNeverSampledOut) {
+  TracerOptions o;
+  o.queue_capacity = 3;
+  o.batch_size = 2;
+  o.flush_interval = std::chrono::hours(1);
+  Tracer t;
+  t.start(o);
+  t.record_log(log_record_of("mall", 13, "warn", "before", "", "", 1));
+  EXPECT_EQ(t.stats().logs_recorded, 0u);  // no log exporter yet: nothing is kept
+  std::vector<std::vector<RecordedLog>> batches;
+  std::mutex mutex;
+  t.set_log_export([&](std::vector<RecordedLog>&& b) {
+    std::lock_guard lock(mutex);
+    batches.push_back(std::move(b));
+    return true;
+  });
+  EXPECT_TRUE(t.logging());
+  EXPECT_FALSE(t.recording());  // spans are another matter
+  const std::string trace(32, 'a'), span_hex(16, 'b');
+  for (int i = 0; i < 5; ++i)
+    t.record_log(log_record_of("mall", 9, "info", "line " + std::to_string(i), trace, span_hex, 100 + i));
+  t.flush();
+  const auto s = t.stats();
+  EXPECT_EQ(s.logs_recorded, 3u);
+  EXPECT_EQ(s.logs_dropped, 2u);  // the queue holds three
+  EXPECT_EQ(s.logs_exported, 3u);
+  EXPECT_EQ(s.recorded, 0u);
+  std::lock_guard lock(mutex);
+  ASSERT_EQ(batches.size(), 2u);  // batches of two
+  EXPECT_EQ(batches[0][0].record.body, "line 0");
+  EXPECT_EQ(batches[0][0].record.trace_id[0], 0xaa);
+  EXPECT_EQ(batches[0][0].record.span_id[7], 0xbb);
+  EXPECT_EQ(batches[1].size(), 1u);
+  t.stop();
+}
+
+TEST(Tracer, ALogLineCarriesItsTraceOnlyWhenBothIdsRead) {
+  const auto good = log_record_of("counter", 17, "error", "x", std::string(32, '1'), std::string(16, '2'), 7);
+  EXPECT_EQ(good.record.trace_id[15], 0x11);
+  EXPECT_EQ(good.record.severity_number, 17);
+  EXPECT_EQ(good.record.time_unix_nano, 7u);
+  for (const auto& [trace, span] :
+       std::vector<std::pair<std::string, std::string>>{{"", ""},
+                                                        {std::string(31, '1'), std::string(16, '2')},
+                                                        {std::string(32, 'g'), std::string(16, '2')},
+                                                        {std::string(32, '1'), ""}}) {
+    const auto r = log_record_of("counter", 9, "info", "x", trace, span, 7);
+    EXPECT_EQ(r.record.trace_id, (std::array<std::uint8_t, 16>{})) << trace << "/" << span;
+    EXPECT_EQ(r.record.span_id, (std::array<std::uint8_t, 8>{})) << trace << "/" << span;
+  }
+}
+
+TEST(Tracer, ALogsBodyHoldsOneResourcePerService) {
+  std::vector<RecordedLog> batch{log_record_of("mall", 9, "info", "a", "", "", 1),
+                                 log_record_of("counter", 13, "warn", "b", "", "", 2),
+                                 log_record_of("mall", 17, "error", "c", "", "", 3)};
+  const auto decoded = decode_otlp_logs_protobuf(otlp_logs_body(batch, "node-1@pid7", "1.2.3"));
+  ASSERT_TRUE(decoded.error.empty()) << decoded.error;
+  ASSERT_EQ(decoded.batches.size(), 2u);
+  std::map<std::string, std::size_t> records;
+  for (const auto& b : decoded.batches) {
+    records[b.source.service_name] = b.records.size();
+    EXPECT_EQ(b.source.service_instance_id, "node-1@pid7");
+  }
+  EXPECT_EQ(records["mall"], 2u);
+  EXPECT_EQ(records["counter"], 1u);
+}
+
 }  // namespace
 }  // namespace zt::core::observe

@@ -42,4 +42,14 @@ inline std::optional<std::string> from_hex(std::string_view hex) {
   return out;
 }
 
+// Exactly 2N lower-case hex digits into `out`; false (out untouched) otherwise.
+template <std::size_t N>
+bool from_hex(std::string_view hex, std::array<std::uint8_t, N>& out) {
+  if (hex.size() != 2 * N) return false;
+  const auto bytes = from_hex(hex);
+  if (!bytes) return false;
+  for (std::size_t i = 0; i < N; ++i) out[i] = static_cast<std::uint8_t>((*bytes)[i]);
+  return true;
+}
+
 }  // namespace zt::core

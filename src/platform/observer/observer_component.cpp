@@ -17,6 +17,7 @@
 #include "core/http/error.hpp"
 #include "core/http/identity.hpp"
 #include "core/http/router.hpp"
+#include "core/net/blocking.hpp"
 #include "core/net/notifier.hpp"
 #include "core/net/runtime.hpp"
 #include "core/observe/log.hpp"
@@ -25,10 +26,12 @@
 #include "core/observe/tracer.hpp"
 #include "core/storage/database.hpp"
 #include "core/util/digest.hpp"
+#include "core/util/gzip.hpp"
 #include "core/util/time.hpp"
 #include "platform/observer/client/observer_client.hpp"
 #include "platform/observer/domain/live_minutes.hpp"
 #include "platform/observer/handlers/query_handlers.hpp"
+#include "platform/observer/store/log_store.hpp"
 #include "platform/observer/store/metric_store.hpp"
 #include "platform/observer/store/span_store.hpp"
 
@@ -45,6 +48,9 @@ using core::http::Request;
 using core::http::RequestContext;
 using core::http::Response;
 
+// What an export carries: spans (OTLP traces) or log records (OTLP logs).
+enum class Kind { kSpans, kLogs };
+
 class ObserverComponent final : public core::Component {
  public:
   explicit ObserverComponent(core::ComponentContext& ctx) : db_(ctx.database()), runtime_(ctx.runtime()) {
@@ -53,6 +59,7 @@ class ObserverComponent final : public core::Component {
     max_outside_ = c.get_int("max_concurrent_outside_exports");
     limits_.max_spans = static_cast<std::size_t>(c.get_int("max_spans_per_export"));
     traces_retention_ = c.get_duration("traces_retention");
+    logs_retention_ = c.get_duration("logs_retention");
     metrics_retention_ = c.get_duration("metrics_retention");
     flush_interval_ = c.get_duration("flush_interval");
     // This observer's rows: its own part of every minute it stores (another observer has another).
@@ -60,6 +67,10 @@ class ObserverComponent final : public core::Component {
     auto& m = ctx.metrics();
     taken_ = &m.counter("zt_observer_spans_total", "Spans the observer received", {{"result", "stored"}});
     repeated_ = &m.counter("zt_observer_spans_total", "Spans the observer received", {{"result", "repeated"}});
+    logs_taken_ =
+        &m.counter("zt_observer_log_records_total", "Log records the observer received", {{"result", "stored"}});
+    logs_repeated_ =
+        &m.counter("zt_observer_log_records_total", "Log records the observer received", {{"result", "repeated"}});
     busy_ = &m.counter("zt_observer_exports_refused_total", "Exports refused", {{"reason", "busy"}});
     invalid_ = &m.counter("zt_observer_exports_refused_total", "Exports refused", {{"reason", "invalid"}});
     flush_failed_ = &m.counter("zt_observer_flush_failures_total", "Minute flushes that failed (kept and tried again)");
@@ -70,18 +81,22 @@ class ObserverComponent final : public core::Component {
         throw std::runtime_error("observer.ingest_tokens: each is <name>:<secret of at least 24 characters>");
       ingest_tokens_.emplace_back(entry.substr(0, colon), core::sha256_hex(entry.substr(colon + 1)));
     }
-    r.add(Method::kPost, "/api/observer/v1/traces",
-          [this](Request& req, RequestContext& c) -> boost::asio::awaitable<Response> {
-            return take(req, c, c.calling_service.empty() ? std::string("(unsigned)") : c.calling_service);
-          });
-    r.add(Method::kPost, "/api/observer/v1/otlp/v1/traces",
-          [this](Request& req, RequestContext& c) -> boost::asio::awaitable<Response> {
-            return take_from_outside(req, c);
-          });
+    for (const Kind kind : {Kind::kSpans, Kind::kLogs}) {
+      const std::string what = kind == Kind::kSpans ? "traces" : "logs";
+      r.add(Method::kPost, "/api/observer/v1/" + what,
+            [this, kind](Request& req, RequestContext& c) -> boost::asio::awaitable<Response> {
+              return take(req, c, kind, c.calling_service.empty() ? std::string("(unsigned)") : c.calling_service);
+            });
+      r.add(Method::kPost, "/api/observer/v1/otlp/v1/" + what,
+            [this, kind](Request& req, RequestContext& c) -> boost::asio::awaitable<Response> {
+              return take_from_outside(req, c, kind);
+            });
+    }
     QuerySettings qs;
     qs.apdex_threshold_micros = static_cast<double>(c.get_duration("apdex_threshold").count()) * 1000.0;
     qs.metrics_retention = metrics_retention_;
     qs.traces_retention = traces_retention_;
+    qs.logs_retention = logs_retention_;
     add_query_routes(r, db_, {&live_, &outside_live_}, qs);
   }
 
@@ -168,8 +183,9 @@ class ObserverComponent final : public core::Component {
   boost::asio::awaitable<void> sweep() {
     constexpr std::int64_t kRowsAtOnce = 5000;
     const auto now_ms = core::unix_millis();
-    const std::int64_t spans_before =
-        now_ms - traces_retention_.count();  // by receipt: a sender's clock cannot keep them
+    // By receipt: a sender's clock cannot keep them.
+    const std::int64_t spans_before = now_ms - traces_retention_.count();
+    const std::int64_t logs_before = now_ms - logs_retention_.count();
     const std::int64_t minutes_before = (now_ms - metrics_retention_.count()) / 60'000;
     try {
       std::int64_t gone = 0, n = 0;
@@ -180,10 +196,16 @@ class ObserverComponent final : public core::Component {
       } while (n == kRowsAtOnce && !stopping_.load());
       do {
         n = co_await db_.write(
+            [&](core::storage::Tx& tx) { return LogStore::purge_received_before(tx, logs_before, kRowsAtOnce); });
+        gone += n;
+      } while (n == kRowsAtOnce && !stopping_.load());
+      do {
+        n = co_await db_.write(
             [&](core::storage::Tx& tx) { return MetricStore::purge_before(tx, minutes_before, kRowsAtOnce); });
         gone += n;
       } while (n == kRowsAtOnce && !stopping_.load());
-      if (gone > 0) core::log::info("observer: removed {} spans and minute rows past their retention", gone);
+      if (gone > 0)
+        core::log::info("observer: removed {} spans, log records and minute rows past their retention", gone);
     } catch (const std::exception& e) {
       core::log::warn("observer: removing what is past its retention failed (tried again later): {}", e.what());
     }
@@ -191,7 +213,7 @@ class ObserverComponent final : public core::Component {
 
   // An OTLP sender outside the platform (an app instrumented with an OpenTelemetry SDK, a
   // Collector): one of observer.ingest_tokens in x-ingest-token says who it is.
-  boost::asio::awaitable<Response> take_from_outside(Request& req, RequestContext& ctx) {
+  boost::asio::awaitable<Response> take_from_outside(Request& req, RequestContext& ctx, Kind kind) {
     if (ingest_tokens_.empty()) throw ApiError(403, "OBSERVER_INGEST_CLOSED", "未开放外部调用链数据上报");
     // Digests compared, every one, in constant time: neither a token nor its length leaks.
     const std::string presented = core::sha256_hex(req.headers.get(kIngestTokenHeader).value_or(""));
@@ -203,7 +225,7 @@ class ObserverComponent final : public core::Component {
       throw ApiError(401, "OBSERVER_INGEST_TOKEN_INVALID", "上报凭证无效");
     }
     req.headers.remove(kIngestTokenHeader);
-    co_return co_await take(req, ctx, "token:" + *sender, *sender);
+    co_return co_await take(req, ctx, kind, "token:" + *sender, *sender);
   }
 
   // An OTLP/HTTP export: read whole or refused whole, stored in one transaction, then counted in
@@ -211,7 +233,7 @@ class ObserverComponent final : public core::Component {
   // `outside`: the token's name for a sender outside the platform — its service names are kept
   // apart as "<token>:<service.name>" (it cannot speak for the platform's services), it is counted
   // in minutes of its own with tighter caps, and it has its own share of the exports stored at once.
-  boost::asio::awaitable<Response> take(Request& req, RequestContext& ctx, std::string sender,
+  boost::asio::awaitable<Response> take(Request& req, RequestContext& ctx, Kind kind, std::string sender,
                                         std::string outside = "") {
     std::string_view type = req.headers.get("content-type").value_or("");
     type = type.substr(0, type.find(';'));
@@ -222,9 +244,11 @@ class ObserverComponent final : public core::Component {
       throw ApiError(415, "OBSERVER_MEDIA_TYPE_UNSUPPORTED",
                      "仅接受 OTLP 格式（application/x-protobuf 或 application/json）");
     }
-    if (auto encoding = req.headers.get("content-encoding"); encoding && *encoding != "identity") {
+    const auto encoding = req.headers.get("content-encoding");
+    const bool gzipped = encoding && *encoding == "gzip";
+    if (encoding && !gzipped && *encoding != "identity") {
       invalid_->inc();
-      throw ApiError(415, "OBSERVER_ENCODING_UNSUPPORTED", "暂不支持该内容编码，请发送未压缩的数据");
+      throw ApiError(415, "OBSERVER_ENCODING_UNSUPPORTED", "仅支持 gzip 压缩或未压缩的数据");
     }
     // Busy (or stopping): the sender keeps its batch and tries again (OTLP/HTTP's 429 with
     // Retry-After).
@@ -241,8 +265,40 @@ class ObserverComponent final : public core::Component {
       std::atomic<std::int64_t>& n;
       ~Release() { n.fetch_sub(1); }
     } release{in_flight};
-    auto decoded = protobuf ? core::observe::decode_otlp_traces_protobuf(req.body, limits_)
-                            : core::observe::decode_otlp_traces_json(req.body, limits_);
+    if (gzipped) {
+      // Inflated on the blocking pool (a large batch is milliseconds of CPU), never past the
+      // bound: a small body that would inflate to gigabytes is refused at the bound.
+      std::string plain;
+      auto inflate = [&] { return core::gunzip(req.body, kMostInflated, plain); };
+      const auto unpacked = co_await core::blocking(inflate);
+      if (unpacked == core::Gunzip::kTooLarge) {
+        invalid_->inc();
+        throw ApiError(413, "OBSERVER_BODY_TOO_LARGE",
+                       "解压后的数据超过 " + std::to_string(kMostInflated >> 20) + " MiB，请分批发送");
+      }
+      if (unpacked != core::Gunzip::kOk) {
+        invalid_->inc();
+        throw ApiError(400, "OBSERVER_OTLP_INVALID", "OTLP 数据无法解析：gzip 数据不完整或已损坏");
+      }
+      req.body = std::move(plain);
+    }
+    if (kind == Kind::kSpans)
+      co_await store_spans(req, protobuf, sender, outside);
+    else
+      co_await store_logs(req, protobuf, sender, outside);
+    if (protobuf) {
+      Response ok;
+      ok.status = 200;
+      ok.headers.set("content-type", "application/x-protobuf");
+      co_return ok;  // an empty ExportTraceServiceResponse: nothing rejected
+    }
+    co_return Response::json(200, "{}");
+  }
+
+  // A decoded body, or 400 with the reason; an outside sender's service names kept apart as
+  // "<token>:<service.name>" (it cannot speak for the platform's services).
+  template <class Decoded>
+  Decoded readable(Decoded decoded, const std::string& outside) {
     if (!decoded.error.empty()) {
       invalid_->inc();
       throw ApiError(400, "OBSERVER_OTLP_INVALID", "OTLP 数据无法解析：" + decoded.error);
@@ -250,6 +306,14 @@ class ObserverComponent final : public core::Component {
     if (!outside.empty())
       for (auto& b : decoded.batches)
         b.source.service_name = core::observe::valid_utf8(outside + ":" + b.source.service_name, 256);
+    return decoded;
+  }
+
+  boost::asio::awaitable<void> store_spans(const Request& req, bool protobuf, const std::string& sender,
+                                           const std::string& outside) {
+    auto decoded = readable(protobuf ? core::observe::decode_otlp_traces_protobuf(req.body, limits_)
+                                     : core::observe::decode_otlp_traces_json(req.body, limits_),
+                            outside);
     const auto now_ms = core::unix_millis();
     const auto spans = static_cast<std::int64_t>(decoded.spans());
     // Spans are not money: committed without waiting for the disk (a host crash may lose the
@@ -260,23 +324,30 @@ class ObserverComponent final : public core::Component {
     repeated_->inc(static_cast<std::uint64_t>(spans - added));
     // Counted in the minutes once: a batch sent again (stored already) is not counted again.
     if (added == spans) (outside.empty() ? live_ : outside_live_).add(decoded.batches, now_ms / 60'000);
-    if (protobuf) {
-      Response ok;
-      ok.status = 200;
-      ok.headers.set("content-type", "application/x-protobuf");
-      co_return ok;  // an empty ExportTraceServiceResponse: nothing rejected
-    }
-    co_return Response::json(200, "{}");
+  }
+
+  boost::asio::awaitable<void> store_logs(const Request& req, bool protobuf, const std::string& sender,
+                                          const std::string& outside) {
+    auto decoded = readable(protobuf ? core::observe::decode_otlp_logs_protobuf(req.body, limits_)
+                                     : core::observe::decode_otlp_logs_json(req.body, limits_),
+                            outside);
+    const auto now_ms = core::unix_millis();
+    const auto records = static_cast<std::int64_t>(decoded.records());
+    const auto added = co_await db_.write_repairable(
+        [&](core::storage::Tx& tx) { return LogStore::add(tx, decoded.batches, now_ms, sender); });
+    logs_taken_->inc(static_cast<std::uint64_t>(added));
+    logs_repeated_->inc(static_cast<std::uint64_t>(records - added));
   }
 
   static constexpr std::string_view kIngestTokenHeader = "x-ingest-token";
+  static constexpr std::size_t kMostInflated = 16u << 20;  // what a gzip body may inflate to
 
   core::storage::Database& db_;
   core::net::IoRuntime& runtime_;
   std::vector<std::pair<std::string, std::string>> ingest_tokens_;  // name, the secret's SHA-256 (hex)
   core::observe::OtlpLimits limits_;
   std::int64_t max_concurrent_ = 4, max_outside_ = 1;
-  std::chrono::milliseconds traces_retention_{}, metrics_retention_{}, flush_interval_{};
+  std::chrono::milliseconds traces_retention_{}, logs_retention_{}, metrics_retention_{}, flush_interval_{};
   std::atomic<std::int64_t> in_flight_{0}, outside_in_flight_{0};
   LiveMinutes live_;
   // Outside senders' minutes: their own caps, so they cannot take the platform's places.
@@ -293,7 +364,7 @@ class ObserverComponent final : public core::Component {
   std::atomic<bool> stopping_{false};
   core::net::Notifier wake_;
   core::observe::Counter *taken_ = nullptr, *repeated_ = nullptr, *busy_ = nullptr, *invalid_ = nullptr,
-                         *flush_failed_ = nullptr;
+                         *flush_failed_ = nullptr, *logs_taken_ = nullptr, *logs_repeated_ = nullptr;
 };
 
 // Hands the process's span batches to the observer by name: encoded on the tracer's thread, sent
@@ -307,20 +378,29 @@ class SpanExportComponent final : public core::Component {
         version_(std::move(version)) {
     const auto& tracing = ctx.full_config().section("tracing");
     active_ = tracing.get_bool("enabled") && tracing.get_string("endpoint").empty();
+    logs_ = active_ && tracing.get_bool("export_logs");
     // The service it calls as: one this process signs for, else one it runs, else the gateway.
     const auto keys = ctx.service_keys();
     if (keys && !keys->services().empty()) as_ = keys->services().front();
     for (const auto* s : ctx.specs())
       if (as_.empty() && s->service) as_ = s->name;
     if (as_.empty()) as_ = "gateway";
-    failed_ = &ctx.metrics().counter("zt_span_exports_failed_total", "Span batches not taken where they were sent");
+    failed_ =
+        &ctx.metrics().counter("zt_span_exports_failed_total", "Span and log batches not taken where they were sent");
   }
 
   void start() override {
     if (!active_) return;
     client_ = std::make_unique<ObserverClient>(discovery_.client(), as_);
-    core::observe::tracer().set_export(
-        [this](std::vector<core::observe::RecordedSpan>&& batch) { return send(std::move(batch)); });
+    core::observe::tracer().set_export([this](std::vector<core::observe::RecordedSpan>&& batch) {
+      return send(Kind::kSpans,
+                  [&] { return core::observe::otlp_body(batch, core::observe::tracer().instance(), version_); });
+    });
+    if (logs_)
+      core::observe::tracer().set_log_export([this](std::vector<core::observe::RecordedLog>&& batch) {
+        return send(Kind::kLogs,
+                    [&] { return core::observe::otlp_logs_body(batch, core::observe::tracer().instance(), version_); });
+      });
   }
 
   void stop() override {
@@ -329,27 +409,32 @@ class SpanExportComponent final : public core::Component {
     // counted), then nothing more is handed over; sends under way get a few seconds to end.
     core::observe::tracer().flush();
     core::observe::tracer().set_export(nullptr);
+    core::observe::tracer().set_log_export(nullptr);
     for (int i = 0; i < 100 && in_flight_->load() > 0; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
 
  private:
   static constexpr int kMaxInFlight = 2;
 
-  bool send(std::vector<core::observe::RecordedSpan>&& batch) {
+  // `encode` makes the body (only when it is to be sent).
+  template <class Encode>
+  bool send(Kind kind, Encode encode) {
     if (in_flight_->load() >= kMaxInFlight) return false;
-    auto body =
-        std::make_shared<std::string>(core::observe::otlp_body(batch, core::observe::tracer().instance(), version_));
+    auto body = std::make_shared<std::string>(encode());
     in_flight_->fetch_add(1);
     auto in_flight = in_flight_;
-    runtime_.spawn(next_thread_++ % runtime_.size(), [this, body, in_flight]() -> boost::asio::awaitable<void> {
-      auto outcome = co_await client_->export_traces(*body);
+    runtime_.spawn(next_thread_++ % runtime_.size(), [this, kind, body, in_flight]() -> boost::asio::awaitable<void> {
+      const auto once = [&]() {
+        return kind == Kind::kSpans ? client_->export_traces(*body) : client_->export_logs(*body);
+      };
+      auto outcome = co_await once();
       // Busy: once more after the second it asks for (then dropped and counted: spans never
       // queue up behind the requests that made them).
       if (const auto* busy = std::get_if<core::discovery::Unknown>(&outcome); busy && busy->status == 429) {
         co_await core::net::sleep_for(std::chrono::seconds(1));
-        outcome = co_await client_->export_traces(*body);
+        outcome = co_await once();
       }
-      if (!std::holds_alternative<SpansTaken>(outcome)) {
+      if (!std::holds_alternative<ExportTaken>(outcome)) {
         failed_->inc();
         if (const auto* refused = std::get_if<core::Refusal>(&outcome))
           core::log::warn("span export: the observer refused a batch: {} {}", refused->code, refused->message);
@@ -365,7 +450,7 @@ class SpanExportComponent final : public core::Component {
   core::net::IoRuntime& runtime_;
   core::discovery::Discovery& discovery_;
   std::string version_;
-  bool active_ = false;
+  bool active_ = false, logs_ = false;
   std::string as_;
   std::unique_ptr<ObserverClient> client_;
   std::shared_ptr<std::atomic<int>> in_flight_ = std::make_shared<std::atomic<int>>(0);
@@ -395,6 +480,9 @@ core::ComponentSpec spec() {
        core::config::duration("traces_retention", std::chrono::hours(72))
            .range(60'000, 366LL * 86'400'000)
            .describe("spans are kept this long"),
+       core::config::duration("logs_retention", std::chrono::hours(72))
+           .range(60'000, 366LL * 86'400'000)
+           .describe("log records are kept this long"),
        core::config::duration("metrics_retention", std::chrono::hours(24 * 7))
            .range(60'000, 366LL * 86'400'000)
            .describe("per-minute figures are kept this long"),

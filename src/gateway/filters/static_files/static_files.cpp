@@ -1,11 +1,9 @@
 #include "gateway/filters/static_files/static_files.hpp"
 
-#include <algorithm>
-
 #include <fmt/format.h>
 #include <sys/stat.h>
-#include <zlib.h>
 
+#include <algorithm>
 #include <climits>
 #include <cstdlib>
 #include <fstream>
@@ -14,6 +12,7 @@
 #include "core/http/error.hpp"
 #include "core/net/blocking.hpp"
 #include "core/observe/log.hpp"
+#include "core/util/gzip.hpp"
 
 namespace zt::gateway::filters {
 
@@ -61,20 +60,6 @@ const Type* type_of(std::string_view rel) {
   for (const auto& t : kTypes)
     if (ext == t.ext) return &t;
   return nullptr;
-}
-
-std::string gzip(const std::string& in) {
-  z_stream z{};
-  if (deflateInit2(&z, 6, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK) return {};
-  std::string out(deflateBound(&z, static_cast<uLong>(in.size())), '\0');
-  z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(in.data()));
-  z.avail_in = static_cast<uInt>(in.size());
-  z.next_out = reinterpret_cast<Bytef*>(out.data());
-  z.avail_out = static_cast<uInt>(out.size());
-  const int rc = deflate(&z, Z_FINISH);
-  out.resize(z.total_out);
-  deflateEnd(&z);
-  return rc == Z_STREAM_END ? out : std::string();
 }
 
 bool accepts_gzip(const core::http::Request& req) {
@@ -186,7 +171,7 @@ std::shared_ptr<const StaticFiles::Entry> StaticFiles::load(const StaticMount& m
   const Type* t = type_of(rel);
   e->content_type = t ? t->mime : "application/octet-stream";
   if (t && t->compressible && e->content.size() > kCompressAbove) {
-    e->gzipped = gzip(e->content);
+    e->gzipped = core::gzip(e->content);
     if (e->gzipped.size() >= e->content.size()) e->gzipped.clear();
   }
   e->etag = fmt::format("\"{:x}-{:x}\"", e->size, mtime);

@@ -2,14 +2,23 @@
 
 namespace zt::platform::observer {
 
-boost::asio::awaitable<core::discovery::Outcome<SpansTaken>> ObserverClient::export_traces(
+boost::asio::awaitable<core::discovery::Outcome<ExportTaken>> ObserverClient::export_traces(
     const std::string& protobuf) const {
-  const std::string target = "/api/observer/v1/traces";
+  co_return co_await export_to("/api/observer/v1/traces", protobuf);
+}
+
+boost::asio::awaitable<core::discovery::Outcome<ExportTaken>> ObserverClient::export_logs(
+    const std::string& protobuf) const {
+  co_return co_await export_to("/api/observer/v1/logs", protobuf);
+}
+
+boost::asio::awaitable<core::discovery::Outcome<ExportTaken>> ObserverClient::export_to(
+    std::string target, const std::string& protobuf) const {
   Sending how;
   how.content_type = "application/x-protobuf";
   how.traced = false;
   auto reply = co_await ApiClient::send(core::http::Method::kPost, target, protobuf, nullptr, how);
-  co_return outcome<SpansTaken>(reply, [](const std::string&) { return SpansTaken{}; });
+  co_return outcome<ExportTaken>(reply, [](const std::string&) { return ExportTaken{}; });
 }
 
 }  // namespace zt::platform::observer

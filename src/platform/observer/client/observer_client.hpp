@@ -1,6 +1,6 @@
 #pragma once
 // The observer service as the platform's processes call it (a typed client,
-// core/discovery/api_client.hpp): the span export.
+// core/discovery/api_client.hpp): the export of spans and log records.
 #include <string>
 
 #include "core/discovery/api_client.hpp"
@@ -14,7 +14,13 @@ class ObserverClient : core::discovery::ApiClient {
       : ApiClient(client, "observer", "OBSERVER", std::move(as)) {}
 
   // One OTLP/HTTP traces body in protobuf, sent untraced (an export makes no spans to export).
-  boost::asio::awaitable<core::discovery::Outcome<SpansTaken>> export_traces(const std::string& protobuf) const;
+  boost::asio::awaitable<core::discovery::Outcome<ExportTaken>> export_traces(const std::string& protobuf) const;
+  // One OTLP/HTTP logs body in protobuf, sent untraced.
+  boost::asio::awaitable<core::discovery::Outcome<ExportTaken>> export_logs(const std::string& protobuf) const;
+
+ private:
+  boost::asio::awaitable<core::discovery::Outcome<ExportTaken>> export_to(std::string target,
+                                                                          const std::string& protobuf) const;
 };
 
 }  // namespace zt::platform::observer

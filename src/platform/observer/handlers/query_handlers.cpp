@@ -10,6 +10,7 @@
 #include "core/observe/otlp.hpp"
 #include "core/util/time.hpp"
 #include "platform/observer/domain/figures.hpp"
+#include "platform/observer/store/log_store.hpp"
 #include "platform/observer/store/metric_store.hpp"
 #include "platform/observer/store/span_store.hpp"
 
@@ -119,8 +120,60 @@ class Queries {
     if (spans.empty()) throw ApiError(404, "OBSERVER_TRACE_NOT_FOUND", "未找到该调用链（可能尚未上报或已过保留期）");
     const bool truncated = static_cast<std::int64_t>(spans.size()) > kMostSpans;
     if (truncated) spans.resize(kMostSpans);
+    // Its log records, every process's, in the order they were written (the first kMostLogs).
+    constexpr std::int64_t kMostLogs = 1000;
+    LogStore::Search q;
+    q.trace_id = id;
+    q.to_unix_nano = INT64_MAX;
+    q.limit = kMostLogs;
+    q.oldest_first = true;
+    auto logs = co_await db_.read([&](core::storage::Tx& tx) { return LogStore::search(tx, q); });
+    co_return Response::json(
+        200, boost::json::serialize(boost::json::object{
+                 {"trace_id", id}, {"truncated", truncated}, {"spans", std::move(spans)}, {"logs", std::move(logs)}}));
+  }
+
+  Reply logs(Request& req, RequestContext&) {
+    LogStore::Search q;
+    if (auto id = req.query_param("trace_id")) {
+      if (!trace_id_shape(*id)) throw ApiError(400, "OBSERVER_TRACE_ID_INVALID", "调用链编号应为 32 位小写十六进制");
+      q.trace_id = std::move(*id);
+    }
+    Range r;
+    if (q.trace_id && !req.query_param("from_ms") && !req.query_param("to_ms")) {
+      // One trace's lines: whenever they were written within the retention (and a sender's clock
+      // a little ahead).
+      r.to_ms = core::unix_millis() + 60'000;
+      r.from_ms = r.to_ms - s_.logs_retention.count() - 60'000;
+    } else {
+      r = range_param(req, s_.logs_retention);
+    }
+    q.from_unix_nano = r.from_ms * 1'000'000;
+    q.to_unix_nano = r.to_ms * 1'000'000;
+    q.service = name_param(req.query_param("service"), "service");
+    if (const auto level = req.query_param("level")) {
+      static const std::map<std::string, int, std::less<>> kLevels{
+          {"debug", 5}, {"info", 9}, {"warn", 13}, {"error", 17}};
+      const auto it = kLevels.find(*level);
+      if (it == kLevels.end()) throw ApiError(400, "OBSERVER_BAD_PARAM", "level 应为 debug、info、warn 或 error");
+      q.min_severity = it->second;
+    }
+    if (const auto text = req.query_param("q")) {
+      if (text->empty() || text->size() > 200 || core::observe::valid_utf8(*text) != *text)
+        throw ApiError(400, "OBSERVER_BAD_PARAM", "q 应为 1 到 200 字节的 UTF-8 文本");
+      std::size_t at = 0;
+      while (at < text->size()) {
+        const auto end = std::min(text->find(' ', at), text->size());
+        if (end > at) q.words.push_back(text->substr(at, end - at));
+        at = end + 1;
+      }
+      if (q.words.empty() || q.words.size() > 8)
+        throw ApiError(400, "OBSERVER_BAD_PARAM", "q 应为 1 到 8 个以空格分隔的词");
+    }
+    q.limit = bounded_int(req, "limit", 100, 1, 500, "limit 应为 1 到 500 之间的整数");
+    auto items = co_await db_.read([&](core::storage::Tx& tx) { return LogStore::search(tx, q); });
     co_return Response::json(200, boost::json::serialize(boost::json::object{
-                                      {"trace_id", id}, {"truncated", truncated}, {"spans", std::move(spans)}}));
+                                      {"from_ms", r.from_ms}, {"to_ms", r.to_ms}, {"items", std::move(items)}}));
   }
 
   Reply services(Request& req, RequestContext&) {
@@ -231,6 +284,7 @@ void add_query_routes(core::http::Router& router, core::storage::Database& db, s
              [q](Request& req, RequestContext& c) { return q->search(req, c); });
   router.add(Method::kGet, "/api/observer/v1/traces/{trace_id}",
              [q](Request& req, RequestContext& c) { return q->trace(req, c); });
+  router.add(Method::kGet, "/api/observer/v1/logs", [q](Request& req, RequestContext& c) { return q->logs(req, c); });
   router.add(Method::kGet, "/api/observer/v1/services",
              [q](Request& req, RequestContext& c) { return q->services(req, c); });
   router.add(Method::kGet, "/api/observer/v1/services/{service}/minutes",

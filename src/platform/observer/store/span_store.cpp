@@ -18,12 +18,6 @@ boost::json::value value_of(const Attribute& a) {
   return std::visit([](const auto& v) -> boost::json::value { return boost::json::value(v); }, a.value);
 }
 
-boost::json::object attributes_json(const std::vector<Attribute>& attributes) {
-  boost::json::object o;
-  for (const auto& a : attributes) o[a.key] = value_of(a);
-  return o;
-}
-
 std::string events_json(const std::vector<core::observe::SpanEvent>& events) {
   boost::json::array out;
   for (const auto& e : events)
@@ -47,6 +41,11 @@ const char* status_name(int status) {
 
 }  // namespace
 
+boost::json::object attributes_json(const std::vector<Attribute>& attributes) {
+  boost::json::object o;
+  for (const auto& a : attributes) o[a.key] = value_of(a);
+  return o;
+}
 
 std::int64_t SpanStore::add(core::storage::Tx& tx, const std::vector<core::observe::SpanBatch>& batches,
                             std::int64_t received_at_ms, const std::string& sender) {

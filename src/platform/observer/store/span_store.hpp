@@ -11,6 +11,9 @@
 
 namespace zt::platform::observer {
 
+// Attributes as one JSON object (key → value), as the trace view and the log search show them.
+boost::json::object attributes_json(const std::vector<core::observe::Attribute>& attributes);
+
 class SpanStore {
  public:
   // Writes the batches' spans (a span this sender already sent is left as it is); returns how many
