@@ -115,11 +115,13 @@ class TracingComponent final : public Component {
     if (endpoint_) {
       client_ = std::make_unique<http::HttpClient>();
       observe::tracer().set_export([this](std::vector<observe::RecordedSpan>&& batch) {
-        return send(*endpoint_, observe::otlp_body(batch, observe::tracer().instance(), version_));
+        return send(*endpoint_, spans_in_flight_,
+                    [&] { return observe::otlp_body(batch, observe::tracer().instance(), version_); });
       });
       if (export_logs_ && logs_endpoint_)
         observe::tracer().set_log_export([this](std::vector<observe::RecordedLog>&& batch) {
-          return send(*logs_endpoint_, observe::otlp_logs_body(batch, observe::tracer().instance(), version_));
+          return send(*logs_endpoint_, logs_in_flight_,
+                      [&] { return observe::otlp_logs_body(batch, observe::tracer().instance(), version_); });
         });
       log::info("tracing: spans to {}:{}{} (sampling {:.0f} %){}", endpoint_->upstream.host, endpoint_->upstream.port,
                 endpoint_->path, options_.sample_ratio * 100,
@@ -141,7 +143,7 @@ class TracingComponent final : public Component {
       observe::tracer().set_log_export(nullptr);
       // Sends under way get a few seconds to end while the runtime still runs; a slower one is cut
       // when the runtime stops (its spans lost).
-      for (int i = 0; i < 100 && in_flight_->load() > 0; ++i)
+      for (int i = 0; i < 100 && spans_in_flight_->load() + logs_in_flight_->load() > 0; ++i)
         std::this_thread::sleep_for(std::chrono::milliseconds(50));
     }
     catch_up();
@@ -155,6 +157,9 @@ class TracingComponent final : public Component {
   void tap(const log::Record& r) {
     auto& tracer = observe::tracer();
     if (!tracer.logging()) return;
+    // The export's own troubles stay in the local log: sent along, a failing endpoint would get
+    // a line about itself in every batch.
+    if (r.message.starts_with("tracing: ") || r.message.starts_with("span export: ")) return;
     std::string_view service = r.trace.service;
     if (service.empty()) {
       const auto colon = r.message.find(':');
@@ -171,13 +176,14 @@ class TracingComponent final : public Component {
                                              r.trace.span_id, r.unix_nanos));
   }
 
-  // On the tracer's thread: sends an encoded batch from an io thread, unless as many sends as
-  // allowed are under way.
-  bool send(const Endpoint& to, std::string encoded) {
-    if (in_flight_->load() >= kMaxInFlight) return false;
+  // On the tracer's thread: encodes a batch and sends it from an io thread, unless as many sends of
+  // its kind as allowed are under way (then the batch is left as it was, for the next round).
+  template <class Encode>
+  bool send(const Endpoint& to, const std::shared_ptr<std::atomic<int>>& in_flight, Encode encode) {
+    if (in_flight->load() >= kMaxInFlight) return false;
+    std::string encoded = encode();
     auto body = std::make_shared<std::string>(gzip_ ? core::gzip(encoded) : std::move(encoded));
-    in_flight_->fetch_add(1);
-    auto in_flight = in_flight_;
+    in_flight->fetch_add(1);
     runtime_.spawn(0, [this, &to, body, in_flight]() -> boost::asio::awaitable<void> {
       http::Request req;
       req.method = http::Method::kPost;
@@ -222,7 +228,9 @@ class TracingComponent final : public Component {
   observe::TracerOptions options_;
   std::optional<Endpoint> endpoint_;
   std::unique_ptr<http::HttpClient> client_;
-  std::shared_ptr<std::atomic<int>> in_flight_ = std::make_shared<std::atomic<int>>(0);
+  // Sends under way, each kind its own: log records never wait behind spans, nor spans behind them.
+  std::shared_ptr<std::atomic<int>> spans_in_flight_ = std::make_shared<std::atomic<int>>(0),
+                                    logs_in_flight_ = std::make_shared<std::atomic<int>>(0);
   observe::Counter* failed_ = nullptr;
   observe::Registry* metrics_ = nullptr;
   std::uint64_t collector_ = 0;

@@ -510,7 +510,9 @@ TEST(OtlpLogs, ReadsWhatOtherSendersWriteAndRefusesMalformedRecords) {
   EXPECT_NE(record(Proto{}.bytes(9, std::string(15, '\x11')).out).error, "");
   const auto wrong = record(Proto{}.field(3, 0).varint(1).out);
   EXPECT_NE(wrong.error.find("wrong wire type"), std::string::npos) << wrong.error;
-  EXPECT_EQ(record(Proto{}.field(2, 0).varint(99).out).batches[0].records[0].severity_number, 0);  // unknown level
+  const auto unknown_level = record(Proto{}.field(2, 0).varint(99).out);
+  ASSERT_EQ(unknown_level.records(), 1u) << unknown_level.error;
+  EXPECT_EQ(unknown_level.batches[0].records[0].severity_number, 0);
   const std::vector<LogRecord> two{small_log(), small_log()};
   OtlpLimits one;
   one.max_spans = 1;

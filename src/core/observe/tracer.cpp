@@ -108,20 +108,41 @@ void Tracer::record_log(RecordedLog log) {
 
 namespace {
 
-// `taken` to `to` in batches of batch_size; what it does not take is counted as dropped.
+// `taken` to `to` in batches of batch_size, until it cannot take one now; what it did not take is
+// left in `taken` (none when there is no exporter: then it is dropped and counted).
 template <class Item, class Export>
 void hand_in_batches(std::vector<Item>& taken, std::size_t batch_size, const Export& to,
                      std::atomic<std::uint64_t>& exported, std::atomic<std::uint64_t>& dropped) {
-  for (std::size_t at = 0; at < taken.size(); at += batch_size) {
+  std::size_t at = 0;
+  for (; at < taken.size(); at += batch_size) {
     const std::size_t n = std::min(batch_size, taken.size() - at);
     std::vector<Item> batch(std::make_move_iterator(taken.begin() + static_cast<std::ptrdiff_t>(at)),
                             std::make_move_iterator(taken.begin() + static_cast<std::ptrdiff_t>(at + n)));
-    if (to && to(std::move(batch)))
-      exported.fetch_add(n, std::memory_order_relaxed);
-    else
+    if (!to) {
       dropped.fetch_add(n, std::memory_order_relaxed);
+      continue;
+    }
+    if (!to(std::move(batch))) {  // not taken: the exporter left `batch` as it was
+      std::move(batch.begin(), batch.end(), taken.begin() + static_cast<std::ptrdiff_t>(at));
+      break;
+    }
+    exported.fetch_add(n, std::memory_order_relaxed);
   }
-  taken.clear();
+  taken.erase(taken.begin(), taken.begin() + static_cast<std::ptrdiff_t>(std::min(at, taken.size())));
+}
+
+// What the exporter could not take goes back to the head of the queue, ahead of what came since,
+// as far as the queue has room; the rest is dropped and counted.
+template <class Item>
+void put_back(std::vector<Item>& left, std::vector<Item>& queue, std::size_t capacity,
+              std::atomic<std::uint64_t>& dropped) {
+  if (left.empty()) return;
+  const std::size_t room = capacity > queue.size() ? capacity - queue.size() : 0;
+  const std::size_t kept = std::min(room, left.size());
+  dropped.fetch_add(left.size() - kept, std::memory_order_relaxed);
+  queue.insert(queue.begin(), std::make_move_iterator(left.begin()),
+               std::make_move_iterator(left.begin() + static_cast<std::ptrdiff_t>(kept)));
+  left.clear();
 }
 
 }  // namespace
@@ -132,9 +153,14 @@ void Tracer::hand_over(std::vector<RecordedSpan>& spans, std::vector<RecordedLog
     std::lock_guard lock(mutex_);
     batch_size = options_.batch_size;
   }
-  std::lock_guard lock(export_mutex_);
-  hand_in_batches(spans, batch_size, export_, exported_, dropped_);
-  hand_in_batches(logs, batch_size, log_export_, logs_exported_, logs_dropped_);
+  {
+    std::lock_guard lock(export_mutex_);
+    hand_in_batches(spans, batch_size, export_, exported_, dropped_);
+    hand_in_batches(logs, batch_size, log_export_, logs_exported_, logs_dropped_);
+  }
+  std::lock_guard lock(mutex_);
+  put_back(spans, queue_, options_.queue_capacity, dropped_);
+  put_back(logs, log_queue_, options_.queue_capacity, logs_dropped_);
 }
 
 void Tracer::flush() {

@@ -8,8 +8,10 @@
 //   with the trace. A span of a trace not sampled is still kept when it failed or was slow.
 // - Bounded: spans wait in one queue of queue_capacity; past it they are dropped and counted,
 //   never waited for. A thread of its own takes them every flush_interval (sooner when a batch is
-//   full) and hands them to the exporter in batches of batch_size; an exporter that cannot take a
-//   batch now (its sends in flight are at their cap) has it dropped and counted too.
+//   full) and hands them to the exporter in batches of batch_size; what an exporter cannot take now
+//   (its sends in flight are at their cap) goes back to the head of the queue for the next round,
+//   as far as the queue has room, and the rest is dropped and counted. Log records the same, in a
+//   queue of their own.
 // - Nothing is recorded while no exporter is set: instrumentation checks recording() first, so a
 //   process that exports nowhere does not build spans at all.
 #pragma once
@@ -52,7 +54,8 @@ struct RecordedLog {
   LogRecord record;
 };
 
-// Takes a batch on the tracer's thread; false when it cannot take it now. It must not block.
+// Takes a batch on the tracer's thread; false when it cannot take it now, leaving the batch as it
+// was (it goes back to the queue for the next round, while the queue has room). It must not block.
 using SpanExport = std::function<bool(std::vector<RecordedSpan>&& batch)>;
 using LogExport = std::function<bool(std::vector<RecordedLog>&& batch)>;
 

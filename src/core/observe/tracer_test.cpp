@@ -108,17 +108,33 @@ TEST(Tracer, BatchesAreCutAtTheirSize) {
   EXPECT_EQ(f.tracer.stats().exported, 5u);
 }
 
-TEST(Tracer, ABatchTheExporterCannotTakeIsDroppedAndCounted) {
-  Fixture f(TracerOptions{});
+TEST(Tracer, ABatchTheExporterCannotTakeWaitsForTheNextRoundWhileTheQueueHasRoom) {
+  TracerOptions o;
+  o.queue_capacity = 4;
+  Fixture f(o);
   f.accept = false;
-  for (int i = 0; i < 3; ++i) f.tracer.record("mall", span(1, 1000));
+  for (int i = 0; i < 3; ++i) {
+    auto s = span(1, 1000);
+    s.span_id.fill(static_cast<std::uint8_t>(i + 1));
+    f.tracer.record("mall", std::move(s));
+  }
   f.tracer.flush();
-  EXPECT_EQ(f.tracer.stats().dropped, 3u);
+  EXPECT_EQ(f.tracer.stats().dropped, 0u);
   EXPECT_EQ(f.tracer.stats().exported, 0u);
+  // Back at the head of the queue: two more fit beside them? One does; the other is dropped.
+  auto fourth = span(1, 1000), fifth = span(1, 1000);
+  fourth.span_id.fill(4);
+  fifth.span_id.fill(5);
+  f.tracer.record("mall", std::move(fourth));
+  f.tracer.record("mall", std::move(fifth));
+  EXPECT_EQ(f.tracer.stats().dropped, 1u);
   f.accept = true;
-  f.tracer.record("mall", span(1, 1000));
   f.tracer.flush();
-  EXPECT_EQ(f.tracer.stats().exported, 1u);
+  EXPECT_EQ(f.tracer.stats().exported, 4u);
+  std::lock_guard lock(f.mutex);
+  ASSERT_EQ(f.batches.size(), 1u);
+  ASSERT_EQ(f.batches[0].size(), 4u);
+  for (std::uint8_t i = 0; i < 4; ++i) EXPECT_EQ(f.batches[0][i].span.span_id[0], i + 1) << "in the order recorded";
 }
 
 TEST(Tracer, TheThreadSendsOnItsOwnEveryFlushInterval) {
@@ -192,6 +208,7 @@ TEST(Tracer, LogRecordsHaveTheirOwnQueueAndExporterAndAreNeverSampledOut) {
   o.flush_interval = std::chrono::hours(1);
   Tracer t;
   t.start(o);
+  t.stop();  // the options stay; only flush() hands over, so the test decides when
   t.record_log(log_record_of("mall", 13, "warn", "before", "", "", 1));
   EXPECT_EQ(t.stats().logs_recorded, 0u);  // no log exporter yet: nothing is kept
   std::vector<std::vector<RecordedLog>> batches;
@@ -218,7 +235,6 @@ TEST(Tracer, LogRecordsHaveTheirOwnQueueAndExporterAndAreNeverSampledOut) {
   EXPECT_EQ(batches[0][0].record.trace_id[0], 0xaa);
   EXPECT_EQ(batches[0][0].record.span_id[7], 0xbb);
   EXPECT_EQ(batches[1].size(), 1u);
-  t.stop();
 }
 
 TEST(Tracer, ALogLineCarriesItsTraceOnlyWhenBothIdsRead) {

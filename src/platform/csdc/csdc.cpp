@@ -162,7 +162,9 @@ class CsdcComponent final : public core::Component {
                                            co_return core::Refusal{400, "CSDC_BAD_DATE", "开户日期应为有效日期（YYYY-MM-DD）"};
                                          }
                                          auto out = co_await provider_->open(std::move(o), &rc);
-                                         if (auto* a = std::get_if<Account>(&out)) rc.log().info("csdc: opened {} {} for {}", a->market, a->account_no, rc.calling_service);
+                                         if (auto* a = std::get_if<Account>(&out))
+                                           rc.log().info("csdc: opened a {} account for {}", a->market,
+                                                         rc.calling_service);
                                          co_return out;
                                        });
     vendor_kit::add_operation<LinkAccount>(r, "/api/csdc/v1/accounts/link", "csdc",

@@ -3,6 +3,7 @@
 #include <openssl/crypto.h>
 
 #include <atomic>
+#include <cctype>
 #include <chrono>
 #include <condition_variable>
 #include <limits>
@@ -244,9 +245,12 @@ class ObserverComponent final : public core::Component {
       throw ApiError(415, "OBSERVER_MEDIA_TYPE_UNSUPPORTED",
                      "仅接受 OTLP 格式（application/x-protobuf 或 application/json）");
     }
-    const auto encoding = req.headers.get("content-encoding");
-    const bool gzipped = encoding && *encoding == "gzip";
-    if (encoding && !gzipped && *encoding != "identity") {
+    // Content codings are case-insensitive (RFC 9110 §8.4.1).
+    std::string encoding(req.headers.get("content-encoding").value_or("identity"));
+    for (auto& c : encoding) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    while (!encoding.empty() && encoding.back() == ' ') encoding.pop_back();
+    const bool gzipped = encoding == "gzip";
+    if (!gzipped && encoding != "identity") {
       invalid_->inc();
       throw ApiError(415, "OBSERVER_ENCODING_UNSUPPORTED", "仅支持 gzip 压缩或未压缩的数据");
     }
@@ -367,9 +371,10 @@ class ObserverComponent final : public core::Component {
                          *flush_failed_ = nullptr, *logs_taken_ = nullptr, *logs_repeated_ = nullptr;
 };
 
-// Hands the process's span batches to the observer by name: encoded on the tracer's thread, sent
-// from an io thread, at most kMaxInFlight at once (past that a batch is dropped and counted by the
-// tracer, never waited for).
+// Hands the process's span and log batches to the observer by name: encoded on the tracer's
+// thread, sent from an io thread, at most kMaxInFlight of each kind at once (past that a batch
+// waits in the tracer's queue for the next round, or is dropped and counted there when the queue
+// is full: never waited for).
 class SpanExportComponent final : public core::Component {
  public:
   SpanExportComponent(core::ComponentContext& ctx, std::string version)
@@ -410,7 +415,8 @@ class SpanExportComponent final : public core::Component {
     core::observe::tracer().flush();
     core::observe::tracer().set_export(nullptr);
     core::observe::tracer().set_log_export(nullptr);
-    for (int i = 0; i < 100 && in_flight_->load() > 0; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    for (int i = 0; i < 100 && spans_in_flight_->load() + logs_in_flight_->load() > 0; ++i)
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
 
  private:
@@ -419,16 +425,16 @@ class SpanExportComponent final : public core::Component {
   // `encode` makes the body (only when it is to be sent).
   template <class Encode>
   bool send(Kind kind, Encode encode) {
-    if (in_flight_->load() >= kMaxInFlight) return false;
+    auto in_flight = kind == Kind::kSpans ? spans_in_flight_ : logs_in_flight_;
+    if (in_flight->load() >= kMaxInFlight) return false;
     auto body = std::make_shared<std::string>(encode());
-    in_flight_->fetch_add(1);
-    auto in_flight = in_flight_;
+    in_flight->fetch_add(1);
     runtime_.spawn(next_thread_++ % runtime_.size(), [this, kind, body, in_flight]() -> boost::asio::awaitable<void> {
       const auto once = [&]() {
         return kind == Kind::kSpans ? client_->export_traces(*body) : client_->export_logs(*body);
       };
       auto outcome = co_await once();
-      // Busy: once more after the second it asks for (then dropped and counted: spans never
+      // Busy: once more after the second it asks for (then given up and counted: spans never
       // queue up behind the requests that made them).
       if (const auto* busy = std::get_if<core::discovery::Unknown>(&outcome); busy && busy->status == 429) {
         co_await core::net::sleep_for(std::chrono::seconds(1));
@@ -453,7 +459,8 @@ class SpanExportComponent final : public core::Component {
   bool active_ = false, logs_ = false;
   std::string as_;
   std::unique_ptr<ObserverClient> client_;
-  std::shared_ptr<std::atomic<int>> in_flight_ = std::make_shared<std::atomic<int>>(0);
+  std::shared_ptr<std::atomic<int>> spans_in_flight_ = std::make_shared<std::atomic<int>>(0),
+                                    logs_in_flight_ = std::make_shared<std::atomic<int>>(0);
   std::size_t next_thread_ = 0;  // the tracer's thread only
   core::observe::Counter* failed_ = nullptr;
 };

@@ -1,16 +1,19 @@
 #include "platform/vendor_kit/vendor_client.hpp"
 
-#include <boost/json/parse.hpp>
-#include <boost/json/serialize.hpp>
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
 #include <cctype>
 
 #include "core/http/client.hpp"
+#include "core/http/context.hpp"
 #include "core/http/error.hpp"
+#include "core/http/middleware.hpp"
 #include "core/observe/log.hpp"
 #include "core/observe/metrics.hpp"
+#include "core/observe/tracer.hpp"
 #include "core/resilience/clock.hpp"
 #include "core/resilience/limiter.hpp"
 #include "core/util/digest.hpp"
@@ -126,10 +129,32 @@ boost::asio::awaitable<VendorClient::Attempt> VendorClient::attempt(const std::s
   req.headers.set("x-timestamp", ts);
   req.headers.set("x-signature", core::hmac_sha256_hex(settings_.app_secret, "POST\n" + req.target + "\n" + ts + "\n" + core::sha256_hex(body)));
   req.body = body;
+  // Each attempt in a request's trace is a client span of the route's service (peer
+  // "vendor:<name>", the vendor's address), and the vendor is told that span as its parent.
+  const std::string service = parent ? std::string(parent->route_service()) : std::string();
+  const bool traced = !service.empty() && core::observe::tracer().recording();
+  core::http::RequestContext as_sent;
+  if (traced) {
+    as_sent.trace = parent->trace.child();
+    as_sent.deadline = parent->deadline;
+    as_sent.request_id = parent->request_id;
+  }
+  const auto started_unix = core::http::unix_nanos_now();
+  const auto started = std::chrono::steady_clock::now();
+  const auto record = [&](const core::http::Response* answer, const core::http::ApiError* failure) {
+    if (!traced) return;
+    const bool failed = failure || (answer && answer->status >= 500);
+    if (!core::observe::tracer().wanted(as_sent.trace.flags, failed, std::chrono::steady_clock::now() - started))
+      return;
+    core::observe::tracer().record(
+        service, core::http::client_span("vendor:" + settings_.name, core::http::Method::kPost, as_sent.trace,
+                                         started_unix, answer, failure, host_ + ":" + std::to_string(port_), 1));
+  };
   Attempt a;
   try {
     const core::http::Upstream up{host_, port_};
-    auto res = co_await http_->send(up, std::move(req), parent);
+    auto res = co_await http_->send(up, std::move(req), traced ? &as_sent : parent);
+    record(&res, nullptr);
     a.status = res.status;
     if (res.status >= 500) {
       a.reason = "unavailable";
@@ -150,6 +175,7 @@ boost::asio::awaitable<VendorClient::Attempt> VendorClient::attempt(const std::s
     a.kind = Attempt::Kind::kOk;
     a.body = std::move(parsed.as_object());
   } catch (const core::http::ApiError& e) {
+    record(nullptr, &e);
     a.reason = e.status() == 504 ? "timeout" : "unavailable";
   }
   co_return a;

@@ -8,10 +8,11 @@
 #include "core/finance/calendar.hpp"
 #include "core/http/error.hpp"
 #include "core/http/guards.hpp"
+#include "core/http/identity.hpp"
 #include "core/http/params.hpp"
 #include "core/http/router.hpp"
-#include "core/net/notifier.hpp"
 #include "core/json/json.hpp"
+#include "core/net/notifier.hpp"
 #include "platform/counter/handlers/fault_plan.hpp"
 
 namespace zt::platform::counter {
@@ -451,7 +452,8 @@ void add_counter_routes(core::http::Router& r, CounterApiDeps deps) {
     }
     auto bal = co_await s.balance(demo.customer.fund_account);
     demo.balance = std::get<Balance>(bal);
-    ctx.log().info("counter sandbox: demo customer {} by {}", demo.customer.customer_no, ctx.caller.subject);
+    ctx.log().info("counter sandbox: a demo customer made for a {} caller",
+                   core::http::caller_kind_name(ctx.caller.kind));
     co_return Response::json(200, core::json::serialize(demo));
   });
 }

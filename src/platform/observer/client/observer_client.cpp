@@ -4,12 +4,14 @@ namespace zt::platform::observer {
 
 boost::asio::awaitable<core::discovery::Outcome<ExportTaken>> ObserverClient::export_traces(
     const std::string& protobuf) const {
-  co_return co_await export_to("/api/observer/v1/traces", protobuf);
+  std::string target = "/api/observer/v1/traces";
+  co_return co_await export_to(std::move(target), protobuf);
 }
 
 boost::asio::awaitable<core::discovery::Outcome<ExportTaken>> ObserverClient::export_logs(
     const std::string& protobuf) const {
-  co_return co_await export_to("/api/observer/v1/logs", protobuf);
+  std::string target = "/api/observer/v1/logs";
+  co_return co_await export_to(std::move(target), protobuf);
 }
 
 boost::asio::awaitable<core::discovery::Outcome<ExportTaken>> ObserverClient::export_to(

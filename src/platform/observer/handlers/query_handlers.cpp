@@ -125,12 +125,16 @@ class Queries {
     LogStore::Search q;
     q.trace_id = id;
     q.to_unix_nano = INT64_MAX;
-    q.limit = kMostLogs;
+    q.limit = kMostLogs + 1;
     q.oldest_first = true;
     auto logs = co_await db_.read([&](core::storage::Tx& tx) { return LogStore::search(tx, q); });
-    co_return Response::json(
-        200, boost::json::serialize(boost::json::object{
-                 {"trace_id", id}, {"truncated", truncated}, {"spans", std::move(spans)}, {"logs", std::move(logs)}}));
+    const bool logs_truncated = static_cast<std::int64_t>(logs.size()) > kMostLogs;
+    if (logs_truncated) logs.resize(kMostLogs);
+    co_return Response::json(200, boost::json::serialize(boost::json::object{{"trace_id", id},
+                                                                             {"truncated", truncated},
+                                                                             {"spans", std::move(spans)},
+                                                                             {"logs", std::move(logs)},
+                                                                             {"logs_truncated", logs_truncated}}));
   }
 
   Reply logs(Request& req, RequestContext&) {

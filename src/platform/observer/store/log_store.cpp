@@ -4,16 +4,14 @@
 
 #include "core/util/digest.hpp"
 #include "core/util/hex.hpp"
+#include "platform/observer/store/bulk_insert.hpp"
 #include "platform/observer/store/span_store.hpp"
 
 namespace zt::platform::observer {
 
 namespace {
 
-using core::storage::Param;
 
-constexpr std::size_t kColumns = 12;
-constexpr std::size_t kRowsPerStatement = 100;  // 1,200 parameters: under SQLite's and PostgreSQL's limits
 
 std::int64_t nanos(std::uint64_t v) { return static_cast<std::int64_t>(std::min<std::uint64_t>(v, INT64_MAX)); }
 
@@ -45,54 +43,47 @@ std::string like_escaped(std::string_view text) {
 
 std::int64_t LogStore::add(core::storage::Tx& tx, const std::vector<core::observe::LogBatch>& batches,
                            std::int64_t received_at_ms, const std::string& sender) {
-  std::vector<Param> params;
-  std::size_t rows = 0;
-  std::int64_t added = 0;
-  const auto flush = [&] {
-    if (rows == 0) return;
-    std::string sql =
-        "INSERT INTO observer_logs (record_key, sender, service, instance, time_unix_nano, severity, severity_text, "
-        "body, attributes, trace_id, span_id, received_at_ms) VALUES ";
-    for (std::size_t r = 0; r < rows; ++r) sql += r == 0 ? "(?,?,?,?,?,?,?,?,?,?,?,?)" : ",(?,?,?,?,?,?,?,?,?,?,?,?)";
-    sql += " ON CONFLICT (record_key, sender) DO NOTHING";
-    added += tx.exec(sql, params);
-    params.clear();
-    rows = 0;
-  };
-  params.reserve(kColumns * kRowsPerStatement);
-  for (const auto& batch : batches) {
-    for (const auto& l : batch.records) {
+  BulkInsert in(tx,
+                "INSERT INTO observer_logs (record_key, sender, service, instance, time_unix_nano, severity, "
+                "severity_text, body, attributes, trace_id, span_id, received_at_ms) VALUES ",
+                12, " ON CONFLICT (record_key, sender) DO NOTHING");
+  for (std::size_t b = 0; b < batches.size(); ++b) {
+    const auto& batch = batches[b];
+    for (std::size_t i = 0; i < batch.records.size(); ++i) {
+      const auto& l = batch.records[i];
       // A record without its own time is placed when it was observed, else when it came.
       const std::uint64_t time = l.time_unix_nano            ? l.time_unix_nano
                                  : l.observed_time_unix_nano ? l.observed_time_unix_nano
                                                              : static_cast<std::uint64_t>(received_at_ms) * 1'000'000;
       const std::string attributes = boost::json::serialize(attributes_json(l.attributes));
       const std::string trace_id = id_hex(l.trace_id), span_id = id_hex(l.span_id);
-      // The record as it was sent, so the same record sent again has the same key.
+      // The record as it was sent and where it was in the request, so the same request sent again
+      // adds nothing while two equal lines of one request are both kept (times as sent: a record
+      // without one is not keyed by when it happened to arrive).
       std::string identity = batch.source.service_name;
       for (const auto& part :
-           {batch.source.service_instance_id, std::to_string(time), std::to_string(l.severity_number), l.severity_text,
-            trace_id, span_id, l.body, attributes}) {
+           {batch.source.service_instance_id, std::to_string(l.time_unix_nano),
+            std::to_string(l.observed_time_unix_nano), std::to_string(l.severity_number), l.severity_text, trace_id,
+            span_id, l.body, attributes, std::to_string(b), std::to_string(i)}) {
         identity.push_back('\x1f');
         identity += part;
       }
-      params.emplace_back(core::sha256_hex(identity).substr(0, 32));
-      params.emplace_back(sender);
-      params.emplace_back(batch.source.service_name);
-      params.emplace_back(batch.source.service_instance_id);
-      params.emplace_back(nanos(time));
-      params.emplace_back(static_cast<std::int64_t>(l.severity_number));
-      params.emplace_back(l.severity_text);
-      params.emplace_back(l.body);
-      params.emplace_back(attributes);
-      params.emplace_back(trace_id);
-      params.emplace_back(span_id);
-      params.emplace_back(received_at_ms);
-      if (++rows == kRowsPerStatement) flush();
+      in.add(core::sha256_hex(identity).substr(0, 32));
+      in.add(sender);
+      in.add(batch.source.service_name);
+      in.add(batch.source.service_instance_id);
+      in.add(nanos(time));
+      in.add(static_cast<std::int64_t>(l.severity_number));
+      in.add(l.severity_text);
+      in.add(l.body);
+      in.add(attributes);
+      in.add(trace_id);
+      in.add(span_id);
+      in.add(received_at_ms);
+      in.end_row();
     }
   }
-  flush();
-  return added;
+  return in.finish();
 }
 
 boost::json::array LogStore::search(core::storage::Tx& tx, const Search& q) {

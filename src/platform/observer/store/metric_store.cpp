@@ -1,5 +1,7 @@
 #include "platform/observer/store/metric_store.hpp"
 
+#include "platform/observer/store/bulk_insert.hpp"
+
 #include "core/util/hex.hpp"
 
 #include <string_view>
@@ -13,10 +15,6 @@ using core::observe::Figures;
 using core::observe::LatencySketch;
 using core::observe::SeriesKey;
 using core::observe::SeriesScope;
-using core::storage::Param;
-
-constexpr std::size_t kRowsPerStatement = 300;  // 8 columns: 2,400 parameters a statement
-
 
 }  // namespace
 
@@ -28,33 +26,22 @@ void merge_into(Minutes& into, const Minutes& more) {
 }
 
 std::int64_t MetricStore::add(core::storage::Tx& tx, const Minutes& minutes, const std::string& part) {
-  std::vector<Param> params;
-  std::size_t rows = 0;
-  std::int64_t added = 0;
-  const auto flush = [&] {
-    if (rows == 0) return;
-    std::string sql =
-        "INSERT INTO observer_metrics (minute, scope, service, name, part, calls, errors, latency) VALUES ";
-    for (std::size_t r = 0; r < rows; ++r) sql += r == 0 ? "(?,?,?,?,?,?,?,?)" : ",(?,?,?,?,?,?,?,?)";
-    sql += " ON CONFLICT (minute, scope, service, name, part) DO NOTHING";  // a part written again
-    added += tx.exec(sql, params);
-    params.clear();
-    rows = 0;
-  };
+  // A part written again adds nothing (the part is in the key).
+  BulkInsert in(tx, "INSERT INTO observer_metrics (minute, scope, service, name, part, calls, errors, latency) VALUES ",
+                8, " ON CONFLICT (minute, scope, service, name, part) DO NOTHING");
   for (const auto& [minute, series] : minutes)
     for (const auto& [key, figures] : series) {
-      params.emplace_back(minute);
-      params.emplace_back(static_cast<std::int64_t>(key.scope));
-      params.emplace_back(key.service);
-      params.emplace_back(key.name);
-      params.emplace_back(part);
-      params.emplace_back(static_cast<std::int64_t>(figures.calls));
-      params.emplace_back(static_cast<std::int64_t>(figures.errors));
-      params.emplace_back(core::to_hex(figures.latency.encode()));
-      if (++rows == kRowsPerStatement) flush();
+      in.add(minute);
+      in.add(static_cast<std::int64_t>(key.scope));
+      in.add(key.service);
+      in.add(key.name);
+      in.add(part);
+      in.add(static_cast<std::int64_t>(figures.calls));
+      in.add(static_cast<std::int64_t>(figures.errors));
+      in.add(core::to_hex(figures.latency.encode()));
+      in.end_row();
     }
-  flush();
-  return added;
+  return in.finish();
 }
 
 namespace {

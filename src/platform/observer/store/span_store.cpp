@@ -1,6 +1,7 @@
 #include "platform/observer/store/span_store.hpp"
 
 #include "core/util/hex.hpp"
+#include "platform/observer/store/bulk_insert.hpp"
 
 #include <algorithm>
 
@@ -9,10 +10,7 @@ namespace zt::platform::observer {
 namespace {
 
 using core::observe::Attribute;
-using core::storage::Param;
 
-constexpr std::size_t kColumns = 15;
-constexpr std::size_t kRowsPerStatement = 100;  // 1,500 parameters: under SQLite's and PostgreSQL's limits
 
 boost::json::value value_of(const Attribute& a) {
   return std::visit([](const auto& v) -> boost::json::value { return boost::json::value(v); }, a.value);
@@ -49,48 +47,34 @@ boost::json::object attributes_json(const std::vector<Attribute>& attributes) {
 
 std::int64_t SpanStore::add(core::storage::Tx& tx, const std::vector<core::observe::SpanBatch>& batches,
                             std::int64_t received_at_ms, const std::string& sender) {
-  std::vector<Param> params;
-  std::size_t rows = 0;
-  std::int64_t added = 0;
-  const auto flush = [&] {
-    if (rows == 0) return;
-    std::string sql =
-        "INSERT INTO observer_spans (trace_id, span_id, parent_span_id, service, instance, name, kind, "
-        "start_unix_nano, "
-        "duration_ns, status, status_message, attributes, events, received_at_ms, sender) VALUES ";
-    for (std::size_t r = 0; r < rows; ++r)
-      sql += r == 0 ? "(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)" : ",(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)";
-    sql += " ON CONFLICT (trace_id, span_id, sender) DO NOTHING";
-    added += tx.exec(sql, params);
-    params.clear();
-    rows = 0;
-  };
-  params.reserve(kColumns * kRowsPerStatement);
+  BulkInsert in(tx,
+                "INSERT INTO observer_spans (trace_id, span_id, parent_span_id, service, instance, name, kind, "
+                "start_unix_nano, duration_ns, status, status_message, attributes, events, received_at_ms, sender) "
+                "VALUES ",
+                15, " ON CONFLICT (trace_id, span_id, sender) DO NOTHING");
   for (const auto& batch : batches) {
     for (const auto& s : batch.spans) {
       const bool root =
           std::all_of(s.parent_span_id.begin(), s.parent_span_id.end(), [](std::uint8_t b) { return b == 0; });
-      params.emplace_back(core::to_hex(s.trace_id));
-      params.emplace_back(core::to_hex(s.span_id));
-      params.emplace_back(root ? std::string() : core::to_hex(s.parent_span_id));
-      params.emplace_back(batch.source.service_name);
-      params.emplace_back(batch.source.service_instance_id);
-      params.emplace_back(s.name);
-      params.emplace_back(static_cast<std::int64_t>(s.kind));
-      params.emplace_back(nanos(s.start_unix_nano));
-      params.emplace_back(s.end_unix_nano > s.start_unix_nano ? nanos(s.end_unix_nano - s.start_unix_nano)
-                                                              : std::int64_t{0});
-      params.emplace_back(static_cast<std::int64_t>(s.status));
-      params.emplace_back(s.status_message);
-      params.emplace_back(boost::json::serialize(attributes_json(s.attributes)));
-      params.emplace_back(events_json(s.events));
-      params.emplace_back(received_at_ms);
-      params.emplace_back(sender);
-      if (++rows == kRowsPerStatement) flush();
+      in.add(core::to_hex(s.trace_id));
+      in.add(core::to_hex(s.span_id));
+      in.add(root ? std::string() : core::to_hex(s.parent_span_id));
+      in.add(batch.source.service_name);
+      in.add(batch.source.service_instance_id);
+      in.add(s.name);
+      in.add(static_cast<std::int64_t>(s.kind));
+      in.add(nanos(s.start_unix_nano));
+      in.add(s.end_unix_nano > s.start_unix_nano ? nanos(s.end_unix_nano - s.start_unix_nano) : std::int64_t{0});
+      in.add(static_cast<std::int64_t>(s.status));
+      in.add(s.status_message);
+      in.add(boost::json::serialize(attributes_json(s.attributes)));
+      in.add(events_json(s.events));
+      in.add(received_at_ms);
+      in.add(sender);
+      in.end_row();
     }
   }
-  flush();
-  return added;
+  return in.finish();
 }
 
 boost::json::array SpanStore::trace(core::storage::Tx& tx, const std::string& trace_id, std::int64_t limit) {

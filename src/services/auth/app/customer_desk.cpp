@@ -116,7 +116,7 @@ boost::asio::awaitable<CustomerOverview> CustomerDesk::end_sessions(const std::s
                                                                     const RequestContext& ctx) {
   const Change end = [&](core::storage::Tx& tx, const std::string& reason, const Audit& a, std::int64_t now) {
     const auto ended = store_.end_customer_sessions(tx, customer_id, reason, a, now);
-    ctx.log().info("auth: staff {} ended {} sessions of customer {}", a.actor, ended, customer_id);
+    ctx.log().info("auth: staff {} ended {} sessions of a customer (audited)", a.actor, ended);
   };
   co_return co_await change(customer_id, in, ctx, end);
 }

@@ -153,8 +153,7 @@ boost::asio::awaitable<Tokens> CustomerSessions::sign_in(const SignInRequest& in
   const SignInStep step = [&](core::storage::Tx& tx) { return store_.sign_in(tx, in.mobile, in.code, device, a, now); };
   SignedIn s = co_await agreeing(step, agreed, device, a, now, in.mobile);
   logins_.inc();
-  ctx.log().info("auth: customer {} signed in ({}session {})", s.customer_id, s.new_customer ? "new, " : "",
-                 s.session_id);
+  ctx.log().info("auth: a customer signed in ({}session {})", s.new_customer ? "new, " : "", s.session_id);
   co_return tokens_.customer(s);
 }
 
@@ -182,7 +181,7 @@ boost::asio::awaitable<Tokens> CustomerSessions::password_sign_in(const Password
   };
   SignedIn s = co_await agreeing(step, agreed, device, a, now, mobile);
   logins_.inc();
-  ctx.log().info("auth: customer {} signed in with a password (session {})", s.customer_id, s.session_id);
+  ctx.log().info("auth: a customer signed in with a password (session {})", s.session_id);
   co_return tokens_.customer(s);
 }
 
@@ -262,7 +261,7 @@ boost::asio::awaitable<void> CustomerSessions::change_password(const RequestCont
   const auto ended = co_await db_.write([&](core::storage::Tx& tx) {
     return store_.set_customer_password(tx, customer, hash, keep_session, a, core::unix_millis());
   });
-  ctx.log().info("auth: customer {} set a password; {} other sessions ended", customer, ended);
+  ctx.log().info("auth: a customer set a password; {} other sessions ended", ended);
   const std::string template_id = "password_changed";
   const auto at = core::finance::business_time(std::chrono::system_clock::now());
   const std::map<std::string, std::string> params{

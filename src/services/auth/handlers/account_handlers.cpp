@@ -100,7 +100,7 @@ void add_account_routes(core::http::Router& r, AccountApiDeps deps) {
     const auto now = core::unix_millis();
     auto bound = core::http::value_or_throw(co_await d->db.write(
         [&](core::storage::Tx& tx) { return d->store.bind_fund_account(tx, id, fund_account, a, now); }));
-    ctx.log().info("auth: sandbox fund account {} opened", bound);
+    ctx.log().info("auth: a sandbox fund account opened");
     co_return Response::json(200, core::json::serialize(FundAccount{id, bound}));
   });
 }
