@@ -1,0 +1,179 @@
+#include "platform/observer/domain/alerts.hpp"
+
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <utility>
+
+namespace zt::platform::observer {
+
+namespace {
+
+using core::observe::SeriesKey;
+
+constexpr std::array<std::pair<AlertMetric, std::string_view>, 10> kMetrics{{
+    {AlertMetric::kAvgMs, "avg_ms"},
+    {AlertMetric::kP50Ms, "p50_ms"},
+    {AlertMetric::kP75Ms, "p75_ms"},
+    {AlertMetric::kP90Ms, "p90_ms"},
+    {AlertMetric::kP95Ms, "p95_ms"},
+    {AlertMetric::kP99Ms, "p99_ms"},
+    {AlertMetric::kErrorRate, "error_rate"},
+    {AlertMetric::kSla, "sla"},
+    {AlertMetric::kCpm, "cpm"},
+    {AlertMetric::kApdex, "apdex"},
+}};
+
+// What a rule judges by: two rules alike in these judge alike, so a state carries over.
+bool same_judgement(const AlertRule& a, const AlertRule& b) {
+  return a.scope == b.scope && a.service == b.service && a.name_prefix == b.name_prefix && a.metric == b.metric &&
+         a.comparison == b.comparison && a.threshold == b.threshold && a.period == b.period && a.count == b.count &&
+         a.min_calls == b.min_calls;
+}
+
+}  // namespace
+
+std::optional<AlertMetric> alert_metric(std::string_view name) {
+  for (const auto& [metric, text] : kMetrics)
+    if (text == name) return metric;
+  return std::nullopt;
+}
+
+std::string_view alert_metric_name(AlertMetric metric) {
+  for (const auto& [m, text] : kMetrics)
+    if (m == metric) return text;
+  return "avg_ms";
+}
+
+std::optional<std::string> rule_problem(const AlertRule& rule) {
+  if (rule.id.empty() || rule.id.size() > 64) return "规则编号应为 1 到 64 个字符";
+  if (rule.title.empty() || rule.title.size() > 200) return "规则名称应为 1 到 200 字节";
+  if (!std::isfinite(rule.threshold)) return "阈值应为有限的数值";
+  if (rule.period < 1 || rule.period > 60) return "观察周期应为 1 到 60 分钟";
+  if (rule.count < 1 || rule.count > rule.period) return "触发次数应为 1 到观察周期的分钟数";
+  if (rule.silence < 0 || rule.silence > 1440) return "静默期应为 0 到 1440 分钟";
+  if (rule.recover_after < 1 || rule.recover_after > 60) return "恢复判定应为 1 到 60 分钟";
+  if (rule.channels.empty()) return "至少需要一个通知渠道";
+  return std::nullopt;
+}
+
+double metric_value(AlertMetric metric, const core::observe::Figures& f, double apdex_threshold_micros) {
+  const auto& l = f.latency;
+  switch (metric) {
+    case AlertMetric::kAvgMs:
+      return l.mean() / 1000.0;
+    case AlertMetric::kP50Ms:
+      return l.quantile(0.50) / 1000.0;
+    case AlertMetric::kP75Ms:
+      return l.quantile(0.75) / 1000.0;
+    case AlertMetric::kP90Ms:
+      return l.quantile(0.90) / 1000.0;
+    case AlertMetric::kP95Ms:
+      return l.quantile(0.95) / 1000.0;
+    case AlertMetric::kP99Ms:
+      return l.quantile(0.99) / 1000.0;
+    case AlertMetric::kErrorRate:
+      return f.error_rate();
+    case AlertMetric::kSla:
+      return f.calls ? 1.0 - f.error_rate() : 1.0;
+    case AlertMetric::kCpm:
+      return static_cast<double>(f.calls);
+    case AlertMetric::kApdex:
+      return core::observe::apdex(l, apdex_threshold_micros);
+  }
+  return 0;
+}
+
+void AlertEvaluator::set_rules(std::vector<AlertRule> rules) {
+  std::map<std::pair<std::string, SeriesKey>, State> kept;
+  for (const auto& rule : rules) {
+    const auto old = std::find_if(rules_.begin(), rules_.end(), [&](const AlertRule& r) { return r.id == rule.id; });
+    if (old == rules_.end() || !same_judgement(*old, rule)) continue;
+    for (auto it = states_.lower_bound({rule.id, SeriesKey{}}); it != states_.end() && it->first.first == rule.id; ++it)
+      kept.insert(*it);
+  }
+  states_ = std::move(kept);
+  rules_ = std::move(rules);
+}
+
+bool AlertEvaluator::selects(const AlertRule& rule, const SeriesKey& key) const {
+  return key.scope == rule.scope && (rule.service.empty() || key.service == rule.service) &&
+         key.name.starts_with(rule.name_prefix);
+}
+
+std::vector<AlertNotice> AlertEvaluator::judge(std::int64_t minute, const core::observe::MinuteSeries& series) {
+  std::vector<AlertNotice> out;
+  if (minute <= last_minute_) return out;
+  last_minute_ = minute;
+  for (const auto& rule : rules_) {
+    // This minute's breaches, and what was seen of each entity.
+    std::map<SeriesKey, std::pair<double, std::uint64_t>> seen;  // value, calls
+    for (const auto& [key, figures] : series) {
+      if (!selects(rule, key)) continue;
+      const double value = metric_value(rule.metric, figures, apdex_t_);
+      seen.emplace(key, std::make_pair(value, figures.calls));
+      const bool past = rule.comparison == AlertComparison::kAbove ? value > rule.threshold : value < rule.threshold;
+      const bool breach = figures.calls >= rule.min_calls && figures.calls > 0 && past;
+      auto it = states_.find({rule.id, key});
+      if (breach) {
+        if (it == states_.end()) it = states_.emplace(std::make_pair(rule.id, key), State{}).first;
+        it->second.breached.push_back(minute);
+        it->second.quiet_since = -1;
+      } else if (it != states_.end() && it->second.quiet_since < 0) {
+        it->second.quiet_since = minute;
+      }
+    }
+    for (auto it = states_.lower_bound({rule.id, SeriesKey{}}); it != states_.end() && it->first.first == rule.id;) {
+      auto& [id_key, s] = *it;
+      const SeriesKey& key = id_key.second;
+      if (!seen.count(key) && s.quiet_since < 0) s.quiet_since = minute;  // no calls: no breach
+      // Only the rule's period counts.
+      s.breached.erase(std::remove_if(s.breached.begin(), s.breached.end(),
+                                      [&](std::int64_t m) { return m <= minute - rule.period; }),
+                       s.breached.end());
+      const int breaches = static_cast<int>(s.breached.size());
+      const auto at = seen.find(key);
+      AlertNotice notice{AlertNotice::Kind::kFiring,
+                         rule.id,
+                         key,
+                         minute,
+                         at == seen.end() ? 0.0 : at->second.first,
+                         breaches,
+                         at == seen.end() ? 0 : at->second.second};
+      if (!s.firing && breaches >= rule.count) {
+        s.firing = true;
+        s.notified_at = minute;
+        out.push_back(notice);
+      } else if (s.firing && s.quiet_since >= 0 && minute - s.quiet_since + 1 >= rule.recover_after) {
+        // Recovered: the breaches before count no more (a recovered rule fires again only on new
+        // ones).
+        s.firing = false;
+        s.breached.clear();
+        if (rule.recovery_notice) {
+          notice.kind = AlertNotice::Kind::kRecovered;
+          notice.breaches = 0;
+          out.push_back(notice);
+        }
+      } else if (s.firing && breaches >= rule.count && minute - s.notified_at >= rule.silence && rule.silence > 0) {
+        s.notified_at = minute;
+        notice.kind = AlertNotice::Kind::kStillFiring;
+        out.push_back(notice);
+      }
+      // Nothing to remember: the state goes (entities come and go).
+      if (!s.firing && s.breached.empty())
+        it = states_.erase(it);
+      else
+        ++it;
+    }
+  }
+  return out;
+}
+
+std::vector<std::pair<std::string, SeriesKey>> AlertEvaluator::firing() const {
+  std::vector<std::pair<std::string, SeriesKey>> out;
+  for (const auto& [id_key, s] : states_)
+    if (s.firing) out.push_back(id_key);
+  return out;
+}
+
+}  // namespace zt::platform::observer

@@ -1,0 +1,100 @@
+#pragma once
+// Alert rules and their evaluation (issue 19): what turns the observer's per-minute figures into
+// firing and recovery notices. Pure: minutes in, notices out — the observer feeds it each minute
+// that has ended, keeps the rules as data (the config center) and sends what it answers.
+//
+// A rule judges every series of its scope that its filters select (each service, instance,
+// endpoint or edge: the rule's "entity"), one minute at a time:
+//   - a minute breaches when the metric compares past the threshold — and only when the minute
+//     had at least min_calls calls: the minimum-traffic guard (three slow calls at night are not
+//     an incident; SkyWalking's users ask for it);
+//   - it fires when at least `count` of the last `period` minutes breached (SkyWalking's period
+//     and count), and says so once; while it keeps firing it says so again only after `silence`
+//     minutes;
+//   - it recovers after `recover_after` minutes in a row without a breach, and says so when the
+//     rule asks for recovery notices.
+// A minute in which the entity had no calls at all is a minute without a breach.
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/observe/rollup.hpp"
+
+namespace zt::platform::observer {
+
+enum class AlertMetric { kAvgMs, kP50Ms, kP75Ms, kP90Ms, kP95Ms, kP99Ms, kErrorRate, kSla, kCpm, kApdex };
+enum class AlertComparison { kAbove, kBelow };
+
+// "avg_ms", "p99_ms", "error_rate", "sla", "cpm", "apdex" …; nullopt for an unknown name.
+std::optional<AlertMetric> alert_metric(std::string_view name);
+std::string_view alert_metric_name(AlertMetric metric);
+
+struct AlertRule {
+  std::string id;     // stable, e.g. "service_resp_time"
+  std::string title;  // what staff read, e.g. "服务平均响应时间过长"
+  core::observe::SeriesScope scope = core::observe::SeriesScope::kService;
+  std::string service;      // only this service ("" any)
+  std::string name_prefix;  // only names (instance, endpoint, peer) starting so ("" any)
+  AlertMetric metric = AlertMetric::kAvgMs;
+  AlertComparison comparison = AlertComparison::kAbove;
+  double threshold = 1000;
+  int period = 10;        // minutes looked at
+  int count = 3;          // of them breaching, to fire
+  int silence = 10;       // minutes before a firing rule says so again (0: not again until it recovers)
+  int recover_after = 3;  // minutes in a row without a breach, to recover
+  bool recovery_notice = true;
+  std::uint64_t min_calls = 6;        // a minute with fewer calls never breaches
+  std::vector<std::string> channels;  // where its notices go ("email:…", "sms:…", "webhook:…")
+};
+
+// Why a rule cannot be used, in Chinese, or nullopt when it can.
+std::optional<std::string> rule_problem(const AlertRule& rule);
+
+struct AlertNotice {
+  enum class Kind { kFiring, kStillFiring, kRecovered };
+  Kind kind;
+  std::string rule_id;
+  core::observe::SeriesKey entity;
+  std::int64_t minute = 0;  // the minute judged last
+  double value = 0;         // the metric in that minute
+  int breaches = 0;         // in the rule's period
+  std::uint64_t calls = 0;  // in that minute
+};
+
+// The metric of one minute's figures (apdex with threshold T in microseconds).
+double metric_value(AlertMetric metric, const core::observe::Figures& f, double apdex_threshold_micros);
+
+class AlertEvaluator {
+ public:
+  explicit AlertEvaluator(double apdex_threshold_micros = 500'000) : apdex_t_(apdex_threshold_micros) {}
+
+  // Replaces the rules; the state of a rule whose id and judgement (scope, filters, metric,
+  // comparison, threshold, period, count, guard) stay the same is kept, the rest start afresh.
+  void set_rules(std::vector<AlertRule> rules);
+  const std::vector<AlertRule>& rules() const { return rules_; }
+
+  // Judges `minute` (ended) from its series; minutes come in order, each once (an older or
+  // repeated one is ignored). Entities not in `series` had no calls that minute.
+  std::vector<AlertNotice> judge(std::int64_t minute, const core::observe::MinuteSeries& series);
+
+  // What fires now: rule id and entity of each firing state.
+  std::vector<std::pair<std::string, core::observe::SeriesKey>> firing() const;
+
+ private:
+  struct State {
+    std::vector<std::int64_t> breached;  // minutes that breached within the period, oldest first
+    std::int64_t quiet_since = -1;       // the first of the minutes in a row without a breach
+    bool firing = false;
+    std::int64_t notified_at = 0;  // the minute of the last firing notice
+  };
+  bool selects(const AlertRule& rule, const core::observe::SeriesKey& key) const;
+
+  double apdex_t_;
+  std::vector<AlertRule> rules_;
+  std::map<std::pair<std::string, core::observe::SeriesKey>, State> states_;
+  std::int64_t last_minute_ = -1;
+};
+
+}  // namespace zt::platform::observer

@@ -1,0 +1,178 @@
+#include "platform/observer/domain/alerts.hpp"
+
+#include <gtest/gtest.h>
+
+namespace zt::platform::observer {
+namespace {
+
+using core::observe::Figures;
+using core::observe::MinuteSeries;
+using core::observe::SeriesKey;
+using core::observe::SeriesScope;
+using Kind = AlertNotice::Kind;
+
+// `calls` calls of `ms` milliseconds each, `errors` of them failed.
+Figures calls_of(std::uint64_t calls, double ms, std::uint64_t errors = 0) {
+  Figures f;
+  f.calls = calls;
+  f.errors = errors;
+  for (std::uint64_t i = 0; i < calls; ++i) f.latency.add(ms * 1000.0);
+  return f;
+}
+
+const SeriesKey kVendorEdge{SeriesScope::kEdge, "auth", "vendor:identity"};
+const SeriesKey kCounterEdge{SeriesScope::kEdge, "mall", "counter"};
+
+AlertRule vendor_latency() {
+  AlertRule r;
+  r.id = "vendor_latency";
+  r.title = "外部供应商响应过慢";
+  r.scope = SeriesScope::kEdge;
+  r.name_prefix = "vendor:";
+  r.metric = AlertMetric::kP99Ms;
+  r.threshold = 2000;
+  r.period = 5;
+  r.count = 3;
+  r.silence = 4;
+  r.recover_after = 2;
+  r.min_calls = 6;
+  r.channels = {"email:ops@example.com"};
+  return r;
+}
+
+std::vector<Kind> kinds(const std::vector<AlertNotice>& n) {
+  std::vector<Kind> out;
+  for (const auto& x : n) out.push_back(x.kind);
+  return out;
+}
+
+TEST(Alerts, FiresOnCountBreachesInThePeriodRepeatsAfterTheSilenceAndRecovers) {
+  AlertEvaluator e;
+  e.set_rules({vendor_latency()});
+  const auto slow = [](std::uint64_t calls = 10) {
+    return MinuteSeries{{kVendorEdge, calls_of(calls, 3000)}, {kCounterEdge, calls_of(10, 5000)}};
+  };
+  const MinuteSeries fast{{kVendorEdge, calls_of(10, 50)}};
+  EXPECT_TRUE(e.judge(100, slow()).empty());  // one breach of three
+  EXPECT_TRUE(e.judge(101, fast).empty());
+  const auto fired = e.judge(102, slow());  // two
+  EXPECT_TRUE(fired.empty());
+  const auto third = e.judge(103, slow());  // three within five minutes: fires, once
+  ASSERT_EQ(third.size(), 1u);
+  EXPECT_EQ(third[0].kind, Kind::kFiring);
+  EXPECT_EQ(third[0].entity, kVendorEdge) << "the counter edge is not a vendor's: not judged";
+  EXPECT_EQ(third[0].breaches, 3);
+  EXPECT_EQ(third[0].calls, 10u);
+  EXPECT_NEAR(third[0].value, 3000, 30);
+  EXPECT_EQ(e.firing().size(), 1u);
+  EXPECT_TRUE(e.judge(104, slow()).empty()) << "silence: said once";
+  EXPECT_TRUE(e.judge(105, slow()).empty());
+  EXPECT_TRUE(e.judge(106, slow()).empty());
+  EXPECT_EQ(kinds(e.judge(107, slow())), std::vector<Kind>{Kind::kStillFiring}) << "four minutes on: again";
+  EXPECT_TRUE(e.judge(108, fast).empty()) << "one quiet minute of two";
+  const auto recovered = e.judge(109, MinuteSeries{});  // no calls at all: quiet too
+  EXPECT_EQ(kinds(recovered), std::vector<Kind>{Kind::kRecovered});
+  EXPECT_TRUE(e.firing().empty());
+  // Recovered: it fires again only on three new breaches.
+  EXPECT_TRUE(e.judge(110, slow()).empty());
+  EXPECT_TRUE(e.judge(111, slow()).empty());
+  EXPECT_EQ(kinds(e.judge(112, slow())), std::vector<Kind>{Kind::kFiring});
+}
+
+TEST(Alerts, TheMinimumTrafficGuardHoldsBackSlowMinutesWithFewCalls) {
+  AlertEvaluator e;
+  e.set_rules({vendor_latency()});
+  for (std::int64_t m = 0; m < 20; ++m)
+    EXPECT_TRUE(e.judge(m, MinuteSeries{{kVendorEdge, calls_of(5, 9000)}}).empty()) << m;  // 5 < 6 calls
+  EXPECT_TRUE(e.firing().empty());
+  e.judge(20, MinuteSeries{{kVendorEdge, calls_of(6, 9000)}});
+  e.judge(21, MinuteSeries{{kVendorEdge, calls_of(6, 9000)}});
+  EXPECT_EQ(kinds(e.judge(22, MinuteSeries{{kVendorEdge, calls_of(6, 9000)}})), std::vector<Kind>{Kind::kFiring});
+}
+
+TEST(Alerts, OnlyBreachesWithinThePeriodCountAndMinutesComeInOrder) {
+  AlertEvaluator e;
+  e.set_rules({vendor_latency()});
+  const MinuteSeries slow{{kVendorEdge, calls_of(10, 3000)}};
+  e.judge(10, slow);
+  e.judge(11, slow);
+  EXPECT_TRUE(e.judge(16, slow).empty()) << "10 and 11 are past the five-minute period at 16";
+  EXPECT_TRUE(e.judge(16, slow).empty()) << "a minute judged twice counts once";
+  EXPECT_TRUE(e.judge(12, slow).empty()) << "an older minute is ignored";
+  EXPECT_TRUE(e.judge(17, slow).empty());
+  EXPECT_EQ(kinds(e.judge(18, slow)), std::vector<Kind>{Kind::kFiring});
+}
+
+TEST(Alerts, EachEntityIsJudgedApartAndEveryMetricReadsItsFigure) {
+  AlertRule sla;
+  sla.id = "service_sla";
+  sla.title = "服务成功率过低";
+  sla.metric = AlertMetric::kSla;
+  sla.comparison = AlertComparison::kBelow;
+  sla.threshold = 0.8;
+  sla.period = 1;
+  sla.count = 1;
+  sla.recovery_notice = false;
+  sla.recover_after = 1;
+  sla.channels = {"sms:13800000000"};
+  AlertEvaluator e;
+  e.set_rules({sla});
+  const SeriesKey mall{SeriesScope::kService, "mall", ""}, auth{SeriesScope::kService, "auth", ""};
+  const auto n = e.judge(1, MinuteSeries{{mall, calls_of(10, 5, 3)}, {auth, calls_of(10, 5, 1)}});
+  ASSERT_EQ(n.size(), 1u);
+  EXPECT_EQ(n[0].entity, mall);
+  EXPECT_NEAR(n[0].value, 0.7, 1e-9);
+  EXPECT_TRUE(e.judge(2, MinuteSeries{{mall, calls_of(10, 5)}}).empty()) << "recovered without a notice, as asked";
+  EXPECT_TRUE(e.firing().empty());
+
+  const Figures f = calls_of(100, 10, 5);
+  EXPECT_NEAR(metric_value(AlertMetric::kAvgMs, f, 500'000), 10, 0.1);
+  EXPECT_NEAR(metric_value(AlertMetric::kP99Ms, f, 500'000), 10, 0.1);
+  EXPECT_NEAR(metric_value(AlertMetric::kErrorRate, f, 500'000), 0.05, 1e-9);
+  EXPECT_NEAR(metric_value(AlertMetric::kSla, f, 500'000), 0.95, 1e-9);
+  EXPECT_EQ(metric_value(AlertMetric::kCpm, f, 500'000), 100);
+  EXPECT_EQ(metric_value(AlertMetric::kApdex, f, 500'000), 1.0);
+  EXPECT_EQ(metric_value(AlertMetric::kApdex, f, 5'000), 0.5) << "10 ms against T = 5 ms: tolerating";
+  for (const auto* name :
+       {"avg_ms", "p50_ms", "p75_ms", "p90_ms", "p95_ms", "p99_ms", "error_rate", "sla", "cpm", "apdex"})
+    EXPECT_EQ(alert_metric_name(*alert_metric(name)), name);
+  EXPECT_FALSE(alert_metric("p98_ms"));
+}
+
+TEST(Alerts, ChangedRulesStartAfreshAndUnchangedOnesKeepTheirState) {
+  AlertEvaluator e;
+  e.set_rules({vendor_latency()});
+  const MinuteSeries slow{{kVendorEdge, calls_of(10, 3000)}};
+  e.judge(1, slow);
+  e.judge(2, slow);
+  auto same = vendor_latency();
+  same.title = "改了名称";
+  same.channels = {"sms:13800000000"};
+  e.set_rules({same});  // what it notifies changed, not how it judges
+  EXPECT_EQ(kinds(e.judge(3, slow)), std::vector<Kind>{Kind::kFiring});
+  auto stricter = vendor_latency();
+  stricter.threshold = 1000;
+  e.set_rules({stricter});
+  EXPECT_TRUE(e.firing().empty()) << "a rule that judges differently starts afresh";
+  EXPECT_TRUE(e.judge(4, slow).empty());
+}
+
+TEST(Alerts, ARuleThatCannotBeUsedSaysWhyInChinese) {
+  EXPECT_FALSE(rule_problem(vendor_latency()));
+  auto r = vendor_latency();
+  r.count = 6;  // more than the period
+  ASSERT_TRUE(rule_problem(r));
+  EXPECT_NE(rule_problem(r)->find("触发次数"), std::string::npos);
+  r = vendor_latency();
+  r.channels.clear();
+  EXPECT_NE(rule_problem(r)->find("通知渠道"), std::string::npos);
+  r = vendor_latency();
+  r.threshold = std::numeric_limits<double>::quiet_NaN();
+  EXPECT_TRUE(rule_problem(r));
+  r = vendor_latency();
+  r.id.clear();
+  EXPECT_TRUE(rule_problem(r));
+}
+
+}  // namespace
+}  // namespace zt::platform::observer
