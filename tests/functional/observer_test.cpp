@@ -725,6 +725,24 @@ TEST(ObserverElsewhere, EachVendorAttemptIsAClientSpanTheVendorContinues) {
   EXPECT_EQ(vendor_traceparent.substr(36, 16), core::to_hex(call.span_id)) << vendor_traceparent;
 }
 
+// Each process's resources on its admin /metrics, in the names Prometheus dashboards expect.
+TEST(ObserverElsewhere, EachProcessShowsItsResourcesOnTheAdminListener) {
+  Zhongtai z{Env{}, "observer"};
+  const auto m = http_get(z.admin, "/metrics");
+  ASSERT_EQ(m.status, 200);
+  for (const auto* name : {"process_cpu_seconds_total ", "process_resident_memory_bytes ", "process_open_fds ",
+                           "process_threads ", "zt_blocking_pool_queued "}) {
+    const auto at = m.body.find(std::string("\n") + name);
+    ASSERT_NE(at, std::string::npos) << name << " in " << m.body;
+    const auto value =
+        m.body.substr(at + 1 + std::string(name).size(), m.body.find('\n', at + 1) - at - 1 - std::string(name).size());
+    EXPECT_GE(std::stod(value), std::string(name) == "zt_blocking_pool_queued " ? 0.0 : 1e-9) << name << value;
+  }
+  const auto outside = http_get(z.port, "/metrics");
+  EXPECT_NE(outside.status, 200) << "never on the public listener";
+  EXPECT_EQ(outside.body.find("process_"), std::string::npos) << outside.body;
+}
+
 TEST(ObserverAlone, ABusyObserverAnswers429WithRetryAfterAndKeepsWhatItTook) {
   const std::string secret = "observer-alone-suite-0123456789abcdef";
   Zhongtai z{Env{{"ZT_NODE__INTERNAL_SECRET", secret}, {"ZT_OBSERVER__MAX_CONCURRENT_EXPORTS", "1"}}, "observer"};

@@ -1,7 +1,5 @@
 #include "core/app/listeners.hpp"
 
-#include <boost/asio/awaitable.hpp>
-
 #include <fcntl.h>
 #include <fmt/format.h>
 #include <openssl/crypto.h>
@@ -9,19 +7,22 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <filesystem>
 #include <atomic>
+#include <boost/asio/awaitable.hpp>
+#include <filesystem>
 #include <memory>
 
+#include "core/app/resilience_component.hpp"
 #include "core/http/error.hpp"
-#include "core/http/middleware.hpp"
 #include "core/http/identity.hpp"
+#include "core/http/middleware.hpp"
 #include "core/http/pipeline.hpp"
 #include "core/http/router.hpp"
 #include "core/http/server.hpp"
+#include "core/net/blocking.hpp"
 #include "core/observe/log.hpp"
 #include "core/observe/metrics.hpp"
-#include "core/app/resilience_component.hpp"
+#include "core/observe/process_metrics.hpp"
 #include "core/util/files.hpp"
 
 namespace zt::core {
@@ -216,9 +217,18 @@ ComponentSpec admin_listener_spec() {
       if (ctx.process_ready()) co_return http::Response::json(200, fmt::format("{{\"status\":\"ready\",\"pid\":{}}}", ::getpid()));
       co_return http::Response::json(503, "{\"status\":\"not ready\"}");
     });
-    r.add(http::Method::kGet, "/metrics", [&ctx](http::Request&, http::RequestContext&) -> boost::asio::awaitable<http::Response> {
-      co_return http::Response::text(200, ctx.metrics().render(), "text/plain; version=0.0.4; charset=utf-8");
-    });
+    r.add(http::Method::kGet, "/metrics",
+          [&ctx](http::Request&, http::RequestContext&) -> boost::asio::awaitable<http::Response> {
+            // The registry's series, then the process's own resources and the blocking pool's queue
+            // (read now: nothing keeps them up between scrapes).
+            std::string text = ctx.metrics().render();
+            text += observe::process_metrics_text();
+            text += fmt::format(
+                "# HELP zt_blocking_pool_queued Jobs queued or running on the blocking pool\n"
+                "# TYPE zt_blocking_pool_queued gauge\nzt_blocking_pool_queued {}\n",
+                blocking_pool_queued());
+            co_return http::Response::text(200, std::move(text), "text/plain; version=0.0.4; charset=utf-8");
+          });
     r.add(http::Method::kGet, "/config", [&ctx](http::Request&, http::RequestContext&) -> boost::asio::awaitable<http::Response> {
       co_return http::Response::text(200, ctx.full_config().dump(), "application/yaml; charset=utf-8");
     });
