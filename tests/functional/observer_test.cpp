@@ -738,6 +738,7 @@ TEST(ObserverElsewhere, EachProcessShowsItsResourcesOnTheAdminListener) {
         m.body.substr(at + 1 + std::string(name).size(), m.body.find('\n', at + 1) - at - 1 - std::string(name).size());
     EXPECT_GE(std::stod(value), std::string(name) == "zt_blocking_pool_queued " ? 0.0 : 1e-9) << name << value;
   }
+  EXPECT_NE(m.body.find("\nzt_io_thread_cpu_seconds_total{thread=\"0\"} "), std::string::npos) << m.body;
   const auto outside = http_get(z.port, "/metrics");
   EXPECT_NE(outside.status, 200) << "never on the public listener";
   EXPECT_EQ(outside.body.find("process_"), std::string::npos) << outside.body;

@@ -20,6 +20,7 @@
 #include "core/http/router.hpp"
 #include "core/http/server.hpp"
 #include "core/net/blocking.hpp"
+#include "core/net/runtime.hpp"
 #include "core/observe/log.hpp"
 #include "core/observe/metrics.hpp"
 #include "core/observe/process_metrics.hpp"
@@ -227,6 +228,13 @@ ComponentSpec admin_listener_spec() {
                 "# HELP zt_blocking_pool_queued Jobs queued or running on the blocking pool\n"
                 "# TYPE zt_blocking_pool_queued gauge\nzt_blocking_pool_queued {}\n",
                 blocking_pool_queued());
+            text +=
+                "# HELP zt_io_thread_cpu_seconds_total CPU time of each io thread (its rate is the thread's busy "
+                "share)\n# TYPE zt_io_thread_cpu_seconds_total counter\n";
+            const auto cpu = ctx.runtime().thread_cpu_seconds();
+            for (std::size_t i = 0; i < cpu.size(); ++i)
+              if (cpu[i] >= 0)
+                text += fmt::format("zt_io_thread_cpu_seconds_total{{thread=\"{}\"}} {:.3f}\n", i, cpu[i]);
             co_return http::Response::text(200, std::move(text), "text/plain; version=0.0.4; charset=utf-8");
           });
     r.add(http::Method::kGet, "/config", [&ctx](http::Request&, http::RequestContext&) -> boost::asio::awaitable<http::Response> {

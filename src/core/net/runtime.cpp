@@ -1,5 +1,8 @@
 #include "core/net/runtime.hpp"
 
+#include <pthread.h>
+#include <time.h>
+
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/executor_work_guard.hpp>
@@ -56,6 +59,7 @@ struct IoRuntime::Impl {
   std::vector<std::unique_ptr<ShutdownContext>> contexts;
   std::vector<asio::executor_work_guard<asio::io_context::executor_type>> guards;
   std::vector<std::thread> threads;
+  std::vector<clockid_t> clocks;  // each io thread's CPU clock, set in start() before anyone reads
   std::atomic<std::size_t> round_robin{0};
   bool started = false;
   bool stopped = false;
@@ -96,7 +100,22 @@ void IoRuntime::start() {
         }
       }
     });
+    clockid_t clock{};
+    impl_->clocks.push_back(::pthread_getcpuclockid(impl_->threads.back().native_handle(), &clock) == 0 ? clock
+                                                                                                      : clockid_t{-1});
   }
+}
+
+std::vector<double> IoRuntime::thread_cpu_seconds() const {
+  std::vector<double> out;
+  out.reserve(impl_->clocks.size());
+  for (const clockid_t clock : impl_->clocks) {
+    timespec ts{};
+    out.push_back(clock != clockid_t{-1} && ::clock_gettime(clock, &ts) == 0
+                      ? static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) / 1e9
+                      : -1.0);
+  }
+  return out;
 }
 
 void IoRuntime::stop() {

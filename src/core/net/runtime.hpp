@@ -5,6 +5,7 @@
 
 #include <cstddef>
 #include <functional>
+#include <vector>
 #include <memory>
 
 namespace boost::asio {
@@ -32,6 +33,11 @@ class IoRuntime {
   void spawn(std::size_t i, std::function<boost::asio::awaitable<void>()> fn);
   // Runs fn on context i and waits for it (for start-up and shutdown work from the main thread).
   void run_on(std::size_t i, std::function<void()> fn);
+
+  // CPU time each io thread has used so far, in seconds (an io thread waiting for its sockets
+  // uses none: its rate is the thread's busy share); empty before start(), -1 for a thread that
+  // has ended.
+  std::vector<double> thread_cpu_seconds() const;
 
  private:
   struct Impl;
