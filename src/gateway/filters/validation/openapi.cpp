@@ -6,6 +6,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <set>
 #include <variant>
@@ -128,6 +129,10 @@ class DocumentReader {
           // Only types that are not JSON of some kind (a "+json" type is read and checked as JSON).
           if (name.find("json") == std::string::npos) op.other_media_types.push_back(name);
         }
+      if (const auto codings = body["x-zt-content-encodings"]) {
+        if (!codings.IsSequence()) fail(where + ".requestBody.x-zt-content-encodings", "should be a list of codings");
+        for (const auto& c : codings) op.content_encodings.push_back(c.as<std::string>());
+      }
     }
     doc_.operations_.push_back(std::move(op));
   }
@@ -528,11 +533,16 @@ std::optional<Problem> ApiDocument::validate(const core::http::Request& req, std
       if (std::find(op->other_media_types.begin(), op->other_media_types.end(), type) != op->other_media_types.end())
         return std::nullopt;  // declared, and not JSON: the service reads it
     }
-    // A compressed body (Content-Encoding other than identity) is the service's to decode and
-    // check: what the gateway would parse here is not the JSON the service reads.
-    if (const auto encoding = req.headers.get("content-encoding");
-        encoding && !encoding->empty() && *encoding != "identity")
-      return std::nullopt;
+    // A compressed body is the service's to decode and check where the operation takes that coding
+    // (what the gateway would parse here is not what the service reads); any other is refused.
+    std::string coding(req.headers.get("content-encoding").value_or(""));
+    for (auto& c : coding) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    while (!coding.empty() && coding.back() == ' ') coding.pop_back();
+    if (!coding.empty() && coding != "identity") {
+      if (std::find(op->content_encodings.begin(), op->content_encodings.end(), coding) != op->content_encodings.end())
+        return std::nullopt;
+      return Problem{"body", "不支持的内容编码：" + coding.substr(0, 32)};
+    }
     boost::system::error_code ec;
     const auto json = boost::json::parse(req.body, ec);
     if (ec) return Problem{"body", "不是合法的 JSON"};

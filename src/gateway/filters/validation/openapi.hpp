@@ -98,6 +98,10 @@ struct ApiDocument::Operation {
   // Other media types the body may be in (an OTLP exporter's application/x-protobuf): a request
   // that says it sends one of them is not read as JSON (its service reads it).
   std::vector<std::string> other_media_types;
+  // Content codings the body may come in (requestBody x-zt-content-encodings: an OTLP exporter's
+  // gzip): such a body is the service's to decode and check. Any other coding is refused — a body
+  // the gateway cannot read is never passed on unchecked.
+  std::vector<std::string> content_encodings;
 };
 
 }  // namespace zt::gateway::filters

@@ -178,6 +178,43 @@ paths:
   EXPECT_EQ(post("", "application/x-protobuf"), "body 缺少请求体");
 }
 
+TEST(OpenApi, ACompressedBodyPassesOnlyWhereTheOperationTakesItsCoding) {
+  auto doc = ApiDocument::parse(R"Y(
+openapi: 3.0.3
+info: {title: observer, version: "1"}
+paths:
+  /api/observer/v1/otlp/v1/logs:
+    post:
+      x-zt-access: anonymous
+      requestBody:
+        required: true
+        x-zt-content-encodings: [gzip]
+        content:
+          application/json:
+            schema: {type: object, required: [resourceLogs]}
+  /api/x/v1/things:
+    post:
+      x-zt-access: anonymous
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema: {type: object, required: [name], properties: {name: {type: string, maxLength: 3}}}
+)Y");
+  auto post = [&](const std::string& path, const std::string& body, const std::string& coding) {
+    return problem(*doc, make(Method::kPost, path, body, {{"content-type", "application/json"}, {"content-encoding", coding}}));
+  };
+  const std::string packed("\x1f\x8b\x08\x00binary", 10);
+  EXPECT_EQ(post("/api/observer/v1/otlp/v1/logs", packed, "gzip"), "ok") << "the service decodes and checks it";
+  EXPECT_EQ(post("/api/observer/v1/otlp/v1/logs", packed, "GZIP "), "ok");
+  EXPECT_EQ(post("/api/observer/v1/otlp/v1/logs", packed, "br"), "body 不支持的内容编码：br");
+  EXPECT_EQ(post("/api/observer/v1/otlp/v1/logs", "{}", "identity"), "body.resourceLogs 缺少必填字段");
+  // Elsewhere: refused, compressed or merely said to be (never passed on unchecked).
+  EXPECT_EQ(post("/api/x/v1/things", packed, "gzip"), "body 不支持的内容编码：gzip");
+  EXPECT_EQ(post("/api/x/v1/things", R"({"name":"too long"})", "gzip"), "body 不支持的内容编码：gzip");
+  EXPECT_EQ(post("/api/x/v1/things", R"({"name":"too long"})", "identity"), "body.name 长度不能超过 3 个字符");
+}
+
 TEST(OpenApi, RefusesDocumentsItCannotRead) {
   EXPECT_THROW(ApiDocument::parse("openapi: 2.0\npaths: {}"), std::invalid_argument);
   EXPECT_THROW(ApiDocument::parse("openapi: 3.0.3\n"), std::invalid_argument) << "no paths";
