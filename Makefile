@@ -10,7 +10,7 @@ deps:
 # The release binary (make run) and the benchmarks (make bench); tests build in the asan tree.
 build: deps
 	@cmake --preset release >/dev/null
-	@cmake --build --preset release -j $(JOBS) --target zhongtai resilience_bench config_push_bench bench_tokens bulkhead_driver mall_driver flood_driver
+	@cmake --build --preset release -j $(JOBS) --target zhongtai resilience_bench config_push_bench bench_tokens bulkhead_driver mall_driver flood_driver observer_driver
 
 # The H5 app and the console (web/), served by the gateway.
 web: deps
@@ -47,6 +47,7 @@ bench: build
 	bench/gateway/run
 	bench/auth/run
 	bench/bulkhead/run
+	bench/observer/run
 
 clean:
 	rm -rf build web/h5/dist web/console/dist
