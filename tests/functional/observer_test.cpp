@@ -21,6 +21,7 @@
 #include "core/observe/otlp.hpp"
 #include "core/util/gzip.hpp"
 #include "core/util/hex.hpp"
+#include "core/util/time.hpp"
 #include "harness/business.hpp"
 #include "harness/fake_server.hpp"
 #include "harness/platform.hpp"
@@ -248,6 +249,18 @@ TEST_P(Observer, EveryProcesssLogLinesOfATraceAreFoundByItsTraceId) {
   // Never who the customer is: not in this trace's lines, nor in any line the sign-up and the
   // account opening wrote (by now exported: they were written before the lines found above).
   for (const auto& secret : {c.id, c.token}) EXPECT_EQ(seen.find(secret), std::string::npos) << secret << ": " << seen;
+  // The sign-in's own line is there (so the lines of the sign-up and the account were exported).
+  std::string signed_in;
+  EXPECT_TRUE(eventually(
+      [&] {
+        signed_in = http_request(port, "GET", "/api/observer/v1/logs?service=auth&q=customer%20signed%20in&from_ms=" +
+                                                  std::to_string(core::unix_millis() - 600'000),
+                                 "", staff_headers())
+                        .body;
+        return signed_in.find("a customer signed in") != std::string::npos;
+      },
+      20s))
+      << signed_in;
   for (const auto& who : {c.id, json_field(account.body, "fund_account")}) {
     ASSERT_FALSE(who.empty());
     const auto found = http_request(port, "GET", "/api/observer/v1/logs?q=" + who, "", staff_headers());

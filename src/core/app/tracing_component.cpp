@@ -139,13 +139,19 @@ class TracingComponent final : public Component {
     if (export_logs_) log::set_tap(nullptr);
     observe::tracer().stop();  // hands over what is queued (as many batches as may be in flight)
     if (endpoint_) {
+      // Sends under way get a few seconds to end while the runtime still runs (a slower one is cut
+      // when the runtime stops, its spans lost); then what waited for them goes, as far as it can.
+      const auto settle = [this] {
+        for (int i = 0; i < 100 && spans_in_flight_->load() + logs_in_flight_->load() > 0; ++i)
+          std::this_thread::sleep_for(std::chrono::milliseconds(50));
+      };
+      settle();
+      observe::tracer().flush();
+      settle();
       observe::tracer().set_export(nullptr);
       observe::tracer().set_log_export(nullptr);
-      // Sends under way get a few seconds to end while the runtime still runs; a slower one is cut
-      // when the runtime stops (its spans lost).
-      for (int i = 0; i < 100 && spans_in_flight_->load() + logs_in_flight_->load() > 0; ++i)
-        std::this_thread::sleep_for(std::chrono::milliseconds(50));
     }
+    observe::tracer().flush();  // with no exporter: what is left is dropped and counted
     catch_up();
   }
 

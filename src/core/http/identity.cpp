@@ -376,7 +376,9 @@ class IdentityMiddleware final : public Middleware {
     if (auto* failure = std::get_if<IdentityFailure>(&result)) {
       restart_outside_trace(ctx);
       // Where outside clients arrive, anyone can send junk: not worth a warning each time.
-      if (options_.require) ctx.log().warn("identity: refused a call to {} {} ({})", method_name(req.method), req.path(), failure_name(*failure));
+      if (options_.require) ctx.log().warn("identity: refused a call to {} {} ({})", method_name(req.method),
+                                           ctx.route.empty() ? std::string_view("(its path not logged)") : ctx.route,
+                                           failure_name(*failure));
       else core::log::debug("identity: dropped a client's identity header ({})", failure_name(*failure));
       // Where outside clients arrive (a gateway runs here), a header that does not verify is a
       // client's, dropped unread: the request goes on as outside traffic. Elsewhere it is refused.

@@ -6,6 +6,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <limits>
 #include <sstream>
 #include <vector>
 
@@ -13,8 +14,9 @@ namespace zt::core::observe {
 
 namespace {
 
-// The boot time (seconds since the epoch) from /proc/stat's btime line.
-std::optional<double> boot_time() {
+// The boot time (seconds since the epoch) from /proc/stat's btime line; read once (it does not
+// change).
+std::optional<double> read_boot_time() {
   std::ifstream in("/proc/stat");
   std::string key;
   while (in >> key) {
@@ -23,9 +25,14 @@ std::optional<double> boot_time() {
       if (in >> v) return v;
       return std::nullopt;
     }
-    in.ignore(1 << 20, '\n');
+    in.ignore(std::numeric_limits<std::streamsize>::max(), '\n');
   }
   return std::nullopt;
+}
+
+std::optional<double> boot_time() {
+  static const std::optional<double> once = read_boot_time();
+  return once;
 }
 
 }  // namespace

@@ -29,7 +29,7 @@ TEST(ProcessMetrics, ReadsThisProcesssOwnFiguresAndFollowsThem) {
   const auto after = read_process_figures();
   for (int fd : fds) ::close(fd);
   ASSERT_TRUE(after);
-  EXPECT_EQ(after->open_fds, before->open_fds + 10);
+  EXPECT_GE(after->open_fds, before->open_fds + 10) << "other threads may open files meanwhile, never fewer";
   EXPECT_GT(after->cpu_seconds, before->cpu_seconds);
   const auto text = process_metrics_text();
   for (const auto* name : {"process_cpu_seconds_total ", "process_resident_memory_bytes ", "process_open_fds ",

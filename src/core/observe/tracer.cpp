@@ -147,7 +147,7 @@ void put_back(std::vector<Item>& left, std::vector<Item>& queue, std::size_t cap
 
 }  // namespace
 
-void Tracer::hand_over(std::vector<RecordedSpan>& spans, std::vector<RecordedLog>& logs) {
+bool Tracer::hand_over(std::vector<RecordedSpan>& spans, std::vector<RecordedLog>& logs) {
   std::size_t batch_size = 0;
   {
     std::lock_guard lock(mutex_);
@@ -158,9 +158,11 @@ void Tracer::hand_over(std::vector<RecordedSpan>& spans, std::vector<RecordedLog
     hand_in_batches(spans, batch_size, export_, exported_, dropped_);
     hand_in_batches(logs, batch_size, log_export_, logs_exported_, logs_dropped_);
   }
+  const bool left = !spans.empty() || !logs.empty();
   std::lock_guard lock(mutex_);
   put_back(spans, queue_, options_.queue_capacity, dropped_);
   put_back(logs, log_queue_, options_.queue_capacity, logs_dropped_);
+  return left;
 }
 
 void Tracer::flush() {
@@ -177,12 +179,17 @@ void Tracer::flush() {
 void Tracer::run() {
   std::vector<RecordedSpan> spans;
   std::vector<RecordedLog> logs;
+  bool left = false;
   for (;;) {
     bool stopping = false;
     {
       std::unique_lock lock(mutex_);
+      // After a round the exporter could not take whole, the next waits the full interval: a full
+      // batch put back must not wake the thread again at once (it would spin while the sends in
+      // flight are at their cap).
       wake_.wait_for(lock, options_.flush_interval, [&] {
-        return stopping_ || queue_.size() >= options_.batch_size || log_queue_.size() >= options_.batch_size;
+        return stopping_ ||
+               (!left && (queue_.size() >= options_.batch_size || log_queue_.size() >= options_.batch_size));
       });
       stopping = stopping_;
       spans.swap(queue_);
@@ -191,7 +198,7 @@ void Tracer::run() {
       queue_.reserve(std::min(options_.batch_size, options_.queue_capacity));
       log_queue_.reserve(std::min(options_.batch_size, options_.queue_capacity));
     }
-    hand_over(spans, logs);
+    left = hand_over(spans, logs);
     if (stopping) return;
   }
 }

@@ -110,7 +110,8 @@ class Tracer {
 
  private:
   void run();
-  void hand_over(std::vector<RecordedSpan>& spans, std::vector<RecordedLog>& logs);
+  // True when the exporter left some of them (they wait in the queue for the next round).
+  bool hand_over(std::vector<RecordedSpan>& spans, std::vector<RecordedLog>& logs);
 
   mutable std::mutex mutex_;  // the queues, the options, the instance
   std::condition_variable wake_;

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <chrono>
 #include <map>
 #include <mutex>
@@ -199,6 +200,30 @@ TEST(Tracer, ABodyHoldsOneResourcePerServiceThatAnyOtlpReaderSplitsBack) {
   }
   EXPECT_EQ(spans["mall"], 2u);
   EXPECT_EQ(spans["counter"], 1u);
+}
+
+TEST(Tracer, WhileTheExporterCannotTakeABatchTheThreadWaitsItsIntervalRatherThanSpin) {
+  TracerOptions o;
+  o.batch_size = 4;
+  o.queue_capacity = 100;
+  o.flush_interval = std::chrono::milliseconds(50);
+  Tracer t;
+  std::atomic<int> offered{0};
+  std::atomic<bool> take{false};
+  t.set_export([&](std::vector<RecordedSpan>&&) {
+    ++offered;
+    return take.load();
+  });
+  t.start(o);
+  for (int i = 0; i < 12; ++i) t.record("mall", span(1, 1000));  // three full batches, put back each round
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  EXPECT_LE(offered.load(), 15) << "about one offer an interval, not a spin";
+  EXPECT_GE(offered.load(), 2);
+  EXPECT_EQ(t.stats().dropped, 0u) << "they wait in the queue";
+  take = true;
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  EXPECT_EQ(t.stats().exported, 12u);
+  t.stop();
 }
 
 TEST(Tracer, LogRecordsHaveTheirOwnQueueAndExporterAndAreNeverSampledOut) {

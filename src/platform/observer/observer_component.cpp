@@ -410,13 +410,19 @@ class SpanExportComponent final : public core::Component {
 
   void stop() override {
     if (!active_) return;
-    // What is queued goes now (as many batches as may be in flight; the rest is dropped and
-    // counted), then nothing more is handed over; sends under way get a few seconds to end.
+    // What is queued goes now, as many batches as may be in flight; sends under way get a few
+    // seconds to end, and what waited for them goes after; then nothing more is handed over (the
+    // tracing component's stop drops and counts what is left).
+    const auto settle = [this] {
+      for (int i = 0; i < 100 && spans_in_flight_->load() + logs_in_flight_->load() > 0; ++i)
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    };
+    core::observe::tracer().flush();
+    settle();
     core::observe::tracer().flush();
     core::observe::tracer().set_export(nullptr);
     core::observe::tracer().set_log_export(nullptr);
-    for (int i = 0; i < 100 && spans_in_flight_->load() + logs_in_flight_->load() > 0; ++i)
-      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    settle();
   }
 
  private:

@@ -131,7 +131,11 @@ class DocumentReader {
         }
       if (const auto codings = body["x-zt-content-encodings"]) {
         if (!codings.IsSequence()) fail(where + ".requestBody.x-zt-content-encodings", "should be a list of codings");
-        for (const auto& c : codings) op.content_encodings.push_back(c.as<std::string>());
+        for (const auto& c : codings) {
+          std::string coding = c.as<std::string>();
+          for (auto& ch : coding) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+          op.content_encodings.push_back(std::move(coding));
+        }
       }
     }
     doc_.operations_.push_back(std::move(op));
@@ -526,13 +530,6 @@ std::optional<Problem> ApiDocument::validate(const core::http::Request& req, std
       if (op->body_required) return Problem{"body", "缺少请求体"};
       return std::nullopt;
     }
-    if (!op->other_media_types.empty()) {
-      std::string_view type = req.headers.get("content-type").value_or("");
-      type = type.substr(0, type.find(';'));
-      while (!type.empty() && type.back() == ' ') type.remove_suffix(1);
-      if (std::find(op->other_media_types.begin(), op->other_media_types.end(), type) != op->other_media_types.end())
-        return std::nullopt;  // declared, and not JSON: the service reads it
-    }
     // A compressed body is the service's to decode and check where the operation takes that coding
     // (what the gateway would parse here is not what the service reads); any other is refused.
     std::string coding(req.headers.get("content-encoding").value_or(""));
@@ -542,6 +539,13 @@ std::optional<Problem> ApiDocument::validate(const core::http::Request& req, std
       if (std::find(op->content_encodings.begin(), op->content_encodings.end(), coding) != op->content_encodings.end())
         return std::nullopt;
       return Problem{"body", "不支持的内容编码：" + coding.substr(0, 32)};
+    }
+    if (!op->other_media_types.empty()) {
+      std::string_view type = req.headers.get("content-type").value_or("");
+      type = type.substr(0, type.find(';'));
+      while (!type.empty() && type.back() == ' ') type.remove_suffix(1);
+      if (std::find(op->other_media_types.begin(), op->other_media_types.end(), type) != op->other_media_types.end())
+        return std::nullopt;  // declared, and not JSON: the service reads it
     }
     boost::system::error_code ec;
     const auto json = boost::json::parse(req.body, ec);

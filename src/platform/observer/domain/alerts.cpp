@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
+#include <set>
+#include <stdexcept>
 #include <utility>
 
 namespace zt::platform::observer {
@@ -84,7 +86,12 @@ double metric_value(AlertMetric metric, const core::observe::Figures& f, double 
   return 0;
 }
 
-void AlertEvaluator::set_rules(std::vector<AlertRule> rules) {
+std::vector<AlertNotice> AlertEvaluator::set_rules(std::vector<AlertRule> rules) {
+  std::set<std::string> ids;
+  for (const auto& rule : rules) {
+    if (auto problem = rule_problem(rule)) throw std::invalid_argument("告警规则 " + rule.id + "：" + *problem);
+    if (!ids.insert(rule.id).second) throw std::invalid_argument("告警规则编号重复：" + rule.id);
+  }
   std::map<std::pair<std::string, SeriesKey>, State> kept;
   for (const auto& rule : rules) {
     const auto old = std::find_if(rules_.begin(), rules_.end(), [&](const AlertRule& r) { return r.id == rule.id; });
@@ -92,8 +99,13 @@ void AlertEvaluator::set_rules(std::vector<AlertRule> rules) {
     for (auto it = states_.lower_bound({rule.id, SeriesKey{}}); it != states_.end() && it->first.first == rule.id; ++it)
       kept.insert(*it);
   }
+  std::vector<AlertNotice> ended;
+  for (const auto& [id_key, s] : states_)
+    if (s.firing && !kept.count(id_key))
+      ended.push_back(AlertNotice{AlertNotice::Kind::kEnded, id_key.first, id_key.second, last_minute_, 0, 0, 0});
   states_ = std::move(kept);
   rules_ = std::move(rules);
+  return ended;
 }
 
 bool AlertEvaluator::selects(const AlertRule& rule, const SeriesKey& key) const {
@@ -106,27 +118,43 @@ std::vector<AlertNotice> AlertEvaluator::judge(std::int64_t minute, const core::
   if (minute <= last_minute_) return out;
   last_minute_ = minute;
   for (const auto& rule : rules_) {
-    // This minute's breaches, and what was seen of each entity.
+    // A "calls per minute below" rule judges traffic itself: no guard, and it follows every
+    // entity it has seen (so a minute without calls is a minute of 0).
+    const bool traffic_rule = rule.metric == AlertMetric::kCpm && rule.comparison == AlertComparison::kBelow;
     std::map<SeriesKey, std::pair<double, std::uint64_t>> seen;  // value, calls
+    const auto judge_one = [&](const SeriesKey& key, double value, std::uint64_t calls) {
+      const bool guarded = !traffic_rule && (calls == 0 || calls < rule.min_calls);
+      auto it = states_.find({rule.id, key});
+      if (guarded) return;  // counts neither way
+      const bool past = rule.comparison == AlertComparison::kAbove ? value > rule.threshold : value < rule.threshold;
+      if (past) {
+        if (it == states_.end()) it = states_.emplace(std::make_pair(rule.id, key), State{}).first;
+        it->second.breached.push_back(minute);
+        it->second.quiet = 0;
+      } else {
+        if (it == states_.end() && traffic_rule) it = states_.emplace(std::make_pair(rule.id, key), State{}).first;
+        if (it != states_.end()) ++it->second.quiet;
+      }
+      if (it != states_.end() && calls > 0) it->second.last_seen = minute;
+    };
     for (const auto& [key, figures] : series) {
       if (!selects(rule, key)) continue;
       const double value = metric_value(rule.metric, figures, apdex_t_);
       seen.emplace(key, std::make_pair(value, figures.calls));
-      const bool past = rule.comparison == AlertComparison::kAbove ? value > rule.threshold : value < rule.threshold;
-      const bool breach = figures.calls >= rule.min_calls && figures.calls > 0 && past;
-      auto it = states_.find({rule.id, key});
-      if (breach) {
-        if (it == states_.end()) it = states_.emplace(std::make_pair(rule.id, key), State{}).first;
-        it->second.breached.push_back(minute);
-        it->second.quiet_since = -1;
-      } else if (it != states_.end() && it->second.quiet_since < 0) {
-        it->second.quiet_since = minute;
+      judge_one(key, value, figures.calls);
+    }
+    if (traffic_rule) {
+      std::vector<SeriesKey> silent;
+      for (auto it = states_.lower_bound({rule.id, SeriesKey{}}); it != states_.end() && it->first.first == rule.id; ++it)
+        if (!seen.count(it->first.second)) silent.push_back(it->first.second);
+      for (const auto& key : silent) {
+        seen.emplace(key, std::make_pair(0.0, std::uint64_t{0}));
+        judge_one(key, 0.0, 0);
       }
     }
     for (auto it = states_.lower_bound({rule.id, SeriesKey{}}); it != states_.end() && it->first.first == rule.id;) {
       auto& [id_key, s] = *it;
       const SeriesKey& key = id_key.second;
-      if (!seen.count(key) && s.quiet_since < 0) s.quiet_since = minute;  // no calls: no breach
       // Only the rule's period counts.
       s.breached.erase(std::remove_if(s.breached.begin(), s.breached.end(),
                                       [&](std::int64_t m) { return m <= minute - rule.period; }),
@@ -144,7 +172,7 @@ std::vector<AlertNotice> AlertEvaluator::judge(std::int64_t minute, const core::
         s.firing = true;
         s.notified_at = minute;
         out.push_back(notice);
-      } else if (s.firing && s.quiet_since >= 0 && minute - s.quiet_since + 1 >= rule.recover_after) {
+      } else if (s.firing && s.quiet >= rule.recover_after) {
         // Recovered: the breaches before count no more (a recovered rule fires again only on new
         // ones).
         s.firing = false;
@@ -159,8 +187,10 @@ std::vector<AlertNotice> AlertEvaluator::judge(std::int64_t minute, const core::
         notice.kind = AlertNotice::Kind::kStillFiring;
         out.push_back(notice);
       }
-      // Nothing to remember: the state goes (entities come and go).
-      if (!s.firing && s.breached.empty())
+      // Nothing to remember: the state goes (entities come and go). A traffic rule keeps following
+      // an entity it has seen within its period.
+      const bool follows = traffic_rule && minute - s.last_seen < rule.period;
+      if (!s.firing && s.breached.empty() && !follows)
         it = states_.erase(it);
       else
         ++it;

@@ -7,13 +7,15 @@
 // endpoint or edge: the rule's "entity"), one minute at a time:
 //   - a minute breaches when the metric compares past the threshold — and only when the minute
 //     had at least min_calls calls: the minimum-traffic guard (three slow calls at night are not
-//     an incident; SkyWalking's users ask for it);
+//     an incident; SkyWalking's users ask for it). A minute under the guard (or without calls)
+//     counts neither way: it neither breaches nor helps a firing rule recover. Except for a
+//     "calls per minute below" rule, which is about traffic itself: no guard, and an entity it has
+//     seen that has no calls in a minute has 0;
 //   - it fires when at least `count` of the last `period` minutes breached (SkyWalking's period
 //     and count), and says so once; while it keeps firing it says so again only after `silence`
 //     minutes;
 //   - it recovers after `recover_after` minutes in a row without a breach, and says so when the
 //     rule asks for recovery notices.
-// A minute in which the entity had no calls at all is a minute without a breach.
 #include <cstdint>
 #include <map>
 #include <optional>
@@ -53,7 +55,7 @@ struct AlertRule {
 std::optional<std::string> rule_problem(const AlertRule& rule);
 
 struct AlertNotice {
-  enum class Kind { kFiring, kStillFiring, kRecovered };
+  enum class Kind { kFiring, kStillFiring, kRecovered, kEnded };  // ended: its rule changed or went
   Kind kind;
   std::string rule_id;
   core::observe::SeriesKey entity;
@@ -71,8 +73,11 @@ class AlertEvaluator {
   explicit AlertEvaluator(double apdex_threshold_micros = 500'000) : apdex_t_(apdex_threshold_micros) {}
 
   // Replaces the rules; the state of a rule whose id and judgement (scope, filters, metric,
-  // comparison, threshold, period, count, guard) stay the same is kept, the rest start afresh.
-  void set_rules(std::vector<AlertRule> rules);
+  // comparison, threshold, period, count, guard) stay the same is kept, the rest start afresh —
+  // and what was firing under a rule that changed or went is answered as ended, so whoever was
+  // told it fired hears it end. Throws std::invalid_argument (in Chinese) for a rule that cannot
+  // be used or two rules of one id, changing nothing.
+  std::vector<AlertNotice> set_rules(std::vector<AlertRule> rules);
   const std::vector<AlertRule>& rules() const { return rules_; }
 
   // Judges `minute` (ended) from its series; minutes come in order, each once (an older or
@@ -85,7 +90,8 @@ class AlertEvaluator {
  private:
   struct State {
     std::vector<std::int64_t> breached;  // minutes that breached within the period, oldest first
-    std::int64_t quiet_since = -1;       // the first of the minutes in a row without a breach
+    int quiet = 0;  // judged minutes in a row without a breach (minutes under the guard skipped)
+    std::int64_t last_seen = 0;  // the last minute it was judged
     bool firing = false;
     std::int64_t notified_at = 0;  // the minute of the last firing notice
   };

@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <limits>
+#include <stdexcept>
+
 namespace zt::platform::observer {
 namespace {
 
@@ -70,13 +73,39 @@ TEST(Alerts, FiresOnCountBreachesInThePeriodRepeatsAfterTheSilenceAndRecovers) {
   EXPECT_TRUE(e.judge(106, slow()).empty());
   EXPECT_EQ(kinds(e.judge(107, slow())), std::vector<Kind>{Kind::kStillFiring}) << "four minutes on: again";
   EXPECT_TRUE(e.judge(108, fast).empty()) << "one quiet minute of two";
-  const auto recovered = e.judge(109, MinuteSeries{});  // no calls at all: quiet too
+  EXPECT_TRUE(e.judge(109, MinuteSeries{}).empty()) << "a minute without calls counts neither way";
+  EXPECT_TRUE(e.judge(110, MinuteSeries{{kVendorEdge, calls_of(2, 50)}}).empty()) << "nor one under the guard";
+  const auto recovered = e.judge(111, fast);
   EXPECT_EQ(kinds(recovered), std::vector<Kind>{Kind::kRecovered});
   EXPECT_TRUE(e.firing().empty());
   // Recovered: it fires again only on three new breaches.
-  EXPECT_TRUE(e.judge(110, slow()).empty());
-  EXPECT_TRUE(e.judge(111, slow()).empty());
-  EXPECT_EQ(kinds(e.judge(112, slow())), std::vector<Kind>{Kind::kFiring});
+  EXPECT_TRUE(e.judge(112, slow()).empty());
+  EXPECT_TRUE(e.judge(113, slow()).empty());
+  EXPECT_EQ(kinds(e.judge(114, slow())), std::vector<Kind>{Kind::kFiring});
+}
+
+TEST(Alerts, ACallsPerMinuteBelowRuleHasNoGuardAndSeesTrafficStop) {
+  AlertRule r;
+  r.id = "mall_traffic";
+  r.title = "商城调用量骤降";
+  r.scope = SeriesScope::kService;
+  r.service = "mall";
+  r.metric = AlertMetric::kCpm;
+  r.comparison = AlertComparison::kBelow;
+  r.threshold = 10;
+  r.period = 3;
+  r.count = 2;
+  r.recover_after = 1;
+  r.channels = {"webhook:https://ops.example.com/hook"};
+  AlertEvaluator e;
+  e.set_rules({r});
+  const SeriesKey mall{SeriesScope::kService, "mall", ""};
+  EXPECT_TRUE(e.judge(1, MinuteSeries{{mall, calls_of(100, 5)}}).empty());
+  EXPECT_TRUE(e.judge(2, MinuteSeries{}).empty()) << "no calls: a minute of 0, one breach";
+  const auto fired = e.judge(3, MinuteSeries{});
+  ASSERT_EQ(kinds(fired), std::vector<Kind>{Kind::kFiring});
+  EXPECT_EQ(fired[0].value, 0);
+  EXPECT_EQ(kinds(e.judge(4, MinuteSeries{{mall, calls_of(50, 5)}})), std::vector<Kind>{Kind::kRecovered});
 }
 
 TEST(Alerts, TheMinimumTrafficGuardHoldsBackSlowMinutesWithFewCalls) {
@@ -155,6 +184,27 @@ TEST(Alerts, ChangedRulesStartAfreshAndUnchangedOnesKeepTheirState) {
   e.set_rules({stricter});
   EXPECT_TRUE(e.firing().empty()) << "a rule that judges differently starts afresh";
   EXPECT_TRUE(e.judge(4, slow).empty());
+}
+
+TEST(Alerts, RulesThatCannotBeUsedAreRefusedWholeAndAFiringRuleThatChangesEnds) {
+  AlertEvaluator e;
+  e.set_rules({vendor_latency()});
+  auto broken = vendor_latency();
+  broken.id = "other";
+  broken.period = 0;
+  EXPECT_THROW(e.set_rules({vendor_latency(), broken}), std::invalid_argument);
+  EXPECT_THROW(e.set_rules({vendor_latency(), vendor_latency()}), std::invalid_argument) << "one id twice";
+  ASSERT_EQ(e.rules().size(), 1u) << "nothing changed";
+  const MinuteSeries slow{{kVendorEdge, calls_of(10, 3000)}};
+  e.judge(1, slow);
+  e.judge(2, slow);
+  ASSERT_EQ(kinds(e.judge(3, slow)), std::vector<Kind>{Kind::kFiring});
+  auto looser = vendor_latency();
+  looser.threshold = 5000;
+  const auto ended = e.set_rules({looser});
+  ASSERT_EQ(kinds(ended), std::vector<Kind>{Kind::kEnded}) << "whoever heard it fire hears it end";
+  EXPECT_EQ(ended[0].entity, kVendorEdge);
+  EXPECT_TRUE(e.set_rules({}).empty()) << "nothing firing, nothing to end";
 }
 
 TEST(Alerts, ARuleThatCannotBeUsedSaysWhyInChinese) {

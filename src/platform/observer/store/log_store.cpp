@@ -58,13 +58,15 @@ std::int64_t LogStore::add(core::storage::Tx& tx, const std::vector<core::observ
       const std::string attributes = boost::json::serialize(attributes_json(l.attributes));
       const std::string trace_id = id_hex(l.trace_id), span_id = id_hex(l.span_id);
       // The record as it was sent and where it was in the request, so the same request sent again
-      // adds nothing while two equal lines of one request are both kept (times as sent: a record
-      // without one is not keyed by when it happened to arrive).
+      // adds nothing while two equal lines of one request are both kept. A record without a time
+      // of its own is keyed by when it came: one sent again later is stored twice rather than a
+      // new one with the same text lost.
+      const bool timed = l.time_unix_nano != 0 || l.observed_time_unix_nano != 0;
       std::string identity = batch.source.service_name;
       for (const auto& part :
-           {batch.source.service_instance_id, std::to_string(l.time_unix_nano),
-            std::to_string(l.observed_time_unix_nano), std::to_string(l.severity_number), l.severity_text, trace_id,
-            span_id, l.body, attributes, std::to_string(b), std::to_string(i)}) {
+           {batch.source.service_instance_id, std::to_string(l.time_unix_nano), std::to_string(l.observed_time_unix_nano),
+            timed ? std::string() : std::to_string(received_at_ms), std::to_string(l.severity_number), l.severity_text,
+            trace_id, span_id, l.body, attributes, std::to_string(b), std::to_string(i)}) {
         identity.push_back('\x1f');
         identity += part;
       }

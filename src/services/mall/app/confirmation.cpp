@@ -221,7 +221,7 @@ boost::asio::awaitable<void> Confirmation::refused_for_good(const OrderRecord& o
     store_.events().note(tx, o.order_id, "confirm_refused", error, "mall", now_ms);
     return retried;
   });
-  core::log::warn("mall: the counter refused to confirm {}: {}; {}", o.order_id, error,
+  core::log::warn("mall: the counter refused to confirm {}: {}; {}", o.order_id, error.substr(0, error.find(' ')),
                   again ? "it is worked out again on the next run" : "left for staff (see the reconciliation)");
 }
 

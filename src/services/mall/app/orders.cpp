@@ -423,7 +423,8 @@ boost::asio::awaitable<bool> Orders::expire(const OrderRecord& o, const std::str
         co_await db_.write([&](core::storage::Tx& tx) { store_.tried(tx, o.order_id, "release_unfollowed", why, now_ms); });
       }
     } else {
-      core::log::warn("mall: the counter refused to release expired order {}: {} {}", o.order_id, r->code, r->message);
+      // The counter's words may name an account: the code in the log, the words in the order's history.
+      core::log::warn("mall: the counter refused to release expired order {}: {}", o.order_id, r->code);
       const auto now_ms = core::unix_millis();
       const std::string why = r->code + " " + r->message;
       co_await db_.write([&](core::storage::Tx& tx) { store_.tried(tx, o.order_id, "release_refused", why, now_ms); });
@@ -499,9 +500,9 @@ boost::asio::awaitable<OrderView> Orders::cancel(const std::string& customer, co
     throw ApiError::upstream(503, "MALL_DEPENDENCY_UNAVAILABLE", "暂时无法撤单，请稍后重试");
   if (auto* r = std::get_if<core::Refusal>(&done)) {
     // Cancelled at the counter already (by a request whose answer never came back): the mall
-    // follows and the customer sees the cancel done; confirmed there: not cancellable. The
-    // counter's own words (its order ids) stay in the log.
-    ctx.log().info("mall: the counter refused to cancel {}: {} {}", id, r->code, r->message);
+    // follows and the customer sees the cancel done; confirmed there: not cancellable. The log
+    // keeps the counter's code, not its words (they may name an account).
+    ctx.log().info("mall: the counter refused to cancel {}: {}", id, r->code);
     const std::string message = r->code == "COUNTER_ORDER_NOT_PENDING" ? "订单已在柜台办结，不能撤单" : "柜台暂不能撤销该订单，请稍后查询";
     if (r->code == "COUNTER_ORDER_NOT_PENDING") {
       const bool followed = co_await reconcile(*o, &ctx);
