@@ -15,6 +15,7 @@
 
 #include "core/discovery/discovery.hpp"
 #include "core/discovery/service_client.hpp"
+#include "core/http/content.hpp"
 #include "core/http/error.hpp"
 #include "core/http/identity.hpp"
 #include "core/http/router.hpp"
@@ -236,21 +237,16 @@ class ObserverComponent final : public core::Component {
   // in minutes of its own with tighter caps, and it has its own share of the exports stored at once.
   boost::asio::awaitable<Response> take(Request& req, RequestContext& ctx, Kind kind, std::string sender,
                                         std::string outside = "") {
-    std::string_view type = req.headers.get("content-type").value_or("");
-    type = type.substr(0, type.find(';'));
-    while (!type.empty() && type.back() == ' ') type.remove_suffix(1);
+    const std::string_view type = core::http::media_type(req);
     const bool protobuf = type == "application/x-protobuf";
     if (!protobuf && type != "application/json") {
       invalid_->inc();
       throw ApiError(415, "OBSERVER_MEDIA_TYPE_UNSUPPORTED",
                      "仅接受 OTLP 格式（application/x-protobuf 或 application/json）");
     }
-    // Content codings are case-insensitive (RFC 9110 §8.4.1).
-    std::string encoding(req.headers.get("content-encoding").value_or("identity"));
-    for (auto& c : encoding) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    while (!encoding.empty() && encoding.back() == ' ') encoding.pop_back();
+    const std::string encoding = core::http::content_coding(req);
     const bool gzipped = encoding == "gzip";
-    if (!gzipped && encoding != "identity") {
+    if (!gzipped && !encoding.empty()) {
       invalid_->inc();
       throw ApiError(415, "OBSERVER_ENCODING_UNSUPPORTED", "仅支持 gzip 压缩或未压缩的数据");
     }

@@ -1,5 +1,7 @@
 #include "gateway/filters/validation/openapi.hpp"
 
+#include "core/http/content.hpp"
+
 #include <boost/json/parse.hpp>
 #include <fmt/format.h>
 #include <re2/re2.h>
@@ -532,18 +534,14 @@ std::optional<Problem> ApiDocument::validate(const core::http::Request& req, std
     }
     // A compressed body is the service's to decode and check where the operation takes that coding
     // (what the gateway would parse here is not what the service reads); any other is refused.
-    std::string coding(req.headers.get("content-encoding").value_or(""));
-    for (auto& c : coding) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    while (!coding.empty() && coding.back() == ' ') coding.pop_back();
-    if (!coding.empty() && coding != "identity") {
+    const std::string coding = core::http::content_coding(req);
+    if (!coding.empty()) {
       if (std::find(op->content_encodings.begin(), op->content_encodings.end(), coding) != op->content_encodings.end())
         return std::nullopt;
       return Problem{"body", "不支持的内容编码：" + coding.substr(0, 32)};
     }
     if (!op->other_media_types.empty()) {
-      std::string_view type = req.headers.get("content-type").value_or("");
-      type = type.substr(0, type.find(';'));
-      while (!type.empty() && type.back() == ' ') type.remove_suffix(1);
+      const std::string_view type = core::http::media_type(req);
       if (std::find(op->other_media_types.begin(), op->other_media_types.end(), type) != op->other_media_types.end())
         return std::nullopt;  // declared, and not JSON: the service reads it
     }

@@ -6,6 +6,7 @@
 //   BulkInsert in(tx, "INSERT INTO t (a, b) VALUES ", 2, " ON CONFLICT (a) DO NOTHING");
 //   for (...) { in.add(a); in.add(b); in.end_row(); }
 //   const auto added = in.finish();
+#include <algorithm>
 #include <cstdint>
 #include <string>
 #include <utility>
@@ -14,6 +15,10 @@
 #include "core/storage/database.hpp"
 
 namespace zt::platform::observer {
+
+// Nanoseconds since the epoch as a signed column: past 2262 they no longer fit, and such a time is
+// a sender's error (kept at the largest).
+inline std::int64_t nanos(std::uint64_t v) { return static_cast<std::int64_t>(std::min<std::uint64_t>(v, INT64_MAX)); }
 
 class BulkInsert {
  public:

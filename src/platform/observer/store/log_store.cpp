@@ -13,8 +13,6 @@ namespace {
 
 
 
-std::int64_t nanos(std::uint64_t v) { return static_cast<std::int64_t>(std::min<std::uint64_t>(v, INT64_MAX)); }
-
 template <std::size_t N>
 std::string id_hex(const std::array<std::uint8_t, N>& id) {
   return std::all_of(id.begin(), id.end(), [](std::uint8_t b) { return b == 0; }) ? std::string() : core::to_hex(id);

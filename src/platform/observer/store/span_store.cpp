@@ -25,9 +25,6 @@ std::string events_json(const std::vector<core::observe::SpanEvent>& events) {
   return boost::json::serialize(out);
 }
 
-// Nanoseconds as a signed column: past 2262 they no longer fit, and such a time is a sender's error.
-std::int64_t nanos(std::uint64_t v) { return static_cast<std::int64_t>(std::min<std::uint64_t>(v, INT64_MAX)); }
-
 const char* kind_name(int kind) {
   static constexpr const char* kNames[] = {"unspecified", "internal", "server", "client", "producer", "consumer"};
   return kind >= 0 && kind < 6 ? kNames[kind] : "unspecified";
