@@ -151,11 +151,15 @@ class Platform {
   Zhongtai& gateway() { return *processes_.back(); }
 
   // Pins the business clock (sandbox.clock) everywhere and waits until every process has it.
-  void pin_clock(const std::string& instant) {
-    auto put = publish_dynamic(port(), "sandbox.clock: \"" + instant + "\"\n");
+  void pin_clock(const std::string& instant) { apply_sandbox_settings("sandbox.clock: \"" + instant + "\"\n"); }
+
+  // Publishes `content` as sandbox.yaml (sandbox.clock, <vendor>.sandbox_faults …) and waits until
+  // every process has applied it.
+  void apply_sandbox_settings(const std::string& content) {
+    auto put = publish_dynamic(port(), content);
     ASSERT_EQ(put.status, 200) << put.body;
-    // Acknowledged by content: pinning the instant already in force publishes a new version with
-    // the same content, which the processes have nothing to apply for.
+    // Acknowledged by content: publishing what is already in force makes a new version with the
+    // same content, which the processes have nothing to apply for.
     const auto published = boost::json::parse(put.body);
     const auto version = published.at("version").as_int64();
     const std::string md5(published.at("md5").as_string());
@@ -174,7 +178,7 @@ class Platform {
           return applied >= followers;
         },
         std::chrono::seconds(20)))
-        << "not every process applied sandbox.clock " << instant << " (version " << version << "): " << seen;
+        << "not every process applied " << content << " (version " << version << "): " << seen;
   }
 
  private:

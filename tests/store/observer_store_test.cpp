@@ -4,12 +4,15 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <atomic>
+#include <thread>
 #include <type_traits>
 
 #include "core/storage/database.hpp"
 #include "core/util/hex.hpp"
 #include "harness/process.hpp"
 #include "harness/servers.hpp"
+#include "platform/observer/store/alert_store.hpp"
 #include "platform/observer/store/log_store.hpp"
 #include "platform/observer/store/metric_store.hpp"
 #include "platform/observer/store/span_store.hpp"
@@ -320,6 +323,103 @@ TEST_P(ObserverStore, LogRecordsAreStoredOnceAndFoundByTraceServiceLevelWordsAnd
   EXPECT_EQ(writing(*db, [&](core::storage::Tx& tx) { return LogStore::add(tx, timeless, 5000, "token:x"); }), 2);
   EXPECT_EQ(writing(*db, [&](core::storage::Tx& tx) { return LogStore::add(tx, timeless, 5000, "token:x"); }), 0);
   EXPECT_EQ(writing(*db, [&](core::storage::Tx& tx) { return LogStore::add(tx, timeless, 6000, "token:x"); }), 2);
+}
+
+// What the judge carries is replaced only from the minute it was read at: of two observers that
+// judged the same minutes (a lease that lapsed under one), one stores its judgement and notices, the
+// other nothing. Deliveries are claimed once, finished from sending only, and an abandoned send is
+// tried again (a webhook) or marked unknown (a message that may have gone out).
+TEST_P(ObserverStore, AJudgementIsStoredOnceAndEachDeliveryClaimedOnce) {
+  auto db = open();
+  EXPECT_FALSE(reading(*db, [](core::storage::Tx& tx) { return AlertStore::judgement(tx); }));
+  AlertRule rule = shipped_alert_document().rules.front();
+  AlertState firing{rule.id, SeriesKey{SeriesScope::kService, "mall", ""}, {100, 101}, 0, 101, true, 101};
+  AlertDocument doc;
+  doc.channels = {AlertChannel{"ops", "email", "ops@broker.example"}};
+  rule.channels = {"ops"};
+  doc.rules = {rule};
+  const Judgement first{101, doc, {firing}};
+  EXPECT_TRUE(writing(*db, [&](core::storage::Tx& tx) { return AlertStore::replace_judgement(tx, -1, first, 1000); }));
+  EXPECT_FALSE(writing(*db, [&](core::storage::Tx& tx) { return AlertStore::replace_judgement(tx, -1, first, 1000); }))
+      << "a second first judgement is refused";
+  const auto stored = reading(*db, [](core::storage::Tx& tx) { return AlertStore::judgement(tx); });
+  ASSERT_TRUE(stored);
+  EXPECT_EQ(stored->last_minute, 101);
+  ASSERT_EQ(stored->rules.rules.size(), 1u);
+  EXPECT_EQ(stored->rules.rules[0].id, rule.id);
+  EXPECT_EQ(stored->rules.rules[0].threshold, rule.threshold);
+  EXPECT_EQ(stored->rules.rules[0].channels, std::vector<std::string>{"ops"});
+  EXPECT_EQ(stored->rules.channels, doc.channels) << "the channels as they were: who heard it fire hears it end";
+  ASSERT_EQ(stored->states.size(), 1u);
+  EXPECT_EQ(stored->states[0], firing);
+
+  // Two judges of minute 102 at once: one wins, and only its notice is kept.
+  std::atomic<int> won{0};
+  std::vector<std::thread> judges;
+  for (int i = 0; i < 2; ++i)
+    judges.emplace_back([&, i] {
+      const bool mine = writing(*db, [&](core::storage::Tx& tx) {
+        if (!AlertStore::replace_judgement(tx, 101, Judgement{102, doc, {}}, 2000 + i)) return false;
+        AlertEvent e;
+        e.id = "alert-" + std::to_string(i);
+        e.rule_id = rule.id;
+        e.title = rule.title;
+        e.kind = "recovered";
+        e.scope = "service";
+        e.service = "mall";
+        e.minute = 102;
+        e.text = "恢复";
+        e.created_at_ms = 2000;
+        e.deliveries = {
+            AlertDelivery{e.id, "ops", "email", "ops@broker.example", "pending", 0, "", 2000, 2000},
+            AlertDelivery{e.id, "hook", "webhook", "http://127.0.0.1:9/hook", "pending", 0, "", 2000, 2000}};
+        AlertStore::add_event(tx, e);
+        return true;
+      });
+      if (mine) ++won;
+    });
+  for (auto& t : judges) t.join();
+  EXPECT_EQ(won.load(), 1);
+  AlertFilter all;
+  all.to_ms = 10'000;
+  auto events = reading(*db, [&](core::storage::Tx& tx) { return AlertStore::events(tx, all); });
+  ASSERT_EQ(events.size(), 1u);
+  ASSERT_EQ(events[0].deliveries.size(), 2u);
+  const std::string id = events[0].id;
+
+  // Due, claimed once, finished only from sending.
+  auto due = reading(*db, [](core::storage::Tx& tx) { return AlertStore::due(tx, 2000, 10); });
+  ASSERT_EQ(due.size(), 2u);
+  EXPECT_EQ(due[0].text, "恢复");
+  EXPECT_TRUE(writing(*db, [&](core::storage::Tx& tx) { return AlertStore::claim(tx, id, "ops", 2100); }));
+  EXPECT_FALSE(writing(*db, [&](core::storage::Tx& tx) { return AlertStore::claim(tx, id, "ops", 2100); }));
+  EXPECT_TRUE(writing(*db, [&](core::storage::Tx& tx) { return AlertStore::claim(tx, id, "hook", 2100); }));
+  writing(*db, [&](core::storage::Tx& tx) { AlertStore::finish(tx, id, "ops", "sent", "msg-1", 0, 2200); });
+  writing(*db, [&](core::storage::Tx& tx) { AlertStore::finish(tx, id, "ops", "failed", "again", 0, 2300); });
+  EXPECT_TRUE(reading(*db, [](core::storage::Tx& tx) { return AlertStore::due(tx, 100'000, 10); }).empty());
+  // The hook's observer went mid-send: tried again; an e-mail left sending would be unknown.
+  EXPECT_EQ(writing(*db, [&](core::storage::Tx& tx) { return AlertStore::settle_abandoned(tx, 2000, 9000); }), 0)
+      << "not yet abandoned";
+  EXPECT_EQ(writing(*db, [&](core::storage::Tx& tx) { return AlertStore::settle_abandoned(tx, 5000, 9000); }), 1);
+  due = reading(*db, [](core::storage::Tx& tx) { return AlertStore::due(tx, 9000, 10); });
+  ASSERT_EQ(due.size(), 1u);
+  EXPECT_EQ(due[0].deliveries[0].channel, "hook");
+  EXPECT_EQ(due[0].deliveries[0].attempts, 1);
+  events = reading(*db, [&](core::storage::Tx& tx) { return AlertStore::events(tx, all); });
+  ASSERT_EQ(events[0].deliveries.size(), 2u);
+  EXPECT_EQ(events[0].deliveries[1].channel, "ops");
+  EXPECT_EQ(events[0].deliveries[1].status, "sent");
+  EXPECT_EQ(events[0].deliveries[1].detail, "msg-1");
+
+  // Filters, and retention with the deliveries.
+  all.kind = "firing";
+  EXPECT_TRUE(reading(*db, [&](core::storage::Tx& tx) { return AlertStore::events(tx, all); }).empty());
+  all.kind = "recovered";
+  all.rule_id = rule.id;
+  EXPECT_EQ(reading(*db, [&](core::storage::Tx& tx) { return AlertStore::events(tx, all); }).size(), 1u);
+  EXPECT_EQ(writing(*db, [&](core::storage::Tx& tx) { return AlertStore::purge_before(tx, 2000, 10); }), 0);
+  EXPECT_EQ(writing(*db, [&](core::storage::Tx& tx) { return AlertStore::purge_before(tx, 2001, 10); }), 1);
+  EXPECT_TRUE(reading(*db, [](core::storage::Tx& tx) { return AlertStore::due(tx, 100'000, 10); }).empty());
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, ObserverStore, ::testing::Values("sqlite", "postgres"),

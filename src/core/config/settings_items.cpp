@@ -33,6 +33,7 @@ const std::vector<std::string>& SettingsItems::default_extra_config() {
       "calendar.yaml=calendar.closures",
       "flow.yaml=resilience.*",
       "gateway.yaml=gateway.*",
+      "observer.yaml=observer.alert_rules",
       "sandbox.yaml=sandbox.*,*.sandbox_faults",
   };
   return kDefaults;

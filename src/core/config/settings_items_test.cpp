@@ -23,6 +23,7 @@ TEST(SettingsItems, EachSettingHasOneItemByConcern) {
   EXPECT_EQ(layout.owner("sandbox.clock").data_id, "sandbox.yaml");
   EXPECT_EQ(layout.owner("identity.sandbox_faults").data_id, "sandbox.yaml");
   EXPECT_EQ(layout.owner("calendar.closures").data_id, "calendar.yaml");
+  EXPECT_EQ(layout.owner("observer.alert_rules").data_id, "observer.yaml");
   EXPECT_EQ(layout.owner("mall.max_open_orders").data_id, "dynamic.yaml")
       << "what no item claims stays in the main one";
   EXPECT_EQ(layout.owner("resilience").data_id, "dynamic.yaml") << "a prefix pattern needs the dot";

@@ -43,12 +43,14 @@ class NotifyComponent final : public core::Component {
     if (provider_ == "sandbox" && !ctx.full_config().section("node").get_bool("sandbox"))
       throw std::runtime_error("notify.provider is sandbox but node.sandbox is off: customers' codes would stay in a readable outbox "
                                "instead of reaching their phones — set notify.provider: http (and notify.endpoint)");
-    if (provider_ == "http") {
+    if (provider_ == "http")
       sms_ = std::make_unique<SmsSender>(vendor_kit::vendor_settings(c, "notify", "短信服务"), &ctx.metrics());
-      if (!c.get_string("smtp_url").empty())
-        smtp_ = std::make_unique<SmtpSender>(SmtpSettings{c.get_string("smtp_url"), c.get_string("smtp_from"), c.get_string("smtp_username"),
-                                                          c.get_string("smtp_password"), c.get_duration("smtp_timeout")});
-    }
+    // E-mail goes through the SMTP server whenever one is set, the sandbox's too (staff's alert
+    // mail reaches a real mailbox while SMS stays in the outbox).
+    if (!c.get_string("smtp_url").empty())
+      smtp_ = std::make_unique<SmtpSender>(SmtpSettings{c.get_string("smtp_url"), c.get_string("smtp_from"),
+                                                        c.get_string("smtp_username"), c.get_string("smtp_password"),
+                                                        c.get_duration("smtp_timeout")});
     sent_ = &ctx.metrics().counter("zt_notify_sent_total", "Messages handed to the provider", {{"provider", provider_}});
     refused_ = &ctx.metrics().counter("zt_notify_refused_total", "Send requests refused");
     auto& r = ctx.public_router();
@@ -79,7 +81,7 @@ class NotifyComponent final : public core::Component {
     const std::string sender = ctx.calling_service;
     const std::string channel = body.channel, template_id = body.template_id;
     MessageSent answer{"", provider_, mask_recipient(channel, *recipient)};
-    if (provider_ == "sandbox") {
+    if (provider_ == "sandbox" && !(channel == "email" && smtp_)) {
       if (auto fault = co_await kFaults.inject()) {
         refused_->inc();
         throw ApiError(fault->status, fault->code, fault->message);
@@ -93,7 +95,9 @@ class NotifyComponent final : public core::Component {
       if (channel == "sms") {
         delivered = co_await sms_->send(*recipient, *text, &ctx);
       } else if (smtp_) {
-        const std::string subject = template_id == "notice" ? "中台证券通知" : "中台证券验证码";
+        const std::string subject = template_id == "notice"  ? "中台证券通知"
+                                    : template_id == "alert" ? "中台运维告警"
+                                                             : "中台证券验证码";
         delivered = co_await smtp_->send(*recipient, subject, *text);
       } else {
         delivered = core::Refusal{503, "NOTIFY_EMAIL_UNAVAILABLE", "未配置邮件服务器，暂不能发送邮件"};
@@ -159,10 +163,12 @@ core::ComponentSpec spec() {
   s.description = "notifications: SMS and e-mail through a provider (sandbox: a persisted outbox)";
   s.dependencies = {"server", "discovery"};
   s.service = true;
-  // provider http: SMS through the SMS vendor (endpoint, app_key, … as every vendor), e-mail
-  // through the SMTP server when smtp_url is set; sandbox: every message kept in the outbox.
+  // provider http: SMS through the SMS vendor (endpoint, app_key, … as every vendor); sandbox:
+  // SMS kept in the outbox. E-mail goes through the SMTP server when smtp_url is set (either
+  // provider), else the sandbox keeps it in the outbox and the http provider refuses it.
   auto fields = vendor_kit::vendor_fields();
-  fields.push_back(string("smtp_url", "").describe("smtp://host:port or smtps://host:port for e-mail (provider http)"));
+  fields.push_back(
+      string("smtp_url", "").describe("smtp://host:port or smtps://host:port for e-mail (either provider)"));
   fields.push_back(string("smtp_from", "noreply@zhongtai.example").describe("sender address"));
   fields.push_back(string("smtp_username", ""));
   fields.push_back(string("smtp_password", ""));

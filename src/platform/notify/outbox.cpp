@@ -23,8 +23,11 @@ const std::vector<Template>& templates() {
       {"login_code", "【中台证券】您的验证码为{code}，5分钟内有效。如非本人操作，请忽略本短信。", {"code"}},
       {"reset_code", "【中台证券】您正在重置登录密码，验证码{code}，5分钟内有效，请勿泄露。", {"code"}},
       {"password_code", "【中台证券】您正在设置登录密码，验证码{code}，5分钟内有效，请勿泄露给任何人。", {"code"}},
-      {"password_changed", "【中台证券】您的登录密码已于{time}修改，其他设备已退出登录。如非本人操作，请立即联系客服。", {"time"}},
+      {"password_changed",
+       "【中台证券】您的登录密码已于{time}修改，其他设备已退出登录。如非本人操作，请立即联系客服。",
+       {"time"}},
       {"notice", "【中台证券】{text}", {"text"}},
+      {"alert", "【中台告警】{text}", {"text"}},  // the observer's alert notices, to staff
   };
   return t;
 }

@@ -30,8 +30,10 @@
 #include "core/util/digest.hpp"
 #include "core/util/gzip.hpp"
 #include "core/util/time.hpp"
+#include "platform/observer/app/alerting.hpp"
 #include "platform/observer/client/observer_client.hpp"
 #include "platform/observer/domain/live_minutes.hpp"
+#include "platform/observer/handlers/alert_handlers.hpp"
 #include "platform/observer/handlers/query_handlers.hpp"
 #include "platform/observer/store/log_store.hpp"
 #include "platform/observer/store/metric_store.hpp"
@@ -55,7 +57,8 @@ enum class Kind { kSpans, kLogs };
 
 class ObserverComponent final : public core::Component {
  public:
-  explicit ObserverComponent(core::ComponentContext& ctx) : db_(ctx.database()), runtime_(ctx.runtime()) {
+  explicit ObserverComponent(core::ComponentContext& ctx)
+      : db_(ctx.database()), runtime_(ctx.runtime()), discovery_(ctx.get<core::discovery::Discovery>("discovery")) {
     const auto& c = ctx.config();
     max_concurrent_ = c.get_int("max_concurrent_exports");
     max_outside_ = c.get_int("max_concurrent_outside_exports");
@@ -100,14 +103,24 @@ class ObserverComponent final : public core::Component {
     qs.traces_retention = traces_retention_;
     qs.logs_retention = logs_retention_;
     add_query_routes(r, db_, {&live_, &outside_live_}, qs);
+    AlertSettings as;
+    as.interval = c.get_duration("alert_interval");
+    as.settle = c.get_duration("alert_settle");
+    as.history_retention = c.get_duration("alerts_retention");
+    as.apdex_threshold_micros = qs.apdex_threshold_micros;
+    alerting_ = std::make_unique<Alerting>(db_, discovery_.client(), "observer-" + part_, as, ctx.metrics());
+    add_alert_routes(r, db_, discovery_.client(),
+                     AlertRouteSettings{qs.apdex_threshold_micros, metrics_retention_, as.history_retention});
   }
 
   void start() override {
     started_ = true;
     runtime_.spawn(0, [this]() -> boost::asio::awaitable<void> { co_await housekeeping(); });
+    alerting_->start(runtime_);
   }
 
   void stop() override {
+    alerting_->stop();
     stopping_ = true;
     wake_.notify_all();
     // The loop ends first (it may be storing a part: never two writers of one part), then what is
@@ -344,6 +357,8 @@ class ObserverComponent final : public core::Component {
 
   core::storage::Database& db_;
   core::net::IoRuntime& runtime_;
+  core::discovery::Discovery& discovery_;
+  std::unique_ptr<Alerting> alerting_;
   std::vector<std::pair<std::string, std::string>> ingest_tokens_;  // name, the secret's SHA-256 (hex)
   core::observe::OtlpLimits limits_;
   std::int64_t max_concurrent_ = 4, max_outside_ = 1;
@@ -500,7 +515,17 @@ core::ComponentSpec spec() {
            .describe("how often ended minutes are stored"),
        core::config::duration("apdex_threshold", std::chrono::milliseconds(500))
            .range(1, 600'000)
-           .describe("Apdex T: satisfied at most T, tolerating at most 4T")},
+           .describe("Apdex T: satisfied at most T, tolerating at most 4T"),
+       core::config::duration("alert_interval", std::chrono::seconds(10))
+           .range(100, 60'000)
+           .describe("how often the observer judging the alert rules looks for an ended minute and deliveries due"),
+       core::config::duration("alert_settle", std::chrono::seconds(30))
+           .range(0, 600'000)
+           .describe("how long after a minute ends before it is judged (every observer has stored it by then: keep it "
+                     "above flush_interval and the processes' tracing.flush_interval)"),
+       core::config::duration("alerts_retention", std::chrono::hours(24 * 90))
+           .range(3'600'000, 3660LL * 86'400'000)
+           .describe("alert notices and their deliveries are kept this long")},
       "the observer"};
   spec.migrations = zt_observer_migrations;
   spec.openapi = zt_observer_openapi;

@@ -55,7 +55,10 @@ std::optional<std::string> rule_problem(const AlertRule& rule) {
   if (rule.count < 1 || rule.count > rule.period) return "触发次数应为 1 到观察周期的分钟数";
   if (rule.silence < 0 || rule.silence > 1440) return "静默期应为 0 到 1440 分钟";
   if (rule.recover_after < 1 || rule.recover_after > 60) return "恢复判定应为 1 到 60 分钟";
-  if (rule.channels.empty()) return "至少需要一个通知渠道";
+  if (rule.min_calls > 1'000'000'000) return "最小调用量应不超过 10 亿次";
+  std::set<std::string> channels;
+  for (const auto& c : rule.channels)
+    if (!channels.insert(c).second) return "通知渠道重复：" + c;
   return std::nullopt;
 }
 
@@ -204,6 +207,22 @@ std::vector<std::pair<std::string, SeriesKey>> AlertEvaluator::firing() const {
   for (const auto& [id_key, s] : states_)
     if (s.firing) out.push_back(id_key);
   return out;
+}
+
+std::vector<AlertState> AlertEvaluator::states() const {
+  std::vector<AlertState> out;
+  out.reserve(states_.size());
+  for (const auto& [id_key, s] : states_)
+    out.push_back(AlertState{id_key.first, id_key.second, s.breached, s.quiet, s.last_seen, s.firing, s.notified_at});
+  return out;
+}
+
+void AlertEvaluator::restore(std::int64_t last_minute, const std::vector<AlertState>& states) {
+  states_.clear();
+  last_minute_ = last_minute;
+  for (const auto& a : states)
+    if (std::any_of(rules_.begin(), rules_.end(), [&](const AlertRule& r) { return r.id == a.rule_id; }))
+      states_[{a.rule_id, a.entity}] = State{a.breached, a.quiet, a.last_seen, a.firing, a.notified_at};
 }
 
 }  // namespace zt::platform::observer

@@ -48,7 +48,7 @@ struct AlertRule {
   int recover_after = 3;  // minutes in a row without a breach, to recover
   bool recovery_notice = true;
   std::uint64_t min_calls = 6;        // a minute with fewer calls never breaches
-  std::vector<std::string> channels;  // where its notices go ("email:…", "sms:…", "webhook:…")
+  std::vector<std::string> channels;  // the names of the channels its notices go to (none: history only)
 };
 
 // Why a rule cannot be used, in Chinese, or nullopt when it can.
@@ -67,6 +67,19 @@ struct AlertNotice {
 
 // The metric of one minute's figures (apdex with threshold T in microseconds).
 double metric_value(AlertMetric metric, const core::observe::Figures& f, double apdex_threshold_micros);
+
+// One rule's judgement of one entity, as the evaluator carries it from minute to minute: what the
+// observer stores after each judged minute, so whichever instance judges next goes on from it.
+struct AlertState {
+  std::string rule_id;
+  core::observe::SeriesKey entity;
+  std::vector<std::int64_t> breached;  // minutes that breached within the period, oldest first
+  int quiet = 0;                       // judged minutes in a row without a breach
+  std::int64_t last_seen = 0;          // the last minute it had calls
+  bool firing = false;
+  std::int64_t notified_at = 0;  // the minute of the last firing notice
+  bool operator==(const AlertState&) const = default;
+};
 
 class AlertEvaluator {
  public:
@@ -87,11 +100,17 @@ class AlertEvaluator {
   // What fires now: rule id and entity of each firing state.
   std::vector<std::pair<std::string, core::observe::SeriesKey>> firing() const;
 
+  // The states kept now and the last minute judged (-1: none), to store; restore() puts them
+  // back under the same rules (set_rules first), leaving out any of a rule it does not have.
+  std::vector<AlertState> states() const;
+  std::int64_t last_minute() const { return last_minute_; }
+  void restore(std::int64_t last_minute, const std::vector<AlertState>& states);
+
  private:
   struct State {
     std::vector<std::int64_t> breached;  // minutes that breached within the period, oldest first
     int quiet = 0;  // judged minutes in a row without a breach (minutes under the guard skipped)
-    std::int64_t last_seen = 0;  // the last minute it was judged
+    std::int64_t last_seen = 0;  // the last minute it had calls
     bool firing = false;
     std::int64_t notified_at = 0;  // the minute of the last firing notice
   };

@@ -207,6 +207,45 @@ TEST(Alerts, RulesThatCannotBeUsedAreRefusedWholeAndAFiringRuleThatChangesEnds) 
   EXPECT_TRUE(e.set_rules({}).empty()) << "nothing firing, nothing to end";
 }
 
+// Whichever observer judges the next minute goes on from the stored states: the same notices as
+// one evaluator judging every minute.
+TEST(Alerts, AnotherEvaluatorRestoredFromTheStatesGoesOnAsOneWould) {
+  const auto slow = MinuteSeries{{kVendorEdge, calls_of(10, 3000)}};
+  const auto fast = MinuteSeries{{kVendorEdge, calls_of(10, 50)}};
+  const std::vector<MinuteSeries> minutes{slow, slow, slow, slow, slow, slow, slow, slow, fast, fast};
+  AlertEvaluator whole;
+  whole.set_rules({vendor_latency()});
+  std::vector<Kind> expected;
+  for (std::size_t i = 0; i < minutes.size(); ++i)
+    for (auto k : kinds(whole.judge(200 + static_cast<std::int64_t>(i), minutes[i]))) expected.push_back(k);
+  ASSERT_EQ(expected, (std::vector<Kind>{Kind::kFiring, Kind::kStillFiring, Kind::kRecovered}));
+
+  std::vector<Kind> handed_over;
+  std::vector<AlertState> stored;
+  std::int64_t last = -1;
+  for (std::size_t i = 0; i < minutes.size(); ++i) {
+    AlertEvaluator one;  // a fresh one every minute, as after a takeover
+    one.set_rules({vendor_latency()});
+    one.restore(last, stored);
+    EXPECT_EQ(one.states(), stored);
+    for (auto k : kinds(one.judge(200 + static_cast<std::int64_t>(i), minutes[i]))) handed_over.push_back(k);
+    stored = one.states();
+    last = one.last_minute();
+  }
+  EXPECT_EQ(handed_over, expected);
+  EXPECT_TRUE(stored.empty()) << "recovered, nothing left to remember";
+
+  // A state of a rule it no longer has is left out; a minute judged already is not judged again.
+  AlertEvaluator other;
+  other.set_rules({vendor_latency()});
+  other.restore(205, {AlertState{"gone_rule", kVendorEdge, {205}, 0, 205, true, 205},
+                      AlertState{"vendor_latency", kVendorEdge, {204, 205}, 0, 205, false, 0}});
+  ASSERT_EQ(other.states().size(), 1u);
+  EXPECT_EQ(other.states()[0].rule_id, "vendor_latency");
+  EXPECT_TRUE(other.judge(205, slow).empty()) << "judged already";
+  EXPECT_EQ(kinds(other.judge(206, slow)), std::vector<Kind>{Kind::kFiring}) << "the third breach of the period";
+}
+
 TEST(Alerts, ARuleThatCannotBeUsedSaysWhyInChinese) {
   EXPECT_FALSE(rule_problem(vendor_latency()));
   auto r = vendor_latency();
@@ -215,7 +254,10 @@ TEST(Alerts, ARuleThatCannotBeUsedSaysWhyInChinese) {
   EXPECT_NE(rule_problem(r)->find("触发次数"), std::string::npos);
   r = vendor_latency();
   r.channels.clear();
-  EXPECT_NE(rule_problem(r)->find("通知渠道"), std::string::npos);
+  EXPECT_FALSE(rule_problem(r)) << "no channel: the history and the console only";
+  r.channels = {"ops", "ops"};
+  ASSERT_TRUE(rule_problem(r));
+  EXPECT_NE(rule_problem(r)->find("通知渠道重复"), std::string::npos);
   r = vendor_latency();
   r.threshold = std::numeric_limits<double>::quiet_NaN();
   EXPECT_TRUE(rule_problem(r));

@@ -1,0 +1,376 @@
+#include "platform/observer/app/alerting.hpp"
+
+#include <fmt/format.h>
+#include <openssl/rand.h>
+
+#include <algorithm>
+#include <boost/json.hpp>
+#include <charconv>
+
+#include "core/discovery/service_client.hpp"
+#include "core/http/client.hpp"
+#include "core/net/runtime.hpp"
+#include "core/observe/log.hpp"
+#include "core/observe/metrics.hpp"
+#include "core/util/error.hpp"
+#include "core/util/hex.hpp"
+#include "core/util/time.hpp"
+#include "platform/notify/client/notify_client.hpp"
+#include "platform/observer/store/alert_store.hpp"
+#include "platform/observer/store/metric_store.hpp"
+
+namespace zt::platform::observer {
+
+namespace {
+
+using core::observe::SeriesScope;
+
+// The config center's public/zhongtai/observer.yaml, followed by every process (discovery's
+// extra_config "observer.yaml=observer.alert_rules"); checked whole before it applies, so the
+// last good rules stay when a published one is wrong (the config center refuses it first).
+const core::config::DynamicKey<std::string> kAlertRules{"observer.alert_rules", "",
+                                                        [](const std::string& text) -> std::optional<std::string> {
+                                                          try {
+                                                            parse_alert_document(text);
+                                                            return std::nullopt;
+                                                          } catch (const std::invalid_argument& e) {
+                                                            return std::string(e.what());
+                                                          }
+                                                        }};
+
+std::string new_event_id() {
+  std::array<std::uint8_t, 12> b{};
+  RAND_bytes(b.data(), static_cast<int>(b.size()));
+  return "alert-" + core::to_hex(b);
+}
+
+struct WebhookTarget {
+  core::http::Upstream upstream;
+  std::string host_header;
+  std::string path;
+};
+
+// http://host[:port][/path] (checked when the rules were read).
+std::optional<WebhookTarget> webhook_target(std::string_view url) {
+  constexpr std::string_view kScheme = "http://";
+  if (!url.starts_with(kScheme)) return std::nullopt;
+  url.remove_prefix(kScheme.size());
+  const auto slash = url.find('/');
+  const std::string_view authority = url.substr(0, slash);
+  WebhookTarget t;
+  t.path = slash == std::string_view::npos ? "/" : std::string(url.substr(slash));
+  t.host_header = std::string(authority);
+  const auto colon = authority.rfind(':');
+  unsigned port = 80;
+  std::string_view host = authority;
+  if (colon != std::string_view::npos) {
+    host = authority.substr(0, colon);
+    const auto digits = authority.substr(colon + 1);
+    auto [p, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), port);
+    if (ec != std::errc() || p != digits.data() + digits.size() || port == 0 || port > 65535) return std::nullopt;
+  }
+  if (host.empty()) return std::nullopt;
+  t.upstream = {std::string(host), static_cast<std::uint16_t>(port)};
+  return t;
+}
+
+// The wait before a webhook's next attempt: 10 s, 20 s, 40 s … at most 10 minutes.
+std::int64_t backoff_ms(std::int64_t attempts) {
+  return std::min<std::int64_t>(10'000LL << std::min<std::int64_t>(attempts - 1, 10), 600'000);
+}
+
+std::string webhook_body(const AlertEvent& e) {
+  return boost::json::serialize(boost::json::object{{"id", e.id},
+                                                    {"kind", e.kind},
+                                                    {"rule_id", e.rule_id},
+                                                    {"title", e.title},
+                                                    {"scope", e.scope},
+                                                    {"service", e.service},
+                                                    {"name", e.name},
+                                                    {"metric", e.metric},
+                                                    {"comparison", e.comparison},
+                                                    {"threshold", e.threshold},
+                                                    {"value", e.value},
+                                                    {"breaches", e.breaches},
+                                                    {"calls", e.calls},
+                                                    {"minute_ms", e.minute * 60'000},
+                                                    {"text", e.text}});
+}
+
+}  // namespace
+
+AlertDocument alert_rules_in_force() {
+  const std::string text = kAlertRules.get();
+  if (text.find_first_not_of(" \t\r\n") == std::string::npos) return shipped_alert_document();
+  try {
+    return parse_alert_document(text);
+  } catch (const std::invalid_argument&) {
+    return shipped_alert_document();  // never applied: the validator refuses it first
+  }
+}
+
+struct Alerting::Impl {
+  core::storage::Database& db;
+  notify::NotifyClient notify;
+  core::http::HttpClient webhooks{core::http::ClientOptions{.connect_timeout = std::chrono::milliseconds(2000),
+                                                            .request_timeout = std::chrono::milliseconds(5000),
+                                                            .max_response_bytes = 64 * 1024}};
+  std::string holder;
+  AlertSettings settings;
+  core::workflow::Leases leases{"observer_leases"};
+  core::net::Periodic job{"observer: alerts"};
+  std::int64_t rounds = 0;
+  bool holding = false;
+  core::observe::Registry& metrics;
+  core::observe::Counter* judged = nullptr;
+
+  Impl(core::storage::Database& d, core::discovery::ServiceClient& services, std::string h, AlertSettings s,
+       core::observe::Registry& m)
+      : db(d), notify(services, "observer"), holder(std::move(h)), settings(s), metrics(m) {
+    judged = &m.counter("zt_observer_alert_minutes_total", "Minutes the alert rules judged");
+  }
+
+  void count_notice(std::string_view kind) {
+    metrics.counter("zt_observer_alert_notices_total", "Alert notices given", {{"kind", std::string(kind)}}).inc();
+  }
+  void count_delivery(const std::string& type, const std::string& status) {
+    metrics
+        .counter("zt_observer_alert_deliveries_total", "Alert notices delivered, by channel type and outcome",
+                 {{"type", type}, {"result", status}})
+        .inc();
+  }
+};
+
+Alerting::Alerting(core::storage::Database& db, core::discovery::ServiceClient& services, std::string holder,
+                   AlertSettings settings, core::observe::Registry& metrics)
+    : impl_(std::make_unique<Impl>(db, services, std::move(holder), settings, metrics)) {}
+
+Alerting::~Alerting() = default;
+
+void Alerting::start(core::net::IoRuntime& runtime) {
+  impl_->job.start(runtime, impl_->settings.interval, core::net::Periodic::First::kAfterPeriod,
+                   [this]() -> boost::asio::awaitable<void> { co_await step(); });
+}
+
+void Alerting::stop() {
+  impl_->job.stop();
+  // Another observer goes on at once, instead of after the lease lapses.
+  if (impl_->holding) {
+    try {
+      impl_->db.write_blocking([&](core::storage::Tx& tx) { impl_->leases.give_back(tx, "alerts", impl_->holder); });
+    } catch (const std::exception& e) {
+      core::log::warn("observer: could not give back the alerts lease (it lapses by itself): {}", e.what());
+    }
+  }
+}
+
+boost::asio::awaitable<void> Alerting::step() {
+  auto& s = *impl_;
+  const auto now = core::unix_millis();
+  // The lease is held from step to step (renewed each time) while this observer runs.
+  const std::int64_t ttl = std::max<std::int64_t>(3 * s.settings.interval.count(), 30'000);
+  const bool mine =
+      co_await s.db.write([&](core::storage::Tx& tx) { return s.leases.take(tx, "alerts", s.holder, now, ttl); });
+  if (mine && !s.holding) core::log::info("observer: this observer judges the alert rules now");
+  if (!mine && s.holding) core::log::info("observer: another observer judges the alert rules now");
+  s.holding = mine;
+  if (!mine) co_return;
+  co_await judge(now);
+  co_await deliver(now);
+  if (s.rounds++ % 30 == 0) co_await sweep(now);
+}
+
+boost::asio::awaitable<void> Alerting::judge(std::int64_t now_ms) {
+  auto& s = *impl_;
+  // The last minute every observer has stored.
+  const std::int64_t settled = (now_ms - s.settings.settle.count()) / 60'000 - 1;
+  auto stored = co_await s.db.read([&](core::storage::Tx& tx) { return AlertStore::judgement(tx); });
+  const std::int64_t expected = stored ? stored->last_minute : -1;
+  // The first judgement starts now, not from the history.
+  std::int64_t from = stored ? stored->last_minute + 1 : settled;
+  if (from > settled) co_return;
+  if (settled - from + 1 > kMostMinutesCaughtUp) {
+    core::log::warn("observer: alerts were not judged for {} minutes; judging the last {} only", settled - from + 1,
+                    kMostMinutesCaughtUp);
+    from = settled - kMostMinutesCaughtUp + 1;
+  }
+
+  // The evaluator as it was, then under the rules in force (what fired under a rule that changed
+  // or went ends).
+  AlertEvaluator evaluator(s.settings.apdex_threshold_micros);
+  AlertDocument before;
+  if (stored) {
+    before = stored->rules;
+    try {
+      evaluator.set_rules(before.rules);
+      evaluator.restore(stored->last_minute, stored->states);
+    } catch (const std::invalid_argument&) {
+      before = {};
+    }
+  }
+  const AlertDocument doc = alert_rules_in_force();
+  // Each notice with its rule and the channels it goes to (name, type, address).
+  struct Notice {
+    AlertRule rule;
+    AlertNotice notice;
+    std::vector<AlertChannel> to;
+  };
+  std::vector<Notice> notices;
+  const auto rule_of = [](const std::vector<AlertRule>& rules, const std::string& id) -> const AlertRule* {
+    for (const auto& r : rules)
+      if (r.id == id) return &r;
+    return nullptr;
+  };
+  const auto channels_of = [](const AlertRule& r, const AlertDocument& d) {
+    std::vector<AlertChannel> out;
+    for (const auto& name : r.channels)
+      for (const auto& c : d.channels)
+        if (c.name == name) out.push_back(c);
+    return out;
+  };
+  // What fired under a rule that changed or went ends, said to whom heard it fire (the rule and
+  // channels as they were).
+  for (auto& n : evaluator.set_rules(doc.rules)) {
+    const AlertRule* old = rule_of(before.rules, n.rule_id);
+    AlertRule r = old ? *old : AlertRule{};
+    if (r.id.empty()) r.id = n.rule_id;
+    notices.push_back(Notice{r, n, old ? channels_of(*old, before) : std::vector<AlertChannel>{}});
+  }
+
+  // Each minute's series of every scope, merged across the observers' parts.
+  const auto minutes = co_await s.db.read([&](core::storage::Tx& tx) {
+    Minutes all;
+    for (const auto scope : {SeriesScope::kService, SeriesScope::kInstance, SeriesScope::kEndpoint, SeriesScope::kEdge})
+      merge_into(all, MetricStore::read(tx, scope, std::nullopt, from, settled + 1));
+    return all;
+  });
+  for (std::int64_t m = from; m <= settled; ++m) {
+    const auto it = minutes.find(m);
+    static const core::observe::MinuteSeries kNone;
+    for (auto& n : evaluator.judge(m, it == minutes.end() ? kNone : it->second))
+      if (const AlertRule* r = rule_of(doc.rules, n.rule_id)) notices.push_back(Notice{*r, n, channels_of(*r, doc)});
+  }
+
+  std::vector<AlertEvent> events;
+  for (const auto& [rule, n, to] : notices) {
+    AlertEvent e;
+    e.id = new_event_id();
+    e.rule_id = n.rule_id;
+    e.title = rule.title.empty() ? n.rule_id : rule.title;
+    e.kind = notice_kind_name(n.kind);
+    e.scope = scope_name(n.entity.scope);
+    e.service = n.entity.service;
+    e.name = n.entity.name;
+    e.metric = alert_metric_name(rule.metric);
+    e.comparison = rule.comparison == AlertComparison::kAbove ? "above" : "below";
+    e.threshold = rule.threshold;
+    e.minute = n.minute;
+    e.value = n.value;
+    e.breaches = n.breaches;
+    e.calls = static_cast<std::int64_t>(n.calls);
+    AlertRule titled = rule;
+    titled.title = e.title;
+    e.text = notice_text(titled, n);
+    e.created_at_ms = now_ms;
+    for (const auto& c : to)
+      e.deliveries.push_back(AlertDelivery{e.id, c.name, c.type, c.to, "pending", 0, "", now_ms, now_ms});
+    events.push_back(std::move(e));
+  }
+  Judgement next{evaluator.last_minute(), doc, evaluator.states()};
+  const bool stored_now = co_await s.db.write([&](core::storage::Tx& tx) {
+    if (!AlertStore::replace_judgement(tx, expected, next, now_ms)) return false;
+    for (const auto& e : events) AlertStore::add_event(tx, e);
+    return true;
+  });
+  if (!stored_now) {
+    core::log::info("observer: another observer judged these minutes meanwhile; its notices stand");
+    co_return;
+  }
+  s.judged->inc(static_cast<std::uint64_t>(settled - from + 1));
+  for (const auto& e : events) {
+    s.count_notice(e.kind);
+    core::log::warn("observer: alert {} {} ({} channels)", e.kind, e.text, e.deliveries.size());
+  }
+}
+
+boost::asio::awaitable<void> Alerting::deliver(std::int64_t now_ms) {
+  auto& s = *impl_;
+  // What an observer left sending when it went (a minute is far longer than any send).
+  co_await s.db.write([&](core::storage::Tx& tx) { return AlertStore::settle_abandoned(tx, now_ms - 60'000, now_ms); });
+  const auto due = co_await s.db.read([&](core::storage::Tx& tx) { return AlertStore::due(tx, now_ms, 50); });
+  for (const auto& e : due) {
+    const AlertDelivery& d = e.deliveries.front();
+    const bool claimed = co_await s.db.write(
+        [&](core::storage::Tx& tx) { return AlertStore::claim(tx, d.event_id, d.channel, core::unix_millis()); });
+    if (!claimed) continue;
+    const std::int64_t attempt = d.attempts + 1;
+    std::string status, detail;
+    std::int64_t next_at = 0;
+    if (d.type == "webhook") {
+      const auto target = webhook_target(d.target);
+      if (!target) {
+        status = "failed", detail = "地址无效";
+      } else {
+        core::http::Request req;
+        req.method = core::http::Method::kPost;
+        req.target = target->path;
+        req.headers.set("host", target->host_header);
+        req.headers.set("content-type", "application/json");
+        req.headers.set("x-zt-alert-id", e.id);
+        req.body = webhook_body(e);
+        int answered = 0;
+        try {
+          const auto res = co_await s.webhooks.send(target->upstream, std::move(req));
+          answered = res.status;
+        } catch (const std::exception& ex) {
+          detail = std::string("未送达：") + ex.what();
+        }
+        if (answered >= 200 && answered < 300) {
+          status = "sent", detail = fmt::format("HTTP {}", answered);
+        } else {
+          if (answered) detail = fmt::format("HTTP {}", answered);
+          // A refusal that sending again cannot change (but a 408 or a 429 can), or the last try.
+          const bool final =
+              (answered >= 400 && answered < 500 && answered != 408 && answered != 429) || attempt >= kWebhookAttempts;
+          status = final ? "failed" : "pending";
+          next_at = final ? 0 : core::unix_millis() + backoff_ms(attempt);
+        }
+      }
+    } else {
+      notify::SendMessage message{d.type, d.target, "alert", std::map<std::string, std::string>{{"text", e.text}}};
+      const auto outcome = co_await s.notify.send(message, nullptr);
+      if (const auto* sent = std::get_if<notify::MessageSent>(&outcome)) {
+        status = "sent", detail = sent->id;
+      } else if (const auto* no = std::get_if<core::Refusal>(&outcome)) {
+        status = "failed", detail = no->code + " " + no->message;
+      } else {
+        const auto& unknown = std::get<core::discovery::Unknown>(outcome);
+        // Never left this process (no notify instance): sent later. Otherwise it may have gone
+        // out: never sent twice.
+        if (unknown.status == 0 && unknown.code == core::codes::kUnavailable && attempt < kWebhookAttempts) {
+          status = "pending", detail = "通知服务暂不可用，稍后重试";
+          next_at = core::unix_millis() + backoff_ms(attempt);
+        } else {
+          status = "unknown", detail = "结果未知（可能已发出，不再重发）：" + unknown.code;
+        }
+      }
+    }
+    co_await s.db.write([&](core::storage::Tx& tx) {
+      AlertStore::finish(tx, d.event_id, d.channel, status, detail, next_at, core::unix_millis());
+    });
+    s.count_delivery(d.type, status);
+    if (status != "sent")
+      core::log::warn("observer: alert {} to channel {} ({}): {} {}", e.id, d.channel, d.type, status, detail);
+  }
+}
+
+boost::asio::awaitable<void> Alerting::sweep(std::int64_t now_ms) {
+  auto& s = *impl_;
+  const std::int64_t before = now_ms - s.settings.history_retention.count();
+  std::int64_t n = 0;
+  do {
+    n = co_await s.db.write([&](core::storage::Tx& tx) { return AlertStore::purge_before(tx, before, 1000); });
+  } while (n == 1000 && !s.job.stopping());
+}
+
+}  // namespace zt::platform::observer

@@ -1,0 +1,69 @@
+#pragma once
+// Alerting (issue 19): one observer at a time (a lease) judges each minute that every observer has
+// stored (settle after it ended), by the rules in force — the dynamic setting
+// `observer.alert_rules`, which follows the config center item public/zhongtai/observer.yaml (the
+// shipped defaults while it is empty) — and delivers the notices to their rules' channels:
+//
+//   - judging a minute and storing its notices, with a pending delivery to each channel, and what
+//     the judge carries to the next minute is one transaction, conditional on the minute judged
+//     before: a minute is judged once, a notice given once, whichever observer holds the lease;
+//   - e-mail and SMS go through the notify service (its template "alert"); one whose outcome is
+//     unknown may have gone out and is never sent again (marked unknown); a webhook (JSON, with the
+//     notice's id for the receiver to drop repeats) is tried again with backoff until it is taken,
+//     or refused for good after kWebhookAttempts;
+//   - notices and their deliveries are kept `history_retention`.
+#include <atomic>
+#include <boost/asio/awaitable.hpp>
+#include <chrono>
+#include <memory>
+#include <string>
+
+#include "core/config/dynamic.hpp"
+#include "core/net/periodic.hpp"
+#include "core/storage/database.hpp"
+#include "core/workflow/lease.hpp"
+#include "platform/observer/domain/alert_document.hpp"
+
+namespace zt::core::discovery {
+class ServiceClient;
+}
+namespace zt::core::observe {
+class Registry;
+class Counter;
+}  // namespace zt::core::observe
+
+namespace zt::platform::observer {
+
+// The rules in force: the config center's document, or the shipped defaults while it is empty.
+AlertDocument alert_rules_in_force();
+
+struct AlertSettings {
+  std::chrono::milliseconds interval{std::chrono::seconds(10)};  // how often it looks for work
+  std::chrono::milliseconds settle{std::chrono::seconds(30)};    // after a minute ends, before it is judged
+  std::chrono::milliseconds history_retention{std::chrono::hours(24 * 90)};
+  double apdex_threshold_micros = 500'000;
+};
+
+class Alerting {
+ public:
+  // holder: this observer's name among the observers (the lease's holder).
+  Alerting(core::storage::Database& db, core::discovery::ServiceClient& services, std::string holder,
+           AlertSettings settings, core::observe::Registry& metrics);
+  ~Alerting();
+
+  void start(core::net::IoRuntime& runtime);
+  void stop();
+
+  static constexpr int kWebhookAttempts = 8;
+  static constexpr std::int64_t kMostMinutesCaughtUp = 60;  // after a long pause, the last hour only
+
+ private:
+  boost::asio::awaitable<void> step();
+  boost::asio::awaitable<void> judge(std::int64_t now_ms);
+  boost::asio::awaitable<void> deliver(std::int64_t now_ms);
+  boost::asio::awaitable<void> sweep(std::int64_t now_ms);
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace zt::platform::observer
