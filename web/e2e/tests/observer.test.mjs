@@ -83,7 +83,8 @@ test('staff read the dashboards, follow a trace to its logs and back, and route 
     return (await page.getByTestId('service-calendar').count()) === 1;
   }, 20000, 1000);
   await page.getByTestId('service-calendar').click();
-  await page.getByTestId('chart-percentiles').locator('path').first().waitFor();
+  // Drawn (a line, or a dot while there is one minute of data).
+  await page.getByTestId('chart-percentiles').locator('path[stroke-width="2"]').first().waitFor({ state: 'attached' });
   assert.ok(await page.getByTestId('chart-cpm').locator('path[stroke-width="2"]').count() >= 2, 'a line per service');
   await page.getByTestId('topology').getByTestId('node-calendar').waitFor();
   await page.getByTestId('topology').getByTestId('edge-gateway-calendar').waitFor();
@@ -127,12 +128,12 @@ test('staff read the dashboards, follow a trace to its logs and back, and route 
   await page.getByTestId('rules-source').getByText('内置默认规则').waitFor();
   assert.equal(await page.getByTestId('alert-rules').locator('tbody tr').count(), 7);
   await page.getByTestId('channel-add').click();
-  await w.input('channel-name-0').fill('ops-im');
+  await w.input('channel-name-0').fill('运维群');
   await page.getByTestId('channel-type-0').click();
   await page.locator('.el-select-dropdown__item').getByText('Webhook 回调').click();
   await w.input('channel-to-0').fill(`http://127.0.0.1:${hook.address().port}/zhongtai`);
   await page.getByTestId('rule-add').click();
-  await page.getByTestId('rule-dialog').locator('.el-dialog').waitFor();
+  await page.getByTestId('rule-dialog').waitFor();
   await w.input('rule-id').fill('calendar_busy');
   await w.input('rule-title').fill('日历服务调用量提醒');
   await w.input('rule-service').fill('calendar');
@@ -143,7 +144,7 @@ test('staff read the dashboards, follow a trace to its logs and back, and route 
   await w.input('rule-count').fill('1');
   await w.input('rule-count').press('Tab');
   await page.getByTestId('rule-channels').click();
-  await page.locator('.el-select-dropdown__item:visible').getByText('ops-im').click();
+  await page.locator('.el-select-dropdown__item:visible').getByText('运维群').click();
   await w.input('rule-title').click(); // closes the list (Escape would close the dialog)
   await w.assertTranslated('规则编辑');
   await w.shot('rule-editor');
@@ -161,7 +162,7 @@ test('staff read the dashboards, follow a trace to its logs and back, and route 
   await w.shot('alert-rules');
   const published = await api(z, 'GET', '/api/observer/v1/alert-rules', undefined, z.staffToken(['governance.read']));
   const rule = published.body.rules.find((r) => r.id === 'calendar_busy');
-  assert.deepEqual([rule.scope, rule.service, rule.metric, rule.threshold, rule.count, rule.channels], ['service', 'calendar', 'cpm', 5, 1, ['ops-im']]);
+  assert.deepEqual([rule.scope, rule.service, rule.metric, rule.threshold, rule.count, rule.channels], ['service', 'calendar', 'cpm', 5, 1, ['运维群']]);
 
   // Traffic in a minute of its own fires the rule once that minute is judged; its notice reaches
   // the webhook and the history says so.
@@ -174,7 +175,7 @@ test('staff read the dashboards, follow a trace to its logs and back, and route 
   await page.getByRole('tab', { name: '告警历史' }).click();
   await eventually(async () => {
     await page.getByTestId('history-refresh').click();
-    return (await page.getByTestId('alerts-history').getByText('ops-im（Webhook 回调）已发送').count()) >= 1;
+    return (await page.getByTestId('alerts-history').getByText('运维群（Webhook 回调）已发送').count()) >= 1;
   }, 20000, 1000);
   await w.assertFits();
   await w.assertTranslated('告警历史');
