@@ -29,6 +29,7 @@ using namespace std::chrono_literals;
 
 constexpr const char* kRules = "/api/observer/v1/alert-rules";
 const std::string kOnCall = "13800138000";
+const std::string kWebhookSecret = "alerts-webhook-secret-0123456789";
 
 std::int64_t minute_now() { return core::unix_millis() / 60'000; }
 
@@ -56,6 +57,19 @@ bool delivered(const boost::json::value& event) {
   return true;
 }
 
+// The one notice the query finds, once every delivery of it is done (none when it did not come).
+boost::json::array one_delivered(int port, const std::string& query) {
+  boost::json::array found;
+  const bool came = eventually(
+      [&] {
+        found = alerts(port, query);
+        return found.size() == 1 && delivered(found[0]);
+      },
+      90s);
+  EXPECT_TRUE(came) << query << ": " << boost::json::serialize(found);
+  return came ? found : boost::json::array{};
+}
+
 class ObserverAlerts : public ::testing::TestWithParam<Mode> {};
 
 TEST_P(ObserverAlerts, ASlowCounterFiresByMailSmsAndWebhookKeepsQuietThroughItsSilenceAndRecovers) {
@@ -72,7 +86,9 @@ TEST_P(ObserverAlerts, ASlowCounterFiresByMailSmsAndWebhookKeepsQuietThroughItsS
                              {"ZT_OBSERVER__ALERT_INTERVAL", "300ms"},
                              {"ZT_OBSERVER__ALERT_SETTLE", "2s"},
                              {"ZT_NOTIFY__SMTP_URL", "smtp://127.0.0.1:" + std::to_string(smtp.port())},
-                             {"ZT_NOTIFY__SMTP_FROM", "alerts@broker.example"}});
+                             {"ZT_NOTIFY__SMTP_FROM", "alerts@broker.example"},
+                             {"ZT_OBSERVER__ALERT_WEBHOOK_HOSTS", "127.0.0.1"},
+                             {"ZT_OBSERVER__ALERT_WEBHOOK_SECRET", kWebhookSecret}});
   const int port = p.port();
 
   // The shipped defaults until staff publish: version 0.
@@ -174,14 +190,8 @@ TEST_P(ObserverAlerts, ASlowCounterFiresByMailSmsAndWebhookKeepsQuietThroughItsS
   p.apply_sandbox_settings("counter.sandbox_faults: \"{delay_ms: 250}\"\n");
   const std::int64_t first = a_fresh_minute();
   holdings(6);
-  boost::json::array fired;
-  ASSERT_TRUE(eventually(
-      [&] {
-        fired = alerts(port, "rule_id=mall_counter_slow&kind=firing");
-        return fired.size() == 1 && delivered(fired[0]);
-      },
-      90s))
-      << boost::json::serialize(fired);
+  const auto fired = one_delivered(port, "rule_id=mall_counter_slow&kind=firing");
+  ASSERT_EQ(fired.size(), 1u);
   const auto& event = fired[0].as_object();
   EXPECT_EQ(event.at("minute_ms").as_int64(), first * 60'000);
   EXPECT_EQ(event.at("scope"), "edge");
@@ -221,6 +231,8 @@ TEST_P(ObserverAlerts, ASlowCounterFiresByMailSmsAndWebhookKeepsQuietThroughItsS
     ASSERT_EQ(hooks.size(), 1u);
     EXPECT_EQ(hooks[0].target, "/zhongtai/alerts");
     EXPECT_EQ(hooks[0].headers["x-zt-alert-id"], event.at("id").as_string());
+    EXPECT_EQ(hooks[0].headers["x-zt-signature"], "sha256=" + core::hmac_sha256_hex(kWebhookSecret, hooks[0].body))
+        << "the receiver can tell it came from us";
     const auto hook = boost::json::parse(hooks[0].body);
     EXPECT_EQ(hook.at("kind"), "firing");
     EXPECT_EQ(hook.at("rule_id"), "mall_counter_slow");
@@ -264,14 +276,8 @@ TEST_P(ObserverAlerts, ASlowCounterFiresByMailSmsAndWebhookKeepsQuietThroughItsS
   wait_for_minute_after(second);
   const std::int64_t third = a_fresh_minute();
   holdings(6);
-  boost::json::array recovered;
-  ASSERT_TRUE(eventually(
-      [&] {
-        recovered = alerts(port, "rule_id=mall_counter_slow&kind=recovered");
-        return recovered.size() == 1 && delivered(recovered[0]);
-      },
-      90s))
-      << boost::json::serialize(recovered);
+  const auto recovered = one_delivered(port, "rule_id=mall_counter_slow&kind=recovered");
+  ASSERT_EQ(recovered.size(), 1u);
   EXPECT_EQ(recovered[0].at("minute_ms").as_int64(), third * 60'000);
   const std::string recovery(recovered[0].at("text").as_string());
   EXPECT_EQ(recovery.rfind("恢复 商城调用柜台过慢：mall → counter 已恢复", 0), 0u) << recovery;
@@ -336,6 +342,26 @@ TEST(ObserverAlertRefusals, TheObserverChecksWhatItIsSentAndSaysWhenTheConfigCen
       << "publishing is governance.write, checked by the observer itself";
   EXPECT_EQ(as("GET", "/api/observer/v1/alerts").status, 200);
   EXPECT_EQ(json_field(as("GET", kRules).body, "source"), "shipped");
+  // A webhook only to a host the operators allowed (none here): never an address typed in a form.
+  EXPECT_TRUE(
+      refused(as("PUT", kRules,
+                 R"({"channels": [{"name": "hook", "type": "webhook", "to": "http://10.0.0.1:8080/x"}], "rules": [],)"
+                 R"( "expected_version": 0, "comment": "x"})"),
+              400, "OBSERVER_WEBHOOK_NOT_ALLOWED"));
+  // Every rule taken out: no rule is judged (not the defaults), and that is what is shown; where
+  // notices go is shown whole only to who may change it.
+  auto emptied = as("PUT", kRules,
+                    R"({"channels": [{"name": "oncall", "type": "sms", "to": "13800138000"}], "rules": [],)"
+                    R"( "expected_version": 0, "comment": "暂停告警"})");
+  ASSERT_EQ(emptied.status, 200) << emptied.body;
+  const auto in_force = as("GET", kRules);
+  EXPECT_EQ(json_field(in_force.body, "source"), "config_center");
+  EXPECT_TRUE(boost::json::parse(in_force.body).at("rules").as_array().empty()) << in_force.body;
+  EXPECT_NE(in_force.body.find("\"13800138000\""), std::string::npos) << in_force.body;
+  const auto read = forwarded(z.port, "GET", kRules, secret, "", staff_caller({"governance.read"}));
+  ASSERT_EQ(read.status, 200) << read.body;
+  EXPECT_EQ(read.body.find("13800138000"), std::string::npos) << read.body;
+  EXPECT_NE(read.body.find("138****8000"), std::string::npos) << read.body;
 
   // The config center is away: nothing published, and the rules cannot be read.
   reg.kill();

@@ -74,6 +74,17 @@ TEST(Notify, ServicesSendAndTheSandboxOutboxShowsIt) {
     EXPECT_NE(r.body.find("\"code\":\"" + code + "\""), std::string::npos) << body << ": " << r.body;
   }
 
+  // The observer's alerts are its own template, and it sends no other: neither a customer's code
+  // from the observer nor an "alert" from another service.
+  const std::string alert =
+      R"({"channel": "sms", "recipient": "13700137000", "template_id": "alert", "params": {"text": "告警 服务 mall 平均响应时间 1.2 s"}})";
+  EXPECT_TRUE(
+      refused(send_as(notify.port, "auth", alert), 403, "NOTIFY_TEMPLATE_FORBIDDEN", "该服务不能使用此消息模板"));
+  EXPECT_TRUE(refused(send_as(notify.port, "observer", code_msg), 403, "NOTIFY_TEMPLATE_FORBIDDEN"));
+  auto alerted = send_as(notify.port, "observer", alert);
+  ASSERT_EQ(alerted.status, 200) << alerted.body;
+  EXPECT_EQ(json_field(alerted.body, "provider"), "sandbox") << "no SMTP server: the sandbox keeps it";
+
   // The outbox, for staff running the sandbox: newest first, per recipient, paged.
   const auto ops = staff_caller({"sandbox.manage"});
   auto outbox = [&](const std::string& query) {

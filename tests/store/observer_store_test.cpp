@@ -391,28 +391,63 @@ TEST_P(ObserverStore, AJudgementIsStoredOnceAndEachDeliveryClaimedOnce) {
   auto due = reading(*db, [](core::storage::Tx& tx) { return AlertStore::due(tx, 2000, 10); });
   ASSERT_EQ(due.size(), 2u);
   EXPECT_EQ(due[0].text, "恢复");
-  EXPECT_TRUE(writing(*db, [&](core::storage::Tx& tx) { return AlertStore::claim(tx, id, "ops", 2100); }));
-  EXPECT_FALSE(writing(*db, [&](core::storage::Tx& tx) { return AlertStore::claim(tx, id, "ops", 2100); }));
-  EXPECT_TRUE(writing(*db, [&](core::storage::Tx& tx) { return AlertStore::claim(tx, id, "hook", 2100); }));
+  const auto claim = [&](const char* channel, std::int64_t attempts, std::int64_t at) {
+    return writing(*db, [&](core::storage::Tx& tx) { return AlertStore::claim(tx, id, channel, attempts, at); });
+  };
+  EXPECT_FALSE(claim("ops", 0, 1999)) << "not due yet";
+  EXPECT_TRUE(claim("ops", 0, 2100));
+  EXPECT_FALSE(claim("ops", 0, 2100)) << "claimed once";
+  EXPECT_TRUE(claim("hook", 0, 2100));
   writing(*db, [&](core::storage::Tx& tx) { AlertStore::finish(tx, id, "ops", "sent", "msg-1", 0, 2200); });
   writing(*db, [&](core::storage::Tx& tx) { AlertStore::finish(tx, id, "ops", "failed", "again", 0, 2300); });
+  // The hook is put back for later (a retry after backoff): not claimable before then, nor by an
+  // observer that read it before its first attempt.
+  writing(*db, [&](core::storage::Tx& tx) { AlertStore::finish(tx, id, "hook", "pending", "HTTP 503", 4000, 2300); });
+  EXPECT_FALSE(claim("hook", 1, 3000)) << "before its backoff ends";
+  EXPECT_FALSE(claim("hook", 0, 4000)) << "a stale read of its attempts";
+  EXPECT_TRUE(claim("hook", 1, 4000));
   EXPECT_TRUE(reading(*db, [](core::storage::Tx& tx) { return AlertStore::due(tx, 100'000, 10); }).empty());
-  // The hook's observer went mid-send: tried again; an e-mail left sending would be unknown.
-  EXPECT_EQ(writing(*db, [&](core::storage::Tx& tx) { return AlertStore::settle_abandoned(tx, 2000, 9000); }), 0)
+  // The hook's observer went mid-send: tried again.
+  EXPECT_EQ(writing(*db, [&](core::storage::Tx& tx) { return AlertStore::settle_abandoned(tx, 4000, 9000); }), 0)
       << "not yet abandoned";
   EXPECT_EQ(writing(*db, [&](core::storage::Tx& tx) { return AlertStore::settle_abandoned(tx, 5000, 9000); }), 1);
   due = reading(*db, [](core::storage::Tx& tx) { return AlertStore::due(tx, 9000, 10); });
   ASSERT_EQ(due.size(), 1u);
   EXPECT_EQ(due[0].deliveries[0].channel, "hook");
-  EXPECT_EQ(due[0].deliveries[0].attempts, 1);
+  EXPECT_EQ(due[0].deliveries[0].attempts, 2);
   events = reading(*db, [&](core::storage::Tx& tx) { return AlertStore::events(tx, all); });
   ASSERT_EQ(events[0].deliveries.size(), 2u);
   EXPECT_EQ(events[0].deliveries[1].channel, "ops");
   EXPECT_EQ(events[0].deliveries[1].status, "sent");
   EXPECT_EQ(events[0].deliveries[1].detail, "msg-1");
 
-  // Filters, and retention with the deliveries.
+  // An e-mail left sending by an observer that went may have gone out: unknown, never sent again.
+  writing(*db, [&](core::storage::Tx& tx) {
+    AlertEvent e;
+    e.id = "alert-mail";
+    e.rule_id = rule.id;
+    e.title = rule.title;
+    e.kind = "firing";
+    e.scope = "service";
+    e.service = "mall";
+    e.text = "告警";
+    e.created_at_ms = 9500;
+    e.deliveries = {AlertDelivery{e.id, "ops", "email", "ops@broker.example", "pending", 0, "", 9500, 9500}};
+    AlertStore::add_event(tx, e);
+  });
+  EXPECT_TRUE(writing(*db, [&](core::storage::Tx& tx) { return AlertStore::claim(tx, "alert-mail", "ops", 0, 9600); }));
+  EXPECT_EQ(writing(*db, [&](core::storage::Tx& tx) { return AlertStore::settle_abandoned(tx, 70'000, 70'000); }), 1);
   all.kind = "firing";
+  events = reading(*db, [&](core::storage::Tx& tx) { return AlertStore::events(tx, all); });
+  ASSERT_EQ(events.size(), 1u);
+  EXPECT_EQ(events[0].deliveries[0].status, "unknown");
+  due = reading(*db, [](core::storage::Tx& tx) { return AlertStore::due(tx, 100'000, 10); });
+  ASSERT_EQ(due.size(), 1u) << "the hook only";
+  EXPECT_EQ(due[0].deliveries[0].channel, "hook");
+  all.kind.reset();
+
+  // Filters, and retention with the deliveries.
+  all.kind = "still_firing";
   EXPECT_TRUE(reading(*db, [&](core::storage::Tx& tx) { return AlertStore::events(tx, all); }).empty());
   all.kind = "recovered";
   all.rule_id = rule.id;

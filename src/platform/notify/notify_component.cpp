@@ -45,8 +45,8 @@ class NotifyComponent final : public core::Component {
                                "instead of reaching their phones — set notify.provider: http (and notify.endpoint)");
     if (provider_ == "http")
       sms_ = std::make_unique<SmsSender>(vendor_kit::vendor_settings(c, "notify", "短信服务"), &ctx.metrics());
-    // E-mail goes through the SMTP server whenever one is set, the sandbox's too (staff's alert
-    // mail reaches a real mailbox while SMS stays in the outbox).
+    // E-mail goes through the SMTP server when one is set; in the sandbox only staff's alert mail
+    // does (customers' messages stay in the outbox).
     if (!c.get_string("smtp_url").empty())
       smtp_ = std::make_unique<SmtpSender>(SmtpSettings{c.get_string("smtp_url"), c.get_string("smtp_from"),
                                                         c.get_string("smtp_username"), c.get_string("smtp_password"),
@@ -80,8 +80,16 @@ class NotifyComponent final : public core::Component {
     }
     const std::string sender = ctx.calling_service;
     const std::string channel = body.channel, template_id = body.template_id;
-    MessageSent answer{"", provider_, mask_recipient(channel, *recipient)};
-    if (provider_ == "sandbox" && !(channel == "email" && smtp_)) {
+    // The observer speaks to staff (alerts) and to nobody else; nobody else speaks as the alerts.
+    if ((template_id == "alert") != (sender == "observer")) {
+      refused_->inc();
+      throw ApiError(403, "NOTIFY_TEMPLATE_FORBIDDEN", "该服务不能使用此消息模板");
+    }
+    // In the sandbox, staff's alert mail goes through the SMTP server when one is set (customers'
+    // messages stay in the outbox).
+    const bool by_smtp = provider_ == "sandbox" && channel == "email" && template_id == "alert" && smtp_;
+    MessageSent answer{"", by_smtp ? "smtp" : provider_, mask_recipient(channel, *recipient)};
+    if (provider_ == "sandbox" && !by_smtp) {
       if (auto fault = co_await kFaults.inject()) {
         refused_->inc();
         throw ApiError(fault->status, fault->code, fault->message);
@@ -163,9 +171,9 @@ core::ComponentSpec spec() {
   s.description = "notifications: SMS and e-mail through a provider (sandbox: a persisted outbox)";
   s.dependencies = {"server", "discovery"};
   s.service = true;
-  // provider http: SMS through the SMS vendor (endpoint, app_key, … as every vendor); sandbox:
-  // SMS kept in the outbox. E-mail goes through the SMTP server when smtp_url is set (either
-  // provider), else the sandbox keeps it in the outbox and the http provider refuses it.
+  // provider http: SMS through the SMS vendor (endpoint, app_key, … as every vendor), e-mail
+  // through the SMTP server when smtp_url is set; sandbox: every message kept in the outbox, but
+  // the observer's alert e-mail to staff, which goes through smtp_url when it is set.
   auto fields = vendor_kit::vendor_fields();
   fields.push_back(
       string("smtp_url", "").describe("smtp://host:port or smtps://host:port for e-mail (either provider)"));

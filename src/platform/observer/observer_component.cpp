@@ -108,9 +108,14 @@ class ObserverComponent final : public core::Component {
     as.settle = c.get_duration("alert_settle");
     as.history_retention = c.get_duration("alerts_retention");
     as.apdex_threshold_micros = qs.apdex_threshold_micros;
+    as.webhook_hosts = c.get_strings("alert_webhook_hosts");
+    as.webhook_secret = c.get_string("alert_webhook_secret");
+    if (!as.webhook_secret.empty() && as.webhook_secret.size() < 24)
+      throw std::runtime_error("observer.alert_webhook_secret: at least 24 characters");
     alerting_ = std::make_unique<Alerting>(db_, discovery_.client(), "observer-" + part_, as, ctx.metrics());
     add_alert_routes(r, db_, discovery_.client(),
-                     AlertRouteSettings{qs.apdex_threshold_micros, metrics_retention_, as.history_retention});
+                     AlertRouteSettings{qs.apdex_threshold_micros, metrics_retention_, as.history_retention,
+                                        as.webhook_hosts, as.settle});
   }
 
   void start() override {
@@ -525,7 +530,13 @@ core::ComponentSpec spec() {
                      "above flush_interval and the processes' tracing.flush_interval)"),
        core::config::duration("alerts_retention", std::chrono::hours(24 * 90))
            .range(3'600'000, 3660LL * 86'400'000)
-           .describe("alert notices and their deliveries are kept this long")},
+           .describe("alert notices and their deliveries are kept this long"),
+       core::config::string_list("alert_webhook_hosts", std::vector<std::string>{})
+           .describe("hosts (host or host:port) alert webhooks may be sent to; none: no webhooks — the observer "
+                     "never posts to an address staff typed that operators did not allow"),
+       core::config::string("alert_webhook_secret", "")
+           .describe("signs each alert webhook's body: x-zt-signature: sha256=<HMAC-SHA256 hex> (at least 24 "
+                     "characters; empty: unsigned)")},
       "the observer"};
   spec.migrations = zt_observer_migrations;
   spec.openapi = zt_observer_openapi;

@@ -4,7 +4,7 @@
 import { chromium, selectors } from 'playwright-core';
 import { join } from 'node:path';
 import assert from 'node:assert/strict';
-import { rememberSecret } from './platform.mjs';
+import { freshTotp, rememberSecret } from './platform.mjs';
 
 export const chromiumPath = process.env.ZT_CHROMIUM ?? '/usr/bin/chromium';
 
@@ -153,4 +153,25 @@ export class Watched {
     assert.deepEqual(this.errors, [], `${this.label}: browser errors`);
     assert.deepEqual(this.expected, [], `${this.label}: expected refusals that did not happen`);
   }
+}
+
+// The first admin (firstAdmin) signs in to the console on `w` — password and TOTP — and sets a
+// password of their own, as the first sign-in asks; resolves on the services page.
+export async function signInFirstAdmin(w, z, admin) {
+  const page = w.page;
+  await page.goto(z.url('/console/'));
+  await page.getByTestId('login').waitFor();
+  await w.input('username').fill(admin.username);
+  await w.input('password').fill(admin.password);
+  await w.input('totp').fill(await freshTotp(admin.secret));
+  await page.getByTestId('submit').click();
+  await page.getByTestId('password-page').waitFor();
+  const newPassword = `Changed-${admin.password}`;
+  rememberSecret(newPassword);
+  await w.input('current-password').fill(admin.password);
+  await w.input('new-password').fill(newPassword);
+  await w.input('confirm-password').fill(newPassword);
+  await page.getByTestId('save-password').click();
+  await page.getByTestId('services-page').waitFor();
+  return newPassword;
 }

@@ -9,8 +9,8 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
-import { Zhongtai, api, eventually, firstAdmin, freshTotp, outDir, rememberSecret, tempDir } from '../lib/platform.mjs';
-import { Watched, launch } from '../lib/browser.mjs';
+import { Zhongtai, api, eventually, firstAdmin, outDir, tempDir } from '../lib/platform.mjs';
+import { Watched, launch, signInFirstAdmin } from '../lib/browser.mjs';
 
 let z;
 let admin;
@@ -34,6 +34,7 @@ before(async () => {
   admin = firstAdmin(root);
   z = await Zhongtai.start({ dataDir: root, name: 'observer', staffKey: true, env: {
     ZT_TRACING__FLUSH_INTERVAL: '200ms', ZT_OBSERVER__FLUSH_INTERVAL: '500ms', ZT_OBSERVER__ALERT_INTERVAL: '1s', ZT_OBSERVER__ALERT_SETTLE: '2s',
+    ZT_OBSERVER__ALERT_WEBHOOK_HOSTS: '127.0.0.1',
   } });
   browser = await launch();
 });
@@ -60,20 +61,7 @@ test('staff read the dashboards, follow a trace to its logs and back, and route 
   assert.match(traceId, /^[0-9a-f]{32}$/);
 
   // The first admin signs in (password + TOTP) and sets a password of their own.
-  await page.goto(z.url('/console/'));
-  await page.getByTestId('login').waitFor();
-  await w.input('username').fill(admin.username);
-  await w.input('password').fill(admin.password);
-  await w.input('totp').fill(await freshTotp(admin.secret));
-  await page.getByTestId('submit').click();
-  await page.getByTestId('password-page').waitFor();
-  const newPassword = `Observer-${admin.password}`;
-  rememberSecret(newPassword);
-  await w.input('current-password').fill(admin.password);
-  await w.input('new-password').fill(newPassword);
-  await w.input('confirm-password').fill(newPassword);
-  await page.getByTestId('save-password').click();
-  await page.getByTestId('services-page').waitFor();
+  await signInFirstAdmin(w, z, admin);
 
   // 服务监控: the calendar among the services, both pictures drawn, the gateway → calendar edge.
   await page.getByTestId('nav-observer').click();

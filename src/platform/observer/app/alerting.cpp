@@ -12,6 +12,7 @@
 #include "core/net/runtime.hpp"
 #include "core/observe/log.hpp"
 #include "core/observe/metrics.hpp"
+#include "core/util/digest.hpp"
 #include "core/util/error.hpp"
 #include "core/util/hex.hpp"
 #include "core/util/time.hpp"
@@ -44,69 +45,24 @@ std::string new_event_id() {
   return "alert-" + core::to_hex(b);
 }
 
-struct WebhookTarget {
-  core::http::Upstream upstream;
-  std::string host_header;
-  std::string path;
-};
-
-// http://host[:port][/path] (checked when the rules were read).
-std::optional<WebhookTarget> webhook_target(std::string_view url) {
-  constexpr std::string_view kScheme = "http://";
-  if (!url.starts_with(kScheme)) return std::nullopt;
-  url.remove_prefix(kScheme.size());
-  const auto slash = url.find('/');
-  const std::string_view authority = url.substr(0, slash);
-  WebhookTarget t;
-  t.path = slash == std::string_view::npos ? "/" : std::string(url.substr(slash));
-  t.host_header = std::string(authority);
-  const auto colon = authority.rfind(':');
-  unsigned port = 80;
-  std::string_view host = authority;
-  if (colon != std::string_view::npos) {
-    host = authority.substr(0, colon);
-    const auto digits = authority.substr(colon + 1);
-    auto [p, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), port);
-    if (ec != std::errc() || p != digits.data() + digits.size() || port == 0 || port > 65535) return std::nullopt;
-  }
-  if (host.empty()) return std::nullopt;
-  t.upstream = {std::string(host), static_cast<std::uint16_t>(port)};
-  return t;
-}
-
 // The wait before a webhook's next attempt: 10 s, 20 s, 40 s … at most 10 minutes.
 std::int64_t backoff_ms(std::int64_t attempts) {
   return std::min<std::int64_t>(10'000LL << std::min<std::int64_t>(attempts - 1, 10), 600'000);
 }
 
-std::string webhook_body(const AlertEvent& e) {
-  return boost::json::serialize(boost::json::object{{"id", e.id},
-                                                    {"kind", e.kind},
-                                                    {"rule_id", e.rule_id},
-                                                    {"title", e.title},
-                                                    {"scope", e.scope},
-                                                    {"service", e.service},
-                                                    {"name", e.name},
-                                                    {"metric", e.metric},
-                                                    {"comparison", e.comparison},
-                                                    {"threshold", e.threshold},
-                                                    {"value", e.value},
-                                                    {"breaches", e.breaches},
-                                                    {"calls", e.calls},
-                                                    {"minute_ms", e.minute * 60'000},
-                                                    {"text", e.text}});
-}
-
 }  // namespace
 
 AlertDocument alert_rules_in_force() {
-  const std::string text = kAlertRules.get();
-  if (text.find_first_not_of(" \t\r\n") == std::string::npos) return shipped_alert_document();
   try {
-    return parse_alert_document(text);
+    return alert_document_of(kAlertRules.get());
   } catch (const std::invalid_argument&) {
     return shipped_alert_document();  // never applied: the validator refuses it first
   }
+}
+
+bool webhook_allowed(const WebhookUrl& url, const std::vector<std::string>& hosts) {
+  const std::string with_port = url.host + ":" + std::to_string(url.port);
+  return std::any_of(hosts.begin(), hosts.end(), [&](const std::string& h) { return h == url.host || h == with_port; });
 }
 
 struct Alerting::Impl {
@@ -120,7 +76,7 @@ struct Alerting::Impl {
   core::workflow::Leases leases{"observer_leases"};
   core::net::Periodic job{"observer: alerts"};
   std::int64_t rounds = 0;
-  bool holding = false;
+  std::atomic<bool> holding{false};
   core::observe::Registry& metrics;
   core::observe::Counter* judged = nullptr;
 
@@ -154,8 +110,9 @@ void Alerting::start(core::net::IoRuntime& runtime) {
 
 void Alerting::stop() {
   impl_->job.stop();
-  // Another observer goes on at once, instead of after the lease lapses.
-  if (impl_->holding) {
+  // Another observer goes on at once, instead of after the lease lapses (a step still running
+  // finds it gone: its writes are conditional).
+  if (impl_->holding.load()) {
     try {
       impl_->db.write_blocking([&](core::storage::Tx& tx) { impl_->leases.give_back(tx, "alerts", impl_->holder); });
     } catch (const std::exception& e) {
@@ -171,9 +128,9 @@ boost::asio::awaitable<void> Alerting::step() {
   const std::int64_t ttl = std::max<std::int64_t>(3 * s.settings.interval.count(), 30'000);
   const bool mine =
       co_await s.db.write([&](core::storage::Tx& tx) { return s.leases.take(tx, "alerts", s.holder, now, ttl); });
-  if (mine && !s.holding) core::log::info("observer: this observer judges the alert rules now");
-  if (!mine && s.holding) core::log::info("observer: another observer judges the alert rules now");
-  s.holding = mine;
+  const bool held = s.holding.exchange(mine);
+  if (mine && !held) core::log::info("observer: this observer judges the alert rules now");
+  if (!mine && held) core::log::info("observer: another observer judges the alert rules now");
   if (!mine) co_return;
   co_await judge(now);
   co_await deliver(now);
@@ -244,12 +201,21 @@ boost::asio::awaitable<void> Alerting::judge(std::int64_t now_ms) {
       merge_into(all, MetricStore::read(tx, scope, std::nullopt, from, settled + 1));
     return all;
   });
+  std::size_t stale = 0;
   for (std::int64_t m = from; m <= settled; ++m) {
     const auto it = minutes.find(m);
     static const core::observe::MinuteSeries kNone;
-    for (auto& n : evaluator.judge(m, it == minutes.end() ? kNone : it->second))
+    for (auto& n : evaluator.judge(m, it == minutes.end() ? kNone : it->second)) {
+      // Catching up after a pause: what minutes long past said is judged (the states go on) but
+      // not sent — nobody is paged for an incident that is over.
+      if (m < settled - kMostMinutesNoticed) {
+        ++stale;
+        continue;
+      }
       if (const AlertRule* r = rule_of(doc.rules, n.rule_id)) notices.push_back(Notice{*r, n, channels_of(*r, doc)});
+    }
   }
+  if (stale > 0) core::log::warn("observer: {} alert notices of minutes long past were not sent", stale);
 
   std::vector<AlertEvent> events;
   for (const auto& [rule, n, to] : notices) {
@@ -298,18 +264,30 @@ boost::asio::awaitable<void> Alerting::deliver(std::int64_t now_ms) {
   // What an observer left sending when it went (a minute is far longer than any send).
   co_await s.db.write([&](core::storage::Tx& tx) { return AlertStore::settle_abandoned(tx, now_ms - 60'000, now_ms); });
   const auto due = co_await s.db.read([&](core::storage::Tx& tx) { return AlertStore::due(tx, now_ms, 50); });
+  // A round's sends fit in its budget (a receiver that never answers holds one send, not the
+  // judging of the minutes), and each goes out under a lease this observer still holds.
+  const auto until = std::chrono::steady_clock::now() + kDeliveryBudget;
+  const std::int64_t ttl = std::max<std::int64_t>(3 * s.settings.interval.count(), 30'000);
   for (const auto& e : due) {
+    if (s.job.stopping() || std::chrono::steady_clock::now() >= until) break;
+    const auto at = core::unix_millis();
+    const bool still_mine =
+        co_await s.db.write([&](core::storage::Tx& tx) { return s.leases.take(tx, "alerts", s.holder, at, ttl); });
+    if (!still_mine) break;
     const AlertDelivery& d = e.deliveries.front();
-    const bool claimed = co_await s.db.write(
-        [&](core::storage::Tx& tx) { return AlertStore::claim(tx, d.event_id, d.channel, core::unix_millis()); });
+    const bool claimed = co_await s.db.write([&](core::storage::Tx& tx) {
+      return AlertStore::claim(tx, d.event_id, d.channel, d.attempts, core::unix_millis());
+    });
     if (!claimed) continue;
     const std::int64_t attempt = d.attempts + 1;
     std::string status, detail;
     std::int64_t next_at = 0;
     if (d.type == "webhook") {
-      const auto target = webhook_target(d.target);
+      const auto target = parse_webhook_url(d.target);
       if (!target) {
         status = "failed", detail = "地址无效";
+      } else if (!webhook_allowed(*target, s.settings.webhook_hosts)) {
+        status = "failed", detail = "该地址不在允许的 Webhook 主机之内（observer.alert_webhook_hosts）";
       } else {
         core::http::Request req;
         req.method = core::http::Method::kPost;
@@ -317,10 +295,14 @@ boost::asio::awaitable<void> Alerting::deliver(std::int64_t now_ms) {
         req.headers.set("host", target->host_header);
         req.headers.set("content-type", "application/json");
         req.headers.set("x-zt-alert-id", e.id);
-        req.body = webhook_body(e);
+        req.body = boost::json::serialize(alert_event_json(e));
+        // The receiver checks it came from us: HMAC-SHA256 of the body with the shared secret.
+        if (!s.settings.webhook_secret.empty())
+          req.headers.set("x-zt-signature", "sha256=" + core::hmac_sha256_hex(s.settings.webhook_secret, req.body));
+        const core::http::Upstream upstream{target->host, target->port};
         int answered = 0;
         try {
-          const auto res = co_await s.webhooks.send(target->upstream, std::move(req));
+          const auto res = co_await s.webhooks.send(upstream, std::move(req));
           answered = res.status;
         } catch (const std::exception& ex) {
           detail = std::string("未送达：") + ex.what();
@@ -345,11 +327,15 @@ boost::asio::awaitable<void> Alerting::deliver(std::int64_t now_ms) {
         status = "failed", detail = no->code + " " + no->message;
       } else {
         const auto& unknown = std::get<core::discovery::Unknown>(outcome);
-        // Never left this process (no notify instance): sent later. Otherwise it may have gone
-        // out: never sent twice.
-        if (unknown.status == 0 && unknown.code == core::codes::kUnavailable && attempt < kWebhookAttempts) {
+        // Never left this process (no notify instance, or its bulkhead full): sent later, and
+        // failed when it never could be. Otherwise it may have gone out: never sent twice.
+        const bool never_left = unknown.status == 0 &&
+                                (unknown.code == core::codes::kUnavailable || unknown.code == core::codes::kOverloaded);
+        if (never_left && attempt < kWebhookAttempts) {
           status = "pending", detail = "通知服务暂不可用，稍后重试";
           next_at = core::unix_millis() + backoff_ms(attempt);
+        } else if (never_left) {
+          status = "failed", detail = "通知服务一直不可用，未发出";
         } else {
           status = "unknown", detail = "结果未知（可能已发出，不再重发）：" + unknown.code;
         }

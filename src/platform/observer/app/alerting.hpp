@@ -9,14 +9,16 @@
 //     before: a minute is judged once, a notice given once, whichever observer holds the lease;
 //   - e-mail and SMS go through the notify service (its template "alert"); one whose outcome is
 //     unknown may have gone out and is never sent again (marked unknown); a webhook (JSON, with the
-//     notice's id for the receiver to drop repeats) is tried again with backoff until it is taken,
-//     or refused for good after kWebhookAttempts;
+//     notice's id for the receiver to drop repeats, signed when a secret is set, only to the hosts
+//     allowed) is tried again with backoff until it is taken, or refused for good after
+//     kWebhookAttempts; a round's sends fit in kDeliveryBudget, each under the lease;
 //   - notices and their deliveries are kept `history_retention`.
 #include <atomic>
 #include <boost/asio/awaitable.hpp>
 #include <chrono>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "core/config/dynamic.hpp"
 #include "core/net/periodic.hpp"
@@ -42,7 +44,12 @@ struct AlertSettings {
   std::chrono::milliseconds settle{std::chrono::seconds(30)};    // after a minute ends, before it is judged
   std::chrono::milliseconds history_retention{std::chrono::hours(24 * 90)};
   double apdex_threshold_micros = 500'000;
+  std::vector<std::string> webhook_hosts;  // "host" or "host:port" a webhook may go to (none: no webhooks)
+  std::string webhook_secret;              // signs each webhook body (x-zt-signature), when set
 };
+
+// Whether a webhook's address is one of `hosts` ("host" or "host:port").
+bool webhook_allowed(const WebhookUrl& url, const std::vector<std::string>& hosts);
 
 class Alerting {
  public:
@@ -56,6 +63,8 @@ class Alerting {
 
   static constexpr int kWebhookAttempts = 8;
   static constexpr std::int64_t kMostMinutesCaughtUp = 60;  // after a long pause, the last hour only
+  static constexpr std::int64_t kMostMinutesNoticed = 5;    // catching up, notices of older minutes are not sent
+  static constexpr std::chrono::seconds kDeliveryBudget{20};  // a round's sends, at most
 
  private:
   boost::asio::awaitable<void> step();

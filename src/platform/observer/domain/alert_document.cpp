@@ -41,6 +41,8 @@ std::optional<std::string> text_field(const boost::json::object& o, std::string_
                                       std::size_t most) {
   const auto* v = o.if_contains(key);
   if (!v) return std::nullopt;
+  // An unquoted number in YAML (a mobile number, a numeric id) reads as its digits.
+  if (v->is_int64()) return std::to_string(v->as_int64());
   if (!v->is_string()) invalid(fmt::format("{}的 {} 应为文本", what, key));
   std::string s(v->as_string());
   if (s.size() > most || core::observe::valid_utf8(s) != s)
@@ -73,18 +75,6 @@ bool valid_email(const std::string& r) {
          std::none_of(r.begin(), r.end(), [](unsigned char c) { return c <= ' ' || c == 0x7f; });
 }
 
-// http://host[:port][/path]: a name or IPv4 (no userinfo, no fragment).
-bool valid_webhook(const std::string& url) {
-  constexpr std::string_view kScheme = "http://";
-  if (!url.starts_with(kScheme) || url.size() > 2048) return false;
-  const std::string_view rest = std::string_view(url).substr(kScheme.size());
-  const std::string_view authority = rest.substr(0, rest.find('/'));
-  if (authority.empty() || authority.find_first_of("@[]") != std::string_view::npos ||
-      url.find('#') != std::string::npos)
-    return false;
-  return std::none_of(url.begin(), url.end(), [](unsigned char c) { return c <= ' ' || c == 0x7f; });
-}
-
 AlertChannel channel_from(const boost::json::value& v) {
   const auto& o = object_of(v, "通知渠道");
   only_known(o, {"name", "type", "to"}, "通知渠道");
@@ -101,7 +91,7 @@ AlertChannel channel_from(const boost::json::value& v) {
   } else if (c.type == "sms") {
     if (!core::finance::is_valid_mobile(c.to)) invalid(what + "的手机号码格式不正确");
   } else if (c.type == "webhook") {
-    if (!valid_webhook(c.to)) invalid(what + "的地址应为 http://主机[:端口]/路径");
+    if (!parse_webhook_url(c.to)) invalid(what + "的地址应为 http://主机[:端口]/路径");
   } else {
     invalid(what + "的类型应为 email、sms 或 webhook");
   }
@@ -289,21 +279,28 @@ namespace {
 
 // A YAML node as JSON: a quoted scalar is text; a plain one true/false, null, an integer or a
 // number when it reads as one, else text.
-boost::json::value json_of(const YAML::Node& n, int depth = 0) {
+// `budget`: the nodes it may still make — an alias is walked again wherever it appears, so a
+// small document of nested aliases would otherwise expand to billions.
+boost::json::value json_of(const YAML::Node& n, std::size_t& budget, int depth = 0) {
   if (depth > 16) invalid("告警配置嵌套过深");
+  if (budget == 0) invalid("告警配置过大（超过 20000 个节点）");
+  --budget;
   if (n.IsMap()) {
     boost::json::object o;
-    for (const auto& kv : n) o[kv.first.Scalar()] = json_of(kv.second, depth + 1);
+    for (const auto& kv : n) {
+      if (o.contains(kv.first.Scalar())) invalid("告警配置中的字段重复：" + kv.first.Scalar());
+      o[kv.first.Scalar()] = json_of(kv.second, budget, depth + 1);
+    }
     return o;
   }
   if (n.IsSequence()) {
     boost::json::array a;
-    for (const auto& item : n) a.push_back(json_of(item, depth + 1));
+    for (const auto& item : n) a.push_back(json_of(item, budget, depth + 1));
     return a;
   }
   if (!n.IsScalar()) return nullptr;
   const std::string& s = n.Scalar();
-  if (n.Tag() == "!") return boost::json::string(s);
+  if (n.Tag() == "!" || n.Tag() == "tag:yaml.org,2002:str") return boost::json::string(s);
   if (s == "true") return true;
   if (s == "false") return false;
   if (s == "null" || s == "~") return nullptr;
@@ -311,7 +308,8 @@ boost::json::value json_of(const YAML::Node& n, int depth = 0) {
   if (auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), i); ec == std::errc() && p == s.data() + s.size())
     return i;
   double d = 0;
-  if (auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), d); ec == std::errc() && p == s.data() + s.size())
+  if (auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), d);
+      ec == std::errc() && p == s.data() + s.size() && std::isfinite(d))
     return d;
   return boost::json::string(s);
 }
@@ -348,7 +346,43 @@ AlertDocument parse_alert_document(std::string_view text) {
     invalid(fmt::format("告警配置无法解析（第 {} 行）", e.mark.line + 1));
   }
   if (!root || root.IsNull()) return {};
-  return alert_document_from(json_of(root));
+  std::size_t budget = 20'000;
+  return alert_document_from(json_of(root, budget));
+}
+
+AlertDocument alert_document_of(std::string_view text) {
+  if (text.find_first_not_of(" \t\r\n") == std::string_view::npos) return shipped_alert_document();
+  return parse_alert_document(text);
+}
+
+std::optional<WebhookUrl> parse_webhook_url(std::string_view url) {
+  constexpr std::string_view kScheme = "http://";
+  if (!url.starts_with(kScheme) || url.size() > 2048) return std::nullopt;
+  if (std::any_of(url.begin(), url.end(),
+                  [](unsigned char c) { return c <= ' ' || c == 0x7f || c == '#' || c == '\\'; }))
+    return std::nullopt;
+  url.remove_prefix(kScheme.size());
+  const auto slash = url.find('/');
+  const std::string_view authority = url.substr(0, slash);
+  WebhookUrl w;
+  w.path = slash == std::string_view::npos ? "/" : std::string(url.substr(slash));
+  w.host_header = std::string(authority);
+  std::string_view host = authority;
+  unsigned port = 80;
+  if (const auto colon = authority.rfind(':'); colon != std::string_view::npos) {
+    host = authority.substr(0, colon);
+    const auto digits = authority.substr(colon + 1);
+    auto [p, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), port);
+    if (digits.empty() || ec != std::errc() || p != digits.data() + digits.size() || port == 0 || port > 65535)
+      return std::nullopt;
+  }
+  // A name or an IPv4 address: letters, digits, '.' and '-' (no userinfo, no query in the host).
+  if (host.empty() || host.size() > 253 ||
+      !std::all_of(host.begin(), host.end(), [](unsigned char c) { return std::isalnum(c) || c == '.' || c == '-'; }))
+    return std::nullopt;
+  w.host = std::string(host);
+  w.port = static_cast<std::uint16_t>(port);
+  return w;
 }
 
 std::string alert_document_yaml(const AlertDocument& doc) {

@@ -13,8 +13,10 @@
 //               "min_calls": 6, "channels": ["ops-mail", "oncall"]}]}
 //
 // A rule routes its notices to the channels it names (none: the history and the console only).
-// A webhook is http:// (TLS through the egress proxy, as the vendors').
+// A webhook is http://, to a host the observer's settings allow (observer.alert_webhook_hosts),
+// signed with observer.alert_webhook_secret when one is set.
 #include <boost/json/value.hpp>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -46,6 +48,19 @@ AlertDocument alert_document_from(const boost::json::value& v);
 AlertRule alert_rule_from(const boost::json::value& v);  // one rule, checked alone
 boost::json::object alert_rule_json(const AlertRule& rule);
 boost::json::object alert_document_json(const AlertDocument& doc);
+
+// The document a config-center item holds: blank (nothing published, or emptied) is the shipped
+// defaults; anything else is read as it is — a document without rules judges nothing.
+AlertDocument alert_document_of(std::string_view text);
+
+// A webhook's address: http://host[:port][/path], the host a name or an IPv4 address.
+struct WebhookUrl {
+  std::string host;
+  std::uint16_t port = 80;
+  std::string path;         // "/" when none
+  std::string host_header;  // host[:port] as written
+};
+std::optional<WebhookUrl> parse_webhook_url(std::string_view url);
 
 // The defaults: SkyWalking's six (service response time, SLA, percentile, instance response
 // time, database access, endpoint response time) and a vendor-latency rule, each held back under

@@ -123,6 +123,50 @@ TEST(AlertDocument, RefusesWhatItCannotUseAndSaysWhyInChinese) {
   EXPECT_NE(refusal("- just\n- a list\n").find("应为对象"), std::string::npos);
 }
 
+TEST(AlertDocument, ADocumentThatWouldExpandWithoutEndOrRepeatsAKeyIsRefused) {
+  // Nine levels of ten aliases each: a kilobyte that would be a billion nodes.
+  std::string bomb = "a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n";
+  for (int i = 1; i < 9; ++i) {
+    bomb += "a" + std::to_string(i) + ": &a" + std::to_string(i) + " [";
+    for (int j = 0; j < 10; ++j) bomb += (j ? ", *a" : "*a") + std::to_string(i - 1);
+    bomb += "]\n";
+  }
+  EXPECT_NE(refusal(bomb).find("告警配置过大"), std::string::npos);
+  EXPECT_NE(refusal("rules: []\nrules: []\n").find("字段重复"), std::string::npos);
+}
+
+TEST(AlertDocument, BlankIsTheDefaultsAndAPublishedDocumentWithoutRulesJudgesNothing) {
+  EXPECT_EQ(alert_document_of("").rules.size(), shipped_alert_document().rules.size());
+  EXPECT_EQ(alert_document_of(" \n").rules.size(), shipped_alert_document().rules.size());
+  EXPECT_TRUE(alert_document_of("channels: []\nrules: []\n").rules.empty());
+  EXPECT_TRUE(alert_document_of("# 暂停全部告警\n").rules.empty());
+  // An unquoted mobile number or numeric id reads as its digits; a NaN threshold is no number.
+  const auto doc = alert_document_of("channels: [{name: 1, type: sms, to: 13800138000}]\n");
+  ASSERT_EQ(doc.channels.size(), 1u);
+  EXPECT_EQ(doc.channels[0].name, "1");
+  EXPECT_EQ(doc.channels[0].to, "13800138000");
+  EXPECT_NE(
+      refusal("rules: [{id: a, title: t, scope: service, metric: avg_ms, threshold: nan}]").find("threshold 应为数值"),
+      std::string::npos);
+}
+
+TEST(AlertDocument, AWebhookAddressIsReadOneWayWhereverItIsChecked) {
+  const auto url = parse_webhook_url("http://alert-bridge.ops:8080/zhongtai?team=ops");
+  ASSERT_TRUE(url);
+  EXPECT_EQ(url->host, "alert-bridge.ops");
+  EXPECT_EQ(url->port, 8080);
+  EXPECT_EQ(url->path, "/zhongtai?team=ops");
+  EXPECT_EQ(url->host_header, "alert-bridge.ops:8080");
+  const auto bare = parse_webhook_url("http://10.1.2.3");
+  ASSERT_TRUE(bare);
+  EXPECT_EQ(bare->port, 80);
+  EXPECT_EQ(bare->path, "/");
+  for (const char* bad : {"https://hooks.example/x", "http://hooks.example:99999/x", "http://hooks.example:abc/x",
+                          "http://hooks.example:/x", "http://user@hooks.example/x", "http://hooks.example?x/y",
+                          "http://[::1]/x", "http:///x", "http://hooks.example/x#frag", "http://hooks.example/a b"})
+    EXPECT_FALSE(parse_webhook_url(bad)) << bad;
+}
+
 TEST(AlertDocument, TheShippedDefaultsAreSkyWalkingsSixAndAVendorRuleEachGuarded) {
   const auto& doc = shipped_alert_document();
   std::vector<std::string> ids;

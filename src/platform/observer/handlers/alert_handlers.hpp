@@ -10,6 +10,8 @@
 //   GET  /api/observer/v1/alerts             the alert history, newest first, with each delivery
 //   GET  /api/observer/v1/alerts/firing      what fires now
 #include <chrono>
+#include <string>
+#include <vector>
 
 #include "core/http/router.hpp"
 #include "core/storage/database.hpp"
@@ -24,6 +26,8 @@ struct AlertRouteSettings {
   double apdex_threshold_micros = 500'000;
   std::chrono::milliseconds metrics_retention{std::chrono::hours(24 * 7)};
   std::chrono::milliseconds history_retention{std::chrono::hours(24 * 90)};
+  std::vector<std::string> webhook_hosts;                      // where webhooks may go (observer.alert_webhook_hosts)
+  std::chrono::milliseconds settle{std::chrono::seconds(30)};  // a minute is stored this long after it ends
 };
 
 void add_alert_routes(core::http::Router& router, core::storage::Database& db, core::discovery::ServiceClient& services,

@@ -74,6 +74,25 @@ std::vector<AlertState> states_from(const std::string& text) {
 
 }  // namespace
 
+boost::json::object alert_event_json(const AlertEvent& e) {
+  return {{"id", e.id},
+          {"rule_id", e.rule_id},
+          {"title", e.title},
+          {"kind", e.kind},
+          {"scope", e.scope},
+          {"service", e.service},
+          {"name", e.name},
+          {"metric", e.metric},
+          {"comparison", e.comparison},
+          {"threshold", e.threshold},
+          {"minute_ms", e.minute * 60'000},
+          {"value", e.value},
+          {"breaches", e.breaches},
+          {"calls", e.calls},
+          {"text", e.text},
+          {"created_at_ms", e.created_at_ms}};
+}
+
 std::optional<Judgement> AlertStore::judgement(core::storage::Tx& tx) {
   const auto rows = tx.query("SELECT last_minute, rules, states FROM observer_alert_judge WHERE id = 1");
   if (rows.empty()) return std::nullopt;
@@ -167,11 +186,11 @@ std::vector<AlertEvent> AlertStore::due(core::storage::Tx& tx, std::int64_t now_
 }
 
 bool AlertStore::claim(core::storage::Tx& tx, const std::string& event_id, const std::string& channel,
-                       std::int64_t now_ms) {
+                       std::int64_t attempts, std::int64_t now_ms) {
   return tx.exec(
              "UPDATE observer_alert_deliveries SET status = 'sending', attempts = attempts + 1, updated_at_ms = ? "
-             "WHERE event_id = ? AND channel = ? AND status = 'pending'",
-             {now_ms, event_id, channel}) == 1;
+             "WHERE event_id = ? AND channel = ? AND status = 'pending' AND attempts = ? AND next_at_ms <= ?",
+             {now_ms, event_id, channel, attempts, now_ms}) == 1;
 }
 
 void AlertStore::finish(core::storage::Tx& tx, const std::string& event_id, const std::string& channel,

@@ -1,6 +1,7 @@
 #pragma once
 // The observer's alerts in its database (migrations/0004_observer_alerts.sql): what the judging
 // observer carries from minute to minute, the notices it gave, and their deliveries.
+#include <boost/json/object.hpp>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -51,6 +52,9 @@ struct AlertEvent {
   std::vector<AlertDelivery> deliveries;
 };
 
+// A notice as staff and webhooks read it (its deliveries apart).
+boost::json::object alert_event_json(const AlertEvent& event);
+
 struct AlertFilter {
   std::optional<std::string> rule_id;
   std::optional<std::string> kind;
@@ -74,9 +78,10 @@ class AlertStore {
 
   // Deliveries pending and due, oldest first, with their notices (one delivery each).
   static std::vector<AlertEvent> due(core::storage::Tx& tx, std::int64_t now_ms, std::int64_t limit);
-  // pending → sending (one more attempt): false when it is not pending any more (taken by another).
+  // pending → sending (one more attempt), when it is still pending after `attempts` tries and due:
+  // false when another observer took it meanwhile (or put it back for later).
   static bool claim(core::storage::Tx& tx, const std::string& event_id, const std::string& channel,
-                    std::int64_t now_ms);
+                    std::int64_t attempts, std::int64_t now_ms);
   static void finish(core::storage::Tx& tx, const std::string& event_id, const std::string& channel,
                      const std::string& status, const std::string& detail, std::int64_t next_at_ms,
                      std::int64_t now_ms);
