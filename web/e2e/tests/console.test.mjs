@@ -1,9 +1,10 @@
 // The staff console in a real browser at 1440 × 900, against a platform with the system service in
-// two separate processes behind the gateway: the first admin (from `zhongtai admin create`, as
-// `make run` makes it) signs in with password + TOTP and changes the initial password, takes an
-// instance offline and the gateway stops routing to it, edits a config item with a syntax error
-// (refused, the message shown), publishes a valid one, rolls it back, adds a flow rule and sees it
-// refuse, and finds each action in the audit log; reads customers' codes on the 沙箱短信 page.
+// two separate processes behind the gateway (and the observer, whose pages the walk reads too):
+// the first admin (from `zhongtai admin create`, as `make run` makes it) signs in with password +
+// TOTP and changes the initial password, takes an instance offline and the gateway stops routing
+// to it, edits a config item with a syntax error (refused, the message shown), publishes a valid
+// one, rolls it back, adds a flow rule and sees it refuse, and finds each action in the audit log;
+// reads customers' codes on the 沙箱短信 page.
 // The console keeps its access token in memory (read here off the wire: w.accessToken()) and the
 // refresh token in an HttpOnly cookie (zt_staff_refresh).
 import { after, before, test } from 'node:test';
@@ -24,7 +25,7 @@ before(async () => {
   const root = tempDir('zt-e2e-console-');
   admin = firstAdmin(root);
   // Every order whose outcome is unknown counts as stuck at once (the 异常订单 page's case).
-  main = await Zhongtai.start({ targets: 'registry,auth,notify,counter,suitability,mall,gateway', dataDir: root,
+  main = await Zhongtai.start({ targets: 'registry,observer,auth,notify,counter,suitability,mall,gateway', dataDir: root,
     env: { ...secret, ZT_MALL__STUCK_AFTER: '0ms' }, name: 'main' });
   const toRegistry = { ...secret, ZT_DISCOVERY__REGISTRY: `127.0.0.1:${main.port}` };
   systemA = await Zhongtai.start({ targets: 'system', env: { ...toRegistry, ZT_NODE__NAME: 'system-a' }, name: 'system-a' });
