@@ -76,6 +76,14 @@ export const metricTitles: Record<string, string> = {
 export const scopeTitles: Record<string, string> = { service: '服务', instance: '实例', endpoint: '接口', edge: '调用关系' };
 export const kindTitles: Record<string, string> = { firing: '告警', still_firing: '持续告警', recovered: '恢复', ended: '规则变更结束' };
 export const deliveryTitles: Record<string, string> = { pending: '待发送', sending: '发送中', sent: '已发送', failed: '失败', unknown: '结果未知' };
+export const levelTitles: Record<string, string> = { trace: '跟踪', debug: '调试', info: '信息', warn: '警告', error: '错误', fatal: '严重' };
+// The time a trace or log search looks back over (minutes), as the searches offer it.
+export const searchSpans = [
+  { minutes: 30, label: '最近 30 分钟' },
+  { minutes: 60, label: '最近 1 小时' },
+  { minutes: 1440, label: '最近 24 小时' },
+  { minutes: 4320, label: '最近 3 天' },
+];
 export const channelTitles: Record<string, string> = { email: '电子邮件', sms: '短信', webhook: 'Webhook 回调' };
 
 // A number of milliseconds as people read it.

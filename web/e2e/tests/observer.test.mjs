@@ -139,6 +139,8 @@ test('staff read the dashboards, follow a trace to its logs and back, and route 
   await page.getByTestId('rule-keep').click();
   await page.getByTestId('rule-try-calendar_busy').click();
   await page.getByTestId('trial-summary').waitFor();
+  // The calendar's stored minutes judged by the unpublished rule: a count of notices, or none.
+  assert.match(await page.getByTestId('trial-summary').innerText(), /^(将产生 \d+ 条通知|这段时间内不会产生通知)/);
   await w.shot('rule-trial');
   await page.keyboard.press('Escape');
   await page.getByTestId('rules-publish').click();

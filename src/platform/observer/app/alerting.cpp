@@ -45,11 +45,6 @@ std::string new_event_id() {
   return "alert-" + core::to_hex(b);
 }
 
-// The wait before a webhook's next attempt: 10 s, 20 s, 40 s … at most 10 minutes.
-std::int64_t backoff_ms(std::int64_t attempts) {
-  return std::min<std::int64_t>(10'000LL << std::min<std::int64_t>(attempts - 1, 10), 600'000);
-}
-
 }  // namespace
 
 AlertDocument alert_rules_in_force() {
@@ -58,6 +53,29 @@ AlertDocument alert_rules_in_force() {
   } catch (const std::invalid_argument&) {
     return shipped_alert_document();  // never applied: the validator refuses it first
   }
+}
+
+std::int64_t delivery_backoff_ms(std::int64_t attempts) {
+  return std::min<std::int64_t>(10'000LL << std::clamp<std::int64_t>(attempts - 1, 0, 10), 600'000);
+}
+
+DeliveryOutcome webhook_outcome(int answered, std::int64_t attempt) {
+  if (answered >= 200 && answered < 300) return {"sent", fmt::format("HTTP {}", answered), 0};
+  // A refusal that sending again cannot change (but a 408 or a 429 can), or the last try.
+  const bool final = (answered >= 400 && answered < 500 && answered != 408 && answered != 429) ||
+                     attempt >= Alerting::kWebhookAttempts;
+  return {final ? "failed" : "pending", answered ? fmt::format("HTTP {}", answered) : "未送达",
+          final ? 0 : delivery_backoff_ms(attempt)};
+}
+
+DeliveryOutcome unanswered_message_outcome(int status, std::string_view code, std::int64_t attempt) {
+  // Never left this process (no notify instance, or its bulkhead full): sent later, and failed
+  // when it never could be. Otherwise it may have gone out: never sent twice.
+  const bool never_left = status == 0 && (code == core::codes::kUnavailable || code == core::codes::kOverloaded);
+  if (never_left && attempt < Alerting::kWebhookAttempts)
+    return {"pending", "通知服务暂不可用，稍后重试", delivery_backoff_ms(attempt)};
+  if (never_left) return {"failed", "通知服务一直不可用，未发出", 0};
+  return {"unknown", "结果未知（可能已发出，不再重发）：" + std::string(code), 0};
 }
 
 bool webhook_allowed(const WebhookUrl& url, const std::vector<std::string>& hosts) {
@@ -77,6 +95,7 @@ struct Alerting::Impl {
   core::net::Periodic job{"observer: alerts"};
   std::int64_t rounds = 0;
   std::atomic<bool> holding{false};
+  std::chrono::steady_clock::time_point renewed{};  // when this observer last took or renewed the lease
   core::observe::Registry& metrics;
   core::observe::Counter* judged = nullptr;
 
@@ -84,6 +103,18 @@ struct Alerting::Impl {
        core::observe::Registry& m)
       : db(d), notify(services, "observer"), holder(std::move(h)), settings(s), metrics(m) {
     judged = &m.counter("zt_observer_alert_minutes_total", "Minutes the alert rules judged");
+  }
+
+  // The lease, held from step to step: taken (or renewed) when `always`, else only once a third of
+  // its time has passed since it last was. False when another observer holds it.
+  boost::asio::awaitable<bool> keep_lease(bool always) {
+    const auto ttl = std::max<std::chrono::milliseconds>(3 * settings.interval, std::chrono::seconds(30));
+    if (!always && std::chrono::steady_clock::now() - renewed < ttl / 3) co_return true;
+    const auto now = core::unix_millis();
+    const bool mine =
+        co_await db.write([&](core::storage::Tx& tx) { return leases.take(tx, "alerts", holder, now, ttl.count()); });
+    if (mine) renewed = std::chrono::steady_clock::now();
+    co_return mine;
   }
 
   void count_notice(std::string_view kind) {
@@ -124,10 +155,7 @@ void Alerting::stop() {
 boost::asio::awaitable<void> Alerting::step() {
   auto& s = *impl_;
   const auto now = core::unix_millis();
-  // The lease is held from step to step (renewed each time) while this observer runs.
-  const std::int64_t ttl = std::max<std::int64_t>(3 * s.settings.interval.count(), 30'000);
-  const bool mine =
-      co_await s.db.write([&](core::storage::Tx& tx) { return s.leases.take(tx, "alerts", s.holder, now, ttl); });
+  const bool mine = co_await s.keep_lease(true);
   const bool held = s.holding.exchange(mine);
   if (mine && !held) core::log::info("observer: this observer judges the alert rules now");
   if (!mine && held) core::log::info("observer: another observer judges the alert rules now");
@@ -267,87 +295,72 @@ boost::asio::awaitable<void> Alerting::deliver(std::int64_t now_ms) {
   // A round's sends fit in its budget (a receiver that never answers holds one send, not the
   // judging of the minutes), and each goes out under a lease this observer still holds.
   const auto until = std::chrono::steady_clock::now() + kDeliveryBudget;
-  const std::int64_t ttl = std::max<std::int64_t>(3 * s.settings.interval.count(), 30'000);
   for (const auto& e : due) {
     if (s.job.stopping() || std::chrono::steady_clock::now() >= until) break;
-    const auto at = core::unix_millis();
-    const bool still_mine =
-        co_await s.db.write([&](core::storage::Tx& tx) { return s.leases.take(tx, "alerts", s.holder, at, ttl); });
-    if (!still_mine) break;
+    if (!co_await s.keep_lease(false)) break;
     const AlertDelivery& d = e.deliveries.front();
     const bool claimed = co_await s.db.write([&](core::storage::Tx& tx) {
       return AlertStore::claim(tx, d.event_id, d.channel, d.attempts, core::unix_millis());
     });
     if (!claimed) continue;
     const std::int64_t attempt = d.attempts + 1;
-    std::string status, detail;
-    std::int64_t next_at = 0;
-    if (d.type == "webhook") {
-      const auto target = parse_webhook_url(d.target);
-      if (!target) {
-        status = "failed", detail = "地址无效";
-      } else if (!webhook_allowed(*target, s.settings.webhook_hosts)) {
-        status = "failed", detail = "该地址不在允许的 Webhook 主机之内（observer.alert_webhook_hosts）";
-      } else {
-        core::http::Request req;
-        req.method = core::http::Method::kPost;
-        req.target = target->path;
-        req.headers.set("host", target->host_header);
-        req.headers.set("content-type", "application/json");
-        req.headers.set("x-zt-alert-id", e.id);
-        req.body = boost::json::serialize(alert_event_json(e));
-        // The receiver checks it came from us: HMAC-SHA256 of the body with the shared secret.
-        if (!s.settings.webhook_secret.empty())
-          req.headers.set("x-zt-signature", "sha256=" + core::hmac_sha256_hex(s.settings.webhook_secret, req.body));
-        const core::http::Upstream upstream{target->host, target->port};
-        int answered = 0;
-        try {
-          const auto res = co_await s.webhooks.send(upstream, std::move(req));
-          answered = res.status;
-        } catch (const std::exception& ex) {
-          detail = std::string("未送达：") + ex.what();
-        }
-        if (answered >= 200 && answered < 300) {
-          status = "sent", detail = fmt::format("HTTP {}", answered);
-        } else {
-          if (answered) detail = fmt::format("HTTP {}", answered);
-          // A refusal that sending again cannot change (but a 408 or a 429 can), or the last try.
-          const bool final =
-              (answered >= 400 && answered < 500 && answered != 408 && answered != 429) || attempt >= kWebhookAttempts;
-          status = final ? "failed" : "pending";
-          next_at = final ? 0 : core::unix_millis() + backoff_ms(attempt);
-        }
-      }
-    } else {
-      notify::SendMessage message{d.type, d.target, "alert", std::map<std::string, std::string>{{"text", e.text}}};
-      const auto outcome = co_await s.notify.send(message, nullptr);
-      if (const auto* sent = std::get_if<notify::MessageSent>(&outcome)) {
-        status = "sent", detail = sent->id;
-      } else if (const auto* no = std::get_if<core::Refusal>(&outcome)) {
-        status = "failed", detail = no->code + " " + no->message;
-      } else {
-        const auto& unknown = std::get<core::discovery::Unknown>(outcome);
-        // Never left this process (no notify instance, or its bulkhead full): sent later, and
-        // failed when it never could be. Otherwise it may have gone out: never sent twice.
-        const bool never_left = unknown.status == 0 &&
-                                (unknown.code == core::codes::kUnavailable || unknown.code == core::codes::kOverloaded);
-        if (never_left && attempt < kWebhookAttempts) {
-          status = "pending", detail = "通知服务暂不可用，稍后重试";
-          next_at = core::unix_millis() + backoff_ms(attempt);
-        } else if (never_left) {
-          status = "failed", detail = "通知服务一直不可用，未发出";
-        } else {
-          status = "unknown", detail = "结果未知（可能已发出，不再重发）：" + unknown.code;
-        }
-      }
-    }
+    DeliveryOutcome out;
+    if (d.type == "webhook")
+      out = co_await send_webhook(e, d, attempt);
+    else
+      out = co_await send_message(e, d, attempt);
+    const std::int64_t next_at = out.retry_in_ms ? core::unix_millis() + out.retry_in_ms : 0;
     co_await s.db.write([&](core::storage::Tx& tx) {
-      AlertStore::finish(tx, d.event_id, d.channel, status, detail, next_at, core::unix_millis());
+      AlertStore::finish(tx, d.event_id, d.channel, out.status, out.detail, next_at, core::unix_millis());
     });
-    s.count_delivery(d.type, status);
-    if (status != "sent")
-      core::log::warn("observer: alert {} to channel {} ({}): {} {}", e.id, d.channel, d.type, status, detail);
+    s.count_delivery(d.type, out.status);
+    if (out.status != "sent")
+      core::log::warn("observer: alert {} to channel {} ({}): {} {}", e.id, d.channel, d.type, out.status, out.detail);
   }
+}
+
+// A webhook: the notice as JSON, signed when a secret is set, only to a host the operators allow.
+boost::asio::awaitable<DeliveryOutcome> Alerting::send_webhook(const AlertEvent& e, const AlertDelivery& d,
+                                                               std::int64_t attempt) {
+  auto& s = *impl_;
+  const auto target = parse_webhook_url(d.target);
+  if (!target) co_return DeliveryOutcome{"failed", "地址无效", 0};
+  if (!webhook_allowed(*target, s.settings.webhook_hosts))
+    co_return DeliveryOutcome{"failed", "该地址不在允许的 Webhook 主机之内（observer.alert_webhook_hosts）", 0};
+  core::http::Request req;
+  req.method = core::http::Method::kPost;
+  req.target = target->path;
+  req.headers.set("host", target->host_header);
+  req.headers.set("content-type", "application/json");
+  req.headers.set("x-zt-alert-id", e.id);
+  req.body = boost::json::serialize(alert_event_json(e));
+  // The receiver checks it came from us: HMAC-SHA256 of the body with the shared secret.
+  if (!s.settings.webhook_secret.empty())
+    req.headers.set("x-zt-signature", "sha256=" + core::hmac_sha256_hex(s.settings.webhook_secret, req.body));
+  const core::http::Upstream upstream{target->host, target->port};
+  int answered = 0;
+  std::string failure;
+  try {
+    const auto res = co_await s.webhooks.send(upstream, std::move(req));
+    answered = res.status;
+  } catch (const std::exception& ex) {
+    failure = std::string("未送达：") + ex.what();
+  }
+  DeliveryOutcome out = webhook_outcome(answered, attempt);
+  if (!failure.empty()) out.detail = failure;
+  co_return out;
+}
+
+// E-mail or SMS through notify (its template "alert").
+boost::asio::awaitable<DeliveryOutcome> Alerting::send_message(const AlertEvent& e, const AlertDelivery& d,
+                                                               std::int64_t attempt) {
+  const notify::SendMessage message{d.type, d.target, "alert", std::map<std::string, std::string>{{"text", e.text}}};
+  const auto outcome = co_await impl_->notify.send(message, nullptr);
+  if (const auto* sent = std::get_if<notify::MessageSent>(&outcome)) co_return DeliveryOutcome{"sent", sent->id, 0};
+  if (const auto* no = std::get_if<core::Refusal>(&outcome))
+    co_return DeliveryOutcome{"failed", no->code + " " + no->message, 0};
+  const auto& unknown = std::get<core::discovery::Unknown>(outcome);
+  co_return unanswered_message_outcome(unknown.status, unknown.code, attempt);
 }
 
 boost::asio::awaitable<void> Alerting::sweep(std::int64_t now_ms) {

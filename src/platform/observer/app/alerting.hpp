@@ -18,6 +18,7 @@
 #include <chrono>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/config/dynamic.hpp"
@@ -25,6 +26,7 @@
 #include "core/storage/database.hpp"
 #include "core/workflow/lease.hpp"
 #include "platform/observer/domain/alert_document.hpp"
+#include "platform/observer/store/alert_store.hpp"
 
 namespace zt::core::discovery {
 class ServiceClient;
@@ -48,6 +50,20 @@ struct AlertSettings {
   std::string webhook_secret;              // signs each webhook body (x-zt-signature), when set
 };
 
+// What one attempt at a delivery came to: sent, failed (for good), unknown (a message that may have
+// gone out: never sent again), or pending — tried again in `retry_in_ms`.
+struct DeliveryOutcome {
+  std::string status;
+  std::string detail;
+  std::int64_t retry_in_ms = 0;
+};
+// The wait before the next attempt after `attempts`: 10 s, 20 s, 40 s … at most 10 minutes.
+std::int64_t delivery_backoff_ms(std::int64_t attempts);
+// A webhook's answer (`answered`: its HTTP status, 0 when none came) at attempt `attempt`.
+DeliveryOutcome webhook_outcome(int answered, std::int64_t attempt);
+// A message notify gave no verdict on (the client's status and code) at attempt `attempt`.
+DeliveryOutcome unanswered_message_outcome(int status, std::string_view code, std::int64_t attempt);
+
 // Whether a webhook's address is one of `hosts` ("host" or "host:port").
 bool webhook_allowed(const WebhookUrl& url, const std::vector<std::string>& hosts);
 
@@ -70,6 +86,10 @@ class Alerting {
   boost::asio::awaitable<void> step();
   boost::asio::awaitable<void> judge(std::int64_t now_ms);
   boost::asio::awaitable<void> deliver(std::int64_t now_ms);
+  boost::asio::awaitable<DeliveryOutcome> send_webhook(const AlertEvent& e, const AlertDelivery& d,
+                                                       std::int64_t attempt);
+  boost::asio::awaitable<DeliveryOutcome> send_message(const AlertEvent& e, const AlertDelivery& d,
+                                                       std::int64_t attempt);
   boost::asio::awaitable<void> sweep(std::int64_t now_ms);
   struct Impl;
   std::unique_ptr<Impl> impl_;

@@ -3,11 +3,13 @@
 #include <fmt/format.h>
 
 #include <boost/json.hpp>
-#include <charconv>
 #include <memory>
 
 #include "core/discovery/service_client.hpp"
+#include "core/finance/identity.hpp"
 #include "core/http/error.hpp"
+#include "core/http/params.hpp"
+#include "core/json/json.hpp"
 #include "core/util/error.hpp"
 #include "core/util/time.hpp"
 #include "platform/observer/app/alerting.hpp"
@@ -32,25 +34,14 @@ using Reply = boost::asio::awaitable<Response>;
 const core::discovery::ConfigKey kItem{"public", "zhongtai", "observer.yaml"};
 
 boost::json::object json_body(const Request& req) {
-  boost::system::error_code ec;
-  auto v = boost::json::parse(req.body, ec);
-  if (ec || !v.is_object()) throw ApiError(400, core::codes::kInvalidJson, "请求体应为 JSON 对象");
+  auto v = core::json::parse_value(req.body);
+  if (!v.is_object()) throw ApiError(400, core::codes::kInvalidJson, "请求体应为 JSON 对象");
   return std::move(v.as_object());
-}
-
-std::int64_t int_param(const Request& req, const char* name, std::int64_t fallback, std::int64_t lo, std::int64_t hi) {
-  const auto text = req.query_param(name);
-  if (!text) return fallback;
-  std::int64_t v = 0;
-  auto [p, ec] = std::from_chars(text->data(), text->data() + text->size(), v);
-  if (ec != std::errc() || p != text->data() + text->size() || v < lo || v > hi)
-    throw ApiError(400, "OBSERVER_BAD_PARAM", fmt::format("{} 应为 {} 到 {} 的整数", name, lo, hi));
-  return v;
 }
 
 // What the history shows of where a notice went: enough to recognise, not a contact list.
 std::string masked(const std::string& type, const std::string& target) {
-  if (type == "sms" && target.size() == 11) return target.substr(0, 3) + "****" + target.substr(7);
+  if (type == "sms") return core::finance::mask_mobile(target);
   if (type == "email") {
     const auto at = target.find('@');
     if (at != std::string::npos && at > 0) return target.substr(0, 1) + "***" + target.substr(at);
@@ -220,11 +211,12 @@ class AlertRoutes {
   Reply history(Request& req, RequestContext&) {
     AlertFilter f;
     const auto now = core::unix_millis();
-    f.to_ms = int_param(req, "to_ms", now + 1, 1, now + 86'400'000);
-    f.from_ms = int_param(req, "from_ms", f.to_ms - 86'400'000, 0, f.to_ms - 1);
+    constexpr std::string_view kRange = "时间范围无效：from_ms、to_ms 应为毫秒时间戳，起始早于结束";
+    f.to_ms = core::http::int_param(req, "to_ms", now + 1, 1, now + 86'400'000, "OBSERVER", kRange);
+    f.from_ms = core::http::int_param(req, "from_ms", f.to_ms - 86'400'000, 0, f.to_ms - 1, "OBSERVER", kRange);
     if (f.to_ms - f.from_ms > s_.history_retention.count())
       throw ApiError(400, "OBSERVER_RANGE_INVALID", "时间范围不能超过告警历史的保留期");
-    f.limit = int_param(req, "limit", 50, 1, 200);
+    f.limit = core::http::int_param(req, "limit", 50, 1, 200, "OBSERVER", "limit 应为 1 到 200 之间的整数");
     if (auto r = req.query_param("rule_id")) f.rule_id = *r;
     if (auto k = req.query_param("kind")) {
       if (*k != "firing" && *k != "still_firing" && *k != "recovered" && *k != "ended")

@@ -7,6 +7,7 @@
 #include <set>
 
 #include "core/http/error.hpp"
+#include "core/http/params.hpp"
 #include "core/observe/otlp.hpp"
 #include "core/util/time.hpp"
 #include "platform/observer/domain/figures.hpp"
@@ -56,13 +57,7 @@ Range range_param(const Request& req, std::chrono::milliseconds longest) {
 
 std::int64_t bounded_int(const Request& req, const char* name, std::int64_t fallback, std::int64_t lo, std::int64_t hi,
                          const char* message) {
-  const auto text = req.query_param(name);
-  if (!text) return fallback;
-  std::int64_t v = 0;
-  auto [p, ec] = std::from_chars(text->data(), text->data() + text->size(), v);
-  if (ec != std::errc() || p != text->data() + text->size() || v < lo || v > hi)
-    throw ApiError(400, "OBSERVER_BAD_PARAM", message);
-  return v;
+  return core::http::int_param(req, name, fallback, lo, hi, "OBSERVER", message);
 }
 
 class Queries {
