@@ -17,30 +17,75 @@ namespace {
 
 enum Wire : std::uint32_t { kVarint = 0, kFixed64 = 1, kLength = 2, kFixed32 = 5 };
 
-void varint(std::string& out, std::uint64_t v) { core::append_varint(out, v); }
-void tag(std::string& out, std::uint32_t field, Wire wire) {
-  varint(out, (static_cast<std::uint64_t>(field) << 3) | wire);
+std::size_t varint_size(std::uint64_t v) {
+  std::size_t n = 1;
+  for (; v >= 0x80; v >>= 7) ++n;
+  return n;
 }
-void put_varint(std::string& out, std::uint32_t field, std::uint64_t v) {
-  tag(out, field, kVarint);
-  varint(out, v);
-}
-void put_fixed64(std::string& out, std::uint32_t field, std::uint64_t v) {
-  tag(out, field, kFixed64);
-  for (int i = 0; i < 8; ++i) out.push_back(static_cast<char>((v >> (8 * i)) & 0xff));
-}
-void put_fixed32(std::string& out, std::uint32_t field, std::uint32_t v) {
-  tag(out, field, kFixed32);
-  for (int i = 0; i < 4; ++i) out.push_back(static_cast<char>((v >> (8 * i)) & 0xff));
-}
-void put_bytes(std::string& out, std::uint32_t field, std::string_view bytes) {
-  tag(out, field, kLength);
-  varint(out, bytes.size());
-  out.append(bytes);
-}
-void put_string(std::string& out, std::uint32_t field, std::string_view text) {
-  put_bytes(out, field, valid_utf8(text));
-}
+
+// Writes protobuf into one buffer, nested messages in place: a message is opened with room for
+// its length, written, and closed — its length then put before it (a length needing more or fewer
+// bytes than the room moves the message by the difference: the encoding stays the minimal one).
+// No message is built apart and copied into its parent.
+class ProtoWriter {
+ public:
+  struct Open {
+    std::size_t at;    // where the length goes
+    std::size_t room;  // bytes kept for it
+  };
+  explicit ProtoWriter(std::string& out) : out_(out) {}
+
+  void varint(std::uint32_t field, std::uint64_t v) {
+    tag(field, kVarint);
+    core::append_varint(out_, v);
+  }
+  void fixed64(std::uint32_t field, std::uint64_t v) {
+    tag(field, kFixed64);
+    char b[8];
+    for (int i = 0; i < 8; ++i) b[i] = static_cast<char>((v >> (8 * i)) & 0xff);
+    out_.append(b, 8);
+  }
+  void fixed32(std::uint32_t field, std::uint32_t v) {
+    tag(field, kFixed32);
+    char b[4];
+    for (int i = 0; i < 4; ++i) b[i] = static_cast<char>((v >> (8 * i)) & 0xff);
+    out_.append(b, 4);
+  }
+  void bytes(std::uint32_t field, std::string_view bytes) {
+    tag(field, kLength);
+    core::append_varint(out_, bytes.size());
+    out_.append(bytes);
+  }
+  // Text as valid UTF-8 (copied only when something in it has to be replaced).
+  void string(std::uint32_t field, std::string_view text) {
+    if (is_valid_utf8(text))
+      bytes(field, text);
+    else
+      bytes(field, valid_utf8(text));
+  }
+  // `room`: the length's likely size in bytes (1 below 128, 2 below 16 KiB, 3 below 2 MiB).
+  Open open(std::uint32_t field, std::size_t room = 1) {
+    tag(field, kLength);
+    const Open o{out_.size(), room};
+    out_.append(room, '\0');
+    return o;
+  }
+  void close(const Open& o) {
+    const std::size_t length = out_.size() - o.at - o.room;
+    const std::size_t need = varint_size(length);
+    if (need > o.room)
+      out_.insert(o.at + o.room, need - o.room, '\0');
+    else if (need < o.room)
+      out_.erase(o.at + need, o.room - need);
+    std::uint64_t v = length;
+    for (std::size_t i = 0; i < need; ++i, v >>= 7)
+      out_[o.at + i] = static_cast<char>((v & 0x7f) | (i + 1 < need ? 0x80 : 0));
+  }
+
+ private:
+  void tag(std::uint32_t field, Wire wire) { core::append_varint(out_, (static_cast<std::uint64_t>(field) << 3) | wire); }
+  std::string& out_;
+};
 
 template <std::size_t N>
 std::string_view raw(const std::array<std::uint8_t, N>& id) {
@@ -54,26 +99,27 @@ bool zero(const std::array<std::uint8_t, N>& id) {
 }
 
 // common.v1: AnyValue { string_value = 1; bool_value = 2; int_value = 3; double_value = 4; }
-// KeyValue { key = 1; value = 2; }
-std::string key_value(const Attribute& a) {
-  std::string value;
+// KeyValue { key = 1; value = 2 } — the value present even when empty (an attribute whose value
+// is "" or 0).
+void put_key_value(ProtoWriter& w, std::uint32_t field, const Attribute& a) {
+  const auto kv = w.open(field);
+  w.string(1, a.key);
+  const auto value = w.open(2);
   std::visit(
       [&](const auto& v) {
         using T = std::decay_t<decltype(v)>;
         if constexpr (std::is_same_v<T, std::string>)
-          put_string(value, 1, v);
+          w.string(1, v);
         else if constexpr (std::is_same_v<T, bool>)
-          put_varint(value, 2, v ? 1 : 0);
+          w.varint(2, v ? 1 : 0);
         else if constexpr (std::is_same_v<T, std::int64_t>)
-          put_varint(value, 3, static_cast<std::uint64_t>(v));
+          w.varint(3, static_cast<std::uint64_t>(v));
         else
-          put_fixed64(value, 4, std::bit_cast<std::uint64_t>(v));
+          w.fixed64(4, std::bit_cast<std::uint64_t>(v));
       },
       a.value);
-  std::string kv;
-  put_string(kv, 1, a.key);
-  put_bytes(kv, 2, value);  // present even when empty: an attribute whose value is "" or 0
-  return kv;
+  w.close(value);
+  w.close(kv);
 }
 
 std::vector<Attribute> resource_attributes(const SpanSource& source) {
@@ -87,70 +133,81 @@ std::vector<Attribute> resource_attributes(const SpanSource& source) {
 // kind = 6; start_time_unix_nano = 7; end_time_unix_nano = 8; attributes = 9; events = 11;
 // status = 15; flags = 16 }, Span.Event { time_unix_nano = 1; name = 2; attributes = 3 },
 // Status { message = 2; code = 3 }.
-std::string span_message(const Span& s) {
-  std::string m;
-  put_bytes(m, 1, raw(s.trace_id));
-  put_bytes(m, 2, raw(s.span_id));
-  if (!zero(s.parent_span_id)) put_bytes(m, 4, raw(s.parent_span_id));
-  put_string(m, 5, s.name);
-  if (s.kind != SpanKind::kUnspecified) put_varint(m, 6, static_cast<std::uint64_t>(s.kind));
-  put_fixed64(m, 7, s.start_unix_nano);
-  put_fixed64(m, 8, s.end_unix_nano);
-  for (const auto& a : s.attributes) put_bytes(m, 9, key_value(a));
+void span_message(ProtoWriter& w, const Span& s) {
+  w.bytes(1, raw(s.trace_id));
+  w.bytes(2, raw(s.span_id));
+  if (!zero(s.parent_span_id)) w.bytes(4, raw(s.parent_span_id));
+  w.string(5, s.name);
+  if (s.kind != SpanKind::kUnspecified) w.varint(6, static_cast<std::uint64_t>(s.kind));
+  w.fixed64(7, s.start_unix_nano);
+  w.fixed64(8, s.end_unix_nano);
+  for (const auto& a : s.attributes) put_key_value(w, 9, a);
   for (const auto& e : s.events) {
-    std::string event;
-    put_fixed64(event, 1, e.time_unix_nano);
-    put_string(event, 2, e.name);
-    for (const auto& a : e.attributes) put_bytes(event, 3, key_value(a));
-    put_bytes(m, 11, event);
+    const auto event = w.open(11, 2);
+    w.fixed64(1, e.time_unix_nano);
+    w.string(2, e.name);
+    for (const auto& a : e.attributes) put_key_value(w, 3, a);
+    w.close(event);
   }
   if (s.status != SpanStatus::kUnset) {
-    std::string status;
-    if (!s.status_message.empty()) put_string(status, 2, s.status_message);
-    put_varint(status, 3, static_cast<std::uint64_t>(s.status));
-    put_bytes(m, 15, status);
+    const auto status = w.open(15);
+    if (!s.status_message.empty()) w.string(2, s.status_message);
+    w.varint(3, static_cast<std::uint64_t>(s.status));
+    w.close(status);
   }
-  put_fixed32(m, 16, s.trace_flags);
-  return m;
+  w.fixed32(16, s.trace_flags);
 }
 
 // logs.v1: LogRecord { time_unix_nano = 1 (fixed64); severity_number = 2; severity_text = 3;
 // body = 5 (AnyValue); attributes = 6; trace_id = 9; span_id = 10; observed_time_unix_nano = 11
 // (fixed64) }.
-std::string log_message(const LogRecord& l) {
-  std::string m;
-  put_fixed64(m, 1, l.time_unix_nano);
-  if (l.severity_number != 0) put_varint(m, 2, static_cast<std::uint64_t>(l.severity_number));
-  if (!l.severity_text.empty()) put_string(m, 3, l.severity_text);
-  std::string body;
-  put_string(body, 1, l.body);
-  put_bytes(m, 5, body);
-  for (const auto& a : l.attributes) put_bytes(m, 6, key_value(a));
-  if (!zero(l.trace_id)) put_bytes(m, 9, raw(l.trace_id));
-  if (!zero(l.span_id)) put_bytes(m, 10, raw(l.span_id));
-  if (l.observed_time_unix_nano != 0) put_fixed64(m, 11, l.observed_time_unix_nano);
-  return m;
+void log_message(ProtoWriter& w, const LogRecord& l) {
+  w.fixed64(1, l.time_unix_nano);
+  if (l.severity_number != 0) w.varint(2, static_cast<std::uint64_t>(l.severity_number));
+  if (!l.severity_text.empty()) w.string(3, l.severity_text);
+  const auto body = w.open(5, 2);
+  w.string(1, l.body);
+  w.close(body);
+  for (const auto& a : l.attributes) put_key_value(w, 6, a);
+  if (!zero(l.trace_id)) w.bytes(9, raw(l.trace_id));
+  if (!zero(l.span_id)) w.bytes(10, raw(l.span_id));
+  if (l.observed_time_unix_nano != 0) w.fixed64(11, l.observed_time_unix_nano);
 }
 
 // Export{Trace,Logs}ServiceRequest { resource_X = 1 } → ResourceX { resource = 1; scope_X = 2 }
 // → Resource { attributes = 1 }, ScopeX { scope = 1; X = 2 }, InstrumentationScope { name = 1;
-// version = 2 }: the same layout for spans and log records.
+// version = 2 }: the same layout for spans and log records. Appended to `out` (requests laid end
+// to end are one request: repeated fields concatenate).
+template <class Item, class Encode>
+void append_request(std::string& out, const SpanSource& source, std::span<const Item* const> items, Encode encode) {
+  ProtoWriter w(out);
+  const auto resource_items = w.open(1, 3);
+  const auto resource = w.open(1, 2);
+  for (const auto& a : resource_attributes(source)) put_key_value(w, 1, a);
+  w.close(resource);
+  const auto scope_items = w.open(2, 3);
+  const auto scope = w.open(1);
+  w.string(1, source.scope_name);
+  if (!source.scope_version.empty()) w.string(2, source.scope_version);
+  w.close(scope);
+  for (const Item* item : items) {
+    const auto m = w.open(2, 2);
+    encode(w, *item);
+    w.close(m);
+  }
+  w.close(scope_items);
+  w.close(resource_items);
+}
+
 template <class Item, class Encode>
 std::string request_protobuf(const SpanSource& source, std::span<const Item> items, Encode encode) {
-  std::string resource;
-  for (const auto& a : resource_attributes(source)) put_bytes(resource, 1, key_value(a));
-  std::string scope;
-  put_string(scope, 1, source.scope_name);
-  if (!source.scope_version.empty()) put_string(scope, 2, source.scope_version);
-  std::string scope_items;
-  put_bytes(scope_items, 1, scope);
-  for (const auto& item : items) put_bytes(scope_items, 2, encode(item));
-  std::string resource_items;
-  put_bytes(resource_items, 1, resource);
-  put_bytes(resource_items, 2, scope_items);
-  std::string request;
-  put_bytes(request, 1, resource_items);
-  return request;
+  std::vector<const Item*> pointers;
+  pointers.reserve(items.size());
+  for (const auto& item : items) pointers.push_back(&item);
+  std::string out;
+  out.reserve(256 + 320 * items.size());
+  append_request<Item>(out, source, std::span<const Item* const>(pointers), encode);
+  return out;
 }
 
 // ---------------------------------------------------------------- OTLP/JSON
@@ -240,12 +297,21 @@ std::string otlp_traces_protobuf(const SpanSource& source, std::span<const Span>
   return request_protobuf(source, spans, span_message);
 }
 
+void append_otlp_traces_protobuf(std::string& out, const SpanSource& source, std::span<const Span* const> spans) {
+  append_request<Span>(out, source, spans, span_message);
+}
+
 std::string otlp_traces_json(const SpanSource& source, std::span<const Span> spans) {
   return request_json(source, spans, json_span, "resourceSpans", "scopeSpans", "spans");
 }
 
 std::string otlp_logs_protobuf(const SpanSource& source, std::span<const LogRecord> records) {
   return request_protobuf(source, records, log_message);
+}
+
+void append_otlp_logs_protobuf(std::string& out, const SpanSource& source,
+                               std::span<const LogRecord* const> records) {
+  append_request<LogRecord>(out, source, records, log_message);
 }
 
 std::string otlp_logs_json(const SpanSource& source, std::span<const LogRecord> records) {
@@ -1097,33 +1163,50 @@ std::string valid_utf8(std::string_view text, std::size_t max_bytes) {
   return out;
 }
 
-std::string valid_utf8(std::string_view text) {
+namespace {
+
+// The length of the well-formed UTF-8 sequence at text[i] (Unicode table 3-7), 0 when there is
+// none there — or a NUL (PostgreSQL's text, and C strings, end at it).
+std::size_t utf8_sequence(std::string_view text, std::size_t i) {
   auto in = [](unsigned char c, unsigned lo, unsigned hi) { return c >= lo && c <= hi; };
+  auto at = [&](std::size_t k) -> unsigned char {
+    return i + k < text.size() ? static_cast<unsigned char>(text[i + k]) : 0;
+  };
+  const auto c = static_cast<unsigned char>(text[i]);
+  if (c < 0x80) return c == 0 ? 0 : 1;
+  if (in(c, 0xc2, 0xdf) && in(at(1), 0x80, 0xbf)) return 2;
+  if (c == 0xe0 && in(at(1), 0xa0, 0xbf) && in(at(2), 0x80, 0xbf)) return 3;
+  if ((in(c, 0xe1, 0xec) || in(c, 0xee, 0xef)) && in(at(1), 0x80, 0xbf) && in(at(2), 0x80, 0xbf)) return 3;
+  if (c == 0xed && in(at(1), 0x80, 0x9f) && in(at(2), 0x80, 0xbf)) return 3;
+  if (c == 0xf0 && in(at(1), 0x90, 0xbf) && in(at(2), 0x80, 0xbf) && in(at(3), 0x80, 0xbf)) return 4;
+  if (in(c, 0xf1, 0xf3) && in(at(1), 0x80, 0xbf) && in(at(2), 0x80, 0xbf) && in(at(3), 0x80, 0xbf)) return 4;
+  if (c == 0xf4 && in(at(1), 0x80, 0x8f) && in(at(2), 0x80, 0xbf) && in(at(3), 0x80, 0xbf)) return 4;
+  return 0;
+}
+
+}  // namespace
+
+bool is_valid_utf8(std::string_view text) {
+  std::size_t i = 0;
+  while (i < text.size()) {
+    const auto c = static_cast<unsigned char>(text[i]);
+    if (c != 0 && c < 0x80) {  // the common case, ASCII
+      ++i;
+      continue;
+    }
+    const std::size_t n = utf8_sequence(text, i);
+    if (n == 0) return false;
+    i += n;
+  }
+  return true;
+}
+
+std::string valid_utf8(std::string_view text) {
   std::string out;
   out.reserve(text.size());
   std::size_t i = 0;
   while (i < text.size()) {
-    const auto c = static_cast<unsigned char>(text[i]);
-    auto at = [&](std::size_t k) -> unsigned char {
-      return i + k < text.size() ? static_cast<unsigned char>(text[i + k]) : 0;
-    };
-    std::size_t n = 0;  // the length of a well-formed sequence here (Unicode table 3-7), 0 when none
-    if (c < 0x80)
-      n = c == 0 ? 0 : 1;  // NUL too: PostgreSQL's text (and C strings) end at it
-    else if (in(c, 0xc2, 0xdf) && in(at(1), 0x80, 0xbf))
-      n = 2;
-    else if (c == 0xe0 && in(at(1), 0xa0, 0xbf) && in(at(2), 0x80, 0xbf))
-      n = 3;
-    else if ((in(c, 0xe1, 0xec) || in(c, 0xee, 0xef)) && in(at(1), 0x80, 0xbf) && in(at(2), 0x80, 0xbf))
-      n = 3;
-    else if (c == 0xed && in(at(1), 0x80, 0x9f) && in(at(2), 0x80, 0xbf))
-      n = 3;
-    else if (c == 0xf0 && in(at(1), 0x90, 0xbf) && in(at(2), 0x80, 0xbf) && in(at(3), 0x80, 0xbf))
-      n = 4;
-    else if (in(c, 0xf1, 0xf3) && in(at(1), 0x80, 0xbf) && in(at(2), 0x80, 0xbf) && in(at(3), 0x80, 0xbf))
-      n = 4;
-    else if (c == 0xf4 && in(at(1), 0x80, 0x8f) && in(at(2), 0x80, 0xbf) && in(at(3), 0x80, 0xbf))
-      n = 4;
+    const std::size_t n = utf8_sequence(text, i);
     if (n == 0) {
       out.append("\xEF\xBF\xBD");
       ++i;

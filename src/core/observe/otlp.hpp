@@ -58,6 +58,9 @@ struct SpanSource {
 
 // One ExportTraceServiceRequest holding `spans` under one resource and one scope.
 std::string otlp_traces_protobuf(const SpanSource& source, std::span<const Span> spans);
+// The same request appended to `out` (requests laid end to end are one request: repeated fields
+// concatenate), its spans by address — an exporter's batch by service, encoded where it lies.
+void append_otlp_traces_protobuf(std::string& out, const SpanSource& source, std::span<const Span* const> spans);
 std::string otlp_traces_json(const SpanSource& source, std::span<const Span> spans);
 
 // What a receiver reads from an OTLP/HTTP traces body: one batch per resource and scope with
@@ -113,6 +116,8 @@ struct LogRecord {
 
 // One ExportLogsServiceRequest holding `records` under one resource and one scope.
 std::string otlp_logs_protobuf(const SpanSource& source, std::span<const LogRecord> records);
+void append_otlp_logs_protobuf(std::string& out, const SpanSource& source,
+                               std::span<const LogRecord* const> records);
 std::string otlp_logs_json(const SpanSource& source, std::span<const LogRecord> records);
 
 // What a receiver reads from an OTLP/HTTP logs body, under the same rules and limits as spans
@@ -132,6 +137,8 @@ OtlpLogsDecoded decode_otlp_logs_json(std::string_view body, const OtlpLimits& l
 // `text` with every byte that is not part of a well-formed UTF-8 sequence, and every NUL (which
 // PostgreSQL's text cannot hold), replaced by U+FFFD.
 std::string valid_utf8(std::string_view text);
+// Whether valid_utf8 would give `text` back unchanged (read without copying it).
+bool is_valid_utf8(std::string_view text);
 // The same, then cut to at most `max_bytes` on a character boundary (cut again, it is unchanged).
 std::string valid_utf8(std::string_view text, std::size_t max_bytes);
 

@@ -184,6 +184,56 @@ std::string request_with(const std::string& span) {
 }
 const std::string kTraceId(16, '\x11'), kSpanId(8, '\x22');
 
+// Messages are written in place with room kept for their lengths: a length of another size moves
+// the message, and the bytes are still the minimal encoding (as a message built apart and copied
+// in would be) at every length boundary of a varint.
+TEST(OtlpTraces, NestedLengthsAreMinimalAtEveryVarintBoundary) {
+  for (const std::size_t n : {0u, 1u, 100u, 127u, 128u, 300u, 16'383u, 16'384u, 20'000u, 2'097'151u, 2'097'152u}) {
+    Span s = small_span();
+    s.attributes = {{"k", std::string(n, 'a')}};
+    s.events = {{"e", 3, {{"k", std::string(n, 'b')}}}};
+    std::string span = Proto{}.bytes(1, std::string_view(reinterpret_cast<const char*>(s.trace_id.data()), 16))
+                           .bytes(2, std::string_view(reinterpret_cast<const char*>(s.span_id.data()), 8))
+                           .bytes(5, "GET /x")
+                           .field(6, 0)
+                           .varint(2)
+                           .fixed64(7, 1)
+                           .fixed64(8, 2)
+                           .bytes(9, Proto{}.bytes(1, "k").bytes(2, Proto{}.bytes(1, std::string(n, 'a')).out).out)
+                           .bytes(11, Proto{}
+                                          .fixed64(1, 3)
+                                          .bytes(2, "e")
+                                          .bytes(3, Proto{}.bytes(1, "k").bytes(2, Proto{}.bytes(1, std::string(n, 'b')).out).out)
+                                          .out)
+                           .field(16, 5)
+                           .out;
+    span.append("\x01\x00\x00\x00", 4);
+    const std::string resource =
+        Proto{}.bytes(1, Proto{}.bytes(1, "service.name").bytes(2, Proto{}.bytes(1, "mall").out).out).out;
+    const std::string scope_spans = Proto{}.bytes(1, Proto{}.bytes(1, "zt").out).bytes(2, span).out;
+    const std::string want = Proto{}.bytes(1, Proto{}.bytes(1, resource).bytes(2, scope_spans).out).out;
+    const SpanSource source{"mall", "", {}, "zt", ""};
+    const auto got = otlp_traces_protobuf(source, std::span<const Span>(&s, 1));
+    ASSERT_EQ(got.size(), want.size()) << n;
+    EXPECT_TRUE(got == want) << n;
+    // Appended after another request: the two laid end to end, each as it is alone.
+    std::string both = otlp_traces_protobuf(source, std::span<const Span>(&s, 1));
+    const Span* one[] = {&s};
+    append_otlp_traces_protobuf(both, source, one);
+    EXPECT_TRUE(both == want + want) << n;
+  }
+}
+
+TEST(OtlpTraces, TextIsCheckedWithoutCopyingAndCopiedOnlyToReplace) {
+  for (const std::string& text : {std::string(""), std::string("GET /api/mall/v1/orders"), std::string("资金账户 ok"),
+                                 std::string("\xF0\x9F\x98\x80"), std::string("a\xff" "b"), std::string("\xC0\xAF"),
+                                 std::string("\xED\xA0\x80"), std::string("\xE8\xB5"), std::string("\xF4\x90\x80\x80"),
+                                 std::string("a\0b", 3), std::string("ok\x7f")})
+    EXPECT_EQ(is_valid_utf8(text), valid_utf8(text) == text) << hex(text);
+  EXPECT_TRUE(is_valid_utf8("资金账户"));
+  EXPECT_FALSE(is_valid_utf8(std::string("\0", 1)));
+}
+
 TEST(OtlpReceive, ReadsBackEverythingTheEncoderWrites) {
   Span root = small_span();
   root.attributes = {

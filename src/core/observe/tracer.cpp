@@ -218,36 +218,33 @@ TracerStats Tracer::stats() const {
 namespace {
 
 // Repeated fields of a protobuf message concatenate: requests of one resource each, laid end to
-// end, are one request with every resource.
-template <class Recorded, class Item, class Encode>
-std::string body_by_service(std::vector<Recorded>& batch, Item Recorded::*item, const std::string& instance,
-                            const std::string& version, Encode encode) {
-  std::map<std::string_view, std::vector<Item>> by_service;
-  for (auto& r : batch) by_service[r.service].push_back(std::move(r.*item));
+// end, are one request with every resource. Each item is encoded where it lies in the batch.
+template <class Recorded, class Item, class Append>
+std::string body_by_service(const std::vector<Recorded>& batch, Item Recorded::*item, const std::string& instance,
+                            const std::string& version, Append append) {
+  std::map<std::string_view, std::vector<const Item*>> by_service;
+  for (const auto& r : batch) by_service[r.service].push_back(&(r.*item));
   std::string body;
+  body.reserve(256 * by_service.size() + 320 * batch.size());
   for (const auto& [service, items] : by_service) {
     SpanSource source;
     source.service_name = std::string(service);
     source.service_instance_id = instance;
     source.scope_version = version;
     if (!version.empty()) source.attributes.push_back({"service.version", version});
-    body += encode(source, std::span<const Item>(items));
+    append(body, source, std::span<const Item* const>(items));
   }
   return body;
 }
 
 }  // namespace
 
-std::string otlp_body(std::vector<RecordedSpan>& batch, const std::string& instance, const std::string& version) {
-  return body_by_service(
-      batch, &RecordedSpan::span, instance, version,
-      [](const SpanSource& s, std::span<const Span> items) { return otlp_traces_protobuf(s, items); });
+std::string otlp_body(const std::vector<RecordedSpan>& batch, const std::string& instance, const std::string& version) {
+  return body_by_service(batch, &RecordedSpan::span, instance, version, append_otlp_traces_protobuf);
 }
 
-std::string otlp_logs_body(std::vector<RecordedLog>& batch, const std::string& instance, const std::string& version) {
-  return body_by_service(
-      batch, &RecordedLog::record, instance, version,
-      [](const SpanSource& s, std::span<const LogRecord> items) { return otlp_logs_protobuf(s, items); });
+std::string otlp_logs_body(const std::vector<RecordedLog>& batch, const std::string& instance, const std::string& version) {
+  return body_by_service(batch, &RecordedLog::record, instance, version, append_otlp_logs_protobuf);
 }
 
 RecordedLog log_record_of(std::string service, int severity, std::string_view level_text, std::string_view message,
