@@ -37,7 +37,7 @@ class ProtoWriter {
 
   void varint(std::uint32_t field, std::uint64_t v) {
     tag(field, kVarint);
-    core::append_varint(out_, v);
+    raw_varint(v);
   }
   void fixed64(std::uint32_t field, std::uint64_t v) {
     tag(field, kFixed64);
@@ -53,7 +53,7 @@ class ProtoWriter {
   }
   void bytes(std::uint32_t field, std::string_view bytes) {
     tag(field, kLength);
-    core::append_varint(out_, bytes.size());
+    raw_varint(bytes.size());
     out_.append(bytes);
   }
   // Text as valid UTF-8 (copied only when something in it has to be replaced).
@@ -83,7 +83,19 @@ class ProtoWriter {
   }
 
  private:
-  void tag(std::uint32_t field, Wire wire) { core::append_varint(out_, (static_cast<std::uint64_t>(field) << 3) | wire); }
+  void tag(std::uint32_t field, Wire wire) { raw_varint((static_cast<std::uint64_t>(field) << 3) | wire); }
+  // A varint appended at once (most are one byte: tags, short lengths).
+  void raw_varint(std::uint64_t v) {
+    if (v < 0x80) {
+      out_.push_back(static_cast<char>(v));
+      return;
+    }
+    char b[10];
+    std::size_t n = 0;
+    for (; v >= 0x80; v >>= 7) b[n++] = static_cast<char>((v & 0x7f) | 0x80);
+    b[n++] = static_cast<char>(v);
+    out_.append(b, n);
+  }
   std::string& out_;
 };
 
@@ -1189,6 +1201,15 @@ std::size_t utf8_sequence(std::string_view text, std::size_t i) {
 bool is_valid_utf8(std::string_view text) {
   std::size_t i = 0;
   while (i < text.size()) {
+    // Eight bytes at a time while they are ASCII and none is NUL (most text sent is).
+    constexpr std::uint64_t kOnes = 0x0101010101010101ULL, kHighs = 0x8080808080808080ULL;
+    while (text.size() - i >= 8) {
+      std::uint64_t w;
+      std::memcpy(&w, text.data() + i, 8);
+      if ((w & kHighs) != 0 || ((w - kOnes) & ~w & kHighs) != 0) break;
+      i += 8;
+    }
+    if (i == text.size()) break;
     const auto c = static_cast<unsigned char>(text[i]);
     if (c != 0 && c < 0x80) {  // the common case, ASCII
       ++i;

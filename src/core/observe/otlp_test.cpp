@@ -232,6 +232,19 @@ TEST(OtlpTraces, TextIsCheckedWithoutCopyingAndCopiedOnlyToReplace) {
     EXPECT_EQ(is_valid_utf8(text), valid_utf8(text) == text) << hex(text);
   EXPECT_TRUE(is_valid_utf8("资金账户"));
   EXPECT_FALSE(is_valid_utf8(std::string("\0", 1)));
+  // Read eight bytes at a time where it can: a NUL, a stray byte or a character at any place.
+  for (std::size_t at = 0; at < 24; ++at) {
+    std::string text(24, 'a');
+    text[at] = '\0';
+    EXPECT_FALSE(is_valid_utf8(text)) << at;
+    text[at] = '\xff';
+    EXPECT_FALSE(is_valid_utf8(text)) << at;
+    text[at] = '\x7f';
+    EXPECT_TRUE(is_valid_utf8(text)) << at;
+    text.replace(at, 1, "账");
+    EXPECT_TRUE(is_valid_utf8(text)) << at;
+    EXPECT_FALSE(is_valid_utf8(text.substr(0, at + 2))) << at;  // the character cut short at the end
+  }
 }
 
 TEST(OtlpReceive, ReadsBackEverythingTheEncoderWrites) {
