@@ -75,6 +75,9 @@ DeliveryOutcome unanswered_message_outcome(int status, std::string_view code, st
   if (never_left && attempt < Alerting::kWebhookAttempts)
     return {"pending", "通知服务暂不可用，稍后重试", delivery_backoff_ms(attempt)};
   if (never_left) return {"failed", "通知服务一直不可用，未发出", 0};
+  // Notify answers this when it has no mail server to send through: it sent nothing, and sending
+  // again will not help until operators set one (smtp_url).
+  if (code == "NOTIFY_EMAIL_UNAVAILABLE") return {"failed", "通知服务未配置邮件服务器，未发出", 0};
   return {"unknown", "结果未知（可能已发出，不再重发）：" + std::string(code), 0};
 }
 

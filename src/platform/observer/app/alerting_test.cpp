@@ -49,6 +49,11 @@ TEST(AlertDelivery, AMessageThatMayHaveGoneOutIsNeverSentAgain) {
     EXPECT_EQ(out.retry_in_ms, 0);
     EXPECT_NE(out.detail.find(code), std::string::npos);
   }
+  // Notify had no mail server to send through: nothing went out, and trying again will not help.
+  const auto no_mail = unanswered_message_outcome(503, "NOTIFY_EMAIL_UNAVAILABLE", 1);
+  EXPECT_EQ(no_mail.status, "failed");
+  EXPECT_EQ(no_mail.retry_in_ms, 0);
+  EXPECT_EQ(no_mail.detail, "通知服务未配置邮件服务器，未发出");
 }
 
 }  // namespace
