@@ -7,8 +7,9 @@
 //       observer's own stores — the spans (traces of five: the gateway's server span, its call to
 //       the mall, the mall's server span, its call to the counter, the counter's server span; a
 //       call is a server span) and the per-minute figures the observer would have rolled up from
-//       them (the same MinuteRollup). Five services, twelve endpoints, two instances each.
-//       Prints one JSON line: {"spans":…, "traces":…, "metric_rows":…, "seconds":…}.
+//       them (the same MinuteRollup), and the hours summed as a running observer would have by
+//       now. Five services, twelve endpoints, two instances each.
+//       Prints one JSON line: {"spans":…, "traces":…, "metric_rows":…, "hours_summed":…, "seconds":…}.
 //   query <port> <internal-secret> <calls-per-minute> <minutes> <rounds>
 //       Asks the observer, as the gateway forwards a staff member's request: `rounds` traces by
 //       id (traces picked at random over the day) and `rounds` of each dashboard query over the
@@ -139,9 +140,24 @@ int fill(const std::string& path, std::int64_t per_minute, std::int64_t minutes)
       rows += zt::platform::observer::MetricStore::add(tx, figures, part);
     });
   }
-  std::printf("{\"spans\":%lld,\"traces\":%llu,\"metric_rows\":%lld,\"seconds\":%.1f}\n", static_cast<long long>(spans),
-              static_cast<unsigned long long>(n), static_cast<long long>(rows),
-              std::chrono::duration<double>(Clock::now() - started).count());
+  // The hours a running observer would have summed by now (those whose minutes can no longer
+  // change: an hour and a few minutes after they end).
+  const std::int64_t before_hour = (now_minute() - obs::RollupLimits{}.minutes_back - 3) / 60;
+  std::int64_t hours = 0;
+  for (;;) {
+    std::vector<std::int64_t> todo;
+    db->read_blocking([&](zt::core::storage::Tx& tx) {
+      todo = zt::platform::observer::MetricStore::hours_to_roll(tx, before_hour, 24);
+    });
+    if (todo.empty()) break;
+    for (const auto hour : todo)
+      db->write_blocking([&](zt::core::storage::Tx& tx) {
+        hours += zt::platform::observer::MetricStore::roll_up_hour(tx, hour, 0) ? 1 : 0;
+      });
+  }
+  std::printf("{\"spans\":%lld,\"traces\":%llu,\"metric_rows\":%lld,\"hours_summed\":%lld,\"seconds\":%.1f}\n",
+              static_cast<long long>(spans), static_cast<unsigned long long>(n), static_cast<long long>(rows),
+              static_cast<long long>(hours), std::chrono::duration<double>(Clock::now() - started).count());
   return 0;
 }
 

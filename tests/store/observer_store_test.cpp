@@ -210,6 +210,107 @@ TEST_P(ObserverStore, MinutesAreAppendedPerFlushAndAddUpWhenRead) {
   EXPECT_EQ(again.at(100).at(SeriesKey{SeriesScope::kService, "mall", ""}).calls, 40u);
 }
 
+// An hour's minutes summed into hourly rows once: the totals over a range read the summed hours
+// from there (the same figures, the sketches merged exactly) and the minutes at its ends; a
+// minute stored late for a summed hour makes it dirty, counted from its minutes until summed
+// again; two observers summing an hour at once sum it once; retention takes hours with minutes.
+TEST_P(ObserverStore, HoursAreSummedOnceAndReadInsteadOfTheirMinutes) {
+  auto db = open();
+  const SeriesKey mall{SeriesScope::kService, "mall", ""}, counter{SeriesScope::kService, "counter", ""},
+      endpoint{SeriesScope::kEndpoint, "mall", "GET /a"};
+  // Minutes 590 … 731: the end of hour 9, hours 10 and 11, the start of hour 12; two flushes each.
+  for (const std::string_view part : {"obs-1", "obs-2"}) {
+    Minutes m;
+    for (std::int64_t minute = 590; minute <= 731; ++minute) {
+      Figures f;
+      f.calls = static_cast<std::uint64_t>(minute % 7 + 1);
+      f.errors = minute % 5 == 0 ? 1 : 0;
+      f.latency.add(static_cast<double>(100 + minute * (part == "obs-1" ? 3 : 11)), f.calls);
+      m[minute][mall] = f;
+      m[minute][endpoint] = f;
+      if (minute % 2 == 0) m[minute][counter] = f;
+    }
+    writing(*db, [&](core::storage::Tx& tx) { MetricStore::add(tx, m, std::string(part)); });
+  }
+  const auto totals = [&](SeriesScope scope, std::optional<std::string> service, std::int64_t from, std::int64_t to) {
+    return reading(*db, [&](core::storage::Tx& tx) { return MetricStore::totals(tx, scope, service, from, to); });
+  };
+  const auto expect_same = [](const std::map<SeriesKey, Figures>& got, const std::map<SeriesKey, Figures>& want) {
+    ASSERT_EQ(got.size(), want.size());
+    for (const auto& [key, f] : want) {
+      ASSERT_TRUE(got.count(key)) << key.service << " " << key.name;
+      EXPECT_EQ(got.at(key).calls, f.calls) << key.service;
+      EXPECT_EQ(got.at(key).errors, f.errors) << key.service;
+      EXPECT_TRUE(got.at(key).latency == f.latency) << key.service;
+    }
+  };
+  const auto services = totals(SeriesScope::kService, std::nullopt, 595, 725);
+  const auto mall_endpoints = totals(SeriesScope::kEndpoint, std::string("mall"), 595, 725);
+  ASSERT_EQ(services.size(), 2u);
+
+  // Hours before 12 to sum: from the first minute stored.
+  EXPECT_EQ(reading(*db, [&](core::storage::Tx& tx) { return MetricStore::hours_to_roll(tx, 12, 24); }),
+            (std::vector<std::int64_t>{9, 10, 11}));
+  EXPECT_EQ(reading(*db, [&](core::storage::Tx& tx) { return MetricStore::hours_to_roll(tx, 12, 2); }),
+            (std::vector<std::int64_t>{9, 10}));
+  for (const std::int64_t hour : {9, 10, 11})
+    EXPECT_TRUE(writing(*db, [&](core::storage::Tx& tx) { return MetricStore::roll_up_hour(tx, hour, 1); })) << hour;
+  EXPECT_FALSE(writing(*db, [&](core::storage::Tx& tx) { return MetricStore::roll_up_hour(tx, 10, 2); }))
+      << "an hour is summed once";
+  EXPECT_TRUE(reading(*db, [&](core::storage::Tx& tx) { return MetricStore::hours_to_roll(tx, 12, 24); }).empty());
+  EXPECT_EQ(reading(*db, [&](core::storage::Tx& tx) { return MetricStore::hours_to_roll(tx, 14, 24); }),
+            (std::vector<std::int64_t>{12, 13}));
+  expect_same(totals(SeriesScope::kService, std::nullopt, 595, 725), services);
+  expect_same(totals(SeriesScope::kEndpoint, std::string("mall"), 595, 725), mall_endpoints);
+  // The summed hours are what is read: hour 10's minutes gone, its figures are still there.
+  writing(*db, [&](core::storage::Tx& tx) { tx.exec("DELETE FROM observer_metrics WHERE minute >= 600 AND minute < 660"); });
+  expect_same(totals(SeriesScope::kService, std::nullopt, 595, 725), services);
+  // A range inside one hour reads its minutes (hour 11 is not wholly inside it).
+  const auto inside = totals(SeriesScope::kService, std::string("mall"), 665, 670);
+  std::uint64_t calls = 0;
+  for (std::int64_t minute = 665; minute < 670; ++minute) calls += 2 * static_cast<std::uint64_t>(minute % 7 + 1);
+  EXPECT_EQ(inside.at(mall).calls, calls);
+
+  // A minute of hour 11 stored late: the hour is dirty, read from its minutes, then summed again.
+  Minutes late;
+  Figures slow;
+  slow.calls = 1000;
+  slow.latency.add(9'000'000, 1000);
+  late[700][mall] = slow;
+  writing(*db, [&](core::storage::Tx& tx) { MetricStore::add(tx, late, "obs-3"); });
+  auto want = services;
+  want[mall].merge(slow);
+  expect_same(totals(SeriesScope::kService, std::nullopt, 595, 725), want);
+  EXPECT_EQ(reading(*db, [&](core::storage::Tx& tx) { return MetricStore::hours_to_roll(tx, 12, 24); }),
+            (std::vector<std::int64_t>{11}));
+  // Two observers summing it at once: one does.
+  std::atomic<int> summed{0};
+  std::vector<std::thread> both;
+  for (int i = 0; i < 2; ++i)
+    both.emplace_back([&] {
+      if (writing(*db, [&](core::storage::Tx& tx) { return MetricStore::roll_up_hour(tx, 11, 3); })) ++summed;
+    });
+  for (auto& t : both) t.join();
+  EXPECT_EQ(summed.load(), 1);
+  expect_same(totals(SeriesScope::kService, std::nullopt, 595, 725), want);
+  writing(*db, [&](core::storage::Tx& tx) { tx.exec("DELETE FROM observer_metrics WHERE minute >= 660 AND minute < 720"); });
+  // Hour 11 summed again holds the late minute (its minutes gone, its figures are still there).
+  std::uint64_t in11 = 0;
+  for (std::int64_t minute = 660; minute < 720; ++minute) in11 += 2 * static_cast<std::uint64_t>(minute % 7 + 1);
+  EXPECT_EQ(totals(SeriesScope::kService, std::string("mall"), 660, 720).at(mall).calls, in11 + 1000);
+
+  // Retention: the hours wholly before the cut go with the minutes.
+  writing(*db, [&](core::storage::Tx& tx) { MetricStore::purge_before(tx, 660, 100'000); });
+  EXPECT_EQ(reading(*db, [&](core::storage::Tx& tx) {
+              return tx.query("SELECT COUNT(*) FROM observer_metrics_hourly WHERE hour < 11").at(0).int64(0);
+            }),
+            0);
+  EXPECT_EQ(reading(*db, [&](core::storage::Tx& tx) {
+              return tx.query("SELECT COUNT(*) FROM observer_metric_hours").at(0).int64(0);
+            }),
+            1);
+}
+
 TEST_P(ObserverStore, RetentionRemovesOnlyWhatIsPastItInBoundedRounds) {
   auto db = open();
   // Received one a millisecond; by receipt, not by the sender's clock (span 12 claims the far past).

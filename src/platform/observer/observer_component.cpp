@@ -156,7 +156,10 @@ class ObserverComponent final : public core::Component {
       co_await wake_.wait(seen, flush_interval_);
       if (stopping_.load()) break;
       co_await flush(minute_now());
-      if (round % 10 == 0) co_await sweep();
+      if (round % 10 == 0) {
+        co_await sweep();
+        co_await roll_up_hours();
+      }
     }
     std::lock_guard lock(done_mutex_);
     housekeeping_done_ = true;
@@ -228,6 +231,26 @@ class ObserverComponent final : public core::Component {
         core::log::info("observer: removed {} spans, log records and minute rows past their retention", gone);
     } catch (const std::exception& e) {
       core::log::warn("observer: removing what is past its retention failed (tried again later): {}", e.what());
+    }
+  }
+
+  // Hours whose minutes can no longer change — spans are counted up to minutes_back late, then
+  // stored within a flush or two — summed into hourly rows (what the queries over long ranges
+  // read), a day's worth a round at most; every observer may do it (an hour is taken by one).
+  boost::asio::awaitable<void> roll_up_hours() {
+    const std::int64_t now_ms = core::unix_millis();
+    const std::int64_t margin = 2 * flush_interval_.count() / 60'000 + 2;
+    const std::int64_t settled = now_ms / 60'000 - core::observe::RollupLimits{}.minutes_back - margin;
+    const std::int64_t before_hour = settled >= 0 ? settled / 60 : 0;
+    try {
+      const auto hours =
+          co_await db_.read([&](core::storage::Tx& tx) { return MetricStore::hours_to_roll(tx, before_hour, 24); });
+      for (const auto hour : hours) {
+        if (stopping_.load()) break;
+        co_await db_.write([&](core::storage::Tx& tx) { return MetricStore::roll_up_hour(tx, hour, now_ms); });
+      }
+    } catch (const std::exception& e) {
+      core::log::warn("observer: summing hours failed (tried again later): {}", e.what());
     }
   }
 

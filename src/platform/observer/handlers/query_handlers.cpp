@@ -43,10 +43,6 @@ std::optional<std::string> name_param(std::optional<std::string> v, const char* 
   return v;
 }
 
-// Figures of every service at once are read from every minute row of the range: a day at most
-// until hourly rollups exist.
-constexpr std::chrono::milliseconds kLongestAcrossServices = std::chrono::hours(24);
-
 Range range_param(const Request& req, std::chrono::milliseconds longest) {
   const auto r = range_of(req.query_param("from_ms"), req.query_param("to_ms"), core::unix_millis(), longest.count());
   if (!r)
@@ -176,7 +172,7 @@ class Queries {
   }
 
   Reply services(Request& req, RequestContext&) {
-    const auto r = range_param(req, std::min(s_.metrics_retention, kLongestAcrossServices));
+    const auto r = range_param(req, s_.metrics_retention);
     const auto all = co_await sums(SeriesScope::kService, std::nullopt, r);
     boost::json::array items;
     for (const auto& [key, f] : all) {
@@ -240,7 +236,7 @@ class Queries {
   // Services as nodes with what they answered; edges from each caller to what it called (another
   // service, a database, a vendor's address) with what the caller saw.
   Reply topology(Request& req, RequestContext&) {
-    const auto r = range_param(req, std::min(s_.metrics_retention, kLongestAcrossServices));
+    const auto r = range_param(req, s_.metrics_retention);
     const auto nodes = co_await sums(SeriesScope::kService, std::nullopt, r);
     const auto edges = co_await sums(SeriesScope::kEdge, std::nullopt, r);
     std::set<std::string> services;

@@ -4,6 +4,8 @@
 
 #include "core/util/hex.hpp"
 
+#include <algorithm>
+#include <set>
 #include <string_view>
 #include <vector>
 
@@ -15,6 +17,9 @@ using core::observe::Figures;
 using core::observe::LatencySketch;
 using core::observe::SeriesKey;
 using core::observe::SeriesScope;
+
+// The hour a minute is in (both since the Unix epoch; minutes before it are negative hours).
+std::int64_t hour_of(std::int64_t minute) { return minute >= 0 ? minute / 60 : -((-minute + 59) / 60); }
 
 }  // namespace
 
@@ -41,10 +46,35 @@ std::int64_t MetricStore::add(core::storage::Tx& tx, const Minutes& minutes, con
       in.add(core::to_hex(figures.latency.encode()));
       in.end_row();
     }
-  return in.finish();
+  const std::int64_t added = in.finish();
+  // Rows for an hour already summed (stored more than an hour late): it is summed again.
+  std::set<std::int64_t> hours;
+  for (const auto& [minute, series] : minutes) hours.insert(hour_of(minute));
+  core::storage::Params params;
+  std::string in_list;
+  for (const auto h : hours) {
+    in_list += in_list.empty() ? "?" : ",?";
+    params.emplace_back(h);
+  }
+  if (added > 0 && !hours.empty())
+    tx.exec("UPDATE observer_metric_hours SET dirty = 1 WHERE dirty = 0 AND hour IN (" + in_list + ")", params);
+  return added;
 }
 
 namespace {
+
+// A row's figures (columns 3, 4, 5: calls, errors, the sketch in hex); none when it cannot be read.
+std::optional<Figures> figures_of(const core::storage::Row& r) {
+  const auto bytes = core::from_hex(r.string(5));
+  auto sketch = bytes ? LatencySketch::decode(*bytes) : std::nullopt;
+  const auto calls = r.int64(3), errors = r.int64(4);
+  if (!sketch || calls < 0 || errors < 0 || errors > calls) return std::nullopt;
+  Figures f;
+  f.calls = static_cast<std::uint64_t>(calls);
+  f.errors = static_cast<std::uint64_t>(errors);
+  f.latency = std::move(*sketch);
+  return f;
+}
 
 // Each readable row of the range, handed to `use` (minute, key, figures).
 template <class Use>
@@ -60,18 +90,12 @@ void each_row(core::storage::Tx& tx, SeriesScope scope, const std::optional<std:
   params.emplace_back(from);
   params.emplace_back(to);
   for (const auto& r : tx.query(sql, params)) {
-    const auto bytes = core::from_hex(r.string(5));
-    auto sketch = bytes ? LatencySketch::decode(*bytes) : std::nullopt;
-    const auto calls = r.int64(3), errors = r.int64(4);
-    if (!sketch || calls < 0 || errors < 0 || errors > calls) {
+    const auto f = figures_of(r);
+    if (!f) {
       if (unreadable) ++*unreadable;
       continue;
     }
-    Figures f;
-    f.calls = static_cast<std::uint64_t>(calls);
-    f.errors = static_cast<std::uint64_t>(errors);
-    f.latency = std::move(*sketch);
-    use(r.int64(0), SeriesKey{scope, r.string(1), r.string(2)}, f);
+    use(r.int64(0), SeriesKey{scope, r.string(1), r.string(2)}, *f);
   }
 }
 
@@ -81,8 +105,88 @@ std::map<SeriesKey, Figures> MetricStore::totals(core::storage::Tx& tx, SeriesSc
                                                  const std::optional<std::string>& service, std::int64_t from,
                                                  std::int64_t to) {
   std::map<SeriesKey, Figures> out;
-  each_row(tx, scope, service, from, to, nullptr,
-           [&](std::int64_t, SeriesKey key, const Figures& f) { out[std::move(key)].merge(f); });
+  const auto add = [&](std::int64_t, SeriesKey key, const Figures& f) { out[std::move(key)].merge(f); };
+  // The hours wholly inside the range that are summed (and not dirty) are read from their hourly
+  // rows, in one statement: the hours it returns are the ones whose minutes are left out (an hour
+  // summed but empty has no minute rows either). Every other minute is read from the minutes.
+  const std::int64_t first_hour = hour_of(from + 59), end_hour = hour_of(to);
+  std::set<std::int64_t> summed;
+  if (first_hour < end_hour) {
+    std::string sql =
+        "SELECT h.hour, h.service, h.name, h.calls, h.errors, h.latency FROM observer_metrics_hourly h "
+        "JOIN observer_metric_hours m ON m.hour = h.hour AND m.dirty = 0 WHERE h.scope = ?";
+    core::storage::Params params{static_cast<std::int64_t>(scope)};
+    if (service) {
+      sql += " AND h.service = ?";
+      params.emplace_back(*service);
+    }
+    sql += " AND h.hour >= ? AND h.hour < ?";
+    params.emplace_back(first_hour);
+    params.emplace_back(end_hour);
+    for (const auto& r : tx.query(sql, params)) {
+      const auto figures = figures_of(r);
+      if (!figures) continue;
+      summed.insert(r.int64(0));
+      add(0, SeriesKey{scope, r.string(1), r.string(2)}, *figures);
+    }
+  }
+  // The minutes outside the summed hours, a stretch at a time.
+  std::int64_t at = from;
+  for (const auto h : summed) {
+    if (at < h * 60) each_row(tx, scope, service, at, h * 60, nullptr, add);
+    at = std::max(at, (h + 1) * 60);
+  }
+  if (at < to) each_row(tx, scope, service, at, to, nullptr, add);
+  return out;
+}
+
+bool MetricStore::roll_up_hour(core::storage::Tx& tx, std::int64_t hour, std::int64_t now_ms) {
+  // One conditional statement takes the hour: new, or dirty again. Two observers at once: the
+  // second waits for the first's row and then finds it clean.
+  const auto taken = tx.query(
+      "INSERT INTO observer_metric_hours (hour, dirty, rolled_at_ms) VALUES (?, 0, ?) ON CONFLICT (hour) DO UPDATE "
+      "SET dirty = 0, rolled_at_ms = excluded.rolled_at_ms WHERE observer_metric_hours.dirty = 1 RETURNING hour",
+      {hour, now_ms});
+  if (taken.empty()) return false;
+  tx.exec("DELETE FROM observer_metrics_hourly WHERE hour = ?", {hour});
+  BulkInsert in(tx, "INSERT INTO observer_metrics_hourly (hour, scope, service, name, calls, errors, latency) VALUES ",
+                7, "");
+  for (const auto scope : {SeriesScope::kService, SeriesScope::kInstance, SeriesScope::kEndpoint, SeriesScope::kEdge}) {
+    std::map<SeriesKey, Figures> sums;
+    each_row(tx, scope, std::nullopt, hour * 60, (hour + 1) * 60, nullptr,
+             [&](std::int64_t, SeriesKey key, const Figures& f) { sums[std::move(key)].merge(f); });
+    for (const auto& [key, figures] : sums) {
+      in.add(hour);
+      in.add(static_cast<std::int64_t>(key.scope));
+      in.add(key.service);
+      in.add(key.name);
+      in.add(static_cast<std::int64_t>(figures.calls));
+      in.add(static_cast<std::int64_t>(figures.errors));
+      in.add(core::to_hex(figures.latency.encode()));
+      in.end_row();
+    }
+  }
+  in.finish();
+  return true;
+}
+
+std::vector<std::int64_t> MetricStore::hours_to_roll(core::storage::Tx& tx, std::int64_t before_hour,
+                                                     std::int64_t limit) {
+  std::vector<std::int64_t> out;
+  for (const auto& r : tx.query("SELECT hour FROM observer_metric_hours WHERE dirty = 1 AND hour < ? ORDER BY hour LIMIT ?",
+                                {before_hour, limit}))
+    out.push_back(r.int64(0));
+  // Then the hours after the last one summed (from the first minute stored, the first time).
+  std::int64_t next = 0;
+  const auto last = tx.query("SELECT MAX(hour) FROM observer_metric_hours");
+  if (!last.empty() && !last.at(0).is_null(0)) {
+    next = last.at(0).int64(0) + 1;
+  } else {
+    const auto first = tx.query("SELECT MIN(minute) FROM observer_metrics");
+    if (first.empty() || first.at(0).is_null(0)) return out;
+    next = hour_of(first.at(0).int64(0));
+  }
+  for (; next < before_hour && static_cast<std::int64_t>(out.size()) < limit; ++next) out.push_back(next);
   return out;
 }
 
@@ -95,6 +199,10 @@ Minutes MetricStore::read(core::storage::Tx& tx, SeriesScope scope, const std::o
 }
 
 std::int64_t MetricStore::purge_before(core::storage::Tx& tx, std::int64_t minute, std::int64_t limit) {
+  // Hours wholly before it go with their minutes (few rows: one an hour a series).
+  const std::int64_t hour = hour_of(minute);
+  tx.exec("DELETE FROM observer_metrics_hourly WHERE hour < ?", {hour});
+  tx.exec("DELETE FROM observer_metric_hours WHERE hour < ?", {hour});
   return tx.exec(
       "DELETE FROM observer_metrics WHERE (minute, scope, service, name, part) IN (SELECT minute, scope, service, "
       "name, part "

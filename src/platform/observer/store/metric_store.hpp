@@ -5,6 +5,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "core/observe/rollup.hpp"
 #include "core/storage/database.hpp"
@@ -24,12 +25,22 @@ class MetricStore {
                       const std::optional<std::string>& service, std::int64_t from, std::int64_t to,
                       std::size_t* unreadable = nullptr);
   // The same rows added up over the whole range, series by series (memory bounded by the series,
-  // not the minutes).
+  // not the minutes): the hours wholly inside it that are summed (roll_up_hour) from their hourly
+  // rows, the rest from the minutes.
   static std::map<core::observe::SeriesKey, core::observe::Figures> totals(core::storage::Tx& tx,
                                                                            core::observe::SeriesScope scope,
                                                                            const std::optional<std::string>& service,
                                                                            std::int64_t from, std::int64_t to);
-  // Removes up to `limit` rows of minutes before `minute`; returns how many went.
+  // Sums hour `hour`'s minute rows (hours since the Unix epoch) into its hourly rows, when it is not
+  // summed yet or is dirty (minute rows stored after it was summed); false when it was summed
+  // already. Only for an hour whose minutes can no longer change: spans are counted up to
+  // RollupLimits::minutes_back late.
+  static bool roll_up_hour(core::storage::Tx& tx, std::int64_t hour, std::int64_t now_ms);
+  // Up to `limit` hours before `before_hour` to sum: the dirty ones, then those after the last
+  // summed (from the first minute stored, the first time), oldest first.
+  static std::vector<std::int64_t> hours_to_roll(core::storage::Tx& tx, std::int64_t before_hour, std::int64_t limit);
+  // Removes up to `limit` rows of minutes before `minute`, and the hours wholly before it; returns
+  // how many minute rows went.
   static std::int64_t purge_before(core::storage::Tx& tx, std::int64_t minute, std::int64_t limit);
 };
 
