@@ -10,10 +10,11 @@
 //       them (the same MinuteRollup), and the hours summed as a running observer would have by
 //       now. Five services, twelve endpoints, two instances each.
 //       Prints one JSON line: {"spans":…, "traces":…, "metric_rows":…, "hours_summed":…, "seconds":…}.
-//   query <port> <internal-secret> <calls-per-minute> <minutes> <rounds>
+//   query <port> <internal-secret> <calls-per-minute> <minutes> <rounds> [last-minute]
 //       Asks the observer, as the gateway forwards a staff member's request: `rounds` traces by
 //       id (traces picked at random over the day) and `rounds` of each dashboard query over the
-//       whole day (every service's figures, one service's minutes, its endpoints, the topology).
+//       whole day (every service's figures, one service's minutes, its endpoints, the topology):
+//       the `minutes` up to `last-minute` (the fill's; default the minute before now).
 //       Prints one JSON line of p50/p99 in milliseconds per query kind.
 #include <algorithm>
 #include <array>
@@ -155,17 +156,21 @@ int fill(const std::string& path, std::int64_t per_minute, std::int64_t minutes)
         hours += zt::platform::observer::MetricStore::roll_up_hour(tx, hour, 0) ? 1 : 0;
       });
   }
-  std::printf("{\"spans\":%lld,\"traces\":%llu,\"metric_rows\":%lld,\"hours_summed\":%lld,\"seconds\":%.1f}\n",
-              static_cast<long long>(spans), static_cast<unsigned long long>(n), static_cast<long long>(rows),
-              static_cast<long long>(hours), std::chrono::duration<double>(Clock::now() - started).count());
+  std::printf(
+      "{\"spans\":%lld,\"traces\":%llu,\"metric_rows\":%lld,\"hours_summed\":%lld,\"last_minute\":%lld,"
+      "\"seconds\":%.1f}\n",
+      static_cast<long long>(spans), static_cast<unsigned long long>(n), static_cast<long long>(rows),
+      static_cast<long long>(hours), static_cast<long long>(last), std::chrono::duration<double>(Clock::now() - started).count());
   return 0;
 }
 
-int query(int port, const std::string& secret, std::int64_t per_minute, std::int64_t minutes, int rounds) {
+int query(int port, const std::string& secret, std::int64_t per_minute, std::int64_t minutes, int rounds,
+          std::int64_t last_minute) {
   const zt::core::http::Caller caller{zt::core::http::CallerKind::kStaff, "S-bench", {"operations"}, "sess-S-bench",
                                       {"governance.read"}};
   const std::uint64_t traces = static_cast<std::uint64_t>(per_minute / 3 * minutes);
-  const std::int64_t to_ms = now_minute() * 60'000, from_ms = to_ms - minutes * 60'000;
+  // The day filled (not the day before now: the fill took minutes).
+  const std::int64_t to_ms = (last_minute + 1) * 60'000, from_ms = to_ms - minutes * 60'000;
   const std::string range = "from_ms=" + std::to_string(from_ms) + "&to_ms=" + std::to_string(to_ms);
   std::mt19937_64 rng(7);
   std::map<std::string, std::vector<double>> took;
@@ -203,11 +208,12 @@ int query(int port, const std::string& secret, std::int64_t per_minute, std::int
 int main(int argc, char** argv) {
   const std::vector<std::string> a(argv + 1, argv + argc);
   if (a.size() == 4 && a[0] == "fill") return fill(a[1], std::stoll(a[2]), std::stoll(a[3]));
-  if (a.size() == 6 && a[0] == "query")
-    return query(std::stoi(a[1]), a[2], std::stoll(a[3]), std::stoll(a[4]), std::stoi(a[5]));
+  if ((a.size() == 6 || a.size() == 7) && a[0] == "query")
+    return query(std::stoi(a[1]), a[2], std::stoll(a[3]), std::stoll(a[4]), std::stoi(a[5]),
+                 a.size() == 7 ? std::stoll(a[6]) : now_minute() - 1);
   std::fprintf(stderr,
                "usage: %s fill <observer.db> <calls-per-minute> <minutes>\n"
-               "       %s query <port> <internal-secret> <calls-per-minute> <minutes> <rounds>\n",
+               "       %s query <port> <internal-secret> <calls-per-minute> <minutes> <rounds> [last-minute]\n",
                argv[0], argv[0]);
   return 2;
 }

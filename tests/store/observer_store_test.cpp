@@ -259,7 +259,8 @@ TEST_P(ObserverStore, HoursAreSummedOnceAndReadInsteadOfTheirMinutes) {
       << "an hour is summed once";
   EXPECT_TRUE(reading(*db, [&](core::storage::Tx& tx) { return MetricStore::hours_to_roll(tx, 12, 24); }).empty());
   EXPECT_EQ(reading(*db, [&](core::storage::Tx& tx) { return MetricStore::hours_to_roll(tx, 14, 24); }),
-            (std::vector<std::int64_t>{12, 13}));
+            (std::vector<std::int64_t>{12}))
+      << "hours with minutes only";
   expect_same(totals(SeriesScope::kService, std::nullopt, 595, 725), services);
   expect_same(totals(SeriesScope::kEndpoint, std::string("mall"), 595, 725), mall_endpoints);
   // The summed hours are what is read: hour 10's minutes gone, its figures are still there.
@@ -308,7 +309,47 @@ TEST_P(ObserverStore, HoursAreSummedOnceAndReadInsteadOfTheirMinutes) {
   EXPECT_EQ(reading(*db, [&](core::storage::Tx& tx) {
               return tx.query("SELECT COUNT(*) FROM observer_metric_hours").at(0).int64(0);
             }),
-            1);
+            2);  // 11 and 12
+}
+
+// A minute stored while its hour is being summed: it waits for the sum (on the hour's marker) and
+// makes the hour dirty after it, so it is summed again and never left out.
+TEST_P(ObserverStore, AMinuteStoredWhileItsHourIsSummedIsSummedAgain) {
+  auto db = open();
+  const SeriesKey mall{SeriesScope::kService, "mall", ""};
+  Minutes first, late;
+  Figures one;
+  one.calls = 1;
+  one.latency.add(1000);
+  first[600][mall] = one;
+  Figures more;
+  more.calls = 10;
+  more.latency.add(2000, 10);
+  late[610][mall] = more;
+  writing(*db, [&](core::storage::Tx& tx) { MetricStore::add(tx, first, "obs-1"); });
+  std::atomic<bool> summing{false};
+  std::thread sum([&] {
+    writing(*db, [&](core::storage::Tx& tx) {
+      EXPECT_TRUE(MetricStore::roll_up_hour(tx, 10, 1));
+      summing = true;
+      std::this_thread::sleep_for(std::chrono::milliseconds(300));  // the late rows arrive meanwhile
+    });
+  });
+  while (!summing.load()) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  writing(*db, [&](core::storage::Tx& tx) { MetricStore::add(tx, late, "obs-2"); });
+  sum.join();
+  EXPECT_EQ(reading(*db, [&](core::storage::Tx& tx) { return MetricStore::hours_to_roll(tx, 11, 24); }),
+            (std::vector<std::int64_t>{10}))
+      << "dirty again";
+  const auto totals = [&] {
+    return reading(*db, [&](core::storage::Tx& tx) {
+      return MetricStore::totals(tx, SeriesScope::kService, std::nullopt, 600, 660);
+    });
+  };
+  EXPECT_EQ(totals().at(mall).calls, 11u);
+  EXPECT_TRUE(writing(*db, [&](core::storage::Tx& tx) { return MetricStore::roll_up_hour(tx, 10, 2); }));
+  writing(*db, [&](core::storage::Tx& tx) { tx.exec("DELETE FROM observer_metrics"); });
+  EXPECT_EQ(totals().at(mall).calls, 11u) << "the hour's sum holds both";
 }
 
 TEST_P(ObserverStore, RetentionRemovesOnlyWhatIsPastItInBoundedRounds) {

@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <cmath>
 #include <map>
 
@@ -182,10 +183,13 @@ void Tracer::flush() {
 
 void Tracer::run() {
   // Encoding batches is background work: on a core it shares with an io thread, the io thread
-  // (serving a request) goes first. Nice 5, not lower: under sustained load the thread still gets
-  // about a quarter of the core, enough to keep up at full sampling (what it cannot take is
-  // dropped and counted, never waited for).
-  ::setpriority(PRIO_PROCESS, static_cast<id_t>(::syscall(SYS_gettid)), 5);
+  // (serving a request) goes first. Five levels below the process, not more: under sustained load
+  // the thread still gets about a quarter of the core, enough to keep up at full sampling (what it
+  // cannot take is dropped and counted, never waited for).
+  const auto tid = static_cast<id_t>(::syscall(SYS_gettid));
+  errno = 0;
+  const int nice = ::getpriority(PRIO_PROCESS, tid);
+  if (errno == 0) ::setpriority(PRIO_PROCESS, tid, std::min(nice + 5, 19));
   std::vector<RecordedSpan> spans;
   std::vector<RecordedLog> logs;
   bool left = false;

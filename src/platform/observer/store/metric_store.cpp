@@ -47,17 +47,18 @@ std::int64_t MetricStore::add(core::storage::Tx& tx, const Minutes& minutes, con
       in.end_row();
     }
   const std::int64_t added = in.finish();
-  // Rows for an hour already summed (stored more than an hour late): it is summed again.
+  // Each hour with rows here is (again) to be summed: its marker made dirty — an upsert with no
+  // condition, hours in ascending order, so it waits for an observer summing the hour right now
+  // (on its marker row) and marks it dirty after it; a sum taken after this commits sees these
+  // rows. (A conditional update would miss a marker not committed yet, and the rows with it.)
   std::set<std::int64_t> hours;
   for (const auto& [minute, series] : minutes) hours.insert(hour_of(minute));
-  core::storage::Params params;
-  std::string in_list;
-  for (const auto h : hours) {
-    in_list += in_list.empty() ? "?" : ",?";
-    params.emplace_back(h);
-  }
-  if (added > 0 && !hours.empty())
-    tx.exec("UPDATE observer_metric_hours SET dirty = 1 WHERE dirty = 0 AND hour IN (" + in_list + ")", params);
+  if (added > 0)
+    for (const auto h : hours)
+      tx.exec(
+          "INSERT INTO observer_metric_hours (hour, dirty, rolled_at_ms) VALUES (?, 1, 0) ON CONFLICT (hour) DO UPDATE "
+          "SET dirty = 1",
+          {h});
   return added;
 }
 
@@ -141,12 +142,13 @@ std::map<SeriesKey, Figures> MetricStore::totals(core::storage::Tx& tx, SeriesSc
 }
 
 bool MetricStore::roll_up_hour(core::storage::Tx& tx, std::int64_t hour, std::int64_t now_ms) {
-  // One conditional statement takes the hour: new, or dirty again. Two observers at once: the
-  // second waits for the first's row and then finds it clean.
+  // One conditional statement takes the hour while it is dirty, locking its marker until this
+  // commits (rows stored meanwhile wait for it, then mark it dirty again). Two observers at once:
+  // the second waits for the first's row and then finds it clean. Every read below comes after
+  // the marker is held, so no row of the hour commits between them.
   const auto taken = tx.query(
-      "INSERT INTO observer_metric_hours (hour, dirty, rolled_at_ms) VALUES (?, 0, ?) ON CONFLICT (hour) DO UPDATE "
-      "SET dirty = 0, rolled_at_ms = excluded.rolled_at_ms WHERE observer_metric_hours.dirty = 1 RETURNING hour",
-      {hour, now_ms});
+      "UPDATE observer_metric_hours SET dirty = 0, rolled_at_ms = ? WHERE hour = ? AND dirty = 1 RETURNING hour",
+      {now_ms, hour});
   if (taken.empty()) return false;
   tx.exec("DELETE FROM observer_metrics_hourly WHERE hour = ?", {hour});
   BulkInsert in(tx, "INSERT INTO observer_metrics_hourly (hour, scope, service, name, calls, errors, latency) VALUES ",
@@ -176,17 +178,6 @@ std::vector<std::int64_t> MetricStore::hours_to_roll(core::storage::Tx& tx, std:
   for (const auto& r : tx.query("SELECT hour FROM observer_metric_hours WHERE dirty = 1 AND hour < ? ORDER BY hour LIMIT ?",
                                 {before_hour, limit}))
     out.push_back(r.int64(0));
-  // Then the hours after the last one summed (from the first minute stored, the first time).
-  std::int64_t next = 0;
-  const auto last = tx.query("SELECT MAX(hour) FROM observer_metric_hours");
-  if (!last.empty() && !last.at(0).is_null(0)) {
-    next = last.at(0).int64(0) + 1;
-  } else {
-    const auto first = tx.query("SELECT MIN(minute) FROM observer_metrics");
-    if (first.empty() || first.at(0).is_null(0)) return out;
-    next = hour_of(first.at(0).int64(0));
-  }
-  for (; next < before_hour && static_cast<std::int64_t>(out.size()) < limit; ++next) out.push_back(next);
   return out;
 }
 

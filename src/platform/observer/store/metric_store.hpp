@@ -31,13 +31,12 @@ class MetricStore {
                                                                            core::observe::SeriesScope scope,
                                                                            const std::optional<std::string>& service,
                                                                            std::int64_t from, std::int64_t to);
-  // Sums hour `hour`'s minute rows (hours since the Unix epoch) into its hourly rows, when it is not
-  // summed yet or is dirty (minute rows stored after it was summed); false when it was summed
-  // already. Only for an hour whose minutes can no longer change: spans are counted up to
-  // RollupLimits::minutes_back late.
+  // Sums hour `hour`'s minute rows (hours since the Unix epoch) into its hourly rows when it is
+  // dirty — minute rows were stored for it (add() marks it) since it was last summed; false when
+  // it is clean. Only for an hour whose minutes should no longer change: spans are counted up to
+  // RollupLimits::minutes_back late (rows stored later make it dirty again).
   static bool roll_up_hour(core::storage::Tx& tx, std::int64_t hour, std::int64_t now_ms);
-  // Up to `limit` hours before `before_hour` to sum: the dirty ones, then those after the last
-  // summed (from the first minute stored, the first time), oldest first.
+  // Up to `limit` dirty hours before `before_hour`, oldest first.
   static std::vector<std::int64_t> hours_to_roll(core::storage::Tx& tx, std::int64_t before_hour, std::int64_t limit);
   // Removes up to `limit` rows of minutes before `minute`, and the hours wholly before it; returns
   // how many minute rows went.
