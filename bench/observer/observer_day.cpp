@@ -41,13 +41,18 @@ namespace {
 
 constexpr int kSpansPerTrace = 5;
 const char* const kServices[] = {"gateway", "mall", "counter", "auth", "suitability"};
-const char* const kRoutes[] = {"/api/mall/v1/products",         "/api/mall/v1/products/{code}",
-                               "/api/mall/v1/holdings",         "/api/mall/v1/orders",
-                               "/api/mall/v1/orders/{id}",      "/api/mall/v1/subscriptions",
+const char* const kRoutes[] = {"/api/mall/v1/products",
+                               "/api/mall/v1/products/{code}",
+                               "/api/mall/v1/holdings",
+                               "/api/mall/v1/orders",
+                               "/api/mall/v1/orders/{id}",
+                               "/api/mall/v1/subscriptions",
                                "/api/counter/v1/accounts/{fund_account}/balance",
                                "/api/counter/v1/accounts/{fund_account}/positions",
-                               "/api/auth/v1/me",               "/api/auth/v1/sessions",
-                               "/api/suitability/v1/me/profile", "/api/suitability/v1/me/matches"};
+                               "/api/auth/v1/me",
+                               "/api/auth/v1/sessions",
+                               "/api/suitability/v1/me/profile",
+                               "/api/suitability/v1/me/matches"};
 
 std::int64_t now_minute() {
   return std::chrono::duration_cast<std::chrono::minutes>(std::chrono::system_clock::now().time_since_epoch()).count();
@@ -85,7 +90,8 @@ void add_trace(std::uint64_t n, std::int64_t minute, std::mt19937_64& rng, std::
   for (int i = 0; i < kSpansPerTrace; ++i) {
     obs::Span s;
     s.trace_id = trace;
-    for (int b = 0; b < 8; ++b) s.span_id[static_cast<std::size_t>(b)] = static_cast<std::uint8_t>((n * 8 + i + 1) >> (8 * b));
+    for (int b = 0; b < 8; ++b)
+      s.span_id[static_cast<std::size_t>(b)] = static_cast<std::uint8_t>((n * 8 + i + 1) >> (8 * b));
     s.parent_span_id = parent;
     parent = s.span_id;
     const bool server = i % 2 == 0;
@@ -160,14 +166,15 @@ int fill(const std::string& path, std::int64_t per_minute, std::int64_t minutes)
       "{\"spans\":%lld,\"traces\":%llu,\"metric_rows\":%lld,\"hours_summed\":%lld,\"last_minute\":%lld,"
       "\"seconds\":%.1f}\n",
       static_cast<long long>(spans), static_cast<unsigned long long>(n), static_cast<long long>(rows),
-      static_cast<long long>(hours), static_cast<long long>(last), std::chrono::duration<double>(Clock::now() - started).count());
+      static_cast<long long>(hours), static_cast<long long>(last),
+      std::chrono::duration<double>(Clock::now() - started).count());
   return 0;
 }
 
 int query(int port, const std::string& secret, std::int64_t per_minute, std::int64_t minutes, int rounds,
           std::int64_t last_minute) {
-  const zt::core::http::Caller caller{zt::core::http::CallerKind::kStaff, "S-bench", {"operations"}, "sess-S-bench",
-                                      {"governance.read"}};
+  const zt::core::http::Caller caller{
+      zt::core::http::CallerKind::kStaff, "S-bench", {"operations"}, "sess-S-bench", {"governance.read"}};
   const std::uint64_t traces = static_cast<std::uint64_t>(per_minute / 3 * minutes);
   // The day filled (not the day before now: the fill took minutes).
   const std::int64_t to_ms = (last_minute + 1) * 60'000, from_ms = to_ms - minutes * 60'000;
@@ -177,7 +184,8 @@ int query(int port, const std::string& secret, std::int64_t per_minute, std::int
   long errors = 0;
   const auto ask = [&](const std::string& kind, const std::string& target) {
     const auto sent = Clock::now();
-    const auto r = zt::test::http_request(port, "GET", target, "", zt::test::edge_headers(caller, "GET", target, secret, ""));
+    const auto r =
+        zt::test::http_request(port, "GET", target, "", zt::test::edge_headers(caller, "GET", target, secret, ""));
     took[kind].push_back(std::chrono::duration<double, std::milli>(Clock::now() - sent).count());
     if (r.status != 200) {
       if (++errors <= 3) std::fprintf(stderr, "%s %s: %d %s\n", kind.c_str(), target.c_str(), r.status, r.body.c_str());

@@ -264,7 +264,8 @@ TEST_P(ObserverStore, HoursAreSummedOnceAndReadInsteadOfTheirMinutes) {
   expect_same(totals(SeriesScope::kService, std::nullopt, 595, 725), services);
   expect_same(totals(SeriesScope::kEndpoint, std::string("mall"), 595, 725), mall_endpoints);
   // The summed hours are what is read: hour 10's minutes gone, its figures are still there.
-  writing(*db, [&](core::storage::Tx& tx) { tx.exec("DELETE FROM observer_metrics WHERE minute >= 600 AND minute < 660"); });
+  writing(*db,
+          [&](core::storage::Tx& tx) { tx.exec("DELETE FROM observer_metrics WHERE minute >= 600 AND minute < 660"); });
   expect_same(totals(SeriesScope::kService, std::nullopt, 595, 725), services);
   // A range inside one hour reads its minutes (hour 11 is not wholly inside it).
   const auto inside = totals(SeriesScope::kService, std::string("mall"), 665, 670);
@@ -294,7 +295,8 @@ TEST_P(ObserverStore, HoursAreSummedOnceAndReadInsteadOfTheirMinutes) {
   for (auto& t : both) t.join();
   EXPECT_EQ(summed.load(), 1);
   expect_same(totals(SeriesScope::kService, std::nullopt, 595, 725), want);
-  writing(*db, [&](core::storage::Tx& tx) { tx.exec("DELETE FROM observer_metrics WHERE minute >= 660 AND minute < 720"); });
+  writing(*db,
+          [&](core::storage::Tx& tx) { tx.exec("DELETE FROM observer_metrics WHERE minute >= 660 AND minute < 720"); });
   // Hour 11 summed again holds the late minute (its minutes gone, its figures are still there).
   std::uint64_t in11 = 0;
   for (std::int64_t minute = 660; minute < 720; ++minute) in11 += 2 * static_cast<std::uint64_t>(minute % 7 + 1);
@@ -302,13 +304,15 @@ TEST_P(ObserverStore, HoursAreSummedOnceAndReadInsteadOfTheirMinutes) {
 
   // Retention: the hours wholly before the cut go with the minutes.
   writing(*db, [&](core::storage::Tx& tx) { MetricStore::purge_before(tx, 660, 100'000); });
-  EXPECT_EQ(reading(*db, [&](core::storage::Tx& tx) {
-              return tx.query("SELECT COUNT(*) FROM observer_metrics_hourly WHERE hour < 11").at(0).int64(0);
-            }),
+  EXPECT_EQ(reading(*db,
+                    [&](core::storage::Tx& tx) {
+                      return tx.query("SELECT COUNT(*) FROM observer_metrics_hourly WHERE hour < 11").at(0).int64(0);
+                    }),
             0);
-  EXPECT_EQ(reading(*db, [&](core::storage::Tx& tx) {
-              return tx.query("SELECT COUNT(*) FROM observer_metric_hours").at(0).int64(0);
-            }),
+  EXPECT_EQ(reading(*db,
+                    [&](core::storage::Tx& tx) {
+                      return tx.query("SELECT COUNT(*) FROM observer_metric_hours").at(0).int64(0);
+                    }),
             2);  // 11 and 12
 }
 

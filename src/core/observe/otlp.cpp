@@ -321,8 +321,7 @@ std::string otlp_logs_protobuf(const SpanSource& source, std::span<const LogReco
   return request_protobuf(source, records, log_message);
 }
 
-void append_otlp_logs_protobuf(std::string& out, const SpanSource& source,
-                               std::span<const LogRecord* const> records) {
+void append_otlp_logs_protobuf(std::string& out, const SpanSource& source, std::span<const LogRecord* const> records) {
   append_request<LogRecord>(out, source, records, log_message);
 }
 

@@ -116,8 +116,7 @@ struct LogRecord {
 
 // One ExportLogsServiceRequest holding `records` under one resource and one scope.
 std::string otlp_logs_protobuf(const SpanSource& source, std::span<const LogRecord> records);
-void append_otlp_logs_protobuf(std::string& out, const SpanSource& source,
-                               std::span<const LogRecord* const> records);
+void append_otlp_logs_protobuf(std::string& out, const SpanSource& source, std::span<const LogRecord* const> records);
 std::string otlp_logs_json(const SpanSource& source, std::span<const LogRecord> records);
 
 // What a receiver reads from an OTLP/HTTP logs body, under the same rules and limits as spans

@@ -192,21 +192,23 @@ TEST(OtlpTraces, NestedLengthsAreMinimalAtEveryVarintBoundary) {
     Span s = small_span();
     s.attributes = {{"k", std::string(n, 'a')}};
     s.events = {{"e", 3, {{"k", std::string(n, 'b')}}}};
-    std::string span = Proto{}.bytes(1, std::string_view(reinterpret_cast<const char*>(s.trace_id.data()), 16))
-                           .bytes(2, std::string_view(reinterpret_cast<const char*>(s.span_id.data()), 8))
-                           .bytes(5, "GET /x")
-                           .field(6, 0)
-                           .varint(2)
-                           .fixed64(7, 1)
-                           .fixed64(8, 2)
-                           .bytes(9, Proto{}.bytes(1, "k").bytes(2, Proto{}.bytes(1, std::string(n, 'a')).out).out)
-                           .bytes(11, Proto{}
-                                          .fixed64(1, 3)
-                                          .bytes(2, "e")
-                                          .bytes(3, Proto{}.bytes(1, "k").bytes(2, Proto{}.bytes(1, std::string(n, 'b')).out).out)
-                                          .out)
-                           .field(16, 5)
-                           .out;
+    std::string span =
+        Proto{}
+            .bytes(1, std::string_view(reinterpret_cast<const char*>(s.trace_id.data()), 16))
+            .bytes(2, std::string_view(reinterpret_cast<const char*>(s.span_id.data()), 8))
+            .bytes(5, "GET /x")
+            .field(6, 0)
+            .varint(2)
+            .fixed64(7, 1)
+            .fixed64(8, 2)
+            .bytes(9, Proto{}.bytes(1, "k").bytes(2, Proto{}.bytes(1, std::string(n, 'a')).out).out)
+            .bytes(11, Proto{}
+                           .fixed64(1, 3)
+                           .bytes(2, "e")
+                           .bytes(3, Proto{}.bytes(1, "k").bytes(2, Proto{}.bytes(1, std::string(n, 'b')).out).out)
+                           .out)
+            .field(16, 5)
+            .out;
     span.append("\x01\x00\x00\x00", 4);
     const std::string resource =
         Proto{}.bytes(1, Proto{}.bytes(1, "service.name").bytes(2, Proto{}.bytes(1, "mall").out).out).out;
@@ -226,9 +228,11 @@ TEST(OtlpTraces, NestedLengthsAreMinimalAtEveryVarintBoundary) {
 
 TEST(OtlpTraces, TextIsCheckedWithoutCopyingAndCopiedOnlyToReplace) {
   for (const std::string& text : {std::string(""), std::string("GET /api/mall/v1/orders"), std::string("资金账户 ok"),
-                                 std::string("\xF0\x9F\x98\x80"), std::string("a\xff" "b"), std::string("\xC0\xAF"),
-                                 std::string("\xED\xA0\x80"), std::string("\xE8\xB5"), std::string("\xF4\x90\x80\x80"),
-                                 std::string("a\0b", 3), std::string("ok\x7f")})
+                                  std::string("\xF0\x9F\x98\x80"),
+                                  std::string("a\xff"
+                                              "b"),
+                                  std::string("\xC0\xAF"), std::string("\xED\xA0\x80"), std::string("\xE8\xB5"),
+                                  std::string("\xF4\x90\x80\x80"), std::string("a\0b", 3), std::string("ok\x7f")})
     EXPECT_EQ(is_valid_utf8(text), valid_utf8(text) == text) << hex(text);
   EXPECT_TRUE(is_valid_utf8("资金账户"));
   EXPECT_FALSE(is_valid_utf8(std::string("\0", 1)));

@@ -256,7 +256,8 @@ std::string otlp_body(const std::vector<RecordedSpan>& batch, const std::string&
   return body_by_service(batch, &RecordedSpan::span, instance, version, append_otlp_traces_protobuf);
 }
 
-std::string otlp_logs_body(const std::vector<RecordedLog>& batch, const std::string& instance, const std::string& version) {
+std::string otlp_logs_body(const std::vector<RecordedLog>& batch, const std::string& instance,
+                           const std::string& version) {
   return body_by_service(batch, &RecordedLog::record, instance, version, append_otlp_logs_protobuf);
 }
 

@@ -137,7 +137,8 @@ class Tracer {
 // this process's instance and version), its spans in the order they were recorded.
 std::string otlp_body(const std::vector<RecordedSpan>& batch, const std::string& instance, const std::string& version);
 // The same for log records: one OTLP/HTTP logs body.
-std::string otlp_logs_body(const std::vector<RecordedLog>& batch, const std::string& instance, const std::string& version);
+std::string otlp_logs_body(const std::vector<RecordedLog>& batch, const std::string& instance,
+                           const std::string& version);
 
 // A log line as a record of `service`'s: its time, level, text and the trace it was written in
 // (the ids in hex as the line carries them; none when they do not read).

@@ -1,13 +1,12 @@
 #include "platform/observer/store/metric_store.hpp"
 
-#include "platform/observer/store/bulk_insert.hpp"
-
-#include "core/util/hex.hpp"
-
 #include <algorithm>
 #include <set>
 #include <string_view>
 #include <vector>
+
+#include "core/util/hex.hpp"
+#include "platform/observer/store/bulk_insert.hpp"
 
 namespace zt::platform::observer {
 
@@ -77,19 +76,31 @@ std::optional<Figures> figures_of(const core::storage::Row& r) {
   return f;
 }
 
+// `select` narrowed to a scope (and a service) and `time` in [from, to); `table`: the columns'
+// qualifier ("h." or none).
+std::pair<std::string, core::storage::Params> series_query(std::string_view select, std::string_view table,
+                                                           std::string_view time, SeriesScope scope,
+                                                           const std::optional<std::string>& service, std::int64_t from,
+                                                           std::int64_t to) {
+  std::string sql = std::string(select) + " WHERE " + std::string(table) + "scope = ?";
+  core::storage::Params params{static_cast<std::int64_t>(scope)};
+  if (service) {
+    sql += " AND " + std::string(table) + "service = ?";
+    params.emplace_back(*service);
+  }
+  sql +=
+      " AND " + std::string(table) + std::string(time) + " >= ? AND " + std::string(table) + std::string(time) + " < ?";
+  params.emplace_back(from);
+  params.emplace_back(to);
+  return {sql, params};
+}
+
 // Each readable row of the range, handed to `use` (minute, key, figures).
 template <class Use>
 void each_row(core::storage::Tx& tx, SeriesScope scope, const std::optional<std::string>& service, std::int64_t from,
               std::int64_t to, std::size_t* unreadable, Use use) {
-  std::string sql = "SELECT minute, service, name, calls, errors, latency FROM observer_metrics WHERE scope = ?";
-  core::storage::Params params{static_cast<std::int64_t>(scope)};
-  if (service) {
-    sql += " AND service = ?";
-    params.emplace_back(*service);
-  }
-  sql += " AND minute >= ? AND minute < ?";
-  params.emplace_back(from);
-  params.emplace_back(to);
+  const auto [sql, params] = series_query("SELECT minute, service, name, calls, errors, latency FROM observer_metrics",
+                                          "", "minute", scope, service, from, to);
   for (const auto& r : tx.query(sql, params)) {
     const auto f = figures_of(r);
     if (!f) {
@@ -113,17 +124,10 @@ std::map<SeriesKey, Figures> MetricStore::totals(core::storage::Tx& tx, SeriesSc
   const std::int64_t first_hour = hour_of(from + 59), end_hour = hour_of(to);
   std::set<std::int64_t> summed;
   if (first_hour < end_hour) {
-    std::string sql =
+    const auto [sql, params] = series_query(
         "SELECT h.hour, h.service, h.name, h.calls, h.errors, h.latency FROM observer_metrics_hourly h "
-        "JOIN observer_metric_hours m ON m.hour = h.hour AND m.dirty = 0 WHERE h.scope = ?";
-    core::storage::Params params{static_cast<std::int64_t>(scope)};
-    if (service) {
-      sql += " AND h.service = ?";
-      params.emplace_back(*service);
-    }
-    sql += " AND h.hour >= ? AND h.hour < ?";
-    params.emplace_back(first_hour);
-    params.emplace_back(end_hour);
+        "JOIN observer_metric_hours m ON m.hour = h.hour AND m.dirty = 0",
+        "h.", "hour", scope, service, first_hour, end_hour);
     for (const auto& r : tx.query(sql, params)) {
       const auto figures = figures_of(r);
       if (!figures) continue;
@@ -175,8 +179,9 @@ bool MetricStore::roll_up_hour(core::storage::Tx& tx, std::int64_t hour, std::in
 std::vector<std::int64_t> MetricStore::hours_to_roll(core::storage::Tx& tx, std::int64_t before_hour,
                                                      std::int64_t limit) {
   std::vector<std::int64_t> out;
-  for (const auto& r : tx.query("SELECT hour FROM observer_metric_hours WHERE dirty = 1 AND hour < ? ORDER BY hour LIMIT ?",
-                                {before_hour, limit}))
+  for (const auto& r :
+       tx.query("SELECT hour FROM observer_metric_hours WHERE dirty = 1 AND hour < ? ORDER BY hour LIMIT ?",
+                {before_hour, limit}))
     out.push_back(r.int64(0));
   return out;
 }
