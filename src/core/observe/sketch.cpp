@@ -110,8 +110,26 @@ void LatencySketch::merge(const LatencySketch& other) {
   low_ += other.low_;
   high_ += other.high_;
   sum_ += other.sum_;
-  for (std::size_t k = 0; k < other.buckets_.size(); ++k)
-    if (other.buckets_[k]) bump(other.offset_ + static_cast<int>(k), other.buckets_[k]);
+  // The other's buckets from its first to its last that holds any (so the range is the same as
+  // adding them one by one would give), the range widened once, then added in one pass.
+  std::size_t first = 0, end = other.buckets_.size();
+  while (first < end && other.buckets_[first] == 0) ++first;
+  while (end > first && other.buckets_[end - 1] == 0) --end;
+  if (first == end) return;
+  const int lo = other.offset_ + static_cast<int>(first), hi = other.offset_ + static_cast<int>(end) - 1;
+  if (buckets_.empty()) {
+    offset_ = lo;
+    buckets_.assign(other.buckets_.begin() + static_cast<std::ptrdiff_t>(first),
+                    other.buckets_.begin() + static_cast<std::ptrdiff_t>(end));
+    return;
+  }
+  if (lo < offset_) {
+    buckets_.insert(buckets_.begin(), static_cast<std::size_t>(offset_ - lo), 0);
+    offset_ = lo;
+  }
+  if (hi - offset_ >= static_cast<int>(buckets_.size())) buckets_.resize(static_cast<std::size_t>(hi - offset_ + 1), 0);
+  for (std::size_t k = first; k < end; ++k)
+    buckets_[static_cast<std::size_t>(other.offset_ + static_cast<int>(k) - offset_)] += other.buckets_[k];
 }
 
 double LatencySketch::quantile(double q) const {

@@ -112,6 +112,29 @@ TEST(LatencySketch, MergingInstancesAndMinutesGivesTheSketchOfTheWholeStream) {
   EXPECT_TRUE(empty == whole);
 }
 
+// Sketches of ranges apart (a fast endpoint, a slow one, one between), merged in every order:
+// the merged range widens below and above, and is the whole stream's.
+TEST(LatencySketch, MergingRangesApartWidensEitherWayToTheWholeStream) {
+  LatencySketch whole, fast, slow, middle;
+  for (int i = 0; i < 300; ++i) {
+    const double f = 100 + i % 100, s = 1'000'000 + 3'000.0 * (i % 300), m = 5'000 + 7.0 * (i % 150);
+    whole.add(f);
+    whole.add(s);
+    whole.add(m);
+    fast.add(f);
+    slow.add(s);
+    middle.add(m);
+  }
+  const std::vector<std::vector<const LatencySketch*>> orders{
+      {&fast, &slow, &middle}, {&slow, &middle, &fast}, {&middle, &fast, &slow}, {&slow, &fast, &middle}};
+  for (const auto& order : orders) {
+    LatencySketch merged;
+    for (const auto* part : order) merged.merge(*part);
+    EXPECT_TRUE(merged == whole);
+    EXPECT_EQ(merged.quantile(0.5), whole.quantile(0.5));
+  }
+}
+
 TEST(LatencySketch, EdgesOfTheRangeAndBadDurations) {
   LatencySketch s;
   EXPECT_EQ(s.quantile(0.5), 0.0);
