@@ -122,7 +122,9 @@ Env vendor_env(const Case& c, int port, const std::string& extra_min_requests, c
           {p + "MAX_CONCURRENT", max_concurrent},
           {p + "BREAKER_MIN_REQUESTS", extra_min_requests},
           {p + "BREAKER_WINDOW", "30s"},
-          {p + "BREAKER_RECOVERY", "500ms"}};
+          // Long enough that the call after the breaker opens still finds it open on a loaded
+          // machine (at 500 ms it was half-open by then once, and the probe reached the vendor).
+          {p + "BREAKER_RECOVERY", "3s"}};
 }
 
 class VendorContract : public ::testing::TestWithParam<Case> {
