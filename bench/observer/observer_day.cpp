@@ -29,6 +29,7 @@
 #include "core/observe/otlp.hpp"
 #include "core/observe/rollup.hpp"
 #include "core/storage/database.hpp"
+#include "core/util/hex.hpp"
 #include "harness/http.hpp"
 #include "harness/tokens.hpp"
 #include "platform/observer/store/metric_store.hpp"
@@ -64,16 +65,6 @@ std::array<std::uint8_t, 16> trace_id_of(std::uint64_t n) {
   id[0] = 0x5d;
   for (int b = 0; b < 8; ++b) id[static_cast<std::size_t>(8 + b)] = static_cast<std::uint8_t>(n >> (8 * b));
   return id;
-}
-
-std::string hex(const std::array<std::uint8_t, 16>& id) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out;
-  for (auto b : id) {
-    out.push_back(kHex[b >> 4]);
-    out.push_back(kHex[b & 15]);
-  }
-  return out;
 }
 
 // One trace of five spans, ending in `minute`, as its three processes send them (by service).
@@ -192,7 +183,7 @@ int query(int port, const std::string& secret, std::int64_t per_minute, std::int
     }
   };
   for (int i = 0; i < rounds; ++i) {
-    ask("trace_by_id", "/api/observer/v1/traces/" + hex(trace_id_of(rng() % traces)));
+    ask("trace_by_id", "/api/observer/v1/traces/" + zt::core::to_hex(trace_id_of(rng() % traces)));
     ask("services_day", "/api/observer/v1/services?" + range);
     ask("service_minutes_day", "/api/observer/v1/services/mall/minutes?" + range);
     ask("endpoints_day", "/api/observer/v1/services/mall/endpoints?" + range);
