@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "core/observe/otlp.hpp"
+#include "core/observe/resources.hpp"
 #include "core/util/gzip.hpp"
 #include "core/util/hex.hpp"
 #include "core/util/time.hpp"
@@ -36,6 +37,7 @@ using namespace std::chrono_literals;
 // Spans sent every 100 ms; an OTLP sender outside the platform known by its ingest token.
 const std::string kIngestToken = "functional-tests-ingest-0123456789";
 const Env kFastExport{{"ZT_TRACING__FLUSH_INTERVAL", "100ms"},
+                      {"ZT_TRACING__RESOURCES_INTERVAL", "1s"},
                       {"ZT_OBSERVER__INGEST_TOKENS", "test-sender:" + kIngestToken}};
 
 std::string random_trace_id() {
@@ -399,6 +401,116 @@ TEST_P(Observer, OnlyStaffWhoReadGovernanceReadTracesAndNoOutsideCallerSendsSpan
       http_request(port, "GET", "/api/observer/v1/traces/07070707070707070707070707070707", "", staff_headers()), 404,
       "OBSERVER_TRACE_NOT_FOUND"))
       << "a refused export stored nothing";
+}
+
+// Each process sends its resources every tracing.resources_interval (OTLP metrics); the observer
+// keeps them per service, instance and minute, under the instance id its spans carry.
+TEST_P(Observer, EachInstanceSendsItsResourcesAndStaffReadThemPerService) {
+  auto& p = Platform::shared(GetParam(), kFastExport);
+  const int port = p.port();
+  // An instance's newest figures, once a second sample gave the rates too.
+  const auto latest_of = [&](const std::string& service) -> std::optional<boost::json::object> {
+    const auto r = http_request(port, "GET", "/api/observer/v1/services/" + service + "/resources", "", staff_headers());
+    if (r.status != 200) return std::nullopt;
+    const auto items = boost::json::parse(r.body).at("items").as_array();
+    for (const auto& i : items) {
+      const auto& latest = i.at("latest").as_object();
+      if (!latest.at("cpu_cores").is_null() && !latest.at("io_busy_avg").is_null()) {
+        auto o = latest;
+        o["instance"] = i.at("instance");
+        o["points"] = i.at("points");
+        return o;
+      }
+    }
+    return std::nullopt;
+  };
+  std::map<std::string, boost::json::object> seen;
+  for (const std::string service : {"gateway", "mall", "counter", "observer"}) {
+    std::optional<boost::json::object> got;
+    ASSERT_TRUE(eventually([&] { return (got = latest_of(service)).has_value(); }, 30s)) << service;
+    const auto& f = *got;
+    EXPECT_GT(f.at("rss_bytes").as_int64(), 1 << 20) << service;
+    EXPECT_GT(f.at("open_fds").as_int64(), 2) << service;
+    EXPECT_GE(f.at("max_fds").as_int64(), f.at("open_fds").as_int64()) << service;
+    EXPECT_GE(f.at("threads").as_int64(), 2) << service;
+    EXPECT_GE(f.at("cpu_cores").to_number<double>(), 0.0) << service;
+    const double avg = f.at("io_busy_avg").to_number<double>(), max = f.at("io_busy_max").to_number<double>();
+    EXPECT_TRUE(avg >= 0 && avg <= max && max <= 1.0) << service << " " << avg << " " << max;
+    EXPECT_GE(f.at("blocking_queued").as_int64(), 0) << service;
+    EXPECT_GT(f.at("at_ms").as_int64(), core::unix_millis() - 120'000) << service;
+    EXPECT_FALSE(f.at("points").as_array().empty()) << service;
+    seen[service] = f;
+  }
+  // One process a service in the split layout, one for all of them in one.
+  const auto instance = [&](const char* s) { return std::string(seen.at(s).at("instance").as_string()); };
+  if (GetParam() == Mode::kSplit) {
+    EXPECT_NE(instance("mall"), instance("counter"));
+    EXPECT_NE(instance("gateway"), instance("mall"));
+  } else {
+    EXPECT_EQ(instance("mall"), instance("counter"));
+  }
+  // The instance id is the one its spans carry (the registry's): resources and figures line up.
+  ASSERT_EQ(http_get(port, "/api/mall/v1/products").status, 200);
+  ASSERT_TRUE(eventually(
+      [&] {
+        const auto r = http_request(port, "GET", "/api/observer/v1/services/gateway/instances", "", staff_headers());
+        if (r.status != 200) return false;
+        const auto doc = boost::json::parse(r.body);
+        for (const auto& i : doc.at("items").as_array())
+          if (i.at("instance").as_string() == instance("gateway")) return true;
+        return false;
+      },
+      30s))
+      << instance("gateway");
+
+  // Who may read them; what is refused.
+  const std::string path = "/api/observer/v1/services/mall/resources";
+  EXPECT_EQ(http_get(port, path).status, 401);
+  EXPECT_EQ(http_request(port, "GET", path, "", customer_headers("C-observer-outsider")).status, 403);
+  EXPECT_EQ(http_request(port, "GET", path, "", sandbox_staff_headers()).status, 403);
+  EXPECT_TRUE(refused(http_request(port, "GET", path + "?from_ms=10&to_ms=5", "", staff_headers()), 400,
+                      "OBSERVER_RANGE_INVALID"));
+  const auto nobody =
+      http_request(port, "GET", "/api/observer/v1/services/nobody/resources", "", staff_headers());
+  ASSERT_EQ(nobody.status, 200) << nobody.body;
+  EXPECT_TRUE(boost::json::parse(nobody.body).at("items").as_array().empty());
+
+  // From outside through the gateway, no one sends resources as a service, whatever the token.
+  core::observe::ResourceMeter meter;
+  core::observe::ResourceReading fake;
+  fake.time_unix_nano = 1;
+  fake.blocking_queued = 99;
+  const auto forged = core::observe::otlp_metrics_body(meter.take(fake), {"mall"}, "forged-1", "");
+  for (const auto& h : {std::map<std::string, std::string>{{"content-type", "application/x-protobuf"}},
+                        std::map<std::string, std::string>{{"content-type", "application/x-protobuf"},
+                                                           {"authorization", staff_headers().at("authorization")}}}) {
+    const auto r = http_request(port, "POST", "/api/observer/v1/metrics", forged, h);
+    EXPECT_TRUE(r.status == 401 || r.status == 403) << r.status << " " << r.body;
+  }
+  // An outside sender with its ingest token: kept under its own name, never as the platform's mall.
+  const auto outside = http_request(port, "POST", "/api/observer/v1/otlp/v1/metrics", forged,
+                                    {{"content-type", "application/x-protobuf"}, {"x-ingest-token", kIngestToken}});
+  ASSERT_EQ(outside.status, 200) << outside.body;
+  const auto kept = http_request(port, "GET", "/api/observer/v1/services/test-sender:mall/resources", "",
+                                 staff_headers());
+  ASSERT_EQ(kept.status, 200) << kept.body;
+  const auto kept_items = boost::json::parse(kept.body).at("items").as_array();
+  ASSERT_EQ(kept_items.size(), 1u) << kept.body;
+  EXPECT_EQ(kept_items[0].at("instance"), "forged-1");
+  EXPECT_EQ(kept_items[0].at("latest").at("blocking_queued"), 99);
+  const auto mall = http_request(port, "GET", path, "", staff_headers());
+  EXPECT_EQ(mall.body.find("forged-1"), std::string::npos) << mall.body;
+  EXPECT_TRUE(refused(http_request(port, "POST", "/api/observer/v1/otlp/v1/metrics", forged,
+                                   {{"content-type", "application/x-protobuf"},
+                                    {"x-ingest-token", "not-the-token-0123456789abcdef"}}),
+                      401, "OBSERVER_INGEST_TOKEN_INVALID"));
+  EXPECT_TRUE(refused(http_request(port, "POST", "/api/observer/v1/otlp/v1/metrics", "{\"resourceMetrics\":7}",
+                                   {{"content-type", "application/json"}, {"x-ingest-token", kIngestToken}}),
+                      400, "OBSERVER_OTLP_INVALID"));
+  // A body of another type is refused at the gateway (the operation's declared types) before it.
+  EXPECT_TRUE(refused(http_request(port, "POST", "/api/observer/v1/otlp/v1/metrics", "x",
+                                   {{"content-type", "text/plain"}, {"x-ingest-token", kIngestToken}}),
+                      400, "GATEWAY_INVALID_REQUEST"));
 }
 
 // Straight at the split observer, signed as one of the platform's services: what it takes and what

@@ -15,6 +15,7 @@
 #include "platform/observer/store/alert_store.hpp"
 #include "platform/observer/store/log_store.hpp"
 #include "platform/observer/store/metric_store.hpp"
+#include "platform/observer/store/resource_store.hpp"
 #include "platform/observer/store/span_store.hpp"
 
 std::span<const zt::core::EmbeddedFile> zt_observer_migrations();
@@ -354,6 +355,63 @@ TEST_P(ObserverStore, AMinuteStoredWhileItsHourIsSummedIsSummedAgain) {
   EXPECT_TRUE(writing(*db, [&](core::storage::Tx& tx) { return MetricStore::roll_up_hour(tx, 10, 2); }));
   writing(*db, [&](core::storage::Tx& tx) { tx.exec("DELETE FROM observer_metrics"); });
   EXPECT_EQ(totals().at(mall).calls, 11u) << "the hour's sum holds both";
+}
+
+TEST_P(ObserverStore, AnInstancesMinuteKeepsTheHighestOfEachFigureEvenFromTwoObserversAtOnce) {
+  auto db = open();
+  const auto sample = [](std::string instance, std::int64_t minute, std::int64_t at_ms) {
+    ResourceSample s;
+    s.service = "mall";
+    s.instance = std::move(instance);
+    s.minute = minute;
+    s.at_ms = at_ms;
+    return s;
+  };
+  auto a = sample("mall-1", 100, 6'000'010);
+  a.cpu_cores = 0.5;
+  a.rss_bytes = 100;
+  a.io_busy_avg = 0.2;
+  a.io_busy_max = 0.3;
+  auto b = sample("mall-1", 100, 6'000'020);  // later in the minute: less CPU, more memory, a queue
+  b.cpu_cores = 0.25;
+  b.rss_bytes = 300;
+  b.blocking_queued = 4;
+  auto other = sample("mall-2", 100, 6'000'000);
+  other.threads = 9;
+  auto next = sample("mall-1", 101, 6'060'000);
+  next.cpu_cores = 0.1;
+  writing(*db, [&](core::storage::Tx& tx) { ResourceStore::add(tx, {a, other}); });
+  // Two observers storing samples of one row at once: both count (a conditional upsert each).
+  std::thread t([&] { writing(*db, [&](core::storage::Tx& tx) { ResourceStore::add(tx, {b}); }); });
+  writing(*db, [&](core::storage::Tx& tx) { ResourceStore::add(tx, {next}); });
+  t.join();
+  auto rows = reading(*db, [&](core::storage::Tx& tx) { return ResourceStore::read(tx, "mall", 100, 102, 10); });
+  ASSERT_EQ(rows.size(), 3u);
+  EXPECT_EQ(rows[0].instance, "mall-1");
+  EXPECT_EQ(rows[0].minute, 100);
+  EXPECT_EQ(rows[0].at_ms, 6'000'020);
+  EXPECT_EQ(rows[0].cpu_cores, 0.5);
+  EXPECT_EQ(rows[0].rss_bytes, 300);
+  EXPECT_EQ(rows[0].io_busy_avg, 0.2) << "not sent the second time: kept";
+  EXPECT_EQ(rows[0].io_busy_max, 0.3);
+  EXPECT_EQ(rows[0].blocking_queued, 4) << "not sent the first time: taken";
+  EXPECT_FALSE(rows[0].threads.has_value());
+  EXPECT_EQ(rows[1].minute, 101);
+  EXPECT_EQ(rows[1].cpu_cores, 0.1);
+  EXPECT_EQ(rows[2].instance, "mall-2");
+  EXPECT_EQ(rows[2].threads, 9);
+  // The range and the limit hold; another service's rows are not read; retention takes the old.
+  EXPECT_EQ(reading(*db, [&](core::storage::Tx& tx) { return ResourceStore::read(tx, "mall", 101, 102, 10); }).size(),
+            1u);
+  EXPECT_EQ(reading(*db, [&](core::storage::Tx& tx) { return ResourceStore::read(tx, "mall", 100, 102, 2); }).size(),
+            2u);
+  EXPECT_TRUE(
+      reading(*db, [&](core::storage::Tx& tx) { return ResourceStore::read(tx, "counter", 0, 1000, 10); }).empty());
+  EXPECT_EQ(writing(*db, [&](core::storage::Tx& tx) { return ResourceStore::purge_before(tx, 101, 1); }), 1);
+  EXPECT_EQ(writing(*db, [&](core::storage::Tx& tx) { return ResourceStore::purge_before(tx, 101, 10); }), 1);
+  rows = reading(*db, [&](core::storage::Tx& tx) { return ResourceStore::read(tx, "mall", 0, 1000, 10); });
+  ASSERT_EQ(rows.size(), 1u);
+  EXPECT_EQ(rows[0].minute, 101);
 }
 
 TEST_P(ObserverStore, RetentionRemovesOnlyWhatIsPastItInBoundedRounds) {

@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <charconv>
 #include <chrono>
@@ -10,6 +11,7 @@
 
 #include "core/app/listeners.hpp"
 #include "core/http/client.hpp"
+#include "core/net/blocking.hpp"
 #include "core/net/runtime.hpp"
 #include "core/observe/log.hpp"
 #include "core/observe/metrics.hpp"
@@ -64,6 +66,7 @@ class TracingComponent final : public Component {
     export_logs_ = c.get_bool("export_logs");
     gzip_ = c.get_string("compression") == "gzip";
     options_.request_logs = c.get_bool("request_logs");
+    resources_interval_ = c.get_duration("resources_interval");
     if (const auto url = c.get_string("endpoint"); !url.empty()) {
       endpoint_ = parse_endpoint(url);
       if (!endpoint_)
@@ -80,11 +83,23 @@ class TracingComponent final : public Component {
         logs_endpoint_->path.replace(logs_endpoint_->path.size() - std::string_view("traces").size(),
                                      std::string_view::npos, "logs");
       }
+      // The resource figures: metrics_endpoint, else the traces URL's /v1/metrics.
+      if (const auto metrics = c.get_string("metrics_endpoint"); !metrics.empty()) {
+        metrics_endpoint_ = parse_endpoint(metrics);
+        if (!metrics_endpoint_)
+          throw std::runtime_error(
+              "tracing.metrics_endpoint should be an OTLP/HTTP metrics URL, http://host:port/v1/metrics: " + metrics);
+      } else if (endpoint_->path.ends_with("/v1/traces")) {
+        metrics_endpoint_ = endpoint_;
+        metrics_endpoint_->path.replace(metrics_endpoint_->path.size() - std::string_view("traces").size(),
+                                        std::string_view::npos, "metrics");
+      }
     }
     // The services of this process, to tell whose a line of no request is ("mall: …").
     default_service_ = process_service(ctx);
     for (const auto* s : ctx.specs())
       if (s->service) services_.push_back(s->name);
+    resource_services_ = resource_services(ctx);
     // Until discovery knows this instance's registered id: the node and the process.
     const auto& node = ctx.full_config().section("node");
     observe::tracer().set_instance(node.get_string("name") + "@pid" + std::to_string(::getpid()));
@@ -123,6 +138,15 @@ class TracingComponent final : public Component {
           return send(*logs_endpoint_, logs_in_flight_,
                       [&] { return observe::otlp_logs_body(batch, observe::tracer().instance(), version_); });
         });
+      if (metrics_endpoint_ && resources_interval_.count() > 0)
+        observe::tracer().set_periodic(
+            [this] {
+              const auto metrics = meter_.take(read_resources(runtime_));
+              send(*metrics_endpoint_, metrics_in_flight_, [&] {
+                return observe::otlp_metrics_body(metrics, resource_services_, observe::tracer().instance(), version_);
+              });
+            },
+            resources_interval_);
       log::info("tracing: spans to {}:{}{} (sampling {:.0f} %){}", endpoint_->upstream.host, endpoint_->upstream.port,
                 endpoint_->path, options_.sample_ratio * 100,
                 !export_logs_    ? ""
@@ -137,12 +161,14 @@ class TracingComponent final : public Component {
   void stop() override {
     if (!enabled_) return;
     if (export_logs_) log::set_tap(nullptr);
+    observe::tracer().set_periodic(nullptr, {});
     observe::tracer().stop();  // hands over what is queued (as many batches as may be in flight)
     if (endpoint_) {
       // Sends under way get a few seconds to end while the runtime still runs (a slower one is cut
       // when the runtime stops, its spans lost); then what waited for them goes, as far as it can.
       const auto settle = [this] {
-        for (int i = 0; i < 100 && spans_in_flight_->load() + logs_in_flight_->load() > 0; ++i)
+        for (int i = 0; i < 100 && spans_in_flight_->load() + logs_in_flight_->load() + metrics_in_flight_->load() > 0;
+             ++i)
           std::this_thread::sleep_for(std::chrono::milliseconds(50));
       };
       settle();
@@ -236,7 +262,12 @@ class TracingComponent final : public Component {
   std::unique_ptr<http::HttpClient> client_;
   // Sends under way, each kind its own: log records never wait behind spans, nor spans behind them.
   std::shared_ptr<std::atomic<int>> spans_in_flight_ = std::make_shared<std::atomic<int>>(0),
-                                    logs_in_flight_ = std::make_shared<std::atomic<int>>(0);
+                                    logs_in_flight_ = std::make_shared<std::atomic<int>>(0),
+                                    metrics_in_flight_ = std::make_shared<std::atomic<int>>(0);
+  std::optional<Endpoint> metrics_endpoint_;
+  std::chrono::milliseconds resources_interval_{};
+  observe::ResourceMeter meter_;  // the tracer's thread only
+  std::vector<std::string> resource_services_;
   observe::Counter* failed_ = nullptr;
   observe::Registry* metrics_ = nullptr;
   std::uint64_t collector_ = 0;
@@ -251,6 +282,26 @@ class TracingComponent final : public Component {
 };
 
 }  // namespace
+
+observe::ResourceReading read_resources(net::IoRuntime& runtime) {
+  observe::ResourceReading r;
+  r.time_unix_nano = static_cast<std::uint64_t>(
+      std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch())
+          .count());
+  r.process = observe::read_process_figures();
+  r.io_thread_cpu_seconds = runtime.thread_cpu_seconds();
+  r.blocking_queued = blocking_pool_queued();
+  return r;
+}
+
+std::vector<std::string> resource_services(ComponentContext& ctx) {
+  std::vector<std::string> out;
+  for (const auto* s : ctx.specs())
+    if (s->service) out.push_back(s->name);
+  if (const auto named = process_service(ctx); std::find(out.begin(), out.end(), named) == out.end())
+    out.push_back(named);
+  return out;
+}
 
 ComponentSpec tracing_spec(std::string version) {
   using namespace config;
@@ -278,6 +329,12 @@ ComponentSpec tracing_spec(std::string version) {
        boolean("export_logs", true).describe("log lines as OTLP log records, where the spans go"),
        boolean("request_logs", true).describe("a log record for each request whose span is kept"),
        string("logs_endpoint", "").describe("with endpoint: an OTLP/HTTP logs URL; empty: the endpoint's /v1/logs"),
+       duration("resources_interval", std::chrono::seconds(15))
+           .range(0, 3'600'000)
+           .describe("how often the process's CPU, memory, open files, io-thread busy share and blocking-pool queue "
+                     "are sent as OTLP metrics where the spans go (0: never)"),
+       string("metrics_endpoint", "")
+           .describe("with endpoint: an OTLP/HTTP metrics URL; empty: the endpoint's /v1/metrics"),
        string("compression", "none")
            .choices({"none", "gzip"})
            .describe("with endpoint: bodies sent gzip-compressed (Content-Encoding: gzip) or not")},

@@ -7,10 +7,21 @@
 // Collector, Jaeger, Tempo, SkyWalking's OTLP receiver) from here; with it empty, to the
 // platform's observer service, by name through discovery (the observer's span export component,
 // which runs wherever discovery does). `tracing.enabled: false` records nothing.
+//
+// The process's resource figures (core/observe/resources.hpp) go the same way as OTLP metrics,
+// every `tracing.resources_interval`.
 #include "core/app/component.hpp"
+#include "core/observe/resources.hpp"
 
 namespace zt::core {
 
 ComponentSpec tracing_spec(std::string version);
+
+// This process's resource figures now: /proc, each io thread's CPU time, the blocking pool's queue.
+observe::ResourceReading read_resources(net::IoRuntime& runtime);
+
+// The services whose instances show this process's resources: those it runs, else the one that
+// names the process (the gateway, or "zhongtai").
+std::vector<std::string> resource_services(ComponentContext& ctx);
 
 }  // namespace zt::core

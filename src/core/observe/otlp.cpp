@@ -2,6 +2,7 @@
 
 #include <bit>
 #include <boost/json.hpp>
+#include <charconv>
 #include <cmath>
 #include <cstring>
 #include <limits>
@@ -186,6 +187,36 @@ void log_message(ProtoWriter& w, const LogRecord& l) {
   if (l.observed_time_unix_nano != 0) w.fixed64(11, l.observed_time_unix_nano);
 }
 
+// metrics.v1: Metric { name = 1; description = 2; unit = 3; gauge = 5; sum = 7 }, Gauge {
+// data_points = 1 }, Sum { data_points = 1; aggregation_temporality = 2; is_monotonic = 3 },
+// NumberDataPoint { start_time_unix_nano = 2 (fixed64); time_unix_nano = 3 (fixed64); as_double =
+// 4 (double); as_int = 6 (sfixed64); attributes = 7 }.
+constexpr std::uint64_t kCumulative = 2;  // AggregationTemporality
+
+void metric_message(ProtoWriter& w, const Metric& m) {
+  w.string(1, m.name);
+  if (!m.description.empty()) w.string(2, m.description);
+  if (!m.unit.empty()) w.string(3, m.unit);
+  if (m.kind == MetricKind::kOther) return;
+  const auto data = w.open(m.kind == MetricKind::kSum ? 7 : 5, 2);
+  for (const auto& p : m.points) {
+    const auto point = w.open(1, 2);
+    if (p.start_time_unix_nano != 0) w.fixed64(2, p.start_time_unix_nano);
+    w.fixed64(3, p.time_unix_nano);
+    if (const auto* d = std::get_if<double>(&p.value))
+      w.fixed64(4, std::bit_cast<std::uint64_t>(*d));
+    else
+      w.fixed64(6, static_cast<std::uint64_t>(std::get<std::int64_t>(p.value)));  // sfixed64: two's complement
+    for (const auto& a : p.attributes) put_key_value(w, 7, a);
+    w.close(point);
+  }
+  if (m.kind == MetricKind::kSum) {
+    w.varint(2, kCumulative);
+    if (m.monotonic) w.varint(3, 1);
+  }
+  w.close(data);
+}
+
 // Export{Trace,Logs}ServiceRequest { resource_X = 1 } → ResourceX { resource = 1; scope_X = 2 }
 // → Resource { attributes = 1 }, ScopeX { scope = 1; X = 2 }, InstrumentationScope { name = 1;
 // version = 2 }: the same layout for spans and log records. Appended to `out` (requests laid end
@@ -289,6 +320,37 @@ boost::json::object json_log(const LogRecord& l) {
   return o;
 }
 
+boost::json::object json_metric(const Metric& m) {
+  boost::json::object o{{"name", valid_utf8(m.name)}};
+  if (!m.description.empty()) o["description"] = valid_utf8(m.description);
+  if (!m.unit.empty()) o["unit"] = valid_utf8(m.unit);
+  if (m.kind == MetricKind::kOther) return o;
+  boost::json::array points;
+  for (const auto& p : m.points) {
+    boost::json::object point{{"timeUnixNano", std::to_string(p.time_unix_nano)}};
+    if (p.start_time_unix_nano != 0) point["startTimeUnixNano"] = std::to_string(p.start_time_unix_nano);
+    if (const auto* d = std::get_if<double>(&p.value)) {
+      if (std::isfinite(*d))
+        point["asDouble"] = *d;
+      else
+        point["asDouble"] = std::isnan(*d) ? "NaN" : (*d > 0 ? "Infinity" : "-Infinity");
+    } else {
+      point["asInt"] = std::to_string(std::get<std::int64_t>(p.value));
+    }
+    if (!p.attributes.empty()) point["attributes"] = json_attributes(p.attributes);
+    points.push_back(std::move(point));
+  }
+  boost::json::object data{{"dataPoints", std::move(points)}};
+  if (m.kind == MetricKind::kSum) {
+    data["aggregationTemporality"] = kCumulative;
+    data["isMonotonic"] = m.monotonic;
+    o["sum"] = std::move(data);
+  } else {
+    o["gauge"] = std::move(data);
+  }
+  return o;
+}
+
 template <class Item, class ToJson>
 std::string request_json(const SpanSource& source, std::span<const Item> items, ToJson to_json,
                          std::string_view resources, std::string_view scopes, std::string_view list_name) {
@@ -327,6 +389,18 @@ void append_otlp_logs_protobuf(std::string& out, const SpanSource& source, std::
 
 std::string otlp_logs_json(const SpanSource& source, std::span<const LogRecord> records) {
   return request_json(source, records, json_log, "resourceLogs", "scopeLogs", "logRecords");
+}
+
+std::string otlp_metrics_protobuf(const SpanSource& source, std::span<const Metric> metrics) {
+  return request_protobuf(source, metrics, metric_message);
+}
+
+void append_otlp_metrics_protobuf(std::string& out, const SpanSource& source, std::span<const Metric* const> metrics) {
+  append_request<Metric>(out, source, metrics, metric_message);
+}
+
+std::string otlp_metrics_json(const SpanSource& source, std::span<const Metric> metrics) {
+  return request_json(source, metrics, json_metric, "resourceMetrics", "scopeMetrics", "metrics");
 }
 
 // ---------------------------------------------------------------- decoding (a receiver's side)
@@ -722,6 +796,89 @@ LogRecord log_of(std::string_view raw, Reading& r) {
   return l;
 }
 
+NumberPoint point_of(std::string_view raw, Reading& r) {
+  r.charge(sizeof(NumberPoint));
+  NumberPoint p;
+  WireReader in(raw);
+  std::uint32_t field = 0, type = 0;
+  while (in.next(field, type)) {
+    switch (field) {
+      case 2:
+        expect(type, kFixed64, field, "NumberDataPoint");
+        p.start_time_unix_nano = in.fixed(8);
+        break;
+      case 3:
+        expect(type, kFixed64, field, "NumberDataPoint");
+        p.time_unix_nano = in.fixed(8);
+        break;
+      case 4:
+        expect(type, kFixed64, field, "NumberDataPoint");
+        p.value = std::bit_cast<double>(in.fixed(8));
+        break;
+      case 6:
+        expect(type, kFixed64, field, "NumberDataPoint");
+        p.value = static_cast<std::int64_t>(in.fixed(8));
+        break;
+      case 7: {
+        expect(type, kLength, field, "NumberDataPoint");
+        const auto kv = in.bytes();
+        if (p.attributes.size() < r.limits.max_attributes) p.attributes.push_back(attribute_of(kv, r));
+        break;
+      }
+      default:
+        in.skip(type);  // exemplars, flags
+    }
+  }
+  return p;
+}
+
+// A Gauge's or a Sum's points into `m` (past max_events, the rest are left out).
+void data_of(std::string_view raw, Metric& m, Reading& r) {
+  WireReader in(raw);
+  std::uint32_t field = 0, type = 0;
+  while (in.next(field, type)) {
+    if (field == 1) {
+      expect(type, kLength, field, "a metric's data");
+      const auto point = in.bytes();
+      if (m.points.size() < r.limits.max_events) m.points.push_back(point_of(point, r));
+    } else if (field == 3 && m.kind == MetricKind::kSum) {
+      expect(type, kVarint, field, "Sum");
+      m.monotonic = in.varint() != 0;
+    } else {
+      in.skip(type);  // the temporality (a sum's points are read as they are)
+    }
+  }
+}
+
+Metric metric_of(std::string_view raw, Reading& r) {
+  r.charge(sizeof(Metric));
+  Metric m;
+  m.kind = MetricKind::kOther;
+  WireReader in(raw);
+  std::uint32_t field = 0, type = 0;
+  while (in.next(field, type)) {
+    switch (field) {
+      case 1:
+      case 2:
+      case 3:
+        expect(type, kLength, field, "Metric");
+        (field == 1 ? m.name : field == 2 ? m.description : m.unit) = text_of(in.bytes(), r);
+        break;
+      case 5:
+      case 7: {
+        expect(type, kLength, field, "Metric");
+        m.kind = field == 5 ? MetricKind::kGauge : MetricKind::kSum;
+        m.points.clear();
+        data_of(in.bytes(), m, r);
+        break;
+      }
+      default:
+        in.skip(type);  // histograms, summaries, metadata: not read
+    }
+  }
+  return m;
+}
+
 }  // namespace
 
 // ---------------------------------------------------------------- OTLP/JSON decoding
@@ -946,6 +1103,68 @@ LogRecord json_log_of(const boost::json::value& v, Reading& r) {
   return l;
 }
 
+// A data point's number: asDouble (a number, or "NaN" / "Infinity" / "-Infinity" as protobuf's
+// JSON mapping writes them) or asInt (a decimal string or a number).
+NumberPoint json_point_of(const boost::json::value& v, Reading& r) {
+  r.charge(sizeof(NumberPoint));
+  const auto& o = object_of(v, "a data point");
+  NumberPoint p;
+  p.time_unix_nano = u64_at(o, "timeUnixNano", "a data point");
+  p.start_time_unix_nano = u64_at(o, "startTimeUnixNano", "a data point");
+  if (const auto* d = member(o, "asDouble")) {
+    if (d->is_number()) {
+      p.value = d->to_number<double>();
+    } else if (d->is_string() && (d->as_string() == "NaN" || d->as_string() == "Infinity" ||
+                                  d->as_string() == "-Infinity")) {
+      p.value = d->as_string() == "NaN"        ? std::numeric_limits<double>::quiet_NaN()
+                : d->as_string() == "Infinity" ? std::numeric_limits<double>::infinity()
+                                               : -std::numeric_limits<double>::infinity();
+    } else {
+      throw Malformed{"a data point's asDouble is not a number"};
+    }
+  } else if (const auto* i = member(o, "asInt")) {
+    if (i->is_int64()) {
+      p.value = i->as_int64();
+    } else if (i->is_string()) {
+      const auto text = i->as_string();
+      std::int64_t n = 0;
+      const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
+      if (ec != std::errc() || end != text.data() + text.size() || text.empty())
+        throw Malformed{"a data point's asInt is not a 64-bit integer"};
+      p.value = n;
+    } else {
+      throw Malformed{"a data point's asInt is not a 64-bit integer"};
+    }
+  }
+  p.attributes = json_attributes_of(o, r, "a data point");
+  return p;
+}
+
+Metric json_metric_of(const boost::json::value& v, Reading& r) {
+  r.charge(sizeof(Metric));
+  const auto& o = object_of(v, "a metric");
+  Metric m;
+  m.kind = MetricKind::kOther;
+  m.name = text_of(string_at(o, "name", "a metric"), r);
+  m.description = text_of(string_at(o, "description", "a metric"), r);
+  m.unit = text_of(string_at(o, "unit", "a metric"), r);
+  const auto* gauge = member(o, "gauge");
+  const auto* sum = member(o, "sum");
+  if (!gauge && !sum) return m;  // a histogram, a summary: not read
+  m.kind = gauge ? MetricKind::kGauge : MetricKind::kSum;
+  const auto& data = object_of(gauge ? *gauge : *sum, "a metric's data");
+  for (const auto& point : array_of(data, "dataPoints", "a metric's data")) {
+    if (m.points.size() >= r.limits.max_events) break;
+    m.points.push_back(json_point_of(point, r));
+  }
+  if (sum)
+    if (const auto* mono = member(data, "isMonotonic")) {
+      if (!mono->is_bool()) throw Malformed{"a sum's isMonotonic is not true or false"};
+      m.monotonic = mono->as_bool();
+    }
+  return m;
+}
+
 }  // namespace
 
 namespace {
@@ -976,6 +1195,20 @@ struct LogShape {
   static std::vector<LogRecord>& items(LogBatch& b) { return b.records; }
   static LogRecord read(std::string_view raw, Reading& r) { return log_of(raw, r); }
   static LogRecord read_json(const boost::json::value& v, Reading& r) { return json_log_of(v, r); }
+};
+
+struct MetricShape {
+  using Decoded = OtlpMetricsDecoded;
+  using Batch = MetricBatch;
+  static constexpr const char* kResource = "ResourceMetrics";
+  static constexpr const char* kScope = "ScopeMetrics";
+  static constexpr const char* kRequest = "ExportMetricsServiceRequest";
+  static constexpr const char* kWhat = "metrics";
+  static constexpr std::string_view kJsonResources = "resourceMetrics", kJsonScopes = "scopeMetrics",
+                                    kJsonItems = "metrics";
+  static std::vector<Metric>& items(MetricBatch& b) { return b.metrics; }
+  static Metric read(std::string_view raw, Reading& r) { return metric_of(raw, r); }
+  static Metric read_json(const boost::json::value& v, Reading& r) { return json_metric_of(v, r); }
 };
 
 template <class Shape>
@@ -1149,6 +1382,19 @@ OtlpLogsDecoded decode_otlp_logs_json(std::string_view body, const OtlpLimits& l
 }
 OtlpLogsDecoded decode_otlp_logs_protobuf(std::string_view body, const OtlpLimits& limits) {
   return decode_protobuf<LogShape>(body, limits);
+}
+
+OtlpMetricsDecoded decode_otlp_metrics_json(std::string_view body, const OtlpLimits& limits) {
+  return decode_json<MetricShape>(body, limits);
+}
+OtlpMetricsDecoded decode_otlp_metrics_protobuf(std::string_view body, const OtlpLimits& limits) {
+  return decode_protobuf<MetricShape>(body, limits);
+}
+
+std::size_t OtlpMetricsDecoded::metrics() const {
+  std::size_t n = 0;
+  for (const auto& b : batches) n += b.metrics.size();
+  return n;
 }
 
 std::size_t OtlpDecoded::spans() const {

@@ -133,6 +133,55 @@ struct OtlpLogsDecoded {
 OtlpLogsDecoded decode_otlp_logs_protobuf(std::string_view body, const OtlpLimits& limits = {});
 OtlpLogsDecoded decode_otlp_logs_json(std::string_view body, const OtlpLimits& limits = {});
 
+// ---------------------------------------------------------------- metrics
+//
+// OTLP metric payloads, the body of an OTLP/HTTP `POST /v1/metrics` (an ExportMetricsServiceRequest
+// of opentelemetry-proto v1, laid out as traces are), as far as a process's resource figures need:
+// gauges and sums of number data points. A receiver skips the other kinds (histograms, summaries)
+// of a request it reads: they arrive as metrics of kind kOther with no points.
+
+enum class MetricKind : int { kOther = 0, kGauge = 1, kSum = 2 };
+
+struct NumberPoint {
+  std::uint64_t start_time_unix_nano = 0;  // a cumulative sum's start (0: unknown)
+  std::uint64_t time_unix_nano = 0;
+  std::variant<double, std::int64_t> value = 0.0;
+  std::vector<Attribute> attributes;
+  double number() const {
+    return std::holds_alternative<double>(value) ? std::get<double>(value)
+                                                 : static_cast<double>(std::get<std::int64_t>(value));
+  }
+};
+
+struct Metric {
+  std::string name;  // e.g. process.memory.usage
+  std::string description;
+  std::string unit;  // UCUM: "By", "s", "1", "{thread}"
+  MetricKind kind = MetricKind::kGauge;
+  bool monotonic = false;  // a sum that only grows (its points cumulative since start_time)
+  std::vector<NumberPoint> points;
+};
+
+// One ExportMetricsServiceRequest holding `metrics` under one resource and one scope (sums are
+// sent with cumulative temporality).
+std::string otlp_metrics_protobuf(const SpanSource& source, std::span<const Metric> metrics);
+void append_otlp_metrics_protobuf(std::string& out, const SpanSource& source, std::span<const Metric* const> metrics);
+std::string otlp_metrics_json(const SpanSource& source, std::span<const Metric> metrics);
+
+// What a receiver reads from an OTLP/HTTP metrics body, under the same rules and limits as spans
+// (max_spans bounds the metrics of one request, max_events the points of one metric).
+struct MetricBatch {
+  SpanSource source;
+  std::vector<Metric> metrics;
+};
+struct OtlpMetricsDecoded {
+  std::vector<MetricBatch> batches;
+  std::string error;  // empty when the body was read; else why not (nothing is kept then)
+  std::size_t metrics() const;
+};
+OtlpMetricsDecoded decode_otlp_metrics_protobuf(std::string_view body, const OtlpLimits& limits = {});
+OtlpMetricsDecoded decode_otlp_metrics_json(std::string_view body, const OtlpLimits& limits = {});
+
 // `text` with every byte that is not part of a well-formed UTF-8 sequence, and every NUL (which
 // PostgreSQL's text cannot hold), replaced by U+FFFD.
 std::string valid_utf8(std::string_view text);

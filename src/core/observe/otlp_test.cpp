@@ -591,5 +591,119 @@ TEST(OtlpLogs, ReadsWhatOtherSendersWriteAndRefusesMalformedRecords) {
     EXPECT_NE(decode_otlp_logs_protobuf(good.substr(0, n)).error, "") << n;
 }
 
+Metric gauge_of(std::string name, double v) {
+  Metric m;
+  m.name = std::move(name);
+  m.unit = "1";
+  m.points.push_back(NumberPoint{0, 1, v, {}});
+  return m;
+}
+
+TEST(OtlpMetrics, ProtobufBytesFollowTheSchemaFieldByField) {
+  const std::vector<Metric> metrics{gauge_of("g", 0.5)};
+  const std::string got = otlp_metrics_protobuf(SpanSource{"mall", "", {}, "zt", ""}, metrics);
+  // Built by hand from opentelemetry-proto v1 metrics.proto:
+  const std::string metric =
+      "0a0167"  // name = "g"
+      "1a0131"  // unit = "1"
+      "2a14"    // gauge: 20 bytes
+      "0a12"    // Gauge.data_points: 18 bytes
+      "190100000000000000"    // time_unix_nano = 1 (fixed64)
+      "21000000000000e03f";  // as_double = 0.5
+  const std::string want =
+      "0a40"                                              // ExportMetricsServiceRequest.resource_metrics
+      "0a18"                                              // ResourceMetrics.resource
+      "0a160a0c736572766963652e6e616d6512060a046d616c6c"  // service.name = "mall"
+      "1224"                                              // ResourceMetrics.scope_metrics
+      "0a040a027a74"                                      // ScopeMetrics.scope: name "zt"
+      "121c" +                                            // ScopeMetrics.metrics: 28 bytes
+      metric;
+  EXPECT_EQ(hex(got), want);
+}
+
+TEST(OtlpMetrics, ReadsBackGaugesAndSumsInBothEncodings) {
+  Metric sum;
+  sum.name = "process.cpu.time";
+  sum.unit = "s";
+  sum.kind = MetricKind::kSum;
+  sum.monotonic = true;
+  sum.points.push_back(NumberPoint{7, 9, 1.25, {}});
+  Metric threads;
+  threads.name = "process.thread.count";
+  threads.kind = MetricKind::kSum;
+  threads.points.push_back(NumberPoint{0, 9, std::int64_t{-3}, {}});
+  Metric busy = gauge_of("zhongtai.io_thread.busy", 0.25);
+  busy.points[0].attributes.push_back({"thread", std::int64_t{0}});
+  busy.points.push_back(NumberPoint{0, 9, std::numeric_limits<double>::quiet_NaN(), {{"thread", std::int64_t{1}}}});
+  const std::vector<Metric> metrics{sum, threads, busy};
+  const SpanSource source{"counter", "counter-2", {}, "zhongtai", "0.1.0"};
+  for (const bool json : {false, true}) {
+    const auto got = json ? decode_otlp_metrics_json(otlp_metrics_json(source, metrics))
+                          : decode_otlp_metrics_protobuf(otlp_metrics_protobuf(source, metrics));
+    ASSERT_EQ(got.error, "") << json;
+    ASSERT_EQ(got.metrics(), 3u);
+    const auto& b = got.batches[0];
+    EXPECT_EQ(b.source.service_instance_id, "counter-2");
+    EXPECT_EQ(b.metrics[0].kind, MetricKind::kSum);
+    EXPECT_TRUE(b.metrics[0].monotonic);
+    EXPECT_EQ(b.metrics[0].unit, "s");
+    EXPECT_EQ(b.metrics[0].points[0].start_time_unix_nano, 7u);
+    EXPECT_EQ(b.metrics[0].points[0].number(), 1.25);
+    EXPECT_FALSE(b.metrics[1].monotonic);
+    EXPECT_EQ(std::get<std::int64_t>(b.metrics[1].points[0].value), -3);
+    EXPECT_EQ(b.metrics[2].kind, MetricKind::kGauge);
+    ASSERT_EQ(b.metrics[2].points.size(), 2u);
+    EXPECT_EQ(std::get<std::int64_t>(b.metrics[2].points[1].attributes[0].value), 1);
+    EXPECT_TRUE(std::isnan(b.metrics[2].points[1].number()));
+    EXPECT_EQ(otlp_metrics_json(b.source, b.metrics), otlp_metrics_json(source, metrics));
+  }
+}
+
+TEST(OtlpMetrics, SkipsKindsItDoesNotReadAndRefusesMalformedMetrics) {
+  // An SDK's OTLP/JSON: a histogram (not read: no points), asInt as a string, an unknown field.
+  const auto sdk = decode_otlp_metrics_json(R"({"resourceMetrics":[{"resource":{"attributes":[
+      {"key":"service.name","value":{"stringValue":"h5"}}]},"scopeMetrics":[{"metrics":[
+      {"name":"http.server.duration","histogram":{"dataPoints":[{"count":"3"}]}},
+      {"name":"process.memory.usage","unit":"By","sum":{"dataPoints":[{"asInt":"1048576","timeUnixNano":"5"}],
+       "aggregationTemporality":2},"metadata":[]}]}]}]})");
+  ASSERT_EQ(sdk.error, "");
+  ASSERT_EQ(sdk.metrics(), 2u);
+  EXPECT_EQ(sdk.batches[0].metrics[0].kind, MetricKind::kOther);
+  EXPECT_TRUE(sdk.batches[0].metrics[0].points.empty());
+  EXPECT_EQ(std::get<std::int64_t>(sdk.batches[0].metrics[1].points[0].value), 1048576);
+  EXPECT_NE(decode_otlp_metrics_json(R"({"resourceMetrics":[{"scopeMetrics":[{"metrics":[
+      {"name":"x","gauge":{"dataPoints":[{"asInt":"1.5"}]}}]}]}]})").error, "");
+  EXPECT_NE(decode_otlp_metrics_json(R"({"resourceMetrics":[{"scopeMetrics":[{"metrics":[
+      {"name":"x","gauge":{"dataPoints":[{"asDouble":"lots"}]}}]}]}]})").error, "");
+  EXPECT_NE(decode_otlp_metrics_json(R"({"resourceMetrics":[{"scopeMetrics":[{"metrics":[
+      {"name":"x","sum":{"isMonotonic":"yes","dataPoints":[]}}]}]}]})").error, "");
+  // Protobuf: a histogram skipped, a wrong wire type refused, a body cut anywhere refused.
+  const auto metric = [](std::string body) {
+    return decode_otlp_metrics_protobuf(Proto{}.bytes(1, Proto{}.bytes(2, Proto{}.bytes(2, body).out).out).out);
+  };
+  const auto histogram = metric(Proto{}.bytes(1, "h").bytes(9, Proto{}.bytes(1, "anything").out).out);
+  ASSERT_EQ(histogram.error, "");
+  EXPECT_EQ(histogram.batches[0].metrics[0].kind, MetricKind::kOther);
+  const auto wrong = metric(Proto{}.bytes(5, Proto{}.bytes(1, Proto{}.field(4, 0).varint(1).out).out).out);
+  EXPECT_NE(wrong.error.find("wrong wire type"), std::string::npos) << wrong.error;
+  // Points past max_events are left out; metrics past max_spans refuse the request.
+  Metric many = gauge_of("g", 1);
+  many.points.resize(5, many.points[0]);
+  OtlpLimits limits;
+  limits.max_events = 3;
+  const std::vector<Metric> one{many};
+  const auto cut = decode_otlp_metrics_protobuf(otlp_metrics_protobuf(SpanSource{"m", "", {}, "zt", ""}, one), limits);
+  ASSERT_EQ(cut.error, "");
+  EXPECT_EQ(cut.batches[0].metrics[0].points.size(), 3u);
+  limits.max_spans = 1;
+  const std::vector<Metric> two{many, many};
+  const auto refused =
+      decode_otlp_metrics_protobuf(otlp_metrics_protobuf(SpanSource{"m", "", {}, "zt", ""}, two), limits);
+  EXPECT_NE(refused.error.find("more metrics than 1"), std::string::npos) << refused.error;
+  const auto good = otlp_metrics_protobuf(SpanSource{"m", "", {}, "zt", ""}, two);
+  for (std::size_t n = 1; n < good.size(); n += 5)
+    EXPECT_NE(decode_otlp_metrics_protobuf(good.substr(0, n)).error, "") << n;
+}
+
 }  // namespace
 }  // namespace zt::core::observe

@@ -8,6 +8,7 @@
 #include <cerrno>
 #include <cmath>
 #include <map>
+#include <utility>
 
 #include "core/util/hex.hpp"
 
@@ -51,6 +52,36 @@ void Tracer::set_log_export(LogExport exporter) {
   std::lock_guard lock(export_mutex_);
   logging_.store(static_cast<bool>(exporter), std::memory_order_relaxed);
   log_export_ = std::move(exporter);
+}
+
+void Tracer::set_periodic(std::function<void()> task, std::chrono::milliseconds every) {
+  {
+    std::lock_guard lock(periodic_mutex_);
+    periodic_ = std::move(task);
+    periodic_every_ = std::max(every, std::chrono::milliseconds(1));
+    periodic_next_ = std::chrono::steady_clock::now();  // the first run at once
+  }
+  {
+    std::lock_guard lock(mutex_);  // the thread is waiting, or will see it before it waits
+    periodic_changed_ = true;
+  }
+  wake_.notify_all();
+}
+
+std::chrono::milliseconds Tracer::run_periodic(std::chrono::milliseconds longest) {
+  std::lock_guard lock(periodic_mutex_);
+  if (!periodic_) return longest;
+  auto now = std::chrono::steady_clock::now();
+  if (now >= periodic_next_) {
+    try {
+      periodic_();
+    } catch (...) {  // a task's trouble is its own: the spans go on
+    }
+    now = std::chrono::steady_clock::now();
+    periodic_next_ = std::max(periodic_next_ + periodic_every_, now);
+  }
+  const auto until = std::chrono::ceil<std::chrono::milliseconds>(periodic_next_ - now);
+  return std::clamp(until, std::chrono::milliseconds(1), longest);
 }
 
 void Tracer::set_instance(std::string instance) {
@@ -195,13 +226,19 @@ void Tracer::run() {
   bool left = false;
   for (;;) {
     bool stopping = false;
+    std::chrono::milliseconds flush_interval{};
+    {
+      std::lock_guard lock(mutex_);
+      flush_interval = options_.flush_interval;
+    }
+    const auto wait = run_periodic(flush_interval);
     {
       std::unique_lock lock(mutex_);
       // After a round the exporter could not take whole, the next waits the full interval: a full
       // batch put back must not wake the thread again at once (it would spin while the sends in
       // flight are at their cap).
-      wake_.wait_for(lock, options_.flush_interval, [&] {
-        return stopping_ ||
+      wake_.wait_for(lock, wait, [&] {
+        return stopping_ || std::exchange(periodic_changed_, false) ||
                (!left && (queue_.size() >= options_.batch_size || log_queue_.size() >= options_.batch_size));
       });
       stopping = stopping_;

@@ -88,6 +88,11 @@ class Tracer {
   bool logging() const { return logging_.load(std::memory_order_relaxed); }
   bool request_logs() const { return logging() && request_logs_.load(std::memory_order_relaxed); }
 
+  // Runs `task` on the tracer's thread every `every` while the thread runs (the process's resource
+  // figures are sampled and sent so); null stops it. Replacing it waits for a run under way. It
+  // must not block.
+  void set_periodic(std::function<void()> task, std::chrono::milliseconds every);
+
   // This process's instance id for exported resources (the registry's instance id once known).
   void set_instance(std::string instance);
   std::string instance() const;
@@ -120,7 +125,16 @@ class Tracer {
   TracerOptions options_;
   std::string instance_;
   bool stopping_ = false;
+  bool periodic_changed_ = false;  // set_periodic was called: the thread looks again at once
   std::thread thread_;
+
+  // Held while the periodic task runs, and while it is replaced.
+  std::mutex periodic_mutex_;
+  std::function<void()> periodic_;
+  std::chrono::milliseconds periodic_every_{0};
+  std::chrono::steady_clock::time_point periodic_next_{};
+  // Runs the periodic task when it is due; how long until it is due next (flush_interval at most).
+  std::chrono::milliseconds run_periodic(std::chrono::milliseconds longest);
 
   std::mutex export_mutex_;  // held while the exporter runs, and while it is replaced
   SpanExport export_;

@@ -162,6 +162,40 @@ TEST(Tracer, TheThreadSendsOnItsOwnEveryFlushInterval) {
   EXPECT_EQ(got, 1u);
 }
 
+TEST(Tracer, APeriodicTaskRunsOnTheTracersThreadUntilItIsStopped) {
+  Tracer t;
+  TracerOptions o;
+  o.flush_interval = std::chrono::hours(1);  // the task's own interval wakes the thread
+  t.start(o);
+  std::atomic<int> runs{0};
+  std::atomic<bool> elsewhere{false};
+  const auto caller = std::this_thread::get_id();
+  t.set_periodic(
+      [&] {
+        if (std::this_thread::get_id() == caller) elsewhere = true;
+        ++runs;
+      },
+      std::chrono::milliseconds(10));
+  for (int i = 0; i < 500 && runs.load() < 3; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  EXPECT_GE(runs.load(), 3);
+  EXPECT_FALSE(elsewhere.load());
+  t.set_periodic(nullptr, {});  // returns once a run under way has ended: none after it
+  const int stopped_at = runs.load();
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  EXPECT_EQ(runs.load(), stopped_at);
+  // A task that throws does not stop the thread, nor itself.
+  std::atomic<int> throwing{0};
+  t.set_periodic(
+      [&] {
+        ++throwing;
+        throw std::runtime_error("x");
+      },
+      std::chrono::milliseconds(10));
+  for (int i = 0; i < 500 && throwing.load() < 2; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  EXPECT_GE(throwing.load(), 2);
+  t.set_periodic(nullptr, {});
+}
+
 TEST(Tracer, SamplingIsDecidedByTheTraceIdTheSameEverywhere) {
   Tracer t;
   TracerOptions o;

@@ -13,6 +13,7 @@
 #include <utility>
 #include <vector>
 
+#include "core/app/tracing_component.hpp"
 #include "core/discovery/discovery.hpp"
 #include "core/discovery/service_client.hpp"
 #include "core/http/content.hpp"
@@ -37,6 +38,7 @@
 #include "platform/observer/handlers/query_handlers.hpp"
 #include "platform/observer/store/log_store.hpp"
 #include "platform/observer/store/metric_store.hpp"
+#include "platform/observer/store/resource_store.hpp"
 #include "platform/observer/store/span_store.hpp"
 
 std::span<const zt::core::EmbeddedFile> zt_observer_migrations();
@@ -52,8 +54,9 @@ using core::http::Request;
 using core::http::RequestContext;
 using core::http::Response;
 
-// What an export carries: spans (OTLP traces) or log records (OTLP logs).
-enum class Kind { kSpans, kLogs };
+// What an export carries: spans (OTLP traces), log records (OTLP logs) or a process's resource
+// figures (OTLP metrics).
+enum class Kind { kSpans, kLogs, kMetrics };
 
 class ObserverComponent final : public core::Component {
  public:
@@ -76,6 +79,8 @@ class ObserverComponent final : public core::Component {
         &m.counter("zt_observer_log_records_total", "Log records the observer received", {{"result", "stored"}});
     logs_repeated_ =
         &m.counter("zt_observer_log_records_total", "Log records the observer received", {{"result", "repeated"}});
+    resources_taken_ = &m.counter("zt_observer_resource_samples_total",
+                                  "Instance resource samples (one service's instance at one time) the observer stored");
     busy_ = &m.counter("zt_observer_exports_refused_total", "Exports refused", {{"reason", "busy"}});
     invalid_ = &m.counter("zt_observer_exports_refused_total", "Exports refused", {{"reason", "invalid"}});
     flush_failed_ = &m.counter("zt_observer_flush_failures_total", "Minute flushes that failed (kept and tried again)");
@@ -86,8 +91,8 @@ class ObserverComponent final : public core::Component {
         throw std::runtime_error("observer.ingest_tokens: each is <name>:<secret of at least 24 characters>");
       ingest_tokens_.emplace_back(entry.substr(0, colon), core::sha256_hex(entry.substr(colon + 1)));
     }
-    for (const Kind kind : {Kind::kSpans, Kind::kLogs}) {
-      const std::string what = kind == Kind::kSpans ? "traces" : "logs";
+    for (const Kind kind : {Kind::kSpans, Kind::kLogs, Kind::kMetrics}) {
+      const std::string what = kind == Kind::kSpans ? "traces" : kind == Kind::kLogs ? "logs" : "metrics";
       r.add(Method::kPost, "/api/observer/v1/" + what,
             [this, kind](Request& req, RequestContext& c) -> boost::asio::awaitable<Response> {
               return take(req, c, kind, c.calling_service.empty() ? std::string("(unsigned)") : c.calling_service);
@@ -227,6 +232,11 @@ class ObserverComponent final : public core::Component {
             [&](core::storage::Tx& tx) { return MetricStore::purge_before(tx, minutes_before, kRowsAtOnce); });
         gone += n;
       } while (n == kRowsAtOnce && !stopping_.load());
+      do {
+        n = co_await db_.write(
+            [&](core::storage::Tx& tx) { return ResourceStore::purge_before(tx, minutes_before, kRowsAtOnce); });
+        gone += n;
+      } while (n == kRowsAtOnce && !stopping_.load());
       if (gone > 0)
         core::log::info("observer: removed {} spans, log records and minute rows past their retention", gone);
     } catch (const std::exception& e) {
@@ -325,8 +335,10 @@ class ObserverComponent final : public core::Component {
     }
     if (kind == Kind::kSpans)
       co_await store_spans(req, protobuf, sender, outside);
-    else
+    else if (kind == Kind::kLogs)
       co_await store_logs(req, protobuf, sender, outside);
+    else
+      co_await store_resources(req, protobuf, outside);
     if (protobuf) {
       Response ok;
       ok.status = 200;
@@ -380,6 +392,19 @@ class ObserverComponent final : public core::Component {
     logs_repeated_->inc(static_cast<std::uint64_t>(records - added));
   }
 
+  // Resource figures: each resource's (service, instance) figures of each minute, the highest of
+  // what came in that minute (gauges sampled every few seconds: a minute's peak is what matters).
+  boost::asio::awaitable<void> store_resources(const Request& req, bool protobuf, const std::string& outside) {
+    auto decoded = readable(protobuf ? core::observe::decode_otlp_metrics_protobuf(req.body, limits_)
+                                     : core::observe::decode_otlp_metrics_json(req.body, limits_),
+                            outside);
+    const auto now_ms = core::unix_millis();
+    auto samples = resource_samples(decoded.batches, now_ms);
+    if (samples.empty()) co_return;
+    co_await db_.write_repairable([&](core::storage::Tx& tx) { ResourceStore::add(tx, samples); });
+    resources_taken_->inc(samples.size());
+  }
+
   static constexpr std::string_view kIngestTokenHeader = "x-ingest-token";
   static constexpr std::size_t kMostInflated = 16u << 20;  // what a gzip body may inflate to
 
@@ -407,7 +432,8 @@ class ObserverComponent final : public core::Component {
   std::atomic<bool> stopping_{false};
   core::net::Notifier wake_;
   core::observe::Counter *taken_ = nullptr, *repeated_ = nullptr, *busy_ = nullptr, *invalid_ = nullptr,
-                         *flush_failed_ = nullptr, *logs_taken_ = nullptr, *logs_repeated_ = nullptr;
+                         *flush_failed_ = nullptr, *logs_taken_ = nullptr, *logs_repeated_ = nullptr,
+                         *resources_taken_ = nullptr;
 };
 
 // Hands the process's span and log batches to the observer by name: encoded on the tracer's
@@ -423,6 +449,8 @@ class SpanExportComponent final : public core::Component {
     const auto& tracing = ctx.full_config().section("tracing");
     active_ = tracing.get_bool("enabled") && tracing.get_string("endpoint").empty();
     logs_ = active_ && tracing.get_bool("export_logs");
+    resources_interval_ = active_ ? tracing.get_duration("resources_interval") : std::chrono::milliseconds(0);
+    services_ = core::resource_services(ctx);
     // The service it calls as: one this process signs for, else one it runs, else the gateway.
     const auto keys = ctx.service_keys();
     if (keys && !keys->services().empty()) as_ = keys->services().front();
@@ -445,6 +473,15 @@ class SpanExportComponent final : public core::Component {
         return send(Kind::kLogs,
                     [&] { return core::observe::otlp_logs_body(batch, core::observe::tracer().instance(), version_); });
       });
+    if (resources_interval_.count() > 0)
+      core::observe::tracer().set_periodic(
+          [this] {
+            const auto metrics = meter_.take(core::read_resources(runtime_));
+            send(Kind::kMetrics, [&] {
+              return core::observe::otlp_metrics_body(metrics, services_, core::observe::tracer().instance(), version_);
+            });
+          },
+          resources_interval_);
   }
 
   void stop() override {
@@ -453,9 +490,11 @@ class SpanExportComponent final : public core::Component {
     // seconds to end, and what waited for them goes after; then nothing more is handed over (the
     // tracing component's stop drops and counts what is left).
     const auto settle = [this] {
-      for (int i = 0; i < 100 && spans_in_flight_->load() + logs_in_flight_->load() > 0; ++i)
+      for (int i = 0; i < 100 && spans_in_flight_->load() + logs_in_flight_->load() + metrics_in_flight_->load() > 0;
+           ++i)
         std::this_thread::sleep_for(std::chrono::milliseconds(50));
     };
+    core::observe::tracer().set_periodic(nullptr, {});
     core::observe::tracer().flush();
     settle();
     core::observe::tracer().flush();
@@ -470,13 +509,15 @@ class SpanExportComponent final : public core::Component {
   // `encode` makes the body (only when it is to be sent).
   template <class Encode>
   bool send(Kind kind, Encode encode) {
-    auto in_flight = kind == Kind::kSpans ? spans_in_flight_ : logs_in_flight_;
+    auto in_flight = kind == Kind::kSpans ? spans_in_flight_ : kind == Kind::kLogs ? logs_in_flight_ : metrics_in_flight_;
     if (in_flight->load() >= kMaxInFlight) return false;
     auto body = std::make_shared<std::string>(encode());
     in_flight->fetch_add(1);
     runtime_.spawn(next_thread_++ % runtime_.size(), [this, kind, body, in_flight]() -> boost::asio::awaitable<void> {
       const auto once = [&]() {
-        return kind == Kind::kSpans ? client_->export_traces(*body) : client_->export_logs(*body);
+        return kind == Kind::kSpans  ? client_->export_traces(*body)
+               : kind == Kind::kLogs ? client_->export_logs(*body)
+                                     : client_->export_metrics(*body);
       };
       auto outcome = co_await once();
       // Busy: once more after the second it asks for (then given up and counted: spans never
@@ -505,7 +546,11 @@ class SpanExportComponent final : public core::Component {
   std::string as_;
   std::unique_ptr<ObserverClient> client_;
   std::shared_ptr<std::atomic<int>> spans_in_flight_ = std::make_shared<std::atomic<int>>(0),
-                                    logs_in_flight_ = std::make_shared<std::atomic<int>>(0);
+                                    logs_in_flight_ = std::make_shared<std::atomic<int>>(0),
+                                    metrics_in_flight_ = std::make_shared<std::atomic<int>>(0);
+  std::chrono::milliseconds resources_interval_{0};
+  std::vector<std::string> services_;
+  core::observe::ResourceMeter meter_;  // the tracer's thread only
   std::size_t next_thread_ = 0;  // the tracer's thread only
   core::observe::Counter* failed_ = nullptr;
 };

@@ -14,6 +14,12 @@ boost::asio::awaitable<core::discovery::Outcome<ExportTaken>> ObserverClient::ex
   co_return co_await export_to(std::move(target), protobuf);
 }
 
+boost::asio::awaitable<core::discovery::Outcome<ExportTaken>> ObserverClient::export_metrics(
+    const std::string& protobuf) const {
+  std::string target = "/api/observer/v1/metrics";
+  co_return co_await export_to(std::move(target), protobuf);
+}
+
 boost::asio::awaitable<core::discovery::Outcome<ExportTaken>> ObserverClient::export_to(
     std::string target, const std::string& protobuf) const {
   Sending how;

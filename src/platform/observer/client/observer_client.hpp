@@ -1,6 +1,6 @@
 #pragma once
 // The observer service as the platform's processes call it (a typed client,
-// core/discovery/api_client.hpp): the export of spans and log records.
+// core/discovery/api_client.hpp): the export of spans, log records and resource figures.
 #include <string>
 
 #include "core/discovery/api_client.hpp"
@@ -17,6 +17,8 @@ class ObserverClient : core::discovery::ApiClient {
   boost::asio::awaitable<core::discovery::Outcome<ExportTaken>> export_traces(const std::string& protobuf) const;
   // One OTLP/HTTP logs body in protobuf, sent untraced.
   boost::asio::awaitable<core::discovery::Outcome<ExportTaken>> export_logs(const std::string& protobuf) const;
+  // One OTLP/HTTP metrics body in protobuf (the process's resource figures), sent untraced.
+  boost::asio::awaitable<core::discovery::Outcome<ExportTaken>> export_metrics(const std::string& protobuf) const;
 
  private:
   boost::asio::awaitable<core::discovery::Outcome<ExportTaken>> export_to(std::string target,

@@ -13,6 +13,7 @@
 #include "platform/observer/domain/figures.hpp"
 #include "platform/observer/store/log_store.hpp"
 #include "platform/observer/store/metric_store.hpp"
+#include "platform/observer/store/resource_store.hpp"
 #include "platform/observer/store/span_store.hpp"
 
 namespace zt::platform::observer {
@@ -233,6 +234,52 @@ class Queries {
                  {"service", service}, {"from_ms", r.from_ms}, {"to_ms", r.to_ms}, {"items", std::move(items)}}));
   }
 
+  // Each instance of a service with its resources by minute over the range, and the newest.
+  Reply resources(Request& req, RequestContext& ctx) {
+    const auto r = range_param(req, s_.metrics_retention);
+    const std::string service = *name_param(std::string(ctx.param("service").value_or("")), "service");
+    constexpr std::int64_t kMostRows = 50'000;  // a day of a few dozen instances
+    auto rows = co_await db_.read([&](core::storage::Tx& tx) {
+      return ResourceStore::read(tx, service, r.from_minute, r.to_minute, kMostRows + 1);
+    });
+    const bool truncated = static_cast<std::int64_t>(rows.size()) > kMostRows;
+    if (truncated) rows.resize(kMostRows);
+    const auto figures_of = [](const ResourceSample& s) {
+      const auto put = [](boost::json::object& o, const char* key, const auto& v) {
+        if (v)
+          o[key] = *v;
+        else
+          o[key] = nullptr;
+      };
+      boost::json::object o{{"minute_ms", s.minute * 60'000}};
+      put(o, "cpu_cores", s.cpu_cores);
+      put(o, "rss_bytes", s.rss_bytes);
+      put(o, "open_fds", s.open_fds);
+      put(o, "max_fds", s.max_fds);
+      put(o, "threads", s.threads);
+      put(o, "io_busy_avg", s.io_busy_avg);
+      put(o, "io_busy_max", s.io_busy_max);
+      put(o, "blocking_queued", s.blocking_queued);
+      return o;
+    };
+    boost::json::array items;
+    for (std::size_t i = 0; i < rows.size();) {
+      std::size_t j = i;
+      boost::json::array points;
+      for (; j < rows.size() && rows[j].instance == rows[i].instance; ++j) points.push_back(figures_of(rows[j]));
+      auto latest = figures_of(rows[j - 1]);
+      latest["at_ms"] = rows[j - 1].at_ms;
+      items.push_back(
+          boost::json::object{{"instance", rows[i].instance}, {"latest", std::move(latest)}, {"points", std::move(points)}});
+      i = j;
+    }
+    co_return Response::json(200, boost::json::serialize(boost::json::object{{"service", service},
+                                                                             {"from_ms", r.from_ms},
+                                                                             {"to_ms", r.to_ms},
+                                                                             {"truncated", truncated},
+                                                                             {"items", std::move(items)}}));
+  }
+
   // Services as nodes with what they answered; edges from each caller to what it called (another
   // service, a database, a vendor's address) with what the caller saw.
   Reply topology(Request& req, RequestContext&) {
@@ -288,6 +335,8 @@ void add_query_routes(core::http::Router& router, core::storage::Database& db, s
              [q](Request& req, RequestContext& c) { return q->members(req, c, SeriesScope::kEndpoint, "endpoint"); });
   router.add(Method::kGet, "/api/observer/v1/services/{service}/instances",
              [q](Request& req, RequestContext& c) { return q->members(req, c, SeriesScope::kInstance, "instance"); });
+  router.add(Method::kGet, "/api/observer/v1/services/{service}/resources",
+             [q](Request& req, RequestContext& c) { return q->resources(req, c); });
   router.add(Method::kGet, "/api/observer/v1/topology",
              [q](Request& req, RequestContext& c) { return q->topology(req, c); });
 }

@@ -1,0 +1,77 @@
+#include "platform/observer/domain/resources.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <map>
+
+#include "core/observe/resources.hpp"
+
+namespace zt::platform::observer {
+
+namespace {
+
+template <class T>
+void keep_highest(std::optional<T>& into, T v) {
+  if (!into || v > *into) into = v;
+}
+
+std::int64_t whole(double v) {
+  return v >= 9.2e18 ? INT64_MAX : static_cast<std::int64_t>(std::llround(v));
+}
+
+}  // namespace
+
+std::vector<ResourceSample> resource_samples(const std::vector<core::observe::MetricBatch>& batches,
+                                             std::int64_t now_ms) {
+  namespace rm = core::observe::resource_metric;
+  std::map<std::pair<std::string, std::string>, ResourceSample> by_instance;
+  for (const auto& batch : batches) {
+    const std::string instance =
+        batch.source.service_instance_id.empty() ? std::string("unknown_instance") : batch.source.service_instance_id;
+    ResourceSample* s = nullptr;
+    for (const auto& m : batch.metrics) {
+      if (m.kind == core::observe::MetricKind::kOther) continue;
+      // A figure is a number at least 0 (a busy share at most 1): anything else is left.
+      std::vector<double> values;
+      for (const auto& p : m.points)
+        if (const double v = p.number(); std::isfinite(v) && v >= 0) values.push_back(v);
+      if (values.empty()) continue;
+      const double highest = *std::max_element(values.begin(), values.end());
+      const auto sample = [&]() -> ResourceSample& {
+        if (!s) {
+          s = &by_instance[{batch.source.service_name, instance}];
+          s->service = batch.source.service_name;
+          s->instance = instance;
+          s->minute = now_ms / 60'000;
+          s->at_ms = now_ms;
+        }
+        return *s;
+      };
+      if (m.name == rm::kCpuCores) {
+        keep_highest(sample().cpu_cores, highest);
+      } else if (m.name == rm::kMemoryUsage) {
+        keep_highest(sample().rss_bytes, whole(highest));
+      } else if (m.name == rm::kOpenFds) {
+        keep_highest(sample().open_fds, whole(highest));
+      } else if (m.name == rm::kFdLimit) {
+        keep_highest(sample().max_fds, whole(highest));
+      } else if (m.name == rm::kThreads) {
+        keep_highest(sample().threads, whole(highest));
+      } else if (m.name == rm::kBlockingQueued) {
+        keep_highest(sample().blocking_queued, whole(highest));
+      } else if (m.name == rm::kIoBusy) {
+        double sum = 0;
+        for (auto& v : values) sum += (v = std::min(v, 1.0));
+        keep_highest(sample().io_busy_avg, sum / static_cast<double>(values.size()));
+        keep_highest(sample().io_busy_max, std::min(highest, 1.0));
+      }
+    }
+  }
+  std::vector<ResourceSample> out;
+  for (auto& [key, s] : by_instance)
+    if (s.cpu_cores || s.rss_bytes || s.open_fds || s.max_fds || s.threads || s.io_busy_avg || s.blocking_queued)
+      out.push_back(std::move(s));
+  return out;
+}
+
+}  // namespace zt::platform::observer
