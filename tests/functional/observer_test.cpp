@@ -410,7 +410,8 @@ TEST_P(Observer, EachInstanceSendsItsResourcesAndStaffReadThemPerService) {
   const int port = p.port();
   // An instance's newest figures, once a second sample gave the rates too.
   const auto latest_of = [&](const std::string& service) -> std::optional<boost::json::object> {
-    const auto r = http_request(port, "GET", "/api/observer/v1/services/" + service + "/resources", "", staff_headers());
+    const auto r =
+        http_request(port, "GET", "/api/observer/v1/services/" + service + "/resources", "", staff_headers());
     if (r.status != 200) return std::nullopt;
     const auto items = boost::json::parse(r.body).at("items").as_array();
     for (const auto& i : items) {
@@ -470,8 +471,7 @@ TEST_P(Observer, EachInstanceSendsItsResourcesAndStaffReadThemPerService) {
   EXPECT_EQ(http_request(port, "GET", path, "", sandbox_staff_headers()).status, 403);
   EXPECT_TRUE(refused(http_request(port, "GET", path + "?from_ms=10&to_ms=5", "", staff_headers()), 400,
                       "OBSERVER_RANGE_INVALID"));
-  const auto nobody =
-      http_request(port, "GET", "/api/observer/v1/services/nobody/resources", "", staff_headers());
+  const auto nobody = http_request(port, "GET", "/api/observer/v1/services/nobody/resources", "", staff_headers());
   ASSERT_EQ(nobody.status, 200) << nobody.body;
   EXPECT_TRUE(boost::json::parse(nobody.body).at("items").as_array().empty());
 
@@ -491,8 +491,8 @@ TEST_P(Observer, EachInstanceSendsItsResourcesAndStaffReadThemPerService) {
   const auto outside = http_request(port, "POST", "/api/observer/v1/otlp/v1/metrics", forged,
                                     {{"content-type", "application/x-protobuf"}, {"x-ingest-token", kIngestToken}});
   ASSERT_EQ(outside.status, 200) << outside.body;
-  const auto kept = http_request(port, "GET", "/api/observer/v1/services/test-sender:mall/resources", "",
-                                 staff_headers());
+  const auto kept =
+      http_request(port, "GET", "/api/observer/v1/services/test-sender:mall/resources", "", staff_headers());
   ASSERT_EQ(kept.status, 200) << kept.body;
   const auto kept_items = boost::json::parse(kept.body).at("items").as_array();
   ASSERT_EQ(kept_items.size(), 1u) << kept.body;
@@ -500,10 +500,10 @@ TEST_P(Observer, EachInstanceSendsItsResourcesAndStaffReadThemPerService) {
   EXPECT_EQ(kept_items[0].at("latest").at("blocking_queued"), 99);
   const auto mall = http_request(port, "GET", path, "", staff_headers());
   EXPECT_EQ(mall.body.find("forged-1"), std::string::npos) << mall.body;
-  EXPECT_TRUE(refused(http_request(port, "POST", "/api/observer/v1/otlp/v1/metrics", forged,
-                                   {{"content-type", "application/x-protobuf"},
-                                    {"x-ingest-token", "not-the-token-0123456789abcdef"}}),
-                      401, "OBSERVER_INGEST_TOKEN_INVALID"));
+  EXPECT_TRUE(refused(
+      http_request(port, "POST", "/api/observer/v1/otlp/v1/metrics", forged,
+                   {{"content-type", "application/x-protobuf"}, {"x-ingest-token", "not-the-token-0123456789abcdef"}}),
+      401, "OBSERVER_INGEST_TOKEN_INVALID"));
   EXPECT_TRUE(refused(http_request(port, "POST", "/api/observer/v1/otlp/v1/metrics", "{\"resourceMetrics\":7}",
                                    {{"content-type", "application/json"}, {"x-ingest-token", kIngestToken}}),
                       400, "OBSERVER_OTLP_INVALID"));
@@ -747,12 +747,13 @@ TEST_P(Observer, PercentilesOfKnownLatenciesAreWithinOnePercentFromATenthOfAMill
 
 // An observer busy storing as many exports as it may store at once answers the next one 429 with
 // Retry-After (the OTLP/HTTP sender keeps its batch and tries again), and stores nothing of it.
-// tracing.endpoint: spans and log records go to any OTLP/HTTP backend instead — here a stand-in
+// tracing.endpoint: spans, log records and resource figures go to any OTLP/HTTP backend instead — here a stand-in
 // Collector that reads them with our receiver's decoders — gzip-compressed when asked.
 TEST(ObserverElsewhere, SpansAndLogRecordsGoToAnOtlpBackendGzipped) {
   std::mutex mutex;
   std::vector<core::observe::SpanBatch> span_batches;
   std::vector<core::observe::LogBatch> log_batches;
+  std::vector<core::observe::MetricBatch> metric_batches;
   std::vector<std::string> problems;
   FakeServer collector([&](const FakeRequest& r) {
     std::lock_guard lock(mutex);
@@ -771,6 +772,10 @@ TEST(ObserverElsewhere, SpansAndLogRecordsGoToAnOtlpBackendGzipped) {
       auto d = core::observe::decode_otlp_logs_protobuf(body);
       if (!d.error.empty()) problems.push_back(d.error);
       for (auto& b : d.batches) log_batches.push_back(std::move(b));
+    } else if (r.target == "/otlp/v1/metrics") {
+      auto d = core::observe::decode_otlp_metrics_protobuf(body);
+      if (!d.error.empty()) problems.push_back(d.error);
+      for (auto& b : d.batches) metric_batches.push_back(std::move(b));
     } else {
       problems.push_back("unexpected " + r.target);
     }
@@ -794,7 +799,14 @@ TEST(ObserverElsewhere, SpansAndLogRecordsGoToAnOtlpBackendGzipped) {
     for (const auto& b : log_batches)
       for (const auto& l : b.records)
         if (l.trace_id == trace && l.body.starts_with("GET /api/calendar/v1/years/{year} 200 ")) line = true;
-    return span && line;
+    // The process's resources too (the first sample at start), to the traces URL's /v1/metrics.
+    bool memory = false;
+    for (const auto& b : metric_batches)
+      for (const auto& m : b.metrics)
+        if (b.source.service_name == "gateway" && m.name == "process.memory.usage" && !m.points.empty() &&
+            m.points[0].number() > 1 << 20)
+          memory = true;
+    return span && line && memory;
   };
   EXPECT_TRUE(eventually(arrived, 15s));
   std::lock_guard lock(mutex);

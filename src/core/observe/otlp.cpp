@@ -1114,8 +1114,8 @@ NumberPoint json_point_of(const boost::json::value& v, Reading& r) {
   if (const auto* d = member(o, "asDouble")) {
     if (d->is_number()) {
       p.value = d->to_number<double>();
-    } else if (d->is_string() && (d->as_string() == "NaN" || d->as_string() == "Infinity" ||
-                                  d->as_string() == "-Infinity")) {
+    } else if (d->is_string() &&
+               (d->as_string() == "NaN" || d->as_string() == "Infinity" || d->as_string() == "-Infinity")) {
       p.value = d->as_string() == "NaN"        ? std::numeric_limits<double>::quiet_NaN()
                 : d->as_string() == "Infinity" ? std::numeric_limits<double>::infinity()
                                                : -std::numeric_limits<double>::infinity();

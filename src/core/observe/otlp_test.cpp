@@ -604,11 +604,11 @@ TEST(OtlpMetrics, ProtobufBytesFollowTheSchemaFieldByField) {
   const std::string got = otlp_metrics_protobuf(SpanSource{"mall", "", {}, "zt", ""}, metrics);
   // Built by hand from opentelemetry-proto v1 metrics.proto:
   const std::string metric =
-      "0a0167"  // name = "g"
-      "1a0131"  // unit = "1"
-      "2a14"    // gauge: 20 bytes
-      "0a12"    // Gauge.data_points: 18 bytes
-      "190100000000000000"    // time_unix_nano = 1 (fixed64)
+      "0a0167"               // name = "g"
+      "1a0131"               // unit = "1"
+      "2a14"                 // gauge: 20 bytes
+      "0a12"                 // Gauge.data_points: 18 bytes
+      "190100000000000000"   // time_unix_nano = 1 (fixed64)
       "21000000000000e03f";  // as_double = 0.5
   const std::string want =
       "0a40"                                              // ExportMetricsServiceRequest.resource_metrics
@@ -672,11 +672,17 @@ TEST(OtlpMetrics, SkipsKindsItDoesNotReadAndRefusesMalformedMetrics) {
   EXPECT_TRUE(sdk.batches[0].metrics[0].points.empty());
   EXPECT_EQ(std::get<std::int64_t>(sdk.batches[0].metrics[1].points[0].value), 1048576);
   EXPECT_NE(decode_otlp_metrics_json(R"({"resourceMetrics":[{"scopeMetrics":[{"metrics":[
-      {"name":"x","gauge":{"dataPoints":[{"asInt":"1.5"}]}}]}]}]})").error, "");
+      {"name":"x","gauge":{"dataPoints":[{"asInt":"1.5"}]}}]}]}]})")
+                .error,
+            "");
   EXPECT_NE(decode_otlp_metrics_json(R"({"resourceMetrics":[{"scopeMetrics":[{"metrics":[
-      {"name":"x","gauge":{"dataPoints":[{"asDouble":"lots"}]}}]}]}]})").error, "");
+      {"name":"x","gauge":{"dataPoints":[{"asDouble":"lots"}]}}]}]}]})")
+                .error,
+            "");
   EXPECT_NE(decode_otlp_metrics_json(R"({"resourceMetrics":[{"scopeMetrics":[{"metrics":[
-      {"name":"x","sum":{"isMonotonic":"yes","dataPoints":[]}}]}]}]})").error, "");
+      {"name":"x","sum":{"isMonotonic":"yes","dataPoints":[]}}]}]}]})")
+                .error,
+            "");
   // Protobuf: a histogram skipped, a wrong wire type refused, a body cut anywhere refused.
   const auto metric = [](std::string body) {
     return decode_otlp_metrics_protobuf(Proto{}.bytes(1, Proto{}.bytes(2, Proto{}.bytes(2, body).out).out).out);

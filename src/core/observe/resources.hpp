@@ -30,7 +30,7 @@ namespace zt::core::observe {
 // What one sample reads.
 struct ResourceReading {
   std::uint64_t time_unix_nano = 0;
-  std::optional<ProcessFigures> process;  // none where /proc cannot be read
+  std::optional<ProcessFigures> process;      // none where /proc cannot be read
   std::vector<double> io_thread_cpu_seconds;  // each io thread's CPU time so far; < 0 for one that ended
   std::size_t blocking_queued = 0;
 };

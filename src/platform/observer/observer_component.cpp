@@ -509,7 +509,9 @@ class SpanExportComponent final : public core::Component {
   // `encode` makes the body (only when it is to be sent).
   template <class Encode>
   bool send(Kind kind, Encode encode) {
-    auto in_flight = kind == Kind::kSpans ? spans_in_flight_ : kind == Kind::kLogs ? logs_in_flight_ : metrics_in_flight_;
+    auto in_flight = kind == Kind::kSpans  ? spans_in_flight_
+                     : kind == Kind::kLogs ? logs_in_flight_
+                                           : metrics_in_flight_;
     if (in_flight->load() >= kMaxInFlight) return false;
     auto body = std::make_shared<std::string>(encode());
     in_flight->fetch_add(1);

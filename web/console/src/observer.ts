@@ -9,6 +9,12 @@ export interface Figures {
 export interface ServiceFigures extends Figures { service: string }
 export interface MinutePoint extends Figures { minute_ms: number }
 export interface Range { from_ms?: number; to_ms?: number }
+// An instance's resources in a minute (the highest sampled); null: not sent.
+export interface ResourceFigures {
+  minute_ms: number; cpu_cores: number | null; rss_bytes: number | null; open_fds: number | null; max_fds: number | null;
+  threads: number | null; io_busy_avg: number | null; io_busy_max: number | null; blocking_queued: number | null;
+}
+export interface InstanceResources { instance: string; latest: ResourceFigures & { at_ms: number }; points: ResourceFigures[] }
 export interface TopologyNode extends Partial<Figures> { name: string; kind: 'service' | 'external' }
 export interface TopologyEdge extends Figures { from: string; to: string }
 export interface TraceRow { trace_id: string; span_id: string; service: string; instance: string; endpoint: string; start_ms: number; duration_us: number; status: string }
@@ -51,6 +57,8 @@ export const observer = {
   endpoints: (service: string, r: Range, order_by = 'p99') =>
     client.get<{ items: (Figures & { endpoint: string })[] }>(`${svc(service)}/endpoints`, { query: { ...r, order_by, limit: 10 } }),
   instances: (service: string, r: Range) => client.get<{ items: (Figures & { instance: string })[] }>(`${svc(service)}/instances`, { query: { ...r } }),
+  resources: (service: string, r: Range) =>
+    client.get<{ items: InstanceResources[]; truncated: boolean }>(`${svc(service)}/resources`, { query: { ...r } }),
   topology: (r: Range) => client.get<{ nodes: TopologyNode[]; edges: TopologyEdge[] }>('/api/observer/v1/topology', { query: { ...r } }),
   traces: (q: Range & { service?: string; endpoint?: string; status?: string; min_duration_ms?: number; limit?: number }) =>
     client.get<{ items: TraceRow[] }>('/api/observer/v1/traces', { query: { ...q } }),
@@ -94,6 +102,13 @@ export function ms(v: number | undefined): string {
   return `${v.toFixed(2)} ms`;
 }
 export const percent = (v: number | undefined) => (v === undefined ? '-' : `${(v * 100).toFixed(2)}%`);
+// Bytes as people read them (binary units, as top and the kernel count memory).
+export function bytes(v: number | null | undefined): string {
+  if (v === undefined || v === null) return '-';
+  if (v >= 1 << 30) return `${(v / (1 << 30)).toFixed(2)} GiB`;
+  if (v >= 1 << 20) return `${(v / (1 << 20)).toFixed(1)} MiB`;
+  return `${(v / 1024).toFixed(0)} KiB`;
+}
 
 // The last `minutes` up to now.
 export function lastMinutes(minutes: number): Range {

@@ -33,7 +33,7 @@ before(async () => {
   const root = tempDir('zt-e2e-observer-');
   admin = firstAdmin(root);
   z = await Zhongtai.start({ dataDir: root, name: 'observer', staffKey: true, env: {
-    ZT_TRACING__FLUSH_INTERVAL: '200ms', ZT_OBSERVER__FLUSH_INTERVAL: '500ms', ZT_OBSERVER__ALERT_INTERVAL: '1s', ZT_OBSERVER__ALERT_SETTLE: '2s',
+    ZT_TRACING__FLUSH_INTERVAL: '200ms', ZT_TRACING__RESOURCES_INTERVAL: '1s', ZT_OBSERVER__FLUSH_INTERVAL: '500ms', ZT_OBSERVER__ALERT_INTERVAL: '1s', ZT_OBSERVER__ALERT_SETTLE: '2s',
     ZT_OBSERVER__ALERT_WEBHOOK_HOSTS: '127.0.0.1',
   } });
   browser = await launch();
@@ -77,6 +77,16 @@ test('staff read the dashboards, follow a trace to its logs and back, and route 
   await page.getByTestId('topology').getByTestId('node-calendar').waitFor();
   await page.getByTestId('topology').getByTestId('edge-gateway-calendar').waitFor();
   await page.getByTestId('observer-endpoints').getByText('GET /api/calendar/v1/days/{date}').waitFor();
+  // The calendar's instance (this process) with its resources: CPU, memory and the rest.
+  await eventually(async () => {
+    await page.getByTestId('observer-refresh').click();
+    return (await page.getByTestId('observer-resources').locator('tbody tr').count()) === 1
+      && /\d+\.\d{2}/.test(await page.getByTestId('observer-resources').locator('tbody tr td').nth(1).innerText());
+  }, 20000, 1000);
+  const resourceRow = await page.getByTestId('observer-resources').locator('tbody tr').innerText();
+  assert.match(resourceRow, /MiB/, resourceRow);
+  assert.match(resourceRow, /\d+ \/ \d+/, `open files and their limit: ${resourceRow}`);
+  await page.getByTestId('chart-memory').locator('path[stroke-width="2"]').first().waitFor({ state: 'attached' });
   await w.assertFits();
   await w.assertTranslated('服务监控');
   await w.shot('dashboard');

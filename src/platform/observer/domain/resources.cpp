@@ -15,9 +15,7 @@ void keep_highest(std::optional<T>& into, T v) {
   if (!into || v > *into) into = v;
 }
 
-std::int64_t whole(double v) {
-  return v >= 9.2e18 ? INT64_MAX : static_cast<std::int64_t>(std::llround(v));
-}
+std::int64_t whole(double v) { return v >= 9.2e18 ? INT64_MAX : static_cast<std::int64_t>(std::llround(v)); }
 
 }  // namespace
 

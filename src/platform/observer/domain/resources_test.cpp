@@ -33,9 +33,9 @@ TEST(ResourceSamples, EachServiceAndInstanceGetsTheHighestOfEachFigureItSent) {
   Metric rss = metric(rm::kMemoryUsage, {}, MetricKind::kSum);
   rss.points.push_back(NumberPoint{0, 1, std::int64_t{52'428'800}, {}});
   const std::vector<MetricBatch> batches{
-      batch("mall", "node-1@pid7",
-            {metric(rm::kCpuCores, {0.25}), rss, metric(rm::kIoBusy, {0.2, 0.6, 1.5}),
-             metric(rm::kBlockingQueued, {2})}),
+      batch(
+          "mall", "node-1@pid7",
+          {metric(rm::kCpuCores, {0.25}), rss, metric(rm::kIoBusy, {0.2, 0.6, 1.5}), metric(rm::kBlockingQueued, {2})}),
       // The same resource in another scope: merged, the highest kept.
       batch("mall", "node-1@pid7", {metric(rm::kCpuCores, {0.75}), metric(rm::kOpenFds, {33, nan})}),
       batch("counter", "", {metric(rm::kThreads, {12}), metric(rm::kFdLimit, {1024})}),

@@ -269,8 +269,8 @@ class Queries {
       for (; j < rows.size() && rows[j].instance == rows[i].instance; ++j) points.push_back(figures_of(rows[j]));
       auto latest = figures_of(rows[j - 1]);
       latest["at_ms"] = rows[j - 1].at_ms;
-      items.push_back(
-          boost::json::object{{"instance", rows[i].instance}, {"latest", std::move(latest)}, {"points", std::move(points)}});
+      items.push_back(boost::json::object{
+          {"instance", rows[i].instance}, {"latest", std::move(latest)}, {"points", std::move(points)}});
       i = j;
     }
     co_return Response::json(200, boost::json::serialize(boost::json::object{{"service", service},

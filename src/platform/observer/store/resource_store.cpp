@@ -23,10 +23,11 @@ std::string highest(const char* column) {
 
 void ResourceStore::add(core::storage::Tx& tx, const std::vector<ResourceSample>& samples) {
   static const std::string tail = [] {
-    std::string t = " ON CONFLICT (service, minute, instance) DO UPDATE SET at_ms = CASE WHEN excluded.at_ms > "
-                    "observer_resources.at_ms THEN excluded.at_ms ELSE observer_resources.at_ms END";
-    for (const char* c : {"cpu_cores", "rss_bytes", "open_fds", "max_fds", "threads", "io_busy_avg", "io_busy_max",
-                          "blocking_queued"})
+    std::string t =
+        " ON CONFLICT (service, minute, instance) DO UPDATE SET at_ms = CASE WHEN excluded.at_ms > "
+        "observer_resources.at_ms THEN excluded.at_ms ELSE observer_resources.at_ms END";
+    for (const char* c :
+         {"cpu_cores", "rss_bytes", "open_fds", "max_fds", "threads", "io_busy_avg", "io_busy_max", "blocking_queued"})
       t += ", " + highest(c);
     return t;
   }();
