@@ -15,6 +15,7 @@
 #include "platform/observer/store/alert_store.hpp"
 #include "platform/observer/store/log_store.hpp"
 #include "platform/observer/store/metric_store.hpp"
+#include "platform/observer/store/partitions.hpp"
 #include "platform/observer/store/resource_store.hpp"
 #include "platform/observer/store/span_store.hpp"
 
@@ -412,6 +413,59 @@ TEST_P(ObserverStore, AnInstancesMinuteKeepsTheHighestOfEachFigureEvenFromTwoObs
   rows = reading(*db, [&](core::storage::Tx& tx) { return ResourceStore::read(tx, "mall", 0, 1000, 10); });
   ASSERT_EQ(rows.size(), 1u);
   EXPECT_EQ(rows[0].minute, 101);
+}
+
+// PostgreSQL: a day partition takes what the default partition held of its day, keeps storing a
+// batch sent again once, is left alone by the purge by receipt, and is dropped whole. SQLite has
+// none (every call does nothing) and keeps one table.
+TEST_P(ObserverStore, DayPartitionsTakeTheirDayAndAreDroppedWhole) {
+  auto db = open();
+  const bool pg = GetParam() == "postgres";
+  const std::int64_t day = static_cast<std::int64_t>(kStart / kSecond) / 86'400;  // 2025-12-06 (UTC)
+  EXPECT_EQ(Partitions::name(kSpanDays, day), "observer_spans_d20251206");
+  EXPECT_EQ(Partitions::name(kLogDays, 0), "observer_logs_d19700101");
+  const std::uint64_t midnight = static_cast<std::uint64_t>(day) * 86'400 * kSecond;
+  // Two spans of the day (one its first nanosecond), one of the next day, stored before any
+  // partition exists: in the default partition.
+  std::vector<SpanBatch> b{batch("mall", {span(1, 1, midnight, 1), span(1, 2, kStart, 1),
+                                          span(2, 1, midnight + 86'400 * kSecond, 1)})};
+  EXPECT_EQ(writing(*db, [&](core::storage::Tx& tx) { return SpanStore::add(tx, b, 1000, "mall"); }), 3);
+  const auto count = [&](const std::string& table) {
+    return reading(*db,
+                   [&](core::storage::Tx& tx) { return tx.query("SELECT count(*) FROM " + table).at(0).int64(0); });
+  };
+  EXPECT_EQ(writing(*db, [&](core::storage::Tx& tx) { return Partitions::create(tx, kSpanDays, day); }), pg);
+  EXPECT_FALSE(writing(*db, [&](core::storage::Tx& tx) { return Partitions::create(tx, kSpanDays, day); }))
+      << "made once";
+  EXPECT_EQ(reading(*db, [&](core::storage::Tx& tx) { return Partitions::days(tx, kSpanDays); }),
+            pg ? std::vector<std::int64_t>{day} : std::vector<std::int64_t>{});
+  if (pg) {
+    EXPECT_EQ(count("observer_spans_d20251206"), 2);
+    EXPECT_EQ(count("observer_spans_default"), 1);
+  }
+  EXPECT_EQ(count("observer_spans"), 3);
+  // Sent again (its answer lost): still stored once, in its partition.
+  EXPECT_EQ(writing(*db, [&](core::storage::Tx& tx) { return SpanStore::add(tx, b, 2000, "mall"); }), 0);
+  EXPECT_EQ(reading(*db, [&](core::storage::Tx& tx) { return SpanStore::trace(tx, trace_hex(1), 10); }).size(), 2u);
+  // The purge by receipt takes the default partition's rows only; the day goes whole.
+  EXPECT_EQ(writing(*db, [&](core::storage::Tx& tx) { return SpanStore::purge_received_before(tx, 5000, 100); }),
+            pg ? 1 : 3);
+  if (pg) {
+    EXPECT_EQ(count("observer_spans"), 2);
+    EXPECT_TRUE(writing(*db, [&](core::storage::Tx& tx) { return Partitions::drop(tx, kSpanDays, day); }));
+    EXPECT_FALSE(writing(*db, [&](core::storage::Tx& tx) { return Partitions::drop(tx, kSpanDays, day); }));
+    EXPECT_TRUE(reading(*db, [&](core::storage::Tx& tx) { return Partitions::days(tx, kSpanDays); }).empty());
+  }
+  EXPECT_EQ(count("observer_spans"), 0);
+  // Two observers making the same day of log records at once make it once.
+  std::atomic<int> made{0};
+  std::vector<std::thread> makers;
+  for (int i = 0; i < 2; ++i)
+    makers.emplace_back([&] {
+      if (writing(*db, [&](core::storage::Tx& tx) { return Partitions::create(tx, kLogDays, day); })) ++made;
+    });
+  for (auto& t : makers) t.join();
+  EXPECT_EQ(made.load(), pg ? 1 : 0);
 }
 
 TEST_P(ObserverStore, RetentionRemovesOnlyWhatIsPastItInBoundedRounds) {

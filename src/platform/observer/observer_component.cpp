@@ -2,6 +2,7 @@
 
 #include <openssl/crypto.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cctype>
 #include <chrono>
@@ -38,6 +39,7 @@
 #include "platform/observer/handlers/query_handlers.hpp"
 #include "platform/observer/store/log_store.hpp"
 #include "platform/observer/store/metric_store.hpp"
+#include "platform/observer/store/partitions.hpp"
 #include "platform/observer/store/resource_store.hpp"
 #include "platform/observer/store/span_store.hpp"
 
@@ -241,6 +243,38 @@ class ObserverComponent final : public core::Component {
         core::log::info("observer: removed {} spans, log records and minute rows past their retention", gone);
     } catch (const std::exception& e) {
       core::log::warn("observer: removing what is past its retention failed (tried again later): {}", e.what());
+    }
+    if (db_.dialect() == core::storage::Dialect::kPostgres) {
+      co_await tend_days(kSpanDays, traces_retention_, now_ms);
+      co_await tend_days(kLogDays, logs_retention_, now_ms);
+    }
+  }
+
+  // PostgreSQL: `t`'s day partitions — from the day the retention starts in to two days ahead
+  // made (newest first, at most kMostMade a round: a long retention is filled in over a few
+  // rounds), and those wholly past the retention dropped with their rows.
+  boost::asio::awaitable<void> tend_days(DayPartitioned t, std::chrono::milliseconds retention, std::int64_t now_ms) {
+    constexpr std::int64_t kDayMs = 86'400'000;
+    constexpr int kMostMade = 4;
+    const std::int64_t today = now_ms / kDayMs, first = (now_ms - retention.count()) / kDayMs;
+    try {
+      const auto have = co_await db_.read([&](core::storage::Tx& tx) { return Partitions::days(tx, t); });
+      int made = 0;
+      for (std::int64_t day = today + 2; day >= first && made < kMostMade && !stopping_.load(); --day) {
+        if (std::binary_search(have.begin(), have.end(), day)) continue;
+        if (co_await db_.write([&](core::storage::Tx& tx) { return Partitions::create(tx, t, day); })) {
+          ++made;
+          core::log::info("observer: made partition {}", Partitions::name(t, day));
+        }
+      }
+      // A day ends before the retention's start: nothing in it is kept.
+      for (const auto day : have) {
+        if ((day + 1) * kDayMs > now_ms - retention.count() || stopping_.load()) break;
+        if (co_await db_.write([&](core::storage::Tx& tx) { return Partitions::drop(tx, t, day); }))
+          core::log::info("observer: dropped partition {} (past its retention)", Partitions::name(t, day));
+      }
+    } catch (const std::exception& e) {
+      core::log::warn("observer: tending the day partitions of {} failed (tried again later): {}", t.table, e.what());
     }
   }
 

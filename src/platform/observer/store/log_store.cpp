@@ -44,7 +44,7 @@ std::int64_t LogStore::add(core::storage::Tx& tx, const std::vector<core::observ
   BulkInsert in(tx,
                 "INSERT INTO observer_logs (record_key, sender, service, instance, time_unix_nano, severity, "
                 "severity_text, body, attributes, trace_id, span_id, received_at_ms) VALUES ",
-                12, " ON CONFLICT (record_key, sender) DO NOTHING");
+                12, " ON CONFLICT DO NOTHING");  // the key: (record_key, sender[, time_unix_nano])
   for (std::size_t b = 0; b < batches.size(); ++b) {
     const auto& batch = batches[b];
     for (std::size_t i = 0; i < batch.records.size(); ++i) {
@@ -128,10 +128,12 @@ boost::json::array LogStore::search(core::storage::Tx& tx, const Search& q) {
 }
 
 std::int64_t LogStore::purge_received_before(core::storage::Tx& tx, std::int64_t unix_ms, std::int64_t limit) {
-  return tx.exec(
-      "DELETE FROM observer_logs WHERE (record_key, sender) IN (SELECT record_key, sender FROM observer_logs "
-      "WHERE received_at_ms < ? LIMIT ?)",
-      {unix_ms, limit});
+  // On PostgreSQL only the default partition's rows go so: the day partitions go whole
+  // (store/partitions.hpp).
+  const std::string table = tx.dialect() == core::storage::Dialect::kPostgres ? "observer_logs_default" : "observer_logs";
+  return tx.exec("DELETE FROM " + table + " WHERE (record_key, sender) IN (SELECT record_key, sender FROM " + table +
+                     " WHERE received_at_ms < ? LIMIT ?)",
+                 {unix_ms, limit});
 }
 
 }  // namespace zt::platform::observer

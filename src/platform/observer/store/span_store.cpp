@@ -48,7 +48,7 @@ std::int64_t SpanStore::add(core::storage::Tx& tx, const std::vector<core::obser
                 "INSERT INTO observer_spans (trace_id, span_id, parent_span_id, service, instance, name, kind, "
                 "start_unix_nano, duration_ns, status, status_message, attributes, events, received_at_ms, sender) "
                 "VALUES ",
-                15, " ON CONFLICT (trace_id, span_id, sender) DO NOTHING");
+                15, " ON CONFLICT DO NOTHING");  // the key: (trace_id, span_id, sender[, start_unix_nano])
   for (const auto& batch : batches) {
     for (const auto& s : batch.spans) {
       const bool root =
@@ -135,11 +135,12 @@ boost::json::array SpanStore::search(core::storage::Tx& tx, const Search& q) {
 }
 
 std::int64_t SpanStore::purge_received_before(core::storage::Tx& tx, std::int64_t unix_ms, std::int64_t limit) {
-  return tx.exec(
-      "DELETE FROM observer_spans WHERE (trace_id, span_id, sender) IN (SELECT trace_id, span_id, sender FROM "
-      "observer_spans "
-      "WHERE received_at_ms < ? LIMIT ?)",
-      {unix_ms, limit});
+  // On PostgreSQL only the default partition's rows go so: the day partitions go whole
+  // (store/partitions.hpp).
+  const std::string table = tx.dialect() == core::storage::Dialect::kPostgres ? "observer_spans_default" : "observer_spans";
+  return tx.exec("DELETE FROM " + table + " WHERE (trace_id, span_id, sender) IN (SELECT trace_id, span_id, sender FROM " +
+                     table + " WHERE received_at_ms < ? LIMIT ?)",
+                 {unix_ms, limit});
 }
 
 }  // namespace zt::platform::observer

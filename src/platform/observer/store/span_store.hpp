@@ -36,6 +36,7 @@ class SpanStore {
   };
   static boost::json::array search(core::storage::Tx& tx, const Search& search);
   // Removes up to `limit` spans received before `unix_ms`; returns how many went.
+  // (On PostgreSQL, of the default partition only: a day partition goes whole, Partitions::drop.)
   static std::int64_t purge_received_before(core::storage::Tx& tx, std::int64_t unix_ms, std::int64_t limit);
 };
 
