@@ -9,6 +9,7 @@
 #include <boost/json.hpp>
 #include <chrono>
 #include <cmath>
+#include <cstdio>
 #include <filesystem>
 #include <map>
 #include <mutex>
@@ -58,6 +59,15 @@ std::string attribute(const boost::json::object& span, const char* key) {
 }
 
 class Observer : public ::testing::TestWithParam<Mode> {};
+
+// A day as the observer names its partitions: YYYYMMDD (UTC).
+std::string day_suffix(std::chrono::sys_days day) {
+  const std::chrono::year_month_day ymd{day};
+  char out[16];
+  std::snprintf(out, sizeof out, "%04d%02u%02u", static_cast<int>(ymd.year()), static_cast<unsigned>(ymd.month()),
+                static_cast<unsigned>(ymd.day()));
+  return out;
+}
 
 TEST_P(Observer, ARequestThroughTheGatewayToTheMallAndTheCounterIsOneTraceAcrossProcesses) {
   auto& p = Platform::shared(GetParam(), kFastExport);
@@ -419,6 +429,7 @@ TEST_P(Observer, EachInstanceSendsItsResourcesAndStaffReadThemPerService) {
       if (!latest.at("cpu_cores").is_null() && !latest.at("io_busy_avg").is_null()) {
         auto o = latest;
         o["instance"] = i.at("instance");
+        o["sender"] = i.at("sender");
         o["points"] = i.at("points");
         return o;
       }
@@ -442,11 +453,21 @@ TEST_P(Observer, EachInstanceSendsItsResourcesAndStaffReadThemPerService) {
     EXPECT_FALSE(f.at("points").as_array().empty()) << service;
     seen[service] = f;
   }
+  // Each row says who sent it: the process, signed as one of its services.
+  for (const auto& [service, f] : seen) EXPECT_FALSE(f.at("sender").as_string().empty()) << service;
   // One process a service in the split layout, one for all of them in one.
   const auto instance = [&](const char* s) { return std::string(seen.at(s).at("instance").as_string()); };
   if (GetParam() == Mode::kSplit) {
     EXPECT_NE(instance("mall"), instance("counter"));
     EXPECT_NE(instance("gateway"), instance("mall"));
+    // On PostgreSQL the observer keeps spans and log records in a partition a day: today's and
+    // two days ahead are made once it tends its storage.
+    const auto today = std::chrono::floor<std::chrono::days>(std::chrono::system_clock::now());
+    for (const auto& made : {std::string("made partition observer_spans_d") + day_suffix(today),
+                             std::string("made partition observer_logs_d") + day_suffix(today + std::chrono::days(2))})
+      EXPECT_TRUE(eventually(
+          [&] { return p.process_of("observer")->process->log_text().find(made) != std::string::npos; }, 30s))
+          << made;
   } else {
     EXPECT_EQ(instance("mall"), instance("counter"));
   }
@@ -497,6 +518,7 @@ TEST_P(Observer, EachInstanceSendsItsResourcesAndStaffReadThemPerService) {
   const auto kept_items = boost::json::parse(kept.body).at("items").as_array();
   ASSERT_EQ(kept_items.size(), 1u) << kept.body;
   EXPECT_EQ(kept_items[0].at("instance"), "forged-1");
+  EXPECT_EQ(kept_items[0].at("sender"), "token:test-sender");
   EXPECT_EQ(kept_items[0].at("latest").at("blocking_queued"), 99);
   const auto mall = http_request(port, "GET", path, "", staff_headers());
   EXPECT_EQ(mall.body.find("forged-1"), std::string::npos) << mall.body;
@@ -507,6 +529,18 @@ TEST_P(Observer, EachInstanceSendsItsResourcesAndStaffReadThemPerService) {
   EXPECT_TRUE(refused(http_request(port, "POST", "/api/observer/v1/otlp/v1/metrics", "{\"resourceMetrics\":7}",
                                    {{"content-type", "application/json"}, {"x-ingest-token", kIngestToken}}),
                       400, "OBSERVER_OTLP_INVALID"));
+  // More services and instances in one export than an outside sender may send: refused whole.
+  std::vector<std::string> many;
+  for (int i = 0; i < 21; ++i) many.push_back("svc-" + std::to_string(i));
+  core::observe::ResourceMeter wide_meter;
+  const auto wide = core::observe::otlp_metrics_body(wide_meter.take(fake), many, "wide-1", "");
+  EXPECT_TRUE(refused(http_request(port, "POST", "/api/observer/v1/otlp/v1/metrics", wide,
+                                   {{"content-type", "application/x-protobuf"}, {"x-ingest-token", kIngestToken}}),
+                      400, "OBSERVER_TOO_MANY_INSTANCES", "一次上报的服务实例过多（至多 20 个），请分批发送"));
+  const auto none_kept =
+      http_request(port, "GET", "/api/observer/v1/services/test-sender:svc-0/resources", "", staff_headers());
+  ASSERT_EQ(none_kept.status, 200) << none_kept.body;
+  EXPECT_TRUE(boost::json::parse(none_kept.body).at("items").as_array().empty()) << none_kept.body;
   // A body of another type is refused at the gateway (the operation's declared types) before it.
   EXPECT_TRUE(refused(http_request(port, "POST", "/api/observer/v1/otlp/v1/metrics", "x",
                                    {{"content-type", "text/plain"}, {"x-ingest-token", kIngestToken}}),
@@ -783,7 +817,8 @@ TEST(ObserverElsewhere, SpansAndLogRecordsGoToAnOtlpBackendGzipped) {
   });
   Zhongtai z{Env{{"ZT_TRACING__ENDPOINT", "http://127.0.0.1:" + std::to_string(collector.port()) + "/otlp/v1/traces"},
                  {"ZT_TRACING__COMPRESSION", "gzip"},
-                 {"ZT_TRACING__FLUSH_INTERVAL", "100ms"}}};
+                 {"ZT_TRACING__FLUSH_INTERVAL", "100ms"},
+                 {"ZT_TRACING__RESOURCES_INTERVAL", "1s"}}};
   const auto r = http_get(z.port, "/api/calendar/v1/years/2026");
   ASSERT_EQ(r.status, 200) << r.body;
   const std::string trace_hex = r.headers.at("traceresponse").substr(3, 32);
@@ -799,7 +834,8 @@ TEST(ObserverElsewhere, SpansAndLogRecordsGoToAnOtlpBackendGzipped) {
     for (const auto& b : log_batches)
       for (const auto& l : b.records)
         if (l.trace_id == trace && l.body.starts_with("GET /api/calendar/v1/years/{year} 200 ")) line = true;
-    // The process's resources too (the first sample at start), to the traces URL's /v1/metrics.
+    // The process's resources too (from the second sample: the first primes the rates), to the
+    // traces URL's /v1/metrics.
     bool memory = false;
     for (const auto& b : metric_batches)
       for (const auto& m : b.metrics)

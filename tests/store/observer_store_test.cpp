@@ -360,10 +360,11 @@ TEST_P(ObserverStore, AMinuteStoredWhileItsHourIsSummedIsSummedAgain) {
 
 TEST_P(ObserverStore, AnInstancesMinuteKeepsTheHighestOfEachFigureEvenFromTwoObserversAtOnce) {
   auto db = open();
-  const auto sample = [](std::string instance, std::int64_t minute, std::int64_t at_ms) {
+  const auto sample = [](std::string instance, std::int64_t minute, std::int64_t at_ms, std::string sender = "mall") {
     ResourceSample s;
     s.service = "mall";
     s.instance = std::move(instance);
+    s.sender = std::move(sender);
     s.minute = minute;
     s.at_ms = at_ms;
     return s;
@@ -381,38 +382,63 @@ TEST_P(ObserverStore, AnInstancesMinuteKeepsTheHighestOfEachFigureEvenFromTwoObs
   other.threads = 9;
   auto next = sample("mall-1", 101, 6'060'000);
   next.cpu_cores = 0.1;
-  writing(*db, [&](core::storage::Tx& tx) { ResourceStore::add(tx, {a, other}); });
-  // Two observers storing samples of one row at once: both count (a conditional upsert each).
-  std::thread t([&] { writing(*db, [&](core::storage::Tx& tx) { ResourceStore::add(tx, {b}); }); });
-  writing(*db, [&](core::storage::Tx& tx) { ResourceStore::add(tx, {next}); });
-  t.join();
+  // Another sender's figures under the same name: a row of its own, never mixed in.
+  auto forged = sample("mall-1", 100, 6'000'030, "counter");
+  forged.cpu_cores = 1e300;
+  // Samples of one row in one call are merged (PostgreSQL touches a row once a statement).
+  writing(*db, [&](core::storage::Tx& tx) { ResourceStore::add(tx, {a, other, b, next, forged}); });
   auto rows = reading(*db, [&](core::storage::Tx& tx) { return ResourceStore::read(tx, "mall", 100, 102, 10); });
-  ASSERT_EQ(rows.size(), 3u);
-  EXPECT_EQ(rows[0].instance, "mall-1");
-  EXPECT_EQ(rows[0].minute, 100);
-  EXPECT_EQ(rows[0].at_ms, 6'000'020);
-  EXPECT_EQ(rows[0].cpu_cores, 0.5);
-  EXPECT_EQ(rows[0].rss_bytes, 300);
-  EXPECT_EQ(rows[0].io_busy_avg, 0.2) << "not sent the second time: kept";
-  EXPECT_EQ(rows[0].io_busy_max, 0.3);
-  EXPECT_EQ(rows[0].blocking_queued, 4) << "not sent the first time: taken";
-  EXPECT_FALSE(rows[0].threads.has_value());
-  EXPECT_EQ(rows[1].minute, 101);
-  EXPECT_EQ(rows[1].cpu_cores, 0.1);
-  EXPECT_EQ(rows[2].instance, "mall-2");
-  EXPECT_EQ(rows[2].threads, 9);
-  // The range and the limit hold; another service's rows are not read; retention takes the old.
+  ASSERT_EQ(rows.size(), 4u);
+  EXPECT_EQ(rows[0].minute, 101) << "newest first";
+  EXPECT_EQ(rows[0].cpu_cores, 0.1);
+  EXPECT_EQ(rows[1].instance, "mall-1");
+  EXPECT_EQ(rows[1].sender, "counter");
+  EXPECT_EQ(rows[2].instance, "mall-1");
+  EXPECT_EQ(rows[2].sender, "mall");
+  EXPECT_EQ(rows[2].at_ms, 6'000'020);
+  EXPECT_EQ(rows[2].cpu_cores, 0.5);
+  EXPECT_EQ(rows[2].rss_bytes, 300);
+  EXPECT_EQ(rows[2].io_busy_avg, 0.2) << "not sent the second time: kept";
+  EXPECT_EQ(rows[2].io_busy_max, 0.3);
+  EXPECT_EQ(rows[2].blocking_queued, 4) << "not sent the first time: taken";
+  EXPECT_FALSE(rows[2].threads.has_value());
+  EXPECT_EQ(rows[3].instance, "mall-2");
+  EXPECT_EQ(rows[3].threads, 9);
+
+  // Two observers storing samples of one row at once, many times each: every figure ends the
+  // highest either sent (a conditional upsert; a read-then-write would lose some).
+  std::vector<std::thread> observers;
+  for (int o = 0; o < 2; ++o)
+    observers.emplace_back([&, o] {
+      for (int i = 1; i <= 40; ++i) {
+        auto s = sample("mall-3", 200, 12'000'000 + i);
+        s.rss_bytes = o == 0 ? i : 100 - i;  // observer 0 ends at 40, observer 1 began at 99
+        s.open_fds = o == 0 ? 1000 + i : 1000 - i;
+        writing(*db, [&](core::storage::Tx& tx) { ResourceStore::add(tx, {s}); });
+      }
+    });
+  for (auto& t : observers) t.join();
+  rows = reading(*db, [&](core::storage::Tx& tx) { return ResourceStore::read(tx, "mall", 200, 201, 10); });
+  ASSERT_EQ(rows.size(), 1u);
+  EXPECT_EQ(rows[0].rss_bytes, 99);
+  EXPECT_EQ(rows[0].open_fds, 1040);
+  EXPECT_EQ(rows[0].at_ms, 12'000'040);
+
+  // The range and the limit hold (the newest minutes first); another service's rows are not read;
+  // retention takes the old.
   EXPECT_EQ(reading(*db, [&](core::storage::Tx& tx) { return ResourceStore::read(tx, "mall", 101, 102, 10); }).size(),
             1u);
-  EXPECT_EQ(reading(*db, [&](core::storage::Tx& tx) { return ResourceStore::read(tx, "mall", 100, 102, 2); }).size(),
-            2u);
+  const auto cut = reading(*db, [&](core::storage::Tx& tx) { return ResourceStore::read(tx, "mall", 100, 102, 2); });
+  ASSERT_EQ(cut.size(), 2u);
+  EXPECT_EQ(cut[0].minute, 101);
   EXPECT_TRUE(
       reading(*db, [&](core::storage::Tx& tx) { return ResourceStore::read(tx, "counter", 0, 1000, 10); }).empty());
-  EXPECT_EQ(writing(*db, [&](core::storage::Tx& tx) { return ResourceStore::purge_before(tx, 101, 1); }), 1);
+  EXPECT_EQ(writing(*db, [&](core::storage::Tx& tx) { return ResourceStore::purge_before(tx, 101, 2); }), 2);
   EXPECT_EQ(writing(*db, [&](core::storage::Tx& tx) { return ResourceStore::purge_before(tx, 101, 10); }), 1);
   rows = reading(*db, [&](core::storage::Tx& tx) { return ResourceStore::read(tx, "mall", 0, 1000, 10); });
-  ASSERT_EQ(rows.size(), 1u);
-  EXPECT_EQ(rows[0].minute, 101);
+  ASSERT_EQ(rows.size(), 2u);
+  EXPECT_EQ(rows[0].minute, 200);
+  EXPECT_EQ(rows[1].minute, 101);
 }
 
 // PostgreSQL: a day partition takes what the default partition held of its day, keeps storing a

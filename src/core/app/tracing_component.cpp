@@ -67,6 +67,8 @@ class TracingComponent final : public Component {
     gzip_ = c.get_string("compression") == "gzip";
     options_.request_logs = c.get_bool("request_logs");
     resources_interval_ = c.get_duration("resources_interval");
+    if (resources_interval_.count() > 0 && resources_interval_ < std::chrono::seconds(1))
+      throw std::runtime_error("tracing.resources_interval: 0 (never) or at least 1s");
     if (const auto url = c.get_string("endpoint"); !url.empty()) {
       endpoint_ = parse_endpoint(url);
       if (!endpoint_)
@@ -141,17 +143,24 @@ class TracingComponent final : public Component {
       if (metrics_endpoint_ && resources_interval_.count() > 0)
         observe::tracer().set_periodic(
             [this] {
+              // The first reading only primes the rates (and is taken before discovery may have
+              // named this instance).
+              const bool primed = meter_.primed();
               const auto metrics = meter_.take(read_resources(runtime_));
+              if (!primed) return;
               send(*metrics_endpoint_, metrics_in_flight_, [&] {
                 return observe::otlp_metrics_body(metrics, resource_services_, observe::tracer().instance(), version_);
               });
             },
             resources_interval_);
-      log::info("tracing: spans to {}:{}{} (sampling {:.0f} %){}", endpoint_->upstream.host, endpoint_->upstream.port,
+      log::info("tracing: spans to {}:{}{} (sampling {:.0f} %){}{}", endpoint_->upstream.host, endpoint_->upstream.port,
                 endpoint_->path, options_.sample_ratio * 100,
                 !export_logs_    ? ""
                 : logs_endpoint_ ? ", log records to " + logs_endpoint_->path
-                                 : ", log records nowhere (tracing.logs_endpoint)");
+                                 : ", log records nowhere (tracing.logs_endpoint)",
+                resources_interval_.count() == 0 ? ""
+                : metrics_endpoint_              ? ", resources to " + metrics_endpoint_->path
+                                                 : ", resources nowhere (tracing.metrics_endpoint)");
     } else {
       log::info("tracing: spans{} to the observer service (sampling {:.0f} %)", export_logs_ ? " and log records" : "",
                 options_.sample_ratio * 100);
@@ -287,6 +296,9 @@ observe::ResourceReading read_resources(net::IoRuntime& runtime) {
   observe::ResourceReading r;
   r.time_unix_nano = static_cast<std::uint64_t>(
       std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch())
+          .count());
+  r.steady_nanos = static_cast<std::uint64_t>(
+      std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch())
           .count());
   r.process = observe::read_process_figures();
   r.io_thread_cpu_seconds = runtime.thread_cpu_seconds();

@@ -210,7 +210,12 @@ void shutdown_blocking_pool() {
   if (p) p->pool.join();
 }
 
-std::size_t blocking_pool_queued() { return pool().queued.load(); }
+std::size_t blocking_pool_queued() {
+  // Read where it is, never made for it (a sampler must not start the pool, nor bring it back
+  // after shutdown).
+  std::lock_guard lock(g_pool_mutex);
+  return g_pool ? g_pool->queued.load() : 0;
+}
 
 asio::awaitable<void> run_blocking(std::function<void()> fn) {
   BlockingPool& p = pool();

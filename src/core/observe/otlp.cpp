@@ -6,6 +6,7 @@
 #include <cmath>
 #include <cstring>
 #include <limits>
+#include <optional>
 
 #include "core/util/hex.hpp"
 #include "core/util/varint.hpp"
@@ -796,9 +797,11 @@ LogRecord log_of(std::string_view raw, Reading& r) {
   return l;
 }
 
-NumberPoint point_of(std::string_view raw, Reading& r) {
+// A point, or none when it holds no value (an SDK's "no recorded value").
+std::optional<NumberPoint> point_of(std::string_view raw, Reading& r) {
   r.charge(sizeof(NumberPoint));
   NumberPoint p;
+  bool valued = false;
   WireReader in(raw);
   std::uint32_t field = 0, type = 0;
   while (in.next(field, type)) {
@@ -814,10 +817,12 @@ NumberPoint point_of(std::string_view raw, Reading& r) {
       case 4:
         expect(type, kFixed64, field, "NumberDataPoint");
         p.value = std::bit_cast<double>(in.fixed(8));
+        valued = true;
         break;
       case 6:
         expect(type, kFixed64, field, "NumberDataPoint");
         p.value = static_cast<std::int64_t>(in.fixed(8));
+        valued = true;
         break;
       case 7: {
         expect(type, kLength, field, "NumberDataPoint");
@@ -829,6 +834,7 @@ NumberPoint point_of(std::string_view raw, Reading& r) {
         in.skip(type);  // exemplars, flags
     }
   }
+  if (!valued) return std::nullopt;
   return p;
 }
 
@@ -839,8 +845,9 @@ void data_of(std::string_view raw, Metric& m, Reading& r) {
   while (in.next(field, type)) {
     if (field == 1) {
       expect(type, kLength, field, "a metric's data");
-      const auto point = in.bytes();
-      if (m.points.size() < r.limits.max_events) m.points.push_back(point_of(point, r));
+      const auto raw_point = in.bytes();
+      if (m.points.size() < r.limits.max_events)
+        if (auto point = point_of(raw_point, r)) m.points.push_back(std::move(*point));
     } else if (field == 3 && m.kind == MetricKind::kSum) {
       expect(type, kVarint, field, "Sum");
       m.monotonic = in.varint() != 0;
@@ -868,6 +875,7 @@ Metric metric_of(std::string_view raw, Reading& r) {
       case 7: {
         expect(type, kLength, field, "Metric");
         m.kind = field == 5 ? MetricKind::kGauge : MetricKind::kSum;
+        m.monotonic = false;
         m.points.clear();
         data_of(in.bytes(), m, r);
         break;
@@ -1105,7 +1113,7 @@ LogRecord json_log_of(const boost::json::value& v, Reading& r) {
 
 // A data point's number: asDouble (a number, or "NaN" / "Infinity" / "-Infinity" as protobuf's
 // JSON mapping writes them) or asInt (a decimal string or a number).
-NumberPoint json_point_of(const boost::json::value& v, Reading& r) {
+std::optional<NumberPoint> json_point_of(const boost::json::value& v, Reading& r) {
   r.charge(sizeof(NumberPoint));
   const auto& o = object_of(v, "a data point");
   NumberPoint p;
@@ -1135,6 +1143,8 @@ NumberPoint json_point_of(const boost::json::value& v, Reading& r) {
     } else {
       throw Malformed{"a data point's asInt is not a 64-bit integer"};
     }
+  } else {
+    return std::nullopt;  // no recorded value
   }
   p.attributes = json_attributes_of(o, r, "a data point");
   return p;
@@ -1155,7 +1165,7 @@ Metric json_metric_of(const boost::json::value& v, Reading& r) {
   const auto& data = object_of(gauge ? *gauge : *sum, "a metric's data");
   for (const auto& point : array_of(data, "dataPoints", "a metric's data")) {
     if (m.points.size() >= r.limits.max_events) break;
-    m.points.push_back(json_point_of(point, r));
+    if (auto p = json_point_of(point, r)) m.points.push_back(std::move(*p));
   }
   if (sum)
     if (const auto* mono = member(data, "isMonotonic")) {
@@ -1311,6 +1321,7 @@ typename Shape::Decoded decode_protobuf(std::string_view body, const OtlpLimits&
           }
         } else if (f == 2) {
           expect(t, kLength, f, Shape::kResource);
+          r.charge(sizeof(std::string_view));  // empty scopes cost nothing else: bounded too
           scopes.push_back(rs.bytes());
         } else {
           rs.skip(t);

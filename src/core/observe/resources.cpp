@@ -31,8 +31,9 @@ std::vector<Metric> ResourceMeter::take(const ResourceReading& now) {
   namespace rm = resource_metric;
   std::vector<Metric> out;
   const std::uint64_t at = now.time_unix_nano;
-  const bool later = previous_ && at > previous_->time_unix_nano;
-  const double seconds = later ? static_cast<double>(at - previous_->time_unix_nano) / 1e9 : 0;
+  // The interval by the monotonic clock: a wall clock stepped back or forth moves no rate.
+  const bool later = previous_ && now.steady_nanos > previous_->steady_nanos;
+  const double seconds = later ? static_cast<double>(now.steady_nanos - previous_->steady_nanos) / 1e9 : 0;
   if (const auto& p = now.process) {
     const auto start = p->start_time_seconds > 0 ? static_cast<std::uint64_t>(p->start_time_seconds * 1e9) : 0;
     out.push_back(metric(rm::kCpuTime, "s", MetricKind::kSum, true));

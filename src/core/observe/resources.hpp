@@ -16,7 +16,8 @@
 //                                                                     interval (attribute `thread`)
 //   zhongtai.blocking_pool.queued             gauge, {task}           work waiting for the blocking pool
 //
-// The rates (cores, busy) need two samples: the first sample has none.
+// The rates (cores, busy) need two samples: the first sample has none (the sender keeps it to
+// itself).
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -29,7 +30,8 @@ namespace zt::core::observe {
 
 // What one sample reads.
 struct ResourceReading {
-  std::uint64_t time_unix_nano = 0;
+  std::uint64_t time_unix_nano = 0;           // the wall clock, for the points' times
+  std::uint64_t steady_nanos = 0;             // a monotonic clock, for the intervals the rates are over
   std::optional<ProcessFigures> process;      // none where /proc cannot be read
   std::vector<double> io_thread_cpu_seconds;  // each io thread's CPU time so far; < 0 for one that ended
   std::size_t blocking_queued = 0;
@@ -39,6 +41,8 @@ struct ResourceReading {
 class ResourceMeter {
  public:
   std::vector<Metric> take(const ResourceReading& now);
+  // Whether a reading was taken before (the first one only primes the rates).
+  bool primed() const { return previous_.has_value(); }
 
  private:
   std::optional<ResourceReading> previous_;

@@ -14,6 +14,7 @@ const Metric* find(const std::vector<Metric>& metrics, std::string_view name) {
 ResourceReading reading(std::uint64_t at_s, double cpu, std::vector<double> io, std::size_t queued) {
   ResourceReading r;
   r.time_unix_nano = at_s * 1'000'000'000ull;
+  r.steady_nanos = at_s * 1'000'000'000ull;
   ProcessFigures p;
   p.cpu_seconds = cpu;
   p.resident_bytes = 50u << 20;
@@ -30,7 +31,9 @@ ResourceReading reading(std::uint64_t at_s, double cpu, std::vector<double> io, 
 TEST(ResourceMeter, TheFirstReadingHasNoRatesTheNextHasThemOverTheInterval) {
   namespace rm = resource_metric;
   ResourceMeter meter;
+  EXPECT_FALSE(meter.primed());
   const auto first = meter.take(reading(1000, 10.0, {1.0, 2.0}, 3));
+  EXPECT_TRUE(meter.primed());
   EXPECT_EQ(find(first, rm::kCpuCores), nullptr);
   EXPECT_EQ(find(first, rm::kIoBusy), nullptr);
   ASSERT_NE(find(first, rm::kCpuTime), nullptr);
@@ -52,9 +55,15 @@ TEST(ResourceMeter, TheFirstReadingHasNoRatesTheNextHasThemOverTheInterval) {
   EXPECT_DOUBLE_EQ(busy->points[0].number(), 0.25);
   EXPECT_EQ(std::get<std::int64_t>(busy->points[0].attributes[0].value), 0);
 
+  // The interval is the monotonic clock's: a wall clock stepped back moves no rate.
+  auto stepped = reading(1020, 16.0, {4.0, 1.0}, 0);
+  stepped.time_unix_nano -= 3'600'000'000'000ull;
+  const auto after_step = meter.take(stepped);
+  ASSERT_NE(find(after_step, rm::kCpuCores), nullptr);
+  EXPECT_DOUBLE_EQ(find(after_step, rm::kCpuCores)->points[0].number(), 0.1);
   // A reading no later than the last, or whose CPU went back, gives no rates.
-  EXPECT_EQ(find(meter.take(reading(1010, 16.0, {4.0, 1.0}, 0)), rm::kCpuCores), nullptr);
-  EXPECT_EQ(find(meter.take(reading(1020, 1.0, {5.0, 1.0}, 0)), rm::kCpuCores), nullptr);
+  EXPECT_EQ(find(meter.take(reading(1020, 16.5, {4.0, 1.0}, 0)), rm::kCpuCores), nullptr);
+  EXPECT_EQ(find(meter.take(reading(1030, 1.0, {5.0, 1.0}, 0)), rm::kCpuCores), nullptr);
   // Without /proc: the queue only (and the io threads' shares once there are two readings).
   ResourceMeter blind;
   auto hidden = reading(1, 0, {0.0}, 7);

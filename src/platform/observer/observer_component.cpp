@@ -372,7 +372,7 @@ class ObserverComponent final : public core::Component {
     else if (kind == Kind::kLogs)
       co_await store_logs(req, protobuf, sender, outside);
     else
-      co_await store_resources(req, protobuf, outside);
+      co_await store_resources(req, protobuf, sender, outside);
     if (protobuf) {
       Response ok;
       ok.status = 200;
@@ -428,15 +428,26 @@ class ObserverComponent final : public core::Component {
 
   // Resource figures: each resource's (service, instance) figures of each minute, the highest of
   // what came in that minute (gauges sampled every few seconds: a minute's peak is what matters).
-  boost::asio::awaitable<void> store_resources(const Request& req, bool protobuf, const std::string& outside) {
+  // At most this many services and instances in one export (a process sends one per service it
+  // runs; an outside sender, a few).
+  static constexpr std::size_t kMostInstances = 100, kMostOutsideInstances = 20;
+
+  boost::asio::awaitable<void> store_resources(const Request& req, bool protobuf, const std::string& sender,
+                                               const std::string& outside) {
     auto decoded = readable(protobuf ? core::observe::decode_otlp_metrics_protobuf(req.body, limits_)
                                      : core::observe::decode_otlp_metrics_json(req.body, limits_),
                             outside);
     const auto now_ms = core::unix_millis();
-    auto samples = resource_samples(decoded.batches, now_ms);
-    if (samples.empty()) co_return;
-    co_await db_.write_repairable([&](core::storage::Tx& tx) { ResourceStore::add(tx, samples); });
-    resources_taken_->inc(samples.size());
+    const std::size_t most = outside.empty() ? kMostInstances : kMostOutsideInstances;
+    auto samples = resource_samples(decoded.batches, sender, now_ms, most);
+    if (!samples) {
+      invalid_->inc();
+      throw ApiError(400, "OBSERVER_TOO_MANY_INSTANCES",
+                     "一次上报的服务实例过多（至多 " + std::to_string(most) + " 个），请分批发送");
+    }
+    if (samples->empty()) co_return;
+    co_await db_.write_repairable([&](core::storage::Tx& tx) { ResourceStore::add(tx, *samples); });
+    resources_taken_->inc(samples->size());
   }
 
   static constexpr std::string_view kIngestTokenHeader = "x-ingest-token";
@@ -510,7 +521,11 @@ class SpanExportComponent final : public core::Component {
     if (resources_interval_.count() > 0)
       core::observe::tracer().set_periodic(
           [this] {
+            // The first reading only primes the rates (and is taken before discovery may have
+            // named this instance).
+            const bool primed = meter_.primed();
             const auto metrics = meter_.take(core::read_resources(runtime_));
+            if (!primed) return;
             send(Kind::kMetrics, [&] {
               return core::observe::otlp_metrics_body(metrics, services_, core::observe::tracer().instance(), version_);
             });

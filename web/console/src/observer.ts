@@ -14,7 +14,7 @@ export interface ResourceFigures {
   minute_ms: number; cpu_cores: number | null; rss_bytes: number | null; open_fds: number | null; max_fds: number | null;
   threads: number | null; io_busy_avg: number | null; io_busy_max: number | null; blocking_queued: number | null;
 }
-export interface InstanceResources { instance: string; latest: ResourceFigures & { at_ms: number }; points: ResourceFigures[] }
+export interface InstanceResources { instance: string; sender: string; latest: ResourceFigures & { at_ms: number }; points: ResourceFigures[] }
 export interface TopologyNode extends Partial<Figures> { name: string; kind: 'service' | 'external' }
 export interface TopologyEdge extends Figures { from: string; to: string }
 export interface TraceRow { trace_id: string; span_id: string; service: string; instance: string; endpoint: string; start_ms: number; duration_us: number; status: string }
@@ -107,7 +107,8 @@ export function bytes(v: number | null | undefined): string {
   if (v === undefined || v === null) return '-';
   if (v >= 1 << 30) return `${(v / (1 << 30)).toFixed(2)} GiB`;
   if (v >= 1 << 20) return `${(v / (1 << 20)).toFixed(1)} MiB`;
-  return `${(v / 1024).toFixed(0)} KiB`;
+  if (v >= 1024) return `${(v / 1024).toFixed(0)} KiB`;
+  return `${v} B`;
 }
 
 // The last `minutes` up to now.

@@ -19,13 +19,17 @@ std::int64_t whole(double v) { return v >= 9.2e18 ? INT64_MAX : static_cast<std:
 
 }  // namespace
 
-std::vector<ResourceSample> resource_samples(const std::vector<core::observe::MetricBatch>& batches,
-                                             std::int64_t now_ms) {
+std::optional<std::vector<ResourceSample>> resource_samples(const std::vector<core::observe::MetricBatch>& batches,
+                                                            const std::string& sender, std::int64_t now_ms,
+                                                            std::size_t most) {
   namespace rm = core::observe::resource_metric;
   std::map<std::pair<std::string, std::string>, ResourceSample> by_instance;
   for (const auto& batch : batches) {
-    const std::string instance =
-        batch.source.service_instance_id.empty() ? std::string("unknown_instance") : batch.source.service_instance_id;
+    // Names as the rollup keeps them: at most 256 bytes.
+    const std::string service = core::observe::valid_utf8(batch.source.service_name, 256);
+    const std::string instance = batch.source.service_instance_id.empty()
+                                     ? std::string("unknown_instance")
+                                     : core::observe::valid_utf8(batch.source.service_instance_id, 256);
     ResourceSample* s = nullptr;
     for (const auto& m : batch.metrics) {
       if (m.kind == core::observe::MetricKind::kOther) continue;
@@ -37,9 +41,10 @@ std::vector<ResourceSample> resource_samples(const std::vector<core::observe::Me
       const double highest = *std::max_element(values.begin(), values.end());
       const auto sample = [&]() -> ResourceSample& {
         if (!s) {
-          s = &by_instance[{batch.source.service_name, instance}];
-          s->service = batch.source.service_name;
+          s = &by_instance[{service, instance}];
+          s->service = service;
           s->instance = instance;
+          s->sender = sender;
           s->minute = now_ms / 60'000;
           s->at_ms = now_ms;
         }
@@ -65,6 +70,7 @@ std::vector<ResourceSample> resource_samples(const std::vector<core::observe::Me
       }
     }
   }
+  if (by_instance.size() > most) return std::nullopt;
   std::vector<ResourceSample> out;
   for (auto& [key, s] : by_instance)
     if (s.cpu_cores || s.rss_bytes || s.open_fds || s.max_fds || s.threads || s.io_busy_avg || s.blocking_queued)

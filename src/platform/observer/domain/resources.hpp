@@ -12,8 +12,9 @@
 namespace zt::platform::observer {
 
 struct ResourceSample {
-  std::string service;
-  std::string instance;  // service.instance.id; "unknown_instance" when the sender sent none
+  std::string service;   // at most 256 bytes (cut on a character boundary)
+  std::string instance;  // service.instance.id, the same; "unknown_instance" when the sender sent none
+  std::string sender;    // who sent it: a service's signed identity, or "token:<name>"
   std::int64_t minute = 0;
   std::int64_t at_ms = 0;
   // The highest of each figure the request held; none where it held none.
@@ -23,10 +24,13 @@ struct ResourceSample {
   std::optional<std::int64_t> blocking_queued;
 };
 
-// The samples of a metrics request taken at `now_ms`: one per service and instance holding at
-// least one figure the observer keeps (the rest of what it holds is left: other metrics, NaN,
-// negatives). The instance's minute is the minute of receipt: a sender's clock cannot move it.
-std::vector<ResourceSample> resource_samples(const std::vector<core::observe::MetricBatch>& batches,
-                                             std::int64_t now_ms);
+// The samples of a metrics request `sender` sent, taken at `now_ms`: one per service and instance
+// holding at least one figure the observer keeps (the rest of what it holds is left: other
+// metrics, NaN, negatives). The instance's minute is the minute of receipt: a sender's clock
+// cannot move it. Nullopt when the request holds more than `most` services and instances (a
+// process sends one per service it runs).
+std::optional<std::vector<ResourceSample>> resource_samples(const std::vector<core::observe::MetricBatch>& batches,
+                                                            const std::string& sender, std::int64_t now_ms,
+                                                            std::size_t most);
 
 }  // namespace zt::platform::observer

@@ -44,8 +44,11 @@ TEST(ResourceSamples, EachServiceAndInstanceGetsTheHighestOfEachFigureItSent) {
             {metric("http.server.active_requests", {3}), metric(rm::kCpuCores, {nan, -1}),
              Metric{"process.memory.usage", "", "By", MetricKind::kOther, false, {}}}),
   };
-  const auto samples = resource_samples(batches, 6'000'123);
+  const auto got = resource_samples(batches, "mall", 6'000'123, 10);
+  ASSERT_TRUE(got.has_value());
+  const auto& samples = *got;
   ASSERT_EQ(samples.size(), 2u);
+  EXPECT_EQ(samples[0].sender, "mall");
   const auto& counter = samples[0];
   EXPECT_EQ(counter.service, "counter");
   EXPECT_EQ(counter.instance, "unknown_instance");
@@ -63,6 +66,25 @@ TEST(ResourceSamples, EachServiceAndInstanceGetsTheHighestOfEachFigureItSent) {
   ASSERT_TRUE(mall.io_busy_avg.has_value());
   EXPECT_DOUBLE_EQ(*mall.io_busy_avg, 0.6) << "a share over 1 counts as 1";
   EXPECT_EQ(mall.io_busy_max, 1.0);
+}
+
+TEST(ResourceSamples, NamesAreCutTo256BytesAndTooManyInstancesAreRefused) {
+  std::vector<MetricBatch> batches{
+      batch(std::string(300, 's'), "实" + std::string(299, 'i'), {metric(rm::kThreads, {3})})};
+  const auto cut = resource_samples(batches, "token:x", 0, 2);
+  ASSERT_TRUE(cut.has_value());
+  ASSERT_EQ(cut->size(), 1u);
+  EXPECT_EQ((*cut)[0].service, std::string(256, 's'));
+  EXPECT_EQ((*cut)[0].instance.size(), 256u);
+  EXPECT_TRUE((*cut)[0].instance.starts_with("实"));
+  // Three instances where two may come: refused whole.
+  batches.push_back(batch("mall", "m-1", {metric(rm::kThreads, {3})}));
+  EXPECT_TRUE(resource_samples(batches, "token:x", 0, 2).has_value());
+  batches.push_back(batch("mall", "m-2", {metric(rm::kThreads, {3})}));
+  EXPECT_FALSE(resource_samples(batches, "token:x", 0, 2).has_value());
+  // What holds nothing kept does not count.
+  batches.back().metrics = {metric("other", {1})};
+  EXPECT_TRUE(resource_samples(batches, "token:x", 0, 2).has_value());
 }
 
 }  // namespace

@@ -234,7 +234,8 @@ class Queries {
                  {"service", service}, {"from_ms", r.from_ms}, {"to_ms", r.to_ms}, {"items", std::move(items)}}));
   }
 
-  // Each instance of a service with its resources by minute over the range, and the newest.
+  // Each instance of a service with its resources by minute over the range, and the newest (of
+  // each sender: what another sends under its name is apart).
   Reply resources(Request& req, RequestContext& ctx) {
     const auto r = range_param(req, s_.metrics_retention);
     const std::string service = *name_param(std::string(ctx.param("service").value_or("")), "service");
@@ -262,16 +263,19 @@ class Queries {
       put(o, "blocking_queued", s.blocking_queued);
       return o;
     };
+    // Rows come newest minute first: each instance's (and sender's) points put oldest first.
+    std::map<std::pair<std::string, std::string>, std::vector<const ResourceSample*>> by_instance;
+    for (const auto& row : rows) by_instance[{row.instance, row.sender}].push_back(&row);
     boost::json::array items;
-    for (std::size_t i = 0; i < rows.size();) {
-      std::size_t j = i;
+    for (const auto& [key, list] : by_instance) {
       boost::json::array points;
-      for (; j < rows.size() && rows[j].instance == rows[i].instance; ++j) points.push_back(figures_of(rows[j]));
-      auto latest = figures_of(rows[j - 1]);
-      latest["at_ms"] = rows[j - 1].at_ms;
-      items.push_back(boost::json::object{
-          {"instance", rows[i].instance}, {"latest", std::move(latest)}, {"points", std::move(points)}});
-      i = j;
+      for (auto it = list.rbegin(); it != list.rend(); ++it) points.push_back(figures_of(**it));
+      auto latest = figures_of(*list.front());
+      latest["at_ms"] = list.front()->at_ms;
+      items.push_back(boost::json::object{{"instance", key.first},
+                                          {"sender", key.second},
+                                          {"latest", std::move(latest)},
+                                          {"points", std::move(points)}});
     }
     co_return Response::json(200, boost::json::serialize(boost::json::object{{"service", service},
                                                                              {"from_ms", r.from_ms},

@@ -1,5 +1,9 @@
 #include "platform/observer/store/resource_store.hpp"
 
+#include <algorithm>
+#include <map>
+#include <tuple>
+
 #include "platform/observer/store/bulk_insert.hpp"
 
 namespace zt::platform::observer {
@@ -19,12 +23,34 @@ std::string highest(const char* column) {
          ", observer_resources." + column + ")";
 }
 
+template <class T>
+void keep_highest(std::optional<T>& into, const std::optional<T>& v) {
+  if (v && (!into || *v > *into)) into = v;
+}
+
 }  // namespace
 
-void ResourceStore::add(core::storage::Tx& tx, const std::vector<ResourceSample>& samples) {
+void ResourceStore::add(core::storage::Tx& tx, const std::vector<ResourceSample>& given) {
+  // One row may be touched once a statement (PostgreSQL refuses an upsert that would touch a row
+  // twice): samples of one row merged first.
+  std::map<std::tuple<std::string, std::int64_t, std::string, std::string>, ResourceSample> rows;
+  for (const auto& s : given) {
+    auto [it, fresh] = rows.try_emplace({s.service, s.minute, s.instance, s.sender}, s);
+    if (fresh) continue;
+    auto& r = it->second;
+    r.at_ms = std::max(r.at_ms, s.at_ms);
+    keep_highest(r.cpu_cores, s.cpu_cores);
+    keep_highest(r.rss_bytes, s.rss_bytes);
+    keep_highest(r.open_fds, s.open_fds);
+    keep_highest(r.max_fds, s.max_fds);
+    keep_highest(r.threads, s.threads);
+    keep_highest(r.io_busy_avg, s.io_busy_avg);
+    keep_highest(r.io_busy_max, s.io_busy_max);
+    keep_highest(r.blocking_queued, s.blocking_queued);
+  }
   static const std::string tail = [] {
     std::string t =
-        " ON CONFLICT (service, minute, instance) DO UPDATE SET at_ms = CASE WHEN excluded.at_ms > "
+        " ON CONFLICT (service, minute, instance, sender) DO UPDATE SET at_ms = CASE WHEN excluded.at_ms > "
         "observer_resources.at_ms THEN excluded.at_ms ELSE observer_resources.at_ms END";
     for (const char* c :
          {"cpu_cores", "rss_bytes", "open_fds", "max_fds", "threads", "io_busy_avg", "io_busy_max", "blocking_queued"})
@@ -32,13 +58,14 @@ void ResourceStore::add(core::storage::Tx& tx, const std::vector<ResourceSample>
     return t;
   }();
   BulkInsert in(tx,
-                "INSERT INTO observer_resources (minute, service, instance, at_ms, cpu_cores, rss_bytes, open_fds, "
-                "max_fds, threads, io_busy_avg, io_busy_max, blocking_queued) VALUES ",
-                12, tail);
-  for (const auto& s : samples) {
+                "INSERT INTO observer_resources (minute, service, instance, sender, at_ms, cpu_cores, rss_bytes, "
+                "open_fds, max_fds, threads, io_busy_avg, io_busy_max, blocking_queued) VALUES ",
+                13, tail);
+  for (const auto& [key, s] : rows) {
     in.add(s.minute);
     in.add(s.service);
     in.add(s.instance);
+    in.add(s.sender);
     in.add(s.at_ms);
     in.add(param(s.cpu_cores));
     in.add(param(s.rss_bytes));
@@ -57,8 +84,8 @@ std::vector<ResourceSample> ResourceStore::read(core::storage::Tx& tx, const std
                                                 std::int64_t to, std::int64_t limit) {
   const auto rows = tx.query(
       "SELECT minute, instance, at_ms, cpu_cores, rss_bytes, open_fds, max_fds, threads, io_busy_avg, io_busy_max, "
-      "blocking_queued FROM observer_resources WHERE service = ? AND minute >= ? AND minute < ? ORDER BY instance, "
-      "minute LIMIT ?",
+      "blocking_queued, sender FROM observer_resources WHERE service = ? AND minute >= ? AND minute < ? ORDER BY "
+      "minute DESC, instance, sender LIMIT ?",
       {service, from, to, limit});
   std::vector<ResourceSample> out;
   out.reserve(rows.size());
@@ -80,6 +107,7 @@ std::vector<ResourceSample> ResourceStore::read(core::storage::Tx& tx, const std
     s.io_busy_avg = real(8);
     s.io_busy_max = real(9);
     s.blocking_queued = whole(10);
+    s.sender = row.string(11);
     out.push_back(std::move(s));
   }
   return out;
@@ -87,8 +115,8 @@ std::vector<ResourceSample> ResourceStore::read(core::storage::Tx& tx, const std
 
 std::int64_t ResourceStore::purge_before(core::storage::Tx& tx, std::int64_t minute, std::int64_t limit) {
   return tx.exec(
-      "DELETE FROM observer_resources WHERE (service, minute, instance) IN (SELECT service, minute, instance FROM "
-      "observer_resources WHERE minute < ? LIMIT ?)",
+      "DELETE FROM observer_resources WHERE (service, minute, instance, sender) IN (SELECT service, minute, instance, "
+      "sender FROM observer_resources WHERE minute < ? LIMIT ?)",
       {minute, limit});
 }
 

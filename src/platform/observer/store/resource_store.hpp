@@ -11,12 +11,12 @@ namespace zt::platform::observer {
 
 class ResourceStore {
  public:
-  // Each sample into its minute's row, each figure the highest of the row's and the sample's (one
-  // conditional upsert a row: two observers storing samples of one minute at once both count).
-  // The samples are of distinct (service, instance, minute).
+  // Each sample into its minute's row (service, minute, instance, sender), each figure the highest
+  // of the row's and the sample's (one conditional upsert a row: two observers storing samples of
+  // one minute at once both count). Samples of one row are merged first.
   static void add(core::storage::Tx& tx, const std::vector<ResourceSample>& samples);
-  // The rows of `service`'s instances in minutes [from, to), by instance then minute; at most
-  // `limit` rows.
+  // The rows of `service`'s instances in minutes [from, to), newest minute first; at most `limit`
+  // rows (a long range cut keeps every instance's newest minutes).
   static std::vector<ResourceSample> read(core::storage::Tx& tx, const std::string& service, std::int64_t from,
                                           std::int64_t to, std::int64_t limit);
   // Removes up to `limit` rows of minutes before `minute`; how many went.
