@@ -143,13 +143,10 @@ class TracingComponent final : public Component {
       if (metrics_endpoint_ && resources_interval_.count() > 0)
         observe::tracer().set_periodic(
             [this] {
-              // The first reading only primes the rates (and is taken before discovery may have
-              // named this instance).
-              const bool primed = meter_.primed();
-              const auto metrics = meter_.take(read_resources(runtime_));
-              if (!primed) return;
+              const auto metrics = resources_to_send(meter_, runtime_);
+              if (!metrics) return;
               send(*metrics_endpoint_, metrics_in_flight_, [&] {
-                return observe::otlp_metrics_body(metrics, resource_services_, observe::tracer().instance(), version_);
+                return observe::otlp_metrics_body(*metrics, resource_services_, observe::tracer().instance(), version_);
               });
             },
             resources_interval_);
@@ -304,6 +301,13 @@ observe::ResourceReading read_resources(net::IoRuntime& runtime) {
   r.io_thread_cpu_seconds = runtime.thread_cpu_seconds();
   r.blocking_queued = blocking_pool_queued();
   return r;
+}
+
+std::optional<std::vector<observe::Metric>> resources_to_send(observe::ResourceMeter& meter, net::IoRuntime& runtime) {
+  const bool primed = meter.primed();
+  auto metrics = meter.take(read_resources(runtime));
+  if (!primed) return std::nullopt;
+  return metrics;
 }
 
 std::vector<std::string> resource_services(ComponentContext& ctx) {

@@ -19,6 +19,9 @@ ComponentSpec tracing_spec(std::string version);
 
 // This process's resource figures now: /proc, each io thread's CPU time, the blocking pool's queue.
 observe::ResourceReading read_resources(net::IoRuntime& runtime);
+// The figures to send now, from `meter`'s next reading; none after the first reading, which only
+// primes the rates (and is taken before discovery may have named this instance).
+std::optional<std::vector<observe::Metric>> resources_to_send(observe::ResourceMeter& meter, net::IoRuntime& runtime);
 
 // The services whose instances show this process's resources: those it runs, else the one that
 // names the process (the gateway, or "zhongtai").

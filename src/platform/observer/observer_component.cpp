@@ -521,13 +521,11 @@ class SpanExportComponent final : public core::Component {
     if (resources_interval_.count() > 0)
       core::observe::tracer().set_periodic(
           [this] {
-            // The first reading only primes the rates (and is taken before discovery may have
-            // named this instance).
-            const bool primed = meter_.primed();
-            const auto metrics = meter_.take(core::read_resources(runtime_));
-            if (!primed) return;
+            const auto metrics = core::resources_to_send(meter_, runtime_);
+            if (!metrics) return;
             send(Kind::kMetrics, [&] {
-              return core::observe::otlp_metrics_body(metrics, services_, core::observe::tracer().instance(), version_);
+              return core::observe::otlp_metrics_body(*metrics, services_, core::observe::tracer().instance(),
+                                                      version_);
             });
           },
           resources_interval_);

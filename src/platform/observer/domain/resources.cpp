@@ -71,10 +71,9 @@ std::optional<std::vector<ResourceSample>> resource_samples(const std::vector<co
     }
   }
   if (by_instance.size() > most) return std::nullopt;
+  // A sample is made only once a figure is kept: none is empty.
   std::vector<ResourceSample> out;
-  for (auto& [key, s] : by_instance)
-    if (s.cpu_cores || s.rss_bytes || s.open_fds || s.max_fds || s.threads || s.io_busy_avg || s.blocking_queued)
-      out.push_back(std::move(s));
+  for (auto& [key, s] : by_instance) out.push_back(std::move(s));
   return out;
 }
 
