@@ -102,12 +102,13 @@ TEST_P(Observer, ARequestThroughTheGatewayToTheMallAndTheCounterIsOneTraceAcross
     // Whole: both counter calls answered, and every span's parent is there (the root has none).
     std::set<std::string> ids{""};
     for (const auto& s : spans) ids.insert(std::string(s.at("span_id").as_string()));
-    int counter_servers = 0;
+    int counter_servers = 0, transactions = 0;
     for (const auto& s : spans) {
       if (!ids.count(std::string(s.at("parent_span_id").as_string()))) return false;
       if (s.at("service") == "counter" && s.at("kind") == "server") ++counter_servers;
+      if (s.at("service") == "counter" && attribute(s.as_object(), "db.system") != "") ++transactions;
     }
-    return counter_servers >= 2;
+    return counter_servers >= 2 && transactions >= 2;
   };
   ASSERT_TRUE(eventually(complete, 20s)) << seen;
 
@@ -169,6 +170,26 @@ TEST_P(Observer, ARequestThroughTheGatewayToTheMallAndTheCounterIsOneTraceAcross
               std::stoll(std::string(call->at("start_unix_nano").as_string())));
     EXPECT_GE(call->at("duration_us").as_int64() + 50, s.at("duration_us").as_int64());
   }
+  // Each counter server span's storage transactions are its children: the database the counter
+  // runs on (SQLite in one process, PostgreSQL split), named by system and kind, never a statement.
+  const std::string system = GetParam() == Mode::kAll ? "sqlite" : "postgresql";
+  int transactions = 0;
+  for (const auto& [id, s] : by_id) {
+    if (attribute(s, "db.system").empty() || s.at("service") != "counter") continue;
+    ++transactions;
+    EXPECT_EQ(s.at("kind"), "client");
+    EXPECT_EQ(attribute(s, "db.system"), system);
+    EXPECT_EQ(attribute(s, "peer.service"), "db:" + system);
+    const auto kind = attribute(s, "zt.db.transaction");
+    EXPECT_TRUE(kind == "read" || kind == "write") << kind;
+    EXPECT_EQ(s.at("name").as_string(), system + " " + kind);
+    const auto* served = parent_of(s);
+    ASSERT_NE(served, nullptr) << seen;
+    EXPECT_EQ(served->at("service"), "counter");
+    EXPECT_EQ(served->at("kind"), "server");
+    EXPECT_LE(s.at("duration_us").as_int64(), served->at("duration_us").as_int64() + 50);
+  }
+  EXPECT_GE(transactions, 2) << seen;
   EXPECT_TRUE(counter_routes.count("GET /api/counter/v1/accounts/{fund_account}/balance")) << seen;
   EXPECT_TRUE(counter_routes.count("GET /api/counter/v1/accounts/{fund_account}/positions")) << seen;
   // The trace search finds it by the gateway's endpoint, and the figures count it: the mall's
@@ -185,10 +206,16 @@ TEST_P(Observer, ARequestThroughTheGatewayToTheMallAndTheCounterIsOneTraceAcross
       [&] {
         topology = http_request(port, "GET", "/api/observer/v1/topology?from_ms=" + since, "", staff_headers()).body;
         const auto parsed = boost::json::parse(topology);
-        for (const auto& e : parsed.at("edges").as_array())
+        bool to_counter = false, to_database = false;
+        for (const auto& e : parsed.at("edges").as_array()) {
           if (e.at("from") == "mall" && e.at("to") == "counter" && e.at("calls").to_number<std::uint64_t>() >= 2)
-            return true;
-        return false;
+            to_counter = true;
+          // What the shipped "database access" alert rule judges (edges to "db:…").
+          if (e.at("from") == "counter" && e.at("to").as_string() == "db:" + system &&
+              e.at("calls").to_number<std::uint64_t>() >= 2)
+            to_database = true;
+        }
+        return to_counter && to_database;
       },
       10s))
       << topology;

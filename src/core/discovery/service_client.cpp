@@ -12,6 +12,7 @@
 #include "core/http/error.hpp"
 #include "core/http/identity.hpp"
 #include "core/http/middleware.hpp"
+#include "core/net/work_executor.hpp"
 #include "core/json/json.hpp"
 #include "core/observe/log.hpp"
 #include "core/observe/metrics.hpp"
@@ -38,7 +39,9 @@ resilience::Nanos nanos_now() { return resilience::SteadyClock::instance().now()
 // The context a call (or one attempt of it) goes out with: a child of the caller's span, or a new
 // root; unsampled when the call is not to be traced.
 observe::TraceContext call_trace(const http::RequestContext* parent, const CallOptions& options) {
-  observe::TraceContext t = parent ? parent->trace.child() : observe::new_root_trace();
+  observe::TraceContext t = parent               ? parent->trace.child()
+                            : options.work_trace ? options.work_trace->child()
+                                                 : observe::new_root_trace();
   if (!options.traced) t.flags = 0x00;
   return t;
 }
@@ -120,6 +123,11 @@ boost::asio::awaitable<CallResult> ServiceClient::call(std::string service, http
     deadline = std::min(deadline, parent->deadline);
   if (deadline <= now) throw ApiError(504, http::codes::kDeadlineExceeded, "请求处理超时");
   req.headers.remove(http::kIdentityHeader);  // only we set it, below
+  // Called from a background job's run rather than a request: a child of the run's span.
+  if (!parent && options.traced && observe::tracer().recording()) {
+    const std::optional<observe::SpanOrigin> work = co_await net::current_span_parent();
+    if (work) options.work_trace = work->trace;
+  }
   if (options.prefer_local && discovery_.local(service)) co_return co_await call_local(service, req, parent, deadline, options);
   co_return co_await call_remote(service, req, parent, deadline, options);
 }

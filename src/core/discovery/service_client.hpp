@@ -31,6 +31,7 @@
 #include "core/http/context.hpp"
 #include "core/http/identity.hpp"
 #include "core/http/message.hpp"
+#include "core/observe/trace.hpp"
 #include "core/resilience/breaker.hpp"
 #include "core/resilience/outlier.hpp"
 
@@ -57,6 +58,9 @@ struct CallOptions {
   // false: no client span, and the callee gets the trace unsampled (the span exporter's own
   // calls, which must not make spans to export).
   bool traced = true;
+  // Set by the client: the trace of the work the calling coroutine does when no request is its
+  // parent (a background job's run, core/net/work_executor.hpp).
+  std::optional<observe::TraceContext> work_trace;
 };
 
 struct ServiceClientOptions {

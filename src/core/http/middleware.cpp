@@ -9,6 +9,7 @@
 
 #include "core/http/error.hpp"
 #include "core/http/identity.hpp"
+#include "core/net/work_executor.hpp"
 #include "core/observe/log.hpp"
 #include "core/observe/metrics.hpp"
 #include "core/observe/tracer.hpp"
@@ -151,6 +152,18 @@ class TracingMiddleware final : public Middleware {
   boost::asio::awaitable<Response> handle(Request& req, RequestContext& ctx, const Handler& next) override {
     if (!observe::tracer().recording()) co_return co_await next(req, ctx);
     const Method method = req.method;
+    // This request is the parent of the spans of what its code calls (a transaction, a Redis
+    // command) while it runs: they are its children, under the service it is routed to.
+    struct Owner {
+      const RequestContext* ctx;
+      const std::string* fallback;
+    } owner{&ctx, &fallback_};
+    const observe::SpanParent parent{&ctx.trace, &owner, [](const void* o) {
+                                       const auto* w = static_cast<const Owner*>(o);
+                                       return span_service(*w->ctx, *w->fallback);
+                                     }};
+    net::WorkSlot* slot = co_await net::current_work_slot();
+    const net::SpanParentScope scope(slot, &parent);
     Response res = co_await next(req, ctx);
     // Built only when it is kept (sampled, failed or slow).
     if (observe::tracer().wanted(ctx.trace.flags, res.status >= 500, Clock::now() - ctx.received_at))

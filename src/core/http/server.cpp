@@ -20,6 +20,7 @@
 
 #include "core/http/error.hpp"
 #include "core/net/runtime.hpp"
+#include "core/net/work_executor.hpp"
 #include "core/observe/log.hpp"
 #include "core/observe/metrics.hpp"
 
@@ -364,7 +365,13 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
         std::lock_guard lock(self->conns_mutex);
         self->conns.emplace(conn.get(), conn);
       }
-      asio::co_spawn(acceptor->get_executor(), session(self, std::move(conn)), asio::detached);
+      // On an executor with a slot of its own: the request it serves is the parent of the spans of
+      // what the request's code calls (core/net/work_executor.hpp).
+      if (const auto* io = acceptor->get_executor().target<asio::io_context::executor_type>())
+        asio::co_spawn(net::WorkExecutor(*io, std::make_shared<net::WorkSlot>()), session(self, std::move(conn)),
+                       asio::detached);
+      else
+        asio::co_spawn(acceptor->get_executor(), session(self, std::move(conn)), asio::detached);
     }
   }
 };

@@ -21,6 +21,7 @@
 #include <optional>
 
 #include "core/net/notifier.hpp"
+#include "core/net/work_executor.hpp"
 
 namespace zt::core::net {
 
@@ -34,7 +35,9 @@ class Eager {
   static Eager start(const boost::asio::any_io_executor& executor, boost::asio::awaitable<T> work) {
     Eager e;
     auto state = e.state_;
-    boost::asio::co_spawn(executor, std::move(work), [state](std::exception_ptr error, T value) {
+    // On a slot of its own (core/net/work_executor.hpp): a request it serves in-process is the
+    // parent of its own calls only, not of the starter's meanwhile.
+    boost::asio::co_spawn(fork_work_executor(executor), std::move(work), [state](std::exception_ptr error, T value) {
       {
         std::lock_guard lock(state->mutex);
         if (error)

@@ -1,17 +1,21 @@
 #include "core/net/periodic.hpp"
 
+#include <boost/asio/co_spawn.hpp>
 #include <exception>
 
 #include "core/net/runtime.hpp"
+#include "core/net/work_executor.hpp"
 #include "core/observe/log.hpp"
+#include "core/observe/tracer.hpp"
 
 namespace zt::core::net {
 
 void Periodic::start(IoRuntime& runtime, std::chrono::milliseconds every, First first, Step step) {
   step_ = std::move(step);
   // The coroutine holds `this` only: the job outlives it (stop() before destruction, as every
-  // component's background loop).
-  runtime.spawn(0, [this, every, first]() -> boost::asio::awaitable<void> {
+  // component's background loop). On an executor with a slot (a traced job's run is the parent of
+  // what it calls).
+  auto loop = [this, every, first]() -> boost::asio::awaitable<void> {
     bool wait_first = first == First::kAfterPeriod;
     while (!stopping_.load()) {
       if (wait_first) {
@@ -21,13 +25,65 @@ void Periodic::start(IoRuntime& runtime, std::chrono::milliseconds every, First 
       wait_first = true;
       std::string failed;
       try {
-        co_await step_();
+        co_await traced_step();
       } catch (const std::exception& e) {
         failed = e.what();  // no co_await in a catch (g++ 12): logged below
       }
       if (!failed.empty()) log::warn("{}: {}", name_, failed);
     }
-  });
+  };
+  if (job_.empty()) {
+    runtime.spawn(0, std::move(loop));
+    return;
+  }
+  boost::asio::co_spawn(WorkExecutor(runtime.context(0).get_executor(), std::make_shared<WorkSlot>()), std::move(loop),
+                        [name = name_](std::exception_ptr ep) {
+                          if (!ep) return;
+                          try {
+                            std::rethrow_exception(ep);
+                          } catch (const std::exception& e) {
+                            log::error("{}: the job ended: {}", name, e.what());
+                          }
+                        });
+}
+
+boost::asio::awaitable<void> Periodic::traced_step() {
+  WorkSlot* slot = nullptr;
+  if (!job_.empty() && observe::tracer().recording()) slot = co_await current_work_slot();
+  if (!slot) {
+    co_await step_();
+    co_return;
+  }
+  const observe::TraceContext trace = observe::new_root_trace();
+  const observe::SpanParent parent{&trace, &service_,
+                                   [](const void* s) { return *static_cast<const std::string*>(s); }};
+  const SpanParentScope scope(slot, &parent);
+  const std::uint64_t start = observe::unix_nanos();
+  std::exception_ptr error;
+  try {
+    co_await step_();
+  } catch (...) {
+    error = std::current_exception();
+  }
+  const std::uint64_t end = observe::unix_nanos();
+  auto& tracer = observe::tracer();
+  if (tracer.wanted(trace.flags, error != nullptr, std::chrono::nanoseconds(end - start))) {
+    observe::Span span;
+    span.trace_id = trace.trace_id;
+    span.span_id = trace.span_id;
+    span.trace_flags = trace.flags;
+    span.name = "job " + job_;
+    span.kind = observe::SpanKind::kInternal;
+    span.start_unix_nano = start;
+    span.end_unix_nano = end;
+    span.attributes.push_back({"zt.job", job_});
+    if (error) {
+      span.status = observe::SpanStatus::kError;
+      span.status_message = "the run failed";
+    }
+    tracer.record(service_, std::move(span));
+  }
+  if (error) std::rethrow_exception(error);
 }
 
 void Periodic::stop() {

@@ -27,13 +27,22 @@ class Periodic {
   Periodic(const Periodic&) = delete;
   Periodic& operator=(const Periodic&) = delete;
 
+  // Before start(): each step is a span of its own — the root of a trace ("job <job>", under
+  // `service`), sampled as new traces are, kept when it fails or is slow — and what the step calls
+  // (a transaction, a service) is its child.
+  void trace_as(std::string service, std::string job) {
+    service_ = std::move(service);
+    job_ = std::move(job);
+  }
   // Once per job; `step` runs on io thread 0.
   void start(IoRuntime& runtime, std::chrono::milliseconds every, First first, Step step);
   void stop();
   bool stopping() const { return stopping_.load(); }
 
  private:
+  boost::asio::awaitable<void> traced_step();
   std::string name_;
+  std::string service_, job_;
   Step step_;
   std::atomic<bool> stopping_{false};
   Notifier signal_;

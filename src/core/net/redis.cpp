@@ -9,9 +9,14 @@
 #include <boost/asio/write.hpp>
 #include <fmt/format.h>
 
+#include <cctype>
 #include <charconv>
+#include <exception>
 #include <deque>
 #include <map>
+
+#include "core/net/work_executor.hpp"
+#include "core/observe/tracer.hpp"
 
 namespace zt::core::net {
 
@@ -168,6 +173,29 @@ asio::awaitable<RedisReply> roundtrip(tcp::socket& socket, const std::string& wi
 }  // namespace
 
 asio::awaitable<RedisReply> RedisClient::command(std::vector<std::string> args) {
+  std::optional<observe::SpanOrigin> parent;
+  if (observe::tracer().recording()) parent = co_await current_span_parent();
+  if (!parent) co_return co_await send(std::move(args));
+  std::string verb = args.empty() ? std::string("?") : args.front();
+  for (auto& c : verb) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  if (verb.size() > 32) verb.resize(32);
+  const std::uint64_t start = observe::unix_nanos();
+  std::exception_ptr error;
+  RedisReply reply;
+  try {
+    reply = co_await send(std::move(args));
+  } catch (...) {
+    error = std::current_exception();
+  }
+  const bool failed = error || reply.type == RedisReply::Type::kError;
+  observe::record_dependency_span(*parent, "redis " + verb, "redis", {{"db.system", std::string("redis")}}, start,
+                                  observe::unix_nanos(), failed,
+                                  error ? "redis unavailable" : (failed ? "redis error reply" : ""));
+  if (error) std::rethrow_exception(error);
+  co_return reply;
+}
+
+asio::awaitable<RedisReply> RedisClient::send(std::vector<std::string> args) {
   auto impl = impl_;  // keeps the options alive across suspensions
   const auto& o = impl->options;
   auto ex = co_await asio::this_coro::executor;

@@ -46,10 +46,13 @@ class RedisClient {
  public:
   explicit RedisClient(RedisOptions options);
   ~RedisClient();
+  // One command; a client span of the request the calling coroutine serves, when it serves one
+  // (named by the command's verb only: never a key).
   boost::asio::awaitable<RedisReply> command(std::vector<std::string> args);
   const RedisOptions& options() const;
 
  private:
+  boost::asio::awaitable<RedisReply> send(std::vector<std::string> args);
   struct Impl;
   std::shared_ptr<Impl> impl_;
 };

@@ -27,6 +27,26 @@ struct TraceContext {
   std::string traceparent() const;  // for outgoing calls: carries this span as the parent
 };
 
+// The work a coroutine does now, as the parent of the spans of what it calls (a storage
+// transaction, a Redis command): the request it serves — its server span's context, and whose span
+// that is (asked when needed: a request's service is known once it is routed). Set by the tracing
+// middleware for the request's length; found through the coroutine's executor
+// (core/net/work_executor.hpp).
+struct SpanParent {
+  const TraceContext* trace = nullptr;
+  const void* owner = nullptr;
+  std::string (*service_of)(const void* owner) = nullptr;
+  std::string service() const { return service_of ? service_of(owner) : std::string(); }
+};
+
+// What a dependency call keeps of its parent while it runs: a copy, taken when the call begins
+// (the parent's frame may end before the call does — another coroutine's request on the same
+// slot, say).
+struct SpanOrigin {
+  TraceContext trace;
+  std::string service;
+};
+
 // 16 random hex characters, for request ids.
 std::string random_hex_id(std::size_t bytes = 8);
 

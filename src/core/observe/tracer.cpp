@@ -325,4 +325,34 @@ TraceContext new_root_trace() {
   return t;
 }
 
+std::uint64_t unix_nanos() {
+  return static_cast<std::uint64_t>(
+      std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch()).count());
+}
+
+void record_dependency_span(const SpanOrigin& parent, std::string name, std::string peer,
+                            std::vector<Attribute> attributes, std::uint64_t start_unix_nano,
+                            std::uint64_t end_unix_nano, bool failed, std::string status_message) {
+  auto& t = tracer();
+  if (end_unix_nano < start_unix_nano) return;
+  if (!t.wanted(parent.trace.flags, failed, std::chrono::nanoseconds(end_unix_nano - start_unix_nano))) return;
+  const TraceContext call = parent.trace.child();
+  Span span;
+  span.trace_id = call.trace_id;
+  span.span_id = call.span_id;
+  span.parent_span_id = parent.trace.span_id;
+  span.trace_flags = parent.trace.flags;
+  span.name = std::move(name);
+  span.kind = SpanKind::kClient;
+  span.start_unix_nano = start_unix_nano;
+  span.end_unix_nano = end_unix_nano;
+  span.attributes = std::move(attributes);
+  span.attributes.push_back({"peer.service", std::move(peer)});
+  if (failed) {
+    span.status = SpanStatus::kError;
+    span.status_message = std::move(status_message);
+  }
+  t.record(parent.service, std::move(span));
+}
+
 }  // namespace zt::core::observe

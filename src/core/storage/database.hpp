@@ -177,16 +177,19 @@ class Database {
   }
 
  private:
+  // transact(), as a client span of the request the calling coroutine serves (when it serves one:
+  // core/net/work_executor.hpp) — the edge to "db:sqlite" or "db:postgresql".
+  boost::asio::awaitable<void> run(Mode mode, const std::function<void(Tx&)>& fn);
   template <class F>
   auto execute(Mode mode, F& fn) -> boost::asio::awaitable<std::invoke_result_t<F&, Tx&>> {
     using R = std::invoke_result_t<F&, Tx&>;
     if constexpr (std::is_void_v<R>) {
       const std::function<void(Tx&)> body = [&fn](Tx& tx) { fn(tx); };
-      co_await transact(mode, body);
+      co_await run(mode, body);
     } else {
       std::optional<R> out;
       const std::function<void(Tx&)> body = [&fn, &out](Tx& tx) { out.emplace(fn(tx)); };
-      co_await transact(mode, body);
+      co_await run(mode, body);
       co_return std::move(*out);
     }
   }

@@ -138,6 +138,7 @@ Alerting::Alerting(core::storage::Database& db, core::discovery::ServiceClient& 
 Alerting::~Alerting() = default;
 
 void Alerting::start(core::net::IoRuntime& runtime) {
+  impl_->job.trace_as("observer", "alerts");
   impl_->job.start(runtime, impl_->settings.interval, core::net::Periodic::First::kAfterPeriod,
                    [this]() -> boost::asio::awaitable<void> { co_await step(); });
 }

@@ -51,6 +51,7 @@ boost::asio::awaitable<std::optional<ConfirmationRun>> Confirmation::run_now(con
 }
 
 void Confirmation::start(core::net::IoRuntime& runtime) {
+  job_.trace_as("mall", "confirmation");
   job_.start(runtime, settings_.interval, core::net::Periodic::First::kAfterPeriod,
              [this]() -> boost::asio::awaitable<void> { co_await scheduled_run(); });
 }

@@ -128,6 +128,7 @@ const DemoProduct& demo_product(const std::string& code) {
 }  // namespace
 
 void DemoFeed::start(core::net::IoRuntime& runtime, std::chrono::milliseconds every) {
+  job_.trace_as("mall", "demo products");
   job_.start(runtime, every, core::net::Periodic::First::kNow, [this]() -> boost::asio::awaitable<void> {
     const auto now = core::finance::business_now();
     co_await round(now);

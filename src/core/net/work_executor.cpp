@@ -1,0 +1,28 @@
+#include "core/net/work_executor.hpp"
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/this_coro.hpp>
+
+namespace zt::core::net {
+
+boost::asio::awaitable<WorkSlot*> current_work_slot() {
+  const boost::asio::any_io_executor ex = co_await boost::asio::this_coro::executor;
+  const auto* work = ex.target<WorkExecutor>();
+  co_return work ? work->slot() : nullptr;
+}
+
+boost::asio::awaitable<std::optional<observe::SpanOrigin>> current_span_parent() {
+  WorkSlot* slot = co_await current_work_slot();
+  if (!slot || !slot->current || !slot->current->trace) co_return std::nullopt;
+  co_return observe::SpanOrigin{*slot->current->trace, slot->current->service()};
+}
+
+boost::asio::any_io_executor fork_work_executor(const boost::asio::any_io_executor& executor) {
+  const auto* work = executor.target<WorkExecutor>();
+  if (!work) return executor;
+  auto slot = std::make_shared<WorkSlot>();
+  slot->current = work->slot()->current;
+  return WorkExecutor(work->inner(), std::move(slot));
+}
+
+}  // namespace zt::core::net
