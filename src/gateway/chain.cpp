@@ -1,13 +1,10 @@
 #include "gateway/chain.hpp"
 
-#include "core/http/middleware.hpp"
-#include "core/observe/tracer.hpp"
-
-#include <boost/asio/awaitable.hpp>
 #include <fmt/format.h>
 
 #include <algorithm>
 #include <array>
+#include <boost/asio/awaitable.hpp>
 #include <random>
 
 #include "core/discovery/discovery.hpp"
@@ -15,6 +12,7 @@
 #include "core/http/error.hpp"
 #include "core/http/middleware.hpp"
 #include "core/http/router.hpp"
+#include "core/net/work_executor.hpp"
 #include "core/observe/log.hpp"
 #include "core/observe/metrics.hpp"
 #include "core/observe/tracer.hpp"
@@ -446,7 +444,15 @@ boost::asio::awaitable<Response> GatewayChain::dispatch(Exchange& ex, const core
     const auto started_unix = core::http::unix_nanos_now();
     ctx.trace = served;
     ctx.span_id = served.span_id_hex();
-    Response res = co_await next(req, ctx);
+    Response res;
+    {
+      // What the service's handler calls (a transaction, a Redis command) is under its span and
+      // its name, not the gateway's.
+      core::net::WorkSlot* slot = co_await core::net::current_work_slot();
+      const core::net::SpanParentScope scope(
+          slot, slot ? core::observe::SpanOrigin{served, ex.target.service} : core::observe::SpanOrigin{});
+      res = co_await next(req, ctx);
+    }
     ctx.trace = outer;
     ctx.span_id = outer.span_id_hex();
     // Built only when kept (sampled, failed or slow), as the tracing middleware's own.

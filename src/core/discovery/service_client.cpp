@@ -123,7 +123,10 @@ boost::asio::awaitable<CallResult> ServiceClient::call(std::string service, http
     deadline = std::min(deadline, parent->deadline);
   if (deadline <= now) throw ApiError(504, http::codes::kDeadlineExceeded, "请求处理超时");
   req.headers.remove(http::kIdentityHeader);  // only we set it, below
-  // Called from a background job's run rather than a request: a child of the run's span.
+  // Called with no request context (from a traced job's run, or deep in a request's code that was
+  // not handed its context): a child of the span the coroutine's slot holds. Only the client sets
+  // this, never its caller.
+  options.work_trace.reset();
   if (!parent && options.traced && observe::tracer().recording()) {
     const std::optional<observe::SpanOrigin> work = co_await net::current_span_parent();
     if (work) options.work_trace = work->trace;

@@ -58,8 +58,9 @@ struct CallOptions {
   // false: no client span, and the callee gets the trace unsampled (the span exporter's own
   // calls, which must not make spans to export).
   bool traced = true;
-  // Set by the client: the trace of the work the calling coroutine does when no request is its
-  // parent (a background job's run, core/net/work_executor.hpp).
+  // Set by the client itself (what a caller puts here is dropped): the trace of the work the
+  // calling coroutine does when no request context is passed (a traced job's run,
+  // core/net/work_executor.hpp).
   std::optional<observe::TraceContext> work_trace;
 };
 

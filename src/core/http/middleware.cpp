@@ -153,17 +153,11 @@ class TracingMiddleware final : public Middleware {
     if (!observe::tracer().recording()) co_return co_await next(req, ctx);
     const Method method = req.method;
     // This request is the parent of the spans of what its code calls (a transaction, a Redis
-    // command) while it runs: they are its children, under the service it is routed to.
-    struct Owner {
-      const RequestContext* ctx;
-      const std::string* fallback;
-    } owner{&ctx, &fallback_};
-    const observe::SpanParent parent{&ctx.trace, &owner, [](const void* o) {
-                                       const auto* w = static_cast<const Owner*>(o);
-                                       return span_service(*w->ctx, *w->fallback);
-                                     }};
+    // command) while it runs: they are its children, under the service it is routed to (routed
+    // before the chain runs; the gateway puts the service it serves in-process in its own scope).
     net::WorkSlot* slot = co_await net::current_work_slot();
-    const net::SpanParentScope scope(slot, &parent);
+    const net::SpanParentScope scope(
+        slot, slot ? observe::SpanOrigin{ctx.trace, span_service(ctx, fallback_)} : observe::SpanOrigin{});
     Response res = co_await next(req, ctx);
     // Built only when it is kept (sampled, failed or slow).
     if (observe::tracer().wanted(ctx.trace.flags, res.status >= 500, Clock::now() - ctx.received_at))
@@ -197,10 +191,7 @@ class CanonicalPathMiddleware final : public Middleware {
 
 }  // namespace
 
-std::uint64_t unix_nanos_now() {
-  return static_cast<std::uint64_t>(
-      std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch()).count());
-}
+std::uint64_t unix_nanos_now() { return observe::unix_nanos(); }
 
 observe::Span server_span(Method method, const RequestContext& ctx, const Response& res,
                           std::chrono::steady_clock::time_point started) {

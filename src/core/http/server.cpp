@@ -1,5 +1,8 @@
 #include "core/http/server.hpp"
 
+#include <fmt/format.h>
+
+#include <atomic>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
@@ -9,9 +12,6 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
-#include <fmt/format.h>
-
-#include <atomic>
 #include <charconv>
 #include <ctime>
 #include <mutex>
@@ -23,6 +23,7 @@
 #include "core/net/work_executor.hpp"
 #include "core/observe/log.hpp"
 #include "core/observe/metrics.hpp"
+#include "core/observe/tracer.hpp"
 
 namespace zt::core::http {
 
@@ -365,9 +366,12 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
         std::lock_guard lock(self->conns_mutex);
         self->conns.emplace(conn.get(), conn);
       }
-      // On an executor with a slot of its own: the request it serves is the parent of the spans of
-      // what the request's code calls (core/net/work_executor.hpp).
-      if (const auto* io = acceptor->get_executor().target<asio::io_context::executor_type>())
+      // While tracing records, on an executor with a slot of its own: the request it serves is the
+      // parent of the spans of what the request's code calls (core/net/work_executor.hpp). Not
+      // otherwise: the plain executor runs completions inline.
+      const auto* io =
+          observe::tracer().recording() ? acceptor->get_executor().target<asio::io_context::executor_type>() : nullptr;
+      if (io)
         asio::co_spawn(net::WorkExecutor(*io, std::make_shared<net::WorkSlot>()), session(self, std::move(conn)),
                        asio::detached);
       else

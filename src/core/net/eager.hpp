@@ -8,9 +8,10 @@
 //
 // Always get() it — once — before leaving the scope that owns what it refers to (the request
 // context, the caller's locals it took by reference): a started coroutine runs to its end
-// whatever the caller does. Its executor is the caller's, which must be run by one thread (an
-// IoRuntime's io threads each run their own): the two then only interleave, and the wake-up of
-// get() cannot pass it by.
+// whatever the caller does. It runs where the caller's executor runs, which must be one thread
+// (an IoRuntime's io threads each run their own): the two then only interleave, and the wake-up of
+// get() cannot pass it by. When the caller's executor has a work slot (core/net/work_executor.hpp)
+// it gets a slot of its own, starting from the caller's.
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/co_spawn.hpp>

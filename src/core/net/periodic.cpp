@@ -55,9 +55,8 @@ boost::asio::awaitable<void> Periodic::traced_step() {
     co_return;
   }
   const observe::TraceContext trace = observe::new_root_trace();
-  const observe::SpanParent parent{&trace, &service_,
-                                   [](const void* s) { return *static_cast<const std::string*>(s); }};
-  const SpanParentScope scope(slot, &parent);
+  const SpanParentScope scope(slot, observe::SpanOrigin{trace, service_});
+  const auto began = std::chrono::steady_clock::now();
   const std::uint64_t start = observe::unix_nanos();
   std::exception_ptr error;
   try {
@@ -65,23 +64,29 @@ boost::asio::awaitable<void> Periodic::traced_step() {
   } catch (...) {
     error = std::current_exception();
   }
-  const std::uint64_t end = observe::unix_nanos();
+  // The length by the monotonic clock (a wall clock stepped back mid-run makes no negative span).
+  const auto took = std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - began);
+  const std::uint64_t end = start + static_cast<std::uint64_t>(took.count());
   auto& tracer = observe::tracer();
-  if (tracer.wanted(trace.flags, error != nullptr, std::chrono::nanoseconds(end - start))) {
-    observe::Span span;
-    span.trace_id = trace.trace_id;
-    span.span_id = trace.span_id;
-    span.trace_flags = trace.flags;
-    span.name = "job " + job_;
-    span.kind = observe::SpanKind::kInternal;
-    span.start_unix_nano = start;
-    span.end_unix_nano = end;
-    span.attributes.push_back({"zt.job", job_});
-    if (error) {
-      span.status = observe::SpanStatus::kError;
-      span.status_message = "the run failed";
+  if (tracer.wanted(trace.flags, error != nullptr, took)) {
+    try {
+      observe::Span span;
+      span.trace_id = trace.trace_id;
+      span.span_id = trace.span_id;
+      span.trace_flags = trace.flags;
+      span.name = "job " + job_;
+      span.kind = observe::SpanKind::kInternal;
+      span.start_unix_nano = start;
+      span.end_unix_nano = end;
+      span.attributes.push_back({"zt.job", job_});
+      if (error) {
+        span.status = observe::SpanStatus::kError;
+        span.status_message = "the run failed";
+      }
+      tracer.record(service_, std::move(span));
+    } catch (...) {
+      // Recording a span never changes how a run ended.
     }
-    tracer.record(service_, std::move(span));
   }
   if (error) std::rethrow_exception(error);
 }

@@ -1,5 +1,8 @@
 #include "core/net/redis.hpp"
 
+#include <fmt/format.h>
+
+#include <algorithm>
 #include <boost/asio/connect.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/redirect_error.hpp>
@@ -7,13 +10,13 @@
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
-#include <fmt/format.h>
-
 #include <cctype>
 #include <charconv>
-#include <exception>
+#include <chrono>
 #include <deque>
+#include <exception>
 #include <map>
+#include <optional>
 
 #include "core/net/work_executor.hpp"
 #include "core/observe/tracer.hpp"
@@ -176,10 +179,15 @@ asio::awaitable<RedisReply> RedisClient::command(std::vector<std::string> args) 
   std::optional<observe::SpanOrigin> parent;
   if (observe::tracer().recording()) parent = co_await current_span_parent();
   if (!parent) co_return co_await send(std::move(args));
+  // The command's name only (never a key or a value), upper-cased; "?" when it is not a name.
   std::string verb = args.empty() ? std::string("?") : args.front();
   for (auto& c : verb) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-  if (verb.size() > 32) verb.resize(32);
+  if (verb.empty() || verb.size() > 32 || !std::all_of(verb.begin(), verb.end(), [](char c) {
+        return (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' || c == '_';
+      }))
+    verb = "?";
   const std::uint64_t start = observe::unix_nanos();
+  const auto began = std::chrono::steady_clock::now();
   std::exception_ptr error;
   RedisReply reply;
   try {
@@ -187,10 +195,16 @@ asio::awaitable<RedisReply> RedisClient::command(std::vector<std::string> args) 
   } catch (...) {
     error = std::current_exception();
   }
-  const bool failed = error || reply.type == RedisReply::Type::kError;
-  observe::record_dependency_span(*parent, "redis " + verb, "redis", {{"db.system", std::string("redis")}}, start,
-                                  observe::unix_nanos(), failed,
-                                  error ? "redis unavailable" : (failed ? "redis error reply" : ""));
+  const auto took = std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - began);
+  // An error reply fails the span, except NOSCRIPT: the script cache asked, which the caller
+  // answers by loading the script (core/resilience/cluster.cpp).
+  const bool error_reply = !error && reply.type == RedisReply::Type::kError;
+  const bool expected = error_reply && reply.str.rfind("NOSCRIPT", 0) == 0;
+  std::vector<observe::Attribute> attributes{{"db.system", std::string("redis")}};
+  if (expected) attributes.push_back({"zt.redis.noscript", true});
+  observe::record_dependency_span(*parent, "redis " + verb, "redis", std::move(attributes), start, took,
+                                  error || (error_reply && !expected),
+                                  error ? "redis unavailable" : (error_reply && !expected ? "redis error reply" : ""));
   if (error) std::rethrow_exception(error);
   co_return reply;
 }

@@ -13,8 +13,8 @@ boost::asio::awaitable<WorkSlot*> current_work_slot() {
 
 boost::asio::awaitable<std::optional<observe::SpanOrigin>> current_span_parent() {
   WorkSlot* slot = co_await current_work_slot();
-  if (!slot || !slot->current || !slot->current->trace) co_return std::nullopt;
-  co_return observe::SpanOrigin{*slot->current->trace, slot->current->service()};
+  if (!slot) co_return std::nullopt;
+  co_return slot->current;
 }
 
 boost::asio::any_io_executor fork_work_executor(const boost::asio::any_io_executor& executor) {

@@ -1,14 +1,21 @@
 #pragma once
-// An io_context executor that carries a slot for what its coroutines are doing (issue 19): the
-// server runs each connection's coroutines on one, the tracing middleware puts the request being
-// served in the slot, and what the request's code calls deep down — a storage transaction, a Redis
-// command — finds it through `co_await current_span_parent()` and records its span as the
-// request's child, without the request being handed down through every call.
+// An io_context executor that carries a slot for what its coroutines are doing (issue 19): while
+// tracing records, the server runs each connection's coroutines on one, the tracing middleware
+// puts the request being served in the slot, and what the request's code calls deep down — a
+// storage transaction, a Redis command — finds it through `co_await current_span_parent()` and
+// records its span as the request's child, without the request being handed down through every
+// call. A traced Periodic job runs on one of its own (each run is the parent).
 //
-// It is the io_context's executor in every other respect (each property query, requirement and
-// preference is forwarded), so timers, sockets and completions behave exactly as before. A
-// coroutine spawned elsewhere (a background job, the runtime's own work) has no slot: its calls
-// record no spans.
+// It forwards every property query, requirement and preference to the io_context's executor, so
+// timers and sockets behave as before; a completion is posted through it rather than run inline
+// (Asio runs a handler inline only for the plain io_context executor), which is why the server
+// uses it only while tracing records. A coroutine spawned elsewhere (the runtime's own work, a
+// housekeeping loop) has no slot: its calls record no spans.
+//
+// The slot holds a value: a scope saves what was there and puts it back, so coroutines that share
+// a slot and interleave (one started on `co_await this_coro::executor`) can at worst name the
+// other's request, never read a frame that has ended. Start work that runs beside a request on
+// `fork_work_executor` (core::net::Eager does): it then has a slot of its own.
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/execution.hpp>
@@ -24,9 +31,10 @@
 
 namespace zt::core::net {
 
-// One a connection: the request it serves now (null between requests).
+// One a connection (or a traced job, or a forked coroutine): the span its work is under now
+// (none between requests).
 struct WorkSlot {
-  const observe::SpanParent* current = nullptr;
+  std::optional<observe::SpanOrigin> current;
 };
 
 template <class Inner>
@@ -44,12 +52,12 @@ class SlotExecutor {
     return boost::asio::query(inner_, p);
   }
   template <class Property>
-  auto require(const Property& p) const
+  auto require(const Property& p) const noexcept
       -> SlotExecutor<std::decay_t<decltype(boost::asio::require(std::declval<const Inner&>(), p))>> {
     return {boost::asio::require(inner_, p), slot_};
   }
   template <class Property>
-  auto prefer(const Property& p) const
+  auto prefer(const Property& p) const noexcept
       -> SlotExecutor<std::decay_t<decltype(boost::asio::prefer(std::declval<const Inner&>(), p))>> {
     return {boost::asio::prefer(inner_, p), slot_};
   }
@@ -80,21 +88,21 @@ boost::asio::awaitable<std::optional<observe::SpanOrigin>> current_span_parent()
 boost::asio::any_io_executor fork_work_executor(const boost::asio::any_io_executor& executor);
 
 // Puts `parent` in the slot for its lifetime, then what was there before (a request served
-// in-process within another: the inner one while it runs).
+// in-process within another: the inner one while it runs). No slot: does nothing.
 class SpanParentScope {
  public:
-  SpanParentScope(WorkSlot* slot, const observe::SpanParent* parent) : slot_(slot) {
-    if (slot_) previous_ = std::exchange(slot_->current, parent);
+  SpanParentScope(WorkSlot* slot, observe::SpanOrigin parent) : slot_(slot) {
+    if (slot_) previous_ = std::exchange(slot_->current, std::move(parent));
   }
   ~SpanParentScope() {
-    if (slot_) slot_->current = previous_;
+    if (slot_) slot_->current = std::move(previous_);
   }
   SpanParentScope(const SpanParentScope&) = delete;
   SpanParentScope& operator=(const SpanParentScope&) = delete;
 
  private:
   WorkSlot* slot_;
-  const observe::SpanParent* previous_ = nullptr;
+  std::optional<observe::SpanOrigin> previous_;
 };
 
 }  // namespace zt::core::net

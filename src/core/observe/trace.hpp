@@ -28,20 +28,10 @@ struct TraceContext {
 };
 
 // The work a coroutine does now, as the parent of the spans of what it calls (a storage
-// transaction, a Redis command): the request it serves — its server span's context, and whose span
-// that is (asked when needed: a request's service is known once it is routed). Set by the tracing
-// middleware for the request's length; found through the coroutine's executor
-// (core/net/work_executor.hpp).
-struct SpanParent {
-  const TraceContext* trace = nullptr;
-  const void* owner = nullptr;
-  std::string (*service_of)(const void* owner) = nullptr;
-  std::string service() const { return service_of ? service_of(owner) : std::string(); }
-};
-
-// What a dependency call keeps of its parent while it runs: a copy, taken when the call begins
-// (the parent's frame may end before the call does — another coroutine's request on the same
-// slot, say).
+// transaction, a Redis command, a service call from a job): the span of the request it serves or
+// of the job's run, and the service that span is recorded under. Put in the coroutine's slot by the
+// tracing middleware (or a traced job) for the work's length, as a value: what reads it keeps a
+// copy, never a pointer into a frame that may end first (core/net/work_executor.hpp).
 struct SpanOrigin {
   TraceContext trace;
   std::string service;

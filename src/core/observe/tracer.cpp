@@ -332,10 +332,9 @@ std::uint64_t unix_nanos() {
 
 void record_dependency_span(const SpanOrigin& parent, std::string name, std::string peer,
                             std::vector<Attribute> attributes, std::uint64_t start_unix_nano,
-                            std::uint64_t end_unix_nano, bool failed, std::string status_message) {
+                            std::chrono::nanoseconds took, bool failed, std::string status_message) noexcept try {
   auto& t = tracer();
-  if (end_unix_nano < start_unix_nano) return;
-  if (!t.wanted(parent.trace.flags, failed, std::chrono::nanoseconds(end_unix_nano - start_unix_nano))) return;
+  if (took.count() < 0 || !t.wanted(parent.trace.flags, failed, took)) return;
   const TraceContext call = parent.trace.child();
   Span span;
   span.trace_id = call.trace_id;
@@ -345,7 +344,7 @@ void record_dependency_span(const SpanOrigin& parent, std::string name, std::str
   span.name = std::move(name);
   span.kind = SpanKind::kClient;
   span.start_unix_nano = start_unix_nano;
-  span.end_unix_nano = end_unix_nano;
+  span.end_unix_nano = start_unix_nano + static_cast<std::uint64_t>(took.count());
   span.attributes = std::move(attributes);
   span.attributes.push_back({"peer.service", std::move(peer)});
   if (failed) {
@@ -353,6 +352,8 @@ void record_dependency_span(const SpanOrigin& parent, std::string name, std::str
     span.status_message = std::move(status_message);
   }
   t.record(parent.service, std::move(span));
+} catch (...) {
+  // A span lost (out of memory): the call's own outcome stands.
 }
 
 }  // namespace zt::core::observe

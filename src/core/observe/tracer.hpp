@@ -165,10 +165,11 @@ Tracer& tracer();
 // A client span of `parent`'s request for a call it made to a dependency — a database
 // transaction, a Redis command — recorded under the request's service when wanted (sampled,
 // failed or slow). `peer` names the edge it is counted in ("db:postgresql", "redis"); the name
-// and attributes never hold a key or a statement's values.
+// and attributes never hold a key or a statement's values. `took` by the monotonic clock. Never
+// throws: recording never changes how the call ended.
 void record_dependency_span(const SpanOrigin& parent, std::string name, std::string peer,
                             std::vector<Attribute> attributes, std::uint64_t start_unix_nano,
-                            std::uint64_t end_unix_nano, bool failed, std::string status_message = "");
+                            std::chrono::nanoseconds took, bool failed, std::string status_message = "") noexcept;
 // Nanoseconds since the Unix epoch, now.
 std::uint64_t unix_nanos();
 

@@ -2,7 +2,9 @@
 // the span each transaction of a request makes.
 #include "core/storage/database.hpp"
 
+#include <chrono>
 #include <exception>
+#include <optional>
 
 #include "core/net/work_executor.hpp"
 #include "core/observe/tracer.hpp"
@@ -20,37 +22,59 @@ boost::asio::awaitable<void> Database::run(Mode mode, const std::function<void(T
     co_await transact(mode, fn);
     co_return;
   }
+  // Whether the body threw (a refusal, or a statement failing), as against the transaction never
+  // running (the blocking pool full) or its BEGIN or COMMIT failing.
+  bool body_threw = false;
+  const std::function<void(Tx&)> body = [&fn, &body_threw](Tx& tx) {
+    try {
+      fn(tx);
+    } catch (...) {
+      body_threw = true;
+      throw;
+    }
+  };
   const std::uint64_t start = observe::unix_nanos();
+  const auto began = std::chrono::steady_clock::now();
   std::exception_ptr error;
   try {
-    co_await transact(mode, fn);
+    co_await transact(mode, body);
   } catch (...) {
     error = std::current_exception();
   }
-  const std::uint64_t end = observe::unix_nanos();
-  // A refusal thrown inside the transaction (it rolled back) is the request's answer, not the
-  // database failing; a storage error is. Its text stays out of the span (it may quote a row).
-  bool failed = false, rolled_back = false;
-  std::string why;
-  if (error) {
-    try {
-      std::rethrow_exception(error);
-    } catch (const StorageError& e) {
-      failed = true;
-      why = e.kind() == StorageError::Kind::kUnavailable       ? "database unavailable"
-            : e.kind() == StorageError::Kind::kUniqueViolation ? "unique violation"
-                                                               : "storage error";
-    } catch (...) {
-      rolled_back = true;
-    }
-  }
+  const auto took = std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - began);
+  const SpanVerdict verdict = judge_transaction(error, body_threw);
   const std::string system = dialect() == Dialect::kPostgres ? "postgresql" : "sqlite";
   const std::string operation = mode == Mode::kRead ? "read" : "write";
   std::vector<observe::Attribute> attributes{{"db.system", system}, {"zt.db.transaction", operation}};
-  if (rolled_back) attributes.push_back({"zt.db.rolled_back", true});
-  observe::record_dependency_span(*parent, system + " " + operation, "db:" + system, std::move(attributes), start, end,
-                                  failed, why);
+  if (verdict.rolled_back) attributes.push_back({"zt.db.rolled_back", true});
+  if (verdict.unique_violation) attributes.push_back({"zt.db.unique_violation", true});
+  observe::record_dependency_span(*parent, system + " " + operation, "db:" + system, std::move(attributes), start, took,
+                                  !verdict.failed.empty(), verdict.failed);
   if (error) std::rethrow_exception(error);
+}
+
+SpanVerdict judge_transaction(const std::exception_ptr& error, bool body_threw) {
+  SpanVerdict v;
+  if (!error) return v;
+  try {
+    std::rethrow_exception(error);
+  } catch (const StorageError& e) {
+    // A unique violation is most often the answer a caller awaits (a request id seen before): not
+    // the database failing. The text stays out of the span (it may quote a row).
+    if (e.kind() == StorageError::Kind::kUniqueViolation) {
+      v.unique_violation = true;
+      v.rolled_back = true;
+    } else {
+      v.failed = e.kind() == StorageError::Kind::kUnavailable ? "database unavailable" : "storage error";
+    }
+  } catch (...) {
+    // Thrown by the body: a refusal, the request's answer. Otherwise the transaction never ran.
+    if (body_threw)
+      v.rolled_back = true;
+    else
+      v.failed = "transaction not run";
+  }
+  return v;
 }
 
 }  // namespace zt::core::storage

@@ -16,9 +16,9 @@
 // thread serves others while the server works, core/net/fiber.hpp), else on the blocking pool.
 // Code inside a transaction never holds a lock across a statement.
 #include <boost/asio/awaitable.hpp>
-
 #include <chrono>
 #include <cstdint>
+#include <exception>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -49,6 +49,16 @@ class StorageError : public std::runtime_error {
  private:
   Kind kind_;
 };
+
+// How a transaction's span reads (issue 19): `failed` (the status message) only when the database
+// failed or the transaction could not run; a refusal thrown by the body, or a unique violation
+// (most often a request id seen before, which the caller awaits), only rolled it back.
+struct SpanVerdict {
+  std::string failed;
+  bool rolled_back = false;
+  bool unique_violation = false;
+};
+SpanVerdict judge_transaction(const std::exception_ptr& error, bool body_threw);
 
 class Row {
  public:
