@@ -112,6 +112,35 @@ TEST_P(Observer, ARequestThroughTheGatewayToTheMallAndTheCounterIsOneTraceAcross
   };
   ASSERT_TRUE(eventually(complete, 20s)) << seen;
 
+  // A client that also sends an identity header of its own (it does not verify: dropped, the
+  // trace restarted there) with a sampled traceparent: nothing of the request — its spans, its
+  // transactions — joins the trace the client named.
+  {
+    const std::string forged_trace = random_trace_id();
+    auto forged = c.headers();
+    forged["traceparent"] = "00-" + forged_trace + "-" + callers_span + "-01";
+    forged["x-zt-identity"] = "v1.junk.junk";
+    const auto again = http_request(port, "GET", "/api/mall/v1/holdings", "", forged);
+    ASSERT_EQ(again.status, 200) << again.body;
+    const std::string ours =
+        again.headers.count("traceresponse") ? again.headers.at("traceresponse").substr(3, 32) : "";
+    EXPECT_NE(ours, forged_trace);
+    std::string body;
+    const auto arrived = [&] {
+      auto r = http_request(port, "GET", "/api/observer/v1/traces/" + ours, "", staff_headers());
+      body = r.body;
+      if (r.status != 200) return false;
+      int transactions = 0;
+      const auto doc = boost::json::parse(r.body);
+      for (const auto& s : doc.at("spans").as_array())
+        if (s.at("service") == "counter" && attribute(s.as_object(), "db.system") != "") ++transactions;
+      return transactions >= 2;
+    };
+    ASSERT_TRUE(eventually(arrived, 20s)) << body;
+    const auto named = http_request(port, "GET", "/api/observer/v1/traces/" + forged_trace, "", staff_headers());
+    EXPECT_EQ(named.status, 404) << named.body;
+  }
+
   std::map<std::string, boost::json::object> by_id;
   for (const auto& s : spans) by_id[std::string(s.at("span_id").as_string())] = s.as_object();
   const auto parent_of = [&](const boost::json::object& s) -> const boost::json::object* {

@@ -98,6 +98,10 @@ class ListenerComponent final : public Listener {
     o.host = s.get_string("host");
     o.port = static_cast<std::uint16_t>(s.get_int("port"));
     o.limits = limits_from(s);
+    if (o.name == "public" && ctx.full_config().has_section("tracing")) {
+      const auto& tracing = ctx.full_config().section("tracing");
+      o.work_slots = tracing.get_bool("enabled") && tracing.get_bool("dependency_spans");
+    }
     std::vector<std::shared_ptr<http::Middleware>> chain;
     if (o.name == "public") chain.push_back(http::tracing_middleware(process_service(ctx)));
     chain.push_back(http::metrics_middleware(ctx.metrics(), o.name));

@@ -344,6 +344,9 @@ ComponentSpec tracing_spec(std::string version) {
            .describe("an OTLP/HTTP traces URL (http://host:4318/v1/traces); empty: the platform's observer"),
        boolean("export_logs", true).describe("log lines as OTLP log records, where the spans go"),
        boolean("request_logs", true).describe("a log record for each request whose span is kept"),
+       boolean("dependency_spans", true)
+           .describe("a span for each storage transaction and Redis command of a request (its connection's "
+                     "coroutines then run on an executor with a work slot: completions are posted, not run inline)"),
        string("logs_endpoint", "").describe("with endpoint: an OTLP/HTTP logs URL; empty: the endpoint's /v1/logs"),
        duration("resources_interval", std::chrono::seconds(15))
            .range(0, 3'600'000)

@@ -1,6 +1,5 @@
 #include "core/http/identity.hpp"
 
-#include <boost/json.hpp>
 #include <fmt/format.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
@@ -9,8 +8,9 @@
 #include <openssl/sha.h>
 
 #include <algorithm>
-#include <atomic>
 #include <array>
+#include <atomic>
+#include <boost/json.hpp>
 #include <deque>
 #include <mutex>
 #include <sstream>
@@ -19,6 +19,7 @@
 
 #include "core/http/error.hpp"
 #include "core/http/pipeline.hpp"
+#include "core/net/work_executor.hpp"
 #include "core/util/digest.hpp"
 #include "core/util/time.hpp"
 
@@ -357,6 +358,14 @@ namespace {
 
 std::atomic<std::shared_ptr<const std::string>> g_local_instance{std::make_shared<const std::string>()};
 
+// The trace restarted for outside traffic is also the one the request's dependency spans go
+// under: the tracing middleware put the request's trace as it arrived in the work slot
+// (core/net/work_executor.hpp), which an outside client may have named.
+boost::asio::awaitable<void> follow_restarted_trace(const RequestContext& ctx) {
+  net::WorkSlot* slot = co_await net::current_work_slot();
+  if (slot && slot->current) slot->current->trace = ctx.trace;
+}
+
 class IdentityMiddleware final : public Middleware {
  public:
   explicit IdentityMiddleware(IdentityOptions o) : options_(std::move(o)) {
@@ -367,14 +376,15 @@ class IdentityMiddleware final : public Middleware {
     if (ctx.in_process) co_return co_await next(req, ctx);  // settled by the service client already
     auto header = req.headers.get(kIdentityHeader);
     if (!header) {
-      restart_outside_trace(ctx);
+      const bool restarted = restart_outside_trace(ctx);
       if (options_.require)
         throw ApiError(401, "INTERNAL_IDENTITY_REQUIRED", "该服务只接受经网关或内部服务的调用");
+      if (restarted) co_await follow_restarted_trace(ctx);
       co_return co_await next(req, ctx);
     }
     auto result = verify_call(*header, method_name(req.method), req.target, req.body, *options_.keys, unix_millis(), &replay_);
     if (auto* failure = std::get_if<IdentityFailure>(&result)) {
-      restart_outside_trace(ctx);
+      const bool restarted = restart_outside_trace(ctx);
       // Where outside clients arrive, anyone can send junk: not worth a warning each time.
       if (options_.require) ctx.log().warn("identity: refused a call to {} {} ({})", method_name(req.method),
                                            ctx.route.empty() ? std::string_view("(its path not logged)") : ctx.route,
@@ -384,6 +394,7 @@ class IdentityMiddleware final : public Middleware {
       // client's, dropped unread: the request goes on as outside traffic. Elsewhere it is refused.
       if (!options_.require) {
         req.headers.remove(kIdentityHeader);
+        if (restarted) co_await follow_restarted_trace(ctx);
         co_return co_await next(req, ctx);
       }
       throw ApiError(401, "INTERNAL_IDENTITY_INVALID", "内部调用身份无效");

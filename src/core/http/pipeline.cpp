@@ -42,15 +42,16 @@ void check_caller(const OperationDeclaration& op, std::string_view code_prefix, 
   if (auto refused = declared_access_refusal(op, code_prefix, ctx.caller)) throw *refused;
 }
 
-void restart_outside_trace(RequestContext& ctx) {
+bool restart_outside_trace(RequestContext& ctx) {
   const bool continued = std::any_of(ctx.trace.parent_span_id.begin(), ctx.trace.parent_span_id.end(),
                                      [](std::uint8_t b) { return b != 0; });
-  if (!continued) return;
+  if (!continued) return false;
   ctx.client_traceparent = "00-" + ctx.trace_id + "-" + ctx.trace.parent_span_id_hex() + "-";
   ctx.client_traceparent += ctx.trace.flags & 0x01 ? "01" : "00";
   ctx.trace = observe::new_root_trace();
   ctx.trace_id = ctx.trace.trace_id_hex();
   ctx.span_id = ctx.trace.span_id_hex();
+  return true;
 }
 
 void prepare_context(const Request& req, RequestContext& ctx, const PipelineOptions& options) {

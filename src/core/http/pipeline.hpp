@@ -38,7 +38,7 @@ void check_caller(const OperationDeclaration& op, std::string_view code_prefix, 
 // Outside traffic (no verified service identity) starts a trace of ours: a caller must not steer
 // sampling or join another customer's trace with a `traceparent` of its choosing. What it sent is
 // kept in ctx.client_traceparent. A trace the pipeline started itself is left as it is.
-void restart_outside_trace(RequestContext& ctx);
+bool restart_outside_trace(RequestContext& ctx);  // true when it restarted one
 
 // Fills request id, trace and deadline from the request (used by the pipeline and by in-process
 // dispatch, so both modes stamp requests the same way).

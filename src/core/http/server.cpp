@@ -23,7 +23,6 @@
 #include "core/net/work_executor.hpp"
 #include "core/observe/log.hpp"
 #include "core/observe/metrics.hpp"
-#include "core/observe/tracer.hpp"
 
 namespace zt::core::http {
 
@@ -366,11 +365,11 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
         std::lock_guard lock(self->conns_mutex);
         self->conns.emplace(conn.get(), conn);
       }
-      // While tracing records, on an executor with a slot of its own: the request it serves is the
-      // parent of the spans of what the request's code calls (core/net/work_executor.hpp). Not
-      // otherwise: the plain executor runs completions inline.
+      // With work slots (dependency spans configured), on an executor with a slot of its own: the
+      // request it serves is the parent of the spans of what the request's code calls
+      // (core/net/work_executor.hpp). Not otherwise: the plain executor runs completions inline.
       const auto* io =
-          observe::tracer().recording() ? acceptor->get_executor().target<asio::io_context::executor_type>() : nullptr;
+          self->options.work_slots ? acceptor->get_executor().target<asio::io_context::executor_type>() : nullptr;
       if (io)
         asio::co_spawn(net::WorkExecutor(*io, std::make_shared<net::WorkSlot>()), session(self, std::move(conn)),
                        asio::detached);

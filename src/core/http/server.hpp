@@ -33,6 +33,11 @@ struct ServerOptions {
   std::string host = "0.0.0.0";
   std::uint16_t port = 0;  // 0 picks a free port; see port()
   ServerLimits limits;
+  // Each connection's coroutines on an executor with a work slot, so that a request's storage
+  // transactions and Redis commands are spans under it (tracing.dependency_spans). Decided from
+  // the configuration, not from whether the tracer records yet: a connection accepted before the
+  // exporter starts keeps its executor for its whole keep-alive life.
+  bool work_slots = false;
 };
 
 class HttpServer {

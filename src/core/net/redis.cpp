@@ -200,11 +200,18 @@ asio::awaitable<RedisReply> RedisClient::command(std::vector<std::string> args) 
   // answers by loading the script (core/resilience/cluster.cpp).
   const bool error_reply = !error && reply.type == RedisReply::Type::kError;
   const bool expected = error_reply && reply.str.rfind("NOSCRIPT", 0) == 0;
-  std::vector<observe::Attribute> attributes{{"db.system", std::string("redis")}};
-  if (expected) attributes.push_back({"zt.redis.noscript", true});
-  observe::record_dependency_span(*parent, "redis " + verb, "redis", std::move(attributes), start, took,
-                                  error || (error_reply && !expected),
-                                  error ? "redis unavailable" : (error_reply && !expected ? "redis error reply" : ""));
+  const bool failed = error || (error_reply && !expected);
+  // Built only when the span is kept, and never thrown into the caller (the command has run).
+  if (observe::tracer().wanted(parent->trace.flags, failed, took)) {
+    try {
+      std::vector<observe::Attribute> attributes{{"db.system", std::string("redis")}};
+      if (expected) attributes.push_back({"zt.redis.noscript", true});
+      observe::record_dependency_span(*parent, "redis " + verb, "redis", std::move(attributes), start, took, failed,
+                                      error ? "redis unavailable" : (failed ? "redis error reply" : ""));
+    } catch (...) {
+      // The span lost; the command's outcome stands.
+    }
+  }
   if (error) std::rethrow_exception(error);
   co_return reply;
 }

@@ -8,6 +8,7 @@
 
 #include "core/net/work_executor.hpp"
 #include "core/observe/tracer.hpp"
+#include "core/util/error.hpp"
 
 namespace zt::core::storage {
 
@@ -43,13 +44,22 @@ boost::asio::awaitable<void> Database::run(Mode mode, const std::function<void(T
   }
   const auto took = std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - began);
   const SpanVerdict verdict = judge_transaction(error, body_threw);
-  const std::string system = dialect() == Dialect::kPostgres ? "postgresql" : "sqlite";
-  const std::string operation = mode == Mode::kRead ? "read" : "write";
-  std::vector<observe::Attribute> attributes{{"db.system", system}, {"zt.db.transaction", operation}};
-  if (verdict.rolled_back) attributes.push_back({"zt.db.rolled_back", true});
-  if (verdict.unique_violation) attributes.push_back({"zt.db.unique_violation", true});
-  observe::record_dependency_span(*parent, system + " " + operation, "db:" + system, std::move(attributes), start, took,
-                                  !verdict.failed.empty(), verdict.failed);
+  // Built only when the span is kept, and never thrown into the caller (the write may have
+  // committed).
+  if (observe::tracer().wanted(parent->trace.flags, !verdict.failed.empty(), took)) {
+    try {
+      const std::string system = dialect() == Dialect::kPostgres ? "postgresql" : "sqlite";
+      const std::string operation = mode == Mode::kRead ? "read" : "write";
+      std::vector<observe::Attribute> attributes{{"db.system", system}, {"zt.db.transaction", operation}};
+      if (verdict.rolled_back) attributes.push_back({"zt.db.rolled_back", true});
+      if (verdict.unique_violation) attributes.push_back({"zt.db.unique_violation", true});
+      if (verdict.not_run) attributes.push_back({"zt.db.not_run", true});
+      observe::record_dependency_span(*parent, system + " " + operation, "db:" + system, std::move(attributes), start,
+                                      took, !verdict.failed.empty(), verdict.failed);
+    } catch (...) {
+      // The span lost; the transaction's outcome stands.
+    }
+  }
   if (error) std::rethrow_exception(error);
 }
 
@@ -67,12 +77,23 @@ SpanVerdict judge_transaction(const std::exception_ptr& error, bool body_threw) 
     } else {
       v.failed = e.kind() == StorageError::Kind::kUnavailable ? "database unavailable" : "storage error";
     }
-  } catch (...) {
-    // Thrown by the body: a refusal, the request's answer. Otherwise the transaction never ran.
+  } catch (const ApiError&) {
+    // Thrown by the body: a refusal, the request's answer. Otherwise the transaction never ran
+    // (the blocking pool full): this process's load, not the database's — the request's own span
+    // says it failed, the edge to the database does not.
     if (body_threw)
       v.rolled_back = true;
     else
-      v.failed = "transaction not run";
+      v.not_run = true;
+  } catch (...) {
+    // Anything else the body threw (a row not there, a value that does not parse): a failure of
+    // the transaction's code, rolled back.
+    if (body_threw) {
+      v.rolled_back = true;
+      v.failed = "transaction failed";
+    } else {
+      v.not_run = true;
+    }
   }
   return v;
 }

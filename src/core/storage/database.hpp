@@ -50,13 +50,16 @@ class StorageError : public std::runtime_error {
   Kind kind_;
 };
 
-// How a transaction's span reads (issue 19): `failed` (the status message) only when the database
-// failed or the transaction could not run; a refusal thrown by the body, or a unique violation
-// (most often a request id seen before, which the caller awaits), only rolled it back.
+// How a transaction's span reads (issue 19): `failed` (the status message) when the database
+// failed, or the body threw something other than a refusal; a refusal (ApiError) thrown by the
+// body, or a unique violation (most often a request id seen before, which the caller awaits), only
+// rolled it back; `not_run` when it never ran (the blocking pool full: this process's load, not
+// the database's failure).
 struct SpanVerdict {
   std::string failed;
   bool rolled_back = false;
   bool unique_violation = false;
+  bool not_run = false;
 };
 SpanVerdict judge_transaction(const std::exception_ptr& error, bool body_threw);
 

@@ -5,10 +5,13 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <array>
+#include <atomic>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/use_future.hpp>
 #include <filesystem>
 #include <mutex>
+#include <stdexcept>
 #include <thread>
 
 #include "core/net/periodic.hpp"
@@ -212,7 +215,7 @@ TEST_F(DatabaseSpans, WorkWithoutASlotOrWithTracingOffMakesNoSpanAndWritesTheSam
   EXPECT_EQ(got_.size(), 1u);
 }
 
-TEST(DatabaseSpanVerdict, FailedOnlyWhenTheDatabaseFailedOrTheTransactionNeverRan) {
+TEST(DatabaseSpanVerdict, FailedOnlyWhenTheDatabaseOrTheTransactionsCodeFailed) {
   const auto thrown = [](auto e) { return std::make_exception_ptr(e); };
   EXPECT_EQ(judge_transaction(nullptr, false).failed, "");
   const auto unavailable =
@@ -226,10 +229,16 @@ TEST(DatabaseSpanVerdict, FailedOnlyWhenTheDatabaseFailedOrTheTransactionNeverRa
   const auto refused = judge_transaction(thrown(ApiError(409, "X", "拒绝")), true);
   EXPECT_EQ(refused.failed, "");
   EXPECT_TRUE(refused.rolled_back);
-  // The blocking pool full: the transaction never ran.
+  // The blocking pool full: the transaction never ran — this process's load, not a failure of the
+  // edge to the database.
   const auto overloaded = judge_transaction(thrown(ApiError(503, "OVERLOADED", "系统繁忙")), false);
-  EXPECT_EQ(overloaded.failed, "transaction not run");
+  EXPECT_EQ(overloaded.failed, "");
+  EXPECT_TRUE(overloaded.not_run);
   EXPECT_FALSE(overloaded.rolled_back);
+  // A body that fails otherwise (a row not there): the transaction's failure.
+  const auto broken = judge_transaction(thrown(std::out_of_range("row 0")), true);
+  EXPECT_EQ(broken.failed, "transaction failed");
+  EXPECT_TRUE(broken.rolled_back);
 }
 
 // A traced job's run is the root of its trace, and its transaction is the run's child.
