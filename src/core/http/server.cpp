@@ -20,7 +20,7 @@
 
 #include "core/http/error.hpp"
 #include "core/net/runtime.hpp"
-#include "core/net/work_executor.hpp"
+#include "core/net/slot_executor.hpp"
 #include "core/observe/log.hpp"
 #include "core/observe/metrics.hpp"
 

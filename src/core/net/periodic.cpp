@@ -4,7 +4,7 @@
 #include <exception>
 
 #include "core/net/runtime.hpp"
-#include "core/net/work_executor.hpp"
+#include "core/net/slot_executor.hpp"
 #include "core/observe/log.hpp"
 #include "core/observe/tracer.hpp"
 

@@ -1,7 +1,7 @@
-#include "core/net/work_executor.hpp"
-
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/this_coro.hpp>
+
+#include "core/net/slot_executor.hpp"
 
 namespace zt::core::net {
 

@@ -6,10 +6,10 @@
 // records its span as the request's child, without the request being handed down through every
 // call. A traced Periodic job runs on one of its own (each run is the parent).
 //
-// It forwards every property query, requirement and preference to the io_context's executor, so
-// timers and sockets behave as before; a completion is posted through it rather than run inline
-// (Asio runs a handler inline only for the plain io_context executor), which is why the server
-// uses it only while tracing records. A coroutine spawned elsewhere (the runtime's own work, a
+// The executor itself (core/net/slot_executor.hpp, for the .cpp files that spawn on it) forwards every property query,
+// requirement and preference to the io_context's executor, so timers and sockets behave as before; a completion is
+// posted through it rather than run inline (Asio runs a handler inline only for the plain io_context executor), which
+// is why the server uses it only while tracing records. A coroutine spawned elsewhere (the runtime's own work, a
 // housekeeping loop) has no slot: its calls record no spans.
 //
 // The slot holds a value: a scope saves what was there and puts it back, so coroutines that share
@@ -18,13 +18,8 @@
 // `fork_work_executor` (core::net::Eager does): it then has a slot of its own.
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
-#include <boost/asio/execution.hpp>
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/query.hpp>
-#include <boost/asio/require.hpp>
 #include <memory>
 #include <optional>
-#include <type_traits>
 #include <utility>
 
 #include "core/observe/trace.hpp"
@@ -36,46 +31,6 @@ namespace zt::core::net {
 struct WorkSlot {
   std::optional<observe::SpanOrigin> current;
 };
-
-template <class Inner>
-class SlotExecutor {
- public:
-  SlotExecutor(Inner inner, std::shared_ptr<WorkSlot> slot) noexcept
-      : inner_(std::move(inner)), slot_(std::move(slot)) {}
-
-  WorkSlot* slot() const noexcept { return slot_.get(); }
-  const Inner& inner() const noexcept { return inner_; }
-
-  template <class Property>
-  auto query(const Property& p) const noexcept(noexcept(boost::asio::query(std::declval<const Inner&>(), p)))
-      -> decltype(boost::asio::query(std::declval<const Inner&>(), p)) {
-    return boost::asio::query(inner_, p);
-  }
-  template <class Property>
-  auto require(const Property& p) const noexcept
-      -> SlotExecutor<std::decay_t<decltype(boost::asio::require(std::declval<const Inner&>(), p))>> {
-    return {boost::asio::require(inner_, p), slot_};
-  }
-  template <class Property>
-  auto prefer(const Property& p) const noexcept
-      -> SlotExecutor<std::decay_t<decltype(boost::asio::prefer(std::declval<const Inner&>(), p))>> {
-    return {boost::asio::prefer(inner_, p), slot_};
-  }
-  template <class F>
-  void execute(F&& f) const {
-    inner_.execute(std::forward<F>(f));
-  }
-  friend bool operator==(const SlotExecutor& a, const SlotExecutor& b) noexcept {
-    return a.inner_ == b.inner_ && a.slot_ == b.slot_;
-  }
-  friend bool operator!=(const SlotExecutor& a, const SlotExecutor& b) noexcept { return !(a == b); }
-
- private:
-  Inner inner_;
-  std::shared_ptr<WorkSlot> slot_;
-};
-
-using WorkExecutor = SlotExecutor<boost::asio::io_context::executor_type>;
 
 // The slot of the coroutine running now, or null when it runs on no WorkExecutor.
 boost::asio::awaitable<WorkSlot*> current_work_slot();

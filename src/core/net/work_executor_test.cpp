@@ -3,8 +3,6 @@
 // while one on a plain executor finds nothing; a scope restores what was there; a forked
 // coroutine has a slot of its own. (A traced job's run and its transactions:
 // core/storage/database_span_test.cpp.)
-#include "core/net/work_executor.hpp"
-
 #include <gtest/gtest.h>
 
 #include <boost/asio/co_spawn.hpp>
@@ -13,6 +11,7 @@
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
+#include "core/net/slot_executor.hpp"
 #include "core/observe/tracer.hpp"
 
 namespace zt::core::net {

@@ -16,7 +16,7 @@
 
 #include "core/net/periodic.hpp"
 #include "core/net/runtime.hpp"
-#include "core/net/work_executor.hpp"
+#include "core/net/slot_executor.hpp"
 #include "core/observe/tracer.hpp"
 #include "core/storage/database.hpp"
 #include "core/util/error.hpp"
