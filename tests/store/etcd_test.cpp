@@ -6,6 +6,8 @@
 #include <mutex>
 #include <thread>
 
+#include "core/observe/blocking_parent.hpp"
+#include "core/observe/tracer.hpp"
 #include "core/util/digest.hpp"
 #include "harness/http.hpp"
 #include "harness/process.hpp"
@@ -175,6 +177,69 @@ TEST_F(EtcdClientTest, ADeadEndpointIsSkipped) {
   EXPECT_EQ(c.range("/fo/k").kvs.at(0).value, "v");
   Client none({{"127.0.0.1:" + std::to_string(dead)}, 200ms, 500ms});
   EXPECT_THROW(none.range("/fo/k"), EtcdError);
+}
+
+// A call made for a traced request (the blocking pool puts it on the thread) is its client span:
+// named by the operation, never a key or a value; a refused or unreachable call fails its span,
+// a revoke of a lease already gone does not; a call for no request records nothing.
+TEST_F(EtcdClientTest, ACallForATracedRequestIsItsChildSpan) {
+  std::mutex mutex;
+  std::vector<observe::RecordedSpan> spans;
+  auto& tracer = observe::tracer();
+  tracer.set_export([&](std::vector<observe::RecordedSpan>&& batch) {
+    std::lock_guard lock(mutex);
+    for (auto& s : batch) spans.push_back(std::move(s));
+    return true;
+  });
+  const observe::SpanOrigin request{observe::TraceContext::generate(), "registry"};
+  auto c = client();
+  c.put("/sp/untraced", "no request");  // before the scope: no span
+  const int dead = test::free_port();
+  Client none({{"127.0.0.1:" + std::to_string(dead)}, 200ms, 500ms});
+  {
+    const observe::BlockingParentScope scope(&request);
+    c.put("/sp/secret-key", "secret-value");
+    EXPECT_FALSE(c.txn({Compare::missing("/sp/secret-key")}, {Op::put("/sp/secret-key", "x")}, {}).succeeded);
+    c.revoke(123456789);  // no such lease: already gone
+    EXPECT_THROW(none.range("/sp/secret-key"), EtcdError);
+  }
+  tracer.flush();
+  tracer.set_export(nullptr);
+  std::lock_guard lock(mutex);
+  ASSERT_EQ(spans.size(), 4u);
+  const auto attribute = [](const observe::Span& s, const std::string& key) -> std::string {
+    for (const auto& a : s.attributes)
+      if (a.key == key) {
+        if (const auto* text = std::get_if<std::string>(&a.value)) return *text;
+        if (const auto* number = std::get_if<std::int64_t>(&a.value)) return std::to_string(*number);
+      }
+    return "";
+  };
+  const std::vector<std::string> names{"etcd kv/put", "etcd kv/txn", "etcd lease/revoke", "etcd kv/range"};
+  for (std::size_t i = 0; i < spans.size(); ++i) {
+    const auto& s = spans[i].span;
+    EXPECT_EQ(spans[i].service, "registry");
+    EXPECT_EQ(s.name, names[i]);
+    EXPECT_EQ(s.kind, observe::SpanKind::kClient);
+    EXPECT_EQ(s.trace_id, request.trace.trace_id);
+    EXPECT_EQ(s.parent_span_id, request.trace.span_id);
+    EXPECT_NE(s.span_id, request.trace.span_id);
+    EXPECT_GE(s.end_unix_nano, s.start_unix_nano);
+    EXPECT_EQ(attribute(s, "db.system"), "etcd");
+    EXPECT_EQ(attribute(s, "peer.service"), "etcd");
+    EXPECT_EQ(attribute(s, "zt.etcd.operation"), names[i].substr(5));
+    for (const auto& a : s.attributes) {
+      if (const auto* text = std::get_if<std::string>(&a.value)) {
+        EXPECT_EQ(text->find("secret"), std::string::npos) << a.key << " names a key or a value";
+      }
+    }
+  }
+  EXPECT_EQ(spans[0].span.status, observe::SpanStatus::kUnset);
+  EXPECT_EQ(spans[1].span.status, observe::SpanStatus::kUnset) << "a compare that fails is an answer";
+  EXPECT_EQ(spans[2].span.status, observe::SpanStatus::kUnset) << "a lease already gone is what a revoke expects";
+  EXPECT_EQ(attribute(spans[2].span, "rpc.grpc.status_code"), "5");
+  EXPECT_EQ(spans[3].span.status, observe::SpanStatus::kError);
+  EXPECT_EQ(spans[3].span.status_message, "etcd unreachable");
 }
 
 TEST(EtcdClient, RefusesBadEndpoints) {

@@ -1,14 +1,17 @@
 #include "core/net/etcd.hpp"
 
+#include <fmt/format.h>
+
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/json.hpp>
-#include <fmt/format.h>
-
+#include <chrono>
 #include <mutex>
 
+#include "core/observe/blocking_parent.hpp"
+#include "core/observe/tracer.hpp"
 #include "core/util/digest.hpp"
 
 namespace zt::core::net::etcd {
@@ -237,9 +240,46 @@ struct Client::Impl {
     return ec;
   }
 
+  // One call: sent, and recorded as a client span of the request the blocking work runs for
+  // (observe/blocking_parent.hpp) when there is one and the span is wanted. Named by the operation
+  // ("etcd kv/txn"), never a key or a value; failed when the cluster could not be reached or
+  // refused it — except a lease already gone at a revoke, which the caller expects.
+  json::object call(const std::string& path, const json::object& body, bool idempotent) {
+    const observe::SpanOrigin* parent = observe::tracer().recording() ? observe::blocking_span_parent() : nullptr;
+    if (!parent) return send(path, body, idempotent);
+    const std::uint64_t start = observe::unix_nanos();
+    const auto began = std::chrono::steady_clock::now();
+    try {
+      auto answer = send(path, body, idempotent);
+      record_call(*parent, path, start, began, nullptr);
+      return answer;
+    } catch (const EtcdError& e) {
+      record_call(*parent, path, start, began, &e);
+      throw;
+    }
+  }
+
+  static void record_call(const observe::SpanOrigin& parent, const std::string& path, std::uint64_t start,
+                          std::chrono::steady_clock::time_point began, const EtcdError* error) noexcept try {
+    const auto took = std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - began);
+    const int code = error ? error->grpc_code() : 0;
+    const bool expected = error && code == 5 && path == "/v3/lease/revoke";  // NotFound: already expired
+    const bool failed = error && !expected;
+    if (!observe::tracer().wanted(parent.trace.flags, failed, took)) return;
+    const std::string operation = path.rfind("/v3/", 0) == 0 ? path.substr(4) : path;
+    std::vector<observe::Attribute> attributes{{"db.system", std::string("etcd")}, {"zt.etcd.operation", operation}};
+    if (error) attributes.push_back({"rpc.grpc.status_code", static_cast<std::int64_t>(code)});
+    std::string message;
+    if (failed) message = code == 0 ? "etcd unreachable" : "etcd refused (gRPC " + std::to_string(code) + ")";
+    observe::record_dependency_span(parent, "etcd " + operation, "etcd", std::move(attributes), start, took, failed,
+                                    std::move(message));
+  } catch (...) {
+    // The span lost; the call's outcome stands.
+  }
+
   // POSTs `body` to `path`, trying each member in turn. A request that may have reached a member
   // is only re-sent elsewhere when `idempotent`; otherwise the transport error is thrown.
-  json::object call(const std::string& path, const json::object& body, bool idempotent) {
+  json::object send(const std::string& path, const json::object& body, bool idempotent) {
     const std::string text = json::serialize(body);
     std::string last_error = "no endpoint configured";
     const std::size_t n = endpoints.size();

@@ -5,7 +5,8 @@
 // Calls block, like every other store: run them on the blocking pool (core::blocking) or a
 // thread of their own. Each call has a timeout; several endpoints (the members of one cluster)
 // are tried in turn, staying on the one that answered last, so a killed member costs one
-// connection attempt.
+// connection attempt. A call made for a traced request (the blocking pool carries it:
+// core/observe/blocking_parent.hpp) is recorded as the request's client span, "etcd <operation>".
 //
 //   etcd::Client c({{"127.0.0.1:2379", "127.0.0.1:22379"}});
 //   auto lease = c.grant(6);

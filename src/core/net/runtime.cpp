@@ -1,8 +1,12 @@
 #include "core/net/runtime.hpp"
 
 #include <pthread.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
 #include <time.h>
+#include <unistd.h>
 
+#include <atomic>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/executor_work_guard.hpp>
@@ -10,20 +14,17 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/thread_pool.hpp>
 #include <boost/asio/use_awaitable.hpp>
-
-#include <sys/resource.h>
-#include <sys/syscall.h>
-#include <unistd.h>
-
-#include <atomic>
 #include <future>
 #include <mutex>
 #include <thread>
 #include <vector>
 
-#include "core/util/error.hpp"
 #include "core/net/blocking.hpp"
+#include "core/net/work_executor.hpp"
+#include "core/observe/blocking_parent.hpp"
 #include "core/observe/log.hpp"
+#include "core/observe/tracer.hpp"
+#include "core/util/error.hpp"
 
 namespace zt::core::net {
 
@@ -227,8 +228,14 @@ asio::awaitable<void> run_blocking(std::function<void()> fn) {
     BlockingPool& p;
     ~Release() { p.queued.fetch_sub(1); }
   } release{p};
+  // The request this work is for, as the parent of the blocking calls it makes (etcd's).
+  std::optional<observe::SpanOrigin> parent;
+  if (observe::tracer().recording()) parent = co_await net::current_span_parent();
+  const observe::SpanOrigin* for_calls = parent ? &*parent : nullptr;
   co_await asio::co_spawn(
-      p.pool, [&fn]() -> asio::awaitable<void> {
+      p.pool,
+      [&fn, for_calls]() -> asio::awaitable<void> {
+        const observe::BlockingParentScope scope(for_calls);
         fn();
         co_return;
       },

@@ -2,7 +2,7 @@
 // doing through its executor — nested coroutines, after timers, in sub-coroutines spawned on it —
 // while one on a plain executor finds nothing; a scope restores what was there; a forked
 // coroutine has a slot of its own. (A traced job's run and its transactions:
-// core/storage/database_span_test.cpp.)
+// core/storage/database_span_test.cpp.) Blocking work for a request carries it to the pool's thread.
 #include <gtest/gtest.h>
 
 #include <boost/asio/co_spawn.hpp>
@@ -10,8 +10,11 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <thread>
 
+#include "core/net/blocking.hpp"
 #include "core/net/slot_executor.hpp"
+#include "core/observe/blocking_parent.hpp"
 #include "core/observe/tracer.hpp"
 
 namespace zt::core::net {
@@ -157,6 +160,53 @@ TEST(WorkExecutor, AForkedCoroutineServesItsOwnRequestWithoutTakingTheStartersSl
   EXPECT_EQ(which(starter_after, request_trace, inner_trace), "request:mall");
   EXPECT_EQ(which(shared_after, request_trace, inner_trace), "request:mall")
       << "the inner scope put back the value it found (a copy: the outer frame's end changes nothing)";
+}
+
+// Blocking work (core::blocking) for a traced request runs with the request as the parent of
+// its blocking calls (etcd's), on the pool's thread, for the work's length only; work for no
+// request, or while nothing is traced, has none.
+TEST(WorkExecutor, BlockingWorkRunsWithTheRequestAsTheParentOfItsCalls) {
+  auto& tracer = observe::tracer();
+  tracer.set_export([](std::vector<observe::RecordedSpan>&&) { return true; });
+  asio::io_context io;
+  const observe::TraceContext request_trace = observe::TraceContext::generate();
+  Origin in_work, after_work{observe::SpanOrigin{}}, without_request{observe::SpanOrigin{}},
+      untraced{observe::SpanOrigin{}};
+  std::thread::id caller, worker;
+  const auto parent_here = [] {
+    const observe::SpanOrigin* p = observe::blocking_span_parent();
+    return p ? Origin(*p) : Origin();
+  };
+  asio::co_spawn(
+      WorkExecutor(io.get_executor(), std::make_shared<WorkSlot>()),
+      [&]() -> asio::awaitable<void> {
+        caller = std::this_thread::get_id();
+        WorkSlot* slot = co_await current_work_slot();
+        {
+          const SpanParentScope scope(slot, observe::SpanOrigin{request_trace, "registry"});
+          co_await core::blocking([&] {
+            worker = std::this_thread::get_id();
+            in_work = parent_here();
+          });
+        }
+        co_await core::blocking([&] { without_request = parent_here(); });
+        tracer.set_export(nullptr);
+        {
+          const SpanParentScope scope(slot, observe::SpanOrigin{request_trace, "registry"});
+          co_await core::blocking([&] { untraced = parent_here(); });
+        }
+      },
+      asio::detached);
+  io.run();
+  tracer.set_export(nullptr);
+  after_work = parent_here();
+  EXPECT_NE(caller, worker) << "run on the blocking pool";
+  ASSERT_TRUE(in_work.has_value());
+  EXPECT_EQ(in_work->trace.span_id, request_trace.span_id);
+  EXPECT_EQ(in_work->service, "registry");
+  EXPECT_FALSE(without_request.has_value()) << "the pool's thread keeps nothing from the work before";
+  EXPECT_FALSE(untraced.has_value()) << "nothing is looked up while nothing is traced";
+  EXPECT_FALSE(after_work.has_value());
 }
 
 // The wrapper forwards what Asio asks of an executor and keeps its slot through what it requires.

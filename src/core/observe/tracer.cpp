@@ -10,6 +10,7 @@
 #include <map>
 #include <utility>
 
+#include "core/observe/blocking_parent.hpp"
 #include "core/util/hex.hpp"
 
 namespace zt::core::observe {
@@ -318,6 +319,17 @@ Tracer& tracer() {
   static Tracer t;
   return t;
 }
+
+namespace {
+thread_local const SpanOrigin* t_blocking_parent = nullptr;
+}  // namespace
+
+const SpanOrigin* blocking_span_parent() noexcept { return t_blocking_parent; }
+
+BlockingParentScope::BlockingParentScope(const SpanOrigin* parent) noexcept
+    : previous_(std::exchange(t_blocking_parent, parent)) {}
+
+BlockingParentScope::~BlockingParentScope() { t_blocking_parent = previous_; }
 
 TraceContext new_root_trace() {
   TraceContext t = TraceContext::generate();
