@@ -8,7 +8,9 @@
 
 #include <boost/json.hpp>
 #include <chrono>
+#include <map>
 #include <mutex>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -258,6 +260,36 @@ TEST_P(ObserverAlerts, ASlowCounterFiresByMailSmsAndWebhookKeepsQuietThroughItsS
   trial = http_request(port, "POST", "/api/observer/v1/alert-rules/trial",
                        boost::json::serialize(boost::json::object{{"rule", rule}, {"minutes", 10}}), staff_headers());
   EXPECT_TRUE(boost::json::parse(trial.body).at("notices").as_array().empty()) << trial.body;
+  // A rule on the instances' resources, tried over the same minutes: each process sent its
+  // figures (every one holds more than a MiB of memory, none a TiB), judged per instance without
+  // a traffic guard.
+  const auto memory_trial = [&](double threshold_mib) {
+    const boost::json::object memory{{"id", "instance_memory"},
+                                     {"title", "实例内存过高"},
+                                     {"scope", "instance"},
+                                     {"metric", "rss_mb"},
+                                     {"threshold", threshold_mib},
+                                     {"period", 1},
+                                     {"count", 1}};
+    const auto r =
+        http_request(port, "POST", "/api/observer/v1/alert-rules/trial",
+                     boost::json::serialize(boost::json::object{{"rule", memory}, {"minutes", 10}}), staff_headers());
+    EXPECT_EQ(r.status, 200) << r.body;
+    return r.status == 200 ? boost::json::parse(r.body).at("notices").as_array() : boost::json::array{};
+  };
+  std::set<std::string> over_a_mib;
+  for (const auto& n : memory_trial(1)) {
+    EXPECT_EQ(n.at("scope"), "instance") << n;
+    EXPECT_FALSE(n.at("name").as_string().empty()) << n;
+    if (n.at("kind") != "firing") continue;
+    over_a_mib.insert(std::string(n.at("service").as_string()));
+    EXPECT_GT(n.at("value").as_double(), 1.0) << n;
+    const std::string said(n.at("text").as_string());
+    EXPECT_NE(said.find("常驻内存"), std::string::npos) << said;
+    EXPECT_EQ(said.find("次调用"), std::string::npos) << "no calls to count: " << said;
+  }
+  EXPECT_TRUE(over_a_mib.count("mall") && over_a_mib.count("counter")) << "every instance's resources are judged";
+  EXPECT_TRUE(memory_trial(1024.0 * 1024.0).empty());
 
   // Minute 2: still slow — within the rule's two minutes of silence, nothing is said.
   wait_for_minute_after(first);
@@ -327,6 +359,11 @@ TEST(ObserverAlertRefusals, TheObserverChecksWhatItIsSentAndSaysWhenTheConfigCen
               400, "OBSERVER_ALERT_RULES_INVALID"));
   EXPECT_TRUE(refused(as("POST", "/api/observer/v1/alert-rules/trial", "{}"), 400, "OBSERVER_ALERT_RULES_INVALID",
                       "请给出要试算的规则（rule）"));
+  const auto on_service =
+      as("POST", "/api/observer/v1/alert-rules/trial",
+         R"({"rule": {"id": "cpu", "title": "CPU 过高", "scope": "service", "metric": "cpu_cores", "threshold": 1}})");
+  EXPECT_TRUE(refused(on_service, 400, "OBSERVER_ALERT_RULES_INVALID")) << on_service.body;
+  EXPECT_NE(json_field(on_service.body, "message").find("资源指标"), std::string::npos) << on_service.body;
   EXPECT_TRUE(refused(as("POST", "/api/observer/v1/alert-rules/trial", R"({"rule": )" + rule + R"(, "minutes": 0})"),
                       400, "OBSERVER_BAD_PARAM", "minutes 应为 1 到 1440 的整数"));
   EXPECT_TRUE(refused(as("POST", "/api/observer/v1/alert-rules/trial", "[1]"), 400, "INVALID_JSON"));

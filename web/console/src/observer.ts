@@ -80,7 +80,12 @@ export const observer = {
 export const metricTitles: Record<string, string> = {
   avg_ms: '平均响应时间（毫秒）', p50_ms: 'P50（毫秒）', p75_ms: 'P75（毫秒）', p90_ms: 'P90（毫秒）', p95_ms: 'P95（毫秒）', p99_ms: 'P99（毫秒）',
   error_rate: '错误率', sla: '成功率', cpm: '每分钟调用数', apdex: 'Apdex',
+  // An instance's resources (rules on instances only).
+  cpu_cores: '实例 CPU（核）', rss_mb: '实例常驻内存（MiB）', open_files_ratio: '实例文件句柄占上限比例',
+  io_busy: '实例 IO 线程繁忙度', blocking_queued: '实例阻塞任务排队数',
 };
+// Metrics a rule may judge only on instances.
+export const resourceMetrics = ['cpu_cores', 'rss_mb', 'open_files_ratio', 'io_busy', 'blocking_queued'];
 export const scopeTitles: Record<string, string> = { service: '服务', instance: '实例', endpoint: '接口', edge: '调用关系' };
 export const kindTitles: Record<string, string> = { firing: '告警', still_firing: '持续告警', recovered: '恢复', ended: '规则变更结束' };
 export const deliveryTitles: Record<string, string> = { pending: '待发送', sending: '发送中', sent: '已发送', failed: '失败', unknown: '结果未知' };

@@ -19,6 +19,7 @@
 #include "platform/notify/client/notify_client.hpp"
 #include "platform/observer/store/alert_store.hpp"
 #include "platform/observer/store/metric_store.hpp"
+#include "platform/observer/store/resource_store.hpp"
 
 namespace zt::platform::observer {
 
@@ -227,17 +228,26 @@ boost::asio::awaitable<void> Alerting::judge(std::int64_t now_ms) {
   }
 
   // Each minute's series of every scope, merged across the observers' parts.
+  // And each instance's resources, when a rule judges them.
+  const bool on_resources =
+      std::any_of(doc.rules.begin(), doc.rules.end(), [](const AlertRule& r) { return resource_metric(r.metric); });
+  std::map<std::int64_t, MinuteResources> resources;
   const auto minutes = co_await s.db.read([&](core::storage::Tx& tx) {
     Minutes all;
     for (const auto scope : {SeriesScope::kService, SeriesScope::kInstance, SeriesScope::kEndpoint, SeriesScope::kEdge})
       merge_into(all, MetricStore::read(tx, scope, std::nullopt, from, settled + 1));
+    if (on_resources)
+      resources = resources_by_minute(ResourceStore::read_all(tx, from, settled + 1, kMostResourceRows));
     return all;
   });
   std::size_t stale = 0;
   for (std::int64_t m = from; m <= settled; ++m) {
     const auto it = minutes.find(m);
+    const auto at = resources.find(m);
     static const core::observe::MinuteSeries kNone;
-    for (auto& n : evaluator.judge(m, it == minutes.end() ? kNone : it->second)) {
+    static const MinuteResources kNoResources;
+    for (auto& n : evaluator.judge(m, it == minutes.end() ? kNone : it->second,
+                                   at == resources.end() ? kNoResources : at->second)) {
       // Catching up after a pause: what minutes long past said is judged (the states go on) but
       // not sent — nobody is paged for an incident that is over.
       if (m < settled - kMostMinutesNoticed) {

@@ -81,6 +81,7 @@ class Alerting {
   static constexpr std::int64_t kMostMinutesCaughtUp = 60;  // after a long pause, the last hour only
   static constexpr std::int64_t kMostMinutesNoticed = 5;    // catching up, notices of older minutes are not sent
   static constexpr std::chrono::seconds kDeliveryBudget{20};  // a round's sends, at most
+  static constexpr std::int64_t kMostResourceRows = 200'000;  // instances' resource rows a round reads
 
  private:
   boost::asio::awaitable<void> step();

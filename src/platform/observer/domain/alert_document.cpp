@@ -143,6 +143,16 @@ std::string metric_title(AlertMetric m) {
       return "每分钟调用数";
     case AlertMetric::kApdex:
       return "Apdex";
+    case AlertMetric::kCpuCores:
+      return "CPU 占用（核）";
+    case AlertMetric::kRssMb:
+      return "常驻内存";
+    case AlertMetric::kOpenFilesRatio:
+      return "文件句柄占上限比例";
+    case AlertMetric::kIoBusy:
+      return "IO 线程繁忙度";
+    case AlertMetric::kBlockingQueued:
+      return "阻塞任务排队数";
   }
   return "";
 }
@@ -151,9 +161,16 @@ std::string metric_value_text(AlertMetric m, double v) {
   switch (m) {
     case AlertMetric::kErrorRate:
     case AlertMetric::kSla:
+    case AlertMetric::kOpenFilesRatio:
+    case AlertMetric::kIoBusy:
       return fmt::format("{:.2f}%", v * 100);
     case AlertMetric::kCpm:
+    case AlertMetric::kBlockingQueued:
       return fmt::format("{:.0f}", v);
+    case AlertMetric::kCpuCores:
+      return fmt::format("{:.2f} 核", v);
+    case AlertMetric::kRssMb:
+      return fmt::format("{:.0f} MiB", v);
     case AlertMetric::kApdex:
       return fmt::format("{:.2f}", v);
     default:
@@ -219,7 +236,10 @@ AlertRule alert_rule_from(const boost::json::value& v) {
   r.service = text_field(o, "service", what, 256).value_or("");
   r.name_prefix = text_field(o, "name_prefix", what, 256).value_or("");
   const auto metric = alert_metric(text_field(o, "metric", what, 32).value_or(""));
-  if (!metric) invalid(what + "的指标（metric）应为 avg_ms、p50_ms … p99_ms、error_rate、sla、cpm 或 apdex");
+  if (!metric)
+    invalid(what +
+            "的指标（metric）应为 avg_ms、p50_ms … p99_ms、error_rate、sla、cpm、apdex，或实例资源 cpu_cores、rss_mb、"
+            "open_files_ratio、io_busy、blocking_queued");
   r.metric = *metric;
   const auto comparison = text_field(o, "comparison", what, 16).value_or("above");
   if (comparison != "above" && comparison != "below") invalid(what + "的比较方式（comparison）应为 above 或 below");
@@ -462,6 +482,11 @@ std::string notice_text(const AlertRule& r, const AlertNotice& n) {
   switch (n.kind) {
     case AlertNotice::Kind::kFiring:
     case AlertNotice::Kind::kStillFiring:
+      if (resource_metric(r.metric))  // no calls to count: the instance's own figure
+        return fmt::format("{}{}：{} {} {}（阈值 {} {}），近 {} 分钟 {} 分钟超限，{}",
+                           n.kind == AlertNotice::Kind::kFiring ? "告警 " : "持续告警 ", r.title, entity_text(n.entity),
+                           metric_title(r.metric), value, r.comparison == AlertComparison::kAbove ? ">" : "<",
+                           metric_value_text(r.metric, r.threshold), r.period, n.breaches, when);
       return fmt::format("{}{}：{} {} {}（阈值 {} {}），近 {} 分钟 {} 分钟超限，{} 次调用，{}",
                          n.kind == AlertNotice::Kind::kFiring ? "告警 " : "持续告警 ", r.title, entity_text(n.entity),
                          metric_title(r.metric), value, r.comparison == AlertComparison::kAbove ? ">" : "<",

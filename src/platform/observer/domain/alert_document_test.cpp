@@ -206,6 +206,19 @@ TEST(AlertDocument, ANoticeReadsInOneLineOfChineseWithBeijingTime) {
       << notice_text(doc.rules[1], sla);
   EXPECT_EQ(entity_text(SeriesKey{SeriesScope::kEndpoint, "mall", "GET /api/mall/v1/holdings"}),
             "mall 的接口 GET /api/mall/v1/holdings");
+  // A resource rule: the instance's own figure, no calls to count.
+  const auto memory = alert_rule_from(boost::json::parse(
+      R"({"id": "mem", "title": "实例内存过高", "scope": "instance", "metric": "rss_mb", "threshold": 2048,
+          "period": 5, "count": 3})"));
+  AlertNotice high{
+      AlertNotice::Kind::kFiring, "mem", SeriesKey{SeriesScope::kInstance, "mall", "mall-7f9c"}, minute, 3100.4, 3, 0};
+  EXPECT_EQ(notice_text(memory, high),
+            "告警 实例内存过高：mall 的实例 mall-7f9c 常驻内存 3100 MiB（阈值 > 2048 MiB），近 5 分钟 3 分钟超限，"
+            "12-07 09:31");
+  EXPECT_THROW(alert_rule_from(boost::json::parse(
+                   R"({"id": "cpu", "title": "CPU", "scope": "service", "metric": "cpu_cores", "threshold": 1})")),
+               std::invalid_argument)
+      << "resources are an instance's";
 }
 
 }  // namespace

@@ -13,7 +13,7 @@ namespace {
 
 using core::observe::SeriesKey;
 
-constexpr std::array<std::pair<AlertMetric, std::string_view>, 10> kMetrics{{
+constexpr std::array<std::pair<AlertMetric, std::string_view>, 15> kMetrics{{
     {AlertMetric::kAvgMs, "avg_ms"},
     {AlertMetric::kP50Ms, "p50_ms"},
     {AlertMetric::kP75Ms, "p75_ms"},
@@ -24,6 +24,11 @@ constexpr std::array<std::pair<AlertMetric, std::string_view>, 10> kMetrics{{
     {AlertMetric::kSla, "sla"},
     {AlertMetric::kCpm, "cpm"},
     {AlertMetric::kApdex, "apdex"},
+    {AlertMetric::kCpuCores, "cpu_cores"},
+    {AlertMetric::kRssMb, "rss_mb"},
+    {AlertMetric::kOpenFilesRatio, "open_files_ratio"},
+    {AlertMetric::kIoBusy, "io_busy"},
+    {AlertMetric::kBlockingQueued, "blocking_queued"},
 }};
 
 // What a rule judges by: two rules alike in these judge alike, so a state carries over.
@@ -47,6 +52,53 @@ std::string_view alert_metric_name(AlertMetric metric) {
   return "avg_ms";
 }
 
+bool resource_metric(AlertMetric metric) {
+  switch (metric) {
+    case AlertMetric::kCpuCores:
+    case AlertMetric::kRssMb:
+    case AlertMetric::kOpenFilesRatio:
+    case AlertMetric::kIoBusy:
+    case AlertMetric::kBlockingQueued:
+      return true;
+    default:
+      return false;
+  }
+}
+
+std::optional<double> resource_value(AlertMetric metric, const ResourceFigures& f) {
+  switch (metric) {
+    case AlertMetric::kCpuCores:
+      return f.cpu_cores;
+    case AlertMetric::kRssMb:
+      return f.rss_mb;
+    case AlertMetric::kOpenFilesRatio:
+      return f.open_files_ratio;
+    case AlertMetric::kIoBusy:
+      return f.io_busy;
+    case AlertMetric::kBlockingQueued:
+      return f.blocking_queued;
+    default:
+      return std::nullopt;
+  }
+}
+
+std::map<std::int64_t, MinuteResources> resources_by_minute(const std::vector<ResourceSample>& samples) {
+  std::map<std::int64_t, MinuteResources> out;
+  const auto keep = [](std::optional<double>& into, std::optional<double> v) {
+    if (v && std::isfinite(*v) && (!into || *v > *into)) into = v;
+  };
+  for (const auto& s : samples) {
+    auto& f = out[s.minute][SeriesKey{core::observe::SeriesScope::kInstance, s.service, s.instance}];
+    keep(f.cpu_cores, s.cpu_cores);
+    if (s.rss_bytes) keep(f.rss_mb, static_cast<double>(*s.rss_bytes) / (1024.0 * 1024.0));
+    if (s.open_fds && s.max_fds && *s.max_fds > 0)
+      keep(f.open_files_ratio, static_cast<double>(*s.open_fds) / static_cast<double>(*s.max_fds));
+    keep(f.io_busy, s.io_busy_avg);
+    if (s.blocking_queued) keep(f.blocking_queued, static_cast<double>(*s.blocking_queued));
+  }
+  return out;
+}
+
 std::optional<std::string> rule_problem(const AlertRule& rule) {
   if (rule.id.empty() || rule.id.size() > 64) return "规则编号应为 1 到 64 个字符";
   if (rule.title.empty() || rule.title.size() > 200) return "规则名称应为 1 到 200 字节";
@@ -56,6 +108,8 @@ std::optional<std::string> rule_problem(const AlertRule& rule) {
   if (rule.silence < 0 || rule.silence > 1440) return "静默期应为 0 到 1440 分钟";
   if (rule.recover_after < 1 || rule.recover_after > 60) return "恢复判定应为 1 到 60 分钟";
   if (rule.min_calls > 1'000'000'000) return "最小调用量应不超过 10 亿次";
+  if (resource_metric(rule.metric) && rule.scope != core::observe::SeriesScope::kInstance)
+    return "资源指标（CPU、内存、文件句柄、IO 线程、阻塞队列）只能用于实例范围的规则";
   std::set<std::string> channels;
   for (const auto& c : rule.channels)
     if (!channels.insert(c).second) return "通知渠道重复：" + c;
@@ -85,6 +139,12 @@ double metric_value(AlertMetric metric, const core::observe::Figures& f, double 
       return static_cast<double>(f.calls);
     case AlertMetric::kApdex:
       return core::observe::apdex(l, apdex_threshold_micros);
+    case AlertMetric::kCpuCores:  // an instance's resources: not a call figure (resource_value)
+    case AlertMetric::kRssMb:
+    case AlertMetric::kOpenFilesRatio:
+    case AlertMetric::kIoBusy:
+    case AlertMetric::kBlockingQueued:
+      return 0;
   }
   return 0;
 }
@@ -116,7 +176,8 @@ bool AlertEvaluator::selects(const AlertRule& rule, const SeriesKey& key) const 
          key.name.starts_with(rule.name_prefix);
 }
 
-std::vector<AlertNotice> AlertEvaluator::judge(std::int64_t minute, const core::observe::MinuteSeries& series) {
+std::vector<AlertNotice> AlertEvaluator::judge(std::int64_t minute, const core::observe::MinuteSeries& series,
+                                               const MinuteResources& resources) {
   std::vector<AlertNotice> out;
   if (minute <= last_minute_) return out;
   last_minute_ = minute;
@@ -124,9 +185,11 @@ std::vector<AlertNotice> AlertEvaluator::judge(std::int64_t minute, const core::
     // A "calls per minute below" rule judges traffic itself: no guard, and it follows every
     // entity it has seen (so a minute without calls is a minute of 0).
     const bool traffic_rule = rule.metric == AlertMetric::kCpm && rule.comparison == AlertComparison::kBelow;
+    // A resource rule: no guard either; a sample is what makes a minute count.
+    const bool resource_rule = resource_metric(rule.metric);
     std::map<SeriesKey, std::pair<double, std::uint64_t>> seen;  // value, calls
     const auto judge_one = [&](const SeriesKey& key, double value, std::uint64_t calls) {
-      const bool guarded = !traffic_rule && (calls == 0 || calls < rule.min_calls);
+      const bool guarded = !traffic_rule && !resource_rule && (calls == 0 || calls < rule.min_calls);
       auto it = states_.find({rule.id, key});
       if (guarded) return;  // counts neither way
       const bool past = rule.comparison == AlertComparison::kAbove ? value > rule.threshold : value < rule.threshold;
@@ -138,10 +201,17 @@ std::vector<AlertNotice> AlertEvaluator::judge(std::int64_t minute, const core::
         if (it == states_.end() && traffic_rule) it = states_.emplace(std::make_pair(rule.id, key), State{}).first;
         if (it != states_.end()) ++it->second.quiet;
       }
-      if (it != states_.end() && calls > 0) it->second.last_seen = minute;
+      if (it != states_.end() && (calls > 0 || resource_rule)) it->second.last_seen = minute;
     };
+    for (const auto& [key, figures] : resources) {
+      if (!resource_rule || !selects(rule, key)) continue;
+      const auto value = resource_value(rule.metric, figures);
+      if (!value) continue;  // not sent: counts neither way
+      seen.emplace(key, std::make_pair(*value, std::uint64_t{0}));
+      judge_one(key, *value, 0);
+    }
     for (const auto& [key, figures] : series) {
-      if (!selects(rule, key)) continue;
+      if (resource_rule || !selects(rule, key)) continue;
       const double value = metric_value(rule.metric, figures, apdex_t_);
       seen.emplace(key, std::make_pair(value, figures.calls));
       judge_one(key, value, figures.calls);

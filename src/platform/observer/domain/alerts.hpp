@@ -16,6 +16,10 @@
 //     minutes;
 //   - it recovers after `recover_after` minutes in a row without a breach, and says so when the
 //     rule asks for recovery notices.
+//
+// A rule on an instance's resources (CPU, memory, open files, the io threads' busy share, the
+// blocking pool's queue) judges each instance by the highest of its samples in the minute: the
+// guard does not apply, and a minute without a sample from the instance counts neither way.
 #include <cstdint>
 #include <map>
 #include <optional>
@@ -23,15 +27,54 @@
 #include <vector>
 
 #include "core/observe/rollup.hpp"
+#include "platform/observer/domain/resources.hpp"
 
 namespace zt::platform::observer {
 
-enum class AlertMetric { kAvgMs, kP50Ms, kP75Ms, kP90Ms, kP95Ms, kP99Ms, kErrorRate, kSla, kCpm, kApdex };
+enum class AlertMetric {
+  kAvgMs,
+  kP50Ms,
+  kP75Ms,
+  kP90Ms,
+  kP95Ms,
+  kP99Ms,
+  kErrorRate,
+  kSla,
+  kCpm,
+  kApdex,
+  // An instance's resources (scope instance only).
+  kCpuCores,
+  kRssMb,
+  kOpenFilesRatio,
+  kIoBusy,
+  kBlockingQueued
+};
 enum class AlertComparison { kAbove, kBelow };
 
-// "avg_ms", "p99_ms", "error_rate", "sla", "cpm", "apdex" …; nullopt for an unknown name.
+// "avg_ms", "p99_ms", "error_rate", "sla", "cpm", "apdex", "cpu_cores", "rss_mb",
+// "open_files_ratio", "io_busy", "blocking_queued"; nullopt for an unknown name.
 std::optional<AlertMetric> alert_metric(std::string_view name);
 std::string_view alert_metric_name(AlertMetric metric);
+// Whether it is about an instance's resources rather than its calls.
+bool resource_metric(AlertMetric metric);
+
+// An instance's resources in one minute, each the highest of its samples (none where it sent none):
+// what a resource rule judges. Keyed by scope instance, the service and the instance id.
+struct ResourceFigures {
+  std::optional<double> cpu_cores;         // cores busy (1.5: one and a half)
+  std::optional<double> rss_mb;            // resident memory, MiB
+  std::optional<double> open_files_ratio;  // open files of the limit, 0 … 1
+  std::optional<double> io_busy;           // the io threads' average busy share, 0 … 1
+  std::optional<double> blocking_queued;   // work waiting for the blocking pool
+};
+using MinuteResources = std::map<core::observe::SeriesKey, ResourceFigures>;
+// The figure a resource metric reads; none when the instance did not send it (or the metric is
+// not a resource's).
+std::optional<double> resource_value(AlertMetric metric, const ResourceFigures& figures);
+// The stored samples by minute as resource rules judge them: each instance's figures the highest
+// of its rows (a sender outside the platform names services of its own, "<token>:<service>", so
+// rows of one instance are all the platform's).
+std::map<std::int64_t, MinuteResources> resources_by_minute(const std::vector<ResourceSample>& samples);
 
 struct AlertRule {
   std::string id;     // stable, e.g. "service_resp_time"
@@ -93,9 +136,11 @@ class AlertEvaluator {
   std::vector<AlertNotice> set_rules(std::vector<AlertRule> rules);
   const std::vector<AlertRule>& rules() const { return rules_; }
 
-  // Judges `minute` (ended) from its series; minutes come in order, each once (an older or
-  // repeated one is ignored). Entities not in `series` had no calls that minute.
-  std::vector<AlertNotice> judge(std::int64_t minute, const core::observe::MinuteSeries& series);
+  // Judges `minute` (ended) from its series and its instances' resources; minutes come in order,
+  // each once (an older or repeated one is ignored). Entities not in `series` had no calls that
+  // minute; instances not in `resources` sent no sample.
+  std::vector<AlertNotice> judge(std::int64_t minute, const core::observe::MinuteSeries& series,
+                                 const MinuteResources& resources = {});
 
   // What fires now: rule id and entity of each firing state.
   std::vector<std::pair<std::string, core::observe::SeriesKey>> firing() const;

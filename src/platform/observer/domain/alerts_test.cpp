@@ -162,10 +162,95 @@ TEST(Alerts, EachEntityIsJudgedApartAndEveryMetricReadsItsFigure) {
   EXPECT_EQ(metric_value(AlertMetric::kCpm, f, 500'000), 100);
   EXPECT_EQ(metric_value(AlertMetric::kApdex, f, 500'000), 1.0);
   EXPECT_EQ(metric_value(AlertMetric::kApdex, f, 5'000), 0.5) << "10 ms against T = 5 ms: tolerating";
-  for (const auto* name :
-       {"avg_ms", "p50_ms", "p75_ms", "p90_ms", "p95_ms", "p99_ms", "error_rate", "sla", "cpm", "apdex"})
+  for (const auto* name : {"avg_ms", "p50_ms", "p75_ms", "p90_ms", "p95_ms", "p99_ms", "error_rate", "sla", "cpm",
+                           "apdex", "cpu_cores", "rss_mb", "open_files_ratio", "io_busy", "blocking_queued"})
     EXPECT_EQ(alert_metric_name(*alert_metric(name)), name);
   EXPECT_FALSE(alert_metric("p98_ms"));
+}
+
+// A rule on instances' resources: each instance by the highest of its samples in the minute, no
+// traffic guard (an idle process can still run out of memory), a minute without a sample counting
+// neither way; and only on instances.
+TEST(Alerts, AResourceRuleJudgesEachInstanceByItsSamplesWithoutTheTrafficGuard) {
+  AlertRule r;
+  r.id = "instance_memory";
+  r.title = "实例内存过高";
+  r.scope = SeriesScope::kInstance;
+  r.service = "mall";
+  r.metric = AlertMetric::kRssMb;
+  r.threshold = 1024;
+  r.period = 3;
+  r.count = 2;
+  r.silence = 0;
+  r.recover_after = 2;
+  r.min_calls = 1000;  // not applied: no calls to count
+  AlertEvaluator e;
+  e.set_rules({r});
+  const auto sample = [](std::string service, std::string instance, std::int64_t minute, std::int64_t rss_mib,
+                         std::string sender = "mall") {
+    ResourceSample s;
+    s.service = std::move(service);
+    s.instance = std::move(instance);
+    s.sender = std::move(sender);
+    s.minute = minute;
+    s.rss_bytes = rss_mib * 1024 * 1024;
+    return s;
+  };
+  // Minute 1: mall-a over (its highest sample counts), mall-b under, auth's instance not selected.
+  // Minute 2: mall-a sends nothing. Minute 3: over again — two of three minutes: fires.
+  const auto by_minute = resources_by_minute({sample("mall", "mall-a", 1, 900), sample("mall", "mall-a", 1, 1500),
+                                              sample("mall", "mall-b", 1, 300), sample("auth", "auth-a", 1, 5000),
+                                              sample("mall", "mall-b", 2, 310), sample("mall", "mall-a", 3, 1600)});
+  ASSERT_EQ(by_minute.size(), 3u);
+  const SeriesKey a{SeriesScope::kInstance, "mall", "mall-a"};
+  EXPECT_NEAR(*by_minute.at(1).at(a).rss_mb, 1500, 1e-9) << "the highest of the minute's samples";
+  const MinuteSeries calls{{SeriesKey{SeriesScope::kInstance, "mall", "mall-a"}, calls_of(1, 5)}};
+  EXPECT_TRUE(e.judge(1, calls, by_minute.at(1)).empty());
+  EXPECT_TRUE(e.judge(2, calls, by_minute.at(2)).empty()) << "no sample: neither a breach nor a recovery";
+  auto n = e.judge(3, calls, by_minute.at(3));
+  ASSERT_EQ(n.size(), 1u);
+  EXPECT_EQ(n[0].kind, Kind::kFiring);
+  EXPECT_EQ(n[0].entity, a);
+  EXPECT_NEAR(n[0].value, 1600, 1e-9);
+  EXPECT_EQ(n[0].breaches, 2);
+  EXPECT_EQ(n[0].calls, 0u);
+  // Two minutes under: recovered.
+  const MinuteResources low{{a, ResourceFigures{.rss_mb = 700}}};
+  EXPECT_TRUE(e.judge(4, {}, low).empty());
+  n = e.judge(5, {}, low);
+  ASSERT_EQ(n.size(), 1u);
+  EXPECT_EQ(n[0].kind, Kind::kRecovered);
+
+  // The figures a rule reads: open files of the limit, the io threads' average, the queue, CPU.
+  ResourceSample full = sample("mall", "mall-a", 7, 100);
+  full.open_fds = 900;
+  full.max_fds = 1000;
+  full.io_busy_avg = 0.25;
+  full.io_busy_max = 0.9;
+  full.blocking_queued = 12;
+  full.cpu_cores = 1.5;
+  ResourceSample no_limit = sample("mall", "mall-c", 7, 100);
+  no_limit.open_fds = 50;  // the limit not sent: no ratio
+  const auto seven = resources_by_minute({full, no_limit}).at(7);
+  const auto& f = seven.at(a);
+  EXPECT_NEAR(*resource_value(AlertMetric::kOpenFilesRatio, f), 0.9, 1e-9);
+  EXPECT_NEAR(*resource_value(AlertMetric::kIoBusy, f), 0.25, 1e-9);
+  EXPECT_NEAR(*resource_value(AlertMetric::kBlockingQueued, f), 12, 1e-9);
+  EXPECT_NEAR(*resource_value(AlertMetric::kCpuCores, f), 1.5, 1e-9);
+  EXPECT_FALSE(resource_value(AlertMetric::kAvgMs, f)) << "not a resource's";
+  EXPECT_FALSE(resource_value(AlertMetric::kOpenFilesRatio, seven.at({SeriesScope::kInstance, "mall", "mall-c"})));
+
+  // Only on instances.
+  for (const auto scope : {SeriesScope::kService, SeriesScope::kEndpoint, SeriesScope::kEdge}) {
+    AlertRule wrong = r;
+    wrong.scope = scope;
+    const auto problem = rule_problem(wrong);
+    ASSERT_TRUE(problem.has_value());
+    EXPECT_NE(problem->find("只能用于实例"), std::string::npos) << *problem;
+  }
+  EXPECT_FALSE(rule_problem(r));
+  EXPECT_TRUE(resource_metric(AlertMetric::kCpuCores));
+  EXPECT_FALSE(resource_metric(AlertMetric::kCpm));
 }
 
 TEST(Alerts, ChangedRulesStartAfreshAndUnchangedOnesKeepTheirState) {

@@ -17,6 +17,7 @@
 #include "platform/observer/domain/figures.hpp"
 #include "platform/observer/store/alert_store.hpp"
 #include "platform/observer/store/metric_store.hpp"
+#include "platform/observer/store/resource_store.hpp"
 #include "platform/registry/client/registry_client.hpp"
 
 namespace zt::platform::observer {
@@ -176,15 +177,25 @@ class AlertRoutes {
     const std::int64_t from = std::max(to - minutes, to - s_.metrics_retention.count() / 60'000);
     const std::optional<std::string> service =
         rule.service.empty() ? std::nullopt : std::optional<std::string>(rule.service);
-    const auto stored =
-        co_await db_.read([&](core::storage::Tx& tx) { return MetricStore::read(tx, rule.scope, service, from, to); });
+    // A rule on resources judges the instances' samples; the others, the stored figures.
+    const bool on_resources = resource_metric(rule.metric);
+    std::map<std::int64_t, MinuteResources> resources;
+    const auto stored = co_await db_.read([&](core::storage::Tx& tx) {
+      if (!on_resources) return MetricStore::read(tx, rule.scope, service, from, to);
+      resources = resources_by_minute(service ? ResourceStore::read(tx, *service, from, to, Alerting::kMostResourceRows)
+                                              : ResourceStore::read_all(tx, from, to, Alerting::kMostResourceRows));
+      return decltype(MetricStore::read(tx, rule.scope, service, from, to)){};
+    });
     AlertEvaluator evaluator(s_.apdex_threshold_micros);
     evaluator.set_rules({rule});
     boost::json::array notices;
     static const core::observe::MinuteSeries kNone;
+    static const MinuteResources kNoResources;
     for (std::int64_t m = from; m < to; ++m) {
       const auto it = stored.find(m);
-      for (const auto& n : evaluator.judge(m, it == stored.end() ? kNone : it->second))
+      const auto at = resources.find(m);
+      for (const auto& n : evaluator.judge(m, it == stored.end() ? kNone : it->second,
+                                           at == resources.end() ? kNoResources : at->second))
         notices.push_back(boost::json::object{{"kind", notice_kind_name(n.kind)},
                                               {"scope", scope_name(n.entity.scope)},
                                               {"service", n.entity.service},

@@ -80,18 +80,18 @@ void ResourceStore::add(core::storage::Tx& tx, const std::vector<ResourceSample>
   in.finish();
 }
 
-std::vector<ResourceSample> ResourceStore::read(core::storage::Tx& tx, const std::string& service, std::int64_t from,
-                                                std::int64_t to, std::int64_t limit) {
-  const auto rows = tx.query(
-      "SELECT minute, instance, at_ms, cpu_cores, rss_bytes, open_fds, max_fds, threads, io_busy_avg, io_busy_max, "
-      "blocking_queued, sender FROM observer_resources WHERE service = ? AND minute >= ? AND minute < ? ORDER BY "
-      "minute DESC, instance, sender LIMIT ?",
-      {service, from, to, limit});
+namespace {
+
+constexpr const char* kColumns =
+    "SELECT minute, instance, at_ms, cpu_cores, rss_bytes, open_fds, max_fds, threads, io_busy_avg, io_busy_max, "
+    "blocking_queued, sender, service FROM observer_resources ";
+
+std::vector<ResourceSample> samples_of(const core::storage::Rows& rows) {
   std::vector<ResourceSample> out;
   out.reserve(rows.size());
   for (const auto& row : rows) {
     ResourceSample s;
-    s.service = service;
+    s.service = row.string(12);
     s.minute = row.int64(0);
     s.instance = row.string(1);
     s.at_ms = row.int64(2);
@@ -111,6 +111,23 @@ std::vector<ResourceSample> ResourceStore::read(core::storage::Tx& tx, const std
     out.push_back(std::move(s));
   }
   return out;
+}
+
+}  // namespace
+
+std::vector<ResourceSample> ResourceStore::read(core::storage::Tx& tx, const std::string& service, std::int64_t from,
+                                                std::int64_t to, std::int64_t limit) {
+  return samples_of(tx.query(std::string(kColumns) +
+                                 "WHERE service = ? AND minute >= ? AND minute < ? ORDER BY minute DESC, instance, "
+                                 "sender LIMIT ?",
+                             {service, from, to, limit}));
+}
+
+std::vector<ResourceSample> ResourceStore::read_all(core::storage::Tx& tx, std::int64_t from, std::int64_t to,
+                                                    std::int64_t limit) {
+  return samples_of(tx.query(
+      std::string(kColumns) + "WHERE minute >= ? AND minute < ? ORDER BY minute, service, instance, sender LIMIT ?",
+      {from, to, limit}));
 }
 
 std::int64_t ResourceStore::purge_before(core::storage::Tx& tx, std::int64_t minute, std::int64_t limit) {
