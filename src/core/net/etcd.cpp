@@ -256,6 +256,10 @@ struct Client::Impl {
     } catch (const EtcdError& e) {
       record_call(*parent, path, start, began, &e);
       throw;
+    } catch (...) {
+      const EtcdError failed("etcd call failed");
+      record_call(*parent, path, start, began, &failed);
+      throw;
     }
   }
 
@@ -270,7 +274,8 @@ struct Client::Impl {
     std::vector<observe::Attribute> attributes{{"db.system", std::string("etcd")}, {"zt.etcd.operation", operation}};
     if (error) attributes.push_back({"rpc.grpc.status_code", static_cast<std::int64_t>(code)});
     std::string message;
-    if (failed) message = code == 0 ? "etcd unreachable" : "etcd refused (gRPC " + std::to_string(code) + ")";
+    // The client's own words (a member's address, the cluster's reason): never a key or a value.
+    if (failed) message = std::string(error->what()).substr(0, 256);
     observe::record_dependency_span(parent, "etcd " + operation, "etcd", std::move(attributes), start, took, failed,
                                     std::move(message));
   } catch (...) {

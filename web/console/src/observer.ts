@@ -87,7 +87,7 @@ export const metricTitles: Record<string, string> = {
 // Metrics a rule may judge only on instances.
 export const resourceMetrics = ['cpu_cores', 'rss_mb', 'open_files_ratio', 'io_busy', 'blocking_queued'];
 export const scopeTitles: Record<string, string> = { service: '服务', instance: '实例', endpoint: '接口', edge: '调用关系' };
-export const kindTitles: Record<string, string> = { firing: '告警', still_firing: '持续告警', recovered: '恢复', ended: '规则变更结束' };
+export const kindTitles: Record<string, string> = { firing: '告警', still_firing: '持续告警', recovered: '恢复', ended: '规则变更结束', gone: '实例下线结束' };
 export const deliveryTitles: Record<string, string> = { pending: '待发送', sending: '发送中', sent: '已发送', failed: '失败', unknown: '结果未知' };
 export const levelTitles: Record<string, string> = { trace: '跟踪', debug: '调试', info: '信息', warn: '警告', error: '错误', fatal: '严重' };
 // The time a trace or log search looks back over (minutes), as the searches offer it.

@@ -236,8 +236,13 @@ boost::asio::awaitable<void> Alerting::judge(std::int64_t now_ms) {
     Minutes all;
     for (const auto scope : {SeriesScope::kService, SeriesScope::kInstance, SeriesScope::kEndpoint, SeriesScope::kEdge})
       merge_into(all, MetricStore::read(tx, scope, std::nullopt, from, settled + 1));
-    if (on_resources)
-      resources = resources_by_minute(ResourceStore::read_all(tx, from, settled + 1, kMostResourceRows));
+    if (on_resources) {
+      const auto rows = ResourceStore::read_all(tx, from, settled + 1, kMostResourceRows);
+      if (static_cast<std::int64_t>(rows.size()) >= kMostResourceRows)
+        core::log::warn("observer: over {} instance resource rows in the minutes judged; the oldest were left out",
+                        kMostResourceRows);
+      resources = resources_by_minute(rows);
+    }
     return all;
   });
   std::size_t stale = 0;

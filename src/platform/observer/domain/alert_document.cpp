@@ -213,6 +213,8 @@ std::string_view notice_kind_name(AlertNotice::Kind kind) {
       return "recovered";
     case AlertNotice::Kind::kEnded:
       return "ended";
+    case AlertNotice::Kind::kGone:
+      return "gone";
   }
   return "firing";
 }
@@ -496,6 +498,9 @@ std::string notice_text(const AlertRule& r, const AlertNotice& n) {
                          when);
     case AlertNotice::Kind::kEnded:
       return fmt::format("告警结束 {}：{} 的规则已修改或删除，{}", r.title, entity_text(n.entity), when);
+    case AlertNotice::Kind::kGone:
+      return fmt::format("告警结束 {}：{} 已 {} 分钟未上报资源数据（实例可能已下线），{}", r.title,
+                         entity_text(n.entity), r.period, when);
   }
   return r.title;
 }

@@ -69,7 +69,7 @@ const AlertDocument& shipped_alert_document();
 
 std::string_view scope_name(core::observe::SeriesScope scope);  // service | instance | endpoint | edge
 std::optional<core::observe::SeriesScope> scope_of(std::string_view name);
-std::string_view notice_kind_name(AlertNotice::Kind kind);  // firing | still_firing | recovered | ended
+std::string_view notice_kind_name(AlertNotice::Kind kind);  // firing | still_firing | recovered | ended | gone
 
 // What staff read about an entity: "服务 mall", "mall 的实例 …", "mall 的接口 GET /…", "mall → counter".
 std::string entity_text(const core::observe::SeriesKey& key);

@@ -215,6 +215,10 @@ TEST(AlertDocument, ANoticeReadsInOneLineOfChineseWithBeijingTime) {
   EXPECT_EQ(notice_text(memory, high),
             "告警 实例内存过高：mall 的实例 mall-7f9c 常驻内存 3100 MiB（阈值 > 2048 MiB），近 5 分钟 3 分钟超限，"
             "12-07 09:31");
+  high.kind = AlertNotice::Kind::kGone;
+  EXPECT_EQ(notice_text(memory, high),
+            "告警结束 实例内存过高：mall 的实例 mall-7f9c 已 5 分钟未上报资源数据（实例可能已下线），12-07 09:31");
+  EXPECT_EQ(notice_kind_name(AlertNotice::Kind::kGone), "gone");
   EXPECT_THROW(alert_rule_from(boost::json::parse(
                    R"({"id": "cpu", "title": "CPU", "scope": "service", "metric": "cpu_cores", "threshold": 1})")),
                std::invalid_argument)

@@ -255,6 +255,14 @@ std::vector<AlertNotice> AlertEvaluator::judge(std::int64_t minute, const core::
           notice.breaches = 0;
           out.push_back(notice);
         }
+      } else if (resource_rule && s.firing && minute - s.last_seen >= rule.period) {
+        // The instance has sent nothing for the rule's whole period (stopped, scaled away, out of
+        // memory): it can neither recover nor breach again, so the alert ends, said so.
+        s.firing = false;
+        s.breached.clear();
+        notice.kind = AlertNotice::Kind::kGone;
+        notice.breaches = 0;
+        out.push_back(notice);
       } else if (s.firing && breaches >= rule.count && minute - s.notified_at >= rule.silence && rule.silence > 0) {
         s.notified_at = minute;
         notice.kind = AlertNotice::Kind::kStillFiring;

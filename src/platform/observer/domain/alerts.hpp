@@ -19,7 +19,8 @@
 //
 // A rule on an instance's resources (CPU, memory, open files, the io threads' busy share, the
 // blocking pool's queue) judges each instance by the highest of its samples in the minute: the
-// guard does not apply, and a minute without a sample from the instance counts neither way.
+// guard does not apply, and a minute without a sample from the instance counts neither way — but
+// one firing for an instance that has sent nothing for the rule's whole period ends ("gone").
 #include <cstdint>
 #include <map>
 #include <optional>
@@ -98,7 +99,8 @@ struct AlertRule {
 std::optional<std::string> rule_problem(const AlertRule& rule);
 
 struct AlertNotice {
-  enum class Kind { kFiring, kStillFiring, kRecovered, kEnded };  // ended: its rule changed or went
+  // ended: its rule changed or went; gone: a resource rule's instance sent nothing for the period
+  enum class Kind { kFiring, kStillFiring, kRecovered, kEnded, kGone };
   Kind kind;
   std::string rule_id;
   core::observe::SeriesKey entity;
@@ -155,7 +157,7 @@ class AlertEvaluator {
   struct State {
     std::vector<std::int64_t> breached;  // minutes that breached within the period, oldest first
     int quiet = 0;  // judged minutes in a row without a breach (minutes under the guard skipped)
-    std::int64_t last_seen = 0;  // the last minute it had calls
+    std::int64_t last_seen = 0;  // the last minute it had calls (a resource rule: a sample)
     bool firing = false;
     std::int64_t notified_at = 0;  // the minute of the last firing notice
   };

@@ -221,6 +221,23 @@ TEST(Alerts, AResourceRuleJudgesEachInstanceByItsSamplesWithoutTheTrafficGuard) 
   ASSERT_EQ(n.size(), 1u);
   EXPECT_EQ(n[0].kind, Kind::kRecovered);
 
+  // Firing again, then the instance goes quiet (stopped, out of memory): after the rule's period
+  // without a sample it can neither recover nor breach — the alert ends, said once.
+  const MinuteResources high{{a, ResourceFigures{.rss_mb = 2000}}};
+  EXPECT_TRUE(e.judge(6, {}, high).empty());
+  n = e.judge(7, {}, high);
+  ASSERT_EQ(n.size(), 1u);
+  EXPECT_EQ(n[0].kind, Kind::kFiring);
+  EXPECT_TRUE(e.judge(8, {}, {}).empty());
+  EXPECT_TRUE(e.judge(9, {}, {}).empty());
+  n = e.judge(10, {}, {});
+  ASSERT_EQ(n.size(), 1u) << "three minutes (the period) without a sample";
+  EXPECT_EQ(n[0].kind, Kind::kGone);
+  EXPECT_EQ(n[0].entity, a);
+  EXPECT_TRUE(e.firing().empty());
+  EXPECT_TRUE(e.states().empty()) << "nothing left to remember";
+  EXPECT_TRUE(e.judge(11, {}, {}).empty());
+
   // The figures a rule reads: open files of the limit, the io threads' average, the queue, CPU.
   ResourceSample full = sample("mall", "mall-a", 7, 100);
   full.open_fds = 900;

@@ -230,8 +230,8 @@ class AlertRoutes {
     f.limit = core::http::int_param(req, "limit", 50, 1, 200, "OBSERVER", "limit 应为 1 到 200 之间的整数");
     if (auto r = req.query_param("rule_id")) f.rule_id = *r;
     if (auto k = req.query_param("kind")) {
-      if (*k != "firing" && *k != "still_firing" && *k != "recovered" && *k != "ended")
-        throw ApiError(400, "OBSERVER_BAD_PARAM", "kind 应为 firing、still_firing、recovered 或 ended");
+      if (*k != "firing" && *k != "still_firing" && *k != "recovered" && *k != "ended" && *k != "gone")
+        throw ApiError(400, "OBSERVER_BAD_PARAM", "kind 应为 firing、still_firing、recovered、ended 或 gone");
       f.kind = *k;
     }
     const auto events = co_await db_.read([&](core::storage::Tx& tx) { return AlertStore::events(tx, f); });

@@ -36,7 +36,7 @@ struct AlertEvent {
   std::string id;
   std::string rule_id;
   std::string title;
-  std::string kind;  // firing | still_firing | recovered | ended
+  std::string kind;  // firing | still_firing | recovered | ended | gone
   std::string scope;
   std::string service;
   std::string name;

@@ -125,9 +125,10 @@ std::vector<ResourceSample> ResourceStore::read(core::storage::Tx& tx, const std
 
 std::vector<ResourceSample> ResourceStore::read_all(core::storage::Tx& tx, std::int64_t from, std::int64_t to,
                                                     std::int64_t limit) {
-  return samples_of(tx.query(
-      std::string(kColumns) + "WHERE minute >= ? AND minute < ? ORDER BY minute, service, instance, sender LIMIT ?",
-      {from, to, limit}));
+  return samples_of(
+      tx.query(std::string(kColumns) +
+                   "WHERE minute >= ? AND minute < ? ORDER BY minute DESC, service, instance, sender LIMIT ?",
+               {from, to, limit}));
 }
 
 std::int64_t ResourceStore::purge_before(core::storage::Tx& tx, std::int64_t minute, std::int64_t limit) {

@@ -19,8 +19,8 @@ class ResourceStore {
   // rows (a long range cut keeps every instance's newest minutes).
   static std::vector<ResourceSample> read(core::storage::Tx& tx, const std::string& service, std::int64_t from,
                                           std::int64_t to, std::int64_t limit);
-  // Every service's rows in minutes [from, to), oldest minute first; at most `limit` rows (what
-  // alert rules on instances' resources judge).
+  // Every service's rows in minutes [from, to), newest minute first; at most `limit` rows (a long
+  // range cut keeps the newest minutes whole): what alert rules on instances' resources judge.
   static std::vector<ResourceSample> read_all(core::storage::Tx& tx, std::int64_t from, std::int64_t to,
                                               std::int64_t limit);
   // Removes up to `limit` rows of minutes before `minute`; how many went.
