@@ -7,11 +7,11 @@
 #include <thread>
 
 #include "core/observe/blocking_parent.hpp"
-#include "core/observe/tracer.hpp"
 #include "core/util/digest.hpp"
 #include "harness/http.hpp"
 #include "harness/process.hpp"
 #include "harness/servers.hpp"
+#include "harness/spans.hpp"
 
 namespace zt::core::net::etcd {
 namespace {
@@ -183,14 +183,7 @@ TEST_F(EtcdClientTest, ADeadEndpointIsSkipped) {
 // named by the operation, never a key or a value; a refused or unreachable call fails its span,
 // a revoke of a lease already gone does not; a call for no request records nothing.
 TEST_F(EtcdClientTest, ACallForATracedRequestIsItsChildSpan) {
-  std::mutex mutex;
-  std::vector<observe::RecordedSpan> spans;
-  auto& tracer = observe::tracer();
-  tracer.set_export([&](std::vector<observe::RecordedSpan>&& batch) {
-    std::lock_guard lock(mutex);
-    for (auto& s : batch) spans.push_back(std::move(s));
-    return true;
-  });
+  test::SpanCollector collector;
   const observe::SpanOrigin request{observe::TraceContext::generate(), "registry"};
   auto c = client();
   c.put("/sp/untraced", "no request");  // before the scope: no span
@@ -203,9 +196,7 @@ TEST_F(EtcdClientTest, ACallForATracedRequestIsItsChildSpan) {
     c.revoke(123456789);  // no such lease: already gone
     EXPECT_THROW(none.range("/sp/secret-key"), EtcdError);
   }
-  tracer.flush();
-  tracer.set_export(nullptr);
-  std::lock_guard lock(mutex);
+  const auto spans = collector.take();
   ASSERT_EQ(spans.size(), 4u);
   const auto attribute = [](const observe::Span& s, const std::string& key) -> std::string {
     for (const auto& a : s.attributes)

@@ -7,14 +7,13 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
-#include <mutex>
 #include <string>
 #include <vector>
 
 #include "core/net/redis.hpp"
 #include "core/net/slot_executor.hpp"
-#include "core/observe/tracer.hpp"
 #include "harness/servers.hpp"
+#include "harness/spans.hpp"
 
 namespace zt::core::net {
 namespace {
@@ -76,14 +75,7 @@ TEST(RedisSpans, ACommandForATracedRequestIsItsChildSpan) {
   RedisOptions o;
   o.port = static_cast<std::uint16_t>(server.port());
   o.command_timeout = std::chrono::milliseconds(2000);
-  std::mutex mutex;
-  std::vector<observe::RecordedSpan> spans;
-  auto& tracer = observe::tracer();
-  tracer.set_export([&](std::vector<observe::RecordedSpan>&& batch) {
-    std::lock_guard lock(mutex);
-    for (auto& s : batch) spans.push_back(std::move(s));
-    return true;
-  });
+  test::SpanCollector collector;
   const observe::SpanOrigin request{observe::TraceContext::generate(), "campaign"};
   boost::asio::io_context io;
   RedisClient client(o);
@@ -105,9 +97,7 @@ TEST(RedisSpans, ACommandForATracedRequestIsItsChildSpan) {
       },
       boost::asio::detached);
   io.run();
-  tracer.flush();
-  tracer.set_export(nullptr);
-  std::lock_guard lock(mutex);
+  const auto spans = collector.take();
   ASSERT_EQ(spans.size(), 3u);
   const std::vector<std::string> names{"redis SET", "redis INCR", "redis EVALSHA"};
   for (std::size_t i = 0; i < spans.size(); ++i) {
