@@ -80,7 +80,7 @@ TEST(RedisSpans, ACommandForATracedRequestIsItsChildSpan) {
   boost::asio::io_context io;
   RedisClient client(o);
   boost::asio::co_spawn(
-      WorkExecutor(io.get_executor(), std::make_shared<WorkSlot>()),
+      work_executor(io.get_executor(), std::make_shared<WorkSlot>()),
       [&]() -> boost::asio::awaitable<void> {
         const std::vector<std::string> untraced{"SET", "secret-key", "secret-value"};
         co_await client.command(untraced);  // no request yet: no span

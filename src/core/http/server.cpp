@@ -368,11 +368,9 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
       // With work slots (dependency spans configured), on an executor with a slot of its own: the
       // request it serves is the parent of the spans of what the request's code calls
       // (core/net/work_executor.hpp). Not otherwise: the plain executor runs completions inline.
-      const auto* io =
-          self->options.work_slots ? acceptor->get_executor().target<asio::io_context::executor_type>() : nullptr;
-      if (io)
-        asio::co_spawn(net::WorkExecutor(*io, std::make_shared<net::WorkSlot>()), session(self, std::move(conn)),
-                       asio::detached);
+      if (self->options.work_slots)
+        asio::co_spawn(net::work_executor(acceptor->get_executor(), std::make_shared<net::WorkSlot>()),
+                       session(self, std::move(conn)), asio::detached);
       else
         asio::co_spawn(acceptor->get_executor(), session(self, std::move(conn)), asio::detached);
     }

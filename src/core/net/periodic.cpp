@@ -1,6 +1,7 @@
 #include "core/net/periodic.hpp"
 
 #include <boost/asio/co_spawn.hpp>
+#include <boost/asio/io_context.hpp>
 #include <exception>
 
 #include "core/net/runtime.hpp"
@@ -36,7 +37,7 @@ void Periodic::start(IoRuntime& runtime, std::chrono::milliseconds every, First 
     runtime.spawn(0, std::move(loop));
     return;
   }
-  boost::asio::co_spawn(WorkExecutor(runtime.context(0).get_executor(), std::make_shared<WorkSlot>()), std::move(loop),
+  boost::asio::co_spawn(work_executor(runtime.context(0).get_executor(), std::make_shared<WorkSlot>()), std::move(loop),
                         [name = name_](std::exception_ptr ep) {
                           if (!ep) return;
                           try {

@@ -7,6 +7,7 @@
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -50,7 +51,7 @@ TEST(WorkExecutor, ACoroutineFindsTheWorkOfItsSlotWhereverItIsAskedAndAPlainOneF
       plain{observe::SpanOrigin{}};
   WorkSlot* seen_slot = nullptr;
   asio::co_spawn(
-      WorkExecutor(io.get_executor(), slot),
+      work_executor(io.get_executor(), slot),
       [&]() -> asio::awaitable<void> {
         before = co_await current_span_parent();
         seen_slot = co_await current_work_slot();
@@ -97,13 +98,13 @@ TEST(WorkExecutor, AForkedCoroutineServesItsOwnRequestWithoutTakingTheStartersSl
   Origin starter_during_inner, forked_start, forked_inner, starter_after, shared_after;
   bool forked_on_work = false;
   asio::co_spawn(
-      WorkExecutor(io.get_executor(), std::make_shared<WorkSlot>()),
+      work_executor(io.get_executor(), std::make_shared<WorkSlot>()),
       [&]() -> asio::awaitable<void> {
         WorkSlot* slot = co_await current_work_slot();
         const SpanParentScope scope(slot, observe::SpanOrigin{request_trace, "mall"});
         const auto ex = co_await asio::this_coro::executor;
         const auto forked = fork_work_executor(ex);
-        forked_on_work = forked.target<WorkExecutor>() != nullptr && forked != ex;
+        forked_on_work = slot_of(forked) != nullptr && forked != ex;
         asio::co_spawn(
             forked,
             [&]() -> asio::awaitable<void> {
@@ -127,7 +128,7 @@ TEST(WorkExecutor, AForkedCoroutineServesItsOwnRequestWithoutTakingTheStartersSl
   // there when it began.
   auto shared = std::make_shared<WorkSlot>();
   asio::co_spawn(
-      WorkExecutor(io.get_executor(), shared),
+      work_executor(io.get_executor(), shared),
       [&]() -> asio::awaitable<void> {
         WorkSlot* slot = co_await current_work_slot();
         const auto ex = co_await asio::this_coro::executor;
@@ -177,7 +178,7 @@ TEST(WorkExecutor, BlockingWorkRunsWithTheRequestAsTheParentOfItsCalls) {
     return p ? Origin(*p) : Origin();
   };
   asio::co_spawn(
-      WorkExecutor(io.get_executor(), std::make_shared<WorkSlot>()),
+      work_executor(io.get_executor(), std::make_shared<WorkSlot>()),
       [&]() -> asio::awaitable<void> {
         caller = std::this_thread::get_id();
         WorkSlot* slot = co_await current_work_slot();
@@ -210,14 +211,16 @@ TEST(WorkExecutor, BlockingWorkRunsWithTheRequestAsTheParentOfItsCalls) {
 TEST(WorkExecutor, RequirementsAndPreferencesKeepTheSlot) {
   asio::io_context io;
   auto slot = std::make_shared<WorkSlot>();
-  const WorkExecutor ex(io.get_executor(), slot);
-  const auto never = asio::require(ex, asio::execution::blocking.never);
-  EXPECT_EQ(never.slot(), slot.get());
-  const auto tracked = asio::prefer(ex, asio::execution::outstanding_work.tracked);
-  EXPECT_EQ(tracked.slot(), slot.get());
+  const asio::any_io_executor ex = work_executor(io.get_executor(), slot);
+  EXPECT_EQ(slot_of(ex), slot.get());
+  const asio::any_io_executor never = asio::require(ex, asio::execution::blocking.never);
+  EXPECT_EQ(slot_of(never), slot.get());
+  const asio::any_io_executor tracked = asio::prefer(ex, asio::execution::outstanding_work.tracked);
+  EXPECT_EQ(slot_of(tracked), slot.get());
   EXPECT_EQ(&asio::query(ex, asio::execution::context), &io);
-  EXPECT_TRUE(ex == WorkExecutor(io.get_executor(), slot));
-  EXPECT_FALSE(ex == WorkExecutor(io.get_executor(), std::make_shared<WorkSlot>()));
+  EXPECT_TRUE(ex == work_executor(io.get_executor(), slot));
+  EXPECT_FALSE(ex == work_executor(io.get_executor(), std::make_shared<WorkSlot>()));
+  EXPECT_EQ(slot_of(io.get_executor()), nullptr) << "a plain executor carries none";
 }
 
 }  // namespace

@@ -8,6 +8,7 @@
 #include <array>
 #include <atomic>
 #include <boost/asio/co_spawn.hpp>
+#include <boost/asio/io_context.hpp>
 #include <boost/asio/use_future.hpp>
 #include <filesystem>
 #include <mutex>
@@ -76,9 +77,9 @@ class DatabaseSpans : public ::testing::Test {
       co_await work();
     };
     const auto plain = rt_.context(0).get_executor();
-    auto done = with_slot
-                    ? asio::co_spawn(net::WorkExecutor(plain, std::make_shared<net::WorkSlot>()), run, asio::use_future)
-                    : asio::co_spawn(plain, run, asio::use_future);
+    auto done =
+        with_slot ? asio::co_spawn(net::work_executor(plain, std::make_shared<net::WorkSlot>()), run, asio::use_future)
+                  : asio::co_spawn(plain, run, asio::use_future);
     done.get();
   }
   std::vector<observe::RecordedSpan> spans(std::size_t at_least) {
